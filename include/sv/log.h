@@ -1,0 +1,45 @@
+/*
+ * The one logging API of every Splitvisor program (daemons, domain images,
+ * tools, tests).  Modelled on OpenBSD's log.c: log_warn() appends strerror of
+ * the errno in force, log_warnx() does not; every function preserves errno.
+ *
+ * Messages go to stderr (daemons point stderr at their log file) as
+ *   "<time> <prog>[<pid>] <level>: <message>"
+ * and are filtered by level: SV_LOG_LEVEL=debug|info|warn|error in the
+ * environment, or log_set_level().
+ */
+#ifndef SV_LOG_H
+#define SV_LOG_H
+
+#include <stdarg.h>
+#include <stdnoreturn.h>
+
+enum log_level {
+    LOG_LEVEL_ERROR,
+    LOG_LEVEL_WARN,
+    LOG_LEVEL_INFO,
+    LOG_LEVEL_DEBUG,
+};
+
+/* Names the program in every line; reads SV_LOG_LEVEL.  Safe to call again. */
+void log_init(const char *progname);
+void log_set_level(enum log_level level);
+enum log_level log_get_level(void);
+/* Parses "debug", "info", "warn" or "error"; -1 when unknown. */
+int log_parse_level(const char *name);
+
+#define LOG_PRINTF(a, b) __attribute__((format(printf, a, b)))
+
+void log_warn(const char *fmt, ...) LOG_PRINTF(1, 2);   /* warning, with errno */
+void log_warnx(const char *fmt, ...) LOG_PRINTF(1, 2);  /* warning */
+void log_error(const char *fmt, ...) LOG_PRINTF(1, 2);  /* error, with errno */
+void log_errorx(const char *fmt, ...) LOG_PRINTF(1, 2); /* error */
+void log_info(const char *fmt, ...) LOG_PRINTF(1, 2);
+void log_debug(const char *fmt, ...) LOG_PRINTF(1, 2);
+void log_vmsg(enum log_level level, int with_errno, const char *fmt, va_list ap);
+
+/* Log an error (with/without errno) and exit(1). */
+noreturn void fatal(const char *fmt, ...) LOG_PRINTF(1, 2);
+noreturn void fatalx(const char *fmt, ...) LOG_PRINTF(1, 2);
+
+#endif

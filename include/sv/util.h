@@ -1,0 +1,29 @@
+/* Small helpers every module uses: array sizes, run-directory paths. */
+#ifndef SV_UTIL_H
+#define SV_UTIL_H
+
+#include <stddef.h>
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define SV_PAGE_SHIFT 12
+#define SV_PAGE_SIZE (1UL << SV_PAGE_SHIFT)
+
+/* Default run directory; SPLITVISOR_RUNDIR overrides it so that independent
+ * instances (parallel tests) run side by side. */
+#define SV_DEFAULT_RUNDIR "/run/splitvisor"
+
+/* The run directory in force (never NULL, no trailing slash). */
+const char *sv_rundir(void);
+
+/*
+ * Writes "<rundir>/<rel>" into buf.  Returns 0, or -ENAMETOOLONG when it does
+ * not fit.
+ */
+int sv_rundir_path(char *buf, size_t len, const char *rel);
+
+/* Reads/writes a whole fd, retrying on EINTR and short counts; -errno on error
+ * (sv_read_full returns the bytes read, short only at end of file). */
+long sv_read_full(int fd, void *buf, size_t len);
+int sv_write_full(int fd, const void *buf, size_t len);
+
+#endif

@@ -1,0 +1,64 @@
+/* Run-directory resolution and full-length fd I/O shared by all programs. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sv/util.h"
+
+const char *sv_rundir(void)
+{
+    static char dir[256];
+    const char *env = getenv("SPLITVISOR_RUNDIR");
+    size_t len;
+
+    if (!env || !*env || strlen(env) >= sizeof(dir))
+        return SV_DEFAULT_RUNDIR;
+    strcpy(dir, env);
+    len = strlen(dir);
+    while (len > 1 && dir[len - 1] == '/')
+        dir[--len] = '\0';
+    return dir;
+}
+
+int sv_rundir_path(char *buf, size_t len, const char *rel)
+{
+    int n = snprintf(buf, len, "%s/%s", sv_rundir(), rel);
+
+    return (n < 0 || (size_t)n >= len) ? -ENAMETOOLONG : 0;
+}
+
+long sv_read_full(int fd, void *buf, size_t len)
+{
+    size_t done = 0;
+
+    while (done < len) {
+        ssize_t n = read(fd, (char *)buf + done, len - done);
+
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return -errno;
+        if (n == 0)
+            break;
+        done += (size_t)n;
+    }
+    return (long)done;
+}
+
+int sv_write_full(int fd, const void *buf, size_t len)
+{
+    size_t done = 0;
+
+    while (done < len) {
+        ssize_t n = write(fd, (const char *)buf + done, len - done);
+
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return -errno;
+        done += (size_t)n;
+    }
+    return 0;
+}
