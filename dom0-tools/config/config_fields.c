@@ -188,7 +188,7 @@ int config_set_memory(uint64_t *mib, const char *number, const char *unit,
     if (rc == -ERANGE)
         return config_fail(err, loc, "%.64s %s is more than the 1 TiB maximum", number, unit);
     if (n == 0)
-        return config_fail(err, loc, "memory must not be 0");
+        return config_fail(err, loc, "must not be 0");
     *mib = (n * bytes_per_unit + (1ULL << 20) - 1) >> 20;
     return 0;
 }
@@ -310,8 +310,8 @@ struct config_vif *config_vif_begin(struct domain_config *cfg, const struct conf
     return vif;
 }
 
-/* A stable MAC in Xen's OUI 00:16:3e: FNV-1a of the domain name and the
- * devid.  Not the UUID: it may be generated at create time, and the MAC must
+/* A stable MAC in Xen's OUI 00:16:3e: a hash (FNV-1a) of the domain name and
+ * the devid.  Not the UUID: it may be generated at create time, and the MAC must
  * not change with it.  The top bit of the fourth byte is clear, as in
  * libxl's random MACs. */
 static void generate_mac(const struct domain_config *cfg, struct config_vif *vif)
@@ -325,6 +325,13 @@ static void generate_mac(const struct domain_config *cfg, struct config_vif *vif
     snprintf(devid, sizeof(devid), "/%u", vif->devid);
     for (const char *p = devid; *p; p++)
         h = (h ^ (unsigned char)*p) * 16777619u;
+    /* FNV's last step barely reaches the high bits: finish with murmur3's
+     * mixer so that devids 0, 1, 2 differ in every byte. */
+    h ^= h >> 16;
+    h *= 0x85ebca6bu;
+    h ^= h >> 13;
+    h *= 0xc2b2ae35u;
+    h ^= h >> 16;
     snprintf(vif->mac, sizeof(vif->mac), "00:16:3e:%02x:%02x:%02x", (h >> 16) & 0x7f, (h >> 8) & 0xff,
              h & 0xff);
 }
@@ -646,6 +653,16 @@ int config_pci_add(struct domain_config *cfg, uint64_t domain, uint64_t bus, uin
     return 0;
 }
 
+int config_check_memory(const struct domain_config *cfg, const struct config_loc *loc,
+                        struct config_error *err)
+{
+    if (cfg->maxmem_mib && cfg->memory_mib > cfg->maxmem_mib)
+        return config_fail(err, loc, "initial memory %llu MiB is above the maximum %llu MiB",
+                           (unsigned long long)cfg->memory_mib,
+                           (unsigned long long)cfg->maxmem_mib);
+    return 0;
+}
+
 int config_finish(struct domain_config *cfg, const struct config_loc *loc,
                   struct config_error *err)
 {
@@ -660,10 +677,8 @@ int config_finish(struct domain_config *cfg, const struct config_loc *loc,
     at.key = "memory";
     if (cfg->maxmem_mib == 0)
         cfg->maxmem_mib = cfg->memory_mib;
-    if (cfg->memory_mib > cfg->maxmem_mib)
-        return config_fail(err, &at, "initial memory %llu MiB is above the maximum %llu MiB",
-                           (unsigned long long)cfg->memory_mib,
-                           (unsigned long long)cfg->maxmem_mib);
+    if (config_check_memory(cfg, &at, err) < 0)
+        return -EINVAL;
     if (!cfg->extra)
         return config_set_text(&cfg->extra, "", loc, err);
     return 0;

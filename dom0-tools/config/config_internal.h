@@ -88,6 +88,10 @@ int config_pci_spec(struct domain_config *cfg, const char *spec, const struct co
 int config_pci_add(struct domain_config *cfg, uint64_t domain, uint64_t bus, uint64_t slot,
                    uint64_t function, const struct config_loc *loc, struct config_error *err);
 
+/* Initial memory within the maximum (when the maximum is set). */
+int config_check_memory(const struct domain_config *cfg, const struct config_loc *loc,
+                        struct config_error *err);
+
 /* Cross-field checks and defaults once every key is in; loc names the file. */
 int config_finish(struct domain_config *cfg, const struct config_loc *loc,
                   struct config_error *err);

@@ -376,7 +376,9 @@ static int xl_memory(struct domain_config *cfg, const char *value, const struct 
 static int xl_maxmem(struct domain_config *cfg, const char *value, const struct config_loc *loc,
                      struct config_error *err)
 {
-    return config_set_memory(&cfg->maxmem_mib, value, "MiB", loc, err);
+    int rc = config_set_memory(&cfg->maxmem_mib, value, "MiB", loc, err);
+
+    return rc < 0 ? rc : config_check_memory(cfg, loc, err);
 }
 
 static int xl_kernel(struct domain_config *cfg, const char *value, const struct config_loc *loc,

@@ -237,7 +237,10 @@ static int x_memory(struct xml_ctx *x, xmlNode *node)
 
 static int x_current_memory(struct xml_ctx *x, xmlNode *node)
 {
-    return xml_memory_into(x, node, &x->cfg->memory_mib);
+    struct config_loc loc = xml_loc(x, node);
+    int rc = xml_memory_into(x, node, &x->cfg->memory_mib);
+
+    return rc < 0 ? rc : config_check_memory(x->cfg, &loc, x->err);
 }
 
 #define TEXT_HANDLER(fn, setter)                                                                 \
