@@ -549,7 +549,7 @@ int config_vif_spec(struct domain_config *cfg, const char *spec, const struct co
     return rc ? rc : config_vif_end(cfg, loc, err);
 }
 
-/* Up to maxdigits hex digits at *p, advancing *p. */
+/* Up to maxdigits hex digits at *p, advancing *p; returns how many. */
 static int hex_field(const char **p, int maxdigits, unsigned int *out)
 {
     int n = 0;
@@ -562,26 +562,29 @@ static int hex_field(const char **p, int maxdigits, unsigned int *out)
         (*p)++;
         n++;
     }
-    return n > 0 ? 0 : -EINVAL;
+    return n;
 }
 
-/* "[DDDD:]BB:DD.F" up to end (exclusive). */
+/* "[DDDD:]BB:DD.F" up to end (exclusive) into domain, bus, slot, function. */
 static int parse_bdf(const char *s, const char *end, unsigned int part[4])
 {
     const char *p = s;
     unsigned int a, b;
+    int na = hex_field(&p, 4, &a);
 
-    if (hex_field(&p, 4, &a) < 0 || *p++ != ':' || hex_field(&p, 4, &b) < 0)
+    if (na == 0 || *p++ != ':' || hex_field(&p, 2, &b) == 0)
         return -EINVAL;
     if (*p == ':') {
         p++;
         part[0] = a, part[1] = b;
-        if (hex_field(&p, 2, &part[2]) < 0)
+        if (hex_field(&p, 2, &part[2]) == 0)
             return -EINVAL;
-    } else {
+    } else if (na <= 2) {
         part[0] = 0, part[1] = a, part[2] = b;
+    } else {
+        return -EINVAL;
     }
-    if (*p++ != '.' || hex_field(&p, 1, &part[3]) < 0 || p != end)
+    if (*p++ != '.' || hex_field(&p, 1, &part[3]) == 0 || p != end)
         return -EINVAL;
     return 0;
 }
