@@ -16,8 +16,9 @@ FUZZ_CFLAGS := -std=gnu11 -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,addre
 FUZZ_TARGETS :=
 
 CONFIG_FUZZ_SRCS := tests/fuzz/fuzz_config.c dom0-tools/config/config.c \
-    dom0-tools/config/config_fields.c dom0-tools/config/config_xl.c \
-    dom0-tools/config/config_xml.c dom0-tools/config/config_emit.c lib/log.c lib/util.c
+    dom0-tools/config/config_fields.c dom0-tools/config/config_devices.c \
+    dom0-tools/config/config_xl.c dom0-tools/config/config_xml.c \
+    dom0-tools/config/config_emit.c lib/log.c lib/util.c
 CONFIG_FUZZ_XML2 := $(shell pkg-config --cflags libxml-2.0 2>/dev/null || echo -I/usr/include/libxml2)
 
 # The xl.cfg parser, then a round trip through the XML writer and parser.
