@@ -61,7 +61,7 @@ static long apply(const struct domain_config *cfg, uint32_t domid, unsigned reas
              config_action_name(action));
     if (action == CONFIG_ACTION_PRESERVE)
         return -1;
-    xc_domain_destroy(xl_xch, domid);
+    xl_destroy_domain(domid);
     if (action != CONFIG_ACTION_RESTART && action != CONFIG_ACTION_RENAME_RESTART)
         return -1;
     if (now - *window > MONITOR_WINDOW_S) {

@@ -22,7 +22,12 @@ static int cmd_help(int argc, char **argv);
 static const struct xl_command commands[] = {
     {"create", cmd_create, "[-p] [-n|--dry-run] FILE",
      "create a domain from an xl.cfg or libvirt XML file (-p: leave it paused)"},
-    {"list", cmd_list, "[DOMAIN...]", "list domains"},
+    {"list", cmd_list, "[-l] [DOMAIN...]",
+     "list domains (-l: the configuration of each, as JSON)"},
+    {"dumpxml", cmd_dumpxml, "DOMAIN", "print a domain's configuration as libvirt XML"},
+    {"exec", cmd_exec, "DOMAIN -- COMMAND [ARGS...]",
+     "run a command in the domain's network namespace (its user space)"},
+    {"uptime", cmd_uptime, "[DOMAIN...]", "print how long domains have been running"},
     {"destroy", cmd_destroy, "DOMAIN", "terminate a domain immediately"},
     {"shutdown", cmd_shutdown, "[-w] DOMAIN", "ask a domain to shut down (-w: wait)"},
     {"pause", cmd_pause, "DOMAIN", "pause a domain"},

@@ -33,6 +33,14 @@ int xl_domname(uint32_t domid, char *buf, size_t len);
 
 /* xl_create.c: creates and (unless paused) starts cfg's domain; *domid out. */
 int xl_create_domain(const struct domain_config *cfg, bool paused, uint32_t *domid);
+/* userdata.c: the description a running domain was created from. */
+int userdata_save(uint32_t domid, const struct domain_config *cfg);
+int userdata_load(uint32_t domid, struct domain_config *cfg); /* caller frees with config_free */
+void userdata_remove(uint32_t domid);
+
+/* Destroys a domain and forgets its description. */
+int xl_destroy_domain(uint32_t domid);
+
 /* monitor.c: forks the per-domain monitor that applies on_poweroff/on_crash. */
 int monitor_start(const struct domain_config *cfg, uint32_t domid);
 
@@ -47,5 +55,8 @@ int cmd_unpause(int argc, char **argv);
 int cmd_console(int argc, char **argv);
 int cmd_dmesg(int argc, char **argv);
 int cmd_info(int argc, char **argv);
+int cmd_dumpxml(int argc, char **argv);
+int cmd_exec(int argc, char **argv);
+int cmd_uptime(int argc, char **argv);
 
 #endif

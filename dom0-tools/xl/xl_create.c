@@ -102,13 +102,14 @@ int xl_create_domain(const struct domain_config *cfg, bool paused, uint32_t *dom
     if (err < 0)
         return err;
     *domid = req.domid;
-    if (!paused && xc_domain_unpause(xl_xch, req.domid) < 0) {
+    err = userdata_save(req.domid, cfg);
+    if (!err && !paused && xc_domain_unpause(xl_xch, req.domid) < 0)
         err = -errno;
-        xc_domain_destroy(xl_xch, req.domid);
+    if (err) {
+        xl_destroy_domain(req.domid);
         xl_error("%s: cannot start: %s", cfg->name, strerror(-err));
-        return err;
     }
-    return 0;
+    return err;
 }
 
 static int check_host(const struct domain_config *cfg)

@@ -26,9 +26,24 @@ static int one_domain(int argc, char **argv, domain_op_t op, const char *what)
     return 0;
 }
 
+int xl_destroy_domain(uint32_t domid)
+{
+    int ret = xc_domain_destroy(xl_xch, domid);
+
+    if (ret == 0 || errno == ESRCH)
+        userdata_remove(domid);
+    return ret;
+}
+
+static int destroy_op(xc_interface *xch, uint32_t domid)
+{
+    (void)xch;
+    return xl_destroy_domain(domid);
+}
+
 int cmd_destroy(int argc, char **argv)
 {
-    return one_domain(argc, argv, xc_domain_destroy, "destroy");
+    return one_domain(argc, argv, destroy_op, "destroy");
 }
 
 int cmd_pause(int argc, char **argv)

@@ -26,18 +26,44 @@ static void state_string(const xc_domaininfo_t *info, char out[7])
 static bool selected(uint32_t domid, int argc, char **argv)
 {
     uint32_t want;
+    bool any = false;
 
-    if (argc < 2)
-        return true;
-    for (int i = 1; i < argc; i++)
+    for (int i = 1; i < argc; i++) {
+        if (argv[i][0] == '-')
+            continue;
+        any = true;
         if (xl_domid(argv[i], &want) == 0 && want == domid)
             return true;
-    return false;
+    }
+    return !any;
+}
+
+/* xl list -l: the kept description of each domain, as one JSON array. */
+static int list_long(const xc_domaininfo_t *info, int n, int argc, char **argv)
+{
+    bool first = true;
+
+    printf("[\n");
+    for (int i = 0; i < n; i++) {
+        struct domain_config cfg;
+
+        if (info[i].domain == 0 || !selected(info[i].domain, argc, argv) ||
+            userdata_load(info[i].domain, &cfg) < 0)
+            continue;
+        printf("%s{\"domid\": %u, \"config\": ", first ? "" : ",\n", info[i].domain);
+        config_to_json(&cfg, stdout);
+        printf("}");
+        config_free(&cfg);
+        first = false;
+    }
+    printf("\n]\n");
+    return 0;
 }
 
 int cmd_list(int argc, char **argv)
 {
     xc_domaininfo_t *info = calloc(XL_MAX_DOMAINS, sizeof(*info));
+    bool longform = argc > 1 && !strcmp(argv[1], "-l");
     xc_physinfo_t pi = {0};
     int n;
 
@@ -48,6 +74,11 @@ int cmd_list(int argc, char **argv)
     if (n < 0) {
         free(info);
         return xl_error("cannot list domains: %s", strerror(errno));
+    }
+    if (longform) {
+        list_long(info, n, argc, argv);
+        free(info);
+        return 0;
     }
     printf("%-40s %5s %5s %5s %6s %9s\n", "Name", "ID", "Mem", "VCPUs", "State", "Time(s)");
     for (int i = 0; i < n; i++) {
