@@ -16,3 +16,8 @@ xnic_sched_test_SRCS := tests/unit/xnic_sched_test.c hw/xnic_sched.c
 xnic_offload_test_SRCS := tests/unit/xnic_offload_test.c hw/xnic_offload.c
 xnic_dev_test_SRCS := tests/unit/xnic_dev_test.c $(XNIC_CORE_SRCS)
 xnic_dev_test_LIBS := svxnic svcore
+$(foreach t,xnic_iommu_test xnic_filter_test xnic_sched_test xnic_offload_test xnic_dev_test,$(eval $(t)_CFLAGS := -Ihw))
+
+TEST_PROGRAMS += xnic-native
+xnic-native_SRCS := tests/xnic/xnic_native.c tests/xnic/xnic_host.c
+xnic-native_LIBS := svxnic svcore
