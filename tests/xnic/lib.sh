@@ -8,11 +8,18 @@ export SPLITVISOR_RUNDIR=$(mktemp -d /tmp/sv-test.XXXXXX)
 xnic_pids=()
 xnic_cleanup_hooks=()
 
+# Stops the xnics; a sanitizer report in any of their logs fails the test.
 xnic_cleanup() {
+    local rc=$? bad=0
     for pid in "${xnic_pids[@]}"; do kill "$pid" 2>/dev/null; done
     for pid in "${xnic_pids[@]}"; do wait "$pid" 2>/dev/null; done
     for hook in "${xnic_cleanup_hooks[@]}"; do eval "$hook"; done
+    if grep -lE "Sanitizer|runtime error" "$SPLITVISOR_RUNDIR"/*.log 2>/dev/null; then
+        cat "$SPLITVISOR_RUNDIR"/*.log; bad=1
+    fi
     rm -rf "$SPLITVISOR_RUNDIR"
+    [ "$bad" -eq 1 ] && [ "$rc" -eq 0 ] && exit 1
+    exit "$rc"
 }
 trap xnic_cleanup EXIT
 
