@@ -267,6 +267,16 @@ static uint32_t ring_room(const struct ring *r)
     return r->size - 1 - ring_used(r);
 }
 
+/* Claims the next free slot of r for cookie; the caller checked ring_room. */
+static uint32_t ring_push(struct ring *r, void *cookie)
+{
+    uint32_t slot = r->next_use;
+
+    r->cookie[slot] = cookie;
+    r->next_use = (slot + 1) & (r->size - 1);
+    return slot;
+}
+
 int xnic_drv_rx_post(struct xnic_drv *d, unsigned q, uint64_t iova, uint16_t len, void *cookie)
 {
     struct drv_queue *dq = queue(d, q);
@@ -276,10 +286,8 @@ int xnic_drv_rx_post(struct xnic_drv *d, unsigned q, uint64_t iova, uint16_t len
         return -EINVAL;
     if (!ring_room(&dq->rx))
         return -ENOSPC;
-    desc = (struct xnic_rx_desc *)dq->rx.mem + dq->rx.next_use;
+    desc = (struct xnic_rx_desc *)dq->rx.mem + ring_push(&dq->rx, cookie);
     *desc = (struct xnic_rx_desc){.addr = iova, .buf_len = len};
-    dq->rx.cookie[dq->rx.next_use] = cookie;
-    dq->rx.next_use = (dq->rx.next_use + 1) & (dq->rx.size - 1);
     return 0;
 }
 
@@ -292,22 +300,41 @@ void xnic_drv_rx_kick(struct xnic_drv *d, unsigned q)
     wr32(d, XNIC_REG_QUEUE(q) + offsetof(struct xnic_queue_regs, rx_tail), dq->rx.next_use);
 }
 
+/* Both descriptor kinds keep their status at offset 14. */
+#define DESC_STATUS_OFF offsetof(struct xnic_tx_desc, status)
+_Static_assert(offsetof(struct xnic_rx_desc, status) == DESC_STATUS_OFF, "status offsets");
+
+/* Takes the oldest outstanding descriptor of r if the device is done with it:
+ * its slot and status, the status cleared for the slot's next use. */
+static bool ring_take(struct ring *r, uint32_t *slot, uint16_t *status)
+{
+    uint16_t *st;
+
+    if (!ring_used(r))
+        return false;
+    st = (uint16_t *)((uint8_t *)r->mem + (size_t)r->next_clean * 16 + DESC_STATUS_OFF);
+    *status = __atomic_load_n(st, __ATOMIC_ACQUIRE);
+    if (!(*status & XNIC_DS_DD))
+        return false;
+    *st = 0;
+    *slot = r->next_clean;
+    r->next_clean = (r->next_clean + 1) & (r->size - 1);
+    return true;
+}
+
 unsigned xnic_drv_rx_reap(struct xnic_drv *d, unsigned q, struct xnic_drv_rx_done *out,
                           unsigned max)
 {
     struct drv_queue *dq = queue(d, q);
     unsigned n = 0;
+    uint32_t slot;
+    uint16_t status;
 
-    while (dq && n < max && ring_used(&dq->rx)) {
-        struct xnic_rx_desc *desc = (struct xnic_rx_desc *)dq->rx.mem + dq->rx.next_clean;
-        uint16_t status = __atomic_load_n(&desc->status, __ATOMIC_ACQUIRE);
+    while (dq && n < max && ring_take(&dq->rx, &slot, &status)) {
+        const struct xnic_rx_desc *desc = (const struct xnic_rx_desc *)dq->rx.mem + slot;
 
-        if (!(status & XNIC_DS_DD))
-            break;
-        out[n++] = (struct xnic_drv_rx_done){dq->rx.cookie[dq->rx.next_clean], desc->len, status,
+        out[n++] = (struct xnic_drv_rx_done){dq->rx.cookie[slot], desc->len, status,
                                              desc->vlan_tci};
-        desc->status = 0;
-        dq->rx.next_clean = (dq->rx.next_clean + 1) & (dq->rx.size - 1);
     }
     return n;
 }
@@ -327,8 +354,9 @@ int xnic_drv_tx(struct xnic_drv *d, unsigned q, const struct xnic_drv_seg *segs,
     if (ring_room(&dq->tx) < nseg)
         return -ENOSPC;
     for (unsigned i = 0; i < nseg; i++) {
-        struct xnic_tx_desc *desc = (struct xnic_tx_desc *)dq->tx.mem + dq->tx.next_use;
         bool last = i == nseg - 1;
+        struct xnic_tx_desc *desc =
+            (struct xnic_tx_desc *)dq->tx.mem + ring_push(&dq->tx, last ? cookie : NULL);
 
         *desc = (struct xnic_tx_desc){.addr = segs[i].iova, .len = segs[i].len};
         if (i == 0) {
@@ -338,8 +366,6 @@ int xnic_drv_tx(struct xnic_drv *d, unsigned q, const struct xnic_drv_seg *segs,
         }
         if (last)
             desc->cmd |= XNIC_TXD_EOP;
-        dq->tx.cookie[dq->tx.next_use] = last ? cookie : NULL;
-        dq->tx.next_use = (dq->tx.next_use + 1) & (dq->tx.size - 1);
     }
     return 0;
 }
@@ -359,18 +385,13 @@ unsigned xnic_drv_tx_reap(struct xnic_drv *d, unsigned q, struct xnic_drv_tx_don
 {
     struct drv_queue *dq = queue(d, q);
     unsigned n = 0;
+    uint32_t slot;
+    uint16_t status;
 
-    while (dq && n < max && ring_used(&dq->tx)) {
-        struct xnic_tx_desc *desc = (struct xnic_tx_desc *)dq->tx.mem + dq->tx.next_clean;
-        uint16_t status = __atomic_load_n(&desc->status, __ATOMIC_ACQUIRE);
-
-        if (!(status & XNIC_DS_DD))
-            break;
+    while (dq && n < max && ring_take(&dq->tx, &slot, &status)) {
         /* Only a packet's last descriptor carries a cookie; report one per packet. */
-        if (desc->cmd & XNIC_TXD_EOP)
-            out[n++] = (struct xnic_drv_tx_done){dq->tx.cookie[dq->tx.next_clean], status};
-        desc->status = 0;
-        dq->tx.next_clean = (dq->tx.next_clean + 1) & (dq->tx.size - 1);
+        if (((const struct xnic_tx_desc *)dq->tx.mem)[slot].cmd & XNIC_TXD_EOP)
+            out[n++] = (struct xnic_drv_tx_done){dq->tx.cookie[slot], status};
     }
     return n;
 }

@@ -182,6 +182,20 @@ static uint64_t buf_off(unsigned f, unsigned k)
     return area(f) + 16 * PG + (uint64_t)k * 2048;
 }
 
+static void put_txd(struct fx *fx, unsigned f, unsigned q, unsigned i, uint64_t iova,
+                    uint16_t len, uint8_t cmd)
+{
+    *txd(fx, f, q, i) = (struct xnic_tx_desc){iova, len, 0, 0, cmd, 0};
+}
+
+/* Moves the TX tail, rings the doorbell and lets the device run. */
+static void tx_go(struct fx *fx, unsigned f, unsigned q, uint32_t tail)
+{
+    qregs(fx, f, q)->tx_tail = tail;
+    xnic_dev_kick(fx->dev, f, XNIC_DB_QUEUE(q));
+    xnic_dev_tx_run(fx->dev, 64);
+}
+
 static void post_rx(struct fx *fx, unsigned f, unsigned q, unsigned n, uint16_t len)
 {
     for (unsigned i = 0; i < n; i++)
@@ -230,10 +244,9 @@ static void test_tx_chain_to_wire(void **state)
     start_queue(fx, 0, 1);
     frame(b, 0x99, 1, 300);
     /* One packet in three buffers: 14 + 100 + 186 bytes. */
-    *txd(fx, 0, 1, 0) = (struct xnic_tx_desc){IOVA0 + buf_off(0, 0), 14, 0, 0, 0, 0};
-    *txd(fx, 0, 1, 1) = (struct xnic_tx_desc){IOVA0 + buf_off(0, 0) + 14, 100, 0, 0, 0, 0};
-    *txd(fx, 0, 1, 2) = (struct xnic_tx_desc){IOVA0 + buf_off(0, 0) + 114, 186, 0, 0,
-                                              XNIC_TXD_EOP, 0};
+    put_txd(fx, 0, 1, 0, IOVA0 + buf_off(0, 0), 14, 0);
+    put_txd(fx, 0, 1, 1, IOVA0 + buf_off(0, 0) + 14, 100, 0);
+    put_txd(fx, 0, 1, 2, IOVA0 + buf_off(0, 0) + 114, 186, XNIC_TXD_EOP);
     qregs(fx, 0, 1)->tx_tail = 3;
     xnic_dev_kick(fx->dev, 0, XNIC_DB_QUEUE(1));
     assert_false(xnic_dev_tx_run(fx->dev, 64));
@@ -254,14 +267,11 @@ static void test_incomplete_chain_waits(void **state)
 
     start_queue(fx, 0, 1);
     frame(fx->mem + buf_off(0, 0), 0x99, 1, 60);
-    *txd(fx, 0, 1, 0) = (struct xnic_tx_desc){IOVA0 + buf_off(0, 0), 60, 0, 0, 0, 0};
-    qregs(fx, 0, 1)->tx_tail = 1;
-    xnic_dev_kick(fx->dev, 0, XNIC_DB_QUEUE(1));
-    xnic_dev_tx_run(fx->dev, 64);
+    put_txd(fx, 0, 1, 0, IOVA0 + buf_off(0, 0), 60, 0);
+    tx_go(fx, 0, 1, 1);
     assert_int_equal(fx->nwire, 0); /* no EOP yet */
     txd(fx, 0, 1, 0)->cmd = XNIC_TXD_EOP;
-    xnic_dev_kick(fx->dev, 0, XNIC_DB_QUEUE(1));
-    xnic_dev_tx_run(fx->dev, 64);
+    tx_go(fx, 0, 1, 1);
     assert_int_equal(fx->nwire, 1);
 }
 
@@ -271,11 +281,9 @@ static void test_tx_dma_fault(void **state)
 
     start_queue(fx, 0, 1);
     frame(fx->mem + buf_off(0, 0), 0x99, 1, 60);
-    *txd(fx, 0, 1, 0) = (struct xnic_tx_desc){IOVA0 + MEM + PG, 60, 0, 0, XNIC_TXD_EOP, 0};
-    *txd(fx, 0, 1, 1) = (struct xnic_tx_desc){IOVA0 + buf_off(0, 0), 60, 0, 0, XNIC_TXD_EOP, 0};
-    qregs(fx, 0, 1)->tx_tail = 2;
-    xnic_dev_kick(fx->dev, 0, XNIC_DB_QUEUE(1));
-    xnic_dev_tx_run(fx->dev, 64);
+    put_txd(fx, 0, 1, 0, IOVA0 + MEM + PG, 60, XNIC_TXD_EOP);
+    put_txd(fx, 0, 1, 1, IOVA0 + buf_off(0, 0), 60, XNIC_TXD_EOP);
+    tx_go(fx, 0, 1, 2);
     assert_int_equal(XNIC_DS_ERR(txd(fx, 0, 1, 0)->status), XNIC_ERR_DMA);
     assert_int_equal(txd(fx, 0, 1, 1)->status, XNIC_DS_DD);
     assert_int_equal(fx->nwire, 1); /* the good packet after it still went out */
@@ -335,11 +343,9 @@ static void test_vf_spoof_and_port_vlan(void **state)
     start_queue(fx, 1, 0);
     frame(b, 0x99, 0x66, 60);              /* spoofed source */
     frame(b + 2048, 0x99, 0x10, 60);       /* genuine */
-    *txd(fx, 1, 0, 0) = (struct xnic_tx_desc){IOVA0 + buf_off(1, 0), 60, 0, 0, XNIC_TXD_EOP, 0};
-    *txd(fx, 1, 0, 1) = (struct xnic_tx_desc){IOVA0 + buf_off(1, 1), 60, 0, 0, XNIC_TXD_EOP, 0};
-    qregs(fx, 1, 0)->tx_tail = 2;
-    xnic_dev_kick(fx->dev, 1, XNIC_DB_QUEUE(0));
-    xnic_dev_tx_run(fx->dev, 64);
+    put_txd(fx, 1, 0, 0, IOVA0 + buf_off(1, 0), 60, XNIC_TXD_EOP);
+    put_txd(fx, 1, 0, 1, IOVA0 + buf_off(1, 1), 60, XNIC_TXD_EOP);
+    tx_go(fx, 1, 0, 2);
     assert_int_equal(XNIC_DS_ERR(txd(fx, 1, 0, 0)->status), XNIC_ERR_SPOOF);
     assert_int_equal(qstats(fx, 1, 0)->tx_spoofed, 1);
     assert_int_equal(fx->nwire, 1);
@@ -371,9 +377,7 @@ static void test_veb_pool_to_vf(void **state)
     post_rx(fx, 1, 0, 4, 2048);
     frame(b, 0x10, 0x02, 200);
     *txd(fx, 0, 2, 0) = (struct xnic_tx_desc){IOVA0 + buf_off(0, 0), 200, 0, 0, XNIC_TXD_EOP, 0};
-    qregs(fx, 0, 2)->tx_tail = 1;
-    xnic_dev_kick(fx->dev, 0, XNIC_DB_QUEUE(2));
-    xnic_dev_tx_run(fx->dev, 64);
+    tx_go(fx, 0, 2, 1);
     assert_int_equal(fx->nwire, 0);
     assert_int_equal(rxd(fx, 1, 0, 0)->len, 200);
     assert_memory_equal(fx->mem + buf_off(1, 32), b, 200);
@@ -399,9 +403,7 @@ static void test_tso_to_wire(void **state)
     start_queue(fx, 0, 1);
     *txd(fx, 0, 1, 0) = (struct xnic_tx_desc){IOVA0 + buf_off(0, 0), (uint16_t)len, 1448, 54,
                                               XNIC_TXD_TSO | XNIC_TXD_EOP, 0};
-    qregs(fx, 0, 1)->tx_tail = 1;
-    xnic_dev_kick(fx->dev, 0, XNIC_DB_QUEUE(1));
-    xnic_dev_tx_run(fx->dev, 64);
+    tx_go(fx, 0, 1, 1);
     assert_int_equal(txd(fx, 0, 1, 0)->status, XNIC_DS_DD);
     assert_int_equal(fx->nwire, 3);
     assert_int_equal(fx->wire[0].len, 54 + 1448);
@@ -478,9 +480,7 @@ static void test_bad_tail(void **state)
     struct fx *fx = *state;
 
     start_queue(fx, 0, 1);
-    qregs(fx, 0, 1)->tx_tail = 1000;
-    xnic_dev_kick(fx->dev, 0, XNIC_DB_QUEUE(1));
-    xnic_dev_tx_run(fx->dev, 64);
+    tx_go(fx, 0, 1, 1000);
     assert_int_equal(*r32(fx, 0, XNIC_REG_QSTATUS(1)) >> XNIC_QS_ERR_SHIFT, XNIC_ERR_DESC);
     assert_int_equal(fx->nwire, 0);
 }
