@@ -9,13 +9,16 @@ xnic_SRCS := $(XNIC_CORE_SRCS) hw/wire.c hw/wire_tap.c hw/wire_packet.c hw/wire_
 xnic_LIBS := svxnic svcore
 xnic_LDLIBS := -levent
 
-UNIT_TESTS += xnic_iommu_test xnic_filter_test xnic_sched_test xnic_offload_test xnic_dev_test
+UNIT_TESTS += xnic_iommu_test xnic_filter_test xnic_sched_test xnic_offload_test xnic_dev_test \
+              xnic_ctl_test
 xnic_iommu_test_SRCS := tests/unit/xnic_iommu_test.c hw/iommu.c
 xnic_filter_test_SRCS := tests/unit/xnic_filter_test.c hw/xnic_filter.c
 xnic_sched_test_SRCS := tests/unit/xnic_sched_test.c hw/xnic_sched.c
 xnic_offload_test_SRCS := tests/unit/xnic_offload_test.c hw/xnic_offload.c
 xnic_dev_test_SRCS := tests/unit/xnic_dev_test.c $(XNIC_CORE_SRCS)
 xnic_dev_test_LIBS := svxnic svcore
+xnic_ctl_test_SRCS := tests/unit/xnic_ctl_test.c
+xnic_ctl_test_LIBS := svxnic svcore
 $(foreach t,xnic_iommu_test xnic_filter_test xnic_sched_test xnic_offload_test xnic_dev_test,$(eval $(t)_CFLAGS := -Ihw))
 
 TEST_PROGRAMS += xnic-native

@@ -23,6 +23,7 @@ struct tx_chain {
     uint16_t mss;
     uint8_t hdr_len;
     uint8_t err;         /* XNIC_ERR_* found while reading the chain */
+    bool unreadable;     /* the last descriptor itself could not be read */
     struct xnic_tx_desc desc[XNIC_MAX_CHAIN];
 };
 

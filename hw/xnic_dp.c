@@ -289,6 +289,7 @@ static bool tx_fetch(struct vport *v)
         if (dma_read(v->fn, v->tx_base + (uint64_t)idx * TXD_SIZE, d, TXD_SIZE) < 0) {
             /* The ring itself is unmapped: skip the slot, the driver sees head move. */
             c->err = XNIC_ERR_DMA;
+            c->unreadable = true;
             eop = true;
             continue;
         }
@@ -400,7 +401,8 @@ static void tx_complete(struct vport *v, int err)
     struct tx_chain *c = &v->chain;
     uint16_t status = (uint16_t)(XNIC_DS_DD | err << 8);
 
-    for (unsigned k = 0; k < c->ndesc; k++) {
+    /* An unreadable descriptor is not written either (it would only fault again). */
+    for (unsigned k = 0; k < c->ndesc - c->unreadable; k++) {
         uint32_t idx = (v->tx_head + k) & (v->tx_size - 1);
 
         dma_write(v->fn, v->tx_base + (uint64_t)idx * TXD_SIZE +

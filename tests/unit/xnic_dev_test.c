@@ -485,6 +485,23 @@ static void test_bad_tail(void **state)
     assert_int_equal(fx->nwire, 0);
 }
 
+static void test_unmapped_ring(void **state)
+{
+    struct fx *fx = *state;
+    struct xnic_admin cmd = {.opcode = XNIC_CMD_QUEUE_ENABLE};
+
+    qregs(fx, 0, 3)->tx_base = IOVA0 + MEM; /* just past the mapped memory */
+    *r32(fx, 0, XNIC_REG_QSIZE(3)) = 16 | 16 << 16;
+    cmd.u.queue.queue = 3;
+    cmd.u.queue.flags = XNIC_QF_TX;
+    assert_int_equal(admin(fx, 0, &cmd), 0);
+    tx_go(fx, 0, 3, 1);
+    assert_int_equal(qregs(fx, 0, 3)->tx_head, 1); /* the ring does not stall */
+    assert_int_equal(*r32(fx, 0, XNIC_REG_QSTATUS(3)) >> XNIC_QS_ERR_SHIFT, XNIC_ERR_DMA);
+    assert_int_equal(fx->faults, 1);
+    assert_int_equal(fx->nwire, 0);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -495,6 +512,7 @@ int main(void)
         T(test_veb_pool_to_vf),       T(test_tso_to_wire),
         T(test_admin_rules),          T(test_mailbox),
         T(test_flr_stops_dma),        T(test_bad_tail),
+        T(test_unmapped_ring),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
