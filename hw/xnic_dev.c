@@ -520,6 +520,26 @@ void xnic_dev_poll(struct xnic_dev *dev)
     }
 }
 
+int xnic_dev_stats(const struct xnic_dev *dev, unsigned f, uint64_t *dma_faults,
+                   struct xnic_wire_stats *wire, struct xnic_queue_stats *queues)
+{
+    const struct func *fn;
+
+    if (f >= dev->nfuncs)
+        return -ENOENT;
+    fn = &dev->fn[f];
+    memset(wire, 0, sizeof(*wire));
+    memset(queues, 0, fn->nq * sizeof(*queues));
+    *dma_faults = 0;
+    if (!fn->attached)
+        return 0;
+    *dma_faults = reg_rd64(fn, XNIC_REG_DMA_FAULTS);
+    if (!fn->vf)
+        memcpy(wire, fn->regs + XNIC_REG_WSTATS, sizeof(*wire));
+    memcpy(queues, fn->regs + XNIC_REG_QSTATS(0), fn->nq * sizeof(*queues));
+    return 0;
+}
+
 void xnic_dev_set_link(struct xnic_dev *dev, bool up, uint32_t mbps)
 {
     bool changed = dev->link_up != up;

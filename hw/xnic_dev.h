@@ -87,6 +87,9 @@ bool xnic_dev_tx_run(struct xnic_dev *dev, unsigned budget);
 void xnic_dev_wire_rx(struct xnic_dev *dev, const uint8_t *frame, size_t len);
 /* Raises the interrupts that deliveries since the last call made pending. */
 void xnic_dev_flush_irqs(struct xnic_dev *dev);
+/* Copies function f's counters (zero when not attached).  -ENOENT for a bad f. */
+int xnic_dev_stats(const struct xnic_dev *dev, unsigned f, uint64_t *dma_faults,
+                   struct xnic_wire_stats *wire, struct xnic_queue_stats *queues);
 /* Link state shown in every function's STATUS (raises XNIC_ICR_LINK on change). */
 void xnic_dev_set_link(struct xnic_dev *dev, bool up, uint32_t mbps);
 

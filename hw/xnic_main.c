@@ -11,6 +11,7 @@
 #include <event2/event.h>
 #include <getopt.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -250,6 +251,19 @@ static int do_unmap(struct prog *p, struct request *r)
     return iommu_unmap(xnic_dev_iommu(p->dev, r->hdr->func), m->iova, m->count);
 }
 
+static int do_stats(struct prog *p, struct request *r)
+{
+    struct xnic_ctl_stats *st = r->reply;
+    unsigned f = r->hdr->func;
+    int rc;
+
+    memset(st, 0, sizeof(*st));
+    st->nqueues = xnic_dev_func_nqueues(p->dev, f);
+    rc = xnic_dev_stats(p->dev, f, &st->dma_faults, &st->wire, st->queue);
+    r->reply_len = offsetof(struct xnic_ctl_stats, queue) + st->nqueues * sizeof(st->queue[0]);
+    return rc;
+}
+
 static const struct {
     int (*fn)(struct prog *p, struct request *r);
     size_t len;       /* payload bytes required */
@@ -263,6 +277,7 @@ static const struct {
     [XNIC_CTL_IOMMU_DEL_BACKING] = {do_del_backing, sizeof(struct xnic_ctl_backing), true},
     [XNIC_CTL_IOMMU_MAP] = {do_map, sizeof(struct xnic_ctl_map), true},
     [XNIC_CTL_IOMMU_UNMAP] = {do_unmap, sizeof(struct xnic_ctl_map), true},
+    [XNIC_CTL_STATS] = {do_stats, 0, true},
 };
 
 static int ctl_dispatch(struct prog *p, struct request *r)

@@ -16,7 +16,7 @@
 #include "sv/xnic.h"
 
 #define XNIC_CTL_MAX_FDS  80u   /* register page + 2 x (1 + XNIC_MAX_QUEUES) */
-#define XNIC_CTL_MAX_MSG  1024u
+#define XNIC_CTL_MAX_MSG  4096u
 #define XNIC_CTL_F_REPLY  1u
 
 enum xnic_ctl_type {
@@ -29,6 +29,7 @@ enum xnic_ctl_type {
     XNIC_CTL_IOMMU_MAP = 7,     /* struct xnic_ctl_map */
     XNIC_CTL_IOMMU_UNMAP = 8,   /* struct xnic_ctl_map (id, page, perms unused) */
     XNIC_CTL_FAULT = 9,         /* device -> clients: struct xnic_ctl_fault */
+    XNIC_CTL_STATS = 10,        /* -> struct xnic_ctl_stats of the function */
     XNIC_CTL_TYPE_MAX
 };
 
@@ -51,6 +52,16 @@ struct xnic_ctl_info {
         uint32_t nvec;   /* doorbells and vectors ATTACH needs: 1 + nqueues */
         uint32_t attached;
     } funcs[1 + XNIC_MAX_VFS];
+};
+
+/* Counters as the device keeps them in the owner's register page (so an
+ * owner can change what it reports about itself, and nothing else). */
+struct xnic_ctl_stats {
+    uint32_t nqueues;
+    uint32_t pad;
+    uint64_t dma_faults;
+    struct xnic_wire_stats wire;                /* PF only, zero for a VF */
+    struct xnic_queue_stats queue[XNIC_MAX_QUEUES]; /* nqueues valid */
 };
 
 struct xnic_ctl_attach {

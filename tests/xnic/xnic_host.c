@@ -140,6 +140,12 @@ int xhost_unmap(struct xhost *h, unsigned f, uint64_t iova, uint64_t pages)
     return call(h, XNIC_CTL_IOMMU_UNMAP, f, &m, sizeof(m), NULL, 0, NULL, 0);
 }
 
+int xhost_stats(struct xhost *h, unsigned f, struct xnic_ctl_stats *st)
+{
+    memset(st, 0, sizeof(*st));
+    return call(h, XNIC_CTL_STATS, f, NULL, 0, NULL, 0, st, sizeof(*st));
+}
+
 void xhost_sync(struct xhost *h)
 {
     call(h, XNIC_CTL_INFO, 0, NULL, 0, NULL, 0, &h->info, sizeof(h->info));

@@ -205,6 +205,12 @@ static int sc_spoof(const struct opts *o)
     xnic_drv_stats(vf, 0, &st);
     CHECK(st.tx_spoofed == 5 && st.tx_packets == 0, "spoof counted (%llu)",
           (unsigned long long)st.tx_spoofed);
+    {
+        static struct xnic_ctl_stats hs;
+
+        CHECK(xhost_stats(&pf.h, 1, &hs) == 0 && hs.nqueues == 1 && hs.queue[0].tx_spoofed == 5,
+              "the hypervisor reads the spoof count over the control socket");
+    }
     CHECK(send_frames(&vq, m2, vmac, 5, 64) == 0, "send genuine");
     CHECK(recv_count(&pf.q[2], 5, WAIT_MS) == 5, "genuine frames delivered");
     CHECK(send_frames(&pf.q[2], vmac, m2, 3, 64) == 0, "pool -> VF");
