@@ -145,6 +145,8 @@ static uint64_t primary_match(const struct xnic_classifier *c, const uint8_t dst
 {
     uint64_t m = 0;
 
+    if (xnic_mac_is_zero(dst)) /* zero is "no primary MAC", never an address */
+        return 0;
     for (unsigned v = 0; v < c->nvports; v++) {
         if (!memcmp(c->vport[v].mac, dst, 6))
             m |= 1ull << v;

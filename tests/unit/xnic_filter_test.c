@@ -38,6 +38,9 @@ static void test_unicast(void **state)
     assert_int_equal(xnic_classify(&c, B, 10, &miss), 1u << 4);
     assert_int_equal(xnic_classify(&c, B, 11, &miss), 0);
     assert_true(miss);
+    /* Vports without a primary MAC do not claim the zero address. */
+    assert_int_equal(xnic_classify(&c, (const uint8_t[6]){0}, 0, &miss), 0);
+    assert_true(miss);
 }
 
 static void test_primary_and_pvid(void **state)
