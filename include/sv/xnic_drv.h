@@ -18,9 +18,10 @@ struct xnic_drv;
 
 /*
  * Opens a function: maps reg_fd and checks MAGIC/VERSION.  doorbells[] and
- * vectors[] hold n eventfds each (n = 1 + queues of the function).  On success
- * the driver owns every fd (closed by xnic_drv_close); on failure the caller
- * keeps them.  poll_mode: never write doorbells (the device polls tails).
+ * vectors[] hold n eventfds each (n = 1 + queues of the function).  vectors
+ * may be NULL when interrupts reach the caller another way (a domain gets
+ * them as event channel notifications).  On success the driver owns every fd
+ * (closed by xnic_drv_close); on failure the caller keeps them.  poll_mode: never write doorbells (the device polls tails).
  */
 struct xnic_drv *xnic_drv_open(int reg_fd, const int *doorbells, const int *vectors, unsigned n,
                                bool poll_mode, int *err);
@@ -31,7 +32,7 @@ unsigned xnic_drv_num_queues(const struct xnic_drv *d);
 bool xnic_drv_link_up(const struct xnic_drv *d);
 /* The register page, for reading counters and identity registers. */
 const volatile uint8_t *xnic_drv_regs(const struct xnic_drv *d);
-/* Vector eventfd v (poll it for interrupts), or -1. */
+/* Vector eventfd v (poll it for interrupts), or -1 when opened without. */
 int xnic_drv_vector_fd(const struct xnic_drv *d, unsigned v);
 void xnic_drv_mask_vector(struct xnic_drv *d, unsigned v, bool masked);
 

@@ -80,7 +80,8 @@ struct xnic_drv *xnic_drv_open(int reg_fd, const int *doorbells, const int *vect
     }
     d->n = n;
     memcpy(d->db, doorbells, n * sizeof(int));
-    memcpy(d->vec, vectors, n * sizeof(int));
+    for (unsigned i = 0; i < n; i++)
+        d->vec[i] = vectors ? vectors[i] : -1;
     d->poll_mode = poll_mode;
     d->seq = rd32(d, XNIC_REG_ADMIN + offsetof(struct xnic_admin, done_seq));
     close(reg_fd);
@@ -102,7 +103,8 @@ void xnic_drv_close(struct xnic_drv *d)
     }
     for (unsigned i = 0; i < d->n; i++) {
         close(d->db[i]);
-        close(d->vec[i]);
+        if (d->vec[i] >= 0)
+            close(d->vec[i]);
     }
     munmap(d->regs, XNIC_REG_PAGE_SIZE);
     free(d);
@@ -180,8 +182,10 @@ int xnic_drv_admin(struct xnic_drv *d, struct xnic_admin *cmd, int timeout_ms)
 
         if (now_ms() > deadline)
             return -ETIMEDOUT;
-        /* The misc vector also carries mailbox/link events: poll briefly, then recheck. */
-        poll(&pfd, 1, 1);
+        /* The misc vector also carries mailbox/link events and is not ours to
+         * drain: wait on it briefly (or just sleep without one), then recheck. */
+        if (pfd.fd < 0 || poll(&pfd, 1, 1) > 0)
+            nanosleep(&(struct timespec){0, 20000}, NULL);
     }
     /* A RESET zeroes the page; the device then expects seq 0 again. */
     if (cmd->opcode == XNIC_CMD_RESET)
