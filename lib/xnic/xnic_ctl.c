@@ -1,7 +1,7 @@
 /*
- * Message layer of the xnic control socket (sv/xnic_ctl.h): one datagram per
- * message with its fds in SCM_RIGHTS, plus a blocking request/reply helper
- * for clients (the hypervisor, test programs).
+ * xnic control socket messages (sv/xnic_ctl.h) over the project's message
+ * layer (sv/msg.h), plus a blocking request/reply helper for clients (the
+ * hypervisor, test programs).
  */
 #include <errno.h>
 #include <string.h>
@@ -9,84 +9,33 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "sv/msg.h"
 #include "sv/xnic_ctl.h"
 
 int xnic_ctl_send(int sock, const struct xnic_ctl_hdr *hdr, const void *payload, size_t len,
                   const int *fds, unsigned nfds)
 {
-    union {
-        char buf[CMSG_SPACE(sizeof(int) * XNIC_CTL_MAX_FDS)];
-        struct cmsghdr align;
-    } ctl;
-    struct iovec iov[2] = {{(void *)hdr, sizeof(*hdr)}, {(void *)payload, len}};
-    struct msghdr msg = {.msg_iov = iov, .msg_iovlen = len ? 2 : 1};
-    ssize_t n;
-
     if (nfds > XNIC_CTL_MAX_FDS || sizeof(*hdr) + len > XNIC_CTL_MAX_MSG)
         return -EINVAL;
-    if (nfds) {
-        struct cmsghdr *c;
-
-        memset(&ctl, 0, sizeof(ctl));
-        msg.msg_control = ctl.buf;
-        msg.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
-        c = CMSG_FIRSTHDR(&msg);
-        c->cmsg_level = SOL_SOCKET;
-        c->cmsg_type = SCM_RIGHTS;
-        c->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
-        memcpy(CMSG_DATA(c), fds, sizeof(int) * nfds);
-    }
-    do {
-        n = sendmsg(sock, &msg, MSG_NOSIGNAL);
-    } while (n < 0 && errno == EINTR);
-    if (n < 0)
-        return -errno;
-    return 0;
-}
-
-static unsigned take_fds(struct msghdr *msg, int *fds)
-{
-    unsigned n = 0;
-
-    for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR(msg, c)) {
-        size_t k;
-
-        if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
-            continue;
-        k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-        for (size_t i = 0; i < k && n < XNIC_CTL_MAX_FDS; i++)
-            memcpy(&fds[n++], CMSG_DATA(c) + i * sizeof(int), sizeof(int));
-    }
-    return n;
+    return msg_send(sock, hdr, sizeof(*hdr), payload, len, fds, (int)nfds, 0);
 }
 
 long xnic_ctl_recv(int sock, void *buf, size_t len, int *fds, unsigned *nfds)
 {
-    union {
-        char buf[CMSG_SPACE(sizeof(int) * XNIC_CTL_MAX_FDS)];
-        struct cmsghdr align;
-    } ctl;
-    struct iovec iov = {buf, len};
-    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf,
-                         .msg_controllen = sizeof(ctl.buf)};
-    ssize_t n;
+    int n = XNIC_CTL_MAX_FDS;
+    ssize_t got = msg_recv(sock, buf, len, fds, &n);
 
-    *nfds = 0;
-    do {
-        n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
-    } while (n < 0 && errno == EINTR);
-    if (n < 0)
-        return -errno;
-    *nfds = take_fds(&msg, fds);
-    if (n == 0 && !*nfds)
-        return 0;
-    if ((size_t)n < sizeof(struct xnic_ctl_hdr) || (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC))) {
-        for (unsigned i = 0; i < *nfds; i++)
-            close(fds[i]);
+    *nfds = got < 0 ? 0 : (unsigned)n;
+    if (got == -EMSGSIZE)
+        return -EBADMSG;
+    if (got <= 0)
+        return got;
+    if ((size_t)got < sizeof(struct xnic_ctl_hdr)) {
+        msg_close_fds(fds, n);
         *nfds = 0;
         return -EBADMSG;
     }
-    return n;
+    return got;
 }
 
 int xnic_ctl_connect(const char *path)
