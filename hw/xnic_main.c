@@ -30,6 +30,7 @@
 #define TX_BUDGET   256u /* packets per scheduler run before other events get a turn */
 #define RX_BUDGET   64u  /* wire frames per readable event */
 #define LINK_MBPS   10000u
+#define POLL_EVENTS_EVERY 64u
 
 struct client {
     struct prog *p;
@@ -362,23 +363,25 @@ static void listen_cb(evutil_socket_t fd, short what, void *arg)
     p->clients = c;
 }
 
+/* Binds and listens under a temporary name, then renames: a client that sees
+ * PATH can connect, and never to a socket with the wrong mode. */
 static int ctl_listen(const char *path)
 {
     struct sockaddr_un sun = {.sun_family = AF_UNIX};
-    int s;
+    int s, n = snprintf(sun.sun_path, sizeof(sun.sun_path), "%s.new", path);
 
-    if (strlen(path) >= sizeof(sun.sun_path))
+    if (n < 0 || (size_t)n >= sizeof(sun.sun_path))
         return -ENAMETOOLONG;
-    strcpy(sun.sun_path, path);
     s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (s < 0)
         return -errno;
-    unlink(path);
+    unlink(sun.sun_path);
     /* Only root (the hypervisor) may give functions away or write IOMMU tables. */
-    if (fchmod(s, 0600) < 0 || bind(s, (struct sockaddr *)&sun, sizeof(sun)) < 0 ||
-        chmod(path, 0600) < 0 || listen(s, 8) < 0) {
+    if (bind(s, (struct sockaddr *)&sun, sizeof(sun)) < 0 || chmod(sun.sun_path, 0600) < 0 ||
+        listen(s, 8) < 0 || rename(sun.sun_path, path) < 0) {
         int err = -errno;
 
+        unlink(sun.sun_path);
         close(s);
         return err;
     }
@@ -476,8 +479,11 @@ static void run(struct prog *p)
         event_base_dispatch(p->base);
         return;
     }
-    while (!p->stop) {
-        event_base_loop(p->base, EVLOOP_NONBLOCK);
+    /* Control and wire events are checked every POLL_EVENTS_EVERY passes:
+     * an epoll_wait per pass would cost more than the pass itself. */
+    for (unsigned pass = 0; !p->stop; pass++) {
+        if (pass % POLL_EVENTS_EVERY == 0)
+            event_base_loop(p->base, EVLOOP_NONBLOCK);
         xnic_dev_poll(p->dev);
         xnic_dev_tx_run(p->dev, TX_BUDGET);
         if (p->ev_wire)
