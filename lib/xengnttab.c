@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include <xengnttab.h>
 
+#include "sv/gnttab_ext.h"
 #include "sv/hcall.h"
 #include "sv/msg.h"
 #include "sv/util.h"
@@ -195,7 +196,8 @@ static void *range_map(struct xengntdev_handle *h, const int *fds, uint32_t coun
 
 /* Xen's gntdev maps all or nothing: a failed op unmaps the ones that worked. */
 static void *map_batch(xengnttab_handle *xgt, uint32_t count, const uint32_t *domids,
-                       uint32_t domid_stride, const uint32_t *refs, int prot)
+                       uint32_t domid_stride, const uint32_t *refs, int prot,
+                       uint64_t *dev_bus_addr)
 {
     gnttab_map_grant_ref_t ops[SV_HC_MAX_FDS];
     uint32_t handles[SV_HC_MAX_FDS];
@@ -212,14 +214,18 @@ static void *map_batch(xengnttab_handle *xgt, uint32_t count, const uint32_t *do
         return fail_ptr(-EINVAL);
     for (uint32_t i = 0; i < count; i++)
         ops[i] = (gnttab_map_grant_ref_t){
-            .flags = GNTMAP_host_map | ((prot & PROT_WRITE) ? 0 : GNTMAP_readonly),
+            .flags = GNTMAP_host_map | ((prot & PROT_WRITE) ? 0 : GNTMAP_readonly) |
+                     (dev_bus_addr ? GNTMAP_device_map : 0),
             .ref = refs[i], .dom = (domid_t)domids[i * domid_stride]};
     err = hcall(xgt->chan, &hc);
     if (err < 0)
         return fail_ptr(err);
-    for (uint32_t i = 0; i < count; i++)
+    for (uint32_t i = 0; i < count; i++) {
         if (ops[i].status == GNTST_okay)
             handles[ok++] = ops[i].handle;
+        if (dev_bus_addr)
+            dev_bus_addr[i] = ops[i].dev_bus_addr;
+    }
     if (ok == count && hc.nfds_out == (int)count)
         addr = range_map(xgt, fds, count, prot, handles); /* closes the fds */
     else
@@ -233,19 +239,25 @@ static void *map_batch(xengnttab_handle *xgt, uint32_t count, const uint32_t *do
 
 void *xengnttab_map_grant_ref(xengnttab_handle *xgt, uint32_t domid, uint32_t ref, int prot)
 {
-    return map_batch(xgt, 1, &domid, 0, &ref, prot);
+    return map_batch(xgt, 1, &domid, 0, &ref, prot, NULL);
 }
 
 void *xengnttab_map_grant_refs(xengnttab_handle *xgt, uint32_t count, uint32_t *domids,
                                uint32_t *refs, int prot)
 {
-    return map_batch(xgt, count, domids, 1, refs, prot);
+    return map_batch(xgt, count, domids, 1, refs, prot, NULL);
+}
+
+void *xengnttab_map_grant_refs_device(xengnttab_handle *xgt, uint32_t count, uint32_t *domids,
+                                      uint32_t *refs, int prot, uint64_t *dev_bus_addr)
+{
+    return map_batch(xgt, count, domids, 1, refs, prot, dev_bus_addr);
 }
 
 void *xengnttab_map_domain_grant_refs(xengnttab_handle *xgt, uint32_t count, uint32_t domid,
                                       uint32_t *refs, int prot)
 {
-    return map_batch(xgt, count, &domid, 0, refs, prot);
+    return map_batch(xgt, count, &domid, 0, refs, prot, NULL);
 }
 
 int xengnttab_unmap(xengnttab_handle *xgt, void *start_address, uint32_t count)

@@ -6,4 +6,4 @@ testdom_LIBS := xenctrl xenevtchn xengnttab svcore
 # nicdom: drives an assigned xnic function from inside a domain.
 TEST_PROGRAMS += nicdom
 nicdom_SRCS := tests/domains/nicdom.c
-nicdom_LIBS := svxnic svcore
+nicdom_LIBS := svxnic xengnttab svcore

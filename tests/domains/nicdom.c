@@ -6,6 +6,10 @@
  * and one from an IOVA outside its RAM, which the IOMMU must block.
  *
  *   nicdom BDF     prints "OPEN queues=N", "TX ram ok", "TX outside RAM blocked (status S)"
+ *   nicdom BDF GRANTER REF
+ *                  also maps GRANTER's grant REF for its device, sends from it ("TX grant
+ *                  ok"), unmaps it and sends from the same IOVA again ("TX unmapped grant
+ *                  blocked")
  */
 #include <errno.h>
 #include <stdio.h>
@@ -15,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "sv/gnttab_ext.h"
 #include "sv/hcall.h"
 #include "sv/msg.h"
 #include "sv/xnic.h"
@@ -90,6 +95,32 @@ static int send_frame(struct xnic_drv *d, uint64_t iova)
     return -1;
 }
 
+/* Device-mapped grant: the device reads the granted page at its bus address. */
+static void send_from_grant(struct xnic_drv *d, uint32_t granter, uint32_t ref)
+{
+    xengnttab_handle *xgt = xengnttab_open(NULL, 0);
+    uint64_t bus = 0;
+    void *page = xgt ? xengnttab_map_grant_refs_device(xgt, 1, &granter, &ref,
+                                                       PROT_READ | PROT_WRITE, &bus)
+                     : NULL;
+    int st;
+
+    if (!page) {
+        printf("FAIL device map of grant %u: %s\n", ref, strerror(errno));
+        return;
+    }
+    memset(page, 0xff, 12);
+    st = send_frame(d, bus);
+    printf(st >= 0 && !XNIC_DS_ERR(st) ? "TX grant ok (bus %#llx)\n" : "FAIL TX grant %#llx\n",
+           (unsigned long long)bus);
+    xengnttab_unmap(xgt, page, 1);
+    st = send_frame(d, bus);
+    printf(st >= 0 && XNIC_DS_ERR(st) ? "TX unmapped grant blocked\n"
+                                      : "FAIL TX unmapped grant status %d\n",
+           st);
+    xengnttab_close(xgt);
+}
+
 int main(int argc, char **argv)
 {
     struct xnic_drv_rings r = {.tx_size = 64, .rx_size = 64};
@@ -99,7 +130,7 @@ int main(int argc, char **argv)
     int chan = hcall_open(), st;
 
     setvbuf(stdout, NULL, _IOLBF, 0);
-    if (argc != 2 || chan < 0 || map_ram(chan) < 0 || !(d = open_function(chan, argv[1]))) {
+    if ((argc != 2 && argc != 4) || chan < 0 || map_ram(chan) < 0 || !(d = open_function(chan, argv[1]))) {
         printf("FAIL open %s\n", argc > 1 ? argv[1] : "?");
         return 1;
     }
@@ -117,6 +148,9 @@ int main(int argc, char **argv)
     printf(st >= 0 && XNIC_DS_ERR(st) ? "TX outside RAM blocked (status %#x)\n"
                                       : "FAIL TX outside RAM status %d\n",
            st);
+    if (argc == 4)
+        send_from_grant(d, (uint32_t)strtoul(argv[2], NULL, 0),
+                        (uint32_t)strtoul(argv[3], NULL, 0));
     pause();
     return 0;
 }

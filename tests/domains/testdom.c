@@ -13,6 +13,7 @@
  *   lie GRANTER REF        map, then claim an unmap without unmapping
  *   hostile PID            dom0 ops, another domain's /proc, fork: all refused
  *   sleep                  wait; SIGTERM (the power button) powers off
+ *   echo                   print "ECHO <line>" for each console input line, until "bye"
  *   crash                  abort()
  */
 #include <errno.h>
@@ -252,6 +253,20 @@ static int mode_sleep(void)
     return 0;
 }
 
+static int mode_echo(void)
+{
+    char line[256];
+
+    say("ECHOING");
+    while (fgets(line, sizeof(line), stdin)) {
+        line[strcspn(line, "\n")] = '\0';
+        say("ECHO %s", line);
+        if (!strcmp(line, "bye"))
+            break;
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     const char *mode = argc > 1 ? argv[1] : "";
@@ -273,6 +288,8 @@ int main(int argc, char **argv)
         return mode_hostile(argv[2]);
     if (!strcmp(mode, "sleep"))
         return mode_sleep();
+    if (!strcmp(mode, "echo"))
+        return mode_echo();
     if (!strcmp(mode, "crash"))
         abort();
     fprintf(stderr, "testdom: unknown mode '%s'\n", mode);

@@ -52,6 +52,20 @@ wait_console "$v" "^OPEN queues=1 "
 wait_console "$v" "^TX ram ok$"
 pass "a VF assigned to another domain works beside the PF"
 
+# A grant the owner maps for its device is DMA-able at its bus address, until unmapped.
+g=$(sv_create "$t-granter" share 6)
+ref=$(wait_console "$g" READY | sed 's/.*ref=\([0-9]*\).*/\1/')
+printf 'name = "%s"\nmemory = 32\nkernel = "%s"\nextra = "%s %s %s"\npci = [ "%s" ]\n' \
+    "$t-dma" "$TESTBIN/nicdom" "$VF" "$g" "$ref" "$VF" >"$rd/dma.cfg"
+"$BIN/xl" pci-detach "$v" "$VF"
+"$BIN/xl" create "$rd/dma.cfg" >/dev/null
+[ "$("$BIN/xl" domid "$t-dma")" = 6 ] || fail "expected the DMA domain to be 6"
+wait_console 6 "^TX grant ok"
+wait_console 6 "^TX unmapped grant blocked$"
+"$BIN/xl" destroy 6
+"$BIN/xl" pci-attach "$v" "$VF"
+pass "device-mapped grant: DMA at dev_bus_addr, blocked once unmapped"
+
 "$BIN/xl" destroy "$d"
 "$BIN/xl" pci-assignable-list | grep -qx "$PF" || fail "PF not back after its owner was destroyed"
 grep -q "0000:03:00.0: reset and taken back from domain $d" "$rd/splitvisor.log" || fail "no reset logged"
