@@ -13,3 +13,13 @@ xenstored_LDLIBS := -levent_core
 TEST_PROGRAMS += xs_check
 xs_check_SRCS := tests/xenstore/xs_check.c
 xs_check_LIBS := xenstore svcore
+
+UNIT_TESTS += test_xs_tree test_xs_ops test_xs_ring
+test_xs_tree_SRCS := tests/xenstore/test_xs_tree.c $(XSD_CORE_SRCS)
+test_xs_tree_LIBS := svcore
+test_xs_ops_SRCS := tests/xenstore/test_xs_ops.c tests/xenstore/memconn.c \
+                    $(XSD_CORE_SRCS)
+test_xs_ops_LIBS := svcore
+test_xs_ring_SRCS := tests/xenstore/test_xs_ring.c tests/xenstore/memconn.c \
+                     $(XSD_CORE_SRCS)
+test_xs_ring_LIBS := svcore

@@ -29,14 +29,14 @@ static size_t below_home_len(const char *path)
     return strlen(path + off);
 }
 
-static int check_abs(const char *p)
+static int check_abs(uint32_t domid, const char *p)
 {
     size_t len = strlen(p);
 
     if (p[0] != '/' || (len > 1 && p[len - 1] == '/') || strstr(p, "//"))
         return -EINVAL;
     if (len > XENSTORE_ABS_PATH_MAX ||
-        below_home_len(p) > XENSTORE_REL_PATH_MAX)
+        (domid != 0 && below_home_len(p) > XENSTORE_REL_PATH_MAX))
         return -EINVAL;
     return valid_chars(p) ? 0 : -EINVAL;
 }
@@ -59,7 +59,7 @@ int path_canon(uint32_t domid, const char *in, bool allow_special, char *out,
         if (inlen > XENSTORE_ABS_PATH_MAX)
             return -EINVAL;
         memcpy(out, in, inlen + 1);
-        return check_abs(out);
+        return check_abs(domid, out);
     }
     if (inlen == 0 || inlen > XENSTORE_REL_PATH_MAX)
         return -EINVAL;
@@ -70,7 +70,7 @@ int path_canon(uint32_t domid, const char *in, bool allow_special, char *out,
     memcpy(out + home + 1, in, inlen + 1);
     if (strip)
         *strip = home + 1;
-    return check_abs(out);
+    return check_abs(domid, out);
 }
 
 bool path_is_below(const char *child, const char *parent)

@@ -21,8 +21,9 @@ size_t path_home(uint32_t domid, char *buf);
 /*
  * Resolves in (absolute, or relative to domid's home) into out (PATH_BUF
  * bytes) and checks it: characters [A-Za-z0-9_/@-], no "//", no trailing
- * '/' except for "/", absolute length <= XENSTORE_ABS_PATH_MAX and the part
- * below a domain's home <= XENSTORE_REL_PATH_MAX.  "@name" special paths are
+ * '/' except for "/", absolute length <= XENSTORE_ABS_PATH_MAX and, for a
+ * domain other than 0, the part below its home (or the whole path outside
+ * any home) <= XENSTORE_REL_PATH_MAX, as Xen's path-length quota.  "@name" special paths are
  * accepted only with allow_special.  *strip (may be NULL) receives how many
  * leading bytes of out a relative name did not have.  0 or -EINVAL.
  */
