@@ -31,10 +31,13 @@ OBJ := $(OUT)/obj
 TESTBIN := $(OUT)/tests
 
 CC := gcc
+# `make V=1` shows the commands.
+Q := $(if $(V),,@)
 # gnu11, not c11: Xen's public headers refuse strict ISO mode (anonymous unions).
+# __XEN_TOOLS__: we are Xen's tools side, which sees domctl.h/sysctl.h.
 CFLAGS := -std=gnu11 -g -fPIC -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
           -Wmissing-prototypes -Wno-missing-field-initializers \
-          -D_GNU_SOURCE -Iinclude $(VARIANT_CFLAGS) $(EXTRA_CFLAGS)
+          -D_GNU_SOURCE -D__XEN_TOOLS__ -Iinclude $(VARIANT_CFLAGS) $(EXTRA_CFLAGS)
 LDFLAGS := $(VARIANT_LDFLAGS) -L$(LIBDIR) -Wl,--enable-new-dtags
 
 # ---------------------------------------------------------------------------
@@ -63,14 +66,16 @@ libflags_of = $(foreach l,$(1),-l$(l))
 define link_template
 $(2): $(call objs_of,$($(1)_SRCS)) $(call libdeps_of,$($(1)_LIBS))
 	@mkdir -p $$(@D)
-	$$(CC) $$(LDFLAGS) -Wl,-rpath,'$$$$ORIGIN/$(3)' -o $$@ $(call objs_of,$($(1)_SRCS)) \
+	@$(if $(Q),echo "  LD      $$@")
+	$(Q)$$(CC) $$(LDFLAGS) -Wl,-rpath,'$$$$ORIGIN/$(3)' -o $$@ $(call objs_of,$($(1)_SRCS)) \
 		$(call libflags_of,$($(1)_LIBS)) $($(1)_LDLIBS) $(4)
 endef
 
 define shlib_template
 $(LIBDIR)/lib$(1).so: $(call objs_of,$($(1)_SRCS)) $(call libdeps_of,$($(1)_LIBS))
 	@mkdir -p $$(@D)
-	$$(CC) $$(LDFLAGS) -shared -Wl,-soname,lib$(1).so -Wl,-rpath,'$$$$ORIGIN' -o $$@ \
+	@$(if $(Q),echo "  LD      $$@")
+	$(Q)$$(CC) $$(LDFLAGS) -shared -Wl,-soname,lib$(1).so -Wl,-rpath,'$$$$ORIGIN' -o $$@ \
 		$(call objs_of,$($(1)_SRCS)) $(call libflags_of,$($(1)_LIBS)) $($(1)_LDLIBS)
 endef
 
@@ -87,7 +92,8 @@ TEST_TARGETS := $(addprefix $(TESTBIN)/unit/,$(UNIT_TESTS)) \
 
 $(OBJ)/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $($(notdir $*)_CFLAGS) -MMD -MP -c -o $@ $<
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS) $($(notdir $*)_CFLAGS) -MMD -MP -c -o $@ $<
 
 -include $(shell find $(OBJ) -name '*.d' 2>/dev/null)
 

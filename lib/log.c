@@ -11,6 +11,7 @@
 
 static const char *log_progname = "splitvisor";
 static enum log_level log_threshold = LOG_LEVEL_INFO;
+static void (*log_sink)(int level, const char *line);
 
 static const char *const log_level_names[] = {
     [LOG_LEVEL_ERROR] = "error",
@@ -37,6 +38,11 @@ void log_init(const char *progname)
         log_threshold = (enum log_level)log_parse_level(env);
 }
 
+void log_set_sink(void (*fn)(int level, const char *line))
+{
+    log_sink = fn;
+}
+
 void log_set_level(enum log_level level)
 {
     log_threshold = level;
@@ -61,13 +67,19 @@ void log_vmsg(enum log_level level, int with_errno, const char *fmt, va_list ap)
     clock_gettime(CLOCK_REALTIME, &now);
     localtime_r(&now.tv_sec, &tm);
     strftime(stamp, sizeof(stamp), "%H:%M:%S", &tm);
-    if (with_errno)
-        fprintf(stderr, "%s.%03ld %s[%d] %s: %s: %s\n", stamp, now.tv_nsec / 1000000,
-                log_progname, (int)getpid(), log_level_names[level], msg,
-                strerror(saved_errno));
-    else
-        fprintf(stderr, "%s.%03ld %s[%d] %s: %s\n", stamp, now.tv_nsec / 1000000,
-                log_progname, (int)getpid(), log_level_names[level], msg);
+    if (with_errno) {
+        size_t len = strlen(msg);
+
+        snprintf(msg + len, sizeof(msg) - len, ": %s", strerror(saved_errno));
+    }
+    fprintf(stderr, "%s.%03ld %s[%d] %s: %s\n", stamp, now.tv_nsec / 1000000, log_progname,
+            (int)getpid(), log_level_names[level], msg);
+    if (log_sink) {
+        char line[1100];
+
+        snprintf(line, sizeof(line), "(%s) %s: %s", stamp, log_level_names[level], msg);
+        log_sink((int)level, line);
+    }
     errno = saved_errno;
 }
 

@@ -1,4 +1,15 @@
 # libsvcore: logging, run directory, fd I/O and the message layer; linked by
 # every program and by our libxen* libraries.
 SHLIBS += svcore
-svcore_SRCS := lib/log.c lib/util.c
+svcore_SRCS := lib/log.c lib/util.c lib/msg.c lib/hcall.c
+svcore_LDLIBS := -lpthread
+
+# Xen's libraries, with the prototypes of Debian's headers, over our hypervisor.
+SHLIBS += xenctrl xenevtchn xengnttab
+xenctrl_SRCS := lib/xenctrl.c
+xenctrl_LIBS := svcore
+xenevtchn_SRCS := lib/xenevtchn.c
+xenevtchn_LIBS := svcore
+xengnttab_SRCS := lib/xengnttab.c
+xengnttab_LIBS := svcore
+xengnttab_LDLIBS := -lpthread

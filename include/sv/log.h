@@ -28,6 +28,9 @@ enum log_level log_get_level(void);
 /* Parses "debug", "info", "warn" or "error"; -1 when unknown. */
 int log_parse_level(const char *name);
 
+/* Also hands every line that passes the filter to fn (the hypervisor's dmesg ring). */
+void log_set_sink(void (*fn)(int level, const char *line));
+
 #define LOG_PRINTF(a, b) __attribute__((format(printf, a, b)))
 
 void log_warn(const char *fmt, ...) LOG_PRINTF(1, 2);   /* warning, with errno */

@@ -1,0 +1,163 @@
+/*
+ * Entry points of the domain description parsers: reading a file, choosing
+ * the front end from the content, defaults, errors and releasing a config.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "sv/util.h"
+#include "config_internal.h"
+
+/* Descriptions are a few hundred bytes; refuse to slurp anything huge. */
+#define CONFIG_FILE_MAX (1024 * 1024)
+
+void config_init(struct domain_config *cfg)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->memory_mib = CONFIG_DEFAULT_MEMORY_MIB;
+    cfg->vcpus = 1;
+    cfg->on_poweroff = CONFIG_ACTION_DESTROY;
+    cfg->on_reboot = CONFIG_ACTION_RESTART;
+    cfg->on_crash = CONFIG_ACTION_DESTROY;
+}
+
+void config_free(struct domain_config *cfg)
+{
+    free(cfg->kernel);
+    free(cfg->extra);
+    memset(cfg, 0, sizeof(*cfg));
+}
+
+/* XML when the first non-blank byte (after a UTF-8 BOM) is '<'. */
+static bool looks_like_xml(const char *buf, size_t len)
+{
+    size_t i = 0;
+
+    if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0)
+        i = 3;
+    while (i < len && buf[i] && strchr(" \t\r\n", buf[i]))
+        i++;
+    return i < len && buf[i] == '<';
+}
+
+int config_parse_buffer(const char *name, const char *buf, size_t len,
+                        struct domain_config *cfg, struct config_error *err)
+{
+    int rc;
+
+    memset(err, 0, sizeof(*err));
+    config_init(cfg);
+    if (looks_like_xml(buf, len))
+        rc = config_parse_xml(name, buf, len, cfg, err);
+    else
+        rc = config_parse_xl(name, buf, len, cfg, err);
+    if (rc < 0)
+        config_free(cfg);
+    return rc;
+}
+
+static int read_file(const char *path, char **buf, size_t *len, struct config_error *err)
+{
+    struct config_loc loc = {.file = path};
+    struct stat st;
+    long n;
+    int fd, rc;
+
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        rc = -errno;
+        config_fail(err, &loc, "cannot open: %s", strerror(errno));
+        return rc;
+    }
+    if (fstat(fd, &st) < 0) {
+        rc = -errno;
+        config_fail(err, &loc, "cannot stat: %s", strerror(errno));
+        goto out_close;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        rc = config_fail(err, &loc, "not a regular file");
+        goto out_close;
+    }
+    if (st.st_size > CONFIG_FILE_MAX) {
+        config_fail(err, &loc, "larger than %d bytes", CONFIG_FILE_MAX);
+        rc = -EFBIG;
+        goto out_close;
+    }
+    *buf = malloc((size_t)st.st_size + 1);
+    if (!*buf) {
+        config_fail(err, &loc, "out of memory");
+        rc = -ENOMEM;
+        goto out_close;
+    }
+    n = sv_read_full(fd, *buf, (size_t)st.st_size);
+    if (n < 0) {
+        rc = (int)n;
+        config_fail(err, &loc, "cannot read: %s", strerror((int)-n));
+        free(*buf);
+        goto out_close;
+    }
+    (*buf)[n] = '\0';
+    *len = (size_t)n;
+    rc = 0;
+out_close:
+    close(fd);
+    return rc;
+}
+
+int config_load(const char *path, struct domain_config *cfg, struct config_error *err)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    int rc;
+
+    memset(err, 0, sizeof(*err));
+    memset(cfg, 0, sizeof(*cfg));
+    rc = read_file(path, &buf, &len, err);
+    if (rc < 0)
+        return rc;
+    rc = config_parse_buffer(path, buf, len, cfg, err);
+    free(buf);
+    return rc;
+}
+
+int config_fill_defaults(struct domain_config *cfg)
+{
+    unsigned char u[16];
+
+    if (cfg->uuid[0])
+        return 0;
+    if (getrandom(u, sizeof(u), 0) != (ssize_t)sizeof(u))
+        return -errno;
+    u[6] = (u[6] & 0x0f) | 0x40; /* version 4 */
+    u[8] = (u[8] & 0x3f) | 0x80; /* RFC 4122 variant */
+    snprintf(cfg->uuid, sizeof(cfg->uuid),
+             "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", u[0], u[1],
+             u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13], u[14],
+             u[15]);
+    return 0;
+}
+
+int config_add_vif_spec(struct domain_config *cfg, const char *spec, struct config_error *err)
+{
+    struct config_loc loc = {.file = "", .key = "vif"};
+
+    memset(err, 0, sizeof(*err));
+    return config_vif_spec(cfg, spec, &loc, err);
+}
+
+void config_format_error(const struct config_error *err, char *buf, size_t len)
+{
+    char line[16] = "";
+
+    if (len == 0)
+        return;
+    if (err->line > 0)
+        snprintf(line, sizeof(line), ":%d", err->line);
+    snprintf(buf, len, "%s%s%s%s%s%s", err->file, line, err->file[0] || line[0] ? ": " : "",
+             err->key, err->key[0] ? ": " : "", err->message);
+}

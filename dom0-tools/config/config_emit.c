@@ -1,0 +1,181 @@
+/*
+ * Writers for a parsed description: JSON (what `xl create --dry-run`
+ * prints, and what the golden tests compare) and libvirt XML that the XML
+ * front end reads back to the same description.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "config_internal.h"
+
+static void json_string(FILE *out, const char *s)
+{
+    fputc('"', out);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            fprintf(out, "\\%c", *p);
+        else if (*p == '\n')
+            fputs("\\n", out);
+        else if (*p == '\t')
+            fputs("\\t", out);
+        else if (*p < 0x20)
+            fprintf(out, "\\u%04x", *p);
+        else
+            fputc(*p, out);
+    }
+    fputc('"', out);
+}
+
+/* `  "key": "value",` at the given indent; last leaves the comma out. */
+static void json_str_field(FILE *out, int indent, const char *key, const char *value, bool last)
+{
+    fprintf(out, "%*s\"%s\": ", indent, "", key);
+    json_string(out, value);
+    fputs(last ? "\n" : ",\n", out);
+}
+
+static void json_uint_field(FILE *out, int indent, const char *key, unsigned long long value,
+                            bool last)
+{
+    fprintf(out, "%*s\"%s\": %llu%s\n", indent, "", key, value, last ? "" : ",");
+}
+
+static void json_vif(FILE *out, const struct config_vif *vif, bool last)
+{
+    fputs("    {\n", out);
+    json_uint_field(out, 6, "devid", vif->devid, false);
+    json_str_field(out, 6, "mac", vif->mac, false);
+    json_str_field(out, 6, "bridge", vif->bridge, false);
+    json_str_field(out, 6, "backend", vif->backend[0] ? vif->backend : CONFIG_DOM0_NAME, false);
+    json_str_field(out, 6, "ip", vif->ip, false);
+    json_uint_field(out, 6, "queues", vif->queues, true);
+    fputs(last ? "    }\n" : "    },\n", out);
+}
+
+static void json_pci(FILE *out, const struct config_pci *pci, bool last)
+{
+    fputs("    {\n", out);
+    json_str_field(out, 6, "bdf", pci->bdf, true);
+    fputs(last ? "    }\n" : "    },\n", out);
+}
+
+int config_to_json(const struct domain_config *cfg, FILE *out)
+{
+    fputs("{\n", out);
+    json_str_field(out, 2, "name", cfg->name, false);
+    if (cfg->uuid[0])
+        json_str_field(out, 2, "uuid", cfg->uuid, false);
+    else
+        fputs("  \"uuid\": null,\n", out);
+    json_uint_field(out, 2, "memory", cfg->memory_mib, false);
+    json_uint_field(out, 2, "maxmem", cfg->maxmem_mib, false);
+    json_uint_field(out, 2, "vcpus", cfg->vcpus, false);
+    json_str_field(out, 2, "kernel", cfg->kernel ? cfg->kernel : "", false);
+    json_str_field(out, 2, "extra", cfg->extra ? cfg->extra : "", false);
+    json_str_field(out, 2, "on_poweroff", config_action_name(cfg->on_poweroff), false);
+    json_str_field(out, 2, "on_reboot", config_action_name(cfg->on_reboot), false);
+    json_str_field(out, 2, "on_crash", config_action_name(cfg->on_crash), false);
+    fprintf(out, "  \"driver_domain\": %s,\n", cfg->driver_domain ? "true" : "false");
+    fputs(cfg->nr_vifs ? "  \"vifs\": [\n" : "  \"vifs\": [],\n", out);
+    for (unsigned int i = 0; i < cfg->nr_vifs; i++)
+        json_vif(out, &cfg->vifs[i], i + 1 == cfg->nr_vifs);
+    if (cfg->nr_vifs)
+        fputs("  ],\n", out);
+    fputs(cfg->nr_pcis ? "  \"pcis\": [\n" : "  \"pcis\": []\n", out);
+    for (unsigned int i = 0; i < cfg->nr_pcis; i++)
+        json_pci(out, &cfg->pcis[i], i + 1 == cfg->nr_pcis);
+    if (cfg->nr_pcis)
+        fputs("  ]\n", out);
+    fputs("}\n", out);
+    return ferror(out) ? -EIO : 0;
+}
+
+/* Escapes text for element content and double-quoted attributes alike. */
+static void xml_escaped(FILE *out, const char *s)
+{
+    for (; *s; s++) {
+        switch (*s) {
+        case '&': fputs("&amp;", out); break;
+        case '<': fputs("&lt;", out); break;
+        case '>': fputs("&gt;", out); break;
+        case '"': fputs("&quot;", out); break;
+        case '\t': fputs("&#9;", out); break;
+        default: fputc(*s, out);
+        }
+    }
+}
+
+static void xml_element(FILE *out, int indent, const char *name, const char *text)
+{
+    fprintf(out, "%*s<%s>", indent, "", name);
+    xml_escaped(out, text);
+    fprintf(out, "</%s>\n", name);
+}
+
+static void xml_vif(FILE *out, const struct config_vif *vif)
+{
+    fprintf(out, "    <interface type=\"%s\">\n", vif->bridge[0] ? "bridge" : "ethernet");
+    fprintf(out, "      <mac address=\"%s\"/>\n", vif->mac);
+    if (vif->bridge[0])
+        fprintf(out, "      <source bridge=\"%s\"/>\n", vif->bridge);
+    if (vif->backend[0])
+        fprintf(out, "      <backenddomain name=\"%s\"/>\n", vif->backend);
+    if (vif->ip[0]) {
+        const char *slash = strchr(vif->ip, '/');
+
+        if (slash)
+            fprintf(out, "      <ip address=\"%.*s\" prefix=\"%s\"/>\n", (int)(slash - vif->ip),
+                    vif->ip, slash + 1);
+        else
+            fprintf(out, "      <ip address=\"%s\"/>\n", vif->ip);
+    }
+    fputs("      <model type=\"netfront\"/>\n", out);
+    fprintf(out, "      <driver queues=\"%u\"/>\n", vif->queues);
+    fputs("    </interface>\n", out);
+}
+
+static void xml_pci(FILE *out, const struct config_pci *pci)
+{
+    unsigned int domain, bus, slot, function;
+
+    /* bdf is always the normalized "dddd:bb:dd.f". */
+    if (sscanf(pci->bdf, "%x:%x:%x.%x", &domain, &bus, &slot, &function) != 4)
+        return;
+    fputs("    <hostdev mode=\"subsystem\" type=\"pci\">\n      <source>\n", out);
+    fprintf(out,
+            "        <address domain=\"0x%04x\" bus=\"0x%02x\" slot=\"0x%02x\" "
+            "function=\"0x%x\"/>\n",
+            domain, bus, slot, function);
+    fputs("      </source>\n    </hostdev>\n", out);
+}
+
+int config_to_xml(const struct domain_config *cfg, FILE *out)
+{
+    fputs("<domain type=\"xen\">\n", out);
+    xml_element(out, 2, "name", cfg->name);
+    if (cfg->uuid[0])
+        xml_element(out, 2, "uuid", cfg->uuid);
+    fprintf(out, "  <memory unit=\"MiB\">%llu</memory>\n", (unsigned long long)cfg->maxmem_mib);
+    fprintf(out, "  <currentMemory unit=\"MiB\">%llu</currentMemory>\n",
+            (unsigned long long)cfg->memory_mib);
+    fprintf(out, "  <vcpu>%u</vcpu>\n", cfg->vcpus);
+    fputs("  <os>\n    <type>xen</type>\n", out);
+    xml_element(out, 4, "kernel", cfg->kernel ? cfg->kernel : "");
+    if (cfg->extra && cfg->extra[0])
+        xml_element(out, 4, "cmdline", cfg->extra);
+    fputs("  </os>\n", out);
+    xml_element(out, 2, "on_poweroff", config_action_name(cfg->on_poweroff));
+    xml_element(out, 2, "on_reboot", config_action_name(cfg->on_reboot));
+    xml_element(out, 2, "on_crash", config_action_name(cfg->on_crash));
+    fputs("  <metadata>\n", out);
+    fprintf(out, "    <splitvisor:domain xmlns:splitvisor=\"%s\" driver-domain=\"%s\"/>\n",
+            CONFIG_XMLNS, cfg->driver_domain ? "yes" : "no");
+    fputs("  </metadata>\n  <devices>\n", out);
+    for (unsigned int i = 0; i < cfg->nr_vifs; i++)
+        xml_vif(out, &cfg->vifs[i]);
+    for (unsigned int i = 0; i < cfg->nr_pcis; i++)
+        xml_pci(out, &cfg->pcis[i]);
+    fputs("  </devices>\n</domain>\n", out);
+    return ferror(out) ? -EIO : 0;
+}

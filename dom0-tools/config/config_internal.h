@@ -1,0 +1,99 @@
+/*
+ * What the two front ends (config_xl.c, config_xml.c) share: error and
+ * warning locations, and the field setters that validate and normalize a
+ * value once, whichever format it came from.  Every setter returns 0 or
+ * -EINVAL after filling *err for LOC.
+ */
+#ifndef SV_CONFIG_INTERNAL_H
+#define SV_CONFIG_INTERNAL_H
+
+#include <stdarg.h>
+#include <stdint.h>
+
+#include "sv/config.h"
+#include "sv/log.h"
+
+/* The namespace of our additions in <metadata>. */
+#define CONFIG_XMLNS "https://splitvisor.dev/xmlns/domain/1.0"
+/* How output names the backend "" (dom0); input accepts it too. */
+#define CONFIG_DOM0_NAME "Domain-0"
+
+/* Where a value came from: file, 1-based line (0 = whole file), key. */
+struct config_loc {
+    const char *file;
+    int line;
+    const char *key;
+};
+
+/* Fill *err for loc with the formatted message; return -EINVAL. */
+int config_vfail(struct config_error *err, const struct config_loc *loc, const char *fmt,
+                 va_list ap) LOG_PRINTF(3, 0);
+int config_fail(struct config_error *err, const struct config_loc *loc, const char *fmt, ...)
+    LOG_PRINTF(3, 4);
+/* Logs "FILE:LINE: KEY: message" as a warning. */
+void config_warn(const struct config_loc *loc, const char *fmt, ...) LOG_PRINTF(2, 3);
+
+/* Decimal, or hexadecimal after "0x"; no sign, no blanks.  0, -EINVAL or
+ * -ERANGE when above max. */
+int config_parse_uint(const char *s, uint64_t max, uint64_t *out);
+
+/* The front ends: parse into an initialized cfg; on error cfg may hold
+ * allocations the caller frees. */
+int config_parse_xl(const char *file, const char *buf, size_t len, struct domain_config *cfg,
+                    struct config_error *err);
+int config_parse_xml(const char *file, const char *buf, size_t len, struct domain_config *cfg,
+                     struct config_error *err);
+
+int config_set_name(struct domain_config *cfg, const char *value, const struct config_loc *loc,
+                    struct config_error *err);
+int config_set_uuid(struct domain_config *cfg, const char *value, const struct config_loc *loc,
+                    struct config_error *err);
+/* NUMBER in UNIT (libvirt's units: b, KB, KiB, MiB, ...), rounded up to MiB. */
+int config_set_memory(uint64_t *mib, const char *number, const char *unit,
+                      const struct config_loc *loc, struct config_error *err);
+int config_set_vcpus(struct domain_config *cfg, const char *value, const struct config_loc *loc,
+                     struct config_error *err);
+/* Free text (kernel, extra): trimmed, UTF-8 without control characters. */
+int config_set_text(char **dst, const char *value, const struct config_loc *loc,
+                    struct config_error *err);
+int config_set_action(enum config_action *dst, const char *value, const struct config_loc *loc,
+                      struct config_error *err);
+
+/* A vif is built between begin and end: begin claims the next slot with its
+ * defaults, end generates the MAC when none was set, rejects a duplicate MAC
+ * and commits the slot. */
+struct config_vif *config_vif_begin(struct domain_config *cfg, const struct config_loc *loc,
+                                    struct config_error *err);
+int config_vif_end(struct domain_config *cfg, const struct config_loc *loc,
+                   struct config_error *err);
+int config_vif_set_mac(struct config_vif *vif, const char *value, const struct config_loc *loc,
+                       struct config_error *err);
+int config_vif_set_bridge(struct config_vif *vif, const char *value,
+                          const struct config_loc *loc, struct config_error *err);
+int config_vif_set_backend(struct config_vif *vif, const char *value,
+                           const struct config_loc *loc, struct config_error *err);
+/* prefix may be NULL when value has none (or carries "/PREFIX" itself). */
+int config_vif_set_ip(struct config_vif *vif, const char *value, const char *prefix,
+                      const struct config_loc *loc, struct config_error *err);
+int config_vif_set_queues(struct config_vif *vif, const char *value,
+                          const struct config_loc *loc, struct config_error *err);
+/* One xl vif spec: "key=value,key=value". */
+int config_vif_spec(struct domain_config *cfg, const char *spec, const struct config_loc *loc,
+                    struct config_error *err);
+
+/* "[DDDD:]BB:DD.F[,option...]" (xl's pci list entry). */
+int config_pci_spec(struct domain_config *cfg, const char *spec, const struct config_loc *loc,
+                    struct config_error *err);
+/* Numeric parts of an address (libvirt's <address domain= bus= slot= function=>). */
+int config_pci_add(struct domain_config *cfg, uint64_t domain, uint64_t bus, uint64_t slot,
+                   uint64_t function, const struct config_loc *loc, struct config_error *err);
+
+/* Initial memory within the maximum (when the maximum is set). */
+int config_check_memory(const struct domain_config *cfg, const struct config_loc *loc,
+                        struct config_error *err);
+
+/* Cross-field checks and defaults once every key is in; loc names the file. */
+int config_finish(struct domain_config *cfg, const struct config_loc *loc,
+                  struct config_error *err);
+
+#endif

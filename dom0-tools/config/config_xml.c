@@ -1,0 +1,591 @@
+/*
+ * libvirt domain XML front end (<domain type='xen'>), parsed with libxml2.
+ * Each element has a handler in a table; elements are applied in table order
+ * whatever their order in the file (name before devices: generated MACs
+ * derive from the name).  Unknown elements at the top level are warned
+ * about and ignored, as libvirt ignores what a driver does not use; unknown
+ * elements inside <os>, <devices>, <interface> and <hostdev> are errors,
+ * because ignoring them would silently give the guest something else.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+
+#include "sv/util.h"
+#include "config_internal.h"
+
+struct xml_ctx {
+    const char *file;
+    struct domain_config *cfg;
+    struct config_error *err;
+    struct config_vif *vif; /* the <interface> being read */
+};
+
+typedef int xml_elem_fn(struct xml_ctx *x, xmlNode *node);
+
+struct xml_elem {
+    const char *name;
+    xml_elem_fn *fn; /* NULL: accepted and ignored */
+    bool warn;       /* when ignored, say so */
+};
+
+static struct config_loc xml_loc(const struct xml_ctx *x, const xmlNode *node)
+{
+    return (struct config_loc){.file = x->file,
+                               .line = (int)xmlGetLineNo(node),
+                               .key = (const char *)node->name};
+}
+
+static int xml_fail_at(struct xml_ctx *x, const xmlNode *node, const char *fmt, ...)
+    LOG_PRINTF(3, 4);
+
+static int xml_fail_at(struct xml_ctx *x, const xmlNode *node, const char *fmt, ...)
+{
+    struct config_loc loc = xml_loc(x, node);
+    va_list ap;
+    int rc;
+
+    va_start(ap, fmt);
+    rc = config_vfail(x->err, &loc, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+/* The trimmed text content of node; free() it. */
+static char *xml_text(const xmlNode *node)
+{
+    xmlChar *raw = xmlNodeGetContent(node);
+    const char *s = raw ? (const char *)raw : "";
+    size_t len;
+    char *out;
+
+    while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
+        s++;
+    len = strlen(s);
+    while (len > 0 && strchr(" \t\n\r", s[len - 1]))
+        len--;
+    out = strndup(s, len);
+    xmlFree(raw);
+    return out;
+}
+
+/* The attribute's value as a malloc'ed string, or NULL when absent. */
+static char *xml_attr(const xmlNode *node, const char *name)
+{
+    xmlChar *raw = xmlGetNoNsProp(node, (const xmlChar *)name);
+    char *out = raw ? strdup((const char *)raw) : NULL;
+
+    xmlFree(raw);
+    return out;
+}
+
+static int xml_require_attr(struct xml_ctx *x, const xmlNode *node, const char *name,
+                            char **value)
+{
+    *value = xml_attr(node, name);
+    if (!*value)
+        return xml_fail_at(x, node, "missing attribute '%s'", name);
+    return 0;
+}
+
+static bool xml_is(const xmlNode *node, const char *name)
+{
+    return node->type == XML_ELEMENT_NODE && !node->ns &&
+           strcmp((const char *)node->name, name) == 0;
+}
+
+static const struct xml_elem *xml_find(const struct xml_elem *table, size_t n,
+                                       const xmlNode *node)
+{
+    for (size_t i = 0; i < n; i++)
+        if (xml_is(node, table[i].name))
+            return &table[i];
+    return NULL;
+}
+
+/*
+ * Applies table to the children of parent, in table order.  An element
+ * absent from the table is an error when strict, a warning otherwise; an
+ * element given twice is an error unless repeatable.
+ */
+static int xml_children(struct xml_ctx *x, xmlNode *parent, const struct xml_elem *table,
+                        size_t n, bool strict, bool repeatable)
+{
+    int rc = 0;
+
+    for (xmlNode *c = parent->children; c; c = c->next) {
+        struct config_loc loc = xml_loc(x, c);
+
+        if (c->type != XML_ELEMENT_NODE || xml_find(table, n, c))
+            continue;
+        if (strict)
+            return config_fail(x->err, &loc, "unknown element in <%s>", parent->name);
+        config_warn(&loc, "unknown element, ignored");
+    }
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        const xmlNode *seen = NULL;
+
+        for (xmlNode *c = parent->children; c && rc == 0; c = c->next) {
+            struct config_loc loc = xml_loc(x, c);
+
+            if (!xml_is(c, table[i].name))
+                continue;
+            if (seen && !repeatable)
+                return config_fail(x->err, &loc, "given twice (first on line %ld)",
+                                   xmlGetLineNo(seen));
+            seen = c;
+            if (table[i].fn)
+                rc = table[i].fn(x, c);
+            else if (table[i].warn)
+                config_warn(&loc, "ignored");
+        }
+    }
+    return rc;
+}
+
+/* Runs set(x, node, text-of-node) with the element's location. */
+typedef int xml_text_fn(struct xml_ctx *x, const char *text, const struct config_loc *loc);
+
+static int xml_with_text(struct xml_ctx *x, xmlNode *node, xml_text_fn *set)
+{
+    struct config_loc loc = xml_loc(x, node);
+    char *text = xml_text(node);
+    int rc;
+
+    if (!text)
+        return config_fail(x->err, &loc, "out of memory");
+    rc = set(x, text, &loc);
+    free(text);
+    return rc;
+}
+
+static int set_name(struct xml_ctx *x, const char *t, const struct config_loc *loc)
+{
+    return config_set_name(x->cfg, t, loc, x->err);
+}
+
+static int set_uuid(struct xml_ctx *x, const char *t, const struct config_loc *loc)
+{
+    return config_set_uuid(x->cfg, t, loc, x->err);
+}
+
+static int set_vcpus(struct xml_ctx *x, const char *t, const struct config_loc *loc)
+{
+    return config_set_vcpus(x->cfg, t, loc, x->err);
+}
+
+static int set_kernel(struct xml_ctx *x, const char *t, const struct config_loc *loc)
+{
+    return config_set_text(&x->cfg->kernel, t, loc, x->err);
+}
+
+static int set_cmdline(struct xml_ctx *x, const char *t, const struct config_loc *loc)
+{
+    return config_set_text(&x->cfg->extra, t, loc, x->err);
+}
+
+static int set_on_poweroff(struct xml_ctx *x, const char *t, const struct config_loc *loc)
+{
+    return config_set_action(&x->cfg->on_poweroff, t, loc, x->err);
+}
+
+static int set_on_reboot(struct xml_ctx *x, const char *t, const struct config_loc *loc)
+{
+    return config_set_action(&x->cfg->on_reboot, t, loc, x->err);
+}
+
+static int set_on_crash(struct xml_ctx *x, const char *t, const struct config_loc *loc)
+{
+    return config_set_action(&x->cfg->on_crash, t, loc, x->err);
+}
+
+/* libvirt's os types for Xen PV guests; hvm and xenpvh need what we lack. */
+static int set_os_type(struct xml_ctx *x, const char *t, const struct config_loc *loc)
+{
+    if (strcmp(t, "xen") != 0 && strcmp(t, "linux") != 0)
+        return config_fail(x->err, loc, "os type '%.32s' is not supported (xen or linux)", t);
+    return 0;
+}
+
+static int xml_memory_into(struct xml_ctx *x, xmlNode *node, uint64_t *mib)
+{
+    struct config_loc loc = xml_loc(x, node);
+    char *unit = xml_attr(node, "unit");
+    char *text = xml_text(node);
+    int rc = text ? config_set_memory(mib, text, unit ? unit : "KiB", &loc, x->err)
+                  : config_fail(x->err, &loc, "out of memory");
+
+    free(text);
+    free(unit);
+    return rc;
+}
+
+/* <memory> is the maximum and, unless <currentMemory> says otherwise, the
+ * initial allocation too. */
+static int x_memory(struct xml_ctx *x, xmlNode *node)
+{
+    int rc = xml_memory_into(x, node, &x->cfg->maxmem_mib);
+
+    x->cfg->memory_mib = x->cfg->maxmem_mib;
+    return rc;
+}
+
+static int x_current_memory(struct xml_ctx *x, xmlNode *node)
+{
+    struct config_loc loc = xml_loc(x, node);
+    int rc = xml_memory_into(x, node, &x->cfg->memory_mib);
+
+    return rc < 0 ? rc : config_check_memory(x->cfg, &loc, x->err);
+}
+
+#define TEXT_HANDLER(fn, setter)                                                                 \
+    static int fn(struct xml_ctx *x, xmlNode *node)                                              \
+    {                                                                                            \
+        return xml_with_text(x, node, setter);                                                   \
+    }
+
+TEXT_HANDLER(x_name, set_name)
+TEXT_HANDLER(x_uuid, set_uuid)
+TEXT_HANDLER(x_vcpu, set_vcpus)
+TEXT_HANDLER(x_os_type, set_os_type)
+TEXT_HANDLER(x_kernel, set_kernel)
+TEXT_HANDLER(x_cmdline, set_cmdline)
+TEXT_HANDLER(x_on_poweroff, set_on_poweroff)
+TEXT_HANDLER(x_on_reboot, set_on_reboot)
+TEXT_HANDLER(x_on_crash, set_on_crash)
+
+static const struct xml_elem os_elems[] = {
+    {"type", x_os_type, false},
+    {"kernel", x_kernel, false},
+    {"cmdline", x_cmdline, false},
+};
+
+static int x_os(struct xml_ctx *x, xmlNode *node)
+{
+    return xml_children(x, node, os_elems, ARRAY_SIZE(os_elems), true, false);
+}
+
+static int set_driver_domain(struct xml_ctx *x, const char *t, const struct config_loc *loc)
+{
+    if (strcmp(t, "yes") != 0 && strcmp(t, "no") != 0)
+        return config_fail(x->err, loc, "driver-domain='%.16s' is not yes or no", t);
+    x->cfg->driver_domain = strcmp(t, "yes") == 0;
+    return 0;
+}
+
+/* <metadata> holds anybody's elements; ours is <splitvisor:domain>. */
+static int x_metadata(struct xml_ctx *x, xmlNode *node)
+{
+    for (xmlNode *c = node->children; c; c = c->next) {
+        struct config_loc loc = xml_loc(x, c);
+        char *dd;
+        int rc;
+
+        if (c->type != XML_ELEMENT_NODE || !c->ns ||
+            strcmp((const char *)c->ns->href, CONFIG_XMLNS) != 0)
+            continue;
+        if (strcmp((const char *)c->name, "domain") != 0) {
+            config_warn(&loc, "unknown Splitvisor metadata element, ignored");
+            continue;
+        }
+        dd = xml_attr(c, "driver-domain");
+        rc = dd ? set_driver_domain(x, dd, &loc) : 0;
+        free(dd);
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
+/* Runs set(vif, value of attribute attr) for an <interface> child. */
+typedef int vif_setter(struct config_vif *vif, const char *value, const struct config_loc *loc,
+                       struct config_error *err);
+
+static int xml_vif_attr(struct xml_ctx *x, xmlNode *node, const char *attr, vif_setter *set)
+{
+    struct config_loc loc = xml_loc(x, node);
+    char *value;
+    int rc = xml_require_attr(x, node, attr, &value);
+
+    if (rc == 0)
+        rc = set(x->vif, value, &loc, x->err);
+    free(value);
+    return rc;
+}
+
+static int x_vif_mac(struct xml_ctx *x, xmlNode *node)
+{
+    return xml_vif_attr(x, node, "address", config_vif_set_mac);
+}
+
+static int x_vif_backend(struct xml_ctx *x, xmlNode *node)
+{
+    return xml_vif_attr(x, node, "name", config_vif_set_backend);
+}
+
+/* type='bridge' names a bridge; type='network' a libvirt network, which we
+ * do not have: its name is taken as the bridge name. */
+static int x_vif_source(struct xml_ctx *x, xmlNode *node)
+{
+    char *type = xml_attr(node->parent, "type");
+    int rc;
+
+    if (type && strcmp(type, "bridge") == 0)
+        rc = xml_vif_attr(x, node, "bridge", config_vif_set_bridge);
+    else if (type && strcmp(type, "network") == 0)
+        rc = xml_vif_attr(x, node, "network", config_vif_set_bridge);
+    else
+        rc = xml_fail_at(x, node, "type='ethernet' interfaces take no <source>");
+    free(type);
+    return rc;
+}
+
+static int x_vif_model(struct xml_ctx *x, xmlNode *node)
+{
+    char *type;
+    int rc = xml_require_attr(x, node, "type", &type);
+
+    if (rc == 0 && strcmp(type, "netfront") != 0)
+        rc = xml_fail_at(x, node, "model '%.32s' is not supported (only netfront)", type);
+    free(type);
+    return rc;
+}
+
+static int x_vif_ip(struct xml_ctx *x, xmlNode *node)
+{
+    struct config_loc loc = xml_loc(x, node);
+    char *addr, *prefix;
+    int rc;
+
+    if (x->vif->ip[0])
+        return config_fail(x->err, &loc, "only one IP address per interface is supported");
+    rc = xml_require_attr(x, node, "address", &addr);
+    if (rc < 0)
+        return rc;
+    prefix = xml_attr(node, "prefix");
+    rc = config_vif_set_ip(x->vif, addr, prefix, &loc, x->err);
+    free(prefix);
+    free(addr);
+    return rc;
+}
+
+static int x_vif_driver(struct xml_ctx *x, xmlNode *node)
+{
+    struct config_loc loc = xml_loc(x, node);
+    char *queues = xml_attr(node, "queues");
+    int rc = queues ? config_vif_set_queues(x->vif, queues, &loc, x->err) : 0;
+
+    free(queues);
+    return rc;
+}
+
+static const struct xml_elem interface_elems[] = {
+    {"mac", x_vif_mac, false},
+    {"source", x_vif_source, false},
+    {"backenddomain", x_vif_backend, false},
+    {"model", x_vif_model, false},
+    {"ip", x_vif_ip, false},
+    {"driver", x_vif_driver, false},
+    {"target", NULL, true}, /* the backend names its own vif device */
+    {"script", NULL, true}, /* the backend plugs the vif itself */
+    {"alias", NULL, false},
+};
+
+static int x_interface(struct xml_ctx *x, xmlNode *node)
+{
+    struct config_loc loc = xml_loc(x, node);
+    char *type;
+    int rc = xml_require_attr(x, node, "type", &type);
+
+    if (rc < 0)
+        return rc;
+    if (strcmp(type, "bridge") != 0 && strcmp(type, "ethernet") != 0 &&
+        strcmp(type, "network") != 0)
+        rc = config_fail(x->err, &loc, "type='%.32s' is not supported (bridge, ethernet, network)",
+                         type);
+    free(type);
+    if (rc < 0)
+        return rc;
+    x->vif = config_vif_begin(x->cfg, &loc, x->err);
+    if (!x->vif)
+        return -EINVAL;
+    /* ip is repeatable here so that x_vif_ip can say why a second one fails. */
+    rc = xml_children(x, node, interface_elems, ARRAY_SIZE(interface_elems), true, true);
+    if (rc == 0)
+        rc = config_vif_end(x->cfg, &loc, x->err);
+    x->vif = NULL;
+    return rc;
+}
+
+/* <address domain='0x0000' bus='0x03' slot='0x10' function='0x1'/>; domain
+ * may be left out. */
+static int x_pci_address(struct xml_ctx *x, xmlNode *node)
+{
+    static const char *const names[] = {"domain", "bus", "slot", "function"};
+    struct config_loc loc = xml_loc(x, node);
+    uint64_t part[4] = {0};
+
+    for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+        char *v = xml_attr(node, names[i]);
+        int rc = 0;
+
+        if (!v && i > 0)
+            return config_fail(x->err, &loc, "missing attribute '%s'", names[i]);
+        if (v && config_parse_uint(v, 0xffff, &part[i]) < 0)
+            rc = config_fail(x->err, &loc, "%s='%.16s' is not a number", names[i], v);
+        free(v);
+        if (rc < 0)
+            return rc;
+    }
+    return config_pci_add(x->cfg, part[0], part[1], part[2], part[3], &loc, x->err);
+}
+
+static const struct xml_elem pci_source_elems[] = {
+    {"address", x_pci_address, false},
+};
+
+static int x_pci_source(struct xml_ctx *x, xmlNode *node)
+{
+    unsigned int before = x->cfg->nr_pcis;
+    int rc = xml_children(x, node, pci_source_elems, 1, true, false);
+
+    if (rc == 0 && x->cfg->nr_pcis == before)
+        rc = xml_fail_at(x, node, "missing <address>");
+    return rc;
+}
+
+static const struct xml_elem hostdev_elems[] = {
+    {"source", x_pci_source, false},
+    {"driver", NULL, false},
+    {"address", NULL, true}, /* the guest-side slot: we do not place devices */
+    {"alias", NULL, false},
+};
+
+static int x_hostdev(struct xml_ctx *x, xmlNode *node)
+{
+    char *mode = xml_attr(node, "mode");
+    char *type = xml_attr(node, "type");
+    unsigned int before = x->cfg->nr_pcis;
+    int rc = 0;
+
+    if (!mode || strcmp(mode, "subsystem") != 0 || !type || strcmp(type, "pci") != 0)
+        rc = xml_fail_at(x, node, "only mode='subsystem' type='pci' is supported");
+    free(mode);
+    free(type);
+    if (rc == 0)
+        rc = xml_children(x, node, hostdev_elems, ARRAY_SIZE(hostdev_elems), true, false);
+    if (rc == 0 && x->cfg->nr_pcis == before)
+        rc = xml_fail_at(x, node, "missing <source>");
+    return rc;
+}
+
+/* Every domain has exactly one console (xl console); the other harmless
+ * devices are simply absent here. */
+static const struct xml_elem device_elems[] = {
+    {"interface", x_interface, false},
+    {"hostdev", x_hostdev, false},
+    {"console", NULL, false},
+    {"serial", NULL, false},
+    {"emulator", NULL, true},
+    {"memballoon", NULL, true},
+    {"input", NULL, true},
+    {"graphics", NULL, true},
+    {"video", NULL, true},
+};
+
+static int x_devices(struct xml_ctx *x, xmlNode *node)
+{
+    return xml_children(x, node, device_elems, ARRAY_SIZE(device_elems), true, true);
+}
+
+/* In application order. */
+static const struct xml_elem domain_elems[] = {
+    {"name", x_name, false},
+    {"uuid", x_uuid, false},
+    {"memory", x_memory, false},
+    {"currentMemory", x_current_memory, false},
+    {"vcpu", x_vcpu, false},
+    {"os", x_os, false},
+    {"on_poweroff", x_on_poweroff, false},
+    {"on_reboot", x_on_reboot, false},
+    {"on_crash", x_on_crash, false},
+    {"metadata", x_metadata, false},
+    {"devices", x_devices, false},
+    {"title", NULL, false},
+    {"description", NULL, false},
+};
+
+static bool xml_has_child(const xmlNode *parent, const char *name)
+{
+    for (const xmlNode *c = parent->children; c; c = c->next)
+        if (xml_is(c, name))
+            return true;
+    return false;
+}
+
+static int xml_domain(struct xml_ctx *x, xmlNode *root)
+{
+    struct config_loc loc = xml_loc(x, root);
+    char *type;
+    int rc;
+
+    if (!xml_is(root, "domain"))
+        return config_fail(x->err, &loc, "the root element must be <domain>");
+    rc = xml_require_attr(x, root, "type", &type);
+    if (rc == 0 && strcmp(type, "xen") != 0)
+        rc = config_fail(x->err, &loc, "domain type '%.32s' is not supported (only xen)", type);
+    free(type);
+    /* The vifs need the name for their MACs: report its absence first. */
+    if (rc == 0 && xml_has_child(root, "name"))
+        rc = xml_children(x, root, domain_elems, ARRAY_SIZE(domain_elems), false, false);
+    return rc < 0 ? rc : config_finish(x->cfg, &loc, x->err);
+}
+
+/* libxml2's own message for a file that is not well-formed XML. */
+static int xml_syntax_error(const char *file, xmlParserCtxt *ctxt, struct config_error *err)
+{
+    const xmlError *e = xmlCtxtGetLastError(ctxt);
+    struct config_loc loc = {.file = file, .line = e ? e->line : 0};
+    char msg[sizeof(err->message)];
+    size_t len;
+
+    snprintf(msg, sizeof(msg), "%s", e && e->message ? e->message : "not well-formed XML");
+    len = strlen(msg);
+    while (len > 0 && (msg[len - 1] == '\n' || msg[len - 1] == ' '))
+        msg[--len] = '\0';
+    return config_fail(err, &loc, "%s", msg);
+}
+
+int config_parse_xml(const char *file, const char *buf, size_t len, struct domain_config *cfg,
+                     struct config_error *err)
+{
+    struct xml_ctx x = {.file = file, .cfg = cfg, .err = err};
+    struct config_loc whole = {.file = file};
+    xmlParserCtxt *ctxt;
+    xmlDoc *doc;
+    int rc;
+
+    if (len > INT_MAX)
+        return config_fail(err, &whole, "file too large");
+    ctxt = xmlNewParserCtxt();
+    if (!ctxt)
+        return config_fail(err, &whole, "out of memory");
+    /* No network, no external DTD, no entity substitution: a description
+     * reads nothing but itself. */
+    doc = xmlCtxtReadMemory(ctxt, buf, (int)len, file, NULL,
+                            XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+    if (!doc) {
+        rc = xml_syntax_error(file, ctxt, err);
+        goto out_ctxt;
+    }
+    rc = xml_domain(&x, xmlDocGetRootElement(doc));
+    xmlFreeDoc(doc);
+out_ctxt:
+    xmlFreeParserCtxt(ctxt);
+    return rc;
+}

@@ -1,0 +1,272 @@
+/*
+ * Hypercall channels: the root-only control socket dom0's tools connect to,
+ * and each domain's channels.  Requests are read whole, checked against the
+ * dispatch table (size, batch count, dom0-only), handled, and answered with
+ * the results and any descriptors.  A peer that sends garbage or stops
+ * reading its replies loses that channel, never the hypervisor.
+ */
+#include <errno.h>
+#include <event2/event.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "hypercalls.h"
+#include "sv/log.h"
+#include "sv/msg.h"
+
+struct hc_op {
+    uint32_t op;
+    uint32_t cmd;
+    const char *name;
+    size_t arg_size;    /* one argument struct */
+    uint32_t max_count; /* batch limit (1 for plain calls) */
+    bool dom0_only;
+    int (*fn)(struct hc_ctx *ctx);
+};
+
+#define GNT(cmd, type, max, fn) {__HYPERVISOR_grant_table_op, cmd, #cmd, sizeof(type), max, false, fn}
+#define EVT(cmd, type, fn) {__HYPERVISOR_event_channel_op, cmd, #cmd, sizeof(type), 1, false, fn}
+#define SV(op, cmd, type, dom0, fn) {op, cmd, #cmd, sizeof(type), 1, dom0, fn}
+
+static const struct hc_op hc_ops[] = {
+    GNT(GNTTABOP_map_grant_ref, gnttab_map_grant_ref_t, SV_HC_MAX_FDS, hc_gnttab_map),
+    GNT(GNTTABOP_unmap_grant_ref, gnttab_unmap_grant_ref_t, 1024, hc_gnttab_unmap),
+    GNT(GNTTABOP_copy, gnttab_copy_t, 1024, hc_gnttab_copy),
+    GNT(GNTTABOP_query_size, gnttab_query_size_t, 1, hc_gnttab_query_size),
+    GNT(GNTTABOP_setup_table, gnttab_setup_table_t, 1, hc_gnttab_setup_table),
+    EVT(EVTCHNOP_alloc_unbound, evtchn_alloc_unbound_t, hc_evtchn_alloc_unbound),
+    EVT(EVTCHNOP_bind_interdomain, evtchn_bind_interdomain_t, hc_evtchn_bind_interdomain),
+    EVT(EVTCHNOP_bind_virq, evtchn_bind_virq_t, hc_evtchn_bind_virq),
+    EVT(EVTCHNOP_close, evtchn_close_t, hc_evtchn_close),
+    EVT(EVTCHNOP_send, evtchn_send_t, hc_evtchn_send),
+    EVT(EVTCHNOP_status, evtchn_status_t, hc_evtchn_status),
+    EVT(EVTCHNOP_unmask, evtchn_unmask_t, hc_evtchn_unmask),
+    {__HYPERVISOR_sched_op, SCHEDOP_shutdown, "SCHEDOP_shutdown", sizeof(sched_shutdown_t), 1,
+     false, hc_sched_shutdown},
+    {__HYPERVISOR_sched_op, SCHEDOP_remote_shutdown, "SCHEDOP_remote_shutdown",
+     sizeof(sched_remote_shutdown_t), 1, true, hc_sched_remote_shutdown},
+    SV(SV_HC_memory, SV_MEM_share, struct sv_mem_share, false, hc_mem_share),
+    SV(SV_HC_memory, SV_MEM_unshare, struct sv_mem_unshare, false, hc_mem_unshare),
+    SV(SV_HC_domctl, SV_DOMCTL_create, struct sv_domctl_create, true, hc_domctl_create),
+    SV(SV_HC_domctl, SV_DOMCTL_pause, struct sv_domctl, true, hc_domctl_pause),
+    SV(SV_HC_domctl, SV_DOMCTL_unpause, struct sv_domctl, true, hc_domctl_unpause),
+    SV(SV_HC_domctl, SV_DOMCTL_destroy, struct sv_domctl, true, hc_domctl_destroy),
+    SV(SV_HC_domctl, SV_DOMCTL_getinfo, struct sv_domctl_getinfo, true, hc_domctl_getinfo),
+    SV(SV_HC_domctl, SV_DOMCTL_lookup, struct sv_domctl_lookup, true, hc_domctl_lookup),
+    SV(SV_HC_domctl, SV_DOMCTL_power_button, struct sv_domctl, true, hc_domctl_power_button),
+    SV(SV_HC_domctl, SV_DOMCTL_console_in, struct sv_domctl, true, hc_domctl_console_in),
+    SV(SV_HC_sysctl, SV_SYSCTL_readconsole, struct sv_sysctl_readconsole, true,
+       hc_sysctl_readconsole),
+    SV(SV_HC_sysctl, SV_SYSCTL_physinfo, struct sv_sysctl_physinfo, false, hc_sysctl_physinfo),
+    SV(SV_HC_sysctl, SV_SYSCTL_shutdown, uint32_t, true, hc_sysctl_shutdown),
+    SV(SV_HC_platform, SV_PLATFORM_channel_open, uint32_t, false, hc_platform_channel_open),
+    SV(SV_HC_platform, SV_PLATFORM_start_info, struct sv_start_info, false,
+       hc_platform_start_info),
+};
+
+static const struct hc_op *hc_lookup(uint32_t op, uint32_t cmd)
+{
+    for (size_t i = 0; i < sizeof(hc_ops) / sizeof(hc_ops[0]); i++)
+        if (hc_ops[i].op == op && hc_ops[i].cmd == cmd)
+            return &hc_ops[i];
+    return NULL;
+}
+
+struct domain *hc_domain(const struct hc_ctx *ctx, domid_t domid)
+{
+    return domid == DOMID_SELF ? ctx->caller : domain_find(domid);
+}
+
+int hc_reply_fd(struct hc_ctx *ctx, int fd)
+{
+    if (fd < 0)
+        return fd;
+    if (ctx->nout == SV_HC_MAX_FDS) {
+        close(fd);
+        return -EMFILE;
+    }
+    ctx->out_fds[ctx->nout++] = fd;
+    return 0;
+}
+
+static void channel_free(struct channel *ch)
+{
+    for (struct channel **pp = &hv.channels; *pp; pp = &(*pp)->next)
+        if (*pp == ch) {
+            *pp = ch->next;
+            break;
+        }
+    event_free(ch->ev);
+    close(ch->fd);
+    free(ch);
+}
+
+static void channel_drop(struct channel *ch)
+{
+    if (ch->dom->state == DOMAIN_RUNNING)
+        domain_release_owner(ch->dom, ch, ch->peer_pid);
+    channel_free(ch);
+}
+
+/* Checks the request against its table entry; fills ctx->arg. */
+static int hc_check(const struct hc_op *op, const struct hc_request *req, size_t len,
+                    const struct channel *ch)
+{
+    if (!op)
+        return -ENOSYS;
+    if (op->dom0_only && ch->dom->domid != 0)
+        return -EPERM;
+    if (req->count == 0 || req->count > op->max_count)
+        return -EINVAL;
+    if (req->len != len - sizeof(*req) || req->len != req->count * op->arg_size)
+        return -EINVAL;
+    return 0;
+}
+
+static int channel_handle(struct channel *ch, const void *buf, size_t len, const int *fds,
+                          int nfds)
+{
+    static union {
+        struct hc_reply rep;
+        char bytes[SV_HC_MAX_MSG];
+    } out;
+    const struct hc_request *req = buf;
+    struct hc_ctx ctx = {.ch = ch, .caller = ch->dom, .req = req, .in_fds = fds, .nin = nfds};
+    const struct hc_op *op;
+    int ret, err;
+
+    if (len < sizeof(*req))
+        return -EPROTO;
+    op = hc_lookup(req->op, req->cmd);
+    ret = hc_check(op, req, len, ch);
+    ctx.arg = out.bytes + sizeof(out.rep);
+    ctx.arg_len = ctx.res_len = ret ? 0 : req->len;
+    if (!ret) {
+        memcpy(ctx.arg, req + 1, req->len);
+        ret = op->fn(&ctx);
+        if (ret < 0 && ret != -EAGAIN)
+            log_debug("dom%u: %s: %s", ch->dom->domid, op->name, strerror(-ret));
+    }
+    if (ret < 0) {
+        /* A failed call returns nothing but its error. */
+        msg_close_fds(ctx.out_fds, ctx.nout);
+        ctx.nout = 0;
+        ctx.res_len = 0;
+    }
+    out.rep.ret = ret;
+    out.rep.len = (uint32_t)ctx.res_len;
+    err = msg_send(ch->fd, &out, sizeof(out.rep) + ctx.res_len, NULL, 0, ctx.out_fds, ctx.nout,
+                   MSG_DONTWAIT);
+    msg_close_fds(ctx.out_fds, ctx.nout);
+    return err;
+}
+
+static void channel_readable(evutil_socket_t fd, short what, void *arg)
+{
+    static char buf[SV_HC_MAX_MSG];
+    struct channel *ch = arg;
+    int fds[SV_HC_MAX_FDS];
+    int nfds = SV_HC_MAX_FDS;
+    ssize_t n;
+    int err;
+
+    (void)what;
+    n = msg_recv(fd, buf, sizeof(buf), fds, &nfds);
+    if (n == -EAGAIN || n == -EINTR)
+        return;
+    if (n <= 0) {
+        channel_drop(ch);
+        return;
+    }
+    err = channel_handle(ch, buf, (size_t)n, fds, nfds);
+    msg_close_fds(fds, nfds);
+    if (err < 0) {
+        log_warnx("dom%u: dropping hypercall channel: %s", ch->dom->domid, strerror(-err));
+        channel_drop(ch);
+    }
+}
+
+int channel_add(int fd, struct domain *dom, pid_t peer_pid)
+{
+    struct channel *ch = calloc(1, sizeof(*ch));
+
+    if (!ch) {
+        close(fd);
+        return -ENOMEM;
+    }
+    ch->fd = fd;
+    ch->dom = dom;
+    ch->peer_pid = peer_pid;
+    ch->ev = event_new(hv.base, fd, EV_READ | EV_PERSIST, channel_readable, ch);
+    if (!ch->ev || event_add(ch->ev, NULL) < 0) {
+        if (ch->ev)
+            event_free(ch->ev);
+        close(fd);
+        free(ch);
+        return -ENOMEM;
+    }
+    ch->next = hv.channels;
+    hv.channels = ch;
+    return 0;
+}
+
+void channel_close_domain(struct domain *d)
+{
+    struct channel *ch = hv.channels, *next;
+
+    for (; ch; ch = next) {
+        next = ch->next;
+        if (ch->dom == d)
+            channel_free(ch);
+    }
+}
+
+static void control_accept(evutil_socket_t fd, short what, void *arg)
+{
+    struct ucred cred;
+    socklen_t len = sizeof(cred);
+    int conn;
+
+    (void)what;
+    (void)arg;
+    conn = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+    if (conn < 0)
+        return;
+    if (getsockopt(conn, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 || cred.uid != 0) {
+        log_warnx("control socket: refused uid %d (dom0 is root only)", (int)cred.uid);
+        close(conn);
+        return;
+    }
+    if (channel_add(conn, hv.domains, cred.pid) < 0)
+        log_warnx("control socket: out of memory");
+}
+
+int control_listen(const char *path)
+{
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    struct event *ev;
+    int fd;
+
+    if (strlen(path) >= sizeof(sa.sun_path))
+        return -ENAMETOOLONG;
+    strcpy(sa.sun_path, path);
+    fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0)
+        return -errno;
+    unlink(path);
+    if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || chmod(path, 0600) < 0 ||
+        listen(fd, 64) < 0)
+        goto out_close;
+    ev = event_new(hv.base, fd, EV_READ | EV_PERSIST, control_accept, NULL);
+    if (!ev || event_add(ev, NULL) < 0)
+        goto out_close;
+    return 0;
+
+out_close:
+    close(fd);
+    return -errno;
+}

@@ -1,0 +1,140 @@
+/*
+ * Consoles and the hypervisor log.  A domain's stdout/stderr is a pipe the
+ * hypervisor drains into <rundir>/console/<domid>.log (what `xl console`
+ * follows); its stdin is a pipe whose write end dom0 can ask for.  The
+ * hypervisor's own log lines are also kept in a ring for `xl dmesg`
+ * (xc_readconsolering).
+ */
+#include <errno.h>
+#include <event2/event.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "hv.h"
+#include "sv/log.h"
+#include "sv/util.h"
+
+#define HVLOG_SIZE (64 * 1024)
+
+static char hvlog_ring[HVLOG_SIZE];
+static uint64_t hvlog_head; /* bytes ever written */
+static uint64_t hvlog_cleared;
+
+void hvlog_sink(int level, const char *line)
+{
+    (void)level;
+    for (const char *p = line; *p; p++)
+        hvlog_ring[hvlog_head++ % HVLOG_SIZE] = *p;
+    hvlog_ring[hvlog_head++ % HVLOG_SIZE] = '\n';
+}
+
+size_t hvlog_read(char *buf, size_t cap, uint32_t *index, bool clear)
+{
+    uint64_t oldest = hvlog_head > HVLOG_SIZE ? hvlog_head - HVLOG_SIZE : 0;
+    uint64_t from = *index;
+    size_t n = 0;
+
+    if (from < oldest)
+        from = oldest;
+    if (from < hvlog_cleared)
+        from = hvlog_cleared;
+    while (from < hvlog_head && n < cap)
+        buf[n++] = hvlog_ring[from++ % HVLOG_SIZE];
+    *index = (uint32_t)from;
+    if (clear)
+        hvlog_cleared = hvlog_head;
+    return n;
+}
+
+static void console_drain(evutil_socket_t fd, short what, void *arg)
+{
+    struct domain *d = arg;
+    char buf[4096];
+    ssize_t n;
+
+    (void)what;
+    n = read(fd, buf, sizeof(buf));
+    if (n > 0) {
+        if (sv_write_full(d->console_log, buf, (size_t)n) < 0)
+            log_warn("domain %u: console log", d->domid);
+        return;
+    }
+    if (n < 0 && (errno == EAGAIN || errno == EINTR))
+        return;
+    event_del(d->console_ev); /* every writer is gone */
+}
+
+static int console_log_path(const struct domain *d, char *buf, size_t len)
+{
+    char rel[64];
+
+    snprintf(rel, sizeof(rel), "console/%u.log", d->domid);
+    return sv_rundir_path(buf, len, rel);
+}
+
+static void close_pair(const int p[2])
+{
+    for (int i = 0; i < 2; i++)
+        if (p[i] >= 0)
+            close(p[i]);
+}
+
+int console_open(struct domain *d, struct sandbox_fds *fds)
+{
+    int out[2] = {-1, -1}, in[2] = {-1, -1};
+    char path[300];
+    int err;
+
+    if (pipe2(out, O_CLOEXEC) < 0 || pipe2(in, O_CLOEXEC) < 0)
+        goto out_err;
+    if (console_log_path(d, path, sizeof(path)) < 0)
+        goto out_err;
+    d->console_log = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600);
+    if (d->console_log < 0)
+        goto out_err;
+    fcntl(out[0], F_SETFL, O_NONBLOCK);
+    d->console_ev = event_new(hv.base, out[0], EV_READ | EV_PERSIST, console_drain, d);
+    if (!d->console_ev || event_add(d->console_ev, NULL) < 0)
+        goto out_err;
+    d->console_out = out[0];
+    d->console_in = in[1];
+    fds->console_out = out[1];
+    fds->console_in = in[0];
+    return 0;
+
+out_err:
+    err = errno ? -errno : -ENOMEM;
+    if (d->console_ev)
+        event_free(d->console_ev);
+    d->console_ev = NULL;
+    if (d->console_log >= 0)
+        close(d->console_log);
+    d->console_log = -1;
+    close_pair(out);
+    close_pair(in);
+    return err;
+}
+
+void console_close(struct domain *d, bool remove_log)
+{
+    char path[300];
+
+    if (d->console_ev) {
+        /* Keep what the domain wrote last before it went. */
+        console_drain(d->console_out, EV_READ, d);
+        event_free(d->console_ev);
+        d->console_ev = NULL;
+    }
+    if (d->console_out >= 0)
+        close(d->console_out);
+    if (d->console_in >= 0)
+        close(d->console_in);
+    if (d->console_log >= 0)
+        close(d->console_log);
+    d->console_out = d->console_in = d->console_log = -1;
+    if (remove_log && console_log_path(d, path, sizeof(path)) == 0)
+        unlink(path);
+}

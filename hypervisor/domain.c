@@ -1,0 +1,442 @@
+/*
+ * Domain lifecycle: create (paused), pause, unpause, shutdown, death,
+ * destroy, and the information dom0 reads back.  A domain's death, however it
+ * comes (exit, crash, kill, destroy), releases everything it held: channels
+ * and the ports bound through them, its grant mappings (so granters can end
+ * access), its grant table, frames and RAM; dom0 hears of every change
+ * through VIRQ_DOM_EXC.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <event2/event.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysinfo.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "hv.h"
+#include "procfs.h"
+#include "sv/log.h"
+#include "sv/util.h"
+
+/* A domain may not ask for more RAM than this (1 TiB, xl's sanity bound). */
+#define DOMAIN_MAX_MEMORY_KB (1ULL << 30)
+#define DOMAIN_MAX_VCPUS 128
+
+struct domain *domain_find(domid_t domid)
+{
+    for (struct domain *d = hv.domains; d; d = d->next)
+        if (d->domid == domid)
+            return d;
+    return NULL;
+}
+
+struct domain *domain_find_name(const char *name)
+{
+    for (struct domain *d = hv.domains; d; d = d->next)
+        if (strcmp(d->name, name) == 0)
+            return d;
+    return NULL;
+}
+
+static struct evtchn_space *space_of(domid_t domid)
+{
+    struct domain *d = domain_find(domid);
+
+    return d ? &d->ev : NULL;
+}
+
+void domain_notify_dom0(void)
+{
+    evtchn_raise_virq(&hv.domains->ev, VIRQ_DOM_EXC);
+}
+
+int domain_init_dom0(void)
+{
+    struct domain *d = calloc(1, sizeof(*d));
+    int err;
+
+    if (!d)
+        return -ENOMEM;
+    strcpy(d->name, "Domain-0");
+    d->console_out = d->console_in = d->console_log = d->shinfo_fd = -1;
+    d->pidfd = -1;
+    d->vcpus = (uint32_t)get_nprocs();
+    err = p2m_init(&d->p2m, "sv-dom0", 0, 65536);
+    if (!err)
+        err = grant_table_init(&d->gt);
+    if (!err)
+        err = evtchn_space_init(&d->ev, 0, NULL);
+    if (err) {
+        free(d);
+        return err;
+    }
+    evtchn_set_resolver(space_of);
+    hv.domains = d;
+    hv.next_domid = 1;
+    return 0;
+}
+
+static bool valid_name(const char *name)
+{
+    size_t len = strnlen(name, SV_DOMAIN_NAME_MAX);
+
+    if (len == 0 || len >= SV_DOMAIN_NAME_MAX - 4)
+        return false;
+    for (size_t i = 0; i < len; i++)
+        if (!(isalnum((unsigned char)name[i]) || strchr("-_.", name[i])))
+            return false;
+    return strcmp(name, "Domain-0") != 0;
+}
+
+static domid_t alloc_domid(void)
+{
+    for (unsigned tries = 0; tries < DOMID_FIRST_RESERVED; tries++) {
+        domid_t id = hv.next_domid;
+
+        hv.next_domid = (unsigned)id + 1 < DOMID_FIRST_RESERVED ? id + 1 : 1;
+        if (!domain_find(id))
+            return id;
+    }
+    return 0;
+}
+
+static int shinfo_init(struct domain *d)
+{
+    d->shinfo_fd = memfd_create("sv-shared-info", MFD_CLOEXEC);
+    if (d->shinfo_fd < 0)
+        return -errno;
+    if (fchmod(d->shinfo_fd, 0600) < 0 || ftruncate(d->shinfo_fd, SV_PAGE_SIZE) < 0)
+        return -errno;
+    d->shinfo = mmap(NULL, SV_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, d->shinfo_fd, 0);
+    if (d->shinfo == MAP_FAILED) {
+        d->shinfo = NULL;
+        return -errno;
+    }
+    return 0;
+}
+
+/* Splits the request's NUL-separated arguments into argv (argv[0] = name). */
+static int build_argv(struct sv_domctl_create *req, char **argv, size_t max)
+{
+    size_t off = 0, n = 0;
+
+    if (req->args_len > sizeof(req->args) || req->argc + 2 > max)
+        return -EINVAL;
+    argv[n++] = req->name;
+    for (uint32_t i = 0; i < req->argc; i++) {
+        size_t len = strnlen(req->args + off, req->args_len - off);
+
+        if (off + len >= req->args_len)
+            return -EINVAL; /* argument without its NUL */
+        argv[n++] = req->args + off;
+        off += len + 1;
+    }
+    argv[n] = NULL;
+    return 0;
+}
+
+void domain_unmap_handle(struct domain *d, grant_handle_t handle)
+{
+    struct maptrack_entry *e = maptrack_get(&d->mt, handle);
+    struct domain *granter = domain_find(e->granter);
+
+    if (granter && granter->state == DOMAIN_RUNNING)
+        grant_unpin(&granter->gt, e->ref, e->readonly);
+    frame_put(e->frame);
+    maptrack_remove(&d->mt, handle);
+}
+
+/* Releases what a live domain holds; safe on a partly created one. */
+static void domain_release(struct domain *d)
+{
+    channel_close_domain(d);
+    for (uint32_t h = 0; h < d->mt.nr; h++)
+        if (maptrack_get(&d->mt, (grant_handle_t)h))
+            domain_unmap_handle(d, (grant_handle_t)h);
+    maptrack_destroy(&d->mt);
+    evtchn_space_destroy(&d->ev);
+    grant_table_destroy(&d->gt);
+    p2m_destroy(&d->p2m);
+    if (d->shinfo)
+        munmap(d->shinfo, SV_PAGE_SIZE);
+    d->shinfo = NULL;
+    if (d->shinfo_fd >= 0)
+        close(d->shinfo_fd);
+    d->shinfo_fd = -1;
+    console_close(d, false);
+    if (d->death_ev)
+        event_free(d->death_ev);
+    d->death_ev = NULL;
+    if (d->pidfd >= 0)
+        close(d->pidfd);
+    d->pidfd = -1;
+    netns_delete(d->netns);
+    d->netns[0] = '\0';
+}
+
+static void domain_unlink(struct domain *d)
+{
+    for (struct domain **pp = &hv.domains; *pp; pp = &(*pp)->next)
+        if (*pp == d) {
+            *pp = d->next;
+            break;
+        }
+}
+
+/* Reaps the process and records why it ended. */
+static void domain_reap(struct domain *d, int options)
+{
+    siginfo_t si = {0};
+
+    if (waitid(P_PIDFD, (id_t)d->pidfd, &si, WEXITED | options) < 0 || si.si_pid == 0)
+        return;
+    d->cpu_ns_at_exit =
+        (uint64_t)(si.si_utime + si.si_stime) * (1000000000ULL / (uint64_t)sysconf(_SC_CLK_TCK));
+    if (!d->shutdown_requested)
+        d->shutdown_reason = si.si_code == CLD_EXITED && si.si_status == 0 ? SHUTDOWN_poweroff
+                                                                           : SHUTDOWN_crash;
+    log_info("domain %u (%s) %s: %s %d", d->domid, d->name,
+             d->shutdown_reason == SHUTDOWN_crash ? "crashed" : "shut down",
+             si.si_code == CLD_EXITED ? "exit status" : "signal", si.si_status);
+    d->state = DOMAIN_SHUTDOWN;
+    d->paused = false;
+    domain_release(d);
+    domain_notify_dom0();
+}
+
+static void domain_died(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    domain_reap(arg, WNOHANG);
+}
+
+static int domain_start_process(struct domain *d, struct sv_domctl_create *req, int kernel_fd)
+{
+    struct sandbox_fds fds = {.kernel = kernel_fd, .hcall = -1, .console_in = -1,
+                              .console_out = -1};
+    char *argv[SV_DOMAIN_ARGS_MAX / 2 + 2];
+    int sv[2] = {-1, -1};
+    int err;
+
+    err = build_argv(req, argv, ARRAY_SIZE(argv));
+    if (err)
+        return err;
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+        return -errno;
+    fds.hcall = sv[1];
+    err = console_open(d, &fds);
+    if (!err)
+        err = sandbox_spawn(d, &fds, argv);
+    close(sv[1]);
+    if (fds.console_in >= 0)
+        close(fds.console_in);
+    if (fds.console_out >= 0)
+        close(fds.console_out);
+    if (err) {
+        close(sv[0]);
+        return err;
+    }
+    d->pidfd = (int)syscall(SYS_pidfd_open, d->pid, 0);
+    if (d->pidfd < 0) {
+        close(sv[0]);
+        return -errno;
+    }
+    d->death_ev = event_new(hv.base, d->pidfd, EV_READ, domain_died, d);
+    if (!d->death_ev || event_add(d->death_ev, NULL) < 0) {
+        close(sv[0]);
+        return -ENOMEM;
+    }
+    return channel_add(sv[0], d, d->pid);
+}
+
+static int domain_check_request(const struct sv_domctl_create *req)
+{
+    if (!valid_name(req->name))
+        return -EINVAL;
+    if (domain_find_name(req->name))
+        return -EEXIST;
+    if (req->memory_kb < 4096 || req->memory_kb > DOMAIN_MAX_MEMORY_KB)
+        return -EINVAL;
+    if (req->vcpus == 0 || req->vcpus > DOMAIN_MAX_VCPUS)
+        return -EINVAL;
+    return 0;
+}
+
+int domain_create(struct sv_domctl_create *req, int kernel_fd)
+{
+    uint64_t ram_pages = req->memory_kb / 4;
+    struct domain *d;
+    int err;
+
+    req->name[SV_DOMAIN_NAME_MAX - 1] = '\0';
+    err = domain_check_request(req);
+    if (err)
+        return err;
+    d = calloc(1, sizeof(*d));
+    if (!d)
+        return -ENOMEM;
+    d->console_out = d->console_in = d->console_log = d->shinfo_fd = d->pidfd = -1;
+    d->domid = alloc_domid();
+    strcpy(d->name, req->name);
+    memcpy(d->handle, req->handle, sizeof(d->handle));
+    d->vcpus = req->vcpus;
+    d->memory_kb = req->memory_kb;
+    d->uid = hv.uid_base + d->domid;
+    d->paused = true;
+    d->next = hv.domains->next; /* listed at once so peers can resolve it */
+    hv.domains->next = d;
+    if (!d->domid) {
+        err = -ENOSPC;
+        goto out_release;
+    }
+    err = p2m_init(&d->p2m, "sv-ram", ram_pages, ram_pages);
+    if (!err)
+        err = grant_table_init(&d->gt);
+    if (!err)
+        err = shinfo_init(d);
+    if (!err)
+        err = evtchn_space_init(&d->ev, d->domid, d->shinfo);
+    if (err)
+        goto out_release;
+    snprintf(d->netns, sizeof(d->netns), "sv-%s", d->name);
+    err = netns_create(d->netns);
+    if (err) {
+        d->netns[0] = '\0'; /* not ours to delete */
+        goto out_release;
+    }
+    err = domain_start_process(d, req, kernel_fd);
+    if (err)
+        goto out_kill;
+    req->domid = d->domid;
+    log_info("domain %u (%s) created, paused, pid %d", d->domid, d->name, (int)d->pid);
+    domain_notify_dom0();
+    return 0;
+
+out_kill:
+    if (d->pid > 0) {
+        kill(d->pid, SIGKILL);
+        waitpid(d->pid, NULL, 0);
+    }
+out_release:
+    domain_release(d);
+    console_close(d, true);
+    domain_unlink(d);
+    free(d);
+    return err;
+}
+
+int domain_pause(struct domain *d)
+{
+    if (d->state != DOMAIN_RUNNING)
+        return -EINVAL;
+    if (!d->paused && kill(d->pid, SIGSTOP) < 0)
+        return -errno;
+    d->paused = true;
+    domain_notify_dom0();
+    return 0;
+}
+
+int domain_unpause(struct domain *d)
+{
+    if (d->state != DOMAIN_RUNNING)
+        return -EINVAL;
+    if (d->paused && kill(d->pid, SIGCONT) < 0)
+        return -errno;
+    d->paused = false;
+    domain_notify_dom0();
+    return 0;
+}
+
+int domain_shutdown(struct domain *d, unsigned reason)
+{
+    if (reason > SHUTDOWN_MAX)
+        return -EINVAL;
+    if (d->state != DOMAIN_RUNNING)
+        return 0;
+    d->shutdown_requested = true;
+    d->shutdown_reason = reason;
+    kill(d->pid, SIGKILL);
+    domain_reap(d, 0);
+    return 0;
+}
+
+int domain_power_button(struct domain *d)
+{
+    if (d->state != DOMAIN_RUNNING)
+        return -EINVAL;
+    if (d->paused)
+        return -EBUSY;
+    return kill(d->pid, SIGTERM) < 0 ? -errno : 0;
+}
+
+int domain_destroy(struct domain *d)
+{
+    if (d->domid == 0)
+        return -EPERM;
+    if (d->state == DOMAIN_RUNNING) {
+        kill(d->pid, SIGKILL);
+        d->shutdown_requested = true;
+        d->shutdown_reason = SHUTDOWN_poweroff;
+        domain_reap(d, 0);
+    }
+    log_info("domain %u (%s) destroyed", d->domid, d->name);
+    console_close(d, true);
+    domain_unlink(d);
+    free(d);
+    domain_notify_dom0();
+    return 0;
+}
+
+void domain_destroy_all(void)
+{
+    while (hv.domains && hv.domains->next)
+        domain_destroy(hv.domains->next);
+}
+
+void domain_getinfo(const struct domain *d, xen_domctl_getdomaininfo_t *info)
+{
+    char state = 'S';
+    uint64_t cpu_ns = d->cpu_ns_at_exit;
+
+    memset(info, 0, sizeof(*info));
+    info->domain = d->domid;
+    if (d->domid != 0 && d->state == DOMAIN_RUNNING)
+        proc_stat(d->pid, &state, &cpu_ns);
+    if (d->state == DOMAIN_SHUTDOWN)
+        info->flags |= XEN_DOMINF_shutdown |
+                       (d->shutdown_reason << XEN_DOMINF_shutdownshift);
+    else if (d->paused)
+        info->flags |= XEN_DOMINF_paused;
+    else if (state == 'R' || d->domid == 0)
+        info->flags |= XEN_DOMINF_running;
+    else
+        info->flags |= XEN_DOMINF_blocked;
+    info->tot_pages = d->p2m.ram_pages + d->p2m.nr_shared;
+    info->max_pages = d->p2m.ram_pages + d->p2m.max_shared;
+    info->shr_pages = d->p2m.nr_shared;
+    info->cpu_time = cpu_ns;
+    info->nr_online_vcpus = d->vcpus;
+    info->max_vcpu_id = d->vcpus ? d->vcpus - 1 : 0;
+    memcpy(info->handle, d->handle, sizeof(info->handle));
+}
+
+void domain_release_owner(struct domain *d, const void *owner, pid_t pid)
+{
+    evtchn_release_owner(&d->ev, owner);
+    for (uint32_t h = 0; h < d->mt.nr; h++) {
+        struct maptrack_entry *e = maptrack_get(&d->mt, (grant_handle_t)h);
+
+        /* A handle closed while its pages are still mapped keeps its pins. */
+        if (e && e->owner == owner && proc_maps_clear(pid, &e->frame->ino, 1))
+            domain_unmap_handle(d, (grant_handle_t)h);
+    }
+}

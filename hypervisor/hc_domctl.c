@@ -1,0 +1,193 @@
+/*
+ * Domain control (dom0 only), scheduler shutdown, host-wide sysctls and the
+ * platform calls a domain boots with (start info, more channels).
+ */
+#include <errno.h>
+#include <event2/event.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/sysinfo.h>
+#include <unistd.h>
+
+#include "hypercalls.h"
+#include "sv/log.h"
+
+static struct domain *target(const struct hc_ctx *ctx)
+{
+    const struct sv_domctl *c = ctx->arg;
+    struct domain *d = domain_find((domid_t)c->domid);
+
+    return d && d->domid != 0 ? d : NULL;
+}
+
+int hc_domctl_create(struct hc_ctx *ctx)
+{
+    if (ctx->nin != 1)
+        return -EBADF; /* the kernel image travels as the one fd */
+    return domain_create(ctx->arg, ctx->in_fds[0]);
+}
+
+int hc_domctl_pause(struct hc_ctx *ctx)
+{
+    struct domain *d = target(ctx);
+
+    return d ? domain_pause(d) : -ESRCH;
+}
+
+int hc_domctl_unpause(struct hc_ctx *ctx)
+{
+    struct domain *d = target(ctx);
+
+    return d ? domain_unpause(d) : -ESRCH;
+}
+
+int hc_domctl_destroy(struct hc_ctx *ctx)
+{
+    struct domain *d = target(ctx);
+
+    return d ? domain_destroy(d) : -ESRCH;
+}
+
+int hc_domctl_power_button(struct hc_ctx *ctx)
+{
+    struct domain *d = target(ctx);
+
+    return d ? domain_power_button(d) : -ESRCH;
+}
+
+int hc_domctl_console_in(struct hc_ctx *ctx)
+{
+    struct domain *d = target(ctx);
+
+    if (!d)
+        return -ESRCH;
+    if (d->console_in < 0)
+        return -EPIPE;
+    return hc_reply_fd(ctx, dup(d->console_in));
+}
+
+int hc_domctl_getinfo(struct hc_ctx *ctx)
+{
+    struct sv_domctl_getinfo q = *(struct sv_domctl_getinfo *)ctx->arg;
+    xen_domctl_getdomaininfo_t *info = ctx->arg;
+    size_t room = HC_RESULT_MAX / sizeof(*info), n = 0;
+
+    if (q.max < room)
+        room = q.max;
+    /* Listed in domid order, as Xen does. */
+    for (uint32_t id = q.first_domid; id < DOMID_FIRST_RESERVED && n < room; id++) {
+        struct domain *d = domain_find((domid_t)id);
+
+        if (d)
+            domain_getinfo(d, &info[n++]);
+    }
+    ctx->res_len = n * sizeof(*info);
+    return (int)n;
+}
+
+int hc_domctl_lookup(struct hc_ctx *ctx)
+{
+    struct sv_domctl_lookup *l = ctx->arg;
+    struct domain *d;
+
+    l->name[sizeof(l->name) - 1] = '\0';
+    d = l->name[0] ? domain_find_name(l->name) : domain_find((domid_t)l->domid);
+    if (!d)
+        return -ESRCH;
+    l->domid = d->domid;
+    l->pid = d->state == DOMAIN_RUNNING ? (uint32_t)d->pid : 0;
+    strcpy(l->name, d->name);
+    return 0;
+}
+
+int hc_sched_shutdown(struct hc_ctx *ctx)
+{
+    sched_shutdown_t *s = ctx->arg;
+
+    if (ctx->caller->domid == 0)
+        return -EINVAL;
+    return domain_shutdown(ctx->caller, s->reason);
+}
+
+int hc_sched_remote_shutdown(struct hc_ctx *ctx)
+{
+    sched_remote_shutdown_t *s = ctx->arg;
+    struct domain *d = domain_find(s->domain_id);
+
+    if (!d || d->domid == 0)
+        return -ESRCH;
+    return domain_shutdown(d, s->reason);
+}
+
+int hc_sysctl_readconsole(struct hc_ctx *ctx)
+{
+    struct sv_sysctl_readconsole *r = ctx->arg;
+    char *text = (char *)(r + 1);
+
+    ctx->res_len = sizeof(*r) + hvlog_read(text, HC_RESULT_MAX - sizeof(*r), &r->index, r->clear);
+    return 0;
+}
+
+int hc_sysctl_physinfo(struct hc_ctx *ctx)
+{
+    struct sv_sysctl_physinfo *p = ctx->arg;
+    struct sysinfo si;
+
+    memset(p, 0, sizeof(*p));
+    if (sysinfo(&si) < 0)
+        return -errno;
+    p->nr_cpus = (uint32_t)get_nprocs();
+    p->total_pages = (uint64_t)si.totalram * si.mem_unit / 4096;
+    p->free_pages = (uint64_t)si.freeram * si.mem_unit / 4096;
+    for (struct domain *d = hv.domains; d; d = d->next) {
+        p->nr_domains++;
+        p->shared_frames += d->p2m.nr_shared;
+    }
+    p->version = (SV_VERSION_MAJOR << 16) | SV_VERSION_MINOR;
+    return 0;
+}
+
+int hc_sysctl_shutdown(struct hc_ctx *ctx)
+{
+    (void)ctx;
+    log_info("shutdown requested by dom0");
+    hv.stopping = true;
+    event_base_loopexit(hv.base, NULL);
+    return 0;
+}
+
+int hc_platform_channel_open(struct hc_ctx *ctx)
+{
+    int sv[2], err;
+
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+        return -errno;
+    err = channel_add(sv[0], ctx->caller, ctx->ch->peer_pid);
+    if (err) {
+        close(sv[1]);
+        return err;
+    }
+    return hc_reply_fd(ctx, sv[1]);
+}
+
+int hc_platform_start_info(struct hc_ctx *ctx)
+{
+    struct sv_start_info *si = ctx->arg;
+    struct domain *d = ctx->caller;
+    int err;
+
+    if (d->domid == 0)
+        return -EINVAL;
+    memset(si, 0, sizeof(*si));
+    si->domid = d->domid;
+    si->nr_grant_frames = SV_GNTTAB_FRAMES;
+    si->nr_ram_pages = d->p2m.ram_pages;
+    si->max_shared_frames = d->p2m.max_shared;
+    strcpy(si->name, d->name);
+    err = hc_reply_fd(ctx, dup(d->p2m.ram_fd));
+    if (!err)
+        err = hc_reply_fd(ctx, dup(d->shinfo_fd));
+    if (!err)
+        err = hc_reply_fd(ctx, dup(d->gt.fd));
+    return err;
+}

@@ -1,0 +1,292 @@
+/*
+ * Grant table hypercalls (map, unmap, copy, query, setup) and the sharing of
+ * fresh frames (xengntshr).  Status codes are Xen's GNTST_*, per op.
+ *
+ * An unmap is believed only when /proc shows that the mapper's process no
+ * longer maps or holds the frame; until then the grant stays pinned and its
+ * granter cannot end access, so a mapper that lies keeps nothing it should
+ * not.
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "hypercalls.h"
+#include "procfs.h"
+#include "sv/msg.h"
+#include "sv/util.h"
+
+static int16_t map_one(struct hc_ctx *ctx, gnttab_map_grant_ref_t *op)
+{
+    bool readonly = op->flags & GNTMAP_readonly;
+    struct domain *granter = hc_domain(ctx, op->dom);
+    struct maptrack_entry e;
+    struct frame *frame;
+    uint64_t pfn;
+    int16_t st;
+    int handle, fd = -1;
+
+    if (!(op->flags & (GNTMAP_host_map | GNTMAP_device_map)))
+        return GNTST_bad_gntref;
+    if (!granter || granter->state != DOMAIN_RUNNING)
+        return GNTST_bad_domain;
+    st = grant_pin(&granter->gt, op->ref, ctx->caller->domid, readonly, &pfn);
+    if (st != GNTST_okay)
+        return st;
+    frame = p2m_frame(&granter->p2m, pfn);
+    if (!frame)
+        goto out_unpin;
+    if (op->flags & GNTMAP_host_map) {
+        fd = readonly ? frame_open_readonly(frame) : dup(frame->fd);
+        if (fd < 0)
+            goto out_unpin;
+    }
+    e = (struct maptrack_entry){.readonly = readonly, .granter = granter->domid,
+                                .ref = op->ref, .frame = frame_get(frame), .owner = ctx->ch};
+    handle = maptrack_add(&ctx->caller->mt, &e);
+    if (handle < 0) {
+        frame_put(frame);
+        goto out_close;
+    }
+    if (fd >= 0)
+        hc_reply_fd(ctx, fd);
+    op->handle = (grant_handle_t)handle;
+    op->dev_bus_addr = (op->flags & GNTMAP_device_map) ? frame->mfn << SV_PAGE_SHIFT : 0;
+    return GNTST_okay;
+
+out_close:
+    if (fd >= 0)
+        close(fd);
+    grant_unpin(&granter->gt, op->ref, readonly);
+    return GNTST_no_device_space;
+out_unpin:
+    grant_unpin(&granter->gt, op->ref, readonly);
+    return frame ? GNTST_general_error : GNTST_bad_page;
+}
+
+int hc_gnttab_map(struct hc_ctx *ctx)
+{
+    gnttab_map_grant_ref_t *ops = ctx->arg;
+
+    for (uint32_t i = 0; i < ctx->req->count; i++)
+        ops[i].status = map_one(ctx, &ops[i]);
+    return 0;
+}
+
+int hc_gnttab_unmap(struct hc_ctx *ctx)
+{
+    gnttab_unmap_grant_ref_t *ops = ctx->arg;
+    uint32_t n = ctx->req->count;
+    struct maptrack *mt = &ctx->caller->mt;
+    ino_t inos[1024] = {0};
+    bool found[1024];
+    int err;
+
+    for (uint32_t i = 0; i < n; i++) {
+        struct maptrack_entry *e = maptrack_get(mt, ops[i].handle);
+
+        inos[i] = e ? e->frame->ino : 0;
+    }
+    err = proc_find_frames(ctx->ch->peer_pid, inos, n, found);
+    if (err < 0)
+        return err;
+    for (uint32_t i = 0; i < n; i++) {
+        if (!inos[i])
+            ops[i].status = GNTST_bad_handle;
+        else if (found[i])
+            ops[i].status = GNTST_general_error; /* still mapped: not believed */
+        else {
+            domain_unmap_handle(ctx->caller, ops[i].handle);
+            ops[i].status = GNTST_okay;
+        }
+    }
+    return 0;
+}
+
+/* One side of a copy: a page of the caller (gmfn) or a granted page (gref). */
+struct copy_side {
+    struct domain *granter; /* set when pinned through a grant */
+    grant_ref_t ref;
+    bool readonly;
+    char *page;
+};
+
+static int16_t copy_side_get(struct hc_ctx *ctx, const struct gnttab_copy_ptr *ptr, bool gref,
+                             bool readonly, struct copy_side *side)
+{
+    struct domain *d = hc_domain(ctx, ptr->domid);
+    uint64_t pfn;
+    int16_t st;
+
+    *side = (struct copy_side){.readonly = readonly};
+    if (!d || d->state != DOMAIN_RUNNING)
+        return GNTST_bad_domain;
+    if (!gref) {
+        if (d != ctx->caller)
+            return GNTST_permission_denied;
+        side->page = p2m_page(&d->p2m, ptr->u.gmfn);
+        return side->page ? GNTST_okay : GNTST_bad_page;
+    }
+    st = grant_pin(&d->gt, ptr->u.ref, ctx->caller->domid, readonly, &pfn);
+    if (st != GNTST_okay)
+        return st;
+    side->granter = d;
+    side->ref = ptr->u.ref;
+    side->page = p2m_page(&d->p2m, pfn);
+    return side->page ? GNTST_okay : GNTST_bad_page;
+}
+
+static void copy_side_put(struct copy_side *side)
+{
+    if (side->granter)
+        grant_unpin(&side->granter->gt, side->ref, side->readonly);
+}
+
+/* Reads or writes len bytes at addr in the caller's process. */
+static int16_t copy_virt(const struct hc_ctx *ctx, uint64_t addr, void *buf, size_t len,
+                         bool write)
+{
+    struct iovec local = {.iov_base = buf, .iov_len = len};
+    struct iovec remote = {.iov_base = (void *)(uintptr_t)addr, .iov_len = len};
+    ssize_t n = write ? process_vm_writev(ctx->ch->peer_pid, &local, 1, &remote, 1, 0)
+                      : process_vm_readv(ctx->ch->peer_pid, &local, 1, &remote, 1, 0);
+
+    return n == (ssize_t)len ? GNTST_okay : GNTST_bad_virt_addr;
+}
+
+static bool copy_in_page(const struct gnttab_copy_ptr *ptr, bool virt, uint16_t len)
+{
+    return virt || (uint32_t)ptr->offset + len <= SV_PAGE_SIZE;
+}
+
+static int16_t copy_one(struct hc_ctx *ctx, gnttab_copy_t *op)
+{
+    bool src_virt = op->flags & SV_GNTCOPY_source_virt;
+    bool dst_virt = op->flags & SV_GNTCOPY_dest_virt;
+    struct copy_side src = {0}, dst = {0};
+    char bounce[SV_PAGE_SIZE];
+    char *from = bounce;
+    int16_t st;
+
+    if (!copy_in_page(&op->source, src_virt, op->len) ||
+        !copy_in_page(&op->dest, dst_virt, op->len) || op->len > SV_PAGE_SIZE)
+        return GNTST_bad_copy_arg;
+    if (src_virt)
+        st = copy_virt(ctx, op->source.u.gmfn, bounce, op->len, false);
+    else
+        st = copy_side_get(ctx, &op->source, op->flags & GNTCOPY_source_gref, true, &src);
+    if (st == GNTST_okay && !src_virt)
+        from = src.page + op->source.offset;
+    if (st == GNTST_okay && dst_virt)
+        st = copy_virt(ctx, op->dest.u.gmfn, from, op->len, true);
+    else if (st == GNTST_okay) {
+        st = copy_side_get(ctx, &op->dest, op->flags & GNTCOPY_dest_gref, false, &dst);
+        if (st == GNTST_okay)
+            memmove(dst.page + op->dest.offset, from, op->len);
+        copy_side_put(&dst);
+    }
+    copy_side_put(&src);
+    return st;
+}
+
+int hc_gnttab_copy(struct hc_ctx *ctx)
+{
+    gnttab_copy_t *ops = ctx->arg;
+
+    for (uint32_t i = 0; i < ctx->req->count; i++)
+        ops[i].status = copy_one(ctx, &ops[i]);
+    return 0;
+}
+
+int hc_gnttab_query_size(struct hc_ctx *ctx)
+{
+    gnttab_query_size_t *q = ctx->arg;
+    struct domain *d = hc_domain(ctx, q->dom);
+
+    if (!d || (d != ctx->caller && ctx->caller->domid != 0)) {
+        q->status = GNTST_bad_domain;
+        return 0;
+    }
+    q->nr_frames = q->max_nr_frames = SV_GNTTAB_FRAMES;
+    q->status = GNTST_okay;
+    return 0;
+}
+
+/* Hands the caller its own grant table (mapped read-write, as Xen guests do). */
+int hc_gnttab_setup_table(struct hc_ctx *ctx)
+{
+    gnttab_setup_table_t *s = ctx->arg;
+
+    if (s->dom != DOMID_SELF && s->dom != ctx->caller->domid) {
+        s->status = GNTST_permission_denied;
+        return 0;
+    }
+    s->nr_frames = SV_GNTTAB_FRAMES;
+    s->status = GNTST_okay;
+    return hc_reply_fd(ctx, dup(ctx->caller->gt.fd));
+}
+
+static void unshare_one(struct domain *d, grant_ref_t ref)
+{
+    grant_end_access(&d->gt, ref);
+    p2m_free_shared(&d->p2m, d->gt.active[ref].pfn);
+    d->gt.active[ref].shared = false;
+    grant_free_ref(&d->gt, ref);
+}
+
+int hc_mem_share(struct hc_ctx *ctx)
+{
+    struct sv_mem_share *s = ctx->arg;
+    struct domain *d = ctx->caller;
+    int err;
+
+    if (s->count == 0 || s->count > SV_MEM_MAX_BATCH)
+        return -EINVAL;
+    err = grant_alloc_refs(&d->gt, s->count, s->ref);
+    if (err)
+        return err;
+    err = p2m_alloc_shared(&d->p2m, s->count, s->pfn);
+    if (err) {
+        for (uint32_t i = 0; i < s->count; i++)
+            grant_free_ref(&d->gt, s->ref[i]);
+        return err;
+    }
+    for (uint32_t i = 0; i < s->count; i++) {
+        d->gt.active[s->ref[i]].shared = true;
+        d->gt.active[s->ref[i]].pfn = s->pfn[i];
+        grant_fill(&d->gt, s->ref[i], (domid_t)s->domid, s->pfn[i], s->readonly);
+        err = hc_reply_fd(ctx, dup(p2m_frame(&d->p2m, s->pfn[i])->fd));
+        if (err)
+            goto out_undo;
+    }
+    return 0;
+
+out_undo:
+    for (uint32_t i = 0; i < s->count; i++)
+        unshare_one(d, s->ref[i]);
+    msg_close_fds(ctx->out_fds, ctx->nout);
+    ctx->nout = 0;
+    return err;
+}
+
+int hc_mem_unshare(struct hc_ctx *ctx)
+{
+    struct sv_mem_unshare *u = ctx->arg;
+    struct grant_table *gt = &ctx->caller->gt;
+
+    if (u->count == 0 || u->count > SV_MEM_MAX_BATCH)
+        return -EINVAL;
+    /* All or none: check every ref before ending access to any. */
+    for (uint32_t i = 0; i < u->count; i++) {
+        grant_ref_t ref = u->ref[i];
+
+        if (ref >= gt->nr_entries || !gt->in_use[ref] || !gt->active[ref].shared)
+            return -EINVAL;
+        if (gt->active[ref].pin_ro || gt->active[ref].pin_rw)
+            return -EBUSY;
+    }
+    for (uint32_t i = 0; i < u->count; i++)
+        unshare_one(ctx->caller, u->ref[i]);
+    return 0;
+}

@@ -1,0 +1,141 @@
+/*
+ * The hypervisor daemon's shared state: domains, hypercall channels, and the
+ * entry points each module offers the others.  One libevent loop runs
+ * everything; nothing here is thread-safe and nothing needs to be.
+ */
+#ifndef HV_HV_H
+#define HV_HV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <xen/xen.h>
+#include <xen/domctl.h>
+
+#include "evtchn.h"
+#include "grant.h"
+#include "p2m.h"
+#include "sv/hypercall.h"
+
+struct event_base;
+struct event;
+
+/* A hypercall channel: the control socket's connections (dom0) or a domain's. */
+struct channel {
+    int fd;
+    struct event *ev;
+    struct domain *dom;
+    pid_t peer_pid; /* whose /proc/PID/maps proves an unmap */
+    struct channel *next;
+};
+
+enum domain_state {
+    DOMAIN_RUNNING,  /* process alive (running or blocked) */
+    DOMAIN_SHUTDOWN, /* process gone; shutdown_reason says why */
+};
+
+struct domain {
+    domid_t domid;
+    char name[SV_DOMAIN_NAME_MAX];
+    xen_domain_handle_t handle;
+    uint32_t vcpus;
+    uint64_t memory_kb;
+    enum domain_state state;
+    bool paused;
+    unsigned shutdown_reason; /* SHUTDOWN_* once state is SHUTDOWN */
+    bool shutdown_requested;  /* SCHEDOP_shutdown came before the exit */
+    pid_t pid;
+    int pidfd;
+    uint64_t cpu_ns_at_exit;
+    struct event *death_ev;
+    uid_t uid;
+    char netns[SV_DOMAIN_NAME_MAX + 8];
+
+    struct p2m p2m;
+    struct grant_table gt;
+    struct maptrack mt;
+    struct evtchn_space ev;
+    int shinfo_fd;
+    shared_info_t *shinfo;
+
+    int console_out; /* pipe: domain stdout/stderr -> us */
+    int console_in;  /* pipe: us -> domain stdin */
+    int console_log; /* <rundir>/console/<domid>.log */
+    struct event *console_ev;
+
+    struct domain *next;
+};
+
+struct hv {
+    struct event_base *base;
+    struct domain *domains; /* dom0 first */
+    struct channel *channels;
+    domid_t next_domid;
+    uid_t uid_base;
+    char image_libdir[256]; /* LD_LIBRARY_PATH for domain images */
+    bool stopping;
+};
+
+extern struct hv hv;
+
+/* domain.c */
+int domain_init_dom0(void);
+struct domain *domain_find(domid_t domid);
+struct domain *domain_find_name(const char *name);
+int domain_create(struct sv_domctl_create *req, int kernel_fd);
+int domain_pause(struct domain *d);
+int domain_unpause(struct domain *d);
+int domain_destroy(struct domain *d);
+/* The domain asked to shut down (SCHEDOP_shutdown) or dom0 did it for it. */
+int domain_shutdown(struct domain *d, unsigned reason);
+int domain_power_button(struct domain *d);
+void domain_getinfo(const struct domain *d, xen_domctl_getdomaininfo_t *info);
+void domain_destroy_all(void);
+/* Releases grant mappings `owner` made that its process no longer maps. */
+void domain_release_owner(struct domain *d, const void *owner, pid_t pid);
+/* Drops mapping `handle` of d (valid): unpins the grant, puts the frame. */
+void domain_unmap_handle(struct domain *d, grant_handle_t handle);
+/* VIRQ_DOM_EXC to dom0. */
+void domain_notify_dom0(void);
+
+/* sandbox.c: the domain's process. */
+struct sandbox_fds {
+    int kernel;      /* the image, opened by dom0's tool */
+    int hcall;       /* the domain's end of its hypercall channel */
+    int console_in;  /* becomes stdin */
+    int console_out; /* becomes stdout and stderr */
+};
+/* Forks the domain's process, stopped before its image runs; sets d->pid. */
+int sandbox_spawn(struct domain *d, const struct sandbox_fds *fds, char *const argv[]);
+int netns_create(const char *name);
+void netns_delete(const char *name);
+
+/* console.c: a domain's stdout/stderr go to <rundir>/console/<domid>.log;
+ * console_open() gives the child's ends in fds->console_in/out. */
+int console_open(struct domain *d, struct sandbox_fds *fds);
+/* Closes the pipes (at death); the log stays until destroy removes it. */
+void console_close(struct domain *d, bool remove_log);
+void hvlog_sink(int level, const char *line);
+size_t hvlog_read(char *buf, size_t cap, uint32_t *index, bool clear);
+
+/* channel.c */
+int channel_add(int fd, struct domain *dom, pid_t peer_pid);
+void channel_close_domain(struct domain *d);
+int control_listen(const char *path);
+
+/* gnttab_ops.c, evtchn_ops.c, ...: the handlers behind the dispatch table. */
+struct hc_ctx {
+    struct channel *ch;
+    struct domain *caller;
+    const struct hc_request *req;
+    void *arg; /* request arguments, updated in place as results */
+    size_t arg_len;
+    size_t res_len; /* bytes of arg to return (default: arg_len) */
+    const int *in_fds;
+    int nin;
+    int out_fds[SV_HC_MAX_FDS];
+    int nout;
+};
+
+
+#endif

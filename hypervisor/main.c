@@ -1,0 +1,339 @@
+/*
+ * splitvisor: the hypervisor daemon and the command that boots and stops a
+ * host.
+ *
+ *   splitvisor start [-F]   boot: hypervisor (and xenstored when built);
+ *                           returns once requests are accepted (-F: stay in
+ *                           the foreground, no daemon)
+ *   splitvisor stop         destroy every domain, stop everything
+ *   splitvisor status       is it running, how many domains
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <event2/event.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "hv.h"
+#include "sv/hcall.h"
+#include "sv/log.h"
+#include "sv/util.h"
+
+struct hv hv;
+
+static int rundir_file(char *buf, size_t len, const char *rel)
+{
+    return sv_rundir_path(buf, len, rel);
+}
+
+static pid_t read_pidfile(const char *rel)
+{
+    char path[300];
+    long pid = 0;
+    FILE *f;
+
+    if (rundir_file(path, sizeof(path), rel) < 0 || !(f = fopen(path, "re")))
+        return 0;
+    if (fscanf(f, "%ld", &pid) != 1)
+        pid = 0;
+    fclose(f);
+    return pid > 0 && kill((pid_t)pid, 0) == 0 ? (pid_t)pid : 0;
+}
+
+static int copy_file(const char *from, const char *to)
+{
+    char buf[65536];
+    int in = open(from, O_RDONLY | O_CLOEXEC), out, err = 0;
+    long n;
+
+    if (in < 0)
+        return -errno;
+    out = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (out < 0) {
+        close(in);
+        return -errno;
+    }
+    while (!err && (n = sv_read_full(in, buf, sizeof(buf))) > 0)
+        err = sv_write_full(out, buf, (size_t)n);
+    close(in);
+    close(out);
+    return err;
+}
+
+/*
+ * Domains run under their own uids and may not reach the build tree (it may
+ * sit under /root): give them a world-readable copy of our libraries.
+ */
+static int install_image_libs(void)
+{
+    char exe[256], libdir[300];
+    struct dirent *de;
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    DIR *dir;
+    int err = 0;
+
+    if (n < 0)
+        return -errno;
+    exe[n] = '\0';
+    snprintf(libdir, sizeof(libdir), "%s/../lib", dirname(exe));
+    if (rundir_file(hv.image_libdir, sizeof(hv.image_libdir), "lib") < 0)
+        return -ENAMETOOLONG;
+    if (mkdir(hv.image_libdir, 0755) < 0 && errno != EEXIST)
+        return -errno;
+    dir = opendir(libdir);
+    if (!dir)
+        return -errno;
+    while (!err && (de = readdir(dir))) {
+        char from[600], to[600];
+
+        if (!strstr(de->d_name, ".so"))
+            continue;
+        snprintf(from, sizeof(from), "%s/%s", libdir, de->d_name);
+        snprintf(to, sizeof(to), "%s/%s", hv.image_libdir, de->d_name);
+        err = copy_file(from, to);
+    }
+    closedir(dir);
+    return err;
+}
+
+static void on_signal(evutil_socket_t sig, short what, void *arg)
+{
+    (void)what;
+    (void)arg;
+    log_info("signal %d: shutting down", (int)sig);
+    event_base_loopexit(hv.base, NULL);
+}
+
+static int write_pidfile(void)
+{
+    char path[300];
+    FILE *f;
+
+    if (rundir_file(path, sizeof(path), "splitvisor.pid") < 0 || !(f = fopen(path, "we")))
+        return -errno;
+    fprintf(f, "%d\n", (int)getpid());
+    fclose(f);
+    return 0;
+}
+
+static void raise_fd_limit(void)
+{
+    struct rlimit rl;
+
+    /* Every mapped grant and every port is an fd here. */
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+}
+
+/* Runs the hypervisor; writes one byte to ready_fd once it accepts requests. */
+static int hv_run(int ready_fd)
+{
+    struct event *sigterm, *sigint;
+    char sock[300];
+    int err;
+
+    log_set_sink(hvlog_sink);
+    signal(SIGPIPE, SIG_IGN);
+    raise_fd_limit();
+    /* Parallel instances get disjoint uid ranges for their domains. */
+    hv.uid_base = 100000000u + (uid_t)(getpid() % 4096) * 65536u;
+    hv.base = event_base_new();
+    if (!hv.base)
+        return -ENOMEM;
+    err = install_image_libs();
+    if (err)
+        log_warnx("cannot install libraries for domain images: %s", strerror(-err));
+    err = domain_init_dom0();
+    if (!err)
+        err = rundir_file(sock, sizeof(sock), SV_CONTROL_SOCKET);
+    if (!err)
+        err = control_listen(sock);
+    if (!err)
+        err = write_pidfile();
+    if (err) {
+        log_errorx("cannot start: %s", strerror(-err));
+        return err;
+    }
+    sigterm = evsignal_new(hv.base, SIGTERM, on_signal, NULL);
+    sigint = evsignal_new(hv.base, SIGINT, on_signal, NULL);
+    event_add(sigterm, NULL);
+    event_add(sigint, NULL);
+    log_info("hypervisor %d.%d up, run directory %s", SV_VERSION_MAJOR, SV_VERSION_MINOR,
+             sv_rundir());
+    if (ready_fd >= 0) {
+        (void)!write(ready_fd, "R", 1);
+        close(ready_fd);
+    }
+    event_base_dispatch(hv.base);
+    domain_destroy_all();
+    unlink(sock);
+    rundir_file(sock, sizeof(sock), "splitvisor.pid");
+    unlink(sock);
+    log_info("hypervisor stopped");
+    return 0;
+}
+
+static int prepare_rundir(void)
+{
+    char path[300];
+
+    if (mkdir(sv_rundir(), 0755) < 0 && errno != EEXIST)
+        return -errno;
+    chmod(sv_rundir(), 0755); /* domains need to reach lib/ */
+    if (rundir_file(path, sizeof(path), "console") < 0)
+        return -ENAMETOOLONG;
+    if (mkdir(path, 0700) < 0 && errno != EEXIST)
+        return -errno;
+    return 0;
+}
+
+/* Forks the daemon, its stderr on <rundir>/splitvisor.log; waits until it is ready. */
+static int start_daemon(void)
+{
+    char log_path[300], ready;
+    int pipefd[2];
+    pid_t pid;
+
+    if (rundir_file(log_path, sizeof(log_path), "splitvisor.log") < 0 || pipe2(pipefd, O_CLOEXEC))
+        return -EIO;
+    pid = fork();
+    if (pid < 0)
+        return -errno;
+    if (pid == 0) {
+        int log_fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+        int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+        close(pipefd[0]);
+        setsid();
+        dup2(devnull, STDIN_FILENO);
+        dup2(devnull, STDOUT_FILENO);
+        dup2(log_fd, STDERR_FILENO);
+        _exit(hv_run(pipefd[1]) ? 1 : 0);
+    }
+    close(pipefd[1]);
+    if (read(pipefd[0], &ready, 1) != 1) {
+        close(pipefd[0]);
+        fprintf(stderr, "splitvisor: the hypervisor failed to start; see %s\n", log_path);
+        return -EIO;
+    }
+    close(pipefd[0]);
+    return 0;
+}
+
+static int cmd_start(int argc, char **argv)
+{
+    bool foreground = argc > 1 && (!strcmp(argv[1], "-F") || !strcmp(argv[1], "--foreground"));
+    int err;
+
+    if (geteuid() != 0) {
+        fprintf(stderr, "splitvisor: start must run as root\n");
+        return 1;
+    }
+    if (read_pidfile("splitvisor.pid")) {
+        fprintf(stderr, "splitvisor: already running in %s\n", sv_rundir());
+        return 1;
+    }
+    err = prepare_rundir();
+    if (err) {
+        fprintf(stderr, "splitvisor: %s: %s\n", sv_rundir(), strerror(-err));
+        return 1;
+    }
+    if (foreground)
+        return hv_run(-1) ? 1 : 0;
+    err = start_daemon();
+    if (err)
+        return 1;
+    printf("splitvisor: hypervisor running (pid %d), run directory %s\n",
+           (int)read_pidfile("splitvisor.pid"), sv_rundir());
+    return 0;
+}
+
+static void wait_gone(pid_t pid, int seconds)
+{
+    for (int i = 0; i < seconds * 20 && kill(pid, 0) == 0; i++)
+        nanosleep(&(struct timespec){.tv_nsec = 50000000}, NULL);
+}
+
+static int cmd_stop(void)
+{
+    pid_t pid = read_pidfile("splitvisor.pid");
+    uint32_t unused = 0;
+    int chan, err;
+
+    if (!pid) {
+        fprintf(stderr, "splitvisor: not running in %s\n", sv_rundir());
+        return 1;
+    }
+    chan = hcall_open();
+    err = chan < 0 ? chan
+                   : hcall_simple(chan, SV_HC_sysctl, SV_SYSCTL_shutdown, &unused, sizeof(unused));
+    if (chan >= 0)
+        close(chan);
+    if (err < 0)
+        kill(pid, SIGTERM);
+    wait_gone(pid, 10);
+    if (kill(pid, 0) == 0) {
+        fprintf(stderr, "splitvisor: hypervisor (pid %d) did not stop\n", (int)pid);
+        return 1;
+    }
+    printf("splitvisor: stopped\n");
+    return 0;
+}
+
+static int cmd_status(void)
+{
+    struct sv_sysctl_physinfo pi = {0};
+    pid_t pid = read_pidfile("splitvisor.pid");
+    int chan, err;
+
+    if (!pid) {
+        printf("splitvisor: not running (%s)\n", sv_rundir());
+        return 3;
+    }
+    chan = hcall_open();
+    err = chan < 0 ? chan : hcall_simple(chan, SV_HC_sysctl, SV_SYSCTL_physinfo, &pi, sizeof(pi));
+    if (chan >= 0)
+        close(chan);
+    if (err < 0) {
+        printf("splitvisor: pid %d not answering: %s\n", (int)pid, strerror(-err));
+        return 1;
+    }
+    printf("splitvisor: running (pid %d), %u domain(s) besides dom0, run directory %s\n",
+           (int)pid, pi.nr_domains - 1, sv_rundir());
+    return 0;
+}
+
+static void usage(void)
+{
+    fprintf(stderr, "usage: splitvisor start [-F] | stop | status\n"
+                    "  run directory: $SPLITVISOR_RUNDIR (default %s)\n",
+            SV_DEFAULT_RUNDIR);
+}
+
+int main(int argc, char **argv)
+{
+    log_init("splitvisor");
+    if (argc < 2) {
+        usage();
+        return 2;
+    }
+    if (!strcmp(argv[1], "start"))
+        return cmd_start(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "stop"))
+        return cmd_stop();
+    if (!strcmp(argv[1], "status"))
+        return cmd_status();
+    usage();
+    return 2;
+}

@@ -1,0 +1,183 @@
+/* Frames (one-page memfds) and the per-domain p2m: see p2m.h. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "p2m.h"
+#include "sv/util.h"
+
+static uint64_t next_mfn = 1;
+
+static int memfd_private(const char *name, size_t size)
+{
+    int fd = memfd_create(name, MFD_CLOEXEC);
+
+    if (fd < 0)
+        return -errno;
+    /* memfds start 0777: close the /proc/self/fd reopen path before sharing. */
+    if (fchmod(fd, 0600) < 0 || ftruncate(fd, (off_t)size) < 0) {
+        int err = -errno;
+
+        close(fd);
+        return err;
+    }
+    return fd;
+}
+
+static struct frame *frame_new(void)
+{
+    struct frame *f = calloc(1, sizeof(*f));
+    struct stat st;
+
+    if (!f)
+        return NULL;
+    f->fd = memfd_private("sv-frame", SV_PAGE_SIZE);
+    if (f->fd < 0)
+        goto out_free;
+    f->va = mmap(NULL, SV_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, f->fd, 0);
+    if (f->va == MAP_FAILED || fstat(f->fd, &st) < 0)
+        goto out_close;
+    f->ino = st.st_ino;
+    f->mfn = next_mfn++;
+    f->refs = 1;
+    return f;
+
+out_close:
+    if (f->va != MAP_FAILED)
+        munmap(f->va, SV_PAGE_SIZE);
+    close(f->fd);
+out_free:
+    free(f);
+    return NULL;
+}
+
+struct frame *frame_get(struct frame *f)
+{
+    f->refs++;
+    return f;
+}
+
+void frame_put(struct frame *f)
+{
+    if (--f->refs)
+        return;
+    munmap(f->va, SV_PAGE_SIZE);
+    close(f->fd);
+    free(f);
+}
+
+int frame_open_readonly(const struct frame *f)
+{
+    char path[64];
+    int fd;
+
+    snprintf(path, sizeof(path), "/proc/self/fd/%d", f->fd);
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    return fd < 0 ? -errno : fd;
+}
+
+int p2m_init(struct p2m *p2m, const char *name, uint64_t ram_pages, uint64_t max_shared)
+{
+    *p2m = (struct p2m){.ram_pages = ram_pages, .ram_fd = -1, .max_shared = max_shared};
+    p2m->shared = calloc(max_shared ? max_shared : 1, sizeof(*p2m->shared));
+    if (!p2m->shared)
+        return -ENOMEM;
+    if (!ram_pages)
+        return 0;
+    p2m->ram_fd = memfd_private(name, ram_pages * SV_PAGE_SIZE);
+    if (p2m->ram_fd < 0)
+        goto out_free;
+    p2m->ram_va = mmap(NULL, ram_pages * SV_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
+                       p2m->ram_fd, 0);
+    if (p2m->ram_va == MAP_FAILED)
+        goto out_close;
+    return 0;
+
+out_close:
+    close(p2m->ram_fd);
+out_free:
+    free(p2m->shared);
+    p2m->shared = NULL;
+    return -ENOMEM;
+}
+
+void p2m_destroy(struct p2m *p2m)
+{
+    if (!p2m->shared)
+        return;
+    for (uint64_t i = 0; i < p2m->max_shared; i++)
+        if (p2m->shared[i])
+            frame_put(p2m->shared[i]);
+    free(p2m->shared);
+    p2m->shared = NULL;
+    if (p2m->ram_pages && p2m->ram_va)
+        munmap(p2m->ram_va, p2m->ram_pages * SV_PAGE_SIZE);
+    if (p2m->ram_fd >= 0)
+        close(p2m->ram_fd);
+    p2m->ram_fd = -1;
+}
+
+int p2m_alloc_shared(struct p2m *p2m, unsigned count, uint64_t *pfns)
+{
+    unsigned done = 0;
+
+    if (count > p2m->max_shared - p2m->nr_shared)
+        return -ENOMEM;
+    for (uint64_t i = 0; i < p2m->max_shared && done < count; i++) {
+        if (p2m->shared[i])
+            continue;
+        p2m->shared[i] = frame_new();
+        if (!p2m->shared[i])
+            goto out_undo;
+        pfns[done++] = p2m->ram_pages + i;
+        p2m->nr_shared++;
+    }
+    return 0;
+
+out_undo:
+    while (done--)
+        p2m_free_shared(p2m, pfns[done]);
+    return -ENOMEM;
+}
+
+static struct frame **p2m_slot(const struct p2m *p2m, uint64_t pfn)
+{
+    if (pfn < p2m->ram_pages || pfn - p2m->ram_pages >= p2m->max_shared)
+        return NULL;
+    return &p2m->shared[pfn - p2m->ram_pages];
+}
+
+int p2m_free_shared(struct p2m *p2m, uint64_t pfn)
+{
+    struct frame **slot = p2m_slot(p2m, pfn);
+
+    if (!slot || !*slot)
+        return -EINVAL;
+    if ((*slot)->refs > 1)
+        return -EBUSY;
+    frame_put(*slot);
+    *slot = NULL;
+    p2m->nr_shared--;
+    return 0;
+}
+
+struct frame *p2m_frame(const struct p2m *p2m, uint64_t pfn)
+{
+    struct frame **slot = p2m_slot(p2m, pfn);
+
+    return slot ? *slot : NULL;
+}
+
+void *p2m_page(const struct p2m *p2m, uint64_t pfn)
+{
+    struct frame *f;
+
+    if (pfn < p2m->ram_pages)
+        return (char *)p2m->ram_va + pfn * SV_PAGE_SIZE;
+    f = p2m_frame(p2m, pfn);
+    return f ? f->va : NULL;
+}

@@ -1,0 +1,57 @@
+/*
+ * Frames and the p2m: a domain's pseudo-physical address space.
+ *
+ * pfns [0, ram_pages) are the domain's RAM, one memfd mapped whole by the
+ * domain.  pfns from ram_pages up are shareable frames: each is its own
+ * one-page memfd, so that the hypervisor can hand exactly that frame, and
+ * nothing else, to a domain that maps a grant of it.  Frames are root-owned
+ * mode 0600 before any fd leaves the hypervisor, so a read-only fd cannot be
+ * reopened read-write through /proc/self/fd.
+ *
+ * A frame is reference counted: one reference for the owner's p2m slot and
+ * one for each foreign mapping, so a frame outlives its owner while mapped.
+ */
+#ifndef HV_P2M_H
+#define HV_P2M_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct frame {
+    uint64_t mfn;   /* machine frame number, unique for the hypervisor's life */
+    int fd;         /* read-write memfd, one page */
+    void *va;       /* the hypervisor's own mapping (grant copy) */
+    ino_t ino;      /* names the frame in /proc/PID/maps */
+    unsigned refs;  /* p2m slot + foreign mappings */
+};
+
+struct p2m {
+    uint64_t ram_pages;
+    int ram_fd;
+    void *ram_va;
+    uint64_t max_shared;
+    uint64_t nr_shared;    /* frames in use */
+    struct frame **shared; /* [pfn - ram_pages], NULL when free */
+};
+
+/* Sets up RAM (memfd of ram_pages, may be 0) and room for max_shared frames. */
+int p2m_init(struct p2m *p2m, const char *name, uint64_t ram_pages, uint64_t max_shared);
+/* Drops the owner's references; frames still mapped elsewhere live on. */
+void p2m_destroy(struct p2m *p2m);
+
+/* Allocates count frames at free pfns (written to pfns[]); all or none. */
+int p2m_alloc_shared(struct p2m *p2m, unsigned count, uint64_t *pfns);
+/* Frees the frame at pfn: -EBUSY while mapped elsewhere, -EINVAL if none. */
+int p2m_free_shared(struct p2m *p2m, uint64_t pfn);
+/* The shareable frame at pfn, or NULL (RAM pfns are not shareable). */
+struct frame *p2m_frame(const struct p2m *p2m, uint64_t pfn);
+/* The hypervisor's pointer to pfn's page (RAM or shareable), or NULL. */
+void *p2m_page(const struct p2m *p2m, uint64_t pfn);
+
+struct frame *frame_get(struct frame *f);
+void frame_put(struct frame *f);
+/* A read-only fd of the frame (a new O_RDONLY open file description). */
+int frame_open_readonly(const struct frame *f);
+
+#endif

@@ -1,0 +1,123 @@
+/*
+ * Domain descriptions: parses libvirt domain XML and Xen xl.cfg into one
+ * normalized struct domain_config, and writes it back as JSON (what
+ * `xl create --dry-run` prints) or as libvirt XML.  Both formats, every key,
+ * units, defaults and errors are described in docs/config.md.
+ *
+ * Error convention: functions return 0 or a negative errno.  A bad
+ * description is -EINVAL with exactly one error in *err (file, line, key,
+ * message); warnings (ignored keys or elements) go to the log.  On any error
+ * the config is left freed and zeroed, so the caller frees only after success.
+ */
+#ifndef SV_CONFIG_H
+#define SV_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define CONFIG_NAME_SIZE 64    /* domain names: [A-Za-z0-9_.-], 1..63 chars */
+#define CONFIG_UUID_SIZE 37    /* "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx" */
+#define CONFIG_MAC_SIZE 18     /* "00:16:3e:xx:xx:xx" */
+#define CONFIG_BRIDGE_SIZE 16  /* IFNAMSIZ */
+#define CONFIG_IP_SIZE 50      /* INET6_ADDRSTRLEN + "/128" */
+#define CONFIG_BDF_SIZE 13     /* "0000:03:10.1" */
+#define CONFIG_MAX_VIFS 16
+#define CONFIG_MAX_PCIS 8
+#define CONFIG_MAX_VCPUS 128
+#define CONFIG_MAX_QUEUES 8
+#define CONFIG_MAX_MEMORY_MIB (1024ULL * 1024) /* 1 TiB */
+#define CONFIG_DEFAULT_MEMORY_MIB 32           /* libxl's default */
+
+/* What the monitor does when the domain powers off, reboots or crashes. */
+enum config_action {
+    CONFIG_ACTION_DESTROY,
+    CONFIG_ACTION_RESTART,
+    CONFIG_ACTION_PRESERVE,
+    CONFIG_ACTION_RENAME_RESTART,
+};
+
+struct config_vif {
+    unsigned int devid;               /* 0, 1, 2... in the order written */
+    char mac[CONFIG_MAC_SIZE];        /* lower case; generated when not given */
+    char bridge[CONFIG_BRIDGE_SIZE];  /* "" = the backend's default */
+    char backend[CONFIG_NAME_SIZE];   /* backend domain name; "" = Domain-0 */
+    char ip[CONFIG_IP_SIZE];          /* "ADDR" or "ADDR/PREFIX"; "" = none */
+    unsigned int queues;              /* 1..CONFIG_MAX_QUEUES */
+};
+
+struct config_pci {
+    char bdf[CONFIG_BDF_SIZE]; /* "dddd:bb:dd.f", lower-case hex */
+};
+
+struct domain_config {
+    char name[CONFIG_NAME_SIZE];
+    char uuid[CONFIG_UUID_SIZE]; /* lower case; "" until config_fill_defaults() */
+    uint64_t memory_mib;         /* initial allocation */
+    uint64_t maxmem_mib;         /* >= memory_mib */
+    unsigned int vcpus;          /* 1..CONFIG_MAX_VCPUS */
+    char *kernel;                /* as written (relative = to xl's cwd); owned */
+    char *extra;                 /* command line, never NULL after parsing; owned */
+    enum config_action on_poweroff, on_reboot, on_crash;
+    bool driver_domain;
+    unsigned int nr_vifs;
+    struct config_vif vifs[CONFIG_MAX_VIFS];
+    unsigned int nr_pcis;
+    struct config_pci pcis[CONFIG_MAX_PCIS];
+};
+
+struct config_error {
+    char file[256];
+    int line;        /* 1-based; 0 when the error is about the whole file */
+    char key[64];    /* xl.cfg key or XML element ("" when none applies) */
+    char message[256];
+};
+
+/* Sets *cfg to an empty description with every default in place (nothing to
+ * free yet).  Used before config_add_vif_spec() on a domain built by hand. */
+void config_init(struct domain_config *cfg);
+
+/*
+ * Reads PATH and parses it as XML when its first non-blank character is '<',
+ * as xl.cfg otherwise.  Returns 0, -EINVAL for a bad description, or the
+ * -errno of reading the file (also described in *err).  On success the
+ * caller owns *cfg and releases it with config_free().
+ */
+int config_load(const char *path, struct domain_config *cfg, struct config_error *err);
+
+/* Like config_load() on LEN bytes of BUF; NAME is the file name errors give. */
+int config_parse_buffer(const char *name, const char *buf, size_t len,
+                        struct domain_config *cfg, struct config_error *err);
+
+/* Generates what a description may leave out but a running domain needs: a
+ * random version-4 UUID when there is none.  Kept apart from parsing so that
+ * parsing stays deterministic.  Returns 0 or -errno (getrandom). */
+int config_fill_defaults(struct domain_config *cfg);
+
+/*
+ * Parses an xl vif spec ("mac=..,bridge=..,backend=..,ip=..,queues=..") and
+ * appends it to cfg with the next devid.  cfg->name must be set (it seeds the
+ * generated MAC).  Returns 0, or -EINVAL with *err filled (file is "vif").
+ */
+int config_add_vif_spec(struct domain_config *cfg, const char *spec, struct config_error *err);
+
+/* Writes cfg as pretty-printed JSON (2-space indent, fixed key order) ending
+ * in a newline.  Returns 0 or -EIO. */
+int config_to_json(const struct domain_config *cfg, FILE *out);
+
+/* Writes cfg as libvirt domain XML that config_load() reads back to the same
+ * description.  Returns 0 or -EIO. */
+int config_to_xml(const struct domain_config *cfg, FILE *out);
+
+/* Releases what cfg owns and zeroes it; safe on a zeroed or freed cfg. */
+void config_free(struct domain_config *cfg);
+
+/* Formats err as "FILE:LINE: KEY: MESSAGE" (LINE left out when 0, KEY when
+ * empty) into buf, always NUL-terminated. */
+void config_format_error(const struct config_error *err, char *buf, size_t len);
+
+/* "destroy", "restart", "preserve" or "rename-restart". */
+const char *config_action_name(enum config_action action);
+
+#endif

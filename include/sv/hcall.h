@@ -1,0 +1,47 @@
+/*
+ * The client side of the hypercall ABI (sv/hypercall.h), shared by our
+ * libxenctrl, libxenevtchn and libxengnttab and by dom0's tools.
+ *
+ * Inside a domain (SV_HYPERCALL_FD set) a new channel is asked for on the
+ * inherited one; in dom0 it is a new connection to the control socket.
+ * Calls are synchronous; a channel may be used by one thread at a time.
+ */
+#ifndef SV_HCALL_H
+#define SV_HCALL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sv/hypercall.h"
+
+/* True inside a domain. */
+bool hcall_in_domain(void);
+
+/* Opens a new channel: an fd, or -errno (-ECONNREFUSED: no hypervisor). */
+int hcall_open(void);
+
+struct hcall {
+    uint32_t op, cmd, count;
+    const void *arg;  /* count argument structs ... */
+    size_t arg_len;   /* ... of arg_len bytes in all */
+    void *res;        /* results (may be arg itself), up to res_cap bytes */
+    size_t res_cap;
+    size_t res_len;   /* out */
+    const int *fds_in;
+    int nfds_in;
+    int *fds_out;     /* received descriptors (caller closes them) */
+    int nfds_max;
+    int nfds_out;     /* out */
+};
+
+/*
+ * Makes one call.  Returns the hypervisor's answer (>= 0, or -errno for the
+ * call) or a transport error (-EPIPE, -ECONNRESET...).
+ */
+int hcall(int chan, struct hcall *hc);
+
+/* The common case: one argument struct, updated in place, no fds. */
+int hcall_simple(int chan, uint32_t op, uint32_t cmd, void *arg, size_t len);
+
+#endif

@@ -1,0 +1,260 @@
+/*
+ * libxenevtchn with the prototypes of Debian's xenevtchn.h, over our
+ * hypervisor.  Each handle is one hypercall channel plus an epoll set of the
+ * doorbells of the ports it bound; xenevtchn_fd() is that epoll fd, readable
+ * when a bound, unmasked port has fired.  A port that fires is masked (taken
+ * out of the set, its pending and mask bits set in shared_info) until
+ * xenevtchn_unmask(), as Linux's evtchn driver does.  Notify writes the
+ * peer's doorbell directly: no hypervisor on the send path.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include <xenevtchn.h>
+
+#include "sv/hcall.h"
+#include "sv/util.h"
+
+struct evtchn_port_fds {
+    int doorbell; /* -1 when the port is not bound through this handle */
+    int peer;     /* doorbell this port rings; -1 for VIRQs */
+    bool masked;
+};
+
+struct xenevtchn_handle {
+    int chan;
+    int epfd;
+    shared_info_t *shinfo; /* inside a domain */
+    struct evtchn_port_fds ports[SV_EVTCHN_PORTS];
+};
+
+static int fail(int err)
+{
+    errno = -err;
+    return -1;
+}
+
+static shared_info_t *map_shared_info(int chan)
+{
+    struct sv_start_info si;
+    int fds[3], nfds;
+    shared_info_t *p = NULL;
+    struct hcall hc = {.op = SV_HC_platform, .cmd = SV_PLATFORM_start_info, .count = 1,
+                       .arg = &si, .arg_len = sizeof(si), .res = &si, .res_cap = sizeof(si),
+                       .fds_out = fds, .nfds_max = 3};
+
+    if (hcall(chan, &hc) < 0 || hc.nfds_out != 3)
+        goto out;
+    p = mmap(NULL, SV_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fds[1], 0);
+    if (p == MAP_FAILED)
+        p = NULL;
+out:
+    nfds = hc.nfds_out;
+    for (int i = 0; i < nfds; i++)
+        close(fds[i]);
+    return p;
+}
+
+xenevtchn_handle *xenevtchn_open(struct xentoollog_logger *logger, unsigned open_flags)
+{
+    xenevtchn_handle *xce = calloc(1, sizeof(*xce));
+    int err;
+
+    (void)logger;
+    (void)open_flags;
+    if (!xce)
+        return NULL;
+    for (unsigned p = 0; p < SV_EVTCHN_PORTS; p++)
+        xce->ports[p].doorbell = xce->ports[p].peer = -1;
+    xce->epfd = epoll_create1(EPOLL_CLOEXEC);
+    if (xce->epfd < 0)
+        goto out_free;
+    xce->chan = hcall_open();
+    if (xce->chan < 0) {
+        err = xce->chan;
+        close(xce->epfd);
+        free(xce);
+        errno = -err;
+        return NULL;
+    }
+    if (hcall_in_domain())
+        xce->shinfo = map_shared_info(xce->chan);
+    return xce;
+
+out_free:
+    free(xce);
+    return NULL;
+}
+
+static void forget_port(xenevtchn_handle *xce, evtchn_port_t port)
+{
+    struct evtchn_port_fds *p = &xce->ports[port];
+
+    if (p->doorbell >= 0) {
+        epoll_ctl(xce->epfd, EPOLL_CTL_DEL, p->doorbell, NULL);
+        close(p->doorbell);
+    }
+    if (p->peer >= 0)
+        close(p->peer);
+    *p = (struct evtchn_port_fds){.doorbell = -1, .peer = -1};
+}
+
+int xenevtchn_close(xenevtchn_handle *xce)
+{
+    if (!xce)
+        return 0;
+    for (unsigned p = 0; p < SV_EVTCHN_PORTS; p++)
+        forget_port(xce, p);
+    if (xce->shinfo)
+        munmap(xce->shinfo, SV_PAGE_SIZE);
+    close(xce->epfd);
+    close(xce->chan); /* the hypervisor closes every port bound through it */
+    free(xce);
+    return 0;
+}
+
+int xenevtchn_fd(xenevtchn_handle *xce)
+{
+    return xce->epfd;
+}
+
+static int arm(xenevtchn_handle *xce, evtchn_port_t port)
+{
+    struct epoll_event ev = {.events = EPOLLIN, .data.u32 = port};
+
+    return epoll_ctl(xce->epfd, EPOLL_CTL_ADD, xce->ports[port].doorbell, &ev);
+}
+
+/* Makes an event channel hypercall that binds a port; keeps its doorbells. */
+static xenevtchn_port_or_error_t bind_port(xenevtchn_handle *xce, uint32_t cmd, void *arg,
+                                           size_t len, evtchn_port_t *port)
+{
+    int fds[2] = {-1, -1};
+    struct hcall hc = {.op = __HYPERVISOR_event_channel_op, .cmd = cmd, .count = 1, .arg = arg,
+                       .arg_len = len, .res = arg, .res_cap = len, .fds_out = fds,
+                       .nfds_max = 2};
+    int err = hcall(xce->chan, &hc);
+
+    if (err < 0)
+        return fail(err);
+    if (hc.nfds_out < 1 || *port == 0 || *port >= SV_EVTCHN_PORTS) {
+        for (int i = 0; i < hc.nfds_out; i++)
+            close(fds[i]);
+        return fail(-EPROTO);
+    }
+    xce->ports[*port] = (struct evtchn_port_fds){.doorbell = fds[0], .peer = fds[1]};
+    if (arm(xce, *port) < 0) {
+        err = -errno;
+        forget_port(xce, *port);
+        return fail(err);
+    }
+    return (xenevtchn_port_or_error_t)*port;
+}
+
+xenevtchn_port_or_error_t xenevtchn_bind_unbound_port(xenevtchn_handle *xce, uint32_t domid)
+{
+    evtchn_alloc_unbound_t a = {.dom = DOMID_SELF, .remote_dom = (domid_t)domid};
+
+    return bind_port(xce, EVTCHNOP_alloc_unbound, &a, sizeof(a), &a.port);
+}
+
+xenevtchn_port_or_error_t xenevtchn_bind_interdomain(xenevtchn_handle *xce, uint32_t domid,
+                                                     evtchn_port_t remote_port)
+{
+    evtchn_bind_interdomain_t b = {.remote_dom = (domid_t)domid, .remote_port = remote_port};
+
+    return bind_port(xce, EVTCHNOP_bind_interdomain, &b, sizeof(b), &b.local_port);
+}
+
+xenevtchn_port_or_error_t xenevtchn_bind_virq(xenevtchn_handle *xce, unsigned int virq)
+{
+    evtchn_bind_virq_t b = {.virq = virq, .vcpu = 0};
+
+    return bind_port(xce, EVTCHNOP_bind_virq, &b, sizeof(b), &b.port);
+}
+
+int xenevtchn_unbind(xenevtchn_handle *xce, evtchn_port_t port)
+{
+    evtchn_close_t c = {.port = port};
+    int err;
+
+    if (port == 0 || port >= SV_EVTCHN_PORTS || xce->ports[port].doorbell < 0)
+        return fail(-EINVAL);
+    err = hcall_simple(xce->chan, __HYPERVISOR_event_channel_op, EVTCHNOP_close, &c, sizeof(c));
+    forget_port(xce, port);
+    return err < 0 ? fail(err) : 0;
+}
+
+int xenevtchn_notify(xenevtchn_handle *xce, evtchn_port_t port)
+{
+    evtchn_send_t s = {.port = port};
+    int err;
+
+    if (port < SV_EVTCHN_PORTS && xce->ports[port].peer >= 0)
+        return eventfd_write(xce->ports[port].peer, 1) < 0 ? -1 : 0;
+    /* Not ours to ring directly (or a VIRQ): let the hypervisor judge. */
+    err = hcall_simple(xce->chan, __HYPERVISOR_event_channel_op, EVTCHNOP_send, &s, sizeof(s));
+    return err < 0 ? fail(err) : 0;
+}
+
+static void shinfo_set(xenevtchn_handle *xce, xen_ulong_t *words, evtchn_port_t port, bool on)
+{
+    const unsigned bits = sizeof(xen_ulong_t) * 8;
+    xen_ulong_t bit = (xen_ulong_t)1 << (port % bits);
+
+    if (!xce->shinfo)
+        return;
+    if (on)
+        __atomic_fetch_or(&words[port / bits], bit, __ATOMIC_RELEASE);
+    else
+        __atomic_fetch_and(&words[port / bits], ~bit, __ATOMIC_RELEASE);
+}
+
+xenevtchn_port_or_error_t xenevtchn_pending(xenevtchn_handle *xce)
+{
+    int nonblock = fcntl(xce->epfd, F_GETFL) & O_NONBLOCK;
+    struct epoll_event ev;
+    struct evtchn_port_fds *p;
+    evtchn_port_t port;
+    eventfd_t count;
+    int n;
+
+    do
+        n = epoll_wait(xce->epfd, &ev, 1, nonblock ? 0 : -1);
+    while (n < 0 && errno == EINTR);
+    if (n < 0)
+        return -1;
+    if (n == 0)
+        return fail(-EAGAIN);
+    port = ev.data.u32;
+    p = &xce->ports[port];
+    (void)eventfd_read(p->doorbell, &count);
+    epoll_ctl(xce->epfd, EPOLL_CTL_DEL, p->doorbell, NULL);
+    p->masked = true;
+    if (xce->shinfo) {
+        shinfo_set(xce, xce->shinfo->evtchn_mask, port, true);
+        shinfo_set(xce, xce->shinfo->evtchn_pending, port, false);
+    }
+    return (xenevtchn_port_or_error_t)port;
+}
+
+int xenevtchn_unmask(xenevtchn_handle *xce, evtchn_port_t port)
+{
+    struct evtchn_port_fds *p;
+
+    if (port == 0 || port >= SV_EVTCHN_PORTS || xce->ports[port].doorbell < 0)
+        return fail(-EINVAL);
+    p = &xce->ports[port];
+    if (!p->masked)
+        return 0;
+    p->masked = false;
+    if (xce->shinfo)
+        shinfo_set(xce, xce->shinfo->evtchn_mask, port, false);
+    /* Level-triggered: a send that came while masked fires at once. */
+    return arm(xce, port);
+}

@@ -1,0 +1,396 @@
+/*
+ * libxengnttab (mapping others' grants, grant copy) and xengntshr (sharing
+ * our own pages) with the prototypes of Debian's xengnttab.h.
+ *
+ * A map hands us one fd per frame (read-only fds for read-only grants); the
+ * pages are mapped side by side into one reserved range and the fds closed at
+ * once, so the mapping is the only thing that holds the frame.  Unmap first
+ * unmaps, then tells the hypervisor, which checks our maps before believing
+ * it.  Sharing allocates fresh frames from the hypervisor, which fills the
+ * grant entries.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include <xengnttab.h>
+
+#include "sv/hcall.h"
+#include "sv/msg.h"
+#include "sv/util.h"
+
+/* One map or share: a range of pages and what the hypervisor knows them by. */
+struct gnt_range {
+    char *addr;
+    uint32_t count;
+    uint32_t *ids; /* grant handles (map) or grant refs (share) */
+    struct gnt_range *next;
+};
+
+struct xengntdev_handle {
+    int chan;
+    pthread_mutex_t lock;
+    struct gnt_range *ranges;
+};
+
+static void *fail_ptr(int err)
+{
+    errno = -err;
+    return NULL;
+}
+
+static struct xengntdev_handle *handle_open(void)
+{
+    struct xengntdev_handle *h = calloc(1, sizeof(*h));
+
+    if (!h)
+        return NULL;
+    h->chan = hcall_open();
+    if (h->chan < 0) {
+        int err = h->chan;
+
+        free(h);
+        return fail_ptr(err);
+    }
+    pthread_mutex_init(&h->lock, NULL);
+    return h;
+}
+
+static void handle_close(struct xengntdev_handle *h)
+{
+    struct gnt_range *r, *next;
+
+    /* Unmapping first lets the hypervisor believe the channel's close. */
+    for (r = h->ranges; r; r = next) {
+        next = r->next;
+        munmap(r->addr, (size_t)r->count * SV_PAGE_SIZE);
+        free(r->ids);
+        free(r);
+    }
+    close(h->chan);
+    pthread_mutex_destroy(&h->lock);
+    free(h);
+}
+
+static void range_add(struct xengntdev_handle *h, struct gnt_range *r)
+{
+    pthread_mutex_lock(&h->lock);
+    r->next = h->ranges;
+    h->ranges = r;
+    pthread_mutex_unlock(&h->lock);
+}
+
+static struct gnt_range *range_take(struct xengntdev_handle *h, void *addr, uint32_t count)
+{
+    struct gnt_range *r = NULL;
+
+    pthread_mutex_lock(&h->lock);
+    for (struct gnt_range **pp = &h->ranges; *pp; pp = &(*pp)->next)
+        if ((*pp)->addr == addr && (*pp)->count == count) {
+            r = *pp;
+            *pp = r->next;
+            break;
+        }
+    pthread_mutex_unlock(&h->lock);
+    return r;
+}
+
+/* Maps fds[i] at page i of a fresh range, closing every fd. */
+static char *map_fds(const int *fds, uint32_t count, int prot)
+{
+    size_t len = (size_t)count * SV_PAGE_SIZE;
+    char *base = mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    bool ok = base != MAP_FAILED;
+
+    for (uint32_t i = 0; i < count; i++) {
+        if (ok && mmap(base + (size_t)i * SV_PAGE_SIZE, SV_PAGE_SIZE, prot,
+                       MAP_SHARED | MAP_FIXED, fds[i], 0) == MAP_FAILED)
+            ok = false;
+        close(fds[i]);
+    }
+    if (ok)
+        return base;
+    if (base != MAP_FAILED)
+        munmap(base, len);
+    return NULL;
+}
+
+static int unmap_handles(struct xengntdev_handle *h, const uint32_t *handles, uint32_t count)
+{
+    gnttab_unmap_grant_ref_t ops[SV_HC_MAX_FDS];
+    struct hcall hc = {.op = __HYPERVISOR_grant_table_op, .cmd = GNTTABOP_unmap_grant_ref,
+                       .count = count, .arg = ops, .arg_len = count * sizeof(ops[0]),
+                       .res = ops, .res_cap = sizeof(ops)};
+    int err;
+
+    for (uint32_t i = 0; i < count; i++)
+        ops[i] = (gnttab_unmap_grant_ref_t){.handle = handles[i]};
+    err = hcall(h->chan, &hc);
+    for (uint32_t i = 0; !err && i < count; i++)
+        if (ops[i].status != GNTST_okay)
+            err = -EINVAL;
+    return err;
+}
+
+xengnttab_handle *xengnttab_open(struct xentoollog_logger *logger, unsigned open_flags)
+{
+    (void)logger;
+    (void)open_flags;
+    return handle_open();
+}
+
+int xengnttab_close(xengnttab_handle *xgt)
+{
+    if (xgt)
+        handle_close(xgt);
+    return 0;
+}
+
+int xengnttab_fd(xengnttab_handle *xgt)
+{
+    return xgt->chan;
+}
+
+int xengnttab_set_max_grants(xengnttab_handle *xgt, uint32_t nr_grants)
+{
+    (void)xgt;
+    (void)nr_grants;
+    return 0; /* no per-handle limit beyond the hypervisor's */
+}
+
+static struct gnt_range *range_new(char *addr, uint32_t count, const uint32_t *ids)
+{
+    struct gnt_range *r = calloc(1, sizeof(*r));
+
+    if (!r)
+        return NULL;
+    r->ids = malloc(count * sizeof(*r->ids));
+    if (!r->ids) {
+        free(r);
+        return NULL;
+    }
+    memcpy(r->ids, ids, count * sizeof(*r->ids));
+    r->addr = addr;
+    r->count = count;
+    return r;
+}
+
+/* Maps the frames the hypervisor handed over and records the range. */
+static void *range_map(struct xengntdev_handle *h, const int *fds, uint32_t count, int prot,
+                       const uint32_t *ids)
+{
+    char *addr = map_fds(fds, count, prot);
+    struct gnt_range *r = addr ? range_new(addr, count, ids) : NULL;
+
+    if (r) {
+        range_add(h, r);
+        return addr;
+    }
+    if (addr)
+        munmap(addr, (size_t)count * SV_PAGE_SIZE);
+    return NULL;
+}
+
+/* Xen's gntdev maps all or nothing: a failed op unmaps the ones that worked. */
+static void *map_batch(xengnttab_handle *xgt, uint32_t count, const uint32_t *domids,
+                       uint32_t domid_stride, const uint32_t *refs, int prot)
+{
+    gnttab_map_grant_ref_t ops[SV_HC_MAX_FDS];
+    uint32_t handles[SV_HC_MAX_FDS];
+    int fds[SV_HC_MAX_FDS];
+    struct hcall hc = {.op = __HYPERVISOR_grant_table_op, .cmd = GNTTABOP_map_grant_ref,
+                       .count = count, .arg = ops, .arg_len = count * sizeof(ops[0]),
+                       .res = ops, .res_cap = sizeof(ops), .fds_out = fds,
+                       .nfds_max = SV_HC_MAX_FDS};
+    uint32_t ok = 0;
+    void *addr = NULL;
+    int err;
+
+    if (count == 0 || count > SV_HC_MAX_FDS)
+        return fail_ptr(-EINVAL);
+    for (uint32_t i = 0; i < count; i++)
+        ops[i] = (gnttab_map_grant_ref_t){
+            .flags = GNTMAP_host_map | ((prot & PROT_WRITE) ? 0 : GNTMAP_readonly),
+            .ref = refs[i], .dom = (domid_t)domids[i * domid_stride]};
+    err = hcall(xgt->chan, &hc);
+    if (err < 0)
+        return fail_ptr(err);
+    for (uint32_t i = 0; i < count; i++)
+        if (ops[i].status == GNTST_okay)
+            handles[ok++] = ops[i].handle;
+    if (ok == count && hc.nfds_out == (int)count)
+        addr = range_map(xgt, fds, count, prot, handles); /* closes the fds */
+    else
+        msg_close_fds(fds, hc.nfds_out);
+    if (addr)
+        return addr;
+    if (ok)
+        unmap_handles(xgt, handles, ok);
+    return fail_ptr(ok == count ? -ENOMEM : -EINVAL);
+}
+
+void *xengnttab_map_grant_ref(xengnttab_handle *xgt, uint32_t domid, uint32_t ref, int prot)
+{
+    return map_batch(xgt, 1, &domid, 0, &ref, prot);
+}
+
+void *xengnttab_map_grant_refs(xengnttab_handle *xgt, uint32_t count, uint32_t *domids,
+                               uint32_t *refs, int prot)
+{
+    return map_batch(xgt, count, domids, 1, refs, prot);
+}
+
+void *xengnttab_map_domain_grant_refs(xengnttab_handle *xgt, uint32_t count, uint32_t domid,
+                                      uint32_t *refs, int prot)
+{
+    return map_batch(xgt, count, &domid, 0, refs, prot);
+}
+
+int xengnttab_unmap(xengnttab_handle *xgt, void *start_address, uint32_t count)
+{
+    struct gnt_range *r = range_take(xgt, start_address, count);
+    int err;
+
+    if (!r) {
+        errno = EINVAL;
+        return -1;
+    }
+    munmap(r->addr, (size_t)count * SV_PAGE_SIZE);
+    err = unmap_handles(xgt, r->ids, count);
+    free(r->ids);
+    free(r);
+    if (err) {
+        errno = -err;
+        return -1;
+    }
+    return 0;
+}
+
+static void copy_ptr(const union xengnttab_copy_ptr *from, bool gref, struct gnttab_copy_ptr *to)
+{
+    if (gref) {
+        to->u.ref = from->foreign.ref;
+        to->domid = from->foreign.domid;
+        to->offset = from->foreign.offset;
+    } else {
+        to->u.gmfn = (xen_pfn_t)(uintptr_t)from->virt;
+        to->domid = DOMID_SELF;
+        to->offset = 0;
+    }
+}
+
+int xengnttab_grant_copy(xengnttab_handle *xgt, uint32_t count,
+                         xengnttab_grant_copy_segment_t *segs)
+{
+    gnttab_copy_t ops[256];
+
+    for (uint32_t done = 0; done < count;) {
+        uint32_t n = count - done < 256 ? count - done : 256;
+        struct hcall hc = {.op = __HYPERVISOR_grant_table_op, .cmd = GNTTABOP_copy, .count = n,
+                           .arg = ops, .arg_len = n * sizeof(ops[0]), .res = ops,
+                           .res_cap = sizeof(ops)};
+        int err;
+
+        for (uint32_t i = 0; i < n; i++) {
+            const xengnttab_grant_copy_segment_t *s = &segs[done + i];
+            bool src_gref = s->flags & GNTCOPY_source_gref;
+            bool dst_gref = s->flags & GNTCOPY_dest_gref;
+
+            memset(&ops[i], 0, sizeof(ops[i]));
+            copy_ptr(&s->source, src_gref, &ops[i].source);
+            copy_ptr(&s->dest, dst_gref, &ops[i].dest);
+            ops[i].len = s->len;
+            ops[i].flags = (src_gref ? GNTCOPY_source_gref : SV_GNTCOPY_source_virt) |
+                           (dst_gref ? GNTCOPY_dest_gref : SV_GNTCOPY_dest_virt);
+        }
+        err = hcall(xgt->chan, &hc);
+        if (err < 0) {
+            errno = -err;
+            return -1;
+        }
+        for (uint32_t i = 0; i < n; i++)
+            segs[done + i].status = ops[i].status;
+        done += n;
+    }
+    return 0;
+}
+
+/* ---- xengntshr --------------------------------------------------------- */
+
+xengntshr_handle *xengntshr_open(struct xentoollog_logger *logger, unsigned open_flags)
+{
+    (void)logger;
+    (void)open_flags;
+    return handle_open();
+}
+
+int xengntshr_close(xengntshr_handle *xgs)
+{
+    if (xgs)
+        handle_close(xgs);
+    return 0;
+}
+
+int xengntshr_fd(xengntshr_handle *xgs)
+{
+    return xgs->chan;
+}
+
+void *xengntshr_share_pages(xengntshr_handle *xgs, uint32_t domid, int count, uint32_t *refs,
+                            int writable)
+{
+    struct sv_mem_share s = {.domid = domid, .count = (uint32_t)count, .readonly = !writable};
+    struct sv_mem_unshare u = {.count = (uint32_t)count};
+    int fds[SV_MEM_MAX_BATCH];
+    struct hcall hc = {.op = SV_HC_memory, .cmd = SV_MEM_share, .count = 1, .arg = &s,
+                       .arg_len = sizeof(s), .res = &s, .res_cap = sizeof(s), .fds_out = fds,
+                       .nfds_max = SV_MEM_MAX_BATCH};
+    void *addr = NULL;
+    int err;
+
+    if (count <= 0 || count > SV_MEM_MAX_BATCH)
+        return fail_ptr(-EINVAL);
+    err = hcall(xgs->chan, &hc);
+    if (err < 0)
+        return fail_ptr(err);
+    if (hc.nfds_out == count)
+        addr = range_map(xgs, fds, (uint32_t)count, PROT_READ | PROT_WRITE, s.ref);
+    else
+        msg_close_fds(fds, hc.nfds_out);
+    if (addr) {
+        memcpy(refs, s.ref, (size_t)count * sizeof(*refs));
+        return addr;
+    }
+    memcpy(u.ref, s.ref, sizeof(u.ref));
+    hcall_simple(xgs->chan, SV_HC_memory, SV_MEM_unshare, &u, sizeof(u));
+    return fail_ptr(-ENOMEM);
+}
+
+/*
+ * Fails with EBUSY, sharing kept, while the peer still maps a page: the
+ * grant cannot end while mapped (Linux's gntalloc would defer the free).
+ */
+int xengntshr_unshare(xengntshr_handle *xgs, void *start_address, uint32_t count)
+{
+    struct sv_mem_unshare u = {.count = count};
+    struct gnt_range *r = range_take(xgs, start_address, count);
+    int err;
+
+    if (!r || count > SV_MEM_MAX_BATCH) {
+        errno = EINVAL;
+        return -1;
+    }
+    memcpy(u.ref, r->ids, count * sizeof(u.ref[0]));
+    err = hcall_simple(xgs->chan, SV_HC_memory, SV_MEM_unshare, &u, sizeof(u));
+    if (err < 0) {
+        range_add(xgs, r);
+        errno = -err;
+        return -1;
+    }
+    munmap(r->addr, (size_t)count * SV_PAGE_SIZE);
+    free(r->ids);
+    free(r);
+    return 0;
+}

@@ -1,0 +1,52 @@
+# libFuzzer targets (clang, ASan+UBSan), built into build/fuzz and each run
+# for FUZZ_SECONDS by `make fuzz` (= make -f tests/fuzz/fuzz.mk run).
+# A target is one declaration:
+#   FUZZ_TARGETS += NAME
+#   NAME_SRCS   := harness and the sources it tests (compiled together)
+#   NAME_CFLAGS := extra flags;  NAME_LDLIBS := system libraries
+#   NAME_SEEDS  := directories of seed inputs (read only)
+# New findings and the grown corpus stay in build/fuzz/NAME.corpus.
+
+FUZZ_OUT := build/fuzz
+FUZZ_SECONDS ?= 20
+FUZZ_CC := clang
+FUZZ_CFLAGS := -std=gnu11 -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined \
+               -fno-sanitize-recover=all -D_GNU_SOURCE -Iinclude -Wall -Wextra -Werror
+FUZZ_TARGETS :=
+
+CONFIG_FUZZ_SRCS := tests/fuzz/fuzz_config.c dom0-tools/config/config.c \
+    dom0-tools/config/config_fields.c dom0-tools/config/config_xl.c \
+    dom0-tools/config/config_xml.c dom0-tools/config/config_emit.c lib/log.c lib/util.c
+CONFIG_FUZZ_XML2 := $(shell pkg-config --cflags libxml-2.0 2>/dev/null || echo -I/usr/include/libxml2)
+
+# The xl.cfg parser, then a round trip through the XML writer and parser.
+FUZZ_TARGETS += fuzz_config_xl
+fuzz_config_xl_SRCS := $(CONFIG_FUZZ_SRCS)
+fuzz_config_xl_CFLAGS := $(CONFIG_FUZZ_XML2) -DFUZZ_PARSER=config_parse_xl
+fuzz_config_xl_LDLIBS := -lxml2
+fuzz_config_xl_SEEDS := tests/config/valid tests/config/invalid examples
+
+# The libvirt XML parser, then the same round trip.
+FUZZ_TARGETS += fuzz_config_xml
+fuzz_config_xml_SRCS := $(CONFIG_FUZZ_SRCS)
+fuzz_config_xml_CFLAGS := $(CONFIG_FUZZ_XML2) -DFUZZ_PARSER=config_parse_xml
+fuzz_config_xml_LDLIBS := -lxml2
+fuzz_config_xml_SEEDS := tests/config/valid tests/config/invalid examples
+
+# --- rules -----------------------------------------------------------------
+.PHONY: all run
+all: $(addprefix $(FUZZ_OUT)/,$(FUZZ_TARGETS))
+
+define fuzz_template
+$(FUZZ_OUT)/$(1): $($(1)_SRCS)
+	@mkdir -p $$(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $($(1)_CFLAGS) -o $$@ $($(1)_SRCS) $($(1)_LDLIBS)
+
+run-$(1): $(FUZZ_OUT)/$(1)
+	@mkdir -p $(FUZZ_OUT)/$(1).corpus
+	$(FUZZ_OUT)/$(1) -max_total_time=$(FUZZ_SECONDS) -max_len=8192 \
+		-artifact_prefix=$(FUZZ_OUT)/$(1)- $(FUZZ_OUT)/$(1).corpus $($(1)_SEEDS)
+endef
+$(foreach t,$(FUZZ_TARGETS),$(eval $(call fuzz_template,$(t))))
+
+run: $(addprefix run-,$(FUZZ_TARGETS))
