@@ -83,7 +83,8 @@ static void write_pid_file(const char *path, pid_t pid)
         fatal("pid file %s", path);
 }
 
-/* Stdio to /dev/null (stderr to the log file when given). */
+/* A daemon lets go of stdin/stdout; stderr (the log) stays with whoever
+ * started it unless --log-file names a file. */
 static void redirect_stdio(const char *log_file, int detach)
 {
     int null = open("/dev/null", O_RDWR);
@@ -93,7 +94,6 @@ static void redirect_stdio(const char *log_file, int detach)
     if (detach) {
         dup2(null, STDIN_FILENO);
         dup2(null, STDOUT_FILENO);
-        dup2(null, STDERR_FILENO);
     }
     close(null);
     if (log_file) {

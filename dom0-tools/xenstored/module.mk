@@ -23,3 +23,8 @@ test_xs_ops_LIBS := svcore
 test_xs_ring_SRCS := tests/xenstore/test_xs_ring.c tests/xenstore/memconn.c \
                      $(XSD_CORE_SRCS)
 test_xs_ring_LIBS := svcore
+
+TEST_PROGRAMS += xenbus_check
+xenbus_check_SRCS := tests/xenstore/xenbus_check.c
+xenbus_check_LIBS := svxenbus xenstore svcore
+xenbus_check_LDLIBS := -lpthread

@@ -7,6 +7,7 @@
 xs_start
 "$build/tests/bin/xs_check" basic perms transaction watch release quota \
     malformed scale
+"$build/tests/bin/xenbus_check"
 xs_alive
 xs_stop
 echo PASS
