@@ -141,12 +141,19 @@ static void remove_owned(struct xsd *xs, uint32_t domid)
     free(c.paths);
 }
 
-int domain_release(struct xsd *xs, uint32_t domid)
+struct domain *domain_introduced(struct xsd *xs, uint32_t domid)
 {
     struct domain *d = domain_find(xs, domid);
+
+    return d && d->introduced ? d : NULL;
+}
+
+int domain_release(struct xsd *xs, uint32_t domid)
+{
+    struct domain *d = domain_introduced(xs, domid);
     struct conn *c, *next;
 
-    if (!d || !d->introduced)
+    if (!d)
         return -ENOENT;
     for (c = TAILQ_FIRST(&xs->conns); c; c = next) {
         next = TAILQ_NEXT(c, link);
@@ -163,9 +170,9 @@ int domain_release(struct xsd *xs, uint32_t domid)
 
 int domain_shutdown(struct xsd *xs, uint32_t domid)
 {
-    struct domain *d = domain_find(xs, domid);
+    struct domain *d = domain_introduced(xs, domid);
 
-    if (!d || !d->introduced)
+    if (!d)
         return -ENOENT;
     if (!d->shutdown) {
         d->shutdown = true;
@@ -176,9 +183,9 @@ int domain_shutdown(struct xsd *xs, uint32_t domid)
 
 int domain_resume(struct xsd *xs, uint32_t domid)
 {
-    struct domain *d = domain_find(xs, domid);
+    struct domain *d = domain_introduced(xs, domid);
 
-    if (!d || !d->introduced)
+    if (!d)
         return -ENOENT;
     d->shutdown = false;
     return 0;

@@ -12,6 +12,8 @@
 struct domain *domain_get(struct xsd *xs, uint32_t domid);
 /* The record of domid if it exists, else NULL. */
 struct domain *domain_find(struct xsd *xs, uint32_t domid);
+/* The record of domid if it is introduced, else NULL. */
+struct domain *domain_introduced(struct xsd *xs, uint32_t domid);
 void domain_free_all(struct xsd *xs);
 
 /*

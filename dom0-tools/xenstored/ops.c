@@ -501,15 +501,14 @@ static int do_resume(struct req *r)
 
 static int do_is_domain_introduced(struct req *r)
 {
-    struct domain *d;
     uint32_t domid;
     int err = domid_arg(r, &domid);
 
     if (err)
         return err;
-    d = domain_find(r->conn->xs, domid);
     /* dom0 is always there, as in Xen. */
-    return reply(r, (domid == 0 || (d && d->introduced)) ? "T" : "F", 2);
+    return reply(r, (domid == 0 || domain_introduced(r->conn->xs, domid))
+                        ? "T" : "F", 2);
 }
 
 static int do_get_domain_path(struct req *r)
@@ -532,8 +531,8 @@ static int do_set_target(struct req *r)
 
     if (err)
         return err;
-    d = domain_find(r->conn->xs, (uint32_t)domid);
-    if (!d || !d->introduced)
+    d = domain_introduced(r->conn->xs, (uint32_t)domid);
+    if (!d)
         return ENOENT;
     d->target = (uint32_t)target;
     return ack(r);

@@ -63,13 +63,20 @@ int store_remove(struct xsd *xs, struct trans *t, const char *path)
 int store_set_perms(struct xsd *xs, struct trans *t, struct node *n,
                     const struct xs_permissions *perms, unsigned int nperms)
 {
+    struct node before = { .path = n->path, .perms = n->perms,
+                           .nperms = n->nperms };
     uint32_t old_owner = n->perms[0].id;
-    int err = node_set_perms(n, perms, nperms);
 
-    if (err)
-        return err;
+    /* Announced to those who could read the node before the change, as in
+     * Xen: a domain losing access still learns that it did. */
+    n->perms = NULL;
+    if (node_set_perms(n, perms, nperms)) {
+        n->perms = before.perms;
+        return -ENOMEM;
+    }
     trans_nodes_add(xs, t, old_owner, -1);
     trans_nodes_add(xs, t, perms[0].id, 1);
-    trans_changed(xs, t, n, false);
+    trans_changed(xs, t, &before, false);
+    free(before.perms);
     return 0;
 }

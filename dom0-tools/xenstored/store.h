@@ -15,7 +15,8 @@ struct node *store_add(struct xsd *xs, struct trans *t, const char *path,
                        unsigned int nperms);
 /* Removes path and its subtree.  0, -ENOENT, -ENOMEM. */
 int store_remove(struct xsd *xs, struct trans *t, const char *path);
-/* Replaces n's permissions, moving the node between owners' counts. */
+/* Replaces n's permissions, moving the node between owners' counts; the
+ * change is announced to watchers allowed by the old permissions. */
 int store_set_perms(struct xsd *xs, struct trans *t, struct node *n,
                     const struct xs_permissions *perms, unsigned int nperms);
 

@@ -657,29 +657,34 @@ bool xs_transaction_end(struct xs_handle *h, xs_transaction_t t, bool abort)
                              NULL));
 }
 
-bool xs_introduce_domain(struct xs_handle *h, unsigned int domid,
-                         unsigned long mfn, unsigned int eventchn)
+/* A request whose arguments are n decimal numbers. */
+static void *numbers_request(struct xs_handle *h, enum xsd_sockmsg_type type,
+                             const unsigned long *v, unsigned int n)
 {
     char a[3][24];
     struct iovec iov[3];
 
-    snprintf(a[0], sizeof(a[0]), "%u", domid);
-    snprintf(a[1], sizeof(a[1]), "%lu", mfn);
-    snprintf(a[2], sizeof(a[2]), "%u", eventchn);
-    for (int i = 0; i < 3; i++) {
+    for (unsigned int i = 0; i < n && i < 3; i++) {
         iov[i].iov_base = a[i];
-        iov[i].iov_len = strlen(a[i]) + 1;
+        iov[i].iov_len = (size_t)snprintf(a[i], sizeof(a[i]), "%lu", v[i]) + 1;
     }
-    return xs_bool(xs_talkv(h, XBT_NULL, XS_INTRODUCE, iov, 3, NULL));
+    return xs_talkv(h, XBT_NULL, type, iov, n < 3 ? n : 3, NULL);
+}
+
+bool xs_introduce_domain(struct xs_handle *h, unsigned int domid,
+                         unsigned long mfn, unsigned int eventchn)
+{
+    const unsigned long v[] = { domid, mfn, eventchn };
+
+    return xs_bool(numbers_request(h, XS_INTRODUCE, v, 3));
 }
 
 static void *domid_request(struct xs_handle *h, enum xsd_sockmsg_type type,
                            unsigned int domid)
 {
-    char id[16];
+    const unsigned long v[] = { domid };
 
-    snprintf(id, sizeof(id), "%u", domid);
-    return xs_single(h, XBT_NULL, type, id, NULL);
+    return numbers_request(h, type, v, 1);
 }
 
 bool xs_release_domain(struct xs_handle *h, unsigned int domid)
@@ -709,16 +714,9 @@ bool xs_is_domain_introduced(struct xs_handle *h, unsigned int domid)
 bool xs_set_target(struct xs_handle *h, unsigned int domid,
                    unsigned int target)
 {
-    char a[2][16];
-    struct iovec iov[2];
+    const unsigned long v[] = { domid, target };
 
-    snprintf(a[0], sizeof(a[0]), "%u", domid);
-    snprintf(a[1], sizeof(a[1]), "%u", target);
-    for (int i = 0; i < 2; i++) {
-        iov[i].iov_base = a[i];
-        iov[i].iov_len = strlen(a[i]) + 1;
-    }
-    return xs_bool(xs_talkv(h, XBT_NULL, XS_SET_TARGET, iov, 2, NULL));
+    return xs_bool(numbers_request(h, XS_SET_TARGET, v, 2));
 }
 
 char *xs_control_command(struct xs_handle *h, const char *cmd, void *data,

@@ -9,21 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sv/log.h"
 #include "../../dom0-tools/xenstored/conn.h"
 #include "../../dom0-tools/xenstored/ring.h"
 #include "../../dom0-tools/xenstored/xenstored.h"
 
-int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-    (void)argc;
-    (void)argv;
-    log_set_level(LOG_LEVEL_ERROR); /* domain introductions are noise here */
-    return 0;
-}
 
 static void nothing(void *arg)
 {

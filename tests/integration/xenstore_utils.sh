@@ -41,6 +41,11 @@ kill $wpid 2>/dev/null && fail "xenstore-watch did not get 3 events"
 wait $wpid || true
 expect "$(printf '/vm/1\n/vm/1/state\n/vm/1')" cat "$out"
 
+# More children than one XS_DIRECTORY reply holds: DIRECTORY_PART.
+long=$(printf 'x%.0s' $(seq 200))
+for i in $(seq 40); do xenstore-write "/big/$long$i" v; done
+[ "$(xenstore-list /big | wc -l)" = 40 ] || fail "big directory"
+
 xenstore-rm /vm
 ! xenstore-exists /vm || fail "rm"
 xs_alive

@@ -285,8 +285,15 @@ static void test_watch_needs_read(void **state)
                      XS_WATCH_EVENT);
     assert_int_equal(write_node(d0, 0, "/secret", "x"), XS_WRITE);
     assert_int_equal(memconn_recv(d5, buf, sizeof(buf), NULL), -1);
+    /* Announced under the old permissions: still nothing for dom5... */
     assert_int_equal(call(d0, XS_SET_PERMS, 0, "/secret|n0|r5"),
                      XS_SET_PERMS);
+    assert_int_equal(memconn_recv(d5, buf, sizeof(buf), NULL), -1);
+    /* ...but from now on it sees changes, including losing access. */
+    assert_int_equal(write_node(d0, 0, "/secret", "y"), XS_WRITE);
+    assert_int_equal(memconn_recv(d5, buf, sizeof(buf), NULL),
+                     XS_WATCH_EVENT);
+    assert_int_equal(call(d0, XS_SET_PERMS, 0, "/secret|n0"), XS_SET_PERMS);
     assert_int_equal(memconn_recv(d5, buf, sizeof(buf), NULL),
                      XS_WATCH_EVENT);
     memconn_free(d5);
