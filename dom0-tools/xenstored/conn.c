@@ -156,12 +156,14 @@ int conn_input(struct conn *conn)
 {
     int rc;
 
-    while (conn_wants_input(conn)) {
+    for (int budget = CONN_INPUT_BUDGET; budget > 0; budget--) {
+        if (!conn_wants_input(conn))
+            return 0;
         rc = input_one(conn);
         if (rc <= 0)
             return rc;
     }
-    return 0;
+    return 1;
 }
 
 int conn_restrict(struct conn *conn, uint32_t domid)

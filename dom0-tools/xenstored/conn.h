@@ -16,10 +16,17 @@ struct conn *conn_new(struct xsd *xs, uint32_t domid,
                       const struct conn_transport *tp, void *arg);
 void conn_destroy(struct conn *conn);
 
+/* Requests one conn_input() call handles at most, so that one busy client
+ * cannot starve the others. */
+#define CONN_INPUT_BUDGET 64
+
 /*
- * Reads and handles every complete request the transport has, while the
- * output quota allows.  0, or -errno when the connection must be closed
- * (peer gone, header with len > XENSTORE_PAYLOAD_MAX, transport broken).
+ * Reads and handles the complete requests the transport has, while the
+ * output quota allows.  0 when it ran out of input (or of quota), 1 when it
+ * stopped after CONN_INPUT_BUDGET requests with more maybe waiting (call
+ * again: a level-triggered socket does so by itself, a ring must be
+ * rescheduled), or -errno when the connection must be closed (peer gone,
+ * header with len > XENSTORE_PAYLOAD_MAX, transport broken).
  */
 int conn_input(struct conn *conn);
 /* False while an unprivileged connection has QUOTA_OUTSTANDING messages

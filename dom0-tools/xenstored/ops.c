@@ -228,6 +228,8 @@ static int do_write(struct req *r)
     if (!r->conn->privileged && len >= QUOTA_NODE_SIZE)
         return ENOSPC;
     err = lookup(r, path, XS_PERM_WRITE, &n);
+    if (!err && over_size(r, n, len))
+        return ENOSPC;
     if (err == ENOENT)
         err = create_path(r, path, &m);
     else if (!err && !(m = mutable(r, path)))

@@ -96,9 +96,12 @@ static void client_readable(evutil_socket_t fd, short what, void *arg)
 {
     struct sock_client *c = arg;
 
+    int rc = conn_input(c->conn);
+
     (void)fd;
     (void)what;
-    client_update(c, conn_input(c->conn));
+    /* More input (rc 1) keeps the socket readable: libevent comes back. */
+    client_update(c, rc < 0 ? rc : 0);
 }
 
 static void client_writable(evutil_socket_t fd, short what, void *arg)

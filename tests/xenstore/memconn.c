@@ -78,7 +78,8 @@ int memconn_feed(struct memconn *mc, const void *data, size_t len)
     mc->in_len += len;
     if (!mc->conn)
         return -EPIPE;
-    rc = conn_input(mc->conn);
+    while ((rc = conn_input(mc->conn)) == 1)
+        ;
     if (!rc && mc->conn)
         rc = conn_flush(mc->conn);
     return rc;

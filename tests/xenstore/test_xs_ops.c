@@ -351,6 +351,25 @@ static void test_outstanding_quota(void **state)
     memconn_free(d0);
 }
 
+static void test_input_budget(void **state)
+{
+    struct memconn *d0 = memconn_new(*state, 0);
+    struct xsd_sockmsg hdr = { XS_GET_DOMAIN_PATH, 1, 0, 2 };
+    int n = 0;
+
+    for (int i = 0; i < CONN_INPUT_BUDGET + 6; i++) {
+        memcpy(d0->in + d0->in_len, &hdr, sizeof(hdr));
+        memcpy(d0->in + d0->in_len + sizeof(hdr), "1", 2);
+        d0->in_len += sizeof(hdr) + 2;
+    }
+    assert_int_equal(conn_input(d0->conn), 1);
+    assert_int_equal(conn_input(d0->conn), 0);
+    while (memconn_recv(d0, buf, sizeof(buf), NULL) == XS_GET_DOMAIN_PATH)
+        n++;
+    assert_int_equal(n, CONN_INPUT_BUDGET + 6);
+    memconn_free(d0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -370,6 +389,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_release, setup, teardown),
         cmocka_unit_test_setup_teardown(test_outstanding_quota, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_input_budget, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
