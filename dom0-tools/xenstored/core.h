@@ -117,8 +117,17 @@ struct domain {
     unsigned int watches; /* watches of its connections */
 };
 
+/* "@introduceDomain" / "@releaseDomain": watch-only names with permissions
+ * (owner dom0, no access for others until dom0 grants it). */
+struct special {
+    const char *name;
+    struct xs_permissions *perms;
+    unsigned int nperms;
+};
+
 struct xsd {
     struct tree *tree;
+    struct special specials[2];
     TAILQ_HEAD(, conn) conns;
     LIST_HEAD(, domain) domains;
 };

@@ -346,22 +346,51 @@ static int do_directory_part(struct req *r)
     return reply(r, buf, gen + len);
 }
 
-static int do_get_perms(struct req *r)
+static int reply_perms(struct req *r, const struct xs_permissions *perms,
+                       unsigned int nperms)
 {
-    char path[PATH_BUF], buf[XENSTORE_PAYLOAD_MAX];
-    const struct node *n;
+    char buf[XENSTORE_PAYLOAD_MAX];
     size_t len = 0;
-    int err = lookup_arg(r, XS_PERM_READ, path, &n), w;
+    int w;
 
-    if (err)
-        return err;
-    for (unsigned int i = 0; i < n->nperms; i++) {
-        w = xs_proto_perm_format(&n->perms[i], buf + len, sizeof(buf) - len);
+    for (unsigned int i = 0; i < nperms; i++) {
+        w = xs_proto_perm_format(&perms[i], buf + len, sizeof(buf) - len);
         if (w < 0)
             return E2BIG;
         len += (size_t)w + 1;
     }
     return reply(r, buf, len);
+}
+
+/* The permissions of a special name ("@releaseDomain"), with perm on it. */
+static int lookup_special(struct req *r, const char *name, unsigned int perm,
+                          struct special **out)
+{
+    struct special *sp = watch_special(r->conn->xs, name);
+
+    if (!sp)
+        return ENOENT;
+    if ((domain_perms_for(r->conn, sp->perms, sp->nperms) & perm) != perm)
+        return EACCES;
+    *out = sp;
+    return 0;
+}
+
+static int do_get_perms(struct req *r)
+{
+    char path[PATH_BUF];
+    const char *v[1];
+    const struct node *n;
+    struct special *sp;
+    int err = split_args(r, v, 1, NULL, NULL);
+
+    if (err)
+        return err;
+    if (v[0][0] == '@')
+        return lookup_special(r, v[0], XS_PERM_READ, &sp) ?:
+               reply_perms(r, sp->perms, sp->nperms);
+    return canon(r, v[0], path) ?: lookup(r, path, XS_PERM_READ, &n) ?:
+           reply_perms(r, n->perms, n->nperms);
 }
 
 static int parse_perms(const struct req *r, const char *p,
@@ -381,6 +410,29 @@ static int parse_perms(const struct req *r, const char *p,
     return n ? 0 : EINVAL;
 }
 
+/* SET_PERMS on "@introduceDomain"/"@releaseDomain": who gets the event. */
+static int set_special_perms(struct req *r, const char *name,
+                             const struct xs_permissions *perms,
+                             unsigned int nperms)
+{
+    struct xs_permissions *copy;
+    struct special *sp;
+    int err = lookup_special(r, name, XS_PERM_WRITE | XS_PERM_OWNER, &sp);
+
+    if (err)
+        return err;
+    if (!r->conn->privileged && perms[0].id != sp->perms[0].id)
+        return EPERM;
+    copy = calloc(nperms, sizeof(*copy));
+    if (!copy)
+        return ENOMEM;
+    memcpy(copy, perms, nperms * sizeof(*copy));
+    free(sp->perms);
+    sp->perms = copy;
+    sp->nperms = nperms;
+    return ack(r);
+}
+
 static int do_set_perms(struct req *r)
 {
     struct xs_permissions perms[64];
@@ -391,10 +443,15 @@ static int do_set_perms(struct req *r)
     const struct node *n;
     struct node *m;
     unsigned int restlen;
-    int err = split_args(r, v, 1, &rest, &restlen) ?: canon(r, v[0], path) ?:
-              parse_perms(r, rest, perms, &nperms) ?:
-              lookup(r, path, XS_PERM_WRITE | XS_PERM_OWNER, &n);
+    int err = split_args(r, v, 1, &rest, &restlen) ?:
+              parse_perms(r, rest, perms, &nperms);
 
+    if (err)
+        return err;
+    if (v[0][0] == '@')
+        return set_special_perms(r, v[0], perms, nperms);
+    err = canon(r, v[0], path) ?:
+          lookup(r, path, XS_PERM_WRITE | XS_PERM_OWNER, &n);
     if (err)
         return err;
     /* Only dom0 gives a node away. */

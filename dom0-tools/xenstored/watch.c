@@ -6,6 +6,7 @@
 #include "conn.h"
 #include "domain.h"
 #include "path.h"
+#include "sv/util.h"
 #include "watch.h"
 
 static void watch_free(struct watch *w)
@@ -128,13 +129,45 @@ void watch_fire(struct xsd *xs, const char *path, bool recursive,
     }
 }
 
+static const char *const special_names[] = { "@introduceDomain",
+                                             "@releaseDomain" };
+
+int watch_specials_init(struct xsd *xs)
+{
+    for (size_t i = 0; i < ARRAY_SIZE(xs->specials); i++) {
+        struct special *sp = &xs->specials[i];
+
+        sp->name = special_names[i];
+        sp->perms = calloc(1, sizeof(*sp->perms));
+        if (!sp->perms)
+            return -ENOMEM;
+        sp->nperms = 1; /* { 0, XS_PERM_NONE } */
+    }
+    return 0;
+}
+
+void watch_specials_free(struct xsd *xs)
+{
+    for (size_t i = 0; i < ARRAY_SIZE(xs->specials); i++)
+        free(xs->specials[i].perms);
+}
+
+struct special *watch_special(struct xsd *xs, const char *name)
+{
+    for (size_t i = 0; i < ARRAY_SIZE(xs->specials); i++)
+        if (xs->specials[i].name && !strcmp(xs->specials[i].name, name))
+            return &xs->specials[i];
+    return NULL;
+}
+
 void watch_fire_special(struct xsd *xs, const char *name)
 {
+    const struct special *sp = watch_special(xs, name);
     struct conn *conn;
     struct watch *w;
 
     TAILQ_FOREACH(conn, &xs->conns, link) {
-        if (!conn->privileged)
+        if (!(domain_perms_for(conn, sp->perms, sp->nperms) & XS_PERM_READ))
             continue;
         LIST_FOREACH(w, &conn->watches, link)
             if (!strcmp(w->path, name))

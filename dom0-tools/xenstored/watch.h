@@ -23,7 +23,14 @@ void watch_del_all(struct conn *conn);
  * check) to every interested connection. */
 void watch_fire(struct xsd *xs, const char *path, bool recursive,
                 const struct xs_permissions *perms, unsigned int nperms);
-/* Announces "@introduceDomain"/"@releaseDomain" to privileged watchers. */
+/* Announces "@introduceDomain"/"@releaseDomain" to the watchers that may
+ * read that special name (dom0, and domains dom0 granted it to). */
 void watch_fire_special(struct xsd *xs, const char *name);
+
+/* Sets up / frees xs->specials (owner dom0, "n0").  0 or -ENOMEM. */
+int watch_specials_init(struct xsd *xs);
+void watch_specials_free(struct xsd *xs);
+/* The special name's record, or NULL when name is not one. */
+struct special *watch_special(struct xsd *xs, const char *name);
 
 #endif

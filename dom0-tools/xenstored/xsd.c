@@ -3,6 +3,7 @@
 
 #include "conn.h"
 #include "domain.h"
+#include "watch.h"
 #include "xenstored.h"
 
 struct xsd *xsd_new(void)
@@ -14,8 +15,8 @@ struct xsd *xsd_new(void)
     TAILQ_INIT(&xs->conns);
     LIST_INIT(&xs->domains);
     xs->tree = tree_new();
-    if (!xs->tree) {
-        free(xs);
+    if (!xs->tree || watch_specials_init(xs)) {
+        xsd_free(xs);
         return NULL;
     }
     return xs;
@@ -28,6 +29,7 @@ void xsd_free(struct xsd *xs)
     while (!TAILQ_EMPTY(&xs->conns))
         conn_destroy(TAILQ_FIRST(&xs->conns));
     domain_free_all(xs);
+    watch_specials_free(xs);
     tree_free(xs->tree);
     free(xs);
 }

@@ -5,7 +5,7 @@
 # messages, and 10,000 nodes / 1,000 watches in bounded time.
 . "$(dirname "$0")/../xenstore/daemon.sh"
 xs_start
-"$build/tests/bin/xs_check" basic perms transaction watch release quota \
+"$build/tests/bin/xs_check" basic perms transaction watch burst release quota \
     malformed scale
 "$build/tests/bin/xenbus_check"
 xs_alive

@@ -322,6 +322,34 @@ static void test_release(void **state)
     memconn_free(d0);
 }
 
+static void test_special_perms(void **state)
+{
+    struct memconn *d0 = memconn_new(*state, 0), *d5;
+
+    home(d0, 5);
+    d5 = memconn_new(*state, 5);
+    assert_int_equal(call(d0, XS_GET_PERMS, 0, "@releaseDomain"),
+                     XS_GET_PERMS);
+    assert_string_equal(buf, "n0");
+    assert_error(call(d0, XS_GET_PERMS, 0, "@nosuch"), "ENOENT");
+    assert_error(call(d5, XS_GET_PERMS, 0, "@releaseDomain"), "EACCES");
+    assert_error(call(d5, XS_SET_PERMS, 0, "@releaseDomain|n0|r5"), "EACCES");
+    /* Until dom0 grants it, a domain's watch on a special name is silent. */
+    assert_int_equal(call(d5, XS_WATCH, 0, "@introduceDomain|i"), XS_WATCH);
+    assert_int_equal(memconn_recv(d5, buf, sizeof(buf), NULL),
+                     XS_WATCH_EVENT);
+    assert_int_equal(call(d0, XS_INTRODUCE, 0, "6|6|1"), XS_INTRODUCE);
+    assert_int_equal(memconn_recv(d5, buf, sizeof(buf), NULL), -1);
+    assert_int_equal(call(d0, XS_SET_PERMS, 0, "@introduceDomain|n0|r5"),
+                     XS_SET_PERMS);
+    assert_int_equal(call(d0, XS_INTRODUCE, 0, "7|7|1"), XS_INTRODUCE);
+    assert_int_equal(memconn_recv(d5, buf, sizeof(buf), NULL),
+                     XS_WATCH_EVENT);
+    assert_string_equal(buf, "@introduceDomain");
+    memconn_free(d5);
+    memconn_free(d0);
+}
+
 static void test_outstanding_quota(void **state)
 {
     struct memconn *d0 = memconn_new(*state, 0), *d5;
@@ -390,6 +418,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_outstanding_quota, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_input_budget, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_special_perms, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -258,6 +258,30 @@ static void case_watch(void)
     xs_close(h);
 }
 
+/* Events that arrive while the watcher waits for its own replies are kept. */
+static void case_burst(void)
+{
+    struct xs_handle *w = open_dom0(), *h = open_dom0();
+    char path[64];
+    int got = 0;
+    char **ev;
+
+    CHECK(xs_watch(w, "/burst", "b"), "watch");
+    CHECK(expect_event(w, "/burst", "b"), "initial");
+    for (int i = 0; i < 200; i++) {
+        snprintf(path, sizeof(path), "/burst/n%d", i);
+        CHECK(put(h, path, "v"), "write");
+        CHECK(value_is(w, XBT_NULL, path, "v"), "watcher's own request");
+    }
+    while ((ev = next_event(w, 1000))) {
+        got++;
+        free(ev);
+    }
+    CHECK(got == 200, "got %d of 200 events", got);
+    xs_close(w);
+    xs_close(h);
+}
+
 static void case_release(void)
 {
     struct xs_handle *h = open_dom0(), *d7;
@@ -443,6 +467,7 @@ static const struct {
 } cases[] = {
     { "basic", case_basic },         { "perms", case_perms },
     { "transaction", case_transaction }, { "watch", case_watch },
+    { "burst", case_burst },
     { "release", case_release },     { "quota", case_quota },
     { "malformed", case_malformed }, { "scale", case_scale },
 };
