@@ -109,8 +109,9 @@ test:
 	$(MAKE) VARIANT=asan tests
 	tests/run
 
-demo: deps all
-	tests/demo.sh
+demo: deps
+	$(MAKE) tests
+	scripts/demo.sh
 
 bench: all
 	bench/run

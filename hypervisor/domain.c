@@ -154,6 +154,29 @@ void domain_unmap_handle(struct domain *d, grant_handle_t handle)
     maptrack_remove(&d->mt, handle);
 }
 
+/*
+ * The xenstore ring and its port, as Xen's domain builder makes them: a page
+ * granted to dom0 at GNTTAB_RESERVED_XENSTORE and a port unbound for dom0,
+ * owned by the domain itself (no channel releases it).
+ */
+static int store_init(struct domain *d)
+{
+    int fds[2], port, err;
+
+    err = p2m_alloc_shared(&d->p2m, 1, &d->store_pfn);
+    if (err)
+        return err;
+    d->gt.in_use[GNTTAB_RESERVED_XENSTORE] = 1;
+    grant_fill(&d->gt, GNTTAB_RESERVED_XENSTORE, 0, d->store_pfn, false);
+    port = evtchn_alloc_unbound(&d->ev, 0, NULL, fds);
+    if (port < 0)
+        return port;
+    close(fds[0]);
+    close(fds[1]);
+    d->store_port = (evtchn_port_t)port;
+    return 0;
+}
+
 /* Releases what a live domain holds; safe on a partly created one. */
 static void domain_release(struct domain *d)
 {
@@ -305,6 +328,8 @@ int domain_create(struct sv_domctl_create *req, int kernel_fd)
         err = shinfo_init(d);
     if (!err)
         err = evtchn_space_init(&d->ev, d->domid, d->shinfo);
+    if (!err)
+        err = store_init(d);
     if (err)
         goto out_release;
     snprintf(d->netns, sizeof(d->netns), "sv-%s", d->name);

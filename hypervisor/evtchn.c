@@ -1,5 +1,6 @@
 /* Event channel ports and their eventfd doorbells: see evtchn.h. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -56,27 +57,39 @@ static void drain(int efd)
         (void)eventfd_read(efd, &v);
 }
 
+static void close_fd(int fd)
+{
+    if (fd >= 0)
+        close(fd);
+}
+
 /* Hands dups of the port's two eventfds to the caller (see evtchn.h). */
 static int export_fds(const struct evtchn *ch, int fds[2])
 {
     fds[0] = dup(ch->doorbell);
     fds[1] = ch->peer_doorbell >= 0 ? dup(ch->peer_doorbell) : -1;
     if (fds[0] < 0 || (ch->peer_doorbell >= 0 && fds[1] < 0)) {
-        if (fds[0] >= 0)
-            close(fds[0]);
-        if (fds[1] >= 0)
-            close(fds[1]);
+        close_fd(fds[0]);
+        close_fd(fds[1]);
         return -EMFILE;
     }
     return 0;
 }
 
-static int claim(struct evtchn_space *sp, const void *owner, int doorbell, int peer)
+/*
+ * Takes a free port for a doorbell and the doorbell it rings (-1 for none
+ * when !needs_peer).  Owns both fds: closes them if it cannot.
+ */
+static int claim(struct evtchn_space *sp, const void *owner, int doorbell, int peer,
+                 bool needs_peer)
 {
-    int port = port_alloc(sp);
+    int port = doorbell < 0 || (needs_peer && peer < 0) ? -ENOSPC : port_alloc(sp);
 
-    if (port < 0)
+    if (port < 0) {
+        close_fd(doorbell);
+        close_fd(peer);
         return port;
+    }
     sp->ports[port] = (struct evtchn){.doorbell = doorbell, .peer_doorbell = peer,
                                       .owner = owner};
     return port;
@@ -93,25 +106,14 @@ static int finish_bind(struct evtchn_space *sp, int port, int fds[2])
 
 int evtchn_alloc_unbound(struct evtchn_space *sp, domid_t remote, const void *owner, int fds[2])
 {
-    int doorbell = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    int peer = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    int port;
+    int port = claim(sp, owner, eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK),
+                     eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK), true);
 
-    if (doorbell < 0 || peer < 0)
-        goto out_close;
-    port = claim(sp, owner, doorbell, peer);
     if (port < 0)
-        goto out_close;
+        return port;
     sp->ports[port].state = EVTCHN_UNBOUND;
     sp->ports[port].remote_dom = remote;
     return finish_bind(sp, port, fds);
-
-out_close:
-    if (doorbell >= 0)
-        close(doorbell);
-    if (peer >= 0)
-        close(peer);
-    return -ENOSPC;
 }
 
 int evtchn_bind_interdomain(struct evtchn_space *sp, domid_t remote, evtchn_port_t rport,
@@ -119,39 +121,28 @@ int evtchn_bind_interdomain(struct evtchn_space *sp, domid_t remote, evtchn_port
 {
     struct evtchn_space *rsp = remote == sp->domid ? sp : resolve_space(remote);
     struct evtchn *rch = port_of(rsp, rport);
-    int doorbell, peer, port;
+    int port;
 
     if (!rsp)
         return -ESRCH;
     if (!rch || rch->state != EVTCHN_UNBOUND || rch->remote_dom != sp->domid)
         return -EINVAL;
-    doorbell = dup(rch->peer_doorbell);
-    peer = dup(rch->doorbell);
-    if (doorbell < 0 || peer < 0)
-        goto out_close;
-    port = claim(sp, owner, doorbell, peer);
+    port = claim(sp, owner, dup(rch->peer_doorbell), dup(rch->doorbell), true);
     if (port < 0)
-        goto out_close;
+        return port;
     /* Sends made before the bind are Xen's "dropped on an unbound port". */
-    drain(doorbell);
+    drain(sp->ports[port].doorbell);
     sp->ports[port].state = EVTCHN_INTERDOMAIN;
     sp->ports[port].remote_dom = remote;
     sp->ports[port].remote_port = rport;
     rch->state = EVTCHN_INTERDOMAIN;
     rch->remote_port = (evtchn_port_t)port;
     return finish_bind(sp, port, fds);
-
-out_close:
-    if (doorbell >= 0)
-        close(doorbell);
-    if (peer >= 0)
-        close(peer);
-    return -ENOSPC;
 }
 
 int evtchn_bind_virq(struct evtchn_space *sp, uint32_t virq, const void *owner, int fds[2])
 {
-    int doorbell, port;
+    int port;
 
     if (virq >= NR_VIRQS)
         return -EINVAL;
@@ -159,14 +150,9 @@ int evtchn_bind_virq(struct evtchn_space *sp, uint32_t virq, const void *owner, 
     for (evtchn_port_t p = 1; sp->domid != 0 && p < SV_EVTCHN_PORTS; p++)
         if (sp->ports[p].state == EVTCHN_VIRQ && sp->ports[p].virq == virq)
             return -EEXIST;
-    doorbell = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    if (doorbell < 0)
-        return -ENOSPC;
-    port = claim(sp, owner, doorbell, -1);
-    if (port < 0) {
-        close(doorbell);
+    port = claim(sp, owner, eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK), -1, false);
+    if (port < 0)
         return port;
-    }
     sp->ports[port].state = EVTCHN_VIRQ;
     sp->ports[port].virq = virq;
     return finish_bind(sp, port, fds);
@@ -190,9 +176,8 @@ int evtchn_close(struct evtchn_space *sp, evtchn_port_t port)
             rch->remote_port = 0;
         }
     }
-    close(ch->doorbell);
-    if (ch->peer_doorbell >= 0)
-        close(ch->peer_doorbell);
+    close_fd(ch->doorbell);
+    close_fd(ch->peer_doorbell);
     *ch = (struct evtchn){.state = EVTCHN_FREE};
     return 0;
 }

@@ -96,6 +96,8 @@ int hc_domctl_lookup(struct hc_ctx *ctx)
         return -ESRCH;
     l->domid = d->domid;
     l->pid = d->state == DOMAIN_RUNNING ? (uint32_t)d->pid : 0;
+    l->store_pfn = d->store_pfn;
+    l->store_port = d->store_port;
     strcpy(l->name, d->name);
     return 0;
 }
@@ -174,6 +176,7 @@ int hc_platform_start_info(struct hc_ctx *ctx)
 {
     struct sv_start_info *si = ctx->arg;
     struct domain *d = ctx->caller;
+    const struct evtchn *store;
     int err;
 
     if (d->domid == 0)
@@ -183,11 +186,20 @@ int hc_platform_start_info(struct hc_ctx *ctx)
     si->nr_grant_frames = SV_GNTTAB_FRAMES;
     si->nr_ram_pages = d->p2m.ram_pages;
     si->max_shared_frames = d->p2m.max_shared;
+    si->store_pfn = d->store_pfn;
+    si->store_port = d->store_port;
     strcpy(si->name, d->name);
+    store = &d->ev.ports[d->store_port];
     err = hc_reply_fd(ctx, dup(d->p2m.ram_fd));
     if (!err)
         err = hc_reply_fd(ctx, dup(d->shinfo_fd));
     if (!err)
         err = hc_reply_fd(ctx, dup(d->gt.fd));
+    if (!err)
+        err = hc_reply_fd(ctx, dup(p2m_frame(&d->p2m, d->store_pfn)->fd));
+    if (!err)
+        err = hc_reply_fd(ctx, dup(store->doorbell));
+    if (!err)
+        err = hc_reply_fd(ctx, dup(store->peer_doorbell));
     return err;
 }

@@ -160,32 +160,43 @@ static bool copy_in_page(const struct gnttab_copy_ptr *ptr, bool virt, uint16_t 
     return virt || (uint32_t)ptr->offset + len <= SV_PAGE_SIZE;
 }
 
+/* A page side of a copy: pinned through a grant, or the caller's own gmfn. */
+static int16_t copy_page_side(struct hc_ctx *ctx, const struct gnttab_copy_ptr *ptr, bool gref,
+                              bool readonly, struct copy_side *side, char **at)
+{
+    int16_t st = copy_side_get(ctx, ptr, gref, readonly, side);
+
+    *at = st == GNTST_okay ? side->page + ptr->offset : NULL;
+    return st;
+}
+
+/*
+ * Virtual-address sides go straight between the caller's process and the
+ * page (process_vm_readv/writev); only a copy between two virtual addresses
+ * needs a bounce buffer.
+ */
 static int16_t copy_one(struct hc_ctx *ctx, gnttab_copy_t *op)
 {
     bool src_virt = op->flags & SV_GNTCOPY_source_virt;
     bool dst_virt = op->flags & SV_GNTCOPY_dest_virt;
     struct copy_side src = {0}, dst = {0};
-    char bounce[SV_PAGE_SIZE];
-    char *from = bounce;
-    int16_t st;
+    char bounce[SV_PAGE_SIZE], *from = bounce, *to = NULL;
+    int16_t st = GNTST_okay;
 
     if (!copy_in_page(&op->source, src_virt, op->len) ||
         !copy_in_page(&op->dest, dst_virt, op->len) || op->len > SV_PAGE_SIZE)
         return GNTST_bad_copy_arg;
-    if (src_virt)
-        st = copy_virt(ctx, op->source.u.gmfn, bounce, op->len, false);
-    else
-        st = copy_side_get(ctx, &op->source, op->flags & GNTCOPY_source_gref, true, &src);
-    if (st == GNTST_okay && !src_virt)
-        from = src.page + op->source.offset;
+    if (!src_virt)
+        st = copy_page_side(ctx, &op->source, op->flags & GNTCOPY_source_gref, true, &src, &from);
+    if (st == GNTST_okay && !dst_virt)
+        st = copy_page_side(ctx, &op->dest, op->flags & GNTCOPY_dest_gref, false, &dst, &to);
+    if (st == GNTST_okay && src_virt)
+        st = copy_virt(ctx, op->source.u.gmfn, to ? to : bounce, op->len, false);
     if (st == GNTST_okay && dst_virt)
         st = copy_virt(ctx, op->dest.u.gmfn, from, op->len, true);
-    else if (st == GNTST_okay) {
-        st = copy_side_get(ctx, &op->dest, op->flags & GNTCOPY_dest_gref, false, &dst);
-        if (st == GNTST_okay)
-            memmove(dst.page + op->dest.offset, from, op->len);
-        copy_side_put(&dst);
-    }
+    else if (st == GNTST_okay && !src_virt)
+        memmove(to, from, op->len);
+    copy_side_put(&dst);
     copy_side_put(&src);
     return st;
 }

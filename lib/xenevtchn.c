@@ -42,13 +42,13 @@ static int fail(int err)
 static shared_info_t *map_shared_info(int chan)
 {
     struct sv_start_info si;
-    int fds[3], nfds;
+    int fds[SV_START_INFO_FDS], nfds;
     shared_info_t *p = NULL;
     struct hcall hc = {.op = SV_HC_platform, .cmd = SV_PLATFORM_start_info, .count = 1,
                        .arg = &si, .arg_len = sizeof(si), .res = &si, .res_cap = sizeof(si),
-                       .fds_out = fds, .nfds_max = 3};
+                       .fds_out = fds, .nfds_max = SV_START_INFO_FDS};
 
-    if (hcall(chan, &hc) < 0 || hc.nfds_out != 3)
+    if (hcall(chan, &hc) < 0 || hc.nfds_out != SV_START_INFO_FDS)
         goto out;
     p = mmap(NULL, SV_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fds[1], 0);
     if (p == MAP_FAILED)

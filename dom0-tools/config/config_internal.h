@@ -44,6 +44,11 @@ int config_parse_xl(const char *file, const char *buf, size_t len, struct domain
 int config_parse_xml(const char *file, const char *buf, size_t len, struct domain_config *cfg,
                      struct config_error *err);
 
+/* Domain, backend and bridge names end up in paths, netns and interface
+ * names: 1..size-1 of [A-Za-z0-9_.-], not starting with '-' or '.'. */
+int config_check_ident(const char *value, size_t size, const char *what,
+                       const struct config_loc *loc, struct config_error *err);
+
 int config_set_name(struct domain_config *cfg, const char *value, const struct config_loc *loc,
                     struct config_error *err);
 int config_set_uuid(struct domain_config *cfg, const char *value, const struct config_loc *loc,

@@ -28,10 +28,16 @@ struct xml_ctx {
 
 typedef int xml_elem_fn(struct xml_ctx *x, xmlNode *node);
 
+enum {
+    XML_ONCE = 0,      /* given twice is an error */
+    XML_REPEAT = 1,    /* may be given more than once */
+    XML_WARN = 2,      /* ignored (fn NULL) with a warning */
+};
+
 struct xml_elem {
     const char *name;
     xml_elem_fn *fn; /* NULL: accepted and ignored */
-    bool warn;       /* when ignored, say so */
+    int flags;
 };
 
 static struct config_loc xml_loc(const struct xml_ctx *x, const xmlNode *node)
@@ -110,11 +116,10 @@ static const struct xml_elem *xml_find(const struct xml_elem *table, size_t n,
 
 /*
  * Applies table to the children of parent, in table order.  An element
- * absent from the table is an error when strict, a warning otherwise; an
- * element given twice is an error unless repeatable.
+ * absent from the table is an error when strict, a warning otherwise.
  */
 static int xml_children(struct xml_ctx *x, xmlNode *parent, const struct xml_elem *table,
-                        size_t n, bool strict, bool repeatable)
+                        size_t n, bool strict)
 {
     int rc = 0;
 
@@ -135,13 +140,13 @@ static int xml_children(struct xml_ctx *x, xmlNode *parent, const struct xml_ele
 
             if (!xml_is(c, table[i].name))
                 continue;
-            if (seen && !repeatable)
+            if (seen && !(table[i].flags & XML_REPEAT))
                 return config_fail(x->err, &loc, "given twice (first on line %ld)",
                                    xmlGetLineNo(seen));
             seen = c;
             if (table[i].fn)
                 rc = table[i].fn(x, c);
-            else if (table[i].warn)
+            else if (table[i].flags & XML_WARN)
                 config_warn(&loc, "ignored");
         }
     }
@@ -260,14 +265,14 @@ TEXT_HANDLER(x_on_reboot, set_on_reboot)
 TEXT_HANDLER(x_on_crash, set_on_crash)
 
 static const struct xml_elem os_elems[] = {
-    {"type", x_os_type, false},
-    {"kernel", x_kernel, false},
-    {"cmdline", x_cmdline, false},
+    {"type", x_os_type, XML_ONCE},
+    {"kernel", x_kernel, XML_ONCE},
+    {"cmdline", x_cmdline, XML_ONCE},
 };
 
 static int x_os(struct xml_ctx *x, xmlNode *node)
 {
-    return xml_children(x, node, os_elems, ARRAY_SIZE(os_elems), true, false);
+    return xml_children(x, node, os_elems, ARRAY_SIZE(os_elems), true);
 }
 
 static int set_driver_domain(struct xml_ctx *x, const char *t, const struct config_loc *loc)
@@ -385,15 +390,15 @@ static int x_vif_driver(struct xml_ctx *x, xmlNode *node)
 }
 
 static const struct xml_elem interface_elems[] = {
-    {"mac", x_vif_mac, false},
-    {"source", x_vif_source, false},
-    {"backenddomain", x_vif_backend, false},
-    {"model", x_vif_model, false},
-    {"ip", x_vif_ip, false},
-    {"driver", x_vif_driver, false},
-    {"target", NULL, true}, /* the backend names its own vif device */
-    {"script", NULL, true}, /* the backend plugs the vif itself */
-    {"alias", NULL, false},
+    {"mac", x_vif_mac, XML_ONCE},
+    {"source", x_vif_source, XML_ONCE},
+    {"backenddomain", x_vif_backend, XML_ONCE},
+    {"model", x_vif_model, XML_ONCE},
+    {"ip", x_vif_ip, XML_REPEAT}, /* so that x_vif_ip says why a second one fails */
+    {"driver", x_vif_driver, XML_ONCE},
+    {"target", NULL, XML_WARN}, /* the backend names its own vif device */
+    {"script", NULL, XML_WARN}, /* the backend plugs the vif itself */
+    {"alias", NULL, XML_ONCE},
 };
 
 static int x_interface(struct xml_ctx *x, xmlNode *node)
@@ -414,8 +419,7 @@ static int x_interface(struct xml_ctx *x, xmlNode *node)
     x->vif = config_vif_begin(x->cfg, &loc, x->err);
     if (!x->vif)
         return -EINVAL;
-    /* ip is repeatable here so that x_vif_ip can say why a second one fails. */
-    rc = xml_children(x, node, interface_elems, ARRAY_SIZE(interface_elems), true, true);
+    rc = xml_children(x, node, interface_elems, ARRAY_SIZE(interface_elems), true);
     if (rc == 0)
         rc = config_vif_end(x->cfg, &loc, x->err);
     x->vif = NULL;
@@ -446,13 +450,13 @@ static int x_pci_address(struct xml_ctx *x, xmlNode *node)
 }
 
 static const struct xml_elem pci_source_elems[] = {
-    {"address", x_pci_address, false},
+    {"address", x_pci_address, XML_ONCE},
 };
 
 static int x_pci_source(struct xml_ctx *x, xmlNode *node)
 {
     unsigned int before = x->cfg->nr_pcis;
-    int rc = xml_children(x, node, pci_source_elems, 1, true, false);
+    int rc = xml_children(x, node, pci_source_elems, ARRAY_SIZE(pci_source_elems), true);
 
     if (rc == 0 && x->cfg->nr_pcis == before)
         rc = xml_fail_at(x, node, "missing <address>");
@@ -460,10 +464,10 @@ static int x_pci_source(struct xml_ctx *x, xmlNode *node)
 }
 
 static const struct xml_elem hostdev_elems[] = {
-    {"source", x_pci_source, false},
-    {"driver", NULL, false},
-    {"address", NULL, true}, /* the guest-side slot: we do not place devices */
-    {"alias", NULL, false},
+    {"source", x_pci_source, XML_ONCE},
+    {"driver", NULL, XML_ONCE},
+    {"address", NULL, XML_WARN}, /* the guest-side slot: we do not place devices */
+    {"alias", NULL, XML_ONCE},
 };
 
 static int x_hostdev(struct xml_ctx *x, xmlNode *node)
@@ -478,7 +482,7 @@ static int x_hostdev(struct xml_ctx *x, xmlNode *node)
     free(mode);
     free(type);
     if (rc == 0)
-        rc = xml_children(x, node, hostdev_elems, ARRAY_SIZE(hostdev_elems), true, false);
+        rc = xml_children(x, node, hostdev_elems, ARRAY_SIZE(hostdev_elems), true);
     if (rc == 0 && x->cfg->nr_pcis == before)
         rc = xml_fail_at(x, node, "missing <source>");
     return rc;
@@ -487,37 +491,37 @@ static int x_hostdev(struct xml_ctx *x, xmlNode *node)
 /* Every domain has exactly one console (xl console); the other harmless
  * devices are simply absent here. */
 static const struct xml_elem device_elems[] = {
-    {"interface", x_interface, false},
-    {"hostdev", x_hostdev, false},
-    {"console", NULL, false},
-    {"serial", NULL, false},
-    {"emulator", NULL, true},
-    {"memballoon", NULL, true},
-    {"input", NULL, true},
-    {"graphics", NULL, true},
-    {"video", NULL, true},
+    {"interface", x_interface, XML_REPEAT},
+    {"hostdev", x_hostdev, XML_REPEAT},
+    {"console", NULL, XML_REPEAT},
+    {"serial", NULL, XML_REPEAT},
+    {"emulator", NULL, XML_WARN},
+    {"memballoon", NULL, XML_WARN},
+    {"input", NULL, XML_REPEAT | XML_WARN},
+    {"graphics", NULL, XML_REPEAT | XML_WARN},
+    {"video", NULL, XML_REPEAT | XML_WARN},
 };
 
 static int x_devices(struct xml_ctx *x, xmlNode *node)
 {
-    return xml_children(x, node, device_elems, ARRAY_SIZE(device_elems), true, true);
+    return xml_children(x, node, device_elems, ARRAY_SIZE(device_elems), true);
 }
 
 /* In application order. */
 static const struct xml_elem domain_elems[] = {
-    {"name", x_name, false},
-    {"uuid", x_uuid, false},
-    {"memory", x_memory, false},
-    {"currentMemory", x_current_memory, false},
-    {"vcpu", x_vcpu, false},
-    {"os", x_os, false},
-    {"on_poweroff", x_on_poweroff, false},
-    {"on_reboot", x_on_reboot, false},
-    {"on_crash", x_on_crash, false},
-    {"metadata", x_metadata, false},
-    {"devices", x_devices, false},
-    {"title", NULL, false},
-    {"description", NULL, false},
+    {"name", x_name, XML_ONCE},
+    {"uuid", x_uuid, XML_ONCE},
+    {"memory", x_memory, XML_ONCE},
+    {"currentMemory", x_current_memory, XML_ONCE},
+    {"vcpu", x_vcpu, XML_ONCE},
+    {"os", x_os, XML_ONCE},
+    {"on_poweroff", x_on_poweroff, XML_ONCE},
+    {"on_reboot", x_on_reboot, XML_ONCE},
+    {"on_crash", x_on_crash, XML_ONCE},
+    {"metadata", x_metadata, XML_ONCE},
+    {"devices", x_devices, XML_ONCE},
+    {"title", NULL, XML_ONCE},
+    {"description", NULL, XML_ONCE},
 };
 
 static bool xml_has_child(const xmlNode *parent, const char *name)
@@ -542,7 +546,7 @@ static int xml_domain(struct xml_ctx *x, xmlNode *root)
     free(type);
     /* The vifs need the name for their MACs: report its absence first. */
     if (rc == 0 && xml_has_child(root, "name"))
-        rc = xml_children(x, root, domain_elems, ARRAY_SIZE(domain_elems), false, false);
+        rc = xml_children(x, root, domain_elems, ARRAY_SIZE(domain_elems), false);
     return rc < 0 ? rc : config_finish(x->cfg, &loc, x->err);
 }
 
@@ -558,7 +562,17 @@ static int xml_syntax_error(const char *file, xmlParserCtxt *ctxt, struct config
     len = strlen(msg);
     while (len > 0 && (msg[len - 1] == '\n' || msg[len - 1] == ' '))
         msg[--len] = '\0';
+    for (char *nl = strchr(msg, '\n'); nl; nl = strchr(nl, '\n'))
+        *nl = ' '; /* one error, one line */
     return config_fail(err, &loc, "%s", msg);
+}
+
+/* Some libxml2 layers (encodings) report through the generic handler even
+ * with XML_PARSE_NOERROR; their errors reach us through the context. */
+static void xml_quiet(void *ctx, const char *fmt, ...)
+{
+    (void)ctx;
+    (void)fmt;
 }
 
 int config_parse_xml(const char *file, const char *buf, size_t len, struct domain_config *cfg,
@@ -572,18 +586,24 @@ int config_parse_xml(const char *file, const char *buf, size_t len, struct domai
 
     if (len > INT_MAX)
         return config_fail(err, &whole, "file too large");
+    xmlSetGenericErrorFunc(NULL, xml_quiet);
     ctxt = xmlNewParserCtxt();
     if (!ctxt)
         return config_fail(err, &whole, "out of memory");
-    /* No network, no external DTD, no entity substitution: a description
-     * reads nothing but itself. */
+    /* No network, no external DTD: a description reads nothing but itself. */
     doc = xmlCtxtReadMemory(ctxt, buf, (int)len, file, NULL,
                             XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
     if (!doc) {
         rc = xml_syntax_error(file, ctxt, err);
         goto out_ctxt;
     }
-    rc = xml_domain(&x, xmlDocGetRootElement(doc));
+    /* libvirt XML has no DTD; refusing one rules out entity tricks. */
+    if (doc->intSubset) {
+        whole.key = "DOCTYPE";
+        rc = config_fail(err, &whole, "DTDs are not supported");
+    } else {
+        rc = xml_domain(&x, xmlDocGetRootElement(doc));
+    }
     xmlFreeDoc(doc);
 out_ctxt:
     xmlFreeParserCtxt(ctxt);

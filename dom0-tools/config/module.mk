@@ -2,6 +2,7 @@
 # `xl create`; see include/sv/config.h and docs/config.md.
 SHLIBS += svconfig
 svconfig_SRCS := dom0-tools/config/config.c dom0-tools/config/config_fields.c \
+                 dom0-tools/config/config_devices.c \
                  dom0-tools/config/config_xl.c dom0-tools/config/config_xml.c \
                  dom0-tools/config/config_emit.c
 svconfig_LIBS := svcore

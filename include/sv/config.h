@@ -96,9 +96,12 @@ int config_parse_buffer(const char *name, const char *buf, size_t len,
 int config_fill_defaults(struct domain_config *cfg);
 
 /*
- * Parses an xl vif spec ("mac=..,bridge=..,backend=..,ip=..,queues=..") and
- * appends it to cfg with the next devid.  cfg->name must be set (it seeds the
- * generated MAC).  Returns 0, or -EINVAL with *err filled (file is "vif").
+ * Parses an xl vif spec ("mac=..,bridge=..,backend=..,ip=..,queues=..", as in
+ * xl.cfg's vif list and `xl network-attach`) and appends it to cfg with devid
+ * = cfg->nr_vifs (the caller may renumber it; a generated MAC keeps the devid
+ * it was made from).  cfg->name must be set: it seeds the generated MAC.
+ * Returns 0, or -EINVAL with *err filled (empty file, key "vif ...") and
+ * cfg->nr_vifs unchanged.
  */
 int config_add_vif_spec(struct domain_config *cfg, const char *spec, struct config_error *err);
 
@@ -113,8 +116,8 @@ int config_to_xml(const struct domain_config *cfg, FILE *out);
 /* Releases what cfg owns and zeroes it; safe on a zeroed or freed cfg. */
 void config_free(struct domain_config *cfg);
 
-/* Formats err as "FILE:LINE: KEY: MESSAGE" (LINE left out when 0, KEY when
- * empty) into buf, always NUL-terminated. */
+/* Formats err as "FILE:LINE: KEY: MESSAGE" into buf, always NUL-terminated;
+ * FILE, LINE (when 0) and KEY are left out when empty. */
 void config_format_error(const struct config_error *err, char *buf, size_t len);
 
 /* "destroy", "restart", "preserve" or "rename-restart". */

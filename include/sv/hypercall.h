@@ -62,15 +62,23 @@ enum {
 /*
  * What a domain learns at boot (Xen's start_info).  Reply fds, in order: RAM
  * memfd (nr_ram_pages pages), shared_info page, grant table (nr_grant_frames
- * pages of grant_entry_v1_t).
+ * pages of grant_entry_v1_t), the xenstore ring page (a shareable frame at
+ * store_pfn, granted to dom0 at GNTTAB_RESERVED_XENSTORE), and the store
+ * port's doorbell (wait on it) and the doorbell it rings (write to kick
+ * xenstored).  The store port is unbound for dom0 until xenstored binds it.
  */
 struct sv_start_info {
     uint32_t domid;
     uint32_t nr_grant_frames;
     uint64_t nr_ram_pages;
     uint64_t max_shared_frames;
+    uint64_t store_pfn;
+    uint32_t store_port;
+    uint32_t pad;
     char name[64];
 };
+
+#define SV_START_INFO_FDS 6
 
 /* ---- SV_HC_memory: frames that can be granted ----------------------------- */
 enum {
@@ -146,6 +154,9 @@ struct sv_domctl_lookup {
     uint32_t domid;                 /* in (when name is empty) / out */
     uint32_t pid;                   /* out: the domain's process */
     char name[SV_DOMAIN_NAME_MAX];  /* in (when not empty) / out */
+    uint64_t store_pfn;             /* out: for XS_INTRODUCE */
+    uint32_t store_port;            /* out: for XS_INTRODUCE */
+    uint32_t pad;
 };
 
 /* ---- SV_HC_sysctl --------------------------------------------------------- */

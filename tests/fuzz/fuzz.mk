@@ -5,6 +5,7 @@
 #   NAME_SRCS   := harness and the sources it tests (compiled together)
 #   NAME_CFLAGS := extra flags;  NAME_LDLIBS := system libraries
 #   NAME_SEEDS  := directories of seed inputs (read only)
+#   NAME_DICT   := a libFuzzer dictionary (optional)
 # New findings and the grown corpus stay in build/fuzz/NAME.corpus.
 
 FUZZ_OUT := build/fuzz
@@ -15,8 +16,9 @@ FUZZ_CFLAGS := -std=gnu11 -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,addre
 FUZZ_TARGETS :=
 
 CONFIG_FUZZ_SRCS := tests/fuzz/fuzz_config.c dom0-tools/config/config.c \
-    dom0-tools/config/config_fields.c dom0-tools/config/config_xl.c \
-    dom0-tools/config/config_xml.c dom0-tools/config/config_emit.c lib/log.c lib/util.c
+    dom0-tools/config/config_fields.c dom0-tools/config/config_devices.c \
+    dom0-tools/config/config_xl.c dom0-tools/config/config_xml.c \
+    dom0-tools/config/config_emit.c lib/log.c lib/util.c
 CONFIG_FUZZ_XML2 := $(shell pkg-config --cflags libxml-2.0 2>/dev/null || echo -I/usr/include/libxml2)
 
 # The xl.cfg parser, then a round trip through the XML writer and parser.
@@ -25,6 +27,7 @@ fuzz_config_xl_SRCS := $(CONFIG_FUZZ_SRCS)
 fuzz_config_xl_CFLAGS := $(CONFIG_FUZZ_XML2) -DFUZZ_PARSER=config_parse_xl
 fuzz_config_xl_LDLIBS := -lxml2
 fuzz_config_xl_SEEDS := tests/config/valid tests/config/invalid examples
+fuzz_config_xl_DICT := tests/fuzz/config_xl.dict
 
 # The libvirt XML parser, then the same round trip.
 FUZZ_TARGETS += fuzz_config_xml
@@ -32,6 +35,7 @@ fuzz_config_xml_SRCS := $(CONFIG_FUZZ_SRCS)
 fuzz_config_xml_CFLAGS := $(CONFIG_FUZZ_XML2) -DFUZZ_PARSER=config_parse_xml
 fuzz_config_xml_LDLIBS := -lxml2
 fuzz_config_xml_SEEDS := tests/config/valid tests/config/invalid examples
+fuzz_config_xml_DICT := tests/fuzz/config_xml.dict
 
 XSD_FUZZ_SRCS := $(addprefix dom0-tools/xenstored/,htab.c tree.c path.c \
     domain.c watch.c trans.c store.c conn.c ops.c ring.c xsd.c) \
@@ -59,7 +63,8 @@ $(FUZZ_OUT)/$(1): $($(1)_SRCS)
 run-$(1): $(FUZZ_OUT)/$(1)
 	@mkdir -p $(FUZZ_OUT)/$(1).corpus
 	$(FUZZ_OUT)/$(1) -max_total_time=$(FUZZ_SECONDS) -max_len=8192 \
-		-artifact_prefix=$(FUZZ_OUT)/$(1)- $(FUZZ_OUT)/$(1).corpus $($(1)_SEEDS)
+		$(if $($(1)_DICT),-dict=$($(1)_DICT)) -artifact_prefix=$(FUZZ_OUT)/$(1)- \
+		$(FUZZ_OUT)/$(1).corpus $($(1)_SEEDS)
 endef
 $(foreach t,$(FUZZ_TARGETS),$(eval $(call fuzz_template,$(t))))
 

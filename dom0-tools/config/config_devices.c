@@ -1,0 +1,376 @@
+/*
+ * Device setters shared by the XML and xl.cfg front ends: network
+ * interfaces (vifs, and xl's vif spec used by `xl network-attach` too) and
+ * assigned PCI devices, validated and normalized once for both formats.
+ */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sv/util.h"
+#include "config_internal.h"
+
+struct config_vif *config_vif_begin(struct domain_config *cfg, const struct config_loc *loc,
+                                    struct config_error *err)
+{
+    struct config_vif *vif;
+
+    if (cfg->nr_vifs >= CONFIG_MAX_VIFS) {
+        config_fail(err, loc, "more than %d network interfaces", CONFIG_MAX_VIFS);
+        return NULL;
+    }
+    vif = &cfg->vifs[cfg->nr_vifs];
+    memset(vif, 0, sizeof(*vif));
+    vif->devid = cfg->nr_vifs;
+    vif->queues = 1;
+    return vif;
+}
+
+/* A stable MAC in Xen's OUI 00:16:3e: a hash (FNV-1a) of the domain name and
+ * the devid.  Not the UUID: it may be generated at create time, and the MAC must
+ * not change with it.  The top bit of the fourth byte is clear, as in
+ * libxl's random MACs. */
+static void generate_mac(const struct domain_config *cfg, struct config_vif *vif)
+{
+    const char *seed = cfg->name;
+    uint32_t h = 2166136261u;
+    char devid[16];
+
+    for (const char *p = seed; *p; p++)
+        h = (h ^ (unsigned char)*p) * 16777619u;
+    snprintf(devid, sizeof(devid), "/%u", vif->devid);
+    for (const char *p = devid; *p; p++)
+        h = (h ^ (unsigned char)*p) * 16777619u;
+    /* FNV's last step barely reaches the high bits: finish with murmur3's
+     * mixer so that devids 0, 1, 2 differ in every byte. */
+    h ^= h >> 16;
+    h *= 0x85ebca6bu;
+    h ^= h >> 13;
+    h *= 0xc2b2ae35u;
+    h ^= h >> 16;
+    snprintf(vif->mac, sizeof(vif->mac), "00:16:3e:%02x:%02x:%02x", (h >> 16) & 0x7f, (h >> 8) & 0xff,
+             h & 0xff);
+}
+
+int config_vif_end(struct domain_config *cfg, const struct config_loc *loc,
+                   struct config_error *err)
+{
+    struct config_vif *vif = &cfg->vifs[cfg->nr_vifs];
+
+    if (!cfg->name[0])
+        return config_fail(err, loc, "the domain needs a name before its vifs");
+    if (!vif->mac[0])
+        generate_mac(cfg, vif);
+    for (unsigned int i = 0; i < cfg->nr_vifs; i++)
+        if (strcmp(cfg->vifs[i].mac, vif->mac) == 0)
+            return config_fail(err, loc, "MAC %s is already used by vif %u", vif->mac,
+                               cfg->vifs[i].devid);
+    cfg->nr_vifs++;
+    return 0;
+}
+
+int config_vif_set_mac(struct config_vif *vif, const char *value, const struct config_loc *loc,
+                       struct config_error *err)
+{
+    unsigned int first, any = 0;
+
+    if (strlen(value) != CONFIG_MAC_SIZE - 1)
+        goto bad;
+    for (int i = 0; i < CONFIG_MAC_SIZE - 1; i++) {
+        if (i % 3 == 2 ? value[i] != ':' : !isxdigit((unsigned char)value[i]))
+            goto bad;
+        any |= i % 3 != 2 && value[i] != '0';
+    }
+    sscanf(value, "%2x", &first);
+    if (first & 1)
+        return config_fail(err, loc, "MAC %s is a multicast address", value);
+    if (!any)
+        return config_fail(err, loc, "MAC %s is all zeroes", value);
+    for (int i = 0; i < CONFIG_MAC_SIZE; i++)
+        vif->mac[i] = (char)tolower((unsigned char)value[i]);
+    return 0;
+bad:
+    return config_fail(err, loc, "invalid MAC '%.64s' (want xx:xx:xx:xx:xx:xx)", value);
+}
+
+int config_vif_set_bridge(struct config_vif *vif, const char *value,
+                          const struct config_loc *loc, struct config_error *err)
+{
+    int rc = config_check_ident(value, sizeof(vif->bridge), "bridge name", loc, err);
+
+    if (rc == 0)
+        strcpy(vif->bridge, value);
+    return rc;
+}
+
+int config_vif_set_backend(struct config_vif *vif, const char *value,
+                           const struct config_loc *loc, struct config_error *err)
+{
+    int rc;
+
+    if (strcmp(value, CONFIG_DOM0_NAME) == 0 || strcmp(value, "0") == 0) {
+        vif->backend[0] = '\0';
+        return 0;
+    }
+    rc = config_check_ident(value, sizeof(vif->backend), "backend domain name", loc, err);
+    if (rc == 0)
+        strcpy(vif->backend, value);
+    return rc;
+}
+
+/* Normalizes ADDR[/PREFIX] through inet_pton/inet_ntop. */
+int config_vif_set_ip(struct config_vif *vif, const char *value, const char *prefix,
+                      const struct config_loc *loc, struct config_error *err)
+{
+    char addr[INET6_ADDRSTRLEN], text[INET6_ADDRSTRLEN];
+    unsigned char bin[16];
+    const char *slash = strchr(value, '/');
+    size_t len = slash ? (size_t)(slash - value) : strlen(value);
+    int family = AF_INET;
+    uint64_t bits = 0;
+
+    if (slash && prefix)
+        return config_fail(err, loc, "prefix given twice in '%.64s'", value);
+    if (slash)
+        prefix = slash + 1;
+    if (len == 0 || len >= sizeof(addr))
+        goto bad;
+    memcpy(addr, value, len);
+    addr[len] = '\0';
+    if (inet_pton(AF_INET, addr, bin) != 1) {
+        family = AF_INET6;
+        if (inet_pton(AF_INET6, addr, bin) != 1)
+            goto bad;
+    }
+    if (prefix && config_parse_uint(prefix, family == AF_INET ? 32 : 128, &bits) < 0)
+        return config_fail(err, loc, "invalid prefix length '%.16s' for %s", prefix, addr);
+    inet_ntop(family, bin, text, sizeof(text));
+    if (prefix)
+        snprintf(vif->ip, sizeof(vif->ip), "%s/%u", text, (unsigned int)bits);
+    else
+        snprintf(vif->ip, sizeof(vif->ip), "%s", text);
+    return 0;
+bad:
+    return config_fail(err, loc, "invalid IP address '%.64s'", value);
+}
+
+int config_vif_set_queues(struct config_vif *vif, const char *value,
+                          const struct config_loc *loc, struct config_error *err)
+{
+    uint64_t n;
+
+    if (config_parse_uint(value, CONFIG_MAX_QUEUES, &n) < 0 || n == 0)
+        return config_fail(err, loc, "queues '%.16s' out of range 1..%d", value,
+                           CONFIG_MAX_QUEUES);
+    vif->queues = (unsigned int)n;
+    return 0;
+}
+
+static int vif_ip(struct config_vif *vif, const char *value, const struct config_loc *loc,
+                  struct config_error *err)
+{
+    if (strchr(value, ' '))
+        return config_fail(err, loc, "only one IP address per vif is supported");
+    return config_vif_set_ip(vif, value, NULL, loc, err);
+}
+
+static int vif_type(struct config_vif *vif, const char *value, const struct config_loc *loc,
+                    struct config_error *err)
+{
+    (void)vif;
+    if (strcmp(value, "vif") != 0)
+        return config_fail(err, loc, "vif type '%.32s' is not supported (only 'vif')", value);
+    return 0;
+}
+
+static int vif_ignored(struct config_vif *vif, const char *value, const struct config_loc *loc,
+                       struct config_error *err)
+{
+    (void)vif;
+    (void)value;
+    (void)err;
+    config_warn(loc, "ignored: the backend plugs the vif itself");
+    return 0;
+}
+
+static const struct {
+    const char *key;
+    int (*set)(struct config_vif *, const char *, const struct config_loc *,
+               struct config_error *);
+} vif_keys[] = {
+    {"mac", config_vif_set_mac},
+    {"bridge", config_vif_set_bridge},
+    {"backend", config_vif_set_backend},
+    {"ip", vif_ip},
+    {"queues", config_vif_set_queues},
+    {"type", vif_type},
+    {"script", vif_ignored},
+    {"vifname", vif_ignored},
+};
+
+/* Trims blanks in place; returns the first non-blank character. */
+static char *trim(char *s)
+{
+    size_t len;
+
+    while (*s == ' ' || *s == '\t')
+        s++;
+    len = strlen(s);
+    while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t'))
+        s[--len] = '\0';
+    return s;
+}
+
+static int vif_token(struct config_vif *vif, char *token, const struct config_loc *loc,
+                     struct config_error *err)
+{
+    char *eq = strchr(token, '=');
+    char *key, *value;
+
+    if (!eq)
+        return config_fail(err, loc, "'%.64s' is not key=value", token);
+    *eq = '\0';
+    key = trim(token);
+    value = trim(eq + 1);
+    for (size_t i = 0; i < ARRAY_SIZE(vif_keys); i++) {
+        if (strcmp(key, vif_keys[i].key) == 0) {
+            struct config_loc sub = *loc;
+            char what[64];
+
+            snprintf(what, sizeof(what), "%s %s", loc->key ? loc->key : "vif", key);
+            sub.key = what;
+            return vif_keys[i].set(vif, value, &sub, err);
+        }
+    }
+    return config_fail(err, loc, "unknown vif option '%.32s'", key);
+}
+
+int config_vif_spec(struct domain_config *cfg, const char *spec, const struct config_loc *loc,
+                    struct config_error *err)
+{
+    struct config_vif *vif = config_vif_begin(cfg, loc, err);
+    char *copy, *token, *save = NULL;
+    int rc = 0;
+
+    if (!vif)
+        return -EINVAL;
+    copy = strdup(spec);
+    if (!copy)
+        return config_fail(err, loc, "out of memory");
+    for (token = strtok_r(copy, ",", &save); token && rc == 0;
+         token = strtok_r(NULL, ",", &save))
+        if (*trim(token))
+            rc = vif_token(vif, token, loc, err);
+    free(copy);
+    return rc ? rc : config_vif_end(cfg, loc, err);
+}
+
+/* Up to maxdigits hex digits at *p, advancing *p; returns how many. */
+static int hex_field(const char **p, int maxdigits, unsigned int *out)
+{
+    int n = 0;
+
+    *out = 0;
+    while (n < maxdigits && isxdigit((unsigned char)**p)) {
+        *out = *out * 16 + (unsigned int)(isdigit((unsigned char)**p)
+                                              ? **p - '0'
+                                              : tolower((unsigned char)**p) - 'a' + 10);
+        (*p)++;
+        n++;
+    }
+    return n;
+}
+
+/* "[DDDD:]BB:DD.F" up to end (exclusive) into domain, bus, slot, function. */
+static int parse_bdf(const char *s, const char *end, unsigned int part[4])
+{
+    const char *p = s;
+    unsigned int a, b;
+    int na = hex_field(&p, 4, &a);
+
+    if (na == 0 || *p++ != ':' || hex_field(&p, 2, &b) == 0)
+        return -EINVAL;
+    if (*p == ':') {
+        p++;
+        part[0] = a, part[1] = b;
+        if (hex_field(&p, 2, &part[2]) == 0)
+            return -EINVAL;
+    } else if (na <= 2) {
+        part[0] = 0, part[1] = a, part[2] = b;
+    } else {
+        return -EINVAL;
+    }
+    if (*p++ != '.' || hex_field(&p, 1, &part[3]) == 0 || p != end)
+        return -EINVAL;
+    return 0;
+}
+
+/* xl's per-device options: we have no device model nor MSI translation to
+ * apply them to, but they do not change what gets assigned. */
+static const char *const pci_ignored_options[] = {
+    "permissive", "msitranslate", "seize", "power_mgmt", "rdm_policy",
+};
+
+static int pci_option(const char *opt, const struct config_loc *loc, struct config_error *err)
+{
+    size_t klen = strcspn(opt, "=");
+
+    for (size_t i = 0; i < ARRAY_SIZE(pci_ignored_options); i++) {
+        if (strlen(pci_ignored_options[i]) == klen &&
+            strncmp(opt, pci_ignored_options[i], klen) == 0) {
+            config_warn(loc, "option '%.*s' ignored", (int)klen, opt);
+            return 0;
+        }
+    }
+    return config_fail(err, loc, "unknown pci option '%.*s'", (int)(klen > 32 ? 32 : klen), opt);
+}
+
+int config_pci_spec(struct domain_config *cfg, const char *spec, const struct config_loc *loc,
+                    struct config_error *err)
+{
+    const char *comma = strchr(spec, ',');
+    const char *end = comma ? comma : spec + strlen(spec);
+    unsigned int part[4];
+    int rc;
+
+    while (*spec == ' ')
+        spec++;
+    while (end > spec && end[-1] == ' ')
+        end--;
+    if (parse_bdf(spec, end, part) < 0)
+        return config_fail(err, loc, "invalid PCI address '%.*s' (want DDDD:BB:DD.F)",
+                           (int)(end - spec > 32 ? 32 : end - spec), spec);
+    rc = config_pci_add(cfg, part[0], part[1], part[2], part[3], loc, err);
+    while (rc == 0 && comma) {
+        const char *opt = comma + 1;
+
+        while (*opt == ' ')
+            opt++;
+        comma = strchr(opt, ',');
+        if (*opt && *opt != ',')
+            rc = pci_option(opt, loc, err);
+    }
+    return rc;
+}
+
+int config_pci_add(struct domain_config *cfg, uint64_t domain, uint64_t bus, uint64_t slot,
+                   uint64_t function, const struct config_loc *loc, struct config_error *err)
+{
+    char bdf[CONFIG_BDF_SIZE];
+
+    if (domain > 0xffff || bus > 0xff || slot > 0x1f || function > 7)
+        return config_fail(err, loc, "PCI address out of range (domain <= 0xffff, bus <= 0xff, "
+                           "slot <= 0x1f, function <= 7)");
+    snprintf(bdf, sizeof(bdf), "%04x:%02x:%02x.%x", (unsigned int)domain, (unsigned int)bus,
+             (unsigned int)slot, (unsigned int)function);
+    for (unsigned int i = 0; i < cfg->nr_pcis; i++)
+        if (strcmp(cfg->pcis[i].bdf, bdf) == 0)
+            return config_fail(err, loc, "PCI device %s assigned twice", bdf);
+    if (cfg->nr_pcis >= CONFIG_MAX_PCIS)
+        return config_fail(err, loc, "more than %d PCI devices", CONFIG_MAX_PCIS);
+    strcpy(cfg->pcis[cfg->nr_pcis++].bdf, bdf);
+    return 0;
+}

@@ -1,0 +1,166 @@
+/*
+ * xl: entry point, the command table, and the helpers every command uses.
+ * Exit status: 0 on success, 1 on failure (with a message), 2 on bad usage.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sv/hcall.h"
+#include "sv/log.h"
+#include "sv/util.h"
+#include "xl.h"
+
+xc_interface *xl_xch;
+int xl_chan = -1;
+
+static int cmd_help(int argc, char **argv);
+
+static const struct xl_command commands[] = {
+    {"create", cmd_create, "[-p] [-n|--dry-run] FILE",
+     "create a domain from an xl.cfg or libvirt XML file (-p: leave it paused)"},
+    {"list", cmd_list, "[-l] [DOMAIN...]",
+     "list domains (-l: the configuration of each, as JSON)"},
+    {"dumpxml", cmd_dumpxml, "DOMAIN", "print a domain's configuration as libvirt XML"},
+    {"exec", cmd_exec, "DOMAIN -- COMMAND [ARGS...]",
+     "run a command in the domain's network namespace (its user space)"},
+    {"uptime", cmd_uptime, "[DOMAIN...]", "print how long domains have been running"},
+    {"destroy", cmd_destroy, "DOMAIN", "terminate a domain immediately"},
+    {"shutdown", cmd_shutdown, "[-w] DOMAIN", "ask a domain to shut down (-w: wait)"},
+    {"pause", cmd_pause, "DOMAIN", "pause a domain"},
+    {"unpause", cmd_unpause, "DOMAIN", "unpause a paused domain"},
+    {"console", cmd_console, "DOMAIN", "attach to a domain's console (Ctrl-] leaves)"},
+    {"domid", cmd_domid, "NAME", "print a domain's id"},
+    {"domname", cmd_domname, "ID", "print a domain's name"},
+    {"dmesg", cmd_dmesg, "[-c]", "print the hypervisor log (-c: and clear it)"},
+    {"info", cmd_info, "", "print information about the host"},
+    {"help", cmd_help, "[COMMAND]", "list the commands, or one command's usage"},
+};
+
+static const struct xl_command *running;
+
+int xl_error(const char *fmt, ...)
+{
+    va_list ap;
+
+    fputs("xl: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    return 1;
+}
+
+int xl_usage(void)
+{
+    fprintf(stderr, "usage: xl %s %s\n  %s\n", running->name, running->args, running->help);
+    return 2;
+}
+
+int xl_domid(const char *spec, uint32_t *domid)
+{
+    struct sv_domctl_lookup l = {0};
+    char *end;
+    unsigned long id = strtoul(spec, &end, 10);
+    int err;
+
+    if (*spec && !*end)
+        l.domid = (uint32_t)id;
+    else if (snprintf(l.name, sizeof(l.name), "%s", spec) >= (int)sizeof(l.name))
+        return -ENAMETOOLONG;
+    if (l.domid == 0 && !l.name[0]) {
+        *domid = 0;
+        return 0;
+    }
+    err = hcall_simple(xl_chan, SV_HC_domctl, SV_DOMCTL_lookup, &l, sizeof(l));
+    if (err < 0) {
+        xl_error("no domain '%s'", spec);
+        return err;
+    }
+    *domid = l.domid;
+    return 0;
+}
+
+int xl_domname(uint32_t domid, char *buf, size_t len)
+{
+    struct sv_domctl_lookup l = {.domid = domid};
+    int err = hcall_simple(xl_chan, SV_HC_domctl, SV_DOMCTL_lookup, &l, sizeof(l));
+
+    if (err < 0)
+        return err;
+    snprintf(buf, len, "%s", l.name);
+    return 0;
+}
+
+static int cmd_help(int argc, char **argv)
+{
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+        if (argc > 1 && strcmp(argv[1], commands[i].name))
+            continue;
+        printf(" %-10s %s\n %-10s   %s\n", commands[i].name, commands[i].args, "",
+               commands[i].help);
+    }
+    return 0;
+}
+
+static const struct xl_command *find_command(const char *name)
+{
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        if (!strcmp(commands[i].name, name))
+            return &commands[i];
+    return NULL;
+}
+
+static bool wants_help(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+            return true;
+    return false;
+}
+
+/* Commands that never talk to the hypervisor. */
+static bool offline(const struct xl_command *cmd, int argc, char **argv)
+{
+    if (cmd->fn == cmd_help)
+        return true;
+    for (int i = 1; cmd->fn == cmd_create && i < argc; i++)
+        if (!strcmp(argv[i], "-n") || !strcmp(argv[i], "--dry-run"))
+            return true;
+    return false;
+}
+
+int main(int argc, char **argv)
+{
+    int ret;
+
+    log_init("xl");
+    if (argc < 2 || wants_help(2, argv)) {
+        printf("usage: xl COMMAND [ARGS]\n\n");
+        return cmd_help(1, argv) ? 1 : (argc < 2 ? 2 : 0);
+    }
+    running = find_command(argv[1]);
+    if (!running)
+        return xl_error("unknown command '%s' (see 'xl help')", argv[1]) + 1;
+    if (wants_help(argc - 1, argv + 1)) {
+        xl_usage();
+        return 0;
+    }
+    if (!offline(running, argc - 1, argv + 1)) {
+        xl_xch = xc_interface_open(NULL, NULL, 0);
+        xl_chan = hcall_open();
+        if (!xl_xch || xl_chan < 0)
+            return xl_error("cannot reach the hypervisor in %s (is 'splitvisor start' done? "
+                            "are you root?)",
+                            sv_rundir());
+    }
+    ret = running->fn(argc - 1, argv + 1);
+    if (xl_xch)
+        xc_interface_close(xl_xch);
+    if (xl_chan >= 0)
+        close(xl_chan);
+    return ret;
+}

@@ -1,0 +1,62 @@
+/*
+ * xl: the toolstack's command line.  One function per subcommand, listed in
+ * the table of xl.c with its usage; this header is what they share.
+ */
+#ifndef XL_H
+#define XL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <xenctrl.h>
+
+#include "sv/config.h"
+
+struct xl_command {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+    const char *args;
+    const char *help;
+};
+
+extern xc_interface *xl_xch; /* opened before any command runs */
+extern int xl_chan;          /* our own hypercalls (sv/hypercall.h) */
+
+/* Prints "xl: <message>" on stderr; returns 1 (the failing exit status). */
+int xl_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Prints the usage of the running command; returns 2. */
+int xl_usage(void);
+
+/* Resolves a domain given by name or id; -ESRCH (with a message) if none. */
+int xl_domid(const char *spec, uint32_t *domid);
+/* The name of domid into buf; -ESRCH if none. */
+int xl_domname(uint32_t domid, char *buf, size_t len);
+
+/* xl_create.c: creates and (unless paused) starts cfg's domain; *domid out. */
+int xl_create_domain(const struct domain_config *cfg, bool paused, uint32_t *domid);
+/* userdata.c: the description a running domain was created from. */
+int userdata_save(uint32_t domid, const struct domain_config *cfg);
+int userdata_load(uint32_t domid, struct domain_config *cfg); /* caller frees with config_free */
+void userdata_remove(uint32_t domid);
+
+/* Destroys a domain and forgets its description. */
+int xl_destroy_domain(uint32_t domid);
+
+/* monitor.c: forks the per-domain monitor that applies on_poweroff/on_crash. */
+int monitor_start(const struct domain_config *cfg, uint32_t domid);
+
+int cmd_create(int argc, char **argv);
+int cmd_list(int argc, char **argv);
+int cmd_domid(int argc, char **argv);
+int cmd_domname(int argc, char **argv);
+int cmd_destroy(int argc, char **argv);
+int cmd_shutdown(int argc, char **argv);
+int cmd_pause(int argc, char **argv);
+int cmd_unpause(int argc, char **argv);
+int cmd_console(int argc, char **argv);
+int cmd_dmesg(int argc, char **argv);
+int cmd_info(int argc, char **argv);
+int cmd_dumpxml(int argc, char **argv);
+int cmd_exec(int argc, char **argv);
+int cmd_uptime(int argc, char **argv);
+
+#endif

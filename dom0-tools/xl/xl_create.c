@@ -1,0 +1,171 @@
+/*
+ * xl create: parse the description, check what only the running host can
+ * tell (the kernel image, the name, the memory), create the domain paused,
+ * start it, and leave a monitor behind to apply on_poweroff/on_crash.
+ * A failed create leaves nothing: the hypervisor undoes a create that fails
+ * part way, and xl destroys a domain it could not finish setting up.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "sv/hcall.h"
+#include "xl.h"
+
+/* Splits the command line on blanks, honouring '...' and "..." quoting. */
+static int split_args(const char *line, struct sv_domctl_create *req)
+{
+    size_t out = 0;
+
+    req->argc = 0;
+    while (*line) {
+        char quote = 0;
+
+        while (isspace((unsigned char)*line))
+            line++;
+        if (!*line)
+            break;
+        for (; *line && (quote || !isspace((unsigned char)*line)); line++) {
+            if (!quote && (*line == '\'' || *line == '"'))
+                quote = *line;
+            else if (quote && *line == quote)
+                quote = 0;
+            else if (out + 1 < sizeof(req->args))
+                req->args[out++] = *line;
+            else
+                return -E2BIG;
+        }
+        if (quote)
+            return -EINVAL;
+        req->args[out++] = '\0';
+        req->argc++;
+    }
+    req->args_len = (uint32_t)out;
+    return 0;
+}
+
+static int parse_uuid(const char *text, uint8_t out[16])
+{
+    int n = 0;
+
+    for (const char *p = text; *p && n < 32; p++) {
+        if (*p == '-')
+            continue;
+        if (!isxdigit((unsigned char)*p))
+            return -EINVAL;
+        out[n / 2] = (uint8_t)((out[n / 2] << 4) | (isdigit((unsigned char)*p)
+                                                         ? *p - '0'
+                                                         : tolower((unsigned char)*p) - 'a' + 10));
+        n++;
+    }
+    return n == 32 ? 0 : -EINVAL;
+}
+
+int xl_create_domain(const struct domain_config *cfg, bool paused, uint32_t *domid)
+{
+    static struct sv_domctl_create req;
+    int kernel_fd, err;
+
+    memset(&req, 0, sizeof(req));
+    snprintf(req.name, sizeof(req.name), "%s", cfg->name);
+    req.memory_kb = cfg->memory_mib * 1024;
+    req.vcpus = cfg->vcpus;
+    if (parse_uuid(cfg->uuid, req.handle) < 0) {
+        xl_error("%s: bad uuid '%s'", cfg->name, cfg->uuid);
+        return -EINVAL;
+    }
+    if (split_args(cfg->extra, &req) < 0) {
+        xl_error("%s: extra: unbalanced quote or too long", cfg->name);
+        return -EINVAL;
+    }
+    kernel_fd = open(cfg->kernel, O_RDONLY | O_CLOEXEC);
+    if (kernel_fd < 0 || access(cfg->kernel, X_OK) < 0) {
+        err = -errno;
+        xl_error("%s: kernel: cannot run '%s': %s", cfg->name, cfg->kernel, strerror(errno));
+        if (kernel_fd >= 0)
+            close(kernel_fd);
+        return err;
+    }
+    err = hcall(xl_chan, &(struct hcall){.op = SV_HC_domctl, .cmd = SV_DOMCTL_create, .count = 1,
+                                         .arg = &req, .arg_len = sizeof(req), .res = &req,
+                                         .res_cap = sizeof(req), .fds_in = &kernel_fd,
+                                         .nfds_in = 1});
+    close(kernel_fd);
+    if (err == -EEXIST)
+        xl_error("%s: a domain or network namespace sv-%s already exists", cfg->name, cfg->name);
+    else if (err < 0)
+        xl_error("%s: the hypervisor refused to create it: %s", cfg->name, strerror(-err));
+    if (err < 0)
+        return err;
+    *domid = req.domid;
+    err = userdata_save(req.domid, cfg);
+    if (!err && !paused && xc_domain_unpause(xl_xch, req.domid) < 0)
+        err = -errno;
+    if (err) {
+        xl_destroy_domain(req.domid);
+        xl_error("%s: cannot start: %s", cfg->name, strerror(-err));
+    }
+    return err;
+}
+
+static int check_host(const struct domain_config *cfg)
+{
+    xc_physinfo_t pi;
+
+    if (xc_physinfo(xl_xch, &pi) == 0 && cfg->memory_mib * 256 > pi.total_pages)
+        return xl_error("%s: memory: %llu MiB is more than the host has (%llu MiB)", cfg->name,
+                        (unsigned long long)cfg->memory_mib,
+                        (unsigned long long)(pi.total_pages / 256));
+    return 0;
+}
+
+int cmd_create(int argc, char **argv)
+{
+    struct domain_config cfg;
+    struct config_error cerr;
+    bool paused = false, dry_run = false;
+    const char *file = NULL;
+    char msg[700];
+    uint32_t domid;
+    int err;
+
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "-p"))
+            paused = true;
+        else if (!strcmp(argv[i], "-n") || !strcmp(argv[i], "--dry-run"))
+            dry_run = true;
+        else if (argv[i][0] == '-' || file)
+            return xl_usage();
+        else
+            file = argv[i];
+    }
+    if (!file)
+        return xl_usage();
+    err = config_load(file, &cfg, &cerr);
+    if (err) {
+        config_format_error(&cerr, msg, sizeof(msg));
+        fprintf(stderr, "xl: %s\n", msg);
+        return 1;
+    }
+    if (dry_run) {
+        err = config_to_json(&cfg, stdout);
+        config_free(&cfg);
+        return err ? 1 : 0;
+    }
+    err = config_fill_defaults(&cfg);
+    if (!err)
+        err = check_host(&cfg) ? -EINVAL : 0;
+    if (!err)
+        err = xl_create_domain(&cfg, paused, &domid);
+    if (!err) {
+        printf("Domain %u (%s) created%s\n", domid, cfg.name, paused ? ", paused" : "");
+        fflush(stdout);
+        err = monitor_start(&cfg, domid);
+    }
+    config_free(&cfg);
+    return err ? 1 : 0;
+}

@@ -1,0 +1,113 @@
+/*
+ * xl exec, dumpxml, uptime: a domain's user space and its description.
+ * exec runs an unmodified program in the domain's network namespace
+ * (sv-<name>), as `ip netns exec` would: that is where the guest's eth0 lives.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sv/hcall.h"
+#include "xl.h"
+
+int cmd_exec(int argc, char **argv)
+{
+    char name[SV_DOMAIN_NAME_MAX], path[128];
+    uint32_t domid;
+    int cmd = 2, fd;
+
+    if (argc < 3)
+        return xl_usage();
+    if (!strcmp(argv[2], "--"))
+        cmd = 3;
+    if (cmd >= argc)
+        return xl_usage();
+    if (xl_domid(argv[1], &domid) < 0 || xl_domname(domid, name, sizeof(name)) < 0)
+        return 1;
+    if (domid == 0)
+        return xl_error("Domain-0 is the host: run the command directly");
+    snprintf(path, sizeof(path), "/run/netns/sv-%s", name);
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || setns(fd, CLONE_NEWNET) < 0)
+        return xl_error("cannot enter %s's namespace (%s): %s", name, path, strerror(errno));
+    close(fd);
+    xc_interface_close(xl_xch);
+    close(xl_chan);
+    execvp(argv[cmd], argv + cmd);
+    return xl_error("%s: %s", argv[cmd], strerror(errno));
+}
+
+int cmd_dumpxml(int argc, char **argv)
+{
+    struct domain_config cfg;
+    uint32_t domid;
+    int err;
+
+    if (argc != 2)
+        return xl_usage();
+    if (xl_domid(argv[1], &domid) < 0)
+        return 1;
+    err = userdata_load(domid, &cfg);
+    if (err)
+        return xl_error("no configuration kept for %s: %s", argv[1], strerror(-err));
+    err = config_to_xml(&cfg, stdout);
+    config_free(&cfg);
+    return err ? 1 : 0;
+}
+
+/* Seconds since the process started (field 22 of /proc/PID/stat). */
+static long process_age(uint32_t pid)
+{
+    char path[64], buf[1024], *p;
+    unsigned long long start;
+    struct timespec boot;
+    FILE *f;
+
+    snprintf(path, sizeof(path), "/proc/%u/stat", pid);
+    f = fopen(path, "re");
+    if (!f)
+        return -1;
+    p = fgets(buf, sizeof(buf), f);
+    fclose(f);
+    if (!p || !(p = strrchr(buf, ')')) ||
+        sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d "
+                      "%*d %llu",
+               &start) != 1)
+        return -1;
+    clock_gettime(CLOCK_BOOTTIME, &boot);
+    return boot.tv_sec - (long)(start / (unsigned long long)sysconf(_SC_CLK_TCK));
+}
+
+int cmd_uptime(int argc, char **argv)
+{
+    xc_domaininfo_t info[256];
+    int n = xc_domain_getinfolist(xl_xch, 1, 256, info);
+
+    if (n < 0)
+        return xl_error("cannot list domains: %s", strerror(errno));
+    printf("%-40s %5s %s\n", "Name", "ID", "Uptime");
+    for (int i = 0; i < n; i++) {
+        struct sv_domctl_lookup l = {.domid = info[i].domain};
+        bool wanted = argc < 2;
+        long age;
+
+        for (int a = 1; a < argc; a++) {
+            uint32_t id;
+
+            wanted |= xl_domid(argv[a], &id) == 0 && id == info[i].domain;
+        }
+        if (!wanted || hcall_simple(xl_chan, SV_HC_domctl, SV_DOMCTL_lookup, &l, sizeof(l)) < 0)
+            continue;
+        age = l.pid ? process_age(l.pid) : -1;
+        if (age < 0)
+            printf("%-40s %5u %s\n", l.name, l.domid, "-");
+        else
+            printf("%-40s %5u %ld:%02ld:%02ld\n", l.name, l.domid, age / 3600, age / 60 % 60,
+                   age % 60);
+    }
+    return 0;
+}

@@ -1,0 +1,177 @@
+/* xl list, domid, domname, info, dmesg: reading what the hypervisor knows. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+
+#include "sv/hcall.h"
+#include "xl.h"
+
+#define XL_MAX_DOMAINS 1024
+
+static void state_string(const xc_domaininfo_t *info, char out[7])
+{
+    unsigned reason = (info->flags >> XEN_DOMINF_shutdownshift) & XEN_DOMINF_shutdownmask;
+    bool shutdown = info->flags & XEN_DOMINF_shutdown;
+
+    snprintf(out, 7, "%c%c%c%c%c%c", (info->flags & XEN_DOMINF_running) ? 'r' : '-',
+             (info->flags & XEN_DOMINF_blocked) ? 'b' : '-',
+             (info->flags & XEN_DOMINF_paused) ? 'p' : '-',
+             shutdown && reason != SHUTDOWN_crash ? 's' : '-',
+             shutdown && reason == SHUTDOWN_crash ? 'c' : '-',
+             (info->flags & XEN_DOMINF_dying) ? 'd' : '-');
+}
+
+static bool selected(uint32_t domid, int argc, char **argv)
+{
+    uint32_t want;
+    bool any = false;
+
+    for (int i = 1; i < argc; i++) {
+        if (argv[i][0] == '-')
+            continue;
+        any = true;
+        if (xl_domid(argv[i], &want) == 0 && want == domid)
+            return true;
+    }
+    return !any;
+}
+
+/* xl list -l: the kept description of each domain, as one JSON array. */
+static int list_long(const xc_domaininfo_t *info, int n, int argc, char **argv)
+{
+    bool first = true;
+
+    printf("[\n");
+    for (int i = 0; i < n; i++) {
+        struct domain_config cfg;
+
+        if (info[i].domain == 0 || !selected(info[i].domain, argc, argv) ||
+            userdata_load(info[i].domain, &cfg) < 0)
+            continue;
+        printf("%s{\"domid\": %u, \"config\": ", first ? "" : ",\n", info[i].domain);
+        config_to_json(&cfg, stdout);
+        printf("}");
+        config_free(&cfg);
+        first = false;
+    }
+    printf("\n]\n");
+    return 0;
+}
+
+int cmd_list(int argc, char **argv)
+{
+    xc_domaininfo_t *info = calloc(XL_MAX_DOMAINS, sizeof(*info));
+    bool longform = argc > 1 && !strcmp(argv[1], "-l");
+    xc_physinfo_t pi = {0};
+    int n;
+
+    if (!info)
+        return xl_error("out of memory");
+    n = xc_domain_getinfolist(xl_xch, 0, XL_MAX_DOMAINS, info);
+    xc_physinfo(xl_xch, &pi);
+    if (n < 0) {
+        free(info);
+        return xl_error("cannot list domains: %s", strerror(errno));
+    }
+    if (longform) {
+        list_long(info, n, argc, argv);
+        free(info);
+        return 0;
+    }
+    printf("%-40s %5s %5s %5s %6s %9s\n", "Name", "ID", "Mem", "VCPUs", "State", "Time(s)");
+    for (int i = 0; i < n; i++) {
+        char name[SV_DOMAIN_NAME_MAX] = "?", state[7];
+        /* dom0 owns the host's memory; a domain its RAM and shared frames. */
+        uint64_t pages = info[i].domain == 0 ? pi.total_pages : info[i].tot_pages;
+
+        if (!selected(info[i].domain, argc, argv))
+            continue;
+        xl_domname(info[i].domain, name, sizeof(name));
+        state_string(&info[i], state);
+        printf("%-40s %5u %5llu %5u %6s %9.1f\n", name, info[i].domain,
+               (unsigned long long)(pages / 256), info[i].nr_online_vcpus, state,
+               (double)info[i].cpu_time / 1e9);
+    }
+    free(info);
+    return 0;
+}
+
+int cmd_domid(int argc, char **argv)
+{
+    uint32_t domid;
+
+    if (argc != 2)
+        return xl_usage();
+    if (xl_domid(argv[1], &domid) < 0)
+        return 1;
+    printf("%u\n", domid);
+    return 0;
+}
+
+int cmd_domname(int argc, char **argv)
+{
+    char name[SV_DOMAIN_NAME_MAX], *end;
+    unsigned long id;
+
+    if (argc != 2)
+        return xl_usage();
+    id = strtoul(argv[1], &end, 10);
+    if (!*argv[1] || *end)
+        return xl_error("'%s' is not a domain id", argv[1]);
+    if (xl_domname((uint32_t)id, name, sizeof(name)) < 0)
+        return xl_error("no domain %lu", id);
+    printf("%s\n", name);
+    return 0;
+}
+
+int cmd_info(int argc, char **argv)
+{
+    xc_physinfo_t pi;
+    struct utsname u;
+    xc_domaininfo_t info[XL_MAX_DOMAINS / 4];
+    int n;
+
+    (void)argv;
+    if (argc != 1)
+        return xl_usage();
+    if (xc_physinfo(xl_xch, &pi) < 0 || uname(&u) < 0)
+        return xl_error("cannot read host information: %s", strerror(errno));
+    n = xc_domain_getinfolist(xl_xch, 0, XL_MAX_DOMAINS / 4, info);
+    printf("host                   : %s\n", u.nodename);
+    printf("release                : %s\n", u.release);
+    printf("machine                : %s\n", u.machine);
+    printf("nr_cpus                : %u\n", pi.nr_cpus);
+    printf("total_memory           : %llu\n", (unsigned long long)(pi.total_pages / 256));
+    printf("free_memory            : %llu\n", (unsigned long long)(pi.free_pages / 256));
+    printf("nr_domains             : %d\n", n);
+    printf("hypervisor             : splitvisor %d.%d\n", SV_VERSION_MAJOR, SV_VERSION_MINOR);
+    printf("xen_abi                : %s (libxen-dev headers)\n", "4.17");
+    return 0;
+}
+
+int cmd_dmesg(int argc, char **argv)
+{
+    bool clear = argc == 2 && !strcmp(argv[1], "-c");
+    static char buf[SV_HC_MAX_MSG];
+    uint32_t index = 0;
+
+    if (argc > 2 || (argc == 2 && !clear))
+        return xl_usage();
+    for (;;) {
+        unsigned n = sizeof(buf);
+
+        if (xc_readconsolering(xl_xch, buf, &n, 0, 1, &index) < 0)
+            return xl_error("cannot read the hypervisor log: %s", strerror(errno));
+        if (n == 0)
+            break;
+        fwrite(buf, 1, n, stdout);
+    }
+    if (clear) {
+        unsigned n = 0;
+
+        xc_readconsolering(xl_xch, buf, &n, 1, 1, &index);
+    }
+    return 0;
+}

@@ -1,0 +1,38 @@
+/*
+ * The xnic "wire": where frames leave and enter the NIC.  One small interface
+ * over several backends, chosen by a spec string:
+ *   tap:NAME                    a host TAP device (IFF_TAP | IFF_NO_PI)
+ *   packet:IFNAME               AF_PACKET on an existing interface (e.g. a veth)
+ *   udp:HOST:PORT[,bind=PORT]   frames tunnelled to a peer xnic, one per datagram
+ *   none                        link up, transmitted frames discarded, nothing received
+ * Errors: negative errno.
+ */
+#ifndef XNIC_WIRE_H
+#define XNIC_WIRE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct wire;
+
+struct wire_ops {
+    const char *prefix; /* "tap:", ... ("none" matches exactly) */
+    /* Opens the backend for arg (the spec after the prefix); sets *fd. */
+    int (*open)(const char *arg, int *fd, void **priv);
+    int (*send)(int fd, void *priv, const uint8_t *frame, size_t len);
+    /* A frame into buf: its length, 0 when none is waiting, -errno. */
+    long (*recv)(int fd, void *priv, uint8_t *buf, size_t len);
+    void (*close)(int fd, void *priv);
+};
+
+extern const struct wire_ops wire_tap_ops, wire_packet_ops, wire_udp_ops;
+
+/* Opens the backend the spec names; NULL with *err set (-EINVAL: bad spec). */
+struct wire *wire_open(const char *spec, int *err);
+void wire_close(struct wire *w);
+/* Readable when frames wait; -1 for "none". */
+int wire_fd(const struct wire *w);
+int wire_send(struct wire *w, const uint8_t *frame, size_t len);
+long wire_recv(struct wire *w, uint8_t *buf, size_t len);
+
+#endif

@@ -1,0 +1,561 @@
+/*
+ * xnic device core, control half: functions and their register pages,
+ * attach/detach, FLR, admin commands (dispatched through a table) and the
+ * PF<->VF mailbox.  The data path is in xnic_dp.c.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "sv/util.h"
+#include "xnic_dev_priv.h"
+
+/* Bytes credited per DRR turn: one full-size standard frame. */
+#define SCHED_QUANTUM 1514u
+
+static uint32_t make_bdf(uint8_t bus, unsigned f)
+{
+    unsigned devno = f ? 0x10 + (f - 1) / 8 : 0;
+    unsigned fnno = f ? (f - 1) % 8 : 0;
+
+    return (uint32_t)bus << 8 | devno << 3 | fnno;
+}
+
+static void func_init(struct xnic_dev *dev, unsigned f, unsigned fault_burst)
+{
+    struct func *fn = &dev->fn[f];
+
+    fn->dev = dev;
+    fn->idx = f;
+    fn->vf = f > 0;
+    fn->bdf = make_bdf(dev->bus, f);
+    fn->nq = f ? 1 : dev->pools;
+    fn->first_vport = f ? dev->pools + f - 1 : 0;
+    fn->nvec = 1 + fn->nq;
+    for (unsigned i = 0; i <= XNIC_MAX_QUEUES; i++)
+        fn->db[i] = fn->vec[i] = -1;
+    for (unsigned q = 0; q < fn->nq; q++) {
+        dev->vp[fn->first_vport + q].fn = fn;
+        dev->vp[fn->first_vport + q].q = q;
+    }
+    iommu_set_fault_handler(fn->iommu, dev->ops->fault, dev->ops_arg, fault_burst);
+}
+
+struct xnic_dev *xnic_dev_new(const struct xnic_dev_config *cfg)
+{
+    struct xnic_dev *dev;
+
+    if (!cfg->pools || cfg->pools > XNIC_MAX_POOLS || cfg->vfs > XNIC_MAX_VFS || !cfg->ops) {
+        errno = EINVAL;
+        return NULL;
+    }
+    dev = calloc(1, sizeof(*dev));
+    if (!dev)
+        return NULL;
+    dev->pools = cfg->pools;
+    dev->vfs = cfg->vfs;
+    dev->nfuncs = 1 + cfg->vfs;
+    dev->nvports = cfg->pools + cfg->vfs;
+    dev->bus = cfg->bus;
+    dev->ops = cfg->ops;
+    dev->ops_arg = cfg->ops_arg;
+    xnic_cls_init(&dev->cls, dev->nvports);
+    xnic_sched_init(&dev->sched, dev->nvports, SCHED_QUANTUM);
+    for (unsigned f = 0; f < dev->nfuncs; f++) {
+        dev->fn[f].iommu = iommu_ctx_new(make_bdf(dev->bus, f));
+        if (!dev->fn[f].iommu) {
+            xnic_dev_free(dev);
+            errno = ENOMEM;
+            return NULL;
+        }
+        func_init(dev, f, cfg->fault_burst);
+    }
+    return dev;
+}
+
+void xnic_dev_free(struct xnic_dev *dev)
+{
+    if (!dev)
+        return;
+    for (unsigned f = 0; f < dev->nfuncs; f++) {
+        xnic_dev_detach(dev, f);
+        iommu_ctx_free(dev->fn[f].iommu);
+    }
+    free(dev);
+}
+
+unsigned xnic_dev_num_funcs(const struct xnic_dev *dev)
+{
+    return dev->nfuncs;
+}
+
+unsigned xnic_dev_num_pools(const struct xnic_dev *dev)
+{
+    return dev->pools;
+}
+
+unsigned xnic_dev_num_vfs(const struct xnic_dev *dev)
+{
+    return dev->vfs;
+}
+
+bool xnic_dev_link_up(const struct xnic_dev *dev)
+{
+    return dev->link_up;
+}
+
+uint32_t xnic_dev_func_bdf(const struct xnic_dev *dev, unsigned f)
+{
+    return dev->fn[f].bdf;
+}
+
+unsigned xnic_dev_func_nqueues(const struct xnic_dev *dev, unsigned f)
+{
+    return dev->fn[f].nq;
+}
+
+unsigned xnic_dev_func_nvec(const struct xnic_dev *dev, unsigned f)
+{
+    return dev->fn[f].nvec;
+}
+
+int xnic_dev_func_by_name(const struct xnic_dev *dev, const char *bdf)
+{
+    unsigned dom, bus, devno, fnno;
+    char tail;
+
+    if (sscanf(bdf, "%x:%x:%x.%x%c", &dom, &bus, &devno, &fnno, &tail) != 4 || dom || fnno > 7)
+        return -ENOENT;
+    for (unsigned f = 0; f < dev->nfuncs; f++) {
+        if (dev->fn[f].bdf == (bus << 8 | devno << 3 | fnno))
+            return (int)f;
+    }
+    return -ENOENT;
+}
+
+bool xnic_dev_attached(const struct xnic_dev *dev, unsigned f)
+{
+    return f < dev->nfuncs && dev->fn[f].attached;
+}
+
+int xnic_dev_doorbell_fd(const struct xnic_dev *dev, unsigned f, unsigned i)
+{
+    if (!xnic_dev_attached(dev, f) || i >= dev->fn[f].nvec)
+        return -1;
+    return dev->fn[f].db[i];
+}
+
+struct iommu_ctx *xnic_dev_iommu(struct xnic_dev *dev, unsigned f)
+{
+    return f < dev->nfuncs ? dev->fn[f].iommu : NULL;
+}
+
+static void write_identity(struct func *fn)
+{
+    struct xnic_dev *dev = fn->dev;
+    const struct xnic_vport_cfg *cfg = &dev->cls.vport[fn->first_vport];
+
+    if (!fn->attached)
+        return;
+    if (fn->vf) {
+        memcpy(fn->regs + XNIC_REG_MAC, cfg->mac, 6);
+        memcpy(fn->regs + XNIC_REG_PVID, &cfg->pvid, 2);
+    }
+    reg_wr32(fn, XNIC_REG_STATUS, XNIC_STATUS_READY | (dev->link_up ? XNIC_STATUS_LINK_UP : 0));
+    reg_wr32(fn, XNIC_REG_LINK_SPEED, dev->link_up ? dev->link_mbps : 0);
+}
+
+/* The page as the owner finds it after reset. */
+static void reset_page(struct func *fn)
+{
+    memset(fn->regs, 0, XNIC_REG_PAGE_SIZE);
+    reg_wr32(fn, XNIC_REG_MAGIC, XNIC_MAGIC);
+    reg_wr32(fn, XNIC_REG_VERSION, XNIC_VERSION);
+    reg_wr32(fn, XNIC_REG_FUNC, fn->bdf | (fn->vf ? XNIC_FUNC_VF : 0));
+    reg_wr32(fn, XNIC_REG_NQUEUES, fn->nq);
+    reg_wr32(fn, XNIC_REG_MAX_FRAME, XNIC_MAX_FRAME);
+    if (!fn->vf)
+        reg_wr32(fn, XNIC_REG_NUM_VFS, fn->dev->vfs);
+    write_identity(fn);
+}
+
+static void stop_vport(struct xnic_dev *dev, struct vport *v)
+{
+    unsigned idx = (unsigned)(v - dev->vp);
+
+    v->tx_en = v->rx_en = v->tx_kicked = v->irq_pending = false;
+    v->tx_head = v->rx_head = 0;
+    v->chain.valid = false;
+    xnic_sched_reset(&dev->sched, idx);
+}
+
+/* A PF reset takes the whole switch configuration with it, VF MACs included. */
+static void reset_switch(struct xnic_dev *dev)
+{
+    xnic_cls_init(&dev->cls, dev->nvports);
+    for (unsigned f = 1; f < dev->nfuncs; f++) {
+        memset(&dev->fn[f].to_pf, 0, sizeof(dev->fn[f].to_pf));
+        memset(&dev->fn[f].to_vf, 0, sizeof(dev->fn[f].to_vf));
+        write_identity(&dev->fn[f]);
+        if (dev->fn[f].attached)
+            reg_wr32(&dev->fn[f], XNIC_REG_MBX_PEND, 0);
+    }
+}
+
+int xnic_dev_flr(struct xnic_dev *dev, unsigned f)
+{
+    struct func *fn;
+
+    if (f >= dev->nfuncs)
+        return -ENOENT;
+    fn = &dev->fn[f];
+    for (unsigned q = 0; q < fn->nq; q++)
+        stop_vport(dev, &dev->vp[fn->first_vport + q]);
+    if (fn->vf) {
+        memset(&fn->to_pf, 0, sizeof(fn->to_pf));
+        memset(&fn->to_vf, 0, sizeof(fn->to_vf));
+    } else {
+        reset_switch(dev);
+    }
+    fn->admin_seq = 0;
+    if (fn->attached)
+        reset_page(fn);
+    return 0;
+}
+
+int xnic_dev_attach(struct xnic_dev *dev, unsigned f, int reg_fd, const int *doorbells,
+                    const int *vectors, unsigned n)
+{
+    struct func *fn;
+    void *regs;
+
+    if (f >= dev->nfuncs)
+        return -ENOENT;
+    fn = &dev->fn[f];
+    if (fn->attached)
+        return -EBUSY;
+    if (n != fn->nvec)
+        return -EINVAL;
+    regs = mmap(NULL, XNIC_REG_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, reg_fd, 0);
+    if (regs == MAP_FAILED)
+        return -errno;
+    fn->regs = regs;
+    for (unsigned i = 0; i < n; i++) {
+        fn->db[i] = doorbells[i];
+        fn->vec[i] = vectors[i];
+    }
+    close(reg_fd);
+    fn->attached = true;
+    xnic_dev_flr(dev, f);
+    return 0;
+}
+
+int xnic_dev_detach(struct xnic_dev *dev, unsigned f)
+{
+    struct func *fn;
+
+    if (f >= dev->nfuncs)
+        return -ENOENT;
+    fn = &dev->fn[f];
+    if (!fn->attached)
+        return -ENOENT;
+    xnic_dev_flr(dev, f);
+    munmap(fn->regs, XNIC_REG_PAGE_SIZE);
+    fn->regs = NULL;
+    fn->attached = false;
+    for (unsigned i = 0; i < fn->nvec; i++) {
+        close(fn->db[i]);
+        close(fn->vec[i]);
+        fn->db[i] = fn->vec[i] = -1;
+    }
+    iommu_clear(fn->iommu);
+    return 0;
+}
+
+/* ---- admin commands ------------------------------------------------------ */
+
+static bool ring_size_ok(uint32_t n)
+{
+    return n >= XNIC_MIN_RING && n <= XNIC_MAX_RING && !(n & (n - 1));
+}
+
+static int cmd_queue_enable(struct func *fn, struct xnic_admin *a)
+{
+    struct xnic_dev *dev = fn->dev;
+    uint32_t q = a->u.queue.queue, flags = a->u.queue.flags;
+    unsigned off;
+    uint32_t qsize;
+    struct vport *v;
+
+    if (q >= fn->nq || !flags || (flags & ~(XNIC_QF_TX | XNIC_QF_RX)))
+        return -EINVAL;
+    off = XNIC_REG_QUEUE(q);
+    qsize = reg_rd32(fn, XNIC_REG_QSIZE(q));
+    v = &dev->vp[fn->first_vport + q];
+    if ((flags & XNIC_QF_TX) && (!ring_size_ok(qsize & 0xffff) ||
+                                 (reg_rd64(fn, off + offsetof(struct xnic_queue_regs, tx_base)) & 15)))
+        return -EINVAL;
+    if ((flags & XNIC_QF_RX) && (!ring_size_ok(qsize >> 16) ||
+                                 (reg_rd64(fn, off + offsetof(struct xnic_queue_regs, rx_base)) & 15)))
+        return -EINVAL;
+    if (flags & XNIC_QF_TX) {
+        v->tx_base = reg_rd64(fn, off + offsetof(struct xnic_queue_regs, tx_base));
+        v->tx_size = qsize & 0xffff;
+        v->tx_head = 0;
+        v->chain.valid = false;
+        v->tx_en = true;
+        reg_wr32(fn, off + offsetof(struct xnic_queue_regs, tx_head), 0);
+        xnic_sched_set_weight(&dev->sched, fn->first_vport + q, a->u.queue.weight);
+        xnic_sched_reset(&dev->sched, fn->first_vport + q);
+    }
+    if (flags & XNIC_QF_RX) {
+        v->rx_base = reg_rd64(fn, off + offsetof(struct xnic_queue_regs, rx_base));
+        v->rx_size = qsize >> 16;
+        v->rx_head = 0;
+        v->rx_en = true;
+        reg_wr32(fn, off + offsetof(struct xnic_queue_regs, rx_head), 0);
+    }
+    reg_wr32(fn, XNIC_REG_QSTATUS(q), (v->tx_en ? XNIC_QS_TX_EN : 0) | (v->rx_en ? XNIC_QS_RX_EN : 0));
+    return 0;
+}
+
+static int cmd_queue_disable(struct func *fn, struct xnic_admin *a)
+{
+    uint32_t q = a->u.queue.queue, flags = a->u.queue.flags;
+    struct vport *v;
+
+    if (q >= fn->nq)
+        return -EINVAL;
+    v = &fn->dev->vp[fn->first_vport + q];
+    if (flags & XNIC_QF_TX) {
+        v->tx_en = v->tx_kicked = false;
+        v->chain.valid = false;
+    }
+    if (flags & XNIC_QF_RX)
+        v->rx_en = false;
+    reg_wr32(fn, XNIC_REG_QSTATUS(q), (v->tx_en ? XNIC_QS_TX_EN : 0) | (v->rx_en ? XNIC_QS_RX_EN : 0));
+    return 0;
+}
+
+static int cmd_filter_add(struct func *fn, struct xnic_admin *a)
+{
+    return xnic_cls_filter_add(&fn->dev->cls, a->u.filter.mac, a->u.filter.vlan, a->u.filter.vport);
+}
+
+static int cmd_filter_del(struct func *fn, struct xnic_admin *a)
+{
+    return xnic_cls_filter_del(&fn->dev->cls, a->u.filter.mac, a->u.filter.vlan, a->u.filter.vport);
+}
+
+static int cmd_vport_config(struct func *fn, struct xnic_admin *a)
+{
+    struct xnic_dev *dev = fn->dev;
+    struct xnic_vport_cfg cfg = {.pvid = a->u.vport.pvid, .flags = a->u.vport.flags};
+    unsigned vport = a->u.vport.vport;
+    int rc;
+
+    if (cfg.flags & ~(XNIC_VPF_BCAST | XNIC_VPF_ALLMULTI | XNIC_VPF_SPOOFCHK))
+        return -EINVAL;
+    memcpy(cfg.mac, a->u.vport.mac, 6);
+    rc = xnic_cls_vport_set(&dev->cls, vport, &cfg);
+    if (rc == 0 && vport >= dev->pools)
+        write_identity(&dev->fn[1 + vport - dev->pools]);
+    return rc;
+}
+
+static int cmd_set_default(struct func *fn, struct xnic_admin *a)
+{
+    return xnic_cls_set_default(&fn->dev->cls, a->u.deflt.vport);
+}
+
+/* The VF at the other end of a mailbox command, or NULL. */
+static struct func *mbx_vf(struct func *fn, const struct xnic_admin *a)
+{
+    if (fn->vf)
+        return fn;
+    if (a->u.mbx.peer >= fn->dev->vfs)
+        return NULL;
+    return &fn->dev->fn[1 + a->u.mbx.peer];
+}
+
+static void mbx_set_pending(struct func *fn, uint32_t bit, bool on)
+{
+    if (!fn->attached)
+        return;
+    if (on) {
+        __atomic_fetch_or((uint32_t *)(fn->regs + XNIC_REG_MBX_PEND), bit, __ATOMIC_RELEASE);
+        __atomic_fetch_or((uint32_t *)(fn->regs + XNIC_REG_ICR), XNIC_ICR_MAILBOX,
+                          __ATOMIC_RELEASE);
+        xnic_dp_raise(fn, XNIC_VEC_MISC);
+    } else {
+        __atomic_fetch_and((uint32_t *)(fn->regs + XNIC_REG_MBX_PEND), ~bit, __ATOMIC_RELEASE);
+    }
+}
+
+static int cmd_mbx_send(struct func *fn, struct xnic_admin *a)
+{
+    struct func *vf = mbx_vf(fn, a);
+    struct mailbox *box;
+    struct func *to;
+
+    if (!vf || a->u.mbx.len > XNIC_MBX_MSG_SIZE)
+        return -EINVAL;
+    box = fn->vf ? &vf->to_pf : &vf->to_vf;
+    to = fn->vf ? &fn->dev->fn[0] : vf;
+    if (box->full)
+        return -EBUSY;
+    box->full = true;
+    box->len = a->u.mbx.len;
+    memcpy(box->msg, a->u.mbx.msg, box->len);
+    mbx_set_pending(to, fn->vf ? 1u << (vf->idx - 1) : 1u, true);
+    return 0;
+}
+
+static int cmd_mbx_recv(struct func *fn, struct xnic_admin *a)
+{
+    struct func *vf = mbx_vf(fn, a);
+    struct mailbox *box;
+
+    if (!vf)
+        return -EINVAL;
+    box = fn->vf ? &vf->to_vf : &vf->to_pf;
+    if (!box->full)
+        return -ENOENT;
+    a->u.mbx.len = box->len;
+    memcpy(a->u.mbx.msg, box->msg, box->len);
+    box->full = false;
+    mbx_set_pending(fn, fn->vf ? 1u : 1u << (vf->idx - 1), false);
+    return 0;
+}
+
+static int cmd_nop(struct func *fn, struct xnic_admin *a)
+{
+    (void)fn;
+    (void)a;
+    return 0;
+}
+
+static int cmd_reset(struct func *fn, struct xnic_admin *a)
+{
+    (void)a;
+    return xnic_dev_flr(fn->dev, fn->idx);
+}
+
+static const struct {
+    int (*fn)(struct func *fn, struct xnic_admin *a);
+    bool pf_only;
+} admin_table[XNIC_CMD_MAX] = {
+    [XNIC_CMD_NOP] = {cmd_nop, false},
+    [XNIC_CMD_QUEUE_ENABLE] = {cmd_queue_enable, false},
+    [XNIC_CMD_QUEUE_DISABLE] = {cmd_queue_disable, false},
+    [XNIC_CMD_FILTER_ADD] = {cmd_filter_add, true},
+    [XNIC_CMD_FILTER_DEL] = {cmd_filter_del, true},
+    [XNIC_CMD_VPORT_CONFIG] = {cmd_vport_config, true},
+    [XNIC_CMD_SET_DEFAULT] = {cmd_set_default, true},
+    [XNIC_CMD_MBX_SEND] = {cmd_mbx_send, false},
+    [XNIC_CMD_MBX_RECV] = {cmd_mbx_recv, false},
+    [XNIC_CMD_RESET] = {cmd_reset, false},
+};
+
+static int admin_dispatch(struct func *fn, struct xnic_admin *a)
+{
+    if (a->opcode >= XNIC_CMD_MAX || !admin_table[a->opcode].fn)
+        return -EOPNOTSUPP;
+    if (admin_table[a->opcode].pf_only && fn->vf)
+        return -EPERM;
+    return admin_table[a->opcode].fn(fn, a);
+}
+
+static void admin_run(struct func *fn)
+{
+    struct xnic_admin *shared = (struct xnic_admin *)(fn->regs + XNIC_REG_ADMIN);
+    uint32_t seq = reg_rd32(fn, XNIC_REG_ADMIN + offsetof(struct xnic_admin, seq));
+    struct xnic_admin a;
+    int rc;
+
+    if (seq == fn->admin_seq)
+        return;
+    /* One private copy: the owner cannot change a command while it runs. */
+    memcpy(&a, shared, sizeof(a));
+    rc = admin_dispatch(fn, &a);
+    if (!fn->attached)
+        return;
+    /* After RESET the page reads seq 0, which the device now expects. */
+    if (a.opcode != XNIC_CMD_RESET) {
+        fn->admin_seq = seq;
+        memcpy(&shared->u, &a.u, sizeof(a.u));
+    }
+    shared->status = rc;
+    reg_wr32(fn, XNIC_REG_ADMIN + offsetof(struct xnic_admin, done_seq), seq);
+    __atomic_fetch_or((uint32_t *)(fn->regs + XNIC_REG_ICR), XNIC_ICR_ADMIN, __ATOMIC_RELEASE);
+    xnic_dp_raise(fn, XNIC_VEC_MISC);
+}
+
+void xnic_dev_kick(struct xnic_dev *dev, unsigned f, unsigned i)
+{
+    struct func *fn;
+
+    if (!xnic_dev_attached(dev, f))
+        return;
+    fn = &dev->fn[f];
+    if (i == XNIC_DB_ADMIN)
+        admin_run(fn);
+    else if (i - 1 < fn->nq)
+        dev->vp[fn->first_vport + i - 1].tx_kicked = true;
+}
+
+void xnic_dev_poll(struct xnic_dev *dev)
+{
+    for (unsigned f = 0; f < dev->nfuncs; f++) {
+        struct func *fn = &dev->fn[f];
+
+        if (!fn->attached)
+            continue;
+        admin_run(fn);
+        for (unsigned q = 0; q < fn->nq; q++)
+            dev->vp[fn->first_vport + q].tx_kicked = true;
+    }
+}
+
+int xnic_dev_stats(const struct xnic_dev *dev, unsigned f, uint64_t *dma_faults,
+                   struct xnic_wire_stats *wire, struct xnic_queue_stats *queues)
+{
+    const struct func *fn;
+
+    if (f >= dev->nfuncs)
+        return -ENOENT;
+    fn = &dev->fn[f];
+    memset(wire, 0, sizeof(*wire));
+    memset(queues, 0, fn->nq * sizeof(*queues));
+    *dma_faults = 0;
+    if (!fn->attached)
+        return 0;
+    *dma_faults = reg_rd64(fn, XNIC_REG_DMA_FAULTS);
+    if (!fn->vf)
+        memcpy(wire, fn->regs + XNIC_REG_WSTATS, sizeof(*wire));
+    memcpy(queues, fn->regs + XNIC_REG_QSTATS(0), fn->nq * sizeof(*queues));
+    return 0;
+}
+
+void xnic_dev_set_link(struct xnic_dev *dev, bool up, uint32_t mbps)
+{
+    bool changed = dev->link_up != up;
+
+    dev->link_up = up;
+    dev->link_mbps = mbps;
+    for (unsigned f = 0; f < dev->nfuncs; f++) {
+        struct func *fn = &dev->fn[f];
+
+        if (!fn->attached)
+            continue;
+        write_identity(fn);
+        if (changed) {
+            __atomic_fetch_or((uint32_t *)(fn->regs + XNIC_REG_ICR), XNIC_ICR_LINK,
+                              __ATOMIC_RELEASE);
+            xnic_dp_raise(fn, XNIC_VEC_MISC);
+        }
+    }
+}

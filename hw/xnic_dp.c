@@ -1,0 +1,458 @@
+/*
+ * xnic device core, data half: TX descriptor chains read through the IOMMU,
+ * offloads, anti-spoofing and port VLANs, the internal switch (VEB) that
+ * sorts each frame to vports or the wire, RX descriptor fill and write-back,
+ * and MSI-X (eventfd) interrupts.
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "xnic_dev_priv.h"
+#include "xnic_offload.h"
+
+#define TXD_SIZE sizeof(struct xnic_tx_desc)
+#define RXD_SIZE sizeof(struct xnic_rx_desc)
+#define MIN_FRAME 60u /* sched accounting floor: an Ethernet minimum frame */
+
+void xnic_dp_raise(struct func *fn, unsigned vec)
+{
+    uint64_t one = 1;
+
+    if (!fn->attached || vec >= fn->nvec)
+        return;
+    if (reg_rd64(fn, XNIC_REG_VEC_MASK) & (1ull << vec))
+        return;
+    /* An eventfd write only fails when the counter would overflow: then the
+     * interrupt is pending anyway. */
+    if (write(fn->vec[vec], &one, sizeof(one)) < 0)
+        return;
+}
+
+void xnic_dp_queue_error(struct vport *v, enum xnic_err err)
+{
+    struct func *fn = v->fn;
+    uint32_t st;
+
+    if (!fn->attached)
+        return;
+    st = reg_rd32(fn, XNIC_REG_QSTATUS(v->q)) & ((1u << XNIC_QS_ERR_SHIFT) - 1);
+    reg_wr32(fn, XNIC_REG_QSTATUS(v->q), st | (uint32_t)err << XNIC_QS_ERR_SHIFT);
+}
+
+static void note_fault(struct func *fn)
+{
+    if (!fn->attached)
+        return;
+    reg_wr64(fn, XNIC_REG_DMA_FAULTS, reg_rd64(fn, XNIC_REG_DMA_FAULTS) + 1);
+    __atomic_fetch_or((uint32_t *)(fn->regs + XNIC_REG_ICR), XNIC_ICR_FAULT, __ATOMIC_RELEASE);
+    xnic_dp_raise(fn, XNIC_VEC_MISC);
+}
+
+static int dma_read(struct func *fn, uint64_t iova, void *dst, size_t len)
+{
+    int rc = iommu_read(fn->iommu, iova, dst, len, NULL);
+
+    if (rc < 0)
+        note_fault(fn);
+    return rc;
+}
+
+static int dma_write(struct func *fn, uint64_t iova, const void *src, size_t len)
+{
+    int rc = iommu_write(fn->iommu, iova, src, len, NULL);
+
+    if (rc < 0)
+        note_fault(fn);
+    return rc;
+}
+
+static unsigned qreg(const struct vport *v, size_t field)
+{
+    return XNIC_REG_QUEUE(v->q) + (unsigned)field;
+}
+
+static unsigned vport_index(const struct xnic_dev *dev, const struct vport *v)
+{
+    return (unsigned)(v - dev->vp);
+}
+
+/* ---- switching ----------------------------------------------------------- */
+
+static void rx_deliver(struct xnic_dev *dev, unsigned vport, const uint8_t *frame, size_t len,
+                       uint16_t csum_flags);
+
+static void wire_send(struct xnic_dev *dev, const uint8_t *frame, size_t len)
+{
+    if (dev->ops->wire_tx && dev->ops->wire_tx(dev->ops_arg, frame, len) == 0) {
+        WSTAT_ADD(dev, tx_packets, 1);
+        WSTAT_ADD(dev, tx_bytes, len);
+    } else {
+        WSTAT_ADD(dev, tx_errors, 1);
+    }
+}
+
+static uint16_t frame_vid(const uint8_t *frame, size_t len)
+{
+    if (len >= XNIC_ETH_HLEN + 4 && frame[12] == 0x81 && frame[13] == 0x00)
+        return (uint16_t)((frame[14] << 8 | frame[15]) & 0xfff);
+    return 0;
+}
+
+static void deliver_mask(struct xnic_dev *dev, uint64_t mask, const uint8_t *frame, size_t len)
+{
+    uint16_t csum = mask ? xnic_rx_csum_flags(frame, len) : 0;
+
+    for (unsigned v = 0; mask; v++, mask >>= 1) {
+        if (mask & 1)
+            rx_deliver(dev, v, frame, len, csum);
+    }
+}
+
+/* VEB: a frame sent by vport src goes to the vports that want it; unicast
+ * that no vport claims, and every broadcast/multicast, also goes to the wire. */
+static void switch_from_vport(struct xnic_dev *dev, unsigned src, const uint8_t *frame,
+                              size_t len)
+{
+    bool miss;
+    uint64_t mask = xnic_classify(&dev->cls, frame, frame_vid(frame, len), &miss);
+
+    mask &= ~(1ull << src);
+    if (mask) {
+        WSTAT_ADD(dev, veb_packets, 1);
+        deliver_mask(dev, mask, frame, len);
+    }
+    if (!mask || xnic_mac_is_multicast(frame))
+        wire_send(dev, frame, len);
+}
+
+void xnic_dev_wire_rx(struct xnic_dev *dev, const uint8_t *frame, size_t len)
+{
+    bool miss;
+    uint64_t mask;
+
+    if (len < XNIC_ETH_HLEN || len > XNIC_MAX_FRAME) {
+        WSTAT_ADD(dev, rx_dropped, 1);
+        return;
+    }
+    WSTAT_ADD(dev, rx_packets, 1);
+    WSTAT_ADD(dev, rx_bytes, len);
+    mask = xnic_classify(&dev->cls, frame, frame_vid(frame, len), &miss);
+    if (miss) {
+        WSTAT_ADD(dev, rx_unmatched, 1);
+        mask = 1ull << dev->cls.default_vport;
+    }
+    if (!mask)
+        WSTAT_ADD(dev, rx_dropped, 1);
+    deliver_mask(dev, mask, frame, len);
+}
+
+/* ---- RX ------------------------------------------------------------------- */
+
+struct rx_slot {
+    struct xnic_rx_desc d;
+    uint32_t idx;
+};
+
+/* Reads the descriptors that will hold len bytes; how many, 0 when the ring
+ * has too few (nothing consumed), -EFAULT when the ring is not mapped. */
+static int rx_gather(struct vport *v, size_t len, struct rx_slot *slots)
+{
+    uint32_t tail = reg_rd32(v->fn, qreg(v, offsetof(struct xnic_queue_regs, rx_tail)));
+    uint32_t idx = v->rx_head;
+    size_t room = 0;
+    unsigned n = 0;
+
+    if (tail >= v->rx_size) {
+        xnic_dp_queue_error(v, XNIC_ERR_DESC);
+        return 0;
+    }
+    while (room < len) {
+        if (idx == tail || n == XNIC_MAX_RX_BUFS)
+            return 0;
+        if (dma_read(v->fn, v->rx_base + (uint64_t)idx * RXD_SIZE, &slots[n].d, RXD_SIZE) < 0)
+            return -EFAULT;
+        slots[n].idx = idx;
+        room += slots[n].d.buf_len;
+        n++;
+        idx = (idx + 1) & (v->rx_size - 1);
+    }
+    return (int)n;
+}
+
+/* Writes the frame into the gathered buffers and their write-back fields;
+ * returns descriptors consumed (fewer than n when a buffer DMA faulted). */
+static unsigned rx_fill(struct vport *v, struct rx_slot *slots, unsigned n, const uint8_t *frame,
+                        size_t len, uint16_t flags, uint16_t tci)
+{
+    size_t off = 0;
+    unsigned i;
+
+    for (i = 0; i < n; i++) {
+        struct xnic_rx_desc *d = &slots[i].d;
+        size_t chunk = len - off < d->buf_len ? len - off : d->buf_len;
+        bool last = i == n - 1;
+
+        d->len = (uint16_t)chunk;
+        d->vlan_tci = tci;
+        d->status = XNIC_DS_DD | (last ? XNIC_RXS_EOP | flags : 0);
+        if (dma_write(v->fn, d->addr, frame + off, chunk) < 0) {
+            d->status = XNIC_DS_DD | XNIC_RXS_EOP | XNIC_ERR_DMA << 8;
+            last = true;
+        }
+        __atomic_thread_fence(__ATOMIC_RELEASE);
+        dma_write(v->fn, v->rx_base + (uint64_t)slots[i].idx * RXD_SIZE +
+                             offsetof(struct xnic_rx_desc, len),
+                  &d->len, RXD_SIZE - offsetof(struct xnic_rx_desc, len));
+        off += chunk;
+        if (last)
+            return i + 1;
+    }
+    return n;
+}
+
+/* A frame for a vport with a port VLAN loses its tag (kept in the descriptor). */
+static const uint8_t *strip_pvid(struct xnic_dev *dev, unsigned vport, const uint8_t *frame,
+                                 size_t *len, uint16_t *flags, uint16_t *tci)
+{
+    uint16_t pvid = dev->cls.vport[vport].pvid;
+
+    if (!pvid || frame_vid(frame, *len) != pvid)
+        return frame;
+    *tci = (uint16_t)(frame[14] << 8 | frame[15]);
+    *flags |= XNIC_RXS_VLAN;
+    memcpy(dev->rxbuf, frame, 12);
+    memcpy(dev->rxbuf + 12, frame + 16, *len - 16);
+    *len -= 4;
+    return dev->rxbuf;
+}
+
+static void rx_deliver(struct xnic_dev *dev, unsigned vport, const uint8_t *frame, size_t len,
+                       uint16_t csum_flags)
+{
+    struct vport *v = &dev->vp[vport];
+    struct rx_slot slots[XNIC_MAX_RX_BUFS];
+    uint16_t flags = csum_flags, tci = 0;
+    unsigned used;
+    int n;
+
+    if (!v->rx_en || !v->fn->attached) {
+        VSTAT_ADD(v, rx_no_buf, 1);
+        return;
+    }
+    frame = strip_pvid(dev, vport, frame, &len, &flags, &tci);
+    n = rx_gather(v, len, slots);
+    if (n <= 0) {
+        if (n < 0) {
+            xnic_dp_queue_error(v, XNIC_ERR_DMA);
+            VSTAT_ADD(v, rx_errors, 1);
+        } else {
+            VSTAT_ADD(v, rx_no_buf, 1);
+        }
+        return;
+    }
+    used = rx_fill(v, slots, (unsigned)n, frame, len, flags, tci);
+    v->rx_head = (v->rx_head + used) & (v->rx_size - 1);
+    reg_wr32(v->fn, qreg(v, offsetof(struct xnic_queue_regs, rx_head)), v->rx_head);
+    if (used < (unsigned)n || XNIC_DS_ERR(slots[used - 1].d.status)) {
+        VSTAT_ADD(v, rx_errors, 1);
+    } else {
+        VSTAT_ADD(v, rx_packets, 1);
+        VSTAT_ADD(v, rx_bytes, len);
+    }
+    v->irq_pending = true;
+}
+
+/* ---- TX ------------------------------------------------------------------- */
+
+/* Reads the descriptor chain at the queue head into v->chain; false while the
+ * chain is not complete (no EOP before the tail) or the queue is empty. */
+static bool tx_fetch(struct vport *v)
+{
+    struct tx_chain *c = &v->chain;
+    uint32_t tail = reg_rd32(v->fn, qreg(v, offsetof(struct xnic_queue_regs, tx_tail)));
+    uint32_t idx = v->tx_head;
+
+    if (tail >= v->tx_size) {
+        xnic_dp_queue_error(v, XNIC_ERR_DESC);
+        return false;
+    }
+    bool eop = false;
+
+    memset(c, 0, offsetof(struct tx_chain, desc));
+    for (c->ndesc = 0; c->ndesc < XNIC_MAX_CHAIN && !eop; c->ndesc++) {
+        struct xnic_tx_desc *d = &c->desc[c->ndesc];
+
+        if (idx == tail)
+            return false;
+        if (dma_read(v->fn, v->tx_base + (uint64_t)idx * TXD_SIZE, d, TXD_SIZE) < 0) {
+            /* The ring itself is unmapped: skip the slot, the driver sees head move. */
+            c->err = XNIC_ERR_DMA;
+            c->unreadable = true;
+            eop = true;
+            continue;
+        }
+        if (!d->len)
+            c->err = XNIC_ERR_DESC;
+        c->len += d->len;
+        idx = (idx + 1) & (v->tx_size - 1);
+        eop = d->cmd & XNIC_TXD_EOP;
+    }
+    if (!c->err && (!eop || c->len > XNIC_MAX_TSO))
+        c->err = XNIC_ERR_DESC;
+    c->cmd = c->desc[0].cmd;
+    c->mss = c->desc[0].mss;
+    c->hdr_len = c->desc[0].hdr_len;
+    c->valid = true;
+    return true;
+}
+
+static uint32_t tx_peek(void *arg, unsigned i)
+{
+    struct xnic_dev *dev = arg;
+    struct vport *v = &dev->vp[i];
+
+    if (!v->tx_en || !v->tx_kicked)
+        return 0;
+    if (!v->chain.valid && !tx_fetch(v)) {
+        v->tx_kicked = false; /* the next doorbell (or poll) looks again */
+        return 0;
+    }
+    return v->chain.len > MIN_FRAME ? v->chain.len : MIN_FRAME;
+}
+
+static int tx_gather(struct vport *v, uint8_t *buf)
+{
+    const struct tx_chain *c = &v->chain;
+    size_t off = 0;
+
+    for (unsigned k = 0; k < c->ndesc; k++) {
+        if (dma_read(v->fn, c->desc[k].addr, buf + off, c->desc[k].len) < 0)
+            return XNIC_ERR_DMA;
+        off += c->desc[k].len;
+    }
+    return XNIC_ERR_OK;
+}
+
+struct tso_ctx {
+    struct xnic_dev *dev;
+    unsigned src;
+};
+
+static void tso_segment_out(void *arg, const uint8_t *seg, size_t len)
+{
+    struct tso_ctx *t = arg;
+
+    switch_from_vport(t->dev, t->src, seg, len);
+}
+
+static bool spoofed(const struct xnic_vport_cfg *cfg, const uint8_t *frame, size_t len)
+{
+    if ((cfg->flags & XNIC_VPF_SPOOFCHK) && memcmp(frame + 6, cfg->mac, 6))
+        return true;
+    /* Behind a port VLAN a function may not pick its own tag. */
+    return cfg->pvid && frame_vid(frame, len) != 0;
+}
+
+static void insert_tag(uint8_t *frame, size_t *len, uint16_t pvid)
+{
+    memmove(frame + 16, frame + 12, *len - 12);
+    frame[12] = 0x81;
+    frame[13] = 0x00;
+    frame[14] = (uint8_t)(pvid >> 8);
+    frame[15] = (uint8_t)pvid;
+    *len += 4;
+}
+
+/* Checks, offloads and switches the gathered packet; an XNIC_ERR_* code. */
+static int tx_frame(struct xnic_dev *dev, unsigned src, uint8_t *frame, size_t len,
+                    const struct tx_chain *c)
+{
+    const struct xnic_vport_cfg *cfg = &dev->cls.vport[src];
+    unsigned hdr_len = c->hdr_len;
+
+    if (len < XNIC_ETH_HLEN)
+        return XNIC_ERR_RUNT;
+    if (!(c->cmd & XNIC_TXD_TSO) && len + (cfg->pvid ? 4 : 0) > XNIC_MAX_FRAME)
+        return XNIC_ERR_TOO_LONG;
+    if (spoofed(cfg, frame, len))
+        return XNIC_ERR_SPOOF;
+    if (cfg->pvid) {
+        insert_tag(frame, &len, cfg->pvid);
+        hdr_len += 4;
+    }
+    if (c->cmd & XNIC_TXD_TSO) {
+        struct tso_ctx t = {dev, src};
+
+        if (hdr_len > UINT8_MAX || xnic_tso(frame, len, c->mss, (uint8_t)hdr_len, dev->segbuf,
+                                            sizeof(dev->segbuf), tso_segment_out, &t) < 0)
+            return XNIC_ERR_OFFLOAD;
+        return XNIC_ERR_OK;
+    }
+    if ((c->cmd & XNIC_TXD_CSUM) && xnic_csum_fill(frame, len) < 0)
+        return XNIC_ERR_OFFLOAD;
+    switch_from_vport(dev, src, frame, len);
+    return XNIC_ERR_OK;
+}
+
+static void tx_complete(struct vport *v, int err)
+{
+    struct tx_chain *c = &v->chain;
+    uint16_t status = (uint16_t)(XNIC_DS_DD | err << 8);
+
+    /* An unreadable descriptor is not written either (it would only fault again). */
+    for (unsigned k = 0; k < c->ndesc - c->unreadable; k++) {
+        uint32_t idx = (v->tx_head + k) & (v->tx_size - 1);
+
+        dma_write(v->fn, v->tx_base + (uint64_t)idx * TXD_SIZE +
+                             offsetof(struct xnic_tx_desc, status),
+                  &status, sizeof(status));
+    }
+    v->tx_head = (v->tx_head + c->ndesc) & (v->tx_size - 1);
+    reg_wr32(v->fn, qreg(v, offsetof(struct xnic_queue_regs, tx_head)), v->tx_head);
+    if (err == XNIC_ERR_SPOOF) {
+        VSTAT_ADD(v, tx_spoofed, 1);
+    } else if (err) {
+        VSTAT_ADD(v, tx_errors, 1);
+        xnic_dp_queue_error(v, (enum xnic_err)err);
+    } else {
+        VSTAT_ADD(v, tx_packets, 1);
+        VSTAT_ADD(v, tx_bytes, c->len);
+    }
+    c->valid = false;
+    v->irq_pending = true;
+}
+
+static void tx_xmit(void *arg, unsigned i)
+{
+    struct xnic_dev *dev = arg;
+    struct vport *v = &dev->vp[i];
+    int err = v->chain.err;
+
+    if (!err)
+        err = tx_gather(v, dev->txbuf);
+    if (!err)
+        err = tx_frame(dev, vport_index(dev, v), dev->txbuf, v->chain.len, &v->chain);
+    tx_complete(v, err);
+}
+
+void xnic_dev_flush_irqs(struct xnic_dev *dev)
+{
+    for (unsigned i = 0; i < dev->nvports; i++) {
+        struct vport *v = &dev->vp[i];
+
+        if (v->irq_pending) {
+            v->irq_pending = false;
+            xnic_dp_raise(v->fn, XNIC_VEC_QUEUE(v->q));
+        }
+    }
+}
+
+bool xnic_dev_tx_run(struct xnic_dev *dev, unsigned budget)
+{
+    unsigned sent = xnic_sched_run(&dev->sched, tx_peek, tx_xmit, dev, budget);
+
+    xnic_dev_flush_irqs(dev);
+    return sent == budget;
+}

@@ -1,0 +1,246 @@
+/*
+ * Header parsing, checksums and TCP segmentation for the xnic data path.
+ * Every offset is checked against the frame length before it is read.
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <string.h>
+
+#include "sv/xnic.h"
+#include "xnic_offload.h"
+
+#define IPV6_HLEN     40
+#define TCP_FLAG_FIN  0x01
+#define TCP_FLAG_PSH  0x08
+#define TCP_FLAG_CWR  0x80
+
+static uint16_t rd16(const uint8_t *p)
+{
+    return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static void wr16(uint8_t *p, uint16_t v)
+{
+    p[0] = v >> 8;
+    p[1] = v & 0xff;
+}
+
+static uint32_t rd32(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static void wr32(uint8_t *p, uint32_t v)
+{
+    wr16(p, v >> 16);
+    wr16(p + 2, v & 0xffff);
+}
+
+static void parse_l4(const uint8_t *f, size_t len, unsigned off, uint8_t proto, struct xnic_pkt *p)
+{
+    if (proto == IPPROTO_TCP && off + 20 <= len) {
+        unsigned thl = (f[off + 12] >> 4) * 4u;
+
+        if (thl >= 20 && off + thl <= len) {
+            p->l4_off = off;
+            p->hdr_len = off + thl;
+            p->l4_proto = proto;
+        }
+    } else if (proto == IPPROTO_UDP && off + 8 <= len) {
+        p->l4_off = off;
+        p->hdr_len = off + 8;
+        p->l4_proto = proto;
+    }
+}
+
+static void parse_ip(const uint8_t *f, size_t len, unsigned off, uint16_t type, struct xnic_pkt *p)
+{
+    if (type == XNIC_ETH_P_IP && off + 20 <= len && f[off] >> 4 == 4) {
+        unsigned ihl = (f[off] & 0xf) * 4u;
+
+        if (ihl < 20 || off + ihl > len)
+            return;
+        p->ip_ver = 4;
+        p->l3_off = off;
+        /* A fragment's L4 header is not where offloads expect it. */
+        if (!(rd16(f + off + 6) & 0x3fff))
+            parse_l4(f, len, off + ihl, f[off + 9], p);
+    } else if (type == XNIC_ETH_P_IPV6 && off + IPV6_HLEN <= len && f[off] >> 4 == 6) {
+        p->ip_ver = 6;
+        p->l3_off = off;
+        parse_l4(f, len, off + IPV6_HLEN, f[off + 6], p);
+    }
+}
+
+int xnic_parse(const uint8_t *frame, size_t len, struct xnic_pkt *p)
+{
+    unsigned off = XNIC_ETH_HLEN;
+    uint16_t type;
+
+    memset(p, 0, sizeof(*p));
+    if (len < XNIC_ETH_HLEN)
+        return -EINVAL;
+    type = rd16(frame + 12);
+    if (type == XNIC_ETH_P_VLAN) {
+        if (len < XNIC_ETH_HLEN + 4)
+            return 0;
+        p->vid = rd16(frame + 14) & 0xfff;
+        type = rd16(frame + 16);
+        off += 4;
+    }
+    parse_ip(frame, len, off, type, p);
+    return 0;
+}
+
+uint32_t xnic_csum_add(uint32_t sum, const void *data, size_t len)
+{
+    const uint8_t *b = data;
+    size_t i;
+
+    for (i = 0; i + 1 < len; i += 2)
+        sum += rd16(b + i);
+    if (len & 1)
+        sum += (uint32_t)b[len - 1] << 8;
+    return sum;
+}
+
+uint16_t xnic_csum_fold(uint32_t sum)
+{
+    while (sum >> 16)
+        sum = (sum & 0xffff) + (sum >> 16);
+    return (uint16_t)~sum;
+}
+
+static uint32_t pseudo_sum(const uint8_t *f, const struct xnic_pkt *p, size_t l4_len)
+{
+    uint32_t sum = p->l4_proto + (uint32_t)l4_len;
+
+    if (p->ip_ver == 4)
+        return xnic_csum_add(sum, f + p->l3_off + 12, 8);
+    return xnic_csum_add(sum, f + p->l3_off + 8, 32);
+}
+
+static unsigned l4_csum_off(const struct xnic_pkt *p)
+{
+    return p->l4_off + (p->l4_proto == IPPROTO_TCP ? 16 : 6);
+}
+
+/* L4 length from the IP header, so that Ethernet padding is not summed. */
+static size_t l4_len_of(const uint8_t *f, size_t len, const struct xnic_pkt *p)
+{
+    size_t end = p->ip_ver == 4 ? p->l3_off + (size_t)rd16(f + p->l3_off + 2)
+                                : p->l3_off + IPV6_HLEN + (size_t)rd16(f + p->l3_off + 4);
+
+    if (end > len || end < p->hdr_len)
+        return 0;
+    return end - p->l4_off;
+}
+
+static void fill_ip_csum(uint8_t *f, const struct xnic_pkt *p)
+{
+    unsigned ihl = (f[p->l3_off] & 0xf) * 4u;
+
+    wr16(f + p->l3_off + 10, 0);
+    wr16(f + p->l3_off + 10, xnic_csum_fold(xnic_csum_add(0, f + p->l3_off, ihl)));
+}
+
+static void fill_l4_csum(uint8_t *f, const struct xnic_pkt *p, size_t l4_len)
+{
+    uint16_t c;
+
+    wr16(f + l4_csum_off(p), 0);
+    c = xnic_csum_fold(xnic_csum_add(pseudo_sum(f, p, l4_len), f + p->l4_off, l4_len));
+    if (p->l4_proto == IPPROTO_UDP && c == 0)
+        c = 0xffff;
+    wr16(f + l4_csum_off(p), c);
+}
+
+int xnic_csum_fill(uint8_t *frame, size_t len)
+{
+    struct xnic_pkt p;
+    size_t l4_len;
+
+    if (xnic_parse(frame, len, &p) < 0 || !p.l4_off)
+        return -EINVAL;
+    l4_len = l4_len_of(frame, len, &p);
+    if (!l4_len)
+        return -EINVAL;
+    if (p.ip_ver == 4)
+        fill_ip_csum(frame, &p);
+    fill_l4_csum(frame, &p, l4_len);
+    return 0;
+}
+
+/* Rewrites the headers in seg for segment i carrying payload bytes. */
+static void fix_segment(uint8_t *seg, const struct xnic_pkt *p, unsigned i, size_t payload,
+                        bool last, uint32_t seq, uint16_t id0)
+{
+    uint8_t *tcp = seg + p->l4_off;
+    size_t l4_len = p->hdr_len - p->l4_off + payload;
+
+    if (p->ip_ver == 4) {
+        wr16(seg + p->l3_off + 2, (uint16_t)(p->hdr_len - p->l3_off + payload));
+        wr16(seg + p->l3_off + 4, (uint16_t)(id0 + i));
+        fill_ip_csum(seg, p);
+    } else {
+        wr16(seg + p->l3_off + 4, (uint16_t)l4_len);
+    }
+    wr32(tcp + 4, seq);
+    if (!last)
+        tcp[13] &= (uint8_t)~(TCP_FLAG_FIN | TCP_FLAG_PSH);
+    if (i)
+        tcp[13] &= (uint8_t)~TCP_FLAG_CWR;
+    fill_l4_csum(seg, p, l4_len);
+}
+
+int xnic_tso(const uint8_t *frame, size_t len, uint16_t mss, uint8_t hdr_len, uint8_t *seg_buf,
+             size_t seg_buf_len, xnic_seg_fn *fn, void *arg)
+{
+    struct xnic_pkt p;
+    size_t off, payload;
+    uint32_t seq0;
+    uint16_t id0 = 0;
+    int n = 0;
+
+    if (xnic_parse(frame, len, &p) < 0 || p.l4_proto != IPPROTO_TCP || p.hdr_len != hdr_len ||
+        !mss || seg_buf_len < (size_t)hdr_len + mss)
+        return -EINVAL;
+    seq0 = rd32(frame + p.l4_off + 4);
+    if (p.ip_ver == 4)
+        id0 = rd16(frame + p.l3_off + 4);
+    for (off = hdr_len; off < len || n == 0; off += payload, n++) {
+        payload = len - off < mss ? len - off : mss;
+        memcpy(seg_buf, frame, hdr_len);
+        memcpy(seg_buf + hdr_len, frame + off, payload);
+        fix_segment(seg_buf, &p, (unsigned)n, payload, off + payload >= len,
+                    seq0 + (uint32_t)(off - hdr_len), id0);
+        fn(arg, seg_buf, hdr_len + payload);
+    }
+    return n;
+}
+
+uint16_t xnic_rx_csum_flags(const uint8_t *frame, size_t len)
+{
+    struct xnic_pkt p;
+    uint16_t flags = 0;
+    size_t l4_len;
+
+    if (xnic_parse(frame, len, &p) < 0 || !p.l3_off)
+        return 0;
+    if (p.ip_ver == 4) {
+        unsigned ihl = (frame[p.l3_off] & 0xf) * 4u;
+
+        flags |= xnic_csum_fold(xnic_csum_add(0, frame + p.l3_off, ihl)) ? XNIC_RXS_CSUM_ERR
+                                                                         : XNIC_RXS_IP_OK;
+    }
+    if (!p.l4_off || !(l4_len = l4_len_of(frame, len, &p)))
+        return flags;
+    if (p.l4_proto == IPPROTO_UDP && !rd16(frame + l4_csum_off(&p)))
+        return flags; /* UDP over IPv4 without a checksum */
+    if (xnic_csum_fold(xnic_csum_add(pseudo_sum(frame, &p, l4_len), frame + p.l4_off, l4_len)))
+        flags |= XNIC_RXS_CSUM_ERR;
+    else
+        flags |= XNIC_RXS_L4_OK;
+    return flags;
+}

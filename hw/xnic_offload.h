@@ -1,0 +1,54 @@
+/*
+ * xnic frame parsing and offloads: Ethernet/VLAN/IPv4/IPv6/TCP/UDP header
+ * parsing, TX checksum fill, TCP segmentation (TSO) and RX checksum
+ * verification.  Pure functions over byte buffers.
+ */
+#ifndef XNIC_OFFLOAD_H
+#define XNIC_OFFLOAD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define XNIC_ETH_HLEN   14
+#define XNIC_ETH_P_VLAN 0x8100
+#define XNIC_ETH_P_IP   0x0800
+#define XNIC_ETH_P_IPV6 0x86dd
+
+struct xnic_pkt {
+    uint16_t vid;      /* 0: untagged */
+    uint16_t l3_off;   /* 0: not IP */
+    uint16_t l4_off;   /* 0: no TCP/UDP */
+    uint16_t hdr_len;  /* end of the TCP/UDP header */
+    uint8_t ip_ver;    /* 4, 6 or 0 */
+    uint8_t l4_proto;  /* IPPROTO_TCP, IPPROTO_UDP or 0 */
+};
+
+/* Parses what it can of frame; -EINVAL only when shorter than an Ethernet
+ * header.  IPv6 extension headers end parsing (l4_off stays 0). */
+int xnic_parse(const uint8_t *frame, size_t len, struct xnic_pkt *p);
+
+/* Internet checksum helpers: sum of 16-bit words in network order. */
+uint32_t xnic_csum_add(uint32_t sum, const void *data, size_t len);
+uint16_t xnic_csum_fold(uint32_t sum);
+
+/* Fills the IPv4 header checksum and the TCP/UDP checksum of frame in place.
+ * -EINVAL when it is not TCP/UDP over IPv4/IPv6. */
+int xnic_csum_fill(uint8_t *frame, size_t len);
+
+/* Receives each TSO segment, a complete frame with checksums filled. */
+typedef void xnic_seg_fn(void *arg, const uint8_t *seg, size_t len);
+
+/*
+ * Cuts TCP frame (headers of hdr_len bytes, then payload) into segments of at
+ * most mss payload bytes, fixing IP length/id, TCP sequence and flags and all
+ * checksums.  seg_buf (>= hdr_len + mss bytes) is scratch.  Returns the number
+ * of segments, or -EINVAL when the frame is not TCP, hdr_len disagrees with
+ * the headers, or mss is 0.
+ */
+int xnic_tso(const uint8_t *frame, size_t len, uint16_t mss, uint8_t hdr_len, uint8_t *seg_buf,
+             size_t seg_buf_len, xnic_seg_fn *fn, void *arg);
+
+/* XNIC_RXS_IP_OK / L4_OK / CSUM_ERR bits for a received frame. */
+uint16_t xnic_rx_csum_flags(const uint8_t *frame, size_t len);
+
+#endif

@@ -1,0 +1,83 @@
+/* Unit tests: the p2m of RAM and shareable frames, frame references. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../p2m.h"
+
+static void test_ram_and_shared_pfns(void **state)
+{
+    struct p2m p2m;
+    uint64_t pfns[4];
+
+    (void)state;
+    assert_int_equal(p2m_init(&p2m, "t", 16, 4), 0);
+    assert_non_null(p2m_page(&p2m, 0));
+    assert_non_null(p2m_page(&p2m, 15));
+    assert_null(p2m_frame(&p2m, 3)); /* RAM is not shareable */
+    assert_null(p2m_page(&p2m, 16));
+    assert_int_equal(p2m_alloc_shared(&p2m, 4, pfns), 0);
+    for (int i = 0; i < 4; i++) {
+        assert_true(pfns[i] >= 16 && pfns[i] < 20);
+        assert_non_null(p2m_frame(&p2m, pfns[i]));
+    }
+    assert_int_equal(p2m_alloc_shared(&p2m, 1, pfns), -ENOMEM);
+    memcpy(p2m_page(&p2m, 17), "frame", 6);
+    assert_string_equal(p2m_frame(&p2m, 17)->va, "frame");
+    p2m_destroy(&p2m);
+}
+
+static void test_mapped_frame_outlives_owner(void **state)
+{
+    struct p2m p2m;
+    struct frame *f;
+    uint64_t pfn;
+
+    (void)state;
+    assert_int_equal(p2m_init(&p2m, "t", 0, 2), 0);
+    assert_int_equal(p2m_alloc_shared(&p2m, 1, &pfn), 0);
+    f = frame_get(p2m_frame(&p2m, pfn)); /* a foreign mapping */
+    assert_int_equal(p2m_free_shared(&p2m, pfn), -EBUSY);
+    p2m_destroy(&p2m);
+    assert_int_equal(f->refs, 1);
+    memcpy(f->va, "alive", 6);
+    frame_put(f);
+}
+
+static void test_frames_are_private_and_readonly_fds_are(void **state)
+{
+    struct p2m p2m;
+    struct stat st;
+    uint64_t pfn;
+    int ro;
+
+    (void)state;
+    assert_int_equal(p2m_init(&p2m, "t", 0, 1), 0);
+    assert_int_equal(p2m_alloc_shared(&p2m, 1, &pfn), 0);
+    assert_int_equal(fstat(p2m_frame(&p2m, pfn)->fd, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
+    ro = frame_open_readonly(p2m_frame(&p2m, pfn));
+    assert_true(ro >= 0);
+    assert_int_equal(fcntl(ro, F_GETFL) & O_ACCMODE, O_RDONLY);
+    close(ro);
+    assert_int_equal(p2m_free_shared(&p2m, pfn), 0);
+    assert_int_equal(p2m_free_shared(&p2m, pfn), -EINVAL);
+    p2m_destroy(&p2m);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_ram_and_shared_pfns),
+        cmocka_unit_test(test_mapped_frame_outlives_owner),
+        cmocka_unit_test(test_frames_are_private_and_readonly_fds_are),
+    };
+    return cmocka_run_group_tests_name("p2m", tests, NULL, NULL);
+}

@@ -1,0 +1,280 @@
+/*
+ * testdom: a domain image for the integration tests, written only against
+ * Xen's library APIs (xenevtchn.h, xengnttab.h, xenctrl.h) except where a
+ * test plays a hostile domain and needs the raw hypercall.  Each mode prints
+ * the lines the test scripts wait for on the domain's console.
+ *
+ *   share PEER [ro]        share a page with PEER, bind a port for it, print
+ *                          "READY ref=R port=P", then run the ping-pong
+ *   map GRANTER REF PORT   map, read, reply, notify; unmap on the 2nd event
+ *   map-ro GRANTER REF     map read-only and try to write (must fault)
+ *   reopen GRANTER REF     get a read-only frame fd and try to reopen it rw
+ *   map-bad GRANTER REF    map a ref not granted to us (must be refused)
+ *   lie GRANTER REF        map, then claim an unmap without unmapping
+ *   hostile PID            dom0 ops, another domain's /proc, fork: all refused
+ *   sleep                  wait; SIGTERM (the power button) powers off
+ *   crash                  abort()
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdnoreturn.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/ptrace.h>
+#include <unistd.h>
+#include <xenctrl.h>
+#include <xenevtchn.h>
+#include <xengnttab.h>
+
+#include "sv/hcall.h"
+
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void say(const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vprintf(fmt, ap);
+    va_end(ap);
+    putchar('\n');
+    fflush(stdout);
+}
+
+static noreturn void die(const char *what)
+{
+    say("FAIL %s: %s", what, strerror(errno));
+    exit(1);
+}
+
+static uint32_t num(const char *s)
+{
+    return (uint32_t)strtoul(s, NULL, 0);
+}
+
+static void wait_port(xenevtchn_handle *xce)
+{
+    xenevtchn_port_or_error_t p = xenevtchn_pending(xce);
+
+    if (p < 0)
+        die("pending");
+    xenevtchn_unmask(xce, (evtchn_port_t)p);
+}
+
+static int mode_share(uint32_t peer, bool readonly)
+{
+    xengntshr_handle *xgs = xengntshr_open(NULL, 0);
+    xenevtchn_handle *xce = xenevtchn_open(NULL, 0);
+    uint32_t ref;
+    char *page;
+    int port;
+
+    if (!xgs || !xce)
+        die("open");
+    page = xengntshr_share_pages(xgs, peer, 1, &ref, !readonly);
+    if (!page)
+        die("share");
+    snprintf(page, 64, "hello from %s", getenv("SV_DOMAIN_NAME"));
+    port = xenevtchn_bind_unbound_port(xce, peer);
+    if (port < 0)
+        die("bind_unbound_port");
+    say("READY ref=%u port=%d", ref, port);
+    wait_port(xce);
+    say("GOT %s", page + 64);
+    if (xengntshr_unshare(xgs, page, 1) == 0 || errno != EBUSY)
+        die("unshare while mapped succeeded");
+    say("UNSHARE busy while mapped");
+    xenevtchn_notify(xce, (evtchn_port_t)port);
+    wait_port(xce);
+    if (xengntshr_unshare(xgs, page, 1) < 0)
+        die("unshare after unmap");
+    say("UNSHARE ok");
+    xenevtchn_close(xce);
+    xengntshr_close(xgs);
+    return 0;
+}
+
+static int mode_map(uint32_t granter, uint32_t ref, uint32_t rport)
+{
+    xengnttab_handle *xgt = xengnttab_open(NULL, 0);
+    xenevtchn_handle *xce = xenevtchn_open(NULL, 0);
+    char *page;
+    int port;
+
+    if (!xgt || !xce)
+        die("open");
+    page = xengnttab_map_grant_ref(xgt, granter, ref, PROT_READ | PROT_WRITE);
+    if (!page)
+        die("map");
+    say("READ %s", page);
+    snprintf(page + 64, 64, "pong from %s", getenv("SV_DOMAIN_NAME"));
+    port = xenevtchn_bind_interdomain(xce, granter, rport);
+    if (port < 0)
+        die("bind_interdomain");
+    xenevtchn_notify(xce, (evtchn_port_t)port);
+    wait_port(xce);
+    if (xengnttab_unmap(xgt, page, 1) < 0)
+        die("unmap");
+    xenevtchn_notify(xce, (evtchn_port_t)port);
+    say("DONE");
+    pause();
+    return 0;
+}
+
+static void on_segv(int sig)
+{
+    (void)sig;
+    static const char msg[] = "WRITE FAULTED\n";
+    (void)!write(STDOUT_FILENO, msg, sizeof(msg) - 1);
+    _exit(0);
+}
+
+static int mode_map_ro(uint32_t granter, uint32_t ref)
+{
+    xengnttab_handle *xgt = xengnttab_open(NULL, 0);
+    volatile char *page = xgt ? xengnttab_map_grant_ref(xgt, granter, ref, PROT_READ) : NULL;
+
+    if (!page)
+        die("map read-only");
+    say("READ %s", (const char *)page);
+    if (mprotect((void *)page, 4096, PROT_READ | PROT_WRITE) == 0)
+        die("mprotect made a read-only grant writable");
+    say("MPROTECT denied: %s", strerror(errno));
+    signal(SIGSEGV, on_segv);
+    page[0] = 'X';
+    die("write to a read-only grant went through");
+}
+
+/* The raw hypercall: a hostile domain is not bound to use our library. */
+static int raw_map(uint32_t granter, uint32_t ref, bool readonly, int *fd, grant_handle_t *handle)
+{
+    gnttab_map_grant_ref_t op = {.flags = GNTMAP_host_map | (readonly ? GNTMAP_readonly : 0),
+                                 .ref = ref, .dom = (domid_t)granter};
+    int chan = hcall_open();
+    struct hcall hc = {.op = __HYPERVISOR_grant_table_op, .cmd = GNTTABOP_map_grant_ref,
+                       .count = 1, .arg = &op, .arg_len = sizeof(op), .res = &op,
+                       .res_cap = sizeof(op), .fds_out = fd, .nfds_max = 1};
+
+    if (chan < 0 || hcall(chan, &hc) < 0 || op.status != GNTST_okay)
+        return op.status ? op.status : -1;
+    *handle = op.handle;
+    return chan;
+}
+
+static int mode_reopen(uint32_t granter, uint32_t ref)
+{
+    char path[64];
+    grant_handle_t handle;
+    int fd = -1, chan = raw_map(granter, ref, true, &fd, &handle);
+
+    if (chan < 0)
+        die("raw read-only map");
+    snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+    if (open(path, O_RDWR) >= 0)
+        die("reopened a read-only frame read-write");
+    say("REOPEN denied: %s", strerror(errno));
+    return 0;
+}
+
+static int mode_map_bad(uint32_t granter, uint32_t ref)
+{
+    xengnttab_handle *xgt = xengnttab_open(NULL, 0);
+
+    if (xgt && xengnttab_map_grant_ref(xgt, granter, ref, PROT_READ))
+        die("mapped a ref not granted to us");
+    say("MAP refused: %s", strerror(errno));
+    return 0;
+}
+
+static int mode_lie(uint32_t granter, uint32_t ref)
+{
+    gnttab_unmap_grant_ref_t op;
+    grant_handle_t handle;
+    int fd = -1, chan = raw_map(granter, ref, false, &fd, &handle);
+    void *page;
+
+    if (chan < 0)
+        die("raw map");
+    page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    close(fd);
+    if (page == MAP_FAILED)
+        die("mmap");
+    op = (gnttab_unmap_grant_ref_t){.handle = handle};
+    hcall(chan, &(struct hcall){.op = __HYPERVISOR_grant_table_op,
+                                .cmd = GNTTABOP_unmap_grant_ref, .count = 1, .arg = &op,
+                                .arg_len = sizeof(op), .res = &op, .res_cap = sizeof(op)});
+    if (op.status == GNTST_okay)
+        die("an unmap was believed while the page was still mapped");
+    say("UNMAP refused while mapped (status %d)", op.status);
+    pause();
+    return 0;
+}
+
+static int mode_hostile(const char *victim_pid)
+{
+    xc_interface *xch = xc_interface_open(NULL, NULL, 0);
+    char path[64];
+
+    if (!xch || xc_domain_destroy(xch, 0) == 0 || xc_domain_pause(xch, 1) == 0)
+        die("a dom0 operation went through");
+    say("DOM0OP denied: %s", strerror(errno));
+    snprintf(path, sizeof(path), "/proc/%s/mem", victim_pid);
+    if (open(path, O_RDONLY) >= 0)
+        die("opened another domain's memory");
+    say("PEEK denied: %s", strerror(errno));
+    if (ptrace(PTRACE_ATTACH, (pid_t)num(victim_pid), NULL, NULL) == 0)
+        die("ptrace of another domain");
+    say("PTRACE denied: %s", strerror(errno));
+    if (fork() >= 0)
+        die("a domain forked");
+    say("FORK denied: %s", strerror(errno));
+    return 0;
+}
+
+static volatile sig_atomic_t powered_off;
+
+static void on_term(int sig)
+{
+    (void)sig;
+    powered_off = 1;
+}
+
+static int mode_sleep(void)
+{
+    signal(SIGTERM, on_term);
+    say("SLEEPING");
+    while (!powered_off)
+        pause();
+    say("POWER OFF");
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    const char *mode = argc > 1 ? argv[1] : "";
+
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    if (!strcmp(mode, "share") && argc >= 3)
+        return mode_share(num(argv[2]), argc > 3 && !strcmp(argv[3], "ro"));
+    if (!strcmp(mode, "map") && argc == 5)
+        return mode_map(num(argv[2]), num(argv[3]), num(argv[4]));
+    if (!strcmp(mode, "map-ro") && argc == 4)
+        return mode_map_ro(num(argv[2]), num(argv[3]));
+    if (!strcmp(mode, "reopen") && argc == 4)
+        return mode_reopen(num(argv[2]), num(argv[3]));
+    if (!strcmp(mode, "map-bad") && argc == 4)
+        return mode_map_bad(num(argv[2]), num(argv[3]));
+    if (!strcmp(mode, "lie") && argc == 4)
+        return mode_lie(num(argv[2]), num(argv[3]));
+    if (!strcmp(mode, "hostile") && argc == 3)
+        return mode_hostile(argv[2]);
+    if (!strcmp(mode, "sleep"))
+        return mode_sleep();
+    if (!strcmp(mode, "crash"))
+        abort();
+    fprintf(stderr, "testdom: unknown mode '%s'\n", mode);
+    return 2;
+}

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Lifecycle: create paused, unpause, pause, shutdown (power button), crash,
+# on_crash=restart, destroy; dom0 hears of every change through
+# VIRQ_DOM_EXC (the monitor relies on it); destroying a domain leaves no
+# process, namespace, console log or hypercall channel behind.
+source "$(dirname "$0")/lib.sh"
+require_root
+sv_start
+t=$SV_TEST_TAG
+
+cfg=$(sv_cfg "$t-life" sleep)
+"$BIN/xl" create -p "$cfg" >/dev/null
+[ "$(domain_state 1)" = "--p---" ] || fail "created domain is not paused: $(domain_state 1)"
+[ -z "$(console_of 1)" ] || fail "a paused domain ran"
+"$BIN/xl" unpause 1
+wait_console 1 SLEEPING >/dev/null
+"$BIN/xl" pause 1
+[ "$(domain_state 1)" = "--p---" ] || fail "not paused: $(domain_state 1)"
+"$BIN/xl" unpause 1
+"$BIN/xl" shutdown -w 1 >/dev/null
+wait_console 1 "POWER OFF" >/dev/null
+[ "$(domain_state 1)" = "---s--" ] || fail "not shut down: $(domain_state 1)"
+pass "paused create, unpause, pause, power button shutdown (preserved)"
+
+pid=$(cat "$SPLITVISOR_RUNDIR/splitvisor.pid")
+"$BIN/xl" destroy 1
+[ -z "$(domain_state 1)" ] || fail "destroyed domain still listed"
+ip netns list | grep -q "^sv-$t-life" && fail "namespace left behind"
+[ -e "$SPLITVISOR_RUNDIR/console/1.log" ] && fail "console log left behind"
+[ "$(ls /proc/$pid/fd | wc -l)" -lt 20 ] || fail "hypervisor holds $(ls /proc/$pid/fd | wc -l) fds"
+pass "destroy leaves no namespace, console or fds behind"
+
+# A crash is a crash; on_crash=restart brings it back (new domid, same name).
+c=$(sv_create "$t-crash" crash)
+for _ in $(seq 50); do [ "$(domain_state "$c")" = "----c-" ] && break; sleep 0.1; done
+[ "$(domain_state "$c")" = "----c-" ] || fail "crash not reported: $(domain_state "$c")"
+"$BIN/xl" destroy "$c"
+sed -e 's/on_crash = "preserve"/on_crash = "restart"/' "$(sv_cfg "$t-phoenix" sleep)" \
+    >"$SPLITVISOR_RUNDIR/phoenix.cfg"
+"$BIN/xl" create "$SPLITVISOR_RUNDIR/phoenix.cfg" >/dev/null
+first=$("$BIN/xl" domid "$t-phoenix")
+wait_console "$first" SLEEPING >/dev/null
+kill -9 "$(domain_pid "$t-phoenix")"
+for _ in $(seq 100); do
+    now=$("$BIN/xl" domid "$t-phoenix" 2>/dev/null || true)
+    [ -n "$now" ] && [ "$now" != "$first" ] && break
+    sleep 0.1
+done
+[ -n "$now" ] && [ "$now" != "$first" ] || fail "on_crash=restart did not restart"
+wait_console "$now" SLEEPING >/dev/null
+pass "crash reported; on_crash=restart restarted it as domain $now"
+
+"$BIN/splitvisor" stop >/dev/null
+kill -0 "$pid" 2>/dev/null && fail "hypervisor still running after stop"
+ip netns list | grep -q "^sv-$t" && fail "namespaces left after stop"
+pass "splitvisor stop leaves nothing running"

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# A domain cannot use a dom0 operation, read another domain's memory through
+# /proc, ptrace it, or fork; it runs under its own uid in its own namespace.
+source "$(dirname "$0")/lib.sh"
+require_root
+sv_start
+t=$SV_TEST_TAG
+
+victim=$(sv_create "$t-victim" sleep)
+wait_console "$victim" SLEEPING >/dev/null
+vpid=$(domain_pid "$t-victim")
+[ -n "$vpid" ] || fail "victim process not found"
+h=$(sv_create "$t-hostile" hostile "$vpid")
+wait_console "$h" "^DOM0OP denied: Operation not permitted$"
+wait_console "$h" "^PEEK denied"
+wait_console "$h" "^PTRACE denied"
+wait_console "$h" "^FORK denied"
+pass "dom0 ops, /proc/PID/mem, ptrace and fork refused"
+
+uid=$(stat -c %u "/proc/$vpid")
+[ "$uid" != 0 ] || fail "the domain runs as root"
+ip netns list | grep -q "^sv-$t-victim" || fail "no network namespace sv-$t-victim"
+[ "$(readlink "/proc/$vpid/ns/net")" = "$(ip netns exec "sv-$t-victim" readlink /proc/self/ns/net)" ] \
+    || fail "the domain is not in its namespace"
+grep -q "^Seccomp:[[:space:]]*2" "/proc/$vpid/status" || fail "no seccomp filter"
+pass "own uid ($uid), own netns, seccomp filter"

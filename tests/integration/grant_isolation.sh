@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# What a domain must not be able to do with grants: write a read-only grant
+# (the write faults, mprotect and a read-write reopen of the frame fd are
+# refused), map a ref not granted to it, or have a false unmap believed.
+# Destroying a mapper that lied releases its mapping.
+source "$(dirname "$0")/lib.sh"
+require_root
+sv_start
+t=$SV_TEST_TAG
+ref_of() { wait_console "$1" READY | sed 's/.*ref=\([0-9]*\).*/\1/'; }
+
+# Domain 1 shares read-only with 2; domain 3 shares read-only with 4.
+a=$(sv_create "$t-ro" share 2 ro)
+b=$(sv_create "$t-rw" map-ro "$a" "$(ref_of "$a")")
+wait_console "$b" "^MPROTECT denied"
+wait_console "$b" "^WRITE FAULTED$"
+c=$(sv_create "$t-ro2" share 4 ro)
+d=$(sv_create "$t-reopen" reopen "$c" "$(ref_of "$c")")
+[ "$d" = 4 ] || fail "expected domain 4, got $d"
+wait_console "$d" "^REOPEN denied: Permission denied$"
+pass "read-only grant: write faults, no mprotect, no read-write reopen"
+
+# Domain 1's page was granted to domain 2 only.
+e=$(sv_create "$t-other" map-bad "$a" "$(ref_of "$a")")
+wait_console "$e" "^MAP refused"
+pass "a ref granted to another domain does not map"
+
+# Domain 6 shares a writable page with 7, which lies about unmapping it.
+f=$(sv_create "$t-g2" share 7)
+g=$(sv_create "$t-liar" lie "$f" "$(ref_of "$f")")
+[ "$g" = 7 ] || fail "expected the liar to be domain 7, got $g"
+wait_console "$g" "^UNMAP refused while mapped"
+pass "an unmap of a page still mapped is not believed"
+
+"$BIN/xl" destroy "$g"
+[ -z "$(domain_state "$g")" ] || fail "domain $g still listed after destroy"
+pass "the liar's mapping went with it"

@@ -1,0 +1,93 @@
+# Shared helpers of the integration tests (sourced).  Each test gets its own
+# hypervisor in a fresh run directory, and everything it started is stopped
+# in an EXIT trap, by pid and by sv- name, even when the test fails.
+set -euo pipefail
+
+SV_BUILD=${SV_BUILD:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/build}
+BIN=$SV_BUILD/bin
+TESTBIN=$SV_BUILD/tests/bin
+SV_TEST_TAG=${SV_TEST_TAG:-t$$}
+export SV_LOG_LEVEL=${SV_LOG_LEVEL:-info}
+
+skip() { echo "SKIP: $*"; exit 77; }
+fail() { echo "FAIL: $*" >&2; exit 1; }
+pass() { echo "ok: $*"; }
+
+require_root() {
+    [ "$(id -u)" -eq 0 ] || skip "needs root (namespaces, uids, seccomp)"
+    command -v ip >/dev/null || skip "needs iproute2"
+}
+
+sv_cleanup() {
+    local rc=$?
+    if [ -n "${SPLITVISOR_RUNDIR:-}" ] && [ -d "$SPLITVISOR_RUNDIR" ]; then
+        if [ $rc -ne 0 ]; then
+            echo "--- hypervisor log"; cat "$SPLITVISOR_RUNDIR/splitvisor.log" 2>/dev/null || true
+            for f in "$SPLITVISOR_RUNDIR"/console/*.log; do
+                [ -f "$f" ] && { echo "--- console $f"; cat "$f"; }
+            done
+        fi
+        "$BIN/splitvisor" stop >/dev/null 2>&1 || true
+        local pid
+        pid=$(cat "$SPLITVISOR_RUNDIR/splitvisor.pid" 2>/dev/null || true)
+        [ -n "$pid" ] && kill -9 "$pid" 2>/dev/null || true
+        rm -rf "$SPLITVISOR_RUNDIR"
+    fi
+    # Namespaces this test named.
+    for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep "^sv-$SV_TEST_TAG" || true); do
+        ip netns delete "$ns" 2>/dev/null || true
+    done
+    exit $rc
+}
+
+sv_start() {
+    SPLITVISOR_RUNDIR=$(mktemp -d /tmp/sv-test.XXXXXX)
+    export SPLITVISOR_RUNDIR
+    trap sv_cleanup EXIT
+    "$BIN/splitvisor" start >/dev/null
+}
+
+# Writes an xl.cfg for a testdom domain: sv_cfg NAME EXTRA... -> path
+sv_cfg() {
+    local name=$1; shift
+    local cfg=$SPLITVISOR_RUNDIR/$name.cfg
+    cat >"$cfg" <<CFG
+name = "$name"
+memory = 16
+vcpus = 1
+kernel = "$TESTBIN/testdom"
+extra = "$*"
+on_poweroff = "preserve"
+on_crash = "preserve"
+CFG
+    echo "$cfg"
+}
+
+# Creates a testdom domain and prints its domid: sv_create NAME EXTRA...
+sv_create() {
+    local name=$1; shift
+    "$BIN/xl" create "$(sv_cfg "$name" "$@")" >/dev/null
+    "$BIN/xl" domid "$name"
+}
+
+console_of() { cat "$SPLITVISOR_RUNDIR/console/$1.log" 2>/dev/null || true; }
+
+# Waits until the console of DOMID shows PATTERN (grep -E); prints the line.
+wait_console() {
+    local domid=$1 pattern=$2 timeout=${3:-10} i
+    for ((i = 0; i < timeout * 20; i++)); do
+        if console_of "$domid" | grep -Eq "$pattern"; then
+            console_of "$domid" | grep -E "$pattern" | head -1
+            return 0
+        fi
+        sleep 0.05
+    done
+    echo "console of $domid:" >&2; console_of "$domid" >&2
+    fail "domain $domid never printed /$pattern/"
+}
+
+# The xl list state column of a domain ("" when it is not listed).
+domain_state() { "$BIN/xl" list | awk -v d="$1" '$2 == d {print $5}'; }
+
+# The pid of a domain's process (its argv[0] is the domain's name).
+domain_pid() { pgrep -xf "$1( .*)?" | head -1; }

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# A program written for Xen's libraries, compiled against Debian's headers and
+# linked with -lxenctrl -lxengnttab -lxenevtchn from our build, works unchanged
+# in dom0 and as a domain image.
+source "$(dirname "$0")/lib.sh"
+require_root
+command -v cc >/dev/null || skip "needs a C compiler"
+sv_start
+t=$SV_TEST_TAG
+src=$(dirname "$0")/../domains/xenapi_check.c
+prog=$SPLITVISOR_RUNDIR/xenapi_check
+# The sanitized build's libraries need the program sanitized too.
+san=$(ldd "$SV_BUILD/lib/libsvcore.so" | grep -c libasan >/dev/null && echo "-fsanitize=address,undefined" || true)
+cc $san -o "$prog" "$src" -L"$SV_BUILD/lib" -Wl,-rpath,"$SV_BUILD/lib" -lxenctrl -lxengnttab -lxenevtchn \
+    || fail "does not build against Debian's headers and our libraries"
+out=$("$prog" 2>&1) || fail "dom0 run failed: $out"
+grep -q "^dom0: 1 domains$" <<<"$out" || fail "dom0 run: $out"
+pass "dom0: xc_domain_getinfolist through our libxenctrl"
+chmod 755 "$SPLITVISOR_RUNDIR" "$prog"
+cat >"$SPLITVISOR_RUNDIR/app.cfg" <<CFG
+name = "$t-app"
+memory = 16
+kernel = "$prog"
+extra = "as-domain"
+on_poweroff = "preserve"
+CFG
+"$BIN/xl" create "$SPLITVISOR_RUNDIR/app.cfg" >/dev/null
+wait_console 1 "^domain: shared ref [0-9]+, port [0-9]+$"
+pass "as a domain image: xengntshr_share_pages and xenevtchn_bind_unbound_port"

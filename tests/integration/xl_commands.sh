@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# xl beyond the lifecycle: bad descriptions fail with file, line and key and
+# leave nothing behind; list -l and dumpxml give back the description (the
+# XML round trip creates the same domain again); exec runs in the domain's
+# namespace; uptime, info, help, domid/domname.
+source "$(dirname "$0")/lib.sh"
+require_root
+sv_start
+t=$SV_TEST_TAG
+rd=$SPLITVISOR_RUNDIR
+
+# A syntax error names file, line and key; nothing is created.
+printf 'name = "%s-bad"\nmemory = "lots"\nkernel = "%s"\n' "$t" "$TESTBIN/testdom" >"$rd/bad.cfg"
+err=$("$BIN/xl" create "$rd/bad.cfg" 2>&1) && fail "bad memory accepted"
+grep -q "bad.cfg:2: memory:" <<<"$err" || fail "error does not name file:line: key: $err"
+# A kernel that cannot run, and memory the host does not have.
+printf 'name = "%s-nokernel"\nkernel = "/nonexistent/image"\n' "$t" >"$rd/nokernel.cfg"
+err=$("$BIN/xl" create "$rd/nokernel.cfg" 2>&1) && fail "missing kernel accepted"
+grep -q "kernel: cannot run '/nonexistent/image'" <<<"$err" || fail "unclear error: $err"
+printf 'name = "%s-huge"\nmemory = 1000000\nkernel = "%s"\n' "$t" "$TESTBIN/testdom" >"$rd/huge.cfg"
+err=$("$BIN/xl" create "$rd/huge.cfg" 2>&1) && fail "memory beyond the host accepted"
+grep -q "memory: .* more than the host has" <<<"$err" || fail "unclear error: $err"
+[ "$("$BIN/xl" list | wc -l)" = 2 ] || fail "a failed create left a domain: $("$BIN/xl" list)"
+ip netns list | grep -q "^sv-$t" && fail "a failed create left a namespace"
+pass "bad descriptions: clear errors, nothing left behind"
+
+# A duplicate name is refused and the first domain is untouched.
+d=$(sv_create "$t-one" sleep)
+err=$("$BIN/xl" create "$(sv_cfg "$t-one" sleep)" 2>&1) && fail "duplicate name accepted"
+grep -q "already exists" <<<"$err" || fail "unclear error: $err"
+wait_console "$d" SLEEPING >/dev/null
+pass "duplicate names refused"
+
+"$BIN/xl" list -l | grep -q "\"name\": \"$t-one\"" || fail "list -l: $("$BIN/xl" list -l)"
+"$BIN/xl" dumpxml "$t-one" >"$rd/one.xml"
+"$BIN/xl" destroy "$t-one"
+[ -e "$rd/userdata/$d.xml" ] && fail "userdata left after destroy"
+"$BIN/xl" create "$rd/one.xml" >/dev/null
+d2=$("$BIN/xl" domid "$t-one")
+wait_console "$d2" SLEEPING >/dev/null
+"$BIN/xl" dumpxml "$d2" | diff - "$rd/one.xml" || fail "XML round trip changed the description"
+pass "list -l and dumpxml; the XML round trip recreates the same domain"
+
+[ "$("$BIN/xl" exec "$t-one" -- readlink /proc/self/ns/net)" = \
+  "$(ip netns exec "sv-$t-one" readlink /proc/self/ns/net)" ] || fail "exec is not in the namespace"
+"$BIN/xl" uptime "$t-one" | grep -q "^$t-one " || fail "uptime"
+[ "$("$BIN/xl" domname "$d2")" = "$t-one" ] || fail "domname"
+"$BIN/xl" info | grep -q "^nr_cpus" || fail "info"
+"$BIN/xl" help | grep -q "^ create" || fail "help"
+"$BIN/xl" create --help 2>&1 | grep -q "usage: xl create" || fail "create --help"
+"$BIN/xl" frobnicate 2>/dev/null && fail "unknown command accepted"
+pass "exec, uptime, domname, info, help"

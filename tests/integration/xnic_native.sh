@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# xnic driven natively (no domains): pool->pool stays inside the NIC, a DMA to
+# an unmapped IOVA is blocked, logged and reported while the device keeps
+# working, a spoofing VF is dropped and counted, FLR during traffic stops DMA.
+source "$(dirname "$0")/../xnic/lib.sh"
+set -e
+xnic_start nic --wire none --pools 4 --vfs 2
+for scenario in veb fault spoof flr; do
+    "$NATIVE" --control "$(xnic_ctl nic)" "$scenario"
+done
+grep -q "iommu fault: 0000:03:00.0 read iova 0x" "$(xnic_log nic)" || {
+    echo "fault not in the xnic log"; cat "$(xnic_log nic)"; exit 1; }
+echo "xnic log has the fault record"

@@ -1,0 +1,519 @@
+/*
+ * cmocka tests of the xnic device core through its register ABI alone: the
+ * test writes registers and descriptors like a driver would, kicks the
+ * device by calling it, and checks descriptors, counters, interrupts, DMA
+ * faults, anti-spoofing, port VLANs, mailbox, TSO and FLR.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "sv/xnic.h"
+#include "xnic_dev.h"
+
+#define POOLS   4u
+#define VFS     2u
+#define MEM     (1u << 20)
+#define IOVA0   0x40000000ull
+#define PG      4096u
+
+struct wire_frame {
+    size_t len;
+    uint8_t data[XNIC_MAX_FRAME];
+};
+
+struct fx {
+    struct xnic_dev *dev;
+    int memfd;
+    uint8_t *mem;
+    uint8_t *regs[1 + VFS];
+    int vec[1 + VFS][1 + POOLS];
+    unsigned nwire;
+    struct wire_frame wire[8];
+    unsigned faults;
+    uint32_t seq[1 + VFS];
+};
+
+static int wire_tx(void *arg, const uint8_t *frame, size_t len)
+{
+    struct fx *fx = arg;
+
+    if (fx->nwire < 8) {
+        fx->wire[fx->nwire].len = len;
+        memcpy(fx->wire[fx->nwire].data, frame, len);
+    }
+    fx->nwire++;
+    return 0;
+}
+
+static void on_fault(void *arg, const struct iommu_fault *f, uint64_t suppressed)
+{
+    struct fx *fx = arg;
+
+    (void)f, (void)suppressed;
+    fx->faults++;
+}
+
+static const struct xnic_dev_ops ops = {wire_tx, on_fault};
+
+/* Attaches function f with a fresh register page and eventfds; the test keeps
+ * its own mapping of the page and dups of the vector fds. */
+static void attach(struct fx *fx, unsigned f)
+{
+    unsigned n = xnic_dev_func_nvec(fx->dev, f);
+    int reg = memfd_create("regs", 0), db[1 + POOLS], vec[1 + POOLS];
+
+    assert_int_equal(ftruncate(reg, PG), 0);
+    fx->regs[f] = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_SHARED, reg, 0);
+    for (unsigned i = 0; i < n; i++) {
+        db[i] = eventfd(0, EFD_NONBLOCK);
+        vec[i] = eventfd(0, EFD_NONBLOCK);
+        fx->vec[f][i] = dup(vec[i]);
+    }
+    assert_int_equal(xnic_dev_attach(fx->dev, f, reg, db, vec, n), 0);
+    assert_int_equal(iommu_add_backing(xnic_dev_iommu(fx->dev, f), 0, fx->memfd), 0);
+    assert_int_equal(iommu_map(xnic_dev_iommu(fx->dev, f), IOVA0, 0, 0, MEM / PG,
+                               IOMMU_PERM_READ | IOMMU_PERM_WRITE), 0);
+}
+
+static int setup(void **state)
+{
+    static struct fx fx;
+    struct xnic_dev_config cfg = {.pools = POOLS, .vfs = VFS, .bus = 3, .fault_burst = 100,
+                                  .ops = &ops, .ops_arg = &fx};
+
+    memset(&fx, 0, sizeof(fx));
+    fx.dev = xnic_dev_new(&cfg);
+    assert_non_null(fx.dev);
+    fx.memfd = memfd_create("ram", 0);
+    assert_int_equal(ftruncate(fx.memfd, MEM), 0);
+    fx.mem = mmap(NULL, MEM, PROT_READ | PROT_WRITE, MAP_SHARED, fx.memfd, 0);
+    attach(&fx, 0);
+    attach(&fx, 1);
+    xnic_dev_set_link(fx.dev, true, 10000);
+    *state = &fx;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fx *fx = *state;
+
+    for (unsigned f = 0; f < 2; f++) {
+        munmap(fx->regs[f], PG);
+        for (unsigned i = 0; i < xnic_dev_func_nvec(fx->dev, f); i++)
+            close(fx->vec[f][i]);
+    }
+    xnic_dev_free(fx->dev);
+    munmap(fx->mem, MEM);
+    close(fx->memfd);
+    return 0;
+}
+
+static uint32_t *r32(struct fx *fx, unsigned f, unsigned off)
+{
+    return (uint32_t *)(fx->regs[f] + off);
+}
+
+static struct xnic_queue_regs *qregs(struct fx *fx, unsigned f, unsigned q)
+{
+    return (struct xnic_queue_regs *)(fx->regs[f] + XNIC_REG_QUEUE(q));
+}
+
+static struct xnic_queue_stats *qstats(struct fx *fx, unsigned f, unsigned q)
+{
+    return (struct xnic_queue_stats *)(fx->regs[f] + XNIC_REG_QSTATS(q));
+}
+
+/* Runs an admin command the way a driver does; returns its status. */
+static int admin(struct fx *fx, unsigned f, struct xnic_admin *cmd)
+{
+    struct xnic_admin *a = (struct xnic_admin *)(fx->regs[f] + XNIC_REG_ADMIN);
+
+    a->opcode = cmd->opcode;
+    a->u = cmd->u;
+    a->seq = ++fx->seq[f];
+    xnic_dev_kick(fx->dev, f, XNIC_DB_ADMIN);
+    assert_int_equal(a->done_seq, fx->seq[f]);
+    cmd->u = a->u;
+    return a->status;
+}
+
+/* Queue q of function f: TX ring at page 2q, RX ring at page 2q+1 of a
+ * per-function 64-page area; buffers follow. */
+static uint64_t area(unsigned f)
+{
+    return (uint64_t)f * 64 * PG;
+}
+
+static void start_queue(struct fx *fx, unsigned f, unsigned q)
+{
+    struct xnic_admin cmd = {.opcode = XNIC_CMD_QUEUE_ENABLE};
+    struct xnic_queue_regs *qr = qregs(fx, f, q);
+
+    qr->tx_base = IOVA0 + area(f) + 2 * q * PG;
+    qr->rx_base = IOVA0 + area(f) + (2 * q + 1) * PG;
+    *r32(fx, f, XNIC_REG_QSIZE(q)) = 16 | 16 << 16;
+    cmd.u.queue.queue = q;
+    cmd.u.queue.flags = XNIC_QF_TX | XNIC_QF_RX;
+    assert_int_equal(admin(fx, f, &cmd), 0);
+}
+
+static struct xnic_tx_desc *txd(struct fx *fx, unsigned f, unsigned q, unsigned i)
+{
+    return (struct xnic_tx_desc *)(fx->mem + area(f) + 2 * q * PG) + i;
+}
+
+static struct xnic_rx_desc *rxd(struct fx *fx, unsigned f, unsigned q, unsigned i)
+{
+    return (struct xnic_rx_desc *)(fx->mem + area(f) + (2 * q + 1) * PG) + i;
+}
+
+/* Buffer k of function f: 2 KiB slots after the rings. */
+static uint64_t buf_off(unsigned f, unsigned k)
+{
+    return area(f) + 16 * PG + (uint64_t)k * 2048;
+}
+
+static void put_txd(struct fx *fx, unsigned f, unsigned q, unsigned i, uint64_t iova,
+                    uint16_t len, uint8_t cmd)
+{
+    *txd(fx, f, q, i) = (struct xnic_tx_desc){iova, len, 0, 0, cmd, 0};
+}
+
+/* Moves the TX tail, rings the doorbell and lets the device run. */
+static void tx_go(struct fx *fx, unsigned f, unsigned q, uint32_t tail)
+{
+    qregs(fx, f, q)->tx_tail = tail;
+    xnic_dev_kick(fx->dev, f, XNIC_DB_QUEUE(q));
+    xnic_dev_tx_run(fx->dev, 64);
+}
+
+static void post_rx(struct fx *fx, unsigned f, unsigned q, unsigned n, uint16_t len)
+{
+    for (unsigned i = 0; i < n; i++)
+        *rxd(fx, f, q, i) = (struct xnic_rx_desc){IOVA0 + buf_off(f, 32 + i), len, 0, 0, 0};
+    qregs(fx, f, q)->rx_tail = n;
+}
+
+static void set_vport(struct fx *fx, unsigned vport, unsigned mac_lo, uint16_t pvid,
+                      uint32_t flags)
+{
+    struct xnic_admin cmd = {.opcode = XNIC_CMD_VPORT_CONFIG};
+    const uint8_t mac[6] = {2, 0, 0, 0, 0, (uint8_t)mac_lo};
+
+    cmd.u.vport.vport = vport;
+    cmd.u.vport.pvid = pvid;
+    cmd.u.vport.flags = flags;
+    memcpy(cmd.u.vport.mac, mac, 6);
+    assert_int_equal(admin(fx, 0, &cmd), 0);
+}
+
+static size_t frame(uint8_t *p, unsigned dst_lo, unsigned src_lo, size_t len)
+{
+    const uint8_t hdr[14] = {2, 0, 0, 0, 0, (uint8_t)dst_lo, 2, 0, 0, 0, 0, (uint8_t)src_lo,
+                             0x88, 0xb5};
+
+    memcpy(p, hdr, 14);
+    for (size_t i = 14; i < len; i++)
+        p[i] = (uint8_t)i;
+    return len;
+}
+
+static uint64_t vec_count(struct fx *fx, unsigned f, unsigned v)
+{
+    uint64_t n = 0;
+
+    if (read(fx->vec[f][v], &n, sizeof(n)) < 0)
+        return 0;
+    return n;
+}
+
+static void test_tx_chain_to_wire(void **state)
+{
+    struct fx *fx = *state;
+    uint8_t *b = fx->mem + buf_off(0, 0);
+
+    start_queue(fx, 0, 1);
+    frame(b, 0x99, 1, 300);
+    /* One packet in three buffers: 14 + 100 + 186 bytes. */
+    put_txd(fx, 0, 1, 0, IOVA0 + buf_off(0, 0), 14, 0);
+    put_txd(fx, 0, 1, 1, IOVA0 + buf_off(0, 0) + 14, 100, 0);
+    put_txd(fx, 0, 1, 2, IOVA0 + buf_off(0, 0) + 114, 186, XNIC_TXD_EOP);
+    qregs(fx, 0, 1)->tx_tail = 3;
+    xnic_dev_kick(fx->dev, 0, XNIC_DB_QUEUE(1));
+    assert_false(xnic_dev_tx_run(fx->dev, 64));
+    assert_int_equal(fx->nwire, 1);
+    assert_int_equal(fx->wire[0].len, 300);
+    assert_memory_equal(fx->wire[0].data, b, 300);
+    for (unsigned i = 0; i < 3; i++)
+        assert_int_equal(txd(fx, 0, 1, i)->status, XNIC_DS_DD);
+    assert_int_equal(qregs(fx, 0, 1)->tx_head, 3);
+    assert_int_equal(qstats(fx, 0, 1)->tx_packets, 1);
+    assert_int_equal(qstats(fx, 0, 1)->tx_bytes, 300);
+    assert_int_equal(vec_count(fx, 0, XNIC_VEC_QUEUE(1)), 1);
+}
+
+static void test_incomplete_chain_waits(void **state)
+{
+    struct fx *fx = *state;
+
+    start_queue(fx, 0, 1);
+    frame(fx->mem + buf_off(0, 0), 0x99, 1, 60);
+    put_txd(fx, 0, 1, 0, IOVA0 + buf_off(0, 0), 60, 0);
+    tx_go(fx, 0, 1, 1);
+    assert_int_equal(fx->nwire, 0); /* no EOP yet */
+    txd(fx, 0, 1, 0)->cmd = XNIC_TXD_EOP;
+    tx_go(fx, 0, 1, 1);
+    assert_int_equal(fx->nwire, 1);
+}
+
+static void test_tx_dma_fault(void **state)
+{
+    struct fx *fx = *state;
+
+    start_queue(fx, 0, 1);
+    frame(fx->mem + buf_off(0, 0), 0x99, 1, 60);
+    put_txd(fx, 0, 1, 0, IOVA0 + MEM + PG, 60, XNIC_TXD_EOP);
+    put_txd(fx, 0, 1, 1, IOVA0 + buf_off(0, 0), 60, XNIC_TXD_EOP);
+    tx_go(fx, 0, 1, 2);
+    assert_int_equal(XNIC_DS_ERR(txd(fx, 0, 1, 0)->status), XNIC_ERR_DMA);
+    assert_int_equal(txd(fx, 0, 1, 1)->status, XNIC_DS_DD);
+    assert_int_equal(fx->nwire, 1); /* the good packet after it still went out */
+    assert_int_equal(fx->faults, 1);
+    assert_int_equal(*(uint64_t *)(fx->regs[0] + XNIC_REG_DMA_FAULTS), 1);
+    assert_true(*r32(fx, 0, XNIC_REG_ICR) & XNIC_ICR_FAULT);
+    assert_int_equal(qstats(fx, 0, 1)->tx_errors, 1);
+}
+
+static void test_rx_multi_buffer_and_default_pool(void **state)
+{
+    struct fx *fx = *state;
+    static uint8_t f[3000];
+
+    start_queue(fx, 0, 0);
+    post_rx(fx, 0, 0, 4, 1024);
+    frame(f, 0x42, 0x77, sizeof(f)); /* nobody owns 0x42: default pool 0 */
+    xnic_dev_wire_rx(fx->dev, f, sizeof(f));
+    xnic_dev_flush_irqs(fx->dev);
+    assert_int_equal(rxd(fx, 0, 0, 0)->len, 1024);
+    assert_int_equal(rxd(fx, 0, 0, 0)->status, XNIC_DS_DD);
+    assert_int_equal(rxd(fx, 0, 0, 2)->len, 3000 - 2048);
+    assert_true(rxd(fx, 0, 0, 2)->status & XNIC_RXS_EOP);
+    assert_memory_equal(fx->mem + buf_off(0, 34), f + 2048, 3000 - 2048);
+    assert_int_equal(qregs(fx, 0, 0)->rx_head, 3);
+    assert_int_equal(vec_count(fx, 0, XNIC_VEC_QUEUE(0)), 1);
+    /* One buffer left: a 3000-byte frame does not fit and is counted. */
+    xnic_dev_wire_rx(fx->dev, f, sizeof(f));
+    assert_int_equal(qstats(fx, 0, 0)->rx_no_buf, 1);
+    assert_int_equal(qstats(fx, 0, 0)->rx_packets, 1);
+}
+
+static void test_masked_vector(void **state)
+{
+    struct fx *fx = *state;
+    uint8_t f[64];
+
+    start_queue(fx, 0, 0);
+    post_rx(fx, 0, 0, 4, 2048);
+    *(uint64_t *)(fx->regs[0] + XNIC_REG_VEC_MASK) = 1ull << XNIC_VEC_QUEUE(0);
+    xnic_dev_wire_rx(fx->dev, f, frame(f, 0x42, 0x77, 64));
+    xnic_dev_flush_irqs(fx->dev);
+    assert_true(rxd(fx, 0, 0, 0)->status & XNIC_DS_DD);
+    assert_int_equal(vec_count(fx, 0, XNIC_VEC_QUEUE(0)), 0);
+}
+
+static void test_vf_spoof_and_port_vlan(void **state)
+{
+    struct fx *fx = *state;
+    uint8_t *b = fx->mem + buf_off(1, 0);
+    uint8_t f[100];
+    unsigned vf0 = POOLS;
+
+    set_vport(fx, vf0, 0x10, 5, XNIC_VPF_SPOOFCHK);
+    assert_int_equal(fx->regs[1][XNIC_REG_MAC + 5], 0x10);
+    assert_int_equal(*(uint16_t *)(fx->regs[1] + XNIC_REG_PVID), 5);
+    start_queue(fx, 1, 0);
+    frame(b, 0x99, 0x66, 60);              /* spoofed source */
+    frame(b + 2048, 0x99, 0x10, 60);       /* genuine */
+    put_txd(fx, 1, 0, 0, IOVA0 + buf_off(1, 0), 60, XNIC_TXD_EOP);
+    put_txd(fx, 1, 0, 1, IOVA0 + buf_off(1, 1), 60, XNIC_TXD_EOP);
+    tx_go(fx, 1, 0, 2);
+    assert_int_equal(XNIC_DS_ERR(txd(fx, 1, 0, 0)->status), XNIC_ERR_SPOOF);
+    assert_int_equal(qstats(fx, 1, 0)->tx_spoofed, 1);
+    assert_int_equal(fx->nwire, 1);
+    /* The port VLAN tag was inserted on the way out. */
+    assert_int_equal(fx->wire[0].len, 64);
+    assert_memory_equal(fx->wire[0].data + 12, "\x81\x00\x00\x05\x88\xb5", 6);
+    /* Tagged frames for the VF arrive with the tag stripped into the descriptor. */
+    post_rx(fx, 1, 0, 4, 2048);
+    memcpy(f, fx->wire[0].data, 64);
+    memcpy(f, "\x02\0\0\0\0\x10", 6);
+    xnic_dev_wire_rx(fx->dev, f, 64);
+    assert_int_equal(rxd(fx, 1, 0, 0)->len, 60);
+    assert_true(rxd(fx, 1, 0, 0)->status & XNIC_RXS_VLAN);
+    assert_int_equal(rxd(fx, 1, 0, 0)->vlan_tci, 5);
+    /* Untagged or other-VLAN frames to its MAC do not reach it. */
+    f[15] = 6;
+    xnic_dev_wire_rx(fx->dev, f, 64);
+    assert_int_equal(qregs(fx, 1, 0)->rx_head, 1);
+}
+
+static void test_veb_pool_to_vf(void **state)
+{
+    struct fx *fx = *state;
+    uint8_t *b = fx->mem + buf_off(0, 0);
+
+    set_vport(fx, POOLS, 0x10, 0, XNIC_VPF_BCAST);
+    start_queue(fx, 0, 2);
+    start_queue(fx, 1, 0);
+    post_rx(fx, 1, 0, 4, 2048);
+    frame(b, 0x10, 0x02, 200);
+    *txd(fx, 0, 2, 0) = (struct xnic_tx_desc){IOVA0 + buf_off(0, 0), 200, 0, 0, XNIC_TXD_EOP, 0};
+    tx_go(fx, 0, 2, 1);
+    assert_int_equal(fx->nwire, 0);
+    assert_int_equal(rxd(fx, 1, 0, 0)->len, 200);
+    assert_memory_equal(fx->mem + buf_off(1, 32), b, 200);
+    assert_int_equal(((struct xnic_wire_stats *)(fx->regs[0] + XNIC_REG_WSTATS))->veb_packets, 1);
+}
+
+static void test_tso_to_wire(void **state)
+{
+    struct fx *fx = *state;
+    uint8_t *b = fx->mem + buf_off(0, 0);
+    uint8_t *ip = b + 14, *tcp = ip + 20;
+    size_t len = 54 + 4000;
+
+    memset(b, 0, len);
+    frame(b, 0x99, 0x01, 14);
+    b[12] = 0x08;
+    b[13] = 0x00;
+    ip[0] = 0x45;
+    ip[2] = (uint8_t)((len - 14) >> 8);
+    ip[3] = (uint8_t)(len - 14);
+    ip[9] = 6;
+    tcp[12] = 0x50;
+    start_queue(fx, 0, 1);
+    *txd(fx, 0, 1, 0) = (struct xnic_tx_desc){IOVA0 + buf_off(0, 0), (uint16_t)len, 1448, 54,
+                                              XNIC_TXD_TSO | XNIC_TXD_EOP, 0};
+    tx_go(fx, 0, 1, 1);
+    assert_int_equal(txd(fx, 0, 1, 0)->status, XNIC_DS_DD);
+    assert_int_equal(fx->nwire, 3);
+    assert_int_equal(fx->wire[0].len, 54 + 1448);
+    assert_int_equal(fx->wire[2].len, 54 + 4000 - 2 * 1448);
+}
+
+static void test_admin_rules(void **state)
+{
+    struct fx *fx = *state;
+    struct xnic_admin cmd = {.opcode = XNIC_CMD_FILTER_ADD};
+
+    memcpy(cmd.u.filter.mac, "\x02\0\0\0\0\x01", 6);
+    cmd.u.filter.vlan = XNIC_VLAN_ANY;
+    assert_int_equal(admin(fx, 1, &cmd), -EPERM);
+    assert_int_equal(admin(fx, 0, &cmd), 0);
+    cmd.opcode = 77;
+    assert_int_equal(admin(fx, 0, &cmd), -EOPNOTSUPP);
+    cmd = (struct xnic_admin){.opcode = XNIC_CMD_QUEUE_ENABLE};
+    cmd.u.queue.queue = 0;
+    cmd.u.queue.flags = XNIC_QF_TX;
+    *r32(fx, 0, XNIC_REG_QSIZE(0)) = 12; /* not a power of two */
+    assert_int_equal(admin(fx, 0, &cmd), -EINVAL);
+    cmd.u.queue.queue = POOLS;
+    assert_int_equal(admin(fx, 0, &cmd), -EINVAL);
+    assert_int_equal(vec_count(fx, 0, XNIC_VEC_MISC) > 0, 1);
+}
+
+static void test_mailbox(void **state)
+{
+    struct fx *fx = *state;
+    struct xnic_admin cmd = {.opcode = XNIC_CMD_MBX_SEND};
+
+    cmd.u.mbx.len = 5;
+    memcpy(cmd.u.mbx.msg, "hello", 5);
+    assert_int_equal(admin(fx, 1, &cmd), 0);          /* VF 0 -> PF */
+    assert_int_equal(admin(fx, 1, &cmd), -EBUSY);     /* PF has not read it */
+    assert_int_equal(*r32(fx, 0, XNIC_REG_MBX_PEND), 1);
+    cmd = (struct xnic_admin){.opcode = XNIC_CMD_MBX_RECV};
+    cmd.u.mbx.peer = 0;
+    assert_int_equal(admin(fx, 0, &cmd), 0);
+    assert_int_equal(cmd.u.mbx.len, 5);
+    assert_memory_equal(cmd.u.mbx.msg, "hello", 5);
+    assert_int_equal(*r32(fx, 0, XNIC_REG_MBX_PEND), 0);
+    assert_int_equal(admin(fx, 0, &cmd), -ENOENT);
+    cmd = (struct xnic_admin){.opcode = XNIC_CMD_MBX_SEND};
+    cmd.u.mbx.peer = VFS;                               /* no such VF */
+    assert_int_equal(admin(fx, 0, &cmd), -EINVAL);
+}
+
+static void test_flr_stops_dma(void **state)
+{
+    struct fx *fx = *state;
+    uint8_t f[64];
+
+    start_queue(fx, 0, 0);
+    post_rx(fx, 0, 0, 4, 2048);
+    assert_int_equal(xnic_dev_flr(fx->dev, 0), 0);
+    assert_int_equal(*r32(fx, 0, XNIC_REG_MAGIC), XNIC_MAGIC);
+    assert_int_equal(*r32(fx, 0, XNIC_REG_QSTATUS(0)), 0);
+    assert_true(*r32(fx, 0, XNIC_REG_STATUS) & XNIC_STATUS_READY);
+    /* The driver's stale tail is ignored: the queue is disabled. */
+    qregs(fx, 0, 0)->rx_tail = 4;
+    xnic_dev_wire_rx(fx->dev, f, frame(f, 0x42, 0x77, 64));
+    assert_int_equal(rxd(fx, 0, 0, 0)->status, 0);
+    fx->seq[0] = 0; /* a reset function expects admin seq to start over */
+    start_queue(fx, 0, 0);
+    post_rx(fx, 0, 0, 4, 2048);
+    xnic_dev_wire_rx(fx->dev, f, 64);
+    assert_true(rxd(fx, 0, 0, 0)->status & XNIC_DS_DD);
+}
+
+static void test_bad_tail(void **state)
+{
+    struct fx *fx = *state;
+
+    start_queue(fx, 0, 1);
+    tx_go(fx, 0, 1, 1000);
+    assert_int_equal(*r32(fx, 0, XNIC_REG_QSTATUS(1)) >> XNIC_QS_ERR_SHIFT, XNIC_ERR_DESC);
+    assert_int_equal(fx->nwire, 0);
+}
+
+static void test_unmapped_ring(void **state)
+{
+    struct fx *fx = *state;
+    struct xnic_admin cmd = {.opcode = XNIC_CMD_QUEUE_ENABLE};
+
+    qregs(fx, 0, 3)->tx_base = IOVA0 + MEM; /* just past the mapped memory */
+    *r32(fx, 0, XNIC_REG_QSIZE(3)) = 16 | 16 << 16;
+    cmd.u.queue.queue = 3;
+    cmd.u.queue.flags = XNIC_QF_TX;
+    assert_int_equal(admin(fx, 0, &cmd), 0);
+    tx_go(fx, 0, 3, 1);
+    assert_int_equal(qregs(fx, 0, 3)->tx_head, 1); /* the ring does not stall */
+    assert_int_equal(*r32(fx, 0, XNIC_REG_QSTATUS(3)) >> XNIC_QS_ERR_SHIFT, XNIC_ERR_DMA);
+    assert_int_equal(fx->faults, 1);
+    assert_int_equal(fx->nwire, 0);
+}
+
+int main(void)
+{
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+    const struct CMUnitTest tests[] = {
+        T(test_tx_chain_to_wire),     T(test_incomplete_chain_waits),
+        T(test_tx_dma_fault),         T(test_rx_multi_buffer_and_default_pool),
+        T(test_masked_vector),        T(test_vf_spoof_and_port_vlan),
+        T(test_veb_pool_to_vf),       T(test_tso_to_wire),
+        T(test_admin_rules),          T(test_mailbox),
+        T(test_flr_stops_dma),        T(test_bad_tail),
+        T(test_unmapped_ring),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
