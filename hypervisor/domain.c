@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "hv.h"
+#include "pci.h"
 #include "procfs.h"
 #include "sv/log.h"
 #include "sv/util.h"
@@ -150,6 +151,8 @@ void domain_unmap_handle(struct domain *d, grant_handle_t handle)
 
     if (granter && granter->state == DOMAIN_RUNNING)
         grant_unpin(&granter->gt, e->ref, e->readonly);
+    if (e->device_map)
+        pci_iommu_unmap_frame(d, e->frame);
     frame_put(e->frame);
     maptrack_remove(&d->mt, handle);
 }
@@ -185,6 +188,7 @@ static void domain_release(struct domain *d)
         if (maptrack_get(&d->mt, (grant_handle_t)h))
             domain_unmap_handle(d, (grant_handle_t)h);
     maptrack_destroy(&d->mt);
+    pci_release_domain(d);
     evtchn_space_destroy(&d->ev);
     grant_table_destroy(&d->gt);
     p2m_destroy(&d->p2m);

@@ -158,6 +158,17 @@ int evtchn_bind_virq(struct evtchn_space *sp, uint32_t virq, const void *owner, 
     return finish_bind(sp, port, fds);
 }
 
+int evtchn_bind_pirq(struct evtchn_space *sp, uint32_t pirq, const void *owner, int fds[2])
+{
+    int port = claim(sp, owner, eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK), -1, false);
+
+    if (port < 0)
+        return port;
+    sp->ports[port].state = EVTCHN_PIRQ;
+    sp->ports[port].virq = pirq;
+    return finish_bind(sp, port, fds);
+}
+
 int evtchn_close(struct evtchn_space *sp, evtchn_port_t port)
 {
     struct evtchn *ch = port_of(sp, port);
@@ -238,6 +249,10 @@ int evtchn_status(struct evtchn_space *sp, evtchn_status_t *st)
     case EVTCHN_VIRQ:
         st->status = EVTCHNSTAT_virq;
         st->u.virq = ch->virq;
+        break;
+    case EVTCHN_PIRQ:
+        st->status = EVTCHNSTAT_pirq;
+        st->u.pirq = ch->virq;
         break;
     }
     return 0;

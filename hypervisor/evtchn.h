@@ -25,13 +25,14 @@ enum evtchn_state {
     EVTCHN_UNBOUND,
     EVTCHN_INTERDOMAIN,
     EVTCHN_VIRQ,
+    EVTCHN_PIRQ, /* raised by a device's MSI-X vector (interrupt remapping) */
 };
 
 struct evtchn {
     enum evtchn_state state;
     domid_t remote_dom;       /* UNBOUND: who may bind; INTERDOMAIN: the peer */
     evtchn_port_t remote_port;
-    uint32_t virq;
+    uint32_t virq; /* VIRQ number, or the PIRQ (vector) for EVTCHN_PIRQ */
     int doorbell;      /* eventfd the owner waits on */
     int peer_doorbell; /* eventfd the owner rings to send (-1 for VIRQs) */
     const void *owner; /* the channel that bound it (released with it) */
@@ -60,6 +61,8 @@ int evtchn_alloc_unbound(struct evtchn_space *sp, domid_t remote, const void *ow
 int evtchn_bind_interdomain(struct evtchn_space *sp, domid_t remote, evtchn_port_t rport,
                             const void *owner, int fds[2]);
 int evtchn_bind_virq(struct evtchn_space *sp, uint32_t virq, const void *owner, int fds[2]);
+/* A port a device raises by writing its doorbell (fds[0]); fds[1] = -1. */
+int evtchn_bind_pirq(struct evtchn_space *sp, uint32_t pirq, const void *owner, int fds[2]);
 int evtchn_close(struct evtchn_space *sp, evtchn_port_t port);
 /* Send through the hypervisor (the slow path a library falls back to). */
 int evtchn_send(struct evtchn_space *sp, evtchn_port_t port);

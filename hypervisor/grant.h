@@ -40,6 +40,7 @@ struct grant_table {
 struct maptrack_entry {
     bool used;
     bool readonly;
+    bool device_map; /* also in the IOMMU contexts of the mapper's devices */
     domid_t granter;
     grant_ref_t ref;
     struct frame *frame; /* holds a reference */

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "hypercalls.h"
+#include "pci.h"
 #include "procfs.h"
 #include "sv/msg.h"
 #include "sv/util.h"
@@ -43,16 +44,24 @@ static int16_t map_one(struct hc_ctx *ctx, gnttab_map_grant_ref_t *op)
             goto out_unpin;
     }
     e = (struct maptrack_entry){.readonly = readonly, .granter = granter->domid,
-                                .ref = op->ref, .frame = frame_get(frame), .owner = ctx->ch};
+                                .ref = op->ref, .frame = frame_get(frame), .owner = ctx->ch,
+                                .device_map = op->flags & GNTMAP_device_map};
+    if (e.device_map && pci_iommu_map_frame(ctx->caller, frame) < 0) {
+        pci_iommu_unmap_frame(ctx->caller, frame);
+        frame_put(frame);
+        goto out_close;
+    }
     handle = maptrack_add(&ctx->caller->mt, &e);
     if (handle < 0) {
+        if (e.device_map)
+            pci_iommu_unmap_frame(ctx->caller, frame);
         frame_put(frame);
         goto out_close;
     }
     if (fd >= 0)
         hc_reply_fd(ctx, fd);
     op->handle = (grant_handle_t)handle;
-    op->dev_bus_addr = (op->flags & GNTMAP_device_map) ? frame->mfn << SV_PAGE_SHIFT : 0;
+    op->dev_bus_addr = e.device_map ? PCI_GRANT_IOVA_BASE + (frame->mfn << SV_PAGE_SHIFT) : 0;
     return GNTST_okay;
 
 out_close:

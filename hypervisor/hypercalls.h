@@ -44,6 +44,14 @@ int hc_sysctl_shutdown(struct hc_ctx *ctx);
 int hc_platform_channel_open(struct hc_ctx *ctx);
 int hc_platform_start_info(struct hc_ctx *ctx);
 
+/* pci.c */
+int hc_pci_list(struct hc_ctx *ctx);
+int hc_pci_assignable_add(struct hc_ctx *ctx);
+int hc_pci_assignable_remove(struct hc_ctx *ctx);
+int hc_pci_attach(struct hc_ctx *ctx);
+int hc_pci_detach(struct hc_ctx *ctx);
+int hc_pci_open(struct hc_ctx *ctx);
+
 /* Room for results after the reply header. */
 #define HC_RESULT_MAX (SV_HC_MAX_MSG - sizeof(struct hc_reply))
 

@@ -2,7 +2,9 @@
  * splitvisor: the hypervisor daemon and the command that boots and stops a
  * host.
  *
- *   splitvisor start [-F]   boot: hypervisor (and xenstored when built);
+ *   splitvisor start [-F] [--nic 'XNIC ARGS']... [--no-nic]
+ *                           boot: the hypervisor and its NICs (xnic device
+ *                           models; default one, --wire tap:sv-wire0);
  *                           returns once requests are accepted (-F: stay in
  *                           the foreground, no daemon)
  *   splitvisor stop         destroy every domain, stop everything
@@ -24,11 +26,18 @@
 #include <unistd.h>
 
 #include "hv.h"
+#include "pci.h"
 #include "sv/hcall.h"
 #include "sv/log.h"
 #include "sv/util.h"
 
 struct hv hv;
+
+#define MAX_NIC_SPECS 4
+#define DEFAULT_NIC "--wire tap:sv-wire0"
+
+static const char *nic_specs[MAX_NIC_SPECS];
+static unsigned nr_nic_specs;
 
 static int rundir_file(char *buf, size_t len, const char *rel)
 {
@@ -159,9 +168,12 @@ static int hv_run(int ready_fd)
         err = rundir_file(sock, sizeof(sock), SV_CONTROL_SOCKET);
     if (!err)
         err = control_listen(sock);
+    for (unsigned i = 0; !err && i < nr_nic_specs; i++)
+        err = pci_nic_start(nic_specs[i], i);
     if (!err)
         err = write_pidfile();
     if (err) {
+        pci_nics_stop();
         log_errorx("cannot start: %s", strerror(-err));
         return err;
     }
@@ -177,6 +189,7 @@ static int hv_run(int ready_fd)
     }
     event_base_dispatch(hv.base);
     domain_destroy_all();
+    pci_nics_stop();
     unlink(sock);
     rundir_file(sock, sizeof(sock), "splitvisor.pid");
     unlink(sock);
@@ -231,11 +244,36 @@ static int start_daemon(void)
     return 0;
 }
 
+static int parse_start_args(int argc, char **argv, bool *foreground)
+{
+    bool no_nic = false;
+
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "-F") || !strcmp(argv[i], "--foreground"))
+            *foreground = true;
+        else if (!strcmp(argv[i], "--no-nic"))
+            no_nic = true;
+        else if (!strcmp(argv[i], "--nic") && i + 1 < argc && nr_nic_specs < MAX_NIC_SPECS)
+            nic_specs[nr_nic_specs++] = argv[++i];
+        else {
+            fprintf(stderr, "splitvisor: start: unexpected '%s'\n", argv[i]);
+            return -EINVAL;
+        }
+    }
+    if (no_nic)
+        nr_nic_specs = 0;
+    else if (nr_nic_specs == 0)
+        nic_specs[nr_nic_specs++] = DEFAULT_NIC;
+    return 0;
+}
+
 static int cmd_start(int argc, char **argv)
 {
-    bool foreground = argc > 1 && (!strcmp(argv[1], "-F") || !strcmp(argv[1], "--foreground"));
+    bool foreground = false;
     int err;
 
+    if (parse_start_args(argc, argv, &foreground) < 0)
+        return 2;
     if (geteuid() != 0) {
         fprintf(stderr, "splitvisor: start must run as root\n");
         return 1;
@@ -316,9 +354,10 @@ static int cmd_status(void)
 
 static void usage(void)
 {
-    fprintf(stderr, "usage: splitvisor start [-F] | stop | status\n"
+    fprintf(stderr, "usage: splitvisor start [-F] [--nic 'XNIC ARGS']... [--no-nic] | stop | status\n"
+                    "  default NIC: --nic '%s' (see docs/xnic.md for XNIC ARGS)\n"
                     "  run directory: $SPLITVISOR_RUNDIR (default %s)\n",
-            SV_DEFAULT_RUNDIR);
+            DEFAULT_NIC, SV_DEFAULT_RUNDIR);
 }
 
 int main(int argc, char **argv)

@@ -58,5 +58,14 @@ int cmd_info(int argc, char **argv);
 int cmd_dumpxml(int argc, char **argv);
 int cmd_exec(int argc, char **argv);
 int cmd_uptime(int argc, char **argv);
+int cmd_pci_assignable_add(int argc, char **argv);
+int cmd_pci_assignable_remove(int argc, char **argv);
+int cmd_pci_assignable_list(int argc, char **argv);
+int cmd_pci_attach(int argc, char **argv);
+int cmd_pci_detach(int argc, char **argv);
+int cmd_pci_list(int argc, char **argv);
+
+/* xl_pci.c: assigns bdf to domid, with a message on failure; 0 or -errno. */
+int xl_pci_attach(uint32_t domid, const char *bdf);
 
 #endif

@@ -50,7 +50,50 @@ enum {
     SV_HC_domctl = 0x1000,  /* dom0: domain lifecycle, cmd = SV_DOMCTL_* */
     SV_HC_memory = 0x1001,  /* shareable frames, cmd = SV_MEM_* */
     SV_HC_sysctl = 0x1002,  /* host-wide, cmd = SV_SYSCTL_* */
-    SV_HC_platform = 0x1003 /* channel and start info, cmd = SV_PLATFORM_* */
+    SV_HC_platform = 0x1003, /* channel and start info, cmd = SV_PLATFORM_* */
+    SV_HC_pci = 0x1004,      /* PCI functions, cmd = SV_PCI_* */
+};
+
+/* ---- SV_HC_pci ------------------------------------------------------------ */
+enum {
+    SV_PCI_list = 1,            /* -> struct sv_pci_func[] (a domain sees its own) */
+    SV_PCI_assignable_add = 2,  /* dom0: struct sv_pci_req */
+    SV_PCI_assignable_remove = 3,
+    SV_PCI_attach = 4,          /* dom0: struct sv_pci_req (domid, bdf) */
+    SV_PCI_detach = 5,          /* dom0: struct sv_pci_req */
+    SV_PCI_open = 6,            /* the owner: struct sv_pci_open + fds */
+};
+
+#define SV_BDF_SIZE 16 /* "0000:03:10.1" */
+#define SV_PCI_MAX_VECTORS 40
+
+struct sv_pci_req {
+    uint32_t domid;
+    char bdf[SV_BDF_SIZE];
+};
+
+struct sv_pci_func {
+    char bdf[SV_BDF_SIZE];
+    uint32_t nic;        /* index of the NIC (xnic process) */
+    uint32_t func;       /* 0 = PF, 1 + n = VF n */
+    uint32_t nqueues;
+    uint32_t assignable;
+    uint32_t owner;      /* DOMID_INVALID when the host (dom0) has it */
+    uint32_t pad;
+};
+
+/*
+ * What the owner gets to drive a function: the number of vectors (1 +
+ * queues) and the event channel port each vector raises.  Reply fds, in
+ * order: the register page, nvec doorbells (write to kick the device), nvec
+ * vector doorbells (the ports' doorbells: readable when the device
+ * interrupts).
+ */
+struct sv_pci_open {
+    char bdf[SV_BDF_SIZE];
+    uint32_t nqueues;
+    uint32_t nvec;
+    evtchn_port_t ports[SV_PCI_MAX_VECTORS];
 };
 
 /* ---- SV_HC_platform ------------------------------------------------------ */

@@ -2,3 +2,8 @@
 TEST_PROGRAMS += testdom
 testdom_SRCS := tests/domains/testdom.c
 testdom_LIBS := xenctrl xenevtchn xengnttab svcore
+
+# nicdom: drives an assigned xnic function from inside a domain.
+TEST_PROGRAMS += nicdom
+nicdom_SRCS := tests/domains/nicdom.c
+nicdom_LIBS := svxnic svcore

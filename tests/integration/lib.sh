@@ -40,11 +40,14 @@ sv_cleanup() {
     exit $rc
 }
 
+# Boots a hypervisor of the test's own: sv_start [splitvisor start args]
+# (no NIC unless asked for, e.g. sv_start --nic "--wire none").
 sv_start() {
     SPLITVISOR_RUNDIR=$(mktemp -d /tmp/sv-test.XXXXXX)
     export SPLITVISOR_RUNDIR
     trap sv_cleanup EXIT
-    "$BIN/splitvisor" start >/dev/null
+    [ $# -gt 0 ] || set -- --no-nic
+    "$BIN/splitvisor" start "$@" >/dev/null
 }
 
 # Writes an xl.cfg for a testdom domain: sv_cfg NAME EXTRA... -> path

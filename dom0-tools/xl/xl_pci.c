@@ -1,0 +1,138 @@
+/*
+ * xl pci-assignable-add/-remove/-list, pci-attach/-detach/-list: the
+ * hypervisor's PCI table (functions of the xnic device models), and the
+ * assignment of a description's `pci = [...]` / <hostdev> at create.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "sv/hcall.h"
+#include "xl.h"
+
+#define XL_MAX_FUNCS 128
+
+static int pci_call(uint32_t cmd, uint32_t domid, const char *bdf)
+{
+    struct sv_pci_req r = {.domid = domid};
+
+    snprintf(r.bdf, sizeof(r.bdf), "%s", bdf);
+    return hcall_simple(xl_chan, SV_HC_pci, cmd, &r, sizeof(r));
+}
+
+static const char *pci_error(int err)
+{
+    switch (err) {
+    case -ENODEV:
+        return "no such PCI function (see xl pci-assignable-list)";
+    case -EPERM:
+        return "not assignable (xl pci-assignable-add it first)";
+    case -EBUSY:
+        return "assigned to a domain";
+    case -ENOENT:
+        return "not assigned to that domain";
+    default:
+        return strerror(-err);
+    }
+}
+
+int xl_pci_attach(uint32_t domid, const char *bdf)
+{
+    int err = pci_call(SV_PCI_attach, domid, bdf);
+
+    if (err < 0)
+        xl_error("pci %s: %s", bdf, pci_error(err));
+    return err;
+}
+
+static int list_funcs(struct sv_pci_func *out)
+{
+    uint32_t unused = 0;
+    struct hcall hc = {.op = SV_HC_pci, .cmd = SV_PCI_list, .count = 1, .arg = &unused,
+                       .arg_len = sizeof(unused), .res = out,
+                       .res_cap = XL_MAX_FUNCS * sizeof(*out)};
+
+    return hcall(xl_chan, &hc);
+}
+
+static int one_bdf(int argc, char **argv, uint32_t cmd)
+{
+    int err;
+
+    if (argc != 2)
+        return xl_usage();
+    err = pci_call(cmd, 0, argv[1]);
+    return err < 0 ? xl_error("%s: %s", argv[1], pci_error(err)) : 0;
+}
+
+int cmd_pci_assignable_add(int argc, char **argv)
+{
+    return one_bdf(argc, argv, SV_PCI_assignable_add);
+}
+
+int cmd_pci_assignable_remove(int argc, char **argv)
+{
+    return one_bdf(argc, argv, SV_PCI_assignable_remove);
+}
+
+/* Prints the functions that match: assignable ones, or those of one domain. */
+static int print_funcs(bool assignable_only, long domid)
+{
+    static struct sv_pci_func funcs[XL_MAX_FUNCS];
+    int n = list_funcs(funcs);
+
+    if (n < 0)
+        return xl_error("cannot list PCI functions: %s", strerror(-n));
+    if (!assignable_only)
+        printf("%-6s %-13s %-6s %s\n", "Vdev", "BDF", "Queues", "Function");
+    for (int i = 0; i < n; i++) {
+        const struct sv_pci_func *f = &funcs[i];
+
+        if (assignable_only && f->assignable && f->owner == DOMID_INVALID)
+            printf("%s\n", f->bdf);
+        else if (!assignable_only && f->owner == domid)
+            printf("%02x.0   %-13s %-6u %s\n", (unsigned)i, f->bdf, f->nqueues,
+                   f->func ? "VF" : "PF");
+    }
+    return 0;
+}
+
+int cmd_pci_assignable_list(int argc, char **argv)
+{
+    (void)argv;
+    return argc == 1 ? print_funcs(true, 0) : xl_usage();
+}
+
+static int dom_bdf(int argc, char **argv, uint32_t cmd)
+{
+    uint32_t domid;
+    int err;
+
+    if (argc != 3)
+        return xl_usage();
+    if (xl_domid(argv[1], &domid) < 0)
+        return 1;
+    err = pci_call(cmd, domid, argv[2]);
+    return err < 0 ? xl_error("%s: %s", argv[2], pci_error(err)) : 0;
+}
+
+int cmd_pci_attach(int argc, char **argv)
+{
+    return dom_bdf(argc, argv, SV_PCI_attach);
+}
+
+int cmd_pci_detach(int argc, char **argv)
+{
+    return dom_bdf(argc, argv, SV_PCI_detach);
+}
+
+int cmd_pci_list(int argc, char **argv)
+{
+    uint32_t domid;
+
+    if (argc != 2)
+        return xl_usage();
+    if (xl_domid(argv[1], &domid) < 0)
+        return 1;
+    return print_funcs(false, domid);
+}

@@ -1,0 +1,122 @@
+/*
+ * nicdom: a domain image that drives a PCI function assigned to it with the
+ * xnic driver library, its descriptor rings and buffers in its own RAM
+ * (IOVA = guest-physical address, which the hypervisor maps in the
+ * function's IOMMU context).  It sends one frame from RAM, which must go,
+ * and one from an IOVA outside its RAM, which the IOMMU must block.
+ *
+ *   nicdom BDF     prints "OPEN queues=N", "TX ram ok", "TX outside RAM blocked (status S)"
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sv/hcall.h"
+#include "sv/msg.h"
+#include "sv/xnic.h"
+#include "sv/xnic_drv.h"
+
+#define OUTSIDE_RAM_IOVA 0x3f00000000ULL
+
+static char *ram;
+static uint64_t ram_used = 1 << 20; /* leave the first MiB alone */
+
+static void *ram_alloc(size_t len, uint64_t *iova)
+{
+    void *p = ram + ram_used;
+
+    *iova = ram_used;
+    ram_used += (len + 4095) & ~4095UL;
+    memset(p, 0, len);
+    return p;
+}
+
+static int map_ram(int chan)
+{
+    struct sv_start_info si;
+    int fds[SV_START_INFO_FDS];
+    struct hcall hc = {.op = SV_HC_platform, .cmd = SV_PLATFORM_start_info, .count = 1,
+                       .arg = &si, .arg_len = sizeof(si), .res = &si, .res_cap = sizeof(si),
+                       .fds_out = fds, .nfds_max = SV_START_INFO_FDS};
+    int err = hcall(chan, &hc);
+
+    if (err < 0)
+        return err;
+    ram = mmap(NULL, si.nr_ram_pages * 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fds[0], 0);
+    msg_close_fds(fds, hc.nfds_out);
+    return ram == MAP_FAILED ? -errno : 0;
+}
+
+static struct xnic_drv *open_function(int chan, const char *bdf)
+{
+    struct sv_pci_open o = {0};
+    int fds[1 + 2 * SV_PCI_MAX_VECTORS];
+    struct hcall hc = {.op = SV_HC_pci, .cmd = SV_PCI_open, .count = 1, .arg = &o,
+                       .arg_len = sizeof(o), .res = &o, .res_cap = sizeof(o), .fds_out = fds,
+                       .nfds_max = 1 + 2 * SV_PCI_MAX_VECTORS};
+    struct xnic_drv *d;
+    int err;
+
+    snprintf(o.bdf, sizeof(o.bdf), "%s", bdf);
+    if (hcall(chan, &hc) < 0 || hc.nfds_out != (int)(1 + 2 * o.nvec))
+        return NULL;
+    d = xnic_drv_open(fds[0], fds + 1, fds + 1 + o.nvec, o.nvec, false, &err);
+    if (!d)
+        msg_close_fds(fds, hc.nfds_out);
+    else
+        printf("OPEN queues=%u vector ports %u..%u\n", o.nqueues, o.ports[0],
+               o.ports[o.nvec - 1]);
+    return d;
+}
+
+/* Sends one frame whose buffer is at iova; returns its completion status. */
+static int send_frame(struct xnic_drv *d, uint64_t iova)
+{
+    struct xnic_drv_seg seg = {.iova = iova, .len = 64};
+    struct xnic_drv_tx_done done;
+
+    if (xnic_drv_tx(d, 0, &seg, 1, 0, 0, 0, NULL) < 0)
+        return -1;
+    xnic_drv_tx_kick(d, 0);
+    for (int i = 0; i < 200; i++) {
+        if (xnic_drv_tx_reap(d, 0, &done, 1) == 1)
+            return done.status;
+        nanosleep(&(struct timespec){.tv_nsec = 10000000}, NULL);
+    }
+    return -1;
+}
+
+int main(int argc, char **argv)
+{
+    struct xnic_drv_rings r = {.tx_size = 64, .rx_size = 64};
+    struct xnic_drv *d;
+    uint64_t buf_iova;
+    uint8_t *buf;
+    int chan = hcall_open(), st;
+
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    if (argc != 2 || chan < 0 || map_ram(chan) < 0 || !(d = open_function(chan, argv[1]))) {
+        printf("FAIL open %s\n", argc > 1 ? argv[1] : "?");
+        return 1;
+    }
+    r.tx = ram_alloc(64 * sizeof(struct xnic_tx_desc), &r.tx_iova);
+    r.rx = ram_alloc(64 * sizeof(struct xnic_rx_desc), &r.rx_iova);
+    buf = ram_alloc(4096, &buf_iova);
+    memset(buf, 0xff, 12); /* broadcast, from ff:ff.. : enough for the wire */
+    if (xnic_drv_queue_start(d, 0, &r, 1) < 0) {
+        printf("FAIL queue start\n");
+        return 1;
+    }
+    st = send_frame(d, buf_iova);
+    printf(st >= 0 && !XNIC_DS_ERR(st) ? "TX ram ok\n" : "FAIL TX ram status %d\n", st);
+    st = send_frame(d, OUTSIDE_RAM_IOVA);
+    printf(st >= 0 && XNIC_DS_ERR(st) ? "TX outside RAM blocked (status %#x)\n"
+                                      : "FAIL TX outside RAM status %d\n",
+           st);
+    pause();
+    return 0;
+}

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# PCI assignment and the IOMMU: functions start with the host, become
+# assignable, go to one domain at a time (from the description's pci list),
+# the owner drives its function with rings and buffers in its own RAM, a DMA
+# outside its IOMMU context is blocked and reported in xl dmesg, and the
+# function comes back reset when the owner is destroyed.  Bad assignments fail
+# clearly and leave nothing behind.
+source "$(dirname "$0")/lib.sh"
+require_root
+sv_start --nic "--wire none --vfs 2"
+t=$SV_TEST_TAG
+rd=$SPLITVISOR_RUNDIR
+PF=0000:03:00.0
+VF=0000:03:10.0
+
+[ -z "$("$BIN/xl" pci-assignable-list)" ] || fail "functions assignable before anyone said so"
+nicdom_cfg() { # NAME BDF
+    printf 'name = "%s"\nmemory = 32\nkernel = "%s"\nextra = "%s"\npci = [ "%s" ]\non_poweroff = "preserve"\n' \
+        "$1" "$TESTBIN/nicdom" "$2" "$2" >"$rd/$1.cfg"
+    echo "$rd/$1.cfg"
+}
+
+err=$("$BIN/xl" create "$(nicdom_cfg "$t-early" "$PF")" 2>&1) && fail "assigned a non-assignable function"
+grep -q "not assignable" <<<"$err" || fail "unclear error: $err"
+[ "$("$BIN/xl" list | wc -l)" = 2 ] || fail "a failed create left a domain"
+ip netns list | grep -q "^sv-$t" && fail "a failed create left a namespace"
+pass "a function the host has not given up cannot be assigned; nothing left behind"
+
+"$BIN/xl" pci-assignable-add "$PF"
+"$BIN/xl" pci-assignable-add "$VF"
+"$BIN/xl" pci-assignable-list | grep -qx "$PF" || fail "PF not listed as assignable"
+"$BIN/xl" create "$(nicdom_cfg "$t-owner" "$PF")" >/dev/null
+d=$("$BIN/xl" domid "$t-owner")
+wait_console "$d" "^OPEN queues=16"
+wait_console "$d" "^TX ram ok$"
+wait_console "$d" "^TX outside RAM blocked"
+"$BIN/xl" dmesg | grep -q "IOMMU fault: 03:00.0 read iova 0x3f00000000" \
+    || fail "no fault in xl dmesg: $("$BIN/xl" dmesg | tail -5)"
+"$BIN/xl" pci-list "$d" | grep -q "$PF" || fail "pci-list: $("$BIN/xl" pci-list "$d")"
+"$BIN/xl" pci-assignable-list | grep -qx "$PF" && fail "an owned function is still listed free"
+pass "owner drives its function from its RAM; a DMA outside it is blocked and logged"
+
+err=$("$BIN/xl" create "$(nicdom_cfg "$t-thief" "$PF")" 2>&1) && fail "one function, two owners"
+grep -q "assigned to a domain" <<<"$err" || fail "unclear error: $err"
+"$BIN/xl" domid "$t-thief" 2>/dev/null && fail "the refused domain was left behind"
+"$BIN/xl" pci-assignable-remove "$PF" 2>/dev/null && fail "took an owned function back to the host"
+pass "one owner at a time"
+
+"$BIN/xl" create "$(nicdom_cfg "$t-vf" "$VF")" >/dev/null
+v=$("$BIN/xl" domid "$t-vf")
+wait_console "$v" "^OPEN queues=1 "
+wait_console "$v" "^TX ram ok$"
+pass "a VF assigned to another domain works beside the PF"
+
+"$BIN/xl" destroy "$d"
+"$BIN/xl" pci-assignable-list | grep -qx "$PF" || fail "PF not back after its owner was destroyed"
+grep -q "0000:03:00.0: reset and taken back from domain $d" "$rd/splitvisor.log" || fail "no reset logged"
+"$BIN/xl" pci-detach "$v" "$VF"
+"$BIN/xl" pci-list "$v" | grep -q "$VF" && fail "pci-detach left the VF attached"
+"$BIN/xl" pci-attach "$v" "$VF"
+"$BIN/xl" pci-list "$v" | grep -q "$VF" || fail "pci-attach did not attach"
+pass "destroy and pci-detach reset the function and give it back; pci-attach hot-plugs"
