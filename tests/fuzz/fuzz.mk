@@ -37,6 +37,20 @@ fuzz_config_xml_LDLIBS := -lxml2
 fuzz_config_xml_SEEDS := tests/config/valid tests/config/invalid examples
 fuzz_config_xml_DICT := tests/fuzz/config_xml.dict
 
+XSD_FUZZ_SRCS := $(addprefix dom0-tools/xenstored/,htab.c tree.c path.c \
+    domain.c watch.c trans.c store.c conn.c ops.c ring.c xsd.c) \
+    lib/xenstore/xs_proto.c lib/log.c lib/util.c tests/fuzz/fuzz_xs_quiet.c
+
+# xenstored's wire parser and request handlers, fed a client byte stream.
+FUZZ_TARGETS += fuzz_xs_wire
+fuzz_xs_wire_SRCS := tests/fuzz/fuzz_xs_wire.c tests/xenstore/memconn.c $(XSD_FUZZ_SRCS)
+fuzz_xs_wire_SEEDS := tests/fuzz/xs_wire_seeds
+
+# xenstored's ring transport with hostile indices and request bytes.
+FUZZ_TARGETS += fuzz_xs_ring
+fuzz_xs_ring_SRCS := tests/fuzz/fuzz_xs_ring.c $(XSD_FUZZ_SRCS)
+fuzz_xs_ring_SEEDS := tests/fuzz/xs_ring_seeds
+
 # --- rules -----------------------------------------------------------------
 .PHONY: all run
 all: $(addprefix $(FUZZ_OUT)/,$(FUZZ_TARGETS))

@@ -1,0 +1,192 @@
+/* Domain records, the permission rule and domain introduction/release (see
+ * domain.h). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <stdint.h>
+#include <xen/xen.h>
+
+#include "sv/log.h"
+#include "conn.h"
+#include "domain.h"
+#include "store.h"
+#include "watch.h"
+
+struct domain *domain_find(struct xsd *xs, uint32_t domid)
+{
+    struct domain *d;
+
+    LIST_FOREACH(d, &xs->domains, link)
+        if (d->domid == domid)
+            return d;
+    return NULL;
+}
+
+struct domain *domain_get(struct xsd *xs, uint32_t domid)
+{
+    struct domain *d = domain_find(xs, domid);
+
+    if (d)
+        return d;
+    d = calloc(1, sizeof(*d));
+    if (!d)
+        return NULL;
+    d->domid = domid;
+    d->target = DOMID_NONE;
+    LIST_INSERT_HEAD(&xs->domains, d, link);
+    return d;
+}
+
+void domain_free_all(struct xsd *xs)
+{
+    struct domain *d;
+
+    while ((d = LIST_FIRST(&xs->domains))) {
+        LIST_REMOVE(d, link);
+        free(d);
+    }
+}
+
+static uint32_t target_of(const struct conn *conn)
+{
+    struct domain *d = domain_find(conn->xs, conn->domid);
+
+    return d ? d->target : DOMID_NONE;
+}
+
+unsigned int domain_perms_for(const struct conn *conn,
+                              const struct xs_permissions *perms,
+                              unsigned int nperms)
+{
+    const unsigned int all = XS_PERM_READ | XS_PERM_WRITE | XS_PERM_OWNER;
+    uint32_t target = target_of(conn);
+
+    if (conn->privileged || perms[0].id == conn->domid ||
+        (target != DOMID_NONE && perms[0].id == target))
+        return all;
+    for (unsigned int i = 1; i < nperms; i++)
+        if (perms[i].id == conn->domid ||
+            (target != DOMID_NONE && perms[i].id == target))
+            return perms[i].perms & (XS_PERM_READ | XS_PERM_WRITE);
+    return perms[0].perms & (XS_PERM_READ | XS_PERM_WRITE);
+}
+
+int domain_introduce(struct xsd *xs, uint32_t domid, unsigned long mfn,
+                     unsigned int port)
+{
+    struct domain *d;
+
+    if (domid == 0 || domid >= DOMID_FIRST_RESERVED)
+        return -EINVAL;
+    d = domain_get(xs, domid);
+    if (!d)
+        return -ENOMEM;
+    d->port = port;
+    if (d->introduced)
+        return 0;
+    d->mfn = mfn;
+    d->introduced = true;
+    log_info("domain %u introduced (mfn %#lx, port %u)", domid, mfn, port);
+    watch_fire_special(xs, "@introduceDomain");
+    return 0;
+}
+
+struct owned_ctx {
+    uint32_t domid;
+    char **paths;
+    size_t n, cap;
+    int err;
+};
+
+static bool collect_owned_cb(const struct node *n, void *arg)
+{
+    struct owned_ctx *c = arg;
+
+    if (n->perms[0].id != c->domid)
+        return true;
+    if (c->n == c->cap) {
+        size_t cap = c->cap ? c->cap * 2 : 16;
+        char **p = realloc(c->paths, cap * sizeof(*p));
+
+        if (!p) {
+            c->err = -ENOMEM;
+            return false;
+        }
+        c->paths = p;
+        c->cap = cap;
+    }
+    c->paths[c->n] = strdup(n->path);
+    if (!c->paths[c->n]) {
+        c->err = -ENOMEM;
+        return false;
+    }
+    c->n++;
+    return true;
+}
+
+/* Xen (since 4.17) deletes what a vanished domain owned, so a guest cannot
+ * grow xenstore across reboots with nodes outside its home. */
+static void remove_owned(struct xsd *xs, uint32_t domid)
+{
+    struct owned_ctx c = { .domid = domid };
+
+    tree_foreach(xs->tree, collect_owned_cb, &c);
+    if (c.err)
+        log_warnx("domain %u: out of memory listing its nodes", domid);
+    for (size_t i = 0; i < c.n; i++) {
+        /* Already gone with an ancestor: -ENOENT is expected. */
+        store_remove(xs, NULL, c.paths[i]);
+        free(c.paths[i]);
+    }
+    free(c.paths);
+}
+
+struct domain *domain_introduced(struct xsd *xs, uint32_t domid)
+{
+    struct domain *d = domain_find(xs, domid);
+
+    return d && d->introduced ? d : NULL;
+}
+
+int domain_release(struct xsd *xs, uint32_t domid)
+{
+    struct domain *d = domain_introduced(xs, domid);
+    struct conn *c, *next;
+
+    if (!d)
+        return -ENOENT;
+    for (c = TAILQ_FIRST(&xs->conns); c; c = next) {
+        next = TAILQ_NEXT(c, link);
+        if (c->domid == domid)
+            conn_destroy(c);
+    }
+    remove_owned(xs, domid);
+    LIST_REMOVE(d, link);
+    free(d);
+    log_info("domain %u released", domid);
+    watch_fire_special(xs, "@releaseDomain");
+    return 0;
+}
+
+int domain_shutdown(struct xsd *xs, uint32_t domid)
+{
+    struct domain *d = domain_introduced(xs, domid);
+
+    if (!d)
+        return -ENOENT;
+    if (!d->shutdown) {
+        d->shutdown = true;
+        watch_fire_special(xs, "@releaseDomain");
+    }
+    return 0;
+}
+
+int domain_resume(struct xsd *xs, uint32_t domid)
+{
+    struct domain *d = domain_introduced(xs, domid);
+
+    if (!d)
+        return -ENOENT;
+    d->shutdown = false;
+    return 0;
+}

@@ -1,0 +1,176 @@
+/* Transactions: views, held-back watch events and node counts (see
+ * trans.h). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "domain.h"
+#include "trans.h"
+#include "watch.h"
+
+struct trans *trans_start(struct conn *conn)
+{
+    struct trans *t;
+
+    if (!conn->privileged && conn->ntrans >= QUOTA_TRANSACTIONS) {
+        errno = ENOSPC;
+        return NULL;
+    }
+    t = calloc(1, sizeof(*t));
+    if (!t || !(t->view = tree_txn_begin(conn->xs->tree))) {
+        free(t);
+        errno = ENOMEM;
+        return NULL;
+    }
+    /* Ids are never 0 (XBT_NULL) and not reused soon. */
+    do {
+        t->id = ++conn->next_tx_id;
+    } while (t->id == 0 || trans_find(conn, t->id));
+    LIST_INSERT_HEAD(&conn->trans, t, link);
+    conn->ntrans++;
+    return t;
+}
+
+struct trans *trans_find(struct conn *conn, uint32_t id)
+{
+    struct trans *t;
+
+    LIST_FOREACH(t, &conn->trans, link)
+        if (t->id == id)
+            return t;
+    return NULL;
+}
+
+static void trans_free(struct conn *conn, struct trans *t)
+{
+    LIST_REMOVE(t, link);
+    conn->ntrans--;
+    for (unsigned int i = 0; i < t->nchanges; i++) {
+        free(t->changes[i].path);
+        free(t->changes[i].perms);
+    }
+    free(t->changes);
+    free(t->accts);
+    tree_txn_free(t->view);
+    free(t);
+}
+
+static void apply_accounts(struct xsd *xs, const struct trans *t)
+{
+    for (unsigned int i = 0; i < t->naccts; i++)
+        trans_nodes_add(xs, NULL, t->accts[i].domid, t->accts[i].delta);
+}
+
+static void announce(struct xsd *xs, const struct trans *t)
+{
+    for (unsigned int i = 0; i < t->nchanges; i++) {
+        const struct change *c = &t->changes[i];
+
+        watch_fire(xs, c->path, c->recursive, c->perms, c->nperms);
+    }
+}
+
+int trans_end(struct conn *conn, struct trans *t, bool commit)
+{
+    struct xsd *xs = conn->xs;
+    int err = 0;
+
+    if (commit) {
+        err = t->broken ? -ENOMEM : tree_txn_commit(xs->tree, t->view);
+        if (!err) {
+            apply_accounts(xs, t);
+            announce(xs, t);
+        }
+    }
+    trans_free(conn, t);
+    return err;
+}
+
+void trans_free_all(struct conn *conn)
+{
+    while (!LIST_EMPTY(&conn->trans))
+        trans_free(conn, LIST_FIRST(&conn->trans));
+}
+
+static int record_change(struct trans *t, const struct node *n,
+                         bool recursive)
+{
+    struct change *c;
+
+    if (!(t->nchanges & (t->nchanges - 1))) {
+        unsigned int cap = t->nchanges ? t->nchanges * 2 : 1;
+        struct change *more = realloc(t->changes, cap * sizeof(*more));
+
+        if (!more)
+            return -ENOMEM;
+        t->changes = more;
+    }
+    c = &t->changes[t->nchanges];
+    c->path = strdup(n->path);
+    c->perms = calloc(n->nperms, sizeof(*c->perms));
+    if (!c->path || !c->perms) {
+        free(c->path);
+        free(c->perms);
+        return -ENOMEM;
+    }
+    memcpy(c->perms, n->perms, n->nperms * sizeof(*c->perms));
+    c->nperms = n->nperms;
+    c->recursive = recursive;
+    t->nchanges++;
+    return 0;
+}
+
+void trans_changed(struct xsd *xs, struct trans *t, const struct node *n,
+                   bool recursive)
+{
+    if (!t)
+        watch_fire(xs, n->path, recursive, n->perms, n->nperms);
+    else if (record_change(t, n, recursive))
+        t->broken = true;
+}
+
+static struct acct *acct_of(struct trans *t, uint32_t domid)
+{
+    for (unsigned int i = 0; i < t->naccts; i++)
+        if (t->accts[i].domid == domid)
+            return &t->accts[i];
+    return NULL;
+}
+
+unsigned int trans_nodes(struct xsd *xs, struct trans *t, uint32_t domid)
+{
+    struct domain *d = domain_find(xs, domid);
+    struct acct *a = t ? acct_of(t, domid) : NULL;
+    long n = (d ? (long)d->nodes : 0) + (a ? a->delta : 0);
+
+    return n > 0 ? (unsigned int)n : 0;
+}
+
+void trans_nodes_add(struct xsd *xs, struct trans *t, uint32_t domid,
+                     int delta)
+{
+    struct domain *d;
+    struct acct *a;
+
+    if (domid == 0)
+        return; /* dom0 is exempt: no need to count */
+    if (!t) {
+        d = domain_get(xs, domid);
+        if (d)
+            d->nodes = (int)d->nodes + delta > 0 ? d->nodes + delta : 0;
+        return;
+    }
+    a = acct_of(t, domid);
+    if (!a) {
+        a = realloc(t->accts, (t->naccts + 1) * sizeof(*a));
+        if (!a) {
+            t->broken = true;
+            return;
+        }
+        t->accts = a;
+        a = &t->accts[t->naccts++];
+        a->domid = domid;
+        a->delta = 0;
+    }
+    a->delta += delta;
+}

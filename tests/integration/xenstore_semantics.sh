@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# libxenstore against a live xenstored: permissions across domains (through
+# the privileged XS_CONTROL "restrict" hook), transactions and EAGAIN,
+# watches firing on commit only, domain release, quotas, malformed
+# messages, and 10,000 nodes / 1,000 watches in bounded time.
+. "$(dirname "$0")/../xenstore/daemon.sh"
+xs_start
+"$build/tests/bin/xs_check" basic perms transaction watch burst release quota \
+    malformed scale
+"$build/tests/bin/xenbus_check"
+xs_alive
+xs_stop
+echo PASS
