@@ -22,6 +22,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -267,6 +268,58 @@ static int parse_start_args(int argc, char **argv, bool *foreground)
     return 0;
 }
 
+static void wait_gone(pid_t pid, int seconds)
+{
+    for (int i = 0; i < seconds * 20 && kill(pid, 0) == 0; i++)
+        nanosleep(&(struct timespec){.tv_nsec = 50000000}, NULL);
+}
+
+static void sibling_path(char *buf, size_t len, const char *prog)
+{
+    char exe[256];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+    exe[n > 0 ? n : 0] = '\0';
+    snprintf(buf, len, "%s/%s", dirname(exe), prog);
+}
+
+/* xenstored daemonizes once it accepts requests, as we do. */
+static int start_xenstored(void)
+{
+    char prog[300], pidfile[300], log_path[300];
+    pid_t pid;
+    int status;
+
+    sibling_path(prog, sizeof(prog), "xenstored");
+    if (rundir_file(pidfile, sizeof(pidfile), "xenstored.pid") < 0 ||
+        rundir_file(log_path, sizeof(log_path), "xenstored.log") < 0)
+        return -ENAMETOOLONG;
+    pid = fork();
+    if (pid < 0)
+        return -errno;
+    if (pid == 0) {
+        execl(prog, "xenstored", "--pid-file", pidfile, "--log-file", log_path, (char *)NULL);
+        _exit(127);
+    }
+    if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status))
+        return -EIO;
+    return 0;
+}
+
+static void stop_xenstored(void)
+{
+    pid_t pid = read_pidfile("xenstored.pid");
+
+    if (!pid)
+        return;
+    kill(pid, SIGTERM);
+    wait_gone(pid, 5);
+    if (kill(pid, 0) == 0)
+        kill(pid, SIGKILL);
+}
+
+static int cmd_stop(void);
+
 static int cmd_start(int argc, char **argv)
 {
     bool foreground = false;
@@ -292,15 +345,16 @@ static int cmd_start(int argc, char **argv)
     err = start_daemon();
     if (err)
         return 1;
-    printf("splitvisor: hypervisor running (pid %d), run directory %s\n",
-           (int)read_pidfile("splitvisor.pid"), sv_rundir());
+    err = start_xenstored();
+    if (err) {
+        fprintf(stderr, "splitvisor: xenstored failed to start (see %s/xenstored.log)\n",
+                sv_rundir());
+        cmd_stop();
+        return 1;
+    }
+    printf("splitvisor: hypervisor running (pid %d), xenstored (pid %d), run directory %s\n",
+           (int)read_pidfile("splitvisor.pid"), (int)read_pidfile("xenstored.pid"), sv_rundir());
     return 0;
-}
-
-static void wait_gone(pid_t pid, int seconds)
-{
-    for (int i = 0; i < seconds * 20 && kill(pid, 0) == 0; i++)
-        nanosleep(&(struct timespec){.tv_nsec = 50000000}, NULL);
 }
 
 static int cmd_stop(void)
@@ -321,6 +375,7 @@ static int cmd_stop(void)
     if (err < 0)
         kill(pid, SIGTERM);
     wait_gone(pid, 10);
+    stop_xenstored();
     if (kill(pid, 0) == 0) {
         fprintf(stderr, "splitvisor: hypervisor (pid %d) did not stop\n", (int)pid);
         return 1;

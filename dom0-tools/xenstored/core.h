@@ -130,6 +130,10 @@ struct xsd {
     struct special specials[2];
     TAILQ_HEAD(, conn) conns;
     LIST_HEAD(, domain) domains;
+    /* The hypervisor glue (hyp.c), NULL when serving dom0 only: connects
+     * an introduced domain's ring; 0 or -errno, which INTRODUCE returns. */
+    int (*connect_domain)(struct xsd *xs, struct domain *d);
+    struct hyp *hyp;
 };
 
 #endif

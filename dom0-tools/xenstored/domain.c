@@ -85,6 +85,14 @@ int domain_introduce(struct xsd *xs, uint32_t domid, unsigned long mfn,
     if (d->introduced)
         return 0;
     d->mfn = mfn;
+    if (xs->connect_domain) {
+        int err = xs->connect_domain(xs, d);
+
+        if (err) {
+            log_warnx("domain %u: cannot connect its ring: %s", domid, strerror(-err));
+            return err;
+        }
+    }
     d->introduced = true;
     log_info("domain %u introduced (mfn %#lx, port %u)", domid, mfn, port);
     watch_fire_special(xs, "@introduceDomain");

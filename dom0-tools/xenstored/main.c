@@ -17,6 +17,7 @@
 
 #include "sv/log.h"
 #include "sv/util.h"
+#include "hyp.h"
 #include "sock.h"
 #include "xenstored.h"
 
@@ -137,6 +138,7 @@ int main(int argc, char **argv)
     struct sock_listener *l;
     struct event *sigterm, *sigint;
     struct xsd *xs;
+    struct hyp *hyp;
 
     log_init(argv[0]);
     if (parse_options(argc, argv, &o))
@@ -162,8 +164,10 @@ int main(int argc, char **argv)
     if (!sigterm || !sigint || evsignal_add(sigterm, NULL) ||
         evsignal_add(sigint, NULL))
         fatalx("signal events");
+    hyp = hyp_open(xs, base);
     log_info("listening on %s", o.socket);
     event_base_dispatch(base);
+    hyp_close(hyp);
     sock_close(l);
     if (o.pid_file)
         unlink(o.pid_file);

@@ -6,8 +6,8 @@ XSD_CORE_SRCS := $(addprefix dom0-tools/xenstored/,htab.c tree.c path.c \
 
 PROGRAMS += xenstored
 xenstored_SRCS := $(XSD_CORE_SRCS) dom0-tools/xenstored/sock.c \
-                  dom0-tools/xenstored/main.c
-xenstored_LIBS := svcore
+                  dom0-tools/xenstored/hyp.c dom0-tools/xenstored/main.c
+xenstored_LIBS := xenctrl xenevtchn xengnttab svcore
 xenstored_LDLIBS := -levent_core
 
 TEST_PROGRAMS += xs_check

@@ -38,7 +38,13 @@ int userdata_save(uint32_t domid, const struct domain_config *cfg);
 int userdata_load(uint32_t domid, struct domain_config *cfg); /* caller frees with config_free */
 void userdata_remove(uint32_t domid);
 
-/* Destroys a domain and forgets its description. */
+/* xs_home.c: the domain's xenstore home, as libxl writes it, and XS_INTRODUCE. */
+int xs_home_create(const struct domain_config *cfg, uint32_t domid);
+void xs_home_remove(uint32_t domid);
+/* Writes reason to control/shutdown if the domain watches it (feature-poweroff). */
+bool xs_home_request_shutdown(uint32_t domid, const char *reason);
+
+/* Destroys a domain and forgets its description and xenstore nodes. */
 int xl_destroy_domain(uint32_t domid);
 
 /* monitor.c: forks the per-domain monitor that applies on_poweroff/on_crash. */

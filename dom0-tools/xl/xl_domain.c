@@ -30,8 +30,10 @@ int xl_destroy_domain(uint32_t domid)
 {
     int ret = xc_domain_destroy(xl_xch, domid);
 
-    if (ret == 0 || errno == ESRCH)
+    if (ret == 0 || errno == ESRCH) {
         userdata_remove(domid);
+        xs_home_remove(domid);
+    }
     return ret;
 }
 
@@ -65,12 +67,16 @@ static bool has_shut_down(uint32_t domid)
            (info.flags & XEN_DOMINF_shutdown);
 }
 
+/* PV shutdown through control/shutdown when the domain watches it, else the power button. */
 static int power_button(xc_interface *xch, uint32_t domid)
 {
     struct sv_domctl c = {.domid = domid};
-    int err = hcall_simple(xl_chan, SV_HC_domctl, SV_DOMCTL_power_button, &c, sizeof(c));
+    int err;
 
     (void)xch;
+    if (xs_home_request_shutdown(domid, "poweroff"))
+        return 0;
+    err = hcall_simple(xl_chan, SV_HC_domctl, SV_DOMCTL_power_button, &c, sizeof(c));
     if (err < 0)
         errno = -err;
     return err < 0 ? -1 : 0;

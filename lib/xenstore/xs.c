@@ -21,7 +21,9 @@
 #include <unistd.h>
 #include <xenstore.h>
 
+#include "sv/hcall.h"
 #include "sv/util.h"
+#include "xs_ring.h"
 #include "sv/xs_proto.h"
 
 struct xs_msg {
@@ -73,13 +75,15 @@ bool xs_write_all(int fd, const void *data, unsigned int len)
     return sv_write_full(fd, data, len) == 0;
 }
 
-/* Connects to the socket; -1 with errno. */
+/* Connects to the socket (inside a domain: to the ring); -1 with errno. */
 static int connect_socket(void)
 {
     struct sockaddr_un sa = { .sun_family = AF_UNIX };
     const char *path = xs_daemon_socket();
     int fd;
 
+    if (hcall_in_domain() && !getenv("XENSTORED_PATH"))
+        return xs_ring_connect();
     if (!path || strlen(path) >= sizeof(sa.sun_path)) {
         errno = ENAMETOOLONG;
         return -1;

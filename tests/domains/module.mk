@@ -1,7 +1,7 @@
 # testdom: the domain image the integration tests run (see its header).
 TEST_PROGRAMS += testdom
 testdom_SRCS := tests/domains/testdom.c
-testdom_LIBS := xenctrl xenevtchn xengnttab svcore
+testdom_LIBS := xenctrl xenevtchn xengnttab xenstore svcore
 
 # nicdom: drives an assigned xnic function from inside a domain.
 TEST_PROGRAMS += nicdom

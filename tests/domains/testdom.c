@@ -14,6 +14,11 @@
  *   hostile PID            dom0 ops, another domain's /proc, fork: all refused
  *   sleep                  wait; SIGTERM (the power button) powers off
  *   echo                   print "ECHO <line>" for each console input line, until "bye"
+ *   xsshare PEER           like share, but publishes ref and port in xenstore
+ *                          (data/ref, data/port, readable by PEER only, then data/ready)
+ *   xsmap GRANTER          waits for GRANTER's data/ready, then like map
+ *   pvsleep                says feature-poweroff and powers off when control/shutdown
+ *                          says "poweroff"
  *   crash                  abort()
  */
 #include <errno.h>
@@ -30,6 +35,7 @@
 #include <xenctrl.h>
 #include <xenevtchn.h>
 #include <xengnttab.h>
+#include <xenstore.h>
 
 #include "sv/hcall.h"
 
@@ -65,7 +71,35 @@ static void wait_port(xenevtchn_handle *xce)
     xenevtchn_unmask(xce, (evtchn_port_t)p);
 }
 
-static int mode_share(uint32_t peer, bool readonly)
+/* Publishes ref and port under our data/, readable by peer only, ready last. */
+static void xs_publish(uint32_t peer, uint32_t ref, int port)
+{
+    struct xs_handle *h = xs_open(0);
+    struct xs_permissions perms[2] = {{.id = 0, .perms = XS_PERM_NONE},
+                                      {.id = peer, .perms = XS_PERM_READ}};
+    char *home = h ? xs_get_domain_path(h, 0) : NULL;
+    unsigned int self;
+    char path[128], value[32], *dom;
+
+    if (!h || !(dom = xs_read(h, XBT_NULL, "domid", &self)))
+        die("xenstore");
+    perms[0].id = (uint32_t)atoi(dom);
+    const char *keys[] = {"data/ref", "data/port", "data/ready"};
+    const unsigned vals[] = {ref, (unsigned)port, 1};
+    for (int i = 0; i < 3; i++) {
+        snprintf(path, sizeof(path), "%s", keys[i]);
+        snprintf(value, sizeof(value), "%u", vals[i]);
+        if (!xs_write(h, XBT_NULL, path, value, (unsigned)strlen(value)) ||
+            !xs_set_permissions(h, XBT_NULL, path, perms, 2))
+            die("xenstore write");
+    }
+    say("PUBLISHED ref=%u port=%d", ref, port);
+    free(dom);
+    free(home);
+    xs_close(h);
+}
+
+static int mode_share(uint32_t peer, bool readonly, bool via_xenstore)
 {
     xengntshr_handle *xgs = xengntshr_open(NULL, 0);
     xenevtchn_handle *xce = xenevtchn_open(NULL, 0);
@@ -82,7 +116,10 @@ static int mode_share(uint32_t peer, bool readonly)
     port = xenevtchn_bind_unbound_port(xce, peer);
     if (port < 0)
         die("bind_unbound_port");
-    say("READY ref=%u port=%d", ref, port);
+    if (via_xenstore)
+        xs_publish(peer, ref, port);
+    else
+        say("READY ref=%u port=%d", ref, port);
     wait_port(xce);
     say("GOT %s", page + 64);
     if (xengntshr_unshare(xgs, page, 1) == 0 || errno != EBUSY)
@@ -95,6 +132,64 @@ static int mode_share(uint32_t peer, bool readonly)
     say("UNSHARE ok");
     xenevtchn_close(xce);
     xengntshr_close(xgs);
+    return 0;
+}
+
+static unsigned read_peer(struct xs_handle *h, uint32_t granter, const char *key)
+{
+    char path[96], *v;
+    unsigned len, n;
+
+    snprintf(path, sizeof(path), "/local/domain/%u/data/%s", granter, key);
+    v = xs_read(h, XBT_NULL, path, &len);
+    if (!v)
+        die(path);
+    n = (unsigned)strtoul(v, NULL, 10);
+    free(v);
+    return n;
+}
+
+/* Waits (a watch) until the granter has published, then reads ref and port. */
+static void xs_rendezvous(uint32_t granter, uint32_t *ref, uint32_t *port)
+{
+    struct xs_handle *h = xs_open(0);
+    char path[96], *v;
+    unsigned len, n;
+
+    if (!h)
+        die("xs_open");
+    snprintf(path, sizeof(path), "/local/domain/%u/data/ready", granter);
+    if (!xs_watch(h, path, "ready"))
+        die("xs_watch");
+    while (!(v = xs_read(h, XBT_NULL, path, &len)))
+        free(xs_read_watch(h, &n));
+    free(v);
+    *ref = read_peer(h, granter, "ref");
+    *port = read_peer(h, granter, "port");
+    say("FOUND ref=%u port=%u", *ref, *port);
+    xs_close(h);
+}
+
+static int mode_pvsleep(void)
+{
+    struct xs_handle *h = xs_open(0);
+    unsigned len, n;
+    char *v;
+
+    if (!h || !xs_write(h, XBT_NULL, "control/feature-poweroff", "1", 1) ||
+        !xs_watch(h, "control/shutdown", "shutdown"))
+        die("xenstore");
+    say("PV SLEEPING");
+    for (;;) {
+        free(xs_read_watch(h, &n));
+        v = xs_read(h, XBT_NULL, "control/shutdown", &len);
+        if (v && !strcmp(v, "poweroff"))
+            break;
+        free(v);
+    }
+    free(v);
+    say("PV POWEROFF");
+    xs_close(h);
     return 0;
 }
 
@@ -273,7 +368,17 @@ int main(int argc, char **argv)
 
     setvbuf(stdout, NULL, _IOLBF, 0);
     if (!strcmp(mode, "share") && argc >= 3)
-        return mode_share(num(argv[2]), argc > 3 && !strcmp(argv[3], "ro"));
+        return mode_share(num(argv[2]), argc > 3 && !strcmp(argv[3], "ro"), false);
+    if (!strcmp(mode, "xsshare") && argc == 3)
+        return mode_share(num(argv[2]), false, true);
+    if (!strcmp(mode, "xsmap") && argc == 3) {
+        uint32_t ref, port;
+
+        xs_rendezvous(num(argv[2]), &ref, &port);
+        return mode_map(num(argv[2]), ref, port);
+    }
+    if (!strcmp(mode, "pvsleep"))
+        return mode_pvsleep();
     if (!strcmp(mode, "map") && argc == 5)
         return mode_map(num(argv[2]), num(argv[3]), num(argv[4]));
     if (!strcmp(mode, "map-ro") && argc == 4)

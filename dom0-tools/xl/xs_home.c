@@ -1,0 +1,136 @@
+/*
+ * A domain's xenstore home, written as libxl writes it, and its removal:
+ *   /local/domain/N           dom0's, readable by N
+ *     name, domid, vm, memory/target, device/, error/
+ *     control/shutdown        N's (the toolstack writes requests there)
+ *     control/feature-*       N's (the domain says it watches control/shutdown)
+ *     data/                   N's (the domain's own scratch space)
+ *   /vm/UUID                  name, uuid
+ * then XS_INTRODUCE with the ring frame and port the hypervisor made.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <xenstore.h>
+
+#include "sv/hcall.h"
+#include "xl.h"
+
+struct home_ctx {
+    const struct domain_config *cfg;
+    uint32_t domid;
+    char dom[64];
+};
+
+static bool write_node(struct xs_handle *h, xs_transaction_t t, const char *path,
+                       const char *value, uint32_t owner, uint32_t reader)
+{
+    struct xs_permissions perms[2] = {{.id = owner, .perms = XS_PERM_NONE},
+                                      {.id = reader, .perms = XS_PERM_READ}};
+
+    return xs_write(h, t, path, value, (unsigned)strlen(value)) &&
+           xs_set_permissions(h, t, path, perms, owner == reader ? 1 : 2);
+}
+
+static bool write_home(struct xs_handle *h, xs_transaction_t t, const struct home_ctx *c)
+{
+    char path[160], value[64];
+    uint32_t n = c->domid;
+    bool ok;
+
+#define NODE(rel, val, owner)                                                                      \
+    (snprintf(path, sizeof(path), "%s/%s", c->dom, rel), write_node(h, t, path, val, owner, n))
+    ok = write_node(h, t, c->dom, "", 0, n);
+    snprintf(value, sizeof(value), "%u", n);
+    ok = ok && NODE("name", c->cfg->name, 0) && NODE("domid", value, 0);
+    snprintf(value, sizeof(value), "/vm/%s", c->cfg->uuid);
+    ok = ok && NODE("vm", value, 0);
+    snprintf(value, sizeof(value), "%llu", (unsigned long long)c->cfg->memory_mib * 1024);
+    ok = ok && NODE("memory/target", value, 0) && NODE("device", "", 0) && NODE("error", "", 0);
+    ok = ok && NODE("control", "", 0) && NODE("control/shutdown", "", n) &&
+         NODE("control/feature-poweroff", "", n) && NODE("control/feature-reboot", "", n) &&
+         NODE("data", "", n);
+#undef NODE
+    snprintf(path, sizeof(path), "/vm/%s/name", c->cfg->uuid);
+    ok = ok && write_node(h, t, path, c->cfg->name, 0, 0);
+    snprintf(path, sizeof(path), "/vm/%s/uuid", c->cfg->uuid);
+    return ok && write_node(h, t, path, c->cfg->uuid, 0, 0);
+}
+
+int xs_home_create(const struct domain_config *cfg, uint32_t domid)
+{
+    struct sv_domctl_lookup l = {.domid = domid};
+    struct home_ctx c = {.cfg = cfg, .domid = domid};
+    struct xs_handle *h = xs_open(0);
+    int err = 0;
+
+    snprintf(c.dom, sizeof(c.dom), "/local/domain/%u", domid);
+    if (!h)
+        return -errno;
+    for (int tries = 0; tries < 16; tries++) {
+        xs_transaction_t t = xs_transaction_start(h);
+
+        if (t == XBT_NULL || !write_home(h, t, &c)) {
+            err = -errno;
+            if (t != XBT_NULL)
+                xs_transaction_end(h, t, true);
+            break;
+        }
+        if (xs_transaction_end(h, t, false)) {
+            err = 0;
+            break;
+        }
+        err = -errno;
+        if (errno != EAGAIN)
+            break;
+    }
+    if (!err)
+        err = hcall_simple(xl_chan, SV_HC_domctl, SV_DOMCTL_lookup, &l, sizeof(l));
+    if (!err && !xs_introduce_domain(h, domid, l.store_pfn, l.store_port))
+        err = -errno;
+    xs_close(h);
+    return err;
+}
+
+void xs_home_remove(uint32_t domid)
+{
+    struct xs_handle *h = xs_open(0);
+    char path[64], *vm;
+    unsigned len;
+
+    if (!h)
+        return;
+    snprintf(path, sizeof(path), "/local/domain/%u/vm", domid);
+    vm = xs_read(h, XBT_NULL, path, &len);
+    if (vm && !strncmp(vm, "/vm/", 4))
+        xs_rm(h, XBT_NULL, vm);
+    free(vm);
+    xs_release_domain(h, domid);
+    snprintf(path, sizeof(path), "/local/domain/%u", domid);
+    xs_rm(h, XBT_NULL, path);
+    snprintf(path, sizeof(path), "/libxl/%u", domid);
+    xs_rm(h, XBT_NULL, path);
+    xs_close(h);
+}
+
+/* "poweroff" in control/shutdown, when the domain said it watches it. */
+bool xs_home_request_shutdown(uint32_t domid, const char *reason)
+{
+    struct xs_handle *h = xs_open(0);
+    char path[80], *feature;
+    unsigned len;
+    bool done = false;
+
+    if (!h)
+        return false;
+    snprintf(path, sizeof(path), "/local/domain/%u/control/feature-poweroff", domid);
+    feature = xs_read(h, XBT_NULL, path, &len);
+    if (feature && !strcmp(feature, "1")) {
+        snprintf(path, sizeof(path), "/local/domain/%u/control/shutdown", domid);
+        done = xs_write(h, XBT_NULL, path, reason, (unsigned)strlen(reason));
+    }
+    free(feature);
+    xs_close(h);
+    return done;
+}
