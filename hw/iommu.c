@@ -36,7 +36,8 @@ struct backing {
 struct iommu_ctx {
     uint32_t bdf;
     struct mid_table *top[LEVEL_SIZE];
-    struct backing *backings; /* IOMMU_MAX_BACKINGS slots */
+    struct backing *backings; /* grown on demand up to IOMMU_MAX_BACKINGS */
+    uint32_t nbackings;       /* slots allocated */
     iommu_fault_fn *fault_fn;
     void *fault_arg;
     unsigned burst;
@@ -52,12 +53,6 @@ struct iommu_ctx *iommu_ctx_new(uint32_t bdf)
 
     if (!ctx)
         return NULL;
-    ctx->backings = calloc(IOMMU_MAX_BACKINGS, sizeof(*ctx->backings));
-    if (!ctx->backings) {
-        free(ctx);
-        errno = ENOMEM;
-        return NULL;
-    }
     ctx->bdf = bdf;
     return ctx;
 }
@@ -77,7 +72,7 @@ static void free_tables(struct iommu_ctx *ctx)
 void iommu_clear(struct iommu_ctx *ctx)
 {
     free_tables(ctx);
-    for (unsigned id = 0; id < IOMMU_MAX_BACKINGS; id++) {
+    for (unsigned id = 0; id < ctx->nbackings; id++) {
         struct backing *b = &ctx->backings[id];
 
         if (b->base)
@@ -103,6 +98,31 @@ void iommu_set_fault_handler(struct iommu_ctx *ctx, iommu_fault_fn *fn, void *ar
     ctx->burst = burst;
 }
 
+/* A domain has one backing for its RAM plus one per shareable frame, so ids
+ * run into the thousands; slots grow by doubling. */
+static int grow_backings(struct iommu_ctx *ctx, uint32_t id)
+{
+    uint32_t n = ctx->nbackings ? ctx->nbackings : 64;
+    struct backing *b;
+
+    while (n <= id)
+        n *= 2;
+    if (n > IOMMU_MAX_BACKINGS)
+        n = IOMMU_MAX_BACKINGS;
+    b = realloc(ctx->backings, n * sizeof(*b));
+    if (!b)
+        return -ENOMEM;
+    memset(b + ctx->nbackings, 0, (n - ctx->nbackings) * sizeof(*b));
+    ctx->backings = b;
+    ctx->nbackings = n;
+    return 0;
+}
+
+static struct backing *backing(struct iommu_ctx *ctx, uint32_t id)
+{
+    return id < ctx->nbackings && ctx->backings[id].base ? &ctx->backings[id] : NULL;
+}
+
 int iommu_add_backing(struct iommu_ctx *ctx, uint32_t id, int fd)
 {
     struct backing *b;
@@ -112,6 +132,8 @@ int iommu_add_backing(struct iommu_ctx *ctx, uint32_t id, int fd)
 
     if (id >= IOMMU_MAX_BACKINGS)
         return -EINVAL;
+    if (id >= ctx->nbackings && grow_backings(ctx, id) < 0)
+        return -ENOMEM;
     b = &ctx->backings[id];
     if (b->base)
         return -EEXIST;
@@ -165,9 +187,9 @@ int iommu_map(struct iommu_ctx *ctx, uint64_t iova, uint32_t id, uint64_t page,
 
     if (!range_ok(iova, count) || (perms & ~PERM_MASK) || !perms)
         return -EINVAL;
-    if (id >= IOMMU_MAX_BACKINGS || !ctx->backings[id].base)
+    b = backing(ctx, id);
+    if (!b)
         return -ENOENT;
-    b = &ctx->backings[id];
     if (page > b->size / SV_PAGE_SIZE || count > b->size / SV_PAGE_SIZE - page)
         return -EINVAL;
     if ((perms & IOMMU_PERM_WRITE) && !b->writable)
@@ -202,9 +224,9 @@ int iommu_del_backing(struct iommu_ctx *ctx, uint32_t id)
     struct backing *b;
     uintptr_t lo, hi;
 
-    if (id >= IOMMU_MAX_BACKINGS || !ctx->backings[id].base)
+    b = backing(ctx, id);
+    if (!b)
         return -ENOENT;
-    b = &ctx->backings[id];
     lo = (uintptr_t)b->base;
     hi = lo + b->size;
     /* Rare (domain teardown): a full scan keeps the walk free of backing lookups. */

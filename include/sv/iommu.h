@@ -18,7 +18,7 @@
 #include <stdint.h>
 
 #define IOMMU_IOVA_BITS     48
-#define IOMMU_MAX_BACKINGS  4096u
+#define IOMMU_MAX_BACKINGS  (1u << 20)
 #define IOMMU_PERM_READ     (1u << 0) /* device may read (TX buffers, descriptors) */
 #define IOMMU_PERM_WRITE    (1u << 1) /* device may write (RX buffers, write-back) */
 

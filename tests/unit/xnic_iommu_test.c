@@ -136,6 +136,12 @@ static void test_bad_maps(void **state)
     assert_int_equal(iommu_map(fx->ctx, 0x1000, 1, 0, 1, 0), -EINVAL);
     assert_int_equal(iommu_add_backing(fx->ctx, 1, fx->fd), -EEXIST);
     assert_int_equal(iommu_add_backing(fx->ctx, IOMMU_MAX_BACKINGS, fx->fd), -EINVAL);
+    /* Ids far apart: the backing table grows to reach them. */
+    assert_int_equal(iommu_add_backing(fx->ctx, 70000, fx->fd), 0);
+    assert_int_equal(iommu_map(fx->ctx, 0x1000, 70000, 7, 1, IOMMU_PERM_READ), 0);
+    assert_int_equal(iommu_del_backing(fx->ctx, 70000), 0);
+    assert_int_equal(iommu_del_backing(fx->ctx, 70000), -ENOENT);
+    assert_int_equal(iommu_del_backing(fx->ctx, 900000), -ENOENT);
 }
 
 static void test_del_backing_unmaps(void **state)
