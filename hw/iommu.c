@@ -4,6 +4,7 @@
  * the per-DMA walk and the rate-limited fault reporter.  See sv/iommu.h.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -123,33 +124,50 @@ static struct backing *backing(struct iommu_ctx *ctx, uint32_t id)
     return id < ctx->nbackings && ctx->backings[id].base ? &ctx->backings[id] : NULL;
 }
 
+int iommu_fd_check(int fd, size_t *size)
+{
+    struct stat st;
+    int seals = fcntl(fd, F_GET_SEALS);
+
+    if (seals < 0)
+        return errno == EINVAL ? -EPERM : -errno;
+    if (!(seals & F_SEAL_SHRINK))
+        return -EPERM;
+    if (fstat(fd, &st) < 0)
+        return -errno;
+    if (st.st_size <= 0 || st.st_size % SV_PAGE_SIZE)
+        return -EINVAL;
+    *size = (size_t)st.st_size;
+    return 0;
+}
+
 int iommu_add_backing(struct iommu_ctx *ctx, uint32_t id, int fd)
 {
     struct backing *b;
-    struct stat st;
+    size_t size;
     int prot = PROT_READ | PROT_WRITE;
     void *base;
+    int rc;
 
     if (id >= IOMMU_MAX_BACKINGS)
         return -EINVAL;
+    rc = iommu_fd_check(fd, &size);
+    if (rc < 0)
+        return rc;
     if (id >= ctx->nbackings && grow_backings(ctx, id) < 0)
         return -ENOMEM;
     b = &ctx->backings[id];
     if (b->base)
         return -EEXIST;
-    if (fstat(fd, &st) < 0)
-        return -errno;
-    if (st.st_size <= 0 || st.st_size % SV_PAGE_SIZE)
-        return -EINVAL;
-    base = mmap(NULL, (size_t)st.st_size, prot, MAP_SHARED, fd, 0);
+    base = mmap(NULL, size, prot, MAP_SHARED, fd, 0);
     if (base == MAP_FAILED && errno == EACCES) {
         prot = PROT_READ;
-        base = mmap(NULL, (size_t)st.st_size, prot, MAP_SHARED, fd, 0);
+        base = mmap(NULL, size, prot, MAP_SHARED, fd, 0);
     }
     if (base == MAP_FAILED)
         return -errno;
     b->base = base;
-    b->size = (size_t)st.st_size;
+    b->size = size;
     b->writable = prot & PROT_WRITE;
     return 0;
 }

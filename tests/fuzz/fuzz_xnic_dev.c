@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
@@ -16,6 +18,7 @@
 
 #include "sv/xnic.h"
 #include "../../hw/xnic_dev.h"
+#include "../xnic/sealed_memfd.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -40,10 +43,8 @@ static const struct xnic_dev_ops ops = {wire_tx, NULL};
 static void setup(void)
 {
     struct xnic_dev_config cfg = {.pools = 2, .vfs = 1, .ops = &ops};
-    int memfd = memfd_create("ram", 0), reg = memfd_create("regs", 0), db[3], vec[3];
+    int memfd = sealed_memfd(PAGES * PG), reg = sealed_memfd(PG), db[3], vec[3];
 
-    if (memfd < 0 || reg < 0 || ftruncate(memfd, PAGES * PG) || ftruncate(reg, PG))
-        abort();
     mem = mmap(NULL, PAGES * PG, PROT_READ | PROT_WRITE, MAP_SHARED, memfd, 0);
     regs = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_SHARED, reg, 0);
     dev = xnic_dev_new(&cfg);

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "sv/iommu.h"
+#include "../xnic/sealed_memfd.h"
 
 #define PG 4096u
 
@@ -39,8 +40,7 @@ static int setup(void **state)
 
     memset(&fx, 0, sizeof(fx));
     fx.ctx = iommu_ctx_new(0x300);
-    fx.fd = memfd_create("t", 0);
-    assert_int_equal(ftruncate(fx.fd, 8 * PG), 0);
+    fx.fd = sealed_memfd(8 * PG);
     fx.mem = mmap(NULL, 8 * PG, PROT_READ | PROT_WRITE, MAP_SHARED, fx.fd, 0);
     assert_int_equal(iommu_add_backing(fx.ctx, 1, fx.fd), 0);
     iommu_set_fault_handler(fx.ctx, on_fault, &fx, 3);
@@ -156,6 +156,19 @@ static void test_del_backing_unmaps(void **state)
     assert_int_equal(iommu_add_backing(fx->ctx, 1, fx->fd), 0);
 }
 
+static void test_unsealed_refused(void **state)
+{
+    struct fixture *fx = *state;
+    int fd = memfd_create("unsealed", 0);
+
+    assert_int_equal(ftruncate(fd, PG), 0);
+    assert_int_equal(iommu_add_backing(fx->ctx, 3, fd), -EPERM);
+    close(fd);
+    fd = sealed_memfd(PG / 2 * 3); /* not whole pages */
+    assert_int_equal(iommu_add_backing(fx->ctx, 3, fd), -EINVAL);
+    close(fd);
+}
+
 static void test_readonly_backing(void **state)
 {
     struct fixture *fx = *state;
@@ -181,6 +194,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_bad_maps, setup, teardown),
         cmocka_unit_test_setup_teardown(test_del_backing_unmaps, setup, teardown),
         cmocka_unit_test_setup_teardown(test_readonly_backing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unsealed_refused, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -425,8 +425,8 @@ static int sc_frames(const struct opts *o)
 
     CHECK(pf_up(&pf, o->ctl, 2, false) == 0, "PF bring-up");
     for (unsigned i = 0; i < NFRAMES; i++) {
-        fds[i] = memfd_create("frame", MFD_CLOEXEC);
-        CHECK(fds[i] >= 0 && ftruncate(fds[i], SV_PAGE_SIZE) == 0, "frame memfd");
+        fds[i] = xhost_memfd("frame", SV_PAGE_SIZE);
+        CHECK(fds[i] >= 0, "frame memfd");
         page[i] = mmap(NULL, SV_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fds[i], 0);
         maps[i] = (struct xnic_ctl_map){FRAME_IOVA + i * SV_PAGE_SIZE, 0, 1, 10 + i,
                                         IOMMU_PERM_READ | IOMMU_PERM_WRITE};
