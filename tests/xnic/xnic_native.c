@@ -223,6 +223,37 @@ static int sc_spoof(const struct opts *o)
     return 0;
 }
 
+/* PF <-> VF mailbox across two functions: pending bits, one message in
+ * flight per direction. */
+static int sc_mailbox(const struct opts *o)
+{
+    struct pf pf;
+    struct xnic_drv *vf;
+    char msg[XNIC_MBX_MSG_SIZE];
+    const volatile uint32_t *pf_pend, *vf_pend;
+
+    CHECK(pf_up(&pf, o->ctl, 1, false) == 0, "PF bring-up");
+    vf = xhost_attach(&pf.h, 1, false);
+    CHECK(vf, "VF attached");
+    pf_pend = (const volatile uint32_t *)(xnic_drv_regs(pf.d) + XNIC_REG_MBX_PEND);
+    vf_pend = (const volatile uint32_t *)(xnic_drv_regs(vf) + XNIC_REG_MBX_PEND);
+    CHECK(xnic_drv_mbx_send(vf, 0, "need-mac", 8) == 0, "VF sends");
+    CHECK(xnic_drv_mbx_send(vf, 0, "again", 5) == -EBUSY, "one message in flight");
+    CHECK(*pf_pend == 1, "PF sees VF 0 pending");
+    CHECK(xnic_drv_mbx_recv(pf.d, 0, msg, sizeof(msg)) == 8 && !memcmp(msg, "need-mac", 8),
+          "PF reads it");
+    CHECK(*pf_pend == 0, "pending cleared");
+    CHECK(xnic_drv_mbx_send(pf.d, 0, "02:00:00:00:01:00", 17) == 0, "PF replies");
+    CHECK(*vf_pend == 1, "VF sees the reply pending");
+    CHECK(xnic_drv_mbx_recv(vf, 0, msg, sizeof(msg)) == 17, "VF reads it");
+    CHECK(xnic_drv_mbx_recv(vf, 0, msg, sizeof(msg)) == -ENOENT, "nothing more");
+    xhost_ctl(&pf.h, XNIC_CTL_DETACH, 1);
+    xnic_drv_close(vf);
+    pf_down(&pf);
+    printf("PASS mailbox\n");
+    return 0;
+}
+
 static bool pattern_intact(const uint8_t *p, size_t len, uint8_t v)
 {
     for (size_t i = 0; i < len; i++) {
@@ -479,6 +510,7 @@ static const struct {
     {"veb", sc_veb, "pool->pool inside the NIC, broadcast replication"},
     {"fault", sc_fault, "DMA to an unmapped IOVA blocked, reported, device keeps working"},
     {"spoof", sc_spoof, "VF anti-spoofing drops and counts"},
+    {"mailbox", sc_mailbox, "PF <-> VF mailbox"},
     {"flr", sc_flr, "FLR during traffic stops DMA"},
     {"fair", sc_fair, "two saturating pools get >= 45% each"},
     {"frames", sc_frames, "RX into one-page frames mapped in batches; unmapped ones blocked"},
