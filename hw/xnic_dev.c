@@ -44,16 +44,6 @@ static void func_init(struct xnic_dev *dev, unsigned f, unsigned fault_burst)
     iommu_set_fault_handler(fn->iommu, dev->ops->fault, dev->ops_arg, fault_burst);
 }
 
-/* The switch as after power-on.  A VF belongs to an untrusted owner, so it
- * starts anti-spoof checked with no MAC: it cannot send until the PF gives it
- * one (or explicitly lets it spoof). */
-static void init_switch(struct xnic_dev *dev)
-{
-    xnic_cls_init(&dev->cls, dev->nvports);
-    for (unsigned v = dev->pools; v < dev->nvports; v++)
-        dev->cls.vport[v].flags = XNIC_VPF_SPOOFCHK;
-}
-
 struct xnic_dev *xnic_dev_new(const struct xnic_dev_config *cfg)
 {
     struct xnic_dev *dev;
@@ -72,7 +62,7 @@ struct xnic_dev *xnic_dev_new(const struct xnic_dev_config *cfg)
     dev->bus = cfg->bus;
     dev->ops = cfg->ops;
     dev->ops_arg = cfg->ops_arg;
-    init_switch(dev);
+    xnic_cls_init(&dev->cls, dev->nvports);
     xnic_sched_init(&dev->sched, dev->nvports, SCHED_QUANTUM);
     for (unsigned f = 0; f < dev->nfuncs; f++) {
         dev->fn[f].iommu = iommu_ctx_new(make_bdf(dev->bus, f));
@@ -205,7 +195,7 @@ static void stop_vport(struct xnic_dev *dev, struct vport *v)
 /* A PF reset takes the whole switch configuration with it, VF MACs included. */
 static void reset_switch(struct xnic_dev *dev)
 {
-    init_switch(dev);
+    xnic_cls_init(&dev->cls, dev->nvports);
     for (unsigned f = 1; f < dev->nfuncs; f++) {
         memset(&dev->fn[f].to_pf, 0, sizeof(dev->fn[f].to_pf));
         memset(&dev->fn[f].to_vf, 0, sizeof(dev->fn[f].to_vf));
