@@ -4,6 +4,7 @@
  * the per-DMA walk and the rate-limited fault reporter.  See sv/iommu.h.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -36,7 +37,8 @@ struct backing {
 struct iommu_ctx {
     uint32_t bdf;
     struct mid_table *top[LEVEL_SIZE];
-    struct backing *backings; /* IOMMU_MAX_BACKINGS slots */
+    struct backing *backings; /* grown on demand up to IOMMU_MAX_BACKINGS */
+    uint32_t nbackings;       /* slots allocated */
     iommu_fault_fn *fault_fn;
     void *fault_arg;
     unsigned burst;
@@ -52,12 +54,6 @@ struct iommu_ctx *iommu_ctx_new(uint32_t bdf)
 
     if (!ctx)
         return NULL;
-    ctx->backings = calloc(IOMMU_MAX_BACKINGS, sizeof(*ctx->backings));
-    if (!ctx->backings) {
-        free(ctx);
-        errno = ENOMEM;
-        return NULL;
-    }
     ctx->bdf = bdf;
     return ctx;
 }
@@ -77,7 +73,7 @@ static void free_tables(struct iommu_ctx *ctx)
 void iommu_clear(struct iommu_ctx *ctx)
 {
     free_tables(ctx);
-    for (unsigned id = 0; id < IOMMU_MAX_BACKINGS; id++) {
+    for (unsigned id = 0; id < ctx->nbackings; id++) {
         struct backing *b = &ctx->backings[id];
 
         if (b->base)
@@ -103,31 +99,75 @@ void iommu_set_fault_handler(struct iommu_ctx *ctx, iommu_fault_fn *fn, void *ar
     ctx->burst = burst;
 }
 
-int iommu_add_backing(struct iommu_ctx *ctx, uint32_t id, int fd)
+/* A domain has one backing for its RAM plus one per shareable frame, so ids
+ * run into the thousands; slots grow by doubling. */
+static int grow_backings(struct iommu_ctx *ctx, uint32_t id)
 {
+    uint32_t n = ctx->nbackings ? ctx->nbackings : 64;
     struct backing *b;
-    struct stat st;
-    int prot = PROT_READ | PROT_WRITE;
-    void *base;
 
-    if (id >= IOMMU_MAX_BACKINGS)
-        return -EINVAL;
-    b = &ctx->backings[id];
-    if (b->base)
-        return -EEXIST;
+    while (n <= id)
+        n *= 2;
+    if (n > IOMMU_MAX_BACKINGS)
+        n = IOMMU_MAX_BACKINGS;
+    b = realloc(ctx->backings, n * sizeof(*b));
+    if (!b)
+        return -ENOMEM;
+    memset(b + ctx->nbackings, 0, (n - ctx->nbackings) * sizeof(*b));
+    ctx->backings = b;
+    ctx->nbackings = n;
+    return 0;
+}
+
+static struct backing *backing(struct iommu_ctx *ctx, uint32_t id)
+{
+    return id < ctx->nbackings && ctx->backings[id].base ? &ctx->backings[id] : NULL;
+}
+
+int iommu_fd_check(int fd, size_t *size)
+{
+    struct stat st;
+    int seals = fcntl(fd, F_GET_SEALS);
+
+    if (seals < 0)
+        return errno == EINVAL ? -EPERM : -errno;
+    if (!(seals & F_SEAL_SHRINK))
+        return -EPERM;
     if (fstat(fd, &st) < 0)
         return -errno;
     if (st.st_size <= 0 || st.st_size % SV_PAGE_SIZE)
         return -EINVAL;
-    base = mmap(NULL, (size_t)st.st_size, prot, MAP_SHARED, fd, 0);
+    *size = (size_t)st.st_size;
+    return 0;
+}
+
+int iommu_add_backing(struct iommu_ctx *ctx, uint32_t id, int fd)
+{
+    struct backing *b;
+    size_t size;
+    int prot = PROT_READ | PROT_WRITE;
+    void *base;
+    int rc;
+
+    if (id >= IOMMU_MAX_BACKINGS)
+        return -EINVAL;
+    rc = iommu_fd_check(fd, &size);
+    if (rc < 0)
+        return rc;
+    if (id >= ctx->nbackings && grow_backings(ctx, id) < 0)
+        return -ENOMEM;
+    b = &ctx->backings[id];
+    if (b->base)
+        return -EEXIST;
+    base = mmap(NULL, size, prot, MAP_SHARED, fd, 0);
     if (base == MAP_FAILED && errno == EACCES) {
         prot = PROT_READ;
-        base = mmap(NULL, (size_t)st.st_size, prot, MAP_SHARED, fd, 0);
+        base = mmap(NULL, size, prot, MAP_SHARED, fd, 0);
     }
     if (base == MAP_FAILED)
         return -errno;
     b->base = base;
-    b->size = (size_t)st.st_size;
+    b->size = size;
     b->writable = prot & PROT_WRITE;
     return 0;
 }
@@ -165,9 +205,9 @@ int iommu_map(struct iommu_ctx *ctx, uint64_t iova, uint32_t id, uint64_t page,
 
     if (!range_ok(iova, count) || (perms & ~PERM_MASK) || !perms)
         return -EINVAL;
-    if (id >= IOMMU_MAX_BACKINGS || !ctx->backings[id].base)
+    b = backing(ctx, id);
+    if (!b)
         return -ENOENT;
-    b = &ctx->backings[id];
     if (page > b->size / SV_PAGE_SIZE || count > b->size / SV_PAGE_SIZE - page)
         return -EINVAL;
     if ((perms & IOMMU_PERM_WRITE) && !b->writable)
@@ -202,9 +242,9 @@ int iommu_del_backing(struct iommu_ctx *ctx, uint32_t id)
     struct backing *b;
     uintptr_t lo, hi;
 
-    if (id >= IOMMU_MAX_BACKINGS || !ctx->backings[id].base)
+    b = backing(ctx, id);
+    if (!b)
         return -ENOENT;
-    b = &ctx->backings[id];
     lo = (uintptr_t)b->base;
     hi = lo + b->size;
     /* Rare (domain teardown): a full scan keeps the walk free of backing lookups. */

@@ -230,7 +230,9 @@ int xnic_dev_attach(struct xnic_dev *dev, unsigned f, int reg_fd, const int *doo
                     const int *vectors, unsigned n)
 {
     struct func *fn;
+    size_t size;
     void *regs;
+    int rc;
 
     if (f >= dev->nfuncs)
         return -ENOENT;
@@ -239,6 +241,9 @@ int xnic_dev_attach(struct xnic_dev *dev, unsigned f, int reg_fd, const int *doo
         return -EBUSY;
     if (n != fn->nvec)
         return -EINVAL;
+    rc = iommu_fd_check(reg_fd, &size);
+    if (rc < 0)
+        return rc;
     regs = mmap(NULL, XNIC_REG_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, reg_fd, 0);
     if (regs == MAP_FAILED)
         return -errno;

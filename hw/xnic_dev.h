@@ -58,10 +58,11 @@ int xnic_dev_func_by_name(const struct xnic_dev *dev, const char *bdf);
 
 /*
  * Gives function f to an owner: reg_fd is its register page (a memfd of at
- * least 4096 bytes the device maps and resets), doorbells[] and vectors[]
- * eventfds, xnic_dev_func_nvec() of each.  On success the device owns every
- * fd (closed at detach); on failure the caller keeps them.  -EBUSY when f is
- * already attached.
+ * least 4096 bytes sealed with F_SEAL_SHRINK, which the device maps and
+ * resets), doorbells[] and vectors[] eventfds, xnic_dev_func_nvec() of each.
+ * On success the device owns every fd (closed at detach); on failure the
+ * caller keeps them.  -EBUSY when f is already attached, -EPERM when reg_fd
+ * is not sealed.
  */
 int xnic_dev_attach(struct xnic_dev *dev, unsigned f, int reg_fd, const int *doorbells,
                     const int *vectors, unsigned n);

@@ -221,13 +221,21 @@ static int do_flr(struct prog *p, struct request *r)
     return xnic_dev_flr(p->dev, r->hdr->func);
 }
 
+/* Backings id, id + 1, ... one per fd: a domain's frames travel in batches. */
 static int do_backing(struct prog *p, struct request *r)
 {
     const struct xnic_ctl_backing *b = r->body;
+    struct iommu_ctx *ctx = xnic_dev_iommu(p->dev, r->hdr->func);
 
-    if (r->nfds != 1)
+    if (!r->nfds)
         return -EINVAL;
-    return iommu_add_backing(xnic_dev_iommu(p->dev, r->hdr->func), b->id, r->fds[0]);
+    for (unsigned i = 0; i < r->nfds; i++) {
+        int rc = iommu_add_backing(ctx, b->id + i, r->fds[i]);
+
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
 }
 
 static int do_del_backing(struct prog *p, struct request *r)
@@ -237,19 +245,33 @@ static int do_del_backing(struct prog *p, struct request *r)
     return iommu_del_backing(xnic_dev_iommu(p->dev, r->hdr->func), b->id);
 }
 
-static int do_map(struct prog *p, struct request *r)
+/* IOMMU_MAP and IOMMU_UNMAP carry one or more struct xnic_ctl_map; they are
+ * applied in order and the first error stops the batch. */
+static int map_batch(struct prog *p, struct request *r, bool map)
 {
     const struct xnic_ctl_map *m = r->body;
+    struct iommu_ctx *ctx = xnic_dev_iommu(p->dev, r->hdr->func);
 
-    return iommu_map(xnic_dev_iommu(p->dev, r->hdr->func), m->iova, m->id, m->page, m->count,
-                     m->perms);
+    if (r->len % sizeof(*m))
+        return -EBADMSG;
+    for (size_t i = 0; i < r->len / sizeof(*m); i++) {
+        int rc = map ? iommu_map(ctx, m[i].iova, m[i].id, m[i].page, m[i].count, m[i].perms)
+                     : iommu_unmap(ctx, m[i].iova, m[i].count);
+
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
+static int do_map(struct prog *p, struct request *r)
+{
+    return map_batch(p, r, true);
 }
 
 static int do_unmap(struct prog *p, struct request *r)
 {
-    const struct xnic_ctl_map *m = r->body;
-
-    return iommu_unmap(xnic_dev_iommu(p->dev, r->hdr->func), m->iova, m->count);
+    return map_batch(p, r, false);
 }
 
 static int do_stats(struct prog *p, struct request *r)

@@ -14,12 +14,15 @@ static uint64_t next_mfn = 1;
 
 static int memfd_private(const char *name, size_t size)
 {
-    int fd = memfd_create(name, MFD_CLOEXEC);
+    int fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
 
     if (fd < 0)
         return -errno;
-    /* memfds start 0777: close the /proc/self/fd reopen path before sharing. */
-    if (fchmod(fd, 0600) < 0 || ftruncate(fd, (off_t)size) < 0) {
+    /* memfds start 0777: close the /proc/self/fd reopen path before sharing.
+     * Sealed at its size: a holder that truncated it would SIGBUS every other
+     * mapper (the xnic device model refuses unsealed memory). */
+    if (fchmod(fd, 0600) < 0 || ftruncate(fd, (off_t)size) < 0 ||
+        fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW) < 0) {
         int err = -errno;
 
         close(fd);

@@ -249,11 +249,13 @@ static void fn_detach(struct pci_fn *fn)
 
 static int make_regs_page(void)
 {
-    int fd = memfd_create("sv-xnic-regs", MFD_CLOEXEC);
+    int fd = memfd_create("sv-xnic-regs", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 
     if (fd < 0)
         return -errno;
-    if (fchmod(fd, 0600) < 0 || ftruncate(fd, SV_PAGE_SIZE) < 0) {
+    /* The device model only maps register pages sealed against shrinking. */
+    if (fchmod(fd, 0600) < 0 || ftruncate(fd, SV_PAGE_SIZE) < 0 ||
+        fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW) < 0) {
         close(fd);
         return -errno;
     }

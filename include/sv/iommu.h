@@ -18,7 +18,7 @@
 #include <stdint.h>
 
 #define IOMMU_IOVA_BITS     48
-#define IOMMU_MAX_BACKINGS  4096u
+#define IOMMU_MAX_BACKINGS  (1u << 20)
 #define IOMMU_PERM_READ     (1u << 0) /* device may read (TX buffers, descriptors) */
 #define IOMMU_PERM_WRITE    (1u << 1) /* device may write (RX buffers, write-back) */
 
@@ -58,7 +58,15 @@ void iommu_set_fault_handler(struct iommu_ctx *ctx, iommu_fault_fn *fn, void *ar
                              unsigned burst);
 
 /*
- * Adds backing `id` (< IOMMU_MAX_BACKINGS): mmaps fd (its whole size, shared,
+ * Checks that fd can back device memory: sealed against shrinking
+ * (F_SEAL_SHRINK: an owner that truncated it would crash the device model on
+ * its next access) and a non-zero multiple of a page.  Sets *size.  0, or
+ * -EPERM (not sealed), -EINVAL (size), -errno.
+ */
+int iommu_fd_check(int fd, size_t *size);
+
+/*
+ * Adds backing `id` (< IOMMU_MAX_BACKINGS, passing iommu_fd_check): mmaps fd (its whole size, shared,
  * read-write or read-only as the fd allows).  The context does not keep fd;
  * the caller closes it.  -EEXIST if id is in use, -EINVAL on a bad id/size.
  */

@@ -24,10 +24,10 @@ enum xnic_ctl_type {
     XNIC_CTL_ATTACH = 2,        /* struct xnic_ctl_attach; fds: regs, doorbells, vectors */
     XNIC_CTL_DETACH = 3,        /* FLR, then forget the owner's fds and IOMMU context */
     XNIC_CTL_FLR = 4,           /* function-level reset */
-    XNIC_CTL_IOMMU_BACKING = 5, /* struct xnic_ctl_backing; fds: the memfd */
+    XNIC_CTL_IOMMU_BACKING = 5, /* struct xnic_ctl_backing; fds: memfds for ids id, id+1, ... */
     XNIC_CTL_IOMMU_DEL_BACKING = 6, /* struct xnic_ctl_backing, no fd */
-    XNIC_CTL_IOMMU_MAP = 7,     /* struct xnic_ctl_map */
-    XNIC_CTL_IOMMU_UNMAP = 8,   /* struct xnic_ctl_map (id, page, perms unused) */
+    XNIC_CTL_IOMMU_MAP = 7,     /* struct xnic_ctl_map[] (one or more) */
+    XNIC_CTL_IOMMU_UNMAP = 8,   /* struct xnic_ctl_map[] (id, page, perms unused) */
     XNIC_CTL_FAULT = 9,         /* device -> clients: struct xnic_ctl_fault */
     XNIC_CTL_STATS = 10,        /* -> struct xnic_ctl_stats of the function */
     XNIC_CTL_TYPE_MAX

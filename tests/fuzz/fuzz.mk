@@ -51,6 +51,16 @@ FUZZ_TARGETS += fuzz_xs_ring
 fuzz_xs_ring_SRCS := tests/fuzz/fuzz_xs_ring.c $(XSD_FUZZ_SRCS)
 fuzz_xs_ring_SEEDS := tests/fuzz/xs_ring_seeds
 
+# xnic: the frame parser and offloads, then the whole data path under
+# arbitrary descriptors (hw/, docs/xnic.md).
+FUZZ_TARGETS += fuzz_xnic_offload
+fuzz_xnic_offload_SRCS := tests/fuzz/fuzz_xnic_offload.c hw/xnic_offload.c
+fuzz_xnic_offload_SEEDS := tests/fuzz/xnic
+
+FUZZ_TARGETS += fuzz_xnic_dev
+fuzz_xnic_dev_SRCS := tests/fuzz/fuzz_xnic_dev.c hw/xnic_dev.c hw/xnic_dp.c hw/xnic_filter.c \
+    hw/xnic_sched.c hw/xnic_offload.c hw/iommu.c
+
 # --- rules -----------------------------------------------------------------
 .PHONY: all run
 all: $(addprefix $(FUZZ_OUT)/,$(FUZZ_TARGETS))

@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
@@ -17,6 +19,7 @@
 
 #include "sv/xnic.h"
 #include "xnic_dev.h"
+#include "../xnic/sealed_memfd.h"
 
 #define POOLS   4u
 #define VFS     2u
@@ -68,9 +71,8 @@ static const struct xnic_dev_ops ops = {wire_tx, on_fault};
 static void attach(struct fx *fx, unsigned f)
 {
     unsigned n = xnic_dev_func_nvec(fx->dev, f);
-    int reg = memfd_create("regs", 0), db[1 + POOLS], vec[1 + POOLS];
+    int reg = sealed_memfd(PG), db[1 + POOLS], vec[1 + POOLS];
 
-    assert_int_equal(ftruncate(reg, PG), 0);
     fx->regs[f] = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_SHARED, reg, 0);
     for (unsigned i = 0; i < n; i++) {
         db[i] = eventfd(0, EFD_NONBLOCK);
@@ -92,8 +94,7 @@ static int setup(void **state)
     memset(&fx, 0, sizeof(fx));
     fx.dev = xnic_dev_new(&cfg);
     assert_non_null(fx.dev);
-    fx.memfd = memfd_create("ram", 0);
-    assert_int_equal(ftruncate(fx.memfd, MEM), 0);
+    fx.memfd = sealed_memfd(MEM);
     fx.mem = mmap(NULL, MEM, PROT_READ | PROT_WRITE, MAP_SHARED, fx.memfd, 0);
     attach(&fx, 0);
     attach(&fx, 1);
@@ -337,6 +338,15 @@ static void test_vf_spoof_and_port_vlan(void **state)
     uint8_t f[100];
     unsigned vf0 = POOLS;
 
+    /* Before the PF configures it, a VF may send from any MAC. */
+    frame(b, 0x99, 0x66, 60);
+    start_queue(fx, 1, 0);
+    put_txd(fx, 1, 0, 0, IOVA0 + buf_off(1, 0), 60, XNIC_TXD_EOP);
+    tx_go(fx, 1, 0, 1);
+    assert_int_equal(txd(fx, 1, 0, 0)->status, XNIC_DS_DD);
+    fx->nwire = 0;
+    fx->seq[1] = 0;
+    assert_int_equal(xnic_dev_flr(fx->dev, 1), 0);
     set_vport(fx, vf0, 0x10, 5, XNIC_VPF_SPOOFCHK);
     assert_int_equal(fx->regs[1][XNIC_REG_MAC + 5], 0x10);
     assert_int_equal(*(uint16_t *)(fx->regs[1] + XNIC_REG_PVID), 5);

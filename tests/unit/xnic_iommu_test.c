@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "sv/iommu.h"
+#include "../xnic/sealed_memfd.h"
 
 #define PG 4096u
 
@@ -39,8 +40,7 @@ static int setup(void **state)
 
     memset(&fx, 0, sizeof(fx));
     fx.ctx = iommu_ctx_new(0x300);
-    fx.fd = memfd_create("t", 0);
-    assert_int_equal(ftruncate(fx.fd, 8 * PG), 0);
+    fx.fd = sealed_memfd(8 * PG);
     fx.mem = mmap(NULL, 8 * PG, PROT_READ | PROT_WRITE, MAP_SHARED, fx.fd, 0);
     assert_int_equal(iommu_add_backing(fx.ctx, 1, fx.fd), 0);
     iommu_set_fault_handler(fx.ctx, on_fault, &fx, 3);
@@ -136,6 +136,12 @@ static void test_bad_maps(void **state)
     assert_int_equal(iommu_map(fx->ctx, 0x1000, 1, 0, 1, 0), -EINVAL);
     assert_int_equal(iommu_add_backing(fx->ctx, 1, fx->fd), -EEXIST);
     assert_int_equal(iommu_add_backing(fx->ctx, IOMMU_MAX_BACKINGS, fx->fd), -EINVAL);
+    /* Ids far apart: the backing table grows to reach them. */
+    assert_int_equal(iommu_add_backing(fx->ctx, 70000, fx->fd), 0);
+    assert_int_equal(iommu_map(fx->ctx, 0x1000, 70000, 7, 1, IOMMU_PERM_READ), 0);
+    assert_int_equal(iommu_del_backing(fx->ctx, 70000), 0);
+    assert_int_equal(iommu_del_backing(fx->ctx, 70000), -ENOENT);
+    assert_int_equal(iommu_del_backing(fx->ctx, 900000), -ENOENT);
 }
 
 static void test_del_backing_unmaps(void **state)
@@ -148,6 +154,19 @@ static void test_del_backing_unmaps(void **state)
     assert_int_equal(iommu_del_backing(fx->ctx, 1), 0);
     assert_int_equal(iommu_read(fx->ctx, 0x407000, &b, 1, NULL), -EFAULT);
     assert_int_equal(iommu_add_backing(fx->ctx, 1, fx->fd), 0);
+}
+
+static void test_unsealed_refused(void **state)
+{
+    struct fixture *fx = *state;
+    int fd = memfd_create("unsealed", 0);
+
+    assert_int_equal(ftruncate(fd, PG), 0);
+    assert_int_equal(iommu_add_backing(fx->ctx, 3, fd), -EPERM);
+    close(fd);
+    fd = sealed_memfd(PG / 2 * 3); /* not whole pages */
+    assert_int_equal(iommu_add_backing(fx->ctx, 3, fd), -EINVAL);
+    close(fd);
 }
 
 static void test_readonly_backing(void **state)
@@ -175,6 +194,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_bad_maps, setup, teardown),
         cmocka_unit_test_setup_teardown(test_del_backing_unmaps, setup, teardown),
         cmocka_unit_test_setup_teardown(test_readonly_backing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unsealed_refused, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,5 +1,6 @@
 /* Hypervisor + owner harness for xnic tests and benchmarks (xnic_host.h). */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,22 @@ static int call(struct xhost *h, uint16_t type, unsigned f, const void *payload,
     return xnic_ctl_call(h->ctl, type, f, payload, len, fds, nfds, reply, rlen, on_fault, h);
 }
 
+int xhost_memfd(const char *name, size_t size)
+{
+    int fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
+
+    if (fd < 0)
+        return -errno;
+    if (ftruncate(fd, (off_t)size) < 0 ||
+        fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) < 0) {
+        int err = -errno;
+
+        close(fd);
+        return err;
+    }
+    return fd;
+}
+
 int xhost_open(struct xhost *h, const char *ctl_path, size_t mem_size)
 {
     int rc;
@@ -39,9 +56,9 @@ int xhost_open(struct xhost *h, const char *ctl_path, size_t mem_size)
     if (rc < 0)
         goto close_ctl;
     h->size = (mem_size + SV_PAGE_SIZE - 1) & ~(SV_PAGE_SIZE - 1);
-    h->memfd = memfd_create("xhost-ram", MFD_CLOEXEC);
-    if (h->memfd < 0 || ftruncate(h->memfd, (off_t)h->size) < 0) {
-        rc = -errno;
+    h->memfd = xhost_memfd("xhost-ram", h->size);
+    if (h->memfd < 0) {
+        rc = h->memfd;
         goto close_ctl;
     }
     h->mem = mmap(NULL, h->size, PROT_READ | PROT_WRITE, MAP_SHARED, h->memfd, 0);
@@ -96,11 +113,9 @@ struct xnic_drv *xhost_attach(struct xhost *h, unsigned f, bool poll_mode)
         return NULL;
     a.nvec = h->info.funcs[f].nvec;
     n = 1 + 2 * a.nvec;
-    fds[0] = memfd_create("xnic-regs", MFD_CLOEXEC);
-    if (fds[0] < 0 || ftruncate(fds[0], XNIC_REG_PAGE_SIZE) < 0) {
-        close_all(fds, 1);
+    fds[0] = xhost_memfd("xnic-regs", XNIC_REG_PAGE_SIZE);
+    if (fds[0] < 0)
         return NULL;
-    }
     for (unsigned i = 1; i < n; i++)
         fds[i] = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     /* The device gets its own copies of the fds; ours go to the driver. */

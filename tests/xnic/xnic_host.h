@@ -40,6 +40,9 @@ struct xq {
     uint8_t *tx_ring;
 };
 
+/* A memfd of size bytes sealed against resizing, as the hypervisor must hand
+ * them to the device model; the fd or -errno. */
+int xhost_memfd(const char *name, size_t size);
 /* 0 or -errno. */
 int xhost_open(struct xhost *h, const char *ctl_path, size_t mem_size);
 void xhost_close(struct xhost *h);

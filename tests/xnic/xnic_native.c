@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -222,6 +223,37 @@ static int sc_spoof(const struct opts *o)
     return 0;
 }
 
+/* PF <-> VF mailbox across two functions: pending bits, one message in
+ * flight per direction. */
+static int sc_mailbox(const struct opts *o)
+{
+    struct pf pf;
+    struct xnic_drv *vf;
+    char msg[XNIC_MBX_MSG_SIZE];
+    const volatile uint32_t *pf_pend, *vf_pend;
+
+    CHECK(pf_up(&pf, o->ctl, 1, false) == 0, "PF bring-up");
+    vf = xhost_attach(&pf.h, 1, false);
+    CHECK(vf, "VF attached");
+    pf_pend = (const volatile uint32_t *)(xnic_drv_regs(pf.d) + XNIC_REG_MBX_PEND);
+    vf_pend = (const volatile uint32_t *)(xnic_drv_regs(vf) + XNIC_REG_MBX_PEND);
+    CHECK(xnic_drv_mbx_send(vf, 0, "need-mac", 8) == 0, "VF sends");
+    CHECK(xnic_drv_mbx_send(vf, 0, "again", 5) == -EBUSY, "one message in flight");
+    CHECK(*pf_pend == 1, "PF sees VF 0 pending");
+    CHECK(xnic_drv_mbx_recv(pf.d, 0, msg, sizeof(msg)) == 8 && !memcmp(msg, "need-mac", 8),
+          "PF reads it");
+    CHECK(*pf_pend == 0, "pending cleared");
+    CHECK(xnic_drv_mbx_send(pf.d, 0, "02:00:00:00:01:00", 17) == 0, "PF replies");
+    CHECK(*vf_pend == 1, "VF sees the reply pending");
+    CHECK(xnic_drv_mbx_recv(vf, 0, msg, sizeof(msg)) == 17, "VF reads it");
+    CHECK(xnic_drv_mbx_recv(vf, 0, msg, sizeof(msg)) == -ENOENT, "nothing more");
+    xhost_ctl(&pf.h, XNIC_CTL_DETACH, 1);
+    xnic_drv_close(vf);
+    pf_down(&pf);
+    printf("PASS mailbox\n");
+    return 0;
+}
+
 static bool pattern_intact(const uint8_t *p, size_t len, uint8_t v)
 {
     for (size_t i = 0; i < len; i++) {
@@ -404,6 +436,72 @@ static int sc_udp(const struct opts *o)
     return 0;
 }
 
+#define NFRAMES    8u
+#define FRAME_IOVA 0x80000000ull
+
+/* Maps NFRAMES one-page memfds (as a hypervisor maps shareable frames, in one
+ * batch of backings and one batch of mappings) and posts them as pool 3's RX
+ * buffers: frames land in those pages; after an unmap batch the device blocks
+ * the DMA and completes the descriptor with XNIC_ERR_DMA. */
+static int sc_frames(const struct opts *o)
+{
+    struct pf pf;
+    int fds[NFRAMES];
+    uint8_t *page[NFRAMES], m1[6], m2[6], f[BUF];
+    struct xnic_ctl_backing b = {.id = 10};
+    struct xnic_ctl_map maps[NFRAMES];
+    struct xnic_drv_rx_done done[NFRAMES];
+    struct xnic_drv_rings r = {.tx_size = 16, .rx_size = 16};
+    unsigned got = 0;
+
+    CHECK(pf_up(&pf, o->ctl, 2, false) == 0, "PF bring-up");
+    for (unsigned i = 0; i < NFRAMES; i++) {
+        fds[i] = xhost_memfd("frame", SV_PAGE_SIZE);
+        CHECK(fds[i] >= 0, "frame memfd");
+        page[i] = mmap(NULL, SV_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fds[i], 0);
+        maps[i] = (struct xnic_ctl_map){FRAME_IOVA + i * SV_PAGE_SIZE, 0, 1, 10 + i,
+                                        IOMMU_PERM_READ | IOMMU_PERM_WRITE};
+    }
+    CHECK(xnic_ctl_call(pf.h.ctl, XNIC_CTL_IOMMU_BACKING, 0, &b, sizeof(b), fds, NFRAMES, NULL, 0,
+                        NULL, NULL) == 0, "backings in one message");
+    CHECK(xnic_ctl_call(pf.h.ctl, XNIC_CTL_IOMMU_MAP, 0, maps, sizeof(maps), NULL, 0, NULL, 0,
+                        NULL, NULL) == 0, "mappings in one message");
+    /* Pool 3 gets rings but no harness buffers: its RX buffers are the frames. */
+    r.tx = xhost_alloc(&pf.h, SV_PAGE_SIZE, &r.tx_iova);
+    r.rx = xhost_alloc(&pf.h, SV_PAGE_SIZE, &r.rx_iova);
+    xhost_mac(m1, 0, 1);
+    xhost_mac(m2, 0, 3);
+    CHECK(r.tx && r.rx && xnic_drv_queue_start(pf.d, 3, &r, 1) == 0 &&
+              xnic_drv_vport_config(pf.d, 3, m2, 0, 0) == 0, "pool 3");
+    for (unsigned i = 0; i < NFRAMES; i++)
+        CHECK(xnic_drv_rx_post(pf.d, 3, FRAME_IOVA + i * SV_PAGE_SIZE, 2048,
+                               (void *)(uintptr_t)(i + 1)) == 0, "post frame %u", i);
+    xnic_drv_rx_kick(pf.d, 3);
+    CHECK(xhost_unmap(&pf.h, 0, FRAME_IOVA + 6 * SV_PAGE_SIZE, 2) == 0, "unmap frames 6, 7");
+    CHECK(send_frames(&pf.q[1], m2, m1, NFRAMES, 200) == 0, "send");
+    for (int t = 0; t < 400 && got < NFRAMES; t++) {
+        got += xnic_drv_rx_reap(pf.d, 3, done + got, NFRAMES - got);
+        usleep(5000);
+    }
+    CHECK(got == NFRAMES, "all %u buffers completed (%u)", NFRAMES, got);
+    for (unsigned i = 0; i < NFRAMES; i++) {
+        unsigned k = (unsigned)((uintptr_t)done[i].cookie - 1);
+
+        xhost_frame(f, 200, m2, m1, i);
+        if (k < 6)
+            CHECK(!XNIC_DS_ERR(done[i].status) && !memcmp(page[k], f, 200), "frame %u in page", k);
+        else
+            CHECK(XNIC_DS_ERR(done[i].status) == XNIC_ERR_DMA, "frame %u blocked", k);
+    }
+    for (unsigned i = 0; i < NFRAMES; i++) {
+        munmap(page[i], SV_PAGE_SIZE);
+        close(fds[i]);
+    }
+    pf_down(&pf);
+    printf("PASS frames\n");
+    return 0;
+}
+
 static const struct {
     const char *name;
     int (*fn)(const struct opts *o);
@@ -412,8 +510,10 @@ static const struct {
     {"veb", sc_veb, "pool->pool inside the NIC, broadcast replication"},
     {"fault", sc_fault, "DMA to an unmapped IOVA blocked, reported, device keeps working"},
     {"spoof", sc_spoof, "VF anti-spoofing drops and counts"},
+    {"mailbox", sc_mailbox, "PF <-> VF mailbox"},
     {"flr", sc_flr, "FLR during traffic stops DMA"},
     {"fair", sc_fair, "two saturating pools get >= 45% each"},
+    {"frames", sc_frames, "RX into one-page frames mapped in batches; unmapped ones blocked"},
     {"tap", sc_tap, "frames to/from a host interface (--ifname)"},
     {"udp", sc_udp, "two xnics over udp: (--control2)"},
 };
