@@ -21,6 +21,7 @@ struct hyp_ring {
     struct xenstore_domain_interface *page;
     evtchn_port_t local_port;
     struct conn *conn;
+    struct event *flush_ev; /* deferred flush of output queued by others */
     struct hyp_ring *next;
 };
 
@@ -29,6 +30,7 @@ struct hyp {
     xc_interface *xch;
     xenevtchn_handle *xce;
     xengnttab_handle *xgt;
+    struct event_base *base;
     struct event *ev;
     evtchn_port_t virq_port;
     struct hyp_ring *rings;
@@ -53,7 +55,25 @@ static void ring_release(void *arg)
         }
     xengnttab_unmap(r->hyp->xgt, r->page, 1);
     xenevtchn_unbind(r->hyp->xce, r->local_port);
+    event_free(r->flush_ev);
     free(r);
+}
+
+static void ring_service(struct hyp_ring *r);
+
+static void ring_flush(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    ring_service(arg);
+}
+
+/* A watch event queued for the domain by someone else's request. */
+static void ring_kick(void *arg)
+{
+    struct hyp_ring *r = arg;
+
+    event_active(r->flush_ev, EV_TIMEOUT, 0);
 }
 
 /* Handles what the domain wrote; a broken ring closes its connection. */
@@ -93,7 +113,8 @@ static int hyp_connect(struct xsd *xs, struct domain *d)
         goto out_unmap;
     }
     r->local_port = (evtchn_port_t)port;
-    rp = ring_port_new(r->page, ring_notify, ring_release, r);
+    r->flush_ev = event_new(hyp->base, -1, 0, ring_flush, r);
+    rp = r->flush_ev ? ring_port_new(r->page, ring_notify, ring_kick, ring_release, r) : NULL;
     r->conn = rp ? conn_new(xs, d->domid, &ring_transport, rp) : NULL;
     if (!r->conn) {
         free(rp);
@@ -106,6 +127,8 @@ static int hyp_connect(struct xsd *xs, struct domain *d)
     return 0;
 
 out_unbind:
+    if (r->flush_ev)
+        event_free(r->flush_ev);
     xenevtchn_unbind(hyp->xce, r->local_port);
 out_unmap:
     xengnttab_unmap(hyp->xgt, r->page, 1);
@@ -161,6 +184,7 @@ struct hyp *hyp_open(struct xsd *xs, struct event_base *base)
     if (!hyp)
         return NULL;
     hyp->xs = xs;
+    hyp->base = base;
     hyp->xch = xc_interface_open(NULL, NULL, 0);
     hyp->xce = hyp->xch ? xenevtchn_open(NULL, 0) : NULL;
     hyp->xgt = hyp->xce ? xengnttab_open(NULL, 0) : NULL;

@@ -10,6 +10,7 @@
 struct ring_port {
     struct xenstore_domain_interface *intf;
     void (*notify)(void *arg);
+    void (*kick)(void *arg);
     void (*release)(void *arg);
     void *arg;
 };
@@ -77,6 +78,7 @@ long ring_write(struct xenstore_domain_interface *intf, const void *buf,
 
 struct ring_port *ring_port_new(struct xenstore_domain_interface *intf,
                                 void (*notify)(void *arg),
+                                void (*kick)(void *arg),
                                 void (*release)(void *arg), void *arg)
 {
     struct ring_port *p = calloc(1, sizeof(*p));
@@ -85,6 +87,7 @@ struct ring_port *ring_port_new(struct xenstore_domain_interface *intf,
         return NULL;
     p->intf = intf;
     p->notify = notify;
+    p->kick = kick;
     p->release = release;
     p->arg = arg;
     intf->server_features |= XENSTORE_SERVER_FEATURE_ERROR;
@@ -111,12 +114,15 @@ static long port_write(void *arg, const void *buf, size_t len)
     return n;
 }
 
-/* Replies are written as soon as they are queued: the ring has no
- * writability event, and the domain's notification on consuming replies
- * makes the glue call conn_flush() for the rest. */
+/* The ring has no writability event: the glue flushes replies after each
+ * batch of requests, and output queued meanwhile (watch events fired by
+ * other connections) through this kick. */
 static void port_kick(void *arg)
 {
-    (void)arg;
+    struct ring_port *p = arg;
+
+    if (p->kick)
+        p->kick(p->arg);
 }
 
 static void port_close(void *arg)

@@ -26,10 +26,13 @@ struct ring_port;
 
 /* The transport over intf.  notify(arg) must kick the domain's event
  * channel; it is called after we consume requests or produce replies.
+ * kick(arg) (may be NULL) says output was queued outside of the domain's
+ * own requests (a watch event): the glue should conn_flush() soon.
  * release(arg) is called when the connection closes (unmap, unbind).
  * Advertises XENSTORE_SERVER_FEATURE_ERROR in intf.  NULL on ENOMEM. */
 struct ring_port *ring_port_new(struct xenstore_domain_interface *intf,
                                 void (*notify)(void *arg),
+                                void (*kick)(void *arg),
                                 void (*release)(void *arg), void *arg);
 
 /* For conn_new(xs, domid, &ring_transport, port). */

@@ -133,7 +133,7 @@ static void remember_watch(struct mux_client *c, uint32_t type, const char *body
     if (type != XS_WATCH || !(w = realloc(c->watches, (c->nwatches + 1) * sizeof(*w))))
         return;
     c->watches = w;
-    snprintf(w[c->nwatches][0], sizeof(w[0][0]), "%s", body);
+    memcpy(w[c->nwatches][0], body, plen + 1);
     snprintf(w[c->nwatches][1], sizeof(w[0][1]), "%.*s", (int)(len - plen - 1), body + plen + 1);
     c->nwatches++;
 }

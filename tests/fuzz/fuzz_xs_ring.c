@@ -24,7 +24,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct xenstore_domain_interface *intf = calloc(1, sizeof(*intf));
     struct xsd *xs = xsd_new();
-    struct ring_port *port = ring_port_new(intf, nothing, nothing, NULL);
+    struct ring_port *port = ring_port_new(intf, nothing, NULL, nothing, NULL);
     struct conn *conn = conn_new(xs, 7, &ring_transport, port);
     XENSTORE_RING_IDX idx[4] = { 0 };
     int rc = 0;

@@ -117,7 +117,7 @@ static void test_conn_over_ring(void **state)
 {
     struct xenstore_domain_interface *intf = calloc(1, sizeof(*intf));
     struct xsd *xs = xsd_new();
-    struct ring_port *port = ring_port_new(intf, notify, release, NULL);
+    struct ring_port *port = ring_port_new(intf, notify, NULL, release, NULL);
     struct conn *conn = conn_new(xs, 3, &ring_transport, port);
     struct xsd_sockmsg hdr = { XS_GET_DOMAIN_PATH, 9, 0, 2 }, rh;
     char reply[64];

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# xenstore with real domains: xl create writes each domain's home as libxl
+# does and introduces it; two domains rendezvous through xenstore (one
+# publishes a grant ref and port readable by the other only, which maps and
+# binds) with only Xen's library APIs; xl shutdown goes through
+# control/shutdown for a domain that watches it; destroying a domain removes
+# its nodes; Debian's xenstore-utils read it all.
+source "$(dirname "$0")/lib.sh"
+require_root
+command -v xenstore-ls >/dev/null || skip "needs Debian's xenstore-utils"
+sv_start
+t=$SV_TEST_TAG
+export XENSTORED_PATH=$SPLITVISOR_RUNDIR/xenstored/socket
+
+a=$(sv_create "$t-xa" xsshare 2)
+b=$(sv_create "$t-xb" xsmap "$a")
+[ "$(xenstore-read "/local/domain/$a/name")" = "$t-xa" ] || fail "no name node"
+[ "$(xenstore-read "/local/domain/$b/domid")" = "$b" ] || fail "no domid node"
+vm=$(xenstore-read "/local/domain/$a/vm")
+[ "$(xenstore-read "$vm/name")" = "$t-xa" ] || fail "no $vm"
+xenstore-ls -p "/local/domain/$a" | grep -Eq "^control = \"\" .*\(n0,r$a\)$" \
+    || fail "perms of control: $(xenstore-ls -p "/local/domain/$a")"
+xenstore-ls -p "/local/domain/$a" | grep -Eq "^ shutdown = \"\" .*\(n$a\)$" \
+    || fail "control/shutdown is not the domain's"
+pass "xl create wrote the homes like libxl"
+
+wait_console "$a" "^PUBLISHED ref="
+wait_console "$b" "^FOUND ref="
+wait_console "$b" "^READ hello from $t-xa$"
+wait_console "$a" "^GOT pong from $t-xb$"
+wait_console "$a" "^UNSHARE ok$"
+pass "two domains rendezvous through xenstore with Xen's library APIs"
+
+# A third domain may not read what was published for domain 2.
+c=$(sv_create "$t-xc" xsmap "$a")
+sleep 0.5
+console_of "$c" | grep -q "^FOUND" && fail "domain $c read data meant for domain $b"
+pass "permissions keep domain $a's data from domain $c"
+
+p=$(sv_create "$t-pv" pvsleep)
+wait_console "$p" "^PV SLEEPING$" >/dev/null
+[ "$(xenstore-read "/local/domain/$p/control/feature-poweroff")" = 1 ] || fail "feature-poweroff"
+"$BIN/xl" shutdown -w "$p" >/dev/null
+wait_console "$p" "^PV POWEROFF$" >/dev/null
+pass "xl shutdown through control/shutdown"
+
+"$BIN/xl" destroy "$p"
+xenstore-exists "/local/domain/$p" 2>/dev/null && fail "home of a destroyed domain left"
+"$BIN/xl" destroy "$b"
+"$BIN/xl" destroy "$c"
+xenstore-exists "$vm" || fail "a live domain's /vm went"
+"$BIN/xl" destroy "$a"
+xenstore-exists "$vm" 2>/dev/null && fail "$vm left behind"
+[ -z "$(xenstore-list /local/domain 2>/dev/null)" ] || fail "nodes left: $(xenstore-ls /local/domain)"
+pass "destroy removes every node"
