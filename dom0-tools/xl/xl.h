@@ -44,6 +44,16 @@ void xs_home_remove(uint32_t domid);
 /* Writes reason to control/shutdown if the domain watches it (feature-poweroff). */
 bool xs_home_request_shutdown(uint32_t domid, const char *reason);
 
+/* vif.c: a vif's frontend, backend and toolstack directories in xenstore. */
+int vif_add(uint32_t domid, const struct config_vif *vif);
+int vif_remove(uint32_t domid, unsigned devid);
+void vif_remove_all(uint32_t domid);
+int vif_list(uint32_t domid);
+/* The next unused devid of domid, or -errno. */
+int vif_next_devid(uint32_t domid);
+/* The vif of domid named by devid or MAC: 0 (devid, mac filled) or -ENOENT. */
+int vif_find(uint32_t domid, const char *devid_or_mac, unsigned *devid, char mac[18]);
+
 /* Destroys a domain and forgets its description and xenstore nodes. */
 int xl_destroy_domain(uint32_t domid);
 
@@ -64,6 +74,9 @@ int cmd_info(int argc, char **argv);
 int cmd_dumpxml(int argc, char **argv);
 int cmd_exec(int argc, char **argv);
 int cmd_uptime(int argc, char **argv);
+int cmd_network_attach(int argc, char **argv);
+int cmd_network_detach(int argc, char **argv);
+int cmd_network_list(int argc, char **argv);
 int cmd_pci_assignable_add(int argc, char **argv);
 int cmd_pci_assignable_remove(int argc, char **argv);
 int cmd_pci_assignable_list(int argc, char **argv);

@@ -1,0 +1,334 @@
+/*
+ * Virtual network interfaces in xenstore, as libxl writes them:
+ *   frontend  /local/domain/F/device/vif/D         F's, readable by B
+ *             backend, backend-id, handle, mac, state = 1
+ *   backend   /local/domain/B/backend/vif/F/D      B's, readable by F
+ *             frontend, frontend-id, handle, mac, bridge, ip, online,
+ *             multi-queue-num-queues, type = vif, state = 1
+ *   toolstack /libxl/F/device/vif/D                dom0's
+ *             frontend, backend
+ * B is the backend domain named in the description (dom0 when none).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <xen/io/xenbus.h>
+#include <xenstore.h>
+
+#include "sv/hcall.h"
+#include "xl.h"
+
+struct vif_paths {
+    char front[96], back[128], libxl[96];
+};
+
+static void vif_paths(uint32_t domid, uint32_t backend, unsigned devid, struct vif_paths *p)
+{
+    snprintf(p->front, sizeof(p->front), "/local/domain/%u/device/vif/%u", domid, devid);
+    snprintf(p->back, sizeof(p->back), "/local/domain/%u/backend/vif/%u/%u", backend, domid,
+             devid);
+    snprintf(p->libxl, sizeof(p->libxl), "/libxl/%u/device/vif/%u", domid, devid);
+}
+
+/* Writes dir/key = value, the node owned by owner and readable by reader. */
+static bool put(struct xs_handle *h, xs_transaction_t t, const char *dir, const char *key,
+                const char *value, uint32_t owner, uint32_t reader)
+{
+    struct xs_permissions perms[2] = {{.id = owner, .perms = XS_PERM_NONE},
+                                      {.id = reader, .perms = XS_PERM_READ}};
+    char path[200];
+
+    snprintf(path, sizeof(path), "%s%s%s", dir, *key ? "/" : "", key);
+    return xs_write(h, t, path, value, (unsigned)strlen(value)) &&
+           xs_set_permissions(h, t, path, perms, owner == reader ? 1 : 2);
+}
+
+static bool write_vif(struct xs_handle *h, xs_transaction_t t, uint32_t f, uint32_t b,
+                      const struct config_vif *vif)
+{
+    struct vif_paths p;
+    char bid[16], fid[16], handle[16], queues[16];
+
+    vif_paths(f, b, vif->devid, &p);
+    snprintf(bid, sizeof(bid), "%u", b);
+    snprintf(fid, sizeof(fid), "%u", f);
+    snprintf(handle, sizeof(handle), "%u", vif->devid);
+    snprintf(queues, sizeof(queues), "%u", vif->queues);
+    return put(h, t, p.front, "", "", f, b) && put(h, t, p.front, "backend", p.back, f, b) &&
+           put(h, t, p.front, "backend-id", bid, f, b) &&
+           put(h, t, p.front, "handle", handle, f, b) && put(h, t, p.front, "mac", vif->mac, f, b) &&
+           put(h, t, p.front, "state", "1", f, b) && put(h, t, p.back, "", "", b, f) &&
+           put(h, t, p.back, "frontend", p.front, b, f) &&
+           put(h, t, p.back, "frontend-id", fid, b, f) &&
+           put(h, t, p.back, "handle", handle, b, f) && put(h, t, p.back, "mac", vif->mac, b, f) &&
+           put(h, t, p.back, "bridge", vif->bridge, b, f) && put(h, t, p.back, "ip", vif->ip, b, f) &&
+           put(h, t, p.back, "multi-queue-num-queues", queues, b, f) &&
+           put(h, t, p.back, "type", "vif", b, f) && put(h, t, p.back, "online", "1", b, f) &&
+           put(h, t, p.back, "state", "1", b, f) && put(h, t, p.libxl, "frontend", p.front, 0, 0) &&
+           put(h, t, p.libxl, "backend", p.back, 0, 0);
+}
+
+/* The backend domain's id: "" is dom0; the name must be a running domain. */
+static int backend_domid(const char *name, uint32_t *domid)
+{
+    struct sv_domctl_lookup l = {0};
+
+    *domid = 0;
+    if (!name[0] || !strcmp(name, "Domain-0") || !strcmp(name, "0"))
+        return 0;
+    snprintf(l.name, sizeof(l.name), "%s", name);
+    if (hcall_simple(xl_chan, SV_HC_domctl, SV_DOMCTL_lookup, &l, sizeof(l)) < 0)
+        return -ESRCH;
+    *domid = l.domid;
+    return 0;
+}
+
+/* Runs a write in a transaction, retried on EAGAIN. */
+static int in_transaction(struct xs_handle *h,
+                          bool (*fn)(struct xs_handle *, xs_transaction_t, void *), void *arg)
+{
+    for (int tries = 0; tries < 16; tries++) {
+        xs_transaction_t t = xs_transaction_start(h);
+
+        if (t == XBT_NULL)
+            return -errno;
+        if (!fn(h, t, arg)) {
+            int err = -errno;
+
+            xs_transaction_end(h, t, true);
+            return err;
+        }
+        if (xs_transaction_end(h, t, false))
+            return 0;
+        if (errno != EAGAIN)
+            return -errno;
+    }
+    return -EAGAIN;
+}
+
+struct vif_job {
+    uint32_t domid, backend;
+    const struct config_vif *vif;
+};
+
+static bool vif_job_write(struct xs_handle *h, xs_transaction_t t, void *arg)
+{
+    struct vif_job *j = arg;
+
+    return write_vif(h, t, j->domid, j->backend, j->vif);
+}
+
+int vif_add(uint32_t domid, const struct config_vif *vif)
+{
+    struct vif_job j = {.domid = domid, .vif = vif};
+    struct xs_handle *h;
+    int err;
+
+    if (backend_domid(vif->backend, &j.backend) < 0) {
+        xl_error("vif %u: unknown backend domain '%s'", vif->devid, vif->backend);
+        return -ESRCH;
+    }
+    h = xs_open(0);
+    if (!h)
+        return -errno;
+    err = in_transaction(h, vif_job_write, &j);
+    xs_close(h);
+    if (err)
+        xl_error("vif %u: cannot write its xenstore nodes: %s", vif->devid, strerror(-err));
+    return err;
+}
+
+static char *read_str(struct xs_handle *h, const char *dir, const char *key)
+{
+    char path[200];
+    unsigned len;
+
+    snprintf(path, sizeof(path), "%s/%s", dir, key);
+    return xs_read(h, XBT_NULL, path, &len);
+}
+
+static int read_state(struct xs_handle *h, const char *dir)
+{
+    char *v = read_str(h, dir, "state");
+    int s = v ? atoi(v) : XenbusStateClosed;
+
+    free(v);
+    return s;
+}
+
+/* Removes the directory that held path (the backend's .../vif/F) once empty. */
+static void remove_if_empty(struct xs_handle *h, const char *path)
+{
+    char parent[200], *slash;
+    unsigned n = 0;
+    char **left;
+
+    snprintf(parent, sizeof(parent), "%s", path);
+    slash = strrchr(parent, '/');
+    if (!slash)
+        return;
+    *slash = '\0';
+    left = xs_directory(h, XBT_NULL, parent, &n);
+    if (left && n == 0)
+        xs_rm(h, XBT_NULL, parent);
+    free(left);
+}
+
+/*
+ * Asks the backend to let go (online = 0, Closing) and waits a little for
+ * it to reach Closed, as libxl does, then removes every node of the vif.
+ */
+static void vif_unplug(struct xs_handle *h, const char *libxl_dir)
+{
+    char *front = read_str(h, libxl_dir, "frontend");
+    char *back = read_str(h, libxl_dir, "backend");
+    char path[200];
+
+    if (back && read_state(h, back) == XenbusStateConnected) {
+        snprintf(path, sizeof(path), "%s/online", back);
+        xs_write(h, XBT_NULL, path, "0", 1);
+        snprintf(path, sizeof(path), "%s/state", back);
+        xs_write(h, XBT_NULL, path, "5", 1); /* XenbusStateClosing */
+        for (int i = 0; i < 50 && read_state(h, back) != XenbusStateClosed; i++)
+            nanosleep(&(struct timespec){.tv_nsec = 100000000}, NULL);
+    }
+    if (front)
+        xs_rm(h, XBT_NULL, front);
+    if (back) {
+        xs_rm(h, XBT_NULL, back);
+        remove_if_empty(h, back);
+    }
+    xs_rm(h, XBT_NULL, libxl_dir);
+    free(front);
+    free(back);
+}
+
+int vif_remove(uint32_t domid, unsigned devid)
+{
+    struct xs_handle *h = xs_open(0);
+    char dir[96];
+    char *front;
+
+    if (!h)
+        return -errno;
+    snprintf(dir, sizeof(dir), "/libxl/%u/device/vif/%u", domid, devid);
+    front = read_str(h, dir, "frontend");
+    if (!front) {
+        xs_close(h);
+        return -ENOENT;
+    }
+    free(front);
+    vif_unplug(h, dir);
+    xs_close(h);
+    return 0;
+}
+
+void vif_remove_all(uint32_t domid)
+{
+    struct xs_handle *h = xs_open(0);
+    char dir[96], sub[128];
+    unsigned n = 0;
+    char **devs;
+
+    if (!h)
+        return;
+    snprintf(dir, sizeof(dir), "/libxl/%u/device/vif", domid);
+    devs = xs_directory(h, XBT_NULL, dir, &n);
+    for (unsigned i = 0; devs && i < n; i++) {
+        snprintf(sub, sizeof(sub), "%s/%s", dir, devs[i]);
+        vif_unplug(h, sub);
+    }
+    free(devs);
+    xs_close(h);
+}
+
+/* The vif devids of domid, from its toolstack directory (the source of truth:
+ * a description reloaded from userdata numbers its vifs afresh). */
+static char **vif_devids(struct xs_handle *h, uint32_t domid, unsigned *n)
+{
+    char dir[96];
+
+    snprintf(dir, sizeof(dir), "/libxl/%u/device/vif", domid);
+    *n = 0;
+    return xs_directory(h, XBT_NULL, dir, n);
+}
+
+int vif_next_devid(uint32_t domid)
+{
+    struct xs_handle *h = xs_open(0);
+    unsigned n, next = 0;
+    char **devs;
+
+    if (!h)
+        return -errno;
+    devs = vif_devids(h, domid, &n);
+    for (unsigned i = 0; devs && i < n; i++)
+        if ((unsigned)atoi(devs[i]) >= next)
+            next = (unsigned)atoi(devs[i]) + 1;
+    free(devs);
+    xs_close(h);
+    return (int)next;
+}
+
+int vif_find(uint32_t domid, const char *devid_or_mac, unsigned *devid, char mac[18])
+{
+    struct xs_handle *h = xs_open(0);
+    unsigned n;
+    char **devs;
+    int err = -ENOENT;
+
+    if (!h)
+        return -errno;
+    devs = vif_devids(h, domid, &n);
+    for (unsigned i = 0; devs && i < n && err; i++) {
+        char dir[96], *m;
+
+        snprintf(dir, sizeof(dir), "/local/domain/%u/device/vif/%s", domid, devs[i]);
+        m = read_str(h, dir, "mac");
+        if (m && (!strcmp(devs[i], devid_or_mac) || !strcasecmp(m, devid_or_mac))) {
+            *devid = (unsigned)atoi(devs[i]);
+            snprintf(mac, 18, "%s", m);
+            err = 0;
+        }
+        free(m);
+    }
+    free(devs);
+    xs_close(h);
+    return err;
+}
+
+int vif_list(uint32_t domid)
+{
+    struct xs_handle *h = xs_open(0);
+    char dir[96], sub[128];
+    unsigned n = 0;
+    char **devs;
+
+    if (!h)
+        return -errno;
+    printf("%-4s %-3s %-18s %-6s %-5s %-7s %-16s %s\n", "Idx", "BE", "Mac Addr.", "handle",
+           "state", "evt-ch", "tx-/rx-ring-ref", "BE-path");
+    snprintf(dir, sizeof(dir), "/local/domain/%u/device/vif", domid);
+    devs = xs_directory(h, XBT_NULL, dir, &n);
+    for (unsigned i = 0; devs && i < n; i++) {
+        static const char *keys[] = {"backend-id", "mac", "handle", "state", "event-channel",
+                                     "tx-ring-ref", "rx-ring-ref", "backend"};
+        char *v[8], rings[40];
+
+        snprintf(sub, sizeof(sub), "%s/%s", dir, devs[i]);
+        for (int k = 0; k < 8; k++)
+            v[k] = read_str(h, sub, keys[k]);
+        snprintf(rings, sizeof(rings), "%s/%s", v[5] ? v[5] : "-1", v[6] ? v[6] : "-1");
+        printf("%-4s %-3s %-18s %-6s %-5s %-7s %-16s %s\n", devs[i], v[0] ? v[0] : "-",
+               v[1] ? v[1] : "-", v[2] ? v[2] : "-", v[3] ? v[3] : "-", v[4] ? v[4] : "-1",
+               rings, v[7] ? v[7] : "-");
+        for (int k = 0; k < 8; k++)
+            free(v[k]);
+    }
+    free(devs);
+    xs_close(h);
+    return 0;
+}

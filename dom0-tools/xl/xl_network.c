@@ -1,0 +1,103 @@
+/* xl network-attach, network-detach, network-list: vifs of a running domain. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "xl.h"
+
+/* Parses spec as the vif with devid `devid` of cfg (its generated MAC follows devid). */
+static int parse_vif(const struct domain_config *cfg, const char *spec, unsigned devid,
+                     struct config_vif *out)
+{
+    static struct domain_config scratch;
+    struct config_error cerr;
+    char msg[512];
+
+    if (devid >= CONFIG_MAX_VIFS)
+        return xl_error("%s has no room for another vif", cfg->name) ? -ENOSPC : 0;
+    config_init(&scratch);
+    memcpy(scratch.name, cfg->name, sizeof(scratch.name));
+    scratch.nr_vifs = devid;
+    if (config_add_vif_spec(&scratch, spec, &cerr) < 0) {
+        config_format_error(&cerr, msg, sizeof(msg));
+        xl_error("%s", msg);
+        config_free(&scratch);
+        return -EINVAL;
+    }
+    *out = scratch.vifs[devid];
+    config_free(&scratch);
+    for (unsigned i = 0; i < cfg->nr_vifs; i++)
+        if (!strcmp(cfg->vifs[i].mac, out->mac)) {
+            xl_error("vif %u of %s already has MAC %s", cfg->vifs[i].devid, cfg->name, out->mac);
+            return -EEXIST;
+        }
+    return 0;
+}
+
+int cmd_network_attach(int argc, char **argv)
+{
+    struct domain_config cfg;
+    struct config_vif vif;
+    uint32_t domid;
+    int err;
+
+    if (argc != 3)
+        return xl_usage();
+    if (xl_domid(argv[1], &domid) < 0)
+        return 1;
+    if (userdata_load(domid, &cfg) < 0)
+        return xl_error("no configuration kept for %s", argv[1]);
+    err = vif_next_devid(domid);
+    if (err >= 0)
+        err = parse_vif(&cfg, argv[2], (unsigned)err, &vif);
+    if (!err)
+        err = vif_add(domid, &vif);
+    if (!err) {
+        cfg.vifs[cfg.nr_vifs++] = vif;
+        err = userdata_save(domid, &cfg);
+    }
+    config_free(&cfg);
+    return err ? 1 : 0;
+}
+
+int cmd_network_detach(int argc, char **argv)
+{
+    struct domain_config cfg;
+    unsigned devid;
+    char mac[18];
+    uint32_t domid;
+    int err;
+
+    if (argc != 3)
+        return xl_usage();
+    if (xl_domid(argv[1], &domid) < 0)
+        return 1;
+    if (vif_find(domid, argv[2], &devid, mac) < 0)
+        return xl_error("%s has no vif '%s'", argv[1], argv[2]);
+    err = vif_remove(domid, devid);
+    if (!err && userdata_load(domid, &cfg) == 0) {
+        for (unsigned i = 0; i < cfg.nr_vifs; i++)
+            if (!strcasecmp(cfg.vifs[i].mac, mac)) {
+                memmove(&cfg.vifs[i], &cfg.vifs[i + 1],
+                        (cfg.nr_vifs - i - 1) * sizeof(cfg.vifs[0]));
+                cfg.nr_vifs--;
+                break;
+            }
+        err = userdata_save(domid, &cfg);
+        config_free(&cfg);
+    }
+    return err ? xl_error("cannot detach: %s", strerror(-err)) : 0;
+}
+
+int cmd_network_list(int argc, char **argv)
+{
+    uint32_t domid;
+
+    if (argc != 2)
+        return xl_usage();
+    if (xl_domid(argv[1], &domid) < 0)
+        return 1;
+    return vif_list(domid) < 0 ? xl_error("cannot read xenstore") : 0;
+}

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# vifs in xenstore as libxl writes them: xl create with vifs (backend named
+# by domain), network-attach/-detach/-list; each side owns its directory and
+# reads the other's (checked with Debian's xenstore-ls -p); an unknown
+# backend domain fails the create and leaves nothing; destroy removes the
+# backend directories too.
+source "$(dirname "$0")/lib.sh"
+require_root
+command -v xenstore-ls >/dev/null || skip "needs Debian's xenstore-utils"
+sv_start
+t=$SV_TEST_TAG
+rd=$SPLITVISOR_RUNDIR
+export XENSTORED_PATH=$rd/xenstored/socket
+
+be=$(sv_create "$t-be" sleep)
+printf 'name = "%s"\nkernel = "%s"\nextra = "sleep"\nvif = [ "mac=00:16:3e:00:00:01,backend=%s,ip=10.9.0.2/24,bridge=br0" ]\n' \
+    "$t-fe" "$TESTBIN/testdom" "$t-be" >"$rd/fe.cfg"
+"$BIN/xl" create "$rd/fe.cfg" >/dev/null
+fe=$("$BIN/xl" domid "$t-fe")
+F=/local/domain/$fe/device/vif/0
+B=/local/domain/$be/backend/vif/$fe/0
+[ "$(xenstore-read "$F/backend")" = "$B" ] || fail "frontend backend path"
+[ "$(xenstore-read "$F/backend-id")" = "$be" ] || fail "backend-id"
+[ "$(xenstore-read "$F/mac")" = "00:16:3e:00:00:01" ] || fail "mac"
+[ "$(xenstore-read "$B/frontend")" = "$F" ] || fail "backend frontend path"
+[ "$(xenstore-read "$B/ip")" = "10.9.0.2/24" ] || fail "ip"
+[ "$(xenstore-read "$B/state")" = 1 ] || fail "backend state"
+[ "$(xenstore-read "/libxl/$fe/device/vif/0/backend")" = "$B" ] || fail "libxl dir"
+xenstore-ls -p "$F" | grep -Eq '^state = "1" .*\(n'"$fe"',r'"$be"'\)$' || fail "frontend perms: $(xenstore-ls -p "$F")"
+xenstore-ls -p "$B" | grep -Eq '^state = "1" .*\(n'"$be"',r'"$fe"'\)$' || fail "backend perms: $(xenstore-ls -p "$B")"
+pass "create with a vif: frontend, backend and libxl directories with libxl's permissions"
+
+"$BIN/xl" network-attach "$fe" "backend=$t-be,ip=10.9.1.2/24"
+[ "$(xenstore-read "/local/domain/$be/backend/vif/$fe/1/ip")" = "10.9.1.2/24" ] || fail "attach"
+"$BIN/xl" network-list "$fe" | grep -q "^1 " || fail "network-list: $("$BIN/xl" network-list "$fe")"
+"$BIN/xl" network-detach "$fe" 0
+xenstore-exists "$F" 2>/dev/null && fail "detach left the frontend"
+xenstore-exists "$B" 2>/dev/null && fail "detach left the backend"
+"$BIN/xl" network-attach "$fe" "mac=00:16:3e:00:00:09"
+"$BIN/xl" network-list "$fe" | grep -q "^2 .*00:16:3e:00:00:09" || fail "devid reused after detach"
+pass "network-attach, network-list, network-detach"
+
+printf 'name = "%s"\nkernel = "%s"\nextra = "sleep"\nvif = [ "backend=nosuchdomain" ]\n' \
+    "$t-orphan" "$TESTBIN/testdom" >"$rd/orphan.cfg"
+err=$("$BIN/xl" create "$rd/orphan.cfg" 2>&1) && fail "unknown backend accepted"
+grep -q "unknown backend domain 'nosuchdomain'" <<<"$err" || fail "unclear error: $err"
+"$BIN/xl" domid "$t-orphan" 2>/dev/null && fail "domain left behind"
+[ "$(xenstore-list /local/domain | sort -n | tr '\n' ' ')" = "0 $be $fe " ] || fail "nodes left: $(xenstore-list /local/domain)"
+pass "an unknown backend domain fails the create, nothing left"
+
+"$BIN/xl" destroy "$fe"
+[ -z "$(xenstore-list "/local/domain/$be/backend/vif" 2>/dev/null)" ] || fail "backend dirs left after destroy"
+xenstore-exists "/libxl/$fe" 2>/dev/null && fail "libxl dir left"
+pass "destroy removes the vifs' backend directories"
