@@ -54,6 +54,10 @@ int vif_next_devid(uint32_t domid);
 /* The vif of domid named by devid or MAC: 0 (devid, mac filled) or -ENOENT. */
 int vif_find(uint32_t domid, const char *devid_or_mac, unsigned *devid, char mac[18]);
 
+/* guestnet.c: TAP ethD in the domain's namespace for vif D (its hardware). */
+int guestnet_plumb(uint32_t domid, const char *name, const struct config_vif *vif);
+void guestnet_unplumb(const char *name, unsigned devid);
+
 /* Destroys a domain and forgets its description and xenstore nodes. */
 int xl_destroy_domain(uint32_t domid);
 

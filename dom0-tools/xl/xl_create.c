@@ -105,8 +105,11 @@ int xl_create_domain(const struct domain_config *cfg, bool paused, uint32_t *dom
     err = userdata_save(req.domid, cfg);
     if (!err)
         err = xs_home_create(cfg, req.domid);
-    for (unsigned i = 0; !err && i < cfg->nr_vifs; i++)
-        err = vif_add(req.domid, &cfg->vifs[i]);
+    for (unsigned i = 0; !err && i < cfg->nr_vifs; i++) {
+        err = guestnet_plumb(req.domid, cfg->name, &cfg->vifs[i]);
+        if (!err)
+            err = vif_add(req.domid, &cfg->vifs[i]);
+    }
     for (unsigned i = 0; !err && i < cfg->nr_pcis; i++)
         err = xl_pci_attach(req.domid, cfg->pcis[i].bdf);
     if (!err && !paused && xc_domain_unpause(xl_xch, req.domid) < 0)

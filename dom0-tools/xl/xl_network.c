@@ -53,6 +53,8 @@ int cmd_network_attach(int argc, char **argv)
     if (err >= 0)
         err = parse_vif(&cfg, argv[2], (unsigned)err, &vif);
     if (!err)
+        err = guestnet_plumb(domid, cfg.name, &vif);
+    if (!err)
         err = vif_add(domid, &vif);
     if (!err) {
         cfg.vifs[cfg.nr_vifs++] = vif;
@@ -78,6 +80,7 @@ int cmd_network_detach(int argc, char **argv)
         return xl_error("%s has no vif '%s'", argv[1], argv[2]);
     err = vif_remove(domid, devid);
     if (!err && userdata_load(domid, &cfg) == 0) {
+        guestnet_unplumb(cfg.name, devid);
         for (unsigned i = 0; i < cfg.nr_vifs; i++)
             if (!strcasecmp(cfg.vifs[i].mac, mac)) {
                 memmove(&cfg.vifs[i], &cfg.vifs[i + 1],

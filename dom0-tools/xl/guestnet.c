@@ -1,0 +1,89 @@
+/*
+ * A guest's network interface as its "hardware": for vif D, xl creates TAP
+ * ethD in the domain's namespace (sv-<name>) with iproute2, owned by the
+ * domain's uid (so its netfront can attach without privileges), with the
+ * vif's MAC and IP, vnet headers (offloads) and multi-queue, and sets it and
+ * lo up.  The namespace goes with the domain, and the TAP with it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "sv/hcall.h"
+#include "xl.h"
+
+extern char **environ;
+
+/* Runs `ip -n NETNS ARGS...`; 0 or -EIO (its message goes to stderr). */
+static int ip_in(const char *netns, const char *const *args)
+{
+    const char *argv[16] = {"ip", "-n", netns};
+    int argc = 3, status, err;
+    pid_t pid;
+
+    while (*args && argc < 15)
+        argv[argc++] = *args++;
+    argv[argc] = NULL;
+    err = posix_spawnp(&pid, "ip", NULL, NULL, (char *const *)argv, environ);
+    if (err)
+        return -err;
+    if (waitpid(pid, &status, 0) < 0)
+        return -errno;
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EIO;
+}
+
+static long domain_uid(uint32_t domid)
+{
+    struct sv_domctl_lookup l = {.domid = domid};
+    char path[64], line[128];
+    long uid = -1;
+    FILE *f;
+
+    if (hcall_simple(xl_chan, SV_HC_domctl, SV_DOMCTL_lookup, &l, sizeof(l)) < 0 || !l.pid)
+        return -ESRCH;
+    snprintf(path, sizeof(path), "/proc/%u/status", l.pid);
+    f = fopen(path, "re");
+    while (f && fgets(line, sizeof(line), f))
+        if (sscanf(line, "Uid: %ld", &uid) == 1)
+            break;
+    if (f)
+        fclose(f);
+    return uid;
+}
+
+int guestnet_plumb(uint32_t domid, const char *name, const struct config_vif *vif)
+{
+    char netns[80], dev[16], uid[24];
+    long u = domain_uid(domid);
+    int err;
+
+    if (u < 0)
+        return (int)u;
+    snprintf(netns, sizeof(netns), "sv-%s", name);
+    snprintf(dev, sizeof(dev), "eth%u", vif->devid);
+    snprintf(uid, sizeof(uid), "%ld", u);
+    err = ip_in(netns, (const char *[]){"tuntap", "add", "dev", dev, "mode", "tap", "user", uid,
+                                        "vnet_hdr", "multi_queue", NULL});
+    if (!err)
+        err = ip_in(netns, (const char *[]){"link", "set", dev, "address", vif->mac, "up", NULL});
+    if (!err && vif->ip[0])
+        err = ip_in(netns, (const char *[]){"addr", "add", vif->ip, "dev", dev, NULL});
+    if (!err)
+        err = ip_in(netns, (const char *[]){"link", "set", "lo", "up", NULL});
+    if (err)
+        xl_error("vif %u: cannot set up %s in %s", vif->devid, dev, netns);
+    return err;
+}
+
+void guestnet_unplumb(const char *name, unsigned devid)
+{
+    char netns[80], dev[16];
+
+    snprintf(netns, sizeof(netns), "sv-%s", name);
+    snprintf(dev, sizeof(dev), "eth%u", devid);
+    ip_in(netns, (const char *[]){"link", "delete", dev, NULL});
+}
