@@ -1,0 +1,35 @@
+/*
+ * Xen's netif ABI (xen/io/netif.h, xen/io/ring.h) as the netback and netfront
+ * cores use it: ring.h wants its includer to supply the memory barriers, and
+ * both ends share the limits below.  Nothing here is Splitvisor's own wire
+ * format; it is Xen's, with the constants Linux netback enforces.
+ */
+#ifndef SV_NETIF_ABI_H
+#define SV_NETIF_ABI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* The rings live in memory shared with another process, so a compiler fence
+ * is not enough: these are real CPU fences (ring.h's xen_mb/xen_rmb/xen_wmb). */
+#ifndef mb
+#define mb() __atomic_thread_fence(__ATOMIC_SEQ_CST)
+#define rmb() __atomic_thread_fence(__ATOMIC_ACQUIRE)
+#define wmb() __atomic_thread_fence(__ATOMIC_RELEASE)
+#endif
+#include <xen/io/netif.h>
+
+/* Xen's grant granularity; netif offsets and sizes are within one of these. */
+#define NETIF_PAGE_SIZE 4096u
+/* Entries of a one-page TX / RX shared ring (256 each). */
+#define NETIF_TX_RING_SIZE __CONST_RING_SIZE(netif_tx, NETIF_PAGE_SIZE)
+#define NETIF_RX_RING_SIZE __CONST_RING_SIZE(netif_rx, NETIF_PAGE_SIZE)
+/* Data slots of one packet: what every backend must accept and, as in Linux
+ * netback (max_skb_slots), the most ours accepts. */
+#define NETIF_MAX_SLOTS XEN_NETIF_NR_SLOTS_MIN
+/* Extra-info slots of one packet: one per known type, none repeated. */
+#define NETIF_MAX_EXTRAS (XEN_NETIF_EXTRA_TYPE_MAX - 1)
+/* Smallest frame: an Ethernet header. */
+#define NETIF_MIN_FRAME 14u
+
+#endif
