@@ -10,13 +10,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* The rings live in memory shared with another process, so a compiler fence
- * is not enough: these are real CPU fences (ring.h's xen_mb/xen_rmb/xen_wmb). */
-#ifndef mb
-#define mb() __atomic_thread_fence(__ATOMIC_SEQ_CST)
-#define rmb() __atomic_thread_fence(__ATOMIC_ACQUIRE)
-#define wmb() __atomic_thread_fence(__ATOMIC_RELEASE)
-#endif
+/* In a tools build ring.h takes its CPU barriers (xen_mb/xen_rmb/xen_wmb)
+ * from xenctrl.h; the rings are shared with another process, so they must be
+ * real fences, and any file that also includes xenctrl.h gets the same ones. */
+#include <xenctrl.h>
 #include <xen/io/netif.h>
 
 /* Xen's grant granularity; netif offsets and sizes are within one of these. */
