@@ -8,3 +8,8 @@ UNIT_TESTS += netif_ring_test
 netif_ring_test_SRCS := tests/unit/netif_ring_test.c
 netif_ring_test_LIBS := svnetfront svnetback svnetif xengnttab svcore
 
+
+BENCHES += netif_ring
+netif_ring_SRCS := bench/netif_ring.c
+netif_ring_LIBS := svnetfront svnetback svnetif xengnttab svcore
+netif_ring_LDLIBS := -lpthread
