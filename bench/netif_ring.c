@@ -285,9 +285,22 @@ static double spsc_pps(size_t size, long count)
     return (double)count / secs;
 }
 
+/* Best of ROUNDS alternating runs each: the machine is shared, and the best
+ * run is the one least disturbed by others. */
+#define ROUNDS 3
+
 static void report(size_t size, long count)
 {
-    double notifies, ours = netif_pps(size, count, &notifies), base = spsc_pps(size, count);
+    double notifies = 0, ours = 0, base = 0;
+
+    for (int r = 0; r < ROUNDS; r++) {
+        double n, pps = netif_pps(size, count, &n), bpps = spsc_pps(size, count);
+
+        if (pps > ours)
+            ours = pps, notifies = n;
+        if (bpps > base)
+            base = bpps;
+    }
 
     printf("netif TX %4zu B frames (Mpps)        %10.3f        baseline %10.3f        ratio %.2f "
            "(higher is better; %.3f notifications/packet)\n",
@@ -297,7 +310,7 @@ static void report(size_t size, long count)
 int main(void)
 {
     printf("netif_ring: netfront -> netback in two threads, %d-slot ring, eventfd kicks; "
-           "baseline: plain SPSC ring\n", NBUF);
+           "baseline: plain SPSC ring; best of %d runs\n", NBUF, ROUNDS);
     report(64, 1000000);
     report(1500, 500000);
     return 0;
