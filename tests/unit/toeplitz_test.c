@@ -9,6 +9,7 @@
 #include <arpa/inet.h>
 #include <endian.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "sv/netif_abi.h"
@@ -23,32 +24,30 @@ static const uint8_t ms_key[40] = {
     0x80, 0x30, 0xf2, 0x0c, 0x6a, 0x42, 0xb7, 0x3b, 0xbe, 0xac, 0x01, 0xfa,
 };
 
-struct v4_vector {
+/* Microsoft's vectors: source, destination, then the address-only and the
+ * address+port hashes. */
+struct vector {
+    int family;
     const char *src, *dst;
     uint16_t sport, dport;
     uint32_t ip_hash, tcp_hash;
 };
 
-static const struct v4_vector v4_vectors[] = {
-    {"66.9.149.187", "161.142.100.80", 2794, 1766, 0x323e8fc2, 0x51ccc178},
-    {"199.92.111.2", "65.69.140.83", 14230, 4739, 0xd718262a, 0xc626b0ea},
-    {"24.19.198.95", "12.22.207.184", 12898, 38024, 0xd2d0a5de, 0x5c2b394a},
-    {"38.27.205.30", "209.142.163.6", 48228, 2217, 0x82989176, 0xafc7327f},
-    {"153.39.163.191", "202.188.127.2", 44251, 1303, 0x5d1809c5, 0x10e828a2},
-};
-
-struct v6_vector {
-    const char *src, *dst;
-    uint16_t sport, dport;
-    uint32_t ip_hash, tcp_hash;
-};
-
-static const struct v6_vector v6_vectors[] = {
-    {"3ffe:2501:200:1fff::7", "3ffe:2501:200:3::1", 2794, 1766, 0x2cc18cd5, 0x40207d3d},
-    {"3ffe:501:8::260:97ff:fe40:efab", "ff02::1", 14230, 4739, 0x0f0c461c, 0xdde51bbf},
-    {"3ffe:1900:4545:3:200:f8ff:fe21:67cf", "fe80::200:f8ff:fe21:67cf", 44251, 38024,
+static const struct vector vectors[] = {
+    {AF_INET, "66.9.149.187", "161.142.100.80", 2794, 1766, 0x323e8fc2, 0x51ccc178},
+    {AF_INET, "199.92.111.2", "65.69.140.83", 14230, 4739, 0xd718262a, 0xc626b0ea},
+    {AF_INET, "24.19.198.95", "12.22.207.184", 12898, 38024, 0xd2d0a5de, 0x5c2b394a},
+    {AF_INET, "38.27.205.30", "209.142.163.6", 48228, 2217, 0x82989176, 0xafc7327f},
+    {AF_INET, "153.39.163.191", "202.188.127.2", 44251, 1303, 0x5d1809c5, 0x10e828a2},
+    {AF_INET6, "3ffe:2501:200:1fff::7", "3ffe:2501:200:3::1", 2794, 1766, 0x2cc18cd5,
+     0x40207d3d},
+    {AF_INET6, "3ffe:501:8::260:97ff:fe40:efab", "ff02::1", 14230, 4739, 0x0f0c461c,
+     0xdde51bbf},
+    {AF_INET6, "3ffe:1900:4545:3:200:f8ff:fe21:67cf", "fe80::200:f8ff:fe21:67cf", 44251, 38024,
      0x4b61e985, 0x02d1feef},
 };
+
+#define NVECTORS (sizeof(vectors) / sizeof(vectors[0]))
 
 static void put16(uint8_t *p, uint16_t v)
 {
@@ -56,98 +55,85 @@ static void put16(uint8_t *p, uint16_t v)
     p[1] = (uint8_t)v;
 }
 
-/* Ethernet + IPv4 (no options) + a 20-byte TCP header. */
-static size_t tcp4_frame(uint8_t *f, const char *src, const char *dst, uint16_t sport,
-                         uint16_t dport)
+/* Ethernet + IPv4 (no options) or IPv6 + a 20-byte TCP header. */
+static size_t tcp_frame(uint8_t *f, int family, const char *src, const char *dst,
+                        uint16_t sport, uint16_t dport)
 {
-    memset(f, 0, 54);
-    put16(f + 12, 0x0800);
-    f[14] = 0x45;
-    put16(f + 16, 40);
-    f[23] = IPPROTO_TCP;
-    inet_pton(AF_INET, src, f + 26);
-    inet_pton(AF_INET, dst, f + 30);
-    put16(f + 34, sport);
-    put16(f + 36, dport);
-    f[46] = 0x50;
-    return 54;
+    bool v4 = family == AF_INET;
+    size_t alen = v4 ? 4 : 16, l4 = v4 ? 34 : 54;
+    uint8_t *addrs = f + (v4 ? 26 : 22);
+
+    memset(f, 0, l4 + 20);
+    put16(f + 12, v4 ? 0x0800 : 0x86dd);
+    f[14] = v4 ? 0x45 : 0x60;
+    if (v4) {
+        put16(f + 16, 40);
+        f[23] = IPPROTO_TCP;
+    } else {
+        put16(f + 18, 20);
+        f[20] = IPPROTO_TCP;
+    }
+    inet_pton(family, src, addrs);
+    inet_pton(family, dst, addrs + alen);
+    put16(f + l4, sport);
+    put16(f + l4 + 2, dport);
+    f[l4 + 12] = 0x50;
+    return l4 + 20;
 }
 
-static size_t tcp6_frame(uint8_t *f, const char *src, const char *dst, uint16_t sport,
-                         uint16_t dport)
+/* netif.h's Buffer[] for a vector: addresses, then ports. */
+static size_t vector_input(const struct vector *v, uint8_t *in, bool ports)
 {
-    memset(f, 0, 74);
-    put16(f + 12, 0x86dd);
-    f[14] = 0x60;
-    put16(f + 18, 20);
-    f[20] = IPPROTO_TCP;
-    inet_pton(AF_INET6, src, f + 22);
-    inet_pton(AF_INET6, dst, f + 38);
-    put16(f + 54, sport);
-    put16(f + 56, dport);
-    f[66] = 0x50;
-    return 74;
+    size_t alen = v->family == AF_INET ? 4 : 16;
+
+    inet_pton(v->family, v->src, in);
+    inet_pton(v->family, v->dst, in + alen);
+    if (!ports)
+        return 2 * alen;
+    put16(in + 2 * alen, v->sport);
+    put16(in + 2 * alen + 2, v->dport);
+    return 2 * alen + 4;
 }
 
 static void test_raw_vectors(void **state)
 {
-    uint8_t in[12];
+    uint8_t in[36];
 
     (void)state;
-    for (size_t i = 0; i < sizeof(v4_vectors) / sizeof(v4_vectors[0]); i++) {
-        const struct v4_vector *v = &v4_vectors[i];
+    for (size_t i = 0; i < NVECTORS; i++) {
+        size_t n = vector_input(&vectors[i], in, false);
 
-        inet_pton(AF_INET, v->src, in);
-        inet_pton(AF_INET, v->dst, in + 4);
-        put16(in + 8, v->sport);
-        put16(in + 10, v->dport);
-        assert_int_equal(toeplitz_hash(ms_key, sizeof(ms_key), in, 8), v->ip_hash);
-        assert_int_equal(toeplitz_hash(ms_key, sizeof(ms_key), in, 12), v->tcp_hash);
+        assert_int_equal(toeplitz_hash(ms_key, sizeof(ms_key), in, n), vectors[i].ip_hash);
+        n = vector_input(&vectors[i], in, true);
+        assert_int_equal(toeplitz_hash(ms_key, sizeof(ms_key), in, n), vectors[i].tcp_hash);
     }
 }
 
-static void test_flow_hash_v4(void **state)
-{
-    uint8_t f[64];
-    uint32_t h;
-    uint8_t t;
-    uint32_t all = XEN_NETIF_CTRL_HASH_TYPE_IPV4 | XEN_NETIF_CTRL_HASH_TYPE_IPV4_TCP;
-
-    (void)state;
-    for (size_t i = 0; i < sizeof(v4_vectors) / sizeof(v4_vectors[0]); i++) {
-        const struct v4_vector *v = &v4_vectors[i];
-        size_t len = tcp4_frame(f, v->src, v->dst, v->sport, v->dport);
-
-        assert_int_equal(toeplitz_flow_hash(ms_key, 40, all, f, len, &h, &t), 0);
-        assert_int_equal(h, v->tcp_hash);
-        assert_int_equal(t, _XEN_NETIF_CTRL_HASH_TYPE_IPV4_TCP);
-        assert_int_equal(toeplitz_flow_hash(ms_key, 40, XEN_NETIF_CTRL_HASH_TYPE_IPV4, f, len,
-                                            &h, &t), 0);
-        assert_int_equal(h, v->ip_hash);
-        assert_int_equal(t, _XEN_NETIF_CTRL_HASH_TYPE_IPV4);
-        assert_int_equal(toeplitz_flow_hash(ms_key, 40, XEN_NETIF_CTRL_HASH_TYPE_IPV6, f, len,
-                                            &h, &t), -ENOENT);
-    }
-}
-
-static void test_flow_hash_v6(void **state)
+/* The same hashes found in whole frames, per enabled hash type. */
+static void test_flow_hash(void **state)
 {
     uint8_t f[80];
     uint32_t h;
     uint8_t t;
-    uint32_t all = XEN_NETIF_CTRL_HASH_TYPE_IPV6 | XEN_NETIF_CTRL_HASH_TYPE_IPV6_TCP;
 
     (void)state;
-    for (size_t i = 0; i < sizeof(v6_vectors) / sizeof(v6_vectors[0]); i++) {
-        const struct v6_vector *v = &v6_vectors[i];
-        size_t len = tcp6_frame(f, v->src, v->dst, v->sport, v->dport);
+    for (size_t i = 0; i < NVECTORS; i++) {
+        const struct vector *v = &vectors[i];
+        bool v4 = v->family == AF_INET;
+        size_t len = tcp_frame(f, v->family, v->src, v->dst, v->sport, v->dport);
+        uint8_t ip_type = v4 ? _XEN_NETIF_CTRL_HASH_TYPE_IPV4 : _XEN_NETIF_CTRL_HASH_TYPE_IPV6;
+        uint8_t tcp_type = v4 ? _XEN_NETIF_CTRL_HASH_TYPE_IPV4_TCP : _XEN_NETIF_CTRL_HASH_TYPE_IPV6_TCP;
 
-        assert_int_equal(toeplitz_flow_hash(ms_key, 40, all, f, len, &h, &t), 0);
-        assert_int_equal(h, v->tcp_hash);
-        assert_int_equal(t, _XEN_NETIF_CTRL_HASH_TYPE_IPV6_TCP);
-        assert_int_equal(toeplitz_flow_hash(ms_key, 40, XEN_NETIF_CTRL_HASH_TYPE_IPV6, f, len,
+        assert_int_equal(toeplitz_flow_hash(ms_key, 40, 1u << ip_type | 1u << tcp_type, f, len,
                                             &h, &t), 0);
+        assert_int_equal(h, v->tcp_hash);
+        assert_int_equal(t, tcp_type);
+        assert_int_equal(toeplitz_flow_hash(ms_key, 40, 1u << ip_type, f, len, &h, &t), 0);
         assert_int_equal(h, v->ip_hash);
+        assert_int_equal(t, ip_type);
+        /* Only the other family's types enabled: no hash. */
+        assert_int_equal(toeplitz_flow_hash(ms_key, 40, 0xf & ~(1u << ip_type | 1u << tcp_type),
+                                            f, len, &h, &t), -ENOENT);
     }
 }
 
@@ -157,7 +143,7 @@ static void test_fragment_uses_addresses(void **state)
     uint8_t f[64];
     uint32_t h;
     uint8_t t;
-    size_t len = tcp4_frame(f, v4_vectors[0].src, v4_vectors[0].dst, 1, 2);
+    size_t len = tcp_frame(f, AF_INET, vectors[0].src, vectors[0].dst, 1, 2);
 
     (void)state;
     put16(f + 20, 0x2000); /* more fragments */
@@ -165,7 +151,7 @@ static void test_fragment_uses_addresses(void **state)
                                         XEN_NETIF_CTRL_HASH_TYPE_IPV4 |
                                             XEN_NETIF_CTRL_HASH_TYPE_IPV4_TCP,
                                         f, len, &h, &t), 0);
-    assert_int_equal(h, v4_vectors[0].ip_hash);
+    assert_int_equal(h, vectors[0].ip_hash);
     assert_int_equal(t, _XEN_NETIF_CTRL_HASH_TYPE_IPV4);
 }
 
@@ -173,7 +159,7 @@ static void test_parse_rejects_truncated(void **state)
 {
     uint8_t f[80];
     struct pktparse p;
-    size_t len = tcp4_frame(f, "10.0.0.1", "10.0.0.2", 1, 2);
+    size_t len = tcp_frame(f, AF_INET, "10.0.0.1", "10.0.0.2", 1, 2);
 
     (void)state;
     assert_int_equal(pktparse_frame(f, len, &p), 0);
@@ -184,7 +170,7 @@ static void test_parse_rejects_truncated(void **state)
     assert_int_equal(pktparse_frame(f, len, &p), -EINVAL);
     put16(f + 12, 0x0806); /* ARP */
     assert_int_equal(pktparse_frame(f, len, &p), -EINVAL);
-    len = tcp6_frame(f, "::1", "::2", 1, 2);
+    len = tcp_frame(f, AF_INET6, "::1", "::2", 1, 2);
     f[20] = IPPROTO_HOPOPTS; /* an extension header running past the frame */
     f[54] = IPPROTO_TCP;
     f[55] = 200;
@@ -194,7 +180,7 @@ static void test_parse_rejects_truncated(void **state)
 static void test_vnet_round_trip(void **state)
 {
     uint8_t f[80];
-    size_t len = tcp6_frame(f, "::1", "::2", 1, 2);
+    size_t len = tcp_frame(f, AF_INET6, "::1", "::2", 1, 2);
     struct virtio_net_hdr vh = {.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM,
                                 .gso_type = VIRTIO_NET_HDR_GSO_TCPV6,
                                 .gso_size = htole16(1440)};
@@ -224,8 +210,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_raw_vectors),
-        cmocka_unit_test(test_flow_hash_v4),
-        cmocka_unit_test(test_flow_hash_v6),
+        cmocka_unit_test(test_flow_hash),
         cmocka_unit_test(test_fragment_uses_addresses),
         cmocka_unit_test(test_parse_rejects_truncated),
         cmocka_unit_test(test_vnet_round_trip),
