@@ -16,7 +16,8 @@ struct netback_queue {
     netif_rx_back_ring_t rx;
     struct netback_ops ops;
     void *ctx;
-    struct netback_rx_features rxf;
+    struct netif_features rxf; /* what the frontend takes on RX */
+    bool rx_hash;
     const char *error; /* set once, by disconnect() */
 };
 
@@ -39,9 +40,10 @@ void netback_queue_free(struct netback_queue *q)
     free(q);
 }
 
-void netback_set_rx_features(struct netback_queue *q, const struct netback_rx_features *f)
+void netback_set_rx_features(struct netback_queue *q, const struct netif_features *f, bool hash)
 {
     q->rxf = *f;
+    q->rx_hash = hash;
 }
 
 const char *netback_error(const struct netback_queue *q)
@@ -352,30 +354,24 @@ struct rx_plan {
     uint16_t first_flags;
 };
 
-static bool rx_gso_allowed(const struct netback_rx_features *f, uint8_t type)
+static int rx_plan(const struct netback_queue *q, const uint8_t *frame, size_t len,
+                   const struct netif_offload *o, const netif_extra_info_t *hash,
+                   struct rx_plan *p)
 {
-    return (type == XEN_NETIF_GSO_TYPE_TCPV4 && f->gso_tcpv4) ||
-           (type == XEN_NETIF_GSO_TYPE_TCPV6 && f->gso_tcpv6);
-}
+    int rc = netif_offload_allowed(&q->rxf, o, frame, len);
 
-static int rx_plan(const struct netback_queue *q, size_t len, const struct netif_offload *o,
-                   const netif_extra_info_t *hash, struct rx_plan *p)
-{
+    if (rc < 0)
+        return rc;
     *p = (struct rx_plan){.nr_data = (unsigned int)((len + NETIF_PAGE_SIZE - 1) / NETIF_PAGE_SIZE)};
-    if (len == 0 || len > XEN_NETIF_MAX_TX_SIZE || (p->nr_data > 1 && !q->rxf.sg))
-        return -EMSGSIZE;
-    if (o && o->csum_blank)
+    if (o->csum_blank)
         p->first_flags |= NETRXF_csum_blank | NETRXF_data_validated;
-    else if (o && o->data_validated)
+    else if (o->data_validated)
         p->first_flags |= NETRXF_data_validated;
-    if (o && o->gso_type != XEN_NETIF_GSO_TYPE_NONE) {
-        if (!rx_gso_allowed(&q->rxf, o->gso_type) || !o->gso_size)
-            return -EMSGSIZE;
+    if (o->gso_type != XEN_NETIF_GSO_TYPE_NONE)
         p->extra[p->nr_extras++] = (netif_extra_info_t){
             .type = XEN_NETIF_EXTRA_TYPE_GSO,
             .u.gso = {.size = o->gso_size, .type = o->gso_type}};
-    }
-    if (hash && q->rxf.hash)
+    if (hash && q->rx_hash)
         p->extra[p->nr_extras++] = *hash;
     if (p->nr_extras)
         p->first_flags |= NETRXF_extra_info;
@@ -385,13 +381,14 @@ static int rx_plan(const struct netback_queue *q, size_t len, const struct netif
 int netback_rx_put(struct netback_queue *q, const void *frame, size_t len,
                    const struct netif_offload *o, const netif_extra_info_t *hash)
 {
+    static const struct netif_offload none;
     const uint8_t *src = frame;
     struct rx_plan p;
     int rc;
 
     if (q->error)
         return -ENOTCONN;
-    if ((rc = rx_plan(q, len, o, hash, &p)) < 0)
+    if ((rc = rx_plan(q, frame, len, o ? o : &none, hash, &p)) < 0)
         return rc;
     if ((rc = rx_reserve(q, p.nr_data + p.nr_extras)) < 0)
         return rc;

@@ -100,7 +100,7 @@ static int broken(struct netfront *f)
 }
 
 /* The backend's response producer, read once; it may not run past the
- * requests we posted. */
+ * requests we published (posted is our own sring->req_prod). */
 static int load_rsp_prod(struct netfront *f, RING_IDX *where, RING_IDX cons, RING_IDX posted,
                          RING_IDX *prod)
 {
@@ -112,32 +112,20 @@ static int load_rsp_prod(struct netfront *f, RING_IDX *where, RING_IDX cons, RIN
 
 /* ---- TX ---- */
 
-static bool tx_gso_allowed(const struct netfront *f, uint8_t type)
-{
-    return (type == XEN_NETIF_GSO_TYPE_TCPV4 && f->cfg.gso_tcpv4) ||
-           (type == XEN_NETIF_GSO_TYPE_TCPV6 && f->cfg.gso_tcpv6);
-}
-
 static bool tx_room(const struct netfront *f, unsigned int nr_data, unsigned int nr_slots)
 {
     return f->txp.nfree >= nr_data && RING_FREE_REQUESTS(&f->tx) >= nr_slots;
 }
 
-static int tx_check(struct netfront *f, const struct virtio_net_hdr *vh, size_t len,
-                    struct netif_offload *o)
+static int tx_check(const struct netfront *f, const struct virtio_net_hdr *vh,
+                    const uint8_t *frame, size_t len, struct netif_offload *o)
 {
-    int rc = 0;
+    int rc;
 
     *o = (struct netif_offload){0};
     if (vh && (rc = netif_offload_from_vnet(vh, o)) < 0)
         return rc == -EINVAL ? -EOPNOTSUPP : rc;
-    if (o->gso_type != XEN_NETIF_GSO_TYPE_NONE && !tx_gso_allowed(f, o->gso_type))
-        return -EOPNOTSUPP;
-    if (len < NETIF_MIN_FRAME || len > XEN_NETIF_MAX_TX_SIZE)
-        return -EMSGSIZE;
-    if (len > NETIF_PAGE_SIZE && !f->cfg.sg)
-        return -EMSGSIZE;
-    return 0;
+    return netif_offload_allowed(&f->cfg.peer, o, frame, len);
 }
 
 static void tx_gso_slot(struct netfront *f, const struct netif_offload *o)
@@ -186,7 +174,7 @@ int netfront_tx_send(struct netfront *f, const struct virtio_net_hdr *vh, const 
 
     if (f->broken)
         return -EPROTO;
-    if ((rc = tx_check(f, vh, len, &o)) < 0)
+    if ((rc = tx_check(f, vh, frame, len, &o)) < 0)
         return rc;
     if (!tx_room(f, nr_data, nr_data + (o.gso_type != 0))) {
         if ((rc = netfront_tx_reap(f)) < 0)
@@ -242,7 +230,7 @@ int netfront_tx_reap(struct netfront *f)
     if (f->broken)
         return -EPROTO;
     do {
-        if (load_rsp_prod(f, &f->tx.sring->rsp_prod, f->tx.rsp_cons, f->tx.req_prod_pvt, &prod) < 0)
+        if (load_rsp_prod(f, &f->tx.sring->rsp_prod, f->tx.rsp_cons, f->tx.sring->req_prod, &prod) < 0)
             return -EPROTO;
         for (; f->tx.rsp_cons != prod; f->tx.rsp_cons++) {
             netif_tx_response_t rsp =
@@ -402,7 +390,7 @@ static int rx_next(struct netfront *f, struct rx_frame *fr)
     int rc;
 
     for (;;) {
-        if (load_rsp_prod(f, &f->rx.sring->rsp_prod, f->rx.rsp_cons, f->rx.req_prod_pvt, &prod) < 0)
+        if (load_rsp_prod(f, &f->rx.sring->rsp_prod, f->rx.rsp_cons, f->rx.sring->req_prod, &prod) < 0)
             return -EPROTO;
         if ((rc = rx_scan(f, prod, fr)) != 0)
             return rc;

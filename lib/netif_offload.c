@@ -66,6 +66,35 @@ int netif_offload_to_vnet(const struct netif_offload *o, const uint8_t *frame, s
     return 0;
 }
 
+static bool csum_allowed(const struct netif_features *f, const uint8_t *frame, size_t len)
+{
+    struct pktparse p;
+
+    if (pktparse_frame(frame, len, &p) < 0)
+        return false;
+    return p.ipver == 4 ? f->csum_ipv4 : f->csum_ipv6;
+}
+
+static bool gso_allowed(const struct netif_features *f, uint8_t type)
+{
+    return (type == XEN_NETIF_GSO_TYPE_TCPV4 && f->gso_tcpv4) ||
+           (type == XEN_NETIF_GSO_TYPE_TCPV6 && f->gso_tcpv6);
+}
+
+int netif_offload_allowed(const struct netif_features *f, const struct netif_offload *o,
+                          const uint8_t *frame, size_t len)
+{
+    if (len < NETIF_MIN_FRAME || len > XEN_NETIF_MAX_TX_SIZE)
+        return -EMSGSIZE;
+    if (len > NETIF_PAGE_SIZE && !f->sg)
+        return -EMSGSIZE;
+    if (o->gso_type != XEN_NETIF_GSO_TYPE_NONE && (!gso_allowed(f, o->gso_type) || !o->gso_size))
+        return -EOPNOTSUPP;
+    if (o->csum_blank && !csum_allowed(f, frame, len))
+        return -EOPNOTSUPP;
+    return 0;
+}
+
 int netif_offload_from_vnet(const struct virtio_net_hdr *vh, struct netif_offload *o)
 {
     *o = (struct netif_offload){0};

@@ -47,14 +47,6 @@ struct netback_ops {
     void (*disconnect)(void *ctx, const char *reason);
 };
 
-/* What the frontend negotiated for the RX side (its feature-* keys). */
-struct netback_rx_features {
-    bool sg;        /* feature-sg: a frame may span RX slots */
-    bool gso_tcpv4; /* feature-gso-tcpv4 */
-    bool gso_tcpv6; /* feature-gso-tcpv6 */
-    bool hash;      /* ctrl ring hashing on: send XEN_NETIF_EXTRA_TYPE_HASH */
-};
-
 /* One data slot of a TX packet: where the frontend's bytes are. */
 struct netback_seg {
     grant_ref_t gref;
@@ -84,8 +76,10 @@ struct netback_queue *netback_queue_new(netif_tx_sring_t *tx, netif_rx_sring_t *
                                         const struct netback_ops *ops, void *ctx);
 void netback_queue_free(struct netback_queue *q);
 
-/* What the frontend accepts on RX (all off until set). */
-void netback_set_rx_features(struct netback_queue *q, const struct netback_rx_features *f);
+/* What the frontend accepts on RX, from its feature-* keys (all off until
+ * set); hash: it turned hashing on over the ctrl ring, so RX frames may
+ * carry a XEN_NETIF_EXTRA_TYPE_HASH extra. */
+void netback_set_rx_features(struct netback_queue *q, const struct netif_features *f, bool hash);
 
 /* NULL while connected, else why the queue disconnected. */
 const char *netback_error(const struct netback_queue *q);
@@ -117,9 +111,8 @@ void netback_tx_flush(struct netback_queue *q);
  * frontend's posted RX buffers: one response per slot, extras after the
  * first.  0: queued (publish with netback_rx_flush()); -EAGAIN: not enough
  * posted buffers yet (req_event is armed, retry after the frontend's
- * notification); -EMSGSIZE: the frame cannot be delivered to this frontend
- * (too long, multi-slot without feature-sg, or GSO it did not ask for);
- * -ENOTCONN: disconnected. */
+ * notification); -EMSGSIZE / -EOPNOTSUPP: this frontend does not take the frame
+ * (netif_offload_allowed() says why); -ENOTCONN: disconnected. */
 int netback_rx_put(struct netback_queue *q, const void *frame, size_t len,
                    const struct netif_offload *o, const netif_extra_info_t *hash);
 

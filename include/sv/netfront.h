@@ -25,6 +25,7 @@
 #include <stdint.h>
 
 #include "sv/netif_abi.h"
+#include "sv/netif_offload.h"
 
 struct netfront;
 
@@ -44,8 +45,7 @@ struct netfront_config {
     netif_rx_sring_t *rx_sring;
     struct netfront_pool tx;    /* read by the backend */
     struct netfront_pool rx;    /* written by the backend */
-    /* The backend's feature-sg / feature-gso-tcpv4 / feature-gso-tcpv6. */
-    bool sg, gso_tcpv4, gso_tcpv6;
+    struct netif_features peer; /* what the backend takes on TX */
     void (*notify)(void *ctx, enum netfront_event ev);
     void *ctx;
 };
@@ -62,9 +62,9 @@ void netfront_free(struct netfront *f);
 
 /* Queue one frame (len bytes) with its virtio header (NULL: no offload).
  * 0; -EAGAIN when the ring or the TX buffers are full even after reaping;
- * -EMSGSIZE (shorter than an Ethernet header, longer than 65535 bytes, or
- * multi-page without the backend's feature-sg); -EOPNOTSUPP for offloads
- * the backend did not offer; -EPROTO once broken.  Visible to the backend
+ * -EMSGSIZE / -EOPNOTSUPP when the backend does not take the frame
+ * (netif_offload_allowed() says why; also -EOPNOTSUPP for virtio offloads
+ * netif cannot carry); -EPROTO once broken.  Visible to the backend
  * after netfront_tx_flush(). */
 int netfront_tx_send(struct netfront *f, const struct virtio_net_hdr *vh, const void *frame,
                      size_t len);

@@ -19,6 +19,24 @@ struct netif_offload {
     uint16_t gso_size;   /* MSS; non-zero when gso_type is set */
 };
 
+/* What the receiving end of one direction accepts: its feature-* keys
+ * (the backend's for TX, the frontend's for RX). */
+struct netif_features {
+    bool sg;        /* feature-sg: a frame may span slots */
+    bool gso_tcpv4; /* feature-gso-tcpv4 */
+    bool gso_tcpv6; /* feature-gso-tcpv6 */
+    bool csum_ipv4; /* csum_blank on IPv4 (no feature-no-csum-offload) */
+    bool csum_ipv6; /* feature-ipv6-csum-offload */
+};
+
+/* Whether a receiver with features f takes frame (len bytes) with offloads
+ * o: 0; -EMSGSIZE when shorter than an Ethernet header, longer than 65535
+ * bytes or more than a page without sg; -EOPNOTSUPP for GSO or a blank
+ * checksum it did not offer (or a blank checksum on a frame that is not
+ * IPv4/IPv6). */
+int netif_offload_allowed(const struct netif_features *f, const struct netif_offload *o,
+                          const uint8_t *frame, size_t len);
+
 /* virtio header for frame (len bytes): NEEDS_CSUM with csum_start/offset
  * found in the frame when csum_blank, DATA_VALID when only validated, GSO
  * type/size/hdr_len from the GSO fields.  0, or -EINVAL when csum_blank or

@@ -206,6 +206,34 @@ static void test_vnet_round_trip(void **state)
     assert_int_equal(netif_offload_to_vnet(&o, f, len, &vh), -EINVAL);
 }
 
+/* Each receiver feature gates its offload; sizes are checked first. */
+static void test_offload_allowed(void **state)
+{
+    uint8_t f4[80], f6[80];
+    const struct netif_features none = {0}, v4only = {.csum_ipv4 = true},
+                                all = {.sg = true, .gso_tcpv4 = true, .gso_tcpv6 = true,
+                                       .csum_ipv4 = true, .csum_ipv6 = true};
+    const struct netif_offload csum = {.csum_blank = true},
+                               gso4 = {.csum_blank = true, .gso_type = XEN_NETIF_GSO_TYPE_TCPV4,
+                                       .gso_size = 1400},
+                               plain = {0};
+    size_t n4 = tcp_frame(f4, AF_INET, "10.0.0.1", "10.0.0.2", 1, 2);
+    size_t n6 = tcp_frame(f6, AF_INET6, "::1", "::2", 1, 2);
+
+    (void)state;
+    assert_int_equal(netif_offload_allowed(&none, &plain, f4, n4), 0);
+    assert_int_equal(netif_offload_allowed(&none, &plain, f4, 13), -EMSGSIZE);
+    assert_int_equal(netif_offload_allowed(&none, &plain, f4, 4097), -EMSGSIZE);
+    assert_int_equal(netif_offload_allowed(&all, &plain, f4, 65535), 0);
+    assert_int_equal(netif_offload_allowed(&all, &plain, f4, 65536), -EMSGSIZE);
+    assert_int_equal(netif_offload_allowed(&none, &csum, f4, n4), -EOPNOTSUPP);
+    assert_int_equal(netif_offload_allowed(&v4only, &csum, f4, n4), 0);
+    assert_int_equal(netif_offload_allowed(&v4only, &csum, f6, n6), -EOPNOTSUPP);
+    assert_int_equal(netif_offload_allowed(&all, &csum, f6, n6), 0);
+    assert_int_equal(netif_offload_allowed(&v4only, &gso4, f4, n4), -EOPNOTSUPP);
+    assert_int_equal(netif_offload_allowed(&all, &gso4, f4, n4), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -214,6 +242,7 @@ int main(void)
         cmocka_unit_test(test_fragment_uses_addresses),
         cmocka_unit_test(test_parse_rejects_truncated),
         cmocka_unit_test(test_vnet_round_trip),
+        cmocka_unit_test(test_offload_allowed),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
