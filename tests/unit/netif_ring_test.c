@@ -689,6 +689,76 @@ static void test_malformed_requests(void **state)
     }
 }
 
+static uint32_t xorshift(uint32_t *s)
+{
+    *s ^= *s << 13;
+    *s ^= *s >> 17;
+    *s ^= *s << 5;
+    return *s;
+}
+
+/* A random request or extra: mostly sound, now and then at or past a limit. */
+static void put_random(struct queue *q, RING_IDX i, uint32_t *seed)
+{
+    uint32_t r = xorshift(seed);
+    uint32_t x = xorshift(seed);
+
+    if (r % 8 == 0) {
+        put_extra(q, i, (uint8_t)(r & 0x700 ? 1 + x % 4 : x % 7), (uint8_t)(r >> 4 & 1));
+        return;
+    }
+    put_req(q, i, r & 0x800 ? REF_BASE + x % NREF : REF_BASE - 2 + x % (NREF + 4),
+            (uint16_t)(r & 0x3000 ? 0 : x % 4200),
+            (uint16_t)(r & 0xc000 ? 14 + xorshift(seed) % 2000 : xorshift(seed) % 70000),
+            (uint16_t)((r >> 16 & 7) | (r >> 19 & 3 ? 0 : NETTXF_extra_info)));
+}
+
+/* What every packet netback hands out satisfies, whatever the ring held. */
+static void check_packet(const struct netback_packet *pkt)
+{
+    uint32_t sum = 0;
+
+    assert_in_range(pkt->nr_segs, 1, NETIF_MAX_SLOTS);
+    assert_in_range(pkt->nr_extras, 0, NETIF_MAX_EXTRAS);
+    for (unsigned int i = 0; i < pkt->nr_segs; i++) {
+        assert_true((uint32_t)pkt->seg[i].offset + pkt->seg[i].len <= NETIF_PAGE_SIZE);
+        sum += pkt->seg[i].len;
+    }
+    assert_int_equal(sum, pkt->len);
+    assert_true(pkt->len >= NETIF_MIN_FRAME || pkt->extra[XEN_NETIF_EXTRA_TYPE_MCAST_ADD - 1].type ||
+                pkt->extra[XEN_NETIF_EXTRA_TYPE_MCAST_DEL - 1].type);
+}
+
+/* Random rings: the backend either hands out sound packets or disconnects
+ * with a reason, and never reads or writes out of bounds (ASan, valgrind). */
+static void test_random_frontend(void **state)
+{
+    static uint8_t out[65536];
+    uint32_t seed = 0x5eed1234;
+
+    for (int iter = 0; iter < 400; iter++) {
+        struct harness *h;
+        struct netback_packet pkt;
+        RING_IDX n = xorshift(&seed) % 48;
+        int rc;
+
+        setup(state);
+        h = *state;
+        for (RING_IDX i = 0; i < n; i++)
+            put_random(&h->q[0], i, &seed);
+        publish(&h->q[0], xorshift(&seed) % 16 == 0 ? xorshift(&seed) : n);
+        while ((rc = netback_tx_next(h->q[0].back, &pkt)) == 1) {
+            check_packet(&pkt);
+            rc = netback_tx_copy(h->q[0].back, &pkt, out, sizeof(out));
+            assert_true(rc == (int)pkt.len || rc == -ENOTCONN);
+            netback_tx_done(h->q[0].back, &pkt, NETIF_RSP_OKAY);
+        }
+        netback_tx_flush(h->q[0].back);
+        assert_true(rc == 0 || (rc == -ENOTCONN && h->q[0].disconnects == 1 && h->q[0].reason));
+        teardown(state);
+    }
+}
+
 /* Too short for Ethernet: answered with an error, the queue stays up. */
 static void test_short_frame_dropped(void **state)
 {
@@ -762,6 +832,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_ref_recycling, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rx_hash_extra, setup, teardown),
         cmocka_unit_test(test_malformed_requests),
+        cmocka_unit_test(test_random_frontend),
         cmocka_unit_test_setup_teardown(test_short_frame_dropped, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rx_malformed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_front_rejects_bad_responses, setup, teardown),
