@@ -56,7 +56,10 @@ struct netback_seg {
 };
 
 /* One validated TX packet.  Fill by netback_tx_next(); answer with
- * netback_tx_done() exactly once. */
+ * netback_tx_done() exactly once (answering twice would write responses
+ * over requests not yet consumed).  A packet with a MCAST_ADD/MCAST_DEL
+ * extra is a multicast filter update (feature-multicast-control), not a
+ * frame to forward: apply it and answer NETIF_RSP_OKAY. */
 struct netback_packet {
     uint32_t len;       /* frame length (the first slot's size) */
     uint16_t flags;     /* NETTXF_csum_blank | NETTXF_data_validated */
