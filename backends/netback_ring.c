@@ -61,14 +61,12 @@ static int disconnect(struct netback_queue *q, const char *reason)
     return -ENOTCONN;
 }
 
-/* The frontend's producer index, read once.  It may never be more than a
- * ring ahead of our responses: slots we have not answered are not its to
- * reuse.  This also catches an index moved backwards (unsigned wrap). */
+/* The frontend's producer index, read once and checked. */
 static int load_prod(struct netback_queue *q, RING_IDX *where, RING_IDX rsp_prod_pvt,
                      unsigned int size, RING_IDX *prod, const char *reason)
 {
     *prod = __atomic_load_n(where, __ATOMIC_ACQUIRE);
-    if (*prod - rsp_prod_pvt > size)
+    if (!netif_req_prod_ok(*prod, rsp_prod_pvt, size))
         return disconnect(q, reason);
     return 0;
 }

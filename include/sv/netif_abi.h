@@ -1,12 +1,13 @@
 /*
  * Xen's netif ABI (xen/io/netif.h, xen/io/ring.h) as the netback and netfront
- * cores use it: ring.h wants its includer to supply the memory barriers, and
- * both ends share the limits below.  Nothing here is Splitvisor's own wire
- * format; it is Xen's, with the constants Linux netback enforces.
+ * cores use it: the header with the barriers ring.h needs, and the limits
+ * both ends share.  Nothing here is Splitvisor's own wire format; it is
+ * Xen's, with the constants Linux netback enforces.
  */
 #ifndef SV_NETIF_ABI_H
 #define SV_NETIF_ABI_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -28,5 +29,13 @@
 #define NETIF_MAX_EXTRAS (XEN_NETIF_EXTRA_TYPE_MAX - 1)
 /* Smallest frame: an Ethernet header. */
 #define NETIF_MIN_FRAME 14u
+
+/* Whether a peer's request producer index (read once) is sane: at most one
+ * ring ahead of our responses, since slots we have not answered are not its
+ * to reuse.  An index moved backwards fails too (unsigned wrap). */
+static inline bool netif_req_prod_ok(RING_IDX prod, RING_IDX rsp_prod_pvt, unsigned int size)
+{
+    return prod - rsp_prod_pvt <= size;
+}
 
 #endif
