@@ -14,8 +14,8 @@ struct entry {
     uint32_t ref;
     void *addr;
     bool writable;
-    struct entry *hnext;        /* hash chain */
-    struct entry *prev, *next;  /* LRU list (most recent first) or free list (next) */
+    struct entry *hnext;       /* hash chain */
+    struct entry *prev, *next; /* LRU list (most recent first) or free list (next) */
 };
 
 struct gntcache {
@@ -191,8 +191,8 @@ static int map_error(void)
     return errno ? -errno : -EIO;
 }
 
-int gntcache_copy_from(struct gntcache *c, uint32_t domid, uint32_t ref, uint16_t offset,
-                       void *dst, uint16_t len)
+int gntcache_copy_from(struct gntcache *c, uint32_t domid, uint32_t ref, uint16_t offset, void *dst,
+                       uint16_t len)
 {
     const uint8_t *page = gntcache_get(c, domid, ref, false);
 

@@ -11,8 +11,8 @@
 #include "sv/netback_ctrl.h"
 #include "sv/toeplitz.h"
 
-#define HASH_TYPES_ALL                                                                   \
-    (XEN_NETIF_CTRL_HASH_TYPE_IPV4 | XEN_NETIF_CTRL_HASH_TYPE_IPV4_TCP |                  \
+#define HASH_TYPES_ALL                                                                             \
+    (XEN_NETIF_CTRL_HASH_TYPE_IPV4 | XEN_NETIF_CTRL_HASH_TYPE_IPV4_TCP |                           \
      XEN_NETIF_CTRL_HASH_TYPE_IPV6 | XEN_NETIF_CTRL_HASH_TYPE_IPV6_TCP)
 
 struct netback_ctrl {
@@ -82,8 +82,7 @@ static uint32_t do_get_flags(struct netback_ctrl *c, const uint32_t data[3], uin
 static uint32_t do_set_flags(struct netback_ctrl *c, const uint32_t data[3], uint32_t *out)
 {
     (void)out;
-    if ((data[0] & ~(uint32_t)HASH_TYPES_ALL) ||
-        c->algorithm == XEN_NETIF_CTRL_HASH_ALGORITHM_NONE)
+    if ((data[0] & ~(uint32_t)HASH_TYPES_ALL) || c->algorithm == XEN_NETIF_CTRL_HASH_ALGORITHM_NONE)
         return XEN_NETIF_CTRL_STATUS_INVALID_PARAMETER;
     c->types = data[0];
     return XEN_NETIF_CTRL_STATUS_SUCCESS;
@@ -103,16 +102,14 @@ static uint32_t do_set_key(struct netback_ctrl *c, const uint32_t data[3], uint3
     return XEN_NETIF_CTRL_STATUS_SUCCESS;
 }
 
-static uint32_t do_get_mapping_size(struct netback_ctrl *c, const uint32_t data[3],
-                                    uint32_t *out)
+static uint32_t do_get_mapping_size(struct netback_ctrl *c, const uint32_t data[3], uint32_t *out)
 {
     (void)c, (void)data;
     *out = NETBACK_CTRL_MAX_MAPPING;
     return XEN_NETIF_CTRL_STATUS_SUCCESS;
 }
 
-static uint32_t do_set_mapping_size(struct netback_ctrl *c, const uint32_t data[3],
-                                    uint32_t *out)
+static uint32_t do_set_mapping_size(struct netback_ctrl *c, const uint32_t data[3], uint32_t *out)
 {
     (void)out;
     if (data[0] > NETBACK_CTRL_MAX_MAPPING)
@@ -130,11 +127,10 @@ static uint32_t do_set_mapping(struct netback_ctrl *c, const uint32_t data[3], u
     uint32_t len = data[1], off = data[2];
 
     (void)out;
-    if (len > NETBACK_CTRL_MAX_MAPPING || off > c->mapping_size ||
-        len > c->mapping_size - off)
+    if (len > NETBACK_CTRL_MAX_MAPPING || off > c->mapping_size || len > c->mapping_size - off)
         return XEN_NETIF_CTRL_STATUS_BUFFER_OVERFLOW;
-    if (len && c->ops.copy_from_grant(c->ctx, data[0], 0, sub,
-                                      (uint16_t)(len * sizeof(sub[0]))) < 0)
+    if (len &&
+        c->ops.copy_from_grant(c->ctx, data[0], 0, sub, (uint16_t)(len * sizeof(sub[0]))) < 0)
         return XEN_NETIF_CTRL_STATUS_INVALID_PARAMETER;
     for (uint32_t i = 0; i < len; i++)
         if (sub[i] >= c->num_queues)
@@ -158,8 +154,8 @@ static ctrl_handler *const handlers[] = {
 static void answer(struct netback_ctrl *c, const struct xen_netif_ctrl_request *req)
 {
     struct xen_netif_ctrl_response *rsp = RING_GET_RESPONSE(&c->ring, c->ring.rsp_prod_pvt++);
-    ctrl_handler *fn = req->type < sizeof(handlers) / sizeof(handlers[0]) ? handlers[req->type]
-                                                                          : NULL;
+    ctrl_handler *fn =
+        req->type < sizeof(handlers) / sizeof(handlers[0]) ? handlers[req->type] : NULL;
     uint32_t data = 0;
     uint32_t status = fn ? fn(c, req->data, &data) : XEN_NETIF_CTRL_STATUS_NOT_SUPPORTED;
 
@@ -193,7 +189,7 @@ int netback_ctrl_process(struct netback_ctrl *c)
         while (c->ring.req_cons != prod) {
             struct xen_netif_ctrl_request req =
                 *(volatile struct xen_netif_ctrl_request *)RING_GET_REQUEST(&c->ring,
-                                                                           c->ring.req_cons);
+                                                                            c->ring.req_cons);
 
             c->ring.req_cons++;
             answer(c, &req);

@@ -353,8 +353,7 @@ struct rx_plan {
 };
 
 static int rx_plan(const struct netback_queue *q, const uint8_t *frame, size_t len,
-                   const struct netif_offload *o, const netif_extra_info_t *hash,
-                   struct rx_plan *p)
+                   const struct netif_offload *o, const netif_extra_info_t *hash, struct rx_plan *p)
 {
     int rc = netif_offload_allowed(&q->rxf, o, frame, len);
 
@@ -367,9 +366,8 @@ static int rx_plan(const struct netback_queue *q, const uint8_t *frame, size_t l
         p->first_flags |= NETRXF_data_validated;
     if (o->gso_type != XEN_NETIF_GSO_TYPE_NONE)
         p->extra[p->nr_extras++] = (netif_extra_info_t){
-            .type = XEN_NETIF_EXTRA_TYPE_GSO,
-            .u.gso = {.size = o->gso_size, .type = o->gso_type}};
-    if (hash && q->rx_hash)
+            .type = XEN_NETIF_EXTRA_TYPE_GSO, .u.gso = {.size = o->gso_size, .type = o->gso_type}};
+    if (hash && hash->type == XEN_NETIF_EXTRA_TYPE_HASH && q->rx_hash)
         p->extra[p->nr_extras++] = *hash;
     if (p->nr_extras)
         p->first_flags |= NETRXF_extra_info;

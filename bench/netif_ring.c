@@ -21,8 +21,8 @@
 #include "sv/netback.h"
 #include "sv/netfront.h"
 
-#define NBUF 256
-#define REF_BASE 8
+#define NBUF      256
+#define REF_BASE  8
 #define SLOT_DATA 1536
 
 static double now_s(void)
@@ -126,9 +126,8 @@ static void *nb_back(void *arg)
 
 static void nb_setup(struct nb *b, size_t size, long count)
 {
-    static const struct netback_ops ops = {.copy_from_grant = bench_copy_from,
-                                           .copy_to_grant = bench_copy_to,
-                                           .notify = back_notify};
+    static const struct netback_ops ops = {
+        .copy_from_grant = bench_copy_from, .copy_to_grant = bench_copy_to, .notify = back_notify};
     struct netfront_config cfg;
 
     *b = (struct nb){.size = size, .count = count};
@@ -146,7 +145,8 @@ static void nb_setup(struct nb *b, size_t size, long count)
         .tx = {.pages = b->mem + 2 * NETIF_PAGE_SIZE, .refs = b->refs, .nr = NBUF},
         /* one page, never posted: the benchmark is TX only */
         .rx = {.pages = b->mem + (2 + NBUF) * NETIF_PAGE_SIZE, .refs = b->refs, .nr = 1},
-        .notify = front_notify, .ctx = b,
+        .notify = front_notify,
+        .ctx = b,
     };
     b->front = netfront_new(&cfg);
     b->back = netback_queue_new(cfg.tx_sring, cfg.rx_sring, &ops, b);
@@ -310,7 +310,8 @@ static void report(size_t size, long count)
 int main(void)
 {
     printf("netif_ring: netfront -> netback in two threads, %d-slot ring, eventfd kicks; "
-           "baseline: plain SPSC ring; best of %d runs\n", NBUF, ROUNDS);
+           "baseline: plain SPSC ring; best of %d runs\n",
+           NBUF, ROUNDS);
     report(64, 1000000);
     report(1500, 500000);
     return 0;

@@ -26,8 +26,8 @@ struct netfront {
     netif_tx_front_ring_t tx;
     netif_rx_front_ring_t rx;
     struct pool txp, rxp;
-    bool tx_first[RING_MAX];     /* TX buffer i starts a packet */
-    uint16_t rx_buf[RING_MAX];   /* RX ring slot -> buffer posted there */
+    bool tx_first[RING_MAX];   /* TX buffer i starts a packet */
+    uint16_t rx_buf[RING_MAX]; /* RX ring slot -> buffer posted there */
     struct netfront_config cfg;
     struct netfront_stats stats;
     bool broken;
@@ -117,8 +117,8 @@ static bool tx_room(const struct netfront *f, unsigned int nr_data, unsigned int
     return f->txp.nfree >= nr_data && RING_FREE_REQUESTS(&f->tx) >= nr_slots;
 }
 
-static int tx_check(const struct netfront *f, const struct virtio_net_hdr *vh,
-                    const uint8_t *frame, size_t len, struct netif_offload *o)
+static int tx_check(const struct netfront *f, const struct virtio_net_hdr *vh, const uint8_t *frame,
+                    size_t len, struct netif_offload *o)
 {
     int rc;
 
@@ -230,7 +230,8 @@ int netfront_tx_reap(struct netfront *f)
     if (f->broken)
         return -EPROTO;
     do {
-        if (load_rsp_prod(f, &f->tx.sring->rsp_prod, f->tx.rsp_cons, f->tx.sring->req_prod, &prod) < 0)
+        if (load_rsp_prod(f, &f->tx.sring->rsp_prod, f->tx.rsp_cons, f->tx.sring->req_prod, &prod) <
+            0)
             return -EPROTO;
         for (; f->tx.rsp_cons != prod; f->tx.rsp_cons++) {
             netif_tx_response_t rsp =
@@ -390,7 +391,8 @@ static int rx_next(struct netfront *f, struct rx_frame *fr)
     int rc;
 
     for (;;) {
-        if (load_rsp_prod(f, &f->rx.sring->rsp_prod, f->rx.rsp_cons, f->rx.sring->req_prod, &prod) < 0)
+        if (load_rsp_prod(f, &f->rx.sring->rsp_prod, f->rx.rsp_cons, f->rx.sring->req_prod, &prod) <
+            0)
             return -EPROTO;
         if ((rc = rx_scan(f, prod, fr)) != 0)
             return rc;

@@ -10,8 +10,7 @@
 #include "sv/netif_offload.h"
 #include "sv/pktparse.h"
 
-static int tcp_hdr_end(const uint8_t *frame, size_t len, const struct pktparse *p,
-                       uint16_t *end)
+static int tcp_hdr_end(const uint8_t *frame, size_t len, const struct pktparse *p, uint16_t *end)
 {
     size_t doff;
 

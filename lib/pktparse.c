@@ -8,7 +8,7 @@
 
 #include "sv/pktparse.h"
 
-#define ETH_HLEN_ 14u
+#define ETH_HLEN_  14u
 #define VLAN_HLEN_ 4u
 
 static uint16_t be16_at(const uint8_t *p)

@@ -57,8 +57,8 @@ static void flow_input(const uint8_t *frame, const struct pktparse *p, int with_
     }
 }
 
-int toeplitz_flow_hash(const uint8_t *key, size_t keylen, uint32_t type_mask,
-                       const uint8_t *frame, size_t len, uint32_t *hash, uint8_t *htype)
+int toeplitz_flow_hash(const uint8_t *key, size_t keylen, uint32_t type_mask, const uint8_t *frame,
+                       size_t len, uint32_t *hash, uint8_t *htype)
 {
     struct pktparse p;
     struct flow_input in;

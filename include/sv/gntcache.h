@@ -49,8 +49,8 @@ void gntcache_forget_domain(struct gntcache *c, uint32_t domid);
 
 /* Copy helpers for netback's callbacks: offset + len must be within a page.
  * 0, or -errno from the map. */
-int gntcache_copy_from(struct gntcache *c, uint32_t domid, uint32_t ref, uint16_t offset,
-                       void *dst, uint16_t len);
+int gntcache_copy_from(struct gntcache *c, uint32_t domid, uint32_t ref, uint16_t offset, void *dst,
+                       uint16_t len);
 int gntcache_copy_to(struct gntcache *c, uint32_t domid, uint32_t ref, uint16_t offset,
                      const void *src, uint16_t len);
 

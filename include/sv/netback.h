@@ -37,8 +37,7 @@ struct netback_ops {
      * (TX data) / src into it (RX data).  offset + len <= NETIF_PAGE_SIZE is
      * guaranteed.  0, or a negative errno when ref is not a grant the
      * frontend may use: that disconnects the queue. */
-    int (*copy_from_grant)(void *ctx, grant_ref_t ref, uint16_t offset, void *dst,
-                           uint16_t len);
+    int (*copy_from_grant)(void *ctx, grant_ref_t ref, uint16_t offset, void *dst, uint16_t len);
     int (*copy_to_grant)(void *ctx, grant_ref_t ref, uint16_t offset, const void *src,
                          uint16_t len);
     /* Kick the frontend for ev (one event channel, or split ones). */
@@ -61,10 +60,10 @@ struct netback_seg {
  * extra is a multicast filter update (feature-multicast-control), not a
  * frame to forward: apply it and answer NETIF_RSP_OKAY. */
 struct netback_packet {
-    uint32_t len;       /* frame length (the first slot's size) */
-    uint16_t flags;     /* NETTXF_csum_blank | NETTXF_data_validated */
-    uint8_t nr_segs;    /* 1 .. NETIF_MAX_SLOTS */
-    uint8_t nr_extras;  /* extra-info slots (they get NETIF_RSP_NULL) */
+    uint32_t len;      /* frame length (the first slot's size) */
+    uint16_t flags;    /* NETTXF_csum_blank | NETTXF_data_validated */
+    uint8_t nr_segs;   /* 1 .. NETIF_MAX_SLOTS */
+    uint8_t nr_extras; /* extra-info slots (they get NETIF_RSP_NULL) */
     struct netback_seg seg[NETIF_MAX_SLOTS];
     /* Extras by type - 1 (XEN_NETIF_EXTRA_TYPE_GSO - 1, ...); .type is 0
      * when the packet has none of that type. */
@@ -90,7 +89,8 @@ const char *netback_error(const struct netback_queue *q);
 /* TX: the next valid packet into *pkt.  1: a packet; 0: the ring is empty
  * and req_event is armed (the frontend will notify on its next request);
  * -ENOTCONN: disconnected.  Frames shorter than an Ethernet header are
- * answered NETIF_RSP_ERROR here and skipped, as Linux netback does. */
+ * answered NETIF_RSP_ERROR here (published by the next netback_tx_flush())
+ * and skipped, as Linux netback does. */
 int netback_tx_next(struct netback_queue *q, struct netback_packet *pkt);
 
 /* Copy pkt's bytes into dst (cap bytes).  The frame length, -EMSGSIZE when
@@ -109,8 +109,9 @@ void netback_tx_done(struct netback_queue *q, const struct netback_packet *pkt, 
 /* Publish queued TX responses; notify the frontend if it asked (rsp_event). */
 void netback_tx_flush(struct netback_queue *q);
 
-/* RX: deliver frame (len bytes, o its offloads, NULL for none; hash a
- * Toeplitz hash extra to add when hashing is on, NULL for none) into the
+/* RX: deliver frame (len bytes, o its offloads, NULL for none; hash the
+ * extra netback_ctrl_select_queue() gave, sent when the frontend turned
+ * hashing on and hash->type is XEN_NETIF_EXTRA_TYPE_HASH, NULL for none) into the
  * frontend's posted RX buffers: one response per slot, extras after the
  * first.  0: queued (publish with netback_rx_flush()); -EAGAIN: not enough
  * posted buffers yet (req_event is armed, retry after the frontend's

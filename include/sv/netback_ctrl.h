@@ -28,8 +28,7 @@ struct netback_ctrl;
 struct netback_ctrl_ops {
     /* As netback_ops.copy_from_grant: len bytes at offset of ref into dst,
      * 0 or a negative errno (answered INVALID_PARAMETER). */
-    int (*copy_from_grant)(void *ctx, grant_ref_t ref, uint16_t offset, void *dst,
-                           uint16_t len);
+    int (*copy_from_grant)(void *ctx, grant_ref_t ref, uint16_t offset, void *dst, uint16_t len);
     void (*notify)(void *ctx);
     /* Optional: the ring was abused; reason is a static string. */
     void (*disconnect)(void *ctx, const char *reason);

@@ -23,7 +23,7 @@ uint32_t toeplitz_hash(const uint8_t *key, size_t keylen, const uint8_t *buf, si
  * an unfragmented TCP segment, else the address-only one when enabled.
  * 0 with *hash and *htype (an _XEN_NETIF_CTRL_HASH_TYPE_* number, what the
  * hash extra carries) set; -ENOENT when no enabled type applies. */
-int toeplitz_flow_hash(const uint8_t *key, size_t keylen, uint32_t type_mask,
-                       const uint8_t *frame, size_t len, uint32_t *hash, uint8_t *htype);
+int toeplitz_flow_hash(const uint8_t *key, size_t keylen, uint32_t type_mask, const uint8_t *frame,
+                       size_t len, uint32_t *hash, uint8_t *htype);
 
 #endif

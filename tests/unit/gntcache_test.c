@@ -13,7 +13,7 @@
 #include "sv/gntcache.h"
 
 #define NREFS 16
-#define PAGE 4096
+#define PAGE  4096
 
 /* A fake grant table: ref r of domain d is page pages[d][r]; mappings are
  * heap copies so the test sees exactly what is mapped and when. */

@@ -55,8 +55,8 @@ static int setup(void **state)
     xen_netif_ctrl_sring_t *s;
 
     assert_non_null(h);
-    h->mem = mmap(NULL, 3 * NETIF_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
-                  -1, 0);
+    h->mem =
+        mmap(NULL, 3 * NETIF_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     assert_true(h->mem != MAP_FAILED);
     s = (xen_netif_ctrl_sring_t *)(void *)h->mem;
     SHARED_RING_INIT(s);
@@ -130,15 +130,17 @@ static void test_configure_and_select(void **state)
     const uint32_t hv = 0x51ccc178;
 
     memcpy(h->mem + NETIF_PAGE_SIZE, ms_key, sizeof(ms_key));
-    assert_int_equal(call(h, XEN_NETIF_CTRL_TYPE_SET_HASH_FLAGS, XEN_NETIF_CTRL_HASH_TYPE_IPV4,
-                          0, 0, NULL), XEN_NETIF_CTRL_STATUS_INVALID_PARAMETER); /* no algorithm */
+    assert_int_equal(
+        call(h, XEN_NETIF_CTRL_TYPE_SET_HASH_FLAGS, XEN_NETIF_CTRL_HASH_TYPE_IPV4, 0, 0, NULL),
+        XEN_NETIF_CTRL_STATUS_INVALID_PARAMETER); /* no algorithm */
     assert_int_equal(call(h, XEN_NETIF_CTRL_TYPE_SET_HASH_ALGORITHM,
                           XEN_NETIF_CTRL_HASH_ALGORITHM_TOEPLITZ, 0, 0, NULL),
                      XEN_NETIF_CTRL_STATUS_SUCCESS);
     assert_int_equal(call(h, XEN_NETIF_CTRL_TYPE_GET_HASH_FLAGS, 0, 0, 0, &data), 0);
     assert_int_equal(data, 0xf);
-    assert_int_equal(call(h, XEN_NETIF_CTRL_TYPE_SET_HASH_FLAGS,
-                          XEN_NETIF_CTRL_HASH_TYPE_IPV4_TCP, 0, 0, NULL), 0);
+    assert_int_equal(
+        call(h, XEN_NETIF_CTRL_TYPE_SET_HASH_FLAGS, XEN_NETIF_CTRL_HASH_TYPE_IPV4_TCP, 0, 0, NULL),
+        0);
     assert_int_equal(call(h, XEN_NETIF_CTRL_TYPE_SET_HASH_KEY, KEY_REF, 40, 0, NULL), 0);
 
     /* No table: hash modulo the queues; the extra carries the hash LSB first. */

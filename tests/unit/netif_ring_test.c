@@ -22,10 +22,10 @@
 #include "sv/netback.h"
 #include "sv/netfront.h"
 
-#define NBUF 64             /* buffers per pool */
+#define NBUF     64         /* buffers per pool */
 #define REF_BASE 8          /* first ref the fake grant table hands out */
-#define NREF (2 * NBUF)     /* TX pool refs, then RX pool refs */
-#define NQUEUE 2
+#define NREF     (2 * NBUF) /* TX pool refs, then RX pool refs */
+#define NQUEUE   2
 
 struct queue {
     uint8_t *mem; /* TX ring page, RX ring page, TX pool, RX pool */
@@ -147,10 +147,10 @@ static void queue_setup(struct queue *q)
         .tx_sring = tx_sring(q),
         .rx_sring = rx_sring(q),
         .tx = {.pages = q->mem + 2 * NETIF_PAGE_SIZE, .refs = q->refs, .nr = NBUF},
-        .rx = {.pages = q->mem + (2 + NBUF) * NETIF_PAGE_SIZE, .refs = q->refs + NBUF,
-               .nr = NBUF},
+        .rx = {.pages = q->mem + (2 + NBUF) * NETIF_PAGE_SIZE, .refs = q->refs + NBUF, .nr = NBUF},
         .peer = all_features,
-        .notify = front_notify, .ctx = q,
+        .notify = front_notify,
+        .ctx = q,
     };
     q->front = netfront_new(&cfg);
     assert_non_null(q->front);
@@ -236,8 +236,8 @@ static void tx_one(struct queue *q, const struct virtio_net_hdr *vh, const uint8
 }
 
 /* Deliver one frame at the back and receive it at the front. */
-static void rx_one(struct queue *q, const struct netif_offload *o, const uint8_t *frame,
-                   size_t len, struct virtio_net_hdr *vh, uint8_t *out)
+static void rx_one(struct queue *q, const struct netif_offload *o, const uint8_t *frame, size_t len,
+                   struct virtio_net_hdr *vh, uint8_t *out)
 {
     assert_true(netfront_rx_refill(q->front) >= 0);
     assert_int_equal(netback_rx_put(q->back, frame, len, o, NULL), 0);
@@ -297,11 +297,14 @@ static void test_multi_slot(void **state)
 static void gso_round_trip(struct queue *q, int ipver)
 {
     static uint8_t frame[20000], out[65536];
-    struct virtio_net_hdr vh = {
-        .flags = VIRTIO_NET_HDR_F_NEEDS_CSUM,
-        .gso_type = ipver == 4 ? VIRTIO_NET_HDR_GSO_TCPV4 : VIRTIO_NET_HDR_GSO_TCPV6,
-        .gso_size = htole16(1448),
-    }, got;
+    struct virtio_net_hdr vh =
+                              {
+                                  .flags = VIRTIO_NET_HDR_F_NEEDS_CSUM,
+                                  .gso_type = ipver == 4 ? VIRTIO_NET_HDR_GSO_TCPV4
+                                                         : VIRTIO_NET_HDR_GSO_TCPV6,
+                                  .gso_size = htole16(1448),
+                              },
+                          got;
     struct netback_packet pkt;
     struct netif_offload o;
     size_t l4 = ipver == 4 ? 34 : 54;
@@ -338,12 +341,12 @@ static void test_gso_not_negotiated(void **state)
 {
     struct queue *q = &((struct harness *)*state)->q[0];
     static uint8_t frame[9000];
-    const struct netif_offload o = {.csum_blank = true, .gso_type = XEN_NETIF_GSO_TYPE_TCPV6,
-                                    .gso_size = 1400};
+    const struct netif_offload o = {
+        .csum_blank = true, .gso_type = XEN_NETIF_GSO_TYPE_TCPV6, .gso_size = 1400};
 
     ip_frame(frame, sizeof(frame), 6, IPPROTO_TCP);
-    netback_set_rx_features(q->back, &(struct netif_features){.sg = true, .gso_tcpv4 = true,
-                                                              .csum_ipv6 = true}, false);
+    netback_set_rx_features(
+        q->back, &(struct netif_features){.sg = true, .gso_tcpv4 = true, .csum_ipv6 = true}, false);
     assert_int_equal(netfront_rx_refill(q->front), NBUF);
     assert_int_equal(netback_rx_put(q->back, frame, sizeof(frame), &o, NULL), -EOPNOTSUPP);
 }
@@ -385,9 +388,11 @@ static void test_csum_flags(void **state)
     o = (struct netif_offload){.csum_blank = true};
     assert_int_equal(netback_rx_put(q->back, frame, sizeof(frame), &o, NULL), -EOPNOTSUPP);
     assert_true(netfront_rx_refill(q->front) >= 0);
-    rx_sring(q)->ring[rx_sring(q)->rsp_prod % NETIF_RX_RING_SIZE].rsp = (netif_rx_response_t){
-        .id = (uint16_t)(rx_sring(q)->rsp_prod % NETIF_RX_RING_SIZE), .offset = 0,
-        .flags = NETRXF_csum_blank, .status = 64};
+    rx_sring(q)->ring[rx_sring(q)->rsp_prod % NETIF_RX_RING_SIZE].rsp =
+        (netif_rx_response_t){.id = (uint16_t)(rx_sring(q)->rsp_prod % NETIF_RX_RING_SIZE),
+                              .offset = 0,
+                              .flags = NETRXF_csum_blank,
+                              .status = 64};
     __atomic_store_n(&rx_sring(q)->rsp_prod, rx_sring(q)->rsp_prod + 1, __ATOMIC_RELEASE);
     assert_int_equal(netfront_rx_recv(q->front, &got, out, sizeof(out)), -EBADMSG);
     assert_int_equal(netfront_rx_recv(q->front, &got, out, sizeof(out)), 0);
@@ -483,8 +488,8 @@ static void test_rx_hash_extra(void **state)
 {
     struct queue *q = &((struct harness *)*state)->q[0];
     static uint8_t frame[6000], out[65536];
-    const struct netif_offload o = {.csum_blank = true, .gso_type = XEN_NETIF_GSO_TYPE_TCPV4,
-                                    .gso_size = 1000};
+    const struct netif_offload o = {
+        .csum_blank = true, .gso_type = XEN_NETIF_GSO_TYPE_TCPV4, .gso_size = 1000};
     const netif_extra_info_t hash = {.type = XEN_NETIF_EXTRA_TYPE_HASH,
                                      .u.hash = {.type = _XEN_NETIF_CTRL_HASH_TYPE_IPV4_TCP,
                                                 .algorithm = XEN_NETIF_CTRL_HASH_ALGORITHM_TOEPLITZ,
@@ -500,6 +505,12 @@ static void test_rx_hash_extra(void **state)
     assert_memory_equal(out, frame, sizeof(frame));
     assert_int_equal(vh.gso_type, VIRTIO_NET_HDR_GSO_TCPV4);
     assert_int_equal(le16toh(vh.gso_size), 1000);
+    /* No hash for this frame (hash->type 0): no extra, even with hashing on. */
+    assert_int_equal(netback_rx_put(q->back, frame, 100, NULL, &(netif_extra_info_t){0}), 0);
+    netback_rx_flush(q->back);
+    assert_int_equal(netfront_rx_recv(q->front, &vh, out, sizeof(out)), 100);
+    assert_int_equal(rx_sring(q)->ring[(rx_sring(q)->rsp_prod - 1) % NETIF_RX_RING_SIZE].rsp.flags,
+                     0);
 }
 
 /* ---- malformed frontends ---- */
@@ -508,15 +519,14 @@ static void test_rx_hash_extra(void **state)
 static void put_req(struct queue *q, RING_IDX i, grant_ref_t gref, uint16_t off, uint16_t size,
                     uint16_t flags)
 {
-    tx_sring(q)->ring[i & (NETIF_TX_RING_SIZE - 1)].req =
-        (netif_tx_request_t){.gref = gref, .offset = off, .flags = flags, .id = (uint16_t)i,
-                             .size = size};
+    tx_sring(q)->ring[i & (NETIF_TX_RING_SIZE - 1)].req = (netif_tx_request_t){
+        .gref = gref, .offset = off, .flags = flags, .id = (uint16_t)i, .size = size};
 }
 
 static void put_extra(struct queue *q, RING_IDX i, uint8_t type, uint8_t flags)
 {
-    netif_extra_info_t e = {.type = type, .flags = flags,
-                            .u.gso = {.size = 1400, .type = XEN_NETIF_GSO_TYPE_TCPV4}};
+    netif_extra_info_t e = {
+        .type = type, .flags = flags, .u.gso = {.size = 1400, .type = XEN_NETIF_GSO_TYPE_TCPV4}};
 
     memcpy(&tx_sring(q)->ring[i & (NETIF_TX_RING_SIZE - 1)].req, &e, sizeof(e));
 }
@@ -725,7 +735,8 @@ static void check_packet(const struct netback_packet *pkt)
         sum += pkt->seg[i].len;
     }
     assert_int_equal(sum, pkt->len);
-    assert_true(pkt->len >= NETIF_MIN_FRAME || pkt->extra[XEN_NETIF_EXTRA_TYPE_MCAST_ADD - 1].type ||
+    assert_true(pkt->len >= NETIF_MIN_FRAME ||
+                pkt->extra[XEN_NETIF_EXTRA_TYPE_MCAST_ADD - 1].type ||
                 pkt->extra[XEN_NETIF_EXTRA_TYPE_MCAST_DEL - 1].type);
 }
 

@@ -39,10 +39,8 @@ static const struct vector vectors[] = {
     {AF_INET, "24.19.198.95", "12.22.207.184", 12898, 38024, 0xd2d0a5de, 0x5c2b394a},
     {AF_INET, "38.27.205.30", "209.142.163.6", 48228, 2217, 0x82989176, 0xafc7327f},
     {AF_INET, "153.39.163.191", "202.188.127.2", 44251, 1303, 0x5d1809c5, 0x10e828a2},
-    {AF_INET6, "3ffe:2501:200:1fff::7", "3ffe:2501:200:3::1", 2794, 1766, 0x2cc18cd5,
-     0x40207d3d},
-    {AF_INET6, "3ffe:501:8::260:97ff:fe40:efab", "ff02::1", 14230, 4739, 0x0f0c461c,
-     0xdde51bbf},
+    {AF_INET6, "3ffe:2501:200:1fff::7", "3ffe:2501:200:3::1", 2794, 1766, 0x2cc18cd5, 0x40207d3d},
+    {AF_INET6, "3ffe:501:8::260:97ff:fe40:efab", "ff02::1", 14230, 4739, 0x0f0c461c, 0xdde51bbf},
     {AF_INET6, "3ffe:1900:4545:3:200:f8ff:fe21:67cf", "fe80::200:f8ff:fe21:67cf", 44251, 38024,
      0x4b61e985, 0x02d1feef},
 };
@@ -56,8 +54,8 @@ static void put16(uint8_t *p, uint16_t v)
 }
 
 /* Ethernet + IPv4 (no options) or IPv6 + a 20-byte TCP header. */
-static size_t tcp_frame(uint8_t *f, int family, const char *src, const char *dst,
-                        uint16_t sport, uint16_t dport)
+static size_t tcp_frame(uint8_t *f, int family, const char *src, const char *dst, uint16_t sport,
+                        uint16_t dport)
 {
     bool v4 = family == AF_INET;
     size_t alen = v4 ? 4 : 16, l4 = v4 ? 34 : 54;
@@ -122,18 +120,20 @@ static void test_flow_hash(void **state)
         bool v4 = v->family == AF_INET;
         size_t len = tcp_frame(f, v->family, v->src, v->dst, v->sport, v->dport);
         uint8_t ip_type = v4 ? _XEN_NETIF_CTRL_HASH_TYPE_IPV4 : _XEN_NETIF_CTRL_HASH_TYPE_IPV6;
-        uint8_t tcp_type = v4 ? _XEN_NETIF_CTRL_HASH_TYPE_IPV4_TCP : _XEN_NETIF_CTRL_HASH_TYPE_IPV6_TCP;
+        uint8_t tcp_type =
+            v4 ? _XEN_NETIF_CTRL_HASH_TYPE_IPV4_TCP : _XEN_NETIF_CTRL_HASH_TYPE_IPV6_TCP;
 
-        assert_int_equal(toeplitz_flow_hash(ms_key, 40, 1u << ip_type | 1u << tcp_type, f, len,
-                                            &h, &t), 0);
+        assert_int_equal(
+            toeplitz_flow_hash(ms_key, 40, 1u << ip_type | 1u << tcp_type, f, len, &h, &t), 0);
         assert_int_equal(h, v->tcp_hash);
         assert_int_equal(t, tcp_type);
         assert_int_equal(toeplitz_flow_hash(ms_key, 40, 1u << ip_type, f, len, &h, &t), 0);
         assert_int_equal(h, v->ip_hash);
         assert_int_equal(t, ip_type);
         /* Only the other family's types enabled: no hash. */
-        assert_int_equal(toeplitz_flow_hash(ms_key, 40, 0xf & ~(1u << ip_type | 1u << tcp_type),
-                                            f, len, &h, &t), -ENOENT);
+        assert_int_equal(
+            toeplitz_flow_hash(ms_key, 40, 0xf & ~(1u << ip_type | 1u << tcp_type), f, len, &h, &t),
+            -ENOENT);
     }
 }
 
@@ -147,10 +147,11 @@ static void test_fragment_uses_addresses(void **state)
 
     (void)state;
     put16(f + 20, 0x2000); /* more fragments */
-    assert_int_equal(toeplitz_flow_hash(ms_key, 40,
-                                        XEN_NETIF_CTRL_HASH_TYPE_IPV4 |
-                                            XEN_NETIF_CTRL_HASH_TYPE_IPV4_TCP,
-                                        f, len, &h, &t), 0);
+    assert_int_equal(
+        toeplitz_flow_hash(ms_key, 40,
+                           XEN_NETIF_CTRL_HASH_TYPE_IPV4 | XEN_NETIF_CTRL_HASH_TYPE_IPV4_TCP, f,
+                           len, &h, &t),
+        0);
     assert_int_equal(h, vectors[0].ip_hash);
     assert_int_equal(t, _XEN_NETIF_CTRL_HASH_TYPE_IPV4);
 }
@@ -211,10 +212,14 @@ static void test_offload_allowed(void **state)
 {
     uint8_t f4[80], f6[80];
     const struct netif_features none = {0}, v4only = {.csum_ipv4 = true},
-                                all = {.sg = true, .gso_tcpv4 = true, .gso_tcpv6 = true,
-                                       .csum_ipv4 = true, .csum_ipv6 = true};
+                                all = {.sg = true,
+                                       .gso_tcpv4 = true,
+                                       .gso_tcpv6 = true,
+                                       .csum_ipv4 = true,
+                                       .csum_ipv6 = true};
     const struct netif_offload csum = {.csum_blank = true},
-                               gso4 = {.csum_blank = true, .gso_type = XEN_NETIF_GSO_TYPE_TCPV4,
+                               gso4 = {.csum_blank = true,
+                                       .gso_type = XEN_NETIF_GSO_TYPE_TCPV4,
                                        .gso_size = 1400},
                                plain = {0};
     size_t n4 = tcp_frame(f4, AF_INET, "10.0.0.1", "10.0.0.2", 1, 2);
