@@ -430,6 +430,36 @@ static void test_ring_full_and_suppression(void **state)
     assert_int_equal(netfront_tx_reap(q->front), 1);
 }
 
+/* The backend may answer packets in any order; a DROPPED answer counts as
+ * an error at the front and its buffers come back all the same. */
+static void test_out_of_order_completion(void **state)
+{
+    struct queue *q = &((struct harness *)*state)->q[0];
+    static uint8_t frame[6000], out[65536];
+    struct netback_packet pkt[3];
+    struct netfront_stats s;
+
+    fill(frame, sizeof(frame), 4);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(netfront_tx_send(q->front, NULL, frame, 100 + 2900 * (size_t)i), 0);
+    netfront_tx_flush(q->front);
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(netback_tx_next(q->back, &pkt[i]), 1);
+        assert_int_equal(netback_tx_copy(q->back, &pkt[i], out, sizeof(out)), 100 + 2900 * i);
+    }
+    netback_tx_done(q->back, &pkt[2], NETIF_RSP_OKAY);
+    netback_tx_done(q->back, &pkt[0], NETIF_RSP_DROPPED);
+    netback_tx_done(q->back, &pkt[1], NETIF_RSP_OKAY);
+    netback_tx_flush(q->back);
+    assert_int_equal(netfront_tx_reap(q->front), 3);
+    netfront_get_stats(q->front, &s);
+    assert_int_equal(s.tx_packets, 3);
+    assert_int_equal(s.tx_errors, 1);
+    /* Every TX buffer is free again: a full pool's worth of frames fits. */
+    for (int i = 0; i < NBUF; i++)
+        assert_int_equal(netfront_tx_send(q->front, NULL, frame, 64), 0);
+}
+
 /* RX: the backend waits for buffers (-EAGAIN), and the frontend's refill
  * notifies it exactly when it asked for more. */
 static void test_rx_waits_for_buffers(void **state)
@@ -839,6 +869,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_gso_not_negotiated, setup, teardown),
         cmocka_unit_test_setup_teardown(test_csum_flags, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ring_full_and_suppression, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_out_of_order_completion, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rx_waits_for_buffers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ref_recycling, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rx_hash_extra, setup, teardown),
