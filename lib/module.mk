@@ -13,3 +13,8 @@ xenevtchn_LIBS := svcore
 xengnttab_SRCS := lib/xengnttab.c
 xengnttab_LIBS := svcore
 xengnttab_LDLIBS := -lpthread
+
+# libsvnetif: what both ends of netif share (docs/networking.md): header
+# parsing, offload metadata <-> virtio_net_hdr, the Toeplitz hash.
+SHLIBS += svnetif
+svnetif_SRCS := lib/pktparse.c lib/netif_offload.c lib/toeplitz.c

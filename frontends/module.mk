@@ -1,0 +1,15 @@
+# netif frontend core (docs/networking.md): libsvnetfront, the unit tests that
+# run it against the backend core over shared rings, and the ring benchmark.
+SHLIBS += svnetfront
+svnetfront_SRCS := frontends/netfront_ring.c
+svnetfront_LIBS := svnetif
+
+UNIT_TESTS += netif_ring_test
+netif_ring_test_SRCS := tests/unit/netif_ring_test.c
+netif_ring_test_LIBS := svnetfront svnetback svnetif xengnttab svcore
+
+
+BENCHES += netif_ring
+netif_ring_SRCS := bench/netif_ring.c
+netif_ring_LIBS := svnetfront svnetback svnetif xengnttab svcore
+netif_ring_LDLIBS := -lpthread

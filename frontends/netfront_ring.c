@@ -1,0 +1,427 @@
+/*
+ * netfront core: TX requests and RX buffer posting on the front rings, with
+ * buffer pages whose grant refs are recycled.  Learned from Linux
+ * xen-netfront (xennet_start_xmit, xennet_get_responses) and Mini-OS,
+ * written anew.  The backend's responses are checked before use.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sv/netfront.h"
+#include "sv/netif_offload.h"
+
+#define RING_MAX 256u
+
+struct pool {
+    uint8_t *pages;
+    const grant_ref_t *refs;
+    unsigned int nr;
+    unsigned int nfree;
+    uint16_t free[RING_MAX]; /* stack of free buffer indices */
+    bool busy[RING_MAX];     /* in flight (posted / sent) */
+};
+
+struct netfront {
+    netif_tx_front_ring_t tx;
+    netif_rx_front_ring_t rx;
+    struct pool txp, rxp;
+    bool tx_first[RING_MAX];   /* TX buffer i starts a packet */
+    uint16_t rx_buf[RING_MAX]; /* RX ring slot -> buffer posted there */
+    struct netfront_config cfg;
+    struct netfront_stats stats;
+    bool broken;
+};
+
+static int pool_init(struct pool *p, const struct netfront_pool *cfg)
+{
+    if (!cfg->pages || !cfg->refs || cfg->nr == 0 || cfg->nr > RING_MAX)
+        return -EINVAL;
+    p->pages = cfg->pages;
+    p->refs = cfg->refs;
+    p->nr = cfg->nr;
+    for (unsigned int i = 0; i < cfg->nr; i++)
+        p->free[p->nfree++] = (uint16_t)(cfg->nr - 1 - i);
+    return 0;
+}
+
+static uint16_t pool_get(struct pool *p)
+{
+    uint16_t i = p->free[--p->nfree];
+
+    p->busy[i] = true;
+    return i;
+}
+
+static void pool_put(struct pool *p, uint16_t i)
+{
+    p->busy[i] = false;
+    p->free[p->nfree++] = i;
+}
+
+static uint8_t *pool_page(const struct pool *p, uint16_t i)
+{
+    return p->pages + (size_t)i * NETIF_PAGE_SIZE;
+}
+
+struct netfront *netfront_new(const struct netfront_config *cfg)
+{
+    struct netfront *f = calloc(1, sizeof(*f));
+
+    if (!f)
+        return NULL;
+    if (pool_init(&f->txp, &cfg->tx) < 0 || pool_init(&f->rxp, &cfg->rx) < 0) {
+        free(f);
+        errno = EINVAL;
+        return NULL;
+    }
+    SHARED_RING_INIT(cfg->tx_sring);
+    SHARED_RING_INIT(cfg->rx_sring);
+    FRONT_RING_INIT(&f->tx, cfg->tx_sring, NETIF_PAGE_SIZE);
+    FRONT_RING_INIT(&f->rx, cfg->rx_sring, NETIF_PAGE_SIZE);
+    f->cfg = *cfg;
+    return f;
+}
+
+void netfront_free(struct netfront *f)
+{
+    free(f);
+}
+
+void netfront_get_stats(const struct netfront *f, struct netfront_stats *s)
+{
+    *s = f->stats;
+}
+
+static int broken(struct netfront *f)
+{
+    f->broken = true;
+    return -EPROTO;
+}
+
+/* The backend's response producer, read once; it may not run past the
+ * requests we published (posted is our own sring->req_prod). */
+static int load_rsp_prod(struct netfront *f, RING_IDX *where, RING_IDX cons, RING_IDX posted,
+                         RING_IDX *prod)
+{
+    *prod = __atomic_load_n(where, __ATOMIC_ACQUIRE);
+    if (*prod - cons > posted - cons)
+        return broken(f);
+    return 0;
+}
+
+/* ---- TX ---- */
+
+static bool tx_room(const struct netfront *f, unsigned int nr_data, unsigned int nr_slots)
+{
+    return f->txp.nfree >= nr_data && RING_FREE_REQUESTS(&f->tx) >= nr_slots;
+}
+
+static int tx_check(const struct netfront *f, const struct virtio_net_hdr *vh, const uint8_t *frame,
+                    size_t len, struct netif_offload *o)
+{
+    int rc;
+
+    *o = (struct netif_offload){0};
+    if (vh && (rc = netif_offload_from_vnet(vh, o)) < 0)
+        return rc == -EINVAL ? -EOPNOTSUPP : rc;
+    return netif_offload_allowed(&f->cfg.peer, o, frame, len);
+}
+
+static void tx_gso_slot(struct netfront *f, const struct netif_offload *o)
+{
+    netif_extra_info_t e = {.type = XEN_NETIF_EXTRA_TYPE_GSO,
+                            .u.gso = {.size = o->gso_size, .type = o->gso_type}};
+
+    memcpy(RING_GET_REQUEST(&f->tx, f->tx.req_prod_pvt++), &e, sizeof(e));
+}
+
+/* One data slot: a pool page holding n bytes of the frame.  The first slot's
+ * size is the whole frame's (netif.h), the others' their own. */
+static void tx_data_slot(struct netfront *f, const uint8_t *src, uint16_t n, uint16_t size,
+                         uint16_t flags, bool first)
+{
+    uint16_t b = pool_get(&f->txp);
+    netif_tx_request_t *r = RING_GET_REQUEST(&f->tx, f->tx.req_prod_pvt++);
+
+    f->tx_first[b] = first;
+    memcpy(pool_page(&f->txp, b), src, n);
+    *r = (netif_tx_request_t){
+        .gref = f->txp.refs[b], .offset = 0, .flags = flags, .id = b, .size = size};
+}
+
+static uint16_t tx_first_flags(const struct netif_offload *o)
+{
+    uint16_t flags = 0;
+
+    if (o->csum_blank)
+        flags |= NETTXF_csum_blank;
+    if (o->data_validated)
+        flags |= NETTXF_data_validated;
+    if (o->gso_type != XEN_NETIF_GSO_TYPE_NONE)
+        flags |= NETTXF_extra_info;
+    return flags;
+}
+
+int netfront_tx_send(struct netfront *f, const struct virtio_net_hdr *vh, const void *frame,
+                     size_t len)
+{
+    unsigned int nr_data = (unsigned int)((len + NETIF_PAGE_SIZE - 1) / NETIF_PAGE_SIZE);
+    struct netif_offload o;
+    const uint8_t *src = frame;
+    size_t left = len;
+    int rc;
+
+    if (f->broken)
+        return -EPROTO;
+    if ((rc = tx_check(f, vh, frame, len, &o)) < 0)
+        return rc;
+    if (!tx_room(f, nr_data, nr_data + (o.gso_type != 0))) {
+        if ((rc = netfront_tx_reap(f)) < 0)
+            return rc;
+        if (!tx_room(f, nr_data, nr_data + (o.gso_type != 0)))
+            return -EAGAIN;
+    }
+    for (unsigned int i = 0; i < nr_data; i++) {
+        uint16_t n = (uint16_t)(left < NETIF_PAGE_SIZE ? left : NETIF_PAGE_SIZE);
+        uint16_t flags = (i == 0 ? tx_first_flags(&o) : 0) | (left > n ? NETTXF_more_data : 0);
+
+        tx_data_slot(f, src, n, i == 0 ? (uint16_t)len : n, flags, i == 0);
+        if (i == 0 && o.gso_type != XEN_NETIF_GSO_TYPE_NONE)
+            tx_gso_slot(f, &o);
+        src += n;
+        left -= n;
+    }
+    return 0;
+}
+
+void netfront_tx_flush(struct netfront *f)
+{
+    int notify;
+
+    if (f->broken)
+        return;
+    RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(&f->tx, notify);
+    if (notify)
+        f->cfg.notify(f->cfg.ctx, NETFRONT_EVENT_TX);
+}
+
+/* One TX response: 1 when it completed a packet, 0 otherwise, -EPROTO. */
+static int tx_complete(struct netfront *f, const netif_tx_response_t *rsp)
+{
+    if (rsp->status == NETIF_RSP_NULL)
+        return 0;
+    if (rsp->id >= f->txp.nr || !f->txp.busy[rsp->id])
+        return broken(f);
+    pool_put(&f->txp, rsp->id);
+    if (!f->tx_first[rsp->id])
+        return 0;
+    f->stats.tx_packets++;
+    if (rsp->status != NETIF_RSP_OKAY)
+        f->stats.tx_errors++;
+    return 1;
+}
+
+int netfront_tx_reap(struct netfront *f)
+{
+    RING_IDX prod;
+    int done = 0, rc, more;
+
+    if (f->broken)
+        return -EPROTO;
+    do {
+        if (load_rsp_prod(f, &f->tx.sring->rsp_prod, f->tx.rsp_cons, f->tx.sring->req_prod, &prod) <
+            0)
+            return -EPROTO;
+        for (; f->tx.rsp_cons != prod; f->tx.rsp_cons++) {
+            netif_tx_response_t rsp =
+                *(volatile netif_tx_response_t *)RING_GET_RESPONSE(&f->tx, f->tx.rsp_cons);
+
+            if ((rc = tx_complete(f, &rsp)) < 0)
+                return rc;
+            done += rc;
+        }
+        RING_FINAL_CHECK_FOR_RESPONSES(&f->tx, more);
+    } while (more);
+    return done;
+}
+
+/* ---- RX ---- */
+
+int netfront_rx_refill(struct netfront *f)
+{
+    int posted = 0, notify;
+
+    if (f->broken)
+        return -EPROTO;
+    while (f->rxp.nfree && RING_FREE_REQUESTS(&f->rx)) {
+        RING_IDX i = f->rx.req_prod_pvt++;
+        uint16_t slot = (uint16_t)(i & (RING_SIZE(&f->rx) - 1));
+        uint16_t b = pool_get(&f->rxp);
+        netif_rx_request_t *r = RING_GET_REQUEST(&f->rx, i);
+
+        f->rx_buf[slot] = b;
+        *r = (netif_rx_request_t){.id = slot, .gref = f->rxp.refs[b]};
+        posted++;
+    }
+    RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(&f->rx, notify);
+    if (notify)
+        f->cfg.notify(f->cfg.ctx, NETFRONT_EVENT_RX);
+    return posted;
+}
+
+/* A received frame's slots on the ring, found before anything is consumed. */
+struct rx_frame {
+    RING_IDX end;           /* one past its last response */
+    int16_t status;         /* negative: the backend reported an error */
+    uint16_t flags;         /* first response's NETRXF_* */
+    netif_extra_info_t gso; /* .type 0: none */
+    size_t len;
+    unsigned int nr_segs;
+    struct {
+        RING_IDX idx; /* ring index of the response (finds the buffer) */
+        uint16_t offset, len;
+    } seg[NETIF_MAX_SLOTS]; /* data slots, checked, read from the ring once */
+};
+
+static netif_rx_response_t rx_read(const struct netfront *f, RING_IDX i)
+{
+    return *(volatile netif_rx_response_t *)RING_GET_RESPONSE(&f->rx, i);
+}
+
+/* The extras after the first response; GSO is kept, the hash is not used
+ * here.  1 when complete, 0 when the backend has not pushed them all yet. */
+static int rx_extras(struct netfront *f, RING_IDX *i, RING_IDX prod, struct rx_frame *fr)
+{
+    netif_extra_info_t e;
+
+    do {
+        if (*i == prod)
+            return 0;
+        netif_rx_response_t raw = rx_read(f, (*i)++);
+
+        memcpy(&e, &raw, sizeof(e));
+        if (e.type == XEN_NETIF_EXTRA_TYPE_NONE || e.type >= XEN_NETIF_EXTRA_TYPE_MAX)
+            return broken(f);
+        if (e.type == XEN_NETIF_EXTRA_TYPE_GSO)
+            fr->gso = e;
+    } while (e.flags & XEN_NETIF_EXTRA_FLAG_MORE);
+    return 1;
+}
+
+static int rx_check_data(struct netfront *f, RING_IDX i, const netif_rx_response_t *r,
+                         struct rx_frame *fr)
+{
+    if (r->id != (i & (RING_SIZE(&f->rx) - 1)))
+        return broken(f);
+    if (r->status < 0) {
+        fr->status = r->status;
+        return 0;
+    }
+    if ((uint32_t)r->offset + (uint32_t)r->status > NETIF_PAGE_SIZE)
+        return broken(f);
+    fr->seg[fr->nr_segs].idx = i;
+    fr->seg[fr->nr_segs].offset = r->offset;
+    fr->seg[fr->nr_segs++].len = (uint16_t)r->status;
+    fr->len += (size_t)r->status;
+    return 0;
+}
+
+/* 1 with *fr describing a complete frame, 0 when none is complete yet. */
+static int rx_scan(struct netfront *f, RING_IDX prod, struct rx_frame *fr)
+{
+    RING_IDX i = f->rx.rsp_cons;
+    netif_rx_response_t r;
+    unsigned int slots = 0;
+    int rc;
+
+    *fr = (struct rx_frame){0};
+    do {
+        if (i == prod)
+            return 0;
+        if (++slots > NETIF_MAX_SLOTS)
+            return broken(f);
+        r = rx_read(f, i);
+        if ((rc = rx_check_data(f, i++, &r, fr)) < 0)
+            return rc;
+        if (slots == 1) {
+            fr->flags = r.flags;
+            if ((r.flags & NETRXF_extra_info) && (rc = rx_extras(f, &i, prod, fr)) <= 0)
+                return rc;
+        }
+    } while (r.flags & NETRXF_more_data);
+    fr->end = i;
+    return 1;
+}
+
+static uint16_t rx_buf_at(const struct netfront *f, RING_IDX i)
+{
+    return f->rx_buf[i & (RING_SIZE(&f->rx) - 1)];
+}
+
+/* Copy the frame's data slots out (when out) and give every slot's buffer,
+ * extras' included, back to the pool. */
+static void rx_consume(struct netfront *f, const struct rx_frame *fr, uint8_t *out)
+{
+    for (unsigned int i = 0; out && i < fr->nr_segs; i++) {
+        memcpy(out, pool_page(&f->rxp, rx_buf_at(f, fr->seg[i].idx)) + fr->seg[i].offset,
+               fr->seg[i].len);
+        out += fr->seg[i].len;
+    }
+    for (RING_IDX i = f->rx.rsp_cons; i != fr->end; i++)
+        pool_put(&f->rxp, rx_buf_at(f, i));
+    f->rx.rsp_cons = fr->end;
+}
+
+static int rx_vnet(const struct rx_frame *fr, const uint8_t *frame, struct virtio_net_hdr *vh)
+{
+    struct netif_offload o = {
+        .csum_blank = fr->flags & NETRXF_csum_blank,
+        .data_validated = fr->flags & NETRXF_data_validated,
+        .gso_type = fr->gso.type ? fr->gso.u.gso.type : XEN_NETIF_GSO_TYPE_NONE,
+        .gso_size = fr->gso.type ? fr->gso.u.gso.size : 0,
+    };
+
+    return netif_offload_to_vnet(&o, frame, fr->len, vh) < 0 ? -EBADMSG : 0;
+}
+
+static int rx_next(struct netfront *f, struct rx_frame *fr)
+{
+    RING_IDX prod;
+    int rc;
+
+    for (;;) {
+        if (load_rsp_prod(f, &f->rx.sring->rsp_prod, f->rx.rsp_cons, f->rx.sring->req_prod, &prod) <
+            0)
+            return -EPROTO;
+        if ((rc = rx_scan(f, prod, fr)) != 0)
+            return rc;
+        /* Nothing complete: ask to be told about the next response past
+         * prod (RING_FINAL_CHECK_FOR_RESPONSES, for a partial frame too). */
+        f->rx.sring->rsp_event = prod + 1;
+        xen_mb();
+        if (__atomic_load_n(&f->rx.sring->rsp_prod, __ATOMIC_ACQUIRE) == prod)
+            return 0;
+    }
+}
+
+int netfront_rx_recv(struct netfront *f, struct virtio_net_hdr *vh, void *buf, size_t cap)
+{
+    struct rx_frame fr;
+    int rc;
+
+    if (f->broken)
+        return -EPROTO;
+    if ((rc = rx_next(f, &fr)) <= 0)
+        return rc;
+    rc = fr.status < 0 ? -EIO : fr.len > cap ? -EMSGSIZE : 0;
+    rx_consume(f, &fr, rc == 0 ? buf : NULL);
+    if (rc == 0)
+        rc = rx_vnet(&fr, buf, vh);
+    if (rc < 0) {
+        f->stats.rx_errors++;
+        return rc;
+    }
+    f->stats.rx_packets++;
+    return (int)fr.len;
+}

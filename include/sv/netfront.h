@@ -1,0 +1,93 @@
+/*
+ * netfront core: one queue of a Xen netif frontend on its own TX/RX shared
+ * rings (front rings), as pure logic.  No xenstore, no event channel: the
+ * caller grants the ring pages and the buffer pages, hands their refs in,
+ * and gets notifications out through a callback.  docs/networking.md
+ * describes the protocol.
+ *
+ * Buffers: two pools of pages the frontend granted to the backend, one for
+ * TX and one for RX.  Their refs are recycled, never re-granted: the same
+ * ref always names the same page, so a backend's persistent mappings
+ * (sv/gntcache.h) stay valid.  Frames are copied in and out of those pages.
+ *
+ * The backend is not trusted either: a response that names a buffer not in
+ * flight, an index past what was posted or a slot past its page breaks the
+ * queue (every verb then returns -EPROTO).
+ *
+ * One thread at a time per queue.
+ */
+#ifndef SV_NETFRONT_H
+#define SV_NETFRONT_H
+
+#include <linux/virtio_net.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sv/netif_abi.h"
+#include "sv/netif_offload.h"
+
+struct netfront;
+
+enum netfront_event {
+    NETFRONT_EVENT_TX, /* requests on the TX ring */
+    NETFRONT_EVENT_RX, /* buffers posted on the RX ring */
+};
+
+struct netfront_pool {
+    void *pages;             /* nr contiguous NETIF_PAGE_SIZE pages */
+    const grant_ref_t *refs; /* refs[i] grants page i to the backend */
+    unsigned int nr;         /* 1 .. 256 (a ring's worth) */
+};
+
+struct netfront_config {
+    netif_tx_sring_t *tx_sring; /* granted ring pages; netfront_new initialises them */
+    netif_rx_sring_t *rx_sring;
+    struct netfront_pool tx;    /* read by the backend */
+    struct netfront_pool rx;    /* written by the backend */
+    struct netif_features peer; /* what the backend takes on TX */
+    void (*notify)(void *ctx, enum netfront_event ev);
+    void *ctx;
+};
+
+struct netfront_stats {
+    uint64_t tx_packets, tx_errors; /* completed; of those answered not OKAY */
+    uint64_t rx_packets, rx_errors; /* delivered; dropped (error status, bad offload) */
+};
+
+/* A queue over cfg (copied; the rings and pools must outlive it).  NULL with
+ * errno EINVAL (pool sizes) or ENOMEM.  Free with netfront_free(). */
+struct netfront *netfront_new(const struct netfront_config *cfg);
+void netfront_free(struct netfront *f);
+
+/* Queue one frame (len bytes) with its virtio header (NULL: no offload).
+ * 0; -EAGAIN when the ring or the TX buffers are full even after reaping;
+ * -EMSGSIZE / -EOPNOTSUPP when the backend does not take the frame
+ * (netif_offload_allowed() says why; also -EOPNOTSUPP for virtio offloads
+ * netif cannot carry); -EPROTO once broken.  Visible to the backend
+ * after netfront_tx_flush(). */
+int netfront_tx_send(struct netfront *f, const struct virtio_net_hdr *vh, const void *frame,
+                     size_t len);
+
+/* Publish queued requests; notify the backend if it asked (req_event). */
+void netfront_tx_flush(struct netfront *f);
+
+/* Take TX responses, recycling their buffers.  The number of packets
+ * completed (0 when none; rsp_event is then armed), or -EPROTO. */
+int netfront_tx_reap(struct netfront *f);
+
+/* Post every free RX buffer the ring has room for and notify the backend if
+ * it asked.  The number posted, or -EPROTO. */
+int netfront_rx_refill(struct netfront *f);
+
+/* The next received frame into buf (cap bytes) and *vh.  Its length; 0 when
+ * none is complete (rsp_event is then armed); -EMSGSIZE (longer than cap),
+ * -EIO (the backend answered an error) or -EBADMSG (checksum/GSO flags on a
+ * frame without TCP/UDP) when a frame was dropped and the caller should
+ * call again; -EPROTO when the backend broke the protocol.  Buffers of the
+ * frame go back to the pool; netfront_rx_refill() posts them again. */
+int netfront_rx_recv(struct netfront *f, struct virtio_net_hdr *vh, void *buf, size_t cap);
+
+void netfront_get_stats(const struct netfront *f, struct netfront_stats *s);
+
+#endif
