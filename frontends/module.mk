@@ -13,3 +13,9 @@ BENCHES += netif_ring
 netif_ring_SRCS := bench/netif_ring.c
 netif_ring_LIBS := svnetfront svnetback svnetif xengnttab svcore
 netif_ring_LDLIBS := -lpthread
+
+# guest: the domain image of a guest (netfront + TAP relay).
+PROGRAMS += guest
+guest_SRCS := frontends/guest.c frontends/vif_front.c
+guest_LIBS := svnetfront svnetif svxenbus xenstore xenevtchn xengnttab svcore
+guest_LDLIBS := -levent

@@ -72,6 +72,7 @@ static const struct hc_op hc_ops[] = {
     SV(SV_HC_platform, SV_PLATFORM_channel_open, uint32_t, false, hc_platform_channel_open),
     SV(SV_HC_platform, SV_PLATFORM_start_info, struct sv_start_info, false,
        hc_platform_start_info),
+    SV(SV_HC_platform, SV_PLATFORM_open_tun, uint32_t, false, hc_platform_open_tun),
 };
 
 static const struct hc_op *hc_lookup(uint32_t op, uint32_t cmd)

@@ -3,6 +3,9 @@
  * platform calls a domain boots with (start info, more channels).
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
 #include <event2/event.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -170,6 +173,36 @@ int hc_platform_channel_open(struct hc_ctx *ctx)
         return err;
     }
     return hc_reply_fd(ctx, sv[1]);
+}
+
+/*
+ * The clone device, opened for a domain that may not open it itself: with it
+ * the domain can only attach to a TAP its uid owns (which the toolstack made
+ * in its namespace); creating one needs CAP_NET_ADMIN, which it lacks.  A
+ * clone fd looks devices up in the namespace it was opened in, so it is
+ * opened inside the domain's (the hypervisor is single-threaded: it steps in
+ * and out).
+ */
+int hc_platform_open_tun(struct hc_ctx *ctx)
+{
+    char path[128];
+    int home = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC), ns, fd = -1, err = 0;
+
+    snprintf(path, sizeof(path), "/run/netns/%s", ctx->caller->netns);
+    ns = ctx->caller->netns[0] ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+    if (home < 0 || ns < 0 || setns(ns, CLONE_NEWNET) < 0)
+        err = -errno;
+    if (!err) {
+        fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+        err = fd < 0 ? -errno : 0;
+        if (setns(home, CLONE_NEWNET) < 0)
+            fatal("cannot return to the host's network namespace");
+    }
+    if (ns >= 0)
+        close(ns);
+    if (home >= 0)
+        close(home);
+    return err ? err : hc_reply_fd(ctx, fd);
 }
 
 int hc_platform_start_info(struct hc_ctx *ctx)

@@ -43,6 +43,7 @@ int hc_sysctl_physinfo(struct hc_ctx *ctx);
 int hc_sysctl_shutdown(struct hc_ctx *ctx);
 int hc_platform_channel_open(struct hc_ctx *ctx);
 int hc_platform_start_info(struct hc_ctx *ctx);
+int hc_platform_open_tun(struct hc_ctx *ctx);
 
 /* pci.c */
 int hc_pci_list(struct hc_ctx *ctx);

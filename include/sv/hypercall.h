@@ -100,6 +100,7 @@ struct sv_pci_open {
 enum {
     SV_PLATFORM_channel_open = 1, /* -> fd of a new channel of the caller */
     SV_PLATFORM_start_info = 2,   /* domain only -> struct sv_start_info + fds */
+    SV_PLATFORM_open_tun = 3,     /* -> fd of /dev/net/tun, not attached to any device */
 };
 
 /*

@@ -1,0 +1,326 @@
+/* One vif of a backend: xenbus handshake, rings and netback (see vif_back.h). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <xen/io/xenbus.h>
+
+#include "sv/gntcache.h"
+#include "sv/log.h"
+#include "sv/netback.h"
+#include "sv/netif_offload.h"
+#include "sv/xenbus.h"
+#include "sv/xnic.h"
+#include "vif_back.h"
+
+#define GNTCACHE_PAGES 512 /* persistent mappings per vif: two pools of 128 and then some */
+
+struct vif_back {
+    struct vif_back_env env;
+    char dir[160];      /* our backend directory */
+    char frontend[160]; /* the frontend's directory */
+    uint32_t fe_domid;
+    unsigned devid;
+    uint8_t mac[6];
+    void *port;          /* the host's (pool) */
+    bool attached;
+    void *rings;         /* TX, RX shared rings mapped side by side */
+    evtchn_port_t evtchn;
+    struct netback_queue *q;
+    struct gntcache *cache;
+};
+
+static const char *const backend_features[][2] = {
+    {"feature-rx-copy", "1"},        {"feature-rx-flip", "0"},
+    {"feature-sg", "1"},             {"feature-gso-tcpv4", "1"},
+    {"feature-gso-tcpv6", "1"},      {"feature-ipv6-csum-offload", "1"},
+    {"feature-rx-notify", "1"},      {"multi-queue-max-queues", "1"},
+    {"feature-split-event-channels", "0"},
+};
+
+static int copy_from(void *ctx, grant_ref_t ref, uint16_t off, void *dst, uint16_t len)
+{
+    struct vif_back *v = ctx;
+
+    return gntcache_copy_from(v->cache, v->fe_domid, ref, off, dst, len);
+}
+
+static int copy_to(void *ctx, grant_ref_t ref, uint16_t off, const void *src, uint16_t len)
+{
+    struct vif_back *v = ctx;
+
+    return gntcache_copy_to(v->cache, v->fe_domid, ref, off, src, len);
+}
+
+static void notify(void *ctx, enum netback_event ev)
+{
+    struct vif_back *v = ctx;
+
+    (void)ev;
+    xenevtchn_notify(v->env.xce, v->evtchn);
+}
+
+static void on_disconnect(void *ctx, const char *reason)
+{
+    struct vif_back *v = ctx;
+
+    log_warnx("vif %u.%u: frontend misbehaved (%s): closing it", v->fe_domid, v->devid, reason);
+}
+
+static const struct netback_ops netback_ops = {
+    .copy_from_grant = copy_from, .copy_to_grant = copy_to, .notify = notify,
+    .disconnect = on_disconnect};
+
+static bool fe_flag(struct vif_back *v, const char *key)
+{
+    char *val = NULL;
+    bool on = xenbus_read(v->env.xs, XBT_NULL, v->frontend, key, &val) == 0 && !strcmp(val, "1");
+
+    free(val);
+    return on;
+}
+
+static void vif_disconnect(struct vif_back *v)
+{
+    if (v->attached)
+        v->env.ops->detach(v->env.host, v);
+    v->attached = false;
+    if (v->q)
+        netback_queue_free(v->q);
+    v->q = NULL;
+    if (v->evtchn)
+        xenevtchn_unbind(v->env.xce, v->evtchn);
+    v->evtchn = 0;
+    if (v->rings)
+        xengnttab_unmap(v->env.xgt, v->rings, 2);
+    v->rings = NULL;
+    if (v->cache)
+        gntcache_free(v->cache);
+    v->cache = NULL;
+}
+
+/* The frontend published its rings and port: map, bind, attach, Connected. */
+static int vif_connect(struct vif_back *v)
+{
+    uint32_t refs[2], domids[2] = {v->fe_domid, v->fe_domid};
+    unsigned evtchn;
+    int port;
+    struct netif_features rxf;
+
+    if (xenbus_scanf(v->env.xs, XBT_NULL, v->frontend, "tx-ring-ref", "%u", &refs[0]) != 1 ||
+        xenbus_scanf(v->env.xs, XBT_NULL, v->frontend, "rx-ring-ref", "%u", &refs[1]) != 1 ||
+        xenbus_scanf(v->env.xs, XBT_NULL, v->frontend, "event-channel", "%u", &evtchn) != 1) {
+        log_warnx("vif %u.%u: frontend gave no rings or event channel", v->fe_domid, v->devid);
+        return -EINVAL;
+    }
+    if (!fe_flag(v, "request-rx-copy")) {
+        log_warnx("vif %u.%u: frontend without request-rx-copy", v->fe_domid, v->devid);
+        return -EOPNOTSUPP;
+    }
+    v->rings = xengnttab_map_grant_refs(v->env.xgt, 2, domids, refs, PROT_READ | PROT_WRITE);
+    if (!v->rings)
+        return -errno;
+    port = xenevtchn_bind_interdomain(v->env.xce, v->fe_domid, evtchn);
+    if (port < 0)
+        return -errno;
+    v->evtchn = (evtchn_port_t)port;
+    v->cache = gntcache_new_xengnttab(v->env.xgt, GNTCACHE_PAGES);
+    v->q = v->cache ? netback_queue_new(v->rings, (netif_rx_sring_t *)((char *)v->rings + 4096),
+                                        &netback_ops, v)
+                    : NULL;
+    if (!v->q)
+        return -ENOMEM;
+    rxf = (struct netif_features){.sg = fe_flag(v, "feature-sg"),
+                                  .gso_tcpv4 = fe_flag(v, "feature-gso-tcpv4"),
+                                  .gso_tcpv6 = fe_flag(v, "feature-gso-tcpv6"),
+                                  .csum_ipv4 = !fe_flag(v, "feature-no-csum-offload"),
+                                  .csum_ipv6 = fe_flag(v, "feature-ipv6-csum-offload")};
+    netback_set_rx_features(v->q, &rxf, false);
+    if (v->env.ops->attach(v->env.host, v, v->mac) < 0)
+        return -ENOSPC;
+    v->attached = true;
+    return xenbus_switch_state(v->env.xs, v->dir, XenbusStateConnected);
+}
+
+static bool online(struct vif_back *v)
+{
+    unsigned on = 1;
+
+    return xenbus_scanf(v->env.xs, XBT_NULL, v->dir, "online", "%u", &on) != 1 || on;
+}
+
+void vif_back_watch(struct vif_back *v, const char *path)
+{
+    XenbusState fe, be;
+
+    if (strncmp(path, v->frontend, strlen(v->frontend)) && strncmp(path, v->dir, strlen(v->dir)))
+        return;
+    fe = xenbus_read_state(v->env.xs, XBT_NULL, v->frontend);
+    be = xenbus_read_state(v->env.xs, XBT_NULL, v->dir);
+    if (!online(v) || be == XenbusStateClosing || fe == XenbusStateClosing ||
+        fe == XenbusStateClosed || fe == XenbusStateUnknown) {
+        if (be == XenbusStateConnected || be == XenbusStateClosing || v->q) {
+            vif_disconnect(v);
+            xenbus_switch_state(v->env.xs, v->dir, XenbusStateClosed);
+            log_info("vif %u.%u: closed", v->fe_domid, v->devid);
+        }
+        /* A frontend starting over finds us waiting again. */
+        if (online(v) && fe == XenbusStateInitialising && be == XenbusStateClosed)
+            xenbus_switch_state(v->env.xs, v->dir, XenbusStateInitWait);
+        return;
+    }
+    if ((fe == XenbusStateInitialised || fe == XenbusStateConnected) && !v->q &&
+        be == XenbusStateInitWait) {
+        int err = vif_connect(v);
+
+        if (err) {
+            log_warnx("vif %u.%u: cannot connect: %s", v->fe_domid, v->devid, strerror(-err));
+            vif_disconnect(v);
+            xenbus_switch_state(v->env.xs, v->dir, XenbusStateClosed);
+            return;
+        }
+        log_info("vif %u.%u: connected", v->fe_domid, v->devid);
+    }
+}
+
+static void close_misbehaving(struct vif_back *v)
+{
+    vif_disconnect(v);
+    xenbus_switch_state(v->env.xs, v->dir, XenbusStateClosed);
+}
+
+/* Frames from the guest: copied out of its grants, handed to the host port. */
+static void tx_drain(struct vif_back *v)
+{
+    struct netback_packet pkt;
+    int n;
+
+    while ((n = netback_tx_next(v->q, &pkt)) == 1) {
+        struct netif_offload o;
+        size_t cap = 0;
+        /* One copy: from the guest's grant straight into the NIC's buffer. */
+        void *buf = v->env.ops->tx_buffer(v->env.host, v, &cap);
+        int len = buf ? netback_tx_copy(v->q, &pkt, buf, cap) : -ENOBUFS;
+        int16_t status = NETIF_RSP_OKAY;
+
+        if (len == -ENOTCONN)
+            break;
+        netback_tx_offload(&pkt, &o);
+        if (len < 0 || v->env.ops->transmit(v->env.host, v, buf, (size_t)len, &o) < 0)
+            status = NETIF_RSP_DROPPED;
+        netback_tx_done(v->q, &pkt, status);
+    }
+    if (netback_error(v->q)) {
+        close_misbehaving(v);
+        return;
+    }
+    netback_tx_flush(v->q);
+    v->env.ops->flush(v->env.host, v);
+}
+
+void vif_back_event(struct vif_back *v, evtchn_port_t port)
+{
+    if (!v->q || port != v->evtchn)
+        return;
+    tx_drain(v);
+    if (v->q)
+        v->env.ops->rx_ready(v->env.host, v);
+}
+
+int vif_back_receive(struct vif_back *v, const void *frame, size_t len, uint16_t nic_status)
+{
+    struct netif_offload o = {.data_validated = (nic_status & XNIC_RXS_L4_OK) != 0};
+    int err;
+
+    if (!v->q)
+        return -ENOTCONN;
+    err = netback_rx_put(v->q, frame, len, &o, NULL);
+    if (err == 0)
+        netback_rx_flush(v->q);
+    else if (err == -ENOTCONN)
+        close_misbehaving(v);
+    return err;
+}
+
+static int parse_mac(const char *s, uint8_t mac[6])
+{
+    unsigned b[6];
+
+    if (sscanf(s, "%x:%x:%x:%x:%x:%x", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5]) != 6)
+        return -EINVAL;
+    for (int i = 0; i < 6; i++)
+        mac[i] = (uint8_t)b[i];
+    return 0;
+}
+
+static int write_features(struct xs_handle *h, xs_transaction_t t, void *arg)
+{
+    struct vif_back *v = arg;
+    int err = 0;
+
+    for (size_t i = 0; !err && i < sizeof(backend_features) / sizeof(backend_features[0]); i++)
+        err = xenbus_write(h, t, v->dir, backend_features[i][0], backend_features[i][1]);
+    if (!err)
+        err = xenbus_printf(h, t, v->dir, "state", "%d", XenbusStateInitWait);
+    return err;
+}
+
+struct vif_back *vif_back_new(const struct vif_back_env *env, const char *dir)
+{
+    struct vif_back *v = calloc(1, sizeof(*v));
+    char *front = NULL, *mac = NULL;
+
+    if (!v)
+        return NULL;
+    v->env = *env;
+    snprintf(v->dir, sizeof(v->dir), "%s", dir);
+    if (sscanf(strrchr(dir, '/') + 1, "%u", &v->devid) != 1 ||
+        xenbus_read(env->xs, XBT_NULL, dir, "frontend", &front) < 0 ||
+        xenbus_scanf(env->xs, XBT_NULL, dir, "frontend-id", "%u", &v->fe_domid) != 1 ||
+        xenbus_read(env->xs, XBT_NULL, dir, "mac", &mac) < 0 || parse_mac(mac, v->mac) < 0)
+        goto out_free;
+    snprintf(v->frontend, sizeof(v->frontend), "%s", front);
+    if (xenbus_transaction(env->xs, write_features, v) < 0 ||
+        !xs_watch(env->xs, v->frontend, v->dir))
+        goto out_free;
+    log_info("vif %u.%u: serving %s (frontend %s)", v->fe_domid, v->devid, dir, v->frontend);
+    free(front);
+    free(mac);
+    return v;
+
+out_free:
+    free(front);
+    free(mac);
+    free(v);
+    return NULL;
+}
+
+void vif_back_free(struct vif_back *v)
+{
+    if (!v)
+        return;
+    vif_disconnect(v);
+    xs_unwatch(v->env.xs, v->frontend, v->dir);
+    free(v);
+}
+
+const char *vif_back_dir(const struct vif_back *v)
+{
+    return v->dir;
+}
+
+uint32_t vif_back_frontend(const struct vif_back *v)
+{
+    return v->fe_domid;
+}
+
+void vif_back_set_port(struct vif_back *v, void *port)
+{
+    v->port = port;
+}
+
+void *vif_back_port(const struct vif_back *v)
+{
+    return v->port;
+}

@@ -1,0 +1,65 @@
+/*
+ * One vif served by a backend domain: the xenbus backend state machine
+ * (InitWait -> Connected -> Closing -> Closed) over backend/vif/F/D, the
+ * netback queue on the frontend's rings, and the port the backend host
+ * gives it towards the network (for netdd: a VMDq pool of the NIC).
+ * Everything the frontend writes, in xenstore or on its rings, is untrusted:
+ * a malformed frontend closes this vif only.
+ */
+#ifndef VIF_BACK_H
+#define VIF_BACK_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <xen/event_channel.h>
+#include <xenevtchn.h>
+#include <xengnttab.h>
+#include <xenstore.h>
+
+struct vif_back;
+struct netif_offload;
+
+/* Where a vif's frames go and come from: the backend host's side. */
+struct vif_port_ops {
+    /* The vif connected: attach it (for netdd, take a pool for mac).  0 or -errno. */
+    int (*attach)(void *host, struct vif_back *v, const uint8_t mac[6]);
+    void (*detach)(void *host, struct vif_back *v);
+    /* Where to copy the next frame from the guest (*cap bytes), or NULL when
+     * the host has no room now (the frame is dropped). */
+    void *(*tx_buffer)(void *host, struct vif_back *v, size_t *cap);
+    /* Sends that buffer, now holding a frame of len bytes with offload o. */
+    int (*transmit)(void *host, struct vif_back *v, void *buf, size_t len,
+                    const struct netif_offload *o);
+    /* The guest posted RX buffers after vif_back_receive() said -EAGAIN. */
+    void (*rx_ready)(void *host, struct vif_back *v);
+    /* End of a burst of transmit() calls. */
+    void (*flush)(void *host, struct vif_back *v);
+};
+
+struct vif_back_env {
+    struct xs_handle *xs;
+    xenevtchn_handle *xce;
+    xengnttab_handle *xgt;
+    const struct vif_port_ops *ops;
+    void *host;
+};
+
+/* Serves dir ("/local/domain/B/backend/vif/F/D"): writes the features and
+ * goes to InitWait.  NULL when dir is not a usable vif. */
+struct vif_back *vif_back_new(const struct vif_back_env *env, const char *dir);
+void vif_back_free(struct vif_back *v);
+const char *vif_back_dir(const struct vif_back *v);
+uint32_t vif_back_frontend(const struct vif_back *v);
+/* Where the backend host keeps its per-vif state (e.g. the pool). */
+void vif_back_set_port(struct vif_back *v, void *port);
+void *vif_back_port(const struct vif_back *v);
+
+/* A watch fired: re-read the frontend's and our own state. */
+void vif_back_watch(struct vif_back *v, const char *path);
+/* The event channel port fired (it may not be ours). */
+void vif_back_event(struct vif_back *v, evtchn_port_t port);
+/* A frame for the guest: 0, -EAGAIN (no buffer posted: retry after
+ * rx_ready), -EMSGSIZE (dropped: too big for it), -ENOTCONN. */
+int vif_back_receive(struct vif_back *v, const void *frame, size_t len, uint16_t nic_status);
+
+#endif

@@ -1,0 +1,261 @@
+/*
+ * netdd: the network driver domain.  It drives the NIC's PF assigned to it
+ * and serves every backend/vif/F/D directory under its xenstore home: those
+ * there at start, those added later (hotplug), and drops those removed.
+ * Each vif gets its own VMDq pool steered by the vif's MAC, so frames
+ * arrive already sorted by the NIC; a frame is copied once each way, between
+ * the guest's (persistently mapped) grant and the pool's DMA buffer.
+ *
+ * A new netdd (after a crash and on_crash=restart) finds the directories the
+ * toolstack re-created for it and serves them again; the guests reconnect.
+ */
+#include <errno.h>
+#include <event2/event.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <xen/io/netif.h>
+#include <xenevtchn.h>
+#include <xengnttab.h>
+#include <xenstore.h>
+
+#include "pf.h"
+#include "sv/log.h"
+#include "sv/netif_offload.h"
+#include "sv/pktparse.h"
+#include "sv/xnic.h"
+#include "vif_back.h"
+
+#define NETDD_MAX_VIFS 64
+
+static struct {
+    struct pf *pf;
+    struct xs_handle *xs;
+    xenevtchn_handle *xce;
+    xengnttab_handle *xgt;
+    char vifs_dir[96]; /* /local/domain/<self>/backend/vif */
+    struct vif_back *vifs[NETDD_MAX_VIFS];
+    struct vif_back_env env;
+} dd;
+
+static int pool_rx(void *ctx, const void *frame, size_t len, uint16_t status)
+{
+    return vif_back_receive(ctx, frame, len, status) == -EAGAIN ? -EAGAIN : 0;
+}
+
+static int port_attach(void *host, struct vif_back *v, const uint8_t mac[6])
+{
+    struct pf_pool *p = pf_pool_get(dd.pf, mac, pool_rx, v);
+
+    (void)host;
+    if (!p) {
+        log_warnx("%s: no VMDq pool left", vif_back_dir(v));
+        return -ENOSPC;
+    }
+    vif_back_set_port(v, p);
+    log_info("%s: pool %u (%02x:%02x:%02x:%02x:%02x:%02x)", vif_back_dir(v), pf_pool_index(p),
+             mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
+    return 0;
+}
+
+static void port_detach(void *host, struct vif_back *v)
+{
+    (void)host;
+    if (vif_back_port(v))
+        pf_pool_put(vif_back_port(v));
+    vif_back_set_port(v, NULL);
+}
+
+static void *port_tx_buffer(void *host, struct vif_back *v, size_t *cap)
+{
+    (void)host;
+    *cap = PF_TX_BUF - 1;
+    return pf_pool_tx_buffer(vif_back_port(v));
+}
+
+/* netif offload -> xnic command: TSO needs the header length. */
+static unsigned tx_command(const uint8_t *frame, size_t len, const struct netif_offload *o,
+                           uint16_t *mss, uint8_t *hdr_len)
+{
+    struct pktparse pp;
+
+    *mss = 0;
+    *hdr_len = 0;
+    if (o->gso_type != XEN_NETIF_GSO_TYPE_NONE && pktparse_frame(frame, len, &pp) == 0 &&
+        pp.l4proto == 6 && pp.l4_off + 13u < len) {
+        *mss = o->gso_size;
+        *hdr_len = (uint8_t)(pp.l4_off + (frame[pp.l4_off + 12] >> 4) * 4);
+        return XNIC_TXD_TSO;
+    }
+    return o->csum_blank ? XNIC_TXD_CSUM : 0;
+}
+
+static int port_transmit(void *host, struct vif_back *v, void *buf, size_t len,
+                         const struct netif_offload *o)
+{
+    uint16_t mss;
+    uint8_t hdr_len;
+    unsigned cmd = tx_command(buf, len, o, &mss, &hdr_len);
+
+    (void)host;
+    return pf_pool_tx_submit(vif_back_port(v), buf, len, cmd, mss, hdr_len);
+}
+
+static void port_rx_ready(void *host, struct vif_back *v)
+{
+    (void)host;
+    if (vif_back_port(v))
+        pf_pool_rx_retry(vif_back_port(v));
+}
+
+static void port_flush(void *host, struct vif_back *v)
+{
+    (void)host;
+    if (vif_back_port(v))
+        pf_pool_tx_kick(vif_back_port(v));
+}
+
+static const struct vif_port_ops port_ops = {
+    .attach = port_attach, .detach = port_detach, .tx_buffer = port_tx_buffer,
+    .transmit = port_transmit, .rx_ready = port_rx_ready, .flush = port_flush};
+
+static struct vif_back **find_vif(const char *dir)
+{
+    for (unsigned i = 0; i < NETDD_MAX_VIFS; i++)
+        if (dd.vifs[i] && !strcmp(vif_back_dir(dd.vifs[i]), dir))
+            return &dd.vifs[i];
+    return NULL;
+}
+
+static bool dir_exists(const char *dir)
+{
+    unsigned n = 0;
+    char **e = xs_directory(dd.xs, XBT_NULL, dir, &n);
+
+    free(e);
+    return e != NULL;
+}
+
+/* Serves new vif directories and drops those that went. */
+static void rescan(void)
+{
+    unsigned nf = 0;
+    char **fes = xs_directory(dd.xs, XBT_NULL, dd.vifs_dir, &nf);
+
+    for (unsigned i = 0; i < NETDD_MAX_VIFS; i++)
+        if (dd.vifs[i] && !dir_exists(vif_back_dir(dd.vifs[i]))) {
+            log_info("%s removed", vif_back_dir(dd.vifs[i]));
+            vif_back_free(dd.vifs[i]);
+            dd.vifs[i] = NULL;
+        }
+    for (unsigned f = 0; fes && f < nf; f++) {
+        char fdir[128];
+        unsigned nd = 0;
+        char **devs;
+
+        snprintf(fdir, sizeof(fdir), "%s/%s", dd.vifs_dir, fes[f]);
+        devs = xs_directory(dd.xs, XBT_NULL, fdir, &nd);
+        for (unsigned d = 0; devs && d < nd; d++) {
+            char dir[160];
+
+            snprintf(dir, sizeof(dir), "%s/%s", fdir, devs[d]);
+            if (find_vif(dir))
+                continue;
+            for (unsigned i = 0; i < NETDD_MAX_VIFS; i++)
+                if (!dd.vifs[i]) {
+                    dd.vifs[i] = vif_back_new(&dd.env, dir);
+                    break;
+                }
+        }
+        free(devs);
+    }
+    free(fes);
+}
+
+static void on_xenstore(evutil_socket_t fd, short what, void *arg)
+{
+    char **ev;
+
+    (void)fd;
+    (void)what;
+    (void)arg;
+    while ((ev = xs_check_watch(dd.xs))) {
+        if (!strncmp(ev[XS_WATCH_PATH], dd.vifs_dir, strlen(dd.vifs_dir)))
+            rescan();
+        for (unsigned i = 0; i < NETDD_MAX_VIFS; i++)
+            if (dd.vifs[i])
+                vif_back_watch(dd.vifs[i], ev[XS_WATCH_PATH]);
+        free(ev);
+    }
+}
+
+static void on_evtchn(evutil_socket_t fd, short what, void *arg)
+{
+    xenevtchn_port_or_error_t port;
+
+    (void)fd;
+    (void)what;
+    (void)arg;
+    while ((port = xenevtchn_pending(dd.xce)) >= 0) {
+        xenevtchn_unmask(dd.xce, (evtchn_port_t)port);
+        for (unsigned i = 0; i < NETDD_MAX_VIFS; i++)
+            if (dd.vifs[i])
+                vif_back_event(dd.vifs[i], (evtchn_port_t)port);
+    }
+}
+
+static void on_signal(evutil_socket_t sig, short what, void *arg)
+{
+    (void)what;
+    log_info("signal %d: shutting down", (int)sig);
+    event_base_loopexit(arg, NULL);
+}
+
+int main(int argc, char **argv)
+{
+    struct event_base *base = event_base_new();
+    struct event *xs_ev, *ev_ev, *term_ev;
+    unsigned len;
+    char *domid;
+
+    (void)argc;
+    log_init(getenv("SV_DOMAIN_NAME") ? getenv("SV_DOMAIN_NAME") : argv[0]);
+    dd.xs = xs_open(0);
+    dd.xce = xenevtchn_open(NULL, 0);
+    dd.xgt = xengnttab_open(NULL, 0);
+    if (!base || !dd.xs || !dd.xce || !dd.xgt)
+        fatal("cannot reach xenstore, event channels or grant tables");
+    dd.pf = pf_open(base);
+    if (!dd.pf)
+        fatalx("no NIC: assign the PF to this domain (pci = [ '0000:03:00.0' ])");
+    domid = xs_read(dd.xs, XBT_NULL, "domid", &len);
+    if (!domid)
+        fatal("no domid in xenstore");
+    snprintf(dd.vifs_dir, sizeof(dd.vifs_dir), "/local/domain/%s/backend/vif", domid);
+    free(domid);
+    dd.env = (struct vif_back_env){.xs = dd.xs, .xce = dd.xce, .xgt = dd.xgt, .ops = &port_ops};
+    fcntl(xenevtchn_fd(dd.xce), F_SETFL, fcntl(xenevtchn_fd(dd.xce), F_GETFL) | O_NONBLOCK);
+    xs_ev = event_new(base, xs_fileno(dd.xs), EV_READ | EV_PERSIST, on_xenstore, NULL);
+    ev_ev = event_new(base, xenevtchn_fd(dd.xce), EV_READ | EV_PERSIST, on_evtchn, NULL);
+    term_ev = evsignal_new(base, SIGTERM, on_signal, base);
+    if (!xs_ev || !ev_ev || !term_ev || event_add(xs_ev, NULL) || event_add(ev_ev, NULL) ||
+        event_add(term_ev, NULL) || !xs_watch(dd.xs, dd.vifs_dir, "vifs"))
+        fatalx("event setup");
+    printf("netdd up: serving %s, %u pools free\n", dd.vifs_dir, pf_pools_free(dd.pf));
+    fflush(stdout);
+    event_base_dispatch(base);
+    for (unsigned i = 0; i < NETDD_MAX_VIFS; i++)
+        vif_back_free(dd.vifs[i]);
+    pf_close(dd.pf);
+    event_free(xs_ev);
+    event_free(ev_ev);
+    event_free(term_ev);
+    xengnttab_close(dd.xgt);
+    xenevtchn_close(dd.xce);
+    xs_close(dd.xs);
+    event_base_free(base);
+    return 0;
+}

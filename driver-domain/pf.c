@@ -1,0 +1,328 @@
+/* The driver domain's PF and its VMDq pools (see pf.h). */
+#include <errno.h>
+#include <event2/event.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "pf.h"
+#include "sv/hcall.h"
+#include "sv/log.h"
+#include "sv/msg.h"
+#include "sv/xnic.h"
+#include "sv/xnic_drv.h"
+
+#define TX_RING 64
+#define TX_BUFS 32
+#define RX_RING 256
+#define RX_BUFS (RX_RING - 1)
+#define RX_BUF 9216
+#define MAX_POOLS 32
+
+struct pf_pool {
+    struct pf *pf;
+    unsigned q;   /* queue pair = pool = vport */
+    bool in_use;
+    bool started; /* its memory is allocated (kept across owners) */
+    pf_rx_fn rx;
+    void *ctx;
+    struct xnic_drv_rings rings;
+    uint8_t *tx_buf, *rx_buf;
+    uint64_t tx_iova, rx_iova;
+    bool tx_busy[TX_BUFS];
+    unsigned held[RX_BUFS]; /* reaped RX buffers not yet delivered */
+    uint16_t held_len[RX_BUFS], held_status[RX_BUFS];
+    unsigned nheld;
+};
+
+struct pf {
+    struct xnic_drv *drv;
+    uint8_t *ram;
+    uint64_t ram_size, ram_used;
+    unsigned npools;
+    struct pf_pool pools[MAX_POOLS];
+    struct event *vec_ev[1 + MAX_POOLS];
+};
+
+static void *dma_alloc(struct pf *pf, size_t len, uint64_t *iova)
+{
+    len = (len + 4095) & ~(size_t)4095;
+    if (pf->ram_used + len > pf->ram_size)
+        return NULL;
+    *iova = pf->ram_used;
+    pf->ram_used += len;
+    memset(pf->ram + *iova, 0, len);
+    return pf->ram + *iova;
+}
+
+static void pool_post(struct pf_pool *p, unsigned i)
+{
+    xnic_drv_rx_post(p->pf->drv, p->q, p->rx_iova + (uint64_t)i * RX_BUF, RX_BUF,
+                     (void *)(uintptr_t)(i + 1));
+}
+
+/* Delivers reaped frames in order; stops at the first the owner cannot take. */
+static void pool_deliver(struct pf_pool *p)
+{
+    unsigned done = 0;
+
+    while (done < p->nheld) {
+        unsigned i = p->held[done];
+
+        if (p->rx && p->rx(p->ctx, p->rx_buf + (size_t)i * RX_BUF, p->held_len[done],
+                           p->held_status[done]) == -EAGAIN)
+            break;
+        pool_post(p, i);
+        done++;
+    }
+    memmove(p->held, p->held + done, (p->nheld - done) * sizeof(p->held[0]));
+    memmove(p->held_len, p->held_len + done, (p->nheld - done) * sizeof(p->held_len[0]));
+    memmove(p->held_status, p->held_status + done, (p->nheld - done) * sizeof(p->held_status[0]));
+    p->nheld -= done;
+    if (done)
+        xnic_drv_rx_kick(p->pf->drv, p->q);
+}
+
+static void pool_service(struct pf_pool *p)
+{
+    struct xnic_drv_tx_done td[TX_RING];
+    struct xnic_drv_rx_done rd[64];
+    unsigned n;
+
+    n = xnic_drv_tx_reap(p->pf->drv, p->q, td, TX_RING);
+    for (unsigned i = 0; i < n; i++)
+        p->tx_busy[(uintptr_t)td[i].cookie - 1] = false;
+    if (p->nheld)
+        return; /* the owner is full: the NIC keeps the rest for now */
+    while ((n = xnic_drv_rx_reap(p->pf->drv, p->q, rd, 64)) > 0) {
+        for (unsigned i = 0; i < n; i++) {
+            p->held[p->nheld] = (unsigned)(uintptr_t)rd[i].cookie - 1;
+            p->held_len[p->nheld] = rd[i].len;
+            p->held_status[p->nheld++] = rd[i].status;
+        }
+        pool_deliver(p);
+        if (p->nheld)
+            break;
+    }
+}
+
+static void on_vector(evutil_socket_t fd, short what, void *arg)
+{
+    struct pf_pool *p = arg;
+    eventfd_t v;
+
+    (void)what;
+    (void)eventfd_read(fd, &v);
+    if (p && p->in_use)
+        pool_service(p);
+}
+
+void pf_pool_rx_retry(struct pf_pool *p)
+{
+    pool_deliver(p);
+    if (!p->nheld)
+        pool_service(p);
+}
+
+/* Takes the start info's RAM and the PCI functions this domain owns. */
+static int pf_find(struct pf *pf, int chan, struct sv_pci_open *o, int *fds)
+{
+    struct sv_start_info si;
+    struct sv_pci_func funcs[64];
+    int sfds[SV_START_INFO_FDS];
+    uint32_t unused = 0;
+    struct hcall hc = {.op = SV_HC_platform, .cmd = SV_PLATFORM_start_info, .count = 1,
+                       .arg = &si, .arg_len = sizeof(si), .res = &si, .res_cap = sizeof(si),
+                       .fds_out = sfds, .nfds_max = SV_START_INFO_FDS};
+    int n, err = hcall(chan, &hc);
+
+    if (err < 0)
+        return err;
+    pf->ram_size = si.nr_ram_pages * 4096;
+    pf->ram = mmap(NULL, pf->ram_size, PROT_READ | PROT_WRITE, MAP_SHARED, sfds[0], 0);
+    msg_close_fds(sfds, hc.nfds_out);
+    if (pf->ram == MAP_FAILED)
+        return -errno;
+    pf->ram_used = 1 << 20;
+    hc = (struct hcall){.op = SV_HC_pci, .cmd = SV_PCI_list, .count = 1, .arg = &unused,
+                        .arg_len = sizeof(unused), .res = funcs, .res_cap = sizeof(funcs)};
+    n = hcall(chan, &hc);
+    for (int i = 0; i < n; i++)
+        if (funcs[i].func == 0) {
+            memcpy(o->bdf, funcs[i].bdf, sizeof(o->bdf));
+            hc = (struct hcall){.op = SV_HC_pci, .cmd = SV_PCI_open, .count = 1, .arg = o,
+                                .arg_len = sizeof(*o), .res = o, .res_cap = sizeof(*o),
+                                .fds_out = fds, .nfds_max = 1 + 2 * SV_PCI_MAX_VECTORS};
+            err = hcall(chan, &hc);
+            return err < 0 ? err : hc.nfds_out;
+        }
+    return -ENODEV;
+}
+
+struct pf *pf_open(struct event_base *base)
+{
+    struct pf *pf = calloc(1, sizeof(*pf));
+    struct sv_pci_open o = {0};
+    int fds[1 + 2 * SV_PCI_MAX_VECTORS];
+    int chan = hcall_open(), nfds, err;
+
+    if (!pf || chan < 0)
+        goto out_free;
+    nfds = pf_find(pf, chan, &o, fds);
+    close(chan);
+    if (nfds < 0 || nfds != (int)(1 + 2 * o.nvec)) {
+        log_errorx("no PF assigned to this domain (%s)", strerror(nfds < 0 ? -nfds : EPROTO));
+        goto out_free;
+    }
+    pf->drv = xnic_drv_open(fds[0], fds + 1, fds + 1 + o.nvec, o.nvec, false, &err);
+    if (!pf->drv) {
+        msg_close_fds(fds, nfds);
+        log_errorx("PF %s: %s", o.bdf, strerror(-err));
+        goto out_free;
+    }
+    pf->npools = o.nqueues < MAX_POOLS ? o.nqueues : MAX_POOLS;
+    for (unsigned q = 0; q < pf->npools; q++)
+        pf->pools[q] = (struct pf_pool){.pf = pf, .q = q};
+    for (unsigned v = 0; v < o.nvec && v <= MAX_POOLS; v++) {
+        struct pf_pool *p = v && v - 1 < pf->npools ? &pf->pools[v - 1] : NULL;
+
+        pf->vec_ev[v] = event_new(base, xnic_drv_vector_fd(pf->drv, v), EV_READ | EV_PERSIST,
+                                  on_vector, p);
+        if (pf->vec_ev[v])
+            event_add(pf->vec_ev[v], NULL);
+    }
+    /* Pool 0 is the default pool (unmatched unicast): keep it for the software switch. */
+    log_info("PF %s up: %u pools, link %s", o.bdf, pf->npools,
+             xnic_drv_link_up(pf->drv) ? "up" : "down");
+    return pf;
+
+out_free:
+    if (chan >= 0)
+        close(chan);
+    free(pf);
+    return NULL;
+}
+
+void pf_close(struct pf *pf)
+{
+    if (!pf)
+        return;
+    for (unsigned q = 1; q < pf->npools; q++)
+        if (pf->pools[q].in_use)
+            pf_pool_put(&pf->pools[q]);
+    for (unsigned v = 0; v <= MAX_POOLS; v++)
+        if (pf->vec_ev[v])
+            event_free(pf->vec_ev[v]);
+    xnic_drv_close(pf->drv);
+    free(pf);
+}
+
+unsigned pf_pools_free(const struct pf *pf)
+{
+    unsigned n = 0;
+
+    for (unsigned q = 1; q < pf->npools; q++)
+        n += !pf->pools[q].in_use;
+    return n;
+}
+
+static int pool_memory(struct pf_pool *p)
+{
+    struct pf *pf = p->pf;
+
+    if (p->started)
+        return 0;
+    p->rings = (struct xnic_drv_rings){.tx_size = TX_RING, .rx_size = RX_RING};
+    p->rings.tx = dma_alloc(pf, TX_RING * sizeof(struct xnic_tx_desc), &p->rings.tx_iova);
+    p->rings.rx = dma_alloc(pf, RX_RING * sizeof(struct xnic_rx_desc), &p->rings.rx_iova);
+    p->tx_buf = dma_alloc(pf, (size_t)TX_BUFS * PF_TX_BUF, &p->tx_iova);
+    p->rx_buf = dma_alloc(pf, (size_t)RX_BUFS * RX_BUF, &p->rx_iova);
+    if (!p->rings.tx || !p->rings.rx || !p->tx_buf || !p->rx_buf)
+        return -ENOMEM;
+    p->started = true;
+    return 0;
+}
+
+struct pf_pool *pf_pool_get(struct pf *pf, const uint8_t mac[6], pf_rx_fn rx, void *ctx)
+{
+    for (unsigned q = 1; q < pf->npools; q++) {
+        struct pf_pool *p = &pf->pools[q];
+        int err;
+
+        if (p->in_use)
+            continue;
+        err = pool_memory(p);
+        if (!err) {
+            memset(p->rings.tx, 0, TX_RING * sizeof(struct xnic_tx_desc));
+            memset(p->rings.rx, 0, RX_RING * sizeof(struct xnic_rx_desc));
+            err = xnic_drv_queue_start(pf->drv, q, &p->rings, 1);
+        }
+        if (!err)
+            err = xnic_drv_vport_config(pf->drv, q, mac, 0, XNIC_VPF_BCAST | XNIC_VPF_SPOOFCHK);
+        if (err) {
+            log_warnx("pool %u: cannot start: %s", q, strerror(-err));
+            return NULL;
+        }
+        p->in_use = true;
+        p->rx = rx;
+        p->ctx = ctx;
+        p->nheld = 0;
+        memset(p->tx_busy, 0, sizeof(p->tx_busy));
+        for (unsigned i = 0; i < RX_BUFS; i++)
+            pool_post(p, i);
+        xnic_drv_rx_kick(pf->drv, q);
+        return p;
+    }
+    return NULL;
+}
+
+void pf_pool_put(struct pf_pool *p)
+{
+    static const uint8_t none[6];
+
+    xnic_drv_vport_config(p->pf->drv, p->q, none, 0, 0);
+    xnic_drv_queue_stop(p->pf->drv, p->q);
+    p->in_use = false;
+    p->rx = NULL;
+    p->nheld = 0;
+}
+
+unsigned pf_pool_index(const struct pf_pool *p)
+{
+    return p->q;
+}
+
+void *pf_pool_tx_buffer(struct pf_pool *p)
+{
+    for (unsigned i = 0; i < TX_BUFS; i++)
+        if (!p->tx_busy[i])
+            return p->tx_buf + (size_t)i * PF_TX_BUF;
+    pool_service(p);
+    for (unsigned i = 0; i < TX_BUFS; i++)
+        if (!p->tx_busy[i])
+            return p->tx_buf + (size_t)i * PF_TX_BUF;
+    return NULL;
+}
+
+int pf_pool_tx_submit(struct pf_pool *p, void *buf, size_t len, unsigned cmd, uint16_t mss,
+                      uint8_t hdr_len)
+{
+    unsigned i = (unsigned)(((uint8_t *)buf - p->tx_buf) / PF_TX_BUF);
+    struct xnic_drv_seg seg = {.iova = p->tx_iova + (uint64_t)i * PF_TX_BUF, .len = (uint16_t)len};
+    int err;
+
+    if (i >= TX_BUFS || len == 0 || len > 65535)
+        return -EINVAL;
+    err = xnic_drv_tx(p->pf->drv, p->q, &seg, 1, cmd, mss, hdr_len, (void *)(uintptr_t)(i + 1));
+    if (!err)
+        p->tx_busy[i] = true;
+    return err;
+}
+
+void pf_pool_tx_kick(struct pf_pool *p)
+{
+    xnic_drv_tx_kick(p->pf->drv, p->q);
+}

@@ -1,0 +1,44 @@
+/*
+ * The driver domain's physical function: the xnic PF assigned to it, driven
+ * with the xnic driver library from rings and buffers in the domain's own
+ * RAM (IOVA = guest-physical address).  Each vif gets a VMDq pool whose
+ * primary MAC is the vif's: the NIC sorts received frames into the pool's
+ * queue, so the driver domain never classifies them.
+ */
+#ifndef NETDD_PF_H
+#define NETDD_PF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct event_base;
+struct pf;
+struct pf_pool;
+
+/* A received frame for the pool's owner: 0 taken, -EAGAIN hold it and
+ * retry at pf_pool_rx_retry() (the guest has no buffer posted now). */
+typedef int (*pf_rx_fn)(void *ctx, const void *frame, size_t len, uint16_t status);
+
+/* Finds the PF assigned to this domain and brings it up; NULL (logged) if none. */
+struct pf *pf_open(struct event_base *base);
+void pf_close(struct pf *pf);
+unsigned pf_pools_free(const struct pf *pf);
+
+/* A pool for mac (broadcast on, anti-spoofing on), or NULL when none is free. */
+struct pf_pool *pf_pool_get(struct pf *pf, const uint8_t mac[6], pf_rx_fn rx, void *ctx);
+/* Stops the pool's queue, clears its MAC; frames held for it are dropped. */
+void pf_pool_put(struct pf_pool *p);
+unsigned pf_pool_index(const struct pf_pool *p);
+
+/* TX: a free buffer of PF_TX_BUF bytes (NULL when all are in flight), then
+ * submit it with the packet's length and offload command. */
+#define PF_TX_BUF 65536u
+void *pf_pool_tx_buffer(struct pf_pool *p);
+int pf_pool_tx_submit(struct pf_pool *p, void *buf, size_t len, unsigned cmd, uint16_t mss,
+                      uint8_t hdr_len);
+void pf_pool_tx_kick(struct pf_pool *p);
+
+/* Delivers held frames again (the guest posted RX buffers). */
+void pf_pool_rx_retry(struct pf_pool *p);
+
+#endif
