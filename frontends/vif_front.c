@@ -248,8 +248,12 @@ static void follow_backend(struct vif_front *v)
         snprintf(v->backend, sizeof(v->backend), "%s", path);
         if (xenbus_scanf(v->xs, XBT_NULL, v->dir, "backend-id", "%u", &id) == 1)
             v->backend_id = id;
-        xenbus_watch_state(v->xs, v->backend, "backend-state");
-        log_info("vif %u: backend %s (domain %u)", v->devid, v->backend, v->backend_id);
+        if (v->backend[0]) {
+            xenbus_watch_state(v->xs, v->backend, "backend-state");
+            log_info("vif %u: backend %s (domain %u)", v->devid, v->backend, v->backend_id);
+        } else {
+            log_info("vif %u: no backend (its driver domain went away)", v->devid);
+        }
     }
     free(path);
 }
@@ -258,11 +262,14 @@ void vif_front_watch(struct vif_front *v, const char *path)
 {
     XenbusState be;
 
-    if (strncmp(path, v->dir, strlen(v->dir)) && strncmp(path, v->backend, strlen(v->backend)))
+    if (strncmp(path, v->dir, strlen(v->dir)) &&
+        (!v->backend[0] || strncmp(path, v->backend, strlen(v->backend))))
         return;
     follow_backend(v);
     if (v->have_stale)
         unshare_all(v, &v->stale);
+    if (!v->backend[0])
+        return;
     be = xenbus_read_state(v->xs, XBT_NULL, v->backend);
     switch (be) {
     case XenbusStateInitWait:

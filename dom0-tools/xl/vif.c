@@ -16,6 +16,7 @@
 #include <strings.h>
 #include <time.h>
 #include <xen/io/xenbus.h>
+#include <xenctrl.h>
 #include <xenstore.h>
 
 #include "sv/hcall.h"
@@ -46,8 +47,11 @@ static bool put(struct xs_handle *h, xs_transaction_t t, const char *dir, const 
            xs_set_permissions(h, t, path, perms, owner == reader ? 1 : 2);
 }
 
-static bool write_vif(struct xs_handle *h, xs_transaction_t t, uint32_t f, uint32_t b,
-                      const struct config_vif *vif)
+/* The backend directory of a vif, and the frontend's and toolstack's
+ * pointers to it (a re-plug writes only these: the frontend's own keys and
+ * state are the guest's). */
+static bool write_backend(struct xs_handle *h, xs_transaction_t t, uint32_t f, uint32_t b,
+                          const struct config_vif *vif)
 {
     struct vif_paths p;
     char bid[16], fid[16], handle[16], queues[16];
@@ -57,18 +61,29 @@ static bool write_vif(struct xs_handle *h, xs_transaction_t t, uint32_t f, uint3
     snprintf(fid, sizeof(fid), "%u", f);
     snprintf(handle, sizeof(handle), "%u", vif->devid);
     snprintf(queues, sizeof(queues), "%u", vif->queues);
-    return put(h, t, p.front, "", "", f, b) && put(h, t, p.front, "backend", p.back, f, b) &&
-           put(h, t, p.front, "backend-id", bid, f, b) &&
-           put(h, t, p.front, "handle", handle, f, b) && put(h, t, p.front, "mac", vif->mac, f, b) &&
-           put(h, t, p.front, "state", "1", f, b) && put(h, t, p.back, "", "", b, f) &&
-           put(h, t, p.back, "frontend", p.front, b, f) &&
+    return put(h, t, p.back, "", "", b, f) && put(h, t, p.back, "frontend", p.front, b, f) &&
            put(h, t, p.back, "frontend-id", fid, b, f) &&
            put(h, t, p.back, "handle", handle, b, f) && put(h, t, p.back, "mac", vif->mac, b, f) &&
            put(h, t, p.back, "bridge", vif->bridge, b, f) && put(h, t, p.back, "ip", vif->ip, b, f) &&
            put(h, t, p.back, "multi-queue-num-queues", queues, b, f) &&
            put(h, t, p.back, "type", "vif", b, f) && put(h, t, p.back, "online", "1", b, f) &&
-           put(h, t, p.back, "state", "1", b, f) && put(h, t, p.libxl, "frontend", p.front, 0, 0) &&
+           put(h, t, p.back, "state", "1", b, f) && put(h, t, p.front, "backend", p.back, f, b) &&
+           put(h, t, p.front, "backend-id", bid, f, b) &&
+           put(h, t, p.libxl, "frontend", p.front, 0, 0) &&
            put(h, t, p.libxl, "backend", p.back, 0, 0);
+}
+
+static bool write_vif(struct xs_handle *h, xs_transaction_t t, uint32_t f, uint32_t b,
+                      const struct config_vif *vif)
+{
+    struct vif_paths p;
+    char handle[16];
+
+    vif_paths(f, b, vif->devid, &p);
+    snprintf(handle, sizeof(handle), "%u", vif->devid);
+    return put(h, t, p.front, "", "", f, b) && put(h, t, p.front, "handle", handle, f, b) &&
+           put(h, t, p.front, "mac", vif->mac, f, b) && put(h, t, p.front, "state", "1", f, b) &&
+           write_backend(h, t, f, b, vif);
 }
 
 /* The backend domain's id: "" is dom0; the name must be a running domain. */
@@ -331,4 +346,114 @@ int vif_list(uint32_t domid)
     free(devs);
     xs_close(h);
     return 0;
+}
+
+/* Every node under dir owned by owner and readable by reader (the guest's
+ * own keys were created readable by the backend of the time). */
+static void chmod_tree(struct xs_handle *h, const char *dir, uint32_t owner, uint32_t reader)
+{
+    struct xs_permissions perms[2] = {{.id = owner, .perms = XS_PERM_NONE},
+                                      {.id = reader, .perms = XS_PERM_READ}};
+    unsigned n = 0;
+    char **kids;
+
+    xs_set_permissions(h, XBT_NULL, dir, perms, 2);
+    kids = xs_directory(h, XBT_NULL, dir, &n);
+    for (unsigned i = 0; kids && i < n; i++) {
+        char path[256];
+
+        snprintf(path, sizeof(path), "%s/%s", dir, kids[i]);
+        chmod_tree(h, path, owner, reader);
+    }
+    free(kids);
+}
+
+struct replug_job {
+    uint32_t frontend, backend;
+    struct config_vif vif;
+};
+
+static bool replug_write(struct xs_handle *h, xs_transaction_t t, void *arg)
+{
+    struct replug_job *j = arg;
+
+    return write_backend(h, t, j->frontend, j->backend, &j->vif);
+}
+
+/* Re-plugs the vifs of frontend f whose description names backend `name`. */
+static void replug_frontend(struct xs_handle *h, uint32_t f, const char *name, uint32_t b)
+{
+    struct domain_config cfg;
+    unsigned n;
+    char **devs;
+
+    if (userdata_load(f, &cfg) < 0)
+        return;
+    devs = vif_devids(h, f, &n);
+    for (unsigned i = 0; devs && i < n; i++) {
+        char dir[96], *mac;
+
+        snprintf(dir, sizeof(dir), "/local/domain/%u/device/vif/%s", f, devs[i]);
+        mac = read_str(h, dir, "mac");
+        for (unsigned k = 0; mac && k < cfg.nr_vifs; k++) {
+            struct replug_job j = {.frontend = f, .backend = b, .vif = cfg.vifs[k]};
+
+            if (strcasecmp(cfg.vifs[k].mac, mac) || strcmp(cfg.vifs[k].backend, name))
+                continue;
+            j.vif.devid = (unsigned)atoi(devs[i]);
+            chmod_tree(h, dir, f, b);
+            if (in_transaction(h, replug_write, &j) == 0)
+                printf("vif %u.%u re-plugged to %s (domain %u)\n", f, j.vif.devid, name, b);
+        }
+        free(mac);
+    }
+    free(devs);
+    config_free(&cfg);
+}
+
+void vif_replug_backend(const char *name, uint32_t b)
+{
+    xc_domaininfo_t info[256];
+    int n = xc_domain_getinfolist(xl_xch, 1, 256, info);
+    struct xs_handle *h = n > 0 ? xs_open(0) : NULL;
+
+    for (int i = 0; h && i < n; i++)
+        if (info[i].domain != b && !(info[i].flags & XEN_DOMINF_shutdown))
+            replug_frontend(h, info[i].domain, name, b);
+    if (h)
+        xs_close(h);
+}
+
+void vif_orphan_backend(uint32_t b)
+{
+    struct xs_handle *h = xs_open(0);
+    char prefix[48];
+    unsigned nf = 0;
+    char **fes = h ? xs_directory(h, XBT_NULL, "/libxl", &nf) : NULL;
+
+    snprintf(prefix, sizeof(prefix), "/local/domain/%u/", b);
+    for (unsigned i = 0; fes && i < nf; i++) {
+        unsigned f = (unsigned)atoi(fes[i]), nd;
+        char **devs = vif_devids(h, f, &nd);
+
+        for (unsigned d = 0; devs && d < nd; d++) {
+            char dir[96], *back, *front;
+
+            snprintf(dir, sizeof(dir), "/libxl/%u/device/vif/%s", f, devs[d]);
+            back = read_str(h, dir, "backend");
+            front = read_str(h, dir, "frontend");
+            if (back && front && !strncmp(back, prefix, strlen(prefix))) {
+                /* The guest sees its backend gone, and no dead domid to follow. */
+                put(h, XBT_NULL, front, "backend", "", f, 0);
+                put(h, XBT_NULL, front, "backend-id", "", f, 0);
+                put(h, XBT_NULL, dir, "backend", "", 0, 0);
+            }
+            free(back);
+            free(front);
+        }
+        free(devs);
+    }
+    free(fes);
+    if (h)
+        xs_close(h);
 }

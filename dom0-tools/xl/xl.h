@@ -49,6 +49,11 @@ int vif_add(uint32_t domid, const struct config_vif *vif);
 int vif_remove(uint32_t domid, unsigned devid);
 void vif_remove_all(uint32_t domid);
 int vif_list(uint32_t domid);
+/* Domain `name` (b) came up: re-create the backend directory of every
+ * running guest's vif that names it, and point the frontends at it. */
+void vif_replug_backend(const char *name, uint32_t b);
+/* Domain b went: the vifs it served point at no backend. */
+void vif_orphan_backend(uint32_t b);
 /* The next unused devid of domid, or -errno. */
 int vif_next_devid(uint32_t domid);
 /* The vif of domid named by devid or MAC: 0 (devid, mac filled) or -ENOENT. */

@@ -117,8 +117,10 @@ int xl_create_domain(const struct domain_config *cfg, bool paused, uint32_t *dom
     if (err) {
         xl_destroy_domain(req.domid);
         xl_error("%s: cannot start: %s", cfg->name, strerror(-err));
+        return err;
     }
-    return err;
+    vif_replug_backend(cfg->name, req.domid);
+    return 0;
 }
 
 static int check_host(const struct domain_config *cfg)

@@ -32,6 +32,7 @@ int xl_destroy_domain(uint32_t domid)
 
     if (ret == 0 || errno == ESRCH) {
         userdata_remove(domid);
+        vif_orphan_backend(domid);
         vif_remove_all(domid);
         xs_home_remove(domid);
     }
