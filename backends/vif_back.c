@@ -305,6 +305,11 @@ void vif_back_free(struct vif_back *v)
     free(v);
 }
 
+void vif_back_publish(struct vif_back *v, const char *key, const char *value)
+{
+    xenbus_write(v->env.xs, XBT_NULL, v->dir, key, value);
+}
+
 const char *vif_back_dir(const struct vif_back *v)
 {
     return v->dir;

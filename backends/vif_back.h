@@ -54,6 +54,9 @@ uint32_t vif_back_frontend(const struct vif_back *v);
 void vif_back_set_port(struct vif_back *v, void *port);
 void *vif_back_port(const struct vif_back *v);
 
+/* Writes key = value in our backend directory (what the toolstack shows). */
+void vif_back_publish(struct vif_back *v, const char *key, const char *value);
+
 /* A watch fired: re-read the frontend's and our own state. */
 void vif_back_watch(struct vif_back *v, const char *path);
 /* The event channel port fired (it may not be ours). */

@@ -49,6 +49,7 @@ static int pool_rx(void *ctx, const void *frame, size_t len, uint16_t status)
 static int port_attach(void *host, struct vif_back *v, const uint8_t mac[6])
 {
     struct pf_pool *p = pf_pool_get(dd.pf, mac, pool_rx, v);
+    char steering[32];
 
     (void)host;
     if (!p) {
@@ -56,6 +57,8 @@ static int port_attach(void *host, struct vif_back *v, const uint8_t mac[6])
         return -ENOSPC;
     }
     vif_back_set_port(v, p);
+    snprintf(steering, sizeof(steering), "pool %u", pf_pool_index(p));
+    vif_back_publish(v, "steering", steering);
     log_info("%s: pool %u (%02x:%02x:%02x:%02x:%02x:%02x)", vif_back_dir(v), pf_pool_index(p),
              mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
     return 0;

@@ -69,6 +69,7 @@ static const struct hc_op hc_ops[] = {
     SV(SV_HC_pci, SV_PCI_attach, struct sv_pci_req, true, hc_pci_attach),
     SV(SV_HC_pci, SV_PCI_detach, struct sv_pci_req, true, hc_pci_detach),
     SV(SV_HC_pci, SV_PCI_open, struct sv_pci_open, false, hc_pci_open),
+    SV(SV_HC_pci, SV_PCI_stats, struct sv_pci_req, true, hc_pci_stats),
     SV(SV_HC_platform, SV_PLATFORM_channel_open, uint32_t, false, hc_platform_channel_open),
     SV(SV_HC_platform, SV_PLATFORM_start_info, struct sv_start_info, false,
        hc_platform_start_info),

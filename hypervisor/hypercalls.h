@@ -52,6 +52,7 @@ int hc_pci_assignable_remove(struct hc_ctx *ctx);
 int hc_pci_attach(struct hc_ctx *ctx);
 int hc_pci_detach(struct hc_ctx *ctx);
 int hc_pci_open(struct hc_ctx *ctx);
+int hc_pci_stats(struct hc_ctx *ctx);
 
 /* Room for results after the reply header. */
 #define HC_RESULT_MAX (SV_HC_MAX_MSG - sizeof(struct hc_reply))

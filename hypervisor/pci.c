@@ -512,6 +512,20 @@ int hc_pci_detach(struct hc_ctx *ctx)
     return 0;
 }
 
+/* The device's counters of a function (what its owner's register page shows). */
+int hc_pci_stats(struct hc_ctx *ctx)
+{
+    struct pci_fn *fn = req_fn(ctx);
+    int err;
+
+    if (!fn)
+        return -ENODEV;
+    err = xnic_ctl_call(fn->nic->ctl, XNIC_CTL_STATS, fn->index, NULL, 0, NULL, 0, ctx->arg,
+                        sizeof(struct xnic_ctl_stats), on_fault, NULL);
+    ctx->res_len = err < 0 ? 0 : sizeof(struct xnic_ctl_stats);
+    return err;
+}
+
 int hc_pci_open(struct hc_ctx *ctx)
 {
     struct sv_pci_open *o = ctx->arg;

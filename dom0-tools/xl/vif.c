@@ -20,6 +20,7 @@
 #include <xenstore.h>
 
 #include "sv/hcall.h"
+#include "sv/xnic_ctl.h"
 #include "xl.h"
 
 struct vif_paths {
@@ -315,6 +316,38 @@ int vif_find(uint32_t domid, const char *devid_or_mac, unsigned *devid, char mac
     return err;
 }
 
+/* The counters of the queue pair that serves a vif steered to "pool N":
+ * the PF its backend domain owns, as the device keeps them. */
+static void pool_counters(uint32_t backend, const char *steering, char *out, size_t len)
+{
+    static struct sv_pci_func funcs[64];
+    static struct xnic_ctl_stats st;
+    uint32_t unused = 0;
+    struct hcall hc = {.op = SV_HC_pci, .cmd = SV_PCI_list, .count = 1, .arg = &unused,
+                       .arg_len = sizeof(unused), .res = funcs, .res_cap = sizeof(funcs)};
+    unsigned pool;
+    int n;
+
+    snprintf(out, len, "%s", steering ? steering : "-");
+    if (!steering || sscanf(steering, "pool %u", &pool) != 1 || pool >= XNIC_MAX_QUEUES)
+        return;
+    n = hcall(xl_chan, &hc);
+    for (int i = 0; i < n; i++) {
+        struct sv_pci_req r = {0};
+
+        if (funcs[i].owner != backend || funcs[i].func != 0)
+            continue;
+        memcpy(r.bdf, funcs[i].bdf, sizeof(r.bdf));
+        hc = (struct hcall){.op = SV_HC_pci, .cmd = SV_PCI_stats, .count = 1, .arg = &r,
+                            .arg_len = sizeof(r), .res = &st, .res_cap = sizeof(st)};
+        if (hcall(xl_chan, &hc) == 0 && pool < st.nqueues)
+            snprintf(out, len, "pool %u of %s rx %llu tx %llu", pool, funcs[i].bdf,
+                     (unsigned long long)st.queue[pool].rx_packets,
+                     (unsigned long long)st.queue[pool].tx_packets);
+        return;
+    }
+}
+
 int vif_list(uint32_t domid)
 {
     struct xs_handle *h = xs_open(0);
@@ -324,22 +357,25 @@ int vif_list(uint32_t domid)
 
     if (!h)
         return -errno;
-    printf("%-4s %-3s %-18s %-6s %-5s %-7s %-16s %s\n", "Idx", "BE", "Mac Addr.", "handle",
-           "state", "evt-ch", "tx-/rx-ring-ref", "BE-path");
+    printf("%-4s %-3s %-18s %-6s %-5s %-7s %-16s %-36s %s\n", "Idx", "BE", "Mac Addr.",
+           "handle", "state", "evt-ch", "tx-/rx-ring-ref", "BE-path", "steering / NIC counters");
     snprintf(dir, sizeof(dir), "/local/domain/%u/device/vif", domid);
     devs = xs_directory(h, XBT_NULL, dir, &n);
     for (unsigned i = 0; devs && i < n; i++) {
         static const char *keys[] = {"backend-id", "mac", "handle", "state", "event-channel",
                                      "tx-ring-ref", "rx-ring-ref", "backend"};
-        char *v[8], rings[40];
+        char *v[8], rings[40], steer[120], *steering;
 
         snprintf(sub, sizeof(sub), "%s/%s", dir, devs[i]);
         for (int k = 0; k < 8; k++)
             v[k] = read_str(h, sub, keys[k]);
         snprintf(rings, sizeof(rings), "%s/%s", v[5] ? v[5] : "-1", v[6] ? v[6] : "-1");
-        printf("%-4s %-3s %-18s %-6s %-5s %-7s %-16s %s\n", devs[i], v[0] ? v[0] : "-",
+        steering = v[7] && v[7][0] ? read_str(h, v[7], "steering") : NULL;
+        pool_counters(v[0] ? (uint32_t)atoi(v[0]) : 0, steering, steer, sizeof(steer));
+        printf("%-4s %-3s %-18s %-6s %-5s %-7s %-16s %-36s %s\n", devs[i], v[0] ? v[0] : "-",
                v[1] ? v[1] : "-", v[2] ? v[2] : "-", v[3] ? v[3] : "-", v[4] ? v[4] : "-1",
-               rings, v[7] ? v[7] : "-");
+               rings, v[7] ? v[7] : "-", steer);
+        free(steering);
         for (int k = 0; k < 8; k++)
             free(v[k]);
     }

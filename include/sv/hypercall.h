@@ -62,6 +62,7 @@ enum {
     SV_PCI_attach = 4,          /* dom0: struct sv_pci_req (domid, bdf) */
     SV_PCI_detach = 5,          /* dom0: struct sv_pci_req */
     SV_PCI_open = 6,            /* the owner: struct sv_pci_open + fds */
+    SV_PCI_stats = 7,           /* dom0: struct sv_pci_req -> struct xnic_ctl_stats */
 };
 
 #define SV_BDF_SIZE 16 /* "0000:03:10.1" */
