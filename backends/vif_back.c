@@ -181,6 +181,8 @@ void vif_back_watch(struct vif_back *v, const char *path)
             return;
         }
         log_info("vif %u.%u: connected", v->fe_domid, v->devid);
+        /* Requests queued before we bound the port rang no bell: look now. */
+        vif_back_event(v, v->evtchn);
     }
 }
 

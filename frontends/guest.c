@@ -50,20 +50,59 @@ static void on_evtchn(evutil_socket_t fd, short what, void *arg)
     }
 }
 
+static bool vif_dir_exists(unsigned devid)
+{
+    char path[64];
+    unsigned len;
+    char *v;
+
+    snprintf(path, sizeof(path), "device/vif/%u/handle", devid);
+    v = xs_read(xsh, XBT_NULL, path, &len);
+    free(v);
+    return v != NULL;
+}
+
+/* Hotplug: a netfront for every device/vif/D, none for those removed. */
+static void rescan_vifs(struct event_base *base)
+{
+    unsigned n = 0;
+    char **devs = xs_directory(xsh, XBT_NULL, "device/vif", &n);
+
+    for (unsigned i = 0; i < nr_vifs;) {
+        if (vif_dir_exists(vif_front_devid(vifs[i]))) {
+            i++;
+            continue;
+        }
+        log_info("vif %u unplugged", vif_front_devid(vifs[i]));
+        vif_front_free(vifs[i]);
+        vifs[i] = vifs[--nr_vifs];
+    }
+    for (unsigned i = 0; devs && i < n && nr_vifs < GUEST_MAX_VIFS; i++) {
+        unsigned devid = (unsigned)atoi(devs[i]);
+        bool known = false;
+        struct vif_front *v;
+
+        for (unsigned k = 0; k < nr_vifs; k++)
+            known |= vif_front_devid(vifs[k]) == devid;
+        if (!known && (v = vif_front_new(base, xsh, xce, devid)))
+            vifs[nr_vifs++] = v;
+    }
+    free(devs);
+}
+
 static void on_xenstore(evutil_socket_t fd, short what, void *arg)
 {
     char **ev;
-    unsigned n;
 
     (void)fd;
     (void)what;
-    (void)arg;
     while ((ev = xs_check_watch(xsh))) {
+        if (!strcmp(ev[XS_WATCH_TOKEN], "vifs"))
+            rescan_vifs(arg);
         for (unsigned i = 0; i < nr_vifs; i++)
             vif_front_watch(vifs[i], ev[XS_WATCH_PATH]);
         free(ev);
     }
-    (void)n;
 }
 
 static void on_signal(evutil_socket_t sig, short what, void *arg)
@@ -71,23 +110,6 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
     (void)what;
     log_info("signal %d: powering off", (int)sig);
     event_base_loopexit(arg, NULL);
-}
-
-/* Starts a netfront for every device/vif/D of ours. */
-static int start_vifs(struct event_base *base)
-{
-    unsigned n = 0;
-    char **devs = xs_directory(xsh, XBT_NULL, "device/vif", &n);
-
-    for (unsigned i = 0; devs && i < n && nr_vifs < GUEST_MAX_VIFS; i++) {
-        struct vif_front *v = vif_front_new(base, xsh, xce, (unsigned)atoi(devs[i]));
-
-        if (v)
-            vifs[nr_vifs++] = v;
-    }
-    free(devs);
-    log_info("%u vif(s)", nr_vifs);
-    return 0;
 }
 
 int main(int argc, char **argv)
@@ -107,12 +129,14 @@ int main(int argc, char **argv)
     flags = fcntl(xenevtchn_fd(xce), F_GETFL);
     fcntl(xenevtchn_fd(xce), F_SETFL, flags | O_NONBLOCK);
     evtchn_ev = event_new(base, xenevtchn_fd(xce), EV_READ | EV_PERSIST, on_evtchn, NULL);
-    xs_ev = event_new(base, xs_fileno(xsh), EV_READ | EV_PERSIST, on_xenstore, NULL);
+    xs_ev = event_new(base, xs_fileno(xsh), EV_READ | EV_PERSIST, on_xenstore, base);
     term_ev = evsignal_new(base, SIGTERM, on_signal, base);
     if (!evtchn_ev || !xs_ev || !term_ev || event_add(evtchn_ev, NULL) ||
         event_add(xs_ev, NULL) || event_add(term_ev, NULL))
         fatalx("event setup");
-    start_vifs(base);
+    /* The watch fires at once: the vifs there now start, later ones are hotplugged. */
+    if (!xs_watch(xsh, "device/vif", "vifs"))
+        fatal("xs_watch device/vif");
     printf("guest %s up\n", getenv("SV_DOMAIN_NAME"));
     event_base_dispatch(base);
     for (unsigned i = 0; i < nr_vifs; i++)

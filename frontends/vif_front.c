@@ -385,6 +385,11 @@ out_free:
     return NULL;
 }
 
+unsigned vif_front_devid(const struct vif_front *v)
+{
+    return v->devid;
+}
+
 void vif_front_free(struct vif_front *v)
 {
     if (!v)

@@ -16,6 +16,7 @@ struct vif_front;
 struct vif_front *vif_front_new(struct event_base *base, struct xs_handle *xs,
                                 xenevtchn_handle *xce, unsigned devid);
 void vif_front_free(struct vif_front *v);
+unsigned vif_front_devid(const struct vif_front *v);
 /* A watch fired on path: re-read the backend and its state. */
 void vif_front_watch(struct vif_front *v, const char *path);
 /* port fired (it may not be ours). */

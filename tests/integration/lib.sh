@@ -18,8 +18,13 @@ require_root() {
     command -v ip >/dev/null || skip "needs iproute2"
 }
 
+# Extra cleanup a test registers: sv_on_exit 'command'
+SV_ON_EXIT=()
+sv_on_exit() { SV_ON_EXIT+=("$1"); }
+
 sv_cleanup() {
-    local rc=$?
+    local rc=$? c
+    for c in "${SV_ON_EXIT[@]}"; do eval "$c" || true; done
     if [ -n "${SPLITVISOR_RUNDIR:-}" ] && [ -d "$SPLITVISOR_RUNDIR" ]; then
         if [ $rc -ne 0 ]; then
             echo "--- hypervisor log"; cat "$SPLITVISOR_RUNDIR/splitvisor.log" 2>/dev/null || true
@@ -94,3 +99,32 @@ domain_state() { "$BIN/xl" list | awk -v d="$1" '$2 == d {print $5}'; }
 
 # The pid of a domain's process (its argv[0] is the domain's name).
 domain_pid() { pgrep -xf "$1( .*)?" | head -1; }
+
+# A driver domain owning the PF: sv_netdd NAME -> domid
+sv_netdd() {
+    local cfg=$SPLITVISOR_RUNDIR/$1.cfg
+    printf 'name = "%s"\nmemory = 256\nkernel = "%s"\ndriver_domain = 1\npci = [ "0000:03:00.0" ]\non_crash = "restart"\n' \
+        "$1" "$BIN/netdd" >"$cfg"
+    "$BIN/xl" pci-assignable-add 0000:03:00.0
+    "$BIN/xl" create "$cfg" >/dev/null
+    "$BIN/xl" domid "$1"
+}
+
+# A guest with one vif on a driver domain: sv_guest NAME BACKEND IP/PREFIX -> domid
+sv_guest() {
+    local cfg=$SPLITVISOR_RUNDIR/$1.cfg
+    printf 'name = "%s"\nmemory = 64\nkernel = "%s"\nvif = [ "backend=%s,ip=%s" ]\n' \
+        "$1" "$BIN/guest" "$2" "$3" >"$cfg"
+    "$BIN/xl" create "$cfg" >/dev/null
+    "$BIN/xl" domid "$1"
+}
+
+# Pings from a guest until one answer comes (a vif connects asynchronously).
+wait_ping() {
+    local from=$1 to=$2 i
+    for ((i = 0; i < 40; i++)); do
+        "$BIN/xl" exec "$from" -- ping -c 1 -W 1 "$to" >/dev/null 2>&1 && return 0
+        sleep 0.25
+    done
+    fail "$from cannot reach $to"
+}
