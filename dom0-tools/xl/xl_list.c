@@ -129,6 +129,7 @@ int cmd_domname(int argc, char **argv)
 int cmd_info(int argc, char **argv)
 {
     xc_physinfo_t pi;
+    struct sv_sysctl_physinfo sp;
     struct utsname u;
     xc_domaininfo_t info[XL_MAX_DOMAINS / 4];
     int n;
@@ -146,6 +147,11 @@ int cmd_info(int argc, char **argv)
     printf("total_memory           : %llu\n", (unsigned long long)(pi.total_pages / 256));
     printf("free_memory            : %llu\n", (unsigned long long)(pi.free_pages / 256));
     printf("nr_domains             : %d\n", n);
+    if (hcall_simple(xl_chan, SV_HC_sysctl, SV_SYSCTL_physinfo, &sp, sizeof(sp)) == 0) {
+        printf("shared_frames          : %llu\n", (unsigned long long)sp.shared_frames);
+        printf("evtchn_ports           : %llu\n", (unsigned long long)sp.evtchn_ports);
+        printf("grant_maps             : %llu\n", (unsigned long long)sp.grant_maps);
+    }
     printf("hypervisor             : splitvisor %d.%d\n", SV_VERSION_MAJOR, SV_VERSION_MINOR);
     printf("xen_abi                : %s (libxen-dev headers)\n", "4.17");
     return 0;

@@ -222,6 +222,8 @@ struct sv_sysctl_physinfo {
     uint64_t total_pages;
     uint64_t free_pages;
     uint64_t shared_frames; /* shareable frames in use, all domains */
+    uint64_t evtchn_ports;  /* event channel ports in use, all domains */
+    uint64_t grant_maps;    /* grant mappings held, all domains */
     uint64_t version;       /* SV_VERSION */
 };
 
