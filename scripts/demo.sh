@@ -1,55 +1,75 @@
 #!/usr/bin/env bash
-# make demo: boots a Splitvisor host and shows two isolated domains sharing a
-# page through a grant and signalling each other through an event channel,
-# then tears everything down.  Run as root from the top of the tree.
+# make demo: boots a Splitvisor host (hypervisor, xenstored, an SR-IOV/VMDq
+# NIC whose wire is the TAP sv-wire0), gives the NIC's PF to a driver domain,
+# starts two guests whose vifs it serves, and shows traffic: guest to guest,
+# guest to a host on the wire, iperf3, the per-pool counters, and a driver
+# domain killed under traffic and brought back.  Then tears it all down.
+# Run as root from the top of the tree.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export SPLITVISOR_RUNDIR=${SPLITVISOR_RUNDIR:-/run/splitvisor-demo}
 BIN=build/bin
+HOSTNS=sv-demo-host
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+say() { printf '   %s\n' "$*"; }
 run() { printf '$ %s\n' "$*"; "$@"; }
-console() { cat "$SPLITVISOR_RUNDIR/console/$1.log"; }
-wait_for() {
-    for _ in $(seq 100); do console "$1" | grep -q "$2" && return 0; sleep 0.1; done
-    echo "demo: domain $1 never printed '$2'" >&2; return 1
+wait_ping() {
+    for _ in $(seq 60); do "$BIN/xl" exec "$1" -- ping -c 1 -W 1 "$2" >/dev/null 2>&1 && return 0; sleep 0.25; done
+    echo "demo: $1 cannot reach $2" >&2; return 1
 }
 cleanup() {
-    step "Tearing down"
+    step "Tearing down: every domain, the NIC, xenstored, the hypervisor"
     run "$BIN/splitvisor" stop || true
+    ip netns delete "$HOSTNS" 2>/dev/null || true
 }
 
-[ "$(id -u)" -eq 0 ] || { echo "make demo needs root (namespaces, uids, seccomp)" >&2; exit 1; }
-step "Booting the hypervisor (run directory $SPLITVISOR_RUNDIR)"
+[ "$(id -u)" -eq 0 ] || { echo "make demo needs root (namespaces, uids, seccomp, TAP)" >&2; exit 1; }
+"$BIN/splitvisor" stop >/dev/null 2>&1 || true
+ip netns delete "$HOSTNS" 2>/dev/null || true
+
+step "Booting the host: hypervisor, xenstored, and one xnic NIC (PF 0000:03:00.0, 16 VMDq pools, 8 VFs)"
 run "$BIN/splitvisor" start
 trap cleanup EXIT
+say "The NIC's wire is the TAP sv-wire0; a host on the wire (10.0.0.1) lives in namespace $HOSTNS."
+ip netns add "$HOSTNS"
+ip link set sv-wire0 netns "$HOSTNS"
+ip -n "$HOSTNS" addr add 10.0.0.1/24 dev sv-wire0
+ip -n "$HOSTNS" link set sv-wire0 up
+run "$BIN/xl" pci-assignable-list
+run "$BIN/xl" pci-assignable-add 0000:03:00.0
 
-step "Domain A from libvirt XML: shares a page with domain 2, binds an event channel for it"
-run "$BIN/xl" create examples/pingpong-a.xml
-wait_for 1 READY
-console 1
-read -r ref port < <(console 1 | sed -n 's/^READY ref=\([0-9]*\) port=\([0-9]*\)/\1 \2/p')
+step "The driver domain (libvirt XML, examples/netdd.xml): owns the PF, serves vifs"
+run "$BIN/xl" create examples/netdd.xml
+run "$BIN/xl" pci-list netdd
 
-step "Domain B from xl.cfg: maps grant $ref of domain 1, binds to port $port"
-cat >"$SPLITVISOR_RUNDIR/pingpong-b.cfg" <<CFG
-name = "pingpong-b"
-memory = 16
-kernel = "build/tests/bin/testdom"
-extra = "map 1 $ref $port"
-on_poweroff = "preserve"
-CFG
-cat "$SPLITVISOR_RUNDIR/pingpong-b.cfg"
-run "$BIN/xl" create "$SPLITVISOR_RUNDIR/pingpong-b.cfg"
-wait_for 2 DONE
-wait_for 1 "UNSHARE ok"
-
-step "What each domain printed (xl console would follow it live)"
-echo "-- pingpong-a:"; console 1
-echo "-- pingpong-b:"; console 2
-
-step "The domains: each a sandboxed process in its own network namespace"
+step "Two guests (examples/guest1.xml, guest2.xml), their vifs served by netdd"
+run "$BIN/xl" create examples/guest1.xml
+run "$BIN/xl" create examples/guest2.xml
+wait_ping guest1 10.0.0.3
 run "$BIN/xl" list
-run ip netns list
-ps -o pid,user,args -p "$(pgrep -d, -x -f 'pingpong-.*')" || true
 
-step "The hypervisor log"
+step "Traffic: guest1 -> guest2 through the driver domain (guest1 eth0 -> netfront -> rings -> netback -> pool -> NIC switch -> pool -> netback -> rings -> netfront -> guest2 eth0)"
+run "$BIN/xl" exec guest1 -- ping -c 3 10.0.0.3
+step "Traffic: guest1 -> the host on the wire (out of the NIC through sv-wire0)"
+run "$BIN/xl" exec guest1 -- ping -c 3 10.0.0.1
+step "iperf3, 3 seconds, guest1 -> guest2"
+"$BIN/xl" exec guest2 -- iperf3 -s -1 -D
+sleep 0.5
+run "$BIN/xl" exec guest1 -- iperf3 -c 10.0.0.3 -t 3 -f m
+
+step "Each vif has its own VMDq pool: the NIC sorts frames by MAC; the counters are the NIC's"
+run "$BIN/xl" network-list guest1
+run "$BIN/xl" network-list guest2
+
+step "Killing the driver domain under traffic: its monitor restarts it, the guests reconnect"
+"$BIN/xl" exec guest1 -- ping -i 0.1 -c 40 10.0.0.3 >"$SPLITVISOR_RUNDIR/ping.log" &
+pinger=$!
+sleep 1
+run kill -9 "$(pgrep -xf 'netdd( .*)?')"
+wait "$pinger" || true
+tail -2 "$SPLITVISOR_RUNDIR/ping.log"
+run "$BIN/xl" list
+run "$BIN/xl" exec guest1 -- ping -c 2 10.0.0.3
+
+step "The hypervisor's log"
 run "$BIN/xl" dmesg
