@@ -50,6 +50,17 @@ for cycle in $(seq "$CYCLES"); do
 done
 pass "$CYCLES kills of the driver domain under traffic: every guest lived and reconnected"
 
+# A TCP session across one more restart: the guests' stacks never went away.
+"$BIN/xl" exec "$t-b" -- iperf3 -s -1 -D --logfile "$SPLITVISOR_RUNDIR/iperf-s.log"
+sleep 0.5
+"$BIN/xl" exec "$t-a" -- iperf3 -c 10.13.0.3 -t 6 -b 10M >"$SPLITVISOR_RUNDIR/iperf-c.log" 2>&1 &
+client=$!
+sleep 2
+kill -9 "$(domain_pid "$t-dd")"
+wait "$client" || fail "the TCP session died: $(tail -3 "$SPLITVISOR_RUNDIR/iperf-c.log")"
+grep -q "receiver" "$SPLITVISOR_RUNDIR/iperf-c.log" || fail "no iperf3 summary"
+pass "a TCP session survived the driver domain's restart"
+
 echo "running: $(counts)"
 for d in "$t-a" "$t-b" "$t-dd"; do "$BIN/xl" destroy "$d"; done
 after=$(counts)
