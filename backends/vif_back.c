@@ -12,7 +12,7 @@
 #include "sv/netif_offload.h"
 #include "sv/xenbus.h"
 #include "sv/xnic.h"
-#include "vif_back.h"
+#include "sv/vif_back.h"
 
 #define GNTCACHE_PAGES 512 /* persistent mappings per vif: two pools of 128 and then some */
 
@@ -230,14 +230,26 @@ void vif_back_event(struct vif_back *v, evtchn_port_t port)
         v->env.ops->rx_ready(v->env.host, v);
 }
 
+bool vif_back_nic_validated(uint16_t nic_status)
+{
+    return (nic_status & XNIC_RXS_L4_OK) != 0;
+}
+
 int vif_back_receive(struct vif_back *v, const void *frame, size_t len, uint16_t nic_status)
 {
-    struct netif_offload o = {.data_validated = (nic_status & XNIC_RXS_L4_OK) != 0};
+    struct netif_offload o = {.data_validated = vif_back_nic_validated(nic_status)};
+
+    return vif_back_receive_offload(v, frame, len, &o);
+}
+
+int vif_back_receive_offload(struct vif_back *v, const void *frame, size_t len,
+                             const struct netif_offload *o)
+{
     int err;
 
     if (!v->q)
         return -ENOTCONN;
-    err = netback_rx_put(v->q, frame, len, &o, NULL);
+    err = netback_rx_put(v->q, frame, len, o, NULL);
     if (err == 0)
         netback_rx_flush(v->q);
     else if (err == -ENOTCONN)

@@ -1,6 +1,6 @@
 # netdd: the network driver domain's image (PF driver, VMDq steering, netback per vif).
 PROGRAMS += netdd
-netdd_SRCS := driver-domain/netdd.c driver-domain/pf.c backends/vif_back.c
+netdd_SRCS := driver-domain/netdd.c driver-domain/pf.c driver-domain/swswitch.c \
+              backends/vif_back.c
 netdd_LIBS := svnetback svnetif svxnic svxenbus xenstore xenevtchn xengnttab svcore
 netdd_LDLIBS := -levent
-netdd_CFLAGS := -Ibackends

@@ -23,16 +23,18 @@
 #include <xenstore.h>
 
 #include "pf.h"
+#include "swswitch.h"
 #include "sv/log.h"
 #include "sv/netif_offload.h"
 #include "sv/pktparse.h"
 #include "sv/xnic.h"
-#include "vif_back.h"
+#include "sv/vif_back.h"
 
 #define NETDD_MAX_VIFS 64
 
 static struct {
     struct pf *pf;
+    struct swswitch *sw; /* vifs beyond the pools: vif_back_port() == sw */
     struct xs_handle *xs;
     xenevtchn_handle *xce;
     xengnttab_handle *xgt;
@@ -46,15 +48,28 @@ static int pool_rx(void *ctx, const void *frame, size_t len, uint16_t status)
     return vif_back_receive(ctx, frame, len, status) == -EAGAIN ? -EAGAIN : 0;
 }
 
+static bool on_switch(struct vif_back *v)
+{
+    return vif_back_port(v) == dd.sw;
+}
+
 static int port_attach(void *host, struct vif_back *v, const uint8_t mac[6])
 {
     struct pf_pool *p = pf_pool_get(dd.pf, mac, pool_rx, v);
     char steering[32];
+    int err;
 
     (void)host;
     if (!p) {
-        log_warnx("%s: no VMDq pool left", vif_back_dir(v));
-        return -ENOSPC;
+        err = swswitch_attach(dd.sw, v, mac);
+        if (err) {
+            log_warnx("%s: no pool left and the software switch is full", vif_back_dir(v));
+            return err;
+        }
+        vif_back_set_port(v, dd.sw);
+        vif_back_publish(v, "steering", "software switch");
+        log_info("%s: no VMDq pool left: on the software switch", vif_back_dir(v));
+        return 0;
     }
     vif_back_set_port(v, p);
     snprintf(steering, sizeof(steering), "pool %u", pf_pool_index(p));
@@ -67,7 +82,9 @@ static int port_attach(void *host, struct vif_back *v, const uint8_t mac[6])
 static void port_detach(void *host, struct vif_back *v)
 {
     (void)host;
-    if (vif_back_port(v))
+    if (on_switch(v))
+        swswitch_detach(dd.sw, v);
+    else if (vif_back_port(v))
         pf_pool_put(vif_back_port(v));
     vif_back_set_port(v, NULL);
 }
@@ -75,6 +92,8 @@ static void port_detach(void *host, struct vif_back *v)
 static void *port_tx_buffer(void *host, struct vif_back *v, size_t *cap)
 {
     (void)host;
+    if (on_switch(v))
+        return swswitch_tx_buffer(dd.sw, cap);
     *cap = PF_TX_BUF - 1;
     return pf_pool_tx_buffer(vif_back_port(v));
 }
@@ -104,20 +123,26 @@ static int port_transmit(void *host, struct vif_back *v, void *buf, size_t len,
     unsigned cmd = tx_command(buf, len, o, &mss, &hdr_len);
 
     (void)host;
+    if (on_switch(v))
+        return swswitch_transmit(dd.sw, v, buf, len, o, cmd, mss, hdr_len);
     return pf_pool_tx_submit(vif_back_port(v), buf, len, cmd, mss, hdr_len);
 }
 
 static void port_rx_ready(void *host, struct vif_back *v)
 {
     (void)host;
-    if (vif_back_port(v))
+    if (on_switch(v))
+        swswitch_rx_ready(dd.sw);
+    else if (vif_back_port(v))
         pf_pool_rx_retry(vif_back_port(v));
 }
 
 static void port_flush(void *host, struct vif_back *v)
 {
     (void)host;
-    if (vif_back_port(v))
+    if (on_switch(v))
+        swswitch_flush(dd.sw);
+    else if (vif_back_port(v))
         pf_pool_tx_kick(vif_back_port(v));
 }
 
@@ -210,6 +235,14 @@ static void on_evtchn(evutil_socket_t fd, short what, void *arg)
     }
 }
 
+static void on_publish(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    (void)arg;
+    swswitch_publish(dd.sw);
+}
+
 static void on_signal(evutil_socket_t sig, short what, void *arg)
 {
     (void)what;
@@ -220,7 +253,8 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 int main(int argc, char **argv)
 {
     struct event_base *base = event_base_new();
-    struct event *xs_ev, *ev_ev, *term_ev;
+    struct event *xs_ev, *ev_ev, *term_ev, *publish_ev;
+    const struct timeval second = {.tv_sec = 1};
     unsigned len;
     char *domid;
 
@@ -239,13 +273,18 @@ int main(int argc, char **argv)
         fatal("no domid in xenstore");
     snprintf(dd.vifs_dir, sizeof(dd.vifs_dir), "/local/domain/%s/backend/vif", domid);
     free(domid);
+    dd.sw = swswitch_new(dd.pf);
+    if (!dd.sw)
+        fatalx("out of memory");
     dd.env = (struct vif_back_env){.xs = dd.xs, .xce = dd.xce, .xgt = dd.xgt, .ops = &port_ops};
     fcntl(xenevtchn_fd(dd.xce), F_SETFL, fcntl(xenevtchn_fd(dd.xce), F_GETFL) | O_NONBLOCK);
     xs_ev = event_new(base, xs_fileno(dd.xs), EV_READ | EV_PERSIST, on_xenstore, NULL);
     ev_ev = event_new(base, xenevtchn_fd(dd.xce), EV_READ | EV_PERSIST, on_evtchn, NULL);
     term_ev = evsignal_new(base, SIGTERM, on_signal, base);
-    if (!xs_ev || !ev_ev || !term_ev || event_add(xs_ev, NULL) || event_add(ev_ev, NULL) ||
-        event_add(term_ev, NULL) || !xs_watch(dd.xs, dd.vifs_dir, "vifs"))
+    publish_ev = event_new(base, -1, EV_PERSIST, on_publish, NULL);
+    if (!xs_ev || !ev_ev || !term_ev || !publish_ev || event_add(xs_ev, NULL) ||
+        event_add(ev_ev, NULL) || event_add(term_ev, NULL) || event_add(publish_ev, &second) ||
+        !xs_watch(dd.xs, dd.vifs_dir, "vifs"))
         fatalx("event setup");
     printf("netdd up: serving %s, %u pools free\n", dd.vifs_dir, pf_pools_free(dd.pf));
     fflush(stdout);
@@ -253,6 +292,8 @@ int main(int argc, char **argv)
     for (unsigned i = 0; i < NETDD_MAX_VIFS; i++)
         vif_back_free(dd.vifs[i]);
     pf_close(dd.pf);
+    swswitch_free(dd.sw);
+    event_free(publish_ev);
     event_free(xs_ev);
     event_free(ev_ev);
     event_free(term_ev);

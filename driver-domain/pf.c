@@ -194,7 +194,7 @@ struct pf *pf_open(struct event_base *base)
         if (pf->vec_ev[v])
             event_add(pf->vec_ev[v], NULL);
     }
-    /* Pool 0 is the default pool (unmatched unicast): keep it for the software switch. */
+    /* Pool 0 is the default pool: the software switch's (pf_switch_pool). */
     log_info("PF %s up: %u pools, link %s", o.bdf, pf->npools,
              xnic_drv_link_up(pf->drv) ? "up" : "down");
     return pf;
@@ -210,7 +210,7 @@ void pf_close(struct pf *pf)
 {
     if (!pf)
         return;
-    for (unsigned q = 1; q < pf->npools; q++)
+    for (unsigned q = 0; q < pf->npools; q++)
         if (pf->pools[q].in_use)
             pf_pool_put(&pf->pools[q]);
     for (unsigned v = 0; v <= MAX_POOLS; v++)
@@ -246,37 +246,63 @@ static int pool_memory(struct pf_pool *p)
     return 0;
 }
 
+/* Starts pool p's queue with its rings, MAC and flags, and posts its RX buffers. */
+static int pool_start(struct pf_pool *p, const uint8_t mac[6], uint32_t flags, pf_rx_fn rx,
+                      void *ctx)
+{
+    struct pf *pf = p->pf;
+    int err = pool_memory(p);
+
+    if (!err) {
+        memset(p->rings.tx, 0, TX_RING * sizeof(struct xnic_tx_desc));
+        memset(p->rings.rx, 0, RX_RING * sizeof(struct xnic_rx_desc));
+        err = xnic_drv_queue_start(pf->drv, p->q, &p->rings, 1);
+    }
+    if (!err)
+        err = xnic_drv_vport_config(pf->drv, p->q, mac, 0, flags);
+    if (err) {
+        log_warnx("pool %u: cannot start: %s", p->q, strerror(-err));
+        return err;
+    }
+    p->in_use = true;
+    p->rx = rx;
+    p->ctx = ctx;
+    p->nheld = 0;
+    memset(p->tx_busy, 0, sizeof(p->tx_busy));
+    for (unsigned i = 0; i < RX_BUFS; i++)
+        pool_post(p, i);
+    xnic_drv_rx_kick(pf->drv, p->q);
+    return 0;
+}
+
 struct pf_pool *pf_pool_get(struct pf *pf, const uint8_t mac[6], pf_rx_fn rx, void *ctx)
 {
-    for (unsigned q = 1; q < pf->npools; q++) {
-        struct pf_pool *p = &pf->pools[q];
-        int err;
-
-        if (p->in_use)
-            continue;
-        err = pool_memory(p);
-        if (!err) {
-            memset(p->rings.tx, 0, TX_RING * sizeof(struct xnic_tx_desc));
-            memset(p->rings.rx, 0, RX_RING * sizeof(struct xnic_rx_desc));
-            err = xnic_drv_queue_start(pf->drv, q, &p->rings, 1);
-        }
-        if (!err)
-            err = xnic_drv_vport_config(pf->drv, q, mac, 0, XNIC_VPF_BCAST | XNIC_VPF_SPOOFCHK);
-        if (err) {
-            log_warnx("pool %u: cannot start: %s", q, strerror(-err));
-            return NULL;
-        }
-        p->in_use = true;
-        p->rx = rx;
-        p->ctx = ctx;
-        p->nheld = 0;
-        memset(p->tx_busy, 0, sizeof(p->tx_busy));
-        for (unsigned i = 0; i < RX_BUFS; i++)
-            pool_post(p, i);
-        xnic_drv_rx_kick(pf->drv, q);
-        return p;
-    }
+    for (unsigned q = 1; q < pf->npools; q++)
+        if (!pf->pools[q].in_use)
+            return pool_start(&pf->pools[q], mac, XNIC_VPF_BCAST | XNIC_VPF_SPOOFCHK, rx, ctx)
+                       ? NULL
+                       : &pf->pools[q];
     return NULL;
+}
+
+struct pf_pool *pf_switch_pool(struct pf *pf, pf_rx_fn rx, void *ctx)
+{
+    static const uint8_t none[6];
+    struct pf_pool *p = &pf->pools[0];
+
+    if (p->in_use)
+        return p;
+    return pool_start(p, none, XNIC_VPF_BCAST | XNIC_VPF_ALLMULTI, rx, ctx) ? NULL : p;
+}
+
+int pf_switch_add(struct pf *pf, const uint8_t mac[6])
+{
+    return xnic_drv_filter_add(pf->drv, mac, XNIC_VLAN_ANY, 0);
+}
+
+void pf_switch_del(struct pf *pf, const uint8_t mac[6])
+{
+    xnic_drv_filter_del(pf->drv, mac, XNIC_VLAN_ANY, 0);
 }
 
 void pf_pool_put(struct pf_pool *p)

@@ -28,6 +28,17 @@ unsigned pf_pools_free(const struct pf *pf);
 struct pf_pool *pf_pool_get(struct pf *pf, const uint8_t mac[6], pf_rx_fn rx, void *ctx);
 /* Stops the pool's queue, clears its MAC; frames held for it are dropped. */
 void pf_pool_put(struct pf_pool *p);
+
+/*
+ * The default pool (pool 0: broadcasts, unicast the NIC matched to nothing,
+ * and MACs steered to it with pf_switch_add) for the software switch that
+ * serves vifs once the pools run out.  No anti-spoofing: the switch checks
+ * source MACs itself.  NULL when it cannot start.
+ */
+struct pf_pool *pf_switch_pool(struct pf *pf, pf_rx_fn rx, void *ctx);
+/* Steers frames for mac (any VLAN) to the default pool, or stops it. */
+int pf_switch_add(struct pf *pf, const uint8_t mac[6]);
+void pf_switch_del(struct pf *pf, const uint8_t mac[6]);
 unsigned pf_pool_index(const struct pf_pool *p);
 
 /* TX: a free buffer of PF_TX_BUF bytes (NULL when all are in flight), then

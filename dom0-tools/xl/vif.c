@@ -318,7 +318,8 @@ int vif_find(uint32_t domid, const char *devid_or_mac, unsigned *devid, char mac
 
 /* The counters of the queue pair that serves a vif steered to "pool N":
  * the PF its backend domain owns, as the device keeps them. */
-static void pool_counters(uint32_t backend, const char *steering, char *out, size_t len)
+static void pool_counters(struct xs_handle *h, const char *back, uint32_t backend,
+                          const char *steering, char *out, size_t len)
 {
     static struct sv_pci_func funcs[64];
     static struct xnic_ctl_stats st;
@@ -329,6 +330,13 @@ static void pool_counters(uint32_t backend, const char *steering, char *out, siz
     int n;
 
     snprintf(out, len, "%s", steering ? steering : "-");
+    if (steering && !strcmp(steering, "software switch")) {
+        char *counters = read_str(h, back, "switch-counters");
+
+        snprintf(out, len, "software switch %s", counters ? counters : "");
+        free(counters);
+        return;
+    }
     if (!steering || sscanf(steering, "pool %u", &pool) != 1 || pool >= XNIC_MAX_QUEUES)
         return;
     n = hcall(xl_chan, &hc);
@@ -371,7 +379,7 @@ int vif_list(uint32_t domid)
             v[k] = read_str(h, sub, keys[k]);
         snprintf(rings, sizeof(rings), "%s/%s", v[5] ? v[5] : "-1", v[6] ? v[6] : "-1");
         steering = v[7] && v[7][0] ? read_str(h, v[7], "steering") : NULL;
-        pool_counters(v[0] ? (uint32_t)atoi(v[0]) : 0, steering, steer, sizeof(steer));
+        pool_counters(h, v[7], v[0] ? (uint32_t)atoi(v[0]) : 0, steering, steer, sizeof(steer));
         printf("%-4s %-3s %-18s %-6s %-5s %-7s %-16s %-36s %s\n", devs[i], v[0] ? v[0] : "-",
                v[1] ? v[1] : "-", v[2] ? v[2] : "-", v[3] ? v[3] : "-", v[4] ? v[4] : "-1",
                rings, v[7] ? v[7] : "-", steer);

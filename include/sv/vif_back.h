@@ -6,9 +6,10 @@
  * Everything the frontend writes, in xenstore or on its rings, is untrusted:
  * a malformed frontend closes this vif only.
  */
-#ifndef VIF_BACK_H
-#define VIF_BACK_H
+#ifndef SV_VIF_BACK_H
+#define SV_VIF_BACK_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <xen/event_channel.h>
@@ -64,5 +65,10 @@ void vif_back_event(struct vif_back *v, evtchn_port_t port);
 /* A frame for the guest: 0, -EAGAIN (no buffer posted: retry after
  * rx_ready), -EMSGSIZE (dropped: too big for it), -ENOTCONN. */
 int vif_back_receive(struct vif_back *v, const void *frame, size_t len, uint16_t nic_status);
+/* The same with the frame's offload metadata (a frame switched in software). */
+int vif_back_receive_offload(struct vif_back *v, const void *frame, size_t len,
+                             const struct netif_offload *o);
+/* True when the NIC's RX status says the TCP/UDP checksum was verified. */
+bool vif_back_nic_validated(uint16_t nic_status);
 
 #endif

@@ -1,0 +1,38 @@
+/*
+ * The software L2 switch of the driver domain: when the NIC's VMDq pools
+ * run out, further vifs share the default pool (pool 0).  The NIC steers
+ * their MACs there (filters on vport 0); this switch sorts what arrives by
+ * destination MAC, switches frames between its own vifs without the NIC,
+ * sends everything else out through pool 0, and checks source MACs itself
+ * (pool 0 has no anti-spoofing: it carries many MACs).
+ */
+#ifndef NETDD_SWSWITCH_H
+#define NETDD_SWSWITCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct pf;
+struct vif_back;
+struct netif_offload;
+struct swswitch;
+
+struct swswitch *swswitch_new(struct pf *pf);
+void swswitch_free(struct swswitch *s);
+
+/* v joins the switch with mac: 0, or -ENOSPC (full) / -errno. */
+int swswitch_attach(struct swswitch *s, struct vif_back *v, const uint8_t mac[6]);
+void swswitch_detach(struct swswitch *s, struct vif_back *v);
+
+/* A TX buffer of pool 0 (cap bytes), or NULL. */
+void *swswitch_tx_buffer(struct swswitch *s, size_t *cap);
+/* A frame from v in that buffer: switched in software or sent through pool 0. */
+int swswitch_transmit(struct swswitch *s, struct vif_back *v, void *buf, size_t len,
+                      const struct netif_offload *o, unsigned cmd, uint16_t mss, uint8_t hdr_len);
+void swswitch_flush(struct swswitch *s);
+/* The guest of v posted RX buffers. */
+void swswitch_rx_ready(struct swswitch *s);
+/* Publishes each vif's counters in its backend directory (called now and then). */
+void swswitch_publish(struct swswitch *s);
+
+#endif
