@@ -117,7 +117,7 @@ bench: all
 	bench/run
 
 fuzz:
-	$(MAKE) -f tests/fuzz/fuzz.mk run
+	$(MAKE) -f tests/fuzz/fuzz.mk run $(if $(FUZZ_SECONDS),FUZZ_SECONDS=$(FUZZ_SECONDS))
 
 deps:
 	@scripts/install-deps
