@@ -59,6 +59,7 @@ static const struct hc_op hc_ops[] = {
     SV(SV_HC_domctl, SV_DOMCTL_lookup, struct sv_domctl_lookup, true, hc_domctl_lookup),
     SV(SV_HC_domctl, SV_DOMCTL_power_button, struct sv_domctl, true, hc_domctl_power_button),
     SV(SV_HC_domctl, SV_DOMCTL_console_in, struct sv_domctl, true, hc_domctl_console_in),
+    SV(SV_HC_domctl, SV_DOMCTL_rename, struct sv_domctl_lookup, true, hc_domctl_rename),
     SV(SV_HC_sysctl, SV_SYSCTL_readconsole, struct sv_sysctl_readconsole, true,
        hc_sysctl_readconsole),
     SV(SV_HC_sysctl, SV_SYSCTL_physinfo, struct sv_sysctl_physinfo, false, hc_sysctl_physinfo),

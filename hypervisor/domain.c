@@ -398,6 +398,17 @@ int domain_shutdown(struct domain *d, unsigned reason)
     return 0;
 }
 
+int domain_rename(struct domain *d, const char *name)
+{
+    if (!valid_name(name))
+        return -EINVAL;
+    if (domain_find_name(name))
+        return -EEXIST;
+    log_info("domain %u (%s) renamed %s", d->domid, d->name, name);
+    snprintf(d->name, sizeof(d->name), "%s", name);
+    return 0;
+}
+
 int domain_power_button(struct domain *d)
 {
     if (d->state != DOMAIN_RUNNING)

@@ -88,6 +88,17 @@ int hc_domctl_getinfo(struct hc_ctx *ctx)
     return (int)n;
 }
 
+int hc_domctl_rename(struct hc_ctx *ctx)
+{
+    struct sv_domctl_lookup *l = ctx->arg;
+    struct domain *d = domain_find((domid_t)l->domid);
+
+    l->name[sizeof(l->name) - 1] = '\0';
+    if (!d || d->domid == 0)
+        return -ESRCH;
+    return domain_rename(d, l->name);
+}
+
 int hc_domctl_lookup(struct hc_ctx *ctx)
 {
     struct sv_domctl_lookup *l = ctx->arg;

@@ -91,6 +91,8 @@ int domain_destroy(struct domain *d);
 /* The domain asked to shut down (SCHEDOP_shutdown) or dom0 did it for it. */
 int domain_shutdown(struct domain *d, unsigned reason);
 int domain_power_button(struct domain *d);
+/* Renames d (a valid name no other domain has).  0 or -EINVAL/-EEXIST. */
+int domain_rename(struct domain *d, const char *name);
 void domain_getinfo(const struct domain *d, xen_domctl_getdomaininfo_t *info);
 void domain_destroy_all(void);
 /* Releases grant mappings `owner` made that its process no longer maps. */

@@ -36,6 +36,7 @@ int hc_domctl_getinfo(struct hc_ctx *ctx);
 int hc_domctl_lookup(struct hc_ctx *ctx);
 int hc_domctl_power_button(struct hc_ctx *ctx);
 int hc_domctl_console_in(struct hc_ctx *ctx);
+int hc_domctl_rename(struct hc_ctx *ctx);
 int hc_sched_shutdown(struct hc_ctx *ctx);
 int hc_sched_remote_shutdown(struct hc_ctx *ctx);
 int hc_sysctl_readconsole(struct hc_ctx *ctx);

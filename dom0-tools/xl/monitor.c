@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <xenevtchn.h>
+#include <xenstore.h>
 
 #include "sv/hcall.h"
 #include "sv/log.h"
@@ -49,6 +50,29 @@ static int domain_state(uint32_t domid, unsigned *reason)
     return 1;
 }
 
+/* rename-restart: the dead domain keeps its state as NAME-DOMID (xl list,
+ * xl console), and the name is free for the new incarnation. */
+static void rename_old(const struct domain_config *cfg, uint32_t domid)
+{
+    struct sv_domctl_lookup l = {.domid = domid};
+    struct xs_handle *h;
+    char path[64];
+
+    snprintf(l.name, sizeof(l.name), "%.40s-%u", cfg->name, domid);
+    if (hcall_simple(xl_chan, SV_HC_domctl, SV_DOMCTL_rename, &l, sizeof(l)) < 0) {
+        log_warnx("cannot rename domain %u: destroying it", domid);
+        xl_destroy_domain(domid);
+        return;
+    }
+    h = xs_open(0);
+    snprintf(path, sizeof(path), "/local/domain/%u/name", domid);
+    if (h)
+        xs_write(h, XBT_NULL, path, l.name, (unsigned)strlen(l.name));
+    if (h)
+        xs_close(h);
+    log_info("domain %u kept as %s", domid, l.name);
+}
+
 /* Applies the action; returns the domid to watch next, or -1 to stop. */
 static long apply(const struct domain_config *cfg, uint32_t domid, unsigned reason,
                   time_t *window, int *restarts)
@@ -61,7 +85,10 @@ static long apply(const struct domain_config *cfg, uint32_t domid, unsigned reas
              config_action_name(action));
     if (action == CONFIG_ACTION_PRESERVE)
         return -1;
-    xl_destroy_domain(domid);
+    if (action == CONFIG_ACTION_RENAME_RESTART)
+        rename_old(cfg, domid); /* kept, under another name, for post-mortem */
+    else
+        xl_destroy_domain(domid);
     if (action != CONFIG_ACTION_RESTART && action != CONFIG_ACTION_RENAME_RESTART)
         return -1;
     if (now - *window > MONITOR_WINDOW_S) {

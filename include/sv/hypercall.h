@@ -164,6 +164,7 @@ enum {
     SV_DOMCTL_lookup = 6,      /* struct sv_domctl_lookup (by name or by id) */
     SV_DOMCTL_power_button = 7,/* struct sv_domctl: ask the domain to shut down (SIGTERM) */
     SV_DOMCTL_console_in = 8,  /* struct sv_domctl -> fd: write end of the console input */
+    SV_DOMCTL_rename = 9,      /* struct sv_domctl_lookup (domid, new name) */
 };
 
 #define SV_DOMAIN_NAME_MAX 64

@@ -50,6 +50,23 @@ done
 wait_console "$now" SLEEPING >/dev/null
 pass "crash reported; on_crash=restart restarted it as domain $now"
 
+# on_crash=rename-restart keeps the crashed one under another name.
+sed -e 's/on_crash = "preserve"/on_crash = "rename-restart"/' "$(sv_cfg "$t-lazarus" sleep)" \
+    >"$SPLITVISOR_RUNDIR/lazarus.cfg"
+"$BIN/xl" create "$SPLITVISOR_RUNDIR/lazarus.cfg" >/dev/null
+old=$("$BIN/xl" domid "$t-lazarus")
+wait_console "$old" SLEEPING >/dev/null
+kill -9 "$(domain_pid "$t-lazarus")"
+for _ in $(seq 100); do
+    new=$("$BIN/xl" domid "$t-lazarus" 2>/dev/null || true)
+    [ -n "$new" ] && [ "$new" != "$old" ] && break
+    sleep 0.1
+done
+[ -n "$new" ] && [ "$new" != "$old" ] || fail "rename-restart did not restart"
+[ "$("$BIN/xl" domname "$old")" = "$t-lazarus-$old" ] || fail "old one not renamed: $("$BIN/xl" list)"
+[ "$(domain_state "$old")" = "----c-" ] || fail "renamed domain not kept crashed: $(domain_state "$old")"
+pass "on_crash=rename-restart: the crashed domain kept as $t-lazarus-$old, a new one started"
+
 "$BIN/splitvisor" stop >/dev/null
 kill -0 "$pid" 2>/dev/null && fail "hypervisor still running after stop"
 ip netns list | grep -q "^sv-$t" && fail "namespaces left after stop"
