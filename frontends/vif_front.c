@@ -134,10 +134,6 @@ static void unshare_all(struct vif_front *v, struct grants *g)
     memset(g, 0, sizeof(*g));
 }
 
-struct connect_keys {
-    struct vif_front *v;
-};
-
 static int write_connect_keys(struct xs_handle *h, xs_transaction_t t, void *arg)
 {
     struct vif_front *v = arg;
@@ -352,11 +348,9 @@ struct vif_front *vif_front_new(struct event_base *base, struct xs_handle *xs,
                                 xenevtchn_handle *xce, unsigned devid)
 {
     struct vif_front *v = calloc(1, sizeof(*v));
-    char *home = xs_get_domain_path(xs, 0);
     unsigned int len;
     char *domid = xs_read(xs, XBT_NULL, "domid", &len);
 
-    free(home);
     if (!v || !domid)
         goto out_free;
     v->base = base;

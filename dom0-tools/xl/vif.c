@@ -20,6 +20,7 @@
 #include <xenstore.h>
 
 #include "sv/hcall.h"
+#include "sv/xenbus.h"
 #include "sv/xnic_ctl.h"
 #include "xl.h"
 
@@ -35,17 +36,14 @@ static void vif_paths(uint32_t domid, uint32_t backend, unsigned devid, struct v
     snprintf(p->libxl, sizeof(p->libxl), "/libxl/%u/device/vif/%u", domid, devid);
 }
 
-/* Writes dir/key = value, the node owned by owner and readable by reader. */
+/* dir/key = value (dir itself when key is ""), owned by owner, readable by reader. */
 static bool put(struct xs_handle *h, xs_transaction_t t, const char *dir, const char *key,
                 const char *value, uint32_t owner, uint32_t reader)
 {
-    struct xs_permissions perms[2] = {{.id = owner, .perms = XS_PERM_NONE},
-                                      {.id = reader, .perms = XS_PERM_READ}};
     char path[200];
 
     snprintf(path, sizeof(path), "%s%s%s", dir, *key ? "/" : "", key);
-    return xs_write(h, t, path, value, (unsigned)strlen(value)) &&
-           xs_set_permissions(h, t, path, perms, owner == reader ? 1 : 2);
+    return xs_put(h, t, path, value, owner, reader);
 }
 
 /* The backend directory of a vif, and the frontend's and toolstack's
@@ -102,39 +100,16 @@ static int backend_domid(const char *name, uint32_t *domid)
     return 0;
 }
 
-/* Runs a write in a transaction, retried on EAGAIN. */
-static int in_transaction(struct xs_handle *h,
-                          bool (*fn)(struct xs_handle *, xs_transaction_t, void *), void *arg)
-{
-    for (int tries = 0; tries < 16; tries++) {
-        xs_transaction_t t = xs_transaction_start(h);
-
-        if (t == XBT_NULL)
-            return -errno;
-        if (!fn(h, t, arg)) {
-            int err = -errno;
-
-            xs_transaction_end(h, t, true);
-            return err;
-        }
-        if (xs_transaction_end(h, t, false))
-            return 0;
-        if (errno != EAGAIN)
-            return -errno;
-    }
-    return -EAGAIN;
-}
-
 struct vif_job {
     uint32_t domid, backend;
     const struct config_vif *vif;
 };
 
-static bool vif_job_write(struct xs_handle *h, xs_transaction_t t, void *arg)
+static int vif_job_write(struct xs_handle *h, xs_transaction_t t, void *arg)
 {
     struct vif_job *j = arg;
 
-    return write_vif(h, t, j->domid, j->backend, j->vif);
+    return write_vif(h, t, j->domid, j->backend, j->vif) ? 0 : -errno;
 }
 
 int vif_add(uint32_t domid, const struct config_vif *vif)
@@ -150,7 +125,7 @@ int vif_add(uint32_t domid, const struct config_vif *vif)
     h = xs_open(0);
     if (!h)
         return -errno;
-    err = in_transaction(h, vif_job_write, &j);
+    err = xenbus_transaction(h, vif_job_write, &j);
     xs_close(h);
     if (err)
         xl_error("vif %u: cannot write its xenstore nodes: %s", vif->devid, strerror(-err));
@@ -417,11 +392,11 @@ struct replug_job {
     struct config_vif vif;
 };
 
-static bool replug_write(struct xs_handle *h, xs_transaction_t t, void *arg)
+static int replug_write(struct xs_handle *h, xs_transaction_t t, void *arg)
 {
     struct replug_job *j = arg;
 
-    return write_backend(h, t, j->frontend, j->backend, &j->vif);
+    return write_backend(h, t, j->frontend, j->backend, &j->vif) ? 0 : -errno;
 }
 
 /* Re-plugs the vifs of frontend f whose description names backend `name`. */
@@ -446,7 +421,7 @@ static void replug_frontend(struct xs_handle *h, uint32_t f, const char *name, u
                 continue;
             j.vif.devid = (unsigned)atoi(devs[i]);
             chmod_tree(h, dir, f, b);
-            if (in_transaction(h, replug_write, &j) == 0)
+            if (xenbus_transaction(h, replug_write, &j) == 0)
                 printf("vif %u.%u re-plugged to %s (domain %u)\n", f, j.vif.devid, name, b);
         }
         free(mac);

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <xenctrl.h>
+#include <xenstore.h>
 
 #include "sv/config.h"
 
@@ -37,6 +38,10 @@ int xl_create_domain(const struct domain_config *cfg, bool paused, uint32_t *dom
 int userdata_save(uint32_t domid, const struct domain_config *cfg);
 int userdata_load(uint32_t domid, struct domain_config *cfg); /* caller frees with config_free */
 void userdata_remove(uint32_t domid);
+
+/* Writes path = value, owned by owner and readable by reader (xs_home.c). */
+bool xs_put(struct xs_handle *h, xs_transaction_t t, const char *path, const char *value,
+            uint32_t owner, uint32_t reader);
 
 /* xs_home.c: the domain's xenstore home, as libxl writes it, and XS_INTRODUCE. */
 int xs_home_create(const struct domain_config *cfg, uint32_t domid);

@@ -15,6 +15,7 @@
 #include <xenstore.h>
 
 #include "sv/hcall.h"
+#include "sv/xenbus.h"
 #include "xl.h"
 
 struct home_ctx {
@@ -23,8 +24,8 @@ struct home_ctx {
     char dom[64];
 };
 
-static bool write_node(struct xs_handle *h, xs_transaction_t t, const char *path,
-                       const char *value, uint32_t owner, uint32_t reader)
+bool xs_put(struct xs_handle *h, xs_transaction_t t, const char *path, const char *value,
+            uint32_t owner, uint32_t reader)
 {
     struct xs_permissions perms[2] = {{.id = owner, .perms = XS_PERM_NONE},
                                       {.id = reader, .perms = XS_PERM_READ}};
@@ -33,15 +34,16 @@ static bool write_node(struct xs_handle *h, xs_transaction_t t, const char *path
            xs_set_permissions(h, t, path, perms, owner == reader ? 1 : 2);
 }
 
-static bool write_home(struct xs_handle *h, xs_transaction_t t, const struct home_ctx *c)
+static int write_home(struct xs_handle *h, xs_transaction_t t, void *arg)
 {
+    const struct home_ctx *c = arg;
     char path[160], value[64];
     uint32_t n = c->domid;
     bool ok;
 
 #define NODE(rel, val, owner)                                                                      \
-    (snprintf(path, sizeof(path), "%s/%s", c->dom, rel), write_node(h, t, path, val, owner, n))
-    ok = write_node(h, t, c->dom, "", 0, n);
+    (snprintf(path, sizeof(path), "%s/%s", c->dom, rel), xs_put(h, t, path, val, owner, n))
+    ok = xs_put(h, t, c->dom, "", 0, n);
     snprintf(value, sizeof(value), "%u", n);
     ok = ok && NODE("name", c->cfg->name, 0) && NODE("domid", value, 0);
     snprintf(value, sizeof(value), "/vm/%s", c->cfg->uuid);
@@ -53,9 +55,10 @@ static bool write_home(struct xs_handle *h, xs_transaction_t t, const struct hom
          NODE("data", "", n);
 #undef NODE
     snprintf(path, sizeof(path), "/vm/%s/name", c->cfg->uuid);
-    ok = ok && write_node(h, t, path, c->cfg->name, 0, 0);
+    ok = ok && xs_put(h, t, path, c->cfg->name, 0, 0);
     snprintf(path, sizeof(path), "/vm/%s/uuid", c->cfg->uuid);
-    return ok && write_node(h, t, path, c->cfg->uuid, 0, 0);
+    ok = ok && xs_put(h, t, path, c->cfg->uuid, 0, 0);
+    return ok ? 0 : -errno;
 }
 
 int xs_home_create(const struct domain_config *cfg, uint32_t domid)
@@ -68,23 +71,7 @@ int xs_home_create(const struct domain_config *cfg, uint32_t domid)
     snprintf(c.dom, sizeof(c.dom), "/local/domain/%u", domid);
     if (!h)
         return -errno;
-    for (int tries = 0; tries < 16; tries++) {
-        xs_transaction_t t = xs_transaction_start(h);
-
-        if (t == XBT_NULL || !write_home(h, t, &c)) {
-            err = -errno;
-            if (t != XBT_NULL)
-                xs_transaction_end(h, t, true);
-            break;
-        }
-        if (xs_transaction_end(h, t, false)) {
-            err = 0;
-            break;
-        }
-        err = -errno;
-        if (errno != EAGAIN)
-            break;
-    }
+    err = xenbus_transaction(h, write_home, &c);
     if (!err)
         err = hcall_simple(xl_chan, SV_HC_domctl, SV_DOMCTL_lookup, &l, sizeof(l));
     if (!err && !xs_introduce_domain(h, domid, l.store_pfn, l.store_port))

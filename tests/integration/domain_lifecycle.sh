@@ -41,12 +41,7 @@ sed -e 's/on_crash = "preserve"/on_crash = "restart"/' "$(sv_cfg "$t-phoenix" sl
 first=$("$BIN/xl" domid "$t-phoenix")
 wait_console "$first" SLEEPING >/dev/null
 kill -9 "$(domain_pid "$t-phoenix")"
-for _ in $(seq 100); do
-    now=$("$BIN/xl" domid "$t-phoenix" 2>/dev/null || true)
-    [ -n "$now" ] && [ "$now" != "$first" ] && break
-    sleep 0.1
-done
-[ -n "$now" ] && [ "$now" != "$first" ] || fail "on_crash=restart did not restart"
+now=$(wait_restarted "$t-phoenix" "$first")
 wait_console "$now" SLEEPING >/dev/null
 pass "crash reported; on_crash=restart restarted it as domain $now"
 
@@ -57,12 +52,7 @@ sed -e 's/on_crash = "preserve"/on_crash = "rename-restart"/' "$(sv_cfg "$t-laza
 old=$("$BIN/xl" domid "$t-lazarus")
 wait_console "$old" SLEEPING >/dev/null
 kill -9 "$(domain_pid "$t-lazarus")"
-for _ in $(seq 100); do
-    new=$("$BIN/xl" domid "$t-lazarus" 2>/dev/null || true)
-    [ -n "$new" ] && [ "$new" != "$old" ] && break
-    sleep 0.1
-done
-[ -n "$new" ] && [ "$new" != "$old" ] || fail "rename-restart did not restart"
+new=$(wait_restarted "$t-lazarus" "$old")
 [ "$("$BIN/xl" domname "$old")" = "$t-lazarus-$old" ] || fail "old one not renamed: $("$BIN/xl" list)"
 [ "$(domain_state "$old")" = "----c-" ] || fail "renamed domain not kept crashed: $(domain_state "$old")"
 pass "on_crash=rename-restart: the crashed domain kept as $t-lazarus-$old, a new one started"

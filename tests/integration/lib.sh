@@ -97,6 +97,17 @@ wait_console() {
 # The xl list state column of a domain ("" when it is not listed).
 domain_state() { "$BIN/xl" list | awk -v d="$1" '$2 == d {print $5}'; }
 
+# Waits until domain NAME has another domid than OLD (a restart); prints it.
+wait_restarted() {
+    local name=$1 old=$2 now i
+    for ((i = 0; i < 100; i++)); do
+        now=$("$BIN/xl" domid "$name" 2>/dev/null || true)
+        [ -n "$now" ] && [ "$now" != "$old" ] && { echo "$now"; return 0; }
+        sleep 0.05
+    done
+    fail "$name (domain $old) was not restarted"
+}
+
 # The pid of a domain's process (its argv[0] is the domain's name).
 domain_pid() { pgrep -xf "$1( .*)?" | head -1; }
 

@@ -32,12 +32,7 @@ for cycle in $(seq "$CYCLES"); do
     sleep 0.5
     start=$(date +%s%N)
     kill -9 "$(domain_pid "$t-dd")"
-    for _ in $(seq 100); do
-        now=$("$BIN/xl" domid "$t-dd" 2>/dev/null || true)
-        [ -n "$now" ] && [ "$now" != "$dd" ] && break
-        sleep 0.05
-    done
-    [ -n "$now" ] && [ "$now" != "$dd" ] || fail "cycle $cycle: the driver domain did not come back"
+    now=$(wait_restarted "$t-dd" "$dd")
     wait_ping "$t-a" 10.13.0.3
     ms=$(( ($(date +%s%N) - start) / 1000000 ))
     wait "$pinger" || true
