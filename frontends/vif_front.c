@@ -20,7 +20,7 @@
 #include "sv/xenbus.h"
 #include "vif_front.h"
 
-#define POOL_PAGES 128 /* buffers each way; refs are recycled, never re-granted */
+#define POOL_PAGES 253 /* buffers each way (a ring's worth, within one share call); refs are recycled */
 #define FRAME_MAX (65536 + 64)
 #define TAP_BATCH 64
 
