@@ -5,8 +5,10 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <xen/io/xenbus.h>
+#include <xengnttab.h>
 
 #include "sv/gntcache.h"
+#include "sv/gnttab_ext.h"
 #include "sv/log.h"
 #include "sv/netback.h"
 #include "sv/netif_offload.h"
@@ -14,7 +16,16 @@
 #include "sv/xnic.h"
 #include "sv/vif_back.h"
 
-#define GNTCACHE_PAGES 512 /* persistent mappings per vif: two pools of 128 and then some */
+#define GNTCACHE_PAGES 1024 /* persistent mappings per vif: both buffer pools and then some */
+#define DEVMAP_REFS 16384   /* grant refs we map for the device (a guest's table size) */
+#define DEVMAP_MAX 512      /* device mappings per vif: its TX buffers */
+#define TX_INFLIGHT 256     /* zero-copy packets the device may hold */
+
+/* A guest page mapped for the device (persistent, like gntcache's). */
+struct devmap_entry {
+    void *host;
+    uint64_t iova;
+};
 
 struct vif_back {
     struct vif_back_env env;
@@ -29,6 +40,10 @@ struct vif_back {
     evtchn_port_t evtchn;
     struct netback_queue *q;
     struct gntcache *cache;
+    struct devmap_entry *devmap; /* [DEVMAP_REFS], by grant ref */
+    unsigned ndevmap;
+    struct netback_packet *inflight; /* [TX_INFLIGHT] zero-copy packets at the device */
+    bool *inflight_used;
 };
 
 static const char *const backend_features[][2] = {
@@ -81,11 +96,48 @@ static bool fe_flag(struct vif_back *v, const char *key)
     return on;
 }
 
+/* The device mapping of ref (made on first use, kept), or NULL: copy instead. */
+static struct devmap_entry *devmap_get(struct vif_back *v, grant_ref_t ref)
+{
+    struct devmap_entry *e;
+    uint32_t domid = v->fe_domid;
+
+    if (!v->devmap || ref >= DEVMAP_REFS)
+        return NULL;
+    e = &v->devmap[ref];
+    if (e->host || v->ndevmap == DEVMAP_MAX)
+        return e->host ? e : NULL;
+    e->host = xengnttab_map_grant_refs_device(v->env.xgt, 1, &domid, &ref,
+                                              PROT_READ | PROT_WRITE, &e->iova);
+    if (!e->host)
+        return NULL;
+    v->ndevmap++;
+    return e;
+}
+
+static void devmap_clear(struct vif_back *v)
+{
+    for (unsigned r = 0; v->devmap && r < DEVMAP_REFS && v->ndevmap; r++)
+        if (v->devmap[r].host) {
+            xengnttab_unmap(v->env.xgt, v->devmap[r].host, 1);
+            v->ndevmap--;
+        }
+    free(v->devmap);
+    free(v->inflight);
+    free(v->inflight_used);
+    v->devmap = NULL;
+    v->inflight = NULL;
+    v->inflight_used = NULL;
+    v->ndevmap = 0;
+}
+
 static void vif_disconnect(struct vif_back *v)
 {
+    /* Detaching stops the device's queue first: it reads no grant after. */
     if (v->attached)
         v->env.ops->detach(v->env.host, v);
     v->attached = false;
+    devmap_clear(v);
     if (v->q)
         netback_queue_free(v->q);
     v->q = NULL;
@@ -126,6 +178,13 @@ static int vif_connect(struct vif_back *v)
         return -errno;
     v->evtchn = (evtchn_port_t)port;
     v->cache = gntcache_new_xengnttab(v->env.xgt, GNTCACHE_PAGES);
+    if (v->env.ops->transmit_segs) {
+        v->devmap = calloc(DEVMAP_REFS, sizeof(*v->devmap));
+        v->inflight = calloc(TX_INFLIGHT, sizeof(*v->inflight));
+        v->inflight_used = calloc(TX_INFLIGHT, sizeof(*v->inflight_used));
+        if (!v->devmap || !v->inflight || !v->inflight_used)
+            return -ENOMEM;
+    }
     v->q = v->cache ? netback_queue_new(v->rings, (netif_rx_sring_t *)((char *)v->rings + 4096),
                                         &netback_ops, v)
                     : NULL;
@@ -192,7 +251,50 @@ static void close_misbehaving(struct vif_back *v)
     xenbus_switch_state(v->env.xs, v->dir, XenbusStateClosed);
 }
 
-/* Frames from the guest: copied out of its grants, handed to the host port. */
+/* Hands pkt to the device where it lies (device-mapped grants): no copy. */
+static int tx_zero_copy(struct vif_back *v, const struct netback_packet *pkt)
+{
+    struct vif_back_seg segs[NETIF_MAX_SLOTS];
+    struct devmap_entry *first = NULL;
+    struct netif_offload o;
+    unsigned slot;
+    int err;
+
+    for (slot = 0; slot < TX_INFLIGHT && v->inflight_used[slot]; slot++)
+        ;
+    if (slot == TX_INFLIGHT)
+        return -EBUSY;
+    for (unsigned i = 0; i < pkt->nr_segs; i++) {
+        struct devmap_entry *e = devmap_get(v, pkt->seg[i].gref);
+
+        if (!e)
+            return -ENOENT;
+        first = first ? first : e;
+        segs[i] = (struct vif_back_seg){.iova = e->iova + pkt->seg[i].offset,
+                                        .len = pkt->seg[i].len};
+    }
+    netback_tx_offload(pkt, &o);
+    v->inflight[slot] = *pkt;
+    v->inflight_used[slot] = true;
+    err = v->env.ops->transmit_segs(v->env.host, v, segs, pkt->nr_segs,
+                                    (char *)first->host + pkt->seg[0].offset, pkt->seg[0].len,
+                                    &o, slot);
+    if (err)
+        v->inflight_used[slot] = false;
+    return err;
+}
+
+void vif_back_tx_complete(struct vif_back *v, uint32_t tag, bool ok)
+{
+    if (!v->q || !v->inflight_used || tag >= TX_INFLIGHT || !v->inflight_used[tag])
+        return;
+    v->inflight_used[tag] = false;
+    netback_tx_done(v->q, &v->inflight[tag], ok ? NETIF_RSP_OKAY : NETIF_RSP_ERROR);
+    netback_tx_flush(v->q);
+}
+
+/* Frames from the guest: read by the device in place where it can, else
+ * copied out of the guest's grants into the host's buffer. */
 static void tx_drain(struct vif_back *v)
 {
     struct netback_packet pkt;
@@ -200,6 +302,9 @@ static void tx_drain(struct vif_back *v)
 
     while ((n = netback_tx_next(v->q, &pkt)) == 1) {
         struct netif_offload o;
+
+        if (v->devmap && tx_zero_copy(v, &pkt) == 0)
+            continue;
         size_t cap = 0;
         /* One copy: from the guest's grant straight into the NIC's buffer. */
         void *buf = v->env.ops->tx_buffer(v->env.host, v, &cap);

@@ -28,9 +28,11 @@
 #include "sv/netif_offload.h"
 #include "sv/pktparse.h"
 #include "sv/xnic.h"
+#include "sv/xnic_drv.h"
 #include "sv/vif_back.h"
 
 #define NETDD_MAX_VIFS 64
+#define NETDD_MAX_SEGS 18 /* a netif packet's slots (XEN_NETIF_NR_SLOTS_MIN) */
 
 static struct {
     struct pf *pf;
@@ -48,6 +50,12 @@ static int pool_rx(void *ctx, const void *frame, size_t len, uint16_t status)
     return vif_back_receive(ctx, frame, len, status) == -EAGAIN ? -EAGAIN : 0;
 }
 
+/* The device is done with a zero-copy packet of v. */
+static void pool_tx_done(void *ctx, uint32_t tag, uint16_t status)
+{
+    vif_back_tx_complete(ctx, tag, !XNIC_DS_ERR(status));
+}
+
 static bool on_switch(struct vif_back *v)
 {
     return vif_back_port(v) == dd.sw;
@@ -55,7 +63,7 @@ static bool on_switch(struct vif_back *v)
 
 static int port_attach(void *host, struct vif_back *v, const uint8_t mac[6])
 {
-    struct pf_pool *p = pf_pool_get(dd.pf, mac, pool_rx, v);
+    struct pf_pool *p = pf_pool_get(dd.pf, mac, pool_rx, pool_tx_done, v);
     char steering[32];
     int err;
 
@@ -99,9 +107,10 @@ static void *port_tx_buffer(void *host, struct vif_back *v, size_t *cap)
 }
 
 /* netif offload -> xnic command: TSO needs the header length. */
-static unsigned tx_command(const uint8_t *frame, size_t len, const struct netif_offload *o,
+static unsigned tx_command(const void *head, size_t len, const struct netif_offload *o,
                            uint16_t *mss, uint8_t *hdr_len)
 {
+    const uint8_t *frame = head;
     struct pktparse pp;
 
     *mss = 0;
@@ -128,6 +137,25 @@ static int port_transmit(void *host, struct vif_back *v, void *buf, size_t len,
     return pf_pool_tx_submit(vif_back_port(v), buf, len, cmd, mss, hdr_len);
 }
 
+/* Zero copy: the NIC reads the guest's device-mapped TX buffers in place. */
+static int port_transmit_segs(void *host, struct vif_back *v, const struct vif_back_seg *segs,
+                              unsigned n, const void *head, size_t head_len,
+                              const struct netif_offload *o, uint32_t tag)
+{
+    struct xnic_drv_seg ds[NETDD_MAX_SEGS];
+    uint16_t mss;
+    uint8_t hdr_len;
+    unsigned cmd;
+
+    (void)host;
+    if (on_switch(v) || n > NETDD_MAX_SEGS)
+        return -EOPNOTSUPP; /* the software switch reads frames itself */
+    cmd = tx_command(head, head_len, o, &mss, &hdr_len);
+    for (unsigned i = 0; i < n; i++)
+        ds[i] = (struct xnic_drv_seg){.iova = segs[i].iova, .len = segs[i].len};
+    return pf_pool_tx_segs(vif_back_port(v), ds, n, cmd, mss, hdr_len, tag);
+}
+
 static void port_rx_ready(void *host, struct vif_back *v)
 {
     (void)host;
@@ -146,7 +174,7 @@ static void port_flush(void *host, struct vif_back *v)
         pf_pool_tx_kick(vif_back_port(v));
 }
 
-static const struct vif_port_ops port_ops = {
+static struct vif_port_ops port_ops = {
     .attach = port_attach, .detach = port_detach, .tx_buffer = port_tx_buffer,
     .transmit = port_transmit, .rx_ready = port_rx_ready, .flush = port_flush};
 
@@ -250,6 +278,14 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
     event_base_loopexit(arg, NULL);
 }
 
+static void usage(void)
+{
+    fprintf(stderr, "usage: netdd [--zero-copy]\n"
+                    "  --zero-copy  the NIC reads guests' TX buffers in place (device-mapped\n"
+                    "               grants) instead of netdd copying them once\n");
+    exit(2);
+}
+
 int main(int argc, char **argv)
 {
     struct event_base *base = event_base_new();
@@ -258,8 +294,12 @@ int main(int argc, char **argv)
     unsigned len;
     char *domid;
 
-    (void)argc;
     log_init(getenv("SV_DOMAIN_NAME") ? getenv("SV_DOMAIN_NAME") : argv[0]);
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--zero-copy"))
+            usage();
+        port_ops.transmit_segs = port_transmit_segs;
+    }
     dd.xs = xs_open(0);
     dd.xce = xenevtchn_open(NULL, 0);
     dd.xgt = xengnttab_open(NULL, 0);
@@ -286,7 +326,8 @@ int main(int argc, char **argv)
         event_add(ev_ev, NULL) || event_add(term_ev, NULL) || event_add(publish_ev, &second) ||
         !xs_watch(dd.xs, dd.vifs_dir, "vifs"))
         fatalx("event setup");
-    printf("netdd up: serving %s, %u pools free\n", dd.vifs_dir, pf_pools_free(dd.pf));
+    printf("netdd up: serving %s, %u pools free, TX %s\n", dd.vifs_dir, pf_pools_free(dd.pf),
+           port_ops.transmit_segs ? "zero copy (device-mapped grants)" : "one copy");
     fflush(stdout);
     event_base_dispatch(base);
     for (unsigned i = 0; i < NETDD_MAX_VIFS; i++)

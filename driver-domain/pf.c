@@ -15,7 +15,8 @@
 #include "sv/xnic.h"
 #include "sv/xnic_drv.h"
 
-#define TX_RING 64
+#define TX_RING 256
+#define TX_ZC_FLAG (1u << 31) /* a zero-copy packet's cookie: flag | tag */
 #define TX_BUFS 32
 #define RX_RING 256
 #define RX_BUFS (RX_RING - 1)
@@ -28,6 +29,7 @@ struct pf_pool {
     bool in_use;
     bool started; /* its memory is allocated (kept across owners) */
     pf_rx_fn rx;
+    pf_tx_done_fn tx_done;
     void *ctx;
     struct xnic_drv_rings rings;
     uint8_t *tx_buf, *rx_buf;
@@ -93,8 +95,16 @@ static void pool_service(struct pf_pool *p)
     unsigned n;
 
     n = xnic_drv_tx_reap(p->pf->drv, p->q, td, TX_RING);
-    for (unsigned i = 0; i < n; i++)
-        p->tx_busy[(uintptr_t)td[i].cookie - 1] = false;
+    for (unsigned i = 0; i < n; i++) {
+        uintptr_t cookie = (uintptr_t)td[i].cookie;
+
+        if (cookie & TX_ZC_FLAG) {
+            if (p->tx_done)
+                p->tx_done(p->ctx, (uint32_t)(cookie & ~(uintptr_t)TX_ZC_FLAG), td[i].status);
+        } else {
+            p->tx_busy[cookie - 1] = false;
+        }
+    }
     if (p->nheld)
         return; /* the owner is full: the NIC keeps the rest for now */
     while ((n = xnic_drv_rx_reap(p->pf->drv, p->q, rd, 64)) > 0) {
@@ -248,7 +258,7 @@ static int pool_memory(struct pf_pool *p)
 
 /* Starts pool p's queue with its rings, MAC and flags, and posts its RX buffers. */
 static int pool_start(struct pf_pool *p, const uint8_t mac[6], uint32_t flags, pf_rx_fn rx,
-                      void *ctx)
+                      pf_tx_done_fn tx_done, void *ctx)
 {
     struct pf *pf = p->pf;
     int err = pool_memory(p);
@@ -266,6 +276,7 @@ static int pool_start(struct pf_pool *p, const uint8_t mac[6], uint32_t flags, p
     }
     p->in_use = true;
     p->rx = rx;
+    p->tx_done = tx_done;
     p->ctx = ctx;
     p->nheld = 0;
     memset(p->tx_busy, 0, sizeof(p->tx_busy));
@@ -275,11 +286,13 @@ static int pool_start(struct pf_pool *p, const uint8_t mac[6], uint32_t flags, p
     return 0;
 }
 
-struct pf_pool *pf_pool_get(struct pf *pf, const uint8_t mac[6], pf_rx_fn rx, void *ctx)
+struct pf_pool *pf_pool_get(struct pf *pf, const uint8_t mac[6], pf_rx_fn rx,
+                            pf_tx_done_fn tx_done, void *ctx)
 {
     for (unsigned q = 1; q < pf->npools; q++)
         if (!pf->pools[q].in_use)
-            return pool_start(&pf->pools[q], mac, XNIC_VPF_BCAST | XNIC_VPF_SPOOFCHK, rx, ctx)
+            return pool_start(&pf->pools[q], mac, XNIC_VPF_BCAST | XNIC_VPF_SPOOFCHK, rx,
+                              tx_done, ctx)
                        ? NULL
                        : &pf->pools[q];
     return NULL;
@@ -292,7 +305,7 @@ struct pf_pool *pf_switch_pool(struct pf *pf, pf_rx_fn rx, void *ctx)
 
     if (p->in_use)
         return p;
-    return pool_start(p, none, XNIC_VPF_BCAST | XNIC_VPF_ALLMULTI, rx, ctx) ? NULL : p;
+    return pool_start(p, none, XNIC_VPF_BCAST | XNIC_VPF_ALLMULTI, rx, NULL, ctx) ? NULL : p;
 }
 
 int pf_switch_add(struct pf *pf, const uint8_t mac[6])
@@ -346,6 +359,17 @@ int pf_pool_tx_submit(struct pf_pool *p, void *buf, size_t len, unsigned cmd, ui
     if (!err)
         p->tx_busy[i] = true;
     return err;
+}
+
+int pf_pool_tx_segs(struct pf_pool *p, const struct xnic_drv_seg *segs, unsigned n,
+                    unsigned cmd, uint16_t mss, uint8_t hdr_len, uint32_t tag)
+{
+    if (tag & TX_ZC_FLAG)
+        return -EINVAL;
+    if (xnic_drv_tx_room(p->pf->drv, p->q) < n)
+        pool_service(p);
+    return xnic_drv_tx(p->pf->drv, p->q, segs, n, cmd, mss, hdr_len,
+                       (void *)(uintptr_t)(TX_ZC_FLAG | tag));
 }
 
 void pf_pool_tx_kick(struct pf_pool *p)

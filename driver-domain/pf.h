@@ -18,6 +18,8 @@ struct pf_pool;
 /* A received frame for the pool's owner: 0 taken, -EAGAIN hold it and
  * retry at pf_pool_rx_retry() (the guest has no buffer posted now). */
 typedef int (*pf_rx_fn)(void *ctx, const void *frame, size_t len, uint16_t status);
+/* A packet sent with pf_pool_tx_segs() completed (status: XNIC_DS_*). */
+typedef void (*pf_tx_done_fn)(void *ctx, uint32_t tag, uint16_t status);
 
 /* Finds the PF assigned to this domain and brings it up; NULL (logged) if none. */
 struct pf *pf_open(struct event_base *base);
@@ -25,7 +27,8 @@ void pf_close(struct pf *pf);
 unsigned pf_pools_free(const struct pf *pf);
 
 /* A pool for mac (broadcast on, anti-spoofing on), or NULL when none is free. */
-struct pf_pool *pf_pool_get(struct pf *pf, const uint8_t mac[6], pf_rx_fn rx, void *ctx);
+struct pf_pool *pf_pool_get(struct pf *pf, const uint8_t mac[6], pf_rx_fn rx,
+                            pf_tx_done_fn tx_done, void *ctx);
 /* Stops the pool's queue, clears its MAC; frames held for it are dropped. */
 void pf_pool_put(struct pf_pool *p);
 
@@ -48,6 +51,13 @@ void *pf_pool_tx_buffer(struct pf_pool *p);
 int pf_pool_tx_submit(struct pf_pool *p, void *buf, size_t len, unsigned cmd, uint16_t mss,
                       uint8_t hdr_len);
 void pf_pool_tx_kick(struct pf_pool *p);
+
+/* Zero copy: a packet whose buffers the device reads where they are (IOVAs
+ * of device-mapped grants); tx_done(tag) when the device is done with them.
+ * -ENOSPC when the ring lacks n descriptors. */
+struct xnic_drv_seg;
+int pf_pool_tx_segs(struct pf_pool *p, const struct xnic_drv_seg *segs, unsigned n,
+                    unsigned cmd, uint16_t mss, uint8_t hdr_len, uint32_t tag);
 
 /* Delivers held frames again (the guest posted RX buffers). */
 void pf_pool_rx_retry(struct pf_pool *p);

@@ -20,6 +20,12 @@
 struct vif_back;
 struct netif_offload;
 
+/* A buffer the host's device reads in place: a device-mapped grant's IOVA. */
+struct vif_back_seg {
+    uint64_t iova;
+    uint16_t len;
+};
+
 /* Where a vif's frames go and come from: the backend host's side. */
 struct vif_port_ops {
     /* The vif connected: attach it (for netdd, take a pool for mac).  0 or -errno. */
@@ -31,6 +37,14 @@ struct vif_port_ops {
     /* Sends that buffer, now holding a frame of len bytes with offload o. */
     int (*transmit)(void *host, struct vif_back *v, void *buf, size_t len,
                     const struct netif_offload *o);
+    /* Optional zero copy: a packet whose n buffers the device reads straight
+     * from the guest's grants (mapped for the device); head is its first
+     * head_len bytes (headers), o its offloads.  0: queued, and the host
+     * calls vif_back_tx_complete(tag) when the device is done; -errno: the
+     * frame takes the copy path instead. */
+    int (*transmit_segs)(void *host, struct vif_back *v, const struct vif_back_seg *segs,
+                         unsigned n, const void *head, size_t head_len,
+                         const struct netif_offload *o, uint32_t tag);
     /* The guest posted RX buffers after vif_back_receive() said -EAGAIN. */
     void (*rx_ready)(void *host, struct vif_back *v);
     /* End of a burst of transmit() calls. */
@@ -62,6 +76,9 @@ void vif_back_publish(struct vif_back *v, const char *key, const char *value);
 void vif_back_watch(struct vif_back *v, const char *path);
 /* The event channel port fired (it may not be ours). */
 void vif_back_event(struct vif_back *v, evtchn_port_t port);
+/* The device finished the zero-copy packet tag (ok: sent). */
+void vif_back_tx_complete(struct vif_back *v, uint32_t tag, bool ok);
+
 /* A frame for the guest: 0, -EAGAIN (no buffer posted: retry after
  * rx_ready), -EMSGSIZE (dropped: too big for it), -ENOTCONN. */
 int vif_back_receive(struct vif_back *v, const void *frame, size_t len, uint16_t nic_status);

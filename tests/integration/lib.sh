@@ -111,11 +111,11 @@ wait_restarted() {
 # The pid of a domain's process (its argv[0] is the domain's name).
 domain_pid() { pgrep -xf "$1( .*)?" | head -1; }
 
-# A driver domain owning the PF: sv_netdd NAME -> domid
+# A driver domain owning the PF: sv_netdd NAME [NETDD ARGS] -> domid
 sv_netdd() {
     local cfg=$SPLITVISOR_RUNDIR/$1.cfg
-    printf 'name = "%s"\nmemory = 256\nkernel = "%s"\ndriver_domain = 1\npci = [ "0000:03:00.0" ]\non_crash = "restart"\n' \
-        "$1" "$BIN/netdd" >"$cfg"
+    printf 'name = "%s"\nmemory = 256\nkernel = "%s"\nextra = "%s"\ndriver_domain = 1\npci = [ "0000:03:00.0" ]\non_crash = "restart"\n' \
+        "$1" "$BIN/netdd" "${2:-}" >"$cfg"
     "$BIN/xl" pci-assignable-add 0000:03:00.0
     "$BIN/xl" create "$cfg" >/dev/null
     "$BIN/xl" domid "$1"
