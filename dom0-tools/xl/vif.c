@@ -331,6 +331,36 @@ static void pool_counters(struct xs_handle *h, const char *back, uint32_t backen
     }
 }
 
+void vif_list_brief(uint32_t domid)
+{
+    struct xs_handle *h = xs_open(0);
+    char dir[96], sub[128];
+    unsigned n = 0;
+    char **devs;
+
+    if (!h)
+        return;
+    snprintf(dir, sizeof(dir), "/local/domain/%u/device/vif", domid);
+    devs = xs_directory(h, XBT_NULL, dir, &n);
+    for (unsigned i = 0; devs && i < n; i++) {
+        char *mac, *back, *backid, *steering, line[160];
+
+        snprintf(sub, sizeof(sub), "%s/%s", dir, devs[i]);
+        mac = read_str(h, sub, "mac");
+        back = read_str(h, sub, "backend");
+        backid = read_str(h, sub, "backend-id");
+        steering = back && back[0] ? read_str(h, back, "steering") : NULL;
+        pool_counters(h, back, backid ? (uint32_t)atoi(backid) : 0, steering, line, sizeof(line));
+        printf("    vif %s %s  %s\n", devs[i], mac ? mac : "-", line);
+        free(mac);
+        free(back);
+        free(backid);
+        free(steering);
+    }
+    free(devs);
+    xs_close(h);
+}
+
 int vif_list(uint32_t domid)
 {
     struct xs_handle *h = xs_open(0);

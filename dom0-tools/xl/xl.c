@@ -28,6 +28,8 @@ static const struct xl_command commands[] = {
     {"exec", cmd_exec, "DOMAIN -- COMMAND [ARGS...]",
      "run a command in the domain's network namespace (its user space)"},
     {"uptime", cmd_uptime, "[DOMAIN...]", "print how long domains have been running"},
+    {"top", cmd_top, "[-b] [-n ITERATIONS]",
+     "a refreshing table of domains: CPU, memory, per-vif packets (-b: no screen control)"},
     {"destroy", cmd_destroy, "DOMAIN", "terminate a domain immediately"},
     {"shutdown", cmd_shutdown, "[-w] DOMAIN", "ask a domain to shut down (-w: wait)"},
     {"pause", cmd_pause, "DOMAIN", "pause a domain"},

@@ -54,6 +54,8 @@ int vif_add(uint32_t domid, const struct config_vif *vif);
 int vif_remove(uint32_t domid, unsigned devid);
 void vif_remove_all(uint32_t domid);
 int vif_list(uint32_t domid);
+/* One line per vif: MAC, steering and its packet counters (xl top). */
+void vif_list_brief(uint32_t domid);
 /* Domain `name` (b) came up: re-create the backend directory of every
  * running guest's vif that names it, and point the frontends at it. */
 void vif_replug_backend(const char *name, uint32_t b);
@@ -88,6 +90,7 @@ int cmd_info(int argc, char **argv);
 int cmd_dumpxml(int argc, char **argv);
 int cmd_exec(int argc, char **argv);
 int cmd_uptime(int argc, char **argv);
+int cmd_top(int argc, char **argv);
 int cmd_network_attach(int argc, char **argv);
 int cmd_network_detach(int argc, char **argv);
 int cmd_network_list(int argc, char **argv);
