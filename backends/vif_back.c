@@ -37,7 +37,8 @@ struct vif_back {
     void *port;          /* the host's (pool) */
     bool attached;
     void *rings;         /* TX, RX shared rings mapped side by side */
-    evtchn_port_t evtchn;
+    evtchn_port_t evtchn;    /* the TX ring's port (the only one unless split) */
+    evtchn_port_t evtchn_rx; /* the RX ring's port with split event channels, else 0 */
     struct netback_queue *q;
     struct gntcache *cache;
     struct devmap_entry *devmap; /* [DEVMAP_REFS], by grant ref */
@@ -51,7 +52,7 @@ static const char *const backend_features[][2] = {
     {"feature-sg", "1"},             {"feature-gso-tcpv4", "1"},
     {"feature-gso-tcpv6", "1"},      {"feature-ipv6-csum-offload", "1"},
     {"feature-rx-notify", "1"},      {"multi-queue-max-queues", "1"},
-    {"feature-split-event-channels", "0"},
+    {"feature-split-event-channels", "1"},
 };
 
 static int copy_from(void *ctx, grant_ref_t ref, uint16_t off, void *dst, uint16_t len)
@@ -72,8 +73,8 @@ static void notify(void *ctx, enum netback_event ev)
 {
     struct vif_back *v = ctx;
 
-    (void)ev;
-    xenevtchn_notify(v->env.xce, v->evtchn);
+    xenevtchn_notify(v->env.xce, ev == NETBACK_EVENT_RX && v->evtchn_rx ? v->evtchn_rx
+                                                                        : v->evtchn);
 }
 
 static void on_disconnect(void *ctx, const char *reason)
@@ -143,7 +144,9 @@ static void vif_disconnect(struct vif_back *v)
     v->q = NULL;
     if (v->evtchn)
         xenevtchn_unbind(v->env.xce, v->evtchn);
-    v->evtchn = 0;
+    if (v->evtchn_rx)
+        xenevtchn_unbind(v->env.xce, v->evtchn_rx);
+    v->evtchn = v->evtchn_rx = 0;
     if (v->rings)
         xengnttab_unmap(v->env.xgt, v->rings, 2);
     v->rings = NULL;
@@ -156,13 +159,19 @@ static void vif_disconnect(struct vif_back *v)
 static int vif_connect(struct vif_back *v)
 {
     uint32_t refs[2], domids[2] = {v->fe_domid, v->fe_domid};
-    unsigned evtchn;
+    unsigned evtchn, evtchn_rx = 0;
     int port;
+    /* feature-split-event-channels: one port per ring if the frontend wants it. */
+    bool split = xenbus_scanf(v->env.xs, XBT_NULL, v->frontend, "event-channel-tx", "%u",
+                              &evtchn) == 1 &&
+                 xenbus_scanf(v->env.xs, XBT_NULL, v->frontend, "event-channel-rx", "%u",
+                              &evtchn_rx) == 1;
     struct netif_features rxf;
 
     if (xenbus_scanf(v->env.xs, XBT_NULL, v->frontend, "tx-ring-ref", "%u", &refs[0]) != 1 ||
         xenbus_scanf(v->env.xs, XBT_NULL, v->frontend, "rx-ring-ref", "%u", &refs[1]) != 1 ||
-        xenbus_scanf(v->env.xs, XBT_NULL, v->frontend, "event-channel", "%u", &evtchn) != 1) {
+        (!split &&
+         xenbus_scanf(v->env.xs, XBT_NULL, v->frontend, "event-channel", "%u", &evtchn) != 1)) {
         log_warnx("vif %u.%u: frontend gave no rings or event channel", v->fe_domid, v->devid);
         return -EINVAL;
     }
@@ -177,6 +186,12 @@ static int vif_connect(struct vif_back *v)
     if (port < 0)
         return -errno;
     v->evtchn = (evtchn_port_t)port;
+    if (split) {
+        port = xenevtchn_bind_interdomain(v->env.xce, v->fe_domid, evtchn_rx);
+        if (port < 0)
+            return -errno;
+        v->evtchn_rx = (evtchn_port_t)port;
+    }
     v->cache = gntcache_new_xengnttab(v->env.xgt, GNTCACHE_PAGES);
     if (v->env.ops->transmit_segs) {
         v->devmap = calloc(DEVMAP_REFS, sizeof(*v->devmap));
@@ -240,8 +255,9 @@ void vif_back_watch(struct vif_back *v, const char *path)
             return;
         }
         log_info("vif %u.%u: connected", v->fe_domid, v->devid);
-        /* Requests queued before we bound the port rang no bell: look now. */
+        /* Requests queued before we bound the ports rang no bell: look now. */
         vif_back_event(v, v->evtchn);
+        vif_back_event(v, v->evtchn_rx);
     }
 }
 
@@ -328,10 +344,13 @@ static void tx_drain(struct vif_back *v)
 
 void vif_back_event(struct vif_back *v, evtchn_port_t port)
 {
-    if (!v->q || port != v->evtchn)
+    bool tx = port == v->evtchn, rx = v->evtchn_rx ? port == v->evtchn_rx : tx;
+
+    if (!v->q || !port || !(tx || rx))
         return;
-    tx_drain(v);
-    if (v->q)
+    if (tx)
+        tx_drain(v);
+    if (rx && v->q)
         v->env.ops->rx_ready(v->env.host, v);
 }
 

@@ -44,7 +44,8 @@ struct vif_front {
     int tap;
     struct event *tap_ev;
     struct netfront *nf;
-    evtchn_port_t port;
+    evtchn_port_t port;    /* the TX ring's port (the only one unless split) */
+    evtchn_port_t port_rx; /* the RX ring's, when the backend offers split channels */
     struct grants g;
     struct grants stale; /* granted to a backend that went, still mapped */
     bool have_stale;
@@ -98,8 +99,7 @@ static void notify(void *ctx, enum netfront_event ev)
 {
     struct vif_front *v = ctx;
 
-    (void)ev;
-    xenevtchn_notify(v->xce, v->port);
+    xenevtchn_notify(v->xce, ev == NETFRONT_EVENT_RX && v->port_rx ? v->port_rx : v->port);
 }
 
 static int share_all(struct vif_front *v, struct grants *g)
@@ -143,8 +143,13 @@ static int write_connect_keys(struct xs_handle *h, xs_transaction_t t, void *arg
 
     if (!err)
         err = xenbus_printf(h, t, v->dir, "rx-ring-ref", "%u", v->g.ring_ref[1]);
-    if (!err)
+    if (!err && v->port_rx) {
+        err = xenbus_printf(h, t, v->dir, "event-channel-tx", "%u", v->port);
+        if (!err)
+            err = xenbus_printf(h, t, v->dir, "event-channel-rx", "%u", v->port_rx);
+    } else if (!err) {
         err = xenbus_printf(h, t, v->dir, "event-channel", "%u", v->port);
+    }
     for (size_t i = 0; !err && i < sizeof(on) / sizeof(on[0]); i++)
         err = xenbus_write(h, t, v->dir, on[i], "1");
     if (!err)
@@ -180,6 +185,12 @@ static int vif_connect(struct vif_front *v)
     if (port < 0)
         goto out_errno;
     v->port = (evtchn_port_t)port;
+    if (backend_feature(v, "feature-split-event-channels")) {
+        port = xenevtchn_bind_unbound_port(v->xce, v->backend_id);
+        if (port < 0)
+            goto out_errno;
+        v->port_rx = (evtchn_port_t)port;
+    }
     cfg.tx_sring = v->g.ring[0];
     cfg.rx_sring = v->g.ring[1];
     cfg.tx = (struct netfront_pool){.pages = v->g.pool[0], .refs = v->g.pool_ref[0],
@@ -219,10 +230,11 @@ static void vif_disconnect(struct vif_front *v, XenbusState state)
         v->nf = NULL;
         log_info("vif %u: disconnected from %s", v->devid, v->backend);
     }
-    if (v->port) {
+    if (v->port)
         xenevtchn_unbind(v->xce, v->port);
-        v->port = 0;
-    }
+    if (v->port_rx)
+        xenevtchn_unbind(v->xce, v->port_rx);
+    v->port = v->port_rx = 0;
     if (v->xgs)
         unshare_all(v, &v->g);
     xenbus_switch_state(v->xs, v->dir, state);
@@ -308,13 +320,16 @@ static void rx_to_tap(struct vif_front *v)
 
 void vif_front_event(struct vif_front *v, evtchn_port_t port)
 {
-    if (!v->nf || port != v->port)
+    bool tx = port == v->port, rx = v->port_rx ? port == v->port_rx : tx;
+
+    if (!v->nf || !port || !(tx || rx))
         return;
-    if (netfront_tx_reap(v->nf) == -EPROTO) {
+    if (tx && netfront_tx_reap(v->nf) == -EPROTO) {
         vif_disconnect(v, XenbusStateClosing);
         return;
     }
-    rx_to_tap(v);
+    if (rx)
+        rx_to_tap(v);
 }
 
 static void on_tap(evutil_socket_t fd, short what, void *arg)

@@ -151,6 +151,8 @@ int main(int argc, char **argv)
     l = sock_listen(xs, base, o.socket);
     if (!l)
         fatal("listen on %s", o.socket);
+    /* Bound to the hypervisor (VIRQ_DOM_EXC) before a starter sees us ready. */
+    hyp = hyp_open(xs, base);
     redirect_stdio(o.log_file, !o.foreground);
     if (!o.foreground)
         daemonize(&o);
@@ -164,7 +166,6 @@ int main(int argc, char **argv)
     if (!sigterm || !sigint || evsignal_add(sigterm, NULL) ||
         evsignal_add(sigint, NULL))
         fatalx("signal events");
-    hyp = hyp_open(xs, base);
     log_info("listening on %s", o.socket);
     event_base_dispatch(base);
     hyp_close(hyp);

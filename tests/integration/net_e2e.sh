@@ -18,6 +18,11 @@ b=$(sv_guest "$t-b" "$t-dd" 10.11.0.3/24)
 wait_ping "$t-a" 10.11.0.3
 wait_ping "$t-b" 10.11.0.2
 pass "guest to guest ping through the driver domain"
+export XENSTORED_PATH=$SPLITVISOR_RUNDIR/xenstored/socket
+xenstore-read "/local/domain/$a/device/vif/0/event-channel-rx" >/dev/null \
+    || fail "the frontend did not take split event channels"
+[ "$(xenstore-read "/local/domain/$dd/backend/vif/$a/0/state")" = 4 ] || fail "backend not Connected"
+pass "features negotiated: split event channels (one port per ring)"
 
 "$BIN/xl" exec "$t-b" -- iperf3 -s -1 -D --logfile "$SPLITVISOR_RUNDIR/iperf-s.log"
 sleep 0.5
