@@ -153,6 +153,11 @@ static struct entry *insert(struct gntcache *c, uint32_t domid, uint32_t ref, bo
     return e;
 }
 
+bool gntcache_would_evict(const struct gntcache *c, uint32_t domid, uint32_t ref)
+{
+    return !c->free && !lookup(c, domid, ref);
+}
+
 void *gntcache_get(struct gntcache *c, uint32_t domid, uint32_t ref, bool writable)
 {
     struct entry *e = lookup(c, domid, ref);

@@ -55,10 +55,33 @@ static const char *const backend_features[][2] = {
     {"feature-split-event-channels", "1"},
 };
 
+/*
+ * A page outside the persistent mappings (a frontend that uses more
+ * buffers than the cache holds) is copied by the hypervisor instead:
+ * mapping it would cost more than the copy and evict a page in use.
+ */
+static int grant_copy(struct vif_back *v, grant_ref_t ref, uint16_t off, void *local,
+                      uint16_t len, bool to_grant)
+{
+    xengnttab_grant_copy_segment_t seg = {.len = len};
+    union xengnttab_copy_ptr *remote = to_grant ? &seg.dest : &seg.source;
+
+    remote->foreign.ref = ref;
+    remote->foreign.offset = off;
+    remote->foreign.domid = (uint16_t)v->fe_domid;
+    (to_grant ? &seg.source : &seg.dest)->virt = local;
+    seg.flags = to_grant ? GNTCOPY_dest_gref : GNTCOPY_source_gref;
+    if (xengnttab_grant_copy(v->env.xgt, 1, &seg) < 0)
+        return -errno;
+    return seg.status == GNTST_okay ? 0 : -EPERM;
+}
+
 static int copy_from(void *ctx, grant_ref_t ref, uint16_t off, void *dst, uint16_t len)
 {
     struct vif_back *v = ctx;
 
+    if (gntcache_would_evict(v->cache, v->fe_domid, ref))
+        return grant_copy(v, ref, off, dst, len, false);
     return gntcache_copy_from(v->cache, v->fe_domid, ref, off, dst, len);
 }
 
@@ -66,6 +89,8 @@ static int copy_to(void *ctx, grant_ref_t ref, uint16_t off, const void *src, ui
 {
     struct vif_back *v = ctx;
 
+    if (gntcache_would_evict(v->cache, v->fe_domid, ref))
+        return grant_copy(v, ref, off, (void *)src, len, true);
     return gntcache_copy_to(v->cache, v->fe_domid, ref, off, src, len);
 }
 
@@ -192,7 +217,8 @@ static int vif_connect(struct vif_back *v)
             return -errno;
         v->evtchn_rx = (evtchn_port_t)port;
     }
-    v->cache = gntcache_new_xengnttab(v->env.xgt, GNTCACHE_PAGES);
+    v->cache = gntcache_new_xengnttab(v->env.xgt, v->env.cache_pages ? v->env.cache_pages
+                                                                      : GNTCACHE_PAGES);
     if (v->env.ops->transmit_segs) {
         v->devmap = calloc(DEVMAP_REFS, sizeof(*v->devmap));
         v->inflight = calloc(TX_INFLIGHT, sizeof(*v->inflight));

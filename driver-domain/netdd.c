@@ -43,6 +43,7 @@ static struct {
     char vifs_dir[96]; /* /local/domain/<self>/backend/vif */
     struct vif_back *vifs[NETDD_MAX_VIFS];
     struct vif_back_env env;
+    unsigned cache_pages;
 } dd;
 
 static int pool_rx(void *ctx, const void *frame, size_t len, uint16_t status)
@@ -280,9 +281,11 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 
 static void usage(void)
 {
-    fprintf(stderr, "usage: netdd [--zero-copy]\n"
-                    "  --zero-copy  the NIC reads guests' TX buffers in place (device-mapped\n"
-                    "               grants) instead of netdd copying them once\n");
+    fprintf(stderr, "usage: netdd [--zero-copy] [--grant-cache PAGES]\n"
+                    "  --zero-copy          the NIC reads guests' TX buffers in place\n"
+                    "                       (device-mapped grants) instead of netdd copying them\n"
+                    "  --grant-cache PAGES  persistent grant mappings per vif (default 1024);\n"
+                    "                       pages beyond them are grant-copied\n");
     exit(2);
 }
 
@@ -296,9 +299,12 @@ int main(int argc, char **argv)
 
     log_init(getenv("SV_DOMAIN_NAME") ? getenv("SV_DOMAIN_NAME") : argv[0]);
     for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--zero-copy"))
+        if (!strcmp(argv[i], "--zero-copy"))
+            port_ops.transmit_segs = port_transmit_segs;
+        else if (!strcmp(argv[i], "--grant-cache") && i + 1 < argc && atoi(argv[i + 1]) > 0)
+            dd.cache_pages = (unsigned)atoi(argv[++i]);
+        else
             usage();
-        port_ops.transmit_segs = port_transmit_segs;
     }
     dd.xs = xs_open(0);
     dd.xce = xenevtchn_open(NULL, 0);
@@ -316,7 +322,8 @@ int main(int argc, char **argv)
     dd.sw = swswitch_new(dd.pf);
     if (!dd.sw)
         fatalx("out of memory");
-    dd.env = (struct vif_back_env){.xs = dd.xs, .xce = dd.xce, .xgt = dd.xgt, .ops = &port_ops};
+    dd.env = (struct vif_back_env){.xs = dd.xs, .xce = dd.xce, .xgt = dd.xgt, .ops = &port_ops,
+                                   .cache_pages = dd.cache_pages};
     fcntl(xenevtchn_fd(dd.xce), F_SETFL, fcntl(xenevtchn_fd(dd.xce), F_GETFL) | O_NONBLOCK);
     xs_ev = event_new(base, xs_fileno(dd.xs), EV_READ | EV_PERSIST, on_xenstore, NULL);
     ev_ev = event_new(base, xenevtchn_fd(dd.xce), EV_READ | EV_PERSIST, on_evtchn, NULL);

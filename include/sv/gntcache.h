@@ -56,4 +56,8 @@ int gntcache_copy_to(struct gntcache *c, uint32_t domid, uint32_t ref, uint16_t 
 
 void gntcache_get_stats(const struct gntcache *c, struct gntcache_stats *s);
 
+/* True when a new mapping would evict another (every entry is in use) and
+ * (domid, ref) is not mapped: the caller may prefer a grant copy. */
+bool gntcache_would_evict(const struct gntcache *c, uint32_t domid, uint32_t ref);
+
 #endif

@@ -57,6 +57,7 @@ struct vif_back_env {
     xengnttab_handle *xgt;
     const struct vif_port_ops *ops;
     void *host;
+    unsigned cache_pages; /* persistent grant mappings per vif (0: the default) */
 };
 
 /* Serves dir ("/local/domain/B/backend/vif/F/D"): writes the features and
