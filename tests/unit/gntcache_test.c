@@ -129,6 +129,24 @@ static void test_lru_eviction(void **state)
     free(f);
 }
 
+/* A full cache says so for new refs only: netback grant-copies those. */
+static void test_would_evict(void **state)
+{
+    struct fake *f = fake_new();
+    struct gntcache *c = gntcache_new(2, &fake_ops, f);
+
+    (void)state;
+    assert_false(gntcache_would_evict(c, 0, 7));
+    assert_non_null(gntcache_get(c, 0, 7, false));
+    assert_false(gntcache_would_evict(c, 0, 8));
+    assert_non_null(gntcache_get(c, 0, 8, false));
+    assert_true(gntcache_would_evict(c, 0, 9));
+    assert_false(gntcache_would_evict(c, 0, 7));
+    assert_true(gntcache_would_evict(c, 1, 7));
+    gntcache_free(c);
+    free(f);
+}
+
 static void test_write_upgrades_mapping(void **state)
 {
     struct fake *f = fake_new();
@@ -210,6 +228,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hit_after_miss),
         cmocka_unit_test(test_lru_eviction),
+        cmocka_unit_test(test_would_evict),
         cmocka_unit_test(test_write_upgrades_mapping),
         cmocka_unit_test(test_forget_domain),
         cmocka_unit_test(test_map_failure),
