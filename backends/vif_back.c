@@ -39,6 +39,7 @@ struct vif_back {
     void *rings;         /* TX, RX shared rings mapped side by side */
     evtchn_port_t evtchn;    /* the TX ring's port (the only one unless split) */
     evtchn_port_t evtchn_rx; /* the RX ring's port with split event channels, else 0 */
+    bool rx_gso;             /* the guest takes TCPv4 GSO frames */
     struct netback_queue *q;
     struct gntcache *cache;
     struct devmap_entry *devmap; /* [DEVMAP_REFS], by grant ref */
@@ -237,6 +238,7 @@ static int vif_connect(struct vif_back *v)
                                   .csum_ipv4 = !fe_flag(v, "feature-no-csum-offload"),
                                   .csum_ipv6 = fe_flag(v, "feature-ipv6-csum-offload")};
     netback_set_rx_features(v->q, &rxf, false);
+    v->rx_gso = rxf.sg && rxf.gso_tcpv4 && rxf.csum_ipv4;
     if (v->env.ops->attach(v->env.host, v, v->mac) < 0)
         return -ENOSPC;
     v->attached = true;
@@ -378,6 +380,11 @@ void vif_back_event(struct vif_back *v, evtchn_port_t port)
         tx_drain(v);
     if (rx && v->q)
         v->env.ops->rx_ready(v->env.host, v);
+}
+
+bool vif_back_rx_gso(const struct vif_back *v)
+{
+    return v->rx_gso;
 }
 
 bool vif_back_nic_validated(uint16_t nic_status)

@@ -22,6 +22,7 @@
 #include <xengnttab.h>
 #include <xenstore.h>
 
+#include "gro.h"
 #include "pf.h"
 #include "swswitch.h"
 #include "sv/log.h"
@@ -46,9 +47,63 @@ static struct {
     unsigned cache_pages;
 } dd;
 
+/* A vif on a pool of its own: the pool and the frames being merged for it. */
+struct netdd_port {
+    struct pf_pool *pool;
+    struct gro gro;
+    bool gro_blocked; /* the merged frame waits for the guest's RX buffers */
+};
+
+static struct pf_pool *pool_of(struct vif_back *v)
+{
+    return ((struct netdd_port *)vif_back_port(v))->pool;
+}
+
+/* Hands the merged frame to the guest: 0, or -EAGAIN (kept for later). */
+static int gro_flush(struct vif_back *v, struct netdd_port *np)
+{
+    struct netif_offload o;
+    size_t len;
+    const uint8_t *frame = gro_finish(&np->gro, &len, &o);
+
+    if (frame && vif_back_receive_offload(v, frame, len, &o) == -EAGAIN) {
+        np->gro_blocked = true;
+        return -EAGAIN;
+    }
+    gro_reset(&np->gro);
+    np->gro_blocked = false;
+    return 0;
+}
+
 static int pool_rx(void *ctx, const void *frame, size_t len, uint16_t status)
 {
-    return vif_back_receive(ctx, frame, len, status) == -EAGAIN ? -EAGAIN : 0;
+    struct vif_back *v = ctx;
+    struct netdd_port *np = vif_back_port(v);
+
+    if (np->gro_blocked && gro_flush(v, np) == -EAGAIN)
+        return -EAGAIN;
+    while (vif_back_rx_gso(v)) {
+        switch (gro_add(&np->gro, frame, len, vif_back_nic_validated(status))) {
+        case GRO_TAKEN:
+            return 0;
+        case GRO_FLUSH:
+            if (gro_flush(v, np) == -EAGAIN)
+                return -EAGAIN;
+            continue;
+        case GRO_PASS:
+            break;
+        }
+        break;
+    }
+    return vif_back_receive(v, frame, len, status) == -EAGAIN ? -EAGAIN : 0;
+}
+
+/* The end of the NIC's batch: what was merged goes to the guest now. */
+static void pool_rx_end(void *ctx)
+{
+    struct vif_back *v = ctx;
+
+    gro_flush(v, vif_back_port(v));
 }
 
 /* The device is done with a zero-copy packet of v. */
@@ -64,12 +119,15 @@ static bool on_switch(struct vif_back *v)
 
 static int port_attach(void *host, struct vif_back *v, const uint8_t mac[6])
 {
-    struct pf_pool *p = pf_pool_get(dd.pf, mac, pool_rx, pool_tx_done, v);
+    struct netdd_port *np = calloc(1, sizeof(*np));
+    struct pf_pool *p = np ? pf_pool_get(dd.pf, mac, pool_rx, pool_rx_end, pool_tx_done, v)
+                           : NULL;
     char steering[32];
     int err;
 
     (void)host;
     if (!p) {
+        free(np);
         err = swswitch_attach(dd.sw, v, mac);
         if (err) {
             log_warnx("%s: no pool left and the software switch is full", vif_back_dir(v));
@@ -80,7 +138,8 @@ static int port_attach(void *host, struct vif_back *v, const uint8_t mac[6])
         log_info("%s: no VMDq pool left: on the software switch", vif_back_dir(v));
         return 0;
     }
-    vif_back_set_port(v, p);
+    np->pool = p;
+    vif_back_set_port(v, np);
     snprintf(steering, sizeof(steering), "pool %u", pf_pool_index(p));
     vif_back_publish(v, "steering", steering);
     log_info("%s: pool %u (%02x:%02x:%02x:%02x:%02x:%02x)", vif_back_dir(v), pf_pool_index(p),
@@ -93,8 +152,10 @@ static void port_detach(void *host, struct vif_back *v)
     (void)host;
     if (on_switch(v))
         swswitch_detach(dd.sw, v);
-    else if (vif_back_port(v))
-        pf_pool_put(vif_back_port(v));
+    else if (vif_back_port(v)) {
+        pf_pool_put(pool_of(v));
+        free(vif_back_port(v));
+    }
     vif_back_set_port(v, NULL);
 }
 
@@ -104,7 +165,7 @@ static void *port_tx_buffer(void *host, struct vif_back *v, size_t *cap)
     if (on_switch(v))
         return swswitch_tx_buffer(dd.sw, cap);
     *cap = PF_TX_BUF - 1;
-    return pf_pool_tx_buffer(vif_back_port(v));
+    return pf_pool_tx_buffer(pool_of(v));
 }
 
 /* netif offload -> xnic command: TSO needs the header length. */
@@ -135,7 +196,7 @@ static int port_transmit(void *host, struct vif_back *v, void *buf, size_t len,
     (void)host;
     if (on_switch(v))
         return swswitch_transmit(dd.sw, v, buf, len, o, cmd, mss, hdr_len);
-    return pf_pool_tx_submit(vif_back_port(v), buf, len, cmd, mss, hdr_len);
+    return pf_pool_tx_submit(pool_of(v), buf, len, cmd, mss, hdr_len);
 }
 
 /* Zero copy: the NIC reads the guest's device-mapped TX buffers in place. */
@@ -154,7 +215,7 @@ static int port_transmit_segs(void *host, struct vif_back *v, const struct vif_b
     cmd = tx_command(head, head_len, o, &mss, &hdr_len);
     for (unsigned i = 0; i < n; i++)
         ds[i] = (struct xnic_drv_seg){.iova = segs[i].iova, .len = segs[i].len};
-    return pf_pool_tx_segs(vif_back_port(v), ds, n, cmd, mss, hdr_len, tag);
+    return pf_pool_tx_segs(pool_of(v), ds, n, cmd, mss, hdr_len, tag);
 }
 
 static void port_rx_ready(void *host, struct vif_back *v)
@@ -162,8 +223,12 @@ static void port_rx_ready(void *host, struct vif_back *v)
     (void)host;
     if (on_switch(v))
         swswitch_rx_ready(dd.sw);
-    else if (vif_back_port(v))
-        pf_pool_rx_retry(vif_back_port(v));
+    else if (vif_back_port(v)) {
+        struct netdd_port *np = vif_back_port(v);
+
+        if (!np->gro_blocked || gro_flush(v, np) == 0)
+            pf_pool_rx_retry(np->pool);
+    }
 }
 
 static void port_flush(void *host, struct vif_back *v)
@@ -172,7 +237,7 @@ static void port_flush(void *host, struct vif_back *v)
     if (on_switch(v))
         swswitch_flush(dd.sw);
     else if (vif_back_port(v))
-        pf_pool_tx_kick(vif_back_port(v));
+        pf_pool_tx_kick(pool_of(v));
 }
 
 static struct vif_port_ops port_ops = {

@@ -18,7 +18,7 @@
 #define TX_RING 256
 #define TX_ZC_FLAG (1u << 31) /* a zero-copy packet's cookie: flag | tag */
 #define TX_BUFS 32
-#define RX_RING 256
+#define RX_RING 1024 /* a few TSO bursts of 45 segments: the NIC drops what finds no buffer */
 #define RX_BUFS (RX_RING - 1)
 #define RX_BUF 9216
 #define MAX_POOLS 32
@@ -29,6 +29,7 @@ struct pf_pool {
     bool in_use;
     bool started; /* its memory is allocated (kept across owners) */
     pf_rx_fn rx;
+    pf_rx_end_fn rx_end;
     pf_tx_done_fn tx_done;
     void *ctx;
     struct xnic_drv_rings rings;
@@ -84,6 +85,8 @@ static void pool_deliver(struct pf_pool *p)
     memmove(p->held_len, p->held_len + done, (p->nheld - done) * sizeof(p->held_len[0]));
     memmove(p->held_status, p->held_status + done, (p->nheld - done) * sizeof(p->held_status[0]));
     p->nheld -= done;
+    if (done && p->rx_end)
+        p->rx_end(p->ctx);
     if (done)
         xnic_drv_rx_kick(p->pf->drv, p->q);
 }
@@ -258,7 +261,7 @@ static int pool_memory(struct pf_pool *p)
 
 /* Starts pool p's queue with its rings, MAC and flags, and posts its RX buffers. */
 static int pool_start(struct pf_pool *p, const uint8_t mac[6], uint32_t flags, pf_rx_fn rx,
-                      pf_tx_done_fn tx_done, void *ctx)
+                      pf_rx_end_fn rx_end, pf_tx_done_fn tx_done, void *ctx)
 {
     struct pf *pf = p->pf;
     int err = pool_memory(p);
@@ -276,6 +279,7 @@ static int pool_start(struct pf_pool *p, const uint8_t mac[6], uint32_t flags, p
     }
     p->in_use = true;
     p->rx = rx;
+    p->rx_end = rx_end;
     p->tx_done = tx_done;
     p->ctx = ctx;
     p->nheld = 0;
@@ -287,12 +291,12 @@ static int pool_start(struct pf_pool *p, const uint8_t mac[6], uint32_t flags, p
 }
 
 struct pf_pool *pf_pool_get(struct pf *pf, const uint8_t mac[6], pf_rx_fn rx,
-                            pf_tx_done_fn tx_done, void *ctx)
+                            pf_rx_end_fn rx_end, pf_tx_done_fn tx_done, void *ctx)
 {
     for (unsigned q = 1; q < pf->npools; q++)
         if (!pf->pools[q].in_use)
             return pool_start(&pf->pools[q], mac, XNIC_VPF_BCAST | XNIC_VPF_SPOOFCHK, rx,
-                              tx_done, ctx)
+                              rx_end, tx_done, ctx)
                        ? NULL
                        : &pf->pools[q];
     return NULL;
@@ -305,7 +309,8 @@ struct pf_pool *pf_switch_pool(struct pf *pf, pf_rx_fn rx, void *ctx)
 
     if (p->in_use)
         return p;
-    return pool_start(p, none, XNIC_VPF_BCAST | XNIC_VPF_ALLMULTI, rx, NULL, ctx) ? NULL : p;
+    return pool_start(p, none, XNIC_VPF_BCAST | XNIC_VPF_ALLMULTI, rx, NULL, NULL, ctx) ? NULL
+                                                                                       : p;
 }
 
 int pf_switch_add(struct pf *pf, const uint8_t mac[6])

@@ -18,6 +18,8 @@ struct pf_pool;
 /* A received frame for the pool's owner: 0 taken, -EAGAIN hold it and
  * retry at pf_pool_rx_retry() (the guest has no buffer posted now). */
 typedef int (*pf_rx_fn)(void *ctx, const void *frame, size_t len, uint16_t status);
+/* The end of a batch of received frames (the owner may flush what it merged). */
+typedef void (*pf_rx_end_fn)(void *ctx);
 /* A packet sent with pf_pool_tx_segs() completed (status: XNIC_DS_*). */
 typedef void (*pf_tx_done_fn)(void *ctx, uint32_t tag, uint16_t status);
 
@@ -28,7 +30,7 @@ unsigned pf_pools_free(const struct pf *pf);
 
 /* A pool for mac (broadcast on, anti-spoofing on), or NULL when none is free. */
 struct pf_pool *pf_pool_get(struct pf *pf, const uint8_t mac[6], pf_rx_fn rx,
-                            pf_tx_done_fn tx_done, void *ctx);
+                            pf_rx_end_fn rx_end, pf_tx_done_fn tx_done, void *ctx);
 /* Stops the pool's queue, clears its MAC; frames held for it are dropped. */
 void pf_pool_put(struct pf_pool *p);
 

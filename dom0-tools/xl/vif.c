@@ -324,9 +324,10 @@ static void pool_counters(struct xs_handle *h, const char *back, uint32_t backen
         hc = (struct hcall){.op = SV_HC_pci, .cmd = SV_PCI_stats, .count = 1, .arg = &r,
                             .arg_len = sizeof(r), .res = &st, .res_cap = sizeof(st)};
         if (hcall(xl_chan, &hc) == 0 && pool < st.nqueues)
-            snprintf(out, len, "pool %u of %s rx %llu tx %llu", pool, funcs[i].bdf,
-                     (unsigned long long)st.queue[pool].rx_packets,
-                     (unsigned long long)st.queue[pool].tx_packets);
+            snprintf(out, len, "pool %u of %s rx %llu tx %llu rx-no-buf %llu", pool,
+                     funcs[i].bdf, (unsigned long long)st.queue[pool].rx_packets,
+                     (unsigned long long)st.queue[pool].tx_packets,
+                     (unsigned long long)st.queue[pool].rx_no_buf);
         return;
     }
 }

@@ -86,6 +86,8 @@ int vif_back_receive(struct vif_back *v, const void *frame, size_t len, uint16_t
 /* The same with the frame's offload metadata (a frame switched in software). */
 int vif_back_receive_offload(struct vif_back *v, const void *frame, size_t len,
                              const struct netif_offload *o);
+/* True when the guest takes TCPv4 GSO frames on RX (feature-gso-tcpv4, -sg). */
+bool vif_back_rx_gso(const struct vif_back *v);
 /* True when the NIC's RX status says the TCP/UDP checksum was verified. */
 bool vif_back_nic_validated(uint16_t nic_status);
 
