@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# A hostile frontend is disconnected while another guest's traffic goes on.
+# netdd serves two good guests that ping each other all along; for each way
+# of breaking netif (tests/domains/badfront.c) a badfront domain connects a
+# vif to the same netdd, sends one good frame, then misbehaves.  Its vif's
+# backend must go to Closed with netdd logging the reason, every grant of the
+# bad frontend must be released (it can end them all), netdd must live on
+# (same process), and the good guests must still ping each other; then the
+# bad domain is destroyed.
+source "$(dirname "$0")/lib.sh"
+require_root
+sv_start --nic "--wire none"
+t=$SV_TEST_TAG
+rd=$SPLITVISOR_RUNDIR
+PF=0000:03:00.0
+NETDD=$t-nd
+
+# What netdd says for each mode (backends/netback_ring.c's reasons).
+declare -A reason=(
+    [bad-index]="TX producer index more than a ring ahead"
+    [oversize]="TX slots larger than the frame"
+    [cross-page]="TX slot crosses its page"
+    [bad-ref]="TX copy from a bad grant"
+    [slot-flood]="TX packet uses too many slots"
+    [unknown-extra]="TX extra-info of unknown type"
+    [bad-gso]="TX GSO extra of unknown GSO type"
+    [rx-bad-ref]="RX copy to a bad grant"
+    [rx-bad-index]="RX producer index more than a ring ahead"
+)
+modes=(bad-index oversize cross-page bad-ref slot-flood unknown-extra bad-gso rx-bad-ref rx-bad-index)
+
+bgping=""
+cleanup() {
+    local rc=$?
+    set +e
+    [ -n "$bgping" ] && kill "$bgping" 2>/dev/null
+    (exit $rc)
+    sv_cleanup
+}
+trap cleanup EXIT
+
+# dom_cfg NAME KERNEL EXTRA [LINES...] -> the path of its xl.cfg
+dom_cfg() {
+    local name=$1 kernel=$2 extra=$3
+    shift 3
+    printf '%s\n' "name = \"$name\"" "memory = 64" "vcpus = 1" "kernel = \"$kernel\"" \
+        "extra = \"$extra\"" 'on_poweroff = "preserve"' 'on_crash = "preserve"' "$@" \
+        >"$rd/$name.cfg"
+    echo "$rd/$name.cfg"
+}
+
+# guest_vif INDEX -> the vif line of a domain at 10.0.0.INDEX served by netdd
+guest_vif() {
+    printf "vif = [ 'mac=00:16:3e:5f:01:%02x,backend=%s,ip=10.0.0.%d/24' ]" "$1" "$NETDD" "$1"
+}
+
+create() { # NAME KERNEL EXTRA [LINES...] -> domid
+    "$BIN/xl" create "$(dom_cfg "$@")" >/dev/null
+    "$BIN/xl" domid "$1"
+}
+
+pings() { # FROM-DOMAIN TO-IP: true when one ping goes through
+    "$BIN/xl" exec "$1" -- ping -c 1 -W 1 "$2" >/dev/null 2>&1
+}
+
+netdd_alive() {
+    kill -0 "$ndpid" 2>/dev/null || fail "netdd's process $ndpid is gone"
+    [ "$(domain_pid "$NETDD")" = "$ndpid" ] || fail "netdd is not process $ndpid any more"
+    console_of "$nd" | grep -Eq "AddressSanitizer|runtime error|fatal" \
+        && fail "netdd reported an error: $(console_of "$nd" | tail -20)"
+    return 0
+}
+
+"$BIN/xl" pci-assignable-add "$PF"
+nd=$(create "$NETDD" "$BIN/netdd" "--pf $PF" "driver_domain = 1" "pci = [ '$PF' ]")
+wait_console "$nd" "^netdd up" >/dev/null
+ndpid=$(domain_pid "$NETDD")
+g1=$(create "$t-g1" "$BIN/guest" "" "$(guest_vif 2)")
+g2=$(create "$t-g2" "$BIN/guest" "" "$(guest_vif 3)")
+wait_console "$g1" "connected to" >/dev/null
+wait_console "$g2" "connected to" >/dev/null
+for ((i = 0; i < 50; i++)); do pings "$t-g1" 10.0.0.3 && break; sleep 0.2; done
+[ $i -lt 50 ] || fail "the good guests do not ping each other"
+pass "netdd serves two good guests that ping each other"
+
+# The good guests' traffic all along, stopped (SIGINT: ping prints its summary) at the end.
+"$BIN/xl" exec "$t-g1" -- ping -i 0.2 10.0.0.3 >"$rd/bgping.log" 2>&1 &
+bgping=$!
+
+i=10
+for mode in "${modes[@]}"; do
+    i=$((i + 1))
+    name=$t-bad$i
+    d=$(create "$name" "$TESTBIN/badfront" "$mode" "$(guest_vif $i)")
+    wait_console "$d" "^BACKEND CONNECTED$" >/dev/null
+    wait_console "$d" "^GOOD TX status=0$" >/dev/null
+    wait_console "$d" "^MISBEHAVED $mode$" >/dev/null
+    # The RX modes bite on a frame for the vif: the ARP for its address.
+    [[ $mode == rx-* ]] && { pings "$t-g1" "10.0.0.$i" || true; }
+    wait_console "$d" "^BACKEND CLOSED$" >/dev/null
+    wait_console "$nd" "vif $d\\.0: frontend misbehaved \\(${reason[$mode]}\\)" >/dev/null
+    wait_console "$d" "^UNSHARE (ok|busy)$" | grep -q ok \
+        || fail "$mode: netdd still maps grants of the closed vif"
+    netdd_alive
+    pings "$t-g1" 10.0.0.3 || pings "$t-g1" 10.0.0.3 || fail "$mode: the good guests lost each other"
+    "$BIN/xl" destroy "$name"
+    pass "$mode: vif $d.0 closed (${reason[$mode]}), grants released, netdd and the good guests fine"
+done
+
+wait_console "$nd" "backend/vif/$d/0 removed" >/dev/null
+netdd_alive
+kill -INT "$bgping"
+wait "$bgping" || true
+bgping=""
+stats=$(grep -E "packets transmitted" "$rd/bgping.log") || fail "no ping summary: $(cat "$rd/bgping.log")"
+sent=$(awk '{print $1}' <<<"$stats")
+got=$(awk '{print $4}' <<<"$stats")
+[ "$sent" -gt 0 ] && [ $((got * 100 / sent)) -ge 95 ] || fail "good guests lost packets: $stats"
+pass "the good guests pinged each other throughout: $stats"
