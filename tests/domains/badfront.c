@@ -16,9 +16,16 @@
  *   bad-gso        a GSO extra of an unknown GSO type
  *   rx-bad-ref     RX buffers posted with refs never granted
  *   rx-bad-index   RX req_prod far beyond the ring
+ *   notify-flood   rings the backend's port as fast as it can for 4 s; no
+ *                  protocol violation, so the backend must stay Connected,
+ *                  but it must not starve the other vifs either
+ *   bad-ring-ref   publishes a tx-ring-ref never granted (handshake lie)
+ *   bad-evtchn     publishes an event-channel not bound for the backend
  *
  * The RX modes bite when a frame arrives for the vif (the test pings it).
- * Console lines the test waits for: "BACKEND CONNECTED", "GOOD TX status=S",
+ * Console lines the test waits for: "BACKEND CONNECTED" (or "BACKEND
+ * REFUSED" after a handshake lie, which skips to the end), "GOOD TX status=S",
+ * "FLOODING" and "FLOODED <n> notifications" (notify-flood),
  * "MISBEHAVED <mode>", "BACKEND STATE <n>" on each change after that,
  * "BACKEND CLOSED" when the backend reaches Closed, then "UNSHARE ok" when
  * every grant could be ended (the backend unmapped everything) or
@@ -30,6 +37,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <xenevtchn.h>
 #include <xengnttab.h>
@@ -45,6 +53,7 @@
 #define FLOOD_SLOTS 64   /* slot-flood: far above NETIF_MAX_SLOTS, well within the ring */
 #define FAR_AHEAD 4096u   /* bad-index, rx-bad-index: sixteen rings ahead */
 #define STATE_TIMEOUT_MS 15000
+#define FLOOD_MS 4000
 
 struct front {
     struct xs_handle *xs;
@@ -65,8 +74,9 @@ struct front {
 
 struct mode {
     const char *name;
-    void (*misbehave)(struct front *f);
-    bool post_rx; /* post good RX buffers first (the TX modes) */
+    void (*misbehave)(struct front *f); /* breaks the rings once connected */
+    bool post_rx;                       /* post good RX buffers first (the TX modes) */
+    void (*lie)(struct front *f);       /* tampers with the keys the handshake publishes */
 };
 
 static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -148,33 +158,35 @@ static int write_keys(struct xs_handle *h, xs_transaction_t t, void *arg)
     return err;
 }
 
-static int wait_backend(struct front *f, XenbusState want)
+/* Waits for the backend's state to reach want or beyond (*got). */
+static int wait_backend(struct front *f, XenbusState want, XenbusState *got)
 {
-    XenbusState got;
-    int err = xenbus_wait_state(f->xs, f->backend, want, false, STATE_TIMEOUT_MS, &got);
+    int err = xenbus_wait_state(f->xs, f->backend, want, true, STATE_TIMEOUT_MS, got);
 
     if (err)
-        log_warnx("backend %s: state %d, waited for %d: %s", f->backend, got, want,
+        log_warnx("backend %s: state %d, waited for %d: %s", f->backend, *got, want,
                   strerror(-err));
     return err;
 }
 
-static int connect_vif(struct front *f)
+/* The handshake, with the mode's lie if it has one: 0 when the backend
+ * answered (Connected, or Closing/Closed when it refused us) or -errno. */
+static int connect_vif(struct front *f, const struct mode *m, XenbusState *be)
 {
     int port, err;
 
     if ((err = read_backend(f)) || (err = xenbus_watch_state(f->xs, f->backend, "be")) ||
-        (err = wait_backend(f, XenbusStateInitWait)) || (err = share(f)))
+        (err = wait_backend(f, XenbusStateInitWait, be)) || (err = share(f)))
         return err;
     port = xenevtchn_bind_unbound_port(f->xce, f->backend_id);
     if (port < 0)
         return -errno;
     f->port = (evtchn_port_t)port;
-    if ((err = xenbus_transaction(f->xs, write_keys, f)) ||
-        (err = wait_backend(f, XenbusStateConnected)))
+    if (m->lie)
+        m->lie(f);
+    if ((err = xenbus_transaction(f->xs, write_keys, f)))
         return err;
-    say("BACKEND CONNECTED");
-    return 0;
+    return wait_backend(f, XenbusStateConnected, be);
 }
 
 /* ---- rings ---- */
@@ -317,12 +329,53 @@ static void rx_bad_index(struct front *f)
     f->rx.req_prod_pvt += FAR_AHEAD;
 }
 
+static long long now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void notify_flood(struct front *f)
+{
+    long long end = now_ms() + FLOOD_MS;
+    unsigned long n = 0;
+
+    say("FLOODING");
+    while (now_ms() < end)
+        for (int i = 0; i < 1000; i++, n++)
+            xenevtchn_notify(f->xce, f->port);
+    say("FLOODED %lu notifications", n);
+}
+
+static void lie_ring_ref(struct front *f)
+{
+    f->ring_ref[0] = f->stray_ref;
+}
+
+/* A port of ours, but offered to dom0: the backend may not bind it. */
+static void lie_evtchn(struct front *f)
+{
+    int port = xenevtchn_bind_unbound_port(f->xce, 0);
+
+    if (port > 0)
+        f->port = (evtchn_port_t)port;
+}
+
 static const struct mode modes[] = {
-    {"bad-index", bad_index, true},         {"oversize", oversize, true},
-    {"cross-page", cross_page, true},       {"bad-ref", bad_ref, true},
-    {"slot-flood", slot_flood, true},       {"unknown-extra", unknown_extra, true},
-    {"bad-gso", bad_gso, true},             {"rx-bad-ref", rx_bad_ref, false},
-    {"rx-bad-index", rx_bad_index, false},
+    {"bad-index", bad_index, true, NULL},
+    {"oversize", oversize, true, NULL},
+    {"cross-page", cross_page, true, NULL},
+    {"bad-ref", bad_ref, true, NULL},
+    {"slot-flood", slot_flood, true, NULL},
+    {"unknown-extra", unknown_extra, true, NULL},
+    {"bad-gso", bad_gso, true, NULL},
+    {"rx-bad-ref", rx_bad_ref, false, NULL},
+    {"rx-bad-index", rx_bad_index, false, NULL},
+    {"notify-flood", notify_flood, true, NULL},
+    {"bad-ring-ref", NULL, false, lie_ring_ref},
+    {"bad-evtchn", NULL, false, lie_evtchn},
 };
 
 static const struct mode *find_mode(const char *name)
@@ -361,11 +414,25 @@ static void unshare_all(struct front *f)
     say(busy ? "UNSHARE busy" : "UNSHARE ok");
 }
 
+/* A good frame as a control, then the mode's misbehaviour. */
+static void attack(struct front *f, const struct mode *m)
+{
+    if (m->post_rx)
+        post_rx(f, GOOD_RX_BUFS, false);
+    good_frame(f, tx_slot(f));
+    push(f);
+    say("GOOD TX status=%d", tx_response(f, 5000));
+    m->misbehave(f);
+    push(f);
+    say("MISBEHAVED %s", m->name);
+}
+
 int main(int argc, char **argv)
 {
     const struct mode *m = find_mode(argc > 1 ? argv[1] : NULL);
     struct front f = {0};
-    int status, err;
+    XenbusState be = XenbusStateUnknown;
+    int err;
 
     log_init(getenv("SV_DOMAIN_NAME") ? getenv("SV_DOMAIN_NAME") : argv[0]);
     if (!m)
@@ -375,17 +442,14 @@ int main(int argc, char **argv)
     f.xgs = xengntshr_open(NULL, 0);
     if (!f.xs || !f.xce || !f.xgs)
         fatal("cannot reach xenstore, event channels or grant sharing");
-    if ((err = connect_vif(&f)))
-        fatalx("vif 0: no connection: %s", strerror(-err));
-    if (m->post_rx)
-        post_rx(&f, GOOD_RX_BUFS, false);
-    good_frame(&f, tx_slot(&f));
-    push(&f);
-    status = tx_response(&f, 5000);
-    say("GOOD TX status=%d", status);
-    m->misbehave(&f);
-    push(&f);
-    say("MISBEHAVED %s", m->name);
+    if ((err = connect_vif(&f, m, &be)))
+        fatalx("vif 0: no answer from the backend: %s", strerror(-err));
+    if (be == XenbusStateConnected && m->misbehave) {
+        say("BACKEND CONNECTED");
+        attack(&f, m);
+    } else {
+        say("BACKEND REFUSED");
+    }
     watch_backend(&f);
     unshare_all(&f);
     for (;;)

@@ -27,7 +27,8 @@ declare -A reason=(
     [rx-bad-ref]="RX copy to a bad grant"
     [rx-bad-index]="RX producer index more than a ring ahead"
 )
-modes=(bad-index oversize cross-page bad-ref slot-flood unknown-extra bad-gso rx-bad-ref rx-bad-index)
+modes=(bad-index oversize cross-page bad-ref slot-flood unknown-extra bad-gso rx-bad-ref rx-bad-index
+    notify-flood bad-ring-ref bad-evtchn)
 
 bgping=""
 cleanup() {
@@ -87,13 +88,9 @@ pass "netdd serves two good guests that ping each other"
 "$BIN/xl" exec "$t-g1" -- ping -i 0.2 10.0.0.3 >"$rd/bgping.log" 2>&1 &
 bgping=$!
 
-i=10
-for mode in "${modes[@]}"; do
-    i=$((i + 1))
-    name=$t-bad$i
-    d=$(create "$name" "$TESTBIN/badfront" "$mode" "$(guest_vif $i)")
-    wait_console "$d" "^BACKEND CONNECTED$" >/dev/null
-    wait_console "$d" "^GOOD TX status=0$" >/dev/null
+# A protocol violation: the vif closes, netdd says why and unmaps everything.
+closes() { # MODE DOMID INDEX
+    local mode=$1 d=$2 i=$3
     wait_console "$d" "^MISBEHAVED $mode$" >/dev/null
     # The RX modes bite on a frame for the vif: the ARP for its address.
     [[ $mode == rx-* ]] && { pings "$t-g1" "10.0.0.$i" || true; }
@@ -101,10 +98,48 @@ for mode in "${modes[@]}"; do
     wait_console "$nd" "vif $d\\.0: frontend misbehaved \\(${reason[$mode]}\\)" >/dev/null
     wait_console "$d" "^UNSHARE (ok|busy)$" | grep -q ok \
         || fail "$mode: netdd still maps grants of the closed vif"
+    echo "vif $d.0 closed (${reason[$mode]}), grants released"
+}
+
+# A lie in the handshake: netdd refuses to connect and keeps nothing mapped.
+refused() { # MODE DOMID
+    local mode=$1 d=$2
+    wait_console "$d" "^BACKEND REFUSED$" >/dev/null
+    wait_console "$d" "^BACKEND CLOSED$" >/dev/null
+    wait_console "$nd" "vif $d\\.0: cannot connect" >/dev/null
+    wait_console "$d" "^UNSHARE (ok|busy)$" | grep -q ok \
+        || fail "$mode: netdd still maps grants of the refused vif"
+    echo "vif $d.0 refused ($(console_of "$nd" | grep -o "vif $d\\.0: cannot connect.*" | head -1)), grants released"
+}
+
+# No violation, only load: the good guests must get through meanwhile.
+survives_flood() { # DOMID
+    local d=$1 got
+    wait_console "$d" "^FLOODING$" >/dev/null
+    got=$("$BIN/xl" exec "$t-g1" -- ping -c 10 -i 0.2 -W 1 10.0.0.3 | grep -c "bytes from" || true)
+    wait_console "$d" "^FLOODED" >/dev/null
+    [ "$got" -ge 8 ] || fail "notify-flood: the good guests got $got of 10 pings through"
+    console_of "$nd" | grep -q "vif $d\\.0: frontend misbehaved" && fail "notify-flood closed the vif"
+    echo "$(console_of "$d" | grep FLOODED) meanwhile $got/10 pings between the good guests"
+}
+
+i=10
+for mode in "${modes[@]}"; do
+    i=$((i + 1))
+    name=$t-bad$i
+    d=$(create "$name" "$TESTBIN/badfront" "$mode" "$(guest_vif $i)")
+    case $mode in
+    bad-ring-ref | bad-evtchn) what=$(refused "$mode" "$d") ;;
+    *)
+        wait_console "$d" "^BACKEND CONNECTED$" >/dev/null
+        wait_console "$d" "^GOOD TX status=0$" >/dev/null
+        if [ "$mode" = notify-flood ]; then what=$(survives_flood "$d"); else what=$(closes "$mode" "$d" "$i"); fi
+        ;;
+    esac
     netdd_alive
     pings "$t-g1" 10.0.0.3 || pings "$t-g1" 10.0.0.3 || fail "$mode: the good guests lost each other"
     "$BIN/xl" destroy "$name"
-    pass "$mode: vif $d.0 closed (${reason[$mode]}), grants released, netdd and the good guests fine"
+    pass "$mode: $what; netdd and the good guests fine"
 done
 
 wait_console "$nd" "backend/vif/$d/0 removed" >/dev/null
