@@ -20,7 +20,8 @@
  *                  protocol violation, so the backend must stay Connected,
  *                  but it must not starve the other vifs either
  *   bad-ring-ref   publishes a tx-ring-ref never granted (handshake lie)
- *   bad-evtchn     publishes an event-channel not bound for the backend
+ *   bad-evtchn     publishes an event-channel port of ours that is offered
+ *                  to dom0, not to the backend (handshake lie)
  *
  * The RX modes bite when a frame arrives for the vif (the test pings it).
  * Console lines the test waits for: "BACKEND CONNECTED" (or "BACKEND
@@ -33,7 +34,6 @@
  */
 #include <errno.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,13 +47,13 @@
 #include "sv/netif_abi.h"
 #include "sv/xenbus.h"
 
-#define VIF_DIR "device/vif/0"
-#define BUF_PAGES 32     /* TX and RX buffers, one page each */
-#define GOOD_RX_BUFS 8   /* what the TX modes post, as a normal frontend would */
-#define FLOOD_SLOTS 64   /* slot-flood: far above NETIF_MAX_SLOTS, well within the ring */
-#define FAR_AHEAD 4096u   /* bad-index, rx-bad-index: sixteen rings ahead */
+#define VIF_DIR          "device/vif/0"
+#define BUF_PAGES        32    /* TX and RX buffers, one page each */
+#define GOOD_RX_BUFS     8     /* what the TX modes post, as a normal frontend would */
+#define FLOOD_SLOTS      64    /* slot-flood: far above NETIF_MAX_SLOTS, well within the ring */
+#define FAR_AHEAD        4096u /* bad-index, rx-bad-index: sixteen rings ahead */
 #define STATE_TIMEOUT_MS 15000
-#define FLOOD_MS 4000
+#define FLOOD_MS         4000
 
 struct front {
     struct xs_handle *xs;
@@ -79,18 +79,6 @@ struct mode {
     void (*lie)(struct front *f);       /* tampers with the keys the handshake publishes */
 };
 
-static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void say(const char *fmt, ...)
-{
-    va_list ap;
-
-    va_start(ap, fmt);
-    vprintf(fmt, ap);
-    va_end(ap);
-    putchar('\n');
-    fflush(stdout);
-}
-
 /* ---- the handshake ---- */
 
 static int read_backend(struct front *f)
@@ -99,10 +87,8 @@ static int read_backend(struct front *f)
     unsigned b[6];
     int err = xenbus_read(f->xs, XBT_NULL, VIF_DIR, "backend", &path);
 
-    if (!err)
-        err = xenbus_scanf(f->xs, XBT_NULL, VIF_DIR, "backend-id", "%u", &f->backend_id) == 1
-                  ? 0
-                  : -EINVAL;
+    if (!err && xenbus_scanf(f->xs, XBT_NULL, VIF_DIR, "backend-id", "%u", &f->backend_id) != 1)
+        err = -EINVAL;
     if (!err)
         err = xenbus_read(f->xs, XBT_NULL, VIF_DIR, "mac", &mac);
     if (!err && sscanf(mac, "%x:%x:%x:%x:%x:%x", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5]) != 6)
@@ -203,6 +189,7 @@ static void push(struct front *f)
     xenevtchn_notify(f->xce, f->port);
 }
 
+/* RX buffers: the upper half of our pages (TX uses the lower), or a stray ref. */
 static void post_rx(struct front *f, unsigned n, bool stray)
 {
     for (unsigned i = 0; i < n; i++) {
@@ -223,8 +210,7 @@ static void good_frame(struct front *f, netif_tx_request_t *r)
     memcpy(f->buf + 6, f->mac, 6);
     f->buf[12] = 0x88;
     f->buf[13] = 0xb5;
-    *r = (netif_tx_request_t){.gref = f->buf_ref[0], .offset = 0, .flags = 0, .id = 0,
-                              .size = 60};
+    *r = (netif_tx_request_t){.gref = f->buf_ref[0], .offset = 0, .flags = 0, .id = 0, .size = 60};
 }
 
 /* The status of the next TX response, or -ETIMEDOUT. */
@@ -261,7 +247,8 @@ static void oversize(struct front *f)
     first->flags = NETTXF_more_data;
     /* 16 full pages after it: 65536 bytes besides the first slot's share. */
     for (int i = 1; i <= 16; i++)
-        *tx_slot(f) = (netif_tx_request_t){.gref = f->buf_ref[i], .id = (uint16_t)i,
+        *tx_slot(f) = (netif_tx_request_t){.gref = f->buf_ref[i],
+                                           .id = (uint16_t)i,
                                            .size = NETIF_PAGE_SIZE,
                                            .flags = i < 16 ? NETTXF_more_data : 0};
 }
@@ -290,7 +277,8 @@ static void slot_flood(struct front *f)
     first->size = FLOOD_SLOTS * 60;
     first->flags = NETTXF_more_data;
     for (int i = 1; i < FLOOD_SLOTS; i++)
-        *tx_slot(f) = (netif_tx_request_t){.gref = f->buf_ref[i % BUF_PAGES], .id = (uint16_t)i,
+        *tx_slot(f) = (netif_tx_request_t){.gref = f->buf_ref[i % BUF_PAGES],
+                                           .id = (uint16_t)i,
                                            .size = 60,
                                            .flags = i + 1 < FLOOD_SLOTS ? NETTXF_more_data : 0};
 }
@@ -342,11 +330,11 @@ static void notify_flood(struct front *f)
     long long end = now_ms() + FLOOD_MS;
     unsigned long n = 0;
 
-    say("FLOODING");
+    puts("FLOODING");
     while (now_ms() < end)
         for (int i = 0; i < 1000; i++, n++)
             xenevtchn_notify(f->xce, f->port);
-    say("FLOODED %lu notifications", n);
+    printf("FLOODED %lu notifications\n", n);
 }
 
 static void lie_ring_ref(struct front *f)
@@ -393,15 +381,15 @@ static void watch_backend(struct front *f)
 {
     XenbusState last = xenbus_read_state(f->xs, XBT_NULL, f->backend), got;
 
-    say("BACKEND STATE %d", last);
+    printf("BACKEND STATE %d\n", last);
     while (last != XenbusStateClosed) {
         if (xenbus_wait_state(f->xs, f->backend, XenbusStateClosed, false, 1000, &got) &&
             got == last)
             continue;
         last = got;
-        say("BACKEND STATE %d", last);
+        printf("BACKEND STATE %d\n", last);
     }
-    say("BACKEND CLOSED");
+    puts("BACKEND CLOSED");
 }
 
 static void unshare_all(struct front *f)
@@ -411,7 +399,7 @@ static void unshare_all(struct front *f)
     for (int d = 0; d < 2; d++)
         busy |= xengntshr_unshare(f->xgs, f->ring[d], 1) < 0;
     busy |= xengntshr_unshare(f->xgs, f->buf, BUF_PAGES) < 0;
-    say(busy ? "UNSHARE busy" : "UNSHARE ok");
+    puts(busy ? "UNSHARE busy" : "UNSHARE ok");
 }
 
 /* A good frame as a control, then the mode's misbehaviour. */
@@ -421,10 +409,10 @@ static void attack(struct front *f, const struct mode *m)
         post_rx(f, GOOD_RX_BUFS, false);
     good_frame(f, tx_slot(f));
     push(f);
-    say("GOOD TX status=%d", tx_response(f, 5000));
+    printf("GOOD TX status=%d\n", tx_response(f, 5000));
     m->misbehave(f);
     push(f);
-    say("MISBEHAVED %s", m->name);
+    printf("MISBEHAVED %s\n", m->name);
 }
 
 int main(int argc, char **argv)
@@ -435,6 +423,7 @@ int main(int argc, char **argv)
     int err;
 
     log_init(getenv("SV_DOMAIN_NAME") ? getenv("SV_DOMAIN_NAME") : argv[0]);
+    setvbuf(stdout, NULL, _IOLBF, 0); /* the test reads our console line by line */
     if (!m)
         fatalx("usage: badfront MODE (bad-index, oversize, bad-ref, slot-flood, ...)");
     f.xs = xs_open(0);
@@ -445,10 +434,10 @@ int main(int argc, char **argv)
     if ((err = connect_vif(&f, m, &be)))
         fatalx("vif 0: no answer from the backend: %s", strerror(-err));
     if (be == XenbusStateConnected && m->misbehave) {
-        say("BACKEND CONNECTED");
+        puts("BACKEND CONNECTED");
         attack(&f, m);
     } else {
-        say("BACKEND REFUSED");
+        puts("BACKEND REFUSED");
     }
     watch_backend(&f);
     unshare_all(&f);
