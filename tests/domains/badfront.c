@@ -19,6 +19,8 @@
  *   notify-flood   rings the backend's port as fast as it can for 4 s; no
  *                  protocol violation, so the backend must stay Connected,
  *                  but it must not starve the other vifs either
+ *   rx-stall       never posts an RX buffer: frames for it pile up in netdd
+ *                  (no violation either; the other vifs must not notice)
  *   bad-ring-ref   publishes a tx-ring-ref never granted (handshake lie)
  *   bad-evtchn     publishes an event-channel port of ours that is offered
  *                  to dom0, not to the backend (handshake lie)
@@ -317,6 +319,11 @@ static void rx_bad_index(struct front *f)
     f->rx.req_prod_pvt += FAR_AHEAD;
 }
 
+static void rx_stall(struct front *f)
+{
+    (void)f; /* attack() posted no RX buffer, and none will come */
+}
+
 static long long now_ms(void)
 {
     struct timespec ts;
@@ -362,6 +369,7 @@ static const struct mode modes[] = {
     {"rx-bad-ref", rx_bad_ref, false, NULL},
     {"rx-bad-index", rx_bad_index, false, NULL},
     {"notify-flood", notify_flood, true, NULL},
+    {"rx-stall", rx_stall, false, NULL},
     {"bad-ring-ref", NULL, false, lie_ring_ref},
     {"bad-evtchn", NULL, false, lie_evtchn},
 };

@@ -28,7 +28,7 @@ declare -A reason=(
     [rx-bad-index]="RX producer index more than a ring ahead"
 )
 modes=(bad-index oversize cross-page bad-ref slot-flood unknown-extra bad-gso rx-bad-ref rx-bad-index
-    notify-flood bad-ring-ref bad-evtchn)
+    notify-flood rx-stall bad-ring-ref bad-evtchn)
 
 bgping=""
 cleanup() {
@@ -123,6 +123,19 @@ survives_flood() { # DOMID
     echo "$(console_of "$d" | grep FLOODED) meanwhile $got/10 pings between the good guests"
 }
 
+# A vif that takes no frames: a broadcast storm fills its pool, not the others'.
+survives_stall() { # DOMID
+    local d=$1 sent got
+    wait_console "$d" "^MISBEHAVED rx-stall$" >/dev/null
+    sent=$("$BIN/xl" exec "$t-g1" -- ping -b -q -l 300 -c 600 -i 0.002 -w 2 10.0.0.255 2>&1 \
+        | awk '/packets transmitted/ {print $1}' || true)
+    [ "${sent:-0}" -ge 300 ] || fail "rx-stall: only ${sent:-no} broadcasts went out"
+    got=$("$BIN/xl" exec "$t-g1" -- ping -c 5 -i 0.2 -W 1 10.0.0.3 | grep -c "bytes from" || true)
+    [ "$got" -ge 4 ] || fail "rx-stall: the good guests got $got of 5 pings through"
+    console_of "$nd" | grep -q "vif $d\\.0: frontend misbehaved" && fail "rx-stall closed the vif"
+    echo "$sent broadcasts at a vif that takes none, meanwhile $got/5 pings between the good guests"
+}
+
 i=10
 for mode in "${modes[@]}"; do
     i=$((i + 1))
@@ -133,7 +146,11 @@ for mode in "${modes[@]}"; do
     *)
         wait_console "$d" "^BACKEND CONNECTED$" >/dev/null
         wait_console "$d" "^GOOD TX status=0$" >/dev/null
-        if [ "$mode" = notify-flood ]; then what=$(survives_flood "$d"); else what=$(closes "$mode" "$d" "$i"); fi
+        case $mode in
+        notify-flood) what=$(survives_flood "$d") ;;
+        rx-stall) what=$(survives_stall "$d") ;;
+        *) what=$(closes "$mode" "$d" "$i") ;;
+        esac
         ;;
     esac
     netdd_alive
