@@ -19,6 +19,9 @@
  *   notify-flood   rings the backend's port as fast as it can for 4 s; no
  *                  protocol violation, so the backend must stay Connected,
  *                  but it must not starve the other vifs either
+ *   reconnect-flood  closes and connects again 40 times with fresh grants,
+ *                  each time sending a good frame: more times than netdd
+ *                  has VMDq pools, so anything it leaks per connection shows
  *   rx-stall       never posts an RX buffer: frames for it pile up in netdd
  *                  (no violation either; the other vifs must not notice)
  *   bad-ring-ref   publishes a tx-ring-ref never granted (handshake lie)
@@ -56,6 +59,7 @@
 #define FAR_AHEAD        4096u /* bad-index, rx-bad-index: sixteen rings ahead */
 #define STATE_TIMEOUT_MS 15000
 #define FLOOD_MS         4000
+#define RECONNECTS       40 /* more than the NIC's 15 VMDq pools */
 
 struct front {
     struct xs_handle *xs;
@@ -146,10 +150,10 @@ static int write_keys(struct xs_handle *h, xs_transaction_t t, void *arg)
     return err;
 }
 
-/* Waits for the backend's state to reach want or beyond (*got). */
-static int wait_backend(struct front *f, XenbusState want, XenbusState *got)
+/* Waits for the backend's state to be want (or beyond, at_least); *got is it. */
+static int wait_backend(struct front *f, XenbusState want, bool at_least, XenbusState *got)
 {
-    int err = xenbus_wait_state(f->xs, f->backend, want, true, STATE_TIMEOUT_MS, got);
+    int err = xenbus_wait_state(f->xs, f->backend, want, at_least, STATE_TIMEOUT_MS, got);
 
     if (err)
         log_warnx("backend %s: state %d, waited for %d: %s", f->backend, *got, want,
@@ -157,24 +161,69 @@ static int wait_backend(struct front *f, XenbusState want, XenbusState *got)
     return err;
 }
 
-/* The handshake, with the mode's lie if it has one: 0 when the backend
- * answered (Connected, or Closing/Closed when it refused us) or -errno. */
-static int connect_vif(struct front *f, const struct mode *m, XenbusState *be)
+/* The handshake from the backend's InitWait, with the mode's lie if it has
+ * one: 0 when the backend answered (Connected, or Closing/Closed when it
+ * refused us) or -errno. */
+static int handshake(struct front *f, void (*lie)(struct front *f), XenbusState *be)
 {
     int port, err;
 
-    if ((err = read_backend(f)) || (err = xenbus_watch_state(f->xs, f->backend, "be")) ||
-        (err = wait_backend(f, XenbusStateInitWait, be)) || (err = share(f)))
+    if ((err = wait_backend(f, XenbusStateInitWait, false, be)) || (err = share(f)))
         return err;
     port = xenevtchn_bind_unbound_port(f->xce, f->backend_id);
     if (port < 0)
         return -errno;
     f->port = (evtchn_port_t)port;
-    if (m->lie)
-        m->lie(f);
+    if (lie)
+        lie(f);
     if ((err = xenbus_transaction(f->xs, write_keys, f)))
         return err;
-    return wait_backend(f, XenbusStateConnected, be);
+    return wait_backend(f, XenbusStateConnected, true, be);
+}
+
+static int connect_vif(struct front *f, const struct mode *m, XenbusState *be)
+{
+    int err = read_backend(f);
+
+    if (!err)
+        err = xenbus_watch_state(f->xs, f->backend, "be");
+    return err ? err : handshake(f, m->lie, be);
+}
+
+static void unshare(struct front *f, void **pages, int count, bool *busy)
+{
+    if (*pages && xengntshr_unshare(f->xgs, *pages, count) == 0)
+        *pages = NULL;
+    *busy |= *pages != NULL;
+}
+
+/* Ends every grant: false when one is still mapped (by the backend). */
+static bool unshare_all(struct front *f)
+{
+    bool busy = false;
+
+    unshare(f, &f->ring[0], 1, &busy);
+    unshare(f, &f->ring[1], 1, &busy);
+    unshare(f, (void **)&f->buf, BUF_PAGES, &busy);
+    return !busy;
+}
+
+/* Closed, then over again with fresh grants and port, as a frontend may. */
+static int reconnect(struct front *f)
+{
+    XenbusState be;
+    int err;
+
+    if ((err = xenbus_switch_state(f->xs, VIF_DIR, XenbusStateClosed)) ||
+        (err = wait_backend(f, XenbusStateClosed, false, &be)))
+        return err;
+    xenevtchn_unbind(f->xce, f->port);
+    if (!unshare_all(f))
+        return -EBUSY;
+    if ((err = xenbus_switch_state(f->xs, VIF_DIR, XenbusStateInitialising)) ||
+        (err = handshake(f, NULL, &be)))
+        return err;
+    return be == XenbusStateConnected ? 0 : -ECONNREFUSED;
 }
 
 /* ---- rings ---- */
@@ -186,6 +235,8 @@ static netif_tx_request_t *tx_slot(struct front *f)
 
 static void push(struct front *f)
 {
+    if (!f->ring[0] || !f->ring[1])
+        return; /* a reconnect failed half way: no rings */
     RING_PUSH_REQUESTS(&f->tx);
     RING_PUSH_REQUESTS(&f->rx);
     xenevtchn_notify(f->xce, f->port);
@@ -344,6 +395,25 @@ static void notify_flood(struct front *f)
     printf("FLOODED %lu notifications\n", n);
 }
 
+/* More connections than netdd has VMDq pools, each with a good frame. */
+static void reconnect_flood(struct front *f)
+{
+    int n, err = 0, status = 0;
+
+    for (n = 0; n < RECONNECTS && !err && !status; n++) {
+        err = reconnect(f);
+        if (!err) {
+            good_frame(f, tx_slot(f));
+            push(f);
+            status = tx_response(f, 5000);
+        }
+    }
+    if (err || status)
+        printf("RECONNECT %d failed: %s, TX status %d\n", n, strerror(-err), status);
+    else
+        printf("RECONNECTED %d times\n", n);
+}
+
 static void lie_ring_ref(struct front *f)
 {
     f->ring_ref[0] = f->stray_ref;
@@ -370,6 +440,7 @@ static const struct mode modes[] = {
     {"rx-bad-index", rx_bad_index, false, NULL},
     {"notify-flood", notify_flood, true, NULL},
     {"rx-stall", rx_stall, false, NULL},
+    {"reconnect-flood", reconnect_flood, false, NULL},
     {"bad-ring-ref", NULL, false, lie_ring_ref},
     {"bad-evtchn", NULL, false, lie_evtchn},
 };
@@ -398,16 +469,6 @@ static void watch_backend(struct front *f)
         printf("BACKEND STATE %d\n", last);
     }
     puts("BACKEND CLOSED");
-}
-
-static void unshare_all(struct front *f)
-{
-    bool busy = false;
-
-    for (int d = 0; d < 2; d++)
-        busy |= xengntshr_unshare(f->xgs, f->ring[d], 1) < 0;
-    busy |= xengntshr_unshare(f->xgs, f->buf, BUF_PAGES) < 0;
-    puts(busy ? "UNSHARE busy" : "UNSHARE ok");
 }
 
 /* A good frame as a control, then the mode's misbehaviour. */
@@ -448,7 +509,7 @@ int main(int argc, char **argv)
         puts("BACKEND REFUSED");
     }
     watch_backend(&f);
-    unshare_all(&f);
+    puts(unshare_all(&f) ? "UNSHARE ok" : "UNSHARE busy");
     for (;;)
         pause();
 }

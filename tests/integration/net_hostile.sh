@@ -28,7 +28,7 @@ declare -A reason=(
     [rx-bad-index]="RX producer index more than a ring ahead"
 )
 modes=(bad-index oversize cross-page bad-ref slot-flood unknown-extra bad-gso rx-bad-ref rx-bad-index
-    notify-flood rx-stall bad-ring-ref bad-evtchn)
+    notify-flood rx-stall reconnect-flood bad-ring-ref bad-evtchn)
 
 bgping=""
 cleanup() {
@@ -136,6 +136,14 @@ survives_stall() { # DOMID
     echo "$sent broadcasts at a vif that takes none, meanwhile $got/5 pings between the good guests"
 }
 
+# Connecting over and over must not leak what a connection takes (pools, maps, ports).
+survives_reconnects() { # DOMID
+    local d=$1 line
+    line=$(wait_console "$d" "^RECONNECT" 30)
+    [[ $line == RECONNECTED* ]] || fail "reconnect-flood: $line; netdd: $(console_of "$nd" | tail -5)"
+    echo "${line,,}, a good frame each time"
+}
+
 i=10
 for mode in "${modes[@]}"; do
     i=$((i + 1))
@@ -149,6 +157,7 @@ for mode in "${modes[@]}"; do
         case $mode in
         notify-flood) what=$(survives_flood "$d") ;;
         rx-stall) what=$(survives_stall "$d") ;;
+        reconnect-flood) what=$(survives_reconnects "$d") ;;
         *) what=$(closes "$mode" "$d" "$i") ;;
         esac
         ;;
