@@ -22,6 +22,9 @@
  *   reconnect-flood  closes and connects again 40 times with fresh grants,
  *                  each time sending a good frame: more times than netdd
  *                  has VMDq pools, so anything it leaks per connection shows
+ *   tx-storm       queues well-formed frames (for no one) as fast as the
+ *                  backend answers them, for 4 s: no violation either, but
+ *                  a backend serving it without a budget serves no one else
  *   rx-stall       never posts an RX buffer: frames for it pile up in netdd
  *                  (no violation either; the other vifs must not notice)
  *   bad-ring-ref   publishes a tx-ring-ref never granted (handshake lie)
@@ -414,6 +417,44 @@ static void reconnect_flood(struct front *f)
         printf("RECONNECTED %d times\n", n);
 }
 
+/* Whether the backend answered ring slot i: a response ({id, status})
+ * overwrote the first four bytes, where the request had its gref. */
+static bool tx_answered(struct front *f, RING_IDX i, grant_ref_t gref)
+{
+    return ((volatile netif_tx_request_t *)RING_GET_REQUEST(&f->tx, i))->gref != gref;
+}
+
+/* Well-formed frames for no one, queued as fast as the backend takes them,
+ * never more than a ring ahead of its answers: a backend without a budget
+ * per event keeps serving this vif alone. */
+static void tx_storm(struct front *f)
+{
+    static const uint8_t nobody[6] = {0x02, 0, 0, 0, 0, 0x01};
+    long long end = now_ms() + FLOOD_MS;
+    RING_IDX answered = f->tx.req_prod_pvt;
+    netif_tx_request_t req;
+    int notify;
+
+    good_frame(f, &req);
+    memcpy(f->buf, nobody, sizeof(nobody));
+    req.id = (uint16_t)(req.gref ^ 1); /* so that no response looks like a request */
+    puts("STORMING");
+    for (unsigned long n = 0; n % 4096 || now_ms() < end; n++) {
+        while (answered != f->tx.req_prod_pvt && tx_answered(f, answered, req.gref))
+            answered++;
+        /* A response is two stores (id, status): reuse a slot only once later
+         * answers show both landed (x86 orders stores), or a late status would
+         * corrupt the request written over it. */
+        if (f->tx.req_prod_pvt - answered >= NETIF_TX_RING_SIZE - 16)
+            continue;
+        *tx_slot(f) = req;
+        RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(&f->tx, notify);
+        if (notify)
+            xenevtchn_notify(f->xce, f->port);
+    }
+    printf("STORMED %u frames\n", f->tx.req_prod_pvt);
+}
+
 static void lie_ring_ref(struct front *f)
 {
     f->ring_ref[0] = f->stray_ref;
@@ -439,6 +480,7 @@ static const struct mode modes[] = {
     {"rx-bad-ref", rx_bad_ref, false, NULL},
     {"rx-bad-index", rx_bad_index, false, NULL},
     {"notify-flood", notify_flood, true, NULL},
+    {"tx-storm", tx_storm, true, NULL},
     {"rx-stall", rx_stall, false, NULL},
     {"reconnect-flood", reconnect_flood, false, NULL},
     {"bad-ring-ref", NULL, false, lie_ring_ref},

@@ -32,7 +32,7 @@ declare -A reason=(
     [rx-bad-index]="RX producer index more than a ring ahead"
 )
 modes=(bad-index oversize cross-page bad-ref slot-flood unknown-extra bad-gso rx-bad-ref rx-bad-index
-    notify-flood rx-stall reconnect-flood bad-ring-ref bad-evtchn)
+    notify-flood tx-storm rx-stall reconnect-flood bad-ring-ref bad-evtchn)
 
 bgping=""
 cleanup() {
@@ -116,15 +116,18 @@ refused() { # MODE DOMID
     echo "vif $d.0 refused ($(console_of "$nd" | grep -o "vif $d\\.0: cannot connect.*" | head -1)), grants released"
 }
 
-# No violation, only load: the good guests must get through meanwhile.
-survives_flood() { # DOMID
-    local d=$1 got
-    wait_console "$d" "^FLOODING$" >/dev/null
-    got=$("$BIN/xl" exec "$t-g1" -- ping -c 10 -i 0.2 -W 1 10.0.0.3 | grep -c "bytes from" || true)
-    wait_console "$d" "^FLOODED" >/dev/null
-    [ "$got" -ge 8 ] || fail "notify-flood: the good guests got $got of 10 pings through"
-    console_of "$nd" | grep -q "vif $d\\.0: frontend misbehaved" && fail "notify-flood closed the vif"
-    echo "$(console_of "$d" | grep FLOODED) meanwhile $got/10 pings between the good guests"
+# No violation, only load (4 s of it, between the lines START and END of the
+# bad domain): the good guests must get through meanwhile.
+survives_load() { # MODE DOMID START END
+    local mode=$1 d=$2 out got
+    wait_console "$d" "^$3$" >/dev/null
+    out=$("$BIN/xl" exec "$t-g1" -- ping -c 10 -i 0.2 -W 1 10.0.0.3 || true)
+    got=$(grep -c "bytes from" <<<"$out" || true)
+    wait_console "$d" "^$4" >/dev/null
+    [ "$got" -ge 8 ] || fail "$mode: the good guests got $got of 10 pings through"
+    console_of "$nd" | grep -q "vif $d\\.0: frontend misbehaved" && fail "$mode closed the vif"
+    echo "$(console_of "$d" | grep "^$4") meanwhile $got/10 pings between the good guests" \
+        "($(grep -o "rtt.*" <<<"$out"))"
 }
 
 # A vif that takes no frames: a broadcast storm fills its pool, not the others'.
@@ -159,7 +162,8 @@ for mode in "${modes[@]}"; do
         wait_console "$d" "^BACKEND CONNECTED$" >/dev/null
         wait_console "$d" "^GOOD TX status=0$" >/dev/null
         case $mode in
-        notify-flood) what=$(survives_flood "$d") ;;
+        notify-flood) what=$(survives_load "$mode" "$d" FLOODING FLOODED) ;;
+        tx-storm) what=$(survives_load "$mode" "$d" STORMING STORMED) ;;
         rx-stall) what=$(survives_stall "$d") ;;
         reconnect-flood) what=$(survives_reconnects "$d") ;;
         *) what=$(closes "$mode" "$d" "$i") ;;
