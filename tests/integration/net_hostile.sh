@@ -117,22 +117,24 @@ refused() { # MODE DOMID
 }
 
 # No violation, only load (4 s of it, between the lines START and END of the
-# bad domain): the good guests must get through meanwhile, their round trips
-# (0.5 ms when idle) slowed by no more than MAX_RTT_MS.
-MAX_RTT_MS=100
+# bad domain): the good guests must get through meanwhile, the median of
+# their round trips (0.5 ms when idle; a backend serving one vif for as long
+# as it queues makes it 50-400 ms) under MEDIAN_RTT_MS.  The median, since
+# on a loaded 2-core machine a lone round trip may wait for a CPU.
+MEDIAN_RTT_MS=20
 survives_load() { # MODE DOMID START END
-    local mode=$1 d=$2 out got max
+    local mode=$1 d=$2 out got median
     wait_console "$d" "^$3$" >/dev/null
     out=$("$BIN/xl" exec "$t-g1" -- ping -c 10 -i 0.2 -W 1 10.0.0.3 || true)
     got=$(grep -c "bytes from" <<<"$out" || true)
-    max=$(sed -n 's|^rtt [^=]*= [^/]*/[^/]*/\([^/]*\)/.*|\1|p' <<<"$out")
+    median=$(grep -o "time=[0-9.]*" <<<"$out" | cut -d= -f2 | sort -n | sed -n 5p)
     wait_console "$d" "^$4" >/dev/null
     [ "$got" -ge 8 ] || fail "$mode: the good guests got $got of 10 pings through"
-    awk -v m="${max:-1e9}" -v lim=$MAX_RTT_MS 'BEGIN { exit !(m < lim) }' \
-        || fail "$mode: the good guests' round trips went up to ${max:-?} ms ($(grep rtt <<<"$out"))"
+    awk -v m="${median:-1e9}" -v lim=$MEDIAN_RTT_MS 'BEGIN { exit !(m < lim) }' \
+        || fail "$mode: the good guests' median round trip was ${median:-?} ms ($(grep rtt <<<"$out"))"
     console_of "$nd" | grep -q "vif $d\\.0: frontend misbehaved" && fail "$mode closed the vif"
-    echo "$(console_of "$d" | grep "^$4") meanwhile $got/10 pings between the good guests" \
-        "($(grep -o "rtt.*" <<<"$out"))"
+    echo "$(console_of "$d" | grep "^$4") meanwhile $got/10 pings between the good guests," \
+        "median round trip $median ms ($(grep -o "rtt.*" <<<"$out"))"
 }
 
 # A vif that takes no frames: a broadcast storm fills its pool, not the others'.
