@@ -7,3 +7,8 @@ testdom_LIBS := xenctrl xenevtchn xengnttab xenstore svcore
 TEST_PROGRAMS += nicdom
 nicdom_SRCS := tests/domains/nicdom.c
 nicdom_LIBS := svxnic xengnttab svcore
+
+# badfront: a hostile netfront on its vif 0 (test net_hostile).
+TEST_PROGRAMS += badfront
+badfront_SRCS := tests/domains/badfront.c
+badfront_LIBS := svxenbus xenstore xenevtchn xengnttab svcore

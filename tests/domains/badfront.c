@@ -1,0 +1,557 @@
+/*
+ * badfront: a domain image for the test net_hostile that plays a hostile
+ * netfront on its vif 0, with Xen's library APIs only (xenstore, xengntshr,
+ * xenevtchn) and netif.h's rings, none of our netfront core.  It does the
+ * real handshake (grants two ring pages and buffer pages, binds an unbound
+ * port, writes the keys, state Connected, waits for the backend's
+ * Connected), sends one well-formed frame as a control, then breaks the
+ * protocol the way its argument names and notifies the backend:
+ *
+ *   bad-index      TX req_prod far beyond the ring
+ *   oversize       a 65535-byte first slot followed by slots adding up to more
+ *   cross-page     a slot whose offset + size runs past its page
+ *   bad-ref        a TX slot naming a grant ref never granted
+ *   slot-flood     one packet chained over 64 slots (the limit is 18)
+ *   unknown-extra  an extra-info slot of a type netif.h does not define
+ *   bad-gso        a GSO extra of an unknown GSO type
+ *   rx-bad-ref     RX buffers posted with refs never granted
+ *   rx-bad-index   RX req_prod far beyond the ring
+ *   notify-flood   rings the backend's port as fast as it can for 4 s; no
+ *                  protocol violation, so the backend must stay Connected,
+ *                  but it must not starve the other vifs either
+ *   reconnect-flood  closes and connects again 40 times with fresh grants,
+ *                  each time sending a good frame: more times than netdd
+ *                  has VMDq pools, so anything it leaks per connection shows
+ *   tx-storm       queues well-formed frames (for no one) as fast as the
+ *                  backend answers them, for 4 s: no violation either, but
+ *                  a backend serving it without a budget serves no one else
+ *   rx-stall       never posts an RX buffer: frames for it pile up in netdd
+ *                  (no violation either; the other vifs must not notice)
+ *   bad-ring-ref   publishes a tx-ring-ref never granted (handshake lie)
+ *   bad-evtchn     publishes an event-channel port of ours that is offered
+ *                  to dom0, not to the backend (handshake lie)
+ *
+ * The RX modes bite when a frame arrives for the vif (the test pings it).
+ * Console lines the test waits for: "BACKEND CONNECTED" (or "BACKEND
+ * REFUSED" after a handshake lie, which skips to the end), "GOOD TX status=S",
+ * "FLOODING" and "FLOODED <n> notifications" (notify-flood),
+ * "MISBEHAVED <mode>", "BACKEND STATE <n>" on each change after that,
+ * "BACKEND CLOSED" when the backend reaches Closed, then "UNSHARE ok" when
+ * every grant could be ended (the backend unmapped everything) or
+ * "UNSHARE busy".  Then it stays alive until destroyed.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <xenevtchn.h>
+#include <xengnttab.h>
+#include <xenstore.h>
+
+#include "sv/log.h"
+#include "sv/netif_abi.h"
+#include "sv/xenbus.h"
+
+#define VIF_DIR          "device/vif/0"
+#define BUF_PAGES        32    /* TX and RX buffers, one page each */
+#define GOOD_RX_BUFS     8     /* what the TX modes post, as a normal frontend would */
+#define FLOOD_SLOTS      64    /* slot-flood: far above NETIF_MAX_SLOTS, well within the ring */
+#define FAR_AHEAD        4096u /* bad-index, rx-bad-index: sixteen rings ahead */
+#define STATE_TIMEOUT_MS 15000
+#define FLOOD_MS         4000
+#define RECONNECTS       40 /* more than the NIC's 15 VMDq pools */
+
+struct front {
+    struct xs_handle *xs;
+    xenevtchn_handle *xce;
+    xengntshr_handle *xgs;
+    char backend[160];
+    uint32_t backend_id;
+    uint8_t mac[6];
+    void *ring[2]; /* TX, RX shared rings */
+    uint32_t ring_ref[2];
+    uint8_t *buf; /* BUF_PAGES pages */
+    uint32_t buf_ref[BUF_PAGES];
+    uint32_t stray_ref; /* a ref of our table we never granted */
+    evtchn_port_t port;
+    netif_tx_front_ring_t tx;
+    netif_rx_front_ring_t rx;
+};
+
+struct mode {
+    const char *name;
+    void (*misbehave)(struct front *f); /* breaks the rings once connected */
+    bool post_rx;                       /* post good RX buffers first (the TX modes) */
+    void (*lie)(struct front *f);       /* tampers with the keys the handshake publishes */
+};
+
+/* ---- the handshake ---- */
+
+static int read_backend(struct front *f)
+{
+    char *path = NULL, *mac = NULL;
+    unsigned b[6];
+    int err = xenbus_read(f->xs, XBT_NULL, VIF_DIR, "backend", &path);
+
+    if (!err && xenbus_scanf(f->xs, XBT_NULL, VIF_DIR, "backend-id", "%u", &f->backend_id) != 1)
+        err = -EINVAL;
+    if (!err)
+        err = xenbus_read(f->xs, XBT_NULL, VIF_DIR, "mac", &mac);
+    if (!err && sscanf(mac, "%x:%x:%x:%x:%x:%x", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5]) != 6)
+        err = -EINVAL;
+    if (!err) {
+        snprintf(f->backend, sizeof(f->backend), "%s", path);
+        for (int i = 0; i < 6; i++)
+            f->mac[i] = (uint8_t)b[i];
+    }
+    free(path);
+    free(mac);
+    return err;
+}
+
+static int share(struct front *f)
+{
+    uint32_t top = 0;
+
+    for (int d = 0; d < 2; d++) {
+        f->ring[d] = xengntshr_share_pages(f->xgs, f->backend_id, 1, &f->ring_ref[d], 1);
+        if (!f->ring[d])
+            return -errno;
+        top = f->ring_ref[d] > top ? f->ring_ref[d] : top;
+    }
+    f->buf = xengntshr_share_pages(f->xgs, f->backend_id, BUF_PAGES, f->buf_ref, 1);
+    if (!f->buf)
+        return -errno;
+    for (int i = 0; i < BUF_PAGES; i++)
+        top = f->buf_ref[i] > top ? f->buf_ref[i] : top;
+    f->stray_ref = top + 64; /* inside our table, past everything we granted */
+    SHARED_RING_INIT((netif_tx_sring_t *)f->ring[0]);
+    SHARED_RING_INIT((netif_rx_sring_t *)f->ring[1]);
+    FRONT_RING_INIT(&f->tx, (netif_tx_sring_t *)f->ring[0], NETIF_PAGE_SIZE);
+    FRONT_RING_INIT(&f->rx, (netif_rx_sring_t *)f->ring[1], NETIF_PAGE_SIZE);
+    return 0;
+}
+
+static int write_keys(struct xs_handle *h, xs_transaction_t t, void *arg)
+{
+    struct front *f = arg;
+    int err = xenbus_printf(h, t, VIF_DIR, "tx-ring-ref", "%u", f->ring_ref[0]);
+
+    if (!err)
+        err = xenbus_printf(h, t, VIF_DIR, "rx-ring-ref", "%u", f->ring_ref[1]);
+    if (!err)
+        err = xenbus_printf(h, t, VIF_DIR, "event-channel", "%u", f->port);
+    if (!err)
+        err = xenbus_write(h, t, VIF_DIR, "request-rx-copy", "1");
+    if (!err)
+        err = xenbus_write(h, t, VIF_DIR, "feature-sg", "1");
+    if (!err)
+        err = xenbus_printf(h, t, VIF_DIR, "state", "%d", XenbusStateConnected);
+    return err;
+}
+
+/* Waits for the backend's state to be want (or beyond, at_least); *got is it. */
+static int wait_backend(struct front *f, XenbusState want, bool at_least, XenbusState *got)
+{
+    int err = xenbus_wait_state(f->xs, f->backend, want, at_least, STATE_TIMEOUT_MS, got);
+
+    if (err)
+        log_warnx("backend %s: state %d, waited for %d: %s", f->backend, *got, want,
+                  strerror(-err));
+    return err;
+}
+
+/* The handshake from the backend's InitWait, with the mode's lie if it has
+ * one: 0 when the backend answered (Connected, or Closing/Closed when it
+ * refused us) or -errno. */
+static int handshake(struct front *f, void (*lie)(struct front *f), XenbusState *be)
+{
+    int port, err;
+
+    if ((err = wait_backend(f, XenbusStateInitWait, false, be)) || (err = share(f)))
+        return err;
+    port = xenevtchn_bind_unbound_port(f->xce, f->backend_id);
+    if (port < 0)
+        return -errno;
+    f->port = (evtchn_port_t)port;
+    if (lie)
+        lie(f);
+    if ((err = xenbus_transaction(f->xs, write_keys, f)))
+        return err;
+    return wait_backend(f, XenbusStateConnected, true, be);
+}
+
+static int connect_vif(struct front *f, const struct mode *m, XenbusState *be)
+{
+    int err = read_backend(f);
+
+    if (!err)
+        err = xenbus_watch_state(f->xs, f->backend, "be");
+    return err ? err : handshake(f, m->lie, be);
+}
+
+static void unshare(struct front *f, void **pages, int count, bool *busy)
+{
+    if (*pages && xengntshr_unshare(f->xgs, *pages, count) == 0)
+        *pages = NULL;
+    *busy |= *pages != NULL;
+}
+
+/* Ends every grant: false when one is still mapped (by the backend). */
+static bool unshare_all(struct front *f)
+{
+    bool busy = false;
+
+    unshare(f, &f->ring[0], 1, &busy);
+    unshare(f, &f->ring[1], 1, &busy);
+    unshare(f, (void **)&f->buf, BUF_PAGES, &busy);
+    return !busy;
+}
+
+/* Closed, then over again with fresh grants and port, as a frontend may. */
+static int reconnect(struct front *f)
+{
+    XenbusState be;
+    int err;
+
+    if ((err = xenbus_switch_state(f->xs, VIF_DIR, XenbusStateClosed)) ||
+        (err = wait_backend(f, XenbusStateClosed, false, &be)))
+        return err;
+    xenevtchn_unbind(f->xce, f->port);
+    if (!unshare_all(f))
+        return -EBUSY;
+    if ((err = xenbus_switch_state(f->xs, VIF_DIR, XenbusStateInitialising)) ||
+        (err = handshake(f, NULL, &be)))
+        return err;
+    return be == XenbusStateConnected ? 0 : -ECONNREFUSED;
+}
+
+/* ---- rings ---- */
+
+static netif_tx_request_t *tx_slot(struct front *f)
+{
+    return RING_GET_REQUEST(&f->tx, f->tx.req_prod_pvt++);
+}
+
+static void push(struct front *f)
+{
+    if (!f->ring[0] || !f->ring[1])
+        return; /* a reconnect failed half way: no rings */
+    RING_PUSH_REQUESTS(&f->tx);
+    RING_PUSH_REQUESTS(&f->rx);
+    xenevtchn_notify(f->xce, f->port);
+}
+
+/* RX buffers: the upper half of our pages (TX uses the lower), or a stray ref. */
+static void post_rx(struct front *f, unsigned n, bool stray)
+{
+    for (unsigned i = 0; i < n; i++) {
+        netif_rx_request_t *r = RING_GET_REQUEST(&f->rx, f->rx.req_prod_pvt);
+
+        r->id = (uint16_t)f->rx.req_prod_pvt++;
+        r->gref = stray ? f->stray_ref : f->buf_ref[BUF_PAGES - 1 - i % (BUF_PAGES / 2)];
+    }
+}
+
+/* A broadcast of the local experimental ethertype from our MAC: harmless. */
+static void good_frame(struct front *f, netif_tx_request_t *r)
+{
+    static const uint8_t bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+
+    memset(f->buf, 0, 60);
+    memcpy(f->buf, bcast, 6);
+    memcpy(f->buf + 6, f->mac, 6);
+    f->buf[12] = 0x88;
+    f->buf[13] = 0xb5;
+    *r = (netif_tx_request_t){.gref = f->buf_ref[0], .offset = 0, .flags = 0, .id = 0, .size = 60};
+}
+
+/* The status of the next TX response, or -ETIMEDOUT. */
+static int tx_response(struct front *f, int timeout_ms)
+{
+    struct pollfd p = {xenevtchn_fd(f->xce), POLLIN, 0};
+
+    for (int waited = 0; waited < timeout_ms; waited += 50) {
+        xenevtchn_port_or_error_t port;
+
+        if (f->tx.sring->rsp_prod != f->tx.rsp_cons) {
+            xen_rmb();
+            return RING_GET_RESPONSE(&f->tx, f->tx.rsp_cons++)->status;
+        }
+        if (poll(&p, 1, 50) > 0 && (port = xenevtchn_pending(f->xce)) >= 0)
+            xenevtchn_unmask(f->xce, (evtchn_port_t)port);
+    }
+    return -ETIMEDOUT;
+}
+
+/* ---- the misbehaviours ---- */
+
+static void bad_index(struct front *f)
+{
+    f->tx.req_prod_pvt += FAR_AHEAD;
+}
+
+static void oversize(struct front *f)
+{
+    netif_tx_request_t *first = tx_slot(f);
+
+    good_frame(f, first);
+    first->size = 65535;
+    first->flags = NETTXF_more_data;
+    /* 16 full pages after it: 65536 bytes besides the first slot's share. */
+    for (int i = 1; i <= 16; i++)
+        *tx_slot(f) = (netif_tx_request_t){.gref = f->buf_ref[i],
+                                           .id = (uint16_t)i,
+                                           .size = NETIF_PAGE_SIZE,
+                                           .flags = i < 16 ? NETTXF_more_data : 0};
+}
+
+static void cross_page(struct front *f)
+{
+    netif_tx_request_t *r = tx_slot(f);
+
+    good_frame(f, r);
+    r->offset = NETIF_PAGE_SIZE - 30;
+}
+
+static void bad_ref(struct front *f)
+{
+    netif_tx_request_t *r = tx_slot(f);
+
+    good_frame(f, r);
+    r->gref = f->stray_ref;
+}
+
+static void slot_flood(struct front *f)
+{
+    netif_tx_request_t *first = tx_slot(f);
+
+    good_frame(f, first);
+    first->size = FLOOD_SLOTS * 60;
+    first->flags = NETTXF_more_data;
+    for (int i = 1; i < FLOOD_SLOTS; i++)
+        *tx_slot(f) = (netif_tx_request_t){.gref = f->buf_ref[i % BUF_PAGES],
+                                           .id = (uint16_t)i,
+                                           .size = 60,
+                                           .flags = i + 1 < FLOOD_SLOTS ? NETTXF_more_data : 0};
+}
+
+/* A first slot announcing an extra, then the extra itself in the next slot. */
+static void tx_with_extra(struct front *f, const netif_extra_info_t *e)
+{
+    netif_tx_request_t *first = tx_slot(f);
+
+    good_frame(f, first);
+    first->flags = NETTXF_extra_info;
+    memcpy(tx_slot(f), e, sizeof(*e));
+}
+
+static void unknown_extra(struct front *f)
+{
+    netif_extra_info_t e = {.type = XEN_NETIF_EXTRA_TYPE_MAX};
+
+    tx_with_extra(f, &e);
+}
+
+static void bad_gso(struct front *f)
+{
+    netif_extra_info_t e = {.type = XEN_NETIF_EXTRA_TYPE_GSO, .u.gso = {.size = 1400, .type = 99}};
+
+    tx_with_extra(f, &e);
+}
+
+static void rx_bad_ref(struct front *f)
+{
+    post_rx(f, 64, true);
+}
+
+static void rx_bad_index(struct front *f)
+{
+    f->rx.req_prod_pvt += FAR_AHEAD;
+}
+
+static void rx_stall(struct front *f)
+{
+    (void)f; /* attack() posted no RX buffer, and none will come */
+}
+
+static long long now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void notify_flood(struct front *f)
+{
+    long long end = now_ms() + FLOOD_MS;
+    unsigned long n = 0;
+
+    puts("FLOODING");
+    while (now_ms() < end)
+        for (int i = 0; i < 1000; i++, n++)
+            xenevtchn_notify(f->xce, f->port);
+    printf("FLOODED %lu notifications\n", n);
+}
+
+/* More connections than netdd has VMDq pools, each with a good frame. */
+static void reconnect_flood(struct front *f)
+{
+    int n, err = 0, status = 0;
+
+    for (n = 0; n < RECONNECTS && !err && !status; n++) {
+        err = reconnect(f);
+        if (!err) {
+            good_frame(f, tx_slot(f));
+            push(f);
+            status = tx_response(f, 5000);
+        }
+    }
+    if (err || status)
+        printf("RECONNECT %d failed: %s, TX status %d\n", n, strerror(-err), status);
+    else
+        printf("RECONNECTED %d times\n", n);
+}
+
+/* Whether the backend answered ring slot i: a response ({id, status})
+ * overwrote the first four bytes, where the request had its gref. */
+static bool tx_answered(struct front *f, RING_IDX i, grant_ref_t gref)
+{
+    return ((volatile netif_tx_request_t *)RING_GET_REQUEST(&f->tx, i))->gref != gref;
+}
+
+/* Well-formed frames for no one, queued as fast as the backend takes them,
+ * never more than a ring ahead of its answers: a backend without a budget
+ * per event keeps serving this vif alone. */
+static void tx_storm(struct front *f)
+{
+    static const uint8_t nobody[6] = {0x02, 0, 0, 0, 0, 0x01};
+    long long end = now_ms() + FLOOD_MS;
+    RING_IDX answered = f->tx.req_prod_pvt;
+    netif_tx_request_t req;
+    int notify;
+
+    good_frame(f, &req);
+    memcpy(f->buf, nobody, sizeof(nobody));
+    req.id = (uint16_t)(req.gref ^ 1); /* so that no response looks like a request */
+    puts("STORMING");
+    for (unsigned long n = 0; n % 4096 || now_ms() < end; n++) {
+        while (answered != f->tx.req_prod_pvt && tx_answered(f, answered, req.gref))
+            answered++;
+        /* A response is two stores (id, status): reuse a slot only once later
+         * answers show both landed (x86 orders stores), or a late status would
+         * corrupt the request written over it. */
+        if (f->tx.req_prod_pvt - answered >= NETIF_TX_RING_SIZE - 16)
+            continue;
+        *tx_slot(f) = req;
+        RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(&f->tx, notify);
+        if (notify)
+            xenevtchn_notify(f->xce, f->port);
+    }
+    printf("STORMED %u frames\n", f->tx.req_prod_pvt);
+}
+
+static void lie_ring_ref(struct front *f)
+{
+    f->ring_ref[0] = f->stray_ref;
+}
+
+/* A port of ours, but offered to dom0: the backend may not bind it. */
+static void lie_evtchn(struct front *f)
+{
+    int port = xenevtchn_bind_unbound_port(f->xce, 0);
+
+    if (port > 0)
+        f->port = (evtchn_port_t)port;
+}
+
+static const struct mode modes[] = {
+    {"bad-index", bad_index, true, NULL},
+    {"oversize", oversize, true, NULL},
+    {"cross-page", cross_page, true, NULL},
+    {"bad-ref", bad_ref, true, NULL},
+    {"slot-flood", slot_flood, true, NULL},
+    {"unknown-extra", unknown_extra, true, NULL},
+    {"bad-gso", bad_gso, true, NULL},
+    {"rx-bad-ref", rx_bad_ref, false, NULL},
+    {"rx-bad-index", rx_bad_index, false, NULL},
+    {"notify-flood", notify_flood, true, NULL},
+    {"tx-storm", tx_storm, true, NULL},
+    {"rx-stall", rx_stall, false, NULL},
+    {"reconnect-flood", reconnect_flood, false, NULL},
+    {"bad-ring-ref", NULL, false, lie_ring_ref},
+    {"bad-evtchn", NULL, false, lie_evtchn},
+};
+
+static const struct mode *find_mode(const char *name)
+{
+    for (size_t i = 0; name && i < sizeof(modes) / sizeof(modes[0]); i++)
+        if (!strcmp(modes[i].name, name))
+            return &modes[i];
+    return NULL;
+}
+
+/* ---- after the attack ---- */
+
+/* Reports the backend's states until Closed. */
+static void watch_backend(struct front *f)
+{
+    XenbusState last = xenbus_read_state(f->xs, XBT_NULL, f->backend), got;
+
+    printf("BACKEND STATE %d\n", last);
+    while (last != XenbusStateClosed) {
+        if (xenbus_wait_state(f->xs, f->backend, XenbusStateClosed, false, 1000, &got) &&
+            got == last)
+            continue;
+        last = got;
+        printf("BACKEND STATE %d\n", last);
+    }
+    puts("BACKEND CLOSED");
+}
+
+/* A good frame as a control, then the mode's misbehaviour. */
+static void attack(struct front *f, const struct mode *m)
+{
+    if (m->post_rx)
+        post_rx(f, GOOD_RX_BUFS, false);
+    good_frame(f, tx_slot(f));
+    push(f);
+    printf("GOOD TX status=%d\n", tx_response(f, 5000));
+    m->misbehave(f);
+    push(f);
+    printf("MISBEHAVED %s\n", m->name);
+}
+
+int main(int argc, char **argv)
+{
+    const struct mode *m = find_mode(argc > 1 ? argv[1] : NULL);
+    struct front f = {0};
+    XenbusState be = XenbusStateUnknown;
+    int err;
+
+    log_init(getenv("SV_DOMAIN_NAME") ? getenv("SV_DOMAIN_NAME") : argv[0]);
+    setvbuf(stdout, NULL, _IOLBF, 0); /* the test reads our console line by line */
+    if (!m)
+        fatalx("usage: badfront MODE (bad-index, oversize, bad-ref, slot-flood, ...)");
+    f.xs = xs_open(0);
+    f.xce = xenevtchn_open(NULL, 0);
+    f.xgs = xengntshr_open(NULL, 0);
+    if (!f.xs || !f.xce || !f.xgs)
+        fatal("cannot reach xenstore, event channels or grant sharing");
+    if ((err = connect_vif(&f, m, &be)))
+        fatalx("vif 0: no answer from the backend: %s", strerror(-err));
+    if (be == XenbusStateConnected && m->misbehave) {
+        puts("BACKEND CONNECTED");
+        attack(&f, m);
+    } else {
+        puts("BACKEND REFUSED");
+    }
+    watch_backend(&f);
+    puts(unshare_all(&f) ? "UNSHARE ok" : "UNSHARE busy");
+    for (;;)
+        pause();
+}
