@@ -16,6 +16,7 @@
 #include "sv/xnic.h"
 #include "sv/vif_back.h"
 
+#define VIF_TX_BUDGET 64     /* TX packets per event or poll (Linux: the NAPI budget) */
 #define GNTCACHE_PAGES 1024 /* persistent mappings per vif: both buffer pools and then some */
 #define DEVMAP_REFS 16384   /* grant refs we map for the device (a guest's table size) */
 #define DEVMAP_MAX 512      /* device mappings per vif: its TX buffers */
@@ -40,6 +41,7 @@ struct vif_back {
     evtchn_port_t evtchn;    /* the TX ring's port (the only one unless split) */
     evtchn_port_t evtchn_rx; /* the RX ring's port with split event channels, else 0 */
     bool rx_gso;             /* the guest takes TCPv4 GSO frames */
+    bool tx_more;            /* the TX budget ran out: vif_back_poll() goes on */
     struct netback_queue *q;
     struct gntcache *cache;
     struct devmap_entry *devmap; /* [DEVMAP_REFS], by grant ref */
@@ -260,6 +262,11 @@ void vif_back_watch(struct vif_back *v, const char *path)
         return;
     fe = xenbus_read_state(v->env.xs, XBT_NULL, v->frontend);
     be = xenbus_read_state(v->env.xs, XBT_NULL, v->dir);
+    /* A frontend starting over finds us waiting again (Linux: prepare for reconnect). */
+    if (online(v) && fe == XenbusStateInitialising && be == XenbusStateClosed) {
+        xenbus_switch_state(v->env.xs, v->dir, XenbusStateInitWait);
+        return;
+    }
     if (!online(v) || be == XenbusStateClosing || fe == XenbusStateClosing ||
         fe == XenbusStateClosed || fe == XenbusStateUnknown) {
         if (be == XenbusStateConnected || be == XenbusStateClosing || v->q) {
@@ -267,9 +274,6 @@ void vif_back_watch(struct vif_back *v, const char *path)
             xenbus_switch_state(v->env.xs, v->dir, XenbusStateClosed);
             log_info("vif %u.%u: closed", v->fe_domid, v->devid);
         }
-        /* A frontend starting over finds us waiting again. */
-        if (online(v) && fe == XenbusStateInitialising && be == XenbusStateClosed)
-            xenbus_switch_state(v->env.xs, v->dir, XenbusStateInitWait);
         return;
     }
     if ((fe == XenbusStateInitialised || fe == XenbusStateConnected) && !v->q &&
@@ -337,15 +341,24 @@ void vif_back_tx_complete(struct vif_back *v, uint32_t tag, bool ok)
     netback_tx_flush(v->q);
 }
 
-/* Frames from the guest: read by the device in place where it can, else
- * copied out of the guest's grants into the host's buffer. */
+/*
+ * Frames from the guest: read by the device in place where it can, else
+ * copied out of the guest's grants into the host's buffer.  At most
+ * VIF_TX_BUDGET per call, so that a guest queueing as fast as we take cannot
+ * keep us from the others: the rest waits for vif_back_poll(), after the
+ * host's other events.
+ */
 static void tx_drain(struct vif_back *v)
 {
     struct netback_packet pkt;
+    unsigned budget = VIF_TX_BUDGET;
     int n;
 
-    while ((n = netback_tx_next(v->q, &pkt)) == 1) {
+    v->tx_more = false;
+    while (budget && (n = netback_tx_next(v->q, &pkt)) == 1) {
         struct netif_offload o;
+
+        budget--;
 
         if (v->devmap && tx_zero_copy(v, &pkt) == 0)
             continue;
@@ -368,6 +381,16 @@ static void tx_drain(struct vif_back *v)
     }
     netback_tx_flush(v->q);
     v->env.ops->flush(v->env.host, v);
+    if (!budget) {
+        v->tx_more = true;
+        v->env.ops->poll_later(v->env.host, v);
+    }
+}
+
+void vif_back_poll(struct vif_back *v)
+{
+    if (v->q && v->tx_more)
+        tx_drain(v);
 }
 
 void vif_back_event(struct vif_back *v, evtchn_port_t port)

@@ -45,6 +45,7 @@ static struct {
     struct vif_back *vifs[NETDD_MAX_VIFS];
     struct vif_back_env env;
     unsigned cache_pages;
+    struct event *poll_ev; /* vifs whose TX budget ran out */
 } dd;
 
 /* A vif on a pool of its own: the pool and the frames being merged for it. */
@@ -59,14 +60,19 @@ static struct pf_pool *pool_of(struct vif_back *v)
     return ((struct netdd_port *)vif_back_port(v))->pool;
 }
 
-/* Hands the merged frame to the guest: 0, or -EAGAIN (kept for later). */
+/* Hands the merged frame to the guest: 0, -EAGAIN (kept for later), or
+ * -ENOTCONN when the guest broke the protocol and its vif closed (np is
+ * gone then). */
 static int gro_flush(struct vif_back *v, struct netdd_port *np)
 {
     struct netif_offload o;
     size_t len;
     const uint8_t *frame = gro_finish(&np->gro, &len, &o);
+    int err = frame ? vif_back_receive_offload(v, frame, len, &o) : 0;
 
-    if (frame && vif_back_receive_offload(v, frame, len, &o) == -EAGAIN) {
+    if (vif_back_port(v) != np)
+        return -ENOTCONN;
+    if (err == -EAGAIN) {
         np->gro_blocked = true;
         return -EAGAIN;
     }
@@ -80,15 +86,18 @@ static int pool_rx(void *ctx, const void *frame, size_t len, uint16_t status)
     struct vif_back *v = ctx;
     struct netdd_port *np = vif_back_port(v);
 
-    if (np->gro_blocked && gro_flush(v, np) == -EAGAIN)
-        return -EAGAIN;
+    int err = np->gro_blocked ? gro_flush(v, np) : 0;
+
+    if (err)
+        return err == -EAGAIN ? -EAGAIN : 0;
     while (vif_back_rx_gso(v)) {
         switch (gro_add(&np->gro, frame, len, vif_back_nic_validated(status))) {
         case GRO_TAKEN:
             return 0;
         case GRO_FLUSH:
-            if (gro_flush(v, np) == -EAGAIN)
-                return -EAGAIN;
+            err = gro_flush(v, np);
+            if (err)
+                return err == -EAGAIN ? -EAGAIN : 0;
             continue;
         case GRO_PASS:
             break;
@@ -240,9 +249,20 @@ static void port_flush(void *host, struct vif_back *v)
         pf_pool_tx_kick(pool_of(v));
 }
 
+/* A zero timeout: the loop polls every fd before the timer runs. */
+static void port_poll_later(void *host, struct vif_back *v)
+{
+    static const struct timeval now = {0, 0};
+
+    (void)host;
+    (void)v;
+    event_add(dd.poll_ev, &now);
+}
+
 static struct vif_port_ops port_ops = {
     .attach = port_attach, .detach = port_detach, .tx_buffer = port_tx_buffer,
-    .transmit = port_transmit, .rx_ready = port_rx_ready, .flush = port_flush};
+    .transmit = port_transmit, .rx_ready = port_rx_ready, .flush = port_flush,
+    .poll_later = port_poll_later};
 
 static struct vif_back **find_vif(const char *dir)
 {
@@ -329,6 +349,16 @@ static void on_evtchn(evutil_socket_t fd, short what, void *arg)
     }
 }
 
+static void on_poll(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    (void)arg;
+    for (unsigned i = 0; i < NETDD_MAX_VIFS; i++)
+        if (dd.vifs[i])
+            vif_back_poll(dd.vifs[i]);
+}
+
 static void on_publish(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd;
@@ -394,7 +424,8 @@ int main(int argc, char **argv)
     ev_ev = event_new(base, xenevtchn_fd(dd.xce), EV_READ | EV_PERSIST, on_evtchn, NULL);
     term_ev = evsignal_new(base, SIGTERM, on_signal, base);
     publish_ev = event_new(base, -1, EV_PERSIST, on_publish, NULL);
-    if (!xs_ev || !ev_ev || !term_ev || !publish_ev || event_add(xs_ev, NULL) ||
+    dd.poll_ev = evtimer_new(base, on_poll, NULL);
+    if (!dd.poll_ev || !xs_ev || !ev_ev || !term_ev || !publish_ev || event_add(xs_ev, NULL) ||
         event_add(ev_ev, NULL) || event_add(term_ev, NULL) || event_add(publish_ev, &second) ||
         !xs_watch(dd.xs, dd.vifs_dir, "vifs"))
         fatalx("event setup");
@@ -407,6 +438,7 @@ int main(int argc, char **argv)
     pf_close(dd.pf);
     swswitch_free(dd.sw);
     event_free(publish_ev);
+    event_free(dd.poll_ev);
     event_free(xs_ev);
     event_free(ev_ev);
     event_free(term_ev);

@@ -78,6 +78,8 @@ static void pool_deliver(struct pf_pool *p)
         if (p->rx && p->rx(p->ctx, p->rx_buf + (size_t)i * RX_BUF, p->held_len[done],
                            p->held_status[done]) == -EAGAIN)
             break;
+        if (!p->in_use)
+            return; /* the owner closed in the callback: pf_pool_put() emptied the pool */
         pool_post(p, i);
         done++;
     }
@@ -117,7 +119,7 @@ static void pool_service(struct pf_pool *p)
             p->held_status[p->nheld++] = rd[i].status;
         }
         pool_deliver(p);
-        if (p->nheld)
+        if (p->nheld || !p->in_use)
             break;
     }
 }
@@ -136,7 +138,7 @@ static void on_vector(evutil_socket_t fd, short what, void *arg)
 void pf_pool_rx_retry(struct pf_pool *p)
 {
     pool_deliver(p);
-    if (!p->nheld)
+    if (!p->nheld && p->in_use)
         pool_service(p);
 }
 

@@ -49,6 +49,9 @@ struct vif_port_ops {
     void (*rx_ready)(void *host, struct vif_back *v);
     /* End of a burst of transmit() calls. */
     void (*flush)(void *host, struct vif_back *v);
+    /* The vif has TX work left after its budget: call vif_back_poll() soon,
+     * once the host's other pending events had their turn. */
+    void (*poll_later)(void *host, struct vif_back *v);
 };
 
 struct vif_back_env {
@@ -77,6 +80,8 @@ void vif_back_publish(struct vif_back *v, const char *key, const char *value);
 void vif_back_watch(struct vif_back *v, const char *path);
 /* The event channel port fired (it may not be ours). */
 void vif_back_event(struct vif_back *v, evtchn_port_t port);
+/* Goes on with the TX work poll_later() announced (nothing when none). */
+void vif_back_poll(struct vif_back *v);
 /* The device finished the zero-copy packet tag (ok: sent). */
 void vif_back_tx_complete(struct vif_back *v, uint32_t tag, bool ok);
 

@@ -77,7 +77,7 @@ netdd_alive() {
 }
 
 "$BIN/xl" pci-assignable-add "$PF"
-nd=$(create "$NETDD" "$BIN/netdd" "--pf $PF" "driver_domain = 1" "pci = [ '$PF' ]")
+nd=$(create "$NETDD" "$BIN/netdd" "" "driver_domain = 1" "pci = [ '$PF' ]")
 wait_console "$nd" "^netdd up" >/dev/null
 ndpid=$(domain_pid "$NETDD")
 g1=$(create "$t-g1" "$BIN/guest" "" "$(guest_vif 2)")
