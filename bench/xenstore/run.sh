@@ -12,10 +12,11 @@ xs_start
 xs_stop
 
 [ "$(id -u)" -eq 0 ] || { echo "(the domain-ring figures need root)"; exit 0; }
+xsdir=$SPLITVISOR_RUNDIR # the private daemon's, removed with ours below
 rundir=$(mktemp -d /tmp/sv-xsbench.XXXXXX)
 export SPLITVISOR_RUNDIR=$rundir
 unset XENSTORED_PATH # the private daemon above is gone
-trap '"$SV_BUILD/bin/splitvisor" stop >/dev/null 2>&1 || true; rm -rf "$rundir"' EXIT
+trap '"$SV_BUILD/bin/splitvisor" stop >/dev/null 2>&1 || true; rm -rf "$rundir" "$xsdir"' EXIT
 "$SV_BUILD/bin/splitvisor" start --no-nic >/dev/null
 printf 'name = "sv-xsbench-%s"\nkernel = "%s"\nextra = "--ring %s"\non_poweroff = "preserve"\n' \
     $$ "$SV_BUILD/bench/xs_bench" "$n" >"$rundir/bench.cfg"
