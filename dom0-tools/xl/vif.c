@@ -217,23 +217,41 @@ int vif_remove(uint32_t domid, unsigned devid)
     return 0;
 }
 
-void vif_remove_all(uint32_t domid)
+/* Calls fn for every child of the directory printf(fmt, domid) (a vif
+ * directory per devid); 0 or -errno when xenstore cannot be reached. */
+static int for_each_vif(const char *fmt, uint32_t domid,
+                        void (*fn)(struct xs_handle *h, const char *dir, const char *devid,
+                                   void *arg),
+                        void *arg)
 {
     struct xs_handle *h = xs_open(0);
-    char dir[96], sub[128];
+    char base[96], dir[160];
     unsigned n = 0;
     char **devs;
 
     if (!h)
-        return;
-    snprintf(dir, sizeof(dir), "/libxl/%u/device/vif", domid);
-    devs = xs_directory(h, XBT_NULL, dir, &n);
+        return -errno;
+    snprintf(base, sizeof(base), fmt, domid);
+    devs = xs_directory(h, XBT_NULL, base, &n);
     for (unsigned i = 0; devs && i < n; i++) {
-        snprintf(sub, sizeof(sub), "%s/%s", dir, devs[i]);
-        vif_unplug(h, sub);
+        snprintf(dir, sizeof(dir), "%s/%s", base, devs[i]);
+        fn(h, dir, devs[i], arg);
     }
     free(devs);
     xs_close(h);
+    return 0;
+}
+
+static void unplug_one(struct xs_handle *h, const char *dir, const char *devid, void *arg)
+{
+    (void)devid;
+    (void)arg;
+    vif_unplug(h, dir);
+}
+
+void vif_remove_all(uint32_t domid)
+{
+    for_each_vif("/libxl/%u/device/vif", domid, unplug_one, NULL);
 }
 
 /* The vif devids of domid, from its toolstack directory (the source of truth:
@@ -332,70 +350,51 @@ static void pool_counters(struct xs_handle *h, const char *back, uint32_t backen
     }
 }
 
+static void brief_one(struct xs_handle *h, const char *dir, const char *devid, void *arg)
+{
+    char *mac = read_str(h, dir, "mac"), *back = read_str(h, dir, "backend");
+    char *backid = read_str(h, dir, "backend-id"), line[160];
+    char *steering = back && back[0] ? read_str(h, back, "steering") : NULL;
+
+    (void)arg;
+    pool_counters(h, back, backid ? (uint32_t)atoi(backid) : 0, steering, line, sizeof(line));
+    printf("    vif %s %s  %s\n", devid, mac ? mac : "-", line);
+    free(mac);
+    free(back);
+    free(backid);
+    free(steering);
+}
+
 void vif_list_brief(uint32_t domid)
 {
-    struct xs_handle *h = xs_open(0);
-    char dir[96], sub[128];
-    unsigned n = 0;
-    char **devs;
+    for_each_vif("/local/domain/%u/device/vif", domid, brief_one, NULL);
+}
 
-    if (!h)
-        return;
-    snprintf(dir, sizeof(dir), "/local/domain/%u/device/vif", domid);
-    devs = xs_directory(h, XBT_NULL, dir, &n);
-    for (unsigned i = 0; devs && i < n; i++) {
-        char *mac, *back, *backid, *steering, line[160];
+static void list_one(struct xs_handle *h, const char *dir, const char *devid, void *arg)
+{
+    static const char *keys[] = {"backend-id", "mac",         "handle",      "state",
+                                 "event-channel", "tx-ring-ref", "rx-ring-ref", "backend"};
+    char *v[8], rings[40], steer[120], *steering;
 
-        snprintf(sub, sizeof(sub), "%s/%s", dir, devs[i]);
-        mac = read_str(h, sub, "mac");
-        back = read_str(h, sub, "backend");
-        backid = read_str(h, sub, "backend-id");
-        steering = back && back[0] ? read_str(h, back, "steering") : NULL;
-        pool_counters(h, back, backid ? (uint32_t)atoi(backid) : 0, steering, line, sizeof(line));
-        printf("    vif %s %s  %s\n", devs[i], mac ? mac : "-", line);
-        free(mac);
-        free(back);
-        free(backid);
-        free(steering);
-    }
-    free(devs);
-    xs_close(h);
+    (void)arg;
+    for (int k = 0; k < 8; k++)
+        v[k] = read_str(h, dir, keys[k]);
+    snprintf(rings, sizeof(rings), "%s/%s", v[5] ? v[5] : "-1", v[6] ? v[6] : "-1");
+    steering = v[7] && v[7][0] ? read_str(h, v[7], "steering") : NULL;
+    pool_counters(h, v[7], v[0] ? (uint32_t)atoi(v[0]) : 0, steering, steer, sizeof(steer));
+    printf("%-4s %-3s %-18s %-6s %-5s %-7s %-16s %-36s %s\n", devid, v[0] ? v[0] : "-",
+           v[1] ? v[1] : "-", v[2] ? v[2] : "-", v[3] ? v[3] : "-", v[4] ? v[4] : "-1", rings,
+           v[7] ? v[7] : "-", steer);
+    free(steering);
+    for (int k = 0; k < 8; k++)
+        free(v[k]);
 }
 
 int vif_list(uint32_t domid)
 {
-    struct xs_handle *h = xs_open(0);
-    char dir[96], sub[128];
-    unsigned n = 0;
-    char **devs;
-
-    if (!h)
-        return -errno;
     printf("%-4s %-3s %-18s %-6s %-5s %-7s %-16s %-36s %s\n", "Idx", "BE", "Mac Addr.",
            "handle", "state", "evt-ch", "tx-/rx-ring-ref", "BE-path", "steering / NIC counters");
-    snprintf(dir, sizeof(dir), "/local/domain/%u/device/vif", domid);
-    devs = xs_directory(h, XBT_NULL, dir, &n);
-    for (unsigned i = 0; devs && i < n; i++) {
-        static const char *keys[] = {"backend-id", "mac", "handle", "state", "event-channel",
-                                     "tx-ring-ref", "rx-ring-ref", "backend"};
-        char *v[8], rings[40], steer[120], *steering;
-
-        snprintf(sub, sizeof(sub), "%s/%s", dir, devs[i]);
-        for (int k = 0; k < 8; k++)
-            v[k] = read_str(h, sub, keys[k]);
-        snprintf(rings, sizeof(rings), "%s/%s", v[5] ? v[5] : "-1", v[6] ? v[6] : "-1");
-        steering = v[7] && v[7][0] ? read_str(h, v[7], "steering") : NULL;
-        pool_counters(h, v[7], v[0] ? (uint32_t)atoi(v[0]) : 0, steering, steer, sizeof(steer));
-        printf("%-4s %-3s %-18s %-6s %-5s %-7s %-16s %-36s %s\n", devs[i], v[0] ? v[0] : "-",
-               v[1] ? v[1] : "-", v[2] ? v[2] : "-", v[3] ? v[3] : "-", v[4] ? v[4] : "-1",
-               rings, v[7] ? v[7] : "-", steer);
-        free(steering);
-        for (int k = 0; k < 8; k++)
-            free(v[k]);
-    }
-    free(devs);
-    xs_close(h);
-    return 0;
+    return for_each_vif("/local/domain/%u/device/vif", domid, list_one, NULL);
 }
 
 /* Every node under dir owned by owner and readable by reader (the guest's
