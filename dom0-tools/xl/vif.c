@@ -374,12 +374,20 @@ static void list_one(struct xs_handle *h, const char *dir, const char *devid, vo
 {
     static const char *keys[] = {"backend-id", "mac",         "handle",      "state",
                                  "event-channel", "tx-ring-ref", "rx-ring-ref", "backend"};
-    char *v[8], rings[40], steer[120], *steering;
+    char *v[8], rings[40], steer[120], *steering, ports[24];
 
     (void)arg;
     for (int k = 0; k < 8; k++)
         v[k] = read_str(h, dir, keys[k]);
     snprintf(rings, sizeof(rings), "%s/%s", v[5] ? v[5] : "-1", v[6] ? v[6] : "-1");
+    if (!v[4]) { /* split event channels: one port per ring, shown tx/rx */
+        char *tx = read_str(h, dir, "event-channel-tx"), *rx = read_str(h, dir, "event-channel-rx");
+
+        snprintf(ports, sizeof(ports), "%s/%s", tx ? tx : "-1", rx ? rx : "-1");
+        v[4] = strdup(ports);
+        free(tx);
+        free(rx);
+    }
     steering = v[7] && v[7][0] ? read_str(h, v[7], "steering") : NULL;
     pool_counters(h, v[7], v[0] ? (uint32_t)atoi(v[0]) : 0, steering, steer, sizeof(steer));
     printf("%-4s %-3s %-18s %-6s %-5s %-7s %-16s %-36s %s\n", devid, v[0] ? v[0] : "-",
