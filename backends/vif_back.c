@@ -16,11 +16,11 @@
 #include "sv/xnic.h"
 #include "sv/vif_back.h"
 
-#define VIF_TX_BUDGET 64     /* TX packets per event or poll (Linux: the NAPI budget) */
-#define GNTCACHE_PAGES 1024 /* persistent mappings per vif: both buffer pools and then some */
-#define DEVMAP_REFS 16384   /* grant refs we map for the device (a guest's table size) */
-#define DEVMAP_MAX 512      /* device mappings per vif: its TX buffers */
-#define TX_INFLIGHT 256     /* zero-copy packets the device may hold */
+#define VIF_TX_BUDGET  64    /* TX packets per event or poll (Linux: the NAPI budget) */
+#define GNTCACHE_PAGES 1024  /* persistent mappings per vif: both buffer pools and then some */
+#define DEVMAP_REFS    16384 /* grant refs we map for the device (a guest's table size) */
+#define DEVMAP_MAX     512   /* device mappings per vif: its TX buffers */
+#define TX_INFLIGHT    256   /* zero-copy packets the device may hold */
 
 /* A guest page mapped for the device (persistent, like gntcache's). */
 struct devmap_entry {
@@ -35,9 +35,9 @@ struct vif_back {
     uint32_t fe_domid;
     unsigned devid;
     uint8_t mac[6];
-    void *port;          /* the host's (pool) */
+    void *port; /* the host's (pool) */
     bool attached;
-    void *rings;         /* TX, RX shared rings mapped side by side */
+    void *rings;             /* TX, RX shared rings mapped side by side */
     evtchn_port_t evtchn;    /* the TX ring's port (the only one unless split) */
     evtchn_port_t evtchn_rx; /* the RX ring's port with split event channels, else 0 */
     bool rx_gso;             /* the guest takes TCPv4 GSO frames */
@@ -51,10 +51,14 @@ struct vif_back {
 };
 
 static const char *const backend_features[][2] = {
-    {"feature-rx-copy", "1"},        {"feature-rx-flip", "0"},
-    {"feature-sg", "1"},             {"feature-gso-tcpv4", "1"},
-    {"feature-gso-tcpv6", "1"},      {"feature-ipv6-csum-offload", "1"},
-    {"feature-rx-notify", "1"},      {"multi-queue-max-queues", "1"},
+    {"feature-rx-copy", "1"},
+    {"feature-rx-flip", "0"},
+    {"feature-sg", "1"},
+    {"feature-gso-tcpv4", "1"},
+    {"feature-gso-tcpv6", "1"},
+    {"feature-ipv6-csum-offload", "1"},
+    {"feature-rx-notify", "1"},
+    {"multi-queue-max-queues", "1"},
     {"feature-split-event-channels", "1"},
 };
 
@@ -63,8 +67,8 @@ static const char *const backend_features[][2] = {
  * buffers than the cache holds) is copied by the hypervisor instead:
  * mapping it would cost more than the copy and evict a page in use.
  */
-static int grant_copy(struct vif_back *v, grant_ref_t ref, uint16_t off, void *local,
-                      uint16_t len, bool to_grant)
+static int grant_copy(struct vif_back *v, grant_ref_t ref, uint16_t off, void *local, uint16_t len,
+                      bool to_grant)
 {
     xengnttab_grant_copy_segment_t seg = {.len = len};
     union xengnttab_copy_ptr *remote = to_grant ? &seg.dest : &seg.source;
@@ -101,8 +105,7 @@ static void notify(void *ctx, enum netback_event ev)
 {
     struct vif_back *v = ctx;
 
-    xenevtchn_notify(v->env.xce, ev == NETBACK_EVENT_RX && v->evtchn_rx ? v->evtchn_rx
-                                                                        : v->evtchn);
+    xenevtchn_notify(v->env.xce, ev == NETBACK_EVENT_RX && v->evtchn_rx ? v->evtchn_rx : v->evtchn);
 }
 
 static void on_disconnect(void *ctx, const char *reason)
@@ -112,9 +115,10 @@ static void on_disconnect(void *ctx, const char *reason)
     log_warnx("vif %u.%u: frontend misbehaved (%s): closing it", v->fe_domid, v->devid, reason);
 }
 
-static const struct netback_ops netback_ops = {
-    .copy_from_grant = copy_from, .copy_to_grant = copy_to, .notify = notify,
-    .disconnect = on_disconnect};
+static const struct netback_ops netback_ops = {.copy_from_grant = copy_from,
+                                               .copy_to_grant = copy_to,
+                                               .notify = notify,
+                                               .disconnect = on_disconnect};
 
 static bool fe_flag(struct vif_back *v, const char *key)
 {
@@ -136,8 +140,8 @@ static struct devmap_entry *devmap_get(struct vif_back *v, grant_ref_t ref)
     e = &v->devmap[ref];
     if (e->host || v->ndevmap == DEVMAP_MAX)
         return e->host ? e : NULL;
-    e->host = xengnttab_map_grant_refs_device(v->env.xgt, 1, &domid, &ref,
-                                              PROT_READ | PROT_WRITE, &e->iova);
+    e->host = xengnttab_map_grant_refs_device(v->env.xgt, 1, &domid, &ref, PROT_READ | PROT_WRITE,
+                                              &e->iova);
     if (!e->host)
         return NULL;
     v->ndevmap++;
@@ -190,10 +194,9 @@ static int vif_connect(struct vif_back *v)
     unsigned evtchn, evtchn_rx = 0;
     int port;
     /* feature-split-event-channels: one port per ring if the frontend wants it. */
-    bool split = xenbus_scanf(v->env.xs, XBT_NULL, v->frontend, "event-channel-tx", "%u",
-                              &evtchn) == 1 &&
-                 xenbus_scanf(v->env.xs, XBT_NULL, v->frontend, "event-channel-rx", "%u",
-                              &evtchn_rx) == 1;
+    bool split =
+        xenbus_scanf(v->env.xs, XBT_NULL, v->frontend, "event-channel-tx", "%u", &evtchn) == 1 &&
+        xenbus_scanf(v->env.xs, XBT_NULL, v->frontend, "event-channel-rx", "%u", &evtchn_rx) == 1;
     struct netif_features rxf;
 
     if (xenbus_scanf(v->env.xs, XBT_NULL, v->frontend, "tx-ring-ref", "%u", &refs[0]) != 1 ||
@@ -220,8 +223,8 @@ static int vif_connect(struct vif_back *v)
             return -errno;
         v->evtchn_rx = (evtchn_port_t)port;
     }
-    v->cache = gntcache_new_xengnttab(v->env.xgt, v->env.cache_pages ? v->env.cache_pages
-                                                                      : GNTCACHE_PAGES);
+    v->cache = gntcache_new_xengnttab(v->env.xgt,
+                                      v->env.cache_pages ? v->env.cache_pages : GNTCACHE_PAGES);
     if (v->env.ops->transmit_segs) {
         v->devmap = calloc(DEVMAP_REFS, sizeof(*v->devmap));
         v->inflight = calloc(TX_INFLIGHT, sizeof(*v->inflight));
@@ -318,15 +321,15 @@ static int tx_zero_copy(struct vif_back *v, const struct netback_packet *pkt)
         if (!e)
             return -ENOENT;
         first = first ? first : e;
-        segs[i] = (struct vif_back_seg){.iova = e->iova + pkt->seg[i].offset,
-                                        .len = pkt->seg[i].len};
+        segs[i] =
+            (struct vif_back_seg){.iova = e->iova + pkt->seg[i].offset, .len = pkt->seg[i].len};
     }
     netback_tx_offload(pkt, &o);
     v->inflight[slot] = *pkt;
     v->inflight_used[slot] = true;
     err = v->env.ops->transmit_segs(v->env.host, v, segs, pkt->nr_segs,
-                                    (char *)first->host + pkt->seg[0].offset, pkt->seg[0].len,
-                                    &o, slot);
+                                    (char *)first->host + pkt->seg[0].offset, pkt->seg[0].len, &o,
+                                    slot);
     if (err)
         v->inflight_used[slot] = false;
     return err;

@@ -25,8 +25,8 @@
 
 #include "sv/hcall.h"
 
-#define ROUNDS 20000
-#define COPY_PAGES 64
+#define ROUNDS      20000
+#define COPY_PAGES  64
 #define COPY_ROUNDS 2000
 
 static double now_s(void)
@@ -206,12 +206,11 @@ int main(void)
     char *src = malloc(COPY_PAGES * 4096);
 
     memset(src, 0x5a, COPY_PAGES * 4096);
-    printf("hvbench: %d round trips, grant copy %d x %d pages\n", ROUNDS, COPY_ROUNDS,
-           COPY_PAGES);
+    printf("hvbench: %d round trips, grant copy %d x %d pages\n", ROUNDS, COPY_ROUNDS, COPY_PAGES);
     report("hypercall round trip", hypercall_rtt_us(), seqpacket_rtt_us(), "us", true);
     report("event channel notify round trip", evtchn_rtt_us(), eventfd_rtt_us(), "us", true);
-    report("grant copy (4 KiB segments, x64)", grant_copy_gbps(src), memcpy_gbps(src),
-           "Gbit/s", false);
+    report("grant copy (4 KiB segments, x64)", grant_copy_gbps(src), memcpy_gbps(src), "Gbit/s",
+           false);
     free(src);
     return 0;
 }

@@ -6,7 +6,7 @@
 #include "gro.h"
 
 #define ETH_LEN 14
-#define IP_LEN 20
+#define IP_LEN  20
 #define TCP_ACK 0x10
 #define TCP_PSH 0x08
 
@@ -53,15 +53,17 @@ static bool parse(const uint8_t *f, size_t len, struct seg *s)
 /* Same flow and headers, but for the IP length/id/checksum, seq and PSH. */
 static bool same_headers(const uint8_t *a, const uint8_t *b, size_t hdr_len)
 {
-    static const struct { size_t off, len; } same[] = {
-        {0, 14},  /* Ethernet */
-        {14, 2},  /* version, ihl, tos */
-        {22, 2},  /* ttl, protocol */
-        {26, 8},  /* addresses */
-        {34, 4},  /* ports */
-        {42, 4},  /* ack */
-        {46, 1},  /* data offset */
-        {48, 2},  /* window */
+    static const struct {
+        size_t off, len;
+    } same[] = {
+        {0, 14}, /* Ethernet */
+        {14, 2}, /* version, ihl, tos */
+        {22, 2}, /* ttl, protocol */
+        {26, 8}, /* addresses */
+        {34, 4}, /* ports */
+        {42, 4}, /* ack */
+        {46, 1}, /* data offset */
+        {48, 2}, /* window */
     };
 
     for (size_t i = 0; i < sizeof(same) / sizeof(same[0]); i++)
@@ -129,8 +131,10 @@ const uint8_t *gro_finish(struct gro *g, size_t *len, struct netif_offload *o)
     if (g->segs > 1) {
         fix_ip_header(g->buf + ETH_LEN, g->len - ETH_LEN);
         /* The guest's stack takes it as a GRO'd packet: checksums are fine. */
-        *o = (struct netif_offload){.csum_blank = true, .data_validated = true,
-                                    .gso_type = XEN_NETIF_GSO_TYPE_TCPV4, .gso_size = g->mss};
+        *o = (struct netif_offload){.csum_blank = true,
+                                    .data_validated = true,
+                                    .gso_type = XEN_NETIF_GSO_TYPE_TCPV4,
+                                    .gso_size = g->mss};
     }
     return g->buf;
 }

@@ -20,18 +20,18 @@
 
 struct gro {
     uint8_t buf[GRO_MAX];
-    size_t len;       /* 0: nothing held */
-    size_t hdr_len;   /* Ethernet + IPv4 + TCP */
-    uint16_t mss;     /* payload of the first segment */
+    size_t len;     /* 0: nothing held */
+    size_t hdr_len; /* Ethernet + IPv4 + TCP */
+    uint16_t mss;   /* payload of the first segment */
     uint32_t next_seq;
     unsigned segs;
-    bool closed;      /* a short or PSH segment ended the run */
+    bool closed; /* a short or PSH segment ended the run */
 };
 
 enum gro_verdict {
-    GRO_TAKEN,     /* merged into, or started, the held frame */
-    GRO_FLUSH,     /* deliver the held frame first, then offer this one again */
-    GRO_PASS,      /* not mergeable: deliver it as it is */
+    GRO_TAKEN, /* merged into, or started, the held frame */
+    GRO_FLUSH, /* deliver the held frame first, then offer this one again */
+    GRO_PASS,  /* not mergeable: deliver it as it is */
 };
 
 /* Offers one received frame (csum_ok: the NIC verified its TCP checksum). */

@@ -129,8 +129,7 @@ static bool on_switch(struct vif_back *v)
 static int port_attach(void *host, struct vif_back *v, const uint8_t mac[6])
 {
     struct netdd_port *np = calloc(1, sizeof(*np));
-    struct pf_pool *p = np ? pf_pool_get(dd.pf, mac, pool_rx, pool_rx_end, pool_tx_done, v)
-                           : NULL;
+    struct pf_pool *p = np ? pf_pool_get(dd.pf, mac, pool_rx, pool_rx_end, pool_tx_done, v) : NULL;
     char steering[32];
     int err;
 
@@ -259,10 +258,13 @@ static void port_poll_later(void *host, struct vif_back *v)
     event_add(dd.poll_ev, &now);
 }
 
-static struct vif_port_ops port_ops = {
-    .attach = port_attach, .detach = port_detach, .tx_buffer = port_tx_buffer,
-    .transmit = port_transmit, .rx_ready = port_rx_ready, .flush = port_flush,
-    .poll_later = port_poll_later};
+static struct vif_port_ops port_ops = {.attach = port_attach,
+                                       .detach = port_detach,
+                                       .tx_buffer = port_tx_buffer,
+                                       .transmit = port_transmit,
+                                       .rx_ready = port_rx_ready,
+                                       .flush = port_flush,
+                                       .poll_later = port_poll_later};
 
 static struct vif_back **find_vif(const char *dir)
 {
@@ -417,8 +419,8 @@ int main(int argc, char **argv)
     dd.sw = swswitch_new(dd.pf);
     if (!dd.sw)
         fatalx("out of memory");
-    dd.env = (struct vif_back_env){.xs = dd.xs, .xce = dd.xce, .xgt = dd.xgt, .ops = &port_ops,
-                                   .cache_pages = dd.cache_pages};
+    dd.env = (struct vif_back_env){
+        .xs = dd.xs, .xce = dd.xce, .xgt = dd.xgt, .ops = &port_ops, .cache_pages = dd.cache_pages};
     fcntl(xenevtchn_fd(dd.xce), F_SETFL, fcntl(xenevtchn_fd(dd.xce), F_GETFL) | O_NONBLOCK);
     xs_ev = event_new(base, xs_fileno(dd.xs), EV_READ | EV_PERSIST, on_xenstore, NULL);
     ev_ev = event_new(base, xenevtchn_fd(dd.xce), EV_READ | EV_PERSIST, on_evtchn, NULL);

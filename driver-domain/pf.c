@@ -15,17 +15,17 @@
 #include "sv/xnic.h"
 #include "sv/xnic_drv.h"
 
-#define TX_RING 256
+#define TX_RING    256
 #define TX_ZC_FLAG (1u << 31) /* a zero-copy packet's cookie: flag | tag */
-#define TX_BUFS 32
-#define RX_RING 1024 /* a few TSO bursts of 45 segments: the NIC drops what finds no buffer */
-#define RX_BUFS (RX_RING - 1)
-#define RX_BUF 9216
-#define MAX_POOLS 32
+#define TX_BUFS    32
+#define RX_RING    1024 /* a few TSO bursts of 45 segments: the NIC drops what finds no buffer */
+#define RX_BUFS    (RX_RING - 1)
+#define RX_BUF     9216
+#define MAX_POOLS  32
 
 struct pf_pool {
     struct pf *pf;
-    unsigned q;   /* queue pair = pool = vport */
+    unsigned q; /* queue pair = pool = vport */
     bool in_use;
     bool started; /* its memory is allocated (kept across owners) */
     pf_rx_fn rx;
@@ -149,9 +149,15 @@ static int pf_find(struct pf *pf, int chan, struct sv_pci_open *o, int *fds)
     struct sv_pci_func funcs[64];
     int sfds[SV_START_INFO_FDS];
     uint32_t unused = 0;
-    struct hcall hc = {.op = SV_HC_platform, .cmd = SV_PLATFORM_start_info, .count = 1,
-                       .arg = &si, .arg_len = sizeof(si), .res = &si, .res_cap = sizeof(si),
-                       .fds_out = sfds, .nfds_max = SV_START_INFO_FDS};
+    struct hcall hc = {.op = SV_HC_platform,
+                       .cmd = SV_PLATFORM_start_info,
+                       .count = 1,
+                       .arg = &si,
+                       .arg_len = sizeof(si),
+                       .res = &si,
+                       .res_cap = sizeof(si),
+                       .fds_out = sfds,
+                       .nfds_max = SV_START_INFO_FDS};
     int n, err = hcall(chan, &hc);
 
     if (err < 0)
@@ -162,15 +168,26 @@ static int pf_find(struct pf *pf, int chan, struct sv_pci_open *o, int *fds)
     if (pf->ram == MAP_FAILED)
         return -errno;
     pf->ram_used = 1 << 20;
-    hc = (struct hcall){.op = SV_HC_pci, .cmd = SV_PCI_list, .count = 1, .arg = &unused,
-                        .arg_len = sizeof(unused), .res = funcs, .res_cap = sizeof(funcs)};
+    hc = (struct hcall){.op = SV_HC_pci,
+                        .cmd = SV_PCI_list,
+                        .count = 1,
+                        .arg = &unused,
+                        .arg_len = sizeof(unused),
+                        .res = funcs,
+                        .res_cap = sizeof(funcs)};
     n = hcall(chan, &hc);
     for (int i = 0; i < n; i++)
         if (funcs[i].func == 0) {
             memcpy(o->bdf, funcs[i].bdf, sizeof(o->bdf));
-            hc = (struct hcall){.op = SV_HC_pci, .cmd = SV_PCI_open, .count = 1, .arg = o,
-                                .arg_len = sizeof(*o), .res = o, .res_cap = sizeof(*o),
-                                .fds_out = fds, .nfds_max = 1 + 2 * SV_PCI_MAX_VECTORS};
+            hc = (struct hcall){.op = SV_HC_pci,
+                                .cmd = SV_PCI_open,
+                                .count = 1,
+                                .arg = o,
+                                .arg_len = sizeof(*o),
+                                .res = o,
+                                .res_cap = sizeof(*o),
+                                .fds_out = fds,
+                                .nfds_max = 1 + 2 * SV_PCI_MAX_VECTORS};
             err = hcall(chan, &hc);
             return err < 0 ? err : hc.nfds_out;
         }
@@ -204,8 +221,8 @@ struct pf *pf_open(struct event_base *base)
     for (unsigned v = 0; v < o.nvec && v <= MAX_POOLS; v++) {
         struct pf_pool *p = v && v - 1 < pf->npools ? &pf->pools[v - 1] : NULL;
 
-        pf->vec_ev[v] = event_new(base, xnic_drv_vector_fd(pf->drv, v), EV_READ | EV_PERSIST,
-                                  on_vector, p);
+        pf->vec_ev[v] =
+            event_new(base, xnic_drv_vector_fd(pf->drv, v), EV_READ | EV_PERSIST, on_vector, p);
         if (pf->vec_ev[v])
             event_add(pf->vec_ev[v], NULL);
     }
@@ -292,13 +309,13 @@ static int pool_start(struct pf_pool *p, const uint8_t mac[6], uint32_t flags, p
     return 0;
 }
 
-struct pf_pool *pf_pool_get(struct pf *pf, const uint8_t mac[6], pf_rx_fn rx,
-                            pf_rx_end_fn rx_end, pf_tx_done_fn tx_done, void *ctx)
+struct pf_pool *pf_pool_get(struct pf *pf, const uint8_t mac[6], pf_rx_fn rx, pf_rx_end_fn rx_end,
+                            pf_tx_done_fn tx_done, void *ctx)
 {
     for (unsigned q = 1; q < pf->npools; q++)
         if (!pf->pools[q].in_use)
-            return pool_start(&pf->pools[q], mac, XNIC_VPF_BCAST | XNIC_VPF_SPOOFCHK, rx,
-                              rx_end, tx_done, ctx)
+            return pool_start(&pf->pools[q], mac, XNIC_VPF_BCAST | XNIC_VPF_SPOOFCHK, rx, rx_end,
+                              tx_done, ctx)
                        ? NULL
                        : &pf->pools[q];
     return NULL;
@@ -311,8 +328,7 @@ struct pf_pool *pf_switch_pool(struct pf *pf, pf_rx_fn rx, void *ctx)
 
     if (p->in_use)
         return p;
-    return pool_start(p, none, XNIC_VPF_BCAST | XNIC_VPF_ALLMULTI, rx, NULL, NULL, ctx) ? NULL
-                                                                                       : p;
+    return pool_start(p, none, XNIC_VPF_BCAST | XNIC_VPF_ALLMULTI, rx, NULL, NULL, ctx) ? NULL : p;
 }
 
 int pf_switch_add(struct pf *pf, const uint8_t mac[6])
@@ -368,8 +384,8 @@ int pf_pool_tx_submit(struct pf_pool *p, void *buf, size_t len, unsigned cmd, ui
     return err;
 }
 
-int pf_pool_tx_segs(struct pf_pool *p, const struct xnic_drv_seg *segs, unsigned n,
-                    unsigned cmd, uint16_t mss, uint8_t hdr_len, uint32_t tag)
+int pf_pool_tx_segs(struct pf_pool *p, const struct xnic_drv_seg *segs, unsigned n, unsigned cmd,
+                    uint16_t mss, uint8_t hdr_len, uint32_t tag)
 {
     if (tag & TX_ZC_FLAG)
         return -EINVAL;

@@ -29,8 +29,8 @@ void pf_close(struct pf *pf);
 unsigned pf_pools_free(const struct pf *pf);
 
 /* A pool for mac (broadcast on, anti-spoofing on), or NULL when none is free. */
-struct pf_pool *pf_pool_get(struct pf *pf, const uint8_t mac[6], pf_rx_fn rx,
-                            pf_rx_end_fn rx_end, pf_tx_done_fn tx_done, void *ctx);
+struct pf_pool *pf_pool_get(struct pf *pf, const uint8_t mac[6], pf_rx_fn rx, pf_rx_end_fn rx_end,
+                            pf_tx_done_fn tx_done, void *ctx);
 /* Stops the pool's queue, clears its MAC; frames held for it are dropped. */
 void pf_pool_put(struct pf_pool *p);
 
@@ -58,8 +58,8 @@ void pf_pool_tx_kick(struct pf_pool *p);
  * of device-mapped grants); tx_done(tag) when the device is done with them.
  * -ENOSPC when the ring lacks n descriptors. */
 struct xnic_drv_seg;
-int pf_pool_tx_segs(struct pf_pool *p, const struct xnic_drv_seg *segs, unsigned n,
-                    unsigned cmd, uint16_t mss, uint8_t hdr_len, uint32_t tag);
+int pf_pool_tx_segs(struct pf_pool *p, const struct xnic_drv_seg *segs, unsigned n, unsigned cmd,
+                    uint16_t mss, uint8_t hdr_len, uint32_t tag);
 
 /* Delivers held frames again (the guest posted RX buffers). */
 void pf_pool_rx_retry(struct pf_pool *p);

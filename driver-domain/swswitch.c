@@ -38,8 +38,7 @@ static struct swport *port_of_mac(struct swswitch *s, const uint8_t *mac)
 }
 
 /* Delivers to one port; a guest without posted buffers loses the frame. */
-static void deliver(struct swport *p, const void *frame, size_t len,
-                    const struct netif_offload *o)
+static void deliver(struct swport *p, const void *frame, size_t len, const struct netif_offload *o)
 {
     if (vif_back_receive_offload(p->vif, frame, len, o) == 0)
         p->rx_packets++;

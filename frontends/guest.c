@@ -131,8 +131,8 @@ int main(int argc, char **argv)
     evtchn_ev = event_new(base, xenevtchn_fd(xce), EV_READ | EV_PERSIST, on_evtchn, NULL);
     xs_ev = event_new(base, xs_fileno(xsh), EV_READ | EV_PERSIST, on_xenstore, base);
     term_ev = evsignal_new(base, SIGTERM, on_signal, base);
-    if (!evtchn_ev || !xs_ev || !term_ev || event_add(evtchn_ev, NULL) ||
-        event_add(xs_ev, NULL) || event_add(term_ev, NULL))
+    if (!evtchn_ev || !xs_ev || !term_ev || event_add(evtchn_ev, NULL) || event_add(xs_ev, NULL) ||
+        event_add(term_ev, NULL))
         fatalx("event setup");
     /* The watch fires at once: the vifs there now start, later ones are hotplugged. */
     if (!xs_watch(xsh, "device/vif", "vifs"))

@@ -20,14 +20,15 @@
 #include "sv/xenbus.h"
 #include "vif_front.h"
 
-#define POOL_PAGES 253 /* buffers each way (a ring's worth, within one share call); refs are recycled */
+#define POOL_PAGES                                                                                 \
+    253 /* buffers each way (a ring's worth, within one share call); refs are recycled */
 #define FRAME_MAX (65536 + 64)
 #define TAP_BATCH 64
 
 /* What we granted to one backend; freed once that backend no longer maps it. */
 struct grants {
-    void *ring[2];   /* TX, RX shared rings */
-    void *pool[2];   /* TX, RX buffers */
+    void *ring[2]; /* TX, RX shared rings */
+    void *pool[2]; /* TX, RX buffers */
     uint32_t ring_ref[2];
     uint32_t pool_ref[2][POOL_PAGES];
 };
@@ -57,9 +58,15 @@ static int tun_clone(void)
 {
     uint32_t unused = 0;
     int fd = -1, chan = hcall_open(), err;
-    struct hcall hc = {.op = SV_HC_platform, .cmd = SV_PLATFORM_open_tun, .count = 1,
-                       .arg = &unused, .arg_len = sizeof(unused), .res = &unused,
-                       .res_cap = sizeof(unused), .fds_out = &fd, .nfds_max = 1};
+    struct hcall hc = {.op = SV_HC_platform,
+                       .cmd = SV_PLATFORM_open_tun,
+                       .count = 1,
+                       .arg = &unused,
+                       .arg_len = sizeof(unused),
+                       .res = &unused,
+                       .res_cap = sizeof(unused),
+                       .fds_out = &fd,
+                       .nfds_max = 1};
 
     if (chan < 0)
         return chan;
@@ -137,7 +144,7 @@ static void unshare_all(struct vif_front *v, struct grants *g)
 static int write_connect_keys(struct xs_handle *h, xs_transaction_t t, void *arg)
 {
     struct vif_front *v = arg;
-    const char *on[] = {"request-rx-copy", "feature-rx-notify", "feature-sg",
+    const char *on[] = {"request-rx-copy",   "feature-rx-notify", "feature-sg",
                         "feature-gso-tcpv4", "feature-gso-tcpv6", "feature-ipv6-csum-offload"};
     int err = xenbus_printf(h, t, v->dir, "tx-ring-ref", "%u", v->g.ring_ref[0]);
 
@@ -193,16 +200,16 @@ static int vif_connect(struct vif_front *v)
     }
     cfg.tx_sring = v->g.ring[0];
     cfg.rx_sring = v->g.ring[1];
-    cfg.tx = (struct netfront_pool){.pages = v->g.pool[0], .refs = v->g.pool_ref[0],
-                                    .nr = POOL_PAGES};
-    cfg.rx = (struct netfront_pool){.pages = v->g.pool[1], .refs = v->g.pool_ref[1],
-                                    .nr = POOL_PAGES};
-    cfg.peer = (struct netif_features){
-        .sg = backend_feature(v, "feature-sg"),
-        .gso_tcpv4 = backend_feature(v, "feature-gso-tcpv4"),
-        .gso_tcpv6 = backend_feature(v, "feature-gso-tcpv6"),
-        .csum_ipv4 = !backend_feature(v, "feature-no-csum-offload"),
-        .csum_ipv6 = backend_feature(v, "feature-ipv6-csum-offload")};
+    cfg.tx =
+        (struct netfront_pool){.pages = v->g.pool[0], .refs = v->g.pool_ref[0], .nr = POOL_PAGES};
+    cfg.rx =
+        (struct netfront_pool){.pages = v->g.pool[1], .refs = v->g.pool_ref[1], .nr = POOL_PAGES};
+    cfg.peer =
+        (struct netif_features){.sg = backend_feature(v, "feature-sg"),
+                                .gso_tcpv4 = backend_feature(v, "feature-gso-tcpv4"),
+                                .gso_tcpv6 = backend_feature(v, "feature-gso-tcpv6"),
+                                .csum_ipv4 = !backend_feature(v, "feature-no-csum-offload"),
+                                .csum_ipv6 = backend_feature(v, "feature-ipv6-csum-offload")};
     v->nf = netfront_new(&cfg);
     if (!v->nf)
         goto out_errno;

@@ -28,9 +28,18 @@ struct hc_op {
     int (*fn)(struct hc_ctx *ctx);
 };
 
-#define GNT(cmd, type, max, fn) {__HYPERVISOR_grant_table_op, cmd, #cmd, sizeof(type), max, false, fn}
-#define EVT(cmd, type, fn) {__HYPERVISOR_event_channel_op, cmd, #cmd, sizeof(type), 1, false, fn}
-#define SV(op, cmd, type, dom0, fn) {op, cmd, #cmd, sizeof(type), 1, dom0, fn}
+#define GNT(cmd, type, max, fn)                                                                    \
+    {                                                                                              \
+        __HYPERVISOR_grant_table_op, cmd, #cmd, sizeof(type), max, false, fn                       \
+    }
+#define EVT(cmd, type, fn)                                                                         \
+    {                                                                                              \
+        __HYPERVISOR_event_channel_op, cmd, #cmd, sizeof(type), 1, false, fn                       \
+    }
+#define SV(op, cmd, type, dom0, fn)                                                                \
+    {                                                                                              \
+        op, cmd, #cmd, sizeof(type), 1, dom0, fn                                                   \
+    }
 
 static const struct hc_op hc_ops[] = {
     GNT(GNTTABOP_map_grant_ref, gnttab_map_grant_ref_t, SV_HC_MAX_FDS, hc_gnttab_map),
@@ -72,8 +81,7 @@ static const struct hc_op hc_ops[] = {
     SV(SV_HC_pci, SV_PCI_open, struct sv_pci_open, false, hc_pci_open),
     SV(SV_HC_pci, SV_PCI_stats, struct sv_pci_req, true, hc_pci_stats),
     SV(SV_HC_platform, SV_PLATFORM_channel_open, uint32_t, false, hc_platform_channel_open),
-    SV(SV_HC_platform, SV_PLATFORM_start_info, struct sv_start_info, false,
-       hc_platform_start_info),
+    SV(SV_HC_platform, SV_PLATFORM_start_info, struct sv_start_info, false, hc_platform_start_info),
     SV(SV_HC_platform, SV_PLATFORM_open_tun, uint32_t, false, hc_platform_open_tun),
 };
 
@@ -136,8 +144,7 @@ static int hc_check(const struct hc_op *op, const struct hc_request *req, size_t
     return 0;
 }
 
-static int channel_handle(struct channel *ch, const void *buf, size_t len, const int *fds,
-                          int nfds)
+static int channel_handle(struct channel *ch, const void *buf, size_t len, const int *fds, int nfds)
 {
     static union {
         struct hc_reply rep;

@@ -29,7 +29,7 @@
 
 /* A domain may not ask for more RAM than this (1 TiB, xl's sanity bound). */
 #define DOMAIN_MAX_MEMORY_KB (1ULL << 30)
-#define DOMAIN_MAX_VCPUS 128
+#define DOMAIN_MAX_VCPUS     128
 
 struct domain *domain_find(domid_t domid)
 {
@@ -228,8 +228,8 @@ static void domain_reap(struct domain *d, int options)
     d->cpu_ns_at_exit =
         (uint64_t)(si.si_utime + si.si_stime) * (1000000000ULL / (uint64_t)sysconf(_SC_CLK_TCK));
     if (!d->shutdown_requested)
-        d->shutdown_reason = si.si_code == CLD_EXITED && si.si_status == 0 ? SHUTDOWN_poweroff
-                                                                           : SHUTDOWN_crash;
+        d->shutdown_reason =
+            si.si_code == CLD_EXITED && si.si_status == 0 ? SHUTDOWN_poweroff : SHUTDOWN_crash;
     log_info("domain %u (%s) %s: %s %d", d->domid, d->name,
              d->shutdown_reason == SHUTDOWN_crash ? "crashed" : "shut down",
              si.si_code == CLD_EXITED ? "exit status" : "signal", si.si_status);
@@ -248,8 +248,8 @@ static void domain_died(evutil_socket_t fd, short what, void *arg)
 
 static int domain_start_process(struct domain *d, struct sv_domctl_create *req, int kernel_fd)
 {
-    struct sandbox_fds fds = {.kernel = kernel_fd, .hcall = -1, .console_in = -1,
-                              .console_out = -1};
+    struct sandbox_fds fds = {
+        .kernel = kernel_fd, .hcall = -1, .console_in = -1, .console_out = -1};
     char *argv[SV_DOMAIN_ARGS_MAX / 2 + 2];
     int sv[2] = {-1, -1};
     int err;
@@ -452,8 +452,7 @@ void domain_getinfo(const struct domain *d, xen_domctl_getdomaininfo_t *info)
     if (d->domid != 0 && d->state == DOMAIN_RUNNING)
         proc_stat(d->pid, &state, &cpu_ns);
     if (d->state == DOMAIN_SHUTDOWN)
-        info->flags |= XEN_DOMINF_shutdown |
-                       (d->shutdown_reason << XEN_DOMINF_shutdownshift);
+        info->flags |= XEN_DOMINF_shutdown | (d->shutdown_reason << XEN_DOMINF_shutdownshift);
     else if (d->paused)
         info->flags |= XEN_DOMINF_paused;
     else if (state == 'R' || d->domid == 0)

@@ -90,8 +90,7 @@ static int claim(struct evtchn_space *sp, const void *owner, int doorbell, int p
         close_fd(peer);
         return port;
     }
-    sp->ports[port] = (struct evtchn){.doorbell = doorbell, .peer_doorbell = peer,
-                                      .owner = owner};
+    sp->ports[port] = (struct evtchn){.doorbell = doorbell, .peer_doorbell = peer, .owner = owner};
     return port;
 }
 
@@ -176,8 +175,7 @@ int evtchn_close(struct evtchn_space *sp, evtchn_port_t port)
     if (!ch || ch->state == EVTCHN_FREE)
         return -EINVAL;
     if (ch->state == EVTCHN_INTERDOMAIN) {
-        struct evtchn_space *rsp = ch->remote_dom == sp->domid ? sp
-                                                               : resolve_space(ch->remote_dom);
+        struct evtchn_space *rsp = ch->remote_dom == sp->domid ? sp : resolve_space(ch->remote_dom);
         struct evtchn *rch = port_of(rsp, ch->remote_port);
 
         /* Xen: the surviving end becomes unbound, bindable again by us. */
@@ -214,8 +212,7 @@ int evtchn_send(struct evtchn_space *sp, evtchn_port_t port)
         return -EINVAL;
     switch (ch->state) {
     case EVTCHN_INTERDOMAIN: {
-        struct evtchn_space *rsp = ch->remote_dom == sp->domid ? sp
-                                                               : resolve_space(ch->remote_dom);
+        struct evtchn_space *rsp = ch->remote_dom == sp->domid ? sp : resolve_space(ch->remote_dom);
         evtchn_raise(rsp, ch->remote_port);
         return 0;
     }

@@ -30,9 +30,9 @@ enum evtchn_state {
 
 struct evtchn {
     enum evtchn_state state;
-    domid_t remote_dom;       /* UNBOUND: who may bind; INTERDOMAIN: the peer */
+    domid_t remote_dom; /* UNBOUND: who may bind; INTERDOMAIN: the peer */
     evtchn_port_t remote_port;
-    uint32_t virq; /* VIRQ number, or the PIRQ (vector) for EVTCHN_PIRQ */
+    uint32_t virq;     /* VIRQ number, or the PIRQ (vector) for EVTCHN_PIRQ */
     int doorbell;      /* eventfd the owner waits on */
     int peer_doorbell; /* eventfd the owner rings to send (-1 for VIRQs) */
     const void *owner; /* the channel that bound it (released with it) */
@@ -40,7 +40,7 @@ struct evtchn {
 
 struct evtchn_space {
     domid_t domid;
-    struct evtchn *ports; /* SV_EVTCHN_PORTS entries; port 0 is never used */
+    struct evtchn *ports;  /* SV_EVTCHN_PORTS entries; port 0 is never used */
     shared_info_t *shinfo; /* may be NULL (dom0 has none) */
 };
 

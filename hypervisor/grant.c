@@ -14,8 +14,8 @@ int grant_table_init(struct grant_table *gt)
 {
     size_t size = SV_GNTTAB_FRAMES * SV_PAGE_SIZE;
 
-    *gt = (struct grant_table){.fd = -1, .nr_entries = SV_GNTTAB_ENTRIES,
-                               .next_free = GRANT_FIRST_FREE_REF};
+    *gt = (struct grant_table){
+        .fd = -1, .nr_entries = SV_GNTTAB_ENTRIES, .next_free = GRANT_FIRST_FREE_REF};
     gt->fd = memfd_create("sv-grant-table", MFD_CLOEXEC);
     if (gt->fd < 0)
         return -errno;
@@ -77,8 +77,7 @@ void grant_free_ref(struct grant_table *gt, grant_ref_t ref)
         gt->in_use[ref] = 0;
 }
 
-void grant_fill(struct grant_table *gt, grant_ref_t ref, domid_t domid, uint64_t pfn,
-                bool readonly)
+void grant_fill(struct grant_table *gt, grant_ref_t ref, domid_t domid, uint64_t pfn, bool readonly)
 {
     grant_entry_v1_t *e = &gt->entries[ref];
 

@@ -43,8 +43,11 @@ static int16_t map_one(struct hc_ctx *ctx, gnttab_map_grant_ref_t *op)
         if (fd < 0)
             goto out_unpin;
     }
-    e = (struct maptrack_entry){.readonly = readonly, .granter = granter->domid,
-                                .ref = op->ref, .frame = frame_get(frame), .owner = ctx->ch,
+    e = (struct maptrack_entry){.readonly = readonly,
+                                .granter = granter->domid,
+                                .ref = op->ref,
+                                .frame = frame_get(frame),
+                                .owner = ctx->ch,
                                 .device_map = op->flags & GNTMAP_device_map};
     if (e.device_map && pci_iommu_map_frame(ctx->caller, frame) < 0) {
         pci_iommu_unmap_frame(ctx->caller, frame);
@@ -153,8 +156,7 @@ static void copy_side_put(struct copy_side *side)
 }
 
 /* Reads or writes len bytes at addr in the caller's process. */
-static int16_t copy_virt(const struct hc_ctx *ctx, uint64_t addr, void *buf, size_t len,
-                         bool write)
+static int16_t copy_virt(const struct hc_ctx *ctx, uint64_t addr, void *buf, size_t len, bool write)
 {
     struct iovec local = {.iov_base = buf, .iov_len = len};
     struct iovec remote = {.iov_base = (void *)(uintptr_t)addr, .iov_len = len};

@@ -57,8 +57,8 @@ struct domain {
     struct evtchn_space ev;
     int shinfo_fd;
     shared_info_t *shinfo;
-    uint64_t store_pfn;         /* xenstore ring page, granted to dom0 at ref 1 */
-    evtchn_port_t store_port;   /* unbound for dom0 until xenstored binds it */
+    uint64_t store_pfn;       /* xenstore ring page, granted to dom0 at ref 1 */
+    evtchn_port_t store_port; /* unbound for dom0 until xenstored binds it */
 
     int console_out; /* pipe: domain stdout/stderr -> us */
     int console_in;  /* pipe: us -> domain stdin */
@@ -140,6 +140,5 @@ struct hc_ctx {
     int out_fds[SV_HC_MAX_FDS];
     int nout;
 };
-
 
 #endif

@@ -35,7 +35,7 @@
 struct hv hv;
 
 #define MAX_NIC_SPECS 4
-#define DEFAULT_NIC "--wire tap:sv-wire0"
+#define DEFAULT_NIC   "--wire tap:sv-wire0"
 
 static const char *nic_specs[MAX_NIC_SPECS];
 static unsigned nr_nic_specs;
@@ -402,16 +402,17 @@ static int cmd_status(void)
         printf("splitvisor: pid %d not answering: %s\n", (int)pid, strerror(-err));
         return 1;
     }
-    printf("splitvisor: running (pid %d), %u domain(s) besides dom0, run directory %s\n",
-           (int)pid, pi.nr_domains - 1, sv_rundir());
+    printf("splitvisor: running (pid %d), %u domain(s) besides dom0, run directory %s\n", (int)pid,
+           pi.nr_domains - 1, sv_rundir());
     return 0;
 }
 
 static void usage(void)
 {
-    fprintf(stderr, "usage: splitvisor start [-F] [--nic 'XNIC ARGS']... [--no-nic] | stop | status\n"
-                    "  default NIC: --nic '%s' (see docs/xnic.md for XNIC ARGS)\n"
-                    "  run directory: $SPLITVISOR_RUNDIR (default %s)\n",
+    fprintf(stderr,
+            "usage: splitvisor start [-F] [--nic 'XNIC ARGS']... [--no-nic] | stop | status\n"
+            "  default NIC: --nic '%s' (see docs/xnic.md for XNIC ARGS)\n"
+            "  run directory: $SPLITVISOR_RUNDIR (default %s)\n",
             DEFAULT_NIC, SV_DEFAULT_RUNDIR);
 }
 

@@ -94,8 +94,8 @@ int p2m_init(struct p2m *p2m, const char *name, uint64_t ram_pages, uint64_t max
     p2m->ram_fd = memfd_private(name, ram_pages * SV_PAGE_SIZE);
     if (p2m->ram_fd < 0)
         goto out_free;
-    p2m->ram_va = mmap(NULL, ram_pages * SV_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
-                       p2m->ram_fd, 0);
+    p2m->ram_va =
+        mmap(NULL, ram_pages * SV_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, p2m->ram_fd, 0);
     if (p2m->ram_va == MAP_FAILED)
         goto out_close;
     return 0;

@@ -19,11 +19,11 @@
 #include <sys/types.h>
 
 struct frame {
-    uint64_t mfn;   /* machine frame number, unique for the hypervisor's life */
-    int fd;         /* read-write memfd, one page */
-    void *va;       /* the hypervisor's own mapping (grant copy) */
-    ino_t ino;      /* names the frame in /proc/PID/maps */
-    unsigned refs;  /* p2m slot + foreign mappings */
+    uint64_t mfn;  /* machine frame number, unique for the hypervisor's life */
+    int fd;        /* read-write memfd, one page */
+    void *va;      /* the hypervisor's own mapping (grant copy) */
+    ino_t ino;     /* names the frame in /proc/PID/maps */
+    unsigned refs; /* p2m slot + foreign mappings */
 };
 
 struct p2m {

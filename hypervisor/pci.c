@@ -31,8 +31,8 @@
 
 extern char **environ;
 
-#define PCI_MAX_NICS 4
-#define PCI_RAM_BACKING 0
+#define PCI_MAX_NICS           4
+#define PCI_RAM_BACKING        0
 #define PCI_MAX_GRANT_BACKINGS 1024
 
 struct pci_fn {
@@ -72,8 +72,8 @@ static void on_fault(void *arg, const struct xnic_ctl_fault *f)
 static int ctl_call(struct pci_fn *fn, uint16_t type, const void *payload, size_t len,
                     const int *fds, unsigned nfds)
 {
-    return xnic_ctl_call(fn->nic->ctl, type, fn->index, payload, len, fds, nfds, NULL, 0,
-                         on_fault, NULL);
+    return xnic_ctl_call(fn->nic->ctl, type, fn->index, payload, len, fds, nfds, NULL, 0, on_fault,
+                         NULL);
 }
 
 /* Unsolicited messages (faults) between our own calls. */
@@ -98,8 +98,7 @@ static void nic_readable(evutil_socket_t fd, short what, void *arg)
 
 static void bdf_string(uint32_t bdf, char out[SV_BDF_SIZE])
 {
-    snprintf(out, SV_BDF_SIZE, "0000:%02x:%02x.%u", (bdf >> 8) & 0xff, (bdf >> 3) & 0x1f,
-             bdf & 7);
+    snprintf(out, SV_BDF_SIZE, "0000:%02x:%02x.%u", (bdf >> 8) & 0xff, (bdf >> 3) & 0x1f, bdf & 7);
 }
 
 static int spawn_xnic(struct nic *nic, const char *spec, unsigned index, const char *sock)
@@ -166,8 +165,11 @@ static int nic_probe(struct nic *nic)
     for (unsigned i = 0; i < nic->nfuncs; i++) {
         struct pci_fn *fn = &nic->funcs[i];
 
-        *fn = (struct pci_fn){.nic = nic, .index = i, .nqueues = info.funcs[i].nqueues,
-                              .nvec = info.funcs[i].nvec, .regs_fd = -1};
+        *fn = (struct pci_fn){.nic = nic,
+                              .index = i,
+                              .nqueues = info.funcs[i].nqueues,
+                              .nvec = info.funcs[i].nvec,
+                              .regs_fd = -1};
         if (fn->nvec > SV_PCI_MAX_VECTORS)
             return -E2BIG;
         bdf_string(info.funcs[i].bdf, fn->bdf);
@@ -280,8 +282,11 @@ static int route_vectors(struct pci_fn *fn, struct domain *d, int *vec_fds)
 static int iommu_map_ram(struct pci_fn *fn, struct domain *d)
 {
     struct xnic_ctl_backing b = {.id = PCI_RAM_BACKING};
-    struct xnic_ctl_map m = {.iova = 0, .page = 0, .count = d->p2m.ram_pages,
-                             .id = PCI_RAM_BACKING, .perms = IOMMU_PERM_READ | IOMMU_PERM_WRITE};
+    struct xnic_ctl_map m = {.iova = 0,
+                             .page = 0,
+                             .count = d->p2m.ram_pages,
+                             .id = PCI_RAM_BACKING,
+                             .perms = IOMMU_PERM_READ | IOMMU_PERM_WRITE};
     int err = ctl_call(fn, XNIC_CTL_IOMMU_BACKING, &b, sizeof(b), &d->p2m.ram_fd, 1);
 
     return err ? err : ctl_call(fn, XNIC_CTL_IOMMU_MAP, &m, sizeof(m), NULL, 0);
@@ -320,8 +325,8 @@ static int fn_attach(struct pci_fn *fn, struct domain *d)
         fn_detach(fn);
         return err;
     }
-    log_info("%s: assigned to domain %u (%u queues, vectors on ports %u..%u)", fn->bdf,
-             d->domid, fn->nqueues, fn->ports[0], fn->ports[fn->nvec - 1]);
+    log_info("%s: assigned to domain %u (%u queues, vectors on ports %u..%u)", fn->bdf, d->domid,
+             fn->nqueues, fn->ports[0], fn->ports[fn->nvec - 1]);
     return 0;
 }
 
@@ -379,7 +384,9 @@ static int fn_map_frame(struct pci_fn *fn, const struct frame *f)
         return -ENOSPC;
     if (!existing) {
         b.id = (uint32_t)slot + 1;
-        m = (struct xnic_ctl_map){.iova = grant_iova(f), .count = 1, .id = b.id,
+        m = (struct xnic_ctl_map){.iova = grant_iova(f),
+                                  .count = 1,
+                                  .id = b.id,
                                   .perms = IOMMU_PERM_READ | IOMMU_PERM_WRITE};
         err = ctl_call(fn, XNIC_CTL_IOMMU_BACKING, &b, sizeof(b), &f->fd, 1);
         if (!err)
@@ -439,7 +446,9 @@ int hc_pci_list(struct hc_ctx *ctx)
 
             if (ctx->caller->domid != 0 && fn->owner != ctx->caller)
                 continue;
-            out[n] = (struct sv_pci_func){.nic = k, .func = i, .nqueues = fn->nqueues,
+            out[n] = (struct sv_pci_func){.nic = k,
+                                          .func = i,
+                                          .nqueues = fn->nqueues,
                                           .assignable = fn->assignable,
                                           .owner = fn->owner ? fn->owner->domid : DOMID_INVALID};
             memcpy(out[n].bdf, fn->bdf, sizeof(out[n].bdf));

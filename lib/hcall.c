@@ -54,9 +54,15 @@ int hcall_open(void)
     int boot = boot_channel();
     uint32_t unused = 0;
     int fd = -1, err;
-    struct hcall hc = {.op = SV_HC_platform, .cmd = SV_PLATFORM_channel_open, .count = 1,
-                       .arg = &unused, .arg_len = sizeof(unused), .res = &unused,
-                       .res_cap = sizeof(unused), .fds_out = &fd, .nfds_max = 1};
+    struct hcall hc = {.op = SV_HC_platform,
+                       .cmd = SV_PLATFORM_channel_open,
+                       .count = 1,
+                       .arg = &unused,
+                       .arg_len = sizeof(unused),
+                       .res = &unused,
+                       .res_cap = sizeof(unused),
+                       .fds_out = &fd,
+                       .nfds_max = 1};
 
     if (boot < 0)
         return connect_control();
@@ -71,8 +77,8 @@ int hcall_open(void)
 int hcall(int chan, struct hcall *hc)
 {
     static __thread char buf[SV_HC_MAX_MSG];
-    struct hc_request req = {.op = hc->op, .cmd = hc->cmd, .count = hc->count,
-                             .len = (uint32_t)hc->arg_len};
+    struct hc_request req = {
+        .op = hc->op, .cmd = hc->cmd, .count = hc->count, .len = (uint32_t)hc->arg_len};
     const struct hc_reply *rep = (const struct hc_reply *)buf;
     int nfds = hc->nfds_max;
     ssize_t n;
@@ -105,8 +111,8 @@ out_proto:
 
 int hcall_simple(int chan, uint32_t op, uint32_t cmd, void *arg, size_t len)
 {
-    struct hcall hc = {.op = op, .cmd = cmd, .count = 1, .arg = arg, .arg_len = len, .res = arg,
-                       .res_cap = len};
+    struct hcall hc = {
+        .op = op, .cmd = cmd, .count = 1, .arg = arg, .arg_len = len, .res = arg, .res_cap = len};
 
     return hcall(chan, &hc);
 }

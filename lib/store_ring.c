@@ -14,9 +14,15 @@ int sv_store_ring_open(struct sv_store_ring *ring)
 {
     struct sv_start_info si;
     int fds[SV_START_INFO_FDS];
-    struct hcall hc = {.op = SV_HC_platform, .cmd = SV_PLATFORM_start_info, .count = 1,
-                       .arg = &si, .arg_len = sizeof(si), .res = &si, .res_cap = sizeof(si),
-                       .fds_out = fds, .nfds_max = SV_START_INFO_FDS};
+    struct hcall hc = {.op = SV_HC_platform,
+                       .cmd = SV_PLATFORM_start_info,
+                       .count = 1,
+                       .arg = &si,
+                       .arg_len = sizeof(si),
+                       .res = &si,
+                       .res_cap = sizeof(si),
+                       .fds_out = fds,
+                       .nfds_max = SV_START_INFO_FDS};
     int chan, err;
 
     *ring = (struct sv_store_ring){.doorbell = -1, .kick = -1};

@@ -62,8 +62,12 @@ int xc_domain_getinfolist(xc_interface *xch, uint32_t first_domain, unsigned int
                           xc_domaininfo_t *info)
 {
     struct sv_domctl_getinfo q = {.first_domid = first_domain, .max = max_domains};
-    struct hcall hc = {.op = SV_HC_domctl, .cmd = SV_DOMCTL_getinfo, .count = 1, .arg = &q,
-                       .arg_len = sizeof(q), .res = info,
+    struct hcall hc = {.op = SV_HC_domctl,
+                       .cmd = SV_DOMCTL_getinfo,
+                       .count = 1,
+                       .arg = &q,
+                       .arg_len = sizeof(q),
+                       .res = info,
                        .res_cap = (size_t)max_domains * sizeof(*info)};
 
     return ret_of(hcall(xch->chan, &hc));
@@ -130,8 +134,8 @@ int xc_domain_shutdown(xc_interface *xch, uint32_t domid, int reason)
 {
     sched_remote_shutdown_t s = {.domain_id = (domid_t)domid, .reason = (unsigned)reason};
 
-    return ret_of(hcall_simple(xch->chan, __HYPERVISOR_sched_op, SCHEDOP_remote_shutdown, &s,
-                               sizeof(s)));
+    return ret_of(
+        hcall_simple(xch->chan, __HYPERVISOR_sched_op, SCHEDOP_remote_shutdown, &s, sizeof(s)));
 }
 
 int xc_readconsolering(xc_interface *xch, char *buffer, unsigned int *pnr_chars, int clear,
@@ -143,8 +147,13 @@ int xc_readconsolering(xc_interface *xch, char *buffer, unsigned int *pnr_chars,
     } res;
     struct sv_sysctl_readconsole q = {.clear = (uint32_t)clear,
                                       .index = incremental && pindex ? *pindex : 0};
-    struct hcall hc = {.op = SV_HC_sysctl, .cmd = SV_SYSCTL_readconsole, .count = 1, .arg = &q,
-                       .arg_len = sizeof(q), .res = &res, .res_cap = sizeof(res)};
+    struct hcall hc = {.op = SV_HC_sysctl,
+                       .cmd = SV_SYSCTL_readconsole,
+                       .count = 1,
+                       .arg = &q,
+                       .arg_len = sizeof(q),
+                       .res = &res,
+                       .res_cap = sizeof(res)};
     int err = hcall(xch->chan, &hc);
     size_t n;
 

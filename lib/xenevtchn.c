@@ -44,9 +44,15 @@ static shared_info_t *map_shared_info(int chan)
     struct sv_start_info si;
     int fds[SV_START_INFO_FDS], nfds;
     shared_info_t *p = NULL;
-    struct hcall hc = {.op = SV_HC_platform, .cmd = SV_PLATFORM_start_info, .count = 1,
-                       .arg = &si, .arg_len = sizeof(si), .res = &si, .res_cap = sizeof(si),
-                       .fds_out = fds, .nfds_max = SV_START_INFO_FDS};
+    struct hcall hc = {.op = SV_HC_platform,
+                       .cmd = SV_PLATFORM_start_info,
+                       .count = 1,
+                       .arg = &si,
+                       .arg_len = sizeof(si),
+                       .res = &si,
+                       .res_cap = sizeof(si),
+                       .fds_out = fds,
+                       .nfds_max = SV_START_INFO_FDS};
 
     if (hcall(chan, &hc) < 0 || hc.nfds_out != SV_START_INFO_FDS)
         goto out;
@@ -135,8 +141,14 @@ static xenevtchn_port_or_error_t bind_port(xenevtchn_handle *xce, uint32_t cmd, 
                                            size_t len, evtchn_port_t *port)
 {
     int fds[2] = {-1, -1};
-    struct hcall hc = {.op = __HYPERVISOR_event_channel_op, .cmd = cmd, .count = 1, .arg = arg,
-                       .arg_len = len, .res = arg, .res_cap = len, .fds_out = fds,
+    struct hcall hc = {.op = __HYPERVISOR_event_channel_op,
+                       .cmd = cmd,
+                       .count = 1,
+                       .arg = arg,
+                       .arg_len = len,
+                       .res = arg,
+                       .res_cap = len,
+                       .fds_out = fds,
                        .nfds_max = 2};
     int err = hcall(xce->chan, &hc);
 

@@ -106,8 +106,8 @@ static char *map_fds(const int *fds, uint32_t count, int prot)
     bool ok = base != MAP_FAILED;
 
     for (uint32_t i = 0; i < count; i++) {
-        if (ok && mmap(base + (size_t)i * SV_PAGE_SIZE, SV_PAGE_SIZE, prot,
-                       MAP_SHARED | MAP_FIXED, fds[i], 0) == MAP_FAILED)
+        if (ok && mmap(base + (size_t)i * SV_PAGE_SIZE, SV_PAGE_SIZE, prot, MAP_SHARED | MAP_FIXED,
+                       fds[i], 0) == MAP_FAILED)
             ok = false;
         close(fds[i]);
     }
@@ -121,9 +121,13 @@ static char *map_fds(const int *fds, uint32_t count, int prot)
 static int unmap_handles(struct xengntdev_handle *h, const uint32_t *handles, uint32_t count)
 {
     gnttab_unmap_grant_ref_t ops[SV_HC_MAX_FDS];
-    struct hcall hc = {.op = __HYPERVISOR_grant_table_op, .cmd = GNTTABOP_unmap_grant_ref,
-                       .count = count, .arg = ops, .arg_len = count * sizeof(ops[0]),
-                       .res = ops, .res_cap = sizeof(ops)};
+    struct hcall hc = {.op = __HYPERVISOR_grant_table_op,
+                       .cmd = GNTTABOP_unmap_grant_ref,
+                       .count = count,
+                       .arg = ops,
+                       .arg_len = count * sizeof(ops[0]),
+                       .res = ops,
+                       .res_cap = sizeof(ops)};
     int err;
 
     for (uint32_t i = 0; i < count; i++)
@@ -202,9 +206,14 @@ static void *map_batch(xengnttab_handle *xgt, uint32_t count, const uint32_t *do
     gnttab_map_grant_ref_t ops[SV_HC_MAX_FDS];
     uint32_t handles[SV_HC_MAX_FDS];
     int fds[SV_HC_MAX_FDS];
-    struct hcall hc = {.op = __HYPERVISOR_grant_table_op, .cmd = GNTTABOP_map_grant_ref,
-                       .count = count, .arg = ops, .arg_len = count * sizeof(ops[0]),
-                       .res = ops, .res_cap = sizeof(ops), .fds_out = fds,
+    struct hcall hc = {.op = __HYPERVISOR_grant_table_op,
+                       .cmd = GNTTABOP_map_grant_ref,
+                       .count = count,
+                       .arg = ops,
+                       .arg_len = count * sizeof(ops[0]),
+                       .res = ops,
+                       .res_cap = sizeof(ops),
+                       .fds_out = fds,
                        .nfds_max = SV_HC_MAX_FDS};
     uint32_t ok = 0;
     void *addr = NULL;
@@ -213,10 +222,11 @@ static void *map_batch(xengnttab_handle *xgt, uint32_t count, const uint32_t *do
     if (count == 0 || count > SV_HC_MAX_FDS)
         return fail_ptr(-EINVAL);
     for (uint32_t i = 0; i < count; i++)
-        ops[i] = (gnttab_map_grant_ref_t){
-            .flags = GNTMAP_host_map | ((prot & PROT_WRITE) ? 0 : GNTMAP_readonly) |
-                     (dev_bus_addr ? GNTMAP_device_map : 0),
-            .ref = refs[i], .dom = (domid_t)domids[i * domid_stride]};
+        ops[i] = (gnttab_map_grant_ref_t){.flags = GNTMAP_host_map |
+                                                   ((prot & PROT_WRITE) ? 0 : GNTMAP_readonly) |
+                                                   (dev_bus_addr ? GNTMAP_device_map : 0),
+                                          .ref = refs[i],
+                                          .dom = (domid_t)domids[i * domid_stride]};
     err = hcall(xgt->chan, &hc);
     if (err < 0)
         return fail_ptr(err);
@@ -300,8 +310,12 @@ int xengnttab_grant_copy(xengnttab_handle *xgt, uint32_t count,
 
     for (uint32_t done = 0; done < count;) {
         uint32_t n = count - done < 256 ? count - done : 256;
-        struct hcall hc = {.op = __HYPERVISOR_grant_table_op, .cmd = GNTTABOP_copy, .count = n,
-                           .arg = ops, .arg_len = n * sizeof(ops[0]), .res = ops,
+        struct hcall hc = {.op = __HYPERVISOR_grant_table_op,
+                           .cmd = GNTTABOP_copy,
+                           .count = n,
+                           .arg = ops,
+                           .arg_len = n * sizeof(ops[0]),
+                           .res = ops,
                            .res_cap = sizeof(ops)};
         int err;
 
@@ -356,8 +370,14 @@ void *xengntshr_share_pages(xengntshr_handle *xgs, uint32_t domid, int count, ui
     struct sv_mem_share s = {.domid = domid, .count = (uint32_t)count, .readonly = !writable};
     struct sv_mem_unshare u = {.count = (uint32_t)count};
     int fds[SV_MEM_MAX_BATCH];
-    struct hcall hc = {.op = SV_HC_memory, .cmd = SV_MEM_share, .count = 1, .arg = &s,
-                       .arg_len = sizeof(s), .res = &s, .res_cap = sizeof(s), .fds_out = fds,
+    struct hcall hc = {.op = SV_HC_memory,
+                       .cmd = SV_MEM_share,
+                       .count = 1,
+                       .arg = &s,
+                       .arg_len = sizeof(s),
+                       .res = &s,
+                       .res_cap = sizeof(s),
+                       .fds_out = fds,
                        .nfds_max = SV_MEM_MAX_BATCH};
     void *addr = NULL;
     int err;

@@ -23,7 +23,7 @@
 #include "xl.h"
 
 #define MONITOR_MAX_RESTARTS 5
-#define MONITOR_WINDOW_S 10
+#define MONITOR_WINDOW_S     10
 
 static enum config_action action_for(const struct domain_config *cfg, unsigned reason)
 {
@@ -74,8 +74,8 @@ static void rename_old(const struct domain_config *cfg, uint32_t domid)
 }
 
 /* Applies the action; returns the domid to watch next, or -1 to stop. */
-static long apply(const struct domain_config *cfg, uint32_t domid, unsigned reason,
-                  time_t *window, int *restarts)
+static long apply(const struct domain_config *cfg, uint32_t domid, unsigned reason, time_t *window,
+                  int *restarts)
 {
     enum config_action action = action_for(cfg, reason);
     time_t now = time(NULL);

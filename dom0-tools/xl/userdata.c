@@ -25,7 +25,8 @@ int userdata_save(uint32_t domid, const struct domain_config *cfg)
     FILE *f;
     int err;
 
-    if (sv_rundir_path(dir, sizeof(dir), "userdata") < 0 || userdata_path(domid, path, sizeof(path)))
+    if (sv_rundir_path(dir, sizeof(dir), "userdata") < 0 ||
+        userdata_path(domid, path, sizeof(path)))
         return -ENAMETOOLONG;
     if (mkdir(dir, 0700) < 0 && errno != EEXIST)
         return -errno;

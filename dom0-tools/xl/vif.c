@@ -31,8 +31,7 @@ struct vif_paths {
 static void vif_paths(uint32_t domid, uint32_t backend, unsigned devid, struct vif_paths *p)
 {
     snprintf(p->front, sizeof(p->front), "/local/domain/%u/device/vif/%u", domid, devid);
-    snprintf(p->back, sizeof(p->back), "/local/domain/%u/backend/vif/%u/%u", backend, domid,
-             devid);
+    snprintf(p->back, sizeof(p->back), "/local/domain/%u/backend/vif/%u/%u", backend, domid, devid);
     snprintf(p->libxl, sizeof(p->libxl), "/libxl/%u/device/vif/%u", domid, devid);
 }
 
@@ -63,7 +62,8 @@ static bool write_backend(struct xs_handle *h, xs_transaction_t t, uint32_t f, u
     return put(h, t, p.back, "", "", b, f) && put(h, t, p.back, "frontend", p.front, b, f) &&
            put(h, t, p.back, "frontend-id", fid, b, f) &&
            put(h, t, p.back, "handle", handle, b, f) && put(h, t, p.back, "mac", vif->mac, b, f) &&
-           put(h, t, p.back, "bridge", vif->bridge, b, f) && put(h, t, p.back, "ip", vif->ip, b, f) &&
+           put(h, t, p.back, "bridge", vif->bridge, b, f) &&
+           put(h, t, p.back, "ip", vif->ip, b, f) &&
            put(h, t, p.back, "multi-queue-num-queues", queues, b, f) &&
            put(h, t, p.back, "type", "vif", b, f) && put(h, t, p.back, "online", "1", b, f) &&
            put(h, t, p.back, "state", "1", b, f) && put(h, t, p.front, "backend", p.back, f, b) &&
@@ -317,8 +317,13 @@ static void pool_counters(struct xs_handle *h, const char *back, uint32_t backen
     static struct sv_pci_func funcs[64];
     static struct xnic_ctl_stats st;
     uint32_t unused = 0;
-    struct hcall hc = {.op = SV_HC_pci, .cmd = SV_PCI_list, .count = 1, .arg = &unused,
-                       .arg_len = sizeof(unused), .res = funcs, .res_cap = sizeof(funcs)};
+    struct hcall hc = {.op = SV_HC_pci,
+                       .cmd = SV_PCI_list,
+                       .count = 1,
+                       .arg = &unused,
+                       .arg_len = sizeof(unused),
+                       .res = funcs,
+                       .res_cap = sizeof(funcs)};
     unsigned pool;
     int n;
 
@@ -339,11 +344,16 @@ static void pool_counters(struct xs_handle *h, const char *back, uint32_t backen
         if (funcs[i].owner != backend || funcs[i].func != 0)
             continue;
         memcpy(r.bdf, funcs[i].bdf, sizeof(r.bdf));
-        hc = (struct hcall){.op = SV_HC_pci, .cmd = SV_PCI_stats, .count = 1, .arg = &r,
-                            .arg_len = sizeof(r), .res = &st, .res_cap = sizeof(st)};
+        hc = (struct hcall){.op = SV_HC_pci,
+                            .cmd = SV_PCI_stats,
+                            .count = 1,
+                            .arg = &r,
+                            .arg_len = sizeof(r),
+                            .res = &st,
+                            .res_cap = sizeof(st)};
         if (hcall(xl_chan, &hc) == 0 && pool < st.nqueues)
-            snprintf(out, len, "pool %u of %s rx %llu tx %llu rx-no-buf %llu", pool,
-                     funcs[i].bdf, (unsigned long long)st.queue[pool].rx_packets,
+            snprintf(out, len, "pool %u of %s rx %llu tx %llu rx-no-buf %llu", pool, funcs[i].bdf,
+                     (unsigned long long)st.queue[pool].rx_packets,
                      (unsigned long long)st.queue[pool].tx_packets,
                      (unsigned long long)st.queue[pool].rx_no_buf);
         return;
@@ -372,7 +382,7 @@ void vif_list_brief(uint32_t domid)
 
 static void list_one(struct xs_handle *h, const char *dir, const char *devid, void *arg)
 {
-    static const char *keys[] = {"backend-id", "mac",         "handle",      "state",
+    static const char *keys[] = {"backend-id",    "mac",         "handle",      "state",
                                  "event-channel", "tx-ring-ref", "rx-ring-ref", "backend"};
     char *v[8], rings[40], steer[120], *steering, ports[24];
 
@@ -400,8 +410,8 @@ static void list_one(struct xs_handle *h, const char *dir, const char *devid, vo
 
 int vif_list(uint32_t domid)
 {
-    printf("%-4s %-3s %-18s %-6s %-5s %-7s %-16s %-36s %s\n", "Idx", "BE", "Mac Addr.",
-           "handle", "state", "evt-ch", "tx-/rx-ring-ref", "BE-path", "steering / NIC counters");
+    printf("%-4s %-3s %-18s %-6s %-5s %-7s %-16s %-36s %s\n", "Idx", "BE", "Mac Addr.", "handle",
+           "state", "evt-ch", "tx-/rx-ring-ref", "BE-path", "steering / NIC counters");
     return for_each_vif("/local/domain/%u/device/vif", domid, list_one, NULL);
 }
 

@@ -58,8 +58,8 @@ static int parse_uuid(const char *text, uint8_t out[16])
         if (!isxdigit((unsigned char)*p))
             return -EINVAL;
         out[n / 2] = (uint8_t)((out[n / 2] << 4) | (isdigit((unsigned char)*p)
-                                                         ? *p - '0'
-                                                         : tolower((unsigned char)*p) - 'a' + 10));
+                                                        ? *p - '0'
+                                                        : tolower((unsigned char)*p) - 'a' + 10));
         n++;
     }
     return n == 32 ? 0 : -EINVAL;
@@ -90,9 +90,14 @@ int xl_create_domain(const struct domain_config *cfg, bool paused, uint32_t *dom
             close(kernel_fd);
         return err;
     }
-    err = hcall(xl_chan, &(struct hcall){.op = SV_HC_domctl, .cmd = SV_DOMCTL_create, .count = 1,
-                                         .arg = &req, .arg_len = sizeof(req), .res = &req,
-                                         .res_cap = sizeof(req), .fds_in = &kernel_fd,
+    err = hcall(xl_chan, &(struct hcall){.op = SV_HC_domctl,
+                                         .cmd = SV_DOMCTL_create,
+                                         .count = 1,
+                                         .arg = &req,
+                                         .arg_len = sizeof(req),
+                                         .res = &req,
+                                         .res_cap = sizeof(req),
+                                         .fds_in = &kernel_fd,
                                          .nfds_in = 1});
     close(kernel_fd);
     if (err == -EEXIST)

@@ -74,8 +74,9 @@ static long process_age(uint32_t pid)
     p = fgets(buf, sizeof(buf), f);
     fclose(f);
     if (!p || !(p = strrchr(buf, ')')) ||
-        sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d "
-                      "%*d %llu",
+        sscanf(p + 2,
+               "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d "
+               "%*d %llu",
                &start) != 1)
         return -1;
     clock_gettime(CLOCK_BOOTTIME, &boot);

@@ -48,8 +48,12 @@ int xl_pci_attach(uint32_t domid, const char *bdf)
 static int list_funcs(struct sv_pci_func *out)
 {
     uint32_t unused = 0;
-    struct hcall hc = {.op = SV_HC_pci, .cmd = SV_PCI_list, .count = 1, .arg = &unused,
-                       .arg_len = sizeof(unused), .res = out,
+    struct hcall hc = {.op = SV_HC_pci,
+                       .cmd = SV_PCI_list,
+                       .count = 1,
+                       .arg = &unused,
+                       .arg_len = sizeof(unused),
+                       .res = out,
                        .res_cap = XL_MAX_FUNCS * sizeof(*out)};
 
     return hcall(xl_chan, &hc);

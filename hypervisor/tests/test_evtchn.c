@@ -111,8 +111,7 @@ static void test_bind_checks(void **state)
 
     (void)state;
     pa = evtchn_alloc_unbound(&spaces[1], 1, NULL, fa); /* for domain 1 itself */
-    assert_int_equal(evtchn_bind_interdomain(&spaces[2], 1, (evtchn_port_t)pa, NULL, fb),
-                     -EINVAL);
+    assert_int_equal(evtchn_bind_interdomain(&spaces[2], 1, (evtchn_port_t)pa, NULL, fb), -EINVAL);
     assert_int_equal(evtchn_bind_interdomain(&spaces[2], 1, 4095, NULL, fb), -EINVAL);
     assert_int_equal(evtchn_bind_interdomain(&spaces[2], 1, 0, NULL, fb), -EINVAL);
     assert_int_equal(evtchn_bind_interdomain(&spaces[2], 9, 1, NULL, fb), -ESRCH);

@@ -44,9 +44,15 @@ static int map_ram(int chan)
 {
     struct sv_start_info si;
     int fds[SV_START_INFO_FDS];
-    struct hcall hc = {.op = SV_HC_platform, .cmd = SV_PLATFORM_start_info, .count = 1,
-                       .arg = &si, .arg_len = sizeof(si), .res = &si, .res_cap = sizeof(si),
-                       .fds_out = fds, .nfds_max = SV_START_INFO_FDS};
+    struct hcall hc = {.op = SV_HC_platform,
+                       .cmd = SV_PLATFORM_start_info,
+                       .count = 1,
+                       .arg = &si,
+                       .arg_len = sizeof(si),
+                       .res = &si,
+                       .res_cap = sizeof(si),
+                       .fds_out = fds,
+                       .nfds_max = SV_START_INFO_FDS};
     int err = hcall(chan, &hc);
 
     if (err < 0)
@@ -60,8 +66,14 @@ static struct xnic_drv *open_function(int chan, const char *bdf)
 {
     struct sv_pci_open o = {0};
     int fds[1 + 2 * SV_PCI_MAX_VECTORS];
-    struct hcall hc = {.op = SV_HC_pci, .cmd = SV_PCI_open, .count = 1, .arg = &o,
-                       .arg_len = sizeof(o), .res = &o, .res_cap = sizeof(o), .fds_out = fds,
+    struct hcall hc = {.op = SV_HC_pci,
+                       .cmd = SV_PCI_open,
+                       .count = 1,
+                       .arg = &o,
+                       .arg_len = sizeof(o),
+                       .res = &o,
+                       .res_cap = sizeof(o),
+                       .fds_out = fds,
                        .nfds_max = 1 + 2 * SV_PCI_MAX_VECTORS};
     struct xnic_drv *d;
     int err;
@@ -73,8 +85,7 @@ static struct xnic_drv *open_function(int chan, const char *bdf)
     if (!d)
         msg_close_fds(fds, hc.nfds_out);
     else
-        printf("OPEN queues=%u vector ports %u..%u\n", o.nqueues, o.ports[0],
-               o.ports[o.nvec - 1]);
+        printf("OPEN queues=%u vector ports %u..%u\n", o.nqueues, o.ports[0], o.ports[o.nvec - 1]);
     return d;
 }
 
@@ -100,9 +111,9 @@ static void send_from_grant(struct xnic_drv *d, uint32_t granter, uint32_t ref)
 {
     xengnttab_handle *xgt = xengnttab_open(NULL, 0);
     uint64_t bus = 0;
-    void *page = xgt ? xengnttab_map_grant_refs_device(xgt, 1, &granter, &ref,
-                                                       PROT_READ | PROT_WRITE, &bus)
-                     : NULL;
+    void *page =
+        xgt ? xengnttab_map_grant_refs_device(xgt, 1, &granter, &ref, PROT_READ | PROT_WRITE, &bus)
+            : NULL;
     int st;
 
     if (!page) {
@@ -130,7 +141,8 @@ int main(int argc, char **argv)
     int chan = hcall_open(), st;
 
     setvbuf(stdout, NULL, _IOLBF, 0);
-    if ((argc != 2 && argc != 4) || chan < 0 || map_ram(chan) < 0 || !(d = open_function(chan, argv[1]))) {
+    if ((argc != 2 && argc != 4) || chan < 0 || map_ram(chan) < 0 ||
+        !(d = open_function(chan, argv[1]))) {
         printf("FAIL open %s\n", argc > 1 ? argv[1] : "?");
         return 1;
     }

@@ -248,11 +248,18 @@ static int mode_map_ro(uint32_t granter, uint32_t ref)
 static int raw_map(uint32_t granter, uint32_t ref, bool readonly, int *fd, grant_handle_t *handle)
 {
     gnttab_map_grant_ref_t op = {.flags = GNTMAP_host_map | (readonly ? GNTMAP_readonly : 0),
-                                 .ref = ref, .dom = (domid_t)granter};
+                                 .ref = ref,
+                                 .dom = (domid_t)granter};
     int chan = hcall_open();
-    struct hcall hc = {.op = __HYPERVISOR_grant_table_op, .cmd = GNTTABOP_map_grant_ref,
-                       .count = 1, .arg = &op, .arg_len = sizeof(op), .res = &op,
-                       .res_cap = sizeof(op), .fds_out = fd, .nfds_max = 1};
+    struct hcall hc = {.op = __HYPERVISOR_grant_table_op,
+                       .cmd = GNTTABOP_map_grant_ref,
+                       .count = 1,
+                       .arg = &op,
+                       .arg_len = sizeof(op),
+                       .res = &op,
+                       .res_cap = sizeof(op),
+                       .fds_out = fd,
+                       .nfds_max = 1};
 
     if (chan < 0 || hcall(chan, &hc) < 0 || op.status != GNTST_okay)
         return op.status ? op.status : -1;
@@ -300,8 +307,12 @@ static int mode_lie(uint32_t granter, uint32_t ref)
         die("mmap");
     op = (gnttab_unmap_grant_ref_t){.handle = handle};
     hcall(chan, &(struct hcall){.op = __HYPERVISOR_grant_table_op,
-                                .cmd = GNTTABOP_unmap_grant_ref, .count = 1, .arg = &op,
-                                .arg_len = sizeof(op), .res = &op, .res_cap = sizeof(op)});
+                                .cmd = GNTTABOP_unmap_grant_ref,
+                                .count = 1,
+                                .arg = &op,
+                                .arg_len = sizeof(op),
+                                .res = &op,
+                                .res_cap = sizeof(op)});
     if (op.status == GNTST_okay)
         die("an unmap was believed while the page was still mapped");
     say("UNMAP refused while mapped (status %d)", op.status);
