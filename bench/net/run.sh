@@ -32,16 +32,17 @@ done
 SPLITVISOR_RUNDIR=$(mktemp -d /tmp/sv-bench.XXXXXX)
 export SPLITVISOR_RUNDIR
 rd=$SPLITVISOR_RUNDIR
-pids=()
 made_ns=()
+step=setup
 cleanup() {
     local rc=$? p ns
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-    for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+    # Our background processes still running (jobs -p: never a reused pid).
+    for p in $(jobs -p); do kill "$p" 2>/dev/null || true; done
+    wait 2>/dev/null || true
     "$bin/splitvisor" stop >/dev/null 2>&1 || true
     for ns in "${made_ns[@]}"; do ip netns delete "$ns" 2>/dev/null || true; done
     if [ $rc -ne 0 ]; then
-        echo "--- bench/net/run.sh failed; hypervisor log:" >&2
+        echo "--- bench/net/run.sh failed during: $step; hypervisor log:" >&2
         tail -20 "$rd/splitvisor.log" >&2 2>/dev/null || true
         for f in "$rd"/console/*.log "$rd"/*.out; do
             [ -f "$f" ] && { echo "--- $f" >&2; tail -10 "$f" >&2; }
@@ -59,11 +60,10 @@ in_wire() { ip netns exec sv-bench-wire "$@"; }
 in_g1()   { "$bin/xl" exec "$G1" -- "$@"; }
 in_g2()   { "$bin/xl" exec "$G2" -- "$@"; }
 
-# Runs a server in the background, its pid remembered for the cleanup.
+# Runs a server in the background (a job of this shell, which the cleanup ends).
 serve() { # OUTFILE FN ARGS...
     local out=$1; shift
     "$@" >"$out" 2>&1 &
-    pids+=($!)
 }
 
 # Waits for a TCP listener on PORT as seen from FN's namespace.
@@ -76,25 +76,31 @@ wait_listen() { # FN PORT
     return 1
 }
 
-# TCP Gbit/s from SRV_FN's iperf3 server to CLI_FN's client (receiver side).
-tcp_gbps() { # SRV_FN CLI_FN ADDR
-    local out=$rd/iperf3-$1.out mbps
+# The measuring functions run in this shell (not in $(...)), so that the
+# servers they start are this shell's jobs; each leaves its result in fig.
+
+# TCP from SRV_FN's iperf3 server to CLI_FN's client: fig="GBIT/S RETRANSMITS"
+# (the receiver's rate, the sender's retransmitted segments).
+tcp_run() { # SRV_FN CLI_FN ADDR
+    local out=$rd/iperf3-$1.out
     serve "$out" "$1" iperf3 -s -1 -p 5201
     wait_listen "$1" 5201
-    mbps=$("$2" iperf3 -c "$3" -p 5201 -t "$secs" -f m |
-        awk '/receiver/ { for (i = 1; i <= NF; i++) if ($i == "Mbits/sec") print $(i - 1) }')
-    [ -n "$mbps" ] || { echo "iperf3 to $3 gave no figure" >&2; return 1; }
-    awk -v m="$mbps" 'BEGIN { printf "%.2f\n", m / 1000 }'
+    fig=$("$2" iperf3 -c "$3" -p 5201 -t "$secs" -f m | awk '
+        / sender$/   { retr = $(NF - 1) }
+        / receiver$/ { for (i = 1; i <= NF; i++) if ($i == "Mbits/sec") mbps = $(i - 1) }
+        END { if (mbps != "") printf "%.2f %d\n", mbps / 1000, retr }')
+    [ -n "$fig" ] || { echo "iperf3 to $3 gave no figure" >&2; return 1; }
 }
 
-# 64-byte frames per second received by RX_FN from RX_FN's udp-pps sender.
-udp_pps() { # RX_FN TX_FN ADDR
+# 64-byte frames per second received by RX_FN from TX_FN's udp-pps sender: fig.
+udp_run() { # RX_FN TX_FN ADDR
     local out=$rd/udp-pps-$1.out
     serve "$out" "$1" "$bench/udp-pps" recv --port 9000 --seconds "$secs"
     for _ in $(seq 50); do grep -q listening "$out" && break; sleep 0.1; done
     "$2" "$bench/udp-pps" send --to "$3" --port 9000 --seconds "$((secs + 1))" >/dev/null
     for _ in $(seq 50); do grep -q rx_pps "$out" && break; sleep 0.1; done
-    awk '/rx_pps/ { print $2 }' "$out"
+    fig=$(awk '/rx_pps/ { print $2 }' "$out")
+    [ -n "$fig" ] || { echo "udp-pps to $3 gave no figure" >&2; return 1; }
 }
 
 veth_up() {
@@ -107,17 +113,17 @@ veth_up() {
     ip -n sv-bench-b link set sv-bench-vb up
 }
 
-# The xnic alone, driven by one process: pool->pool 64-byte frames per second.
-native_pps() {
+# The xnic alone, driven by one process: pool->pool 64-byte frames per second: fig.
+native_run() {
     local ctl=$rd/xnic-native.sock out=$rd/xnic-bench.out xpid
     "$bin/xnic" --control "$ctl" --wire none --pools 4 --vfs 0 2>"$rd/xnic-native.log" &
     xpid=$!
-    pids+=("$xpid")
     for _ in $(seq 50); do [ -S "$ctl" ] && break; sleep 0.1; done
     "$bench/xnic-bench" --control "$ctl" --seconds "$secs" >"$out"
     kill "$xpid"
     wait "$xpid" 2>/dev/null || true
-    awk '$1 == "pool->pool" && $2 == 64 { print $4 }' "$out"
+    fig=$(awk '$1 == "pool->pool" && $2 == 64 { print $4 }' "$out")
+    [ -n "$fig" ] || { echo "xnic-bench gave no figure" >&2; return 1; }
 }
 
 write_cfgs() {
@@ -151,12 +157,13 @@ split_up() {
     ip link set "$WIRE" netns sv-bench-wire
     ip -n sv-bench-wire addr add 10.0.0.1/24 dev "$WIRE"
     ip -n sv-bench-wire link set "$WIRE" up
-    for _ in $(seq 50); do
+    for _ in $(seq 25); do
         in_g1 ping -c 1 -W 1 10.0.0.12 >/dev/null 2>&1 && in_g1 ping -c 1 -W 1 10.0.0.1 \
             >/dev/null 2>&1 && return 0
         sleep 0.2
     done
-    echo "guests cannot reach each other or the wire" >&2
+    echo "guests cannot reach each other or the wire: a vif that never moved a frame" \
+        "(a notification lost at connect: see Networking in docs/benchmarks.md)" >&2
     return 1
 }
 
@@ -170,15 +177,17 @@ verdict() { # RATIO TARGET
         else printf "MISSED: %.3fx, needs %.1fx more\n", r, (r > 0 ? t / r : 0) }'
 }
 
+step=start
 echo "bench/net: $secs s per figure, $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
-veth_up
-veth_tcp=$(tcp_gbps in_b in_a 10.99.0.2)
-veth_pps=$(udp_pps in_b in_a 10.99.0.2)
-native=$(native_pps)
-split_up
-gg_tcp=$(tcp_gbps in_g2 in_g1 10.0.0.12)
-gw_tcp=$(tcp_gbps in_wire in_g1 10.0.0.1)
-gg_pps=$(udp_pps in_g2 in_g1 10.0.0.12)
+step="veth pair"; veth_up
+step="veth TCP"; tcp_run in_b in_a 10.99.0.2; read -r veth_tcp veth_retr <<<"$fig"
+step="veth pps"; udp_run in_b in_a 10.99.0.2; veth_pps=$fig
+step="native xnic pps"; native_run; native=$fig
+step="hypervisor, driver domain and guests"; split_up
+step="guest->guest TCP"; tcp_run in_g2 in_g1 10.0.0.12; read -r gg_tcp gg_retr <<<"$fig"
+step="guest->wire TCP"; tcp_run in_wire in_g1 10.0.0.1; read -r gw_tcp gw_retr <<<"$fig"
+step="guest->guest pps"; udp_run in_g2 in_g1 10.0.0.12; gg_pps=$fig
+step=done
 
 r_tcp=$(ratio "$gg_tcp" "$veth_tcp")
 r_pps=$(ratio "$gg_pps" "$native")
@@ -191,5 +200,6 @@ printf "$row" "64 B guest->guest, pps" "$gg_pps" "veth (udp-pps) $veth_pps" \
     "$(ratio "$gg_pps" "$veth_pps")"
 printf "$row" "64 B veth (udp-pps), pps" "$veth_pps" "native pool->pool $native" \
     "$(ratio "$veth_pps" "$native")"
+echo "TCP retransmitted segments: veth $veth_retr, guest->guest $gg_retr, guest->wire $gw_retr"
 echo "target TCP guest->guest >= 0.5x veth:          $(verdict "$r_tcp" 0.5)"
 echo "target 64 B pps guest->guest >= 0.5x native:   $(verdict "$r_pps" 0.5)"
