@@ -146,24 +146,39 @@ CFG
     done
 }
 
-split_up() {
-    write_cfgs
+# Hypervisor, NIC, driver domain and two guests; 0 once the guests reach each
+# other and the wire.
+split_try() {
     "$bin/splitvisor" start --nic "--wire tap:$WIRE" >/dev/null
     "$bin/xl" pci-assignable-add "$PF"
     "$bin/xl" create "$rd/dd.cfg" >/dev/null
     "$bin/xl" create "$rd/g1.cfg" >/dev/null
     "$bin/xl" create "$rd/g2.cfg" >/dev/null
-    ip netns add sv-bench-wire; made_ns+=(sv-bench-wire)
     ip link set "$WIRE" netns sv-bench-wire
     ip -n sv-bench-wire addr add 10.0.0.1/24 dev "$WIRE"
     ip -n sv-bench-wire link set "$WIRE" up
-    for _ in $(seq 25); do
+    for _ in $(seq 10); do
         in_g1 ping -c 1 -W 1 10.0.0.12 >/dev/null 2>&1 && in_g1 ping -c 1 -W 1 10.0.0.1 \
             >/dev/null 2>&1 && return 0
         sleep 0.2
     done
-    echo "guests cannot reach each other or the wire: a vif that never moved a frame" \
-        "(a notification lost at connect: see Networking in docs/benchmarks.md)" >&2
+    return 1
+}
+
+# A vif whose frontend notified before the backend bound its port never moves
+# a frame (the bind drops the notification; Xen sets the port pending
+# instead): counted and retried, so the figures still come, with the warning.
+split_up() {
+    local try
+    write_cfgs
+    ip netns add sv-bench-wire; made_ns+=(sv-bench-wire)
+    for try in 1 2 3 4 5; do
+        split_try && return 0
+        echo "warning: try $try: a vif never moved a frame (notification lost at connect);" \
+            "starting over" >&2
+        "$bin/splitvisor" stop >/dev/null
+    done
+    echo "guests cannot reach each other or the wire" >&2
     return 1
 }
 
