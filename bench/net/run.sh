@@ -52,6 +52,7 @@ cleanup() {
     exit $rc
 }
 trap cleanup EXIT
+trap "exit 130" INT TERM
 
 # Ways into each end: a command run in a namespace (veth, wire) or in a domain's.
 in_a()    { ip netns exec sv-bench-a "$@"; }
