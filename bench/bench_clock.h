@@ -1,0 +1,18 @@
+/*
+ * The benchmarks' clock: seconds on CLOCK_MONOTONIC as a double.  (hvbench,
+ * netif_ring and xnic-bench still carry their own copies of it.)
+ */
+#ifndef BENCH_CLOCK_H
+#define BENCH_CLOCK_H
+
+#include <time.h>
+
+static inline double bench_now_s(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+#endif
