@@ -50,7 +50,10 @@ struct vif_front {
     struct grants g;
     struct grants stale; /* granted to a backend that went, still mapped */
     bool have_stale;
-    unsigned char frame[FRAME_MAX];
+    unsigned char frame[FRAME_MAX];    /* RX: the frame being written to ethD */
+    unsigned char tx_frame[FRAME_MAX]; /* TX: read from ethD, waiting for ring room when */
+    struct virtio_net_hdr tx_vh;
+    size_t tx_pending;                 /* ... non-zero: ethD is not read meanwhile */
 };
 
 /* /dev/net/tun from the hypervisor: a domain may not open it itself. */
@@ -232,6 +235,10 @@ out_errno:
 
 static void vif_disconnect(struct vif_front *v, XenbusState state)
 {
+    if (v->tx_pending) { /* dropped with the connection; ethD is read again */
+        v->tx_pending = 0;
+        event_add(v->tap_ev, NULL);
+    }
     if (v->nf) {
         netfront_free(v->nf);
         v->nf = NULL;
@@ -325,6 +332,21 @@ static void rx_to_tap(struct vif_front *v)
     netfront_rx_refill(v->nf);
 }
 
+/* Sends the frame held back for ring room; false while there is none. */
+static bool send_pending(struct vif_front *v)
+{
+    int err;
+
+    if (!v->tx_pending)
+        return true;
+    err = v->nf ? netfront_tx_send(v->nf, &v->tx_vh, v->tx_frame, v->tx_pending) : 0;
+    if (err == -EAGAIN)
+        return false;
+    v->tx_pending = 0;
+    event_add(v->tap_ev, NULL); /* read ethD again */
+    return true;
+}
+
 void vif_front_event(struct vif_front *v, evtchn_port_t port)
 {
     bool tx = port == v->port, rx = v->port_rx ? port == v->port_rx : tx;
@@ -335,6 +357,8 @@ void vif_front_event(struct vif_front *v, evtchn_port_t port)
         vif_disconnect(v, XenbusStateClosing);
         return;
     }
+    if (tx && v->tx_pending && send_pending(v))
+        netfront_tx_flush(v->nf);
     if (rx)
         rx_to_tap(v);
 }
@@ -345,18 +369,26 @@ static void on_tap(evutil_socket_t fd, short what, void *arg)
 
     (void)what;
     for (int i = 0; i < TAP_BATCH; i++) {
-        struct virtio_net_hdr vh;
-        struct iovec iov[2] = {{&vh, sizeof(vh)}, {v->frame, sizeof(v->frame)}};
+        struct iovec iov[2] = {{&v->tx_vh, sizeof(v->tx_vh)},
+                               {v->tx_frame, sizeof(v->tx_frame)}};
         ssize_t n = readv(fd, iov, 2);
+        size_t len;
         int err;
 
-        if (n <= (ssize_t)sizeof(vh))
+        if (n <= (ssize_t)sizeof(v->tx_vh))
             break;
         if (!v->nf)
             continue; /* no backend: dropped */
-        err = netfront_tx_send(v->nf, &vh, v->frame, (size_t)n - sizeof(vh));
-        if (err == -EAGAIN && netfront_tx_reap(v->nf) > 0)
-            err = netfront_tx_send(v->nf, &vh, v->frame, (size_t)n - sizeof(vh));
+        len = (size_t)n - sizeof(v->tx_vh);
+        err = netfront_tx_send(v->nf, &v->tx_vh, v->tx_frame, len);
+        if (err == -EAGAIN) {
+            /* Ring or buffers full: publish what is queued, keep this frame
+             * and stop reading ethD until the backend answers. */
+            netfront_tx_flush(v->nf);
+            v->tx_pending = len;
+            event_del(v->tap_ev);
+            return;
+        }
         if (err == -EPROTO) {
             vif_disconnect(v, XenbusStateClosing);
             return;

@@ -49,14 +49,6 @@ static int port_alloc(struct evtchn_space *sp)
     return -ENOSPC;
 }
 
-static void drain(int efd)
-{
-    eventfd_t v;
-
-    if (efd >= 0)
-        (void)eventfd_read(efd, &v);
-}
-
 static void close_fd(int fd)
 {
     if (fd >= 0)
@@ -129,13 +121,14 @@ int evtchn_bind_interdomain(struct evtchn_space *sp, domid_t remote, evtchn_port
     port = claim(sp, owner, dup(rch->peer_doorbell), dup(rch->doorbell), true);
     if (port < 0)
         return port;
-    /* Sends made before the bind are Xen's "dropped on an unbound port". */
-    drain(sp->ports[port].doorbell);
     sp->ports[port].state = EVTCHN_INTERDOMAIN;
     sp->ports[port].remote_dom = remote;
     sp->ports[port].remote_port = rport;
     rch->state = EVTCHN_INTERDOMAIN;
     rch->remote_port = (evtchn_port_t)port;
+    /* As Xen: the peer may have sent while its port was unbound, so the new
+     * port starts pending rather than losing that notification. */
+    evtchn_raise(sp, (evtchn_port_t)port);
     return finish_bind(sp, port, fds);
 }
 
