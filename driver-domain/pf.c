@@ -149,22 +149,15 @@ static int pf_find(struct pf *pf, int chan, struct sv_pci_open *o, int *fds)
     struct sv_pci_func funcs[64];
     int sfds[SV_START_INFO_FDS];
     uint32_t unused = 0;
-    struct hcall hc = {.op = SV_HC_platform,
-                       .cmd = SV_PLATFORM_start_info,
-                       .count = 1,
-                       .arg = &si,
-                       .arg_len = sizeof(si),
-                       .res = &si,
-                       .res_cap = sizeof(si),
-                       .fds_out = sfds,
-                       .nfds_max = SV_START_INFO_FDS};
-    int n, err = hcall(chan, &hc);
+    struct hcall hc;
+    int n, err = hcall_start_info(chan, &si, sfds);
 
     if (err < 0)
         return err;
     pf->ram_size = si.nr_ram_pages * 4096;
-    pf->ram = mmap(NULL, pf->ram_size, PROT_READ | PROT_WRITE, MAP_SHARED, sfds[0], 0);
-    msg_close_fds(sfds, hc.nfds_out);
+    pf->ram =
+        mmap(NULL, pf->ram_size, PROT_READ | PROT_WRITE, MAP_SHARED, sfds[SV_START_FD_RAM], 0);
+    msg_close_fds(sfds, SV_START_INFO_FDS);
     if (pf->ram == MAP_FAILED)
         return -errno;
     pf->ram_used = 1 << 20;

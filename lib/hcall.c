@@ -109,6 +109,28 @@ out_proto:
     return -EPROTO;
 }
 
+int hcall_start_info(int chan, struct sv_start_info *si, int fds[SV_START_INFO_FDS])
+{
+    struct hcall hc = {.op = SV_HC_platform,
+                       .cmd = SV_PLATFORM_start_info,
+                       .count = 1,
+                       .arg = si,
+                       .arg_len = sizeof(*si),
+                       .res = si,
+                       .res_cap = sizeof(*si),
+                       .fds_out = fds,
+                       .nfds_max = SV_START_INFO_FDS};
+    int err = hcall(chan, &hc);
+
+    if (err < 0)
+        return err;
+    if (hc.nfds_out != SV_START_INFO_FDS) {
+        msg_close_fds(fds, hc.nfds_out);
+        return -EPROTO;
+    }
+    return 0;
+}
+
 int hcall_simple(int chan, uint32_t op, uint32_t cmd, void *arg, size_t len)
 {
     struct hcall hc = {

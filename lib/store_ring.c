@@ -8,21 +8,10 @@
 #include "sv/store_ring.h"
 #include "sv/util.h"
 
-enum { FD_RAM, FD_SHINFO, FD_GNTTAB, FD_STORE, FD_DOORBELL, FD_KICK };
-
 int sv_store_ring_open(struct sv_store_ring *ring)
 {
     struct sv_start_info si;
     int fds[SV_START_INFO_FDS];
-    struct hcall hc = {.op = SV_HC_platform,
-                       .cmd = SV_PLATFORM_start_info,
-                       .count = 1,
-                       .arg = &si,
-                       .arg_len = sizeof(si),
-                       .res = &si,
-                       .res_cap = sizeof(si),
-                       .fds_out = fds,
-                       .nfds_max = SV_START_INFO_FDS};
     int chan, err;
 
     *ring = (struct sv_store_ring){.doorbell = -1, .kick = -1};
@@ -31,15 +20,12 @@ int sv_store_ring_open(struct sv_store_ring *ring)
     chan = hcall_open();
     if (chan < 0)
         return chan;
-    err = hcall(chan, &hc);
+    err = hcall_start_info(chan, &si, fds);
     close(chan);
     if (err < 0)
         return err;
-    if (hc.nfds_out != SV_START_INFO_FDS) {
-        msg_close_fds(fds, hc.nfds_out);
-        return -EPROTO;
-    }
-    ring->intf = mmap(NULL, SV_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fds[FD_STORE], 0);
+    ring->intf =
+        mmap(NULL, SV_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fds[SV_START_FD_STORE], 0);
     if (ring->intf == MAP_FAILED) {
         err = -errno;
         ring->intf = NULL;
@@ -47,9 +33,9 @@ int sv_store_ring_open(struct sv_store_ring *ring)
         return err;
     }
     ring->port = si.store_port;
-    ring->doorbell = fds[FD_DOORBELL];
-    ring->kick = fds[FD_KICK];
-    msg_close_fds(fds, FD_DOORBELL);
+    ring->doorbell = fds[SV_START_FD_STORE_DOORBELL];
+    ring->kick = fds[SV_START_FD_STORE_KICK];
+    msg_close_fds(fds, SV_START_FD_STORE_DOORBELL);
     return 0;
 }
 

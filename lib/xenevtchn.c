@@ -18,6 +18,7 @@
 #include <xenevtchn.h>
 
 #include "sv/hcall.h"
+#include "sv/msg.h"
 #include "sv/util.h"
 
 struct evtchn_port_fds {
@@ -42,28 +43,14 @@ static int fail(int err)
 static shared_info_t *map_shared_info(int chan)
 {
     struct sv_start_info si;
-    int fds[SV_START_INFO_FDS], nfds;
-    shared_info_t *p = NULL;
-    struct hcall hc = {.op = SV_HC_platform,
-                       .cmd = SV_PLATFORM_start_info,
-                       .count = 1,
-                       .arg = &si,
-                       .arg_len = sizeof(si),
-                       .res = &si,
-                       .res_cap = sizeof(si),
-                       .fds_out = fds,
-                       .nfds_max = SV_START_INFO_FDS};
+    int fds[SV_START_INFO_FDS];
+    shared_info_t *p;
 
-    if (hcall(chan, &hc) < 0 || hc.nfds_out != SV_START_INFO_FDS)
-        goto out;
-    p = mmap(NULL, SV_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fds[1], 0);
-    if (p == MAP_FAILED)
-        p = NULL;
-out:
-    nfds = hc.nfds_out;
-    for (int i = 0; i < nfds; i++)
-        close(fds[i]);
-    return p;
+    if (hcall_start_info(chan, &si, fds) < 0)
+        return NULL;
+    p = mmap(NULL, SV_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fds[SV_START_FD_SHINFO], 0);
+    msg_close_fds(fds, SV_START_INFO_FDS);
+    return p == MAP_FAILED ? NULL : p;
 }
 
 xenevtchn_handle *xenevtchn_open(struct xentoollog_logger *logger, unsigned open_flags)

@@ -23,16 +23,16 @@ int hcall_open(void);
 
 struct hcall {
     uint32_t op, cmd, count;
-    const void *arg;  /* count argument structs ... */
-    size_t arg_len;   /* ... of arg_len bytes in all */
-    void *res;        /* results (may be arg itself), up to res_cap bytes */
+    const void *arg; /* count argument structs ... */
+    size_t arg_len;  /* ... of arg_len bytes in all */
+    void *res;       /* results (may be arg itself), up to res_cap bytes */
     size_t res_cap;
-    size_t res_len;   /* out */
+    size_t res_len; /* out */
     const int *fds_in;
     int nfds_in;
-    int *fds_out;     /* received descriptors (caller closes them) */
+    int *fds_out; /* received descriptors (caller closes them) */
     int nfds_max;
-    int nfds_out;     /* out */
+    int nfds_out; /* out */
 };
 
 /*
@@ -40,6 +40,10 @@ struct hcall {
  * call) or a transport error (-EPIPE, -ECONNRESET...).
  */
 int hcall(int chan, struct hcall *hc);
+
+/* Inside a domain: its start info and the SV_START_INFO_FDS descriptors that
+ * come with it (the caller closes them).  0 or -errno (-EPROTO: fds missing). */
+int hcall_start_info(int chan, struct sv_start_info *si, int fds[SV_START_INFO_FDS]);
 
 /* The common case: one argument struct, updated in place, no fds. */
 int hcall_simple(int chan, uint32_t op, uint32_t cmd, void *arg, size_t len);

@@ -124,6 +124,15 @@ struct sv_start_info {
 };
 
 #define SV_START_INFO_FDS 6
+/* Which reply fd is which. */
+enum {
+    SV_START_FD_RAM,
+    SV_START_FD_SHINFO,
+    SV_START_FD_GNTTAB,
+    SV_START_FD_STORE,
+    SV_START_FD_STORE_DOORBELL,
+    SV_START_FD_STORE_KICK,
+};
 
 /* ---- SV_HC_memory: frames that can be granted ----------------------------- */
 enum {

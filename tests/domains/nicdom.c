@@ -44,21 +44,13 @@ static int map_ram(int chan)
 {
     struct sv_start_info si;
     int fds[SV_START_INFO_FDS];
-    struct hcall hc = {.op = SV_HC_platform,
-                       .cmd = SV_PLATFORM_start_info,
-                       .count = 1,
-                       .arg = &si,
-                       .arg_len = sizeof(si),
-                       .res = &si,
-                       .res_cap = sizeof(si),
-                       .fds_out = fds,
-                       .nfds_max = SV_START_INFO_FDS};
-    int err = hcall(chan, &hc);
+    int err = hcall_start_info(chan, &si, fds);
 
     if (err < 0)
         return err;
-    ram = mmap(NULL, si.nr_ram_pages * 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fds[0], 0);
-    msg_close_fds(fds, hc.nfds_out);
+    ram = mmap(NULL, si.nr_ram_pages * 4096, PROT_READ | PROT_WRITE, MAP_SHARED,
+               fds[SV_START_FD_RAM], 0);
+    msg_close_fds(fds, SV_START_INFO_FDS);
     return ram == MAP_FAILED ? -errno : 0;
 }
 

@@ -99,6 +99,13 @@ static void xs_publish(uint32_t peer, uint32_t ref, int port)
     xs_close(h);
 }
 
+/* Waits for events until *flag is set (a notification says "look", not what). */
+static void wait_until(xenevtchn_handle *xce, const char *flag)
+{
+    while (!__atomic_load_n(flag, __ATOMIC_ACQUIRE))
+        wait_port(xce);
+}
+
 static int mode_share(uint32_t peer, bool readonly, bool via_xenstore)
 {
     xengntshr_handle *xgs = xengntshr_open(NULL, 0);
@@ -120,15 +127,18 @@ static int mode_share(uint32_t peer, bool readonly, bool via_xenstore)
         xs_publish(peer, ref, port);
     else
         say("READY ref=%u port=%d", ref, port);
-    wait_port(xce);
+    wait_until(xce, page + 64); /* events may be spurious: the page says what happened */
     say("GOT %s", page + 64);
     if (xengntshr_unshare(xgs, page, 1) == 0 || errno != EBUSY)
         die("unshare while mapped succeeded");
     say("UNSHARE busy while mapped");
+    page[128] = 1; /* you may unmap */
     xenevtchn_notify(xce, (evtchn_port_t)port);
-    wait_port(xce);
-    if (xengntshr_unshare(xgs, page, 1) < 0)
-        die("unshare after unmap");
+    while (xengntshr_unshare(xgs, page, 1) < 0) {
+        if (errno != EBUSY)
+            die("unshare after unmap");
+        wait_port(xce);
+    }
     say("UNSHARE ok");
     xenevtchn_close(xce);
     xengntshr_close(xgs);
@@ -211,7 +221,7 @@ static int mode_map(uint32_t granter, uint32_t ref, uint32_t rport)
     if (port < 0)
         die("bind_interdomain");
     xenevtchn_notify(xce, (evtchn_port_t)port);
-    wait_port(xce);
+    wait_until(xce, page + 128);
     if (xengnttab_unmap(xgt, page, 1) < 0)
         die("unmap");
     xenevtchn_notify(xce, (evtchn_port_t)port);
