@@ -177,6 +177,15 @@ static void *port_tx_buffer(void *host, struct vif_back *v, size_t *cap)
 }
 
 /* netif offload -> xnic command: TSO needs the header length. */
+/* Linux's smallest TCP MSS (tcp_min_snd_mss): a guest asking the NIC to cut
+ * 64 KiB into 1-byte segments would make it send 65,000 frames. */
+#define NETDD_MIN_MSS 48
+
+static bool gso_sane(const struct netif_offload *o)
+{
+    return o->gso_type == XEN_NETIF_GSO_TYPE_NONE || o->gso_size >= NETDD_MIN_MSS;
+}
+
 static unsigned tx_command(const void *head, size_t len, const struct netif_offload *o,
                            uint16_t *mss, uint8_t *hdr_len)
 {
@@ -202,6 +211,8 @@ static int port_transmit(void *host, struct vif_back *v, void *buf, size_t len,
     unsigned cmd = tx_command(buf, len, o, &mss, &hdr_len);
 
     (void)host;
+    if (!gso_sane(o))
+        return -EINVAL; /* answered DROPPED */
     if (on_switch(v))
         return swswitch_transmit(dd.sw, v, buf, len, o, cmd, mss, hdr_len);
     return pf_pool_tx_submit(pool_of(v), buf, len, cmd, mss, hdr_len);
@@ -218,7 +229,7 @@ static int port_transmit_segs(void *host, struct vif_back *v, const struct vif_b
     unsigned cmd;
 
     (void)host;
-    if (on_switch(v) || n > NETDD_MAX_SEGS)
+    if (on_switch(v) || n > NETDD_MAX_SEGS || !gso_sane(o))
         return -EOPNOTSUPP; /* the software switch reads frames itself */
     cmd = tx_command(head, head_len, o, &mss, &hdr_len);
     for (unsigned i = 0; i < n; i++)
