@@ -148,7 +148,6 @@ static int pf_find(struct pf *pf, int chan, struct sv_pci_open *o, int *fds)
     struct sv_start_info si;
     struct sv_pci_func funcs[64];
     int sfds[SV_START_INFO_FDS];
-    uint32_t unused = 0;
     struct hcall hc;
     int n, err = hcall_start_info(chan, &si, sfds);
 
@@ -161,14 +160,7 @@ static int pf_find(struct pf *pf, int chan, struct sv_pci_open *o, int *fds)
     if (pf->ram == MAP_FAILED)
         return -errno;
     pf->ram_used = 1 << 20;
-    hc = (struct hcall){.op = SV_HC_pci,
-                        .cmd = SV_PCI_list,
-                        .count = 1,
-                        .arg = &unused,
-                        .arg_len = sizeof(unused),
-                        .res = funcs,
-                        .res_cap = sizeof(funcs)};
-    n = hcall(chan, &hc);
+    n = hcall_pci_list(chan, funcs, 64);
     for (int i = 0; i < n; i++)
         if (funcs[i].func == 0) {
             memcpy(o->bdf, funcs[i].bdf, sizeof(o->bdf));

@@ -53,29 +53,19 @@ struct vif_front {
     unsigned char frame[FRAME_MAX];    /* RX: the frame being written to ethD */
     unsigned char tx_frame[FRAME_MAX]; /* TX: read from ethD, waiting for ring room when */
     struct virtio_net_hdr tx_vh;
-    size_t tx_pending;                 /* ... non-zero: ethD is not read meanwhile */
+    size_t tx_pending; /* ... non-zero: ethD is not read meanwhile */
 };
 
 /* /dev/net/tun from the hypervisor: a domain may not open it itself. */
 static int tun_clone(void)
 {
-    uint32_t unused = 0;
-    int fd = -1, chan = hcall_open(), err;
-    struct hcall hc = {.op = SV_HC_platform,
-                       .cmd = SV_PLATFORM_open_tun,
-                       .count = 1,
-                       .arg = &unused,
-                       .arg_len = sizeof(unused),
-                       .res = &unused,
-                       .res_cap = sizeof(unused),
-                       .fds_out = &fd,
-                       .nfds_max = 1};
+    int chan = hcall_open(), fd;
 
     if (chan < 0)
         return chan;
-    err = hcall(chan, &hc);
+    fd = hcall_fd(chan, SV_HC_platform, SV_PLATFORM_open_tun);
     close(chan);
-    return err < 0 ? err : fd;
+    return fd;
 }
 
 static int tap_open(unsigned devid)
@@ -369,8 +359,7 @@ static void on_tap(evutil_socket_t fd, short what, void *arg)
 
     (void)what;
     for (int i = 0; i < TAP_BATCH; i++) {
-        struct iovec iov[2] = {{&v->tx_vh, sizeof(v->tx_vh)},
-                               {v->tx_frame, sizeof(v->tx_frame)}};
+        struct iovec iov[2] = {{&v->tx_vh, sizeof(v->tx_vh)}, {v->tx_frame, sizeof(v->tx_frame)}};
         ssize_t n = readv(fd, iov, 2);
         size_t len;
         int err;

@@ -49,13 +49,12 @@ static int connect_control(void)
     return fd;
 }
 
-int hcall_open(void)
+int hcall_fd(int chan, uint32_t op, uint32_t cmd)
 {
-    int boot = boot_channel();
     uint32_t unused = 0;
-    int fd = -1, err;
-    struct hcall hc = {.op = SV_HC_platform,
-                       .cmd = SV_PLATFORM_channel_open,
+    int fd = -1;
+    struct hcall hc = {.op = op,
+                       .cmd = cmd,
                        .count = 1,
                        .arg = &unused,
                        .arg_len = sizeof(unused),
@@ -63,15 +62,38 @@ int hcall_open(void)
                        .res_cap = sizeof(unused),
                        .fds_out = &fd,
                        .nfds_max = 1};
+    int err = hcall(chan, &hc);
+
+    if (err < 0)
+        return err;
+    return hc.nfds_out == 1 ? fd : -EPROTO;
+}
+
+int hcall_open(void)
+{
+    int boot = boot_channel();
+    int fd;
 
     if (boot < 0)
         return connect_control();
     pthread_mutex_lock(&boot_lock);
-    err = hcall(boot, &hc);
+    fd = hcall_fd(boot, SV_HC_platform, SV_PLATFORM_channel_open);
     pthread_mutex_unlock(&boot_lock);
-    if (err < 0)
-        return err;
-    return hc.nfds_out == 1 ? fd : -EPROTO;
+    return fd;
+}
+
+int hcall_pci_list(int chan, struct sv_pci_func *out, unsigned max)
+{
+    uint32_t unused = 0;
+    struct hcall hc = {.op = SV_HC_pci,
+                       .cmd = SV_PCI_list,
+                       .count = 1,
+                       .arg = &unused,
+                       .arg_len = sizeof(unused),
+                       .res = out,
+                       .res_cap = (size_t)max * sizeof(*out)};
+
+    return hcall(chan, &hc);
 }
 
 int hcall(int chan, struct hcall *hc)

@@ -316,14 +316,7 @@ static void pool_counters(struct xs_handle *h, const char *back, uint32_t backen
 {
     static struct sv_pci_func funcs[64];
     static struct xnic_ctl_stats st;
-    uint32_t unused = 0;
-    struct hcall hc = {.op = SV_HC_pci,
-                       .cmd = SV_PCI_list,
-                       .count = 1,
-                       .arg = &unused,
-                       .arg_len = sizeof(unused),
-                       .res = funcs,
-                       .res_cap = sizeof(funcs)};
+    struct hcall hc;
     unsigned pool;
     int n;
 
@@ -337,7 +330,7 @@ static void pool_counters(struct xs_handle *h, const char *back, uint32_t backen
     }
     if (!steering || sscanf(steering, "pool %u", &pool) != 1 || pool >= XNIC_MAX_QUEUES)
         return;
-    n = hcall(xl_chan, &hc);
+    n = hcall_pci_list(xl_chan, funcs, 64);
     for (int i = 0; i < n; i++) {
         struct sv_pci_req r = {0};
 

@@ -98,6 +98,13 @@ int xl_domid(const char *spec, uint32_t *domid)
     return 0;
 }
 
+int xl_domain_arg(int argc, char **argv, uint32_t *domid)
+{
+    if (argc != 2)
+        return xl_usage();
+    return xl_domid(argv[1], domid) < 0 ? 1 : 0;
+}
+
 int xl_domname(uint32_t domid, char *buf, size_t len)
 {
     struct sv_domctl_lookup l = {.domid = domid};

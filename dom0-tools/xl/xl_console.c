@@ -96,11 +96,10 @@ int cmd_console(int argc, char **argv)
     bool tty = isatty(STDIN_FILENO);
     uint32_t domid;
     int log_fd, in_fd;
+    int status = xl_domain_arg(argc, argv, &domid);
 
-    if (argc != 2)
-        return xl_usage();
-    if (xl_domid(argv[1], &domid) < 0)
-        return 1;
+    if (status)
+        return status;
     snprintf(rel, sizeof(rel), "console/%u.log", domid);
     if (sv_rundir_path(path, sizeof(path), rel) < 0 || (log_fd = open(path, O_RDONLY)) < 0)
         return xl_error("%s has no console log (%s)", argv[1], strerror(errno));

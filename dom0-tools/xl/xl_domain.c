@@ -14,11 +14,10 @@ typedef int (*domain_op_t)(xc_interface *xch, uint32_t domid);
 static int one_domain(int argc, char **argv, domain_op_t op, const char *what)
 {
     uint32_t domid;
+    int status = xl_domain_arg(argc, argv, &domid);
 
-    if (argc != 2)
-        return xl_usage();
-    if (xl_domid(argv[1], &domid) < 0)
-        return 1;
+    if (status)
+        return status;
     if (domid == 0)
         return xl_error("cannot %s Domain-0", what);
     if (op(xl_xch, domid) < 0)

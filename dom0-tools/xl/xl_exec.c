@@ -46,11 +46,10 @@ int cmd_dumpxml(int argc, char **argv)
     struct domain_config cfg;
     uint32_t domid;
     int err;
+    int status = xl_domain_arg(argc, argv, &domid);
 
-    if (argc != 2)
-        return xl_usage();
-    if (xl_domid(argv[1], &domid) < 0)
-        return 1;
+    if (status)
+        return status;
     err = userdata_load(domid, &cfg);
     if (err)
         return xl_error("no configuration kept for %s: %s", argv[1], strerror(-err));

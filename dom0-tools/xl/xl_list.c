@@ -101,11 +101,10 @@ int cmd_list(int argc, char **argv)
 int cmd_domid(int argc, char **argv)
 {
     uint32_t domid;
+    int status = xl_domain_arg(argc, argv, &domid);
 
-    if (argc != 2)
-        return xl_usage();
-    if (xl_domid(argv[1], &domid) < 0)
-        return 1;
+    if (status)
+        return status;
     printf("%u\n", domid);
     return 0;
 }

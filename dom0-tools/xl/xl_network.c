@@ -97,10 +97,9 @@ int cmd_network_detach(int argc, char **argv)
 int cmd_network_list(int argc, char **argv)
 {
     uint32_t domid;
+    int status = xl_domain_arg(argc, argv, &domid);
 
-    if (argc != 2)
-        return xl_usage();
-    if (xl_domid(argv[1], &domid) < 0)
-        return 1;
+    if (status)
+        return status;
     return vif_list(domid) < 0 ? xl_error("cannot read xenstore") : 0;
 }

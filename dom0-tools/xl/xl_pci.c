@@ -45,20 +45,6 @@ int xl_pci_attach(uint32_t domid, const char *bdf)
     return err;
 }
 
-static int list_funcs(struct sv_pci_func *out)
-{
-    uint32_t unused = 0;
-    struct hcall hc = {.op = SV_HC_pci,
-                       .cmd = SV_PCI_list,
-                       .count = 1,
-                       .arg = &unused,
-                       .arg_len = sizeof(unused),
-                       .res = out,
-                       .res_cap = XL_MAX_FUNCS * sizeof(*out)};
-
-    return hcall(xl_chan, &hc);
-}
-
 static int one_bdf(int argc, char **argv, uint32_t cmd)
 {
     int err;
@@ -83,7 +69,7 @@ int cmd_pci_assignable_remove(int argc, char **argv)
 static int print_funcs(bool assignable_only, long domid)
 {
     static struct sv_pci_func funcs[XL_MAX_FUNCS];
-    int n = list_funcs(funcs);
+    int n = hcall_pci_list(xl_chan, funcs, XL_MAX_FUNCS);
 
     if (n < 0)
         return xl_error("cannot list PCI functions: %s", strerror(-n));
@@ -133,10 +119,9 @@ int cmd_pci_detach(int argc, char **argv)
 int cmd_pci_list(int argc, char **argv)
 {
     uint32_t domid;
+    int status = xl_domain_arg(argc, argv, &domid);
 
-    if (argc != 2)
-        return xl_usage();
-    if (xl_domid(argv[1], &domid) < 0)
-        return 1;
+    if (status)
+        return status;
     return print_funcs(false, domid);
 }

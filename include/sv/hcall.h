@@ -41,6 +41,14 @@ struct hcall {
  */
 int hcall(int chan, struct hcall *hc);
 
+/* A call that takes no argument and answers one fd (SV_PLATFORM_channel_open,
+ * SV_PLATFORM_open_tun): the fd, or -errno (-EPROTO: no fd came). */
+int hcall_fd(int chan, uint32_t op, uint32_t cmd);
+
+/* The PCI functions the caller may see (all for dom0, its own for a domain)
+ * into out (max entries): their number, or -errno. */
+int hcall_pci_list(int chan, struct sv_pci_func *out, unsigned max);
+
 /* Inside a domain: its start info and the SV_START_INFO_FDS descriptors that
  * come with it (the caller closes them).  0 or -errno (-EPROTO: fds missing). */
 int hcall_start_info(int chan, struct sv_start_info *si, int fds[SV_START_INFO_FDS]);
