@@ -116,13 +116,27 @@ struct xnic_tx_desc {
 #define XNIC_TXD_CSUM       (1u << 1) /* fill IPv4 header and TCP/UDP checksums */
 #define XNIC_TXD_TSO        (1u << 2) /* segment into mss-sized TCP segments */
 
+/* What the device writes over addr in the EOP descriptor of a frame (the
+ * write-back format: as on real NICs, the owner keeps its buffer addresses
+ * itself, and the descriptor carries the frame's metadata back). */
+struct xnic_rx_wb {
+    uint32_t rss_hash;  /* with XNIC_RXS_RSS: the frame's Toeplitz hash */
+    uint16_t gso_size;  /* with XNIC_RXS_RSC: TCP payload bytes per segment */
+    uint8_t gso_type;   /* with XNIC_RXS_RSC: XNIC_GSO_TCPV4 or XNIC_GSO_TCPV6 */
+    uint8_t hash_type;  /* with XNIC_RXS_RSS: XNIC_RSS_TYPE_* the hash covered */
+};
+
 struct xnic_rx_desc {
-    uint64_t addr;     /* owner: IOVA of the buffer */
+    union {
+        uint64_t addr;        /* owner: IOVA of the buffer */
+        struct xnic_rx_wb wb; /* device, EOP descriptor only: write-back */
+    };
     uint16_t buf_len;  /* owner: buffer size */
     uint16_t len;      /* device: bytes written */
     uint16_t vlan_tci; /* device: stripped tag, valid with XNIC_RXS_VLAN */
     uint16_t status;   /* device: XNIC_DS_DD | XNIC_RXS_* | error code << 8 */
 };
+_Static_assert(sizeof(struct xnic_rx_desc) == 16, "RX descriptors are 16 bytes");
 
 #define XNIC_DS_DD          (1u << 0) /* descriptor done (both rings) */
 #define XNIC_RXS_EOP        (1u << 1) /* last buffer of the frame */
@@ -130,6 +144,10 @@ struct xnic_rx_desc {
 #define XNIC_RXS_IP_OK      (1u << 3) /* IPv4 header checksum verified good */
 #define XNIC_RXS_CSUM_ERR   (1u << 4) /* a checksum was verified bad */
 #define XNIC_RXS_VLAN       (1u << 5) /* port VLAN tag stripped into vlan_tci */
+#define XNIC_RXS_RSS        (1u << 6) /* wb.rss_hash and wb.hash_type are valid */
+#define XNIC_RXS_RSC        (1u << 7) /* a TSO packet delivered whole: wb.gso_* valid */
+
+enum xnic_gso_type { XNIC_GSO_NONE = 0, XNIC_GSO_TCPV4 = 1, XNIC_GSO_TCPV6 = 2 };
 #define XNIC_DS_ERR(status) ((unsigned)(status) >> 8)
 
 enum xnic_err {
