@@ -200,7 +200,7 @@ static void tx_go(struct fx *fx, unsigned f, unsigned q, uint32_t tail)
 static void post_rx(struct fx *fx, unsigned f, unsigned q, unsigned n, uint16_t len)
 {
     for (unsigned i = 0; i < n; i++)
-        *rxd(fx, f, q, i) = (struct xnic_rx_desc){IOVA0 + buf_off(f, 32 + i), len, 0, 0, 0};
+        *rxd(fx, f, q, i) = (struct xnic_rx_desc){.addr = IOVA0 + buf_off(f, 32 + i), .buf_len = len};
     qregs(fx, f, q)->rx_tail = n;
 }
 
