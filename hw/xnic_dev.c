@@ -186,7 +186,7 @@ static void stop_vport(struct xnic_dev *dev, struct vport *v)
 {
     unsigned idx = (unsigned)(v - dev->vp);
 
-    v->tx_en = v->rx_en = v->tx_kicked = v->irq_pending = false;
+    v->tx_en = v->rx_en = v->rsc = v->tx_kicked = v->irq_pending = false;
     v->tx_head = v->rx_head = 0;
     v->chain.valid = false;
     xnic_sched_reset(&dev->sched, idx);
@@ -295,7 +295,8 @@ static int cmd_queue_enable(struct func *fn, struct xnic_admin *a)
     uint32_t qsize;
     struct vport *v;
 
-    if (q >= fn->nq || !flags || (flags & ~(XNIC_QF_TX | XNIC_QF_RX)))
+    if (q >= fn->nq || !flags || (flags & ~(XNIC_QF_TX | XNIC_QF_RX | XNIC_QF_RSC)) ||
+        (flags & (XNIC_QF_RX | XNIC_QF_RSC)) == XNIC_QF_RSC)
         return -EINVAL;
     off = XNIC_REG_QUEUE(q);
     qsize = reg_rd32(fn, XNIC_REG_QSIZE(q));
@@ -321,6 +322,7 @@ static int cmd_queue_enable(struct func *fn, struct xnic_admin *a)
         v->rx_size = qsize >> 16;
         v->rx_head = 0;
         v->rx_en = true;
+        v->rsc = flags & XNIC_QF_RSC;
         reg_wr32(fn, off + offsetof(struct xnic_queue_regs, rx_head), 0);
     }
     reg_wr32(fn, XNIC_REG_QSTATUS(q), (v->tx_en ? XNIC_QS_TX_EN : 0) | (v->rx_en ? XNIC_QS_RX_EN : 0));
@@ -340,7 +342,7 @@ static int cmd_queue_disable(struct func *fn, struct xnic_admin *a)
         v->chain.valid = false;
     }
     if (flags & XNIC_QF_RX)
-        v->rx_en = false;
+        v->rx_en = v->rsc = false;
     reg_wr32(fn, XNIC_REG_QSTATUS(q), (v->tx_en ? XNIC_QS_TX_EN : 0) | (v->rx_en ? XNIC_QS_RX_EN : 0));
     return 0;
 }

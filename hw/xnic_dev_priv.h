@@ -31,6 +31,7 @@ struct vport {
     struct func *fn;
     unsigned q;          /* queue index inside fn */
     bool tx_en, rx_en;
+    bool rsc;            /* RX takes local senders' offloaded frames whole (XNIC_QF_RSC) */
     bool tx_kicked;      /* doorbell seen, queue may have work */
     bool irq_pending;
     uint64_t tx_base, rx_base; /* latched at QUEUE_ENABLE */
@@ -76,7 +77,7 @@ struct xnic_dev {
     struct xnic_sched sched;
     uint8_t txbuf[XNIC_MAX_TSO + 4];   /* gathered TX packet (+ room for a VLAN tag) */
     uint8_t segbuf[XNIC_MAX_FRAME];    /* one TSO segment */
-    uint8_t rxbuf[XNIC_MAX_FRAME];     /* a frame with its port VLAN stripped */
+    uint8_t rxbuf[XNIC_MAX_TSO + 4];   /* a frame with its port VLAN stripped (RSC: whole) */
 };
 
 /* Typed access to the shared page: the owner may change it at any time, so

@@ -80,8 +80,8 @@ static unsigned vport_index(const struct xnic_dev *dev, const struct vport *v)
 
 /* ---- switching ----------------------------------------------------------- */
 
-static void rx_deliver(struct xnic_dev *dev, unsigned vport, const uint8_t *frame, size_t len,
-                       uint16_t csum_flags);
+static int rx_put(struct xnic_dev *dev, unsigned vport, const uint8_t *frame, size_t len,
+                  uint16_t flags, const struct xnic_rx_wb *wb);
 
 static void wire_send(struct xnic_dev *dev, const uint8_t *frame, size_t len)
 {
@@ -100,31 +100,75 @@ static uint16_t frame_vid(const uint8_t *frame, size_t len)
     return 0;
 }
 
+/* Delivers a frame to every vport in mask with these RX status bits and
+ * write-back (NULL: none); returns the vports that could not take it. */
+static uint64_t deliver_as(struct xnic_dev *dev, uint64_t mask, const uint8_t *frame, size_t len,
+                           uint16_t flags, const struct xnic_rx_wb *wb)
+{
+    uint64_t refused = 0;
+
+    for (unsigned v = 0; mask; v++, mask >>= 1) {
+        if ((mask & 1) && rx_put(dev, v, frame, len, flags, wb) < 0)
+            refused |= 1ull << v;
+    }
+    return refused;
+}
+
+static void count_no_buf(struct xnic_dev *dev, uint64_t mask)
+{
+    for (unsigned v = 0; mask; v++, mask >>= 1) {
+        if (mask & 1)
+            VSTAT_ADD(&dev->vp[v], rx_no_buf, 1);
+    }
+}
+
 static void deliver_mask(struct xnic_dev *dev, uint64_t mask, const uint8_t *frame, size_t len)
 {
     uint16_t csum = mask ? xnic_rx_csum_flags(frame, len) : 0;
 
-    for (unsigned v = 0; mask; v++, mask >>= 1) {
-        if (mask & 1)
-            rx_deliver(dev, v, frame, len, csum);
-    }
+    count_no_buf(dev, deliver_as(dev, mask, frame, len, csum, NULL));
 }
 
-/* VEB: a frame sent by vport src goes to the vports that want it; unicast
- * that no vport claims, and every broadcast/multicast, also goes to the wire. */
-static void switch_from_vport(struct xnic_dev *dev, unsigned src, const uint8_t *frame,
-                              size_t len)
+/* Where the switch sends a frame of vport src: the vports that want it;
+ * unicast that no vport claims, and every broadcast/multicast, also goes to
+ * the wire.  Every segment of a TSO packet goes the same way. */
+struct route {
+    uint64_t mask;
+    bool wire;
+};
+
+static struct route route_from_vport(struct xnic_dev *dev, unsigned src, const uint8_t *frame,
+                                     size_t len)
 {
     bool miss;
     uint64_t mask = xnic_classify(&dev->cls, frame, frame_vid(frame, len), &miss);
 
     mask &= ~(1ull << src);
-    if (mask) {
+    return (struct route){mask, !mask || xnic_mac_is_multicast(frame)};
+}
+
+static void switch_out(struct xnic_dev *dev, const struct route *r, const uint8_t *frame,
+                       size_t len)
+{
+    if (r->mask) {
         WSTAT_ADD(dev, veb_packets, 1);
-        deliver_mask(dev, mask, frame, len);
+        deliver_mask(dev, r->mask, frame, len);
     }
-    if (!mask || xnic_mac_is_multicast(frame))
+    if (r->wire)
         wire_send(dev, frame, len);
+}
+
+/* A frame with offloads pending may stay as its sender gave it when it
+ * stays inside the NIC and every vport it goes to receives with RSC. */
+static bool route_rsc(const struct xnic_dev *dev, const struct route *r)
+{
+    if (r->wire || !r->mask)
+        return false;
+    for (unsigned v = 0; v < dev->nvports; v++) {
+        if ((r->mask >> v & 1) && !dev->vp[v].rsc)
+            return false;
+    }
+    return true;
 }
 
 void xnic_dev_wire_rx(struct xnic_dev *dev, const uint8_t *frame, size_t len)
@@ -184,7 +228,7 @@ static int rx_gather(struct vport *v, size_t len, struct rx_slot *slots)
 /* Writes the frame into the gathered buffers and their write-back fields;
  * returns descriptors consumed (fewer than n when a buffer DMA faulted). */
 static unsigned rx_fill(struct vport *v, struct rx_slot *slots, unsigned n, const uint8_t *frame,
-                        size_t len, uint16_t flags, uint16_t tci)
+                        size_t len, uint16_t flags, uint16_t tci, const struct xnic_rx_wb *wb)
 {
     size_t off = 0;
     unsigned i;
@@ -200,6 +244,8 @@ static unsigned rx_fill(struct vport *v, struct rx_slot *slots, unsigned n, cons
         if (dma_write(v->fn, d->addr, frame + off, chunk) < 0) {
             d->status = XNIC_DS_DD | XNIC_RXS_EOP | XNIC_ERR_DMA << 8;
             last = true;
+        } else if (last && wb) {
+            dma_write(v->fn, v->rx_base + (uint64_t)slots[i].idx * RXD_SIZE, wb, sizeof(*wb));
         }
         __atomic_thread_fence(__ATOMIC_RELEASE);
         dma_write(v->fn, v->rx_base + (uint64_t)slots[i].idx * RXD_SIZE +
@@ -228,31 +274,30 @@ static const uint8_t *strip_pvid(struct xnic_dev *dev, unsigned vport, const uin
     return dev->rxbuf;
 }
 
-static void rx_deliver(struct xnic_dev *dev, unsigned vport, const uint8_t *frame, size_t len,
-                       uint16_t csum_flags)
+/* Puts a frame into vport's RX ring: 0 (delivered, or lost to a DMA fault
+ * and counted), -ENOBUFS when the queue is off or its posted buffers cannot
+ * hold the frame (nothing consumed, nothing counted: the caller decides). */
+static int rx_put(struct xnic_dev *dev, unsigned vport, const uint8_t *frame, size_t len,
+                  uint16_t flags, const struct xnic_rx_wb *wb)
 {
     struct vport *v = &dev->vp[vport];
     struct rx_slot slots[XNIC_MAX_RX_BUFS];
-    uint16_t flags = csum_flags, tci = 0;
+    uint16_t tci = 0;
     unsigned used;
     int n;
 
-    if (!v->rx_en || !v->fn->attached) {
-        VSTAT_ADD(v, rx_no_buf, 1);
-        return;
-    }
+    if (!v->rx_en || !v->fn->attached)
+        return -ENOBUFS;
     frame = strip_pvid(dev, vport, frame, &len, &flags, &tci);
     n = rx_gather(v, len, slots);
     if (n <= 0) {
-        if (n < 0) {
-            xnic_dp_queue_error(v, XNIC_ERR_DMA);
-            VSTAT_ADD(v, rx_errors, 1);
-        } else {
-            VSTAT_ADD(v, rx_no_buf, 1);
-        }
-        return;
+        if (n == 0)
+            return -ENOBUFS;
+        xnic_dp_queue_error(v, XNIC_ERR_DMA);
+        VSTAT_ADD(v, rx_errors, 1);
+        return 0;
     }
-    used = rx_fill(v, slots, (unsigned)n, frame, len, flags, tci);
+    used = rx_fill(v, slots, (unsigned)n, frame, len, flags, tci, wb);
     v->rx_head = (v->rx_head + used) & (v->rx_size - 1);
     reg_wr32(v->fn, qreg(v, offsetof(struct xnic_queue_regs, rx_head)), v->rx_head);
     if (used < (unsigned)n || XNIC_DS_ERR(slots[used - 1].d.status)) {
@@ -262,6 +307,7 @@ static void rx_deliver(struct xnic_dev *dev, unsigned vport, const uint8_t *fram
         VSTAT_ADD(v, rx_bytes, len);
     }
     v->irq_pending = true;
+    return 0;
 }
 
 /* ---- TX ------------------------------------------------------------------- */
@@ -337,14 +383,63 @@ static int tx_gather(struct vport *v, uint8_t *buf)
 
 struct tso_ctx {
     struct xnic_dev *dev;
-    unsigned src;
+    const struct route *route;
 };
 
 static void tso_segment_out(void *arg, const uint8_t *seg, size_t len)
 {
     struct tso_ctx *t = arg;
 
-    switch_from_vport(t->dev, t->src, seg, len);
+    switch_out(t->dev, t->route, seg, len);
+}
+
+/* A TSO packet: whole to RSC receivers with room for it, segmented to the
+ * others (and to those without room). */
+static int tx_tso(struct xnic_dev *dev, unsigned src, uint8_t *frame, size_t len, uint16_t mss,
+                  unsigned hdr_len)
+{
+    struct route r = route_from_vport(dev, src, frame, len);
+    struct tso_ctx t = {dev, &r};
+
+    if (hdr_len > UINT8_MAX)
+        return XNIC_ERR_OFFLOAD;
+    if (len <= XNIC_MAX_TSO && route_rsc(dev, &r)) {
+        struct xnic_rx_wb wb = {0};
+        uint16_t flags;
+
+        if (xnic_tso_whole(frame, len, mss, (uint8_t)hdr_len, sizeof(dev->segbuf), &flags, &wb) < 0)
+            return XNIC_ERR_OFFLOAD;
+        uint64_t refused = deliver_as(dev, r.mask, frame, len, flags, &wb);
+
+        if (refused != r.mask)
+            WSTAT_ADD(dev, veb_packets, 1);
+        if (!refused)
+            return XNIC_ERR_OK;
+        r.mask = refused;
+    }
+    if (xnic_tso(frame, len, mss, (uint8_t)hdr_len, dev->segbuf, sizeof(dev->segbuf),
+                 tso_segment_out, &t) < 0)
+        return XNIC_ERR_OFFLOAD;
+    return XNIC_ERR_OK;
+}
+
+/* A frame asking for CSUM: checksum partial to RSC receivers, filled for the others. */
+static int tx_csum(struct xnic_dev *dev, unsigned src, uint8_t *frame, size_t len)
+{
+    struct route r = route_from_vport(dev, src, frame, len);
+    uint16_t flags;
+
+    if (route_rsc(dev, &r)) {
+        if (xnic_csum_partial(frame, len, &flags) < 0)
+            return XNIC_ERR_OFFLOAD;
+        WSTAT_ADD(dev, veb_packets, 1);
+        count_no_buf(dev, deliver_as(dev, r.mask, frame, len, flags, NULL));
+        return XNIC_ERR_OK;
+    }
+    if (xnic_csum_fill(frame, len) < 0)
+        return XNIC_ERR_OFFLOAD;
+    switch_out(dev, &r, frame, len);
+    return XNIC_ERR_OK;
 }
 
 static bool spoofed(const struct xnic_vport_cfg *cfg, const uint8_t *frame, size_t len)
@@ -371,6 +466,7 @@ static int tx_frame(struct xnic_dev *dev, unsigned src, uint8_t *frame, size_t l
 {
     const struct xnic_vport_cfg *cfg = &dev->cls.vport[src];
     unsigned hdr_len = c->hdr_len;
+    struct route r;
 
     if (len < XNIC_ETH_HLEN)
         return XNIC_ERR_RUNT;
@@ -382,17 +478,12 @@ static int tx_frame(struct xnic_dev *dev, unsigned src, uint8_t *frame, size_t l
         insert_tag(frame, &len, cfg->pvid);
         hdr_len += 4;
     }
-    if (c->cmd & XNIC_TXD_TSO) {
-        struct tso_ctx t = {dev, src};
-
-        if (hdr_len > UINT8_MAX || xnic_tso(frame, len, c->mss, (uint8_t)hdr_len, dev->segbuf,
-                                            sizeof(dev->segbuf), tso_segment_out, &t) < 0)
-            return XNIC_ERR_OFFLOAD;
-        return XNIC_ERR_OK;
-    }
-    if ((c->cmd & XNIC_TXD_CSUM) && xnic_csum_fill(frame, len) < 0)
-        return XNIC_ERR_OFFLOAD;
-    switch_from_vport(dev, src, frame, len);
+    if (c->cmd & XNIC_TXD_TSO)
+        return tx_tso(dev, src, frame, len, c->mss, hdr_len);
+    if (c->cmd & XNIC_TXD_CSUM)
+        return tx_csum(dev, src, frame, len);
+    r = route_from_vport(dev, src, frame, len);
+    switch_out(dev, &r, frame, len);
     return XNIC_ERR_OK;
 }
 

@@ -156,7 +156,19 @@ static void fill_l4_csum(uint8_t *f, const struct xnic_pkt *p, size_t l4_len)
     wr16(f + l4_csum_off(p), c);
 }
 
-int xnic_csum_fill(uint8_t *frame, size_t len)
+/* The pseudo-header sum, folded but not inverted, where the full checksum
+ * goes: what Linux leaves there for CHECKSUM_PARTIAL. */
+static void fill_l4_partial(uint8_t *f, const struct xnic_pkt *p, size_t l4_len)
+{
+    wr16(f + l4_csum_off(p), (uint16_t)~xnic_csum_fold(pseudo_sum(f, p, l4_len)));
+}
+
+static uint16_t partial_flags(const struct xnic_pkt *p)
+{
+    return XNIC_RXS_RSC | (p->ip_ver == 4 ? XNIC_RXS_IP_OK : 0);
+}
+
+static int csum_write(uint8_t *frame, size_t len, bool partial, uint16_t *rx_flags)
 {
     struct xnic_pkt p;
     size_t l4_len;
@@ -168,8 +180,23 @@ int xnic_csum_fill(uint8_t *frame, size_t len)
         return -EINVAL;
     if (p.ip_ver == 4)
         fill_ip_csum(frame, &p);
-    fill_l4_csum(frame, &p, l4_len);
+    if (partial) {
+        fill_l4_partial(frame, &p, l4_len);
+        *rx_flags = partial_flags(&p);
+    } else {
+        fill_l4_csum(frame, &p, l4_len);
+    }
     return 0;
+}
+
+int xnic_csum_fill(uint8_t *frame, size_t len)
+{
+    return csum_write(frame, len, false, NULL);
+}
+
+int xnic_csum_partial(uint8_t *frame, size_t len, uint16_t *rx_flags)
+{
+    return csum_write(frame, len, true, rx_flags);
 }
 
 /* Rewrites the headers in seg for segment i carrying payload bytes. */
@@ -194,6 +221,17 @@ static void fix_segment(uint8_t *seg, const struct xnic_pkt *p, unsigned i, size
     fill_l4_csum(seg, p, l4_len);
 }
 
+/* What makes a packet segmentable: TCP, hdr_len its headers, segments of
+ * mss payload bytes that fit seg_max. */
+static int tso_check(const uint8_t *frame, size_t len, uint16_t mss, uint8_t hdr_len,
+                     size_t seg_max, struct xnic_pkt *p)
+{
+    if (xnic_parse(frame, len, p) < 0 || p->l4_proto != IPPROTO_TCP || p->hdr_len != hdr_len ||
+        !mss || seg_max < (size_t)hdr_len + mss)
+        return -EINVAL;
+    return 0;
+}
+
 int xnic_tso(const uint8_t *frame, size_t len, uint16_t mss, uint8_t hdr_len, uint8_t *seg_buf,
              size_t seg_buf_len, xnic_seg_fn *fn, void *arg)
 {
@@ -203,8 +241,7 @@ int xnic_tso(const uint8_t *frame, size_t len, uint16_t mss, uint8_t hdr_len, ui
     uint16_t id0 = 0;
     int n = 0;
 
-    if (xnic_parse(frame, len, &p) < 0 || p.l4_proto != IPPROTO_TCP || p.hdr_len != hdr_len ||
-        !mss || seg_buf_len < (size_t)hdr_len + mss)
+    if (tso_check(frame, len, mss, hdr_len, seg_buf_len, &p) < 0)
         return -EINVAL;
     seq0 = rd32(frame + p.l4_off + 4);
     if (p.ip_ver == 4)
@@ -218,6 +255,29 @@ int xnic_tso(const uint8_t *frame, size_t len, uint16_t mss, uint8_t hdr_len, ui
         fn(arg, seg_buf, hdr_len + payload);
     }
     return n;
+}
+
+int xnic_tso_whole(uint8_t *frame, size_t len, uint16_t mss, uint8_t hdr_len, size_t seg_max,
+                   uint16_t *rx_flags, struct xnic_rx_wb *wb)
+{
+    struct xnic_pkt p;
+    bool gso;
+
+    if (tso_check(frame, len, mss, hdr_len, seg_max, &p) < 0)
+        return -EINVAL;
+    gso = len - hdr_len > mss;
+    /* TSO ignores the sender's lengths; the whole frame gets its own. */
+    if (p.ip_ver == 4)
+        wr16(frame + p.l3_off + 2, (uint16_t)(len - p.l3_off));
+    else
+        wr16(frame + p.l3_off + 4, (uint16_t)(len - p.l3_off - IPV6_HLEN));
+    if (p.ip_ver == 4)
+        fill_ip_csum(frame, &p);
+    fill_l4_partial(frame, &p, len - p.l4_off);
+    *rx_flags = partial_flags(&p);
+    wb->gso_size = gso ? mss : 0;
+    wb->gso_type = !gso ? XNIC_GSO_NONE : p.ip_ver == 4 ? XNIC_GSO_TCPV4 : XNIC_GSO_TCPV6;
+    return 0;
 }
 
 uint16_t xnic_rx_csum_flags(const uint8_t *frame, size_t len)

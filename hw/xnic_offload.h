@@ -35,6 +35,15 @@ uint16_t xnic_csum_fold(uint32_t sum);
  * -EINVAL when it is not TCP/UDP over IPv4/IPv6. */
 int xnic_csum_fill(uint8_t *frame, size_t len);
 
+/*
+ * Checksum partial, for a frame delivered to a local receiver that takes it
+ * so (RSC): fills the IPv4 header checksum and puts the pseudo-header sum
+ * (folded, not inverted, as Linux's CHECKSUM_PARTIAL) in the TCP/UDP
+ * checksum field; *rx_flags gets the RX status bits (RSC, IP_OK).  -EINVAL
+ * when xnic_csum_fill() would refuse the frame.
+ */
+int xnic_csum_partial(uint8_t *frame, size_t len, uint16_t *rx_flags);
+
 /* Receives each TSO segment, a complete frame with checksums filled. */
 typedef void xnic_seg_fn(void *arg, const uint8_t *seg, size_t len);
 
@@ -47,6 +56,18 @@ typedef void xnic_seg_fn(void *arg, const uint8_t *seg, size_t len);
  */
 int xnic_tso(const uint8_t *frame, size_t len, uint16_t mss, uint8_t hdr_len, uint8_t *seg_buf,
              size_t seg_buf_len, xnic_seg_fn *fn, void *arg);
+
+/*
+ * A TSO packet delivered whole instead of segmented: checks it as xnic_tso()
+ * does (seg_max: the largest segment allowed), sets its IP length from len,
+ * then makes its checksums partial as xnic_csum_partial().  *rx_flags and
+ * wb->gso_size/gso_type (TCPV4/V6; NONE with size 0 when it is one segment)
+ * describe it to the receiver; the rest of wb is untouched.  -EINVAL when
+ * xnic_tso() would refuse it.
+ */
+struct xnic_rx_wb;
+int xnic_tso_whole(uint8_t *frame, size_t len, uint16_t mss, uint8_t hdr_len, size_t seg_max,
+                   uint16_t *rx_flags, struct xnic_rx_wb *wb);
 
 /* XNIC_RXS_IP_OK / L4_OK / CSUM_ERR bits for a received frame. */
 uint16_t xnic_rx_csum_flags(const uint8_t *frame, size_t len);

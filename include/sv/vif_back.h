@@ -19,6 +19,7 @@
 
 struct vif_back;
 struct netif_offload;
+struct netif_features;
 
 /* A buffer the host's device reads in place: a device-mapped grant's IOVA. */
 struct vif_back_seg {
@@ -93,6 +94,9 @@ int vif_back_receive_offload(struct vif_back *v, const void *frame, size_t len,
                              const struct netif_offload *o);
 /* True when the guest takes TCPv4 GSO frames on RX (feature-gso-tcpv4, -sg). */
 bool vif_back_rx_gso(const struct vif_back *v);
+/* What the guest takes on RX (its feature-* keys); known once the vif
+ * connected (from the port's attach on). */
+const struct netif_features *vif_back_rx_features(const struct vif_back *v);
 /* True when the NIC's RX status says the TCP/UDP checksum was verified. */
 bool vif_back_nic_validated(uint16_t nic_status);
 

@@ -121,8 +121,8 @@ struct xnic_tx_desc {
  * itself, and the descriptor carries the frame's metadata back). */
 struct xnic_rx_wb {
     uint32_t rss_hash;  /* with XNIC_RXS_RSS: the frame's Toeplitz hash */
-    uint16_t gso_size;  /* with XNIC_RXS_RSC: TCP payload bytes per segment */
-    uint8_t gso_type;   /* with XNIC_RXS_RSC: XNIC_GSO_TCPV4 or XNIC_GSO_TCPV6 */
+    uint16_t gso_size;  /* with XNIC_RXS_RSC: TCP payload bytes per segment (0: not GSO) */
+    uint8_t gso_type;   /* with XNIC_RXS_RSC: XNIC_GSO_TCPV4/TCPV6, or NONE: one frame */
     uint8_t hash_type;  /* with XNIC_RXS_RSS: XNIC_RSS_TYPE_* the hash covered */
 };
 
@@ -145,7 +145,8 @@ _Static_assert(sizeof(struct xnic_rx_desc) == 16, "RX descriptors are 16 bytes")
 #define XNIC_RXS_CSUM_ERR   (1u << 4) /* a checksum was verified bad */
 #define XNIC_RXS_VLAN       (1u << 5) /* port VLAN tag stripped into vlan_tci */
 #define XNIC_RXS_RSS        (1u << 6) /* wb.rss_hash and wb.hash_type are valid */
-#define XNIC_RXS_RSC        (1u << 7) /* a TSO packet delivered whole: wb.gso_* valid */
+#define XNIC_RXS_RSC        (1u << 7) /* delivered as a local sender offloaded it: checksum
+                                        * partial, wb.gso_* valid (docs/xnic.md, RSC) */
 
 enum xnic_gso_type { XNIC_GSO_NONE = 0, XNIC_GSO_TCPV4 = 1, XNIC_GSO_TCPV6 = 2 };
 #define XNIC_DS_ERR(status) ((unsigned)(status) >> 8)
@@ -215,6 +216,7 @@ enum xnic_cmd {
 
 #define XNIC_QF_TX          (1u << 0)
 #define XNIC_QF_RX          (1u << 1)
+#define XNIC_QF_RSC         (1u << 2) /* with RX: local senders' offloaded frames whole (RSC) */
 
 #define XNIC_VPF_BCAST      (1u << 0) /* accept broadcast */
 #define XNIC_VPF_ALLMULTI   (1u << 1) /* accept every multicast */

@@ -50,6 +50,8 @@ struct xnic_drv_rings {
     void *rx;
     uint64_t rx_iova;
     uint32_t rx_size;
+    bool rx_rsc; /* take local senders' TSO/CSUM frames whole, checksum partial
+                  * (XNIC_QF_RSC): only for a caller that passes GSO on */
 };
 
 /* Programs and enables queue q (weight: TX scheduler weight, 0 = 1). */
@@ -67,6 +69,10 @@ struct xnic_drv_rx_done {
     uint16_t len;
     uint16_t status;   /* XNIC_RXS_* | error << 8 */
     uint16_t vlan_tci;
+    /* EOP with XNIC_RXS_RSC: the frame's checksums are partial and, for a
+     * TSO packet delivered whole, its MSS and XNIC_GSO_* type (else 0). */
+    uint16_t gso_size;
+    uint8_t gso_type;
 };
 /* Up to max completed RX buffers; their slots become free for posting. */
 unsigned xnic_drv_rx_reap(struct xnic_drv *d, unsigned q, struct xnic_drv_rx_done *out,

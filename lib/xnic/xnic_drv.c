@@ -236,7 +236,7 @@ int xnic_drv_queue_start(struct xnic_drv *d, unsigned q, const struct xnic_drv_r
     wr32(d, base + offsetof(struct xnic_queue_regs, rx_tail), 0);
     wr32(d, XNIC_REG_QSIZE(q), r->tx_size | r->rx_size << 16);
     cmd.u.queue.queue = q;
-    cmd.u.queue.flags = XNIC_QF_TX | XNIC_QF_RX;
+    cmd.u.queue.flags = XNIC_QF_TX | XNIC_QF_RX | (r->rx_rsc ? XNIC_QF_RSC : 0);
     cmd.u.queue.weight = weight;
     rc = simple_cmd(d, &cmd);
     d->q[q].started = rc == 0;
@@ -336,9 +336,14 @@ unsigned xnic_drv_rx_reap(struct xnic_drv *d, unsigned q, struct xnic_drv_rx_don
 
     while (dq && n < max && ring_take(&dq->rx, &slot, &status)) {
         const struct xnic_rx_desc *desc = (const struct xnic_rx_desc *)dq->rx.mem + slot;
+        struct xnic_drv_rx_done *o = &out[n++];
 
-        out[n++] = (struct xnic_drv_rx_done){dq->rx.cookie[slot], desc->len, status,
-                                             desc->vlan_tci};
+        *o = (struct xnic_drv_rx_done){dq->rx.cookie[slot], desc->len, status, desc->vlan_tci};
+        /* The write-back replaced addr: the slot's buffer is known by its cookie. */
+        if ((status & (XNIC_RXS_EOP | XNIC_RXS_RSC)) == (XNIC_RXS_EOP | XNIC_RXS_RSC)) {
+            o->gso_size = desc->wb.gso_size;
+            o->gso_type = desc->wb.gso_type;
+        }
     }
     return n;
 }

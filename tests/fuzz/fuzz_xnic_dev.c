@@ -72,7 +72,7 @@ static void admin(uint32_t op, const void *params, size_t len)
 
 static void configure(uint8_t pvid, uint8_t flags)
 {
-    struct xnic_cmd_queue q = {0, XNIC_QF_TX | XNIC_QF_RX, 1};
+    struct xnic_cmd_queue q = {0, XNIC_QF_TX | XNIC_QF_RX | (flags & 8u ? XNIC_QF_RSC : 0), 1};
     struct xnic_cmd_vport vp = {1, flags & 7u, {2, 0, 0, 0, 0, 1}, pvid};
     struct xnic_queue_regs *qr;
 

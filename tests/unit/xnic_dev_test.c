@@ -154,7 +154,7 @@ static uint64_t area(unsigned f)
     return (uint64_t)f * 64 * PG;
 }
 
-static void start_queue(struct fx *fx, unsigned f, unsigned q)
+static void enable_queue(struct fx *fx, unsigned f, unsigned q, uint32_t flags)
 {
     struct xnic_admin cmd = {.opcode = XNIC_CMD_QUEUE_ENABLE};
     struct xnic_queue_regs *qr = qregs(fx, f, q);
@@ -163,8 +163,13 @@ static void start_queue(struct fx *fx, unsigned f, unsigned q)
     qr->rx_base = IOVA0 + area(f) + (2 * q + 1) * PG;
     *r32(fx, f, XNIC_REG_QSIZE(q)) = 16 | 16 << 16;
     cmd.u.queue.queue = q;
-    cmd.u.queue.flags = XNIC_QF_TX | XNIC_QF_RX;
+    cmd.u.queue.flags = flags;
     assert_int_equal(admin(fx, f, &cmd), 0);
+}
+
+static void start_queue(struct fx *fx, unsigned f, unsigned q)
+{
+    enable_queue(fx, f, q, XNIC_QF_TX | XNIC_QF_RX);
 }
 
 static struct xnic_tx_desc *txd(struct fx *fx, unsigned f, unsigned q, unsigned i)
@@ -394,15 +399,14 @@ static void test_veb_pool_to_vf(void **state)
     assert_int_equal(((struct xnic_wire_stats *)(fx->regs[0] + XNIC_REG_WSTATS))->veb_packets, 1);
 }
 
-static void test_tso_to_wire(void **state)
+/* A TCP/IPv4 packet of payload bytes from MAC src_lo to dst_lo at b. */
+static size_t tcp_packet(uint8_t *b, unsigned dst_lo, unsigned src_lo, size_t payload)
 {
-    struct fx *fx = *state;
-    uint8_t *b = fx->mem + buf_off(0, 0);
     uint8_t *ip = b + 14, *tcp = ip + 20;
-    size_t len = 54 + 4000;
+    size_t len = 54 + payload;
 
-    memset(b, 0, len);
-    frame(b, 0x99, 0x01, 14);
+    memset(b, 0, 54);
+    frame(b, dst_lo, src_lo, 14);
     b[12] = 0x08;
     b[13] = 0x00;
     ip[0] = 0x45;
@@ -410,6 +414,18 @@ static void test_tso_to_wire(void **state)
     ip[3] = (uint8_t)(len - 14);
     ip[9] = 6;
     tcp[12] = 0x50;
+    tcp[13] = 0x10; /* ACK */
+    for (size_t i = 54; i < len; i++)
+        b[i] = (uint8_t)(i * 13);
+    return len;
+}
+
+static void test_tso_to_wire(void **state)
+{
+    struct fx *fx = *state;
+    uint8_t *b = fx->mem + buf_off(0, 0);
+    size_t len = tcp_packet(b, 0x99, 0x01, 4000);
+
     start_queue(fx, 0, 1);
     *txd(fx, 0, 1, 0) = (struct xnic_tx_desc){IOVA0 + buf_off(0, 0), (uint16_t)len, 1448, 54,
                                               XNIC_TXD_TSO | XNIC_TXD_EOP, 0};
@@ -437,6 +453,12 @@ static void test_admin_rules(void **state)
     *r32(fx, 0, XNIC_REG_QSIZE(0)) = 12; /* not a power of two */
     assert_int_equal(admin(fx, 0, &cmd), -EINVAL);
     cmd.u.queue.queue = POOLS;
+    assert_int_equal(admin(fx, 0, &cmd), -EINVAL);
+    *r32(fx, 0, XNIC_REG_QSIZE(0)) = 16 | 16 << 16;
+    cmd.u.queue.queue = 0;
+    cmd.u.queue.flags = XNIC_QF_TX | XNIC_QF_RSC; /* RSC is an RX mode */
+    assert_int_equal(admin(fx, 0, &cmd), -EINVAL);
+    cmd.u.queue.flags = XNIC_QF_RX | 1u << 7;
     assert_int_equal(admin(fx, 0, &cmd), -EINVAL);
     assert_int_equal(vec_count(fx, 0, XNIC_VEC_MISC) > 0, 1);
 }
@@ -512,6 +534,154 @@ static void test_unmapped_ring(void **state)
     assert_int_equal(fx->nwire, 0);
 }
 
+/* RSC: pool 1 sends a 20000-byte TSO packet to pool 2 (MAC ...:22) from a
+ * 64 KiB area past the functions' areas; pool 2 has RX buffers there too. */
+#define BIG_TX  0x80000u
+#define BIG_RX  0x90000u
+#define PAYLOAD 20000u
+
+static size_t rsc_setup(struct fx *fx, uint32_t rx_flags, uint16_t pvid)
+{
+    size_t len = tcp_packet(fx->mem + BIG_TX, 0x22, 0x01, PAYLOAD);
+
+    set_vport(fx, 1, 0x01, pvid, 0);
+    set_vport(fx, 2, 0x22, pvid, XNIC_VPF_BCAST);
+    start_queue(fx, 0, 1);
+    enable_queue(fx, 0, 2, XNIC_QF_TX | XNIC_QF_RX | rx_flags);
+    return len;
+}
+
+static void post_big(struct fx *fx, unsigned n, uint16_t buf_len)
+{
+    for (unsigned i = 0; i < n; i++)
+        *rxd(fx, 0, 2, i) = (struct xnic_rx_desc){.addr = IOVA0 + BIG_RX + (uint64_t)i * buf_len,
+                                                  .buf_len = buf_len};
+    qregs(fx, 0, 2)->rx_tail = n;
+}
+
+static void send_tso(struct fx *fx, size_t len, uint8_t hdr_len)
+{
+    *txd(fx, 0, 1, 0) = (struct xnic_tx_desc){IOVA0 + BIG_TX, (uint16_t)len, 1448, hdr_len,
+                                              XNIC_TXD_TSO | XNIC_TXD_EOP, 0};
+    tx_go(fx, 0, 1, 1);
+    assert_int_equal(txd(fx, 0, 1, 0)->status, XNIC_DS_DD);
+}
+
+static uint16_t be16_at(const uint8_t *p)
+{
+    return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+/* The whole packet in pool 2's buffers, from the RX area: headers as sent
+ * but for the IP length and checksums, payload untouched. */
+static void check_whole(struct fx *fx, size_t len, unsigned ndesc)
+{
+    const uint8_t *rx = fx->mem + BIG_RX, *tx = fx->mem + BIG_TX;
+    const struct xnic_rx_desc *eop = rxd(fx, 0, 2, ndesc - 1);
+
+    for (unsigned i = 0; i + 1 < ndesc; i++) {
+        assert_int_equal(rxd(fx, 0, 2, i)->status, XNIC_DS_DD);
+        assert_int_equal(rxd(fx, 0, 2, i)->addr, IOVA0 + BIG_RX + (uint64_t)i * 8192);
+    }
+    assert_int_equal(eop->status & ~XNIC_RXS_VLAN,
+                     XNIC_DS_DD | XNIC_RXS_EOP | XNIC_RXS_RSC | XNIC_RXS_IP_OK);
+    assert_int_equal(eop->wb.gso_size, 1448);
+    assert_int_equal(eop->wb.gso_type, XNIC_GSO_TCPV4);
+    assert_int_equal(qregs(fx, 0, 2)->rx_head, ndesc);
+    assert_int_equal(qstats(fx, 0, 2)->rx_packets, 1);
+    assert_int_equal(qstats(fx, 0, 2)->rx_bytes, len);
+    assert_memory_equal(rx, tx, 16);
+    assert_int_equal(be16_at(rx + 16), len - 14);
+    assert_memory_equal(rx + 18, tx + 18, 6);
+    assert_memory_equal(rx + 26, tx + 26, 24);
+    assert_memory_equal(rx + 52, tx + 52, len - 52);
+    assert_int_equal(fx->nwire, 0);
+    assert_int_equal(((struct xnic_wire_stats *)(fx->regs[0] + XNIC_REG_WSTATS))->veb_packets, 1);
+}
+
+static void test_rsc_tso_whole(void **state)
+{
+    struct fx *fx = *state;
+    size_t len = rsc_setup(fx, XNIC_QF_RSC, 0);
+
+    post_big(fx, 8, 8192);
+    send_tso(fx, len, 54);
+    check_whole(fx, len, 3);
+    assert_int_equal(qstats(fx, 0, 1)->tx_packets, 1);
+}
+
+static void test_rsc_port_vlan(void **state)
+{
+    struct fx *fx = *state;
+    size_t len = rsc_setup(fx, XNIC_QF_RSC, 5);
+
+    post_big(fx, 8, 8192);
+    send_tso(fx, len, 54);
+    check_whole(fx, len, 3);
+    assert_true(rxd(fx, 0, 2, 2)->status & XNIC_RXS_VLAN);
+    assert_int_equal(rxd(fx, 0, 2, 2)->vlan_tci, 5);
+}
+
+/* Segments of the 20000-byte packet at pool 2, each its own checksummed frame. */
+static void check_segments(struct fx *fx, unsigned nseg, unsigned desc_per_seg)
+{
+    for (unsigned k = 0; k < nseg; k++) {
+        uint16_t st = rxd(fx, 0, 2, k * desc_per_seg + desc_per_seg - 1)->status;
+
+        assert_int_equal(st, XNIC_DS_DD | XNIC_RXS_EOP | XNIC_RXS_IP_OK | XNIC_RXS_L4_OK);
+    }
+    assert_int_equal(qstats(fx, 0, 2)->rx_packets, nseg);
+}
+
+static void test_rsc_off_segments(void **state)
+{
+    struct fx *fx = *state;
+    size_t len = rsc_setup(fx, 0, 0);
+
+    post_rx(fx, 0, 2, 15, 2048);
+    send_tso(fx, len, 54);
+    check_segments(fx, 14, 1); /* ceil(20000 / 1448) */
+    assert_int_equal(qstats(fx, 0, 2)->rx_no_buf, 0);
+}
+
+static void test_rsc_no_room_segments(void **state)
+{
+    struct fx *fx = *state;
+    size_t len = rsc_setup(fx, XNIC_QF_RSC, 0);
+
+    /* 15 KiB posted cannot hold it whole: segments of 1502 bytes, two
+     * buffers each, as long as buffers last; the rest counted. */
+    post_rx(fx, 0, 2, 15, 1024);
+    send_tso(fx, len, 54);
+    check_segments(fx, 7, 2);
+    assert_int_equal(qstats(fx, 0, 2)->rx_no_buf, 7);
+}
+
+static void test_rsc_csum_partial(void **state)
+{
+    struct fx *fx = *state;
+    uint8_t *tx = fx->mem + BIG_TX, *rx = fx->mem + buf_off(0, 32);
+    size_t len = rsc_setup(fx, XNIC_QF_RSC, 0);
+
+    len = tcp_packet(tx, 0x22, 0x01, 100);
+    post_rx(fx, 0, 2, 4, 2048);
+    *txd(fx, 0, 1, 0) = (struct xnic_tx_desc){IOVA0 + BIG_TX, (uint16_t)len, 0, 0,
+                                              XNIC_TXD_CSUM | XNIC_TXD_EOP, 0};
+    tx_go(fx, 0, 1, 1);
+    assert_int_equal(rxd(fx, 0, 2, 0)->status,
+                     XNIC_DS_DD | XNIC_RXS_EOP | XNIC_RXS_RSC | XNIC_RXS_IP_OK);
+    assert_int_equal(rxd(fx, 0, 2, 0)->wb.gso_type, XNIC_GSO_NONE);
+    assert_int_equal(rxd(fx, 0, 2, 0)->wb.gso_size, 0);
+    assert_memory_equal(rx + 54, tx + 54, 100);
+    /* Broadcast keeps the old way: checksum filled and verified, wire too. */
+    memset(tx, 0xff, 6);
+    *txd(fx, 0, 1, 1) = *txd(fx, 0, 1, 0);
+    tx_go(fx, 0, 1, 2);
+    assert_int_equal(rxd(fx, 0, 2, 1)->status,
+                     XNIC_DS_DD | XNIC_RXS_EOP | XNIC_RXS_IP_OK | XNIC_RXS_L4_OK);
+    assert_int_equal(fx->nwire, 1);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -522,7 +692,9 @@ int main(void)
         T(test_veb_pool_to_vf),       T(test_tso_to_wire),
         T(test_admin_rules),          T(test_mailbox),
         T(test_flr_stops_dma),        T(test_bad_tail),
-        T(test_unmapped_ring),
+        T(test_unmapped_ring),        T(test_rsc_tso_whole),
+        T(test_rsc_port_vlan),        T(test_rsc_off_segments),
+        T(test_rsc_no_room_segments), T(test_rsc_csum_partial),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -174,6 +174,87 @@ static void test_udp_ipv6(void **state)
     }
 }
 
+/* The pseudo-header sum a partial checksum field holds (not inverted). */
+static uint16_t pseudo4(const uint8_t *ip, size_t l4_len)
+{
+    return ref_sum(ip + 12, 8, IPPROTO_TCP + (uint32_t)l4_len);
+}
+
+static void test_csum_partial(void **state)
+{
+    uint8_t f[200];
+    size_t n = tcp4_frame(f, 33, false);
+    uint8_t *ip = f + 14, *tcp = ip + 20;
+    uint16_t flags = 0, sum;
+
+    (void)state;
+    assert_int_equal(xnic_csum_partial(f, n, &flags), 0);
+    assert_int_equal(flags, XNIC_RXS_RSC | XNIC_RXS_IP_OK);
+    assert_true(ip_ok(ip));
+    assert_int_equal(tcp[16] << 8 | tcp[17], pseudo4(ip, n - 34));
+    /* A receiver completes it: sum from the TCP header on, store the inverse. */
+    sum = (uint16_t)~ref_sum(tcp, n - 34, 0);
+    tcp[16] = (uint8_t)(sum >> 8);
+    tcp[17] = (uint8_t)sum;
+    assert_true(tcp4_ok(ip));
+    assert_int_equal(xnic_csum_partial(f, 30, &flags), -22);
+}
+
+static void test_tso_whole(void **state)
+{
+    static uint8_t f[4000], orig[4000];
+    struct xnic_rx_wb wb = {.rss_hash = 7};
+    size_t n = tcp4_frame(f, 2500, false);
+    uint8_t *ip = f + 14, *tcp = ip + 20;
+    uint16_t flags = 0;
+
+    (void)state;
+    ip[2] = ip[3] = 0; /* TSO takes no length from the sender */
+    memcpy(orig, f, n);
+    assert_int_equal(xnic_tso_whole(f, n, 1000, 54, XNIC_MAX_FRAME, &flags, &wb), 0);
+    assert_int_equal(flags, XNIC_RXS_RSC | XNIC_RXS_IP_OK);
+    assert_int_equal(wb.gso_size, 1000);
+    assert_int_equal(wb.gso_type, XNIC_GSO_TCPV4);
+    assert_int_equal(wb.rss_hash, 7);
+    assert_int_equal(ip[2] << 8 | ip[3], n - 14);
+    assert_true(ip_ok(ip));
+    assert_int_equal(tcp[16] << 8 | tcp[17], pseudo4(ip, n - 34));
+    assert_memory_equal(tcp, orig + 34, 16); /* ports, seq, ack, flags as sent */
+    assert_memory_equal(tcp + 20, orig + 54, n - 54);
+    /* One segment's worth is not GSO. */
+    assert_int_equal(xnic_tso_whole(f, n, 3000, 54, XNIC_MAX_FRAME, &flags, &wb), 0);
+    assert_int_equal(wb.gso_type, XNIC_GSO_NONE);
+    assert_int_equal(wb.gso_size, 0);
+    /* What xnic_tso() refuses. */
+    assert_int_equal(xnic_tso_whole(f, n, 1000, 50, XNIC_MAX_FRAME, &flags, &wb), -22);
+    assert_int_equal(xnic_tso_whole(f, n, 0, 54, XNIC_MAX_FRAME, &flags, &wb), -22);
+    assert_int_equal(xnic_tso_whole(f, n, 1000, 54, 1000, &flags, &wb), -22);
+}
+
+static void test_tso_whole_ipv6(void **state)
+{
+    static uint8_t f[3200];
+    struct xnic_rx_wb wb = {0};
+    size_t n = 14 + 40 + 20 + 3000;
+    uint8_t *ip = f + 14, *tcp = ip + 40;
+    uint16_t flags = 0;
+
+    (void)state;
+    memset(f, 0, sizeof(f));
+    f[12] = 0x86;
+    f[13] = 0xdd;
+    ip[0] = 0x60;
+    ip[6] = IPPROTO_TCP;
+    ip[23] = 1;
+    ip[39] = 2;
+    tcp[12] = 0x50;
+    assert_int_equal(xnic_tso_whole(f, n, 1440, 74, XNIC_MAX_FRAME, &flags, &wb), 0);
+    assert_int_equal(flags, XNIC_RXS_RSC);
+    assert_int_equal(wb.gso_type, XNIC_GSO_TCPV6);
+    assert_int_equal(ip[4] << 8 | ip[5], 3020);
+    assert_int_equal(tcp[16] << 8 | tcp[17], ref_sum(ip + 8, 32, IPPROTO_TCP + 3020));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -181,6 +262,9 @@ int main(void)
         cmocka_unit_test(test_csum_fill_and_verify),
         cmocka_unit_test(test_tso_ipv4),
         cmocka_unit_test(test_udp_ipv6),
+        cmocka_unit_test(test_csum_partial),
+        cmocka_unit_test(test_tso_whole),
+        cmocka_unit_test(test_tso_whole_ipv6),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
