@@ -41,6 +41,7 @@ struct vif_back {
     evtchn_port_t evtchn;    /* the TX ring's port (the only one unless split) */
     evtchn_port_t evtchn_rx; /* the RX ring's port with split event channels, else 0 */
     bool rx_gso;             /* the guest takes TCPv4 GSO frames */
+    struct netif_features rxf; /* what the guest takes on RX (its feature-* keys) */
     bool tx_more;            /* the TX budget ran out: vif_back_poll() goes on */
     struct netback_queue *q;
     struct gntcache *cache;
@@ -243,6 +244,7 @@ static int vif_connect(struct vif_back *v)
                                   .csum_ipv4 = !fe_flag(v, "feature-no-csum-offload"),
                                   .csum_ipv6 = fe_flag(v, "feature-ipv6-csum-offload")};
     netback_set_rx_features(v->q, &rxf, false);
+    v->rxf = rxf;
     v->rx_gso = rxf.sg && rxf.gso_tcpv4 && rxf.csum_ipv4;
     if (v->env.ops->attach(v->env.host, v, v->mac) < 0)
         return -ENOSPC;
@@ -411,6 +413,11 @@ void vif_back_event(struct vif_back *v, evtchn_port_t port)
 bool vif_back_rx_gso(const struct vif_back *v)
 {
     return v->rx_gso;
+}
+
+const struct netif_features *vif_back_rx_features(const struct vif_back *v)
+{
+    return &v->rxf;
 }
 
 bool vif_back_nic_validated(uint16_t nic_status)

@@ -81,7 +81,41 @@ static int gro_flush(struct vif_back *v, struct netdd_port *np)
     return 0;
 }
 
-static int pool_rx(void *ctx, const void *frame, size_t len, uint16_t status)
+/* The NIC may give this guest's pool other pools' TSO/CSUM packets whole
+ * with partial checksums (RSC) when the guest takes every such frame. */
+static bool takes_rsc(const struct netif_features *f)
+{
+    return f->sg && f->gso_tcpv4 && f->gso_tcpv6 && f->csum_ipv4 && f->csum_ipv6;
+}
+
+static uint8_t netif_gso_type(uint8_t xnic_gso_type)
+{
+    static const uint8_t map[] = {[XNIC_GSO_NONE] = XEN_NETIF_GSO_TYPE_NONE,
+                                  [XNIC_GSO_TCPV4] = XEN_NETIF_GSO_TYPE_TCPV4,
+                                  [XNIC_GSO_TCPV6] = XEN_NETIF_GSO_TYPE_TCPV6};
+
+    return xnic_gso_type < sizeof(map) ? map[xnic_gso_type] : XEN_NETIF_GSO_TYPE_NONE;
+}
+
+/* A packet the NIC delivered as another pool sent it (RSC): to the guest as
+ * one frame, GSO when it was TSO, checksum partial; past GRO, after what GRO
+ * holds.  A frame the guest cannot take (it connected with fewer features
+ * than takes_rsc() wants, which cannot happen) is dropped. */
+static int rx_whole(struct vif_back *v, struct netdd_port *np, const void *frame, size_t len,
+                    const struct xnic_drv_rx_done *eop)
+{
+    struct netif_offload o = {.csum_blank = true,
+                              .data_validated = true,
+                              .gso_type = netif_gso_type(eop->gso_type)};
+    int err = gro_flush(v, np);
+
+    if (err)
+        return err == -EAGAIN ? -EAGAIN : 0;
+    o.gso_size = o.gso_type != XEN_NETIF_GSO_TYPE_NONE ? eop->gso_size : 0;
+    return vif_back_receive_offload(v, frame, len, &o) == -EAGAIN ? -EAGAIN : 0;
+}
+
+static int pool_rx(void *ctx, const void *frame, size_t len, const struct xnic_drv_rx_done *eop)
 {
     struct vif_back *v = ctx;
     struct netdd_port *np = vif_back_port(v);
@@ -90,8 +124,10 @@ static int pool_rx(void *ctx, const void *frame, size_t len, uint16_t status)
 
     if (err)
         return err == -EAGAIN ? -EAGAIN : 0;
+    if (eop->status & XNIC_RXS_RSC)
+        return rx_whole(v, np, frame, len, eop);
     while (vif_back_rx_gso(v)) {
-        switch (gro_add(&np->gro, frame, len, vif_back_nic_validated(status))) {
+        switch (gro_add(&np->gro, frame, len, vif_back_nic_validated(eop->status))) {
         case GRO_TAKEN:
             return 0;
         case GRO_FLUSH:
@@ -104,7 +140,7 @@ static int pool_rx(void *ctx, const void *frame, size_t len, uint16_t status)
         }
         break;
     }
-    return vif_back_receive(v, frame, len, status) == -EAGAIN ? -EAGAIN : 0;
+    return vif_back_receive(v, frame, len, eop->status) == -EAGAIN ? -EAGAIN : 0;
 }
 
 /* The end of the NIC's batch: what was merged goes to the guest now. */
@@ -129,7 +165,9 @@ static bool on_switch(struct vif_back *v)
 static int port_attach(void *host, struct vif_back *v, const uint8_t mac[6])
 {
     struct netdd_port *np = calloc(1, sizeof(*np));
-    struct pf_pool *p = np ? pf_pool_get(dd.pf, mac, pool_rx, pool_rx_end, pool_tx_done, v) : NULL;
+    bool rsc = takes_rsc(vif_back_rx_features(v));
+    struct pf_pool *p =
+        np ? pf_pool_get(dd.pf, mac, rsc, pool_rx, pool_rx_end, pool_tx_done, v) : NULL;
     char steering[32];
     int err;
 
@@ -150,8 +188,9 @@ static int port_attach(void *host, struct vif_back *v, const uint8_t mac[6])
     vif_back_set_port(v, np);
     snprintf(steering, sizeof(steering), "pool %u", pf_pool_index(p));
     vif_back_publish(v, "steering", steering);
-    log_info("%s: pool %u (%02x:%02x:%02x:%02x:%02x:%02x)", vif_back_dir(v), pf_pool_index(p),
-             mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
+    log_info("%s: pool %u (%02x:%02x:%02x:%02x:%02x:%02x)%s", vif_back_dir(v), pf_pool_index(p),
+             mac[0], mac[1], mac[2], mac[3], mac[4], mac[5],
+             rsc ? ", takes local TSO packets whole" : "");
     return 0;
 }
 

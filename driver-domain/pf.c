@@ -21,6 +21,7 @@
 #define RX_RING    1024 /* a few TSO bursts of 45 segments: the NIC drops what finds no buffer */
 #define RX_BUFS    (RX_RING - 1)
 #define RX_BUF     9216
+#define RX_FRAME   65535 /* an RSC frame: a TSO packet delivered whole */
 #define MAX_POOLS  32
 
 struct pf_pool {
@@ -36,9 +37,9 @@ struct pf_pool {
     uint8_t *tx_buf, *rx_buf;
     uint64_t tx_iova, rx_iova;
     bool tx_busy[TX_BUFS];
-    unsigned held[RX_BUFS]; /* reaped RX buffers not yet delivered */
-    uint16_t held_len[RX_BUFS], held_status[RX_BUFS];
+    struct xnic_drv_rx_done held[RX_BUFS]; /* reaped RX descriptors not yet delivered */
     unsigned nheld;
+    bool rx_blocked; /* the owner could not take the next frame: wait for rx_retry */
 };
 
 struct pf {
@@ -48,6 +49,7 @@ struct pf {
     unsigned npools;
     struct pf_pool pools[MAX_POOLS];
     struct event *vec_ev[1 + MAX_POOLS];
+    uint8_t rx_scratch[RX_FRAME]; /* a frame whose buffers are not adjacent */
 };
 
 static void *dma_alloc(struct pf *pf, size_t len, uint64_t *iova)
@@ -67,25 +69,68 @@ static void pool_post(struct pf_pool *p, unsigned i)
                      (void *)(uintptr_t)(i + 1));
 }
 
-/* Delivers reaped frames in order; stops at the first the owner cannot take. */
+static unsigned held_buf(const struct pf_pool *p, unsigned k)
+{
+    return (unsigned)(uintptr_t)p->held[k].cookie - 1;
+}
+
+/* The frame whose descriptors start at held[k]: false while its EOP is not
+ * reaped yet; else *n descriptors, *len bytes, and *frame: in place when its
+ * buffers are adjacent (buffers are re-posted in the order they come back,
+ * so only a frame that wraps past the last buffer is not), else gathered
+ * into the PF's scratch buffer; NULL when it cannot be (not a frame the
+ * device makes). */
+static bool held_frame(struct pf_pool *p, unsigned k, const uint8_t **frame, unsigned *n,
+                       size_t *len)
+{
+    unsigned first = held_buf(p, k), i;
+    bool adjacent = true;
+    size_t off = 0;
+
+    *len = 0;
+    for (i = k; i < p->nheld && !(p->held[i].status & XNIC_RXS_EOP); i++) {
+        adjacent = adjacent && held_buf(p, i) == first + (i - k) && p->held[i].len == RX_BUF;
+        *len += p->held[i].len;
+    }
+    if (i == p->nheld)
+        return false;
+    adjacent = adjacent && held_buf(p, i) == first + (i - k);
+    *len += p->held[i].len;
+    *n = i - k + 1;
+    *frame = p->rx_buf + (size_t)first * RX_BUF;
+    if (adjacent)
+        return true;
+    *frame = *len <= RX_FRAME ? p->pf->rx_scratch : NULL;
+    for (i = k; *frame && i < k + *n; off += p->held[i++].len)
+        memcpy(p->pf->rx_scratch + off, p->rx_buf + (size_t)held_buf(p, i) * RX_BUF,
+               p->held[i].len);
+    return true;
+}
+
+/* Delivers reaped frames in order; stops at the first the owner cannot take,
+ * or at a frame not completely reaped yet. */
 static void pool_deliver(struct pf_pool *p)
 {
-    unsigned done = 0;
+    const uint8_t *frame;
+    unsigned done = 0, n;
+    size_t len;
 
-    while (done < p->nheld) {
-        unsigned i = p->held[done];
+    p->rx_blocked = false;
+    while (held_frame(p, done, &frame, &n, &len)) {
+        const struct xnic_drv_rx_done *eop = &p->held[done + n - 1];
 
-        if (p->rx && p->rx(p->ctx, p->rx_buf + (size_t)i * RX_BUF, p->held_len[done],
-                           p->held_status[done]) == -EAGAIN)
+        if (frame && !XNIC_DS_ERR(eop->status) && p->rx &&
+            p->rx(p->ctx, frame, len, eop) == -EAGAIN) {
+            p->rx_blocked = true;
             break;
+        }
         if (!p->in_use)
             return; /* the owner closed in the callback: pf_pool_put() emptied the pool */
-        pool_post(p, i);
-        done++;
+        for (unsigned k = done; k < done + n; k++)
+            pool_post(p, held_buf(p, k));
+        done += n;
     }
     memmove(p->held, p->held + done, (p->nheld - done) * sizeof(p->held[0]));
-    memmove(p->held_len, p->held_len + done, (p->nheld - done) * sizeof(p->held_len[0]));
-    memmove(p->held_status, p->held_status + done, (p->nheld - done) * sizeof(p->held_status[0]));
     p->nheld -= done;
     if (done && p->rx_end)
         p->rx_end(p->ctx);
@@ -96,7 +141,6 @@ static void pool_deliver(struct pf_pool *p)
 static void pool_service(struct pf_pool *p)
 {
     struct xnic_drv_tx_done td[TX_RING];
-    struct xnic_drv_rx_done rd[64];
     unsigned n;
 
     n = xnic_drv_tx_reap(p->pf->drv, p->q, td, TX_RING);
@@ -110,16 +154,13 @@ static void pool_service(struct pf_pool *p)
             p->tx_busy[cookie - 1] = false;
         }
     }
-    if (p->nheld)
+    if (p->rx_blocked)
         return; /* the owner is full: the NIC keeps the rest for now */
-    while ((n = xnic_drv_rx_reap(p->pf->drv, p->q, rd, 64)) > 0) {
-        for (unsigned i = 0; i < n; i++) {
-            p->held[p->nheld] = (unsigned)(uintptr_t)rd[i].cookie - 1;
-            p->held_len[p->nheld] = rd[i].len;
-            p->held_status[p->nheld++] = rd[i].status;
-        }
+    while ((n = xnic_drv_rx_reap(p->pf->drv, p->q, p->held + p->nheld,
+                                 RX_BUFS - p->nheld < 64 ? RX_BUFS - p->nheld : 64)) > 0) {
+        p->nheld += n;
         pool_deliver(p);
-        if (p->nheld || !p->in_use)
+        if (p->rx_blocked || !p->in_use)
             break;
     }
 }
@@ -138,7 +179,7 @@ static void on_vector(evutil_socket_t fd, short what, void *arg)
 void pf_pool_rx_retry(struct pf_pool *p)
 {
     pool_deliver(p);
-    if (!p->nheld && p->in_use)
+    if (!p->rx_blocked && p->in_use)
         pool_service(p);
 }
 
@@ -264,8 +305,8 @@ static int pool_memory(struct pf_pool *p)
 }
 
 /* Starts pool p's queue with its rings, MAC and flags, and posts its RX buffers. */
-static int pool_start(struct pf_pool *p, const uint8_t mac[6], uint32_t flags, pf_rx_fn rx,
-                      pf_rx_end_fn rx_end, pf_tx_done_fn tx_done, void *ctx)
+static int pool_start(struct pf_pool *p, const uint8_t mac[6], uint32_t flags, bool rsc,
+                      pf_rx_fn rx, pf_rx_end_fn rx_end, pf_tx_done_fn tx_done, void *ctx)
 {
     struct pf *pf = p->pf;
     int err = pool_memory(p);
@@ -273,6 +314,7 @@ static int pool_start(struct pf_pool *p, const uint8_t mac[6], uint32_t flags, p
     if (!err) {
         memset(p->rings.tx, 0, TX_RING * sizeof(struct xnic_tx_desc));
         memset(p->rings.rx, 0, RX_RING * sizeof(struct xnic_rx_desc));
+        p->rings.rx_rsc = rsc;
         err = xnic_drv_queue_start(pf->drv, p->q, &p->rings, 1);
     }
     if (!err)
@@ -287,6 +329,7 @@ static int pool_start(struct pf_pool *p, const uint8_t mac[6], uint32_t flags, p
     p->tx_done = tx_done;
     p->ctx = ctx;
     p->nheld = 0;
+    p->rx_blocked = false;
     memset(p->tx_busy, 0, sizeof(p->tx_busy));
     for (unsigned i = 0; i < RX_BUFS; i++)
         pool_post(p, i);
@@ -294,13 +337,13 @@ static int pool_start(struct pf_pool *p, const uint8_t mac[6], uint32_t flags, p
     return 0;
 }
 
-struct pf_pool *pf_pool_get(struct pf *pf, const uint8_t mac[6], pf_rx_fn rx, pf_rx_end_fn rx_end,
-                            pf_tx_done_fn tx_done, void *ctx)
+struct pf_pool *pf_pool_get(struct pf *pf, const uint8_t mac[6], bool rsc, pf_rx_fn rx,
+                            pf_rx_end_fn rx_end, pf_tx_done_fn tx_done, void *ctx)
 {
     for (unsigned q = 1; q < pf->npools; q++)
         if (!pf->pools[q].in_use)
-            return pool_start(&pf->pools[q], mac, XNIC_VPF_BCAST | XNIC_VPF_SPOOFCHK, rx, rx_end,
-                              tx_done, ctx)
+            return pool_start(&pf->pools[q], mac, XNIC_VPF_BCAST | XNIC_VPF_SPOOFCHK, rsc, rx,
+                              rx_end, tx_done, ctx)
                        ? NULL
                        : &pf->pools[q];
     return NULL;
@@ -313,7 +356,9 @@ struct pf_pool *pf_switch_pool(struct pf *pf, pf_rx_fn rx, void *ctx)
 
     if (p->in_use)
         return p;
-    return pool_start(p, none, XNIC_VPF_BCAST | XNIC_VPF_ALLMULTI, rx, NULL, NULL, ctx) ? NULL : p;
+    return pool_start(p, none, XNIC_VPF_BCAST | XNIC_VPF_ALLMULTI, false, rx, NULL, NULL, ctx)
+               ? NULL
+               : p;
 }
 
 int pf_switch_add(struct pf *pf, const uint8_t mac[6])
@@ -335,6 +380,7 @@ void pf_pool_put(struct pf_pool *p)
     p->in_use = false;
     p->rx = NULL;
     p->nheld = 0;
+    p->rx_blocked = false;
 }
 
 unsigned pf_pool_index(const struct pf_pool *p)

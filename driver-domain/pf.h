@@ -8,16 +8,21 @@
 #ifndef NETDD_PF_H
 #define NETDD_PF_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 struct event_base;
 struct pf;
 struct pf_pool;
+struct xnic_drv_rx_done;
 
-/* A received frame for the pool's owner: 0 taken, -EAGAIN hold it and
- * retry at pf_pool_rx_retry() (the guest has no buffer posted now). */
-typedef int (*pf_rx_fn)(void *ctx, const void *frame, size_t len, uint16_t status);
+/* A received frame for the pool's owner (eop: its last descriptor's
+ * completion: status, and with XNIC_RXS_RSC its GSO size and type): 0
+ * taken, -EAGAIN hold it and retry at pf_pool_rx_retry() (the guest has no
+ * buffer posted now). */
+typedef int (*pf_rx_fn)(void *ctx, const void *frame, size_t len,
+                        const struct xnic_drv_rx_done *eop);
 /* The end of a batch of received frames (the owner may flush what it merged). */
 typedef void (*pf_rx_end_fn)(void *ctx);
 /* A packet sent with pf_pool_tx_segs() completed (status: XNIC_DS_*). */
@@ -28,9 +33,11 @@ struct pf *pf_open(struct event_base *base);
 void pf_close(struct pf *pf);
 unsigned pf_pools_free(const struct pf *pf);
 
-/* A pool for mac (broadcast on, anti-spoofing on), or NULL when none is free. */
-struct pf_pool *pf_pool_get(struct pf *pf, const uint8_t mac[6], pf_rx_fn rx, pf_rx_end_fn rx_end,
-                            pf_tx_done_fn tx_done, void *ctx);
+/* A pool for mac (broadcast on, anti-spoofing on), or NULL when none is
+ * free.  rsc: its RX queue takes other pools' TSO/CSUM packets whole with
+ * partial checksums (XNIC_QF_RSC); only for an owner that passes them on. */
+struct pf_pool *pf_pool_get(struct pf *pf, const uint8_t mac[6], bool rsc, pf_rx_fn rx,
+                            pf_rx_end_fn rx_end, pf_tx_done_fn tx_done, void *ctx);
 /* Stops the pool's queue, clears its MAC; frames held for it are dropped. */
 void pf_pool_put(struct pf_pool *p);
 

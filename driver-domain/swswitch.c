@@ -9,6 +9,7 @@
 #include "sv/netif_offload.h"
 #include "swswitch.h"
 #include "sv/vif_back.h"
+#include "sv/xnic_drv.h"
 
 #define SWSWITCH_PORTS 64
 
@@ -45,11 +46,11 @@ static void deliver(struct swport *p, const void *frame, size_t len, const struc
 }
 
 /* Frames pool 0 received: from the wire or another pool, for our MACs or all. */
-static int switch_rx(void *ctx, const void *frame, size_t len, uint16_t status)
+static int switch_rx(void *ctx, const void *frame, size_t len, const struct xnic_drv_rx_done *eop)
 {
     struct swswitch *s = ctx;
     const uint8_t *dst = frame;
-    struct netif_offload o = {.data_validated = vif_back_nic_validated(status)};
+    struct netif_offload o = {.data_validated = vif_back_nic_validated(eop->status)};
     struct swport *p;
 
     if (len < 14)

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Guests reach each other and the outside world through the driver domain:
-# ping and a 5-second iperf3 guest to guest, ping to a host behind the wire
-# TAP, each vif's frames counted in its own VMDq pool; hot attach and detach
-# of a vif under traffic.
+# ping and a 5-second iperf3 guest to guest (TSO packets switched whole by
+# the NIC), ping to a host behind the wire TAP, each vif's frames counted in
+# its own VMDq pool; hot attach and detach of a vif under traffic.
 source "$(dirname "$0")/lib.sh"
 require_root
 command -v iperf3 >/dev/null || skip "needs iperf3"
@@ -31,6 +31,18 @@ rate=$(awk '/receiver/ {print $7; exit}' <<<"$out")
 echo "iperf3 guest to guest: $rate Mbit/s"
 [ -n "$rate" ] && awk -v r="$rate" 'BEGIN {exit !(r > 1)}' || fail "iperf3 rate '$rate'"
 pass "5-second iperf3 guest to guest ($rate Mbit/s)"
+
+# The NIC hands a's TSO packets to b's pool whole (RSC): b's eth0 took more
+# bytes per frame its pool received than the largest frame the NIC delivers
+# otherwise (9018).
+rx_bytes=$("$BIN/xl" exec "$t-b" -- cat /proc/net/dev | awk '$1 == "eth0:" {print $2}')
+pool_rx=$("$BIN/xl" network-list "$t-b" | awk 'NR == 2 {for (i = 1; i < NF; i++) if ($i == "rx") {print $(i + 1); exit}}')
+[ "${pool_rx:-0}" -gt 0 ] || fail "no rx counter for b's pool"
+mean=$((rx_bytes / pool_rx))
+[ "$mean" -gt 9018 ] || fail "b's pool received $pool_rx frames for $rx_bytes bytes: TSO packets were cut"
+grep -q "takes local TSO packets whole" "$SPLITVISOR_RUNDIR/console/$dd.log" \
+    || fail "netdd did not turn RSC on for the pools"
+pass "TSO packets reach the other guest whole ($mean bytes per frame b's pool received)"
 
 # A host on the wire: the TAP goes into a namespace of ours.
 ip netns add "sv-$t-host"
