@@ -599,10 +599,11 @@ static void check_whole(struct fx *fx, size_t len, unsigned ndesc)
     assert_int_equal(((struct xnic_wire_stats *)(fx->regs[0] + XNIC_REG_WSTATS))->veb_packets, 1);
 }
 
-static void test_rsc_tso_whole(void **state)
+/* The packet from pool 1 to pool 2 (both behind port VLAN pvid, or none)
+ * arrives whole in three 8 KiB buffers. */
+static void rsc_whole(struct fx *fx, uint16_t pvid)
 {
-    struct fx *fx = *state;
-    size_t len = rsc_setup(fx, XNIC_QF_RSC, 0);
+    size_t len = rsc_setup(fx, XNIC_QF_RSC, pvid);
 
     post_big(fx, 8, 8192);
     send_tso(fx, len, 54);
@@ -610,14 +611,16 @@ static void test_rsc_tso_whole(void **state)
     assert_int_equal(qstats(fx, 0, 1)->tx_packets, 1);
 }
 
+static void test_rsc_tso_whole(void **state)
+{
+    rsc_whole(*state, 0);
+}
+
 static void test_rsc_port_vlan(void **state)
 {
     struct fx *fx = *state;
-    size_t len = rsc_setup(fx, XNIC_QF_RSC, 5);
 
-    post_big(fx, 8, 8192);
-    send_tso(fx, len, 54);
-    check_whole(fx, len, 3);
+    rsc_whole(fx, 5);
     assert_true(rxd(fx, 0, 2, 2)->status & XNIC_RXS_VLAN);
     assert_int_equal(rxd(fx, 0, 2, 2)->vlan_tci, 5);
 }

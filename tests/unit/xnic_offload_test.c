@@ -149,20 +149,30 @@ static void test_tso_ipv4(void **state)
     assert_int_equal(xnic_tso(f, n, 0, 54, scratch, sizeof(scratch), collect, &s), -22);
 }
 
-static void test_udp_ipv6(void **state)
+/* Ethernet + IPv6 (::1 -> ::2) for l4_len bytes of proto, zeroed. */
+static size_t ipv6_frame(uint8_t *f, uint8_t proto, size_t l4_len)
 {
-    uint8_t f[200] = {0};
-    size_t n = 14 + 40 + 8 + 20;
-    uint8_t *ip = f + 14, *udp = ip + 40;
+    uint8_t *ip = f + 14;
 
-    (void)state;
+    memset(f, 0, 54 + l4_len);
     f[12] = 0x86;
     f[13] = 0xdd;
     ip[0] = 0x60;
-    ip[5] = 28;
-    ip[6] = IPPROTO_UDP;
+    ip[4] = (uint8_t)(l4_len >> 8);
+    ip[5] = (uint8_t)l4_len;
+    ip[6] = proto;
     ip[23] = 1;
     ip[39] = 2;
+    return 54 + l4_len;
+}
+
+static void test_udp_ipv6(void **state)
+{
+    uint8_t f[200];
+    size_t n = ipv6_frame(f, IPPROTO_UDP, 28);
+    uint8_t *ip = f + 14, *udp = ip + 40;
+
+    (void)state;
     udp[5] = 28;
     memset(udp + 8, 0x33, 20);
     assert_int_equal(xnic_csum_fill(f, n), 0);
@@ -235,18 +245,12 @@ static void test_tso_whole_ipv6(void **state)
 {
     static uint8_t f[3200];
     struct xnic_rx_wb wb = {0};
-    size_t n = 14 + 40 + 20 + 3000;
+    size_t n = ipv6_frame(f, IPPROTO_TCP, 20 + 3000);
     uint8_t *ip = f + 14, *tcp = ip + 40;
     uint16_t flags = 0;
 
     (void)state;
-    memset(f, 0, sizeof(f));
-    f[12] = 0x86;
-    f[13] = 0xdd;
-    ip[0] = 0x60;
-    ip[6] = IPPROTO_TCP;
-    ip[23] = 1;
-    ip[39] = 2;
+    ip[4] = ip[5] = 0; /* TSO takes no length from the sender */
     tcp[12] = 0x50;
     assert_int_equal(xnic_tso_whole(f, n, 1440, 74, XNIC_MAX_FRAME, &flags, &wb), 0);
     assert_int_equal(flags, XNIC_RXS_RSC);
