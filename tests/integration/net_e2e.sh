@@ -44,6 +44,22 @@ grep -q "takes local TSO packets whole" "$SPLITVISOR_RUNDIR/console/$dd.log" \
     || fail "netdd did not turn RSC on for the pools"
 pass "TSO packets reach the other guest whole ($mean bytes per frame b's pool received)"
 
+# TCP over IPv6 (link-local) takes the same whole-packet path as TCPv6 GSO.
+# Static neighbours: pools take no multicast, so neighbour discovery does not
+# reach them.
+ll_of() { "$BIN/xl" exec "$1" -- ip -6 -o addr show dev eth0 scope link | awk '{sub("/.*", "", $4); print $4; exit}'; }
+mac_of() { "$BIN/xl" exec "$1" -- ip -o link show dev eth0 | awk '{for (i = 1; i < NF; i++) if ($i == "link/ether") print $(i + 1)}'; }
+ll=$(ll_of "$t-b")
+[ -n "$ll" ] && [ -n "$(ll_of "$t-a")" ] || fail "no IPv6 link-local address"
+"$BIN/xl" exec "$t-a" -- ip -6 neigh replace "$ll" lladdr "$(mac_of "$t-b")" dev eth0
+"$BIN/xl" exec "$t-b" -- ip -6 neigh replace "$(ll_of "$t-a")" lladdr "$(mac_of "$t-a")" dev eth0
+"$BIN/xl" exec "$t-b" -- iperf3 -s -1 -D --logfile "$SPLITVISOR_RUNDIR/iperf6-s.log"
+sleep 0.5
+out=$("$BIN/xl" exec "$t-a" -- iperf3 -6 -c "$ll%eth0" -t 2 -f m) || fail "iperf3 over IPv6: $out"
+rate=$(awk '/receiver/ {print $7; exit}' <<<"$out")
+[ -n "$rate" ] && awk -v r="$rate" 'BEGIN {exit !(r > 1)}' || fail "iperf3 IPv6 rate '$rate'"
+pass "2-second iperf3 guest to guest over IPv6 ($rate Mbit/s)"
+
 # A host on the wire: the TAP goes into a namespace of ours.
 ip netns add "sv-$t-host"
 ip link set "$wire" netns "sv-$t-host"
