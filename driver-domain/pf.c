@@ -74,50 +74,54 @@ static unsigned held_buf(const struct pf_pool *p, unsigned k)
     return (unsigned)(uintptr_t)p->held[k].cookie - 1;
 }
 
-/* The frame whose descriptors start at held[k]: false while its EOP is not
- * reaped yet; else *n descriptors, *len bytes, and *frame: in place when its
- * buffers are adjacent (buffers are re-posted in the order they come back,
- * so only a frame that wraps past the last buffer is not), else gathered
- * into the PF's scratch buffer; NULL when it cannot be (not a frame the
- * device makes). */
-static bool held_frame(struct pf_pool *p, unsigned k, const uint8_t **frame, unsigned *n,
-                       size_t *len)
+/* Descriptors of the frame that starts at held[k], its EOP included; 0
+ * while the EOP is not reaped yet. */
+static unsigned held_frame_descs(const struct pf_pool *p, unsigned k)
 {
-    unsigned first = held_buf(p, k), i;
+    for (unsigned i = k; i < p->nheld; i++)
+        if (p->held[i].status & XNIC_RXS_EOP)
+            return i - k + 1;
+    return 0;
+}
+
+/* The bytes (*len) of the n-descriptor frame at held[k]: in place when its
+ * buffers are adjacent, all full but the last (buffers are re-posted in the
+ * order they come back, so only a frame that wraps past the last buffer is
+ * not), else gathered into the PF's scratch buffer; NULL when too long for
+ * it (not a frame the device makes). */
+static const uint8_t *held_frame(struct pf_pool *p, unsigned k, unsigned n, size_t *len)
+{
+    unsigned first = held_buf(p, k);
     bool adjacent = true;
     size_t off = 0;
 
     *len = 0;
-    for (i = k; i < p->nheld && !(p->held[i].status & XNIC_RXS_EOP); i++) {
-        adjacent = adjacent && held_buf(p, i) == first + (i - k) && p->held[i].len == RX_BUF;
-        *len += p->held[i].len;
+    for (unsigned i = 0; i < n; i++) {
+        adjacent = adjacent && held_buf(p, k + i) == first + i &&
+                   (i == n - 1 || p->held[k + i].len == RX_BUF);
+        *len += p->held[k + i].len;
     }
-    if (i == p->nheld)
-        return false;
-    adjacent = adjacent && held_buf(p, i) == first + (i - k);
-    *len += p->held[i].len;
-    *n = i - k + 1;
-    *frame = p->rx_buf + (size_t)first * RX_BUF;
     if (adjacent)
-        return true;
-    *frame = *len <= RX_FRAME ? p->pf->rx_scratch : NULL;
-    for (i = k; *frame && i < k + *n; off += p->held[i++].len)
+        return p->rx_buf + (size_t)first * RX_BUF;
+    if (*len > RX_FRAME)
+        return NULL;
+    for (unsigned i = k; i < k + n; off += p->held[i++].len)
         memcpy(p->pf->rx_scratch + off, p->rx_buf + (size_t)held_buf(p, i) * RX_BUF,
                p->held[i].len);
-    return true;
+    return p->pf->rx_scratch;
 }
 
 /* Delivers reaped frames in order; stops at the first the owner cannot take,
  * or at a frame not completely reaped yet. */
 static void pool_deliver(struct pf_pool *p)
 {
-    const uint8_t *frame;
     unsigned done = 0, n;
     size_t len;
 
     p->rx_blocked = false;
-    while (held_frame(p, done, &frame, &n, &len)) {
+    while ((n = held_frame_descs(p, done)) > 0) {
         const struct xnic_drv_rx_done *eop = &p->held[done + n - 1];
+        const uint8_t *frame = held_frame(p, done, n, &len);
 
         if (frame && !XNIC_DS_ERR(eop->status) && p->rx &&
             p->rx(p->ctx, frame, len, eop) == -EAGAIN) {

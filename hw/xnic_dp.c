@@ -405,12 +405,12 @@ static int tx_tso(struct xnic_dev *dev, unsigned src, uint8_t *frame, size_t len
         return XNIC_ERR_OFFLOAD;
     if (len <= XNIC_MAX_TSO && route_rsc(dev, &r)) {
         struct xnic_rx_wb wb = {0};
+        uint64_t refused;
         uint16_t flags;
 
         if (xnic_tso_whole(frame, len, mss, (uint8_t)hdr_len, sizeof(dev->segbuf), &flags, &wb) < 0)
             return XNIC_ERR_OFFLOAD;
-        uint64_t refused = deliver_as(dev, r.mask, frame, len, flags, &wb);
-
+        refused = deliver_as(dev, r.mask, frame, len, flags, &wb);
         if (refused != r.mask)
             WSTAT_ADD(dev, veb_packets, 1);
         if (!refused)
