@@ -2,7 +2,9 @@
  * libFuzzer target: the xnic frame parser and offloads on arbitrary frames,
  * as a malicious owner could post them.  The first two bytes pick the TSO
  * mss; the rest is the frame.  Checks: no out-of-bounds access (ASan), every
- * TSO segment fits the scratch buffer and verifies with good checksums.
+ * TSO segment fits the scratch buffer and verifies with good checksums, and
+ * the whole-packet (RSC) forms accept exactly what TSO and CSUM accept (a
+ * sender's completion must not depend on where its packet goes).
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -25,10 +27,12 @@ static void check_segment(void *arg, const uint8_t *seg, size_t len)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static uint8_t frame[XNIC_MAX_TSO], seg[XNIC_MAX_FRAME];
+    static uint8_t frame[XNIC_MAX_TSO], whole[XNIC_MAX_TSO], seg[XNIC_MAX_FRAME];
+    struct xnic_rx_wb wb;
     struct xnic_pkt p;
-    uint16_t mss;
+    uint16_t mss, flags;
     size_t len, max = sizeof(seg);
+    int filled, segs;
 
     if (size < 2 || size - 2 > sizeof(frame))
         return 0;
@@ -38,9 +42,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     xnic_rx_csum_flags(frame, len);
     if (xnic_parse(frame, len, &p) < 0)
         return 0;
-    if (xnic_csum_fill(frame, len) == 0 && (xnic_rx_csum_flags(frame, len) & XNIC_RXS_CSUM_ERR))
+    memcpy(whole, frame, len);
+    filled = xnic_csum_fill(frame, len);
+    if (filled == 0 && (xnic_rx_csum_flags(frame, len) & XNIC_RXS_CSUM_ERR))
         abort();
-    if (p.hdr_len <= UINT8_MAX)
-        xnic_tso(frame, len, mss, (uint8_t)p.hdr_len, seg, sizeof(seg), check_segment, &max);
+    if ((xnic_csum_partial(whole, len, &flags) == 0) != (filled == 0))
+        abort();
+    if (p.hdr_len > UINT8_MAX)
+        return 0;
+    memcpy(whole, data + 2, len);
+    segs = xnic_tso(frame, len, mss, (uint8_t)p.hdr_len, seg, sizeof(seg), check_segment, &max);
+    if ((xnic_tso_whole(whole, len, mss, (uint8_t)p.hdr_len, sizeof(seg), &flags, &wb) == 0) !=
+        (segs > 0))
+        abort();
     return 0;
 }
