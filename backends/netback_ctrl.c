@@ -226,10 +226,23 @@ unsigned int netback_ctrl_select_queue(const struct netback_ctrl *c, const uint8
     }
     if (toeplitz_flow_hash(c->key, sizeof(c->key), c->types, frame, len, &h, &htype) < 0)
         return 0;
-    hash->type = XEN_NETIF_EXTRA_TYPE_HASH;
-    hash->u.hash.type = htype;
-    hash->u.hash.algorithm = XEN_NETIF_CTRL_HASH_ALGORITHM_TOEPLITZ;
-    for (int i = 0; i < 4; i++)
-        hash->u.hash.value[i] = (uint8_t)(h >> (8 * i)); /* LSB first */
+    netback_ctrl_hash_extra(h, htype, hash);
     return c->mapping_size ? c->mapping[h % c->mapping_size] : h % c->num_queues;
+}
+
+void netback_ctrl_hash_extra(uint32_t hash, uint8_t htype, netif_extra_info_t *out)
+{
+    *out = (netif_extra_info_t){.type = XEN_NETIF_EXTRA_TYPE_HASH};
+    out->u.hash.type = htype;
+    out->u.hash.algorithm = XEN_NETIF_CTRL_HASH_ALGORITHM_TOEPLITZ;
+    for (int i = 0; i < 4; i++)
+        out->u.hash.value[i] = (uint8_t)(hash >> (8 * i)); /* LSB first */
+}
+
+void netback_ctrl_hash(const struct netback_ctrl *c, struct netback_ctrl_hash *out)
+{
+    out->types = hashing_on(c) ? c->types : 0;
+    memcpy(out->key, c->key, sizeof(out->key));
+    out->mapping_size = c->mapping_size;
+    out->mapping = c->mapping;
 }
