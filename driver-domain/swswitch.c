@@ -40,18 +40,20 @@ static struct swport *port_of_mac(struct swswitch *s, const uint8_t *mac)
 /* Delivers to one port; a guest without posted buffers loses the frame. */
 static void deliver(struct swport *p, const void *frame, size_t len, const struct netif_offload *o)
 {
-    if (vif_back_receive_offload(p->vif, frame, len, o) == 0)
+    if (vif_back_receive_offload(p->vif, VIF_BACK_QUEUE_HASH, frame, len, o) == 0)
         p->rx_packets++;
 }
 
 /* Frames pool 0 received: from the wire or another pool, for our MACs or all. */
-static int switch_rx(void *ctx, const void *frame, size_t len, uint16_t status)
+static int switch_rx(void *ctx, const void *frame, size_t len, uint16_t status,
+                     const struct xnic_rx_wb *wb)
 {
     struct swswitch *s = ctx;
     const uint8_t *dst = frame;
     struct netif_offload o = {.data_validated = vif_back_nic_validated(status)};
     struct swport *p;
 
+    (void)wb; /* pool 0 has no RSS: the vif picks the queue (by hash) */
     if (len < 14)
         return 0;
     if (!is_multicast(dst)) {

@@ -309,6 +309,30 @@ int vif_find(uint32_t domid, const char *devid_or_mac, unsigned *devid, char mac
     return err;
 }
 
+/* A multi-queue vif's pool: RX and TX frames of each of its queue pairs
+ * (the backend's "nic-queues" names them), " queues rx A/B tx C/D". */
+static void queue_counters(struct xs_handle *h, const char *back, const struct xnic_ctl_stats *st,
+                           char *out, size_t len)
+{
+    char *list = read_str(h, back, "nic-queues"), rx[64] = "", tx[64] = "";
+    size_t nrx = 0, ntx = 0;
+    unsigned nq = 0;
+
+    for (char *tok = list ? strtok(list, " ") : NULL; tok; tok = strtok(NULL, " "), nq++) {
+        unsigned q = (unsigned)atoi(tok);
+
+        if (q >= st->nqueues || nrx >= sizeof(rx) || ntx >= sizeof(tx))
+            break;
+        nrx += (size_t)snprintf(rx + nrx, sizeof(rx) - nrx, "%s%llu", nq ? "/" : "",
+                                (unsigned long long)st->queue[q].rx_packets);
+        ntx += (size_t)snprintf(tx + ntx, sizeof(tx) - ntx, "%s%llu", nq ? "/" : "",
+                                (unsigned long long)st->queue[q].tx_packets);
+    }
+    if (nq > 1)
+        snprintf(out, len, " queues rx %s tx %s", rx, tx);
+    free(list);
+}
+
 /* The counters of the queue pair that serves a vif steered to "pool N":
  * the PF its backend domain owns, as the device keeps them. */
 static void pool_counters(struct xs_handle *h, const char *back, uint32_t backend,
@@ -344,11 +368,15 @@ static void pool_counters(struct xs_handle *h, const char *back, uint32_t backen
                             .arg_len = sizeof(r),
                             .res = &st,
                             .res_cap = sizeof(st)};
-        if (hcall(xl_chan, &hc) == 0 && pool < st.nqueues)
-            snprintf(out, len, "pool %u of %s rx %llu tx %llu rx-no-buf %llu", pool, funcs[i].bdf,
-                     (unsigned long long)st.queue[pool].rx_packets,
-                     (unsigned long long)st.queue[pool].tx_packets,
-                     (unsigned long long)st.queue[pool].rx_no_buf);
+        if (hcall(xl_chan, &hc) == 0 && pool < st.nqueues) {
+            int n0 = snprintf(out, len, "pool %u of %s rx %llu tx %llu rx-no-buf %llu", pool,
+                              funcs[i].bdf, (unsigned long long)st.queue[pool].rx_packets,
+                              (unsigned long long)st.queue[pool].tx_packets,
+                              (unsigned long long)st.queue[pool].rx_no_buf);
+
+            if (n0 > 0 && (size_t)n0 < len)
+                queue_counters(h, back, &st, out + n0, len - (size_t)n0);
+        }
         return;
     }
 }
@@ -356,7 +384,7 @@ static void pool_counters(struct xs_handle *h, const char *back, uint32_t backen
 static void brief_one(struct xs_handle *h, const char *dir, const char *devid, void *arg)
 {
     char *mac = read_str(h, dir, "mac"), *back = read_str(h, dir, "backend");
-    char *backid = read_str(h, dir, "backend-id"), line[160];
+    char *backid = read_str(h, dir, "backend-id"), line[240];
     char *steering = back && back[0] ? read_str(h, back, "steering") : NULL;
 
     (void)arg;
@@ -377,12 +405,19 @@ static void list_one(struct xs_handle *h, const char *dir, const char *devid, vo
 {
     static const char *keys[] = {"backend-id",    "mac",         "handle",      "state",
                                  "event-channel", "tx-ring-ref", "rx-ring-ref", "backend"};
-    char *v[8], rings[40], steer[120], *steering, ports[24];
+    char *v[8], rings[40], steer[200], *steering, ports[24];
 
     (void)arg;
     for (int k = 0; k < 8; k++)
         v[k] = read_str(h, dir, keys[k]);
     snprintf(rings, sizeof(rings), "%s/%s", v[5] ? v[5] : "-1", v[6] ? v[6] : "-1");
+    if (!v[5]) { /* several queues: their keys are under queue-N/ */
+        char *nq = read_str(h, dir, "multi-queue-num-queues");
+
+        if (nq)
+            snprintf(rings, sizeof(rings), "%s queues", nq);
+        free(nq);
+    }
     if (!v[4]) { /* split event channels: one port per ring, shown tx/rx */
         char *tx = read_str(h, dir, "event-channel-tx"), *rx = read_str(h, dir, "event-channel-rx");
 

@@ -471,7 +471,8 @@ int xnic_drv_rss_config(struct xnic_drv *d, unsigned pool, uint8_t types,
     cmd.u.rss.types = types;
     cmd.u.rss.table_size = (uint16_t)size;
     memcpy(cmd.u.rss.key, key, XNIC_RSS_KEY_SIZE);
-    memcpy(cmd.u.rss.table, table, size);
+    if (size)
+        memcpy(cmd.u.rss.table, table, size);
     return simple_cmd(d, &cmd);
 }
 
