@@ -32,7 +32,7 @@ declare -A reason=(
     [rx-bad-index]="RX producer index more than a ring ahead"
 )
 modes=(bad-index oversize cross-page bad-ref slot-flood unknown-extra bad-gso rx-bad-ref rx-bad-index
-    notify-flood tx-storm rx-stall reconnect-flood bad-ring-ref bad-evtchn)
+    notify-flood tx-storm rx-stall reconnect-flood bad-ring-ref bad-evtchn too-many-queues bad-ctrl-ref)
 
 bgping=""
 cleanup() {
@@ -164,7 +164,7 @@ for mode in "${modes[@]}"; do
     name=$t-bad$i
     d=$(create "$name" "$TESTBIN/badfront" "$mode" "$(guest_vif $i)")
     case $mode in
-    bad-ring-ref | bad-evtchn) what=$(refused "$mode" "$d") ;;
+    bad-ring-ref | bad-evtchn | too-many-queues | bad-ctrl-ref) what=$(refused "$mode" "$d") ;;
     *)
         wait_console "$d" "^BACKEND CONNECTED$" >/dev/null
         wait_console "$d" "^GOOD TX status=0$" >/dev/null
