@@ -19,7 +19,7 @@
 #include "sv/vif_back.h"
 
 #define VIF_TX_BUDGET  64    /* TX packets per event or poll (Linux: the NAPI budget) */
-#define GNTCACHE_PAGES 1024  /* persistent mappings per vif: both buffer pools and then some */
+#define GNTCACHE_PAGES 1024  /* persistent mappings per queue: both buffer pools and then some */
 #define DEVMAP_REFS    16384 /* grant refs we map for the device (a guest's table size) */
 #define DEVMAP_MAX     512   /* device mappings per vif: its TX buffers */
 #define TX_INFLIGHT    256   /* zero-copy packets the device may hold */
@@ -397,8 +397,8 @@ static int vif_connect(struct vif_back *v)
         return -EOPNOTSUPP;
     }
     read_rx_features(v);
-    v->cache = gntcache_new_xengnttab(v->env.xgt,
-                                      v->env.cache_pages ? v->env.cache_pages : GNTCACHE_PAGES);
+    v->cache = gntcache_new_xengnttab(v->env.xgt, v->env.cache_pages ? v->env.cache_pages
+                                                                     : GNTCACHE_PAGES * v->nqueues);
     err = v->cache ? alloc_zero_copy(v) : -ENOMEM;
     for (unsigned i = 0; !err && i < v->nqueues; i++) {
         char dir[200];

@@ -469,8 +469,8 @@ static void usage(void)
     fprintf(stderr, "usage: netdd [--zero-copy] [--grant-cache PAGES]\n"
                     "  --zero-copy          the NIC reads guests' TX buffers in place\n"
                     "                       (device-mapped grants) instead of netdd copying them\n"
-                    "  --grant-cache PAGES  persistent grant mappings per vif (default 1024);\n"
-                    "                       pages beyond them are grant-copied\n");
+                    "  --grant-cache PAGES  persistent grant mappings per vif (default 1024 per\n"
+                    "                       netif queue); pages beyond them are grant-copied\n");
     exit(2);
 }
 

@@ -10,6 +10,7 @@
  * B is the backend domain named in the description (dom0 when none).
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -309,28 +310,41 @@ int vif_find(uint32_t domid, const char *devid_or_mac, unsigned *devid, char mac
     return err;
 }
 
-/* A multi-queue vif's pool: RX and TX frames of each of its queue pairs
- * (the backend's "nic-queues" names them), " queues rx A/B tx C/D". */
+/* A multi-queue vif's pool: RX, TX and dropped frames of each of its queue
+ * pairs (the backend's "nic-queues" names them),
+ * " queues rx A/B tx C/D rx-no-buf E/F". */
 static void queue_counters(struct xs_handle *h, const char *back, const struct xnic_ctl_stats *st,
                            char *out, size_t len)
 {
-    char *list = read_str(h, back, "nic-queues"), rx[64] = "", tx[64] = "";
-    size_t nrx = 0, ntx = 0;
-    unsigned nq = 0;
+    static const struct {
+        const char *name;
+        size_t off;
+    } fields[] = {{"rx", offsetof(struct xnic_queue_stats, rx_packets)},
+                  {"tx", offsetof(struct xnic_queue_stats, tx_packets)},
+                  {"rx-no-buf", offsetof(struct xnic_queue_stats, rx_no_buf)}};
+    char *list = read_str(h, back, "nic-queues"), *tok, *save = NULL;
+    unsigned q[XNIC_MAX_QUEUES], nq = 0;
+    size_t n;
 
-    for (char *tok = list ? strtok(list, " ") : NULL; tok; tok = strtok(NULL, " "), nq++) {
-        unsigned q = (unsigned)atoi(tok);
-
-        if (q >= st->nqueues || nrx >= sizeof(rx) || ntx >= sizeof(tx))
-            break;
-        nrx += (size_t)snprintf(rx + nrx, sizeof(rx) - nrx, "%s%llu", nq ? "/" : "",
-                                (unsigned long long)st->queue[q].rx_packets);
-        ntx += (size_t)snprintf(tx + ntx, sizeof(tx) - ntx, "%s%llu", nq ? "/" : "",
-                                (unsigned long long)st->queue[q].tx_packets);
-    }
-    if (nq > 1)
-        snprintf(out, len, " queues rx %s tx %s", rx, tx);
+    for (tok = list ? strtok_r(list, " ", &save) : NULL; tok && nq < XNIC_MAX_QUEUES;
+         tok = strtok_r(NULL, " ", &save))
+        if ((q[nq] = (unsigned)atoi(tok)) < st->nqueues)
+            nq++;
     free(list);
+    if (nq < 2)
+        return;
+    n = (size_t)snprintf(out, len, " queues");
+    for (size_t f = 0; f < sizeof(fields) / sizeof(fields[0]) && n < len; f++)
+        for (unsigned i = 0; i < nq && n < len; i++) {
+            uint64_t v;
+
+            memcpy(&v, (const char *)&st->queue[q[i]] + fields[f].off, sizeof(v));
+            if (!i)
+                n += (size_t)snprintf(out + n, len - n, " %s ", fields[f].name);
+            if (n < len)
+                n += (size_t)snprintf(out + n, len - n, "%s%llu", i ? "/" : "",
+                                      (unsigned long long)v);
+        }
 }
 
 /* The counters of the queue pair that serves a vif steered to "pool N":

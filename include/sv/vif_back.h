@@ -84,7 +84,7 @@ struct vif_back_env {
     xengnttab_handle *xgt;
     const struct vif_port_ops *ops;
     void *host;
-    unsigned cache_pages; /* persistent grant mappings per vif (0: the default) */
+    unsigned cache_pages; /* persistent grant mappings per vif (0: 1024 per netif queue) */
     unsigned max_queues;  /* queues the host can give a vif (1..VIF_BACK_MAX_QUEUES; 0: 1) */
 };
 
