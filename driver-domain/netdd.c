@@ -129,8 +129,10 @@ static bool on_switch(struct vif_back *v)
 static int port_attach(void *host, struct vif_back *v, const uint8_t mac[6])
 {
     struct netdd_port *np = calloc(1, sizeof(*np));
-    struct pf_pool *p = np ? pf_pool_get(dd.pf, mac, pool_rx, pool_rx_end, pool_tx_done, v) : NULL;
-    char steering[32];
+    uint16_t vlan = vif_back_vlan(v);
+    struct pf_pool *p =
+        np ? pf_pool_get(dd.pf, mac, vlan, pool_rx, pool_rx_end, pool_tx_done, v) : NULL;
+    char steering[32], on_vlan[16] = "";
     int err;
 
     (void)host;
@@ -150,8 +152,10 @@ static int port_attach(void *host, struct vif_back *v, const uint8_t mac[6])
     vif_back_set_port(v, np);
     snprintf(steering, sizeof(steering), "pool %u", pf_pool_index(p));
     vif_back_publish(v, "steering", steering);
-    log_info("%s: pool %u (%02x:%02x:%02x:%02x:%02x:%02x)", vif_back_dir(v), pf_pool_index(p),
-             mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
+    if (vlan)
+        snprintf(on_vlan, sizeof(on_vlan), ", VLAN %u", vlan);
+    log_info("%s: pool %u (%02x:%02x:%02x:%02x:%02x:%02x%s)", vif_back_dir(v), pf_pool_index(p),
+             mac[0], mac[1], mac[2], mac[3], mac[4], mac[5], on_vlan);
     return 0;
 }
 
@@ -171,7 +175,7 @@ static void *port_tx_buffer(void *host, struct vif_back *v, size_t *cap)
 {
     (void)host;
     if (on_switch(v))
-        return swswitch_tx_buffer(dd.sw, cap);
+        return swswitch_tx_buffer(dd.sw, v, cap);
     *cap = PF_TX_BUF - 1;
     return pf_pool_tx_buffer(pool_of(v));
 }
