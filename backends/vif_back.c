@@ -48,6 +48,7 @@ struct vif_back {
     uint32_t fe_domid;
     unsigned devid;
     uint8_t mac[6];
+    uint16_t vlan; /* 802.1Q id the vif's frames carry outside; 0: untagged */
     void *port; /* the host's (pool) */
     bool attached;
     bool connected;
@@ -708,6 +709,26 @@ static unsigned offered_queues(struct vif_back *v)
     return n;
 }
 
+/* The toolstack's optional "vlan" key: absent is untagged, anything but
+ * 1..4094 makes the vif unusable (nothing is better than the wrong LAN). */
+static int read_vlan(struct xs_handle *xs, const char *dir, uint16_t *vlan)
+{
+    char *s = NULL, *end;
+    unsigned long id;
+    int err = 0;
+
+    *vlan = 0;
+    if (xenbus_read(xs, XBT_NULL, dir, "vlan", &s) < 0)
+        return 0;
+    id = strtoul(s, &end, 10);
+    if (end == s || *end || id < 1 || id > 4094)
+        err = -EINVAL;
+    else
+        *vlan = (uint16_t)id;
+    free(s);
+    return err;
+}
+
 static int write_features(struct xs_handle *h, xs_transaction_t t, void *arg)
 {
     struct vif_back *v = arg;
@@ -736,6 +757,10 @@ struct vif_back *vif_back_new(const struct vif_back_env *env, const char *dir)
         xenbus_scanf(env->xs, XBT_NULL, dir, "frontend-id", "%u", &v->fe_domid) != 1 ||
         xenbus_read(env->xs, XBT_NULL, dir, "mac", &mac) < 0 || parse_mac(mac, v->mac) < 0)
         goto out_free;
+    if (read_vlan(env->xs, dir, &v->vlan) < 0) {
+        log_warnx("%s: vlan is not a VLAN id (1-4094): not served", dir);
+        goto out_free;
+    }
     snprintf(v->frontend, sizeof(v->frontend), "%s", front);
     v->max_queues = offered_queues(v);
     for (unsigned i = 0; i < VIF_BACK_MAX_QUEUES; i++)
@@ -772,6 +797,11 @@ void vif_back_publish(struct vif_back *v, const char *key, const char *value)
 const char *vif_back_dir(const struct vif_back *v)
 {
     return v->dir;
+}
+
+uint16_t vif_back_vlan(const struct vif_back *v)
+{
+    return v->vlan;
 }
 
 uint32_t vif_back_frontend(const struct vif_back *v)

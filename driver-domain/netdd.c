@@ -174,9 +174,10 @@ static int start_queues(struct netdd_port *np, struct vif_back *v)
 static int port_attach(void *host, struct vif_back *v, const uint8_t mac[6], unsigned nqueues)
 {
     struct netdd_port *np = calloc(1, sizeof(*np));
+    uint16_t vlan = vif_back_vlan(v);
     struct pf_pool *p =
-        np ? pf_pool_get(dd.pf, mac, pool_rx, pool_rx_end, pool_tx_done, &np->q[0]) : NULL;
-    char steering[32];
+        np ? pf_pool_get(dd.pf, mac, vlan, pool_rx, pool_rx_end, pool_tx_done, &np->q[0]) : NULL;
+    char steering[32], on_vlan[16] = "";
 
     (void)host;
     if (!p) {
@@ -194,9 +195,11 @@ static int port_attach(void *host, struct vif_back *v, const uint8_t mac[6], uns
     vif_back_set_port(v, np);
     snprintf(steering, sizeof(steering), "pool %u", pf_pool_index(p));
     vif_back_publish(v, "steering", steering);
-    log_info("%s: pool %u, %u queue pair%s (%02x:%02x:%02x:%02x:%02x:%02x)", vif_back_dir(v),
+    if (vlan)
+        snprintf(on_vlan, sizeof(on_vlan), ", VLAN %u", vlan);
+    log_info("%s: pool %u, %u queue pair%s (%02x:%02x:%02x:%02x:%02x:%02x%s)", vif_back_dir(v),
              pf_pool_index(p), nqueues, nqueues > 1 ? "s" : "", mac[0], mac[1], mac[2], mac[3],
-             mac[4], mac[5]);
+             mac[4], mac[5], on_vlan);
     return 0;
 }
 
@@ -247,7 +250,7 @@ static void *port_tx_buffer(void *host, struct vif_back *v, unsigned q, size_t *
 {
     (void)host;
     if (on_switch(v))
-        return swswitch_tx_buffer(dd.sw, cap);
+        return swswitch_tx_buffer(dd.sw, v, cap);
     *cap = PF_TX_BUF - 1;
     return pf_pool_tx_buffer(pool_of(v, q));
 }

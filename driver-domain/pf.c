@@ -277,8 +277,9 @@ static int pool_memory(struct pf_pool *p)
 }
 
 /* Starts queue pair p with its rings and posts its RX buffers; its pool's
- * first queue also gets the pool's MAC and flags. */
-static int pool_start(struct pf_pool *p, const uint8_t mac[6], uint32_t flags, pf_rx_fn rx,
+ * first queue also gets the pool's MAC, port VLAN and flags. */
+static int pool_start(struct pf_pool *p, const uint8_t mac[6], uint16_t vlan, uint32_t flags,
+                      pf_rx_fn rx,
                       pf_rx_end_fn rx_end, pf_tx_done_fn tx_done, void *ctx)
 {
     struct pf *pf = p->pf;
@@ -290,7 +291,7 @@ static int pool_start(struct pf_pool *p, const uint8_t mac[6], uint32_t flags, p
         err = xnic_drv_queue_start(pf->drv, p->q, &p->rings, 1);
     }
     if (!err && p->q == p->pool)
-        err = xnic_drv_vport_config(pf->drv, p->pool, mac, 0, flags);
+        err = xnic_drv_vport_config(pf->drv, p->pool, mac, vlan, flags);
     if (err) {
         log_warnx("pool %u queue pair %u: cannot start: %s", p->pool, p->q, strerror(-err));
         return err;
@@ -308,12 +309,12 @@ static int pool_start(struct pf_pool *p, const uint8_t mac[6], uint32_t flags, p
     return 0;
 }
 
-struct pf_pool *pf_pool_get(struct pf *pf, const uint8_t mac[6], pf_rx_fn rx, pf_rx_end_fn rx_end,
-                            pf_tx_done_fn tx_done, void *ctx)
+struct pf_pool *pf_pool_get(struct pf *pf, const uint8_t mac[6], uint16_t vlan, pf_rx_fn rx,
+                            pf_rx_end_fn rx_end, pf_tx_done_fn tx_done, void *ctx)
 {
     for (unsigned q = 1; q < pf->npools; q++)
         if (!pf->pools[q].in_use)
-            return pool_start(&pf->pools[q], mac, XNIC_VPF_BCAST | XNIC_VPF_SPOOFCHK, rx, rx_end,
+            return pool_start(&pf->pools[q], mac, vlan, XNIC_VPF_BCAST | XNIC_VPF_SPOOFCHK, rx, rx_end,
                               tx_done, ctx)
                        ? NULL
                        : &pf->pools[q];
@@ -327,17 +328,17 @@ struct pf_pool *pf_switch_pool(struct pf *pf, pf_rx_fn rx, void *ctx)
 
     if (p->in_use)
         return p;
-    return pool_start(p, none, XNIC_VPF_BCAST | XNIC_VPF_ALLMULTI, rx, NULL, NULL, ctx) ? NULL : p;
+    return pool_start(p, none, 0, XNIC_VPF_BCAST | XNIC_VPF_ALLMULTI, rx, NULL, NULL, ctx) ? NULL : p;
 }
 
-int pf_switch_add(struct pf *pf, const uint8_t mac[6])
+int pf_switch_add(struct pf *pf, const uint8_t mac[6], uint16_t vlan)
 {
-    return xnic_drv_filter_add(pf->drv, mac, XNIC_VLAN_ANY, 0);
+    return xnic_drv_filter_add(pf->drv, mac, vlan ? vlan : XNIC_VLAN_ANY, 0);
 }
 
-void pf_switch_del(struct pf *pf, const uint8_t mac[6])
+void pf_switch_del(struct pf *pf, const uint8_t mac[6], uint16_t vlan)
 {
-    xnic_drv_filter_del(pf->drv, mac, XNIC_VLAN_ANY, 0);
+    xnic_drv_filter_del(pf->drv, mac, vlan ? vlan : XNIC_VLAN_ANY, 0);
 }
 
 unsigned pf_pool_queues(const struct pf *pf)
@@ -356,7 +357,7 @@ struct pf_pool *pf_pool_queue(struct pf_pool *p, unsigned k, pf_rx_fn rx, pf_rx_
     qp = &pf->pools[XNIC_POOL_QUEUE(pf->npools, p->pool, k)];
     if (qp->in_use)
         return NULL;
-    return pool_start(qp, NULL, 0, rx, rx_end, tx_done, ctx) ? NULL : qp;
+    return pool_start(qp, NULL, 0, 0, rx, rx_end, tx_done, ctx) ? NULL : qp;
 }
 
 int pf_pool_rss(struct pf_pool *p, uint8_t types, const uint8_t key[XNIC_RSS_KEY_SIZE],

@@ -35,9 +35,11 @@ struct pf *pf_open(struct event_base *base);
 void pf_close(struct pf *pf);
 unsigned pf_pools_free(const struct pf *pf);
 
-/* A pool for mac (broadcast on, anti-spoofing on), or NULL when none is free. */
-struct pf_pool *pf_pool_get(struct pf *pf, const uint8_t mac[6], pf_rx_fn rx, pf_rx_end_fn rx_end,
-                            pf_tx_done_fn tx_done, void *ctx);
+/* A pool for mac (broadcast on, anti-spoofing on) with port VLAN vlan (0:
+ * none; the NIC tags and untags), its first queue pair started, or NULL
+ * when none is free. */
+struct pf_pool *pf_pool_get(struct pf *pf, const uint8_t mac[6], uint16_t vlan, pf_rx_fn rx,
+                            pf_rx_end_fn rx_end, pf_tx_done_fn tx_done, void *ctx);
 /* Queue pairs each pool has (>= 1). */
 unsigned pf_pool_queues(const struct pf *pf);
 /* Starts queue k (1 .. pf_pool_queues() - 1) of the pool whose first queue
@@ -59,9 +61,9 @@ void pf_pool_put(struct pf_pool *p);
  * source MACs itself.  NULL when it cannot start.
  */
 struct pf_pool *pf_switch_pool(struct pf *pf, pf_rx_fn rx, void *ctx);
-/* Steers frames for mac (any VLAN) to the default pool, or stops it. */
-int pf_switch_add(struct pf *pf, const uint8_t mac[6]);
-void pf_switch_del(struct pf *pf, const uint8_t mac[6]);
+/* Steers frames for mac on vlan (0: any VLAN) to the default pool, or stops it. */
+int pf_switch_add(struct pf *pf, const uint8_t mac[6], uint16_t vlan);
+void pf_switch_del(struct pf *pf, const uint8_t mac[6], uint16_t vlan);
 /* The pool p belongs to, and p's PF queue pair. */
 unsigned pf_pool_index(const struct pf_pool *p);
 unsigned pf_pool_queue_pair(const struct pf_pool *p);

@@ -4,7 +4,9 @@
  *             backend, backend-id, handle, mac, state = 1
  *   backend   /local/domain/B/backend/vif/F/D      B's, readable by F
  *             frontend, frontend-id, handle, mac, bridge, ip, online,
- *             multi-queue-num-queues, type = vif, state = 1
+ *             multi-queue-num-queues, type = vif, state = 1,
+ *             vlan (ours, only for a vif on a VLAN: libxl leaves VLANs to
+ *             the hotplug script, which reads them from bridge=NAME.VID)
  *   toolstack /libxl/F/device/vif/D                dom0's
  *             frontend, backend
  * B is the backend domain named in the description (dom0 when none).
@@ -53,18 +55,20 @@ static bool write_backend(struct xs_handle *h, xs_transaction_t t, uint32_t f, u
                           const struct config_vif *vif)
 {
     struct vif_paths p;
-    char bid[16], fid[16], handle[16], queues[16];
+    char bid[16], fid[16], handle[16], queues[16], vlan[8];
 
     vif_paths(f, b, vif->devid, &p);
     snprintf(bid, sizeof(bid), "%u", b);
     snprintf(fid, sizeof(fid), "%u", f);
     snprintf(handle, sizeof(handle), "%u", vif->devid);
     snprintf(queues, sizeof(queues), "%u", vif->queues);
+    snprintf(vlan, sizeof(vlan), "%u", vif->vlan);
     return put(h, t, p.back, "", "", b, f) && put(h, t, p.back, "frontend", p.front, b, f) &&
            put(h, t, p.back, "frontend-id", fid, b, f) &&
            put(h, t, p.back, "handle", handle, b, f) && put(h, t, p.back, "mac", vif->mac, b, f) &&
            put(h, t, p.back, "bridge", vif->bridge, b, f) &&
            put(h, t, p.back, "ip", vif->ip, b, f) &&
+           (!vif->vlan || put(h, t, p.back, "vlan", vlan, b, f)) &&
            put(h, t, p.back, "multi-queue-num-queues", queues, b, f) &&
            put(h, t, p.back, "type", "vif", b, f) && put(h, t, p.back, "online", "1", b, f) &&
            put(h, t, p.back, "state", "1", b, f) && put(h, t, p.front, "backend", p.back, f, b) &&

@@ -94,6 +94,9 @@ struct vif_back *vif_back_new(const struct vif_back_env *env, const char *dir);
 void vif_back_free(struct vif_back *v);
 const char *vif_back_dir(const struct vif_back *v);
 uint32_t vif_back_frontend(const struct vif_back *v);
+/* The VLAN the vif is on (the backend key "vlan"): its frames carry this
+ * 802.1Q id outside the guest, which sees them untagged; 0: untagged. */
+uint16_t vif_back_vlan(const struct vif_back *v);
 /* Where the backend host keeps its per-vif state (e.g. the pool). */
 void vif_back_set_port(struct vif_back *v, void *port);
 void *vif_back_port(const struct vif_back *v);

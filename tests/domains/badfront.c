@@ -14,6 +14,9 @@
  *   slot-flood     one packet chained over 64 slots (the limit is 18)
  *   unknown-extra  an extra-info slot of a type netif.h does not define
  *   bad-gso        a GSO extra of an unknown GSO type
+ *   tiny-mss       a TCPv4 GSO extra with MSS 1: no violation, so the
+ *                  backend must answer it DROPPED ("TINY MSS status=S")
+ *                  and stay Connected, not make the NIC send 65,000 frames
  *   rx-bad-ref     RX buffers posted with refs never granted
  *   rx-bad-index   RX req_prod far beyond the ring
  *   notify-flood   rings the backend's port as fast as it can for 4 s; no
@@ -375,6 +378,18 @@ static void bad_gso(struct front *f)
     tx_with_extra(f, &e);
 }
 
+/* A GSO packet cut into 1-byte segments: not a ring violation, so the
+ * backend answers it (dropped) and the vif stays up. */
+static void tiny_mss(struct front *f)
+{
+    netif_extra_info_t e = {.type = XEN_NETIF_EXTRA_TYPE_GSO,
+                            .u.gso = {.size = 1, .type = XEN_NETIF_GSO_TYPE_TCPV4}};
+
+    tx_with_extra(f, &e);
+    push(f);
+    printf("TINY MSS status=%d\n", tx_response(f, 5000));
+}
+
 static void rx_bad_ref(struct front *f)
 {
     post_rx(f, 64, true);
@@ -499,6 +514,7 @@ static const struct mode modes[] = {
     {"slot-flood", slot_flood, true, NULL},
     {"unknown-extra", unknown_extra, true, NULL},
     {"bad-gso", bad_gso, true, NULL},
+    {"tiny-mss", tiny_mss, true, NULL},
     {"rx-bad-ref", rx_bad_ref, false, NULL},
     {"rx-bad-index", rx_bad_index, false, NULL},
     {"notify-flood", notify_flood, true, NULL},
