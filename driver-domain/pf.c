@@ -211,8 +211,10 @@ struct pf *pf_open(struct event_base *base)
     pf->nqueues = o.nqueues < MAX_POOLS ? o.nqueues : MAX_POOLS;
     pf->npools = xnic_drv_num_pools(pf->drv);
     pf->pool_queues = xnic_drv_pool_queues(pf->drv);
-    if (pf->npools * pf->pool_queues != pf->nqueues)
-        pf->npools = pf->nqueues, pf->pool_queues = 1; /* not a layout we know: a queue a pool */
+    if (pf->npools * pf->pool_queues != pf->nqueues) { /* not a layout we know: a queue a pool */
+        pf->npools = pf->nqueues;
+        pf->pool_queues = 1;
+    }
     for (unsigned q = 0; q < pf->nqueues; q++)
         pf->pools[q] = (struct pf_pool){.pf = pf, .q = q, .pool = q % pf->npools,
                                         .rx_ring = q < pf->npools ? RX_RING : RX_RING_MQ};

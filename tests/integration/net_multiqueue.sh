@@ -5,7 +5,8 @@
 # the receiving pool's queues by the NIC's RSS and over the sending pool's by
 # the guest kernel's multi-queue TAP; a guest that maps a control ring and
 # sets a mapping table gets exactly that steering in the NIC (and hash extras
-# on its frames); a guest that asks for one queue gets one.
+# on its frames); a guest that asks for one queue gets one; a 4-queue vif
+# beyond the pools, on netdd's software switch, works too.
 source "$(dirname "$0")/lib.sh"
 require_root
 command -v iperf3 >/dev/null || skip "needs iperf3"
@@ -40,6 +41,21 @@ c=$(guest "$t-c" 10.21.0.4/24 "--max-queues 1")
 wait_ping "$t-a" 10.21.0.3
 wait_ping "$t-c" 10.21.0.2
 pass "three guests with multi-queue vifs reach each other"
+
+# Pools 1..3 are taken: a fourth vif goes to the software switch, where
+# netdd picks the RX queue by hash.
+d=$(guest "$t-d" 10.21.0.5/24)
+wait_ping "$t-d" 10.21.0.2
+[ "$(xenstore-read "/local/domain/$dd/backend/vif/$d/0/steering")" = "software switch" ] \
+    || fail "d is not on the software switch"
+[ "$(xenstore-read "/local/domain/$d/device/vif/0/multi-queue-num-queues")" = 4 ] \
+    || fail "d did not take 4 queues on the switch"
+"$BIN/xl" exec "$t-d" -- iperf3 -s -1 -D --logfile "$SPLITVISOR_RUNDIR/iperf-d.log"
+sleep 0.5
+out=$("$BIN/xl" exec "$t-a" -- iperf3 -c 10.21.0.5 -t 2 -P 4 -f m) || fail "iperf3 a->d: $out"
+rate=$(awk '/SUM.*receiver/ {print $6; exit}' <<<"$out")
+[ -n "$rate" ] && awk -v r="$rate" 'BEGIN {exit !(r > 1)}' || fail "iperf3 a->d rate '$rate'"
+pass "a 4-queue vif on the software switch ($rate Mbit/s with 4 flows)"
 
 fe=/local/domain/$a/device/vif/0
 be=/local/domain/$dd/backend/vif/$a/0
