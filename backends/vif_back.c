@@ -611,11 +611,6 @@ void vif_back_event(struct vif_back *v, evtchn_port_t port)
             queue_event(&v->queue[i], port);
 }
 
-unsigned vif_back_num_queues(const struct vif_back *v)
-{
-    return v->connected ? v->nqueues : 0;
-}
-
 bool vif_back_rx_gso(const struct vif_back *v)
 {
     return v->rx_gso;

@@ -113,12 +113,10 @@ void vif_back_poll(struct vif_back *v);
 /* The device finished the zero-copy packet tag (ok: sent). */
 void vif_back_tx_complete(struct vif_back *v, uint32_t tag, bool ok);
 
-/* Netif queues of the connected vif (0 when not connected). */
-unsigned vif_back_num_queues(const struct vif_back *v);
-
-/* A frame for the guest on queue q (< vif_back_num_queues(), or
- * VIF_BACK_QUEUE_HASH): 0, -EAGAIN (no buffer posted: retry after
- * rx_ready), -EMSGSIZE (dropped: too big for it), -ENOTCONN.  wb (NULL for
+/* A frame for the guest on queue q (below the nqueues attach() was given,
+ * or VIF_BACK_QUEUE_HASH): 0, -EAGAIN (no buffer posted: retry after
+ * rx_ready), -EMSGSIZE (dropped: too big for it), -ENOTCONN, -EINVAL (no
+ * such queue).  wb (NULL for
  * none) is the NIC's write-back: with XNIC_RXS_RSS in nic_status its hash
  * goes to a frontend that asked for hash extras. */
 int vif_back_receive(struct vif_back *v, unsigned q, const void *frame, size_t len,
