@@ -16,13 +16,7 @@ sv_start --nic "--wire none --pools 4 --queues-per-pool 4"
 export XENSTORED_PATH=$SPLITVISOR_RUNDIR/xenstored/socket
 
 # guest NAME IP/PREFIX [GUEST ARGS] -> domid: a vif with queues=4.
-guest() {
-    local cfg=$SPLITVISOR_RUNDIR/$1.cfg
-    printf 'name = "%s"\nmemory = 96\nkernel = "%s"\nextra = "%s"\nvif = [ "backend=%s,ip=%s,queues=4" ]\n' \
-        "$1" "$BIN/guest" "${3:-}" "$t-dd" "$2" >"$cfg"
-    "$BIN/xl" create "$cfg" >/dev/null
-    "$BIN/xl" domid "$1"
-}
+guest() { sv_guest "$1" "$t-dd" "$2" queues=4 "${3:-}"; }
 
 # The per-queue counters of a guest's vif 0: "rx" or "tx" -> "n0 n1 n2 n3".
 queue_counts() {
