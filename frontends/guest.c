@@ -6,6 +6,11 @@
  * (made by xl, with vnet headers so checksum and GSO offloads pass through).
  * Unmodified programs in the guest's namespace use ethD (xl exec).
  *
+ * Options (the domain's extra=): --max-queues N asks each vif's backend for
+ * at most N netif queues (default: all it offers, as many as the toolstack's
+ * queues=); --rss-table Q,Q,... maps a control ring on each vif and asks
+ * for Toeplitz hashing of received flows with that mapping table.
+ *
  * When a backend goes away (Closing, Closed, its directory gone, or the
  * toolstack re-points "backend" at a new driver domain) the vif stops its
  * rings and keeps ethD; frames meanwhile are dropped; when a backend reaches
@@ -35,6 +40,8 @@ static struct vif_front *vifs[GUEST_MAX_VIFS];
 static unsigned nr_vifs;
 static struct xs_handle *xsh;
 static xenevtchn_handle *xce;
+static struct vif_front_opts vif_opts;
+static uint32_t rss_table[128];
 
 static void on_evtchn(evutil_socket_t fd, short what, void *arg)
 {
@@ -84,7 +91,7 @@ static void rescan_vifs(struct event_base *base)
 
         for (unsigned k = 0; k < nr_vifs; k++)
             known |= vif_front_devid(vifs[k]) == devid;
-        if (!known && (v = vif_front_new(base, xsh, xce, devid)))
+        if (!known && (v = vif_front_new(base, xsh, xce, devid, &vif_opts)))
             vifs[nr_vifs++] = v;
     }
     free(devs);
@@ -112,14 +119,38 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
     event_base_loopexit(arg, NULL);
 }
 
+/* "1,0,1": queue indices of a mapping table. */
+static unsigned parse_table(char *list)
+{
+    unsigned n = 0;
+
+    for (char *tok = strtok(list, ","); tok && n < 128; tok = strtok(NULL, ","))
+        rss_table[n++] = (uint32_t)atoi(tok);
+    return n;
+}
+
+static void parse_args(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--max-queues") && i + 1 < argc && atoi(argv[i + 1]) > 0) {
+            vif_opts.max_queues = (unsigned)atoi(argv[++i]);
+        } else if (!strcmp(argv[i], "--rss-table") && i + 1 < argc &&
+                   (vif_opts.rss_size = parse_table(argv[++i])) > 0) {
+            vif_opts.rss_table = rss_table;
+        } else {
+            fatalx("usage: guest [--max-queues N] [--rss-table Q,Q,...]");
+        }
+    }
+}
+
 int main(int argc, char **argv)
 {
     struct event_base *base;
     struct event *evtchn_ev, *xs_ev, *term_ev;
     int flags;
 
-    (void)argc;
     log_init(getenv("SV_DOMAIN_NAME") ? getenv("SV_DOMAIN_NAME") : argv[0]);
+    parse_args(argc, argv);
     setvbuf(stdout, NULL, _IOLBF, 0);
     base = event_base_new();
     xsh = xs_open(0);

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "sv/toeplitz.h"
 #include "xnic_dev_priv.h"
 #include "xnic_offload.h"
 
@@ -73,11 +74,6 @@ static unsigned qreg(const struct vport *v, size_t field)
     return XNIC_REG_QUEUE(v->q) + (unsigned)field;
 }
 
-static unsigned vport_index(const struct xnic_dev *dev, const struct vport *v)
-{
-    return (unsigned)(v - dev->vp);
-}
-
 /* ---- switching ----------------------------------------------------------- */
 
 static int rx_put(struct xnic_dev *dev, unsigned vport, const uint8_t *frame, size_t len,
@@ -101,7 +97,8 @@ static uint16_t frame_vid(const uint8_t *frame, size_t len)
 }
 
 /* Delivers a frame to every vport in mask with these RX status bits and
- * write-back (NULL: none); returns the vports that could not take it. */
+ * write-back (NULL: none); returns the vports that did not take an RSC
+ * frame (for its fallback). */
 static uint64_t deliver_as(struct xnic_dev *dev, uint64_t mask, const uint8_t *frame, size_t len,
                            uint16_t flags, const struct xnic_rx_wb *wb)
 {
@@ -114,19 +111,11 @@ static uint64_t deliver_as(struct xnic_dev *dev, uint64_t mask, const uint8_t *f
     return refused;
 }
 
-static void count_no_buf(struct xnic_dev *dev, uint64_t mask)
-{
-    for (unsigned v = 0; mask; v++, mask >>= 1) {
-        if (mask & 1)
-            VSTAT_ADD(&dev->vp[v], rx_no_buf, 1);
-    }
-}
-
 static void deliver_mask(struct xnic_dev *dev, uint64_t mask, const uint8_t *frame, size_t len)
 {
     uint16_t csum = mask ? xnic_rx_csum_flags(frame, len) : 0;
 
-    count_no_buf(dev, deliver_as(dev, mask, frame, len, csum, NULL));
+    deliver_as(dev, mask, frame, len, csum, NULL);
 }
 
 /* Where the switch sends a frame of vport src: the vports that want it;
@@ -158,17 +147,11 @@ static void switch_out(struct xnic_dev *dev, const struct route *r, const uint8_
         wire_send(dev, frame, len);
 }
 
-/* A frame with offloads pending may stay as its sender gave it when it
- * stays inside the NIC and every vport it goes to receives with RSC. */
-static bool route_rsc(const struct xnic_dev *dev, const struct route *r)
+/* A frame with offloads pending may reach its receivers as its sender gave
+ * it (RSC) when it stays inside the NIC. */
+static bool stays_inside(const struct route *r)
 {
-    if (r->wire || !r->mask)
-        return false;
-    for (unsigned v = 0; v < dev->nvports; v++) {
-        if ((r->mask >> v & 1) && !dev->vp[v].rsc)
-            return false;
-    }
-    return true;
+    return r->mask && !r->wire;
 }
 
 void xnic_dev_wire_rx(struct xnic_dev *dev, const uint8_t *frame, size_t len)
@@ -237,6 +220,7 @@ static unsigned rx_fill(struct vport *v, struct rx_slot *slots, unsigned n, cons
         struct xnic_rx_desc *d = &slots[i].d;
         size_t chunk = len - off < d->buf_len ? len - off : d->buf_len;
         bool last = i == n - 1;
+        size_t wb_from = offsetof(struct xnic_rx_desc, len);
 
         d->len = (uint16_t)chunk;
         d->vlan_tci = tci;
@@ -244,13 +228,13 @@ static unsigned rx_fill(struct vport *v, struct rx_slot *slots, unsigned n, cons
         if (dma_write(v->fn, d->addr, frame + off, chunk) < 0) {
             d->status = XNIC_DS_DD | XNIC_RXS_EOP | XNIC_ERR_DMA << 8;
             last = true;
-        } else if (last && wb) {
-            dma_write(v->fn, v->rx_base + (uint64_t)slots[i].idx * RXD_SIZE, wb, sizeof(*wb));
+        } else if (last && (flags & (XNIC_RXS_RSS | XNIC_RXS_RSC))) {
+            d->wb = *wb; /* the write-back format covers addr too */
+            wb_from = 0;
         }
         __atomic_thread_fence(__ATOMIC_RELEASE);
-        dma_write(v->fn, v->rx_base + (uint64_t)slots[i].idx * RXD_SIZE +
-                             offsetof(struct xnic_rx_desc, len),
-                  &d->len, RXD_SIZE - offsetof(struct xnic_rx_desc, len));
+        dma_write(v->fn, v->rx_base + (uint64_t)slots[i].idx * RXD_SIZE + wb_from,
+                  (uint8_t *)d + wb_from, RXD_SIZE - wb_from);
         off += chunk;
         if (last)
             return i + 1;
@@ -274,30 +258,56 @@ static const uint8_t *strip_pvid(struct xnic_dev *dev, unsigned vport, const uin
     return dev->rxbuf;
 }
 
-/* Puts a frame into vport's RX ring: 0 (delivered, or lost to a DMA fault
- * and counted), -ENOBUFS when the queue is off or its posted buffers cannot
- * hold the frame (nothing consumed, nothing counted: the caller decides). */
-static int rx_put(struct xnic_dev *dev, unsigned vport, const uint8_t *frame, size_t len,
-                  uint16_t flags, const struct xnic_rx_wb *wb)
+/* The queue of vport that takes frame: a pool's RSS picks one of its queues
+ * (table[hash % size]) and fills *wb; anything else has one queue. */
+static struct vport *rx_queue(struct xnic_dev *dev, unsigned vport, const uint8_t *frame,
+                              size_t len, uint16_t *flags, struct xnic_rx_wb *wb)
 {
-    struct vport *v = &dev->vp[vport];
+    const struct pool_rss *r;
+    uint32_t hash;
+    uint8_t htype;
+
+    if (vport >= dev->pools)
+        return &dev->vp[dev->pools * dev->pool_queues + vport - dev->pools];
+    r = &dev->rss[vport];
+    if (!r->types || toeplitz_flow_hash(r->key, sizeof(r->key), r->types, frame, len, &hash,
+                                        &htype) < 0)
+        return &dev->vp[vport];
+    *flags |= XNIC_RXS_RSS;
+    wb->rss_hash = hash;
+    wb->hash_type = (uint8_t)(1u << htype); /* netif's type number -> its bit */
+    return &dev->vp[XNIC_POOL_QUEUE(dev->pools, vport, r->table[hash % r->size])];
+}
+
+/* Puts a frame into the RX ring of vport's queue (rsc: the GSO write-back of
+ * a frame with RSC in flags): 0 when delivered, lost to a DMA fault, or
+ * dropped (queue off, or too few buffers posted: counted); -ENOBUFS, with
+ * nothing consumed or counted, when an RSC frame cannot go in whole (the
+ * queue does not take RSC, or lacks buffers): the caller falls back to the
+ * frame's plain form. */
+static int rx_put(struct xnic_dev *dev, unsigned vport, const uint8_t *frame, size_t len,
+                  uint16_t flags, const struct xnic_rx_wb *rsc)
+{
+    struct xnic_rx_wb wb = rsc ? *rsc : (struct xnic_rx_wb){0};
     struct rx_slot slots[XNIC_MAX_RX_BUFS];
     uint16_t tci = 0;
+    struct vport *v;
     unsigned used;
     int n;
 
-    if (!v->rx_en || !v->fn->attached)
-        return -ENOBUFS;
     frame = strip_pvid(dev, vport, frame, &len, &flags, &tci);
+    v = rx_queue(dev, vport, frame, len, &flags, &wb);
+    if (!v->rx_en || !v->fn->attached || ((flags & XNIC_RXS_RSC) && !v->rsc))
+        goto no_buf;
     n = rx_gather(v, len, slots);
-    if (n <= 0) {
-        if (n == 0)
-            return -ENOBUFS;
+    if (n == 0)
+        goto no_buf;
+    if (n < 0) {
         xnic_dp_queue_error(v, XNIC_ERR_DMA);
         VSTAT_ADD(v, rx_errors, 1);
         return 0;
     }
-    used = rx_fill(v, slots, (unsigned)n, frame, len, flags, tci, wb);
+    used = rx_fill(v, slots, (unsigned)n, frame, len, flags, tci, &wb);
     v->rx_head = (v->rx_head + used) & (v->rx_size - 1);
     reg_wr32(v->fn, qreg(v, offsetof(struct xnic_queue_regs, rx_head)), v->rx_head);
     if (used < (unsigned)n || XNIC_DS_ERR(slots[used - 1].d.status)) {
@@ -307,6 +317,11 @@ static int rx_put(struct xnic_dev *dev, unsigned vport, const uint8_t *frame, si
         VSTAT_ADD(v, rx_bytes, len);
     }
     v->irq_pending = true;
+    return 0;
+no_buf:
+    if (flags & XNIC_RXS_RSC)
+        return -ENOBUFS;
+    VSTAT_ADD(v, rx_no_buf, 1);
     return 0;
 }
 
@@ -393,8 +408,8 @@ static void tso_segment_out(void *arg, const uint8_t *seg, size_t len)
     switch_out(t->dev, t->route, seg, len);
 }
 
-/* A TSO packet: whole to RSC receivers with room for it, segmented to the
- * others (and to those without room). */
+/* A TSO packet: whole to receivers whose queue takes RSC and has room for
+ * it, segmented to the others. */
 static int tx_tso(struct xnic_dev *dev, unsigned src, uint8_t *frame, size_t len, uint16_t mss,
                   unsigned hdr_len)
 {
@@ -403,7 +418,7 @@ static int tx_tso(struct xnic_dev *dev, unsigned src, uint8_t *frame, size_t len
 
     if (hdr_len > UINT8_MAX)
         return XNIC_ERR_OFFLOAD;
-    if (len <= XNIC_MAX_TSO && route_rsc(dev, &r)) {
+    if (len <= XNIC_MAX_TSO && stays_inside(&r)) {
         struct xnic_rx_wb wb = {0};
         uint64_t refused;
         uint16_t flags;
@@ -423,18 +438,21 @@ static int tx_tso(struct xnic_dev *dev, unsigned src, uint8_t *frame, size_t len
     return XNIC_ERR_OK;
 }
 
-/* A frame asking for CSUM: checksum partial to RSC receivers, filled for the others. */
+/* A frame asking for CSUM: checksum partial to receivers whose queue takes
+ * RSC, filled (and verified) for the others. */
 static int tx_csum(struct xnic_dev *dev, unsigned src, uint8_t *frame, size_t len)
 {
     struct route r = route_from_vport(dev, src, frame, len);
     uint16_t flags;
 
-    if (route_rsc(dev, &r)) {
+    if (stays_inside(&r)) {
         if (xnic_csum_partial(frame, len, &flags) < 0)
             return XNIC_ERR_OFFLOAD;
-        WSTAT_ADD(dev, veb_packets, 1);
-        count_no_buf(dev, deliver_as(dev, r.mask, frame, len, flags, NULL));
-        return XNIC_ERR_OK;
+        r.mask = deliver_as(dev, r.mask, frame, len, flags, NULL);
+        if (!r.mask) {
+            WSTAT_ADD(dev, veb_packets, 1);
+            return XNIC_ERR_OK;
+        }
     }
     if (xnic_csum_fill(frame, len) < 0)
         return XNIC_ERR_OFFLOAD;
@@ -524,13 +542,13 @@ static void tx_xmit(void *arg, unsigned i)
     if (!err)
         err = tx_gather(v, dev->txbuf);
     if (!err)
-        err = tx_frame(dev, vport_index(dev, v), dev->txbuf, v->chain.len, &v->chain);
+        err = tx_frame(dev, v->vport, dev->txbuf, v->chain.len, &v->chain);
     tx_complete(v, err);
 }
 
 void xnic_dev_flush_irqs(struct xnic_dev *dev)
 {
-    for (unsigned i = 0; i < dev->nvports; i++) {
+    for (unsigned i = 0; i < dev->nqueues; i++) {
         struct vport *v = &dev->vp[i];
 
         if (v->irq_pending) {
