@@ -42,6 +42,8 @@ struct vif_back {
     evtchn_port_t evtchn_rx; /* the RX ring's port with split event channels, else 0 */
     bool rx_gso;             /* the guest takes TCPv4 GSO frames */
     bool tx_more;            /* the TX budget ran out: vif_back_poll() goes on */
+    bool tx_blocked;         /* tx_pkt waits for a host buffer (vif_back_poll()) */
+    struct netback_packet tx_pkt;
     struct netback_queue *q;
     struct gntcache *cache;
     struct devmap_entry *devmap; /* [DEVMAP_REFS], by grant ref */
@@ -174,6 +176,7 @@ static void vif_disconnect(struct vif_back *v)
     if (v->q)
         netback_queue_free(v->q);
     v->q = NULL;
+    v->tx_blocked = false;
     if (v->evtchn)
         xenevtchn_unbind(v->env.xce, v->evtchn);
     if (v->evtchn_rx)
@@ -349,34 +352,41 @@ void vif_back_tx_complete(struct vif_back *v, uint32_t tag, bool ok)
  * copied out of the guest's grants into the host's buffer.  At most
  * VIF_TX_BUDGET per call, so that a guest queueing as fast as we take cannot
  * keep us from the others: the rest waits for vif_back_poll(), after the
- * host's other events.
+ * host's other events.  A frame the host has no buffer for waits (the
+ * guest's ring fills and it stops: backpressure, not loss) until the host
+ * calls vif_back_poll() with room.
  */
 static void tx_drain(struct vif_back *v)
 {
-    struct netback_packet pkt;
+    struct netback_packet *pkt = &v->tx_pkt;
     unsigned budget = VIF_TX_BUDGET;
-    int n;
 
     v->tx_more = false;
-    while (budget && (n = netback_tx_next(v->q, &pkt)) == 1) {
+    while (budget && (v->tx_blocked || netback_tx_next(v->q, pkt) == 1)) {
         struct netif_offload o;
 
         budget--;
-
-        if (v->devmap && tx_zero_copy(v, &pkt) == 0)
+        v->tx_blocked = false;
+        if (v->devmap && tx_zero_copy(v, pkt) == 0)
             continue;
-        size_t cap = 0;
+        size_t cap = pkt->len;
         /* One copy: from the guest's grant straight into the NIC's buffer. */
         void *buf = v->env.ops->tx_buffer(v->env.host, v, &cap);
-        int len = buf ? netback_tx_copy(v->q, &pkt, buf, cap) : -ENOBUFS;
+        int len;
         int16_t status = NETIF_RSP_OKAY;
 
+        if (!buf) {
+            v->tx_blocked = true;
+            budget = 1; /* not a budget stop: no poll_later */
+            break;
+        }
+        len = netback_tx_copy(v->q, pkt, buf, cap);
         if (len == -ENOTCONN)
             break;
-        netback_tx_offload(&pkt, &o);
+        netback_tx_offload(pkt, &o);
         if (len < 0 || v->env.ops->transmit(v->env.host, v, buf, (size_t)len, &o) < 0)
             status = NETIF_RSP_DROPPED;
-        netback_tx_done(v->q, &pkt, status);
+        netback_tx_done(v->q, pkt, status);
     }
     if (netback_error(v->q)) {
         close_misbehaving(v);
@@ -392,7 +402,7 @@ static void tx_drain(struct vif_back *v)
 
 void vif_back_poll(struct vif_back *v)
 {
-    if (v->q && v->tx_more)
+    if (v->q && (v->tx_more || v->tx_blocked))
         tx_drain(v);
 }
 

@@ -121,6 +121,12 @@ static void pool_tx_done(void *ctx, uint32_t tag, uint16_t status)
     vif_back_tx_complete(ctx, tag, !XNIC_DS_ERR(status));
 }
 
+/* The NIC sent frames of a vif that waited for a TX buffer. */
+static void pool_tx_room(void *ctx)
+{
+    vif_back_poll(ctx);
+}
+
 static bool on_switch(struct vif_back *v)
 {
     return vif_back_port(v) == dd.sw;
@@ -147,6 +153,7 @@ static int port_attach(void *host, struct vif_back *v, const uint8_t mac[6])
         return 0;
     }
     np->pool = p;
+    pf_pool_set_tx_room(p, pool_tx_room);
     vif_back_set_port(v, np);
     snprintf(steering, sizeof(steering), "pool %u", pf_pool_index(p));
     vif_back_publish(v, "steering", steering);
@@ -172,9 +179,9 @@ static void *port_tx_buffer(void *host, struct vif_back *v, size_t *cap)
     (void)host;
     if (on_switch(v))
         return swswitch_tx_buffer(dd.sw, cap);
-    *cap = PF_TX_BUF - 1;
-    return pf_pool_tx_buffer(pool_of(v));
+    return pf_pool_tx_buffer(pool_of(v), *cap, cap);
 }
+
 
 /* netif offload -> xnic command: TSO needs the header length. */
 /* Linux's smallest TCP MSS (tcp_min_snd_mss): a guest asking the NIC to cut

@@ -79,6 +79,16 @@ void swswitch_free(struct swswitch *s)
     free(s);
 }
 
+/* Pool 0 sent frames after a vif found no TX buffer: each goes on. */
+static void switch_tx_room(void *ctx)
+{
+    struct swswitch *s = ctx;
+
+    for (unsigned i = 0; i < SWSWITCH_PORTS; i++)
+        if (s->ports[i].vif)
+            vif_back_poll(s->ports[i].vif);
+}
+
 int swswitch_attach(struct swswitch *s, struct vif_back *v, const uint8_t mac[6])
 {
     struct swport *p = NULL;
@@ -89,8 +99,11 @@ int swswitch_attach(struct swswitch *s, struct vif_back *v, const uint8_t mac[6]
             p = &s->ports[i];
     if (!p)
         return -ENOSPC;
-    if (!s->pool && !(s->pool = pf_switch_pool(s->pf, switch_rx, s)))
-        return -EIO;
+    if (!s->pool) {
+        if (!(s->pool = pf_switch_pool(s->pf, switch_rx, s)))
+            return -EIO;
+        pf_pool_set_tx_room(s->pool, switch_tx_room);
+    }
     err = pf_switch_add(s->pf, mac);
     if (err)
         return err;
@@ -110,8 +123,7 @@ void swswitch_detach(struct swswitch *s, struct vif_back *v)
 
 void *swswitch_tx_buffer(struct swswitch *s, size_t *cap)
 {
-    *cap = PF_TX_BUF - 1;
-    return s->pool ? pf_pool_tx_buffer(s->pool) : NULL;
+    return s->pool ? pf_pool_tx_buffer(s->pool, *cap, cap) : NULL;
 }
 
 int swswitch_transmit(struct swswitch *s, struct vif_back *v, void *buf, size_t len,

@@ -31,6 +31,7 @@ struct netfront {
     struct netfront_config cfg;
     struct netfront_stats stats;
     bool broken;
+    bool polled; /* the caller polls: rsp_event is never armed */
 };
 
 static int pool_init(struct pool *p, const struct netfront_pool *cfg)
@@ -86,6 +87,11 @@ struct netfront *netfront_new(const struct netfront_config *cfg)
 void netfront_free(struct netfront *f)
 {
     free(f);
+}
+
+void netfront_set_polled(struct netfront *f, bool polled)
+{
+    f->polled = polled;
 }
 
 void netfront_get_stats(const struct netfront *f, struct netfront_stats *s)
@@ -241,6 +247,8 @@ int netfront_tx_reap(struct netfront *f)
                 return rc;
             done += rc;
         }
+        if (f->polled)
+            break;
         RING_FINAL_CHECK_FOR_RESPONSES(&f->tx, more);
     } while (more);
     return done;
@@ -394,7 +402,7 @@ static int rx_next(struct netfront *f, struct rx_frame *fr)
         if (load_rsp_prod(f, &f->rx.sring->rsp_prod, f->rx.rsp_cons, f->rx.sring->req_prod, &prod) <
             0)
             return -EPROTO;
-        if ((rc = rx_scan(f, prod, fr)) != 0)
+        if ((rc = rx_scan(f, prod, fr)) != 0 || f->polled)
             return rc;
         /* Nothing complete: ask to be told about the next response past
          * prod (RING_FINAL_CHECK_FOR_RESPONSES, for a partial frame too). */

@@ -1,4 +1,4 @@
-/* A guest's vif: netfront, handshake and TAP relay (see vif_front.h). */
+/* A guest's vif: netfront, handshake and TAP relay or endpoint (see vif_front.h). */
 #include <errno.h>
 #include <event2/event.h>
 #include <fcntl.h>
@@ -42,8 +42,9 @@ struct vif_front {
     char dir[96];      /* /local/domain/N/device/vif/D */
     char backend[160]; /* the backend directory we follow */
     uint32_t backend_id;
-    int tap;
+    int tap; /* -1 with an endpoint */
     struct event *tap_ev;
+    struct vif_front_endpoint ep; /* .event NULL: the TAP relay */
     struct netfront *nf;
     evtchn_port_t port;    /* the TX ring's port (the only one unless split) */
     evtchn_port_t port_rx; /* the RX ring's, when the backend offers split channels */
@@ -206,13 +207,16 @@ static int vif_connect(struct vif_front *v)
     v->nf = netfront_new(&cfg);
     if (!v->nf)
         goto out_errno;
-    tap_offloads(v, &cfg.peer);
+    if (v->tap >= 0)
+        tap_offloads(v, &cfg.peer);
     netfront_rx_refill(v->nf);
     err = xenbus_transaction(v->xs, write_connect_keys, v);
     if (err) {
         vif_disconnect(v, XenbusStateClosed);
         return err;
     }
+    if (v->ep.connected)
+        v->ep.connected(v->ep.ctx, v->nf);
     log_info("vif %u: connected to %s", v->devid, v->backend);
     return 0;
 
@@ -230,6 +234,8 @@ static void vif_disconnect(struct vif_front *v, XenbusState state)
         event_add(v->tap_ev, NULL);
     }
     if (v->nf) {
+        if (v->ep.disconnected)
+            v->ep.disconnected(v->ep.ctx);
         netfront_free(v->nf);
         v->nf = NULL;
         log_info("vif %u: disconnected from %s", v->devid, v->backend);
@@ -343,6 +349,13 @@ void vif_front_event(struct vif_front *v, evtchn_port_t port)
 
     if (!v->nf || !port || !(tx || rx))
         return;
+    if (v->ep.event) {
+        if (v->ep.event(v->ep.ctx, tx, rx) < 0) {
+            log_warnx("vif %u: backend broke the protocol", v->devid);
+            vif_disconnect(v, XenbusStateClosing);
+        }
+        return;
+    }
     if (tx && netfront_tx_reap(v->nf) == -EPROTO) {
         vif_disconnect(v, XenbusStateClosing);
         return;
@@ -387,8 +400,35 @@ static void on_tap(evutil_socket_t fd, short what, void *arg)
         netfront_tx_flush(v->nf);
 }
 
+/* ethD, read as it becomes readable. */
+static int tap_start(struct vif_front *v)
+{
+    v->tap = tap_open(v->devid);
+    if (v->tap < 0) {
+        log_warnx("vif %u: no eth%u: %s", v->devid, v->devid, strerror(-v->tap));
+        return v->tap;
+    }
+    v->tap_ev = event_new(v->base, v->tap, EV_READ | EV_PERSIST, on_tap, v);
+    if (!v->tap_ev || event_add(v->tap_ev, NULL) < 0) {
+        if (v->tap_ev)
+            event_free(v->tap_ev);
+        close(v->tap);
+        return -ENOMEM;
+    }
+    return 0;
+}
+
+static void tap_stop(struct vif_front *v)
+{
+    if (v->tap < 0)
+        return;
+    event_free(v->tap_ev);
+    close(v->tap);
+}
+
 struct vif_front *vif_front_new(struct event_base *base, struct xs_handle *xs,
-                                xenevtchn_handle *xce, unsigned devid)
+                                xenevtchn_handle *xce, unsigned devid,
+                                const struct vif_front_endpoint *ep)
 {
     struct vif_front *v = calloc(1, sizeof(*v));
     unsigned int len;
@@ -401,21 +441,18 @@ struct vif_front *vif_front_new(struct event_base *base, struct xs_handle *xs,
     v->xce = xce;
     v->devid = devid;
     snprintf(v->dir, sizeof(v->dir), "/local/domain/%s/device/vif/%u", domid, devid);
-    v->tap = tap_open(devid);
-    if (v->tap < 0) {
-        log_warnx("vif %u: no eth%u: %s", devid, devid, strerror(-v->tap));
+    v->tap = -1;
+    if (ep)
+        v->ep = *ep;
+    else if (tap_start(v) < 0)
         goto out_free;
-    }
-    v->tap_ev = event_new(base, v->tap, EV_READ | EV_PERSIST, on_tap, v);
-    if (!v->tap_ev || event_add(v->tap_ev, NULL) < 0 || !xs_watch(xs, v->dir, "frontend"))
-        goto out_close;
+    if (!xs_watch(xs, v->dir, "frontend"))
+        goto out_tap;
     free(domid);
     return v; /* the watch fires once at once: follow_backend runs then */
 
-out_close:
-    if (v->tap_ev)
-        event_free(v->tap_ev);
-    close(v->tap);
+out_tap:
+    tap_stop(v);
 out_free:
     free(domid);
     free(v);
@@ -434,7 +471,6 @@ void vif_front_free(struct vif_front *v)
     vif_disconnect(v, XenbusStateClosed);
     if (v->xgs)
         xengntshr_close(v->xgs);
-    event_free(v->tap_ev);
-    close(v->tap);
+    tap_stop(v);
     free(v);
 }

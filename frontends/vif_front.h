@@ -1,20 +1,37 @@
 /*
  * One vif of a guest: its netfront, the xenbus handshake with whichever
- * backend the toolstack points it at, and the relay to TAP ethD.
+ * backend the toolstack points it at, and the relay to TAP ethD -- or, for
+ * a program that drives the rings itself (the packet generator), an
+ * endpoint instead of the TAP.
  */
 #ifndef VIF_FRONT_H
 #define VIF_FRONT_H
 
+#include <stdbool.h>
 #include <xen/event_channel.h>
 #include <xenevtchn.h>
 #include <xenstore.h>
 
 struct event_base;
+struct netfront;
 struct vif_front;
 
-/* device/vif/<devid> of our home; NULL (logged) when it cannot start. */
+/* Who uses the rings of a vif instead of the TAP relay. */
+struct vif_front_endpoint {
+    /* Connected: nf is the vif's queue (RX buffers posted) until disconnected(). */
+    void (*connected)(void *ctx, struct netfront *nf);
+    void (*disconnected)(void *ctx);
+    /* The backend notified: TX responses (tx) and/or RX frames (rx) may wait.
+     * A negative return (-EPROTO) closes the connection. */
+    int (*event)(void *ctx, bool tx, bool rx);
+    void *ctx;
+};
+
+/* device/vif/<devid> of our home, relayed to ethD (ep NULL) or driven by ep
+ * (copied; no TAP is opened); NULL (logged) when it cannot start. */
 struct vif_front *vif_front_new(struct event_base *base, struct xs_handle *xs,
-                                xenevtchn_handle *xce, unsigned devid);
+                                xenevtchn_handle *xce, unsigned devid,
+                                const struct vif_front_endpoint *ep);
 void vif_front_free(struct vif_front *v);
 unsigned vif_front_devid(const struct vif_front *v);
 /* A watch fired on path: re-read the backend and its state. */

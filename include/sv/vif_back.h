@@ -31,8 +31,10 @@ struct vif_port_ops {
     /* The vif connected: attach it (for netdd, take a pool for mac).  0 or -errno. */
     int (*attach)(void *host, struct vif_back *v, const uint8_t mac[6]);
     void (*detach)(void *host, struct vif_back *v);
-    /* Where to copy the next frame from the guest (*cap bytes), or NULL when
-     * the host has no room now (the frame is dropped). */
+    /* Where to copy the next frame from the guest: *cap is its length on
+     * entry, the buffer's size on return.  NULL when the host has no room
+     * now: the frame waits (the guest's ring backs up) until the host calls
+     * vif_back_poll(), which it must do once it has room again. */
     void *(*tx_buffer)(void *host, struct vif_back *v, size_t *cap);
     /* Sends that buffer, now holding a frame of len bytes with offload o. */
     int (*transmit)(void *host, struct vif_back *v, void *buf, size_t len,
@@ -80,7 +82,8 @@ void vif_back_publish(struct vif_back *v, const char *key, const char *value);
 void vif_back_watch(struct vif_back *v, const char *path);
 /* The event channel port fired (it may not be ours). */
 void vif_back_event(struct vif_back *v, evtchn_port_t port);
-/* Goes on with the TX work poll_later() announced (nothing when none). */
+/* Goes on with the TX work poll_later() announced, or with the frame that
+ * waited for a tx_buffer (nothing when none). */
 void vif_back_poll(struct vif_back *v);
 /* The device finished the zero-copy packet tag (ok: sent). */
 void vif_back_tx_complete(struct vif_back *v, uint32_t tag, bool ok);
