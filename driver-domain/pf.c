@@ -382,19 +382,16 @@ static int tx_buf_index(const struct pf_pool *p, const uint8_t *buf)
     return -1;
 }
 
-/* A free buffer for len bytes: a small one from the cursor on (they free in
- * the order they were sent), else a large one; -1 when none (or no
- * descriptor is free: zero-copy packets share the ring). */
+/* A free buffer for len bytes: the small one at the cursor (small buffers
+ * are taken in turn and the NIC completes in ring order, so when that one
+ * is busy they all are), else a large one; -1 when none (or no descriptor
+ * is free: zero-copy packets share the ring). */
 static int tx_find(const struct pf_pool *p, size_t len)
 {
     if (!xnic_drv_tx_room(p->pf->drv, p->q))
         return -1;
-    for (unsigned k = 0; len <= TX_SMALL_BUF && k < TX_SMALL; k++) {
-        unsigned i = TX_BUFS + (p->tx_cursor + k) % TX_SMALL;
-
-        if (!p->tx_busy[i])
-            return (int)i;
-    }
+    if (len <= TX_SMALL_BUF && !p->tx_busy[TX_BUFS + p->tx_cursor])
+        return (int)(TX_BUFS + p->tx_cursor);
     for (unsigned i = 0; i < TX_BUFS; i++)
         if (!p->tx_busy[i])
             return (int)i;
