@@ -443,11 +443,15 @@ int vif_back_receive_offload(struct vif_back *v, const void *frame, size_t len,
     if (!v->q)
         return -ENOTCONN;
     err = netback_rx_put(v->q, frame, len, o, NULL);
-    if (err == 0)
-        netback_rx_flush(v->q);
-    else if (err == -ENOTCONN)
+    if (err == -ENOTCONN)
         close_misbehaving(v);
     return err;
+}
+
+void vif_back_rx_flush(struct vif_back *v)
+{
+    if (v->q)
+        netback_rx_flush(v->q);
 }
 
 static int parse_mac(const char *s, uint8_t mac[6])

@@ -107,12 +107,14 @@ static int pool_rx(void *ctx, const void *frame, size_t len, uint16_t status)
     return vif_back_receive(v, frame, len, status) == -EAGAIN ? -EAGAIN : 0;
 }
 
-/* The end of the NIC's batch: what was merged goes to the guest now. */
+/* The end of the NIC's batch: what was merged goes to the guest now, and
+ * the guest hears of the batch once. */
 static void pool_rx_end(void *ctx)
 {
     struct vif_back *v = ctx;
 
-    gro_flush(v, vif_back_port(v));
+    if (gro_flush(v, vif_back_port(v)) != -ENOTCONN)
+        vif_back_rx_flush(v);
 }
 
 /* The device is done with a zero-copy packet of v. */
@@ -252,8 +254,10 @@ static void port_rx_ready(void *host, struct vif_back *v)
     else if (vif_back_port(v)) {
         struct netdd_port *np = vif_back_port(v);
 
-        if (!np->gro_blocked || gro_flush(v, np) == 0)
+        if (!np->gro_blocked || gro_flush(v, np) == 0) {
+            vif_back_rx_flush(v);
             pf_pool_rx_retry(np->pool);
+        }
     }
 }
 

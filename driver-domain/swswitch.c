@@ -42,6 +42,7 @@ static void deliver(struct swport *p, const void *frame, size_t len, const struc
 {
     if (vif_back_receive_offload(p->vif, frame, len, o) == 0)
         p->rx_packets++;
+    vif_back_rx_flush(p->vif);
 }
 
 /* Frames pool 0 received: from the wire or another pool, for our MACs or all. */

@@ -31,7 +31,8 @@ struct netfront {
     struct netfront_config cfg;
     struct netfront_stats stats;
     bool broken;
-    bool polled; /* the caller polls: rsp_event is never armed */
+    bool polled;               /* the caller polls: rsp_event is never armed */
+    unsigned int tx_wake_after; /* TX responses per notification wanted (1) */
 };
 
 static int pool_init(struct pool *p, const struct netfront_pool *cfg)
@@ -92,6 +93,24 @@ void netfront_free(struct netfront *f)
 void netfront_set_polled(struct netfront *f, bool polled)
 {
     f->polled = polled;
+}
+
+void netfront_set_tx_wake_after(struct netfront *f, unsigned int n)
+{
+    f->tx_wake_after = n;
+}
+
+/* RING_FINAL_CHECK_FOR_RESPONSES, asking to be told at the tx_wake_after-th
+ * response to come, or the last one in flight if fewer are: the backend
+ * answers every request, so that one always comes.  Whether some wait. */
+static bool tx_arm(struct netfront *f)
+{
+    RING_IDX in_flight = f->tx.sring->req_prod - f->tx.rsp_cons;
+    RING_IDX k = f->tx_wake_after > 1 ? f->tx_wake_after : 1;
+
+    f->tx.sring->rsp_event = f->tx.rsp_cons + (in_flight && in_flight < k ? in_flight : k);
+    xen_mb();
+    return RING_HAS_UNCONSUMED_RESPONSES(&f->tx);
 }
 
 void netfront_get_stats(const struct netfront *f, struct netfront_stats *s)
@@ -249,7 +268,7 @@ int netfront_tx_reap(struct netfront *f)
         }
         if (f->polled)
             break;
-        RING_FINAL_CHECK_FOR_RESPONSES(&f->tx, more);
+        more = tx_arm(f);
     } while (more);
     return done;
 }

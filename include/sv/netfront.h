@@ -93,6 +93,12 @@ int netfront_rx_recv(struct netfront *f, struct virtio_net_hdr *vh, void *buf, s
  * suppression; a busy-polling PMD).  Off by default. */
 void netfront_set_polled(struct netfront *f, bool polled);
 
+/* Ask the backend to notify TX completions only after n responses (or the
+ * last one in flight when fewer are): fewer wake-ups for a sender that
+ * keeps the ring full (DPDK's tx_free_thresh).  1 by default, as Linux
+ * netfront. */
+void netfront_set_tx_wake_after(struct netfront *f, unsigned int n);
+
 void netfront_get_stats(const struct netfront *f, struct netfront_stats *s);
 
 #endif

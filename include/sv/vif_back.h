@@ -89,11 +89,15 @@ void vif_back_poll(struct vif_back *v);
 void vif_back_tx_complete(struct vif_back *v, uint32_t tag, bool ok);
 
 /* A frame for the guest: 0, -EAGAIN (no buffer posted: retry after
- * rx_ready), -EMSGSIZE (dropped: too big for it), -ENOTCONN. */
+ * rx_ready), -EMSGSIZE (dropped: too big for it), -ENOTCONN.  The guest
+ * sees the frames at vif_back_rx_flush(): call it once per batch. */
 int vif_back_receive(struct vif_back *v, const void *frame, size_t len, uint16_t nic_status);
 /* The same with the frame's offload metadata (a frame switched in software). */
 int vif_back_receive_offload(struct vif_back *v, const void *frame, size_t len,
                              const struct netif_offload *o);
+/* Publishes the frames received since the last flush; notifies the guest if
+ * it asked (rsp_event): once per batch instead of once per frame. */
+void vif_back_rx_flush(struct vif_back *v);
 /* True when the guest takes TCPv4 GSO frames on RX (feature-gso-tcpv4, -sg). */
 bool vif_back_rx_gso(const struct vif_back *v);
 /* True when the NIC's RX status says the TCP/UDP checksum was verified. */
