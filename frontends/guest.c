@@ -19,6 +19,7 @@
 #include <fcntl.h>
 #include <linux/if_tun.h>
 #include <net/if.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -121,11 +122,14 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 }
 
 /* Busy poll: the rings every pass, the other events every few passes
- * (epoll costs a system call; the rings cost none). */
+ * (epoll costs a system call; the rings cost none).  A pass that found
+ * nothing yields the CPU: on a host with fewer cores than busy processes
+ * the backend must run for there to be anything to find. */
 static void busy_loop(struct event_base *base)
 {
     for (unsigned n = 0; !event_base_got_exit(base); n++) {
-        pktgen_poll(pktgen);
+        if (!pktgen_poll(pktgen))
+            sched_yield();
         if (n % 64 == 0)
             event_base_loop(base, EVLOOP_NONBLOCK);
     }

@@ -115,10 +115,21 @@ static void on_disconnected(void *ctx)
     pg->nf = NULL;
 }
 
-void pktgen_poll(struct pktgen *pg)
+bool pktgen_poll(struct pktgen *pg)
 {
-    if (pg->nf && on_event(pg, true, true) < 0)
+    struct netfront_stats s0, s1;
+    uint64_t sent = pg->sent, seen = pg->rx.frames + pg->rx.bad;
+
+    if (!pg->nf)
+        return false;
+    netfront_get_stats(pg->nf, &s0);
+    if (on_event(pg, true, true) < 0) {
         log_warnx("pktgen: backend broke the protocol");
+        return false;
+    }
+    netfront_get_stats(pg->nf, &s1);
+    return pg->sent != sent || pg->rx.frames + pg->rx.bad != seen ||
+           s1.tx_packets != s0.tx_packets;
 }
 
 static void report_tx(struct pktgen *pg, double pps)

@@ -82,7 +82,8 @@ void pktgen_free(struct pktgen *pg);
 const struct vif_front_endpoint *pktgen_endpoint(const struct pktgen *pg);
 unsigned pktgen_devid(const struct pktgen *pg);
 bool pktgen_busy_poll(const struct pktgen *pg);
-/* One pass over the rings (busy poll): reap, send a burst, take RX. */
-void pktgen_poll(struct pktgen *pg);
+/* One pass over the rings (busy poll): reap, send, take RX.  Whether it
+ * found anything to do. */
+bool pktgen_poll(struct pktgen *pg);
 
 #endif
