@@ -5,9 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <xenstore.h>
 
+#include "../bench/bench_clock.h" /* pktgen measures as the benchmarks do */
 #include "pktgen.h"
 #include "sv/log.h"
 #include "sv/netfront.h"
@@ -29,14 +29,6 @@ struct pktgen {
     uint8_t frame[PKTGEN_MAX_LEN];
     uint8_t rxbuf[RX_CAP];
 };
-
-static double now_s(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* Queues bursts until the ring (or --count) is full, one flush per burst:
  * the backend hears of a burst at most once.  -EPROTO when broken. */
@@ -151,7 +143,7 @@ static void on_report(evutil_socket_t fd, short what, void *arg)
 {
     struct pktgen *pg = arg;
     uint64_t now_count = pg->cfg.mode == PKTGEN_TX ? pg->sent : pg->rx.frames;
-    double t = now_s(), pps = (double)(now_count - pg->last) / (t - pg->last_t);
+    double t = bench_now_s(), pps = (double)(now_count - pg->last) / (t - pg->last_t);
 
     (void)fd;
     (void)what;
@@ -202,7 +194,7 @@ struct pktgen *pktgen_new(const struct pktgen_config *cfg, struct event_base *ba
     pg->report_ev = event_new(base, -1, EV_PERSIST, on_report, pg);
     if (!pg->report_ev || event_add(pg->report_ev, &second) < 0)
         goto out_free;
-    pg->last_t = now_s();
+    pg->last_t = bench_now_s();
     return pg;
 
 out_free:

@@ -136,6 +136,17 @@ native_run() {
     [ -n "$fig" ] || { echo "xnic-bench gave no figure" >&2; return 1; }
 }
 
+# A guest's description: guest_cfg NAME MAC MEMORY [EXTRA] [IP/PREFIX] -> $rd/NAME.cfg
+guest_cfg() {
+    cat >"$rd/$1.cfg" <<CFG
+name = "$1"
+memory = $3
+kernel = "$bin/guest"
+extra = "${4:-}"
+vif = [ 'mac=$2,backend=$DD${5:+,ip=$5}' ]
+CFG
+}
+
 write_cfgs() {
     cat >"$rd/dd.cfg" <<CFG
 name = "$DD"
@@ -145,15 +156,8 @@ kernel = "$bin/netdd"
 driver_domain = 1
 pci = [ '$PF' ]
 CFG
-    local i
-    for i in 1 2; do
-        cat >"$rd/g$i.cfg" <<CFG
-name = "bench-g$i"
-memory = 128
-kernel = "$bin/guest"
-vif = [ 'mac=00:16:3e:be:00:0$i,backend=$DD,ip=10.0.0.1$i/24' ]
-CFG
-    done
+    guest_cfg "$G1" 00:16:3e:be:00:01 128 "" 10.0.0.11/24
+    guest_cfg "$G2" 00:16:3e:be:00:02 128 "" 10.0.0.12/24
 }
 
 # Hypervisor, NIC, driver domain and two guests; 0 once the guests reach each
@@ -162,8 +166,8 @@ split_try() {
     "$bin/splitvisor" start --nic "--wire tap:$WIRE" >/dev/null
     "$bin/xl" pci-assignable-add "$PF"
     "$bin/xl" create "$rd/dd.cfg" >/dev/null
-    "$bin/xl" create "$rd/g1.cfg" >/dev/null
-    "$bin/xl" create "$rd/g2.cfg" >/dev/null
+    "$bin/xl" create "$rd/$G1.cfg" >/dev/null
+    "$bin/xl" create "$rd/$G2.cfg" >/dev/null
     ip link set "$WIRE" netns sv-bench-wire
     ip -n sv-bench-wire addr add 10.0.0.1/24 dev "$WIRE"
     ip -n sv-bench-wire link set "$WIRE" up
@@ -195,29 +199,24 @@ split_up() {
 # The pktgen guests on the driver domain, P2 counting what P1 sends for
 # SECONDS: fig="RX_PPS TX_PPS RX_NO_BUF" (the receiver's mean over the
 # seconds after the first, the sender's offer, frames the NIC dropped).
+# The mean of a pktgen console's per-second rates over SECONDS, from the
+# second report that counted frames on (the first is a warm-up).
+pktgen_mean() { # DOMID
+    awk -v n="$secs" '$1 == "pktgen" && $6 > 0 { if (k++ && k <= n + 1) { s += $4; m++ } }
+        END { if (m) printf "%.0f\n", s / m }' "$rd/console/$1.log"
+}
+
 pktgen_run() { # RX_EXTRA TX_EXTRA (e.g. --busy-poll)
-    local rxid txid mac c
-    for c in 1 2; do
-        cat >"$rd/p$c.cfg" <<CFG
-name = "bench-p$c"
-memory = 64
-kernel = "$bin/guest"
-vif = [ 'mac=00:16:3e:be:01:0$c,backend=$DD' ]
-CFG
-    done
-    echo "extra = \"--pktgen rx $1\"" >>"$rd/p2.cfg"
-    echo "extra = \"--pktgen tx --dst-mac 00:16:3e:be:01:02 $2\"" >>"$rd/p1.cfg"
-    "$bin/xl" create "$rd/p2.cfg" >/dev/null
+    local rxid txid
+    guest_cfg "$P2" 00:16:3e:be:01:02 64 "--pktgen rx $1"
+    guest_cfg "$P1" 00:16:3e:be:01:01 64 "--pktgen tx --dst-mac 00:16:3e:be:01:02 $2"
+    "$bin/xl" create "$rd/$P2.cfg" >/dev/null
     rxid=$("$bin/xl" domid "$P2")
     for _ in $(seq 50); do grep -q "pktgen rx: vif 0 connected" "$rd/console/$rxid.log" && break; sleep 0.1; done
-    "$bin/xl" create "$rd/p1.cfg" >/dev/null
+    "$bin/xl" create "$rd/$P1.cfg" >/dev/null
     txid=$("$bin/xl" domid "$P1")
     sleep "$((secs + 2))"
-    # Per-second reports from the first that saw frames; the first is a warm-up.
-    fig=$(awk -v n="$secs" '$1 == "pktgen" && $2 == "rx" && $6 > 0 { if (k++ && k <= n + 1) { s += $4; m++ } }
-        END { if (m) printf "%.0f\n", s / m }' "$rd/console/$rxid.log")
-    fig="$fig $(awk -v n="$secs" '$1 == "pktgen" && $2 == "tx" && $6 > 0 { if (k++ && k <= n + 1) { s += $4; m++ } }
-        END { if (m) printf "%.0f\n", s / m }' "$rd/console/$txid.log")"
+    fig="$(pktgen_mean "$rxid") $(pktgen_mean "$txid")"
     fig="$fig $("$bin/xl" network-list "$P2" | grep -Eo 'rx-no-buf [0-9]+' | awk '{print $2}')"
     "$bin/xl" destroy "$P1"
     "$bin/xl" destroy "$P2"
