@@ -101,14 +101,16 @@ void netfront_set_tx_wake_after(struct netfront *f, unsigned int n)
 }
 
 /* RING_FINAL_CHECK_FOR_RESPONSES, asking to be told at the tx_wake_after-th
- * response to come, or the last one in flight if fewer are: the backend
- * answers every request, so that one always comes.  Whether some wait. */
+ * response to come, or at the last one in flight if fewer are: the backend
+ * answers every request, so that one always comes.  With none in flight, at
+ * the next one (what we publish later may be fewer than tx_wake_after).
+ * Whether some wait. */
 static bool tx_arm(struct netfront *f)
 {
     RING_IDX in_flight = f->tx.sring->req_prod - f->tx.rsp_cons;
     RING_IDX k = f->tx_wake_after > 1 ? f->tx_wake_after : 1;
 
-    f->tx.sring->rsp_event = f->tx.rsp_cons + (in_flight && in_flight < k ? in_flight : k);
+    f->tx.sring->rsp_event = f->tx.rsp_cons + (in_flight < k ? (in_flight ? in_flight : 1) : k);
     xen_mb();
     return RING_HAS_UNCONSUMED_RESPONSES(&f->tx);
 }
