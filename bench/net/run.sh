@@ -240,7 +240,7 @@ if [ "$only" = all ]; then
     step="veth TCP"; tcp_run in_b in_a 10.99.0.2; read -r veth_tcp veth_retr <<<"$fig"
 fi
 step="veth pps"; udp_run in_b in_a 10.99.0.2; veth_pps=$fig
-step="native xnic pps"; native_run; native=$fig
+step="native xnic pps"; native_run; native1=$fig
 step="hypervisor, driver domain and guests"; split_up
 if [ "$only" = all ]; then
     step="guest->guest TCP"; tcp_run in_g2 in_g1 10.0.0.12; read -r gg_tcp gg_retr <<<"$fig"
@@ -250,6 +250,10 @@ step="guest->guest pps"; udp_run in_g2 in_g1 10.0.0.12; gg_pps=$fig
 step="pktgen guests"; pktgen_run "" ""; read -r pg_pps pg_offer pg_nobuf <<<"$fig"
 step="pktgen guests, busy poll"; pktgen_run --busy-poll --busy-poll
 read -r pb_pps pb_offer pb_nobuf <<<"$fig"
+# The native rate moves most with the other load on the machine: measured
+# again after the guests, and the better of the two is the baseline.
+step="native xnic pps, again"; native_run; native2=$fig
+native=$(awk -v a="$native1" -v b="$native2" 'BEGIN { print (a > b ? a : b) }')
 step=done
 
 r_pg=$(ratio "$pg_pps" "$native")
@@ -269,6 +273,7 @@ printf "$row" "64 B guest->guest, udp-pps via TAPs, pps" "$gg_pps" "veth (udp-pp
     "$(ratio "$gg_pps" "$veth_pps")"
 printf "$row" "64 B veth (udp-pps), pps" "$veth_pps" "native pool->pool $native" \
     "$(ratio "$veth_pps" "$native")"
+echo "native pool->pool: $native1 pps before the guests, $native2 after; the better is the baseline"
 echo "pktgen senders offered $pg_offer pps (busy poll: $pb_offer); the NIC dropped" \
     "$pg_nobuf (busy poll: $pb_nobuf) frames for want of an RX buffer"
 if [ "$only" = all ]; then
