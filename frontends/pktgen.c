@@ -23,6 +23,7 @@ struct pktgen {
     struct event *report_ev;
     uint64_t sent;        /* TX: frames queued (the next sequence number) */
     bool done_reported;   /* TX: --count frames all answered, said so */
+    struct pktgen_tmpl tmpl; /* TX: the frame, patched per sequence number */
     struct pktgen_rx_stats rx;
     uint64_t last;        /* sent / rx.frames at the last report */
     double last_t;
@@ -39,7 +40,7 @@ static int tx_fill(struct pktgen *pg)
         int err = 0;
 
         while (n < pg->cfg.burst && (!pg->cfg.count || pg->sent < pg->cfg.count)) {
-            pktgen_frame(&pg->cfg, pg->sent, pg->frame);
+            pktgen_tmpl_frame(&pg->tmpl, pg->sent, pg->frame);
             err = netfront_tx_send(pg->nf, NULL, pg->frame, pg->cfg.len);
             if (err)
                 break;
@@ -187,6 +188,7 @@ struct pktgen *pktgen_new(const struct pktgen_config *cfg, struct event_base *ba
         log_warnx("pktgen: vif %u has no MAC in xenstore", cfg->devid);
         goto out_free;
     }
+    pktgen_tmpl_init(&pg->tmpl, &pg->cfg);
     pg->ep = (struct vif_front_endpoint){.connected = on_connected,
                                          .disconnected = on_disconnected,
                                          .event = on_event,

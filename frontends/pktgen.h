@@ -56,6 +56,17 @@ int pktgen_parse_args(int argc, char **argv, struct pktgen_config *cfg);
  * the payload "SVPG", seq (big endian), a fill pattern.  Returns cfg->len. */
 size_t pktgen_frame(const struct pktgen_config *cfg, uint64_t seq, uint8_t *buf);
 
+/* The same frames made fast: a template of cfg's frame whose sequence
+ * number and UDP checksum pktgen_tmpl_frame() patches (byte for byte what
+ * pktgen_frame() writes). */
+struct pktgen_tmpl {
+    uint8_t frame[PKTGEN_MAX_LEN];
+    size_t len;
+    uint32_t udp_sum; /* ones' complement sum with sequence and checksum 0 */
+};
+void pktgen_tmpl_init(struct pktgen_tmpl *t, const struct pktgen_config *cfg);
+size_t pktgen_tmpl_frame(const struct pktgen_tmpl *t, uint64_t seq, uint8_t *buf);
+
 /* Whether frame (len bytes) is a pktgen frame: IPv4/UDP with valid
  * checksums and the payload magic.  0 with *seq, or -EINVAL. */
 int pktgen_frame_seq(const uint8_t *frame, size_t len, uint64_t *seq);

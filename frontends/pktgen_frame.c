@@ -66,8 +66,7 @@ size_t pktgen_frame(const struct pktgen_config *cfg, uint64_t seq, uint8_t *buf)
     memset(ip, 0, IP_HLEN);
     ip[0] = 0x45;
     put16(ip + 2, (uint16_t)(cfg->len - ETH_HLEN));
-    put16(ip + 4, (uint16_t)seq);
-    put16(ip + 6, 0x4000); /* DF */
+    put16(ip + 6, 0x4000); /* DF: an atomic datagram, its ID may stay 0 (RFC 6864) */
     ip[8] = 64;
     ip[9] = 17;
     memcpy(ip + 12, &cfg->src_ip, 4);
@@ -84,6 +83,30 @@ size_t pktgen_frame(const struct pktgen_config *cfg, uint64_t seq, uint8_t *buf)
     c = csum_fold(udp_sum(ip, udp, udp_len));
     put16(udp + 6, c ? c : 0xffff); /* 0 means "no checksum" in UDP/IPv4 */
     return cfg->len;
+}
+
+void pktgen_tmpl_init(struct pktgen_tmpl *t, const struct pktgen_config *cfg)
+{
+    uint8_t *ip = t->frame + ETH_HLEN, *udp = ip + IP_HLEN;
+
+    t->len = pktgen_frame(cfg, 0, t->frame);
+    put16(udp + 6, 0);
+    t->udp_sum = udp_sum(ip, udp, t->len - ETH_HLEN - IP_HLEN);
+}
+
+size_t pktgen_tmpl_frame(const struct pktgen_tmpl *t, uint64_t seq, uint8_t *buf)
+{
+    uint8_t *seqp = buf + HDRS + MAGIC_LEN;
+    uint32_t sum = t->udp_sum;
+    uint16_t c;
+
+    memcpy(buf, t->frame, t->len);
+    for (int i = 0; i < SEQ_LEN; i++)
+        seqp[i] = (uint8_t)(seq >> (56 - 8 * i));
+    sum = csum_add(sum, seqp, SEQ_LEN); /* HDRS + MAGIC_LEN is even: word-aligned */
+    c = csum_fold(sum);
+    put16(buf + ETH_HLEN + IP_HLEN + 6, c ? c : 0xffff);
+    return t->len;
 }
 
 int pktgen_frame_seq(const uint8_t *frame, size_t len, uint64_t *seq)

@@ -57,6 +57,27 @@ static void test_frame_round_trip(void **state)
     }
 }
 
+/* The template makes the very same frames. */
+static void test_template_matches(void **state)
+{
+    static const unsigned lens[] = {PKTGEN_MIN_LEN, 64, 65, 1514};
+    static const uint64_t seqs[] = {0, 1, 0xfffe, 0xffff, 0x10000, 0x123456789abcdefull, UINT64_MAX};
+    static struct pktgen_tmpl t;
+    uint8_t a[PKTGEN_MAX_LEN], b[PKTGEN_MAX_LEN];
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+        struct pktgen_config c = tx_cfg(lens[i]);
+
+        pktgen_tmpl_init(&t, &c);
+        for (size_t k = 0; k < sizeof(seqs) / sizeof(seqs[0]); k++) {
+            assert_int_equal(pktgen_frame(&c, seqs[k], a), lens[i]);
+            assert_int_equal(pktgen_tmpl_frame(&t, seqs[k], b), lens[i]);
+            assert_memory_equal(a, b, lens[i]);
+        }
+    }
+}
+
 /* Any byte changed past the MACs (a header, a checksum, the payload) makes
  * the frame not ours: the receiver counts it bad, never as a frame. */
 static void test_corruption_rejected(void **state)
@@ -141,6 +162,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_frame_round_trip),
+        cmocka_unit_test(test_template_matches),
         cmocka_unit_test(test_corruption_rejected),
         cmocka_unit_test(test_rx_accounting),
         cmocka_unit_test(test_args),
