@@ -15,6 +15,9 @@
 #include "vif_front.h"
 
 #define RX_CAP 2048 /* larger frames are not ours: counted bad */
+/* Buffers go back every this many frames, not only after the whole ring:
+ * a backend waiting for room (req_event) goes on while we drain the rest. */
+#define RX_REFILL_EVERY 32
 
 struct pktgen {
     struct pktgen_config cfg;
@@ -60,6 +63,7 @@ static int tx_fill(struct pktgen *pg)
 static int rx_drain(struct pktgen *pg)
 {
     struct virtio_net_hdr vh;
+    unsigned taken = 0;
     uint64_t seq;
     int n;
 
@@ -70,6 +74,8 @@ static int rx_drain(struct pktgen *pg)
             pktgen_rx_account(&pg->rx, seq);
         else
             pg->rx.bad++;
+        if (++taken % RX_REFILL_EVERY == 0 && netfront_rx_refill(pg->nf) < 0)
+            return -EPROTO;
     }
     return netfront_rx_refill(pg->nf) < 0 ? -EPROTO : 0;
 }
