@@ -28,13 +28,6 @@ struct netback_ctrl {
     uint32_t mapping[NETBACK_CTRL_MAX_MAPPING];
 };
 
-/* Microsoft's RSS key: spreads flows when the frontend configured nothing. */
-static const uint8_t default_key[TOEPLITZ_MAX_KEY] = {
-    0x6d, 0x5a, 0x56, 0xda, 0x25, 0x5b, 0x0e, 0xc2, 0x41, 0x67, 0x25, 0x3d, 0x43, 0xa3,
-    0x8f, 0xb0, 0xd0, 0xca, 0x2b, 0xcb, 0xae, 0x7b, 0x30, 0xb4, 0x77, 0xcb, 0x2d, 0xa3,
-    0x80, 0x30, 0xf2, 0x0c, 0x6a, 0x42, 0xb7, 0x3b, 0xbe, 0xac, 0x01, 0xfa,
-};
-
 struct netback_ctrl *netback_ctrl_new(xen_netif_ctrl_sring_t *sring, unsigned int num_queues,
                                       const struct netback_ctrl_ops *ops, void *ctx)
 {
@@ -219,17 +212,30 @@ unsigned int netback_ctrl_select_queue(const struct netback_ctrl *c, const uint8
 
     *hash = (netif_extra_info_t){0};
     if (!hashing_on(c)) {
-        if (toeplitz_flow_hash(default_key, sizeof(default_key), HASH_TYPES_ALL, frame, len, &h,
+        if (toeplitz_flow_hash(toeplitz_default_key, TOEPLITZ_MAX_KEY, HASH_TYPES_ALL, frame, len, &h,
                                &htype) < 0)
             return 0;
         return h % c->num_queues;
     }
     if (toeplitz_flow_hash(c->key, sizeof(c->key), c->types, frame, len, &h, &htype) < 0)
         return 0;
-    hash->type = XEN_NETIF_EXTRA_TYPE_HASH;
-    hash->u.hash.type = htype;
-    hash->u.hash.algorithm = XEN_NETIF_CTRL_HASH_ALGORITHM_TOEPLITZ;
-    for (int i = 0; i < 4; i++)
-        hash->u.hash.value[i] = (uint8_t)(h >> (8 * i)); /* LSB first */
+    netback_ctrl_hash_extra(h, htype, hash);
     return c->mapping_size ? c->mapping[h % c->mapping_size] : h % c->num_queues;
+}
+
+void netback_ctrl_hash_extra(uint32_t hash, uint8_t htype, netif_extra_info_t *out)
+{
+    *out = (netif_extra_info_t){.type = XEN_NETIF_EXTRA_TYPE_HASH};
+    out->u.hash.type = htype;
+    out->u.hash.algorithm = XEN_NETIF_CTRL_HASH_ALGORITHM_TOEPLITZ;
+    for (int i = 0; i < 4; i++)
+        out->u.hash.value[i] = (uint8_t)(hash >> (8 * i)); /* LSB first */
+}
+
+void netback_ctrl_hash(const struct netback_ctrl *c, struct netback_ctrl_hash *out)
+{
+    out->types = hashing_on(c) ? c->types : 0;
+    memcpy(out->key, c->key, sizeof(out->key));
+    out->mapping_size = c->mapping_size;
+    out->mapping = c->mapping;
 }

@@ -11,7 +11,9 @@
 #include "sv/gnttab_ext.h"
 #include "sv/log.h"
 #include "sv/netback.h"
+#include "sv/netback_ctrl.h"
 #include "sv/netif_offload.h"
+#include "sv/toeplitz.h"
 #include "sv/xenbus.h"
 #include "sv/xnic.h"
 #include "sv/vif_back.h"
@@ -20,7 +22,7 @@
  * (Linux's) cost twice the wake-ups and doorbells per small frame here,
  * and one ring of small frames is ~60 us of netdd's time. */
 #define VIF_TX_BUDGET  256
-#define GNTCACHE_PAGES 1024  /* persistent mappings per vif: both buffer pools and then some */
+#define GNTCACHE_PAGES 1024  /* persistent mappings per queue: both buffer pools and then some */
 #define DEVMAP_REFS    16384 /* grant refs we map for the device (a guest's table size) */
 #define DEVMAP_MAX     512   /* device mappings per vif: its TX buffers */
 #define TX_INFLIGHT    256   /* zero-copy packets the device may hold */
@@ -31,6 +33,19 @@ struct devmap_entry {
     uint64_t iova;
 };
 
+/* One netif queue: its rings, ports and netback core. */
+struct vif_queue {
+    struct vif_back *v;
+    unsigned idx;
+    void *rings;             /* TX, RX shared rings mapped side by side */
+    evtchn_port_t evtchn;    /* the TX ring's port (the only one unless split) */
+    evtchn_port_t evtchn_rx; /* the RX ring's port with split event channels, else 0 */
+    bool tx_more;            /* the TX budget ran out: vif_back_poll() goes on */
+    bool tx_blocked;         /* tx_pkt waits for a host buffer (vif_back_poll()) */
+    struct netback_packet tx_pkt;
+    struct netback_queue *q;
+};
+
 struct vif_back {
     struct vif_back_env env;
     char dir[160];      /* our backend directory */
@@ -38,21 +53,23 @@ struct vif_back {
     uint32_t fe_domid;
     unsigned devid;
     uint8_t mac[6];
+    uint16_t vlan; /* 802.1Q id the vif's frames carry outside; 0: untagged */
     void *port; /* the host's (pool) */
     bool attached;
-    void *rings;             /* TX, RX shared rings mapped side by side */
-    evtchn_port_t evtchn;    /* the TX ring's port (the only one unless split) */
-    evtchn_port_t evtchn_rx; /* the RX ring's port with split event channels, else 0 */
+    bool connected;
+    unsigned max_queues; /* what we offered */
+    unsigned nqueues;    /* what the frontend took */
+    struct vif_queue queue[VIF_BACK_MAX_QUEUES];
+    void *ctrl_ring;         /* feature-ctrl-ring, when the frontend made one */
+    evtchn_port_t evtchn_ctrl;
+    struct netback_ctrl *ctrl;
+    struct netif_features rxf; /* what the frontend takes on RX */
     bool rx_gso;             /* the guest takes TCPv4 GSO frames */
-    bool tx_more;            /* the TX budget ran out: vif_back_poll() goes on */
-    bool tx_blocked;         /* tx_pkt waits for a host buffer (vif_back_poll()) */
-    struct netback_packet tx_pkt;
-    struct netback_queue *q;
     struct gntcache *cache;
     struct devmap_entry *devmap; /* [DEVMAP_REFS], by grant ref */
     unsigned ndevmap;
     struct netback_packet *inflight; /* [TX_INFLIGHT] zero-copy packets at the device */
-    bool *inflight_used;
+    uint8_t *inflight_q;             /* [TX_INFLIGHT] 1 + its queue, 0 when free */
 };
 
 static const char *const backend_features[][2] = {
@@ -63,8 +80,8 @@ static const char *const backend_features[][2] = {
     {"feature-gso-tcpv6", "1"},
     {"feature-ipv6-csum-offload", "1"},
     {"feature-rx-notify", "1"},
-    {"multi-queue-max-queues", "1"},
     {"feature-split-event-channels", "1"},
+    {"feature-ctrl-ring", "1"},
 };
 
 /*
@@ -88,18 +105,22 @@ static int grant_copy(struct vif_back *v, grant_ref_t ref, uint16_t off, void *l
     return seg.status == GNTST_okay ? 0 : -EPERM;
 }
 
-static int copy_from(void *ctx, grant_ref_t ref, uint16_t off, void *dst, uint16_t len)
+static int vif_copy_from(struct vif_back *v, grant_ref_t ref, uint16_t off, void *dst,
+                         uint16_t len)
 {
-    struct vif_back *v = ctx;
-
     if (gntcache_would_evict(v->cache, v->fe_domid, ref))
         return grant_copy(v, ref, off, dst, len, false);
     return gntcache_copy_from(v->cache, v->fe_domid, ref, off, dst, len);
 }
 
+static int copy_from(void *ctx, grant_ref_t ref, uint16_t off, void *dst, uint16_t len)
+{
+    return vif_copy_from(((struct vif_queue *)ctx)->v, ref, off, dst, len);
+}
+
 static int copy_to(void *ctx, grant_ref_t ref, uint16_t off, const void *src, uint16_t len)
 {
-    struct vif_back *v = ctx;
+    struct vif_back *v = ((struct vif_queue *)ctx)->v;
 
     if (gntcache_would_evict(v->cache, v->fe_domid, ref))
         return grant_copy(v, ref, off, (void *)src, len, true);
@@ -108,22 +129,46 @@ static int copy_to(void *ctx, grant_ref_t ref, uint16_t off, const void *src, ui
 
 static void notify(void *ctx, enum netback_event ev)
 {
-    struct vif_back *v = ctx;
+    struct vif_queue *q = ctx;
 
-    xenevtchn_notify(v->env.xce, ev == NETBACK_EVENT_RX && v->evtchn_rx ? v->evtchn_rx : v->evtchn);
+    xenevtchn_notify(q->v->env.xce,
+                     ev == NETBACK_EVENT_RX && q->evtchn_rx ? q->evtchn_rx : q->evtchn);
+}
+
+static void misbehaved(struct vif_back *v, const char *reason)
+{
+    log_warnx("vif %u.%u: frontend misbehaved (%s): closing it", v->fe_domid, v->devid, reason);
 }
 
 static void on_disconnect(void *ctx, const char *reason)
 {
-    struct vif_back *v = ctx;
+    misbehaved(((struct vif_queue *)ctx)->v, reason);
+}
 
-    log_warnx("vif %u.%u: frontend misbehaved (%s): closing it", v->fe_domid, v->devid, reason);
+static void misbehaved_ctx(void *ctx, const char *reason)
+{
+    misbehaved(ctx, reason);
 }
 
 static const struct netback_ops netback_ops = {.copy_from_grant = copy_from,
                                                .copy_to_grant = copy_to,
                                                .notify = notify,
                                                .disconnect = on_disconnect};
+
+static int ctrl_copy_from(void *ctx, grant_ref_t ref, uint16_t off, void *dst, uint16_t len)
+{
+    return vif_copy_from(ctx, ref, off, dst, len);
+}
+
+static void ctrl_notify(void *ctx)
+{
+    struct vif_back *v = ctx;
+
+    xenevtchn_notify(v->env.xce, v->evtchn_ctrl);
+}
+
+static const struct netback_ctrl_ops ctrl_ops = {
+    .copy_from_grant = ctrl_copy_from, .notify = ctrl_notify, .disconnect = misbehaved_ctx};
 
 static bool fe_flag(struct vif_back *v, const char *key)
 {
@@ -162,97 +207,221 @@ static void devmap_clear(struct vif_back *v)
         }
     free(v->devmap);
     free(v->inflight);
-    free(v->inflight_used);
+    free(v->inflight_q);
     v->devmap = NULL;
     v->inflight = NULL;
-    v->inflight_used = NULL;
+    v->inflight_q = NULL;
     v->ndevmap = 0;
+}
+
+static void unbind(struct vif_back *v, evtchn_port_t *port)
+{
+    if (*port)
+        xenevtchn_unbind(v->env.xce, *port);
+    *port = 0;
+}
+
+static void queue_disconnect(struct vif_queue *q)
+{
+    if (q->q)
+        netback_queue_free(q->q);
+    q->q = NULL;
+    q->tx_more = false;
+    q->tx_blocked = false;
+    unbind(q->v, &q->evtchn);
+    unbind(q->v, &q->evtchn_rx);
+    if (q->rings)
+        xengnttab_unmap(q->v->env.xgt, q->rings, 2);
+    q->rings = NULL;
 }
 
 static void vif_disconnect(struct vif_back *v)
 {
-    /* Detaching stops the device's queue first: it reads no grant after. */
+    /* Detaching stops the device's queues first: it reads no grant after. */
     if (v->attached)
         v->env.ops->detach(v->env.host, v);
     v->attached = false;
+    v->connected = false;
     devmap_clear(v);
-    if (v->q)
-        netback_queue_free(v->q);
-    v->q = NULL;
-    v->tx_blocked = false;
-    if (v->evtchn)
-        xenevtchn_unbind(v->env.xce, v->evtchn);
-    if (v->evtchn_rx)
-        xenevtchn_unbind(v->env.xce, v->evtchn_rx);
-    v->evtchn = v->evtchn_rx = 0;
-    if (v->rings)
-        xengnttab_unmap(v->env.xgt, v->rings, 2);
-    v->rings = NULL;
+    for (unsigned i = 0; i < VIF_BACK_MAX_QUEUES; i++)
+        queue_disconnect(&v->queue[i]);
+    v->nqueues = 0;
+    netback_ctrl_free(v->ctrl);
+    v->ctrl = NULL;
+    unbind(v, &v->evtchn_ctrl);
+    if (v->ctrl_ring)
+        xengnttab_unmap(v->env.xgt, v->ctrl_ring, 1);
+    v->ctrl_ring = NULL;
     if (v->cache)
         gntcache_free(v->cache);
     v->cache = NULL;
 }
 
-/* The frontend published its rings and port: map, bind, attach, Connected. */
-static int vif_connect(struct vif_back *v)
+static int bind_port(struct vif_back *v, unsigned remote, evtchn_port_t *port)
 {
+    int p = xenevtchn_bind_interdomain(v->env.xce, v->fe_domid, remote);
+
+    if (p < 0)
+        return -errno;
+    *port = (evtchn_port_t)p;
+    return 0;
+}
+
+/* One queue's rings and ports from dir: the frontend's directory for a
+ * single queue, its queue-N subdirectory with several (netif.h). */
+static int queue_connect(struct vif_queue *q, const char *dir)
+{
+    struct vif_back *v = q->v;
+    struct xs_handle *xs = v->env.xs;
     uint32_t refs[2], domids[2] = {v->fe_domid, v->fe_domid};
     unsigned evtchn, evtchn_rx = 0;
-    int port;
     /* feature-split-event-channels: one port per ring if the frontend wants it. */
-    bool split =
-        xenbus_scanf(v->env.xs, XBT_NULL, v->frontend, "event-channel-tx", "%u", &evtchn) == 1 &&
-        xenbus_scanf(v->env.xs, XBT_NULL, v->frontend, "event-channel-rx", "%u", &evtchn_rx) == 1;
-    struct netif_features rxf;
+    bool split = xenbus_scanf(xs, XBT_NULL, dir, "event-channel-tx", "%u", &evtchn) == 1 &&
+                 xenbus_scanf(xs, XBT_NULL, dir, "event-channel-rx", "%u", &evtchn_rx) == 1;
+    int err;
 
-    if (xenbus_scanf(v->env.xs, XBT_NULL, v->frontend, "tx-ring-ref", "%u", &refs[0]) != 1 ||
-        xenbus_scanf(v->env.xs, XBT_NULL, v->frontend, "rx-ring-ref", "%u", &refs[1]) != 1 ||
-        (!split &&
-         xenbus_scanf(v->env.xs, XBT_NULL, v->frontend, "event-channel", "%u", &evtchn) != 1)) {
-        log_warnx("vif %u.%u: frontend gave no rings or event channel", v->fe_domid, v->devid);
+    if (xenbus_scanf(xs, XBT_NULL, dir, "tx-ring-ref", "%u", &refs[0]) != 1 ||
+        xenbus_scanf(xs, XBT_NULL, dir, "rx-ring-ref", "%u", &refs[1]) != 1 ||
+        (!split && xenbus_scanf(xs, XBT_NULL, dir, "event-channel", "%u", &evtchn) != 1)) {
+        log_warnx("vif %u.%u: frontend gave no rings or event channel in %s", v->fe_domid,
+                  v->devid, dir);
         return -EINVAL;
     }
+    q->rings = xengnttab_map_grant_refs(v->env.xgt, 2, domids, refs, PROT_READ | PROT_WRITE);
+    if (!q->rings)
+        return -errno;
+    err = bind_port(v, evtchn, &q->evtchn);
+    if (!err && split)
+        err = bind_port(v, evtchn_rx, &q->evtchn_rx);
+    if (err)
+        return err;
+    q->q = netback_queue_new(q->rings, (netif_rx_sring_t *)((char *)q->rings + 4096),
+                             &netback_ops, q);
+    if (!q->q)
+        return -ENOMEM;
+    netback_set_rx_features(q->q, &v->rxf, false);
+    return 0;
+}
+
+/* feature-ctrl-ring: optional; a frontend that names a ring must give a
+ * good one. */
+static int ctrl_connect(struct vif_back *v)
+{
+    uint32_t ref, domid = v->fe_domid;
+    unsigned port;
+    int err;
+
+    if (xenbus_scanf(v->env.xs, XBT_NULL, v->frontend, "ctrl-ring-ref", "%u", &ref) != 1)
+        return 0;
+    if (xenbus_scanf(v->env.xs, XBT_NULL, v->frontend, "event-channel-ctrl", "%u", &port) != 1)
+        return -EINVAL;
+    v->ctrl_ring = xengnttab_map_grant_refs(v->env.xgt, 1, &domid, &ref, PROT_READ | PROT_WRITE);
+    if (!v->ctrl_ring)
+        return -errno;
+    err = bind_port(v, port, &v->evtchn_ctrl);
+    if (err)
+        return err;
+    v->ctrl = netback_ctrl_new(v->ctrl_ring, v->nqueues, &ctrl_ops, v);
+    return v->ctrl ? 0 : -errno;
+}
+
+/* Tells the host how to spread received frames: the frontend's ctrl ring
+ * settings when it turned hashing on, else every type under the default
+ * key over all queues.  A frontend with hashing on gets hash extras. */
+static void push_hash(struct vif_back *v)
+{
+    uint32_t identity[VIF_BACK_MAX_QUEUES];
+    struct netback_ctrl_hash cfg = {.types = 0};
+    struct vif_back_hash h;
+
+    if (v->ctrl)
+        netback_ctrl_hash(v->ctrl, &cfg);
+    for (unsigned i = 0; i < v->nqueues; i++) {
+        identity[i] = i;
+        netback_set_rx_features(v->queue[i].q, &v->rxf, cfg.types != 0);
+    }
+    if (cfg.types)
+        h = (struct vif_back_hash){cfg.types, cfg.key, cfg.mapping, cfg.mapping_size};
+    else
+        h = (struct vif_back_hash){XEN_NETIF_CTRL_HASH_TYPE_IPV4 |
+                                       XEN_NETIF_CTRL_HASH_TYPE_IPV4_TCP |
+                                       XEN_NETIF_CTRL_HASH_TYPE_IPV6 |
+                                       XEN_NETIF_CTRL_HASH_TYPE_IPV6_TCP,
+                                   toeplitz_default_key, identity, 0};
+    if (!h.size) {
+        h.mapping = identity;
+        h.size = v->nqueues;
+    }
+    if (v->env.ops->set_hash)
+        v->env.ops->set_hash(v->env.host, v, &h);
+}
+
+static void read_rx_features(struct vif_back *v)
+{
+    v->rxf = (struct netif_features){.sg = fe_flag(v, "feature-sg"),
+                                     .gso_tcpv4 = fe_flag(v, "feature-gso-tcpv4"),
+                                     .gso_tcpv6 = fe_flag(v, "feature-gso-tcpv6"),
+                                     .csum_ipv4 = !fe_flag(v, "feature-no-csum-offload"),
+                                     .csum_ipv6 = fe_flag(v, "feature-ipv6-csum-offload")};
+    v->rx_gso = v->rxf.sg && v->rxf.gso_tcpv4 && v->rxf.csum_ipv4;
+}
+
+/* multi-queue-num-queues: absent means one queue with flat keys; more than
+ * we offered is refused (Linux netback does the same). */
+static int read_num_queues(struct vif_back *v)
+{
+    unsigned n = 1;
+
+    if (xenbus_scanf(v->env.xs, XBT_NULL, v->frontend, "multi-queue-num-queues", "%u", &n) == 1 &&
+        (n == 0 || n > v->max_queues)) {
+        log_warnx("vif %u.%u: frontend asks for %u queues, we offered %u", v->fe_domid, v->devid,
+                  n, v->max_queues);
+        return -EINVAL;
+    }
+    v->nqueues = n;
+    return 0;
+}
+
+static int alloc_zero_copy(struct vif_back *v)
+{
+    if (!v->env.ops->transmit_segs)
+        return 0;
+    v->devmap = calloc(DEVMAP_REFS, sizeof(*v->devmap));
+    v->inflight = calloc(TX_INFLIGHT, sizeof(*v->inflight));
+    v->inflight_q = calloc(TX_INFLIGHT, sizeof(*v->inflight_q));
+    return v->devmap && v->inflight && v->inflight_q ? 0 : -ENOMEM;
+}
+
+/* The frontend published its rings and ports: map, bind, attach, Connected. */
+static int vif_connect(struct vif_back *v)
+{
+    int err = read_num_queues(v);
+
+    if (err)
+        return err;
     if (!fe_flag(v, "request-rx-copy")) {
         log_warnx("vif %u.%u: frontend without request-rx-copy", v->fe_domid, v->devid);
         return -EOPNOTSUPP;
     }
-    v->rings = xengnttab_map_grant_refs(v->env.xgt, 2, domids, refs, PROT_READ | PROT_WRITE);
-    if (!v->rings)
-        return -errno;
-    port = xenevtchn_bind_interdomain(v->env.xce, v->fe_domid, evtchn);
-    if (port < 0)
-        return -errno;
-    v->evtchn = (evtchn_port_t)port;
-    if (split) {
-        port = xenevtchn_bind_interdomain(v->env.xce, v->fe_domid, evtchn_rx);
-        if (port < 0)
-            return -errno;
-        v->evtchn_rx = (evtchn_port_t)port;
+    read_rx_features(v);
+    v->cache = gntcache_new_xengnttab(v->env.xgt, v->env.cache_pages ? v->env.cache_pages
+                                                                     : GNTCACHE_PAGES * v->nqueues);
+    err = v->cache ? alloc_zero_copy(v) : -ENOMEM;
+    for (unsigned i = 0; !err && i < v->nqueues; i++) {
+        char dir[200];
+
+        snprintf(dir, sizeof(dir), "%s/queue-%u", v->frontend, i);
+        err = queue_connect(&v->queue[i], v->nqueues == 1 ? v->frontend : dir);
     }
-    v->cache = gntcache_new_xengnttab(v->env.xgt,
-                                      v->env.cache_pages ? v->env.cache_pages : GNTCACHE_PAGES);
-    if (v->env.ops->transmit_segs) {
-        v->devmap = calloc(DEVMAP_REFS, sizeof(*v->devmap));
-        v->inflight = calloc(TX_INFLIGHT, sizeof(*v->inflight));
-        v->inflight_used = calloc(TX_INFLIGHT, sizeof(*v->inflight_used));
-        if (!v->devmap || !v->inflight || !v->inflight_used)
-            return -ENOMEM;
-    }
-    v->q = v->cache ? netback_queue_new(v->rings, (netif_rx_sring_t *)((char *)v->rings + 4096),
-                                        &netback_ops, v)
-                    : NULL;
-    if (!v->q)
-        return -ENOMEM;
-    rxf = (struct netif_features){.sg = fe_flag(v, "feature-sg"),
-                                  .gso_tcpv4 = fe_flag(v, "feature-gso-tcpv4"),
-                                  .gso_tcpv6 = fe_flag(v, "feature-gso-tcpv6"),
-                                  .csum_ipv4 = !fe_flag(v, "feature-no-csum-offload"),
-                                  .csum_ipv6 = fe_flag(v, "feature-ipv6-csum-offload")};
-    netback_set_rx_features(v->q, &rxf, false);
-    v->rx_gso = rxf.sg && rxf.gso_tcpv4 && rxf.csum_ipv4;
-    if (v->env.ops->attach(v->env.host, v, v->mac) < 0)
+    if (!err)
+        err = ctrl_connect(v);
+    if (err)
+        return err;
+    if (v->env.ops->attach(v->env.host, v, v->mac, v->nqueues) < 0)
         return -ENOSPC;
     v->attached = true;
+    v->connected = true;
+    push_hash(v);
     return xenbus_switch_state(v->env.xs, v->dir, XenbusStateConnected);
 }
 
@@ -278,14 +447,14 @@ void vif_back_watch(struct vif_back *v, const char *path)
     }
     if (!online(v) || be == XenbusStateClosing || fe == XenbusStateClosing ||
         fe == XenbusStateClosed || fe == XenbusStateUnknown) {
-        if (be == XenbusStateConnected || be == XenbusStateClosing || v->q) {
+        if (be == XenbusStateConnected || be == XenbusStateClosing || v->connected) {
             vif_disconnect(v);
             xenbus_switch_state(v->env.xs, v->dir, XenbusStateClosed);
             log_info("vif %u.%u: closed", v->fe_domid, v->devid);
         }
         return;
     }
-    if ((fe == XenbusStateInitialised || fe == XenbusStateConnected) && !v->q &&
+    if ((fe == XenbusStateInitialised || fe == XenbusStateConnected) && !v->connected &&
         be == XenbusStateInitWait) {
         int err = vif_connect(v);
 
@@ -295,10 +464,15 @@ void vif_back_watch(struct vif_back *v, const char *path)
             xenbus_switch_state(v->env.xs, v->dir, XenbusStateClosed);
             return;
         }
-        log_info("vif %u.%u: connected", v->fe_domid, v->devid);
+        log_info("vif %u.%u: connected, %u queue%s%s", v->fe_domid, v->devid, v->nqueues,
+                 v->nqueues > 1 ? "s" : "", v->ctrl ? ", ctrl ring" : "");
         /* Requests queued before we bound the ports rang no bell: look now. */
-        vif_back_event(v, v->evtchn);
-        vif_back_event(v, v->evtchn_rx);
+        for (unsigned i = 0; i < v->nqueues && v->connected; i++) {
+            vif_back_event(v, v->queue[i].evtchn);
+            vif_back_event(v, v->queue[i].evtchn_rx);
+        }
+        if (v->connected)
+            vif_back_event(v, v->evtchn_ctrl);
     }
 }
 
@@ -309,15 +483,16 @@ static void close_misbehaving(struct vif_back *v)
 }
 
 /* Hands pkt to the device where it lies (device-mapped grants): no copy. */
-static int tx_zero_copy(struct vif_back *v, const struct netback_packet *pkt)
+static int tx_zero_copy(struct vif_queue *q, const struct netback_packet *pkt)
 {
+    struct vif_back *v = q->v;
     struct vif_back_seg segs[NETIF_MAX_SLOTS];
     struct devmap_entry *first = NULL;
     struct netif_offload o;
     unsigned slot;
     int err;
 
-    for (slot = 0; slot < TX_INFLIGHT && v->inflight_used[slot]; slot++)
+    for (slot = 0; slot < TX_INFLIGHT && v->inflight_q[slot]; slot++)
         ;
     if (slot == TX_INFLIGHT)
         return -EBUSY;
@@ -332,93 +507,121 @@ static int tx_zero_copy(struct vif_back *v, const struct netback_packet *pkt)
     }
     netback_tx_offload(pkt, &o);
     v->inflight[slot] = *pkt;
-    v->inflight_used[slot] = true;
-    err = v->env.ops->transmit_segs(v->env.host, v, segs, pkt->nr_segs,
+    v->inflight_q[slot] = (uint8_t)(1 + q->idx);
+    err = v->env.ops->transmit_segs(v->env.host, v, q->idx, segs, pkt->nr_segs,
                                     (char *)first->host + pkt->seg[0].offset, pkt->seg[0].len, &o,
                                     slot);
     if (err)
-        v->inflight_used[slot] = false;
+        v->inflight_q[slot] = 0;
     return err;
 }
 
 void vif_back_tx_complete(struct vif_back *v, uint32_t tag, bool ok)
 {
-    if (!v->q || !v->inflight_used || tag >= TX_INFLIGHT || !v->inflight_used[tag])
+    struct vif_queue *q;
+
+    if (!v->connected || !v->inflight_q || tag >= TX_INFLIGHT || !v->inflight_q[tag])
         return;
-    v->inflight_used[tag] = false;
-    netback_tx_done(v->q, &v->inflight[tag], ok ? NETIF_RSP_OKAY : NETIF_RSP_ERROR);
-    netback_tx_flush(v->q);
+    q = &v->queue[v->inflight_q[tag] - 1];
+    v->inflight_q[tag] = 0;
+    netback_tx_done(q->q, &v->inflight[tag], ok ? NETIF_RSP_OKAY : NETIF_RSP_ERROR);
+    netback_tx_flush(q->q);
 }
 
 /*
- * Frames from the guest: read by the device in place where it can, else
- * copied out of the guest's grants into the host's buffer.  At most
- * VIF_TX_BUDGET per call, so that a guest queueing as fast as we take cannot
- * keep us from the others: the rest waits for vif_back_poll(), after the
- * host's other events.  A frame the host has no buffer for waits (the
+ * Frames from the guest on queue q: read by the device in place where it
+ * can, else copied out of the guest's grants into the host's buffer.  At
+ * most VIF_TX_BUDGET per call, so that a guest queueing as fast as we take
+ * cannot keep us from the others: the rest waits for vif_back_poll(), after
+ * the host's other events.  A frame the host has no buffer for waits (the
  * guest's ring fills and it stops: backpressure, not loss) until the host
- * calls vif_back_poll() with room.
+ * calls vif_back_poll() with room.  false when the vif closed.
  */
-static void tx_drain(struct vif_back *v)
+static bool tx_drain(struct vif_queue *q)
 {
-    struct netback_packet *pkt = &v->tx_pkt;
+    struct vif_back *v = q->v;
+    struct netback_packet *pkt = &q->tx_pkt;
     unsigned budget = VIF_TX_BUDGET;
 
-    v->tx_more = false;
-    while (budget && (v->tx_blocked || netback_tx_next(v->q, pkt) == 1)) {
+    q->tx_more = false;
+    while (budget && (q->tx_blocked || netback_tx_next(q->q, pkt) == 1)) {
         struct netif_offload o;
 
         budget--;
-        v->tx_blocked = false;
-        if (v->devmap && tx_zero_copy(v, pkt) == 0)
+        q->tx_blocked = false;
+        if (v->devmap && tx_zero_copy(q, pkt) == 0)
             continue;
         size_t cap = pkt->len;
         /* One copy: from the guest's grant straight into the NIC's buffer. */
-        void *buf = v->env.ops->tx_buffer(v->env.host, v, &cap);
+        void *buf = v->env.ops->tx_buffer(v->env.host, v, q->idx, &cap);
         int len;
         int16_t status = NETIF_RSP_OKAY;
 
         if (!buf) {
-            v->tx_blocked = true;
+            q->tx_blocked = true;
             budget = 1; /* not a budget stop: no poll_later */
             break;
         }
-        len = netback_tx_copy(v->q, pkt, buf, cap);
+        len = netback_tx_copy(q->q, pkt, buf, cap);
         if (len == -ENOTCONN)
             break;
         netback_tx_offload(pkt, &o);
-        if (len < 0 || v->env.ops->transmit(v->env.host, v, buf, (size_t)len, &o) < 0)
+        if (len < 0 || v->env.ops->transmit(v->env.host, v, q->idx, buf, (size_t)len, &o) < 0)
             status = NETIF_RSP_DROPPED;
-        netback_tx_done(v->q, pkt, status);
+        netback_tx_done(q->q, pkt, status);
     }
-    if (netback_error(v->q)) {
+    if (netback_error(q->q)) {
         close_misbehaving(v);
-        return;
+        return false;
     }
-    netback_tx_flush(v->q);
-    v->env.ops->flush(v->env.host, v);
+    netback_tx_flush(q->q);
+    v->env.ops->flush(v->env.host, v, q->idx);
     if (!budget) {
-        v->tx_more = true;
+        q->tx_more = true;
         v->env.ops->poll_later(v->env.host, v);
     }
+    return true;
 }
 
 void vif_back_poll(struct vif_back *v)
 {
-    if (v->q && (v->tx_more || v->tx_blocked))
-        tx_drain(v);
+    for (unsigned i = 0; i < v->nqueues && v->connected; i++)
+        if ((v->queue[i].tx_more || v->queue[i].tx_blocked) && !tx_drain(&v->queue[i]))
+            return;
+}
+
+/* The frontend changed its hash settings (or asked something else). */
+static void ctrl_event(struct vif_back *v)
+{
+    if (netback_ctrl_process(v->ctrl) < 0) {
+        close_misbehaving(v);
+        return;
+    }
+    push_hash(v);
+}
+
+static void queue_event(struct vif_queue *q, evtchn_port_t port)
+{
+    struct vif_back *v = q->v;
+    bool tx = port == q->evtchn, rx = q->evtchn_rx ? port == q->evtchn_rx : tx;
+
+    if (tx && !tx_drain(q))
+        return;
+    if (rx)
+        v->env.ops->rx_ready(v->env.host, v, q->idx);
 }
 
 void vif_back_event(struct vif_back *v, evtchn_port_t port)
 {
-    bool tx = port == v->evtchn, rx = v->evtchn_rx ? port == v->evtchn_rx : tx;
-
-    if (!v->q || !port || !(tx || rx))
+    if (!v->connected || !port)
         return;
-    if (tx)
-        tx_drain(v);
-    if (rx && v->q)
-        v->env.ops->rx_ready(v->env.host, v);
+    if (port == v->evtchn_ctrl) {
+        ctrl_event(v);
+        return;
+    }
+    for (unsigned i = 0; i < v->nqueues && v->connected; i++)
+        if (port == v->queue[i].evtchn || port == v->queue[i].evtchn_rx)
+            queue_event(&v->queue[i], port);
 }
 
 bool vif_back_rx_gso(const struct vif_back *v)
@@ -431,21 +634,37 @@ bool vif_back_nic_validated(uint16_t nic_status)
     return (nic_status & XNIC_RXS_L4_OK) != 0;
 }
 
-int vif_back_receive(struct vif_back *v, const void *frame, size_t len, uint16_t nic_status)
+/* The queue for a frame the host did not sort: the frontend's hash when it
+ * configured one (with its extra), else flows spread under the default key. */
+static unsigned select_queue(struct vif_back *v, const void *frame, size_t len,
+                             netif_extra_info_t *hash)
 {
-    struct netif_offload o = {.data_validated = vif_back_nic_validated(nic_status)};
+    uint32_t h;
+    uint8_t htype;
 
-    return vif_back_receive_offload(v, frame, len, &o);
+    *hash = (netif_extra_info_t){0};
+    if (v->ctrl)
+        return netback_ctrl_select_queue(v->ctrl, frame, len, hash) % v->nqueues;
+    if (v->nqueues == 1 ||
+        toeplitz_flow_hash(toeplitz_default_key, TOEPLITZ_MAX_KEY, 0xf, frame, len, &h, &htype) < 0)
+        return 0;
+    return h % v->nqueues;
 }
 
-int vif_back_receive_offload(struct vif_back *v, const void *frame, size_t len,
-                             const struct netif_offload *o)
+static int rx_put(struct vif_back *v, unsigned qi, const void *frame, size_t len,
+                  const struct netif_offload *o, netif_extra_info_t *hash)
 {
+    struct netback_queue *q;
     int err;
 
-    if (!v->q)
+    if (!v->connected)
         return -ENOTCONN;
-    err = netback_rx_put(v->q, frame, len, o, NULL);
+    if (qi == VIF_BACK_QUEUE_HASH)
+        qi = select_queue(v, frame, len, hash);
+    if (qi >= v->nqueues)
+        return -EINVAL;
+    q = v->queue[qi].q;
+    err = netback_rx_put(q, frame, len, o, hash->type ? hash : NULL);
     if (err == -ENOTCONN)
         close_misbehaving(v);
     return err;
@@ -453,8 +672,28 @@ int vif_back_receive_offload(struct vif_back *v, const void *frame, size_t len,
 
 void vif_back_rx_flush(struct vif_back *v)
 {
-    if (v->q)
-        netback_rx_flush(v->q);
+    for (unsigned i = 0; i < v->nqueues && v->connected; i++)
+        netback_rx_flush(v->queue[i].q);
+}
+
+int vif_back_receive(struct vif_back *v, unsigned q, const void *frame, size_t len,
+                     uint16_t nic_status, const struct xnic_rx_wb *wb)
+{
+    struct netif_offload o = {.data_validated = vif_back_nic_validated(nic_status)};
+    netif_extra_info_t hash = {0};
+
+    /* The NIC hashed it with what the frontend set (push_hash): tell it. */
+    if (wb && (nic_status & XNIC_RXS_RSS) && wb->hash_type && v->ctrl)
+        netback_ctrl_hash_extra(wb->rss_hash, (uint8_t)__builtin_ctz(wb->hash_type), &hash);
+    return rx_put(v, q, frame, len, &o, &hash);
+}
+
+int vif_back_receive_offload(struct vif_back *v, unsigned q, const void *frame, size_t len,
+                             const struct netif_offload *o)
+{
+    netif_extra_info_t hash = {0};
+
+    return rx_put(v, q, frame, len, o, &hash);
 }
 
 static int parse_mac(const char *s, uint8_t mac[6])
@@ -468,6 +707,40 @@ static int parse_mac(const char *s, uint8_t mac[6])
     return 0;
 }
 
+/* What the host can give, within what the toolstack configured for the vif
+ * (its multi-queue-num-queues in our directory, xl's queues=). */
+static unsigned offered_queues(struct vif_back *v)
+{
+    unsigned n = v->env.max_queues ? v->env.max_queues : 1, cfg;
+
+    if (n > VIF_BACK_MAX_QUEUES)
+        n = VIF_BACK_MAX_QUEUES;
+    if (xenbus_scanf(v->env.xs, XBT_NULL, v->dir, "multi-queue-num-queues", "%u", &cfg) == 1 &&
+        cfg >= 1 && cfg < n)
+        n = cfg;
+    return n;
+}
+
+/* The toolstack's optional "vlan" key: absent is untagged, anything but
+ * 1..4094 makes the vif unusable (nothing is better than the wrong LAN). */
+static int read_vlan(struct xs_handle *xs, const char *dir, uint16_t *vlan)
+{
+    char *s = NULL, *end;
+    unsigned long id;
+    int err = 0;
+
+    *vlan = 0;
+    if (xenbus_read(xs, XBT_NULL, dir, "vlan", &s) < 0)
+        return 0;
+    id = strtoul(s, &end, 10);
+    if (end == s || *end || id < 1 || id > 4094)
+        err = -EINVAL;
+    else
+        *vlan = (uint16_t)id;
+    free(s);
+    return err;
+}
+
 static int write_features(struct xs_handle *h, xs_transaction_t t, void *arg)
 {
     struct vif_back *v = arg;
@@ -475,6 +748,8 @@ static int write_features(struct xs_handle *h, xs_transaction_t t, void *arg)
 
     for (size_t i = 0; !err && i < sizeof(backend_features) / sizeof(backend_features[0]); i++)
         err = xenbus_write(h, t, v->dir, backend_features[i][0], backend_features[i][1]);
+    if (!err)
+        err = xenbus_printf(h, t, v->dir, "multi-queue-max-queues", "%u", v->max_queues);
     if (!err)
         err = xenbus_printf(h, t, v->dir, "state", "%d", XenbusStateInitWait);
     return err;
@@ -494,7 +769,14 @@ struct vif_back *vif_back_new(const struct vif_back_env *env, const char *dir)
         xenbus_scanf(env->xs, XBT_NULL, dir, "frontend-id", "%u", &v->fe_domid) != 1 ||
         xenbus_read(env->xs, XBT_NULL, dir, "mac", &mac) < 0 || parse_mac(mac, v->mac) < 0)
         goto out_free;
+    if (read_vlan(env->xs, dir, &v->vlan) < 0) {
+        log_warnx("%s: vlan is not a VLAN id (1-4094): not served", dir);
+        goto out_free;
+    }
     snprintf(v->frontend, sizeof(v->frontend), "%s", front);
+    v->max_queues = offered_queues(v);
+    for (unsigned i = 0; i < VIF_BACK_MAX_QUEUES; i++)
+        v->queue[i] = (struct vif_queue){.v = v, .idx = i};
     if (xenbus_transaction(env->xs, write_features, v) < 0 ||
         !xs_watch(env->xs, v->frontend, v->dir))
         goto out_free;
@@ -527,6 +809,11 @@ void vif_back_publish(struct vif_back *v, const char *key, const char *value)
 const char *vif_back_dir(const struct vif_back *v)
 {
     return v->dir;
+}
+
+uint16_t vif_back_vlan(const struct vif_back *v)
+{
+    return v->vlan;
 }
 
 uint32_t vif_back_frontend(const struct vif_back *v)

@@ -1,6 +1,5 @@
 /*
- * The benchmarks' clock: seconds on CLOCK_MONOTONIC as a double.  (hvbench,
- * netif_ring and xnic-bench still carry their own copies of it.)
+ * The benchmarks' clock: seconds on CLOCK_MONOTONIC as a double.
  */
 #ifndef BENCH_CLOCK_H
 #define BENCH_CLOCK_H

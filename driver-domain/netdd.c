@@ -48,54 +48,66 @@ static struct {
     struct event *poll_ev; /* vifs whose TX budget ran out */
 } dd;
 
-/* A vif on a pool of its own: the pool and the frames being merged for it. */
-struct netdd_port {
+/* One netif queue of a vif on a pool of its own: its queue pair of the
+ * pool and the frames being merged for it. */
+struct netdd_queue {
+    struct vif_back *v;
+    struct netdd_port *np;
+    unsigned idx;
     struct pf_pool *pool;
     struct gro gro;
     bool gro_blocked; /* the merged frame waits for the guest's RX buffers */
 };
 
-static struct pf_pool *pool_of(struct vif_back *v)
+/* A vif on a pool of its own: a queue pair per netif queue. */
+struct netdd_port {
+    unsigned nq;
+    struct netdd_queue q[VIF_BACK_MAX_QUEUES];
+};
+
+static struct pf_pool *pool_of(struct vif_back *v, unsigned q)
 {
-    return ((struct netdd_port *)vif_back_port(v))->pool;
+    return ((struct netdd_port *)vif_back_port(v))->q[q].pool;
 }
 
 /* Hands the merged frame to the guest: 0, -EAGAIN (kept for later), or
- * -ENOTCONN when the guest broke the protocol and its vif closed (np is
+ * -ENOTCONN when the guest broke the protocol and its vif closed (nq is
  * gone then). */
-static int gro_flush(struct vif_back *v, struct netdd_port *np)
+static int gro_flush(struct netdd_queue *nq)
 {
+    struct vif_back *v = nq->v;
+    struct netdd_port *np = nq->np;
     struct netif_offload o;
     size_t len;
-    const uint8_t *frame = gro_finish(&np->gro, &len, &o);
-    int err = frame ? vif_back_receive_offload(v, frame, len, &o) : 0;
+    const uint8_t *frame = gro_finish(&nq->gro, &len, &o);
+    int err = frame ? vif_back_receive_offload(v, nq->idx, frame, len, &o) : 0;
 
     if (vif_back_port(v) != np)
         return -ENOTCONN;
     if (err == -EAGAIN) {
-        np->gro_blocked = true;
+        nq->gro_blocked = true;
         return -EAGAIN;
     }
-    gro_reset(&np->gro);
-    np->gro_blocked = false;
+    gro_reset(&nq->gro);
+    nq->gro_blocked = false;
     return 0;
 }
 
-static int pool_rx(void *ctx, const void *frame, size_t len, uint16_t status)
+static int pool_rx(void *ctx, const void *frame, size_t len, uint16_t status,
+                   const struct xnic_rx_wb *wb)
 {
-    struct vif_back *v = ctx;
-    struct netdd_port *np = vif_back_port(v);
-
-    int err = np->gro_blocked ? gro_flush(v, np) : 0;
+    struct netdd_queue *nq = ctx;
+    struct vif_back *v = nq->v;
+    int err = nq->gro_blocked ? gro_flush(nq) : 0;
 
     if (err)
         return err == -EAGAIN ? -EAGAIN : 0;
     while (vif_back_rx_gso(v)) {
-        switch (gro_add(&np->gro, frame, len, vif_back_nic_validated(status))) {
+        switch (gro_add(&nq->gro, frame, len, vif_back_nic_validated(status))) {
         case GRO_TAKEN:
             return 0;
         case GRO_FLUSH:
-            err = gro_flush(v, np);
+            err = gro_flush(nq);
             if (err)
                 return err == -EAGAIN ? -EAGAIN : 0;
             continue;
@@ -104,29 +116,30 @@ static int pool_rx(void *ctx, const void *frame, size_t len, uint16_t status)
         }
         break;
     }
-    return vif_back_receive(v, frame, len, status) == -EAGAIN ? -EAGAIN : 0;
+    return vif_back_receive(v, nq->idx, frame, len, status, wb) == -EAGAIN ? -EAGAIN : 0;
 }
 
 /* The end of the NIC's batch: what was merged goes to the guest now, and
  * the guest hears of the batch once. */
 static void pool_rx_end(void *ctx)
 {
-    struct vif_back *v = ctx;
+    struct netdd_queue *nq = ctx;
+    struct vif_back *v = nq->v;
 
-    if (gro_flush(v, vif_back_port(v)) != -ENOTCONN)
+    if (gro_flush(nq) != -ENOTCONN)
         vif_back_rx_flush(v);
 }
 
 /* The device is done with a zero-copy packet of v. */
 static void pool_tx_done(void *ctx, uint32_t tag, uint16_t status)
 {
-    vif_back_tx_complete(ctx, tag, !XNIC_DS_ERR(status));
+    vif_back_tx_complete(((struct netdd_queue *)ctx)->v, tag, !XNIC_DS_ERR(status));
 }
 
-/* The NIC sent frames of a vif that waited for a TX buffer. */
+/* The NIC sent frames of a queue that waited for a TX buffer. */
 static void pool_tx_room(void *ctx)
 {
-    vif_back_poll(ctx);
+    vif_back_poll(((struct netdd_queue *)ctx)->v);
 }
 
 static bool on_switch(struct vif_back *v)
@@ -134,33 +147,71 @@ static bool on_switch(struct vif_back *v)
     return vif_back_port(v) == dd.sw;
 }
 
-static int port_attach(void *host, struct vif_back *v, const uint8_t mac[6])
+static int switch_attach(struct vif_back *v, const uint8_t mac[6])
+{
+    int err = swswitch_attach(dd.sw, v, mac);
+
+    if (err) {
+        log_warnx("%s: no pool left and the software switch is full", vif_back_dir(v));
+        return err;
+    }
+    vif_back_set_port(v, dd.sw);
+    vif_back_publish(v, "steering", "software switch");
+    log_info("%s: no VMDq pool left: on the software switch", vif_back_dir(v));
+    return 0;
+}
+
+/* Queue pairs 1.. of the pool for netif queues 1..; their PF numbers go
+ * to "nic-queues" (xl network-list shows each one's counters). */
+static int start_queues(struct netdd_port *np, struct vif_back *v)
+{
+    char list[8 * VIF_BACK_MAX_QUEUES] = "";
+    size_t off = 0;
+
+    for (unsigned k = 0; k < np->nq; k++) {
+        struct netdd_queue *nq = &np->q[k];
+
+        if (k)
+            nq->pool = pf_pool_queue(np->q[0].pool, k, pool_rx, pool_rx_end, pool_tx_done, nq);
+        if (!nq->pool)
+            return -ENOSPC;
+        pf_pool_set_tx_room(nq->pool, pool_tx_room);
+        off += (size_t)snprintf(list + off, sizeof(list) - off, "%s%u", k ? " " : "",
+                                pf_pool_queue_pair(nq->pool));
+    }
+    vif_back_publish(v, "nic-queues", list);
+    return 0;
+}
+
+static int port_attach(void *host, struct vif_back *v, const uint8_t mac[6], unsigned nqueues)
 {
     struct netdd_port *np = calloc(1, sizeof(*np));
-    struct pf_pool *p = np ? pf_pool_get(dd.pf, mac, pool_rx, pool_rx_end, pool_tx_done, v) : NULL;
-    char steering[32];
-    int err;
+    uint16_t vlan = vif_back_vlan(v);
+    struct pf_pool *p =
+        np ? pf_pool_get(dd.pf, mac, vlan, pool_rx, pool_rx_end, pool_tx_done, &np->q[0]) : NULL;
+    char steering[32], on_vlan[16] = "";
 
     (void)host;
     if (!p) {
         free(np);
-        err = swswitch_attach(dd.sw, v, mac);
-        if (err) {
-            log_warnx("%s: no pool left and the software switch is full", vif_back_dir(v));
-            return err;
-        }
-        vif_back_set_port(v, dd.sw);
-        vif_back_publish(v, "steering", "software switch");
-        log_info("%s: no VMDq pool left: on the software switch", vif_back_dir(v));
-        return 0;
+        return switch_attach(v, mac);
     }
-    np->pool = p;
-    pf_pool_set_tx_room(p, pool_tx_room);
+    np->nq = nqueues;
+    for (unsigned k = 0; k < nqueues; k++)
+        np->q[k] = (struct netdd_queue){.v = v, .np = np, .idx = k, .pool = k ? NULL : p};
+    if (start_queues(np, v) < 0) {
+        pf_pool_put(p);
+        free(np);
+        return -ENOSPC;
+    }
     vif_back_set_port(v, np);
     snprintf(steering, sizeof(steering), "pool %u", pf_pool_index(p));
     vif_back_publish(v, "steering", steering);
-    log_info("%s: pool %u (%02x:%02x:%02x:%02x:%02x:%02x)", vif_back_dir(v), pf_pool_index(p),
-             mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
+    if (vlan)
+        snprintf(on_vlan, sizeof(on_vlan), ", VLAN %u", vlan);
+    log_info("%s: pool %u, %u queue pair%s (%02x:%02x:%02x:%02x:%02x:%02x%s)", vif_back_dir(v),
+             pf_pool_index(p), nqueues, nqueues > 1 ? "s" : "", mac[0], mac[1], mac[2], mac[3],
+             mac[4], mac[5], on_vlan);
     return 0;
 }
 
@@ -170,20 +221,50 @@ static void port_detach(void *host, struct vif_back *v)
     if (on_switch(v))
         swswitch_detach(dd.sw, v);
     else if (vif_back_port(v)) {
-        pf_pool_put(pool_of(v));
+        pf_pool_put(pool_of(v, 0));
         free(vif_back_port(v));
     }
     vif_back_set_port(v, NULL);
 }
 
-static void *port_tx_buffer(void *host, struct vif_back *v, size_t *cap)
+/* netif hash types -> the NIC's (the same four Toeplitz types). */
+static uint8_t nic_hash_types(uint32_t netif)
+{
+    static const struct {
+        uint32_t netif;
+        uint8_t nic;
+    } map[] = {{XEN_NETIF_CTRL_HASH_TYPE_IPV4, XNIC_RSS_TYPE_IPV4},
+               {XEN_NETIF_CTRL_HASH_TYPE_IPV4_TCP, XNIC_RSS_TYPE_TCPV4},
+               {XEN_NETIF_CTRL_HASH_TYPE_IPV6, XNIC_RSS_TYPE_IPV6},
+               {XEN_NETIF_CTRL_HASH_TYPE_IPV6_TCP, XNIC_RSS_TYPE_TCPV6}};
+    uint8_t types = 0;
+
+    for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+        if (netif & map[i].netif)
+            types |= map[i].nic;
+    return types;
+}
+
+/* The frontend's (or the default) hash settings become the pool's RSS. */
+static void port_set_hash(void *host, struct vif_back *v, const struct vif_back_hash *h)
+{
+    int err;
+
+    (void)host;
+    if (on_switch(v) || !vif_back_port(v))
+        return; /* the switch's vifs are hashed in software (vif_back) */
+    err = pf_pool_rss(pool_of(v, 0), nic_hash_types(h->types), h->key, h->mapping, h->size);
+    if (err)
+        log_warnx("%s: RSS: %s", vif_back_dir(v), strerror(-err));
+}
+
+static void *port_tx_buffer(void *host, struct vif_back *v, unsigned q, size_t *cap)
 {
     (void)host;
     if (on_switch(v))
-        return swswitch_tx_buffer(dd.sw, cap);
-    return pf_pool_tx_buffer(pool_of(v), *cap, cap);
+        return swswitch_tx_buffer(dd.sw, v, cap);
+    return pf_pool_tx_buffer(pool_of(v, q), *cap, cap);
 }
-
 
 /* netif offload -> xnic command: TSO needs the header length. */
 /* Linux's smallest TCP MSS (tcp_min_snd_mss): a guest asking the NIC to cut
@@ -212,7 +293,7 @@ static unsigned tx_command(const void *head, size_t len, const struct netif_offl
     return o->csum_blank ? XNIC_TXD_CSUM : 0;
 }
 
-static int port_transmit(void *host, struct vif_back *v, void *buf, size_t len,
+static int port_transmit(void *host, struct vif_back *v, unsigned q, void *buf, size_t len,
                          const struct netif_offload *o)
 {
     uint16_t mss;
@@ -224,13 +305,13 @@ static int port_transmit(void *host, struct vif_back *v, void *buf, size_t len,
         return -EINVAL; /* answered DROPPED */
     if (on_switch(v))
         return swswitch_transmit(dd.sw, v, buf, len, o, cmd, mss, hdr_len);
-    return pf_pool_tx_submit(pool_of(v), buf, len, cmd, mss, hdr_len);
+    return pf_pool_tx_submit(pool_of(v, q), buf, len, cmd, mss, hdr_len);
 }
 
 /* Zero copy: the NIC reads the guest's device-mapped TX buffers in place. */
-static int port_transmit_segs(void *host, struct vif_back *v, const struct vif_back_seg *segs,
-                              unsigned n, const void *head, size_t head_len,
-                              const struct netif_offload *o, uint32_t tag)
+static int port_transmit_segs(void *host, struct vif_back *v, unsigned q,
+                              const struct vif_back_seg *segs, unsigned n, const void *head,
+                              size_t head_len, const struct netif_offload *o, uint32_t tag)
 {
     struct xnic_drv_seg ds[NETDD_MAX_SEGS];
     uint16_t mss;
@@ -243,31 +324,31 @@ static int port_transmit_segs(void *host, struct vif_back *v, const struct vif_b
     cmd = tx_command(head, head_len, o, &mss, &hdr_len);
     for (unsigned i = 0; i < n; i++)
         ds[i] = (struct xnic_drv_seg){.iova = segs[i].iova, .len = segs[i].len};
-    return pf_pool_tx_segs(pool_of(v), ds, n, cmd, mss, hdr_len, tag);
+    return pf_pool_tx_segs(pool_of(v, q), ds, n, cmd, mss, hdr_len, tag);
 }
 
-static void port_rx_ready(void *host, struct vif_back *v)
+static void port_rx_ready(void *host, struct vif_back *v, unsigned q)
 {
     (void)host;
     if (on_switch(v))
         swswitch_rx_ready(dd.sw);
     else if (vif_back_port(v)) {
-        struct netdd_port *np = vif_back_port(v);
+        struct netdd_queue *nq = &((struct netdd_port *)vif_back_port(v))->q[q];
 
-        if (!np->gro_blocked || gro_flush(v, np) == 0) {
+        if (!nq->gro_blocked || gro_flush(nq) == 0) {
             vif_back_rx_flush(v);
-            pf_pool_rx_retry(np->pool);
+            pf_pool_rx_retry(nq->pool);
         }
     }
 }
 
-static void port_flush(void *host, struct vif_back *v)
+static void port_flush(void *host, struct vif_back *v, unsigned q)
 {
     (void)host;
     if (on_switch(v))
         swswitch_flush(dd.sw);
     else if (vif_back_port(v))
-        pf_pool_tx_kick(pool_of(v));
+        pf_pool_tx_kick(pool_of(v, q));
 }
 
 /* A zero timeout: the loop polls every fd before the timer runs. */
@@ -286,7 +367,8 @@ static struct vif_port_ops port_ops = {.attach = port_attach,
                                        .transmit = port_transmit,
                                        .rx_ready = port_rx_ready,
                                        .flush = port_flush,
-                                       .poll_later = port_poll_later};
+                                       .poll_later = port_poll_later,
+                                       .set_hash = port_set_hash};
 
 static struct vif_back **find_vif(const char *dir)
 {
@@ -403,8 +485,8 @@ static void usage(void)
     fprintf(stderr, "usage: netdd [--zero-copy] [--grant-cache PAGES]\n"
                     "  --zero-copy          the NIC reads guests' TX buffers in place\n"
                     "                       (device-mapped grants) instead of netdd copying them\n"
-                    "  --grant-cache PAGES  persistent grant mappings per vif (default 1024);\n"
-                    "                       pages beyond them are grant-copied\n");
+                    "  --grant-cache PAGES  persistent grant mappings per vif (default 1024 per\n"
+                    "                       netif queue); pages beyond them are grant-copied\n");
     exit(2);
 }
 
@@ -442,7 +524,8 @@ int main(int argc, char **argv)
     if (!dd.sw)
         fatalx("out of memory");
     dd.env = (struct vif_back_env){
-        .xs = dd.xs, .xce = dd.xce, .xgt = dd.xgt, .ops = &port_ops, .cache_pages = dd.cache_pages};
+        .xs = dd.xs, .xce = dd.xce, .xgt = dd.xgt, .ops = &port_ops, .cache_pages = dd.cache_pages,
+        .max_queues = pf_pool_queues(dd.pf)};
     fcntl(xenevtchn_fd(dd.xce), F_SETFL, fcntl(xenevtchn_fd(dd.xce), F_GETFL) | O_NONBLOCK);
     xs_ev = event_new(base, xs_fileno(dd.xs), EV_READ | EV_PERSIST, on_xenstore, NULL);
     ev_ev = event_new(base, xenevtchn_fd(dd.xce), EV_READ | EV_PERSIST, on_evtchn, NULL);

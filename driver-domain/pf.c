@@ -17,17 +17,22 @@
 
 #define TX_RING    256
 #define TX_ZC_FLAG (1u << 31) /* a zero-copy packet's cookie: flag | tag */
-#define TX_BUFS    32  /* PF_TX_BUF each: TSO packets and jumbo frames */
+#define TX_BUFS    32 /* PF_TX_BUF each: TSO packets and jumbo frames */
 #define TX_SMALL   (TX_RING - 1 - TX_BUFS) /* TX_SMALL_BUF each: most frames; all fill the ring */
 #define TX_SMALL_BUF 2048u
 #define RX_RING    1024 /* a few TSO bursts of 45 segments: the NIC drops what finds no buffer */
+#define RX_RING_MQ 512  /* a pool's further queues: RSS gives each a share of the flows */
 #define RX_BUFS    (RX_RING - 1)
 #define RX_BUF     9216
-#define MAX_POOLS  32
+#define MAX_POOLS  32 /* PF queue pairs we drive (XNIC_MAX_QUEUES) */
 
+/* One queue pair of a pool: queue k of pool p is PF queue pair
+ * XNIC_POOL_QUEUE(npools, p, k), so q < npools is a pool's first. */
 struct pf_pool {
     struct pf *pf;
-    unsigned q; /* queue pair = pool = vport */
+    unsigned q;    /* PF queue pair */
+    unsigned pool; /* its pool = vport */
+    unsigned rx_ring;
     bool in_use;
     bool started; /* its memory is allocated (kept across owners) */
     pf_rx_fn rx;
@@ -38,11 +43,12 @@ struct pf_pool {
     uint8_t *tx_buf, *tx_small, *rx_buf;
     uint64_t tx_iova, tx_small_iova, rx_iova;
     bool tx_busy[TX_BUFS + TX_SMALL]; /* large buffers, then small ones */
-    unsigned tx_cursor;               /* small buffers complete in order: try here first */
+    unsigned tx_cursor;               /* small buffers complete in order: the next one */
     bool tx_starved;                  /* the owner found none: tx_room() when one frees */
     pf_tx_room_fn tx_room;
     unsigned held[RX_BUFS]; /* reaped RX buffers not yet delivered */
     uint16_t held_len[RX_BUFS], held_status[RX_BUFS];
+    struct xnic_rx_wb held_wb[RX_BUFS];
     unsigned nheld;
 };
 
@@ -50,8 +56,8 @@ struct pf {
     struct xnic_drv *drv;
     uint8_t *ram;
     uint64_t ram_size, ram_used;
-    unsigned npools;
-    struct pf_pool pools[MAX_POOLS];
+    unsigned npools, pool_queues, nqueues;
+    struct pf_pool pools[MAX_POOLS]; /* by PF queue pair */
     struct event *vec_ev[1 + MAX_POOLS];
 };
 
@@ -81,7 +87,7 @@ static void pool_deliver(struct pf_pool *p)
         unsigned i = p->held[done];
 
         if (p->rx && p->rx(p->ctx, p->rx_buf + (size_t)i * RX_BUF, p->held_len[done],
-                           p->held_status[done]) == -EAGAIN)
+                           p->held_status[done], &p->held_wb[done]) == -EAGAIN)
             break;
         if (!p->in_use)
             return; /* the owner closed in the callback: pf_pool_put() emptied the pool */
@@ -91,6 +97,7 @@ static void pool_deliver(struct pf_pool *p)
     memmove(p->held, p->held + done, (p->nheld - done) * sizeof(p->held[0]));
     memmove(p->held_len, p->held_len + done, (p->nheld - done) * sizeof(p->held_len[0]));
     memmove(p->held_status, p->held_status + done, (p->nheld - done) * sizeof(p->held_status[0]));
+    memmove(p->held_wb, p->held_wb + done, (p->nheld - done) * sizeof(p->held_wb[0]));
     p->nheld -= done;
     if (done && p->rx_end)
         p->rx_end(p->ctx);
@@ -127,6 +134,7 @@ static void pool_service(struct pf_pool *p)
         for (unsigned i = 0; i < n; i++) {
             p->held[p->nheld] = (unsigned)(uintptr_t)rd[i].cookie - 1;
             p->held_len[p->nheld] = rd[i].len;
+            p->held_wb[p->nheld] = rd[i].wb;
             p->held_status[p->nheld++] = rd[i].status;
         }
         pool_deliver(p);
@@ -211,11 +219,18 @@ struct pf *pf_open(struct event_base *base)
         log_errorx("PF %s: %s", o.bdf, strerror(-err));
         goto out_free;
     }
-    pf->npools = o.nqueues < MAX_POOLS ? o.nqueues : MAX_POOLS;
-    for (unsigned q = 0; q < pf->npools; q++)
-        pf->pools[q] = (struct pf_pool){.pf = pf, .q = q};
+    pf->nqueues = o.nqueues < MAX_POOLS ? o.nqueues : MAX_POOLS;
+    pf->npools = xnic_drv_num_pools(pf->drv);
+    pf->pool_queues = xnic_drv_pool_queues(pf->drv);
+    if (pf->npools * pf->pool_queues != pf->nqueues) { /* not a layout we know: a queue a pool */
+        pf->npools = pf->nqueues;
+        pf->pool_queues = 1;
+    }
+    for (unsigned q = 0; q < pf->nqueues; q++)
+        pf->pools[q] = (struct pf_pool){.pf = pf, .q = q, .pool = q % pf->npools,
+                                        .rx_ring = q < pf->npools ? RX_RING : RX_RING_MQ};
     for (unsigned v = 0; v < o.nvec && v <= MAX_POOLS; v++) {
-        struct pf_pool *p = v && v - 1 < pf->npools ? &pf->pools[v - 1] : NULL;
+        struct pf_pool *p = v && v - 1 < pf->nqueues ? &pf->pools[v - 1] : NULL;
 
         pf->vec_ev[v] =
             event_new(base, xnic_drv_vector_fd(pf->drv, v), EV_READ | EV_PERSIST, on_vector, p);
@@ -223,8 +238,8 @@ struct pf *pf_open(struct event_base *base)
             event_add(pf->vec_ev[v], NULL);
     }
     /* Pool 0 is the default pool: the software switch's (pf_switch_pool). */
-    log_info("PF %s up: %u pools, link %s", o.bdf, pf->npools,
-             xnic_drv_link_up(pf->drv) ? "up" : "down");
+    log_info("PF %s up: %u pools of %u queue pairs, link %s", o.bdf, pf->npools,
+             pf->pool_queues, xnic_drv_link_up(pf->drv) ? "up" : "down");
     return pf;
 
 out_free:
@@ -240,7 +255,7 @@ void pf_close(struct pf *pf)
         return;
     for (unsigned q = 0; q < pf->npools; q++)
         if (pf->pools[q].in_use)
-            pf_pool_put(&pf->pools[q]);
+            pf_pool_put(&pf->pools[q]); /* with its further queues */
     for (unsigned v = 0; v <= MAX_POOLS; v++)
         if (pf->vec_ev[v])
             event_free(pf->vec_ev[v]);
@@ -263,20 +278,22 @@ static int pool_memory(struct pf_pool *p)
 
     if (p->started)
         return 0;
-    p->rings = (struct xnic_drv_rings){.tx_size = TX_RING, .rx_size = RX_RING};
+    p->rings = (struct xnic_drv_rings){.tx_size = TX_RING, .rx_size = p->rx_ring};
     p->rings.tx = dma_alloc(pf, TX_RING * sizeof(struct xnic_tx_desc), &p->rings.tx_iova);
-    p->rings.rx = dma_alloc(pf, RX_RING * sizeof(struct xnic_rx_desc), &p->rings.rx_iova);
+    p->rings.rx = dma_alloc(pf, p->rx_ring * sizeof(struct xnic_rx_desc), &p->rings.rx_iova);
     p->tx_buf = dma_alloc(pf, (size_t)TX_BUFS * PF_TX_BUF, &p->tx_iova);
     p->tx_small = dma_alloc(pf, (size_t)TX_SMALL * TX_SMALL_BUF, &p->tx_small_iova);
-    p->rx_buf = dma_alloc(pf, (size_t)RX_BUFS * RX_BUF, &p->rx_iova);
+    p->rx_buf = dma_alloc(pf, (size_t)(p->rx_ring - 1) * RX_BUF, &p->rx_iova);
     if (!p->rings.tx || !p->rings.rx || !p->tx_buf || !p->tx_small || !p->rx_buf)
         return -ENOMEM;
     p->started = true;
     return 0;
 }
 
-/* Starts pool p's queue with its rings, MAC and flags, and posts its RX buffers. */
-static int pool_start(struct pf_pool *p, const uint8_t mac[6], uint32_t flags, pf_rx_fn rx,
+/* Starts queue pair p with its rings and posts its RX buffers; its pool's
+ * first queue also gets the pool's MAC, port VLAN and flags. */
+static int pool_start(struct pf_pool *p, const uint8_t mac[6], uint16_t vlan, uint32_t flags,
+                      pf_rx_fn rx,
                       pf_rx_end_fn rx_end, pf_tx_done_fn tx_done, void *ctx)
 {
     struct pf *pf = p->pf;
@@ -284,13 +301,13 @@ static int pool_start(struct pf_pool *p, const uint8_t mac[6], uint32_t flags, p
 
     if (!err) {
         memset(p->rings.tx, 0, TX_RING * sizeof(struct xnic_tx_desc));
-        memset(p->rings.rx, 0, RX_RING * sizeof(struct xnic_rx_desc));
+        memset(p->rings.rx, 0, p->rx_ring * sizeof(struct xnic_rx_desc));
         err = xnic_drv_queue_start(pf->drv, p->q, &p->rings, 1);
     }
-    if (!err)
-        err = xnic_drv_vport_config(pf->drv, p->q, mac, 0, flags);
+    if (!err && p->q == p->pool)
+        err = xnic_drv_vport_config(pf->drv, p->pool, mac, vlan, flags);
     if (err) {
-        log_warnx("pool %u: cannot start: %s", p->q, strerror(-err));
+        log_warnx("pool %u queue pair %u: cannot start: %s", p->pool, p->q, strerror(-err));
         return err;
     }
     p->in_use = true;
@@ -302,18 +319,18 @@ static int pool_start(struct pf_pool *p, const uint8_t mac[6], uint32_t flags, p
     p->tx_starved = false;
     p->tx_room = NULL;
     memset(p->tx_busy, 0, sizeof(p->tx_busy));
-    for (unsigned i = 0; i < RX_BUFS; i++)
+    for (unsigned i = 0; i < p->rx_ring - 1; i++)
         pool_post(p, i);
     xnic_drv_rx_kick(pf->drv, p->q);
     return 0;
 }
 
-struct pf_pool *pf_pool_get(struct pf *pf, const uint8_t mac[6], pf_rx_fn rx, pf_rx_end_fn rx_end,
-                            pf_tx_done_fn tx_done, void *ctx)
+struct pf_pool *pf_pool_get(struct pf *pf, const uint8_t mac[6], uint16_t vlan, pf_rx_fn rx,
+                            pf_rx_end_fn rx_end, pf_tx_done_fn tx_done, void *ctx)
 {
     for (unsigned q = 1; q < pf->npools; q++)
         if (!pf->pools[q].in_use)
-            return pool_start(&pf->pools[q], mac, XNIC_VPF_BCAST | XNIC_VPF_SPOOFCHK, rx, rx_end,
+            return pool_start(&pf->pools[q], mac, vlan, XNIC_VPF_BCAST | XNIC_VPF_SPOOFCHK, rx, rx_end,
                               tx_done, ctx)
                        ? NULL
                        : &pf->pools[q];
@@ -327,31 +344,87 @@ struct pf_pool *pf_switch_pool(struct pf *pf, pf_rx_fn rx, void *ctx)
 
     if (p->in_use)
         return p;
-    return pool_start(p, none, XNIC_VPF_BCAST | XNIC_VPF_ALLMULTI, rx, NULL, NULL, ctx) ? NULL : p;
+    return pool_start(p, none, 0, XNIC_VPF_BCAST | XNIC_VPF_ALLMULTI, rx, NULL, NULL, ctx) ? NULL : p;
 }
 
-int pf_switch_add(struct pf *pf, const uint8_t mac[6])
+int pf_switch_add(struct pf *pf, const uint8_t mac[6], uint16_t vlan)
 {
-    return xnic_drv_filter_add(pf->drv, mac, XNIC_VLAN_ANY, 0);
+    return xnic_drv_filter_add(pf->drv, mac, vlan ? vlan : XNIC_VLAN_ANY, 0);
 }
 
-void pf_switch_del(struct pf *pf, const uint8_t mac[6])
+void pf_switch_del(struct pf *pf, const uint8_t mac[6], uint16_t vlan)
 {
-    xnic_drv_filter_del(pf->drv, mac, XNIC_VLAN_ANY, 0);
+    xnic_drv_filter_del(pf->drv, mac, vlan ? vlan : XNIC_VLAN_ANY, 0);
 }
 
-void pf_pool_put(struct pf_pool *p)
+unsigned pf_pool_queues(const struct pf *pf)
 {
-    static const uint8_t none[6];
+    return pf->pool_queues;
+}
 
-    xnic_drv_vport_config(p->pf->drv, p->q, none, 0, 0);
+struct pf_pool *pf_pool_queue(struct pf_pool *p, unsigned k, pf_rx_fn rx, pf_rx_end_fn rx_end,
+                              pf_tx_done_fn tx_done, void *ctx)
+{
+    struct pf *pf = p->pf;
+    struct pf_pool *qp;
+
+    if (p->q != p->pool || !p->in_use || k == 0 || k >= pf->pool_queues)
+        return NULL;
+    qp = &pf->pools[XNIC_POOL_QUEUE(pf->npools, p->pool, k)];
+    if (qp->in_use)
+        return NULL;
+    return pool_start(qp, NULL, 0, 0, rx, rx_end, tx_done, ctx) ? NULL : qp;
+}
+
+int pf_pool_rss(struct pf_pool *p, uint8_t types, const uint8_t key[XNIC_RSS_KEY_SIZE],
+                const uint32_t *mapping, unsigned size)
+{
+    uint8_t table[XNIC_RSS_TABLE_MAX];
+
+    if (size > XNIC_RSS_TABLE_MAX || p->q != p->pool)
+        return -EINVAL;
+    for (unsigned i = 0; i < size; i++) {
+        if (mapping[i] >= p->pf->pool_queues)
+            return -EINVAL;
+        table[i] = (uint8_t)mapping[i];
+    }
+    return xnic_drv_rss_config(p->pf->drv, p->pool, types, key, table, size);
+}
+
+static void queue_put(struct pf_pool *p)
+{
     xnic_drv_queue_stop(p->pf->drv, p->q);
     p->in_use = false;
     p->rx = NULL;
     p->nheld = 0;
 }
 
+void pf_pool_put(struct pf_pool *p)
+{
+    static const uint8_t none[6], key[XNIC_RSS_KEY_SIZE];
+    struct pf *pf = p->pf;
+
+    if (p->q != p->pool) {
+        queue_put(p);
+        return;
+    }
+    for (unsigned k = 1; k < pf->pool_queues; k++) {
+        struct pf_pool *qp = &pf->pools[XNIC_POOL_QUEUE(pf->npools, p->pool, k)];
+
+        if (qp->in_use)
+            queue_put(qp);
+    }
+    xnic_drv_rss_config(pf->drv, p->pool, 0, key, NULL, 0);
+    xnic_drv_vport_config(pf->drv, p->pool, none, 0, 0);
+    queue_put(p);
+}
+
 unsigned pf_pool_index(const struct pf_pool *p)
+{
+    return p->pool;
+}
+
+unsigned pf_pool_queue_pair(const struct pf_pool *p)
 {
     return p->q;
 }

@@ -2,8 +2,11 @@
  * The driver domain's physical function: the xnic PF assigned to it, driven
  * with the xnic driver library from rings and buffers in the domain's own
  * RAM (IOVA = guest-physical address).  Each vif gets a VMDq pool whose
- * primary MAC is the vif's: the NIC sorts received frames into the pool's
- * queue, so the driver domain never classifies them.
+ * primary MAC is the vif's: the NIC sorts received frames into the pool,
+ * and its RSS spreads them over the pool's queue pairs (one per netif
+ * queue), so the driver domain never classifies them.  A struct pf_pool is
+ * one queue pair: pf_pool_get() gives a pool's first, pf_pool_queue() the
+ * others.
  */
 #ifndef NETDD_PF_H
 #define NETDD_PF_H
@@ -11,13 +14,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sv/xnic.h"
+
 struct event_base;
 struct pf;
 struct pf_pool;
 
-/* A received frame for the pool's owner: 0 taken, -EAGAIN hold it and
- * retry at pf_pool_rx_retry() (the guest has no buffer posted now). */
-typedef int (*pf_rx_fn)(void *ctx, const void *frame, size_t len, uint16_t status);
+/* A received frame for the queue's owner (status XNIC_RXS_*, wb the
+ * descriptor's write-back): 0 taken, -EAGAIN hold it and retry at
+ * pf_pool_rx_retry() (the guest has no buffer posted now). */
+typedef int (*pf_rx_fn)(void *ctx, const void *frame, size_t len, uint16_t status,
+                        const struct xnic_rx_wb *wb);
 /* The end of a batch of received frames (the owner may flush what it merged). */
 typedef void (*pf_rx_end_fn)(void *ctx);
 /* A packet sent with pf_pool_tx_segs() completed (status: XNIC_DS_*). */
@@ -28,10 +35,23 @@ struct pf *pf_open(struct event_base *base);
 void pf_close(struct pf *pf);
 unsigned pf_pools_free(const struct pf *pf);
 
-/* A pool for mac (broadcast on, anti-spoofing on), or NULL when none is free. */
-struct pf_pool *pf_pool_get(struct pf *pf, const uint8_t mac[6], pf_rx_fn rx, pf_rx_end_fn rx_end,
-                            pf_tx_done_fn tx_done, void *ctx);
-/* Stops the pool's queue, clears its MAC; frames held for it are dropped. */
+/* A pool for mac (broadcast on, anti-spoofing on) with port VLAN vlan (0:
+ * none; the NIC tags and untags), its first queue pair started, or NULL
+ * when none is free. */
+struct pf_pool *pf_pool_get(struct pf *pf, const uint8_t mac[6], uint16_t vlan, pf_rx_fn rx,
+                            pf_rx_end_fn rx_end, pf_tx_done_fn tx_done, void *ctx);
+/* Queue pairs each pool has (>= 1). */
+unsigned pf_pool_queues(const struct pf *pf);
+/* Starts queue k (1 .. pf_pool_queues() - 1) of the pool whose first queue
+ * is p, with its own callbacks; NULL when it cannot (logged). */
+struct pf_pool *pf_pool_queue(struct pf_pool *p, unsigned k, pf_rx_fn rx, pf_rx_end_fn rx_end,
+                              pf_tx_done_fn tx_done, void *ctx);
+/* RSS of p's pool (p its first queue): types XNIC_RSS_TYPE_* (0: off),
+ * mapping[size] queue indices below pf_pool_queues().  0 or -errno. */
+int pf_pool_rss(struct pf_pool *p, uint8_t types, const uint8_t key[XNIC_RSS_KEY_SIZE],
+                const uint32_t *mapping, unsigned size);
+/* Stops queue p; a pool's first queue takes the pool's other queues, its
+ * MAC and RSS with it.  Frames held for them are dropped. */
 void pf_pool_put(struct pf_pool *p);
 
 /*
@@ -41,10 +61,12 @@ void pf_pool_put(struct pf_pool *p);
  * source MACs itself.  NULL when it cannot start.
  */
 struct pf_pool *pf_switch_pool(struct pf *pf, pf_rx_fn rx, void *ctx);
-/* Steers frames for mac (any VLAN) to the default pool, or stops it. */
-int pf_switch_add(struct pf *pf, const uint8_t mac[6]);
-void pf_switch_del(struct pf *pf, const uint8_t mac[6]);
+/* Steers frames for mac on vlan (0: any VLAN) to the default pool, or stops it. */
+int pf_switch_add(struct pf *pf, const uint8_t mac[6], uint16_t vlan);
+void pf_switch_del(struct pf *pf, const uint8_t mac[6], uint16_t vlan);
+/* The pool p belongs to, and p's PF queue pair. */
 unsigned pf_pool_index(const struct pf_pool *p);
+unsigned pf_pool_queue_pair(const struct pf_pool *p);
 
 /* TX: a free buffer for a frame of len bytes (*cap: its size, up to
  * PF_TX_BUF - 1), then submit it with the packet's length and offload

@@ -7,14 +7,19 @@
 #include "pf.h"
 #include "sv/log.h"
 #include "sv/netif_offload.h"
+#include "sv/xnic.h"
 #include "swswitch.h"
 #include "sv/vif_back.h"
 
 #define SWSWITCH_PORTS 64
+#define ETH_HLEN        14
+#define VLAN_HLEN       4
+#define ETH_P_8021Q     0x8100
 
 struct swport {
     struct vif_back *vif; /* NULL: free */
     uint8_t mac[6];
+    uint16_t vlan; /* access port of this VLAN (frames tagged outside); 0: as they come */
     uint64_t rx_packets, tx_packets, tx_spoofed;
 };
 
@@ -22,6 +27,7 @@ struct swswitch {
     struct pf *pf;
     struct pf_pool *pool;
     struct swport ports[SWSWITCH_PORTS];
+    uint8_t untagged[PF_TX_BUF]; /* a tagged frame with its tag taken out */
 };
 
 static bool is_multicast(const uint8_t *dst)
@@ -29,40 +35,80 @@ static bool is_multicast(const uint8_t *dst)
     return dst[0] & 1; /* broadcast included */
 }
 
-static struct swport *port_of_mac(struct swswitch *s, const uint8_t *mac)
+/* The frame's 802.1Q VLAN id, 0 when untagged. */
+static uint16_t frame_vlan(const uint8_t *frame, size_t len)
 {
-    for (unsigned i = 0; i < SWSWITCH_PORTS; i++)
-        if (s->ports[i].vif && !memcmp(s->ports[i].mac, mac, 6))
-            return &s->ports[i];
-    return NULL;
+    if (len < ETH_HLEN + VLAN_HLEN || (frame[12] << 8 | frame[13]) != ETH_P_8021Q)
+        return 0;
+    return (uint16_t)((frame[14] << 8 | frame[15]) & 0xfff);
 }
 
-/* Delivers to one port; a guest without posted buffers loses the frame. */
-static void deliver(struct swport *p, const void *frame, size_t len, const struct netif_offload *o)
+/*
+ * One frame as the wire carries it (tagged with vlan, or not), and the form
+ * a port of that VLAN receives, made once when first needed: the rule of the
+ * NIC's port VLANs, so that a vif sees the same on a pool and on the switch.
+ */
+struct wire_frame {
+    const uint8_t *frame;
+    size_t len;
+    uint16_t vlan;
+    const uint8_t *untagged; /* NULL until made */
+    const struct netif_offload *o;
+};
+
+static void deliver_to(struct swswitch *s, struct swport *p, struct wire_frame *w)
 {
-    if (vif_back_receive_offload(p->vif, frame, len, o) == 0)
+    const void *frame = w->frame;
+    size_t len = w->len;
+
+    if (p->vlan) {
+        if (p->vlan != w->vlan)
+            return;
+        if (!w->untagged) {
+            memcpy(s->untagged, w->frame, 12);
+            memcpy(s->untagged + 12, w->frame + 12 + VLAN_HLEN, w->len - 12 - VLAN_HLEN);
+            w->untagged = s->untagged;
+        }
+        frame = w->untagged;
+        len = w->len - VLAN_HLEN;
+    }
+    /* A guest without posted buffers loses the frame; the vif picks its
+     * queue by the frame's hash (pool 0 has no RSS for it). */
+    if (vif_back_receive_offload(p->vif, VIF_BACK_QUEUE_HASH, frame, len, w->o) == 0)
         p->rx_packets++;
     vif_back_rx_flush(p->vif);
 }
 
-/* Frames pool 0 received: from the wire or another pool, for our MACs or all. */
-static int switch_rx(void *ctx, const void *frame, size_t len, uint16_t status)
+/* Delivers w to the switch's ports (but not to the sender, from): the port
+ * of its destination MAC or, for a multicast, every port.  True when a
+ * unicast found its port (it need not go out). */
+static bool switch_deliver(struct swswitch *s, struct wire_frame *w, const struct swport *from)
 {
-    struct swswitch *s = ctx;
-    const uint8_t *dst = frame;
-    struct netif_offload o = {.data_validated = vif_back_nic_validated(status)};
-    struct swport *p;
+    for (unsigned i = 0; i < SWSWITCH_PORTS; i++) {
+        struct swport *p = &s->ports[i];
 
-    if (len < 14)
-        return 0;
-    if (!is_multicast(dst)) {
-        if ((p = port_of_mac(s, dst)))
-            deliver(p, frame, len, &o);
-        return 0;
+        if (!p->vif || p == from)
+            continue;
+        if (is_multicast(w->frame))
+            deliver_to(s, p, w);
+        else if (!memcmp(p->mac, w->frame, 6) && (!p->vlan || p->vlan == w->vlan)) {
+            deliver_to(s, p, w);
+            return true;
+        }
     }
-    for (unsigned i = 0; i < SWSWITCH_PORTS; i++)
-        if (s->ports[i].vif)
-            deliver(&s->ports[i], frame, len, &o);
+    return false;
+}
+
+/* Frames pool 0 received: from the wire or another pool, for our MACs or all. */
+static int switch_rx(void *ctx, const void *frame, size_t len, uint16_t status,
+                     const struct xnic_rx_wb *wb)
+{
+    struct netif_offload o = {.data_validated = vif_back_nic_validated(status)};
+    struct wire_frame w = {frame, len, frame_vlan(frame, len), NULL, &o};
+
+    (void)wb;
+    if (len >= ETH_HLEN)
+        switch_deliver(ctx, &w, NULL);
     return 0;
 }
 
@@ -92,6 +138,7 @@ static void switch_tx_room(void *ctx)
 
 int swswitch_attach(struct swswitch *s, struct vif_back *v, const uint8_t mac[6])
 {
+    uint16_t vlan = vif_back_vlan(v);
     struct swport *p = NULL;
     int err;
 
@@ -105,10 +152,10 @@ int swswitch_attach(struct swswitch *s, struct vif_back *v, const uint8_t mac[6]
             return -EIO;
         pf_pool_set_tx_room(s->pool, switch_tx_room);
     }
-    err = pf_switch_add(s->pf, mac);
+    err = pf_switch_add(s->pf, mac, vlan);
     if (err)
         return err;
-    *p = (struct swport){.vif = v};
+    *p = (struct swport){.vif = v, .vlan = vlan};
     memcpy(p->mac, mac, 6);
     return 0;
 }
@@ -117,43 +164,60 @@ void swswitch_detach(struct swswitch *s, struct vif_back *v)
 {
     for (unsigned i = 0; i < SWSWITCH_PORTS; i++)
         if (s->ports[i].vif == v) {
-            pf_switch_del(s->pf, s->ports[i].mac);
+            pf_switch_del(s->pf, s->ports[i].mac, s->ports[i].vlan);
             s->ports[i] = (struct swport){0};
         }
 }
 
-void *swswitch_tx_buffer(struct swswitch *s, size_t *cap)
+void *swswitch_tx_buffer(struct swswitch *s, struct vif_back *v, size_t *cap)
 {
-    return s->pool ? pf_pool_tx_buffer(s->pool, *cap, cap) : NULL;
+    /* Room for the tag a VLAN port's frames get on their way out. */
+    size_t tag = vif_back_vlan(v) ? VLAN_HLEN : 0;
+    void *buf = s->pool ? pf_pool_tx_buffer(s->pool, *cap + tag, cap) : NULL;
+
+    if (buf)
+        *cap -= tag;
+    return buf;
+}
+
+/* Puts the port's VLAN tag into its frame (the buffer has room for it). */
+static void tag_frame(uint8_t *frame, size_t len, uint16_t vlan)
+{
+    memmove(frame + 12 + VLAN_HLEN, frame + 12, len - 12);
+    frame[12] = ETH_P_8021Q >> 8;
+    frame[13] = ETH_P_8021Q & 0xff;
+    frame[14] = (uint8_t)(vlan >> 8);
+    frame[15] = (uint8_t)vlan;
 }
 
 int swswitch_transmit(struct swswitch *s, struct vif_back *v, void *buf, size_t len,
                       const struct netif_offload *o, unsigned cmd, uint16_t mss, uint8_t hdr_len)
 {
-    const uint8_t *frame = buf;
-    struct swport *from = NULL, *to;
+    uint8_t *frame = buf;
+    struct swport *from = NULL;
+    struct wire_frame w;
 
     for (unsigned i = 0; i < SWSWITCH_PORTS && !from; i++)
         if (s->ports[i].vif == v)
             from = &s->ports[i];
-    if (!from || len < 14)
+    if (!from || len < ETH_HLEN)
         return -EINVAL;
-    if (memcmp(frame + 6, from->mac, 6)) {
+    /* A foreign source MAC, or a tag of its own on an access port. */
+    if (memcmp(frame + 6, from->mac, 6) || (from->vlan && frame_vlan(frame, len))) {
         from->tx_spoofed++;
-        return -EPERM; /* the source MAC is not the vif's */
+        return -EPERM;
     }
     from->tx_packets++;
-    if (!is_multicast(frame)) {
-        to = port_of_mac(s, frame);
-        if (to) { /* both ends on the switch: the NIC would send it to the wire */
-            deliver(to, frame, len, o);
-            return 0;
-        }
-    } else {
-        for (unsigned i = 0; i < SWSWITCH_PORTS; i++)
-            if (s->ports[i].vif && &s->ports[i] != from)
-                deliver(&s->ports[i], frame, len, o);
+    if (from->vlan) {
+        tag_frame(frame, len, from->vlan);
+        len += VLAN_HLEN;
+        if (cmd & XNIC_TXD_TSO)
+            hdr_len += VLAN_HLEN;
     }
+    w = (struct wire_frame){frame, len, frame_vlan(frame, len), NULL, o};
+    /* Both ends on the switch: the NIC would send it to the wire. */
+    if (switch_deliver(s, &w, from))
+        return 0;
     return pf_pool_tx_submit(s->pool, buf, len, cmd, mss, hdr_len);
 }
 

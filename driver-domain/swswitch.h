@@ -4,7 +4,9 @@
  * their MACs there (filters on vport 0); this switch sorts what arrives by
  * destination MAC, switches frames between its own vifs without the NIC,
  * sends everything else out through pool 0, and checks source MACs itself
- * (pool 0 has no anti-spoofing: it carries many MACs).
+ * (pool 0 has no anti-spoofing: it carries many MACs).  A vif on a VLAN is
+ * an access port, as a pool with a port VLAN is: its frames get the tag on
+ * the way out and lose it on the way in, and it sees only its VLAN.
  */
 #ifndef NETDD_SWSWITCH_H
 #define NETDD_SWSWITCH_H
@@ -24,9 +26,10 @@ void swswitch_free(struct swswitch *s);
 int swswitch_attach(struct swswitch *s, struct vif_back *v, const uint8_t mac[6]);
 void swswitch_detach(struct swswitch *s, struct vif_back *v);
 
-/* A TX buffer of pool 0 for a frame of *cap bytes (*cap: its size), or
- * NULL (each vif's vif_back_poll() runs once pool 0 has room again). */
-void *swswitch_tx_buffer(struct swswitch *s, size_t *cap);
+/* A TX buffer of pool 0 for a frame of v of *cap bytes (*cap: the room it
+ * has, the VLAN tag kept aside), or NULL (each vif's vif_back_poll() runs
+ * once pool 0 has room again). */
+void *swswitch_tx_buffer(struct swswitch *s, struct vif_back *v, size_t *cap);
 /* A frame from v in that buffer: switched in software or sent through pool 0. */
 int swswitch_transmit(struct swswitch *s, struct vif_back *v, void *buf, size_t len,
                       const struct netif_offload *o, unsigned cmd, uint16_t mss, uint8_t hdr_len);

@@ -6,7 +6,11 @@
  * (made by xl, with vnet headers so checksum and GSO offloads pass through).
  * Unmodified programs in the guest's namespace use ethD (xl exec).
  *
- * With --pktgen (pktgen.h) one vif is driven by the packet generator
+ * Options (the domain's extra=): --max-queues N asks each vif's backend for
+ * at most N netif queues (default: all it offers, as many as the toolstack's
+ * queues=); --rss-table Q,Q,... maps a control ring on each vif and asks
+ * for Toeplitz hashing of received flows with that mapping table;
+ * --pktgen tx|rx ... (pktgen.h) drives one vif with the packet generator
  * instead of its TAP: frames are made or counted straight on the rings.
  *
  * When a backend goes away (Closing, Closed, its directory gone, or the
@@ -29,8 +33,8 @@
 #include <xenevtchn.h>
 #include <xenstore.h>
 
-#include "sv/log.h"
 #include "pktgen.h"
+#include "sv/log.h"
 #include "sv/xenbus.h"
 #include "vif_front.h"
 
@@ -40,7 +44,9 @@ static struct vif_front *vifs[GUEST_MAX_VIFS];
 static unsigned nr_vifs;
 static struct xs_handle *xsh;
 static xenevtchn_handle *xce;
+static struct vif_front_opts vif_opts;
 static struct pktgen *pktgen; /* --pktgen: drives its vif instead of the TAP */
+static uint32_t rss_table[128];
 
 static void on_evtchn(evutil_socket_t fd, short what, void *arg)
 {
@@ -90,10 +96,11 @@ static void rescan_vifs(struct event_base *base)
 
         for (unsigned k = 0; k < nr_vifs; k++)
             known |= vif_front_devid(vifs[k]) == devid;
-        if (!known &&
-            (v = vif_front_new(base, xsh, xce, devid,
-                               pktgen && pktgen_devid(pktgen) == devid ? pktgen_endpoint(pktgen)
-                                                                       : NULL)))
+        struct vif_front_opts o = vif_opts;
+
+        if (pktgen && pktgen_devid(pktgen) == devid)
+            o.ep = pktgen_endpoint(pktgen);
+        if (!known && (v = vif_front_new(base, xsh, xce, devid, &o)))
             vifs[nr_vifs++] = v;
     }
     free(devs);
@@ -121,6 +128,40 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
     event_base_loopexit(arg, NULL);
 }
 
+/* "1,0,1": queue indices of a mapping table. */
+static unsigned parse_table(char *list)
+{
+    unsigned n = 0;
+
+    for (char *tok = strtok(list, ","); tok && n < 128; tok = strtok(NULL, ","))
+        rss_table[n++] = (uint32_t)atoi(tok);
+    return n;
+}
+
+/* Our own options; the others are the packet generator's. */
+static void parse_args(int argc, char **argv, struct pktgen_config *pcfg)
+{
+    char **rest = calloc((size_t)argc + 1, sizeof(*rest));
+    int n = 0;
+
+    if (!rest)
+        fatal("parse_args");
+    rest[n++] = argv[0];
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--max-queues") && i + 1 < argc && atoi(argv[i + 1]) > 0) {
+            vif_opts.max_queues = (unsigned)atoi(argv[++i]);
+        } else if (!strcmp(argv[i], "--rss-table") && i + 1 < argc &&
+                   (vif_opts.rss_size = parse_table(argv[++i])) > 0) {
+            vif_opts.rss_table = rss_table;
+        } else {
+            rest[n++] = argv[i];
+        }
+    }
+    if (pktgen_parse_args(n, rest, pcfg) < 0)
+        fatalx("usage: guest [--max-queues N] [--rss-table Q,Q,...] [--pktgen tx|rx ...]");
+    free(rest);
+}
+
 /* Busy poll: the rings every pass, the other events every few passes
  * (epoll costs a system call; the rings cost none).  A pass that found
  * nothing yields the CPU: on a host with fewer cores than busy processes
@@ -143,9 +184,8 @@ int main(int argc, char **argv)
     int flags;
 
     log_init(getenv("SV_DOMAIN_NAME") ? getenv("SV_DOMAIN_NAME") : argv[0]);
+    parse_args(argc, argv, &pcfg);
     setvbuf(stdout, NULL, _IOLBF, 0);
-    if (pktgen_parse_args(argc, argv, &pcfg) < 0)
-        return 2;
     base = event_base_new();
     xsh = xs_open(0);
     xce = xenevtchn_open(NULL, 0);

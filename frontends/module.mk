@@ -1,12 +1,16 @@
 # netif frontend core (docs/networking.md): libsvnetfront, the unit tests that
 # run it against the backend core over shared rings, and the ring benchmark.
 SHLIBS += svnetfront
-svnetfront_SRCS := frontends/netfront_ring.c
+svnetfront_SRCS := frontends/netfront_ring.c frontends/netfront_ctrl.c
 svnetfront_LIBS := svnetif
 
 UNIT_TESTS += netif_ring_test
 netif_ring_test_SRCS := tests/unit/netif_ring_test.c
 netif_ring_test_LIBS := svnetfront svnetback svnetif xengnttab svcore
+
+UNIT_TESTS += netfront_ctrl_test
+netfront_ctrl_test_SRCS := tests/unit/netfront_ctrl_test.c
+netfront_ctrl_test_LIBS := svnetfront svnetback svnetif xengnttab svcore
 
 
 BENCHES += netif_ring

@@ -305,6 +305,7 @@ struct rx_frame {
     int16_t status;         /* negative: the backend reported an error */
     uint16_t flags;         /* first response's NETRXF_* */
     netif_extra_info_t gso; /* .type 0: none */
+    bool hashed;            /* a XEN_NETIF_EXTRA_TYPE_HASH extra came with it */
     size_t len;
     unsigned int nr_segs;
     struct {
@@ -318,8 +319,9 @@ static netif_rx_response_t rx_read(const struct netfront *f, RING_IDX i)
     return *(volatile netif_rx_response_t *)RING_GET_RESPONSE(&f->rx, i);
 }
 
-/* The extras after the first response; GSO is kept, the hash is not used
- * here.  1 when complete, 0 when the backend has not pushed them all yet. */
+/* The extras after the first response; GSO is kept, the hash only counted
+ * (the TAP has no field for it).  1 when complete, 0 when the backend has
+ * not pushed them all yet. */
 static int rx_extras(struct netfront *f, RING_IDX *i, RING_IDX prod, struct rx_frame *fr)
 {
     netif_extra_info_t e;
@@ -334,6 +336,7 @@ static int rx_extras(struct netfront *f, RING_IDX *i, RING_IDX prod, struct rx_f
             return broken(f);
         if (e.type == XEN_NETIF_EXTRA_TYPE_GSO)
             fr->gso = e;
+        fr->hashed |= e.type == XEN_NETIF_EXTRA_TYPE_HASH;
     } while (e.flags & XEN_NETIF_EXTRA_FLAG_MORE);
     return 1;
 }
@@ -452,5 +455,6 @@ int netfront_rx_recv(struct netfront *f, struct virtio_net_hdr *vh, void *buf, s
         return rc;
     }
     f->stats.rx_packets++;
+    f->stats.rx_hashed += fr.hashed;
     return (int)fr.len;
 }

@@ -1,4 +1,4 @@
-/* A guest's vif: netfront, handshake and TAP relay or endpoint (see vif_front.h). */
+/* A guest's vif: netfront queues, handshake and TAP relay (see vif_front.h). */
 #include <errno.h>
 #include <event2/event.h>
 #include <fcntl.h>
@@ -17,6 +17,8 @@
 #include "sv/hcall.h"
 #include "sv/log.h"
 #include "sv/netfront.h"
+#include "sv/netfront_ctrl.h"
+#include "sv/toeplitz.h"
 #include "sv/xenbus.h"
 #include "vif_front.h"
 
@@ -24,13 +26,35 @@
     253 /* buffers each way (a ring's worth, within one share call); refs are recycled */
 #define FRAME_MAX (65536 + 64)
 #define TAP_BATCH 64
+#define CTRL_PAGES 3 /* control ring, hash key, mapping table */
 
 /* What we granted to one backend; freed once that backend no longer maps it. */
 struct grants {
     void *ring[2]; /* TX, RX shared rings */
     void *pool[2]; /* TX, RX buffers */
+    void *ctrl;    /* queue 0 with a control ring: CTRL_PAGES pages */
     uint32_t ring_ref[2];
     uint32_t pool_ref[2][POOL_PAGES];
+    uint32_t ctrl_ref[CTRL_PAGES];
+};
+
+/* One netif queue: its TAP queue, rings, buffers, ports and netfront core. */
+struct vf_queue {
+    struct vif_front *v;
+    unsigned idx;
+    int tap; /* queue 0's is kept for the vif's life, the others' while connected */
+    struct event *tap_ev;
+    struct netfront *nf;
+    evtchn_port_t port;    /* the TX ring's port (the only one unless split) */
+    evtchn_port_t port_rx; /* the RX ring's, when the backend offers split channels */
+    struct grants g;
+    struct grants stale; /* granted to a backend that went, still mapped */
+    bool have_stale;
+    bool told_hashed;
+    unsigned char frame[FRAME_MAX];    /* RX: the frame being written to ethD */
+    unsigned char tx_frame[FRAME_MAX]; /* TX: read from ethD, waiting for ring room when */
+    struct virtio_net_hdr tx_vh;
+    size_t tx_pending; /* ... non-zero: ethD is not read meanwhile */
 };
 
 struct vif_front {
@@ -42,19 +66,11 @@ struct vif_front {
     char dir[96];      /* /local/domain/N/device/vif/D */
     char backend[160]; /* the backend directory we follow */
     uint32_t backend_id;
-    int tap; /* -1 with an endpoint */
-    struct event *tap_ev;
-    struct vif_front_endpoint ep; /* .event NULL: the TAP relay */
-    struct netfront *nf;
-    evtchn_port_t port;    /* the TX ring's port (the only one unless split) */
-    evtchn_port_t port_rx; /* the RX ring's, when the backend offers split channels */
-    struct grants g;
-    struct grants stale; /* granted to a backend that went, still mapped */
-    bool have_stale;
-    unsigned char frame[FRAME_MAX];    /* RX: the frame being written to ethD */
-    unsigned char tx_frame[FRAME_MAX]; /* TX: read from ethD, waiting for ring room when */
-    struct virtio_net_hdr tx_vh;
-    size_t tx_pending; /* ... non-zero: ethD is not read meanwhile */
+    struct vif_front_opts opts;
+    unsigned nqueues; /* connected queues, 0 when not connected */
+    struct vf_queue *q[VIF_FRONT_MAX_QUEUES];
+    struct netfront_ctrl *ctrl;
+    evtchn_port_t port_ctrl;
 };
 
 /* /dev/net/tun from the hypervisor: a domain may not open it itself. */
@@ -69,6 +85,8 @@ static int tun_clone(void)
     return fd;
 }
 
+/* One more queue of the multi-queue TAP ethD: the kernel spreads the
+ * guest's flows over the attached queues. */
 static int tap_open(unsigned devid)
 {
     struct ifreq ifr = {.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR | IFF_MULTI_QUEUE};
@@ -98,12 +116,19 @@ static bool backend_feature(struct vif_front *v, const char *key)
 
 static void notify(void *ctx, enum netfront_event ev)
 {
-    struct vif_front *v = ctx;
+    struct vf_queue *q = ctx;
 
-    xenevtchn_notify(v->xce, ev == NETFRONT_EVENT_RX && v->port_rx ? v->port_rx : v->port);
+    xenevtchn_notify(q->v->xce, ev == NETFRONT_EVENT_RX && q->port_rx ? q->port_rx : q->port);
 }
 
-static int share_all(struct vif_front *v, struct grants *g)
+static void ctrl_notify(void *ctx)
+{
+    struct vif_front *v = ctx;
+
+    xenevtchn_notify(v->xce, v->port_ctrl);
+}
+
+static int share_all(struct vif_front *v, struct grants *g, bool ctrl)
 {
     for (int d = 0; d < 2; d++) {
         g->ring[d] = xengntshr_share_pages(v->xgs, v->backend_id, 1, &g->ring_ref[d], 1);
@@ -111,45 +136,78 @@ static int share_all(struct vif_front *v, struct grants *g)
         if (!g->ring[d] || !g->pool[d])
             return -errno;
     }
+    if (ctrl && !(g->ctrl = xengntshr_share_pages(v->xgs, v->backend_id, CTRL_PAGES, g->ctrl_ref,
+                                                  1)))
+        return -errno;
     return 0;
 }
 
-/* Ends our grants; those the old backend still maps wait in v->stale. */
-static void unshare_all(struct vif_front *v, struct grants *g)
+static bool unshare(struct vif_front *v, void **pages, int n)
 {
-    bool busy = false;
+    if (*pages && xengntshr_unshare(v->xgs, *pages, n) == 0)
+        *pages = NULL;
+    return *pages != NULL;
+}
+
+/* Ends our grants; those the old backend still maps wait in q->stale. */
+static void unshare_all(struct vf_queue *q, struct grants *g)
+{
+    struct vif_front *v = q->v;
+    bool busy = unshare(v, &g->ctrl, CTRL_PAGES);
 
     for (int d = 0; d < 2; d++) {
-        if (g->ring[d] && xengntshr_unshare(v->xgs, g->ring[d], 1) == 0)
-            g->ring[d] = NULL;
-        if (g->pool[d] && xengntshr_unshare(v->xgs, g->pool[d], POOL_PAGES) == 0)
-            g->pool[d] = NULL;
-        busy |= g->ring[d] || g->pool[d];
+        busy |= unshare(v, &g->ring[d], 1);
+        busy |= unshare(v, &g->pool[d], POOL_PAGES);
     }
-    if (busy && g != &v->stale) {
-        v->stale = *g;
-        v->have_stale = true;
-    } else if (!busy && g == &v->stale) {
-        v->have_stale = false;
+    if (busy && g != &q->stale) {
+        q->stale = *g;
+        q->have_stale = true;
+    } else if (!busy && g == &q->stale) {
+        q->have_stale = false;
     }
     memset(g, 0, sizeof(*g));
 }
 
+static int write_queue_keys(struct xs_handle *h, xs_transaction_t t, const char *dir,
+                            const struct vf_queue *q)
+{
+    int err = xenbus_printf(h, t, dir, "tx-ring-ref", "%u", q->g.ring_ref[0]);
+
+    if (!err)
+        err = xenbus_printf(h, t, dir, "rx-ring-ref", "%u", q->g.ring_ref[1]);
+    if (!err && q->port_rx) {
+        err = xenbus_printf(h, t, dir, "event-channel-tx", "%u", q->port);
+        if (!err)
+            err = xenbus_printf(h, t, dir, "event-channel-rx", "%u", q->port_rx);
+    } else if (!err) {
+        err = xenbus_printf(h, t, dir, "event-channel", "%u", q->port);
+    }
+    return err;
+}
+
+/* One queue: its keys in our directory; several: multi-queue-num-queues and
+ * each queue's keys under queue-N/ (netif.h, as Linux netfront writes them). */
 static int write_connect_keys(struct xs_handle *h, xs_transaction_t t, void *arg)
 {
     struct vif_front *v = arg;
     const char *on[] = {"request-rx-copy",   "feature-rx-notify", "feature-sg",
                         "feature-gso-tcpv4", "feature-gso-tcpv6", "feature-ipv6-csum-offload"};
-    int err = xenbus_printf(h, t, v->dir, "tx-ring-ref", "%u", v->g.ring_ref[0]);
+    int err = 0;
 
-    if (!err)
-        err = xenbus_printf(h, t, v->dir, "rx-ring-ref", "%u", v->g.ring_ref[1]);
-    if (!err && v->port_rx) {
-        err = xenbus_printf(h, t, v->dir, "event-channel-tx", "%u", v->port);
+    if (v->nqueues == 1)
+        err = write_queue_keys(h, t, v->dir, v->q[0]);
+    else
+        err = xenbus_printf(h, t, v->dir, "multi-queue-num-queues", "%u", v->nqueues);
+    for (unsigned i = 0; !err && v->nqueues > 1 && i < v->nqueues; i++) {
+        char dir[128];
+
+        snprintf(dir, sizeof(dir), "%s/queue-%u", v->dir, i);
+        err = write_queue_keys(h, t, dir, v->q[i]);
+    }
+    if (!err && v->ctrl) {
+        err = xenbus_printf(h, t, v->dir, "ctrl-ring-ref", "%u", v->q[0]->g.ctrl_ref[0]);
         if (!err)
-            err = xenbus_printf(h, t, v->dir, "event-channel-rx", "%u", v->port_rx);
-    } else if (!err) {
-        err = xenbus_printf(h, t, v->dir, "event-channel", "%u", v->port);
+            err = xenbus_printf(h, t, v->dir, "event-channel-ctrl", "%u", v->port_ctrl);
     }
     for (size_t i = 0; !err && i < sizeof(on) / sizeof(on[0]); i++)
         err = xenbus_write(h, t, v->dir, on[i], "1");
@@ -159,7 +217,7 @@ static int write_connect_keys(struct xs_handle *h, xs_transaction_t t, void *arg
 }
 
 /* The offloads the TAP may hand us: what the backend takes. */
-static void tap_offloads(struct vif_front *v, const struct netif_features *f)
+static void tap_offloads(int tap, const struct netif_features *f)
 {
     unsigned off = 0;
 
@@ -169,84 +227,201 @@ static void tap_offloads(struct vif_front *v, const struct netif_features *f)
         off |= TUN_F_TSO4;
     if (f->csum_ipv4 && f->sg && f->gso_tcpv6)
         off |= TUN_F_TSO6;
-    ioctl(v->tap, TUNSETOFFLOAD, off);
+    ioctl(tap, TUNSETOFFLOAD, off);
 }
 
 static void vif_disconnect(struct vif_front *v, XenbusState state);
+static void on_tap(evutil_socket_t fd, short what, void *arg);
+
+static int bind_port(struct vif_front *v, evtchn_port_t *port)
+{
+    int p = xenevtchn_bind_unbound_port(v->xce, v->backend_id);
+
+    if (p < 0)
+        return -errno;
+    *port = (evtchn_port_t)p;
+    return 0;
+}
+
+static struct vf_queue *queue_get(struct vif_front *v, unsigned i)
+{
+    if (!v->q[i] && (v->q[i] = calloc(1, sizeof(*v->q[i])))) {
+        v->q[i]->v = v;
+        v->q[i]->idx = i;
+        v->q[i]->tap = -1;
+    }
+    return v->q[i];
+}
+
+/* A TAP queue for q: queue 0 gets its one with the vif (kept for its life),
+ * the others theirs while connected. */
+static int queue_tap(struct vf_queue *q)
+{
+    if (q->tap >= 0)
+        return 0;
+    q->tap = tap_open(q->v->devid);
+    if (q->tap < 0)
+        return q->tap;
+    q->tap_ev = event_new(q->v->base, q->tap, EV_READ | EV_PERSIST, on_tap, q);
+    if (!q->tap_ev || event_add(q->tap_ev, NULL) < 0)
+        return -ENOMEM;
+    return 0;
+}
+
+static int queue_connect(struct vf_queue *q, const struct netif_features *peer, bool ctrl)
+{
+    struct vif_front *v = q->v;
+    struct netfront_config cfg = {.notify = notify, .ctx = q, .peer = *peer};
+    int err = v->opts.ep ? 0 : queue_tap(q);
+
+    if (!err)
+        err = share_all(v, &q->g, ctrl);
+    if (!err)
+        err = bind_port(v, &q->port);
+    if (!err && backend_feature(v, "feature-split-event-channels"))
+        err = bind_port(v, &q->port_rx);
+    if (err)
+        return err;
+    cfg.tx_sring = q->g.ring[0];
+    cfg.rx_sring = q->g.ring[1];
+    cfg.tx =
+        (struct netfront_pool){.pages = q->g.pool[0], .refs = q->g.pool_ref[0], .nr = POOL_PAGES};
+    cfg.rx =
+        (struct netfront_pool){.pages = q->g.pool[1], .refs = q->g.pool_ref[1], .nr = POOL_PAGES};
+    q->nf = netfront_new(&cfg);
+    if (!q->nf)
+        return -errno;
+    if (q->tap >= 0)
+        tap_offloads(q->tap, peer);
+    netfront_rx_refill(q->nf);
+    return 0;
+}
+
+/* feature-ctrl-ring: Toeplitz hashing of every type, the default key and
+ * our mapping table, asked before we connect (the backend answers once it
+ * mapped the ring). */
+static int ctrl_connect(struct vif_front *v)
+{
+    uint8_t *pages = v->q[0]->g.ctrl;
+    struct netfront_ctrl_config cfg = {.sring = (xen_netif_ctrl_sring_t *)(void *)pages,
+                                       .key_page = pages + 4096,
+                                       .key_ref = v->q[0]->g.ctrl_ref[1],
+                                       .map_page = pages + 2 * 4096,
+                                       .map_ref = v->q[0]->g.ctrl_ref[2],
+                                       .notify = ctrl_notify,
+                                       .ctx = v};
+    int err = bind_port(v, &v->port_ctrl);
+
+    if (err)
+        return err;
+    v->ctrl = netfront_ctrl_new(&cfg);
+    if (!v->ctrl)
+        return -errno;
+    return netfront_ctrl_set_hash(v->ctrl, 0xf, toeplitz_default_key, TOEPLITZ_MAX_KEY,
+                                  v->opts.rss_table, v->opts.rss_size);
+}
+
+static unsigned unsigned_key(struct vif_front *v, const char *key, unsigned dflt)
+{
+    unsigned n;
+
+    return xenbus_scanf(v->xs, XBT_NULL, v->backend, key, "%u", &n) == 1 ? n : dflt;
+}
+
+/* What we ask for: the backend's offer, within our own limit. */
+static unsigned queues_wanted(struct vif_front *v)
+{
+    unsigned n = unsigned_key(v, "multi-queue-max-queues", 1);
+    unsigned mine = v->opts.ep           ? 1
+                    : v->opts.max_queues ? v->opts.max_queues
+                                         : VIF_FRONT_MAX_QUEUES;
+
+    if (n > mine)
+        n = mine;
+    if (n > VIF_FRONT_MAX_QUEUES)
+        n = VIF_FRONT_MAX_QUEUES;
+    return n ? n : 1;
+}
 
 static int vif_connect(struct vif_front *v)
 {
-    struct netfront_config cfg = {.notify = notify, .ctx = v};
-    int port, err;
+    struct netif_features peer = {.sg = backend_feature(v, "feature-sg"),
+                                  .gso_tcpv4 = backend_feature(v, "feature-gso-tcpv4"),
+                                  .gso_tcpv6 = backend_feature(v, "feature-gso-tcpv6"),
+                                  .csum_ipv4 = !backend_feature(v, "feature-no-csum-offload"),
+                                  .csum_ipv6 = backend_feature(v, "feature-ipv6-csum-offload")};
+    bool ctrl = v->opts.rss_table && backend_feature(v, "feature-ctrl-ring");
+    unsigned n = queues_wanted(v);
+    int err = 0;
 
     v->xgs = v->xgs ? v->xgs : xengntshr_open(NULL, 0);
-    if (!v->xgs || share_all(v, &v->g) < 0)
-        goto out_errno;
-    port = xenevtchn_bind_unbound_port(v->xce, v->backend_id);
-    if (port < 0)
-        goto out_errno;
-    v->port = (evtchn_port_t)port;
-    if (backend_feature(v, "feature-split-event-channels")) {
-        port = xenevtchn_bind_unbound_port(v->xce, v->backend_id);
-        if (port < 0)
-            goto out_errno;
-        v->port_rx = (evtchn_port_t)port;
+    if (!v->xgs)
+        err = -errno;
+    for (unsigned i = 0; !err && i < n; i++) {
+        if (!queue_get(v, i)) {
+            err = -ENOMEM;
+            break;
+        }
+        v->nqueues = i + 1;
+        err = queue_connect(v->q[i], &peer, ctrl && i == 0);
     }
-    cfg.tx_sring = v->g.ring[0];
-    cfg.rx_sring = v->g.ring[1];
-    cfg.tx =
-        (struct netfront_pool){.pages = v->g.pool[0], .refs = v->g.pool_ref[0], .nr = POOL_PAGES};
-    cfg.rx =
-        (struct netfront_pool){.pages = v->g.pool[1], .refs = v->g.pool_ref[1], .nr = POOL_PAGES};
-    cfg.peer =
-        (struct netif_features){.sg = backend_feature(v, "feature-sg"),
-                                .gso_tcpv4 = backend_feature(v, "feature-gso-tcpv4"),
-                                .gso_tcpv6 = backend_feature(v, "feature-gso-tcpv6"),
-                                .csum_ipv4 = !backend_feature(v, "feature-no-csum-offload"),
-                                .csum_ipv6 = backend_feature(v, "feature-ipv6-csum-offload")};
-    v->nf = netfront_new(&cfg);
-    if (!v->nf)
-        goto out_errno;
-    if (v->tap >= 0)
-        tap_offloads(v, &cfg.peer);
-    netfront_rx_refill(v->nf);
-    err = xenbus_transaction(v->xs, write_connect_keys, v);
+    if (!err && ctrl)
+        err = ctrl_connect(v);
+    if (!err)
+        err = xenbus_transaction(v->xs, write_connect_keys, v);
     if (err) {
+        log_warnx("vif %u: cannot connect: %s", v->devid, strerror(-err));
         vif_disconnect(v, XenbusStateClosed);
         return err;
     }
-    if (v->ep.connected)
-        v->ep.connected(v->ep.ctx, v->nf);
-    log_info("vif %u: connected to %s", v->devid, v->backend);
+    log_info("vif %u: connected to %s, %u queue%s%s", v->devid, v->backend, n, n > 1 ? "s" : "",
+             v->ctrl ? ", ctrl ring" : "");
+    if (v->opts.ep)
+        v->opts.ep->connected(v->opts.ep->ctx, v->q[0]->nf);
     return 0;
+}
 
-out_errno:
-    err = -errno;
-    log_warn("vif %u: cannot connect", v->devid);
-    vif_disconnect(v, XenbusStateClosed);
-    return err;
+static void queue_disconnect(struct vf_queue *q)
+{
+    struct vif_front *v = q->v;
+
+    if (q->tx_pending) { /* dropped with the connection; ethD is read again */
+        q->tx_pending = 0;
+        if (q->tap_ev)
+            event_add(q->tap_ev, NULL);
+    }
+    if (q->nf && v->opts.ep)
+        v->opts.ep->disconnected(v->opts.ep->ctx);
+    if (q->nf)
+        netfront_free(q->nf);
+    q->nf = NULL;
+    if (q->port)
+        xenevtchn_unbind(v->xce, q->port);
+    if (q->port_rx)
+        xenevtchn_unbind(v->xce, q->port_rx);
+    q->port = q->port_rx = 0;
+    if (v->xgs)
+        unshare_all(q, &q->g);
+    if (q->idx > 0 && q->tap >= 0) { /* the kernel stops steering flows to it */
+        event_free(q->tap_ev);
+        close(q->tap);
+        q->tap_ev = NULL;
+        q->tap = -1;
+    }
 }
 
 static void vif_disconnect(struct vif_front *v, XenbusState state)
 {
-    if (v->tx_pending) { /* dropped with the connection; ethD is read again */
-        v->tx_pending = 0;
-        event_add(v->tap_ev, NULL);
-    }
-    if (v->nf) {
-        if (v->ep.disconnected)
-            v->ep.disconnected(v->ep.ctx);
-        netfront_free(v->nf);
-        v->nf = NULL;
+    if (v->nqueues)
         log_info("vif %u: disconnected from %s", v->devid, v->backend);
-    }
-    if (v->port)
-        xenevtchn_unbind(v->xce, v->port);
-    if (v->port_rx)
-        xenevtchn_unbind(v->xce, v->port_rx);
-    v->port = v->port_rx = 0;
-    if (v->xgs)
-        unshare_all(v, &v->g);
+    netfront_ctrl_free(v->ctrl);
+    v->ctrl = NULL;
+    if (v->port_ctrl)
+        xenevtchn_unbind(v->xce, v->port_ctrl);
+    v->port_ctrl = 0;
+    for (unsigned i = 0; i < v->nqueues; i++)
+        queue_disconnect(v->q[i]);
+    v->nqueues = 0;
     xenbus_switch_state(v->xs, v->dir, state);
 }
 
@@ -259,7 +434,7 @@ static void follow_backend(struct vif_front *v)
     if (xenbus_read(v->xs, XBT_NULL, v->dir, "backend", &path) < 0)
         return;
     if (strcmp(path, v->backend)) {
-        if (v->nf)
+        if (v->nqueues)
             vif_disconnect(v, XenbusStateInitialising);
         if (v->backend[0])
             xs_unwatch(v->xs, v->backend, "backend-state");
@@ -284,18 +459,19 @@ void vif_front_watch(struct vif_front *v, const char *path)
         (!v->backend[0] || strncmp(path, v->backend, strlen(v->backend))))
         return;
     follow_backend(v);
-    if (v->have_stale)
-        unshare_all(v, &v->stale);
+    for (unsigned i = 0; i < VIF_FRONT_MAX_QUEUES; i++)
+        if (v->q[i] && v->q[i]->have_stale)
+            unshare_all(v->q[i], &v->q[i]->stale);
     if (!v->backend[0])
         return;
     be = xenbus_read_state(v->xs, XBT_NULL, v->backend);
     switch (be) {
     case XenbusStateInitWait:
-        if (!v->nf)
+        if (!v->nqueues)
             vif_connect(v);
         break;
     case XenbusStateClosing:
-        if (v->nf)
+        if (v->nqueues)
             vif_disconnect(v, XenbusStateClosing);
         break;
     case XenbusStateClosed:
@@ -308,131 +484,151 @@ void vif_front_watch(struct vif_front *v, const char *path)
     }
 }
 
+/* Says once per queue that the backend hashes for us (ctrl ring at work). */
+static void note_hashed(struct vf_queue *q)
+{
+    struct netfront_stats st;
+
+    if (q->told_hashed || !q->v->ctrl)
+        return;
+    netfront_get_stats(q->nf, &st);
+    if (st.rx_hashed) {
+        q->told_hashed = true;
+        log_info("vif %u queue %u: frames arrive with their Toeplitz hash", q->v->devid, q->idx);
+    }
+}
+
 /* Frames the backend delivered, to ethD with their virtio headers. */
-static void rx_to_tap(struct vif_front *v)
+static void rx_to_tap(struct vf_queue *q)
 {
     struct virtio_net_hdr vh;
     int n;
 
-    while ((n = netfront_rx_recv(v->nf, &vh, v->frame, sizeof(v->frame))) != 0) {
-        struct iovec iov[2] = {{&vh, sizeof(vh)}, {v->frame, (size_t)(n > 0 ? n : 0)}};
+    while ((n = netfront_rx_recv(q->nf, &vh, q->frame, sizeof(q->frame))) != 0) {
+        struct iovec iov[2] = {{&vh, sizeof(vh)}, {q->frame, (size_t)(n > 0 ? n : 0)}};
 
         if (n == -EPROTO) {
-            log_warnx("vif %u: backend broke the protocol", v->devid);
-            vif_disconnect(v, XenbusStateClosing);
+            log_warnx("vif %u: backend broke the protocol", q->v->devid);
+            vif_disconnect(q->v, XenbusStateClosing);
             return;
         }
-        if (n > 0 && writev(v->tap, iov, 2) < 0 && errno != EAGAIN)
-            log_warn("vif %u: write to eth%u", v->devid, v->devid);
+        if (n > 0 && writev(q->tap, iov, 2) < 0 && errno != EAGAIN)
+            log_warn("vif %u: write to eth%u", q->v->devid, q->v->devid);
     }
-    netfront_rx_refill(v->nf);
+    note_hashed(q);
+    netfront_rx_refill(q->nf);
 }
 
 /* Sends the frame held back for ring room; false while there is none. */
-static bool send_pending(struct vif_front *v)
+static bool send_pending(struct vf_queue *q)
 {
     int err;
 
-    if (!v->tx_pending)
+    if (!q->tx_pending)
         return true;
-    err = v->nf ? netfront_tx_send(v->nf, &v->tx_vh, v->tx_frame, v->tx_pending) : 0;
+    err = q->nf ? netfront_tx_send(q->nf, &q->tx_vh, q->tx_frame, q->tx_pending) : 0;
     if (err == -EAGAIN)
         return false;
-    v->tx_pending = 0;
-    event_add(v->tap_ev, NULL); /* read ethD again */
+    q->tx_pending = 0;
+    event_add(q->tap_ev, NULL); /* read ethD again */
     return true;
+}
+
+static void queue_event(struct vf_queue *q, evtchn_port_t port)
+{
+    bool tx = port == q->port, rx = q->port_rx ? port == q->port_rx : tx;
+    const struct vif_front_endpoint *ep = q->v->opts.ep;
+
+    if (ep) {
+        if (ep->event(ep->ctx, tx, rx) < 0) {
+            log_warnx("vif %u: backend broke the protocol", q->v->devid);
+            vif_disconnect(q->v, XenbusStateClosing);
+        }
+        return;
+    }
+    if (tx && netfront_tx_reap(q->nf) == -EPROTO) {
+        vif_disconnect(q->v, XenbusStateClosing);
+        return;
+    }
+    if (tx && q->tx_pending && send_pending(q))
+        netfront_tx_flush(q->nf);
+    if (rx)
+        rx_to_tap(q);
+}
+
+/* The backend answered our hash requests. */
+static void ctrl_event(struct vif_front *v)
+{
+    uint16_t type = 0;
+    int rc = netfront_ctrl_poll(v->ctrl, &type);
+
+    if (rc == 1)
+        log_info("vif %u: ctrl ring: Toeplitz hashing on, %u-entry mapping table", v->devid,
+                 v->opts.rss_size);
+    else if (rc == -EREMOTEIO)
+        log_warnx("vif %u: ctrl ring: backend refused request type %u", v->devid, type);
+    else if (rc == -EPROTO)
+        log_warnx("vif %u: ctrl ring: backend broke the protocol", v->devid);
 }
 
 void vif_front_event(struct vif_front *v, evtchn_port_t port)
 {
-    bool tx = port == v->port, rx = v->port_rx ? port == v->port_rx : tx;
-
-    if (!v->nf || !port || !(tx || rx))
+    if (!v->nqueues || !port)
         return;
-    if (v->ep.event) {
-        if (v->ep.event(v->ep.ctx, tx, rx) < 0) {
-            log_warnx("vif %u: backend broke the protocol", v->devid);
-            vif_disconnect(v, XenbusStateClosing);
+    if (port == v->port_ctrl) {
+        ctrl_event(v);
+        return;
+    }
+    for (unsigned i = 0; i < v->nqueues; i++)
+        if (port == v->q[i]->port || port == v->q[i]->port_rx) {
+            queue_event(v->q[i], port);
+            return;
         }
-        return;
-    }
-    if (tx && netfront_tx_reap(v->nf) == -EPROTO) {
-        vif_disconnect(v, XenbusStateClosing);
-        return;
-    }
-    if (tx && v->tx_pending && send_pending(v))
-        netfront_tx_flush(v->nf);
-    if (rx)
-        rx_to_tap(v);
 }
 
 static void on_tap(evutil_socket_t fd, short what, void *arg)
 {
-    struct vif_front *v = arg;
+    struct vf_queue *q = arg;
 
     (void)what;
     for (int i = 0; i < TAP_BATCH; i++) {
-        struct iovec iov[2] = {{&v->tx_vh, sizeof(v->tx_vh)}, {v->tx_frame, sizeof(v->tx_frame)}};
+        struct iovec iov[2] = {{&q->tx_vh, sizeof(q->tx_vh)}, {q->tx_frame, sizeof(q->tx_frame)}};
         ssize_t n = readv(fd, iov, 2);
         size_t len;
         int err;
 
-        if (n <= (ssize_t)sizeof(v->tx_vh))
+        if (n <= (ssize_t)sizeof(q->tx_vh))
             break;
-        if (!v->nf)
+        if (!q->nf)
             continue; /* no backend: dropped */
-        len = (size_t)n - sizeof(v->tx_vh);
-        err = netfront_tx_send(v->nf, &v->tx_vh, v->tx_frame, len);
+        len = (size_t)n - sizeof(q->tx_vh);
+        err = netfront_tx_send(q->nf, &q->tx_vh, q->tx_frame, len);
         if (err == -EAGAIN) {
             /* Ring or buffers full: publish what is queued, keep this frame
-             * and stop reading ethD until the backend answers. */
-            netfront_tx_flush(v->nf);
-            v->tx_pending = len;
-            event_del(v->tap_ev);
+             * and stop reading this TAP queue until the backend answers. */
+            netfront_tx_flush(q->nf);
+            q->tx_pending = len;
+            event_del(q->tap_ev);
             return;
         }
         if (err == -EPROTO) {
-            vif_disconnect(v, XenbusStateClosing);
+            vif_disconnect(q->v, XenbusStateClosing);
             return;
         }
     }
-    if (v->nf)
-        netfront_tx_flush(v->nf);
-}
-
-/* ethD, read as it becomes readable. */
-static int tap_start(struct vif_front *v)
-{
-    v->tap = tap_open(v->devid);
-    if (v->tap < 0) {
-        log_warnx("vif %u: no eth%u: %s", v->devid, v->devid, strerror(-v->tap));
-        return v->tap;
-    }
-    v->tap_ev = event_new(v->base, v->tap, EV_READ | EV_PERSIST, on_tap, v);
-    if (!v->tap_ev || event_add(v->tap_ev, NULL) < 0) {
-        if (v->tap_ev)
-            event_free(v->tap_ev);
-        close(v->tap);
-        return -ENOMEM;
-    }
-    return 0;
-}
-
-static void tap_stop(struct vif_front *v)
-{
-    if (v->tap < 0)
-        return;
-    event_free(v->tap_ev);
-    close(v->tap);
+    if (q->nf)
+        netfront_tx_flush(q->nf);
 }
 
 struct vif_front *vif_front_new(struct event_base *base, struct xs_handle *xs,
                                 xenevtchn_handle *xce, unsigned devid,
-                                const struct vif_front_endpoint *ep)
+                                const struct vif_front_opts *opts)
 {
     struct vif_front *v = calloc(1, sizeof(*v));
     unsigned int len;
     char *domid = xs_read(xs, XBT_NULL, "domid", &len);
+    struct vf_queue *q0;
+    int err;
 
     if (!v || !domid)
         goto out_free;
@@ -440,19 +636,26 @@ struct vif_front *vif_front_new(struct event_base *base, struct xs_handle *xs,
     v->xs = xs;
     v->xce = xce;
     v->devid = devid;
+    v->opts = *opts;
     snprintf(v->dir, sizeof(v->dir), "/local/domain/%s/device/vif/%u", domid, devid);
-    v->tap = -1;
-    if (ep)
-        v->ep = *ep;
-    else if (tap_start(v) < 0)
+    q0 = queue_get(v, 0);
+    if (!q0)
         goto out_free;
+    if (!opts->ep && (err = queue_tap(q0)) < 0) {
+        log_warnx("vif %u: no eth%u: %s", devid, devid, strerror(-err));
+        goto out_queue;
+    }
     if (!xs_watch(xs, v->dir, "frontend"))
-        goto out_tap;
+        goto out_queue;
     free(domid);
     return v; /* the watch fires once at once: follow_backend runs then */
 
-out_tap:
-    tap_stop(v);
+out_queue:
+    if (q0->tap_ev)
+        event_free(q0->tap_ev);
+    if (q0->tap >= 0)
+        close(q0->tap);
+    free(q0);
 out_free:
     free(domid);
     free(v);
@@ -469,8 +672,16 @@ void vif_front_free(struct vif_front *v)
     if (!v)
         return;
     vif_disconnect(v, XenbusStateClosed);
+    for (unsigned i = 0; i < VIF_FRONT_MAX_QUEUES; i++) {
+        if (!v->q[i])
+            continue;
+        if (v->q[i]->tap_ev)
+            event_free(v->q[i]->tap_ev);
+        if (v->q[i]->tap >= 0)
+            close(v->q[i]->tap);
+        free(v->q[i]);
+    }
     if (v->xgs)
         xengntshr_close(v->xgs);
-    tap_stop(v);
     free(v);
 }

@@ -1,13 +1,16 @@
 /*
- * One vif of a guest: its netfront, the xenbus handshake with whichever
- * backend the toolstack points it at, and the relay to TAP ethD -- or, for
- * a program that drives the rings itself (the packet generator), an
- * endpoint instead of the TAP.
+ * One vif of a guest: its netfront queues (one per netif queue, each on its
+ * own queue of the multi-queue TAP ethD), the xenbus handshake with
+ * whichever backend the toolstack points it at, and optionally a control
+ * ring asking that backend for Toeplitz hashing with a given mapping table.
+ * Or, for a program that drives the rings itself (the packet generator),
+ * one queue handed to an endpoint instead of the TAP.
  */
 #ifndef VIF_FRONT_H
 #define VIF_FRONT_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <xen/event_channel.h>
 #include <xenevtchn.h>
 #include <xenstore.h>
@@ -27,11 +30,20 @@ struct vif_front_endpoint {
     void *ctx;
 };
 
-/* device/vif/<devid> of our home, relayed to ethD (ep NULL) or driven by ep
- * (copied; no TAP is opened); NULL (logged) when it cannot start. */
+#define VIF_FRONT_MAX_QUEUES 8
+
+struct vif_front_opts {
+    unsigned max_queues;   /* ask for at most this many (0: what the backend offers) */
+    const uint32_t *rss_table; /* non-NULL: feature-ctrl-ring with this mapping table */
+    unsigned rss_size;     /* its entries (1..128) */
+    const struct vif_front_endpoint *ep; /* non-NULL: one queue, driven by ep; no TAP */
+};
+
+/* device/vif/<devid> of our home; NULL (logged) when it cannot start.
+ * opts is copied (rss_table and ep must stay valid). */
 struct vif_front *vif_front_new(struct event_base *base, struct xs_handle *xs,
                                 xenevtchn_handle *xce, unsigned devid,
-                                const struct vif_front_endpoint *ep);
+                                const struct vif_front_opts *opts);
 void vif_front_free(struct vif_front *v);
 unsigned vif_front_devid(const struct vif_front *v);
 /* A watch fired on path: re-read the backend and its state. */

@@ -6,7 +6,7 @@ XNIC_CORE_SRCS := hw/iommu.c hw/xnic_filter.c hw/xnic_sched.c hw/xnic_offload.c 
 PROGRAMS += xnic
 xnic_SRCS := $(XNIC_CORE_SRCS) hw/wire.c hw/wire_tap.c hw/wire_packet.c hw/wire_udp.c \
              hw/xnic_main.c
-xnic_LIBS := svxnic svcore
+xnic_LIBS := svxnic svnetif svcore
 xnic_LDLIBS := -levent
 
 UNIT_TESTS += xnic_iommu_test xnic_filter_test xnic_sched_test xnic_offload_test xnic_dev_test \
@@ -16,7 +16,7 @@ xnic_filter_test_SRCS := tests/unit/xnic_filter_test.c hw/xnic_filter.c
 xnic_sched_test_SRCS := tests/unit/xnic_sched_test.c hw/xnic_sched.c
 xnic_offload_test_SRCS := tests/unit/xnic_offload_test.c hw/xnic_offload.c
 xnic_dev_test_SRCS := tests/unit/xnic_dev_test.c $(XNIC_CORE_SRCS)
-xnic_dev_test_LIBS := svxnic svcore
+xnic_dev_test_LIBS := svxnic svnetif svcore
 xnic_ctl_test_SRCS := tests/unit/xnic_ctl_test.c
 xnic_ctl_test_LIBS := svxnic svcore
 $(foreach t,xnic_iommu_test xnic_filter_test xnic_sched_test xnic_offload_test xnic_dev_test,$(eval $(t)_CFLAGS := -Ihw))

@@ -24,6 +24,8 @@ static uint32_t make_bdf(uint8_t bus, unsigned f)
     return (uint32_t)bus << 8 | devno << 3 | fnno;
 }
 
+/* PF queue q serves pool q % pools (XNIC_POOL_QUEUE); VF n's queue is
+ * vp[pools * pool_queues + n]. */
 static void func_init(struct xnic_dev *dev, unsigned f, unsigned fault_burst)
 {
     struct func *fn = &dev->fn[f];
@@ -32,23 +34,39 @@ static void func_init(struct xnic_dev *dev, unsigned f, unsigned fault_burst)
     fn->idx = f;
     fn->vf = f > 0;
     fn->bdf = make_bdf(dev->bus, f);
-    fn->nq = f ? 1 : dev->pools;
-    fn->first_vport = f ? dev->pools + f - 1 : 0;
+    fn->nq = f ? 1 : dev->pools * dev->pool_queues;
+    fn->first_vport = f ? dev->pools * dev->pool_queues + f - 1 : 0;
     fn->nvec = 1 + fn->nq;
     for (unsigned i = 0; i <= XNIC_MAX_QUEUES; i++)
         fn->db[i] = fn->vec[i] = -1;
     for (unsigned q = 0; q < fn->nq; q++) {
         dev->vp[fn->first_vport + q].fn = fn;
         dev->vp[fn->first_vport + q].q = q;
+        dev->vp[fn->first_vport + q].vport = f ? dev->pools + f - 1 : q % dev->pools;
     }
     iommu_set_fault_handler(fn->iommu, dev->ops->fault, dev->ops_arg, fault_burst);
+}
+
+/* As many queue pairs per pool as the register map leaves room for, up to 4. */
+static unsigned default_pool_queues(unsigned pools)
+{
+    unsigned q = XNIC_MAX_QUEUES / pools;
+
+    return q > 4 ? 4 : q;
 }
 
 struct xnic_dev *xnic_dev_new(const struct xnic_dev_config *cfg)
 {
     struct xnic_dev *dev;
 
+    unsigned pool_queues;
+
     if (!cfg->pools || cfg->pools > XNIC_MAX_POOLS || cfg->vfs > XNIC_MAX_VFS || !cfg->ops) {
+        errno = EINVAL;
+        return NULL;
+    }
+    pool_queues = cfg->pool_queues ? cfg->pool_queues : default_pool_queues(cfg->pools);
+    if (cfg->pools * pool_queues > XNIC_MAX_QUEUES) {
         errno = EINVAL;
         return NULL;
     }
@@ -59,11 +77,13 @@ struct xnic_dev *xnic_dev_new(const struct xnic_dev_config *cfg)
     dev->vfs = cfg->vfs;
     dev->nfuncs = 1 + cfg->vfs;
     dev->nvports = cfg->pools + cfg->vfs;
+    dev->pool_queues = pool_queues;
+    dev->nqueues = cfg->pools * pool_queues + cfg->vfs;
     dev->bus = cfg->bus;
     dev->ops = cfg->ops;
     dev->ops_arg = cfg->ops_arg;
     xnic_cls_init(&dev->cls, dev->nvports);
-    xnic_sched_init(&dev->sched, dev->nvports, SCHED_QUANTUM);
+    xnic_sched_init(&dev->sched, dev->nqueues, SCHED_QUANTUM);
     for (unsigned f = 0; f < dev->nfuncs; f++) {
         dev->fn[f].iommu = iommu_ctx_new(make_bdf(dev->bus, f));
         if (!dev->fn[f].iommu) {
@@ -95,6 +115,11 @@ unsigned xnic_dev_num_funcs(const struct xnic_dev *dev)
 unsigned xnic_dev_num_pools(const struct xnic_dev *dev)
 {
     return dev->pools;
+}
+
+unsigned xnic_dev_pool_queues(const struct xnic_dev *dev)
+{
+    return dev->pool_queues;
 }
 
 unsigned xnic_dev_num_vfs(const struct xnic_dev *dev)
@@ -156,7 +181,7 @@ struct iommu_ctx *xnic_dev_iommu(struct xnic_dev *dev, unsigned f)
 static void write_identity(struct func *fn)
 {
     struct xnic_dev *dev = fn->dev;
-    const struct xnic_vport_cfg *cfg = &dev->cls.vport[fn->first_vport];
+    const struct xnic_vport_cfg *cfg = &dev->cls.vport[dev->vp[fn->first_vport].vport];
 
     if (!fn->attached)
         return;
@@ -177,8 +202,11 @@ static void reset_page(struct func *fn)
     reg_wr32(fn, XNIC_REG_FUNC, fn->bdf | (fn->vf ? XNIC_FUNC_VF : 0));
     reg_wr32(fn, XNIC_REG_NQUEUES, fn->nq);
     reg_wr32(fn, XNIC_REG_MAX_FRAME, XNIC_MAX_FRAME);
-    if (!fn->vf)
+    if (!fn->vf) {
         reg_wr32(fn, XNIC_REG_NUM_VFS, fn->dev->vfs);
+        reg_wr32(fn, XNIC_REG_POOLS, fn->dev->pools);
+        reg_wr32(fn, XNIC_REG_POOL_QUEUES, fn->dev->pool_queues);
+    }
     write_identity(fn);
 }
 
@@ -196,6 +224,7 @@ static void stop_vport(struct xnic_dev *dev, struct vport *v)
 static void reset_switch(struct xnic_dev *dev)
 {
     xnic_cls_init(&dev->cls, dev->nvports);
+    memset(dev->rss, 0, sizeof(dev->rss));
     for (unsigned f = 1; f < dev->nfuncs; f++) {
         memset(&dev->fn[f].to_pf, 0, sizeof(dev->fn[f].to_pf));
         memset(&dev->fn[f].to_vf, 0, sizeof(dev->fn[f].to_vf));
@@ -371,6 +400,27 @@ static int cmd_vport_config(struct func *fn, struct xnic_admin *a)
     return rc;
 }
 
+/* Checked whole before any of it is used: a bad entry changes nothing. */
+static int cmd_rss_config(struct func *fn, struct xnic_admin *a)
+{
+    struct xnic_dev *dev = fn->dev;
+    const struct xnic_cmd_rss *c = &a->u.rss;
+    struct pool_rss *r;
+
+    if (c->pool >= dev->pools || (c->types & ~XNIC_RSS_TYPES_ALL) ||
+        c->table_size > XNIC_RSS_TABLE_MAX || (c->types && !c->table_size))
+        return -EINVAL;
+    for (unsigned i = 0; i < c->table_size; i++)
+        if (c->table[i] >= dev->pool_queues)
+            return -EINVAL;
+    r = &dev->rss[c->pool];
+    r->types = c->types;
+    r->size = c->types ? c->table_size : 0;
+    memcpy(r->key, c->key, sizeof(r->key));
+    memcpy(r->table, c->table, sizeof(r->table));
+    return 0;
+}
+
 static int cmd_set_default(struct func *fn, struct xnic_admin *a)
 {
     return xnic_cls_set_default(&fn->dev->cls, a->u.deflt.vport);
@@ -463,6 +513,7 @@ static const struct {
     [XNIC_CMD_MBX_SEND] = {cmd_mbx_send, false},
     [XNIC_CMD_MBX_RECV] = {cmd_mbx_recv, false},
     [XNIC_CMD_RESET] = {cmd_reset, false},
+    [XNIC_CMD_RSS_CONFIG] = {cmd_rss_config, true},
 };
 
 static int admin_dispatch(struct func *fn, struct xnic_admin *a)

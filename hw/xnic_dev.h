@@ -6,7 +6,9 @@
  * back to transmit on the wire and to report IOMMU faults.
  *
  * Functions are numbered 0 (PF) and 1 + n (VF n).  Vports are numbered pools
- * first (0 .. pools-1, the PF's queue pairs), then VFs (pools + n).
+ * first (0 .. pools-1), then VFs (pools + n).  Pool p owns the PF's queue
+ * pairs p, p + pools, p + 2 * pools, ... (XNIC_POOL_QUEUE); received frames
+ * are spread over them by RSS.
  * Errors: negative errno.
  */
 #ifndef XNIC_DEV_H
@@ -30,6 +32,8 @@ struct xnic_dev_ops {
 
 struct xnic_dev_config {
     unsigned pools;   /* 1 .. XNIC_MAX_POOLS */
+    unsigned pool_queues; /* queue pairs per pool, pools * it <= XNIC_MAX_QUEUES;
+                           * 0: as many as fit, up to 4 */
     unsigned vfs;     /* 0 .. XNIC_MAX_VFS */
     uint8_t bus;      /* PF is bus:00.0, VF n is bus:(0x10 + n / 8).(n % 8) */
     unsigned fault_burst; /* fault reports per second per function */
@@ -46,6 +50,7 @@ void xnic_dev_free(struct xnic_dev *dev);
 
 unsigned xnic_dev_num_funcs(const struct xnic_dev *dev);
 unsigned xnic_dev_num_pools(const struct xnic_dev *dev);
+unsigned xnic_dev_pool_queues(const struct xnic_dev *dev);
 unsigned xnic_dev_num_vfs(const struct xnic_dev *dev);
 bool xnic_dev_link_up(const struct xnic_dev *dev);
 /* BDF of function f as in XNIC_REG_FUNC (without the VF bit); f must be valid. */

@@ -27,9 +27,12 @@ struct tx_chain {
     struct xnic_tx_desc desc[XNIC_MAX_CHAIN];
 };
 
+/* One queue pair of a function (named for the vport it serves: a VF has
+ * one, a PF pool has the device's queues_per_pool). */
 struct vport {
     struct func *fn;
     unsigned q;          /* queue index inside fn */
+    unsigned vport;      /* the switch port it belongs to (pool, or pools + VF) */
     bool tx_en, rx_en;
     bool tx_kicked;      /* doorbell seen, queue may have work */
     bool irq_pending;
@@ -51,7 +54,7 @@ struct func {
     bool vf;
     uint32_t bdf;
     unsigned nq;
-    unsigned first_vport;
+    unsigned first_vport; /* its queue 0 in dev->vp[] */
     struct iommu_ctx *iommu;
     bool attached;
     uint8_t *regs;       /* the shared register page */
@@ -63,15 +66,26 @@ struct func {
     struct mailbox to_vf;  /* VF only: message from the PF */
 };
 
+/* A pool's receive side scaling, set by XNIC_CMD_RSS_CONFIG (types 0: off). */
+struct pool_rss {
+    uint8_t types;
+    uint16_t size;
+    uint8_t key[XNIC_RSS_KEY_SIZE];
+    uint8_t table[XNIC_RSS_TABLE_MAX];
+};
+
 struct xnic_dev {
     unsigned pools, vfs, nfuncs, nvports;
+    unsigned pool_queues; /* queue pairs per pool */
+    unsigned nqueues;     /* queue pairs of all functions: entries of vp[] */
     uint8_t bus;
     const struct xnic_dev_ops *ops;
     void *ops_arg;
     bool link_up;
     uint32_t link_mbps;
     struct func fn[XNIC_MAX_FUNCS];
-    struct vport vp[XNIC_MAX_VPORTS];
+    struct vport vp[XNIC_SCHED_MAX]; /* PF queues (by PF queue number), then VFs */
+    struct pool_rss rss[XNIC_MAX_POOLS];
     struct xnic_classifier cls;
     struct xnic_sched sched;
     uint8_t txbuf[XNIC_MAX_TSO + 4];   /* gathered TX packet (+ room for a VLAN tag) */

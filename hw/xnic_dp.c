@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "sv/toeplitz.h"
 #include "xnic_dev_priv.h"
 #include "xnic_offload.h"
 
@@ -71,11 +72,6 @@ static int dma_write(struct func *fn, uint64_t iova, const void *src, size_t len
 static unsigned qreg(const struct vport *v, size_t field)
 {
     return XNIC_REG_QUEUE(v->q) + (unsigned)field;
-}
-
-static unsigned vport_index(const struct xnic_dev *dev, const struct vport *v)
-{
-    return (unsigned)(v - dev->vp);
 }
 
 /* ---- switching ----------------------------------------------------------- */
@@ -184,7 +180,7 @@ static int rx_gather(struct vport *v, size_t len, struct rx_slot *slots)
 /* Writes the frame into the gathered buffers and their write-back fields;
  * returns descriptors consumed (fewer than n when a buffer DMA faulted). */
 static unsigned rx_fill(struct vport *v, struct rx_slot *slots, unsigned n, const uint8_t *frame,
-                        size_t len, uint16_t flags, uint16_t tci)
+                        size_t len, uint16_t flags, uint16_t tci, const struct xnic_rx_wb *wb)
 {
     size_t off = 0;
     unsigned i;
@@ -193,6 +189,7 @@ static unsigned rx_fill(struct vport *v, struct rx_slot *slots, unsigned n, cons
         struct xnic_rx_desc *d = &slots[i].d;
         size_t chunk = len - off < d->buf_len ? len - off : d->buf_len;
         bool last = i == n - 1;
+        size_t wb_from = offsetof(struct xnic_rx_desc, len);
 
         d->len = (uint16_t)chunk;
         d->vlan_tci = tci;
@@ -200,11 +197,13 @@ static unsigned rx_fill(struct vport *v, struct rx_slot *slots, unsigned n, cons
         if (dma_write(v->fn, d->addr, frame + off, chunk) < 0) {
             d->status = XNIC_DS_DD | XNIC_RXS_EOP | XNIC_ERR_DMA << 8;
             last = true;
+        } else if (last && (flags & XNIC_RXS_RSS)) {
+            d->wb = *wb; /* the write-back format covers addr too */
+            wb_from = 0;
         }
         __atomic_thread_fence(__ATOMIC_RELEASE);
-        dma_write(v->fn, v->rx_base + (uint64_t)slots[i].idx * RXD_SIZE +
-                             offsetof(struct xnic_rx_desc, len),
-                  &d->len, RXD_SIZE - offsetof(struct xnic_rx_desc, len));
+        dma_write(v->fn, v->rx_base + (uint64_t)slots[i].idx * RXD_SIZE + wb_from,
+                  (uint8_t *)d + wb_from, RXD_SIZE - wb_from);
         off += chunk;
         if (last)
             return i + 1;
@@ -228,20 +227,43 @@ static const uint8_t *strip_pvid(struct xnic_dev *dev, unsigned vport, const uin
     return dev->rxbuf;
 }
 
+/* The queue of vport that takes frame: a pool's RSS picks one of its queues
+ * (table[hash % size]) and fills *wb; anything else has one queue. */
+static struct vport *rx_queue(struct xnic_dev *dev, unsigned vport, const uint8_t *frame,
+                              size_t len, uint16_t *flags, struct xnic_rx_wb *wb)
+{
+    const struct pool_rss *r;
+    uint32_t hash;
+    uint8_t htype;
+
+    if (vport >= dev->pools)
+        return &dev->vp[dev->pools * dev->pool_queues + vport - dev->pools];
+    r = &dev->rss[vport];
+    if (!r->types || toeplitz_flow_hash(r->key, sizeof(r->key), r->types, frame, len, &hash,
+                                        &htype) < 0)
+        return &dev->vp[vport];
+    *flags |= XNIC_RXS_RSS;
+    wb->rss_hash = hash;
+    wb->hash_type = (uint8_t)(1u << htype); /* netif's type number -> its bit */
+    return &dev->vp[XNIC_POOL_QUEUE(dev->pools, vport, r->table[hash % r->size])];
+}
+
 static void rx_deliver(struct xnic_dev *dev, unsigned vport, const uint8_t *frame, size_t len,
                        uint16_t csum_flags)
 {
-    struct vport *v = &dev->vp[vport];
+    struct xnic_rx_wb wb = {0};
     struct rx_slot slots[XNIC_MAX_RX_BUFS];
     uint16_t flags = csum_flags, tci = 0;
+    struct vport *v;
     unsigned used;
     int n;
 
+    frame = strip_pvid(dev, vport, frame, &len, &flags, &tci);
+    v = rx_queue(dev, vport, frame, len, &flags, &wb);
     if (!v->rx_en || !v->fn->attached) {
         VSTAT_ADD(v, rx_no_buf, 1);
         return;
     }
-    frame = strip_pvid(dev, vport, frame, &len, &flags, &tci);
     n = rx_gather(v, len, slots);
     if (n <= 0) {
         if (n < 0) {
@@ -252,7 +274,7 @@ static void rx_deliver(struct xnic_dev *dev, unsigned vport, const uint8_t *fram
         }
         return;
     }
-    used = rx_fill(v, slots, (unsigned)n, frame, len, flags, tci);
+    used = rx_fill(v, slots, (unsigned)n, frame, len, flags, tci, &wb);
     v->rx_head = (v->rx_head + used) & (v->rx_size - 1);
     reg_wr32(v->fn, qreg(v, offsetof(struct xnic_queue_regs, rx_head)), v->rx_head);
     if (used < (unsigned)n || XNIC_DS_ERR(slots[used - 1].d.status)) {
@@ -433,13 +455,13 @@ static void tx_xmit(void *arg, unsigned i)
     if (!err)
         err = tx_gather(v, dev->txbuf);
     if (!err)
-        err = tx_frame(dev, vport_index(dev, v), dev->txbuf, v->chain.len, &v->chain);
+        err = tx_frame(dev, v->vport, dev->txbuf, v->chain.len, &v->chain);
     tx_complete(v, err);
 }
 
 void xnic_dev_flush_irqs(struct xnic_dev *dev)
 {
-    for (unsigned i = 0; i < dev->nvports; i++) {
+    for (unsigned i = 0; i < dev->nqueues; i++) {
         struct vport *v = &dev->vp[i];
 
         if (v->irq_pending) {

@@ -4,8 +4,8 @@
  * control socket (sv/xnic_ctl.h), the functions' doorbell eventfds and the
  * wire.  With --poll it spins instead, polling ring tails (benchmarks).
  *
- *   xnic --control PATH [--wire SPEC] [--pools N] [--vfs N] [--pf BDF]
- *        [--poll] [--fault-burst N]
+ *   xnic --control PATH [--wire SPEC] [--pools N] [--queues-per-pool Q]
+ *        [--vfs N] [--pf BDF] [--poll] [--fault-burst N]
  */
 #include <errno.h>
 #include <event2/event.h>
@@ -179,6 +179,7 @@ static int do_info(struct prog *p, struct request *r)
     info->nfuncs = xnic_dev_num_funcs(dev);
     info->pools = xnic_dev_num_pools(dev);
     info->vfs = xnic_dev_num_vfs(dev);
+    info->pool_queues = xnic_dev_pool_queues(dev);
     info->link_up = xnic_dev_link_up(dev);
     for (unsigned f = 0; f < info->nfuncs; f++) {
         info->funcs[f].bdf = xnic_dev_func_bdf(dev, f);
@@ -426,8 +427,8 @@ static noreturn void usage(void)
 {
     fprintf(stderr, "usage: xnic --control PATH [--wire tap:NAME|packet:IF|udp:HOST:PORT"
                     "[,bind=PORT]|none]\n"
-                    "            [--pools N] [--vfs N] [--pf DDDD:BB:00.0] [--poll] "
-                    "[--fault-burst N]\n");
+                    "            [--pools N] [--queues-per-pool Q] [--vfs N] [--pf DDDD:BB:00.0]\n"
+                    "            [--poll] [--fault-burst N]\n");
     exit(2);
 }
 
@@ -459,7 +460,8 @@ static void parse_args(int argc, char **argv, struct xnic_dev_config *cfg, const
         {"control", required_argument, NULL, 'c'}, {"wire", required_argument, NULL, 'w'},
         {"pools", required_argument, NULL, 'p'},   {"vfs", required_argument, NULL, 'v'},
         {"pf", required_argument, NULL, 'b'},      {"poll", no_argument, NULL, 'P'},
-        {"fault-burst", required_argument, NULL, 'f'}, {NULL, 0, NULL, 0}};
+        {"fault-burst", required_argument, NULL, 'f'},
+        {"queues-per-pool", required_argument, NULL, 'q'}, {NULL, 0, NULL, 0}};
     int c;
 
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -471,6 +473,7 @@ static void parse_args(int argc, char **argv, struct xnic_dev_config *cfg, const
         case 'b': cfg->bus = parse_pf(optarg); break;
         case 'P': p->poll_mode = true; break;
         case 'f': cfg->fault_burst = parse_uint(optarg, 1000000); break;
+        case 'q': cfg->pool_queues = parse_uint(optarg, XNIC_MAX_QUEUES); break;
         default: usage();
         }
     }
@@ -549,7 +552,7 @@ int main(int argc, char **argv)
         fatalx("wire %s: %s", wire, strerror(-err));
     p->dev = xnic_dev_new(&cfg);
     if (!p->dev)
-        fatal("device");
+        fatal("device (pools x queues per pool at most %u)", XNIC_MAX_QUEUES);
     p->listen_fd = ctl_listen(p->ctl_path);
     if (p->listen_fd < 0)
         fatalx("control socket %s: %s", p->ctl_path, strerror(-p->listen_fd));
@@ -558,8 +561,9 @@ int main(int argc, char **argv)
         fatalx("event_base_new failed");
     setup_events(p);
     xnic_dev_set_link(p->dev, true, LINK_MBPS);
-    log_info("xnic up: %u pools, %u VFs, bus %02x, wire %s, control %s%s", cfg.pools, cfg.vfs,
-             cfg.bus, wire, p->ctl_path, p->poll_mode ? ", poll mode" : "");
+    log_info("xnic up: %u pools of %u queue pairs, %u VFs, bus %02x, wire %s, control %s%s",
+             cfg.pools, xnic_dev_pool_queues(p->dev), cfg.vfs, cfg.bus, wire, p->ctl_path,
+             p->poll_mode ? ", poll mode" : "");
     run(p);
     teardown(p);
     return 0;

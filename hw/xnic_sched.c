@@ -9,11 +9,11 @@
 
 void xnic_sched_init(struct xnic_sched *s, unsigned n, uint32_t quantum)
 {
-    s->n = n > XNIC_MAX_VPORTS ? XNIC_MAX_VPORTS : n;
+    s->n = n > XNIC_SCHED_MAX ? XNIC_SCHED_MAX : n;
     s->cur = 0;
     s->fresh = true;
     s->quantum = quantum ? quantum : 1;
-    for (unsigned i = 0; i < XNIC_MAX_VPORTS; i++) {
+    for (unsigned i = 0; i < XNIC_SCHED_MAX; i++) {
         s->weight[i] = 1;
         s->deficit[i] = 0;
     }

@@ -11,6 +11,9 @@
 
 #include "xnic_filter.h"
 
+/* Queues the scheduler serves: every PF queue pair and one per VF. */
+#define XNIC_SCHED_MAX (XNIC_MAX_QUEUES + XNIC_MAX_VFS)
+
 /* Length in bytes of queue i's next packet, 0 when it has none ready. */
 typedef uint32_t xnic_sched_peek_fn(void *arg, unsigned i);
 /* Consumes queue i's next packet (sent or completed with an error). */
@@ -21,11 +24,11 @@ struct xnic_sched {
     unsigned cur;
     bool fresh;        /* cur has not been credited its quantum yet this turn */
     uint32_t quantum;  /* bytes credited per turn per unit of weight */
-    uint32_t weight[XNIC_MAX_VPORTS];
-    int64_t deficit[XNIC_MAX_VPORTS];
+    uint32_t weight[XNIC_SCHED_MAX];
+    int64_t deficit[XNIC_SCHED_MAX];
 };
 
-/* n queues (<= XNIC_MAX_VPORTS), all of weight 1. */
+/* n queues (<= XNIC_SCHED_MAX), all of weight 1. */
 void xnic_sched_init(struct xnic_sched *s, unsigned n, uint32_t quantum);
 /* Weight 1..64; 0 is taken as 1. */
 void xnic_sched_set_weight(struct xnic_sched *s, unsigned i, uint32_t weight);

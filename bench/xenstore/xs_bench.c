@@ -16,19 +16,12 @@
 #include <xenstore.h>
 
 #include "sv/util.h"
+#include "../bench_clock.h"
 
 struct result {
     const char *name;
     double secs, p50, p99;  /* total, and per-request latency in us */
 };
-
-static double now(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -80,18 +73,18 @@ static int run_baseline(struct result *r, double *lat, int n)
         echo_loop(sv[1]);
     }
     close(sv[1]);
-    t0 = now();
+    t0 = bench_now_s();
     for (int i = 0; i < n; i++) {
-        double t = now();
+        double t = bench_now_s();
 
         if (sv_write_full(sv[0], &hdr, sizeof(hdr)) ||
             sv_write_full(sv[0], path, sizeof(path)) ||
             sv_read_full(sv[0], &back, sizeof(back)) != (long)sizeof(back) ||
             sv_read_full(sv[0], body, back.len) != (long)back.len)
             return -EIO;
-        lat[i] = now() - t;
+        lat[i] = bench_now_s() - t;
     }
-    summarize(r, lat, n, now() - t0);
+    summarize(r, lat, n, bench_now_s() - t0);
     close(sv[0]);
     waitpid(pid, NULL, 0);
     return 0;
@@ -103,38 +96,38 @@ static const char *bench_dir = "/bench";
 
 static int run_read(struct xs_handle *h, struct result *r, double *lat, int n)
 {
-    double t0 = now();
+    double t0 = bench_now_s();
     unsigned int len;
     char key[64];
 
     snprintf(key, sizeof(key), "%s/key", bench_dir);
     for (int i = 0; i < n; i++) {
-        double t = now();
+        double t = bench_now_s();
         void *v = xs_read(h, XBT_NULL, key, &len);
 
         if (!v)
             return -errno;
         free(v);
-        lat[i] = now() - t;
+        lat[i] = bench_now_s() - t;
     }
-    summarize(r, lat, n, now() - t0);
+    summarize(r, lat, n, bench_now_s() - t0);
     return 0;
 }
 
 static int run_write(struct xs_handle *h, struct result *r, double *lat, int n)
 {
-    double t0 = now();
+    double t0 = bench_now_s();
     char path[64];
 
     for (int i = 0; i < n; i++) {
-        double t = now();
+        double t = bench_now_s();
 
         snprintf(path, sizeof(path), "%s/w/%d", bench_dir, i % 100);
         if (!xs_write(h, XBT_NULL, path, "value", 5))
             return -errno;
-        lat[i] = now() - t;
+        lat[i] = bench_now_s() - t;
     }
-    summarize(r, lat, n, now() - t0);
+    summarize(r, lat, n, bench_now_s() - t0);
     return 0;
 }
 

@@ -169,6 +169,40 @@ int config_vif_set_queues(struct config_vif *vif, const char *value,
     return 0;
 }
 
+int config_vif_set_vlan(struct config_vif *vif, const char *value,
+                        const struct config_loc *loc, struct config_error *err)
+{
+    uint64_t id;
+
+    if (vif->vlan)
+        return config_fail(err, loc, "one VLAN per interface (trunks are not supported)");
+    if (config_parse_uint(value, CONFIG_MAX_VLAN, &id) < 0 || id == 0)
+        return config_fail(err, loc, "VLAN id '%.16s' out of range 1..%d", value,
+                           CONFIG_MAX_VLAN);
+    vif->vlan = (unsigned int)id;
+    return 0;
+}
+
+/* xl's bridge=NAME.VID puts the vif on VLAN VID, the convention of Xen's
+ * vif-openvswitch hotplug script (NAME:VID:VID trunks are refused). */
+static int vif_bridge(struct config_vif *vif, const char *value, const struct config_loc *loc,
+                      struct config_error *err)
+{
+    const char *dot = strrchr(value, '.');
+    char name[CONFIG_BRIDGE_SIZE];
+    int rc;
+
+    if (strchr(value, ':'))
+        return config_fail(err, loc, "VLAN trunks ('%.32s') are not supported", value);
+    if (!dot || !dot[1] || strspn(dot + 1, "0123456789") != strlen(dot + 1))
+        return config_vif_set_bridge(vif, value, loc, err);
+    if ((size_t)(dot - value) >= sizeof(name))
+        return config_fail(err, loc, "bridge name '%.32s' too long", value);
+    snprintf(name, sizeof(name), "%.*s", (int)(dot - value), value);
+    rc = config_vif_set_vlan(vif, dot + 1, loc, err);
+    return rc < 0 ? rc : config_vif_set_bridge(vif, name, loc, err);
+}
+
 static int vif_ip(struct config_vif *vif, const char *value, const struct config_loc *loc,
                   struct config_error *err)
 {
@@ -202,7 +236,7 @@ static const struct {
                struct config_error *);
 } vif_keys[] = {
     {"mac", config_vif_set_mac},
-    {"bridge", config_vif_set_bridge},
+    {"bridge", vif_bridge},
     {"backend", config_vif_set_backend},
     {"ip", vif_ip},
     {"queues", config_vif_set_queues},

@@ -49,7 +49,8 @@ static void json_vif(FILE *out, const struct config_vif *vif, bool last)
     json_str_field(out, 6, "bridge", vif->bridge, false);
     json_str_field(out, 6, "backend", vif->backend[0] ? vif->backend : CONFIG_DOM0_NAME, false);
     json_str_field(out, 6, "ip", vif->ip, false);
-    json_uint_field(out, 6, "queues", vif->queues, true);
+    json_uint_field(out, 6, "queues", vif->queues, false);
+    json_uint_field(out, 6, "vlan", vif->vlan, true);
     fputs(last ? "    }\n" : "    },\n", out);
 }
 
@@ -132,6 +133,8 @@ static void xml_vif(FILE *out, const struct config_vif *vif)
     }
     fputs("      <model type=\"netfront\"/>\n", out);
     fprintf(out, "      <driver queues=\"%u\"/>\n", vif->queues);
+    if (vif->vlan)
+        fprintf(out, "      <vlan>\n        <tag id=\"%u\"/>\n      </vlan>\n", vif->vlan);
     fputs("    </interface>\n", out);
 }
 

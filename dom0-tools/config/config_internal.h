@@ -82,6 +82,8 @@ int config_vif_set_ip(struct config_vif *vif, const char *value, const char *pre
                       const struct config_loc *loc, struct config_error *err);
 int config_vif_set_queues(struct config_vif *vif, const char *value,
                           const struct config_loc *loc, struct config_error *err);
+int config_vif_set_vlan(struct config_vif *vif, const char *value,
+                        const struct config_loc *loc, struct config_error *err);
 /* One xl vif spec: "key=value,key=value". */
 int config_vif_spec(struct domain_config *cfg, const char *spec, const struct config_loc *loc,
                     struct config_error *err);

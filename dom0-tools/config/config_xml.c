@@ -389,6 +389,39 @@ static int x_vif_driver(struct xml_ctx *x, xmlNode *node)
     return rc;
 }
 
+static int x_vif_vlan_tag(struct xml_ctx *x, xmlNode *node)
+{
+    struct config_loc loc = xml_loc(x, node);
+    char *native = xml_attr(node, "nativeMode");
+    int rc = 0;
+
+    if (native)
+        rc = config_fail(x->err, &loc, "nativeMode is for trunks, which are not supported");
+    free(native);
+    return rc < 0 ? rc : xml_vif_attr(x, node, "id", config_vif_set_vlan);
+}
+
+static const struct xml_elem vlan_elems[] = {
+    {"tag", x_vif_vlan_tag, XML_REPEAT}, /* so that config_vif_set_vlan says why a second fails */
+};
+
+/* <vlan><tag id='42'/></vlan>: the vif's frames carry VLAN 42 on the wire. */
+static int x_vif_vlan(struct xml_ctx *x, xmlNode *node)
+{
+    struct config_loc loc = xml_loc(x, node);
+    char *trunk = xml_attr(node, "trunk");
+    int rc = 0;
+
+    if (trunk && strcmp(trunk, "no") != 0)
+        rc = config_fail(x->err, &loc, "VLAN trunks are not supported (one tag per interface)");
+    free(trunk);
+    if (rc == 0)
+        rc = xml_children(x, node, vlan_elems, ARRAY_SIZE(vlan_elems), true);
+    if (rc == 0 && !x->vif->vlan)
+        rc = config_fail(x->err, &loc, "<vlan> without a <tag id=>");
+    return rc;
+}
+
 static const struct xml_elem interface_elems[] = {
     {"mac", x_vif_mac, XML_ONCE},
     {"source", x_vif_source, XML_ONCE},
@@ -396,6 +429,7 @@ static const struct xml_elem interface_elems[] = {
     {"model", x_vif_model, XML_ONCE},
     {"ip", x_vif_ip, XML_REPEAT}, /* so that x_vif_ip says why a second one fails */
     {"driver", x_vif_driver, XML_ONCE},
+    {"vlan", x_vif_vlan, XML_ONCE},
     {"target", NULL, XML_WARN}, /* the backend names its own vif device */
     {"script", NULL, XML_WARN}, /* the backend plugs the vif itself */
     {"alias", NULL, XML_ONCE},

@@ -4,12 +4,15 @@
  *             backend, backend-id, handle, mac, state = 1
  *   backend   /local/domain/B/backend/vif/F/D      B's, readable by F
  *             frontend, frontend-id, handle, mac, bridge, ip, online,
- *             multi-queue-num-queues, type = vif, state = 1
+ *             multi-queue-num-queues, type = vif, state = 1,
+ *             vlan (ours, only for a vif on a VLAN: libxl leaves VLANs to
+ *             the hotplug script, which reads them from bridge=NAME.VID)
  *   toolstack /libxl/F/device/vif/D                dom0's
  *             frontend, backend
  * B is the backend domain named in the description (dom0 when none).
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,18 +55,20 @@ static bool write_backend(struct xs_handle *h, xs_transaction_t t, uint32_t f, u
                           const struct config_vif *vif)
 {
     struct vif_paths p;
-    char bid[16], fid[16], handle[16], queues[16];
+    char bid[16], fid[16], handle[16], queues[16], vlan[8];
 
     vif_paths(f, b, vif->devid, &p);
     snprintf(bid, sizeof(bid), "%u", b);
     snprintf(fid, sizeof(fid), "%u", f);
     snprintf(handle, sizeof(handle), "%u", vif->devid);
     snprintf(queues, sizeof(queues), "%u", vif->queues);
+    snprintf(vlan, sizeof(vlan), "%u", vif->vlan);
     return put(h, t, p.back, "", "", b, f) && put(h, t, p.back, "frontend", p.front, b, f) &&
            put(h, t, p.back, "frontend-id", fid, b, f) &&
            put(h, t, p.back, "handle", handle, b, f) && put(h, t, p.back, "mac", vif->mac, b, f) &&
            put(h, t, p.back, "bridge", vif->bridge, b, f) &&
            put(h, t, p.back, "ip", vif->ip, b, f) &&
+           (!vif->vlan || put(h, t, p.back, "vlan", vlan, b, f)) &&
            put(h, t, p.back, "multi-queue-num-queues", queues, b, f) &&
            put(h, t, p.back, "type", "vif", b, f) && put(h, t, p.back, "online", "1", b, f) &&
            put(h, t, p.back, "state", "1", b, f) && put(h, t, p.front, "backend", p.back, f, b) &&
@@ -309,6 +314,43 @@ int vif_find(uint32_t domid, const char *devid_or_mac, unsigned *devid, char mac
     return err;
 }
 
+/* A multi-queue vif's pool: RX, TX and dropped frames of each of its queue
+ * pairs (the backend's "nic-queues" names them),
+ * " queues rx A/B tx C/D rx-no-buf E/F". */
+static void queue_counters(struct xs_handle *h, const char *back, const struct xnic_ctl_stats *st,
+                           char *out, size_t len)
+{
+    static const struct {
+        const char *name;
+        size_t off;
+    } fields[] = {{"rx", offsetof(struct xnic_queue_stats, rx_packets)},
+                  {"tx", offsetof(struct xnic_queue_stats, tx_packets)},
+                  {"rx-no-buf", offsetof(struct xnic_queue_stats, rx_no_buf)}};
+    char *list = read_str(h, back, "nic-queues"), *tok, *save = NULL;
+    unsigned q[XNIC_MAX_QUEUES], nq = 0;
+    size_t n;
+
+    for (tok = list ? strtok_r(list, " ", &save) : NULL; tok && nq < XNIC_MAX_QUEUES;
+         tok = strtok_r(NULL, " ", &save))
+        if ((q[nq] = (unsigned)atoi(tok)) < st->nqueues)
+            nq++;
+    free(list);
+    if (nq < 2)
+        return;
+    n = (size_t)snprintf(out, len, " queues");
+    for (size_t f = 0; f < sizeof(fields) / sizeof(fields[0]) && n < len; f++)
+        for (unsigned i = 0; i < nq && n < len; i++) {
+            uint64_t v;
+
+            memcpy(&v, (const char *)&st->queue[q[i]] + fields[f].off, sizeof(v));
+            if (!i)
+                n += (size_t)snprintf(out + n, len - n, " %s ", fields[f].name);
+            if (n < len)
+                n += (size_t)snprintf(out + n, len - n, "%s%llu", i ? "/" : "",
+                                      (unsigned long long)v);
+        }
+}
+
 /* The counters of the queue pair that serves a vif steered to "pool N":
  * the PF its backend domain owns, as the device keeps them. */
 static void pool_counters(struct xs_handle *h, const char *back, uint32_t backend,
@@ -344,11 +386,15 @@ static void pool_counters(struct xs_handle *h, const char *back, uint32_t backen
                             .arg_len = sizeof(r),
                             .res = &st,
                             .res_cap = sizeof(st)};
-        if (hcall(xl_chan, &hc) == 0 && pool < st.nqueues)
-            snprintf(out, len, "pool %u of %s rx %llu tx %llu rx-no-buf %llu", pool, funcs[i].bdf,
-                     (unsigned long long)st.queue[pool].rx_packets,
-                     (unsigned long long)st.queue[pool].tx_packets,
-                     (unsigned long long)st.queue[pool].rx_no_buf);
+        if (hcall(xl_chan, &hc) == 0 && pool < st.nqueues) {
+            int n0 = snprintf(out, len, "pool %u of %s rx %llu tx %llu rx-no-buf %llu", pool,
+                              funcs[i].bdf, (unsigned long long)st.queue[pool].rx_packets,
+                              (unsigned long long)st.queue[pool].tx_packets,
+                              (unsigned long long)st.queue[pool].rx_no_buf);
+
+            if (n0 > 0 && (size_t)n0 < len)
+                queue_counters(h, back, &st, out + n0, len - (size_t)n0);
+        }
         return;
     }
 }
@@ -356,7 +402,7 @@ static void pool_counters(struct xs_handle *h, const char *back, uint32_t backen
 static void brief_one(struct xs_handle *h, const char *dir, const char *devid, void *arg)
 {
     char *mac = read_str(h, dir, "mac"), *back = read_str(h, dir, "backend");
-    char *backid = read_str(h, dir, "backend-id"), line[160];
+    char *backid = read_str(h, dir, "backend-id"), line[240];
     char *steering = back && back[0] ? read_str(h, back, "steering") : NULL;
 
     (void)arg;
@@ -377,12 +423,19 @@ static void list_one(struct xs_handle *h, const char *dir, const char *devid, vo
 {
     static const char *keys[] = {"backend-id",    "mac",         "handle",      "state",
                                  "event-channel", "tx-ring-ref", "rx-ring-ref", "backend"};
-    char *v[8], rings[40], steer[120], *steering, ports[24];
+    char *v[8], rings[40], steer[200], *steering, ports[24];
 
     (void)arg;
     for (int k = 0; k < 8; k++)
         v[k] = read_str(h, dir, keys[k]);
     snprintf(rings, sizeof(rings), "%s/%s", v[5] ? v[5] : "-1", v[6] ? v[6] : "-1");
+    if (!v[5]) { /* several queues: their keys are under queue-N/ */
+        char *nq = read_str(h, dir, "multi-queue-num-queues");
+
+        if (nq)
+            snprintf(rings, sizeof(rings), "%s queues", nq);
+        free(nq);
+    }
     if (!v[4]) { /* split event channels: one port per ring, shown tx/rx */
         char *tx = read_str(h, dir, "event-channel-tx"), *rx = read_str(h, dir, "event-channel-rx");
 

@@ -27,6 +27,7 @@
 #define CONFIG_MAX_PCIS 8
 #define CONFIG_MAX_VCPUS 128
 #define CONFIG_MAX_QUEUES 8
+#define CONFIG_MAX_VLAN 4094
 #define CONFIG_MAX_MEMORY_MIB (1024ULL * 1024) /* 1 TiB */
 #define CONFIG_DEFAULT_MEMORY_MIB 32           /* libxl's default */
 
@@ -45,6 +46,7 @@ struct config_vif {
     char backend[CONFIG_NAME_SIZE];   /* backend domain name; "" = Domain-0 */
     char ip[CONFIG_IP_SIZE];          /* "ADDR" or "ADDR/PREFIX"; "" = none */
     unsigned int queues;              /* 1..CONFIG_MAX_QUEUES */
+    unsigned int vlan;                /* 802.1Q VLAN id 1..4094; 0 = untagged */
 };
 
 struct config_pci {

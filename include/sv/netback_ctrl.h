@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "sv/netif_abi.h"
+#include "sv/toeplitz.h"
 
 struct netback_ctrl;
 
@@ -51,5 +52,22 @@ int netback_ctrl_process(struct netback_ctrl *c);
  * flow hash under a built-in key spreads flows and hash->type is 0. */
 unsigned int netback_ctrl_select_queue(const struct netback_ctrl *c, const uint8_t *frame,
                                        size_t len, netif_extra_info_t *hash);
+
+/* What the frontend configured, for a backend that hashes elsewhere (a
+ * NIC's RSS).  types is 0 while hashing is off (no Toeplitz algorithm or no
+ * type chosen); mapping points into c (valid until the next
+ * netback_ctrl_process() or netback_ctrl_free()), mapping_size 0 meaning
+ * "hash modulo num_queues". */
+struct netback_ctrl_hash {
+    uint32_t types; /* XEN_NETIF_CTRL_HASH_TYPE_* */
+    uint8_t key[TOEPLITZ_MAX_KEY];
+    uint32_t mapping_size;
+    const uint32_t *mapping;
+};
+void netback_ctrl_hash(const struct netback_ctrl *c, struct netback_ctrl_hash *out);
+
+/* The XEN_NETIF_EXTRA_TYPE_HASH extra for a Toeplitz hash of type htype
+ * (an _XEN_NETIF_CTRL_HASH_TYPE_* number) computed elsewhere. */
+void netback_ctrl_hash_extra(uint32_t hash, uint8_t htype, netif_extra_info_t *out);
 
 #endif

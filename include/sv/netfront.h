@@ -53,6 +53,7 @@ struct netfront_config {
 struct netfront_stats {
     uint64_t tx_packets, tx_errors; /* completed; of those answered not OKAY */
     uint64_t rx_packets, rx_errors; /* delivered; dropped (error status, bad offload) */
+    uint64_t rx_hashed;             /* delivered with a hash extra (ctrl ring hashing) */
 };
 
 /* A queue over cfg (copied; the rings and pools must outlive it).  NULL with

@@ -14,6 +14,9 @@
  * version of the header). */
 #define TOEPLITZ_MAX_KEY 40
 
+/* Microsoft's RSS key: spreads flows when nobody configured one. */
+extern const uint8_t toeplitz_default_key[TOEPLITZ_MAX_KEY];
+
 /* Hash of buf under key, as netif.h defines it: key bytes past keylen read
  * as zero.  Any lengths are fine (keylen 0 gives 0). */
 uint32_t toeplitz_hash(const uint8_t *key, size_t keylen, const uint8_t *buf, size_t buflen);

@@ -1,8 +1,10 @@
 /*
  * One vif served by a backend domain: the xenbus backend state machine
- * (InitWait -> Connected -> Closing -> Closed) over backend/vif/F/D, the
- * netback queue on the frontend's rings, and the port the backend host
- * gives it towards the network (for netdd: a VMDq pool of the NIC).
+ * (InitWait -> Connected -> Closing -> Closed) over backend/vif/F/D, one
+ * netback queue per netif queue (multi-queue-num-queues, queue-N/ keys),
+ * the control ring (feature-ctrl-ring) when the frontend maps one, and the
+ * port the backend host gives it towards the network (for netdd: a VMDq
+ * pool of the NIC, one queue pair per netif queue).
  * Everything the frontend writes, in xenstore or on its rings, is untrusted:
  * a malformed frontend closes this vif only.
  */
@@ -19,6 +21,23 @@
 
 struct vif_back;
 struct netif_offload;
+struct xnic_rx_wb;
+
+/* Netif queues a vif may have (multi-queue-max-queues is at most this). */
+#define VIF_BACK_MAX_QUEUES 8
+/* vif_back_receive*() queue argument: pick the queue by the frame's hash
+ * (the frontend's ctrl ring configuration, else a built-in key). */
+#define VIF_BACK_QUEUE_HASH (~0u)
+
+/* The frontend's RSS configuration, for the host's NIC: frames hashed with
+ * key over the XEN_NETIF_CTRL_HASH_TYPE_* types go to queue
+ * mapping[hash % size]; types 0 = no hashing asked (spread as you like). */
+struct vif_back_hash {
+    uint32_t types;
+    const uint8_t *key; /* TOEPLITZ_MAX_KEY bytes */
+    const uint32_t *mapping;
+    unsigned size; /* >= 1; entries < the vif's queues */
+};
 
 /* A buffer the host's device reads in place: a device-mapped grant's IOVA. */
 struct vif_back_seg {
@@ -28,29 +47,34 @@ struct vif_back_seg {
 
 /* Where a vif's frames go and come from: the backend host's side. */
 struct vif_port_ops {
-    /* The vif connected: attach it (for netdd, take a pool for mac).  0 or -errno. */
-    int (*attach)(void *host, struct vif_back *v, const uint8_t mac[6]);
+    /* The vif connected with nqueues netif queues: attach it (for netdd,
+     * take a pool for mac with a queue pair per netif queue).  0 or -errno. */
+    int (*attach)(void *host, struct vif_back *v, const uint8_t mac[6], unsigned nqueues);
     void (*detach)(void *host, struct vif_back *v);
-    /* Where to copy the next frame from the guest: *cap is its length on
-     * entry, the buffer's size on return.  NULL when the host has no room
-     * now: the frame waits (the guest's ring backs up) until the host calls
-     * vif_back_poll(), which it must do once it has room again. */
-    void *(*tx_buffer)(void *host, struct vif_back *v, size_t *cap);
+    /* Where to copy the next frame from the guest's queue q: *cap is its
+     * length on entry, the buffer's size on return.  NULL when the host has
+     * no room now: the frame waits (the guest's ring backs up) until the
+     * host calls vif_back_poll(), which it must do once it has room again. */
+    void *(*tx_buffer)(void *host, struct vif_back *v, unsigned q, size_t *cap);
     /* Sends that buffer, now holding a frame of len bytes with offload o. */
-    int (*transmit)(void *host, struct vif_back *v, void *buf, size_t len,
+    int (*transmit)(void *host, struct vif_back *v, unsigned q, void *buf, size_t len,
                     const struct netif_offload *o);
     /* Optional zero copy: a packet whose n buffers the device reads straight
      * from the guest's grants (mapped for the device); head is its first
      * head_len bytes (headers), o its offloads.  0: queued, and the host
      * calls vif_back_tx_complete(tag) when the device is done; -errno: the
      * frame takes the copy path instead. */
-    int (*transmit_segs)(void *host, struct vif_back *v, const struct vif_back_seg *segs,
-                         unsigned n, const void *head, size_t head_len,
-                         const struct netif_offload *o, uint32_t tag);
-    /* The guest posted RX buffers after vif_back_receive() said -EAGAIN. */
-    void (*rx_ready)(void *host, struct vif_back *v);
-    /* End of a burst of transmit() calls. */
-    void (*flush)(void *host, struct vif_back *v);
+    int (*transmit_segs)(void *host, struct vif_back *v, unsigned q,
+                         const struct vif_back_seg *segs, unsigned n, const void *head,
+                         size_t head_len, const struct netif_offload *o, uint32_t tag);
+    /* The guest posted RX buffers on queue q after vif_back_receive() said -EAGAIN. */
+    void (*rx_ready)(void *host, struct vif_back *v, unsigned q);
+    /* End of a burst of transmit() calls on queue q. */
+    void (*flush)(void *host, struct vif_back *v, unsigned q);
+    /* Optional: how the vif's received frames should be spread over its
+     * queues (after attach, and whenever the frontend changes it over the
+     * ctrl ring).  h and what it points to live only during the call. */
+    void (*set_hash)(void *host, struct vif_back *v, const struct vif_back_hash *h);
     /* The vif has TX work left after its budget: call vif_back_poll() soon,
      * once the host's other pending events had their turn. */
     void (*poll_later)(void *host, struct vif_back *v);
@@ -62,7 +86,8 @@ struct vif_back_env {
     xengnttab_handle *xgt;
     const struct vif_port_ops *ops;
     void *host;
-    unsigned cache_pages; /* persistent grant mappings per vif (0: the default) */
+    unsigned cache_pages; /* persistent grant mappings per vif (0: 1024 per netif queue) */
+    unsigned max_queues;  /* queues the host can give a vif (1..VIF_BACK_MAX_QUEUES; 0: 1) */
 };
 
 /* Serves dir ("/local/domain/B/backend/vif/F/D"): writes the features and
@@ -71,6 +96,9 @@ struct vif_back *vif_back_new(const struct vif_back_env *env, const char *dir);
 void vif_back_free(struct vif_back *v);
 const char *vif_back_dir(const struct vif_back *v);
 uint32_t vif_back_frontend(const struct vif_back *v);
+/* The VLAN the vif is on (the backend key "vlan"): its frames carry this
+ * 802.1Q id outside the guest, which sees them untagged; 0: untagged. */
+uint16_t vif_back_vlan(const struct vif_back *v);
 /* Where the backend host keeps its per-vif state (e.g. the pool). */
 void vif_back_set_port(struct vif_back *v, void *port);
 void *vif_back_port(const struct vif_back *v);
@@ -80,23 +108,29 @@ void vif_back_publish(struct vif_back *v, const char *key, const char *value);
 
 /* A watch fired: re-read the frontend's and our own state. */
 void vif_back_watch(struct vif_back *v, const char *path);
-/* The event channel port fired (it may not be ours). */
+/* An event channel port fired (it may not be ours). */
 void vif_back_event(struct vif_back *v, evtchn_port_t port);
-/* Goes on with the TX work poll_later() announced, or with the frame that
+/* Goes on with the TX work poll_later() announced, or with frames that
  * waited for a tx_buffer (nothing when none). */
 void vif_back_poll(struct vif_back *v);
 /* The device finished the zero-copy packet tag (ok: sent). */
 void vif_back_tx_complete(struct vif_back *v, uint32_t tag, bool ok);
 
-/* A frame for the guest: 0, -EAGAIN (no buffer posted: retry after
- * rx_ready), -EMSGSIZE (dropped: too big for it), -ENOTCONN.  The guest
- * sees the frames at vif_back_rx_flush(): call it once per batch. */
-int vif_back_receive(struct vif_back *v, const void *frame, size_t len, uint16_t nic_status);
+/* A frame for the guest on queue q (below the nqueues attach() was given,
+ * or VIF_BACK_QUEUE_HASH): 0, -EAGAIN (no buffer posted: retry after
+ * rx_ready), -EMSGSIZE (dropped: too big for it), -ENOTCONN, -EINVAL (no
+ * such queue).  The guest sees the frames at vif_back_rx_flush(): call it
+ * once per batch.  wb (NULL for
+ * none) is the NIC's write-back: with XNIC_RXS_RSS in nic_status its hash
+ * goes to a frontend that asked for hash extras. */
+int vif_back_receive(struct vif_back *v, unsigned q, const void *frame, size_t len,
+                     uint16_t nic_status, const struct xnic_rx_wb *wb);
 /* The same with the frame's offload metadata (a frame switched in software). */
-int vif_back_receive_offload(struct vif_back *v, const void *frame, size_t len,
+int vif_back_receive_offload(struct vif_back *v, unsigned q, const void *frame, size_t len,
                              const struct netif_offload *o);
-/* Publishes the frames received since the last flush; notifies the guest if
- * it asked (rsp_event): once per batch instead of once per frame. */
+/* Publishes the frames received since the last flush on every queue;
+ * notifies the guest where it asked (rsp_event): once per batch, not once
+ * per frame. */
 void vif_back_rx_flush(struct vif_back *v);
 /* True when the guest takes TCPv4 GSO frames on RX (feature-gso-tcpv4, -sg). */
 bool vif_back_rx_gso(const struct vif_back *v);

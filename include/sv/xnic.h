@@ -19,7 +19,7 @@
 
 #define XNIC_MAX_POOLS      32u   /* PF queue pairs = VMDq pools */
 #define XNIC_MAX_VFS        16u
-#define XNIC_MAX_QUEUES     32u   /* per function */
+#define XNIC_MAX_QUEUES     32u   /* per function (the register map's room) */
 #define XNIC_MAX_FILTERS    128u
 #define XNIC_MAX_FRAME      9018u /* 9000 MTU + Ethernet header + one VLAN tag */
 #define XNIC_MAX_TSO        65535u
@@ -49,6 +49,12 @@
 #define XNIC_REG_QUEUE(q)   (0x200 + 32 * (q)) /* struct xnic_queue_regs */
 #define XNIC_REG_QSTATS(q)  (0x600 + 64 * (q)) /* struct xnic_queue_stats */
 #define XNIC_REG_WSTATS     0xe00 /* struct xnic_wire_stats, PF only */
+#define XNIC_REG_POOLS      0xe40 /* u32 ro, PF only: VMDq pools P */
+#define XNIC_REG_POOL_QUEUES 0xe44 /* u32 ro, PF only: queue pairs per pool Q */
+
+/* PF queue pair of pool p's queue k (k < Q): queue q belongs to pool q % P,
+ * so queue p is each pool's first and pools keep their numbers at any Q. */
+#define XNIC_POOL_QUEUE(pools, p, k) ((k) * (pools) + (p))
 
 #define XNIC_FUNC_VF        (1u << 31)
 
@@ -147,6 +153,16 @@ _Static_assert(sizeof(struct xnic_rx_desc) == 16, "RX descriptors are 16 bytes")
 #define XNIC_RXS_RSS        (1u << 6) /* wb.rss_hash and wb.hash_type are valid */
 #define XNIC_RXS_RSC        (1u << 7) /* a TSO packet delivered whole: wb.gso_* valid */
 
+/* RSS hash types (XNIC_CMD_RSS_CONFIG types, wb.hash_type): the bits of
+ * netif's XEN_NETIF_CTRL_HASH_TYPE_* and Microsoft RSS's four Toeplitz types. */
+#define XNIC_RSS_TYPE_IPV4    (1u << 0) /* source, destination IPv4 address */
+#define XNIC_RSS_TYPE_TCPV4   (1u << 1) /* + TCP ports, unfragmented TCP/IPv4 */
+#define XNIC_RSS_TYPE_IPV6    (1u << 2)
+#define XNIC_RSS_TYPE_TCPV6   (1u << 3)
+#define XNIC_RSS_TYPES_ALL    0xfu
+#define XNIC_RSS_KEY_SIZE     40u
+#define XNIC_RSS_TABLE_MAX    128u
+
 enum xnic_gso_type { XNIC_GSO_NONE = 0, XNIC_GSO_TCPV4 = 1, XNIC_GSO_TCPV6 = 2 };
 #define XNIC_DS_ERR(status) ((unsigned)(status) >> 8)
 
@@ -191,6 +207,13 @@ struct xnic_admin {
         struct xnic_cmd_default { /* SET_DEFAULT (PF only) */
             uint32_t vport;
         } deflt;
+        struct xnic_cmd_rss {     /* RSS_CONFIG (PF only) */
+            uint8_t key[XNIC_RSS_KEY_SIZE]; /* Toeplitz key */
+            uint8_t table[XNIC_RSS_TABLE_MAX]; /* indirection: queue index in the pool */
+            uint16_t table_size;  /* entries used, 1..128 (0 with types 0) */
+            uint8_t pool;
+            uint8_t types;        /* XNIC_RSS_TYPE_*; 0 = RSS off: queue 0 only */
+        } rss;
         struct xnic_cmd_mbx {     /* MBX_SEND, MBX_RECV */
             uint32_t peer;        /* PF: VF number; VF: ignored (always the PF) */
             uint32_t len;         /* RECV result: bytes of msg */
@@ -210,6 +233,7 @@ enum xnic_cmd {
     XNIC_CMD_MBX_SEND = 7,
     XNIC_CMD_MBX_RECV = 8,
     XNIC_CMD_RESET = 9,
+    XNIC_CMD_RSS_CONFIG = 10,
     XNIC_CMD_MAX
 };
 

@@ -52,6 +52,7 @@ struct xnic_ctl_info {
         uint32_t nvec;   /* doorbells and vectors ATTACH needs: 1 + nqueues */
         uint32_t attached;
     } funcs[1 + XNIC_MAX_VFS];
+    uint32_t pool_queues; /* PF queue pairs per pool (pool p: p, p + pools, ...) */
 };
 
 /* Counters as the device keeps them in the owner's register page (so an

@@ -29,6 +29,10 @@ void xnic_drv_close(struct xnic_drv *d);
 
 bool xnic_drv_is_vf(const struct xnic_drv *d);
 unsigned xnic_drv_num_queues(const struct xnic_drv *d);
+/* PF: its VMDq pools and queue pairs per pool (pool p's queue k is PF queue
+ * XNIC_POOL_QUEUE(pools, p, k)); a VF: 1 and 1. */
+unsigned xnic_drv_num_pools(const struct xnic_drv *d);
+unsigned xnic_drv_pool_queues(const struct xnic_drv *d);
 bool xnic_drv_link_up(const struct xnic_drv *d);
 /* The register page, for reading counters and identity registers. */
 const volatile uint8_t *xnic_drv_regs(const struct xnic_drv *d);
@@ -67,6 +71,7 @@ struct xnic_drv_rx_done {
     uint16_t len;
     uint16_t status;   /* XNIC_RXS_* | error << 8 */
     uint16_t vlan_tci;
+    struct xnic_rx_wb wb; /* the EOP descriptor's write-back (RSS hash: XNIC_RXS_RSS) */
 };
 /* Up to max completed RX buffers; their slots become free for posting. */
 unsigned xnic_drv_rx_reap(struct xnic_drv *d, unsigned q, struct xnic_drv_rx_done *out,
@@ -101,6 +106,13 @@ int xnic_drv_filter_del(struct xnic_drv *d, const uint8_t mac[6], uint16_t vlan,
 int xnic_drv_vport_config(struct xnic_drv *d, unsigned vport, const uint8_t mac[6],
                           uint16_t pvid, uint32_t flags);
 int xnic_drv_set_default(struct xnic_drv *d, unsigned vport);
+/* Receive side scaling of a pool: frames sorted to it go to its queue
+ * table[hash % size] (indices below xnic_drv_pool_queues()) by the Toeplitz
+ * hash under key of the XNIC_RSS_TYPE_* types; types 0 turns it off (queue
+ * 0 takes all).  size 1..128, table holds size entries; -EINVAL from the
+ * device for a bad pool, type or entry. */
+int xnic_drv_rss_config(struct xnic_drv *d, unsigned pool, uint8_t types,
+                        const uint8_t key[XNIC_RSS_KEY_SIZE], const uint8_t *table, unsigned size);
 
 /* Mailbox: PF peer = VF number; a VF's peer is always the PF (peer ignored).
  * send: -EBUSY while the peer has not read the previous message.

@@ -121,6 +121,20 @@ unsigned xnic_drv_num_queues(const struct xnic_drv *d)
     return d->n - 1;
 }
 
+unsigned xnic_drv_num_pools(const struct xnic_drv *d)
+{
+    unsigned pools = rd32(d, XNIC_REG_POOLS);
+
+    return xnic_drv_is_vf(d) || !pools ? 1 : pools;
+}
+
+unsigned xnic_drv_pool_queues(const struct xnic_drv *d)
+{
+    unsigned q = rd32(d, XNIC_REG_POOL_QUEUES);
+
+    return xnic_drv_is_vf(d) || !q ? 1 : q;
+}
+
 bool xnic_drv_link_up(const struct xnic_drv *d)
 {
     return rd32(d, XNIC_REG_STATUS) & XNIC_STATUS_LINK_UP;
@@ -339,7 +353,9 @@ unsigned xnic_drv_rx_reap(struct xnic_drv *d, unsigned q, struct xnic_drv_rx_don
         const struct xnic_rx_desc *desc = (const struct xnic_rx_desc *)dq->rx.mem + slot;
 
         out[n++] = (struct xnic_drv_rx_done){dq->rx.cookie[slot], desc->len, status,
-                                             desc->vlan_tci};
+                                             desc->vlan_tci,
+                                             (status & XNIC_RXS_EOP) ? desc->wb
+                                                                     : (struct xnic_rx_wb){0}};
     }
     return n;
 }
@@ -445,6 +461,22 @@ int xnic_drv_vport_config(struct xnic_drv *d, unsigned vport, const uint8_t mac[
     cmd.u.vport.flags = flags;
     cmd.u.vport.pvid = pvid;
     memcpy(cmd.u.vport.mac, mac, 6);
+    return simple_cmd(d, &cmd);
+}
+
+int xnic_drv_rss_config(struct xnic_drv *d, unsigned pool, uint8_t types,
+                        const uint8_t key[XNIC_RSS_KEY_SIZE], const uint8_t *table, unsigned size)
+{
+    struct xnic_admin cmd = {.opcode = XNIC_CMD_RSS_CONFIG};
+
+    if (pool > UINT8_MAX || size > XNIC_RSS_TABLE_MAX)
+        return -EINVAL;
+    cmd.u.rss.pool = (uint8_t)pool;
+    cmd.u.rss.types = types;
+    cmd.u.rss.table_size = (uint16_t)size;
+    memcpy(cmd.u.rss.key, key, XNIC_RSS_KEY_SIZE);
+    if (size)
+        memcpy(cmd.u.rss.table, table, size);
     return simple_cmd(d, &cmd);
 }
 

@@ -14,6 +14,9 @@
  *   slot-flood     one packet chained over 64 slots (the limit is 18)
  *   unknown-extra  an extra-info slot of a type netif.h does not define
  *   bad-gso        a GSO extra of an unknown GSO type
+ *   tiny-mss       a TCPv4 GSO extra with MSS 1: no violation, so the
+ *                  backend must answer it DROPPED ("TINY MSS status=S")
+ *                  and stay Connected, not make the NIC send 65,000 frames
  *   rx-bad-ref     RX buffers posted with refs never granted
  *   rx-bad-index   RX req_prod far beyond the ring
  *   notify-flood   rings the backend's port as fast as it can for 4 s; no
@@ -30,6 +33,10 @@
  *   bad-ring-ref   publishes a tx-ring-ref never granted (handshake lie)
  *   bad-evtchn     publishes an event-channel port of ours that is offered
  *                  to dom0, not to the backend (handshake lie)
+ *   too-many-queues  asks for 99 queues (multi-queue-num-queues), more than
+ *                  the backend offered (handshake lie)
+ *   bad-ctrl-ref   names a control ring (ctrl-ring-ref) never granted
+ *                  (handshake lie)
  *
  * The RX modes bite when a frame arrives for the vif (the test pings it).
  * Console lines the test waits for: "BACKEND CONNECTED" (or "BACKEND
@@ -77,6 +84,8 @@ struct front {
     uint32_t buf_ref[BUF_PAGES];
     uint32_t stray_ref; /* a ref of our table we never granted */
     evtchn_port_t port;
+    unsigned queues;     /* non-zero: the multi-queue-num-queues we write */
+    bool ctrl_ring;      /* write ctrl-ring-ref (stray_ref) and event-channel-ctrl */
     netif_tx_front_ring_t tx;
     netif_rx_front_ring_t rx;
 };
@@ -144,6 +153,12 @@ static int write_keys(struct xs_handle *h, xs_transaction_t t, void *arg)
         err = xenbus_printf(h, t, VIF_DIR, "rx-ring-ref", "%u", f->ring_ref[1]);
     if (!err)
         err = xenbus_printf(h, t, VIF_DIR, "event-channel", "%u", f->port);
+    if (!err && f->queues)
+        err = xenbus_printf(h, t, VIF_DIR, "multi-queue-num-queues", "%u", f->queues);
+    if (!err && f->ctrl_ring)
+        err = xenbus_printf(h, t, VIF_DIR, "ctrl-ring-ref", "%u", f->stray_ref);
+    if (!err && f->ctrl_ring)
+        err = xenbus_printf(h, t, VIF_DIR, "event-channel-ctrl", "%u", f->port);
     if (!err)
         err = xenbus_write(h, t, VIF_DIR, "request-rx-copy", "1");
     if (!err)
@@ -363,6 +378,18 @@ static void bad_gso(struct front *f)
     tx_with_extra(f, &e);
 }
 
+/* A GSO packet cut into 1-byte segments: not a ring violation, so the
+ * backend answers it (dropped) and the vif stays up. */
+static void tiny_mss(struct front *f)
+{
+    netif_extra_info_t e = {.type = XEN_NETIF_EXTRA_TYPE_GSO,
+                            .u.gso = {.size = 1, .type = XEN_NETIF_GSO_TYPE_TCPV4}};
+
+    tx_with_extra(f, &e);
+    push(f);
+    printf("TINY MSS status=%d\n", tx_response(f, 5000));
+}
+
 static void rx_bad_ref(struct front *f)
 {
     post_rx(f, 64, true);
@@ -469,6 +496,16 @@ static void lie_evtchn(struct front *f)
         f->port = (evtchn_port_t)port;
 }
 
+static void lie_queues(struct front *f)
+{
+    f->queues = 99;
+}
+
+static void lie_ctrl_ref(struct front *f)
+{
+    f->ctrl_ring = true;
+}
+
 static const struct mode modes[] = {
     {"bad-index", bad_index, true, NULL},
     {"oversize", oversize, true, NULL},
@@ -477,6 +514,7 @@ static const struct mode modes[] = {
     {"slot-flood", slot_flood, true, NULL},
     {"unknown-extra", unknown_extra, true, NULL},
     {"bad-gso", bad_gso, true, NULL},
+    {"tiny-mss", tiny_mss, true, NULL},
     {"rx-bad-ref", rx_bad_ref, false, NULL},
     {"rx-bad-index", rx_bad_index, false, NULL},
     {"notify-flood", notify_flood, true, NULL},
@@ -485,6 +523,8 @@ static const struct mode modes[] = {
     {"reconnect-flood", reconnect_flood, false, NULL},
     {"bad-ring-ref", NULL, false, lie_ring_ref},
     {"bad-evtchn", NULL, false, lie_evtchn},
+    {"too-many-queues", NULL, false, lie_queues},
+    {"bad-ctrl-ref", NULL, false, lie_ctrl_ref},
 };
 
 static const struct mode *find_mode(const char *name)

@@ -42,7 +42,7 @@ static const struct xnic_dev_ops ops = {wire_tx, NULL};
 
 static void setup(void)
 {
-    struct xnic_dev_config cfg = {.pools = 2, .vfs = 1, .ops = &ops};
+    struct xnic_dev_config cfg = {.pools = 2, .pool_queues = 1, .vfs = 1, .ops = &ops};
     int memfd = sealed_memfd(PAGES * PG), reg = sealed_memfd(PG), db[3], vec[3];
 
     mem = mmap(NULL, PAGES * PG, PROT_READ | PROT_WRITE, MAP_SHARED, memfd, 0);

@@ -121,12 +121,13 @@ sv_netdd() {
     "$BIN/xl" domid "$1"
 }
 
-# A guest with one vif on a driver domain: sv_guest NAME BACKEND IP/PREFIX [EXTRA]
-# -> domid (EXTRA: the guest's arguments, e.g. "--pktgen rx")
+# A guest with one vif on a driver domain:
+# sv_guest NAME BACKEND IP/PREFIX [MORE-VIF-KEYS [GUEST-ARGS]] -> domid
 sv_guest() {
     local cfg=$SPLITVISOR_RUNDIR/$1.cfg
-    printf 'name = "%s"\nmemory = 64\nkernel = "%s"\nextra = "%s"\nvif = [ "backend=%s,ip=%s" ]\n' \
-        "$1" "$BIN/guest" "${4:-}" "$2" "$3" >"$cfg"
+    printf 'name = "%s"\nmemory = 64\nkernel = "%s"\nvif = [ "backend=%s,ip=%s%s" ]\n' \
+        "$1" "$BIN/guest" "$2" "$3" "${4:+,$4}" >"$cfg"
+    [ -z "${5:-}" ] || printf 'extra = "%s"\n' "$5" >>"$cfg"
     "$BIN/xl" create "$cfg" >/dev/null
     "$BIN/xl" domid "$1"
 }

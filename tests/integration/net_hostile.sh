@@ -18,6 +18,7 @@ t=$SV_TEST_TAG
 rd=$SPLITVISOR_RUNDIR
 PF=0000:03:00.0
 NETDD=$t-nd
+NETIF_RSP_DROPPED=-2 # xen/io/netif.h
 
 # What netdd says for each mode (backends/netback_ring.c's reasons).
 declare -A reason=(
@@ -32,7 +33,8 @@ declare -A reason=(
     [rx-bad-index]="RX producer index more than a ring ahead"
 )
 modes=(bad-index oversize cross-page bad-ref slot-flood unknown-extra bad-gso rx-bad-ref rx-bad-index
-    notify-flood tx-storm rx-stall reconnect-flood bad-ring-ref bad-evtchn)
+    tiny-mss notify-flood tx-storm rx-stall reconnect-flood bad-ring-ref bad-evtchn too-many-queues
+    bad-ctrl-ref)
 
 bgping=""
 cleanup() {
@@ -137,6 +139,16 @@ survives_load() { # MODE DOMID START END
         "median round trip $median ms ($(grep -o "rtt.*" <<<"$out"))"
 }
 
+# A GSO packet with an MSS below Linux's minimum is dropped, not sent as
+# 65,000 frames, and is no violation: the vif stays up.
+survives_tiny_mss() { # DOMID
+    local d=$1 line
+    line=$(wait_console "$d" "^TINY MSS status=")
+    [ "$line" = "TINY MSS status=$NETIF_RSP_DROPPED" ] || fail "tiny-mss: $line (want dropped, $NETIF_RSP_DROPPED)"
+    console_of "$nd" | grep -q "vif $d\\.0: frontend misbehaved" && fail "tiny-mss closed the vif"
+    echo "a GSO packet with MSS 1 answered dropped, the vif stays up"
+}
+
 # A vif that takes no frames: a broadcast storm fills its pool, not the others'.
 survives_stall() { # DOMID
     local d=$1 sent got
@@ -164,7 +176,7 @@ for mode in "${modes[@]}"; do
     name=$t-bad$i
     d=$(create "$name" "$TESTBIN/badfront" "$mode" "$(guest_vif $i)")
     case $mode in
-    bad-ring-ref | bad-evtchn) what=$(refused "$mode" "$d") ;;
+    bad-ring-ref | bad-evtchn | too-many-queues | bad-ctrl-ref) what=$(refused "$mode" "$d") ;;
     *)
         wait_console "$d" "^BACKEND CONNECTED$" >/dev/null
         wait_console "$d" "^GOOD TX status=0$" >/dev/null
@@ -172,6 +184,7 @@ for mode in "${modes[@]}"; do
         notify-flood) what=$(survives_load "$mode" "$d" FLOODING FLOODED) ;;
         tx-storm) what=$(survives_load "$mode" "$d" STORMING STORMED) ;;
         rx-stall) what=$(survives_stall "$d") ;;
+        tiny-mss) what=$(survives_tiny_mss "$d") ;;
         reconnect-flood) what=$(survives_reconnects "$d") ;;
         *) what=$(closes "$mode" "$d" "$i") ;;
         esac

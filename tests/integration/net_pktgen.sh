@@ -13,10 +13,10 @@ sv_start --nic "--wire none"
 export XENSTORED_PATH=$SPLITVISOR_RUNDIR/xenstored/socket
 
 sv_netdd "$t-dd" >/dev/null
-rx=$(sv_guest "$t-rx" "$t-dd" 10.14.0.3/24 "--pktgen rx --busy-poll")
+rx=$(sv_guest "$t-rx" "$t-dd" 10.14.0.3/24 "" "--pktgen rx --busy-poll")
 wait_console "$rx" "pktgen rx: vif 0 connected" >/dev/null
 mac=$(xenstore-read "/local/domain/$rx/device/vif/0/mac")
-tx=$(sv_guest "$t-tx" "$t-dd" 10.14.0.2/24 \
+tx=$(sv_guest "$t-tx" "$t-dd" 10.14.0.2/24 "" \
     "--pktgen tx --dst-mac $mac --src-ip 10.14.0.2 --dst-ip 10.14.0.3 --count $N")
 done_line=$(wait_console "$tx" "pktgen tx done" 30)
 read -r sent errors < <(awk '{print $5, $7}' <<<"$done_line")

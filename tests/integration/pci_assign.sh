@@ -31,7 +31,7 @@ pass "a function the host has not given up cannot be assigned; nothing left behi
 "$BIN/xl" pci-assignable-list | grep -qx "$PF" || fail "PF not listed as assignable"
 "$BIN/xl" create "$(nicdom_cfg "$t-owner" "$PF")" >/dev/null
 d=$("$BIN/xl" domid "$t-owner")
-wait_console "$d" "^OPEN queues=16"
+wait_console "$d" "^OPEN queues=32" # 16 pools of 2 queue pairs (the default)
 wait_console "$d" "^TX ram ok$"
 wait_console "$d" "^TX outside RAM blocked"
 "$BIN/xl" dmesg | grep -q "IOMMU fault: 03:00.0 read iova 0x3f00000000" \

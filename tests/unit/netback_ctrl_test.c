@@ -168,6 +168,40 @@ static void test_configure_and_select(void **state)
     assert_int_equal(h->disconnects, 0);
 }
 
+/* What a backend hashing in the NIC reads back: off until an algorithm and
+ * types are set, then the key and table as configured; the extra it builds
+ * from the NIC's hash is the one select_queue gives. */
+static void test_hash_config_readback(void **state)
+{
+    struct ctrl_harness *h = *state;
+    uint32_t *map = (uint32_t *)(void *)(h->mem + 2 * NETIF_PAGE_SIZE);
+    struct netback_ctrl_hash cfg;
+    netif_extra_info_t hx, mine;
+    uint8_t frame[64];
+    size_t len = vector_frame(frame);
+
+    netback_ctrl_hash(h->back, &cfg);
+    assert_int_equal(cfg.types, 0);
+    memcpy(h->mem + NETIF_PAGE_SIZE, ms_key, sizeof(ms_key));
+    call(h, XEN_NETIF_CTRL_TYPE_SET_HASH_ALGORITHM, XEN_NETIF_CTRL_HASH_ALGORITHM_TOEPLITZ, 0, 0,
+         NULL);
+    call(h, XEN_NETIF_CTRL_TYPE_SET_HASH_FLAGS, XEN_NETIF_CTRL_HASH_TYPE_IPV4_TCP, 0, 0, NULL);
+    call(h, XEN_NETIF_CTRL_TYPE_SET_HASH_KEY, KEY_REF, 40, 0, NULL);
+    call(h, XEN_NETIF_CTRL_TYPE_SET_HASH_MAPPING_SIZE, 2, 0, 0, NULL);
+    map[0] = 3;
+    map[1] = 1;
+    call(h, XEN_NETIF_CTRL_TYPE_SET_HASH_MAPPING, MAP_REF, 2, 0, NULL);
+    netback_ctrl_hash(h->back, &cfg);
+    assert_int_equal(cfg.types, XEN_NETIF_CTRL_HASH_TYPE_IPV4_TCP);
+    assert_memory_equal(cfg.key, ms_key, sizeof(ms_key));
+    assert_int_equal(cfg.mapping_size, 2);
+    assert_int_equal(cfg.mapping[0], 3);
+    assert_int_equal(cfg.mapping[1], 1);
+    netback_ctrl_select_queue(h->back, frame, len, &hx);
+    netback_ctrl_hash_extra(0x51ccc178, _XEN_NETIF_CTRL_HASH_TYPE_IPV4_TCP, &mine);
+    assert_memory_equal(&hx, &mine, sizeof(hx));
+}
+
 static void test_bad_parameters(void **state)
 {
     struct ctrl_harness *h = *state;
@@ -226,6 +260,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_configure_and_select, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_hash_config_readback, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_parameters, setup, teardown),
         cmocka_unit_test_setup_teardown(test_default_steering, setup, teardown),
         cmocka_unit_test_setup_teardown(test_index_overrun_disconnects, setup, teardown),

@@ -17,11 +17,13 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "sv/toeplitz.h"
 #include "sv/xnic.h"
 #include "xnic_dev.h"
 #include "../xnic/sealed_memfd.h"
 
 #define POOLS   4u
+#define PQ      2u /* queue pairs per pool: PF queues 0..7, pool p has p and p + 4 */
 #define VFS     2u
 #define MEM     (1u << 20)
 #define IOVA0   0x40000000ull
@@ -37,7 +39,7 @@ struct fx {
     int memfd;
     uint8_t *mem;
     uint8_t *regs[1 + VFS];
-    int vec[1 + VFS][1 + POOLS];
+    int vec[1 + VFS][1 + POOLS * PQ];
     unsigned nwire;
     struct wire_frame wire[8];
     unsigned faults;
@@ -71,7 +73,7 @@ static const struct xnic_dev_ops ops = {wire_tx, on_fault};
 static void attach(struct fx *fx, unsigned f)
 {
     unsigned n = xnic_dev_func_nvec(fx->dev, f);
-    int reg = sealed_memfd(PG), db[1 + POOLS], vec[1 + POOLS];
+    int reg = sealed_memfd(PG), db[1 + POOLS * PQ], vec[1 + POOLS * PQ];
 
     fx->regs[f] = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_SHARED, reg, 0);
     for (unsigned i = 0; i < n; i++) {
@@ -88,8 +90,8 @@ static void attach(struct fx *fx, unsigned f)
 static int setup(void **state)
 {
     static struct fx fx;
-    struct xnic_dev_config cfg = {.pools = POOLS, .vfs = VFS, .bus = 3, .fault_burst = 100,
-                                  .ops = &ops, .ops_arg = &fx};
+    struct xnic_dev_config cfg = {.pools = POOLS, .pool_queues = PQ, .vfs = VFS, .bus = 3,
+                                  .fault_burst = 100, .ops = &ops, .ops_arg = &fx};
 
     memset(&fx, 0, sizeof(fx));
     fx.dev = xnic_dev_new(&cfg);
@@ -512,6 +514,119 @@ static void test_unmapped_ring(void **state)
     assert_int_equal(fx->nwire, 0);
 }
 
+/* A TCP/IPv4 frame to pool MAC dst_lo from 10.0.0.1:sport to 10.0.0.2:80. */
+static size_t tcp_frame(uint8_t *p, unsigned dst_lo, uint16_t sport)
+{
+    static const uint8_t ip[20] = {0x45, 0, 0, 40, 0, 0, 0x40, 0, 64, 6, 0, 0,
+                                   10, 0, 0, 1, 10, 0, 0, 2};
+
+    memset(p, 0, 54);
+    frame(p, dst_lo, 0x77, 14);
+    p[12] = 0x08;
+    p[13] = 0x00;
+    memcpy(p + 14, ip, sizeof(ip));
+    p[34] = (uint8_t)(sport >> 8);
+    p[35] = (uint8_t)sport;
+    p[37] = 80;
+    p[46] = 0x50; /* data offset 5 */
+    return 54;
+}
+
+static const uint8_t rss_key[XNIC_RSS_KEY_SIZE] = {0x6d, 0x5a, 0x56, 0xda, 0x25, 0x5b, 0x0e, 0xc2,
+                                                   0x41, 0x67, 0x25, 0x3d, 0x43, 0xa3, 0x8f, 0xb0};
+
+static int rss_config(struct fx *fx, unsigned pool, uint8_t types, const uint8_t *table,
+                      unsigned size)
+{
+    struct xnic_admin cmd = {.opcode = XNIC_CMD_RSS_CONFIG};
+
+    cmd.u.rss.pool = (uint8_t)pool;
+    cmd.u.rss.types = types;
+    cmd.u.rss.table_size = (uint16_t)size;
+    memcpy(cmd.u.rss.key, rss_key, sizeof(rss_key));
+    memcpy(cmd.u.rss.table, table, size);
+    return admin(fx, 0, &cmd);
+}
+
+/* Pool 1 owns PF queues 1 and 5; its RSS table spreads TCP flows over both,
+ * each EOP descriptor carrying the Toeplitz hash, and both queues transmit
+ * as the pool (anti-spoofing by the pool's MAC). */
+static void test_rss_spreads_flows(void **state)
+{
+    struct fx *fx = *state;
+    static const uint8_t table[4] = {0, 1, 1, 0};
+    unsigned got[2] = {0, 0};
+    uint8_t f[64];
+
+    assert_int_equal(*r32(fx, 0, XNIC_REG_NQUEUES), POOLS * PQ);
+    assert_int_equal(*r32(fx, 0, XNIC_REG_POOLS), POOLS);
+    assert_int_equal(*r32(fx, 0, XNIC_REG_POOL_QUEUES), PQ);
+    set_vport(fx, 1, 0x11, 0, XNIC_VPF_SPOOFCHK);
+    start_queue(fx, 0, 1);
+    start_queue(fx, 0, 5);
+    post_rx(fx, 0, 1, 15, 2048);
+    post_rx(fx, 0, 5, 15, 2048);
+    assert_int_equal(rss_config(fx, 1, XNIC_RSS_TYPE_IPV4 | XNIC_RSS_TYPE_TCPV4, table, 4), 0);
+    for (uint16_t sport = 1000; sport < 1012; sport++) {
+        size_t len = tcp_frame(f, 0x11, sport);
+        uint32_t hash;
+        uint8_t htype;
+        unsigned k;
+        struct xnic_rx_desc *d;
+
+        assert_int_equal(toeplitz_flow_hash(rss_key, sizeof(rss_key), 0x3, f, len, &hash, &htype),
+                         0);
+        k = table[hash % 4];
+        xnic_dev_wire_rx(fx->dev, f, len);
+        d = rxd(fx, 0, k ? 5 : 1, got[k]++);
+        assert_true(d->status & XNIC_RXS_RSS);
+        assert_int_equal(d->wb.rss_hash, hash);
+        assert_int_equal(d->wb.hash_type, XNIC_RSS_TYPE_TCPV4);
+    }
+    assert_true(got[0] > 0 && got[1] > 0);
+    assert_int_equal(qstats(fx, 0, 1)->rx_packets + qstats(fx, 0, 5)->rx_packets, 12);
+    /* A frame RSS does not cover (not IP) goes to the pool's queue 0, no hash. */
+    xnic_dev_wire_rx(fx->dev, f, frame(f, 0x11, 0x77, 64));
+    assert_false(rxd(fx, 0, 1, got[0])->status & XNIC_RXS_RSS);
+    /* TX from the pool's second queue is the pool's: its MAC passes. */
+    frame(fx->mem + buf_off(0, 0), 0x42, 0x11, 64);
+    put_txd(fx, 0, 5, 0, IOVA0 + buf_off(0, 0), 64, XNIC_TXD_EOP);
+    tx_go(fx, 0, 5, 1);
+    assert_int_equal(fx->nwire, 1);
+    assert_int_equal(qstats(fx, 0, 5)->tx_packets, 1);
+}
+
+static void test_rss_admin_and_flr(void **state)
+{
+    struct fx *fx = *state;
+    static const uint8_t bad[2] = {0, PQ}, good[1] = {1};
+    uint8_t f[64];
+
+    assert_int_equal(rss_config(fx, 1, XNIC_RSS_TYPE_TCPV4, bad, 2), -EINVAL);
+    assert_int_equal(rss_config(fx, POOLS, XNIC_RSS_TYPE_TCPV4, good, 1), -EINVAL);
+    assert_int_equal(rss_config(fx, 1, 0x10, good, 1), -EINVAL);
+    assert_int_equal(rss_config(fx, 1, XNIC_RSS_TYPE_TCPV4, good, 0), -EINVAL);
+    assert_int_equal(rss_config(fx, 1, XNIC_RSS_TYPE_TCPV4, good, 1), 0);
+    /* A VF may not steer a pool. */
+    {
+        struct xnic_admin cmd = {.opcode = XNIC_CMD_RSS_CONFIG};
+
+        assert_int_equal(admin(fx, 1, &cmd), -EPERM);
+    }
+    /* The PF reset forgets RSS: everything lands on the pool's queue 0 again. */
+    assert_int_equal(xnic_dev_flr(fx->dev, 0), 0);
+    fx->seq[0] = 0;
+    set_vport(fx, 1, 0x11, 0, 0);
+    start_queue(fx, 0, 1);
+    start_queue(fx, 0, 5);
+    post_rx(fx, 0, 1, 4, 2048);
+    post_rx(fx, 0, 5, 4, 2048);
+    for (uint16_t sport = 1; sport < 5; sport++)
+        xnic_dev_wire_rx(fx->dev, f, tcp_frame(f, 0x11, sport));
+    assert_int_equal(qstats(fx, 0, 1)->rx_packets, 4);
+    assert_int_equal(qstats(fx, 0, 5)->rx_packets, 0);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -522,7 +637,8 @@ int main(void)
         T(test_veb_pool_to_vf),       T(test_tso_to_wire),
         T(test_admin_rules),          T(test_mailbox),
         T(test_flr_stops_dma),        T(test_bad_tail),
-        T(test_unmapped_ring),
+        T(test_unmapped_ring),        T(test_rss_spreads_flows),
+        T(test_rss_admin_and_flr),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
