@@ -18,7 +18,10 @@
 #include "sv/xnic.h"
 #include "sv/vif_back.h"
 
-#define VIF_TX_BUDGET  64    /* TX packets per event or poll (Linux: the NAPI budget) */
+/* TX packets per event or poll (Linux: the NAPI budget): a ring's worth.  64
+ * (Linux's) cost twice the wake-ups and doorbells per small frame here,
+ * and one ring of small frames is ~60 us of netdd's time. */
+#define VIF_TX_BUDGET  256
 #define GNTCACHE_PAGES 1024  /* persistent mappings per queue: both buffer pools and then some */
 #define DEVMAP_REFS    16384 /* grant refs we map for the device (a guest's table size) */
 #define DEVMAP_MAX     512   /* device mappings per vif: its TX buffers */
@@ -38,6 +41,8 @@ struct vif_queue {
     evtchn_port_t evtchn;    /* the TX ring's port (the only one unless split) */
     evtchn_port_t evtchn_rx; /* the RX ring's port with split event channels, else 0 */
     bool tx_more;            /* the TX budget ran out: vif_back_poll() goes on */
+    bool tx_blocked;         /* tx_pkt waits for a host buffer (vif_back_poll()) */
+    struct netback_packet tx_pkt;
     struct netback_queue *q;
 };
 
@@ -222,6 +227,7 @@ static void queue_disconnect(struct vif_queue *q)
         netback_queue_free(q->q);
     q->q = NULL;
     q->tx_more = false;
+    q->tx_blocked = false;
     unbind(q->v, &q->evtchn);
     unbind(q->v, &q->evtchn_rx);
     if (q->rings)
@@ -527,35 +533,42 @@ void vif_back_tx_complete(struct vif_back *v, uint32_t tag, bool ok)
  * can, else copied out of the guest's grants into the host's buffer.  At
  * most VIF_TX_BUDGET per call, so that a guest queueing as fast as we take
  * cannot keep us from the others: the rest waits for vif_back_poll(), after
- * the host's other events.  false when the vif closed.
+ * the host's other events.  A frame the host has no buffer for waits (the
+ * guest's ring fills and it stops: backpressure, not loss) until the host
+ * calls vif_back_poll() with room.  false when the vif closed.
  */
 static bool tx_drain(struct vif_queue *q)
 {
     struct vif_back *v = q->v;
-    struct netback_packet pkt;
+    struct netback_packet *pkt = &q->tx_pkt;
     unsigned budget = VIF_TX_BUDGET;
-    int n;
 
     q->tx_more = false;
-    while (budget && (n = netback_tx_next(q->q, &pkt)) == 1) {
+    while (budget && (q->tx_blocked || netback_tx_next(q->q, pkt) == 1)) {
         struct netif_offload o;
 
         budget--;
-
-        if (v->devmap && tx_zero_copy(q, &pkt) == 0)
+        q->tx_blocked = false;
+        if (v->devmap && tx_zero_copy(q, pkt) == 0)
             continue;
-        size_t cap = 0;
+        size_t cap = pkt->len;
         /* One copy: from the guest's grant straight into the NIC's buffer. */
         void *buf = v->env.ops->tx_buffer(v->env.host, v, q->idx, &cap);
-        int len = buf ? netback_tx_copy(q->q, &pkt, buf, cap) : -ENOBUFS;
+        int len;
         int16_t status = NETIF_RSP_OKAY;
 
+        if (!buf) {
+            q->tx_blocked = true;
+            budget = 1; /* not a budget stop: no poll_later */
+            break;
+        }
+        len = netback_tx_copy(q->q, pkt, buf, cap);
         if (len == -ENOTCONN)
             break;
-        netback_tx_offload(&pkt, &o);
+        netback_tx_offload(pkt, &o);
         if (len < 0 || v->env.ops->transmit(v->env.host, v, q->idx, buf, (size_t)len, &o) < 0)
             status = NETIF_RSP_DROPPED;
-        netback_tx_done(q->q, &pkt, status);
+        netback_tx_done(q->q, pkt, status);
     }
     if (netback_error(q->q)) {
         close_misbehaving(v);
@@ -573,7 +586,7 @@ static bool tx_drain(struct vif_queue *q)
 void vif_back_poll(struct vif_back *v)
 {
     for (unsigned i = 0; i < v->nqueues && v->connected; i++)
-        if (v->queue[i].tx_more && !tx_drain(&v->queue[i]))
+        if ((v->queue[i].tx_more || v->queue[i].tx_blocked) && !tx_drain(&v->queue[i]))
             return;
 }
 
@@ -657,9 +670,7 @@ static int rx_put(struct vif_back *v, unsigned qi, const void *frame, size_t len
         return -EINVAL;
     q = v->queue[qi].q;
     err = netback_rx_put(q, frame, len, o, hash->type ? hash : NULL);
-    if (err == 0)
-        netback_rx_flush(q);
-    else if (err == -ENOTCONN)
+    if (err == -ENOTCONN)
         close_misbehaving(v);
     return err;
 }
@@ -681,6 +692,12 @@ static struct netif_offload nic_offload(uint16_t nic_status, const struct xnic_r
         o.gso_size = wb->gso_size;
     }
     return o;
+}
+
+void vif_back_rx_flush(struct vif_back *v)
+{
+    for (unsigned i = 0; i < v->nqueues && v->connected; i++)
+        netback_rx_flush(v->queue[i].q);
 }
 
 int vif_back_receive(struct vif_back *v, unsigned q, const void *frame, size_t len,

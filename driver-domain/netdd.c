@@ -128,16 +128,27 @@ static int pool_rx(void *ctx, const void *frame, size_t len, uint16_t status,
     return vif_back_receive(v, nq->idx, frame, len, status, wb) == -EAGAIN ? -EAGAIN : 0;
 }
 
-/* The end of the NIC's batch: what was merged goes to the guest now. */
+/* The end of the NIC's batch: what was merged goes to the guest now, and
+ * the guest hears of the batch once. */
 static void pool_rx_end(void *ctx)
 {
-    gro_flush(ctx);
+    struct netdd_queue *nq = ctx;
+    struct vif_back *v = nq->v;
+
+    if (gro_flush(nq) != -ENOTCONN)
+        vif_back_rx_flush(v);
 }
 
 /* The device is done with a zero-copy packet of v. */
 static void pool_tx_done(void *ctx, uint32_t tag, uint16_t status)
 {
     vif_back_tx_complete(((struct netdd_queue *)ctx)->v, tag, !XNIC_DS_ERR(status));
+}
+
+/* The NIC sent frames of a queue that waited for a TX buffer. */
+static void pool_tx_room(void *ctx)
+{
+    vif_back_poll(((struct netdd_queue *)ctx)->v);
 }
 
 static bool on_switch(struct vif_back *v)
@@ -173,6 +184,7 @@ static int start_queues(struct netdd_port *np, struct vif_back *v)
             nq->pool = pf_pool_queue(np->q[0].pool, k, pool_rx, pool_rx_end, pool_tx_done, nq);
         if (!nq->pool)
             return -ENOSPC;
+        pf_pool_set_tx_room(nq->pool, pool_tx_room);
         off += (size_t)snprintf(list + off, sizeof(list) - off, "%s%u", k ? " " : "",
                                 pf_pool_queue_pair(nq->pool));
     }
@@ -262,8 +274,7 @@ static void *port_tx_buffer(void *host, struct vif_back *v, unsigned q, size_t *
     (void)host;
     if (on_switch(v))
         return swswitch_tx_buffer(dd.sw, v, cap);
-    *cap = PF_TX_BUF - 1;
-    return pf_pool_tx_buffer(pool_of(v, q));
+    return pf_pool_tx_buffer(pool_of(v, q), *cap, cap);
 }
 
 /* netif offload -> xnic command: TSO needs the header length. */
@@ -335,8 +346,10 @@ static void port_rx_ready(void *host, struct vif_back *v, unsigned q)
     else if (vif_back_port(v)) {
         struct netdd_queue *nq = &((struct netdd_port *)vif_back_port(v))->q[q];
 
-        if (!nq->gro_blocked || gro_flush(nq) == 0)
+        if (!nq->gro_blocked || gro_flush(nq) == 0) {
+            vif_back_rx_flush(v);
             pf_pool_rx_retry(nq->pool);
+        }
     }
 }
 

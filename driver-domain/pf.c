@@ -17,7 +17,9 @@
 
 #define TX_RING    256
 #define TX_ZC_FLAG (1u << 31) /* a zero-copy packet's cookie: flag | tag */
-#define TX_BUFS    32
+#define TX_BUFS    32 /* PF_TX_BUF each: TSO packets and jumbo frames */
+#define TX_SMALL   (TX_RING - 1 - TX_BUFS) /* TX_SMALL_BUF each: most frames; all fill the ring */
+#define TX_SMALL_BUF 2048u
 #define RX_RING    1024 /* a few TSO bursts of 45 segments: the NIC drops what finds no buffer */
 #define RX_RING_MQ 512  /* a pool's further queues: RSS gives each a share of the flows */
 #define RX_BUFS    (RX_RING - 1)
@@ -39,9 +41,12 @@ struct pf_pool {
     pf_tx_done_fn tx_done;
     void *ctx;
     struct xnic_drv_rings rings;
-    uint8_t *tx_buf, *rx_buf;
-    uint64_t tx_iova, rx_iova;
-    bool tx_busy[TX_BUFS];
+    uint8_t *tx_buf, *tx_small, *rx_buf;
+    uint64_t tx_iova, tx_small_iova, rx_iova;
+    bool tx_busy[TX_BUFS + TX_SMALL]; /* large buffers, then small ones */
+    unsigned tx_cursor;               /* small buffers complete in order: the next one */
+    bool tx_starved;                  /* the owner found none: tx_room() when one frees */
+    pf_tx_room_fn tx_room;
     struct xnic_drv_rx_done held[RX_BUFS]; /* reaped RX descriptors not yet delivered */
     unsigned nheld;
     bool rx_blocked; /* the owner could not take the next frame: wait for rx_retry */
@@ -162,6 +167,12 @@ static void pool_service(struct pf_pool *p)
         } else {
             p->tx_busy[cookie - 1] = false;
         }
+    }
+    if (n && p->tx_starved && p->tx_room) {
+        p->tx_starved = false;
+        p->tx_room(p->ctx);
+        if (!p->in_use)
+            return;
     }
     if (p->rx_blocked)
         return; /* the owner is full: the NIC keeps the rest for now */
@@ -313,8 +324,9 @@ static int pool_memory(struct pf_pool *p)
     p->rings.tx = dma_alloc(pf, TX_RING * sizeof(struct xnic_tx_desc), &p->rings.tx_iova);
     p->rings.rx = dma_alloc(pf, p->rx_ring * sizeof(struct xnic_rx_desc), &p->rings.rx_iova);
     p->tx_buf = dma_alloc(pf, (size_t)TX_BUFS * PF_TX_BUF, &p->tx_iova);
+    p->tx_small = dma_alloc(pf, (size_t)TX_SMALL * TX_SMALL_BUF, &p->tx_small_iova);
     p->rx_buf = dma_alloc(pf, (size_t)(p->rx_ring - 1) * RX_BUF, &p->rx_iova);
-    if (!p->rings.tx || !p->rings.rx || !p->tx_buf || !p->rx_buf)
+    if (!p->rings.tx || !p->rings.rx || !p->tx_buf || !p->tx_small || !p->rx_buf)
         return -ENOMEM;
     p->started = true;
     return 0;
@@ -349,6 +361,8 @@ static int pool_start(struct pf_pool *p, const uint8_t mac[6], uint16_t vlan, ui
     p->ctx = ctx;
     p->nheld = 0;
     p->rx_blocked = false;
+    p->tx_starved = false;
+    p->tx_room = NULL;
     memset(p->tx_busy, 0, sizeof(p->tx_busy));
     for (unsigned i = 0; i < p->rx_ring - 1; i++)
         pool_post(p, i);
@@ -463,30 +477,82 @@ unsigned pf_pool_queue_pair(const struct pf_pool *p)
     return p->q;
 }
 
-void *pf_pool_tx_buffer(struct pf_pool *p)
+void pf_pool_set_tx_room(struct pf_pool *p, pf_tx_room_fn fn)
 {
+    p->tx_room = fn;
+}
+
+/* TX buffer i: its address and IOVA (large ones first, then small). */
+static uint8_t *tx_buf_at(const struct pf_pool *p, unsigned i, uint64_t *iova)
+{
+    size_t off = i < TX_BUFS ? (size_t)i * PF_TX_BUF : (size_t)(i - TX_BUFS) * TX_SMALL_BUF;
+
+    *iova = (i < TX_BUFS ? p->tx_iova : p->tx_small_iova) + off;
+    return (i < TX_BUFS ? p->tx_buf : p->tx_small) + off;
+}
+
+/* The index of the buffer at buf, or -1 when it is none of ours. */
+static int tx_buf_index(const struct pf_pool *p, const uint8_t *buf)
+{
+    if (buf >= p->tx_buf && buf < p->tx_buf + (size_t)TX_BUFS * PF_TX_BUF &&
+        (size_t)(buf - p->tx_buf) % PF_TX_BUF == 0)
+        return (int)((size_t)(buf - p->tx_buf) / PF_TX_BUF);
+    if (buf >= p->tx_small && buf < p->tx_small + (size_t)TX_SMALL * TX_SMALL_BUF &&
+        (size_t)(buf - p->tx_small) % TX_SMALL_BUF == 0)
+        return TX_BUFS + (int)((size_t)(buf - p->tx_small) / TX_SMALL_BUF);
+    return -1;
+}
+
+/* A free buffer for len bytes: the small one at the cursor (small buffers
+ * are taken in turn and the NIC completes in ring order, so when that one
+ * is busy they all are), else a large one; -1 when none (or no descriptor
+ * is free: zero-copy packets share the ring). */
+static int tx_find(const struct pf_pool *p, size_t len)
+{
+    if (!xnic_drv_tx_room(p->pf->drv, p->q))
+        return -1;
+    if (len <= TX_SMALL_BUF && !p->tx_busy[TX_BUFS + p->tx_cursor])
+        return (int)(TX_BUFS + p->tx_cursor);
     for (unsigned i = 0; i < TX_BUFS; i++)
         if (!p->tx_busy[i])
-            return p->tx_buf + (size_t)i * PF_TX_BUF;
-    pool_service(p);
-    for (unsigned i = 0; i < TX_BUFS; i++)
-        if (!p->tx_busy[i])
-            return p->tx_buf + (size_t)i * PF_TX_BUF;
-    return NULL;
+            return (int)i;
+    return -1;
+}
+
+void *pf_pool_tx_buffer(struct pf_pool *p, size_t len, size_t *cap)
+{
+    uint64_t iova;
+    int i = tx_find(p, len);
+
+    if (i < 0) {
+        pool_service(p);
+        i = tx_find(p, len);
+    }
+    if (i < 0) {
+        p->tx_starved = true;
+        return NULL;
+    }
+    *cap = i < TX_BUFS ? PF_TX_BUF - 1 : TX_SMALL_BUF;
+    return tx_buf_at(p, (unsigned)i, &iova);
 }
 
 int pf_pool_tx_submit(struct pf_pool *p, void *buf, size_t len, unsigned cmd, uint16_t mss,
                       uint8_t hdr_len)
 {
-    unsigned i = (unsigned)(((uint8_t *)buf - p->tx_buf) / PF_TX_BUF);
-    struct xnic_drv_seg seg = {.iova = p->tx_iova + (uint64_t)i * PF_TX_BUF, .len = (uint16_t)len};
+    int i = tx_buf_index(p, buf);
+    struct xnic_drv_seg seg = {.len = (uint16_t)len};
+    size_t cap = i < TX_BUFS ? PF_TX_BUF - 1 : TX_SMALL_BUF;
     int err;
 
-    if (i >= TX_BUFS || len == 0 || len > 65535)
+    if (i < 0 || len == 0 || len > cap)
         return -EINVAL;
+    tx_buf_at(p, (unsigned)i, &seg.iova);
     err = xnic_drv_tx(p->pf->drv, p->q, &seg, 1, cmd, mss, hdr_len, (void *)(uintptr_t)(i + 1));
-    if (!err)
+    if (!err) {
         p->tx_busy[i] = true;
+        if (i >= TX_BUFS)
+            p->tx_cursor = (unsigned)(i - TX_BUFS + 1) % TX_SMALL;
+    }
     return err;
 }
 

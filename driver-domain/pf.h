@@ -71,10 +71,14 @@ void pf_switch_del(struct pf *pf, const uint8_t mac[6], uint16_t vlan);
 unsigned pf_pool_index(const struct pf_pool *p);
 unsigned pf_pool_queue_pair(const struct pf_pool *p);
 
-/* TX: a free buffer of PF_TX_BUF bytes (NULL when all are in flight), then
- * submit it with the packet's length and offload command. */
+/* TX: a free buffer for a frame of len bytes (*cap: its size, up to
+ * PF_TX_BUF - 1), then submit it with the packet's length and offload
+ * command.  NULL when all are in flight: the pool then calls its tx_room
+ * callback (pf_pool_set_tx_room) once the NIC has sent some. */
 #define PF_TX_BUF 65536u
-void *pf_pool_tx_buffer(struct pf_pool *p);
+typedef void (*pf_tx_room_fn)(void *ctx);
+void *pf_pool_tx_buffer(struct pf_pool *p, size_t len, size_t *cap);
+void pf_pool_set_tx_room(struct pf_pool *p, pf_tx_room_fn fn);
 int pf_pool_tx_submit(struct pf_pool *p, void *buf, size_t len, unsigned cmd, uint16_t mss,
                       uint8_t hdr_len);
 void pf_pool_tx_kick(struct pf_pool *p);

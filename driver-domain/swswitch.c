@@ -76,6 +76,7 @@ static void deliver_to(struct swswitch *s, struct swport *p, struct wire_frame *
      * queue by the frame's hash (pool 0 has no RSS for it). */
     if (vif_back_receive_offload(p->vif, VIF_BACK_QUEUE_HASH, frame, len, w->o) == 0)
         p->rx_packets++;
+    vif_back_rx_flush(p->vif);
 }
 
 /* Delivers w to the switch's ports (but not to the sender, from): the port
@@ -125,6 +126,16 @@ void swswitch_free(struct swswitch *s)
     free(s);
 }
 
+/* Pool 0 sent frames after a vif found no TX buffer: each goes on. */
+static void switch_tx_room(void *ctx)
+{
+    struct swswitch *s = ctx;
+
+    for (unsigned i = 0; i < SWSWITCH_PORTS; i++)
+        if (s->ports[i].vif)
+            vif_back_poll(s->ports[i].vif);
+}
+
 int swswitch_attach(struct swswitch *s, struct vif_back *v, const uint8_t mac[6])
 {
     uint16_t vlan = vif_back_vlan(v);
@@ -136,8 +147,11 @@ int swswitch_attach(struct swswitch *s, struct vif_back *v, const uint8_t mac[6]
             p = &s->ports[i];
     if (!p)
         return -ENOSPC;
-    if (!s->pool && !(s->pool = pf_switch_pool(s->pf, switch_rx, s)))
-        return -EIO;
+    if (!s->pool) {
+        if (!(s->pool = pf_switch_pool(s->pf, switch_rx, s)))
+            return -EIO;
+        pf_pool_set_tx_room(s->pool, switch_tx_room);
+    }
     err = pf_switch_add(s->pf, mac, vlan);
     if (err)
         return err;
@@ -158,8 +172,12 @@ void swswitch_detach(struct swswitch *s, struct vif_back *v)
 void *swswitch_tx_buffer(struct swswitch *s, struct vif_back *v, size_t *cap)
 {
     /* Room for the tag a VLAN port's frames get on their way out. */
-    *cap = PF_TX_BUF - 1 - (vif_back_vlan(v) ? VLAN_HLEN : 0);
-    return s->pool ? pf_pool_tx_buffer(s->pool) : NULL;
+    size_t tag = vif_back_vlan(v) ? VLAN_HLEN : 0;
+    void *buf = s->pool ? pf_pool_tx_buffer(s->pool, *cap + tag, cap) : NULL;
+
+    if (buf)
+        *cap -= tag;
+    return buf;
 }
 
 /* Puts the port's VLAN tag into its frame (the buffer has room for it). */

@@ -26,7 +26,9 @@ void swswitch_free(struct swswitch *s);
 int swswitch_attach(struct swswitch *s, struct vif_back *v, const uint8_t mac[6]);
 void swswitch_detach(struct swswitch *s, struct vif_back *v);
 
-/* A TX buffer of pool 0 for a frame of v (cap bytes), or NULL. */
+/* A TX buffer of pool 0 for a frame of v of *cap bytes (*cap: the room it
+ * has, the VLAN tag kept aside), or NULL (each vif's vif_back_poll() runs
+ * once pool 0 has room again). */
 void *swswitch_tx_buffer(struct swswitch *s, struct vif_back *v, size_t *cap);
 /* A frame from v in that buffer: switched in software or sent through pool 0. */
 int swswitch_transmit(struct swswitch *s, struct vif_back *v, void *buf, size_t len,

@@ -9,7 +9,9 @@
  * Options (the domain's extra=): --max-queues N asks each vif's backend for
  * at most N netif queues (default: all it offers, as many as the toolstack's
  * queues=); --rss-table Q,Q,... maps a control ring on each vif and asks
- * for Toeplitz hashing of received flows with that mapping table.
+ * for Toeplitz hashing of received flows with that mapping table;
+ * --pktgen tx|rx ... (pktgen.h) drives one vif with the packet generator
+ * instead of its TAP: frames are made or counted straight on the rings.
  *
  * When a backend goes away (Closing, Closed, its directory gone, or the
  * toolstack re-points "backend" at a new driver domain) the vif stops its
@@ -21,6 +23,7 @@
 #include <fcntl.h>
 #include <linux/if_tun.h>
 #include <net/if.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +33,7 @@
 #include <xenevtchn.h>
 #include <xenstore.h>
 
+#include "pktgen.h"
 #include "sv/log.h"
 #include "sv/xenbus.h"
 #include "vif_front.h"
@@ -41,6 +45,7 @@ static unsigned nr_vifs;
 static struct xs_handle *xsh;
 static xenevtchn_handle *xce;
 static struct vif_front_opts vif_opts;
+static struct pktgen *pktgen; /* --pktgen: drives its vif instead of the TAP */
 static uint32_t rss_table[128];
 
 static void on_evtchn(evutil_socket_t fd, short what, void *arg)
@@ -91,7 +96,11 @@ static void rescan_vifs(struct event_base *base)
 
         for (unsigned k = 0; k < nr_vifs; k++)
             known |= vif_front_devid(vifs[k]) == devid;
-        if (!known && (v = vif_front_new(base, xsh, xce, devid, &vif_opts)))
+        struct vif_front_opts o = vif_opts;
+
+        if (pktgen && pktgen_devid(pktgen) == devid)
+            o.ep = pktgen_endpoint(pktgen);
+        if (!known && (v = vif_front_new(base, xsh, xce, devid, &o)))
             vifs[nr_vifs++] = v;
     }
     free(devs);
@@ -129,8 +138,15 @@ static unsigned parse_table(char *list)
     return n;
 }
 
-static void parse_args(int argc, char **argv)
+/* Our own options; the others are the packet generator's. */
+static void parse_args(int argc, char **argv, struct pktgen_config *pcfg)
 {
+    char **rest = calloc((size_t)argc + 1, sizeof(*rest));
+    int n = 0;
+
+    if (!rest)
+        fatal("parse_args");
+    rest[n++] = argv[0];
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--max-queues") && i + 1 < argc && atoi(argv[i + 1]) > 0) {
             vif_opts.max_queues = (unsigned)atoi(argv[++i]);
@@ -138,8 +154,25 @@ static void parse_args(int argc, char **argv)
                    (vif_opts.rss_size = parse_table(argv[++i])) > 0) {
             vif_opts.rss_table = rss_table;
         } else {
-            fatalx("usage: guest [--max-queues N] [--rss-table Q,Q,...]");
+            rest[n++] = argv[i];
         }
+    }
+    if (pktgen_parse_args(n, rest, pcfg) < 0)
+        fatalx("usage: guest [--max-queues N] [--rss-table Q,Q,...] [--pktgen tx|rx ...]");
+    free(rest);
+}
+
+/* Busy poll: the rings every pass, the other events every few passes
+ * (epoll costs a system call; the rings cost none).  A pass that found
+ * nothing yields the CPU: on a host with fewer cores than busy processes
+ * the backend must run for there to be anything to find. */
+static void busy_loop(struct event_base *base)
+{
+    for (unsigned n = 0; !event_base_got_exit(base); n++) {
+        if (!pktgen_poll(pktgen))
+            sched_yield();
+        if (n % 64 == 0)
+            event_base_loop(base, EVLOOP_NONBLOCK);
     }
 }
 
@@ -147,16 +180,19 @@ int main(int argc, char **argv)
 {
     struct event_base *base;
     struct event *evtchn_ev, *xs_ev, *term_ev;
+    struct pktgen_config pcfg;
     int flags;
 
     log_init(getenv("SV_DOMAIN_NAME") ? getenv("SV_DOMAIN_NAME") : argv[0]);
-    parse_args(argc, argv);
+    parse_args(argc, argv, &pcfg);
     setvbuf(stdout, NULL, _IOLBF, 0);
     base = event_base_new();
     xsh = xs_open(0);
     xce = xenevtchn_open(NULL, 0);
     if (!base || !xsh || !xce)
         fatal("cannot reach xenstore and the event channels");
+    if (pcfg.mode != PKTGEN_OFF && !(pktgen = pktgen_new(&pcfg, base, xsh)))
+        fatalx("pktgen: cannot start");
     flags = fcntl(xenevtchn_fd(xce), F_GETFL);
     fcntl(xenevtchn_fd(xce), F_SETFL, flags | O_NONBLOCK);
     evtchn_ev = event_new(base, xenevtchn_fd(xce), EV_READ | EV_PERSIST, on_evtchn, NULL);
@@ -169,9 +205,13 @@ int main(int argc, char **argv)
     if (!xs_watch(xsh, "device/vif", "vifs"))
         fatal("xs_watch device/vif");
     printf("guest %s up\n", getenv("SV_DOMAIN_NAME"));
-    event_base_dispatch(base);
+    if (pktgen && pktgen_busy_poll(pktgen))
+        busy_loop(base);
+    else
+        event_base_dispatch(base);
     for (unsigned i = 0; i < nr_vifs; i++)
         vif_front_free(vifs[i]);
+    pktgen_free(pktgen);
     event_free(evtchn_ev);
     event_free(xs_ev);
     event_free(term_ev);

@@ -18,8 +18,13 @@ netif_ring_SRCS := bench/netif_ring.c
 netif_ring_LIBS := svnetfront svnetback svnetif xengnttab svcore
 netif_ring_LDLIBS := -lpthread
 
-# guest: the domain image of a guest (netfront + TAP relay).
+# guest: the domain image of a guest (netfront + TAP relay, or the packet
+# generator on the rings: guest --pktgen tx|rx).
 PROGRAMS += guest
-guest_SRCS := frontends/guest.c frontends/vif_front.c
+guest_SRCS := frontends/guest.c frontends/vif_front.c frontends/pktgen.c frontends/pktgen_frame.c
 guest_LIBS := svnetfront svnetif svxenbus xenstore xenevtchn xengnttab svcore
 guest_LDLIBS := -levent
+
+UNIT_TESTS += pktgen_test
+pktgen_test_SRCS := tests/unit/pktgen_test.c frontends/pktgen_frame.c
+pktgen_test_LIBS := svnetif svcore

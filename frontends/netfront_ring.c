@@ -31,6 +31,8 @@ struct netfront {
     struct netfront_config cfg;
     struct netfront_stats stats;
     bool broken;
+    bool polled;               /* the caller polls: rsp_event is never armed */
+    unsigned int tx_wake_after; /* TX responses per notification wanted (1) */
 };
 
 static int pool_init(struct pool *p, const struct netfront_pool *cfg)
@@ -86,6 +88,31 @@ struct netfront *netfront_new(const struct netfront_config *cfg)
 void netfront_free(struct netfront *f)
 {
     free(f);
+}
+
+void netfront_set_polled(struct netfront *f, bool polled)
+{
+    f->polled = polled;
+}
+
+void netfront_set_tx_wake_after(struct netfront *f, unsigned int n)
+{
+    f->tx_wake_after = n;
+}
+
+/* RING_FINAL_CHECK_FOR_RESPONSES, asking to be told at the tx_wake_after-th
+ * response to come, or at the last one in flight if fewer are: the backend
+ * answers every request, so that one always comes.  With none in flight, at
+ * the next one (what we publish later may be fewer than tx_wake_after).
+ * Whether some wait. */
+static bool tx_arm(struct netfront *f)
+{
+    RING_IDX in_flight = f->tx.sring->req_prod - f->tx.rsp_cons;
+    RING_IDX k = f->tx_wake_after > 1 ? f->tx_wake_after : 1;
+
+    f->tx.sring->rsp_event = f->tx.rsp_cons + (in_flight < k ? (in_flight ? in_flight : 1) : k);
+    xen_mb();
+    return RING_HAS_UNCONSUMED_RESPONSES(&f->tx);
 }
 
 void netfront_get_stats(const struct netfront *f, struct netfront_stats *s)
@@ -241,7 +268,9 @@ int netfront_tx_reap(struct netfront *f)
                 return rc;
             done += rc;
         }
-        RING_FINAL_CHECK_FOR_RESPONSES(&f->tx, more);
+        if (f->polled)
+            break;
+        more = tx_arm(f);
     } while (more);
     return done;
 }
@@ -397,7 +426,7 @@ static int rx_next(struct netfront *f, struct rx_frame *fr)
         if (load_rsp_prod(f, &f->rx.sring->rsp_prod, f->rx.rsp_cons, f->rx.sring->req_prod, &prod) <
             0)
             return -EPROTO;
-        if ((rc = rx_scan(f, prod, fr)) != 0)
+        if ((rc = rx_scan(f, prod, fr)) != 0 || f->polled)
             return rc;
         /* Nothing complete: ask to be told about the next response past
          * prod (RING_FINAL_CHECK_FOR_RESPONSES, for a partial frame too). */

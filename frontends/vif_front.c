@@ -253,7 +253,8 @@ static struct vf_queue *queue_get(struct vif_front *v, unsigned i)
     return v->q[i];
 }
 
-/* Queues past the first get a TAP queue of their own while connected. */
+/* A TAP queue for q: queue 0 gets its one with the vif (kept for its life),
+ * the others theirs while connected. */
 static int queue_tap(struct vf_queue *q)
 {
     if (q->tap >= 0)
@@ -271,7 +272,7 @@ static int queue_connect(struct vf_queue *q, const struct netif_features *peer, 
 {
     struct vif_front *v = q->v;
     struct netfront_config cfg = {.notify = notify, .ctx = q, .peer = *peer};
-    int err = queue_tap(q);
+    int err = v->opts.ep ? 0 : queue_tap(q);
 
     if (!err)
         err = share_all(v, &q->g, ctrl);
@@ -290,7 +291,8 @@ static int queue_connect(struct vf_queue *q, const struct netif_features *peer, 
     q->nf = netfront_new(&cfg);
     if (!q->nf)
         return -errno;
-    tap_offloads(q->tap, peer);
+    if (q->tap >= 0)
+        tap_offloads(q->tap, peer);
     netfront_rx_refill(q->nf);
     return 0;
 }
@@ -330,7 +332,9 @@ static unsigned unsigned_key(struct vif_front *v, const char *key, unsigned dflt
 static unsigned queues_wanted(struct vif_front *v)
 {
     unsigned n = unsigned_key(v, "multi-queue-max-queues", 1);
-    unsigned mine = v->opts.max_queues ? v->opts.max_queues : VIF_FRONT_MAX_QUEUES;
+    unsigned mine = v->opts.ep           ? 1
+                    : v->opts.max_queues ? v->opts.max_queues
+                                         : VIF_FRONT_MAX_QUEUES;
 
     if (n > mine)
         n = mine;
@@ -372,6 +376,8 @@ static int vif_connect(struct vif_front *v)
     }
     log_info("vif %u: connected to %s, %u queue%s%s", v->devid, v->backend, n, n > 1 ? "s" : "",
              v->ctrl ? ", ctrl ring" : "");
+    if (v->opts.ep)
+        v->opts.ep->connected(v->opts.ep->ctx, v->q[0]->nf);
     return 0;
 }
 
@@ -384,6 +390,8 @@ static void queue_disconnect(struct vf_queue *q)
         if (q->tap_ev)
             event_add(q->tap_ev, NULL);
     }
+    if (q->nf && v->opts.ep)
+        v->opts.ep->disconnected(v->opts.ep->ctx);
     if (q->nf)
         netfront_free(q->nf);
     q->nf = NULL;
@@ -529,7 +537,15 @@ static bool send_pending(struct vf_queue *q)
 static void queue_event(struct vf_queue *q, evtchn_port_t port)
 {
     bool tx = port == q->port, rx = q->port_rx ? port == q->port_rx : tx;
+    const struct vif_front_endpoint *ep = q->v->opts.ep;
 
+    if (ep) {
+        if (ep->event(ep->ctx, tx, rx) < 0) {
+            log_warnx("vif %u: backend broke the protocol", q->v->devid);
+            vif_disconnect(q->v, XenbusStateClosing);
+        }
+        return;
+    }
     if (tx && netfront_tx_reap(q->nf) == -EPROTO) {
         vif_disconnect(q->v, XenbusStateClosing);
         return;
@@ -612,7 +628,7 @@ struct vif_front *vif_front_new(struct event_base *base, struct xs_handle *xs,
     unsigned int len;
     char *domid = xs_read(xs, XBT_NULL, "domid", &len);
     struct vf_queue *q0;
-    int tap;
+    int err;
 
     if (!v || !domid)
         goto out_free;
@@ -622,19 +638,14 @@ struct vif_front *vif_front_new(struct event_base *base, struct xs_handle *xs,
     v->devid = devid;
     v->opts = *opts;
     snprintf(v->dir, sizeof(v->dir), "/local/domain/%s/device/vif/%u", domid, devid);
-    tap = tap_open(devid);
-    if (tap < 0) {
-        log_warnx("vif %u: no eth%u: %s", devid, devid, strerror(-tap));
-        goto out_free;
-    }
     q0 = queue_get(v, 0);
-    if (!q0) {
-        close(tap);
+    if (!q0)
         goto out_free;
+    if (!opts->ep && (err = queue_tap(q0)) < 0) {
+        log_warnx("vif %u: no eth%u: %s", devid, devid, strerror(-err));
+        goto out_queue;
     }
-    q0->tap = tap;
-    q0->tap_ev = event_new(base, tap, EV_READ | EV_PERSIST, on_tap, q0);
-    if (!q0->tap_ev || event_add(q0->tap_ev, NULL) < 0 || !xs_watch(xs, v->dir, "frontend"))
+    if (!xs_watch(xs, v->dir, "frontend"))
         goto out_queue;
     free(domid);
     return v; /* the watch fires once at once: follow_backend runs then */
@@ -642,7 +653,8 @@ struct vif_front *vif_front_new(struct event_base *base, struct xs_handle *xs,
 out_queue:
     if (q0->tap_ev)
         event_free(q0->tap_ev);
-    close(q0->tap);
+    if (q0->tap >= 0)
+        close(q0->tap);
     free(q0);
 out_free:
     free(domid);

@@ -3,17 +3,32 @@
  * own queue of the multi-queue TAP ethD), the xenbus handshake with
  * whichever backend the toolstack points it at, and optionally a control
  * ring asking that backend for Toeplitz hashing with a given mapping table.
+ * Or, for a program that drives the rings itself (the packet generator),
+ * one queue handed to an endpoint instead of the TAP.
  */
 #ifndef VIF_FRONT_H
 #define VIF_FRONT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <xen/event_channel.h>
 #include <xenevtchn.h>
 #include <xenstore.h>
 
 struct event_base;
+struct netfront;
 struct vif_front;
+
+/* Who uses the rings of a vif instead of the TAP relay. */
+struct vif_front_endpoint {
+    /* Connected: nf is the vif's queue (RX buffers posted) until disconnected(). */
+    void (*connected)(void *ctx, struct netfront *nf);
+    void (*disconnected)(void *ctx);
+    /* The backend notified: TX responses (tx) and/or RX frames (rx) may wait.
+     * A negative return (-EPROTO) closes the connection. */
+    int (*event)(void *ctx, bool tx, bool rx);
+    void *ctx;
+};
 
 #define VIF_FRONT_MAX_QUEUES 8
 
@@ -21,10 +36,11 @@ struct vif_front_opts {
     unsigned max_queues;   /* ask for at most this many (0: what the backend offers) */
     const uint32_t *rss_table; /* non-NULL: feature-ctrl-ring with this mapping table */
     unsigned rss_size;     /* its entries (1..128) */
+    const struct vif_front_endpoint *ep; /* non-NULL: one queue, driven by ep; no TAP */
 };
 
 /* device/vif/<devid> of our home; NULL (logged) when it cannot start.
- * opts is copied (rss_table must stay valid). */
+ * opts is copied (rss_table and ep must stay valid). */
 struct vif_front *vif_front_new(struct event_base *base, struct xs_handle *xs,
                                 xenevtchn_handle *xce, unsigned devid,
                                 const struct vif_front_opts *opts);

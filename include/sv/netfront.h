@@ -89,6 +89,17 @@ int netfront_rx_refill(struct netfront *f);
  * frame go back to the pool; netfront_rx_refill() posts them again. */
 int netfront_rx_recv(struct netfront *f, struct virtio_net_hdr *vh, void *buf, size_t cap);
 
+/* polled: the caller looks at the rings without being told, so the queue
+ * never arms rsp_event and the backend stops notifying it (Xen's event
+ * suppression; a busy-polling PMD).  Off by default. */
+void netfront_set_polled(struct netfront *f, bool polled);
+
+/* Ask the backend to notify TX completions only after n responses (or the
+ * last one in flight when fewer are): fewer wake-ups for a sender that
+ * keeps the ring full (DPDK's tx_free_thresh).  1 by default, as Linux
+ * netfront. */
+void netfront_set_tx_wake_after(struct netfront *f, unsigned int n);
+
 void netfront_get_stats(const struct netfront *f, struct netfront_stats *s);
 
 #endif

@@ -52,8 +52,10 @@ struct vif_port_ops {
      * take a pool for mac with a queue pair per netif queue).  0 or -errno. */
     int (*attach)(void *host, struct vif_back *v, const uint8_t mac[6], unsigned nqueues);
     void (*detach)(void *host, struct vif_back *v);
-    /* Where to copy the next frame from the guest's queue q (*cap bytes), or
-     * NULL when the host has no room now (the frame is dropped). */
+    /* Where to copy the next frame from the guest's queue q: *cap is its
+     * length on entry, the buffer's size on return.  NULL when the host has
+     * no room now: the frame waits (the guest's ring backs up) until the
+     * host calls vif_back_poll(), which it must do once it has room again. */
     void *(*tx_buffer)(void *host, struct vif_back *v, unsigned q, size_t *cap);
     /* Sends that buffer, now holding a frame of len bytes with offload o. */
     int (*transmit)(void *host, struct vif_back *v, unsigned q, void *buf, size_t len,
@@ -109,7 +111,8 @@ void vif_back_publish(struct vif_back *v, const char *key, const char *value);
 void vif_back_watch(struct vif_back *v, const char *path);
 /* An event channel port fired (it may not be ours). */
 void vif_back_event(struct vif_back *v, evtchn_port_t port);
-/* Goes on with the TX work poll_later() announced (nothing when none). */
+/* Goes on with the TX work poll_later() announced, or with frames that
+ * waited for a tx_buffer (nothing when none). */
 void vif_back_poll(struct vif_back *v);
 /* The device finished the zero-copy packet tag (ok: sent). */
 void vif_back_tx_complete(struct vif_back *v, uint32_t tag, bool ok);
@@ -117,7 +120,8 @@ void vif_back_tx_complete(struct vif_back *v, uint32_t tag, bool ok);
 /* A frame for the guest on queue q (below the nqueues attach() was given,
  * or VIF_BACK_QUEUE_HASH): 0, -EAGAIN (no buffer posted: retry after
  * rx_ready), -EMSGSIZE (dropped: too big for it), -ENOTCONN, -EINVAL (no
- * such queue).  wb (NULL for
+ * such queue).  The guest sees the frames at vif_back_rx_flush(): call it
+ * once per batch.  wb (NULL for
  * none) is the NIC's write-back: with XNIC_RXS_RSS in nic_status its hash
  * goes to a frontend that asked for hash extras; with XNIC_RXS_RSC the frame
  * goes on checksum partial (csum_blank + data_validated) and, with a GSO
@@ -127,6 +131,10 @@ int vif_back_receive(struct vif_back *v, unsigned q, const void *frame, size_t l
 /* The same with the frame's offload metadata (a frame switched in software). */
 int vif_back_receive_offload(struct vif_back *v, unsigned q, const void *frame, size_t len,
                              const struct netif_offload *o);
+/* Publishes the frames received since the last flush on every queue;
+ * notifies the guest where it asked (rsp_event): once per batch, not once
+ * per frame. */
+void vif_back_rx_flush(struct vif_back *v);
 /* True when the guest takes TCPv4 GSO frames on RX (feature-gso-tcpv4, -sg). */
 bool vif_back_rx_gso(const struct vif_back *v);
 /* What the guest takes on RX (its feature-* keys); known once the vif

@@ -430,6 +430,77 @@ static void test_ring_full_and_suppression(void **state)
     assert_int_equal(netfront_tx_reap(q->front), 1);
 }
 
+/* Answers every TX packet the backend has, one flush per packet. */
+static void back_answer_all(struct queue *q)
+{
+    static uint8_t out[65536];
+    struct netback_packet pkt;
+
+    while (netback_tx_next(q->back, &pkt) == 1) {
+        netback_tx_copy(q->back, &pkt, out, sizeof(out));
+        netback_tx_done(q->back, &pkt, NETIF_RSP_OKAY);
+        netback_tx_flush(q->back);
+    }
+}
+
+static void send_frames(struct queue *q, int n)
+{
+    static uint8_t frame[64];
+
+    for (int i = 0; i < n; i++)
+        assert_int_equal(netfront_tx_send(q->front, NULL, frame, sizeof(frame)), 0);
+    netfront_tx_flush(q->front);
+}
+
+/* tx_wake_after: one TX notification per n completions, or at the last one
+ * in flight when fewer are -- and with none in flight at the next, since
+ * the sender may then publish fewer than n (the end of a --count run). */
+static void test_tx_wake_after(void **state)
+{
+    struct queue *q = &((struct harness *)*state)->q[0];
+
+    netfront_set_tx_wake_after(q->front, 32);
+    assert_int_equal(netfront_tx_reap(q->front), 0); /* armed with none in flight */
+    send_frames(q, 10);
+    back_answer_all(q);
+    assert_int_equal(q->back_notify[NETBACK_EVENT_TX], 1);
+    assert_int_equal(netfront_tx_reap(q->front), 10);
+    send_frames(q, NBUF);
+    assert_int_equal(netfront_tx_reap(q->front), 0); /* 64 in flight: told at the 32nd */
+    back_answer_all(q);
+    assert_int_equal(q->back_notify[NETBACK_EVENT_TX], 2);
+    assert_int_equal(netfront_tx_reap(q->front), NBUF);
+    send_frames(q, 20);
+    assert_int_equal(netfront_tx_reap(q->front), 0); /* 20 in flight: told at the 20th */
+    back_answer_all(q);
+    assert_int_equal(q->back_notify[NETBACK_EVENT_TX], 3);
+    assert_int_equal(netfront_tx_reap(q->front), 20);
+}
+
+/* A polled queue never arms rsp_event: the backend stops notifying it. */
+static void test_polled_no_notifications(void **state)
+{
+    struct queue *q = &((struct harness *)*state)->q[0];
+    static uint8_t frame[64], buf[2048];
+    struct virtio_net_hdr vh;
+
+    netfront_set_polled(q->front, true);
+    netfront_rx_refill(q->front);
+    for (int round = 0; round < 3; round++) {
+        send_frames(q, 8);
+        back_answer_all(q);
+        assert_int_equal(netfront_tx_reap(q->front), 8);
+        assert_int_equal(netback_rx_put(q->back, frame, sizeof(frame), NULL, NULL), 0);
+        netback_rx_flush(q->back);
+        assert_int_equal(netfront_rx_recv(q->front, &vh, buf, sizeof(buf)), 64);
+        assert_int_equal(netfront_rx_recv(q->front, &vh, buf, sizeof(buf)), 0);
+        netfront_rx_refill(q->front);
+    }
+    /* Only the first push of each ring crossed the rsp_event SHARED_RING_INIT set. */
+    assert_int_equal(q->back_notify[NETBACK_EVENT_TX], 1);
+    assert_int_equal(q->back_notify[NETBACK_EVENT_RX], 1);
+}
+
 /* The backend may answer packets in any order; a DROPPED answer counts as
  * an error at the front and its buffers come back all the same. */
 static void test_out_of_order_completion(void **state)
@@ -869,6 +940,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_gso_not_negotiated, setup, teardown),
         cmocka_unit_test_setup_teardown(test_csum_flags, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ring_full_and_suppression, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tx_wake_after, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_polled_no_notifications, setup, teardown),
         cmocka_unit_test_setup_teardown(test_out_of_order_completion, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rx_waits_for_buffers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ref_recycling, setup, teardown),
