@@ -375,7 +375,8 @@ struct pf_pool *pf_pool_get(struct pf *pf, const uint8_t mac[6], uint16_t vlan, 
 {
     for (unsigned q = 1; q < pf->npools; q++)
         if (!pf->pools[q].in_use)
-            return pool_start(&pf->pools[q], mac, vlan, XNIC_VPF_BCAST | XNIC_VPF_SPOOFCHK, rsc,
+            return pool_start(&pf->pools[q], mac, vlan,
+                              XNIC_VPF_BCAST | XNIC_VPF_ALLMULTI | XNIC_VPF_SPOOFCHK, rsc,
                               rx, rx_end, tx_done, ctx)
                        ? NULL
                        : &pf->pools[q];

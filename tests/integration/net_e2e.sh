@@ -50,7 +50,9 @@ pass "TSO packets reach the other guest whole ($mean bytes per frame b's pool re
 
 # Nothing checks TCP checksums on that path (the data never left the NIC),
 # so check the bytes themselves: a 16 MiB file goes through intact.
-if command -v python3 >/dev/null; then
+if ! command -v python3 >/dev/null; then
+    echo "note: no python3 here (.ci/run installs it): the file check is left out"
+else
     head -c 16M /dev/urandom >"$SPLITVISOR_RUNDIR/sent"
     "$BIN/xl" exec "$t-b" -- timeout 60 python3 -c '
 import socket, sys
@@ -71,15 +73,12 @@ with open(sys.argv[1], "wb") as f:
     pass "a 16 MiB file arrives intact"
 fi
 
-# TCP over IPv6 (link-local) takes the same whole-packet path as TCPv6 GSO.
-# Static neighbours: pools take no multicast, so neighbour discovery does not
-# reach them.
+# TCP over IPv6 (link-local) takes the same whole-packet path as TCPv6 GSO;
+# neighbour discovery (multicast) must reach the pools for it to start.
 ll_of() { "$BIN/xl" exec "$1" -- ip -6 -o addr show dev eth0 scope link | awk '{sub("/.*", "", $4); print $4; exit}'; }
-mac_of() { "$BIN/xl" exec "$1" -- ip -o link show dev eth0 | awk '{for (i = 1; i < NF; i++) if ($i == "link/ether") print $(i + 1)}'; }
 ll=$(ll_of "$t-b")
 [ -n "$ll" ] && [ -n "$(ll_of "$t-a")" ] || fail "no IPv6 link-local address"
-"$BIN/xl" exec "$t-a" -- ip -6 neigh replace "$ll" lladdr "$(mac_of "$t-b")" dev eth0
-"$BIN/xl" exec "$t-b" -- ip -6 neigh replace "$(ll_of "$t-a")" lladdr "$(mac_of "$t-a")" dev eth0
+wait_ping "$t-a" "$ll%eth0"
 "$BIN/xl" exec "$t-b" -- iperf3 -s -1 -D --logfile "$SPLITVISOR_RUNDIR/iperf6-s.log"
 sleep 0.5
 out=$("$BIN/xl" exec "$t-a" -- iperf3 -6 -c "$ll%eth0" -t 2 -f m) || fail "iperf3 over IPv6: $out"
