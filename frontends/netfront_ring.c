@@ -33,6 +33,8 @@ struct netfront {
     bool broken;
     bool polled;               /* the caller polls: rsp_event is never armed */
     unsigned int tx_wake_after; /* TX responses per notification wanted (1) */
+    uint16_t lent[NETFRONT_TX_PAGES]; /* TX pages lent by netfront_tx_borrow() */
+    unsigned int nlent;
 };
 
 static int pool_init(struct pool *p, const struct netfront_pool *cfg)
@@ -163,20 +165,6 @@ static void tx_gso_slot(struct netfront *f, const struct netif_offload *o)
     memcpy(RING_GET_REQUEST(&f->tx, f->tx.req_prod_pvt++), &e, sizeof(e));
 }
 
-/* One data slot: a pool page holding n bytes of the frame.  The first slot's
- * size is the whole frame's (netif.h), the others' their own. */
-static void tx_data_slot(struct netfront *f, const uint8_t *src, uint16_t n, uint16_t size,
-                         uint16_t flags, bool first)
-{
-    uint16_t b = pool_get(&f->txp);
-    netif_tx_request_t *r = RING_GET_REQUEST(&f->tx, f->tx.req_prod_pvt++);
-
-    f->tx_first[b] = first;
-    memcpy(pool_page(&f->txp, b), src, n);
-    *r = (netif_tx_request_t){
-        .gref = f->txp.refs[b], .offset = 0, .flags = flags, .id = b, .size = size};
-}
-
 static uint16_t tx_first_flags(const struct netif_offload *o)
 {
     uint16_t flags = 0;
@@ -190,35 +178,124 @@ static uint16_t tx_first_flags(const struct netif_offload *o)
     return flags;
 }
 
+/* The frame's data slots on the pool pages holding it (nr of them, filled in
+ * order), with the GSO extra after the first.  The first slot's size is the
+ * whole frame's (netif.h), the others' their own. */
+static void tx_queue_pages(struct netfront *f, const uint16_t *pages, unsigned int nr, size_t len,
+                           const struct netif_offload *o)
+{
+    size_t left = len;
+
+    for (unsigned int i = 0; i < nr; i++) {
+        uint16_t n = (uint16_t)(left < NETIF_PAGE_SIZE ? left : NETIF_PAGE_SIZE);
+        uint16_t flags = (i == 0 ? tx_first_flags(o) : 0) | (left > n ? NETTXF_more_data : 0);
+        netif_tx_request_t *r = RING_GET_REQUEST(&f->tx, f->tx.req_prod_pvt++);
+
+        f->tx_first[pages[i]] = i == 0;
+        *r = (netif_tx_request_t){.gref = f->txp.refs[pages[i]],
+                                  .offset = 0,
+                                  .flags = flags,
+                                  .id = pages[i],
+                                  .size = i == 0 ? (uint16_t)len : n};
+        if (i == 0 && o->gso_type != XEN_NETIF_GSO_TYPE_NONE)
+            tx_gso_slot(f, o);
+        left -= n;
+    }
+}
+
+/* Room for nr_data pages and nr_slots requests, reaping once if there is none. */
+static int tx_make_room(struct netfront *f, unsigned int nr_data, unsigned int nr_slots)
+{
+    int rc;
+
+    if (tx_room(f, nr_data, nr_slots))
+        return 0;
+    if ((rc = netfront_tx_reap(f)) < 0)
+        return rc;
+    return tx_room(f, nr_data, nr_slots) ? 0 : -EAGAIN;
+}
+
 int netfront_tx_send(struct netfront *f, const struct virtio_net_hdr *vh, const void *frame,
                      size_t len)
 {
     unsigned int nr_data = (unsigned int)((len + NETIF_PAGE_SIZE - 1) / NETIF_PAGE_SIZE);
+    uint16_t pages[NETFRONT_TX_PAGES];
     struct netif_offload o;
     const uint8_t *src = frame;
-    size_t left = len;
     int rc;
 
     if (f->broken)
         return -EPROTO;
     if ((rc = tx_check(f, vh, frame, len, &o)) < 0)
         return rc;
-    if (!tx_room(f, nr_data, nr_data + (o.gso_type != 0))) {
-        if ((rc = netfront_tx_reap(f)) < 0)
-            return rc;
-        if (!tx_room(f, nr_data, nr_data + (o.gso_type != 0)))
-            return -EAGAIN;
+    if ((rc = tx_make_room(f, nr_data, nr_data + (o.gso_type != 0))) < 0)
+        return rc;
+    for (unsigned int i = 0; i < nr_data; i++, src += NETIF_PAGE_SIZE) {
+        pages[i] = pool_get(&f->txp);
+        memcpy(pool_page(&f->txp, pages[i]), src,
+               i + 1 < nr_data ? NETIF_PAGE_SIZE : len - (size_t)i * NETIF_PAGE_SIZE);
     }
-    for (unsigned int i = 0; i < nr_data; i++) {
-        uint16_t n = (uint16_t)(left < NETIF_PAGE_SIZE ? left : NETIF_PAGE_SIZE);
-        uint16_t flags = (i == 0 ? tx_first_flags(&o) : 0) | (left > n ? NETTXF_more_data : 0);
+    tx_queue_pages(f, pages, nr_data, len, &o);
+    return 0;
+}
 
-        tx_data_slot(f, src, n, i == 0 ? (uint16_t)len : n, flags, i == 0);
-        if (i == 0 && o.gso_type != XEN_NETIF_GSO_TYPE_NONE)
-            tx_gso_slot(f, &o);
-        src += n;
-        left -= n;
+_Static_assert(NETFRONT_TX_PAGES * NETIF_PAGE_SIZE >= XEN_NETIF_MAX_TX_SIZE,
+               "lent pages hold the largest frame");
+
+int netfront_tx_borrow(struct netfront *f, struct iovec *iov)
+{
+    int rc;
+
+    if (f->broken)
+        return -EPROTO;
+    if (f->nlent)
+        return -EBUSY;
+    if ((rc = tx_make_room(f, NETFRONT_TX_PAGES, NETFRONT_TX_PAGES + 1)) < 0)
+        return rc;
+    for (unsigned int i = 0; i < NETFRONT_TX_PAGES; i++) {
+        f->lent[i] = pool_get(&f->txp);
+        iov[i] = (struct iovec){pool_page(&f->txp, f->lent[i]), NETIF_PAGE_SIZE};
     }
+    f->nlent = NETFRONT_TX_PAGES;
+    return 0;
+}
+
+/* Gives back the lent pages from the first-th on (last taken, first back,
+ * so that the pool hands out the same pages next time). */
+static void tx_give_back(struct netfront *f, unsigned int first)
+{
+    while (f->nlent > first)
+        pool_put(&f->txp, f->lent[--f->nlent]);
+    f->nlent = 0;
+}
+
+void netfront_tx_unborrow(struct netfront *f)
+{
+    tx_give_back(f, 0);
+}
+
+int netfront_tx_send_borrowed(struct netfront *f, const struct virtio_net_hdr *vh, size_t len)
+{
+    unsigned int nr_data = (unsigned int)((len + NETIF_PAGE_SIZE - 1) / NETIF_PAGE_SIZE);
+    struct netif_offload o;
+    int rc;
+
+    if (!f->nlent)
+        return -EINVAL;
+    if (f->broken) {
+        tx_give_back(f, 0);
+        return -EPROTO;
+    }
+    /* The headers tx_check() reads are in the first page. */
+    rc = nr_data > f->nlent ? -EMSGSIZE
+                            : tx_check(f, vh, pool_page(&f->txp, f->lent[0]), len, &o);
+    if (rc < 0) {
+        tx_give_back(f, 0);
+        return rc;
+    }
+    /* The ring has room: borrowing made it for the largest frame. */
+    tx_queue_pages(f, f->lent, nr_data, len, &o);
+    tx_give_back(f, nr_data);
     return 0;
 }
 

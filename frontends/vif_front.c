@@ -52,9 +52,8 @@ struct vf_queue {
     bool have_stale;
     bool told_hashed;
     unsigned char frame[FRAME_MAX];    /* RX: the frame being written to ethD */
-    unsigned char tx_frame[FRAME_MAX]; /* TX: read from ethD, waiting for ring room when */
-    struct virtio_net_hdr tx_vh;
-    size_t tx_pending; /* ... non-zero: ethD is not read meanwhile */
+    struct virtio_net_hdr tx_vh; /* TX: read from ethD with each frame */
+    bool tx_waiting; /* no ring room for a frame: ethD is not read until answers come */
 };
 
 struct vif_front {
@@ -385,8 +384,8 @@ static void queue_disconnect(struct vf_queue *q)
 {
     struct vif_front *v = q->v;
 
-    if (q->tx_pending) { /* dropped with the connection; ethD is read again */
-        q->tx_pending = 0;
+    if (q->tx_waiting) { /* ethD is read again (and dropped until a backend comes) */
+        q->tx_waiting = false;
         if (q->tap_ev)
             event_add(q->tap_ev, NULL);
     }
@@ -519,19 +518,11 @@ static void rx_to_tap(struct vf_queue *q)
     netfront_rx_refill(q->nf);
 }
 
-/* Sends the frame held back for ring room; false while there is none. */
-static bool send_pending(struct vf_queue *q)
+/* The backend answered: ethD is read again (on_tap looks for room itself). */
+static void resume_tap(struct vf_queue *q)
 {
-    int err;
-
-    if (!q->tx_pending)
-        return true;
-    err = q->nf ? netfront_tx_send(q->nf, &q->tx_vh, q->tx_frame, q->tx_pending) : 0;
-    if (err == -EAGAIN)
-        return false;
-    q->tx_pending = 0;
-    event_add(q->tap_ev, NULL); /* read ethD again */
-    return true;
+    q->tx_waiting = false;
+    event_add(q->tap_ev, NULL);
 }
 
 static void queue_event(struct vf_queue *q, evtchn_port_t port)
@@ -550,8 +541,8 @@ static void queue_event(struct vf_queue *q, evtchn_port_t port)
         vif_disconnect(q->v, XenbusStateClosing);
         return;
     }
-    if (tx && q->tx_pending && send_pending(q))
-        netfront_tx_flush(q->nf);
+    if (tx && q->tx_waiting)
+        resume_tap(q);
     if (rx)
         rx_to_tap(q);
 }
@@ -586,32 +577,43 @@ void vif_front_event(struct vif_front *v, evtchn_port_t port)
         }
 }
 
+/* Frames from ethD, read straight into granted TX pages (no copy here). */
 static void on_tap(evutil_socket_t fd, short what, void *arg)
 {
+    static unsigned char discard[FRAME_MAX]; /* a frame read with no backend */
     struct vf_queue *q = arg;
 
     (void)what;
     for (int i = 0; i < TAP_BATCH; i++) {
-        struct iovec iov[2] = {{&q->tx_vh, sizeof(q->tx_vh)}, {q->tx_frame, sizeof(q->tx_frame)}};
-        ssize_t n = readv(fd, iov, 2);
-        size_t len;
+        struct iovec iov[1 + NETFRONT_TX_PAGES] = {{&q->tx_vh, sizeof(q->tx_vh)}};
+        ssize_t n;
         int err;
 
-        if (n <= (ssize_t)sizeof(q->tx_vh))
-            break;
-        if (!q->nf)
-            continue; /* no backend: dropped */
-        len = (size_t)n - sizeof(q->tx_vh);
-        err = netfront_tx_send(q->nf, &q->tx_vh, q->tx_frame, len);
+        if (!q->nf) { /* no backend: dropped */
+            iov[1] = (struct iovec){discard, sizeof(discard)};
+            if (readv(fd, iov, 2) <= 0)
+                break;
+            continue;
+        }
+        err = netfront_tx_borrow(q->nf, iov + 1);
         if (err == -EAGAIN) {
-            /* Ring or buffers full: publish what is queued, keep this frame
-             * and stop reading this TAP queue until the backend answers. */
+            /* Ring or buffers full: publish what is queued and stop reading
+             * this TAP queue (the frame waits in it) until the backend answers. */
             netfront_tx_flush(q->nf);
-            q->tx_pending = len;
+            q->tx_waiting = true;
             event_del(q->tap_ev);
             return;
         }
-        if (err == -EPROTO) {
+        if (err < 0) {
+            vif_disconnect(q->v, XenbusStateClosing);
+            return;
+        }
+        n = readv(fd, iov, 1 + NETFRONT_TX_PAGES);
+        if (n <= (ssize_t)sizeof(q->tx_vh)) {
+            netfront_tx_unborrow(q->nf);
+            break;
+        }
+        if (netfront_tx_send_borrowed(q->nf, &q->tx_vh, (size_t)n - sizeof(q->tx_vh)) == -EPROTO) {
             vif_disconnect(q->v, XenbusStateClosing);
             return;
         }

@@ -153,6 +153,7 @@ name = "$DD"
 memory = 256
 vcpus = 2
 kernel = "$bin/netdd"
+extra = "${NETDD_ARGS:-}"
 driver_domain = 1
 pci = [ '$PF' ]
 CFG

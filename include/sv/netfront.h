@@ -23,6 +23,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/uio.h>
 
 #include "sv/netif_abi.h"
 #include "sv/netif_offload.h"
@@ -69,6 +70,24 @@ void netfront_free(struct netfront *f);
  * after netfront_tx_flush(). */
 int netfront_tx_send(struct netfront *f, const struct virtio_net_hdr *vh, const void *frame,
                      size_t len);
+
+/* TX pages enough for the largest frame (XEN_NETIF_MAX_TX_SIZE). */
+#define NETFRONT_TX_PAGES 16
+
+/*
+ * The same without a copy in between, for a reader that fills buffers it is
+ * given (a TAP's readv): netfront_tx_borrow() lends NETFRONT_TX_PAGES free
+ * granted pages as iov[0..NETFRONT_TX_PAGES-1] (one page each, in frame
+ * order), once the ring has room for the largest frame; -EAGAIN as
+ * netfront_tx_send() when it has none even after reaping, -EBUSY when pages
+ * are lent already.  Then either netfront_tx_send_borrowed() queues the
+ * frame read into them (len bytes from iov[0] on; the pages it did not need
+ * come back; its errors are netfront_tx_send()'s, the pages all back) or
+ * netfront_tx_unborrow() takes them all back.
+ */
+int netfront_tx_borrow(struct netfront *f, struct iovec *iov);
+int netfront_tx_send_borrowed(struct netfront *f, const struct virtio_net_hdr *vh, size_t len);
+void netfront_tx_unborrow(struct netfront *f);
 
 /* Publish queued requests; notify the backend if it asked (req_event). */
 void netfront_tx_flush(struct netfront *f);
