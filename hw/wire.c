@@ -37,7 +37,8 @@ static void none_close(int fd, void *priv)
     (void)fd, (void)priv;
 }
 
-static const struct wire_ops wire_none_ops = {"none", none_open, none_send, none_recv, none_close};
+static const struct wire_ops wire_none_ops = {
+    .prefix = "none", .open = none_open, .send = none_send, .recv = none_recv, .close = none_close};
 
 static const struct wire_ops *const backends[] = {&wire_none_ops, &wire_tap_ops, &wire_packet_ops,
                                                   &wire_udp_ops};
@@ -84,6 +85,17 @@ int wire_fd(const struct wire *w)
 int wire_send(struct wire *w, const uint8_t *frame, size_t len)
 {
     return w->ops->send(w->fd, w->priv, frame, len);
+}
+
+bool wire_takes_offloads(const struct wire *w)
+{
+    return w->ops->send_offload != NULL;
+}
+
+int wire_send_offload(struct wire *w, const uint8_t *frame, size_t len,
+                      const struct xnic_wire_offload *o)
+{
+    return w->ops->send_offload ? w->ops->send_offload(w->fd, w->priv, frame, len, o) : -EOPNOTSUPP;
 }
 
 long wire_recv(struct wire *w, uint8_t *buf, size_t len)

@@ -69,5 +69,5 @@ static void packet_close(int fd, void *priv)
     close(fd);
 }
 
-const struct wire_ops wire_packet_ops = {"packet:", packet_open, packet_send, packet_recv,
-                                         packet_close};
+const struct wire_ops wire_packet_ops = {.prefix = "packet:", .open = packet_open, .send = packet_send,
+                                         .recv = packet_recv, .close = packet_close};

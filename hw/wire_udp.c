@@ -142,4 +142,5 @@ static void udp_close(int fd, void *priv)
     free(priv);
 }
 
-const struct wire_ops wire_udp_ops = {"udp:", udp_open, udp_send, udp_recv, udp_close};
+const struct wire_ops wire_udp_ops = {
+    .prefix = "udp:", .open = udp_open, .send = udp_send, .recv = udp_recv, .close = udp_close};

@@ -23,9 +23,24 @@
 
 #define XNIC_MAX_FUNCS (1 + XNIC_MAX_VFS)
 
+/* A packet the wire's far side finishes, in virtio_net_hdr's terms: its
+ * TCP/UDP checksum field holds the pseudo-header sum (CHECKSUM_PARTIAL). */
+struct xnic_wire_offload {
+    uint8_t gso_type;     /* XNIC_GSO_NONE, or TCPV4/TCPV6: segment at gso_size */
+    uint16_t gso_size;    /* TCP payload bytes per segment */
+    uint16_t hdr_len;     /* Ethernet + IP + TCP header bytes */
+    uint16_t csum_start;  /* where the TCP/UDP header starts */
+    uint16_t csum_offset; /* its checksum field, from csum_start */
+};
+
 struct xnic_dev_ops {
     /* Sends a frame out of the wire; returns 0 or -errno (counted as tx_errors). */
     int (*wire_tx)(void *arg, const uint8_t *frame, size_t len);
+    /* The same for a packet the far side segments and checksums (a TSO packet
+     * whole, a frame with its checksum partial); NULL when the wire cannot
+     * take that, and the device cuts and fills them itself. */
+    int (*wire_tx_offload)(void *arg, const uint8_t *frame, size_t len,
+                           const struct xnic_wire_offload *o);
     /* An IOMMU fault that passed the rate limit (see iommu_fault_fn). */
     iommu_fault_fn *fault;
 };

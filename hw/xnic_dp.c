@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <stddef.h>
+#include <netinet/in.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -145,6 +146,38 @@ static void switch_out(struct xnic_dev *dev, const struct route *r, const uint8_
     }
     if (r->wire)
         wire_send(dev, frame, len);
+}
+
+/* Whether a packet with offloads pending goes to the wire alone, whose far
+ * side finishes it (a TAP: the host's stack) -- then its checksum stays
+ * partial and a TSO packet is not cut.  Untagged only, so that the checksum
+ * offsets need no care for a tag. */
+static bool wire_finishes(const struct xnic_dev *dev, const struct route *r, const uint8_t *frame,
+                          size_t len)
+{
+    return dev->ops->wire_tx_offload && !r->mask && r->wire && !frame_vid(frame, len);
+}
+
+/* Sends such a packet, its checksum (and IPv4 header, and lengths) already
+ * made partial by xnic_tso_whole() or xnic_csum_partial(). */
+static void wire_send_partial(struct xnic_dev *dev, const uint8_t *frame, size_t len,
+                              const struct xnic_rx_wb *wb, unsigned hdr_len)
+{
+    struct xnic_pkt p;
+    struct xnic_wire_offload o;
+
+    xnic_parse(frame, len, &p); /* TCP or UDP: the offload checks passed */
+    o = (struct xnic_wire_offload){.gso_type = wb->gso_type,
+                                   .gso_size = wb->gso_size,
+                                   .hdr_len = (uint16_t)hdr_len,
+                                   .csum_start = p.l4_off,
+                                   .csum_offset = p.l4_proto == IPPROTO_TCP ? 16 : 6};
+    if (dev->ops->wire_tx_offload(dev->ops_arg, frame, len, &o) == 0) {
+        WSTAT_ADD(dev, tx_packets, 1);
+        WSTAT_ADD(dev, tx_bytes, len);
+    } else {
+        WSTAT_ADD(dev, tx_errors, 1);
+    }
 }
 
 /* A frame with offloads pending may reach its receivers as its sender gave
@@ -418,6 +451,15 @@ static int tx_tso(struct xnic_dev *dev, unsigned src, uint8_t *frame, size_t len
 
     if (hdr_len > UINT8_MAX)
         return XNIC_ERR_OFFLOAD;
+    if (len <= XNIC_MAX_TSO && wire_finishes(dev, &r, frame, len)) {
+        struct xnic_rx_wb wb = {0};
+        uint16_t flags;
+
+        if (xnic_tso_whole(frame, len, mss, (uint8_t)hdr_len, sizeof(dev->segbuf), &flags, &wb) < 0)
+            return XNIC_ERR_OFFLOAD;
+        wire_send_partial(dev, frame, len, &wb, hdr_len);
+        return XNIC_ERR_OK;
+    }
     if (len <= XNIC_MAX_TSO && stays_inside(&r)) {
         struct xnic_rx_wb wb = {0};
         uint64_t refused;
@@ -445,6 +487,14 @@ static int tx_csum(struct xnic_dev *dev, unsigned src, uint8_t *frame, size_t le
     struct route r = route_from_vport(dev, src, frame, len);
     uint16_t flags;
 
+    if (wire_finishes(dev, &r, frame, len)) {
+        static const struct xnic_rx_wb no_gso;
+
+        if (xnic_csum_partial(frame, len, &flags) < 0)
+            return XNIC_ERR_OFFLOAD;
+        wire_send_partial(dev, frame, len, &no_gso, 0);
+        return XNIC_ERR_OK;
+    }
     if (stays_inside(&r)) {
         if (xnic_csum_partial(frame, len, &flags) < 0)
             return XNIC_ERR_OFFLOAD;

@@ -89,7 +89,18 @@ static void cb_fault(void *arg, const struct iommu_fault *f, uint64_t suppressed
         xnic_ctl_send(c->fd, &hdr, &msg, sizeof(msg), NULL, 0);
 }
 
-static const struct xnic_dev_ops dev_ops = {cb_wire_tx, cb_fault};
+static int cb_wire_tx_offload(void *arg, const uint8_t *frame, size_t len,
+                              const struct xnic_wire_offload *o)
+{
+    struct prog *p = arg;
+
+    return wire_send_offload(p->wire, frame, len, o);
+}
+
+/* For a wire that finishes offloaded packets itself, and for one that does not. */
+static const struct xnic_dev_ops dev_ops_offload = {
+    .wire_tx = cb_wire_tx, .wire_tx_offload = cb_wire_tx_offload, .fault = cb_fault};
+static const struct xnic_dev_ops dev_ops = {.wire_tx = cb_wire_tx, .fault = cb_fault};
 
 /* ---- data path events ------------------------------------------------------ */
 
@@ -550,6 +561,8 @@ int main(int argc, char **argv)
     p->wire = wire_open(wire, &err);
     if (!p->wire)
         fatalx("wire %s: %s", wire, strerror(-err));
+    if (wire_takes_offloads(p->wire))
+        cfg.ops = &dev_ops_offload;
     p->dev = xnic_dev_new(&cfg);
     if (!p->dev)
         fatal("device (pools x queues per pool at most %u)", XNIC_MAX_QUEUES);

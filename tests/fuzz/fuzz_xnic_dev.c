@@ -38,7 +38,7 @@ static int wire_tx(void *arg, const uint8_t *frame, size_t len)
     return frame[0] == 0xee ? -1 : 0;
 }
 
-static const struct xnic_dev_ops ops = {wire_tx, NULL};
+static const struct xnic_dev_ops ops = {.wire_tx = wire_tx};
 
 static void setup(void)
 {

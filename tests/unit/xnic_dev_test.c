@@ -66,7 +66,7 @@ static void on_fault(void *arg, const struct iommu_fault *f, uint64_t suppressed
     fx->faults++;
 }
 
-static const struct xnic_dev_ops ops = {wire_tx, on_fault};
+static const struct xnic_dev_ops ops = {.wire_tx = wire_tx, .fault = on_fault};
 
 /* Attaches function f with a fresh register page and eventfds; the test keeps
  * its own mapping of the page and dups of the vector fds. */
