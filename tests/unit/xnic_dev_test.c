@@ -42,6 +42,7 @@ struct fx {
     int vec[1 + VFS][1 + POOLS * PQ];
     unsigned nwire;
     struct wire_frame wire[8];
+    struct xnic_wire_offload wire_off[8]; /* with ops_offload: how each was sent */
     unsigned faults;
     uint32_t seq[1 + VFS];
 };
@@ -66,7 +67,20 @@ static void on_fault(void *arg, const struct iommu_fault *f, uint64_t suppressed
     fx->faults++;
 }
 
+/* A wire that finishes offloads (a TAP): the frame as wire_tx records it. */
+static int wire_tx_offload(void *arg, const uint8_t *frame, size_t len,
+                           const struct xnic_wire_offload *o)
+{
+    struct fx *fx = arg;
+
+    if (fx->nwire < 8)
+        fx->wire_off[fx->nwire] = *o;
+    return wire_tx(arg, frame, len);
+}
+
 static const struct xnic_dev_ops ops = {.wire_tx = wire_tx, .fault = on_fault};
+static const struct xnic_dev_ops ops_offload = {
+    .wire_tx = wire_tx, .wire_tx_offload = wire_tx_offload, .fault = on_fault};
 
 /* Attaches function f with a fresh register page and eventfds; the test keeps
  * its own mapping of the page and dups of the vector fds. */
@@ -87,11 +101,11 @@ static void attach(struct fx *fx, unsigned f)
                                IOMMU_PERM_READ | IOMMU_PERM_WRITE), 0);
 }
 
-static int setup(void **state)
+static int setup_with(void **state, const struct xnic_dev_ops *dev_ops)
 {
     static struct fx fx;
     struct xnic_dev_config cfg = {.pools = POOLS, .pool_queues = PQ, .vfs = VFS, .bus = 3,
-                                  .fault_burst = 100, .ops = &ops, .ops_arg = &fx};
+                                  .fault_burst = 100, .ops = dev_ops, .ops_arg = &fx};
 
     memset(&fx, 0, sizeof(fx));
     fx.dev = xnic_dev_new(&cfg);
@@ -103,6 +117,16 @@ static int setup(void **state)
     xnic_dev_set_link(fx.dev, true, 10000);
     *state = &fx;
     return 0;
+}
+
+static int setup(void **state)
+{
+    return setup_with(state, &ops);
+}
+
+static int setup_offload_wire(void **state)
+{
+    return setup_with(state, &ops_offload);
 }
 
 static int teardown(void **state)
@@ -436,6 +460,29 @@ static void test_tso_to_wire(void **state)
     assert_int_equal(fx->nwire, 3);
     assert_int_equal(fx->wire[0].len, 54 + 1448);
     assert_int_equal(fx->wire[2].len, 54 + 4000 - 2 * 1448);
+}
+
+/* A wire that finishes offloads gets the TSO packet whole, checksum partial. */
+static void test_tso_to_offload_wire(void **state)
+{
+    struct fx *fx = *state;
+    uint8_t *b = fx->mem + buf_off(0, 0);
+    size_t len = tcp_packet(b, 0x99, 0x01, 4000);
+    const struct xnic_wire_offload *o = &fx->wire_off[0];
+
+    start_queue(fx, 0, 1);
+    *txd(fx, 0, 1, 0) = (struct xnic_tx_desc){IOVA0 + buf_off(0, 0), (uint16_t)len, 1448, 54,
+                                              XNIC_TXD_TSO | XNIC_TXD_EOP, 0};
+    tx_go(fx, 0, 1, 1);
+    assert_int_equal(txd(fx, 0, 1, 0)->status, XNIC_DS_DD);
+    assert_int_equal(fx->nwire, 1);
+    assert_int_equal(fx->wire[0].len, len);
+    assert_int_equal(fx->wire[0].data[16] << 8 | fx->wire[0].data[17], len - 14); /* IPv4 length */
+    assert_int_equal(o->gso_type, XNIC_GSO_TCPV4);
+    assert_int_equal(o->gso_size, 1448);
+    assert_int_equal(o->hdr_len, 54);
+    assert_int_equal(o->csum_start, 34);
+    assert_int_equal(o->csum_offset, 16);
 }
 
 static void test_admin_rules(void **state)
@@ -814,6 +861,7 @@ int main(void)
         T(test_rsc_port_vlan),        T(test_rsc_off_segments),
         T(test_rsc_no_room_segments), T(test_rsc_csum_partial),
         T(test_rss_spreads_flows),    T(test_rss_admin_and_flr),
+        cmocka_unit_test_setup_teardown(test_tso_to_offload_wire, setup_offload_wire, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
