@@ -98,9 +98,9 @@ int xl_domid(const char *spec, uint32_t *domid)
     return 0;
 }
 
-int xl_domain_arg(int argc, char **argv, uint32_t *domid)
+int xl_domain_arg(int argc, char **argv, int more, uint32_t *domid)
 {
-    if (argc != 2)
+    if (argc != 2 + more)
         return xl_usage();
     return xl_domid(argv[1], domid) < 0 ? 1 : 0;
 }

@@ -29,9 +29,10 @@ int xl_usage(void);
 
 /* Resolves a domain given by name or id; -ESRCH (with a message) if none. */
 int xl_domid(const char *spec, uint32_t *domid);
-/* A command's one DOMAIN argument (argv[1]): 0 with *domid set, or the exit
- * status to return (2: bad usage, 1: no such domain, said). */
-int xl_domain_arg(int argc, char **argv, uint32_t *domid);
+/* A command's DOMAIN argument (argv[1]) followed by exactly more further
+ * arguments: 0 with *domid set, or the exit status to return (2: bad
+ * usage, 1: no such domain, said). */
+int xl_domain_arg(int argc, char **argv, int more, uint32_t *domid);
 /* The name of domid into buf; -ESRCH if none. */
 int xl_domname(uint32_t domid, char *buf, size_t len);
 

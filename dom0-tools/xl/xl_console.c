@@ -96,7 +96,7 @@ int cmd_console(int argc, char **argv)
     bool tty = isatty(STDIN_FILENO);
     uint32_t domid;
     int log_fd, in_fd;
-    int status = xl_domain_arg(argc, argv, &domid);
+    int status = xl_domain_arg(argc, argv, 0, &domid);
 
     if (status)
         return status;

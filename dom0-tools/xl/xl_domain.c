@@ -14,7 +14,7 @@ typedef int (*domain_op_t)(xc_interface *xch, uint32_t domid);
 static int one_domain(int argc, char **argv, domain_op_t op, const char *what)
 {
     uint32_t domid;
-    int status = xl_domain_arg(argc, argv, &domid);
+    int status = xl_domain_arg(argc, argv, 0, &domid);
 
     if (status)
         return status;

@@ -46,7 +46,7 @@ int cmd_dumpxml(int argc, char **argv)
     struct domain_config cfg;
     uint32_t domid;
     int err;
-    int status = xl_domain_arg(argc, argv, &domid);
+    int status = xl_domain_arg(argc, argv, 0, &domid);
 
     if (status)
         return status;

@@ -101,7 +101,7 @@ int cmd_list(int argc, char **argv)
 int cmd_domid(int argc, char **argv)
 {
     uint32_t domid;
-    int status = xl_domain_arg(argc, argv, &domid);
+    int status = xl_domain_arg(argc, argv, 0, &domid);
 
     if (status)
         return status;

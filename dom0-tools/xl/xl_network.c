@@ -43,10 +43,8 @@ int cmd_network_attach(int argc, char **argv)
     uint32_t domid;
     int err;
 
-    if (argc != 3)
-        return xl_usage();
-    if (xl_domid(argv[1], &domid) < 0)
-        return 1;
+    if ((err = xl_domain_arg(argc, argv, 1, &domid)))
+        return err;
     if (userdata_load(domid, &cfg) < 0)
         return xl_error("no configuration kept for %s", argv[1]);
     err = vif_next_devid(domid);
@@ -72,10 +70,8 @@ int cmd_network_detach(int argc, char **argv)
     uint32_t domid;
     int err;
 
-    if (argc != 3)
-        return xl_usage();
-    if (xl_domid(argv[1], &domid) < 0)
-        return 1;
+    if ((err = xl_domain_arg(argc, argv, 1, &domid)))
+        return err;
     if (vif_find(domid, argv[2], &devid, mac) < 0)
         return xl_error("%s has no vif '%s'", argv[1], argv[2]);
     err = vif_remove(domid, devid);
@@ -97,7 +93,7 @@ int cmd_network_detach(int argc, char **argv)
 int cmd_network_list(int argc, char **argv)
 {
     uint32_t domid;
-    int status = xl_domain_arg(argc, argv, &domid);
+    int status = xl_domain_arg(argc, argv, 0, &domid);
 
     if (status)
         return status;

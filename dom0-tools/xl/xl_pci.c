@@ -98,10 +98,8 @@ static int dom_bdf(int argc, char **argv, uint32_t cmd)
     uint32_t domid;
     int err;
 
-    if (argc != 3)
-        return xl_usage();
-    if (xl_domid(argv[1], &domid) < 0)
-        return 1;
+    if ((err = xl_domain_arg(argc, argv, 1, &domid)))
+        return err;
     err = pci_call(cmd, domid, argv[2]);
     return err < 0 ? xl_error("%s: %s", argv[2], pci_error(err)) : 0;
 }
@@ -119,7 +117,7 @@ int cmd_pci_detach(int argc, char **argv)
 int cmd_pci_list(int argc, char **argv)
 {
     uint32_t domid;
-    int status = xl_domain_arg(argc, argv, &domid);
+    int status = xl_domain_arg(argc, argv, 0, &domid);
 
     if (status)
         return status;
