@@ -132,6 +132,22 @@ sv_guest() {
     "$BIN/xl" domid "$1"
 }
 
+# iperf3 from a guest to a one-shot server started in another guest:
+# sv_iperf CLIENT SERVER TARGET [CLIENT-ARGS...]; fails unless data moved,
+# sets SV_IPERF_RATE to what the receiver got, Mbit/s (the sum of -P flows).
+sv_iperf() {
+    local client=$1 server=$2 target=$3 out
+    shift 3
+    "$BIN/xl" exec "$server" -- iperf3 -s -1 -D --logfile "$SPLITVISOR_RUNDIR/iperf-$server.log"
+    sleep 0.5
+    out=$("$BIN/xl" exec "$client" -- iperf3 -c "$target" -f m "$@") \
+        || fail "iperf3 $client -> $target: $out"
+    # The last receiver line: the only one, or the [SUM] of several flows.
+    SV_IPERF_RATE=$(awk '/receiver/ {rate = $(NF - 2)} END {print rate}' <<<"$out")
+    [ -n "$SV_IPERF_RATE" ] && awk -v r="$SV_IPERF_RATE" 'BEGIN {exit !(r > 1)}' \
+        || fail "iperf3 $client -> $target: rate '$SV_IPERF_RATE'"
+}
+
 # Pings from a guest until one answer comes (a vif connects asynchronously).
 wait_ping() {
     local from=$1 to=$2 i

@@ -24,13 +24,8 @@ xenstore-read "/local/domain/$a/device/vif/0/event-channel-rx" >/dev/null \
 [ "$(xenstore-read "/local/domain/$dd/backend/vif/$a/0/state")" = 4 ] || fail "backend not Connected"
 pass "features negotiated: split event channels (one port per ring)"
 
-"$BIN/xl" exec "$t-b" -- iperf3 -s -1 -D --logfile "$SPLITVISOR_RUNDIR/iperf-s.log"
-sleep 0.5
-out=$("$BIN/xl" exec "$t-a" -- iperf3 -c 10.11.0.3 -t 5 -f m) || fail "iperf3: $out"
-rate=$(awk '/receiver/ {print $7; exit}' <<<"$out")
-echo "iperf3 guest to guest: $rate Mbit/s"
-[ -n "$rate" ] && awk -v r="$rate" 'BEGIN {exit !(r > 1)}' || fail "iperf3 rate '$rate'"
-pass "5-second iperf3 guest to guest ($rate Mbit/s)"
+sv_iperf "$t-a" "$t-b" 10.11.0.3 -t 5
+pass "5-second iperf3 guest to guest ($SV_IPERF_RATE Mbit/s)"
 
 # The NIC hands a's TSO packets to b's pool whole (RSC): b's eth0 took more
 # bytes per frame its pool received than the largest frame the NIC delivers
@@ -79,12 +74,8 @@ ll_of() { "$BIN/xl" exec "$1" -- ip -6 -o addr show dev eth0 scope link | awk '{
 ll=$(ll_of "$t-b")
 [ -n "$ll" ] && [ -n "$(ll_of "$t-a")" ] || fail "no IPv6 link-local address"
 wait_ping "$t-a" "$ll%eth0"
-"$BIN/xl" exec "$t-b" -- iperf3 -s -1 -D --logfile "$SPLITVISOR_RUNDIR/iperf6-s.log"
-sleep 0.5
-out=$("$BIN/xl" exec "$t-a" -- iperf3 -6 -c "$ll%eth0" -t 2 -f m) || fail "iperf3 over IPv6: $out"
-rate=$(awk '/receiver/ {print $7; exit}' <<<"$out")
-[ -n "$rate" ] && awk -v r="$rate" 'BEGIN {exit !(r > 1)}' || fail "iperf3 IPv6 rate '$rate'"
-pass "2-second iperf3 guest to guest over IPv6 ($rate Mbit/s)"
+sv_iperf "$t-a" "$t-b" "$ll%eth0" -6 -t 2
+pass "2-second iperf3 guest to guest over IPv6 ($SV_IPERF_RATE Mbit/s)"
 
 # A host on the wire: the TAP goes into a namespace of ours.
 ip netns add "sv-$t-host"

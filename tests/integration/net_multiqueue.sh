@@ -44,12 +44,8 @@ wait_ping "$t-d" 10.21.0.2
     || fail "d is not on the software switch"
 [ "$(xenstore-read "/local/domain/$d/device/vif/0/multi-queue-num-queues")" = 4 ] \
     || fail "d did not take 4 queues on the switch"
-"$BIN/xl" exec "$t-d" -- iperf3 -s -1 -D --logfile "$SPLITVISOR_RUNDIR/iperf-d.log"
-sleep 0.5
-out=$("$BIN/xl" exec "$t-a" -- iperf3 -c 10.21.0.5 -t 2 -P 4 -f m) || fail "iperf3 a->d: $out"
-rate=$(awk '/SUM.*receiver/ {print $6; exit}' <<<"$out")
-[ -n "$rate" ] && awk -v r="$rate" 'BEGIN {exit !(r > 1)}' || fail "iperf3 a->d rate '$rate'"
-pass "a 4-queue vif on the software switch ($rate Mbit/s with 4 flows)"
+sv_iperf "$t-a" "$t-d" 10.21.0.5 -t 2 -P 4
+pass "a 4-queue vif on the software switch ($SV_IPERF_RATE Mbit/s with 4 flows)"
 
 fe=/local/domain/$a/device/vif/0
 be=/local/domain/$dd/backend/vif/$a/0
@@ -73,12 +69,8 @@ xenstore-read "$fc/tx-ring-ref" >/dev/null || fail "c has no flat ring keys"
 pass "a frontend asking for 1 queue gets 1 (flat keys, one queue pair)"
 
 # b -> a: a's pool receives 8 flows; RSS spreads them over its queues.
-"$BIN/xl" exec "$t-a" -- iperf3 -s -1 -D --logfile "$SPLITVISOR_RUNDIR/iperf-a.log"
-sleep 0.5
-out=$("$BIN/xl" exec "$t-b" -- iperf3 -c 10.21.0.2 -t 3 -P 8 -f m) || fail "iperf3 b->a: $out"
-rate=$(awk '/SUM.*receiver/ {print $6; exit}' <<<"$out")
-echo "iperf3 -P 8 b -> a: $rate Mbit/s"
-[ -n "$rate" ] && awk -v r="$rate" 'BEGIN {exit !(r > 1)}' || fail "iperf3 rate '$rate'"
+sv_iperf "$t-b" "$t-a" 10.21.0.2 -t 3 -P 8
+echo "iperf3 -P 8 b -> a: $SV_IPERF_RATE Mbit/s"
 rx=$(queue_counts "$t-a" rx)
 echo "a's pool, RX frames per queue pair: $rx"
 [ "$(busy_queues "$rx" 100)" -ge 2 ] || fail "a received on fewer than 2 queue pairs: $rx"
@@ -89,10 +81,8 @@ pass "8 TCP flows spread over the receiving pool's queues (RSS) and the sender's
 
 # a -> b: b asked over its control ring for the table {2, 3}: every TCP
 # frame lands on queue pair 2 or 3 of its pool, none on 1.
-"$BIN/xl" exec "$t-b" -- iperf3 -s -1 -D --logfile "$SPLITVISOR_RUNDIR/iperf-b.log"
-sleep 0.5
 before=$(queue_counts "$t-b" rx)
-out=$("$BIN/xl" exec "$t-a" -- iperf3 -c 10.21.0.3 -t 3 -P 8 -f m) || fail "iperf3 a->b: $out"
+sv_iperf "$t-a" "$t-b" 10.21.0.3 -t 3 -P 8
 rx=$(queue_counts "$t-b" rx)
 echo "b's pool, RX frames per queue pair: before $before, after $rx"
 read -r b0 b1 b2 b3 <<<"$before"
