@@ -6,7 +6,6 @@
  */
 #include <errno.h>
 #include <stddef.h>
-#include <netinet/in.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -80,14 +79,21 @@ static unsigned qreg(const struct vport *v, size_t field)
 static int rx_put(struct xnic_dev *dev, unsigned vport, const uint8_t *frame, size_t len,
                   uint16_t flags, const struct xnic_rx_wb *wb);
 
-static void wire_send(struct xnic_dev *dev, const uint8_t *frame, size_t len)
+/* Counts what the wire took (sent: 0) or refused. */
+static void wire_count(struct xnic_dev *dev, int sent, size_t len)
 {
-    if (dev->ops->wire_tx && dev->ops->wire_tx(dev->ops_arg, frame, len) == 0) {
+    if (sent == 0) {
         WSTAT_ADD(dev, tx_packets, 1);
         WSTAT_ADD(dev, tx_bytes, len);
     } else {
         WSTAT_ADD(dev, tx_errors, 1);
     }
+}
+
+static void wire_send(struct xnic_dev *dev, const uint8_t *frame, size_t len)
+{
+    wire_count(dev, dev->ops->wire_tx ? dev->ops->wire_tx(dev->ops_arg, frame, len) : -ENODEV,
+               len);
 }
 
 static uint16_t frame_vid(const uint8_t *frame, size_t len)
@@ -171,13 +177,8 @@ static void wire_send_partial(struct xnic_dev *dev, const uint8_t *frame, size_t
                                    .gso_size = wb->gso_size,
                                    .hdr_len = (uint16_t)hdr_len,
                                    .csum_start = p.l4_off,
-                                   .csum_offset = p.l4_proto == IPPROTO_TCP ? 16 : 6};
-    if (dev->ops->wire_tx_offload(dev->ops_arg, frame, len, &o) == 0) {
-        WSTAT_ADD(dev, tx_packets, 1);
-        WSTAT_ADD(dev, tx_bytes, len);
-    } else {
-        WSTAT_ADD(dev, tx_errors, 1);
-    }
+                                   .csum_offset = (uint16_t)(xnic_l4_csum_off(&p) - p.l4_off)};
+    wire_count(dev, dev->ops->wire_tx_offload(dev->ops_arg, frame, len, &o), len);
 }
 
 /* A frame with offloads pending may reach its receivers as its sender gave

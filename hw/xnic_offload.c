@@ -121,7 +121,7 @@ static uint32_t pseudo_sum(const uint8_t *f, const struct xnic_pkt *p, size_t l4
     return xnic_csum_add(sum, f + p->l3_off + 8, 32);
 }
 
-static unsigned l4_csum_off(const struct xnic_pkt *p)
+unsigned xnic_l4_csum_off(const struct xnic_pkt *p)
 {
     return p->l4_off + (p->l4_proto == IPPROTO_TCP ? 16 : 6);
 }
@@ -149,18 +149,18 @@ static void fill_l4_csum(uint8_t *f, const struct xnic_pkt *p, size_t l4_len)
 {
     uint16_t c;
 
-    wr16(f + l4_csum_off(p), 0);
+    wr16(f + xnic_l4_csum_off(p), 0);
     c = xnic_csum_fold(xnic_csum_add(pseudo_sum(f, p, l4_len), f + p->l4_off, l4_len));
     if (p->l4_proto == IPPROTO_UDP && c == 0)
         c = 0xffff;
-    wr16(f + l4_csum_off(p), c);
+    wr16(f + xnic_l4_csum_off(p), c);
 }
 
 /* The pseudo-header sum, folded but not inverted, where the full checksum
  * goes: what Linux leaves there for CHECKSUM_PARTIAL. */
 static void fill_l4_partial(uint8_t *f, const struct xnic_pkt *p, size_t l4_len)
 {
-    wr16(f + l4_csum_off(p), (uint16_t)~xnic_csum_fold(pseudo_sum(f, p, l4_len)));
+    wr16(f + xnic_l4_csum_off(p), (uint16_t)~xnic_csum_fold(pseudo_sum(f, p, l4_len)));
 }
 
 static uint16_t partial_flags(const struct xnic_pkt *p)
@@ -296,7 +296,7 @@ uint16_t xnic_rx_csum_flags(const uint8_t *frame, size_t len)
     }
     if (!p.l4_off || !(l4_len = l4_len_of(frame, len, &p)))
         return flags;
-    if (p.l4_proto == IPPROTO_UDP && !rd16(frame + l4_csum_off(&p)))
+    if (p.l4_proto == IPPROTO_UDP && !rd16(frame + xnic_l4_csum_off(&p)))
         return flags; /* UDP over IPv4 without a checksum */
     if (xnic_csum_fold(xnic_csum_add(pseudo_sum(frame, &p, l4_len), frame + p.l4_off, l4_len)))
         flags |= XNIC_RXS_CSUM_ERR;

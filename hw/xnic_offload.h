@@ -27,6 +27,9 @@ struct xnic_pkt {
  * header.  IPv6 extension headers end parsing (l4_off stays 0). */
 int xnic_parse(const uint8_t *frame, size_t len, struct xnic_pkt *p);
 
+/* Where the TCP or UDP checksum field of a parsed frame is (from its start). */
+unsigned xnic_l4_csum_off(const struct xnic_pkt *p);
+
 /* Internet checksum helpers: sum of 16-bit words in network order. */
 uint32_t xnic_csum_add(uint32_t sum, const void *data, size_t len);
 uint16_t xnic_csum_fold(uint32_t sum);
