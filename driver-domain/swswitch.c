@@ -7,6 +7,7 @@
 #include "pf.h"
 #include "sv/log.h"
 #include "sv/netif_offload.h"
+#include "sv/pktparse.h"
 #include "sv/xnic.h"
 #include "swswitch.h"
 #include "sv/vif_back.h"
@@ -14,7 +15,6 @@
 #define SWSWITCH_PORTS 64
 #define ETH_HLEN        14
 #define VLAN_HLEN       4
-#define ETH_P_8021Q     0x8100
 
 struct swport {
     struct vif_back *vif; /* NULL: free */
@@ -33,14 +33,6 @@ struct swswitch {
 static bool is_multicast(const uint8_t *dst)
 {
     return dst[0] & 1; /* broadcast included */
-}
-
-/* The frame's 802.1Q VLAN id, 0 when untagged. */
-static uint16_t frame_vlan(const uint8_t *frame, size_t len)
-{
-    if (len < ETH_HLEN + VLAN_HLEN || (frame[12] << 8 | frame[13]) != ETH_P_8021Q)
-        return 0;
-    return (uint16_t)((frame[14] << 8 | frame[15]) & 0xfff);
 }
 
 /*
@@ -104,7 +96,7 @@ static int switch_rx(void *ctx, const void *frame, size_t len, uint16_t status,
                      const struct xnic_rx_wb *wb)
 {
     struct netif_offload o = {.data_validated = vif_back_nic_validated(status)};
-    struct wire_frame w = {frame, len, frame_vlan(frame, len), NULL, &o};
+    struct wire_frame w = {frame, len, pktparse_vlan(frame, len), NULL, &o};
 
     (void)wb;
     if (len >= ETH_HLEN)
@@ -180,16 +172,6 @@ void *swswitch_tx_buffer(struct swswitch *s, struct vif_back *v, size_t *cap)
     return buf;
 }
 
-/* Puts the port's VLAN tag into its frame (the buffer has room for it). */
-static void tag_frame(uint8_t *frame, size_t len, uint16_t vlan)
-{
-    memmove(frame + 12 + VLAN_HLEN, frame + 12, len - 12);
-    frame[12] = ETH_P_8021Q >> 8;
-    frame[13] = ETH_P_8021Q & 0xff;
-    frame[14] = (uint8_t)(vlan >> 8);
-    frame[15] = (uint8_t)vlan;
-}
-
 int swswitch_transmit(struct swswitch *s, struct vif_back *v, void *buf, size_t len,
                       const struct netif_offload *o, unsigned cmd, uint16_t mss, uint8_t hdr_len)
 {
@@ -203,18 +185,18 @@ int swswitch_transmit(struct swswitch *s, struct vif_back *v, void *buf, size_t 
     if (!from || len < ETH_HLEN)
         return -EINVAL;
     /* A foreign source MAC, or a tag of its own on an access port. */
-    if (memcmp(frame + 6, from->mac, 6) || (from->vlan && frame_vlan(frame, len))) {
+    if (memcmp(frame + 6, from->mac, 6) || (from->vlan && pktparse_vlan(frame, len))) {
         from->tx_spoofed++;
         return -EPERM;
     }
     from->tx_packets++;
     if (from->vlan) {
-        tag_frame(frame, len, from->vlan);
+        pktparse_vlan_insert(frame, len, from->vlan);
         len += VLAN_HLEN;
         if (cmd & XNIC_TXD_TSO)
             hdr_len += VLAN_HLEN;
     }
-    w = (struct wire_frame){frame, len, frame_vlan(frame, len), NULL, o};
+    w = (struct wire_frame){frame, len, pktparse_vlan(frame, len), NULL, o};
     /* Both ends on the switch: the NIC would send it to the wire. */
     if (switch_deliver(s, &w, from))
         return 0;

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "sv/pktparse.h"
 #include "sv/toeplitz.h"
 #include "xnic_dev_priv.h"
 #include "xnic_offload.h"
@@ -96,13 +97,6 @@ static void wire_send(struct xnic_dev *dev, const uint8_t *frame, size_t len)
                len);
 }
 
-static uint16_t frame_vid(const uint8_t *frame, size_t len)
-{
-    if (len >= XNIC_ETH_HLEN + 4 && frame[12] == 0x81 && frame[13] == 0x00)
-        return (uint16_t)((frame[14] << 8 | frame[15]) & 0xfff);
-    return 0;
-}
-
 /* Delivers a frame to every vport in mask with these RX status bits and
  * write-back (NULL: none); returns the vports that did not take an RSC
  * frame (for its fallback). */
@@ -137,7 +131,7 @@ static struct route route_from_vport(struct xnic_dev *dev, unsigned src, const u
                                      size_t len)
 {
     bool miss;
-    uint64_t mask = xnic_classify(&dev->cls, frame, frame_vid(frame, len), &miss);
+    uint64_t mask = xnic_classify(&dev->cls, frame, pktparse_vlan(frame, len), &miss);
 
     mask &= ~(1ull << src);
     return (struct route){mask, !mask || xnic_mac_is_multicast(frame)};
@@ -161,7 +155,7 @@ static void switch_out(struct xnic_dev *dev, const struct route *r, const uint8_
 static bool wire_finishes(const struct xnic_dev *dev, const struct route *r, const uint8_t *frame,
                           size_t len)
 {
-    return dev->ops->wire_tx_offload && !r->mask && r->wire && !frame_vid(frame, len);
+    return dev->ops->wire_tx_offload && !r->mask && r->wire && !pktparse_vlan(frame, len);
 }
 
 /* Sends such a packet, its checksum (and IPv4 header, and lengths) already
@@ -199,7 +193,7 @@ void xnic_dev_wire_rx(struct xnic_dev *dev, const uint8_t *frame, size_t len)
     }
     WSTAT_ADD(dev, rx_packets, 1);
     WSTAT_ADD(dev, rx_bytes, len);
-    mask = xnic_classify(&dev->cls, frame, frame_vid(frame, len), &miss);
+    mask = xnic_classify(&dev->cls, frame, pktparse_vlan(frame, len), &miss);
     if (miss) {
         WSTAT_ADD(dev, rx_unmatched, 1);
         mask = 1ull << dev->cls.default_vport;
@@ -282,7 +276,7 @@ static const uint8_t *strip_pvid(struct xnic_dev *dev, unsigned vport, const uin
 {
     uint16_t pvid = dev->cls.vport[vport].pvid;
 
-    if (!pvid || frame_vid(frame, *len) != pvid)
+    if (!pvid || pktparse_vlan(frame, *len) != pvid)
         return frame;
     *tci = (uint16_t)(frame[14] << 8 | frame[15]);
     *flags |= XNIC_RXS_VLAN;
@@ -516,17 +510,7 @@ static bool spoofed(const struct xnic_vport_cfg *cfg, const uint8_t *frame, size
     if ((cfg->flags & XNIC_VPF_SPOOFCHK) && memcmp(frame + 6, cfg->mac, 6))
         return true;
     /* Behind a port VLAN a function may not pick its own tag. */
-    return cfg->pvid && frame_vid(frame, len) != 0;
-}
-
-static void insert_tag(uint8_t *frame, size_t *len, uint16_t pvid)
-{
-    memmove(frame + 16, frame + 12, *len - 12);
-    frame[12] = 0x81;
-    frame[13] = 0x00;
-    frame[14] = (uint8_t)(pvid >> 8);
-    frame[15] = (uint8_t)pvid;
-    *len += 4;
+    return cfg->pvid && pktparse_vlan(frame, len) != 0;
 }
 
 /* Checks, offloads and switches the gathered packet; an XNIC_ERR_* code. */
@@ -544,7 +528,8 @@ static int tx_frame(struct xnic_dev *dev, unsigned src, uint8_t *frame, size_t l
     if (spoofed(cfg, frame, len))
         return XNIC_ERR_SPOOF;
     if (cfg->pvid) {
-        insert_tag(frame, &len, cfg->pvid);
+        pktparse_vlan_insert(frame, len, cfg->pvid);
+        len += 4;
         hdr_len += 4;
     }
     if (c->cmd & XNIC_TXD_TSO)

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <netinet/in.h>
+#include <string.h>
 
 #include "sv/pktparse.h"
 
@@ -82,6 +83,22 @@ int pktparse_frame(const uint8_t *frame, size_t len, struct pktparse *out)
     if (type == 0x86dd)
         return parse_ipv6(frame, len, out);
     return -EINVAL;
+}
+
+uint16_t pktparse_vlan(const uint8_t *frame, size_t len)
+{
+    if (len < ETH_HLEN_ + VLAN_HLEN_ || be16_at(frame + 12) != 0x8100)
+        return 0;
+    return be16_at(frame + 14) & 0xfff;
+}
+
+void pktparse_vlan_insert(uint8_t *frame, size_t len, uint16_t vid)
+{
+    memmove(frame + 12 + VLAN_HLEN_, frame + 12, len - 12);
+    frame[12] = 0x81;
+    frame[13] = 0x00;
+    frame[14] = (uint8_t)(vid >> 8);
+    frame[15] = (uint8_t)vid;
 }
 
 int pktparse_csum_offset(const struct pktparse *p)

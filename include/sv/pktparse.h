@@ -23,6 +23,12 @@ struct pktparse {
  * filled, -EINVAL when the frame is not IP or a header runs past len. */
 int pktparse_frame(const uint8_t *frame, size_t len, struct pktparse *out);
 
+/* The frame's 802.1Q VLAN id; 0 when it carries no tag (or is too short). */
+uint16_t pktparse_vlan(const uint8_t *frame, size_t len);
+/* Puts an 802.1Q tag of VLAN vid after the MAC addresses of a frame of len
+ * (>= 12) bytes, in place: the buffer must hold len + 4 bytes. */
+void pktparse_vlan_insert(uint8_t *frame, size_t len, uint16_t vid);
+
 /* Offset of the checksum field inside the transport header: 16 for TCP, 6
  * for UDP; -EPROTONOSUPPORT for anything else. */
 int pktparse_csum_offset(const struct pktparse *p);

@@ -178,6 +178,24 @@ static void test_parse_rejects_truncated(void **state)
     assert_int_equal(pktparse_frame(f, len, &p), -EINVAL);
 }
 
+/* A tag put in is read back; the frame behind it moves 4 bytes on. */
+static void test_vlan_tag(void **state)
+{
+    uint8_t f[64 + 4] = {0}, orig[64];
+
+    (void)state;
+    for (unsigned i = 0; i < sizeof(orig); i++)
+        orig[i] = (uint8_t)(i * 7 + 1);
+    memcpy(f, orig, sizeof(orig));
+    assert_int_equal(pktparse_vlan(f, sizeof(orig)), 0);
+    pktparse_vlan_insert(f, sizeof(orig), 4094);
+    assert_int_equal(pktparse_vlan(f, sizeof(f)), 4094);
+    assert_memory_equal(f, orig, 12);
+    assert_memory_equal(f + 12, "\x81\x00\x0f\xfe", 4);
+    assert_memory_equal(f + 16, orig + 12, sizeof(orig) - 12);
+    assert_int_equal(pktparse_vlan(f, 17), 0); /* too short for a tag */
+}
+
 static void test_vnet_round_trip(void **state)
 {
     uint8_t f[80];
@@ -246,6 +264,7 @@ int main(void)
         cmocka_unit_test(test_flow_hash),
         cmocka_unit_test(test_fragment_uses_addresses),
         cmocka_unit_test(test_parse_rejects_truncated),
+        cmocka_unit_test(test_vlan_tag),
         cmocka_unit_test(test_vnet_round_trip),
         cmocka_unit_test(test_offload_allowed),
     };
