@@ -11,7 +11,8 @@
 #                               (xnic-bench pool->pool) and the same udp-pps over
 #                               the veth pair.
 # Usage: bench/net/run.sh [SECONDS] [pps]   (root, after make && make tests;
-#        "pps": only the 64-byte figures)
+#        "pps": only the 64-byte figures; NETDD_ARGS: the driver domain's
+#        options, e.g. NETDD_ARGS=--zero-copy)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 [ "$(id -u)" -eq 0 ] || { echo "bench/net/run.sh: needs root" >&2; exit 1; }
