@@ -61,16 +61,22 @@ command -v tcpdump >/dev/null || skip "needs tcpdump for the wire half"
 ip netns add "$host"
 ip link set "$wire" netns "$host"
 ip -n "$host" link set "$wire" up
-seen_on_wire() { # GUEST TARGET-IP FILTER
-    local cap=$SPLITVISOR_RUNDIR/cap.txt
-    timeout 10 ip netns exec "$host" tcpdump -i "$wire" -e -nn -l -c 1 "$3" >"$cap" 2>/dev/null &
-    local dump=$!
+# seen_on_wire GUEST TARGET-IP: the first ARP for TARGET-IP on the wire,
+# tagged or not, while GUEST pings it, as tcpdump prints it (in SEEN).
+seen_on_wire() {
+    local cap=$SPLITVISOR_RUNDIR/cap.txt dump
+    timeout 10 ip netns exec "$host" tcpdump -i "$wire" -e -nn -l -c 1 \
+        "arp host $2 or (vlan and arp host $2)" >"$cap" 2>/dev/null &
+    dump=$!
     sleep 0.5
     "$BIN/xl" exec "$1" -- ping -c 3 -i 0.3 -W 1 "$2" >/dev/null 2>&1 || true
-    wait "$dump" || fail "$1: no frame matching '$3' on the wire"
-    cat "$cap"
+    wait "$dump" || fail "$1: no ARP for $2 on the wire"
+    SEEN=$(cat "$cap")
 }
-seen_on_wire "$t-v1" 10.15.0.101 "vlan 42 and arp host 10.15.0.101" | grep -q "vlan 42" || fail "v1: untagged on the wire"
-seen_on_wire "$t-v2" 10.15.0.102 "vlan 42 and arp host 10.15.0.102" | grep -q "vlan 42" || fail "v2: untagged on the wire"
-seen_on_wire "$t-u1" 10.15.0.103 "arp host 10.15.0.103" | grep -q "vlan" && fail "u1: tagged on the wire"
+seen_on_wire "$t-v1" 10.15.0.101
+grep -q "vlan 42" <<<"$SEEN" || fail "v1: not tagged 42 on the wire: $SEEN"
+seen_on_wire "$t-v2" 10.15.0.102
+grep -q "vlan 42" <<<"$SEEN" || fail "v2: not tagged 42 on the wire: $SEEN"
+seen_on_wire "$t-u1" 10.15.0.103
+grep -q "vlan" <<<"$SEEN" && fail "u1: tagged on the wire: $SEEN"
 pass "on the wire: v1's frames (NIC) and v2's (switch) tagged 42, u1's untagged"
