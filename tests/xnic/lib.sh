@@ -11,6 +11,7 @@ xnic_cleanup_hooks=()
 # Stops the xnics; a sanitizer report in any of their logs fails the test.
 xnic_cleanup() {
     local rc=$? bad=0
+    set +e # a test's set -e must not stop the cleanup at a failed kill or wait
     for pid in "${xnic_pids[@]}"; do kill "$pid" 2>/dev/null; done
     for pid in "${xnic_pids[@]}"; do wait "$pid" 2>/dev/null; done
     for hook in "${xnic_cleanup_hooks[@]}"; do eval "$hook"; done
