@@ -20,6 +20,7 @@ void config_init(struct domain_config *cfg)
 {
     memset(cfg, 0, sizeof(*cfg));
     cfg->memory_mib = CONFIG_DEFAULT_MEMORY_MIB;
+    strcpy(cfg->memory_at.key, "memory"); /* the default: no line */
     cfg->vcpus = 1;
     cfg->on_poweroff = CONFIG_ACTION_DESTROY;
     cfg->on_reboot = CONFIG_ACTION_RESTART;

@@ -90,8 +90,7 @@ static bool write_vif(struct xs_handle *h, xs_transaction_t t, uint32_t f, uint3
            write_backend(h, t, f, b, vif);
 }
 
-/* The backend domain's id: "" is dom0; the name must be a running domain. */
-static int backend_domid(const char *name, uint32_t *domid)
+int vif_backend_domid(const char *name, uint32_t *domid)
 {
     struct sv_domctl_lookup l = {0};
 
@@ -123,7 +122,7 @@ int vif_add(uint32_t domid, const struct config_vif *vif)
     struct xs_handle *h;
     int err;
 
-    if (backend_domid(vif->backend, &j.backend) < 0) {
+    if (vif_backend_domid(vif->backend, &j.backend) < 0) {
         xl_error("vif %u: unknown backend domain '%s'", vif->devid, vif->backend);
         return -ESRCH;
     }

@@ -55,6 +55,9 @@ bool xs_home_request_shutdown(uint32_t domid, const char *reason);
 
 /* vif.c: a vif's frontend, backend and toolstack directories in xenstore. */
 int vif_add(uint32_t domid, const struct config_vif *vif);
+/* The backend domain's id: "" (or Domain-0, 0) is dom0, any other name must
+ * be a domain the hypervisor knows; -ESRCH when not. */
+int vif_backend_domid(const char *name, uint32_t *domid);
 int vif_remove(uint32_t domid, unsigned devid);
 void vif_remove_all(uint32_t domid);
 int vif_list(uint32_t domid);
@@ -107,5 +110,10 @@ int cmd_pci_list(int argc, char **argv);
 
 /* xl_pci.c: assigns bdf to domid, with a message on failure; 0 or -errno. */
 int xl_pci_attach(uint32_t domid, const char *bdf);
+/* Whether bdf could be assigned now, without assigning it: 0, -ENODEV (no
+ * such function), -EPERM (not assignable) or -EBUSY (owned). */
+int xl_pci_check(const char *bdf);
+/* What an error of the PCI calls above means to the user. */
+const char *xl_pci_strerror(int err);
 
 #endif

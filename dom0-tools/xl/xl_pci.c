@@ -20,7 +20,7 @@ static int pci_call(uint32_t cmd, uint32_t domid, const char *bdf)
     return hcall_simple(xl_chan, SV_HC_pci, cmd, &r, sizeof(r));
 }
 
-static const char *pci_error(int err)
+const char *xl_pci_strerror(int err)
 {
     switch (err) {
     case -ENODEV:
@@ -41,8 +41,23 @@ int xl_pci_attach(uint32_t domid, const char *bdf)
     int err = pci_call(SV_PCI_attach, domid, bdf);
 
     if (err < 0)
-        xl_error("pci %s: %s", bdf, pci_error(err));
+        xl_error("pci %s: %s", bdf, xl_pci_strerror(err));
     return err;
+}
+
+int xl_pci_check(const char *bdf)
+{
+    static struct sv_pci_func funcs[XL_MAX_FUNCS];
+    int n = hcall_pci_list(xl_chan, funcs, XL_MAX_FUNCS);
+
+    for (int i = 0; i < n; i++) {
+        if (strcmp(funcs[i].bdf, bdf))
+            continue;
+        if (!funcs[i].assignable)
+            return -EPERM;
+        return funcs[i].owner == DOMID_INVALID ? 0 : -EBUSY;
+    }
+    return n < 0 ? n : -ENODEV;
 }
 
 static int one_bdf(int argc, char **argv, uint32_t cmd)
@@ -52,7 +67,7 @@ static int one_bdf(int argc, char **argv, uint32_t cmd)
     if (argc != 2)
         return xl_usage();
     err = pci_call(cmd, 0, argv[1]);
-    return err < 0 ? xl_error("%s: %s", argv[1], pci_error(err)) : 0;
+    return err < 0 ? xl_error("%s: %s", argv[1], xl_pci_strerror(err)) : 0;
 }
 
 int cmd_pci_assignable_add(int argc, char **argv)
@@ -101,7 +116,7 @@ static int dom_bdf(int argc, char **argv, uint32_t cmd)
     if ((err = xl_domain_arg(argc, argv, 1, &domid)))
         return err;
     err = pci_call(cmd, domid, argv[2]);
-    return err < 0 ? xl_error("%s: %s", argv[2], pci_error(err)) : 0;
+    return err < 0 ? xl_error("%s: %s", argv[2], xl_pci_strerror(err)) : 0;
 }
 
 int cmd_pci_attach(int argc, char **argv)

@@ -43,7 +43,8 @@ pass "network-attach, network-list, network-detach"
 printf 'name = "%s"\nkernel = "%s"\nextra = "sleep"\nvif = [ "backend=nosuchdomain" ]\n' \
     "$t-orphan" "$TESTBIN/testdom" >"$rd/orphan.cfg"
 err=$("$BIN/xl" create "$rd/orphan.cfg" 2>&1) && fail "unknown backend accepted"
-grep -q "unknown backend domain 'nosuchdomain'" <<<"$err" || fail "unclear error: $err"
+grep -q "orphan.cfg:4: vif backend: vif 0: unknown backend domain 'nosuchdomain'" <<<"$err" ||
+    fail "unclear error: $err"
 "$BIN/xl" domid "$t-orphan" 2>/dev/null && fail "domain left behind"
 [ "$(xenstore-list /local/domain | sort -n | tr '\n' ' ')" = "0 $be $fe " ] || fail "nodes left: $(xenstore-list /local/domain)"
 pass "an unknown backend domain fails the create, nothing left"

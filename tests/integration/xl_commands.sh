@@ -19,7 +19,7 @@ err=$("$BIN/xl" create "$rd/nokernel.cfg" 2>&1) && fail "missing kernel accepted
 grep -q "kernel: cannot run '/nonexistent/image'" <<<"$err" || fail "unclear error: $err"
 printf 'name = "%s-huge"\nmemory = 1000000\nkernel = "%s"\n' "$t" "$TESTBIN/testdom" >"$rd/huge.cfg"
 err=$("$BIN/xl" create "$rd/huge.cfg" 2>&1) && fail "memory beyond the host accepted"
-grep -q "memory: .* more than the host has" <<<"$err" || fail "unclear error: $err"
+grep -q "huge.cfg:2: memory: .* more than the host has" <<<"$err" || fail "unclear error: $err"
 [ "$("$BIN/xl" list | wc -l)" = 2 ] || fail "a failed create left a domain: $("$BIN/xl" list)"
 ip netns list | grep -q "^sv-$t" && fail "a failed create left a namespace"
 pass "bad descriptions: clear errors, nothing left behind"
