@@ -31,6 +31,8 @@ static const struct xl_command commands[] = {
      "a refreshing table of domains: CPU, memory, per-vif packets (-b: no screen control)"},
     {"destroy", cmd_destroy, "DOMAIN", "terminate a domain immediately"},
     {"shutdown", cmd_shutdown, "[-w] DOMAIN", "ask a domain to shut down (-w: wait)"},
+    {"reboot", cmd_reboot, "[-w] DOMAIN",
+     "ask a domain to reboot; its on_reboot applies (-w: wait until it went down)"},
     {"pause", cmd_pause, "DOMAIN", "pause a domain"},
     {"unpause", cmd_unpause, "DOMAIN", "unpause a paused domain"},
     {"console", cmd_console, "DOMAIN", "attach to a domain's console (Ctrl-] leaves)"},

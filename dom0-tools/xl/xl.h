@@ -50,7 +50,8 @@ bool xs_put(struct xs_handle *h, xs_transaction_t t, const char *path, const cha
 /* xs_home.c: the domain's xenstore home, as libxl writes it, and XS_INTRODUCE. */
 int xs_home_create(const struct domain_config *cfg, uint32_t domid);
 void xs_home_remove(uint32_t domid);
-/* Writes reason to control/shutdown if the domain watches it (feature-poweroff). */
+/* Writes reason ("poweroff", "reboot") to control/shutdown if the domain
+ * watches it (control/feature-REASON). */
 bool xs_home_request_shutdown(uint32_t domid, const char *reason);
 
 /* vif.c: a vif's frontend, backend and toolstack directories in xenstore. */
@@ -89,6 +90,7 @@ int cmd_domid(int argc, char **argv);
 int cmd_domname(int argc, char **argv);
 int cmd_destroy(int argc, char **argv);
 int cmd_shutdown(int argc, char **argv);
+int cmd_reboot(int argc, char **argv);
 int cmd_pause(int argc, char **argv);
 int cmd_unpause(int argc, char **argv);
 int cmd_console(int argc, char **argv);
