@@ -107,6 +107,28 @@ int xl_domain_arg(int argc, char **argv, int more, uint32_t *domid)
     return xl_domid(argv[1], domid) < 0 ? 1 : 0;
 }
 
+int xl_domset_parse(int argc, char **argv, struct xl_domset *set)
+{
+    set->n = 0;
+    for (int i = 1; i < argc; i++) {
+        if (argv[i][0] == '-')
+            continue;
+        if (set->n == XL_DOMSET_MAX)
+            return xl_error("more than %d domains named", XL_DOMSET_MAX);
+        if (xl_domid(argv[i], &set->ids[set->n++]) < 0)
+            return 1;
+    }
+    return 0;
+}
+
+bool xl_domset_has(const struct xl_domset *set, uint32_t domid)
+{
+    for (int i = 0; i < set->n; i++)
+        if (set->ids[i] == domid)
+            return true;
+    return set->n == 0;
+}
+
 int xl_domname(uint32_t domid, char *buf, size_t len)
 {
     struct sv_domctl_lookup l = {.domid = domid};

@@ -33,6 +33,17 @@ int xl_domid(const char *spec, uint32_t *domid);
  * arguments: 0 with *domid set, or the exit status to return (2: bad
  * usage, 1: no such domain, said). */
 int xl_domain_arg(int argc, char **argv, int more, uint32_t *domid);
+/* The domains a command's arguments name (those not starting with '-'):
+ * none named means every domain. */
+#define XL_DOMSET_MAX 64
+struct xl_domset {
+    int n;
+    uint32_t ids[XL_DOMSET_MAX];
+};
+/* Resolves argv[1..argc); 0, or the exit status to return (1: a domain does
+ * not exist or too many, said). */
+int xl_domset_parse(int argc, char **argv, struct xl_domset *set);
+bool xl_domset_has(const struct xl_domset *set, uint32_t domid);
 /* The name of domid into buf; -ESRCH if none. */
 int xl_domname(uint32_t domid, char *buf, size_t len);
 
