@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # vifs in xenstore as libxl writes them: xl create with vifs (backend named
 # by domain), network-attach (exactly vif.c's keys) and -detach (by devid
-# and by MAC), network-list; each side owns its directory and reads the
+# and by MAC), network-list, a refused attach leaving nothing; each side owns its directory and reads the
 # other's (checked with Debian's xenstore-ls -p); an unknown
 # backend domain fails the create and leaves nothing; destroy removes the
 # backend directories too.
@@ -53,6 +53,15 @@ xenstore-exists "$B" 2>/dev/null && fail "detach left the backend"
 xenstore-exists "/local/domain/$fe/device/vif/2" 2>/dev/null && fail "detach by MAC left the frontend"
 xenstore-exists "/libxl/$fe/device/vif/2" 2>/dev/null && fail "detach by MAC left the libxl dir"
 "$BIN/xl" network-detach "$fe" 7 2>/dev/null && fail "detached a vif that does not exist"
+# A refused attach leaves neither a TAP nor xenstore nodes.
+links=$(ip -n "sv-$t-fe" -o link show | awk '{print $2}')
+vifs=$(xenstore-list "/libxl/$fe/device/vif" | tr '\n' ' ')
+err=$("$BIN/xl" network-attach "$fe" "backend=nosuchdomain" 2>&1) && fail "attach to an unknown backend"
+grep -q "unknown backend domain 'nosuchdomain'" <<<"$err" || fail "unclear error: $err"
+[ "$(ip -n "sv-$t-fe" -o link show | awk '{print $2}')" = "$links" ] ||
+    fail "a failed attach left a TAP: $(ip -n "sv-$t-fe" -o link show)"
+[ "$(xenstore-list "/libxl/$fe/device/vif" | tr '\n' ' ')" = "$vifs" ] || fail "a failed attach left nodes"
+[ "$(xenstore-list "/local/domain/$fe/device/vif" | tr '\n' ' ')" = "$vifs" ] || fail "a failed attach left a frontend"
 pass "network-attach, network-list, network-detach"
 
 printf 'name = "%s"\nkernel = "%s"\nextra = "sleep"\nvif = [ "backend=nosuchdomain" ]\n' \
