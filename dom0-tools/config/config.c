@@ -151,6 +151,31 @@ int config_add_vif_spec(struct domain_config *cfg, const char *spec, struct conf
     return config_vif_spec(cfg, spec, &loc, err);
 }
 
+int config_add_pci_spec(struct domain_config *cfg, const char *spec, struct config_error *err)
+{
+    struct config_loc loc = {.file = "", .key = "pci"};
+    unsigned int before = cfg->nr_pcis;
+    int rc;
+
+    memset(err, 0, sizeof(*err));
+    rc = config_pci_spec(cfg, spec, &loc, err);
+    if (rc < 0)
+        cfg->nr_pcis = before; /* a bad option comes after the device is added */
+    return rc;
+}
+
+int config_remove_pci(struct domain_config *cfg, const char *bdf)
+{
+    for (unsigned int i = 0; i < cfg->nr_pcis; i++) {
+        if (strcmp(cfg->pcis[i].bdf, bdf))
+            continue;
+        memmove(&cfg->pcis[i], &cfg->pcis[i + 1], (cfg->nr_pcis - i - 1) * sizeof(cfg->pcis[0]));
+        cfg->nr_pcis--;
+        return 0;
+    }
+    return -ENOENT;
+}
+
 void config_format_error(const struct config_error *err, char *buf, size_t len)
 {
     char line[16] = "";

@@ -118,6 +118,17 @@ int config_fill_defaults(struct domain_config *cfg);
  */
 int config_add_vif_spec(struct domain_config *cfg, const char *spec, struct config_error *err);
 
+/*
+ * Parses an xl PCI spec ("[DDDD:]BB:DD.F[,option...]", as in xl.cfg's pci
+ * list and `xl pci-attach`) and appends the device to cfg in the normalized
+ * form "dddd:bb:dd.f".  Returns 0, or -EINVAL with *err filled (empty file,
+ * key "pci") and cfg unchanged.
+ */
+int config_add_pci_spec(struct domain_config *cfg, const char *spec, struct config_error *err);
+
+/* Removes the PCI device bdf (normalized form) from cfg; 0 or -ENOENT. */
+int config_remove_pci(struct domain_config *cfg, const char *bdf);
+
 /* Writes cfg as pretty-printed JSON (2-space indent, fixed key order) ending
  * in a newline.  Returns 0 or -EIO. */
 int config_to_json(const struct domain_config *cfg, FILE *out);

@@ -79,6 +79,9 @@ pass "device-mapped grant: DMA at dev_bus_addr, blocked once unmapped"
 grep -q "0000:03:00.0: reset and taken back from domain $d" "$rd/splitvisor.log" || fail "no reset logged"
 "$BIN/xl" pci-detach "$v" "$VF"
 "$BIN/xl" pci-list "$v" | grep -q "$VF" && fail "pci-detach left the VF attached"
-"$BIN/xl" pci-attach "$v" "$VF"
+"$BIN/xl" list -l "$v" | grep -q "\"bdf\": \"$VF\"" && fail "list -l still shows the detached VF"
+"$BIN/xl" pci-attach "$v" "${VF#0000:}" # the short form, as xl takes it
 "$BIN/xl" pci-list "$v" | grep -q "$VF" || fail "pci-attach did not attach"
-pass "destroy and pci-detach reset the function and give it back; pci-attach hot-plugs"
+"$BIN/xl" dumpxml "$v" | grep -q "bus=\"0x03\" slot=\"0x10\" function=\"0x0\"" ||
+    fail "dumpxml does not show the hot-plugged VF: $("$BIN/xl" dumpxml "$v")"
+pass "destroy and pci-detach reset the function and give it back; pci-attach hot-plugs; list -l and dumpxml follow"

@@ -270,6 +270,28 @@ static void test_bdf(void **state)
     assert_non_null(strstr(err.message, "assigned twice"));
 }
 
+/* xl pci-attach/-detach keep the description in step. */
+static void test_pci_add_remove(void **state)
+{
+    struct domain_config cfg;
+    struct config_error err;
+
+    (void)state;
+    config_init(&cfg);
+    assert_int_equal(config_add_pci_spec(&cfg, "03:10.1", &err), 0);
+    assert_int_equal(config_add_pci_spec(&cfg, "0000:03:10.2", &err), 0);
+    /* A bad option after a good address leaves cfg as it was. */
+    assert_int_equal(config_add_pci_spec(&cfg, "03:10.3,vslot=1", &err), -EINVAL);
+    assert_string_equal(err.key, "pci");
+    assert_int_equal(cfg.nr_pcis, 2);
+    assert_int_equal(config_add_pci_spec(&cfg, "0000:03:10.1", &err), -EINVAL);
+    assert_int_equal(config_remove_pci(&cfg, "0000:03:10.1"), 0);
+    assert_int_equal(cfg.nr_pcis, 1);
+    assert_string_equal(cfg.pcis[0].bdf, "0000:03:10.2");
+    assert_int_equal(config_remove_pci(&cfg, "0000:03:10.1"), -ENOENT);
+    config_free(&cfg);
+}
+
 /* One bad description per error path, with where the error must point. */
 static void test_error_paths(void **state)
 {
@@ -467,6 +489,7 @@ int main(void)
         cmocka_unit_test(test_mac_generation),  cmocka_unit_test(test_origins),
         cmocka_unit_test(test_vif_spec),
         cmocka_unit_test(test_vif_spec_errors), cmocka_unit_test(test_bdf),
+        cmocka_unit_test(test_pci_add_remove),
         cmocka_unit_test(test_error_paths),     cmocka_unit_test(test_nul_bytes),
         cmocka_unit_test(test_format_error),
         cmocka_unit_test(test_load_errors),     cmocka_unit_test(test_fill_defaults),
