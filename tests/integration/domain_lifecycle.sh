@@ -58,15 +58,19 @@ new=$(wait_restarted "$t-lazarus" "$old")
 [ "$(domain_state "$old")" = "----c-" ] || fail "renamed domain not kept crashed: $(domain_state "$old")"
 pass "on_crash=rename-restart: the crashed domain kept as $t-lazarus-$old, a new one started"
 
-# xl reboot: the default on_reboot=restart brings it back.
+# xl reboot: the default on_reboot=restart brings it back, with the vif
+# attached since it was created.
 r=$(sv_create "$t-reboot" sleep)
 wait_console "$r" SLEEPING >/dev/null
+"$BIN/xl" network-attach "$r" "mac=00:16:3e:00:00:42"
 "$BIN/xl" reboot -w "$r" >/dev/null
 now=$(wait_restarted "$t-reboot" "$r")
 wait_console "$now" SLEEPING >/dev/null
+"$BIN/xl" network-list "$now" | grep -q "00:16:3e:00:00:42" ||
+    fail "the restart lost the attached vif: $("$BIN/xl" network-list "$now")"
 grep -q "domain $r ($t-reboot) shut down (reason 1): restart" "$SPLITVISOR_RUNDIR/monitor-$t-reboot.log" ||
     fail "monitor did not apply on_reboot: $(cat "$SPLITVISOR_RUNDIR/monitor-$t-reboot.log")"
-pass "xl reboot: on_reboot=restart restarted it as domain $now"
+pass "xl reboot: on_reboot=restart restarted it as domain $now, with its attached vif"
 
 # on_poweroff=destroy: the monitor destroys the domain and everything of it
 # (xenstore nodes, namespace and its TAP, the kept description), then exits.
