@@ -54,8 +54,8 @@ void config_note(struct config_origin *at, const struct config_loc *loc)
     snprintf(at->key, sizeof(at->key), "%s", loc->key ? loc->key : "");
 }
 
-int config_origin_fail(struct config_error *err, const char *file,
-                       const struct config_origin *at, const char *fmt, ...)
+int config_origin_fail(struct config_error *err, const char *file, const struct config_origin *at,
+                       const char *fmt, ...)
 {
     struct config_loc loc = {.file = file, .line = at->line, .key = at->key};
     va_list ap;

@@ -36,7 +36,7 @@ static const struct xl_command commands[] = {
     {"pause", cmd_pause, "DOMAIN", "pause a domain"},
     {"unpause", cmd_unpause, "DOMAIN", "unpause a paused domain"},
     {"console", cmd_console, "DOMAIN", "attach to a domain's console (Ctrl-] leaves)"},
-    {"network-attach", cmd_network_attach, "DOMAIN 'mac=..,bridge=..,backend=..,ip=..'",
+    {"network-attach", cmd_network_attach, "DOMAIN 'mac=..,bridge=..,backend=..,ip=..,queues=..'",
      "add a virtual network interface to a running domain"},
     {"network-detach", cmd_network_detach, "DOMAIN DEVID|MAC",
      "remove a virtual network interface"},
@@ -142,13 +142,18 @@ int xl_domname(uint32_t domid, char *buf, size_t len)
 
 static int cmd_help(int argc, char **argv)
 {
+    bool found = false;
+
+    if (argc > 2)
+        return xl_usage();
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
         if (argc > 1 && strcmp(argv[1], commands[i].name))
             continue;
         printf(" %-10s %s\n %-10s   %s\n", commands[i].name, commands[i].args, "",
                commands[i].help);
+        found = true;
     }
-    return 0;
+    return found ? 0 : xl_error("unknown command '%s' (see 'xl help')", argv[1]);
 }
 
 static const struct xl_command *find_command(const char *name)

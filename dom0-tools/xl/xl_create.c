@@ -146,10 +146,9 @@ static int check_host(const char *file, const struct domain_config *cfg)
     int err;
 
     if (xc_physinfo(xl_xch, &pi) == 0 && cfg->memory_mib * 256 > pi.total_pages)
-        config_origin_fail(&cerr, file, &cfg->memory_at,
-                           "%llu MiB is more than the host has (%llu MiB)",
-                           (unsigned long long)cfg->memory_mib,
-                           (unsigned long long)(pi.total_pages / 256));
+        config_origin_fail(
+            &cerr, file, &cfg->memory_at, "%llu MiB is more than the host has (%llu MiB)",
+            (unsigned long long)cfg->memory_mib, (unsigned long long)(pi.total_pages / 256));
     for (unsigned i = 0; !cerr.message[0] && i < cfg->nr_vifs; i++)
         if (vif_backend_domid(cfg->vifs[i].backend, &backend) < 0)
             config_origin_fail(&cerr, file, &cfg->vifs[i].backend_at,

@@ -68,7 +68,7 @@ struct domain_config {
     char uuid[CONFIG_UUID_SIZE]; /* lower case; "" until config_fill_defaults() */
     uint64_t memory_mib;         /* initial allocation */
     uint64_t maxmem_mib;         /* >= memory_mib */
-    struct config_origin memory_at; /* where memory_mib was set */
+    struct config_origin memory_at; /* where memory_mib was set ("memory", no line: default) */
     unsigned int vcpus;          /* 1..CONFIG_MAX_VCPUS */
     char *kernel;                /* as written (relative = to xl's cwd); owned */
     char *extra;                 /* command line, never NULL after parsing; owned */
@@ -139,9 +139,8 @@ int config_to_xml(const struct domain_config *cfg, FILE *out);
 
 /* Fills *err with file, at's line and key and the formatted message, for a
  * value found wrong after parsing; returns -EINVAL. */
-int config_origin_fail(struct config_error *err, const char *file,
-                       const struct config_origin *at, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+int config_origin_fail(struct config_error *err, const char *file, const struct config_origin *at,
+                       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 /* Releases what cfg owns and zeroes it; safe on a zeroed or freed cfg. */
 void config_free(struct domain_config *cfg);

@@ -143,9 +143,9 @@ static void test_origins(void **state)
     assert_int_equal(cfg.vifs[1].backend_at.line, 5);
     assert_string_equal(cfg.vifs[1].backend_at.key, "vif backend");
     assert_int_equal(cfg.pcis[0].at.line, 6);
-    assert_int_equal(config_origin_fail(&err, "g.cfg", &cfg.vifs[1].backend_at, "no '%s'",
-                                        cfg.vifs[1].backend),
-                     -EINVAL);
+    assert_int_equal(
+        config_origin_fail(&err, "g.cfg", &cfg.vifs[1].backend_at, "no '%s'", cfg.vifs[1].backend),
+        -EINVAL);
     config_format_error(&err, msg, sizeof(msg));
     assert_string_equal(msg, "g.cfg:5: vif backend: no 'dd'");
     config_free(&cfg);
@@ -485,15 +485,21 @@ static void test_format_detection(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_memory_units),    cmocka_unit_test(test_parse_uint),
-        cmocka_unit_test(test_mac_generation),  cmocka_unit_test(test_origins),
+        cmocka_unit_test(test_memory_units),
+        cmocka_unit_test(test_parse_uint),
+        cmocka_unit_test(test_mac_generation),
+        cmocka_unit_test(test_origins),
         cmocka_unit_test(test_vif_spec),
-        cmocka_unit_test(test_vif_spec_errors), cmocka_unit_test(test_bdf),
+        cmocka_unit_test(test_vif_spec_errors),
+        cmocka_unit_test(test_bdf),
         cmocka_unit_test(test_pci_add_remove),
-        cmocka_unit_test(test_error_paths),     cmocka_unit_test(test_nul_bytes),
+        cmocka_unit_test(test_error_paths),
+        cmocka_unit_test(test_nul_bytes),
         cmocka_unit_test(test_format_error),
-        cmocka_unit_test(test_load_errors),     cmocka_unit_test(test_fill_defaults),
-        cmocka_unit_test(test_writers_escape),  cmocka_unit_test(test_format_detection),
+        cmocka_unit_test(test_load_errors),
+        cmocka_unit_test(test_fill_defaults),
+        cmocka_unit_test(test_writers_escape),
+        cmocka_unit_test(test_format_detection),
     };
 
     log_init("config_unit");
