@@ -50,6 +50,8 @@ pass "list -l and dumpxml; the XML round trip recreates the same domain"
 "$BIN/xl" help | grep -q "^ create" || fail "help"
 "$BIN/xl" create --help 2>&1 | grep -q "usage: xl create" || fail "create --help"
 "$BIN/xl" frobnicate 2>/dev/null && fail "unknown command accepted"
+"$BIN/xl" help frobnicate 2>/dev/null && fail "help of an unknown command succeeded"
+"$BIN/xl" help reboot | grep -q "^ reboot .*-w" || fail "help reboot"
 for cmd in "list" "list -l" "uptime"; do
     err=$("$BIN/xl" $cmd "$t-one" nosuch 2>&1) && fail "xl $cmd of an unknown domain succeeded"
     grep -q "no domain 'nosuch'" <<<"$err" || fail "xl $cmd: unclear error: $err"
