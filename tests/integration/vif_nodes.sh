@@ -70,6 +70,8 @@ err=$("$BIN/xl" create "$rd/orphan.cfg" 2>&1) && fail "unknown backend accepted"
 grep -q "orphan.cfg:4: vif backend: vif 0: unknown backend domain 'nosuchdomain'" <<<"$err" ||
     fail "unclear error: $err"
 "$BIN/xl" domid "$t-orphan" 2>/dev/null && fail "domain left behind"
+[ -z "$(domain_pid "$t-orphan")" ] || fail "process left behind"
+ip netns list | grep -q "^sv-$t-orphan" && fail "namespace left behind"
 [ "$(xenstore-list /local/domain | sort -n | tr '\n' ' ')" = "0 $be $fe " ] || fail "nodes left: $(xenstore-list /local/domain)"
 pass "an unknown backend domain fails the create, nothing left"
 

@@ -22,6 +22,8 @@ err=$("$BIN/xl" create "$rd/huge.cfg" 2>&1) && fail "memory beyond the host acce
 grep -q "huge.cfg:2: memory: .* more than the host has" <<<"$err" || fail "unclear error: $err"
 [ "$("$BIN/xl" list | wc -l)" = 2 ] || fail "a failed create left a domain: $("$BIN/xl" list)"
 ip netns list | grep -q "^sv-$t" && fail "a failed create left a namespace"
+pgrep -f "^$t-" >/dev/null && fail "a failed create left a process: $(pgrep -af "^$t-")"
+[ -z "$(ls "$rd/userdata" 2>/dev/null)" ] || fail "a failed create left a description"
 pass "bad descriptions: clear errors, nothing left behind"
 
 # A duplicate name is refused and the first domain is untouched.
