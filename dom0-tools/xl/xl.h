@@ -67,8 +67,8 @@ bool xs_home_request_shutdown(uint32_t domid, const char *reason);
 
 /* vif.c: a vif's frontend, backend and toolstack directories in xenstore. */
 int vif_add(uint32_t domid, const struct config_vif *vif);
-/* The backend domain's id: "" (or Domain-0, 0) is dom0, any other name must
- * be a domain the hypervisor knows; -ESRCH when not. */
+/* The backend domain's id: "" (or Domain-0, 0) is dom0, any other name or
+ * id must be a domain the hypervisor knows; -ESRCH when not. */
 int vif_backend_domid(const char *name, uint32_t *domid);
 int vif_remove(uint32_t domid, unsigned devid);
 void vif_remove_all(uint32_t domid);

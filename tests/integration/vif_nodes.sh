@@ -47,8 +47,9 @@ keys() { xenstore-list "$1" | sort | tr '\n' ' '; }
 "$BIN/xl" network-detach "$fe" 0
 xenstore-exists "$F" 2>/dev/null && fail "detach left the frontend"
 xenstore-exists "$B" 2>/dev/null && fail "detach left the backend"
-"$BIN/xl" network-attach "$fe" "mac=00:16:3e:00:00:09"
+"$BIN/xl" network-attach "$fe" "mac=00:16:3e:00:00:09,backend=$be" # by id, as xl takes it
 "$BIN/xl" network-list "$fe" | grep -q "^2 .*00:16:3e:00:00:09" || fail "devid reused after detach"
+[ "$(xenstore-read "/local/domain/$fe/device/vif/2/backend-id")" = "$be" ] || fail "backend given by id"
 "$BIN/xl" network-detach "$fe" 00:16:3E:00:00:09
 xenstore-exists "/local/domain/$fe/device/vif/2" 2>/dev/null && fail "detach by MAC left the frontend"
 xenstore-exists "/libxl/$fe/device/vif/2" 2>/dev/null && fail "detach by MAC left the libxl dir"
@@ -64,6 +65,7 @@ grep -q "unknown backend domain 'nosuchdomain'" <<<"$err" || fail "unclear error
 [ "$(xenstore-list "/local/domain/$fe/device/vif" | tr '\n' ' ')" = "$vifs" ] || fail "a failed attach left a frontend"
 pass "network-attach, network-list, network-detach"
 
+homes=$(xenstore-list /local/domain | sort -n | tr '\n' ' ')
 printf 'name = "%s"\nkernel = "%s"\nextra = "sleep"\nvif = [ "backend=nosuchdomain" ]\n' \
     "$t-orphan" "$TESTBIN/testdom" >"$rd/orphan.cfg"
 err=$("$BIN/xl" create "$rd/orphan.cfg" 2>&1) && fail "unknown backend accepted"
@@ -72,7 +74,7 @@ grep -q "orphan.cfg:4: vif backend: vif 0: unknown backend domain 'nosuchdomain'
 "$BIN/xl" domid "$t-orphan" 2>/dev/null && fail "domain left behind"
 [ -z "$(domain_pid "$t-orphan")" ] || fail "process left behind"
 ip netns list | grep -q "^sv-$t-orphan" && fail "namespace left behind"
-[ "$(xenstore-list /local/domain | sort -n | tr '\n' ' ')" = "0 $be $fe " ] || fail "nodes left: $(xenstore-list /local/domain)"
+[ "$(xenstore-list /local/domain | sort -n | tr '\n' ' ')" = "$homes" ] || fail "nodes left: $(xenstore-list /local/domain)"
 pass "an unknown backend domain fails the create, nothing left"
 
 "$BIN/xl" destroy "$fe"
