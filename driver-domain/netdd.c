@@ -513,8 +513,10 @@ static void usage(void)
                     "                       NIC in place (device-mapped grants), shorter ones\n"
                     "                       copied by netdd (default %d; 0: all in place;\n"
                     "                       65536: all copied)\n"
-                    "  --grant-cache PAGES  persistent grant mappings per vif (default 1024 per\n"
-                    "                       netif queue); pages beyond them are grant-copied\n",
+                    "  --grant-cache PAGES  persistent grant mappings per vif for netdd's copies\n"
+                    "                       (default 1024 per netif queue); pages beyond them\n"
+                    "                       are grant-copied.  TX buffers the NIC reads in place\n"
+                    "                       are device-mapped besides (at most 512 per vif)\n",
             VIF_BACK_COPYBREAK);
     exit(2);
 }
