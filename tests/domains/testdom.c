@@ -6,11 +6,16 @@
  *
  *   share PEER [ro]        share a page with PEER, bind a port for it, print
  *                          "READY ref=R port=P", then run the ping-pong
+ *   share-held PEER        share a writable page with PEER, print "READY ref=R";
+ *                          once the mapper has written to it, try to end access
+ *                          every 50 ms: "UNSHARE busy while mapped", then
+ *                          "UNSHARE ok" when the mapping is gone (its mapper died)
  *   map GRANTER REF PORT   map, read, reply, notify; unmap on the 2nd event
  *   map-ro GRANTER REF     map read-only and try to write (must fault)
  *   reopen GRANTER REF     get a read-only frame fd and try to reopen it rw
  *   map-bad GRANTER REF    map a ref not granted to us (must be refused)
- *   lie GRANTER REF        map, then claim an unmap without unmapping
+ *   lie GRANTER REF        map, write "mapped" at offset 64, then claim an unmap
+ *                          without unmapping
  *   hostile PID            dom0 ops, another domain's /proc, fork: all refused
  *   sleep                  wait; SIGTERM (the power button) powers off
  *   echo                   print "ECHO <line>" for each console input line, until "bye"
@@ -141,6 +146,35 @@ static int mode_share(uint32_t peer, bool readonly, bool via_xenstore)
     }
     say("UNSHARE ok");
     xenevtchn_close(xce);
+    xengntshr_close(xgs);
+    return 0;
+}
+
+/* No event channel: the mapper of this mode (lie) binds none. */
+static int mode_share_held(uint32_t peer)
+{
+    xengntshr_handle *xgs = xengntshr_open(NULL, 0);
+    volatile char *page;
+    bool said_busy = false;
+    uint32_t ref;
+
+    if (!xgs)
+        die("open");
+    page = xengntshr_share_pages(xgs, peer, 1, &ref, true);
+    if (!page)
+        die("share");
+    say("READY ref=%u", ref);
+    while (!page[64])
+        usleep(50000);
+    while (xengntshr_unshare(xgs, (void *)page, 1) < 0) {
+        if (errno != EBUSY)
+            die("unshare");
+        if (!said_busy)
+            say("UNSHARE busy while mapped");
+        said_busy = true;
+        usleep(50000);
+    }
+    say(said_busy ? "UNSHARE ok" : "UNSHARE ok while mapped");
     xengntshr_close(xgs);
     return 0;
 }
@@ -315,6 +349,7 @@ static int mode_lie(uint32_t granter, uint32_t ref)
     close(fd);
     if (page == MAP_FAILED)
         die("mmap");
+    strcpy((char *)page + 64, "mapped");
     op = (gnttab_unmap_grant_ref_t){.handle = handle};
     hcall(chan, &(struct hcall){.op = __HYPERVISOR_grant_table_op,
                                 .cmd = GNTTABOP_unmap_grant_ref,
@@ -390,6 +425,8 @@ int main(int argc, char **argv)
     setvbuf(stdout, NULL, _IOLBF, 0);
     if (!strcmp(mode, "share") && argc >= 3)
         return mode_share(num(argv[2]), argc > 3 && !strcmp(argv[3], "ro"), false);
+    if (!strcmp(mode, "share-held") && argc == 3)
+        return mode_share_held(num(argv[2]));
     if (!strcmp(mode, "xsshare") && argc == 3)
         return mode_share(num(argv[2]), false, true);
     if (!strcmp(mode, "xsmap") && argc == 3) {

@@ -2,7 +2,8 @@
 # What a domain must not be able to do with grants: write a read-only grant
 # (the write faults, mprotect and a read-write reopen of the frame fd are
 # refused), map a ref not granted to it, or have a false unmap believed.
-# Destroying a mapper that lied releases its mapping.
+# Killing a mapper that lied releases its mapping: its granter can then end
+# access.
 source "$(dirname "$0")/lib.sh"
 require_root
 sv_start
@@ -26,12 +27,17 @@ wait_console "$e" "^MAP refused"
 pass "a ref granted to another domain does not map"
 
 # Domain 6 shares a writable page with 7, which lies about unmapping it.
-f=$(sv_create "$t-g2" share 7)
+f=$(sv_create "$t-g2" share-held 7)
 g=$(sv_create "$t-liar" lie "$f" "$(ref_of "$f")")
 [ "$g" = 7 ] || fail "expected the liar to be domain 7, got $g"
 wait_console "$g" "^UNMAP refused while mapped"
+wait_console "$f" "^UNSHARE busy while mapped$"
 pass "an unmap of a page still mapped is not believed"
 
+# Death of the mapper's process (not a destroy) is what releases it.
+kill -9 "$(domain_pid "$t-liar")"
+wait_console "$f" "^UNSHARE ok$"
+[ "$(domain_state "$g")" = "----c-" ] || fail "the killed liar is not crashed: $(domain_state "$g")"
 "$BIN/xl" destroy "$g"
 [ -z "$(domain_state "$g")" ] || fail "domain $g still listed after destroy"
-pass "the liar's mapping went with it"
+pass "killing the mapper lets the granter end access"
