@@ -14,6 +14,9 @@
  *   map-ro GRANTER REF     map read-only and try to write (must fault)
  *   reopen GRANTER REF     get a read-only frame fd and try to reopen it rw
  *   map-bad GRANTER REF    map a ref not granted to us (must be refused)
+ *   gnt-errors GRANTER REF raw map/unmap/copy calls that must each fail with
+ *                          Xen's GNTST_* code (REF is granted to another
+ *                          domain); prints "GNTST ok"
  *   lie GRANTER REF        map, write "mapped" at offset 64, then claim an unmap
  *                          without unmapping
  *   hostile PID            dom0 ops, another domain's /proc, fork: all refused
@@ -336,6 +339,63 @@ static int mode_map_bad(uint32_t granter, uint32_t ref)
     return 0;
 }
 
+/* One raw grant table op; returns its per-op status (or 1 if the call failed). */
+static int16_t gnt_op(int chan, uint32_t cmd, void *op, size_t len, const int16_t *status)
+{
+    return hcall_simple(chan, __HYPERVISOR_grant_table_op, cmd, op, len) < 0 ? 1 : *status;
+}
+
+static void expect_gntst(const char *what, int16_t got, int16_t want)
+{
+    if (got != want) {
+        say("GNTST %s: got %d, want %d", what, got, want);
+        exit(1);
+    }
+}
+
+#define NO_DOMAIN 31000 /* below DOMID_FIRST_RESERVED, never created by the tests */
+
+static int mode_gnt_errors(uint32_t granter, uint32_t ref)
+{
+    int chan = hcall_open();
+    gnttab_map_grant_ref_t m;
+    gnttab_unmap_grant_ref_t u = {.handle = 4000};
+    gnttab_copy_t c;
+
+    if (chan < 0)
+        die("hcall_open");
+#define MAP(flags_, dom_, ref_)                                                                    \
+    (m = (gnttab_map_grant_ref_t){.flags = (flags_), .dom = (domid_t)(dom_), .ref = (ref_)},       \
+     gnt_op(chan, GNTTABOP_map_grant_ref, &m, sizeof(m), &m.status))
+    expect_gntst("map without host_map or device_map", MAP(0, granter, ref), GNTST_bad_gntref);
+    expect_gntst("map of a ref past the table", MAP(GNTMAP_host_map, granter, 1u << 20),
+                 GNTST_bad_gntref);
+    expect_gntst("map from no domain", MAP(GNTMAP_host_map, NO_DOMAIN, ref), GNTST_bad_domain);
+    expect_gntst("map of another's grant", MAP(GNTMAP_host_map | GNTMAP_readonly, granter, ref),
+                 GNTST_general_error);
+#undef MAP
+    expect_gntst("unmap of no handle",
+                 gnt_op(chan, GNTTABOP_unmap_grant_ref, &u, sizeof(u), &u.status),
+                 GNTST_bad_handle);
+#define COPY(flags_, sdom, sref, ddom, doff, len_)                                                 \
+    (c = (gnttab_copy_t){.flags = (flags_),                                                        \
+                         .source = {.domid = (domid_t)(sdom), .u.ref = (sref)},                    \
+                         .dest = {.domid = (domid_t)(ddom), .offset = (doff)},                     \
+                         .len = (len_)},                                                           \
+     gnt_op(chan, GNTTABOP_copy, &c, sizeof(c), &c.status))
+    expect_gntst("copy past the page", COPY(GNTCOPY_source_gref, granter, ref, DOMID_SELF, 4090, 16),
+                 GNTST_bad_copy_arg);
+    expect_gntst("copy from another's grant", COPY(GNTCOPY_source_gref, granter, ref, DOMID_SELF, 0, 8),
+                 GNTST_general_error);
+    expect_gntst("copy from no domain", COPY(GNTCOPY_source_gref, NO_DOMAIN, ref, DOMID_SELF, 0, 8),
+                 GNTST_bad_domain);
+    expect_gntst("copy into another's frame by gmfn", COPY(0, DOMID_SELF, 0, granter, 0, 8),
+                 GNTST_permission_denied);
+#undef COPY
+    say("GNTST ok");
+    return 0;
+}
+
 static int mode_lie(uint32_t granter, uint32_t ref)
 {
     gnttab_unmap_grant_ref_t op;
@@ -445,6 +505,8 @@ int main(int argc, char **argv)
         return mode_reopen(num(argv[2]), num(argv[3]));
     if (!strcmp(mode, "map-bad") && argc == 4)
         return mode_map_bad(num(argv[2]), num(argv[3]));
+    if (!strcmp(mode, "gnt-errors") && argc == 4)
+        return mode_gnt_errors(num(argv[2]), num(argv[3]));
     if (!strcmp(mode, "lie") && argc == 4)
         return mode_lie(num(argv[2]), num(argv[3]));
     if (!strcmp(mode, "hostile") && argc == 3)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # What a domain must not be able to do with grants: write a read-only grant
 # (the write faults, mprotect and a read-write reopen of the frame fd are
-# refused), map a ref not granted to it, or have a false unmap believed.
+# refused), map a ref not granted to it (nor get anything but Xen's GNTST_*
+# code from a bad map, unmap or copy), or have a false unmap believed.
 # Killing a mapper that lied releases its mapping: its granter can then end
 # access.
 source "$(dirname "$0")/lib.sh"
@@ -25,11 +26,15 @@ pass "read-only grant: write faults, no mprotect, no read-write reopen"
 e=$(sv_create "$t-other" map-bad "$a" "$(ref_of "$a")")
 wait_console "$e" "^MAP refused"
 pass "a ref granted to another domain does not map"
+h=$(sv_create "$t-errs" gnt-errors "$a" "$(ref_of "$a")")
+wait_console "$h" "^GNTST "
+wait_console "$h" "^GNTST ok$" 1
+pass "bad flags, refs, domains, handles and copies get Xen's GNTST_* codes"
 
-# Domain 6 shares a writable page with 7, which lies about unmapping it.
-f=$(sv_create "$t-g2" share-held 7)
+# Domain 7 shares a writable page with 8, which lies about unmapping it.
+f=$(sv_create "$t-g2" share-held 8)
 g=$(sv_create "$t-liar" lie "$f" "$(ref_of "$f")")
-[ "$g" = 7 ] || fail "expected the liar to be domain 7, got $g"
+[ "$g" = 8 ] || fail "expected the liar to be domain 8, got $g"
 wait_console "$g" "^UNMAP refused while mapped"
 wait_console "$f" "^UNSHARE busy while mapped$"
 pass "an unmap of a page still mapped is not believed"
