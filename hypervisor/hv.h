@@ -26,6 +26,8 @@ struct channel {
     struct event *ev;
     struct domain *dom;
     pid_t peer_pid; /* whose /proc/PID/maps proves an unmap */
+    bool in_call;   /* a request of this channel is being handled ... */
+    bool closed;    /* ... and closed it (its domain shut itself down) */
     struct channel *next;
 };
 

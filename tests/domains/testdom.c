@@ -27,6 +27,8 @@
  *   xsmap GRANTER          waits for GRANTER's data/ready, then like map
  *   pvsleep                says feature-poweroff and powers off when control/shutdown
  *                          says "poweroff"
+ *   shutdown REASON        SCHEDOP_shutdown with poweroff, reboot or crash (the
+ *                          raw call: Xen's libraries have no wrapper for it)
  *   crash                  abort()
  */
 #include <errno.h>
@@ -478,6 +480,24 @@ static int mode_echo(void)
     return 0;
 }
 
+static int mode_shutdown(const char *reason)
+{
+    static const char *const reasons[] = {[SHUTDOWN_poweroff] = "poweroff",
+                                          [SHUTDOWN_reboot] = "reboot",
+                                          [SHUTDOWN_crash] = "crash"};
+    sched_shutdown_t s = {.reason = SHUTDOWN_MAX + 1};
+    int chan = hcall_open();
+
+    for (unsigned i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++)
+        if (reasons[i] && !strcmp(reasons[i], reason))
+            s.reason = i;
+    if (chan < 0 || s.reason > SHUTDOWN_MAX)
+        die("shutdown: no channel or unknown reason");
+    say("SHUTDOWN %s", reason);
+    hcall_simple(chan, __HYPERVISOR_sched_op, SCHEDOP_shutdown, &s, sizeof(s));
+    die("still running after SCHEDOP_shutdown");
+}
+
 int main(int argc, char **argv)
 {
     const char *mode = argc > 1 ? argv[1] : "";
@@ -515,6 +535,8 @@ int main(int argc, char **argv)
         return mode_sleep();
     if (!strcmp(mode, "echo"))
         return mode_echo();
+    if (!strcmp(mode, "shutdown") && argc == 3)
+        return mode_shutdown(argv[2]);
     if (!strcmp(mode, "crash"))
         abort();
     fprintf(stderr, "testdom: unknown mode '%s'\n", mode);

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Lifecycle: create paused, unpause, pause, shutdown (power button), crash,
+# Lifecycle: create paused, unpause, pause, shutdown (power button, and a
+# domain's own SCHEDOP_shutdown with each reason), crash,
 # on_crash=restart, destroy; dom0 hears of every change through
 # VIRQ_DOM_EXC (the monitor relies on it); destroying a domain leaves no
 # process, namespace, console log or hypercall channel behind.
@@ -44,6 +45,27 @@ kill -9 "$(domain_pid "$t-phoenix")"
 now=$(wait_restarted "$t-phoenix" "$first")
 wait_console "$now" SLEEPING >/dev/null
 pass "crash reported; on_crash=restart restarted it as domain $now"
+
+# A domain shuts itself down (SCHEDOP_shutdown) with a reason; its channel
+# goes with it while the call is in flight.  on_reboot=destroy tells a reboot
+# from a poweroff or crash (both preserved).
+wait_state() {
+    for _ in $(seq 100); do [ "$(domain_state "$1")" = "$2" ] && return 0; sleep 0.05; done
+    fail "domain $1 is '$(domain_state "$1")', not '$2'"
+}
+sd_cfg() {
+    sed -e 's/^on_poweroff = .*/&\non_reboot = "destroy"/' "$(sv_cfg "$t-sd-$1" shutdown "$1")"
+}
+for reason in poweroff crash reboot; do
+    sd_cfg $reason >"$SPLITVISOR_RUNDIR/sd-$reason.cfg"
+    "$BIN/xl" create "$SPLITVISOR_RUNDIR/sd-$reason.cfg" >/dev/null
+done
+wait_state "$("$BIN/xl" domid "$t-sd-poweroff")" "---s--"
+wait_state "$("$BIN/xl" domid "$t-sd-crash")" "----c-"
+for _ in $(seq 100); do "$BIN/xl" domid "$t-sd-reboot" >/dev/null 2>&1 || break; sleep 0.05; done
+"$BIN/xl" domid "$t-sd-reboot" >/dev/null 2>&1 && fail "the rebooted domain was not destroyed"
+"$BIN/splitvisor" status >/dev/null || fail "the hypervisor did not survive a domain's own shutdown"
+pass "SCHEDOP_shutdown from a domain: poweroff, crash and reboot, each as asked"
 
 # on_crash=rename-restart keeps the crashed one under another name.
 sed -e 's/on_crash = "preserve"/on_crash = "rename-restart"/' "$(sv_cfg "$t-lazarus" sleep)" \
