@@ -79,7 +79,15 @@ new=$(wait_restarted "$t-lazarus" "$old")
 [ "$(domain_state "$old")" = "----c-" ] || fail "renamed domain not kept crashed: $(domain_state "$old")"
 pass "on_crash=rename-restart: the crashed domain kept as $t-lazarus-$old, a new one started"
 
+xspid=$(cat "$SPLITVISOR_RUNDIR/xenstored.pid")
+dpid=$(domain_pid "$t-lazarus")
+[ -n "$dpid" ] || fail "no process for $t-lazarus"
 "$BIN/splitvisor" stop >/dev/null
 kill -0 "$pid" 2>/dev/null && fail "hypervisor still running after stop"
+kill -0 "$xspid" 2>/dev/null && fail "xenstored still running after stop"
+kill -0 "$dpid" 2>/dev/null && fail "domain process $dpid still running after stop"
 ip netns list | grep -q "^sv-$t" && fail "namespaces left after stop"
+for s in control.sock xenstored/socket; do
+    [ -e "$SPLITVISOR_RUNDIR/$s" ] && fail "$s left after stop"
+done
 pass "splitvisor stop leaves nothing running"
