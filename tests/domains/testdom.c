@@ -29,6 +29,8 @@
  *                          says "poweroff"
  *   shutdown REASON        SCHEDOP_shutdown with poweroff, reboot or crash (the
  *                          raw call: Xen's libraries have no wrapper for it)
+ *   store-close            close the xenstore port, then ask for the start info
+ *                          again: refused, not answered with stale descriptors
  *   crash                  abort()
  */
 #include <errno.h>
@@ -480,6 +482,27 @@ static int mode_echo(void)
     return 0;
 }
 
+static int mode_store_close(void)
+{
+    struct sv_start_info si;
+    int fds[SV_START_INFO_FDS], chan = hcall_open();
+    evtchn_close_t c;
+    int err;
+
+    if (chan < 0 || hcall_start_info(chan, &si, fds) < 0)
+        die("start info");
+    for (int i = 0; i < SV_START_INFO_FDS; i++)
+        close(fds[i]);
+    c = (evtchn_close_t){.port = si.store_port};
+    if (hcall_simple(chan, __HYPERVISOR_event_channel_op, EVTCHNOP_close, &c, sizeof(c)) < 0)
+        die("close the store port");
+    err = hcall_start_info(chan, &si, fds);
+    if (err >= 0)
+        die("start info answered after the store port was closed");
+    say("START INFO refused: %s", strerror(-err));
+    return 0;
+}
+
 static int mode_shutdown(const char *reason)
 {
     static const char *const reasons[] = {[SHUTDOWN_poweroff] = "poweroff",
@@ -535,6 +558,8 @@ int main(int argc, char **argv)
         return mode_sleep();
     if (!strcmp(mode, "echo"))
         return mode_echo();
+    if (!strcmp(mode, "store-close"))
+        return mode_store_close();
     if (!strcmp(mode, "shutdown") && argc == 3)
         return mode_shutdown(argv[2]);
     if (!strcmp(mode, "crash"))

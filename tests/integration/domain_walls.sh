@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # A domain cannot use a dom0 operation, read another domain's memory through
-# /proc, ptrace it, or fork; it runs under its own uid in its own namespace.
+# /proc, ptrace it, or fork; it runs under its own uid in its own namespace;
+# a domain that closed its xenstore port gets no stale descriptors.
 source "$(dirname "$0")/lib.sh"
 require_root
 sv_start
@@ -16,6 +17,10 @@ wait_console "$h" "^PEEK denied"
 wait_console "$h" "^PTRACE denied"
 wait_console "$h" "^FORK denied"
 pass "dom0 ops, /proc/PID/mem, ptrace and fork refused"
+
+s=$(sv_create "$t-storeclose" store-close)
+wait_console "$s" "^START INFO refused: No such file or directory$"
+pass "no stale descriptors for a domain that closed its xenstore port"
 
 uid=$(stat -c %u "/proc/$vpid")
 [ "$uid" != 0 ] || fail "the domain runs as root"
