@@ -31,6 +31,8 @@
  *                          raw call: Xen's libraries have no wrapper for it)
  *   store-close            close the xenstore port, then ask for the start info
  *                          again: refused, not answered with stale descriptors
+ *   flood MIB              print MIB MiB of console output, "FLOODED" on stderr
+ *                          once written, then wait
  *   crash                  abort()
  */
 #include <errno.h>
@@ -503,6 +505,21 @@ static int mode_store_close(void)
     return 0;
 }
 
+static int mode_flood(uint32_t mib)
+{
+    static char line[1024];
+
+    memset(line, 'x', sizeof(line) - 1);
+    line[sizeof(line) - 1] = '\n';
+    for (uint32_t i = 0; i < mib * 1024; i++)
+        if (fwrite(line, sizeof(line), 1, stdout) != 1)
+            die("console write");
+    fflush(stdout);
+    fprintf(stderr, "FLOODED\n");
+    pause();
+    return 0;
+}
+
 static int mode_shutdown(const char *reason)
 {
     static const char *const reasons[] = {[SHUTDOWN_poweroff] = "poweroff",
@@ -558,6 +575,8 @@ int main(int argc, char **argv)
         return mode_sleep();
     if (!strcmp(mode, "echo"))
         return mode_echo();
+    if (!strcmp(mode, "flood") && argc == 3)
+        return mode_flood(num(argv[2]));
     if (!strcmp(mode, "store-close"))
         return mode_store_close();
     if (!strcmp(mode, "shutdown") && argc == 3)
