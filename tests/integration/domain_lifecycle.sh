@@ -47,25 +47,27 @@ wait_console "$now" SLEEPING >/dev/null
 pass "crash reported; on_crash=restart restarted it as domain $now"
 
 # A domain shuts itself down (SCHEDOP_shutdown) with a reason; its channel
-# goes with it while the call is in flight.  on_reboot=destroy tells a reboot
-# from a poweroff or crash (both preserved).
+# goes with it while the call is in flight.  Each reason meets its own
+# action: a poweroff xl's default on_poweroff (destroy), a reboot
+# on_reboot=preserve, a crash on_crash=preserve.
 wait_state() {
     for _ in $(seq 100); do [ "$(domain_state "$1")" = "$2" ] && return 0; sleep 0.05; done
     fail "domain $1 is '$(domain_state "$1")', not '$2'"
 }
-sd_cfg() {
-    sed -e 's/^on_poweroff = .*/&\non_reboot = "destroy"/' "$(sv_cfg "$t-sd-$1" shutdown "$1")"
-}
+cp "$(sv_cfg "$t-sd-crash" shutdown crash)" "$SPLITVISOR_RUNDIR/sd-crash.cfg"
+sed -e 's/^on_poweroff = .*/on_reboot = "preserve"/' "$(sv_cfg "$t-sd-reboot" shutdown reboot)" \
+    >"$SPLITVISOR_RUNDIR/sd-reboot.cfg"
+sed -e '/^on_poweroff = /d' "$(sv_cfg "$t-sd-poweroff" shutdown poweroff)" \
+    >"$SPLITVISOR_RUNDIR/sd-poweroff.cfg"
 for reason in poweroff crash reboot; do
-    sd_cfg $reason >"$SPLITVISOR_RUNDIR/sd-$reason.cfg"
     "$BIN/xl" create "$SPLITVISOR_RUNDIR/sd-$reason.cfg" >/dev/null
 done
-wait_state "$("$BIN/xl" domid "$t-sd-poweroff")" "---s--"
+wait_state "$("$BIN/xl" domid "$t-sd-reboot")" "---s--"
 wait_state "$("$BIN/xl" domid "$t-sd-crash")" "----c-"
-for _ in $(seq 100); do "$BIN/xl" domid "$t-sd-reboot" >/dev/null 2>&1 || break; sleep 0.05; done
-"$BIN/xl" domid "$t-sd-reboot" >/dev/null 2>&1 && fail "the rebooted domain was not destroyed"
+for _ in $(seq 100); do "$BIN/xl" domid "$t-sd-poweroff" >/dev/null 2>&1 || break; sleep 0.05; done
+"$BIN/xl" domid "$t-sd-poweroff" >/dev/null 2>&1 && fail "the powered-off domain was not destroyed"
 "$BIN/splitvisor" status >/dev/null || fail "the hypervisor did not survive a domain's own shutdown"
-pass "SCHEDOP_shutdown from a domain: poweroff, crash and reboot, each as asked"
+pass "SCHEDOP_shutdown from a domain: poweroff (destroyed), crash and reboot (preserved)"
 
 # on_crash=rename-restart keeps the crashed one under another name.
 sed -e 's/on_crash = "preserve"/on_crash = "rename-restart"/' "$(sv_cfg "$t-lazarus" sleep)" \
