@@ -33,6 +33,8 @@
  *                          again: refused, not answered with stale descriptors
  *   flood MIB              print MIB MiB of console output, "FLOODED" on stderr
  *                          once written, then wait
+ *   xc-destroy DOMID       (run in dom0) xc_domain_destroy, as a tool that is
+ *                          not xl would: no xenstore release
  *   crash                  abort()
  */
 #include <errno.h>
@@ -505,6 +507,16 @@ static int mode_store_close(void)
     return 0;
 }
 
+static int mode_xc_destroy(uint32_t domid)
+{
+    xc_interface *xch = xc_interface_open(NULL, NULL, 0);
+
+    if (!xch || xc_domain_destroy(xch, domid) < 0)
+        die("xc_domain_destroy");
+    xc_interface_close(xch);
+    return 0;
+}
+
 static int mode_flood(uint32_t mib)
 {
     static char line[1024];
@@ -575,6 +587,8 @@ int main(int argc, char **argv)
         return mode_sleep();
     if (!strcmp(mode, "echo"))
         return mode_echo();
+    if (!strcmp(mode, "xc-destroy") && argc == 3)
+        return mode_xc_destroy(num(argv[2]));
     if (!strcmp(mode, "flood") && argc == 3)
         return mode_flood(num(argv[2]));
     if (!strcmp(mode, "store-close"))

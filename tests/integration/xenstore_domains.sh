@@ -4,7 +4,8 @@
 # publishes a grant ref and port readable by the other only, which maps and
 # binds) with only Xen's library APIs; xl shutdown goes through
 # control/shutdown for a domain that watches it; a domain the hypervisor
-# reports dead fires @releaseDomain; destroying a domain removes its nodes;
+# reports dead fires @releaseDomain, and one destroyed without xl is
+# released all the same; destroying a domain removes its nodes;
 # Debian's xenstore-utils read it all.
 source "$(dirname "$0")/lib.sh"
 require_root
@@ -56,7 +57,17 @@ for _ in $(seq 100); do [ -s "$rel" ] && break; sleep 0.05; done
 kill -9 "$(domain_pid "$t-xk")"
 wait "$wpid" || fail "no @releaseDomain after domain $k died: $(cat "$rel")"
 pass "@releaseDomain fires when the hypervisor reports a domain dead"
+# Destroyed behind xl's back: xenstored releases it on its own (its
+# connection goes, and with it the nodes it owns).
 "$BIN/xl" destroy "$k"
+g=$(sv_create "$t-xg" sleep)
+wait_console "$g" "^SLEEPING$" >/dev/null
+xenstore-exists "/local/domain/$g/data" || fail "no data node for domain $g"
+"$TESTBIN/testdom" xc-destroy "$g"
+for _ in $(seq 100); do xenstore-exists "/local/domain/$g/data" 2>/dev/null || break; sleep 0.05; done
+xenstore-exists "/local/domain/$g/data" 2>/dev/null && fail "domain $g's nodes outlived it"
+pass "a domain destroyed without xl is released by xenstored"
+xenstore-rm "/local/domain/$g" # what libxl would remove
 
 "$BIN/xl" destroy "$p"
 xenstore-exists "/local/domain/$p" 2>/dev/null && fail "home of a destroyed domain left"
