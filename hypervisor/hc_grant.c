@@ -104,7 +104,8 @@ int hc_gnttab_unmap(struct hc_ctx *ctx)
     if (err < 0)
         return err;
     for (uint32_t i = 0; i < n; i++) {
-        if (!inos[i])
+        /* Looked up again: an earlier op of the batch may have unmapped it. */
+        if (!inos[i] || !maptrack_get(mt, ops[i].handle))
             ops[i].status = GNTST_bad_handle;
         else if (found[i])
             ops[i].status = GNTST_general_error; /* still mapped: not believed */

@@ -17,6 +17,9 @@
  *   gnt-errors GRANTER REF raw map/unmap/copy calls that must each fail with
  *                          Xen's GNTST_* code (REF is granted to another
  *                          domain); prints "GNTST ok"
+ *   unmap-twice GRANTER REF map, write "mapped" at offset 64, unmap the page, then
+ *                          ask the hypervisor to unmap its handle twice in one
+ *                          batch: "UNMAP twice: S1 S2" (the statuses)
  *   lie GRANTER REF        map, write "mapped" at offset 64, then claim an unmap
  *                          without unmapping
  *   hostile PID            dom0 ops, another domain's /proc, fork: all refused
@@ -404,6 +407,34 @@ static int mode_gnt_errors(uint32_t granter, uint32_t ref)
     return 0;
 }
 
+static int mode_unmap_twice(uint32_t granter, uint32_t ref)
+{
+    gnttab_unmap_grant_ref_t ops[2];
+    grant_handle_t handle;
+    int fd = -1, chan = raw_map(granter, ref, false, &fd, &handle);
+    char *page;
+
+    if (chan < 0)
+        die("raw map");
+    page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    close(fd);
+    if (page == MAP_FAILED)
+        die("mmap");
+    strcpy(page + 64, "mapped");
+    munmap(page, 4096);
+    ops[0] = ops[1] = (gnttab_unmap_grant_ref_t){.handle = handle};
+    if (hcall(chan, &(struct hcall){.op = __HYPERVISOR_grant_table_op,
+                                    .cmd = GNTTABOP_unmap_grant_ref,
+                                    .count = 2,
+                                    .arg = ops,
+                                    .arg_len = sizeof(ops),
+                                    .res = ops,
+                                    .res_cap = sizeof(ops)}) < 0)
+        die("unmap");
+    say("UNMAP twice: %d %d", ops[0].status, ops[1].status);
+    return 0;
+}
+
 static int mode_lie(uint32_t granter, uint32_t ref)
 {
     gnttab_unmap_grant_ref_t op;
@@ -579,6 +610,8 @@ int main(int argc, char **argv)
         return mode_map_bad(num(argv[2]), num(argv[3]));
     if (!strcmp(mode, "gnt-errors") && argc == 4)
         return mode_gnt_errors(num(argv[2]), num(argv[3]));
+    if (!strcmp(mode, "unmap-twice") && argc == 4)
+        return mode_unmap_twice(num(argv[2]), num(argv[3]));
     if (!strcmp(mode, "lie") && argc == 4)
         return mode_lie(num(argv[2]), num(argv[3]));
     if (!strcmp(mode, "hostile") && argc == 3)

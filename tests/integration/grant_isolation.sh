@@ -4,7 +4,7 @@
 # refused), map a ref not granted to it (nor get anything but Xen's GNTST_*
 # code from a bad map, unmap or copy), or have a false unmap believed.
 # Killing a mapper that lied releases its mapping: its granter can then end
-# access.
+# access.  A handle unmapped twice in one batch is released once.
 source "$(dirname "$0")/lib.sh"
 require_root
 sv_start
@@ -46,3 +46,14 @@ wait_console "$f" "^UNSHARE ok$"
 "$BIN/xl" destroy "$g"
 [ -z "$(domain_state "$g")" ] || fail "domain $g still listed after destroy"
 pass "killing the mapper lets the granter end access"
+
+# A handle unmapped twice in one batch: the second is a bad handle, not a
+# second release (which took the hypervisor down).
+i=$(sv_create "$t-g3" share-held 10)
+j=$(sv_create "$t-twice" unmap-twice "$i" "$(ref_of "$i")")
+[ "$j" = 10 ] || fail "expected the mapper to be domain 10, got $j"
+wait_console "$j" "^UNMAP twice: "
+wait_console "$j" "^UNMAP twice: 0 -4$" 1
+"$BIN/splitvisor" status >/dev/null || fail "the hypervisor did not survive a double unmap"
+wait_console "$i" "^UNSHARE ok"
+pass "a handle unmapped twice in one batch: GNTST_okay, then GNTST_bad_handle"
