@@ -275,10 +275,13 @@ int hc_mem_share(struct hc_ctx *ctx)
             grant_free_ref(&d->gt, s->ref[i]);
         return err;
     }
+    /* Every ref knows its frame before any fd can fail, for out_undo. */
     for (uint32_t i = 0; i < s->count; i++) {
         d->gt.active[s->ref[i]].shared = true;
         d->gt.active[s->ref[i]].pfn = s->pfn[i];
         grant_fill(&d->gt, s->ref[i], (domid_t)s->domid, s->pfn[i], s->readonly);
+    }
+    for (uint32_t i = 0; i < s->count; i++) {
         err = hc_reply_fd(ctx, dup(p2m_frame(&d->p2m, s->pfn[i])->fd));
         if (err)
             goto out_undo;
