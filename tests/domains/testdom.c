@@ -407,30 +407,45 @@ static int mode_gnt_errors(uint32_t granter, uint32_t ref)
     return 0;
 }
 
+/* Maps a writable grant with the raw call and writes "mapped" at offset 64;
+ * returns the channel that holds the mapping. */
+static int map_and_mark(uint32_t granter, uint32_t ref, grant_handle_t *handle, char **page)
+{
+    int fd = -1, chan = raw_map(granter, ref, false, &fd, handle);
+
+    if (chan < 0)
+        die("raw map");
+    *page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    close(fd);
+    if (*page == MAP_FAILED)
+        die("mmap");
+    strcpy(*page + 64, "mapped");
+    return chan;
+}
+
+/* The raw unmap of count handles; the statuses are left in ops. */
+static void raw_unmap(int chan, gnttab_unmap_grant_ref_t *ops, uint32_t count)
+{
+    if (hcall(chan, &(struct hcall){.op = __HYPERVISOR_grant_table_op,
+                                    .cmd = GNTTABOP_unmap_grant_ref,
+                                    .count = count,
+                                    .arg = ops,
+                                    .arg_len = count * sizeof(*ops),
+                                    .res = ops,
+                                    .res_cap = count * sizeof(*ops)}) < 0)
+        die("unmap");
+}
+
 static int mode_unmap_twice(uint32_t granter, uint32_t ref)
 {
     gnttab_unmap_grant_ref_t ops[2];
     grant_handle_t handle;
-    int fd = -1, chan = raw_map(granter, ref, false, &fd, &handle);
     char *page;
+    int chan = map_and_mark(granter, ref, &handle, &page);
 
-    if (chan < 0)
-        die("raw map");
-    page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-    close(fd);
-    if (page == MAP_FAILED)
-        die("mmap");
-    strcpy(page + 64, "mapped");
     munmap(page, 4096);
     ops[0] = ops[1] = (gnttab_unmap_grant_ref_t){.handle = handle};
-    if (hcall(chan, &(struct hcall){.op = __HYPERVISOR_grant_table_op,
-                                    .cmd = GNTTABOP_unmap_grant_ref,
-                                    .count = 2,
-                                    .arg = ops,
-                                    .arg_len = sizeof(ops),
-                                    .res = ops,
-                                    .res_cap = sizeof(ops)}) < 0)
-        die("unmap");
+    raw_unmap(chan, ops, 2);
     say("UNMAP twice: %d %d", ops[0].status, ops[1].status);
     return 0;
 }
@@ -439,24 +454,11 @@ static int mode_lie(uint32_t granter, uint32_t ref)
 {
     gnttab_unmap_grant_ref_t op;
     grant_handle_t handle;
-    int fd = -1, chan = raw_map(granter, ref, false, &fd, &handle);
-    void *page;
+    char *page;
+    int chan = map_and_mark(granter, ref, &handle, &page);
 
-    if (chan < 0)
-        die("raw map");
-    page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-    close(fd);
-    if (page == MAP_FAILED)
-        die("mmap");
-    strcpy((char *)page + 64, "mapped");
     op = (gnttab_unmap_grant_ref_t){.handle = handle};
-    hcall(chan, &(struct hcall){.op = __HYPERVISOR_grant_table_op,
-                                .cmd = GNTTABOP_unmap_grant_ref,
-                                .count = 1,
-                                .arg = &op,
-                                .arg_len = sizeof(op),
-                                .res = &op,
-                                .res_cap = sizeof(op)});
+    raw_unmap(chan, &op, 1);
     if (op.status == GNTST_okay)
         die("an unmap was believed while the page was still mapped");
     say("UNMAP refused while mapped (status %d)", op.status);
