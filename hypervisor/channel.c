@@ -119,7 +119,12 @@ static void channel_free(struct channel *ch)
         }
     event_free(ch->ev);
     close(ch->fd);
-    free(ch);
+    /* Closed by its own request (SCHEDOP_shutdown releases the caller's
+     * channels): channel_readable frees it once the handler is done. */
+    if (ch->in_call)
+        ch->closed = true;
+    else
+        free(ch);
 }
 
 static void channel_drop(struct channel *ch)
@@ -167,6 +172,10 @@ static int channel_handle(struct channel *ch, const void *buf, size_t len, const
         if (ret < 0 && ret != -EAGAIN)
             log_debug("dom%u: %s: %s", ch->dom->domid, op->name, strerror(-ret));
     }
+    if (ch->closed) {
+        msg_close_fds(ctx.out_fds, ctx.nout);
+        return 0; /* nobody left to answer */
+    }
     if (ret < 0) {
         /* A failed call returns nothing but its error. */
         msg_close_fds(ctx.out_fds, ctx.nout);
@@ -198,8 +207,14 @@ static void channel_readable(evutil_socket_t fd, short what, void *arg)
         channel_drop(ch);
         return;
     }
+    ch->in_call = true;
     err = channel_handle(ch, buf, (size_t)n, fds, nfds);
+    ch->in_call = false;
     msg_close_fds(fds, nfds);
+    if (ch->closed) {
+        free(ch);
+        return;
+    }
     if (err < 0) {
         log_warnx("dom%u: dropping hypercall channel: %s", ch->dom->domid, strerror(-err));
         channel_drop(ch);

@@ -1,7 +1,9 @@
 /*
  * Consoles and the hypervisor log.  A domain's stdout/stderr is a pipe the
  * hypervisor drains into <rundir>/console/<domid>.log (what `xl console`
- * follows); its stdin is a pipe whose write end dom0 can ask for.  The
+ * follows), up to CONSOLE_LOG_MAX bytes, past which it drops what it drains so
+ * that a chatty domain neither blocks nor fills the run directory; its stdin
+ * is a pipe whose write end dom0 can ask for.  The
  * hypervisor's own log lines are also kept in a ring for `xl dmesg`
  * (xc_readconsolering).
  */
@@ -49,6 +51,25 @@ size_t hvlog_read(char *buf, size_t cap, uint32_t *index, bool clear)
     return n;
 }
 
+/* Appends what the domain printed to its log while under CONSOLE_LOG_MAX. */
+static void console_keep(struct domain *d, const char *buf, size_t len)
+{
+    static const char full[] = "\n[console log full: further output dropped]\n";
+
+    if (d->console_bytes >= CONSOLE_LOG_MAX)
+        return;
+    if (len > CONSOLE_LOG_MAX - d->console_bytes)
+        len = CONSOLE_LOG_MAX - d->console_bytes;
+    if (sv_write_full(d->console_log, buf, len) < 0)
+        log_warn("domain %u: console log", d->domid);
+    d->console_bytes += len;
+    if (d->console_bytes < CONSOLE_LOG_MAX)
+        return;
+    (void)sv_write_full(d->console_log, full, sizeof(full) - 1);
+    log_warnx("domain %u (%s): console log reached %u bytes, dropping the rest", d->domid,
+              d->name, CONSOLE_LOG_MAX);
+}
+
 static void console_drain(evutil_socket_t fd, short what, void *arg)
 {
     struct domain *d = arg;
@@ -58,8 +79,7 @@ static void console_drain(evutil_socket_t fd, short what, void *arg)
     (void)what;
     n = read(fd, buf, sizeof(buf));
     if (n > 0) {
-        if (sv_write_full(d->console_log, buf, (size_t)n) < 0)
-            log_warn("domain %u: console log", d->domid);
+        console_keep(d, buf, (size_t)n);
         return;
     }
     if (n < 0 && (errno == EAGAIN || errno == EINTR))

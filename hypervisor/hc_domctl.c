@@ -238,6 +238,9 @@ int hc_platform_start_info(struct hc_ctx *ctx)
     si->store_port = d->store_port;
     strcpy(si->name, d->name);
     store = &d->ev.ports[d->store_port];
+    /* A domain may close its store port; a free port has no doorbells. */
+    if (store->state != EVTCHN_UNBOUND && store->state != EVTCHN_INTERDOMAIN)
+        return -ENOENT;
     err = hc_reply_fd(ctx, dup(d->p2m.ram_fd));
     if (!err)
         err = hc_reply_fd(ctx, dup(d->shinfo_fd));

@@ -104,7 +104,8 @@ int hc_gnttab_unmap(struct hc_ctx *ctx)
     if (err < 0)
         return err;
     for (uint32_t i = 0; i < n; i++) {
-        if (!inos[i])
+        /* Looked up again: an earlier op of the batch may have unmapped it. */
+        if (!inos[i] || !maptrack_get(mt, ops[i].handle))
             ops[i].status = GNTST_bad_handle;
         else if (found[i])
             ops[i].status = GNTST_general_error; /* still mapped: not believed */
@@ -274,10 +275,13 @@ int hc_mem_share(struct hc_ctx *ctx)
             grant_free_ref(&d->gt, s->ref[i]);
         return err;
     }
+    /* Every ref knows its frame before any fd can fail, for out_undo. */
     for (uint32_t i = 0; i < s->count; i++) {
         d->gt.active[s->ref[i]].shared = true;
         d->gt.active[s->ref[i]].pfn = s->pfn[i];
         grant_fill(&d->gt, s->ref[i], (domid_t)s->domid, s->pfn[i], s->readonly);
+    }
+    for (uint32_t i = 0; i < s->count; i++) {
         err = hc_reply_fd(ctx, dup(p2m_frame(&d->p2m, s->pfn[i])->fd));
         if (err)
             goto out_undo;

@@ -26,6 +26,8 @@ struct channel {
     struct event *ev;
     struct domain *dom;
     pid_t peer_pid; /* whose /proc/PID/maps proves an unmap */
+    bool in_call;   /* a request of this channel is being handled ... */
+    bool closed;    /* ... and closed it (its domain shut itself down) */
     struct channel *next;
 };
 
@@ -63,6 +65,7 @@ struct domain {
     int console_out; /* pipe: domain stdout/stderr -> us */
     int console_in;  /* pipe: us -> domain stdin */
     int console_log; /* <rundir>/console/<domid>.log */
+    uint64_t console_bytes; /* written to console_log (capped at CONSOLE_LOG_MAX) */
     struct event *console_ev;
 
     struct domain *next;
@@ -114,8 +117,11 @@ int sandbox_spawn(struct domain *d, const struct sandbox_fds *fds, char *const a
 int netns_create(const char *name);
 void netns_delete(const char *name);
 
-/* console.c: a domain's stdout/stderr go to <rundir>/console/<domid>.log;
- * console_open() gives the child's ends in fds->console_in/out. */
+/* console.c: a domain's stdout/stderr go to <rundir>/console/<domid>.log,
+ * up to CONSOLE_LOG_MAX bytes (the rest is drained and dropped: the run
+ * directory is usually tmpfs, host memory); console_open() gives the child's
+ * ends in fds->console_in/out. */
+#define CONSOLE_LOG_MAX (8u << 20)
 int console_open(struct domain *d, struct sandbox_fds *fds);
 /* Closes the pipes (at death); the log stays until destroy removes it. */
 void console_close(struct domain *d, bool remove_log);

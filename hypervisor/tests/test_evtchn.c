@@ -105,6 +105,25 @@ static void test_status_and_close(void **state)
     close_fds(fb);
 }
 
+/* The peer's domain dying (its space destroyed) is a close of each of its ports. */
+static void test_peer_death(void **state)
+{
+    int pa, pb, fa[2], fb[2];
+    evtchn_status_t st;
+
+    (void)state;
+    bind_pair(&pa, &pb, fa, fb);
+    evtchn_space_destroy(&spaces[2]);
+    st = (evtchn_status_t){.port = (evtchn_port_t)pa};
+    assert_int_equal(evtchn_status(&spaces[1], &st), 0);
+    assert_int_equal(st.status, EVTCHNSTAT_unbound);
+    assert_int_equal(st.u.unbound.dom, 2);
+    /* A send to the dead peer is dropped, as on any unbound port. */
+    assert_int_equal(evtchn_send(&spaces[1], (evtchn_port_t)pa), 0);
+    close_fds(fa);
+    close_fds(fb);
+}
+
 static void test_bind_checks(void **state)
 {
     int pa, fa[2], fb[2];
@@ -160,6 +179,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_send_is_a_doorbell_write, setup, teardown),
         cmocka_unit_test_setup_teardown(test_status_and_close, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_peer_death, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bind_checks, setup, teardown),
         cmocka_unit_test_setup_teardown(test_virq_raise_sets_pending, setup, teardown),
         cmocka_unit_test_setup_teardown(test_release_owner, setup, teardown),

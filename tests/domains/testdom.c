@@ -6,11 +6,22 @@
  *
  *   share PEER [ro]        share a page with PEER, bind a port for it, print
  *                          "READY ref=R port=P", then run the ping-pong
+ *   share-held PEER        share a writable page with PEER, print "READY ref=R";
+ *                          once the mapper has written to it, try to end access
+ *                          every 50 ms: "UNSHARE busy while mapped", then
+ *                          "UNSHARE ok" when the mapping is gone (its mapper died)
  *   map GRANTER REF PORT   map, read, reply, notify; unmap on the 2nd event
  *   map-ro GRANTER REF     map read-only and try to write (must fault)
  *   reopen GRANTER REF     get a read-only frame fd and try to reopen it rw
  *   map-bad GRANTER REF    map a ref not granted to us (must be refused)
- *   lie GRANTER REF        map, then claim an unmap without unmapping
+ *   gnt-errors GRANTER REF raw map/unmap/copy calls that must each fail with
+ *                          Xen's GNTST_* code (REF is granted to another
+ *                          domain); prints "GNTST ok"
+ *   unmap-twice GRANTER REF map, write "mapped" at offset 64, unmap the page, then
+ *                          ask the hypervisor to unmap its handle twice in one
+ *                          batch: "UNMAP twice: S1 S2" (the statuses)
+ *   lie GRANTER REF        map, write "mapped" at offset 64, then claim an unmap
+ *                          without unmapping
  *   hostile PID            dom0 ops, another domain's /proc, fork: all refused
  *   sleep                  wait; SIGTERM (the power button) powers off
  *   echo                   print "ECHO <line>" for each console input line, until "bye"
@@ -19,6 +30,14 @@
  *   xsmap GRANTER          waits for GRANTER's data/ready, then like map
  *   pvsleep                says feature-poweroff and powers off when control/shutdown
  *                          says "poweroff"
+ *   shutdown REASON        SCHEDOP_shutdown with poweroff, reboot or crash (the
+ *                          raw call: Xen's libraries have no wrapper for it)
+ *   store-close            close the xenstore port, then ask for the start info
+ *                          again: refused, not answered with stale descriptors
+ *   flood MIB              print MIB MiB of console output, "FLOODED" on stderr
+ *                          once written, then wait
+ *   xc-destroy DOMID       (run in dom0) xc_domain_destroy, as a tool that is
+ *                          not xl would: no xenstore release
  *   crash                  abort()
  */
 #include <errno.h>
@@ -141,6 +160,35 @@ static int mode_share(uint32_t peer, bool readonly, bool via_xenstore)
     }
     say("UNSHARE ok");
     xenevtchn_close(xce);
+    xengntshr_close(xgs);
+    return 0;
+}
+
+/* No event channel: the mapper of this mode (lie) binds none. */
+static int mode_share_held(uint32_t peer)
+{
+    xengntshr_handle *xgs = xengntshr_open(NULL, 0);
+    volatile char *page;
+    bool said_busy = false;
+    uint32_t ref;
+
+    if (!xgs)
+        die("open");
+    page = xengntshr_share_pages(xgs, peer, 1, &ref, true);
+    if (!page)
+        die("share");
+    say("READY ref=%u", ref);
+    while (!page[64])
+        usleep(50000);
+    while (xengntshr_unshare(xgs, (void *)page, 1) < 0) {
+        if (errno != EBUSY)
+            die("unshare");
+        if (!said_busy)
+            say("UNSHARE busy while mapped");
+        said_busy = true;
+        usleep(50000);
+    }
+    say(said_busy ? "UNSHARE ok" : "UNSHARE ok while mapped");
     xengntshr_close(xgs);
     return 0;
 }
@@ -302,27 +350,115 @@ static int mode_map_bad(uint32_t granter, uint32_t ref)
     return 0;
 }
 
+/* One raw grant table op; returns its per-op status (or 1 if the call failed). */
+static int16_t gnt_op(int chan, uint32_t cmd, void *op, size_t len, const int16_t *status)
+{
+    return hcall_simple(chan, __HYPERVISOR_grant_table_op, cmd, op, len) < 0 ? 1 : *status;
+}
+
+static void expect_gntst(const char *what, int16_t got, int16_t want)
+{
+    if (got != want) {
+        say("GNTST %s: got %d, want %d", what, got, want);
+        exit(1);
+    }
+}
+
+#define NO_DOMAIN 31000 /* below DOMID_FIRST_RESERVED, never created by the tests */
+
+static int mode_gnt_errors(uint32_t granter, uint32_t ref)
+{
+    int chan = hcall_open();
+    gnttab_map_grant_ref_t m;
+    gnttab_unmap_grant_ref_t u = {.handle = 4000};
+    gnttab_copy_t c;
+
+    if (chan < 0)
+        die("hcall_open");
+#define MAP(flags_, dom_, ref_)                                                                    \
+    (m = (gnttab_map_grant_ref_t){.flags = (flags_), .dom = (domid_t)(dom_), .ref = (ref_)},       \
+     gnt_op(chan, GNTTABOP_map_grant_ref, &m, sizeof(m), &m.status))
+    expect_gntst("map without host_map or device_map", MAP(0, granter, ref), GNTST_bad_gntref);
+    expect_gntst("map of a ref past the table", MAP(GNTMAP_host_map, granter, 1u << 20),
+                 GNTST_bad_gntref);
+    expect_gntst("map from no domain", MAP(GNTMAP_host_map, NO_DOMAIN, ref), GNTST_bad_domain);
+    expect_gntst("map of another's grant", MAP(GNTMAP_host_map | GNTMAP_readonly, granter, ref),
+                 GNTST_general_error);
+#undef MAP
+    expect_gntst("unmap of no handle",
+                 gnt_op(chan, GNTTABOP_unmap_grant_ref, &u, sizeof(u), &u.status),
+                 GNTST_bad_handle);
+#define COPY(flags_, sdom, sref, ddom, doff, len_)                                                 \
+    (c = (gnttab_copy_t){.flags = (flags_),                                                        \
+                         .source = {.domid = (domid_t)(sdom), .u.ref = (sref)},                    \
+                         .dest = {.domid = (domid_t)(ddom), .offset = (doff)},                     \
+                         .len = (len_)},                                                           \
+     gnt_op(chan, GNTTABOP_copy, &c, sizeof(c), &c.status))
+    expect_gntst("copy past the page", COPY(GNTCOPY_source_gref, granter, ref, DOMID_SELF, 4090, 16),
+                 GNTST_bad_copy_arg);
+    expect_gntst("copy from another's grant", COPY(GNTCOPY_source_gref, granter, ref, DOMID_SELF, 0, 8),
+                 GNTST_general_error);
+    expect_gntst("copy from no domain", COPY(GNTCOPY_source_gref, NO_DOMAIN, ref, DOMID_SELF, 0, 8),
+                 GNTST_bad_domain);
+    expect_gntst("copy into another's frame by gmfn", COPY(0, DOMID_SELF, 0, granter, 0, 8),
+                 GNTST_permission_denied);
+#undef COPY
+    say("GNTST ok");
+    return 0;
+}
+
+/* Maps a writable grant with the raw call and writes "mapped" at offset 64;
+ * returns the channel that holds the mapping. */
+static int map_and_mark(uint32_t granter, uint32_t ref, grant_handle_t *handle, char **page)
+{
+    int fd = -1, chan = raw_map(granter, ref, false, &fd, handle);
+
+    if (chan < 0)
+        die("raw map");
+    *page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    close(fd);
+    if (*page == MAP_FAILED)
+        die("mmap");
+    strcpy(*page + 64, "mapped");
+    return chan;
+}
+
+/* The raw unmap of count handles; the statuses are left in ops. */
+static void raw_unmap(int chan, gnttab_unmap_grant_ref_t *ops, uint32_t count)
+{
+    if (hcall(chan, &(struct hcall){.op = __HYPERVISOR_grant_table_op,
+                                    .cmd = GNTTABOP_unmap_grant_ref,
+                                    .count = count,
+                                    .arg = ops,
+                                    .arg_len = count * sizeof(*ops),
+                                    .res = ops,
+                                    .res_cap = count * sizeof(*ops)}) < 0)
+        die("unmap");
+}
+
+static int mode_unmap_twice(uint32_t granter, uint32_t ref)
+{
+    gnttab_unmap_grant_ref_t ops[2];
+    grant_handle_t handle;
+    char *page;
+    int chan = map_and_mark(granter, ref, &handle, &page);
+
+    munmap(page, 4096);
+    ops[0] = ops[1] = (gnttab_unmap_grant_ref_t){.handle = handle};
+    raw_unmap(chan, ops, 2);
+    say("UNMAP twice: %d %d", ops[0].status, ops[1].status);
+    return 0;
+}
+
 static int mode_lie(uint32_t granter, uint32_t ref)
 {
     gnttab_unmap_grant_ref_t op;
     grant_handle_t handle;
-    int fd = -1, chan = raw_map(granter, ref, false, &fd, &handle);
-    void *page;
+    char *page;
+    int chan = map_and_mark(granter, ref, &handle, &page);
 
-    if (chan < 0)
-        die("raw map");
-    page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-    close(fd);
-    if (page == MAP_FAILED)
-        die("mmap");
     op = (gnttab_unmap_grant_ref_t){.handle = handle};
-    hcall(chan, &(struct hcall){.op = __HYPERVISOR_grant_table_op,
-                                .cmd = GNTTABOP_unmap_grant_ref,
-                                .count = 1,
-                                .arg = &op,
-                                .arg_len = sizeof(op),
-                                .res = &op,
-                                .res_cap = sizeof(op)});
+    raw_unmap(chan, &op, 1);
     if (op.status == GNTST_okay)
         die("an unmap was believed while the page was still mapped");
     say("UNMAP refused while mapped (status %d)", op.status);
@@ -383,6 +519,70 @@ static int mode_echo(void)
     return 0;
 }
 
+static int mode_store_close(void)
+{
+    struct sv_start_info si;
+    int fds[SV_START_INFO_FDS], chan = hcall_open();
+    evtchn_close_t c;
+    int err;
+
+    if (chan < 0 || hcall_start_info(chan, &si, fds) < 0)
+        die("start info");
+    for (int i = 0; i < SV_START_INFO_FDS; i++)
+        close(fds[i]);
+    c = (evtchn_close_t){.port = si.store_port};
+    if (hcall_simple(chan, __HYPERVISOR_event_channel_op, EVTCHNOP_close, &c, sizeof(c)) < 0)
+        die("close the store port");
+    err = hcall_start_info(chan, &si, fds);
+    if (err >= 0)
+        die("start info answered after the store port was closed");
+    say("START INFO refused: %s", strerror(-err));
+    return 0;
+}
+
+static int mode_xc_destroy(uint32_t domid)
+{
+    xc_interface *xch = xc_interface_open(NULL, NULL, 0);
+
+    if (!xch || xc_domain_destroy(xch, domid) < 0)
+        die("xc_domain_destroy");
+    xc_interface_close(xch);
+    return 0;
+}
+
+static int mode_flood(uint32_t mib)
+{
+    static char line[1024];
+
+    memset(line, 'x', sizeof(line) - 1);
+    line[sizeof(line) - 1] = '\n';
+    for (uint32_t i = 0; i < mib * 1024; i++)
+        if (fwrite(line, sizeof(line), 1, stdout) != 1)
+            die("console write");
+    fflush(stdout);
+    fprintf(stderr, "FLOODED\n");
+    pause();
+    return 0;
+}
+
+static int mode_shutdown(const char *reason)
+{
+    static const char *const reasons[] = {[SHUTDOWN_poweroff] = "poweroff",
+                                          [SHUTDOWN_reboot] = "reboot",
+                                          [SHUTDOWN_crash] = "crash"};
+    sched_shutdown_t s = {.reason = SHUTDOWN_MAX + 1};
+    int chan = hcall_open();
+
+    for (unsigned i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++)
+        if (reasons[i] && !strcmp(reasons[i], reason))
+            s.reason = i;
+    if (chan < 0 || s.reason > SHUTDOWN_MAX)
+        die("shutdown: no channel or unknown reason");
+    say("SHUTDOWN %s", reason);
+    hcall_simple(chan, __HYPERVISOR_sched_op, SCHEDOP_shutdown, &s, sizeof(s));
+    die("still running after SCHEDOP_shutdown");
+}
+
 int main(int argc, char **argv)
 {
     const char *mode = argc > 1 ? argv[1] : "";
@@ -390,6 +590,8 @@ int main(int argc, char **argv)
     setvbuf(stdout, NULL, _IOLBF, 0);
     if (!strcmp(mode, "share") && argc >= 3)
         return mode_share(num(argv[2]), argc > 3 && !strcmp(argv[3], "ro"), false);
+    if (!strcmp(mode, "share-held") && argc == 3)
+        return mode_share_held(num(argv[2]));
     if (!strcmp(mode, "xsshare") && argc == 3)
         return mode_share(num(argv[2]), false, true);
     if (!strcmp(mode, "xsmap") && argc == 3) {
@@ -408,6 +610,10 @@ int main(int argc, char **argv)
         return mode_reopen(num(argv[2]), num(argv[3]));
     if (!strcmp(mode, "map-bad") && argc == 4)
         return mode_map_bad(num(argv[2]), num(argv[3]));
+    if (!strcmp(mode, "gnt-errors") && argc == 4)
+        return mode_gnt_errors(num(argv[2]), num(argv[3]));
+    if (!strcmp(mode, "unmap-twice") && argc == 4)
+        return mode_unmap_twice(num(argv[2]), num(argv[3]));
     if (!strcmp(mode, "lie") && argc == 4)
         return mode_lie(num(argv[2]), num(argv[3]));
     if (!strcmp(mode, "hostile") && argc == 3)
@@ -416,6 +622,14 @@ int main(int argc, char **argv)
         return mode_sleep();
     if (!strcmp(mode, "echo"))
         return mode_echo();
+    if (!strcmp(mode, "xc-destroy") && argc == 3)
+        return mode_xc_destroy(num(argv[2]));
+    if (!strcmp(mode, "flood") && argc == 3)
+        return mode_flood(num(argv[2]));
+    if (!strcmp(mode, "store-close"))
+        return mode_store_close();
+    if (!strcmp(mode, "shutdown") && argc == 3)
+        return mode_shutdown(argv[2]);
     if (!strcmp(mode, "crash"))
         abort();
     fprintf(stderr, "testdom: unknown mode '%s'\n", mode);

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # xl console shows what a domain printed and forwards input to it; it ends
-# when the domain is gone.
+# when the domain is gone.  A domain that prints without end is drained but
+# its log stops at CONSOLE_LOG_MAX (8 MiB).
 source "$(dirname "$0")/lib.sh"
 require_root
 sv_start
@@ -15,3 +16,17 @@ grep -q "^ECHO hello" <<<"$out" || fail "input not forwarded: $out"
 grep -q "^ECHO bye" <<<"$out" || fail "input not forwarded: $out"
 [ "$(domain_state "$d")" = "---s--" ] || fail "domain did not power off: $(domain_state "$d")"
 pass "xl console: history, input forwarded, ends with the domain"
+
+f=$(sv_create "$t-flood" flood 12)
+for _ in $(seq 200); do
+    grep -q "domain $f ($t-flood): console log reached" "$SPLITVISOR_RUNDIR/splitvisor.log" && break
+    sleep 0.05
+done
+grep -q "domain $f ($t-flood): console log reached" "$SPLITVISOR_RUNDIR/splitvisor.log" \
+    || fail "no console limit reported for domain $f"
+size=$(stat -c %s "$SPLITVISOR_RUNDIR/console/$f.log")
+[ "$size" -le $(((8 << 20) + 100)) ] || fail "console log of domain $f is $size bytes"
+tail -1 "$SPLITVISOR_RUNDIR/console/$f.log" | grep -q "^\[console log full" \
+    || fail "the log does not say it is full"
+[[ "$(domain_state "$f")" =~ ^(r-----|-b----)$ ]] || fail "the flooding domain is $(domain_state "$f")"
+pass "a flooding domain's console log stops at 8 MiB and says so; the domain runs on"

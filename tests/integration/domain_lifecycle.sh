@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Lifecycle: create paused, unpause, pause, shutdown (power button), crash,
-# on_crash=restart and rename-restart, xl reboot with on_reboot=restart,
-# on_poweroff=destroy cleaning up everything, destroy; dom0 hears of every
-# change through VIRQ_DOM_EXC (the monitor relies on it); destroying a domain
-# leaves no process, namespace, console log or hypercall channel behind.
+# Lifecycle: create paused, unpause, pause, shutdown (power button, and a
+# domain's own SCHEDOP_shutdown with each reason), crash, on_crash=restart
+# and rename-restart, xl reboot with on_reboot=restart, on_poweroff=destroy
+# cleaning up everything, destroy; dom0 hears of every change through
+# VIRQ_DOM_EXC (the monitor relies on it); destroying a domain leaves no
+# process, namespace, console log or hypercall channel behind.
 source "$(dirname "$0")/lib.sh"
 require_root
 sv_start
@@ -45,6 +46,29 @@ kill -9 "$(domain_pid "$t-phoenix")"
 now=$(wait_restarted "$t-phoenix" "$first")
 wait_console "$now" SLEEPING >/dev/null
 pass "crash reported; on_crash=restart restarted it as domain $now"
+
+# A domain shuts itself down (SCHEDOP_shutdown) with a reason; its channel
+# goes with it while the call is in flight.  Each reason meets its own
+# action: a poweroff xl's default on_poweroff (destroy), a reboot
+# on_reboot=preserve, a crash on_crash=preserve.
+wait_state() {
+    for _ in $(seq 100); do [ "$(domain_state "$1")" = "$2" ] && return 0; sleep 0.05; done
+    fail "domain $1 is '$(domain_state "$1")', not '$2'"
+}
+cp "$(sv_cfg "$t-sd-crash" shutdown crash)" "$SPLITVISOR_RUNDIR/sd-crash.cfg"
+sed -e 's/^on_poweroff = .*/on_reboot = "preserve"/' "$(sv_cfg "$t-sd-reboot" shutdown reboot)" \
+    >"$SPLITVISOR_RUNDIR/sd-reboot.cfg"
+sed -e '/^on_poweroff = /d' "$(sv_cfg "$t-sd-poweroff" shutdown poweroff)" \
+    >"$SPLITVISOR_RUNDIR/sd-poweroff.cfg"
+for reason in poweroff crash reboot; do
+    "$BIN/xl" create "$SPLITVISOR_RUNDIR/sd-$reason.cfg" >/dev/null
+done
+wait_state "$("$BIN/xl" domid "$t-sd-reboot")" "---s--"
+wait_state "$("$BIN/xl" domid "$t-sd-crash")" "----c-"
+for _ in $(seq 100); do "$BIN/xl" domid "$t-sd-poweroff" >/dev/null 2>&1 || break; sleep 0.05; done
+"$BIN/xl" domid "$t-sd-poweroff" >/dev/null 2>&1 && fail "the powered-off domain was not destroyed"
+"$BIN/splitvisor" status >/dev/null || fail "the hypervisor did not survive a domain's own shutdown"
+pass "SCHEDOP_shutdown from a domain: poweroff (destroyed), crash and reboot (preserved)"
 
 # on_crash=rename-restart keeps the crashed one under another name.
 sed -e 's/on_crash = "preserve"/on_crash = "rename-restart"/' "$(sv_cfg "$t-lazarus" sleep)" \
@@ -96,7 +120,15 @@ for _ in $(seq 50); do pgrep -f "xl create $gone" >/dev/null || break; sleep 0.0
 pgrep -f "xl create $gone" >/dev/null && fail "the monitor of $t-gone is still running"
 pass "on_poweroff=destroy: domain, xenstore nodes, namespace, TAP and monitor gone"
 
+xspid=$(cat "$SPLITVISOR_RUNDIR/xenstored.pid")
+dpid=$(domain_pid "$t-lazarus")
+[ -n "$dpid" ] || fail "no process for $t-lazarus"
 "$BIN/splitvisor" stop >/dev/null
 kill -0 "$pid" 2>/dev/null && fail "hypervisor still running after stop"
+kill -0 "$xspid" 2>/dev/null && fail "xenstored still running after stop"
+kill -0 "$dpid" 2>/dev/null && fail "domain process $dpid still running after stop"
 ip netns list | grep -q "^sv-$t" && fail "namespaces left after stop"
+for s in control.sock xenstored/socket; do
+    [ -e "$SPLITVISOR_RUNDIR/$s" ] && fail "$s left after stop"
+done
 pass "splitvisor stop leaves nothing running"

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # A domain cannot use a dom0 operation, read another domain's memory through
-# /proc, ptrace it, or fork; it runs under its own uid in its own namespace.
+# /proc, ptrace it, or fork; it runs under its own uid in its own namespace;
+# a domain that closed its xenstore port gets no stale descriptors; the
+# control socket refuses a non-root process.
 source "$(dirname "$0")/lib.sh"
 require_root
 sv_start
@@ -17,6 +19,10 @@ wait_console "$h" "^PTRACE denied"
 wait_console "$h" "^FORK denied"
 pass "dom0 ops, /proc/PID/mem, ptrace and fork refused"
 
+s=$(sv_create "$t-storeclose" store-close)
+wait_console "$s" "^START INFO refused: No such file or directory$"
+pass "no stale descriptors for a domain that closed its xenstore port"
+
 uid=$(stat -c %u "/proc/$vpid")
 [ "$uid" != 0 ] || fail "the domain runs as root"
 ip netns list | grep -q "^sv-$t-victim" || fail "no network namespace sv-$t-victim"
@@ -24,3 +30,15 @@ ip netns list | grep -q "^sv-$t-victim" || fail "no network namespace sv-$t-vict
     || fail "the domain is not in its namespace"
 grep -q "^Seccomp:[[:space:]]*2" "/proc/$vpid/status" || fail "no seccomp filter"
 pass "own uid ($uid), own netns, seccomp filter"
+
+# The control socket is dom0's alone: a non-root process is refused even when
+# the socket's mode would let it connect (the SO_PEERCRED check).
+nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
+nobody "$BIN/xl" list >/dev/null 2>&1 && fail "a non-root process used the control socket"
+chmod 755 "$SPLITVISOR_RUNDIR"
+chmod 666 "$SPLITVISOR_RUNDIR/control.sock"
+nobody "$BIN/xl" list >/dev/null 2>&1 && fail "a non-root process got past SO_PEERCRED"
+grep -q "control socket: refused uid 65534" "$SPLITVISOR_RUNDIR/splitvisor.log" \
+    || fail "the refusal is not in the hypervisor log"
+"$BIN/xl" list >/dev/null || fail "root lost the control socket"
+pass "the control socket refuses non-root processes"

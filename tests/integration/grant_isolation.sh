@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # What a domain must not be able to do with grants: write a read-only grant
 # (the write faults, mprotect and a read-write reopen of the frame fd are
-# refused), map a ref not granted to it, or have a false unmap believed.
-# Destroying a mapper that lied releases its mapping.
+# refused), map a ref not granted to it (nor get anything but Xen's GNTST_*
+# code from a bad map, unmap or copy), or have a false unmap believed.
+# Killing a mapper that lied releases its mapping: its granter can then end
+# access.  A handle unmapped twice in one batch is released once.
 source "$(dirname "$0")/lib.sh"
 require_root
 sv_start
@@ -24,14 +26,34 @@ pass "read-only grant: write faults, no mprotect, no read-write reopen"
 e=$(sv_create "$t-other" map-bad "$a" "$(ref_of "$a")")
 wait_console "$e" "^MAP refused"
 pass "a ref granted to another domain does not map"
+h=$(sv_create "$t-errs" gnt-errors "$a" "$(ref_of "$a")")
+wait_console "$h" "^GNTST "
+wait_console "$h" "^GNTST ok$" 1
+pass "bad flags, refs, domains, handles and copies get Xen's GNTST_* codes"
 
-# Domain 6 shares a writable page with 7, which lies about unmapping it.
-f=$(sv_create "$t-g2" share 7)
+# Domain 7 shares a writable page with 8, which lies about unmapping it.
+f=$(sv_create "$t-g2" share-held 8)
 g=$(sv_create "$t-liar" lie "$f" "$(ref_of "$f")")
-[ "$g" = 7 ] || fail "expected the liar to be domain 7, got $g"
+[ "$g" = 8 ] || fail "expected the liar to be domain 8, got $g"
 wait_console "$g" "^UNMAP refused while mapped"
+wait_console "$f" "^UNSHARE busy while mapped$"
 pass "an unmap of a page still mapped is not believed"
 
+# Death of the mapper's process (not a destroy) is what releases it.
+kill -9 "$(domain_pid "$t-liar")"
+wait_console "$f" "^UNSHARE ok$"
+[ "$(domain_state "$g")" = "----c-" ] || fail "the killed liar is not crashed: $(domain_state "$g")"
 "$BIN/xl" destroy "$g"
 [ -z "$(domain_state "$g")" ] || fail "domain $g still listed after destroy"
-pass "the liar's mapping went with it"
+pass "killing the mapper lets the granter end access"
+
+# A handle unmapped twice in one batch: the second is a bad handle, not a
+# second release (which took the hypervisor down).
+i=$(sv_create "$t-g3" share-held 10)
+j=$(sv_create "$t-twice" unmap-twice "$i" "$(ref_of "$i")")
+[ "$j" = 10 ] || fail "expected the mapper to be domain 10, got $j"
+wait_console "$j" "^UNMAP twice: "
+wait_console "$j" "^UNMAP twice: 0 -4$" 1
+"$BIN/splitvisor" status >/dev/null || fail "the hypervisor did not survive a double unmap"
+wait_console "$i" "^UNSHARE ok"
+pass "a handle unmapped twice in one batch: GNTST_okay, then GNTST_bad_handle"

@@ -3,8 +3,10 @@
 # does and introduces it; two domains rendezvous through xenstore (one
 # publishes a grant ref and port readable by the other only, which maps and
 # binds) with only Xen's library APIs; xl shutdown goes through
-# control/shutdown for a domain that watches it; destroying a domain removes
-# its nodes; Debian's xenstore-utils read it all.
+# control/shutdown for a domain that watches it; a domain the hypervisor
+# reports dead fires @releaseDomain, and one destroyed without xl is
+# released all the same; destroying a domain removes its nodes;
+# Debian's xenstore-utils read it all.
 source "$(dirname "$0")/lib.sh"
 require_root
 command -v xenstore-ls >/dev/null || skip "needs Debian's xenstore-utils"
@@ -43,6 +45,29 @@ wait_console "$p" "^PV SLEEPING$" >/dev/null
 "$BIN/xl" shutdown -w "$p" >/dev/null
 wait_console "$p" "^PV POWEROFF$" >/dev/null
 pass "xl shutdown through control/shutdown"
+
+# No XS_RELEASE here: xenstored hears of the death through VIRQ_DOM_EXC.
+k=$(sv_create "$t-xk" sleep)
+wait_console "$k" "^SLEEPING$" >/dev/null
+rel=$SPLITVISOR_RUNDIR/release.events
+timeout 10 xenstore-watch -n 2 @releaseDomain >"$rel" &
+wpid=$!
+sv_on_exit "kill $wpid 2>/dev/null"
+for _ in $(seq 100); do [ -s "$rel" ] && break; sleep 0.05; done
+kill -9 "$(domain_pid "$t-xk")"
+wait "$wpid" || fail "no @releaseDomain after domain $k died: $(cat "$rel")"
+pass "@releaseDomain fires when the hypervisor reports a domain dead"
+# Destroyed behind xl's back: xenstored releases it on its own (its
+# connection goes, and with it the nodes it owns).
+"$BIN/xl" destroy "$k"
+g=$(sv_create "$t-xg" sleep)
+wait_console "$g" "^SLEEPING$" >/dev/null
+xenstore-exists "/local/domain/$g/data" || fail "no data node for domain $g"
+"$TESTBIN/testdom" xc-destroy "$g"
+for _ in $(seq 100); do xenstore-exists "/local/domain/$g/data" 2>/dev/null || break; sleep 0.05; done
+xenstore-exists "/local/domain/$g/data" 2>/dev/null && fail "domain $g's nodes outlived it"
+pass "a domain destroyed without xl is released by xenstored"
+xenstore-rm "/local/domain/$g" # what libxl would remove
 
 "$BIN/xl" destroy "$p"
 xenstore-exists "/local/domain/$p" 2>/dev/null && fail "home of a destroyed domain left"
