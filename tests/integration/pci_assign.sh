@@ -62,9 +62,13 @@ printf 'name = "%s"\nmemory = 32\nkernel = "%s"\nextra = "%s %s %s"\npci = [ "%s
 [ "$("$BIN/xl" domid "$t-dma")" = 6 ] || fail "expected the DMA domain to be 6"
 wait_console 6 "^TX grant ok"
 wait_console 6 "^TX unmapped grant blocked$"
+wait_console 6 "^ro device map: write-back blocked$"
+wait_console 6 "^rw device map: write-back ok$"
+"$BIN/xl" dmesg | grep -q "IOMMU fault: 03:10.0 write iova 0x1" \
+    || fail "no write fault in xl dmesg: $("$BIN/xl" dmesg | tail -5)"
 "$BIN/xl" destroy 6
 "$BIN/xl" pci-attach "$v" "$VF"
-pass "device-mapped grant: DMA at dev_bus_addr, blocked once unmapped"
+pass "device-mapped grant: DMA at dev_bus_addr, written only through a writable device mapping, blocked once unmapped"
 
 "$BIN/xl" destroy "$d"
 "$BIN/xl" pci-assignable-list | grep -qx "$PF" || fail "PF not back after its owner was destroyed"
