@@ -381,6 +381,19 @@ static void fn_unmap_frame(struct pci_fn *fn, const struct frame *f, bool readon
     fn->grant_mfn[slot] = 0;
 }
 
+/* Frames d device-mapped before fn was assigned to it belong in its context too. */
+static int iommu_map_grants(struct pci_fn *fn, struct domain *d)
+{
+    for (uint32_t h = 0; h < d->mt.nr; h++) {
+        const struct maptrack_entry *e = maptrack_get(&d->mt, (grant_handle_t)h);
+        int err = e && e->device_map ? fn_map_frame(fn, e->frame, e->readonly) : 0;
+
+        if (err)
+            return err;
+    }
+    return 0;
+}
+
 static int fn_attach(struct pci_fn *fn, struct domain *d)
 {
     int fds[1 + 2 * SV_PCI_MAX_VECTORS];
@@ -407,6 +420,8 @@ static int fn_attach(struct pci_fn *fn, struct domain *d)
     }
     if (!err)
         err = iommu_map_ram(fn, d);
+    if (!err)
+        err = iommu_map_grants(fn, d);
     close_fds(vec_fds, fn->nvec);
     if (err) {
         if (fn->regs_fd < 0)

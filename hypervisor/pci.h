@@ -30,9 +30,9 @@ void pci_nics_stop(void);
 /* Owner death or destroy: reset and take back every function d owns. */
 void pci_release_domain(struct domain *d);
 /* A frame d maps with GNTMAP_device_map enters (or leaves) the IOMMU context
- * of every function d owns, writable for the device only while one of d's
- * device mappings of it is not GNTMAP_readonly.  map is all or nothing;
- * unmap takes the readonly flag the map was made with. */
+ * of every function d owns (and of any assigned to d later), writable for the
+ * device only while one of d's device mappings of it is not GNTMAP_readonly.
+ * map is all or nothing; unmap takes the readonly flag the map was made with. */
 int pci_iommu_map_frame(struct domain *d, const struct frame *f, bool readonly);
 void pci_iommu_unmap_frame(struct domain *d, const struct frame *f, bool readonly);
 

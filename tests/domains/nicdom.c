@@ -12,6 +12,9 @@
  *                  blocked"); then puts its TX ring in that page, device-mapped read-only
  *                  (completions must fault: "ro device map: write-back blocked"), then
  *                  also writable ("rw device map: write-back ok")
+ *   nicdom late BDF GRANTER REF
+ *                  maps the grant for its devices first ("MAPPED"), then waits until
+ *                  BDF is assigned to it and sends from the grant ("TX early grant ok")
  */
 #include <errno.h>
 #include <stdio.h>
@@ -180,6 +183,38 @@ static void send_from_grant(struct xnic_drv *d, uint32_t granter, uint32_t ref,
     xengnttab_close(xgt);
 }
 
+/* A grant device-mapped before the function was assigned is in its context too. */
+static int mode_late(int chan, const char *bdf, uint32_t granter, uint32_t ref)
+{
+    struct xnic_drv_rings r = {.tx_size = 64, .rx_size = 64};
+    xengnttab_handle *xgt = xengnttab_open(NULL, 0);
+    uint64_t bus = 0;
+    uint8_t *page =
+        xgt ? xengnttab_map_grant_refs_device(xgt, 1, &granter, &ref, PROT_READ | PROT_WRITE, &bus)
+            : NULL;
+    struct xnic_drv *d = NULL;
+    int st;
+
+    if (!page) {
+        printf("FAIL device map of grant %u: %s\n", ref, strerror(errno));
+        return 1;
+    }
+    memset(page, 0xff, 12);
+    printf("MAPPED bus %#llx\n", (unsigned long long)bus);
+    for (int i = 0; i < 1000 && !(d = open_function(chan, bdf)); i++)
+        nanosleep(&(struct timespec){.tv_nsec = 10000000}, NULL);
+    r.tx = ram_alloc(64 * sizeof(struct xnic_tx_desc), &r.tx_iova);
+    r.rx = ram_alloc(64 * sizeof(struct xnic_rx_desc), &r.rx_iova);
+    if (!d || xnic_drv_queue_start(d, 0, &r, 1) < 0) {
+        printf("FAIL open %s\n", bdf);
+        return 1;
+    }
+    st = send_frame(d, bus);
+    printf(st >= 0 && !XNIC_DS_ERR(st) ? "TX early grant ok\n" : "FAIL TX early grant %#x\n", st);
+    pause();
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     struct xnic_drv_rings r = {.tx_size = 64, .rx_size = 64};
@@ -189,6 +224,9 @@ int main(int argc, char **argv)
     int chan = hcall_open(), st;
 
     setvbuf(stdout, NULL, _IOLBF, 0);
+    if (argc == 5 && !strcmp(argv[1], "late") && chan >= 0 && map_ram(chan) == 0)
+        return mode_late(chan, argv[2], (uint32_t)strtoul(argv[3], NULL, 0),
+                         (uint32_t)strtoul(argv[4], NULL, 0));
     if ((argc != 2 && argc != 4) || chan < 0 || map_ram(chan) < 0 ||
         !(d = open_function(chan, argv[1]))) {
         printf("FAIL open %s\n", argc > 1 ? argv[1] : "?");

@@ -67,8 +67,21 @@ wait_console 6 "^rw device map: write-back ok$"
 "$BIN/xl" dmesg | grep -q "IOMMU fault: 03:10.0 write iova 0x1" \
     || fail "no write fault in xl dmesg: $("$BIN/xl" dmesg | tail -5)"
 "$BIN/xl" destroy 6
-"$BIN/xl" pci-attach "$v" "$VF"
 pass "device-mapped grant: DMA at dev_bus_addr, written only through a writable device mapping, blocked once unmapped"
+
+# A grant device-mapped before the function is assigned is in its context too.
+g=$(sv_create "$t-granter2" share 8)
+ref=$(wait_console "$g" READY | sed 's/.*ref=\([0-9]*\).*/\1/')
+printf 'name = "%s"\nmemory = 32\nkernel = "%s"\nextra = "late %s %s %s"\n' \
+    "$t-late" "$TESTBIN/nicdom" "$VF" "$g" "$ref" >"$rd/late.cfg"
+"$BIN/xl" create "$rd/late.cfg" >/dev/null
+[ "$("$BIN/xl" domid "$t-late")" = 8 ] || fail "expected the late domain to be 8"
+wait_console 8 "^MAPPED"
+"$BIN/xl" pci-attach 8 "$VF"
+wait_console 8 "^TX early grant ok$"
+"$BIN/xl" destroy 8
+"$BIN/xl" pci-attach "$v" "$VF"
+pass "a grant device-mapped before the assignment is DMA-able once assigned"
 
 "$BIN/xl" destroy "$d"
 "$BIN/xl" pci-assignable-list | grep -qx "$PF" || fail "PF not back after its owner was destroyed"
