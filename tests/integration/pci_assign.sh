@@ -3,8 +3,8 @@
 # assignable, go to one domain at a time (from the description's pci list),
 # the owner drives its function with rings and buffers in its own RAM, a DMA
 # outside its IOMMU context is blocked and reported in xl dmesg, and the
-# function comes back reset when the owner is destroyed.  Bad assignments fail
-# clearly and leave nothing behind.
+# function comes back reset when the owner is destroyed or dies.  Bad
+# assignments fail clearly and leave nothing behind.
 source "$(dirname "$0")/lib.sh"
 require_root
 sv_start --nic "--wire none --vfs 2"
@@ -101,3 +101,13 @@ grep -q "not assigned to that domain" <<<"$err" || fail "unclear error: $err"
 err=$("$BIN/xl" pci-attach "$v" "$PF" 2>&1) && fail "attached a function the host took back"
 grep -q "not assignable" <<<"$err" || fail "unclear error: $err"
 pass "pci-assignable-remove gives a free function back to the host; bad BDFs fail clearly"
+
+# Owner death (its process killed, not destroyed): the function is reset and back.
+kill -9 "$(domain_pid "$t-vf")"
+for _ in $(seq 100); do
+    grep -q "0000:03:10.0: reset and taken back from domain $v" "$rd/splitvisor.log" && break
+    sleep 0.05
+done
+grep -q "0000:03:10.0: reset and taken back from domain $v" "$rd/splitvisor.log" || fail "no reset at owner death"
+"$BIN/xl" pci-assignable-list | grep -qx "$VF" || fail "VF not back after its owner died"
+pass "a function whose owner dies is reset and back with the host"
