@@ -67,9 +67,10 @@ static unsigned nr_nics;
 static void on_fault(void *arg, const struct xnic_ctl_fault *f)
 {
     (void)arg;
-    log_warnx("IOMMU fault: %02x:%02x.%u %s iova %#llx reason %u (%llu suppressed before)",
+    log_warnx("IOMMU fault: %02x:%02x.%u %s iova %#llx: %s (%llu suppressed before)",
               (f->bdf >> 8) & 0xff, (f->bdf >> 3) & 0x1f, f->bdf & 7, f->write ? "write" : "read",
-              (unsigned long long)f->iova, f->reason, (unsigned long long)f->suppressed);
+              (unsigned long long)f->iova, xnic_ctl_fault_reason(f->reason),
+              (unsigned long long)f->suppressed);
 }
 
 static int ctl_call(struct pci_fn *fn, uint16_t type, const void *payload, size_t len,
