@@ -190,8 +190,8 @@ static struct devmap_entry *devmap_get(struct vif_back *v, grant_ref_t ref)
     e = &v->devmap[ref];
     if (e->host || v->ndevmap == DEVMAP_MAX)
         return e->host ? e : NULL;
-    e->host = xengnttab_map_grant_refs_device(v->env.xgt, 1, &domid, &ref, PROT_READ | PROT_WRITE,
-                                              &e->iova);
+    /* Read-only for the device too: it only ever reads a TX buffer. */
+    e->host = xengnttab_map_grant_refs_device(v->env.xgt, 1, &domid, &ref, PROT_READ, &e->iova);
     if (!e->host)
         return NULL;
     v->ndevmap++;
@@ -549,7 +549,7 @@ static bool tx_drain(struct vif_queue *q)
 
         budget--;
         q->tx_blocked = false;
-        if (v->devmap && tx_zero_copy(q, pkt) == 0)
+        if (v->devmap && pkt->len > v->env.tx_copybreak && tx_zero_copy(q, pkt) == 0)
             continue;
         size_t cap = pkt->len;
         /* One copy: from the guest's grant straight into the NIC's buffer. */

@@ -3,8 +3,10 @@
  * and serves every backend/vif/F/D directory under its xenstore home: those
  * there at start, those added later (hotplug), and drops those removed.
  * Each vif gets its own VMDq pool steered by the vif's MAC, so frames
- * arrive already sorted by the NIC; a frame is copied once each way, between
- * the guest's (persistently mapped) grant and the pool's DMA buffer.
+ * arrive already sorted by the NIC.  A guest's large TX packet is read by the
+ * NIC where it lies (device-mapped grants); a small one, and every received
+ * frame, is copied once, between the guest's (persistently mapped) grant and
+ * the pool's DMA buffer.
  *
  * A new netdd (after a crash and on_crash=restart) finds the directories the
  * toolstack re-created for it and serves them again; the guests reconnect.
@@ -12,6 +14,7 @@
 #include <errno.h>
 #include <event2/event.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,6 +48,7 @@ static struct {
     struct vif_back *vifs[NETDD_MAX_VIFS];
     struct vif_back_env env;
     unsigned cache_pages;
+    size_t tx_copybreak;
     struct event *poll_ev; /* vifs whose TX budget ran out */
 } dd;
 
@@ -372,14 +376,15 @@ static void port_poll_later(void *host, struct vif_back *v)
     event_add(dd.poll_ev, &now);
 }
 
-static struct vif_port_ops port_ops = {.attach = port_attach,
-                                       .detach = port_detach,
-                                       .tx_buffer = port_tx_buffer,
-                                       .transmit = port_transmit,
-                                       .rx_ready = port_rx_ready,
-                                       .flush = port_flush,
-                                       .poll_later = port_poll_later,
-                                       .set_hash = port_set_hash};
+static const struct vif_port_ops port_ops = {.attach = port_attach,
+                                             .detach = port_detach,
+                                             .tx_buffer = port_tx_buffer,
+                                             .transmit = port_transmit,
+                                             .transmit_segs = port_transmit_segs,
+                                             .rx_ready = port_rx_ready,
+                                             .flush = port_flush,
+                                             .poll_later = port_poll_later,
+                                             .set_hash = port_set_hash};
 
 static struct vif_back **find_vif(const char *dir)
 {
@@ -491,13 +496,26 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
     event_base_loopexit(arg, NULL);
 }
 
+/* s as a whole decimal number in [min, max]. */
+static bool option_number(const char *s, unsigned long min, unsigned long max, unsigned long *n)
+{
+    char *end;
+
+    errno = 0;
+    *n = strtoul(s, &end, 10);
+    return !errno && end != s && !*end && *s != '-' && *n >= min && *n <= max;
+}
+
 static void usage(void)
 {
-    fprintf(stderr, "usage: netdd [--zero-copy] [--grant-cache PAGES]\n"
-                    "  --zero-copy          the NIC reads guests' TX buffers in place\n"
-                    "                       (device-mapped grants) instead of netdd copying them\n"
+    fprintf(stderr, "usage: netdd [--tx-copybreak BYTES] [--grant-cache PAGES]\n"
+                    "  --tx-copybreak BYTES guests' TX packets longer than this are read by the\n"
+                    "                       NIC in place (device-mapped grants), shorter ones\n"
+                    "                       copied by netdd (default %d; 0: all in place;\n"
+                    "                       65536: all copied)\n"
                     "  --grant-cache PAGES  persistent grant mappings per vif (default 1024 per\n"
-                    "                       netif queue); pages beyond them are grant-copied\n");
+                    "                       netif queue); pages beyond them are grant-copied\n",
+            VIF_BACK_COPYBREAK);
     exit(2);
 }
 
@@ -506,15 +524,19 @@ int main(int argc, char **argv)
     struct event_base *base = event_base_new();
     struct event *xs_ev, *ev_ev, *term_ev, *publish_ev;
     const struct timeval second = {.tv_sec = 1};
+    unsigned long n;
     unsigned len;
     char *domid;
 
+    dd.tx_copybreak = VIF_BACK_COPYBREAK;
     log_init(getenv("SV_DOMAIN_NAME") ? getenv("SV_DOMAIN_NAME") : argv[0]);
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--zero-copy"))
-            port_ops.transmit_segs = port_transmit_segs;
-        else if (!strcmp(argv[i], "--grant-cache") && i + 1 < argc && atoi(argv[i + 1]) > 0)
-            dd.cache_pages = (unsigned)atoi(argv[++i]);
+        if (!strcmp(argv[i], "--tx-copybreak") && i + 1 < argc &&
+            option_number(argv[i + 1], 0, 65536, &n))
+            dd.tx_copybreak = n, i++;
+        else if (!strcmp(argv[i], "--grant-cache") && i + 1 < argc &&
+                 option_number(argv[i + 1], 1, UINT_MAX, &n))
+            dd.cache_pages = (unsigned)n, i++;
         else
             usage();
     }
@@ -536,7 +558,7 @@ int main(int argc, char **argv)
         fatalx("out of memory");
     dd.env = (struct vif_back_env){
         .xs = dd.xs, .xce = dd.xce, .xgt = dd.xgt, .ops = &port_ops, .cache_pages = dd.cache_pages,
-        .max_queues = pf_pool_queues(dd.pf)};
+        .max_queues = pf_pool_queues(dd.pf), .tx_copybreak = dd.tx_copybreak};
     fcntl(xenevtchn_fd(dd.xce), F_SETFL, fcntl(xenevtchn_fd(dd.xce), F_GETFL) | O_NONBLOCK);
     xs_ev = event_new(base, xs_fileno(dd.xs), EV_READ | EV_PERSIST, on_xenstore, NULL);
     ev_ev = event_new(base, xenevtchn_fd(dd.xce), EV_READ | EV_PERSIST, on_evtchn, NULL);
@@ -547,8 +569,8 @@ int main(int argc, char **argv)
         event_add(ev_ev, NULL) || event_add(term_ev, NULL) || event_add(publish_ev, &second) ||
         !xs_watch(dd.xs, dd.vifs_dir, "vifs"))
         fatalx("event setup");
-    printf("netdd up: serving %s, %u pools free, TX %s\n", dd.vifs_dir, pf_pools_free(dd.pf),
-           port_ops.transmit_segs ? "zero copy (device-mapped grants)" : "one copy");
+    printf("netdd up: serving %s, %u pools free, TX packets over %zu bytes read in place\n",
+           dd.vifs_dir, pf_pools_free(dd.pf), dd.tx_copybreak);
     fflush(stdout);
     event_base_dispatch(base);
     for (unsigned i = 0; i < NETDD_MAX_VIFS; i++)

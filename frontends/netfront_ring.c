@@ -468,21 +468,35 @@ static uint16_t rx_buf_at(const struct netfront *f, RING_IDX i)
     return f->rx_buf[i & (RING_SIZE(&f->rx) - 1)];
 }
 
-/* Copy the frame's data slots out (when out) and give every slot's buffer,
- * extras' included, back to the pool. */
-static void rx_consume(struct netfront *f, const struct rx_frame *fr, uint8_t *out)
+static const uint8_t *rx_seg_data(const struct netfront *f, const struct rx_frame *fr,
+                                  unsigned int i)
 {
-    for (unsigned int i = 0; out && i < fr->nr_segs; i++) {
-        memcpy(out, pool_page(&f->rxp, rx_buf_at(f, fr->seg[i].idx)) + fr->seg[i].offset,
-               fr->seg[i].len);
+    return pool_page(&f->rxp, rx_buf_at(f, fr->seg[i].idx)) + fr->seg[i].offset;
+}
+
+/* The frame's data slots, in order, into out. */
+static void rx_copy_out(const struct netfront *f, const struct rx_frame *fr, uint8_t *out)
+{
+    for (unsigned int i = 0; i < fr->nr_segs; i++) {
+        memcpy(out, rx_seg_data(f, fr, i), fr->seg[i].len);
         out += fr->seg[i].len;
     }
+}
+
+/* Every slot's buffer, extras' included, back to the pool.  The pages keep
+ * their data until netfront_rx_refill() posts them again. */
+static void rx_release(struct netfront *f, const struct rx_frame *fr)
+{
     for (RING_IDX i = f->rx.rsp_cons; i != fr->end; i++)
         pool_put(&f->rxp, rx_buf_at(f, i));
     f->rx.rsp_cons = fr->end;
 }
 
-static int rx_vnet(const struct rx_frame *fr, const uint8_t *frame, struct virtio_net_hdr *vh)
+/* Enough of a frame's start for every header the offload parse reads. */
+#define RX_HDR_VIEW 256u
+
+static int rx_vnet(const struct netfront *f, const struct rx_frame *fr,
+                   struct virtio_net_hdr *vh)
 {
     struct netif_offload o = {
         .csum_blank = fr->flags & NETRXF_csum_blank,
@@ -490,8 +504,23 @@ static int rx_vnet(const struct rx_frame *fr, const uint8_t *frame, struct virti
         .gso_type = fr->gso.type ? fr->gso.u.gso.type : XEN_NETIF_GSO_TYPE_NONE,
         .gso_size = fr->gso.type ? fr->gso.u.gso.size : 0,
     };
+    uint8_t view[RX_HDR_VIEW];
+    const uint8_t *hdr = fr->nr_segs ? rx_seg_data(f, fr, 0) : view;
+    size_t hdr_len = fr->nr_segs ? fr->seg[0].len : 0;
 
-    return netif_offload_to_vnet(&o, frame, fr->len, vh) < 0 ? -EBADMSG : 0;
+    /* Headers split over slots (a backend may cut anywhere) are gathered. */
+    if (hdr_len < RX_HDR_VIEW && hdr_len < fr->len) {
+        hdr_len = 0;
+        for (unsigned int i = 0; i < fr->nr_segs && hdr_len < RX_HDR_VIEW; i++) {
+            size_t n = fr->seg[i].len < RX_HDR_VIEW - hdr_len ? fr->seg[i].len
+                                                               : RX_HDR_VIEW - hdr_len;
+
+            memcpy(view + hdr_len, rx_seg_data(f, fr, i), n);
+            hdr_len += n;
+        }
+        hdr = view;
+    }
+    return netif_offload_to_vnet(&o, hdr, hdr_len, vh) < 0 ? -EBADMSG : 0;
 }
 
 static int rx_next(struct netfront *f, struct rx_frame *fr)
@@ -514,24 +543,46 @@ static int rx_next(struct netfront *f, struct rx_frame *fr)
     }
 }
 
-int netfront_rx_recv(struct netfront *f, struct virtio_net_hdr *vh, void *buf, size_t cap)
+/* Takes the next complete frame off the ring into *fr and *vh, its buffers
+ * back to the pool: its length, or what netfront_rx_recv() returns. */
+static int rx_take(struct netfront *f, struct rx_frame *fr, struct virtio_net_hdr *vh,
+                   size_t cap)
 {
-    struct rx_frame fr;
     int rc;
 
     if (f->broken)
         return -EPROTO;
-    if ((rc = rx_next(f, &fr)) <= 0)
+    if ((rc = rx_next(f, fr)) <= 0)
         return rc;
-    rc = fr.status < 0 ? -EIO : fr.len > cap ? -EMSGSIZE : 0;
-    rx_consume(f, &fr, rc == 0 ? buf : NULL);
-    if (rc == 0)
-        rc = rx_vnet(&fr, buf, vh);
+    rc = fr->status < 0 ? -EIO : fr->len > cap ? -EMSGSIZE : rx_vnet(f, fr, vh);
+    rx_release(f, fr);
     if (rc < 0) {
         f->stats.rx_errors++;
         return rc;
     }
     f->stats.rx_packets++;
-    f->stats.rx_hashed += fr.hashed;
-    return (int)fr.len;
+    f->stats.rx_hashed += fr->hashed;
+    return (int)fr->len;
+}
+
+int netfront_rx_recv(struct netfront *f, struct virtio_net_hdr *vh, void *buf, size_t cap)
+{
+    struct rx_frame fr;
+    int n = rx_take(f, &fr, vh, cap);
+
+    if (n > 0)
+        rx_copy_out(f, &fr, buf);
+    return n;
+}
+
+int netfront_rx_recv_iov(struct netfront *f, struct virtio_net_hdr *vh, struct iovec *iov,
+                         unsigned int *niov)
+{
+    struct rx_frame fr;
+    int n = rx_take(f, &fr, vh, SIZE_MAX);
+
+    *niov = 0;
+    for (unsigned int i = 0; n > 0 && i < fr.nr_segs; i++)
+        iov[(*niov)++] = (struct iovec){(void *)rx_seg_data(f, &fr, i), fr.seg[i].len};
+    return n;
 }

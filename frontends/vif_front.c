@@ -51,7 +51,6 @@ struct vf_queue {
     struct grants stale; /* granted to a backend that went, still mapped */
     bool have_stale;
     bool told_hashed;
-    unsigned char frame[FRAME_MAX];    /* RX: the frame being written to ethD */
     struct virtio_net_hdr tx_vh; /* TX: read from ethD with each frame */
     bool tx_waiting; /* no ring room for a frame: ethD is not read until answers come */
 };
@@ -497,21 +496,22 @@ static void note_hashed(struct vf_queue *q)
     }
 }
 
-/* Frames the backend delivered, to ethD with their virtio headers. */
+/* Frames the backend delivered, to ethD with their virtio headers, written
+ * straight from the granted RX pages. */
 static void rx_to_tap(struct vf_queue *q)
 {
     struct virtio_net_hdr vh;
+    struct iovec iov[1 + NETIF_MAX_SLOTS] = {{&vh, sizeof(vh)}};
+    unsigned int nseg;
     int n;
 
-    while ((n = netfront_rx_recv(q->nf, &vh, q->frame, sizeof(q->frame))) != 0) {
-        struct iovec iov[2] = {{&vh, sizeof(vh)}, {q->frame, (size_t)(n > 0 ? n : 0)}};
-
+    while ((n = netfront_rx_recv_iov(q->nf, &vh, iov + 1, &nseg)) != 0) {
         if (n == -EPROTO) {
             log_warnx("vif %u: backend broke the protocol", q->v->devid);
             vif_disconnect(q->v, XenbusStateClosing);
             return;
         }
-        if (n > 0 && writev(q->tap, iov, 2) < 0 && errno != EAGAIN)
+        if (n > 0 && writev(q->tap, iov, (int)(1 + nseg)) < 0 && errno != EAGAIN)
             log_warn("vif %u: write to eth%u", q->v->devid, q->v->devid);
     }
     note_hashed(q);

@@ -12,7 +12,7 @@
 #                               the veth pair.
 # Usage: bench/net/run.sh [SECONDS] [pps]   (root, after make && make tests;
 #        "pps": only the 64-byte figures; NETDD_ARGS: the driver domain's
-#        options, e.g. NETDD_ARGS=--zero-copy)
+#        options, e.g. NETDD_ARGS="--tx-copybreak 65536": netdd copies all TX)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 [ "$(id -u)" -eq 0 ] || { echo "bench/net/run.sh: needs root" >&2; exit 1; }

@@ -20,6 +20,7 @@ void config_init(struct domain_config *cfg)
 {
     memset(cfg, 0, sizeof(*cfg));
     cfg->memory_mib = CONFIG_DEFAULT_MEMORY_MIB;
+    strcpy(cfg->memory_at.key, "memory"); /* the default: no line */
     cfg->vcpus = 1;
     cfg->on_poweroff = CONFIG_ACTION_DESTROY;
     cfg->on_reboot = CONFIG_ACTION_RESTART;
@@ -148,6 +149,31 @@ int config_add_vif_spec(struct domain_config *cfg, const char *spec, struct conf
 
     memset(err, 0, sizeof(*err));
     return config_vif_spec(cfg, spec, &loc, err);
+}
+
+int config_add_pci_spec(struct domain_config *cfg, const char *spec, struct config_error *err)
+{
+    struct config_loc loc = {.file = "", .key = "pci"};
+    unsigned int before = cfg->nr_pcis;
+    int rc;
+
+    memset(err, 0, sizeof(*err));
+    rc = config_pci_spec(cfg, spec, &loc, err);
+    if (rc < 0)
+        cfg->nr_pcis = before; /* a bad option comes after the device is added */
+    return rc;
+}
+
+int config_remove_pci(struct domain_config *cfg, const char *bdf)
+{
+    for (unsigned int i = 0; i < cfg->nr_pcis; i++) {
+        if (strcmp(cfg->pcis[i].bdf, bdf))
+            continue;
+        memmove(&cfg->pcis[i], &cfg->pcis[i + 1], (cfg->nr_pcis - i - 1) * sizeof(cfg->pcis[0]));
+        cfg->nr_pcis--;
+        return 0;
+    }
+    return -ENOENT;
 }
 
 void config_format_error(const struct config_error *err, char *buf, size_t len)

@@ -26,6 +26,7 @@ struct config_vif *config_vif_begin(struct domain_config *cfg, const struct conf
     memset(vif, 0, sizeof(*vif));
     vif->devid = cfg->nr_vifs;
     vif->queues = 1;
+    config_note(&vif->backend_at, loc);
     return vif;
 }
 
@@ -116,8 +117,10 @@ int config_vif_set_backend(struct config_vif *vif, const char *value,
         return 0;
     }
     rc = config_check_ident(value, sizeof(vif->backend), "backend domain name", loc, err);
-    if (rc == 0)
+    if (rc == 0) {
         strcpy(vif->backend, value);
+        config_note(&vif->backend_at, loc);
+    }
     return rc;
 }
 
@@ -405,6 +408,7 @@ int config_pci_add(struct domain_config *cfg, uint64_t domain, uint64_t bus, uin
             return config_fail(err, loc, "PCI device %s assigned twice", bdf);
     if (cfg->nr_pcis >= CONFIG_MAX_PCIS)
         return config_fail(err, loc, "more than %d PCI devices", CONFIG_MAX_PCIS);
-    strcpy(cfg->pcis[cfg->nr_pcis++].bdf, bdf);
+    strcpy(cfg->pcis[cfg->nr_pcis].bdf, bdf);
+    config_note(&cfg->pcis[cfg->nr_pcis++].at, loc);
     return 0;
 }

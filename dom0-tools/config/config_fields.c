@@ -48,6 +48,26 @@ void config_warn(const struct config_loc *loc, const char *fmt, ...)
     log_warnx("%s", line);
 }
 
+void config_note(struct config_origin *at, const struct config_loc *loc)
+{
+    at->line = loc->line;
+    snprintf(at->key, sizeof(at->key), "%s", loc->key ? loc->key : "");
+}
+
+int config_origin_fail(struct config_error *err, const char *file, const struct config_origin *at,
+                       const char *fmt, ...)
+{
+    struct config_loc loc = {.file = file, .line = at->line, .key = at->key};
+    va_list ap;
+    int rc;
+
+    memset(err, 0, sizeof(*err));
+    va_start(ap, fmt);
+    rc = config_vfail(err, &loc, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
 int config_parse_uint(const char *s, uint64_t max, uint64_t *out)
 {
     int base = 10;

@@ -33,6 +33,9 @@ int config_fail(struct config_error *err, const struct config_loc *loc, const ch
 /* Logs "FILE:LINE: KEY: message" as a warning. */
 void config_warn(const struct config_loc *loc, const char *fmt, ...) LOG_PRINTF(2, 3);
 
+/* Records loc's line and key in *at (config_origin_fail() names them). */
+void config_note(struct config_origin *at, const struct config_loc *loc);
+
 /* Decimal, or hexadecimal after "0x"; no sign, no blanks.  0, -EINVAL or
  * -ERANGE when above max. */
 int config_parse_uint(const char *s, uint64_t max, uint64_t *out);

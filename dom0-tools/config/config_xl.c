@@ -370,6 +370,7 @@ static int xl_type(struct domain_config *cfg, const char *value, const struct co
 static int xl_memory(struct domain_config *cfg, const char *value, const struct config_loc *loc,
                      struct config_error *err)
 {
+    config_note(&cfg->memory_at, loc);
     return config_set_memory(&cfg->memory_mib, value, "MiB", loc, err);
 }
 

@@ -234,9 +234,11 @@ static int xml_memory_into(struct xml_ctx *x, xmlNode *node, uint64_t *mib)
  * initial allocation too. */
 static int x_memory(struct xml_ctx *x, xmlNode *node)
 {
+    struct config_loc loc = xml_loc(x, node);
     int rc = xml_memory_into(x, node, &x->cfg->maxmem_mib);
 
     x->cfg->memory_mib = x->cfg->maxmem_mib;
+    config_note(&x->cfg->memory_at, &loc);
     return rc;
 }
 
@@ -245,6 +247,7 @@ static int x_current_memory(struct xml_ctx *x, xmlNode *node)
     struct config_loc loc = xml_loc(x, node);
     int rc = xml_memory_into(x, node, &x->cfg->memory_mib);
 
+    config_note(&x->cfg->memory_at, &loc);
     return rc < 0 ? rc : config_check_memory(x->cfg, &loc, x->err);
 }
 

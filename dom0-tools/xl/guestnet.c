@@ -68,14 +68,18 @@ int guestnet_plumb(uint32_t domid, const char *name, const struct config_vif *vi
     snprintf(uid, sizeof(uid), "%ld", u);
     err = ip_in(netns, (const char *[]){"tuntap", "add", "dev", dev, "mode", "tap", "user", uid,
                                         "vnet_hdr", "multi_queue", NULL});
-    if (!err)
-        err = ip_in(netns, (const char *[]){"link", "set", dev, "address", vif->mac, "up", NULL});
+    if (err)
+        goto out_fail;
+    err = ip_in(netns, (const char *[]){"link", "set", dev, "address", vif->mac, "up", NULL});
     if (!err && vif->ip[0])
         err = ip_in(netns, (const char *[]){"addr", "add", vif->ip, "dev", dev, NULL});
     if (!err)
         err = ip_in(netns, (const char *[]){"link", "set", "lo", "up", NULL});
-    if (err)
-        xl_error("vif %u: cannot set up %s in %s", vif->devid, dev, netns);
+    if (!err)
+        return 0;
+    guestnet_unplumb(name, vif->devid);
+out_fail:
+    xl_error("vif %u: cannot set up %s in %s", vif->devid, dev, netns);
     return err;
 }
 

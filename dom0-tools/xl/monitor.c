@@ -2,9 +2,10 @@
  * The per-domain monitor xl leaves behind (as Xen's xl does): it waits for
  * VIRQ_DOM_EXC, and when its domain has shut down applies the configured
  * action for the reason: destroy, preserve (leave it listed), restart
- * (destroy and create again from the same description; a domain that
- * restarts more than MONITOR_MAX_RESTARTS times in MONITOR_WINDOW_S seconds
- * is destroyed instead, as xl refuses to restart too fast).  It exits when
+ * (destroy and create again from the description xl keeps, which follows
+ * network- and pci-attach/-detach; a domain that restarts more than
+ * MONITOR_MAX_RESTARTS times in MONITOR_WINDOW_S seconds is destroyed
+ * instead, as xl refuses to restart too fast).  It exits when
  * the domain is gone.  It logs to <rundir>/monitor-<name>.log.
  */
 #include <errno.h>
@@ -73,24 +74,12 @@ static void rename_old(const struct domain_config *cfg, uint32_t domid)
     log_info("domain %u kept as %s", domid, l.name);
 }
 
-/* Applies the action; returns the domid to watch next, or -1 to stop. */
-static long apply(const struct domain_config *cfg, uint32_t domid, unsigned reason, time_t *window,
-                  int *restarts)
+/* Restarts the domain unless it restarts too fast; its new domid or -1. */
+static long restart(const struct domain_config *cfg, time_t *window, int *restarts)
 {
-    enum config_action action = action_for(cfg, reason);
     time_t now = time(NULL);
     uint32_t newid;
 
-    log_info("domain %u (%s) shut down (reason %u): %s", domid, cfg->name, reason,
-             config_action_name(action));
-    if (action == CONFIG_ACTION_PRESERVE)
-        return -1;
-    if (action == CONFIG_ACTION_RENAME_RESTART)
-        rename_old(cfg, domid); /* kept, under another name, for post-mortem */
-    else
-        xl_destroy_domain(domid);
-    if (action != CONFIG_ACTION_RESTART && action != CONFIG_ACTION_RENAME_RESTART)
-        return -1;
     if (now - *window > MONITOR_WINDOW_S) {
         *window = now;
         *restarts = 0;
@@ -104,6 +93,35 @@ static long apply(const struct domain_config *cfg, uint32_t domid, unsigned reas
         return -1;
     log_info("%s restarted as domain %u", cfg->name, newid);
     return newid;
+}
+
+/* Applies the action; returns the domid to watch next, or -1 to stop. */
+static long apply(const struct domain_config *cfg, uint32_t domid, unsigned reason, time_t *window,
+                  int *restarts)
+{
+    enum config_action action = action_for(cfg, reason);
+    bool again = action == CONFIG_ACTION_RESTART || action == CONFIG_ACTION_RENAME_RESTART;
+    struct domain_config kept;
+    bool have_kept;
+    long next;
+
+    log_info("domain %u (%s) shut down (reason %u): %s", domid, cfg->name, reason,
+             config_action_name(action));
+    if (action == CONFIG_ACTION_PRESERVE)
+        return -1;
+    /* A restart takes the description as kept, with the devices attached
+     * and detached since; read it before destroying forgets it. */
+    have_kept = again && userdata_load(domid, &kept) == 0;
+    if (action == CONFIG_ACTION_RENAME_RESTART)
+        rename_old(cfg, domid); /* kept, under another name, for post-mortem */
+    else
+        xl_destroy_domain(domid);
+    if (!again)
+        return -1;
+    next = restart(have_kept ? &kept : cfg, window, restarts);
+    if (have_kept)
+        config_free(&kept);
+    return next;
 }
 
 /* Waits for VIRQ_DOM_EXC; false when the hypervisor has gone away. */

@@ -90,15 +90,17 @@ static bool write_vif(struct xs_handle *h, xs_transaction_t t, uint32_t f, uint3
            write_backend(h, t, f, b, vif);
 }
 
-/* The backend domain's id: "" is dom0; the name must be a running domain. */
-static int backend_domid(const char *name, uint32_t *domid)
+int vif_backend_domid(const char *name, uint32_t *domid)
 {
     struct sv_domctl_lookup l = {0};
 
     *domid = 0;
     if (!name[0] || !strcmp(name, "Domain-0") || !strcmp(name, "0"))
         return 0;
-    snprintf(l.name, sizeof(l.name), "%s", name);
+    if (name[strspn(name, "0123456789")] == '\0')
+        l.domid = (uint32_t)strtoul(name, NULL, 10); /* xl takes a domain id too */
+    else
+        snprintf(l.name, sizeof(l.name), "%s", name);
     if (hcall_simple(xl_chan, SV_HC_domctl, SV_DOMCTL_lookup, &l, sizeof(l)) < 0)
         return -ESRCH;
     *domid = l.domid;
@@ -123,7 +125,7 @@ int vif_add(uint32_t domid, const struct config_vif *vif)
     struct xs_handle *h;
     int err;
 
-    if (backend_domid(vif->backend, &j.backend) < 0) {
+    if (vif_backend_domid(vif->backend, &j.backend) < 0) {
         xl_error("vif %u: unknown backend domain '%s'", vif->devid, vif->backend);
         return -ESRCH;
     }

@@ -31,10 +31,12 @@ static const struct xl_command commands[] = {
      "a refreshing table of domains: CPU, memory, per-vif packets (-b: no screen control)"},
     {"destroy", cmd_destroy, "DOMAIN", "terminate a domain immediately"},
     {"shutdown", cmd_shutdown, "[-w] DOMAIN", "ask a domain to shut down (-w: wait)"},
+    {"reboot", cmd_reboot, "[-w] DOMAIN",
+     "ask a domain to reboot; its on_reboot applies (-w: wait until it went down)"},
     {"pause", cmd_pause, "DOMAIN", "pause a domain"},
     {"unpause", cmd_unpause, "DOMAIN", "unpause a paused domain"},
     {"console", cmd_console, "DOMAIN", "attach to a domain's console (Ctrl-] leaves)"},
-    {"network-attach", cmd_network_attach, "DOMAIN 'mac=..,bridge=..,backend=..,ip=..'",
+    {"network-attach", cmd_network_attach, "DOMAIN 'mac=..,bridge=..,backend=..,ip=..,queues=..'",
      "add a virtual network interface to a running domain"},
     {"network-detach", cmd_network_detach, "DOMAIN DEVID|MAC",
      "remove a virtual network interface"},
@@ -105,6 +107,28 @@ int xl_domain_arg(int argc, char **argv, int more, uint32_t *domid)
     return xl_domid(argv[1], domid) < 0 ? 1 : 0;
 }
 
+int xl_domset_parse(int argc, char **argv, struct xl_domset *set)
+{
+    set->n = 0;
+    for (int i = 1; i < argc; i++) {
+        if (argv[i][0] == '-')
+            continue;
+        if (set->n == XL_DOMSET_MAX)
+            return xl_error("more than %d domains named", XL_DOMSET_MAX);
+        if (xl_domid(argv[i], &set->ids[set->n++]) < 0)
+            return 1;
+    }
+    return 0;
+}
+
+bool xl_domset_has(const struct xl_domset *set, uint32_t domid)
+{
+    for (int i = 0; i < set->n; i++)
+        if (set->ids[i] == domid)
+            return true;
+    return set->n == 0;
+}
+
 int xl_domname(uint32_t domid, char *buf, size_t len)
 {
     struct sv_domctl_lookup l = {.domid = domid};
@@ -118,13 +142,18 @@ int xl_domname(uint32_t domid, char *buf, size_t len)
 
 static int cmd_help(int argc, char **argv)
 {
+    bool found = false;
+
+    if (argc > 2)
+        return xl_usage();
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
         if (argc > 1 && strcmp(argv[1], commands[i].name))
             continue;
         printf(" %-10s %s\n %-10s   %s\n", commands[i].name, commands[i].args, "",
                commands[i].help);
+        found = true;
     }
-    return 0;
+    return found ? 0 : xl_error("unknown command '%s' (see 'xl help')", argv[1]);
 }
 
 static const struct xl_command *find_command(const char *name)

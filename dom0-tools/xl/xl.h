@@ -33,6 +33,17 @@ int xl_domid(const char *spec, uint32_t *domid);
  * arguments: 0 with *domid set, or the exit status to return (2: bad
  * usage, 1: no such domain, said). */
 int xl_domain_arg(int argc, char **argv, int more, uint32_t *domid);
+/* The domains a command's arguments name (those not starting with '-'):
+ * none named means every domain. */
+#define XL_DOMSET_MAX 64
+struct xl_domset {
+    int n;
+    uint32_t ids[XL_DOMSET_MAX];
+};
+/* Resolves argv[1..argc); 0, or the exit status to return (1: a domain does
+ * not exist or too many, said). */
+int xl_domset_parse(int argc, char **argv, struct xl_domset *set);
+bool xl_domset_has(const struct xl_domset *set, uint32_t domid);
 /* The name of domid into buf; -ESRCH if none. */
 int xl_domname(uint32_t domid, char *buf, size_t len);
 
@@ -50,11 +61,15 @@ bool xs_put(struct xs_handle *h, xs_transaction_t t, const char *path, const cha
 /* xs_home.c: the domain's xenstore home, as libxl writes it, and XS_INTRODUCE. */
 int xs_home_create(const struct domain_config *cfg, uint32_t domid);
 void xs_home_remove(uint32_t domid);
-/* Writes reason to control/shutdown if the domain watches it (feature-poweroff). */
+/* Writes reason ("poweroff", "reboot") to control/shutdown if the domain
+ * watches it (control/feature-REASON). */
 bool xs_home_request_shutdown(uint32_t domid, const char *reason);
 
 /* vif.c: a vif's frontend, backend and toolstack directories in xenstore. */
 int vif_add(uint32_t domid, const struct config_vif *vif);
+/* The backend domain's id: "" (or Domain-0, 0) is dom0, any other name or
+ * id must be a domain the hypervisor knows; -ESRCH when not. */
+int vif_backend_domid(const char *name, uint32_t *domid);
 int vif_remove(uint32_t domid, unsigned devid);
 void vif_remove_all(uint32_t domid);
 int vif_list(uint32_t domid);
@@ -86,6 +101,7 @@ int cmd_domid(int argc, char **argv);
 int cmd_domname(int argc, char **argv);
 int cmd_destroy(int argc, char **argv);
 int cmd_shutdown(int argc, char **argv);
+int cmd_reboot(int argc, char **argv);
 int cmd_pause(int argc, char **argv);
 int cmd_unpause(int argc, char **argv);
 int cmd_console(int argc, char **argv);
@@ -107,5 +123,10 @@ int cmd_pci_list(int argc, char **argv);
 
 /* xl_pci.c: assigns bdf to domid, with a message on failure; 0 or -errno. */
 int xl_pci_attach(uint32_t domid, const char *bdf);
+/* Whether bdf could be assigned now, without assigning it: 0, -ENODEV (no
+ * such function), -EPERM (not assignable) or -EBUSY (owned). */
+int xl_pci_check(const char *bdf);
+/* What an error of the PCI calls above means to the user. */
+const char *xl_pci_strerror(int err);
 
 #endif

@@ -1,9 +1,11 @@
 /*
  * xl create: parse the description, check what only the running host can
- * tell (the kernel image, the name, the memory), create the domain paused,
- * start it, and leave a monitor behind to apply on_poweroff/on_crash.
- * A failed create leaves nothing: the hypervisor undoes a create that fails
- * part way, and xl destroys a domain it could not finish setting up.
+ * tell (the kernel image, the name, the memory, the backend domains, the PCI
+ * functions), create the domain paused, start it, and leave a monitor behind
+ * to apply on_poweroff/on_reboot/on_crash.
+ * A failed create leaves nothing: what the host can refuse is checked first,
+ * the hypervisor undoes a create that fails part way, and xl destroys a
+ * domain it could not finish setting up.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -128,15 +130,38 @@ int xl_create_domain(const struct domain_config *cfg, bool paused, uint32_t *dom
     return 0;
 }
 
-static int check_host(const struct domain_config *cfg)
+/*
+ * What only the running host can tell, checked before anything is created
+ * so that a refusal leaves nothing behind and names the file, line and key
+ * of the value: memory the host does not have, a backend domain that does
+ * not exist, a PCI function that cannot be assigned.  xl_create_domain()
+ * checks the last two again as it goes (a restart has no file to name).
+ */
+static int check_host(const char *file, const struct domain_config *cfg)
 {
+    struct config_error cerr = {0};
+    char msg[700];
     xc_physinfo_t pi;
+    uint32_t backend;
+    int err;
 
     if (xc_physinfo(xl_xch, &pi) == 0 && cfg->memory_mib * 256 > pi.total_pages)
-        return xl_error("%s: memory: %llu MiB is more than the host has (%llu MiB)", cfg->name,
-                        (unsigned long long)cfg->memory_mib,
-                        (unsigned long long)(pi.total_pages / 256));
-    return 0;
+        config_origin_fail(
+            &cerr, file, &cfg->memory_at, "%llu MiB is more than the host has (%llu MiB)",
+            (unsigned long long)cfg->memory_mib, (unsigned long long)(pi.total_pages / 256));
+    for (unsigned i = 0; !cerr.message[0] && i < cfg->nr_vifs; i++)
+        if (vif_backend_domid(cfg->vifs[i].backend, &backend) < 0)
+            config_origin_fail(&cerr, file, &cfg->vifs[i].backend_at,
+                               "vif %u: unknown backend domain '%s'", cfg->vifs[i].devid,
+                               cfg->vifs[i].backend);
+    for (unsigned i = 0; !cerr.message[0] && i < cfg->nr_pcis; i++)
+        if ((err = xl_pci_check(cfg->pcis[i].bdf)) < 0)
+            config_origin_fail(&cerr, file, &cfg->pcis[i].at, "%s: %s", cfg->pcis[i].bdf,
+                               xl_pci_strerror(err));
+    if (!cerr.message[0])
+        return 0;
+    config_format_error(&cerr, msg, sizeof(msg));
+    return xl_error("%s", msg);
 }
 
 int cmd_create(int argc, char **argv)
@@ -174,7 +199,7 @@ int cmd_create(int argc, char **argv)
     }
     err = config_fill_defaults(&cfg);
     if (!err)
-        err = check_host(&cfg) ? -EINVAL : 0;
+        err = check_host(file, &cfg) ? -EINVAL : 0;
     if (!err)
         err = xl_create_domain(&cfg, paused, &domid);
     if (!err) {

@@ -1,4 +1,4 @@
-/* xl destroy, shutdown, pause, unpause: changing a domain's run state. */
+/* xl destroy, shutdown, reboot, pause, unpause: changing a domain's run state. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -83,7 +83,18 @@ static int power_button(xc_interface *xch, uint32_t domid)
     return err < 0 ? -1 : 0;
 }
 
-int cmd_shutdown(int argc, char **argv)
+/* PV reboot through control/shutdown when the domain watches it; else the
+ * domain is stopped with reason reboot (a process has no reset button), and
+ * its monitor applies on_reboot. */
+static int reset_button(xc_interface *xch, uint32_t domid)
+{
+    if (xs_home_request_shutdown(domid, "reboot"))
+        return 0;
+    return xc_domain_shutdown(xch, domid, SHUTDOWN_reboot);
+}
+
+/* xl shutdown and xl reboot: [-w] DOMAIN, -w waiting until it went down. */
+static int stop_domain(int argc, char **argv, domain_op_t op, const char *what)
 {
     bool wait = argc == 3 && !strcmp(argv[1], "-w");
     uint32_t domid;
@@ -93,7 +104,7 @@ int cmd_shutdown(int argc, char **argv)
         argv++;
         argc--;
     }
-    ret = one_domain(argc, argv, power_button, "shut down");
+    ret = one_domain(argc, argv, op, what);
     if (ret || !wait || xl_domid(argv[1], &domid) < 0)
         return ret;
     for (int i = 0; i < XL_SHUTDOWN_WAIT_S * 10; i++) {
@@ -104,4 +115,14 @@ int cmd_shutdown(int argc, char **argv)
         nanosleep(&(struct timespec){.tv_nsec = 100000000}, NULL);
     }
     return xl_error("%s did not shut down within %d s", argv[1], XL_SHUTDOWN_WAIT_S);
+}
+
+int cmd_shutdown(int argc, char **argv)
+{
+    return stop_domain(argc, argv, power_button, "shut down");
+}
+
+int cmd_reboot(int argc, char **argv)
+{
+    return stop_domain(argc, argv, reset_button, "reboot");
 }

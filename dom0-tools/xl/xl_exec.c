@@ -85,22 +85,24 @@ static long process_age(uint32_t pid)
 int cmd_uptime(int argc, char **argv)
 {
     xc_domaininfo_t info[256];
-    int n = xc_domain_getinfolist(xl_xch, 1, 256, info);
+    struct xl_domset set;
+    int n, status;
 
+    for (int i = 1; i < argc; i++)
+        if (argv[i][0] == '-')
+            return xl_usage();
+    if ((status = xl_domset_parse(argc, argv, &set)))
+        return status;
+    n = xc_domain_getinfolist(xl_xch, 1, 256, info);
     if (n < 0)
         return xl_error("cannot list domains: %s", strerror(errno));
     printf("%-40s %5s %s\n", "Name", "ID", "Uptime");
     for (int i = 0; i < n; i++) {
         struct sv_domctl_lookup l = {.domid = info[i].domain};
-        bool wanted = argc < 2;
         long age;
 
-        for (int a = 1; a < argc; a++) {
-            uint32_t id;
-
-            wanted |= xl_domid(argv[a], &id) == 0 && id == info[i].domain;
-        }
-        if (!wanted || hcall_simple(xl_chan, SV_HC_domctl, SV_DOMCTL_lookup, &l, sizeof(l)) < 0)
+        if (!xl_domset_has(&set, info[i].domain) ||
+            hcall_simple(xl_chan, SV_HC_domctl, SV_DOMCTL_lookup, &l, sizeof(l)) < 0)
             continue;
         age = l.pid ? process_age(l.pid) : -1;
         if (age < 0)

@@ -23,23 +23,8 @@ static void state_string(const xc_domaininfo_t *info, char out[7])
              (info->flags & XEN_DOMINF_dying) ? 'd' : '-');
 }
 
-static bool selected(uint32_t domid, int argc, char **argv)
-{
-    uint32_t want;
-    bool any = false;
-
-    for (int i = 1; i < argc; i++) {
-        if (argv[i][0] == '-')
-            continue;
-        any = true;
-        if (xl_domid(argv[i], &want) == 0 && want == domid)
-            return true;
-    }
-    return !any;
-}
-
 /* xl list -l: the kept description of each domain, as one JSON array. */
-static int list_long(const xc_domaininfo_t *info, int n, int argc, char **argv)
+static int list_long(const xc_domaininfo_t *info, int n, const struct xl_domset *set)
 {
     bool first = true;
 
@@ -47,7 +32,7 @@ static int list_long(const xc_domaininfo_t *info, int n, int argc, char **argv)
     for (int i = 0; i < n; i++) {
         struct domain_config cfg;
 
-        if (info[i].domain == 0 || !selected(info[i].domain, argc, argv) ||
+        if (info[i].domain == 0 || !xl_domset_has(set, info[i].domain) ||
             userdata_load(info[i].domain, &cfg) < 0)
             continue;
         printf("%s{\"domid\": %u, \"config\": ", first ? "" : ",\n", info[i].domain);
@@ -62,11 +47,18 @@ static int list_long(const xc_domaininfo_t *info, int n, int argc, char **argv)
 
 int cmd_list(int argc, char **argv)
 {
-    xc_domaininfo_t *info = calloc(XL_MAX_DOMAINS, sizeof(*info));
     bool longform = argc > 1 && !strcmp(argv[1], "-l");
+    xc_domaininfo_t *info;
     xc_physinfo_t pi = {0};
-    int n;
+    struct xl_domset set;
+    int n, status;
 
+    for (int i = 1 + longform; i < argc; i++)
+        if (argv[i][0] == '-')
+            return xl_usage();
+    if ((status = xl_domset_parse(argc, argv, &set)))
+        return status;
+    info = calloc(XL_MAX_DOMAINS, sizeof(*info));
     if (!info)
         return xl_error("out of memory");
     n = xc_domain_getinfolist(xl_xch, 0, XL_MAX_DOMAINS, info);
@@ -76,7 +68,7 @@ int cmd_list(int argc, char **argv)
         return xl_error("cannot list domains: %s", strerror(errno));
     }
     if (longform) {
-        list_long(info, n, argc, argv);
+        list_long(info, n, &set);
         free(info);
         return 0;
     }
@@ -86,7 +78,7 @@ int cmd_list(int argc, char **argv)
         /* dom0 owns the host's memory; a domain its RAM and shared frames. */
         uint64_t pages = info[i].domain == 0 ? pi.total_pages : info[i].tot_pages;
 
-        if (!selected(info[i].domain, argc, argv))
+        if (!xl_domset_has(&set, info[i].domain))
             continue;
         xl_domname(info[i].domain, name, sizeof(name));
         state_string(&info[i], state);

@@ -50,14 +50,24 @@ int cmd_network_attach(int argc, char **argv)
     err = vif_next_devid(domid);
     if (err >= 0)
         err = parse_vif(&cfg, argv[2], (unsigned)err, &vif);
+    if (err)
+        goto out_free;
+    err = guestnet_plumb(domid, cfg.name, &vif);
+    if (err)
+        goto out_free;
+    err = vif_add(domid, &vif);
+    if (err)
+        goto out_unplumb;
+    cfg.vifs[cfg.nr_vifs++] = vif;
+    err = userdata_save(domid, &cfg);
     if (!err)
-        err = guestnet_plumb(domid, cfg.name, &vif);
-    if (!err)
-        err = vif_add(domid, &vif);
-    if (!err) {
-        cfg.vifs[cfg.nr_vifs++] = vif;
-        err = userdata_save(domid, &cfg);
-    }
+        goto out_free;
+    xl_error("cannot keep the description of %s: %s", cfg.name, strerror(-err));
+    vif_remove(domid, vif.devid);
+out_unplumb:
+    /* A failed attach leaves neither the TAP nor xenstore nodes. */
+    guestnet_unplumb(cfg.name, vif.devid);
+out_free:
     config_free(&cfg);
     return err ? 1 : 0;
 }

@@ -4,6 +4,7 @@
  * assignment of a description's `pci = [...]` / <hostdev> at create.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -20,7 +21,7 @@ static int pci_call(uint32_t cmd, uint32_t domid, const char *bdf)
     return hcall_simple(xl_chan, SV_HC_pci, cmd, &r, sizeof(r));
 }
 
-static const char *pci_error(int err)
+const char *xl_pci_strerror(int err)
 {
     switch (err) {
     case -ENODEV:
@@ -41,8 +42,23 @@ int xl_pci_attach(uint32_t domid, const char *bdf)
     int err = pci_call(SV_PCI_attach, domid, bdf);
 
     if (err < 0)
-        xl_error("pci %s: %s", bdf, pci_error(err));
+        xl_error("pci %s: %s", bdf, xl_pci_strerror(err));
     return err;
+}
+
+int xl_pci_check(const char *bdf)
+{
+    static struct sv_pci_func funcs[XL_MAX_FUNCS];
+    int n = hcall_pci_list(xl_chan, funcs, XL_MAX_FUNCS);
+
+    for (int i = 0; i < n; i++) {
+        if (strcmp(funcs[i].bdf, bdf))
+            continue;
+        if (!funcs[i].assignable)
+            return -EPERM;
+        return funcs[i].owner == DOMID_INVALID ? 0 : -EBUSY;
+    }
+    return n < 0 ? n : -ENODEV;
 }
 
 static int one_bdf(int argc, char **argv, uint32_t cmd)
@@ -52,7 +68,7 @@ static int one_bdf(int argc, char **argv, uint32_t cmd)
     if (argc != 2)
         return xl_usage();
     err = pci_call(cmd, 0, argv[1]);
-    return err < 0 ? xl_error("%s: %s", argv[1], pci_error(err)) : 0;
+    return err < 0 ? xl_error("%s: %s", argv[1], xl_pci_strerror(err)) : 0;
 }
 
 int cmd_pci_assignable_add(int argc, char **argv)
@@ -93,15 +109,53 @@ int cmd_pci_assignable_list(int argc, char **argv)
     return argc == 1 ? print_funcs(true, 0) : xl_usage();
 }
 
+/* The function spec names, normalized as descriptions keep it; 0 or the
+ * exit status (said). */
+static int normalized_bdf(const char *spec, char bdf[CONFIG_BDF_SIZE])
+{
+    static struct domain_config scratch;
+    struct config_error cerr;
+    char msg[512];
+
+    config_init(&scratch);
+    if (config_add_pci_spec(&scratch, spec, &cerr) < 0) {
+        config_format_error(&cerr, msg, sizeof(msg));
+        return xl_error("%s", msg);
+    }
+    memcpy(bdf, scratch.pcis[0].bdf, CONFIG_BDF_SIZE);
+    config_free(&scratch);
+    return 0;
+}
+
+/* The domain's kept description follows a hot-plug, as libxl's does: xl
+ * list -l, dumpxml and a restart by the monitor see the change. */
+static void keep_pci(uint32_t domid, const char *bdf, bool attached)
+{
+    struct domain_config cfg;
+    struct config_error cerr;
+    int err;
+
+    if (userdata_load(domid, &cfg) < 0)
+        return;
+    err = attached ? config_add_pci_spec(&cfg, bdf, &cerr) : config_remove_pci(&cfg, bdf);
+    if (!err && (err = userdata_save(domid, &cfg)) < 0)
+        xl_error("cannot keep the description of %s: %s", cfg.name, strerror(-err));
+    config_free(&cfg);
+}
+
 static int dom_bdf(int argc, char **argv, uint32_t cmd)
 {
+    char bdf[CONFIG_BDF_SIZE];
     uint32_t domid;
     int err;
 
-    if ((err = xl_domain_arg(argc, argv, 1, &domid)))
+    if ((err = xl_domain_arg(argc, argv, 1, &domid)) || (err = normalized_bdf(argv[2], bdf)))
         return err;
-    err = pci_call(cmd, domid, argv[2]);
-    return err < 0 ? xl_error("%s: %s", argv[2], pci_error(err)) : 0;
+    err = pci_call(cmd, domid, bdf);
+    if (err < 0)
+        return xl_error("%s: %s", bdf, xl_pci_strerror(err));
+    keep_pci(domid, bdf, cmd == SV_PCI_attach);
+    return 0;
 }
 
 int cmd_pci_attach(int argc, char **argv)

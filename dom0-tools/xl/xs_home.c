@@ -101,7 +101,8 @@ void xs_home_remove(uint32_t domid)
     xs_close(h);
 }
 
-/* "poweroff" in control/shutdown, when the domain said it watches it. */
+/* reason ("poweroff", "reboot") in control/shutdown, when the domain said
+ * it watches it (control/feature-REASON = 1). */
 bool xs_home_request_shutdown(uint32_t domid, const char *reason)
 {
     struct xs_handle *h = xs_open(0);
@@ -111,7 +112,7 @@ bool xs_home_request_shutdown(uint32_t domid, const char *reason)
 
     if (!h)
         return false;
-    snprintf(path, sizeof(path), "/local/domain/%u/control/feature-poweroff", domid);
+    snprintf(path, sizeof(path), "/local/domain/%u/control/feature-%s", domid, reason);
     feature = xs_read(h, XBT_NULL, path, &len);
     if (feature && !strcmp(feature, "1")) {
         snprintf(path, sizeof(path), "/local/domain/%u/control/shutdown", domid);

@@ -31,6 +31,14 @@
 #define CONFIG_MAX_MEMORY_MIB (1024ULL * 1024) /* 1 TiB */
 #define CONFIG_DEFAULT_MEMORY_MIB 32           /* libxl's default */
 
+/* Where a value was written, kept for the errors only the running host can
+ * reveal (xl create's checks: backend domain, PCI function, host memory).
+ * line 0 when the value was not read from a file. */
+struct config_origin {
+    int line;
+    char key[32]; /* the xl.cfg key ("vif backend") or XML element */
+};
+
 /* What the monitor does when the domain powers off, reboots or crashes. */
 enum config_action {
     CONFIG_ACTION_DESTROY,
@@ -47,10 +55,12 @@ struct config_vif {
     char ip[CONFIG_IP_SIZE];          /* "ADDR" or "ADDR/PREFIX"; "" = none */
     unsigned int queues;              /* 1..CONFIG_MAX_QUEUES */
     unsigned int vlan;                /* 802.1Q VLAN id 1..4094; 0 = untagged */
+    struct config_origin backend_at;  /* where backend was set (the vif's when not) */
 };
 
 struct config_pci {
     char bdf[CONFIG_BDF_SIZE]; /* "dddd:bb:dd.f", lower-case hex */
+    struct config_origin at;
 };
 
 struct domain_config {
@@ -58,6 +68,7 @@ struct domain_config {
     char uuid[CONFIG_UUID_SIZE]; /* lower case; "" until config_fill_defaults() */
     uint64_t memory_mib;         /* initial allocation */
     uint64_t maxmem_mib;         /* >= memory_mib */
+    struct config_origin memory_at; /* where memory_mib was set ("memory", no line: default) */
     unsigned int vcpus;          /* 1..CONFIG_MAX_VCPUS */
     char *kernel;                /* as written (relative = to xl's cwd); owned */
     char *extra;                 /* command line, never NULL after parsing; owned */
@@ -107,6 +118,17 @@ int config_fill_defaults(struct domain_config *cfg);
  */
 int config_add_vif_spec(struct domain_config *cfg, const char *spec, struct config_error *err);
 
+/*
+ * Parses an xl PCI spec ("[DDDD:]BB:DD.F[,option...]", as in xl.cfg's pci
+ * list and `xl pci-attach`) and appends the device to cfg in the normalized
+ * form "dddd:bb:dd.f".  Returns 0, or -EINVAL with *err filled (empty file,
+ * key "pci") and cfg unchanged.
+ */
+int config_add_pci_spec(struct domain_config *cfg, const char *spec, struct config_error *err);
+
+/* Removes the PCI device bdf (normalized form) from cfg; 0 or -ENOENT. */
+int config_remove_pci(struct domain_config *cfg, const char *bdf);
+
 /* Writes cfg as pretty-printed JSON (2-space indent, fixed key order) ending
  * in a newline.  Returns 0 or -EIO. */
 int config_to_json(const struct domain_config *cfg, FILE *out);
@@ -114,6 +136,11 @@ int config_to_json(const struct domain_config *cfg, FILE *out);
 /* Writes cfg as libvirt domain XML that config_load() reads back to the same
  * description.  Returns 0 or -EIO. */
 int config_to_xml(const struct domain_config *cfg, FILE *out);
+
+/* Fills *err with file, at's line and key and the formatted message, for a
+ * value found wrong after parsing; returns -EINVAL. */
+int config_origin_fail(struct config_error *err, const char *file, const struct config_origin *at,
+                       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 /* Releases what cfg owns and zeroes it; safe on a zeroed or freed cfg. */
 void config_free(struct domain_config *cfg);

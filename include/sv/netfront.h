@@ -8,7 +8,8 @@
  * Buffers: two pools of pages the frontend granted to the backend, one for
  * TX and one for RX.  Their refs are recycled, never re-granted: the same
  * ref always names the same page, so a backend's persistent mappings
- * (sv/gntcache.h) stay valid.  Frames are copied in and out of those pages.
+ * (sv/gntcache.h) stay valid.  Frames are copied in and out of those pages,
+ * or read and written in place (netfront_tx_borrow, netfront_rx_recv_iov).
  *
  * The backend is not trusted either: a response that names a buffer not in
  * flight, an index past what was posted or a slot past its page breaks the
@@ -107,6 +108,13 @@ int netfront_rx_refill(struct netfront *f);
  * call again; -EPROTO when the backend broke the protocol.  Buffers of the
  * frame go back to the pool; netfront_rx_refill() posts them again. */
 int netfront_rx_recv(struct netfront *f, struct virtio_net_hdr *vh, void *buf, size_t cap);
+
+/* As netfront_rx_recv() without the copy: iov[0 .. *niov) (room for
+ * NETIF_MAX_SLOTS) are the frame's bytes where the backend wrote them, in
+ * the RX pool's pages, readable until the next netfront_rx_refill() (which
+ * hands those pages to the backend again). */
+int netfront_rx_recv_iov(struct netfront *f, struct virtio_net_hdr *vh, struct iovec *iov,
+                         unsigned int *niov);
 
 /* polled: the caller looks at the rings without being told, so the queue
  * never arms rsp_event and the backend stops notifying it (Xen's event

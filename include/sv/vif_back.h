@@ -89,7 +89,14 @@ struct vif_back_env {
     void *host;
     unsigned cache_pages; /* persistent grant mappings per vif (0: 1024 per netif queue) */
     unsigned max_queues;  /* queues the host can give a vif (1..VIF_BACK_MAX_QUEUES; 0: 1) */
+    /* TX packets longer than this are read by the device in place, when
+     * ops->transmit_segs exists; shorter ones are copied (VIF_BACK_COPYBREAK). */
+    size_t tx_copybreak;
 };
+
+/* A copy of a frame that fits the host's small TX buffers costs less than
+ * the device mapping's completion round trip; larger ones go in place. */
+#define VIF_BACK_COPYBREAK 2048
 
 /* Serves dir ("/local/domain/B/backend/vif/F/D"): writes the features and
  * goes to InitWait.  NULL when dir is not a usable vif. */

@@ -7,13 +7,16 @@
 #   tests/config/invalid/FILE          ->  tests/config/invalid/FILE.err (exit 1)
 # An XML and an xl.cfg file of the same NAME share one .json, which checks
 # that both formats say the same thing.  Every valid description also makes a
-# round trip: its --xml output must parse back to the same JSON.
+# round trip (its --xml output must parse back to the same JSON), and `xl
+# create --dry-run` must print the same JSON as config-dump (and the same
+# error, after "xl: ", for an invalid one).
 # SV_GOLDEN_UPDATE=1 rewrites the expected files instead of comparing.
 set -u
 cd "$(dirname "$0")/../.."
 dump=${SV_BUILD:-build}/tests/bin/config-dump
-if [ ! -x "$dump" ]; then
-    echo "SKIP: $dump is not built (make tests)"
+xl=${SV_BUILD:-build}/bin/xl
+if [ ! -x "$dump" ] || [ ! -x "$xl" ]; then
+    echo "SKIP: $dump or $xl is not built (make tests)"
     exit 77
 fi
 tmp=$(mktemp -d /tmp/sv-test.XXXXXX)
@@ -24,7 +27,7 @@ failed=0 checked=0
 # compare EXPECTED-FILE ACTUAL-FILE WHAT
 compare() {
     checked=$((checked + 1))
-    if [ "${SV_GOLDEN_UPDATE:-0}" = 1 ] && [ "$3" != round-trip ]; then
+    if [ "${SV_GOLDEN_UPDATE:-0}" = 1 ] && [ "$3" != round-trip ] && [ "$3" != dry-run ]; then
         cp "$2" "$1"
     elif ! diff -u "$1" "$2"; then
         echo "FAIL: $3"
@@ -40,6 +43,13 @@ check_valid() { # FILE EXPECTED-JSON
         return
     fi
     compare "$want" "$tmp/out.json" "$f"
+    # xl create --dry-run is the user's way to the same JSON.
+    if ! "$xl" create --dry-run "$f" >"$tmp/dry.json" 2>"$tmp/err"; then
+        echo "FAIL: xl create --dry-run $f: $(cat "$tmp/err")"
+        failed=$((failed + 1))
+        return
+    fi
+    compare "$tmp/out.json" "$tmp/dry.json" dry-run
     if ! "$dump" --xml "$f" >"$tmp/round.xml" ||
         ! "$dump" "$tmp/round.xml" >"$tmp/round.json" 2>"$tmp/err"; then
         echo "FAIL: round trip of $f: $(cat "$tmp/err")"
@@ -66,6 +76,15 @@ for f in tests/config/invalid/*.xml tests/config/invalid/*.cfg; do
         continue
     fi
     compare "$f.err" "$tmp/err" "$f"
+    "$xl" create --dry-run "$f" >"$tmp/out" 2>"$tmp/err"
+    rc=$?
+    sed -i 's/^xl: //' "$tmp/err"
+    if [ "$rc" -ne 1 ] || [ -s "$tmp/out" ]; then
+        echo "FAIL: xl create --dry-run $f: exit $rc (want 1 and no output)"
+        failed=$((failed + 1))
+        continue
+    fi
+    compare "$f.err" "$tmp/err" dry-run
 done
 
 echo "$checked checks, $failed failed"

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Lifecycle: create paused, unpause, pause, shutdown (power button), crash,
-# on_crash=restart, destroy; dom0 hears of every change through
-# VIRQ_DOM_EXC (the monitor relies on it); destroying a domain leaves no
-# process, namespace, console log or hypercall channel behind.
+# on_crash=restart and rename-restart, xl reboot with on_reboot=restart,
+# on_poweroff=destroy cleaning up everything, destroy; dom0 hears of every
+# change through VIRQ_DOM_EXC (the monitor relies on it); destroying a domain
+# leaves no process, namespace, console log or hypercall channel behind.
 source "$(dirname "$0")/lib.sh"
 require_root
 sv_start
@@ -56,6 +57,44 @@ new=$(wait_restarted "$t-lazarus" "$old")
 [ "$("$BIN/xl" domname "$old")" = "$t-lazarus-$old" ] || fail "old one not renamed: $("$BIN/xl" list)"
 [ "$(domain_state "$old")" = "----c-" ] || fail "renamed domain not kept crashed: $(domain_state "$old")"
 pass "on_crash=rename-restart: the crashed domain kept as $t-lazarus-$old, a new one started"
+
+# xl reboot: the default on_reboot=restart brings it back, with the vif
+# attached since it was created.
+r=$(sv_create "$t-reboot" sleep)
+wait_console "$r" SLEEPING >/dev/null
+"$BIN/xl" network-attach "$r" "mac=00:16:3e:00:00:42"
+"$BIN/xl" reboot -w "$r" >/dev/null
+now=$(wait_restarted "$t-reboot" "$r")
+wait_console "$now" SLEEPING >/dev/null
+"$BIN/xl" network-list "$now" | grep -q "00:16:3e:00:00:42" ||
+    fail "the restart lost the attached vif: $("$BIN/xl" network-list "$now")"
+grep -q "domain $r ($t-reboot) shut down (reason 1): restart" "$SPLITVISOR_RUNDIR/monitor-$t-reboot.log" ||
+    fail "monitor did not apply on_reboot: $(cat "$SPLITVISOR_RUNDIR/monitor-$t-reboot.log")"
+pass "xl reboot: on_reboot=restart restarted it as domain $now, with its attached vif"
+
+# on_poweroff=destroy: the monitor destroys the domain and everything of it
+# (xenstore nodes, namespace and its TAP, the kept description), then exits.
+gone=$SPLITVISOR_RUNDIR/gone.cfg
+sed -e 's/on_poweroff = "preserve"/on_poweroff = "destroy"/' "$(sv_cfg "$t-gone" sleep)" >"$gone"
+echo 'vif = [ "ip=10.9.0.2/24" ]' >>"$gone"
+"$BIN/xl" create "$gone" >/dev/null
+g=$("$BIN/xl" domid "$t-gone")
+wait_console "$g" SLEEPING >/dev/null
+ip -n "sv-$t-gone" link show eth0 >/dev/null || fail "no TAP eth0 in the namespace"
+"$BIN/xl" shutdown "$g"
+for _ in $(seq 100); do "$BIN/xl" domid "$t-gone" >/dev/null 2>&1 || break; sleep 0.05; done
+"$BIN/xl" domid "$t-gone" >/dev/null 2>&1 && fail "on_poweroff=destroy left the domain: $("$BIN/xl" list)"
+ip netns list | grep -q "^sv-$t-gone" && fail "namespace left behind"
+[ -e "$SPLITVISOR_RUNDIR/userdata/$g.xml" ] && fail "description left behind"
+if command -v xenstore-exists >/dev/null; then
+    export XENSTORED_PATH=$SPLITVISOR_RUNDIR/xenstored/socket
+    for p in "/local/domain/$g" "/libxl/$g" "/local/domain/0/backend/vif/$g"; do
+        xenstore-exists "$p" 2>/dev/null && fail "$p left behind"
+    done
+fi
+for _ in $(seq 50); do pgrep -f "xl create $gone" >/dev/null || break; sleep 0.05; done
+pgrep -f "xl create $gone" >/dev/null && fail "the monitor of $t-gone is still running"
+pass "on_poweroff=destroy: domain, xenstore nodes, namespace, TAP and monitor gone"
 
 "$BIN/splitvisor" stop >/dev/null
 kill -0 "$pid" 2>/dev/null && fail "hypervisor still running after stop"

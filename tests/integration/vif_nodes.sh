@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # vifs in xenstore as libxl writes them: xl create with vifs (backend named
-# by domain), network-attach/-detach/-list; each side owns its directory and
-# reads the other's (checked with Debian's xenstore-ls -p); an unknown
+# by domain), network-attach (exactly vif.c's keys) and -detach (by devid
+# and by MAC), network-list, a refused attach leaving nothing; each side owns its directory and reads the
+# other's (checked with Debian's xenstore-ls -p); an unknown
 # backend domain fails the create and leaves nothing; destroy removes the
 # backend directories too.
 source "$(dirname "$0")/lib.sh"
@@ -31,21 +32,49 @@ xenstore-ls -p "$B" | grep -Eq '^state = "1" .*\(n'"$be"',r'"$fe"'\)$' || fail "
 pass "create with a vif: frontend, backend and libxl directories with libxl's permissions"
 
 "$BIN/xl" network-attach "$fe" "backend=$t-be,ip=10.9.1.2/24"
-[ "$(xenstore-read "/local/domain/$be/backend/vif/$fe/1/ip")" = "10.9.1.2/24" ] || fail "attach"
+F1=/local/domain/$fe/device/vif/1
+B1=/local/domain/$be/backend/vif/$fe/1
+[ "$(xenstore-read "$B1/ip")" = "10.9.1.2/24" ] || fail "attach"
+# Exactly the keys of vif.c's table, each side's owned by it and readable by the other.
+keys() { xenstore-list "$1" | sort | tr '\n' ' '; }
+[ "$(keys "$F1")" = "backend backend-id handle mac state " ] || fail "frontend keys: $(keys "$F1")"
+[ "$(keys "$B1")" = "bridge frontend frontend-id handle ip mac multi-queue-num-queues online state type " ] ||
+    fail "backend keys: $(keys "$B1")"
+[ "$(keys "/libxl/$fe/device/vif/1")" = "backend frontend " ] || fail "libxl keys"
+[ "$(xenstore-ls -p "$F1" | grep -c "(n$fe,r$be)\$")" = 5 ] || fail "attached frontend perms: $(xenstore-ls -p "$F1")"
+[ "$(xenstore-ls -p "$B1" | grep -c "(n$be,r$fe)\$")" = 10 ] || fail "attached backend perms: $(xenstore-ls -p "$B1")"
 "$BIN/xl" network-list "$fe" | grep -q "^1 " || fail "network-list: $("$BIN/xl" network-list "$fe")"
 "$BIN/xl" network-detach "$fe" 0
 xenstore-exists "$F" 2>/dev/null && fail "detach left the frontend"
 xenstore-exists "$B" 2>/dev/null && fail "detach left the backend"
-"$BIN/xl" network-attach "$fe" "mac=00:16:3e:00:00:09"
+"$BIN/xl" network-attach "$fe" "mac=00:16:3e:00:00:09,backend=$be" # by id, as xl takes it
 "$BIN/xl" network-list "$fe" | grep -q "^2 .*00:16:3e:00:00:09" || fail "devid reused after detach"
+[ "$(xenstore-read "/local/domain/$fe/device/vif/2/backend-id")" = "$be" ] || fail "backend given by id"
+"$BIN/xl" network-detach "$fe" 00:16:3E:00:00:09
+xenstore-exists "/local/domain/$fe/device/vif/2" 2>/dev/null && fail "detach by MAC left the frontend"
+xenstore-exists "/libxl/$fe/device/vif/2" 2>/dev/null && fail "detach by MAC left the libxl dir"
+"$BIN/xl" network-detach "$fe" 7 2>/dev/null && fail "detached a vif that does not exist"
+# A refused attach leaves neither a TAP nor xenstore nodes.
+links=$(ip -n "sv-$t-fe" -o link show | awk '{print $2}')
+vifs=$(xenstore-list "/libxl/$fe/device/vif" | tr '\n' ' ')
+err=$("$BIN/xl" network-attach "$fe" "backend=nosuchdomain" 2>&1) && fail "attach to an unknown backend"
+grep -q "unknown backend domain 'nosuchdomain'" <<<"$err" || fail "unclear error: $err"
+[ "$(ip -n "sv-$t-fe" -o link show | awk '{print $2}')" = "$links" ] ||
+    fail "a failed attach left a TAP: $(ip -n "sv-$t-fe" -o link show)"
+[ "$(xenstore-list "/libxl/$fe/device/vif" | tr '\n' ' ')" = "$vifs" ] || fail "a failed attach left nodes"
+[ "$(xenstore-list "/local/domain/$fe/device/vif" | tr '\n' ' ')" = "$vifs" ] || fail "a failed attach left a frontend"
 pass "network-attach, network-list, network-detach"
 
+homes=$(xenstore-list /local/domain | sort -n | tr '\n' ' ')
 printf 'name = "%s"\nkernel = "%s"\nextra = "sleep"\nvif = [ "backend=nosuchdomain" ]\n' \
     "$t-orphan" "$TESTBIN/testdom" >"$rd/orphan.cfg"
 err=$("$BIN/xl" create "$rd/orphan.cfg" 2>&1) && fail "unknown backend accepted"
-grep -q "unknown backend domain 'nosuchdomain'" <<<"$err" || fail "unclear error: $err"
+grep -q "orphan.cfg:4: vif backend: vif 0: unknown backend domain 'nosuchdomain'" <<<"$err" ||
+    fail "unclear error: $err"
 "$BIN/xl" domid "$t-orphan" 2>/dev/null && fail "domain left behind"
-[ "$(xenstore-list /local/domain | sort -n | tr '\n' ' ')" = "0 $be $fe " ] || fail "nodes left: $(xenstore-list /local/domain)"
+[ -z "$(domain_pid "$t-orphan")" ] || fail "process left behind"
+ip netns list | grep -q "^sv-$t-orphan" && fail "namespace left behind"
+[ "$(xenstore-list /local/domain | sort -n | tr '\n' ' ')" = "$homes" ] || fail "nodes left: $(xenstore-list /local/domain)"
 pass "an unknown backend domain fails the create, nothing left"
 
 "$BIN/xl" destroy "$fe"

@@ -19,9 +19,11 @@ err=$("$BIN/xl" create "$rd/nokernel.cfg" 2>&1) && fail "missing kernel accepted
 grep -q "kernel: cannot run '/nonexistent/image'" <<<"$err" || fail "unclear error: $err"
 printf 'name = "%s-huge"\nmemory = 1000000\nkernel = "%s"\n' "$t" "$TESTBIN/testdom" >"$rd/huge.cfg"
 err=$("$BIN/xl" create "$rd/huge.cfg" 2>&1) && fail "memory beyond the host accepted"
-grep -q "memory: .* more than the host has" <<<"$err" || fail "unclear error: $err"
+grep -q "huge.cfg:2: memory: .* more than the host has" <<<"$err" || fail "unclear error: $err"
 [ "$("$BIN/xl" list | wc -l)" = 2 ] || fail "a failed create left a domain: $("$BIN/xl" list)"
 ip netns list | grep -q "^sv-$t" && fail "a failed create left a namespace"
+pgrep -f "^$t-" >/dev/null && fail "a failed create left a process: $(pgrep -af "^$t-")"
+[ -z "$(ls "$rd/userdata" 2>/dev/null)" ] || fail "a failed create left a description"
 pass "bad descriptions: clear errors, nothing left behind"
 
 # A duplicate name is refused and the first domain is untouched.
@@ -50,4 +52,10 @@ pass "list -l and dumpxml; the XML round trip recreates the same domain"
 "$BIN/xl" help | grep -q "^ create" || fail "help"
 "$BIN/xl" create --help 2>&1 | grep -q "usage: xl create" || fail "create --help"
 "$BIN/xl" frobnicate 2>/dev/null && fail "unknown command accepted"
-pass "exec, uptime, top, domname, info, help"
+"$BIN/xl" help frobnicate 2>/dev/null && fail "help of an unknown command succeeded"
+"$BIN/xl" help reboot | grep -q "^ reboot .*-w" || fail "help reboot"
+for cmd in "list" "list -l" "uptime"; do
+    err=$("$BIN/xl" $cmd "$t-one" nosuch 2>&1) && fail "xl $cmd of an unknown domain succeeded"
+    grep -q "no domain 'nosuch'" <<<"$err" || fail "xl $cmd: unclear error: $err"
+done
+pass "exec, uptime, top, domname, info, help; unknown domains and commands fail"

@@ -951,6 +951,65 @@ static void test_rx_malformed(void **state)
     check_bystander(&h->q[1]);
 }
 
+static size_t iov_gather(const struct iovec *iov, unsigned int n, uint8_t *out)
+{
+    size_t len = 0;
+
+    for (unsigned int i = 0; i < n; i++) {
+        memcpy(out + len, iov[i].iov_base, iov[i].iov_len);
+        len += iov[i].iov_len;
+    }
+    return len;
+}
+
+/* Frames read in place: the bytes and the virtio header of the copying
+ * receive, also when the backend cut the headers over two slots. */
+static void test_rx_in_place(void **state)
+{
+    struct harness *h = *state;
+    struct queue *q = &h->q[0];
+    static uint8_t frame[9000], out[9000];
+    const struct netif_offload o = {
+        .csum_blank = true, .gso_type = XEN_NETIF_GSO_TYPE_TCPV4, .gso_size = 1448};
+    struct iovec iov[NETIF_MAX_SLOTS];
+    struct virtio_net_hdr vh;
+    unsigned int n;
+    uint8_t *rx_pages;
+    netif_rx_sring_t *rx;
+
+    ip_frame(frame, sizeof(frame), 4, IPPROTO_TCP);
+    assert_int_equal(netfront_rx_refill(q->front), NBUF);
+    assert_int_equal(netback_rx_put(q->back, frame, sizeof(frame), &o, NULL), 0);
+    netback_rx_flush(q->back);
+    assert_int_equal(netfront_rx_recv_iov(q->front, &vh, iov, &n), (int)sizeof(frame));
+    assert_int_equal(n, 3);
+    assert_int_equal(iov_gather(iov, n, out), sizeof(frame));
+    assert_memory_equal(out, frame, sizeof(frame));
+    assert_int_equal(vh.gso_type, VIRTIO_NET_HDR_GSO_TCPV4);
+    assert_int_equal(le16toh(vh.csum_start), 34);
+    assert_int_equal(netfront_rx_recv_iov(q->front, &vh, iov, &n), 0);
+
+    /* A backend putting 20 bytes of a 120-byte TCP frame in its first slot. */
+    q = &h->q[1];
+    rx = rx_sring(q);
+    rx_pages = q->mem + (2 + NBUF) * NETIF_PAGE_SIZE;
+    ip_frame(frame, 120, 4, IPPROTO_TCP);
+    assert_int_equal(netfront_rx_refill(q->front), NBUF);
+    memcpy(rx_pages, frame, 20);
+    memcpy(rx_pages + NETIF_PAGE_SIZE, frame + 20, 100);
+    rx->ring[0].rsp = (netif_rx_response_t){
+        .id = 0, .flags = NETRXF_csum_blank | NETRXF_more_data, .status = 20};
+    rx->ring[1].rsp = (netif_rx_response_t){.id = 1, .status = 100};
+    __atomic_store_n(&rx->rsp_prod, 2, __ATOMIC_RELEASE);
+    assert_int_equal(netfront_rx_recv_iov(q->front, &vh, iov, &n), 120);
+    assert_int_equal(n, 2);
+    assert_int_equal(iov_gather(iov, n, out), 120);
+    assert_memory_equal(out, frame, 120);
+    assert_int_equal(vh.flags, VIRTIO_NET_HDR_F_NEEDS_CSUM);
+    assert_int_equal(le16toh(vh.csum_start), 34);
+    assert_int_equal(le16toh(vh.csum_offset), 16);
+}
+
 /* The frontend does not trust the backend either. */
 static void test_front_rejects_bad_responses(void **state)
 {
@@ -991,6 +1050,7 @@ int main(void)
         cmocka_unit_test(test_random_frontend),
         cmocka_unit_test_setup_teardown(test_short_frame_dropped, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rx_malformed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rx_in_place, setup, teardown),
         cmocka_unit_test_setup_teardown(test_front_rejects_bad_responses, setup, teardown),
     };
 

@@ -116,6 +116,55 @@ static void test_mac_generation(void **state)
     assert_string_equal(a.vifs[3].mac, b.vifs[3].mac);
 }
 
+/* Where memory, each backend and each PCI function were written, for the
+ * errors xl create finds against the host after parsing. */
+static void test_origins(void **state)
+{
+    static const char xl[] = "name = 'g'\nkernel = 'k'\nmemory = 64\n"
+                             "vif = [ 'mac=00:16:3e:00:00:01',\n 'backend=dd' ]\n"
+                             "pci = [ '03:10.1' ]\n";
+    static const char xml[] = "<domain type='xen'>\n<name>g</name>\n"
+                              "<os><kernel>k</kernel></os>\n"
+                              "<memory>65536</memory>\n<devices>\n<interface type='ethernet'>\n"
+                              "<backenddomain name='dd'/>\n</interface>\n"
+                              "<hostdev mode='subsystem' type='pci'><source>\n"
+                              "<address bus='3' slot='16' function='1'/>\n"
+                              "</source></hostdev>\n</devices>\n</domain>\n";
+    struct domain_config cfg;
+    struct config_error err;
+    char msg[256];
+
+    (void)state;
+    assert_int_equal(config_parse_buffer("g.cfg", xl, strlen(xl), &cfg, &err), 0);
+    assert_int_equal(cfg.memory_at.line, 3);
+    assert_string_equal(cfg.memory_at.key, "memory");
+    assert_int_equal(cfg.vifs[0].backend_at.line, 4); /* dom0: the vif's line */
+    assert_string_equal(cfg.vifs[0].backend_at.key, "vif");
+    assert_int_equal(cfg.vifs[1].backend_at.line, 5);
+    assert_string_equal(cfg.vifs[1].backend_at.key, "vif backend");
+    assert_int_equal(cfg.pcis[0].at.line, 6);
+    assert_int_equal(
+        config_origin_fail(&err, "g.cfg", &cfg.vifs[1].backend_at, "no '%s'", cfg.vifs[1].backend),
+        -EINVAL);
+    config_format_error(&err, msg, sizeof(msg));
+    assert_string_equal(msg, "g.cfg:5: vif backend: no 'dd'");
+    config_free(&cfg);
+
+    assert_int_equal(config_parse_buffer("g.xml", xml, strlen(xml), &cfg, &err), 0);
+    assert_int_equal(cfg.memory_at.line, 4);
+    assert_string_equal(cfg.vifs[0].backend_at.key, "backenddomain");
+    assert_int_equal(cfg.vifs[0].backend_at.line, 7);
+    assert_string_equal(cfg.pcis[0].at.key, "address");
+    assert_int_equal(cfg.pcis[0].at.line, 10);
+    config_free(&cfg);
+
+    /* The default memory has no line: the error names the key alone. */
+    named(&cfg, "g");
+    config_origin_fail(&err, "g.cfg", &cfg.memory_at, "too much");
+    config_format_error(&err, msg, sizeof(msg));
+    assert_string_equal(msg, "g.cfg: memory: too much");
+}
+
 static void test_vif_spec(void **state)
 {
     struct domain_config cfg;
@@ -219,6 +268,28 @@ static void test_bdf(void **state)
     assert_int_equal(config_pci_add(&cfg, 0, 0, 0, 0, &test_loc, &err), 0);
     assert_int_equal(config_pci_add(&cfg, 0, 0, 0, 0, &test_loc, &err), -EINVAL);
     assert_non_null(strstr(err.message, "assigned twice"));
+}
+
+/* xl pci-attach/-detach keep the description in step. */
+static void test_pci_add_remove(void **state)
+{
+    struct domain_config cfg;
+    struct config_error err;
+
+    (void)state;
+    config_init(&cfg);
+    assert_int_equal(config_add_pci_spec(&cfg, "03:10.1", &err), 0);
+    assert_int_equal(config_add_pci_spec(&cfg, "0000:03:10.2", &err), 0);
+    /* A bad option after a good address leaves cfg as it was. */
+    assert_int_equal(config_add_pci_spec(&cfg, "03:10.3,vslot=1", &err), -EINVAL);
+    assert_string_equal(err.key, "pci");
+    assert_int_equal(cfg.nr_pcis, 2);
+    assert_int_equal(config_add_pci_spec(&cfg, "0000:03:10.1", &err), -EINVAL);
+    assert_int_equal(config_remove_pci(&cfg, "0000:03:10.1"), 0);
+    assert_int_equal(cfg.nr_pcis, 1);
+    assert_string_equal(cfg.pcis[0].bdf, "0000:03:10.2");
+    assert_int_equal(config_remove_pci(&cfg, "0000:03:10.1"), -ENOENT);
+    config_free(&cfg);
 }
 
 /* One bad description per error path, with where the error must point. */
@@ -414,13 +485,21 @@ static void test_format_detection(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_memory_units),    cmocka_unit_test(test_parse_uint),
-        cmocka_unit_test(test_mac_generation),  cmocka_unit_test(test_vif_spec),
-        cmocka_unit_test(test_vif_spec_errors), cmocka_unit_test(test_bdf),
-        cmocka_unit_test(test_error_paths),     cmocka_unit_test(test_nul_bytes),
+        cmocka_unit_test(test_memory_units),
+        cmocka_unit_test(test_parse_uint),
+        cmocka_unit_test(test_mac_generation),
+        cmocka_unit_test(test_origins),
+        cmocka_unit_test(test_vif_spec),
+        cmocka_unit_test(test_vif_spec_errors),
+        cmocka_unit_test(test_bdf),
+        cmocka_unit_test(test_pci_add_remove),
+        cmocka_unit_test(test_error_paths),
+        cmocka_unit_test(test_nul_bytes),
         cmocka_unit_test(test_format_error),
-        cmocka_unit_test(test_load_errors),     cmocka_unit_test(test_fill_defaults),
-        cmocka_unit_test(test_writers_escape),  cmocka_unit_test(test_format_detection),
+        cmocka_unit_test(test_load_errors),
+        cmocka_unit_test(test_fill_defaults),
+        cmocka_unit_test(test_writers_escape),
+        cmocka_unit_test(test_format_detection),
     };
 
     log_init("config_unit");
