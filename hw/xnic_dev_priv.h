@@ -6,6 +6,7 @@
 #ifndef XNIC_DEV_PRIV_H
 #define XNIC_DEV_PRIV_H
 
+#include "sv/util.h"
 #include "sv/xnic.h"
 #include "xnic_dev.h"
 #include "xnic_filter.h"
@@ -13,6 +14,9 @@
 
 #define XNIC_MAX_CHAIN  32u  /* TX descriptors per packet */
 #define XNIC_MAX_RX_BUFS 32u /* RX descriptors per frame */
+/* Pieces of a TX packet in its sender's memory: each descriptor's bytes
+ * start and end in at most two pages more than their length fills. */
+#define XNIC_TX_TAIL_PIECES (XNIC_MAX_TSO / SV_PAGE_SIZE + 1 + 2 * XNIC_MAX_CHAIN)
 
 /* The TX packet at a queue's head, read once by peek and used by xmit. */
 struct tx_chain {
@@ -90,6 +94,9 @@ struct xnic_dev {
     struct xnic_classifier cls;
     struct xnic_sched sched;
     uint8_t txbuf[XNIC_MAX_TSO + 4];   /* gathered TX packet (+ room for a VLAN tag) */
+    size_t tx_have;                    /* bytes of it in txbuf; the rest are in tx_tail */
+    struct iommu_piece tx_tail[XNIC_TX_TAIL_PIECES]; /* in the sender's memory */
+    unsigned tx_ntail;
     uint8_t segbuf[XNIC_MAX_FRAME];    /* one TSO segment */
     uint8_t rxbuf[XNIC_MAX_TSO + 4];   /* a frame with its port VLAN stripped (RSC: whole) */
 };

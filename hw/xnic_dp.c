@@ -70,6 +70,73 @@ static int dma_write(struct func *fn, uint64_t iova, const void *src, size_t len
     return rc;
 }
 
+/* ---- frames in two parts --------------------------------------------------- */
+
+/* A frame on its way to receivers: its first head_len bytes at head (where
+ * offloads rewrite headers), the rest in pieces of the sender's memory (a
+ * TSO packet that stays inside the NIC: its payload moves once, straight
+ * from the sender's TX buffers into the receivers' RX buffers). */
+struct frame_view {
+    const uint8_t *head;
+    size_t head_len, len;
+    const struct iommu_piece *tail;
+    unsigned ntail;
+};
+
+static struct frame_view linear_view(const uint8_t *frame, size_t len)
+{
+    return (struct frame_view){.head = frame, .head_len = len, .len = len};
+}
+
+/* Copies bytes [off, off + n) of f to dst. */
+static void view_read(const struct frame_view *f, size_t off, uint8_t *dst, size_t n)
+{
+    size_t k;
+
+    if (off < f->head_len) {
+        k = n < f->head_len - off ? n : f->head_len - off;
+        memcpy(dst, f->head + off, k);
+        dst += k;
+        n -= k;
+        off = 0;
+    } else {
+        off -= f->head_len;
+    }
+    for (unsigned i = 0; n && i < f->ntail; i++) {
+        if (off >= f->tail[i].len) {
+            off -= f->tail[i].len;
+            continue;
+        }
+        k = n < f->tail[i].len - off ? n : f->tail[i].len - off;
+        memcpy(dst, (const uint8_t *)f->tail[i].ptr + off, k);
+        dst += k;
+        n -= k;
+        off = 0;
+    }
+}
+
+/* Pieces of one RX buffer (at most 64 KiB, misaligned). */
+#define RX_BUF_PIECES (UINT16_MAX / SV_PAGE_SIZE + 2)
+
+/* Writes bytes [off, off + n) of f to iova; the whole range is checked
+ * first, so a faulting DMA writes nothing. */
+static int dma_write_view(struct func *fn, uint64_t iova, const struct frame_view *f, size_t off,
+                          size_t n)
+{
+    struct iommu_piece dst[RX_BUF_PIECES];
+    int k = iommu_walk(fn->iommu, iova, n, true, dst, RX_BUF_PIECES, NULL);
+
+    if (k < 0) {
+        note_fault(fn);
+        return k;
+    }
+    for (int i = 0; i < k; i++) {
+        view_read(f, off, dst[i].ptr, dst[i].len);
+        off += dst[i].len;
+    }
+    return 0;
+}
+
 static unsigned qreg(const struct vport *v, size_t field)
 {
     return XNIC_REG_QUEUE(v->q) + (unsigned)field;
@@ -77,7 +144,7 @@ static unsigned qreg(const struct vport *v, size_t field)
 
 /* ---- switching ----------------------------------------------------------- */
 
-static int rx_put(struct xnic_dev *dev, unsigned vport, const uint8_t *frame, size_t len,
+static int rx_put(struct xnic_dev *dev, unsigned vport, const struct frame_view *f,
                   uint16_t flags, const struct xnic_rx_wb *wb);
 
 /* Counts what the wire took (sent: 0) or refused. */
@@ -100,13 +167,13 @@ static void wire_send(struct xnic_dev *dev, const uint8_t *frame, size_t len)
 /* Delivers a frame to every vport in mask with these RX status bits and
  * write-back (NULL: none); returns the vports that did not take an RSC
  * frame (for its fallback). */
-static uint64_t deliver_as(struct xnic_dev *dev, uint64_t mask, const uint8_t *frame, size_t len,
+static uint64_t deliver_as(struct xnic_dev *dev, uint64_t mask, const struct frame_view *f,
                            uint16_t flags, const struct xnic_rx_wb *wb)
 {
     uint64_t refused = 0;
 
     for (unsigned v = 0; mask; v++, mask >>= 1) {
-        if ((mask & 1) && rx_put(dev, v, frame, len, flags, wb) < 0)
+        if ((mask & 1) && rx_put(dev, v, f, flags, wb) < 0)
             refused |= 1ull << v;
     }
     return refused;
@@ -115,8 +182,9 @@ static uint64_t deliver_as(struct xnic_dev *dev, uint64_t mask, const uint8_t *f
 static void deliver_mask(struct xnic_dev *dev, uint64_t mask, const uint8_t *frame, size_t len)
 {
     uint16_t csum = mask ? xnic_rx_csum_flags(frame, len) : 0;
+    struct frame_view f = linear_view(frame, len);
 
-    deliver_as(dev, mask, frame, len, csum, NULL);
+    deliver_as(dev, mask, &f, csum, NULL);
 }
 
 /* Where the switch sends a frame of vport src: the vports that want it;
@@ -238,9 +306,11 @@ static int rx_gather(struct vport *v, size_t len, struct rx_slot *slots)
 
 /* Writes the frame into the gathered buffers and their write-back fields;
  * returns descriptors consumed (fewer than n when a buffer DMA faulted). */
-static unsigned rx_fill(struct vport *v, struct rx_slot *slots, unsigned n, const uint8_t *frame,
-                        size_t len, uint16_t flags, uint16_t tci, const struct xnic_rx_wb *wb)
+static unsigned rx_fill(struct vport *v, struct rx_slot *slots, unsigned n,
+                        const struct frame_view *f, uint16_t flags, uint16_t tci,
+                        const struct xnic_rx_wb *wb)
 {
+    size_t len = f->len;
     size_t off = 0;
     unsigned i;
 
@@ -253,7 +323,7 @@ static unsigned rx_fill(struct vport *v, struct rx_slot *slots, unsigned n, cons
         d->len = (uint16_t)chunk;
         d->vlan_tci = tci;
         d->status = XNIC_DS_DD | (last ? XNIC_RXS_EOP | flags : 0);
-        if (dma_write(v->fn, d->addr, frame + off, chunk) < 0) {
+        if (dma_write_view(v->fn, d->addr, f, off, chunk) < 0) {
             d->status = XNIC_DS_DD | XNIC_RXS_EOP | XNIC_ERR_DMA << 8;
             last = true;
         } else if (last && (flags & (XNIC_RXS_RSS | XNIC_RXS_RSC))) {
@@ -271,25 +341,26 @@ static unsigned rx_fill(struct vport *v, struct rx_slot *slots, unsigned n, cons
 }
 
 /* A frame for a vport with a port VLAN loses its tag (kept in the descriptor). */
-static const uint8_t *strip_pvid(struct xnic_dev *dev, unsigned vport, const uint8_t *frame,
-                                 size_t *len, uint16_t *flags, uint16_t *tci)
+static const struct frame_view *strip_pvid(struct xnic_dev *dev, unsigned vport,
+                                           const struct frame_view *f, struct frame_view *untagged,
+                                           uint16_t *flags, uint16_t *tci)
 {
     uint16_t pvid = dev->cls.vport[vport].pvid;
 
-    if (!pvid || pktparse_vlan(frame, *len) != pvid)
-        return frame;
-    *tci = (uint16_t)(frame[14] << 8 | frame[15]);
+    if (!pvid || pktparse_vlan(f->head, f->head_len) != pvid)
+        return f;
+    *tci = (uint16_t)(f->head[14] << 8 | f->head[15]);
     *flags |= XNIC_RXS_VLAN;
-    memcpy(dev->rxbuf, frame, 12);
-    memcpy(dev->rxbuf + 12, frame + 16, *len - 16);
-    *len -= 4;
-    return dev->rxbuf;
+    view_read(f, 0, dev->rxbuf, 12);
+    view_read(f, 16, dev->rxbuf + 12, f->len - 16);
+    *untagged = linear_view(dev->rxbuf, f->len - 4);
+    return untagged;
 }
 
 /* The queue of vport that takes frame: a pool's RSS picks one of its queues
  * (table[hash % size]) and fills *wb; anything else has one queue. */
-static struct vport *rx_queue(struct xnic_dev *dev, unsigned vport, const uint8_t *frame,
-                              size_t len, uint16_t *flags, struct xnic_rx_wb *wb)
+static struct vport *rx_queue(struct xnic_dev *dev, unsigned vport, const struct frame_view *f,
+                              uint16_t *flags, struct xnic_rx_wb *wb)
 {
     const struct pool_rss *r;
     uint32_t hash;
@@ -298,8 +369,8 @@ static struct vport *rx_queue(struct xnic_dev *dev, unsigned vport, const uint8_
     if (vport >= dev->pools)
         return &dev->vp[dev->pools * dev->pool_queues + vport - dev->pools];
     r = &dev->rss[vport];
-    if (!r->types || toeplitz_flow_hash(r->key, sizeof(r->key), r->types, frame, len, &hash,
-                                        &htype) < 0)
+    if (!r->types || toeplitz_flow_hash(r->key, sizeof(r->key), r->types, f->head, f->head_len,
+                                        &hash, &htype) < 0)
         return &dev->vp[vport];
     *flags |= XNIC_RXS_RSS;
     wb->rss_hash = hash;
@@ -313,21 +384,22 @@ static struct vport *rx_queue(struct xnic_dev *dev, unsigned vport, const uint8_
  * nothing consumed or counted, when an RSC frame cannot go in whole (the
  * queue does not take RSC, or lacks buffers): the caller falls back to the
  * frame's plain form. */
-static int rx_put(struct xnic_dev *dev, unsigned vport, const uint8_t *frame, size_t len,
+static int rx_put(struct xnic_dev *dev, unsigned vport, const struct frame_view *f,
                   uint16_t flags, const struct xnic_rx_wb *rsc)
 {
     struct xnic_rx_wb wb = rsc ? *rsc : (struct xnic_rx_wb){0};
     struct rx_slot slots[XNIC_MAX_RX_BUFS];
+    struct frame_view untagged;
     uint16_t tci = 0;
     struct vport *v;
     unsigned used;
     int n;
 
-    frame = strip_pvid(dev, vport, frame, &len, &flags, &tci);
-    v = rx_queue(dev, vport, frame, len, &flags, &wb);
+    f = strip_pvid(dev, vport, f, &untagged, &flags, &tci);
+    v = rx_queue(dev, vport, f, &flags, &wb);
     if (!v->rx_en || !v->fn->attached || ((flags & XNIC_RXS_RSC) && !v->rsc))
         goto no_buf;
-    n = rx_gather(v, len, slots);
+    n = rx_gather(v, f->len, slots);
     if (n == 0)
         goto no_buf;
     if (n < 0) {
@@ -335,14 +407,14 @@ static int rx_put(struct xnic_dev *dev, unsigned vport, const uint8_t *frame, si
         VSTAT_ADD(v, rx_errors, 1);
         return 0;
     }
-    used = rx_fill(v, slots, (unsigned)n, frame, len, flags, tci, &wb);
+    used = rx_fill(v, slots, (unsigned)n, f, flags, tci, &wb);
     v->rx_head = (v->rx_head + used) & (v->rx_size - 1);
     reg_wr32(v->fn, qreg(v, offsetof(struct xnic_queue_regs, rx_head)), v->rx_head);
     if (used < (unsigned)n || XNIC_DS_ERR(slots[used - 1].d.status)) {
         VSTAT_ADD(v, rx_errors, 1);
     } else {
         VSTAT_ADD(v, rx_packets, 1);
-        VSTAT_ADD(v, rx_bytes, len);
+        VSTAT_ADD(v, rx_bytes, f->len);
     }
     v->irq_pending = true;
     return 0;
@@ -411,17 +483,67 @@ static uint32_t tx_peek(void *arg, unsigned i)
     return v->chain.len > MIN_FRAME ? v->chain.len : MIN_FRAME;
 }
 
-static int tx_gather(struct vport *v, uint8_t *buf)
+/* Bytes of a TX packet read before it is switched: every header the NIC
+ * reads or rewrites (a TSO packet's hdr_len is at most 255). */
+#define TX_HEAD 256u
+
+/* Reads the packet at v's head: its first TX_HEAD bytes into dev->txbuf,
+ * and where the rest lies (checked through the IOMMU, not yet read). */
+static int tx_gather(struct xnic_dev *dev, struct vport *v)
 {
     const struct tx_chain *c = &v->chain;
     size_t off = 0;
 
+    dev->tx_ntail = 0;
     for (unsigned k = 0; k < c->ndesc; k++) {
-        if (dma_read(v->fn, c->desc[k].addr, buf + off, c->desc[k].len) < 0)
+        size_t n = c->desc[k].len;
+        size_t head = off >= TX_HEAD ? 0 : n < TX_HEAD - off ? n : TX_HEAD - off;
+        int pieces;
+
+        if (head && dma_read(v->fn, c->desc[k].addr, dev->txbuf + off, head) < 0)
             return XNIC_ERR_DMA;
-        off += c->desc[k].len;
+        off += n;
+        if (head == n)
+            continue;
+        pieces = iommu_walk(v->fn->iommu, c->desc[k].addr + head, n - head, false,
+                            dev->tx_tail + dev->tx_ntail, XNIC_TX_TAIL_PIECES - dev->tx_ntail,
+                            NULL);
+        if (pieces < 0) {
+            note_fault(v->fn);
+            return XNIC_ERR_DMA;
+        }
+        dev->tx_ntail += (unsigned)pieces;
     }
+    dev->tx_have = off < TX_HEAD ? off : TX_HEAD;
     return XNIC_ERR_OK;
+}
+
+static struct frame_view tx_view(const struct xnic_dev *dev, size_t len)
+{
+    return (struct frame_view){.head = dev->txbuf,
+                               .head_len = dev->tx_have,
+                               .len = len,
+                               .tail = dev->tx_tail,
+                               .ntail = dev->tx_ntail};
+}
+
+/* The rest of the TX packet into txbuf, for whatever reads or moves its
+ * payload there. */
+static void tx_linear(struct xnic_dev *dev, size_t len)
+{
+    struct frame_view f = tx_view(dev, len);
+
+    view_read(&f, dev->tx_have, dev->txbuf + dev->tx_have, len - dev->tx_have);
+    dev->tx_have = len;
+    dev->tx_ntail = 0;
+}
+
+/* Whether the head read holds all of a TSO packet's headers. */
+static bool tx_headers_read(const struct xnic_dev *dev, unsigned hdr_len)
+{
+    struct xnic_pkt p;
+
+    return xnic_parse(dev->txbuf, dev->tx_have, &p) == 0 && p.hdr_len == hdr_len;
 }
 
 struct tso_ctx {
@@ -437,18 +559,21 @@ static void tso_segment_out(void *arg, const uint8_t *seg, size_t len)
 }
 
 /* A TSO packet: whole to receivers whose queue takes RSC and has room for
- * it, segmented to the others. */
-static int tx_tso(struct xnic_dev *dev, unsigned src, uint8_t *frame, size_t len, uint16_t mss,
-                  unsigned hdr_len)
+ * it (its payload straight from the sender's buffers), segmented to the
+ * others. */
+static int tx_tso(struct xnic_dev *dev, unsigned src, size_t len, uint16_t mss, unsigned hdr_len)
 {
-    struct route r = route_from_vport(dev, src, frame, len);
+    uint8_t *frame = dev->txbuf;
+    struct route r = route_from_vport(dev, src, frame, dev->tx_have);
     struct tso_ctx t = {dev, &r};
 
     if (hdr_len > UINT8_MAX)
         return XNIC_ERR_OFFLOAD;
-    if (len <= XNIC_MAX_TSO && wire_finishes(dev, &r, frame, len)) {
+    if (len <= XNIC_MAX_TSO && wire_finishes(dev, &r, frame, dev->tx_have)) {
         struct xnic_rx_wb wb = {0};
         uint16_t flags;
+
+        tx_linear(dev, len);
 
         if (xnic_tso_whole(frame, len, mss, (uint8_t)hdr_len, sizeof(dev->segbuf), &flags, &wb) < 0)
             return XNIC_ERR_OFFLOAD;
@@ -457,18 +582,23 @@ static int tx_tso(struct xnic_dev *dev, unsigned src, uint8_t *frame, size_t len
     }
     if (len <= XNIC_MAX_TSO && stays_inside(&r)) {
         struct xnic_rx_wb wb = {0};
+        struct frame_view f;
         uint64_t refused;
         uint16_t flags;
 
+        if (!tx_headers_read(dev, hdr_len))
+            tx_linear(dev, len);
         if (xnic_tso_whole(frame, len, mss, (uint8_t)hdr_len, sizeof(dev->segbuf), &flags, &wb) < 0)
             return XNIC_ERR_OFFLOAD;
-        refused = deliver_as(dev, r.mask, frame, len, flags, &wb);
+        f = tx_view(dev, len);
+        refused = deliver_as(dev, r.mask, &f, flags, &wb);
         if (refused != r.mask)
             WSTAT_ADD(dev, veb_packets, 1);
         if (!refused)
             return XNIC_ERR_OK;
         r.mask = refused;
     }
+    tx_linear(dev, len);
     if (xnic_tso(frame, len, mss, (uint8_t)hdr_len, dev->segbuf, sizeof(dev->segbuf),
                  tso_segment_out, &t) < 0)
         return XNIC_ERR_OFFLOAD;
@@ -491,9 +621,11 @@ static int tx_csum(struct xnic_dev *dev, unsigned src, uint8_t *frame, size_t le
         return XNIC_ERR_OK;
     }
     if (stays_inside(&r)) {
+        struct frame_view f = linear_view(frame, len);
+
         if (xnic_csum_partial(frame, len, &flags) < 0)
             return XNIC_ERR_OFFLOAD;
-        r.mask = deliver_as(dev, r.mask, frame, len, flags, NULL);
+        r.mask = deliver_as(dev, r.mask, &f, flags, NULL);
         if (!r.mask) {
             WSTAT_ADD(dev, veb_packets, 1);
             return XNIC_ERR_OK;
@@ -513,27 +645,32 @@ static bool spoofed(const struct xnic_vport_cfg *cfg, const uint8_t *frame, size
     return cfg->pvid && pktparse_vlan(frame, len) != 0;
 }
 
-/* Checks, offloads and switches the gathered packet; an XNIC_ERR_* code. */
-static int tx_frame(struct xnic_dev *dev, unsigned src, uint8_t *frame, size_t len,
-                    const struct tx_chain *c)
+/* Checks, offloads and switches the packet tx_gather() read; an XNIC_ERR_*
+ * code.  Only a TSO packet goes on in two parts (tx_tso). */
+static int tx_frame(struct xnic_dev *dev, unsigned src, const struct tx_chain *c)
 {
     const struct xnic_vport_cfg *cfg = &dev->cls.vport[src];
+    uint8_t *frame = dev->txbuf;
     unsigned hdr_len = c->hdr_len;
+    size_t len = c->len;
     struct route r;
 
     if (len < XNIC_ETH_HLEN)
         return XNIC_ERR_RUNT;
     if (!(c->cmd & XNIC_TXD_TSO) && len + (cfg->pvid ? 4 : 0) > XNIC_MAX_FRAME)
         return XNIC_ERR_TOO_LONG;
-    if (spoofed(cfg, frame, len))
+    if (spoofed(cfg, frame, dev->tx_have))
         return XNIC_ERR_SPOOF;
+    if (!(c->cmd & XNIC_TXD_TSO) || cfg->pvid)
+        tx_linear(dev, len);
     if (cfg->pvid) {
         pktparse_vlan_insert(frame, len, cfg->pvid);
         len += 4;
         hdr_len += 4;
+        dev->tx_have = len;
     }
     if (c->cmd & XNIC_TXD_TSO)
-        return tx_tso(dev, src, frame, len, c->mss, hdr_len);
+        return tx_tso(dev, src, len, c->mss, hdr_len);
     if (c->cmd & XNIC_TXD_CSUM)
         return tx_csum(dev, src, frame, len);
     r = route_from_vport(dev, src, frame, len);
@@ -576,9 +713,9 @@ static void tx_xmit(void *arg, unsigned i)
     int err = v->chain.err;
 
     if (!err)
-        err = tx_gather(v, dev->txbuf);
+        err = tx_gather(dev, v);
     if (!err)
-        err = tx_frame(dev, v->vport, dev->txbuf, v->chain.len, &v->chain);
+        err = tx_frame(dev, v->vport, &v->chain);
     tx_complete(v, err);
 }
 

@@ -715,6 +715,45 @@ static void test_rsc_port_vlan(void **state)
     assert_int_equal(rxd(fx, 0, 2, 2)->vlan_tci, 5);
 }
 
+/* The packet as a chain of three descriptors whose first one ends inside
+ * the IP header (head_len bytes); the last one at last_iova. */
+static void send_tso_chain(struct fx *fx, size_t len, uint16_t head_len, uint64_t last_iova)
+{
+    *txd(fx, 0, 1, 0) = (struct xnic_tx_desc){IOVA0 + BIG_TX, head_len, 1448, 54, XNIC_TXD_TSO, 0};
+    put_txd(fx, 0, 1, 1, IOVA0 + BIG_TX + head_len, 5000, 0);
+    put_txd(fx, 0, 1, 2, last_iova, (uint16_t)(len - head_len - 5000), XNIC_TXD_EOP);
+    tx_go(fx, 0, 1, 3);
+}
+
+/* Headers cut over descriptors, payload over pages: the NIC reads the
+ * headers, the payload goes from the sender's buffers to the receiver's. */
+static void test_rsc_chain(void **state)
+{
+    struct fx *fx = *state;
+    size_t len = rsc_setup(fx, XNIC_QF_RSC, 0);
+
+    post_big(fx, 8, 8192);
+    send_tso_chain(fx, len, 30, IOVA0 + BIG_TX + 5030);
+    assert_int_equal(txd(fx, 0, 1, 2)->status, XNIC_DS_DD);
+    check_whole(fx, len, 3);
+}
+
+/* A payload descriptor past the sender's memory: the packet fails with a
+ * DMA error before a byte reaches the receiver. */
+static void test_rsc_chain_fault(void **state)
+{
+    struct fx *fx = *state;
+    size_t len = rsc_setup(fx, XNIC_QF_RSC, 0);
+
+    post_big(fx, 8, 8192);
+    send_tso_chain(fx, len, 30, IOVA0 + MEM + PG);
+    assert_int_equal(XNIC_DS_ERR(txd(fx, 0, 1, 0)->status), XNIC_ERR_DMA);
+    assert_int_equal(qstats(fx, 0, 1)->tx_errors, 1);
+    assert_int_equal(qstats(fx, 0, 2)->rx_packets, 0);
+    assert_int_equal(qregs(fx, 0, 2)->rx_head, 0);
+    assert_int_equal(fx->faults, 1);
+}
+
 /* Segments of the 20000-byte packet at pool 2, each its own checksummed frame. */
 static void check_segments(struct fx *fx, unsigned nseg, unsigned desc_per_seg)
 {
@@ -901,6 +940,7 @@ int main(void)
         T(test_unmapped_ring),        T(test_rsc_tso_whole),
         T(test_rsc_port_vlan),        T(test_rsc_off_segments),
         T(test_rsc_no_room_segments), T(test_rsc_csum_partial),
+        T(test_rsc_chain),            T(test_rsc_chain_fault),
         T(test_rss_spreads_flows),    T(test_rss_admin_and_flr),
         T(test_jumbo),
         cmocka_unit_test_setup_teardown(test_tso_to_offload_wire, setup_offload_wire, teardown),
