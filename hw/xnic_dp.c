@@ -541,9 +541,7 @@ static void tx_linear(struct xnic_dev *dev, size_t len)
 /* Whether the head read holds all of a TSO packet's headers. */
 static bool tx_headers_read(const struct xnic_dev *dev, unsigned hdr_len)
 {
-    struct xnic_pkt p;
-
-    return xnic_parse(dev->txbuf, dev->tx_have, &p) == 0 && p.hdr_len == hdr_len;
+    return xnic_hdr_end(dev->txbuf, dev->tx_have) == hdr_len;
 }
 
 struct tso_ctx {

@@ -15,6 +15,10 @@
 uint32_t xnic_csum_add(uint32_t sum, const void *data, size_t len);
 uint16_t xnic_csum_fold(uint32_t sum);
 
+/* Where the TCP or UDP header ends in a frame the offloads take (what TSO's
+ * hdr_len must be); 0 when they would refuse it (see xnic_csum_fill). */
+unsigned xnic_hdr_end(const uint8_t *frame, size_t len);
+
 /* Fills the IPv4 header checksum and the TCP/UDP checksum of frame in place.
  * -EINVAL when it is not TCP/UDP over IPv4 (not a fragment) or IPv6 (without
  * extension headers), or the TCP/UDP header is cut short. */
