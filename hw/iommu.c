@@ -388,16 +388,3 @@ uint64_t iommu_fault_count(const struct iommu_ctx *ctx)
 {
     return ctx->faults;
 }
-
-const char *iommu_fault_reason_name(enum iommu_fault_reason r)
-{
-    switch (r) {
-    case IOMMU_FAULT_NOT_MAPPED:
-        return "not mapped";
-    case IOMMU_FAULT_PERM:
-        return "permission";
-    case IOMMU_FAULT_RANGE:
-        return "out of range";
-    }
-    return "unknown";
-}

@@ -15,6 +15,7 @@ xnic_iommu_test_SRCS := tests/unit/xnic_iommu_test.c hw/iommu.c
 xnic_filter_test_SRCS := tests/unit/xnic_filter_test.c hw/xnic_filter.c
 xnic_sched_test_SRCS := tests/unit/xnic_sched_test.c hw/xnic_sched.c
 xnic_offload_test_SRCS := tests/unit/xnic_offload_test.c hw/xnic_offload.c
+xnic_offload_test_LIBS := svnetif
 xnic_dev_test_SRCS := tests/unit/xnic_dev_test.c $(XNIC_CORE_SRCS)
 xnic_dev_test_LIBS := svxnic svnetif svcore
 xnic_ctl_test_SRCS := tests/unit/xnic_ctl_test.c

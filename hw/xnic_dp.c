@@ -231,15 +231,15 @@ static bool wire_finishes(const struct xnic_dev *dev, const struct route *r, con
 static void wire_send_partial(struct xnic_dev *dev, const uint8_t *frame, size_t len,
                               const struct xnic_rx_wb *wb, unsigned hdr_len)
 {
-    struct xnic_pkt p;
+    struct pktparse p;
     struct xnic_wire_offload o;
 
-    xnic_parse(frame, len, &p); /* TCP or UDP: the offload checks passed */
+    pktparse_frame(frame, len, &p); /* TCP or UDP: the offload checks passed */
     o = (struct xnic_wire_offload){.gso_type = wb->gso_type,
                                    .gso_size = wb->gso_size,
                                    .hdr_len = (uint16_t)hdr_len,
                                    .csum_start = p.l4_off,
-                                   .csum_offset = (uint16_t)(xnic_l4_csum_off(&p) - p.l4_off)};
+                                   .csum_offset = (uint16_t)pktparse_csum_offset(&p)};
     wire_count(dev, dev->ops->wire_tx_offload(dev->ops_arg, frame, len, &o), len);
 }
 
@@ -541,9 +541,7 @@ static void tx_linear(struct xnic_dev *dev, size_t len)
 /* Whether the head read holds all of a TSO packet's headers. */
 static bool tx_headers_read(const struct xnic_dev *dev, unsigned hdr_len)
 {
-    struct xnic_pkt p;
-
-    return xnic_parse(dev->txbuf, dev->tx_have, &p) == 0 && p.hdr_len == hdr_len;
+    return xnic_hdr_end(dev->txbuf, dev->tx_have) == hdr_len;
 }
 
 struct tso_ctx {

@@ -84,7 +84,7 @@ static void cb_fault(void *arg, const struct iommu_fault *f, uint64_t suppressed
     bdf_str(f->bdf, bdf, sizeof(bdf));
     log_warnx("iommu fault: %s %s iova 0x%llx: %s (%llu suppressed before)", bdf,
               f->write ? "write" : "read", (unsigned long long)f->iova,
-              iommu_fault_reason_name(f->reason), (unsigned long long)suppressed);
+              xnic_ctl_fault_reason(f->reason), (unsigned long long)suppressed);
     for (struct client *c = p->clients; c; c = c->next)
         xnic_ctl_send(c->fd, &hdr, &msg, sizeof(msg), NULL, 0);
 }

@@ -1,12 +1,14 @@
 /*
- * Header parsing, checksums and TCP segmentation for the xnic data path.
- * Every offset is checked against the frame length before it is read.
+ * Checksums and TCP segmentation for the xnic data path, on the headers
+ * pktparse_frame() (libsvnetif) finds.  Every offset is checked against the
+ * frame length before it is read.
  */
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdbool.h>
 #include <string.h>
 
+#include "sv/pktparse.h"
 #include "sv/xnic.h"
 #include "xnic_offload.h"
 
@@ -37,60 +39,23 @@ static void wr32(uint8_t *p, uint32_t v)
     wr16(p + 2, v & 0xffff);
 }
 
-static void parse_l4(const uint8_t *f, size_t len, unsigned off, uint8_t proto, struct xnic_pkt *p)
+/* What the offloads handle: a whole TCP or UDP header, not in a fragment,
+ * and for IPv6 no extension headers (docs/xnic.md, offloads). */
+static bool l4_offloadable(const struct pktparse *p)
 {
-    if (proto == IPPROTO_TCP && off + 20 <= len) {
-        unsigned thl = (f[off + 12] >> 4) * 4u;
-
-        if (thl >= 20 && off + thl <= len) {
-            p->l4_off = off;
-            p->hdr_len = off + thl;
-            p->l4_proto = proto;
-        }
-    } else if (proto == IPPROTO_UDP && off + 8 <= len) {
-        p->l4_off = off;
-        p->hdr_len = off + 8;
-        p->l4_proto = proto;
-    }
+    return p->l4_end && (p->ipver == 4 || p->l4_off == p->l3_off + IPV6_HLEN);
 }
 
-static void parse_ip(const uint8_t *f, size_t len, unsigned off, uint16_t type, struct xnic_pkt *p)
+static int parse_l4(const uint8_t *frame, size_t len, struct pktparse *p)
 {
-    if (type == XNIC_ETH_P_IP && off + 20 <= len && f[off] >> 4 == 4) {
-        unsigned ihl = (f[off] & 0xf) * 4u;
-
-        if (ihl < 20 || off + ihl > len)
-            return;
-        p->ip_ver = 4;
-        p->l3_off = off;
-        /* A fragment's L4 header is not where offloads expect it. */
-        if (!(rd16(f + off + 6) & 0x3fff))
-            parse_l4(f, len, off + ihl, f[off + 9], p);
-    } else if (type == XNIC_ETH_P_IPV6 && off + IPV6_HLEN <= len && f[off] >> 4 == 6) {
-        p->ip_ver = 6;
-        p->l3_off = off;
-        parse_l4(f, len, off + IPV6_HLEN, f[off + 6], p);
-    }
+    return pktparse_frame(frame, len, p) == 0 && l4_offloadable(p) ? 0 : -EINVAL;
 }
 
-int xnic_parse(const uint8_t *frame, size_t len, struct xnic_pkt *p)
+unsigned xnic_hdr_end(const uint8_t *frame, size_t len)
 {
-    unsigned off = XNIC_ETH_HLEN;
-    uint16_t type;
+    struct pktparse p;
 
-    memset(p, 0, sizeof(*p));
-    if (len < XNIC_ETH_HLEN)
-        return -EINVAL;
-    type = rd16(frame + 12);
-    if (type == XNIC_ETH_P_VLAN) {
-        if (len < XNIC_ETH_HLEN + 4)
-            return 0;
-        p->vid = rd16(frame + 14) & 0xfff;
-        type = rd16(frame + 16);
-        off += 4;
-    }
-    parse_ip(frame, len, off, type, p);
-    return 0;
+    return parse_l4(frame, len, &p) == 0 ? p.l4_end : 0;
 }
 
 uint32_t xnic_csum_add(uint32_t sum, const void *data, size_t len)
@@ -112,32 +77,33 @@ uint16_t xnic_csum_fold(uint32_t sum)
     return (uint16_t)~sum;
 }
 
-static uint32_t pseudo_sum(const uint8_t *f, const struct xnic_pkt *p, size_t l4_len)
+static uint32_t pseudo_sum(const uint8_t *f, const struct pktparse *p, size_t l4_len)
 {
-    uint32_t sum = p->l4_proto + (uint32_t)l4_len;
+    uint32_t sum = p->l4proto + (uint32_t)l4_len;
 
-    if (p->ip_ver == 4)
+    if (p->ipver == 4)
         return xnic_csum_add(sum, f + p->l3_off + 12, 8);
     return xnic_csum_add(sum, f + p->l3_off + 8, 32);
 }
 
-unsigned xnic_l4_csum_off(const struct xnic_pkt *p)
+/* Where the TCP or UDP checksum field of an offloadable frame is. */
+static unsigned csum_field(const struct pktparse *p)
 {
-    return p->l4_off + (p->l4_proto == IPPROTO_TCP ? 16 : 6);
+    return p->l4_off + (unsigned)pktparse_csum_offset(p);
 }
 
 /* L4 length from the IP header, so that Ethernet padding is not summed. */
-static size_t l4_len_of(const uint8_t *f, size_t len, const struct xnic_pkt *p)
+static size_t l4_len_of(const uint8_t *f, size_t len, const struct pktparse *p)
 {
-    size_t end = p->ip_ver == 4 ? p->l3_off + (size_t)rd16(f + p->l3_off + 2)
+    size_t end = p->ipver == 4 ? p->l3_off + (size_t)rd16(f + p->l3_off + 2)
                                 : p->l3_off + IPV6_HLEN + (size_t)rd16(f + p->l3_off + 4);
 
-    if (end > len || end < p->hdr_len)
+    if (end > len || end < p->l4_end)
         return 0;
     return end - p->l4_off;
 }
 
-static void fill_ip_csum(uint8_t *f, const struct xnic_pkt *p)
+static void fill_ip_csum(uint8_t *f, const struct pktparse *p)
 {
     unsigned ihl = (f[p->l3_off] & 0xf) * 4u;
 
@@ -145,40 +111,40 @@ static void fill_ip_csum(uint8_t *f, const struct xnic_pkt *p)
     wr16(f + p->l3_off + 10, xnic_csum_fold(xnic_csum_add(0, f + p->l3_off, ihl)));
 }
 
-static void fill_l4_csum(uint8_t *f, const struct xnic_pkt *p, size_t l4_len)
+static void fill_l4_csum(uint8_t *f, const struct pktparse *p, size_t l4_len)
 {
     uint16_t c;
 
-    wr16(f + xnic_l4_csum_off(p), 0);
+    wr16(f + csum_field(p), 0);
     c = xnic_csum_fold(xnic_csum_add(pseudo_sum(f, p, l4_len), f + p->l4_off, l4_len));
-    if (p->l4_proto == IPPROTO_UDP && c == 0)
+    if (p->l4proto == IPPROTO_UDP && c == 0)
         c = 0xffff;
-    wr16(f + xnic_l4_csum_off(p), c);
+    wr16(f + csum_field(p), c);
 }
 
 /* The pseudo-header sum, folded but not inverted, where the full checksum
  * goes: what Linux leaves there for CHECKSUM_PARTIAL. */
-static void fill_l4_partial(uint8_t *f, const struct xnic_pkt *p, size_t l4_len)
+static void fill_l4_partial(uint8_t *f, const struct pktparse *p, size_t l4_len)
 {
-    wr16(f + xnic_l4_csum_off(p), (uint16_t)~xnic_csum_fold(pseudo_sum(f, p, l4_len)));
+    wr16(f + csum_field(p), (uint16_t)~xnic_csum_fold(pseudo_sum(f, p, l4_len)));
 }
 
-static uint16_t partial_flags(const struct xnic_pkt *p)
+static uint16_t partial_flags(const struct pktparse *p)
 {
-    return XNIC_RXS_RSC | (p->ip_ver == 4 ? XNIC_RXS_IP_OK : 0);
+    return XNIC_RXS_RSC | (p->ipver == 4 ? XNIC_RXS_IP_OK : 0);
 }
 
 static int csum_write(uint8_t *frame, size_t len, bool partial, uint16_t *rx_flags)
 {
-    struct xnic_pkt p;
+    struct pktparse p;
     size_t l4_len;
 
-    if (xnic_parse(frame, len, &p) < 0 || !p.l4_off)
+    if (parse_l4(frame, len, &p) < 0)
         return -EINVAL;
     l4_len = l4_len_of(frame, len, &p);
     if (!l4_len)
         return -EINVAL;
-    if (p.ip_ver == 4)
+    if (p.ipver == 4)
         fill_ip_csum(frame, &p);
     if (partial) {
         fill_l4_partial(frame, &p, l4_len);
@@ -200,14 +166,14 @@ int xnic_csum_partial(uint8_t *frame, size_t len, uint16_t *rx_flags)
 }
 
 /* Rewrites the headers in seg for segment i carrying payload bytes. */
-static void fix_segment(uint8_t *seg, const struct xnic_pkt *p, unsigned i, size_t payload,
+static void fix_segment(uint8_t *seg, const struct pktparse *p, unsigned i, size_t payload,
                         bool last, uint32_t seq, uint16_t id0)
 {
     uint8_t *tcp = seg + p->l4_off;
-    size_t l4_len = p->hdr_len - p->l4_off + payload;
+    size_t l4_len = p->l4_end - p->l4_off + payload;
 
-    if (p->ip_ver == 4) {
-        wr16(seg + p->l3_off + 2, (uint16_t)(p->hdr_len - p->l3_off + payload));
+    if (p->ipver == 4) {
+        wr16(seg + p->l3_off + 2, (uint16_t)(p->l4_end - p->l3_off + payload));
         wr16(seg + p->l3_off + 4, (uint16_t)(id0 + i));
         fill_ip_csum(seg, p);
     } else {
@@ -224,9 +190,9 @@ static void fix_segment(uint8_t *seg, const struct xnic_pkt *p, unsigned i, size
 /* What makes a packet segmentable: TCP, hdr_len its headers, segments of
  * mss payload bytes that fit seg_max. */
 static int tso_check(const uint8_t *frame, size_t len, uint16_t mss, uint8_t hdr_len,
-                     size_t seg_max, struct xnic_pkt *p)
+                     size_t seg_max, struct pktparse *p)
 {
-    if (xnic_parse(frame, len, p) < 0 || p->l4_proto != IPPROTO_TCP || p->hdr_len != hdr_len ||
+    if (parse_l4(frame, len, p) < 0 || p->l4proto != IPPROTO_TCP || p->l4_end != hdr_len ||
         !mss || seg_max < (size_t)hdr_len + mss)
         return -EINVAL;
     return 0;
@@ -235,7 +201,7 @@ static int tso_check(const uint8_t *frame, size_t len, uint16_t mss, uint8_t hdr
 int xnic_tso(const uint8_t *frame, size_t len, uint16_t mss, uint8_t hdr_len, uint8_t *seg_buf,
              size_t seg_buf_len, xnic_seg_fn *fn, void *arg)
 {
-    struct xnic_pkt p;
+    struct pktparse p;
     size_t off, payload;
     uint32_t seq0;
     uint16_t id0 = 0;
@@ -244,7 +210,7 @@ int xnic_tso(const uint8_t *frame, size_t len, uint16_t mss, uint8_t hdr_len, ui
     if (tso_check(frame, len, mss, hdr_len, seg_buf_len, &p) < 0)
         return -EINVAL;
     seq0 = rd32(frame + p.l4_off + 4);
-    if (p.ip_ver == 4)
+    if (p.ipver == 4)
         id0 = rd16(frame + p.l3_off + 4);
     for (off = hdr_len; off < len || n == 0; off += payload, n++) {
         payload = len - off < mss ? len - off : mss;
@@ -260,43 +226,43 @@ int xnic_tso(const uint8_t *frame, size_t len, uint16_t mss, uint8_t hdr_len, ui
 int xnic_tso_whole(uint8_t *frame, size_t len, uint16_t mss, uint8_t hdr_len, size_t seg_max,
                    uint16_t *rx_flags, struct xnic_rx_wb *wb)
 {
-    struct xnic_pkt p;
+    struct pktparse p;
     bool gso;
 
     if (tso_check(frame, len, mss, hdr_len, seg_max, &p) < 0)
         return -EINVAL;
     gso = len - hdr_len > mss;
     /* TSO ignores the sender's lengths; the whole frame gets its own. */
-    if (p.ip_ver == 4)
+    if (p.ipver == 4)
         wr16(frame + p.l3_off + 2, (uint16_t)(len - p.l3_off));
     else
         wr16(frame + p.l3_off + 4, (uint16_t)(len - p.l3_off - IPV6_HLEN));
-    if (p.ip_ver == 4)
+    if (p.ipver == 4)
         fill_ip_csum(frame, &p);
     fill_l4_partial(frame, &p, len - p.l4_off);
     *rx_flags = partial_flags(&p);
     wb->gso_size = gso ? mss : 0;
-    wb->gso_type = !gso ? XNIC_GSO_NONE : p.ip_ver == 4 ? XNIC_GSO_TCPV4 : XNIC_GSO_TCPV6;
+    wb->gso_type = !gso ? XNIC_GSO_NONE : p.ipver == 4 ? XNIC_GSO_TCPV4 : XNIC_GSO_TCPV6;
     return 0;
 }
 
 uint16_t xnic_rx_csum_flags(const uint8_t *frame, size_t len)
 {
-    struct xnic_pkt p;
+    struct pktparse p;
     uint16_t flags = 0;
     size_t l4_len;
 
-    if (xnic_parse(frame, len, &p) < 0 || !p.l3_off)
+    if (pktparse_frame(frame, len, &p) < 0)
         return 0;
-    if (p.ip_ver == 4) {
+    if (p.ipver == 4) {
         unsigned ihl = (frame[p.l3_off] & 0xf) * 4u;
 
         flags |= xnic_csum_fold(xnic_csum_add(0, frame + p.l3_off, ihl)) ? XNIC_RXS_CSUM_ERR
                                                                          : XNIC_RXS_IP_OK;
     }
-    if (!p.l4_off || !(l4_len = l4_len_of(frame, len, &p)))
+    if (!l4_offloadable(&p) || !(l4_len = l4_len_of(frame, len, &p)))
         return flags;
-    if (p.l4_proto == IPPROTO_UDP && !rd16(frame + xnic_l4_csum_off(&p)))
+    if (p.l4proto == IPPROTO_UDP && !rd16(frame + csum_field(&p)))
         return flags; /* UDP over IPv4 without a checksum */
     if (xnic_csum_fold(xnic_csum_add(pseudo_sum(frame, &p, l4_len), frame + p.l4_off, l4_len)))
         flags |= XNIC_RXS_CSUM_ERR;

@@ -1,7 +1,7 @@
 /*
- * xnic frame parsing and offloads: Ethernet/VLAN/IPv4/IPv6/TCP/UDP header
- * parsing, TX checksum fill, TCP segmentation (TSO) and RX checksum
- * verification.  Pure functions over byte buffers.
+ * xnic offloads: TX checksum fill, TCP segmentation (TSO) and RX checksum
+ * verification, on the headers libsvnetif's pktparse_frame() finds.  Pure
+ * functions over byte buffers.
  */
 #ifndef XNIC_OFFLOAD_H
 #define XNIC_OFFLOAD_H
@@ -9,33 +9,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define XNIC_ETH_HLEN   14
-#define XNIC_ETH_P_VLAN 0x8100
-#define XNIC_ETH_P_IP   0x0800
-#define XNIC_ETH_P_IPV6 0x86dd
-
-struct xnic_pkt {
-    uint16_t vid;      /* 0: untagged */
-    uint16_t l3_off;   /* 0: not IP */
-    uint16_t l4_off;   /* 0: no TCP/UDP */
-    uint16_t hdr_len;  /* end of the TCP/UDP header */
-    uint8_t ip_ver;    /* 4, 6 or 0 */
-    uint8_t l4_proto;  /* IPPROTO_TCP, IPPROTO_UDP or 0 */
-};
-
-/* Parses what it can of frame; -EINVAL only when shorter than an Ethernet
- * header.  IPv6 extension headers end parsing (l4_off stays 0). */
-int xnic_parse(const uint8_t *frame, size_t len, struct xnic_pkt *p);
-
-/* Where the TCP or UDP checksum field of a parsed frame is (from its start). */
-unsigned xnic_l4_csum_off(const struct xnic_pkt *p);
+#define XNIC_ETH_HLEN 14
 
 /* Internet checksum helpers: sum of 16-bit words in network order. */
 uint32_t xnic_csum_add(uint32_t sum, const void *data, size_t len);
 uint16_t xnic_csum_fold(uint32_t sum);
 
+/* Where the TCP or UDP header ends in a frame the offloads take (what TSO's
+ * hdr_len must be); 0 when they would refuse it (see xnic_csum_fill). */
+unsigned xnic_hdr_end(const uint8_t *frame, size_t len);
+
 /* Fills the IPv4 header checksum and the TCP/UDP checksum of frame in place.
- * -EINVAL when it is not TCP/UDP over IPv4/IPv6. */
+ * -EINVAL when it is not TCP/UDP over IPv4 (not a fragment) or IPv6 (without
+ * extension headers), or the TCP/UDP header is cut short. */
 int xnic_csum_fill(uint8_t *frame, size_t len);
 
 /*

@@ -152,7 +152,7 @@ void domain_unmap_handle(struct domain *d, grant_handle_t handle)
     if (granter && granter->state == DOMAIN_RUNNING)
         grant_unpin(&granter->gt, e->ref, e->readonly);
     if (e->device_map)
-        pci_iommu_unmap_frame(d, e->frame);
+        pci_iommu_unmap_frame(d, e->frame, e->readonly);
     frame_put(e->frame);
     maptrack_remove(&d->mt, handle);
 }

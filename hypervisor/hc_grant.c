@@ -49,15 +49,14 @@ static int16_t map_one(struct hc_ctx *ctx, gnttab_map_grant_ref_t *op)
                                 .frame = frame_get(frame),
                                 .owner = ctx->ch,
                                 .device_map = op->flags & GNTMAP_device_map};
-    if (e.device_map && pci_iommu_map_frame(ctx->caller, frame) < 0) {
-        pci_iommu_unmap_frame(ctx->caller, frame);
+    if (e.device_map && pci_iommu_map_frame(ctx->caller, frame, readonly) < 0) {
         frame_put(frame);
         goto out_close;
     }
     handle = maptrack_add(&ctx->caller->mt, &e);
     if (handle < 0) {
         if (e.device_map)
-            pci_iommu_unmap_frame(ctx->caller, frame);
+            pci_iommu_unmap_frame(ctx->caller, frame, readonly);
         frame_put(frame);
         goto out_close;
     }

@@ -2,9 +2,10 @@
  * splitvisor: the hypervisor daemon and the command that boots and stops a
  * host.
  *
- *   splitvisor start [-F] [--nic 'XNIC ARGS']... [--no-nic]
+ *   splitvisor start [-F] [--config HOSTCFG] [--nic 'XNIC ARGS']... [--no-nic]
  *                           boot: the hypervisor and its NICs (xnic device
- *                           models; default one, --wire tap:sv-wire0);
+ *                           models, from HOSTCFG's nic lines and --nic;
+ *                           default one, --wire tap:sv-wire0);
  *                           returns once requests are accepted (-F: stay in
  *                           the foreground, no daemon)
  *   splitvisor stop         destroy every domain, stop everything
@@ -245,6 +246,60 @@ static int start_daemon(void)
     return 0;
 }
 
+static int add_nic_spec(const char *spec)
+{
+    if (nr_nic_specs == MAX_NIC_SPECS) {
+        fprintf(stderr, "splitvisor: start: more than %d NICs\n", MAX_NIC_SPECS);
+        return -E2BIG;
+    }
+    nic_specs[nr_nic_specs++] = spec;
+    return 0;
+}
+
+/* One host config line: blank, a # comment, or nic = "XNIC ARGS" ('' too). */
+static int host_config_line(const char *line)
+{
+    char spec[512], *copy;
+    int end = -1, err;
+
+    line += strspn(line, " \t\r\n");
+    if (!*line || *line == '#')
+        return 0;
+    if (sscanf(line, "nic = \"%511[^\"]\" %n", spec, &end) != 1 || end < 0)
+        sscanf(line, "nic = '%511[^']' %n", spec, &end);
+    if (end < 0 || (line[end] && line[end] != '#'))
+        return -EINVAL;
+    copy = strdup(spec); /* the specs live as long as the process */
+    if (!copy)
+        return -ENOMEM;
+    err = add_nic_spec(copy);
+    if (err)
+        free(copy);
+    return err;
+}
+
+/* The host config file: the NICs to start, one nic line each (docs/xnic.md). */
+static int read_host_config(const char *path)
+{
+    char line[600];
+    unsigned lineno = 0;
+    FILE *f = fopen(path, "re");
+    int err = 0;
+
+    if (!f) {
+        fprintf(stderr, "splitvisor: %s: %s\n", path, strerror(errno));
+        return -ENOENT;
+    }
+    while (!err && fgets(line, sizeof(line), f)) {
+        lineno++;
+        err = host_config_line(line);
+        if (err == -EINVAL)
+            fprintf(stderr, "splitvisor: %s:%u: expected nic = \"XNIC ARGS\"\n", path, lineno);
+    }
+    fclose(f);
+    return err;
+}
+
 static int parse_start_args(int argc, char **argv, bool *foreground)
 {
     bool no_nic = false;
@@ -254,9 +309,13 @@ static int parse_start_args(int argc, char **argv, bool *foreground)
             *foreground = true;
         else if (!strcmp(argv[i], "--no-nic"))
             no_nic = true;
-        else if (!strcmp(argv[i], "--nic") && i + 1 < argc && nr_nic_specs < MAX_NIC_SPECS)
-            nic_specs[nr_nic_specs++] = argv[++i];
-        else {
+        else if (!strcmp(argv[i], "--nic") && i + 1 < argc) {
+            if (add_nic_spec(argv[++i]) < 0)
+                return -E2BIG;
+        } else if (!strcmp(argv[i], "--config") && i + 1 < argc) {
+            if (read_host_config(argv[++i]) < 0)
+                return -EINVAL;
+        } else {
             fprintf(stderr, "splitvisor: start: unexpected '%s'\n", argv[i]);
             return -EINVAL;
         }
@@ -410,7 +469,9 @@ static int cmd_status(void)
 static void usage(void)
 {
     fprintf(stderr,
-            "usage: splitvisor start [-F] [--nic 'XNIC ARGS']... [--no-nic] | stop | status\n"
+            "usage: splitvisor start [-F] [--config HOSTCFG] [--nic 'XNIC ARGS']... [--no-nic]\n"
+            "       splitvisor stop | status\n"
+            "  HOSTCFG: lines nic = \"XNIC ARGS\", one per NIC (# comments)\n"
             "  default NIC: --nic '%s' (see docs/xnic.md for XNIC ARGS)\n"
             "  run directory: $SPLITVISOR_RUNDIR (default %s)\n",
             DEFAULT_NIC, SV_DEFAULT_RUNDIR);

@@ -45,9 +45,12 @@ struct pci_fn {
     int regs_fd;
     int doorbells[SV_PCI_MAX_VECTORS];
     evtchn_port_t ports[SV_PCI_MAX_VECTORS];
-    /* Backing id i + 1 holds the frame of mfn grant_mfn[i] (0: free). */
+    /* Backing id i + 1 holds the frame of mfn grant_mfn[i] (0: free), device
+     * mapped grant_refs[i] times, grant_rw[i] of them writable: the device
+     * may write the frame only while a writable mapping of it exists. */
     uint64_t grant_mfn[PCI_MAX_GRANT_BACKINGS];
     unsigned grant_refs[PCI_MAX_GRANT_BACKINGS];
+    unsigned grant_rw[PCI_MAX_GRANT_BACKINGS];
 };
 
 struct nic {
@@ -64,9 +67,10 @@ static unsigned nr_nics;
 static void on_fault(void *arg, const struct xnic_ctl_fault *f)
 {
     (void)arg;
-    log_warnx("IOMMU fault: %02x:%02x.%u %s iova %#llx reason %u (%llu suppressed before)",
+    log_warnx("IOMMU fault: %02x:%02x.%u %s iova %#llx: %s (%llu suppressed before)",
               (f->bdf >> 8) & 0xff, (f->bdf >> 3) & 0x1f, f->bdf & 7, f->write ? "write" : "read",
-              (unsigned long long)f->iova, f->reason, (unsigned long long)f->suppressed);
+              (unsigned long long)f->iova, xnic_ctl_fault_reason(f->reason),
+              (unsigned long long)f->suppressed);
 }
 
 static int ctl_call(struct pci_fn *fn, uint16_t type, const void *payload, size_t len,
@@ -245,6 +249,7 @@ static void fn_detach(struct pci_fn *fn)
             evtchn_close(&d->ev, fn->ports[v]);
     memset(fn->grant_mfn, 0, sizeof(fn->grant_mfn));
     memset(fn->grant_refs, 0, sizeof(fn->grant_refs));
+    memset(fn->grant_rw, 0, sizeof(fn->grant_rw));
     fn->owner = NULL;
     log_info("%s: reset and taken back from domain %u", fn->bdf, d->domid);
 }
@@ -292,6 +297,104 @@ static int iommu_map_ram(struct pci_fn *fn, struct domain *d)
     return err ? err : ctl_call(fn, XNIC_CTL_IOMMU_MAP, &m, sizeof(m), NULL, 0);
 }
 
+static uint64_t grant_iova(const struct frame *f)
+{
+    return PCI_GRANT_IOVA_BASE + (f->mfn << SV_PAGE_SHIFT);
+}
+
+/* Backing slot of frame f in fn: the one holding it, or a free one (-1: full). */
+static int grant_slot(struct pci_fn *fn, const struct frame *f, bool *existing)
+{
+    int free_slot = -1;
+
+    for (int i = 0; i < PCI_MAX_GRANT_BACKINGS; i++) {
+        if (fn->grant_mfn[i] == f->mfn) {
+            *existing = true;
+            return i;
+        }
+        if (!fn->grant_mfn[i] && free_slot < 0)
+            free_slot = i;
+    }
+    *existing = false;
+    return free_slot;
+}
+
+/* (Re)maps the IOVA of the frame in slot, writable or read-only. */
+static int fn_map_slot(struct pci_fn *fn, int slot, const struct frame *f, bool writable)
+{
+    struct xnic_ctl_map m = {.iova = grant_iova(f),
+                             .count = 1,
+                             .id = (uint32_t)slot + 1,
+                             .perms = IOMMU_PERM_READ | (writable ? IOMMU_PERM_WRITE : 0)};
+
+    return ctl_call(fn, XNIC_CTL_IOMMU_MAP, &m, sizeof(m), NULL, 0);
+}
+
+static int fn_map_frame(struct pci_fn *fn, const struct frame *f, bool readonly)
+{
+    bool existing;
+    int slot = grant_slot(fn, f, &existing), err;
+    struct xnic_ctl_backing b = {.id = (uint32_t)slot + 1};
+
+    if (slot < 0)
+        return -ENOSPC;
+    if (!existing) {
+        err = ctl_call(fn, XNIC_CTL_IOMMU_BACKING, &b, sizeof(b), &f->fd, 1);
+        if (err)
+            return err;
+        fn->grant_mfn[slot] = f->mfn;
+    }
+    /* A new frame, or its first writable mapping, changes what the device may do. */
+    if (!existing || (!readonly && !fn->grant_rw[slot])) {
+        err = fn_map_slot(fn, slot, f, !readonly || fn->grant_rw[slot]);
+        if (err && !existing) {
+            ctl_call(fn, XNIC_CTL_IOMMU_DEL_BACKING, &b, sizeof(b), NULL, 0);
+            fn->grant_mfn[slot] = 0;
+        }
+        if (err)
+            return err;
+    }
+    fn->grant_refs[slot]++;
+    fn->grant_rw[slot] += !readonly;
+    return 0;
+}
+
+static void fn_unmap_frame(struct pci_fn *fn, const struct frame *f, bool readonly)
+{
+    bool existing;
+    int slot = grant_slot(fn, f, &existing);
+    struct xnic_ctl_backing b = {.id = (uint32_t)slot + 1};
+    struct xnic_ctl_map m = {.iova = grant_iova(f), .count = 1};
+
+    if (!existing)
+        return;
+    if (!readonly && fn->grant_rw[slot])
+        fn->grant_rw[slot]--;
+    if (--fn->grant_refs[slot]) {
+        /* The last writable mapping went: the device may only read the frame
+         * now (or, should the remap fail, not reach it at all). */
+        if (!readonly && !fn->grant_rw[slot] && fn_map_slot(fn, slot, f, false) < 0)
+            ctl_call(fn, XNIC_CTL_IOMMU_UNMAP, &m, sizeof(m), NULL, 0);
+        return;
+    }
+    /* DEL_BACKING unmaps every page of the backing first. */
+    ctl_call(fn, XNIC_CTL_IOMMU_DEL_BACKING, &b, sizeof(b), NULL, 0);
+    fn->grant_mfn[slot] = 0;
+}
+
+/* Frames d device-mapped before fn was assigned to it belong in its context too. */
+static int iommu_map_grants(struct pci_fn *fn, struct domain *d)
+{
+    for (uint32_t h = 0; h < d->mt.nr; h++) {
+        const struct maptrack_entry *e = maptrack_get(&d->mt, (grant_handle_t)h);
+        int err = e && e->device_map ? fn_map_frame(fn, e->frame, e->readonly) : 0;
+
+        if (err)
+            return err;
+    }
+    return 0;
+}
+
 static int fn_attach(struct pci_fn *fn, struct domain *d)
 {
     int fds[1 + 2 * SV_PCI_MAX_VECTORS];
@@ -318,6 +421,8 @@ static int fn_attach(struct pci_fn *fn, struct domain *d)
     }
     if (!err)
         err = iommu_map_ram(fn, d);
+    if (!err)
+        err = iommu_map_grants(fn, d);
     close_fds(vec_fds, fn->nvec);
     if (err) {
         if (fn->regs_fd < 0)
@@ -351,86 +456,31 @@ void pci_nics_stop(void)
     nr_nics = 0;
 }
 
-static uint64_t grant_iova(const struct frame *f)
-{
-    return PCI_GRANT_IOVA_BASE + (f->mfn << SV_PAGE_SHIFT);
-}
-
-/* Backing slot of frame f in fn: the one holding it, or a free one (-1: full). */
-static int grant_slot(struct pci_fn *fn, const struct frame *f, bool *existing)
-{
-    int free_slot = -1;
-
-    for (int i = 0; i < PCI_MAX_GRANT_BACKINGS; i++) {
-        if (fn->grant_mfn[i] == f->mfn) {
-            *existing = true;
-            return i;
-        }
-        if (!fn->grant_mfn[i] && free_slot < 0)
-            free_slot = i;
-    }
-    *existing = false;
-    return free_slot;
-}
-
-static int fn_map_frame(struct pci_fn *fn, const struct frame *f)
-{
-    bool existing;
-    int slot = grant_slot(fn, f, &existing), err;
-    struct xnic_ctl_backing b;
-    struct xnic_ctl_map m;
-
-    if (slot < 0)
-        return -ENOSPC;
-    if (!existing) {
-        b.id = (uint32_t)slot + 1;
-        m = (struct xnic_ctl_map){.iova = grant_iova(f),
-                                  .count = 1,
-                                  .id = b.id,
-                                  .perms = IOMMU_PERM_READ | IOMMU_PERM_WRITE};
-        err = ctl_call(fn, XNIC_CTL_IOMMU_BACKING, &b, sizeof(b), &f->fd, 1);
-        if (!err)
-            err = ctl_call(fn, XNIC_CTL_IOMMU_MAP, &m, sizeof(m), NULL, 0);
-        if (err)
-            return err;
-        fn->grant_mfn[slot] = f->mfn;
-    }
-    fn->grant_refs[slot]++;
-    return 0;
-}
-
-static void fn_unmap_frame(struct pci_fn *fn, const struct frame *f)
-{
-    bool existing;
-    int slot = grant_slot(fn, f, &existing);
-    struct xnic_ctl_backing b = {.id = (uint32_t)slot + 1};
-
-    if (!existing || --fn->grant_refs[slot])
-        return;
-    /* DEL_BACKING unmaps every page of the backing first. */
-    ctl_call(fn, XNIC_CTL_IOMMU_DEL_BACKING, &b, sizeof(b), NULL, 0);
-    fn->grant_mfn[slot] = 0;
-}
-
-int pci_iommu_map_frame(struct domain *d, const struct frame *f)
-{
-    for (unsigned n = 0; n < nr_nics; n++)
-        for (unsigned i = 0; i < nics[n].nfuncs; i++) {
-            struct pci_fn *fn = &nics[n].funcs[i];
-            int err = fn->owner == d ? fn_map_frame(fn, f) : 0;
-
-            if (err)
-                return err;
-        }
-    return 0;
-}
-
-void pci_iommu_unmap_frame(struct domain *d, const struct frame *f)
+void pci_iommu_unmap_frame(struct domain *d, const struct frame *f, bool readonly)
 {
     for (unsigned n = 0; n < nr_nics; n++)
         for (unsigned i = 0; i < nics[n].nfuncs; i++)
             if (nics[n].funcs[i].owner == d)
-                fn_unmap_frame(&nics[n].funcs[i], f);
+                fn_unmap_frame(&nics[n].funcs[i], f, readonly);
+}
+
+int pci_iommu_map_frame(struct domain *d, const struct frame *f, bool readonly)
+{
+    for (unsigned n = 0; n < nr_nics; n++)
+        for (unsigned i = 0; i < nics[n].nfuncs; i++) {
+            struct pci_fn *fn = &nics[n].funcs[i];
+            int err = fn->owner == d ? fn_map_frame(fn, f, readonly) : 0;
+
+            if (!err)
+                continue;
+            /* Undo the functions before this one: all or nothing. */
+            for (unsigned m = 0; m <= n; m++)
+                for (unsigned j = 0; j < (m < n ? nics[m].nfuncs : i); j++)
+                    if (nics[m].funcs[j].owner == d)
+                        fn_unmap_frame(&nics[m].funcs[j], f, readonly);
+            return err;
+        }
+    return 0;
 }
 
 /* ---- hypercalls ---------------------------------------------------------- */

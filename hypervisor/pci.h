@@ -14,21 +14,26 @@
 #ifndef HV_PCI_H
 #define HV_PCI_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "hv.h"
 
 #define PCI_GRANT_IOVA_BASE (1ULL << 40)
 
-/* Starts the NIC described by spec ("wire=tap:NAME,pools=N,vfs=N,bus=BB"). */
+/* Starts NIC number index, an xnic run with the arguments in spec (space
+ * separated, e.g. "--wire tap:sv-wire0 --vfs 4"; docs/xnic.md); its PF is
+ * 0000:(03 + index):00.0 unless spec has --pf. */
 int pci_nic_start(const char *spec, unsigned index);
 /* Stops every NIC (their functions reset first). */
 void pci_nics_stop(void);
 /* Owner death or destroy: reset and take back every function d owns. */
 void pci_release_domain(struct domain *d);
 /* A frame d maps with GNTMAP_device_map enters (or leaves) the IOMMU context
- * of every function d owns. */
-int pci_iommu_map_frame(struct domain *d, const struct frame *f);
-void pci_iommu_unmap_frame(struct domain *d, const struct frame *f);
+ * of every function d owns (and of any assigned to d later), writable for the
+ * device only while one of d's device mappings of it is not GNTMAP_readonly.
+ * map is all or nothing; unmap takes the readonly flag the map was made with. */
+int pci_iommu_map_frame(struct domain *d, const struct frame *f, bool readonly);
+void pci_iommu_unmap_frame(struct domain *d, const struct frame *f, bool readonly);
 
 #endif

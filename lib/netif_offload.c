@@ -10,32 +10,17 @@
 #include "sv/netif_offload.h"
 #include "sv/pktparse.h"
 
-static int tcp_hdr_end(const uint8_t *frame, size_t len, const struct pktparse *p, uint16_t *end)
+static int vnet_gso(const struct netif_offload *o, const struct pktparse *p,
+                    struct virtio_net_hdr *vh)
 {
-    size_t doff;
-
-    if (p->l4proto != IPPROTO_TCP || len < p->l4_off + 20u)
-        return -EINVAL;
-    doff = (size_t)(frame[p->l4_off + 12] >> 4) * 4;
-    if (doff < 20 || len < p->l4_off + doff)
-        return -EINVAL;
-    *end = (uint16_t)(p->l4_off + doff);
-    return 0;
-}
-
-static int vnet_gso(const struct netif_offload *o, const uint8_t *frame, size_t len,
-                    const struct pktparse *p, struct virtio_net_hdr *vh)
-{
-    uint16_t hdr_len;
-
     if (o->gso_type != XEN_NETIF_GSO_TYPE_TCPV4 && o->gso_type != XEN_NETIF_GSO_TYPE_TCPV6)
         return -EINVAL;
-    if (tcp_hdr_end(frame, len, p, &hdr_len) < 0)
+    if (p->l4proto != IPPROTO_TCP || !p->l4_end)
         return -EINVAL;
     vh->gso_type = o->gso_type == XEN_NETIF_GSO_TYPE_TCPV4 ? VIRTIO_NET_HDR_GSO_TCPV4
                                                            : VIRTIO_NET_HDR_GSO_TCPV6;
     vh->gso_size = htole16(o->gso_size);
-    vh->hdr_len = htole16(hdr_len);
+    vh->hdr_len = htole16(p->l4_end);
     return 0;
 }
 
@@ -61,7 +46,7 @@ int netif_offload_to_vnet(const struct netif_offload *o, const uint8_t *frame, s
     vh->csum_start = htole16(p.l4_off);
     vh->csum_offset = htole16((uint16_t)csum_off);
     if (o->gso_type != XEN_NETIF_GSO_TYPE_NONE)
-        return vnet_gso(o, frame, len, &p, vh);
+        return vnet_gso(o, &p, vh);
     return 0;
 }
 

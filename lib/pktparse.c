@@ -1,6 +1,6 @@
 /*
- * Ethernet/IP header walk for the netif cores (checksum offsets) and the
- * Toeplitz flow hash (addresses and ports).  Every read is bounds-checked
+ * Ethernet/IP header walk for the netif cores (checksum offsets), the
+ * Toeplitz flow hash (addresses and ports) and the xnic offloads.  Every read is bounds-checked
  * against the frame length: the frames come from untrusted domains.
  */
 #include <errno.h>
@@ -62,10 +62,29 @@ static int parse_ipv6(const uint8_t *f, size_t len, struct pktparse *out)
     return 0;
 }
 
+/* Where a TCP or UDP header the frame holds whole ends (out->l4_end). */
+static void parse_l4_end(const uint8_t *f, size_t len, struct pktparse *out)
+{
+    size_t end = 0;
+
+    if (out->fragment)
+        return;
+    if (out->l4proto == IPPROTO_TCP && len >= out->l4_off + 20u) {
+        size_t doff = (size_t)(f[out->l4_off + 12] >> 4) * 4;
+
+        end = doff >= 20 ? out->l4_off + doff : 0;
+    } else if (out->l4proto == IPPROTO_UDP) {
+        end = out->l4_off + 8u;
+    }
+    if (end && end <= len && end <= UINT16_MAX)
+        out->l4_end = (uint16_t)end;
+}
+
 int pktparse_frame(const uint8_t *frame, size_t len, struct pktparse *out)
 {
     size_t off = ETH_HLEN_;
     uint16_t type;
+    int err;
 
     *out = (struct pktparse){0};
     if (len < ETH_HLEN_)
@@ -79,10 +98,14 @@ int pktparse_frame(const uint8_t *frame, size_t len, struct pktparse *out)
     }
     out->l3_off = (uint16_t)off;
     if (type == 0x0800)
-        return parse_ipv4(frame, len, out);
-    if (type == 0x86dd)
-        return parse_ipv6(frame, len, out);
-    return -EINVAL;
+        err = parse_ipv4(frame, len, out);
+    else if (type == 0x86dd)
+        err = parse_ipv6(frame, len, out);
+    else
+        return -EINVAL;
+    if (!err)
+        parse_l4_end(frame, len, out);
+    return err;
 }
 
 uint16_t pktparse_vlan(const uint8_t *frame, size_t len)

@@ -107,6 +107,4 @@ int iommu_write(struct iommu_ctx *ctx, uint64_t iova, const void *src, size_t le
 /* Faults seen since the context was made (reported or suppressed). */
 uint64_t iommu_fault_count(const struct iommu_ctx *ctx);
 
-const char *iommu_fault_reason_name(enum iommu_fault_reason r);
-
 #endif

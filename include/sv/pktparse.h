@@ -1,8 +1,9 @@
 /*
  * Finding the IP and transport headers of an Ethernet frame: what the netif
  * cores need to turn netif's checksum flags (which carry no offsets) into
- * virtio_net_hdr csum_start/csum_offset, and what the Toeplitz flow hash
- * reads.  Pure functions over a caller's buffer; nothing is allocated.
+ * virtio_net_hdr csum_start/csum_offset, what the Toeplitz flow hash reads,
+ * and what the xnic device model's checksum and TSO offloads work on.  Pure
+ * functions over a caller's buffer; nothing is allocated.
  */
 #ifndef SV_PKTPARSE_H
 #define SV_PKTPARSE_H
@@ -16,6 +17,9 @@ struct pktparse {
     uint8_t ipver;    /* 4 or 6 */
     uint8_t l4proto;  /* IPPROTO_TCP, IPPROTO_UDP, ... (0: none found) */
     uint8_t fragment; /* 1 when this is an IP fragment (no ports to read) */
+    uint16_t l4_end;  /* end of the TCP or UDP header when the frame holds it
+                       * whole and is not a fragment (TCP: its data offset,
+                       * at least 20 bytes; UDP: 8 bytes); 0 otherwise */
 };
 
 /* Parses Ethernet (with at most one 802.1Q tag), IPv4 (options allowed) or

@@ -116,6 +116,8 @@ int xnic_ctl_connect(const char *path);
  * reply's status, or -errno on a transport error.
  */
 typedef void xnic_ctl_fault_fn(void *arg, const struct xnic_ctl_fault *f);
+/* A fault's reason (enum iommu_fault_reason) in words, for logs. */
+const char *xnic_ctl_fault_reason(uint32_t reason);
 int xnic_ctl_call(int sock, uint16_t type, uint32_t func, const void *payload, size_t len,
                   const int *fds, unsigned nfds, void *reply, size_t reply_len,
                   xnic_ctl_fault_fn *on_fault, void *arg);

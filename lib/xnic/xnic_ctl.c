@@ -9,6 +9,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "sv/iommu.h"
 #include "sv/msg.h"
 #include "sv/xnic_ctl.h"
 
@@ -93,4 +94,17 @@ int xnic_ctl_call(int sock, uint16_t type, uint32_t func, const void *payload, s
         return in.h.status;
     }
     return rc;
+}
+
+const char *xnic_ctl_fault_reason(uint32_t reason)
+{
+    switch (reason) {
+    case IOMMU_FAULT_NOT_MAPPED:
+        return "not mapped";
+    case IOMMU_FAULT_PERM:
+        return "permission";
+    case IOMMU_FAULT_RANGE:
+        return "out of range";
+    }
+    return "unknown";
 }

@@ -9,7 +9,12 @@
  *   nicdom BDF GRANTER REF
  *                  also maps GRANTER's grant REF for its device, sends from it ("TX grant
  *                  ok"), unmaps it and sends from the same IOVA again ("TX unmapped grant
- *                  blocked")
+ *                  blocked"); then puts its TX ring in that page, device-mapped read-only
+ *                  (completions must fault: "ro device map: write-back blocked"), then
+ *                  also writable ("rw device map: write-back ok")
+ *   nicdom late BDF GRANTER REF
+ *                  maps the grant for its devices first ("MAPPED"), then waits until
+ *                  BDF is assigned to it and sends from the grant ("TX early grant ok")
  */
 #include <errno.h>
 #include <stdio.h>
@@ -22,6 +27,7 @@
 #include "sv/gnttab_ext.h"
 #include "sv/hcall.h"
 #include "sv/msg.h"
+#include "sv/util.h"
 #include "sv/xnic.h"
 #include "sv/xnic_drv.h"
 
@@ -98,8 +104,60 @@ static int send_frame(struct xnic_drv *d, uint64_t iova)
     return -1;
 }
 
+static uint64_t dma_faults(struct xnic_drv *d)
+{
+    return *(const volatile uint64_t *)(xnic_drv_regs(d) + XNIC_REG_DMA_FAULTS);
+}
+
+/* Sends one frame from buf_iova on queue 0, whose TX ring is in the granted
+ * page (cpu, at IOVA bus): true when its completion reached the ring, false
+ * when writing it faulted. */
+static bool ring_write_back(struct xnic_drv *d, const struct xnic_drv_rings *r, void *cpu,
+                            uint64_t bus, uint64_t buf_iova)
+{
+    struct xnic_drv_rings g = *r;
+    uint64_t faults = dma_faults(d);
+    int st;
+
+    xnic_drv_queue_stop(d, 0);
+    memset(cpu, 0, SV_PAGE_SIZE);
+    g.tx = cpu;
+    g.tx_iova = bus;
+    if (xnic_drv_queue_start(d, 0, &g, 1) < 0)
+        return false;
+    st = send_frame(d, buf_iova);
+    return st >= 0 && !XNIC_DS_ERR(st) && dma_faults(d) == faults;
+}
+
+/* The device may write a device-mapped grant only while the domain holds a
+ * writable device mapping of it (the CPU mapping does not count). */
+static void ring_in_grant(struct xnic_drv *d, xengnttab_handle *xgt, uint32_t granter,
+                          uint32_t ref, const struct xnic_drv_rings *r, uint64_t buf_iova)
+{
+    uint64_t bus = 0, rw_bus = 0;
+    void *cpu = xengnttab_map_grant_ref(xgt, granter, ref, PROT_READ | PROT_WRITE);
+    void *ro = cpu ? xengnttab_map_grant_refs_device(xgt, 1, &granter, &ref, PROT_READ, &bus)
+                   : NULL;
+    void *rw;
+
+    if (!ro) {
+        printf("FAIL mapping grant %u for the ring: %s\n", ref, strerror(errno));
+        return;
+    }
+    printf(ring_write_back(d, r, cpu, bus, buf_iova) ? "FAIL ro device map written\n"
+                                                     : "ro device map: write-back blocked\n");
+    rw = xengnttab_map_grant_refs_device(xgt, 1, &granter, &ref, PROT_READ | PROT_WRITE, &rw_bus);
+    printf(rw && rw_bus == bus && ring_write_back(d, r, cpu, bus, buf_iova)
+               ? "rw device map: write-back ok\n"
+               : "FAIL rw device map\n");
+    /* The mappings stay: the hypervisor believes an unmap only once the
+     * process maps the frame no more, and the domain is destroyed next. */
+    xnic_drv_queue_stop(d, 0);
+}
+
 /* Device-mapped grant: the device reads the granted page at its bus address. */
-static void send_from_grant(struct xnic_drv *d, uint32_t granter, uint32_t ref)
+static void send_from_grant(struct xnic_drv *d, uint32_t granter, uint32_t ref,
+                            const struct xnic_drv_rings *r, uint64_t buf_iova)
 {
     xengnttab_handle *xgt = xengnttab_open(NULL, 0);
     uint64_t bus = 0;
@@ -121,7 +179,40 @@ static void send_from_grant(struct xnic_drv *d, uint32_t granter, uint32_t ref)
     printf(st >= 0 && XNIC_DS_ERR(st) ? "TX unmapped grant blocked\n"
                                       : "FAIL TX unmapped grant status %d\n",
            st);
+    ring_in_grant(d, xgt, granter, ref, r, buf_iova);
     xengnttab_close(xgt);
+}
+
+/* A grant device-mapped before the function was assigned is in its context too. */
+static int mode_late(int chan, const char *bdf, uint32_t granter, uint32_t ref)
+{
+    struct xnic_drv_rings r = {.tx_size = 64, .rx_size = 64};
+    xengnttab_handle *xgt = xengnttab_open(NULL, 0);
+    uint64_t bus = 0;
+    uint8_t *page =
+        xgt ? xengnttab_map_grant_refs_device(xgt, 1, &granter, &ref, PROT_READ | PROT_WRITE, &bus)
+            : NULL;
+    struct xnic_drv *d = NULL;
+    int st;
+
+    if (!page) {
+        printf("FAIL device map of grant %u: %s\n", ref, strerror(errno));
+        return 1;
+    }
+    memset(page, 0xff, 12);
+    printf("MAPPED bus %#llx\n", (unsigned long long)bus);
+    for (int i = 0; i < 1000 && !(d = open_function(chan, bdf)); i++)
+        nanosleep(&(struct timespec){.tv_nsec = 10000000}, NULL);
+    r.tx = ram_alloc(64 * sizeof(struct xnic_tx_desc), &r.tx_iova);
+    r.rx = ram_alloc(64 * sizeof(struct xnic_rx_desc), &r.rx_iova);
+    if (!d || xnic_drv_queue_start(d, 0, &r, 1) < 0) {
+        printf("FAIL open %s\n", bdf);
+        return 1;
+    }
+    st = send_frame(d, bus);
+    printf(st >= 0 && !XNIC_DS_ERR(st) ? "TX early grant ok\n" : "FAIL TX early grant %#x\n", st);
+    pause();
+    return 0;
 }
 
 int main(int argc, char **argv)
@@ -133,6 +224,9 @@ int main(int argc, char **argv)
     int chan = hcall_open(), st;
 
     setvbuf(stdout, NULL, _IOLBF, 0);
+    if (argc == 5 && !strcmp(argv[1], "late") && chan >= 0 && map_ram(chan) == 0)
+        return mode_late(chan, argv[2], (uint32_t)strtoul(argv[3], NULL, 0),
+                         (uint32_t)strtoul(argv[4], NULL, 0));
     if ((argc != 2 && argc != 4) || chan < 0 || map_ram(chan) < 0 ||
         !(d = open_function(chan, argv[1]))) {
         printf("FAIL open %s\n", argc > 1 ? argv[1] : "?");
@@ -153,8 +247,8 @@ int main(int argc, char **argv)
                                       : "FAIL TX outside RAM status %d\n",
            st);
     if (argc == 4)
-        send_from_grant(d, (uint32_t)strtoul(argv[2], NULL, 0),
-                        (uint32_t)strtoul(argv[3], NULL, 0));
+        send_from_grant(d, (uint32_t)strtoul(argv[2], NULL, 0), (uint32_t)strtoul(argv[3], NULL, 0),
+                        &r, buf_iova);
     pause();
     return 0;
 }

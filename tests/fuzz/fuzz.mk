@@ -54,7 +54,7 @@ fuzz_xs_ring_SEEDS := tests/fuzz/xs_ring_seeds
 # xnic: the frame parser and offloads, then the whole data path under
 # arbitrary descriptors (hw/, docs/xnic.md).
 FUZZ_TARGETS += fuzz_xnic_offload
-fuzz_xnic_offload_SRCS := tests/fuzz/fuzz_xnic_offload.c hw/xnic_offload.c
+fuzz_xnic_offload_SRCS := tests/fuzz/fuzz_xnic_offload.c hw/xnic_offload.c lib/pktparse.c
 fuzz_xnic_offload_SEEDS := tests/fuzz/xnic
 
 FUZZ_TARGETS += fuzz_xnic_dev

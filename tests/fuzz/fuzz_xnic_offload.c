@@ -1,5 +1,5 @@
 /*
- * libFuzzer target: the xnic frame parser and offloads on arbitrary frames,
+ * libFuzzer target: the xnic offloads (on pktparse's headers) on arbitrary frames,
  * as a malicious owner could post them.  The first two bytes pick the TSO
  * mss; the rest is the frame.  Checks: no out-of-bounds access (ASan), every
  * TSO segment fits the scratch buffer and verifies with good checksums, and
@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sv/pktparse.h"
 #include "sv/xnic.h"
 #include "../../hw/xnic_offload.h"
 
@@ -29,8 +30,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static uint8_t frame[XNIC_MAX_TSO], whole[XNIC_MAX_TSO], seg[XNIC_MAX_FRAME];
     struct xnic_rx_wb wb;
-    struct xnic_pkt p;
-    uint16_t mss, flags;
+    struct pktparse p;
+    uint16_t mss, flags, hdr_len;
     size_t len, max = sizeof(seg);
     int filled, segs;
 
@@ -40,19 +41,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     len = size - 2;
     memcpy(frame, data + 2, len);
     xnic_rx_csum_flags(frame, len);
-    if (xnic_parse(frame, len, &p) < 0)
+    if (len < XNIC_ETH_HLEN)
         return 0;
+    hdr_len = pktparse_frame(frame, len, &p) == 0 ? p.l4_end : 0;
     memcpy(whole, frame, len);
     filled = xnic_csum_fill(frame, len);
     if (filled == 0 && (xnic_rx_csum_flags(frame, len) & XNIC_RXS_CSUM_ERR))
         abort();
     if ((xnic_csum_partial(whole, len, &flags) == 0) != (filled == 0))
         abort();
-    if (p.hdr_len > UINT8_MAX)
+    if (hdr_len > UINT8_MAX)
         return 0;
     memcpy(whole, data + 2, len);
-    segs = xnic_tso(frame, len, mss, (uint8_t)p.hdr_len, seg, sizeof(seg), check_segment, &max);
-    if ((xnic_tso_whole(whole, len, mss, (uint8_t)p.hdr_len, sizeof(seg), &flags, &wb) == 0) !=
+    segs = xnic_tso(frame, len, mss, (uint8_t)hdr_len, seg, sizeof(seg), check_segment, &max);
+    if ((xnic_tso_whole(whole, len, mss, (uint8_t)hdr_len, sizeof(seg), &flags, &wb) == 0) !=
         (segs > 0))
         abort();
     return 0;

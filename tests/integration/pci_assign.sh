@@ -3,8 +3,8 @@
 # assignable, go to one domain at a time (from the description's pci list),
 # the owner drives its function with rings and buffers in its own RAM, a DMA
 # outside its IOMMU context is blocked and reported in xl dmesg, and the
-# function comes back reset when the owner is destroyed.  Bad assignments fail
-# clearly and leave nothing behind.
+# function comes back reset when the owner is destroyed or dies.  Bad
+# assignments fail clearly and leave nothing behind.
 source "$(dirname "$0")/lib.sh"
 require_root
 sv_start --nic "--wire none --vfs 2"
@@ -34,7 +34,7 @@ d=$("$BIN/xl" domid "$t-owner")
 wait_console "$d" "^OPEN queues=32" # 16 pools of 2 queue pairs (the default)
 wait_console "$d" "^TX ram ok$"
 wait_console "$d" "^TX outside RAM blocked"
-"$BIN/xl" dmesg | grep -q "IOMMU fault: 03:00.0 read iova 0x3f00000000" \
+"$BIN/xl" dmesg | grep -q "IOMMU fault: 03:00.0 read iova 0x3f00000000: not mapped" \
     || fail "no fault in xl dmesg: $("$BIN/xl" dmesg | tail -5)"
 "$BIN/xl" pci-list "$d" | grep -q "$PF" || fail "pci-list: $("$BIN/xl" pci-list "$d")"
 "$BIN/xl" pci-assignable-list | grep -qx "$PF" && fail "an owned function is still listed free"
@@ -70,9 +70,28 @@ printf 'name = "%s"\nmemory = 32\nkernel = "%s"\nextra = "%s %s %s"\npci = [ "%s
 [ "$("$BIN/xl" domid "$t-dma")" = "$dma" ] || fail "expected the DMA domain to be $dma"
 wait_console "$dma" "^TX grant ok"
 wait_console "$dma" "^TX unmapped grant blocked$"
+wait_console "$dma" "^ro device map: write-back blocked$"
+wait_console "$dma" "^rw device map: write-back ok$"
+"$BIN/xl" dmesg | grep -Eq "IOMMU fault: 03:10.0 write iova 0x1[0-9a-f]+: permission" \
+    || fail "no write fault in xl dmesg: $("$BIN/xl" dmesg | tail -5)"
 "$BIN/xl" destroy "$dma"
+pass "device-mapped grant: DMA at dev_bus_addr, written only through a writable device mapping, blocked once unmapped"
+
+# A grant device-mapped before the function is assigned is in its context too
+# (the granter will be dma+1, the domain it grants to dma+2).
+late=$((dma + 2))
+g=$(sv_create "$t-granter2" share "$late")
+ref=$(wait_console "$g" READY | sed 's/.*ref=\([0-9]*\).*/\1/')
+printf 'name = "%s"\nmemory = 32\nkernel = "%s"\nextra = "late %s %s %s"\n' \
+    "$t-late" "$TESTBIN/nicdom" "$VF" "$g" "$ref" >"$rd/late.cfg"
+"$BIN/xl" create "$rd/late.cfg" >/dev/null
+[ "$("$BIN/xl" domid "$t-late")" = "$late" ] || fail "expected the late domain to be $late"
+wait_console "$late" "^MAPPED"
+"$BIN/xl" pci-attach "$late" "$VF"
+wait_console "$late" "^TX early grant ok$"
+"$BIN/xl" destroy "$late"
 "$BIN/xl" pci-attach "$v" "$VF"
-pass "device-mapped grant: DMA at dev_bus_addr, blocked once unmapped"
+pass "a grant device-mapped before the assignment is DMA-able once assigned"
 
 "$BIN/xl" destroy "$d"
 "$BIN/xl" pci-assignable-list | grep -qx "$PF" || fail "PF not back after its owner was destroyed"
@@ -85,3 +104,23 @@ grep -q "0000:03:00.0: reset and taken back from domain $d" "$rd/splitvisor.log"
 "$BIN/xl" dumpxml "$v" | grep -q "bus=\"0x03\" slot=\"0x10\" function=\"0x0\"" ||
     fail "dumpxml does not show the hot-plugged VF: $("$BIN/xl" dumpxml "$v")"
 pass "destroy and pci-detach reset the function and give it back; pci-attach hot-plugs; list -l and dumpxml follow"
+
+err=$("$BIN/xl" pci-attach "$v" 0000:09:00.0 2>&1) && fail "attached a function that does not exist"
+grep -q "no such PCI function" <<<"$err" || fail "unclear error: $err"
+err=$("$BIN/xl" pci-detach "$v" "$PF" 2>&1) && fail "detached a function the domain does not own"
+grep -q "not assigned to that domain" <<<"$err" || fail "unclear error: $err"
+"$BIN/xl" pci-assignable-remove "$PF"
+"$BIN/xl" pci-assignable-list | grep -qx "$PF" && fail "pci-assignable-remove left the PF listed"
+err=$("$BIN/xl" pci-attach "$v" "$PF" 2>&1) && fail "attached a function the host took back"
+grep -q "not assignable" <<<"$err" || fail "unclear error: $err"
+pass "pci-assignable-remove gives a free function back to the host; bad BDFs fail clearly"
+
+# Owner death (its process killed, not destroyed): the function is reset and back.
+kill -9 "$(domain_pid "$t-vf")"
+for _ in $(seq 100); do
+    grep -q "0000:03:10.0: reset and taken back from domain $v" "$rd/splitvisor.log" && break
+    sleep 0.05
+done
+grep -q "0000:03:10.0: reset and taken back from domain $v" "$rd/splitvisor.log" || fail "no reset at owner death"
+"$BIN/xl" pci-assignable-list | grep -qx "$VF" || fail "VF not back after its owner died"
+pass "a function whose owner dies is reset and back with the host"

@@ -2,7 +2,7 @@
  * cmocka tests of the xnic device core through its register ABI alone: the
  * test writes registers and descriptors like a driver would, kicks the
  * device by calling it, and checks descriptors, counters, interrupts, DMA
- * faults, anti-spoofing, port VLANs, mailbox, TSO and FLR.
+ * faults, anti-spoofing, port VLANs, mailbox, TSO, jumbo frames and FLR.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -423,6 +423,47 @@ static void test_veb_pool_to_vf(void **state)
     assert_int_equal(rxd(fx, 1, 0, 0)->len, 200);
     assert_memory_equal(fx->mem + buf_off(1, 32), b, 200);
     assert_int_equal(((struct xnic_wire_stats *)(fx->regs[0] + XNIC_REG_WSTATS))->veb_packets, 1);
+}
+
+/* Jumbo frames: 9018 bytes (MTU 9000 + header + tag) go pool -> VF and
+ * wire -> VF across 2 KiB buffers and out to the wire; one byte more is
+ * TOO_LONG on TX and dropped from the wire. */
+static void test_jumbo(void **state)
+{
+    struct fx *fx = *state;
+    struct xnic_wire_stats *ws = (struct xnic_wire_stats *)(fx->regs[0] + XNIC_REG_WSTATS);
+    uint8_t *b = fx->mem + buf_off(0, 0);
+
+    set_vport(fx, POOLS, 0x10, 0, 0);
+    start_queue(fx, 0, 0);
+    start_queue(fx, 1, 0);
+    post_rx(fx, 1, 0, 10, 2048);
+    frame(b, 0x10, 0x02, XNIC_MAX_FRAME);
+    put_txd(fx, 0, 0, 0, IOVA0 + buf_off(0, 0), XNIC_MAX_FRAME, XNIC_TXD_EOP);
+    tx_go(fx, 0, 0, 1);
+    assert_int_equal(txd(fx, 0, 0, 0)->status, XNIC_DS_DD);
+    assert_int_equal(qregs(fx, 1, 0)->rx_head, 5);
+    assert_int_equal(rxd(fx, 1, 0, 4)->len, XNIC_MAX_FRAME - 4 * 2048);
+    assert_true(rxd(fx, 1, 0, 4)->status & XNIC_RXS_EOP);
+    assert_memory_equal(fx->mem + buf_off(1, 32), b, XNIC_MAX_FRAME);
+
+    frame(b, 0x99, 0x02, XNIC_MAX_FRAME + 1);
+    put_txd(fx, 0, 0, 1, IOVA0 + buf_off(0, 0), XNIC_MAX_FRAME + 1, XNIC_TXD_EOP);
+    put_txd(fx, 0, 0, 2, IOVA0 + buf_off(0, 0), XNIC_MAX_FRAME, XNIC_TXD_EOP);
+    tx_go(fx, 0, 0, 3);
+    assert_int_equal(XNIC_DS_ERR(txd(fx, 0, 0, 1)->status), XNIC_ERR_TOO_LONG);
+    assert_int_equal(qstats(fx, 0, 0)->tx_errors, 1);
+    assert_int_equal(txd(fx, 0, 0, 2)->status, XNIC_DS_DD);
+    assert_int_equal(fx->nwire, 1);
+    assert_int_equal(fx->wire[0].len, XNIC_MAX_FRAME);
+
+    frame(b, 0x10, 0x77, XNIC_MAX_FRAME + 1);
+    xnic_dev_wire_rx(fx->dev, b, XNIC_MAX_FRAME + 1);
+    assert_int_equal(ws->rx_dropped, 1);
+    xnic_dev_wire_rx(fx->dev, b, XNIC_MAX_FRAME);
+    assert_int_equal(qregs(fx, 1, 0)->rx_head, 10);
+    assert_memory_equal(fx->mem + buf_off(1, 37), b, XNIC_MAX_FRAME);
+    assert_int_equal(qstats(fx, 1, 0)->rx_packets, 2);
 }
 
 /* A TCP/IPv4 packet of payload bytes from MAC src_lo to dst_lo at b. */
@@ -901,6 +942,7 @@ int main(void)
         T(test_rsc_no_room_segments), T(test_rsc_csum_partial),
         T(test_rsc_chain),            T(test_rsc_chain_fault),
         T(test_rss_spreads_flows),    T(test_rss_admin_and_flr),
+        T(test_jumbo),
         cmocka_unit_test_setup_teardown(test_tso_to_offload_wire, setup_offload_wire, teardown),
     };
 
