@@ -15,6 +15,7 @@
 #include <event2/event.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -281,7 +282,6 @@ static void *port_tx_buffer(void *host, struct vif_back *v, unsigned q, size_t *
     return pf_pool_tx_buffer(pool_of(v, q), *cap, cap);
 }
 
-/* netif offload -> xnic command: TSO needs the header length. */
 /* Linux's smallest TCP MSS (tcp_min_snd_mss): a guest asking the NIC to cut
  * 64 KiB into 1-byte segments would make it send 65,000 frames. */
 #define NETDD_MIN_MSS 48
@@ -291,6 +291,7 @@ static bool gso_sane(const struct netif_offload *o)
     return o->gso_type == XEN_NETIF_GSO_TYPE_NONE || o->gso_size >= NETDD_MIN_MSS;
 }
 
+/* netif offload -> xnic command: TSO needs the header length. */
 static unsigned tx_command(const void *head, size_t len, const struct netif_offload *o,
                            uint16_t *mss, uint8_t *hdr_len)
 {
@@ -300,9 +301,9 @@ static unsigned tx_command(const void *head, size_t len, const struct netif_offl
     *mss = 0;
     *hdr_len = 0;
     if (o->gso_type != XEN_NETIF_GSO_TYPE_NONE && pktparse_frame(frame, len, &pp) == 0 &&
-        pp.l4proto == 6 && pp.l4_off + 13u < len) {
+        pp.l4proto == IPPROTO_TCP && pp.l4_end && pp.l4_end <= UINT8_MAX) {
         *mss = o->gso_size;
-        *hdr_len = (uint8_t)(pp.l4_off + (frame[pp.l4_off + 12] >> 4) * 4);
+        *hdr_len = (uint8_t)pp.l4_end;
         return XNIC_TXD_TSO;
     }
     return o->csum_blank ? XNIC_TXD_CSUM : 0;

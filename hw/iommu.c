@@ -9,9 +9,9 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <time.h>
 
 #include "sv/iommu.h"
+#include "sv/log.h"
 #include "sv/util.h"
 
 #define LEVEL_BITS 12
@@ -41,10 +41,7 @@ struct iommu_ctx {
     uint32_t nbackings;       /* slots allocated */
     iommu_fault_fn *fault_fn;
     void *fault_arg;
-    unsigned burst;
-    time_t window;          /* second of the current rate-limit window */
-    unsigned in_window;     /* reports made in it */
-    uint64_t suppressed;    /* faults not reported since the last report */
+    struct log_ratelimit reports;
     uint64_t faults;
 };
 
@@ -96,7 +93,7 @@ void iommu_set_fault_handler(struct iommu_ctx *ctx, iommu_fault_fn *fn, void *ar
 {
     ctx->fault_fn = fn;
     ctx->fault_arg = arg;
-    ctx->burst = burst;
+    ctx->reports = (struct log_ratelimit){.burst = burst};
 }
 
 /* A domain has one backing for its RAM plus one per shareable frame, so ids
@@ -267,23 +264,11 @@ int iommu_del_backing(struct iommu_ctx *ctx, uint32_t id)
 
 static void report_fault(struct iommu_ctx *ctx, const struct iommu_fault *f)
 {
-    struct timespec now;
+    uint64_t suppressed;
 
     ctx->faults++;
-    if (!ctx->fault_fn || !ctx->burst)
-        return;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    if (now.tv_sec != ctx->window) {
-        ctx->window = now.tv_sec;
-        ctx->in_window = 0;
-    }
-    if (ctx->in_window >= ctx->burst) {
-        ctx->suppressed++;
-        return;
-    }
-    ctx->in_window++;
-    ctx->fault_fn(ctx->fault_arg, f, ctx->suppressed);
-    ctx->suppressed = 0;
+    if (ctx->fault_fn && log_ratelimit(&ctx->reports, &suppressed))
+        ctx->fault_fn(ctx->fault_arg, f, suppressed);
 }
 
 static int fault(struct iommu_ctx *ctx, uint64_t iova, bool write,

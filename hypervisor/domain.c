@@ -59,16 +59,29 @@ void domain_notify_dom0(void)
     evtchn_raise_virq(&hv.domains->ev, VIRQ_DOM_EXC);
 }
 
-int domain_init_dom0(void)
+/* Lines about what a domain did wrong, a second: a domain looping on a bad
+ * request must not fill the hypervisor's log. */
+#define DOMAIN_WARN_BURST 5
+
+static struct domain *domain_alloc(void)
 {
     struct domain *d = calloc(1, sizeof(*d));
+
+    if (!d)
+        return NULL;
+    d->console_out = d->console_in = d->console_log = d->shinfo_fd = d->pidfd = -1;
+    d->warnings.burst = DOMAIN_WARN_BURST;
+    return d;
+}
+
+int domain_init_dom0(void)
+{
+    struct domain *d = domain_alloc();
     int err;
 
     if (!d)
         return -ENOMEM;
     strcpy(d->name, "Domain-0");
-    d->console_out = d->console_in = d->console_log = d->shinfo_fd = -1;
-    d->pidfd = -1;
     d->vcpus = (uint32_t)get_nprocs();
     err = p2m_init(&d->p2m, "sv-dom0", 0, 65536);
     if (!err)
@@ -308,10 +321,9 @@ int domain_create(struct sv_domctl_create *req, int kernel_fd)
     err = domain_check_request(req);
     if (err)
         return err;
-    d = calloc(1, sizeof(*d));
+    d = domain_alloc();
     if (!d)
         return -ENOMEM;
-    d->console_out = d->console_in = d->console_log = d->shinfo_fd = d->pidfd = -1;
     d->domid = alloc_domid();
     strcpy(d->name, req->name);
     memcpy(d->handle, req->handle, sizeof(d->handle));

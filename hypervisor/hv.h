@@ -16,6 +16,7 @@
 #include "grant.h"
 #include "p2m.h"
 #include "sv/hypercall.h"
+#include "sv/log.h"
 
 struct event_base;
 struct event;
@@ -67,6 +68,7 @@ struct domain {
     int console_log; /* <rundir>/console/<domid>.log */
     uint64_t console_bytes; /* written to console_log (capped at CONSOLE_LOG_MAX) */
     struct event *console_ev;
+    struct log_ratelimit warnings; /* what it did wrong, in our log */
 
     struct domain *next;
 };

@@ -132,3 +132,22 @@ void fatalx(const char *fmt, ...)
     LOG_FORWARD(LOG_LEVEL_ERROR, 0);
     exit(1);
 }
+
+bool log_ratelimit(struct log_ratelimit *rl, uint64_t *suppressed)
+{
+    struct timespec now;
+
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (now.tv_sec != rl->window) {
+        rl->window = now.tv_sec;
+        rl->in_window = 0;
+    }
+    if (rl->in_window >= rl->burst) {
+        rl->suppressed++;
+        return false;
+    }
+    rl->in_window++;
+    *suppressed = rl->suppressed;
+    rl->suppressed = 0;
+    return true;
+}

@@ -12,7 +12,10 @@
 #define SV_LOG_H
 
 #include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdnoreturn.h>
+#include <time.h>
 
 enum log_level {
     LOG_LEVEL_ERROR,
@@ -40,6 +43,19 @@ void log_errorx(const char *fmt, ...) LOG_PRINTF(1, 2); /* error */
 void log_info(const char *fmt, ...) LOG_PRINTF(1, 2);
 void log_debug(const char *fmt, ...) LOG_PRINTF(1, 2);
 void log_vmsg(enum log_level level, int with_errno, const char *fmt, va_list ap);
+
+/* Lines a peer can cause (faults, protocol errors): at most burst a second
+ * go out; the rest are counted and told with the next one that does. */
+struct log_ratelimit {
+    unsigned burst;      /* 0: none go out */
+    time_t window;       /* the second being counted (CLOCK_MONOTONIC) */
+    unsigned in_window;  /* lines let out in it */
+    uint64_t suppressed; /* held back since the last line let out */
+};
+
+/* true when a line may go out now, with *suppressed the lines held back
+ * before it; false when it is held back (and counted). */
+bool log_ratelimit(struct log_ratelimit *rl, uint64_t *suppressed);
 
 /* Log an error (with/without errno) and exit(1). */
 noreturn void fatal(const char *fmt, ...) LOG_PRINTF(1, 2);
