@@ -22,9 +22,14 @@
  * (Linux's) cost twice the wake-ups and doorbells per small frame here,
  * and one ring of small frames is ~60 us of netdd's time. */
 #define VIF_TX_BUDGET  256
+/* Answers (and NIC doorbells) go out every this many packets of a turn, so
+ * that the frontend refills its ring while we go on: a whole turn's
+ * answers at its end left the guest idle for the turn. */
+#define VIF_TX_FLUSH_EVERY 64
 #define GNTCACHE_PAGES 1024  /* persistent mappings per queue: both buffer pools and then some */
 #define DEVMAP_REFS    16384 /* grant refs we map for the device (a guest's table size) */
 #define DEVMAP_MAX     512   /* device mappings per vif: its TX buffers */
+#define TX_HEADERS_MAX 256   /* what a packet read in place must have in its first slot */
 #define TX_INFLIGHT    256   /* zero-copy packets the device may hold */
 
 /* A guest page mapped for the device (persistent, like gntcache's). */
@@ -68,6 +73,7 @@ struct vif_back {
     struct gntcache *cache;
     struct devmap_entry *devmap; /* [DEVMAP_REFS], by grant ref */
     unsigned ndevmap;
+    bool devmap_refused; /* the hypervisor refused a device mapping: copy from now on */
     struct netback_packet *inflight; /* [TX_INFLIGHT] zero-copy packets at the device */
     uint8_t *inflight_q;             /* [TX_INFLIGHT] 1 + its queue, 0 when free */
 };
@@ -188,12 +194,16 @@ static struct devmap_entry *devmap_get(struct vif_back *v, grant_ref_t ref)
     if (!v->devmap || ref >= DEVMAP_REFS)
         return NULL;
     e = &v->devmap[ref];
-    if (e->host || v->ndevmap == DEVMAP_MAX)
+    if (e->host || v->ndevmap == DEVMAP_MAX || v->devmap_refused)
         return e->host ? e : NULL;
     /* Read-only for the device too: it only ever reads a TX buffer. */
     e->host = xengnttab_map_grant_refs_device(v->env.xgt, 1, &domid, &ref, PROT_READ, &e->iova);
-    if (!e->host)
+    if (!e->host) {
+        /* The function's device mappings are shared by every vif: once
+         * they are used up, this vif copies rather than asking per packet. */
+        v->devmap_refused = true;
         return NULL;
+    }
     v->ndevmap++;
     return e;
 }
@@ -212,6 +222,7 @@ static void devmap_clear(struct vif_back *v)
     v->inflight = NULL;
     v->inflight_q = NULL;
     v->ndevmap = 0;
+    v->devmap_refused = false;
 }
 
 static void unbind(struct vif_back *v, evtchn_port_t *port)
@@ -486,6 +497,18 @@ static void close_misbehaving(struct vif_back *v)
     xenbus_switch_state(v->env.xs, v->dir, XenbusStateClosed);
 }
 
+/* The device reads a packet's headers from its first slot alone (the
+ * offload command is made from them) and takes no empty descriptor. */
+static bool tx_in_place_ok(const struct netback_packet *pkt)
+{
+    if (pkt->seg[0].len < (pkt->len < TX_HEADERS_MAX ? pkt->len : TX_HEADERS_MAX))
+        return false;
+    for (unsigned i = 0; i < pkt->nr_segs; i++)
+        if (!pkt->seg[i].len)
+            return false;
+    return true;
+}
+
 /* Hands pkt to the device where it lies (device-mapped grants): no copy. */
 static int tx_zero_copy(struct vif_queue *q, const struct netback_packet *pkt)
 {
@@ -496,6 +519,8 @@ static int tx_zero_copy(struct vif_queue *q, const struct netback_packet *pkt)
     unsigned slot;
     int err;
 
+    if (!tx_in_place_ok(pkt))
+        return -EINVAL;
     for (slot = 0; slot < TX_INFLIGHT && v->inflight_q[slot]; slot++)
         ;
     if (slot == TX_INFLIGHT)
@@ -551,7 +576,10 @@ static bool tx_drain(struct vif_queue *q)
     while (budget && (q->tx_blocked || netback_tx_next(q->q, pkt) == 1)) {
         struct netif_offload o;
 
-        budget--;
+        if (--budget % VIF_TX_FLUSH_EVERY == 0 && budget) {
+            netback_tx_flush(q->q);
+            v->env.ops->flush(v->env.host, v, q->idx);
+        }
         q->tx_blocked = false;
         if (v->devmap && pkt->len > v->env.tx_copybreak && tx_zero_copy(q, pkt) == 0)
             continue;
