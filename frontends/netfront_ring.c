@@ -576,10 +576,10 @@ int netfront_rx_recv(struct netfront *f, struct virtio_net_hdr *vh, void *buf, s
 }
 
 int netfront_rx_recv_iov(struct netfront *f, struct virtio_net_hdr *vh, struct iovec *iov,
-                         unsigned int *niov)
+                         unsigned int *niov, size_t cap)
 {
     struct rx_frame fr;
-    int n = rx_take(f, &fr, vh, SIZE_MAX);
+    int n = rx_take(f, &fr, vh, cap);
 
     *niov = 0;
     for (unsigned int i = 0; n > 0 && i < fr.nr_segs; i++)

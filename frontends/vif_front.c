@@ -26,6 +26,7 @@
     253 /* buffers each way (a ring's worth, within one share call); refs are recycled */
 #define FRAME_MAX (65536 + 64)
 #define TAP_BATCH 64
+#define TAP_WARN_BURST 5 /* warnings a second about frames the TAP refused */
 #define CTRL_PAGES 3 /* control ring, hash key, mapping table */
 
 /* What we granted to one backend; freed once that backend no longer maps it. */
@@ -53,6 +54,7 @@ struct vf_queue {
     bool told_hashed;
     struct virtio_net_hdr tx_vh; /* TX: read from ethD with each frame */
     bool tx_waiting; /* no ring room for a frame: ethD is not read until answers come */
+    struct log_ratelimit tap_warnings;
 };
 
 struct vif_front {
@@ -247,6 +249,7 @@ static struct vf_queue *queue_get(struct vif_front *v, unsigned i)
         v->q[i]->v = v;
         v->q[i]->idx = i;
         v->q[i]->tap = -1;
+        v->q[i]->tap_warnings.burst = TAP_WARN_BURST;
     }
     return v->q[i];
 }
@@ -496,6 +499,20 @@ static void note_hashed(struct vf_queue *q)
     }
 }
 
+/* The kernel refused a frame (e.g. offload flags that do not fit it): the
+ * backend chose it, so the warning is rate-limited. */
+static void tap_write_failed(struct vf_queue *q)
+{
+    uint64_t held_back;
+
+    if (!log_ratelimit(&q->tap_warnings, &held_back))
+        return;
+    if (held_back)
+        log_warnx("vif %u: %llu more frames refused by eth%u", q->v->devid,
+                  (unsigned long long)held_back, q->v->devid);
+    log_warn("vif %u: write to eth%u", q->v->devid, q->v->devid);
+}
+
 /* Frames the backend delivered, to ethD with their virtio headers, written
  * straight from the granted RX pages. */
 static void rx_to_tap(struct vf_queue *q)
@@ -505,14 +522,14 @@ static void rx_to_tap(struct vf_queue *q)
     unsigned int nseg;
     int n;
 
-    while ((n = netfront_rx_recv_iov(q->nf, &vh, iov + 1, &nseg)) != 0) {
+    while ((n = netfront_rx_recv_iov(q->nf, &vh, iov + 1, &nseg, FRAME_MAX)) != 0) {
         if (n == -EPROTO) {
             log_warnx("vif %u: backend broke the protocol", q->v->devid);
             vif_disconnect(q->v, XenbusStateClosing);
             return;
         }
         if (n > 0 && writev(q->tap, iov, (int)(1 + nseg)) < 0 && errno != EAGAIN)
-            log_warn("vif %u: write to eth%u", q->v->devid, q->v->devid);
+            tap_write_failed(q);
     }
     note_hashed(q);
     netfront_rx_refill(q->nf);

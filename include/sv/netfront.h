@@ -112,9 +112,11 @@ int netfront_rx_recv(struct netfront *f, struct virtio_net_hdr *vh, void *buf, s
 /* As netfront_rx_recv() without the copy: iov[0 .. *niov) (room for
  * NETIF_MAX_SLOTS) are the frame's bytes where the backend wrote them, in
  * the RX pool's pages, readable until the next netfront_rx_refill() (which
- * hands those pages to the backend again). */
+ * hands those pages to the backend again).  The backend can still write
+ * those pages: what the caller reads there (and *vh, made from them) is
+ * only as good as the backend. */
 int netfront_rx_recv_iov(struct netfront *f, struct virtio_net_hdr *vh, struct iovec *iov,
-                         unsigned int *niov);
+                         unsigned int *niov, size_t cap);
 
 /* polled: the caller looks at the rings without being told, so the queue
  * never arms rsp_event and the backend stops notifying it (Xen's event

@@ -981,13 +981,17 @@ static void test_rx_in_place(void **state)
     assert_int_equal(netfront_rx_refill(q->front), NBUF);
     assert_int_equal(netback_rx_put(q->back, frame, sizeof(frame), &o, NULL), 0);
     netback_rx_flush(q->back);
-    assert_int_equal(netfront_rx_recv_iov(q->front, &vh, iov, &n), (int)sizeof(frame));
+    assert_int_equal(netfront_rx_recv_iov(q->front, &vh, iov, &n, sizeof(frame)), (int)sizeof(frame));
     assert_int_equal(n, 3);
     assert_int_equal(iov_gather(iov, n, out), sizeof(frame));
     assert_memory_equal(out, frame, sizeof(frame));
     assert_int_equal(vh.gso_type, VIRTIO_NET_HDR_GSO_TCPV4);
     assert_int_equal(le16toh(vh.csum_start), 34);
-    assert_int_equal(netfront_rx_recv_iov(q->front, &vh, iov, &n), 0);
+    assert_int_equal(netfront_rx_recv_iov(q->front, &vh, iov, &n, sizeof(frame)), 0);
+    /* Longer than the caller takes: dropped. */
+    assert_int_equal(netback_rx_put(q->back, frame, sizeof(frame), &o, NULL), 0);
+    netback_rx_flush(q->back);
+    assert_int_equal(netfront_rx_recv_iov(q->front, &vh, iov, &n, sizeof(frame) - 1), -EMSGSIZE);
 
     /* A backend putting 20 bytes of a 120-byte TCP frame in its first slot. */
     q = &h->q[1];
@@ -1001,7 +1005,7 @@ static void test_rx_in_place(void **state)
         .id = 0, .flags = NETRXF_csum_blank | NETRXF_more_data, .status = 20};
     rx->ring[1].rsp = (netif_rx_response_t){.id = 1, .status = 100};
     __atomic_store_n(&rx->rsp_prod, 2, __ATOMIC_RELEASE);
-    assert_int_equal(netfront_rx_recv_iov(q->front, &vh, iov, &n), 120);
+    assert_int_equal(netfront_rx_recv_iov(q->front, &vh, iov, &n, 120), 120);
     assert_int_equal(n, 2);
     assert_int_equal(iov_gather(iov, n, out), 120);
     assert_memory_equal(out, frame, 120);
