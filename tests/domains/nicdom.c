@@ -109,11 +109,16 @@ static uint64_t dma_faults(struct xnic_drv *d)
     return *(const volatile uint64_t *)(xnic_drv_regs(d) + XNIC_REG_DMA_FAULTS);
 }
 
+enum write_back {
+    WB_WRITTEN, /* the completion reached the ring */
+    WB_FAULTED, /* writing it faulted (the device's fault count rose) */
+    WB_BROKEN,  /* neither: the queue or the send failed */
+};
+
 /* Sends one frame from buf_iova on queue 0, whose TX ring is in the granted
- * page (cpu, at IOVA bus): true when its completion reached the ring, false
- * when writing it faulted. */
-static bool ring_write_back(struct xnic_drv *d, const struct xnic_drv_rings *r, void *cpu,
-                            uint64_t bus, uint64_t buf_iova)
+ * page (cpu, at IOVA bus), and says what became of its completion. */
+static enum write_back ring_write_back(struct xnic_drv *d, const struct xnic_drv_rings *r,
+                                       void *cpu, uint64_t bus, uint64_t buf_iova)
 {
     struct xnic_drv_rings g = *r;
     uint64_t faults = dma_faults(d);
@@ -124,9 +129,11 @@ static bool ring_write_back(struct xnic_drv *d, const struct xnic_drv_rings *r, 
     g.tx = cpu;
     g.tx_iova = bus;
     if (xnic_drv_queue_start(d, 0, &g, 1) < 0)
-        return false;
+        return WB_BROKEN;
     st = send_frame(d, buf_iova);
-    return st >= 0 && !XNIC_DS_ERR(st) && dma_faults(d) == faults;
+    if (dma_faults(d) > faults)
+        return WB_FAULTED;
+    return st >= 0 && !XNIC_DS_ERR(st) ? WB_WRITTEN : WB_BROKEN;
 }
 
 /* The device may write a device-mapped grant only while the domain holds a
@@ -144,10 +151,11 @@ static void ring_in_grant(struct xnic_drv *d, xengnttab_handle *xgt, uint32_t gr
         printf("FAIL mapping grant %u for the ring: %s\n", ref, strerror(errno));
         return;
     }
-    printf(ring_write_back(d, r, cpu, bus, buf_iova) ? "FAIL ro device map written\n"
-                                                     : "ro device map: write-back blocked\n");
+    printf(ring_write_back(d, r, cpu, bus, buf_iova) == WB_FAULTED
+               ? "ro device map: write-back blocked\n"
+               : "FAIL ro device map: the write-back did not fault\n");
     rw = xengnttab_map_grant_refs_device(xgt, 1, &granter, &ref, PROT_READ | PROT_WRITE, &rw_bus);
-    printf(rw && rw_bus == bus && ring_write_back(d, r, cpu, bus, buf_iova)
+    printf(rw && rw_bus == bus && ring_write_back(d, r, cpu, bus, buf_iova) == WB_WRITTEN
                ? "rw device map: write-back ok\n"
                : "FAIL rw device map\n");
     /* The mappings stay: the hypervisor believes an unmap only once the
