@@ -97,9 +97,13 @@ int vif_backend_domid(const char *name, uint32_t *domid)
     *domid = 0;
     if (!name[0] || !strcmp(name, "Domain-0") || !strcmp(name, "0"))
         return 0;
-    if (name[strspn(name, "0123456789")] == '\0')
-        l.domid = (uint32_t)strtoul(name, NULL, 10); /* xl takes a domain id too */
-    else
+    if (name[strspn(name, "0123456789")] == '\0') {
+        unsigned long id = strtoul(name, NULL, 10); /* xl takes a domain id too */
+
+        if (id >= DOMID_FIRST_RESERVED)
+            return -ESRCH;
+        l.domid = (uint32_t)id;
+    } else
         snprintf(l.name, sizeof(l.name), "%s", name);
     if (hcall_simple(xl_chan, SV_HC_domctl, SV_DOMCTL_lookup, &l, sizeof(l)) < 0)
         return -ESRCH;

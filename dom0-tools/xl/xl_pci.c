@@ -138,7 +138,11 @@ static void keep_pci(uint32_t domid, const char *bdf, bool attached)
     if (userdata_load(domid, &cfg) < 0)
         return;
     err = attached ? config_add_pci_spec(&cfg, bdf, &cerr) : config_remove_pci(&cfg, bdf);
-    if (!err && (err = userdata_save(domid, &cfg)) < 0)
+    if (err)
+        xl_error("%s is %s, but the description of %s cannot say so (%s): a restart will %s it",
+                 bdf, attached ? "attached" : "detached", cfg.name,
+                 attached ? cerr.message : strerror(-err), attached ? "lose" : "attach");
+    else if ((err = userdata_save(domid, &cfg)) < 0)
         xl_error("cannot keep the description of %s: %s", cfg.name, strerror(-err));
     config_free(&cfg);
 }
