@@ -385,6 +385,7 @@ static int xl_maxmem(struct domain_config *cfg, const char *value, const struct 
 static int xl_kernel(struct domain_config *cfg, const char *value, const struct config_loc *loc,
                      struct config_error *err)
 {
+    config_note(&cfg->kernel_at, loc);
     return config_set_text(&cfg->kernel, value, loc, err);
 }
 

@@ -186,6 +186,7 @@ static int set_vcpus(struct xml_ctx *x, const char *t, const struct config_loc *
 
 static int set_kernel(struct xml_ctx *x, const char *t, const struct config_loc *loc)
 {
+    config_note(&x->cfg->kernel_at, loc);
     return config_set_text(&x->cfg->kernel, t, loc, x->err);
 }
 

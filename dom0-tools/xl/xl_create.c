@@ -133,9 +133,10 @@ int xl_create_domain(const struct domain_config *cfg, bool paused, uint32_t *dom
 /*
  * What only the running host can tell, checked before anything is created
  * so that a refusal leaves nothing behind and names the file, line and key
- * of the value: memory the host does not have, a backend domain that does
- * not exist, a PCI function that cannot be assigned.  xl_create_domain()
- * checks the last two again as it goes (a restart has no file to name).
+ * of the value: a kernel image that cannot be run, memory the host does not
+ * have, a backend domain that does not exist, a PCI function that cannot be
+ * assigned.  xl_create_domain() checks the kernel and the last two again as
+ * it goes (a restart has no file to name).
  */
 static int check_host(const char *file, const struct domain_config *cfg)
 {
@@ -145,7 +146,10 @@ static int check_host(const char *file, const struct domain_config *cfg)
     uint32_t backend;
     int err;
 
-    if (xc_physinfo(xl_xch, &pi) == 0 && cfg->memory_mib * 256 > pi.total_pages)
+    if (access(cfg->kernel, X_OK) < 0)
+        config_origin_fail(&cerr, file, &cfg->kernel_at, "cannot run '%s': %s", cfg->kernel,
+                           strerror(errno));
+    else if (xc_physinfo(xl_xch, &pi) == 0 && cfg->memory_mib * 256 > pi.total_pages)
         config_origin_fail(
             &cerr, file, &cfg->memory_at, "%llu MiB is more than the host has (%llu MiB)",
             (unsigned long long)cfg->memory_mib, (unsigned long long)(pi.total_pages / 256));

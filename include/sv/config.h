@@ -71,6 +71,7 @@ struct domain_config {
     struct config_origin memory_at; /* where memory_mib was set ("memory", no line: default) */
     unsigned int vcpus;          /* 1..CONFIG_MAX_VCPUS */
     char *kernel;                /* as written (relative = to xl's cwd); owned */
+    struct config_origin kernel_at; /* where kernel was set */
     char *extra;                 /* command line, never NULL after parsing; owned */
     enum config_action on_poweroff, on_reboot, on_crash;
     bool driver_domain;

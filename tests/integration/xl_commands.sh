@@ -16,7 +16,8 @@ grep -q "bad.cfg:2: memory:" <<<"$err" || fail "error does not name file:line: k
 # A kernel that cannot run, and memory the host does not have.
 printf 'name = "%s-nokernel"\nkernel = "/nonexistent/image"\n' "$t" >"$rd/nokernel.cfg"
 err=$("$BIN/xl" create "$rd/nokernel.cfg" 2>&1) && fail "missing kernel accepted"
-grep -q "kernel: cannot run '/nonexistent/image'" <<<"$err" || fail "unclear error: $err"
+grep -q "nokernel.cfg:2: kernel: cannot run '/nonexistent/image'" <<<"$err" ||
+    fail "error does not name file:line: key: $err"
 printf 'name = "%s-huge"\nmemory = 1000000\nkernel = "%s"\n' "$t" "$TESTBIN/testdom" >"$rd/huge.cfg"
 err=$("$BIN/xl" create "$rd/huge.cfg" 2>&1) && fail "memory beyond the host accepted"
 grep -q "huge.cfg:2: memory: .* more than the host has" <<<"$err" || fail "unclear error: $err"
