@@ -26,6 +26,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <xenstore.h>
 
 #include "hv.h"
 #include "pci.h"
@@ -365,6 +366,21 @@ static int start_xenstored(void)
     return 0;
 }
 
+/* dom0's home, as Xen's xen-init-dom0 writes it at boot: tools and guests
+ * find Domain-0 under /local/domain/0 like any domain. */
+static int write_dom0_home(void)
+{
+    struct xs_handle *h = xs_open(0);
+    bool ok;
+
+    if (!h)
+        return -errno;
+    ok = xs_write(h, XBT_NULL, "/local/domain/0/domid", "0", 1) &&
+         xs_write(h, XBT_NULL, "/local/domain/0/name", "Domain-0", 8);
+    xs_close(h);
+    return ok ? 0 : -EIO;
+}
+
 static void stop_xenstored(void)
 {
     pid_t pid = read_pidfile("xenstored.pid");
@@ -405,6 +421,8 @@ static int cmd_start(int argc, char **argv)
     if (err)
         return 1;
     err = start_xenstored();
+    if (!err)
+        err = write_dom0_home();
     if (err) {
         fprintf(stderr, "splitvisor: xenstored failed to start (see %s/xenstored.log)\n",
                 sv_rundir());

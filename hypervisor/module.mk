@@ -6,7 +6,7 @@ splitvisor_SRCS := hypervisor/main.c hypervisor/channel.c hypervisor/domain.c \
                    hypervisor/hc_grant.c hypervisor/hc_event.c hypervisor/hc_domctl.c \
                    hypervisor/pci.c \
                    $(HV_CORE_SRCS)
-splitvisor_LIBS := svxnic svcore
+splitvisor_LIBS := svxnic xenstore svcore
 splitvisor_LDLIBS := -levent -lseccomp
 
 UNIT_TESTS += test_grant test_evtchn test_p2m

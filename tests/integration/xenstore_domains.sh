@@ -14,6 +14,8 @@ sv_start
 t=$SV_TEST_TAG
 export XENSTORED_PATH=$SPLITVISOR_RUNDIR/xenstored/socket
 
+[ "$(xenstore-read /local/domain/0/name)" = Domain-0 ] || fail "no dom0 home"
+[ "$(xenstore-read /local/domain/0/domid)" = 0 ] || fail "no dom0 domid"
 a=$(sv_create "$t-xa" xsshare 2)
 b=$(sv_create "$t-xb" xsmap "$a")
 [ "$(xenstore-read "/local/domain/$a/name")" = "$t-xa" ] || fail "no name node"
@@ -76,5 +78,5 @@ xenstore-exists "/local/domain/$p" 2>/dev/null && fail "home of a destroyed doma
 xenstore-exists "$vm" || fail "a live domain's /vm went"
 "$BIN/xl" destroy "$a"
 xenstore-exists "$vm" 2>/dev/null && fail "$vm left behind"
-[ -z "$(xenstore-list /local/domain 2>/dev/null)" ] || fail "nodes left: $(xenstore-ls /local/domain)"
+[ "$(xenstore-list /local/domain 2>/dev/null)" = 0 ] || fail "nodes left: $(xenstore-ls /local/domain)"
 pass "destroy removes every node"
