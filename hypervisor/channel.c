@@ -117,6 +117,7 @@ static void channel_free(struct channel *ch)
             *pp = ch->next;
             break;
         }
+    ch->dom->nchannels--;
     event_free(ch->ev);
     close(ch->fd);
     /* Closed by its own request (SCHEDOP_shutdown releases the caller's
@@ -230,8 +231,15 @@ static void channel_readable(evutil_socket_t fd, short what, void *arg)
 
 int channel_add(int fd, struct domain *dom, pid_t peer_pid)
 {
-    struct channel *ch = calloc(1, sizeof(*ch));
+    struct channel *ch;
 
+    /* Each channel is an fd of ours: a domain opening them in a loop
+     * would take every fd the hypervisor has from every domain. */
+    if (dom->domid != 0 && dom->nchannels >= DOMAIN_MAX_CHANNELS) {
+        close(fd);
+        return -EMFILE;
+    }
+    ch = calloc(1, sizeof(*ch));
     if (!ch) {
         close(fd);
         return -ENOMEM;
@@ -249,6 +257,7 @@ int channel_add(int fd, struct domain *dom, pid_t peer_pid)
     }
     ch->next = hv.channels;
     hv.channels = ch;
+    dom->nchannels++;
     return 0;
 }
 

@@ -37,6 +37,10 @@ enum domain_state {
     DOMAIN_SHUTDOWN, /* process gone; shutdown_reason says why */
 };
 
+/* Hypercall channels a domain other than dom0 may hold: one per library
+ * handle it opens (a driver domain uses about ten). */
+#define DOMAIN_MAX_CHANNELS 64
+
 struct domain {
     domid_t domid;
     char name[SV_DOMAIN_NAME_MAX];
@@ -69,6 +73,7 @@ struct domain {
     uint64_t console_bytes; /* written to console_log (capped at CONSOLE_LOG_MAX) */
     struct event *console_ev;
     struct log_ratelimit warnings; /* what it did wrong, in our log */
+    unsigned nchannels;            /* hypercall channels open (DOMAIN_MAX_CHANNELS) */
 
     struct domain *next;
 };

@@ -137,11 +137,22 @@ static int write_pidfile(void)
     return 0;
 }
 
+/* Every shareable frame, every port's doorbells and every channel is an fd
+ * here: as many as the kernel allows one process (fs.nr_open) when we may
+ * raise the hard limit, else the hard limit. */
 static void raise_fd_limit(void)
 {
     struct rlimit rl;
+    FILE *f = fopen("/proc/sys/fs/nr_open", "r");
+    unsigned long nr_open = 0;
 
-    /* Every mapped grant and every port is an fd here. */
+    if (f) {
+        if (fscanf(f, "%lu", &nr_open) != 1)
+            nr_open = 0;
+        fclose(f);
+    }
+    if (nr_open && setrlimit(RLIMIT_NOFILE, &(struct rlimit){nr_open, nr_open}) == 0)
+        return;
     if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
         rl.rlim_cur = rl.rlim_max;
         setrlimit(RLIMIT_NOFILE, &rl);

@@ -38,6 +38,8 @@
  *                          once written, then wait
  *   xc-destroy DOMID       (run in dom0) xc_domain_destroy, as a tool that is
  *                          not xl would: no xenstore release
+ *   channels               open hypercall channels until refused:
+ *                          "CHANNELS N: <error>", then sleep
  *   crash                  abort()
  */
 #include <errno.h>
@@ -505,6 +507,17 @@ static int mode_sleep(void)
     return 0;
 }
 
+static int mode_channels(void)
+{
+    int n = 0, fd;
+
+    while (n < 100000 && (fd = hcall_open()) >= 0)
+        n++;
+    printf("CHANNELS %d: %s\n", n, n < 100000 ? strerror(-fd) : "never refused");
+    fflush(stdout);
+    return mode_sleep();
+}
+
 static int mode_echo(void)
 {
     char line[256];
@@ -630,6 +643,8 @@ int main(int argc, char **argv)
         return mode_store_close();
     if (!strcmp(mode, "shutdown") && argc == 3)
         return mode_shutdown(argv[2]);
+    if (!strcmp(mode, "channels"))
+        return mode_channels();
     if (!strcmp(mode, "crash"))
         abort();
     fprintf(stderr, "testdom: unknown mode '%s'\n", mode);

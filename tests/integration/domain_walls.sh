@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # A domain cannot use a dom0 operation, read another domain's memory through
 # /proc, ptrace it, or fork; it runs under its own uid in its own namespace;
-# a domain that closed its xenstore port gets no stale descriptors; the
+# a domain that closed its xenstore port gets no stale descriptors; a domain
+# cannot open hypercall channels (fds of the hypervisor's) without bound; the
 # control socket refuses a non-root process.
 source "$(dirname "$0")/lib.sh"
 require_root
@@ -18,6 +19,19 @@ wait_console "$h" "^PEEK denied"
 wait_console "$h" "^PTRACE denied"
 wait_console "$h" "^FORK denied"
 pass "dom0 ops, /proc/PID/mem, ptrace and fork refused"
+
+c=$(sv_create "$t-channels" channels)
+wait_console "$c" "^CHANNELS [0-9]+: Too many open files$" >/dev/null
+n=$(console_of "$c" | grep -Eo "^CHANNELS [0-9]+" | cut -d' ' -f2)
+[ "$n" -lt 64 ] || fail "a domain opened $n hypercall channels"
+w=$(sv_create "$t-after" sleep)
+wait_console "$w" SLEEPING >/dev/null
+# Its fd limit is as high as it may raise it (fs.nr_open where it may raise
+# its hard limit, the hard limit where it may not).
+read -r soft hard < <(awk '/^Max open files/ {print $4, $5}' \
+    "/proc/$(cat "$SPLITVISOR_RUNDIR/splitvisor.pid")/limits")
+[ "$soft" = "$hard" ] || fail "the hypervisor may open $soft files of $hard"
+pass "a domain's hypercall channels are capped ($n more than its first), others unaffected"
 
 s=$(sv_create "$t-storeclose" store-close)
 wait_console "$s" "^START INFO refused: No such file or directory$"
