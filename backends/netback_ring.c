@@ -412,3 +412,8 @@ void netback_rx_flush(struct netback_queue *q)
     if (notify)
         q->ops.notify(q->ctx, NETBACK_EVENT_RX);
 }
+
+RING_IDX netback_rx_posted(const struct netback_queue *q)
+{
+    return __atomic_load_n(&q->rx.sring->req_prod, __ATOMIC_ACQUIRE);
+}

@@ -49,6 +49,8 @@ struct vif_queue {
     bool tx_blocked;         /* tx_pkt waits for a host buffer (vif_back_poll()) */
     struct netback_packet tx_pkt;
     struct netback_queue *q;
+    uint64_t tx_taken;  /* packets taken off the TX ring, ever */
+    RING_IDX rx_posted; /* the RX request producer at the last event */
 };
 
 struct vif_back {
@@ -576,6 +578,7 @@ static bool tx_drain(struct vif_queue *q)
     while (budget && (q->tx_blocked || netback_tx_next(q->q, pkt) == 1)) {
         struct netif_offload o;
 
+        q->tx_taken++;
         if (--budget % VIF_TX_FLUSH_EVERY == 0 && budget) {
             netback_tx_flush(q->q);
             v->env.ops->flush(v->env.host, v, q->idx);
@@ -632,28 +635,44 @@ static void ctrl_event(struct vif_back *v)
     push_hash(v);
 }
 
-static void queue_event(struct vif_queue *q, evtchn_port_t port)
+/* Whether the event found anything: TX requests, or RX buffers the
+ * frontend posted since the last look. */
+static bool queue_event(struct vif_queue *q, evtchn_port_t port)
 {
     struct vif_back *v = q->v;
     bool tx = port == q->evtchn, rx = q->evtchn_rx ? port == q->evtchn_rx : tx;
+    uint64_t taken = q->tx_taken;
+    bool work = false;
 
     if (tx && !tx_drain(q))
-        return;
-    if (rx)
+        return true;
+    work = q->tx_taken != taken;
+    if (rx) {
+        RING_IDX posted = netback_rx_posted(q->q);
+
+        work |= posted != q->rx_posted;
+        q->rx_posted = posted;
         v->env.ops->rx_ready(v->env.host, v, q->idx);
+    }
+    return work;
 }
 
-void vif_back_event(struct vif_back *v, evtchn_port_t port)
+enum vif_back_event vif_back_event(struct vif_back *v, evtchn_port_t port)
 {
+    enum vif_back_event found = VIF_EVENT_NOT_MINE;
+
     if (!v->connected || !port)
-        return;
+        return VIF_EVENT_NOT_MINE;
     if (port == v->evtchn_ctrl) {
         ctrl_event(v);
-        return;
+        return VIF_EVENT_WORK;
     }
     for (unsigned i = 0; i < v->nqueues && v->connected; i++)
         if (port == v->queue[i].evtchn || port == v->queue[i].evtchn_rx)
-            queue_event(&v->queue[i], port);
+            found = queue_event(&v->queue[i], port) || found == VIF_EVENT_WORK
+                        ? VIF_EVENT_WORK
+                        : VIF_EVENT_SPURIOUS;
+    return found;
 }
 
 bool vif_back_rx_gso(const struct vif_back *v)

@@ -29,6 +29,7 @@
 #include "gro.h"
 #include "pf.h"
 #include "swswitch.h"
+#include "sv/hypercall.h"
 #include "sv/log.h"
 #include "sv/netif_offload.h"
 #include "sv/pktparse.h"
@@ -51,6 +52,11 @@ static struct {
     unsigned cache_pages;
     size_t tx_copybreak;
     struct event *poll_ev; /* vifs whose TX budget ran out */
+    struct event_base *base;
+    struct late_unmask {
+        unsigned spurious;   /* events in a row that found nothing */
+        struct event *timer; /* its unmask, when late */
+    } late[SV_EVTCHN_PORTS];
 } dd;
 
 /* One netif queue of a vif on a pool of its own: its queue pair of the
@@ -457,6 +463,42 @@ static void on_xenstore(evutil_socket_t fd, short what, void *arg)
     }
 }
 
+static void on_late_unmask(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    xenevtchn_unmask(dd.xce, (evtchn_port_t)(uintptr_t)arg);
+}
+
+/*
+ * Unmasks a port once its event is handled; a port whose events keep
+ * finding nothing (a frontend notifying in a loop) is unmasked later each
+ * time, 1 ms doubling up to 1 s, so it cannot keep netdd busy: Linux's
+ * "lateeoi" for backends (XSA-332).  Its first real work resets that.
+ */
+static void unmask_after(evtchn_port_t port, enum vif_back_event found)
+{
+    struct late_unmask *l = &dd.late[port];
+    struct timeval delay;
+    unsigned shift;
+
+    if (found != VIF_EVENT_SPURIOUS || ++l->spurious < 2) {
+        if (found != VIF_EVENT_SPURIOUS)
+            l->spurious = 0;
+        xenevtchn_unmask(dd.xce, port);
+        return;
+    }
+    if (!l->timer && !(l->timer = evtimer_new(dd.base, on_late_unmask, (void *)(uintptr_t)port))) {
+        xenevtchn_unmask(dd.xce, port);
+        return;
+    }
+    shift = l->spurious - 2 < 10 ? l->spurious - 2 : 10;
+    delay = (struct timeval){.tv_sec = shift == 10, .tv_usec = shift == 10 ? 0 : 1000 << shift};
+    evtimer_add(l->timer, &delay);
+}
+
+/* Handles each fired port before unmasking it (a send meanwhile fires again
+ * at the unmask: the doorbells are level-triggered). */
 static void on_evtchn(evutil_socket_t fd, short what, void *arg)
 {
     xenevtchn_port_or_error_t port;
@@ -465,10 +507,16 @@ static void on_evtchn(evutil_socket_t fd, short what, void *arg)
     (void)what;
     (void)arg;
     while ((port = xenevtchn_pending(dd.xce)) >= 0) {
-        xenevtchn_unmask(dd.xce, (evtchn_port_t)port);
-        for (unsigned i = 0; i < NETDD_MAX_VIFS; i++)
-            if (dd.vifs[i])
-                vif_back_event(dd.vifs[i], (evtchn_port_t)port);
+        enum vif_back_event found = VIF_EVENT_NOT_MINE;
+
+        for (unsigned i = 0; i < NETDD_MAX_VIFS; i++) {
+            enum vif_back_event e = dd.vifs[i] ? vif_back_event(dd.vifs[i], (evtchn_port_t)port)
+                                               : VIF_EVENT_NOT_MINE;
+
+            if (e > found)
+                found = e;
+        }
+        unmask_after((evtchn_port_t)port, found);
     }
 }
 
@@ -567,6 +615,7 @@ int main(int argc, char **argv)
     ev_ev = event_new(base, xenevtchn_fd(dd.xce), EV_READ | EV_PERSIST, on_evtchn, NULL);
     term_ev = evsignal_new(base, SIGTERM, on_signal, base);
     publish_ev = event_new(base, -1, EV_PERSIST, on_publish, NULL);
+    dd.base = base;
     dd.poll_ev = evtimer_new(base, on_poll, NULL);
     if (!dd.poll_ev || !xs_ev || !ev_ev || !term_ev || !publish_ev || event_add(xs_ev, NULL) ||
         event_add(ev_ev, NULL) || event_add(term_ev, NULL) || event_add(publish_ev, &second) ||
@@ -582,6 +631,9 @@ int main(int argc, char **argv)
     swswitch_free(dd.sw);
     event_free(publish_ev);
     event_free(dd.poll_ev);
+    for (unsigned p = 0; p < SV_EVTCHN_PORTS; p++)
+        if (dd.late[p].timer)
+            event_free(dd.late[p].timer);
     event_free(xs_ev);
     event_free(ev_ev);
     event_free(term_ev);

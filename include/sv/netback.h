@@ -123,4 +123,8 @@ int netback_rx_put(struct netback_queue *q, const void *frame, size_t len,
 /* Publish queued RX responses; notify the frontend if it asked. */
 void netback_rx_flush(struct netback_queue *q);
 
+/* The frontend's RX request producer as it reads now (untrusted: only for
+ * telling whether the frontend posted buffers since the last look). */
+RING_IDX netback_rx_posted(const struct netback_queue *q);
+
 #endif

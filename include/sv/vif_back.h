@@ -116,8 +116,16 @@ void vif_back_publish(struct vif_back *v, const char *key, const char *value);
 
 /* A watch fired: re-read the frontend's and our own state. */
 void vif_back_watch(struct vif_back *v, const char *path);
-/* An event channel port fired (it may not be ours). */
-void vif_back_event(struct vif_back *v, evtchn_port_t port);
+/* An event channel port fired (it may not be ours): whether it is, and
+ * whether it found anything to do (a frontend notifying without reason
+ * again and again is flooding: the host may then unmask the port late,
+ * as Linux's netback does since XSA-332). */
+enum vif_back_event {
+    VIF_EVENT_NOT_MINE,
+    VIF_EVENT_SPURIOUS,
+    VIF_EVENT_WORK,
+};
+enum vif_back_event vif_back_event(struct vif_back *v, evtchn_port_t port);
 /* Goes on with the TX work poll_later() announced, or with frames that
  * waited for a tx_buffer (nothing when none). */
 void vif_back_poll(struct vif_back *v);
