@@ -642,7 +642,7 @@ static bool queue_event(struct vif_queue *q, evtchn_port_t port)
     struct vif_back *v = q->v;
     bool tx = port == q->evtchn, rx = q->evtchn_rx ? port == q->evtchn_rx : tx;
     uint64_t taken = q->tx_taken;
-    bool work = false;
+    bool work;
 
     if (tx && !tx_drain(q))
         return true;

@@ -480,20 +480,17 @@ static void unmask_after(evtchn_port_t port, enum vif_back_event found)
 {
     struct late_unmask *l = &dd.late[port];
     struct timeval delay;
-    unsigned shift;
+    unsigned ms;
 
-    if (found != VIF_EVENT_SPURIOUS || ++l->spurious < 2) {
-        if (found != VIF_EVENT_SPURIOUS)
-            l->spurious = 0;
+    l->spurious = found == VIF_EVENT_SPURIOUS ? l->spurious + 1 : 0;
+    if (l->spurious >= 2 && !l->timer)
+        l->timer = evtimer_new(dd.base, on_late_unmask, (void *)(uintptr_t)port);
+    if (l->spurious < 2 || !l->timer) {
         xenevtchn_unmask(dd.xce, port);
         return;
     }
-    if (!l->timer && !(l->timer = evtimer_new(dd.base, on_late_unmask, (void *)(uintptr_t)port))) {
-        xenevtchn_unmask(dd.xce, port);
-        return;
-    }
-    shift = l->spurious - 2 < 10 ? l->spurious - 2 : 10;
-    delay = (struct timeval){.tv_sec = shift == 10, .tv_usec = shift == 10 ? 0 : 1000 << shift};
+    ms = l->spurious - 2 < 10 ? 1u << (l->spurious - 2) : 1000;
+    delay = (struct timeval){.tv_sec = ms / 1000, .tv_usec = ms % 1000 * 1000};
     evtimer_add(l->timer, &delay);
 }
 

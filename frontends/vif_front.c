@@ -499,20 +499,6 @@ static void note_hashed(struct vf_queue *q)
     }
 }
 
-/* The kernel refused a frame (e.g. offload flags that do not fit it): the
- * backend chose it, so the warning is rate-limited. */
-static void tap_write_failed(struct vf_queue *q)
-{
-    uint64_t held_back;
-
-    if (!log_ratelimit(&q->tap_warnings, &held_back))
-        return;
-    if (held_back)
-        log_warnx("vif %u: %llu more frames refused by eth%u", q->v->devid,
-                  (unsigned long long)held_back, q->v->devid);
-    log_warn("vif %u: write to eth%u", q->v->devid, q->v->devid);
-}
-
 /* Frames the backend delivered, to ethD with their virtio headers, written
  * straight from the granted RX pages. */
 static void rx_to_tap(struct vf_queue *q)
@@ -528,8 +514,11 @@ static void rx_to_tap(struct vf_queue *q)
             vif_disconnect(q->v, XenbusStateClosing);
             return;
         }
+        /* The kernel refuses a frame whose offload flags do not fit it: the
+         * backend chose the frame, so the warning is rate-limited. */
         if (n > 0 && writev(q->tap, iov, (int)(1 + nseg)) < 0 && errno != EAGAIN)
-            tap_write_failed(q);
+            log_warn_limited(&q->tap_warnings, true, "vif %u: write to eth%u", q->v->devid,
+                             q->v->devid);
     }
     note_hashed(q);
     netfront_rx_refill(q->nf);

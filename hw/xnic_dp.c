@@ -572,7 +572,6 @@ static int tx_tso(struct xnic_dev *dev, unsigned src, size_t len, uint16_t mss, 
         uint16_t flags;
 
         tx_linear(dev, len);
-
         if (xnic_tso_whole(frame, len, mss, (uint8_t)hdr_len, sizeof(dev->segbuf), &flags, &wb) < 0)
             return XNIC_ERR_OFFLOAD;
         wire_send_partial(dev, frame, len, &wb, hdr_len);

@@ -217,14 +217,8 @@ static void channel_readable(evutil_socket_t fd, short what, void *arg)
         return;
     }
     if (err < 0) {
-        uint64_t held_back;
-
-        if (log_ratelimit(&ch->dom->warnings, &held_back)) {
-            if (held_back)
-                log_warnx("dom%u: %llu lines like the next not logged", ch->dom->domid,
-                          (unsigned long long)held_back);
-            log_warnx("dom%u: dropping hypercall channel: %s", ch->dom->domid, strerror(-err));
-        }
+        log_warn_limited(&ch->dom->warnings, false, "dom%u: dropping hypercall channel: %s",
+                         ch->dom->domid, strerror(-err));
         channel_drop(ch);
     }
 }

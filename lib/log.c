@@ -151,3 +151,17 @@ bool log_ratelimit(struct log_ratelimit *rl, uint64_t *suppressed)
     rl->suppressed = 0;
     return true;
 }
+
+void log_warn_limited(struct log_ratelimit *rl, bool with_errno, const char *fmt, ...)
+{
+    uint64_t held_back;
+    va_list ap;
+
+    if (!log_ratelimit(rl, &held_back))
+        return;
+    if (held_back)
+        log_warnx("%llu lines like the next not logged", (unsigned long long)held_back);
+    va_start(ap, fmt);
+    log_vmsg(LOG_LEVEL_WARN, with_errno, fmt, ap);
+    va_end(ap);
+}

@@ -56,6 +56,10 @@ struct log_ratelimit {
 /* true when a line may go out now, with *suppressed the lines held back
  * before it; false when it is held back (and counted). */
 bool log_ratelimit(struct log_ratelimit *rl, uint64_t *suppressed);
+/* A warning (with errno when with_errno) through rl: when it goes out after
+ * lines were held back, a line before it says how many. */
+void log_warn_limited(struct log_ratelimit *rl, bool with_errno, const char *fmt, ...)
+    LOG_PRINTF(3, 4);
 
 /* Log an error (with/without errno) and exit(1). */
 noreturn void fatal(const char *fmt, ...) LOG_PRINTF(1, 2);
