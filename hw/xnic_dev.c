@@ -217,6 +217,7 @@ static void stop_vport(struct xnic_dev *dev, struct vport *v)
 {
     unsigned idx = (unsigned)(v - dev->vp);
 
+    /* TX_POLLING goes with the page: reset_page clears it when attached. */
     v->tx_en = v->rx_en = v->rsc = v->tx_kicked = v->irq_pending = false;
     v->tx_head = v->rx_head = 0;
     v->chain.valid = false;
@@ -370,7 +371,8 @@ static int cmd_queue_disable(struct func *fn, struct xnic_admin *a)
         return -EINVAL;
     v = &fn->dev->vp[fn->first_vport + q];
     if (flags & XNIC_QF_TX) {
-        v->tx_en = v->tx_kicked = false;
+        v->tx_en = false;
+        vport_tx_watch(v, false);
         v->chain.valid = false;
     }
     if (flags & XNIC_QF_RX)
@@ -565,7 +567,7 @@ void xnic_dev_kick(struct xnic_dev *dev, unsigned f, unsigned i)
     if (i == XNIC_DB_ADMIN)
         admin_run(fn);
     else if (i - 1 < fn->nq)
-        dev->vp[fn->first_vport + i - 1].tx_kicked = true;
+        vport_tx_watch(&dev->vp[fn->first_vport + i - 1], true);
 }
 
 void xnic_dev_poll(struct xnic_dev *dev)

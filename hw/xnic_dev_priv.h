@@ -123,6 +123,21 @@ static inline void reg_wr64(struct func *fn, unsigned off, uint64_t v)
     __atomic_store_n((uint64_t *)(fn->regs + off), v, __ATOMIC_RELEASE);
 }
 
+/* Whether the device is reading v's TX ring (a doorbell came, or it has work
+ * left), mirrored in TX_POLLING so the owner can skip the doorbell.  Sequentially
+ * consistent: the owner writes its tail, then reads the bit (a fence between),
+ * so either it sees the bit clear and rings, or our next tail read sees it. */
+static inline void vport_tx_watch(struct vport *v, bool on)
+{
+    uint32_t *bits = (uint32_t *)(v->fn->regs + XNIC_REG_TX_POLLING);
+
+    v->tx_kicked = on;
+    if (on)
+        __atomic_fetch_or(bits, 1u << v->q, __ATOMIC_SEQ_CST);
+    else
+        __atomic_fetch_and(bits, ~(1u << v->q), __ATOMIC_SEQ_CST);
+}
+
 static inline struct xnic_queue_stats *vport_stats(struct vport *v)
 {
     return (struct xnic_queue_stats *)(v->fn->regs + XNIC_REG_QSTATS(v->q));

@@ -477,8 +477,12 @@ static uint32_t tx_peek(void *arg, unsigned i)
     if (!v->tx_en || !v->tx_kicked)
         return 0;
     if (!v->chain.valid && !tx_fetch(v)) {
-        v->tx_kicked = false; /* the next doorbell (or poll) looks again */
-        return 0;
+        /* The next doorbell (or poll) looks again; a tail written before the
+         * owner could see that is seen by the second look. */
+        vport_tx_watch(v, false);
+        if (!tx_fetch(v))
+            return 0;
+        vport_tx_watch(v, true);
     }
     return v->chain.len > MIN_FRAME ? v->chain.len : MIN_FRAME;
 }

@@ -2,10 +2,16 @@
  * libxenevtchn with the prototypes of Debian's xenevtchn.h, over our
  * hypervisor.  Each handle is one hypercall channel plus an epoll set of the
  * doorbells of the ports it bound; xenevtchn_fd() is that epoll fd, readable
- * when a bound, unmasked port has fired.  A port that fires is masked (taken
- * out of the set, its pending and mask bits set in shared_info) until
- * xenevtchn_unmask(), as Linux's evtchn driver does.  Notify writes the
- * peer's doorbell directly: no hypervisor on the send path.
+ * when a bound port has fired.  A port that fires is masked (its mask bit
+ * set in shared_info) until xenevtchn_unmask(), as Linux's evtchn driver
+ * does; a send while masked sets its pending bit and fires at the unmask.
+ * Notify writes the peer's doorbell directly: no hypervisor on the send path.
+ *
+ * Masking costs no system call: the doorbells stay in the set, edge-triggered
+ * and never read (an eventfd's count lasts 2^64 sends), so a send is one
+ * epoll report, and one for a masked port only marks it pending.  Only a
+ * port unmasked with a send pending costs a write, to the handle's re-fire
+ * eventfd, which keeps the set readable while such ports wait.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -25,13 +31,21 @@ struct evtchn_port_fds {
     int doorbell; /* -1 when the port is not bound through this handle */
     int peer;     /* doorbell this port rings; -1 for VIRQs */
     bool masked;
+    bool pending; /* sent to while masked */
+    bool refire;  /* in the re-fire queue */
 };
+
+/* epoll data of the re-fire eventfd: port 0 is never bound. */
+#define REFIRE_TAG 0u
 
 struct xenevtchn_handle {
     int chan;
     int epfd;
+    int refire_fd;         /* readable while refire[] is not empty */
+    unsigned refire_head, refire_len;
     shared_info_t *shinfo; /* inside a domain */
     struct evtchn_port_fds ports[SV_EVTCHN_PORTS];
+    uint16_t refire[SV_EVTCHN_PORTS]; /* unmasked with a send pending, in order */
 };
 
 static int fail(int err)
@@ -67,18 +81,27 @@ xenevtchn_handle *xenevtchn_open(struct xentoollog_logger *logger, unsigned open
     xce->epfd = epoll_create1(EPOLL_CLOEXEC);
     if (xce->epfd < 0)
         goto out_free;
+    xce->refire_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (xce->refire_fd < 0 ||
+        epoll_ctl(xce->epfd, EPOLL_CTL_ADD, xce->refire_fd,
+                  &(struct epoll_event){.events = EPOLLIN, .data.u32 = REFIRE_TAG}) < 0) {
+        err = -errno;
+        goto out_close;
+    }
     xce->chan = hcall_open();
     if (xce->chan < 0) {
         err = xce->chan;
-        close(xce->epfd);
-        free(xce);
-        errno = -err;
-        return NULL;
+        goto out_close;
     }
     if (hcall_in_domain())
         xce->shinfo = map_shared_info(xce->chan);
     return xce;
 
+out_close:
+    if (xce->refire_fd >= 0)
+        close(xce->refire_fd);
+    close(xce->epfd);
+    errno = -err;
 out_free:
     free(xce);
     return NULL;
@@ -94,7 +117,8 @@ static void forget_port(xenevtchn_handle *xce, evtchn_port_t port)
     }
     if (p->peer >= 0)
         close(p->peer);
-    *p = (struct evtchn_port_fds){.doorbell = -1, .peer = -1};
+    /* Still queued to re-fire: a new binding of the port must not queue twice. */
+    *p = (struct evtchn_port_fds){.doorbell = -1, .peer = -1, .refire = p->refire};
 }
 
 int xenevtchn_close(xenevtchn_handle *xce)
@@ -105,6 +129,7 @@ int xenevtchn_close(xenevtchn_handle *xce)
         forget_port(xce, p);
     if (xce->shinfo)
         munmap(xce->shinfo, SV_PAGE_SIZE);
+    close(xce->refire_fd);
     close(xce->epfd);
     close(xce->chan); /* the hypervisor closes every port bound through it */
     free(xce);
@@ -118,7 +143,7 @@ int xenevtchn_fd(xenevtchn_handle *xce)
 
 static int arm(xenevtchn_handle *xce, evtchn_port_t port)
 {
-    struct epoll_event ev = {.events = EPOLLIN, .data.u32 = port};
+    struct epoll_event ev = {.events = EPOLLIN | EPOLLET, .data.u32 = port};
 
     return epoll_ctl(xce->epfd, EPOLL_CTL_ADD, xce->ports[port].doorbell, &ev);
 }
@@ -201,45 +226,80 @@ int xenevtchn_notify(xenevtchn_handle *xce, evtchn_port_t port)
     return err < 0 ? fail(err) : 0;
 }
 
-static void shinfo_set(xenevtchn_handle *xce, xen_ulong_t *words, evtchn_port_t port, bool on)
+enum shinfo_word { SHINFO_MASK, SHINFO_PENDING };
+
+static void shinfo_set(xenevtchn_handle *xce, enum shinfo_word w, evtchn_port_t port, bool on)
 {
     const unsigned bits = sizeof(xen_ulong_t) * 8;
     xen_ulong_t bit = (xen_ulong_t)1 << (port % bits);
+    xen_ulong_t *words;
 
     if (!xce->shinfo)
         return;
+    words = w == SHINFO_MASK ? xce->shinfo->evtchn_mask : xce->shinfo->evtchn_pending;
     if (on)
         __atomic_fetch_or(&words[port / bits], bit, __ATOMIC_RELEASE);
     else
         __atomic_fetch_and(&words[port / bits], ~bit, __ATOMIC_RELEASE);
 }
 
-xenevtchn_port_or_error_t xenevtchn_pending(xenevtchn_handle *xce)
+/* Masks port and returns it as fired: its pending bit is ours to clear now. */
+static xenevtchn_port_or_error_t take(xenevtchn_handle *xce, evtchn_port_t port)
 {
-    int nonblock = fcntl(xce->epfd, F_GETFL) & O_NONBLOCK;
-    struct epoll_event ev;
-    struct evtchn_port_fds *p;
+    xce->ports[port].masked = true;
+    xce->ports[port].pending = false;
+    shinfo_set(xce, SHINFO_MASK, port, true);
+    shinfo_set(xce, SHINFO_PENDING, port, false);
+    return (xenevtchn_port_or_error_t)port;
+}
+
+/* The next port unmasked with a send pending, or 0; the re-fire eventfd is
+ * drained once the queue empties, so the set stays readable until then. */
+static evtchn_port_t refire_pop(xenevtchn_handle *xce)
+{
     evtchn_port_t port;
     eventfd_t count;
-    int n;
 
-    do
-        n = epoll_wait(xce->epfd, &ev, 1, nonblock ? 0 : -1);
-    while (n < 0 && errno == EINTR);
-    if (n < 0)
-        return -1;
-    if (n == 0)
-        return fail(-EAGAIN);
-    port = ev.data.u32;
-    p = &xce->ports[port];
-    (void)eventfd_read(p->doorbell, &count);
-    epoll_ctl(xce->epfd, EPOLL_CTL_DEL, p->doorbell, NULL);
-    p->masked = true;
-    if (xce->shinfo) {
-        shinfo_set(xce, xce->shinfo->evtchn_mask, port, true);
-        shinfo_set(xce, xce->shinfo->evtchn_pending, port, false);
+    if (!xce->refire_len)
+        return 0;
+    port = xce->refire[xce->refire_head];
+    xce->refire_head = (xce->refire_head + 1) % SV_EVTCHN_PORTS;
+    if (--xce->refire_len == 0)
+        (void)eventfd_read(xce->refire_fd, &count);
+    xce->ports[port].refire = false;
+    return port;
+}
+
+xenevtchn_port_or_error_t xenevtchn_pending(xenevtchn_handle *xce)
+{
+    bool blocking = false;
+
+    for (;;) {
+        evtchn_port_t port = refire_pop(xce);
+        struct epoll_event ev;
+        int n;
+
+        if (!port) {
+            n = epoll_wait(xce->epfd, &ev, 1, blocking ? -1 : 0);
+            if (n < 0 && errno != EINTR)
+                return -1;
+            if (n == 0 && !blocking) {
+                /* Asked only once nothing fired: most callers drain until EAGAIN. */
+                blocking = !(fcntl(xce->epfd, F_GETFL) & O_NONBLOCK);
+                if (!blocking)
+                    return fail(-EAGAIN);
+            }
+            if (n <= 0 || ev.data.u32 == REFIRE_TAG)
+                continue;
+            port = ev.data.u32;
+        }
+        if (xce->ports[port].doorbell < 0)
+            continue; /* unbound since it fired */
+        if (!xce->ports[port].masked)
+            return take(xce, port);
+        xce->ports[port].pending = true;
+        shinfo_set(xce, SHINFO_PENDING, port, true);
     }
-    return (xenevtchn_port_or_error_t)port;
 }
 
 int xenevtchn_unmask(xenevtchn_handle *xce, evtchn_port_t port)
@@ -252,8 +312,11 @@ int xenevtchn_unmask(xenevtchn_handle *xce, evtchn_port_t port)
     if (!p->masked)
         return 0;
     p->masked = false;
-    if (xce->shinfo)
-        shinfo_set(xce, xce->shinfo->evtchn_mask, port, false);
+    shinfo_set(xce, SHINFO_MASK, port, false);
+    if (!p->pending || p->refire)
+        return 0; /* nothing came, or it fires from the queue already */
     /* Level-triggered: a send that came while masked fires at once. */
-    return arm(xce, port);
+    p->refire = true;
+    xce->refire[(xce->refire_head + xce->refire_len++) % SV_EVTCHN_PORTS] = (uint16_t)port;
+    return eventfd_write(xce->refire_fd, 1) < 0 ? -1 : 0;
 }

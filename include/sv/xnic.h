@@ -14,7 +14,7 @@
 #include <stdint.h>
 
 #define XNIC_MAGIC          0x43494e58u /* "XNIC" */
-#define XNIC_VERSION        1u
+#define XNIC_VERSION        2u
 #define XNIC_REG_PAGE_SIZE  4096u
 
 #define XNIC_MAX_POOLS      32u   /* PF queue pairs = VMDq pools */
@@ -51,6 +51,10 @@
 #define XNIC_REG_WSTATS     0xe00 /* struct xnic_wire_stats, PF only */
 #define XNIC_REG_POOLS      0xe40 /* u32 ro, PF only: VMDq pools P */
 #define XNIC_REG_POOL_QUEUES 0xe44 /* u32 ro, PF only: queue pairs per pool Q */
+/* u32 device: bit q set while the device reads queue q's TX ring on its own
+ * and will see a new tail without a doorbell (virtio's NO_NOTIFY); it clears
+ * the bit, then reads the tail once more, before it stops looking */
+#define XNIC_REG_TX_POLLING 0xe48
 
 /* PF queue pair of pool p's queue k (k < Q): queue q belongs to pool q % P,
  * so queue p is each pool's first and pools keep their numbers at any Q. */

@@ -13,8 +13,13 @@
  *                          its answer into the second page, binds P, notifies,
  *                          waits for the reply and unmaps
  *   control DOMID          dom0: getinfo, pause, unpause, shutdown (poweroff)
+ *   evtchn                 dom0: a channel to itself; the bind and a send fire
+ *                          a port once, sends while the port is masked fire
+ *                          once at the unmask, an unmask with nothing sent
+ *                          fires nothing
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +34,7 @@
 static int failed(const char *who, const char *what)
 {
     printf("%s: FAILED %s: %s\n", who, what, strerror(errno));
+    fflush(stdout);
     return 1;
 }
 
@@ -137,6 +143,62 @@ static int control(uint32_t domid)
     return 0;
 }
 
+/* The ports that fire before the handle has nothing more: 0 when none did,
+ * the port when exactly one did once, -1 otherwise. */
+static int fired(xenevtchn_handle *xce)
+{
+    xenevtchn_port_or_error_t p, first = xenevtchn_pending(xce);
+
+    if (first < 0)
+        return errno == EAGAIN ? 0 : -1;
+    p = xenevtchn_pending(xce);
+    return p < 0 && errno == EAGAIN ? first : -1;
+}
+
+/* Which check of the channel to itself fails, or NULL. */
+static const char *masking_fails(xenevtchn_handle *xce)
+{
+    int a = xenevtchn_bind_unbound_port(xce, 0);
+    int b = a > 0 ? xenevtchn_bind_interdomain(xce, 0, (evtchn_port_t)a) : -1;
+
+    if (b < 0)
+        return "a channel to itself";
+    fcntl(xenevtchn_fd(xce), F_SETFL, O_NONBLOCK);
+    /* As Xen, the bound port starts pending (its peer may have sent before). */
+    if (fired(xce) != b || xenevtchn_unmask(xce, (evtchn_port_t)b) < 0 || fired(xce) != 0)
+        return "the new port did not fire once at the bind";
+    xenevtchn_notify(xce, (evtchn_port_t)a);
+    xenevtchn_notify(xce, (evtchn_port_t)a);
+    if (fired(xce) != b) /* b is masked now */
+        return "two sends: the peer port not fired once";
+    xenevtchn_notify(xce, (evtchn_port_t)a);
+    xenevtchn_notify(xce, (evtchn_port_t)a);
+    if (fired(xce) != 0)
+        return "a masked port fired";
+    if (xenevtchn_unmask(xce, (evtchn_port_t)b) < 0 || fired(xce) != b)
+        return "sends while masked: not fired once at the unmask";
+    if (xenevtchn_unmask(xce, (evtchn_port_t)b) < 0 || fired(xce) != 0)
+        return "an unmask after no send fired";
+    xenevtchn_notify(xce, (evtchn_port_t)b);
+    if (fired(xce) != a || xenevtchn_unmask(xce, (evtchn_port_t)a) < 0)
+        return "the other way";
+    if (xenevtchn_unbind(xce, (evtchn_port_t)b) < 0 || fired(xce) != 0)
+        return "unbind";
+    return NULL;
+}
+
+static int masking(void)
+{
+    xenevtchn_handle *xce = xenevtchn_open(NULL, 0);
+    const char *what = xce ? masking_fails(xce) : "xenevtchn_open";
+
+    xenevtchn_close(xce);
+    if (what)
+        return failed("dom0", what);
+    printf("dom0: evtchn ok\n");
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc == 2 && !strcmp(argv[1], "as-domain"))
@@ -146,5 +208,7 @@ int main(int argc, char **argv)
                     (evtchn_port_t)atoi(argv[5]));
     if (argc == 3 && !strcmp(argv[1], "control"))
         return control((uint32_t)atoi(argv[2]));
+    if (argc == 2 && !strcmp(argv[1], "evtchn"))
+        return masking();
     return in_dom0();
 }

@@ -17,6 +17,8 @@ cc $san -o "$prog" "$src" -L"$SV_BUILD/lib" -Wl,-rpath,"$SV_BUILD/lib" -lxenctrl
 out=$("$prog" 2>&1) || fail "dom0 run failed: $out"
 grep -q "^dom0: 1 domains$" <<<"$out" || fail "dom0 run: $out"
 pass "dom0: xc_domain_getinfolist through our libxenctrl"
+out=$("$prog" evtchn 2>&1) || fail "event channel masking: $out"
+pass "xenevtchn: a send fires once, sends while masked fire once at the unmask"
 chmod 755 "$SPLITVISOR_RUNDIR" "$prog"
 cat >"$SPLITVISOR_RUNDIR/app.cfg" <<CFG
 name = "$t-app"

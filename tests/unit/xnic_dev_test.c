@@ -307,6 +307,37 @@ static void test_incomplete_chain_waits(void **state)
     assert_int_equal(fx->nwire, 1);
 }
 
+/* TX_POLLING: set from the doorbell while the device has the ring's work,
+ * clear once it stopped looking; only then does a new tail need a doorbell. */
+static void test_tx_polling(void **state)
+{
+    struct fx *fx = *state;
+    const uint32_t *polling = r32(fx, 0, XNIC_REG_TX_POLLING);
+
+    start_queue(fx, 0, 1);
+    for (unsigned i = 0; i < 6; i++) {
+        frame(fx->mem + buf_off(0, i), 0x99, 1, 60);
+        put_txd(fx, 0, 1, i, IOVA0 + buf_off(0, i), 60, XNIC_TXD_EOP);
+    }
+    assert_int_equal(*polling & 2, 0);
+    qregs(fx, 0, 1)->tx_tail = 3;
+    xnic_dev_kick(fx->dev, 0, XNIC_DB_QUEUE(1));
+    assert_int_equal(*polling & 2, 2);
+    assert_true(xnic_dev_tx_run(fx->dev, 2));
+    assert_int_equal(*polling & 2, 2); /* one packet left: still looking */
+    qregs(fx, 0, 1)->tx_tail = 4;      /* no doorbell needed */
+    while (xnic_dev_tx_run(fx->dev, 64))
+        ;
+    assert_int_equal(fx->nwire, 4);
+    assert_int_equal(*polling & 2, 0);
+    qregs(fx, 0, 1)->tx_tail = 5; /* the device stopped looking: unseen without one */
+    xnic_dev_tx_run(fx->dev, 64);
+    assert_int_equal(fx->nwire, 4);
+    tx_go(fx, 0, 1, 6);
+    assert_int_equal(fx->nwire, 6);
+    assert_int_equal(*polling & 2, 0);
+}
+
 static void test_tx_dma_fault(void **state)
 {
     struct fx *fx = *state;
@@ -932,7 +963,8 @@ int main(void)
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
     const struct CMUnitTest tests[] = {
         T(test_tx_chain_to_wire),     T(test_incomplete_chain_waits),
-        T(test_tx_dma_fault),         T(test_rx_multi_buffer_and_default_pool),
+        T(test_tx_polling),           T(test_tx_dma_fault),
+        T(test_rx_multi_buffer_and_default_pool),
         T(test_masked_vector),        T(test_vf_spoof_and_port_vlan),
         T(test_veb_pool_to_vf),       T(test_tso_to_wire),
         T(test_admin_rules),          T(test_mailbox),
