@@ -24,6 +24,9 @@ void xnic_dp_raise(struct func *fn, unsigned vec)
 
     if (!fn->attached || vec >= fn->nvec)
         return;
+    /* The write-backs before the mask read: an owner that unmasks and then
+     * reads its rings sees them, or we see the unmask. */
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
     if (reg_rd64(fn, XNIC_REG_VEC_MASK) & (1ull << vec))
         return;
     /* An eventfd write only fails when the counter would overflow: then the

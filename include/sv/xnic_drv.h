@@ -38,6 +38,8 @@ bool xnic_drv_link_up(const struct xnic_drv *d);
 const volatile uint8_t *xnic_drv_regs(const struct xnic_drv *d);
 /* Vector eventfd v (poll it for interrupts), or -1 when opened without. */
 int xnic_drv_vector_fd(const struct xnic_drv *d, unsigned v);
+/* Masks or unmasks vector v; after an unmask, check the rings once more:
+ * the device does not remember what it completed while masked. */
 void xnic_drv_mask_vector(struct xnic_drv *d, unsigned v, bool masked);
 
 /* Runs an admin command (in/out), waiting up to timeout_ms for completion.

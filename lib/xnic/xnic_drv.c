@@ -156,10 +156,13 @@ void xnic_drv_mask_vector(struct xnic_drv *d, unsigned v, bool masked)
 
     if (v >= d->n)
         return;
+    /* Sequentially consistent: after an unmask the caller reads its rings,
+     * and the device writes them before it reads the mask. */
     if (masked)
-        __atomic_fetch_or(mask, 1ull << v, __ATOMIC_RELEASE);
+        __atomic_fetch_or(mask, 1ull << v, __ATOMIC_SEQ_CST);
     else
-        __atomic_fetch_and(mask, ~(1ull << v), __ATOMIC_RELEASE);
+        __atomic_fetch_and(mask, ~(1ull << v), __ATOMIC_SEQ_CST);
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
 }
 
 static void ring_doorbell(struct xnic_drv *d, unsigned i)
