@@ -218,7 +218,7 @@ static void stop_vport(struct xnic_dev *dev, struct vport *v)
     unsigned idx = (unsigned)(v - dev->vp);
 
     /* TX_POLLING goes with the page: reset_page clears it when attached. */
-    v->tx_en = v->rx_en = v->rsc = v->tx_kicked = v->irq_pending = false;
+    v->tx_en = v->rx_en = v->rsc = v->tx_kicked = v->tx_polling = v->irq_pending = false;
     v->tx_head = v->rx_head = 0;
     v->chain.valid = false;
     xnic_sched_reset(&dev->sched, idx);
@@ -566,7 +566,7 @@ void xnic_dev_kick(struct xnic_dev *dev, unsigned f, unsigned i)
     fn = &dev->fn[f];
     if (i == XNIC_DB_ADMIN)
         admin_run(fn);
-    else if (i - 1 < fn->nq)
+    else if (i - 1 < fn->nq && dev->vp[fn->first_vport + i - 1].tx_en)
         vport_tx_watch(&dev->vp[fn->first_vport + i - 1], true);
 }
 

@@ -39,7 +39,8 @@ struct vport {
     unsigned vport;      /* the switch port it belongs to (pool, or pools + VF) */
     bool tx_en, rx_en;
     bool rsc;            /* RX takes local senders' offloaded frames whole (XNIC_QF_RSC) */
-    bool tx_kicked;      /* doorbell seen, queue may have work */
+    bool tx_kicked;      /* doorbell seen (or poll mode), queue may have work */
+    bool tx_polling;     /* its TX_POLLING bit is set (a doorbell started this look) */
     bool irq_pending;
     uint64_t tx_base, rx_base; /* latched at QUEUE_ENABLE */
     uint32_t tx_size, rx_size;
@@ -131,11 +132,13 @@ static inline void vport_tx_watch(struct vport *v, bool on)
 {
     uint32_t *bits = (uint32_t *)(v->fn->regs + XNIC_REG_TX_POLLING);
 
-    v->tx_kicked = on;
+    v->tx_kicked = v->tx_polling = on;
     if (on)
         __atomic_fetch_or(bits, 1u << v->q, __ATOMIC_SEQ_CST);
     else
         __atomic_fetch_and(bits, ~(1u << v->q), __ATOMIC_SEQ_CST);
+    /* An SC RMW does not order the caller's next tail load (C11; arm64 LL/SC). */
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
 }
 
 static inline struct xnic_queue_stats *vport_stats(struct vport *v)

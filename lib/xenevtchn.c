@@ -9,9 +9,10 @@
  *
  * Masking costs no system call: the doorbells stay in the set, edge-triggered
  * and never read (an eventfd's count lasts 2^64 sends), so a send is one
- * epoll report, and one for a masked port only marks it pending.  Only a
- * port unmasked with a send pending costs a write, to the handle's re-fire
- * eventfd, which keeps the set readable while such ports wait.
+ * epoll report.  A report for a masked port marks it pending and parks the
+ * doorbell (events 0), so further sends wake nobody until the unmask, which
+ * re-arms it: the doorbell is readable, so it fires at once.  Only ports
+ * sent to while masked cost those two epoll_ctl calls.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -31,21 +32,14 @@ struct evtchn_port_fds {
     int doorbell; /* -1 when the port is not bound through this handle */
     int peer;     /* doorbell this port rings; -1 for VIRQs */
     bool masked;
-    bool pending; /* sent to while masked */
-    bool refire;  /* in the re-fire queue */
+    bool pending; /* sent to while masked: parked (events 0) until the unmask */
 };
-
-/* epoll data of the re-fire eventfd: port 0 is never bound. */
-#define REFIRE_TAG 0u
 
 struct xenevtchn_handle {
     int chan;
     int epfd;
-    int refire_fd;         /* readable while refire[] is not empty */
-    unsigned refire_head, refire_len;
     shared_info_t *shinfo; /* inside a domain */
     struct evtchn_port_fds ports[SV_EVTCHN_PORTS];
-    uint16_t refire[SV_EVTCHN_PORTS]; /* unmasked with a send pending, in order */
 };
 
 static int fail(int err)
@@ -81,13 +75,6 @@ xenevtchn_handle *xenevtchn_open(struct xentoollog_logger *logger, unsigned open
     xce->epfd = epoll_create1(EPOLL_CLOEXEC);
     if (xce->epfd < 0)
         goto out_free;
-    xce->refire_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    if (xce->refire_fd < 0 ||
-        epoll_ctl(xce->epfd, EPOLL_CTL_ADD, xce->refire_fd,
-                  &(struct epoll_event){.events = EPOLLIN, .data.u32 = REFIRE_TAG}) < 0) {
-        err = -errno;
-        goto out_close;
-    }
     xce->chan = hcall_open();
     if (xce->chan < 0) {
         err = xce->chan;
@@ -98,13 +85,28 @@ xenevtchn_handle *xenevtchn_open(struct xentoollog_logger *logger, unsigned open
     return xce;
 
 out_close:
-    if (xce->refire_fd >= 0)
-        close(xce->refire_fd);
     close(xce->epfd);
     errno = -err;
 out_free:
     free(xce);
     return NULL;
+}
+
+enum shinfo_word { SHINFO_MASK, SHINFO_PENDING };
+
+static void shinfo_set(xenevtchn_handle *xce, enum shinfo_word w, evtchn_port_t port, bool on)
+{
+    const unsigned bits = sizeof(xen_ulong_t) * 8;
+    xen_ulong_t bit = (xen_ulong_t)1 << (port % bits);
+    xen_ulong_t *words;
+
+    if (!xce->shinfo)
+        return;
+    words = w == SHINFO_MASK ? xce->shinfo->evtchn_mask : xce->shinfo->evtchn_pending;
+    if (on)
+        __atomic_fetch_or(&words[port / bits], bit, __ATOMIC_RELEASE);
+    else
+        __atomic_fetch_and(&words[port / bits], ~bit, __ATOMIC_RELEASE);
 }
 
 static void forget_port(xenevtchn_handle *xce, evtchn_port_t port)
@@ -117,8 +119,9 @@ static void forget_port(xenevtchn_handle *xce, evtchn_port_t port)
     }
     if (p->peer >= 0)
         close(p->peer);
-    /* Still queued to re-fire: a new binding of the port must not queue twice. */
-    *p = (struct evtchn_port_fds){.doorbell = -1, .peer = -1, .refire = p->refire};
+    shinfo_set(xce, SHINFO_MASK, port, false);
+    shinfo_set(xce, SHINFO_PENDING, port, false);
+    *p = (struct evtchn_port_fds){.doorbell = -1, .peer = -1};
 }
 
 int xenevtchn_close(xenevtchn_handle *xce)
@@ -129,7 +132,6 @@ int xenevtchn_close(xenevtchn_handle *xce)
         forget_port(xce, p);
     if (xce->shinfo)
         munmap(xce->shinfo, SV_PAGE_SIZE);
-    close(xce->refire_fd);
     close(xce->epfd);
     close(xce->chan); /* the hypervisor closes every port bound through it */
     free(xce);
@@ -141,11 +143,12 @@ int xenevtchn_fd(xenevtchn_handle *xce)
     return xce->epfd;
 }
 
-static int arm(xenevtchn_handle *xce, evtchn_port_t port)
+/* ADD or MOD; MOD to EPOLLIN polls the doorbell (never read, so ready) and fires it. */
+static int arm(xenevtchn_handle *xce, evtchn_port_t port, int op, uint32_t events)
 {
-    struct epoll_event ev = {.events = EPOLLIN | EPOLLET, .data.u32 = port};
+    struct epoll_event ev = {.events = events, .data.u32 = port};
 
-    return epoll_ctl(xce->epfd, EPOLL_CTL_ADD, xce->ports[port].doorbell, &ev);
+    return epoll_ctl(xce->epfd, op, xce->ports[port].doorbell, &ev);
 }
 
 /* Makes an event channel hypercall that binds a port; keeps its doorbells. */
@@ -172,7 +175,7 @@ static xenevtchn_port_or_error_t bind_port(xenevtchn_handle *xce, uint32_t cmd, 
         return fail(-EPROTO);
     }
     xce->ports[*port] = (struct evtchn_port_fds){.doorbell = fds[0], .peer = fds[1]};
-    if (arm(xce, *port) < 0) {
+    if (arm(xce, *port, EPOLL_CTL_ADD, EPOLLIN | EPOLLET) < 0) {
         err = -errno;
         forget_port(xce, *port);
         return fail(err);
@@ -226,22 +229,6 @@ int xenevtchn_notify(xenevtchn_handle *xce, evtchn_port_t port)
     return err < 0 ? fail(err) : 0;
 }
 
-enum shinfo_word { SHINFO_MASK, SHINFO_PENDING };
-
-static void shinfo_set(xenevtchn_handle *xce, enum shinfo_word w, evtchn_port_t port, bool on)
-{
-    const unsigned bits = sizeof(xen_ulong_t) * 8;
-    xen_ulong_t bit = (xen_ulong_t)1 << (port % bits);
-    xen_ulong_t *words;
-
-    if (!xce->shinfo)
-        return;
-    words = w == SHINFO_MASK ? xce->shinfo->evtchn_mask : xce->shinfo->evtchn_pending;
-    if (on)
-        __atomic_fetch_or(&words[port / bits], bit, __ATOMIC_RELEASE);
-    else
-        __atomic_fetch_and(&words[port / bits], ~bit, __ATOMIC_RELEASE);
-}
 
 /* Masks port and returns it as fired: its pending bit is ours to clear now. */
 static xenevtchn_port_or_error_t take(xenevtchn_handle *xce, evtchn_port_t port)
@@ -253,52 +240,34 @@ static xenevtchn_port_or_error_t take(xenevtchn_handle *xce, evtchn_port_t port)
     return (xenevtchn_port_or_error_t)port;
 }
 
-/* The next port unmasked with a send pending, or 0; the re-fire eventfd is
- * drained once the queue empties, so the set stays readable until then. */
-static evtchn_port_t refire_pop(xenevtchn_handle *xce)
-{
-    evtchn_port_t port;
-    eventfd_t count;
-
-    if (!xce->refire_len)
-        return 0;
-    port = xce->refire[xce->refire_head];
-    xce->refire_head = (xce->refire_head + 1) % SV_EVTCHN_PORTS;
-    if (--xce->refire_len == 0)
-        (void)eventfd_read(xce->refire_fd, &count);
-    xce->ports[port].refire = false;
-    return port;
-}
-
 xenevtchn_port_or_error_t xenevtchn_pending(xenevtchn_handle *xce)
 {
     bool blocking = false;
 
     for (;;) {
-        evtchn_port_t port = refire_pop(xce);
         struct epoll_event ev;
-        int n;
+        evtchn_port_t port;
+        int n = epoll_wait(xce->epfd, &ev, 1, blocking ? -1 : 0);
 
-        if (!port) {
-            n = epoll_wait(xce->epfd, &ev, 1, blocking ? -1 : 0);
-            if (n < 0 && errno != EINTR)
-                return -1;
-            if (n == 0 && !blocking) {
-                /* Asked only once nothing fired: most callers drain until EAGAIN. */
-                blocking = !(fcntl(xce->epfd, F_GETFL) & O_NONBLOCK);
-                if (!blocking)
-                    return fail(-EAGAIN);
-            }
-            if (n <= 0 || ev.data.u32 == REFIRE_TAG)
-                continue;
-            port = ev.data.u32;
+        if (n < 0 && errno != EINTR)
+            return -1;
+        if (n == 0 && !blocking) {
+            /* Asked only once nothing fired: most callers drain until EAGAIN. */
+            blocking = !(fcntl(xce->epfd, F_GETFL) & O_NONBLOCK);
+            if (!blocking)
+                return fail(-EAGAIN);
         }
-        if (xce->ports[port].doorbell < 0)
-            continue; /* unbound since it fired */
+        if (n <= 0)
+            continue;
+        port = ev.data.u32;
+        if (port == 0 || port >= SV_EVTCHN_PORTS || xce->ports[port].doorbell < 0)
+            continue;
         if (!xce->ports[port].masked)
             return take(xce, port);
+        /* Park it: further sends while masked must not wake the caller (XSA-332). */
         xce->ports[port].pending = true;
         shinfo_set(xce, SHINFO_PENDING, port, true);
+        (void)arm(xce, port, EPOLL_CTL_MOD, 0);
     }
 }
 
@@ -313,10 +282,9 @@ int xenevtchn_unmask(xenevtchn_handle *xce, evtchn_port_t port)
         return 0;
     p->masked = false;
     shinfo_set(xce, SHINFO_MASK, port, false);
-    if (!p->pending || p->refire)
-        return 0; /* nothing came, or it fires from the queue already */
-    /* Level-triggered: a send that came while masked fires at once. */
-    p->refire = true;
-    xce->refire[(xce->refire_head + xce->refire_len++) % SV_EVTCHN_PORTS] = (uint16_t)port;
-    return eventfd_write(xce->refire_fd, 1) < 0 ? -1 : 0;
+    if (!p->pending)
+        return 0; /* nothing came (or it is still queued in the set) */
+    /* Re-arming polls the doorbell, which holds the send: it fires at once. */
+    p->pending = false;
+    return arm(xce, port, EPOLL_CTL_MOD, EPOLLIN | EPOLLET);
 }
