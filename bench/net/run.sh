@@ -13,9 +13,9 @@
 # Usage: bench/net/run.sh [SECONDS] [pps]   (root, after make && make tests;
 #        "pps": only the 64-byte figures; NETDD_ARGS: the driver domain's
 #        options, e.g. NETDD_ARGS="--tx-copybreak 65536": netdd copies all TX;
-#        SV_BENCH_CPU_LATENCY: the PM QoS CPU latency in microseconds held
-#        for the whole run, 0 by default (idle CPUs poll rather than halt, as
-#        tuned's latency-performance profile has it), "off": the host's own)
+#        SV_BENCH_CPU_LATENCY=US: a PM QoS CPU latency held for the whole
+#        run, e.g. 0: idle CPUs poll rather than halt, as tuned's
+#        latency-performance profile has it; default: the host's own)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 [ "$(id -u)" -eq 0 ] || { echo "bench/net/run.sh: needs root" >&2; exit 1; }
@@ -224,13 +224,14 @@ verdict() { # RATIO TARGET
         else printf "MISSED: %.3fx, needs %.1fx more\n", r, (r > 0 ? t / r : 0) }'
 }
 
-# Every figure, baselines included, under one CPU idle policy.  A wake-up of
-# a halted virtual CPU costs tens of microseconds; every stage of the driver
-# domain's path sleeps and wakes thousands of times a second.  The request
+# Every figure, baselines included, under one CPU idle policy.  The request
 # lasts while the file is open: a job of ours holds it (the cleanup ends it).
-cpu_latency=${SV_BENCH_CPU_LATENCY:-0}
-if [ "$cpu_latency" = off ] || [ ! -w /dev/cpu_dma_latency ]; then
+cpu_latency=${SV_BENCH_CPU_LATENCY:-}
+if [ -z "$cpu_latency" ]; then
     idle="the host's CPU idle states"
+elif [ ! -w /dev/cpu_dma_latency ]; then
+    echo "bench/net/run.sh: SV_BENCH_CPU_LATENCY needs /dev/cpu_dma_latency" >&2
+    exit 1
 else
     ( printf '%s' "$cpu_latency" >&9 && exec sleep 1d ) 9>/dev/cpu_dma_latency &
     idle="CPU latency $cpu_latency us held (/dev/cpu_dma_latency)"
