@@ -1,6 +1,7 @@
 /*
  * Persistent grant mapping cache: a chained hash on (domid, ref) over a fixed
- * array of entries, with an LRU list through the entries in use.
+ * array of entries; CLOCK replacement (a hit sets a bit in its own entry, the
+ * hand clears bits until it finds an entry unused since it last passed).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -12,10 +13,10 @@
 struct entry {
     uint32_t domid;
     uint32_t ref;
-    void *addr;
+    void *addr;       /* NULL: free */
     bool writable;
-    struct entry *hnext;       /* hash chain */
-    struct entry *prev, *next; /* LRU list (most recent first) or free list (next) */
+    bool referenced;  /* used since the hand last passed */
+    struct entry *hnext; /* hash chain, or the free list */
 };
 
 struct gntcache {
@@ -24,8 +25,9 @@ struct gntcache {
     size_t nbuckets; /* power of two */
     struct entry **buckets;
     struct entry *entries;
-    struct entry lru;   /* sentinel: lru.next is the most recent */
-    struct entry *free; /* unused entries, through next */
+    size_t capacity;
+    size_t hand;        /* the next entry the clock looks at */
+    struct entry *free; /* unused entries, through hnext */
     struct gntcache_stats stats;
 };
 
@@ -34,20 +36,6 @@ static size_t bucket_of(const struct gntcache *c, uint32_t domid, uint32_t ref)
     uint64_t k = ((uint64_t)domid << 32 | ref) * 0x9e3779b97f4a7c15ull;
 
     return (size_t)(k >> 32) & (c->nbuckets - 1);
-}
-
-static void lru_unlink(struct entry *e)
-{
-    e->prev->next = e->next;
-    e->next->prev = e->prev;
-}
-
-static void lru_push_front(struct gntcache *c, struct entry *e)
-{
-    e->next = c->lru.next;
-    e->prev = &c->lru;
-    c->lru.next->prev = e;
-    c->lru.next = e;
 }
 
 struct gntcache *gntcache_new(size_t capacity, const struct gntcache_ops *ops, void *ctx)
@@ -60,7 +48,6 @@ struct gntcache *gntcache_new(size_t capacity, const struct gntcache_ops *ops, v
     }
     if (!(c = calloc(1, sizeof(*c))))
         return NULL;
-    c->lru.next = c->lru.prev = &c->lru;
     for (c->nbuckets = 1; c->nbuckets < 2 * capacity; c->nbuckets <<= 1)
         ;
     c->buckets = calloc(c->nbuckets, sizeof(*c->buckets));
@@ -72,8 +59,9 @@ struct gntcache *gntcache_new(size_t capacity, const struct gntcache_ops *ops, v
     }
     c->ops = *ops;
     c->ctx = ctx;
-    for (size_t i = 0; i < capacity; i++) {
-        c->entries[i].next = c->free;
+    c->capacity = capacity;
+    for (size_t i = capacity; i-- > 0;) { /* taken in the order the hand sweeps */
+        c->entries[i].hnext = c->free;
         c->free = &c->entries[i];
     }
     return c;
@@ -104,10 +92,10 @@ static void drop(struct gntcache *c, struct entry *e)
     while (*pp != e)
         pp = &(*pp)->hnext;
     *pp = e->hnext;
-    lru_unlink(e);
     if (c->ops.unmap(c->ctx, e->addr) < 0)
         c->stats.unmap_errors++;
-    e->next = c->free;
+    e->addr = NULL;
+    e->hnext = c->free;
     c->free = e;
 }
 
@@ -115,8 +103,9 @@ void gntcache_free(struct gntcache *c)
 {
     if (!c)
         return;
-    while (c->lru.next != &c->lru)
-        drop(c, c->lru.next);
+    for (size_t i = 0; c->entries && i < c->capacity; i++)
+        if (c->entries[i].addr)
+            drop(c, &c->entries[i]);
     free(c->buckets);
     free(c->entries);
     free(c);
@@ -131,6 +120,20 @@ static struct entry *lookup(const struct gntcache *c, uint32_t domid, uint32_t r
     return e;
 }
 
+/* The entry to evict when every one is in use: the first the hand finds
+ * unused since its last pass (at most two turns). */
+static struct entry *clock_victim(struct gntcache *c)
+{
+    for (;;) {
+        struct entry *e = &c->entries[c->hand];
+
+        c->hand = (c->hand + 1) % c->capacity;
+        if (!e->referenced)
+            return e;
+        e->referenced = false;
+    }
+}
+
 static struct entry *insert(struct gntcache *c, uint32_t domid, uint32_t ref, bool writable)
 {
     void *addr = c->ops.map(c->ctx, domid, ref, PROT_READ | (writable ? PROT_WRITE : 0));
@@ -140,16 +143,16 @@ static struct entry *insert(struct gntcache *c, uint32_t domid, uint32_t ref, bo
     if (!addr)
         return NULL;
     if (!c->free) {
-        drop(c, c->lru.prev);
+        drop(c, clock_victim(c));
         c->stats.evictions++;
     }
     e = c->free;
-    c->free = e->next;
+    c->free = e->hnext;
+    /* Not referenced yet: a page used once goes before those used again. */
     *e = (struct entry){.domid = domid, .ref = ref, .addr = addr, .writable = writable};
     b = bucket_of(c, domid, ref);
     e->hnext = c->buckets[b];
     c->buckets[b] = e;
-    lru_push_front(c, e);
     return e;
 }
 
@@ -168,8 +171,7 @@ void *gntcache_get(struct gntcache *c, uint32_t domid, uint32_t ref, bool writab
     }
     if (e) {
         c->stats.hits++;
-        lru_unlink(e);
-        lru_push_front(c, e);
+        e->referenced = true;
         return e->addr;
     }
     c->stats.misses++;
@@ -179,15 +181,9 @@ void *gntcache_get(struct gntcache *c, uint32_t domid, uint32_t ref, bool writab
 
 void gntcache_forget_domain(struct gntcache *c, uint32_t domid)
 {
-    struct entry *e = c->lru.next;
-
-    while (e != &c->lru) {
-        struct entry *next = e->next;
-
-        if (e->domid == domid)
-            drop(c, e);
-        e = next;
-    }
+    for (size_t i = 0; i < c->capacity; i++)
+        if (c->entries[i].addr && c->entries[i].domid == domid)
+            drop(c, &c->entries[i]);
 }
 
 /* A mapper that failed without errno still failed. */

@@ -2,7 +2,8 @@
  * Persistent grant mapping cache for a backend: keeps frontend pages mapped
  * across requests, keyed by (domid, ref), so a frontend that recycles its
  * buffer refs (netfront does) costs one map per buffer instead of one per
- * packet.  Bounded; the least recently used mapping is unmapped to make room.
+ * packet.  Bounded; to make room, a mapping not used lately is unmapped
+ * (CLOCK: a hit costs a flag in its entry, not a move in a list).
  * Built on xengnttab_map_grant_ref/xengnttab_unmap, or on an injected
  * map/unmap pair (tests, other mappers).
  *

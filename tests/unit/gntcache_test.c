@@ -101,9 +101,9 @@ static void test_hit_after_miss(void **state)
     free(f);
 }
 
-/* Capacity 3: touching 0,1,2 then 0 again and mapping 3 evicts 1, the least
- * recently used. */
-static void test_lru_eviction(void **state)
+/* Capacity 3: touching 0,1,2 then 0 again and mapping 3 evicts 1, the first
+ * the clock finds unused since 0, 1, 2 were mapped (0 got a second chance). */
+static void test_eviction_spares_used(void **state)
 {
     struct fake *f = fake_new();
     struct gntcache *c = gntcache_new(3, &fake_ops, f);
@@ -227,7 +227,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hit_after_miss),
-        cmocka_unit_test(test_lru_eviction),
+        cmocka_unit_test(test_eviction_spares_used),
         cmocka_unit_test(test_would_evict),
         cmocka_unit_test(test_write_upgrades_mapping),
         cmocka_unit_test(test_forget_domain),
