@@ -187,7 +187,10 @@ static int tx_take(struct netback_queue *q, struct netback_packet *pkt, RING_IDX
     uint32_t rest;
     int rc;
 
-    memset(pkt, 0, sizeof(*pkt));
+    /* Only what is read before it is written (seg[] is written up to nr_segs):
+     * clearing the whole packet was a sixth of this function's time. */
+    pkt->nr_extras = 0;
+    memset(pkt->extra, 0, sizeof(pkt->extra));
     tx_read(q, cons++, &first);
     if ((first.flags & NETTXF_extra_info) && (rc = tx_extras(q, pkt, &cons, prod)) < 0)
         return rc;
