@@ -550,12 +550,6 @@ static void tx_linear(struct xnic_dev *dev, size_t len)
     dev->tx_ntail = 0;
 }
 
-/* Whether the head read holds all of a TSO packet's headers. */
-static bool tx_headers_read(const struct xnic_dev *dev, unsigned hdr_len)
-{
-    return xnic_hdr_end(dev->txbuf, dev->tx_have) == hdr_len;
-}
-
 struct tso_ctx {
     struct xnic_dev *dev;
     const struct route *route;
@@ -595,8 +589,7 @@ static int tx_tso(struct xnic_dev *dev, unsigned src, size_t len, uint16_t mss, 
         uint64_t refused;
         uint16_t flags;
 
-        if (!tx_headers_read(dev, hdr_len))
-            tx_linear(dev, len);
+        /* hdr_len < TX_HEAD: the head read holds every header the check reads. */
         if (xnic_tso_whole(frame, len, mss, (uint8_t)hdr_len, sizeof(dev->segbuf), &flags, &wb) < 0)
             return XNIC_ERR_OFFLOAD;
         f = tx_view(dev, len);

@@ -51,13 +51,6 @@ static int parse_l4(const uint8_t *frame, size_t len, struct pktparse *p)
     return pktparse_frame(frame, len, p) == 0 && l4_offloadable(p) ? 0 : -EINVAL;
 }
 
-unsigned xnic_hdr_end(const uint8_t *frame, size_t len)
-{
-    struct pktparse p;
-
-    return parse_l4(frame, len, &p) == 0 ? p.l4_end : 0;
-}
-
 uint32_t xnic_csum_add(uint32_t sum, const void *data, size_t len)
 {
     const uint8_t *b = data;

@@ -15,10 +15,6 @@
 uint32_t xnic_csum_add(uint32_t sum, const void *data, size_t len);
 uint16_t xnic_csum_fold(uint32_t sum);
 
-/* Where the TCP or UDP header ends in a frame the offloads take (what TSO's
- * hdr_len must be); 0 when they would refuse it (see xnic_csum_fill). */
-unsigned xnic_hdr_end(const uint8_t *frame, size_t len);
-
 /* Fills the IPv4 header checksum and the TCP/UDP checksum of frame in place.
  * -EINVAL when it is not TCP/UDP over IPv4 (not a fragment) or IPv6 (without
  * extension headers), or the TCP/UDP header is cut short. */
@@ -52,7 +48,8 @@ int xnic_tso(const uint8_t *frame, size_t len, uint16_t mss, uint8_t hdr_len, ui
  * then makes its checksums partial as xnic_csum_partial().  *rx_flags and
  * wb->gso_size/gso_type (TCPV4/V6; NONE with size 0 when it is one segment)
  * describe it to the receiver; the rest of wb is untouched.  -EINVAL when
- * xnic_tso() would refuse it.
+ * xnic_tso() would refuse it.  Reads and writes frame's first hdr_len bytes
+ * only: the payload need not be there.
  */
 struct xnic_rx_wb;
 int xnic_tso_whole(uint8_t *frame, size_t len, uint16_t mss, uint8_t hdr_len, size_t seg_max,
