@@ -103,7 +103,7 @@ void gntcache_free(struct gntcache *c)
 {
     if (!c)
         return;
-    for (size_t i = 0; c->entries && i < c->capacity; i++)
+    for (size_t i = 0; i < c->capacity; i++) /* 0 until the arrays exist */
         if (c->entries[i].addr)
             drop(c, &c->entries[i]);
     free(c->buckets);

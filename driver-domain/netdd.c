@@ -494,8 +494,8 @@ static void unmask_after(evtchn_port_t port, enum vif_back_event found)
     evtimer_add(l->timer, &delay);
 }
 
-/* Handles each fired port before unmasking it (a send meanwhile fires again
- * at the unmask: the doorbells are level-triggered). */
+/* Handles each fired port before unmasking it (a send meanwhile fires the
+ * port again once it is unmasked). */
 static void on_evtchn(evutil_socket_t fd, short what, void *arg)
 {
     xenevtchn_port_or_error_t port;

@@ -154,6 +154,7 @@ bool log_ratelimit(struct log_ratelimit *rl, uint64_t *suppressed)
 
 void log_warn_limited(struct log_ratelimit *rl, bool with_errno, const char *fmt, ...)
 {
+    int err = errno; /* the caller's, which the line before may change */
     uint64_t held_back;
     va_list ap;
 
@@ -161,6 +162,7 @@ void log_warn_limited(struct log_ratelimit *rl, bool with_errno, const char *fmt
         return;
     if (held_back)
         log_warnx("%llu lines like the next not logged", (unsigned long long)held_back);
+    errno = err;
     va_start(ap, fmt);
     log_vmsg(LOG_LEVEL_WARN, with_errno, fmt, ap);
     va_end(ap);

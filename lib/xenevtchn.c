@@ -229,7 +229,6 @@ int xenevtchn_notify(xenevtchn_handle *xce, evtchn_port_t port)
     return err < 0 ? fail(err) : 0;
 }
 
-
 /* Masks port and returns it as fired: its pending bit is ours to clear now. */
 static xenevtchn_port_or_error_t take(xenevtchn_handle *xce, evtchn_port_t port)
 {

@@ -214,6 +214,9 @@ pktgen_run() { # RX_EXTRA TX_EXTRA (e.g. --busy-poll)
     [ "$(wc -w <<<"$fig")" = 3 ] || { echo "pktgen gave no figure ($fig)" >&2; return 1; }
 }
 
+# The larger of two figures.
+better() { awk -v a="$1" -v b="$2" 'BEGIN { print (a > b ? a : b) }'; }
+
 # "FIGURE BASELINE" -> ratio with 3 decimals.
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f\n", (b > 0 ? a / b : 0) }'; }
 
@@ -259,7 +262,6 @@ step="pktgen guests, busy poll"; pktgen_run --busy-poll --busy-poll
 read -r pb_pps pb_offer pb_nobuf <<<"$fig"
 step="pktgen guests, again"; pktgen_run "" ""; read -r pg2_pps _ _ <<<"$fig"
 step="native xnic pps, again"; native_run; native2=$fig
-better() { awk -v a="$1" -v b="$2" 'BEGIN { print (a > b ? a : b) }'; }
 native=$(better "$native1" "$native2")
 pg_pps=$(better "$pg1_pps" "$pg2_pps")
 step=done

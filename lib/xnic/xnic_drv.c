@@ -18,7 +18,7 @@ struct ring {
     uint32_t size;
     uint32_t next_use;   /* next slot to fill (the tail we publish) */
     uint32_t next_clean; /* oldest slot not yet reaped */
-    uint32_t kicked;     /* the tail last published */
+    uint32_t published;  /* the tail last written to the device */
     void **cookie;
 };
 
@@ -398,12 +398,11 @@ void xnic_drv_tx_kick(struct xnic_drv *d, unsigned q)
 {
     struct drv_queue *dq = queue(d, q);
 
-    /* Nothing new since the last tail: the device has that kick already
-     * and looks as far as the tail it announced (a system call saved). */
-    if (!dq || dq->tx.next_use == dq->tx.kicked)
+    /* Nothing new since the tail last written: the device knows it already. */
+    if (!dq || dq->tx.next_use == dq->tx.published)
         return;
     wr32(d, XNIC_REG_QUEUE(q) + offsetof(struct xnic_queue_regs, tx_tail), dq->tx.next_use);
-    dq->tx.kicked = dq->tx.next_use;
+    dq->tx.published = dq->tx.next_use;
     /* A device still reading this ring sees the tail on its own (the fence
      * pairs with its own between clearing TX_POLLING and a last tail read). */
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
