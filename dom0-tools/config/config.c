@@ -154,14 +154,9 @@ int config_add_vif_spec(struct domain_config *cfg, const char *spec, struct conf
 int config_add_pci_spec(struct domain_config *cfg, const char *spec, struct config_error *err)
 {
     struct config_loc loc = {.file = "", .key = "pci"};
-    unsigned int before = cfg->nr_pcis;
-    int rc;
 
     memset(err, 0, sizeof(*err));
-    rc = config_pci_spec(cfg, spec, &loc, err);
-    if (rc < 0)
-        cfg->nr_pcis = before; /* a bad option comes after the device is added */
-    return rc;
+    return config_pci_spec(cfg, spec, &loc, err);
 }
 
 int config_remove_pci(struct domain_config *cfg, const char *bdf)

@@ -370,7 +370,7 @@ int config_pci_spec(struct domain_config *cfg, const char *spec, const struct co
 {
     const char *comma = strchr(spec, ',');
     const char *end = comma ? comma : spec + strlen(spec);
-    unsigned int part[4];
+    unsigned int part[4], before = cfg->nr_pcis;
     int rc;
 
     while (*spec == ' ')
@@ -390,6 +390,8 @@ int config_pci_spec(struct domain_config *cfg, const char *spec, const struct co
         if (*opt && *opt != ',')
             rc = pci_option(opt, loc, err);
     }
+    if (rc < 0)
+        cfg->nr_pcis = before; /* a bad option comes after the device is added */
     return rc;
 }
 
