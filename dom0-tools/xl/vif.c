@@ -92,23 +92,10 @@ static bool write_vif(struct xs_handle *h, xs_transaction_t t, uint32_t f, uint3
 
 int vif_backend_domid(const char *name, uint32_t *domid)
 {
-    struct sv_domctl_lookup l = {0};
-
     *domid = 0;
-    if (!name[0] || !strcmp(name, "Domain-0") || !strcmp(name, "0"))
+    if (!strcmp(name, "Domain-0"))
         return 0;
-    if (name[strspn(name, "0123456789")] == '\0') {
-        unsigned long id = strtoul(name, NULL, 10); /* xl takes a domain id too */
-
-        if (id >= DOMID_FIRST_RESERVED)
-            return -ESRCH;
-        l.domid = (uint32_t)id;
-    } else
-        snprintf(l.name, sizeof(l.name), "%s", name);
-    if (hcall_simple(xl_chan, SV_HC_domctl, SV_DOMCTL_lookup, &l, sizeof(l)) < 0)
-        return -ESRCH;
-    *domid = l.domid;
-    return 0;
+    return xl_lookup_domid(name, domid) < 0 ? -ESRCH : 0; /* a name or a domain id, as xl's */
 }
 
 struct vif_job {

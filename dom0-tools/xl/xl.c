@@ -76,28 +76,38 @@ int xl_usage(void)
     return 2;
 }
 
-int xl_domid(const char *spec, uint32_t *domid)
+int xl_lookup_domid(const char *spec, uint32_t *domid)
 {
     struct sv_domctl_lookup l = {0};
     char *end;
     unsigned long id = strtoul(spec, &end, 10);
     int err;
 
-    if (*spec && !*end)
+    if (*spec && !*end) {
+        if (id >= DOMID_FIRST_RESERVED)
+            return -ESRCH; /* not a domain's id (nor, cut to 16 bits, another's) */
         l.domid = (uint32_t)id;
-    else if (snprintf(l.name, sizeof(l.name), "%s", spec) >= (int)sizeof(l.name))
+    } else if (snprintf(l.name, sizeof(l.name), "%s", spec) >= (int)sizeof(l.name)) {
         return -ENAMETOOLONG;
+    }
     if (l.domid == 0 && !l.name[0]) {
         *domid = 0;
         return 0;
     }
     err = hcall_simple(xl_chan, SV_HC_domctl, SV_DOMCTL_lookup, &l, sizeof(l));
-    if (err < 0) {
-        xl_error("no domain '%s'", spec);
+    if (err < 0)
         return err;
-    }
     *domid = l.domid;
     return 0;
+}
+
+int xl_domid(const char *spec, uint32_t *domid)
+{
+    int err = xl_lookup_domid(spec, domid);
+
+    if (err < 0 && err != -ENAMETOOLONG)
+        xl_error("no domain '%s'", spec);
+    return err;
 }
 
 int xl_domain_arg(int argc, char **argv, int more, uint32_t *domid)
@@ -107,12 +117,13 @@ int xl_domain_arg(int argc, char **argv, int more, uint32_t *domid)
     return xl_domid(argv[1], domid) < 0 ? 1 : 0;
 }
 
-int xl_domset_parse(int argc, char **argv, struct xl_domset *set)
+int xl_domset_parse(int first, int argc, char **argv, struct xl_domset *set)
 {
-    set->n = 0;
-    for (int i = 1; i < argc; i++) {
+    for (int i = first; i < argc; i++)
         if (argv[i][0] == '-')
-            continue;
+            return xl_usage();
+    set->n = 0;
+    for (int i = first; i < argc; i++) {
         if (set->n == XL_DOMSET_MAX)
             return xl_error("more than %d domains named", XL_DOMSET_MAX);
         if (xl_domid(argv[i], &set->ids[set->n++]) < 0)

@@ -29,6 +29,8 @@ int xl_usage(void);
 
 /* Resolves a domain given by name or id; -ESRCH (with a message) if none. */
 int xl_domid(const char *spec, uint32_t *domid);
+/* The same without a message: a name or a domain id; -ESRCH, -ENAMETOOLONG. */
+int xl_lookup_domid(const char *spec, uint32_t *domid);
 /* A command's DOMAIN argument (argv[1]) followed by exactly more further
  * arguments: 0 with *domid set, or the exit status to return (2: bad
  * usage, 1: no such domain, said). */
@@ -40,9 +42,10 @@ struct xl_domset {
     int n;
     uint32_t ids[XL_DOMSET_MAX];
 };
-/* Resolves argv[1..argc); 0, or the exit status to return (1: a domain does
- * not exist or too many, said). */
-int xl_domset_parse(int argc, char **argv, struct xl_domset *set);
+/* Resolves the domains argv[first..argc) name; 0, or the exit status to
+ * return (an option among them: usage; 1: a domain does not exist or too
+ * many, said).  Options are refused before any domain is looked up. */
+int xl_domset_parse(int first, int argc, char **argv, struct xl_domset *set);
 bool xl_domset_has(const struct xl_domset *set, uint32_t domid);
 /* The name of domid into buf; -ESRCH if none. */
 int xl_domname(uint32_t domid, char *buf, size_t len);

@@ -88,10 +88,7 @@ int cmd_uptime(int argc, char **argv)
     struct xl_domset set;
     int n, status;
 
-    for (int i = 1; i < argc; i++)
-        if (argv[i][0] == '-')
-            return xl_usage();
-    if ((status = xl_domset_parse(argc, argv, &set)))
+    if ((status = xl_domset_parse(1, argc, argv, &set)))
         return status;
     n = xc_domain_getinfolist(xl_xch, 1, 256, info);
     if (n < 0)

@@ -53,10 +53,7 @@ int cmd_list(int argc, char **argv)
     struct xl_domset set;
     int n, status;
 
-    for (int i = 1 + longform; i < argc; i++)
-        if (argv[i][0] == '-')
-            return xl_usage();
-    if ((status = xl_domset_parse(argc, argv, &set)))
+    if ((status = xl_domset_parse(1 + longform, argc, argv, &set)))
         return status;
     info = calloc(XL_MAX_DOMAINS, sizeof(*info));
     if (!info)

@@ -59,4 +59,7 @@ for cmd in "list" "list -l" "uptime"; do
     err=$("$BIN/xl" $cmd "$t-one" nosuch 2>&1) && fail "xl $cmd of an unknown domain succeeded"
     grep -q "no domain 'nosuch'" <<<"$err" || fail "xl $cmd: unclear error: $err"
 done
+# A number past the domain ids is no domain (cut to 16 bits it would be dom1).
+err=$("$BIN/xl" list 65537 2>&1) && fail "xl list 65537 succeeded: $err"
+grep -q "no domain '65537'" <<<"$err" || fail "xl list 65537: unclear error: $err"
 pass "exec, uptime, top, domname, info, help; unknown domains and commands fail"
