@@ -293,7 +293,8 @@ static int host_config_line(const char *line)
 /* The host config file: the NICs to start, one nic line each (docs/xnic.md). */
 static int read_host_config(const char *path)
 {
-    char line[600];
+    char *line = NULL; /* whole lines: a long comment is still one line */
+    size_t cap = 0;
     unsigned lineno = 0;
     FILE *f = fopen(path, "re");
     int err = 0;
@@ -302,12 +303,13 @@ static int read_host_config(const char *path)
         fprintf(stderr, "splitvisor: %s: %s\n", path, strerror(errno));
         return -ENOENT;
     }
-    while (!err && fgets(line, sizeof(line), f)) {
+    while (!err && getline(&line, &cap, f) >= 0) {
         lineno++;
         err = host_config_line(line);
         if (err == -EINVAL)
             fprintf(stderr, "splitvisor: %s:%u: expected nic = \"XNIC ARGS\"\n", path, lineno);
     }
+    free(line);
     fclose(f);
     return err;
 }
@@ -432,11 +434,16 @@ static int cmd_start(int argc, char **argv)
     if (err)
         return 1;
     err = start_xenstored();
-    if (!err)
-        err = write_dom0_home();
     if (err) {
         fprintf(stderr, "splitvisor: xenstored failed to start (see %s/xenstored.log)\n",
                 sv_rundir());
+        cmd_stop();
+        return 1;
+    }
+    err = write_dom0_home();
+    if (err) {
+        fprintf(stderr, "splitvisor: cannot write dom0's home /local/domain/0: %s\n",
+                strerror(-err));
         cmd_stop();
         return 1;
     }

@@ -456,12 +456,24 @@ void pci_nics_stop(void)
     nr_nics = 0;
 }
 
-void pci_iommu_unmap_frame(struct domain *d, const struct frame *f, bool readonly)
+/* Unmaps f from the contexts of d's functions, those before stop (NULL: all). */
+static void unmap_frame_before(struct domain *d, const struct frame *f, bool readonly,
+                               const struct pci_fn *stop)
 {
     for (unsigned n = 0; n < nr_nics; n++)
-        for (unsigned i = 0; i < nics[n].nfuncs; i++)
-            if (nics[n].funcs[i].owner == d)
-                fn_unmap_frame(&nics[n].funcs[i], f, readonly);
+        for (unsigned i = 0; i < nics[n].nfuncs; i++) {
+            struct pci_fn *fn = &nics[n].funcs[i];
+
+            if (fn == stop)
+                return;
+            if (fn->owner == d)
+                fn_unmap_frame(fn, f, readonly);
+        }
+}
+
+void pci_iommu_unmap_frame(struct domain *d, const struct frame *f, bool readonly)
+{
+    unmap_frame_before(d, f, readonly, NULL);
 }
 
 int pci_iommu_map_frame(struct domain *d, const struct frame *f, bool readonly)
@@ -473,11 +485,7 @@ int pci_iommu_map_frame(struct domain *d, const struct frame *f, bool readonly)
 
             if (!err)
                 continue;
-            /* Undo the functions before this one: all or nothing. */
-            for (unsigned m = 0; m <= n; m++)
-                for (unsigned j = 0; j < (m < n ? nics[m].nfuncs : i); j++)
-                    if (nics[m].funcs[j].owner == d)
-                        fn_unmap_frame(&nics[m].funcs[j], f, readonly);
+            unmap_frame_before(d, f, readonly, fn); /* all or nothing */
             return err;
         }
     return 0;

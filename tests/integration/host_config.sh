@@ -20,6 +20,8 @@ nic = "--wire none --vfs 1"
 
 nic = '--wire none --vfs 2 --pools 4'   # a smaller one
 CFG
+# A comment longer than any buffer is still one line.
+printf '# %0800d\n' 0 >>"$cfg"
 sv_start --config "$cfg" --nic "--wire none --vfs 3"
 for bdf in 0000:03:00.0 0000:03:10.0 0000:04:10.1 0000:05:10.2; do
     "$BIN/xl" pci-assignable-add "$bdf" || fail "no function $bdf"
