@@ -499,17 +499,20 @@ static uint32_t tx_peek(void *arg, unsigned i)
  * reads or rewrites (a TSO packet's hdr_len is at most 255). */
 #define TX_HEAD 256u
 
-/* Reads the packet at v's head: its first TX_HEAD bytes into dev->txbuf,
- * and where the rest lies (checked through the IOMMU, not yet read). */
+/* Reads the packet at v's head into dev->txbuf: all of it, or of a TSO
+ * packet without a port VLAN (whose payload moves once, straight to its
+ * receivers) the first TX_HEAD bytes and where the rest lies (checked
+ * through the IOMMU, not yet read). */
 static int tx_gather(struct xnic_dev *dev, struct vport *v)
 {
     const struct tx_chain *c = &v->chain;
+    size_t max = (c->cmd & XNIC_TXD_TSO) && !dev->cls.vport[v->vport].pvid ? TX_HEAD : c->len;
     size_t off = 0;
 
     dev->tx_ntail = 0;
     for (unsigned k = 0; k < c->ndesc; k++) {
         size_t n = c->desc[k].len;
-        size_t head = off >= TX_HEAD ? 0 : n < TX_HEAD - off ? n : TX_HEAD - off;
+        size_t head = off >= max ? 0 : n < max - off ? n : max - off;
         int pieces;
 
         if (head && dma_read(v->fn, c->desc[k].addr, dev->txbuf + off, head) < 0)
@@ -526,7 +529,7 @@ static int tx_gather(struct xnic_dev *dev, struct vport *v)
         }
         dev->tx_ntail += (unsigned)pieces;
     }
-    dev->tx_have = off < TX_HEAD ? off : TX_HEAD;
+    dev->tx_have = off < max ? off : max;
     return XNIC_ERR_OK;
 }
 
@@ -663,8 +666,6 @@ static int tx_frame(struct xnic_dev *dev, unsigned src, const struct tx_chain *c
         return XNIC_ERR_TOO_LONG;
     if (spoofed(cfg, frame, dev->tx_have))
         return XNIC_ERR_SPOOF;
-    if (!(c->cmd & XNIC_TXD_TSO) || cfg->pvid)
-        tx_linear(dev, len);
     if (cfg->pvid) {
         pktparse_vlan_insert(frame, len, cfg->pvid);
         len += 4;
