@@ -504,9 +504,10 @@ static int rx_vnet(const struct netfront *f, const struct rx_frame *fr,
         .gso_type = fr->gso.type ? fr->gso.u.gso.type : XEN_NETIF_GSO_TYPE_NONE,
         .gso_size = fr->gso.type ? fr->gso.u.gso.size : 0,
     };
-    uint8_t view[RX_HDR_VIEW];
+    uint8_t view[RX_HDR_VIEW], *whole;
     const uint8_t *hdr = fr->nr_segs ? rx_seg_data(f, fr, 0) : view;
     size_t hdr_len = fr->nr_segs ? fr->seg[0].len : 0;
+    int rc;
 
     /* Headers split over slots (a backend may cut anywhere) are gathered. */
     if (hdr_len < RX_HDR_VIEW && hdr_len < fr->len) {
@@ -520,7 +521,18 @@ static int rx_vnet(const struct netfront *f, const struct rx_frame *fr,
         }
         hdr = view;
     }
-    return netif_offload_to_vnet(&o, hdr, hdr_len, vh) < 0 ? -EBADMSG : 0;
+    rc = netif_offload_to_vnet(&o, hdr, hdr_len, vh);
+    if (rc == 0 || hdr_len == fr->len)
+        return rc < 0 ? -EBADMSG : 0;
+    /* Headers longer than what was looked at (IPv6 extension headers can
+     * run to kilobytes): rare enough to parse a gathered copy of it all. */
+    whole = malloc(fr->len);
+    if (!whole)
+        return -ENOMEM;
+    rx_copy_out(f, fr, whole);
+    rc = netif_offload_to_vnet(&o, whole, fr->len, vh);
+    free(whole);
+    return rc < 0 ? -EBADMSG : 0;
 }
 
 static int rx_next(struct netfront *f, struct rx_frame *fr)

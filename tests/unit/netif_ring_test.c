@@ -1014,6 +1014,39 @@ static void test_rx_in_place(void **state)
     assert_int_equal(le16toh(vh.csum_offset), 16);
 }
 
+/* Headers longer than netfront's header view, cut over two slots: an IPv6
+ * TCP frame behind 320 bytes of destination options, 20 bytes of it in the
+ * first slot, keeps its checksum offsets. */
+static void test_rx_long_split_headers(void **state)
+{
+    struct queue *q = &((struct harness *)*state)->q[0];
+    netif_rx_sring_t *rx = rx_sring(q);
+    uint8_t *rx_pages = q->mem + (2 + NBUF) * NETIF_PAGE_SIZE;
+    static uint8_t frame[600], out[600];
+    struct iovec iov[NETIF_MAX_SLOTS];
+    struct virtio_net_hdr vh;
+    unsigned int n;
+
+    ip_frame(frame, sizeof(frame), 6, IPPROTO_DSTOPTS);
+    frame[54] = IPPROTO_TCP;
+    frame[55] = 320 / 8 - 1;
+    frame[54 + 320 + 12] = 0x50;
+    assert_int_equal(netfront_rx_refill(q->front), NBUF);
+    memcpy(rx_pages, frame, 20);
+    memcpy(rx_pages + NETIF_PAGE_SIZE, frame + 20, sizeof(frame) - 20);
+    rx->ring[0].rsp = (netif_rx_response_t){
+        .id = 0, .flags = NETRXF_csum_blank | NETRXF_more_data, .status = 20};
+    rx->ring[1].rsp = (netif_rx_response_t){.id = 1, .status = sizeof(frame) - 20};
+    __atomic_store_n(&rx->rsp_prod, 2, __ATOMIC_RELEASE);
+    assert_int_equal(netfront_rx_recv_iov(q->front, &vh, iov, &n, sizeof(frame)),
+                     (int)sizeof(frame));
+    assert_int_equal(iov_gather(iov, n, out), sizeof(frame));
+    assert_memory_equal(out, frame, sizeof(frame));
+    assert_int_equal(vh.flags, VIRTIO_NET_HDR_F_NEEDS_CSUM);
+    assert_int_equal(le16toh(vh.csum_start), 54 + 320);
+    assert_int_equal(le16toh(vh.csum_offset), 16);
+}
+
 /* The frontend does not trust the backend either. */
 static void test_front_rejects_bad_responses(void **state)
 {
@@ -1055,6 +1088,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_short_frame_dropped, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rx_malformed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rx_in_place, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rx_long_split_headers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_front_rejects_bad_responses, setup, teardown),
     };
 
