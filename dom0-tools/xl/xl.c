@@ -70,6 +70,14 @@ int xl_error(const char *fmt, ...)
     return 1;
 }
 
+int xl_config_error(const struct config_error *cerr)
+{
+    char msg[700];
+
+    config_format_error(cerr, msg, sizeof(msg));
+    return xl_error("%s", msg);
+}
+
 int xl_usage(void)
 {
     fprintf(stderr, "usage: xl %s %s\n  %s\n", running->name, running->args, running->help);

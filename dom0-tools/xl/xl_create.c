@@ -141,7 +141,6 @@ int xl_create_domain(const struct domain_config *cfg, bool paused, uint32_t *dom
 static int check_host(const char *file, const struct domain_config *cfg)
 {
     struct config_error cerr = {0};
-    char msg[700];
     xc_physinfo_t pi;
     uint32_t backend;
     int err;
@@ -162,10 +161,7 @@ static int check_host(const char *file, const struct domain_config *cfg)
         if ((err = xl_pci_check(cfg->pcis[i].bdf)) < 0)
             config_origin_fail(&cerr, file, &cfg->pcis[i].at, "%s: %s", cfg->pcis[i].bdf,
                                xl_pci_strerror(err));
-    if (!cerr.message[0])
-        return 0;
-    config_format_error(&cerr, msg, sizeof(msg));
-    return xl_error("%s", msg);
+    return cerr.message[0] ? xl_config_error(&cerr) : 0;
 }
 
 int cmd_create(int argc, char **argv)
@@ -174,7 +170,6 @@ int cmd_create(int argc, char **argv)
     struct config_error cerr;
     bool paused = false, dry_run = false;
     const char *file = NULL;
-    char msg[700];
     uint32_t domid;
     int err;
 
@@ -191,11 +186,8 @@ int cmd_create(int argc, char **argv)
     if (!file)
         return xl_usage();
     err = config_load(file, &cfg, &cerr);
-    if (err) {
-        config_format_error(&cerr, msg, sizeof(msg));
-        fprintf(stderr, "xl: %s\n", msg);
-        return 1;
-    }
+    if (err)
+        return xl_config_error(&cerr);
     if (dry_run) {
         err = config_to_json(&cfg, stdout);
         config_free(&cfg);

@@ -13,7 +13,6 @@ static int parse_vif(const struct domain_config *cfg, const char *spec, unsigned
 {
     static struct domain_config scratch;
     struct config_error cerr;
-    char msg[512];
 
     if (devid >= CONFIG_MAX_VIFS)
         return xl_error("%s has no room for another vif", cfg->name) ? -ENOSPC : 0;
@@ -21,8 +20,7 @@ static int parse_vif(const struct domain_config *cfg, const char *spec, unsigned
     memcpy(scratch.name, cfg->name, sizeof(scratch.name));
     scratch.nr_vifs = devid;
     if (config_add_vif_spec(&scratch, spec, &cerr) < 0) {
-        config_format_error(&cerr, msg, sizeof(msg));
-        xl_error("%s", msg);
+        xl_config_error(&cerr);
         config_free(&scratch);
         return -EINVAL;
     }

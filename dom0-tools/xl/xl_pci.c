@@ -115,13 +115,10 @@ static int normalized_bdf(const char *spec, char bdf[CONFIG_BDF_SIZE])
 {
     static struct domain_config scratch;
     struct config_error cerr;
-    char msg[512];
 
     config_init(&scratch);
-    if (config_add_pci_spec(&scratch, spec, &cerr) < 0) {
-        config_format_error(&cerr, msg, sizeof(msg));
-        return xl_error("%s", msg);
-    }
+    if (config_add_pci_spec(&scratch, spec, &cerr) < 0)
+        return xl_config_error(&cerr);
     memcpy(bdf, scratch.pcis[0].bdf, CONFIG_BDF_SIZE);
     config_free(&scratch);
     return 0;
