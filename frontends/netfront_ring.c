@@ -525,7 +525,9 @@ static int rx_vnet(const struct netfront *f, const struct rx_frame *fr,
     if (rc == 0 || hdr_len == fr->len)
         return rc < 0 ? -EBADMSG : 0;
     /* Headers longer than what was looked at (IPv6 extension headers can
-     * run to kilobytes): rare enough to parse a gathered copy of it all. */
+     * run to kilobytes), or a frame that does not parse at all: rare, so
+     * the whole frame is gathered and parsed once more.  A backend can make
+     * us do this for each frame it sends, at the cost of sending it. */
     whole = malloc(fr->len);
     if (!whole)
         return -ENOMEM;

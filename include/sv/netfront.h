@@ -103,8 +103,9 @@ int netfront_rx_refill(struct netfront *f);
 
 /* The next received frame into buf (cap bytes) and *vh.  Its length; 0 when
  * none is complete (rsp_event is then armed); -EMSGSIZE (longer than cap),
- * -EIO (the backend answered an error) or -EBADMSG (checksum/GSO flags on a
- * frame without TCP/UDP) when a frame was dropped and the caller should
+ * -EIO (the backend answered an error), -EBADMSG (checksum/GSO flags on a
+ * frame without TCP/UDP) or -ENOMEM (no memory to parse headers cut over
+ * slots past 256 bytes) when a frame was dropped and the caller should
  * call again; -EPROTO when the backend broke the protocol.  Buffers of the
  * frame go back to the pool; netfront_rx_refill() posts them again. */
 int netfront_rx_recv(struct netfront *f, struct virtio_net_hdr *vh, void *buf, size_t cap);
