@@ -113,7 +113,7 @@ int xl_domid(const char *spec, uint32_t *domid)
 {
     int err = xl_lookup_domid(spec, domid);
 
-    if (err < 0 && err != -ENAMETOOLONG)
+    if (err < 0) /* a name too long for any domain is no domain either */
         xl_error("no domain '%s'", spec);
     return err;
 }

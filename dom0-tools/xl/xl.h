@@ -29,7 +29,8 @@ int xl_config_error(const struct config_error *cerr);
 /* Prints the usage of the running command; returns 2. */
 int xl_usage(void);
 
-/* Resolves a domain given by name or id; -ESRCH (with a message) if none. */
+/* Resolves a domain given by name or id; -ESRCH or -ENAMETOOLONG (with a
+ * message) if none. */
 int xl_domid(const char *spec, uint32_t *domid);
 /* The same without a message: a name or a domain id; -ESRCH, -ENAMETOOLONG. */
 int xl_lookup_domid(const char *spec, uint32_t *domid);

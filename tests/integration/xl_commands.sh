@@ -62,4 +62,7 @@ done
 # A number past the domain ids is no domain (cut to 16 bits it would be dom1).
 err=$("$BIN/xl" list 65537 2>&1) && fail "xl list 65537 succeeded: $err"
 grep -q "no domain '65537'" <<<"$err" || fail "xl list 65537: unclear error: $err"
+long=$(printf 'n%.0s' $(seq 100))
+err=$("$BIN/xl" list "$long" 2>&1) && fail "xl list of a 100-character name succeeded"
+grep -q "no domain '$long'" <<<"$err" || fail "xl list of a too long name: unclear error: $err"
 pass "exec, uptime, top, domname, info, help; unknown domains and commands fail"
