@@ -139,6 +139,19 @@ static char *read_str(struct xs_handle *h, const char *dir, const char *key)
     return xs_read(h, XBT_NULL, path, &len);
 }
 
+/* A value a domain wrote (a guest's frontend keys, a driver domain's
+ * backend keys), for a terminal: bytes that are not printable ASCII become
+ * '?', so no escape sequence reaches dom0's screen.  NULL when absent. */
+static char *read_shown(struct xs_handle *h, const char *dir, const char *key)
+{
+    char *v = read_str(h, dir, key);
+
+    for (char *c = v; c && *c; c++)
+        if (*c < 0x20 || *c > 0x7e)
+            *c = '?';
+    return v;
+}
+
 static int read_state(struct xs_handle *h, const char *dir)
 {
     char *v = read_str(h, dir, "state");
@@ -357,7 +370,7 @@ static void pool_counters(struct xs_handle *h, const char *back, uint32_t backen
 
     snprintf(out, len, "%s", steering ? steering : "-");
     if (steering && !strcmp(steering, "software switch")) {
-        char *counters = read_str(h, back, "switch-counters");
+        char *counters = read_shown(h, back, "switch-counters");
 
         snprintf(out, len, "software switch %s", counters ? counters : "");
         free(counters);
@@ -392,66 +405,94 @@ static void pool_counters(struct xs_handle *h, const char *back, uint32_t backen
     }
 }
 
+/* A listed vif, from the toolstack's own directory: which frontend and
+ * backend directories are the vif's, and the backend's domain, are dom0's
+ * word, not what the guest wrote in its frontend directory. */
+struct vif_listed {
+    char *front, *back;
+    uint32_t backend;
+};
+
+static bool vif_listed(struct xs_handle *h, const char *libxl_dir, struct vif_listed *v)
+{
+    v->front = read_str(h, libxl_dir, "frontend");
+    v->back = read_str(h, libxl_dir, "backend");
+    if (v->front && v->back && sscanf(v->back, "/local/domain/%u/", &v->backend) == 1)
+        return true;
+    free(v->front);
+    free(v->back);
+    return false;
+}
+
 static void brief_one(struct xs_handle *h, const char *dir, const char *devid, void *arg)
 {
-    char *mac = read_str(h, dir, "mac"), *back = read_str(h, dir, "backend");
-    char *backid = read_str(h, dir, "backend-id"), line[240];
-    char *steering = back && back[0] ? read_str(h, back, "steering") : NULL;
+    struct vif_listed v;
+    char *mac, *steering, line[240];
 
     (void)arg;
-    pool_counters(h, back, backid ? (uint32_t)atoi(backid) : 0, steering, line, sizeof(line));
+    if (!vif_listed(h, dir, &v))
+        return;
+    mac = read_shown(h, v.front, "mac");
+    steering = read_shown(h, v.back, "steering");
+    pool_counters(h, v.back, v.backend, steering, line, sizeof(line));
     printf("    vif %s %s  %s\n", devid, mac ? mac : "-", line);
     free(mac);
-    free(back);
-    free(backid);
     free(steering);
+    free(v.front);
+    free(v.back);
 }
 
 void vif_list_brief(uint32_t domid)
 {
-    for_each_vif("/local/domain/%u/device/vif", domid, brief_one, NULL);
+    for_each_vif("/libxl/%u/device/vif", domid, brief_one, NULL);
 }
 
 static void list_one(struct xs_handle *h, const char *dir, const char *devid, void *arg)
 {
-    static const char *keys[] = {"backend-id",    "mac",         "handle",      "state",
-                                 "event-channel", "tx-ring-ref", "rx-ring-ref", "backend"};
-    char *v[8], rings[40], steer[200], *steering, ports[24];
+    static const char *keys[] = {"mac", "handle", "state", "event-channel", "tx-ring-ref",
+                                 "rx-ring-ref"};
+    char *v[6], rings[40], steer[200], *steering, ports[24];
+    struct vif_listed vif;
 
     (void)arg;
-    for (int k = 0; k < 8; k++)
-        v[k] = read_str(h, dir, keys[k]);
-    snprintf(rings, sizeof(rings), "%s/%s", v[5] ? v[5] : "-1", v[6] ? v[6] : "-1");
-    if (!v[5]) { /* several queues: their keys are under queue-N/ */
-        char *nq = read_str(h, dir, "multi-queue-num-queues");
+    if (!vif_listed(h, dir, &vif))
+        return;
+    for (int k = 0; k < 6; k++)
+        v[k] = read_shown(h, vif.front, keys[k]);
+    snprintf(rings, sizeof(rings), "%s/%s", v[4] ? v[4] : "-1", v[5] ? v[5] : "-1");
+    if (!v[4]) { /* several queues: their keys are under queue-N/ */
+        char *nq = read_shown(h, vif.front, "multi-queue-num-queues");
 
         if (nq)
             snprintf(rings, sizeof(rings), "%s queues", nq);
         free(nq);
     }
-    if (!v[4]) { /* split event channels: one port per ring, shown tx/rx */
-        char *tx = read_str(h, dir, "event-channel-tx"), *rx = read_str(h, dir, "event-channel-rx");
+    if (!v[3]) { /* split event channels: one port per ring, shown tx/rx */
+        char *tx = read_shown(h, vif.front, "event-channel-tx");
+        char *rx = read_shown(h, vif.front, "event-channel-rx");
 
         snprintf(ports, sizeof(ports), "%s/%s", tx ? tx : "-1", rx ? rx : "-1");
-        v[4] = strdup(ports);
+        v[3] = strdup(ports);
         free(tx);
         free(rx);
     }
-    steering = v[7] && v[7][0] ? read_str(h, v[7], "steering") : NULL;
-    pool_counters(h, v[7], v[0] ? (uint32_t)atoi(v[0]) : 0, steering, steer, sizeof(steer));
-    printf("%-4s %-3s %-18s %-6s %-5s %-7s %-16s %-36s %s\n", devid, v[0] ? v[0] : "-",
-           v[1] ? v[1] : "-", v[2] ? v[2] : "-", v[3] ? v[3] : "-", v[4] ? v[4] : "-1", rings,
-           v[7] ? v[7] : "-", steer);
+    steering = read_shown(h, vif.back, "steering");
+    pool_counters(h, vif.back, vif.backend, steering, steer, sizeof(steer));
+    printf("%-4s %-3u %-18s %-6s %-5s %-7s %-16s %-36s %s\n", devid, vif.backend,
+           v[0] ? v[0] : "-", v[1] ? v[1] : "-", v[2] ? v[2] : "-", v[3] ? v[3] : "-1", rings,
+           vif.back, steer);
     free(steering);
-    for (int k = 0; k < 8; k++)
+    for (int k = 0; k < 6; k++)
         free(v[k]);
+    free(vif.front);
+    free(vif.back);
 }
 
 int vif_list(uint32_t domid)
 {
     printf("%-4s %-3s %-18s %-6s %-5s %-7s %-16s %-36s %s\n", "Idx", "BE", "Mac Addr.", "handle",
            "state", "evt-ch", "tx-/rx-ring-ref", "BE-path", "steering / NIC counters");
-    return for_each_vif("/local/domain/%u/device/vif", domid, list_one, NULL);
+    return for_each_vif("/libxl/%u/device/vif", domid, list_one, NULL);
 }
 
 /* Every node under dir owned by owner and readable by reader (the guest's
