@@ -34,6 +34,8 @@ int xl_usage(void);
 int xl_domid(const char *spec, uint32_t *domid);
 /* The same without a message: a name or a domain id; -ESRCH, -ENAMETOOLONG. */
 int xl_lookup_domid(const char *spec, uint32_t *domid);
+/* A domain id in decimal digits only, below DOMID_FIRST_RESERVED. */
+bool xl_parse_domid(const char *s, uint32_t *domid);
 /* A command's DOMAIN argument (argv[1]) followed by exactly more further
  * arguments: 0 with *domid set, or the exit status to return (2: bad
  * usage, 1: no such domain, said). */

@@ -100,16 +100,15 @@ int cmd_domid(int argc, char **argv)
 
 int cmd_domname(int argc, char **argv)
 {
-    char name[SV_DOMAIN_NAME_MAX], *end;
-    unsigned long id;
+    char name[SV_DOMAIN_NAME_MAX];
+    uint32_t id;
 
     if (argc != 2)
         return xl_usage();
-    id = strtoul(argv[1], &end, 10);
-    if (!*argv[1] || *end)
+    if (!xl_parse_domid(argv[1], &id))
         return xl_error("'%s' is not a domain id", argv[1]);
-    if (xl_domname((uint32_t)id, name, sizeof(name)) < 0)
-        return xl_error("no domain %lu", id);
+    if (xl_domname(id, name, sizeof(name)) < 0)
+        return xl_error("no domain %u", id);
     printf("%s\n", name);
     return 0;
 }

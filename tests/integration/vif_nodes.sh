@@ -50,7 +50,7 @@ xenstore-write "$F1/mac" $'\e]0;owned\a\e[2J' "$F1/backend" "/local/domain/0" "$
 list=$("$BIN/xl" network-list "$fe")
 LC_ALL=C grep -q $'[\x01-\x08\x0b-\x1f\x7f]' <<<"$list" && fail "network-list printed control bytes: $(cat -v <<<"$list")"
 grep -q "^1  *$be .*?]0;owned??\[2J .*$B1" <<<"$list" || fail "network-list: $(cat -v <<<"$list")"
-"$BIN/xl" top -n 1 2>&1 | LC_ALL=C grep -q $'\x1b\]0;owned' && fail "xl top printed the guest's escape"
+"$BIN/xl" top -i 1 2>&1 | LC_ALL=C grep -q $'\x1b\]0;owned' && fail "xl top printed the guest's escape"
 pass "network-list shows guest-written keys as printable text, backend from the toolstack's directory"
 "$BIN/xl" network-detach "$fe" 0
 xenstore-exists "$F" 2>/dev/null && fail "detach left the frontend"
