@@ -98,11 +98,14 @@ int domain_init_dom0(void)
     return 0;
 }
 
+/* The description parsers' rule (docs/config.md), checked again here since
+ * dom0's tools are not the only callers: 1..SV_DOMAIN_NAME_MAX-1 of
+ * [A-Za-z0-9_.-], not starting with '-' or '.'. */
 static bool valid_name(const char *name)
 {
     size_t len = strnlen(name, SV_DOMAIN_NAME_MAX);
 
-    if (len == 0 || len >= SV_DOMAIN_NAME_MAX - 4)
+    if (len == 0 || len >= SV_DOMAIN_NAME_MAX || name[0] == '-' || name[0] == '.')
         return false;
     for (size_t i = 0; i < len; i++)
         if (!(isalnum((unsigned char)name[i]) || strchr("-_.", name[i])))

@@ -73,6 +73,8 @@ int xl_create_domain(const struct domain_config *cfg, bool paused, uint32_t *dom
     int kernel_fd, err;
 
     memset(&req, 0, sizeof(req));
+    /* One limit: what the parsers take is what the hypervisor takes. */
+    _Static_assert(sizeof(req.name) == sizeof(cfg->name), "domain name limits differ");
     snprintf(req.name, sizeof(req.name), "%s", cfg->name);
     req.memory_kb = cfg->memory_mib * 1024;
     req.vcpus = cfg->vcpus;

@@ -92,3 +92,16 @@ for bad in "-i x" "-i -5" "-i 0" "-d 0" "-i"; do
     [ -n "$err" ] || fail "xl top $bad said nothing"
 done
 pass "exec leaves the program its options; strict domain ids; xentop's options"
+
+# One name limit: 63 characters are a domain (and its namespace), 64 are
+# refused by the parser naming the line.
+long=$t-$(printf 'n%.0s' $(seq 63))
+long=${long:0:63}
+"$BIN/xl" create "$(sv_cfg "$long" sleep)" >/dev/null || fail "a 63-character name was refused"
+[ "$("$BIN/xl" domname "$("$BIN/xl" domid "$long")")" = "$long" ] || fail "63-character domain"
+ip netns list | grep -q "^sv-$long" || fail "no namespace for the 63-character domain"
+"$BIN/xl" destroy "$long"
+err=$("$BIN/xl" create "$(sv_cfg "${long}x" sleep)" 2>&1) && fail "a 64-character name was taken"
+grep -q "cfg:1: name: domain name '${long}x' longer than 63 characters" <<<"$err" ||
+    fail "64-character name: unclear error: $err"
+pass "domain names of up to 63 characters, one limit"
