@@ -93,7 +93,7 @@ static bool write_vif(struct xs_handle *h, xs_transaction_t t, uint32_t f, uint3
 int vif_backend_domid(const char *name, uint32_t *domid)
 {
     *domid = 0;
-    if (!strcmp(name, "Domain-0"))
+    if (!name[0] || !strcmp(name, "Domain-0")) /* "" is the parsers' Domain-0 */
         return 0;
     return xl_lookup_domid(name, domid) < 0 ? -ESRCH : 0; /* a name or a domain id, as xl's */
 }
@@ -120,6 +120,10 @@ int vif_add(uint32_t domid, const struct config_vif *vif)
         xl_error("vif %u: unknown backend domain '%s'", vif->devid, vif->backend);
         return -ESRCH;
     }
+    if (j.backend == 0) /* Xen's default, but here only driver domains serve vifs */
+        xl_warn("vif %u has no backend domain: Domain-0 serves no vifs, so it stays "
+                "unconnected (name its driver domain with backend=)",
+                vif->devid);
     h = xs_open(0);
     if (!h)
         return -errno;

@@ -59,16 +59,30 @@ static const struct xl_command commands[] = {
 
 static const struct xl_command *running;
 
+static void say(const char *prefix, const char *fmt, va_list ap)
+{
+    fputs(prefix, stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+}
+
 int xl_error(const char *fmt, ...)
 {
     va_list ap;
 
-    fputs("xl: ", stderr);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    say("xl: ", fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
     return 1;
+}
+
+void xl_warn(const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    say("xl: warning: ", fmt, ap);
+    va_end(ap);
 }
 
 int xl_config_error(const struct config_error *cerr)

@@ -24,6 +24,8 @@ extern int xl_chan;          /* our own hypercalls (sv/hypercall.h) */
 
 /* Prints "xl: <message>" on stderr; returns 1 (the failing exit status). */
 int xl_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Prints "xl: warning: <message>" on stderr. */
+void xl_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* xl_error() of a description's error (file, line, field): 1. */
 int xl_config_error(const struct config_error *cerr);
 /* Prints the usage of the running command; returns 2. */
