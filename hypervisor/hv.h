@@ -129,6 +129,8 @@ void netns_delete(const char *name);
  * directory is usually tmpfs, host memory); console_open() gives the child's
  * ends in fds->console_in/out. */
 #define CONSOLE_LOG_MAX (8u << 20)
+/* What is kept of a destroyed domain's log (console/<name>.last.log). */
+#define CONSOLE_LAST_MAX (64 * 1024)
 int console_open(struct domain *d, struct sandbox_fds *fds);
 /* Closes the pipes (at death); the log stays until destroy removes it. */
 void console_close(struct domain *d, bool remove_log);

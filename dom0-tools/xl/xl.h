@@ -57,6 +57,10 @@ bool xl_domset_has(const struct xl_domset *set, uint32_t domid);
 /* The name of domid into buf; -ESRCH if none. */
 int xl_domname(uint32_t domid, char *buf, size_t len);
 
+/* " (its last console output: PATH)" when the run directory keeps the
+ * console of a destroyed domain of that name (written into buf), else "". */
+const char *xl_last_console_hint(const char *name, char *buf, size_t len);
+
 /* xl_create.c: creates and (unless paused) starts cfg's domain; *domid out. */
 int xl_create_domain(const struct domain_config *cfg, bool paused, uint32_t *domid);
 /* userdata.c: the description a running domain was created from. */

@@ -16,7 +16,19 @@
 #include <unistd.h>
 
 #include "sv/hcall.h"
+#include "sv/util.h"
 #include "xl.h"
+
+const char *xl_last_console_hint(const char *name, char *buf, size_t len)
+{
+    char rel[CONFIG_NAME_SIZE + 24], path[300];
+
+    snprintf(rel, sizeof(rel), "console/%s.last.log", name);
+    if (sv_rundir_path(path, sizeof(path), rel) < 0 || access(path, F_OK) < 0)
+        return "";
+    snprintf(buf, len, " (its last console output: %s)", path);
+    return buf;
+}
 
 /* Splits the command line on blanks, honouring '...' and "..." quoting. */
 static int split_args(const char *line, struct sv_domctl_create *req)
@@ -70,6 +82,7 @@ static int parse_uuid(const char *text, uint8_t out[16])
 int xl_create_domain(const struct domain_config *cfg, bool paused, uint32_t *domid)
 {
     static struct sv_domctl_create req;
+    char hint[400];
     int kernel_fd, err;
 
     memset(&req, 0, sizeof(req));
@@ -107,7 +120,8 @@ int xl_create_domain(const struct domain_config *cfg, bool paused, uint32_t *dom
     if (err == -EEXIST)
         xl_error("%s: a domain or network namespace sv-%s already exists", cfg->name, cfg->name);
     else if (err < 0)
-        xl_error("%s: the hypervisor refused to create it: %s", cfg->name, strerror(-err));
+        xl_error("%s: the hypervisor refused to create it: %s%s", cfg->name, strerror(-err),
+                 xl_last_console_hint(cfg->name, hint, sizeof(hint)));
     if (err < 0)
         return err;
     *domid = req.domid;
@@ -125,7 +139,8 @@ int xl_create_domain(const struct domain_config *cfg, bool paused, uint32_t *dom
         err = -errno;
     if (err) {
         xl_destroy_domain(req.domid);
-        xl_error("%s: cannot start: %s", cfg->name, strerror(-err));
+        xl_error("%s: cannot start: %s%s", cfg->name, strerror(-err),
+                 xl_last_console_hint(cfg->name, hint, sizeof(hint)));
         return err;
     }
     vif_replug_backend(cfg->name, req.domid);
