@@ -124,11 +124,9 @@ static domid_t alloc_domid(void)
 
 static int shinfo_init(struct domain *d)
 {
-    d->shinfo_fd = memfd_create("sv-shared-info", MFD_CLOEXEC);
+    d->shinfo_fd = frame_memfd("sv-shared-info", SV_PAGE_SIZE);
     if (d->shinfo_fd < 0)
-        return -errno;
-    if (fchmod(d->shinfo_fd, 0600) < 0 || ftruncate(d->shinfo_fd, SV_PAGE_SIZE) < 0)
-        return -errno;
+        return d->shinfo_fd;
     d->shinfo = mmap(NULL, SV_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, d->shinfo_fd, 0);
     if (d->shinfo == MAP_FAILED) {
         d->shinfo = NULL;

@@ -3,7 +3,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "grant.h"
@@ -16,11 +15,10 @@ int grant_table_init(struct grant_table *gt)
 
     *gt = (struct grant_table){
         .fd = -1, .nr_entries = SV_GNTTAB_ENTRIES, .next_free = GRANT_FIRST_FREE_REF};
-    gt->fd = memfd_create("sv-grant-table", MFD_CLOEXEC);
+    /* The domain maps it read-write (Xen ABI) and we map it: sealed. */
+    gt->fd = frame_memfd("sv-grant-table", size);
     if (gt->fd < 0)
-        return -errno;
-    if (fchmod(gt->fd, 0600) < 0 || ftruncate(gt->fd, (off_t)size) < 0)
-        goto out_close;
+        return gt->fd;
     gt->entries = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, gt->fd, 0);
     if (gt->entries == MAP_FAILED)
         goto out_close;

@@ -10,6 +10,6 @@ splitvisor_LIBS := svxnic xenstore svcore
 splitvisor_LDLIBS := -levent -lseccomp
 
 UNIT_TESTS += test_grant test_evtchn test_p2m
-test_grant_SRCS := hypervisor/tests/test_grant.c hypervisor/grant.c
+test_grant_SRCS := hypervisor/tests/test_grant.c hypervisor/grant.c hypervisor/p2m.c
 test_evtchn_SRCS := hypervisor/tests/test_evtchn.c hypervisor/evtchn.c
 test_p2m_SRCS := hypervisor/tests/test_p2m.c hypervisor/p2m.c

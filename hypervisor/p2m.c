@@ -12,7 +12,7 @@
 
 static uint64_t next_mfn = 1;
 
-static int memfd_private(const char *name, size_t size)
+int frame_memfd(const char *name, size_t size)
 {
     int fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
 
@@ -20,9 +20,11 @@ static int memfd_private(const char *name, size_t size)
         return -errno;
     /* memfds start 0777: close the /proc/self/fd reopen path before sharing.
      * Sealed at its size: a holder that truncated it would SIGBUS every other
-     * mapper (the xnic device model refuses unsealed memory). */
+     * mapper (the hypervisor, the xnic device model, a peer domain); and
+     * against further seals, so that no holder can add F_SEAL_FUTURE_WRITE
+     * and deny the others a writable mapping. */
     if (fchmod(fd, 0600) < 0 || ftruncate(fd, (off_t)size) < 0 ||
-        fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW) < 0) {
+        fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) < 0) {
         int err = -errno;
 
         close(fd);
@@ -38,7 +40,7 @@ static struct frame *frame_new(void)
 
     if (!f)
         return NULL;
-    f->fd = memfd_private("sv-frame", SV_PAGE_SIZE);
+    f->fd = frame_memfd("sv-frame", SV_PAGE_SIZE);
     if (f->fd < 0)
         goto out_free;
     f->va = mmap(NULL, SV_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, f->fd, 0);
@@ -91,7 +93,7 @@ int p2m_init(struct p2m *p2m, const char *name, uint64_t ram_pages, uint64_t max
         return -ENOMEM;
     if (!ram_pages)
         return 0;
-    p2m->ram_fd = memfd_private(name, ram_pages * SV_PAGE_SIZE);
+    p2m->ram_fd = frame_memfd(name, ram_pages * SV_PAGE_SIZE);
     if (p2m->ram_fd < 0)
         goto out_free;
     p2m->ram_va =

@@ -6,7 +6,8 @@
  * one-page memfd, so that the hypervisor can hand exactly that frame, and
  * nothing else, to a domain that maps a grant of it.  Frames are root-owned
  * mode 0600 before any fd leaves the hypervisor, so a read-only fd cannot be
- * reopened read-write through /proc/self/fd.
+ * reopened read-write through /proc/self/fd, and sealed (frame_memfd()), so
+ * no holder can resize them under another's mapping.
  *
  * A frame is reference counted: one reference for the owner's p2m slot and
  * one for each foreign mapping, so a frame outlives its owner while mapped.
@@ -49,6 +50,13 @@ struct frame *p2m_frame(const struct p2m *p2m, uint64_t pfn);
 /* The hypervisor's pointer to pfn's page (RAM or shareable), or NULL. */
 void *p2m_page(const struct p2m *p2m, uint64_t pfn);
 
+/*
+ * A memfd of size bytes the hypervisor may map and hand out: root-only
+ * (mode 0600) and sealed at its size and against further seals, so that no
+ * holder can make a mapping of it fault or deny others a writable one.
+ * Every memfd that leaves the hypervisor is made here.  fd or -errno.
+ */
+int frame_memfd(const char *name, size_t size);
 struct frame *frame_get(struct frame *f);
 void frame_put(struct frame *f);
 /* A read-only fd of the frame (a new O_RDONLY open file description). */

@@ -15,8 +15,6 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/eventfd.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -254,21 +252,6 @@ static void fn_detach(struct pci_fn *fn)
     log_info("%s: reset and taken back from domain %u", fn->bdf, d->domid);
 }
 
-static int make_regs_page(void)
-{
-    int fd = memfd_create("sv-xnic-regs", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-
-    if (fd < 0)
-        return -errno;
-    /* The device model only maps register pages sealed against shrinking. */
-    if (fchmod(fd, 0600) < 0 || ftruncate(fd, SV_PAGE_SIZE) < 0 ||
-        fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW) < 0) {
-        close(fd);
-        return -errno;
-    }
-    return fd;
-}
-
 /* Vectors: one port per vector in the owner's space; the device gets its doorbell. */
 static int route_vectors(struct pci_fn *fn, struct domain *d, int *vec_fds)
 {
@@ -406,7 +389,7 @@ static int fn_attach(struct pci_fn *fn, struct domain *d)
         fds[i] = -1;
     memset(fn->ports, 0, sizeof(fn->ports));
     fn->owner = d; /* so that fn_detach() undoes a partial attach */
-    fn->regs_fd = make_regs_page();
+    fn->regs_fd = frame_memfd("sv-xnic-regs", SV_PAGE_SIZE);
     err = fn->regs_fd < 0 ? fn->regs_fd : 0;
     for (unsigned v = 0; !err && v < fn->nvec; v++) {
         fn->doorbells[v] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);

@@ -72,12 +72,37 @@ static void test_frames_are_private_and_readonly_fds_are(void **state)
     p2m_destroy(&p2m);
 }
 
+/* Whoever else holds a frame, RAM or a table cannot resize it or seal it
+ * further (a truncated memfd faults every process that maps it). */
+static void test_memfds_are_sealed(void **state)
+{
+    const int all = F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL;
+    struct p2m p2m;
+    uint64_t pfn;
+    int fd;
+
+    (void)state;
+    assert_int_equal(p2m_init(&p2m, "t", 4, 1), 0);
+    assert_int_equal(p2m_alloc_shared(&p2m, 1, &pfn), 0);
+    assert_int_equal(fcntl(p2m.ram_fd, F_GET_SEALS), all);
+    assert_int_equal(fcntl(p2m_frame(&p2m, pfn)->fd, F_GET_SEALS), all);
+    fd = frame_memfd("t", 3 * 4096);
+    assert_true(fd >= 0);
+    assert_int_equal(fcntl(fd, F_GET_SEALS), all);
+    assert_int_equal(ftruncate(fd, 0), -1);
+    assert_int_equal(fcntl(fd, F_ADD_SEALS, F_SEAL_FUTURE_WRITE), -1);
+    assert_int_equal(errno, EPERM);
+    close(fd);
+    p2m_destroy(&p2m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ram_and_shared_pfns),
         cmocka_unit_test(test_mapped_frame_outlives_owner),
         cmocka_unit_test(test_frames_are_private_and_readonly_fds_are),
+        cmocka_unit_test(test_memfds_are_sealed),
     };
     return cmocka_run_group_tests_name("p2m", tests, NULL, NULL);
 }

@@ -1,0 +1,139 @@
+/*
+ * hvhostile: a domain that attacks the hypervisor itself with raw hypercalls
+ * (test hv_hostile).  Each mode prints the lines the test waits for.
+ *
+ *   seals              truncate, grow and seal every memfd the hypervisor
+ *                      handed us (RAM, shared_info, grant table, xenstore
+ *                      ring, a shared frame), then make grant and event
+ *                      calls that touch them: "SEAL <what> <errno> ..." per
+ *                      fd, then "SEALS held" if every attempt was refused
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sv/hcall.h"
+#include "sv/util.h"
+
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void say(const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vprintf(fmt, ap);
+    va_end(ap);
+    putchar('\n');
+    fflush(stdout);
+}
+
+static void die(const char *what, int err)
+{
+    say("FAIL %s: %s", what, strerror(err));
+    exit(1);
+}
+
+/* SV_MEM_share of count frames granted to domid; returns how many fds came. */
+static int share(int chan, uint32_t domid, uint32_t count, struct sv_mem_share *s, int *fds)
+{
+    struct hcall hc = {.op = SV_HC_memory,
+                       .cmd = SV_MEM_share,
+                       .count = 1,
+                       .arg = s,
+                       .arg_len = sizeof(*s),
+                       .res = s,
+                       .res_cap = sizeof(*s),
+                       .fds_out = fds,
+                       .nfds_max = SV_HC_MAX_FDS};
+    int err;
+
+    *s = (struct sv_mem_share){.domid = domid, .count = count};
+    err = hcall(chan, &hc);
+    return err < 0 ? err : hc.nfds_out;
+}
+
+/* Each attempt to change the fd's size or seals: its errno (0: it went through). */
+static bool attack_fd(const char *what, int fd)
+{
+    int grow = ftruncate(fd, 1 << 20) < 0 ? errno : 0;
+    int truncate = ftruncate(fd, 0) < 0 ? errno : 0;
+    int seal = fcntl(fd, F_ADD_SEALS, F_SEAL_FUTURE_WRITE) < 0 ? errno : 0;
+
+    say("SEAL %s truncate=%d grow=%d seal=%d", what, truncate, grow, seal);
+    return truncate && grow && seal;
+}
+
+/* Grant and event calls that make the hypervisor touch our grant table and
+ * shared_info: a new grant, its end, a port raised through the hypervisor. */
+static void touch_tables(int chan, uint32_t self)
+{
+    struct sv_mem_share s;
+    struct sv_mem_unshare u = {.count = 1};
+    evtchn_alloc_unbound_t a = {.dom = DOMID_SELF, .remote_dom = DOMID_SELF};
+    evtchn_send_t snd;
+    int fds[SV_HC_MAX_FDS], n = share(chan, self, 1, &s, fds);
+
+    if (n != 1)
+        die("share", n < 0 ? -n : EPROTO);
+    close(fds[0]);
+    u.ref[0] = s.ref[0];
+    if (hcall_simple(chan, SV_HC_memory, SV_MEM_unshare, &u, sizeof(u)) < 0)
+        die("unshare", EIO);
+    n = hcall(chan, &(struct hcall){.op = __HYPERVISOR_event_channel_op,
+                                    .cmd = EVTCHNOP_alloc_unbound,
+                                    .count = 1,
+                                    .arg = &a,
+                                    .arg_len = sizeof(a),
+                                    .res = &a,
+                                    .res_cap = sizeof(a),
+                                    .fds_out = fds,
+                                    .nfds_max = 2});
+    if (n < 0)
+        die("alloc_unbound", -n);
+    snd.port = a.port;
+    if (hcall_simple(chan, __HYPERVISOR_event_channel_op, EVTCHNOP_send, &snd, sizeof(snd)) < 0)
+        die("send", EIO);
+}
+
+static int mode_seals(void)
+{
+    static const char *const names[] = {[SV_START_FD_RAM] = "ram",
+                                        [SV_START_FD_SHINFO] = "shared_info",
+                                        [SV_START_FD_GNTTAB] = "grant_table",
+                                        [SV_START_FD_STORE] = "store_ring"};
+    int fds[SV_HC_MAX_FDS], chan = hcall_open(), n;
+    struct sv_start_info si;
+    struct sv_mem_share s;
+    bool held = true;
+
+    if (chan < 0 || hcall_start_info(chan, &si, fds) < 0)
+        die("start info", EIO);
+    for (int i = 0; i < SV_START_INFO_FDS; i++) {
+        if (i < (int)ARRAY_SIZE(names) && names[i])
+            held &= attack_fd(names[i], fds[i]);
+        close(fds[i]);
+    }
+    n = share(chan, si.domid, 1, &s, fds);
+    if (n != 1)
+        die("share", n < 0 ? -n : EPROTO);
+    held &= attack_fd("frame", fds[0]);
+    close(fds[0]);
+    touch_tables(chan, si.domid);
+    say(held ? "SEALS held" : "SEALS broken");
+    pause();
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    const char *mode = argc > 1 ? argv[1] : "";
+
+    if (!strcmp(mode, "seals"))
+        return mode_seals();
+    fprintf(stderr, "hvhostile: unknown mode '%s'\n", mode);
+    return 2;
+}

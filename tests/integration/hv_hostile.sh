@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# A domain running its own code against the hypervisor (tests/domains/
+# hvhostile.c) cannot take it down or freeze it: after each attack the
+# hypervisor still runs, a bystander domain still runs, and dom0's `xl list`
+# answers within a second.
+#  - seals: every memfd handed to a domain is sealed at its size and against
+#    further seals; truncating the grant table or shared_info used to SIGBUS
+#    the hypervisor at the next grant or event call.
+source "$(dirname "$0")/lib.sh"
+require_root
+sv_start
+t=$SV_TEST_TAG
+
+# Creates an hvhostile domain: hv_create NAME MODE ARGS... -> domid
+hv_create() {
+    local name=$1 cfg=$SPLITVISOR_RUNDIR/$1.cfg
+    shift
+    printf 'name = "%s"\nmemory = 16\nkernel = "%s"\nextra = "%s"\non_crash = "preserve"\n' \
+        "$name" "$TESTBIN/hvhostile" "$*" >"$cfg"
+    "$BIN/xl" create "$cfg" >/dev/null
+    "$BIN/xl" domid "$name"
+}
+
+# The hypervisor, the bystander and dom0's tools are all fine, at once.
+bystander=$(sv_create "$t-by" sleep)
+wait_console "$bystander" SLEEPING >/dev/null
+all_well() {
+    local start end
+    "$BIN/splitvisor" status >/dev/null || fail "the hypervisor died ($1)"
+    start=$(date +%s%N)
+    "$BIN/xl" list >/dev/null || fail "xl list failed ($1)"
+    end=$(date +%s%N)
+    [ $(((end - start) / 1000000)) -lt 1000 ] || fail "xl list took $(((end - start) / 1000000)) ms ($1)"
+    [ "$(domain_state "$bystander")" = "-b----" ] ||
+        fail "the bystander is $(domain_state "$bystander") ($1)"
+}
+
+s=$(hv_create "$t-seals" seals)
+wait_console "$s" "^SEALS " >/dev/null
+console_of "$s" | grep "^SEAL "
+wait_console "$s" "^SEALS held$" 1 >/dev/null
+sleep 0.2
+all_well seals
+[ "$(domain_state "$s")" = "-b----" ] || fail "the sealing domain is $(domain_state "$s")"
+pass "no memfd a domain holds can be resized or sealed further; the hypervisor lives on"
