@@ -14,9 +14,15 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "fdreap.h"
 #include "hypercalls.h"
 #include "sv/log.h"
 #include "sv/msg.h"
+
+/* Linux 6.16: a socket with it off refuses SCM_RIGHTS (the sender gets EPERM). */
+#ifndef SO_PASSRIGHTS
+#define SO_PASSRIGHTS 83
+#endif
 
 struct hc_op {
     uint32_t op;
@@ -204,6 +210,16 @@ static void channel_readable(evutil_socket_t fd, short what, void *arg)
     n = msg_recv(fd, buf, sizeof(buf), fds, &nfds);
     if (n == -EAGAIN || n == -EINTR)
         return;
+    if (nfds && ch->dom->domid != 0) {
+        /* A kernel without SO_PASSRIGHTS let them through.  Their last
+         * close may block as long as the domain likes: not on this thread. */
+        fdreap_close(fds, nfds);
+        log_warn_limited(&ch->dom->warnings, false,
+                         "dom%u: dropping hypercall channel: it sent descriptors",
+                         ch->dom->domid);
+        channel_drop(ch);
+        return;
+    }
     if (n <= 0) {
         channel_drop(ch);
         return;
@@ -223,6 +239,23 @@ static void channel_readable(evutil_socket_t fd, short what, void *arg)
     }
 }
 
+/*
+ * Domains never pass descriptors to us (only dom0 does: the kernel image at
+ * create), and the last close of one a domain chose could block the loop.
+ * An older kernel refuses the option: channel_readable() is the wall there.
+ */
+static void channel_refuse_fds(int fd)
+{
+    static bool warned;
+    int off = 0;
+
+    if (setsockopt(fd, SOL_SOCKET, SO_PASSRIGHTS, &off, sizeof(off)) == 0 || warned)
+        return;
+    warned = true;
+    log_warn("SO_PASSRIGHTS (Linux 6.16) unavailable: descriptors a domain sends are "
+             "closed off the loop and its channel dropped");
+}
+
 int channel_add(int fd, struct domain *dom, pid_t peer_pid)
 {
     struct channel *ch;
@@ -233,6 +266,8 @@ int channel_add(int fd, struct domain *dom, pid_t peer_pid)
         close(fd);
         return -EMFILE;
     }
+    if (dom->domid != 0)
+        channel_refuse_fds(fd);
     ch = calloc(1, sizeof(*ch));
     if (!ch) {
         close(fd);

@@ -7,16 +7,24 @@
  *                      ring, a shared frame), then make grant and event
  *                      calls that touch them: "SEAL <what> <errno> ..." per
  *                      fd, then "SEALS held" if every attempt was refused
+ *   passfd             make a TCP socket whose last close blocks (SO_LINGER
+ *                      20 s, unsent data, a peer that never reads; the test
+ *                      brings up lo) and pass it with a hypercall on each of
+ *                      two channels: "PASSFD refused: <error>" or "PASSFD
+ *                      sent" per channel, then "PASSFD done"
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "sv/hcall.h"
+#include "sv/msg.h"
 #include "sv/util.h"
 
 static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -128,12 +136,81 @@ static int mode_seals(void)
     return 0;
 }
 
+/* A connected TCP socket whose last close lingers: its peer (a listener that
+ * never accepts) never reads, so its send queue never empties. */
+static int lingering_socket(void)
+{
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    struct linger lg = {.l_onoff = 1, .l_linger = 20};
+    socklen_t len = sizeof(sa);
+    static char junk[65536];
+    int l = socket(AF_INET, SOCK_STREAM, 0), c = -1;
+
+    if (l < 0 || bind(l, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(l, 1) < 0 ||
+        getsockname(l, (struct sockaddr *)&sa, &len) < 0)
+        die("listen", errno);
+    /* lo comes up when the test script gets to it. */
+    for (int i = 0; i < 200; i++) {
+        c = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+        if (c < 0 || connect(c, (struct sockaddr *)&sa, len) == 0 || errno == EINPROGRESS)
+            break;
+        close(c);
+        c = -1;
+        usleep(50000);
+    }
+    if (c < 0)
+        die("connect", errno);
+    usleep(100000);
+    while (send(c, junk, sizeof(junk), MSG_DONTWAIT) > 0)
+        ;
+    if (setsockopt(c, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)) < 0)
+        die("SO_LINGER", errno);
+    return c; /* l stays open: closing it would reset c */
+}
+
+/* A physinfo call with the socket attached; our copy is closed before the
+ * hypervisor can answer, so that its copy is the last. */
+static void pass_fd(int chan)
+{
+    struct hc_request req = {.op = SV_HC_sysctl,
+                             .cmd = SV_SYSCTL_physinfo,
+                             .count = 1,
+                             .len = sizeof(uint32_t)};
+    uint32_t unused = 0;
+    char reply[SV_HC_MAX_MSG];
+    int sock = lingering_socket();
+    int err = msg_send(chan, &req, sizeof(req), &unused, sizeof(unused), &sock, 1, 0);
+
+    if (err < 0) /* ours is the last copy: reset it rather than wait */
+        setsockopt(sock, SOL_SOCKET, SO_LINGER, &(struct linger){1, 0}, sizeof(struct linger));
+    close(sock);
+    if (err == 0)
+        err = (int)msg_recv(chan, reply, sizeof(reply), NULL, NULL);
+    if (err < 0)
+        say("PASSFD refused: %s", strerror(-err));
+    else
+        say("PASSFD sent");
+}
+
+static int mode_passfd(void)
+{
+    const char *boot = getenv(SV_HCALL_FD_ENV);
+
+    pass_fd(boot ? atoi(boot) : -1);
+    pass_fd(hcall_open());
+    say("PASSFD done");
+    pause();
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     const char *mode = argc > 1 ? argv[1] : "";
 
     if (!strcmp(mode, "seals"))
         return mode_seals();
+    if (!strcmp(mode, "passfd"))
+        return mode_passfd();
     fprintf(stderr, "hvhostile: unknown mode '%s'\n", mode);
     return 2;
 }

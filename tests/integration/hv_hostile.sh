@@ -6,6 +6,9 @@
 #  - seals: every memfd handed to a domain is sealed at its size and against
 #    further seals; truncating the grant table or shared_info used to SIGBUS
 #    the hypervisor at the next grant or event call.
+#  - passfd: a domain passes a TCP socket whose last close blocks for 20 s
+#    with a hypercall; domains' channels refuse descriptors (SO_PASSRIGHTS),
+#    where the hypervisor used to close it on its loop, frozen for 20 s.
 source "$(dirname "$0")/lib.sh"
 require_root
 sv_start
@@ -43,3 +46,12 @@ sleep 0.2
 all_well seals
 [ "$(domain_state "$s")" = "-b----" ] || fail "the sealing domain is $(domain_state "$s")"
 pass "no memfd a domain holds can be resized or sealed further; the hypervisor lives on"
+
+p=$(hv_create "$t-passfd" passfd)
+ip -n "sv-$t-passfd" link set lo up
+wait_console "$p" "^PASSFD done$" >/dev/null
+console_of "$p" | grep "^PASSFD"
+all_well passfd
+[ "$(console_of "$p" | grep -c "^PASSFD refused: Operation not permitted$")" = 2 ] ||
+    fail "a domain channel took a descriptor"
+pass "a domain cannot pass descriptors to the hypervisor, nor freeze it with one"
