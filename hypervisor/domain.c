@@ -161,7 +161,7 @@ void domain_unmap_handle(struct domain *d, grant_handle_t handle)
     struct domain *granter = domain_find(e->granter);
 
     if (granter && granter->state == DOMAIN_RUNNING)
-        grant_unpin(&granter->gt, e->ref, e->readonly);
+        maptrack_unpin(&granter->gt, e);
     if (e->device_map)
         pci_iommu_unmap_frame(d, e->frame, e->readonly);
     frame_put(e->frame);

@@ -11,10 +11,13 @@
 
 int grant_table_init(struct grant_table *gt)
 {
+    static uint64_t next_serial = 1;
     size_t size = SV_GNTTAB_FRAMES * SV_PAGE_SIZE;
 
-    *gt = (struct grant_table){
-        .fd = -1, .nr_entries = SV_GNTTAB_ENTRIES, .next_free = GRANT_FIRST_FREE_REF};
+    *gt = (struct grant_table){.serial = next_serial++,
+                               .fd = -1,
+                               .nr_entries = SV_GNTTAB_ENTRIES,
+                               .next_free = GRANT_FIRST_FREE_REF};
     /* The domain maps it read-write (Xen ABI) and we map it: sealed. */
     gt->fd = frame_memfd("sv-grant-table", size);
     if (gt->fd < 0)
@@ -160,6 +163,12 @@ void grant_unpin(struct grant_table *gt, grant_ref_t ref, bool readonly)
         clear |= GTF_reading;
     if (clear)
         __atomic_fetch_and(&gt->entries[ref].flags, (uint16_t)~clear, __ATOMIC_ACQ_REL);
+}
+
+void maptrack_unpin(struct grant_table *gt, const struct maptrack_entry *e)
+{
+    if (gt->serial == e->granter_serial)
+        grant_unpin(gt, e->ref, e->readonly);
 }
 
 int maptrack_add(struct maptrack *mt, const struct maptrack_entry *e)

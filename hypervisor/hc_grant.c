@@ -45,6 +45,7 @@ static int16_t map_one(struct hc_ctx *ctx, gnttab_map_grant_ref_t *op)
     }
     e = (struct maptrack_entry){.readonly = readonly,
                                 .granter = granter->domid,
+                                .granter_serial = granter->gt.serial,
                                 .ref = op->ref,
                                 .frame = frame_get(frame),
                                 .owner = ctx->ch,
