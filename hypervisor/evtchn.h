@@ -35,7 +35,8 @@ struct evtchn {
     uint32_t virq;     /* VIRQ number, or the PIRQ (vector) for EVTCHN_PIRQ */
     int doorbell;      /* eventfd the owner waits on */
     int peer_doorbell; /* eventfd the owner rings to send (-1 for VIRQs) */
-    const void *owner; /* the channel that bound it (released with it) */
+    const void *owner; /* the channel that bound it (released with it), or
+                        * the PCI function whose vector it carries */
 };
 
 struct evtchn_space {

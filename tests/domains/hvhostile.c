@@ -12,6 +12,9 @@
  *                      brings up lo) and pass it with a hypercall on each of
  *                      two channels: "PASSFD refused: <error>" or "PASSFD
  *                      sent" per channel, then "PASSFD done"
+ *   pirq-close BDF     open our PCI function, close the port of its vector
+ *                      0, open it again: "PCI reopen refused: <error>", or
+ *                      "PCI reopen fd <target>" for each fd that came
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -203,6 +206,57 @@ static int mode_passfd(void)
     return 0;
 }
 
+static int pci_open(int chan, const char *bdf, struct sv_pci_open *o, int *fds)
+{
+    struct hcall hc = {.op = SV_HC_pci,
+                       .cmd = SV_PCI_open,
+                       .count = 1,
+                       .arg = o,
+                       .arg_len = sizeof(*o),
+                       .res = o,
+                       .res_cap = sizeof(*o),
+                       .fds_out = fds,
+                       .nfds_max = SV_HC_MAX_FDS};
+    int err;
+
+    *o = (struct sv_pci_open){0};
+    snprintf(o->bdf, sizeof(o->bdf), "%s", bdf);
+    err = hcall(chan, &hc);
+    return err < 0 ? err : hc.nfds_out;
+}
+
+static int mode_pirq_close(const char *bdf)
+{
+    int fds[SV_HC_MAX_FDS], chan = hcall_open(), n;
+    struct sv_pci_open o;
+    evtchn_close_t c;
+
+    n = chan < 0 ? chan : pci_open(chan, bdf, &o, fds);
+    if (n < 0)
+        die("PCI open", -n);
+    for (int i = 0; i < n; i++)
+        close(fds[i]);
+    say("PCI open nvec=%u", o.nvec);
+    c.port = o.ports[0];
+    if (hcall_simple(chan, __HYPERVISOR_event_channel_op, EVTCHNOP_close, &c, sizeof(c)) < 0)
+        die("close the vector port", EIO);
+    n = pci_open(chan, bdf, &o, fds);
+    if (n < 0)
+        say("PCI reopen refused: %s", strerror(-n));
+    for (int i = 0; i < n; i++) {
+        char path[64], target[128];
+        ssize_t len;
+
+        snprintf(path, sizeof(path), "/proc/self/fd/%d", fds[i]);
+        len = readlink(path, target, sizeof(target) - 1);
+        target[len < 0 ? 0 : len] = '\0';
+        say("PCI reopen fd %s", target);
+        close(fds[i]);
+    }
+    pause();
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     const char *mode = argc > 1 ? argv[1] : "";
@@ -211,6 +265,8 @@ int main(int argc, char **argv)
         return mode_seals();
     if (!strcmp(mode, "passfd"))
         return mode_passfd();
+    if (!strcmp(mode, "pirq-close") && argc == 3)
+        return mode_pirq_close(argv[2]);
     fprintf(stderr, "hvhostile: unknown mode '%s'\n", mode);
     return 2;
 }

@@ -9,17 +9,20 @@
 #  - passfd: a domain passes a TCP socket whose last close blocks for 20 s
 #    with a hypercall; domains' channels refuse descriptors (SO_PASSRIGHTS),
 #    where the hypervisor used to close it on its loop, frozen for 20 s.
+#  - pirq-close: the owner of a VF closes a vector's port, then opens the
+#    function again: refused, where it used to get the hypervisor's fd 0.
 source "$(dirname "$0")/lib.sh"
 require_root
-sv_start
+sv_start --nic "--wire none --vfs 1"
 t=$SV_TEST_TAG
+VF=0000:03:10.0
 
 # Creates an hvhostile domain: hv_create NAME MODE ARGS... -> domid
 hv_create() {
     local name=$1 cfg=$SPLITVISOR_RUNDIR/$1.cfg
     shift
-    printf 'name = "%s"\nmemory = 16\nkernel = "%s"\nextra = "%s"\non_crash = "preserve"\n' \
-        "$name" "$TESTBIN/hvhostile" "$*" >"$cfg"
+    printf 'name = "%s"\nmemory = 16\nkernel = "%s"\nextra = "%s"\non_crash = "preserve"\n%s\n' \
+        "$name" "$TESTBIN/hvhostile" "$*" "${HV_CFG_MORE:-}" >"$cfg"
     "$BIN/xl" create "$cfg" >/dev/null
     "$BIN/xl" domid "$name"
 }
@@ -55,3 +58,13 @@ all_well passfd
 [ "$(console_of "$p" | grep -c "^PASSFD refused: Operation not permitted$")" = 2 ] ||
     fail "a domain channel took a descriptor"
 pass "a domain cannot pass descriptors to the hypervisor, nor freeze it with one"
+
+"$BIN/xl" pci-assignable-add "$VF"
+q=$(HV_CFG_MORE="pci = [ \"$VF\" ]" hv_create "$t-pirq" pirq-close "$VF")
+wait_console "$q" "^PCI open nvec=" >/dev/null
+wait_console "$q" "^PCI reopen" >/dev/null
+sleep 0.2
+console_of "$q" | grep "^PCI"
+wait_console "$q" "^PCI reopen refused: No such file or directory$" 1 >/dev/null
+all_well pirq-close
+pass "a function whose vector port its owner closed does not open (no stale descriptor)"
