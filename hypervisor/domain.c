@@ -191,6 +191,45 @@ static int store_init(struct domain *d)
     return 0;
 }
 
+#define GRANTS_PER_FRAME (SV_GNTTAB_ENTRIES / SV_GNTTAB_FRAMES)
+
+uint32_t domain_grant_frames(const struct domain *d)
+{
+    return (uint32_t)(d->gt.nr_entries / GRANTS_PER_FRAME);
+}
+
+static uint32_t limit_or_default(uint32_t value, uint32_t xen_default, uint64_t ours)
+{
+    uint64_t v = value ? value : xen_default;
+
+    return (uint32_t)(v < ours ? v : ours);
+}
+
+/*
+ * Xen's per-domain limits from the description, within what we have, and
+ * the charge of what the domain costs us before it asks for anything.
+ * Everything it makes us hold from now on is charged to hv.quota.
+ */
+static int domain_set_quota(struct domain *d, const struct sv_domctl_create *req)
+{
+    int err = quota_take(&hv.quota, DOMAIN_QUOTA_BASE);
+
+    if (err)
+        return err;
+    d->quota_charged = true;
+    d->gt.nr_entries = limit_or_default(req->max_grant_frames, QUOTA_DEFAULT_GRANT_FRAMES,
+                                        SV_GNTTAB_FRAMES) *
+                       GRANTS_PER_FRAME;
+    d->mt.max = limit_or_default(req->max_maptrack_frames, QUOTA_DEFAULT_MAPTRACK_FRAMES,
+                                 MAPTRACK_MAX_HANDLES / QUOTA_MAPTRACK_PER_FRAME) *
+                QUOTA_MAPTRACK_PER_FRAME;
+    d->ev.max_port = limit_or_default(req->max_event_channels, QUOTA_DEFAULT_EVENT_CHANNELS,
+                                      SV_EVTCHN_PORTS - 1);
+    d->p2m.quota = &hv.quota;
+    d->ev.quota = &hv.quota;
+    return 0;
+}
+
 /* Releases what a live domain holds; safe on a partly created one. */
 static void domain_release(struct domain *d)
 {
@@ -218,6 +257,9 @@ static void domain_release(struct domain *d)
     d->pidfd = -1;
     netns_delete(d->netns);
     d->netns[0] = '\0';
+    if (d->quota_charged)
+        quota_give(&hv.quota, DOMAIN_QUOTA_BASE);
+    d->quota_charged = false;
 }
 
 static void domain_unlink(struct domain *d)
@@ -342,6 +384,8 @@ int domain_create(struct sv_domctl_create *req, int kernel_fd)
         err = shinfo_init(d);
     if (!err)
         err = evtchn_space_init(&d->ev, d->domid, d->shinfo);
+    if (!err)
+        err = domain_set_quota(d, req);
     if (!err)
         err = store_init(d);
     if (err)

@@ -173,16 +173,19 @@ void maptrack_unpin(struct grant_table *gt, const struct maptrack_entry *e)
 
 int maptrack_add(struct maptrack *mt, const struct maptrack_entry *e)
 {
+    uint32_t max = mt->max && mt->max < MAPTRACK_MAX_HANDLES ? mt->max : MAPTRACK_MAX_HANDLES;
     uint32_t i;
 
     for (i = 0; i < mt->nr && mt->entries[i].used; i++)
         ;
+    if (i == max)
+        return -ENOSPC;
     if (i == mt->nr) {
         uint32_t nr = mt->nr ? mt->nr * 2 : 64;
         struct maptrack_entry *bigger;
 
-        if (nr > 0xffff)
-            return -ENOMEM;
+        if (nr > max)
+            nr = max;
         bigger = realloc(mt->entries, nr * sizeof(*bigger));
         if (!bigger)
             return -ENOMEM;

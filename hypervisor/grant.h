@@ -49,9 +49,13 @@ struct maptrack_entry {
     const void *owner;   /* the channel that made the mapping */
 };
 
+/* Handles are 16 bits here. */
+#define MAPTRACK_MAX_HANDLES 0xffff
+
 struct maptrack {
     struct maptrack_entry *entries;
-    uint32_t nr; /* allocated slots */
+    uint32_t nr;  /* allocated slots */
+    uint32_t max; /* mappings it may hold (0: MAPTRACK_MAX_HANDLES) */
 };
 
 int grant_table_init(struct grant_table *gt);
@@ -85,7 +89,7 @@ void grant_unpin(struct grant_table *gt, grant_ref_t ref, bool readonly);
  */
 void maptrack_unpin(struct grant_table *gt, const struct maptrack_entry *e);
 
-/* Maptrack: returns a handle >= 0 or -ENOMEM. */
+/* Maptrack: returns a handle >= 0, -ENOSPC when max are held, or -ENOMEM. */
 int maptrack_add(struct maptrack *mt, const struct maptrack_entry *e);
 struct maptrack_entry *maptrack_get(struct maptrack *mt, grant_handle_t handle);
 void maptrack_remove(struct maptrack *mt, grant_handle_t handle);

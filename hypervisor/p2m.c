@@ -33,13 +33,17 @@ int frame_memfd(const char *name, size_t size)
     return fd;
 }
 
-static struct frame *frame_new(void)
+static int frame_new(struct quota *quota, struct frame **out)
 {
-    struct frame *f = calloc(1, sizeof(*f));
+    struct frame *f;
     struct stat st;
+    int err = quota_take(quota, 1);
 
+    if (err)
+        return err;
+    f = calloc(1, sizeof(*f));
     if (!f)
-        return NULL;
+        goto out_give;
     f->fd = frame_memfd("sv-frame", SV_PAGE_SIZE);
     if (f->fd < 0)
         goto out_free;
@@ -49,7 +53,9 @@ static struct frame *frame_new(void)
     f->ino = st.st_ino;
     f->mfn = next_mfn++;
     f->refs = 1;
-    return f;
+    f->quota = quota;
+    *out = f;
+    return 0;
 
 out_close:
     if (f->va != MAP_FAILED)
@@ -57,7 +63,9 @@ out_close:
     close(f->fd);
 out_free:
     free(f);
-    return NULL;
+out_give:
+    quota_give(quota, 1);
+    return -ENOMEM;
 }
 
 struct frame *frame_get(struct frame *f)
@@ -72,6 +80,7 @@ void frame_put(struct frame *f)
         return;
     munmap(f->va, SV_PAGE_SIZE);
     close(f->fd);
+    quota_give(f->quota, 1);
     free(f);
 }
 
@@ -129,14 +138,15 @@ void p2m_destroy(struct p2m *p2m)
 int p2m_alloc_shared(struct p2m *p2m, unsigned count, uint64_t *pfns)
 {
     unsigned done = 0;
+    int err = 0;
 
     if (count > p2m->max_shared - p2m->nr_shared)
         return -ENOMEM;
     for (uint64_t i = 0; i < p2m->max_shared && done < count; i++) {
         if (p2m->shared[i])
             continue;
-        p2m->shared[i] = frame_new();
-        if (!p2m->shared[i])
+        err = frame_new(p2m->quota, &p2m->shared[i]);
+        if (err)
             goto out_undo;
         pfns[done++] = p2m->ram_pages + i;
         p2m->nr_shared++;
@@ -146,7 +156,7 @@ int p2m_alloc_shared(struct p2m *p2m, unsigned count, uint64_t *pfns)
 out_undo:
     while (done--)
         p2m_free_shared(p2m, pfns[done]);
-    return -ENOMEM;
+    return err;
 }
 
 static struct frame **p2m_slot(const struct p2m *p2m, uint64_t pfn)

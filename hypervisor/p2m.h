@@ -19,12 +19,15 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "quota.h"
+
 struct frame {
     uint64_t mfn;  /* machine frame number, unique for the hypervisor's life */
     int fd;        /* read-write memfd, one page */
     void *va;      /* the hypervisor's own mapping (grant copy) */
     ino_t ino;     /* names the frame in /proc/PID/maps */
     unsigned refs; /* p2m slot + foreign mappings */
+    struct quota *quota; /* charged one while it lives (an fd, a mapping) */
 };
 
 struct p2m {
@@ -34,6 +37,7 @@ struct p2m {
     uint64_t max_shared;
     uint64_t nr_shared;    /* frames in use */
     struct frame **shared; /* [pfn - ram_pages], NULL when free */
+    struct quota *quota;   /* new frames are charged here (NULL: not charged) */
 };
 
 /* Sets up RAM (memfd of ram_pages, may be 0) and room for max_shared frames. */
@@ -41,7 +45,8 @@ int p2m_init(struct p2m *p2m, const char *name, uint64_t ram_pages, uint64_t max
 /* Drops the owner's references; frames still mapped elsewhere live on. */
 void p2m_destroy(struct p2m *p2m);
 
-/* Allocates count frames at free pfns (written to pfns[]); all or none. */
+/* Allocates count frames at free pfns (written to pfns[]); all or none:
+ * -ENOMEM past max_shared, -ENOSPC when the quota refuses. */
 int p2m_alloc_shared(struct p2m *p2m, unsigned count, uint64_t *pfns);
 /* Frees the frame at pfn: -EBUSY while mapped elsewhere, -EINVAL if none. */
 int p2m_free_shared(struct p2m *p2m, uint64_t pfn);

@@ -127,6 +127,22 @@ static void test_maptrack(void **state)
     maptrack_destroy(&mt);
 }
 
+/* max_maptrack_frames: a mapper holds at most mt.max mappings. */
+static void test_maptrack_limit(void **state)
+{
+    struct maptrack mt = {.max = 70};
+    struct maptrack_entry e = {.granter = 3, .ref = 9};
+
+    (void)state;
+    for (int i = 0; i < 70; i++)
+        assert_int_equal(maptrack_add(&mt, &e), i);
+    assert_int_equal(maptrack_add(&mt, &e), -ENOSPC);
+    maptrack_remove(&mt, 5);
+    assert_int_equal(maptrack_add(&mt, &e), 5);
+    assert_int_equal(mt.nr, 70); /* never grown past the limit */
+    maptrack_destroy(&mt);
+}
+
 /* A mapping of a dead granter's grant must not unpin the same ref of the
  * next domain that gets its domid (the old and new tables have the same
  * domid; only their serials tell them apart). */
@@ -166,6 +182,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_alloc_refs_all_or_none, setup, teardown),
         cmocka_unit_test(test_maptrack),
         cmocka_unit_test(test_stale_mapping_leaves_new_granter_alone),
+        cmocka_unit_test(test_maptrack_limit),
     };
     return cmocka_run_group_tests_name("grant", tests, NULL, NULL);
 }

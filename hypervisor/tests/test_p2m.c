@@ -96,6 +96,30 @@ static void test_memfds_are_sealed(void **state)
     p2m_destroy(&p2m);
 }
 
+/* Each frame is charged to the quota while it lives, also after its owner
+ * let it go while a mapper still holds it. */
+static void test_frames_are_charged(void **state)
+{
+    struct quota q = {.limit = 3};
+    struct frame *mapped;
+    struct p2m p2m;
+    uint64_t pfns[4];
+
+    (void)state;
+    assert_int_equal(p2m_init(&p2m, "t", 0, 8), 0);
+    p2m.quota = &q;
+    assert_int_equal(p2m_alloc_shared(&p2m, 2, pfns), 0);
+    assert_int_equal(q.used, 2);
+    assert_int_equal(p2m_alloc_shared(&p2m, 2, pfns + 2), -ENOSPC);
+    assert_int_equal(q.used, 2); /* all or none */
+    assert_int_equal(p2m.nr_shared, 2);
+    mapped = frame_get(p2m_frame(&p2m, pfns[0]));
+    p2m_destroy(&p2m);
+    assert_int_equal(q.used, 1);
+    frame_put(mapped);
+    assert_int_equal(q.used, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -103,6 +127,7 @@ int main(void)
         cmocka_unit_test(test_mapped_frame_outlives_owner),
         cmocka_unit_test(test_frames_are_private_and_readonly_fds_are),
         cmocka_unit_test(test_memfds_are_sealed),
+        cmocka_unit_test(test_frames_are_charged),
     };
     return cmocka_run_group_tests_name("p2m", tests, NULL, NULL);
 }

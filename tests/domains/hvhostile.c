@@ -12,6 +12,11 @@
  *                      brings up lo) and pass it with a hypercall on each of
  *                      two channels: "PASSFD refused: <error>" or "PASSFD
  *                      sent" per channel, then "PASSFD done"
+ *   share-max          share frames (granted to ourselves) until refused:
+ *                      "SHARED N: <error>"
+ *   ports-max          allocate unbound ports until refused: "PORTS N: <error>"
+ *   maps-max GRANTER REF  map the grant again and again until refused:
+ *                      "MAPS N: <GNTST status>"
  *   pirq-close BDF     open our PCI function, close the port of its vector
  *                      0, open it again: "PCI reopen refused: <error>", or
  *                      "PCI reopen fd <target>" for each fd that came
@@ -206,6 +211,96 @@ static int mode_passfd(void)
     return 0;
 }
 
+static int mode_share_max(void)
+{
+    struct sv_mem_share s;
+    int fds[SV_HC_MAX_FDS], chan = hcall_open(), n = 0, got = 0;
+    struct sv_start_info si;
+    uint32_t batch = SV_MEM_MAX_BATCH;
+
+    if (chan < 0 || hcall_start_info(chan, &si, fds) < 0)
+        die("start info", EIO);
+    for (int i = 0; i < SV_START_INFO_FDS; i++)
+        close(fds[i]);
+    /* Smaller batches at the end, to count exactly how many fit. */
+    while (batch) {
+        got = share(chan, si.domid, batch, &s, fds);
+        if (got < 0) {
+            if (batch == 1)
+                break;
+            batch /= 2;
+            continue;
+        }
+        for (int i = 0; i < got; i++)
+            close(fds[i]);
+        n += got;
+    }
+    say("SHARED %d: %s", n, strerror(-got));
+    pause();
+    return 0;
+}
+
+static int mode_ports_max(void)
+{
+    int chan = hcall_open(), n = 0, err;
+
+    for (;;) {
+        evtchn_alloc_unbound_t a = {.dom = DOMID_SELF, .remote_dom = DOMID_SELF};
+        int fds[2];
+        struct hcall hc = {.op = __HYPERVISOR_event_channel_op,
+                           .cmd = EVTCHNOP_alloc_unbound,
+                           .count = 1,
+                           .arg = &a,
+                           .arg_len = sizeof(a),
+                           .res = &a,
+                           .res_cap = sizeof(a),
+                           .fds_out = fds,
+                           .nfds_max = 2};
+
+        err = hcall(chan, &hc);
+        if (err < 0)
+            break;
+        for (int i = 0; i < hc.nfds_out; i++)
+            close(fds[i]);
+        n++;
+    }
+    say("PORTS %d: %s", n, strerror(-err));
+    pause();
+    return 0;
+}
+
+static int mode_maps_max(uint32_t granter, uint32_t ref)
+{
+    int chan = hcall_open(), n = 0;
+    gnttab_map_grant_ref_t m;
+
+    for (;;) {
+        int fd = -1;
+        struct hcall hc = {.op = __HYPERVISOR_grant_table_op,
+                           .cmd = GNTTABOP_map_grant_ref,
+                           .count = 1,
+                           .arg = &m,
+                           .arg_len = sizeof(m),
+                           .res = &m,
+                           .res_cap = sizeof(m),
+                           .fds_out = &fd,
+                           .nfds_max = 1};
+
+        m = (gnttab_map_grant_ref_t){
+            .flags = GNTMAP_host_map | GNTMAP_readonly, .ref = ref, .dom = (domid_t)granter};
+        if (hcall(chan, &hc) < 0)
+            die("map", EIO);
+        if (fd >= 0)
+            close(fd);
+        if (m.status != GNTST_okay)
+            break;
+        n++;
+    }
+    say("MAPS %d: %d", n, m.status);
+    pause();
+    return 0;
+}
+
 static int pci_open(int chan, const char *bdf, struct sv_pci_open *o, int *fds)
 {
     struct hcall hc = {.op = SV_HC_pci,
@@ -265,6 +360,12 @@ int main(int argc, char **argv)
         return mode_seals();
     if (!strcmp(mode, "passfd"))
         return mode_passfd();
+    if (!strcmp(mode, "share-max"))
+        return mode_share_max();
+    if (!strcmp(mode, "ports-max"))
+        return mode_ports_max();
+    if (!strcmp(mode, "maps-max") && argc == 4)
+        return mode_maps_max((uint32_t)atoi(argv[2]), (uint32_t)atoi(argv[3]));
     if (!strcmp(mode, "pirq-close") && argc == 3)
         return mode_pirq_close(argv[2]);
     fprintf(stderr, "hvhostile: unknown mode '%s'\n", mode);
