@@ -127,11 +127,9 @@ static domid_t alloc_domid(void)
 
 static int shinfo_init(struct domain *d)
 {
-    d->shinfo_fd = memfd_create("sv-shared-info", MFD_CLOEXEC);
+    d->shinfo_fd = frame_memfd("sv-shared-info", SV_PAGE_SIZE);
     if (d->shinfo_fd < 0)
-        return -errno;
-    if (fchmod(d->shinfo_fd, 0600) < 0 || ftruncate(d->shinfo_fd, SV_PAGE_SIZE) < 0)
-        return -errno;
+        return d->shinfo_fd;
     d->shinfo = mmap(NULL, SV_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, d->shinfo_fd, 0);
     if (d->shinfo == MAP_FAILED) {
         d->shinfo = NULL;
@@ -166,7 +164,7 @@ void domain_unmap_handle(struct domain *d, grant_handle_t handle)
     struct domain *granter = domain_find(e->granter);
 
     if (granter && granter->state == DOMAIN_RUNNING)
-        grant_unpin(&granter->gt, e->ref, e->readonly);
+        maptrack_unpin(&granter->gt, e);
     if (e->device_map)
         pci_iommu_unmap_frame(d, e->frame, e->readonly);
     frame_put(e->frame);
@@ -193,6 +191,45 @@ static int store_init(struct domain *d)
     close(fds[0]);
     close(fds[1]);
     d->store_port = (evtchn_port_t)port;
+    return 0;
+}
+
+#define GRANTS_PER_FRAME (SV_GNTTAB_ENTRIES / SV_GNTTAB_FRAMES)
+
+uint32_t domain_grant_frames(const struct domain *d)
+{
+    return (uint32_t)(d->gt.nr_entries / GRANTS_PER_FRAME);
+}
+
+static uint32_t limit_or_default(uint32_t value, uint32_t xen_default, uint64_t ours)
+{
+    uint64_t v = value ? value : xen_default;
+
+    return (uint32_t)(v < ours ? v : ours);
+}
+
+/*
+ * Xen's per-domain limits from the description, within what we have, and
+ * the charge of what the domain costs us before it asks for anything.
+ * Everything it makes us hold from now on is charged to hv.quota.
+ */
+static int domain_set_quota(struct domain *d, const struct sv_domctl_create *req)
+{
+    int err = quota_take(&hv.quota, DOMAIN_QUOTA_BASE);
+
+    if (err)
+        return err;
+    d->quota_charged = true;
+    d->gt.nr_entries = limit_or_default(req->max_grant_frames, QUOTA_DEFAULT_GRANT_FRAMES,
+                                        SV_GNTTAB_FRAMES) *
+                       GRANTS_PER_FRAME;
+    d->mt.max = limit_or_default(req->max_maptrack_frames, QUOTA_DEFAULT_MAPTRACK_FRAMES,
+                                 MAPTRACK_MAX_HANDLES / QUOTA_MAPTRACK_PER_FRAME) *
+                QUOTA_MAPTRACK_PER_FRAME;
+    d->ev.max_port = limit_or_default(req->max_event_channels, QUOTA_DEFAULT_EVENT_CHANNELS,
+                                      SV_EVTCHN_PORTS - 1);
+    d->p2m.quota = &hv.quota;
+    d->ev.quota = &hv.quota;
     return 0;
 }
 
@@ -223,6 +260,9 @@ static void domain_release(struct domain *d)
     d->pidfd = -1;
     netns_delete(d->netns);
     d->netns[0] = '\0';
+    if (d->quota_charged)
+        quota_give(&hv.quota, DOMAIN_QUOTA_BASE);
+    d->quota_charged = false;
 }
 
 static void domain_unlink(struct domain *d)
@@ -347,6 +387,8 @@ int domain_create(struct sv_domctl_create *req, int kernel_fd)
         err = shinfo_init(d);
     if (!err)
         err = evtchn_space_init(&d->ev, d->domid, d->shinfo);
+    if (!err)
+        err = domain_set_quota(d, req);
     if (!err)
         err = store_init(d);
     if (err)

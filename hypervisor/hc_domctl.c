@@ -231,7 +231,7 @@ int hc_platform_start_info(struct hc_ctx *ctx)
         return -EINVAL;
     memset(si, 0, sizeof(*si));
     si->domid = d->domid;
-    si->nr_grant_frames = SV_GNTTAB_FRAMES;
+    si->nr_grant_frames = domain_grant_frames(d);
     si->nr_ram_pages = d->p2m.ram_pages;
     si->max_shared_frames = d->p2m.max_shared;
     si->store_pfn = d->store_pfn;

@@ -45,12 +45,14 @@ static int16_t map_one(struct hc_ctx *ctx, gnttab_map_grant_ref_t *op)
     }
     e = (struct maptrack_entry){.readonly = readonly,
                                 .granter = granter->domid,
+                                .granter_serial = granter->gt.serial,
                                 .ref = op->ref,
                                 .frame = frame_get(frame),
                                 .owner = ctx->ch,
                                 .device_map = op->flags & GNTMAP_device_map};
     if (e.device_map && pci_iommu_map_frame(ctx->caller, frame, readonly) < 0) {
         frame_put(frame);
+        st = GNTST_no_device_space;
         goto out_close;
     }
     handle = maptrack_add(&ctx->caller->mt, &e);
@@ -58,6 +60,8 @@ static int16_t map_one(struct hc_ctx *ctx, gnttab_map_grant_ref_t *op)
         if (e.device_map)
             pci_iommu_unmap_frame(ctx->caller, frame, readonly);
         frame_put(frame);
+        /* Xen's answer when the mapper's maptrack is full. */
+        st = handle == -ENOSPC ? GNTST_no_space : GNTST_no_device_space;
         goto out_close;
     }
     if (fd >= 0)
@@ -70,7 +74,7 @@ out_close:
     if (fd >= 0)
         close(fd);
     grant_unpin(&granter->gt, op->ref, readonly);
-    return GNTST_no_device_space;
+    return st;
 out_unpin:
     grant_unpin(&granter->gt, op->ref, readonly);
     return frame ? GNTST_general_error : GNTST_bad_page;
@@ -230,7 +234,7 @@ int hc_gnttab_query_size(struct hc_ctx *ctx)
         q->status = GNTST_bad_domain;
         return 0;
     }
-    q->nr_frames = q->max_nr_frames = SV_GNTTAB_FRAMES;
+    q->nr_frames = q->max_nr_frames = domain_grant_frames(d);
     q->status = GNTST_okay;
     return 0;
 }
@@ -244,7 +248,7 @@ int hc_gnttab_setup_table(struct hc_ctx *ctx)
         s->status = GNTST_permission_denied;
         return 0;
     }
-    s->nr_frames = SV_GNTTAB_FRAMES;
+    s->nr_frames = domain_grant_frames(ctx->caller);
     s->status = GNTST_okay;
     return hc_reply_fd(ctx, dup(ctx->caller->gt.fd));
 }

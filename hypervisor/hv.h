@@ -40,6 +40,11 @@ enum domain_state {
 /* Hypercall channels a domain other than dom0 may hold: one per library
  * handle it opens (a driver domain uses about ten). */
 #define DOMAIN_MAX_CHANNELS 64
+/* What a domain costs the hypervisor before it asks for anything (RAM,
+ * shared_info and grant table: an fd and a mapping each; pidfd, console
+ * pipes and log), with what dom0 holds for it (xenstored's and its
+ * monitor's ports and channels), charged at creation. */
+#define DOMAIN_QUOTA_BASE 24
 
 struct domain {
     domid_t domid;
@@ -74,6 +79,7 @@ struct domain {
     struct event *console_ev;
     struct log_ratelimit warnings; /* what it did wrong, in our log */
     unsigned nchannels;            /* hypercall channels open (DOMAIN_MAX_CHANNELS) */
+    bool quota_charged;            /* DOMAIN_QUOTA_BASE is charged to hv.quota */
 
     struct domain *next;
 };
@@ -86,6 +92,7 @@ struct hv {
     uid_t uid_base;
     char image_libdir[256]; /* LD_LIBRARY_PATH for domain images */
     bool stopping;
+    struct quota quota; /* what all domains together may make us hold */
 };
 
 extern struct hv hv;
@@ -111,6 +118,8 @@ void domain_release_owner(struct domain *d, const void *owner, pid_t pid);
 void domain_unmap_handle(struct domain *d, grant_handle_t handle);
 /* VIRQ_DOM_EXC to dom0. */
 void domain_notify_dom0(void);
+/* Grant frames d may use (its max_grant_frames, within the table). */
+uint32_t domain_grant_frames(const struct domain *d);
 
 /* sandbox.c: the domain's process. */
 struct sandbox_fds {

@@ -78,6 +78,12 @@ int config_to_json(const struct domain_config *cfg, FILE *out)
     json_str_field(out, 2, "on_reboot", config_action_name(cfg->on_reboot), false);
     json_str_field(out, 2, "on_crash", config_action_name(cfg->on_crash), false);
     fprintf(out, "  \"driver_domain\": %s,\n", cfg->driver_domain ? "true" : "false");
+    if (cfg->max_grant_frames)
+        json_uint_field(out, 2, "max_grant_frames", cfg->max_grant_frames, false);
+    if (cfg->max_maptrack_frames)
+        json_uint_field(out, 2, "max_maptrack_frames", cfg->max_maptrack_frames, false);
+    if (cfg->max_event_channels)
+        json_uint_field(out, 2, "max_event_channels", cfg->max_event_channels, false);
     fputs(cfg->nr_vifs ? "  \"vifs\": [\n" : "  \"vifs\": [],\n", out);
     for (unsigned int i = 0; i < cfg->nr_vifs; i++)
         json_vif(out, &cfg->vifs[i], i + 1 == cfg->nr_vifs);
@@ -172,9 +178,19 @@ int config_to_xml(const struct domain_config *cfg, FILE *out)
     xml_element(out, 2, "on_reboot", config_action_name(cfg->on_reboot));
     xml_element(out, 2, "on_crash", config_action_name(cfg->on_crash));
     fputs("  <metadata>\n", out);
-    fprintf(out, "    <splitvisor:domain xmlns:splitvisor=\"%s\" driver-domain=\"%s\"/>\n",
+    fprintf(out, "    <splitvisor:domain xmlns:splitvisor=\"%s\" driver-domain=\"%s\"",
             CONFIG_XMLNS, cfg->driver_domain ? "yes" : "no");
-    fputs("  </metadata>\n  <devices>\n", out);
+    if (cfg->max_maptrack_frames)
+        fprintf(out, " max-maptrack-frames=\"%u\"", cfg->max_maptrack_frames);
+    fputs("/>\n  </metadata>\n  <devices>\n", out);
+    if (cfg->max_grant_frames || cfg->max_event_channels) {
+        fputs("    <controller type=\"xenbus\"", out);
+        if (cfg->max_grant_frames)
+            fprintf(out, " maxGrantFrames=\"%u\"", cfg->max_grant_frames);
+        if (cfg->max_event_channels)
+            fprintf(out, " maxEventChannels=\"%u\"", cfg->max_event_channels);
+        fputs("/>\n", out);
+    }
     for (unsigned int i = 0; i < cfg->nr_vifs; i++)
         xml_vif(out, &cfg->vifs[i]);
     for (unsigned int i = 0; i < cfg->nr_pcis; i++)

@@ -61,6 +61,9 @@ int config_set_memory(uint64_t *mib, const char *number, const char *unit,
                       const struct config_loc *loc, struct config_error *err);
 int config_set_vcpus(struct domain_config *cfg, const char *value, const struct config_loc *loc,
                      struct config_error *err);
+/* A per-domain limit (max_grant_frames, ...): 1..CONFIG_MAX_LIMIT. */
+int config_set_limit(uint32_t *dst, const char *value, const struct config_loc *loc,
+                     struct config_error *err);
 /* Free text (kernel, extra): trimmed, UTF-8 without control characters. */
 int config_set_text(char **dst, const char *value, const struct config_loc *loc,
                     struct config_error *err);

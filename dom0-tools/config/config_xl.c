@@ -433,6 +433,24 @@ static int xl_driver_domain(struct domain_config *cfg, const char *value,
     return 0;
 }
 
+static int xl_max_grant_frames(struct domain_config *cfg, const char *value,
+                               const struct config_loc *loc, struct config_error *err)
+{
+    return config_set_limit(&cfg->max_grant_frames, value, loc, err);
+}
+
+static int xl_max_maptrack_frames(struct domain_config *cfg, const char *value,
+                                  const struct config_loc *loc, struct config_error *err)
+{
+    return config_set_limit(&cfg->max_maptrack_frames, value, loc, err);
+}
+
+static int xl_max_event_channels(struct domain_config *cfg, const char *value,
+                                 const struct config_loc *loc, struct config_error *err)
+{
+    return config_set_limit(&cfg->max_event_channels, value, loc, err);
+}
+
 /* In application order. */
 static const struct {
     const char *key;
@@ -452,6 +470,9 @@ static const struct {
     {"on_reboot", false, xl_on_reboot},
     {"on_crash", false, xl_on_crash},
     {"driver_domain", false, xl_driver_domain},
+    {"max_grant_frames", false, xl_max_grant_frames},
+    {"max_maptrack_frames", false, xl_max_maptrack_frames},
+    {"max_event_channels", false, xl_max_event_channels},
     {"vif", true, config_vif_spec},
     {"pci", true, config_pci_spec},
 };

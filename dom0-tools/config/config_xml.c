@@ -287,6 +287,17 @@ static int set_driver_domain(struct xml_ctx *x, const char *t, const struct conf
     return 0;
 }
 
+/* Runs config_set_limit on attribute attr of node, when it is there. */
+static int xml_limit_attr(struct xml_ctx *x, xmlNode *node, const char *attr, uint32_t *dst)
+{
+    struct config_loc loc = xml_loc(x, node);
+    char *value = xml_attr(node, attr);
+    int rc = value ? config_set_limit(dst, value, &loc, x->err) : 0;
+
+    free(value);
+    return rc;
+}
+
 /* <metadata> holds anybody's elements; ours is <splitvisor:domain>. */
 static int x_metadata(struct xml_ctx *x, xmlNode *node)
 {
@@ -305,6 +316,9 @@ static int x_metadata(struct xml_ctx *x, xmlNode *node)
         dd = xml_attr(c, "driver-domain");
         rc = dd ? set_driver_domain(x, dd, &loc) : 0;
         free(dd);
+        /* libvirt has no name for it: xl.cfg's max_maptrack_frames. */
+        if (rc == 0)
+            rc = xml_limit_attr(x, c, "max-maptrack-frames", &x->cfg->max_maptrack_frames);
         if (rc < 0)
             return rc;
     }
@@ -526,11 +540,28 @@ static int x_hostdev(struct xml_ctx *x, xmlNode *node)
     return rc;
 }
 
+/* <controller type='xenbus' maxGrantFrames='N' maxEventChannels='N'/>:
+ * Xen's limits (libvirt's names); other controllers are no concern here. */
+static int x_controller(struct xml_ctx *x, xmlNode *node)
+{
+    char *type = xml_attr(node, "type");
+    int rc = 0;
+
+    if (type && strcmp(type, "xenbus") == 0) {
+        rc = xml_limit_attr(x, node, "maxGrantFrames", &x->cfg->max_grant_frames);
+        if (rc == 0)
+            rc = xml_limit_attr(x, node, "maxEventChannels", &x->cfg->max_event_channels);
+    }
+    free(type);
+    return rc;
+}
+
 /* Every domain has exactly one console (xl console); the other harmless
  * devices are simply absent here. */
 static const struct xml_elem device_elems[] = {
     {"interface", x_interface, XML_REPEAT},
     {"hostdev", x_hostdev, XML_REPEAT},
+    {"controller", x_controller, XML_REPEAT},
     {"console", NULL, XML_REPEAT},
     {"serial", NULL, XML_REPEAT},
     {"emulator", NULL, XML_WARN},

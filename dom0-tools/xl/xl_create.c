@@ -91,6 +91,9 @@ int xl_create_domain(const struct domain_config *cfg, bool paused, uint32_t *dom
     snprintf(req.name, sizeof(req.name), "%s", cfg->name);
     req.memory_kb = cfg->memory_mib * 1024;
     req.vcpus = cfg->vcpus;
+    req.max_grant_frames = cfg->max_grant_frames;
+    req.max_maptrack_frames = cfg->max_maptrack_frames;
+    req.max_event_channels = cfg->max_event_channels;
     if (parse_uuid(cfg->uuid, req.handle) < 0) {
         xl_error("%s: bad uuid '%s'", cfg->name, cfg->uuid);
         return -EINVAL;

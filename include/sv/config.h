@@ -30,6 +30,7 @@
 #define CONFIG_MAX_VLAN 4094
 #define CONFIG_MAX_MEMORY_MIB (1024ULL * 1024) /* 1 TiB */
 #define CONFIG_DEFAULT_MEMORY_MIB 32           /* libxl's default */
+#define CONFIG_MAX_LIMIT (1u << 20)            /* max_grant_frames & co: sanity bound */
 
 /* Where a value was written, kept for the errors only the running host can
  * reveal (xl create's checks: backend domain, PCI function, host memory).
@@ -75,6 +76,12 @@ struct domain_config {
     char *extra;                 /* command line, never NULL after parsing; owned */
     enum config_action on_poweroff, on_reboot, on_crash;
     bool driver_domain;
+    /* Xen's per-domain limits (xl.cfg keys of the same names; libvirt's
+     * <controller type='xenbus' maxGrantFrames maxEventChannels>); 0: Xen's
+     * default, which the hypervisor applies. */
+    uint32_t max_grant_frames;
+    uint32_t max_maptrack_frames;
+    uint32_t max_event_channels;
     unsigned int nr_vifs;
     struct config_vif vifs[CONFIG_MAX_VIFS];
     unsigned int nr_pcis;

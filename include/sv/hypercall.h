@@ -198,6 +198,12 @@ struct sv_domctl_create {
     uint32_t argc;
     uint32_t args_len;
     char args[SV_DOMAIN_ARGS_MAX];
+    /* Xen's per-domain limits (xl.cfg keys of the same names); 0: Xen's
+     * default.  See docs/architecture.md for what each bounds here. */
+    uint32_t max_grant_frames;
+    uint32_t max_maptrack_frames;
+    uint32_t max_event_channels;
+    uint32_t pad;
 };
 
 struct sv_domctl_getinfo {

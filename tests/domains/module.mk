@@ -12,3 +12,8 @@ nicdom_LIBS := svxnic xengnttab svcore
 TEST_PROGRAMS += badfront
 badfront_SRCS := tests/domains/badfront.c
 badfront_LIBS := svxenbus xenstore xenevtchn xengnttab svcore
+
+# hvhostile: raw hypercalls against the hypervisor itself (test hv_hostile).
+TEST_PROGRAMS += hvhostile
+hvhostile_SRCS := tests/domains/hvhostile.c
+hvhostile_LIBS := svcore
