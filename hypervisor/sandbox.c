@@ -5,8 +5,9 @@
  * reserved range, no capabilities, not dumpable even after exec (so
  * /proc/PID/mem, fd and map_files stay closed to any other uid and to its
  * own), and a seccomp allow-list that also forbids new processes (threads
- * only) and a second exec, so a domain is exactly one process running its
- * image, whose maps and fds the hypervisor can check.
+ * sharing the fd table only), a second exec and AF_UNIX sockets, so a domain
+ * is exactly one process running its image, whose maps and fds -- all of
+ * them -- the hypervisor can check.
  *
  * The child stops itself (SIGSTOP) just before execve: a new domain is
  * created paused and runs its image when unpaused (SIGCONT).
@@ -27,6 +28,7 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/sendfile.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -110,6 +112,7 @@ static const int allowed_syscalls[] = {
     SCMP_SYS(rt_sigprocmask),
     SCMP_SYS(rt_sigreturn),
     SCMP_SYS(rt_sigtimedwait),
+    SCMP_SYS(rt_sigpending),
     SCMP_SYS(sigaltstack),
     SCMP_SYS(ioctl),
     SCMP_SYS(access),
@@ -232,18 +235,24 @@ static const int allowed_syscalls[] = {
     SCMP_SYS(utimensat),
 };
 
-/* Threads yes, processes no. */
+/* What glibc's pthread_create passes (besides TLS and tid bookkeeping). */
+#define THREAD_CLONE_FLAGS \
+    (CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM)
+
 static int seccomp_allow_rules(scmp_filter_ctx ctx)
 {
     int err = 0;
 
     for (size_t i = 0; !err && i < sizeof(allowed_syscalls) / sizeof(allowed_syscalls[0]); i++)
         err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, allowed_syscalls[i], 0);
-    /* clone only with CLONE_THREAD; clone3 hides its flags from seccomp, so
-     * it answers ENOSYS and libc falls back to clone. */
+    /* Threads yes, processes no, and a thread shares everything: one with
+     * its own fd table (no CLONE_FILES) would hold fds the hypervisor's
+     * unmap check, which reads /proc/PID/fd of the domain, never sees.
+     * clone3 hides its flags from seccomp, so it answers ENOSYS and libc
+     * falls back to clone. */
     if (!err)
         err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
-                               SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, CLONE_THREAD));
+                               SCMP_A0(SCMP_CMP_MASKED_EQ, THREAD_CLONE_FLAGS, THREAD_CLONE_FLAGS));
     if (!err)
         err = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
     /* Exec would make the domain dumpable again (a readable image) or give it
@@ -262,8 +271,20 @@ static int seccomp_allow_rules(scmp_filter_ctx ctx)
 static int seccomp_argument_rules(scmp_filter_ctx ctx)
 {
     /* Not dumpable must stay so (see sandbox_child). */
-    return seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(prctl), 1,
-                            SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffu, PR_SET_DUMPABLE));
+    int err = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(prctl), 1,
+                               SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffu, PR_SET_DUMPABLE));
+
+    /* No AF_UNIX socket of its own: an fd sent over one and left unread is
+     * held by no process (SCM_RIGHTS in flight), so a domain could keep a
+     * frame past an unmap the hypervisor checked.  Its channels are the
+     * hypervisor's socketpairs, whose far end it does not hold. */
+    if (!err)
+        err = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(socket), 1,
+                               SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffu, AF_UNIX));
+    if (!err)
+        err = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(socketpair), 1,
+                               SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffu, AF_UNIX));
+    return err;
 }
 
 /* Loads both filters; *listener is the allow-list's notification fd. */

@@ -2,7 +2,9 @@
 # A domain cannot use a dom0 operation, read another domain's memory through
 # /proc, ptrace it, or fork; it runs under its own uid (from a range its
 # instance holds alone) in its own namespaces, not dumpable even after exec,
-# and sees no host run directory or other domain's /proc;
+# and sees no host run directory or other domain's /proc; it has no way to
+# hold an fd outside its /proc/PID/fd (a thread with its own fd table, an
+# AF_UNIX socket with fds in flight);
 # a domain that closed its xenstore port gets no stale descriptors; a domain
 # cannot open hypercall channels (fds of the hypervisor's) without bound; the
 # control socket refuses a non-root process.
@@ -94,3 +96,12 @@ SPLITVISOR_RUNDIR=$r2 "$BIN/splitvisor" start --no-nic >/dev/null
 base2=$(uid_base "$r2")
 [ -n "$base2" ] && [ "$base2" != "$base1" ] || fail "two instances share the uid range $base1"
 pass "two instances side by side hold disjoint uid ranges ($base1, $base2)"
+
+# What the hypervisor's unmap check reads (/proc/PID/fd) must be every fd the
+# domain holds: no thread with its own fd table, no AF_UNIX socket to park
+# fds in flight on.  libxenstore inside a domain still works (xenstore_domains).
+f=$(sv_create "$t-fds" fd-hiding)
+for what in CLONE_NOFILES SOCKETPAIR UNIX_SOCKET; do
+    wait_console "$f" "^$what Operation not permitted$" >/dev/null
+done
+pass "no thread without CLONE_FILES, no AF_UNIX socket or socketpair"
