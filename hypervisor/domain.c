@@ -16,7 +16,6 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/sysinfo.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -69,7 +68,7 @@ static struct domain *domain_alloc(void)
 
     if (!d)
         return NULL;
-    d->console_out = d->console_in = d->console_log = d->shinfo_fd = d->pidfd = -1;
+    d->console_out = d->console_in = d->console_log = d->shinfo_fd = d->pidfd = d->exec_fd = -1;
     d->warnings.burst = DOMAIN_WARN_BURST;
     return d;
 }
@@ -252,6 +251,7 @@ static void domain_release(struct domain *d)
         close(d->shinfo_fd);
     d->shinfo_fd = -1;
     console_close(d, false);
+    sandbox_release(d);
     if (d->death_ev)
         event_free(d->death_ev);
     d->death_ev = NULL;
@@ -327,11 +327,6 @@ static int domain_start_process(struct domain *d, struct sv_domctl_create *req, 
     if (err) {
         close(sv[0]);
         return err;
-    }
-    d->pidfd = (int)syscall(SYS_pidfd_open, d->pid, 0);
-    if (d->pidfd < 0) {
-        close(sv[0]);
-        return -errno;
     }
     d->death_ev = event_new(hv.base, d->pidfd, EV_READ, domain_died, d);
     if (!d->death_ev || event_add(d->death_ev, NULL) < 0) {

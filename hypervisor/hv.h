@@ -62,6 +62,8 @@ struct domain {
     struct event *death_ev;
     uid_t uid;
     char netns[SV_DOMAIN_NAME_MAX + 8];
+    int exec_fd;            /* seccomp listener until the image's exec (sandbox.c) */
+    struct event *exec_ev;
 
     struct p2m p2m;
     struct grant_table gt;
@@ -90,7 +92,7 @@ struct hv {
     struct channel *channels;
     domid_t next_domid;
     uid_t uid_base;
-    char image_libdir[256]; /* LD_LIBRARY_PATH for domain images */
+    char image_libdir[256]; /* our libraries, at SANDBOX_LIBDIR in each domain */
     bool stopping;
     struct quota quota; /* what all domains together may make us hold */
 };
@@ -128,8 +130,18 @@ struct sandbox_fds {
     int console_in;  /* becomes stdin */
     int console_out; /* becomes stdout and stderr */
 };
-/* Forks the domain's process, stopped before its image runs; sets d->pid. */
+/* Inside a domain: the image (until exec), the seccomp listener handed to
+ * the hypervisor (until exec), and where our libraries are. */
+#define SANDBOX_IMAGE_FD  4
+#define SANDBOX_NOTIFY_FD 5
+#define SANDBOX_LIBDIR    "/splitvisor/lib"
+/* Forks the domain's process, stopped before its image runs; sets d->pid,
+ * d->pidfd. */
 int sandbox_spawn(struct domain *d, const struct sandbox_fds *fds, char *const argv[]);
+/* Drops what sandbox_spawn keeps besides the pidfd; safe to call twice. */
+void sandbox_release(struct domain *d);
+/* Locks a uid range no other running instance has; *base is its first uid. */
+int sandbox_reserve_uids(uid_t *base);
 int netns_create(const char *name);
 void netns_delete(const char *name);
 

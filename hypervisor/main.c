@@ -193,8 +193,12 @@ static int hv_run(int ready_fd)
     signal(SIGPIPE, SIG_IGN);
     raise_fd_limit();
     set_quota();
-    /* Parallel instances get disjoint uid ranges for their domains. */
-    hv.uid_base = 100000000u + (uid_t)(getpid() % 4096) * 65536u;
+    err = sandbox_reserve_uids(&hv.uid_base);
+    if (err) {
+        log_errorx("cannot reserve a uid range for domains: %s", strerror(-err));
+        return err;
+    }
+    log_info("domains run as uids %u + domid", (unsigned)hv.uid_base);
     hv.base = event_base_new();
     if (!hv.base)
         return -ENOMEM;

@@ -23,6 +23,10 @@
  *   lie GRANTER REF        map, write "mapped" at offset 64, then claim an unmap
  *                          without unmapping
  *   hostile PID            dom0 ops, another domain's /proc, fork: all refused
+ *   walls RUNDIR PID       what the sandbox lets it see or undo, one line each:
+ *                          "DUMPABLE n", then "SET_DUMPABLE", "RUNDIR",
+ *                          "HOSTRUN" (/run), "PEERPROC" (/proc/PID), "EXEC" (of
+ *                          /usr/bin/true) with "allowed" or the error; then sleep
  *   sleep                  wait; SIGTERM (the power button) powers off
  *   echo                   print "ECHO <line>" for each console input line, until "bye"
  *   xsshare PEER           like share, but publishes ref and port in xenstore
@@ -38,6 +42,11 @@
  *                          once written, then wait
  *   xc-destroy DOMID       (run in dom0) xc_domain_destroy, as a tool that is
  *                          not xl would: no xenstore release
+ *   fd-hiding              where a domain could keep an fd out of its
+ *                          /proc/PID/fd: a thread with its own fd table,
+ *                          AF_UNIX sockets (fds in flight): "CLONE_NOFILES",
+ *                          "SOCKETPAIR", "UNIX_SOCKET" with "allowed" or the
+ *                          error; then sleep
  *   channels               open hypercall channels until refused:
  *                          "CHANNELS N: <error>", then sleep
  *   crash                  abort()
@@ -46,12 +55,17 @@
 #include <stdarg.h>
 #include <stdnoreturn.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/ptrace.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 #include <xenctrl.h>
 #include <xenevtchn.h>
@@ -507,6 +521,47 @@ static int mode_sleep(void)
     return 0;
 }
 
+static void report(const char *what, long ret)
+{
+    say("%s %s", what, ret == 0 ? "allowed" : strerror(errno));
+}
+
+static int mode_walls(const char *rundir, const char *peer_pid)
+{
+    char *const args[] = {"true", NULL};
+    char path[64];
+    struct stat st;
+
+    say("DUMPABLE %d", prctl(PR_GET_DUMPABLE));
+    report("SET_DUMPABLE", prctl(PR_SET_DUMPABLE, 1));
+    report("RUNDIR", stat(rundir, &st));
+    report("HOSTRUN", stat("/run", &st));
+    snprintf(path, sizeof(path), "/proc/%s", peer_pid);
+    report("PEERPROC", stat(path, &st));
+    report("EXEC", syscall(SYS_execveat, AT_FDCWD, "/usr/bin/true", args, environ, 0));
+    return mode_sleep();
+}
+
+static int thread_noop(void *arg)
+{
+    return arg != NULL;
+}
+
+static int mode_fd_hiding(void)
+{
+    static char stack[16384] __attribute__((aligned(16)));
+    int sv[2];
+
+    report("CLONE_NOFILES",
+           clone(thread_noop, stack + sizeof(stack),
+                 CLONE_VM | CLONE_FS | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM, NULL) < 0
+               ? -1
+               : 0);
+    report("SOCKETPAIR", socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+    report("UNIX_SOCKET", socket(AF_UNIX, SOCK_DGRAM, 0) < 0 ? -1 : 0);
+    return mode_sleep();
+}
+
 static int mode_channels(void)
 {
     int n = 0, fd;
@@ -631,6 +686,10 @@ int main(int argc, char **argv)
         return mode_lie(num(argv[2]), num(argv[3]));
     if (!strcmp(mode, "hostile") && argc == 3)
         return mode_hostile(argv[2]);
+    if (!strcmp(mode, "fd-hiding"))
+        return mode_fd_hiding();
+    if (!strcmp(mode, "walls") && argc == 4)
+        return mode_walls(argv[2], argv[3]);
     if (!strcmp(mode, "sleep"))
         return mode_sleep();
     if (!strcmp(mode, "echo"))
