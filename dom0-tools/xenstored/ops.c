@@ -97,22 +97,45 @@ static int canon(const struct req *r, const char *in, char *out)
     return -path_canon(r->conn->domid, in, false, out, NULL);
 }
 
+/*
+ * The nearest existing ancestor of the absent path, and in *missing the
+ * levels of path below it.  Looked for from the root down, so a deep absent
+ * path costs one lookup past what exists rather than one per missing level.
+ * Inside a transaction only that ancestor is recorded: a missing level
+ * appearing changes its generation, so the commit still sees the conflict.
+ */
+static const struct node *nearest_ancestor(struct req *r, const char *path,
+                                           unsigned int *missing)
+{
+    struct tree *tree = r->conn->xs->tree;
+    const struct node *n = tree_peek(tree, view(r), "/"), *next;
+    char buf[PATH_BUF];
+    const char *end = path;
+
+    *missing = 0;
+    while (*end && *(end + 1)) {
+        end = strchrnul(end + 1, '/');
+        memcpy(buf, path, (size_t)(end - path));
+        buf[end - path] = '\0';
+        next = tree_peek(tree, view(r), buf);
+        if (!next) {
+            for (*missing = 1; *end; end++)
+                *missing += *end == '/';
+            break;
+        }
+        n = next;
+    }
+    return tree_get(tree, view(r), n->path);
+}
+
 /* Xen's rule for a node we may not see: ENOENT only when the nearest
  * existing ancestor grants perm, else EACCES, so absence leaks nothing. */
 static int errno_from_parents(struct req *r, const char *path,
                               unsigned int perm)
 {
-    char buf[PATH_BUF];
-    const struct node *n = NULL;
-    char *slash;
+    unsigned int missing;
+    const struct node *n = nearest_ancestor(r, path, &missing);
 
-    strcpy(buf, path);
-    while (!n && (slash = strrchr(buf, '/'))) {
-        slash[slash == buf ? 1 : 0] = '\0';
-        n = tree_get(r->conn->xs->tree, view(r), buf);
-        if (slash == buf)
-            break;
-    }
     if (!n)
         return EACCES;
     return (domain_perms_for(r->conn, n->perms, n->nperms) & perm) ? ENOENT
@@ -158,36 +181,21 @@ static bool over_size(const struct req *r, const struct node *n,
            node_size(n) - n->len + newlen >= QUOTA_NODE_SIZE;
 }
 
-/* Levels of path missing below its nearest existing ancestor, which goes to
- * *base. */
-static unsigned int missing_levels(struct req *r, const char *path,
-                                   const struct node **base)
-{
-    char buf[PATH_BUF];
-    unsigned int levels = 0;
-    char *slash;
-
-    strcpy(buf, path);
-    while (!(*base = tree_get(r->conn->xs->tree, view(r), buf))) {
-        levels++;
-        slash = strrchr(buf, '/');
-        slash[slash == buf ? 1 : 0] = '\0';
-    }
-    return levels;
-}
-
 /* Creates path and its missing ancestors.  Each inherits its parent's
  * permissions; an unprivileged writer owns what it creates (Xen's rule). */
 static int create_path(struct req *r, const char *path, struct node **out)
 {
     struct xsd *xs = r->conn->xs;
-    const struct node *base;
-    unsigned int levels = missing_levels(r, path, &base);
+    unsigned int levels;
+    const struct node *base = nearest_ancestor(r, path, &levels);
     struct xs_permissions perms[QUOTA_PERMS + 64];
-    unsigned int nperms = base->nperms;
+    unsigned int nperms;
     char buf[PATH_BUF];
     const char *end = path;
 
+    if (!base)
+        return ENOMEM;
+    nperms = base->nperms;
     if (nperms > ARRAY_SIZE(perms))
         return ENOMEM;
     if (!r->conn->privileged &&

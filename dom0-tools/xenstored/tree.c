@@ -192,20 +192,23 @@ static int txn_note(struct tree *t, struct txn *tx, const char *path)
                     (void *)(uintptr_t)((cur ? cur->gen : 0) + 1), NULL);
 }
 
-const struct node *tree_get(struct tree *t, struct txn *tx, const char *path)
+const struct node *tree_peek(struct tree *t, struct txn *tx,
+                             const char *path)
 {
-    struct node *n;
+    struct node *n = tx ? htab_get(tx->nodes, path) : NULL;
 
-    if (!tx)
-        return htab_get(t->nodes, path);
-    n = htab_get(tx->nodes, path);
     if (n)
         return n == &tombstone ? NULL : n;
+    return htab_get(t->nodes, path);
+}
+
+const struct node *tree_get(struct tree *t, struct txn *tx, const char *path)
+{
     /* Failing to record only makes a later conflict go unnoticed for a
      * read, which the commit check must not allow: report absent. */
-    if (txn_note(t, tx, path))
+    if (tx && !htab_get(tx->nodes, path) && txn_note(t, tx, path))
         return NULL;
-    return htab_get(t->nodes, path);
+    return tree_peek(t, tx, path);
 }
 
 struct node *tree_get_mut(struct tree *t, struct txn *tx, const char *path)

@@ -45,6 +45,11 @@ unsigned int tree_count(const struct tree *t);
  * when absent.  Valid until the next change of the same view. */
 const struct node *tree_get(struct tree *t, struct txn *tx, const char *path);
 
+/* As tree_get(), without recording anything in tx: for looking past nodes
+ * whose generation must not make the transaction conflict. */
+const struct node *tree_peek(struct tree *t, struct txn *tx,
+                             const char *path);
+
 /* As tree_get(), but the caller may change the node's value or permissions
  * (node_set_*).  Inside a transaction this makes the transaction's private
  * copy; outside it gives the node a new generation.  NULL with errno ENOENT
