@@ -82,10 +82,21 @@ unsigned int node_size(const struct node *n);
 void tree_foreach(struct tree *t, bool (*fn)(const struct node *n, void *arg),
                   void *arg);
 
-/* A new transaction view; NULL on ENOMEM. */
-struct txn *tree_txn_begin(struct tree *t);
-/* Applies tx to the tree: 0, or -EAGAIN when a node it looked at changed
- * since (nothing is applied then).  tx stays allocated either way. */
+/* Bytes a node holds (path, value, permissions, child names): what its
+ * owner is charged against the memory quota. */
+size_t node_cost(const struct node *n);
+
+/* A new transaction view that may touch (read, change, create or remove)
+ * at most max_nodes distinct nodes; NULL on ENOMEM. */
+struct txn *tree_txn_begin(struct tree *t, unsigned int max_nodes);
+/* Why tx cannot commit (a node over max_nodes, or no memory to record a
+ * read: the lookup then reported the node absent), as -errno, or 0. */
+int tree_txn_error(const struct txn *tx);
+/* Bytes tx holds: its private nodes and its record of what it touched. */
+size_t tree_txn_bytes(const struct txn *tx);
+/* Applies tx to the tree: 0, tree_txn_error(), or -EAGAIN when a node it
+ * looked at changed since (nothing is applied then).  tx stays allocated
+ * either way. */
 int tree_txn_commit(struct tree *t, struct txn *tx);
 /* Discards tx (NULL ok). */
 void tree_txn_free(struct txn *tx);
