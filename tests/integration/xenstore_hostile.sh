@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Domains attacking xenstored (tests/domains/xsflood.c): transactions that
-# log without end, and a watcher that stops reading its ring while another
-# client writes what it watches (128 watches: 128 events a write).  Under each, xenstored's resident memory stays
+# log without end, a watcher that stops reading its ring while another
+# client writes what it watches (128 watches: 128 events a write), and a
+# request ring kept full.  Under each, xenstored's resident memory stays
 # bounded and dom0's xenstore-read still answers at once.
 source "$(dirname "$0")/lib.sh"
 require_root
@@ -77,4 +78,10 @@ grep -q "dom$w: not reading its watch events: dropping them" \
 pass "watch-event flood ($(cat "$SPLITVISOR_RUNDIR/write.out") writes, 128 watches): xenstored at $rss, dom0 read <= $worst ms"
 "$BIN/xl" destroy "$t-watch"
 
+r=$(flood "$t-ring" ring)
+wait_console "$r" "^FLOODING$" >/dev/null
+worst=$(dom0_reads_fast "the ring flood")
+rss=$(rss_bounded "the ring flood")
+pass "ring flood: dom0 read <= $worst ms, xenstored at $rss"
+"$BIN/xl" destroy "$t-ring"
 kill -0 "$xspid" || fail "xenstored died"
