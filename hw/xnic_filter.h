@@ -20,6 +20,7 @@ struct xnic_vport_cfg {
     uint8_t mac[6];  /* primary MAC, all zero: none */
     uint16_t pvid;   /* port VLAN, 0: none */
     uint32_t flags;  /* XNIC_VPF_* */
+    uint32_t weight; /* a VF's TX weight (0: 1); the classifier does not use it */
 };
 
 struct xnic_filter {

@@ -23,6 +23,10 @@
 #define XNIC_MAX_FILTERS    128u
 #define XNIC_MAX_FRAME      9018u /* 9000 MTU + Ethernet header + one VLAN tag */
 #define XNIC_MAX_TSO        65535u
+/* Smallest TSO segment payload the device cuts (Intel's i40e and ice
+ * hardware have the same floor): a smaller MSS completes with OFFLOAD, so a
+ * 64 KiB packet costs the device at most 1024 segments, not 65535. */
+#define XNIC_MIN_MSS        64u
 #define XNIC_MIN_RING       8u
 #define XNIC_MAX_RING       4096u
 #define XNIC_VLAN_ANY       0xffffu
@@ -177,7 +181,7 @@ enum xnic_err {
     XNIC_ERR_DESC = 2,     /* malformed descriptor (length 0, chain too long) */
     XNIC_ERR_TOO_LONG = 3, /* frame longer than XNIC_MAX_FRAME without TSO */
     XNIC_ERR_SPOOF = 4,    /* source MAC or VLAN not allowed for this function */
-    XNIC_ERR_OFFLOAD = 5,  /* CSUM/TSO asked on a frame it cannot parse */
+    XNIC_ERR_OFFLOAD = 5,  /* CSUM/TSO asked on a frame it cannot parse, or MSS < XNIC_MIN_MSS */
     XNIC_ERR_RUNT = 6,     /* shorter than an Ethernet header */
 };
 
@@ -196,7 +200,8 @@ struct xnic_admin {
         struct xnic_cmd_queue {   /* QUEUE_ENABLE, QUEUE_DISABLE */
             uint32_t queue;
             uint32_t flags;       /* XNIC_QF_* */
-            uint32_t weight;      /* ENABLE: TX scheduler weight 1..64 (0 = 1) */
+            uint32_t weight;      /* ENABLE: TX scheduler weight 1..64 (0 = 1); a VF's is
+                                   * ignored (the PF sets it with VPORT_CONFIG) */
         } queue;
         struct xnic_cmd_filter {  /* FILTER_ADD, FILTER_DEL (PF only) */
             uint8_t mac[6];
@@ -208,6 +213,8 @@ struct xnic_admin {
             uint32_t flags;       /* XNIC_VPF_* */
             uint8_t mac[6];       /* primary MAC: filtered to this vport, anti-spoof source */
             uint16_t pvid;        /* port VLAN, 0 = none: inserted on TX, stripped on RX */
+            uint32_t weight;      /* a VF's TX scheduler weight 1..64 (0 = 1); its own
+                                   * QUEUE_ENABLE weight is ignored.  Pools: unused */
         } vport;
         struct xnic_cmd_default { /* SET_DEFAULT (PF only) */
             uint32_t vport;

@@ -534,6 +534,79 @@ static void test_tso_to_wire(void **state)
     assert_int_equal(fx->wire[2].len, 54 + 4000 - 2 * 1448);
 }
 
+/* A TSO packet with an MSS under the floor (1: a segment per payload byte)
+ * completes with OFFLOAD and is counted; none of it is sent. */
+static void test_tso_mss_floor(void **state)
+{
+    struct fx *fx = *state;
+    uint8_t *b = fx->mem + buf_off(0, 0);
+    size_t len = tcp_packet(b, 0x99, 0x01, 4000);
+
+    start_queue(fx, 0, 1);
+    *txd(fx, 0, 1, 0) = (struct xnic_tx_desc){IOVA0 + buf_off(0, 0), (uint16_t)len, 1, 54,
+                                              XNIC_TXD_TSO | XNIC_TXD_EOP, 0};
+    *txd(fx, 0, 1, 1) = (struct xnic_tx_desc){IOVA0 + buf_off(0, 0), (uint16_t)len,
+                                              XNIC_MIN_MSS - 1, 54,
+                                              XNIC_TXD_TSO | XNIC_TXD_EOP, 0};
+    *txd(fx, 0, 1, 2) = (struct xnic_tx_desc){IOVA0 + buf_off(0, 0), (uint16_t)len, 2000, 54,
+                                              XNIC_TXD_TSO | XNIC_TXD_EOP, 0};
+    tx_go(fx, 0, 1, 3);
+    assert_int_equal(XNIC_DS_ERR(txd(fx, 0, 1, 0)->status), XNIC_ERR_OFFLOAD);
+    assert_int_equal(XNIC_DS_ERR(txd(fx, 0, 1, 1)->status), XNIC_ERR_OFFLOAD);
+    assert_int_equal(txd(fx, 0, 1, 2)->status, XNIC_DS_DD);
+    assert_int_equal(qstats(fx, 0, 1)->tx_errors, 2);
+    assert_int_equal(fx->nwire, 2);
+}
+
+/* Queues 0 of pool 0 and of VF 0 each with 15 frames of 9000 bytes posted;
+ * runs budget packets of the scheduler and returns how many the VF sent. */
+static uint64_t vf_share(struct fx *fx, unsigned budget)
+{
+    uint8_t *b = fx->mem + buf_off(0, 0);
+
+    frame(b, 0x99, 0x02, 9000);
+    for (unsigned f = 0; f < 2; f++) {
+        for (unsigned i = 0; i < 15; i++)
+            put_txd(fx, f, 0, i, IOVA0 + buf_off(0, 0), 9000, XNIC_TXD_EOP);
+        qregs(fx, f, 0)->tx_tail = 15;
+        xnic_dev_kick(fx->dev, f, XNIC_DB_QUEUE(0));
+    }
+    xnic_dev_tx_run(fx->dev, budget);
+    return qstats(fx, 1, 0)->tx_packets;
+}
+
+/* A VF picked its own scheduler weight (64: 64 times the pool's share of
+ * the wire).  Its QUEUE_ENABLE weight is ignored; the PF sets it. */
+static void test_vf_weight_is_the_pfs(void **state)
+{
+    struct fx *fx = *state;
+    struct xnic_admin cmd = {.opcode = XNIC_CMD_QUEUE_ENABLE};
+
+    start_queue(fx, 0, 0);
+    enable_queue(fx, 1, 0, XNIC_QF_TX | XNIC_QF_RX);
+    cmd.u.queue.queue = 0;
+    cmd.u.queue.flags = XNIC_QF_TX;
+    cmd.u.queue.weight = 64;
+    assert_int_equal(admin(fx, 1, &cmd), 0);
+    /* One quantum (65 539 bytes) is 7 such frames a turn for each: pool,
+     * VF, pool (it was VF 14: all it had left of the budget). */
+    assert_int_equal(vf_share(fx, 21), 7);
+    assert_int_equal(qstats(fx, 0, 0)->tx_packets, 14);
+
+    /* The PF gives the VF weight 2: 14 frames a turn. */
+    cmd = (struct xnic_admin){.opcode = XNIC_CMD_VPORT_CONFIG};
+    cmd.u.vport.vport = POOLS;
+    cmd.u.vport.weight = 2;
+    assert_int_equal(admin(fx, 0, &cmd), 0);
+    cmd.u.vport.weight = 65;
+    assert_int_equal(admin(fx, 0, &cmd), -EINVAL);
+    enable_queue(fx, 0, 0, XNIC_QF_TX);
+    enable_queue(fx, 1, 0, XNIC_QF_TX);
+    qstats(fx, 0, 0)->tx_packets = qstats(fx, 1, 0)->tx_packets = 0;
+    assert_int_equal(vf_share(fx, 21), 14);
+    assert_int_equal(qstats(fx, 0, 0)->tx_packets, 7);
+}
+
 /* A wire that finishes offloads gets the TSO packet whole, checksum partial. */
 static void test_tso_to_offload_wire(void **state)
 {
@@ -967,6 +1040,7 @@ int main(void)
         T(test_rx_multi_buffer_and_default_pool),
         T(test_masked_vector),        T(test_vf_spoof_and_port_vlan),
         T(test_veb_pool_to_vf),       T(test_tso_to_wire),
+        T(test_tso_mss_floor),        T(test_vf_weight_is_the_pfs),
         T(test_admin_rules),          T(test_mailbox),
         T(test_flr_stops_dma),        T(test_bad_tail),
         T(test_unmapped_ring),        T(test_rsc_tso_whole),
