@@ -422,6 +422,29 @@ static int cmd_vport_config(struct func *fn, struct xnic_admin *a)
     return rc;
 }
 
+/* One block of a vport's trunk set, checked whole before it is used. */
+static int cmd_vlan_set(struct func *fn, struct xnic_admin *a)
+{
+    struct xnic_dev *dev = fn->dev;
+    const struct xnic_cmd_vlan *c = &a->u.vlan;
+    struct sv_vlan_set trunk;
+
+    if (c->vport >= dev->nvports || c->base % XNIC_VLAN_BLOCK || c->base > SV_VLAN_MAX)
+        return -EINVAL;
+    trunk = dev->cls.trunk[c->vport];
+    memset(&trunk.bits[c->base / 64], 0, XNIC_VLAN_BLOCK / 8);
+    for (unsigned i = 0; i < XNIC_VLAN_BLOCK; i++) {
+        unsigned vid = c->base + i;
+
+        if (!(c->bits[i / 8] >> (i % 8) & 1))
+            continue;
+        if (vid < 1 || vid > SV_VLAN_MAX)
+            return -EINVAL;
+        sv_vlan_set_add(&trunk, vid);
+    }
+    return xnic_cls_vport_trunk(&dev->cls, c->vport, &trunk);
+}
+
 /* Checked whole before any of it is used: a bad entry changes nothing. */
 static int cmd_rss_config(struct func *fn, struct xnic_admin *a)
 {
@@ -536,6 +559,7 @@ static const struct {
     [XNIC_CMD_MBX_RECV] = {cmd_mbx_recv, false},
     [XNIC_CMD_RESET] = {cmd_reset, false},
     [XNIC_CMD_RSS_CONFIG] = {cmd_rss_config, true},
+    [XNIC_CMD_VLAN_SET] = {cmd_vlan_set, true},
 };
 
 static int admin_dispatch(struct func *fn, struct xnic_admin *a)

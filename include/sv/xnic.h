@@ -31,6 +31,7 @@
 #define XNIC_MAX_RING       4096u
 #define XNIC_VLAN_ANY       0xffffu
 #define XNIC_MBX_MSG_SIZE   64u
+#define XNIC_VLAN_BLOCK     1024u /* VIDs per VLAN_SET command */
 
 /* ---- register page offsets ---------------------------------------------- */
 #define XNIC_REG_MAGIC      0x000 /* u32 ro */
@@ -102,7 +103,7 @@ struct xnic_queue_stats { /* device-written counters of one queue pair */
     uint64_t tx_packets;
     uint64_t tx_bytes;
     uint64_t tx_errors;  /* packets completed with an error code */
-    uint64_t tx_spoofed; /* packets dropped by anti-spoofing */
+    uint64_t tx_spoofed; /* packets dropped: source MAC or VLAN tag not allowed */
 };
 
 struct xnic_wire_stats { /* PF only */
@@ -216,6 +217,12 @@ struct xnic_admin {
             uint32_t weight;      /* a VF's TX scheduler weight 1..64 (0 = 1); its own
                                    * QUEUE_ENABLE weight is ignored.  Pools: unused */
         } vport;
+        struct xnic_cmd_vlan {    /* VLAN_SET (PF only): a vport's trunk VLANs */
+            uint32_t vport;
+            uint16_t base;        /* 0, 1024, 2048 or 3072 */
+            uint16_t pad;
+            uint8_t bits[XNIC_VLAN_BLOCK / 8]; /* bit i: VID base + i carried tagged */
+        } vlan;
         struct xnic_cmd_default { /* SET_DEFAULT (PF only) */
             uint32_t vport;
         } deflt;
@@ -246,6 +253,7 @@ enum xnic_cmd {
     XNIC_CMD_MBX_RECV = 8,
     XNIC_CMD_RESET = 9,
     XNIC_CMD_RSS_CONFIG = 10,
+    XNIC_CMD_VLAN_SET = 11,
     XNIC_CMD_MAX
 };
 
