@@ -50,7 +50,11 @@ static void json_vif(FILE *out, const struct config_vif *vif, bool last)
     json_str_field(out, 6, "backend", vif->backend[0] ? vif->backend : CONFIG_DOM0_NAME, false);
     json_str_field(out, 6, "ip", vif->ip, false);
     json_uint_field(out, 6, "queues", vif->queues, false);
-    json_uint_field(out, 6, "vlan", vif->vlan, true);
+    json_uint_field(out, 6, "vlan", vif->vlan, false);
+    fprintf(out, "      \"trunk\": [");
+    for (unsigned int i = 0; i < vif->nr_trunk; i++)
+        fprintf(out, "%s%u", i ? ", " : "", vif->trunk[i]);
+    fputs("]\n", out);
     fputs(last ? "    }\n" : "    },\n", out);
 }
 
@@ -139,8 +143,16 @@ static void xml_vif(FILE *out, const struct config_vif *vif)
     }
     fputs("      <model type=\"netfront\"/>\n", out);
     fprintf(out, "      <driver queues=\"%u\"/>\n", vif->queues);
-    if (vif->vlan)
+    if (vif->nr_trunk) {
+        fputs("      <vlan trunk=\"yes\">\n", out);
+        for (unsigned int i = 0; i < vif->nr_trunk; i++)
+            fprintf(out, "        <tag id=\"%u\"/>\n", vif->trunk[i]);
+        if (vif->vlan)
+            fprintf(out, "        <tag id=\"%u\" nativeMode=\"untagged\"/>\n", vif->vlan);
+        fputs("      </vlan>\n", out);
+    } else if (vif->vlan) {
         fprintf(out, "      <vlan>\n        <tag id=\"%u\"/>\n      </vlan>\n", vif->vlan);
+    }
     fputs("    </interface>\n", out);
 }
 

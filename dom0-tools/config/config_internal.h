@@ -90,6 +90,9 @@ int config_vif_set_queues(struct config_vif *vif, const char *value,
                           const struct config_loc *loc, struct config_error *err);
 int config_vif_set_vlan(struct config_vif *vif, const char *value,
                         const struct config_loc *loc, struct config_error *err);
+/* One more VLAN the vif carries tagged (a trunk). */
+int config_vif_add_trunk(struct config_vif *vif, const char *value,
+                         const struct config_loc *loc, struct config_error *err);
 /* One xl vif spec: "key=value,key=value". */
 int config_vif_spec(struct domain_config *cfg, const char *spec, const struct config_loc *loc,
                     struct config_error *err);

@@ -407,36 +407,60 @@ static int x_vif_driver(struct xml_ctx *x, xmlNode *node)
     return rc;
 }
 
+/* <tag id='42'/>: a VLAN the vif carries tagged, or with
+ * nativeMode='untagged' the one its untagged frames belong to.  (A single
+ * tag outside a trunk is made the untagged one by x_vif_vlan.) */
 static int x_vif_vlan_tag(struct xml_ctx *x, xmlNode *node)
 {
     struct config_loc loc = xml_loc(x, node);
     char *native = xml_attr(node, "nativeMode");
-    int rc = 0;
+    int rc;
 
-    if (native)
-        rc = config_fail(x->err, &loc, "nativeMode is for trunks, which are not supported");
+    if (!native)
+        rc = xml_vif_attr(x, node, "id", config_vif_add_trunk);
+    else if (strcmp(native, "untagged") == 0)
+        rc = xml_vif_attr(x, node, "id", config_vif_set_vlan);
+    else
+        rc = config_fail(x->err, &loc,
+                         "nativeMode '%.16s' is not supported (only 'untagged': the native "
+                         "VLAN's frames are untagged in the guest)",
+                         native);
     free(native);
-    return rc < 0 ? rc : xml_vif_attr(x, node, "id", config_vif_set_vlan);
+    return rc;
 }
 
 static const struct xml_elem vlan_elems[] = {
-    {"tag", x_vif_vlan_tag, XML_REPEAT}, /* so that config_vif_set_vlan says why a second fails */
+    {"tag", x_vif_vlan_tag, XML_REPEAT},
 };
 
-/* <vlan><tag id='42'/></vlan>: the vif's frames carry VLAN 42 on the wire. */
+/*
+ * libvirt's <vlan>: one <tag id='42'/> puts the vif's frames on VLAN 42
+ * (tagged outside the guest, untagged inside); trunk='yes', or more than
+ * one tag, makes a trunk carrying the tags' VLANs tagged, and the one with
+ * nativeMode='untagged' (if any) untagged.
+ */
 static int x_vif_vlan(struct xml_ctx *x, xmlNode *node)
 {
     struct config_loc loc = xml_loc(x, node);
     char *trunk = xml_attr(node, "trunk");
+    struct config_vif *vif = x->vif;
     int rc = 0;
 
-    if (trunk && strcmp(trunk, "no") != 0)
-        rc = config_fail(x->err, &loc, "VLAN trunks are not supported (one tag per interface)");
-    free(trunk);
+    if (trunk && strcmp(trunk, "yes") != 0 && strcmp(trunk, "no") != 0)
+        rc = config_fail(x->err, &loc, "trunk '%.16s' is not 'yes' or 'no'", trunk);
     if (rc == 0)
         rc = xml_children(x, node, vlan_elems, ARRAY_SIZE(vlan_elems), true);
-    if (rc == 0 && !x->vif->vlan)
+    if (rc == 0 && !vif->vlan && !vif->nr_trunk)
         rc = config_fail(x->err, &loc, "<vlan> without a <tag id=>");
+    if (rc == 0 && (!trunk || strcmp(trunk, "yes") != 0)) {
+        if (!vif->vlan && vif->nr_trunk == 1) {
+            vif->vlan = vif->trunk[0];
+            vif->nr_trunk = 0;
+        } else if (trunk) {
+            rc = config_fail(x->err, &loc, "trunk='no' takes one <tag> without nativeMode");
+        }
+    }
+    free(trunk);
     return rc;
 }
 

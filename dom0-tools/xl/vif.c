@@ -5,8 +5,9 @@
  *   backend   /local/domain/B/backend/vif/F/D      B's, readable by F
  *             frontend, frontend-id, handle, mac, bridge, ip, online,
  *             multi-queue-num-queues, type = vif, state = 1,
- *             vlan (ours, only for a vif on a VLAN: libxl leaves VLANs to
- *             the hotplug script, which reads them from bridge=NAME.VID)
+ *             vlan, trunk (ours, only for a vif on a VLAN or a trunk:
+ *             libxl leaves VLANs to the hotplug script, which reads them
+ *             from bridge=NAME.VID:VID)
  *   toolstack /libxl/F/device/vif/D                dom0's
  *             frontend, backend
  * B is the backend domain named in the description (dom0 when none).
@@ -55,7 +56,8 @@ static bool write_backend(struct xs_handle *h, xs_transaction_t t, uint32_t f, u
                           const struct config_vif *vif)
 {
     struct vif_paths p;
-    char bid[16], fid[16], handle[16], queues[16], vlan[8];
+    char bid[16], fid[16], handle[16], queues[16], vlan[8], trunk[CONFIG_MAX_TRUNK * 5 + 1];
+    size_t n = 0;
 
     vif_paths(f, b, vif->devid, &p);
     snprintf(bid, sizeof(bid), "%u", b);
@@ -63,12 +65,16 @@ static bool write_backend(struct xs_handle *h, xs_transaction_t t, uint32_t f, u
     snprintf(handle, sizeof(handle), "%u", vif->devid);
     snprintf(queues, sizeof(queues), "%u", vif->queues);
     snprintf(vlan, sizeof(vlan), "%u", vif->vlan);
+    trunk[0] = '\0';
+    for (unsigned i = 0; i < vif->nr_trunk; i++)
+        n += (size_t)snprintf(trunk + n, sizeof(trunk) - n, "%s%u", i ? "," : "", vif->trunk[i]);
     return put(h, t, p.back, "", "", b, f) && put(h, t, p.back, "frontend", p.front, b, f) &&
            put(h, t, p.back, "frontend-id", fid, b, f) &&
            put(h, t, p.back, "handle", handle, b, f) && put(h, t, p.back, "mac", vif->mac, b, f) &&
            put(h, t, p.back, "bridge", vif->bridge, b, f) &&
            put(h, t, p.back, "ip", vif->ip, b, f) &&
            (!vif->vlan || put(h, t, p.back, "vlan", vlan, b, f)) &&
+           (!vif->nr_trunk || put(h, t, p.back, "trunk", trunk, b, f)) &&
            put(h, t, p.back, "multi-queue-num-queues", queues, b, f) &&
            put(h, t, p.back, "type", "vif", b, f) && put(h, t, p.back, "online", "1", b, f) &&
            put(h, t, p.back, "state", "1", b, f) && put(h, t, p.front, "backend", p.back, f, b) &&
@@ -326,7 +332,7 @@ int vif_find(uint32_t domid, const char *devid_or_mac, unsigned *devid, char mac
 
 /* A multi-queue vif's pool: RX, TX and dropped frames of each of its queue
  * pairs (the backend's "nic-queues" names them),
- * " queues rx A/B tx C/D rx-no-buf E/F". */
+ * " queues rx A/B tx C/D rx-no-buf E/F spoofed G/H". */
 static void queue_counters(struct xs_handle *h, const char *back, const struct xnic_ctl_stats *st,
                            char *out, size_t len)
 {
@@ -335,7 +341,8 @@ static void queue_counters(struct xs_handle *h, const char *back, const struct x
         size_t off;
     } fields[] = {{"rx", offsetof(struct xnic_queue_stats, rx_packets)},
                   {"tx", offsetof(struct xnic_queue_stats, tx_packets)},
-                  {"rx-no-buf", offsetof(struct xnic_queue_stats, rx_no_buf)}};
+                  {"rx-no-buf", offsetof(struct xnic_queue_stats, rx_no_buf)},
+                  {"spoofed", offsetof(struct xnic_queue_stats, tx_spoofed)}};
     char *list = read_str(h, back, "nic-queues"), *tok, *save = NULL;
     unsigned q[XNIC_MAX_QUEUES], nq = 0;
     size_t n;
@@ -397,10 +404,11 @@ static void pool_counters(struct xs_handle *h, const char *back, uint32_t backen
                             .res = &st,
                             .res_cap = sizeof(st)};
         if (hcall(xl_chan, &hc) == 0 && pool < st.nqueues) {
-            int n0 = snprintf(out, len, "pool %u of %s rx %llu tx %llu rx-no-buf %llu", pool,
-                              funcs[i].bdf, (unsigned long long)st.queue[pool].rx_packets,
+            int n0 = snprintf(out, len, "pool %u of %s rx %llu tx %llu rx-no-buf %llu spoofed %llu",
+                              pool, funcs[i].bdf, (unsigned long long)st.queue[pool].rx_packets,
                               (unsigned long long)st.queue[pool].tx_packets,
-                              (unsigned long long)st.queue[pool].rx_no_buf);
+                              (unsigned long long)st.queue[pool].rx_no_buf,
+                              (unsigned long long)st.queue[pool].tx_spoofed);
 
             if (n0 > 0 && (size_t)n0 < len)
                 queue_counters(h, back, &st, out + n0, len - (size_t)n0);

@@ -28,6 +28,7 @@
 #define CONFIG_MAX_VCPUS 128
 #define CONFIG_MAX_QUEUES 8
 #define CONFIG_MAX_VLAN 4094
+#define CONFIG_MAX_TRUNK 64    /* tagged VLANs of one vif */
 #define CONFIG_MAX_MEMORY_MIB (1024ULL * 1024) /* 1 TiB */
 #define CONFIG_DEFAULT_MEMORY_MIB 32           /* libxl's default */
 #define CONFIG_MAX_LIMIT (1u << 20)            /* max_grant_frames & co: sanity bound */
@@ -55,7 +56,10 @@ struct config_vif {
     char backend[CONFIG_NAME_SIZE];   /* backend domain name; "" = Domain-0 */
     char ip[CONFIG_IP_SIZE];          /* "ADDR" or "ADDR/PREFIX"; "" = none */
     unsigned int queues;              /* 1..CONFIG_MAX_QUEUES */
-    unsigned int vlan;                /* 802.1Q VLAN id 1..4094; 0 = untagged */
+    unsigned int vlan;                /* 802.1Q VLAN id 1..4094 of its untagged frames;
+                                       * 0 = the untagged LAN */
+    unsigned int nr_trunk;            /* a trunk: it also carries these VLANs tagged */
+    uint16_t trunk[CONFIG_MAX_TRUNK]; /* ascending, none equal to vlan */
     struct config_origin backend_at;  /* where backend was set (the vif's when not) */
 };
 

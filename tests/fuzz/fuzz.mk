@@ -59,7 +59,8 @@ fuzz_xnic_offload_SEEDS := tests/fuzz/xnic
 
 FUZZ_TARGETS += fuzz_xnic_dev
 fuzz_xnic_dev_SRCS := tests/fuzz/fuzz_xnic_dev.c hw/xnic_dev.c hw/xnic_dp.c hw/xnic_filter.c \
-    hw/xnic_sched.c hw/xnic_offload.c hw/iommu.c lib/toeplitz.c lib/pktparse.c lib/log.c
+    hw/xnic_sched.c hw/xnic_offload.c hw/iommu.c lib/toeplitz.c lib/pktparse.c lib/vlan.c \
+    lib/log.c
 
 # netif rings: netback and its control ring against a hostile frontend, and
 # netfront against a hostile backend, each peer writing its pages at any time.
