@@ -66,6 +66,7 @@ struct vif_back {
     void *port; /* the host's (pool) */
     bool attached;
     bool connected;
+    bool closing; /* the frontend misbehaved: vif_back_reap() tears it down */
     unsigned max_queues; /* what we offered */
     unsigned nqueues;    /* what the frontend took */
     struct vif_queue queue[VIF_BACK_MAX_QUEUES];
@@ -257,6 +258,7 @@ static void vif_disconnect(struct vif_back *v)
         v->env.ops->detach(v->env.host, v);
     v->attached = false;
     v->connected = false;
+    v->closing = false;
     devmap_clear(v);
     for (unsigned i = 0; i < VIF_BACK_MAX_QUEUES; i++)
         queue_disconnect(&v->queue[i]);
@@ -495,8 +497,23 @@ void vif_back_watch(struct vif_back *v, const char *path)
     }
 }
 
+/* A frontend that broke the protocol: the vif serves nothing more from now
+ * on, and is torn down by vif_back_reap() from the host's loop, never here:
+ * a drain of one of its queues, or a delivery to it from inside another
+ * vif's drain, may be on the stack, and would go on in freed memory. */
 static void close_misbehaving(struct vif_back *v)
 {
+    if (v->closing)
+        return;
+    v->connected = false;
+    v->closing = true;
+    v->env.ops->poll_later(v->env.host, v);
+}
+
+void vif_back_reap(struct vif_back *v)
+{
+    if (!v->closing)
+        return;
     vif_disconnect(v);
     xenbus_switch_state(v->env.xs, v->dir, XenbusStateClosed);
 }

@@ -523,8 +523,10 @@ static void on_poll(evutil_socket_t fd, short what, void *arg)
     (void)what;
     (void)arg;
     for (unsigned i = 0; i < NETDD_MAX_VIFS; i++)
-        if (dd.vifs[i])
+        if (dd.vifs[i]) {
+            vif_back_reap(dd.vifs[i]);
             vif_back_poll(dd.vifs[i]);
+        }
 }
 
 static void on_publish(evutil_socket_t fd, short what, void *arg)

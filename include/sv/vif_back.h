@@ -76,8 +76,9 @@ struct vif_port_ops {
      * queues (after attach, and whenever the frontend changes it over the
      * ctrl ring).  h and what it points to live only during the call. */
     void (*set_hash)(void *host, struct vif_back *v, const struct vif_back_hash *h);
-    /* The vif has TX work left after its budget: call vif_back_poll() soon,
-     * once the host's other pending events had their turn. */
+    /* The vif has TX work left after its budget, or is to be torn down:
+     * call vif_back_reap() and vif_back_poll() soon, from the loop, once
+     * the host's other pending events had their turn. */
     void (*poll_later)(void *host, struct vif_back *v);
 };
 
@@ -129,6 +130,11 @@ enum vif_back_event vif_back_event(struct vif_back *v, evtchn_port_t port);
 /* Goes on with the TX work poll_later() announced, or with frames that
  * waited for a tx_buffer (nothing when none). */
 void vif_back_poll(struct vif_back *v);
+/* Tears down a vif whose frontend misbehaved and goes Closed (nothing when
+ * none).  A violation found inside a drain or a delivery only marks the vif
+ * closing (it serves nothing more) and asks for poll_later(): the host calls
+ * this from its loop, with no call into any vif on its stack. */
+void vif_back_reap(struct vif_back *v);
 /* The device finished the zero-copy packet tag (ok: sent). */
 void vif_back_tx_complete(struct vif_back *v, uint32_t tag, bool ok);
 
