@@ -13,6 +13,7 @@
 #include "sv/netback.h"
 #include "sv/netback_ctrl.h"
 #include "sv/netif_offload.h"
+#include "sv/ratelimit.h"
 #include "sv/toeplitz.h"
 #include "sv/xenbus.h"
 #include "sv/xnic.h"
@@ -33,6 +34,11 @@
 #define DEVMAP_MAX     512   /* device mappings per vif: its TX buffers */
 #define TX_HEADERS_MAX 256   /* what a packet read in place must have in its first slot */
 #define TX_INFLIGHT    256   /* zero-copy packets the device may hold */
+/* Connects a second one vif may cause (a burst of VIF_CONNECT_BURST): each
+ * takes a pool with NIC admin commands and maps the rings, on the one
+ * thread every vif shares. */
+#define VIF_CONNECT_RATE  4
+#define VIF_CONNECT_BURST 4
 
 /* A guest page mapped for the device (persistent, like gntcache's). */
 struct devmap_entry {
@@ -59,6 +65,7 @@ struct vif_back {
     struct vif_back_env env;
     char dir[160];      /* our backend directory */
     char frontend[160]; /* the frontend's directory */
+    char frontend_state[168]; /* its state key: what we watch */
     uint32_t fe_domid;
     unsigned devid;
     uint8_t mac[6];
@@ -67,6 +74,7 @@ struct vif_back {
     bool attached;
     bool connected;
     bool closing; /* the frontend misbehaved: vif_back_reap() tears it down */
+    struct ratelimit connects;
     unsigned max_queues; /* what we offered */
     unsigned nqueues;    /* what the frontend took */
     struct vif_queue queue[VIF_BACK_MAX_QUEUES];
@@ -453,18 +461,19 @@ static bool online(struct vif_back *v)
     return xenbus_scanf(v->env.xs, XBT_NULL, v->dir, "online", "%u", &on) != 1 || on;
 }
 
-void vif_back_watch(struct vif_back *v, const char *path)
+uint64_t vif_back_watch(struct vif_back *v, const char *path)
 {
     XenbusState fe, be;
+    uint64_t wait;
 
     if (strncmp(path, v->frontend, strlen(v->frontend)) && strncmp(path, v->dir, strlen(v->dir)))
-        return;
+        return 0;
     fe = xenbus_read_state(v->env.xs, XBT_NULL, v->frontend);
     be = xenbus_read_state(v->env.xs, XBT_NULL, v->dir);
     /* A frontend starting over finds us waiting again (Linux: prepare for reconnect). */
     if (online(v) && fe == XenbusStateInitialising && be == XenbusStateClosed) {
         xenbus_switch_state(v->env.xs, v->dir, XenbusStateInitWait);
-        return;
+        return 0;
     }
     if (!online(v) || be == XenbusStateClosing || fe == XenbusStateClosing ||
         fe == XenbusStateClosed || fe == XenbusStateUnknown) {
@@ -473,17 +482,23 @@ void vif_back_watch(struct vif_back *v, const char *path)
             xenbus_switch_state(v->env.xs, v->dir, XenbusStateClosed);
             log_info("vif %u.%u: closed", v->fe_domid, v->devid);
         }
-        return;
+        return 0;
     }
     if ((fe == XenbusStateInitialised || fe == XenbusStateConnected) && !v->connected &&
         be == XenbusStateInitWait) {
-        int err = vif_connect(v);
+        int err;
 
+        /* A connect is a pool, NIC admin commands and mappings: a frontend
+         * flapping its state gets VIF_CONNECT_RATE of them a second. */
+        wait = ratelimit_take(&v->connects, ratelimit_now_ns());
+        if (wait)
+            return wait;
+        err = vif_connect(v);
         if (err) {
             log_warnx("vif %u.%u: cannot connect: %s", v->fe_domid, v->devid, strerror(-err));
             vif_disconnect(v);
             xenbus_switch_state(v->env.xs, v->dir, XenbusStateClosed);
-            return;
+            return 0;
         }
         log_info("vif %u.%u: connected, %u queue%s%s", v->fe_domid, v->devid, v->nqueues,
                  v->nqueues > 1 ? "s" : "", v->ctrl ? ", ctrl ring" : "");
@@ -495,6 +510,7 @@ void vif_back_watch(struct vif_back *v, const char *path)
         if (v->connected)
             vif_back_event(v, v->evtchn_ctrl);
     }
+    return 0;
 }
 
 /* A frontend that broke the protocol: the vif serves nothing more from now
@@ -870,10 +886,15 @@ struct vif_back *vif_back_new(const struct vif_back_env *env, const char *dir)
     }
     snprintf(v->frontend, sizeof(v->frontend), "%s", front);
     v->max_queues = offered_queues(v);
+    ratelimit_init(&v->connects, VIF_CONNECT_RATE, VIF_CONNECT_BURST);
     for (unsigned i = 0; i < VIF_BACK_MAX_QUEUES; i++)
         v->queue[i] = (struct vif_queue){.v = v, .idx = i};
+    /* The frontend's state alone: everything else it writes in its
+     * directory is read when its state says so, and a guest writing other
+     * keys as fast as it can must cost us nothing (XSA-349). */
+    snprintf(v->frontend_state, sizeof(v->frontend_state), "%s/state", v->frontend);
     if (xenbus_transaction(env->xs, write_features, v) < 0 ||
-        !xs_watch(env->xs, v->frontend, v->dir))
+        !xs_watch(env->xs, v->frontend_state, v->dir))
         goto out_free;
     log_info("vif %u.%u: serving %s (frontend %s)", v->fe_domid, v->devid, dir, v->frontend);
     free(front);
@@ -892,7 +913,7 @@ void vif_back_free(struct vif_back *v)
     if (!v)
         return;
     vif_disconnect(v);
-    xs_unwatch(v->env.xs, v->frontend, v->dir);
+    xs_unwatch(v->env.xs, v->frontend_state, v->dir);
     free(v);
 }
 

@@ -115,8 +115,15 @@ void *vif_back_port(const struct vif_back *v);
 /* Writes key = value in our backend directory (what the toolstack shows). */
 void vif_back_publish(struct vif_back *v, const char *key, const char *value);
 
-/* A watch fired: re-read the frontend's and our own state. */
-void vif_back_watch(struct vif_back *v, const char *path);
+/* A watch fired: re-read the frontend's and our own state, and connect or
+ * disconnect as they say.  vif_back_new() watches the frontend's state key
+ * (with our directory as the token); the host watches our directory.  Each
+ * call costs a few synchronous xenstore reads, and a connect or disconnect
+ * the host's attach/detach: the host coalesces a vif's events and limits
+ * how often it calls this for one vif (a guest can flap its state).  0, or
+ * the ns after which to call again: the vif held back a connect (at most
+ * a few a second per vif). */
+uint64_t vif_back_watch(struct vif_back *v, const char *path);
 /* An event channel port fired (it may not be ours): whether it is, and
  * whether it found anything to do (a frontend notifying without reason
  * again and again is flooding: the host may then unmask the port late,

@@ -36,6 +36,13 @@
  *                  cleanly ("RX copy to a bad grant"), not free it inside
  *                  the TX loop; 16 rounds, connecting again after each
  *                  close, then "REPLY STORM <n> rounds"
+ *   xs-storm       writes keys in its own frontend directory (a junk key,
+ *                  and its state again) as fast as xenstore takes them for
+ *                  4 s ("XS STORMING", "XS STORMED <n> writes"): the
+ *                  backend must go on serving the other vifs
+ *   state-flap     Closed, Initialising, Connected 100 times a second for
+ *                  4 s ("FLAPPING", "FLAPPED <n> times"): each a reconnect
+ *                  for the backend, which must not stall the other vifs
  *   rx-stall       never posts an RX buffer: frames for it pile up in netdd
  *                  (no violation either; the other vifs must not notice)
  *   bad-ring-ref   publishes a tx-ring-ref never granted (handshake lie)
@@ -584,6 +591,43 @@ static void reply_storm(struct front *f)
            err ? strerror(-err) : "");
 }
 
+/* Writes in our own frontend directory as fast as xenstore takes it, for
+ * FLOOD_MS: a key the backend has no business with, and our state (the
+ * same value again, each write an event for a watcher of it). */
+static void xs_storm(struct front *f)
+{
+    long long end = now_ms() + FLOOD_MS;
+    unsigned long n;
+
+    puts("XS STORMING");
+    for (n = 0; n % 64 || now_ms() < end; n++) {
+        if (n % 2)
+            xenbus_printf(f->xs, XBT_NULL, VIF_DIR, "junk", "%lu", n);
+        else
+            xenbus_printf(f->xs, XBT_NULL, VIF_DIR, "state", "%d", XenbusStateConnected);
+    }
+    printf("XS STORMED %lu writes\n", n);
+}
+
+/* Closed, Initialising, Connected, 100 times a second for FLOOD_MS, our
+ * rings and keys left as they are: each Connected is a connect for the
+ * backend, each Closed a disconnect. */
+static void state_flap(struct front *f)
+{
+    static const XenbusState cycle[] = {XenbusStateClosed, XenbusStateInitialising,
+                                        XenbusStateConnected};
+    long long end = now_ms() + FLOOD_MS;
+    unsigned n;
+
+    puts("FLAPPING");
+    for (n = 0; now_ms() < end; n++) {
+        for (unsigned k = 0; k < 3; k++)
+            xenbus_switch_state(f->xs, VIF_DIR, cycle[k]);
+        usleep(10000);
+    }
+    printf("FLAPPED %u times\n", n);
+}
+
 static void lie_ring_ref(struct front *f)
 {
     f->ring_ref[0] = f->stray_ref;
@@ -622,6 +666,8 @@ static const struct mode modes[] = {
     {"notify-flood", notify_flood, true, NULL},
     {"tx-storm", tx_storm, true, NULL},
     {"reply-storm", reply_storm, false, NULL},
+    {"xs-storm", xs_storm, true, NULL},
+    {"state-flap", state_flap, true, NULL},
     {"rx-stall", rx_stall, false, NULL},
     {"reconnect-flood", reconnect_flood, false, NULL},
     {"bad-ring-ref", NULL, false, lie_ring_ref},
