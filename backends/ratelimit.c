@@ -27,3 +27,18 @@ uint64_t ratelimit_take(struct ratelimit *r, uint64_t now_ns)
     r->tat_ns = tat + r->interval_ns;
     return 0;
 }
+
+uint32_t ratelimit_available(const struct ratelimit *r, uint64_t now_ns)
+{
+    uint64_t backlog = r->tat_ns > now_ns ? r->tat_ns - now_ns : 0;
+
+    if (backlog > r->tolerance_ns)
+        return 0;
+    return (uint32_t)((r->tolerance_ns - backlog) / r->interval_ns + 1);
+}
+
+void ratelimit_take_n(struct ratelimit *r, uint64_t now_ns, uint32_t n)
+{
+    if (n)
+        r->tat_ns = (r->tat_ns > now_ns ? r->tat_ns : now_ns) + n * r->interval_ns;
+}

@@ -40,6 +40,22 @@
 #define VIF_CONNECT_RATE  4
 #define VIF_CONNECT_BURST 4
 
+/* Control ring requests answered per event or poll (Linux answers all),
+ * and a second (a burst of VIF_CTRL_BURST): a frontend configures its
+ * hashing with a handful; one feeding requests naming bad grants made
+ * netdd try a mapping for each, as fast as it could. */
+#define VIF_CTRL_BUDGET 16
+#define VIF_CTRL_RATE   256
+#define VIF_CTRL_BURST  64
+
+/* The ctrl ring's hash settings, whole (netback_ctrl_hash points into the core). */
+struct vif_hash_settings {
+    uint32_t types;
+    uint8_t key[TOEPLITZ_MAX_KEY];
+    uint32_t size;
+    uint32_t mapping[NETBACK_CTRL_MAX_MAPPING];
+};
+
 /* A guest page mapped for the device (persistent, like gntcache's). */
 struct devmap_entry {
     void *host;
@@ -81,6 +97,9 @@ struct vif_back {
     void *ctrl_ring;         /* feature-ctrl-ring, when the frontend made one */
     evtchn_port_t evtchn_ctrl;
     struct netback_ctrl *ctrl;
+    bool ctrl_more; /* the ctrl budget ran out: vif_back_poll() goes on */
+    struct ratelimit ctrl_rate;
+    struct vif_hash_settings hash_pushed; /* the ctrl ring's settings last pushed */
     struct netif_features rxf; /* what the frontend takes on RX */
     bool rx_gso;             /* the guest takes TCPv4 GSO frames */
     struct gntcache *cache;
@@ -273,6 +292,8 @@ static void vif_disconnect(struct vif_back *v)
     v->nqueues = 0;
     netback_ctrl_free(v->ctrl);
     v->ctrl = NULL;
+    v->ctrl_more = false;
+    memset(&v->hash_pushed, 0, sizeof(v->hash_pushed));
     unbind(v, &v->evtchn_ctrl);
     if (v->ctrl_ring)
         xengnttab_unmap(v->env.xgt, v->ctrl_ring, 1);
@@ -654,21 +675,62 @@ static bool tx_drain(struct vif_queue *q)
     return true;
 }
 
+
+/* The frontend changed its hash settings (or asked something else). */
+/* What the frontend configured over the ctrl ring, as a comparable value. */
+static void hash_settings(const struct vif_back *v, struct vif_hash_settings *out)
+{
+    struct netback_ctrl_hash cfg;
+
+    memset(out, 0, sizeof(*out));
+    netback_ctrl_hash(v->ctrl, &cfg);
+    out->types = cfg.types;
+    memcpy(out->key, cfg.key, sizeof(out->key));
+    out->size = cfg.mapping_size <= NETBACK_CTRL_MAX_MAPPING ? cfg.mapping_size : 0;
+    if (out->size)
+        memcpy(out->mapping, cfg.mapping, out->size * sizeof(out->mapping[0]));
+}
+
+/* Requests on the ctrl ring: at most VIF_CTRL_BUDGET a turn (the rest from
+ * vif_back_poll(), after the others' events) and VIF_CTRL_RATE a second,
+ * and the NIC's RSS is programmed only when they changed the settings (an
+ * admin command per event was the NIC's for the asking).  Whether the
+ * event found work within the vif's rate: a frontend past it is answered
+ * no more for now, and its port, found idle, is unmasked late. */
+static bool ctrl_event(struct vif_back *v)
+{
+    struct vif_hash_settings now;
+    uint64_t t = ratelimit_now_ns();
+    uint32_t budget = ratelimit_available(&v->ctrl_rate, t);
+    int done;
+
+    budget = budget < VIF_CTRL_BUDGET ? budget : VIF_CTRL_BUDGET;
+    done = netback_ctrl_process(v->ctrl, budget);
+    if (done < 0) {
+        close_misbehaving(v);
+        return true;
+    }
+    ratelimit_take_n(&v->ctrl_rate, t, (uint32_t)done);
+    v->ctrl_more = (uint32_t)done == VIF_CTRL_BUDGET;
+    if (v->ctrl_more)
+        v->env.ops->poll_later(v->env.host, v);
+    if (!done || ((uint32_t)done == budget && budget < VIF_CTRL_BUDGET))
+        return false;
+    hash_settings(v, &now);
+    if (memcmp(&now, &v->hash_pushed, sizeof(now))) {
+        v->hash_pushed = now;
+        push_hash(v);
+    }
+    return true;
+}
+
 void vif_back_poll(struct vif_back *v)
 {
     for (unsigned i = 0; i < v->nqueues && v->connected; i++)
         if ((v->queue[i].tx_more || v->queue[i].tx_blocked) && !tx_drain(&v->queue[i]))
             return;
-}
-
-/* The frontend changed its hash settings (or asked something else). */
-static void ctrl_event(struct vif_back *v)
-{
-    if (netback_ctrl_process(v->ctrl) < 0) {
-        close_misbehaving(v);
-        return;
-    }
-    push_hash(v);
+    if (v->connected && v->ctrl_more)
+        ctrl_event(v);
 }
 
 /* Whether the event found anything: TX requests, or RX buffers the
@@ -699,10 +761,8 @@ enum vif_back_event vif_back_event(struct vif_back *v, evtchn_port_t port)
 
     if (!v->connected || !port)
         return VIF_EVENT_NOT_MINE;
-    if (port == v->evtchn_ctrl) {
-        ctrl_event(v);
-        return VIF_EVENT_WORK;
-    }
+    if (port == v->evtchn_ctrl)
+        return ctrl_event(v) ? VIF_EVENT_WORK : VIF_EVENT_SPURIOUS;
     for (unsigned i = 0; i < v->nqueues && v->connected; i++)
         if (port == v->queue[i].evtchn || port == v->queue[i].evtchn_rx)
             found = queue_event(&v->queue[i], port) || found == VIF_EVENT_WORK
@@ -887,6 +947,7 @@ struct vif_back *vif_back_new(const struct vif_back_env *env, const char *dir)
     snprintf(v->frontend, sizeof(v->frontend), "%s", front);
     v->max_queues = offered_queues(v);
     ratelimit_init(&v->connects, VIF_CONNECT_RATE, VIF_CONNECT_BURST);
+    ratelimit_init(&v->ctrl_rate, VIF_CTRL_RATE, VIF_CTRL_BURST);
     for (unsigned i = 0; i < VIF_BACK_MAX_QUEUES; i++)
         v->queue[i] = (struct vif_queue){.v = v, .idx = i};
     /* The frontend's state alone: everything else it writes in its

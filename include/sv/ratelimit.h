@@ -23,5 +23,9 @@ void ratelimit_init(struct ratelimit *r, uint32_t per_second, uint32_t burst);
 /* Takes a token at now_ns (a monotonic clock): 0 when there was one, else
  * how many ns until there is (nothing taken). */
 uint64_t ratelimit_take(struct ratelimit *r, uint64_t now_ns);
+/* Tokens there are at now_ns (up to the burst), taken by nothing. */
+uint32_t ratelimit_available(const struct ratelimit *r, uint64_t now_ns);
+/* Takes n tokens at now_ns, n at most what ratelimit_available() said. */
+void ratelimit_take_n(struct ratelimit *r, uint64_t now_ns, uint32_t n);
 
 #endif

@@ -43,6 +43,11 @@
  *   state-flap     Closed, Initialising, Connected 100 times a second for
  *                  4 s ("FLAPPING", "FLAPPED <n> times"): each a reconnect
  *                  for the backend, which must not stall the other vifs
+ *   ctrl-flood     maps a real control ring and feeds it SET_HASH_KEY
+ *                  requests naming a ref never granted as fast as the
+ *                  backend answers, for 4 s ("CTRL FLOODING", "CTRL
+ *                  FLOODED <n> requests"): no violation, but a backend
+ *                  without a budget on that ring serves no one else
  *   rx-stall       never posts an RX buffer: frames for it pile up in netdd
  *                  (no violation either; the other vifs must not notice)
  *   bad-ring-ref   publishes a tx-ring-ref never granted (handshake lie)
@@ -102,6 +107,10 @@ struct front {
     evtchn_port_t port;
     unsigned queues;     /* non-zero: the multi-queue-num-queues we write */
     bool ctrl_ring;      /* write ctrl-ring-ref (stray_ref) and event-channel-ctrl */
+    void *ctrl;          /* a real control ring (ctrl-flood) */
+    uint32_t ctrl_ref;
+    evtchn_port_t ctrl_port;
+    xen_netif_ctrl_front_ring_t ctrlr;
     netif_tx_front_ring_t tx;
     netif_rx_front_ring_t rx;
     RING_IDX tx_answered;                   /* storm(): requests known answered */
@@ -175,9 +184,11 @@ static int write_keys(struct xs_handle *h, xs_transaction_t t, void *arg)
     if (!err && f->queues)
         err = xenbus_printf(h, t, VIF_DIR, "multi-queue-num-queues", "%u", f->queues);
     if (!err && f->ctrl_ring)
-        err = xenbus_printf(h, t, VIF_DIR, "ctrl-ring-ref", "%u", f->stray_ref);
+        err = xenbus_printf(h, t, VIF_DIR, "ctrl-ring-ref", "%u",
+                            f->ctrl ? f->ctrl_ref : f->stray_ref);
     if (!err && f->ctrl_ring)
-        err = xenbus_printf(h, t, VIF_DIR, "event-channel-ctrl", "%u", f->port);
+        err = xenbus_printf(h, t, VIF_DIR, "event-channel-ctrl", "%u",
+                            f->ctrl ? f->ctrl_port : f->port);
     if (!err)
         err = xenbus_write(h, t, VIF_DIR, "request-rx-copy", "1");
     if (!err)
@@ -242,6 +253,7 @@ static bool unshare_all(struct front *f)
     unshare(f, &f->ring[0], 1, &busy);
     unshare(f, &f->ring[1], 1, &busy);
     unshare(f, (void **)&f->buf, BUF_PAGES, &busy);
+    unshare(f, &f->ctrl, 1, &busy);
     return !busy;
 }
 
@@ -628,6 +640,30 @@ static void state_flap(struct front *f)
     printf("FLAPPED %u times\n", n);
 }
 
+/* Control ring requests as fast as the backend answers them, for
+ * FLOOD_MS: SET_HASH_KEY naming a ref never granted (each answered
+ * INVALID_PARAMETER, no violation), the port rung for each batch. */
+static void ctrl_flood(struct front *f)
+{
+    long long end = now_ms() + FLOOD_MS;
+    unsigned long n = 0;
+
+    puts("CTRL FLOODING");
+    while (now_ms() < end) {
+        for (int k = 0; k < 1000; k++) {
+            f->ctrlr.rsp_cons = f->ctrlr.sring->rsp_prod;
+            while (RING_FREE_REQUESTS(&f->ctrlr) > 0)
+                *RING_GET_REQUEST(&f->ctrlr, f->ctrlr.req_prod_pvt++) =
+                    (struct xen_netif_ctrl_request){.id = (uint16_t)n++,
+                                                    .type = XEN_NETIF_CTRL_TYPE_SET_HASH_KEY,
+                                                    .data = {f->stray_ref, 40, 0}};
+            RING_PUSH_REQUESTS(&f->ctrlr);
+            xenevtchn_notify(f->xce, f->ctrl_port);
+        }
+    }
+    printf("CTRL FLOODED %lu requests\n", n);
+}
+
 static void lie_ring_ref(struct front *f)
 {
     f->ring_ref[0] = f->stray_ref;
@@ -652,6 +688,20 @@ static void lie_ctrl_ref(struct front *f)
     f->ctrl_ring = true;
 }
 
+/* Not a lie: a real control ring on a port of its own, for ctrl-flood. */
+static void with_ctrl(struct front *f)
+{
+    int port = xenevtchn_bind_unbound_port(f->xce, f->backend_id);
+
+    f->ctrl = xengntshr_share_pages(f->xgs, f->backend_id, 1, &f->ctrl_ref, 1);
+    if (!f->ctrl || port < 0)
+        fatal("control ring");
+    f->ctrl_port = (evtchn_port_t)port;
+    f->ctrl_ring = true;
+    SHARED_RING_INIT((xen_netif_ctrl_sring_t *)f->ctrl);
+    FRONT_RING_INIT(&f->ctrlr, (xen_netif_ctrl_sring_t *)f->ctrl, NETIF_PAGE_SIZE);
+}
+
 static const struct mode modes[] = {
     {"bad-index", bad_index, true, NULL},
     {"oversize", oversize, true, NULL},
@@ -668,6 +718,7 @@ static const struct mode modes[] = {
     {"reply-storm", reply_storm, false, NULL},
     {"xs-storm", xs_storm, true, NULL},
     {"state-flap", state_flap, true, NULL},
+    {"ctrl-flood", ctrl_flood, true, with_ctrl},
     {"rx-stall", rx_stall, false, NULL},
     {"reconnect-flood", reconnect_flood, false, NULL},
     {"bad-ring-ref", NULL, false, lie_ring_ref},

@@ -81,6 +81,27 @@ static void test_time_zero(void **state)
     assert_int_equal(ratelimit_take(&r, 0), 500 * MS);
 }
 
+/* Taking several at once (a ring's requests): what is there, then the rate. */
+static void test_available_and_take_n(void **state)
+{
+    struct ratelimit r;
+    uint64_t t = 1000 * MS;
+
+    (void)state;
+    ratelimit_init(&r, 100, 64);
+    assert_int_equal(ratelimit_available(&r, t), 64);
+    ratelimit_take_n(&r, t, 60);
+    assert_int_equal(ratelimit_available(&r, t), 4);
+    ratelimit_take_n(&r, t, 4);
+    assert_int_equal(ratelimit_available(&r, t), 0);
+    assert_int_not_equal(ratelimit_take(&r, t), 0);
+    assert_int_equal(ratelimit_available(&r, t + 10 * MS), 1);
+    assert_int_equal(ratelimit_available(&r, t + 105 * MS), 10);
+    ratelimit_take_n(&r, t + 105 * MS, 0); /* nothing taken */
+    assert_int_equal(ratelimit_available(&r, t + 105 * MS), 10);
+    assert_int_equal(ratelimit_available(&r, t + 3600000 * MS), 64);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -89,6 +110,7 @@ int main(void)
         cmocka_unit_test(test_burst_one_paces),
         cmocka_unit_test(test_zero_arguments_are_one),
         cmocka_unit_test(test_time_zero),
+        cmocka_unit_test(test_available_and_take_n),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
