@@ -169,17 +169,17 @@ static int ctrl_prod(struct netback_ctrl *c, RING_IDX *prod)
     return -ENOTCONN;
 }
 
-int netback_ctrl_process(struct netback_ctrl *c)
+int netback_ctrl_process(struct netback_ctrl *c, unsigned int budget)
 {
     RING_IDX prod;
     int done = 0, notify;
 
     if (c->error)
         return -ENOTCONN;
-    for (;;) {
+    while ((unsigned int)done < budget) {
         if (ctrl_prod(c, &prod) < 0)
             return -ENOTCONN;
-        while (c->ring.req_cons != prod) {
+        while (c->ring.req_cons != prod && (unsigned int)done < budget) {
             struct xen_netif_ctrl_request req =
                 *(volatile struct xen_netif_ctrl_request *)RING_GET_REQUEST(&c->ring,
                                                                             c->ring.req_cons);

@@ -13,6 +13,7 @@
 #include "sv/netback.h"
 #include "sv/netback_ctrl.h"
 #include "sv/netif_offload.h"
+#include "sv/ratelimit.h"
 #include "sv/toeplitz.h"
 #include "sv/vlan.h"
 #include "sv/xenbus.h"
@@ -34,6 +35,27 @@
 #define DEVMAP_MAX     512   /* device mappings per vif: its TX buffers */
 #define TX_HEADERS_MAX 256   /* what a packet read in place must have in its first slot */
 #define TX_INFLIGHT    256   /* zero-copy packets the device may hold */
+/* Connects a second one vif may cause (a burst of VIF_CONNECT_BURST): each
+ * takes a pool with NIC admin commands and maps the rings, on the one
+ * thread every vif shares. */
+#define VIF_CONNECT_RATE  4
+#define VIF_CONNECT_BURST 4
+
+/* Control ring requests answered per event or poll (Linux answers all),
+ * and a second (a burst of VIF_CTRL_BURST): a frontend configures its
+ * hashing with a handful; one feeding requests naming bad grants made
+ * netdd try a mapping for each, as fast as it could. */
+#define VIF_CTRL_BUDGET 16
+#define VIF_CTRL_RATE   256
+#define VIF_CTRL_BURST  64
+
+/* The ctrl ring's hash settings, whole (netback_ctrl_hash points into the core). */
+struct vif_hash_settings {
+    uint32_t types;
+    uint8_t key[TOEPLITZ_MAX_KEY];
+    uint32_t size;
+    uint32_t mapping[NETBACK_CTRL_MAX_MAPPING];
+};
 
 /* A guest page mapped for the device (persistent, like gntcache's). */
 struct devmap_entry {
@@ -60,6 +82,7 @@ struct vif_back {
     struct vif_back_env env;
     char dir[160];      /* our backend directory */
     char frontend[160]; /* the frontend's directory */
+    char frontend_state[168]; /* its state key: what we watch */
     uint32_t fe_domid;
     unsigned devid;
     uint8_t mac[6];
@@ -68,12 +91,17 @@ struct vif_back {
     void *port; /* the host's (pool) */
     bool attached;
     bool connected;
+    bool closing; /* the frontend misbehaved: vif_back_reap() tears it down */
+    struct ratelimit connects;
     unsigned max_queues; /* what we offered */
     unsigned nqueues;    /* what the frontend took */
     struct vif_queue queue[VIF_BACK_MAX_QUEUES];
     void *ctrl_ring;         /* feature-ctrl-ring, when the frontend made one */
     evtchn_port_t evtchn_ctrl;
     struct netback_ctrl *ctrl;
+    bool ctrl_more; /* the ctrl budget ran out: vif_back_poll() goes on */
+    struct ratelimit ctrl_rate;
+    struct vif_hash_settings hash_pushed; /* the ctrl ring's settings last pushed */
     struct netif_features rxf; /* what the frontend takes on RX */
     bool rx_gso;             /* the guest takes TCPv4 GSO frames */
     struct gntcache *cache;
@@ -259,12 +287,15 @@ static void vif_disconnect(struct vif_back *v)
         v->env.ops->detach(v->env.host, v);
     v->attached = false;
     v->connected = false;
+    v->closing = false;
     devmap_clear(v);
     for (unsigned i = 0; i < VIF_BACK_MAX_QUEUES; i++)
         queue_disconnect(&v->queue[i]);
     v->nqueues = 0;
     netback_ctrl_free(v->ctrl);
     v->ctrl = NULL;
+    v->ctrl_more = false;
+    memset(&v->hash_pushed, 0, sizeof(v->hash_pushed));
     unbind(v, &v->evtchn_ctrl);
     if (v->ctrl_ring)
         xengnttab_unmap(v->env.xgt, v->ctrl_ring, 1);
@@ -453,18 +484,19 @@ static bool online(struct vif_back *v)
     return xenbus_scanf(v->env.xs, XBT_NULL, v->dir, "online", "%u", &on) != 1 || on;
 }
 
-void vif_back_watch(struct vif_back *v, const char *path)
+uint64_t vif_back_watch(struct vif_back *v, const char *path)
 {
     XenbusState fe, be;
+    uint64_t wait;
 
     if (strncmp(path, v->frontend, strlen(v->frontend)) && strncmp(path, v->dir, strlen(v->dir)))
-        return;
+        return 0;
     fe = xenbus_read_state(v->env.xs, XBT_NULL, v->frontend);
     be = xenbus_read_state(v->env.xs, XBT_NULL, v->dir);
     /* A frontend starting over finds us waiting again (Linux: prepare for reconnect). */
     if (online(v) && fe == XenbusStateInitialising && be == XenbusStateClosed) {
         xenbus_switch_state(v->env.xs, v->dir, XenbusStateInitWait);
-        return;
+        return 0;
     }
     if (!online(v) || be == XenbusStateClosing || fe == XenbusStateClosing ||
         fe == XenbusStateClosed || fe == XenbusStateUnknown) {
@@ -473,17 +505,23 @@ void vif_back_watch(struct vif_back *v, const char *path)
             xenbus_switch_state(v->env.xs, v->dir, XenbusStateClosed);
             log_info("vif %u.%u: closed", v->fe_domid, v->devid);
         }
-        return;
+        return 0;
     }
     if ((fe == XenbusStateInitialised || fe == XenbusStateConnected) && !v->connected &&
         be == XenbusStateInitWait) {
-        int err = vif_connect(v);
+        int err;
 
+        /* A connect is a pool, NIC admin commands and mappings: a frontend
+         * flapping its state gets VIF_CONNECT_RATE of them a second. */
+        wait = ratelimit_take(&v->connects, ratelimit_now_ns());
+        if (wait)
+            return wait;
+        err = vif_connect(v);
         if (err) {
             log_warnx("vif %u.%u: cannot connect: %s", v->fe_domid, v->devid, strerror(-err));
             vif_disconnect(v);
             xenbus_switch_state(v->env.xs, v->dir, XenbusStateClosed);
-            return;
+            return 0;
         }
         log_info("vif %u.%u: connected, %u queue%s%s", v->fe_domid, v->devid, v->nqueues,
                  v->nqueues > 1 ? "s" : "", v->ctrl ? ", ctrl ring" : "");
@@ -495,10 +533,26 @@ void vif_back_watch(struct vif_back *v, const char *path)
         if (v->connected)
             vif_back_event(v, v->evtchn_ctrl);
     }
+    return 0;
 }
 
+/* A frontend that broke the protocol: the vif serves nothing more from now
+ * on, and is torn down by vif_back_reap() from the host's loop, never here:
+ * a drain of one of its queues, or a delivery to it from inside another
+ * vif's drain, may be on the stack, and would go on in freed memory. */
 static void close_misbehaving(struct vif_back *v)
 {
+    if (v->closing)
+        return;
+    v->connected = false;
+    v->closing = true;
+    v->env.ops->poll_later(v->env.host, v);
+}
+
+void vif_back_reap(struct vif_back *v)
+{
+    if (!v->closing)
+        return;
     vif_disconnect(v);
     xenbus_switch_state(v->env.xs, v->dir, XenbusStateClosed);
 }
@@ -623,21 +677,62 @@ static bool tx_drain(struct vif_queue *q)
     return true;
 }
 
+
+/* The frontend changed its hash settings (or asked something else). */
+/* What the frontend configured over the ctrl ring, as a comparable value. */
+static void hash_settings(const struct vif_back *v, struct vif_hash_settings *out)
+{
+    struct netback_ctrl_hash cfg;
+
+    memset(out, 0, sizeof(*out));
+    netback_ctrl_hash(v->ctrl, &cfg);
+    out->types = cfg.types;
+    memcpy(out->key, cfg.key, sizeof(out->key));
+    out->size = cfg.mapping_size <= NETBACK_CTRL_MAX_MAPPING ? cfg.mapping_size : 0;
+    if (out->size)
+        memcpy(out->mapping, cfg.mapping, out->size * sizeof(out->mapping[0]));
+}
+
+/* Requests on the ctrl ring: at most VIF_CTRL_BUDGET a turn (the rest from
+ * vif_back_poll(), after the others' events) and VIF_CTRL_RATE a second,
+ * and the NIC's RSS is programmed only when they changed the settings (an
+ * admin command per event was the NIC's for the asking).  Whether the
+ * event found work within the vif's rate: a frontend past it is answered
+ * no more for now, and its port, found idle, is unmasked late. */
+static bool ctrl_event(struct vif_back *v)
+{
+    struct vif_hash_settings now;
+    uint64_t t = ratelimit_now_ns();
+    uint32_t budget = ratelimit_available(&v->ctrl_rate, t);
+    int done;
+
+    budget = budget < VIF_CTRL_BUDGET ? budget : VIF_CTRL_BUDGET;
+    done = netback_ctrl_process(v->ctrl, budget);
+    if (done < 0) {
+        close_misbehaving(v);
+        return true;
+    }
+    ratelimit_take_n(&v->ctrl_rate, t, (uint32_t)done);
+    v->ctrl_more = (uint32_t)done == VIF_CTRL_BUDGET;
+    if (v->ctrl_more)
+        v->env.ops->poll_later(v->env.host, v);
+    if (!done || ((uint32_t)done == budget && budget < VIF_CTRL_BUDGET))
+        return false;
+    hash_settings(v, &now);
+    if (memcmp(&now, &v->hash_pushed, sizeof(now))) {
+        v->hash_pushed = now;
+        push_hash(v);
+    }
+    return true;
+}
+
 void vif_back_poll(struct vif_back *v)
 {
     for (unsigned i = 0; i < v->nqueues && v->connected; i++)
         if ((v->queue[i].tx_more || v->queue[i].tx_blocked) && !tx_drain(&v->queue[i]))
             return;
-}
-
-/* The frontend changed its hash settings (or asked something else). */
-static void ctrl_event(struct vif_back *v)
-{
-    if (netback_ctrl_process(v->ctrl) < 0) {
-        close_misbehaving(v);
-        return;
-    }
-    push_hash(v);
+    if (v->connected && v->ctrl_more)
+        ctrl_event(v);
 }
 
 /* Whether the event found anything: TX requests, or RX buffers the
@@ -668,10 +763,8 @@ enum vif_back_event vif_back_event(struct vif_back *v, evtchn_port_t port)
 
     if (!v->connected || !port)
         return VIF_EVENT_NOT_MINE;
-    if (port == v->evtchn_ctrl) {
-        ctrl_event(v);
-        return VIF_EVENT_WORK;
-    }
+    if (port == v->evtchn_ctrl)
+        return ctrl_event(v) ? VIF_EVENT_WORK : VIF_EVENT_SPURIOUS;
     for (unsigned i = 0; i < v->nqueues && v->connected; i++)
         if (port == v->queue[i].evtchn || port == v->queue[i].evtchn_rx)
             found = queue_event(&v->queue[i], port) || found == VIF_EVENT_WORK
@@ -870,10 +963,16 @@ struct vif_back *vif_back_new(const struct vif_back_env *env, const char *dir)
     }
     snprintf(v->frontend, sizeof(v->frontend), "%s", front);
     v->max_queues = offered_queues(v);
+    ratelimit_init(&v->connects, VIF_CONNECT_RATE, VIF_CONNECT_BURST);
+    ratelimit_init(&v->ctrl_rate, VIF_CTRL_RATE, VIF_CTRL_BURST);
     for (unsigned i = 0; i < VIF_BACK_MAX_QUEUES; i++)
         v->queue[i] = (struct vif_queue){.v = v, .idx = i};
+    /* The frontend's state alone: everything else it writes in its
+     * directory is read when its state says so, and a guest writing other
+     * keys as fast as it can must cost us nothing (XSA-349). */
+    snprintf(v->frontend_state, sizeof(v->frontend_state), "%s/state", v->frontend);
     if (xenbus_transaction(env->xs, write_features, v) < 0 ||
-        !xs_watch(env->xs, v->frontend, v->dir))
+        !xs_watch(env->xs, v->frontend_state, v->dir))
         goto out_free;
     log_info("vif %u.%u: serving %s (frontend %s)", v->fe_domid, v->devid, dir, v->frontend);
     free(front);
@@ -892,7 +991,7 @@ void vif_back_free(struct vif_back *v)
     if (!v)
         return;
     vif_disconnect(v);
-    xs_unwatch(v->env.xs, v->frontend, v->dir);
+    xs_unwatch(v->env.xs, v->frontend_state, v->dir);
     free(v);
 }
 

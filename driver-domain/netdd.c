@@ -33,12 +33,22 @@
 #include "sv/log.h"
 #include "sv/netif_offload.h"
 #include "sv/pktparse.h"
+#include "sv/ratelimit.h"
 #include "sv/xnic.h"
 #include "sv/xnic_drv.h"
 #include "sv/vif_back.h"
 
 #define NETDD_MAX_VIFS 64
 #define NETDD_MAX_SEGS 18 /* a netif packet's slots (XEN_NETIF_NR_SLOTS_MIN) */
+/* xenstore events taken per turn of the loop: the rest wait for the next
+ * turn, after the rings' events (the library's pipe stays readable). */
+#define NETDD_WATCH_BUDGET 64
+/* How often one vif's state is looked at (each look is a few synchronous
+ * xenstore reads, and may be a disconnect; connects have their own, lower
+ * rate in vif_back): an honest frontend (3-4 changes to connect) is never
+ * held up. */
+#define NETDD_WATCH_RATE  15
+#define NETDD_WATCH_BURST 8
 
 static struct {
     struct pf *pf;
@@ -57,6 +67,13 @@ static struct {
         unsigned spurious;   /* events in a row that found nothing */
         struct event *timer; /* its unmask, when late */
     } late[SV_EVTCHN_PORTS];
+    /* xenstore changes of vifs[i], looked at once per turn and at most
+     * NETDD_WATCH_RATE times a second */
+    struct vif_watch {
+        bool pending;
+        struct ratelimit rl;
+        struct event *timer; /* the next look, when the rate held it back */
+    } watch[NETDD_MAX_VIFS];
 } dd;
 
 /* One netif queue of a vif on a pool of its own: its queue pair of the
@@ -410,6 +427,31 @@ static bool dir_exists(const char *dir)
     return e != NULL;
 }
 
+static void on_watch_timer(evutil_socket_t fd, short what, void *arg);
+
+/* Serves dir in slot i, with a full watch budget. */
+static void vif_add(unsigned i, const char *dir)
+{
+    struct vif_watch *w = &dd.watch[i];
+
+    if (!w->timer)
+        w->timer = evtimer_new(dd.base, on_watch_timer, (void *)(uintptr_t)i);
+    if (!w->timer)
+        return;
+    ratelimit_init(&w->rl, NETDD_WATCH_RATE, NETDD_WATCH_BURST);
+    w->pending = false;
+    dd.vifs[i] = vif_back_new(&dd.env, dir);
+}
+
+static void vif_remove(unsigned i)
+{
+    vif_back_free(dd.vifs[i]);
+    dd.vifs[i] = NULL;
+    dd.watch[i].pending = false;
+    if (dd.watch[i].timer)
+        evtimer_del(dd.watch[i].timer);
+}
+
 /* Serves new vif directories and drops those that went. */
 static void rescan(void)
 {
@@ -419,8 +461,7 @@ static void rescan(void)
     for (unsigned i = 0; i < NETDD_MAX_VIFS; i++)
         if (dd.vifs[i] && !dir_exists(vif_back_dir(dd.vifs[i]))) {
             log_info("%s removed", vif_back_dir(dd.vifs[i]));
-            vif_back_free(dd.vifs[i]);
-            dd.vifs[i] = NULL;
+            vif_remove(i);
         }
     for (unsigned f = 0; fes && f < nf; f++) {
         char fdir[128];
@@ -437,7 +478,7 @@ static void rescan(void)
                 continue;
             for (unsigned i = 0; i < NETDD_MAX_VIFS; i++)
                 if (!dd.vifs[i]) {
-                    dd.vifs[i] = vif_back_new(&dd.env, dir);
+                    vif_add(i, dir);
                     break;
                 }
         }
@@ -446,21 +487,78 @@ static void rescan(void)
     free(fes);
 }
 
+/* Looks at vif i's states if its rate allows, else (or when the vif holds
+ * back a connect) when it will. */
+static void watch_run(unsigned i)
+{
+    struct vif_watch *w = &dd.watch[i];
+    uint64_t wait;
+    struct timeval tv;
+
+    if (!w->pending || !dd.vifs[i] || evtimer_pending(w->timer, NULL))
+        return;
+    wait = ratelimit_take(&w->rl, ratelimit_now_ns());
+    if (!wait) {
+        w->pending = false;
+        wait = vif_back_watch(dd.vifs[i], vif_back_dir(dd.vifs[i]));
+        w->pending = wait != 0;
+    }
+    if (wait) {
+        tv = (struct timeval){.tv_sec = (time_t)(wait / 1000000000ull),
+                              .tv_usec = (suseconds_t)(wait % 1000000000ull / 1000 + 1)};
+        evtimer_add(w->timer, &tv);
+    }
+}
+
+static void on_watch_timer(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    watch_run((unsigned)(uintptr_t)arg);
+}
+
+/* The slot of the vif an event is about: its token is the vif's directory
+ * (its frontend's state) or, for our "vifs" watch, the path is in it. */
+static int watch_owner(const char *path, const char *token)
+{
+    for (unsigned i = 0; i < NETDD_MAX_VIFS; i++) {
+        const char *dir = dd.vifs[i] ? vif_back_dir(dd.vifs[i]) : NULL;
+        size_t len = dir ? strlen(dir) : 0;
+
+        if (dir && (!strcmp(token, dir) ||
+                    (!strncmp(path, dir, len) && (!path[len] || path[len] == '/'))))
+            return (int)i;
+    }
+    return -1;
+}
+
+/*
+ * Events are only noted (per vif) as they are taken, at most
+ * NETDD_WATCH_BUDGET a turn; then the vif directories are rescanned once
+ * if our own changed, and each noted vif is looked at once, within its
+ * rate.  So a guest writing its state as fast as it can costs a bounded
+ * share of the loop, and the other vifs' rings are served in between.
+ */
 static void on_xenstore(evutil_socket_t fd, short what, void *arg)
 {
+    bool ours = false;
     char **ev;
 
     (void)fd;
     (void)what;
     (void)arg;
-    while ((ev = xs_check_watch(dd.xs))) {
-        if (!strncmp(ev[XS_WATCH_PATH], dd.vifs_dir, strlen(dd.vifs_dir)))
-            rescan();
-        for (unsigned i = 0; i < NETDD_MAX_VIFS; i++)
-            if (dd.vifs[i])
-                vif_back_watch(dd.vifs[i], ev[XS_WATCH_PATH]);
+    for (unsigned n = 0; n < NETDD_WATCH_BUDGET && (ev = xs_check_watch(dd.xs)); n++) {
+        int i = watch_owner(ev[XS_WATCH_PATH], ev[XS_WATCH_TOKEN]);
+
+        ours |= !strcmp(ev[XS_WATCH_TOKEN], "vifs");
+        if (i >= 0)
+            dd.watch[i].pending = true;
         free(ev);
     }
+    if (ours)
+        rescan();
+    for (unsigned i = 0; i < NETDD_MAX_VIFS; i++)
+        watch_run(i);
 }
 
 static void on_late_unmask(evutil_socket_t fd, short what, void *arg)
@@ -523,8 +621,10 @@ static void on_poll(evutil_socket_t fd, short what, void *arg)
     (void)what;
     (void)arg;
     for (unsigned i = 0; i < NETDD_MAX_VIFS; i++)
-        if (dd.vifs[i])
+        if (dd.vifs[i]) {
+            vif_back_reap(dd.vifs[i]);
             vif_back_poll(dd.vifs[i]);
+        }
 }
 
 static void on_publish(evutil_socket_t fd, short what, void *arg)
@@ -622,8 +722,11 @@ int main(int argc, char **argv)
            dd.vifs_dir, pf_pools_free(dd.pf), dd.tx_copybreak);
     fflush(stdout);
     event_base_dispatch(base);
-    for (unsigned i = 0; i < NETDD_MAX_VIFS; i++)
+    for (unsigned i = 0; i < NETDD_MAX_VIFS; i++) {
         vif_back_free(dd.vifs[i]);
+        if (dd.watch[i].timer)
+            event_free(dd.watch[i].timer);
+    }
     pf_close(dd.pf);
     swswitch_free(dd.sw);
     event_free(publish_ev);

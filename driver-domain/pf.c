@@ -154,12 +154,15 @@ static void pool_deliver(struct pf_pool *p)
         xnic_drv_rx_kick(p->pf->drv, p->q);
 }
 
-static void pool_service(struct pf_pool *p)
+/* Takes the NIC's TX completions: buffers free again, zero-copy packets
+ * answered.  Nothing else: this runs inside the owner's TX loop (when it
+ * finds no room), where a received frame must not be delivered, since
+ * delivering one may close the very vif whose loop it is. */
+static unsigned pool_reap_tx(struct pf_pool *p)
 {
     struct xnic_drv_tx_done td[TX_RING];
-    unsigned n;
+    unsigned n = xnic_drv_tx_reap(p->pf->drv, p->q, td, TX_RING);
 
-    n = xnic_drv_tx_reap(p->pf->drv, p->q, td, TX_RING);
     for (unsigned i = 0; i < n; i++) {
         uintptr_t cookie = (uintptr_t)td[i].cookie;
 
@@ -170,6 +173,13 @@ static void pool_service(struct pf_pool *p)
             p->tx_busy[cookie - 1] = false;
         }
     }
+    return n;
+}
+
+static void pool_service(struct pf_pool *p)
+{
+    unsigned n = pool_reap_tx(p);
+
     if (n && p->tx_starved && p->tx_room) {
         p->tx_starved = false;
         p->tx_room(p->ctx);
@@ -541,7 +551,7 @@ void *pf_pool_tx_buffer(struct pf_pool *p, size_t len, size_t *cap)
     int i = tx_find(p, len);
 
     if (i < 0) {
-        pool_service(p);
+        pool_reap_tx(p);
         i = tx_find(p, len);
     }
     if (i < 0) {
@@ -578,7 +588,7 @@ int pf_pool_tx_segs(struct pf_pool *p, const struct xnic_drv_seg *segs, unsigned
     if (tag & TX_ZC_FLAG)
         return -EINVAL;
     if (xnic_drv_tx_room(p->pf->drv, p->q) < n)
-        pool_service(p);
+        pool_reap_tx(p);
     return xnic_drv_tx(p->pf->drv, p->q, segs, n, cmd, mss, hdr_len,
                        (void *)(uintptr_t)(TX_ZC_FLAG | tag));
 }

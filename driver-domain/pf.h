@@ -78,7 +78,10 @@ unsigned pf_pool_queue_pair(const struct pf_pool *p);
 /* TX: a free buffer for a frame of len bytes (*cap: its size, up to
  * PF_TX_BUF - 1), then submit it with the packet's length and offload
  * command.  NULL when all are in flight: the pool then calls its tx_room
- * callback (pf_pool_set_tx_room) once the NIC has sent some. */
+ * callback (pf_pool_set_tx_room) once the NIC has sent some.  Looking for
+ * room (here and in pf_pool_tx_segs) takes the NIC's TX completions
+ * (tx_done may run) but never delivers a received frame: the caller is in
+ * its TX loop. */
 #define PF_TX_BUF 65536u
 typedef void (*pf_tx_room_fn)(void *ctx);
 void *pf_pool_tx_buffer(struct pf_pool *p, size_t len, size_t *cap);

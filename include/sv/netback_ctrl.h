@@ -42,9 +42,12 @@ struct netback_ctrl *netback_ctrl_new(xen_netif_ctrl_sring_t *sring, unsigned in
                                       const struct netback_ctrl_ops *ops, void *ctx);
 void netback_ctrl_free(struct netback_ctrl *c);
 
-/* Answer every pending request, publish the responses, notify if the
- * frontend asked, and re-arm req_event.  The number answered, or -ENOTCONN. */
-int netback_ctrl_process(struct netback_ctrl *c);
+/* Answer pending requests, at most budget (a frontend feeding the ring as
+ * fast as we answer must not keep its backend here), publish the
+ * responses, notify if the frontend asked, and re-arm req_event.  The
+ * number answered (budget: there may be more; call again later), or
+ * -ENOTCONN. */
+int netback_ctrl_process(struct netback_ctrl *c, unsigned int budget);
 
 /* The queue (< num_queues) for an RX frame.  With hashing configured, the
  * Toeplitz hash picks it (through the mapping table if one is set) and *hash

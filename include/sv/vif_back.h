@@ -76,8 +76,9 @@ struct vif_port_ops {
      * queues (after attach, and whenever the frontend changes it over the
      * ctrl ring).  h and what it points to live only during the call. */
     void (*set_hash)(void *host, struct vif_back *v, const struct vif_back_hash *h);
-    /* The vif has TX work left after its budget: call vif_back_poll() soon,
-     * once the host's other pending events had their turn. */
+    /* The vif has TX work left after its budget, or is to be torn down:
+     * call vif_back_reap() and vif_back_poll() soon, from the loop, once
+     * the host's other pending events had their turn. */
     void (*poll_later)(void *host, struct vif_back *v);
 };
 
@@ -118,8 +119,15 @@ void *vif_back_port(const struct vif_back *v);
 /* Writes key = value in our backend directory (what the toolstack shows). */
 void vif_back_publish(struct vif_back *v, const char *key, const char *value);
 
-/* A watch fired: re-read the frontend's and our own state. */
-void vif_back_watch(struct vif_back *v, const char *path);
+/* A watch fired: re-read the frontend's and our own state, and connect or
+ * disconnect as they say.  vif_back_new() watches the frontend's state key
+ * (with our directory as the token); the host watches our directory.  Each
+ * call costs a few synchronous xenstore reads, and a connect or disconnect
+ * the host's attach/detach: the host coalesces a vif's events and limits
+ * how often it calls this for one vif (a guest can flap its state).  0, or
+ * the ns after which to call again: the vif held back a connect (at most
+ * a few a second per vif). */
+uint64_t vif_back_watch(struct vif_back *v, const char *path);
 /* An event channel port fired (it may not be ours): whether it is, and
  * whether it found anything to do (a frontend notifying without reason
  * again and again is flooding: the host may then unmask the port late,
@@ -133,6 +141,11 @@ enum vif_back_event vif_back_event(struct vif_back *v, evtchn_port_t port);
 /* Goes on with the TX work poll_later() announced, or with frames that
  * waited for a tx_buffer (nothing when none). */
 void vif_back_poll(struct vif_back *v);
+/* Tears down a vif whose frontend misbehaved and goes Closed (nothing when
+ * none).  A violation found inside a drain or a delivery only marks the vif
+ * closing (it serves nothing more) and asks for poll_later(): the host calls
+ * this from its loop, with no call into any vif on its stack. */
+void vif_back_reap(struct vif_back *v);
 /* The device finished the zero-copy packet tag (ok: sent). */
 void vif_back_tx_complete(struct vif_back *v, uint32_t tag, bool ok);
 

@@ -28,6 +28,26 @@
  *   tx-storm       queues well-formed frames (for no one) as fast as the
  *                  backend answers them, for 4 s: no violation either, but
  *                  a backend serving it without a budget serves no one else
+ *   reply-storm MAC IP OWN-IP  posts RX buffers with a ref never granted,
+ *                  then keeps its TX ring full of TSO packets and ARP
+ *                  requests for IP at MAC (a good guest) from OWN-IP: the
+ *                  answers come back while the backend is out of NIC TX
+ *                  buffers for us, and delivering one must close the vif
+ *                  cleanly ("RX copy to a bad grant"), not free it inside
+ *                  the TX loop; 16 rounds, connecting again after each
+ *                  close, then "REPLY STORM <n> rounds"
+ *   xs-storm       writes keys in its own frontend directory (a junk key,
+ *                  and its state again) as fast as xenstore takes them for
+ *                  4 s ("XS STORMING", "XS STORMED <n> writes"): the
+ *                  backend must go on serving the other vifs
+ *   state-flap     Closed, Initialising, Connected 100 times a second for
+ *                  4 s ("FLAPPING", "FLAPPED <n> times"): each a reconnect
+ *                  for the backend, which must not stall the other vifs
+ *   ctrl-flood     maps a real control ring and feeds it SET_HASH_KEY
+ *                  requests naming a ref never granted as fast as the
+ *                  backend answers, for 4 s ("CTRL FLOODING", "CTRL
+ *                  FLOODED <n> requests"): no violation, but a backend
+ *                  without a budget on that ring serves no one else
  *   rx-stall       never posts an RX buffer: frames for it pile up in netdd
  *                  (no violation either; the other vifs must not notice)
  *   bad-ring-ref   publishes a tx-ring-ref never granted (handshake lie)
@@ -47,6 +67,7 @@
  * every grant could be ended (the backend unmapped everything) or
  * "UNSHARE busy".  Then it stays alive until destroyed.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
@@ -86,8 +107,14 @@ struct front {
     evtchn_port_t port;
     unsigned queues;     /* non-zero: the multi-queue-num-queues we write */
     bool ctrl_ring;      /* write ctrl-ring-ref (stray_ref) and event-channel-ctrl */
+    void *ctrl;          /* a real control ring (ctrl-flood) */
+    uint32_t ctrl_ref;
+    evtchn_port_t ctrl_port;
+    xen_netif_ctrl_front_ring_t ctrlr;
     netif_tx_front_ring_t tx;
     netif_rx_front_ring_t rx;
+    RING_IDX tx_answered;                   /* storm(): requests known answered */
+    uint32_t tx_sent[NETIF_TX_RING_SIZE];   /* storm(): what each slot's first word was */
 };
 
 struct mode {
@@ -141,6 +168,7 @@ static int share(struct front *f)
     SHARED_RING_INIT((netif_rx_sring_t *)f->ring[1]);
     FRONT_RING_INIT(&f->tx, (netif_tx_sring_t *)f->ring[0], NETIF_PAGE_SIZE);
     FRONT_RING_INIT(&f->rx, (netif_rx_sring_t *)f->ring[1], NETIF_PAGE_SIZE);
+    f->tx_answered = 0;
     return 0;
 }
 
@@ -156,9 +184,11 @@ static int write_keys(struct xs_handle *h, xs_transaction_t t, void *arg)
     if (!err && f->queues)
         err = xenbus_printf(h, t, VIF_DIR, "multi-queue-num-queues", "%u", f->queues);
     if (!err && f->ctrl_ring)
-        err = xenbus_printf(h, t, VIF_DIR, "ctrl-ring-ref", "%u", f->stray_ref);
+        err = xenbus_printf(h, t, VIF_DIR, "ctrl-ring-ref", "%u",
+                            f->ctrl ? f->ctrl_ref : f->stray_ref);
     if (!err && f->ctrl_ring)
-        err = xenbus_printf(h, t, VIF_DIR, "event-channel-ctrl", "%u", f->port);
+        err = xenbus_printf(h, t, VIF_DIR, "event-channel-ctrl", "%u",
+                            f->ctrl ? f->ctrl_port : f->port);
     if (!err)
         err = xenbus_write(h, t, VIF_DIR, "request-rx-copy", "1");
     if (!err)
@@ -223,6 +253,7 @@ static bool unshare_all(struct front *f)
     unshare(f, &f->ring[0], 1, &busy);
     unshare(f, &f->ring[1], 1, &busy);
     unshare(f, (void **)&f->buf, BUF_PAGES, &busy);
+    unshare(f, &f->ctrl, 1, &busy);
     return !busy;
 }
 
@@ -451,35 +482,186 @@ static bool tx_answered(struct front *f, RING_IDX i, grant_ref_t gref)
     return ((volatile netif_tx_request_t *)RING_GET_REQUEST(&f->tx, i))->gref != gref;
 }
 
-/* Well-formed frames for no one, queued as fast as the backend takes them,
- * never more than a ring ahead of its answers: a backend without a budget
- * per event keeps serving this vif alone. */
+/* The packet of n slots reqs (in our buffers), queued as fast as the
+ * backend takes it, never more than a ring ahead of its answers, for ms. */
+static void storm(struct front *f, const netif_tx_request_t *reqs, unsigned n, int ms)
+{
+    long long end = now_ms() + ms;
+    int notify;
+
+    if ((int)(f->tx.rsp_cons - f->tx_answered) > 0) /* answers tx_response() took */
+        f->tx_answered = f->tx.rsp_cons;
+    for (unsigned long i = 0; i % 4096 || now_ms() < end; i++) {
+        while (f->tx_answered != f->tx.req_prod_pvt &&
+               tx_answered(f, f->tx_answered, f->tx_sent[f->tx_answered % NETIF_TX_RING_SIZE]))
+            f->tx_answered++;
+        /* A response is two stores (id, status): reuse a slot only once later
+         * answers show both landed (x86 orders stores), or a late status would
+         * corrupt the request written over it. */
+        if (f->tx.req_prod_pvt - f->tx_answered + n > NETIF_TX_RING_SIZE - 16)
+            continue;
+        for (unsigned k = 0; k < n; k++) {
+            f->tx_sent[f->tx.req_prod_pvt % NETIF_TX_RING_SIZE] = reqs[k].gref;
+            *tx_slot(f) = reqs[k];
+        }
+        RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(&f->tx, notify);
+        if (notify)
+            xenevtchn_notify(f->xce, f->port);
+    }
+}
+
+/* Well-formed frames for no one: a backend without a budget per event
+ * keeps serving this vif alone. */
 static void tx_storm(struct front *f)
 {
     static const uint8_t nobody[6] = {0x02, 0, 0, 0, 0, 0x01};
-    long long end = now_ms() + FLOOD_MS;
-    RING_IDX answered = f->tx.req_prod_pvt;
     netif_tx_request_t req;
-    int notify;
 
     good_frame(f, &req);
     memcpy(f->buf, nobody, sizeof(nobody));
     req.id = (uint16_t)(req.gref ^ 1); /* so that no response looks like a request */
     puts("STORMING");
-    for (unsigned long n = 0; n % 4096 || now_ms() < end; n++) {
-        while (answered != f->tx.req_prod_pvt && tx_answered(f, answered, req.gref))
-            answered++;
-        /* A response is two stores (id, status): reuse a slot only once later
-         * answers show both landed (x86 orders stores), or a late status would
-         * corrupt the request written over it. */
-        if (f->tx.req_prod_pvt - answered >= NETIF_TX_RING_SIZE - 16)
-            continue;
-        *tx_slot(f) = req;
-        RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(&f->tx, notify);
-        if (notify)
-            xenevtchn_notify(f->xce, f->port);
-    }
+    storm(f, &req, 1, FLOOD_MS);
     printf("STORMED %u frames\n", f->tx.req_prod_pvt);
+}
+
+/* reply-storm's victim: its MAC and IPv4 address, and ours. */
+static uint8_t peer_mac[6];
+static uint8_t peer_ip[4], own_ip[4];
+
+/* reply-storm's packets: a 65000-byte TSO packet for no one, its headers
+ * alone in the first slot (so the backend copies it into one of the NIC's
+ * few large TX buffers and answers at once), which keeps the NIC busy (it
+ * cuts it into 45 segments) longer than it takes the backend to post it;
+ * then an ARP request for the peer's address at its MAC, from ours.  19
+ * slots, the extra and the ARP request's included. */
+#define REPLY_STORM_SLOTS 19
+#define REPLY_STORM_ROUNDS 16
+static void reply_storm_packets(struct front *f, netif_tx_request_t *req)
+{
+    static const uint8_t nobody[6] = {0x02, 0, 0, 0, 0, 0x01};
+    static const uint8_t tcp4[] = {0x08, 0x00, 0x45, 0, 0xfd, 0xe2, 0, 0, 0x40, 0, 0x40, 6};
+    static const uint8_t arp[] = {0x08, 0x06, 0, 1, 0x08, 0, 6, 4, 0, 1}; /* who-has */
+    netif_extra_info_t gso = {.type = XEN_NETIF_EXTRA_TYPE_GSO,
+                              .u.gso = {.size = 200, .type = XEN_NETIF_GSO_TYPE_TCPV4}};
+    uint8_t *tso = f->buf + NETIF_PAGE_SIZE, *a = f->buf + 2 * NETIF_PAGE_SIZE;
+    unsigned k = 0;
+
+    memset(tso, 0, 54);
+    memcpy(tso, nobody, 6);
+    memcpy(tso + 6, f->mac, 6);
+    memcpy(tso + 12, tcp4, sizeof(tcp4));
+    memcpy(tso + 26, own_ip, 4);
+    memcpy(tso + 30, own_ip, 4);
+    tso[46] = 0x50; /* TCP data offset: 5 words */
+    req[k++] = (netif_tx_request_t){.gref = f->buf_ref[1], .size = 65000,
+                                    .flags = NETTXF_more_data | NETTXF_extra_info};
+    memcpy(&req[k++], &gso, sizeof(gso));
+    /* The first slot holds the headers alone: the backend copies it. */
+    for (unsigned i = 0; i < 16; i++, k++)
+        req[k] = (netif_tx_request_t){.gref = f->buf_ref[3 + i],
+                                      .size = i < 15 ? NETIF_PAGE_SIZE : 65000 - 54 - 15 * 4096,
+                                      .flags = i < 15 ? NETTXF_more_data : 0};
+    memset(a, 0, 60);
+    memcpy(a, peer_mac, 6);
+    memcpy(a + 6, f->mac, 6);
+    memcpy(a + 12, arp, sizeof(arp));
+    memcpy(a + 22, f->mac, 6);
+    memcpy(a + 28, own_ip, 4);
+    memcpy(a + 38, peer_ip, 4);
+    req[k] = (netif_tx_request_t){.gref = f->buf_ref[2], .size = 60};
+    for (unsigned i = 0; i < REPLY_STORM_SLOTS; i++)
+        if (i != 1) /* so that no response looks like a request */
+            req[i].id = (uint16_t)(req[i].gref ^ 1);
+}
+
+/* Posts RX buffers with a ref never granted, then keeps its TX ring full of
+ * reply_storm_packets(): every ARP answer is a frame the backend cannot
+ * deliver, arriving while it is busy with our ring and out of room on the
+ * NIC's TX ring.  Whether the first answer comes in while the backend is in
+ * its TX loop is a race, so over again (each time the backend closes the
+ * vif, it is connected afresh), REPLY_STORM_ROUNDS times. */
+static void reply_storm(struct front *f)
+{
+    netif_tx_request_t req[REPLY_STORM_SLOTS];
+    int err = 0, round;
+
+    for (round = 0; round < REPLY_STORM_ROUNDS && !err; round++) {
+        if (round)
+            err = reconnect(f);
+        if (err)
+            break;
+        reply_storm_packets(f, req);
+        post_rx(f, NETIF_RX_RING_SIZE, true);
+        push(f);
+        /* The TSO packets alone first, until the NIC's ring is full, so that
+         * the first answer finds the backend out of room. */
+        storm(f, req, REPLY_STORM_SLOTS - 1, 300);
+        storm(f, req, REPLY_STORM_SLOTS, 1500);
+    }
+    printf("REPLY STORM %d rounds%s%s\n", round, err ? ", reconnect failed: " : "",
+           err ? strerror(-err) : "");
+}
+
+/* Writes in our own frontend directory as fast as xenstore takes it, for
+ * FLOOD_MS: a key the backend has no business with, and our state (the
+ * same value again, each write an event for a watcher of it). */
+static void xs_storm(struct front *f)
+{
+    long long end = now_ms() + FLOOD_MS;
+    unsigned long n;
+
+    puts("XS STORMING");
+    for (n = 0; n % 64 || now_ms() < end; n++) {
+        if (n % 2)
+            xenbus_printf(f->xs, XBT_NULL, VIF_DIR, "junk", "%lu", n);
+        else
+            xenbus_printf(f->xs, XBT_NULL, VIF_DIR, "state", "%d", XenbusStateConnected);
+    }
+    printf("XS STORMED %lu writes\n", n);
+}
+
+/* Closed, Initialising, Connected, 100 times a second for FLOOD_MS, our
+ * rings and keys left as they are: each Connected is a connect for the
+ * backend, each Closed a disconnect. */
+static void state_flap(struct front *f)
+{
+    static const XenbusState cycle[] = {XenbusStateClosed, XenbusStateInitialising,
+                                        XenbusStateConnected};
+    long long end = now_ms() + FLOOD_MS;
+    unsigned n;
+
+    puts("FLAPPING");
+    for (n = 0; now_ms() < end; n++) {
+        for (unsigned k = 0; k < 3; k++)
+            xenbus_switch_state(f->xs, VIF_DIR, cycle[k]);
+        usleep(10000);
+    }
+    printf("FLAPPED %u times\n", n);
+}
+
+/* Control ring requests as fast as the backend answers them, for
+ * FLOOD_MS: SET_HASH_KEY naming a ref never granted (each answered
+ * INVALID_PARAMETER, no violation), the port rung for each batch. */
+static void ctrl_flood(struct front *f)
+{
+    long long end = now_ms() + FLOOD_MS;
+    unsigned long n = 0;
+
+    puts("CTRL FLOODING");
+    while (now_ms() < end) {
+        for (int k = 0; k < 1000; k++) {
+            f->ctrlr.rsp_cons = f->ctrlr.sring->rsp_prod;
+            while (RING_FREE_REQUESTS(&f->ctrlr) > 0)
+                *RING_GET_REQUEST(&f->ctrlr, f->ctrlr.req_prod_pvt++) =
+                    (struct xen_netif_ctrl_request){.id = (uint16_t)n++,
+                                                    .type = XEN_NETIF_CTRL_TYPE_SET_HASH_KEY,
+                                                    .data = {f->stray_ref, 40, 0}};
+            RING_PUSH_REQUESTS(&f->ctrlr);
+            xenevtchn_notify(f->xce, f->ctrl_port);
+        }
+    }
+    printf("CTRL FLOODED %lu requests\n", n);
 }
 
 static void lie_ring_ref(struct front *f)
@@ -506,6 +688,20 @@ static void lie_ctrl_ref(struct front *f)
     f->ctrl_ring = true;
 }
 
+/* Not a lie: a real control ring on a port of its own, for ctrl-flood. */
+static void with_ctrl(struct front *f)
+{
+    int port = xenevtchn_bind_unbound_port(f->xce, f->backend_id);
+
+    f->ctrl = xengntshr_share_pages(f->xgs, f->backend_id, 1, &f->ctrl_ref, 1);
+    if (!f->ctrl || port < 0)
+        fatal("control ring");
+    f->ctrl_port = (evtchn_port_t)port;
+    f->ctrl_ring = true;
+    SHARED_RING_INIT((xen_netif_ctrl_sring_t *)f->ctrl);
+    FRONT_RING_INIT(&f->ctrlr, (xen_netif_ctrl_sring_t *)f->ctrl, NETIF_PAGE_SIZE);
+}
+
 static const struct mode modes[] = {
     {"bad-index", bad_index, true, NULL},
     {"oversize", oversize, true, NULL},
@@ -519,6 +715,10 @@ static const struct mode modes[] = {
     {"rx-bad-index", rx_bad_index, false, NULL},
     {"notify-flood", notify_flood, true, NULL},
     {"tx-storm", tx_storm, true, NULL},
+    {"reply-storm", reply_storm, false, NULL},
+    {"xs-storm", xs_storm, true, NULL},
+    {"state-flap", state_flap, true, NULL},
+    {"ctrl-flood", ctrl_flood, true, with_ctrl},
     {"rx-stall", rx_stall, false, NULL},
     {"reconnect-flood", reconnect_flood, false, NULL},
     {"bad-ring-ref", NULL, false, lie_ring_ref},
@@ -533,6 +733,19 @@ static const struct mode *find_mode(const char *name)
         if (!strcmp(modes[i].name, name))
             return &modes[i];
     return NULL;
+}
+
+static bool parse_victim(int argc, char **argv)
+{
+    unsigned m[6];
+
+    if (argc != 3 || inet_pton(AF_INET, argv[1], peer_ip) != 1 ||
+        inet_pton(AF_INET, argv[2], own_ip) != 1 ||
+        sscanf(argv[0], "%x:%x:%x:%x:%x:%x", &m[0], &m[1], &m[2], &m[3], &m[4], &m[5]) != 6)
+        return false;
+    for (int i = 0; i < 6; i++)
+        peer_mac[i] = (uint8_t)m[i];
+    return true;
 }
 
 /* ---- after the attack ---- */
@@ -575,7 +788,7 @@ int main(int argc, char **argv)
 
     log_init(getenv("SV_DOMAIN_NAME") ? getenv("SV_DOMAIN_NAME") : argv[0]);
     setvbuf(stdout, NULL, _IOLBF, 0); /* the test reads our console line by line */
-    if (!m)
+    if (!m || (!strcmp(m->name, "reply-storm") && !parse_victim(argc - 2, argv + 2)))
         fatalx("usage: badfront MODE (bad-index, oversize, bad-ref, slot-flood, ...)");
     f.xs = xs_open(0);
     f.xce = xenevtchn_open(NULL, 0);

@@ -31,10 +31,16 @@ declare -A reason=(
     [bad-gso]="TX GSO extra of unknown GSO type"
     [rx-bad-ref]="RX copy to a bad grant"
     [rx-bad-index]="RX producer index more than a ring ahead"
+    [reply-storm]="RX copy to a bad grant"
 )
-modes=(bad-index oversize cross-page bad-ref slot-flood unknown-extra bad-gso rx-bad-ref rx-bad-index
-    tiny-mss notify-flood tx-storm rx-stall reconnect-flood bad-ring-ref bad-evtchn too-many-queues
-    bad-ctrl-ref)
+# What a mode needs besides its name: reply-storm draws ARP replies from g1.
+declare -A args=([reply-storm]="00:16:3e:5f:01:02 10.0.0.2")
+# SV_HOSTILE_MODES="a b": only those (while working on one).
+all_modes="bad-index oversize cross-page bad-ref slot-flood unknown-extra bad-gso rx-bad-ref
+    rx-bad-index reply-storm tiny-mss notify-flood tx-storm xs-storm state-flap ctrl-flood rx-stall
+    reconnect-flood bad-ring-ref bad-evtchn too-many-queues bad-ctrl-ref"
+# shellcheck disable=SC2206 # words, no globs
+modes=(${SV_HOSTILE_MODES:-$all_modes})
 
 bgping=""
 cleanup() {
@@ -139,6 +145,34 @@ survives_load() { # MODE DOMID START END
         "median round trip $median ms ($(grep -o "rtt.*" <<<"$out"))"
 }
 
+# Load from the bad guest between the lines START and END of its console:
+# g1 pings g2 300 times, every 10 ms, meanwhile; the 99th percentile of the
+# round trips (a lost ping counts as too slow) must stay under P99_RTT_MS.
+# Idle it is ~0.5 ms and the goal is 5 ms, but on this shared 2-core
+# machine the p99 with no attack at all measured 9-23 ms (load average
+# 7-10; printed first as "no attack"), so the test asks for what an attack
+# that stalls netdd cannot meet: before their fixes, xs-storm left 0 of 300
+# pings answered and state-flap made the p99 111 ms.
+P99_RTT_MS=50
+ping_p99() { # -> "P99 ANSWERED RTT-SUMMARY" of 300 pings g1 -> g2 every 10 ms
+    local out got p99
+    out=$("$BIN/xl" exec "$t-g1" -- ping -c 300 -i 0.01 -W 1 10.0.0.3 2>&1 || true)
+    got=$(grep -c "bytes from" <<<"$out" || true)
+    p99=$( (grep -o "time=[0-9.]*" <<<"$out" | cut -d= -f2; for ((k = got; k < 300; k++)); do echo 1e9; done) \
+        | sort -g | sed -n 297p)
+    echo "${p99:-1e9} $got $(grep -o "rtt.*" <<<"$out")"
+}
+p99_under() { # MODE DOMID START END
+    local mode=$1 d=$2 p99 got rtt
+    wait_console "$d" "^$3" >/dev/null
+    read -r p99 got rtt < <(ping_p99)
+    wait_console "$d" "^$4" 30 >/dev/null
+    awk -v p="${p99:-1e9}" -v lim=$P99_RTT_MS 'BEGIN { exit !(p < lim) }' \
+        || fail "$mode: the good guests' p99 round trip was $p99 ms, $got/300 answered ($rtt)"
+    echo "$(console_of "$d" | grep "^$4") meanwhile $got/300 pings between the good guests," \
+        "p99 round trip $p99 ms ($rtt)"
+}
+
 # A GSO packet with an MSS below Linux's minimum is dropped, not sent as
 # 65,000 frames, and is no violation: the vif stays up.
 survives_tiny_mss() { # DOMID
@@ -162,6 +196,23 @@ survives_stall() { # DOMID
     echo "$sent broadcasts at a vif that takes none, meanwhile $got/5 pings between the good guests"
 }
 
+# RX buffers with a bad ref while g1's answers come in and the vif's TX
+# ring keeps netdd out of NIC buffers: each round netdd closes the vif (from
+# its loop, not from inside the TX loop that found the answer: that freed the
+# vif under it, and crashed netdd within 6-9 rounds in each of 3 runs) and
+# the bad frontend connects again, REPLY_STORM_ROUNDS times.
+REPLY_STORM_ROUNDS=16 # tests/domains/badfront.c
+survives_reply_storm() { # DOMID
+    local d=$1 line closed n=$REPLY_STORM_ROUNDS
+    line=$(wait_console "$d" "^REPLY STORM" 120)
+    netdd_alive
+    [[ $line == "REPLY STORM $n rounds" ]] || fail "reply-storm: $line; netdd: $(console_of "$nd" | tail -5)"
+    closes reply-storm "$d" "" >/dev/null
+    closed=$(console_of "$nd" | grep -c "vif $d\.0: frontend misbehaved (${reason[reply-storm]})" || true)
+    [ "$closed" -eq "$n" ] || fail "reply-storm: netdd closed the vif $closed times in $n rounds"
+    echo "$n rounds, the vif closed each time (${reason[reply-storm]}), grants released"
+}
+
 # Connecting over and over must not leak what a connection takes (pools, maps, ports).
 survives_reconnects() { # DOMID
     local d=$1 line
@@ -170,11 +221,15 @@ survives_reconnects() { # DOMID
     echo "${line,,}, a good frame each time"
 }
 
+read -r p99 got rtt < <(ping_p99)
+pass "no attack: p99 round trip $p99 ms, $got/300 answered ($rtt)"
+
 i=10
 for mode in "${modes[@]}"; do
     i=$((i + 1))
     name=$t-bad$i
-    d=$(create "$name" "$TESTBIN/badfront" "$mode" "$(guest_vif $i)")
+    extra=$mode${args[$mode]:+ ${args[$mode]} 10.0.0.$i}
+    d=$(create "$name" "$TESTBIN/badfront" "$extra" "$(guest_vif $i)")
     case $mode in
     bad-ring-ref | bad-evtchn | too-many-queues | bad-ctrl-ref) what=$(refused "$mode" "$d") ;;
     *)
@@ -183,9 +238,13 @@ for mode in "${modes[@]}"; do
         case $mode in
         notify-flood) what=$(survives_load "$mode" "$d" FLOODING FLOODED) ;;
         tx-storm) what=$(survives_load "$mode" "$d" STORMING STORMED) ;;
+        xs-storm) what=$(p99_under "$mode" "$d" "XS STORMING" "XS STORMED") ;;
+        state-flap) what=$(p99_under "$mode" "$d" FLAPPING FLAPPED) ;;
+        ctrl-flood) what=$(p99_under "$mode" "$d" "CTRL FLOODING" "CTRL FLOODED") ;;
         rx-stall) what=$(survives_stall "$d") ;;
         tiny-mss) what=$(survives_tiny_mss "$d") ;;
         reconnect-flood) what=$(survives_reconnects "$d") ;;
+        reply-storm) what=$(survives_reply_storm "$d") ;;
         *) what=$(closes "$mode" "$d" "$i") ;;
         esac
         ;;

@@ -89,7 +89,7 @@ static uint32_t call(struct ctrl_harness *h, uint16_t type, uint32_t d0, uint32_
         (struct xen_netif_ctrl_request){.id = ++id, .type = type, .data = {d0, d1, d2}};
     RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(&h->front, notify_back);
     assert_true(notify_back); /* the backend re-armed req_event after each batch */
-    assert_int_equal(netback_ctrl_process(h->back), 1);
+    assert_int_equal(netback_ctrl_process(h->back, 64), 1);
     assert_int_equal(h->front.sring->rsp_prod, h->front.rsp_cons + 1);
     rsp = RING_GET_RESPONSE(&h->front, h->front.rsp_cons++);
     assert_int_equal(rsp->id, id);
@@ -251,9 +251,30 @@ static void test_index_overrun_disconnects(void **state)
     struct ctrl_harness *h = *state;
 
     __atomic_store_n(&h->front.sring->req_prod, RING_SIZE(&h->front) + 1, __ATOMIC_RELEASE);
-    assert_int_equal(netback_ctrl_process(h->back), -ENOTCONN);
-    assert_int_equal(netback_ctrl_process(h->back), -ENOTCONN);
+    assert_int_equal(netback_ctrl_process(h->back, 64), -ENOTCONN);
+    assert_int_equal(netback_ctrl_process(h->back, 64), -ENOTCONN);
     assert_int_equal(h->disconnects, 1);
+}
+
+/* A frontend feeding the ring is answered at most budget requests a call;
+ * the rest on the next call. */
+static void test_budget(void **state)
+{
+    struct ctrl_harness *h = *state;
+    int notify_back;
+
+    for (int i = 0; i < 10; i++)
+        *RING_GET_REQUEST(&h->front, h->front.req_prod_pvt++) = (struct xen_netif_ctrl_request){
+            .id = (uint16_t)i, .type = XEN_NETIF_CTRL_TYPE_GET_HASH_FLAGS};
+    RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(&h->front, notify_back);
+    assert_true(notify_back);
+    assert_int_equal(netback_ctrl_process(h->back, 4), 4);
+    assert_int_equal(h->front.sring->rsp_prod, 4);
+    assert_int_equal(netback_ctrl_process(h->back, 4), 4);
+    assert_int_equal(netback_ctrl_process(h->back, 4), 2);
+    assert_int_equal(h->front.sring->rsp_prod, 10);
+    assert_int_equal(netback_ctrl_process(h->back, 4), 0);
+    assert_int_equal(RING_GET_RESPONSE(&h->front, 9)->id, 9);
 }
 
 int main(void)
@@ -264,6 +285,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_bad_parameters, setup, teardown),
         cmocka_unit_test_setup_teardown(test_default_steering, setup, teardown),
         cmocka_unit_test_setup_teardown(test_index_overrun_disconnects, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_budget, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

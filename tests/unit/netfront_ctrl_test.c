@@ -97,7 +97,7 @@ static void test_hash_reaches_backend(void **state)
     assert_int_equal(h->front_kicks, 1);
     assert_int_equal(netfront_ctrl_set_hash(h->front, 0, NULL, 0, table, 4), -EBUSY);
     assert_int_equal(netfront_ctrl_poll(h->front, NULL), 0);
-    assert_int_equal(netback_ctrl_process(h->back), 5);
+    assert_int_equal(netback_ctrl_process(h->back, 64), 5);
     assert_int_equal(netfront_ctrl_poll(h->front, NULL), 1);
     netback_ctrl_hash(h->back, &cfg);
     assert_int_equal(cfg.types, XEN_NETIF_CTRL_HASH_TYPE_IPV4_TCP);
@@ -108,7 +108,7 @@ static void test_hash_reaches_backend(void **state)
     assert_int_equal(netfront_ctrl_set_hash(h->front, XEN_NETIF_CTRL_HASH_TYPE_IPV4,
                                             toeplitz_default_key, 16, table, 2),
                      0);
-    assert_int_equal(netback_ctrl_process(h->back), 5);
+    assert_int_equal(netback_ctrl_process(h->back, 64), 5);
     assert_int_equal(netfront_ctrl_poll(h->front, NULL), 1);
     netback_ctrl_hash(h->back, &cfg);
     assert_int_equal(cfg.types, XEN_NETIF_CTRL_HASH_TYPE_IPV4);
@@ -128,7 +128,7 @@ static void test_refusal_and_bad_sizes(void **state)
     assert_int_equal(netfront_ctrl_set_hash(h->front, XEN_NETIF_CTRL_HASH_TYPE_IPV4,
                                             toeplitz_default_key, 40, table, 2),
                      0);
-    netback_ctrl_process(h->back);
+    netback_ctrl_process(h->back, 64);
     assert_int_equal(netfront_ctrl_poll(h->front, &type), -EREMOTEIO);
     assert_int_equal(type, XEN_NETIF_CTRL_TYPE_SET_HASH_MAPPING);
 }
