@@ -1,12 +1,14 @@
 /*
  * hvhostile: a domain that attacks the hypervisor itself with raw hypercalls
- * (test hv_hostile).  Each mode prints the lines the test waits for.
+ * (tests hv_hostile and hv_quota).  Each mode prints the lines the test
+ * waits for.
  *
  *   seals              truncate, grow and seal every memfd the hypervisor
  *                      handed us (RAM, shared_info, grant table, xenstore
  *                      ring, a shared frame), then make grant and event
- *                      calls that touch them: "SEAL <what> <errno> ..." per
- *                      fd, then "SEALS held" if every attempt was refused
+ *                      calls that touch them: "SEAL <what> truncate=E
+ *                      grow=E seal=E" per fd (E: errno, 0 if it went
+ *                      through), then "SEALS held" if every one was refused
  *   passfd             make a TCP socket whose last close blocks (SO_LINGER
  *                      20 s, unsent data, a peer that never reads; the test
  *                      brings up lo) and pass it with a hypercall on each of
