@@ -166,6 +166,8 @@ int hc_sysctl_physinfo(struct hc_ctx *ctx)
     }
     p->version = (SV_VERSION_MAJOR << 16) | SV_VERSION_MINOR;
     p->unmap_scans = proc_scan_count();
+    p->quota_used = hv.quota.used;
+    p->quota_limit = hv.quota.limit;
     return 0;
 }
 
