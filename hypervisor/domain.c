@@ -523,11 +523,6 @@ void domain_getinfo(const struct domain *d, xen_domctl_getdomaininfo_t *info)
 void domain_release_owner(struct domain *d, const void *owner, pid_t pid)
 {
     evtchn_release_owner(&d->ev, owner);
-    for (uint32_t h = 0; h < d->mt.nr; h++) {
-        struct maptrack_entry *e = maptrack_get(&d->mt, (grant_handle_t)h);
-
-        /* A handle closed while its pages are still mapped keeps its pins. */
-        if (e && e->owner == owner && proc_maps_clear(pid, &e->frame->ino, 1))
-            domain_unmap_handle(d, (grant_handle_t)h);
-    }
+    /* A handle closed while its pages are still mapped keeps its pins. */
+    gnttab_release_owner(d, owner, pid);
 }

@@ -8,6 +8,7 @@
  * not.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -103,6 +104,7 @@ int hc_gnttab_unmap(struct hc_ctx *ctx)
 
         inos[i] = e ? e->frame->ino : 0;
     }
+    /* One scan of the mapper for the whole batch. */
     err = proc_find_frames(ctx->ch->peer_pid, inos, n, found);
     if (err < 0)
         return err;
@@ -118,6 +120,47 @@ int hc_gnttab_unmap(struct hc_ctx *ctx)
         }
     }
     return 0;
+}
+
+void gnttab_release_owner(struct domain *d, const void *owner, pid_t pid)
+{
+    grant_handle_t *handles = NULL;
+    ino_t *inos = NULL;
+    bool *found = NULL;
+    uint32_t n = 0;
+
+    for (uint32_t h = 0; h < d->mt.nr; h++) {
+        const struct maptrack_entry *e = maptrack_get(&d->mt, (grant_handle_t)h);
+
+        n += e && e->owner == owner;
+    }
+    if (!n)
+        return;
+    handles = malloc(n * sizeof(*handles));
+    inos = malloc(n * sizeof(*inos));
+    found = malloc(n * sizeof(*found));
+    /* Out of memory, the mappings stay pinned: the safe side. */
+    if (!handles || !inos || !found)
+        goto out;
+    n = 0;
+    for (uint32_t h = 0; h < d->mt.nr; h++) {
+        const struct maptrack_entry *e = maptrack_get(&d->mt, (grant_handle_t)h);
+
+        if (e && e->owner == owner) {
+            handles[n] = (grant_handle_t)h;
+            inos[n++] = e->frame->ino;
+        }
+    }
+    /* One scan for all: a mapper closing a handle with a thousand
+     * mappings used to cost a thousand scans of its /proc. */
+    if (proc_find_frames(pid, inos, n, found) == 0)
+        for (uint32_t i = 0; i < n; i++)
+            if (!found[i])
+                domain_unmap_handle(d, handles[i]);
+out:
+    free(handles);
+    free(inos);
+    free(found);
 }
 
 /* One side of a copy: a page of the caller (gmfn) or a granted page (gref). */

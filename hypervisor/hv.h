@@ -116,6 +116,9 @@ void domain_getinfo(const struct domain *d, xen_domctl_getdomaininfo_t *info);
 void domain_destroy_all(void);
 /* Releases grant mappings `owner` made that its process no longer maps. */
 void domain_release_owner(struct domain *d, const void *owner, pid_t pid);
+/* hc_grant.c: releases the mappings d made through owner (a channel) that
+ * pid, its process, neither maps nor holds: one scan for them all. */
+void gnttab_release_owner(struct domain *d, const void *owner, pid_t pid);
 /* Drops mapping `handle` of d (valid): unpins the grant, puts the frame. */
 void domain_unmap_handle(struct domain *d, grant_handle_t handle);
 /* VIRQ_DOM_EXC to dom0. */

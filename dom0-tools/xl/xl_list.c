@@ -138,6 +138,9 @@ int cmd_info(int argc, char **argv)
         printf("shared_frames          : %llu\n", (unsigned long long)sp.shared_frames);
         printf("evtchn_ports           : %llu\n", (unsigned long long)sp.evtchn_ports);
         printf("grant_maps             : %llu\n", (unsigned long long)sp.grant_maps);
+        printf("unmap_scans            : %llu\n", (unsigned long long)sp.unmap_scans);
+        printf("domain_quota           : %llu of %llu\n", (unsigned long long)sp.quota_used,
+               (unsigned long long)sp.quota_limit);
     }
     printf("hypervisor             : splitvisor %d.%d\n", SV_VERSION_MAJOR, SV_VERSION_MINOR);
     printf("xen_abi                : %s (libxen-dev headers)\n", "4.17");

@@ -1,12 +1,14 @@
 /*
  * hvhostile: a domain that attacks the hypervisor itself with raw hypercalls
- * (test hv_hostile).  Each mode prints the lines the test waits for.
+ * (tests hv_hostile and hv_quota).  Each mode prints the lines the test
+ * waits for.
  *
  *   seals              truncate, grow and seal every memfd the hypervisor
  *                      handed us (RAM, shared_info, grant table, xenstore
  *                      ring, a shared frame), then make grant and event
- *                      calls that touch them: "SEAL <what> <errno> ..." per
- *                      fd, then "SEALS held" if every attempt was refused
+ *                      calls that touch them: "SEAL <what> truncate=E
+ *                      grow=E seal=E" per fd (E: errno, 0 if it went
+ *                      through), then "SEALS held" if every one was refused
  *   passfd             make a TCP socket whose last close blocks (SO_LINGER
  *                      20 s, unsent data, a peer that never reads; the test
  *                      brings up lo) and pass it with a hypercall on each of
@@ -17,6 +19,16 @@
  *   ports-max          allocate unbound ports until refused: "PORTS N: <error>"
  *   maps-max GRANTER REF  map the grant again and again until refused:
  *                      "MAPS N: <GNTST status>"
+ *   share-n PEER N     share N frames with PEER: "REFS A..B" (contiguous)
+ *   map-batch GRANTER A N  map refs A..A+N-1 (and touch each page), unmap
+ *                      them all in one call, map them again on a second
+ *                      channel, unmap the pages and close that channel:
+ *                      "BATCH unmapped N, released" (the hypervisor must
+ *                      prove each with one scan of us)
+ *   leader-exit GRANTER REF  a second thread maps the grant, the main thread
+ *                      exits (pthread_exit), then the thread claims an unmap
+ *                      without unmapping: "UNMAP refused while mapped" or
+ *                      "UNMAP believed"
  *   pirq-close BDF     open our PCI function, close the port of its vector
  *                      0, open it again: "PCI reopen refused: <error>", or
  *                      "PCI reopen fd <target>" for each fd that came
@@ -24,10 +36,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -301,6 +315,156 @@ static int mode_maps_max(uint32_t granter, uint32_t ref)
     return 0;
 }
 
+static uint32_t num(const char *s)
+{
+    return (uint32_t)strtoul(s, NULL, 0);
+}
+
+static int mode_share_n(uint32_t peer, uint32_t n)
+{
+    int fds[SV_HC_MAX_FDS], chan = hcall_open();
+    uint32_t first = 0, next = 0;
+    struct sv_mem_share s;
+
+    for (uint32_t done = 0; done < n;) {
+        uint32_t batch = n - done < SV_MEM_MAX_BATCH ? n - done : SV_MEM_MAX_BATCH;
+        int got = share(chan, peer, batch, &s, fds);
+
+        if (got != (int)batch)
+            die("share", got < 0 ? -got : EPROTO);
+        for (uint32_t i = 0; i < batch; i++) {
+            if (done + i == 0)
+                first = next = s.ref[0];
+            if (s.ref[i] != next++)
+                die("refs not contiguous", EPROTO);
+            close(fds[i]);
+        }
+        done += batch;
+    }
+    say("REFS %u..%u", first, next - 1);
+    pause();
+    return 0;
+}
+
+/* Maps refs first..first+n-1 on chan (raw calls of up to 253), each page
+ * mapped into us and touched; their handles go to handles[]. */
+static void map_range(int chan, uint32_t granter, uint32_t first, uint32_t n,
+                      grant_handle_t *handles, char **pages)
+{
+    static gnttab_map_grant_ref_t ops[SV_HC_MAX_FDS];
+    int fds[SV_HC_MAX_FDS];
+
+    for (uint32_t done = 0; done < n;) {
+        uint32_t batch = n - done < SV_HC_MAX_FDS ? n - done : SV_HC_MAX_FDS;
+        struct hcall hc = {.op = __HYPERVISOR_grant_table_op,
+                           .cmd = GNTTABOP_map_grant_ref,
+                           .count = batch,
+                           .arg = ops,
+                           .arg_len = batch * sizeof(ops[0]),
+                           .res = ops,
+                           .res_cap = batch * sizeof(ops[0]),
+                           .fds_out = fds,
+                           .nfds_max = SV_HC_MAX_FDS};
+
+        for (uint32_t i = 0; i < batch; i++)
+            ops[i] = (gnttab_map_grant_ref_t){
+                .flags = GNTMAP_host_map, .ref = first + done + i, .dom = (domid_t)granter};
+        if (hcall(chan, &hc) < 0 || hc.nfds_out != (int)batch)
+            die("map batch", EIO);
+        for (uint32_t i = 0; i < batch; i++) {
+            if (ops[i].status != GNTST_okay)
+                die("map", EIO);
+            handles[done + i] = ops[i].handle;
+            pages[done + i] = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fds[i], 0);
+            close(fds[i]);
+            if (pages[done + i] == MAP_FAILED)
+                die("mmap", errno);
+            pages[done + i][0] = 1;
+        }
+        done += batch;
+    }
+}
+
+static int mode_map_batch(uint32_t granter, uint32_t first, uint32_t n)
+{
+    static gnttab_unmap_grant_ref_t ops[1024];
+    static grant_handle_t handles[1024];
+    static char *pages[1024];
+    int chan = hcall_open(), chan2 = hcall_open();
+
+    if (chan < 0 || chan2 < 0 || n > 1024)
+        die("channels", EIO);
+    map_range(chan, granter, first, n, handles, pages);
+    for (uint32_t i = 0; i < n; i++) {
+        munmap(pages[i], 4096);
+        ops[i] = (gnttab_unmap_grant_ref_t){.handle = handles[i]};
+    }
+    if (hcall(chan, &(struct hcall){.op = __HYPERVISOR_grant_table_op,
+                                    .cmd = GNTTABOP_unmap_grant_ref,
+                                    .count = n,
+                                    .arg = ops,
+                                    .arg_len = n * sizeof(ops[0]),
+                                    .res = ops,
+                                    .res_cap = n * sizeof(ops[0])}) < 0)
+        die("unmap batch", EIO);
+    for (uint32_t i = 0; i < n; i++)
+        if (ops[i].status != GNTST_okay)
+            die("an unmap was not believed", EIO);
+    map_range(chan2, granter, first, n, handles, pages);
+    for (uint32_t i = 0; i < n; i++)
+        munmap(pages[i], 4096);
+    close(chan2);
+    say("BATCH unmapped %u, released", n);
+    pause();
+    return 0;
+}
+
+struct leader_exit {
+    uint32_t granter, ref;
+};
+
+static void *mapper_thread(void *arg)
+{
+    const struct leader_exit *le = arg;
+    grant_handle_t handle;
+    gnttab_unmap_grant_ref_t op;
+    char *page;
+    int chan = hcall_open();
+
+    if (chan < 0)
+        die("channel", EIO);
+    map_range(chan, le->granter, le->ref, 1, &handle, &page);
+    strcpy(page + 64, "mapped"); /* share-held: the granter may now try */
+    usleep(500000);              /* the leader is gone by now */
+    op = (gnttab_unmap_grant_ref_t){.handle = handle};
+    if (hcall(chan, &(struct hcall){.op = __HYPERVISOR_grant_table_op,
+                                    .cmd = GNTTABOP_unmap_grant_ref,
+                                    .count = 1,
+                                    .arg = &op,
+                                    .arg_len = sizeof(op),
+                                    .res = &op,
+                                    .res_cap = sizeof(op)}) < 0)
+        die("unmap", EIO);
+    if (op.status == GNTST_okay)
+        say("UNMAP believed");
+    else
+        say("UNMAP refused while mapped (status %d)", op.status);
+    for (;;)
+        pause();
+    return NULL;
+}
+
+static int mode_leader_exit(uint32_t granter, uint32_t ref)
+{
+    static struct leader_exit le;
+    pthread_t tid;
+
+    le = (struct leader_exit){.granter = granter, .ref = ref};
+    if (pthread_create(&tid, NULL, mapper_thread, &le) != 0)
+        die("pthread_create", EAGAIN);
+    pthread_exit(NULL);
+}
+
 static int pci_open(int chan, const char *bdf, struct sv_pci_open *o, int *fds)
 {
     struct hcall hc = {.op = SV_HC_pci,
@@ -365,7 +529,13 @@ int main(int argc, char **argv)
     if (!strcmp(mode, "ports-max"))
         return mode_ports_max();
     if (!strcmp(mode, "maps-max") && argc == 4)
-        return mode_maps_max((uint32_t)atoi(argv[2]), (uint32_t)atoi(argv[3]));
+        return mode_maps_max(num(argv[2]), num(argv[3]));
+    if (!strcmp(mode, "share-n") && argc == 4)
+        return mode_share_n(num(argv[2]), num(argv[3]));
+    if (!strcmp(mode, "map-batch") && argc == 5)
+        return mode_map_batch(num(argv[2]), num(argv[3]), num(argv[4]));
+    if (!strcmp(mode, "leader-exit") && argc == 4)
+        return mode_leader_exit(num(argv[2]), num(argv[3]));
     if (!strcmp(mode, "pirq-close") && argc == 3)
         return mode_pirq_close(argv[2]);
     fprintf(stderr, "hvhostile: unknown mode '%s'\n", mode);

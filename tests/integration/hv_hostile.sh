@@ -11,6 +11,12 @@
 #    where the hypervisor used to close it on its loop, frozen for 20 s.
 #  - pirq-close: the owner of a VF closes a vector's port, then opens the
 #    function again: refused, where it used to get the hypervisor's fd 0.
+#  - leader-exit: a mapper whose main thread exited (its /proc/PID/maps and
+#    fd read empty) claims an unmap while another thread still maps the
+#    page: not believed, the granter cannot end access.
+#  - map-batch: 300 unmaps in one call, and a channel holding 300 mappings
+#    closed, cost one scan of the mapper's /proc each (xl info's
+#    unmap_scans), where the close used to cost one per mapping.
 source "$(dirname "$0")/lib.sh"
 require_root
 sv_start --nic "--wire none --vfs 1"
@@ -54,3 +60,30 @@ console_of "$q" | grep "^PCI"
 wait_console "$q" "^PCI reopen refused: No such file or directory$" 1 >/dev/null
 all_well pirq-close
 pass "a function whose vector port its owner closed does not open (no stale descriptor)"
+
+next_domid() { echo $(($("$BIN/xl" list | awk 'NR > 1 {print $2}' | sort -n | tail -1) + 1)); }
+lg=$(sv_create "$t-lgranter" share-held "$(($(next_domid) + 1))")
+lref=$(wait_console "$lg" READY | sed 's/.*ref=//')
+lm=$(sv_hvhostile "$t-leader" "" leader-exit "$lg" "$lref")
+wait_console "$lm" "^UNMAP " >/dev/null
+wait_console "$lm" "^UNMAP refused while mapped" 1
+wait_console "$lg" "^UNSHARE busy while mapped$" >/dev/null
+sleep 0.3
+console_of "$lg" | grep -q "^UNSHARE ok" && fail "the granter ended access while the page was mapped"
+all_well leader-exit
+pass "a mapper whose leader thread exited cannot have an unmap believed"
+
+info() { "$BIN/xl" info | awk -v k="$1" '$1 == k {print $3}'; }
+bg=$(sv_hvhostile "$t-bgranter" "" share-n "$(($(next_domid) + 1))" 300)
+first=$(wait_console "$bg" "^REFS " | sed 's/^REFS \([0-9]*\)\..*/\1/')
+before=$(info unmap_scans)
+maps=$(info grant_maps)
+bm=$(sv_hvhostile "$t-batch" "" map-batch "$bg" "$first" 300)
+wait_console "$bm" "^BATCH unmapped 300, released$" >/dev/null
+sleep 0.3
+after=$(info unmap_scans)
+[ $((after - before)) = 2 ] || fail "300 unmaps and a close of 300 mappings took $((after - before)) scans"
+# xenstored maps the new domain's ring; the batch left nothing mapped.
+[ "$(info grant_maps)" = $((maps + 1)) ] || fail "mappings left: $(info grant_maps), $maps before"
+all_well map-batch
+pass "a batch of unmaps, and a closed channel's mappings, cost one scan each"

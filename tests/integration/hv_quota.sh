@@ -37,6 +37,8 @@ fds=$(ls "/proc/$hvpid/fd" | wc -l)
 [ "$fds" -lt $((4096 - 256)) ] || fail "the hypervisor holds $fds of its 4096 fds"
 xl_quick list
 [ "$(domain_state "$by")" = "-b----" ] || fail "the bystander is $(domain_state "$by")"
+quota=$("$BIN/xl" info | awk '$1 == "domain_quota" {print $3, $5}')
+[ "${quota#* }" = 3584 ] && [ $((3584 - ${quota% *})) -lt 24 ] || fail "xl info: domain_quota $quota"
 start=$(date +%s%N)
 err=$("$BIN/xl" create "$(sv_cfg "$t-late" sleep)" 2>&1) && fail "created a domain past the budget"
 ms=$((($(date +%s%N) - start) / 1000000))
