@@ -476,6 +476,19 @@ static bool tx_fetch(struct vport *v)
     return true;
 }
 
+/* What a packet costs its queue in the scheduler: the bytes it puts on the
+ * wire.  Each TSO segment carries the headers again: charged its length
+ * alone, a 64 KiB packet cut at the MSS floor took two (54-byte headers) to
+ * five (255) times the wire its credit paid for. */
+static uint32_t tx_cost(const struct tx_chain *c)
+{
+    uint32_t len = c->len;
+
+    if ((c->cmd & XNIC_TXD_TSO) && c->mss && c->len > c->hdr_len)
+        len += (c->len - c->hdr_len - 1) / c->mss * c->hdr_len;
+    return len > MIN_FRAME ? len : MIN_FRAME;
+}
+
 static uint32_t tx_peek(void *arg, unsigned i)
 {
     struct xnic_dev *dev = arg;
@@ -496,7 +509,7 @@ static uint32_t tx_peek(void *arg, unsigned i)
             return 0;
         vport_tx_watch(v, true);
     }
-    return v->chain.len > MIN_FRAME ? v->chain.len : MIN_FRAME;
+    return tx_cost(&v->chain);
 }
 
 /* Bytes of a TX packet read before it is switched: every header the NIC

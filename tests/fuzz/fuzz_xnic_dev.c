@@ -73,7 +73,8 @@ static void admin(uint32_t op, const void *params, size_t len)
 static void configure(uint8_t pvid, uint8_t flags)
 {
     struct xnic_cmd_queue q = {0, XNIC_QF_TX | XNIC_QF_RX | (flags & 8u ? XNIC_QF_RSC : 0), 1};
-    struct xnic_cmd_vport vp = {.vport = 1, .flags = flags & 7u, .mac = {2, 0, 0, 0, 0, 1}, .pvid = pvid};
+    struct xnic_cmd_vport vp = {
+        .vport = 1, .flags = flags & 7u, .mac = {2, 0, 0, 0, 0, 1}, .pvid = pvid};
     struct xnic_queue_regs *qr;
 
     for (unsigned i = 0; i < 2; i++) {

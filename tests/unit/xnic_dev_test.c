@@ -674,6 +674,33 @@ static void test_tso_mss_floor(void **state)
     assert_int_equal(fx->nwire, 2);
 }
 
+/* The scheduler charges a TSO packet the bytes its segments put on the
+ * wire, headers included: pool 0's packets of 100 segments of 64 bytes
+ * (11 800 bytes on the wire, 6454 in the ring) get 5 a turn, not 10,
+ * beside pool 1's 9000-byte frames (7 a turn). */
+static void test_tso_charged_per_segment(void **state)
+{
+    struct fx *fx = *state;
+    size_t len = tcp_packet(fx->mem + buf_off(0, 0), 0x99, 0x01, 100 * XNIC_MIN_MSS);
+
+    frame(fx->mem + buf_off(0, 8), 0x99, 0x02, 9000);
+    start_queue(fx, 0, 0);
+    start_queue(fx, 0, 1);
+    for (unsigned i = 0; i < 15; i++) {
+        *txd(fx, 0, 0, i) = (struct xnic_tx_desc){IOVA0 + buf_off(0, 0), (uint16_t)len,
+                                                  XNIC_MIN_MSS, 54, XNIC_TXD_TSO | XNIC_TXD_EOP, 0};
+        put_txd(fx, 0, 1, i, IOVA0 + buf_off(0, 8), 9000, XNIC_TXD_EOP);
+    }
+    for (unsigned q = 0; q < 2; q++) {
+        qregs(fx, 0, q)->tx_tail = 15;
+        xnic_dev_kick(fx->dev, 0, XNIC_DB_QUEUE(q));
+    }
+    xnic_dev_tx_run(fx->dev, 12);
+    assert_int_equal(qstats(fx, 0, 0)->tx_packets, 5);
+    assert_int_equal(qstats(fx, 0, 1)->tx_packets, 7);
+    assert_int_equal(fx->nwire, 5 * 100 + 7);
+}
+
 /* Queues 0 of pool 0 and of VF 0 each with 15 frames of 9000 bytes posted;
  * runs budget packets of the scheduler and returns how many the VF sent. */
 static uint64_t vf_share(struct fx *fx, unsigned budget)
@@ -1158,6 +1185,7 @@ int main(void)
         T(test_access_port_and_trunk),
         T(test_veb_pool_to_vf),       T(test_tso_to_wire),
         T(test_tso_mss_floor),        T(test_vf_weight_is_the_pfs),
+        T(test_tso_charged_per_segment),
         T(test_admin_rules),          T(test_mailbox),
         T(test_flr_stops_dma),        T(test_bad_tail),
         T(test_unmapped_ring),        T(test_rsc_tso_whole),
