@@ -47,6 +47,11 @@
  *                          AF_UNIX sockets (fds in flight): "CLONE_NOFILES",
  *                          "SOCKETPAIR", "UNIX_SOCKET" with "allowed" or the
  *                          error; then sleep
+ *   hog MIB                allocate and touch MIB MiB, "HOG n MiB" every 32,
+ *                          "HOG DONE" at the end; then sleep
+ *   limits                 "NOFILE soft hard", "CORE soft hard", then threads
+ *                          until refused (at most 1000): "THREADS n: <error>";
+ *                          then sleep
  *   channels               open hypercall channels until refused:
  *                          "CHANNELS N: <error>", then sleep
  *   crash                  abort()
@@ -61,8 +66,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <pthread.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -562,6 +569,48 @@ static int mode_fd_hiding(void)
     return mode_sleep();
 }
 
+static int mode_hog(uint32_t mib)
+{
+    for (uint32_t i = 1; i <= mib; i++) {
+        char *chunk = malloc(1 << 20);
+
+        if (!chunk)
+            die("malloc");
+        memset(chunk, (int)i, 1 << 20);
+        if (i % 32 == 0)
+            say("HOG %u MiB", i);
+    }
+    say("HOG DONE");
+    return mode_sleep();
+}
+
+static void *thread_sleep(void *arg)
+{
+    for (;;)
+        pause();
+    return arg;
+}
+
+static int mode_limits(void)
+{
+    const int resources[] = {RLIMIT_NOFILE, RLIMIT_CORE};
+    const char *names[] = {"NOFILE", "CORE"};
+    pthread_t t;
+    int n = 0, err = 0;
+
+    for (int i = 0; i < 2; i++) {
+        struct rlimit rl;
+
+        getrlimit(resources[i], &rl);
+        say("%s %llu %llu", names[i], (unsigned long long)rl.rlim_cur,
+            (unsigned long long)rl.rlim_max);
+    }
+    while (n < 1000 && !(err = pthread_create(&t, NULL, thread_sleep, NULL)))
+        n++;
+    say("THREADS %d: %s", n, err ? strerror(err) : "never refused");
+    return mode_sleep();
+}
+
 static int mode_channels(void)
 {
     int n = 0, fd;
@@ -686,6 +735,10 @@ int main(int argc, char **argv)
         return mode_lie(num(argv[2]), num(argv[3]));
     if (!strcmp(mode, "hostile") && argc == 3)
         return mode_hostile(argv[2]);
+    if (!strcmp(mode, "hog") && argc == 3)
+        return mode_hog(num(argv[2]));
+    if (!strcmp(mode, "limits"))
+        return mode_limits();
     if (!strcmp(mode, "fd-hiding"))
         return mode_fd_hiding();
     if (!strcmp(mode, "walls") && argc == 4)
