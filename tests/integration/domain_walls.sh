@@ -50,6 +50,10 @@ ip netns list | grep -q "^sv-$t-victim" || fail "no network namespace sv-$t-vict
 grep -q "^Seccomp:[[:space:]]*2" "/proc/$vpid/status" || fail "no seccomp filter"
 pass "own uid ($uid), own netns, seccomp filter"
 
+# The run directory is root's alone (domains have their libraries bound in).
+[ "$(stat -c %a "$SPLITVISOR_RUNDIR")" = 700 ] \
+    || fail "the run directory is mode $(stat -c %a "$SPLITVISOR_RUNDIR")"
+
 # The control socket is dom0's alone: a non-root process is refused even when
 # the socket's mode would let it connect (the SO_PEERCRED check).
 nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
