@@ -113,18 +113,25 @@ int sv_cgroup_dir(pid_t pid, const char *controller, char *buf, size_t len)
     return offered ? 2 : -ENOENT;
 }
 
+/* Like sv_cgroup_dir(), for a domain's own cgroup (sv-<name>) only. */
+static int domain_cgroup_dir(pid_t pid, const char *controller, char *buf, size_t len)
+{
+    int version = sv_cgroup_dir(pid, controller, buf, len);
+    const char *name = version > 0 ? strrchr(buf, '/') : NULL;
+
+    if (version < 0)
+        return version;
+    return name && !strncmp(name, "/sv-", 4) ? version : -ENOENT;
+}
+
 int sv_cgroup_memory_used(pid_t pid, unsigned long long *bytes)
 {
     char dir[512], file[600];
-    const char *name;
-    int version = sv_cgroup_dir(pid, "memory", dir, sizeof(dir)), err = 0;
+    int version = domain_cgroup_dir(pid, "memory", dir, sizeof(dir)), err = 0;
     FILE *f;
 
     if (version < 0)
         return version;
-    name = strrchr(dir, '/');
-    if (!name || strncmp(name, "/sv-", 4))
-        return -ENOENT;
     snprintf(file, sizeof(file), "%s/%s", dir,
              version == 1 ? "memory.usage_in_bytes" : "memory.current");
     f = fopen(file, "re");
@@ -133,5 +140,28 @@ int sv_cgroup_memory_used(pid_t pid, unsigned long long *bytes)
     if (fscanf(f, "%llu", bytes) != 1)
         err = -EIO;
     fclose(f);
+    return err;
+}
+
+int sv_cgroup_cpu_weight(pid_t pid, unsigned int weight)
+{
+    char dir[512], file[600];
+    int version = domain_cgroup_dir(pid, "cpu", dir, sizeof(dir)), err = 0;
+    unsigned long long value;
+    FILE *f;
+
+    if (version < 0)
+        return version;
+    value = version == 1 ? 4ULL * weight : (100ULL * weight + 128) / 256;
+    if (version == 2 && value > 10000)
+        value = 10000;
+    snprintf(file, sizeof(file), "%s/%s", dir, version == 1 ? "cpu.shares" : "cpu.weight");
+    f = fopen(file, "we");
+    if (!f)
+        return -errno;
+    if (fprintf(f, "%llu", value ? value : 1) < 0)
+        err = -EIO;
+    if (fclose(f) != 0 && !err)
+        err = -errno;
     return err;
 }

@@ -61,6 +61,10 @@ int config_set_memory(uint64_t *mib, const char *number, const char *unit,
                       const struct config_loc *loc, struct config_error *err);
 int config_set_vcpus(struct domain_config *cfg, const char *value, const struct config_loc *loc,
                      struct config_error *err);
+/* xl.cfg cpu_weight; libvirt's <cputune><shares> is 4 times it (cgroup
+ * cpu.shares, whose default 1024 is Xen's 256). */
+int config_set_cpu_weight(struct domain_config *cfg, const char *value, unsigned int divisor,
+                          const struct config_loc *loc, struct config_error *err);
 /* Free text (kernel, extra): trimmed, UTF-8 without control characters. */
 int config_set_text(char **dst, const char *value, const struct config_loc *loc,
                     struct config_error *err);

@@ -22,4 +22,10 @@ int sv_cgroup_dir(pid_t pid, const char *controller, char *buf, size_t len);
  * or another -errno. */
 int sv_cgroup_memory_used(pid_t pid, unsigned long long *bytes);
 
+/* Gives domain process pid's own cpu cgroup Xen's credit weight `weight`
+ * (default 256): cpu.shares 4 times it (v1), cpu.weight in proportion to
+ * its default 100 (v2).  0, -ENOENT when it has none of its own, or
+ * another -errno. */
+int sv_cgroup_cpu_weight(pid_t pid, unsigned int weight);
+
 #endif

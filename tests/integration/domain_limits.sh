@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # A domain lives within its limits: memory (its RAM and a stated overhead, in
-# a cgroup of its own), tasks (threads), descriptors, no core file.  One that
+# a cgroup of its own), tasks (threads), its CPU weight, descriptors, no core
+# file.  One that
 # allocates far past its memory is killed and recorded as crashed while the
 # others run on, and its cgroups go with it.
 source "$(dirname "$0")/lib.sh"
@@ -36,6 +37,19 @@ used=$("$BIN/xl" list -l "$v" | sed -n 's/.*"used_memory_kb": \([0-9]*\).*/\1/p'
 [ -n "$used" ] && [ "$used" -gt 0 ] && [ "$used" -lt $(((16 + 64) << 10)) ] \
     || fail "xl list -l: used memory '$used' kB"
 pass "cgroups of its own: memory $(($(mem_limit "$mem") >> 20)) MiB, 64 tasks; xl list -l: $used kB used"
+
+# CPU: the default weight (Xen's 256, cpu.shares 1024), or the description's.
+cpu_share() { cat "$1/cpu.shares" 2>/dev/null || cat "$1/cpu.weight"; }
+cfg=$(sv_cfg "$t-weighted" sleep)
+echo "cpu_weight = 512" >>"$cfg"
+"$BIN/xl" create "$cfg" >/dev/null
+wpid=$(domain_pid "$t-weighted")
+[ "$(basename "$(cg_dir "$wpid" cpu)")" = "sv-$t-weighted" ] || fail "no cpu cgroup of its own"
+[ "$(cpu_share "$(cg_dir "$vpid" cpu)")" = "$(cpu_share "$(dirname "$(cg_dir "$vpid" cpu)")")" ] \
+    || fail "the default weight is not the default"
+[ "$(cpu_share "$(cg_dir "$wpid" cpu)")" = 2048 ] \
+    || fail "cpu_weight = 512 gave $(cpu_share "$(cg_dir "$wpid" cpu)")"
+pass "CPU: the default weight, cpu_weight = 512 -> cpu.shares 2048"
 
 l=$(sv_create "$t-limits" limits)
 wait_console "$l" "^NOFILE 1024 1024$" >/dev/null
