@@ -21,6 +21,10 @@
 struct event_base;
 struct event;
 
+/* A domain's cgroup directories: one per v1 hierarchy of memory, pids, cpu
+ * (or one, unified). */
+#define SANDBOX_CGROUP_DIRS 3
+
 /* A hypercall channel: the control socket's connections (dom0) or a domain's. */
 struct channel {
     int fd;
@@ -64,6 +68,8 @@ struct domain {
     char netns[SV_DOMAIN_NAME_MAX + 8];
     int exec_fd;            /* seccomp listener until the image's exec (sandbox.c) */
     struct event *exec_ev;
+    char cgroups[SANDBOX_CGROUP_DIRS][256]; /* its own, one per hierarchy (sandbox.c) */
+    unsigned ncgroups;
 
     struct p2m p2m;
     struct grant_table gt;

@@ -85,8 +85,9 @@ static int copy_file(const char *from, const char *to)
 }
 
 /*
- * Domains run under their own uids and may not reach the build tree (it may
- * sit under /root): give them a world-readable copy of our libraries.
+ * Domains run under their own uids and see only what their root holds
+ * (sandbox.c): give them a world-readable copy of our libraries to bind
+ * there, the build tree being anywhere (under /root, say).
  */
 static int install_image_libs(void)
 {
@@ -243,9 +244,10 @@ static int prepare_rundir(void)
 {
     char path[300];
 
-    if (mkdir(sv_rundir(), 0755) < 0 && errno != EEXIST)
+    if (mkdir(sv_rundir(), 0700) < 0 && errno != EEXIST)
         return -errno;
-    chmod(sv_rundir(), 0755); /* domains need to reach lib/ */
+    /* dom0's alone: a domain sees none of it (lib/ is bound into its root). */
+    chmod(sv_rundir(), 0700);
     if (rundir_file(path, sizeof(path), "console") < 0)
         return -ENAMETOOLONG;
     if (mkdir(path, 0700) < 0 && errno != EEXIST)

@@ -27,6 +27,7 @@
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -36,7 +37,9 @@
 #include <event2/event.h>
 
 #include "hv.h"
+#include "sv/cgroup.h"
 #include "sv/log.h"
+#include "sv/util.h"
 
 #ifndef MFD_EXEC
 #define MFD_EXEC 0x0010U /* Linux 6.3: exec allowed even where vm.memfd_noexec says no */
@@ -225,9 +228,6 @@ static const int allowed_syscalls[] = {
     SCMP_SYS(getpriority),
     SCMP_SYS(setpriority),
     SCMP_SYS(fadvise64),
-    SCMP_SYS(sendfile),
-    SCMP_SYS(splice),
-    SCMP_SYS(tee),
     SCMP_SYS(fchmod),
     SCMP_SYS(capget),
     SCMP_SYS(sched_getparam),
@@ -284,6 +284,14 @@ static int seccomp_argument_rules(scmp_filter_ctx ctx)
     if (!err)
         err = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(socketpair), 1,
                                SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffu, AF_UNIX));
+    /* Nor a page of a frame held where no /proc shows it: a zero-copy send
+     * pins the pages it sends until the skb is freed (a peer, or the TAP it
+     * leaves by, that does not read keeps them); splice, tee and sendfile,
+     * refused in the allow-list, put page references into pipes. */
+    if (!err)
+        err = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(setsockopt), 2,
+                               SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, SOL_SOCKET),
+                               SCMP_A2(SCMP_CMP_MASKED_EQ, 0xffffffffu, SO_ZEROCOPY));
     return err;
 }
 
@@ -356,6 +364,153 @@ static int exec_only_copy(int image)
 out:
     close(fd);
     return ro;
+}
+
+/*
+ * What a domain may use.  Memory: its RAM (pages of the RAM memfd it
+ * touches are charged to it) and SANDBOX_MEMORY_OVERHEAD for the process
+ * itself -- heap, stacks, page tables, the image copy and, in the ASan
+ * build the tests run, shadow memory and the allocator's quarantine (see
+ * docs/architecture.md for what was measured).  Tasks: threads, as a
+ * domain has no other processes (pids.max, and RLIMIT_NPROC, which counts
+ * the tasks of its uid, its alone).  Descriptors: RLIMIT_NOFILE.
+ */
+#define SANDBOX_MEMORY_OVERHEAD (64ULL << 20)
+#define SANDBOX_MAX_TASKS       64
+#define SANDBOX_MAX_FILES       1024
+
+static const char *const cgroup_controllers[] = {"memory", "pids", "cpu"};
+
+/* Writes value to file name of cgroup dir; a file the kernel lacks (swap
+ * accounting off) is not an error when optional. */
+static int cgroup_set(const char *dir, const char *name, unsigned long long value, bool optional)
+{
+    char path[320], text[24];
+    int fd, err;
+
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0)
+        return optional && errno == ENOENT ? 0 : -errno;
+    err = sv_write_full(fd, text, (size_t)snprintf(text, sizeof(text), "%llu", value));
+    close(fd);
+    return err;
+}
+
+static int cgroup_limit(const struct domain *d, const char *controller, int version,
+                        const char *dir)
+{
+    unsigned long long memory = d->memory_kb * 1024 + SANDBOX_MEMORY_OVERHEAD;
+    int err = 0;
+
+    if (!strcmp(controller, "memory") && version == 1) {
+        err = cgroup_set(dir, "memory.limit_in_bytes", memory, false);
+        if (!err)
+            err = cgroup_set(dir, "memory.memsw.limit_in_bytes", memory, true);
+    } else if (!strcmp(controller, "memory")) {
+        err = cgroup_set(dir, "memory.max", memory, false);
+        if (!err)
+            err = cgroup_set(dir, "memory.swap.max", 0, true);
+    } else if (!strcmp(controller, "pids")) {
+        err = cgroup_set(dir, "pids.max", SANDBOX_MAX_TASKS, false);
+    }
+    /* cpu: the default weight, the same as every other domain's, however
+     * many threads each runs. */
+    return err;
+}
+
+/* The unified hierarchy hands a controller to children only when the
+ * parent enables it; that fails where the parent holds processes (ours). */
+static int cgroup_enable(const char *parent, const char *controller)
+{
+    char path[320], word[16];
+    int fd, err;
+
+    snprintf(path, sizeof(path), "%s/cgroup.subtree_control", parent);
+    fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    err = sv_write_full(fd, word, (size_t)snprintf(word, sizeof(word), "+%s", controller));
+    close(fd);
+    return err;
+}
+
+/* Makes d's cgroup for controller beside ours (once per directory). */
+static int cgroup_make(struct domain *d, const char *controller)
+{
+    char parent[256], dir[256];
+    int version = sv_cgroup_dir(getpid(), controller, parent, sizeof(parent)), err = 0;
+    bool made = false;
+
+    if (version < 0)
+        return version;
+    if (snprintf(dir, sizeof(dir), "%s/%s", parent, d->netns) >= (int)sizeof(dir))
+        return -ENAMETOOLONG;
+    if (version == 2)
+        err = cgroup_enable(parent, controller);
+    for (unsigned i = 0; i < d->ncgroups; i++)
+        made |= !strcmp(d->cgroups[i], dir);
+    if (!err && !made) {
+        /* A leftover of an instance that died: it holds no process. */
+        if (mkdir(dir, 0755) < 0 && (errno != EEXIST || rmdir(dir) < 0 || mkdir(dir, 0755) < 0))
+            return -errno;
+        snprintf(d->cgroups[d->ncgroups++], sizeof(d->cgroups[0]), "%s", dir);
+    }
+    return err ? err : cgroup_limit(d, controller, version, dir);
+}
+
+/* A host without these controllers (or that does not let us use them)
+ * runs domains with the rlimits only: said once. */
+static int sandbox_cgroups_make(struct domain *d)
+{
+    static bool warned;
+    int err = 0;
+
+    for (size_t i = 0; !err && i < ARRAY_SIZE(cgroup_controllers); i++) {
+        err = cgroup_make(d, cgroup_controllers[i]);
+        if (err == -ENOENT || err == -EBUSY || err == -EACCES || err == -EROFS) {
+            if (!warned)
+                log_warnx("no %s cgroup for domains: %s (docs/architecture.md)",
+                          cgroup_controllers[i], strerror(-err));
+            warned = true;
+            err = 0;
+        }
+    }
+    return err;
+}
+
+/* In the child: into its cgroups first, so everything it allocates from
+ * here on (the image copy too) is charged to it. */
+static int cgroups_join(const struct domain *d)
+{
+    for (unsigned i = 0; i < d->ncgroups; i++) {
+        char path[320];
+        int fd;
+
+        snprintf(path, sizeof(path), "%s/cgroup.procs", d->cgroups[i]);
+        fd = open(path, O_WRONLY | O_CLOEXEC);
+        if (fd < 0 || write(fd, "0", 1) != 1)
+            return -1;
+        close(fd);
+    }
+    return 0;
+}
+
+static int set_limits(void)
+{
+    const struct {
+        int resource;
+        rlim_t value;
+    } limits[] = {
+        {RLIMIT_NOFILE, SANDBOX_MAX_FILES},
+        {RLIMIT_NPROC, SANDBOX_MAX_TASKS},
+        {RLIMIT_CORE, 0},
+    };
+
+    for (size_t i = 0; i < ARRAY_SIZE(limits); i++)
+        if (setrlimit(limits[i].resource, &(struct rlimit){limits[i].value, limits[i].value}) < 0)
+            return -1;
+    return 0;
 }
 
 /* fs.suid_dumpable 1 would make an exec of the exec-only image dumpable
@@ -494,6 +649,9 @@ static void sandbox_child(const struct domain *d, int netns_fd, const struct san
     if (setns(netns_fd, CLONE_NEWNET) < 0)
         goto fail;
     close(netns_fd);
+    step = "cgroups";
+    if (cgroups_join(d) < 0)
+        goto fail;
     step = "fs.suid_dumpable is 1, so the image would run dumpable";
     errno = EPERM;
     if (!exec_keeps_undumpable())
@@ -510,6 +668,9 @@ static void sandbox_child(const struct domain *d, int netns_fd, const struct san
     close_range(SANDBOX_IMAGE_FD + 1, ~0U, 0);
     step = "mount namespace";
     if (sandbox_root() < 0)
+        goto fail;
+    step = "rlimits";
+    if (set_limits() < 0)
         goto fail;
     step = "uid";
     if (setsid() < 0 || setgroups(0, NULL) < 0 || setresgid(d->uid, d->uid, d->uid) < 0 ||
@@ -604,9 +765,12 @@ int sandbox_spawn(struct domain *d, const struct sandbox_fds *fds, char *const a
 {
     char path[128];
     char **envp = domain_env(d);
-    int netns_fd, status;
+    int netns_fd, status, err;
     pid_t pid;
 
+    err = sandbox_cgroups_make(d);
+    if (err)
+        return err;
     snprintf(path, sizeof(path), "/run/netns/%s", d->netns);
     netns_fd = open(path, O_RDONLY | O_CLOEXEC);
     if (netns_fd < 0)
@@ -639,6 +803,11 @@ void sandbox_release(struct domain *d)
     if (d->exec_fd >= 0)
         close(d->exec_fd);
     d->exec_fd = -1;
+    /* Called once the process is gone: the cgroups are empty. */
+    for (unsigned i = 0; i < d->ncgroups; i++)
+        if (rmdir(d->cgroups[i]) < 0 && errno != ENOENT)
+            log_warn("domain %u: cannot remove cgroup %s", d->domid, d->cgroups[i]);
+    d->ncgroups = 0;
 }
 
 /*

@@ -5,6 +5,7 @@
 #include "sv/hcall.h"
 
 int __lsan_is_turned_off(void);
+const char *__asan_default_options(void);
 
 /*
  * LeakSanitizer needs ptrace and fork, which the sandbox refuses, so its
@@ -17,4 +18,12 @@ int __lsan_is_turned_off(void);
 __attribute__((visibility("default"))) int __lsan_is_turned_off(void)
 {
     return hcall_in_domain();
+}
+
+/* For the same reason, the options ASan cannot read: freed memory it holds
+ * back (256 MiB by default) is kept within the domain's memory overhead
+ * (SANDBOX_MEMORY_OVERHEAD, hypervisor/sandbox.c). */
+__attribute__((visibility("default"))) const char *__asan_default_options(void)
+{
+    return "quarantine_size_mb=16";
 }

@@ -1,7 +1,7 @@
 # libsvcore: logging, run directory, fd I/O and the message layer; linked by
 # every program and by our libxen* libraries.
 SHLIBS += svcore
-svcore_SRCS := lib/log.c lib/util.c lib/msg.c lib/hcall.c lib/store_ring.c
+svcore_SRCS := lib/log.c lib/util.c lib/msg.c lib/hcall.c lib/store_ring.c lib/cgroup.c
 svcore_LDLIBS := -lpthread
 
 # Xen's libraries, with the prototypes of Debian's headers, over our hypervisor.

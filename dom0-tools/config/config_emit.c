@@ -76,6 +76,7 @@ int config_to_json(const struct domain_config *cfg, FILE *out)
     json_uint_field(out, 2, "memory", cfg->memory_mib, false);
     json_uint_field(out, 2, "maxmem", cfg->maxmem_mib, false);
     json_uint_field(out, 2, "vcpus", cfg->vcpus, false);
+    json_uint_field(out, 2, "cpu_weight", cfg->cpu_weight, false);
     json_str_field(out, 2, "kernel", cfg->kernel ? cfg->kernel : "", false);
     json_str_field(out, 2, "extra", cfg->extra ? cfg->extra : "", false);
     json_str_field(out, 2, "on_poweroff", config_action_name(cfg->on_poweroff), false);
@@ -181,6 +182,7 @@ int config_to_xml(const struct domain_config *cfg, FILE *out)
     fprintf(out, "  <currentMemory unit=\"MiB\">%llu</currentMemory>\n",
             (unsigned long long)cfg->memory_mib);
     fprintf(out, "  <vcpu>%u</vcpu>\n", cfg->vcpus);
+    fprintf(out, "  <cputune>\n    <shares>%u</shares>\n  </cputune>\n", cfg->cpu_weight * 4);
     fputs("  <os>\n    <type>xen</type>\n", out);
     xml_element(out, 4, "kernel", cfg->kernel ? cfg->kernel : "");
     if (cfg->extra && cfg->extra[0])

@@ -422,6 +422,12 @@ static int xl_on_crash(struct domain_config *cfg, const char *value, const struc
     return config_set_action(&cfg->on_crash, value, loc, err);
 }
 
+static int xl_cpu_weight(struct domain_config *cfg, const char *value,
+                         const struct config_loc *loc, struct config_error *err)
+{
+    return config_set_cpu_weight(cfg, value, 1, loc, err);
+}
+
 static int xl_driver_domain(struct domain_config *cfg, const char *value,
                             const struct config_loc *loc, struct config_error *err)
 {
@@ -463,6 +469,7 @@ static const struct {
     {"memory", false, xl_memory},
     {"maxmem", false, xl_maxmem},
     {"vcpus", false, config_set_vcpus},
+    {"cpu_weight", false, xl_cpu_weight},
     {"kernel", false, xl_kernel},
     {"extra", false, xl_extra},
     {"cmdline", false, xl_cmdline},

@@ -184,6 +184,11 @@ static int set_vcpus(struct xml_ctx *x, const char *t, const struct config_loc *
     return config_set_vcpus(x->cfg, t, loc, x->err);
 }
 
+static int set_shares(struct xml_ctx *x, const char *t, const struct config_loc *loc)
+{
+    return config_set_cpu_weight(x->cfg, t, 4, loc, x->err);
+}
+
 static int set_kernel(struct xml_ctx *x, const char *t, const struct config_loc *loc)
 {
     config_note(&x->cfg->kernel_at, loc);
@@ -261,6 +266,7 @@ static int x_current_memory(struct xml_ctx *x, xmlNode *node)
 TEXT_HANDLER(x_name, set_name)
 TEXT_HANDLER(x_uuid, set_uuid)
 TEXT_HANDLER(x_vcpu, set_vcpus)
+TEXT_HANDLER(x_shares, set_shares)
 TEXT_HANDLER(x_os_type, set_os_type)
 TEXT_HANDLER(x_kernel, set_kernel)
 TEXT_HANDLER(x_cmdline, set_cmdline)
@@ -277,6 +283,17 @@ static const struct xml_elem os_elems[] = {
 static int x_os(struct xml_ctx *x, xmlNode *node)
 {
     return xml_children(x, node, os_elems, ARRAY_SIZE(os_elems), true);
+}
+
+/* Of libvirt's CPU tuning, the weight: the rest (period, quota, pinning)
+ * is warned about and ignored. */
+static const struct xml_elem cputune_elems[] = {
+    {"shares", x_shares, XML_ONCE},
+};
+
+static int x_cputune(struct xml_ctx *x, xmlNode *node)
+{
+    return xml_children(x, node, cputune_elems, ARRAY_SIZE(cputune_elems), false);
 }
 
 static int set_driver_domain(struct xml_ctx *x, const char *t, const struct config_loc *loc)
@@ -607,6 +624,7 @@ static const struct xml_elem domain_elems[] = {
     {"memory", x_memory, XML_ONCE},
     {"currentMemory", x_current_memory, XML_ONCE},
     {"vcpu", x_vcpu, XML_ONCE},
+    {"cputune", x_cputune, XML_ONCE},
     {"os", x_os, XML_ONCE},
     {"on_poweroff", x_on_poweroff, XML_ONCE},
     {"on_reboot", x_on_reboot, XML_ONCE},

@@ -15,7 +15,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "sv/cgroup.h"
 #include "sv/hcall.h"
+#include "sv/log.h"
 #include "sv/util.h"
 #include "xl.h"
 
@@ -79,6 +81,22 @@ static int parse_uuid(const char *text, uint8_t out[16])
     return n == 32 ? 0 : -EINVAL;
 }
 
+/* The description's CPU weight, where libxl would set the scheduler's: on
+ * the domain's own cpu cgroup (the hypervisor gives each the default). */
+static int set_cpu_weight(uint32_t domid, const struct domain_config *cfg)
+{
+    struct sv_domctl_lookup l = {.domid = domid};
+    int err = hcall_simple(xl_chan, SV_HC_domctl, SV_DOMCTL_lookup, &l, sizeof(l));
+
+    if (!err)
+        err = sv_cgroup_cpu_weight((pid_t)l.pid, cfg->cpu_weight);
+    if (err == -ENOENT) {
+        log_warnx("%s: no cpu cgroup of its own on this host: cpu_weight ignored", cfg->name);
+        err = 0;
+    }
+    return err;
+}
+
 int xl_create_domain(const struct domain_config *cfg, bool paused, uint32_t *domid)
 {
     static struct sv_domctl_create req;
@@ -138,6 +156,8 @@ int xl_create_domain(const struct domain_config *cfg, bool paused, uint32_t *dom
     }
     for (unsigned i = 0; !err && i < cfg->nr_pcis; i++)
         err = xl_pci_attach(req.domid, cfg->pcis[i].bdf);
+    if (!err && cfg->cpu_weight != CONFIG_DEFAULT_CPU_WEIGHT)
+        err = set_cpu_weight(req.domid, cfg);
     if (!err && !paused && xc_domain_unpause(xl_xch, req.domid) < 0)
         err = -errno;
     if (err) {

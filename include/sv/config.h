@@ -26,6 +26,9 @@
 #define CONFIG_MAX_VIFS 16
 #define CONFIG_MAX_PCIS 8
 #define CONFIG_MAX_VCPUS 128
+/* Xen's credit scheduler weight: its range and default. */
+#define CONFIG_MAX_CPU_WEIGHT     65535
+#define CONFIG_DEFAULT_CPU_WEIGHT 256
 #define CONFIG_MAX_QUEUES 8
 #define CONFIG_MAX_VLAN 4094
 #define CONFIG_MAX_TRUNK 64    /* tagged VLANs of one vif */
@@ -75,6 +78,7 @@ struct domain_config {
     uint64_t maxmem_mib;         /* >= memory_mib */
     struct config_origin memory_at; /* where memory_mib was set ("memory", no line: default) */
     unsigned int vcpus;          /* 1..CONFIG_MAX_VCPUS */
+    unsigned int cpu_weight;     /* 1..CONFIG_MAX_CPU_WEIGHT: share of the CPU against others */
     char *kernel;                /* as written (relative = to xl's cwd); owned */
     struct config_origin kernel_at; /* where kernel was set */
     char *extra;                 /* command line, never NULL after parsing; owned */

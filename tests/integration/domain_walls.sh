@@ -4,7 +4,7 @@
 # instance holds alone) in its own namespaces, not dumpable even after exec,
 # and sees no host run directory or other domain's /proc; it has no way to
 # hold an fd outside its /proc/PID/fd (a thread with its own fd table, an
-# AF_UNIX socket with fds in flight);
+# AF_UNIX socket with fds in flight, a pipe or skb holding page references);
 # a domain that closed its xenstore port gets no stale descriptors; a domain
 # cannot open hypercall channels (fds of the hypervisor's) without bound; the
 # control socket refuses a non-root process.
@@ -49,6 +49,10 @@ ip netns list | grep -q "^sv-$t-victim" || fail "no network namespace sv-$t-vict
     || fail "the domain is not in its namespace"
 grep -q "^Seccomp:[[:space:]]*2" "/proc/$vpid/status" || fail "no seccomp filter"
 pass "own uid ($uid), own netns, seccomp filter"
+
+# The run directory is root's alone (domains have their libraries bound in).
+[ "$(stat -c %a "$SPLITVISOR_RUNDIR")" = 700 ] \
+    || fail "the run directory is mode $(stat -c %a "$SPLITVISOR_RUNDIR")"
 
 # The control socket is dom0's alone: a non-root process is refused even when
 # the socket's mode would let it connect (the SO_PEERCRED check).
@@ -97,11 +101,12 @@ base2=$(uid_base "$r2")
 [ -n "$base2" ] && [ "$base2" != "$base1" ] || fail "two instances share the uid range $base1"
 pass "two instances side by side hold disjoint uid ranges ($base1, $base2)"
 
-# What the hypervisor's unmap check reads (/proc/PID/fd) must be every fd the
-# domain holds: no thread with its own fd table, no AF_UNIX socket to park
-# fds in flight on.  libxenstore inside a domain still works (xenstore_domains).
+# What the hypervisor's unmap check reads (/proc/PID/fd, maps) must be every
+# fd and frame page the domain holds: no thread with its own fd table, no
+# AF_UNIX socket to park fds in flight on, no pipe (splice, sendfile, tee)
+# or zero-copy send holding page references.  libxenstore inside a domain still works (xenstore_domains).
 f=$(sv_create "$t-fds" fd-hiding)
-for what in CLONE_NOFILES SOCKETPAIR UNIX_SOCKET; do
+for what in CLONE_NOFILES SOCKETPAIR UNIX_SOCKET SPLICE SENDFILE TEE ZEROCOPY; do
     wait_console "$f" "^$what Operation not permitted$" >/dev/null
 done
-pass "no thread without CLONE_FILES, no AF_UNIX socket or socketpair"
+pass "no thread without CLONE_FILES, no AF_UNIX socket, no page reference in a pipe or skb"

@@ -42,6 +42,9 @@ sv_cleanup() {
     for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep "^sv-$SV_TEST_TAG" || true); do
         ip netns delete "$ns" 2>/dev/null || true
     done
+    # Domain cgroups a killed hypervisor left behind (empty: its domains
+    # died with it).
+    find /sys/fs/cgroup -maxdepth 5 -type d -name "sv-$SV_TEST_TAG*" -delete 2>/dev/null || true
     exit $rc
 }
 
