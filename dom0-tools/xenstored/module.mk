@@ -1,7 +1,8 @@
 # xenstored: the xenstore daemon (dom0).  The core (everything but main.c and
 # the socket transport) is also linked into the unit tests and fuzzers.
 XSD_CORE_SRCS := $(addprefix dom0-tools/xenstored/,htab.c tree.c path.c \
-                   domain.c watch.c trans.c store.c conn.c ops.c ring.c xsd.c) \
+                   domain.c watch.c trans.c store.c conn.c control.c ops.c ring.c \
+                   xsd.c) \
                  lib/xenstore/xs_proto.c
 
 PROGRAMS += xenstored

@@ -541,6 +541,46 @@ static void test_event_limits(void **state)
     memconn_free(d0);
 }
 
+/* XS_CONTROL: quotas shown and set (and enforced as set), check corrects
+ * a count that drifted, unknown commands are EINVAL. */
+static void test_control(void **state)
+{
+    struct xsd *xs = *state;
+    struct memconn *d0 = memconn_new(xs, 0), *d5;
+    struct domain *d;
+
+    home(d0, 5);
+    d5 = memconn_new(xs, 5);
+    assert_int_equal(call(d0, XS_CONTROL, 0, "quota"), XS_CONTROL);
+    assert_non_null(strstr(buf, "\ntransaction-nodes:     1024 "));
+    assert_int_equal(call(d0, XS_CONTROL, 0, "quota|set|nodes|3"),
+                     XS_CONTROL);
+    assert_string_equal(buf, "OK");
+    assert_int_equal(write_node(d5, 0, "a", ""), XS_WRITE);
+    assert_int_equal(write_node(d5, 0, "b", ""), XS_WRITE);
+    assert_error(write_node(d5, 0, "c", ""), "ENOSPC");
+    assert_error(call(d0, XS_CONTROL, 0, "quota|set|nodes|0"), "EINVAL");
+    assert_error(call(d0, XS_CONTROL, 0, "quota|set|bogus|3"), "EINVAL");
+    assert_int_equal(call(d0, XS_CONTROL, 0, "quota|5"), XS_CONTROL);
+    assert_non_null(strstr(buf, "Domain 5:\nnodes            :        3\n"));
+    assert_int_equal(call(d0, XS_CONTROL, 0, "quota-soft|set|memory|4096"),
+                     XS_CONTROL);
+    assert_int_equal(xs->memory_soft, 4096);
+    d = domain_find(xs, 5);
+    d->nodes = 77;
+    d->memory += 5;
+    assert_int_equal(call(d0, XS_CONTROL, 0, "check"), XS_CONTROL);
+    assert_int_equal(d->nodes, 3);
+    assert_int_equal(call(d0, XS_CONTROL, 0, "quota|5"), XS_CONTROL);
+    assert_int_equal(call(d0, XS_CONTROL, 0, "check"), XS_CONTROL);
+    assert_int_equal(call(d0, XS_CONTROL, 0, "help"), XS_CONTROL);
+    assert_non_null(strstr(buf, "memreport       [<file>]\n"));
+    assert_error(call(d0, XS_CONTROL, 0, "bogus"), "EINVAL");
+    assert_error(call(d5, XS_CONTROL, 0, "quota"), "EACCES");
+    memconn_free(d5);
+    memconn_free(d0);
+}
+
 static void test_outstanding_quota(void **state)
 {
     struct memconn *d0 = memconn_new(*state, 0), *d5;
@@ -613,6 +653,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_memory_quota, setup, teardown),
         cmocka_unit_test_setup_teardown(test_event_limits, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_control, setup, teardown),
         cmocka_unit_test_setup_teardown(test_special_perms, setup, teardown),
     };
 
