@@ -34,3 +34,8 @@ xenbus_check_LDLIBS := -lpthread
 TEST_PROGRAMS += xsflood
 xsflood_SRCS := tests/domains/xsflood.c
 xsflood_LIBS := xenstore svcore
+
+UNIT_TESTS += test_xs_lib
+test_xs_lib_SRCS := tests/xenstore/test_xs_lib.c
+test_xs_lib_LIBS := xenstore svcore
+test_xs_lib_LDLIBS := -lpthread
