@@ -698,8 +698,10 @@ static int dispatch(struct req *r)
     const struct op *op = r->hdr->type < XS_TYPE_COUNT ? &ops[r->hdr->type]
                                                        : NULL;
 
+    /* Xen's answer to a type it does not serve (a reply or event type, or
+     * one from a later protocol): ENOSYS, so a client can probe. */
     if (!op || !op->fn)
-        return EINVAL;
+        return ENOSYS;
     log_debug("dom%u: %s", r->conn->domid, op->name);
     if ((op->flags & OP_PRIV) && !r->conn->privileged)
         return EACCES;
