@@ -85,6 +85,8 @@ struct change {       /* a change a transaction will announce on commit */
     bool recursive;   /* removal: watches below path fire too */
     struct xs_permissions *perms; /* node permissions for the read check */
     unsigned int nperms;
+    struct xs_permissions *perms2; /* new permissions of a permission */
+    unsigned int nperms2;          /* change (or NULL, 0) */
 };
 
 struct acct {         /* a transaction's pending change of what a domain owns */

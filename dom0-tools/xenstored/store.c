@@ -92,7 +92,7 @@ int store_remove(struct xsd *xs, struct trans *t, const char *path)
     if (err && t)
         trans_fail(t, -err);
     if (!err)
-        trans_changed(xs, t, &gone, true);
+        trans_changed(xs, t, &gone, NULL, true);
     free(perms);
     return err;
 }
@@ -105,8 +105,9 @@ int store_set_perms(struct xsd *xs, struct trans *t, struct node *n,
     uint32_t old_owner = n->perms[0].id;
     long old_cost = (long)node_cost(n);
 
-    /* Announced to those who could read the node before the change, as in
-     * Xen: a domain losing access still learns that it did. */
+    /* Announced to those who could read the node before or after the
+     * change, as in Xen: a domain losing access learns that it did, one
+     * gaining it learns of the node. */
     n->perms = NULL;
     if (node_set_perms(n, perms, nperms)) {
         n->perms = before.perms;
@@ -114,7 +115,7 @@ int store_set_perms(struct xsd *xs, struct trans *t, struct node *n,
     }
     trans_owned_add(xs, t, old_owner, -1, -old_cost);
     trans_owned_add(xs, t, perms[0].id, 1, (long)node_cost(n));
-    trans_changed(xs, t, &before, false);
+    trans_changed(xs, t, &before, n, false);
     free(before.perms);
     return 0;
 }

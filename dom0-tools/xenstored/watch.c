@@ -109,7 +109,8 @@ static void fire_conn(struct conn *conn, const char *path, bool recursive)
 }
 
 void watch_fire(struct xsd *xs, const char *path, bool recursive,
-                const struct xs_permissions *perms, unsigned int nperms)
+                const struct xs_permissions *perms, unsigned int nperms,
+                const struct xs_permissions *perms2, unsigned int nperms2)
 {
     struct conn *conn;
 
@@ -117,7 +118,9 @@ void watch_fire(struct xsd *xs, const char *path, bool recursive,
         if (LIST_EMPTY(&conn->watches))
             continue;
         /* Don't leak the existence of what the watcher may not read. */
-        if (!(domain_perms_for(conn, perms, nperms) & XS_PERM_READ))
+        if (!(domain_perms_for(conn, perms, nperms) & XS_PERM_READ) &&
+            !(perms2 &&
+              (domain_perms_for(conn, perms2, nperms2) & XS_PERM_READ)))
             continue;
         fire_conn(conn, path, recursive);
     }

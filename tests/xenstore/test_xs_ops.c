@@ -286,11 +286,13 @@ static void test_watch_needs_read(void **state)
                      XS_WATCH_EVENT);
     assert_int_equal(write_node(d0, 0, "/secret", "x"), XS_WRITE);
     assert_int_equal(memconn_recv(d5, buf, sizeof(buf), NULL), -1);
-    /* Announced under the old permissions: still nothing for dom5... */
+    /* Announced under the old and the new permissions: dom5 gains access
+     * and learns of the node... */
     assert_int_equal(call(d0, XS_SET_PERMS, 0, "/secret|n0|r5"),
                      XS_SET_PERMS);
-    assert_int_equal(memconn_recv(d5, buf, sizeof(buf), NULL), -1);
-    /* ...but from now on it sees changes, including losing access. */
+    assert_int_equal(memconn_recv(d5, buf, sizeof(buf), NULL),
+                     XS_WATCH_EVENT);
+    /* ...and from now on it sees changes, including losing access. */
     assert_int_equal(write_node(d0, 0, "/secret", "y"), XS_WRITE);
     assert_int_equal(memconn_recv(d5, buf, sizeof(buf), NULL),
                      XS_WATCH_EVENT);
@@ -581,6 +583,39 @@ static void test_control(void **state)
     memconn_free(d0);
 }
 
+/* A domain that gains read access through SET_PERMS, also on a node
+ * created and granted in one transaction, gets the event (Xen). */
+static void test_watch_gained_access(void **state)
+{
+    struct memconn *d0 = memconn_new(*state, 0), *d5;
+    uint32_t tx;
+
+    home(d0, 5);
+    d5 = memconn_new(*state, 5);
+    assert_int_equal(write_node(d0, 0, "/g", "v"), XS_WRITE);
+    assert_int_equal(call(d5, XS_WATCH, 0, "/g|tg"), XS_WATCH);
+    assert_int_equal(memconn_recv(d5, buf, sizeof(buf), NULL),
+                     XS_WATCH_EVENT);
+    assert_int_equal(call(d5, XS_WATCH, 0, "/h|th"), XS_WATCH);
+    assert_int_equal(memconn_recv(d5, buf, sizeof(buf), NULL),
+                     XS_WATCH_EVENT);
+    assert_int_equal(call(d0, XS_SET_PERMS, 0, "/g|n0|r5"), XS_SET_PERMS);
+    assert_int_equal(memconn_recv(d5, buf, sizeof(buf), NULL),
+                     XS_WATCH_EVENT);
+    assert_string_equal(buf, "/g");
+    tx = start_tx(d0);
+    assert_int_equal(write_node(d0, tx, "/h", "v"), XS_WRITE);
+    assert_int_equal(call(d0, XS_SET_PERMS, tx, "/h|n0|r5"), XS_SET_PERMS);
+    assert_int_equal(memconn_recv(d5, buf, sizeof(buf), NULL), -1);
+    assert_int_equal(call(d0, XS_TRANSACTION_END, tx, "T"),
+                     XS_TRANSACTION_END);
+    assert_int_equal(memconn_recv(d5, buf, sizeof(buf), NULL),
+                     XS_WATCH_EVENT);
+    assert_string_equal(buf, "/h");
+    memconn_free(d5);
+    memconn_free(d0);
+}
+
 static void test_outstanding_quota(void **state)
 {
     struct memconn *d0 = memconn_new(*state, 0), *d5;
@@ -654,6 +689,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_memory_quota, setup, teardown),
         cmocka_unit_test_setup_teardown(test_event_limits, setup, teardown),
         cmocka_unit_test_setup_teardown(test_control, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_watch_gained_access, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_special_perms, setup, teardown),
     };
 
