@@ -616,6 +616,32 @@ static void test_watch_gained_access(void **state)
     memconn_free(d0);
 }
 
+/* Reads in a transaction see a snapshot taken at the first look (Xen's
+ * test-xenstore "ta err"): a change outside does not show through, and the
+ * commit then fails with EAGAIN. */
+static void test_transaction_snapshot(void **state)
+{
+    struct memconn *d0 = memconn_new(*state, 0), *w = memconn_new(*state, 0);
+    uint32_t tx;
+
+    assert_int_equal(write_node(d0, 0, "/s/a", "old"), XS_WRITE);
+    tx = start_tx(d0);
+    assert_int_equal(call(d0, XS_READ, tx, "/s/a"), XS_READ);
+    assert_string_equal(buf, "old");
+    assert_error(call(d0, XS_READ, tx, "/s/b"), "ENOENT");
+    assert_int_equal(call(d0, XS_DIRECTORY, tx, "/s"), XS_DIRECTORY);
+    assert_int_equal(write_node(w, 0, "/s/a", "new"), XS_WRITE);
+    assert_int_equal(write_node(w, 0, "/s/b", "new"), XS_WRITE);
+    assert_int_equal(call(d0, XS_READ, tx, "/s/a"), XS_READ);
+    assert_string_equal(buf, "old");
+    assert_error(call(d0, XS_READ, tx, "/s/b"), "ENOENT");
+    assert_int_equal(call(d0, XS_DIRECTORY, tx, "/s"), XS_DIRECTORY);
+    assert_memory_equal(buf, "a\0", 2);
+    assert_error(call(d0, XS_TRANSACTION_END, tx, "T"), "EAGAIN");
+    memconn_free(w);
+    memconn_free(d0);
+}
+
 static void test_outstanding_quota(void **state)
 {
     struct memconn *d0 = memconn_new(*state, 0), *d5;
@@ -690,6 +716,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_event_limits, setup, teardown),
         cmocka_unit_test_setup_teardown(test_control, setup, teardown),
         cmocka_unit_test_setup_teardown(test_watch_gained_access, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_transaction_snapshot, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_special_perms, setup, teardown),
     };
