@@ -642,6 +642,34 @@ static void test_transaction_snapshot(void **state)
     memconn_free(d0);
 }
 
+/* Rights granted to a released domain are dropped: a later domain with
+ * the same id does not inherit them. */
+static void test_release_drops_grants(void **state)
+{
+    struct memconn *d0 = memconn_new(*state, 0), *d5;
+
+    home(d0, 5);
+    home(d0, 6);
+    assert_int_equal(write_node(d0, 0, "/x", "v"), XS_WRITE);
+    assert_int_equal(call(d0, XS_SET_PERMS, 0, "/x|n0|r5|r6"), XS_SET_PERMS);
+    assert_int_equal(call(d0, XS_SET_PERMS, 0, "@releaseDomain|n0|r5"),
+                     XS_SET_PERMS);
+    assert_int_equal(call(d0, XS_SET_TARGET, 0, "6|5"), XS_SET_TARGET);
+    assert_int_equal(call(d0, XS_RELEASE, 0, "5"), XS_RELEASE);
+    assert_int_equal(call(d0, XS_GET_PERMS, 0, "/x"), XS_GET_PERMS);
+    assert_memory_equal(buf, "n0\0r6\0", 6);
+    assert_int_equal(call(d0, XS_GET_PERMS, 0, "@releaseDomain"),
+                     XS_GET_PERMS);
+    assert_memory_equal(buf, "n0\0", 3);
+    assert_int_equal(domain_find(*state, 6)->target, DOMID_NONE);
+    /* The id comes back for another domain. */
+    assert_int_equal(call(d0, XS_INTRODUCE, 0, "5|5|1"), XS_INTRODUCE);
+    d5 = memconn_new(*state, 5);
+    assert_error(call(d5, XS_READ, 0, "/x"), "EACCES");
+    memconn_free(d5);
+    memconn_free(d0);
+}
+
 static void test_outstanding_quota(void **state)
 {
     struct memconn *d0 = memconn_new(*state, 0), *d5;
@@ -718,6 +746,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_watch_gained_access, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_transaction_snapshot, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_release_drops_grants, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_special_perms, setup, teardown),
     };
