@@ -80,9 +80,16 @@ struct watch {
     size_t strip;     /* bytes of path to drop in events (relative watch) */
 };
 
+/* Which watches a change of a path fires. */
+enum watch_scope {
+    WATCH_NODE,       /* at or above the path */
+    WATCH_TREE,       /* and below it (a removal) */
+    WATCH_EXACT,      /* exactly at it (a node removed with an ancestor) */
+};
+
 struct change {       /* a change a transaction will announce on commit */
     char *path;
-    bool recursive;   /* removal: watches below path fire too */
+    enum watch_scope scope;
     struct xs_permissions *perms; /* node permissions for the read check */
     unsigned int nperms;
     struct xs_permissions *perms2; /* new permissions of a permission */

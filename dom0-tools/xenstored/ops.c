@@ -278,7 +278,7 @@ static int do_write(struct req *r)
         return ENOSPC;
     if (store_set_data(r->conn->xs, r->t, m, data, len))
         return ENOMEM;
-    trans_changed(r->conn->xs, r->t, m, NULL, false);
+    trans_changed(r->conn->xs, r->t, m, NULL, WATCH_NODE);
     return ack(r);
 }
 
@@ -294,7 +294,7 @@ static int do_mkdir(struct req *r)
     err = create_path(r, path, 0, &m);
     if (err)
         return err;
-    trans_changed(r->conn->xs, r->t, m, NULL, false);
+    trans_changed(r->conn->xs, r->t, m, NULL, WATCH_NODE);
     return ack(r);
 }
 

@@ -99,7 +99,7 @@ static void announce(struct xsd *xs, const struct trans *t)
     for (unsigned int i = 0; i < t->nchanges; i++) {
         const struct change *c = &t->changes[i];
 
-        watch_fire(xs, c->path, c->recursive, c->perms, c->nperms, c->perms2,
+        watch_fire(xs, c->path, c->scope, c->perms, c->nperms, c->perms2,
                    c->nperms2);
     }
 }
@@ -144,7 +144,7 @@ static struct xs_permissions *perms_dup(const struct xs_permissions *p,
 }
 
 static int record_change(struct trans *t, const struct node *n,
-                         const struct node *after, bool recursive)
+                         const struct node *after, enum watch_scope scope)
 {
     unsigned int nperms2 = after ? after->nperms : 0;
     struct change *c;
@@ -153,7 +153,7 @@ static int record_change(struct trans *t, const struct node *n,
      * once: the record must not grow with the number of requests. */
     for (unsigned int i = 0; i < t->nchanges; i++) {
         c = &t->changes[i];
-        if (c->recursive == recursive && !strcmp(c->path, n->path) &&
+        if (c->scope == scope && !strcmp(c->path, n->path) &&
             same_perms(c->perms, c->nperms, n->perms, n->nperms) &&
             same_perms(c->perms2, c->nperms2, after ? after->perms : NULL,
                        nperms2))
@@ -180,7 +180,7 @@ static int record_change(struct trans *t, const struct node *n,
     }
     c->nperms = n->nperms;
     c->nperms2 = nperms2;
-    c->recursive = recursive;
+    c->scope = scope;
     t->nchanges++;
     t->change_bytes += sizeof(*c) + strlen(c->path) + 1 +
                        (c->nperms + nperms2) * sizeof(*c->perms);
@@ -188,12 +188,12 @@ static int record_change(struct trans *t, const struct node *n,
 }
 
 void trans_changed(struct xsd *xs, struct trans *t, const struct node *n,
-                   const struct node *after, bool recursive)
+                   const struct node *after, enum watch_scope scope)
 {
     if (!t)
-        watch_fire(xs, n->path, recursive, n->perms, n->nperms,
+        watch_fire(xs, n->path, scope, n->perms, n->nperms,
                    after ? after->perms : NULL, after ? after->nperms : 0);
-    else if (record_change(t, n, after, recursive))
+    else if (record_change(t, n, after, scope))
         trans_fail(t, ENOMEM);
 }
 

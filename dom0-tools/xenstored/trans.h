@@ -28,7 +28,7 @@ void trans_charge(struct conn *conn, struct trans *t);
  * who may read n (for a permission change, before or after: after may be
  * NULL). */
 void trans_changed(struct xsd *xs, struct trans *t, const struct node *n,
-                   const struct node *after, bool recursive);
+                   const struct node *after, enum watch_scope scope);
 /* Nodes and node memory domid owns as seen by t (t may be NULL), and a
  * change of them (applied on t's commit). */
 unsigned int trans_nodes(struct xsd *xs, struct trans *t, uint32_t domid);

@@ -23,7 +23,7 @@ void watch_del_all(struct conn *conn);
  * the node under perms, or under perms2 (may be NULL: the new permissions
  * of a permission change, so a domain gaining access learns of it as one
  * losing it does). */
-void watch_fire(struct xsd *xs, const char *path, bool recursive,
+void watch_fire(struct xsd *xs, const char *path, enum watch_scope scope,
                 const struct xs_permissions *perms, unsigned int nperms,
                 const struct xs_permissions *perms2, unsigned int nperms2);
 /* Announces "@introduceDomain"/"@releaseDomain" to the watchers that may

@@ -670,6 +670,40 @@ static void test_release_drops_grants(void **state)
     memconn_free(d0);
 }
 
+/* Removing a node the watcher may not read fires the watch of a readable
+ * child removed with it (Xen); once, when the parent is readable too. */
+static void test_watch_child_removed(void **state)
+{
+    struct memconn *d0 = memconn_new(*state, 0), *d5;
+
+    home(d0, 5);
+    d5 = memconn_new(*state, 5);
+    assert_int_equal(write_node(d0, 0, "/p/c", "v"), XS_WRITE);
+    assert_int_equal(call(d0, XS_SET_PERMS, 0, "/p/c|n0|r5"), XS_SET_PERMS);
+    assert_int_equal(call(d5, XS_WATCH, 0, "/p/c|t"), XS_WATCH);
+    assert_int_equal(memconn_recv(d5, buf, sizeof(buf), NULL),
+                     XS_WATCH_EVENT);
+    assert_int_equal(call(d0, XS_RM, 0, "/p"), XS_RM);
+    assert_int_equal(memconn_recv(d5, buf, sizeof(buf), NULL),
+                     XS_WATCH_EVENT);
+    assert_string_equal(buf, "/p/c");
+    assert_int_equal(memconn_recv(d5, buf, sizeof(buf), NULL), -1);
+    /* Both readable: the two announcements coalesce into one event. */
+    assert_int_equal(write_node(d0, 0, "/q/c", "v"), XS_WRITE);
+    assert_int_equal(call(d0, XS_SET_PERMS, 0, "/q|n0|r5"), XS_SET_PERMS);
+    assert_int_equal(call(d0, XS_SET_PERMS, 0, "/q/c|n0|r5"), XS_SET_PERMS);
+    assert_int_equal(call(d5, XS_WATCH, 0, "/q/c|t"), XS_WATCH);
+    assert_int_equal(memconn_recv(d5, buf, sizeof(buf), NULL),
+                     XS_WATCH_EVENT);
+    assert_int_equal(call(d0, XS_RM, 0, "/q"), XS_RM);
+    assert_int_equal(memconn_recv(d5, buf, sizeof(buf), NULL),
+                     XS_WATCH_EVENT);
+    assert_string_equal(buf, "/q/c");
+    assert_int_equal(memconn_recv(d5, buf, sizeof(buf), NULL), -1);
+    memconn_free(d5);
+    memconn_free(d0);
+}
+
 static void test_outstanding_quota(void **state)
 {
     struct memconn *d0 = memconn_new(*state, 0), *d5;
@@ -748,6 +782,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_transaction_snapshot, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_release_drops_grants, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_watch_child_removed, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_special_perms, setup, teardown),
     };
