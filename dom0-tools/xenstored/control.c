@@ -281,6 +281,8 @@ static int ctl_memreport(struct ctl *c)
 
     if (c->n > 1)
         return EINVAL;
+    if (c->n && !c->conn->xs->control_files)
+        return EPERM;
     fd = c->n ? open(c->v[0], O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
                      0600)
               : dup(STDERR_FILENO);
@@ -314,6 +316,8 @@ static int ctl_logfile(struct ctl *c)
 
     if (c->n != 1)
         return EINVAL;
+    if (!c->conn->xs->control_files)
+        return EPERM;
     err = control_log_to(c->v[0]);
     if (err)
         return -err;

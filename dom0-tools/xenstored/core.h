@@ -171,6 +171,10 @@ struct xsd {
     struct tree *tree;
     unsigned int quota[Q_COUNT];
     unsigned int memory_soft; /* Q_MEMORY's soft limit: a warning */
+    /* XS_CONTROL may write files it is named (memreport, logfile): the
+     * daemon's choice, not that of the tests and fuzzers that drive the
+     * core with arbitrary dom0 requests. */
+    bool control_files;
     struct special specials[2];
     TAILQ_HEAD(, conn) conns;
     LIST_HEAD(, domain) domains;

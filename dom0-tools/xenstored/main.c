@@ -145,6 +145,7 @@ int main(int argc, char **argv)
     base = event_base_new();
     if (!xs || !base)
         fatalx("out of memory");
+    xs->control_files = true;
     l = sock_listen(xs, base, o.socket);
     if (!l)
         fatal("listen on %s", o.socket);

@@ -579,6 +579,9 @@ static void test_control(void **state)
     assert_non_null(strstr(buf, "memreport       [<file>]\n"));
     assert_error(call(d0, XS_CONTROL, 0, "bogus"), "EINVAL");
     assert_error(call(d5, XS_CONTROL, 0, "quota"), "EACCES");
+    /* Files only where the daemon allows them (not here). */
+    assert_error(call(d0, XS_CONTROL, 0, "logfile|/tmp/sv-no"), "EPERM");
+    assert_error(call(d0, XS_CONTROL, 0, "memreport|/tmp/sv-no"), "EPERM");
     memconn_free(d5);
     memconn_free(d0);
 }
