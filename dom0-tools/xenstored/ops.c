@@ -226,9 +226,12 @@ static int create_path(struct req *r, const char *path, size_t vlen,
         return ENOMEM;
     if (!r->conn->privileged &&
         (trans_nodes(xs, r->t, r->conn->domid) + levels > xs->quota[Q_NODES] ||
+         /* An upper bound of node_cost() of each new node, and of the
+          * child names their parents gain. */
          over_memory(r, r->conn->domid,
-                     vlen + levels * (sizeof(struct node) + 2 * strlen(path) +
-                                      nperms * sizeof(*perms) + 64))))
+                     vlen + strlen(path) +
+                         levels * (sizeof(struct node) + strlen(path) +
+                                   nperms * sizeof(*perms) + 64))))
         return ENOSPC;
     memcpy(perms, base->perms, nperms * sizeof(*perms));
     if (!r->conn->privileged)
