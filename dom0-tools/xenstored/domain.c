@@ -241,7 +241,7 @@ static void forget_grants(struct xsd *xs, uint32_t domid)
         perms = node ? calloc(node->nperms, sizeof(*perms)) : NULL;
         if (perms)
             k = perms_without(node->perms, node->nperms, domid, perms);
-        if (!perms || store_set_perms(xs, NULL, node, perms, k))
+        if (!perms || store_set_perms_quiet(xs, node, perms, k))
             log_warnx("domain %u: cannot drop its rights on %s", domid,
                       paths[i]);
         free(perms);

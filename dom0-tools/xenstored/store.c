@@ -103,8 +103,9 @@ int store_remove(struct xsd *xs, struct trans *t, const char *path)
     return err;
 }
 
-int store_set_perms(struct xsd *xs, struct trans *t, struct node *n,
-                    const struct xs_permissions *perms, unsigned int nperms)
+static int set_perms(struct xsd *xs, struct trans *t, struct node *n,
+                     const struct xs_permissions *perms, unsigned int nperms,
+                     bool announce)
 {
     struct node before = { .path = n->path, .perms = n->perms,
                            .nperms = n->nperms };
@@ -121,7 +122,21 @@ int store_set_perms(struct xsd *xs, struct trans *t, struct node *n,
     }
     trans_owned_add(xs, t, old_owner, -1, -old_cost);
     trans_owned_add(xs, t, perms[0].id, 1, (long)node_cost(n));
-    trans_changed(xs, t, &before, n, WATCH_NODE);
+    if (announce)
+        trans_changed(xs, t, &before, n, WATCH_NODE);
     free(before.perms);
     return 0;
+}
+
+int store_set_perms(struct xsd *xs, struct trans *t, struct node *n,
+                    const struct xs_permissions *perms, unsigned int nperms)
+{
+    return set_perms(xs, t, n, perms, nperms, true);
+}
+
+int store_set_perms_quiet(struct xsd *xs, struct node *n,
+                          const struct xs_permissions *perms,
+                          unsigned int nperms)
+{
+    return set_perms(xs, NULL, n, perms, nperms, false);
 }

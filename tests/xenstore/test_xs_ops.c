@@ -649,12 +649,16 @@ static void test_transaction_snapshot(void **state)
  * the same id does not inherit them. */
 static void test_release_drops_grants(void **state)
 {
-    struct memconn *d0 = memconn_new(*state, 0), *d5;
+    struct memconn *d0 = memconn_new(*state, 0), *d5, *d6;
 
     home(d0, 5);
     home(d0, 6);
+    d6 = memconn_new(*state, 6);
     assert_int_equal(write_node(d0, 0, "/x", "v"), XS_WRITE);
     assert_int_equal(call(d0, XS_SET_PERMS, 0, "/x|n0|r5|r6"), XS_SET_PERMS);
+    assert_int_equal(call(d6, XS_WATCH, 0, "/x|t"), XS_WATCH);
+    assert_int_equal(memconn_recv(d6, buf, sizeof(buf), NULL),
+                     XS_WATCH_EVENT);
     assert_int_equal(call(d0, XS_SET_PERMS, 0, "@releaseDomain|n0|r5"),
                      XS_SET_PERMS);
     assert_int_equal(call(d0, XS_SET_TARGET, 0, "6|5"), XS_SET_TARGET);
@@ -665,11 +669,14 @@ static void test_release_drops_grants(void **state)
                      XS_GET_PERMS);
     assert_memory_equal(buf, "n0\0", 3);
     assert_int_equal(domain_find(*state, 6)->target, DOMID_NONE);
+    /* Nobody else's access changed: nothing to announce. */
+    assert_int_equal(memconn_recv(d6, buf, sizeof(buf), NULL), -1);
     /* The id comes back for another domain. */
     assert_int_equal(call(d0, XS_INTRODUCE, 0, "5|5|1"), XS_INTRODUCE);
     d5 = memconn_new(*state, 5);
     assert_error(call(d5, XS_READ, 0, "/x"), "EACCES");
     memconn_free(d5);
+    memconn_free(d6);
     memconn_free(d0);
 }
 
