@@ -80,11 +80,20 @@ struct watch {
     size_t strip;     /* bytes of path to drop in events (relative watch) */
 };
 
+/* Which watches a change of a path fires. */
+enum watch_scope {
+    WATCH_NODE,       /* at or above the path */
+    WATCH_TREE,       /* and below it (a removal) */
+    WATCH_EXACT,      /* exactly at it (a node removed with an ancestor) */
+};
+
 struct change {       /* a change a transaction will announce on commit */
     char *path;
-    bool recursive;   /* removal: watches below path fire too */
+    enum watch_scope scope;
     struct xs_permissions *perms; /* node permissions for the read check */
     unsigned int nperms;
+    struct xs_permissions *perms2; /* new permissions of a permission */
+    unsigned int nperms2;          /* change (or NULL, 0) */
 };
 
 struct acct {         /* a transaction's pending change of what a domain owns */
@@ -162,6 +171,10 @@ struct xsd {
     struct tree *tree;
     unsigned int quota[Q_COUNT];
     unsigned int memory_soft; /* Q_MEMORY's soft limit: a warning */
+    /* XS_CONTROL may write files it is named (memreport, logfile): the
+     * daemon's choice, not that of the tests and fuzzers that drive the
+     * core with arbitrary dom0 requests. */
+    bool control_files;
     struct special specials[2];
     TAILQ_HEAD(, conn) conns;
     LIST_HEAD(, domain) domains;

@@ -7,6 +7,7 @@
 #include <xen/xen.h>
 
 #include "sv/log.h"
+#include "sv/util.h"
 #include "conn.h"
 #include "domain.h"
 #include "store.h"
@@ -123,18 +124,39 @@ int domain_introduce(struct xsd *xs, uint32_t domid, unsigned long mfn,
     return 0;
 }
 
-struct owned_ctx {
+struct collect_ctx {
     uint32_t domid;
+    bool (*match)(const struct node *n, uint32_t domid);
     char **paths;
     size_t n, cap;
     int err;
 };
 
-static bool collect_owned_cb(const struct node *n, void *arg)
+static bool owned_by(const struct node *n, uint32_t domid)
 {
-    struct owned_ctx *c = arg;
+    return n->perms[0].id == domid;
+}
 
-    if (n->perms[0].id != c->domid)
+/* An ACL entry (not the owner) names domid. */
+static bool names(const struct xs_permissions *perms, unsigned int nperms,
+                  uint32_t domid)
+{
+    for (unsigned int i = 1; i < nperms; i++)
+        if (perms[i].id == domid)
+            return true;
+    return false;
+}
+
+static bool named_in(const struct node *n, uint32_t domid)
+{
+    return names(n->perms, n->nperms, domid);
+}
+
+static bool collect_cb(const struct node *n, void *arg)
+{
+    struct collect_ctx *c = arg;
+
+    if (!c->match(n, c->domid))
         return true;
     if (c->n == c->cap) {
         size_t cap = c->cap ? c->cap * 2 : 16;
@@ -156,21 +178,86 @@ static bool collect_owned_cb(const struct node *n, void *arg)
     return true;
 }
 
+/* The paths of the nodes that match (the tree cannot change while it is
+ * walked); *n of them, NULL when none or out of memory (logged). */
+static char **collect(struct xsd *xs, uint32_t domid,
+                      bool (*match)(const struct node *n, uint32_t domid),
+                      size_t *n)
+{
+    struct collect_ctx c = { .domid = domid, .match = match };
+
+    tree_foreach(xs->tree, collect_cb, &c);
+    if (c.err)
+        log_warnx("domain %u: out of memory listing its nodes", domid);
+    *n = c.n;
+    return c.paths;
+}
+
 /* Xen (since 4.17) deletes what a vanished domain owned, so a guest cannot
  * grow xenstore across reboots with nodes outside its home. */
 static void remove_owned(struct xsd *xs, uint32_t domid)
 {
-    struct owned_ctx c = { .domid = domid };
+    size_t n;
+    char **paths = collect(xs, domid, owned_by, &n);
 
-    tree_foreach(xs->tree, collect_owned_cb, &c);
-    if (c.err)
-        log_warnx("domain %u: out of memory listing its nodes", domid);
-    for (size_t i = 0; i < c.n; i++) {
+    for (size_t i = 0; i < n; i++) {
         /* Already gone with an ancestor: -ENOENT is expected. */
-        store_remove(xs, NULL, c.paths[i]);
-        free(c.paths[i]);
+        store_remove(xs, NULL, paths[i]);
+        free(paths[i]);
     }
-    free(c.paths);
+    free(paths);
+}
+
+/* Copies perms without the entries naming domid; returns how many stay. */
+static unsigned int perms_without(const struct xs_permissions *perms,
+                                  unsigned int nperms, uint32_t domid,
+                                  struct xs_permissions *out)
+{
+    unsigned int k = 1;
+
+    out[0] = perms[0];
+    for (unsigned int i = 1; i < nperms; i++)
+        if (perms[i].id != domid)
+            out[k++] = perms[i];
+    return k;
+}
+
+/* Rights granted to a domain die with it: a later domain given the same id
+ * must not inherit them (Xen drops them too).  Permissions naming a domain
+ * that was never introduced stay: the toolstack grants them before it
+ * introduces the domain, as libxl does. */
+static void forget_grants(struct xsd *xs, uint32_t domid)
+{
+    struct xs_permissions *perms;
+    struct node *node;
+    struct domain *d;
+    size_t n;
+    char **paths = collect(xs, domid, named_in, &n);
+
+    for (size_t i = 0; i < n; i++) {
+        unsigned int k = 0;
+
+        node = tree_get_mut(xs->tree, NULL, paths[i]);
+        perms = node ? calloc(node->nperms, sizeof(*perms)) : NULL;
+        if (perms)
+            k = perms_without(node->perms, node->nperms, domid, perms);
+        if (!perms || store_set_perms_quiet(xs, node, perms, k))
+            log_warnx("domain %u: cannot drop its rights on %s", domid,
+                      paths[i]);
+        free(perms);
+        free(paths[i]);
+    }
+    free(paths);
+    for (size_t i = 0; i < ARRAY_SIZE(xs->specials); i++) {
+        struct special *sp = &xs->specials[i];
+
+        if (names(sp->perms, sp->nperms, domid))
+            sp->nperms = perms_without(sp->perms, sp->nperms, domid,
+                                       sp->perms);
+    }
+    LIST_FOREACH(d, &xs->domains, link)
+        if (d->target == domid)
+            d->target = DOMID_NONE;
 }
 
 struct domain *domain_introduced(struct xsd *xs, uint32_t domid)
@@ -193,6 +280,7 @@ int domain_release(struct xsd *xs, uint32_t domid)
             conn_destroy(c);
     }
     remove_owned(xs, domid);
+    forget_grants(xs, domid);
     LIST_REMOVE(d, link);
     free(d);
     log_info("domain %u released", domid);

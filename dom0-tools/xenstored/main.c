@@ -17,6 +17,7 @@
 
 #include "sv/log.h"
 #include "sv/util.h"
+#include "control.h"
 #include "hyp.h"
 #include "sock.h"
 #include "xenstored.h"
@@ -98,15 +99,9 @@ static void redirect_stdio(const char *log_file, int detach)
     }
     close(null);
     if (log_file) {
-        /* The log quotes what domains wrote (paths, control text): root
-         * only, also when an older run left the file readable. */
-        int fd = open(log_file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
-                      0600);
-
-        if (fd < 0 || fchmod(fd, 0600))
+        errno = -control_log_to(log_file);
+        if (errno)
             fatal("log file %s", log_file);
-        dup2(fd, STDERR_FILENO);
-        close(fd);
     }
 }
 
@@ -150,6 +145,7 @@ int main(int argc, char **argv)
     base = event_base_new();
     if (!xs || !base)
         fatalx("out of memory");
+    xs->control_files = true;
     l = sock_listen(xs, base, o.socket);
     if (!l)
         fatal("listen on %s", o.socket);

@@ -1,7 +1,8 @@
 # xenstored: the xenstore daemon (dom0).  The core (everything but main.c and
 # the socket transport) is also linked into the unit tests and fuzzers.
 XSD_CORE_SRCS := $(addprefix dom0-tools/xenstored/,htab.c tree.c path.c \
-                   domain.c watch.c trans.c store.c conn.c ops.c ring.c xsd.c) \
+                   domain.c watch.c trans.c store.c conn.c control.c ops.c ring.c \
+                   xsd.c) \
                  lib/xenstore/xs_proto.c
 
 PROGRAMS += xenstored
@@ -33,3 +34,8 @@ xenbus_check_LDLIBS := -lpthread
 TEST_PROGRAMS += xsflood
 xsflood_SRCS := tests/domains/xsflood.c
 xsflood_LIBS := xenstore svcore
+
+UNIT_TESTS += test_xs_lib
+test_xs_lib_SRCS := tests/xenstore/test_xs_lib.c
+test_xs_lib_LIBS := xenstore svcore
+test_xs_lib_LDLIBS := -lpthread

@@ -15,6 +15,7 @@
 #include "sv/util.h"
 #include "sv/xs_proto.h"
 #include "conn.h"
+#include "control.h"
 #include "domain.h"
 #include "ops.h"
 #include "path.h"
@@ -225,9 +226,12 @@ static int create_path(struct req *r, const char *path, size_t vlen,
         return ENOMEM;
     if (!r->conn->privileged &&
         (trans_nodes(xs, r->t, r->conn->domid) + levels > xs->quota[Q_NODES] ||
+         /* An upper bound of node_cost() of each new node, and of the
+          * child names their parents gain. */
          over_memory(r, r->conn->domid,
-                     vlen + levels * (sizeof(struct node) + 2 * strlen(path) +
-                                      nperms * sizeof(*perms) + 64))))
+                     vlen + strlen(path) +
+                         levels * (sizeof(struct node) + strlen(path) +
+                                   nperms * sizeof(*perms) + 64))))
         return ENOSPC;
     memcpy(perms, base->perms, nperms * sizeof(*perms));
     if (!r->conn->privileged)
@@ -277,7 +281,7 @@ static int do_write(struct req *r)
         return ENOSPC;
     if (store_set_data(r->conn->xs, r->t, m, data, len))
         return ENOMEM;
-    trans_changed(r->conn->xs, r->t, m, false);
+    trans_changed(r->conn->xs, r->t, m, NULL, WATCH_NODE);
     return ack(r);
 }
 
@@ -293,7 +297,7 @@ static int do_mkdir(struct req *r)
     err = create_path(r, path, 0, &m);
     if (err)
         return err;
-    trans_changed(r->conn->xs, r->t, m, false);
+    trans_changed(r->conn->xs, r->t, m, NULL, WATCH_NODE);
     return ack(r);
 }
 
@@ -637,65 +641,13 @@ static int do_set_target(struct req *r)
     return ack(r);
 }
 
-/* XS_CONTROL subcommands: "<name>\0<args>\0...". */
-static int ctl_print(struct req *r, const char **v, unsigned int n)
-{
-    if (n != 2)
-        return EINVAL;
-    log_info("control: %s", v[1]);
-    return ack(r);
-}
-
-static int ctl_log(struct req *r, const char **v, unsigned int n)
-{
-    int level = n == 2 ? log_parse_level(v[1]) : -1;
-
-    if (level < 0)
-        return EINVAL;
-    log_set_level((enum log_level)level);
-    return ack(r);
-}
-
-static int ctl_quota(struct req *r, const char **v, unsigned int n)
-{
-    char buf[256];
-    int len = snprintf(buf, sizeof(buf),
-                       "nodes %d\nwatches %d\noutstanding %d\n"
-                       "transactions %d\nnode-size %d\npermissions %d\n",
-                       QUOTA_NODES, QUOTA_WATCHES, QUOTA_OUTSTANDING,
-                       QUOTA_TRANSACTIONS, QUOTA_NODE_SIZE, QUOTA_PERMS);
-
-    (void)v;
-    return n == 1 ? reply(r, buf, (size_t)len + 1) : EINVAL;
-}
-
-/* Test and deprivileging hook (Xen's former XS_RESTRICT): the connection
- * acts as domain <domid> from now on, with that domain's rights and
- * quotas, and is closed when that domain is released. */
-static int ctl_restrict(struct req *r, const char **v, unsigned int n)
-{
-    unsigned long domid;
-    int err = n == 2 ? parse_uint(v[1], UINT16_MAX - 1, &domid) : EINVAL;
-
-    if (!err)
-        err = -conn_restrict(r->conn, (uint32_t)domid);
-    return err ?: ack(r);
-}
-
-static const struct {
-    const char *name;
-    int (*fn)(struct req *r, const char **v, unsigned int n);
-} controls[] = {
-    { "print", ctl_print },
-    { "log", ctl_log },
-    { "quota", ctl_quota },
-    { "restrict", ctl_restrict },
-};
-
+/* "<command>\0<arg>\0...": see control.h. */
 static int do_control(struct req *r)
 {
     const char *v[MAX_ARGS], *p = r->body, *end = r->body + r->hdr->len;
     unsigned int n = 0;
+    char *resp;
+    int err;
 
     while (p < end && n < MAX_ARGS) {
         if (!memchr(p, '\0', (size_t)(end - p)))
@@ -705,10 +657,11 @@ static int do_control(struct req *r)
     }
     if (!n || p < end)
         return EINVAL;
-    for (size_t i = 0; i < ARRAY_SIZE(controls); i++)
-        if (!strcmp(controls[i].name, v[0]))
-            return controls[i].fn(r, v, n);
-    return EINVAL;
+    err = control_run(r->conn, v, n, &resp);
+    if (!err)
+        err = reply(r, resp, strlen(resp) + 1);
+    free(resp);
+    return err;
 }
 
 #define OP_PRIV 1u /* privileged connections only (EACCES otherwise) */
@@ -748,8 +701,10 @@ static int dispatch(struct req *r)
     const struct op *op = r->hdr->type < XS_TYPE_COUNT ? &ops[r->hdr->type]
                                                        : NULL;
 
+    /* Xen's answer to a type it does not serve (a reply or event type, or
+     * one from a later protocol): ENOSYS, so a client can probe. */
     if (!op || !op->fn)
-        return EINVAL;
+        return ENOSYS;
     log_debug("dom%u: %s", r->conn->domid, op->name);
     if ((op->flags & OP_PRIV) && !r->conn->privileged)
         return EACCES;

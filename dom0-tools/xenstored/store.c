@@ -59,20 +59,26 @@ int store_set_data(struct xsd *xs, struct trans *t, struct node *n,
 struct remove_ctx {
     struct xsd *xs;
     struct trans *t;
+    const char *root;
 };
 
-static void uncount_cb(const struct node *n, void *arg)
+/* Every node removed: uncounted, and announced to the watches exactly on
+ * it under its own permissions, so a watcher of a readable node learns of
+ * its removal with an ancestor it may not read (as in Xen). */
+static void removed_cb(const struct node *n, void *arg)
 {
     struct remove_ctx *c = arg;
 
     trans_owned_add(c->xs, c->t, n->perms[0].id, -1, -(long)node_cost(n));
+    if (strcmp(n->path, c->root))
+        trans_changed(c->xs, c->t, n, NULL, WATCH_EXACT);
 }
 
 int store_remove(struct xsd *xs, struct trans *t, const char *path)
 {
     struct txn *view = t ? t->view : NULL;
     const struct node *n = tree_get(xs->tree, view, path);
-    struct remove_ctx c = { xs, t };
+    struct remove_ctx c = { xs, t, path };
     struct xs_permissions *perms;
     struct node gone = { 0 };
     int err;
@@ -88,25 +94,27 @@ int store_remove(struct xsd *xs, struct trans *t, const char *path)
     gone.perms = perms;
     gone.nperms = n->nperms;
     charge_name(xs, t, path, -1);
-    err = tree_remove(xs->tree, view, path, uncount_cb, &c);
+    err = tree_remove(xs->tree, view, path, removed_cb, &c);
     if (err && t)
         trans_fail(t, -err);
     if (!err)
-        trans_changed(xs, t, &gone, true);
+        trans_changed(xs, t, &gone, NULL, WATCH_TREE);
     free(perms);
     return err;
 }
 
-int store_set_perms(struct xsd *xs, struct trans *t, struct node *n,
-                    const struct xs_permissions *perms, unsigned int nperms)
+static int set_perms(struct xsd *xs, struct trans *t, struct node *n,
+                     const struct xs_permissions *perms, unsigned int nperms,
+                     bool announce)
 {
     struct node before = { .path = n->path, .perms = n->perms,
                            .nperms = n->nperms };
     uint32_t old_owner = n->perms[0].id;
     long old_cost = (long)node_cost(n);
 
-    /* Announced to those who could read the node before the change, as in
-     * Xen: a domain losing access still learns that it did. */
+    /* Announced to those who could read the node before or after the
+     * change, as in Xen: a domain losing access learns that it did, one
+     * gaining it learns of the node. */
     n->perms = NULL;
     if (node_set_perms(n, perms, nperms)) {
         n->perms = before.perms;
@@ -114,7 +122,21 @@ int store_set_perms(struct xsd *xs, struct trans *t, struct node *n,
     }
     trans_owned_add(xs, t, old_owner, -1, -old_cost);
     trans_owned_add(xs, t, perms[0].id, 1, (long)node_cost(n));
-    trans_changed(xs, t, &before, false);
+    if (announce)
+        trans_changed(xs, t, &before, n, WATCH_NODE);
     free(before.perms);
     return 0;
+}
+
+int store_set_perms(struct xsd *xs, struct trans *t, struct node *n,
+                    const struct xs_permissions *perms, unsigned int nperms)
+{
+    return set_perms(xs, t, n, perms, nperms, true);
+}
+
+int store_set_perms_quiet(struct xsd *xs, struct node *n,
+                          const struct xs_permissions *perms,
+                          unsigned int nperms)
+{
+    return set_perms(xs, NULL, n, perms, nperms, false);
 }

@@ -21,8 +21,14 @@ int store_set_data(struct xsd *xs, struct trans *t, struct node *n,
 /* Removes path and its subtree.  0, -ENOENT, -ENOMEM. */
 int store_remove(struct xsd *xs, struct trans *t, const char *path);
 /* Replaces n's permissions, moving the node between owners' counts; the
- * change is announced to watchers allowed by the old permissions. */
+ * change is announced to watchers allowed by the old or the new ones. */
 int store_set_perms(struct xsd *xs, struct trans *t, struct node *n,
                     const struct xs_permissions *perms, unsigned int nperms);
+/* The same outside any transaction, unannounced: for dropping the rights
+ * of a domain that is gone (no watcher of it is left, and nobody else's
+ * access changes). */
+int store_set_perms_quiet(struct xsd *xs, struct node *n,
+                          const struct xs_permissions *perms,
+                          unsigned int nperms);
 
 #endif

@@ -53,6 +53,7 @@ static void trans_free(struct conn *conn, struct trans *t)
     for (unsigned int i = 0; i < t->nchanges; i++) {
         free(t->changes[i].path);
         free(t->changes[i].perms);
+        free(t->changes[i].perms2);
     }
     free(t->changes);
     free(t->accts);
@@ -98,7 +99,8 @@ static void announce(struct xsd *xs, const struct trans *t)
     for (unsigned int i = 0; i < t->nchanges; i++) {
         const struct change *c = &t->changes[i];
 
-        watch_fire(xs, c->path, c->recursive, c->perms, c->nperms);
+        watch_fire(xs, c->path, c->scope, c->perms, c->nperms, c->perms2,
+                   c->nperms2);
     }
 }
 
@@ -125,18 +127,36 @@ void trans_free_all(struct conn *conn)
         trans_free(conn, LIST_FIRST(&conn->trans));
 }
 
-static int record_change(struct trans *t, const struct node *n,
-                         bool recursive)
+static bool same_perms(const struct xs_permissions *a, unsigned int na,
+                       const struct xs_permissions *b, unsigned int nb)
 {
+    return na == nb && (!na || !memcmp(a, b, na * sizeof(*a)));
+}
+
+static struct xs_permissions *perms_dup(const struct xs_permissions *p,
+                                        unsigned int n)
+{
+    struct xs_permissions *copy = calloc(n ? n : 1, sizeof(*copy));
+
+    if (copy && n)
+        memcpy(copy, p, n * sizeof(*copy));
+    return copy;
+}
+
+static int record_change(struct trans *t, const struct node *n,
+                         const struct node *after, enum watch_scope scope)
+{
+    unsigned int nperms2 = after ? after->nperms : 0;
     struct change *c;
 
     /* The same change again (a node written over and over) is announced
      * once: the record must not grow with the number of requests. */
     for (unsigned int i = 0; i < t->nchanges; i++) {
         c = &t->changes[i];
-        if (c->recursive == recursive && c->nperms == n->nperms &&
-            !strcmp(c->path, n->path) &&
-            !memcmp(c->perms, n->perms, n->nperms * sizeof(*n->perms)))
+        if (c->scope == scope && !strcmp(c->path, n->path) &&
+            same_perms(c->perms, c->nperms, n->perms, n->nperms) &&
+            same_perms(c->perms2, c->nperms2, after ? after->perms : NULL,
+                       nperms2))
             return 0;
     }
 
@@ -150,27 +170,30 @@ static int record_change(struct trans *t, const struct node *n,
     }
     c = &t->changes[t->nchanges];
     c->path = strdup(n->path);
-    c->perms = calloc(n->nperms, sizeof(*c->perms));
-    if (!c->path || !c->perms) {
+    c->perms = perms_dup(n->perms, n->nperms);
+    c->perms2 = after ? perms_dup(after->perms, nperms2) : NULL;
+    if (!c->path || !c->perms || (after && !c->perms2)) {
         free(c->path);
         free(c->perms);
+        free(c->perms2);
         return -ENOMEM;
     }
-    memcpy(c->perms, n->perms, n->nperms * sizeof(*c->perms));
     c->nperms = n->nperms;
-    c->recursive = recursive;
+    c->nperms2 = nperms2;
+    c->scope = scope;
     t->nchanges++;
     t->change_bytes += sizeof(*c) + strlen(c->path) + 1 +
-                       c->nperms * sizeof(*c->perms);
+                       (c->nperms + nperms2) * sizeof(*c->perms);
     return 0;
 }
 
 void trans_changed(struct xsd *xs, struct trans *t, const struct node *n,
-                   bool recursive)
+                   const struct node *after, enum watch_scope scope)
 {
     if (!t)
-        watch_fire(xs, n->path, recursive, n->perms, n->nperms);
-    else if (record_change(t, n, recursive))
+        watch_fire(xs, n->path, scope, n->perms, n->nperms,
+                   after ? after->perms : NULL, after ? after->nperms : 0);
+    else if (record_change(t, n, after, scope))
         trans_fail(t, ENOMEM);
 }
 

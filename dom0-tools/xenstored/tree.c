@@ -15,6 +15,7 @@ struct tree {
 
 struct txn {
     struct htab *nodes; /* path -> private copy, or &tombstone when removed */
+    struct htab *snap;  /* path -> copy as first read, &tombstone if absent */
     struct htab *seen;  /* path -> (generation seen + 1) */
     unsigned int max_nodes;
     size_t seen_bytes;  /* keys and entries of seen */
@@ -218,16 +219,36 @@ const struct node *tree_peek(struct tree *t, struct txn *tx,
 {
     struct node *n = tx ? htab_get(tx->nodes, path) : NULL;
 
+    if (!n && tx)
+        n = htab_get(tx->snap, path);
     if (n)
         return n == &tombstone ? NULL : n;
     return htab_get(t->nodes, path);
 }
 
+/* The first look of tx at path: records its generation and keeps a copy,
+ * so that what the transaction read does not change under it (Xen). */
+static int txn_first_look(struct tree *t, struct txn *tx, const char *path)
+{
+    struct node *cur = htab_get(t->nodes, path), *copy = &tombstone;
+    int err = txn_note(t, tx, path);
+
+    if (!err && cur && !(copy = node_dup(cur)))
+        err = -ENOMEM;
+    if (!err && (err = htab_put(tx->snap, path, copy, NULL)))
+        node_free(copy);
+    if (err && !tx->err)
+        tx->err = err;
+    return err;
+}
+
 const struct node *tree_get(struct tree *t, struct txn *tx, const char *path)
 {
     /* Failing to record only makes a later conflict go unnoticed for a
-     * read, which the commit check must not allow: report absent. */
-    if (tx && !htab_get(tx->nodes, path) && txn_note(t, tx, path))
+     * read, which the commit check must not allow: report absent (and the
+     * transaction cannot commit). */
+    if (tx && !htab_get(tx->nodes, path) && !htab_get(tx->snap, path) &&
+        txn_first_look(t, tx, path))
         return NULL;
     return tree_peek(t, tx, path);
 }
@@ -397,8 +418,9 @@ struct txn *tree_txn_begin(struct tree *t, unsigned int max_nodes)
         return NULL;
     tx->max_nodes = max_nodes;
     tx->nodes = htab_new();
+    tx->snap = htab_new();
     tx->seen = htab_new();
-    if (!tx->nodes || !tx->seen) {
+    if (!tx->nodes || !tx->snap || !tx->seen) {
         tree_txn_free(tx);
         return NULL;
     }
@@ -463,6 +485,7 @@ size_t tree_txn_bytes(const struct txn *tx)
     size_t bytes = sizeof(*tx) + tx->seen_bytes;
 
     htab_foreach(tx->nodes, sum_cost_cb, &bytes);
+    htab_foreach(tx->snap, sum_cost_cb, &bytes);
     return bytes;
 }
 
@@ -493,7 +516,10 @@ void tree_txn_free(struct txn *tx)
         return;
     if (tx->nodes)
         htab_foreach(tx->nodes, free_copy_cb, NULL);
+    if (tx->snap)
+        htab_foreach(tx->snap, free_copy_cb, NULL);
     htab_free(tx->nodes);
+    htab_free(tx->snap);
     htab_free(tx->seen);
     free(tx);
 }

@@ -4,7 +4,8 @@
  *
  * Transactions follow Xen's generation scheme: every committed change gives
  * the node a new generation; a transaction records the generation of every
- * node it looks at (0 = absent) and keeps its own copies of the nodes it
+ * node it looks at (0 = absent), keeps a copy of each as it first saw it
+ * (its reads are a snapshot, as in Xen) and its own copies of the nodes it
  * changes.  Commit fails with -EAGAIN if any recorded generation moved.
  *
  * This layer knows nothing of permissions, quotas or watches; callers check

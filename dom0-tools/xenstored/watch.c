@@ -96,20 +96,23 @@ void watch_del_all(struct conn *conn)
         watch_unlink(conn, LIST_FIRST(&conn->watches));
 }
 
-static void fire_conn(struct conn *conn, const char *path, bool recursive)
+static void fire_conn(struct conn *conn, const char *path,
+                      enum watch_scope scope)
 {
     struct watch *w;
 
     LIST_FOREACH(w, &conn->watches, link) {
-        if (path_is_below(path, w->path))
+        if (scope == WATCH_EXACT ? !strcmp(path, w->path)
+                                 : path_is_below(path, w->path))
             send_event(conn, w, path);
-        else if (recursive && path_is_below(w->path, path))
+        else if (scope == WATCH_TREE && path_is_below(w->path, path))
             send_event(conn, w, w->path);
     }
 }
 
-void watch_fire(struct xsd *xs, const char *path, bool recursive,
-                const struct xs_permissions *perms, unsigned int nperms)
+void watch_fire(struct xsd *xs, const char *path, enum watch_scope scope,
+                const struct xs_permissions *perms, unsigned int nperms,
+                const struct xs_permissions *perms2, unsigned int nperms2)
 {
     struct conn *conn;
 
@@ -117,9 +120,11 @@ void watch_fire(struct xsd *xs, const char *path, bool recursive,
         if (LIST_EMPTY(&conn->watches))
             continue;
         /* Don't leak the existence of what the watcher may not read. */
-        if (!(domain_perms_for(conn, perms, nperms) & XS_PERM_READ))
+        if (!(domain_perms_for(conn, perms, nperms) & XS_PERM_READ) &&
+            !(perms2 &&
+              (domain_perms_for(conn, perms2, nperms2) & XS_PERM_READ)))
             continue;
-        fire_conn(conn, path, recursive);
+        fire_conn(conn, path, scope);
     }
 }
 

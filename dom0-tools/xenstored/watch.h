@@ -19,10 +19,13 @@ void watch_fire_initial(struct conn *conn, const struct watch *w);
 int watch_del(struct conn *conn, const char *path, const char *token);
 void watch_del_all(struct conn *conn);
 
-/* Announces a change of path (with the node's permissions, for the read
- * check) to every interested connection. */
-void watch_fire(struct xsd *xs, const char *path, bool recursive,
-                const struct xs_permissions *perms, unsigned int nperms);
+/* Announces a change of path to every interested connection that may read
+ * the node under perms, or under perms2 (may be NULL: the new permissions
+ * of a permission change, so a domain gaining access learns of it as one
+ * losing it does). */
+void watch_fire(struct xsd *xs, const char *path, enum watch_scope scope,
+                const struct xs_permissions *perms, unsigned int nperms,
+                const struct xs_permissions *perms2, unsigned int nperms2);
 /* Announces "@introduceDomain"/"@releaseDomain" to the watchers that may
  * read that special name (dom0, and domains dom0 granted it to). */
 void watch_fire_special(struct xsd *xs, const char *name);

@@ -6,7 +6,10 @@
  * xs_watch() the caller reads its reply itself; from then on a reader
  * thread owns the socket, hands replies to the waiting caller and queues
  * watch events, so none is lost while a request is in flight.  xs_fileno()
- * is a pipe that holds one byte while events are queued.
+ * is a pipe that holds one byte while events are queued.  The queue is
+ * bounded for a caller that falls behind: an event identical to one still
+ * queued is coalesced into it, and past XS_EVENT_QUEUE_MAX events are
+ * dropped and counted (xs_watch_overflow(), sv/xs_ext.h).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -24,12 +27,16 @@
 #include <xenstore.h>
 
 #include "sv/hcall.h"
+#include "sv/log.h"
 #include "sv/util.h"
+#include "sv/xs_ext.h"
 #include "xs_ring.h"
 #include "sv/xs_proto.h"
 
 struct xs_msg {
     struct xs_msg *next;
+    struct xs_msg *hnext;  /* queued events: same bucket of h->buckets */
+    size_t hash;
     struct xsd_sockmsg hdr;
     char body[];          /* hdr.len bytes and a NUL */
 };
@@ -44,6 +51,10 @@ struct xs_handle {
     pthread_cond_t watch_cond;
     struct xs_msg *reply;          /* delivered by the reader thread */
     struct xs_msg *events, **events_tail;
+    unsigned int nevents;
+    struct xs_msg *buckets[XS_EVENT_QUEUE_MAX / 4]; /* queued events by hash */
+    unsigned long overflow;        /* events dropped, for xs_watch_overflow() */
+    bool dropping;                 /* dropped since the queue last drained */
     int pipe[2];                   /* xs_fileno(): readable while events */
     bool reader_running;
     pthread_t reader;
@@ -228,11 +239,43 @@ static struct xs_msg *read_msg(int fd)
     return m;
 }
 
+static size_t event_hash(const struct xs_msg *m)
+{
+    uint64_t hash = 1469598103934665603ULL; /* FNV-1a */
+
+    for (uint32_t i = 0; i < m->hdr.len; i++)
+        hash = (hash ^ (unsigned char)m->body[i]) * 1099511628211ULL;
+    return (size_t)hash;
+}
+
 /* Called with h->lock held. */
 static void queue_event(struct xs_handle *h, struct xs_msg *m)
 {
+    struct xs_msg **bucket, *e;
     char byte = 0;
 
+    m->hash = event_hash(m);
+    bucket = &h->buckets[m->hash % ARRAY_SIZE(h->buckets)];
+    for (e = *bucket; e; e = e->hnext) {
+        /* Still queued: the caller will look at that path anyway. */
+        if (e->hdr.len == m->hdr.len &&
+            !memcmp(e->body, m->body, m->hdr.len)) {
+            free(m);
+            return;
+        }
+    }
+    if (h->nevents >= XS_EVENT_QUEUE_MAX) {
+        if (!h->dropping)
+            log_warnx("libxenstore: %u watch events queued and not read: "
+                      "dropping", h->nevents);
+        h->dropping = true;
+        h->overflow++;
+        free(m);
+        return;
+    }
+    m->hnext = *bucket;
+    *bucket = m;
+    h->nevents++;
     if (!h->events && h->pipe[1] >= 0)
         (void)!write(h->pipe[1], &byte, 1);
     *h->events_tail = m;
@@ -607,13 +650,19 @@ int xs_fileno(struct xs_handle *h)
 /* Takes the first queued event (h->lock held) as {path, token}. */
 static char **take_event(struct xs_handle *h, unsigned int *num)
 {
-    struct xs_msg *m = h->events;
+    struct xs_msg *m = h->events, **pp;
     unsigned int n;
     char **v;
     char byte;
 
+    for (pp = &h->buckets[m->hash % ARRAY_SIZE(h->buckets)]; *pp != m;
+         pp = &(*pp)->hnext)
+        ;
+    *pp = m->hnext;
+    h->nevents--;
     h->events = m->next;
     if (!h->events) {
+        h->dropping = false;
         h->events_tail = &h->events;
         if (h->pipe[0] >= 0)
             (void)!read(h->pipe[0], &byte, 1);
@@ -643,6 +692,17 @@ char **xs_read_watch(struct xs_handle *h, unsigned int *num)
         errno = h->broken ? h->broken : EINVAL;
     pthread_mutex_unlock(&h->lock);
     return v;
+}
+
+unsigned long xs_watch_overflow(struct xs_handle *h)
+{
+    unsigned long n;
+
+    pthread_mutex_lock(&h->lock);
+    n = h->overflow;
+    h->overflow = 0;
+    pthread_mutex_unlock(&h->lock);
+    return n;
 }
 
 char **xs_check_watch(struct xs_handle *h)

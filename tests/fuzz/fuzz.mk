@@ -38,7 +38,7 @@ fuzz_config_xml_SEEDS := tests/config/valid tests/config/invalid examples
 fuzz_config_xml_DICT := tests/fuzz/config_xml.dict
 
 XSD_FUZZ_SRCS := $(addprefix dom0-tools/xenstored/,htab.c tree.c path.c \
-    domain.c watch.c trans.c store.c conn.c ops.c ring.c xsd.c) \
+    domain.c watch.c trans.c store.c conn.c control.c ops.c ring.c xsd.c) \
     lib/xenstore/xs_proto.c lib/log.c lib/util.c tests/fuzz/fuzz_xs_quiet.c
 
 # xenstored's wire parser and request handlers, fed a client byte stream.

@@ -3,7 +3,8 @@
 # log without end, a watcher that stops reading its ring while another
 # client writes what it watches (128 watches: 128 events a write), and a
 # request ring kept full.  Under each, xenstored's resident memory stays
-# bounded and dom0's xenstore-read still answers at once.
+# bounded, dom0's xenstore-read still answers at once, and what xenstored
+# counts for each domain matches a recount (XS_CONTROL check).
 source "$(dirname "$0")/lib.sh"
 require_root
 command -v xenstore-read >/dev/null || skip "needs xenstore-utils"
@@ -16,6 +17,14 @@ export XENSTORED_PATH=$SPLITVISOR_RUNDIR/xenstored/socket
 xspid=$(cat "$SPLITVISOR_RUNDIR/xenstored.pid")
 
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$xspid/status"; }
+
+# XS_CONTROL check recounts every domain's nodes and memory: no drift.
+accounts_exact() {
+    [ "$("$TESTBIN/xsflood" check)" = OK ] || fail "check failed during $1"
+    grep "check: " "$SPLITVISOR_RUNDIR/xenstored.log" | tail -1 |
+        grep -q ", 0 problems" ||
+        fail "accounting drift during $1: $(grep 'check: ' "$SPLITVISOR_RUNDIR/xenstored.log")"
+}
 
 # A domain running xsflood: flood NAME ARGS... -> domid
 flood() {
@@ -59,6 +68,7 @@ wait_console "$d" "^TRANS$" >/dev/null
 worst=$(dom0_reads_fast "the transaction flood")
 sleep 6
 rss=$(rss_bounded "the transaction flood")
+accounts_exact "the transaction flood"
 pass "transaction flood: xenstored at $rss, dom0 read <= $worst ms"
 "$BIN/xl" destroy "$t-trans"
 
@@ -73,6 +83,7 @@ worst=$(dom0_reads_fast "the watch-event flood")
 wait "$wpid" || fail "dom0's writer failed"
 grep -q "^WROTE" "$SPLITVISOR_RUNDIR/write.out" || fail "writer: $(cat "$SPLITVISOR_RUNDIR/write.out")"
 rss=$(rss_bounded "the watch-event flood")
+accounts_exact "the watch-event flood"
 grep -q "dom$w: not reading its watch events: dropping them" \
     "$SPLITVISOR_RUNDIR/xenstored.log" || fail "no dropped events logged"
 pass "watch-event flood ($(cat "$SPLITVISOR_RUNDIR/write.out") writes, 128 watches): xenstored at $rss, dom0 read <= $worst ms"
@@ -84,4 +95,5 @@ worst=$(dom0_reads_fast "the ring flood")
 rss=$(rss_bounded "the ring flood")
 pass "ring flood: dom0 read <= $worst ms, xenstored at $rss"
 "$BIN/xl" destroy "$t-ring"
+accounts_exact "the floods and their domains' release"
 kill -0 "$xspid" || fail "xenstored died"

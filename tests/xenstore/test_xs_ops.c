@@ -137,8 +137,8 @@ static void test_wire_parsing(void **state)
     assert_error(memconn_call(d0, XS_READ, 0, "/a", 2, buf, sizeof(buf)),
                  "EINVAL");
     assert_error(memconn_call(d0, XS_TYPE_COUNT, 0, "", 0, buf, sizeof(buf)),
-                 "EINVAL");
-    assert_error(call(d0, XS_WATCH_EVENT, 0, "/a|t"), "EINVAL");
+                 "ENOSYS");
+    assert_error(call(d0, XS_WATCH_EVENT, 0, "/a|t"), "ENOSYS");
     assert_error(call(d0, XS_READ, 0, "/a|extra"), "EINVAL");
     assert_error(call(d0, XS_INTRODUCE, 0, "x|1|1"), "EINVAL");
     assert_error(call(d0, XS_INTRODUCE, 0, "0|1|1"), "EINVAL");
@@ -286,11 +286,13 @@ static void test_watch_needs_read(void **state)
                      XS_WATCH_EVENT);
     assert_int_equal(write_node(d0, 0, "/secret", "x"), XS_WRITE);
     assert_int_equal(memconn_recv(d5, buf, sizeof(buf), NULL), -1);
-    /* Announced under the old permissions: still nothing for dom5... */
+    /* Announced under the old and the new permissions: dom5 gains access
+     * and learns of the node... */
     assert_int_equal(call(d0, XS_SET_PERMS, 0, "/secret|n0|r5"),
                      XS_SET_PERMS);
-    assert_int_equal(memconn_recv(d5, buf, sizeof(buf), NULL), -1);
-    /* ...but from now on it sees changes, including losing access. */
+    assert_int_equal(memconn_recv(d5, buf, sizeof(buf), NULL),
+                     XS_WATCH_EVENT);
+    /* ...and from now on it sees changes, including losing access. */
     assert_int_equal(write_node(d0, 0, "/secret", "y"), XS_WRITE);
     assert_int_equal(memconn_recv(d5, buf, sizeof(buf), NULL),
                      XS_WATCH_EVENT);
@@ -541,6 +543,177 @@ static void test_event_limits(void **state)
     memconn_free(d0);
 }
 
+/* XS_CONTROL: quotas shown and set (and enforced as set), check corrects
+ * a count that drifted, unknown commands are EINVAL. */
+static void test_control(void **state)
+{
+    struct xsd *xs = *state;
+    struct memconn *d0 = memconn_new(xs, 0), *d5;
+    struct domain *d;
+
+    home(d0, 5);
+    d5 = memconn_new(xs, 5);
+    assert_int_equal(call(d0, XS_CONTROL, 0, "quota"), XS_CONTROL);
+    assert_non_null(strstr(buf, "\ntransaction-nodes:     1024 "));
+    assert_int_equal(call(d0, XS_CONTROL, 0, "quota|set|nodes|3"),
+                     XS_CONTROL);
+    assert_string_equal(buf, "OK");
+    assert_int_equal(write_node(d5, 0, "a", ""), XS_WRITE);
+    assert_int_equal(write_node(d5, 0, "b", ""), XS_WRITE);
+    assert_error(write_node(d5, 0, "c", ""), "ENOSPC");
+    assert_error(call(d0, XS_CONTROL, 0, "quota|set|nodes|0"), "EINVAL");
+    assert_error(call(d0, XS_CONTROL, 0, "quota|set|bogus|3"), "EINVAL");
+    assert_int_equal(call(d0, XS_CONTROL, 0, "quota|5"), XS_CONTROL);
+    assert_non_null(strstr(buf, "Domain 5:\nnodes            :        3\n"));
+    assert_int_equal(call(d0, XS_CONTROL, 0, "quota-soft|set|memory|4096"),
+                     XS_CONTROL);
+    assert_int_equal(xs->memory_soft, 4096);
+    d = domain_find(xs, 5);
+    d->nodes = 77;
+    d->memory += 5;
+    assert_int_equal(call(d0, XS_CONTROL, 0, "check"), XS_CONTROL);
+    assert_int_equal(d->nodes, 3);
+    assert_int_equal(call(d0, XS_CONTROL, 0, "quota|5"), XS_CONTROL);
+    assert_int_equal(call(d0, XS_CONTROL, 0, "check"), XS_CONTROL);
+    assert_int_equal(call(d0, XS_CONTROL, 0, "help"), XS_CONTROL);
+    assert_non_null(strstr(buf, "memreport       [<file>]\n"));
+    assert_error(call(d0, XS_CONTROL, 0, "bogus"), "EINVAL");
+    assert_error(call(d5, XS_CONTROL, 0, "quota"), "EACCES");
+    /* Files only where the daemon allows them (not here). */
+    assert_error(call(d0, XS_CONTROL, 0, "logfile|/tmp/sv-no"), "EPERM");
+    assert_error(call(d0, XS_CONTROL, 0, "memreport|/tmp/sv-no"), "EPERM");
+    memconn_free(d5);
+    memconn_free(d0);
+}
+
+/* A domain that gains read access through SET_PERMS, also on a node
+ * created and granted in one transaction, gets the event (Xen). */
+static void test_watch_gained_access(void **state)
+{
+    struct memconn *d0 = memconn_new(*state, 0), *d5;
+    uint32_t tx;
+
+    home(d0, 5);
+    d5 = memconn_new(*state, 5);
+    assert_int_equal(write_node(d0, 0, "/g", "v"), XS_WRITE);
+    assert_int_equal(call(d5, XS_WATCH, 0, "/g|tg"), XS_WATCH);
+    assert_int_equal(memconn_recv(d5, buf, sizeof(buf), NULL),
+                     XS_WATCH_EVENT);
+    assert_int_equal(call(d5, XS_WATCH, 0, "/h|th"), XS_WATCH);
+    assert_int_equal(memconn_recv(d5, buf, sizeof(buf), NULL),
+                     XS_WATCH_EVENT);
+    assert_int_equal(call(d0, XS_SET_PERMS, 0, "/g|n0|r5"), XS_SET_PERMS);
+    assert_int_equal(memconn_recv(d5, buf, sizeof(buf), NULL),
+                     XS_WATCH_EVENT);
+    assert_string_equal(buf, "/g");
+    tx = start_tx(d0);
+    assert_int_equal(write_node(d0, tx, "/h", "v"), XS_WRITE);
+    assert_int_equal(call(d0, XS_SET_PERMS, tx, "/h|n0|r5"), XS_SET_PERMS);
+    assert_int_equal(memconn_recv(d5, buf, sizeof(buf), NULL), -1);
+    assert_int_equal(call(d0, XS_TRANSACTION_END, tx, "T"),
+                     XS_TRANSACTION_END);
+    assert_int_equal(memconn_recv(d5, buf, sizeof(buf), NULL),
+                     XS_WATCH_EVENT);
+    assert_string_equal(buf, "/h");
+    memconn_free(d5);
+    memconn_free(d0);
+}
+
+/* Reads in a transaction see a snapshot taken at the first look (Xen's
+ * test-xenstore "ta err"): a change outside does not show through, and the
+ * commit then fails with EAGAIN. */
+static void test_transaction_snapshot(void **state)
+{
+    struct memconn *d0 = memconn_new(*state, 0), *w = memconn_new(*state, 0);
+    uint32_t tx;
+
+    assert_int_equal(write_node(d0, 0, "/s/a", "old"), XS_WRITE);
+    tx = start_tx(d0);
+    assert_int_equal(call(d0, XS_READ, tx, "/s/a"), XS_READ);
+    assert_string_equal(buf, "old");
+    assert_error(call(d0, XS_READ, tx, "/s/b"), "ENOENT");
+    assert_int_equal(call(d0, XS_DIRECTORY, tx, "/s"), XS_DIRECTORY);
+    assert_int_equal(write_node(w, 0, "/s/a", "new"), XS_WRITE);
+    assert_int_equal(write_node(w, 0, "/s/b", "new"), XS_WRITE);
+    assert_int_equal(call(d0, XS_READ, tx, "/s/a"), XS_READ);
+    assert_string_equal(buf, "old");
+    assert_error(call(d0, XS_READ, tx, "/s/b"), "ENOENT");
+    assert_int_equal(call(d0, XS_DIRECTORY, tx, "/s"), XS_DIRECTORY);
+    assert_memory_equal(buf, "a\0", 2);
+    assert_error(call(d0, XS_TRANSACTION_END, tx, "T"), "EAGAIN");
+    memconn_free(w);
+    memconn_free(d0);
+}
+
+/* Rights granted to a released domain are dropped: a later domain with
+ * the same id does not inherit them. */
+static void test_release_drops_grants(void **state)
+{
+    struct memconn *d0 = memconn_new(*state, 0), *d5, *d6;
+
+    home(d0, 5);
+    home(d0, 6);
+    d6 = memconn_new(*state, 6);
+    assert_int_equal(write_node(d0, 0, "/x", "v"), XS_WRITE);
+    assert_int_equal(call(d0, XS_SET_PERMS, 0, "/x|n0|r5|r6"), XS_SET_PERMS);
+    assert_int_equal(call(d6, XS_WATCH, 0, "/x|t"), XS_WATCH);
+    assert_int_equal(memconn_recv(d6, buf, sizeof(buf), NULL),
+                     XS_WATCH_EVENT);
+    assert_int_equal(call(d0, XS_SET_PERMS, 0, "@releaseDomain|n0|r5"),
+                     XS_SET_PERMS);
+    assert_int_equal(call(d0, XS_SET_TARGET, 0, "6|5"), XS_SET_TARGET);
+    assert_int_equal(call(d0, XS_RELEASE, 0, "5"), XS_RELEASE);
+    assert_int_equal(call(d0, XS_GET_PERMS, 0, "/x"), XS_GET_PERMS);
+    assert_memory_equal(buf, "n0\0r6\0", 6);
+    assert_int_equal(call(d0, XS_GET_PERMS, 0, "@releaseDomain"),
+                     XS_GET_PERMS);
+    assert_memory_equal(buf, "n0\0", 3);
+    assert_int_equal(domain_find(*state, 6)->target, DOMID_NONE);
+    /* Nobody else's access changed: nothing to announce. */
+    assert_int_equal(memconn_recv(d6, buf, sizeof(buf), NULL), -1);
+    /* The id comes back for another domain. */
+    assert_int_equal(call(d0, XS_INTRODUCE, 0, "5|5|1"), XS_INTRODUCE);
+    d5 = memconn_new(*state, 5);
+    assert_error(call(d5, XS_READ, 0, "/x"), "EACCES");
+    memconn_free(d5);
+    memconn_free(d6);
+    memconn_free(d0);
+}
+
+/* Removing a node the watcher may not read fires the watch of a readable
+ * child removed with it (Xen); once, when the parent is readable too. */
+static void test_watch_child_removed(void **state)
+{
+    struct memconn *d0 = memconn_new(*state, 0), *d5;
+
+    home(d0, 5);
+    d5 = memconn_new(*state, 5);
+    assert_int_equal(write_node(d0, 0, "/p/c", "v"), XS_WRITE);
+    assert_int_equal(call(d0, XS_SET_PERMS, 0, "/p/c|n0|r5"), XS_SET_PERMS);
+    assert_int_equal(call(d5, XS_WATCH, 0, "/p/c|t"), XS_WATCH);
+    assert_int_equal(memconn_recv(d5, buf, sizeof(buf), NULL),
+                     XS_WATCH_EVENT);
+    assert_int_equal(call(d0, XS_RM, 0, "/p"), XS_RM);
+    assert_int_equal(memconn_recv(d5, buf, sizeof(buf), NULL),
+                     XS_WATCH_EVENT);
+    assert_string_equal(buf, "/p/c");
+    assert_int_equal(memconn_recv(d5, buf, sizeof(buf), NULL), -1);
+    /* Both readable: the two announcements coalesce into one event. */
+    assert_int_equal(write_node(d0, 0, "/q/c", "v"), XS_WRITE);
+    assert_int_equal(call(d0, XS_SET_PERMS, 0, "/q|n0|r5"), XS_SET_PERMS);
+    assert_int_equal(call(d0, XS_SET_PERMS, 0, "/q/c|n0|r5"), XS_SET_PERMS);
+    assert_int_equal(call(d5, XS_WATCH, 0, "/q/c|t"), XS_WATCH);
+    assert_int_equal(memconn_recv(d5, buf, sizeof(buf), NULL),
+                     XS_WATCH_EVENT);
+    assert_int_equal(call(d0, XS_RM, 0, "/q"), XS_RM);
+    assert_int_equal(memconn_recv(d5, buf, sizeof(buf), NULL),
+                     XS_WATCH_EVENT);
+    assert_string_equal(buf, "/q/c");
+    assert_int_equal(memconn_recv(d5, buf, sizeof(buf), NULL), -1);
+    memconn_free(d5);
+    memconn_free(d0);
+}
+
 static void test_outstanding_quota(void **state)
 {
     struct memconn *d0 = memconn_new(*state, 0), *d5;
@@ -613,6 +786,15 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_memory_quota, setup, teardown),
         cmocka_unit_test_setup_teardown(test_event_limits, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_control, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_watch_gained_access, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_transaction_snapshot, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_release_drops_grants, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_watch_child_removed, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_special_perms, setup, teardown),
     };
 
