@@ -67,6 +67,7 @@ struct vif_queue {
     struct vif_back *v;
     unsigned idx;
     void *rings;             /* TX, RX shared rings mapped side by side */
+    grant_ref_t ring_ref[2]; /* theirs (never a data buffer) */
     evtchn_port_t evtchn;    /* the TX ring's port (the only one unless split) */
     evtchn_port_t evtchn_rx; /* the RX ring's port with split event channels, else 0 */
     bool tx_more;            /* the TX budget ran out: vif_back_poll() goes on */
@@ -95,6 +96,7 @@ struct vif_back {
     unsigned nqueues;    /* what the frontend took */
     struct vif_queue queue[VIF_BACK_MAX_QUEUES];
     void *ctrl_ring;         /* feature-ctrl-ring, when the frontend made one */
+    grant_ref_t ctrl_ref;
     evtchn_port_t evtchn_ctrl;
     struct netback_ctrl *ctrl;
     bool ctrl_more; /* the ctrl budget ran out: vif_back_poll() goes on */
@@ -143,9 +145,36 @@ static int grant_copy(struct vif_back *v, grant_ref_t ref, uint16_t off, void *l
     return seg.status == GNTST_okay ? 0 : -EPERM;
 }
 
+/* A ring page named as a data buffer: mapping it a second time would pin
+ * the ring, since the hypervisor believes no unmap of a frame still mapped
+ * elsewhere in netdd.  Refused (the frontend is closed for it). */
+static bool is_ring_ref(const struct vif_back *v, grant_ref_t ref)
+{
+    for (unsigned i = 0; i < v->nqueues; i++)
+        if (v->queue[i].rings && (ref == v->queue[i].ring_ref[0] || ref == v->queue[i].ring_ref[1]))
+            return true;
+    return v->ctrl_ring && ref == v->ctrl_ref;
+}
+
+/* The device mapping of ref, if there is one. */
+static struct devmap_entry *devmapped(const struct vif_back *v, grant_ref_t ref)
+{
+    return v->devmap && ref < DEVMAP_REFS && v->devmap[ref].host ? &v->devmap[ref] : NULL;
+}
+
+/* Reads of a page the device maps go through that mapping, so that no
+ * page is mapped twice (the cache's mapping could not be unmapped). */
 static int vif_copy_from(struct vif_back *v, grant_ref_t ref, uint16_t off, void *dst,
                          uint16_t len)
 {
+    const struct devmap_entry *e = devmapped(v, ref);
+
+    if (is_ring_ref(v, ref))
+        return -EPERM;
+    if (e) {
+        memcpy(dst, (const char *)e->host + off, len);
+        return 0;
+    }
     if (gntcache_would_evict(v->cache, v->fe_domid, ref))
         return grant_copy(v, ref, off, dst, len, false);
     return gntcache_copy_from(v->cache, v->fe_domid, ref, off, dst, len);
@@ -156,11 +185,15 @@ static int copy_from(void *ctx, grant_ref_t ref, uint16_t off, void *dst, uint16
     return vif_copy_from(((struct vif_queue *)ctx)->v, ref, off, dst, len);
 }
 
+/* RX into a page the device maps (read-only: a TX buffer posted for RX
+ * too) is copied by the hypervisor, not mapped a second time. */
 static int copy_to(void *ctx, grant_ref_t ref, uint16_t off, const void *src, uint16_t len)
 {
     struct vif_back *v = ((struct vif_queue *)ctx)->v;
 
-    if (gntcache_would_evict(v->cache, v->fe_domid, ref))
+    if (is_ring_ref(v, ref))
+        return -EPERM;
+    if (devmapped(v, ref) || gntcache_would_evict(v->cache, v->fe_domid, ref))
         return grant_copy(v, ref, off, (void *)src, len, true);
     return gntcache_copy_to(v->cache, v->fe_domid, ref, off, src, len);
 }
@@ -223,11 +256,13 @@ static struct devmap_entry *devmap_get(struct vif_back *v, grant_ref_t ref)
     struct devmap_entry *e;
     uint32_t domid = v->fe_domid;
 
-    if (!v->devmap || ref >= DEVMAP_REFS)
+    if (!v->devmap || ref >= DEVMAP_REFS || is_ring_ref(v, ref))
         return NULL;
     e = &v->devmap[ref];
     if (e->host || v->ndevmap == DEVMAP_MAX || v->devmap_refused)
         return e->host ? e : NULL;
+    /* One mapping a page: the device's serves netdd's reads from now on. */
+    gntcache_forget(v->cache, domid, ref);
     /* Read-only for the device too: it only ever reads a TX buffer. */
     e->host = xengnttab_map_grant_refs_device(v->env.xgt, 1, &domid, &ref, PROT_READ, &e->iova);
     if (!e->host) {
@@ -240,13 +275,23 @@ static struct devmap_entry *devmap_get(struct vif_back *v, grant_ref_t ref)
     return e;
 }
 
+/* In one batch; what the hypervisor does not believe yet is retried
+ * (vif_disconnect, and the host's xengnttab_unmap_retry()). */
 static void devmap_clear(struct vif_back *v)
 {
-    for (unsigned r = 0; v->devmap && r < DEVMAP_REFS && v->ndevmap; r++)
-        if (v->devmap[r].host) {
-            xengnttab_unmap(v->env.xgt, v->devmap[r].host, 1);
-            v->ndevmap--;
-        }
+    void **pages = v->ndevmap ? malloc(v->ndevmap * sizeof(*pages)) : NULL;
+    unsigned n = 0;
+
+    for (unsigned r = 0; pages && r < DEVMAP_REFS && n < v->ndevmap; r++)
+        if (v->devmap[r].host)
+            pages[n++] = v->devmap[r].host;
+    if (n)
+        xengnttab_unmap_pages(v->env.xgt, pages, n);
+    else if (v->ndevmap) /* no memory for the batch: one by one */
+        for (unsigned r = 0; r < DEVMAP_REFS; r++)
+            if (v->devmap[r].host)
+                xengnttab_unmap(v->env.xgt, v->devmap[r].host, 1);
+    free(pages);
     free(v->devmap);
     free(v->inflight);
     free(v->inflight_q);
@@ -301,6 +346,14 @@ static void vif_disconnect(struct vif_back *v)
     if (v->cache)
         gntcache_free(v->cache);
     v->cache = NULL;
+    /* An unmap refused above (a frame mapped twice: a ring page the
+     * frontend also named as a buffer, say) is believed now that every
+     * mapping of the vif is gone. */
+    int pinned = xengnttab_unmap_retry(v->env.xgt);
+
+    if (pinned > 0)
+        log_warnx("vif %u.%u: %d grant mappings still pinned (retried later)", v->fe_domid,
+                  v->devid, pinned);
 }
 
 static int bind_port(struct vif_back *v, unsigned remote, evtchn_port_t *port)
@@ -336,6 +389,8 @@ static int queue_connect(struct vif_queue *q, const char *dir)
     q->rings = xengnttab_map_grant_refs(v->env.xgt, 2, domids, refs, PROT_READ | PROT_WRITE);
     if (!q->rings)
         return -errno;
+    q->ring_ref[0] = refs[0];
+    q->ring_ref[1] = refs[1];
     err = bind_port(v, evtchn, &q->evtchn);
     if (!err && split)
         err = bind_port(v, evtchn_rx, &q->evtchn_rx);
@@ -364,6 +419,7 @@ static int ctrl_connect(struct vif_back *v)
     v->ctrl_ring = xengnttab_map_grant_refs(v->env.xgt, 1, &domid, &ref, PROT_READ | PROT_WRITE);
     if (!v->ctrl_ring)
         return -errno;
+    v->ctrl_ref = ref;
     err = bind_port(v, port, &v->evtchn_ctrl);
     if (err)
         return err;
