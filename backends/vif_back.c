@@ -45,6 +45,12 @@
  * hashing with a handful; one feeding requests naming bad grants made
  * netdd try a mapping for each, as fast as it could. */
 #define VIF_CTRL_BUDGET 16
+/* Broadcast and multicast frames a vif may send a second (a burst of
+ * VIF_MCAST_BURST): each is a copy into every other guest on the NIC (or
+ * the software switch), so one guest flooding them cost the others 4-16%
+ * of their frames.  ARP, neighbour discovery and mDNS need a few. */
+#define VIF_MCAST_RATE  1000
+#define VIF_MCAST_BURST 256
 #define VIF_CTRL_RATE   256
 #define VIF_CTRL_BURST  64
 
@@ -92,6 +98,7 @@ struct vif_back {
     bool connected;
     bool closing; /* the frontend misbehaved: vif_back_reap() tears it down */
     struct ratelimit connects;
+    struct ratelimit mcast; /* its broadcasts and multicasts */
     unsigned max_queues; /* what we offered */
     unsigned nqueues;    /* what the frontend took */
     struct vif_queue queue[VIF_BACK_MAX_QUEUES];
@@ -623,6 +630,13 @@ static bool tx_in_place_ok(const struct netback_packet *pkt)
     return true;
 }
 
+/* Whether the vif may send frame now: unicast always, broadcasts and
+ * multicasts within its budget (beyond it they are answered dropped). */
+static bool mcast_ok(struct vif_back *v, const uint8_t *frame, size_t len)
+{
+    return !len || !(frame[0] & 1) || ratelimit_take(&v->mcast, ratelimit_now_ns()) == 0;
+}
+
 /* Hands pkt to the device where it lies (device-mapped grants): no copy. */
 static int tx_zero_copy(struct vif_queue *q, const struct netback_packet *pkt)
 {
@@ -648,6 +662,9 @@ static int tx_zero_copy(struct vif_queue *q, const struct netback_packet *pkt)
         segs[i] =
             (struct vif_back_seg){.iova = e->iova + pkt->seg[i].offset, .len = pkt->seg[i].len};
     }
+    /* A broadcast or multicast takes the copy path, through the vif's budget. */
+    if (((const uint8_t *)first->host)[pkt->seg[0].offset] & 1)
+        return -EINVAL;
     netback_tx_offload(pkt, &o);
     v->inflight[slot] = *pkt;
     v->inflight_q[slot] = (uint8_t)(1 + q->idx);
@@ -714,7 +731,8 @@ static bool tx_drain(struct vif_queue *q)
         if (len == -ENOTCONN)
             break;
         netback_tx_offload(pkt, &o);
-        if (len < 0 || v->env.ops->transmit(v->env.host, v, q->idx, buf, (size_t)len, &o) < 0)
+        if (len < 0 || !mcast_ok(v, buf, (size_t)len) ||
+            v->env.ops->transmit(v->env.host, v, q->idx, buf, (size_t)len, &o) < 0)
             status = NETIF_RSP_DROPPED;
         netback_tx_done(q->q, pkt, status);
     }
@@ -1004,6 +1022,7 @@ struct vif_back *vif_back_new(const struct vif_back_env *env, const char *dir)
     v->max_queues = offered_queues(v);
     ratelimit_init(&v->connects, VIF_CONNECT_RATE, VIF_CONNECT_BURST);
     ratelimit_init(&v->ctrl_rate, VIF_CTRL_RATE, VIF_CTRL_BURST);
+    ratelimit_init(&v->mcast, VIF_MCAST_RATE, VIF_MCAST_BURST);
     for (unsigned i = 0; i < VIF_BACK_MAX_QUEUES; i++)
         v->queue[i] = (struct vif_queue){.v = v, .idx = i};
     /* The frontend's state alone: everything else it writes in its

@@ -55,6 +55,8 @@
  *   unmap-storm    a frame from each of 1024 more pages, then Closed
  *                  ("UNMAP READY", half a second, Closed, "UNMAP CLOSED"):
  *                  the backend's teardown must not stall the other vifs
+ *   bcast-storm    tx-storm with broadcasts ("BCAST STORMING", "BCAST
+ *                  STORMED <n> frames"): copies into every other guest
  *   rx-stall       never posts an RX buffer: frames for it pile up in netdd
  *                  (no violation either; the other vifs must not notice)
  *   bad-ring-ref   publishes a tx-ring-ref never granted (handshake lie)
@@ -532,6 +534,19 @@ static void tx_storm(struct front *f)
     printf("STORMED %u frames\n", f->tx.req_prod_pvt);
 }
 
+/* Broadcasts (the harmless good frame) as fast as the backend takes them:
+ * each is a copy into every other guest. */
+static void bcast_storm(struct front *f)
+{
+    netif_tx_request_t req;
+
+    good_frame(f, &req);
+    req.id = (uint16_t)(req.gref ^ 1); /* so that no response looks like a request */
+    puts("BCAST STORMING");
+    storm(f, &req, 1, FLOOD_MS);
+    printf("BCAST STORMED %u frames\n", f->tx.req_prod_pvt);
+}
+
 /* reply-storm's victim: its MAC and IPv4 address, and ours. */
 static uint8_t peer_mac[6];
 static uint8_t peer_ip[4], own_ip[4];
@@ -812,6 +827,7 @@ static const struct mode modes[] = {
     {"ring-as-buffer", ring_as_buffer, true, NULL},
     {"double-map", double_map, true, NULL},
     {"unmap-storm", unmap_storm, true, NULL},
+    {"bcast-storm", bcast_storm, true, NULL},
     {"rx-stall", rx_stall, false, NULL},
     {"reconnect-flood", reconnect_flood, false, NULL},
     {"bad-ring-ref", NULL, false, lie_ring_ref},

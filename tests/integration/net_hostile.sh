@@ -39,8 +39,9 @@ declare -A reason=(
 declare -A args=([reply-storm]="00:16:3e:5f:01:02 10.0.0.2")
 # SV_HOSTILE_MODES="a b": only those (while working on one).
 all_modes="bad-index oversize cross-page bad-ref slot-flood unknown-extra bad-gso rx-bad-ref
-    rx-bad-index ring-as-buffer double-map reply-storm tiny-mss notify-flood tx-storm xs-storm state-flap ctrl-flood unmap-storm rx-stall
-    reconnect-flood bad-ring-ref bad-evtchn too-many-queues bad-ctrl-ref"
+    rx-bad-index ring-as-buffer double-map reply-storm tiny-mss notify-flood tx-storm xs-storm
+    state-flap ctrl-flood unmap-storm bcast-storm rx-stall reconnect-flood bad-ring-ref bad-evtchn
+    too-many-queues bad-ctrl-ref"
 # shellcheck disable=SC2206 # words, no globs
 modes=(${SV_HOSTILE_MODES:-$all_modes})
 
@@ -244,6 +245,7 @@ for mode in "${modes[@]}"; do
         state-flap) what=$(p99_under "$mode" "$d" FLAPPING FLAPPED) ;;
         ctrl-flood) what=$(p99_under "$mode" "$d" "CTRL FLOODING" "CTRL FLOODED") ;;
         unmap-storm) what=$(p99_under "$mode" "$d" "UNMAP READY" "UNMAP CLOSED") ;;
+        bcast-storm) what=$(p99_under "$mode" "$d" "BCAST STORMING" "BCAST STORMED") ;;
         rx-stall) what=$(survives_stall "$d") ;;
         tiny-mss) what=$(survives_tiny_mss "$d") ;;
         reconnect-flood) what=$(survives_reconnects "$d") ;;
