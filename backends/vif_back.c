@@ -332,6 +332,8 @@ static void queue_disconnect(struct vif_queue *q)
 
 static void vif_disconnect(struct vif_back *v)
 {
+    int pinned;
+
     /* Detaching stops the device's queues first: it reads no grant after. */
     if (v->attached)
         v->env.ops->detach(v->env.host, v);
@@ -353,14 +355,13 @@ static void vif_disconnect(struct vif_back *v)
     if (v->cache)
         gntcache_free(v->cache);
     v->cache = NULL;
-    /* An unmap refused above (a frame mapped twice: a ring page the
-     * frontend also named as a buffer, say) is believed now that every
-     * mapping of the vif is gone. */
-    int pinned = xengnttab_unmap_retry(v->env.xgt);
-
+    /* An unmap refused above (a frame we mapped twice, which we avoid) is
+     * believed now that every mapping of the vif is gone.  The count is
+     * the handle's, every vif's. */
+    pinned = xengnttab_unmap_retry(v->env.xgt);
     if (pinned > 0)
-        log_warnx("vif %u.%u: %d grant mappings still pinned (retried later)", v->fe_domid,
-                  v->devid, pinned);
+        log_warnx("vif %u.%u closed: %d grant mappings still pinned (retried every second)",
+                  v->fe_domid, v->devid, pinned);
 }
 
 static int bind_port(struct vif_back *v, unsigned remote, evtchn_port_t *port)

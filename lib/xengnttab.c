@@ -148,14 +148,19 @@ static bool refused_add(struct xengntdev_handle *h, uint32_t handle)
     return ok;
 }
 
-/* One hypercall for up to SV_HC_MAX_FDS handles whose pages are unmapped
+/* Unmaps a hypercall takes (hypervisor/channel.c): the hypervisor scans
+ * our maps once per hypercall, which for a few hundred handles costs more
+ * than the rest of the unmap. */
+#define UNMAP_BATCH 1024
+
+/* One hypercall for up to UNMAP_BATCH handles whose pages are unmapped
  * already.  A handle the hypervisor does not believe yet (the frame is
  * still mapped here, by another mapping of ours) is kept for a retry:
  * the page is gone, and only the handle can end its pin.  0, -EBUSY (some
  * kept), or another -errno. */
 static int unmap_chunk(struct xengntdev_handle *h, const uint32_t *handles, uint32_t count)
 {
-    gnttab_unmap_grant_ref_t ops[SV_HC_MAX_FDS];
+    gnttab_unmap_grant_ref_t ops[UNMAP_BATCH];
     struct hcall hc = {.op = __HYPERVISOR_grant_table_op,
                        .cmd = GNTTABOP_unmap_grant_ref,
                        .count = count,
@@ -184,8 +189,8 @@ static int unmap_handles(struct xengntdev_handle *h, const uint32_t *handles, ui
 {
     int err = 0;
 
-    for (uint32_t i = 0; i < count; i += SV_HC_MAX_FDS) {
-        int e = unmap_chunk(h, handles + i, count - i < SV_HC_MAX_FDS ? count - i : SV_HC_MAX_FDS);
+    for (uint32_t i = 0; i < count; i += UNMAP_BATCH) {
+        int e = unmap_chunk(h, handles + i, count - i < UNMAP_BATCH ? count - i : UNMAP_BATCH);
 
         err = err ? err : e;
     }

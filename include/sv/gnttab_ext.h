@@ -19,7 +19,7 @@ void *xengnttab_map_grant_refs_device(xengnttab_handle *xgt, uint32_t count, uin
 
 /*
  * Unmaps count one-page mappings (each a page a map call returned for one
- * ref) with one hypercall per up to 253: what a backend tearing down a
+ * ref) with one hypercall per up to 1024: what a backend tearing down a
  * frontend's persistent mappings needs (one hypercall a page froze it for
  * seconds).  0, or -1 with errno: EINVAL (a page that is no mapping of
  * ours; the others are unmapped), EBUSY (the hypervisor did not believe

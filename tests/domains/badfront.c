@@ -767,6 +767,7 @@ static void unmap_storm(struct front *f)
     xenbus_switch_state(f->xs, VIF_DIR, XenbusStateClosed);
     wait_backend(f, XenbusStateClosed, false, &be);
     puts("UNMAP CLOSED");
+    sleep(3); /* our own unsharing (the hypervisor's work) after the test's pings */
 }
 
 static void lie_ring_ref(struct front *f)
