@@ -7,8 +7,9 @@
  * once, so the mapping is the only thing that holds the frame.  Unmap first
  * unmaps, then tells the hypervisor, which checks our maps before believing
  * it; a handle it does not believe yet (the frame still mapped by another
- * of our mappings) is kept, and told again by xengnttab_unmap_retry().  Sharing allocates fresh frames from the hypervisor, which fills the
- * grant entries.
+ * of our mappings) is kept, and told again by xengnttab_unmap_retry().
+ * Sharing allocates fresh frames from the hypervisor, which fills the grant
+ * entries.
  */
 #include <errno.h>
 #include <pthread.h>

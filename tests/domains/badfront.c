@@ -114,16 +114,16 @@ struct front {
     uint32_t buf_ref[BUF_PAGES];
     uint32_t stray_ref; /* a ref of our table we never granted */
     evtchn_port_t port;
-    unsigned queues;     /* non-zero: the multi-queue-num-queues we write */
-    bool ctrl_ring;      /* write ctrl-ring-ref (stray_ref) and event-channel-ctrl */
-    void *ctrl;          /* a real control ring (ctrl-flood) */
+    unsigned queues; /* non-zero: the multi-queue-num-queues we write */
+    bool ctrl_ring;  /* write ctrl-ring-ref (stray_ref) and event-channel-ctrl */
+    void *ctrl;      /* a real control ring (ctrl-flood) */
     uint32_t ctrl_ref;
     evtchn_port_t ctrl_port;
     xen_netif_ctrl_front_ring_t ctrlr;
     netif_tx_front_ring_t tx;
     netif_rx_front_ring_t rx;
-    RING_IDX tx_answered;                   /* storm(): requests known answered */
-    uint32_t tx_sent[NETIF_TX_RING_SIZE];   /* storm(): what each slot's first word was */
+    RING_IDX tx_answered;                 /* storm(): requests known answered */
+    uint32_t tx_sent[NETIF_TX_RING_SIZE]; /* storm(): what each slot's first word was */
 };
 
 struct mode {
@@ -557,7 +557,7 @@ static uint8_t peer_ip[4], own_ip[4];
  * cuts it into 45 segments) longer than it takes the backend to post it;
  * then an ARP request for the peer's address at its MAC, from ours.  19
  * slots, the extra and the ARP request's included. */
-#define REPLY_STORM_SLOTS 19
+#define REPLY_STORM_SLOTS  19
 #define REPLY_STORM_ROUNDS 16
 static void reply_storm_packets(struct front *f, netif_tx_request_t *req)
 {
