@@ -9,6 +9,7 @@
 #include <sys/mman.h>
 
 #include "sv/gntcache.h"
+#include "sv/gnttab_ext.h"
 
 struct entry {
     uint32_t domid;
@@ -77,35 +78,70 @@ static int xgt_unmap(void *ctx, void *addr)
     return xengnttab_unmap(ctx, addr, 1) < 0 ? -errno : 0;
 }
 
+static int xgt_unmap_many(void *ctx, void *const *addrs, size_t n)
+{
+    return xengnttab_unmap_pages(ctx, addrs, (uint32_t)n) < 0 ? -errno : 0;
+}
+
 struct gntcache *gntcache_new_xengnttab(xengnttab_handle *xgt, size_t capacity)
 {
-    static const struct gntcache_ops xgt_ops = {.map = xgt_map, .unmap = xgt_unmap};
+    static const struct gntcache_ops xgt_ops = {
+        .map = xgt_map, .unmap = xgt_unmap, .unmap_many = xgt_unmap_many};
 
     return gntcache_new(capacity, &xgt_ops, xgt);
+}
+
+/* Take e out of its chain and return it to the free list; its page is the
+ * caller's to unmap. */
+static void *unlink_entry(struct gntcache *c, struct entry *e)
+{
+    struct entry **pp = &c->buckets[bucket_of(c, e->domid, e->ref)];
+    void *addr = e->addr;
+
+    while (*pp != e)
+        pp = &(*pp)->hnext;
+    *pp = e->hnext;
+    e->addr = NULL;
+    e->hnext = c->free;
+    c->free = e;
+    return addr;
 }
 
 /* Unmap e and return it to the free list. */
 static void drop(struct gntcache *c, struct entry *e)
 {
-    struct entry **pp = &c->buckets[bucket_of(c, e->domid, e->ref)];
-
-    while (*pp != e)
-        pp = &(*pp)->hnext;
-    *pp = e->hnext;
-    if (c->ops.unmap(c->ctx, e->addr) < 0)
+    if (c->ops.unmap(c->ctx, unlink_entry(c, e)) < 0)
         c->stats.unmap_errors++;
-    e->addr = NULL;
-    e->hnext = c->free;
-    c->free = e;
+}
+
+/* Drops every entry (of domid, or all when all): in one batch when the
+ * mapper can, else one by one. */
+static void drop_all(struct gntcache *c, bool all, uint32_t domid)
+{
+    void **addrs = c->ops.unmap_many ? malloc(c->capacity * sizeof(*addrs)) : NULL;
+    size_t n = 0;
+
+    for (size_t i = 0; i < c->capacity; i++) {
+        struct entry *e = &c->entries[i];
+
+        if (!e->addr || (!all && e->domid != domid))
+            continue;
+        if (addrs)
+            addrs[n++] = unlink_entry(c, e);
+        else
+            drop(c, e);
+    }
+    if (n && c->ops.unmap_many(c->ctx, addrs, n) < 0)
+        c->stats.unmap_errors++;
+    free(addrs);
 }
 
 void gntcache_free(struct gntcache *c)
 {
     if (!c)
         return;
-    for (size_t i = 0; i < c->capacity; i++) /* 0 until the arrays exist */
-        if (c->entries[i].addr)
-            drop(c, &c->entries[i]);
+    if (c->entries) /* not when gntcache_new() failed half way */
+        drop_all(c, true, 0);
     free(c->buckets);
     free(c->entries);
     free(c);
@@ -181,9 +217,20 @@ void *gntcache_get(struct gntcache *c, uint32_t domid, uint32_t ref, bool writab
 
 void gntcache_forget_domain(struct gntcache *c, uint32_t domid)
 {
-    for (size_t i = 0; i < c->capacity; i++)
-        if (c->entries[i].addr && c->entries[i].domid == domid)
-            drop(c, &c->entries[i]);
+    drop_all(c, false, domid);
+}
+
+void gntcache_forget(struct gntcache *c, uint32_t domid, uint32_t ref)
+{
+    struct entry *e = lookup(c, domid, ref);
+
+    if (e)
+        drop(c, e);
+}
+
+bool gntcache_has(const struct gntcache *c, uint32_t domid, uint32_t ref)
+{
+    return lookup(c, domid, ref) != NULL;
 }
 
 /* A mapper that failed without errno still failed. */

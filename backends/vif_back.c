@@ -46,6 +46,12 @@
  * hashing with a handful; one feeding requests naming bad grants made
  * netdd try a mapping for each, as fast as it could. */
 #define VIF_CTRL_BUDGET 16
+/* Broadcast and multicast frames a vif may send a second (a burst of
+ * VIF_MCAST_BURST): each is a copy into every other guest on the NIC (or
+ * the software switch), so one guest flooding them cost the others 4-16%
+ * of their frames.  ARP, neighbour discovery and mDNS need a few. */
+#define VIF_MCAST_RATE  1000
+#define VIF_MCAST_BURST 256
 #define VIF_CTRL_RATE   256
 #define VIF_CTRL_BURST  64
 
@@ -68,6 +74,7 @@ struct vif_queue {
     struct vif_back *v;
     unsigned idx;
     void *rings;             /* TX, RX shared rings mapped side by side */
+    grant_ref_t ring_ref[2]; /* theirs (never a data buffer) */
     evtchn_port_t evtchn;    /* the TX ring's port (the only one unless split) */
     evtchn_port_t evtchn_rx; /* the RX ring's port with split event channels, else 0 */
     bool tx_more;            /* the TX budget ran out: vif_back_poll() goes on */
@@ -93,10 +100,12 @@ struct vif_back {
     bool connected;
     bool closing; /* the frontend misbehaved: vif_back_reap() tears it down */
     struct ratelimit connects;
+    struct ratelimit mcast; /* its broadcasts and multicasts */
     unsigned max_queues; /* what we offered */
     unsigned nqueues;    /* what the frontend took */
     struct vif_queue queue[VIF_BACK_MAX_QUEUES];
     void *ctrl_ring;         /* feature-ctrl-ring, when the frontend made one */
+    grant_ref_t ctrl_ref;
     evtchn_port_t evtchn_ctrl;
     struct netback_ctrl *ctrl;
     bool ctrl_more; /* the ctrl budget ran out: vif_back_poll() goes on */
@@ -145,9 +154,36 @@ static int grant_copy(struct vif_back *v, grant_ref_t ref, uint16_t off, void *l
     return seg.status == GNTST_okay ? 0 : -EPERM;
 }
 
+/* A ring page named as a data buffer: mapping it a second time would pin
+ * the ring, since the hypervisor believes no unmap of a frame still mapped
+ * elsewhere in netdd.  Refused (the frontend is closed for it). */
+static bool is_ring_ref(const struct vif_back *v, grant_ref_t ref)
+{
+    for (unsigned i = 0; i < v->nqueues; i++)
+        if (v->queue[i].rings && (ref == v->queue[i].ring_ref[0] || ref == v->queue[i].ring_ref[1]))
+            return true;
+    return v->ctrl_ring && ref == v->ctrl_ref;
+}
+
+/* The device mapping of ref, if there is one. */
+static struct devmap_entry *devmapped(const struct vif_back *v, grant_ref_t ref)
+{
+    return v->devmap && ref < DEVMAP_REFS && v->devmap[ref].host ? &v->devmap[ref] : NULL;
+}
+
+/* Reads of a page the device maps go through that mapping, so that no
+ * page is mapped twice (the cache's mapping could not be unmapped). */
 static int vif_copy_from(struct vif_back *v, grant_ref_t ref, uint16_t off, void *dst,
                          uint16_t len)
 {
+    const struct devmap_entry *e = devmapped(v, ref);
+
+    if (is_ring_ref(v, ref))
+        return -EPERM;
+    if (e) {
+        memcpy(dst, (const char *)e->host + off, len);
+        return 0;
+    }
     if (gntcache_would_evict(v->cache, v->fe_domid, ref))
         return grant_copy(v, ref, off, dst, len, false);
     return gntcache_copy_from(v->cache, v->fe_domid, ref, off, dst, len);
@@ -158,11 +194,15 @@ static int copy_from(void *ctx, grant_ref_t ref, uint16_t off, void *dst, uint16
     return vif_copy_from(((struct vif_queue *)ctx)->v, ref, off, dst, len);
 }
 
+/* RX into a page the device maps (read-only: a TX buffer posted for RX
+ * too) is copied by the hypervisor, not mapped a second time. */
 static int copy_to(void *ctx, grant_ref_t ref, uint16_t off, const void *src, uint16_t len)
 {
     struct vif_back *v = ((struct vif_queue *)ctx)->v;
 
-    if (gntcache_would_evict(v->cache, v->fe_domid, ref))
+    if (is_ring_ref(v, ref))
+        return -EPERM;
+    if (devmapped(v, ref) || gntcache_would_evict(v->cache, v->fe_domid, ref))
         return grant_copy(v, ref, off, (void *)src, len, true);
     return gntcache_copy_to(v->cache, v->fe_domid, ref, off, src, len);
 }
@@ -225,11 +265,13 @@ static struct devmap_entry *devmap_get(struct vif_back *v, grant_ref_t ref)
     struct devmap_entry *e;
     uint32_t domid = v->fe_domid;
 
-    if (!v->devmap || ref >= DEVMAP_REFS)
+    if (!v->devmap || ref >= DEVMAP_REFS || is_ring_ref(v, ref))
         return NULL;
     e = &v->devmap[ref];
     if (e->host || v->ndevmap == DEVMAP_MAX || v->devmap_refused)
         return e->host ? e : NULL;
+    /* One mapping a page: the device's serves netdd's reads from now on. */
+    gntcache_forget(v->cache, domid, ref);
     /* Read-only for the device too: it only ever reads a TX buffer. */
     e->host = xengnttab_map_grant_refs_device(v->env.xgt, 1, &domid, &ref, PROT_READ, &e->iova);
     if (!e->host) {
@@ -242,13 +284,23 @@ static struct devmap_entry *devmap_get(struct vif_back *v, grant_ref_t ref)
     return e;
 }
 
+/* In one batch; what the hypervisor does not believe yet is retried
+ * (vif_disconnect, and the host's xengnttab_unmap_retry()). */
 static void devmap_clear(struct vif_back *v)
 {
-    for (unsigned r = 0; v->devmap && r < DEVMAP_REFS && v->ndevmap; r++)
-        if (v->devmap[r].host) {
-            xengnttab_unmap(v->env.xgt, v->devmap[r].host, 1);
-            v->ndevmap--;
-        }
+    void **pages = v->ndevmap ? malloc(v->ndevmap * sizeof(*pages)) : NULL;
+    unsigned n = 0;
+
+    for (unsigned r = 0; pages && r < DEVMAP_REFS && n < v->ndevmap; r++)
+        if (v->devmap[r].host)
+            pages[n++] = v->devmap[r].host;
+    if (n)
+        xengnttab_unmap_pages(v->env.xgt, pages, n);
+    else if (v->ndevmap) /* no memory for the batch: one by one */
+        for (unsigned r = 0; r < DEVMAP_REFS; r++)
+            if (v->devmap[r].host)
+                xengnttab_unmap(v->env.xgt, v->devmap[r].host, 1);
+    free(pages);
     free(v->devmap);
     free(v->inflight);
     free(v->inflight_q);
@@ -282,6 +334,8 @@ static void queue_disconnect(struct vif_queue *q)
 
 static void vif_disconnect(struct vif_back *v)
 {
+    int pinned;
+
     /* Detaching stops the device's queues first: it reads no grant after. */
     if (v->attached)
         v->env.ops->detach(v->env.host, v);
@@ -303,6 +357,13 @@ static void vif_disconnect(struct vif_back *v)
     if (v->cache)
         gntcache_free(v->cache);
     v->cache = NULL;
+    /* An unmap refused above (a frame we mapped twice, which we avoid) is
+     * believed now that every mapping of the vif is gone.  The count is
+     * the handle's, every vif's. */
+    pinned = xengnttab_unmap_retry(v->env.xgt);
+    if (pinned > 0)
+        log_warnx("vif %u.%u closed: %d grant mappings still pinned (retried every second)",
+                  v->fe_domid, v->devid, pinned);
 }
 
 static int bind_port(struct vif_back *v, unsigned remote, evtchn_port_t *port)
@@ -338,6 +399,8 @@ static int queue_connect(struct vif_queue *q, const char *dir)
     q->rings = xengnttab_map_grant_refs(v->env.xgt, 2, domids, refs, PROT_READ | PROT_WRITE);
     if (!q->rings)
         return -errno;
+    q->ring_ref[0] = refs[0];
+    q->ring_ref[1] = refs[1];
     err = bind_port(v, evtchn, &q->evtchn);
     if (!err && split)
         err = bind_port(v, evtchn_rx, &q->evtchn_rx);
@@ -366,6 +429,7 @@ static int ctrl_connect(struct vif_back *v)
     v->ctrl_ring = xengnttab_map_grant_refs(v->env.xgt, 1, &domid, &ref, PROT_READ | PROT_WRITE);
     if (!v->ctrl_ring)
         return -errno;
+    v->ctrl_ref = ref;
     err = bind_port(v, port, &v->evtchn_ctrl);
     if (err)
         return err;
@@ -569,6 +633,13 @@ static bool tx_in_place_ok(const struct netback_packet *pkt)
     return true;
 }
 
+/* Whether the vif may send frame now: unicast always, broadcasts and
+ * multicasts within its budget (beyond it they are answered dropped). */
+static bool mcast_ok(struct vif_back *v, const uint8_t *frame, size_t len)
+{
+    return !len || !(frame[0] & 1) || ratelimit_take(&v->mcast, ratelimit_now_ns()) == 0;
+}
+
 /* Hands pkt to the device where it lies (device-mapped grants): no copy. */
 static int tx_zero_copy(struct vif_queue *q, const struct netback_packet *pkt)
 {
@@ -594,6 +665,9 @@ static int tx_zero_copy(struct vif_queue *q, const struct netback_packet *pkt)
         segs[i] =
             (struct vif_back_seg){.iova = e->iova + pkt->seg[i].offset, .len = pkt->seg[i].len};
     }
+    /* A broadcast or multicast takes the copy path, through the vif's budget. */
+    if (((const uint8_t *)first->host)[pkt->seg[0].offset] & 1)
+        return -EINVAL;
     netback_tx_offload(pkt, &o);
     v->inflight[slot] = *pkt;
     v->inflight_q[slot] = (uint8_t)(1 + q->idx);
@@ -660,7 +734,8 @@ static bool tx_drain(struct vif_queue *q)
         if (len == -ENOTCONN)
             break;
         netback_tx_offload(pkt, &o);
-        if (len < 0 || v->env.ops->transmit(v->env.host, v, q->idx, buf, (size_t)len, &o) < 0)
+        if (len < 0 || !mcast_ok(v, buf, (size_t)len) ||
+            v->env.ops->transmit(v->env.host, v, q->idx, buf, (size_t)len, &o) < 0)
             status = NETIF_RSP_DROPPED;
         netback_tx_done(q->q, pkt, status);
     }
@@ -965,6 +1040,7 @@ struct vif_back *vif_back_new(const struct vif_back_env *env, const char *dir)
     v->max_queues = offered_queues(v);
     ratelimit_init(&v->connects, VIF_CONNECT_RATE, VIF_CONNECT_BURST);
     ratelimit_init(&v->ctrl_rate, VIF_CTRL_RATE, VIF_CTRL_BURST);
+    ratelimit_init(&v->mcast, VIF_MCAST_RATE, VIF_MCAST_BURST);
     for (unsigned i = 0; i < VIF_BACK_MAX_QUEUES; i++)
         v->queue[i] = (struct vif_queue){.v = v, .idx = i};
     /* The frontend's state alone: everything else it writes in its

@@ -29,6 +29,7 @@
 #include "gro.h"
 #include "pf.h"
 #include "swswitch.h"
+#include "sv/gnttab_ext.h"
 #include "sv/hypercall.h"
 #include "sv/log.h"
 #include "sv/netif_offload.h"
@@ -633,6 +634,9 @@ static void on_publish(evutil_socket_t fd, short what, void *arg)
     (void)what;
     (void)arg;
     swswitch_publish(dd.sw);
+    /* Unmaps the hypervisor did not believe yet (a frame that was mapped
+     * twice): each keeps a guest's grant pinned until it does. */
+    xengnttab_unmap_retry(dd.xgt);
 }
 
 static void on_signal(evutil_socket_t sig, short what, void *arg)

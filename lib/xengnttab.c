@@ -6,8 +6,10 @@
  * pages are mapped side by side into one reserved range and the fds closed at
  * once, so the mapping is the only thing that holds the frame.  Unmap first
  * unmaps, then tells the hypervisor, which checks our maps before believing
- * it.  Sharing allocates fresh frames from the hypervisor, which fills the
- * grant entries.
+ * it; a handle it does not believe yet (the frame still mapped by another
+ * of our mappings) is kept, and told again by xengnttab_unmap_retry().
+ * Sharing allocates fresh frames from the hypervisor, which fills the grant
+ * entries.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -34,6 +36,11 @@ struct xengntdev_handle {
     int chan;
     pthread_mutex_t lock;
     struct gnt_range *ranges;
+    /* Handles whose pages we unmapped but whose unmap the hypervisor did
+     * not believe yet (the frame was still mapped elsewhere in this
+     * process): xengnttab_unmap_retry() tells it again. */
+    uint32_t *refused;
+    uint32_t nrefused, refused_cap;
 };
 
 static void *fail_ptr(int err)
@@ -72,6 +79,7 @@ static void handle_close(struct xengntdev_handle *h)
     }
     close(h->chan);
     pthread_mutex_destroy(&h->lock);
+    free(h->refused);
     free(h);
 }
 
@@ -118,9 +126,42 @@ static char *map_fds(const int *fds, uint32_t count, int prot)
     return NULL;
 }
 
-static int unmap_handles(struct xengntdev_handle *h, const uint32_t *handles, uint32_t count)
+/* Keeps handle for xengnttab_unmap_retry(); false when out of memory. */
+static bool refused_add(struct xengntdev_handle *h, uint32_t handle)
 {
-    gnttab_unmap_grant_ref_t ops[SV_HC_MAX_FDS];
+    bool ok = true;
+
+    pthread_mutex_lock(&h->lock);
+    if (h->nrefused == h->refused_cap) {
+        uint32_t cap = h->refused_cap ? 2 * h->refused_cap : 64;
+        uint32_t *n = realloc(h->refused, cap * sizeof(*n));
+
+        if (n) {
+            h->refused = n;
+            h->refused_cap = cap;
+        }
+    }
+    if (h->nrefused < h->refused_cap)
+        h->refused[h->nrefused++] = handle;
+    else
+        ok = false;
+    pthread_mutex_unlock(&h->lock);
+    return ok;
+}
+
+/* Unmaps a hypercall takes (hypervisor/channel.c): the hypervisor scans
+ * our maps once per hypercall, which for a few hundred handles costs more
+ * than the rest of the unmap. */
+#define UNMAP_BATCH 1024
+
+/* One hypercall for up to UNMAP_BATCH handles whose pages are unmapped
+ * already.  A handle the hypervisor does not believe yet (the frame is
+ * still mapped here, by another mapping of ours) is kept for a retry:
+ * the page is gone, and only the handle can end its pin.  0, -EBUSY (some
+ * kept), or another -errno. */
+static int unmap_chunk(struct xengntdev_handle *h, const uint32_t *handles, uint32_t count)
+{
+    gnttab_unmap_grant_ref_t ops[UNMAP_BATCH];
     struct hcall hc = {.op = __HYPERVISOR_grant_table_op,
                        .cmd = GNTTABOP_unmap_grant_ref,
                        .count = count,
@@ -133,9 +174,27 @@ static int unmap_handles(struct xengntdev_handle *h, const uint32_t *handles, ui
     for (uint32_t i = 0; i < count; i++)
         ops[i] = (gnttab_unmap_grant_ref_t){.handle = handles[i]};
     err = hcall(h->chan, &hc);
-    for (uint32_t i = 0; !err && i < count; i++)
-        if (ops[i].status != GNTST_okay)
-            err = -EINVAL;
+    for (uint32_t i = 0; i < count; i++) {
+        int16_t st = err < 0 ? GNTST_general_error : ops[i].status;
+
+        if (st == GNTST_general_error && !refused_add(h, handles[i]))
+            err = -ENOMEM;
+        else if (st != GNTST_okay && !err)
+            err = st == GNTST_general_error ? -EBUSY : -EINVAL;
+    }
+    return err;
+}
+
+/* unmap_chunk() over any number of handles. */
+static int unmap_handles(struct xengntdev_handle *h, const uint32_t *handles, uint32_t count)
+{
+    int err = 0;
+
+    for (uint32_t i = 0; i < count; i += UNMAP_BATCH) {
+        int e = unmap_chunk(h, handles + i, count - i < UNMAP_BATCH ? count - i : UNMAP_BATCH);
+
+        err = err ? err : e;
+    }
     return err;
 }
 
@@ -268,6 +327,63 @@ void *xengnttab_map_domain_grant_refs(xengnttab_handle *xgt, uint32_t count, uin
                                       uint32_t *refs, int prot)
 {
     return map_batch(xgt, count, &domid, 0, refs, prot, NULL);
+}
+
+int xengnttab_unmap_pages(xengnttab_handle *xgt, void *const *pages, uint32_t count)
+{
+    uint32_t *handles = malloc((count ? count : 1) * sizeof(*handles)), n = 0;
+    int err = 0;
+
+    if (!handles) {
+        errno = ENOMEM;
+        return -1;
+    }
+    for (uint32_t i = 0; i < count; i++) {
+        struct gnt_range *r = range_take(xgt, pages[i], 1);
+
+        if (!r) {
+            err = -EINVAL;
+            continue;
+        }
+        munmap(r->addr, SV_PAGE_SIZE);
+        handles[n++] = r->ids[0];
+        free(r->ids);
+        free(r);
+    }
+    if (n) {
+        int e = unmap_handles(xgt, handles, n);
+
+        err = e ? e : err;
+    }
+    free(handles);
+    if (err) {
+        errno = -err;
+        return -1;
+    }
+    return 0;
+}
+
+int xengnttab_unmap_retry(xengnttab_handle *xgt)
+{
+    uint32_t *handles, n;
+    int err;
+
+    pthread_mutex_lock(&xgt->lock);
+    handles = xgt->refused;
+    n = xgt->nrefused;
+    xgt->refused = NULL;
+    xgt->nrefused = xgt->refused_cap = 0;
+    pthread_mutex_unlock(&xgt->lock);
+    err = n ? unmap_handles(xgt, handles, n) : 0;
+    free(handles);
+    if (err && err != -EBUSY) {
+        errno = -err;
+        return -1;
+    }
+    pthread_mutex_lock(&xgt->lock);
+    n = xgt->nrefused;
+    pthread_mutex_unlock(&xgt->lock);
+    return (int)n;
 }
 
 int xengnttab_unmap(xengnttab_handle *xgt, void *start_address, uint32_t count)

@@ -25,6 +25,10 @@ struct gntcache_ops {
     void *(*map)(void *ctx, uint32_t domid, uint32_t ref, int prot);
     /* Unmap a page map returned: 0 or a negative errno. */
     int (*unmap)(void *ctx, void *addr);
+    /* Optional: unmap n such pages at once (gntcache_free and
+     * gntcache_forget_domain use it; one unmap a page cost a hypercall
+     * each).  0 or a negative errno. */
+    int (*unmap_many)(void *ctx, void *const *addrs, size_t n);
 };
 
 struct gntcache_stats {
@@ -47,6 +51,11 @@ void *gntcache_get(struct gntcache *c, uint32_t domid, uint32_t ref, bool writab
 
 /* Unmap everything of domid (its frontend went away or misbehaved). */
 void gntcache_forget_domain(struct gntcache *c, uint32_t domid);
+/* Unmap (domid, ref) if cached (the caller maps that page otherwise now,
+ * and two mappings of one frame cannot both be unmapped at once). */
+void gntcache_forget(struct gntcache *c, uint32_t domid, uint32_t ref);
+/* Whether (domid, ref) is cached. */
+bool gntcache_has(const struct gntcache *c, uint32_t domid, uint32_t ref);
 
 /* Copy helpers for netback's callbacks: offset + len must be within a page.
  * 0, or -errno from the map. */

@@ -17,4 +17,24 @@
 void *xengnttab_map_grant_refs_device(xengnttab_handle *xgt, uint32_t count, uint32_t *domids,
                                       uint32_t *refs, int prot, uint64_t *dev_bus_addr);
 
+/*
+ * Unmaps count one-page mappings (each a page a map call returned for one
+ * ref) with one hypercall per up to 1024: what a backend tearing down a
+ * frontend's persistent mappings needs (one hypercall a page froze it for
+ * seconds).  0, or -1 with errno: EINVAL (a page that is no mapping of
+ * ours; the others are unmapped), EBUSY (the hypervisor did not believe
+ * some unmaps yet: see below).
+ */
+int xengnttab_unmap_pages(xengnttab_handle *xgt, void *const *pages, uint32_t count);
+
+/*
+ * The hypervisor believes an unmap only when the frame is mapped nowhere in
+ * the caller; an unmap of one of two mappings of the same frame is refused
+ * (EBUSY from xengnttab_unmap and xengnttab_unmap_pages), but the page is
+ * unmapped all the same and the handle kept here.  This tells the
+ * hypervisor again about every kept handle: how many are still refused
+ * (0: none; each keeps its grant pinned), or -1 with errno.
+ */
+int xengnttab_unmap_retry(xengnttab_handle *xgt);
+
 #endif

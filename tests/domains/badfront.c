@@ -48,6 +48,15 @@
  *                  backend answers, for 4 s ("CTRL FLOODING", "CTRL
  *                  FLOODED <n> requests"): no violation, but a backend
  *                  without a budget on that ring serves no one else
+ *   ring-as-buffer a TX slot naming our RX ring's page as its buffer
+ *   double-map     one page as a small frame, a large one read in place,
+ *                  and a GSO packet with segment size 47, then bad-index:
+ *                  after the close nothing may stay mapped ("UNSHARE ok")
+ *   unmap-storm    a frame from each of 1024 more pages, then Closed
+ *                  ("UNMAP READY", half a second, Closed, "UNMAP CLOSED"):
+ *                  the backend's teardown must not stall the other vifs
+ *   bcast-storm    tx-storm with broadcasts ("BCAST STORMING", "BCAST
+ *                  STORMED <n> frames"): copies into every other guest
  *   rx-stall       never posts an RX buffer: frames for it pile up in netdd
  *                  (no violation either; the other vifs must not notice)
  *   bad-ring-ref   publishes a tx-ring-ref never granted (handshake lie)
@@ -105,16 +114,16 @@ struct front {
     uint32_t buf_ref[BUF_PAGES];
     uint32_t stray_ref; /* a ref of our table we never granted */
     evtchn_port_t port;
-    unsigned queues;     /* non-zero: the multi-queue-num-queues we write */
-    bool ctrl_ring;      /* write ctrl-ring-ref (stray_ref) and event-channel-ctrl */
-    void *ctrl;          /* a real control ring (ctrl-flood) */
+    unsigned queues; /* non-zero: the multi-queue-num-queues we write */
+    bool ctrl_ring;  /* write ctrl-ring-ref (stray_ref) and event-channel-ctrl */
+    void *ctrl;      /* a real control ring (ctrl-flood) */
     uint32_t ctrl_ref;
     evtchn_port_t ctrl_port;
     xen_netif_ctrl_front_ring_t ctrlr;
     netif_tx_front_ring_t tx;
     netif_rx_front_ring_t rx;
-    RING_IDX tx_answered;                   /* storm(): requests known answered */
-    uint32_t tx_sent[NETIF_TX_RING_SIZE];   /* storm(): what each slot's first word was */
+    RING_IDX tx_answered;                 /* storm(): requests known answered */
+    uint32_t tx_sent[NETIF_TX_RING_SIZE]; /* storm(): what each slot's first word was */
 };
 
 struct mode {
@@ -525,6 +534,19 @@ static void tx_storm(struct front *f)
     printf("STORMED %u frames\n", f->tx.req_prod_pvt);
 }
 
+/* Broadcasts (the harmless good frame) as fast as the backend takes them:
+ * each is a copy into every other guest. */
+static void bcast_storm(struct front *f)
+{
+    netif_tx_request_t req;
+
+    good_frame(f, &req);
+    req.id = (uint16_t)(req.gref ^ 1); /* so that no response looks like a request */
+    puts("BCAST STORMING");
+    storm(f, &req, 1, FLOOD_MS);
+    printf("BCAST STORMED %u frames\n", f->tx.req_prod_pvt);
+}
+
 /* reply-storm's victim: its MAC and IPv4 address, and ours. */
 static uint8_t peer_mac[6];
 static uint8_t peer_ip[4], own_ip[4];
@@ -535,7 +557,7 @@ static uint8_t peer_ip[4], own_ip[4];
  * cuts it into 45 segments) longer than it takes the backend to post it;
  * then an ARP request for the peer's address at its MAC, from ours.  19
  * slots, the extra and the ARP request's included. */
-#define REPLY_STORM_SLOTS 19
+#define REPLY_STORM_SLOTS  19
 #define REPLY_STORM_ROUNDS 16
 static void reply_storm_packets(struct front *f, netif_tx_request_t *req)
 {
@@ -664,6 +686,90 @@ static void ctrl_flood(struct front *f)
     printf("CTRL FLOODED %lu requests\n", n);
 }
 
+/* A TX slot naming our own RX ring page as its buffer: the backend must
+ * refuse it (and close), not map the ring a second time, which left the
+ * ring's grant pinned after the close. */
+static void ring_as_buffer(struct front *f)
+{
+    netif_tx_request_t *r = tx_slot(f);
+
+    good_frame(f, r);
+    r->gref = f->ring_ref[1];
+}
+
+/* A frame of len bytes for no one in buffer page i (one slot). */
+static netif_tx_request_t frame_in(struct front *f, unsigned i, uint16_t len)
+{
+    static const uint8_t nobody[6] = {0x02, 0, 0, 0, 0, 0x01};
+    uint8_t *p = f->buf + (size_t)i * NETIF_PAGE_SIZE;
+
+    memset(p, 0, len);
+    memcpy(p, nobody, 6);
+    memcpy(p + 6, f->mac, 6);
+    p[12] = 0x88;
+    p[13] = 0xb5;
+    return (netif_tx_request_t){.gref = f->buf_ref[i], .id = (uint16_t)i, .size = len};
+}
+
+/* One page used every way the backend maps a page: a small frame (copied:
+ * the backend's mapping cache), a large one (read in place: a device
+ * mapping), a large GSO packet with segment size 47 (mapped for the device,
+ * then refused there and copied), then a ring violation: every mapping
+ * must be gone after the close, none pinned by a mapping of the same page
+ * the hypervisor would not believe gone. */
+static void double_map(struct front *f)
+{
+    netif_extra_info_t gso = {.type = XEN_NETIF_EXTRA_TYPE_GSO,
+                              .u.gso = {.size = 47, .type = XEN_NETIF_GSO_TYPE_TCPV4}};
+    netif_tx_request_t *r;
+
+    *tx_slot(f) = frame_in(f, 1, 60);
+    *tx_slot(f) = frame_in(f, 1, 3000);
+    *tx_slot(f) = frame_in(f, 2, 60);
+    r = tx_slot(f);
+    *r = frame_in(f, 2, 3000);
+    r->flags = NETTXF_extra_info;
+    memcpy(tx_slot(f), &gso, sizeof(gso));
+    push(f);
+    for (int i = 0; i < 4; i++)
+        tx_response(f, 2000);
+    bad_index(f);
+}
+
+/* 1024 pages more, a frame from each (the backend maps every one, once),
+ * then Closed: the backend unmaps them all at once, which froze it for
+ * seconds when each unmap was a hypercall (and a scan of its maps). */
+#define STORM_PAGES 1024
+static void unmap_storm(struct front *f)
+{
+    static uint32_t refs[STORM_PAGES];
+    uint8_t *pages[STORM_PAGES / 128]; /* a share takes at most 253 */
+    XenbusState be;
+
+    for (unsigned b = 0; b < STORM_PAGES / 128; b++) {
+        pages[b] = xengntshr_share_pages(f->xgs, f->backend_id, 128, refs + b * 128, 0);
+        if (!pages[b])
+            fatal("share");
+    }
+    for (unsigned i = 0; i < STORM_PAGES; i++) {
+        uint8_t *p = pages[i / 128] + (size_t)(i % 128) * NETIF_PAGE_SIZE;
+
+        memcpy(p, f->buf, 60); /* the good frame attack() sent */
+        *tx_slot(f) = (netif_tx_request_t){.gref = refs[i], .id = (uint16_t)i, .size = 60};
+        if (i % 128 == 127) {
+            push(f);
+            for (int k = 0; k < 128; k++)
+                tx_response(f, 2000);
+        }
+    }
+    puts("UNMAP READY");
+    usleep(500000);
+    xenbus_switch_state(f->xs, VIF_DIR, XenbusStateClosed);
+    wait_backend(f, XenbusStateClosed, false, &be);
+    puts("UNMAP CLOSED");
+    sleep(3); /* our own unsharing (the hypervisor's work) after the test's pings */
+}
+
 static void lie_ring_ref(struct front *f)
 {
     f->ring_ref[0] = f->stray_ref;
@@ -719,6 +825,10 @@ static const struct mode modes[] = {
     {"xs-storm", xs_storm, true, NULL},
     {"state-flap", state_flap, true, NULL},
     {"ctrl-flood", ctrl_flood, true, with_ctrl},
+    {"ring-as-buffer", ring_as_buffer, true, NULL},
+    {"double-map", double_map, true, NULL},
+    {"unmap-storm", unmap_storm, true, NULL},
+    {"bcast-storm", bcast_storm, true, NULL},
     {"rx-stall", rx_stall, false, NULL},
     {"reconnect-flood", reconnect_flood, false, NULL},
     {"bad-ring-ref", NULL, false, lie_ring_ref},

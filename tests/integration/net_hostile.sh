@@ -32,13 +32,16 @@ declare -A reason=(
     [rx-bad-ref]="RX copy to a bad grant"
     [rx-bad-index]="RX producer index more than a ring ahead"
     [reply-storm]="RX copy to a bad grant"
+    [ring-as-buffer]="TX copy from a bad grant"
+    [double-map]="TX producer index more than a ring ahead"
 )
 # What a mode needs besides its name: reply-storm draws ARP replies from g1.
 declare -A args=([reply-storm]="00:16:3e:5f:01:02 10.0.0.2")
 # SV_HOSTILE_MODES="a b": only those (while working on one).
 all_modes="bad-index oversize cross-page bad-ref slot-flood unknown-extra bad-gso rx-bad-ref
-    rx-bad-index reply-storm tiny-mss notify-flood tx-storm xs-storm state-flap ctrl-flood rx-stall
-    reconnect-flood bad-ring-ref bad-evtchn too-many-queues bad-ctrl-ref"
+    rx-bad-index ring-as-buffer double-map reply-storm tiny-mss notify-flood tx-storm xs-storm
+    state-flap ctrl-flood unmap-storm bcast-storm rx-stall reconnect-flood bad-ring-ref bad-evtchn
+    too-many-queues bad-ctrl-ref"
 # shellcheck disable=SC2206 # words, no globs
 modes=(${SV_HOSTILE_MODES:-$all_modes})
 
@@ -162,12 +165,12 @@ ping_p99() { # -> "P99 ANSWERED RTT-SUMMARY" of 300 pings g1 -> g2 every 10 ms
         | sort -g | sed -n 297p)
     echo "${p99:-1e9} $got $(grep -o "rtt.*" <<<"$out")"
 }
-p99_under() { # MODE DOMID START END
-    local mode=$1 d=$2 p99 got rtt
+p99_under() { # MODE DOMID START END [LIMIT-MS]
+    local mode=$1 d=$2 p99 got rtt lim=${5:-$P99_RTT_MS}
     wait_console "$d" "^$3" >/dev/null
     read -r p99 got rtt < <(ping_p99)
     wait_console "$d" "^$4" 30 >/dev/null
-    awk -v p="${p99:-1e9}" -v lim=$P99_RTT_MS 'BEGIN { exit !(p < lim) }' \
+    awk -v p="${p99:-1e9}" -v lim="$lim" 'BEGIN { exit !(p < lim) }' \
         || fail "$mode: the good guests' p99 round trip was $p99 ms, $got/300 answered ($rtt)"
     echo "$(console_of "$d" | grep "^$4") meanwhile $got/300 pings between the good guests," \
         "p99 round trip $p99 ms ($rtt)"
@@ -241,6 +244,11 @@ for mode in "${modes[@]}"; do
         xs-storm) what=$(p99_under "$mode" "$d" "XS STORMING" "XS STORMED") ;;
         state-flap) what=$(p99_under "$mode" "$d" FLAPPING FLAPPED) ;;
         ctrl-flood) what=$(p99_under "$mode" "$d" "CTRL FLOODING" "CTRL FLOODED") ;;
+        # Unmapping 1024 pages still takes netdd ~37 ms (ASan build: the
+        # munmaps; the hypercall is ~5 ms), and the p99 measured 9-65 ms;
+        # before batching it was seconds (0 of 300 pings answered).
+        unmap-storm) what=$(p99_under "$mode" "$d" "UNMAP READY" "UNMAP CLOSED" 100) ;;
+        bcast-storm) what=$(p99_under "$mode" "$d" "BCAST STORMING" "BCAST STORMED") ;;
         rx-stall) what=$(survives_stall "$d") ;;
         tiny-mss) what=$(survives_tiny_mss "$d") ;;
         reconnect-flood) what=$(survives_reconnects "$d") ;;

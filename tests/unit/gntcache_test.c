@@ -20,6 +20,7 @@
 struct fake {
     uint8_t pages[2][NREFS][PAGE];
     int maps, unmaps, live;
+    int batches; /* unmap_many calls */
     int last_prot;
     uint32_t last_ref;
 };
@@ -66,6 +67,19 @@ static int fake_unmap(void *ctx, void *addr)
 }
 
 static const struct gntcache_ops fake_ops = {.map = fake_map, .unmap = fake_unmap};
+
+static int fake_unmap_many(void *ctx, void *const *addrs, size_t n)
+{
+    struct fake *f = ctx;
+
+    f->batches++;
+    for (size_t i = 0; i < n; i++)
+        fake_unmap(ctx, addrs[i]);
+    return 0;
+}
+
+static const struct gntcache_ops batch_ops = {
+    .map = fake_map, .unmap = fake_unmap, .unmap_many = fake_unmap_many};
 
 static struct fake *fake_new(void)
 {
@@ -186,6 +200,34 @@ static void test_forget_domain(void **state)
     free(f);
 }
 
+/* Tearing down unmaps in one batch (one hypercall a page froze netdd for
+ * seconds); an eviction or a single forget unmaps its page alone. */
+static void test_batched_teardown(void **state)
+{
+    struct fake *f = fake_new();
+    struct gntcache *c = gntcache_new(NREFS, &batch_ops, f);
+
+    (void)state;
+    for (uint32_t r = 0; r < 6; r++) {
+        assert_non_null(gntcache_get(c, 0, r, false));
+        assert_non_null(gntcache_get(c, 1, r, false));
+    }
+    gntcache_forget(c, 0, 5);
+    assert_false(gntcache_has(c, 0, 5));
+    assert_true(gntcache_has(c, 0, 4));
+    assert_int_equal(f->batches, 0);
+    assert_int_equal(f->live, 11);
+    gntcache_forget_domain(c, 1);
+    assert_int_equal(f->batches, 1);
+    assert_int_equal(f->live, 5);
+    assert_true(gntcache_has(c, 0, 0));
+    gntcache_free(c);
+    assert_int_equal(f->batches, 2);
+    assert_int_equal(f->live, 0);
+    assert_int_equal(f->unmaps, 12);
+    free(f);
+}
+
 static void test_map_failure(void **state)
 {
     struct fake *f = fake_new();
@@ -231,6 +273,7 @@ int main(void)
         cmocka_unit_test(test_would_evict),
         cmocka_unit_test(test_write_upgrades_mapping),
         cmocka_unit_test(test_forget_domain),
+        cmocka_unit_test(test_batched_teardown),
         cmocka_unit_test(test_map_failure),
         cmocka_unit_test(test_churn),
     };
