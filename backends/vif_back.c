@@ -15,6 +15,7 @@
 #include "sv/netif_offload.h"
 #include "sv/ratelimit.h"
 #include "sv/toeplitz.h"
+#include "sv/vlan.h"
 #include "sv/xenbus.h"
 #include "sv/xnic.h"
 #include "sv/vif_back.h"
@@ -93,6 +94,7 @@ struct vif_back {
     unsigned devid;
     uint8_t mac[6];
     uint16_t vlan; /* 802.1Q id the vif's frames carry outside; 0: untagged */
+    struct sv_vlan_set trunk; /* VLANs it carries tagged ("trunk"); none: an access port */
     void *port; /* the host's (pool) */
     bool attached;
     bool connected;
@@ -987,6 +989,21 @@ static int read_vlan(struct xs_handle *xs, const char *dir, uint16_t *vlan)
     return err;
 }
 
+/* The optional "trunk" key: VLANs the vif carries tagged besides its
+ * "vlan"; a list that does not parse makes the vif unusable too. */
+static int read_trunk(struct xs_handle *xs, const char *dir, struct sv_vlan_set *trunk)
+{
+    char *s = NULL;
+    int err;
+
+    memset(trunk, 0, sizeof(*trunk));
+    if (xenbus_read(xs, XBT_NULL, dir, "trunk", &s) < 0)
+        return 0;
+    err = sv_vlan_set_parse(s, trunk);
+    free(s);
+    return err;
+}
+
 static int write_features(struct xs_handle *h, xs_transaction_t t, void *arg)
 {
     struct vif_back *v = arg;
@@ -1015,8 +1032,8 @@ struct vif_back *vif_back_new(const struct vif_back_env *env, const char *dir)
         xenbus_scanf(env->xs, XBT_NULL, dir, "frontend-id", "%u", &v->fe_domid) != 1 ||
         xenbus_read(env->xs, XBT_NULL, dir, "mac", &mac) < 0 || parse_mac(mac, v->mac) < 0)
         goto out_free;
-    if (read_vlan(env->xs, dir, &v->vlan) < 0) {
-        log_warnx("%s: vlan is not a VLAN id (1-4094): not served", dir);
+    if (read_vlan(env->xs, dir, &v->vlan) < 0 || read_trunk(env->xs, dir, &v->trunk) < 0) {
+        log_warnx("%s: vlan or trunk holds other than VLAN ids 1-4094: not served", dir);
         goto out_free;
     }
     snprintf(v->frontend, sizeof(v->frontend), "%s", front);
@@ -1067,6 +1084,11 @@ const char *vif_back_dir(const struct vif_back *v)
 uint16_t vif_back_vlan(const struct vif_back *v)
 {
     return v->vlan;
+}
+
+const struct sv_vlan_set *vif_back_trunk(const struct vif_back *v)
+{
+    return &v->trunk;
 }
 
 uint32_t vif_back_frontend(const struct vif_back *v)

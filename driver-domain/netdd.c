@@ -239,7 +239,7 @@ static int port_attach(void *host, struct vif_back *v, const uint8_t mac[6], uns
     np->nq = nqueues;
     for (unsigned k = 0; k < nqueues; k++)
         np->q[k] = (struct netdd_queue){.v = v, .np = np, .idx = k, .pool = k ? NULL : p};
-    if (start_queues(np, v) < 0) {
+    if (start_queues(np, v) < 0 || pf_pool_trunk(p, vif_back_trunk(v)) < 0) {
         pf_pool_put(p);
         free(np);
         return -ENOSPC;

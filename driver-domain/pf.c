@@ -12,6 +12,7 @@
 #include "sv/hcall.h"
 #include "sv/log.h"
 #include "sv/msg.h"
+#include "sv/vlan.h"
 #include "sv/xnic.h"
 #include "sv/xnic_drv.h"
 
@@ -50,6 +51,7 @@ struct pf_pool {
     struct xnic_drv_rx_done held[RX_BUFS]; /* reaped RX descriptors not yet delivered */
     unsigned nheld;
     bool rx_blocked; /* the owner could not take the next frame: wait for rx_retry */
+    bool trunked;    /* a pool's first queue: the pool has a trunk set (pf_pool_trunk) */
 };
 
 struct pf {
@@ -475,7 +477,20 @@ void pf_pool_put(struct pf_pool *p)
     }
     xnic_drv_rss_config(pf->drv, p->pool, 0, key, NULL, 0);
     xnic_drv_vport_config(pf->drv, p->pool, none, 0, 0);
+    pf_pool_trunk(p, &(struct sv_vlan_set){0});
     queue_put(p);
+}
+
+int pf_pool_trunk(struct pf_pool *p, const struct sv_vlan_set *trunk)
+{
+    int err;
+
+    if (!p->trunked && sv_vlan_set_empty(trunk)) /* four admin commands saved */
+        return 0;
+    err = xnic_drv_vport_trunk(p->pf->drv, p->pool, trunk);
+    /* A failed command may have set a block: the next owner must not inherit it. */
+    p->trunked = err || !sv_vlan_set_empty(trunk);
+    return err;
 }
 
 unsigned pf_pool_index(const struct pf_pool *p)

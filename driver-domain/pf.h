@@ -53,8 +53,12 @@ struct pf_pool *pf_pool_queue(struct pf_pool *p, unsigned k, pf_rx_fn rx, pf_rx_
  * mapping[size] queue indices below pf_pool_queues().  0 or -errno. */
 int pf_pool_rss(struct pf_pool *p, uint8_t types, const uint8_t key[XNIC_RSS_KEY_SIZE],
                 const uint32_t *mapping, unsigned size);
+/* The VLANs p's pool (p its first queue) carries tagged besides its port
+ * VLAN (sv/vlan.h); without any it is an access port.  0 or -errno. */
+struct sv_vlan_set;
+int pf_pool_trunk(struct pf_pool *p, const struct sv_vlan_set *trunk);
 /* Stops queue p; a pool's first queue takes the pool's other queues, its
- * MAC and RSS with it.  Frames held for them are dropped. */
+ * MAC, RSS and trunk set with it.  Frames held for them are dropped. */
 void pf_pool_put(struct pf_pool *p);
 
 /*

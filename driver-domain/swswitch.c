@@ -8,6 +8,7 @@
 #include "sv/log.h"
 #include "sv/netif_offload.h"
 #include "sv/pktparse.h"
+#include "sv/vlan.h"
 #include "sv/xnic.h"
 #include "swswitch.h"
 #include "sv/vif_back.h"
@@ -19,13 +20,15 @@
 struct swport {
     struct vif_back *vif; /* NULL: free */
     uint8_t mac[6];
-    uint16_t vlan; /* access port of this VLAN (frames tagged outside); 0: as they come */
+    uint16_t vlan; /* its port VLAN (frames tagged outside); 0: the untagged LAN */
+    struct sv_vlan_set trunk; /* VLANs it carries tagged */
     uint64_t rx_packets, tx_packets, tx_spoofed;
 };
 
 struct swswitch {
     struct pf *pf;
     struct pf_pool *pool;
+    struct sv_vlan_set pool_vlans; /* what pool 0 carries tagged: every port's VLANs */
     struct swport ports[SWSWITCH_PORTS];
     uint8_t untagged[PF_TX_BUF]; /* a tagged frame with its tag taken out */
 };
@@ -48,14 +51,21 @@ struct wire_frame {
     const struct netif_offload *o;
 };
 
+/* Whether w may reach p, and in which form. */
+static enum sv_vlan_verdict port_egress(const struct swport *p, const struct wire_frame *w)
+{
+    return sv_vlan_egress(p->vlan, &p->trunk, w->vlan);
+}
+
 static void deliver_to(struct swswitch *s, struct swport *p, struct wire_frame *w)
 {
+    enum sv_vlan_verdict verdict = port_egress(p, w);
     const void *frame = w->frame;
     size_t len = w->len;
 
-    if (p->vlan) {
-        if (p->vlan != w->vlan)
-            return;
+    if (verdict == SV_VLAN_DROP)
+        return;
+    if (verdict == SV_VLAN_UNTAG) {
         if (!w->untagged) {
             memcpy(s->untagged, w->frame, 12);
             memcpy(s->untagged + 12, w->frame + 12 + VLAN_HLEN, w->len - 12 - VLAN_HLEN);
@@ -83,7 +93,7 @@ static bool switch_deliver(struct swswitch *s, struct wire_frame *w, const struc
             continue;
         if (is_multicast(w->frame))
             deliver_to(s, p, w);
-        else if (!memcmp(p->mac, w->frame, 6) && (!p->vlan || p->vlan == w->vlan)) {
+        else if (!memcmp(p->mac, w->frame, 6) && port_egress(p, w) != SV_VLAN_DROP) {
             deliver_to(s, p, w);
             return true;
         }
@@ -96,7 +106,7 @@ static int switch_rx(void *ctx, const void *frame, size_t len, uint16_t status,
                      const struct xnic_rx_wb *wb)
 {
     struct netif_offload o = {.data_validated = vif_back_nic_validated(status)};
-    struct wire_frame w = {frame, len, pktparse_vlan(frame, len), NULL, &o};
+    struct wire_frame w = {frame, len, sv_vlan_of_frame(frame, len), NULL, &o};
 
     (void)wb;
     if (len >= ETH_HLEN)
@@ -128,9 +138,36 @@ static void switch_tx_room(void *ctx)
             vif_back_poll(s->ports[i].vif);
 }
 
+/* The VLAN of the NIC filter that steers p's MAC to pool 0 (0: any): a
+ * trunk's frames come on several. */
+static uint16_t filter_vlan(const struct swport *p)
+{
+    return sv_vlan_set_empty(&p->trunk) ? p->vlan : 0;
+}
+
+/* Pool 0 carries tagged every VLAN a port is on (the NIC's rule holds for
+ * it too); programmed only when that changes. */
+static int update_pool_vlans(struct swswitch *s)
+{
+    struct sv_vlan_set all = {0};
+    int err;
+
+    for (unsigned i = 0; i < SWSWITCH_PORTS; i++) {
+        if (!s->ports[i].vif)
+            continue;
+        sv_vlan_set_add(&all, s->ports[i].vlan);
+        sv_vlan_set_union(&all, &s->ports[i].trunk);
+    }
+    if (!memcmp(&all, &s->pool_vlans, sizeof(all)))
+        return 0;
+    err = pf_pool_trunk(s->pool, &all);
+    if (!err)
+        s->pool_vlans = all;
+    return err;
+}
+
 int swswitch_attach(struct swswitch *s, struct vif_back *v, const uint8_t mac[6])
 {
-    uint16_t vlan = vif_back_vlan(v);
     struct swport *p = NULL;
     int err;
 
@@ -144,21 +181,26 @@ int swswitch_attach(struct swswitch *s, struct vif_back *v, const uint8_t mac[6]
             return -EIO;
         pf_pool_set_tx_room(s->pool, switch_tx_room);
     }
-    err = pf_switch_add(s->pf, mac, vlan);
-    if (err)
-        return err;
-    *p = (struct swport){.vif = v, .vlan = vlan};
+    *p = (struct swport){.vif = v, .vlan = vif_back_vlan(v), .trunk = *vif_back_trunk(v)};
     memcpy(p->mac, mac, 6);
-    return 0;
+    err = pf_switch_add(s->pf, mac, filter_vlan(p));
+    if (!err && (err = update_pool_vlans(s)) < 0)
+        pf_switch_del(s->pf, mac, filter_vlan(p));
+    if (err)
+        *p = (struct swport){0};
+    return err;
 }
 
 void swswitch_detach(struct swswitch *s, struct vif_back *v)
 {
     for (unsigned i = 0; i < SWSWITCH_PORTS; i++)
         if (s->ports[i].vif == v) {
-            pf_switch_del(s->pf, s->ports[i].mac, s->ports[i].vlan);
+            pf_switch_del(s->pf, s->ports[i].mac, filter_vlan(&s->ports[i]));
             s->ports[i] = (struct swport){0};
         }
+    /* A VLAN nobody is on any more just stays programmed when this fails. */
+    if (s->pool)
+        update_pool_vlans(s);
 }
 
 void *swswitch_tx_buffer(struct swswitch *s, struct vif_back *v, size_t *cap)
@@ -177,6 +219,7 @@ int swswitch_transmit(struct swswitch *s, struct vif_back *v, void *buf, size_t 
 {
     uint8_t *frame = buf;
     struct swport *from = NULL;
+    enum sv_vlan_verdict verdict;
     struct wire_frame w;
 
     for (unsigned i = 0; i < SWSWITCH_PORTS && !from; i++)
@@ -184,19 +227,20 @@ int swswitch_transmit(struct swswitch *s, struct vif_back *v, void *buf, size_t 
             from = &s->ports[i];
     if (!from || len < ETH_HLEN)
         return -EINVAL;
-    /* A foreign source MAC, or a tag of its own on an access port. */
-    if (memcmp(frame + 6, from->mac, 6) || (from->vlan && pktparse_vlan(frame, len))) {
+    /* A foreign source MAC, or a tag it may not send. */
+    verdict = sv_vlan_ingress(from->vlan, &from->trunk, sv_vlan_of_frame(frame, len));
+    if (memcmp(frame + 6, from->mac, 6) || verdict == SV_VLAN_DROP) {
         from->tx_spoofed++;
         return -EPERM;
     }
     from->tx_packets++;
-    if (from->vlan) {
+    if (verdict == SV_VLAN_TAG) {
         pktparse_vlan_insert(frame, len, from->vlan);
         len += VLAN_HLEN;
         if (cmd & XNIC_TXD_TSO)
             hdr_len += VLAN_HLEN;
     }
-    w = (struct wire_frame){frame, len, pktparse_vlan(frame, len), NULL, o};
+    w = (struct wire_frame){frame, len, sv_vlan_of_frame(frame, len), NULL, o};
     /* Both ends on the switch: the NIC would send it to the wire. */
     if (switch_deliver(s, &w, from))
         return 0;

@@ -4,9 +4,13 @@
  * their MACs there (filters on vport 0); this switch sorts what arrives by
  * destination MAC, switches frames between its own vifs without the NIC,
  * sends everything else out through pool 0, and checks source MACs itself
- * (pool 0 has no anti-spoofing: it carries many MACs).  A vif on a VLAN is
- * an access port, as a pool with a port VLAN is: its frames get the tag on
- * the way out and lose it on the way in, and it sees only its VLAN.
+ * (pool 0 has no anti-spoofing: it carries many MACs).  Its ports follow
+ * the NIC's VLAN rule (sv/vlan.h), so that a vif is on the same VLANs on a
+ * pool and here: a vif on a VLAN is an access port of it (its frames get
+ * the tag on the way out and lose it on the way in), a vif without one an
+ * access port of the untagged LAN, and only a vif with a trunk set sends
+ * and receives tagged frames, of those VLANs.  A frame a port may not send
+ * is dropped and counted as spoofed.
  */
 #ifndef NETDD_SWSWITCH_H
 #define NETDD_SWSWITCH_H

@@ -431,19 +431,23 @@ static void follow_backend(struct vif_front *v)
 {
     char *path = NULL;
     unsigned id = 0;
+    int err;
 
     if (xenbus_read(v->xs, XBT_NULL, v->dir, "backend", &path) < 0)
         return;
     if (strcmp(path, v->backend)) {
         if (v->nqueues)
             vif_disconnect(v, XenbusStateInitialising);
-        if (v->backend[0])
-            xs_unwatch(v->xs, v->backend, "backend-state");
+        if (v->backend[0] && (err = xenbus_unwatch_state(v->xs, v->backend, "backend-state")))
+            log_warnx("vif %u: unwatching %s/state: %s", v->devid, v->backend, strerror(-err));
         snprintf(v->backend, sizeof(v->backend), "%s", path);
         if (xenbus_scanf(v->xs, XBT_NULL, v->dir, "backend-id", "%u", &id) == 1)
             v->backend_id = id;
-        if (v->backend[0]) {
-            xenbus_watch_state(v->xs, v->backend, "backend-state");
+        if (v->backend[0] && (err = xenbus_watch_state(v->xs, v->backend, "backend-state"))) {
+            /* Followed later: the next change of our directory tries again. */
+            log_errorx("vif %u: cannot watch %s/state: %s", v->devid, v->backend, strerror(-err));
+            v->backend[0] = '\0';
+        } else if (v->backend[0]) {
             log_info("vif %u: backend %s (domain %u)", v->devid, v->backend, v->backend_id);
         } else {
             log_info("vif %u: no backend (its driver domain went away)", v->devid);

@@ -14,6 +14,7 @@ UNIT_TESTS += xnic_iommu_test xnic_filter_test xnic_sched_test xnic_offload_test
 xnic_iommu_test_SRCS := tests/unit/xnic_iommu_test.c hw/iommu.c
 xnic_iommu_test_LIBS := svcore
 xnic_filter_test_SRCS := tests/unit/xnic_filter_test.c hw/xnic_filter.c
+xnic_filter_test_LIBS := svnetif
 xnic_sched_test_SRCS := tests/unit/xnic_sched_test.c hw/xnic_sched.c
 xnic_offload_test_SRCS := tests/unit/xnic_offload_test.c hw/xnic_offload.c
 xnic_offload_test_LIBS := svnetif

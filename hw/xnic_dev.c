@@ -224,12 +224,20 @@ static void stop_vport(struct xnic_dev *dev, struct vport *v)
     xnic_sched_reset(&dev->sched, idx);
 }
 
+/* A VF's TX weight is the PF's to set (VPORT_CONFIG), never the VF's own. */
+static void vf_weight_apply(struct xnic_dev *dev, unsigned vport)
+{
+    xnic_sched_set_weight(&dev->sched, dev->pools * dev->pool_queues + vport - dev->pools,
+                          dev->cls.vport[vport].weight);
+}
+
 /* A PF reset takes the whole switch configuration with it, VF MACs included. */
 static void reset_switch(struct xnic_dev *dev)
 {
     xnic_cls_init(&dev->cls, dev->nvports);
     memset(dev->rss, 0, sizeof(dev->rss));
     for (unsigned f = 1; f < dev->nfuncs; f++) {
+        vf_weight_apply(dev, dev->pools + f - 1);
         memset(&dev->fn[f].to_pf, 0, sizeof(dev->fn[f].to_pf));
         memset(&dev->fn[f].to_vf, 0, sizeof(dev->fn[f].to_vf));
         write_identity(&dev->fn[f]);
@@ -347,7 +355,10 @@ static int cmd_queue_enable(struct func *fn, struct xnic_admin *a)
         v->chain.valid = false;
         v->tx_en = true;
         reg_wr32(fn, off + offsetof(struct xnic_queue_regs, tx_head), 0);
-        xnic_sched_set_weight(&dev->sched, fn->first_vport + q, a->u.queue.weight);
+        if (fn->vf)
+            vf_weight_apply(dev, v->vport);
+        else
+            xnic_sched_set_weight(&dev->sched, fn->first_vport + q, a->u.queue.weight);
         xnic_sched_reset(&dev->sched, fn->first_vport + q);
     }
     if (flags & XNIC_QF_RX) {
@@ -394,17 +405,44 @@ static int cmd_filter_del(struct func *fn, struct xnic_admin *a)
 static int cmd_vport_config(struct func *fn, struct xnic_admin *a)
 {
     struct xnic_dev *dev = fn->dev;
-    struct xnic_vport_cfg cfg = {.pvid = a->u.vport.pvid, .flags = a->u.vport.flags};
+    struct xnic_vport_cfg cfg = {
+        .pvid = a->u.vport.pvid, .flags = a->u.vport.flags, .weight = a->u.vport.weight};
     unsigned vport = a->u.vport.vport;
     int rc;
 
-    if (cfg.flags & ~(XNIC_VPF_BCAST | XNIC_VPF_ALLMULTI | XNIC_VPF_SPOOFCHK))
+    if (cfg.flags & ~(XNIC_VPF_BCAST | XNIC_VPF_ALLMULTI | XNIC_VPF_SPOOFCHK) ||
+        cfg.weight > XNIC_SCHED_MAX_WEIGHT)
         return -EINVAL;
     memcpy(cfg.mac, a->u.vport.mac, 6);
     rc = xnic_cls_vport_set(&dev->cls, vport, &cfg);
-    if (rc == 0 && vport >= dev->pools)
+    if (rc == 0 && vport >= dev->pools) {
         write_identity(&dev->fn[1 + vport - dev->pools]);
+        vf_weight_apply(dev, vport);
+    }
     return rc;
+}
+
+/* One block of a vport's trunk set, checked whole before it is used. */
+static int cmd_vlan_set(struct func *fn, struct xnic_admin *a)
+{
+    struct xnic_dev *dev = fn->dev;
+    const struct xnic_cmd_vlan *c = &a->u.vlan;
+    struct sv_vlan_set trunk;
+
+    if (c->vport >= dev->nvports || c->base % XNIC_VLAN_BLOCK || c->base > SV_VLAN_MAX)
+        return -EINVAL;
+    trunk = dev->cls.trunk[c->vport];
+    memset(&trunk.bits[c->base / 64], 0, XNIC_VLAN_BLOCK / 8);
+    for (unsigned i = 0; i < XNIC_VLAN_BLOCK; i++) {
+        unsigned vid = c->base + i;
+
+        if (!(c->bits[i / 8] >> (i % 8) & 1))
+            continue;
+        if (vid < 1 || vid > SV_VLAN_MAX)
+            return -EINVAL;
+        sv_vlan_set_add(&trunk, vid);
+    }
+    return xnic_cls_vport_trunk(&dev->cls, c->vport, &trunk);
 }
 
 /* Checked whole before any of it is used: a bad entry changes nothing. */
@@ -521,6 +559,7 @@ static const struct {
     [XNIC_CMD_MBX_RECV] = {cmd_mbx_recv, false},
     [XNIC_CMD_RESET] = {cmd_reset, false},
     [XNIC_CMD_RSS_CONFIG] = {cmd_rss_config, true},
+    [XNIC_CMD_VLAN_SET] = {cmd_vlan_set, true},
 };
 
 static int admin_dispatch(struct func *fn, struct xnic_admin *a)

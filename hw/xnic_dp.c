@@ -11,6 +11,7 @@
 
 #include "sv/pktparse.h"
 #include "sv/toeplitz.h"
+#include "sv/vlan.h"
 #include "xnic_dev_priv.h"
 #include "xnic_offload.h"
 
@@ -202,7 +203,7 @@ static struct route route_from_vport(struct xnic_dev *dev, unsigned src, const u
                                      size_t len)
 {
     bool miss;
-    uint64_t mask = xnic_classify(&dev->cls, frame, pktparse_vlan(frame, len), &miss);
+    uint64_t mask = xnic_classify(&dev->cls, frame, sv_vlan_of_frame(frame, len), &miss);
 
     mask &= ~(1ull << src);
     return (struct route){mask, !mask || xnic_mac_is_multicast(frame)};
@@ -255,6 +256,7 @@ static bool stays_inside(const struct route *r)
 
 void xnic_dev_wire_rx(struct xnic_dev *dev, const uint8_t *frame, size_t len)
 {
+    uint16_t vid = sv_vlan_of_frame(frame, len);
     bool miss;
     uint64_t mask;
 
@@ -264,10 +266,12 @@ void xnic_dev_wire_rx(struct xnic_dev *dev, const uint8_t *frame, size_t len)
     }
     WSTAT_ADD(dev, rx_packets, 1);
     WSTAT_ADD(dev, rx_bytes, len);
-    mask = xnic_classify(&dev->cls, frame, pktparse_vlan(frame, len), &miss);
+    mask = xnic_classify(&dev->cls, frame, vid, &miss);
     if (miss) {
         WSTAT_ADD(dev, rx_unmatched, 1);
-        mask = 1ull << dev->cls.default_vport;
+        /* The default pool too takes only its own VLANs. */
+        if (xnic_cls_admits(&dev->cls, dev->cls.default_vport, vid))
+            mask = 1ull << dev->cls.default_vport;
     }
     if (!mask)
         WSTAT_ADD(dev, rx_dropped, 1);
@@ -472,6 +476,19 @@ static bool tx_fetch(struct vport *v)
     return true;
 }
 
+/* What a packet costs its queue in the scheduler: the bytes it puts on the
+ * wire.  Each TSO segment carries the headers again: charged its length
+ * alone, a 64 KiB packet cut at the MSS floor took two (54-byte headers) to
+ * five (255) times the wire its credit paid for. */
+static uint32_t tx_cost(const struct tx_chain *c)
+{
+    uint32_t len = c->len;
+
+    if ((c->cmd & XNIC_TXD_TSO) && c->mss && c->len > c->hdr_len)
+        len += (c->len - c->hdr_len - 1) / c->mss * c->hdr_len;
+    return len > MIN_FRAME ? len : MIN_FRAME;
+}
+
 static uint32_t tx_peek(void *arg, unsigned i)
 {
     struct xnic_dev *dev = arg;
@@ -492,7 +509,7 @@ static uint32_t tx_peek(void *arg, unsigned i)
             return 0;
         vport_tx_watch(v, true);
     }
-    return v->chain.len > MIN_FRAME ? v->chain.len : MIN_FRAME;
+    return tx_cost(&v->chain);
 }
 
 /* Bytes of a TX packet read before it is switched: every header the NIC
@@ -642,14 +659,6 @@ static int tx_csum(struct xnic_dev *dev, unsigned src, uint8_t *frame, size_t le
     return XNIC_ERR_OK;
 }
 
-static bool spoofed(const struct xnic_vport_cfg *cfg, const uint8_t *frame, size_t len)
-{
-    if ((cfg->flags & XNIC_VPF_SPOOFCHK) && memcmp(frame + 6, cfg->mac, 6))
-        return true;
-    /* Behind a port VLAN a function may not pick its own tag. */
-    return cfg->pvid && pktparse_vlan(frame, len) != 0;
-}
-
 /* Checks, offloads and switches the packet tx_gather() read; an XNIC_ERR_*
  * code.  Only a TSO packet goes on in two parts (tx_tso). */
 static int tx_frame(struct xnic_dev *dev, unsigned src, const struct tx_chain *c)
@@ -658,15 +667,20 @@ static int tx_frame(struct xnic_dev *dev, unsigned src, const struct tx_chain *c
     uint8_t *frame = dev->txbuf;
     unsigned hdr_len = c->hdr_len;
     size_t len = c->len;
+    enum sv_vlan_verdict vlan;
     struct route r;
 
     if (len < XNIC_ETH_HLEN)
         return XNIC_ERR_RUNT;
-    if (!(c->cmd & XNIC_TXD_TSO) && len + (cfg->pvid ? 4 : 0) > XNIC_MAX_FRAME)
+    /* A function sends on its own VLANs only: a tag it picked itself is
+     * obeyed only for a VLAN the PF put in its trunk set. */
+    vlan = sv_vlan_ingress(cfg->pvid, &dev->cls.trunk[src], sv_vlan_of_frame(frame, dev->tx_have));
+    if (!(c->cmd & XNIC_TXD_TSO) && len + (vlan == SV_VLAN_TAG ? 4 : 0) > XNIC_MAX_FRAME)
         return XNIC_ERR_TOO_LONG;
-    if (spoofed(cfg, frame, dev->tx_have))
+    if (vlan == SV_VLAN_DROP ||
+        ((cfg->flags & XNIC_VPF_SPOOFCHK) && memcmp(frame + 6, cfg->mac, 6)))
         return XNIC_ERR_SPOOF;
-    if (cfg->pvid) {
+    if (vlan == SV_VLAN_TAG) {
         pktparse_vlan_insert(frame, len, cfg->pvid);
         len += 4;
         hdr_len += 4;

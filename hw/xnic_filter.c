@@ -97,6 +97,21 @@ int xnic_cls_vport_set(struct xnic_classifier *c, unsigned vport,
     return 0;
 }
 
+int xnic_cls_vport_trunk(struct xnic_classifier *c, unsigned vport,
+                         const struct sv_vlan_set *trunk)
+{
+    if (vport >= c->nvports)
+        return -EINVAL;
+    c->trunk[vport] = *trunk;
+    return 0;
+}
+
+bool xnic_cls_admits(const struct xnic_classifier *c, unsigned vport, uint16_t vid)
+{
+    return vport < c->nvports &&
+           sv_vlan_egress(c->vport[vport].pvid, &c->trunk[vport], vid) != SV_VLAN_DROP;
+}
+
 int xnic_cls_set_default(struct xnic_classifier *c, unsigned vport)
 {
     if (vport >= c->nvports)
@@ -105,13 +120,12 @@ int xnic_cls_set_default(struct xnic_classifier *c, unsigned vport)
     return 0;
 }
 
-/* Vports whose port VLAN (if any) admits vid. */
 static uint64_t vlan_admits(const struct xnic_classifier *c, uint16_t vid)
 {
     uint64_t m = 0;
 
     for (unsigned v = 0; v < c->nvports; v++) {
-        if (!c->vport[v].pvid || c->vport[v].pvid == vid)
+        if (xnic_cls_admits(c, v, vid))
             m |= 1ull << v;
     }
     return m;

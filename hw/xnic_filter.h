@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "sv/vlan.h"
 #include "sv/xnic.h"
 
 #define XNIC_MAX_VPORTS (XNIC_MAX_POOLS + XNIC_MAX_VFS)
@@ -20,6 +21,7 @@ struct xnic_vport_cfg {
     uint8_t mac[6];  /* primary MAC, all zero: none */
     uint16_t pvid;   /* port VLAN, 0: none */
     uint32_t flags;  /* XNIC_VPF_* */
+    uint32_t weight; /* a VF's TX weight (0: 1); the classifier does not use it */
 };
 
 struct xnic_filter {
@@ -34,6 +36,7 @@ struct xnic_classifier {
     unsigned nfilters;                         /* used entries, packed at the front */
     struct xnic_filter filters[XNIC_MAX_FILTERS];
     struct xnic_vport_cfg vport[XNIC_MAX_VPORTS];
+    struct sv_vlan_set trunk[XNIC_MAX_VPORTS]; /* VLANs each vport carries tagged */
 };
 
 /* Empty table for nvports vports (<= XNIC_MAX_VPORTS); default vport 0. */
@@ -53,14 +56,21 @@ void xnic_cls_forget_vport(struct xnic_classifier *c, unsigned vport);
 /* Sets a vport's primary MAC / port VLAN / flags.  -EINVAL on a bad vport or pvid. */
 int xnic_cls_vport_set(struct xnic_classifier *c, unsigned vport,
                        const struct xnic_vport_cfg *cfg);
+/* Sets the VLANs a vport carries tagged (sv/vlan.h's trunk set).  -EINVAL on a bad vport. */
+int xnic_cls_vport_trunk(struct xnic_classifier *c, unsigned vport,
+                         const struct sv_vlan_set *trunk);
+/* Whether a frame on VLAN vid (sv_vlan_of_frame()) may reach vport. */
+bool xnic_cls_admits(const struct xnic_classifier *c, unsigned vport, uint16_t vid);
 int xnic_cls_set_default(struct xnic_classifier *c, unsigned vport);
 
 /*
- * The vports that accept a frame to dst on VLAN vid (0: untagged).  Broadcast
- * goes to vports with XNIC_VPF_BCAST, multicast to filter matches and
- * XNIC_VPF_ALLMULTI vports, unicast to filter and primary-MAC matches.  A vport
- * with a port VLAN only accepts frames of that VLAN.  *unicast_miss is set when
- * a unicast frame matched nothing (the caller picks the default pool or the wire).
+ * The vports that accept a frame to dst on VLAN vid (sv_vlan_of_frame(): 0
+ * untagged).  Broadcast goes to vports with XNIC_VPF_BCAST, multicast to
+ * filter matches and XNIC_VPF_ALLMULTI vports, unicast to filter and
+ * primary-MAC matches.  A vport only accepts frames of its VLANs
+ * (sv_vlan_egress(): the untagged LAN without a port VLAN, the port VLAN
+ * with one, and its trunk set).  *unicast_miss is set when a unicast frame
+ * matched nothing (the caller picks the default pool or the wire).
  */
 uint64_t xnic_classify(const struct xnic_classifier *c, const uint8_t dst[6], uint16_t vid,
                        bool *unicast_miss);

@@ -181,12 +181,13 @@ static void fix_segment(uint8_t *seg, const struct pktparse *p, unsigned i, size
 }
 
 /* What makes a packet segmentable: TCP, hdr_len its headers, segments of
- * mss payload bytes that fit seg_max. */
+ * mss payload bytes that fit seg_max.  The MSS floor bounds the segments a
+ * packet costs (every receiver of a whole one may cut it again). */
 static int tso_check(const uint8_t *frame, size_t len, uint16_t mss, uint8_t hdr_len,
                      size_t seg_max, struct pktparse *p)
 {
     if (parse_l4(frame, len, p) < 0 || p->l4proto != IPPROTO_TCP || p->l4_end != hdr_len ||
-        !mss || seg_max < (size_t)hdr_len + mss)
+        mss < XNIC_MIN_MSS || seg_max < (size_t)hdr_len + mss)
         return -EINVAL;
     return 0;
 }

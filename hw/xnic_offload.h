@@ -37,7 +37,7 @@ typedef void xnic_seg_fn(void *arg, const uint8_t *seg, size_t len);
  * most mss payload bytes, fixing IP length/id, TCP sequence and flags and all
  * checksums.  seg_buf (>= hdr_len + mss bytes) is scratch.  Returns the number
  * of segments, or -EINVAL when the frame is not TCP, hdr_len disagrees with
- * the headers, or mss is 0.
+ * the headers, or mss is below XNIC_MIN_MSS.
  */
 int xnic_tso(const uint8_t *frame, size_t len, uint16_t mss, uint8_t hdr_len, uint8_t *seg_buf,
              size_t seg_buf_len, xnic_seg_fn *fn, void *arg);

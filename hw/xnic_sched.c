@@ -5,8 +5,6 @@
  */
 #include "xnic_sched.h"
 
-#define MAX_WEIGHT 64u
-
 void xnic_sched_init(struct xnic_sched *s, unsigned n, uint32_t quantum)
 {
     s->n = n > XNIC_SCHED_MAX ? XNIC_SCHED_MAX : n;
@@ -25,7 +23,7 @@ void xnic_sched_set_weight(struct xnic_sched *s, unsigned i, uint32_t weight)
         return;
     if (weight == 0)
         weight = 1;
-    s->weight[i] = weight > MAX_WEIGHT ? MAX_WEIGHT : weight;
+    s->weight[i] = weight > XNIC_SCHED_MAX_WEIGHT ? XNIC_SCHED_MAX_WEIGHT : weight;
 }
 
 void xnic_sched_reset(struct xnic_sched *s, unsigned i)

@@ -13,6 +13,7 @@
 
 /* Queues the scheduler serves: every PF queue pair and one per VF. */
 #define XNIC_SCHED_MAX (XNIC_MAX_QUEUES + XNIC_MAX_VFS)
+#define XNIC_SCHED_MAX_WEIGHT 64u
 
 /* Length in bytes of queue i's next packet, 0 when it has none ready. */
 typedef uint32_t xnic_sched_peek_fn(void *arg, unsigned i);

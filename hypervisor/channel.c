@@ -14,9 +14,15 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "fdreap.h"
 #include "hypercalls.h"
 #include "sv/log.h"
 #include "sv/msg.h"
+
+/* Linux 6.16: a socket with it off refuses SCM_RIGHTS (the sender gets EPERM). */
+#ifndef SO_PASSRIGHTS
+#define SO_PASSRIGHTS 83
+#endif
 
 struct hc_op {
     uint32_t op;
@@ -110,6 +116,12 @@ int hc_reply_fd(struct hc_ctx *ctx, int fd)
     return 0;
 }
 
+/* Domains' channels are charged; dom0's come out of the reserve. */
+static struct quota *channel_quota(const struct domain *d)
+{
+    return d->domid != 0 ? &hv.quota : NULL;
+}
+
 static void channel_free(struct channel *ch)
 {
     for (struct channel **pp = &hv.channels; *pp; pp = &(*pp)->next)
@@ -118,6 +130,7 @@ static void channel_free(struct channel *ch)
             break;
         }
     ch->dom->nchannels--;
+    quota_give(channel_quota(ch->dom), 1);
     event_free(ch->ev);
     close(ch->fd);
     /* Closed by its own request (SCHEDOP_shutdown releases the caller's
@@ -204,6 +217,16 @@ static void channel_readable(evutil_socket_t fd, short what, void *arg)
     n = msg_recv(fd, buf, sizeof(buf), fds, &nfds);
     if (n == -EAGAIN || n == -EINTR)
         return;
+    if (nfds && ch->dom->domid != 0) {
+        /* A kernel without SO_PASSRIGHTS let them through.  Their last
+         * close may block as long as the domain likes: not on this thread. */
+        fdreap_close(fds, nfds);
+        log_warn_limited(&ch->dom->warnings, false,
+                         "dom%u: dropping hypercall channel: it sent descriptors",
+                         ch->dom->domid);
+        channel_drop(ch);
+        return;
+    }
     if (n <= 0) {
         channel_drop(ch);
         return;
@@ -223,36 +246,62 @@ static void channel_readable(evutil_socket_t fd, short what, void *arg)
     }
 }
 
+/*
+ * Domains never pass descriptors to us (only dom0 does: the kernel image at
+ * create), and the last close of one a domain chose could block the loop.
+ * An older kernel refuses the option: channel_readable() is the wall there.
+ */
+static void channel_refuse_fds(int fd)
+{
+    static bool warned;
+    int off = 0;
+
+    if (setsockopt(fd, SOL_SOCKET, SO_PASSRIGHTS, &off, sizeof(off)) == 0 || warned)
+        return;
+    warned = true;
+    log_warn("SO_PASSRIGHTS (Linux 6.16) unavailable: descriptors a domain sends are "
+             "closed off the loop and its channel dropped");
+}
+
 int channel_add(int fd, struct domain *dom, pid_t peer_pid)
 {
+    struct quota *quota = channel_quota(dom);
     struct channel *ch;
+    int err = -EMFILE;
 
     /* Each channel is an fd of ours: a domain opening them in a loop
      * would take every fd the hypervisor has from every domain. */
-    if (dom->domid != 0 && dom->nchannels >= DOMAIN_MAX_CHANNELS) {
-        close(fd);
-        return -EMFILE;
-    }
+    if (quota && dom->nchannels >= DOMAIN_MAX_CHANNELS)
+        goto out_close;
+    err = quota_take(quota, 1);
+    if (err)
+        goto out_close;
+    if (quota)
+        channel_refuse_fds(fd);
+    err = -ENOMEM;
     ch = calloc(1, sizeof(*ch));
-    if (!ch) {
-        close(fd);
-        return -ENOMEM;
-    }
+    if (!ch)
+        goto out_give;
     ch->fd = fd;
     ch->dom = dom;
     ch->peer_pid = peer_pid;
     ch->ev = event_new(hv.base, fd, EV_READ | EV_PERSIST, channel_readable, ch);
-    if (!ch->ev || event_add(ch->ev, NULL) < 0) {
-        if (ch->ev)
-            event_free(ch->ev);
-        close(fd);
-        free(ch);
-        return -ENOMEM;
-    }
+    if (!ch->ev || event_add(ch->ev, NULL) < 0)
+        goto out_free;
     ch->next = hv.channels;
     hv.channels = ch;
     dom->nchannels++;
     return 0;
+
+out_free:
+    if (ch->ev)
+        event_free(ch->ev);
+    free(ch);
+out_give:
+    quota_give(quota, 1);
+out_close:
+    close(fd);
+    return err;
 }
 
 void channel_close_domain(struct domain *d)
@@ -266,6 +315,29 @@ void channel_close_domain(struct domain *d)
     }
 }
 
+/* The listening socket's event, and the timer that puts it back after a
+ * pause: out of fds, accept4 fails and the socket stays readable, so the
+ * loop would spin on it. */
+static struct event *accept_ev, *accept_resume_ev;
+
+static void control_resume(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    (void)arg;
+    event_add(accept_ev, NULL);
+}
+
+static void control_pause(void)
+{
+    static struct log_ratelimit warnings = {.burst = 1};
+    const struct timeval pause = {.tv_usec = 100000};
+
+    log_warn_limited(&warnings, true, "control socket: cannot accept; pausing 100 ms");
+    event_del(accept_ev);
+    event_add(accept_resume_ev, &pause);
+}
+
 static void control_accept(evutil_socket_t fd, short what, void *arg)
 {
     struct ucred cred;
@@ -275,8 +347,11 @@ static void control_accept(evutil_socket_t fd, short what, void *arg)
     (void)what;
     (void)arg;
     conn = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
-    if (conn < 0)
+    if (conn < 0) {
+        if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
+            control_pause();
         return;
+    }
     if (getsockopt(conn, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 || cred.uid != 0) {
         log_warnx("control socket: refused uid %d (dom0 is root only)", (int)cred.uid);
         close(conn);
@@ -289,7 +364,6 @@ static void control_accept(evutil_socket_t fd, short what, void *arg)
 int control_listen(const char *path)
 {
     struct sockaddr_un sa = {.sun_family = AF_UNIX};
-    struct event *ev;
     int fd;
 
     if (strlen(path) >= sizeof(sa.sun_path))
@@ -302,8 +376,9 @@ int control_listen(const char *path)
     if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || chmod(path, 0600) < 0 ||
         listen(fd, 64) < 0)
         goto out_close;
-    ev = event_new(hv.base, fd, EV_READ | EV_PERSIST, control_accept, NULL);
-    if (!ev || event_add(ev, NULL) < 0)
+    accept_ev = event_new(hv.base, fd, EV_READ | EV_PERSIST, control_accept, NULL);
+    accept_resume_ev = evtimer_new(hv.base, control_resume, NULL);
+    if (!accept_ev || !accept_resume_ev || event_add(accept_ev, NULL) < 0)
         goto out_close;
     return 0;
 

@@ -3,7 +3,8 @@
  * hypervisor drains into <rundir>/console/<domid>.log (what `xl console`
  * follows), up to CONSOLE_LOG_MAX bytes, past which it drops what it drains so
  * that a chatty domain neither blocks nor fills the run directory; its stdin
- * is a pipe whose write end dom0 can ask for.  The
+ * is a pipe whose write end dom0 can ask for.  When the domain is destroyed
+ * its log's tail is kept as <rundir>/console/<name>.last.log.  The
  * hypervisor's own log lines are also kept in a ring for `xl dmesg`
  * (xc_readconsolering).
  */
@@ -138,6 +139,38 @@ out_err:
     return err;
 }
 
+/*
+ * A destroyed domain's log becomes console/<name>.last.log: its last
+ * CONSOLE_LAST_MAX bytes, where the reason a domain crashed or could not
+ * start is (xl create names it).  One per name, replaced by the next
+ * incarnation's, so a host that creates many domains keeps a bounded amount.
+ */
+static void console_keep_last(const struct domain *d, const char *path)
+{
+    char rel[SV_DOMAIN_NAME_MAX + 24], last[300], buf[4096];
+    int in = open(path, O_RDONLY | O_CLOEXEC), out = -1;
+    off_t size;
+    ssize_t n;
+
+    snprintf(rel, sizeof(rel), "console/%s.last.log", d->name);
+    if (in < 0 || sv_rundir_path(last, sizeof(last), rel) < 0)
+        goto out;
+    size = lseek(in, 0, SEEK_END);
+    if (size < 0 || lseek(in, size > CONSOLE_LAST_MAX ? size - CONSOLE_LAST_MAX : 0, SEEK_SET) < 0)
+        goto out;
+    out = open(last, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    while (out >= 0 && (n = read(in, buf, sizeof(buf))) > 0)
+        if (sv_write_full(out, buf, (size_t)n) < 0)
+            break;
+out:
+    if (out < 0)
+        log_warn("domain %u (%s): keeping its last console output", d->domid, d->name);
+    else
+        close(out);
+    if (in >= 0)
+        close(in);
+}
+
 void console_close(struct domain *d, bool remove_log)
 {
     char path[300];
@@ -155,6 +188,8 @@ void console_close(struct domain *d, bool remove_log)
     if (d->console_log >= 0)
         close(d->console_log);
     d->console_out = d->console_in = d->console_log = -1;
-    if (remove_log && console_log_path(d, path, sizeof(path)) == 0)
+    if (remove_log && console_log_path(d, path, sizeof(path)) == 0) {
+        console_keep_last(d, path);
         unlink(path);
+    }
 }

@@ -16,7 +16,6 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/sysinfo.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -69,7 +68,7 @@ static struct domain *domain_alloc(void)
 
     if (!d)
         return NULL;
-    d->console_out = d->console_in = d->console_log = d->shinfo_fd = d->pidfd = -1;
+    d->console_out = d->console_in = d->console_log = d->shinfo_fd = d->pidfd = d->exec_fd = -1;
     d->warnings.burst = DOMAIN_WARN_BURST;
     return d;
 }
@@ -98,11 +97,14 @@ int domain_init_dom0(void)
     return 0;
 }
 
+/* The description parsers' rule (docs/config.md), checked again here since
+ * dom0's tools are not the only callers: 1..SV_DOMAIN_NAME_MAX-1 of
+ * [A-Za-z0-9_.-], not starting with '-' or '.'. */
 static bool valid_name(const char *name)
 {
     size_t len = strnlen(name, SV_DOMAIN_NAME_MAX);
 
-    if (len == 0 || len >= SV_DOMAIN_NAME_MAX - 4)
+    if (len == 0 || len >= SV_DOMAIN_NAME_MAX || name[0] == '-' || name[0] == '.')
         return false;
     for (size_t i = 0; i < len; i++)
         if (!(isalnum((unsigned char)name[i]) || strchr("-_.", name[i])))
@@ -124,11 +126,9 @@ static domid_t alloc_domid(void)
 
 static int shinfo_init(struct domain *d)
 {
-    d->shinfo_fd = memfd_create("sv-shared-info", MFD_CLOEXEC);
+    d->shinfo_fd = frame_memfd("sv-shared-info", SV_PAGE_SIZE);
     if (d->shinfo_fd < 0)
-        return -errno;
-    if (fchmod(d->shinfo_fd, 0600) < 0 || ftruncate(d->shinfo_fd, SV_PAGE_SIZE) < 0)
-        return -errno;
+        return d->shinfo_fd;
     d->shinfo = mmap(NULL, SV_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, d->shinfo_fd, 0);
     if (d->shinfo == MAP_FAILED) {
         d->shinfo = NULL;
@@ -163,7 +163,7 @@ void domain_unmap_handle(struct domain *d, grant_handle_t handle)
     struct domain *granter = domain_find(e->granter);
 
     if (granter && granter->state == DOMAIN_RUNNING)
-        grant_unpin(&granter->gt, e->ref, e->readonly);
+        maptrack_unpin(&granter->gt, e);
     if (e->device_map)
         pci_iommu_unmap_frame(d, e->frame, e->readonly);
     frame_put(e->frame);
@@ -193,6 +193,45 @@ static int store_init(struct domain *d)
     return 0;
 }
 
+#define GRANTS_PER_FRAME (SV_GNTTAB_ENTRIES / SV_GNTTAB_FRAMES)
+
+uint32_t domain_grant_frames(const struct domain *d)
+{
+    return (uint32_t)(d->gt.nr_entries / GRANTS_PER_FRAME);
+}
+
+static uint32_t limit_or_default(uint32_t value, uint32_t xen_default, uint64_t ours)
+{
+    uint64_t v = value ? value : xen_default;
+
+    return (uint32_t)(v < ours ? v : ours);
+}
+
+/*
+ * Xen's per-domain limits from the description, within what we have, and
+ * the charge of what the domain costs us before it asks for anything.
+ * Everything it makes us hold from now on is charged to hv.quota.
+ */
+static int domain_set_quota(struct domain *d, const struct sv_domctl_create *req)
+{
+    int err = quota_take(&hv.quota, DOMAIN_QUOTA_BASE);
+
+    if (err)
+        return err;
+    d->quota_charged = true;
+    d->gt.nr_entries = limit_or_default(req->max_grant_frames, QUOTA_DEFAULT_GRANT_FRAMES,
+                                        SV_GNTTAB_FRAMES) *
+                       GRANTS_PER_FRAME;
+    d->mt.max = limit_or_default(req->max_maptrack_frames, QUOTA_DEFAULT_MAPTRACK_FRAMES,
+                                 MAPTRACK_MAX_HANDLES / QUOTA_MAPTRACK_PER_FRAME) *
+                QUOTA_MAPTRACK_PER_FRAME;
+    d->ev.max_port = limit_or_default(req->max_event_channels, QUOTA_DEFAULT_EVENT_CHANNELS,
+                                      SV_EVTCHN_PORTS - 1);
+    d->p2m.quota = &hv.quota;
+    d->ev.quota = &hv.quota;
+    return 0;
+}
+
 /* Releases what a live domain holds; safe on a partly created one. */
 static void domain_release(struct domain *d)
 {
@@ -212,6 +251,7 @@ static void domain_release(struct domain *d)
         close(d->shinfo_fd);
     d->shinfo_fd = -1;
     console_close(d, false);
+    sandbox_release(d);
     if (d->death_ev)
         event_free(d->death_ev);
     d->death_ev = NULL;
@@ -220,6 +260,9 @@ static void domain_release(struct domain *d)
     d->pidfd = -1;
     netns_delete(d->netns);
     d->netns[0] = '\0';
+    if (d->quota_charged)
+        quota_give(&hv.quota, DOMAIN_QUOTA_BASE);
+    d->quota_charged = false;
 }
 
 static void domain_unlink(struct domain *d)
@@ -285,11 +328,6 @@ static int domain_start_process(struct domain *d, struct sv_domctl_create *req, 
         close(sv[0]);
         return err;
     }
-    d->pidfd = (int)syscall(SYS_pidfd_open, d->pid, 0);
-    if (d->pidfd < 0) {
-        close(sv[0]);
-        return -errno;
-    }
     d->death_ev = event_new(hv.base, d->pidfd, EV_READ, domain_died, d);
     if (!d->death_ev || event_add(d->death_ev, NULL) < 0) {
         close(sv[0]);
@@ -344,6 +382,8 @@ int domain_create(struct sv_domctl_create *req, int kernel_fd)
         err = shinfo_init(d);
     if (!err)
         err = evtchn_space_init(&d->ev, d->domid, d->shinfo);
+    if (!err)
+        err = domain_set_quota(d, req);
     if (!err)
         err = store_init(d);
     if (err)
@@ -483,11 +523,6 @@ void domain_getinfo(const struct domain *d, xen_domctl_getdomaininfo_t *info)
 void domain_release_owner(struct domain *d, const void *owner, pid_t pid)
 {
     evtchn_release_owner(&d->ev, owner);
-    for (uint32_t h = 0; h < d->mt.nr; h++) {
-        struct maptrack_entry *e = maptrack_get(&d->mt, (grant_handle_t)h);
-
-        /* A handle closed while its pages are still mapped keeps its pins. */
-        if (e && e->owner == owner && proc_maps_clear(pid, &e->frame->ino, 1))
-            domain_unmap_handle(d, (grant_handle_t)h);
-    }
+    /* A handle closed while its pages are still mapped keeps its pins. */
+    gnttab_release_owner(d, owner, pid);
 }

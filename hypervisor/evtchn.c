@@ -19,6 +19,8 @@ int evtchn_space_init(struct evtchn_space *sp, domid_t domid, shared_info_t *shi
 {
     sp->domid = domid;
     sp->shinfo = shinfo;
+    sp->max_port = SV_EVTCHN_PORTS - 1;
+    sp->quota = NULL;
     sp->ports = calloc(SV_EVTCHN_PORTS, sizeof(*sp->ports));
     return sp->ports ? 0 : -ENOMEM;
 }
@@ -43,7 +45,7 @@ static struct evtchn *port_of(struct evtchn_space *sp, evtchn_port_t port)
 
 static int port_alloc(struct evtchn_space *sp)
 {
-    for (evtchn_port_t p = 1; p < SV_EVTCHN_PORTS; p++)
+    for (evtchn_port_t p = 1; p <= sp->max_port && p < SV_EVTCHN_PORTS; p++)
         if (sp->ports[p].state == EVTCHN_FREE)
             return (int)p;
     return -ENOSPC;
@@ -53,6 +55,11 @@ static void close_fd(int fd)
 {
     if (fd >= 0)
         close(fd);
+}
+
+static unsigned nr_fds(int doorbell, int peer)
+{
+    return (doorbell >= 0) + (peer >= 0);
 }
 
 /* Hands dups of the port's two eventfds to the caller (see evtchn.h). */
@@ -77,6 +84,8 @@ static int claim(struct evtchn_space *sp, const void *owner, int doorbell, int p
 {
     int port = doorbell < 0 || (needs_peer && peer < 0) ? -ENOSPC : port_alloc(sp);
 
+    if (port > 0 && quota_take(sp->quota, nr_fds(doorbell, peer)) < 0)
+        port = -ENOSPC;
     if (port < 0) {
         close_fd(doorbell);
         close_fd(peer);
@@ -178,6 +187,7 @@ int evtchn_close(struct evtchn_space *sp, evtchn_port_t port)
             rch->remote_port = 0;
         }
     }
+    quota_give(sp->quota, nr_fds(ch->doorbell, ch->peer_doorbell));
     close_fd(ch->doorbell);
     close_fd(ch->peer_doorbell);
     *ch = (struct evtchn){.state = EVTCHN_FREE};

@@ -20,6 +20,8 @@
 #include <xen/event_channel.h>
 #include <xen/xen.h>
 
+#include "quota.h"
+
 enum evtchn_state {
     EVTCHN_FREE,
     EVTCHN_UNBOUND,
@@ -35,13 +37,16 @@ struct evtchn {
     uint32_t virq;     /* VIRQ number, or the PIRQ (vector) for EVTCHN_PIRQ */
     int doorbell;      /* eventfd the owner waits on */
     int peer_doorbell; /* eventfd the owner rings to send (-1 for VIRQs) */
-    const void *owner; /* the channel that bound it (released with it) */
+    const void *owner; /* the channel that bound it (released with it), or
+                        * the PCI function whose vector it carries */
 };
 
 struct evtchn_space {
     domid_t domid;
     struct evtchn *ports;  /* SV_EVTCHN_PORTS entries; port 0 is never used */
     shared_info_t *shinfo; /* may be NULL (dom0 has none) */
+    uint32_t max_port;     /* ports 1..max_port may be bound (max_event_channels) */
+    struct quota *quota;   /* each port's doorbells are charged here (NULL: not) */
 };
 
 /* Finds the port space of a domain (set by the hypervisor; tests set their own). */
@@ -53,7 +58,8 @@ int evtchn_space_init(struct evtchn_space *sp, domid_t domid, shared_info_t *shi
 void evtchn_space_destroy(struct evtchn_space *sp);
 
 /*
- * Each returns the new local port (> 0) or -errno.  fds[0] receives a dup of
+ * Each returns the new local port (> 0) or -errno (-ENOSPC: no free port
+ * up to max_port, or the quota refuses its doorbells).  fds[0] receives a dup of
  * the new port's doorbell and fds[1] a dup of its peer doorbell (or -1);
  * the caller passes them on to the binder and closes them.
  */

@@ -3,7 +3,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "grant.h"
@@ -12,15 +11,17 @@
 
 int grant_table_init(struct grant_table *gt)
 {
+    static uint64_t next_serial = 1;
     size_t size = SV_GNTTAB_FRAMES * SV_PAGE_SIZE;
 
-    *gt = (struct grant_table){
-        .fd = -1, .nr_entries = SV_GNTTAB_ENTRIES, .next_free = GRANT_FIRST_FREE_REF};
-    gt->fd = memfd_create("sv-grant-table", MFD_CLOEXEC);
+    *gt = (struct grant_table){.serial = next_serial++,
+                               .fd = -1,
+                               .nr_entries = SV_GNTTAB_ENTRIES,
+                               .next_free = GRANT_FIRST_FREE_REF};
+    /* The domain maps it read-write (Xen ABI) and we map it: sealed. */
+    gt->fd = frame_memfd("sv-grant-table", size);
     if (gt->fd < 0)
-        return -errno;
-    if (fchmod(gt->fd, 0600) < 0 || ftruncate(gt->fd, (off_t)size) < 0)
-        goto out_close;
+        return gt->fd;
     gt->entries = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, gt->fd, 0);
     if (gt->entries == MAP_FAILED)
         goto out_close;
@@ -164,18 +165,27 @@ void grant_unpin(struct grant_table *gt, grant_ref_t ref, bool readonly)
         __atomic_fetch_and(&gt->entries[ref].flags, (uint16_t)~clear, __ATOMIC_ACQ_REL);
 }
 
+void maptrack_unpin(struct grant_table *gt, const struct maptrack_entry *e)
+{
+    if (gt->serial == e->granter_serial)
+        grant_unpin(gt, e->ref, e->readonly);
+}
+
 int maptrack_add(struct maptrack *mt, const struct maptrack_entry *e)
 {
+    uint32_t max = mt->max && mt->max < MAPTRACK_MAX_HANDLES ? mt->max : MAPTRACK_MAX_HANDLES;
     uint32_t i;
 
     for (i = 0; i < mt->nr && mt->entries[i].used; i++)
         ;
+    if (i == max)
+        return -ENOSPC;
     if (i == mt->nr) {
         uint32_t nr = mt->nr ? mt->nr * 2 : 64;
         struct maptrack_entry *bigger;
 
-        if (nr > 0xffff)
-            return -ENOMEM;
+        if (nr > max)
+            nr = max;
         bigger = realloc(mt->entries, nr * sizeof(*bigger));
         if (!bigger)
             return -ENOMEM;

@@ -29,6 +29,7 @@ struct grant_active {
 };
 
 struct grant_table {
+    uint64_t serial; /* unique for the hypervisor's life: a domid is reused */
     int fd;
     grant_entry_v1_t *entries;
     uint32_t nr_entries;
@@ -42,14 +43,19 @@ struct maptrack_entry {
     bool readonly;
     bool device_map; /* also in the IOMMU contexts of the mapper's devices */
     domid_t granter;
+    uint64_t granter_serial; /* the granter's table when pinned */
     grant_ref_t ref;
     struct frame *frame; /* holds a reference */
     const void *owner;   /* the channel that made the mapping */
 };
 
+/* Handles are 16 bits here. */
+#define MAPTRACK_MAX_HANDLES 0xffff
+
 struct maptrack {
     struct maptrack_entry *entries;
-    uint32_t nr; /* allocated slots */
+    uint32_t nr;  /* allocated slots */
+    uint32_t max; /* mappings it may hold (0: MAPTRACK_MAX_HANDLES) */
 };
 
 int grant_table_init(struct grant_table *gt);
@@ -76,7 +82,14 @@ int16_t grant_pin(struct grant_table *gt, grant_ref_t ref, domid_t mapper, bool 
                   uint64_t *pfn);
 void grant_unpin(struct grant_table *gt, grant_ref_t ref, bool readonly);
 
-/* Maptrack: returns a handle >= 0 or -ENOMEM. */
+/*
+ * Drops the pin mapping e holds on gt, its granter's table, unless gt is a
+ * later domain's that took the dead granter's domid: that domain's pins on
+ * the same ref are not the mapping's to drop.
+ */
+void maptrack_unpin(struct grant_table *gt, const struct maptrack_entry *e);
+
+/* Maptrack: returns a handle >= 0, -ENOSPC when max are held, or -ENOMEM. */
 int maptrack_add(struct maptrack *mt, const struct maptrack_entry *e);
 struct maptrack_entry *maptrack_get(struct maptrack *mt, grant_handle_t handle);
 void maptrack_remove(struct maptrack *mt, grant_handle_t handle);

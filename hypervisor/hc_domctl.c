@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "hypercalls.h"
+#include "procfs.h"
 #include "sv/log.h"
 
 static struct domain *target(const struct hc_ctx *ctx)
@@ -164,6 +165,9 @@ int hc_sysctl_physinfo(struct hc_ctx *ctx)
             p->grant_maps += d->mt.entries[h].used;
     }
     p->version = (SV_VERSION_MAJOR << 16) | SV_VERSION_MINOR;
+    p->unmap_scans = proc_scan_count();
+    p->quota_used = hv.quota.used;
+    p->quota_limit = hv.quota.limit;
     return 0;
 }
 
@@ -231,7 +235,7 @@ int hc_platform_start_info(struct hc_ctx *ctx)
         return -EINVAL;
     memset(si, 0, sizeof(*si));
     si->domid = d->domid;
-    si->nr_grant_frames = SV_GNTTAB_FRAMES;
+    si->nr_grant_frames = domain_grant_frames(d);
     si->nr_ram_pages = d->p2m.ram_pages;
     si->max_shared_frames = d->p2m.max_shared;
     si->store_pfn = d->store_pfn;

@@ -8,6 +8,7 @@
  * not.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -45,12 +46,14 @@ static int16_t map_one(struct hc_ctx *ctx, gnttab_map_grant_ref_t *op)
     }
     e = (struct maptrack_entry){.readonly = readonly,
                                 .granter = granter->domid,
+                                .granter_serial = granter->gt.serial,
                                 .ref = op->ref,
                                 .frame = frame_get(frame),
                                 .owner = ctx->ch,
                                 .device_map = op->flags & GNTMAP_device_map};
     if (e.device_map && pci_iommu_map_frame(ctx->caller, frame, readonly) < 0) {
         frame_put(frame);
+        st = GNTST_no_device_space;
         goto out_close;
     }
     handle = maptrack_add(&ctx->caller->mt, &e);
@@ -58,6 +61,8 @@ static int16_t map_one(struct hc_ctx *ctx, gnttab_map_grant_ref_t *op)
         if (e.device_map)
             pci_iommu_unmap_frame(ctx->caller, frame, readonly);
         frame_put(frame);
+        /* Xen's answer when the mapper's maptrack is full. */
+        st = handle == -ENOSPC ? GNTST_no_space : GNTST_no_device_space;
         goto out_close;
     }
     if (fd >= 0)
@@ -70,7 +75,7 @@ out_close:
     if (fd >= 0)
         close(fd);
     grant_unpin(&granter->gt, op->ref, readonly);
-    return GNTST_no_device_space;
+    return st;
 out_unpin:
     grant_unpin(&granter->gt, op->ref, readonly);
     return frame ? GNTST_general_error : GNTST_bad_page;
@@ -99,6 +104,7 @@ int hc_gnttab_unmap(struct hc_ctx *ctx)
 
         inos[i] = e ? e->frame->ino : 0;
     }
+    /* One scan of the mapper for the whole batch. */
     err = proc_find_frames(ctx->ch->peer_pid, inos, n, found);
     if (err < 0)
         return err;
@@ -114,6 +120,47 @@ int hc_gnttab_unmap(struct hc_ctx *ctx)
         }
     }
     return 0;
+}
+
+void gnttab_release_owner(struct domain *d, const void *owner, pid_t pid)
+{
+    grant_handle_t *handles = NULL;
+    ino_t *inos = NULL;
+    bool *found = NULL;
+    uint32_t n = 0;
+
+    for (uint32_t h = 0; h < d->mt.nr; h++) {
+        const struct maptrack_entry *e = maptrack_get(&d->mt, (grant_handle_t)h);
+
+        n += e && e->owner == owner;
+    }
+    if (!n)
+        return;
+    handles = malloc(n * sizeof(*handles));
+    inos = malloc(n * sizeof(*inos));
+    found = malloc(n * sizeof(*found));
+    /* Out of memory, the mappings stay pinned: the safe side. */
+    if (!handles || !inos || !found)
+        goto out;
+    n = 0;
+    for (uint32_t h = 0; h < d->mt.nr; h++) {
+        const struct maptrack_entry *e = maptrack_get(&d->mt, (grant_handle_t)h);
+
+        if (e && e->owner == owner) {
+            handles[n] = (grant_handle_t)h;
+            inos[n++] = e->frame->ino;
+        }
+    }
+    /* One scan for all: a mapper closing a handle with a thousand
+     * mappings used to cost a thousand scans of its /proc. */
+    if (proc_find_frames(pid, inos, n, found) == 0)
+        for (uint32_t i = 0; i < n; i++)
+            if (!found[i])
+                domain_unmap_handle(d, handles[i]);
+out:
+    free(handles);
+    free(inos);
+    free(found);
 }
 
 /* One side of a copy: a page of the caller (gmfn) or a granted page (gref). */
@@ -230,7 +277,7 @@ int hc_gnttab_query_size(struct hc_ctx *ctx)
         q->status = GNTST_bad_domain;
         return 0;
     }
-    q->nr_frames = q->max_nr_frames = SV_GNTTAB_FRAMES;
+    q->nr_frames = q->max_nr_frames = domain_grant_frames(d);
     q->status = GNTST_okay;
     return 0;
 }
@@ -244,7 +291,7 @@ int hc_gnttab_setup_table(struct hc_ctx *ctx)
         s->status = GNTST_permission_denied;
         return 0;
     }
-    s->nr_frames = SV_GNTTAB_FRAMES;
+    s->nr_frames = domain_grant_frames(ctx->caller);
     s->status = GNTST_okay;
     return hc_reply_fd(ctx, dup(ctx->caller->gt.fd));
 }

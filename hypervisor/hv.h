@@ -21,6 +21,10 @@
 struct event_base;
 struct event;
 
+/* A domain's cgroup directories: one per v1 hierarchy of memory, pids, cpu
+ * (or one, unified). */
+#define SANDBOX_CGROUP_DIRS 3
+
 /* A hypercall channel: the control socket's connections (dom0) or a domain's. */
 struct channel {
     int fd;
@@ -40,6 +44,11 @@ enum domain_state {
 /* Hypercall channels a domain other than dom0 may hold: one per library
  * handle it opens (a driver domain uses about ten). */
 #define DOMAIN_MAX_CHANNELS 64
+/* What a domain costs the hypervisor before it asks for anything (RAM,
+ * shared_info and grant table: an fd and a mapping each; pidfd, console
+ * pipes and log), with what dom0 holds for it (xenstored's and its
+ * monitor's ports and channels), charged at creation. */
+#define DOMAIN_QUOTA_BASE 24
 
 struct domain {
     domid_t domid;
@@ -57,6 +66,10 @@ struct domain {
     struct event *death_ev;
     uid_t uid;
     char netns[SV_DOMAIN_NAME_MAX + 8];
+    int exec_fd;            /* seccomp listener until the image's exec (sandbox.c) */
+    struct event *exec_ev;
+    char cgroups[SANDBOX_CGROUP_DIRS][256]; /* its own, one per hierarchy (sandbox.c) */
+    unsigned ncgroups;
 
     struct p2m p2m;
     struct grant_table gt;
@@ -74,6 +87,7 @@ struct domain {
     struct event *console_ev;
     struct log_ratelimit warnings; /* what it did wrong, in our log */
     unsigned nchannels;            /* hypercall channels open (DOMAIN_MAX_CHANNELS) */
+    bool quota_charged;            /* DOMAIN_QUOTA_BASE is charged to hv.quota */
 
     struct domain *next;
 };
@@ -84,8 +98,9 @@ struct hv {
     struct channel *channels;
     domid_t next_domid;
     uid_t uid_base;
-    char image_libdir[256]; /* LD_LIBRARY_PATH for domain images */
+    char image_libdir[256]; /* our libraries, at SANDBOX_LIBDIR in each domain */
     bool stopping;
+    struct quota quota; /* what all domains together may make us hold */
 };
 
 extern struct hv hv;
@@ -107,10 +122,15 @@ void domain_getinfo(const struct domain *d, xen_domctl_getdomaininfo_t *info);
 void domain_destroy_all(void);
 /* Releases grant mappings `owner` made that its process no longer maps. */
 void domain_release_owner(struct domain *d, const void *owner, pid_t pid);
+/* hc_grant.c: releases the mappings d made through owner (a channel) that
+ * pid, its process, neither maps nor holds: one scan for them all. */
+void gnttab_release_owner(struct domain *d, const void *owner, pid_t pid);
 /* Drops mapping `handle` of d (valid): unpins the grant, puts the frame. */
 void domain_unmap_handle(struct domain *d, grant_handle_t handle);
 /* VIRQ_DOM_EXC to dom0. */
 void domain_notify_dom0(void);
+/* Grant frames d may use (its max_grant_frames, within the table). */
+uint32_t domain_grant_frames(const struct domain *d);
 
 /* sandbox.c: the domain's process. */
 struct sandbox_fds {
@@ -119,8 +139,18 @@ struct sandbox_fds {
     int console_in;  /* becomes stdin */
     int console_out; /* becomes stdout and stderr */
 };
-/* Forks the domain's process, stopped before its image runs; sets d->pid. */
+/* Inside a domain: the image (until exec), the seccomp listener handed to
+ * the hypervisor (until exec), and where our libraries are. */
+#define SANDBOX_IMAGE_FD  4
+#define SANDBOX_NOTIFY_FD 5
+#define SANDBOX_LIBDIR    "/splitvisor/lib"
+/* Forks the domain's process, stopped before its image runs; sets d->pid,
+ * d->pidfd. */
 int sandbox_spawn(struct domain *d, const struct sandbox_fds *fds, char *const argv[]);
+/* Drops what sandbox_spawn keeps besides the pidfd; safe to call twice. */
+void sandbox_release(struct domain *d);
+/* Locks a uid range no other running instance has; *base is its first uid. */
+int sandbox_reserve_uids(uid_t *base);
 int netns_create(const char *name);
 void netns_delete(const char *name);
 
@@ -129,6 +159,8 @@ void netns_delete(const char *name);
  * directory is usually tmpfs, host memory); console_open() gives the child's
  * ends in fds->console_in/out. */
 #define CONSOLE_LOG_MAX (8u << 20)
+/* What is kept of a destroyed domain's log (console/<name>.last.log). */
+#define CONSOLE_LAST_MAX (64 * 1024)
 int console_open(struct domain *d, struct sandbox_fds *fds);
 /* Closes the pipes (at death); the log stays until destroy removes it. */
 void console_close(struct domain *d, bool remove_log);

@@ -3,11 +3,13 @@
  * host.
  *
  *   splitvisor start [-F] [--config HOSTCFG] [--nic 'XNIC ARGS']... [--no-nic]
+ *                    [--max-fds N]
  *                           boot: the hypervisor and its NICs (xnic device
  *                           models, from HOSTCFG's nic lines and --nic;
  *                           default one, --wire tap:sv-wire0);
  *                           returns once requests are accepted (-F: stay in
- *                           the foreground, no daemon)
+ *                           the foreground, no daemon); --max-fds: the
+ *                           hypervisor's fd limit (default fs.nr_open)
  *   splitvisor stop         destroy every domain, stop everything
  *   splitvisor status       is it running, how many domains
  */
@@ -41,6 +43,7 @@ struct hv hv;
 
 static const char *nic_specs[MAX_NIC_SPECS];
 static unsigned nr_nic_specs;
+static unsigned long max_fds; /* --max-fds (0: as many as we may) */
 
 static int rundir_file(char *buf, size_t len, const char *rel)
 {
@@ -82,8 +85,9 @@ static int copy_file(const char *from, const char *to)
 }
 
 /*
- * Domains run under their own uids and may not reach the build tree (it may
- * sit under /root): give them a world-readable copy of our libraries.
+ * Domains run under their own uids and see only what their root holds
+ * (sandbox.c): give them a world-readable copy of our libraries to bind
+ * there, the build tree being anywhere (under /root, say).
  */
 static int install_image_libs(void)
 {
@@ -137,26 +141,46 @@ static int write_pidfile(void)
     return 0;
 }
 
-/* Every shareable frame, every port's doorbells and every channel is an fd
- * here: as many as the kernel allows one process (fs.nr_open) when we may
- * raise the hard limit, else the hard limit. */
-static void raise_fd_limit(void)
+static unsigned long read_sysctl(const char *path)
 {
-    struct rlimit rl;
-    FILE *f = fopen("/proc/sys/fs/nr_open", "r");
-    unsigned long nr_open = 0;
+    FILE *f = fopen(path, "re");
+    unsigned long value = 0;
 
     if (f) {
-        if (fscanf(f, "%lu", &nr_open) != 1)
-            nr_open = 0;
+        if (fscanf(f, "%lu", &value) != 1)
+            value = 0;
         fclose(f);
     }
+    return value;
+}
+
+/* Every shareable frame, every port's doorbells and every channel is an fd
+ * here: as many as the kernel allows one process (fs.nr_open) when we may
+ * raise the hard limit, else the hard limit; or what --max-fds says. */
+static void raise_fd_limit(void)
+{
+    unsigned long nr_open = max_fds ? max_fds : read_sysctl("/proc/sys/fs/nr_open");
+    struct rlimit rl;
+
     if (nr_open && setrlimit(RLIMIT_NOFILE, &(struct rlimit){nr_open, nr_open}) == 0)
         return;
     if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
         rl.rlim_cur = rl.rlim_max;
         setrlimit(RLIMIT_NOFILE, &rl);
     }
+}
+
+/* What domains may make us hold in all: our fds, and mappings (a frame is
+ * one of each), less what is kept for dom0 (quota.h). */
+static void set_quota(void)
+{
+    unsigned long maps = read_sysctl("/proc/sys/vm/max_map_count");
+    struct rlimit rl = {0};
+
+    getrlimit(RLIMIT_NOFILE, &rl);
+    quota_init(&hv.quota, rl.rlim_cur, maps ? maps : rl.rlim_cur);
+    log_info("domains may make us hold %llu fds and mappings (limits: %llu fds, %lu mappings)",
+             (unsigned long long)hv.quota.limit, (unsigned long long)rl.rlim_cur, maps);
 }
 
 /* Runs the hypervisor; writes one byte to ready_fd once it accepts requests. */
@@ -169,8 +193,13 @@ static int hv_run(int ready_fd)
     log_set_sink(hvlog_sink);
     signal(SIGPIPE, SIG_IGN);
     raise_fd_limit();
-    /* Parallel instances get disjoint uid ranges for their domains. */
-    hv.uid_base = 100000000u + (uid_t)(getpid() % 4096) * 65536u;
+    set_quota();
+    err = sandbox_reserve_uids(&hv.uid_base);
+    if (err) {
+        log_errorx("cannot reserve a uid range for domains: %s", strerror(-err));
+        return err;
+    }
+    log_info("domains run as uids %u + domid", (unsigned)hv.uid_base);
     hv.base = event_base_new();
     if (!hv.base)
         return -ENOMEM;
@@ -215,9 +244,10 @@ static int prepare_rundir(void)
 {
     char path[300];
 
-    if (mkdir(sv_rundir(), 0755) < 0 && errno != EEXIST)
+    if (mkdir(sv_rundir(), 0700) < 0 && errno != EEXIST)
         return -errno;
-    chmod(sv_rundir(), 0755); /* domains need to reach lib/ */
+    /* dom0's alone: a domain sees none of it (lib/ is bound into its root). */
+    chmod(sv_rundir(), 0700);
     if (rundir_file(path, sizeof(path), "console") < 0)
         return -ENAMETOOLONG;
     if (mkdir(path, 0700) < 0 && errno != EEXIST)
@@ -326,6 +356,15 @@ static int parse_start_args(int argc, char **argv, bool *foreground)
         else if (!strcmp(argv[i], "--nic") && i + 1 < argc) {
             if (add_nic_spec(argv[++i]) < 0)
                 return -E2BIG;
+        } else if (!strcmp(argv[i], "--max-fds") && i + 1 < argc) {
+            char *end;
+
+            max_fds = strtoul(argv[++i], &end, 10);
+            if (*end || max_fds < 2 * QUOTA_MIN_RESERVE) {
+                fprintf(stderr, "splitvisor: start: --max-fds: at least %u\n",
+                        2 * QUOTA_MIN_RESERVE);
+                return -EINVAL;
+            }
         } else if (!strcmp(argv[i], "--config") && i + 1 < argc) {
             if (read_host_config(argv[++i]) < 0)
                 return -EINVAL;
@@ -506,6 +545,7 @@ static void usage(void)
 {
     fprintf(stderr,
             "usage: splitvisor start [-F] [--config HOSTCFG] [--nic 'XNIC ARGS']... [--no-nic]\n"
+            "                        [--max-fds N]\n"
             "       splitvisor stop | status\n"
             "  HOSTCFG: lines nic = \"XNIC ARGS\", one per NIC (# comments)\n"
             "  default NIC: --nic '%s' (see docs/xnic.md for XNIC ARGS)\n"

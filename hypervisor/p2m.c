@@ -12,7 +12,7 @@
 
 static uint64_t next_mfn = 1;
 
-static int memfd_private(const char *name, size_t size)
+int frame_memfd(const char *name, size_t size)
 {
     int fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
 
@@ -20,9 +20,11 @@ static int memfd_private(const char *name, size_t size)
         return -errno;
     /* memfds start 0777: close the /proc/self/fd reopen path before sharing.
      * Sealed at its size: a holder that truncated it would SIGBUS every other
-     * mapper (the xnic device model refuses unsealed memory). */
+     * mapper (the hypervisor, the xnic device model, a peer domain); and
+     * against further seals, so that no holder can add F_SEAL_FUTURE_WRITE
+     * and deny the others a writable mapping. */
     if (fchmod(fd, 0600) < 0 || ftruncate(fd, (off_t)size) < 0 ||
-        fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW) < 0) {
+        fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) < 0) {
         int err = -errno;
 
         close(fd);
@@ -31,14 +33,18 @@ static int memfd_private(const char *name, size_t size)
     return fd;
 }
 
-static struct frame *frame_new(void)
+static int frame_new(struct quota *quota, struct frame **out)
 {
-    struct frame *f = calloc(1, sizeof(*f));
+    struct frame *f;
     struct stat st;
+    int err = quota_take(quota, 1);
 
+    if (err)
+        return err;
+    f = calloc(1, sizeof(*f));
     if (!f)
-        return NULL;
-    f->fd = memfd_private("sv-frame", SV_PAGE_SIZE);
+        goto out_give;
+    f->fd = frame_memfd("sv-frame", SV_PAGE_SIZE);
     if (f->fd < 0)
         goto out_free;
     f->va = mmap(NULL, SV_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, f->fd, 0);
@@ -47,7 +53,9 @@ static struct frame *frame_new(void)
     f->ino = st.st_ino;
     f->mfn = next_mfn++;
     f->refs = 1;
-    return f;
+    f->quota = quota;
+    *out = f;
+    return 0;
 
 out_close:
     if (f->va != MAP_FAILED)
@@ -55,7 +63,9 @@ out_close:
     close(f->fd);
 out_free:
     free(f);
-    return NULL;
+out_give:
+    quota_give(quota, 1);
+    return -ENOMEM;
 }
 
 struct frame *frame_get(struct frame *f)
@@ -70,6 +80,7 @@ void frame_put(struct frame *f)
         return;
     munmap(f->va, SV_PAGE_SIZE);
     close(f->fd);
+    quota_give(f->quota, 1);
     free(f);
 }
 
@@ -91,7 +102,7 @@ int p2m_init(struct p2m *p2m, const char *name, uint64_t ram_pages, uint64_t max
         return -ENOMEM;
     if (!ram_pages)
         return 0;
-    p2m->ram_fd = memfd_private(name, ram_pages * SV_PAGE_SIZE);
+    p2m->ram_fd = frame_memfd(name, ram_pages * SV_PAGE_SIZE);
     if (p2m->ram_fd < 0)
         goto out_free;
     p2m->ram_va =
@@ -127,14 +138,15 @@ void p2m_destroy(struct p2m *p2m)
 int p2m_alloc_shared(struct p2m *p2m, unsigned count, uint64_t *pfns)
 {
     unsigned done = 0;
+    int err = 0;
 
     if (count > p2m->max_shared - p2m->nr_shared)
         return -ENOMEM;
     for (uint64_t i = 0; i < p2m->max_shared && done < count; i++) {
         if (p2m->shared[i])
             continue;
-        p2m->shared[i] = frame_new();
-        if (!p2m->shared[i])
+        err = frame_new(p2m->quota, &p2m->shared[i]);
+        if (err)
             goto out_undo;
         pfns[done++] = p2m->ram_pages + i;
         p2m->nr_shared++;
@@ -144,7 +156,7 @@ int p2m_alloc_shared(struct p2m *p2m, unsigned count, uint64_t *pfns)
 out_undo:
     while (done--)
         p2m_free_shared(p2m, pfns[done]);
-    return -ENOMEM;
+    return err;
 }
 
 static struct frame **p2m_slot(const struct p2m *p2m, uint64_t pfn)

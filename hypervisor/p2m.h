@@ -6,7 +6,8 @@
  * one-page memfd, so that the hypervisor can hand exactly that frame, and
  * nothing else, to a domain that maps a grant of it.  Frames are root-owned
  * mode 0600 before any fd leaves the hypervisor, so a read-only fd cannot be
- * reopened read-write through /proc/self/fd.
+ * reopened read-write through /proc/self/fd, and sealed (frame_memfd()), so
+ * no holder can resize them under another's mapping.
  *
  * A frame is reference counted: one reference for the owner's p2m slot and
  * one for each foreign mapping, so a frame outlives its owner while mapped.
@@ -18,12 +19,15 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "quota.h"
+
 struct frame {
     uint64_t mfn;  /* machine frame number, unique for the hypervisor's life */
     int fd;        /* read-write memfd, one page */
     void *va;      /* the hypervisor's own mapping (grant copy) */
     ino_t ino;     /* names the frame in /proc/PID/maps */
     unsigned refs; /* p2m slot + foreign mappings */
+    struct quota *quota; /* charged one while it lives (an fd, a mapping) */
 };
 
 struct p2m {
@@ -33,6 +37,7 @@ struct p2m {
     uint64_t max_shared;
     uint64_t nr_shared;    /* frames in use */
     struct frame **shared; /* [pfn - ram_pages], NULL when free */
+    struct quota *quota;   /* new frames are charged here (NULL: not charged) */
 };
 
 /* Sets up RAM (memfd of ram_pages, may be 0) and room for max_shared frames. */
@@ -40,7 +45,8 @@ int p2m_init(struct p2m *p2m, const char *name, uint64_t ram_pages, uint64_t max
 /* Drops the owner's references; frames still mapped elsewhere live on. */
 void p2m_destroy(struct p2m *p2m);
 
-/* Allocates count frames at free pfns (written to pfns[]); all or none. */
+/* Allocates count frames at free pfns (written to pfns[]); all or none:
+ * -ENOMEM past max_shared, -ENOSPC when the quota refuses. */
 int p2m_alloc_shared(struct p2m *p2m, unsigned count, uint64_t *pfns);
 /* Frees the frame at pfn: -EBUSY while mapped elsewhere, -EINVAL if none. */
 int p2m_free_shared(struct p2m *p2m, uint64_t pfn);
@@ -49,6 +55,13 @@ struct frame *p2m_frame(const struct p2m *p2m, uint64_t pfn);
 /* The hypervisor's pointer to pfn's page (RAM or shareable), or NULL. */
 void *p2m_page(const struct p2m *p2m, uint64_t pfn);
 
+/*
+ * A memfd of size bytes the hypervisor may map and hand out: root-only
+ * (mode 0600) and sealed at its size and against further seals, so that no
+ * holder can make a mapping of it fault or deny others a writable one.
+ * Every memfd that leaves the hypervisor is made here.  fd or -errno.
+ */
+int frame_memfd(const char *name, size_t size);
 struct frame *frame_get(struct frame *f);
 void frame_put(struct frame *f);
 /* A read-only fd of the frame (a new O_RDONLY open file description). */

@@ -15,8 +15,6 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/eventfd.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -232,6 +230,19 @@ static void close_fds(int *fds, unsigned n)
             close(fds[i]);
 }
 
+/* Vector v's port in the owner's space is still the one fn routed: the owner
+ * may have closed it, and the number since gone to another port. */
+static bool fn_port_routed(const struct pci_fn *fn, unsigned v)
+{
+    const struct evtchn_space *sp = &fn->owner->ev;
+    const struct evtchn *ch;
+
+    if (!sp->ports || !fn->ports[v])
+        return false;
+    ch = &sp->ports[fn->ports[v]];
+    return ch->state == EVTCHN_PIRQ && ch->owner == fn && ch->virq == v;
+}
+
 /* Takes fn back from its owner: FLR, the device forgets its fds and IOMMU context. */
 static void fn_detach(struct pci_fn *fn)
 {
@@ -245,7 +256,7 @@ static void fn_detach(struct pci_fn *fn)
     fn->regs_fd = -1;
     close_fds(fn->doorbells, fn->nvec);
     for (unsigned v = 0; v < fn->nvec; v++)
-        if (d->ev.ports && fn->ports[v])
+        if (fn_port_routed(fn, v))
             evtchn_close(&d->ev, fn->ports[v]);
     memset(fn->grant_mfn, 0, sizeof(fn->grant_mfn));
     memset(fn->grant_refs, 0, sizeof(fn->grant_refs));
@@ -254,27 +265,12 @@ static void fn_detach(struct pci_fn *fn)
     log_info("%s: reset and taken back from domain %u", fn->bdf, d->domid);
 }
 
-static int make_regs_page(void)
-{
-    int fd = memfd_create("sv-xnic-regs", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-
-    if (fd < 0)
-        return -errno;
-    /* The device model only maps register pages sealed against shrinking. */
-    if (fchmod(fd, 0600) < 0 || ftruncate(fd, SV_PAGE_SIZE) < 0 ||
-        fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW) < 0) {
-        close(fd);
-        return -errno;
-    }
-    return fd;
-}
-
 /* Vectors: one port per vector in the owner's space; the device gets its doorbell. */
 static int route_vectors(struct pci_fn *fn, struct domain *d, int *vec_fds)
 {
     for (unsigned v = 0; v < fn->nvec; v++) {
         int fds[2];
-        int port = evtchn_bind_pirq(&d->ev, v, NULL, fds);
+        int port = evtchn_bind_pirq(&d->ev, v, fn, fds);
 
         if (port < 0)
             return port;
@@ -406,7 +402,7 @@ static int fn_attach(struct pci_fn *fn, struct domain *d)
         fds[i] = -1;
     memset(fn->ports, 0, sizeof(fn->ports));
     fn->owner = d; /* so that fn_detach() undoes a partial attach */
-    fn->regs_fd = make_regs_page();
+    fn->regs_fd = frame_memfd("sv-xnic-regs", SV_PAGE_SIZE);
     err = fn->regs_fd < 0 ? fn->regs_fd : 0;
     for (unsigned v = 0; !err && v < fn->nvec; v++) {
         fn->doorbells[v] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -603,6 +599,10 @@ int hc_pci_open(struct hc_ctx *ctx)
     fn = fn_find(o->bdf);
     if (!fn || fn->owner != ctx->caller)
         return -ENODEV;
+    /* A closed port has no doorbell (0 there once was our stdin). */
+    for (unsigned v = 0; v < fn->nvec; v++)
+        if (!fn_port_routed(fn, v))
+            return -ENOENT;
     o->nqueues = fn->nqueues;
     o->nvec = fn->nvec;
     memcpy(o->ports, fn->ports, sizeof(o->ports));

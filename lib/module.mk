@@ -1,7 +1,7 @@
 # libsvcore: logging, run directory, fd I/O and the message layer; linked by
 # every program and by our libxen* libraries.
 SHLIBS += svcore
-svcore_SRCS := lib/log.c lib/util.c lib/msg.c lib/hcall.c lib/store_ring.c
+svcore_SRCS := lib/log.c lib/util.c lib/msg.c lib/hcall.c lib/store_ring.c lib/cgroup.c
 svcore_LDLIBS := -lpthread
 
 # Xen's libraries, with the prototypes of Debian's headers, over our hypervisor.
@@ -15,6 +15,7 @@ xengnttab_LIBS := svcore
 xengnttab_LDLIBS := -lpthread
 
 # libsvnetif: what both ends of netif share (docs/networking.md): header
-# parsing, offload metadata <-> virtio_net_hdr, the Toeplitz hash.
+# parsing, offload metadata <-> virtio_net_hdr, the Toeplitz hash, 802.1Q
+# port membership (sv/vlan.h: the NIC model and netdd's switch).
 SHLIBS += svnetif
-svnetif_SRCS := lib/pktparse.c lib/netif_offload.c lib/toeplitz.c
+svnetif_SRCS := lib/pktparse.c lib/netif_offload.c lib/toeplitz.c lib/vlan.c

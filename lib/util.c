@@ -62,3 +62,20 @@ int sv_write_full(int fd, const void *buf, size_t len)
     }
     return 0;
 }
+
+bool sv_parse_uint(const char *s, unsigned long max, unsigned long *out)
+{
+    unsigned long v = 0;
+
+    if (!*s)
+        return false;
+    for (; *s; s++) {
+        unsigned digit = (unsigned)(*s - '0');
+
+        if (digit > 9 || v > (max - digit) / 10)
+            return false;
+        v = v * 10 + digit;
+    }
+    *out = v;
+    return true;
+}

@@ -22,6 +22,7 @@ void config_init(struct domain_config *cfg)
     cfg->memory_mib = CONFIG_DEFAULT_MEMORY_MIB;
     strcpy(cfg->memory_at.key, "memory"); /* the default: no line */
     cfg->vcpus = 1;
+    cfg->cpu_weight = CONFIG_DEFAULT_CPU_WEIGHT;
     cfg->on_poweroff = CONFIG_ACTION_DESTROY;
     cfg->on_reboot = CONFIG_ACTION_RESTART;
     cfg->on_crash = CONFIG_ACTION_DESTROY;

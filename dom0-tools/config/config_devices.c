@@ -65,6 +65,11 @@ int config_vif_end(struct domain_config *cfg, const struct config_loc *loc,
         return config_fail(err, loc, "the domain needs a name before its vifs");
     if (!vif->mac[0])
         generate_mac(cfg, vif);
+    for (unsigned int i = 0; i < vif->nr_trunk; i++)
+        if (vif->trunk[i] == vif->vlan)
+            return config_fail(err, loc,
+                               "VLAN %u is the vif's untagged VLAN: it cannot be in the trunk too",
+                               vif->vlan);
     for (unsigned int i = 0; i < cfg->nr_vifs; i++)
         if (strcmp(cfg->vifs[i].mac, vif->mac) == 0)
             return config_fail(err, loc, "MAC %s is already used by vif %u", vif->mac,
@@ -172,38 +177,92 @@ int config_vif_set_queues(struct config_vif *vif, const char *value,
     return 0;
 }
 
-int config_vif_set_vlan(struct config_vif *vif, const char *value,
-                        const struct config_loc *loc, struct config_error *err)
+static int parse_vid(const char *value, unsigned int *vid, const struct config_loc *loc,
+                     struct config_error *err)
 {
     uint64_t id;
 
-    if (vif->vlan)
-        return config_fail(err, loc, "one VLAN per interface (trunks are not supported)");
     if (config_parse_uint(value, CONFIG_MAX_VLAN, &id) < 0 || id == 0)
         return config_fail(err, loc, "VLAN id '%.16s' out of range 1..%d", value,
                            CONFIG_MAX_VLAN);
-    vif->vlan = (unsigned int)id;
+    *vid = (unsigned int)id;
     return 0;
 }
 
-/* xl's bridge=NAME.VID puts the vif on VLAN VID, the convention of Xen's
- * vif-openvswitch hotplug script (NAME:VID:VID trunks are refused). */
+int config_vif_set_vlan(struct config_vif *vif, const char *value,
+                        const struct config_loc *loc, struct config_error *err)
+{
+    if (vif->vlan)
+        return config_fail(err, loc, "one untagged VLAN per interface");
+    return parse_vid(value, &vif->vlan, loc, err);
+}
+
+int config_vif_add_trunk(struct config_vif *vif, const char *value,
+                         const struct config_loc *loc, struct config_error *err)
+{
+    unsigned int vid = 0, i;
+    int rc = parse_vid(value, &vid, loc, err);
+
+    if (rc < 0)
+        return rc;
+    for (i = 0; i < vif->nr_trunk && vif->trunk[i] < vid; i++)
+        ;
+    if (i < vif->nr_trunk && vif->trunk[i] == vid)
+        return config_fail(err, loc, "VLAN %u is in the trunk twice", vid);
+    if (vif->nr_trunk == CONFIG_MAX_TRUNK)
+        return config_fail(err, loc, "more than %d VLANs in a trunk", CONFIG_MAX_TRUNK);
+    memmove(&vif->trunk[i + 1], &vif->trunk[i], (vif->nr_trunk - i) * sizeof(vif->trunk[0]));
+    vif->trunk[i] = (uint16_t)vid;
+    vif->nr_trunk++;
+    return 0;
+}
+
+/* xl's trunk=VID:VID...: the VLANs the vif carries tagged (colons, since
+ * commas separate a vif's keys). */
+static int vif_trunk(struct config_vif *vif, const char *value, const struct config_loc *loc,
+                     struct config_error *err)
+{
+    char buf[CONFIG_MAX_TRUNK * 6];
+    int rc = 0;
+
+    if (vif->nr_trunk)
+        return config_fail(err, loc, "the trunk is given twice");
+    if (strlen(value) >= sizeof(buf))
+        return config_fail(err, loc, "trunk '%.32s...' too long", value);
+    snprintf(buf, sizeof(buf), "%s", value);
+    for (char *p = buf, *next; p && rc == 0; p = next) {
+        next = strchr(p, ':');
+        if (next)
+            *next++ = '\0';
+        rc = config_vif_add_trunk(vif, p, loc, err);
+    }
+    return rc;
+}
+
+/* xl's bridge=NAME.VID:VID:VID, the convention of Xen's vif-openvswitch
+ * hotplug script: .VID puts the vif's untagged frames on VLAN VID, each
+ * :VID adds a VLAN it carries tagged (the script's trunks). */
 static int vif_bridge(struct config_vif *vif, const char *value, const struct config_loc *loc,
                       struct config_error *err)
 {
-    const char *dot = strrchr(value, '.');
-    char name[CONFIG_BRIDGE_SIZE];
+    const char *colon = strchr(value, ':');
+    size_t head = colon ? (size_t)(colon - value) : strlen(value);
+    char name[CONFIG_BRIDGE_SIZE + 8], *dot;
     int rc;
 
-    if (strchr(value, ':'))
-        return config_fail(err, loc, "VLAN trunks ('%.32s') are not supported", value);
-    if (!dot || !dot[1] || strspn(dot + 1, "0123456789") != strlen(dot + 1))
-        return config_vif_set_bridge(vif, value, loc, err);
-    if ((size_t)(dot - value) >= sizeof(name))
+    if (head >= sizeof(name))
         return config_fail(err, loc, "bridge name '%.32s' too long", value);
-    snprintf(name, sizeof(name), "%.*s", (int)(dot - value), value);
-    rc = config_vif_set_vlan(vif, dot + 1, loc, err);
-    return rc < 0 ? rc : config_vif_set_bridge(vif, name, loc, err);
+    memcpy(name, value, head);
+    name[head] = '\0';
+    if (colon && (rc = vif_trunk(vif, colon + 1, loc, err)) < 0)
+        return rc;
+    dot = strrchr(name, '.');
+    if (dot && dot[1] && strspn(dot + 1, "0123456789") == strlen(dot + 1)) {
+        *dot = '\0';
+        if ((rc = config_vif_set_vlan(vif, dot + 1, loc, err)) < 0)
+            return rc;
+    }
+    return config_vif_set_bridge(vif, name, loc, err);
 }
 
 static int vif_ip(struct config_vif *vif, const char *value, const struct config_loc *loc,
@@ -243,6 +302,7 @@ static const struct {
     {"backend", config_vif_set_backend},
     {"ip", vif_ip},
     {"queues", config_vif_set_queues},
+    {"trunk", vif_trunk},
     {"type", vif_type},
     {"script", vif_ignored},
     {"vifname", vif_ignored},

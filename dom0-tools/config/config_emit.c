@@ -50,7 +50,11 @@ static void json_vif(FILE *out, const struct config_vif *vif, bool last)
     json_str_field(out, 6, "backend", vif->backend[0] ? vif->backend : CONFIG_DOM0_NAME, false);
     json_str_field(out, 6, "ip", vif->ip, false);
     json_uint_field(out, 6, "queues", vif->queues, false);
-    json_uint_field(out, 6, "vlan", vif->vlan, true);
+    json_uint_field(out, 6, "vlan", vif->vlan, false);
+    fprintf(out, "      \"trunk\": [");
+    for (unsigned int i = 0; i < vif->nr_trunk; i++)
+        fprintf(out, "%s%u", i ? ", " : "", vif->trunk[i]);
+    fputs("]\n", out);
     fputs(last ? "    }\n" : "    },\n", out);
 }
 
@@ -72,12 +76,19 @@ int config_to_json(const struct domain_config *cfg, FILE *out)
     json_uint_field(out, 2, "memory", cfg->memory_mib, false);
     json_uint_field(out, 2, "maxmem", cfg->maxmem_mib, false);
     json_uint_field(out, 2, "vcpus", cfg->vcpus, false);
+    json_uint_field(out, 2, "cpu_weight", cfg->cpu_weight, false);
     json_str_field(out, 2, "kernel", cfg->kernel ? cfg->kernel : "", false);
     json_str_field(out, 2, "extra", cfg->extra ? cfg->extra : "", false);
     json_str_field(out, 2, "on_poweroff", config_action_name(cfg->on_poweroff), false);
     json_str_field(out, 2, "on_reboot", config_action_name(cfg->on_reboot), false);
     json_str_field(out, 2, "on_crash", config_action_name(cfg->on_crash), false);
     fprintf(out, "  \"driver_domain\": %s,\n", cfg->driver_domain ? "true" : "false");
+    if (cfg->max_grant_frames)
+        json_uint_field(out, 2, "max_grant_frames", cfg->max_grant_frames, false);
+    if (cfg->max_maptrack_frames)
+        json_uint_field(out, 2, "max_maptrack_frames", cfg->max_maptrack_frames, false);
+    if (cfg->max_event_channels)
+        json_uint_field(out, 2, "max_event_channels", cfg->max_event_channels, false);
     fputs(cfg->nr_vifs ? "  \"vifs\": [\n" : "  \"vifs\": [],\n", out);
     for (unsigned int i = 0; i < cfg->nr_vifs; i++)
         json_vif(out, &cfg->vifs[i], i + 1 == cfg->nr_vifs);
@@ -133,8 +144,16 @@ static void xml_vif(FILE *out, const struct config_vif *vif)
     }
     fputs("      <model type=\"netfront\"/>\n", out);
     fprintf(out, "      <driver queues=\"%u\"/>\n", vif->queues);
-    if (vif->vlan)
+    if (vif->nr_trunk) {
+        fputs("      <vlan trunk=\"yes\">\n", out);
+        for (unsigned int i = 0; i < vif->nr_trunk; i++)
+            fprintf(out, "        <tag id=\"%u\"/>\n", vif->trunk[i]);
+        if (vif->vlan)
+            fprintf(out, "        <tag id=\"%u\" nativeMode=\"untagged\"/>\n", vif->vlan);
+        fputs("      </vlan>\n", out);
+    } else if (vif->vlan) {
         fprintf(out, "      <vlan>\n        <tag id=\"%u\"/>\n      </vlan>\n", vif->vlan);
+    }
     fputs("    </interface>\n", out);
 }
 
@@ -163,6 +182,7 @@ int config_to_xml(const struct domain_config *cfg, FILE *out)
     fprintf(out, "  <currentMemory unit=\"MiB\">%llu</currentMemory>\n",
             (unsigned long long)cfg->memory_mib);
     fprintf(out, "  <vcpu>%u</vcpu>\n", cfg->vcpus);
+    fprintf(out, "  <cputune>\n    <shares>%u</shares>\n  </cputune>\n", cfg->cpu_weight * 4);
     fputs("  <os>\n    <type>xen</type>\n", out);
     xml_element(out, 4, "kernel", cfg->kernel ? cfg->kernel : "");
     if (cfg->extra && cfg->extra[0])
@@ -172,9 +192,19 @@ int config_to_xml(const struct domain_config *cfg, FILE *out)
     xml_element(out, 2, "on_reboot", config_action_name(cfg->on_reboot));
     xml_element(out, 2, "on_crash", config_action_name(cfg->on_crash));
     fputs("  <metadata>\n", out);
-    fprintf(out, "    <splitvisor:domain xmlns:splitvisor=\"%s\" driver-domain=\"%s\"/>\n",
+    fprintf(out, "    <splitvisor:domain xmlns:splitvisor=\"%s\" driver-domain=\"%s\"",
             CONFIG_XMLNS, cfg->driver_domain ? "yes" : "no");
-    fputs("  </metadata>\n  <devices>\n", out);
+    if (cfg->max_maptrack_frames)
+        fprintf(out, " max-maptrack-frames=\"%u\"", cfg->max_maptrack_frames);
+    fputs("/>\n  </metadata>\n  <devices>\n", out);
+    if (cfg->max_grant_frames || cfg->max_event_channels) {
+        fputs("    <controller type=\"xenbus\"", out);
+        if (cfg->max_grant_frames)
+            fprintf(out, " maxGrantFrames=\"%u\"", cfg->max_grant_frames);
+        if (cfg->max_event_channels)
+            fprintf(out, " maxEventChannels=\"%u\"", cfg->max_event_channels);
+        fputs("/>\n", out);
+    }
     for (unsigned int i = 0; i < cfg->nr_vifs; i++)
         xml_vif(out, &cfg->vifs[i]);
     for (unsigned int i = 0; i < cfg->nr_pcis; i++)

@@ -224,6 +224,35 @@ int config_set_vcpus(struct domain_config *cfg, const char *value, const struct 
     return 0;
 }
 
+int config_set_limit(uint32_t *dst, const char *value, const struct config_loc *loc,
+                     struct config_error *err)
+{
+    uint64_t n;
+    int rc = config_parse_uint(value, CONFIG_MAX_LIMIT, &n);
+
+    if (rc == -EINVAL)
+        return config_fail(err, loc, "'%.64s' is not a number", value);
+    if (rc == -ERANGE || n == 0)
+        return config_fail(err, loc, "%.64s out of range 1..%u", value, CONFIG_MAX_LIMIT);
+    *dst = (uint32_t)n;
+    return 0;
+}
+
+int config_set_cpu_weight(struct domain_config *cfg, const char *value, unsigned int divisor,
+                          const struct config_loc *loc, struct config_error *err)
+{
+    uint64_t n;
+    int rc = config_parse_uint(value, (uint64_t)CONFIG_MAX_CPU_WEIGHT * divisor, &n);
+
+    if (rc == -EINVAL)
+        return config_fail(err, loc, "'%.64s' is not a number", value);
+    if (rc == -ERANGE || n < divisor)
+        return config_fail(err, loc, "%.64s out of range %u..%u", value, divisor,
+                           CONFIG_MAX_CPU_WEIGHT * divisor);
+    cfg->cpu_weight = (unsigned int)(n / divisor);
+    return 0;
+}
+
 /* Length of the UTF-8 sequence at s (1..4), 0 when it is not valid UTF-8. */
 static size_t utf8_len(const unsigned char *s)
 {

@@ -61,6 +61,13 @@ int config_set_memory(uint64_t *mib, const char *number, const char *unit,
                       const struct config_loc *loc, struct config_error *err);
 int config_set_vcpus(struct domain_config *cfg, const char *value, const struct config_loc *loc,
                      struct config_error *err);
+/* A per-domain limit (max_grant_frames, ...): 1..CONFIG_MAX_LIMIT. */
+int config_set_limit(uint32_t *dst, const char *value, const struct config_loc *loc,
+                     struct config_error *err);
+/* xl.cfg cpu_weight; libvirt's <cputune><shares> is 4 times it (cgroup
+ * cpu.shares, whose default 1024 is Xen's 256). */
+int config_set_cpu_weight(struct domain_config *cfg, const char *value, unsigned int divisor,
+                          const struct config_loc *loc, struct config_error *err);
 /* Free text (kernel, extra): trimmed, UTF-8 without control characters. */
 int config_set_text(char **dst, const char *value, const struct config_loc *loc,
                     struct config_error *err);
@@ -87,6 +94,9 @@ int config_vif_set_queues(struct config_vif *vif, const char *value,
                           const struct config_loc *loc, struct config_error *err);
 int config_vif_set_vlan(struct config_vif *vif, const char *value,
                         const struct config_loc *loc, struct config_error *err);
+/* One more VLAN the vif carries tagged (a trunk). */
+int config_vif_add_trunk(struct config_vif *vif, const char *value,
+                         const struct config_loc *loc, struct config_error *err);
 /* One xl vif spec: "key=value,key=value". */
 int config_vif_spec(struct domain_config *cfg, const char *spec, const struct config_loc *loc,
                     struct config_error *err);

@@ -422,6 +422,12 @@ static int xl_on_crash(struct domain_config *cfg, const char *value, const struc
     return config_set_action(&cfg->on_crash, value, loc, err);
 }
 
+static int xl_cpu_weight(struct domain_config *cfg, const char *value,
+                         const struct config_loc *loc, struct config_error *err)
+{
+    return config_set_cpu_weight(cfg, value, 1, loc, err);
+}
+
 static int xl_driver_domain(struct domain_config *cfg, const char *value,
                             const struct config_loc *loc, struct config_error *err)
 {
@@ -431,6 +437,24 @@ static int xl_driver_domain(struct domain_config *cfg, const char *value,
         return config_fail(err, loc, "'%.32s' is not a boolean (0 or 1)", value);
     cfg->driver_domain = v;
     return 0;
+}
+
+static int xl_max_grant_frames(struct domain_config *cfg, const char *value,
+                               const struct config_loc *loc, struct config_error *err)
+{
+    return config_set_limit(&cfg->max_grant_frames, value, loc, err);
+}
+
+static int xl_max_maptrack_frames(struct domain_config *cfg, const char *value,
+                                  const struct config_loc *loc, struct config_error *err)
+{
+    return config_set_limit(&cfg->max_maptrack_frames, value, loc, err);
+}
+
+static int xl_max_event_channels(struct domain_config *cfg, const char *value,
+                                 const struct config_loc *loc, struct config_error *err)
+{
+    return config_set_limit(&cfg->max_event_channels, value, loc, err);
 }
 
 /* In application order. */
@@ -445,6 +469,7 @@ static const struct {
     {"memory", false, xl_memory},
     {"maxmem", false, xl_maxmem},
     {"vcpus", false, config_set_vcpus},
+    {"cpu_weight", false, xl_cpu_weight},
     {"kernel", false, xl_kernel},
     {"extra", false, xl_extra},
     {"cmdline", false, xl_cmdline},
@@ -452,6 +477,9 @@ static const struct {
     {"on_reboot", false, xl_on_reboot},
     {"on_crash", false, xl_on_crash},
     {"driver_domain", false, xl_driver_domain},
+    {"max_grant_frames", false, xl_max_grant_frames},
+    {"max_maptrack_frames", false, xl_max_maptrack_frames},
+    {"max_event_channels", false, xl_max_event_channels},
     {"vif", true, config_vif_spec},
     {"pci", true, config_pci_spec},
 };

@@ -184,6 +184,11 @@ static int set_vcpus(struct xml_ctx *x, const char *t, const struct config_loc *
     return config_set_vcpus(x->cfg, t, loc, x->err);
 }
 
+static int set_shares(struct xml_ctx *x, const char *t, const struct config_loc *loc)
+{
+    return config_set_cpu_weight(x->cfg, t, 4, loc, x->err);
+}
+
 static int set_kernel(struct xml_ctx *x, const char *t, const struct config_loc *loc)
 {
     config_note(&x->cfg->kernel_at, loc);
@@ -261,6 +266,7 @@ static int x_current_memory(struct xml_ctx *x, xmlNode *node)
 TEXT_HANDLER(x_name, set_name)
 TEXT_HANDLER(x_uuid, set_uuid)
 TEXT_HANDLER(x_vcpu, set_vcpus)
+TEXT_HANDLER(x_shares, set_shares)
 TEXT_HANDLER(x_os_type, set_os_type)
 TEXT_HANDLER(x_kernel, set_kernel)
 TEXT_HANDLER(x_cmdline, set_cmdline)
@@ -279,12 +285,34 @@ static int x_os(struct xml_ctx *x, xmlNode *node)
     return xml_children(x, node, os_elems, ARRAY_SIZE(os_elems), true);
 }
 
+/* Of libvirt's CPU tuning, the weight: the rest (period, quota, pinning)
+ * is warned about and ignored. */
+static const struct xml_elem cputune_elems[] = {
+    {"shares", x_shares, XML_ONCE},
+};
+
+static int x_cputune(struct xml_ctx *x, xmlNode *node)
+{
+    return xml_children(x, node, cputune_elems, ARRAY_SIZE(cputune_elems), false);
+}
+
 static int set_driver_domain(struct xml_ctx *x, const char *t, const struct config_loc *loc)
 {
     if (strcmp(t, "yes") != 0 && strcmp(t, "no") != 0)
         return config_fail(x->err, loc, "driver-domain='%.16s' is not yes or no", t);
     x->cfg->driver_domain = strcmp(t, "yes") == 0;
     return 0;
+}
+
+/* Runs config_set_limit on attribute attr of node, when it is there. */
+static int xml_limit_attr(struct xml_ctx *x, xmlNode *node, const char *attr, uint32_t *dst)
+{
+    struct config_loc loc = xml_loc(x, node);
+    char *value = xml_attr(node, attr);
+    int rc = value ? config_set_limit(dst, value, &loc, x->err) : 0;
+
+    free(value);
+    return rc;
 }
 
 /* <metadata> holds anybody's elements; ours is <splitvisor:domain>. */
@@ -305,6 +333,9 @@ static int x_metadata(struct xml_ctx *x, xmlNode *node)
         dd = xml_attr(c, "driver-domain");
         rc = dd ? set_driver_domain(x, dd, &loc) : 0;
         free(dd);
+        /* libvirt has no name for it: xl.cfg's max_maptrack_frames. */
+        if (rc == 0)
+            rc = xml_limit_attr(x, c, "max-maptrack-frames", &x->cfg->max_maptrack_frames);
         if (rc < 0)
             return rc;
     }
@@ -393,36 +424,60 @@ static int x_vif_driver(struct xml_ctx *x, xmlNode *node)
     return rc;
 }
 
+/* <tag id='42'/>: a VLAN the vif carries tagged, or with
+ * nativeMode='untagged' the one its untagged frames belong to.  (A single
+ * tag outside a trunk is made the untagged one by x_vif_vlan.) */
 static int x_vif_vlan_tag(struct xml_ctx *x, xmlNode *node)
 {
     struct config_loc loc = xml_loc(x, node);
     char *native = xml_attr(node, "nativeMode");
-    int rc = 0;
+    int rc;
 
-    if (native)
-        rc = config_fail(x->err, &loc, "nativeMode is for trunks, which are not supported");
+    if (!native)
+        rc = xml_vif_attr(x, node, "id", config_vif_add_trunk);
+    else if (strcmp(native, "untagged") == 0)
+        rc = xml_vif_attr(x, node, "id", config_vif_set_vlan);
+    else
+        rc = config_fail(x->err, &loc,
+                         "nativeMode '%.16s' is not supported (only 'untagged': the native "
+                         "VLAN's frames are untagged in the guest)",
+                         native);
     free(native);
-    return rc < 0 ? rc : xml_vif_attr(x, node, "id", config_vif_set_vlan);
+    return rc;
 }
 
 static const struct xml_elem vlan_elems[] = {
-    {"tag", x_vif_vlan_tag, XML_REPEAT}, /* so that config_vif_set_vlan says why a second fails */
+    {"tag", x_vif_vlan_tag, XML_REPEAT},
 };
 
-/* <vlan><tag id='42'/></vlan>: the vif's frames carry VLAN 42 on the wire. */
+/*
+ * libvirt's <vlan>: one <tag id='42'/> puts the vif's frames on VLAN 42
+ * (tagged outside the guest, untagged inside); trunk='yes', or more than
+ * one tag, makes a trunk carrying the tags' VLANs tagged, and the one with
+ * nativeMode='untagged' (if any) untagged.
+ */
 static int x_vif_vlan(struct xml_ctx *x, xmlNode *node)
 {
     struct config_loc loc = xml_loc(x, node);
     char *trunk = xml_attr(node, "trunk");
+    struct config_vif *vif = x->vif;
     int rc = 0;
 
-    if (trunk && strcmp(trunk, "no") != 0)
-        rc = config_fail(x->err, &loc, "VLAN trunks are not supported (one tag per interface)");
-    free(trunk);
+    if (trunk && strcmp(trunk, "yes") != 0 && strcmp(trunk, "no") != 0)
+        rc = config_fail(x->err, &loc, "trunk '%.16s' is not 'yes' or 'no'", trunk);
     if (rc == 0)
         rc = xml_children(x, node, vlan_elems, ARRAY_SIZE(vlan_elems), true);
-    if (rc == 0 && !x->vif->vlan)
+    if (rc == 0 && !vif->vlan && !vif->nr_trunk)
         rc = config_fail(x->err, &loc, "<vlan> without a <tag id=>");
+    if (rc == 0 && (!trunk || strcmp(trunk, "yes") != 0)) {
+        if (!vif->vlan && vif->nr_trunk == 1) {
+            vif->vlan = vif->trunk[0];
+            vif->nr_trunk = 0;
+        } else if (trunk) {
+            rc = config_fail(x->err, &loc, "trunk='no' takes one <tag> without nativeMode");
+        }
+    }
+    free(trunk);
     return rc;
 }
 
@@ -526,11 +581,28 @@ static int x_hostdev(struct xml_ctx *x, xmlNode *node)
     return rc;
 }
 
+/* <controller type='xenbus' maxGrantFrames='N' maxEventChannels='N'/>:
+ * Xen's limits (libvirt's names); other controllers are no concern here. */
+static int x_controller(struct xml_ctx *x, xmlNode *node)
+{
+    char *type = xml_attr(node, "type");
+    int rc = 0;
+
+    if (type && strcmp(type, "xenbus") == 0) {
+        rc = xml_limit_attr(x, node, "maxGrantFrames", &x->cfg->max_grant_frames);
+        if (rc == 0)
+            rc = xml_limit_attr(x, node, "maxEventChannels", &x->cfg->max_event_channels);
+    }
+    free(type);
+    return rc;
+}
+
 /* Every domain has exactly one console (xl console); the other harmless
  * devices are simply absent here. */
 static const struct xml_elem device_elems[] = {
     {"interface", x_interface, XML_REPEAT},
     {"hostdev", x_hostdev, XML_REPEAT},
+    {"controller", x_controller, XML_REPEAT},
     {"console", NULL, XML_REPEAT},
     {"serial", NULL, XML_REPEAT},
     {"emulator", NULL, XML_WARN},
@@ -552,6 +624,7 @@ static const struct xml_elem domain_elems[] = {
     {"memory", x_memory, XML_ONCE},
     {"currentMemory", x_current_memory, XML_ONCE},
     {"vcpu", x_vcpu, XML_ONCE},
+    {"cputune", x_cputune, XML_ONCE},
     {"os", x_os, XML_ONCE},
     {"on_poweroff", x_on_poweroff, XML_ONCE},
     {"on_reboot", x_on_reboot, XML_ONCE},

@@ -8,6 +8,8 @@
 
 #include "sv/log.h"
 #include "conn.h"
+#include "domain.h"
+#include "htab.h"
 #include "ops.h"
 #include "trans.h"
 #include "watch.h"
@@ -31,19 +33,54 @@ struct conn *conn_new(struct xsd *xs, uint32_t domid,
     return conn;
 }
 
+/* The key of a queued event in conn->events: "<path> <token>" (a path has
+ * no space, so the pair is unambiguous).  NULL on ENOMEM. */
+static char *event_key(const char *path, const char *token)
+{
+    size_t plen = strlen(path), tlen = strlen(token);
+    char *key = malloc(plen + tlen + 2);
+
+    if (key) {
+        memcpy(key, path, plen);
+        key[plen] = ' ';
+        memcpy(key + plen + 1, token, tlen + 1);
+    }
+    return key;
+}
+
+static void out_unlink(struct conn *conn, struct outmsg *m)
+{
+    const char *body;
+    char *key;
+
+    TAILQ_REMOVE(&conn->out, m, link);
+    conn->nout--;
+    if (m->event) {
+        conn->queued -= m->cost;
+        body = m->buf + sizeof(struct xsd_sockmsg);
+        key = event_key(body, body + strlen(body) + 1);
+        /* Without memory for the key the entry stays: the same event is
+         * then coalesced into one already sent, a lost wakeup we accept
+         * only when malloc fails. */
+        if (key)
+            htab_del(conn->events, key);
+        free(key);
+    }
+    if (!conn->privileged)
+        domain_memory_add(conn->xs, conn->domid, -(long)m->cost);
+    free(m);
+}
+
 void conn_destroy(struct conn *conn)
 {
-    struct outmsg *m;
-
     if (!conn)
         return;
     TAILQ_REMOVE(&conn->xs->conns, conn, link);
     watch_del_all(conn);
     trans_free_all(conn);
-    while ((m = TAILQ_FIRST(&conn->out))) {
-        TAILQ_REMOVE(&conn->out, m, link);
-        free(m);
-    }
+    while (!TAILQ_EMPTY(&conn->out))
+        out_unlink(conn, TAILQ_FIRST(&conn->out));
+    htab_free(conn->events);
     free(conn->in.body);
     conn->tp->close(conn->tp_arg);
     free(conn);
@@ -51,7 +88,7 @@ void conn_destroy(struct conn *conn)
 
 bool conn_wants_input(const struct conn *conn)
 {
-    return conn->privileged || conn->nout < QUOTA_OUTSTANDING;
+    return conn->privileged || conn->nout < conn->xs->quota[Q_OUTSTANDING];
 }
 
 bool conn_has_output(const struct conn *conn)
@@ -59,22 +96,97 @@ bool conn_has_output(const struct conn *conn)
     return !TAILQ_EMPTY(&conn->out);
 }
 
-int conn_send(struct conn *conn, uint32_t type, uint32_t req_id,
-              uint32_t tx_id, const void *data, size_t len)
+/* A message with len bytes of payload, copied from data unless NULL. */
+static struct outmsg *out_new(uint32_t type, uint32_t req_id,
+                              uint32_t tx_id, const void *data, size_t len)
 {
     struct xsd_sockmsg hdr = { type, req_id, tx_id, (uint32_t)len };
     struct outmsg *m = malloc(sizeof(*m) + sizeof(hdr) + len);
 
     if (!m)
-        return -ENOMEM;
+        return NULL;
     m->len = sizeof(hdr) + len;
     m->off = 0;
+    m->cost = sizeof(*m) + m->len;
+    m->event = false;
     memcpy(m->buf, &hdr, sizeof(hdr));
-    if (len)
+    if (data && len)
         memcpy(m->buf + sizeof(hdr), data, len);
+    return m;
+}
+
+static void out_queue(struct conn *conn, struct outmsg *m)
+{
     TAILQ_INSERT_TAIL(&conn->out, m, link);
     conn->nout++;
+    if (!conn->privileged)
+        domain_memory_add(conn->xs, conn->domid, (long)m->cost);
     conn->tp->kick(conn->tp_arg);
+}
+
+int conn_send(struct conn *conn, uint32_t type, uint32_t req_id,
+              uint32_t tx_id, const void *data, size_t len)
+{
+    struct outmsg *m = out_new(type, req_id, tx_id, data, len);
+
+    if (!m)
+        return -ENOMEM;
+    out_queue(conn, m);
+    return 0;
+}
+
+/* Room for cost more bytes of events: a dom0 connection has its own cap, a
+ * domain's shares its domain's memory quota. */
+static bool event_room(const struct conn *conn, size_t cost)
+{
+    if (conn->privileged)
+        return conn->queued + cost <= QUOTA_DOM0_EVENT_BYTES;
+    return !domain_memory_over(conn->xs, conn->domid, cost);
+}
+
+static int event_drop(struct conn *conn, int err)
+{
+    conn->dropped++;
+    if (!conn->dropping)
+        log_warnx("conn dom%u: not reading its watch events: dropping them "
+                  "(%lu so far)", conn->domid, conn->dropped);
+    conn->dropping = true;
+    return err;
+}
+
+int conn_send_event(struct conn *conn, const char *path, const char *token)
+{
+    size_t plen = strlen(path) + 1, len = plen + strlen(token) + 1;
+    /* The message, its index key and entry. */
+    size_t cost = sizeof(struct outmsg) + sizeof(struct xsd_sockmsg) +
+                  2 * len + 48;
+    struct outmsg *m = NULL;
+    char *key;
+    int err;
+
+    if (len > XENSTORE_PAYLOAD_MAX)
+        return -E2BIG;
+    key = event_key(path, token);
+    err = !key ? -ENOMEM
+          : conn->events && htab_get(conn->events, key) ? -EEXIST
+          : !event_room(conn, cost) ? -ENOSPC : 0;
+    if (!err && !conn->events && !(conn->events = htab_new()))
+        err = -ENOMEM;
+    if (!err && !(m = out_new(XS_WATCH_EVENT, 0, 0, NULL, len)))
+        err = -ENOMEM;
+    if (!err && (err = htab_put(conn->events, key, m, NULL)))
+        free(m);
+    free(key);
+    if (err) {
+        /* The same event still queued says it all: coalesced, not lost. */
+        return err == -EEXIST ? 0 : event_drop(conn, err);
+    }
+    memcpy(m->buf + sizeof(struct xsd_sockmsg), path, plen);
+    memcpy(m->buf + sizeof(struct xsd_sockmsg) + plen, token, len - plen);
+    m->event = true;
+    m->cost = cost;
+    conn->queued += cost;
+    out_queue(conn, m);
     return 0;
 }
 
@@ -92,10 +204,9 @@ int conn_flush(struct conn *conn)
         m->off += (size_t)n;
         if (m->off < m->len)
             continue;
-        TAILQ_REMOVE(&conn->out, m, link);
-        conn->nout--;
-        free(m);
+        out_unlink(conn, m);
     }
+    conn->dropping = false;
     return 0;
 }
 
@@ -170,7 +281,8 @@ int conn_restrict(struct conn *conn, uint32_t domid)
 {
     if (domid == 0)
         return -EINVAL;
-    if (!LIST_EMPTY(&conn->watches) || !LIST_EMPTY(&conn->trans))
+    if (!LIST_EMPTY(&conn->watches) || !LIST_EMPTY(&conn->trans) ||
+        conn_has_output(conn))
         return -EBUSY;
     conn->domid = domid;
     conn->privileged = false;

@@ -41,9 +41,19 @@ bool conn_has_output(const struct conn *conn);
 int conn_send(struct conn *conn, uint32_t type, uint32_t req_id,
               uint32_t tx_id, const void *data, size_t len);
 
+/*
+ * Queues the watch event "<path>\0<token>\0".  An event identical to one
+ * still queued is coalesced into it (0).  One over XENSTORE_PAYLOAD_MAX is
+ * never sent (-E2BIG, as in Xen).  Past the connection's room (-ENOSPC:
+ * QUOTA_DOM0_EVENT_BYTES for dom0, else its domain's memory quota) or
+ * without memory the event is dropped and counted in conn->dropped.
+ */
+int conn_send_event(struct conn *conn, const char *path, const char *token);
+
 /* Drops privilege: the connection acts as domid from now on (XS_CONTROL
- * "restrict", Xen's former XS_RESTRICT).  -EBUSY with watches or
- * transactions open, -EINVAL for domid 0. */
+ * "restrict", Xen's former XS_RESTRICT).  -EBUSY with watches,
+ * transactions or output queued (charged to nobody until now), -EINVAL for
+ * domid 0. */
 int conn_restrict(struct conn *conn, uint32_t domid);
 
 #endif

@@ -18,13 +18,33 @@
 
 #include "tree.h"
 
-/* Xen's default quotas (xenstored -h); dom0 is exempt from all of them. */
+/* Default quotas, Xen's where Xen has one (xenstored -h; `xenstore-control
+ * quota`).  dom0 is exempt from all of them; XS_CONTROL "quota set" changes
+ * them at run time (xs->quota[]). */
 #define QUOTA_NODES 1000       /* nodes a domain owns: ENOSPC */
 #define QUOTA_WATCHES 128      /* watches of a domain: E2BIG */
 #define QUOTA_OUTSTANDING 20   /* queued replies before input stops */
+#define QUOTA_MEMORY (2560 * 1024) /* bytes a domain makes us hold */
+#define QUOTA_MEMORY_SOFT (2048 * 1024) /* logged when crossed */
 #define QUOTA_TRANSACTIONS 10  /* open transactions of a connection: ENOSPC */
-#define QUOTA_NODE_SIZE 2048   /* node_size() limit: ENOSPC */
+#define QUOTA_TRANS_NODES 1024 /* nodes one transaction touches: ENOSPC */
 #define QUOTA_PERMS 5          /* permission entries of a node: ENOSPC */
+#define QUOTA_NODE_SIZE 2048   /* node_size() limit: ENOSPC */
+/* Queued watch-event bytes of a dom0 connection; past it events are dropped
+ * (a domain connection's are bounded by its domain's memory quota). */
+#define QUOTA_DOM0_EVENT_BYTES (16 * 1024 * 1024)
+
+enum quota_id {
+    Q_NODES,
+    Q_WATCHES,
+    Q_OUTSTANDING,
+    Q_MEMORY,
+    Q_TRANSACTIONS,
+    Q_TRANS_NODES,
+    Q_PERMS,
+    Q_NODE_SIZE,
+    Q_COUNT
+};
 
 #define DOMID_NONE UINT32_MAX
 
@@ -48,6 +68,8 @@ struct outmsg {
     TAILQ_ENTRY(outmsg) link;
     size_t len;       /* header + payload bytes */
     size_t off;       /* bytes already written */
+    size_t cost;      /* bytes charged for it (conn->queued, domain memory) */
+    bool event;       /* a watch event, indexed in conn->events */
     char buf[];
 };
 
@@ -65,9 +87,10 @@ struct change {       /* a change a transaction will announce on commit */
     unsigned int nperms;
 };
 
-struct acct {         /* a transaction's pending node-count change */
+struct acct {         /* a transaction's pending change of what a domain owns */
     uint32_t domid;
-    int delta;
+    int delta;        /* nodes */
+    long bytes;       /* node memory */
 };
 
 struct trans {
@@ -76,9 +99,12 @@ struct trans {
     struct txn *view;
     struct change *changes;
     unsigned int nchanges;
+    size_t change_bytes;  /* memory of changes[] */
     struct acct *accts;
     unsigned int naccts;
-    bool broken;      /* an operation half-failed: commit must fail */
+    int err;          /* an operation half-failed, or a quota was hit:
+                       * every later request and the commit fail with it */
+    size_t charged;   /* bytes charged to the connection's domain */
 };
 
 struct conn {
@@ -98,6 +124,10 @@ struct conn {
 
     TAILQ_HEAD(, outmsg) out;
     unsigned int nout;           /* queued replies and events */
+    size_t queued;               /* bytes of queued events */
+    struct htab *events;         /* "path token" of queued events */
+    unsigned long dropped;       /* watch events dropped (queue full) */
+    bool dropping;               /* dropped since the queue last drained */
 
     LIST_HEAD(, watch) watches;
     LIST_HEAD(, trans) trans;
@@ -115,6 +145,9 @@ struct domain {
     uint32_t target;  /* SET_TARGET: domain this one manages, or DOMID_NONE */
     unsigned int nodes;   /* committed nodes it owns */
     unsigned int watches; /* watches of its connections */
+    size_t memory;        /* bytes: nodes it owns, its transactions and
+                           * its connections' queued output */
+    bool memory_warned;   /* over the soft memory quota, logged */
 };
 
 /* "@introduceDomain" / "@releaseDomain": watch-only names with permissions
@@ -127,6 +160,8 @@ struct special {
 
 struct xsd {
     struct tree *tree;
+    unsigned int quota[Q_COUNT];
+    unsigned int memory_soft; /* Q_MEMORY's soft limit: a warning */
     struct special specials[2];
     TAILQ_HEAD(, conn) conns;
     LIST_HEAD(, domain) domains;

@@ -47,6 +47,30 @@ void domain_free_all(struct xsd *xs)
     }
 }
 
+void domain_memory_add(struct xsd *xs, uint32_t domid, long delta)
+{
+    struct domain *d;
+
+    if (domid == 0 || !(d = domain_get(xs, domid)))
+        return;
+    d->memory = delta < 0 && (size_t)-delta > d->memory ? 0
+                                                       : d->memory + delta;
+    if (d->memory <= xs->memory_soft) {
+        d->memory_warned = false;
+    } else if (!d->memory_warned) {
+        d->memory_warned = true;
+        log_warnx("domain %u: holds %zu bytes of xenstored's memory, over "
+                  "the soft quota %u", domid, d->memory, xs->memory_soft);
+    }
+}
+
+bool domain_memory_over(struct xsd *xs, uint32_t domid, size_t bytes)
+{
+    struct domain *d = domid ? domain_find(xs, domid) : NULL;
+
+    return domid && (d ? d->memory : 0) + bytes > xs->quota[Q_MEMORY];
+}
+
 static uint32_t target_of(const struct conn *conn)
 {
     struct domain *d = domain_find(conn->xs, conn->domid);

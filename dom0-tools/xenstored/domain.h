@@ -16,6 +16,13 @@ struct domain *domain_find(struct xsd *xs, uint32_t domid);
 struct domain *domain_introduced(struct xsd *xs, uint32_t domid);
 void domain_free_all(struct xsd *xs);
 
+/* Charges (delta > 0) or gives back bytes of domid's memory account; dom0
+ * is not counted.  Crossing the soft limit is logged once. */
+void domain_memory_add(struct xsd *xs, uint32_t domid, long delta);
+/* True when domid (never dom0) would go over its memory quota by holding
+ * bytes more. */
+bool domain_memory_over(struct xsd *xs, uint32_t domid, size_t bytes);
+
 /*
  * The rights conn has on a node with these permissions (Xen's rule): a
  * privileged connection, the owner (perms[0].id) and the domain that targets

@@ -76,14 +76,18 @@ static void ring_kick(void *arg)
     event_active(r->flush_ev, EV_TIMEOUT, 0);
 }
 
-/* Handles what the domain wrote; a broken ring closes its connection. */
+/* Handles what the domain wrote, CONN_INPUT_BUDGET requests per turn of
+ * the loop: a domain that keeps its ring full is served again only after
+ * the loop polled dom0's socket and the other domains (a zero timeout runs
+ * after the next poll; an activated event would run before it).  A broken
+ * ring closes its connection. */
 static void ring_service(struct hyp_ring *r)
 {
-    int more;
+    static const struct timeval next_turn = { 0, 0 };
+    int more = conn_input(r->conn);
 
-    do
-        more = conn_input(r->conn);
-    while (more == 1);
+    if (more == 1)
+        event_add(r->flush_ev, &next_turn);
     if (more < 0 || conn_flush(r->conn) < 0) {
         log_warnx("domain %u: xenstore ring broken, connection closed", r->domid);
         conn_destroy(r->conn); /* calls ring_release */
@@ -155,14 +159,20 @@ static void check_domains(struct hyp *hyp)
     }
 }
 
+/* Ports handled per turn of the loop: a domain notifying as fast as we
+ * unmask must not keep us here (the fd stays readable: we come back after
+ * the loop polled the others). */
+#define PORTS_PER_TURN 64
+
 static void hyp_event(evutil_socket_t fd, short what, void *arg)
 {
     struct hyp *hyp = arg;
     xenevtchn_port_or_error_t port;
+    int budget = PORTS_PER_TURN;
 
     (void)fd;
     (void)what;
-    while ((port = xenevtchn_pending(hyp->xce)) >= 0) {
+    while (budget-- > 0 && (port = xenevtchn_pending(hyp->xce)) >= 0) {
         xenevtchn_unmask(hyp->xce, (evtchn_port_t)port);
         if ((evtchn_port_t)port == hyp->virq_port) {
             check_domains(hyp);

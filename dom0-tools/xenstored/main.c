@@ -98,10 +98,12 @@ static void redirect_stdio(const char *log_file, int detach)
     }
     close(null);
     if (log_file) {
+        /* The log quotes what domains wrote (paths, control text): root
+         * only, also when an older run left the file readable. */
         int fd = open(log_file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
-                      0644);
+                      0600);
 
-        if (fd < 0)
+        if (fd < 0 || fchmod(fd, 0600))
             fatal("log file %s", log_file);
         dup2(fd, STDERR_FILENO);
         close(fd);

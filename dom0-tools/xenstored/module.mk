@@ -28,3 +28,8 @@ TEST_PROGRAMS += xenbus_check
 xenbus_check_SRCS := tests/xenstore/xenbus_check.c
 xenbus_check_LIBS := svxenbus xenstore svcore
 xenbus_check_LDLIBS := -lpthread
+
+# xsflood: a domain attacking xenstored (test xenstore_hostile).
+TEST_PROGRAMS += xsflood
+xsflood_SRCS := tests/domains/xsflood.c
+xsflood_LIBS := xenstore svcore

@@ -36,8 +36,22 @@ static struct txn *view(const struct req *r)
     return r->t ? r->t->view : NULL;
 }
 
+/* In a transaction, a request that took it over a quota, or half-failed in
+ * it, fails as a whole (and so will the commit). */
+static int trans_verdict(struct req *r)
+{
+    if (!r->t)
+        return 0;
+    trans_charge(r->conn, r->t);
+    return trans_error(r->t);
+}
+
 static int reply(struct req *r, const void *data, size_t len)
 {
+    int err = trans_verdict(r);
+
+    if (err)
+        return err;
     return -conn_send(r->conn, r->hdr->type, r->hdr->req_id, r->hdr->tx_id,
                       data, len);
 }
@@ -97,22 +111,45 @@ static int canon(const struct req *r, const char *in, char *out)
     return -path_canon(r->conn->domid, in, false, out, NULL);
 }
 
+/*
+ * The nearest existing ancestor of the absent path, and in *missing the
+ * levels of path below it.  Looked for from the root down, so a deep absent
+ * path costs one lookup past what exists rather than one per missing level.
+ * Inside a transaction only that ancestor is recorded: a missing level
+ * appearing changes its generation, so the commit still sees the conflict.
+ */
+static const struct node *nearest_ancestor(struct req *r, const char *path,
+                                           unsigned int *missing)
+{
+    struct tree *tree = r->conn->xs->tree;
+    const struct node *n = tree_peek(tree, view(r), "/"), *next;
+    char buf[PATH_BUF];
+    const char *end = path;
+
+    *missing = 0;
+    while (*end && *(end + 1)) {
+        end = strchrnul(end + 1, '/');
+        memcpy(buf, path, (size_t)(end - path));
+        buf[end - path] = '\0';
+        next = tree_peek(tree, view(r), buf);
+        if (!next) {
+            for (*missing = 1; *end; end++)
+                *missing += *end == '/';
+            break;
+        }
+        n = next;
+    }
+    return tree_get(tree, view(r), n->path);
+}
+
 /* Xen's rule for a node we may not see: ENOENT only when the nearest
  * existing ancestor grants perm, else EACCES, so absence leaks nothing. */
 static int errno_from_parents(struct req *r, const char *path,
                               unsigned int perm)
 {
-    char buf[PATH_BUF];
-    const struct node *n = NULL;
-    char *slash;
+    unsigned int missing;
+    const struct node *n = nearest_ancestor(r, path, &missing);
 
-    strcpy(buf, path);
-    while (!n && (slash = strrchr(buf, '/'))) {
-        slash[slash == buf ? 1 : 0] = '\0';
-        n = tree_get(r->conn->xs->tree, view(r), buf);
-        if (slash == buf)
-            break;
-    }
     if (!n)
         return EACCES;
     return (domain_perms_for(r->conn, n->perms, n->nperms) & perm) ? ENOENT
@@ -147,7 +184,7 @@ static struct node *mutable(struct req *r, const char *path)
     struct node *n = tree_get_mut(r->conn->xs->tree, view(r), path);
 
     if (!n && r->t)
-        r->t->broken = true;
+        trans_fail(r->t, ENOMEM);
     return n;
 }
 
@@ -155,43 +192,42 @@ static bool over_size(const struct req *r, const struct node *n,
                       unsigned int newlen)
 {
     return !r->conn->privileged &&
-           node_size(n) - n->len + newlen >= QUOTA_NODE_SIZE;
+           node_size(n) - n->len + newlen >= r->conn->xs->quota[Q_NODE_SIZE];
 }
 
-/* Levels of path missing below its nearest existing ancestor, which goes to
- * *base. */
-static unsigned int missing_levels(struct req *r, const char *path,
-                                   const struct node **base)
+/* Whether more bytes for owner's nodes would take it over its memory
+ * quota (dom0 connections and dom0's nodes are exempt). */
+static bool over_memory(struct req *r, uint32_t owner, size_t more)
 {
-    char buf[PATH_BUF];
-    unsigned int levels = 0;
-    char *slash;
-
-    strcpy(buf, path);
-    while (!(*base = tree_get(r->conn->xs->tree, view(r), buf))) {
-        levels++;
-        slash = strrchr(buf, '/');
-        slash[slash == buf ? 1 : 0] = '\0';
-    }
-    return levels;
+    return !r->conn->privileged && owner != 0 &&
+           trans_memory(r->conn->xs, r->t, owner) + more >
+               r->conn->xs->quota[Q_MEMORY];
 }
 
-/* Creates path and its missing ancestors.  Each inherits its parent's
- * permissions; an unprivileged writer owns what it creates (Xen's rule). */
-static int create_path(struct req *r, const char *path, struct node **out)
+/* Creates path and its missing ancestors, for a value of vlen bytes (the
+ * memory quota must hold both).  Each inherits its parent's permissions;
+ * an unprivileged writer owns what it creates (Xen's rule). */
+static int create_path(struct req *r, const char *path, size_t vlen,
+                       struct node **out)
 {
     struct xsd *xs = r->conn->xs;
-    const struct node *base;
-    unsigned int levels = missing_levels(r, path, &base);
+    unsigned int levels;
+    const struct node *base = nearest_ancestor(r, path, &levels);
     struct xs_permissions perms[QUOTA_PERMS + 64];
-    unsigned int nperms = base->nperms;
+    unsigned int nperms;
     char buf[PATH_BUF];
     const char *end = path;
 
+    if (!base)
+        return ENOMEM;
+    nperms = base->nperms;
     if (nperms > ARRAY_SIZE(perms))
         return ENOMEM;
     if (!r->conn->privileged &&
-        trans_nodes(xs, r->t, r->conn->domid) + levels > QUOTA_NODES)
+        (trans_nodes(xs, r->t, r->conn->domid) + levels > xs->quota[Q_NODES] ||
+         over_memory(r, r->conn->domid,
+                     vlen + levels * (sizeof(struct node) + 2 * strlen(path) +
+                                      nperms * sizeof(*perms) + 64))))
         return ENOSPC;
     memcpy(perms, base->perms, nperms * sizeof(*perms));
     if (!r->conn->privileged)
@@ -206,7 +242,7 @@ static int create_path(struct req *r, const char *path, struct node **out)
         *out = store_add(xs, r->t, buf, perms, nperms);
         if (!*out) {
             if (r->t)
-                r->t->broken = true;
+                trans_fail(r->t, ENOMEM);
             return errno;
         }
     }
@@ -225,20 +261,21 @@ static int do_write(struct req *r)
     if (err)
         return err;
     /* Refuse an oversized value before creating anything for it. */
-    if (!r->conn->privileged && len >= QUOTA_NODE_SIZE)
+    if (!r->conn->privileged && len >= r->conn->xs->quota[Q_NODE_SIZE])
         return ENOSPC;
     err = lookup(r, path, XS_PERM_WRITE, &n);
     if (!err && over_size(r, n, len))
         return ENOSPC;
     if (err == ENOENT)
-        err = create_path(r, path, &m);
+        err = create_path(r, path, len, &m);
     else if (!err && !(m = mutable(r, path)))
         err = errno;
     if (err)
         return err;
-    if (over_size(r, m, len))
+    if (over_size(r, m, len) ||
+        (len > m->len && over_memory(r, m->perms[0].id, len - m->len)))
         return ENOSPC;
-    if (node_set_data(m, data, len))
+    if (store_set_data(r->conn->xs, r->t, m, data, len))
         return ENOMEM;
     trans_changed(r->conn->xs, r->t, m, false);
     return ack(r);
@@ -253,7 +290,7 @@ static int do_mkdir(struct req *r)
 
     if (err != ENOENT)
         return err ?: ack(r);
-    err = create_path(r, path, &m);
+    err = create_path(r, path, 0, &m);
     if (err)
         return err;
     trans_changed(r->conn->xs, r->t, m, false);
@@ -436,15 +473,18 @@ static int set_special_perms(struct req *r, const char *name,
 static int do_set_perms(struct req *r)
 {
     struct xs_permissions perms[64];
-    unsigned int nperms = r->conn->privileged ? ARRAY_SIZE(perms)
-                                              : QUOTA_PERMS;
+    unsigned int nperms = ARRAY_SIZE(perms);
     char path[PATH_BUF];
     const char *v[1], *rest;
     const struct node *n;
     struct node *m;
     unsigned int restlen;
-    int err = split_args(r, v, 1, &rest, &restlen) ?:
-              parse_perms(r, rest, perms, &nperms);
+    int err;
+
+    if (!r->conn->privileged && r->conn->xs->quota[Q_PERMS] < nperms)
+        nperms = r->conn->xs->quota[Q_PERMS];
+    err = split_args(r, v, 1, &rest, &restlen) ?:
+          parse_perms(r, rest, perms, &nperms);
 
     if (err)
         return err;
@@ -716,6 +756,8 @@ static int dispatch(struct req *r)
     if ((op->flags & OP_TX) && r->hdr->tx_id &&
         !(r->t = trans_find(r->conn, r->hdr->tx_id)))
         return ENOENT;
+    if (r->t && op->fn != do_transaction_end && trans_error(r->t))
+        return trans_error(r->t);
     return op->fn(r);
 }
 
@@ -728,6 +770,7 @@ void ops_dispatch(struct conn *conn, const struct xsd_sockmsg *hdr,
 
     if (!err)
         return;
+    err = trans_verdict(&r) ?: err;
     name = xs_proto_errname(err);
     conn_send(conn, XS_ERROR, hdr->req_id, hdr->tx_id, name, strlen(name) + 1);
 }

@@ -1,11 +1,35 @@
-/* Node changes with node-count bookkeeping and watch announcements (see
- * store.h). */
+/* Node changes with node-count and memory bookkeeping and watch
+ * announcements (see store.h). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "path.h"
 #include "store.h"
 #include "trans.h"
+
+/* The parent of path as t sees it (path is not "/"). */
+static const struct node *parent_of(struct xsd *xs, struct trans *t,
+                                    const char *path)
+{
+    char buf[PATH_BUF];
+    size_t len = (size_t)(strrchr(path, '/') - path);
+
+    memcpy(buf, path, len ?: 1);
+    buf[len ?: 1] = '\0';
+    return tree_peek(xs->tree, t ? t->view : NULL, buf);
+}
+
+/* The parent's owner holds the child's name in the parent's record. */
+static void charge_name(struct xsd *xs, struct trans *t, const char *path,
+                        int sign)
+{
+    const struct node *parent = parent_of(xs, t, path);
+
+    if (parent)
+        trans_owned_add(xs, t, parent->perms[0].id, 0,
+                        sign * (long)strlen(strrchr(path, '/')));
+}
 
 struct node *store_add(struct xsd *xs, struct trans *t, const char *path,
                        const struct xs_permissions *perms,
@@ -16,8 +40,20 @@ struct node *store_add(struct xsd *xs, struct trans *t, const char *path,
 
     if (!n)
         return NULL;
-    trans_nodes_add(xs, t, perms[0].id, 1);
+    trans_owned_add(xs, t, perms[0].id, 1, (long)node_cost(n));
+    charge_name(xs, t, path, 1);
     return n;
+}
+
+int store_set_data(struct xsd *xs, struct trans *t, struct node *n,
+                   const void *data, unsigned int len)
+{
+    long delta = (long)len - (long)n->len;
+
+    if (node_set_data(n, data, len))
+        return -ENOMEM;
+    trans_owned_add(xs, t, n->perms[0].id, 0, delta);
+    return 0;
 }
 
 struct remove_ctx {
@@ -29,7 +65,7 @@ static void uncount_cb(const struct node *n, void *arg)
 {
     struct remove_ctx *c = arg;
 
-    trans_nodes_add(c->xs, c->t, n->perms[0].id, -1);
+    trans_owned_add(c->xs, c->t, n->perms[0].id, -1, -(long)node_cost(n));
 }
 
 int store_remove(struct xsd *xs, struct trans *t, const char *path)
@@ -51,9 +87,10 @@ int store_remove(struct xsd *xs, struct trans *t, const char *path)
     gone.path = (char *)path;
     gone.perms = perms;
     gone.nperms = n->nperms;
+    charge_name(xs, t, path, -1);
     err = tree_remove(xs->tree, view, path, uncount_cb, &c);
     if (err && t)
-        t->broken = true;
+        trans_fail(t, -err);
     if (!err)
         trans_changed(xs, t, &gone, true);
     free(perms);
@@ -66,6 +103,7 @@ int store_set_perms(struct xsd *xs, struct trans *t, struct node *n,
     struct node before = { .path = n->path, .perms = n->perms,
                            .nperms = n->nperms };
     uint32_t old_owner = n->perms[0].id;
+    long old_cost = (long)node_cost(n);
 
     /* Announced to those who could read the node before the change, as in
      * Xen: a domain losing access still learns that it did. */
@@ -74,8 +112,8 @@ int store_set_perms(struct xsd *xs, struct trans *t, struct node *n,
         n->perms = before.perms;
         return -ENOMEM;
     }
-    trans_nodes_add(xs, t, old_owner, -1);
-    trans_nodes_add(xs, t, perms[0].id, 1);
+    trans_owned_add(xs, t, old_owner, -1, -old_cost);
+    trans_owned_add(xs, t, perms[0].id, 1, (long)node_cost(n));
     trans_changed(xs, t, &before, false);
     free(before.perms);
     return 0;

@@ -1,5 +1,6 @@
 /*
- * Node changes with their bookkeeping: per-domain node counts and watch
+ * Node changes with their bookkeeping: per-domain node counts and memory
+ * (node_cost(), the parent's owner holding the child's name), and watch
  * announcements (now, or at commit inside a transaction).  Callers have
  * checked permissions and quotas already.
  */
@@ -13,6 +14,10 @@
 struct node *store_add(struct xsd *xs, struct trans *t, const char *path,
                        const struct xs_permissions *perms,
                        unsigned int nperms);
+/* Replaces n's value (n from tree_get_mut), charging its owner.  0 or
+ * -ENOMEM. */
+int store_set_data(struct xsd *xs, struct trans *t, struct node *n,
+                   const void *data, unsigned int len);
 /* Removes path and its subtree.  0, -ENOENT, -ENOMEM. */
 int store_remove(struct xsd *xs, struct trans *t, const char *path);
 /* Replaces n's permissions, moving the node between owners' counts; the

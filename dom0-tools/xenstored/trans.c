@@ -1,6 +1,7 @@
 /* Transactions: views, held-back watch events and node counts (see
  * trans.h). */
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,12 +13,16 @@ struct trans *trans_start(struct conn *conn)
 {
     struct trans *t;
 
-    if (!conn->privileged && conn->ntrans >= QUOTA_TRANSACTIONS) {
+    struct xsd *xs = conn->xs;
+
+    if (!conn->privileged && conn->ntrans >= xs->quota[Q_TRANSACTIONS]) {
         errno = ENOSPC;
         return NULL;
     }
     t = calloc(1, sizeof(*t));
-    if (!t || !(t->view = tree_txn_begin(conn->xs->tree))) {
+    if (!t || !(t->view = tree_txn_begin(xs->tree, conn->privileged ?
+                                         UINT_MAX :
+                                         xs->quota[Q_TRANS_NODES]))) {
         free(t);
         errno = ENOMEM;
         return NULL;
@@ -52,13 +57,40 @@ static void trans_free(struct conn *conn, struct trans *t)
     free(t->changes);
     free(t->accts);
     tree_txn_free(t->view);
+    if (!conn->privileged)
+        domain_memory_add(conn->xs, conn->domid, -(long)t->charged);
     free(t);
 }
 
 static void apply_accounts(struct xsd *xs, const struct trans *t)
 {
     for (unsigned int i = 0; i < t->naccts; i++)
-        trans_nodes_add(xs, NULL, t->accts[i].domid, t->accts[i].delta);
+        trans_owned_add(xs, NULL, t->accts[i].domid, t->accts[i].delta,
+                        t->accts[i].bytes);
+}
+
+int trans_error(const struct trans *t)
+{
+    return t->err ?: -tree_txn_error(t->view);
+}
+
+void trans_fail(struct trans *t, int err)
+{
+    if (!t->err)
+        t->err = err;
+}
+
+void trans_charge(struct conn *conn, struct trans *t)
+{
+    size_t now;
+
+    if (conn->privileged)
+        return;
+    now = tree_txn_bytes(t->view) + t->change_bytes;
+    domain_memory_add(conn->xs, conn->domid, (long)now - (long)t->charged);
+    t->charged = now;
+    if (domain_memory_over(conn->xs, conn->domid, 0))
+        trans_fail(t, ENOSPC);
 }
 
 static void announce(struct xsd *xs, const struct trans *t)
@@ -76,7 +108,8 @@ int trans_end(struct conn *conn, struct trans *t, bool commit)
     int err = 0;
 
     if (commit) {
-        err = t->broken ? -ENOMEM : tree_txn_commit(xs->tree, t->view);
+        err = trans_error(t) ? -trans_error(t)
+                             : tree_txn_commit(xs->tree, t->view);
         if (!err) {
             apply_accounts(xs, t);
             announce(xs, t);
@@ -96,6 +129,16 @@ static int record_change(struct trans *t, const struct node *n,
                          bool recursive)
 {
     struct change *c;
+
+    /* The same change again (a node written over and over) is announced
+     * once: the record must not grow with the number of requests. */
+    for (unsigned int i = 0; i < t->nchanges; i++) {
+        c = &t->changes[i];
+        if (c->recursive == recursive && c->nperms == n->nperms &&
+            !strcmp(c->path, n->path) &&
+            !memcmp(c->perms, n->perms, n->nperms * sizeof(*n->perms)))
+            return 0;
+    }
 
     if (!(t->nchanges & (t->nchanges - 1))) {
         unsigned int cap = t->nchanges ? t->nchanges * 2 : 1;
@@ -117,6 +160,8 @@ static int record_change(struct trans *t, const struct node *n,
     c->nperms = n->nperms;
     c->recursive = recursive;
     t->nchanges++;
+    t->change_bytes += sizeof(*c) + strlen(c->path) + 1 +
+                       c->nperms * sizeof(*c->perms);
     return 0;
 }
 
@@ -126,7 +171,7 @@ void trans_changed(struct xsd *xs, struct trans *t, const struct node *n,
     if (!t)
         watch_fire(xs, n->path, recursive, n->perms, n->nperms);
     else if (record_change(t, n, recursive))
-        t->broken = true;
+        trans_fail(t, ENOMEM);
 }
 
 static struct acct *acct_of(struct trans *t, uint32_t domid)
@@ -146,8 +191,17 @@ unsigned int trans_nodes(struct xsd *xs, struct trans *t, uint32_t domid)
     return n > 0 ? (unsigned int)n : 0;
 }
 
-void trans_nodes_add(struct xsd *xs, struct trans *t, uint32_t domid,
-                     int delta)
+size_t trans_memory(struct xsd *xs, struct trans *t, uint32_t domid)
+{
+    struct domain *d = domain_find(xs, domid);
+    struct acct *a = t ? acct_of(t, domid) : NULL;
+    long n = (d ? (long)d->memory : 0) + (a ? a->bytes : 0);
+
+    return n > 0 ? (size_t)n : 0;
+}
+
+void trans_owned_add(struct xsd *xs, struct trans *t, uint32_t domid,
+                     int nodes, long bytes)
 {
     struct domain *d;
     struct acct *a;
@@ -157,20 +211,23 @@ void trans_nodes_add(struct xsd *xs, struct trans *t, uint32_t domid,
     if (!t) {
         d = domain_get(xs, domid);
         if (d)
-            d->nodes = (int)d->nodes + delta > 0 ? d->nodes + delta : 0;
+            d->nodes = (int)d->nodes + nodes > 0 ? d->nodes + nodes : 0;
+        domain_memory_add(xs, domid, bytes);
         return;
     }
     a = acct_of(t, domid);
     if (!a) {
         a = realloc(t->accts, (t->naccts + 1) * sizeof(*a));
         if (!a) {
-            t->broken = true;
+            trans_fail(t, ENOMEM);
             return;
         }
         t->accts = a;
         a = &t->accts[t->naccts++];
         a->domid = domid;
         a->delta = 0;
+        a->bytes = 0;
     }
-    a->delta += delta;
+    a->delta += nodes;
+    a->bytes += bytes;
 }

@@ -16,7 +16,13 @@ struct tree {
 struct txn {
     struct htab *nodes; /* path -> private copy, or &tombstone when removed */
     struct htab *seen;  /* path -> (generation seen + 1) */
+    unsigned int max_nodes;
+    size_t seen_bytes;  /* keys and entries of seen */
+    int err;            /* first failure to record a node, -errno */
 };
+
+/* What a hash entry costs beside its key (entry, bucket, allocator). */
+#define ENTRY_OVERHEAD 48
 
 /* Marks a node removed inside a transaction. */
 static struct node tombstone;
@@ -82,6 +88,11 @@ unsigned int node_size(const struct node *n)
     for (unsigned int i = 0; i < n->nchildren; i++)
         size += (unsigned int)strlen(n->children[i]) + 1;
     return size;
+}
+
+size_t node_cost(const struct node *n)
+{
+    return strlen(n->path) + 1 + node_size(n) + sizeof(*n) + ENTRY_OVERHEAD;
 }
 
 static int child_add(struct node *n, const char *name)
@@ -180,32 +191,45 @@ unsigned int tree_count(const struct tree *t)
     return (unsigned int)htab_count(t->nodes);
 }
 
-/* Records the committed generation of path the first time tx looks at it. */
+/* Records the committed generation of path the first time tx looks at it;
+ * the first failure (-ENOSPC past max_nodes, -ENOMEM) dooms tx. */
 static int txn_note(struct tree *t, struct txn *tx, const char *path)
 {
     struct node *cur;
+    int err;
 
     if (htab_get(tx->seen, path))
         return 0;
     cur = htab_get(t->nodes, path);
-    return htab_put(tx->seen, path,
-                    (void *)(uintptr_t)((cur ? cur->gen : 0) + 1), NULL);
+    err = htab_count(tx->seen) >= tx->max_nodes ? -ENOSPC :
+          htab_put(tx->seen, path,
+                   (void *)(uintptr_t)((cur ? cur->gen : 0) + 1), NULL);
+    if (err) {
+        if (!tx->err)
+            tx->err = err;
+        return err;
+    }
+    tx->seen_bytes += strlen(path) + 1 + ENTRY_OVERHEAD;
+    return 0;
+}
+
+const struct node *tree_peek(struct tree *t, struct txn *tx,
+                             const char *path)
+{
+    struct node *n = tx ? htab_get(tx->nodes, path) : NULL;
+
+    if (n)
+        return n == &tombstone ? NULL : n;
+    return htab_get(t->nodes, path);
 }
 
 const struct node *tree_get(struct tree *t, struct txn *tx, const char *path)
 {
-    struct node *n;
-
-    if (!tx)
-        return htab_get(t->nodes, path);
-    n = htab_get(tx->nodes, path);
-    if (n)
-        return n == &tombstone ? NULL : n;
     /* Failing to record only makes a later conflict go unnoticed for a
      * read, which the commit check must not allow: report absent. */
-    if (txn_note(t, tx, path))
+    if (tx && !htab_get(tx->nodes, path) && txn_note(t, tx, path))
         return NULL;
-    return htab_get(t->nodes, path);
+    return tree_peek(t, tx, path);
 }
 
 struct node *tree_get_mut(struct tree *t, struct txn *tx, const char *path)
@@ -364,13 +388,14 @@ void tree_foreach(struct tree *t, bool (*fn)(const struct node *n, void *arg),
     htab_foreach(t->nodes, foreach_cb, &c);
 }
 
-struct txn *tree_txn_begin(struct tree *t)
+struct txn *tree_txn_begin(struct tree *t, unsigned int max_nodes)
 {
     struct txn *tx = calloc(1, sizeof(*tx));
 
     (void)t;
     if (!tx)
         return NULL;
+    tx->max_nodes = max_nodes;
     tx->nodes = htab_new();
     tx->seen = htab_new();
     if (!tx->nodes || !tx->seen) {
@@ -420,10 +445,33 @@ static bool apply_cb(const char *path, void *val, void *arg)
     return true;
 }
 
+int tree_txn_error(const struct txn *tx)
+{
+    return tx->err;
+}
+
+static bool sum_cost_cb(const char *key, void *val, void *arg)
+{
+    (void)key;
+    if (val != &tombstone)
+        *(size_t *)arg += node_cost(val);
+    return true;
+}
+
+size_t tree_txn_bytes(const struct txn *tx)
+{
+    size_t bytes = sizeof(*tx) + tx->seen_bytes;
+
+    htab_foreach(tx->nodes, sum_cost_cb, &bytes);
+    return bytes;
+}
+
 int tree_txn_commit(struct tree *t, struct txn *tx)
 {
     struct commit_ctx c = { t, tx->nodes, false };
 
+    if (tx->err)
+        return tx->err;
     htab_foreach(tx->seen, check_seen_cb, &c);
     if (c.conflict)
         return -EAGAIN;

@@ -45,6 +45,11 @@ unsigned int tree_count(const struct tree *t);
  * when absent.  Valid until the next change of the same view. */
 const struct node *tree_get(struct tree *t, struct txn *tx, const char *path);
 
+/* As tree_get(), without recording anything in tx: for looking past nodes
+ * whose generation must not make the transaction conflict. */
+const struct node *tree_peek(struct tree *t, struct txn *tx,
+                             const char *path);
+
 /* As tree_get(), but the caller may change the node's value or permissions
  * (node_set_*).  Inside a transaction this makes the transaction's private
  * copy; outside it gives the node a new generation.  NULL with errno ENOENT
@@ -77,10 +82,21 @@ unsigned int node_size(const struct node *n);
 void tree_foreach(struct tree *t, bool (*fn)(const struct node *n, void *arg),
                   void *arg);
 
-/* A new transaction view; NULL on ENOMEM. */
-struct txn *tree_txn_begin(struct tree *t);
-/* Applies tx to the tree: 0, or -EAGAIN when a node it looked at changed
- * since (nothing is applied then).  tx stays allocated either way. */
+/* Bytes a node holds (path, value, permissions, child names): what its
+ * owner is charged against the memory quota. */
+size_t node_cost(const struct node *n);
+
+/* A new transaction view that may touch (read, change, create or remove)
+ * at most max_nodes distinct nodes; NULL on ENOMEM. */
+struct txn *tree_txn_begin(struct tree *t, unsigned int max_nodes);
+/* Why tx cannot commit (a node over max_nodes, or no memory to record a
+ * read: the lookup then reported the node absent), as -errno, or 0. */
+int tree_txn_error(const struct txn *tx);
+/* Bytes tx holds: its private nodes and its record of what it touched. */
+size_t tree_txn_bytes(const struct txn *tx);
+/* Applies tx to the tree: 0, tree_txn_error(), or -EAGAIN when a node it
+ * looked at changed since (nothing is applied then).  tx stays allocated
+ * either way. */
 int tree_txn_commit(struct tree *t, struct txn *tx);
 /* Discards tx (NULL ok). */
 void tree_txn_free(struct txn *tx);

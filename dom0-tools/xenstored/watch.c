@@ -16,20 +16,14 @@ static void watch_free(struct watch *w)
     free(w);
 }
 
-/* Queues "<path>\0<token>\0" for conn, path shortened for relative watches. */
+/* Queues an event for w, path shortened for relative watches. */
 static void send_event(struct conn *conn, const struct watch *w,
                        const char *path)
 {
     size_t skip = strlen(path) >= w->strip ? w->strip : 0;
-    size_t plen = strlen(path + skip) + 1, tlen = strlen(w->token) + 1;
-    char *buf = malloc(plen + tlen);
 
-    if (!buf)
-        return; /* a lost event under ENOMEM; nothing better to do */
-    memcpy(buf, path + skip, plen);
-    memcpy(buf + plen, w->token, tlen);
-    conn_send(conn, XS_WATCH_EVENT, 0, 0, buf, plen + tlen);
-    free(buf);
+    /* Dropped events are counted by the connection. */
+    conn_send_event(conn, path + skip, w->token);
 }
 
 static struct watch *fail(int err)
@@ -51,7 +45,7 @@ struct watch *watch_add(struct conn *conn, const char *path,
         d = domain_get(conn->xs, conn->domid);
         if (!d)
             return fail(ENOMEM);
-        if (d->watches >= QUOTA_WATCHES)
+        if (d->watches >= conn->xs->quota[Q_WATCHES])
             return fail(E2BIG);
     }
     w = calloc(1, sizeof(*w));

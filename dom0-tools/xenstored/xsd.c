@@ -1,10 +1,22 @@
 /* Creation and teardown of xenstored's state (see xenstored.h). */
 #include <stdlib.h>
+#include <string.h>
 
 #include "conn.h"
 #include "domain.h"
 #include "watch.h"
 #include "xenstored.h"
+
+static const unsigned int default_quota[Q_COUNT] = {
+    [Q_NODES] = QUOTA_NODES,
+    [Q_WATCHES] = QUOTA_WATCHES,
+    [Q_OUTSTANDING] = QUOTA_OUTSTANDING,
+    [Q_MEMORY] = QUOTA_MEMORY,
+    [Q_TRANSACTIONS] = QUOTA_TRANSACTIONS,
+    [Q_TRANS_NODES] = QUOTA_TRANS_NODES,
+    [Q_PERMS] = QUOTA_PERMS,
+    [Q_NODE_SIZE] = QUOTA_NODE_SIZE,
+};
 
 struct xsd *xsd_new(void)
 {
@@ -12,6 +24,8 @@ struct xsd *xsd_new(void)
 
     if (!xs)
         return NULL;
+    memcpy(xs->quota, default_quota, sizeof(default_quota));
+    xs->memory_soft = QUOTA_MEMORY_SOFT;
     TAILQ_INIT(&xs->conns);
     LIST_INIT(&xs->domains);
     xs->tree = tree_new();

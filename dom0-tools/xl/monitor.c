@@ -85,8 +85,10 @@ static long restart(const struct domain_config *cfg, time_t *window, int *restar
         *restarts = 0;
     }
     if (++*restarts > MONITOR_MAX_RESTARTS) {
-        log_warnx("%s restarted %d times in %d s: giving up", cfg->name, MONITOR_MAX_RESTARTS,
-                  MONITOR_WINDOW_S);
+        char hint[400];
+
+        log_warnx("%s restarted %d times in %d s: giving up%s", cfg->name, MONITOR_MAX_RESTARTS,
+                  MONITOR_WINDOW_S, xl_last_console_hint(cfg->name, hint, sizeof(hint)));
         return -1;
     }
     if (xl_create_domain(cfg, false, &newid) < 0)

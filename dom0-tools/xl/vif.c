@@ -5,8 +5,9 @@
  *   backend   /local/domain/B/backend/vif/F/D      B's, readable by F
  *             frontend, frontend-id, handle, mac, bridge, ip, online,
  *             multi-queue-num-queues, type = vif, state = 1,
- *             vlan (ours, only for a vif on a VLAN: libxl leaves VLANs to
- *             the hotplug script, which reads them from bridge=NAME.VID)
+ *             vlan, trunk (ours, only for a vif on a VLAN or a trunk:
+ *             libxl leaves VLANs to the hotplug script, which reads them
+ *             from bridge=NAME.VID:VID)
  *   toolstack /libxl/F/device/vif/D                dom0's
  *             frontend, backend
  * B is the backend domain named in the description (dom0 when none).
@@ -55,7 +56,8 @@ static bool write_backend(struct xs_handle *h, xs_transaction_t t, uint32_t f, u
                           const struct config_vif *vif)
 {
     struct vif_paths p;
-    char bid[16], fid[16], handle[16], queues[16], vlan[8];
+    char bid[16], fid[16], handle[16], queues[16], vlan[8], trunk[CONFIG_MAX_TRUNK * 5 + 1];
+    size_t n = 0;
 
     vif_paths(f, b, vif->devid, &p);
     snprintf(bid, sizeof(bid), "%u", b);
@@ -63,12 +65,16 @@ static bool write_backend(struct xs_handle *h, xs_transaction_t t, uint32_t f, u
     snprintf(handle, sizeof(handle), "%u", vif->devid);
     snprintf(queues, sizeof(queues), "%u", vif->queues);
     snprintf(vlan, sizeof(vlan), "%u", vif->vlan);
+    trunk[0] = '\0';
+    for (unsigned i = 0; i < vif->nr_trunk; i++)
+        n += (size_t)snprintf(trunk + n, sizeof(trunk) - n, "%s%u", i ? "," : "", vif->trunk[i]);
     return put(h, t, p.back, "", "", b, f) && put(h, t, p.back, "frontend", p.front, b, f) &&
            put(h, t, p.back, "frontend-id", fid, b, f) &&
            put(h, t, p.back, "handle", handle, b, f) && put(h, t, p.back, "mac", vif->mac, b, f) &&
            put(h, t, p.back, "bridge", vif->bridge, b, f) &&
            put(h, t, p.back, "ip", vif->ip, b, f) &&
            (!vif->vlan || put(h, t, p.back, "vlan", vlan, b, f)) &&
+           (!vif->nr_trunk || put(h, t, p.back, "trunk", trunk, b, f)) &&
            put(h, t, p.back, "multi-queue-num-queues", queues, b, f) &&
            put(h, t, p.back, "type", "vif", b, f) && put(h, t, p.back, "online", "1", b, f) &&
            put(h, t, p.back, "state", "1", b, f) && put(h, t, p.front, "backend", p.back, f, b) &&
@@ -93,7 +99,7 @@ static bool write_vif(struct xs_handle *h, xs_transaction_t t, uint32_t f, uint3
 int vif_backend_domid(const char *name, uint32_t *domid)
 {
     *domid = 0;
-    if (!strcmp(name, "Domain-0"))
+    if (!name[0] || !strcmp(name, "Domain-0")) /* "" is the parsers' Domain-0 */
         return 0;
     return xl_lookup_domid(name, domid) < 0 ? -ESRCH : 0; /* a name or a domain id, as xl's */
 }
@@ -120,6 +126,10 @@ int vif_add(uint32_t domid, const struct config_vif *vif)
         xl_error("vif %u: unknown backend domain '%s'", vif->devid, vif->backend);
         return -ESRCH;
     }
+    if (j.backend == 0) /* Xen's default, but here only driver domains serve vifs */
+        xl_warn("vif %u has no backend domain: Domain-0 serves no vifs, so it stays "
+                "unconnected (name its driver domain with backend=)",
+                vif->devid);
     h = xs_open(0);
     if (!h)
         return -errno;
@@ -137,6 +147,19 @@ static char *read_str(struct xs_handle *h, const char *dir, const char *key)
 
     snprintf(path, sizeof(path), "%s/%s", dir, key);
     return xs_read(h, XBT_NULL, path, &len);
+}
+
+/* A value a domain wrote (a guest's frontend keys, a driver domain's
+ * backend keys), for a terminal: bytes that are not printable ASCII become
+ * '?', so no escape sequence reaches dom0's screen.  NULL when absent. */
+static char *read_shown(struct xs_handle *h, const char *dir, const char *key)
+{
+    char *v = read_str(h, dir, key);
+
+    for (char *c = v; c && *c; c++)
+        if (*c < 0x20 || *c > 0x7e)
+            *c = '?';
+    return v;
 }
 
 static int read_state(struct xs_handle *h, const char *dir)
@@ -309,7 +332,7 @@ int vif_find(uint32_t domid, const char *devid_or_mac, unsigned *devid, char mac
 
 /* A multi-queue vif's pool: RX, TX and dropped frames of each of its queue
  * pairs (the backend's "nic-queues" names them),
- * " queues rx A/B tx C/D rx-no-buf E/F". */
+ * " queues rx A/B tx C/D rx-no-buf E/F spoofed G/H". */
 static void queue_counters(struct xs_handle *h, const char *back, const struct xnic_ctl_stats *st,
                            char *out, size_t len)
 {
@@ -318,7 +341,8 @@ static void queue_counters(struct xs_handle *h, const char *back, const struct x
         size_t off;
     } fields[] = {{"rx", offsetof(struct xnic_queue_stats, rx_packets)},
                   {"tx", offsetof(struct xnic_queue_stats, tx_packets)},
-                  {"rx-no-buf", offsetof(struct xnic_queue_stats, rx_no_buf)}};
+                  {"rx-no-buf", offsetof(struct xnic_queue_stats, rx_no_buf)},
+                  {"spoofed", offsetof(struct xnic_queue_stats, tx_spoofed)}};
     char *list = read_str(h, back, "nic-queues"), *tok, *save = NULL;
     unsigned q[XNIC_MAX_QUEUES], nq = 0;
     size_t n;
@@ -357,7 +381,7 @@ static void pool_counters(struct xs_handle *h, const char *back, uint32_t backen
 
     snprintf(out, len, "%s", steering ? steering : "-");
     if (steering && !strcmp(steering, "software switch")) {
-        char *counters = read_str(h, back, "switch-counters");
+        char *counters = read_shown(h, back, "switch-counters");
 
         snprintf(out, len, "software switch %s", counters ? counters : "");
         free(counters);
@@ -380,10 +404,11 @@ static void pool_counters(struct xs_handle *h, const char *back, uint32_t backen
                             .res = &st,
                             .res_cap = sizeof(st)};
         if (hcall(xl_chan, &hc) == 0 && pool < st.nqueues) {
-            int n0 = snprintf(out, len, "pool %u of %s rx %llu tx %llu rx-no-buf %llu", pool,
-                              funcs[i].bdf, (unsigned long long)st.queue[pool].rx_packets,
+            int n0 = snprintf(out, len, "pool %u of %s rx %llu tx %llu rx-no-buf %llu spoofed %llu",
+                              pool, funcs[i].bdf, (unsigned long long)st.queue[pool].rx_packets,
                               (unsigned long long)st.queue[pool].tx_packets,
-                              (unsigned long long)st.queue[pool].rx_no_buf);
+                              (unsigned long long)st.queue[pool].rx_no_buf,
+                              (unsigned long long)st.queue[pool].tx_spoofed);
 
             if (n0 > 0 && (size_t)n0 < len)
                 queue_counters(h, back, &st, out + n0, len - (size_t)n0);
@@ -392,66 +417,94 @@ static void pool_counters(struct xs_handle *h, const char *back, uint32_t backen
     }
 }
 
+/* A listed vif, from the toolstack's own directory: which frontend and
+ * backend directories are the vif's, and the backend's domain, are dom0's
+ * word, not what the guest wrote in its frontend directory. */
+struct vif_listed {
+    char *front, *back;
+    uint32_t backend;
+};
+
+static bool vif_listed(struct xs_handle *h, const char *libxl_dir, struct vif_listed *v)
+{
+    v->front = read_str(h, libxl_dir, "frontend");
+    v->back = read_str(h, libxl_dir, "backend");
+    if (v->front && v->back && sscanf(v->back, "/local/domain/%u/", &v->backend) == 1)
+        return true;
+    free(v->front);
+    free(v->back);
+    return false;
+}
+
 static void brief_one(struct xs_handle *h, const char *dir, const char *devid, void *arg)
 {
-    char *mac = read_str(h, dir, "mac"), *back = read_str(h, dir, "backend");
-    char *backid = read_str(h, dir, "backend-id"), line[240];
-    char *steering = back && back[0] ? read_str(h, back, "steering") : NULL;
+    struct vif_listed v;
+    char *mac, *steering, line[240];
 
     (void)arg;
-    pool_counters(h, back, backid ? (uint32_t)atoi(backid) : 0, steering, line, sizeof(line));
+    if (!vif_listed(h, dir, &v))
+        return;
+    mac = read_shown(h, v.front, "mac");
+    steering = read_shown(h, v.back, "steering");
+    pool_counters(h, v.back, v.backend, steering, line, sizeof(line));
     printf("    vif %s %s  %s\n", devid, mac ? mac : "-", line);
     free(mac);
-    free(back);
-    free(backid);
     free(steering);
+    free(v.front);
+    free(v.back);
 }
 
 void vif_list_brief(uint32_t domid)
 {
-    for_each_vif("/local/domain/%u/device/vif", domid, brief_one, NULL);
+    for_each_vif("/libxl/%u/device/vif", domid, brief_one, NULL);
 }
 
 static void list_one(struct xs_handle *h, const char *dir, const char *devid, void *arg)
 {
-    static const char *keys[] = {"backend-id",    "mac",         "handle",      "state",
-                                 "event-channel", "tx-ring-ref", "rx-ring-ref", "backend"};
-    char *v[8], rings[40], steer[200], *steering, ports[24];
+    static const char *keys[] = {"mac", "handle", "state", "event-channel", "tx-ring-ref",
+                                 "rx-ring-ref"};
+    char *v[6], rings[40], steer[200], *steering, ports[24];
+    struct vif_listed vif;
 
     (void)arg;
-    for (int k = 0; k < 8; k++)
-        v[k] = read_str(h, dir, keys[k]);
-    snprintf(rings, sizeof(rings), "%s/%s", v[5] ? v[5] : "-1", v[6] ? v[6] : "-1");
-    if (!v[5]) { /* several queues: their keys are under queue-N/ */
-        char *nq = read_str(h, dir, "multi-queue-num-queues");
+    if (!vif_listed(h, dir, &vif))
+        return;
+    for (int k = 0; k < 6; k++)
+        v[k] = read_shown(h, vif.front, keys[k]);
+    snprintf(rings, sizeof(rings), "%s/%s", v[4] ? v[4] : "-1", v[5] ? v[5] : "-1");
+    if (!v[4]) { /* several queues: their keys are under queue-N/ */
+        char *nq = read_shown(h, vif.front, "multi-queue-num-queues");
 
         if (nq)
             snprintf(rings, sizeof(rings), "%s queues", nq);
         free(nq);
     }
-    if (!v[4]) { /* split event channels: one port per ring, shown tx/rx */
-        char *tx = read_str(h, dir, "event-channel-tx"), *rx = read_str(h, dir, "event-channel-rx");
+    if (!v[3]) { /* split event channels: one port per ring, shown tx/rx */
+        char *tx = read_shown(h, vif.front, "event-channel-tx");
+        char *rx = read_shown(h, vif.front, "event-channel-rx");
 
         snprintf(ports, sizeof(ports), "%s/%s", tx ? tx : "-1", rx ? rx : "-1");
-        v[4] = strdup(ports);
+        v[3] = strdup(ports);
         free(tx);
         free(rx);
     }
-    steering = v[7] && v[7][0] ? read_str(h, v[7], "steering") : NULL;
-    pool_counters(h, v[7], v[0] ? (uint32_t)atoi(v[0]) : 0, steering, steer, sizeof(steer));
-    printf("%-4s %-3s %-18s %-6s %-5s %-7s %-16s %-36s %s\n", devid, v[0] ? v[0] : "-",
-           v[1] ? v[1] : "-", v[2] ? v[2] : "-", v[3] ? v[3] : "-", v[4] ? v[4] : "-1", rings,
-           v[7] ? v[7] : "-", steer);
+    steering = read_shown(h, vif.back, "steering");
+    pool_counters(h, vif.back, vif.backend, steering, steer, sizeof(steer));
+    printf("%-4s %-3u %-18s %-6s %-5s %-7s %-16s %-36s %s\n", devid, vif.backend,
+           v[0] ? v[0] : "-", v[1] ? v[1] : "-", v[2] ? v[2] : "-", v[3] ? v[3] : "-1", rings,
+           vif.back, steer);
     free(steering);
-    for (int k = 0; k < 8; k++)
+    for (int k = 0; k < 6; k++)
         free(v[k]);
+    free(vif.front);
+    free(vif.back);
 }
 
 int vif_list(uint32_t domid)
 {
     printf("%-4s %-3s %-18s %-6s %-5s %-7s %-16s %-36s %s\n", "Idx", "BE", "Mac Addr.", "handle",
            "state", "evt-ch", "tx-/rx-ring-ref", "BE-path", "steering / NIC counters");
-    return for_each_vif("/local/domain/%u/device/vif", domid, list_one, NULL);
+    return for_each_vif("/libxl/%u/device/vif", domid, list_one, NULL);
 }
 
 /* Every node under dir owned by owner and readable by reader (the guest's

@@ -27,8 +27,9 @@ static const struct xl_command commands[] = {
     {"exec", cmd_exec, "DOMAIN -- COMMAND [ARGS...]",
      "run a command in the domain's network namespace (its user space)"},
     {"uptime", cmd_uptime, "[DOMAIN...]", "print how long domains have been running"},
-    {"top", cmd_top, "[-b] [-n ITERATIONS]",
-     "a refreshing table of domains: CPU, memory, per-vif packets (-b: no screen control)"},
+    {"top", cmd_top, "[-b] [-d SECONDS] [-i ITERATIONS]",
+     "a refreshing table of domains: CPU, memory, per-vif packets (-b: no screen control), "
+     "as xentop"},
     {"destroy", cmd_destroy, "DOMAIN", "terminate a domain immediately"},
     {"shutdown", cmd_shutdown, "[-w] DOMAIN", "ask a domain to shut down (-w: wait)"},
     {"reboot", cmd_reboot, "[-w] DOMAIN",
@@ -58,16 +59,30 @@ static const struct xl_command commands[] = {
 
 static const struct xl_command *running;
 
+static void say(const char *prefix, const char *fmt, va_list ap)
+{
+    fputs(prefix, stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+}
+
 int xl_error(const char *fmt, ...)
 {
     va_list ap;
 
-    fputs("xl: ", stderr);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    say("xl: ", fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
     return 1;
+}
+
+void xl_warn(const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    say("xl: warning: ", fmt, ap);
+    va_end(ap);
 }
 
 int xl_config_error(const struct config_error *cerr)
@@ -84,23 +99,33 @@ int xl_usage(void)
     return 2;
 }
 
+bool xl_parse_domid(const char *s, uint32_t *domid)
+{
+    unsigned long id;
+
+    /* Past the domain ids is no domain (nor, cut to 16 bits, another's). */
+    if (!sv_parse_uint(s, DOMID_FIRST_RESERVED - 1, &id))
+        return false;
+    *domid = (uint32_t)id;
+    return true;
+}
+
 int xl_lookup_domid(const char *spec, uint32_t *domid)
 {
     struct sv_domctl_lookup l = {0};
-    char *end;
-    unsigned long id = strtoul(spec, &end, 10);
     int err;
 
-    if (*spec && !*end) {
-        if (id >= DOMID_FIRST_RESERVED)
-            return -ESRCH; /* not a domain's id (nor, cut to 16 bits, another's) */
-        l.domid = (uint32_t)id;
+    if (!*spec)
+        return -ESRCH; /* an unset $DOM in a script must not name dom0 */
+    if (spec[strspn(spec, "0123456789")] == '\0') {
+        if (!xl_parse_domid(spec, &l.domid))
+            return -ESRCH;
+        if (l.domid == 0) {
+            *domid = 0;
+            return 0;
+        }
     } else if (snprintf(l.name, sizeof(l.name), "%s", spec) >= (int)sizeof(l.name)) {
         return -ENAMETOOLONG;
-    }
-    if (l.domid == 0 && !l.name[0]) {
-        *domid = 0;
-        return 0;
     }
     err = hcall_simple(xl_chan, SV_HC_domctl, SV_DOMCTL_lookup, &l, sizeof(l));
     if (err < 0)
@@ -183,9 +208,11 @@ static const struct xl_command *find_command(const char *name)
     return NULL;
 }
 
+/* -h or --help among a command's options; what follows "--" is not xl's
+ * (xl exec DOM -- prog --help asks prog). */
 static bool wants_help(int argc, char **argv)
 {
-    for (int i = 1; i < argc; i++)
+    for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
             return true;
     return false;

@@ -24,6 +24,8 @@ extern int xl_chan;          /* our own hypercalls (sv/hypercall.h) */
 
 /* Prints "xl: <message>" on stderr; returns 1 (the failing exit status). */
 int xl_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Prints "xl: warning: <message>" on stderr. */
+void xl_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* xl_error() of a description's error (file, line, field): 1. */
 int xl_config_error(const struct config_error *cerr);
 /* Prints the usage of the running command; returns 2. */
@@ -34,6 +36,8 @@ int xl_usage(void);
 int xl_domid(const char *spec, uint32_t *domid);
 /* The same without a message: a name or a domain id; -ESRCH, -ENAMETOOLONG. */
 int xl_lookup_domid(const char *spec, uint32_t *domid);
+/* A domain id in decimal digits only, below DOMID_FIRST_RESERVED. */
+bool xl_parse_domid(const char *s, uint32_t *domid);
 /* A command's DOMAIN argument (argv[1]) followed by exactly more further
  * arguments: 0 with *domid set, or the exit status to return (2: bad
  * usage, 1: no such domain, said). */
@@ -52,6 +56,10 @@ int xl_domset_parse(int first, int argc, char **argv, struct xl_domset *set);
 bool xl_domset_has(const struct xl_domset *set, uint32_t domid);
 /* The name of domid into buf; -ESRCH if none. */
 int xl_domname(uint32_t domid, char *buf, size_t len);
+
+/* " (its last console output: PATH)" when the run directory keeps the
+ * console of a destroyed domain of that name (written into buf), else "". */
+const char *xl_last_console_hint(const char *name, char *buf, size_t len);
 
 /* xl_create.c: creates and (unless paused) starts cfg's domain; *domid out. */
 int xl_create_domain(const struct domain_config *cfg, bool paused, uint32_t *domid);

@@ -15,8 +15,22 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "sv/cgroup.h"
 #include "sv/hcall.h"
+#include "sv/log.h"
+#include "sv/util.h"
 #include "xl.h"
+
+const char *xl_last_console_hint(const char *name, char *buf, size_t len)
+{
+    char rel[CONFIG_NAME_SIZE + 24], path[300];
+
+    snprintf(rel, sizeof(rel), "console/%s.last.log", name);
+    if (sv_rundir_path(path, sizeof(path), rel) < 0 || access(path, F_OK) < 0)
+        return "";
+    snprintf(buf, len, " (its last console output: %s)", path);
+    return buf;
+}
 
 /* Splits the command line on blanks, honouring '...' and "..." quoting. */
 static int split_args(const char *line, struct sv_domctl_create *req)
@@ -67,15 +81,37 @@ static int parse_uuid(const char *text, uint8_t out[16])
     return n == 32 ? 0 : -EINVAL;
 }
 
+/* The description's CPU weight, where libxl would set the scheduler's: on
+ * the domain's own cpu cgroup (the hypervisor gives each the default). */
+static int set_cpu_weight(uint32_t domid, const struct domain_config *cfg)
+{
+    struct sv_domctl_lookup l = {.domid = domid};
+    int err = hcall_simple(xl_chan, SV_HC_domctl, SV_DOMCTL_lookup, &l, sizeof(l));
+
+    if (!err)
+        err = sv_cgroup_cpu_weight((pid_t)l.pid, cfg->cpu_weight);
+    if (err == -ENOENT) {
+        log_warnx("%s: no cpu cgroup of its own on this host: cpu_weight ignored", cfg->name);
+        err = 0;
+    }
+    return err;
+}
+
 int xl_create_domain(const struct domain_config *cfg, bool paused, uint32_t *domid)
 {
     static struct sv_domctl_create req;
+    char hint[400];
     int kernel_fd, err;
 
     memset(&req, 0, sizeof(req));
+    /* One limit: what the parsers take is what the hypervisor takes. */
+    _Static_assert(sizeof(req.name) == sizeof(cfg->name), "domain name limits differ");
     snprintf(req.name, sizeof(req.name), "%s", cfg->name);
     req.memory_kb = cfg->memory_mib * 1024;
     req.vcpus = cfg->vcpus;
+    req.max_grant_frames = cfg->max_grant_frames;
+    req.max_maptrack_frames = cfg->max_maptrack_frames;
+    req.max_event_channels = cfg->max_event_channels;
     if (parse_uuid(cfg->uuid, req.handle) < 0) {
         xl_error("%s: bad uuid '%s'", cfg->name, cfg->uuid);
         return -EINVAL;
@@ -105,7 +141,8 @@ int xl_create_domain(const struct domain_config *cfg, bool paused, uint32_t *dom
     if (err == -EEXIST)
         xl_error("%s: a domain or network namespace sv-%s already exists", cfg->name, cfg->name);
     else if (err < 0)
-        xl_error("%s: the hypervisor refused to create it: %s", cfg->name, strerror(-err));
+        xl_error("%s: the hypervisor refused to create it: %s%s", cfg->name, strerror(-err),
+                 xl_last_console_hint(cfg->name, hint, sizeof(hint)));
     if (err < 0)
         return err;
     *domid = req.domid;
@@ -119,11 +156,14 @@ int xl_create_domain(const struct domain_config *cfg, bool paused, uint32_t *dom
     }
     for (unsigned i = 0; !err && i < cfg->nr_pcis; i++)
         err = xl_pci_attach(req.domid, cfg->pcis[i].bdf);
+    if (!err && cfg->cpu_weight != CONFIG_DEFAULT_CPU_WEIGHT)
+        err = set_cpu_weight(req.domid, cfg);
     if (!err && !paused && xc_domain_unpause(xl_xch, req.domid) < 0)
         err = -errno;
     if (err) {
         xl_destroy_domain(req.domid);
-        xl_error("%s: cannot start: %s", cfg->name, strerror(-err));
+        xl_error("%s: cannot start: %s%s", cfg->name, strerror(-err),
+                 xl_last_console_hint(cfg->name, hint, sizeof(hint)));
         return err;
     }
     vif_replug_backend(cfg->name, req.domid);

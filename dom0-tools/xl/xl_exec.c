@@ -35,10 +35,9 @@ int cmd_exec(int argc, char **argv)
     if (fd < 0 || setns(fd, CLONE_NEWNET) < 0)
         return xl_error("cannot enter %s's namespace (%s): %s", name, path, strerror(errno));
     close(fd);
-    xc_interface_close(xl_xch);
-    close(xl_chan);
-    execvp(argv[cmd], argv + cmd);
-    return xl_error("%s: %s", argv[cmd], strerror(errno));
+    execvp(argv[cmd], argv + cmd); /* xl's own descriptors are close-on-exec */
+    xl_error("%s: %s", argv[cmd], strerror(errno));
+    return errno == ENOENT ? 127 : 126; /* as sh and env say it */
 }
 
 int cmd_dumpxml(int argc, char **argv)

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/utsname.h>
 
+#include "sv/cgroup.h"
 #include "sv/hcall.h"
 #include "xl.h"
 
@@ -23,6 +24,18 @@ static void state_string(const xc_domaininfo_t *info, char out[7])
              (info->flags & XEN_DOMINF_dying) ? 'd' : '-');
 }
 
+/* What the domain's process really uses (its memory cgroup's charge: RAM it
+ * touched, its own heap, stacks...), where Mem shows what it was given. */
+static void print_used_memory(uint32_t domid)
+{
+    struct sv_domctl_lookup l = {.domid = domid};
+    unsigned long long bytes;
+
+    if (hcall_simple(xl_chan, SV_HC_domctl, SV_DOMCTL_lookup, &l, sizeof(l)) == 0 && l.pid &&
+        sv_cgroup_memory_used((pid_t)l.pid, &bytes) == 0)
+        printf("\"used_memory_kb\": %llu, ", bytes >> 10);
+}
+
 /* xl list -l: the kept description of each domain, as one JSON array. */
 static int list_long(const xc_domaininfo_t *info, int n, const struct xl_domset *set)
 {
@@ -35,7 +48,9 @@ static int list_long(const xc_domaininfo_t *info, int n, const struct xl_domset 
         if (info[i].domain == 0 || !xl_domset_has(set, info[i].domain) ||
             userdata_load(info[i].domain, &cfg) < 0)
             continue;
-        printf("%s{\"domid\": %u, \"config\": ", first ? "" : ",\n", info[i].domain);
+        printf("%s{\"domid\": %u, ", first ? "" : ",\n", info[i].domain);
+        print_used_memory(info[i].domain);
+        printf("\"config\": ");
         config_to_json(&cfg, stdout);
         printf("}");
         config_free(&cfg);
@@ -100,16 +115,15 @@ int cmd_domid(int argc, char **argv)
 
 int cmd_domname(int argc, char **argv)
 {
-    char name[SV_DOMAIN_NAME_MAX], *end;
-    unsigned long id;
+    char name[SV_DOMAIN_NAME_MAX];
+    uint32_t id;
 
     if (argc != 2)
         return xl_usage();
-    id = strtoul(argv[1], &end, 10);
-    if (!*argv[1] || *end)
+    if (!xl_parse_domid(argv[1], &id))
         return xl_error("'%s' is not a domain id", argv[1]);
-    if (xl_domname((uint32_t)id, name, sizeof(name)) < 0)
-        return xl_error("no domain %lu", id);
+    if (xl_domname(id, name, sizeof(name)) < 0)
+        return xl_error("no domain %u", id);
     printf("%s\n", name);
     return 0;
 }
@@ -139,6 +153,9 @@ int cmd_info(int argc, char **argv)
         printf("shared_frames          : %llu\n", (unsigned long long)sp.shared_frames);
         printf("evtchn_ports           : %llu\n", (unsigned long long)sp.evtchn_ports);
         printf("grant_maps             : %llu\n", (unsigned long long)sp.grant_maps);
+        printf("unmap_scans            : %llu\n", (unsigned long long)sp.unmap_scans);
+        printf("domain_quota           : %llu of %llu\n", (unsigned long long)sp.quota_used,
+               (unsigned long long)sp.quota_limit);
     }
     printf("hypervisor             : splitvisor %d.%d\n", SV_VERSION_MAJOR, SV_VERSION_MINOR);
     printf("xen_abi                : %s (libxen-dev headers)\n", "4.17");

@@ -1,10 +1,12 @@
 /*
  * xl top: a refreshing table of the domains with their CPU use (over the
  * last interval), memory, and the packets of each vif's VMDq pool or
- * software switch port.  `xl top -b -n N` prints N iterations and stops
- * (for scripts); Ctrl-C leaves.
+ * software switch port.  `xl top -b -i N` prints N iterations and stops
+ * (for scripts), as Xen's xentop; Ctrl-C leaves.
  */
 #include <errno.h>
+#include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "sv/util.h"
 #include "xl.h"
 
 #define TOP_MAX 256
@@ -50,22 +53,56 @@ static void print_table(const xc_domaininfo_t *now, int n, const xc_domaininfo_t
     }
 }
 
+/* Xen's xentop options: -b/--batch, -d/--delay SECONDS, -i/--iterations N;
+ * -n/--networks is taken and always on (every vif is shown). */
+static int top_options(int argc, char **argv, bool *batch, unsigned long *delay, long *iterations)
+{
+    static const struct option opts[] = {{"batch", no_argument, NULL, 'b'},
+                                         {"delay", required_argument, NULL, 'd'},
+                                         {"iterations", required_argument, NULL, 'i'},
+                                         {"networks", no_argument, NULL, 'n'},
+                                         {NULL, 0, NULL, 0}};
+    unsigned long n;
+    int c;
+
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "+bd:i:n", opts, NULL)) != -1) {
+        switch (c) {
+        case 'b':
+            *batch = true;
+            break;
+        case 'd':
+            if (!sv_parse_uint(optarg, 3600, &n) || n == 0)
+                return xl_error("--delay takes whole seconds from 1 to 3600, not '%s'", optarg);
+            *delay = n;
+            break;
+        case 'i':
+            if (!sv_parse_uint(optarg, LONG_MAX, &n) || n == 0)
+                return xl_error("--iterations takes a count of 1 or more, not '%s'", optarg);
+            *iterations = (long)n;
+            break;
+        case 'n':
+            break;
+        default:
+            return xl_usage();
+        }
+    }
+    return optind == argc ? 0 : xl_usage();
+}
+
 int cmd_top(int argc, char **argv)
 {
     static xc_domaininfo_t a[TOP_MAX], b[TOP_MAX];
     xc_domaininfo_t *now = a, *before = b;
-    int iterations = -1, n, nb = 0;
+    long iterations = -1;
+    unsigned long delay = 1;
+    int n, nb = 0, status;
     bool batch = false;
     struct timespec t0, t1;
 
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "-b"))
-            batch = true;
-        else if (!strcmp(argv[i], "-n") && i + 1 < argc)
-            iterations = atoi(argv[++i]);
-        else
-            return xl_usage();
-    }
+    status = top_options(argc, argv, &batch, &delay, &iterations);
+    if (status)
+        return status;
     signal(SIGINT, on_int);
     clock_gettime(CLOCK_MONOTONIC, &t0);
     while (!stop && iterations != 0) {
@@ -85,7 +122,7 @@ int cmd_top(int argc, char **argv)
         if (iterations > 0)
             iterations--;
         if (iterations != 0)
-            sleep(1);
+            sleep((unsigned)delay);
     }
     return 0;
 }

@@ -174,6 +174,38 @@ static void test_release_owner(void **state)
     close_fds(fb);
 }
 
+/* max_event_channels and the shared budget: each port is charged its
+ * doorbells until closed; a refused port leaves nothing charged. */
+static void test_port_limits(void **state)
+{
+    struct quota q = {.limit = 6};
+    int fds[2], ports[3];
+
+    (void)state;
+    spaces[1].max_port = 2;
+    spaces[1].quota = &q;
+    for (int i = 0; i < 2; i++) {
+        ports[i] = evtchn_alloc_unbound(&spaces[1], 2, NULL, fds);
+        assert_true(ports[i] > 0);
+        close_fds(fds);
+    }
+    assert_int_equal(q.used, 4); /* two eventfds each */
+    assert_int_equal(evtchn_alloc_unbound(&spaces[1], 2, NULL, fds), -ENOSPC);
+    assert_int_equal(evtchn_close(&spaces[1], (evtchn_port_t)ports[0]), 0);
+    assert_int_equal(q.used, 2);
+    spaces[1].max_port = 100;
+    ports[0] = evtchn_alloc_unbound(&spaces[1], 2, NULL, fds);
+    close_fds(fds);
+    ports[2] = evtchn_bind_virq(&spaces[1], VIRQ_DEBUG, NULL, fds);
+    close_fds(fds);
+    assert_true(ports[0] > 0 && ports[2] > 0);
+    assert_int_equal(q.used, 5); /* a VIRQ has one doorbell */
+    assert_int_equal(evtchn_alloc_unbound(&spaces[1], 2, NULL, fds), -ENOSPC);
+    assert_int_equal(q.used, 5);
+    evtchn_space_destroy(&spaces[1]);
+    assert_int_equal(q.used, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -183,6 +215,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_bind_checks, setup, teardown),
         cmocka_unit_test_setup_teardown(test_virq_raise_sets_pending, setup, teardown),
         cmocka_unit_test_setup_teardown(test_release_owner, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_port_limits, setup, teardown),
     };
     return cmocka_run_group_tests_name("evtchn", tests, NULL, NULL);
 }

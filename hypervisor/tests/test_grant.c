@@ -127,6 +127,50 @@ static void test_maptrack(void **state)
     maptrack_destroy(&mt);
 }
 
+/* max_maptrack_frames: a mapper holds at most mt.max mappings. */
+static void test_maptrack_limit(void **state)
+{
+    struct maptrack mt = {.max = 70};
+    struct maptrack_entry e = {.granter = 3, .ref = 9};
+
+    (void)state;
+    for (int i = 0; i < 70; i++)
+        assert_int_equal(maptrack_add(&mt, &e), i);
+    assert_int_equal(maptrack_add(&mt, &e), -ENOSPC);
+    maptrack_remove(&mt, 5);
+    assert_int_equal(maptrack_add(&mt, &e), 5);
+    assert_int_equal(mt.nr, 70); /* never grown past the limit */
+    maptrack_destroy(&mt);
+}
+
+/* A mapping of a dead granter's grant must not unpin the same ref of the
+ * next domain that gets its domid (the old and new tables have the same
+ * domid; only their serials tell them apart). */
+static void test_stale_mapping_leaves_new_granter_alone(void **state)
+{
+    struct grant_table old, new;
+    struct maptrack_entry e;
+    uint64_t pfn;
+
+    (void)state;
+    assert_int_equal(grant_table_init(&old), 0);
+    grant_fill(&old, 20, 7, 1, false);
+    assert_int_equal(grant_pin(&old, 20, 7, false, &pfn), GNTST_okay);
+    e = (struct maptrack_entry){.granter = 5, .granter_serial = old.serial, .ref = 20};
+    grant_table_destroy(&old); /* the granter died; domain 7 still maps */
+    assert_int_equal(grant_table_init(&new), 0);
+    assert_int_not_equal(new.serial, e.granter_serial);
+    grant_fill(&new, 20, 8, 1, false);
+    assert_int_equal(grant_pin(&new, 20, 8, false, &pfn), GNTST_okay);
+    maptrack_unpin(&new, &e); /* domain 7 unmaps its old mapping */
+    assert_true(new.entries[20].flags & (GTF_reading | GTF_writing));
+    assert_int_equal(grant_end_access(&new, 20), -EBUSY);
+    e.granter_serial = new.serial; /* the mapping that did pin it */
+    maptrack_unpin(&new, &e);
+    assert_int_equal(grant_end_access(&new, 20), 0);
+    grant_table_destroy(&new);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -137,6 +181,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_pins_counted_per_kind, setup, teardown),
         cmocka_unit_test_setup_teardown(test_alloc_refs_all_or_none, setup, teardown),
         cmocka_unit_test(test_maptrack),
+        cmocka_unit_test(test_stale_mapping_leaves_new_granter_alone),
+        cmocka_unit_test(test_maptrack_limit),
     };
     return cmocka_run_group_tests_name("grant", tests, NULL, NULL);
 }

@@ -72,12 +72,62 @@ static void test_frames_are_private_and_readonly_fds_are(void **state)
     p2m_destroy(&p2m);
 }
 
+/* Whoever else holds a frame, RAM or a table cannot resize it or seal it
+ * further (a truncated memfd faults every process that maps it). */
+static void test_memfds_are_sealed(void **state)
+{
+    const int all = F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL;
+    struct p2m p2m;
+    uint64_t pfn;
+    int fd;
+
+    (void)state;
+    assert_int_equal(p2m_init(&p2m, "t", 4, 1), 0);
+    assert_int_equal(p2m_alloc_shared(&p2m, 1, &pfn), 0);
+    assert_int_equal(fcntl(p2m.ram_fd, F_GET_SEALS), all);
+    assert_int_equal(fcntl(p2m_frame(&p2m, pfn)->fd, F_GET_SEALS), all);
+    fd = frame_memfd("t", 3 * 4096);
+    assert_true(fd >= 0);
+    assert_int_equal(fcntl(fd, F_GET_SEALS), all);
+    assert_int_equal(ftruncate(fd, 0), -1);
+    assert_int_equal(fcntl(fd, F_ADD_SEALS, F_SEAL_FUTURE_WRITE), -1);
+    assert_int_equal(errno, EPERM);
+    close(fd);
+    p2m_destroy(&p2m);
+}
+
+/* Each frame is charged to the quota while it lives, also after its owner
+ * let it go while a mapper still holds it. */
+static void test_frames_are_charged(void **state)
+{
+    struct quota q = {.limit = 3};
+    struct frame *mapped;
+    struct p2m p2m;
+    uint64_t pfns[4];
+
+    (void)state;
+    assert_int_equal(p2m_init(&p2m, "t", 0, 8), 0);
+    p2m.quota = &q;
+    assert_int_equal(p2m_alloc_shared(&p2m, 2, pfns), 0);
+    assert_int_equal(q.used, 2);
+    assert_int_equal(p2m_alloc_shared(&p2m, 2, pfns + 2), -ENOSPC);
+    assert_int_equal(q.used, 2); /* all or none */
+    assert_int_equal(p2m.nr_shared, 2);
+    mapped = frame_get(p2m_frame(&p2m, pfns[0]));
+    p2m_destroy(&p2m);
+    assert_int_equal(q.used, 1);
+    frame_put(mapped);
+    assert_int_equal(q.used, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ram_and_shared_pfns),
         cmocka_unit_test(test_mapped_frame_outlives_owner),
         cmocka_unit_test(test_frames_are_private_and_readonly_fds_are),
+        cmocka_unit_test(test_memfds_are_sealed),
+        cmocka_unit_test(test_frames_are_charged),
     };
     return cmocka_run_group_tests_name("p2m", tests, NULL, NULL);
 }

@@ -26,10 +26,15 @@
 #define CONFIG_MAX_VIFS 16
 #define CONFIG_MAX_PCIS 8
 #define CONFIG_MAX_VCPUS 128
+/* Xen's credit scheduler weight: its range and default. */
+#define CONFIG_MAX_CPU_WEIGHT     65535
+#define CONFIG_DEFAULT_CPU_WEIGHT 256
 #define CONFIG_MAX_QUEUES 8
 #define CONFIG_MAX_VLAN 4094
+#define CONFIG_MAX_TRUNK 64    /* tagged VLANs of one vif */
 #define CONFIG_MAX_MEMORY_MIB (1024ULL * 1024) /* 1 TiB */
 #define CONFIG_DEFAULT_MEMORY_MIB 32           /* libxl's default */
+#define CONFIG_MAX_LIMIT (1u << 20)            /* max_grant_frames & co: sanity bound */
 
 /* Where a value was written, kept for the errors only the running host can
  * reveal (xl create's checks: backend domain, PCI function, host memory).
@@ -54,7 +59,10 @@ struct config_vif {
     char backend[CONFIG_NAME_SIZE];   /* backend domain name; "" = Domain-0 */
     char ip[CONFIG_IP_SIZE];          /* "ADDR" or "ADDR/PREFIX"; "" = none */
     unsigned int queues;              /* 1..CONFIG_MAX_QUEUES */
-    unsigned int vlan;                /* 802.1Q VLAN id 1..4094; 0 = untagged */
+    unsigned int vlan;                /* 802.1Q VLAN id 1..4094 of its untagged frames;
+                                       * 0 = the untagged LAN */
+    unsigned int nr_trunk;            /* a trunk: it also carries these VLANs tagged */
+    uint16_t trunk[CONFIG_MAX_TRUNK]; /* ascending, none equal to vlan */
     struct config_origin backend_at;  /* where backend was set (the vif's when not) */
 };
 
@@ -70,11 +78,18 @@ struct domain_config {
     uint64_t maxmem_mib;         /* >= memory_mib */
     struct config_origin memory_at; /* where memory_mib was set ("memory", no line: default) */
     unsigned int vcpus;          /* 1..CONFIG_MAX_VCPUS */
+    unsigned int cpu_weight;     /* 1..CONFIG_MAX_CPU_WEIGHT: share of the CPU against others */
     char *kernel;                /* as written (relative = to xl's cwd); owned */
     struct config_origin kernel_at; /* where kernel was set */
     char *extra;                 /* command line, never NULL after parsing; owned */
     enum config_action on_poweroff, on_reboot, on_crash;
     bool driver_domain;
+    /* Xen's per-domain limits (xl.cfg keys of the same names; libvirt's
+     * <controller type='xenbus' maxGrantFrames maxEventChannels>); 0: Xen's
+     * default, which the hypervisor applies. */
+    uint32_t max_grant_frames;
+    uint32_t max_maptrack_frames;
+    uint32_t max_event_channels;
     unsigned int nr_vifs;
     struct config_vif vifs[CONFIG_MAX_VIFS];
     unsigned int nr_pcis;

@@ -198,6 +198,12 @@ struct sv_domctl_create {
     uint32_t argc;
     uint32_t args_len;
     char args[SV_DOMAIN_ARGS_MAX];
+    /* Xen's per-domain limits (xl.cfg keys of the same names); 0: Xen's
+     * default.  See docs/architecture.md for what each bounds here. */
+    uint32_t max_grant_frames;
+    uint32_t max_maptrack_frames;
+    uint32_t max_event_channels;
+    uint32_t pad;
 };
 
 struct sv_domctl_getinfo {
@@ -235,6 +241,9 @@ struct sv_sysctl_physinfo {
     uint64_t evtchn_ports;  /* event channel ports in use, all domains */
     uint64_t grant_maps;    /* grant mappings held, all domains */
     uint64_t version;       /* SV_VERSION */
+    uint64_t unmap_scans;   /* scans of a mapper's /proc that proved unmaps */
+    uint64_t quota_used;    /* fds and mappings domains make us hold ... */
+    uint64_t quota_limit;   /* ... and what they may (the rest is dom0's) */
 };
 
 #define SV_VERSION_MAJOR 0

@@ -2,6 +2,7 @@
 #ifndef SV_UTIL_H
 #define SV_UTIL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -25,5 +26,9 @@ int sv_rundir_path(char *buf, size_t len, const char *rel);
  * (sv_read_full returns the bytes read, short only at end of file). */
 long sv_read_full(int fd, void *buf, size_t len);
 int sv_write_full(int fd, const void *buf, size_t len);
+
+/* A decimal number of digits only (no sign, space or base prefix, which
+ * strtoul would take) and at most max; false when s is not one. */
+bool sv_parse_uint(const char *s, unsigned long max, unsigned long *out);
 
 #endif

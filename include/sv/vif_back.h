@@ -108,6 +108,10 @@ uint32_t vif_back_frontend(const struct vif_back *v);
 /* The VLAN the vif is on (the backend key "vlan"): its frames carry this
  * 802.1Q id outside the guest, which sees them untagged; 0: untagged. */
 uint16_t vif_back_vlan(const struct vif_back *v);
+/* The VLANs it carries tagged besides (the backend key "trunk",
+ * sv/vlan.h); empty: an access port of its VLAN or the untagged LAN. */
+struct sv_vlan_set;
+const struct sv_vlan_set *vif_back_trunk(const struct vif_back *v);
 /* Where the backend host keeps its per-vif state (e.g. the pool). */
 void vif_back_set_port(struct vif_back *v, void *port);
 void *vif_back_port(const struct vif_back *v);

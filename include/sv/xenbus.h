@@ -54,9 +54,12 @@ XenbusState xenbus_read_state(struct xs_handle *h, xs_transaction_t t,
 int xenbus_switch_state(struct xs_handle *h, const char *dir,
                         XenbusState state);
 
-/* Watches the peer's dir/state with token. */
+/* Watches the peer's dir/state with token; xenbus_unwatch_state() ends
+ * exactly that watch.  0 or -errno (E2BIG: the domain's watch quota). */
 int xenbus_watch_state(struct xs_handle *h, const char *peer_dir,
                        const char *token);
+int xenbus_unwatch_state(struct xs_handle *h, const char *peer_dir,
+                         const char *token);
 /*
  * Waits until peer_dir/state reaches want (or any state >= want with
  * at_least), re-reading it on each watch event, for up to timeout_ms.  Every

@@ -23,10 +23,15 @@
 #define XNIC_MAX_FILTERS    128u
 #define XNIC_MAX_FRAME      9018u /* 9000 MTU + Ethernet header + one VLAN tag */
 #define XNIC_MAX_TSO        65535u
+/* Smallest TSO segment payload the device cuts (Intel's i40e and ice
+ * hardware have the same floor): a smaller MSS completes with OFFLOAD, so a
+ * 64 KiB packet costs the device at most 1024 segments, not 65535. */
+#define XNIC_MIN_MSS        64u
 #define XNIC_MIN_RING       8u
 #define XNIC_MAX_RING       4096u
 #define XNIC_VLAN_ANY       0xffffu
 #define XNIC_MBX_MSG_SIZE   64u
+#define XNIC_VLAN_BLOCK     1024u /* VIDs per VLAN_SET command */
 
 /* ---- register page offsets ---------------------------------------------- */
 #define XNIC_REG_MAGIC      0x000 /* u32 ro */
@@ -98,7 +103,7 @@ struct xnic_queue_stats { /* device-written counters of one queue pair */
     uint64_t tx_packets;
     uint64_t tx_bytes;
     uint64_t tx_errors;  /* packets completed with an error code */
-    uint64_t tx_spoofed; /* packets dropped by anti-spoofing */
+    uint64_t tx_spoofed; /* packets dropped: source MAC or VLAN tag not allowed */
 };
 
 struct xnic_wire_stats { /* PF only */
@@ -177,7 +182,7 @@ enum xnic_err {
     XNIC_ERR_DESC = 2,     /* malformed descriptor (length 0, chain too long) */
     XNIC_ERR_TOO_LONG = 3, /* frame longer than XNIC_MAX_FRAME without TSO */
     XNIC_ERR_SPOOF = 4,    /* source MAC or VLAN not allowed for this function */
-    XNIC_ERR_OFFLOAD = 5,  /* CSUM/TSO asked on a frame it cannot parse */
+    XNIC_ERR_OFFLOAD = 5,  /* CSUM/TSO asked on a frame it cannot parse, or MSS < XNIC_MIN_MSS */
     XNIC_ERR_RUNT = 6,     /* shorter than an Ethernet header */
 };
 
@@ -196,7 +201,8 @@ struct xnic_admin {
         struct xnic_cmd_queue {   /* QUEUE_ENABLE, QUEUE_DISABLE */
             uint32_t queue;
             uint32_t flags;       /* XNIC_QF_* */
-            uint32_t weight;      /* ENABLE: TX scheduler weight 1..64 (0 = 1) */
+            uint32_t weight;      /* ENABLE: TX scheduler weight 1..64 (0 = 1); a VF's is
+                                   * ignored (the PF sets it with VPORT_CONFIG) */
         } queue;
         struct xnic_cmd_filter {  /* FILTER_ADD, FILTER_DEL (PF only) */
             uint8_t mac[6];
@@ -208,7 +214,15 @@ struct xnic_admin {
             uint32_t flags;       /* XNIC_VPF_* */
             uint8_t mac[6];       /* primary MAC: filtered to this vport, anti-spoof source */
             uint16_t pvid;        /* port VLAN, 0 = none: inserted on TX, stripped on RX */
+            uint32_t weight;      /* a VF's TX scheduler weight 1..64 (0 = 1); its own
+                                   * QUEUE_ENABLE weight is ignored.  Pools: unused */
         } vport;
+        struct xnic_cmd_vlan {    /* VLAN_SET (PF only): a vport's trunk VLANs */
+            uint32_t vport;
+            uint16_t base;        /* 0, 1024, 2048 or 3072 */
+            uint16_t pad;
+            uint8_t bits[XNIC_VLAN_BLOCK / 8]; /* bit i: VID base + i carried tagged */
+        } vlan;
         struct xnic_cmd_default { /* SET_DEFAULT (PF only) */
             uint32_t vport;
         } deflt;
@@ -239,6 +253,7 @@ enum xnic_cmd {
     XNIC_CMD_MBX_RECV = 8,
     XNIC_CMD_RESET = 9,
     XNIC_CMD_RSS_CONFIG = 10,
+    XNIC_CMD_VLAN_SET = 11,
     XNIC_CMD_MAX
 };
 

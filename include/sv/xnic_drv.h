@@ -112,6 +112,10 @@ int xnic_drv_filter_del(struct xnic_drv *d, const uint8_t mac[6], uint16_t vlan,
 /* Primary MAC, port VLAN and XNIC_VPF_* flags of a pool or VF (vport = pools + vf). */
 int xnic_drv_vport_config(struct xnic_drv *d, unsigned vport, const uint8_t mac[6],
                           uint16_t pvid, uint32_t flags);
+/* The VLANs a pool or VF carries tagged besides its port VLAN (sv/vlan.h;
+ * empty: an access port).  Four VLAN_SET commands. */
+struct sv_vlan_set;
+int xnic_drv_vport_trunk(struct xnic_drv *d, unsigned vport, const struct sv_vlan_set *trunk);
 int xnic_drv_set_default(struct xnic_drv *d, unsigned vport);
 /* Receive side scaling of a pool: frames sorted to it go to its queue
  * table[hash % size] (indices below xnic_drv_pool_queues()) by the Toeplitz

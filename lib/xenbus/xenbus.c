@@ -142,6 +142,17 @@ int xenbus_watch_state(struct xs_handle *h, const char *peer_dir,
     return xs_watch(h, path, token) ? 0 : -errno;
 }
 
+int xenbus_unwatch_state(struct xs_handle *h, const char *peer_dir,
+                         const char *token)
+{
+    char path[XENSTORE_ABS_PATH_MAX + 1];
+    int err = xenbus_path(path, sizeof(path), peer_dir, "state");
+
+    if (err)
+        return err;
+    return xs_unwatch(h, path, token) ? 0 : -errno;
+}
+
 static long long now_ms(void)
 {
     struct timespec ts;

@@ -12,12 +12,14 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 #include <xenstore.h>
 
@@ -33,7 +35,8 @@ struct xs_msg {
 };
 
 struct xs_handle {
-    int fd;
+    int fd;  /* replies and events come from it */
+    int wfd; /* requests go to it: fd, or the pipe to the ring multiplexer */
     pthread_mutex_t request_lock;  /* one request in flight */
 
     pthread_mutex_t lock;          /* everything below */
@@ -75,15 +78,21 @@ bool xs_write_all(int fd, const void *data, unsigned int len)
     return sv_write_full(fd, data, len) == 0;
 }
 
-/* Connects to the socket (inside a domain: to the ring); -1 with errno. */
-static int connect_socket(void)
+/* Connects to the socket (inside a domain: to the ring), setting h->fd and
+ * h->wfd; -1 with errno. */
+static int connect_socket(struct xs_handle *h)
 {
     struct sockaddr_un sa = { .sun_family = AF_UNIX };
     const char *path = xs_daemon_socket();
-    int fd;
+    int fd, fds[2];
 
-    if (hcall_in_domain() && !getenv("XENSTORED_PATH"))
-        return xs_ring_connect();
+    if (hcall_in_domain() && !getenv("XENSTORED_PATH")) {
+        if (xs_ring_connect(fds) < 0)
+            return -1;
+        h->fd = fds[0];
+        h->wfd = fds[1];
+        return 0;
+    }
     if (!path || strlen(path) >= sizeof(sa.sun_path)) {
         errno = ENAMETOOLONG;
         return -1;
@@ -99,7 +108,8 @@ static int connect_socket(void)
         errno = err;
         return -1;
     }
-    return fd;
+    h->fd = h->wfd = fd;
+    return 0;
 }
 
 struct xs_handle *xs_open(unsigned long flags)
@@ -109,8 +119,7 @@ struct xs_handle *xs_open(unsigned long flags)
     (void)flags; /* read-only and socket-only are deprecated no-ops */
     if (!h)
         return NULL;
-    h->fd = connect_socket();
-    if (h->fd < 0) {
+    if (connect_socket(h) < 0) {
         free(h);
         return NULL;
     }
@@ -167,8 +176,12 @@ void xs_close(struct xs_handle *h)
 {
     if (!h)
         return;
-    /* Wakes the reader thread out of read(). */
-    shutdown(h->fd, SHUT_RDWR);
+    /* Wakes the reader thread out of read(): a socket is shut down; the ring
+     * multiplexer closes our stream when we close the pipe we write to. */
+    if (h->wfd != h->fd)
+        close(h->wfd);
+    else
+        shutdown(h->fd, SHUT_RDWR);
     if (h->reader_running)
         pthread_join(h->reader, NULL);
     close(h->fd);
@@ -183,6 +196,8 @@ void xs_daemon_close(struct xs_handle *h)
 void xs_daemon_destroy_postfork(struct xs_handle *h)
 {
     /* The reader thread did not survive fork(): just drop everything. */
+    if (h->wfd != h->fd)
+        close(h->wfd);
     close(h->fd);
     handle_free(h);
 }
@@ -274,20 +289,29 @@ static struct xs_msg *wait_reply(struct xs_handle *h)
     return m;
 }
 
-/* Like xs_write_all() but a closed socket is EPIPE, never SIGPIPE. */
-static bool send_all(int fd, const void *data, size_t len)
+/*
+ * Writes the request; a closed peer (socket, or the multiplexer's pipe) is
+ * EPIPE, never SIGPIPE: blocked in this thread meanwhile, and one our write
+ * raised is taken back before the mask is restored.  0 or -errno.
+ */
+static int send_request(int fd, const struct xsd_sockmsg *hdr, const struct iovec *iov,
+                        unsigned int num)
 {
-    while (len) {
-        ssize_t n = send(fd, data, len, MSG_NOSIGNAL);
+    sigset_t sigpipe, old, pending;
+    bool was_pending;
+    int err;
 
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return false;
-        data = (const char *)data + n;
-        len -= (size_t)n;
-    }
-    return true;
+    sigemptyset(&sigpipe);
+    sigaddset(&sigpipe, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &sigpipe, &old);
+    was_pending = sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE);
+    err = sv_write_full(fd, hdr, sizeof(*hdr));
+    for (unsigned int i = 0; !err && i < num; i++)
+        err = sv_write_full(fd, iov[i].iov_base, iov[i].iov_len);
+    if (err == -EPIPE && !was_pending)
+        sigtimedwait(&sigpipe, NULL, &(struct timespec){0});
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    return err;
 }
 
 /* Sends a request made of iov and returns the reply payload (NUL added,
@@ -309,11 +333,7 @@ static void *xs_talkv(struct xs_handle *h, xs_transaction_t t,
         return NULL;
     }
     pthread_mutex_lock(&h->request_lock);
-    if (!send_all(h->fd, &hdr, sizeof(hdr)))
-        err = errno;
-    for (unsigned int i = 0; !err && i < num; i++)
-        if (!send_all(h->fd, iov[i].iov_base, iov[i].iov_len))
-            err = errno;
+    err = -send_request(h->wfd, &hdr, iov, num);
     if (!err && !(m = wait_reply(h)))
         err = errno;
     pthread_mutex_unlock(&h->request_lock);

@@ -1,6 +1,6 @@
 /*
  * The domain's xenstore multiplexer (see xs_ring.h).  A pump thread owns the
- * ring; each handle talks to it over a socketpair.  Requests get a fresh
+ * ring; each handle talks to it over a pair of pipes.  Requests get a fresh
  * req_id on the ring (the handle's own comes back in the reply), and watch
  * tokens are prefixed with the handle's number ("<n>/token") so events go
  * to the handle that asked; the watches of a handle that closes are
@@ -17,7 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
-#include <sys/socket.h>
 #include <unistd.h>
 #include <xen/io/xs_wire.h>
 
@@ -31,7 +30,8 @@
 #define MSG_MAX (sizeof(struct xsd_sockmsg) + XENSTORE_PAYLOAD_MAX)
 
 struct mux_client {
-    int fd; /* -1: free slot */
+    int fd;  /* its requests (a pipe's read end); -1: free slot */
+    int out; /* our replies and its events (a pipe's write end) */
     unsigned id;
     char in[MSG_MAX];
     size_t in_len;
@@ -179,8 +179,9 @@ static void client_close(struct mux_client *c)
         if (mux.pending[i].client == c)
             mux.pending[i].client = NULL;
     close(c->fd);
+    close(c->out);
     free(c->watches);
-    *c = (struct mux_client){.fd = -1};
+    *c = (struct mux_client){.fd = -1, .out = -1};
 }
 
 static void client_input(struct mux_client *c)
@@ -251,8 +252,8 @@ static void deliver(struct xsd_sockmsg *hdr, char *body)
         hdr->req_id = p->orig_id;
         *p = (struct mux_pending){0};
     }
-    if (c && (sv_write_full(c->fd, hdr, sizeof(*hdr)) < 0 ||
-              sv_write_full(c->fd, body, hdr->len) < 0))
+    if (c && (sv_write_full(c->out, hdr, sizeof(*hdr)) < 0 ||
+              sv_write_full(c->out, body, hdr->len) < 0))
         client_close(c);
 }
 
@@ -341,7 +342,7 @@ static void start_pump(void)
     pthread_t t;
 
     for (unsigned i = 0; i < MUX_MAX_CLIENTS; i++)
-        mux.clients[i].fd = -1;
+        mux.clients[i].fd = mux.clients[i].out = -1;
     start_err = sv_store_ring_open(&mux.ring);
     if (!start_err && pipe2(mux.wake, O_CLOEXEC) < 0)
         start_err = -errno;
@@ -351,29 +352,39 @@ static void start_pump(void)
         pthread_detach(t);
 }
 
-int xs_ring_connect(void)
+int xs_ring_connect(int fds[2])
 {
     static pthread_once_t once = PTHREAD_ONCE_INIT;
-    int sv[2];
+    int requests[2], replies[2];
 
     pthread_once(&once, start_pump);
     if (start_err || mux.broken) {
         errno = start_err ? -start_err : EIO;
         return -1;
     }
-    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+    if (pipe2(requests, O_CLOEXEC) < 0)
         return -1;
+    if (pipe2(replies, O_CLOEXEC) < 0) {
+        close(requests[0]);
+        close(requests[1]);
+        return -1;
+    }
     pthread_mutex_lock(&mux.lock);
     for (unsigned i = 0; i < MUX_MAX_CLIENTS; i++)
         if (mux.clients[i].fd < 0) {
-            mux.clients[i] = (struct mux_client){.fd = sv[1], .id = ++mux.next_client_id};
+            mux.clients[i] = (struct mux_client){
+                .fd = requests[0], .out = replies[1], .id = ++mux.next_client_id};
             pthread_mutex_unlock(&mux.lock);
             (void)!write(mux.wake[1], "", 1);
-            return sv[0];
+            fds[0] = replies[0];
+            fds[1] = requests[1];
+            return 0;
         }
     pthread_mutex_unlock(&mux.lock);
-    close(sv[0]);
-    close(sv[1]);
+    close(requests[0]);
+    close(requests[1]);
+    close(replies[0]);
+    close(replies[1]);
     errno = EMFILE;
     return -1;
 }

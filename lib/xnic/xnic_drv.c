@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "sv/vlan.h"
 #include "sv/xnic_drv.h"
 
 struct ring {
@@ -468,6 +469,23 @@ int xnic_drv_vport_config(struct xnic_drv *d, unsigned vport, const uint8_t mac[
     cmd.u.vport.pvid = pvid;
     memcpy(cmd.u.vport.mac, mac, 6);
     return simple_cmd(d, &cmd);
+}
+
+int xnic_drv_vport_trunk(struct xnic_drv *d, unsigned vport, const struct sv_vlan_set *trunk)
+{
+    struct xnic_admin cmd = {.opcode = XNIC_CMD_VLAN_SET};
+    int rc = 0;
+
+    cmd.u.vlan.vport = vport;
+    for (unsigned base = 0; rc == 0 && base <= SV_VLAN_MAX; base += XNIC_VLAN_BLOCK) {
+        cmd.u.vlan.base = (uint16_t)base;
+        memset(cmd.u.vlan.bits, 0, sizeof(cmd.u.vlan.bits));
+        for (unsigned i = 0; i < XNIC_VLAN_BLOCK; i++)
+            if (sv_vlan_set_has(trunk, base + i))
+                cmd.u.vlan.bits[i / 8] |= (uint8_t)(1u << (i % 8));
+        rc = simple_cmd(d, &cmd);
+    }
+    return rc;
 }
 
 int xnic_drv_rss_config(struct xnic_drv *d, unsigned pool, uint8_t types,

@@ -23,6 +23,10 @@
  *   lie GRANTER REF        map, write "mapped" at offset 64, then claim an unmap
  *                          without unmapping
  *   hostile PID            dom0 ops, another domain's /proc, fork: all refused
+ *   walls RUNDIR PID       what the sandbox lets it see or undo, one line each:
+ *                          "DUMPABLE n", then "SET_DUMPABLE", "RUNDIR",
+ *                          "HOSTRUN" (/run), "PEERPROC" (/proc/PID), "EXEC" (of
+ *                          /usr/bin/true) with "allowed" or the error; then sleep
  *   sleep                  wait; SIGTERM (the power button) powers off
  *   echo                   print "ECHO <line>" for each console input line, until "bye"
  *   xsshare PEER           like share, but publishes ref and port in xenstore
@@ -38,6 +42,18 @@
  *                          once written, then wait
  *   xc-destroy DOMID       (run in dom0) xc_domain_destroy, as a tool that is
  *                          not xl would: no xenstore release
+ *   fd-hiding              where a domain could keep an fd, or a page of a
+ *                          memfd, out of its /proc/PID/fd and maps: a thread
+ *                          with its own fd table, AF_UNIX sockets (fds in
+ *                          flight), pipes holding page references, zero-copy
+ *                          sends: "CLONE_NOFILES", "SOCKETPAIR", "UNIX_SOCKET",
+ *                          "SPLICE", "SENDFILE", "TEE", "ZEROCOPY" with
+ *                          "allowed" or the error; then sleep
+ *   hog MIB                allocate and touch MIB MiB, "HOG n MiB" every 32,
+ *                          "HOG DONE" at the end; then sleep
+ *   limits                 "NOFILE soft hard", "CORE soft hard", then threads
+ *                          until refused (at most 1000): "THREADS n: <error>";
+ *                          then sleep
  *   channels               open hypercall channels until refused:
  *                          "CHANNELS N: <error>", then sleep
  *   crash                  abort()
@@ -46,12 +62,20 @@
 #include <stdarg.h>
 #include <stdnoreturn.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <pthread.h>
+#include <sys/prctl.h>
 #include <sys/ptrace.h>
+#include <sys/resource.h>
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 #include <xenctrl.h>
 #include <xenevtchn.h>
@@ -507,6 +531,98 @@ static int mode_sleep(void)
     return 0;
 }
 
+static void report(const char *what, long ret)
+{
+    say("%s %s", what, ret == 0 ? "allowed" : strerror(errno));
+}
+
+static int mode_walls(const char *rundir, const char *peer_pid)
+{
+    char *const args[] = {"true", NULL};
+    char path[64];
+    struct stat st;
+
+    say("DUMPABLE %d", prctl(PR_GET_DUMPABLE));
+    report("SET_DUMPABLE", prctl(PR_SET_DUMPABLE, 1));
+    report("RUNDIR", stat(rundir, &st));
+    report("HOSTRUN", stat("/run", &st));
+    snprintf(path, sizeof(path), "/proc/%s", peer_pid);
+    report("PEERPROC", stat(path, &st));
+    report("EXEC", syscall(SYS_execveat, AT_FDCWD, "/usr/bin/true", args, environ, 0));
+    return mode_sleep();
+}
+
+static int thread_noop(void *arg)
+{
+    return arg != NULL;
+}
+
+static int mode_fd_hiding(void)
+{
+    static char stack[16384] __attribute__((aligned(16)));
+    int sv[2], pipes[2][2], one = 1;
+    int memfd = memfd_create("frame", MFD_CLOEXEC), udp = socket(AF_INET, SOCK_DGRAM, 0);
+    loff_t off = 0;
+
+    report("CLONE_NOFILES",
+           clone(thread_noop, stack + sizeof(stack),
+                 CLONE_VM | CLONE_FS | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM, NULL) < 0
+               ? -1
+               : 0);
+    report("SOCKETPAIR", socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+    report("UNIX_SOCKET", socket(AF_UNIX, SOCK_DGRAM, 0) < 0 ? -1 : 0);
+    if (pipe(pipes[0]) < 0 || pipe(pipes[1]) < 0 || memfd < 0 || udp < 0 ||
+        ftruncate(memfd, 4096) < 0)
+        die("setup");
+    report("SPLICE", splice(memfd, &off, pipes[0][1], NULL, 4096, 0) < 0 ? -1 : 0);
+    report("SENDFILE", sendfile(pipes[0][1], memfd, NULL, 4096) < 0 ? -1 : 0);
+    report("TEE", tee(pipes[0][0], pipes[1][1], 4096, SPLICE_F_NONBLOCK) < 0 ? -1 : 0);
+    report("ZEROCOPY", setsockopt(udp, SOL_SOCKET, SO_ZEROCOPY, &one, sizeof(one)));
+    return mode_sleep();
+}
+
+static int mode_hog(uint32_t mib)
+{
+    for (uint32_t i = 1; i <= mib; i++) {
+        char *chunk = malloc(1 << 20);
+
+        if (!chunk)
+            die("malloc");
+        memset(chunk, (int)i, 1 << 20);
+        if (i % 32 == 0)
+            say("HOG %u MiB", i);
+    }
+    say("HOG DONE");
+    return mode_sleep();
+}
+
+static void *thread_sleep(void *arg)
+{
+    for (;;)
+        pause();
+    return arg;
+}
+
+static int mode_limits(void)
+{
+    const int resources[] = {RLIMIT_NOFILE, RLIMIT_CORE};
+    const char *names[] = {"NOFILE", "CORE"};
+    pthread_t t;
+    int n = 0, err = 0;
+
+    for (int i = 0; i < 2; i++) {
+        struct rlimit rl;
+
+        getrlimit(resources[i], &rl);
+        say("%s %llu %llu", names[i], (unsigned long long)rl.rlim_cur,
+            (unsigned long long)rl.rlim_max);
+    }
+    while (n < 1000 && !(err = pthread_create(&t, NULL, thread_sleep, NULL)))
+        n++;
+    say("THREADS %d: %s", n, err ? strerror(err) : "never refused");
+    return mode_sleep();
+}
+
 static int mode_channels(void)
 {
     int n = 0, fd;
@@ -631,6 +747,14 @@ int main(int argc, char **argv)
         return mode_lie(num(argv[2]), num(argv[3]));
     if (!strcmp(mode, "hostile") && argc == 3)
         return mode_hostile(argv[2]);
+    if (!strcmp(mode, "hog") && argc == 3)
+        return mode_hog(num(argv[2]));
+    if (!strcmp(mode, "limits"))
+        return mode_limits();
+    if (!strcmp(mode, "fd-hiding"))
+        return mode_fd_hiding();
+    if (!strcmp(mode, "walls") && argc == 4)
+        return mode_walls(argv[2], argv[3]);
     if (!strcmp(mode, "sleep"))
         return mode_sleep();
     if (!strcmp(mode, "echo"))

@@ -59,7 +59,18 @@ fuzz_xnic_offload_SEEDS := tests/fuzz/xnic
 
 FUZZ_TARGETS += fuzz_xnic_dev
 fuzz_xnic_dev_SRCS := tests/fuzz/fuzz_xnic_dev.c hw/xnic_dev.c hw/xnic_dp.c hw/xnic_filter.c \
-    hw/xnic_sched.c hw/xnic_offload.c hw/iommu.c lib/toeplitz.c lib/pktparse.c lib/log.c
+    hw/xnic_sched.c hw/xnic_offload.c hw/iommu.c lib/toeplitz.c lib/pktparse.c lib/vlan.c \
+    lib/log.c
+
+# netif rings: netback and its control ring against a hostile frontend, and
+# netfront against a hostile backend, each peer writing its pages at any time.
+NETIF_FUZZ_SRCS := lib/pktparse.c lib/netif_offload.c lib/toeplitz.c lib/log.c lib/util.c
+FUZZ_TARGETS += fuzz_netback
+fuzz_netback_SRCS := tests/fuzz/fuzz_netback.c backends/netback_ring.c backends/netback_ctrl.c \
+    $(NETIF_FUZZ_SRCS)
+
+FUZZ_TARGETS += fuzz_netfront
+fuzz_netfront_SRCS := tests/fuzz/fuzz_netfront.c frontends/netfront_ring.c $(NETIF_FUZZ_SRCS)
 
 # --- rules -----------------------------------------------------------------
 .PHONY: all run

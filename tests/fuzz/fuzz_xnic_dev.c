@@ -73,7 +73,8 @@ static void admin(uint32_t op, const void *params, size_t len)
 static void configure(uint8_t pvid, uint8_t flags)
 {
     struct xnic_cmd_queue q = {0, XNIC_QF_TX | XNIC_QF_RX | (flags & 8u ? XNIC_QF_RSC : 0), 1};
-    struct xnic_cmd_vport vp = {1, flags & 7u, {2, 0, 0, 0, 0, 1}, pvid};
+    struct xnic_cmd_vport vp = {
+        .vport = 1, .flags = flags & 7u, .mac = {2, 0, 0, 0, 0, 1}, .pvid = pvid};
     struct xnic_queue_regs *qr;
 
     for (unsigned i = 0; i < 2; i++) {
@@ -85,6 +86,12 @@ static void configure(uint8_t pvid, uint8_t flags)
         admin(XNIC_CMD_QUEUE_ENABLE, &q, sizeof(q));
     }
     admin(XNIC_CMD_VPORT_CONFIG, &vp, sizeof(vp));
+    /* Trunks of VLANs 1..15 (around the pvid) on pool 0 and pool 1. */
+    for (uint32_t v = 0; v < 2; v++) {
+        struct xnic_cmd_vlan t = {.vport = v, .bits = {flags & (0x10u << v) ? 0xfe : 0, 0xff}};
+
+        admin(XNIC_CMD_VLAN_SET, &t, sizeof(t));
+    }
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

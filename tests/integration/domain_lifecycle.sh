@@ -37,6 +37,16 @@ c=$(sv_create "$t-crash" crash)
 for _ in $(seq 50); do [ "$(domain_state "$c")" = "----c-" ] && break; sleep 0.1; done
 [ "$(domain_state "$c")" = "----c-" ] || fail "crash not reported: $(domain_state "$c")"
 "$BIN/xl" destroy "$c"
+# What it printed before it went is kept, under its name, for a post-mortem.
+last=$SPLITVISOR_RUNDIR/console/$t-crash.last.log
+[ -f "$last" ] || fail "a destroyed domain's last console output was not kept"
+[ "$(stat -c %a "$last")" = 600 ] || fail "$last is mode $(stat -c %a "$last")"
+[ -e "$SPLITVISOR_RUNDIR/console/$c.log" ] && fail "console log left behind"
+"$BIN/xl" create "$(sv_cfg "$t-unknown" no-such-mode)" >/dev/null
+for _ in $(seq 50); do [ "$(domain_state "$("$BIN/xl" domid "$t-unknown")")" = "----c-" ] && break; sleep 0.1; done
+"$BIN/xl" destroy "$t-unknown"
+grep -q "testdom: unknown mode 'no-such-mode'" "$SPLITVISOR_RUNDIR/console/$t-unknown.last.log" ||
+    fail "the last console output lost the reason: $(cat "$SPLITVISOR_RUNDIR/console/$t-unknown.last.log")"
 sed -e 's/on_crash = "preserve"/on_crash = "restart"/' "$(sv_cfg "$t-phoenix" sleep)" \
     >"$SPLITVISOR_RUNDIR/phoenix.cfg"
 "$BIN/xl" create "$SPLITVISOR_RUNDIR/phoenix.cfg" >/dev/null
@@ -101,7 +111,10 @@ pass "xl reboot: on_reboot=restart restarted it as domain $now, with its attache
 gone=$SPLITVISOR_RUNDIR/gone.cfg
 sed -e 's/on_poweroff = "preserve"/on_poweroff = "destroy"/' "$(sv_cfg "$t-gone" sleep)" >"$gone"
 echo 'vif = [ "ip=10.9.0.2/24" ]' >>"$gone"
-"$BIN/xl" create "$gone" >/dev/null
+# No backend= is Xen's Domain-0, which serves no vifs here: said, not silent.
+err=$("$BIN/xl" create "$gone" 2>&1 >/dev/null)
+grep -q "warning: vif 0 has no backend domain: Domain-0 serves no vifs" <<<"$err" ||
+    fail "no warning for a vif without a backend: $err"
 g=$("$BIN/xl" domid "$t-gone")
 wait_console "$g" SLEEPING >/dev/null
 ip -n "sv-$t-gone" link show eth0 >/dev/null || fail "no TAP eth0 in the namespace"

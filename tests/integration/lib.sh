@@ -42,6 +42,9 @@ sv_cleanup() {
     for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep "^sv-$SV_TEST_TAG" || true); do
         ip netns delete "$ns" 2>/dev/null || true
     done
+    # Domain cgroups a killed hypervisor left behind (empty: its domains
+    # died with it).
+    find /sys/fs/cgroup -maxdepth 5 -type d -name "sv-$SV_TEST_TAG*" -delete 2>/dev/null || true
     exit $rc
 }
 
@@ -76,6 +79,27 @@ sv_create() {
     local name=$1; shift
     "$BIN/xl" create "$(sv_cfg "$name" "$@")" >/dev/null
     "$BIN/xl" domid "$name"
+}
+
+# Creates a domain of tests/domains/hvhostile.c (raw hypercalls against the
+# hypervisor): sv_hvhostile NAME 'MORE XL.CFG LINES' MODE ARGS... -> domid
+sv_hvhostile() {
+    local name=$1 more=$2 cfg=$SPLITVISOR_RUNDIR/$1.cfg
+    shift 2
+    printf 'name = "%s"\nmemory = 16\nkernel = "%s"\nextra = "%s"\non_crash = "preserve"\n%s\n' \
+        "$name" "$TESTBIN/hvhostile" "$*" "$more" >"$cfg"
+    "$BIN/xl" create "$cfg" >/dev/null
+    "$BIN/xl" domid "$name"
+}
+
+# dom0's tools must never wait on a domain: xl_quick ARGS... fails unless
+# `xl ARGS` succeeds within a second.
+xl_quick() {
+    local start ms
+    start=$(date +%s%N)
+    "$BIN/xl" "$@" >/dev/null || fail "xl $* failed"
+    ms=$((($(date +%s%N) - start) / 1000000))
+    [ "$ms" -lt 1000 ] || fail "xl $* took $ms ms"
 }
 
 console_of() { cat "$SPLITVISOR_RUNDIR/console/$1.log" 2>/dev/null || true; }

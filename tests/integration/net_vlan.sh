@@ -1,19 +1,22 @@
 #!/usr/bin/env bash
 # vifs on a VLAN are access ports: their frames carry the tag on the wire,
-# the guests see them untagged, and they reach only their VLAN.  The NIC has
-# three pools, so of four guests the first two (created one after the other)
-# get pools 1 and 2 — where the NIC tags and untags (port VLAN) — and the
-# last two share pool 0 through netdd's software switch, which does the same
-# in software:
-#   v1  VLAN 42   pool 1        u1  untagged  pool 2
-#   v2  VLAN 42   switch        u2  untagged  switch
+# the guests see them untagged, and they reach only their VLAN.  vifs
+# without one are access ports of the untagged LAN: a frame they tag
+# themselves goes nowhere (counted as spoofed), and they receive no tagged
+# frame; only a vif configured as a trunk (trunk=42) sends and receives
+# VLAN 42 tagged.  The NIC has four pools, so of six guests the first three
+# (created one after the other) get pools 1 to 3 — where the NIC applies
+# the rule — and the last three share pool 0 through netdd's software
+# switch, which applies it in software:
+#   v1  VLAN 42   pool 1        u1  untagged  pool 2      k1  trunk 42  pool 3
+#   v2  VLAN 42   switch        u2  untagged  switch      k2  trunk 42  switch
 # On the wire TAP, tcpdump sees v1's and v2's frames tagged 42, u1's not.
 source "$(dirname "$0")/lib.sh"
 require_root
 t=$SV_TEST_TAG
 wire=sv-$t-w
 host=sv-$t-host
-sv_start --nic "--wire tap:$wire --pools 3"
+sv_start --nic "--wire tap:$wire --pools 4"
 sv_on_exit "ip netns delete $host 2>/dev/null"
 
 sv_netdd "$t-dd" >/dev/null
@@ -24,18 +27,23 @@ guest() { # NAME IP [VIF-KEYS]: created once the previous guest has connected
 }
 guest "$t-v1" 10.15.0.2/24 bridge=xenbr0.42
 guest "$t-u1" 10.15.0.3/24
+guest "$t-k1" 10.15.0.6/24 trunk=42
 guest "$t-v2" 10.15.0.4/24 bridge=xenbr0.42
 guest "$t-u2" 10.15.0.5/24
+guest "$t-k2" 10.15.0.7/24 trunk=42
 
 export XENSTORED_PATH=$SPLITVISOR_RUNDIR/xenstored/socket
 v1=$("$BIN/xl" domid "$t-v1")
 dd=$("$BIN/xl" domid "$t-dd")
 [ "$(xenstore-read "/local/domain/$dd/backend/vif/$v1/0/vlan")" = 42 ] || fail "no vlan key for v1"
-for g in v1:"pool 1" u1:"pool 2" v2:"software switch" u2:"software switch"; do
+k1=$("$BIN/xl" domid "$t-k1")
+[ "$(xenstore-read "/local/domain/$dd/backend/vif/$k1/0/trunk")" = 42 ] || fail "no trunk key for k1"
+for g in v1:"pool 1" u1:"pool 2" k1:"pool 3" v2:"software switch" u2:"software switch" \
+    k2:"software switch"; do
     "$BIN/xl" network-list "$t-${g%%:*}" | grep -q "${g#*:}" \
         || fail "${g%%:*} is not on ${g#*:}: $("$BIN/xl" network-list "$t-${g%%:*}")"
 done
-pass "the vlan key reaches netdd; v1, u1 on pools 1, 2; v2, u2 on the software switch"
+pass "the vlan and trunk keys reach netdd; v1, u1, k1 on pools 1-3; v2, u2, k2 on the software switch"
 
 wait_ping "$t-v1" 10.15.0.4
 wait_ping "$t-v2" 10.15.0.2
@@ -51,6 +59,129 @@ unreachable "$t-v1" 10.15.0.5 # pool 1 -> switch
 unreachable "$t-v2" 10.15.0.5 # switch -> switch, inside netdd
 unreachable "$t-u1" 10.15.0.4 # pool 2 -> switch
 pass "no guest reaches the other VLAN (NIC, switch and mixed paths)"
+
+# Frames a guest tags itself.  This kernel may lack 8021q (no eth0.42), so
+# guests send and count raw frames (ethertype 0x88b5, a magic string)
+# through AF_PACKET; a receiver reports how many it got and the VLAN of the
+# last one (0: untagged; the kernel moves a received tag into the packet's
+# metadata).
+command -v python3 >/dev/null || skip "needs python3 for the tagged-frame half"
+raw=$SPLITVISOR_RUNDIR/raw.py
+cat >"$raw" <<'PY'
+import socket, struct, sys, time
+if sys.argv[1] == "send":  # send IFACE DST SRC VID MAGIC COUNT (VID 0: untagged)
+    _, _, ifc, dst, src, vid, magic, count = sys.argv
+    frame = bytes.fromhex(dst.replace(":", "")) + bytes.fromhex(src.replace(":", ""))
+    if int(vid):
+        frame += b"\x81\x00" + int(vid).to_bytes(2, "big")
+    frame += b"\x88\xb5" + magic.encode() + bytes(46)
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+    s.bind((ifc, 0))
+    for _ in range(int(count)):
+        s.send(frame)
+        time.sleep(0.01)
+else:  # count IFACE MAGIC SECONDS READY-FILE
+    _, _, ifc, magic, secs, ready = sys.argv
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3))
+    s.setsockopt(263, 8, 1)  # SOL_PACKET, PACKET_AUXDATA
+    s.bind((ifc, 0))
+    s.settimeout(0.2)
+    open(ready, "w").close()
+    end, n, vid = time.time() + float(secs), 0, 0
+    while time.time() < end:
+        try:
+            data, anc, _, addr = s.recvmsg(65535, 64)
+        except socket.timeout:
+            continue
+        if addr[2] == socket.PACKET_OUTGOING or magic.encode() not in data:
+            continue
+        n += 1
+        vid = 0
+        for level, kind, aux in anc:
+            if (level, kind) == (263, 8):
+                status, _, _, _, _, tci = struct.unpack("IIIHHH", aux[:18])
+                vid = tci & 0xfff if status & 0x10 else 0  # TP_STATUS_VLAN_VALID
+    print(n, vid)
+PY
+guests=(v1 u1 k1 v2 u2 k2)
+declare -A mac seen
+for g in "${guests[@]}"; do
+    # (not /sys/class/net: xl exec changes the network namespace, not /sys)
+    mac[$g]=$("$BIN/xl" exec "$t-$g" -- ip -o link show eth0 | grep -o "link/ether [0-9a-f:]*")
+    mac[$g]=${mac[$g]#link/ether }
+done
+bcast=ff:ff:ff:ff:ff:ff
+# probe FROM DST-MAC VID: FROM sends 10 frames once every other guest G
+# listens; seen[G] = "N VID"
+probe() {
+    local from=$1 magic=SV$RANDOM$RANDOM g i
+    rm -f "$SPLITVISOR_RUNDIR"/ready.*
+    for g in "${guests[@]}"; do
+        [ "$g" = "$from" ] && continue
+        "$BIN/xl" exec "$t-$g" -- timeout 30 python3 "$raw" count eth0 "$magic" 3 \
+            "$SPLITVISOR_RUNDIR/ready.$g" >"$SPLITVISOR_RUNDIR/seen.$g" 2>&1 &
+    done
+    for ((i = 0; i < 200; i++)); do
+        [ "$(ls "$SPLITVISOR_RUNDIR" | grep -c "^ready\.")" -eq $((${#guests[@]} - 1)) ] && break
+        sleep 0.05
+    done
+    "$BIN/xl" exec "$t-$from" -- python3 "$raw" send eth0 "$2" "${mac[$from]}" "$3" "$magic" 10 \
+        || fail "$from cannot send raw frames"
+    wait
+    for g in "${guests[@]}"; do
+        [ "$g" = "$from" ] || seen[$g]=$(cat "$SPLITVISOR_RUNDIR/seen.$g")
+    done
+}
+# none FROM WHAT G...: none of G saw a frame
+none() {
+    local from=$1 what=$2 g
+    shift 2
+    for g; do
+        [ "${seen[$g]% *}" = 0 ] || fail "$from's $what reached $g (${seen[$g]})"
+    done
+}
+# got FROM WHAT VID G...: each G got most of the frames, on VLAN VID
+got() {
+    local from=$1 what=$2 vid=$3 g
+    shift 3
+    for g; do
+        [ "${seen[$g]% *}" -ge 5 ] && [ "${seen[$g]#* }" = "$vid" ] \
+            || fail "$g did not get $from's $what on VLAN $vid (${seen[$g]})"
+    done
+}
+
+probe u1 "${mac[v1]}" 42
+none u1 "frames tagged 42 to v1" v1
+probe u1 $bcast 42
+none u1 "broadcast tagged 42" v1 u2 k1 v2 k2
+probe u2 "${mac[v2]}" 42
+none u2 "frames tagged 42 to v2" v2
+probe u2 $bcast 42
+none u2 "broadcast tagged 42" v1 u1 k1 v2 k2
+pass "an untagged vif's own tag 42 reaches nobody (pool and switch)"
+
+probe k1 $bcast 42
+got k1 "broadcast tagged 42" 0 v1 v2
+got k1 "broadcast tagged 42" 42 k2
+none k1 "broadcast tagged 42" u1 u2
+probe k2 $bcast 42
+got k2 "broadcast tagged 42" 0 v1 v2
+got k2 "broadcast tagged 42" 42 k1
+none k2 "broadcast tagged 42" u1 u2
+probe k1 $bcast 43
+none k1 "broadcast tagged 43" v1 u1 v2 u2 k2
+probe k2 $bcast 0
+got k2 "untagged broadcast" 0 u1 u2 k1
+none k2 "untagged broadcast" v1 v2
+pass "trunks (pool and switch) carry VLAN 42 tagged both ways and the untagged LAN; VLAN 43 stays out"
+
+sleep 1.5 # the switch publishes its counters every second
+for g in u1 u2; do
+    line=$("$BIN/xl" network-list "$t-$g" | awk 'NR == 2')
+    n=$(grep -Eo "spoofed [0-9]+" <<<"$line" | awk '{print $2}')
+    [ "${n:-0}" -ge 10 ] || fail "$g: its tagged frames are not counted: $line"
+done
+pass "xl network-list counts the dropped tagged frames (spoofed) on the pool and the switch"
 
 # The wire: what leaves v1 (tagged by the NIC) and v2 (tagged by the
 # switch) carries VLAN 42, what leaves u1 carries no tag.  (This kernel may

@@ -44,6 +44,14 @@ keys() { xenstore-list "$1" | sort | tr '\n' ' '; }
 [ "$(xenstore-ls -p "$F1" | grep -c "(n$fe,r$be)\$")" = 5 ] || fail "attached frontend perms: $(xenstore-ls -p "$F1")"
 [ "$(xenstore-ls -p "$B1" | grep -c "(n$be,r$fe)\$")" = 10 ] || fail "attached backend perms: $(xenstore-ls -p "$B1")"
 "$BIN/xl" network-list "$fe" | grep -q "^1 " || fail "network-list: $("$BIN/xl" network-list "$fe")"
+# The frontend directory is the guest's: what it writes there reaches dom0's
+# terminal only as printable text, and does not move the vif's backend.
+xenstore-write "$F1/mac" $'\e]0;owned\a\e[2J' "$F1/backend" "/local/domain/0" "$F1/backend-id" 0
+list=$("$BIN/xl" network-list "$fe")
+LC_ALL=C grep -q $'[\x01-\x08\x0b-\x1f\x7f]' <<<"$list" && fail "network-list printed control bytes: $(cat -v <<<"$list")"
+grep -q "^1  *$be .*?]0;owned??\[2J .*$B1" <<<"$list" || fail "network-list: $(cat -v <<<"$list")"
+"$BIN/xl" top -i 1 2>&1 | LC_ALL=C grep -q $'\x1b\]0;owned' && fail "xl top printed the guest's escape"
+pass "network-list shows guest-written keys as printable text, backend from the toolstack's directory"
 "$BIN/xl" network-detach "$fe" 0
 xenstore-exists "$F" 2>/dev/null && fail "detach left the frontend"
 xenstore-exists "$B" 2>/dev/null && fail "detach left the backend"

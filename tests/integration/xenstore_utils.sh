@@ -6,6 +6,8 @@ for t in xenstore-read xenstore-write xenstore-ls xenstore-list xenstore-rm \
          xenstore-chmod xenstore-watch xenstore-exists; do
     command -v $t >/dev/null || { echo "SKIP: $t not installed (xenstore-utils)"; exit 77; }
 done
+# A log left world-readable by an older run is made root-only (0600).
+install -m 0644 /dev/null "$SPLITVISOR_RUNDIR/xenstored.log"
 xs_start
 
 fail() { echo "FAIL: $*"; exit 1; }
@@ -48,6 +50,8 @@ for i in $(seq 40); do xenstore-write "/big/$long$i" v; done
 
 xenstore-rm /vm
 ! xenstore-exists /vm || fail "rm"
+mode=$(stat -c %a "$SPLITVISOR_RUNDIR/xenstored.log")
+[ "$mode" = 600 ] || fail "xenstored.log mode $mode, want 600"
 xs_alive
 xs_stop
 echo PASS

@@ -49,7 +49,7 @@ pass "list -l and dumpxml; the XML round trip recreates the same domain"
 "$BIN/xl" uptime "$t-one" | grep -q "^$t-one " || fail "uptime"
 [ "$("$BIN/xl" domname "$d2")" = "$t-one" ] || fail "domname"
 "$BIN/xl" info | grep -q "^nr_cpus" || fail "info"
-"$BIN/xl" top -b -n 1 | grep -q "^$t-one " || fail "top: $("$BIN/xl" top -b -n 1)"
+"$BIN/xl" top -b -i 1 | grep -q "^$t-one " || fail "top: $("$BIN/xl" top -b -i 1)"
 "$BIN/xl" help | grep -q "^ create" || fail "help"
 "$BIN/xl" create --help 2>&1 | grep -q "usage: xl create" || fail "create --help"
 "$BIN/xl" frobnicate 2>/dev/null && fail "unknown command accepted"
@@ -66,3 +66,42 @@ long=$(printf 'n%.0s' $(seq 100))
 err=$("$BIN/xl" list "$long" 2>&1) && fail "xl list of a 100-character name succeeded"
 grep -q "no domain '$long'" <<<"$err" || fail "xl list of a too long name: unclear error: $err"
 pass "exec, uptime, top, domname, info, help; unknown domains and commands fail"
+
+# What follows "--" is the program's: its -h is not xl's.
+[ "$("$BIN/xl" exec "$t-one" -- echo -h)" = "-h" ] || fail "xl exec took the program's -h"
+[ "$("$BIN/xl" exec "$t-one" -- printf '%s\n' --help)" = "--help" ] || fail "xl exec took the program's --help"
+# A program that is not there: sh's 127 and a message, not a crash.
+err=$("$BIN/xl" exec "$t-one" -- /nonexistent/prog 2>&1) && fail "exec of a missing program succeeded"
+rc=$("$BIN/xl" exec "$t-one" -- /nonexistent/prog >/dev/null 2>&1; echo $?)
+[ "$rc" = 127 ] || fail "exec of a missing program: exit $rc ($err)"
+grep -q "/nonexistent/prog: No such file or directory" <<<"$err" || fail "exec: unclear error: $err"
+# Domain ids are digits below the reserved ones; an empty name is no domain.
+for id in 4294967297 65536 " 1" "+1" "-1" ""; do
+    err=$("$BIN/xl" domname "$id" 2>&1) && fail "xl domname '$id' answered: $err"
+    grep -q "is not a domain id" <<<"$err" || fail "xl domname '$id': unclear error: $err"
+done
+err=$("$BIN/xl" domid "" 2>&1) && fail "xl domid '' answered: $err"
+grep -q "no domain ''" <<<"$err" || fail "xl domid '': unclear error: $err"
+err=$("$BIN/xl" list "" 2>&1) && fail "xl list '' listed: $err"
+# xentop's options: -i ITERATIONS, -d SECONDS, -b, -n (networks: always shown).
+[ "$("$BIN/xl" top -b -n -i 2 -d 1 | grep -c "^NAME ")" = 2 ] || fail "top -b -n -i 2 -d 1"
+for bad in "-i x" "-i -5" "-i 0" "-d 0" "-i"; do
+    rc=0
+    err=$(timeout 5 "$BIN/xl" top -b $bad 2>&1) || rc=$?
+    [ "$rc" = 1 ] || [ "$rc" = 2 ] || fail "xl top $bad: exit $rc: $err"
+    [ -n "$err" ] || fail "xl top $bad said nothing"
+done
+pass "exec leaves the program its options; strict domain ids; xentop's options"
+
+# One name limit: 63 characters are a domain (and its namespace), 64 are
+# refused by the parser naming the line.
+long=$t-$(printf 'n%.0s' $(seq 63))
+long=${long:0:63}
+"$BIN/xl" create "$(sv_cfg "$long" sleep)" >/dev/null || fail "a 63-character name was refused"
+[ "$("$BIN/xl" domname "$("$BIN/xl" domid "$long")")" = "$long" ] || fail "63-character domain"
+ip netns list | grep -q "^sv-$long" || fail "no namespace for the 63-character domain"
+"$BIN/xl" destroy "$long"
+err=$("$BIN/xl" create "$(sv_cfg "${long}x" sleep)" 2>&1) && fail "a 64-character name was taken"
+grep -q "cfg:1: name: domain name '${long}x' longer than 63 characters" <<<"$err" ||
+    fail "64-character name: unclear error: $err"
+pass "domain names of up to 63 characters, one limit"

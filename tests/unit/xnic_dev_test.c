@@ -438,6 +438,122 @@ static void test_vf_spoof_and_port_vlan(void **state)
     assert_int_equal(qregs(fx, 1, 0)->rx_head, 1);
 }
 
+/* Sets vport's trunk VLANs (the first VLAN_SET block); returns the status. */
+static int set_trunk(struct fx *fx, unsigned f, unsigned vport, const uint16_t *vids, unsigned n)
+{
+    struct xnic_admin cmd = {.opcode = XNIC_CMD_VLAN_SET};
+
+    cmd.u.vlan.vport = vport;
+    for (unsigned i = 0; i < n; i++)
+        cmd.u.vlan.bits[vids[i] / 8] |= (uint8_t)(1u << (vids[i] % 8));
+    return admin(fx, f, &cmd);
+}
+
+/* The frame at b tagged with VLAN vid (b holds len + 4 bytes); the new length. */
+static size_t tag(uint8_t *b, size_t len, uint16_t vid)
+{
+    memmove(b + 16, b + 12, len - 12);
+    b[12] = 0x81;
+    b[13] = 0x00;
+    b[14] = (uint8_t)(vid >> 8);
+    b[15] = (uint8_t)vid;
+    return len + 4;
+}
+
+/* A pool without a port VLAN or trunk set is an access port of the untagged
+ * LAN: a frame it tags itself is dropped as spoofed, and tagged frames to
+ * its MAC never reach it (the default pool takes only its own VLANs too).
+ * Only the VLANs the PF puts in its trunk set pass, tagged both ways.  Used
+ * to be: any tag went out, and every tagged frame came in. */
+static void test_access_port_and_trunk(void **state)
+{
+    struct fx *fx = *state;
+    struct xnic_wire_stats *ws = (struct xnic_wire_stats *)(fx->regs[0] + XNIC_REG_WSTATS);
+    uint8_t *b = fx->mem + buf_off(0, 0);
+    const uint16_t vid42 = 42, bad[] = {0}, vf_vids[] = {6};
+    uint8_t f[100];
+
+    set_vport(fx, 1, 0x11, 0, XNIC_VPF_BCAST | XNIC_VPF_SPOOFCHK);
+    start_queue(fx, 0, 1);
+    post_rx(fx, 0, 1, 8, 2048);
+    tag(b, frame(b, 0x99, 0x11, 60), 42);
+    put_txd(fx, 0, 1, 0, IOVA0 + buf_off(0, 0), 64, XNIC_TXD_EOP);
+    tx_go(fx, 0, 1, 1);
+    assert_int_equal(XNIC_DS_ERR(txd(fx, 0, 1, 0)->status), XNIC_ERR_SPOOF);
+    assert_int_equal(qstats(fx, 0, 1)->tx_spoofed, 1);
+    assert_int_equal(fx->nwire, 0);
+    /* A priority tag (VID 0) would hide a second tag behind it. */
+    b[14] = b[15] = 0;
+    put_txd(fx, 0, 1, 1, IOVA0 + buf_off(0, 0), 64, XNIC_TXD_EOP);
+    tx_go(fx, 0, 1, 2);
+    assert_int_equal(qstats(fx, 0, 1)->tx_spoofed, 2);
+    assert_int_equal(fx->nwire, 0);
+
+    tag(f, frame(f, 0x11, 0x77, 60), 42);
+    xnic_dev_wire_rx(fx->dev, f, 64);
+    tag(f, frame(f, 0xff, 0x77, 60), 42);
+    memset(f, 0xff, 6); /* a broadcast on VLAN 42 */
+    xnic_dev_wire_rx(fx->dev, f, 64);
+    assert_int_equal(qregs(fx, 0, 1)->rx_head, 0);
+    assert_int_equal(ws->rx_dropped, 2);
+    frame(f, 0x11, 0x77, 60);
+    xnic_dev_wire_rx(fx->dev, f, 60);
+    assert_int_equal(qregs(fx, 0, 1)->rx_head, 1);
+
+    /* A trunk of VLAN 42: tagged 42 goes both ways as it is. */
+    assert_int_equal(set_trunk(fx, 0, 1, &vid42, 1), 0);
+    tag(b, frame(b, 0x99, 0x11, 60), 42);
+    put_txd(fx, 0, 1, 2, IOVA0 + buf_off(0, 0), 64, XNIC_TXD_EOP);
+    tx_go(fx, 0, 1, 3);
+    assert_int_equal(txd(fx, 0, 1, 2)->status, XNIC_DS_DD);
+    assert_int_equal(fx->nwire, 1);
+    assert_memory_equal(fx->wire[0].data, b, 64);
+    tag(f, frame(f, 0x11, 0x77, 60), 42);
+    xnic_dev_wire_rx(fx->dev, f, 64);
+    assert_int_equal(qregs(fx, 0, 1)->rx_head, 2);
+    assert_int_equal(rxd(fx, 0, 1, 1)->len, 64);
+    assert_false(rxd(fx, 0, 1, 1)->status & XNIC_RXS_VLAN);
+    f[15] = 43;
+    xnic_dev_wire_rx(fx->dev, f, 64);
+    assert_int_equal(qregs(fx, 0, 1)->rx_head, 2);
+
+    /* VID 0 is not a VLAN; the set is the PF's alone. */
+    assert_int_equal(set_trunk(fx, 0, 1, bad, 1), -EINVAL);
+    assert_int_equal(set_trunk(fx, 1, POOLS, vf_vids, 1), -EPERM);
+
+    /* A VF the PF did not configure is an access port of the untagged LAN;
+     * with a port VLAN and a trunk it sends untagged into the port VLAN and
+     * tagged into the trunk's, nothing else. */
+    fx->nwire = 0;
+    start_queue(fx, 1, 0);
+    b = fx->mem + buf_off(1, 0);
+    tag(b, frame(b, 0x99, 0x66, 60), 42);
+    put_txd(fx, 1, 0, 0, IOVA0 + buf_off(1, 0), 64, XNIC_TXD_EOP);
+    tx_go(fx, 1, 0, 1);
+    assert_int_equal(XNIC_DS_ERR(txd(fx, 1, 0, 0)->status), XNIC_ERR_SPOOF);
+    set_vport(fx, POOLS, 0x10, 5, 0);
+    assert_int_equal(set_trunk(fx, 0, POOLS, vf_vids, 1), 0);
+    tag(b, frame(b, 0x99, 0x10, 60), 6);
+    tag(b + 2048, frame(b + 2048, 0x99, 0x10, 60), 5); /* its port VLAN: untagged only */
+    put_txd(fx, 1, 0, 1, IOVA0 + buf_off(1, 0), 64, XNIC_TXD_EOP);
+    put_txd(fx, 1, 0, 2, IOVA0 + buf_off(1, 1), 64, XNIC_TXD_EOP);
+    tx_go(fx, 1, 0, 3);
+    assert_int_equal(txd(fx, 1, 0, 1)->status, XNIC_DS_DD);
+    assert_int_equal(XNIC_DS_ERR(txd(fx, 1, 0, 2)->status), XNIC_ERR_SPOOF);
+    assert_int_equal(qstats(fx, 1, 0)->tx_spoofed, 2);
+    assert_int_equal(fx->nwire, 1);
+    assert_int_equal(fx->wire[0].data[15], 6);
+    /* A PF reset forgets the trunk. */
+    fx->seq[0] = 0;
+    assert_int_equal(xnic_dev_flr(fx->dev, 0), 0);
+    set_vport(fx, 1, 0x11, 0, 0);
+    start_queue(fx, 0, 1);
+    post_rx(fx, 0, 1, 8, 2048);
+    tag(f, frame(f, 0x11, 0x77, 60), 42);
+    xnic_dev_wire_rx(fx->dev, f, 64);
+    assert_int_equal(qregs(fx, 0, 1)->rx_head, 0);
+}
+
 static void test_veb_pool_to_vf(void **state)
 {
     struct fx *fx = *state;
@@ -532,6 +648,106 @@ static void test_tso_to_wire(void **state)
     assert_int_equal(fx->nwire, 3);
     assert_int_equal(fx->wire[0].len, 54 + 1448);
     assert_int_equal(fx->wire[2].len, 54 + 4000 - 2 * 1448);
+}
+
+/* A TSO packet with an MSS under the floor (1: a segment per payload byte)
+ * completes with OFFLOAD and is counted; none of it is sent. */
+static void test_tso_mss_floor(void **state)
+{
+    struct fx *fx = *state;
+    uint8_t *b = fx->mem + buf_off(0, 0);
+    size_t len = tcp_packet(b, 0x99, 0x01, 4000);
+
+    start_queue(fx, 0, 1);
+    *txd(fx, 0, 1, 0) = (struct xnic_tx_desc){IOVA0 + buf_off(0, 0), (uint16_t)len, 1, 54,
+                                              XNIC_TXD_TSO | XNIC_TXD_EOP, 0};
+    *txd(fx, 0, 1, 1) = (struct xnic_tx_desc){IOVA0 + buf_off(0, 0), (uint16_t)len,
+                                              XNIC_MIN_MSS - 1, 54,
+                                              XNIC_TXD_TSO | XNIC_TXD_EOP, 0};
+    *txd(fx, 0, 1, 2) = (struct xnic_tx_desc){IOVA0 + buf_off(0, 0), (uint16_t)len, 2000, 54,
+                                              XNIC_TXD_TSO | XNIC_TXD_EOP, 0};
+    tx_go(fx, 0, 1, 3);
+    assert_int_equal(XNIC_DS_ERR(txd(fx, 0, 1, 0)->status), XNIC_ERR_OFFLOAD);
+    assert_int_equal(XNIC_DS_ERR(txd(fx, 0, 1, 1)->status), XNIC_ERR_OFFLOAD);
+    assert_int_equal(txd(fx, 0, 1, 2)->status, XNIC_DS_DD);
+    assert_int_equal(qstats(fx, 0, 1)->tx_errors, 2);
+    assert_int_equal(fx->nwire, 2);
+}
+
+/* The scheduler charges a TSO packet the bytes its segments put on the
+ * wire, headers included: pool 0's packets of 100 segments of 64 bytes
+ * (11 800 bytes on the wire, 6454 in the ring) get 5 a turn, not 10,
+ * beside pool 1's 9000-byte frames (7 a turn). */
+static void test_tso_charged_per_segment(void **state)
+{
+    struct fx *fx = *state;
+    size_t len = tcp_packet(fx->mem + buf_off(0, 0), 0x99, 0x01, 100 * XNIC_MIN_MSS);
+
+    frame(fx->mem + buf_off(0, 8), 0x99, 0x02, 9000);
+    start_queue(fx, 0, 0);
+    start_queue(fx, 0, 1);
+    for (unsigned i = 0; i < 15; i++) {
+        *txd(fx, 0, 0, i) = (struct xnic_tx_desc){IOVA0 + buf_off(0, 0), (uint16_t)len,
+                                                  XNIC_MIN_MSS, 54, XNIC_TXD_TSO | XNIC_TXD_EOP, 0};
+        put_txd(fx, 0, 1, i, IOVA0 + buf_off(0, 8), 9000, XNIC_TXD_EOP);
+    }
+    for (unsigned q = 0; q < 2; q++) {
+        qregs(fx, 0, q)->tx_tail = 15;
+        xnic_dev_kick(fx->dev, 0, XNIC_DB_QUEUE(q));
+    }
+    xnic_dev_tx_run(fx->dev, 12);
+    assert_int_equal(qstats(fx, 0, 0)->tx_packets, 5);
+    assert_int_equal(qstats(fx, 0, 1)->tx_packets, 7);
+    assert_int_equal(fx->nwire, 5 * 100 + 7);
+}
+
+/* Queues 0 of pool 0 and of VF 0 each with 15 frames of 9000 bytes posted;
+ * runs budget packets of the scheduler and returns how many the VF sent. */
+static uint64_t vf_share(struct fx *fx, unsigned budget)
+{
+    uint8_t *b = fx->mem + buf_off(0, 0);
+
+    frame(b, 0x99, 0x02, 9000);
+    for (unsigned f = 0; f < 2; f++) {
+        for (unsigned i = 0; i < 15; i++)
+            put_txd(fx, f, 0, i, IOVA0 + buf_off(0, 0), 9000, XNIC_TXD_EOP);
+        qregs(fx, f, 0)->tx_tail = 15;
+        xnic_dev_kick(fx->dev, f, XNIC_DB_QUEUE(0));
+    }
+    xnic_dev_tx_run(fx->dev, budget);
+    return qstats(fx, 1, 0)->tx_packets;
+}
+
+/* A VF picked its own scheduler weight (64: 64 times the pool's share of
+ * the wire).  Its QUEUE_ENABLE weight is ignored; the PF sets it. */
+static void test_vf_weight_is_the_pfs(void **state)
+{
+    struct fx *fx = *state;
+    struct xnic_admin cmd = {.opcode = XNIC_CMD_QUEUE_ENABLE};
+
+    start_queue(fx, 0, 0);
+    enable_queue(fx, 1, 0, XNIC_QF_TX | XNIC_QF_RX);
+    cmd.u.queue.queue = 0;
+    cmd.u.queue.flags = XNIC_QF_TX;
+    cmd.u.queue.weight = 64;
+    assert_int_equal(admin(fx, 1, &cmd), 0);
+    /* One quantum (65 539 bytes) is 7 such frames a turn for each: pool,
+     * VF, pool (it was VF 14: all it had left of the budget). */
+    assert_int_equal(vf_share(fx, 21), 7);
+    assert_int_equal(qstats(fx, 0, 0)->tx_packets, 14);
+
+    /* The PF gives the VF weight 2: 14 frames a turn. */
+    cmd = (struct xnic_admin){.opcode = XNIC_CMD_VPORT_CONFIG};
+    cmd.u.vport.vport = POOLS;
+    cmd.u.vport.weight = 2;
+    assert_int_equal(admin(fx, 0, &cmd), 0);
+    cmd.u.vport.weight = 65;
+    assert_int_equal(admin(fx, 0, &cmd), -EINVAL);
+    enable_queue(fx, 0, 0, XNIC_QF_TX);
+    enable_queue(fx, 1, 0, XNIC_QF_TX);
+    qstats(fx, 0, 0)->tx_packets = qstats(fx, 1, 0)->tx_packets = 0;
+    assert_int_equal(vf_share(fx, 21), 14);
+    assert_int_equal(qstats(fx, 0, 0)->tx_packets, 7);
 }
 
 /* A wire that finishes offloads gets the TSO packet whole, checksum partial. */
@@ -966,7 +1182,10 @@ int main(void)
         T(test_tx_polling),           T(test_tx_dma_fault),
         T(test_rx_multi_buffer_and_default_pool),
         T(test_masked_vector),        T(test_vf_spoof_and_port_vlan),
+        T(test_access_port_and_trunk),
         T(test_veb_pool_to_vf),       T(test_tso_to_wire),
+        T(test_tso_mss_floor),        T(test_vf_weight_is_the_pfs),
+        T(test_tso_charged_per_segment),
         T(test_admin_rules),          T(test_mailbox),
         T(test_flr_stops_dma),        T(test_bad_tail),
         T(test_unmapped_ring),        T(test_rsc_tso_whole),

@@ -162,6 +162,34 @@ static void test_tso_ipv4(void **state)
     assert_int_equal(xnic_tso(f, n, 0, 54, scratch, sizeof(scratch), collect, &s), -22);
 }
 
+static void count_seg(void *arg, const uint8_t *seg, size_t len)
+{
+    (void)seg;
+    (void)len;
+    ++*(unsigned *)arg;
+}
+
+/* An MSS of 1 made a 64 KiB packet 65 535 segments of device work (and of
+ * every receiver's, handed whole): the device refuses an MSS below its floor. */
+static void test_tso_mss_floor(void **state)
+{
+    static uint8_t f[4000], scratch[1600];
+    struct xnic_rx_wb wb = {0};
+    size_t n = tcp4_frame(f, 2500, false);
+    unsigned segs = 0;
+    uint16_t flags;
+
+    (void)state;
+    assert_int_equal(xnic_tso(f, n, 1, 54, scratch, sizeof(scratch), count_seg, &segs), -22);
+    assert_int_equal(xnic_tso(f, n, XNIC_MIN_MSS - 1, 54, scratch, sizeof(scratch), count_seg,
+                              &segs), -22);
+    assert_int_equal(segs, 0);
+    assert_int_equal(xnic_tso_whole(f, n, 1, 54, XNIC_MAX_FRAME, &flags, &wb), -22);
+    assert_int_equal(xnic_tso(f, n, XNIC_MIN_MSS, 54, scratch, sizeof(scratch), count_seg, &segs),
+                     (2500 + XNIC_MIN_MSS - 1) / XNIC_MIN_MSS);
+    assert_int_equal(segs, (2500 + XNIC_MIN_MSS - 1) / XNIC_MIN_MSS);
+}
+
 /* Ethernet + IPv6 (::1 -> ::2) for l4_len bytes of proto, zeroed. */
 static size_t ipv6_frame(uint8_t *f, uint8_t proto, size_t l4_len)
 {
@@ -297,6 +325,7 @@ int main(void)
         cmocka_unit_test(test_parse),
         cmocka_unit_test(test_csum_fill_and_verify),
         cmocka_unit_test(test_tso_ipv4),
+        cmocka_unit_test(test_tso_mss_floor),
         cmocka_unit_test(test_udp_ipv6),
         cmocka_unit_test(test_ipv6_ext_not_offloaded),
         cmocka_unit_test(test_csum_partial),

@@ -11,6 +11,7 @@
 
 #include "../../dom0-tools/xenstored/conn.h"
 #include "../../dom0-tools/xenstored/domain.h"
+#include "../../dom0-tools/xenstored/trans.h"
 #include "../../dom0-tools/xenstored/xenstored.h"
 #include "memconn.h"
 
@@ -20,7 +21,7 @@ static char buf[XENSTORE_PAYLOAD_MAX + 1];
 static int call(struct memconn *mc, uint32_t type, uint32_t tx,
                 const char *args)
 {
-    char body[512];
+    char body[XENSTORE_PAYLOAD_MAX];
     size_t len = strlen(args) + 1;
 
     memcpy(body, args, len);
@@ -350,6 +351,196 @@ static void test_special_perms(void **state)
     memconn_free(d0);
 }
 
+static uint32_t start_tx(struct memconn *mc)
+{
+    assert_int_equal(call(mc, XS_TRANSACTION_START, 0, ""),
+                     XS_TRANSACTION_START);
+    return (uint32_t)strtoul(buf, NULL, 10);
+}
+
+/* A transaction touches at most quota-max-transaction nodes, and writing
+ * one node over and over does not grow what it holds (it grew by a change
+ * record per write, 700-880 MB in a minute from one guest). */
+static void test_transaction_limits(void **state)
+{
+    struct xsd *xs = *state;
+    struct memconn *d0 = memconn_new(xs, 0), *d5;
+    char path[32];
+    uint32_t tx;
+    size_t mem;
+    int i;
+
+    home(d0, 5);
+    d5 = memconn_new(xs, 5);
+    tx = start_tx(d5);
+    for (i = 0; i < 3000; i++)
+        assert_int_equal(write_node(d5, tx, "same", "value"), XS_WRITE);
+    assert_int_equal(trans_find(d5->conn, tx)->nchanges, 1);
+    mem = domain_find(xs, 5)->memory;
+    assert_true(mem < 4096);
+    assert_int_equal(call(d5, XS_TRANSACTION_END, tx, "T"),
+                     XS_TRANSACTION_END);
+    /* Reads of distinct (absent) nodes: each is one more node touched. */
+    tx = start_tx(d5);
+    for (i = 0; i < QUOTA_TRANS_NODES + 10; i++) {
+        snprintf(path, sizeof(path), "r%d", i);
+        if (call(d5, XS_READ, tx, path) != XS_ERROR ||
+            strcmp(buf, "ENOENT"))
+            break;
+    }
+    /* The home itself was the first node touched. */
+    assert_int_equal(i, QUOTA_TRANS_NODES - 1);
+    assert_string_equal(buf, "ENOSPC");
+    assert_error(call(d5, XS_READ, tx, "same"), "ENOSPC");
+    assert_error(call(d5, XS_TRANSACTION_END, tx, "T"), "ENOSPC");
+    assert_null(trans_find(d5->conn, tx));
+    /* dom0 is exempt. */
+    tx = start_tx(d0);
+    for (i = 0; i < QUOTA_TRANS_NODES + 10; i++) {
+        snprintf(path, sizeof(path), "/r%d", i);
+        assert_error(call(d0, XS_READ, tx, path), "ENOENT");
+    }
+    assert_int_equal(call(d0, XS_TRANSACTION_END, tx, "T"),
+                     XS_TRANSACTION_END);
+    memconn_free(d5);
+    memconn_free(d0);
+}
+
+/* What a domain makes xenstored hold (nodes it owns, its transactions, its
+ * queued output) is counted and bounded by quota-memory. */
+static void test_memory_quota(void **state)
+{
+    struct xsd *xs = *state;
+    struct memconn *d0 = memconn_new(xs, 0), *d5;
+    char path[32], val[1500];
+    struct domain *d;
+    size_t base;
+    uint32_t tx;
+    int i;
+
+    home(d0, 5);
+    d5 = memconn_new(xs, 5);
+    d = domain_find(xs, 5);
+    base = d->memory;
+    assert_true(base > 0 && base < 1024);
+    xs->quota[Q_MEMORY] = 64 * 1024;
+    memset(val, 'v', sizeof(val) - 1);
+    val[sizeof(val) - 1] = '\0';
+    for (i = 0; i < 100; i++) {
+        snprintf(path, sizeof(path), "n%d", i);
+        if (write_node(d5, 0, path, val) != XS_WRITE)
+            break;
+    }
+    assert_string_equal(buf, "ENOSPC");
+    assert_true(i > 30 && i < 44);
+    assert_true(d->memory <= xs->quota[Q_MEMORY]);
+    /* Removing gives it back, to the byte. */
+    for (int j = 0; j < i; j++) {
+        snprintf(path, sizeof(path), "n%d", j);
+        assert_int_equal(call(d5, XS_RM, 0, path), XS_RM);
+    }
+    assert_int_equal(d->memory, base);
+    /* A transaction's copies count while it lives and fail it past the
+     * quota; ending it gives them back. */
+    tx = start_tx(d5);
+    for (i = 0; i < 100; i++) {
+        snprintf(path, sizeof(path), "n%d", i);
+        if (write_node(d5, tx, path, val) != XS_WRITE)
+            break;
+    }
+    assert_string_equal(buf, "ENOSPC");
+    assert_true(i > 10 && d->memory > base + 16 * 1024);
+    assert_true(d->memory <= xs->quota[Q_MEMORY]);
+    assert_int_equal(call(d5, XS_TRANSACTION_END, tx, "F"),
+                     XS_TRANSACTION_END);
+    assert_int_equal(d->memory, base);
+    /* What it reads counts too: past the quota the transaction fails. */
+    tx = start_tx(d5);
+    memset(val, 'r', 200);
+    for (i = 0; i < 1000; i++) {
+        snprintf(val + 200, sizeof(val) - 200, "%d", i);
+        if (call(d5, XS_READ, tx, val) != XS_ERROR || strcmp(buf, "ENOENT"))
+            break;
+    }
+    assert_string_equal(buf, "ENOSPC");
+    assert_true(i > 100 && i < 400);
+    assert_error(call(d5, XS_TRANSACTION_END, tx, "T"), "ENOSPC");
+    assert_int_equal(d->memory, base);
+    /* dom0 giving a node to dom5 moves its cost to dom5. */
+    assert_int_equal(write_node(d0, 0, "/given", "abc"), XS_WRITE);
+    assert_int_equal(call(d0, XS_SET_PERMS, 0, "/given|n5"), XS_SET_PERMS);
+    assert_true(d->memory > base);
+    assert_int_equal(call(d0, XS_RM, 0, "/given"), XS_RM);
+    assert_int_equal(d->memory, base);
+    memconn_free(d5);
+    memconn_free(d0);
+}
+
+/* Watch events queued for a connection that does not read are bounded
+ * (the domain's memory quota; dropped and counted past it), identical
+ * queued events are coalesced, and no event is over XENSTORE_PAYLOAD_MAX. */
+static void test_event_limits(void **state)
+{
+    struct xsd *xs = *state;
+    struct memconn *d0 = memconn_new(xs, 0), *d5;
+    char path[XENSTORE_ABS_PATH_MAX + 1], tok[1200];
+    struct domain *d;
+    unsigned int nout;
+    int i;
+
+    home(d0, 5);
+    d5 = memconn_new(xs, 5);
+    d = domain_find(xs, 5);
+    /* dom0's nodes that dom5 may read: only the events count to dom5. */
+    assert_int_equal(call(d0, XS_MKDIR, 0, "/shared"), XS_MKDIR);
+    assert_int_equal(call(d0, XS_SET_PERMS, 0, "/shared|n0|r5"),
+                     XS_SET_PERMS);
+    assert_int_equal(call(d5, XS_WATCH, 0, "/shared|w"), XS_WATCH);
+    assert_int_equal(memconn_recv(d5, buf, sizeof(buf), NULL),
+                     XS_WATCH_EVENT);
+    d5->write_room = 0; /* a watcher that reads nothing */
+    xs->quota[Q_MEMORY] = 64 * 1024;
+    for (i = 0; i < 100; i++)
+        assert_int_equal(write_node(d0, 0, "/shared/same", "v"), XS_WRITE);
+    assert_int_equal(d5->conn->nout, 1);
+    for (i = 0; i < 5000; i++) {
+        snprintf(path, sizeof(path), "/shared/n%d", i % 2000);
+        assert_int_equal(write_node(d0, 0, path, "v"), XS_WRITE);
+    }
+    assert_true(d->memory <= xs->quota[Q_MEMORY]);
+    assert_true(d5->conn->dropped > 1000);
+    nout = d5->conn->nout;
+    assert_true(nout > 100 && nout < 2000);
+    /* The watcher reads again: what was queued arrives, then new events. */
+    d5->write_room = SIZE_MAX;
+    for (i = 0; memconn_recv(d5, buf, sizeof(buf), NULL) == XS_WATCH_EVENT;)
+        i++;
+    assert_int_equal(i, nout);
+    assert_true(d->memory < 1024);
+    assert_int_equal(write_node(d0, 0, "/shared/after", "v"), XS_WRITE);
+    assert_int_equal(memconn_recv(d5, buf, sizeof(buf), NULL),
+                     XS_WATCH_EVENT);
+    assert_string_equal(buf, "/shared/after");
+    /* path + token over XENSTORE_PAYLOAD_MAX: never sent. */
+    memset(tok, 't', sizeof(tok) - 1);
+    tok[sizeof(tok) - 1] = '\0';
+    snprintf(path, sizeof(path), "/|%s", tok);
+    assert_int_equal(call(d0, XS_WATCH, 0, path), XS_WATCH);
+    assert_int_equal(memconn_recv(d0, buf, sizeof(buf), NULL),
+                     XS_WATCH_EVENT);
+    memset(path, 'p', sizeof(path) - 1);
+    memcpy(path, "/long/", 6);
+    path[XENSTORE_ABS_PATH_MAX - 8] = '\0';
+    /* (The event, when there is one, comes before the reply.) */
+    assert_int_equal(write_node(d0, 0, path, "v"), XS_WRITE);
+    assert_int_equal(memconn_recv(d0, buf, sizeof(buf), NULL), -1);
+    assert_int_equal(write_node(d0, 0, "/short", "v"), XS_WATCH_EVENT);
+    assert_string_equal(buf, "/short");
+    assert_int_equal(memconn_recv(d0, buf, sizeof(buf), NULL), XS_WRITE);
+    memconn_free(d5);
+    memconn_free(d0);
+}
+
 static void test_outstanding_quota(void **state)
 {
     struct memconn *d0 = memconn_new(*state, 0), *d5;
@@ -418,6 +609,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_outstanding_quota, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_input_budget, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_transaction_limits, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_memory_quota, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_event_limits, setup, teardown),
         cmocka_unit_test_setup_teardown(test_special_perms, setup, teardown),
     };
 

@@ -75,7 +75,7 @@ static void test_generation_moves(void **state)
 static void test_txn_isolation_and_commit(void **state)
 {
     struct tree *t = tree_new();
-    struct txn *tx = tree_txn_begin(t);
+    struct txn *tx = tree_txn_begin(t, 1024);
     struct node *n;
 
     (void)state;
@@ -100,19 +100,19 @@ static void test_txn_conflicts(void **state)
     (void)state;
     add(t, NULL, "/a");
     /* A node read in the transaction changes outside it. */
-    tx = tree_txn_begin(t);
+    tx = tree_txn_begin(t, 1024);
     assert_non_null(tree_get(t, tx, "/a"));
     assert_non_null(tree_get_mut(t, NULL, "/a"));
     assert_int_equal(tree_txn_commit(t, tx), -EAGAIN);
     tree_txn_free(tx);
     /* A node seen absent appears outside. */
-    tx = tree_txn_begin(t);
+    tx = tree_txn_begin(t, 1024);
     assert_null(tree_get(t, tx, "/b"));
     add(t, NULL, "/b");
     assert_int_equal(tree_txn_commit(t, tx), -EAGAIN);
     tree_txn_free(tx);
     /* Untouched nodes may change freely. */
-    tx = tree_txn_begin(t);
+    tx = tree_txn_begin(t, 1024);
     assert_non_null(tree_get(t, tx, "/b"));
     assert_non_null(tree_get_mut(t, NULL, "/a"));
     assert_int_equal(tree_txn_commit(t, tx), 0);
@@ -123,7 +123,7 @@ static void test_txn_conflicts(void **state)
 static void test_txn_remove(void **state)
 {
     struct tree *t = tree_new();
-    struct txn *tx = tree_txn_begin(t);
+    struct txn *tx = tree_txn_begin(t, 1024);
 
     (void)state;
     add(t, NULL, "/a");
@@ -138,7 +138,7 @@ static void test_txn_remove(void **state)
     assert_null(tree_get(t, NULL, "/a/b"));
     assert_int_equal(tree_count(t), 2);
     /* An aborted transaction leaves nothing behind (valgrind checks). */
-    tx = tree_txn_begin(t);
+    tx = tree_txn_begin(t, 1024);
     add(t, tx, "/gone");
     assert_non_null(tree_get_mut(t, tx, "/a2"));
     tree_txn_free(tx);

@@ -1,0 +1,543 @@
+/*
+ * hvhostile: a domain that attacks the hypervisor itself with raw hypercalls
+ * (tests hv_hostile and hv_quota).  Each mode prints the lines the test
+ * waits for.
+ *
+ *   seals              truncate, grow and seal every memfd the hypervisor
+ *                      handed us (RAM, shared_info, grant table, xenstore
+ *                      ring, a shared frame), then make grant and event
+ *                      calls that touch them: "SEAL <what> truncate=E
+ *                      grow=E seal=E" per fd (E: errno, 0 if it went
+ *                      through), then "SEALS held" if every one was refused
+ *   passfd             make a TCP socket whose last close blocks (SO_LINGER
+ *                      20 s, unsent data, a peer that never reads; the test
+ *                      brings up lo) and pass it with a hypercall on each of
+ *                      two channels: "PASSFD refused: <error>" or "PASSFD
+ *                      sent" per channel, then "PASSFD done"
+ *   share-max          share frames (granted to ourselves) until refused:
+ *                      "SHARED N: <error>"
+ *   ports-max          allocate unbound ports until refused: "PORTS N: <error>"
+ *   maps-max GRANTER REF  map the grant again and again until refused:
+ *                      "MAPS N: <GNTST status>"
+ *   share-n PEER N     share N frames with PEER: "REFS A..B" (contiguous)
+ *   map-batch GRANTER A N  map refs A..A+N-1 (and touch each page), unmap
+ *                      them all in one call, map them again on a second
+ *                      channel, unmap the pages and close that channel:
+ *                      "BATCH unmapped N, released" (the hypervisor must
+ *                      prove each with one scan of us)
+ *   leader-exit GRANTER REF  a second thread maps the grant, the main thread
+ *                      exits (pthread_exit), then the thread claims an unmap
+ *                      without unmapping: "UNMAP refused while mapped" or
+ *                      "UNMAP believed"
+ *   pirq-close BDF     open our PCI function, close the port of its vector
+ *                      0, open it again: "PCI reopen refused: <error>", or
+ *                      "PCI reopen fd <target>" for each fd that came
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "sv/hcall.h"
+#include "sv/msg.h"
+#include "sv/util.h"
+
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void say(const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vprintf(fmt, ap);
+    va_end(ap);
+    putchar('\n');
+    fflush(stdout);
+}
+
+static void die(const char *what, int err)
+{
+    say("FAIL %s: %s", what, strerror(err));
+    exit(1);
+}
+
+/* SV_MEM_share of count frames granted to domid; returns how many fds came. */
+static int share(int chan, uint32_t domid, uint32_t count, struct sv_mem_share *s, int *fds)
+{
+    struct hcall hc = {.op = SV_HC_memory,
+                       .cmd = SV_MEM_share,
+                       .count = 1,
+                       .arg = s,
+                       .arg_len = sizeof(*s),
+                       .res = s,
+                       .res_cap = sizeof(*s),
+                       .fds_out = fds,
+                       .nfds_max = SV_HC_MAX_FDS};
+    int err;
+
+    *s = (struct sv_mem_share){.domid = domid, .count = count};
+    err = hcall(chan, &hc);
+    return err < 0 ? err : hc.nfds_out;
+}
+
+/* Each attempt to change the fd's size or seals: its errno (0: it went through). */
+static bool attack_fd(const char *what, int fd)
+{
+    int grow = ftruncate(fd, 1 << 20) < 0 ? errno : 0;
+    int truncate = ftruncate(fd, 0) < 0 ? errno : 0;
+    int seal = fcntl(fd, F_ADD_SEALS, F_SEAL_FUTURE_WRITE) < 0 ? errno : 0;
+
+    say("SEAL %s truncate=%d grow=%d seal=%d", what, truncate, grow, seal);
+    return truncate && grow && seal;
+}
+
+/* Grant and event calls that make the hypervisor touch our grant table and
+ * shared_info: a new grant, its end, a port raised through the hypervisor. */
+static void touch_tables(int chan, uint32_t self)
+{
+    struct sv_mem_share s;
+    struct sv_mem_unshare u = {.count = 1};
+    evtchn_alloc_unbound_t a = {.dom = DOMID_SELF, .remote_dom = DOMID_SELF};
+    evtchn_send_t snd;
+    int fds[SV_HC_MAX_FDS], n = share(chan, self, 1, &s, fds);
+
+    if (n != 1)
+        die("share", n < 0 ? -n : EPROTO);
+    close(fds[0]);
+    u.ref[0] = s.ref[0];
+    if (hcall_simple(chan, SV_HC_memory, SV_MEM_unshare, &u, sizeof(u)) < 0)
+        die("unshare", EIO);
+    n = hcall(chan, &(struct hcall){.op = __HYPERVISOR_event_channel_op,
+                                    .cmd = EVTCHNOP_alloc_unbound,
+                                    .count = 1,
+                                    .arg = &a,
+                                    .arg_len = sizeof(a),
+                                    .res = &a,
+                                    .res_cap = sizeof(a),
+                                    .fds_out = fds,
+                                    .nfds_max = 2});
+    if (n < 0)
+        die("alloc_unbound", -n);
+    snd.port = a.port;
+    if (hcall_simple(chan, __HYPERVISOR_event_channel_op, EVTCHNOP_send, &snd, sizeof(snd)) < 0)
+        die("send", EIO);
+}
+
+static int mode_seals(void)
+{
+    static const char *const names[] = {[SV_START_FD_RAM] = "ram",
+                                        [SV_START_FD_SHINFO] = "shared_info",
+                                        [SV_START_FD_GNTTAB] = "grant_table",
+                                        [SV_START_FD_STORE] = "store_ring"};
+    int fds[SV_HC_MAX_FDS], chan = hcall_open(), n;
+    struct sv_start_info si;
+    struct sv_mem_share s;
+    bool held = true;
+
+    if (chan < 0 || hcall_start_info(chan, &si, fds) < 0)
+        die("start info", EIO);
+    for (int i = 0; i < SV_START_INFO_FDS; i++) {
+        if (i < (int)ARRAY_SIZE(names) && names[i])
+            held &= attack_fd(names[i], fds[i]);
+        close(fds[i]);
+    }
+    n = share(chan, si.domid, 1, &s, fds);
+    if (n != 1)
+        die("share", n < 0 ? -n : EPROTO);
+    held &= attack_fd("frame", fds[0]);
+    close(fds[0]);
+    touch_tables(chan, si.domid);
+    say(held ? "SEALS held" : "SEALS broken");
+    pause();
+    return 0;
+}
+
+/* A connected TCP socket whose last close lingers: its peer (a listener that
+ * never accepts) never reads, so its send queue never empties. */
+static int lingering_socket(void)
+{
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    struct linger lg = {.l_onoff = 1, .l_linger = 20};
+    socklen_t len = sizeof(sa);
+    static char junk[65536];
+    int l = socket(AF_INET, SOCK_STREAM, 0), c = -1;
+
+    if (l < 0 || bind(l, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(l, 1) < 0 ||
+        getsockname(l, (struct sockaddr *)&sa, &len) < 0)
+        die("listen", errno);
+    /* lo comes up when the test script gets to it. */
+    for (int i = 0; i < 200; i++) {
+        c = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+        if (c < 0 || connect(c, (struct sockaddr *)&sa, len) == 0 || errno == EINPROGRESS)
+            break;
+        close(c);
+        c = -1;
+        usleep(50000);
+    }
+    if (c < 0)
+        die("connect", errno);
+    usleep(100000);
+    while (send(c, junk, sizeof(junk), MSG_DONTWAIT) > 0)
+        ;
+    if (setsockopt(c, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)) < 0)
+        die("SO_LINGER", errno);
+    return c; /* l stays open: closing it would reset c */
+}
+
+/* A physinfo call with the socket attached; our copy is closed before the
+ * hypervisor can answer, so that its copy is the last. */
+static void pass_fd(int chan)
+{
+    struct hc_request req = {.op = SV_HC_sysctl,
+                             .cmd = SV_SYSCTL_physinfo,
+                             .count = 1,
+                             .len = sizeof(uint32_t)};
+    uint32_t unused = 0;
+    char reply[SV_HC_MAX_MSG];
+    int sock = lingering_socket();
+    int err = msg_send(chan, &req, sizeof(req), &unused, sizeof(unused), &sock, 1, 0);
+
+    if (err < 0) /* ours is the last copy: reset it rather than wait */
+        setsockopt(sock, SOL_SOCKET, SO_LINGER, &(struct linger){1, 0}, sizeof(struct linger));
+    close(sock);
+    if (err == 0)
+        err = (int)msg_recv(chan, reply, sizeof(reply), NULL, NULL);
+    if (err < 0)
+        say("PASSFD refused: %s", strerror(-err));
+    else
+        say("PASSFD sent");
+}
+
+static int mode_passfd(void)
+{
+    const char *boot = getenv(SV_HCALL_FD_ENV);
+
+    pass_fd(boot ? atoi(boot) : -1);
+    pass_fd(hcall_open());
+    say("PASSFD done");
+    pause();
+    return 0;
+}
+
+static int mode_share_max(void)
+{
+    struct sv_mem_share s;
+    int fds[SV_HC_MAX_FDS], chan = hcall_open(), n = 0, got = 0;
+    struct sv_start_info si;
+    uint32_t batch = SV_MEM_MAX_BATCH;
+
+    if (chan < 0 || hcall_start_info(chan, &si, fds) < 0)
+        die("start info", EIO);
+    for (int i = 0; i < SV_START_INFO_FDS; i++)
+        close(fds[i]);
+    /* Smaller batches at the end, to count exactly how many fit. */
+    while (batch) {
+        got = share(chan, si.domid, batch, &s, fds);
+        if (got < 0) {
+            if (batch == 1)
+                break;
+            batch /= 2;
+            continue;
+        }
+        for (int i = 0; i < got; i++)
+            close(fds[i]);
+        n += got;
+    }
+    say("SHARED %d: %s", n, strerror(-got));
+    pause();
+    return 0;
+}
+
+static int mode_ports_max(void)
+{
+    int chan = hcall_open(), n = 0, err;
+
+    for (;;) {
+        evtchn_alloc_unbound_t a = {.dom = DOMID_SELF, .remote_dom = DOMID_SELF};
+        int fds[2];
+        struct hcall hc = {.op = __HYPERVISOR_event_channel_op,
+                           .cmd = EVTCHNOP_alloc_unbound,
+                           .count = 1,
+                           .arg = &a,
+                           .arg_len = sizeof(a),
+                           .res = &a,
+                           .res_cap = sizeof(a),
+                           .fds_out = fds,
+                           .nfds_max = 2};
+
+        err = hcall(chan, &hc);
+        if (err < 0)
+            break;
+        for (int i = 0; i < hc.nfds_out; i++)
+            close(fds[i]);
+        n++;
+    }
+    say("PORTS %d: %s", n, strerror(-err));
+    pause();
+    return 0;
+}
+
+static int mode_maps_max(uint32_t granter, uint32_t ref)
+{
+    int chan = hcall_open(), n = 0;
+    gnttab_map_grant_ref_t m;
+
+    for (;;) {
+        int fd = -1;
+        struct hcall hc = {.op = __HYPERVISOR_grant_table_op,
+                           .cmd = GNTTABOP_map_grant_ref,
+                           .count = 1,
+                           .arg = &m,
+                           .arg_len = sizeof(m),
+                           .res = &m,
+                           .res_cap = sizeof(m),
+                           .fds_out = &fd,
+                           .nfds_max = 1};
+
+        m = (gnttab_map_grant_ref_t){
+            .flags = GNTMAP_host_map | GNTMAP_readonly, .ref = ref, .dom = (domid_t)granter};
+        if (hcall(chan, &hc) < 0)
+            die("map", EIO);
+        if (fd >= 0)
+            close(fd);
+        if (m.status != GNTST_okay)
+            break;
+        n++;
+    }
+    say("MAPS %d: %d", n, m.status);
+    pause();
+    return 0;
+}
+
+static uint32_t num(const char *s)
+{
+    return (uint32_t)strtoul(s, NULL, 0);
+}
+
+static int mode_share_n(uint32_t peer, uint32_t n)
+{
+    int fds[SV_HC_MAX_FDS], chan = hcall_open();
+    uint32_t first = 0, next = 0;
+    struct sv_mem_share s;
+
+    for (uint32_t done = 0; done < n;) {
+        uint32_t batch = n - done < SV_MEM_MAX_BATCH ? n - done : SV_MEM_MAX_BATCH;
+        int got = share(chan, peer, batch, &s, fds);
+
+        if (got != (int)batch)
+            die("share", got < 0 ? -got : EPROTO);
+        for (uint32_t i = 0; i < batch; i++) {
+            if (done + i == 0)
+                first = next = s.ref[0];
+            if (s.ref[i] != next++)
+                die("refs not contiguous", EPROTO);
+            close(fds[i]);
+        }
+        done += batch;
+    }
+    say("REFS %u..%u", first, next - 1);
+    pause();
+    return 0;
+}
+
+/* Maps refs first..first+n-1 on chan (raw calls of up to 253), each page
+ * mapped into us and touched; their handles go to handles[]. */
+static void map_range(int chan, uint32_t granter, uint32_t first, uint32_t n,
+                      grant_handle_t *handles, char **pages)
+{
+    static gnttab_map_grant_ref_t ops[SV_HC_MAX_FDS];
+    int fds[SV_HC_MAX_FDS];
+
+    for (uint32_t done = 0; done < n;) {
+        uint32_t batch = n - done < SV_HC_MAX_FDS ? n - done : SV_HC_MAX_FDS;
+        struct hcall hc = {.op = __HYPERVISOR_grant_table_op,
+                           .cmd = GNTTABOP_map_grant_ref,
+                           .count = batch,
+                           .arg = ops,
+                           .arg_len = batch * sizeof(ops[0]),
+                           .res = ops,
+                           .res_cap = batch * sizeof(ops[0]),
+                           .fds_out = fds,
+                           .nfds_max = SV_HC_MAX_FDS};
+
+        for (uint32_t i = 0; i < batch; i++)
+            ops[i] = (gnttab_map_grant_ref_t){
+                .flags = GNTMAP_host_map, .ref = first + done + i, .dom = (domid_t)granter};
+        if (hcall(chan, &hc) < 0 || hc.nfds_out != (int)batch)
+            die("map batch", EIO);
+        for (uint32_t i = 0; i < batch; i++) {
+            if (ops[i].status != GNTST_okay)
+                die("map", EIO);
+            handles[done + i] = ops[i].handle;
+            pages[done + i] = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fds[i], 0);
+            close(fds[i]);
+            if (pages[done + i] == MAP_FAILED)
+                die("mmap", errno);
+            pages[done + i][0] = 1;
+        }
+        done += batch;
+    }
+}
+
+static int mode_map_batch(uint32_t granter, uint32_t first, uint32_t n)
+{
+    static gnttab_unmap_grant_ref_t ops[1024];
+    static grant_handle_t handles[1024];
+    static char *pages[1024];
+    int chan = hcall_open(), chan2 = hcall_open();
+
+    if (chan < 0 || chan2 < 0 || n > 1024)
+        die("channels", EIO);
+    map_range(chan, granter, first, n, handles, pages);
+    for (uint32_t i = 0; i < n; i++) {
+        munmap(pages[i], 4096);
+        ops[i] = (gnttab_unmap_grant_ref_t){.handle = handles[i]};
+    }
+    if (hcall(chan, &(struct hcall){.op = __HYPERVISOR_grant_table_op,
+                                    .cmd = GNTTABOP_unmap_grant_ref,
+                                    .count = n,
+                                    .arg = ops,
+                                    .arg_len = n * sizeof(ops[0]),
+                                    .res = ops,
+                                    .res_cap = n * sizeof(ops[0])}) < 0)
+        die("unmap batch", EIO);
+    for (uint32_t i = 0; i < n; i++)
+        if (ops[i].status != GNTST_okay)
+            die("an unmap was not believed", EIO);
+    map_range(chan2, granter, first, n, handles, pages);
+    for (uint32_t i = 0; i < n; i++)
+        munmap(pages[i], 4096);
+    close(chan2);
+    say("BATCH unmapped %u, released", n);
+    pause();
+    return 0;
+}
+
+struct leader_exit {
+    uint32_t granter, ref;
+};
+
+static void *mapper_thread(void *arg)
+{
+    const struct leader_exit *le = arg;
+    grant_handle_t handle;
+    gnttab_unmap_grant_ref_t op;
+    char *page;
+    int chan = hcall_open();
+
+    if (chan < 0)
+        die("channel", EIO);
+    map_range(chan, le->granter, le->ref, 1, &handle, &page);
+    strcpy(page + 64, "mapped"); /* share-held: the granter may now try */
+    usleep(500000);              /* the leader is gone by now */
+    op = (gnttab_unmap_grant_ref_t){.handle = handle};
+    if (hcall(chan, &(struct hcall){.op = __HYPERVISOR_grant_table_op,
+                                    .cmd = GNTTABOP_unmap_grant_ref,
+                                    .count = 1,
+                                    .arg = &op,
+                                    .arg_len = sizeof(op),
+                                    .res = &op,
+                                    .res_cap = sizeof(op)}) < 0)
+        die("unmap", EIO);
+    if (op.status == GNTST_okay)
+        say("UNMAP believed");
+    else
+        say("UNMAP refused while mapped (status %d)", op.status);
+    for (;;)
+        pause();
+    return NULL;
+}
+
+static int mode_leader_exit(uint32_t granter, uint32_t ref)
+{
+    static struct leader_exit le;
+    pthread_t tid;
+
+    le = (struct leader_exit){.granter = granter, .ref = ref};
+    if (pthread_create(&tid, NULL, mapper_thread, &le) != 0)
+        die("pthread_create", EAGAIN);
+    pthread_exit(NULL);
+}
+
+static int pci_open(int chan, const char *bdf, struct sv_pci_open *o, int *fds)
+{
+    struct hcall hc = {.op = SV_HC_pci,
+                       .cmd = SV_PCI_open,
+                       .count = 1,
+                       .arg = o,
+                       .arg_len = sizeof(*o),
+                       .res = o,
+                       .res_cap = sizeof(*o),
+                       .fds_out = fds,
+                       .nfds_max = SV_HC_MAX_FDS};
+    int err;
+
+    *o = (struct sv_pci_open){0};
+    snprintf(o->bdf, sizeof(o->bdf), "%s", bdf);
+    err = hcall(chan, &hc);
+    return err < 0 ? err : hc.nfds_out;
+}
+
+static int mode_pirq_close(const char *bdf)
+{
+    int fds[SV_HC_MAX_FDS], chan = hcall_open(), n;
+    struct sv_pci_open o;
+    evtchn_close_t c;
+
+    n = chan < 0 ? chan : pci_open(chan, bdf, &o, fds);
+    if (n < 0)
+        die("PCI open", -n);
+    for (int i = 0; i < n; i++)
+        close(fds[i]);
+    say("PCI open nvec=%u", o.nvec);
+    c.port = o.ports[0];
+    if (hcall_simple(chan, __HYPERVISOR_event_channel_op, EVTCHNOP_close, &c, sizeof(c)) < 0)
+        die("close the vector port", EIO);
+    n = pci_open(chan, bdf, &o, fds);
+    if (n < 0)
+        say("PCI reopen refused: %s", strerror(-n));
+    for (int i = 0; i < n; i++) {
+        char path[64], target[128];
+        ssize_t len;
+
+        snprintf(path, sizeof(path), "/proc/self/fd/%d", fds[i]);
+        len = readlink(path, target, sizeof(target) - 1);
+        target[len < 0 ? 0 : len] = '\0';
+        say("PCI reopen fd %s", target);
+        close(fds[i]);
+    }
+    pause();
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    const char *mode = argc > 1 ? argv[1] : "";
+
+    if (!strcmp(mode, "seals"))
+        return mode_seals();
+    if (!strcmp(mode, "passfd"))
+        return mode_passfd();
+    if (!strcmp(mode, "share-max"))
+        return mode_share_max();
+    if (!strcmp(mode, "ports-max"))
+        return mode_ports_max();
+    if (!strcmp(mode, "maps-max") && argc == 4)
+        return mode_maps_max(num(argv[2]), num(argv[3]));
+    if (!strcmp(mode, "share-n") && argc == 4)
+        return mode_share_n(num(argv[2]), num(argv[3]));
+    if (!strcmp(mode, "map-batch") && argc == 5)
+        return mode_map_batch(num(argv[2]), num(argv[3]), num(argv[4]));
+    if (!strcmp(mode, "leader-exit") && argc == 4)
+        return mode_leader_exit(num(argv[2]), num(argv[3]));
+    if (!strcmp(mode, "pirq-close") && argc == 3)
+        return mode_pirq_close(argv[2]);
+    fprintf(stderr, "hvhostile: unknown mode '%s'\n", mode);
+    return 2;
+}

@@ -1,0 +1,200 @@
+/*
+ * xsflood: a domain (or dom0 tool) that attacks xenstored, for the test
+ * xenstore_hostile.  Each mode prints a line the script waits for, then
+ * keeps attacking until it is killed.
+ *
+ *   trans                 (domain) open transactions and, in each, write one
+ *                         node over and over and read ever new deep absent
+ *                         paths, leaving some open: "TRANS"
+ *   watch-noread DIR N    (domain, raw ring) N watches on DIR with distinct
+ *                         tokens, then never read the ring again: "WATCHING"
+ *   ring                  (domain, raw ring) keep the request ring full of
+ *                         READs and kick on every one: "FLOODING"
+ *   write DIR SECONDS     (dom0) write DIR/n0..n1999 round and round for
+ *                         SECONDS, then print "WROTE <count>"
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdnoreturn.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+#include <xenstore.h>
+
+#include "sv/store_ring.h"
+
+static noreturn void die(const char *what)
+{
+    fprintf(stderr, "xsflood: %s: %s\n", what, strerror(errno));
+    exit(1);
+}
+
+static void say(const char *line)
+{
+    printf("%s\n", line);
+    fflush(stdout);
+}
+
+static noreturn void mode_trans(void)
+{
+    struct xs_handle *h = xs_open(0);
+    static char path[XENSTORE_REL_PATH_MAX];
+    char *p = path + 16;
+    unsigned int len;
+    bool said = false;
+
+    if (!h)
+        die("xs_open");
+    /* Deep absent paths: every missing level was logged in the
+     * transaction, a megabyte a read. */
+    memset(path, 'x', 16);
+    while (p + 3 < path + sizeof(path))
+        p += sprintf(p, "/a");
+    for (unsigned long n = 0;; n++) {
+        xs_transaction_t t = xs_transaction_start(h);
+
+        /* At the open-transaction quota: the first ones stay open. */
+        if (t == XBT_NULL) {
+            usleep(1000);
+            continue;
+        }
+        if (!said)
+            say("TRANS");
+        said = true;
+        for (unsigned long i = 0;; i++) {
+            snprintf(path, 16, "%015lu", n * 100000 + i);
+            path[15] = 'x';
+            free(xs_read(h, t, path, &len));
+            if (errno != ENOENT || !xs_write(h, t, "data/same", path, 15))
+                break;
+        }
+        /* Every fifth one is abandoned open; the rest are retried. */
+        if (n % 5)
+            xs_transaction_end(h, t, true);
+    }
+}
+
+static struct sv_store_ring ring;
+
+/* Copies a request into the ring if it all fits; true when it did. */
+static bool ring_put(uint32_t type, const char *a, const char *b)
+{
+    struct xenstore_domain_interface *intf = ring.intf;
+    size_t alen = strlen(a) + 1, blen = b ? strlen(b) + 1 : 0;
+    struct xsd_sockmsg hdr = { type, 1, 0, (uint32_t)(alen + blen) };
+    char msg[sizeof(hdr) + 256];
+    size_t len = sizeof(hdr) + alen + blen;
+    XENSTORE_RING_IDX prod = intf->req_prod;
+
+    if (len > sizeof(msg))
+        return false;
+    memcpy(msg, &hdr, sizeof(hdr));
+    memcpy(msg + sizeof(hdr), a, alen);
+    if (b)
+        memcpy(msg + sizeof(hdr) + alen, b, blen);
+    __atomic_thread_fence(__ATOMIC_ACQUIRE);
+    if (prod - intf->req_cons + len > XENSTORE_RING_SIZE)
+        return false;
+    for (size_t i = 0; i < len; i++)
+        intf->req[MASK_XENSTORE_IDX(prod + i)] = msg[i];
+    __atomic_store_n(&intf->req_prod, prod + len, __ATOMIC_RELEASE);
+    eventfd_write(ring.kick, 1);
+    return true;
+}
+
+/* Throws away every reply and event xenstored wrote. */
+static void ring_drain(void)
+{
+    struct xenstore_domain_interface *intf = ring.intf;
+
+    __atomic_store_n(&intf->rsp_cons,
+                     __atomic_load_n(&intf->rsp_prod, __ATOMIC_ACQUIRE),
+                     __ATOMIC_RELEASE);
+    eventfd_write(ring.kick, 1);
+}
+
+static void ring_wait(void)
+{
+    struct pollfd p = { ring.doorbell, POLLIN, 0 };
+    eventfd_t v;
+
+    if (poll(&p, 1, 100) > 0)
+        eventfd_read(ring.doorbell, &v);
+}
+
+static noreturn void mode_watch_noread(const char *dir, unsigned int n)
+{
+    char tok[16];
+
+    if (sv_store_ring_open(&ring))
+        die("store ring");
+    for (unsigned int i = 0; i < n; i++) {
+        snprintf(tok, sizeof(tok), "t%u", i);
+        while (!ring_put(XS_WATCH, dir, tok)) {
+            ring_drain();
+            ring_wait();
+        }
+    }
+    /* Let the replies and initial events arrive, then stop reading. */
+    for (int i = 0; i < 20; i++) {
+        ring_wait();
+        ring_drain();
+    }
+    say("WATCHING");
+    for (;;)
+        pause();
+}
+
+static noreturn void mode_ring(void)
+{
+    bool said = false;
+
+    if (sv_store_ring_open(&ring))
+        die("store ring");
+    for (;;) {
+        while (ring_put(XS_READ, "domid", NULL))
+            ;
+        ring_drain();
+        if (!said)
+            say("FLOODING");
+        said = true;
+    }
+}
+
+static int mode_write(const char *dir, int seconds)
+{
+    struct xs_handle *h = xs_open(0);
+    time_t end = time(NULL) + seconds;
+    char path[256];
+    unsigned long n = 0;
+
+    if (!h)
+        die("xs_open");
+    while (time(NULL) < end) {
+        snprintf(path, sizeof(path), "%s/n%lu", dir, n % 2000);
+        if (!xs_write(h, XBT_NULL, path, "v", 1))
+            die("write");
+        n++;
+    }
+    printf("WROTE %lu\n", n);
+    xs_close(h);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    if (argc == 2 && !strcmp(argv[1], "trans"))
+        mode_trans();
+    if (argc == 4 && !strcmp(argv[1], "watch-noread"))
+        mode_watch_noread(argv[2], (unsigned int)atoi(argv[3]));
+    if (argc == 2 && !strcmp(argv[1], "ring"))
+        mode_ring();
+    if (argc == 4 && !strcmp(argv[1], "write"))
+        return mode_write(argv[2], atoi(argv[3]));
+    fprintf(stderr, "usage: see the header of tests/domains/xsflood.c\n");
+    return 2;
+}

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# A domain lives within its limits: memory (its RAM and a stated overhead, in
+# a cgroup of its own), tasks (threads), its CPU weight, descriptors, no core
+# file.  One that
+# allocates far past its memory is killed and recorded as crashed while the
+# others run on, and its cgroups go with it.
+source "$(dirname "$0")/lib.sh"
+require_root
+sv_start
+t=$SV_TEST_TAG
+
+# The directory of PID's cgroup for CONTROLLER: its v1 hierarchy, else the
+# unified one (mounted where hosts mount them).
+cg_dir() {
+    local path
+    path=$(awk -F: -v c="$2" '$2 ~ "(^|,)" c "(,|$)" {print $3}' "/proc/$1/cgroup")
+    if [ -n "$path" ]; then
+        echo "/sys/fs/cgroup/$2$path"
+    else
+        echo "/sys/fs/cgroup$(awk -F: '$1 == 0 {print $3}' "/proc/$1/cgroup")"
+    fi
+}
+# memory.limit_in_bytes (v1) or memory.max (v2).
+mem_limit() { cat "$1/memory.limit_in_bytes" 2>/dev/null || cat "$1/memory.max"; }
+
+v=$(sv_create "$t-victim" sleep)
+wait_console "$v" SLEEPING >/dev/null
+vpid=$(domain_pid "$t-victim")
+mem=$(cg_dir "$vpid" memory)
+pids=$(cg_dir "$vpid" pids)
+[ "$(basename "$mem")" = "sv-$t-victim" ] && [ "$(basename "$pids")" = "sv-$t-victim" ] \
+    || fail "the domain is not in cgroups of its own: $mem, $pids"
+# memory = 16 (MiB) and the 64 MiB overhead.
+[ "$(mem_limit "$mem")" = $(((16 + 64) << 20)) ] || fail "memory limit $(mem_limit "$mem")"
+[ "$(cat "$pids/pids.max")" = 64 ] || fail "pids.max $(cat "$pids/pids.max")"
+used=$("$BIN/xl" list -l "$v" | sed -n 's/.*"used_memory_kb": \([0-9]*\).*/\1/p')
+[ -n "$used" ] && [ "$used" -gt 0 ] && [ "$used" -lt $(((16 + 64) << 10)) ] \
+    || fail "xl list -l: used memory '$used' kB"
+pass "cgroups of its own: memory $(($(mem_limit "$mem") >> 20)) MiB, 64 tasks; xl list -l: $used kB used"
+
+# CPU: the default weight (Xen's 256, cpu.shares 1024), or the description's.
+cpu_share() { cat "$1/cpu.shares" 2>/dev/null || cat "$1/cpu.weight"; }
+cfg=$(sv_cfg "$t-weighted" sleep)
+echo "cpu_weight = 512" >>"$cfg"
+"$BIN/xl" create "$cfg" >/dev/null
+wpid=$(domain_pid "$t-weighted")
+[ "$(basename "$(cg_dir "$wpid" cpu)")" = "sv-$t-weighted" ] || fail "no cpu cgroup of its own"
+[ "$(cpu_share "$(cg_dir "$vpid" cpu)")" = "$(cpu_share "$(dirname "$(cg_dir "$vpid" cpu)")")" ] \
+    || fail "the default weight is not the default"
+[ "$(cpu_share "$(cg_dir "$wpid" cpu)")" = 2048 ] \
+    || fail "cpu_weight = 512 gave $(cpu_share "$(cg_dir "$wpid" cpu)")"
+pass "CPU: the default weight, cpu_weight = 512 -> cpu.shares 2048"
+
+l=$(sv_create "$t-limits" limits)
+wait_console "$l" "^NOFILE 1024 1024$" >/dev/null
+wait_console "$l" "^CORE 0 0$" >/dev/null
+line=$(wait_console "$l" "^THREADS ")
+n=$(cut -d' ' -f2 <<<"$line" | tr -d :)
+[ "$n" -lt 64 ] && grep -q "Resource temporarily unavailable" <<<"$line" \
+    || fail "a thread bomb: $line"
+pass "1024 descriptors, no core file, a thread bomb stops at $n threads"
+
+h=$(sv_create "$t-hog" hog 1024)
+hpid=$(domain_pid "$t-hog")
+hmem=$(cg_dir "$hpid" memory)
+for _ in $(seq 100); do [ "$(domain_state "$h")" = "----c-" ] && break; sleep 0.1; done
+[ "$(domain_state "$h")" = "----c-" ] || fail "the hog is $(domain_state "$h"): $(console_of "$h" | tail -1)"
+console_of "$h" | grep -q "HOG DONE" && fail "the hog got 1 GiB"
+grep -q "domain $h ($t-hog) crashed: signal 9" "$SPLITVISOR_RUNDIR/splitvisor.log" \
+    || fail "the kill is not recorded"
+[ -d "$hmem" ] && fail "its cgroup $hmem outlived it"
+kill -0 "$vpid" && [ "$(domain_state "$v")" != "----c-" ] || fail "the victim died too"
+got=$(console_of "$h" | grep "^HOG" | tail -1)
+"$BIN/xl" destroy "$h"
+pass "a domain allocating past its memory is killed (last: '$got'), recorded as crashed, the others run on"

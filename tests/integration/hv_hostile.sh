@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# A domain running its own code against the hypervisor (tests/domains/
+# hvhostile.c) cannot take it down or freeze it: after each attack the
+# hypervisor still runs, a bystander domain still runs, and dom0's `xl list`
+# answers within a second.
+#  - seals: every memfd handed to a domain is sealed at its size and against
+#    further seals; truncating the grant table or shared_info used to SIGBUS
+#    the hypervisor at the next grant or event call.
+#  - passfd: a domain passes a TCP socket whose last close blocks for 20 s
+#    with a hypercall; domains' channels refuse descriptors (SO_PASSRIGHTS),
+#    where the hypervisor used to close it on its loop, frozen for 20 s.
+#  - pirq-close: the owner of a VF closes a vector's port, then opens the
+#    function again: refused, where it used to get the hypervisor's fd 0.
+#  - leader-exit: a mapper whose main thread exited (its /proc/PID/maps and
+#    fd read empty) claims an unmap while another thread still maps the
+#    page: not believed, the granter cannot end access.
+#  - map-batch: 300 unmaps in one call, and a channel holding 300 mappings
+#    closed, cost one scan of the mapper's /proc each (xl info's
+#    unmap_scans), where the close used to cost one per mapping.
+source "$(dirname "$0")/lib.sh"
+require_root
+sv_start --nic "--wire none --vfs 1"
+t=$SV_TEST_TAG
+VF=0000:03:10.0
+
+# The hypervisor, the bystander and dom0's tools are all fine, at once.
+bystander=$(sv_create "$t-by" sleep)
+wait_console "$bystander" SLEEPING >/dev/null
+all_well() {
+    "$BIN/splitvisor" status >/dev/null || fail "the hypervisor died ($1)"
+    xl_quick list
+    [ "$(domain_state "$bystander")" = "-b----" ] ||
+        fail "the bystander is $(domain_state "$bystander") ($1)"
+}
+
+s=$(sv_hvhostile "$t-seals" "" seals)
+wait_console "$s" "^SEALS " >/dev/null
+console_of "$s" | grep "^SEAL "
+wait_console "$s" "^SEALS held$" 1 >/dev/null
+sleep 0.2
+all_well seals
+[ "$(domain_state "$s")" = "-b----" ] || fail "the sealing domain is $(domain_state "$s")"
+pass "no memfd a domain holds can be resized or sealed further; the hypervisor lives on"
+
+p=$(sv_hvhostile "$t-passfd" "" passfd)
+ip -n "sv-$t-passfd" link set lo up
+wait_console "$p" "^PASSFD done$" >/dev/null
+console_of "$p" | grep "^PASSFD"
+all_well passfd
+[ "$(console_of "$p" | grep -c "^PASSFD refused: Operation not permitted$")" = 2 ] ||
+    fail "a domain channel took a descriptor"
+pass "a domain cannot pass descriptors to the hypervisor, nor freeze it with one"
+
+"$BIN/xl" pci-assignable-add "$VF"
+q=$(sv_hvhostile "$t-pirq" "pci = [ \"$VF\" ]" pirq-close "$VF")
+wait_console "$q" "^PCI open nvec=" >/dev/null
+wait_console "$q" "^PCI reopen" >/dev/null
+sleep 0.2
+console_of "$q" | grep "^PCI"
+wait_console "$q" "^PCI reopen refused: No such file or directory$" 1 >/dev/null
+all_well pirq-close
+pass "a function whose vector port its owner closed does not open (no stale descriptor)"
+
+next_domid() { echo $(($("$BIN/xl" list | awk 'NR > 1 {print $2}' | sort -n | tail -1) + 1)); }
+lg=$(sv_create "$t-lgranter" share-held "$(($(next_domid) + 1))")
+lref=$(wait_console "$lg" READY | sed 's/.*ref=//')
+lm=$(sv_hvhostile "$t-leader" "" leader-exit "$lg" "$lref")
+wait_console "$lm" "^UNMAP " >/dev/null
+wait_console "$lm" "^UNMAP refused while mapped" 1
+wait_console "$lg" "^UNSHARE busy while mapped$" >/dev/null
+sleep 0.3
+console_of "$lg" | grep -q "^UNSHARE ok" && fail "the granter ended access while the page was mapped"
+all_well leader-exit
+pass "a mapper whose leader thread exited cannot have an unmap believed"
+
+info() { "$BIN/xl" info | awk -v k="$1" '$1 == k {print $3}'; }
+bg=$(sv_hvhostile "$t-bgranter" "" share-n "$(($(next_domid) + 1))" 300)
+first=$(wait_console "$bg" "^REFS " | sed 's/^REFS \([0-9]*\)\..*/\1/')
+before=$(info unmap_scans)
+maps=$(info grant_maps)
+bm=$(sv_hvhostile "$t-batch" "" map-batch "$bg" "$first" 300)
+wait_console "$bm" "^BATCH unmapped 300, released$" >/dev/null
+sleep 0.3
+after=$(info unmap_scans)
+[ $((after - before)) = 2 ] || fail "300 unmaps and a close of 300 mappings took $((after - before)) scans"
+# xenstored maps the new domain's ring; the batch left nothing mapped.
+[ "$(info grant_maps)" = $((maps + 1)) ] || fail "mappings left: $(info grant_maps), $maps before"
+all_well map-batch
+pass "a batch of unmaps, and a closed channel's mappings, cost one scan each"
