@@ -153,10 +153,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             rx_put(q, &s);
             netback_rx_flush(q);
             break;
-        case 5:
-            rc = netback_ctrl_process(c);
-            FUZZ_EXPECT(rc >= 0 || rc == -ENOTCONN);
+        case 5: {
+            unsigned budget = 1 + fuzz_script_u8(&s) % 64;
+
+            rc = netback_ctrl_process(c, budget);
+            FUZZ_EXPECT((rc >= 0 && (unsigned)rc <= budget) || rc == -ENOTCONN);
             break;
+        }
         case 6:
             fuzz_script_fill(&s, h.frame, 128);
             netback_ctrl_select_queue(c, h.frame, fuzz_script_u8(&s) % 128, &hash);
