@@ -102,6 +102,17 @@ int vif_find(uint32_t domid, const char *devid_or_mac, unsigned *devid, char mac
 /* guestnet.c: TAP ethD in the domain's namespace for vif D (its hardware). */
 int guestnet_plumb(uint32_t domid, const char *name, const struct config_vif *vif);
 void guestnet_unplumb(const char *name, unsigned devid);
+/* TAP vfN for the guest's VF interface N (no offloads: the VF takes frames). */
+int guestnet_plumb_vf(uint32_t domid, const char *name, unsigned devid);
+
+/* vf.c: a VF as a guest's network interface.  vf_plug has the PF's owner
+ * configure pci, assigns it and makes its TAP and frontend directory; 1
+ * (nothing done) for a function that is not a VF; vf_unplug tells the guest and removes them (the caller
+ * detaches the function). */
+int vf_plug(uint32_t domid, const char *name, const struct config_pci *pci);
+void vf_unplug(uint32_t domid, const char *bdf);
+void vf_remove_all(uint32_t domid);
+void vf_list(uint32_t domid);
 
 /* Destroys a domain and forgets its description and xenstore nodes. */
 int xl_destroy_domain(uint32_t domid);
@@ -140,6 +151,9 @@ int xl_pci_attach(uint32_t domid, const char *bdf);
 /* Whether bdf could be assigned now, without assigning it: 0, -ENODEV (no
  * such function), -EPERM (not assignable) or -EBUSY (owned). */
 int xl_pci_check(const char *bdf);
+/* Assigns pci to domid: a VF as a network interface (vf_plug), anything
+ * else as a plain function; 0 or -errno (said). */
+int xl_pci_plug(uint32_t domid, const char *name, const struct config_pci *pci);
 /* What an error of the PCI calls above means to the user. */
 const char *xl_pci_strerror(int err);
 
