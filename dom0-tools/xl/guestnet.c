@@ -106,11 +106,26 @@ int guestnet_plumb_vf(uint32_t domid, const char *name, unsigned devid)
     return err;
 }
 
-void guestnet_unplumb(const char *name, unsigned devid)
+static void unplumb(const char *name, const char *dev)
 {
-    char netns[80], dev[16];
+    char netns[80];
 
     snprintf(netns, sizeof(netns), "sv-%s", name);
-    snprintf(dev, sizeof(dev), "eth%u", devid);
     ip_in(netns, (const char *[]){"link", "delete", dev, NULL});
+}
+
+void guestnet_unplumb(const char *name, unsigned devid)
+{
+    char dev[16];
+
+    snprintf(dev, sizeof(dev), "eth%u", devid);
+    unplumb(name, dev);
+}
+
+void guestnet_unplumb_vf(const char *name, unsigned devid)
+{
+    char dev[16];
+
+    snprintf(dev, sizeof(dev), "vf%u", devid);
+    unplumb(name, dev);
 }

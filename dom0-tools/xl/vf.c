@@ -12,7 +12,8 @@
  *             says 6
  *   toolstack /libxl/F/device/vf/N             frontend, backend, bdf
  * The PF owner configures the VF before the guest gets it, as `ip link set
- * PF vf N mac ... vlan ... spoofchk on trust off` on Linux.  The guest's
+ * PF vf N mac ... vlan ... spoofchk on trust off` on Linux, when the
+ * description gives a MAC or VLAN (otherwise the request is only a record).  The guest's
  * interface is TAP vfN in its namespace (guestnet.c).
  */
 #include <errno.h>
@@ -154,18 +155,23 @@ int vf_plug(uint32_t domid, const char *name, const struct config_pci *pci)
     struct sv_pci_func fn, pf;
     struct vf_dev d = {.domid = domid, .pci = pci};
     struct xs_handle *h;
+    bool configure;
     int err = find_funcs(pci->bdf, &fn, &pf);
 
     if (err == -ENODEV || (!err && fn.func == 0))
         return 1; /* a PF (a driver domain's), or for the attach to refuse */
     if (err)
         return err;
+    /* Without a MAC or VLAN to give it the VF keeps what it has, and any
+     * PF owner will do (one that serves no requests too). */
+    configure = pci->mac[0] || pci->vlan;
     if (pf.owner == DOMID_INVALID) {
-        if (pci->mac[0] || pci->vlan)
+        if (configure)
             xl_warn("VF %s: no domain drives its PF, so nobody gives it the MAC and VLAN "
                     "asked for (it keeps the ones it has)",
                     pci->bdf);
         pf.owner = 0;
+        configure = false;
     }
     if (!(h = xs_open(0)))
         return -errno;
@@ -177,7 +183,7 @@ int vf_plug(uint32_t domid, const char *name, const struct config_pci *pci)
              d.devid);
     snprintf(d.libxl, sizeof(d.libxl), "/libxl/%u/device/vf/%u", domid, d.devid);
     err = xenbus_transaction(h, write_request, &d);
-    if (!err && d.backend)
+    if (!err && configure)
         err = wait_configured(h, &d);
     if (!err)
         err = xl_pci_attach(domid, pci->bdf);
@@ -195,14 +201,14 @@ int vf_plug(uint32_t domid, const char *name, const struct config_pci *pci)
 
 /* Tells the guest (Closing), waits a little for it to let go (Closed), as
  * Xen's toolstack does with pcifront; then removes every node. */
-static void unplug_dir(struct xs_handle *h, const char *libxl_dir)
+static void unplug_dir(struct xs_handle *h, const char *libxl_dir, uint32_t domid, bool tell)
 {
-    char *front = NULL, *back = NULL;
+    char name[128], *front = NULL, *back = NULL;
     XenbusState got;
 
     xenbus_read(h, XBT_NULL, libxl_dir, "frontend", &front);
     xenbus_read(h, XBT_NULL, libxl_dir, "backend", &back);
-    if (front && xenbus_read_state(h, XBT_NULL, front) == XenbusStateConnected &&
+    if (tell && front && xenbus_read_state(h, XBT_NULL, front) == XenbusStateConnected &&
         xenbus_watch_state(h, front, "vf") == 0) {
         xenbus_switch_state(h, front, XenbusStateClosing);
         xenbus_wait_state(h, front, XenbusStateClosed, true, VF_RELEASE_WAIT, &got);
@@ -210,15 +216,22 @@ static void unplug_dir(struct xs_handle *h, const char *libxl_dir)
     }
     if (front)
         xs_rm(h, XBT_NULL, front);
-    if (back)
+    if (back) {
         xs_rm(h, XBT_NULL, back); /* the PF owner takes its configuration back */
+        vif_remove_parent_if_empty(h, back);
+    }
     xs_rm(h, XBT_NULL, libxl_dir);
+    /* The TAP goes (its name is free for the next VF); a destroyed domain's
+     * went with its namespace. */
+    if (xl_domname(domid, name, sizeof(name)) == 0)
+        guestnet_unplumb_vf(name, (unsigned)atoi(strrchr(libxl_dir, '/') + 1));
     free(front);
     free(back);
 }
 
 /* Calls fn for each VF directory of domid's in the toolstack's area. */
-static void for_each_vf(uint32_t domid, void (*fn)(struct xs_handle *h, const char *dir, void *arg),
+static void for_each_vf(uint32_t domid,
+                        void (*fn)(struct xs_handle *h, const char *dir, uint32_t domid, void *arg),
                         void *arg)
 {
     struct xs_handle *h = xs_open(0);
@@ -232,35 +245,40 @@ static void for_each_vf(uint32_t domid, void (*fn)(struct xs_handle *h, const ch
     devs = xs_directory(h, XBT_NULL, base, &n);
     for (unsigned i = 0; devs && i < n; i++) {
         snprintf(dir, sizeof(dir), "%s/%s", base, devs[i]);
-        fn(h, dir, arg);
+        fn(h, dir, domid, arg);
     }
     free(devs);
     xs_close(h);
 }
 
-static void unplug_if(struct xs_handle *h, const char *dir, void *arg)
+struct unplug_what {
+    const char *bdf; /* NULL: every VF */
+    bool tell;       /* the guest runs: it lets go first */
+};
+
+static void unplug_if(struct xs_handle *h, const char *dir, uint32_t domid, void *arg)
 {
-    const char *bdf = arg;
+    const struct unplug_what *w = arg;
     char *have = NULL;
 
-    if (!bdf || (xenbus_read(h, XBT_NULL, dir, "bdf", &have) == 0 && !strcmp(have, bdf)))
-        unplug_dir(h, dir);
+    if (!w->bdf || (xenbus_read(h, XBT_NULL, dir, "bdf", &have) == 0 && !strcmp(have, w->bdf)))
+        unplug_dir(h, dir, domid, w->tell);
     free(have);
 }
 
 void vf_unplug(uint32_t domid, const char *bdf)
 {
-    for_each_vf(domid, unplug_if, (void *)bdf);
+    for_each_vf(domid, unplug_if, &(struct unplug_what){.bdf = bdf, .tell = true});
 }
 
 void vf_remove_all(uint32_t domid)
 {
-    for_each_vf(domid, unplug_if, NULL);
+    for_each_vf(domid, unplug_if, &(struct unplug_what){.bdf = NULL, .tell = false});
 }
 
 /* One row of xl network-list: the VF, what its PF owner gave it, and the
  * VF's own counters (the device's, not the driver domain's). */
-static void list_one(struct xs_handle *h, const char *dir, void *arg)
+static void list_one(struct xs_handle *h, const char *dir, uint32_t domid, void *arg)
 {
     struct xnic_ctl_stats st;
     struct sv_pci_req r = {0};
@@ -274,6 +292,7 @@ static void list_one(struct xs_handle *h, const char *dir, void *arg)
                        .res = &st,
                        .res_cap = sizeof(st)};
 
+    (void)domid;
     (void)arg;
     xenbus_read(h, XBT_NULL, dir, "bdf", &bdf);
     xenbus_read(h, XBT_NULL, dir, "backend", &back);

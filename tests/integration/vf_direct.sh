@@ -101,3 +101,10 @@ xenstore-read "$back/../1/state" 2>/dev/null && fail "the request of the detache
 "$BIN/xl" pci-list "$t-a" | grep -q "$VF1" && fail "$VF1 still assigned"
 wait_ping "$t-a" 10.13.0.3
 pass "pci-detach: the guest let go first, vf0 goes on"
+
+"$BIN/xl" dumpxml "$t-a" | grep -q "<interface type=\"hostdev\" managed=\"yes\">" \
+    || fail "dumpxml: $("$BIN/xl" dumpxml "$t-a")"
+"$BIN/xl" destroy "$t-a"
+wait_console "$dd" "backend/vf/$a/0: VF 0 released" >/dev/null
+xenstore-ls "/local/domain/$dd/backend/vf/$a" >/dev/null 2>&1 && fail "destroy left the VF request"
+pass "dumpxml shows the VF interface; destroy has netdd take the VF's configuration back"
