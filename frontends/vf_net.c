@@ -41,6 +41,7 @@ struct vf_net {
     int tap;
     struct event *tap_ev, *queue_ev, *misc_ev;
     bool tap_paused;         /* no TX buffer free: ifname is not read */
+    bool rx_dropping;        /* the rest of a frame longer than a buffer comes */
     unsigned tx_free[VF_RING]; /* indices of free TX buffers */
     unsigned ntx_free;
     struct log_ratelimit warnings;
@@ -133,11 +134,14 @@ static unsigned rx_to_tap(struct vf_net *v)
         unsigned idx = (unsigned)(uintptr_t)done[i].cookie;
         size_t off = VF_RX_BUF_OFF + (size_t)idx * VF_BUF;
 
-        /* One buffer holds any frame we accept: a frame spread over several
-         * (longer than the MTU we posted for) is not a frame for us. */
-        if (!XNIC_DS_ERR(done[i].status) && (done[i].status & XNIC_RXS_EOP) &&
+        bool eop = done[i].status & XNIC_RXS_EOP;
+
+        /* One buffer holds any frame we take: one spread over several (a
+         * jumbo frame, longer than our MTU) is dropped to its last buffer. */
+        if (!v->rx_dropping && eop && !XNIC_DS_ERR(done[i].status) &&
             write(v->tap, v->ram + off, done[i].len) < 0 && errno != EAGAIN)
             log_warn_limited(&v->warnings, true, "VF %s: write to %s", v->bdf, v->ifname);
+        v->rx_dropping = !eop;
         xnic_drv_rx_post(v->drv, 0, buf_iova(v, off), VF_BUF, (void *)(uintptr_t)idx);
     }
     if (n)

@@ -95,6 +95,16 @@ out=$("$BIN/xl" exec "$t-a" -- iperf3 -c 10.14.0.1 -t 2 -f m) || fail "iperf3 to
 "$BIN/xl" list -l "$t-a" | grep -q "$MAC1" || fail "the kept description lost the hot-plugged VF"
 pass "pci-attach: vf1 up with its MAC, listed; ping and iperf3 to the wire host ($(awk '/receiver/ {print $7; exit}' <<<"$out") Mbit/s)"
 
+# A frame longer than a buffer of the VF driver's (2 KiB; the NIC spreads
+# it over several) is dropped whole: no tail of it reaches vf1.
+rx_of() { "$BIN/xl" exec "$t-a" -- awk -v d="$1:" '$1 == d {print $3}' /proc/net/dev; }
+ip -n "sv-$t-host" link set "$wire" mtu 9000
+rx0=$(rx_of vf1)
+ip netns exec "sv-$t-host" ping -c 5 -i 0.2 -W 1 -s 4000 10.14.0.2 >/dev/null 2>&1 || true
+rx1=$(rx_of vf1)
+[ $((rx1 - rx0)) -lt 3 ] || fail "vf1 took $((rx1 - rx0)) frames of 5 jumbo pings (their tails)"
+pass "jumbo frames to the VF are dropped whole (vf1 took $((rx1 - rx0)) frames)"
+
 "$BIN/xl" pci-detach "$t-a" "$VF1"
 wait_console "$a" "vf1 unplugged" >/dev/null
 xenstore-read "$back/../1/state" 2>/dev/null && fail "the request of the detached VF is left"
