@@ -101,8 +101,10 @@ int guestnet_plumb_vf(uint32_t domid, const char *name, unsigned devid)
         err = ip_in(netns, (const char *[]){"link", "set", dev, "up", NULL});
     if (!err)
         err = ip_in(netns, (const char *[]){"link", "set", "lo", "up", NULL});
-    if (err)
+    if (err) {
+        guestnet_unplumb_vf(name, devid);
         xl_error("VF interface %u: cannot set up %s in %s", devid, dev, netns);
+    }
     return err;
 }
 

@@ -185,12 +185,13 @@ int vf_plug(uint32_t domid, const char *name, const struct config_pci *pci)
     err = xenbus_transaction(h, write_request, &d);
     if (!err && configure)
         err = wait_configured(h, &d);
-    if (!err)
-        err = xl_pci_attach(domid, pci->bdf);
-    if (!err)
+    if (!err && !(err = xl_pci_attach(domid, pci->bdf))) {
         err = guestnet_plumb_vf(domid, name, d.devid);
-    if (!err)
-        err = xenbus_transaction(h, write_frontend, &d);
+        if (!err)
+            err = xenbus_transaction(h, write_frontend, &d);
+        if (err) /* a pci-attach that failed leaves nothing attached */
+            xl_pci_detach(domid, pci->bdf);
+    }
     if (err) {
         remove_dirs(h, &d);
         xl_error("VF %s: cannot give it to domain %u: %s", pci->bdf, domid, strerror(-err));

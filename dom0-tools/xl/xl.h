@@ -156,6 +156,8 @@ int xl_pci_attach(uint32_t domid, const char *bdf);
 /* Whether bdf could be assigned now, without assigning it: 0, -ENODEV (no
  * such function), -EPERM (not assignable) or -EBUSY (owned). */
 int xl_pci_check(const char *bdf);
+/* Takes bdf back from domid (reset); 0 or -errno, unsaid. */
+int xl_pci_detach(uint32_t domid, const char *bdf);
 /* Assigns pci to domid: a VF as a network interface (vf_plug), anything
  * else as a plain function; 0 or -errno (said). */
 int xl_pci_plug(uint32_t domid, const char *name, const struct config_pci *pci);

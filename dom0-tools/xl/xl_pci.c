@@ -46,6 +46,11 @@ int xl_pci_attach(uint32_t domid, const char *bdf)
     return err;
 }
 
+int xl_pci_detach(uint32_t domid, const char *bdf)
+{
+    return pci_call(SV_PCI_detach, domid, bdf);
+}
+
 int xl_pci_check(const char *bdf)
 {
     static struct sv_pci_func funcs[XL_MAX_FUNCS];
