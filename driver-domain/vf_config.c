@@ -52,9 +52,9 @@ static int read_mac(struct vf_config *c, const char *dir, uint8_t mac[6])
     memset(mac, 0, 6);
     if (err == -ENOENT || (!err && !*v))
         err = 0;
-    else if (!err && (sscanf(v, "%2x:%2x:%2x:%2x:%2x:%2x", &b[0], &b[1], &b[2], &b[3], &b[4],
-                             &b[5]) != 6 ||
-                      strlen(v) != 17 || (b[0] & 1)))
+    else if (!err &&
+             (sscanf(v, "%2x:%2x:%2x:%2x:%2x:%2x", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5]) != 6 ||
+              strlen(v) != 17 || (b[0] & 1)))
         err = -EINVAL;
     else
         for (int i = 0; !err && i < 6; i++)

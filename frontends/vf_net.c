@@ -40,8 +40,8 @@ struct vf_net {
     unsigned long long iova;
     int tap;
     struct event *tap_ev, *queue_ev, *misc_ev;
-    bool tap_paused;         /* no TX buffer free: ifname is not read */
-    bool rx_dropping;        /* the rest of a frame longer than a buffer comes */
+    bool tap_paused;           /* no TX buffer free: ifname is not read */
+    bool rx_dropping;          /* the rest of a frame longer than a buffer comes */
     unsigned tx_free[VF_RING]; /* indices of free TX buffers */
     unsigned ntx_free;
     struct log_ratelimit warnings;
@@ -91,7 +91,7 @@ static int tap_open(struct vf_net *v)
 {
     struct ifreq ifr = {.ifr_flags = IFF_TAP | IFF_NO_PI};
     const volatile uint8_t *regs = xnic_drv_regs(v->drv);
-    int fd, chan = hcall_open();
+    int fd, err = 0, chan = hcall_open();
 
     fd = chan < 0 ? chan : hcall_fd(chan, SV_HC_platform, SV_PLATFORM_open_tun);
     if (chan >= 0)
@@ -101,19 +101,18 @@ static int tap_open(struct vf_net *v)
     fcntl(fd, F_SETFL, O_NONBLOCK);
     snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", v->ifname);
     if (ioctl(fd, TUNSETIFF, &ifr) < 0)
-        goto out_errno;
+        err = -errno;
     ifr.ifr_hwaddr.sa_family = ARPHRD_ETHER;
     for (int i = 0; i < 6; i++)
         ifr.ifr_hwaddr.sa_data[i] = (char)regs[XNIC_REG_MAC + i];
-    if (memcmp(ifr.ifr_hwaddr.sa_data, "\0\0\0\0\0\0", 6) && ioctl(fd, SIOCSIFHWADDR, &ifr) < 0)
-        goto out_errno;
+    if (!err && memcmp(ifr.ifr_hwaddr.sa_data, "\0\0\0\0\0\0", 6) &&
+        ioctl(fd, SIOCSIFHWADDR, &ifr) < 0)
+        err = -errno;
+    if (err) {
+        close(fd);
+        return err;
+    }
     return fd;
-
-out_errno:;
-    int err = -errno;
-
-    close(fd);
-    return err;
 }
 
 static void rx_post_all(struct vf_net *v)
@@ -225,10 +224,10 @@ static void on_tap(evutil_socket_t fd, short what, void *arg)
         len = read(fd, v->ram + off, VF_BUF);
         if (len <= 0)
             break;
-        if (len < 14 || xnic_drv_tx(v->drv, 0,
-                                     &(struct xnic_drv_seg){.iova = buf_iova(v, off),
-                                                            .len = (uint16_t)len},
-                                     1, 0, 0, 0, (void *)(uintptr_t)idx) < 0)
+        if (len < 14 ||
+            xnic_drv_tx(v->drv, 0,
+                        &(struct xnic_drv_seg){.iova = buf_iova(v, off), .len = (uint16_t)len}, 1,
+                        0, 0, 0, (void *)(uintptr_t)idx) < 0)
             continue; /* a runt; or no room, which the free list rules out */
         v->ntx_free--;
         sent++;
@@ -240,7 +239,8 @@ static void on_tap(evutil_socket_t fd, short what, void *arg)
 static struct event *vector_event(struct event_base *base, struct vf_net *v, unsigned vec,
                                   event_callback_fn fn)
 {
-    struct event *ev = event_new(base, xnic_drv_vector_fd(v->drv, vec), EV_READ | EV_PERSIST, fn, v);
+    struct event *ev =
+        event_new(base, xnic_drv_vector_fd(v->drv, vec), EV_READ | EV_PERSIST, fn, v);
 
     if (ev && event_add(ev, NULL) < 0) {
         event_free(ev);

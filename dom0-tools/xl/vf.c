@@ -83,7 +83,8 @@ static int write_request(struct xs_handle *h, xs_transaction_t t, void *arg)
                    put(h, t, d->back, "mac", d->pci->mac, b, f) &&
                    put(h, t, d->back, "vlan", vlan, b, f) &&
                    put(h, t, d->back, "spoofchk", "1", b, f) &&
-                   put(h, t, d->back, "trust", "0", b, f) && put(h, t, d->back, "state", "1", b, f) &&
+                   put(h, t, d->back, "trust", "0", b, f) &&
+                   put(h, t, d->back, "state", "1", b, f) &&
                    put(h, t, d->libxl, "frontend", d->front, 0, 0) &&
                    put(h, t, d->libxl, "backend", d->back, 0, 0) &&
                    put(h, t, d->libxl, "bdf", d->pci->bdf, 0, 0)
@@ -103,7 +104,8 @@ static int write_frontend(struct xs_handle *h, xs_transaction_t t, void *arg)
                    put(h, t, d->front, "backend-id", bid, f, b) &&
                    put(h, t, d->front, "bdf", d->pci->bdf, f, b) &&
                    put(h, t, d->front, "mac", d->pci->mac, f, b) &&
-                   put(h, t, d->front, "vlan", vlan, f, b) && put(h, t, d->front, "state", "1", f, b)
+                   put(h, t, d->front, "vlan", vlan, f, b) &&
+                   put(h, t, d->front, "state", "1", f, b)
                ? 0
                : -errno;
 }
@@ -137,8 +139,10 @@ static int wait_configured(struct xs_handle *h, const struct vf_dev *d)
     if (!err && got == XenbusStateConnected)
         return 0;
     xenbus_read(h, XBT_NULL, d->back, "error", &why);
-    xl_error("VF %s: domain %u (its PF's owner) did not configure it: %s", d->pci->bdf,
-             d->backend, why ? why : err ? strerror(-err) : "refused");
+    xl_error("VF %s: domain %u (its PF's owner) did not configure it: %s", d->pci->bdf, d->backend,
+             why   ? why
+             : err ? strerror(-err)
+                   : "refused");
     free(why);
     return err ? err : -EIO;
 }
@@ -301,16 +305,15 @@ static void list_one(struct xs_handle *h, const char *dir, uint32_t domid, void 
         xenbus_read(h, XBT_NULL, back, "mac", &mac);
         xenbus_read(h, XBT_NULL, back, "vlan", &vlan);
     }
-    printf("vf%-4s %-13s %-17s vlan %-4s state %d", devid, bdf ? bdf : "?",
-           mac && *mac ? mac : "-", vlan && strcmp(vlan, "0") ? vlan : "-",
+    printf("vf%-4s %-13s %-17s vlan %-4s state %d", devid, bdf ? bdf : "?", mac && *mac ? mac : "-",
+           vlan && strcmp(vlan, "0") ? vlan : "-",
            back ? (int)xenbus_read_state(h, XBT_NULL, back) : 0);
     snprintf(r.bdf, sizeof(r.bdf), "%s", bdf ? bdf : "");
     if (bdf && hcall(xl_chan, &hc) == 0 && st.nqueues)
-        printf(" rx %llu tx %llu rx-no-buf %llu spoofed %llu",
-               (unsigned long long)st.queue[0].rx_packets,
-               (unsigned long long)st.queue[0].tx_packets,
-               (unsigned long long)st.queue[0].rx_no_buf,
-               (unsigned long long)st.queue[0].tx_spoofed);
+        printf(
+            " rx %llu tx %llu rx-no-buf %llu spoofed %llu",
+            (unsigned long long)st.queue[0].rx_packets, (unsigned long long)st.queue[0].tx_packets,
+            (unsigned long long)st.queue[0].rx_no_buf, (unsigned long long)st.queue[0].tx_spoofed);
     putchar('\n');
     free(bdf);
     free(back);
