@@ -156,14 +156,17 @@ static void remove_dirs(struct xs_handle *h, const struct vf_dev *d)
 
 int vf_plug(uint32_t domid, const char *name, const struct config_pci *pci)
 {
-    struct sv_pci_func fn, pf;
+    struct sv_pci_func fn = {0}, pf = {0};
     struct vf_dev d = {.domid = domid, .pci = pci};
     struct xs_handle *h;
     bool configure;
     int err = find_funcs(pci->bdf, &fn, &pf);
 
-    if (err == -ENODEV || (!err && fn.func == 0))
-        return 1; /* a PF (a driver domain's), or for the attach to refuse */
+    /* A PF (a driver domain's) is no interface; and a function that cannot
+     * be assigned (the attach says why) must not have its configuration
+     * changed: it may be another guest's VF. */
+    if (err == -ENODEV || (!err && (fn.func == 0 || !fn.assignable || fn.owner != DOMID_INVALID)))
+        return 1;
     if (err)
         return err;
     /* Without a MAC or VLAN to give it the VF keeps what it has, and any

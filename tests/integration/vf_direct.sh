@@ -77,6 +77,13 @@ sp1=$(vf_counter "$t-a" spoofed)
 "$BIN/xl" exec "$t-a" -- ip link set vf0 address "$MAC0"
 pass "frames with a foreign source MAC dropped and counted ($((sp1 - sp0)))"
 
+# Another guest cannot take a's VF, nor change its MAC on the way.
+err=$("$BIN/xl" pci-attach "$t-b" "$VF0,mac=00:16:3e:5f:0a:66" 2>&1) && fail "a's VF attached to b"
+grep -q "assigned to a domain" <<<"$err" || fail "unclear error: $err"
+[ "$(xenstore-read "$back/state")/$(mac_of vf0)" = "4/$MAC0" ] || fail "a's VF configuration changed"
+wait_ping "$t-a" 10.13.0.3
+pass "a's VF cannot be attached to b, and keeps its configuration"
+
 # Hot plug: a second VF, on the untagged LAN, where the wire host is.
 "$BIN/xl" pci-attach "$t-a" "$VF1,mac=$MAC1"
 for i in $(seq 40); do
