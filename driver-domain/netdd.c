@@ -10,6 +10,7 @@
  *
  * A new netdd (after a crash and on_crash=restart) finds the directories the
  * toolstack re-created for it and serves them again; the guests reconnect.
+ * As the PF's owner it also configures the VFs guests get (vf_config.h).
  */
 #include <errno.h>
 #include <event2/event.h>
@@ -29,6 +30,7 @@
 #include "gro.h"
 #include "pf.h"
 #include "swswitch.h"
+#include "vf_config.h"
 #include "sv/gnttab_ext.h"
 #include "sv/hypercall.h"
 #include "sv/log.h"
@@ -54,6 +56,7 @@
 static struct {
     struct pf *pf;
     struct swswitch *sw; /* vifs beyond the pools: vif_back_port() == sw */
+    struct vf_config *vfc; /* the PF's VFs, configured for the toolstack */
     struct xs_handle *xs;
     xenevtchn_handle *xce;
     xengnttab_handle *xgt;
@@ -551,6 +554,10 @@ static void on_xenstore(evutil_socket_t fd, short what, void *arg)
     for (unsigned n = 0; n < NETDD_WATCH_BUDGET && (ev = xs_check_watch(dd.xs)); n++) {
         int i = watch_owner(ev[XS_WATCH_PATH], ev[XS_WATCH_TOKEN]);
 
+        if (vf_config_event(dd.vfc, ev[XS_WATCH_TOKEN])) {
+            free(ev);
+            continue;
+        }
         ours |= !strcmp(ev[XS_WATCH_TOKEN], "vifs");
         if (i >= 0)
             dd.watch[i].pending = true;
@@ -678,7 +685,7 @@ int main(int argc, char **argv)
     const struct timeval second = {.tv_sec = 1};
     unsigned long n;
     unsigned len;
-    char *domid;
+    char *domid, home[64];
 
     dd.tx_copybreak = VIF_BACK_COPYBREAK;
     log_init(getenv("SV_DOMAIN_NAME") ? getenv("SV_DOMAIN_NAME") : argv[0]);
@@ -704,7 +711,10 @@ int main(int argc, char **argv)
     if (!domid)
         fatal("no domid in xenstore");
     snprintf(dd.vifs_dir, sizeof(dd.vifs_dir), "/local/domain/%s/backend/vif", domid);
+    snprintf(home, sizeof(home), "/local/domain/%s", domid);
     free(domid);
+    if (!(dd.vfc = vf_config_new(dd.xs, dd.pf, home)))
+        fatalx("cannot serve VF configuration requests");
     dd.sw = swswitch_new(dd.pf);
     if (!dd.sw)
         fatalx("out of memory");
@@ -731,6 +741,7 @@ int main(int argc, char **argv)
         if (dd.watch[i].timer)
             event_free(dd.watch[i].timer);
     }
+    vf_config_free(dd.vfc);
     pf_close(dd.pf);
     swswitch_free(dd.sw);
     event_free(publish_ev);

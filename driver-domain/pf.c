@@ -481,6 +481,20 @@ void pf_pool_put(struct pf_pool *p)
     queue_put(p);
 }
 
+int pf_vf_config(struct pf *pf, unsigned vf, const uint8_t mac[6], uint16_t vlan, uint32_t flags)
+{
+    const volatile uint8_t *regs = xnic_drv_regs(pf->drv);
+    unsigned vport = xnic_drv_num_pools(pf->drv) + vf;
+    int err;
+
+    if (vf >= *(const volatile uint32_t *)(regs + XNIC_REG_NUM_VFS))
+        return -EINVAL;
+    err = xnic_drv_vport_config(pf->drv, vport, mac, vlan, flags);
+    /* An access port: a trunk set left by an earlier owner goes (a VF
+     * reset keeps it). */
+    return err ? err : xnic_drv_vport_trunk(pf->drv, vport, &(struct sv_vlan_set){0});
+}
+
 int pf_pool_trunk(struct pf_pool *p, const struct sv_vlan_set *trunk)
 {
     int err;

@@ -57,6 +57,10 @@ int pf_pool_rss(struct pf_pool *p, uint8_t types, const uint8_t key[XNIC_RSS_KEY
  * VLAN (sv/vlan.h); without any it is an access port.  0 or -errno. */
 struct sv_vlan_set;
 int pf_pool_trunk(struct pf_pool *p, const struct sv_vlan_set *trunk);
+/* Gives VF vf its primary MAC (zero: none), port VLAN (0: none) and
+ * XNIC_VPF_* flags, and makes it an access port (no trunk set): what
+ * Linux's `ip link set PF vf N mac M vlan V spoofchk on` does.  0 or -errno. */
+int pf_vf_config(struct pf *pf, unsigned vf, const uint8_t mac[6], uint16_t vlan, uint32_t flags);
 /* Stops queue p; a pool's first queue takes the pool's other queues, its
  * MAC, RSS and trunk set with it.  Frames held for them are dropped. */
 void pf_pool_put(struct pf_pool *p);

@@ -5,6 +5,9 @@
  * the xenbus handshake, and relays frames between the rings and its TAP ethD
  * (made by xl, with vnet headers so checksum and GSO offloads pass through).
  * Unmodified programs in the guest's namespace use ethD (xl exec).
+ * For each SR-IOV VF the toolstack assigned it (device/vf/N: its "bdf") it
+ * drives the VF itself and relays it to TAP vfN (vf_net.h): the driver
+ * domain is not on that path.
  *
  * Options (the domain's extra=): --max-queues N asks each vif's backend for
  * at most N netif queues (default: all it offers, as many as the toolstack's
@@ -29,16 +32,24 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <unistd.h>
 #include <xenevtchn.h>
 #include <xenstore.h>
 
 #include "pktgen.h"
+#include "sv/hcall.h"
 #include "sv/log.h"
+#include "sv/msg.h"
 #include "sv/xenbus.h"
+#include "vf_net.h"
 #include "vif_front.h"
 
 #define GUEST_MAX_VIFS 16
+/* VF slots: slot s has RAM from VF_RAM_BASE + s * VF_NET_RAM_SIZE (the
+ * guest's RAM is otherwise unused: its vifs share frames of their own). */
+#define GUEST_MAX_VFS 4
+#define VF_RAM_BASE   (1ull << 20)
 
 static struct vif_front *vifs[GUEST_MAX_VIFS];
 static unsigned nr_vifs;
@@ -47,6 +58,12 @@ static xenevtchn_handle *xce;
 static struct vif_front_opts vif_opts;
 static struct pktgen *pktgen; /* --pktgen: drives its vif instead of the TAP */
 static uint32_t rss_table[128];
+static struct vf_slot {
+    struct vf_net *vf;
+    unsigned devid; /* device/vf/<devid> */
+} vfs[GUEST_MAX_VFS];
+static uint8_t *ram;
+static unsigned long long ram_size;
 
 static void on_evtchn(evutil_socket_t fd, short what, void *arg)
 {
@@ -106,6 +123,103 @@ static void rescan_vifs(struct event_base *base)
     free(devs);
 }
 
+static int map_ram(void)
+{
+    struct sv_start_info si;
+    int fds[SV_START_INFO_FDS];
+    int chan = hcall_open(), err = chan < 0 ? chan : hcall_start_info(chan, &si, fds);
+
+    if (chan >= 0)
+        close(chan);
+    if (err < 0)
+        return err;
+    ram_size = si.nr_ram_pages * 4096ull;
+    ram = mmap(NULL, ram_size, PROT_READ | PROT_WRITE, MAP_SHARED, fds[SV_START_FD_RAM], 0);
+    msg_close_fds(fds, SV_START_INFO_FDS);
+    if (ram == MAP_FAILED) {
+        ram = NULL;
+        return -errno;
+    }
+    return 0;
+}
+
+static char *vf_read(unsigned devid, const char *key)
+{
+    char path[64];
+    unsigned len;
+
+    snprintf(path, sizeof(path), "device/vf/%u/%s", devid, key);
+    return xs_read(xsh, XBT_NULL, path, &len);
+}
+
+static void vf_start(struct event_base *base, struct vf_slot *s, unsigned devid)
+{
+    unsigned long long off = VF_RAM_BASE + (unsigned long long)(s - vfs) * VF_NET_RAM_SIZE;
+    char *bdf = vf_read(devid, "bdf"), ifname[16];
+    int err;
+
+    if (!bdf)
+        return;
+    if (!ram && (err = map_ram()) < 0)
+        log_errorx("VF %s: cannot map our RAM (%s)", bdf, strerror(-err));
+    else if (off + VF_NET_RAM_SIZE > ram_size)
+        log_errorx("VF %s: too little RAM for it (%llu MiB)", bdf, ram_size >> 20);
+    else {
+        snprintf(ifname, sizeof(ifname), "vf%u", devid);
+        if ((s->vf = vf_net_new(base, bdf, ifname, ram + off, off)))
+            s->devid = devid;
+    }
+    free(bdf);
+}
+
+static void vf_state(unsigned devid, XenbusState state)
+{
+    char dir[48];
+
+    snprintf(dir, sizeof(dir), "device/vf/%u", devid);
+    xenbus_switch_state(xsh, dir, state);
+}
+
+/* Hotplug: a driver for every device/vf/N; a VF we are asked to give back
+ * (Closing, as Xen's pcifront is) or whose directory went is let go of
+ * before the toolstack takes it back and resets it. */
+static void rescan_vfs(struct event_base *base)
+{
+    unsigned n = 0;
+    char **devs = xs_directory(xsh, XBT_NULL, "device/vf", &n);
+
+    for (unsigned i = 0; i < GUEST_MAX_VFS; i++) {
+        char *state = vfs[i].vf ? vf_read(vfs[i].devid, "state") : NULL;
+
+        if (vfs[i].vf && (!state || atoi(state) >= XenbusStateClosing)) {
+            log_info("vf%u unplugged", vfs[i].devid);
+            vf_net_free(vfs[i].vf);
+            vfs[i].vf = NULL;
+            if (state)
+                vf_state(vfs[i].devid, XenbusStateClosed);
+        }
+        free(state);
+    }
+    for (unsigned i = 0; devs && i < n; i++) {
+        unsigned devid = (unsigned)atoi(devs[i]);
+        struct vf_slot *free_slot = NULL;
+        char *state = vf_read(devid, "state");
+        bool known = false;
+
+        for (unsigned k = 0; k < GUEST_MAX_VFS; k++) {
+            known |= vfs[k].vf && vfs[k].devid == devid;
+            if (!vfs[k].vf && !free_slot)
+                free_slot = &vfs[k];
+        }
+        if (!known && free_slot && state && atoi(state) == XenbusStateInitialising) {
+            vf_start(base, free_slot, devid);
+            vf_state(devid, free_slot->vf ? XenbusStateConnected : XenbusStateClosed);
+        }
+        free(state);
+    }
+    free(devs);
+}
+
 static void on_xenstore(evutil_socket_t fd, short what, void *arg)
 {
     char **ev;
@@ -115,6 +229,8 @@ static void on_xenstore(evutil_socket_t fd, short what, void *arg)
     while ((ev = xs_check_watch(xsh))) {
         if (!strcmp(ev[XS_WATCH_TOKEN], "vifs"))
             rescan_vifs(arg);
+        else if (!strcmp(ev[XS_WATCH_TOKEN], "vfs"))
+            rescan_vfs(arg);
         for (unsigned i = 0; i < nr_vifs; i++)
             vif_front_watch(vifs[i], ev[XS_WATCH_PATH]);
         free(ev);
@@ -204,6 +320,8 @@ int main(int argc, char **argv)
     /* The watch fires at once: the vifs there now start, later ones are hotplugged. */
     if (!xs_watch(xsh, "device/vif", "vifs"))
         fatal("xs_watch device/vif");
+    if (!xs_watch(xsh, "device/vf", "vfs"))
+        fatal("xs_watch device/vf");
     printf("guest %s up\n", getenv("SV_DOMAIN_NAME"));
     if (pktgen && pktgen_busy_poll(pktgen))
         busy_loop(base);
@@ -211,6 +329,8 @@ int main(int argc, char **argv)
         event_base_dispatch(base);
     for (unsigned i = 0; i < nr_vifs; i++)
         vif_front_free(vifs[i]);
+    for (unsigned i = 0; i < GUEST_MAX_VFS; i++)
+        vf_net_free(vfs[i].vf);
     pktgen_free(pktgen);
     event_free(evtchn_ev);
     event_free(xs_ev);

@@ -21,9 +21,9 @@ netif_ring_LDLIBS := -lpthread
 # guest: the domain image of a guest (netfront + TAP relay, or the packet
 # generator on the rings: guest --pktgen tx|rx).
 PROGRAMS += guest
-guest_SRCS := frontends/guest.c frontends/vif_front.c frontends/pktgen.c frontends/pktgen_frame.c \
+guest_SRCS := frontends/guest.c frontends/vif_front.c frontends/vf_net.c frontends/pktgen.c frontends/pktgen_frame.c \
               lib/domain_image.c
-guest_LIBS := svnetfront svnetif svxenbus xenstore xenevtchn xengnttab svcore
+guest_LIBS := svnetfront svnetif svxnic svxenbus xenstore xenevtchn xengnttab svcore
 guest_LDLIBS := -levent
 
 UNIT_TESTS += pktgen_test

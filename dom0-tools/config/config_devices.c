@@ -411,9 +411,40 @@ static const char *const pci_ignored_options[] = {
     "permissive", "msitranslate", "seize", "power_mgmt", "rdm_policy",
 };
 
-static int pci_option(const char *opt, const struct config_loc *loc, struct config_error *err)
+/* mac= and vlan= (ours: a VF's interface, as libvirt's <interface
+ * type='hostdev'>), checked as a vif's are. */
+static int pci_net_option(struct config_pci *pci, const char *opt, size_t klen,
+                          const struct config_loc *loc, struct config_error *err)
+{
+    struct config_vif scratch = {.vlan = pci->vlan};
+    char value[32];
+    size_t vlen = strcspn(opt + klen + 1, ",");
+    int rc;
+
+    snprintf(value, sizeof(value), "%.*s", (int)(vlen < sizeof(value) ? vlen : sizeof(value) - 1),
+             opt + klen + 1);
+    if (vlen >= sizeof(value))
+        return config_fail(err, loc, "pci option '%.*s' too long", (int)klen, opt);
+    if (klen == 3) {
+        if (pci->mac[0])
+            return config_fail(err, loc, "one MAC per PCI device");
+        rc = config_vif_set_mac(&scratch, value, loc, err);
+        memcpy(pci->mac, scratch.mac, sizeof(pci->mac));
+    } else {
+        rc = config_vif_set_vlan(&scratch, value, loc, err);
+        pci->vlan = scratch.vlan;
+    }
+    return rc;
+}
+
+static int pci_option(struct config_pci *pci, const char *opt, const struct config_loc *loc,
+                      struct config_error *err)
 {
     size_t klen = strcspn(opt, "=");
+
+    if (opt[klen] == '=' && ((klen == 3 && !strncmp(opt, "mac", 3)) ||
+                             (klen == 4 && !strncmp(opt, "vlan", 4))))
+        return pci_net_option(pci, opt, klen, loc, err);
 
     for (size_t i = 0; i < ARRAY_SIZE(pci_ignored_options); i++) {
         if (strlen(pci_ignored_options[i]) == klen &&
@@ -448,7 +479,7 @@ int config_pci_spec(struct domain_config *cfg, const char *spec, const struct co
             opt++;
         comma = strchr(opt, ',');
         if (*opt && *opt != ',')
-            rc = pci_option(opt, loc, err);
+            rc = pci_option(&cfg->pcis[before], opt, loc, err);
     }
     if (rc < 0)
         cfg->nr_pcis = before; /* a bad option comes after the device is added */
@@ -470,6 +501,7 @@ int config_pci_add(struct domain_config *cfg, uint64_t domain, uint64_t bus, uin
             return config_fail(err, loc, "PCI device %s assigned twice", bdf);
     if (cfg->nr_pcis >= CONFIG_MAX_PCIS)
         return config_fail(err, loc, "more than %d PCI devices", CONFIG_MAX_PCIS);
+    cfg->pcis[cfg->nr_pcis] = (struct config_pci){0};
     strcpy(cfg->pcis[cfg->nr_pcis].bdf, bdf);
     config_note(&cfg->pcis[cfg->nr_pcis++].at, loc);
     return 0;

@@ -61,7 +61,11 @@ static void json_vif(FILE *out, const struct config_vif *vif, bool last)
 static void json_pci(FILE *out, const struct config_pci *pci, bool last)
 {
     fputs("    {\n", out);
-    json_str_field(out, 6, "bdf", pci->bdf, true);
+    json_str_field(out, 6, "bdf", pci->bdf, !pci->mac[0] && !pci->vlan);
+    if (pci->mac[0])
+        json_str_field(out, 6, "mac", pci->mac, !pci->vlan);
+    if (pci->vlan)
+        fprintf(out, "      \"vlan\": %u\n", pci->vlan);
     fputs(last ? "    }\n" : "    },\n", out);
 }
 
@@ -164,12 +168,22 @@ static void xml_pci(FILE *out, const struct config_pci *pci)
     /* bdf is always the normalized "dddd:bb:dd.f". */
     if (sscanf(pci->bdf, "%x:%x:%x.%x", &domain, &bus, &slot, &function) != 4)
         return;
-    fputs("    <hostdev mode=\"subsystem\" type=\"pci\">\n      <source>\n", out);
+    /* A VF given a MAC or VLAN is a network interface: libvirt's form. */
+    bool net = pci->mac[0] || pci->vlan;
+
+    fputs(net ? "    <interface type=\"hostdev\" managed=\"yes\">\n      <source>\n"
+              : "    <hostdev mode=\"subsystem\" type=\"pci\">\n      <source>\n",
+          out);
     fprintf(out,
-            "        <address domain=\"0x%04x\" bus=\"0x%02x\" slot=\"0x%02x\" "
+            "        <address %sdomain=\"0x%04x\" bus=\"0x%02x\" slot=\"0x%02x\" "
             "function=\"0x%x\"/>\n",
-            domain, bus, slot, function);
-    fputs("      </source>\n    </hostdev>\n", out);
+            net ? "type=\"pci\" " : "", domain, bus, slot, function);
+    fputs("      </source>\n", out);
+    if (pci->mac[0])
+        fprintf(out, "      <mac address=\"%s\"/>\n", pci->mac);
+    if (pci->vlan)
+        fprintf(out, "      <vlan>\n        <tag id=\"%u\"/>\n      </vlan>\n", pci->vlan);
+    fputs(net ? "    </interface>\n" : "    </hostdev>\n", out);
 }
 
 int config_to_xml(const struct domain_config *cfg, FILE *out)

@@ -494,6 +494,8 @@ static const struct xml_elem interface_elems[] = {
     {"alias", NULL, XML_ONCE},
 };
 
+static int x_hostdev_interface(struct xml_ctx *x, xmlNode *node);
+
 static int x_interface(struct xml_ctx *x, xmlNode *node)
 {
     struct config_loc loc = xml_loc(x, node);
@@ -502,6 +504,10 @@ static int x_interface(struct xml_ctx *x, xmlNode *node)
 
     if (rc < 0)
         return rc;
+    if (strcmp(type, "hostdev") == 0) {
+        free(type);
+        return x_hostdev_interface(x, node);
+    }
     if (strcmp(type, "bridge") != 0 && strcmp(type, "ethernet") != 0 &&
         strcmp(type, "network") != 0)
         rc = config_fail(x->err, &loc, "type='%.32s' is not supported (bridge, ethernet, network)",
@@ -579,6 +585,43 @@ static int x_hostdev(struct xml_ctx *x, xmlNode *node)
     if (rc == 0 && x->cfg->nr_pcis == before)
         rc = xml_fail_at(x, node, "missing <source>");
     return rc;
+}
+
+static const struct xml_elem hostdev_interface_elems[] = {
+    {"source", x_pci_source, XML_ONCE},
+    {"mac", x_vif_mac, XML_ONCE},
+    {"vlan", x_vif_vlan, XML_ONCE},
+    {"driver", NULL, XML_ONCE},
+    {"address", NULL, XML_WARN}, /* the guest-side slot: we do not place devices */
+    {"alias", NULL, XML_ONCE},
+};
+
+/*
+ * <interface type='hostdev'>: an SR-IOV VF assigned to the guest as its
+ * network interface, with the MAC and port VLAN its PF owner gives it
+ * (<mac> and <vlan> checked as a vif's, into a scratch vif).
+ */
+static int x_hostdev_interface(struct xml_ctx *x, xmlNode *node)
+{
+    struct config_loc loc = xml_loc(x, node);
+    struct config_vif scratch = {0};
+    unsigned int before = x->cfg->nr_pcis;
+    struct config_pci *pci;
+    int rc;
+
+    x->vif = &scratch;
+    rc = xml_children(x, node, hostdev_interface_elems, ARRAY_SIZE(hostdev_interface_elems), true);
+    x->vif = NULL;
+    if (rc < 0)
+        return rc;
+    if (x->cfg->nr_pcis == before)
+        return config_fail(x->err, &loc, "missing <source>");
+    if (scratch.nr_trunk)
+        return config_fail(x->err, &loc, "a VF is an access port: one <tag>, no trunk");
+    pci = &x->cfg->pcis[before];
+    memcpy(pci->mac, scratch.mac, sizeof(pci->mac));
+    pci->vlan = scratch.vlan;
+    return 0;
 }
 
 /* <controller type='xenbus' maxGrantFrames='N' maxEventChannels='N'/>:

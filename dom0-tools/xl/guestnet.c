@@ -3,7 +3,8 @@
  * ethD in the domain's namespace (sv-<name>) with iproute2, owned by the
  * domain's uid (so its netfront can attach without privileges), with the
  * vif's MAC and IP, vnet headers (offloads) and multi-queue, and sets it and
- * lo up.  The namespace goes with the domain, and the TAP with it.
+ * lo up; for the guest's VF interface N, TAP vfN (the guest puts the VF's
+ * MAC on it).  The namespace goes with the domain, and the TAP with it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -83,11 +84,50 @@ out_fail:
     return err;
 }
 
-void guestnet_unplumb(const char *name, unsigned devid)
+int guestnet_plumb_vf(uint32_t domid, const char *name, unsigned devid)
 {
-    char netns[80], dev[16];
+    char netns[80], dev[16], uid[24];
+    long u = domain_uid(domid);
+    int err;
+
+    if (u < 0)
+        return (int)u;
+    snprintf(netns, sizeof(netns), "sv-%s", name);
+    snprintf(dev, sizeof(dev), "vf%u", devid);
+    snprintf(uid, sizeof(uid), "%ld", u);
+    err = ip_in(netns, (const char *[]){"tuntap", "add", "dev", dev, "mode", "tap", "user", uid,
+                                        NULL});
+    if (!err)
+        err = ip_in(netns, (const char *[]){"link", "set", dev, "up", NULL});
+    if (!err)
+        err = ip_in(netns, (const char *[]){"link", "set", "lo", "up", NULL});
+    if (err) {
+        guestnet_unplumb_vf(name, devid);
+        xl_error("VF interface %u: cannot set up %s in %s", devid, dev, netns);
+    }
+    return err;
+}
+
+static void unplumb(const char *name, const char *dev)
+{
+    char netns[80];
 
     snprintf(netns, sizeof(netns), "sv-%s", name);
-    snprintf(dev, sizeof(dev), "eth%u", devid);
     ip_in(netns, (const char *[]){"link", "delete", dev, NULL});
+}
+
+void guestnet_unplumb(const char *name, unsigned devid)
+{
+    char dev[16];
+
+    snprintf(dev, sizeof(dev), "eth%u", devid);
+    unplumb(name, dev);
+}
+
+void guestnet_unplumb_vf(const char *name, unsigned devid)
+{
+    char dev[16];
+
+    snprintf(dev, sizeof(dev), "vf%u", devid);
+    unplumb(name, dev);
 }

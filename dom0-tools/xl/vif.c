@@ -171,8 +171,7 @@ static int read_state(struct xs_handle *h, const char *dir)
     return s;
 }
 
-/* Removes the directory that held path (the backend's .../vif/F) once empty. */
-static void remove_if_empty(struct xs_handle *h, const char *path)
+void vif_remove_parent_if_empty(struct xs_handle *h, const char *path)
 {
     char parent[200], *slash;
     unsigned n = 0;
@@ -211,7 +210,7 @@ static void vif_unplug(struct xs_handle *h, const char *libxl_dir)
         xs_rm(h, XBT_NULL, front);
     if (back) {
         xs_rm(h, XBT_NULL, back);
-        remove_if_empty(h, back);
+        vif_remove_parent_if_empty(h, back);
     }
     xs_rm(h, XBT_NULL, libxl_dir);
     free(front);

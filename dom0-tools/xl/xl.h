@@ -96,12 +96,28 @@ void vif_replug_backend(const char *name, uint32_t b);
 void vif_orphan_backend(uint32_t b);
 /* The next unused devid of domid, or -errno. */
 int vif_next_devid(uint32_t domid);
+/* Removes the directory that held path (a backend's .../vif/F or .../vf/F)
+ * once empty. */
+void vif_remove_parent_if_empty(struct xs_handle *h, const char *path);
 /* The vif of domid named by devid or MAC: 0 (devid, mac filled) or -ENOENT. */
 int vif_find(uint32_t domid, const char *devid_or_mac, unsigned *devid, char mac[18]);
 
 /* guestnet.c: TAP ethD in the domain's namespace for vif D (its hardware). */
 int guestnet_plumb(uint32_t domid, const char *name, const struct config_vif *vif);
 void guestnet_unplumb(const char *name, unsigned devid);
+/* TAP vfN for the guest's VF interface N (no offloads: the VF takes frames). */
+int guestnet_plumb_vf(uint32_t domid, const char *name, unsigned devid);
+void guestnet_unplumb_vf(const char *name, unsigned devid);
+
+/* vf.c: a VF as a guest's network interface.  vf_plug has the PF's owner
+ * configure pci, assigns it and makes its TAP and frontend directory; 1
+ * (nothing done) for a function that is not a VF; vf_unplug tells the guest
+ * and removes them (the caller detaches the function); vf_remove_all
+ * removes them for a destroyed domain. */
+int vf_plug(uint32_t domid, const char *name, const struct config_pci *pci);
+void vf_unplug(uint32_t domid, const char *bdf);
+void vf_remove_all(uint32_t domid);
+void vf_list(uint32_t domid);
 
 /* Destroys a domain and forgets its description and xenstore nodes. */
 int xl_destroy_domain(uint32_t domid);
@@ -140,6 +156,11 @@ int xl_pci_attach(uint32_t domid, const char *bdf);
 /* Whether bdf could be assigned now, without assigning it: 0, -ENODEV (no
  * such function), -EPERM (not assignable) or -EBUSY (owned). */
 int xl_pci_check(const char *bdf);
+/* Takes bdf back from domid (reset); 0 or -errno, unsaid. */
+int xl_pci_detach(uint32_t domid, const char *bdf);
+/* Assigns pci to domid: a VF as a network interface (vf_plug), anything
+ * else as a plain function; 0 or -errno (said). */
+int xl_pci_plug(uint32_t domid, const char *name, const struct config_pci *pci);
 /* What an error of the PCI calls above means to the user. */
 const char *xl_pci_strerror(int err);
 

@@ -155,7 +155,7 @@ int xl_create_domain(const struct domain_config *cfg, bool paused, uint32_t *dom
             err = vif_add(req.domid, &cfg->vifs[i]);
     }
     for (unsigned i = 0; !err && i < cfg->nr_pcis; i++)
-        err = xl_pci_attach(req.domid, cfg->pcis[i].bdf);
+        err = xl_pci_plug(req.domid, cfg->name, &cfg->pcis[i]);
     if (!err && cfg->cpu_weight != CONFIG_DEFAULT_CPU_WEIGHT)
         err = set_cpu_weight(req.domid, cfg);
     if (!err && !paused && xc_domain_unpause(xl_xch, req.domid) < 0)

@@ -33,6 +33,7 @@ int xl_destroy_domain(uint32_t domid)
         userdata_remove(domid);
         vif_orphan_backend(domid);
         vif_remove_all(domid);
+        vf_remove_all(domid);
         xs_home_remove(domid);
     }
     return ret;

@@ -105,5 +105,8 @@ int cmd_network_list(int argc, char **argv)
 
     if (status)
         return status;
-    return vif_list(domid) < 0 ? xl_error("cannot read xenstore") : 0;
+    if (vif_list(domid) < 0)
+        return xl_error("cannot read xenstore");
+    vf_list(domid);
+    return 0;
 }

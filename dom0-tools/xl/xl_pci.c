@@ -46,6 +46,11 @@ int xl_pci_attach(uint32_t domid, const char *bdf)
     return err;
 }
 
+int xl_pci_detach(uint32_t domid, const char *bdf)
+{
+    return pci_call(SV_PCI_detach, domid, bdf);
+}
+
 int xl_pci_check(const char *bdf)
 {
     static struct sv_pci_func funcs[XL_MAX_FUNCS];
@@ -109,9 +114,9 @@ int cmd_pci_assignable_list(int argc, char **argv)
     return argc == 1 ? print_funcs(true, 0) : xl_usage();
 }
 
-/* The function spec names, normalized as descriptions keep it; 0 or the
- * exit status (said). */
-static int normalized_bdf(const char *spec, char bdf[CONFIG_BDF_SIZE])
+/* The function spec names (with its options), normalized as descriptions
+ * keep it; 0 or the exit status (said). */
+static int parse_spec(const char *spec, struct config_pci *pci)
 {
     static struct domain_config scratch;
     struct config_error cerr;
@@ -119,14 +124,14 @@ static int normalized_bdf(const char *spec, char bdf[CONFIG_BDF_SIZE])
     config_init(&scratch);
     if (config_add_pci_spec(&scratch, spec, &cerr) < 0)
         return xl_config_error(&cerr);
-    memcpy(bdf, scratch.pcis[0].bdf, CONFIG_BDF_SIZE);
+    *pci = scratch.pcis[0];
     config_free(&scratch);
     return 0;
 }
 
 /* The domain's kept description follows a hot-plug, as libxl's does: xl
  * list -l, dumpxml and a restart by the monitor see the change. */
-static void keep_pci(uint32_t domid, const char *bdf, bool attached)
+static void keep_pci(uint32_t domid, const char *spec, const char *bdf, bool attached)
 {
     struct domain_config cfg;
     struct config_error cerr;
@@ -134,7 +139,7 @@ static void keep_pci(uint32_t domid, const char *bdf, bool attached)
 
     if (userdata_load(domid, &cfg) < 0)
         return;
-    err = attached ? config_add_pci_spec(&cfg, bdf, &cerr) : config_remove_pci(&cfg, bdf);
+    err = attached ? config_add_pci_spec(&cfg, spec, &cerr) : config_remove_pci(&cfg, bdf);
     if (err)
         xl_error("%s is %s, but the description of %s cannot say so (%s): a restart will %s it",
                  bdf, attached ? "attached" : "detached", cfg.name,
@@ -144,18 +149,33 @@ static void keep_pci(uint32_t domid, const char *bdf, bool attached)
     config_free(&cfg);
 }
 
+int xl_pci_plug(uint32_t domid, const char *name, const struct config_pci *pci)
+{
+    int err = vf_plug(domid, name, pci);
+
+    return err == 1 ? xl_pci_attach(domid, pci->bdf) : err;
+}
+
 static int dom_bdf(int argc, char **argv, uint32_t cmd)
 {
-    char bdf[CONFIG_BDF_SIZE];
+    struct config_pci pci;
+    char name[128];
     uint32_t domid;
     int err;
 
-    if ((err = xl_domain_arg(argc, argv, 1, &domid)) || (err = normalized_bdf(argv[2], bdf)))
+    if ((err = xl_domain_arg(argc, argv, 1, &domid)) || (err = parse_spec(argv[2], &pci)))
         return err;
-    err = pci_call(cmd, domid, bdf);
-    if (err < 0)
-        return xl_error("%s: %s", bdf, xl_pci_strerror(err));
-    keep_pci(domid, bdf, cmd == SV_PCI_attach);
+    if (cmd == SV_PCI_attach) {
+        if ((err = xl_domname(domid, name, sizeof(name))) < 0)
+            return xl_error("%s: %s", argv[1], strerror(-err));
+        if (xl_pci_plug(domid, name, &pci) < 0)
+            return 1; /* said */
+    } else {
+        vf_unplug(domid, pci.bdf);
+        if ((err = pci_call(cmd, domid, pci.bdf)) < 0)
+            return xl_error("%s: %s", pci.bdf, xl_pci_strerror(err));
+    }
+    keep_pci(domid, argv[2], pci.bdf, cmd == SV_PCI_attach);
     return 0;
 }
 

@@ -68,6 +68,10 @@ struct config_vif {
 
 struct config_pci {
     char bdf[CONFIG_BDF_SIZE]; /* "dddd:bb:dd.f", lower-case hex */
+    /* An SR-IOV VF as a network interface (docs/networking.md): the MAC
+     * and port VLAN its PF owner gives it; "" and 0 leave them unset. */
+    char mac[CONFIG_MAC_SIZE];
+    unsigned int vlan;
     struct config_origin at;
 };
 

@@ -292,6 +292,42 @@ static void test_pci_add_remove(void **state)
     config_free(&cfg);
 }
 
+/* A VF's mac= and vlan= (ours), checked as a vif's; a bad one adds nothing. */
+static void test_pci_net_options(void **state)
+{
+    static const char *const bad[] = {
+        "03:10.2,mac=",
+        "03:10.2,mac=01:16:3e:5f:00:07",
+        "03:10.2,mac=00:00:00:00:00:00",
+        "03:10.2,mac=00:16:3e:5f:00:07:aa",
+        "03:10.2,mac=00:16:3e:5f:00:07,mac=00:16:3e:5f:00:08",
+        "03:10.2,mac=00:16:3e:5f:00:07xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+        "03:10.2,mac",
+        "03:10.2,vlan=0",
+        "03:10.2,vlan=4095",
+        "03:10.2,vlan=4x",
+        "03:10.2,vlan=42,vlan=43",
+    };
+    struct domain_config cfg;
+    struct config_error err;
+
+    (void)state;
+    config_init(&cfg);
+    assert_int_equal(config_add_pci_spec(&cfg, "03:10.2,mac=00:16:3E:5F:00:07, vlan=42", &err), 0);
+    assert_string_equal(cfg.pcis[0].mac, "00:16:3e:5f:00:07");
+    assert_int_equal(cfg.pcis[0].vlan, 42);
+    assert_int_equal(config_add_pci_spec(&cfg, "03:10.3,permissive=1", &err), 0);
+    assert_string_equal(cfg.pcis[1].mac, "");
+    assert_int_equal(cfg.pcis[1].vlan, 0);
+    for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+        if (config_add_pci_spec(&cfg, bad[i], &err) != -EINVAL)
+            fail_msg("accepted '%s'", bad[i]);
+        assert_string_equal(err.key, "pci");
+        assert_int_equal(cfg.nr_pcis, 2);
+    }
+    config_free(&cfg);
+}
+
 /* One bad description per error path, with where the error must point. */
 static void test_error_paths(void **state)
 {
@@ -493,6 +529,7 @@ int main(void)
         cmocka_unit_test(test_vif_spec_errors),
         cmocka_unit_test(test_bdf),
         cmocka_unit_test(test_pci_add_remove),
+        cmocka_unit_test(test_pci_net_options),
         cmocka_unit_test(test_error_paths),
         cmocka_unit_test(test_nul_bytes),
         cmocka_unit_test(test_format_error),

@@ -1,0 +1,330 @@
+/*
+ * SR-IOV VFs as guests' network interfaces (direct assignment,
+ * docs/networking.md), in xenstore the way libxl writes devices:
+ *   PF owner  /local/domain/B/backend/vf/F/N   B's, readable by F
+ *             frontend, frontend-id, bdf, vf, mac, vlan, spoofchk, trust,
+ *             state = 1; B (the domain driving the VF's PF) gives the VF
+ *             that configuration and answers state = 4 (Connected), or
+ *             error and state = 6 (Closed)
+ *   frontend  /local/domain/F/device/vf/N      F's, readable by B
+ *             backend, backend-id, bdf, mac, vlan, state = 1; the guest
+ *             drives the VF and says 4; told 5 (Closing) it lets go and
+ *             says 6
+ *   toolstack /libxl/F/device/vf/N             frontend, backend, bdf
+ * The PF owner configures the VF before the guest gets it, as `ip link set
+ * PF vf N mac ... vlan ... spoofchk on trust off` on Linux, when the
+ * description gives a MAC or VLAN (otherwise the request is only a record).  The guest's
+ * interface is TAP vfN in its namespace (guestnet.c).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <xen/io/xenbus.h>
+#include <xenstore.h>
+
+#include "sv/hcall.h"
+#include "sv/xenbus.h"
+#include "sv/xnic_ctl.h"
+#include "xl.h"
+
+#define VF_MAX_FUNCS    128
+#define VF_CONFIG_WAIT  5000 /* ms for the PF owner to configure a VF */
+#define VF_RELEASE_WAIT 2000 /* ms for a guest to let go of one */
+
+struct vf_dev {
+    uint32_t domid, backend;
+    unsigned devid, vf;
+    const struct config_pci *pci;
+    char front[96], back[128], libxl[96];
+};
+
+/* The function bdf in the PCI table, and its PF's entry. */
+static int find_funcs(const char *bdf, struct sv_pci_func *fn, struct sv_pci_func *pf)
+{
+    static struct sv_pci_func funcs[VF_MAX_FUNCS];
+    int n = hcall_pci_list(xl_chan, funcs, VF_MAX_FUNCS), found = -ENODEV;
+
+    for (int i = 0; i < n; i++)
+        if (!strcmp(funcs[i].bdf, bdf)) {
+            *fn = funcs[i];
+            found = 0;
+        }
+    for (int i = 0; !found && i < n; i++)
+        if (funcs[i].nic == fn->nic && funcs[i].func == 0) {
+            *pf = funcs[i];
+            return 0;
+        }
+    return n < 0 ? n : -ENODEV;
+}
+
+static bool put(struct xs_handle *h, xs_transaction_t t, const char *dir, const char *key,
+                const char *value, uint32_t owner, uint32_t reader)
+{
+    char path[200];
+
+    snprintf(path, sizeof(path), "%s%s%s", dir, *key ? "/" : "", key);
+    return xs_put(h, t, path, value, owner, reader);
+}
+
+static int write_request(struct xs_handle *h, xs_transaction_t t, void *arg)
+{
+    const struct vf_dev *d = arg;
+    uint32_t f = d->domid, b = d->backend;
+    char fid[16], vf[16], vlan[16];
+
+    snprintf(fid, sizeof(fid), "%u", f);
+    snprintf(vf, sizeof(vf), "%u", d->vf);
+    snprintf(vlan, sizeof(vlan), "%u", d->pci->vlan);
+    return put(h, t, d->back, "", "", b, f) && put(h, t, d->back, "frontend", d->front, b, f) &&
+                   put(h, t, d->back, "frontend-id", fid, b, f) &&
+                   put(h, t, d->back, "bdf", d->pci->bdf, b, f) &&
+                   put(h, t, d->back, "vf", vf, b, f) &&
+                   put(h, t, d->back, "mac", d->pci->mac, b, f) &&
+                   put(h, t, d->back, "vlan", vlan, b, f) &&
+                   put(h, t, d->back, "spoofchk", "1", b, f) &&
+                   put(h, t, d->back, "trust", "0", b, f) &&
+                   put(h, t, d->back, "state", "1", b, f) &&
+                   put(h, t, d->libxl, "frontend", d->front, 0, 0) &&
+                   put(h, t, d->libxl, "backend", d->back, 0, 0) &&
+                   put(h, t, d->libxl, "bdf", d->pci->bdf, 0, 0)
+               ? 0
+               : -errno;
+}
+
+static int write_frontend(struct xs_handle *h, xs_transaction_t t, void *arg)
+{
+    const struct vf_dev *d = arg;
+    uint32_t f = d->domid, b = d->backend;
+    char bid[16], vlan[16];
+
+    snprintf(bid, sizeof(bid), "%u", b);
+    snprintf(vlan, sizeof(vlan), "%u", d->pci->vlan);
+    return put(h, t, d->front, "", "", f, b) && put(h, t, d->front, "backend", d->back, f, b) &&
+                   put(h, t, d->front, "backend-id", bid, f, b) &&
+                   put(h, t, d->front, "bdf", d->pci->bdf, f, b) &&
+                   put(h, t, d->front, "mac", d->pci->mac, f, b) &&
+                   put(h, t, d->front, "vlan", vlan, f, b) &&
+                   put(h, t, d->front, "state", "1", f, b)
+               ? 0
+               : -errno;
+}
+
+static int next_devid(struct xs_handle *h, uint32_t domid)
+{
+    char path[64];
+    unsigned n = 0;
+    int next = 0;
+    char **devs;
+
+    snprintf(path, sizeof(path), "/libxl/%u/device/vf", domid);
+    devs = xs_directory(h, XBT_NULL, path, &n);
+    for (unsigned i = 0; devs && i < n; i++)
+        if (atoi(devs[i]) >= next)
+            next = atoi(devs[i]) + 1;
+    free(devs);
+    return next;
+}
+
+/* The PF owner's answer: 0 once it configured the VF, or -errno (said). */
+static int wait_configured(struct xs_handle *h, const struct vf_dev *d)
+{
+    XenbusState got = XenbusStateUnknown;
+    char *why = NULL;
+    int err = xenbus_watch_state(h, d->back, "vf");
+
+    if (!err)
+        err = xenbus_wait_state(h, d->back, XenbusStateConnected, true, VF_CONFIG_WAIT, &got);
+    xenbus_unwatch_state(h, d->back, "vf");
+    if (!err && got == XenbusStateConnected)
+        return 0;
+    xenbus_read(h, XBT_NULL, d->back, "error", &why);
+    xl_error("VF %s: domain %u (its PF's owner) did not configure it: %s", d->pci->bdf, d->backend,
+             why   ? why
+             : err ? strerror(-err)
+                   : "refused");
+    free(why);
+    return err ? err : -EIO;
+}
+
+static void remove_dirs(struct xs_handle *h, const struct vf_dev *d)
+{
+    xs_rm(h, XBT_NULL, d->front);
+    xs_rm(h, XBT_NULL, d->back);
+    xs_rm(h, XBT_NULL, d->libxl);
+}
+
+int vf_plug(uint32_t domid, const char *name, const struct config_pci *pci)
+{
+    struct sv_pci_func fn = {0}, pf = {0};
+    struct vf_dev d = {.domid = domid, .pci = pci};
+    struct xs_handle *h;
+    bool configure;
+    int err = find_funcs(pci->bdf, &fn, &pf);
+
+    /* A PF (a driver domain's) is no interface; and a function that cannot
+     * be assigned (the attach says why) must not have its configuration
+     * changed: it may be another guest's VF. */
+    if (err == -ENODEV || (!err && (fn.func == 0 || !fn.assignable || fn.owner != DOMID_INVALID)))
+        return 1;
+    if (err)
+        return err;
+    /* Without a MAC or VLAN to give it the VF keeps what it has, and any
+     * PF owner will do (one that serves no requests too). */
+    configure = pci->mac[0] || pci->vlan;
+    if (pf.owner == DOMID_INVALID) {
+        if (configure)
+            xl_warn("VF %s: no domain drives its PF, so nobody gives it the MAC and VLAN "
+                    "asked for (it keeps the ones it has)",
+                    pci->bdf);
+        pf.owner = 0;
+        configure = false;
+    }
+    if (!(h = xs_open(0)))
+        return -errno;
+    d.backend = pf.owner;
+    d.vf = fn.func - 1;
+    d.devid = (unsigned)next_devid(h, domid);
+    snprintf(d.front, sizeof(d.front), "/local/domain/%u/device/vf/%u", domid, d.devid);
+    snprintf(d.back, sizeof(d.back), "/local/domain/%u/backend/vf/%u/%u", d.backend, domid,
+             d.devid);
+    snprintf(d.libxl, sizeof(d.libxl), "/libxl/%u/device/vf/%u", domid, d.devid);
+    err = xenbus_transaction(h, write_request, &d);
+    if (!err && configure)
+        err = wait_configured(h, &d);
+    if (!err && !(err = xl_pci_attach(domid, pci->bdf))) {
+        err = guestnet_plumb_vf(domid, name, d.devid);
+        if (!err)
+            err = xenbus_transaction(h, write_frontend, &d);
+        if (err) /* a pci-attach that failed leaves nothing attached */
+            xl_pci_detach(domid, pci->bdf);
+    }
+    if (err) {
+        remove_dirs(h, &d);
+        xl_error("VF %s: cannot give it to domain %u: %s", pci->bdf, domid, strerror(-err));
+    }
+    xs_close(h);
+    return err;
+}
+
+/* Tells the guest (Closing), waits a little for it to let go (Closed), as
+ * Xen's toolstack does with pcifront; then removes every node. */
+static void unplug_dir(struct xs_handle *h, const char *libxl_dir, uint32_t domid, bool tell)
+{
+    char name[128], *front = NULL, *back = NULL;
+    XenbusState got;
+
+    xenbus_read(h, XBT_NULL, libxl_dir, "frontend", &front);
+    xenbus_read(h, XBT_NULL, libxl_dir, "backend", &back);
+    if (tell && front && xenbus_read_state(h, XBT_NULL, front) == XenbusStateConnected &&
+        xenbus_watch_state(h, front, "vf") == 0) {
+        xenbus_switch_state(h, front, XenbusStateClosing);
+        xenbus_wait_state(h, front, XenbusStateClosed, true, VF_RELEASE_WAIT, &got);
+        xenbus_unwatch_state(h, front, "vf");
+    }
+    if (front)
+        xs_rm(h, XBT_NULL, front);
+    if (back) {
+        xs_rm(h, XBT_NULL, back); /* the PF owner takes its configuration back */
+        vif_remove_parent_if_empty(h, back);
+    }
+    xs_rm(h, XBT_NULL, libxl_dir);
+    /* The TAP goes (its name is free for the next VF); a destroyed domain's
+     * went with its namespace. */
+    if (xl_domname(domid, name, sizeof(name)) == 0)
+        guestnet_unplumb_vf(name, (unsigned)atoi(strrchr(libxl_dir, '/') + 1));
+    free(front);
+    free(back);
+}
+
+/* Calls fn for each VF directory of domid's in the toolstack's area. */
+static void for_each_vf(uint32_t domid,
+                        void (*fn)(struct xs_handle *h, const char *dir, uint32_t domid, void *arg),
+                        void *arg)
+{
+    struct xs_handle *h = xs_open(0);
+    char base[64], dir[96];
+    unsigned n = 0;
+    char **devs;
+
+    if (!h)
+        return;
+    snprintf(base, sizeof(base), "/libxl/%u/device/vf", domid);
+    devs = xs_directory(h, XBT_NULL, base, &n);
+    for (unsigned i = 0; devs && i < n; i++) {
+        snprintf(dir, sizeof(dir), "%s/%s", base, devs[i]);
+        fn(h, dir, domid, arg);
+    }
+    free(devs);
+    xs_close(h);
+}
+
+struct unplug_what {
+    const char *bdf; /* NULL: every VF */
+    bool tell;       /* the guest runs: it lets go first */
+};
+
+static void unplug_if(struct xs_handle *h, const char *dir, uint32_t domid, void *arg)
+{
+    const struct unplug_what *w = arg;
+    char *have = NULL;
+
+    if (!w->bdf || (xenbus_read(h, XBT_NULL, dir, "bdf", &have) == 0 && !strcmp(have, w->bdf)))
+        unplug_dir(h, dir, domid, w->tell);
+    free(have);
+}
+
+void vf_unplug(uint32_t domid, const char *bdf)
+{
+    for_each_vf(domid, unplug_if, &(struct unplug_what){.bdf = bdf, .tell = true});
+}
+
+void vf_remove_all(uint32_t domid)
+{
+    for_each_vf(domid, unplug_if, &(struct unplug_what){.bdf = NULL, .tell = false});
+}
+
+/* One row of xl network-list: the VF, what its PF owner gave it, and the
+ * VF's own counters (the device's, not the driver domain's). */
+static void list_one(struct xs_handle *h, const char *dir, uint32_t domid, void *arg)
+{
+    struct xnic_ctl_stats st;
+    struct sv_pci_req r = {0};
+    char *bdf = NULL, *back = NULL, *mac = NULL, *vlan = NULL;
+    const char *devid = strrchr(dir, '/') + 1;
+    struct hcall hc = {.op = SV_HC_pci,
+                       .cmd = SV_PCI_stats,
+                       .count = 1,
+                       .arg = &r,
+                       .arg_len = sizeof(r),
+                       .res = &st,
+                       .res_cap = sizeof(st)};
+
+    (void)domid;
+    (void)arg;
+    xenbus_read(h, XBT_NULL, dir, "bdf", &bdf);
+    xenbus_read(h, XBT_NULL, dir, "backend", &back);
+    if (back) {
+        xenbus_read(h, XBT_NULL, back, "mac", &mac);
+        xenbus_read(h, XBT_NULL, back, "vlan", &vlan);
+    }
+    printf("vf%-4s %-13s %-17s vlan %-4s state %d", devid, bdf ? bdf : "?", mac && *mac ? mac : "-",
+           vlan && strcmp(vlan, "0") ? vlan : "-",
+           back ? (int)xenbus_read_state(h, XBT_NULL, back) : 0);
+    snprintf(r.bdf, sizeof(r.bdf), "%s", bdf ? bdf : "");
+    if (bdf && hcall(xl_chan, &hc) == 0 && st.nqueues)
+        printf(
+            " rx %llu tx %llu rx-no-buf %llu spoofed %llu",
+            (unsigned long long)st.queue[0].rx_packets, (unsigned long long)st.queue[0].tx_packets,
+            (unsigned long long)st.queue[0].rx_no_buf, (unsigned long long)st.queue[0].tx_spoofed);
+    putchar('\n');
+    free(bdf);
+    free(back);
+    free(mac);
+    free(vlan);
+}
+
+void vf_list(uint32_t domid)
+{
+    for_each_vf(domid, list_one, NULL);
+}
