@@ -3,9 +3,10 @@
  * fresh frames (xengntshr).  Status codes are Xen's GNTST_*, per op.
  *
  * An unmap is believed only when /proc shows that the mapper's process no
- * longer maps or holds the frame; until then the grant stays pinned and its
- * granter cannot end access, so a mapper that lies keeps nothing it should
- * not.
+ * longer maps or holds the frame, and the reply that carried its fd has been
+ * read (an fd in a socket's queue shows nowhere in /proc); until then the
+ * grant stays pinned and its granter cannot end access, so a mapper that
+ * lies keeps nothing it should not.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -90,19 +91,34 @@ int hc_gnttab_map(struct hc_ctx *ctx)
     return 0;
 }
 
+/* Whether e's fd may still sit in an unread reply; *last caches the answer
+ * for one owner (a batch's mappings were mostly made on one channel). */
+static bool fd_in_flight(const struct maptrack_entry *e, const void **last, bool *unread)
+{
+    if (e->parked)
+        return true;
+    if (e->owner != *last) {
+        *last = e->owner;
+        *unread = channel_fds_unread(e->owner);
+    }
+    return *unread;
+}
+
 int hc_gnttab_unmap(struct hc_ctx *ctx)
 {
     gnttab_unmap_grant_ref_t *ops = ctx->arg;
     uint32_t n = ctx->req->count;
     struct maptrack *mt = &ctx->caller->mt;
     ino_t inos[1024] = {0};
-    bool found[1024];
+    bool found[1024], in_flight[1024], unread = false;
+    const void *last = NULL;
     int err;
 
     for (uint32_t i = 0; i < n; i++) {
         struct maptrack_entry *e = maptrack_get(mt, ops[i].handle);
 
         inos[i] = e ? e->frame->ino : 0;
+        in_flight[i] = e && fd_in_flight(e, &last, &unread);
     }
     /* One scan of the mapper for the whole batch. */
     err = proc_find_frames(ctx->ch->peer_pid, inos, n, found);
@@ -112,7 +128,7 @@ int hc_gnttab_unmap(struct hc_ctx *ctx)
         /* Looked up again: an earlier op of the batch may have unmapped it. */
         if (!inos[i] || !maptrack_get(mt, ops[i].handle))
             ops[i].status = GNTST_bad_handle;
-        else if (found[i])
+        else if (found[i] || in_flight[i])
             ops[i].status = GNTST_general_error; /* still mapped: not believed */
         else {
             domain_unmap_handle(ctx->caller, ops[i].handle);
@@ -136,6 +152,17 @@ void gnttab_release_owner(struct domain *d, const void *owner, pid_t pid)
     }
     if (!n)
         return;
+    if (channel_fds_unread(owner)) {
+        /* The peer keeps its socket, and the fds in it, after we close
+         * ours: those mappings stay pinned until the mapper dies. */
+        for (uint32_t h = 0; h < d->mt.nr; h++) {
+            struct maptrack_entry *e = maptrack_get(&d->mt, (grant_handle_t)h);
+
+            if (e && e->owner == owner)
+                e->parked = true;
+        }
+        return;
+    }
     handles = malloc(n * sizeof(*handles));
     inos = malloc(n * sizeof(*inos));
     found = malloc(n * sizeof(*found));
