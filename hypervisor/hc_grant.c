@@ -128,8 +128,13 @@ int hc_gnttab_unmap(struct hc_ctx *ctx)
         /* Looked up again: an earlier op of the batch may have unmapped it. */
         if (!inos[i] || !maptrack_get(mt, ops[i].handle))
             ops[i].status = GNTST_bad_handle;
-        else if (found[i] || in_flight[i])
+        else if (found[i] || in_flight[i]) {
             ops[i].status = GNTST_general_error; /* still mapped: not believed */
+            if (in_flight[i])
+                log_warn_limited(&ctx->caller->warnings, false,
+                                 "dom%u: unmap of handle %u refused: its map reply is unread",
+                                 ctx->caller->domid, ops[i].handle);
+        }
         else {
             domain_unmap_handle(ctx->caller, ops[i].handle);
             ops[i].status = GNTST_okay;
