@@ -36,6 +36,12 @@
  *                      sending side so the hypervisor drops the channel
  *                      ("PARKED channel dropped"); then read the reply, map
  *                      the page and write "mapped" at offset 64 (share-held)
+ *   race GRANTER REF   a thread moves a mapping of REF between two addresses
+ *                      (mremap) with 1000 mappings between them, while the
+ *                      main thread claims its unmap for up to 5 s; then the
+ *                      same with an fd of REF+1 moved (dup2) across 500
+ *                      fds: "RACE maps|fds believed after N tries" or
+ *                      "RACE maps|fds refused N times", then "RACE done"
  *   pirq-close BDF     open our PCI function, close the port of its vector
  *                      0, open it again: "PCI reopen refused: <error>", or
  *                      "PCI reopen fd <target>" for each fd that came
@@ -50,6 +56,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "sv/hcall.h"
@@ -568,6 +575,131 @@ static int mode_parked(uint32_t granter, uint32_t ref, const char *how)
     return 0;
 }
 
+/* What the mover thread of mode race keeps moving, and whether to stop. */
+struct mover {
+    char *lo, *hi;  /* maps: the frame's page moves between these */
+    int fd_lo, fd_hi; /* fds: the frame's fd moves between these */
+    volatile bool stop;
+};
+
+static void *move_mapping(void *arg)
+{
+    struct mover *m = arg;
+
+    while (!m->stop) {
+        if (mremap(m->lo, 4096, 4096, MREMAP_MAYMOVE | MREMAP_FIXED, m->hi) == MAP_FAILED ||
+            mremap(m->hi, 4096, 4096, MREMAP_MAYMOVE | MREMAP_FIXED, m->lo) == MAP_FAILED)
+            die("mremap", errno);
+    }
+    return NULL;
+}
+
+static void *move_fd(void *arg)
+{
+    struct mover *m = arg;
+
+    while (!m->stop) {
+        if (dup2(m->fd_lo, m->fd_hi) < 0 || close(m->fd_lo) < 0 || dup2(m->fd_hi, m->fd_lo) < 0 ||
+            close(m->fd_hi) < 0)
+            die("dup2", errno);
+    }
+    return NULL;
+}
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* Claims the unmap again and again for up to 5 s while the mover runs:
+ * "RACE <what> believed after N tries" or "RACE <what> refused N times". */
+static void race(int chan, const char *what, grant_handle_t handle, void *(*fn)(void *),
+                 struct mover *m)
+{
+    uint64_t end = now_ns() + 5000000000ULL;
+    unsigned tries = 0;
+    bool believed = false;
+    pthread_t tid;
+
+    m->stop = false;
+    if (pthread_create(&tid, NULL, fn, m) != 0)
+        die("pthread_create", EAGAIN);
+    while (!believed && now_ns() < end) {
+        tries++;
+        believed = unmap_handle(chan, handle) == GNTST_okay;
+    }
+    m->stop = true;
+    pthread_join(tid, NULL);
+    if (believed)
+        say("RACE %s believed after %u tries", what, tries);
+    else
+        say("RACE %s refused %u times", what, tries);
+}
+
+/* Maps ref on chan and returns its fd (not mapped into us). */
+static int map_fd(int chan, uint32_t granter, uint32_t ref, grant_handle_t *handle)
+{
+    gnttab_map_grant_ref_t op = {.flags = GNTMAP_host_map, .ref = ref, .dom = (domid_t)granter};
+    int fd = -1;
+    struct hcall hc = {.op = __HYPERVISOR_grant_table_op,
+                       .cmd = GNTTABOP_map_grant_ref,
+                       .count = 1,
+                       .arg = &op,
+                       .arg_len = sizeof(op),
+                       .res = &op,
+                       .res_cap = sizeof(op),
+                       .fds_out = &fd,
+                       .nfds_max = 1};
+
+    if (hcall(chan, &hc) < 0 || hc.nfds_out != 1 || op.status != GNTST_okay)
+        die("map", EIO);
+    *handle = op.handle;
+    return fd;
+}
+
+/*
+ * A mapper moving its mapping (mremap) or its fd (dup2) across the part of
+ * /proc the hypervisor reads, while it reads, with many lines in between
+ * (mappings that do not merge, fds) to widen the window; the frame is
+ * always mapped, or held, somewhere.  Ref REF is mapped, REF+1 held as an fd.
+ */
+static int mode_race(uint32_t granter, uint32_t ref)
+{
+    enum { FILLER = 2000, FILLER_FDS = 500 };
+    static struct mover m;
+    grant_handle_t handle;
+    char *page, *region;
+    int chan = hcall_open(), last = -1;
+
+    if (chan < 0)
+        die("channel", EIO);
+    map_range(chan, granter, ref, 1, &handle, &page);
+    region = mmap(NULL, (FILLER + 2) * 4096UL, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (region == MAP_FAILED)
+        die("mmap", errno);
+    for (unsigned i = 1; i <= FILLER; i += 2)
+        mprotect(region + i * 4096UL, 4096, PROT_READ);
+    m.lo = region;
+    m.hi = region + (FILLER + 1) * 4096UL;
+    if (mremap(page, 4096, 4096, MREMAP_MAYMOVE | MREMAP_FIXED, m.lo) == MAP_FAILED)
+        die("mremap", errno);
+    race(chan, "maps", handle, move_mapping, &m);
+
+    m.fd_lo = map_fd(chan, granter, ref + 1, &handle);
+    for (unsigned i = 0; i < FILLER_FDS; i++)
+        if ((last = dup(0)) < 0)
+            die("dup", errno);
+    m.fd_hi = last + 1;
+    race(chan, "fds", handle, move_fd, &m);
+    say("RACE done");
+    for (;;)
+        pause();
+    return 0;
+}
+
 static int pci_open(int chan, const char *bdf, struct sv_pci_open *o, int *fds)
 {
     struct hcall hc = {.op = SV_HC_pci,
@@ -641,6 +773,8 @@ int main(int argc, char **argv)
         return mode_leader_exit(num(argv[2]), num(argv[3]));
     if (!strcmp(mode, "parked") && argc == 5)
         return mode_parked(num(argv[2]), num(argv[3]), argv[4]);
+    if (!strcmp(mode, "race") && argc == 4)
+        return mode_race(num(argv[2]), num(argv[3]));
     if (!strcmp(mode, "pirq-close") && argc == 3)
         return mode_pirq_close(argv[2]);
     fprintf(stderr, "hvhostile: unknown mode '%s'\n", mode);

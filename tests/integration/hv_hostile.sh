@@ -19,6 +19,10 @@
 #    dropped, then reads the reply and maps the page: the grant stays pinned,
 #    where the hypervisor used to believe the unmap (no mapping, no fd in
 #    /proc) and let the granter end access.
+#  - race: a thread moves the mapping (mremap) or the fd (dup2) of a
+#    mapped frame across the part of /proc the hypervisor is reading while
+#    the main thread claims the unmap: never believed, where it used to be
+#    within a few tries (the scan now runs with the domain stopped).
 #  - map-batch: 300 unmaps in one call, and a channel holding 300 mappings
 #    closed, cost one scan of the mapper's /proc each (xl info's
 #    unmap_scans), where the close used to cost one per mapping.
@@ -93,6 +97,16 @@ for how in drop unmap; do
     all_well "parked-$how"
 done
 pass "a map reply left unread keeps its grant pinned (unmap elsewhere, channel dropped)"
+
+# A mapper moving its mapping or its fd while the hypervisor reads its /proc.
+rg=$(sv_hvhostile "$t-rgranter" "" share-n "$(($(next_domid) + 1))" 2)
+rfirst=$(wait_console "$rg" "^REFS " | sed 's/^REFS \([0-9]*\)\..*/\1/')
+rm_=$(sv_hvhostile "$t-race" "" race "$rg" "$rfirst")
+wait_console "$rm_" "^RACE done$" 15 >/dev/null
+console_of "$rm_" | grep "^RACE"
+console_of "$rm_" | grep -q "^RACE .* believed" && fail "an unmap was believed while the page was mapped or held (moving)"
+all_well race
+pass "a mapper moving its mapping (mremap) or its fd (dup2) during the scan cannot have an unmap believed"
 
 info() { "$BIN/xl" info | awk -v k="$1" '$1 == k {print $3}'; }
 bg=$(sv_hvhostile "$t-bgranter" "" share-n "$(($(next_domid) + 1))" 300)
