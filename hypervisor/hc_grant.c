@@ -2,11 +2,11 @@
  * Grant table hypercalls (map, unmap, copy, query, setup) and the sharing of
  * fresh frames (xengntshr).  Status codes are Xen's GNTST_*, per op.
  *
- * An unmap is believed only when /proc shows that the mapper's process no
- * longer maps or holds the frame (read with its threads stopped), and the reply that carried its fd has been
- * read (an fd in a socket's queue shows nowhere in /proc); until then the
- * grant stays pinned and its granter cannot end access, so a mapper that
- * lies keeps nothing it should not.
+ * An unmap is believed only when /proc, read with the mapper's threads
+ * stopped, shows that its process no longer maps or holds the frame, and the
+ * reply that carried its fd has been read (an fd in a socket's queue shows
+ * nowhere in /proc); until then the grant stays pinned and its granter
+ * cannot end access, so a mapper that lies keeps nothing it should not.
  */
 #include <errno.h>
 #include <signal.h>
@@ -188,8 +188,7 @@ int hc_gnttab_unmap(struct hc_ctx *ctx)
                 log_warn_limited(&ctx->caller->warnings, false,
                                  "dom%u: unmap of handle %u refused: its map reply is unread",
                                  ctx->caller->domid, ops[i].handle);
-        }
-        else {
+        } else {
             domain_unmap_handle(ctx->caller, ops[i].handle);
             ops[i].status = GNTST_okay;
         }

@@ -508,8 +508,8 @@ static grant_handle_t map_parked(int chan, uint32_t granter, uint32_t ref)
         .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
     struct cmsghdr *c;
 
-    msg.op = (gnttab_map_grant_ref_t){
-        .flags = GNTMAP_host_map, .ref = ref, .dom = (domid_t)granter};
+    msg.op =
+        (gnttab_map_grant_ref_t){.flags = GNTMAP_host_map, .ref = ref, .dom = (domid_t)granter};
     if (msg_send(chan, &req, sizeof(req), &msg.op, sizeof(msg.op), NULL, 0, 0) < 0)
         die("send map", EIO);
     if (recvmsg(chan, &mh, MSG_PEEK) != (ssize_t)sizeof(msg) || msg.rep.ret ||
@@ -577,7 +577,7 @@ static int mode_parked(uint32_t granter, uint32_t ref, const char *how)
 
 /* What the mover thread of mode race keeps moving, and whether to stop. */
 struct mover {
-    char *lo, *hi;  /* maps: the frame's page moves between these */
+    char *lo, *hi;    /* maps: the frame's page moves between these */
     int fd_lo, fd_hi; /* fds: the frame's fd moves between these */
     volatile bool stop;
 };
