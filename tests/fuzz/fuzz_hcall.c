@@ -7,8 +7,8 @@
  * unmap proof's SIGSTOP have something of ours to act on) and never run an
  * image.  Domain 2 shares a frame with domain 1 at ref 8.
  *
- * The input is a script of requests, each sent whole on a channel of
- * domain 1 or 2 through channel_add() (the path a domain's message takes:
+ * The input is a script of requests, each sent whole on one of two channels
+ * of domain 1 or 2, made by channel_add() (the path a domain's message takes:
  * read, checked against the dispatch table, handled, answered); the loop
  * runs until the reply comes or the channel is dropped.  Checks: no crash,
  * ASan or UBSan finding; a reply fits SV_HC_MAX_MSG and its header's
@@ -165,47 +165,68 @@ static void init_once(void)
         abort();
 }
 
-/* Sends one request on a fresh channel of d and takes the reply (its fds
- * closed); the loop runs until it comes or the channel is gone. */
-static void call(struct domain *d, const uint8_t *req, size_t len)
-{
-    static char buf[SV_HC_MAX_MSG + 1];
-    int sv[2], fds[SV_HC_MAX_FDS];
+/* Our ends of the domains' channels during one input: [domain][channel]. */
+static int chans[2][2] = {{-1, -1}, {-1, -1}};
 
+/* The channel `who` names (bit 0: domain 1 or 2, bit 1: its first or
+ * second), opened on first use; -1 if the hypervisor refuses it. */
+static int *channel_of(unsigned who)
+{
+    struct domain *d = domain_find((domid_t)(1 + (who & 1)));
+    int *fd = &chans[who & 1][(who >> 1) & 1];
+    int sv[2];
+
+    if (*fd >= 0 || !d || d->state != DOMAIN_RUNNING)
+        return fd;
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, sv) < 0)
         abort();
-    if (channel_add(sv[0], d, d->pid) < 0) {
+    if (channel_add(sv[0], d, d->pid) == 0)
+        *fd = sv[1];
+    else
         close(sv[1]);
-        return;
-    }
-    if (send(sv[1], req, len, 0) < 0) {
-        close(sv[1]);
-        event_base_loop(hv.base, EVLOOP_NONBLOCK);
+    return fd;
+}
+
+static void close_channel(int *fd)
+{
+    close(*fd);
+    *fd = -1;
+    /* The hypervisor reads the close and drops the channel. */
+    event_base_loop(hv.base, EVLOOP_NONBLOCK);
+}
+
+/* Sends one request on *fd and takes the reply (its fds closed); the loop
+ * runs until it comes or the channel is gone (then *fd is closed). */
+static void call(int *fd, const uint8_t *req, size_t len)
+{
+    static char buf[SV_HC_MAX_MSG + 1];
+    int fds[SV_HC_MAX_FDS];
+
+    if (send(*fd, req, len, 0) < 0) {
+        close_channel(fd);
         return;
     }
     for (int turns = 0; turns < 4; turns++) {
+        const struct hc_reply *rep = (const void *)buf;
         int nfds = SV_HC_MAX_FDS;
         ssize_t n;
 
         event_base_loop(hv.base, EVLOOP_NONBLOCK);
-        n = msg_recv(sv[1], buf, sizeof(buf), fds, &nfds);
+        n = msg_recv(*fd, buf, sizeof(buf), fds, &nfds);
         if (n == -EAGAIN)
             continue;
         if (n == -EMSGSIZE)
             abort(); /* a reply (or its fds) larger than a message may be */
-        if (n > 0) {
-            const struct hc_reply *rep = (const void *)buf;
-
-            if ((size_t)n > SV_HC_MAX_MSG || (size_t)n < sizeof(*rep) ||
-                rep->len != (size_t)n - sizeof(*rep))
-                abort();
-            msg_close_fds(fds, nfds);
+        if (n <= 0) {
+            close_channel(fd); /* dropped for what it sent */
+            return;
         }
-        break;
+        if ((size_t)n > SV_HC_MAX_MSG || (size_t)n < sizeof(*rep) ||
+            rep->len != (size_t)n - sizeof(*rep))
+            abort();
+        msg_close_fds(fds, nfds);
+        return;
     }
-    close(sv[1]);
-    /* The hypervisor reads the close and drops the channel. */
-    event_base_loop(hv.base, EVLOOP_NONBLOCK);
 }
 
 /* Inputs a world serves before it is torn down (a fork per domain is slow),
@@ -227,9 +248,10 @@ static bool world_running(void)
 
 /*
  * Script: steps of [who: 1 byte][len: 2 bytes LE][len bytes of request].
- * who's low bit picks domain 1 or 2.  The world carries over to the next
- * input while both domains run (WORLD_RUNS at most); its teardown must give
- * back every fd, and meanwhile what it holds stays within its quotas.
+ * who picks domain 1 or 2 (bit 0) and one of two channels of it (bit 1),
+ * kept for the input: a mapping made on one can be unmapped on the other.  The world carries over
+ * to the next input while both domains run (WORLD_RUNS at most); its teardown must give back every
+ * fd, and meanwhile what it holds stays within its quotas.
  */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -247,18 +269,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         built = count_fds(false);
     }
     while (size >= 3) {
-        struct domain *d = domain_find((domid_t)(1 + (data[0] & 1)));
+        int *fd = channel_of(data[0]);
         size_t len = (size_t)data[1] | (size_t)data[2] << 8;
 
         data += 3;
         size -= 3;
         if (len > size)
             len = size;
-        if (d && d->state == DOMAIN_RUNNING)
-            call(d, data, len);
+        if (*fd >= 0)
+            call(fd, data, len);
         data += len;
         size -= len;
     }
+    for (unsigned i = 0; i < 4; i++)
+        if (chans[i & 1][i >> 1] >= 0)
+            close_channel(&chans[i & 1][i >> 1]);
     if (count_fds(false) > built + WORLD_FDS_MAX && count_fds(true))
         abort(); /* more than the quotas allow */
     return 0;
