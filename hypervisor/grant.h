@@ -47,6 +47,7 @@ struct maptrack_entry {
     grant_ref_t ref;
     struct frame *frame; /* holds a reference */
     const void *owner;   /* the channel that made the mapping */
+    bool parked; /* owner closed with its fd maybe unread: pinned until the mapper dies */
 };
 
 /* Handles are 16 bits here. */

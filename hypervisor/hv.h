@@ -33,6 +33,7 @@ struct channel {
     pid_t peer_pid; /* whose /proc/PID/maps proves an unmap */
     bool in_call;   /* a request of this channel is being handled ... */
     bool closed;    /* ... and closed it (its domain shut itself down) */
+    bool fds_sent;  /* a reply carried fds, maybe still unread (channel_fds_unread) */
     struct channel *next;
 };
 
@@ -170,6 +171,13 @@ size_t hvlog_read(char *buf, size_t cap, uint32_t *index, bool clear);
 /* channel.c */
 int channel_add(int fd, struct domain *dom, pid_t peer_pid);
 void channel_close_domain(struct domain *d);
+/*
+ * Whether a reply of channel `owner` that carried fds may still be unread
+ * by its peer (false once the channel is closed): those fds sit in the
+ * peer's socket, where no /proc of it shows them, and a peek at the reply
+ * gives the maptrack handle without taking them.
+ */
+bool channel_fds_unread(const void *owner);
 int control_listen(const char *path);
 
 /* gnttab_ops.c, evtchn_ops.c, ...: the handlers behind the dispatch table. */

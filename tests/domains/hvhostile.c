@@ -29,6 +29,19 @@
  *                      exits (pthread_exit), then the thread claims an unmap
  *                      without unmapping: "UNMAP refused while mapped" or
  *                      "UNMAP believed"
+ *   parked GRANTER REF unmap|drop  ask for a map and leave the reply (its fd)
+ *                      unread, peeking at it for the handle; then claim the
+ *                      unmap on another channel ("PARKED unmap believed" or
+ *                      "PARKED unmap refused (status S)") or shut down our
+ *                      sending side so the hypervisor drops the channel
+ *                      ("PARKED channel dropped"); then read the reply, map
+ *                      the page and write "mapped" at offset 64 (share-held)
+ *   race GRANTER REF   a thread moves a mapping of REF between two addresses
+ *                      (mremap) with 1000 mappings between them, while the
+ *                      main thread claims its unmap for up to 5 s; then the
+ *                      same with an fd of REF+1 moved (dup2) across 500
+ *                      fds: "RACE maps|fds believed after N tries" or
+ *                      "RACE maps|fds refused N times", then "RACE done"
  *   pirq-close BDF     open our PCI function, close the port of its vector
  *                      0, open it again: "PCI reopen refused: <error>", or
  *                      "PCI reopen fd <target>" for each fd that came
@@ -43,6 +56,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "sv/hcall.h"
@@ -419,24 +433,11 @@ static int mode_map_batch(uint32_t granter, uint32_t first, uint32_t n)
     return 0;
 }
 
-struct leader_exit {
-    uint32_t granter, ref;
-};
-
-static void *mapper_thread(void *arg)
+/* GNTTABOP_unmap_grant_ref of one handle on chan: its GNTST status. */
+static int16_t unmap_handle(int chan, grant_handle_t handle)
 {
-    const struct leader_exit *le = arg;
-    grant_handle_t handle;
-    gnttab_unmap_grant_ref_t op;
-    char *page;
-    int chan = hcall_open();
+    gnttab_unmap_grant_ref_t op = {.handle = handle};
 
-    if (chan < 0)
-        die("channel", EIO);
-    map_range(chan, le->granter, le->ref, 1, &handle, &page);
-    strcpy(page + 64, "mapped"); /* share-held: the granter may now try */
-    usleep(500000);              /* the leader is gone by now */
-    op = (gnttab_unmap_grant_ref_t){.handle = handle};
     if (hcall(chan, &(struct hcall){.op = __HYPERVISOR_grant_table_op,
                                     .cmd = GNTTABOP_unmap_grant_ref,
                                     .count = 1,
@@ -445,10 +446,31 @@ static void *mapper_thread(void *arg)
                                     .res = &op,
                                     .res_cap = sizeof(op)}) < 0)
         die("unmap", EIO);
-    if (op.status == GNTST_okay)
+    return op.status;
+}
+
+struct leader_exit {
+    uint32_t granter, ref;
+};
+
+static void *mapper_thread(void *arg)
+{
+    const struct leader_exit *le = arg;
+    grant_handle_t handle;
+    int16_t st;
+    char *page;
+    int chan = hcall_open();
+
+    if (chan < 0)
+        die("channel", EIO);
+    map_range(chan, le->granter, le->ref, 1, &handle, &page);
+    strcpy(page + 64, "mapped"); /* share-held: the granter may now try */
+    usleep(500000);              /* the leader is gone by now */
+    st = unmap_handle(chan, handle);
+    if (st == GNTST_okay)
         say("UNMAP believed");
     else
-        say("UNMAP refused while mapped (status %d)", op.status);
+        say("UNMAP refused while mapped (status %d)", st);
     for (;;)
         pause();
     return NULL;
@@ -463,6 +485,219 @@ static int mode_leader_exit(uint32_t granter, uint32_t ref)
     if (pthread_create(&tid, NULL, mapper_thread, &le) != 0)
         die("pthread_create", EAGAIN);
     pthread_exit(NULL);
+}
+
+/*
+ * Asks for a map on chan and leaves the reply (and its fd) in the socket:
+ * peeks at it for the handle (the kernel hands us duplicates of a peeked
+ * message's fds; we close them).
+ */
+static grant_handle_t map_parked(int chan, uint32_t granter, uint32_t ref)
+{
+    struct {
+        struct hc_reply rep;
+        gnttab_map_grant_ref_t op;
+    } msg;
+    struct hc_request req = {.op = __HYPERVISOR_grant_table_op,
+                             .cmd = GNTTABOP_map_grant_ref,
+                             .count = 1,
+                             .len = sizeof(msg.op)};
+    char cbuf[CMSG_SPACE(sizeof(int))];
+    struct iovec iov = {.iov_base = &msg, .iov_len = sizeof(msg)};
+    struct msghdr mh = {
+        .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
+    struct cmsghdr *c;
+
+    msg.op =
+        (gnttab_map_grant_ref_t){.flags = GNTMAP_host_map, .ref = ref, .dom = (domid_t)granter};
+    if (msg_send(chan, &req, sizeof(req), &msg.op, sizeof(msg.op), NULL, 0, 0) < 0)
+        die("send map", EIO);
+    if (recvmsg(chan, &mh, MSG_PEEK) != (ssize_t)sizeof(msg) || msg.rep.ret ||
+        msg.op.status != GNTST_okay)
+        die("peek map", EIO);
+    for (c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
+        if (c->cmsg_type == SCM_RIGHTS)
+            close(*(int *)CMSG_DATA(c));
+    return msg.op.handle;
+}
+
+/* Reads the parked reply for real and maps its frame. */
+static char *map_unparked(int chan)
+{
+    struct {
+        struct hc_reply rep;
+        gnttab_map_grant_ref_t op;
+    } msg;
+    int fd, nfds = 1;
+    char *page;
+
+    if (msg_recv(chan, &msg, sizeof(msg), &fd, &nfds) != (ssize_t)sizeof(msg) || nfds != 1)
+        die("read the parked reply", EIO);
+    page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    close(fd);
+    if (page == MAP_FAILED)
+        die("mmap", errno);
+    return page;
+}
+
+/*
+ * A map reply left unread, its handle unmapped on another channel (or its
+ * channel made to drop by shutting down our sending side): our /proc shows
+ * neither mapping nor fd, as the fd still sits in the socket.  Then the
+ * reply is read and the page mapped; the granter must not be able to end
+ * access.
+ */
+static int mode_parked(uint32_t granter, uint32_t ref, const char *how)
+{
+    int chan = hcall_open(), chan2 = hcall_open();
+    grant_handle_t handle;
+    char *page;
+
+    if (chan < 0 || chan2 < 0)
+        die("channels", EIO);
+    handle = map_parked(chan, granter, ref);
+    if (!strcmp(how, "unmap")) {
+        int16_t st = unmap_handle(chan2, handle);
+
+        if (st == GNTST_okay)
+            say("PARKED unmap believed");
+        else
+            say("PARKED unmap refused (status %d)", st);
+    } else {
+        shutdown(chan, SHUT_WR); /* the hypervisor reads EOF and drops chan */
+        usleep(300000);
+        say("PARKED channel dropped");
+    }
+    page = map_unparked(chan);
+    strcpy(page + 64, "mapped"); /* share-held: the granter may now try */
+    for (;;)
+        pause();
+    return 0;
+}
+
+/* What the mover thread of mode race keeps moving, and whether to stop. */
+struct mover {
+    char *lo, *hi;    /* maps: the frame's page moves between these */
+    int fd_lo, fd_hi; /* fds: the frame's fd moves between these */
+    volatile bool stop;
+};
+
+static void *move_mapping(void *arg)
+{
+    struct mover *m = arg;
+
+    while (!m->stop) {
+        if (mremap(m->lo, 4096, 4096, MREMAP_MAYMOVE | MREMAP_FIXED, m->hi) == MAP_FAILED ||
+            mremap(m->hi, 4096, 4096, MREMAP_MAYMOVE | MREMAP_FIXED, m->lo) == MAP_FAILED)
+            die("mremap", errno);
+    }
+    return NULL;
+}
+
+static void *move_fd(void *arg)
+{
+    struct mover *m = arg;
+
+    while (!m->stop) {
+        if (dup2(m->fd_lo, m->fd_hi) < 0 || close(m->fd_lo) < 0 || dup2(m->fd_hi, m->fd_lo) < 0 ||
+            close(m->fd_hi) < 0)
+            die("dup2", errno);
+    }
+    return NULL;
+}
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* Claims the unmap again and again for up to 5 s while the mover runs:
+ * "RACE <what> believed after N tries" or "RACE <what> refused N times". */
+static void race(int chan, const char *what, grant_handle_t handle, void *(*fn)(void *),
+                 struct mover *m)
+{
+    uint64_t end = now_ns() + 5000000000ULL;
+    unsigned tries = 0;
+    bool believed = false;
+    pthread_t tid;
+
+    m->stop = false;
+    if (pthread_create(&tid, NULL, fn, m) != 0)
+        die("pthread_create", EAGAIN);
+    while (!believed && now_ns() < end) {
+        tries++;
+        believed = unmap_handle(chan, handle) == GNTST_okay;
+    }
+    m->stop = true;
+    pthread_join(tid, NULL);
+    if (believed)
+        say("RACE %s believed after %u tries", what, tries);
+    else
+        say("RACE %s refused %u times", what, tries);
+}
+
+/* Maps ref on chan and returns its fd (not mapped into us). */
+static int map_fd(int chan, uint32_t granter, uint32_t ref, grant_handle_t *handle)
+{
+    gnttab_map_grant_ref_t op = {.flags = GNTMAP_host_map, .ref = ref, .dom = (domid_t)granter};
+    int fd = -1;
+    struct hcall hc = {.op = __HYPERVISOR_grant_table_op,
+                       .cmd = GNTTABOP_map_grant_ref,
+                       .count = 1,
+                       .arg = &op,
+                       .arg_len = sizeof(op),
+                       .res = &op,
+                       .res_cap = sizeof(op),
+                       .fds_out = &fd,
+                       .nfds_max = 1};
+
+    if (hcall(chan, &hc) < 0 || hc.nfds_out != 1 || op.status != GNTST_okay)
+        die("map", EIO);
+    *handle = op.handle;
+    return fd;
+}
+
+/*
+ * A mapper moving its mapping (mremap) or its fd (dup2) across the part of
+ * /proc the hypervisor reads, while it reads, with many lines in between
+ * (mappings that do not merge, fds) to widen the window; the frame is
+ * always mapped, or held, somewhere.  Ref REF is mapped, REF+1 held as an fd.
+ */
+static int mode_race(uint32_t granter, uint32_t ref)
+{
+    enum { FILLER = 2000, FILLER_FDS = 500 };
+    static struct mover m;
+    grant_handle_t handle;
+    char *page, *region;
+    int chan = hcall_open(), last = -1;
+
+    if (chan < 0)
+        die("channel", EIO);
+    map_range(chan, granter, ref, 1, &handle, &page);
+    region = mmap(NULL, (FILLER + 2) * 4096UL, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (region == MAP_FAILED)
+        die("mmap", errno);
+    for (unsigned i = 1; i <= FILLER; i += 2)
+        mprotect(region + i * 4096UL, 4096, PROT_READ);
+    m.lo = region;
+    m.hi = region + (FILLER + 1) * 4096UL;
+    if (mremap(page, 4096, 4096, MREMAP_MAYMOVE | MREMAP_FIXED, m.lo) == MAP_FAILED)
+        die("mremap", errno);
+    race(chan, "maps", handle, move_mapping, &m);
+
+    m.fd_lo = map_fd(chan, granter, ref + 1, &handle);
+    for (unsigned i = 0; i < FILLER_FDS; i++)
+        if ((last = dup(0)) < 0)
+            die("dup", errno);
+    m.fd_hi = last + 1;
+    race(chan, "fds", handle, move_fd, &m);
+    say("RACE done");
+    for (;;)
+        pause();
+    return 0;
 }
 
 static int pci_open(int chan, const char *bdf, struct sv_pci_open *o, int *fds)
@@ -536,6 +771,10 @@ int main(int argc, char **argv)
         return mode_map_batch(num(argv[2]), num(argv[3]), num(argv[4]));
     if (!strcmp(mode, "leader-exit") && argc == 4)
         return mode_leader_exit(num(argv[2]), num(argv[3]));
+    if (!strcmp(mode, "parked") && argc == 5)
+        return mode_parked(num(argv[2]), num(argv[3]), argv[4]);
+    if (!strcmp(mode, "race") && argc == 4)
+        return mode_race(num(argv[2]), num(argv[3]));
     if (!strcmp(mode, "pirq-close") && argc == 3)
         return mode_pirq_close(argv[2]);
     fprintf(stderr, "hvhostile: unknown mode '%s'\n", mode);

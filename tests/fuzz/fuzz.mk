@@ -72,6 +72,18 @@ fuzz_netback_SRCS := tests/fuzz/fuzz_netback.c backends/netback_ring.c backends/
 FUZZ_TARGETS += fuzz_netfront
 fuzz_netfront_SRCS := tests/fuzz/fuzz_netfront.c frontends/netfront_ring.c $(NETIF_FUZZ_SRCS)
 
+# The hypercall dispatcher and its handlers against a hostile domain's
+# requests, on an in-process hypervisor with two domains (processes that only
+# sleep).
+include hypervisor/module.mk lib/module.mk lib/xnic/module.mk lib/xenstore/module.mk
+FUZZ_TARGETS += fuzz_hcall
+fuzz_hcall_SRCS := tests/fuzz/fuzz_hcall.c $(filter-out hypervisor/main.c,$(splitvisor_SRCS)) \
+    $(svcore_SRCS) $(svxnic_SRCS) $(xenstore_SRCS)
+# sandbox.c indexes a string literal by +1, which clang warns of.
+fuzz_hcall_CFLAGS := -D__XEN_TOOLS__ -Wno-string-plus-int
+fuzz_hcall_LDLIBS := -levent -lseccomp -lpthread
+fuzz_hcall_SEEDS := tests/fuzz/hcall_seeds
+
 # --- rules -----------------------------------------------------------------
 .PHONY: all run
 all: $(addprefix $(FUZZ_OUT)/,$(FUZZ_TARGETS))

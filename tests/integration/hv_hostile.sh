@@ -14,6 +14,15 @@
 #  - leader-exit: a mapper whose main thread exited (its /proc/PID/maps and
 #    fd read empty) claims an unmap while another thread still maps the
 #    page: not believed, the granter cannot end access.
+#  - parked: a mapper leaves a map reply unread (peeking at it for the
+#    handle), claims the unmap on another channel, or has its channel
+#    dropped, then reads the reply and maps the page: the grant stays pinned,
+#    where the hypervisor used to believe the unmap (no mapping, no fd in
+#    /proc) and let the granter end access.
+#  - race: a thread moves the mapping (mremap) or the fd (dup2) of a
+#    mapped frame across the part of /proc the hypervisor is reading while
+#    the main thread claims the unmap: never believed, where it used to be
+#    within a few tries (the scan now runs with the domain stopped).
 #  - map-batch: 300 unmaps in one call, and a channel holding 300 mappings
 #    closed, cost one scan of the mapper's /proc each (xl info's
 #    unmap_scans), where the close used to cost one per mapping.
@@ -72,6 +81,32 @@ sleep 0.3
 console_of "$lg" | grep -q "^UNSHARE ok" && fail "the granter ended access while the page was mapped"
 all_well leader-exit
 pass "a mapper whose leader thread exited cannot have an unmap believed"
+
+# A map reply left unread holds its fd where no /proc shows it.
+for how in drop unmap; do
+    pg=$(sv_create "$t-pg$how" share-held "$(($(next_domid) + 1))")
+    pref=$(wait_console "$pg" READY | sed 's/.*ref=//')
+    pm=$(sv_hvhostile "$t-park$how" "" parked "$pg" "$pref" "$how")
+    wait_console "$pm" "^PARKED " >/dev/null
+    console_of "$pm" | grep "^PARKED"
+    console_of "$pm" | grep -q "^PARKED unmap believed" && fail "an unmap was believed while its fd sat in an unread reply"
+    wait_console "$pg" "^UNSHARE " >/dev/null
+    sleep 0.3
+    console_of "$pg" | grep "^UNSHARE"
+    console_of "$pg" | grep -q "^UNSHARE ok" && fail "the granter ended access to a page mapped from a parked reply ($how)"
+    all_well "parked-$how"
+done
+pass "a map reply left unread keeps its grant pinned (unmap elsewhere, channel dropped)"
+
+# A mapper moving its mapping or its fd while the hypervisor reads its /proc.
+rg=$(sv_hvhostile "$t-rgranter" "" share-n "$(($(next_domid) + 1))" 2)
+rfirst=$(wait_console "$rg" "^REFS " | sed 's/^REFS \([0-9]*\)\..*/\1/')
+rm_=$(sv_hvhostile "$t-race" "" race "$rg" "$rfirst")
+wait_console "$rm_" "^RACE done$" 15 >/dev/null
+console_of "$rm_" | grep "^RACE"
+console_of "$rm_" | grep -q "^RACE .* believed" && fail "an unmap was believed while the page was mapped or held (moving)"
+all_well race
+pass "a mapper moving its mapping (mremap) or its fd (dup2) during the scan cannot have an unmap believed"
 
 info() { "$BIN/xl" info | awk -v k="$1" '$1 == k {print $3}'; }
 bg=$(sv_hvhostile "$t-bgranter" "" share-n "$(($(next_domid) + 1))" 300)
