@@ -221,7 +221,6 @@ static int pf_find(struct pf *pf, int chan, struct sv_pci_open *o, int *fds)
     struct sv_start_info si;
     struct sv_pci_func funcs[64];
     int sfds[SV_START_INFO_FDS];
-    struct hcall hc;
     int n, err = hcall_start_info(chan, &si, sfds);
 
     if (err < 0)
@@ -235,20 +234,8 @@ static int pf_find(struct pf *pf, int chan, struct sv_pci_open *o, int *fds)
     pf->ram_used = 1 << 20;
     n = hcall_pci_list(chan, funcs, 64);
     for (int i = 0; i < n; i++)
-        if (funcs[i].func == 0) {
-            memcpy(o->bdf, funcs[i].bdf, sizeof(o->bdf));
-            hc = (struct hcall){.op = SV_HC_pci,
-                                .cmd = SV_PCI_open,
-                                .count = 1,
-                                .arg = o,
-                                .arg_len = sizeof(*o),
-                                .res = o,
-                                .res_cap = sizeof(*o),
-                                .fds_out = fds,
-                                .nfds_max = 1 + 2 * SV_PCI_MAX_VECTORS};
-            err = hcall(chan, &hc);
-            return err < 0 ? err : hc.nfds_out;
-        }
+        if (funcs[i].func == 0)
+            return hcall_pci_open(chan, funcs[i].bdf, o, fds);
     return -ENODEV;
 }
 
@@ -263,8 +250,8 @@ struct pf *pf_open(struct event_base *base)
         goto out_free;
     nfds = pf_find(pf, chan, &o, fds);
     close(chan);
-    if (nfds < 0 || nfds != (int)(1 + 2 * o.nvec)) {
-        log_errorx("no PF assigned to this domain (%s)", strerror(nfds < 0 ? -nfds : EPROTO));
+    if (nfds < 0) {
+        log_errorx("no PF assigned to this domain (%s)", strerror(-nfds));
         goto out_free;
     }
     pf->drv = xnic_drv_open(fds[0], fds + 1, fds + 1 + o.nvec, o.nvec, false, &err);

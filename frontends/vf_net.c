@@ -55,28 +55,18 @@ static uint64_t buf_iova(const struct vf_net *v, size_t off)
 /* The function's registers, doorbells and vectors, from the hypervisor. */
 static struct xnic_drv *vf_open(const char *bdf)
 {
-    struct sv_pci_open o = {0};
-    int fds[1 + 2 * SV_PCI_MAX_VECTORS];
-    struct hcall hc = {.op = SV_HC_pci,
-                       .cmd = SV_PCI_open,
-                       .count = 1,
-                       .arg = &o,
-                       .arg_len = sizeof(o),
-                       .res = &o,
-                       .res_cap = sizeof(o),
-                       .fds_out = fds,
-                       .nfds_max = 1 + 2 * SV_PCI_MAX_VECTORS};
+    struct sv_pci_open o;
+    int fds[SV_PCI_OPEN_FDS];
     struct xnic_drv *d = NULL;
-    int chan = hcall_open(), err = chan;
+    int chan = hcall_open(), err = chan, n;
 
-    snprintf(o.bdf, sizeof(o.bdf), "%s", bdf);
-    if (chan >= 0 && (err = hcall(chan, &hc)) >= 0) {
-        if (hc.nfds_out == (int)(1 + 2 * o.nvec) && o.nvec >= 2)
+    if (chan >= 0 && (err = n = hcall_pci_open(chan, bdf, &o, fds)) >= 0) {
+        if (o.nvec >= 2)
             d = xnic_drv_open(fds[0], fds + 1, fds + 1 + o.nvec, o.nvec, false, &err);
         else
             err = -EPROTO;
         if (!d)
-            msg_close_fds(fds, hc.nfds_out);
+            msg_close_fds(fds, n);
     }
     if (chan >= 0)
         close(chan);

@@ -1,6 +1,7 @@
 /* Hypercall client: channel opening and synchronous calls (see sv/hcall.h). */
 #include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -53,20 +54,11 @@ int hcall_fd(int chan, uint32_t op, uint32_t cmd)
 {
     uint32_t unused = 0;
     int fd = -1;
-    struct hcall hc = {.op = op,
-                       .cmd = cmd,
-                       .count = 1,
-                       .arg = &unused,
-                       .arg_len = sizeof(unused),
-                       .res = &unused,
-                       .res_cap = sizeof(unused),
-                       .fds_out = &fd,
-                       .nfds_max = 1};
-    int err = hcall(chan, &hc);
+    int n = hcall_simple_fds(chan, op, cmd, &unused, sizeof(unused), &fd, 1);
 
-    if (err < 0)
-        return err;
-    return hc.nfds_out == 1 ? fd : -EPROTO;
+    if (n < 0)
+        return n;
+    return n == 1 ? fd : -EPROTO;
 }
 
 int hcall_open(void)
@@ -133,21 +125,13 @@ out_proto:
 
 int hcall_start_info(int chan, struct sv_start_info *si, int fds[SV_START_INFO_FDS])
 {
-    struct hcall hc = {.op = SV_HC_platform,
-                       .cmd = SV_PLATFORM_start_info,
-                       .count = 1,
-                       .arg = si,
-                       .arg_len = sizeof(*si),
-                       .res = si,
-                       .res_cap = sizeof(*si),
-                       .fds_out = fds,
-                       .nfds_max = SV_START_INFO_FDS};
-    int err = hcall(chan, &hc);
+    int n = hcall_simple_fds(chan, SV_HC_platform, SV_PLATFORM_start_info, si, sizeof(*si), fds,
+                             SV_START_INFO_FDS);
 
-    if (err < 0)
-        return err;
-    if (hc.nfds_out != SV_START_INFO_FDS) {
-        msg_close_fds(fds, hc.nfds_out);
+    if (n < 0)
+        return n;
+    if (n != SV_START_INFO_FDS) {
+        msg_close_fds(fds, n);
         return -EPROTO;
     }
     return 0;
@@ -159,4 +143,37 @@ int hcall_simple(int chan, uint32_t op, uint32_t cmd, void *arg, size_t len)
         .op = op, .cmd = cmd, .count = 1, .arg = arg, .arg_len = len, .res = arg, .res_cap = len};
 
     return hcall(chan, &hc);
+}
+
+int hcall_simple_fds(int chan, uint32_t op, uint32_t cmd, void *arg, size_t len, int *fds,
+                     int max)
+{
+    struct hcall hc = {.op = op,
+                       .cmd = cmd,
+                       .count = 1,
+                       .arg = arg,
+                       .arg_len = len,
+                       .res = arg,
+                       .res_cap = len,
+                       .fds_out = fds,
+                       .nfds_max = max};
+    int err = hcall(chan, &hc);
+
+    return err < 0 ? err : hc.nfds_out;
+}
+
+int hcall_pci_open(int chan, const char *bdf, struct sv_pci_open *o, int fds[SV_PCI_OPEN_FDS])
+{
+    int n;
+
+    *o = (struct sv_pci_open){0};
+    snprintf(o->bdf, sizeof(o->bdf), "%s", bdf);
+    n = hcall_simple_fds(chan, SV_HC_pci, SV_PCI_open, o, sizeof(*o), fds, SV_PCI_OPEN_FDS);
+    if (n < 0)
+        return n;
+    if (o->nvec > SV_PCI_MAX_VECTORS || n != (int)(1 + 2 * o->nvec)) {
+        msg_close_fds(fds, n);
+        return -EPROTO;
+    }
+    return n;
 }

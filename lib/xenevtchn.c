@@ -156,22 +156,13 @@ static xenevtchn_port_or_error_t bind_port(xenevtchn_handle *xce, uint32_t cmd, 
                                            size_t len, evtchn_port_t *port)
 {
     int fds[2] = {-1, -1};
-    struct hcall hc = {.op = __HYPERVISOR_event_channel_op,
-                       .cmd = cmd,
-                       .count = 1,
-                       .arg = arg,
-                       .arg_len = len,
-                       .res = arg,
-                       .res_cap = len,
-                       .fds_out = fds,
-                       .nfds_max = 2};
-    int err = hcall(xce->chan, &hc);
+    int n = hcall_simple_fds(xce->chan, __HYPERVISOR_event_channel_op, cmd, arg, len, fds, 2);
+    int err;
 
-    if (err < 0)
-        return fail(err);
-    if (hc.nfds_out < 1 || *port == 0 || *port >= SV_EVTCHN_PORTS) {
-        for (int i = 0; i < hc.nfds_out; i++)
-            close(fds[i]);
+    if (n < 0)
+        return fail(n);
+    if (n < 1 || *port == 0 || *port >= SV_EVTCHN_PORTS) {
+        msg_close_fds(fds, n);
         return fail(-EPROTO);
     }
     xce->ports[*port] = (struct evtchn_port_fds){.doorbell = fds[0], .peer = fds[1]};

@@ -29,17 +29,10 @@ static int console_input_fd(uint32_t domid)
 {
     struct sv_domctl c = {.domid = domid};
     int fd = -1;
-    struct hcall hc = {.op = SV_HC_domctl,
-                       .cmd = SV_DOMCTL_console_in,
-                       .count = 1,
-                       .arg = &c,
-                       .arg_len = sizeof(c),
-                       .res = &c,
-                       .res_cap = sizeof(c),
-                       .fds_out = &fd,
-                       .nfds_max = 1};
 
-    return hcall(xl_chan, &hc) < 0 ? -1 : fd;
+    return hcall_simple_fds(xl_chan, SV_HC_domctl, SV_DOMCTL_console_in, &c, sizeof(c), &fd, 1) == 1
+               ? fd
+               : -1;
 }
 
 /* Copies what the log gained since last time; false at an error. */

@@ -56,4 +56,19 @@ int hcall_start_info(int chan, struct sv_start_info *si, int fds[SV_START_INFO_F
 /* The common case: one argument struct, updated in place, no fds. */
 int hcall_simple(int chan, uint32_t op, uint32_t cmd, void *arg, size_t len);
 
+/* The same for a call that answers descriptors: up to max of them into fds
+ * (the caller closes them).  Their number, or -errno. */
+int hcall_simple_fds(int chan, uint32_t op, uint32_t cmd, void *arg, size_t len, int *fds,
+                     int max);
+
+/* Descriptors SV_PCI_open answers at most: the register page, then a
+ * doorbell and a vector port's doorbell per vector. */
+#define SV_PCI_OPEN_FDS (1 + 2 * SV_PCI_MAX_VECTORS)
+
+/* The owner opens its function bdf: *o filled (queues, vectors, their
+ * ports) and fds[0] the register page, fds[1 .. nvec] the doorbells,
+ * fds[1 + nvec ..] the vectors'.  Their number (1 + 2 * o->nvec), or
+ * -errno (-EPROTO: another number came, and none is kept). */
+int hcall_pci_open(int chan, const char *bdf, struct sv_pci_open *o, int fds[SV_PCI_OPEN_FDS]);
+
 #endif

@@ -84,20 +84,8 @@ static void die(const char *what, int err)
 /* SV_MEM_share of count frames granted to domid; returns how many fds came. */
 static int share(int chan, uint32_t domid, uint32_t count, struct sv_mem_share *s, int *fds)
 {
-    struct hcall hc = {.op = SV_HC_memory,
-                       .cmd = SV_MEM_share,
-                       .count = 1,
-                       .arg = s,
-                       .arg_len = sizeof(*s),
-                       .res = s,
-                       .res_cap = sizeof(*s),
-                       .fds_out = fds,
-                       .nfds_max = SV_HC_MAX_FDS};
-    int err;
-
     *s = (struct sv_mem_share){.domid = domid, .count = count};
-    err = hcall(chan, &hc);
-    return err < 0 ? err : hc.nfds_out;
+    return hcall_simple_fds(chan, SV_HC_memory, SV_MEM_share, s, sizeof(*s), fds, SV_HC_MAX_FDS);
 }
 
 /* Each attempt to change the fd's size or seals: its errno (0: it went through). */
@@ -700,23 +688,12 @@ static int mode_race(uint32_t granter, uint32_t ref)
     return 0;
 }
 
+/* SV_PCI_open as the reply comes, unchecked: what a reopen hands out is the test. */
 static int pci_open(int chan, const char *bdf, struct sv_pci_open *o, int *fds)
 {
-    struct hcall hc = {.op = SV_HC_pci,
-                       .cmd = SV_PCI_open,
-                       .count = 1,
-                       .arg = o,
-                       .arg_len = sizeof(*o),
-                       .res = o,
-                       .res_cap = sizeof(*o),
-                       .fds_out = fds,
-                       .nfds_max = SV_HC_MAX_FDS};
-    int err;
-
     *o = (struct sv_pci_open){0};
     snprintf(o->bdf, sizeof(o->bdf), "%s", bdf);
-    err = hcall(chan, &hc);
-    return err < 0 ? err : hc.nfds_out;
+    return hcall_simple_fds(chan, SV_HC_pci, SV_PCI_open, o, sizeof(*o), fds, SV_HC_MAX_FDS);
 }
 
 static int mode_pirq_close(const char *bdf)

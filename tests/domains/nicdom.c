@@ -62,26 +62,16 @@ static int map_ram(int chan)
 
 static struct xnic_drv *open_function(int chan, const char *bdf)
 {
-    struct sv_pci_open o = {0};
-    int fds[1 + 2 * SV_PCI_MAX_VECTORS];
-    struct hcall hc = {.op = SV_HC_pci,
-                       .cmd = SV_PCI_open,
-                       .count = 1,
-                       .arg = &o,
-                       .arg_len = sizeof(o),
-                       .res = &o,
-                       .res_cap = sizeof(o),
-                       .fds_out = fds,
-                       .nfds_max = 1 + 2 * SV_PCI_MAX_VECTORS};
+    struct sv_pci_open o;
+    int fds[SV_PCI_OPEN_FDS];
     struct xnic_drv *d;
-    int err;
+    int err, n = hcall_pci_open(chan, bdf, &o, fds);
 
-    snprintf(o.bdf, sizeof(o.bdf), "%s", bdf);
-    if (hcall(chan, &hc) < 0 || hc.nfds_out != (int)(1 + 2 * o.nvec))
+    if (n < 0)
         return NULL;
     d = xnic_drv_open(fds[0], fds + 1, fds + 1 + o.nvec, o.nvec, false, &err);
     if (!d)
-        msg_close_fds(fds, hc.nfds_out);
+        msg_close_fds(fds, n);
     else
         printf("OPEN queues=%u vector ports %u..%u\n", o.nqueues, o.ports[0], o.ports[o.nvec - 1]);
     return d;
