@@ -28,6 +28,9 @@
 #include "sv/xnic_ctl.h"
 #include "xl.h"
 
+/* The toolstack's VF directories of a domain (printf with its domid). */
+#define VF_LIBXL_DIRS "/libxl/%u/device/vf"
+
 #define VF_MAX_FUNCS    128
 #define VF_CONFIG_WAIT  5000 /* ms for the PF owner to configure a VF */
 #define VF_RELEASE_WAIT 2000 /* ms for a guest to let go of one */
@@ -117,7 +120,7 @@ static int next_devid(struct xs_handle *h, uint32_t domid)
     int next = 0;
     char **devs;
 
-    snprintf(path, sizeof(path), "/libxl/%u/device/vf", domid);
+    snprintf(path, sizeof(path), VF_LIBXL_DIRS, domid);
     devs = xs_directory(h, XBT_NULL, path, &n);
     for (unsigned i = 0; devs && i < n; i++)
         if (atoi(devs[i]) >= next)
@@ -188,7 +191,7 @@ int vf_plug(uint32_t domid, const char *name, const struct config_pci *pci)
     snprintf(d.front, sizeof(d.front), "/local/domain/%u/device/vf/%u", domid, d.devid);
     snprintf(d.back, sizeof(d.back), "/local/domain/%u/backend/vf/%u/%u", d.backend, domid,
              d.devid);
-    snprintf(d.libxl, sizeof(d.libxl), "/libxl/%u/device/vf/%u", domid, d.devid);
+    snprintf(d.libxl, sizeof(d.libxl), VF_LIBXL_DIRS "/%u", domid, d.devid);
     err = xenbus_transaction(h, write_request, &d);
     if (!err && configure)
         err = wait_configured(h, &d);
@@ -237,61 +240,42 @@ static void unplug_dir(struct xs_handle *h, const char *libxl_dir, uint32_t domi
     free(back);
 }
 
-/* Calls fn for each VF directory of domid's in the toolstack's area. */
-static void for_each_vf(uint32_t domid,
-                        void (*fn)(struct xs_handle *h, const char *dir, uint32_t domid, void *arg),
-                        void *arg)
-{
-    struct xs_handle *h = xs_open(0);
-    char base[64], dir[96];
-    unsigned n = 0;
-    char **devs;
-
-    if (!h)
-        return;
-    snprintf(base, sizeof(base), "/libxl/%u/device/vf", domid);
-    devs = xs_directory(h, XBT_NULL, base, &n);
-    for (unsigned i = 0; devs && i < n; i++) {
-        snprintf(dir, sizeof(dir), "%s/%s", base, devs[i]);
-        fn(h, dir, domid, arg);
-    }
-    free(devs);
-    xs_close(h);
-}
-
 struct unplug_what {
+    uint32_t domid;
     const char *bdf; /* NULL: every VF */
     bool tell;       /* the guest runs: it lets go first */
 };
 
-static void unplug_if(struct xs_handle *h, const char *dir, uint32_t domid, void *arg)
+static void unplug_if(struct xs_handle *h, const char *dir, const char *devid, void *arg)
 {
     const struct unplug_what *w = arg;
     char *have = NULL;
 
+    (void)devid;
     if (!w->bdf || (xenbus_read(h, XBT_NULL, dir, "bdf", &have) == 0 && !strcmp(have, w->bdf)))
-        unplug_dir(h, dir, domid, w->tell);
+        unplug_dir(h, dir, w->domid, w->tell);
     free(have);
 }
 
 void vf_unplug(uint32_t domid, const char *bdf)
 {
-    for_each_vf(domid, unplug_if, &(struct unplug_what){.bdf = bdf, .tell = true});
+    xl_for_each_device(VF_LIBXL_DIRS, domid, unplug_if,
+                       &(struct unplug_what){.domid = domid, .bdf = bdf, .tell = true});
 }
 
 void vf_remove_all(uint32_t domid)
 {
-    for_each_vf(domid, unplug_if, &(struct unplug_what){.bdf = NULL, .tell = false});
+    xl_for_each_device(VF_LIBXL_DIRS, domid, unplug_if,
+                       &(struct unplug_what){.domid = domid, .bdf = NULL, .tell = false});
 }
 
 /* One row of xl network-list: the VF, what its PF owner gave it, and the
  * VF's own counters (the device's, not the driver domain's). */
-static void list_one(struct xs_handle *h, const char *dir, uint32_t domid, void *arg)
+static void list_one(struct xs_handle *h, const char *dir, const char *devid, void *arg)
 {
     struct xnic_ctl_stats st;
     struct sv_pci_req r = {0};
     char *bdf = NULL, *back = NULL, *mac = NULL, *vlan = NULL;
-    const char *devid = strrchr(dir, '/') + 1;
     struct hcall hc = {.op = SV_HC_pci,
                        .cmd = SV_PCI_stats,
                        .count = 1,
@@ -300,13 +284,12 @@ static void list_one(struct xs_handle *h, const char *dir, uint32_t domid, void 
                        .res = &st,
                        .res_cap = sizeof(st)};
 
-    (void)domid;
     (void)arg;
     xenbus_read(h, XBT_NULL, dir, "bdf", &bdf);
     xenbus_read(h, XBT_NULL, dir, "backend", &back);
-    if (back) {
-        xenbus_read(h, XBT_NULL, back, "mac", &mac);
-        xenbus_read(h, XBT_NULL, back, "vlan", &vlan);
+    if (back) { /* the PF owner's directory: shown as printable text */
+        mac = xl_read_shown(h, back, "mac");
+        vlan = xl_read_shown(h, back, "vlan");
     }
     printf("vf%-4s %-13s %-17s vlan %-4s state %d", devid, bdf ? bdf : "?", mac && *mac ? mac : "-",
            vlan && strcmp(vlan, "0") ? vlan : "-",
@@ -326,5 +309,5 @@ static void list_one(struct xs_handle *h, const char *dir, uint32_t domid, void 
 
 void vf_list(uint32_t domid)
 {
-    for_each_vf(domid, list_one, NULL);
+    xl_for_each_device(VF_LIBXL_DIRS, domid, list_one, NULL);
 }

@@ -152,7 +152,7 @@ static char *read_str(struct xs_handle *h, const char *dir, const char *key)
 /* A value a domain wrote (a guest's frontend keys, a driver domain's
  * backend keys), for a terminal: bytes that are not printable ASCII become
  * '?', so no escape sequence reaches dom0's screen.  NULL when absent. */
-static char *read_shown(struct xs_handle *h, const char *dir, const char *key)
+char *xl_read_shown(struct xs_handle *h, const char *dir, const char *key)
 {
     char *v = read_str(h, dir, key);
 
@@ -237,9 +237,7 @@ int vif_remove(uint32_t domid, unsigned devid)
     return 0;
 }
 
-/* Calls fn for every child of the directory printf(fmt, domid) (a vif
- * directory per devid); 0 or -errno when xenstore cannot be reached. */
-static int for_each_vif(const char *fmt, uint32_t domid,
+int xl_for_each_device(const char *fmt, uint32_t domid,
                         void (*fn)(struct xs_handle *h, const char *dir, const char *devid,
                                    void *arg),
                         void *arg)
@@ -271,7 +269,7 @@ static void unplug_one(struct xs_handle *h, const char *dir, const char *devid, 
 
 void vif_remove_all(uint32_t domid)
 {
-    for_each_vif("/libxl/%u/device/vif", domid, unplug_one, NULL);
+    xl_for_each_device("/libxl/%u/device/vif", domid, unplug_one, NULL);
 }
 
 /* The vif devids of domid, from its toolstack directory (the source of truth:
@@ -380,7 +378,7 @@ static void pool_counters(struct xs_handle *h, const char *back, uint32_t backen
 
     snprintf(out, len, "%s", steering ? steering : "-");
     if (steering && !strcmp(steering, "software switch")) {
-        char *counters = read_shown(h, back, "switch-counters");
+        char *counters = xl_read_shown(h, back, "switch-counters");
 
         snprintf(out, len, "software switch %s", counters ? counters : "");
         free(counters);
@@ -443,8 +441,8 @@ static void brief_one(struct xs_handle *h, const char *dir, const char *devid, v
     (void)arg;
     if (!vif_listed(h, dir, &v))
         return;
-    mac = read_shown(h, v.front, "mac");
-    steering = read_shown(h, v.back, "steering");
+    mac = xl_read_shown(h, v.front, "mac");
+    steering = xl_read_shown(h, v.back, "steering");
     pool_counters(h, v.back, v.backend, steering, line, sizeof(line));
     printf("    vif %s %s  %s\n", devid, mac ? mac : "-", line);
     free(mac);
@@ -455,7 +453,7 @@ static void brief_one(struct xs_handle *h, const char *dir, const char *devid, v
 
 void vif_list_brief(uint32_t domid)
 {
-    for_each_vif("/libxl/%u/device/vif", domid, brief_one, NULL);
+    xl_for_each_device("/libxl/%u/device/vif", domid, brief_one, NULL);
 }
 
 static void list_one(struct xs_handle *h, const char *dir, const char *devid, void *arg)
@@ -469,25 +467,25 @@ static void list_one(struct xs_handle *h, const char *dir, const char *devid, vo
     if (!vif_listed(h, dir, &vif))
         return;
     for (int k = 0; k < 6; k++)
-        v[k] = read_shown(h, vif.front, keys[k]);
+        v[k] = xl_read_shown(h, vif.front, keys[k]);
     snprintf(rings, sizeof(rings), "%s/%s", v[4] ? v[4] : "-1", v[5] ? v[5] : "-1");
     if (!v[4]) { /* several queues: their keys are under queue-N/ */
-        char *nq = read_shown(h, vif.front, "multi-queue-num-queues");
+        char *nq = xl_read_shown(h, vif.front, "multi-queue-num-queues");
 
         if (nq)
             snprintf(rings, sizeof(rings), "%s queues", nq);
         free(nq);
     }
     if (!v[3]) { /* split event channels: one port per ring, shown tx/rx */
-        char *tx = read_shown(h, vif.front, "event-channel-tx");
-        char *rx = read_shown(h, vif.front, "event-channel-rx");
+        char *tx = xl_read_shown(h, vif.front, "event-channel-tx");
+        char *rx = xl_read_shown(h, vif.front, "event-channel-rx");
 
         snprintf(ports, sizeof(ports), "%s/%s", tx ? tx : "-1", rx ? rx : "-1");
         v[3] = strdup(ports);
         free(tx);
         free(rx);
     }
-    steering = read_shown(h, vif.back, "steering");
+    steering = xl_read_shown(h, vif.back, "steering");
     pool_counters(h, vif.back, vif.backend, steering, steer, sizeof(steer));
     printf("%-4s %-3u %-18s %-6s %-5s %-7s %-16s %-36s %s\n", devid, vif.backend,
            v[0] ? v[0] : "-", v[1] ? v[1] : "-", v[2] ? v[2] : "-", v[3] ? v[3] : "-1", rings,
@@ -503,7 +501,7 @@ int vif_list(uint32_t domid)
 {
     printf("%-4s %-3s %-18s %-6s %-5s %-7s %-16s %-36s %s\n", "Idx", "BE", "Mac Addr.", "handle",
            "state", "evt-ch", "tx-/rx-ring-ref", "BE-path", "steering / NIC counters");
-    return for_each_vif("/libxl/%u/device/vif", domid, list_one, NULL);
+    return xl_for_each_device("/libxl/%u/device/vif", domid, list_one, NULL);
 }
 
 /* Every node under dir owned by owner and readable by reader (the guest's

@@ -84,6 +84,16 @@ int vif_add(uint32_t domid, const struct config_vif *vif);
 /* The backend domain's id: "" (or Domain-0, 0) is dom0, any other name or
  * id must be a domain the hypervisor knows; -ESRCH when not. */
 int vif_backend_domid(const char *name, uint32_t *domid);
+/* Calls fn for every child of the directory printf(fmt, domid) (a device
+ * directory per devid, e.g. "/libxl/%u/device/vif"); 0 or -errno when
+ * xenstore cannot be reached. */
+int xl_for_each_device(const char *fmt, uint32_t domid,
+                       void (*fn)(struct xs_handle *h, const char *dir, const char *devid,
+                                  void *arg),
+                       void *arg);
+/* dir/key as a domain wrote it, for a terminal: bytes outside printable
+ * ASCII become '?'.  NULL when absent; the caller frees it. */
+char *xl_read_shown(struct xs_handle *h, const char *dir, const char *key);
 int vif_remove(uint32_t domid, unsigned devid);
 void vif_remove_all(uint32_t domid);
 int vif_list(uint32_t domid);
