@@ -112,7 +112,10 @@ static void view_read(const struct frame_view *f, size_t off, uint8_t *dst, size
             continue;
         }
         k = n < f->tail[i].len - off ? n : f->tail[i].len - off;
-        memcpy(dst, (const uint8_t *)f->tail[i].ptr + off, k);
+        /* The tail is still in the sender's memory, which an owner may also
+         * have posted as the RX buffer this writes: overlap is the owner's
+         * garbage, not our undefined behaviour. */
+        memmove(dst, (const uint8_t *)f->tail[i].ptr + off, k);
         dst += k;
         n -= k;
         off = 0;

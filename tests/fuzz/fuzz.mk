@@ -61,6 +61,8 @@ FUZZ_TARGETS += fuzz_xnic_dev
 fuzz_xnic_dev_SRCS := tests/fuzz/fuzz_xnic_dev.c hw/xnic_dev.c hw/xnic_dp.c hw/xnic_filter.c \
     hw/xnic_sched.c hw/xnic_offload.c hw/iommu.c lib/toeplitz.c lib/pktparse.c lib/vlan.c \
     lib/log.c
+# Inputs that once crashed it, replayed by every run (CI's too).
+fuzz_xnic_dev_SEEDS := tests/fuzz/xnic_dev_seeds
 
 # netif rings: netback and its control ring against a hostile frontend, and
 # netfront against a hostile backend, each peer writing its pages at any time.
