@@ -22,6 +22,7 @@ struct hyp_ring {
     evtchn_port_t local_port;
     struct conn *conn;
     struct event *flush_ev; /* deferred flush of output queued by others */
+    unsigned served_wakeup; /* the last hyp_event wakeup that served it */
     struct hyp_ring *next;
 };
 
@@ -34,6 +35,7 @@ struct hyp {
     struct event *ev;
     evtchn_port_t virq_port;
     struct hyp_ring *rings;
+    unsigned wakeup; /* hyp_event's wakeups, counted */
 };
 
 static void ring_notify(void *arg)
@@ -61,6 +63,9 @@ static void ring_release(void *arg)
 
 static void ring_service(struct hyp_ring *r);
 
+/* A zero timeout: runs after the loop's next poll (see ring_service). */
+static const struct timeval next_turn = { 0, 0 };
+
 static void ring_flush(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd;
@@ -68,12 +73,16 @@ static void ring_flush(evutil_socket_t fd, short what, void *arg)
     ring_service(arg);
 }
 
-/* A watch event queued for the domain by someone else's request. */
+/* Output queued for the domain: a watch event another's request caused,
+ * or its own replies.  Flushed next turn, not activated now: an activated
+ * event runs in the same pass, so a domain whose every reply kicked it
+ * was served again and again without the loop ever polling dom0's socket
+ * (a dom0 read waited seconds under a ring flood). */
 static void ring_kick(void *arg)
 {
     struct hyp_ring *r = arg;
 
-    event_active(r->flush_ev, EV_TIMEOUT, 0);
+    event_add(r->flush_ev, &next_turn);
 }
 
 /* Handles what the domain wrote, CONN_INPUT_BUDGET requests per turn of
@@ -83,7 +92,6 @@ static void ring_kick(void *arg)
  * ring closes its connection. */
 static void ring_service(struct hyp_ring *r)
 {
-    static const struct timeval next_turn = { 0, 0 };
     int more = conn_input(r->conn);
 
     if (more == 1)
@@ -172,17 +180,27 @@ static void hyp_event(evutil_socket_t fd, short what, void *arg)
 
     (void)fd;
     (void)what;
+    hyp->wakeup++;
     while (budget-- > 0 && (port = xenevtchn_pending(hyp->xce)) >= 0) {
         xenevtchn_unmask(hyp->xce, (evtchn_port_t)port);
         if ((evtchn_port_t)port == hyp->virq_port) {
             check_domains(hyp);
             continue;
         }
-        for (struct hyp_ring *r = hyp->rings; r; r = r->next)
-            if (r->local_port == (evtchn_port_t)port) {
+        for (struct hyp_ring *r = hyp->rings; r; r = r->next) {
+            if (r->local_port != (evtchn_port_t)port)
+                continue;
+            /* A domain that notifies in a loop fires again at each unmask:
+             * served once a wakeup, the rest next turn, after dom0's
+             * socket and the other domains were polled. */
+            if (r->served_wakeup == hyp->wakeup) {
+                event_add(r->flush_ev, &next_turn);
+            } else {
+                r->served_wakeup = hyp->wakeup;
                 ring_service(r);
-                break;
             }
+            break;
+        }
     }
 }
 
