@@ -56,55 +56,65 @@ static long domain_uid(uint32_t domid)
     return uid;
 }
 
-int guestnet_plumb(uint32_t domid, const char *name, const struct config_vif *vif)
+static void unplumb(const char *name, const char *dev);
+
+/*
+ * TAP dev in the guest's namespace sv-<name>, owned by the domain's uid, up
+ * (with mac when given), and the namespace's lo up.  A vif's TAP carries
+ * virtio-net headers and one queue per netif queue (vnet); a VF's does not.
+ * On failure nothing is left of it.
+ */
+static int tap_plumb(uint32_t domid, const char *name, const char *dev, bool vnet,
+                     const char *mac)
 {
-    char netns[80], dev[16], uid[24];
+    char netns[80], uid[24];
     long u = domain_uid(domid);
     int err;
 
     if (u < 0)
         return (int)u;
     snprintf(netns, sizeof(netns), "sv-%s", name);
-    snprintf(dev, sizeof(dev), "eth%u", vif->devid);
     snprintf(uid, sizeof(uid), "%ld", u);
     err = ip_in(netns, (const char *[]){"tuntap", "add", "dev", dev, "mode", "tap", "user", uid,
-                                        "vnet_hdr", "multi_queue", NULL});
+                                        vnet ? "vnet_hdr" : NULL, "multi_queue", NULL});
     if (err)
-        goto out_fail;
-    err = ip_in(netns, (const char *[]){"link", "set", dev, "address", vif->mac, "up", NULL});
-    if (!err && vif->ip[0])
-        err = ip_in(netns, (const char *[]){"addr", "add", vif->ip, "dev", dev, NULL});
+        return err; /* not ours to delete: it may be there already */
+    err = mac ? ip_in(netns, (const char *[]){"link", "set", dev, "address", mac, "up", NULL})
+              : ip_in(netns, (const char *[]){"link", "set", dev, "up", NULL});
     if (!err)
         err = ip_in(netns, (const char *[]){"link", "set", "lo", "up", NULL});
-    if (!err)
-        return 0;
-    guestnet_unplumb(name, vif->devid);
-out_fail:
-    xl_error("vif %u: cannot set up %s in %s", vif->devid, dev, netns);
+    if (err)
+        unplumb(name, dev);
+    return err;
+}
+
+int guestnet_plumb(uint32_t domid, const char *name, const struct config_vif *vif)
+{
+    char netns[80], dev[16];
+    int err;
+
+    snprintf(netns, sizeof(netns), "sv-%s", name);
+    snprintf(dev, sizeof(dev), "eth%u", vif->devid);
+    err = tap_plumb(domid, name, dev, true, vif->mac);
+    if (!err && vif->ip[0]) {
+        err = ip_in(netns, (const char *[]){"addr", "add", vif->ip, "dev", dev, NULL});
+        if (err)
+            unplumb(name, dev);
+    }
+    if (err)
+        xl_error("vif %u: cannot set up %s in %s", vif->devid, dev, netns);
     return err;
 }
 
 int guestnet_plumb_vf(uint32_t domid, const char *name, unsigned devid)
 {
-    char netns[80], dev[16], uid[24];
-    long u = domain_uid(domid);
+    char dev[16];
     int err;
 
-    if (u < 0)
-        return (int)u;
-    snprintf(netns, sizeof(netns), "sv-%s", name);
     snprintf(dev, sizeof(dev), "vf%u", devid);
-    snprintf(uid, sizeof(uid), "%ld", u);
-    err = ip_in(netns, (const char *[]){"tuntap", "add", "dev", dev, "mode", "tap", "user", uid,
-                                        NULL});
-    if (!err)
-        err = ip_in(netns, (const char *[]){"link", "set", dev, "up", NULL});
-    if (!err)
-        err = ip_in(netns, (const char *[]){"link", "set", "lo", "up", NULL});
-    if (err) {
-        guestnet_unplumb_vf(name, devid);
-        xl_error("VF interface %u: cannot set up %s in %s", devid, dev, netns);
-    }
+    err = tap_plumb(domid, name, dev, false, NULL);
+    if (err)
+        xl_error("VF interface %u: cannot set up %s in sv-%s", devid, dev, name);
     return err;
 }
 
