@@ -274,15 +274,7 @@ void vf_remove_all(uint32_t domid)
 static void list_one(struct xs_handle *h, const char *dir, const char *devid, void *arg)
 {
     struct xnic_ctl_stats st;
-    struct sv_pci_req r = {0};
     char *bdf = NULL, *back = NULL, *mac = NULL, *vlan = NULL;
-    struct hcall hc = {.op = SV_HC_pci,
-                       .cmd = SV_PCI_stats,
-                       .count = 1,
-                       .arg = &r,
-                       .arg_len = sizeof(r),
-                       .res = &st,
-                       .res_cap = sizeof(st)};
 
     (void)arg;
     xenbus_read(h, XBT_NULL, dir, "bdf", &bdf);
@@ -294,8 +286,7 @@ static void list_one(struct xs_handle *h, const char *dir, const char *devid, vo
     printf("vf%-4s %-13s %-17s vlan %-4s state %d", devid, bdf ? bdf : "?", mac && *mac ? mac : "-",
            vlan && strcmp(vlan, "0") ? vlan : "-",
            back ? (int)xenbus_read_state(h, XBT_NULL, back) : 0);
-    snprintf(r.bdf, sizeof(r.bdf), "%s", bdf ? bdf : "");
-    if (bdf && hcall(xl_chan, &hc) == 0 && st.nqueues)
+    if (bdf && xl_pci_stats(bdf, &st) == 0 && st.nqueues)
         printf(
             " rx %llu tx %llu rx-no-buf %llu spoofed %llu",
             (unsigned long long)st.queue[0].rx_packets, (unsigned long long)st.queue[0].tx_packets,

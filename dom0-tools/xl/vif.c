@@ -372,7 +372,6 @@ static void pool_counters(struct xs_handle *h, const char *back, uint32_t backen
 {
     static struct sv_pci_func funcs[64];
     static struct xnic_ctl_stats st;
-    struct hcall hc;
     unsigned pool;
     int n;
 
@@ -388,19 +387,9 @@ static void pool_counters(struct xs_handle *h, const char *back, uint32_t backen
         return;
     n = hcall_pci_list(xl_chan, funcs, 64);
     for (int i = 0; i < n; i++) {
-        struct sv_pci_req r = {0};
-
         if (funcs[i].owner != backend || funcs[i].func != 0)
             continue;
-        memcpy(r.bdf, funcs[i].bdf, sizeof(r.bdf));
-        hc = (struct hcall){.op = SV_HC_pci,
-                            .cmd = SV_PCI_stats,
-                            .count = 1,
-                            .arg = &r,
-                            .arg_len = sizeof(r),
-                            .res = &st,
-                            .res_cap = sizeof(st)};
-        if (hcall(xl_chan, &hc) == 0 && pool < st.nqueues) {
+        if (xl_pci_stats(funcs[i].bdf, &st) == 0 && pool < st.nqueues) {
             int n0 = snprintf(out, len, "pool %u of %s rx %llu tx %llu rx-no-buf %llu spoofed %llu",
                               pool, funcs[i].bdf, (unsigned long long)st.queue[pool].rx_packets,
                               (unsigned long long)st.queue[pool].tx_packets,

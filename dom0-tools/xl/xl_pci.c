@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "sv/hcall.h"
+#include "sv/xnic_ctl.h"
 #include "xl.h"
 
 #define XL_MAX_FUNCS 128
@@ -49,6 +50,21 @@ int xl_pci_attach(uint32_t domid, const char *bdf)
 int xl_pci_detach(uint32_t domid, const char *bdf)
 {
     return pci_call(SV_PCI_detach, domid, bdf);
+}
+
+int xl_pci_stats(const char *bdf, struct xnic_ctl_stats *st)
+{
+    struct sv_pci_req r = {0};
+    struct hcall hc = {.op = SV_HC_pci,
+                       .cmd = SV_PCI_stats,
+                       .count = 1,
+                       .arg = &r,
+                       .arg_len = sizeof(r),
+                       .res = st,
+                       .res_cap = sizeof(*st)};
+
+    snprintf(r.bdf, sizeof(r.bdf), "%s", bdf);
+    return hcall(xl_chan, &hc);
 }
 
 int xl_pci_check(const char *bdf)
