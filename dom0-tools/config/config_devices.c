@@ -129,8 +129,8 @@ int config_vif_set_backend(struct config_vif *vif, const char *value,
     return rc;
 }
 
-/* Normalizes ADDR[/PREFIX] through inet_pton/inet_ntop. */
-int config_vif_set_ip(struct config_vif *vif, const char *value, const char *prefix,
+/* Normalizes ADDR[/PREFIX] through inet_pton/inet_ntop and appends it. */
+int config_vif_add_ip(struct config_vif *vif, const char *value, const char *prefix,
                       const struct config_loc *loc, struct config_error *err)
 {
     char addr[INET6_ADDRSTRLEN], text[INET6_ADDRSTRLEN];
@@ -156,10 +156,18 @@ int config_vif_set_ip(struct config_vif *vif, const char *value, const char *pre
     if (prefix && config_parse_uint(prefix, family == AF_INET ? 32 : 128, &bits) < 0)
         return config_fail(err, loc, "invalid prefix length '%.16s' for %s", prefix, addr);
     inet_ntop(family, bin, text, sizeof(text));
+    if (vif->nr_ips == CONFIG_MAX_IPS)
+        return config_fail(err, loc, "more than %d IP addresses on one vif", CONFIG_MAX_IPS);
+    for (unsigned int i = 0; i < vif->nr_ips; i++) {
+        size_t n = strcspn(vif->ip[i], "/");
+
+        if (strlen(text) == n && strncmp(vif->ip[i], text, n) == 0)
+            return config_fail(err, loc, "IP address %s given twice", text);
+    }
     if (prefix)
-        snprintf(vif->ip, sizeof(vif->ip), "%s/%u", text, (unsigned int)bits);
+        snprintf(vif->ip[vif->nr_ips++], CONFIG_IP_SIZE, "%s/%u", text, (unsigned int)bits);
     else
-        snprintf(vif->ip, sizeof(vif->ip), "%s", text);
+        snprintf(vif->ip[vif->nr_ips++], CONFIG_IP_SIZE, "%s", text);
     return 0;
 bad:
     return config_fail(err, loc, "invalid IP address '%.64s'", value);
@@ -265,12 +273,55 @@ static int vif_bridge(struct config_vif *vif, const char *value, const struct co
     return config_vif_set_bridge(vif, name, loc, err);
 }
 
+void config_vif_model(const char *model, const struct config_loc *loc)
+{
+    if (strcmp(model, "netfront") != 0)
+        config_warn(loc, "model '%.32s' ignored: PV guests get netfront", model);
+}
+
+int config_vif_refuse_rate(const struct config_loc *loc, struct config_error *err)
+{
+    return config_fail(err, loc, "vif rate limits are not supported (netback does not "
+                       "enforce them yet)");
+}
+
+static int vif_rate(struct config_vif *vif, const char *value, const struct config_loc *loc,
+                    struct config_error *err)
+{
+    (void)vif;
+    (void)value;
+    return config_vif_refuse_rate(loc, err);
+}
+
+/* xl's ip=: addresses separated by blanks, as the "ip" key Xen's hotplug
+ * scripts read. */
 static int vif_ip(struct config_vif *vif, const char *value, const struct config_loc *loc,
                   struct config_error *err)
 {
-    if (strchr(value, ' '))
-        return config_fail(err, loc, "only one IP address per vif is supported");
-    return config_vif_set_ip(vif, value, NULL, loc, err);
+    char buf[CONFIG_MAX_IPS * CONFIG_IP_SIZE], *save = NULL;
+    int rc = 0;
+
+    if (vif->nr_ips)
+        return config_fail(err, loc, "ip is given twice");
+    if (strlen(value) >= sizeof(buf))
+        return config_fail(err, loc, "ip '%.32s...' too long", value);
+    snprintf(buf, sizeof(buf), "%s", value);
+    for (char *a = strtok_r(buf, " \t", &save); a && rc == 0; a = strtok_r(NULL, " \t", &save))
+        rc = config_vif_add_ip(vif, a, NULL, loc, err);
+    if (rc == 0 && !vif->nr_ips)
+        return config_fail(err, loc, "empty IP address list");
+    return rc;
+}
+
+/* PV guests always get netfront; xl names it so, and the emulated models
+ * (e1000, rtl8139) are what an HVM guest would get instead. */
+static int vif_model(struct config_vif *vif, const char *value, const struct config_loc *loc,
+                     struct config_error *err)
+{
+    (void)vif;
+    (void)err;
+    config_vif_model(value, loc);
+    return 0;
 }
 
 static int vif_type(struct config_vif *vif, const char *value, const struct config_loc *loc,
@@ -301,6 +352,8 @@ static const struct {
     {"bridge", vif_bridge},
     {"backend", config_vif_set_backend},
     {"ip", vif_ip},
+    {"model", vif_model},
+    {"rate", vif_rate},
     {"queues", config_vif_set_queues},
     {"trunk", vif_trunk},
     {"type", vif_type},

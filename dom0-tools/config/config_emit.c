@@ -41,14 +41,28 @@ static void json_uint_field(FILE *out, int indent, const char *key, unsigned lon
     fprintf(out, "%*s\"%s\": %llu%s\n", indent, "", key, value, last ? "" : ",");
 }
 
+/* The vif's addresses separated by spaces, as xl's ip= and the "ip" key of
+ * Xen's backend directory. */
+void config_vif_ips(const struct config_vif *vif, char *buf, size_t len)
+{
+    size_t n = 0;
+
+    buf[0] = '\0';
+    for (unsigned int i = 0; i < vif->nr_ips && n < len; i++)
+        n += (size_t)snprintf(buf + n, len - n, "%s%s", i ? " " : "", vif->ip[i]);
+}
+
 static void json_vif(FILE *out, const struct config_vif *vif, bool last)
 {
+    char ips[CONFIG_MAX_IPS * CONFIG_IP_SIZE];
+
+    config_vif_ips(vif, ips, sizeof(ips));
     fputs("    {\n", out);
     json_uint_field(out, 6, "devid", vif->devid, false);
     json_str_field(out, 6, "mac", vif->mac, false);
     json_str_field(out, 6, "bridge", vif->bridge, false);
     json_str_field(out, 6, "backend", vif->backend[0] ? vif->backend : CONFIG_DOM0_NAME, false);
-    json_str_field(out, 6, "ip", vif->ip, false);
+    json_str_field(out, 6, "ip", ips, false);
     json_uint_field(out, 6, "queues", vif->queues, false);
     json_uint_field(out, 6, "vlan", vif->vlan, false);
     fprintf(out, "      \"trunk\": [");
@@ -80,6 +94,8 @@ int config_to_json(const struct domain_config *cfg, FILE *out)
     json_uint_field(out, 2, "memory", cfg->memory_mib, false);
     json_uint_field(out, 2, "maxmem", cfg->maxmem_mib, false);
     json_uint_field(out, 2, "vcpus", cfg->vcpus, false);
+    if (cfg->max_vcpus > cfg->vcpus)
+        json_uint_field(out, 2, "maxvcpus", cfg->max_vcpus, false);
     json_uint_field(out, 2, "cpu_weight", cfg->cpu_weight, false);
     json_str_field(out, 2, "kernel", cfg->kernel ? cfg->kernel : "", false);
     json_str_field(out, 2, "extra", cfg->extra ? cfg->extra : "", false);
@@ -137,14 +153,14 @@ static void xml_vif(FILE *out, const struct config_vif *vif)
         fprintf(out, "      <source bridge=\"%s\"/>\n", vif->bridge);
     if (vif->backend[0])
         fprintf(out, "      <backenddomain name=\"%s\"/>\n", vif->backend);
-    if (vif->ip[0]) {
-        const char *slash = strchr(vif->ip, '/');
+    for (unsigned int i = 0; i < vif->nr_ips; i++) {
+        const char *ip = vif->ip[i], *slash = strchr(ip, '/');
 
         if (slash)
-            fprintf(out, "      <ip address=\"%.*s\" prefix=\"%s\"/>\n", (int)(slash - vif->ip),
-                    vif->ip, slash + 1);
+            fprintf(out, "      <ip address=\"%.*s\" prefix=\"%s\"/>\n", (int)(slash - ip), ip,
+                    slash + 1);
         else
-            fprintf(out, "      <ip address=\"%s\"/>\n", vif->ip);
+            fprintf(out, "      <ip address=\"%s\"/>\n", ip);
     }
     fputs("      <model type=\"netfront\"/>\n", out);
     fprintf(out, "      <driver queues=\"%u\"/>\n", vif->queues);
@@ -195,7 +211,10 @@ int config_to_xml(const struct domain_config *cfg, FILE *out)
     fprintf(out, "  <memory unit=\"MiB\">%llu</memory>\n", (unsigned long long)cfg->maxmem_mib);
     fprintf(out, "  <currentMemory unit=\"MiB\">%llu</currentMemory>\n",
             (unsigned long long)cfg->memory_mib);
-    fprintf(out, "  <vcpu>%u</vcpu>\n", cfg->vcpus);
+    if (cfg->max_vcpus > cfg->vcpus)
+        fprintf(out, "  <vcpu current=\"%u\">%u</vcpu>\n", cfg->vcpus, cfg->max_vcpus);
+    else
+        fprintf(out, "  <vcpu>%u</vcpu>\n", cfg->vcpus);
     fprintf(out, "  <cputune>\n    <shares>%u</shares>\n  </cputune>\n", cfg->cpu_weight * 4);
     fputs("  <os>\n    <type>xen</type>\n", out);
     xml_element(out, 4, "kernel", cfg->kernel ? cfg->kernel : "");

@@ -61,6 +61,10 @@ int config_set_memory(uint64_t *mib, const char *number, const char *unit,
                       const struct config_loc *loc, struct config_error *err);
 int config_set_vcpus(struct domain_config *cfg, const char *value, const struct config_loc *loc,
                      struct config_error *err);
+/* The maximum (xl's maxvcpus, libvirt's <vcpu>M</vcpu> beside current=):
+ * applied after vcpus, which it must not be below. */
+int config_set_max_vcpus(struct domain_config *cfg, const char *value,
+                         const struct config_loc *loc, struct config_error *err);
 /* A per-domain limit (max_grant_frames, ...): 1..CONFIG_MAX_LIMIT. */
 int config_set_limit(uint32_t *dst, const char *value, const struct config_loc *loc,
                      struct config_error *err);
@@ -87,9 +91,14 @@ int config_vif_set_bridge(struct config_vif *vif, const char *value,
                           const struct config_loc *loc, struct config_error *err);
 int config_vif_set_backend(struct config_vif *vif, const char *value,
                            const struct config_loc *loc, struct config_error *err);
-/* prefix may be NULL when value has none (or carries "/PREFIX" itself). */
-int config_vif_set_ip(struct config_vif *vif, const char *value, const char *prefix,
+/* One more of the vif's addresses; prefix may be NULL when value has none
+ * (or carries "/PREFIX" itself). */
+int config_vif_add_ip(struct config_vif *vif, const char *value, const char *prefix,
                       const struct config_loc *loc, struct config_error *err);
+/* A model other than netfront is warned about: a PV guest gets netfront. */
+void config_vif_model(const char *model, const struct config_loc *loc);
+/* xl's rate=, libvirt's <bandwidth>: refused, as nothing enforces them. */
+int config_vif_refuse_rate(const struct config_loc *loc, struct config_error *err);
 int config_vif_set_queues(struct config_vif *vif, const char *value,
                           const struct config_loc *loc, struct config_error *err);
 int config_vif_set_vlan(struct config_vif *vif, const char *value,
@@ -107,6 +116,11 @@ int config_pci_spec(struct domain_config *cfg, const char *spec, const struct co
 /* Numeric parts of an address (libvirt's <address domain= bus= slot= function=>). */
 int config_pci_add(struct domain_config *cfg, uint64_t domain, uint64_t bus, uint64_t slot,
                    uint64_t function, const struct config_loc *loc, struct config_error *err);
+
+/* Refuses a known feature this host lacks ("hvm", "pvh", "disk", "initrd",
+ * "loader", "bootloader", "vnuma") with the same message in both formats;
+ * returns -EINVAL. */
+int config_refuse(const char *feature, const struct config_loc *loc, struct config_error *err);
 
 /* Initial memory within the maximum (when the maximum is set). */
 int config_check_memory(const struct domain_config *cfg, const struct config_loc *loc,

@@ -179,11 +179,6 @@ static int set_uuid(struct xml_ctx *x, const char *t, const struct config_loc *l
     return config_set_uuid(x->cfg, t, loc, x->err);
 }
 
-static int set_vcpus(struct xml_ctx *x, const char *t, const struct config_loc *loc)
-{
-    return config_set_vcpus(x->cfg, t, loc, x->err);
-}
-
 static int set_shares(struct xml_ctx *x, const char *t, const struct config_loc *loc)
 {
     return config_set_cpu_weight(x->cfg, t, 4, loc, x->err);
@@ -218,6 +213,8 @@ static int set_on_crash(struct xml_ctx *x, const char *t, const struct config_lo
 /* libvirt's os types for Xen PV guests; hvm and xenpvh need what we lack. */
 static int set_os_type(struct xml_ctx *x, const char *t, const struct config_loc *loc)
 {
+    if (strcmp(t, "hvm") == 0 || strcmp(t, "xenpvh") == 0)
+        return config_refuse(t[0] == 'h' ? "hvm" : "pvh", loc, x->err);
     if (strcmp(t, "xen") != 0 && strcmp(t, "linux") != 0)
         return config_fail(x->err, loc, "os type '%.32s' is not supported (xen or linux)", t);
     return 0;
@@ -263,9 +260,46 @@ static int x_current_memory(struct xml_ctx *x, xmlNode *node)
         return xml_with_text(x, node, setter);                                                   \
     }
 
+/* Elements naming what this host lacks: refused (an empty <bootloader/>
+ * asks for nothing). */
+#define REFUSE_HANDLER(fn, feature)                                                              \
+    static int fn(struct xml_ctx *x, xmlNode *node)                                              \
+    {                                                                                            \
+        struct config_loc loc = xml_loc(x, node);                                                \
+        char *text = xml_text(node);                                                             \
+        bool empty = text && !text[0] && !xmlFirstElementChild(node) && !node->properties;        \
+                                                                                                 \
+        free(text);                                                                              \
+        return empty ? 0 : config_refuse(feature, &loc, x->err);                                 \
+    }
+
+REFUSE_HANDLER(x_disk, "disk")
+REFUSE_HANDLER(x_initrd, "initrd")
+REFUSE_HANDLER(x_loader, "loader")
+REFUSE_HANDLER(x_bootloader, "bootloader")
+
+/* <vcpu current='N'>M</vcpu>: N online of at most M, as xl's vcpus and
+ * maxvcpus; without current, M of M. */
+static int x_vcpu(struct xml_ctx *x, xmlNode *node)
+{
+    struct config_loc loc = xml_loc(x, node);
+    char *current = xml_attr(node, "current");
+    char *text = xml_text(node);
+    int rc;
+
+    if (!text)
+        rc = config_fail(x->err, &loc, "out of memory");
+    else
+        rc = config_set_vcpus(x->cfg, current ? current : text, &loc, x->err);
+    if (rc == 0)
+        rc = config_set_max_vcpus(x->cfg, text, &loc, x->err);
+    free(current);
+    free(text);
+    return rc;
+}
+
 TEXT_HANDLER(x_name, set_name)
 TEXT_HANDLER(x_uuid, set_uuid)
-TEXT_HANDLER(x_vcpu, set_vcpus)
 TEXT_HANDLER(x_shares, set_shares)
 TEXT_HANDLER(x_os_type, set_os_type)
 TEXT_HANDLER(x_kernel, set_kernel)
@@ -276,6 +310,8 @@ TEXT_HANDLER(x_on_crash, set_on_crash)
 
 static const struct xml_elem os_elems[] = {
     {"type", x_os_type, XML_ONCE},
+    {"loader", x_loader, XML_ONCE},
+    {"initrd", x_initrd, XML_ONCE},
     {"kernel", x_kernel, XML_ONCE},
     {"cmdline", x_cmdline, XML_ONCE},
 };
@@ -387,13 +423,21 @@ static int x_vif_source(struct xml_ctx *x, xmlNode *node)
 
 static int x_vif_model(struct xml_ctx *x, xmlNode *node)
 {
+    struct config_loc loc = xml_loc(x, node);
     char *type;
     int rc = xml_require_attr(x, node, "type", &type);
 
-    if (rc == 0 && strcmp(type, "netfront") != 0)
-        rc = xml_fail_at(x, node, "model '%.32s' is not supported (only netfront)", type);
+    if (rc == 0)
+        config_vif_model(type, &loc);
     free(type);
     return rc;
+}
+
+static int x_vif_bandwidth(struct xml_ctx *x, xmlNode *node)
+{
+    struct config_loc loc = xml_loc(x, node);
+
+    return config_vif_refuse_rate(&loc, x->err);
 }
 
 static int x_vif_ip(struct xml_ctx *x, xmlNode *node)
@@ -402,13 +446,11 @@ static int x_vif_ip(struct xml_ctx *x, xmlNode *node)
     char *addr, *prefix;
     int rc;
 
-    if (x->vif->ip[0])
-        return config_fail(x->err, &loc, "only one IP address per interface is supported");
     rc = xml_require_attr(x, node, "address", &addr);
     if (rc < 0)
         return rc;
     prefix = xml_attr(node, "prefix");
-    rc = config_vif_set_ip(x->vif, addr, prefix, &loc, x->err);
+    rc = config_vif_add_ip(x->vif, addr, prefix, &loc, x->err);
     free(prefix);
     free(addr);
     return rc;
@@ -486,11 +528,13 @@ static const struct xml_elem interface_elems[] = {
     {"source", x_vif_source, XML_ONCE},
     {"backenddomain", x_vif_backend, XML_ONCE},
     {"model", x_vif_model, XML_ONCE},
-    {"ip", x_vif_ip, XML_REPEAT}, /* so that x_vif_ip says why a second one fails */
+    {"ip", x_vif_ip, XML_REPEAT},
     {"driver", x_vif_driver, XML_ONCE},
     {"vlan", x_vif_vlan, XML_ONCE},
+    {"bandwidth", x_vif_bandwidth, XML_ONCE},
     {"target", NULL, XML_WARN}, /* the backend names its own vif device */
     {"script", NULL, XML_WARN}, /* the backend plugs the vif itself */
+    {"virtualport", NULL, XML_WARN}, /* Open vSwitch or 802.1Qbg/bh: netdd's NIC switches */
     {"alias", NULL, XML_ONCE},
 };
 
@@ -625,9 +669,11 @@ static int x_hostdev_interface(struct xml_ctx *x, xmlNode *node)
 }
 
 /* <controller type='xenbus' maxGrantFrames='N' maxEventChannels='N'/>:
- * Xen's limits (libvirt's names); other controllers are no concern here. */
+ * Xen's limits (libvirt's names), the domain's quotas in the hypervisor.
+ * Other controllers (usb, pci, ide...) serve devices we do not have. */
 static int x_controller(struct xml_ctx *x, xmlNode *node)
 {
+    struct config_loc loc = xml_loc(x, node);
     char *type = xml_attr(node, "type");
     int rc = 0;
 
@@ -635,6 +681,9 @@ static int x_controller(struct xml_ctx *x, xmlNode *node)
         rc = xml_limit_attr(x, node, "maxGrantFrames", &x->cfg->max_grant_frames);
         if (rc == 0)
             rc = xml_limit_attr(x, node, "maxEventChannels", &x->cfg->max_event_channels);
+    } else {
+        config_warn(&loc, "type '%.32s' ignored: only xenbus means something here",
+                    type ? type : "");
     }
     free(type);
     return rc;
@@ -643,6 +692,7 @@ static int x_controller(struct xml_ctx *x, xmlNode *node)
 /* Every domain has exactly one console (xl console); the other harmless
  * devices are simply absent here. */
 static const struct xml_elem device_elems[] = {
+    {"disk", x_disk, XML_REPEAT},
     {"interface", x_interface, XML_REPEAT},
     {"hostdev", x_hostdev, XML_REPEAT},
     {"controller", x_controller, XML_REPEAT},
@@ -662,6 +712,8 @@ static int x_devices(struct xml_ctx *x, xmlNode *node)
 
 /* In application order. */
 static const struct xml_elem domain_elems[] = {
+    {"bootloader", x_bootloader, XML_ONCE},
+    {"bootloader_args", NULL, XML_WARN}, /* the bootloader's, refused above when set */
     {"name", x_name, XML_ONCE},
     {"uuid", x_uuid, XML_ONCE},
     {"memory", x_memory, XML_ONCE},
@@ -686,6 +738,16 @@ static bool xml_has_child(const xmlNode *parent, const char *name)
     return false;
 }
 
+static int xml_os_type_first(struct xml_ctx *x, xmlNode *root)
+{
+    for (xmlNode *os = root->children; os; os = os->next)
+        if (xml_is(os, "os"))
+            for (xmlNode *t = os->children; t; t = t->next)
+                if (xml_is(t, "type"))
+                    return x_os_type(x, t);
+    return 0;
+}
+
 static int xml_domain(struct xml_ctx *x, xmlNode *root)
 {
     struct config_loc loc = xml_loc(x, root);
@@ -698,6 +760,10 @@ static int xml_domain(struct xml_ctx *x, xmlNode *root)
     if (rc == 0 && strcmp(type, "xen") != 0)
         rc = config_fail(x->err, &loc, "domain type '%.32s' is not supported (only xen)", type);
     free(type);
+    /* What the domain is comes first: an HVM domain's other elements are
+     * not what is wrong with it. */
+    if (rc == 0)
+        rc = xml_os_type_first(x, root);
     /* The vifs need the name for their MACs: report its absence first. */
     if (rc == 0 && xml_has_child(root, "name"))
         rc = xml_children(x, root, domain_elems, ARRAY_SIZE(domain_elems), false);
