@@ -597,9 +597,9 @@ static int xl_apply_setting(struct xl_parser *xp, size_t k, const struct xl_sett
     return rc;
 }
 
-/* Warns about unknown keys and overridden settings; returns, per known
- * key, the setting that wins (the last one). */
-static void xl_pick(struct xl_parser *xp, const struct xl_setting *winner[])
+/* Returns, per known key, the setting that wins (the last one); with warn,
+ * warns about unknown keys and overridden settings instead. */
+static void xl_pick(struct xl_parser *xp, const struct xl_setting *winner[], bool warn)
 {
     for (unsigned int i = 0; i < xp->nsettings; i++) {
         const struct xl_setting *s = &xp->settings[i];
@@ -607,10 +607,11 @@ static void xl_pick(struct xl_parser *xp, const struct xl_setting *winner[])
         int k = xl_key_index(s->key);
 
         if (k < 0) {
-            config_warn(&loc, "unknown key, ignored");
+            if (warn)
+                config_warn(&loc, "unknown key, ignored");
             continue;
         }
-        if (winner[k])
+        if (winner[k] && warn)
             config_warn(&(struct config_loc){xp->file, winner[k]->line, s->key},
                         "overridden on line %d", s->line);
         winner[k] = s;
@@ -627,7 +628,7 @@ int config_parse_xl(const char *file, const char *buf, size_t len, struct domain
 
     if (rc < 0)
         goto out_free;
-    xl_pick(&xp, winner);
+    xl_pick(&xp, winner, false);
     for (size_t k = 0; k < ARRAY_SIZE(xl_keys) && rc == 0; k++) {
         if (winner[k])
             rc = xl_apply_setting(&xp, k, winner[k], cfg);
@@ -636,6 +637,9 @@ int config_parse_xl(const char *file, const char *buf, size_t len, struct domain
     }
     if (rc == 0)
         rc = config_finish(cfg, &whole, err);
+    /* A refused file gets its one error, not warnings about the rest. */
+    if (rc == 0)
+        xl_pick(&xp, (const struct xl_setting *[ARRAY_SIZE(xl_keys)]){0}, true);
 out_free:
     xl_parser_free(&xp);
     return rc;

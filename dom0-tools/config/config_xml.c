@@ -114,23 +114,31 @@ static const struct xml_elem *xml_find(const struct xml_elem *table, size_t n,
     return NULL;
 }
 
+/* The first child of parent absent from table, or NULL. */
+static xmlNode *xml_unknown_child(xmlNode *parent, const struct xml_elem *table, size_t n,
+                                  xmlNode *after)
+{
+    for (xmlNode *c = after ? after->next : parent->children; c; c = c->next)
+        if (c->type == XML_ELEMENT_NODE && !xml_find(table, n, c))
+            return c;
+    return NULL;
+}
+
 /*
  * Applies table to the children of parent, in table order.  An element
- * absent from the table is an error when strict, a warning otherwise.
+ * absent from the table is an error when strict, else a warning once the
+ * rest applied (a refused file gets its one error, not warnings).
  */
 static int xml_children(struct xml_ctx *x, xmlNode *parent, const struct xml_elem *table,
                         size_t n, bool strict)
 {
+    xmlNode *unknown = xml_unknown_child(parent, table, n, NULL);
     int rc = 0;
 
-    for (xmlNode *c = parent->children; c; c = c->next) {
-        struct config_loc loc = xml_loc(x, c);
+    if (unknown && strict) {
+        struct config_loc loc = xml_loc(x, unknown);
 
-        if (c->type != XML_ELEMENT_NODE || xml_find(table, n, c))
-            continue;
-        if (strict)
-            return config_fail(x->err, &loc, "unknown element in <%s>", parent->name);
-        config_warn(&loc, "unknown element, ignored");
+        return config_fail(x->err, &loc, "unknown element in <%s>", parent->name);
     }
     for (size_t i = 0; i < n && rc == 0; i++) {
         const xmlNode *seen = NULL;
@@ -149,6 +157,11 @@ static int xml_children(struct xml_ctx *x, xmlNode *parent, const struct xml_ele
             else if (table[i].flags & XML_WARN)
                 config_warn(&loc, "ignored");
         }
+    }
+    for (; rc == 0 && unknown; unknown = xml_unknown_child(parent, table, n, unknown)) {
+        struct config_loc loc = xml_loc(x, unknown);
+
+        config_warn(&loc, "unknown element, ignored");
     }
     return rc;
 }
