@@ -279,18 +279,83 @@ void config_vif_model(const char *model, const struct config_loc *loc)
         config_warn(loc, "model '%.32s' ignored: PV guests get netfront", model);
 }
 
-int config_vif_refuse_rate(const struct config_loc *loc, struct config_error *err)
+int config_vif_set_rate(struct config_vif *vif, uint64_t bytes_per_sec, uint64_t interval_us,
+                        const struct config_loc *loc, struct config_error *err)
 {
-    return config_fail(err, loc, "vif rate limits are not supported (netback does not "
-                       "enforce them yet)");
+    if (vif->rate_bytes_per_sec)
+        return config_fail(err, loc, "the rate is given twice");
+    if (bytes_per_sec == 0 || bytes_per_sec > CONFIG_MAX_RATE)
+        return config_fail(err, loc, "rate out of range 1 byte/s .. 1 TB/s");
+    if (interval_us == 0 || interval_us > 1000000)
+        return config_fail(err, loc, "interval out of range 1us .. 1s");
+    if (bytes_per_sec * interval_us < 1000000)
+        return config_fail(err, loc, "less than a byte per interval: make the interval longer");
+    vif->rate_bytes_per_sec = bytes_per_sec;
+    vif->rate_interval_us = (uint32_t)interval_us;
+    return 0;
 }
 
+/* Digits then a suffix in table: *out = number * factor, at most max; 0,
+ * -EINVAL or -ERANGE. */
+static int scaled(const char *s, const char *const suffix[], const uint64_t factor[],
+                  size_t n, uint64_t max, uint64_t *out)
+{
+    size_t digits = strspn(s, "0123456789");
+    char num[24];
+
+    if (digits == 0 || digits >= sizeof(num))
+        return -EINVAL;
+    memcpy(num, s, digits);
+    num[digits] = '\0';
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(s + digits, suffix[i]) == 0) {
+            int rc = config_parse_uint(num, max / factor[i], out);
+
+            *out *= factor[i];
+            return rc;
+        }
+    }
+    return -EINVAL;
+}
+
+/*
+ * xl's rate=RATE/s[@INTERVAL] (libxlu_vif.c): RATE is a number with an
+ * optional K, M or G (powers of 1000) and B (bytes) or b (bits); INTERVAL
+ * a number of s (also without a unit), ms or us, 50ms by default.
+ */
 static int vif_rate(struct config_vif *vif, const char *value, const struct config_loc *loc,
                     struct config_error *err)
 {
-    (void)vif;
-    (void)value;
-    return config_vif_refuse_rate(loc, err);
+    static const char *const rate_units[] = {"B/s", "KB/s", "MB/s", "GB/s",
+                                             "b/s", "Kb/s", "Mb/s", "Gb/s"};
+    static const uint64_t rate_factor[] = {8, 8000, 8000000, 8000000000ULL,
+                                           1, 1000, 1000000, 1000000000ULL};
+    static const char *const interval_units[] = {"s", "", "ms", "us"};
+    static const uint64_t interval_factor[] = {1000000, 1000000, 1000, 1};
+    char rate[48];
+    const char *at = strchr(value, '@');
+    size_t len = at ? (size_t)(at - value) : strlen(value);
+    uint64_t bits = 0, interval = CONFIG_RATE_INTERVAL_US;
+    int rc;
+
+    if (len >= sizeof(rate))
+        goto bad;
+    memcpy(rate, value, len);
+    rate[len] = '\0';
+    rc = scaled(rate, rate_units, rate_factor, ARRAY_SIZE(rate_units), CONFIG_MAX_RATE * 8,
+                &bits);
+    if (rc == 0 && at)
+        rc = scaled(at + 1, interval_units, interval_factor, ARRAY_SIZE(interval_units),
+                    1000000, &interval);
+    if (rc == -ERANGE)
+        return config_fail(err, loc, "rate '%.48s' out of range (at most 1 TB/s, @1s)", value);
+    if (rc < 0)
+        goto bad;
+    return config_vif_set_rate(vif, bits / 8, interval, loc, err);
+bad:
+    return config_fail(err, loc, "invalid rate '%.48s' (want RATE/s[@INTERVAL] as in "
+                       "10Mb/s@20ms: RATE in B, KB, MB, GB or b, Kb, Mb, Gb; INTERVAL in s, "
+                       "ms or us)", value);
 }
 
 /* xl's ip=: addresses separated by blanks, as the "ip" key Xen's hotplug

@@ -68,7 +68,10 @@ static void json_vif(FILE *out, const struct config_vif *vif, bool last)
     fprintf(out, "      \"trunk\": [");
     for (unsigned int i = 0; i < vif->nr_trunk; i++)
         fprintf(out, "%s%u", i ? ", " : "", vif->trunk[i]);
-    fputs("]\n", out);
+    fputs(vif->rate_bytes_per_sec ? "],\n" : "]\n", out);
+    if (vif->rate_bytes_per_sec)
+        fprintf(out, "      \"rate\": {\"bytes_per_sec\": %llu, \"interval_usecs\": %u}\n",
+                (unsigned long long)vif->rate_bytes_per_sec, vif->rate_interval_us);
     fputs(last ? "    }\n" : "    },\n", out);
 }
 
@@ -173,6 +176,18 @@ static void xml_vif(FILE *out, const struct config_vif *vif)
         fputs("      </vlan>\n", out);
     } else if (vif->vlan) {
         fprintf(out, "      <vlan>\n        <tag id=\"%u\"/>\n      </vlan>\n", vif->vlan);
+    }
+    if (vif->rate_bytes_per_sec) {
+        /* libvirt's KiB/s, and ours exact when they are not. */
+        fprintf(out, "      <bandwidth>\n        <outbound average=\"%llu\"",
+                (unsigned long long)((vif->rate_bytes_per_sec + 1023) / 1024));
+        if (vif->rate_bytes_per_sec % 1024 || vif->rate_interval_us != CONFIG_RATE_INTERVAL_US)
+            fprintf(out,
+                    " xmlns:splitvisor=\"%s\" splitvisor:bytes-per-sec=\"%llu\" "
+                    "splitvisor:interval-usecs=\"%u\"",
+                    CONFIG_XMLNS, (unsigned long long)vif->rate_bytes_per_sec,
+                    vif->rate_interval_us);
+        fputs("/>\n      </bandwidth>\n", out);
     }
     fputs("    </interface>\n", out);
 }

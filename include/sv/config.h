@@ -36,6 +36,8 @@
 #define CONFIG_MAX_MEMORY_MIB (1024ULL * 1024) /* 1 TiB */
 #define CONFIG_DEFAULT_MEMORY_MIB 32           /* libxl's default */
 #define CONFIG_MAX_LIMIT (1u << 20)            /* max_grant_frames & co: sanity bound */
+#define CONFIG_RATE_INTERVAL_US 50000          /* xl's and libvirt's default credit window */
+#define CONFIG_MAX_RATE (1ULL << 40)           /* bytes a second: 1 TB/s, a sanity bound */
 
 /* Where a value was written, kept for the errors only the running host can
  * reveal (xl create's checks: backend domain, PCI function, host memory).
@@ -65,6 +67,11 @@ struct config_vif {
                                        * 0 = the untagged LAN */
     unsigned int nr_trunk;            /* a trunk: it also carries these VLANs tagged */
     uint16_t trunk[CONFIG_MAX_TRUNK]; /* ascending, none equal to vlan */
+    /* What the guest may send (xl's rate=, libvirt's <outbound average=>):
+     * netback gives it rate_bytes_per_sec * rate_interval_us / 10^6 bytes
+     * of credit each rate_interval_us (Xen's credit scheme); 0: unlimited. */
+    uint64_t rate_bytes_per_sec;
+    uint32_t rate_interval_us;
     struct config_origin backend_at;  /* where backend was set (the vif's when not) */
 };
 

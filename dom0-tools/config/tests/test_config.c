@@ -210,7 +210,8 @@ static void test_vif_spec_errors(void **state)
         {"ip=/24", "vif ip", "invalid IP"},
         {"queues=0", "vif queues", "out of range"},
         {"type=ioemu", "vif type", "not supported"},
-        {"rate=10Mb/s", "vif rate", "not supported"},
+        {"rate=10Mb/s@0ms", "vif rate", "interval out of range"},
+        {"rate=fast", "vif rate", "invalid rate"},
         {"bridge", "vif", "not key=value"},
     };
     struct domain_config cfg;
