@@ -225,26 +225,42 @@ int config_vif_add_trunk(struct config_vif *vif, const char *value,
     return 0;
 }
 
-/* xl's trunk=VID:VID...: the VLANs the vif carries tagged (colons, since
- * commas separate a vif's keys). */
+typedef int vif_item_fn(struct config_vif *vif, const char *item, const struct config_loc *loc,
+                        struct config_error *err);
+
+/* xl's list-valued vif keys: add() each item of value between seps (commas
+ * separate a vif's keys, so these lists use others), empty items too unless
+ * blanks separate them; given: the key came before. */
+static int vif_items(struct config_vif *vif, const char *value, const char *key, bool given,
+                     const char *seps, vif_item_fn *add, const struct config_loc *loc,
+                     struct config_error *err)
+{
+    bool blanks = strchr(seps, ' ') != NULL;
+    char *buf, *rest;
+    int rc = 0, n = 0;
+
+    if (given)
+        return config_fail(err, loc, "%s is given twice", key);
+    buf = rest = strdup(value);
+    if (!buf)
+        return config_fail(err, loc, "out of memory");
+    for (char *p = strsep(&rest, seps); p && rc == 0; p = strsep(&rest, seps)) {
+        if (blanks && !*p)
+            continue;
+        rc = add(vif, p, loc, err);
+        n++;
+    }
+    free(buf);
+    if (rc == 0 && n == 0)
+        return config_fail(err, loc, "empty %s", key);
+    return rc;
+}
+
+/* xl's trunk=VID:VID...: the VLANs the vif carries tagged. */
 static int vif_trunk(struct config_vif *vif, const char *value, const struct config_loc *loc,
                      struct config_error *err)
 {
-    char buf[CONFIG_MAX_TRUNK * 6];
-    int rc = 0;
-
-    if (vif->nr_trunk)
-        return config_fail(err, loc, "the trunk is given twice");
-    if (strlen(value) >= sizeof(buf))
-        return config_fail(err, loc, "trunk '%.32s...' too long", value);
-    snprintf(buf, sizeof(buf), "%s", value);
-    for (char *p = buf, *next; p && rc == 0; p = next) {
-        next = strchr(p, ':');
-        if (next)
-            *next++ = '\0';
-        rc = config_vif_add_trunk(vif, p, loc, err);
-    }
-    return rc;
+    return vif_items(vif, value, "trunk", vif->nr_trunk, ":", config_vif_add_trunk, loc, err);
 }
 
 /* xl's bridge=NAME.VID:VID:VID, the convention of Xen's vif-openvswitch
@@ -311,7 +327,8 @@ static int scaled(const char *s, const char *const suffix[], const uint64_t fact
         if (strcmp(s + digits, suffix[i]) == 0) {
             int rc = config_parse_uint(num, max / factor[i], out);
 
-            *out *= factor[i];
+            if (rc == 0)
+                *out *= factor[i];
             return rc;
         }
     }
@@ -358,24 +375,18 @@ bad:
                        "ms or us)", value);
 }
 
-/* xl's ip=: addresses separated by blanks, as the "ip" key Xen's hotplug
- * scripts read. */
+static int vif_add_ip(struct config_vif *vif, const char *addr, const struct config_loc *loc,
+                      struct config_error *err)
+{
+    return config_vif_add_ip(vif, addr, NULL, loc, err);
+}
+
+/* xl's ip=: addresses separated by blanks, as in the "ip" key Xen's
+ * hotplug scripts read. */
 static int vif_ip(struct config_vif *vif, const char *value, const struct config_loc *loc,
                   struct config_error *err)
 {
-    char buf[CONFIG_MAX_IPS * CONFIG_IP_SIZE], *save = NULL;
-    int rc = 0;
-
-    if (vif->nr_ips)
-        return config_fail(err, loc, "ip is given twice");
-    if (strlen(value) >= sizeof(buf))
-        return config_fail(err, loc, "ip '%.32s...' too long", value);
-    snprintf(buf, sizeof(buf), "%s", value);
-    for (char *a = strtok_r(buf, " \t", &save); a && rc == 0; a = strtok_r(NULL, " \t", &save))
-        rc = config_vif_add_ip(vif, a, NULL, loc, err);
-    if (rc == 0 && !vif->nr_ips)
-        return config_fail(err, loc, "empty IP address list");
-    return rc;
+    return vif_items(vif, value, "ip", vif->nr_ips, " \t", vif_add_ip, loc, err);
 }
 
 /* PV guests always get netfront; xl names it so, and the emulated models
