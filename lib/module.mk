@@ -19,3 +19,8 @@ xengnttab_LDLIBS := -lpthread
 # port membership (sv/vlan.h: the NIC model and netdd's switch).
 SHLIBS += svnetif
 svnetif_SRCS := lib/pktparse.c lib/netif_offload.c lib/toeplitz.c lib/vlan.c
+
+# The run and log directories from the environment.
+UNIT_TESTS += test_util
+test_util_SRCS := lib/tests/test_util.c
+test_util_LIBS := svcore
