@@ -23,8 +23,10 @@ MANDIR ?= $(PREFIX)/share/man
 DOCDIR ?= $(PREFIX)/share/doc/splitvisor
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+# The units give the daemons and xl SPLITVISOR_LOGDIR=LOGDIR.
 LOGDIR ?= /var/log/splitvisor
-RUNDIR ?= /run/splitvisor
+# The programs' compiled-in default (SV_DEFAULT_RUNDIR), for the units.
+RUNDIR := /run/splitvisor
 
 MAN_PAGES := xl.1 xl.cfg.5 splitvisor.8
 # Each page: its header (docs/man/PAGE.md: title, NAME, SYNOPSIS) and the

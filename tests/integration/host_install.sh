@@ -40,14 +40,18 @@ BIN=$D/usr/sbin
 units=$D/usr/lib/systemd/system
 # The installed paths, moved into the DESTDIR.
 in_dest() { sed -e "s#/usr/#$D/usr/#g" -e "s#/etc/#$D/etc/#g" -e "s#/var/#$D/var/#g"; }
-# A unit's command line (ExecStart, ExecStop), in the DESTDIR.
-unit_cmd() { sed -n "s/^$2=//p" "$units/$1" | in_dest; }
+# A unit's settings (ExecStart, Environment...), in the DESTDIR.
+unit_get() { sed -n "s/^$2=//p" "$units/$1" | in_dest; }
+# Runs a unit's command as systemd would: its Environment= lines, then
+# VAR=VALUE overrides (a shorter timeout), then the command line.
 run_unit() {
-    local cmd
-    cmd=$(unit_cmd "$1" "$2")
-    [ -n "$cmd" ] || fail "$1 has no $2"
+    local unit=$1 key=$2 cmd env
+    shift 2
+    cmd=$(unit_get "$unit" "$key")
+    [ -n "$cmd" ] || fail "$unit has no $key"
+    mapfile -t env < <(unit_get "$unit" Environment)
     # shellcheck disable=SC2086 # a unit's command line is split on spaces
-    $cmd
+    env "${env[@]}" "$@" $cmd
 }
 
 if command -v systemd-analyze >/dev/null; then
@@ -65,7 +69,7 @@ fi
 echo 'nic = "--wire none --vfs 2"' >"$D/etc/splitvisor/host.cfg"
 SPLITVISOR_RUNDIR=$(mktemp -d /tmp/sv-test.XXXXXX)
 export SPLITVISOR_RUNDIR
-export SPLITVISOR_LOGDIR=$D/var/log/splitvisor
+logdir=$D/var/log/splitvisor # the units' SPLITVISOR_LOGDIR
 trap sv_cleanup EXIT
 run_unit splitvisor.service ExecStart >/dev/null || fail "splitvisor.service did not start"
 "$BIN/splitvisor" status | grep -q "running" || fail "status: $("$BIN/splitvisor" status)"
@@ -76,11 +80,11 @@ exe=$(readlink "/proc/$(cat "$SPLITVISOR_RUNDIR/xenstored.pid")/exe")
 "$BIN/xl" pci-assignable-add 0000:03:10.0
 pass "splitvisor.service's ExecStart starts the installed host with host.cfg's NIC"
 
-log=$SPLITVISOR_LOGDIR/splitvisor.log
+log=$logdir/splitvisor.log
 grep -qE '^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:.]{12} splitvisor\[[0-9]+\] info: hypervisor' "$log" ||
     fail "no dated line in $log: $(head -2 "$log")"
-[ "$(stat -c %a "$SPLITVISOR_LOGDIR")" = 750 ] || fail "log directory mode"
-for f in xenstored.log nic0.log; do [ -f "$SPLITVISOR_LOGDIR/$f" ] || fail "no $f"; done
+[ "$(stat -c %a "$logdir")" = 750 ] || fail "log directory mode"
+for f in xenstored.log nic0.log; do [ -f "$logdir/$f" ] || fail "no $f"; done
 [ -e "$SPLITVISOR_RUNDIR/splitvisor.log" ] && fail "a log in the run directory"
 pass "the logs go to the log directory, dated; the run directory keeps sockets and pids"
 
@@ -89,11 +93,12 @@ auto=$D/etc/splitvisor/auto
 guest_cfg() { printf 'name = "%s"\nmemory = 16\nkernel = "/usr/lib/splitvisor/bin/guest"\n' "$1" | in_dest; }
 guest_cfg "$t-a" >"$auto/10-a.cfg"
 guest_cfg "$t-b" >"$auto/20-b.cfg"
-export SPLITVISOR_AUTO_DIR=$auto SPLITVISOR_SHUTDOWN_TIMEOUT=10
+export SPLITVISOR_AUTO_DIR=$auto
 run_unit splitvisor-domains.service ExecStart >/dev/null || fail "autostart failed"
 a=$("$BIN/xl" domid "$t-a") || fail "$t-a did not start"
 b=$("$BIN/xl" domid "$t-b") || fail "$t-b did not start"
 [ "$a" -lt "$b" ] || fail "auto/ not in file-name order ($a, $b)"
+[ -f "$logdir/monitor-$t-a.log" ] || fail "the monitors do not log in the unit's log directory"
 out=$("$BIN/splitvisor-domains" status)
 grep -q "^$t-a running" <<<"$out" || fail "status: $out"
 pass "splitvisor-domains.service's ExecStart creates auto/'s domains in order"
@@ -126,14 +131,15 @@ pass "the man pages render with the docs' content"
 # Rotation while the hypervisor writes on (copytruncate: its fd stays good).
 in_dest <"$D/etc/logrotate.d/splitvisor" >"$D/logrotate.conf"
 logrotate -f -s "$D/logrotate.state" "$D/logrotate.conf" || fail "logrotate"
-[ -s "$log.1" ] || fail "splitvisor.log not rotated: $(ls "$SPLITVISOR_LOGDIR")"
+[ -s "$log.1" ] || fail "splitvisor.log not rotated: $(ls "$logdir")"
 pass "logrotate rotates the logs (the shutdown lines below land in the new file)"
 
 # A domain made by hand (not in auto/), then a paused one that cannot obey.
 printf 'name = "%s"\nmemory = 16\nkernel = "%s"\n' "$t-c" "$D/usr/lib/splitvisor/bin/guest" >"$D/c.cfg"
 "$BIN/xl" create "$D/c.cfg" >/dev/null
 c=$("$BIN/xl" domid "$t-c")
-run_unit splitvisor-domains.service ExecStop >"$D/stop.out" || fail "stop failed: $(cat "$D/stop.out")"
+run_unit splitvisor-domains.service ExecStop SPLITVISOR_SHUTDOWN_TIMEOUT=10 >"$D/stop.out" ||
+    fail "stop failed: $(cat "$D/stop.out")"
 for d in "$c:$t-c" "$b:$t-b" "$a:$t-a"; do
     grep -q "domain ${d%%:*} (${d#*:}) shut down: exit status 0" "$log" ||
         fail "${d#*:} did not shut down cleanly: $(grep "(${d#*:})" "$log")"
@@ -144,7 +150,7 @@ order=$(sed -n "s/.*domain [0-9]* ($t-\([abc]\)) shut down.*/\1/p" "$log" | tr -
 pass "ExecStop shuts every domain down cleanly: the hand-made one, then auto/'s in reverse"
 
 "$BIN/xl" create -p "$D/c.cfg" >/dev/null
-SPLITVISOR_SHUTDOWN_TIMEOUT=1 run_unit splitvisor-domains.service ExecStop >"$D/stop.out" &&
+run_unit splitvisor-domains.service ExecStop SPLITVISOR_SHUTDOWN_TIMEOUT=1 >"$D/stop.out" &&
     fail "a domain that did not shut down passed"
 grep -q "$t-c did not shut down within 1s: destroyed" "$D/stop.out" || fail "$(cat "$D/stop.out")"
 "$BIN/xl" domid "$t-c" >/dev/null 2>&1 && fail "$t-c was left running"
