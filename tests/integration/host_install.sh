@@ -94,14 +94,20 @@ guest_cfg() { printf 'name = "%s"\nmemory = 16\nkernel = "/usr/lib/splitvisor/bi
 guest_cfg "$t-a" >"$auto/10-a.cfg"
 guest_cfg "$t-b" >"$auto/20-b.cfg"
 export SPLITVISOR_AUTO_DIR=$auto
-run_unit splitvisor-domains.service ExecStart >/dev/null || fail "autostart failed"
+printf 'name = "%s-bad"\nmemory = lots\n' "$t" >"$auto/15-bad.cfg"
+out=$(run_unit splitvisor-domains.service ExecStart 2>&1) && fail "a bad description passed"
+grep -q "15-bad.cfg:2" <<<"$out" || fail "the bad description's error: $out"
+rm "$auto/15-bad.cfg"
 a=$("$BIN/xl" domid "$t-a") || fail "$t-a did not start"
 b=$("$BIN/xl" domid "$t-b") || fail "$t-b did not start"
 [ "$a" -lt "$b" ] || fail "auto/ not in file-name order ($a, $b)"
+out=$(run_unit splitvisor-domains.service ExecStart) || fail "a second start failed: $out"
+grep -q "$t-b already running" <<<"$out" || fail "second start: $out"
+[ "$("$BIN/xl" list | wc -l)" -eq 4 ] || fail "a second start made domains: $("$BIN/xl" list)"
 [ -f "$logdir/monitor-$t-a.log" ] || fail "the monitors do not log in the unit's log directory"
 out=$("$BIN/splitvisor-domains" status)
 grep -q "^$t-a running" <<<"$out" || fail "status: $out"
-pass "splitvisor-domains.service's ExecStart creates auto/'s domains in order"
+pass "splitvisor-domains.service's ExecStart creates auto/'s domains in order, once, past a bad one"
 
 # Completion from the installed file, against the running host.
 comp=$D/usr/share/bash-completion/completions/xl
