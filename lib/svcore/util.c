@@ -44,7 +44,6 @@ int sv_rundir_path(char *buf, size_t len, const char *rel)
 const char *sv_logdir(void)
 {
     static char dir[256];
-
     const char *rundir = sv_rundir();
 
     /* An instance of its own keeps its logs with it: side by side, two
