@@ -1,4 +1,5 @@
 /* One vif of a backend: xenbus handshake, rings and netback (see vif_back.h). */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -966,15 +967,20 @@ static int read_vlan(struct xs_handle *xs, const char *dir, uint16_t *vlan)
  * unlimited, anything that does not parse makes the vif unusable. */
 static int read_rate(struct xs_handle *xs, const char *dir, struct ratelimit_credit *c)
 {
-    unsigned long long bytes, usecs;
-    char *s = NULL;
-    int n = -1, err = 0;
+    unsigned long long bytes = 0, usecs = 0;
+    char *s = NULL, *end = NULL;
+    int err = 0;
 
     ratelimit_credit_init(c, 0, 0);
     if (xenbus_read(xs, XBT_NULL, dir, "rate", &s) < 0)
         return 0;
-    if (sscanf(s, "%llu,%llu%n", &bytes, &usecs, &n) != 2 || (size_t)n != strlen(s) ||
-        !bytes || !usecs || usecs > 1000000)
+    /* Digits only: strtoull would take a sign, and wrap "-1". */
+    errno = 0;
+    if (isdigit((unsigned char)s[0]))
+        bytes = strtoull(s, &end, 10);
+    if (end && *end == ',' && isdigit((unsigned char)end[1]))
+        usecs = strtoull(end + 1, &end, 10);
+    if (!usecs || *end || errno || !bytes || usecs > 1000000)
         err = -EINVAL;
     else
         ratelimit_credit_init(c, bytes, usecs * 1000);
