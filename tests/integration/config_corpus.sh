@@ -38,7 +38,7 @@ for f in tests/config/corpus/*.xml tests/config/corpus/*.cfg; do
        fi ;;
     *) echo "FAIL: $f: exit $rc"; failed=$((failed + 1)); continue ;;
     esac
-    { echo "$outcome"; sed -E 's/^[0-9:.]+ xl\[[0-9]+\] warn: /warn: /' "$tmp/err"; } >"$tmp/got"
+    { echo "$outcome"; sed -E 's/^[0-9][-0-9 :.T]* xl\[[0-9]+\] warn: /warn: /' "$tmp/err"; } >"$tmp/got"
     if [ "${SV_GOLDEN_UPDATE:-0}" = 1 ]; then
         cp "$tmp/got" "${f%.*}.expect"
     elif ! diff -u "${f%.*}.expect" "$tmp/got"; then
