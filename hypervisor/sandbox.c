@@ -60,6 +60,10 @@ static int run_ip_netns(const char *verb, const char *name)
     posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
     err = posix_spawnp(&pid, "ip", &fa, NULL, argv, environ);
     posix_spawn_file_actions_destroy(&fa);
+    if (err == ENOENT) { /* not "No such file", which would name no file */
+        log_errorx("cannot run 'ip' (iproute2): not in PATH");
+        return -ENOPKG;
+    }
     if (err)
         return -err;
     while (waitpid(pid, &status, 0) < 0)

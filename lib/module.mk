@@ -1,7 +1,8 @@
 # libsvcore: logging, run directory, fd I/O and the message layer; linked by
 # every program and by our libxen* libraries.
 SHLIBS += svcore
-svcore_SRCS := lib/log.c lib/util.c lib/msg.c lib/hcall.c lib/store_ring.c lib/cgroup.c
+svcore_SRCS := lib/log.c lib/util.c lib/msg.c lib/hcall.c lib/store_ring.c lib/cgroup.c \
+              lib/pidfile.c
 svcore_LDLIBS := -lpthread
 
 # Xen's libraries, with the prototypes of Debian's headers, over our hypervisor.
@@ -19,3 +20,7 @@ xengnttab_LDLIBS := -lpthread
 # port membership (sv/vlan.h: the NIC model and netdd's switch).
 SHLIBS += svnetif
 svnetif_SRCS := lib/pktparse.c lib/netif_offload.c lib/toeplitz.c lib/vlan.c
+
+UNIT_TESTS += test_pidfile
+test_pidfile_SRCS := lib/tests/test_pidfile.c
+test_pidfile_LIBS := svcore

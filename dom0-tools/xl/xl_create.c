@@ -140,6 +140,9 @@ int xl_create_domain(const struct domain_config *cfg, bool paused, uint32_t *dom
     close(kernel_fd);
     if (err == -EEXIST)
         xl_error("%s: a domain or network namespace sv-%s already exists", cfg->name, cfg->name);
+    else if (err == -ENOPKG)
+        xl_error("%s: the hypervisor cannot run 'ip' (iproute2) to make its network namespace",
+                 cfg->name);
     else if (err < 0)
         xl_error("%s: the hypervisor refused to create it: %s%s", cfg->name, strerror(-err),
                  xl_last_console_hint(cfg->name, hint, sizeof(hint)));
