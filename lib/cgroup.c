@@ -1,11 +1,22 @@
 /* Finding a process's cgroup directories (see sv/cgroup.h). */
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "sv/cgroup.h"
+#include "sv/util.h"
+
+const char *const sv_cgroup_controllers[SV_CGROUP_NCONTROLLERS] = {"memory", "pids", "cpu"};
+
+/* Tries of sv_cgroup_kill, 5 ms apart: killed tasks leave cgroup.procs as
+ * they exit, not when reaped. */
+#define CGROUP_KILL_TRIES 200
 
 /* Is `word` one of the comma-separated words of list? */
 static bool has_word(const char *list, const char *word)
@@ -164,4 +175,79 @@ int sv_cgroup_cpu_weight(pid_t pid, unsigned int weight)
     if (fclose(f) != 0 && !err)
         err = -errno;
     return err;
+}
+
+/* Writes text to dir/name. */
+static int cgroup_write(const char *dir, const char *name, const char *text)
+{
+    char path[600];
+    int fd, err;
+
+    if (snprintf(path, sizeof(path), "%s/%s", dir, name) >= (int)sizeof(path))
+        return -ENAMETOOLONG;
+    fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    err = sv_write_full(fd, text, strlen(text));
+    close(fd);
+    return err;
+}
+
+int sv_cgroup_join_domain(pid_t pid)
+{
+    int joined = 0;
+
+    for (int i = 0; i < SV_CGROUP_NCONTROLLERS; i++) {
+        char dir[512];
+        int err = domain_cgroup_dir(pid, sv_cgroup_controllers[i], dir, sizeof(dir));
+
+        if (err == -ENOENT)
+            continue;
+        if (err < 0)
+            return err;
+        err = cgroup_write(dir, "cgroup.procs", "0");
+        if (err < 0)
+            return err;
+        joined++;
+    }
+    return joined;
+}
+
+/* SIGKILL to every process cgroup.procs lists: how many it listed, or -errno. */
+static int kill_listed(const char *dir)
+{
+    char path[600];
+    long pid;
+    int n = 0;
+    FILE *f;
+
+    if (snprintf(path, sizeof(path), "%s/cgroup.procs", dir) >= (int)sizeof(path))
+        return -ENAMETOOLONG;
+    f = fopen(path, "re");
+    if (!f)
+        return -errno;
+    while (fscanf(f, "%ld", &pid) == 1) {
+        if (pid > 0)
+            kill((pid_t)pid, SIGKILL);
+        n++;
+    }
+    fclose(f);
+    return n;
+}
+
+int sv_cgroup_kill(const char *dir)
+{
+    int n = cgroup_write(dir, "cgroup.kill", "1");
+
+    if (n < 0 && n != -ENOENT)
+        return n;
+    /* v1 has no cgroup.kill: what forks meanwhile is killed on a next round
+     * (the domain's pids.max bounds them). */
+    for (int i = 0; i < CGROUP_KILL_TRIES; i++) {
+        n = kill_listed(dir);
+        if (n <= 0)
+            return n;
+        nanosleep(&(struct timespec){.tv_nsec = 5000000}, NULL);
+    }
+    return -EBUSY;
 }

@@ -24,3 +24,7 @@ svnetif_SRCS := lib/pktparse.c lib/netif_offload.c lib/toeplitz.c lib/vlan.c
 UNIT_TESTS += test_pidfile
 test_pidfile_SRCS := lib/tests/test_pidfile.c
 test_pidfile_LIBS := svcore
+
+UNIT_TESTS += test_cgroup
+test_cgroup_SRCS := lib/tests/test_cgroup.c
+test_cgroup_LIBS := svcore

@@ -1,7 +1,8 @@
 /*
  * xl exec, dumpxml, uptime: a domain's user space and its description.
  * exec runs an unmodified program in the domain's network namespace
- * (sv-<name>), as `ip netns exec` would: that is where the guest's eth0 lives.
+ * (sv-<name>), as `ip netns exec` would: that is where the guest's eth0 lives;
+ * and in the domain's cgroups, so that it ends with the domain.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -11,14 +12,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "sv/cgroup.h"
 #include "sv/hcall.h"
 #include "xl.h"
 
 int cmd_exec(int argc, char **argv)
 {
-    char name[SV_DOMAIN_NAME_MAX], path[128];
-    uint32_t domid;
-    int cmd = 2, fd;
+    struct sv_domctl_lookup l = {0};
+    char path[128];
+    int cmd = 2, fd, err;
 
     if (argc < 3)
         return xl_usage();
@@ -26,14 +28,24 @@ int cmd_exec(int argc, char **argv)
         cmd = 3;
     if (cmd >= argc)
         return xl_usage();
-    if (xl_domid(argv[1], &domid) < 0 || xl_domname(domid, name, sizeof(name)) < 0)
+    if (xl_domid(argv[1], &l.domid) < 0 ||
+        hcall_simple(xl_chan, SV_HC_domctl, SV_DOMCTL_lookup, &l, sizeof(l)) < 0)
         return 1;
-    if (domid == 0)
+    if (l.domid == 0)
         return xl_error("Domain-0 is the host: run the command directly");
-    snprintf(path, sizeof(path), "/run/netns/sv-%s", name);
+    if (!l.pid)
+        return xl_error("%s is not running (paused or shut down)", l.name);
+    /* Into the domain's cgroups: what the program starts, daemons too,
+     * ends with the domain (the hypervisor empties them). */
+    err = sv_cgroup_join_domain((pid_t)l.pid);
+    if (err < 0)
+        return xl_error("cannot join %s's cgroups: %s", l.name, strerror(-err));
+    if (err == 0)
+        xl_warn("%s has no cgroup of its own on this host: the program may outlive it", l.name);
+    snprintf(path, sizeof(path), "/run/netns/sv-%s", l.name);
     fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0 || setns(fd, CLONE_NEWNET) < 0)
-        return xl_error("cannot enter %s's namespace (%s): %s", name, path, strerror(errno));
+        return xl_error("cannot enter %s's namespace (%s): %s", l.name, path, strerror(errno));
     close(fd);
     execvp(argv[cmd], argv + cmd); /* xl's own descriptors are close-on-exec */
     xl_error("%s: %s", argv[cmd], strerror(errno));

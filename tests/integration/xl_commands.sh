@@ -105,3 +105,25 @@ err=$("$BIN/xl" create "$(sv_cfg "${long}x" sleep)" 2>&1) && fail "a 64-characte
 grep -q "cfg:1: name: domain name '${long}x' longer than 63 characters" <<<"$err" ||
     fail "64-character name: unclear error: $err"
 pass "domain names of up to 63 characters, one limit"
+
+# What xl exec starts ends with the domain, daemons too (they are in its
+# cgroups): on destroy, and when the domain shuts down by itself.
+dead() { local s; s=$(ps -o stat= -p "$1" || true); [ -z "$s" ] || [ "${s:0:1}" = Z ]; }
+for how in destroy shutdown; do
+    d=$(sv_create "$t-ex" sleep)
+    wait_console "$d" SLEEPING >/dev/null
+    "$BIN/xl" exec "$t-ex" -- iperf3 -s -D --pidfile "$rd/iperf.pid"
+    for ((i = 0; i < 40; i++)); do [ -s "$rd/iperf.pid" ] && break; sleep 0.05; done
+    pid=$(cat "$rd/iperf.pid")
+    dead "$pid" && fail "iperf3 -D did not start"
+    grep -q "pids:/.*sv-$t-ex$" "/proc/$pid/cgroup" || grep -q "^0::/.*sv-$t-ex$" "/proc/$pid/cgroup" ||
+        fail "iperf3 is not in the domain's cgroup: $(cat "/proc/$pid/cgroup")"
+    "$BIN/xl" $how "$t-ex"
+    for ((i = 0; i < 40; i++)); do dead "$pid" && break; sleep 0.05; done
+    dead "$pid" || fail "iperf3 -D outlived its domain's $how"
+    [ "$how" = shutdown ] && "$BIN/xl" destroy "$t-ex"
+    rm -f "$rd/iperf.pid"
+    find /sys/fs/cgroup -maxdepth 5 -type d -name "sv-$t-ex" | grep -q . &&
+        fail "the domain's cgroup outlived it"
+done
+pass "programs xl exec started (iperf3 -D) end with their domain"
