@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "sv/cgroup.h"
@@ -30,6 +31,53 @@ const char *xl_last_console_hint(const char *name, char *buf, size_t len)
         return "";
     snprintf(buf, len, " (its last console output: %s)", path);
     return buf;
+}
+
+/* A domain that crashes at once (bad arguments, a library missing) was not
+ * created: how long xl create watches for that. */
+#define XL_CREATE_SETTLE_MS 300
+#define XL_CONSOLE_TAIL     2048
+
+/* Whether domid crashed (or vanished) within XL_CREATE_SETTLE_MS. */
+static bool crashed_at_once(uint32_t domid)
+{
+    for (int i = 0; i < XL_CREATE_SETTLE_MS / 10; i++) {
+        xc_domaininfo_t info;
+        unsigned reason;
+
+        if (xc_domain_getinfolist(xl_xch, domid, 1, &info) != 1 || info.domain != domid)
+            return true;
+        reason = (info.flags >> XEN_DOMINF_shutdownshift) & XEN_DOMINF_shutdownmask;
+        if (info.flags & XEN_DOMINF_shutdown)
+            return reason == SHUTDOWN_crash;
+        nanosleep(&(struct timespec){.tv_nsec = 10000000}, NULL);
+    }
+    return false;
+}
+
+/* The tail of what a destroyed domain of that name printed last, on stderr. */
+static void print_last_console(const char *name)
+{
+    char rel[CONFIG_NAME_SIZE + 24], path[300], buf[XL_CONSOLE_TAIL + 1];
+    const char *start = buf;
+    long n = 0;
+    off_t size;
+    int fd;
+
+    snprintf(rel, sizeof(rel), "console/%s.last.log", name);
+    if (sv_rundir_path(path, sizeof(path), rel) < 0 || (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+        return;
+    size = lseek(fd, 0, SEEK_END);
+    if (size >= 0 && lseek(fd, size > XL_CONSOLE_TAIL ? size - XL_CONSOLE_TAIL : 0, SEEK_SET) >= 0)
+        n = sv_read_full(fd, buf, XL_CONSOLE_TAIL);
+    close(fd);
+    if (n <= 0)
+        return;
+    buf[n] = '\0';
+    if (size > XL_CONSOLE_TAIL && strchr(buf, '\n'))
+        start = strchr(buf, '\n') + 1; /* whole lines only */
+    fprintf(stderr, "xl: %s's last console output (%s):\n%s%s", name, path, start,
+            buf[n - 1] == '\n' ? "" : "\n");
 }
 
 /* Splits the command line on blanks, honouring '...' and "..." quoting. */
@@ -241,6 +289,12 @@ int cmd_create(int argc, char **argv)
         err = check_host(file, &cfg) ? -EINVAL : 0;
     if (!err)
         err = xl_create_domain(&cfg, paused, &domid);
+    if (!err && !paused && crashed_at_once(domid)) {
+        xl_destroy_domain(domid);
+        xl_error("%s: crashed as it started: not created", cfg.name);
+        print_last_console(cfg.name);
+        err = -ECHILD;
+    }
     if (!err) {
         printf("Domain %u (%s) created%s\n", domid, cfg.name, paused ? ", paused" : "");
         fflush(stdout);

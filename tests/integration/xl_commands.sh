@@ -127,3 +127,16 @@ for how in destroy shutdown; do
         fail "the domain's cgroup outlived it"
 done
 pass "programs xl exec started (iperf3 -D) end with their domain"
+
+# A guest that dies as it starts is not created (nor crash-looped by its
+# monitor): the error shows the end of its console.
+printf 'name = "%s-dies"\nmemory = 16\nkernel = "%s"\nextra = "nosuchmode"\non_crash = "restart"\n' \
+    "$t" "$TESTBIN/testdom" >"$rd/dies.cfg"
+rc=0; err=$("$BIN/xl" create "$rd/dies.cfg" 2>&1) || rc=$?
+[ "$rc" = 1 ] || fail "a guest that crashed at once: exit $rc: $err"
+grep -q "$t-dies: crashed as it started: not created" <<<"$err" || fail "unclear: $err"
+grep -q "^testdom: unknown mode 'nosuchmode'" <<<"$err" || fail "no console tail: $err"
+sleep 0.5
+"$BIN/xl" domid "$t-dies" >/dev/null 2>&1 && fail "the crashed guest is listed (restarted?)"
+pgrep -f "^$t-dies" >/dev/null && fail "the crashed guest runs again"
+pass "a guest that crashes at once fails create with its console's tail"
