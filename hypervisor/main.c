@@ -320,8 +320,8 @@ static int start_daemon(void)
     if (n > 0 && answer[0] == 'R')
         return 0;
     answer[n > 1 ? n : 1] = '\0';
-    fprintf(stderr, "splitvisor: the hypervisor failed to start%s\n%s(see %s)\n",
-            n > 1 ? ":" : "", n > 1 ? answer + 1 : "", log_path);
+    fprintf(stderr, "splitvisor: the hypervisor failed to start%s\n%s(see %s)\n", n > 1 ? ":" : "",
+            n > 1 ? answer + 1 : "", log_path);
     return -EIO;
 }
 
@@ -509,8 +509,7 @@ static int start_dom0_side(void)
         return 1;
     }
     printf("splitvisor: hypervisor running (pid %d), xenstored (pid %d), run directory %s\n",
-           (int)pidfile_owner("splitvisor.pid"), (int)pidfile_owner("xenstored.pid"),
-           sv_rundir());
+           (int)pidfile_owner("splitvisor.pid"), (int)pidfile_owner("xenstored.pid"), sv_rundir());
     fflush(stdout);
     return 0;
 }

@@ -255,38 +255,50 @@ static int check_host(const char *file, const struct domain_config *cfg)
     return cerr.message[0] ? xl_config_error(&cerr) : 0;
 }
 
+/* The description FILE [KEY=VALUE...] names (xl create's operands). */
+static int load(int argc, char **argv, struct domain_config *cfg)
+{
+    struct config_error cerr;
+
+    if (argc < 2)
+        return xl_usage();
+    for (int i = 2; i < argc; i++)
+        if (!strchr(argv[i], '='))
+            return xl_error("create: '%s' is not a KEY=VALUE setting", argv[i]);
+    if (config_load_args(argv[1], argv + 2, argc - 2, cfg, &cerr))
+        return xl_config_error(&cerr);
+    return 0;
+}
+
+/* -n / --dry-run[=json|xml]: the description, normalized. */
+static int dry_run(const struct domain_config *cfg)
+{
+    const char *format = xl_optarg('n') ? xl_optarg('n') : "json";
+
+    if (!strcmp(format, "json"))
+        return config_to_json(cfg, stdout) ? 1 : 0;
+    if (!strcmp(format, "xml"))
+        return config_to_xml(cfg, stdout) ? 1 : 0;
+    return xl_error("create: --dry-run takes json or xml, not '%s'", format);
+}
+
 int cmd_create(int argc, char **argv)
 {
     struct domain_config cfg;
-    struct config_error cerr;
-    bool paused = false, dry_run = false;
-    const char *file = NULL;
+    bool paused = xl_opt('p');
     uint32_t domid;
-    int err;
+    int err = load(argc, argv, &cfg);
 
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "-p"))
-            paused = true;
-        else if (!strcmp(argv[i], "-n") || !strcmp(argv[i], "--dry-run"))
-            dry_run = true;
-        else if (argv[i][0] == '-' || file)
-            return xl_usage();
-        else
-            file = argv[i];
-    }
-    if (!file)
-        return xl_usage();
-    err = config_load(file, &cfg, &cerr);
     if (err)
-        return xl_config_error(&cerr);
-    if (dry_run) {
-        err = config_to_json(&cfg, stdout);
+        return err;
+    if (xl_opt('n')) {
+        err = dry_run(&cfg);
         config_free(&cfg);
-        return err ? 1 : 0;
+        return err;
     }
     err = config_fill_defaults(&cfg);
     if (!err)
-        err = check_host(file, &cfg) ? -EINVAL : 0;
+        err = check_host(argv[1], &cfg) ? -EINVAL : 0;
     if (!err)
         err = xl_create_domain(&cfg, paused, &domid);
     if (!err && !paused && crashed_at_once(domid)) {
@@ -296,10 +308,13 @@ int cmd_create(int argc, char **argv)
         err = -ECHILD;
     }
     if (!err) {
-        printf("Domain %u (%s) created%s\n", domid, cfg.name, paused ? ", paused" : "");
+        if (!xl_opt('q'))
+            printf("Domain %u (%s) created%s\n", domid, cfg.name, paused ? ", paused" : "");
         fflush(stdout);
         err = monitor_start(&cfg, domid);
     }
     config_free(&cfg);
+    if (!err && xl_opt('c'))
+        return xl_console_attach(domid);
     return err ? 1 : 0;
 }

@@ -93,10 +93,27 @@ static long process_age(uint32_t pid)
     return boot.tv_sec - (long)(start / (unsigned long long)sysconf(_SC_CLK_TCK));
 }
 
+/* Xen's uptime text: [D day(s), ]H:MM:SS, or without the seconds (short). */
+static void uptime_string(long age, bool short_form, char *buf, size_t len)
+{
+    long days = age / 86400, h = age / 3600 % 24, m = age / 60 % 60, sec = age % 60;
+    int n = days ? snprintf(buf, len, "%ld day%s, ", days, days > 1 ? "s" : "") : 0;
+
+    if (short_form)
+        snprintf(buf + n, len - (size_t)n, "%2ld:%02ld", h, m);
+    else
+        snprintf(buf + n, len - (size_t)n, "%ld:%02ld:%02ld", h, m, sec);
+}
+
+/* xl uptime [-s]: Name ID Uptime, or with -s one line a domain as
+ * uptime(1) says it: " HH:MM:SS up H:MM, NAME (ID)". */
 int cmd_uptime(int argc, char **argv)
 {
     xc_domaininfo_t info[256];
     struct xl_domset set;
+    bool short_form = xl_opt('s');
+    char now[16], up[48];
+    time_t t = time(NULL);
     int n, status;
 
     if ((status = xl_domset_parse(1, argc, argv, &set)))
@@ -104,7 +121,9 @@ int cmd_uptime(int argc, char **argv)
     n = xc_domain_getinfolist(xl_xch, 1, 256, info);
     if (n < 0)
         return xl_error("cannot list domains: %s", strerror(errno));
-    printf("%-40s %5s %s\n", "Name", "ID", "Uptime");
+    strftime(now, sizeof(now), "%H:%M:%S", localtime(&t));
+    if (!short_form)
+        printf("%-40s %5s %s\n", "Name", "ID", "Uptime");
     for (int i = 0; i < n; i++) {
         struct sv_domctl_lookup l = {.domid = info[i].domain};
         long age;
@@ -114,10 +133,13 @@ int cmd_uptime(int argc, char **argv)
             continue;
         age = l.pid ? process_age(l.pid) : -1;
         if (age < 0)
-            printf("%-40s %5u %s\n", l.name, l.domid, "-");
+            snprintf(up, sizeof(up), "-");
         else
-            printf("%-40s %5u %ld:%02ld:%02ld\n", l.name, l.domid, age / 3600, age / 60 % 60,
-                   age % 60);
+            uptime_string(age, short_form, up, sizeof(up));
+        if (short_form)
+            printf(" %s up %s, %s (%u)\n", now, up, l.name, l.domid);
+        else
+            printf("%-40s %5u %s\n", l.name, l.domid, up);
     }
     return 0;
 }

@@ -82,14 +82,34 @@ int xl_pci_check(const char *bdf)
     return n < 0 ? n : -ENODEV;
 }
 
+static int parse_spec(const char *spec, struct config_pci *pci)
+{
+    static struct domain_config scratch;
+    struct config_error cerr;
+
+    config_init(&scratch);
+    if (config_add_pci_spec(&scratch, spec, &cerr) < 0)
+        return xl_config_error(&cerr);
+    *pci = scratch.pcis[0];
+    config_free(&scratch);
+    return 0;
+}
+
+/* A function by its BDF, short (03:00.0) or whole (0000:03:00.0), as xl.cfg
+ * and pci-attach take it; options after a comma are not a BDF's. */
 static int one_bdf(int argc, char **argv, uint32_t cmd)
 {
+    struct config_pci pci;
     int err;
 
     if (argc != 2)
         return xl_usage();
-    err = pci_call(cmd, 0, argv[1]);
-    return err < 0 ? xl_error("%s: %s", argv[1], xl_pci_strerror(err)) : 0;
+    if (strchr(argv[1], ','))
+        return xl_error("'%s' is not a BDF", argv[1]);
+    if ((err = parse_spec(argv[1], &pci)))
+        return err;
+    err = pci_call(cmd, 0, pci.bdf);
+    return err < 0 ? xl_error("%s: %s", pci.bdf, xl_pci_strerror(err)) : 0;
 }
 
 int cmd_pci_assignable_add(int argc, char **argv)
@@ -132,18 +152,6 @@ int cmd_pci_assignable_list(int argc, char **argv)
 
 /* The function spec names (with its options), normalized as descriptions
  * keep it; 0 or the exit status (said). */
-static int parse_spec(const char *spec, struct config_pci *pci)
-{
-    static struct domain_config scratch;
-    struct config_error cerr;
-
-    config_init(&scratch);
-    if (config_add_pci_spec(&scratch, spec, &cerr) < 0)
-        return xl_config_error(&cerr);
-    *pci = scratch.pcis[0];
-    config_free(&scratch);
-    return 0;
-}
 
 /* The domain's kept description follows a hot-plug, as libxl's does: xl
  * list -l, dumpxml and a restart by the monitor see the change. */

@@ -78,7 +78,8 @@ grep -q "/nonexistent/prog: No such file or directory" <<<"$err" || fail "exec: 
 # Domain ids are digits below the reserved ones; an empty name is no domain.
 for id in 4294967297 65536 " 1" "+1" "-1" ""; do
     err=$("$BIN/xl" domname "$id" 2>&1) && fail "xl domname '$id' answered: $err"
-    grep -q "is not a domain id" <<<"$err" || fail "xl domname '$id': unclear error: $err"
+    grep -Eq "is not a domain id|unknown option '-1'" <<<"$err" ||
+        fail "xl domname '$id': unclear error: $err"
 done
 err=$("$BIN/xl" domid "" 2>&1) && fail "xl domid '' answered: $err"
 grep -q "no domain ''" <<<"$err" || fail "xl domid '': unclear error: $err"
