@@ -35,6 +35,10 @@ static const struct option top_long[] = {{"batch", no_argument, NULL, 'b'},
                                          {"networks", no_argument, NULL, 'n'},
                                          {NULL, 0, NULL, 0}};
 static const struct option info_long[] = {{"numa", no_argument, NULL, 'n'}, {NULL, 0, NULL, 0}};
+static const struct option sched_long[] = {{"domain", required_argument, NULL, 'd'},
+                                           {"weight", required_argument, NULL, 'w'},
+                                           {"cap", required_argument, NULL, 'c'},
+                                           {NULL, 0, NULL, 0}};
 static const struct option dmesg_long[] = {{"clear", no_argument, NULL, 'c'}, {NULL, 0, NULL, 0}};
 
 static const struct xl_command commands[] = {
@@ -82,6 +86,11 @@ static const struct xl_command commands[] = {
     {"pci-detach", cmd_pci_detach, "", NULL, "DOMAIN BDF",
      "take a function back from a domain (reset)"},
     {"pci-list", cmd_pci_list, "", NULL, "DOMAIN", "list the functions a domain owns"},
+    {"pci-list-all", cmd_pci_list_all, "", NULL, "",
+     "list every function of every NIC: its kind, queues, whether assignable, its owner"},
+    {"sched-credit", cmd_sched_credit, "d:w:c:", sched_long, "[-d DOMAIN [-w WEIGHT] [-c CAP]]",
+     "show or set domains' credit weight (1..65535) and cap (% of one CPU, 0: none), on "
+     "their cpu cgroups"},
     {"domid", cmd_domid, "", NULL, "NAME", "print a domain's id"},
     {"domname", cmd_domname, "", NULL, "ID", "print a domain's name"},
     {"dmesg", cmd_dmesg, "c", dmesg_long, "[-c]", "print the hypervisor log (-c: and clear it)"},

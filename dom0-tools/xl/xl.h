@@ -171,6 +171,8 @@ int cmd_pci_assignable_list(int argc, char **argv);
 int cmd_pci_attach(int argc, char **argv);
 int cmd_pci_detach(int argc, char **argv);
 int cmd_pci_list(int argc, char **argv);
+int cmd_pci_list_all(int argc, char **argv);
+int cmd_sched_credit(int argc, char **argv);
 
 /* xl_pci.c: assigns bdf to domid, with a message on failure; 0 or -errno. */
 int xl_pci_attach(uint32_t domid, const char *bdf);

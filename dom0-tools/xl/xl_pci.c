@@ -122,32 +122,60 @@ int cmd_pci_assignable_remove(int argc, char **argv)
     return one_bdf(argc, argv, SV_PCI_assignable_remove);
 }
 
-/* Prints the functions that match: assignable ones, or those of one domain. */
-static int print_funcs(bool assignable_only, long domid)
+/* Which functions print_funcs() lists, and how. */
+enum xl_funcs {
+    XL_FUNCS_ASSIGNABLE, /* assignable and unassigned: BDFs only */
+    XL_FUNCS_OF_DOMAIN,  /* a domain's */
+    XL_FUNCS_ALL,        /* every function of every NIC, with its owner */
+};
+
+static void print_all_one(const struct sv_pci_func *f)
+{
+    char owner[SV_DOMAIN_NAME_MAX] = "Domain-0", kind[16];
+
+    if (f->owner != DOMID_INVALID && xl_domname(f->owner, owner, sizeof(owner)) < 0)
+        snprintf(owner, sizeof(owner), "%u", f->owner);
+    snprintf(kind, sizeof(kind), f->func ? "VF %u" : "PF", f->func - 1);
+    printf("%-13s %3u  %-6s %6u %-10s %s\n", f->bdf, f->nic, kind, f->nqueues,
+           f->assignable ? "yes" : "no", owner);
+}
+
+static int print_funcs(enum xl_funcs which, long domid)
 {
     static struct sv_pci_func funcs[XL_MAX_FUNCS];
     int n = hcall_pci_list(xl_chan, funcs, XL_MAX_FUNCS);
 
     if (n < 0)
         return xl_error("cannot list PCI functions: %s", strerror(-n));
-    if (!assignable_only)
+    if (which == XL_FUNCS_OF_DOMAIN)
         printf("%-6s %-13s %-6s %s\n", "Vdev", "BDF", "Queues", "Function");
+    if (which == XL_FUNCS_ALL)
+        printf("%-13s %3s  %-6s %6s %-10s %s\n", "BDF", "NIC", "Func", "Queues", "Assignable",
+               "Owner");
     for (int i = 0; i < n; i++) {
         const struct sv_pci_func *f = &funcs[i];
 
-        if (assignable_only && f->assignable && f->owner == DOMID_INVALID)
+        if (which == XL_FUNCS_ALL)
+            print_all_one(f);
+        else if (which == XL_FUNCS_ASSIGNABLE && f->assignable && f->owner == DOMID_INVALID)
             printf("%s\n", f->bdf);
-        else if (!assignable_only && f->owner == domid)
+        else if (which == XL_FUNCS_OF_DOMAIN && f->owner == domid)
             printf("%02x.0   %-13s %-6u %s\n", (unsigned)i, f->bdf, f->nqueues,
                    f->func ? "VF" : "PF");
     }
     return 0;
 }
 
+int cmd_pci_list_all(int argc, char **argv)
+{
+    (void)argv;
+    return argc == 1 ? print_funcs(XL_FUNCS_ALL, 0) : xl_usage();
+}
+
 int cmd_pci_assignable_list(int argc, char **argv)
 {
     (void)argv;
-    return argc == 1 ? print_funcs(true, 0) : xl_usage();
+    return argc == 1 ? print_funcs(XL_FUNCS_ASSIGNABLE, 0) : xl_usage();
 }
 
 /* The function spec names (with its options), normalized as descriptions
@@ -220,5 +248,5 @@ int cmd_pci_list(int argc, char **argv)
 
     if (status)
         return status;
-    return print_funcs(false, domid);
+    return print_funcs(XL_FUNCS_OF_DOMAIN, domid);
 }

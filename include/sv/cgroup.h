@@ -33,6 +33,15 @@ int sv_cgroup_memory_used(pid_t pid, unsigned long long *bytes);
  * another -errno. */
 int sv_cgroup_cpu_weight(pid_t pid, unsigned int weight);
 
+/* Caps domain process pid's own cpu cgroup at cap percent of one CPU, as
+ * Xen's credit cap (0: none): cpu.cfs_quota_us (v1) or cpu.max (v2) of a
+ * 100 ms period.  0, -ENOENT when it has none of its own, or another -errno. */
+int sv_cgroup_cpu_cap(pid_t pid, unsigned int cap);
+
+/* What its cpu cgroup says: the credit weight and cap set above.  0,
+ * -ENOENT, or another -errno. */
+int sv_cgroup_cpu_get(pid_t pid, unsigned int *weight, unsigned int *cap);
+
 /* Moves the calling process into every cgroup of its own that domain
  * process pid has (sv-<name>), so that it ends with the domain (xl exec):
  * the number joined (0: the domain has none), or -errno. */

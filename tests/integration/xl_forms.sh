@@ -121,3 +121,29 @@ pass "network-attach DOM KEY=VALUE...; network-list DOM..."
 "$BIN/xl" pci-assignable-remove 03:10.1 || fail "pci-assignable-remove of a short BDF"
 "$BIN/xl" pci-assignable-add 03:10.1,mac=x 2>/dev/null && fail "a spec taken as a BDF"
 pass "short BDFs (03:10.1) in pci-assignable-*, pci-attach/-detach"
+
+# pci-list-all: every function with its owner.
+"$BIN/xl" pci-assignable-add 03:10.2
+"$BIN/xl" pci-attach "$t-up" 03:10.2
+all=$("$BIN/xl" pci-list-all)
+grep -Eq "^0000:03:00.0 +0 +PF +[0-9]+ +no +Domain-0$" <<<"$all" || fail "pci-list-all PF: $all"
+grep -Eq "^0000:03:10.2 +0 +VF 2 +[0-9]+ +yes +$t-up$" <<<"$all" || fail "pci-list-all VF: $all"
+"$BIN/xl" pci-detach "$t-up" 03:10.2
+pass "pci-list-all"
+
+# sched-credit: weight and cap on the domain's cpu cgroup; the weight kept.
+"$BIN/xl" sched-credit -d "$t-up" -w 512 -c 50
+"$BIN/xl" sched-credit -d "$t-up" | grep -Eq "^$t-up +$c +512 +50$" ||
+    fail "sched-credit -d: $("$BIN/xl" sched-credit -d "$t-up")"
+cpu=$(find /sys/fs/cgroup -maxdepth 4 -type d -name "sv-$t-up" -path "*cpu*" | head -1)
+if [ -n "$cpu" ] && [ -e "$cpu/cpu.shares" ]; then
+    [ "$(cat "$cpu/cpu.shares")" = 2048 ] && [ "$(cat "$cpu/cpu.cfs_quota_us")" = 50000 ] ||
+        fail "cgroup v1: shares $(cat "$cpu/cpu.shares") quota $(cat "$cpu/cpu.cfs_quota_us")"
+fi
+"$BIN/xl" dumpxml "$t-up" | grep -q "<shares>2048</shares>" || fail "weight not kept"
+"$BIN/xl" sched-credit --domain="$t-up" --cap=0
+"$BIN/xl" sched-credit | grep -Eq "^$t-up +$c +512 +0$" || fail "sched-credit: $("$BIN/xl" sched-credit)"
+"$BIN/xl" sched-credit -d "$t-up" -w 0 2>/dev/null && fail "weight 0 taken"
+"$BIN/xl" sched-credit -d 0 -w 10 2>/dev/null && fail "Domain-0's weight set"
+"$BIN/xl" sched-credit -w 10 2>/dev/null && fail "-w without -d taken"
+pass "sched-credit -d DOM -w WEIGHT -c CAP"
