@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <valgrind/valgrind.h>
 
 #include "sv/pidfile.h"
 
@@ -87,11 +88,15 @@ static void test_holder_is_owner_and_is_stopped(void **state)
     pid = holder();
     assert_int_equal(sv_pidfile_owner(path), pid);
     assert_int_equal(sv_pidfile_claim(path), -EEXIST);
-    pidfd = sv_pidfile_pidfd(path);
-    assert_true(pidfd >= 0);
-    assert_int_equal(sv_pidfd_stop(pidfd, 0, 50), -ETIMEDOUT); /* signal 0: only waits */
-    assert_int_equal(sv_pidfd_stop(pidfd, SIGTERM, 5000), 0);
-    close(pidfd);
+    if (RUNNING_ON_VALGRIND) { /* valgrind does not know pidfd_open */
+        kill(pid, SIGTERM);
+    } else {
+        pidfd = sv_pidfile_pidfd(path);
+        assert_true(pidfd >= 0);
+        assert_int_equal(sv_pidfd_stop(pidfd, 0, 50), -ETIMEDOUT); /* signal 0: only waits */
+        assert_int_equal(sv_pidfd_stop(pidfd, SIGTERM, 5000), 0);
+        close(pidfd);
+    }
     waitpid(pid, NULL, 0);
     /* Dead, its file left behind: nobody owns it, and it can be claimed. */
     assert_int_equal(sv_pidfile_owner(path), 0);
