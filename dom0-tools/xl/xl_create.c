@@ -55,16 +55,15 @@ static bool crashed_at_once(uint32_t domid)
     return false;
 }
 
-/* The tail of what a destroyed domain of that name printed last, on stderr. */
-static void print_last_console(const char *name)
+/* The tail of a console log (console/REL in the run directory), on stderr. */
+static void print_console_tail(const char *name, const char *rel)
 {
-    char rel[CONFIG_NAME_SIZE + 24], path[300], buf[XL_CONSOLE_TAIL + 1];
+    char path[300], buf[XL_CONSOLE_TAIL + 1];
     const char *start = buf;
     long n = 0;
     off_t size;
     int fd;
 
-    snprintf(rel, sizeof(rel), "console/%s.last.log", name);
     if (sv_rundir_path(path, sizeof(path), rel) < 0 || (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
         return;
     size = lseek(fd, 0, SEEK_END);
@@ -76,8 +75,31 @@ static void print_last_console(const char *name)
     buf[n] = '\0';
     if (size > XL_CONSOLE_TAIL && strchr(buf, '\n'))
         start = strchr(buf, '\n') + 1; /* whole lines only */
-    fprintf(stderr, "xl: %s's last console output (%s):\n%s%s", name, path, start,
+    fprintf(stderr, "xl: %s's console (%s) ends:\n%s%s", name, path, start,
             buf[n - 1] == '\n' ? "" : "\n");
+}
+
+/*
+ * A domain that crashed as it started: with on_crash=preserve it is kept
+ * for a post-mortem, as asked (a warning); otherwise it would vanish or
+ * crash-loop under its monitor, so it is destroyed and the create fails.
+ * Either way the end of its console says why.  0 or -ECHILD.
+ */
+static int started_crashed(const struct domain_config *cfg, uint32_t domid)
+{
+    char rel[CONFIG_NAME_SIZE + 24];
+
+    if (cfg->on_crash == CONFIG_ACTION_PRESERVE) {
+        xl_warn("%s crashed as it started (kept, as on_crash says)", cfg->name);
+        snprintf(rel, sizeof(rel), "console/%u.log", domid);
+        print_console_tail(cfg->name, rel);
+        return 0;
+    }
+    xl_destroy_domain(domid);
+    xl_error("%s: crashed as it started: not created", cfg->name);
+    snprintf(rel, sizeof(rel), "console/%s.last.log", cfg->name);
+    print_console_tail(cfg->name, rel);
+    return -ECHILD;
 }
 
 /* Splits the command line on blanks, honouring '...' and "..." quoting. */
@@ -301,12 +323,8 @@ int cmd_create(int argc, char **argv)
         err = check_host(argv[1], &cfg) ? -EINVAL : 0;
     if (!err)
         err = xl_create_domain(&cfg, paused, &domid);
-    if (!err && !paused && crashed_at_once(domid)) {
-        xl_destroy_domain(domid);
-        xl_error("%s: crashed as it started: not created", cfg.name);
-        print_last_console(cfg.name);
-        err = -ECHILD;
-    }
+    if (!err && !paused && crashed_at_once(domid))
+        err = started_crashed(&cfg, domid);
     if (!err) {
         if (!xl_opt('q'))
             printf("Domain %u (%s) created%s\n", domid, cfg.name, paused ? ", paused" : "");

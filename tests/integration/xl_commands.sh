@@ -140,4 +140,10 @@ grep -q "^testdom: unknown mode 'nosuchmode'" <<<"$err" || fail "no console tail
 sleep 0.5
 "$BIN/xl" domid "$t-dies" >/dev/null 2>&1 && fail "the crashed guest is listed (restarted?)"
 pgrep -f "^$t-dies" >/dev/null && fail "the crashed guest runs again"
-pass "a guest that crashes at once fails create with its console's tail"
+# With on_crash=preserve it is kept as asked, crashed, and said.
+rc=0; err=$("$BIN/xl" create "$(sv_cfg "$t-kept" nosuchmode)" 2>&1 >/dev/null) || rc=$?
+[ "$rc" = 0 ] || fail "on_crash=preserve: exit $rc: $err"
+grep -q "warning: $t-kept crashed as it started (kept, as on_crash says)" <<<"$err" &&
+    grep -q "^testdom: unknown mode 'nosuchmode'" <<<"$err" || fail "preserve: unclear: $err"
+[ "$(domain_state "$("$BIN/xl" domid "$t-kept")")" = "----c-" ] || fail "not kept crashed"
+pass "a guest that crashes at once fails create with its console's tail (or is kept)"
