@@ -20,7 +20,9 @@ int xl_chan = -1;
 
 static int cmd_help(int argc, char **argv);
 
-/* Long options, each standing for the short one of the same letter. */
+/* Long options, each standing for the short one of the same letter (at
+ * most XL_MAX_LONGOPTS a command). */
+#define XL_MAX_LONGOPTS 8
 static const struct option create_long[] = {{"dry-run", optional_argument, NULL, 'n'},
                                             {"console", no_argument, NULL, 'c'},
                                             {"quiet", no_argument, NULL, 'q'},
@@ -273,12 +275,12 @@ static const struct xl_command *find_command(const char *name)
  */
 static int parse_options(const struct xl_command *cmd, int argc, char **argv)
 {
-    struct option longopts[8] = {{"help", no_argument, NULL, 'h'}};
+    struct option longopts[XL_MAX_LONGOPTS + 2] = {{"help", no_argument, NULL, 'h'}};
     bool plus = cmd->opts[0] == '+';
     char shortopts[32];
     int c, n = 1;
 
-    for (int i = 0; cmd->longopts && cmd->longopts[i].name; i++)
+    for (int i = 0; cmd->longopts && cmd->longopts[i].name && i < XL_MAX_LONGOPTS; i++)
         longopts[i + 1] = cmd->longopts[i];
     snprintf(shortopts, sizeof(shortopts), "%s:h%s", plus ? "+" : "", cmd->opts + plus);
     optind = 0; /* getopt's full reset */

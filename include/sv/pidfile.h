@@ -23,7 +23,8 @@ pid_t sv_pidfile_owner(const char *path);
 int sv_pidfile_pidfd(const char *path);
 
 /* Sends sig through pidfd and waits up to timeout_ms for the process to
- * end: 0 once it has, -ETIMEDOUT, or -errno. */
+ * end (then up to 5 s more for its parent to reap it, so that its pid is
+ * gone): 0 once it has ended, -ETIMEDOUT, or -errno. */
 int sv_pidfd_stop(int pidfd, int sig, int timeout_ms);
 
 #endif

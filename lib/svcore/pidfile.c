@@ -3,12 +3,18 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "sv/pidfile.h"
 #include "sv/util.h"
+
+#define PIDFD_REAP_WAIT_MS 5000
 
 static struct flock whole_file(short type)
 {
@@ -72,6 +78,24 @@ int sv_pidfile_pidfd(const char *path)
     return pidfd;
 }
 
+/* Whether pidfd's process has been reaped, not only ended: its fdinfo says
+ * "Pid: -1" then (a zombie still answers kill(pid, 0)). */
+static bool reaped(int pidfd)
+{
+    char path[64], line[128];
+    bool gone = false;
+    FILE *f;
+
+    snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", pidfd);
+    f = fopen(path, "re");
+    while (f && fgets(line, sizeof(line), f))
+        if (!strncmp(line, "Pid:", 4))
+            gone = atoi(line + 4) < 0;
+    if (f)
+        fclose(f);
+    return gone;
+}
+
 int sv_pidfd_stop(int pidfd, int sig, int timeout_ms)
 {
     struct pollfd p = {.fd = pidfd, .events = POLLIN};
@@ -83,5 +107,11 @@ int sv_pidfd_stop(int pidfd, int sig, int timeout_ms)
         ;
     if (n < 0)
         return -errno;
-    return n ? 0 : -ETIMEDOUT;
+    if (n == 0)
+        return -ETIMEDOUT;
+    /* Ended; whoever waits for its pid to be gone (kill -0) waits for its
+     * parent to reap it: a little longer, at most PIDFD_REAP_WAIT_MS. */
+    for (int i = 0; i < PIDFD_REAP_WAIT_MS / 10 && !reaped(pidfd); i++)
+        nanosleep(&(struct timespec){.tv_nsec = 10000000}, NULL);
+    return 0;
 }
