@@ -289,7 +289,7 @@ static int prepare_rundir(void)
     return 0;
 }
 
-/* Forks the daemon, its stderr on <rundir>/splitvisor.log; waits until it
+/* Forks the daemon, its stderr on <logdir>/splitvisor.log; waits until it
  * is ready, or says why it is not. */
 static int start_daemon(void)
 {
@@ -298,7 +298,8 @@ static int start_daemon(void)
     long n;
     pid_t pid;
 
-    if (rundir_file(log_path, sizeof(log_path), "splitvisor.log") < 0 || pipe2(pipefd, O_CLOEXEC))
+    if (sv_logdir_path(log_path, sizeof(log_path), "splitvisor.log") < 0 ||
+        pipe2(pipefd, O_CLOEXEC))
         return -EIO;
     pid = fork();
     if (pid < 0)
@@ -435,7 +436,7 @@ static int start_xenstored(void)
 
     sibling_path(prog, sizeof(prog), "xenstored");
     if (rundir_file(pidfile, sizeof(pidfile), "xenstored.pid") < 0 ||
-        rundir_file(log_path, sizeof(log_path), "xenstored.log") < 0)
+        sv_logdir_path(log_path, sizeof(log_path), "xenstored.log") < 0)
         return -ENAMETOOLONG;
     pid = fork();
     if (pid < 0)
@@ -499,7 +500,7 @@ static int start_dom0_side(void)
 
     if (err) {
         fprintf(stderr, "splitvisor: xenstored failed to start (see %s/xenstored.log)\n",
-                sv_rundir());
+                sv_logdir());
         return 1;
     }
     err = write_dom0_home();
@@ -575,6 +576,11 @@ static int cmd_start(int argc, char **argv)
     err = prepare_rundir();
     if (err) {
         fprintf(stderr, "splitvisor: %s: %s\n", sv_rundir(), strerror(-err));
+        return 1;
+    }
+    /* Lasting logs: they name domains and addresses, root's alone. */
+    if (mkdir(sv_logdir(), 0750) < 0 && errno != EEXIST) {
+        fprintf(stderr, "splitvisor: log directory %s: %s\n", sv_logdir(), strerror(errno));
         return 1;
     }
     if (foreground)

@@ -115,7 +115,7 @@ static int spawn_xnic(struct nic *nic, const char *spec, unsigned index, const c
     exe[n] = '\0';
     snprintf(prog, sizeof(prog), "%s/xnic", dirname(exe));
     snprintf(rel, sizeof(rel), "nic%u.log", index);
-    sv_rundir_path(log_path, sizeof(log_path), rel);
+    sv_logdir_path(log_path, sizeof(log_path), rel);
     snprintf(pf, sizeof(pf), "0000:%02x:00.0", 3 + index);
     snprintf(specbuf, sizeof(specbuf), "%s", spec);
     argv[argc++] = prog;
@@ -179,7 +179,7 @@ static int nic_probe(struct nic *nic)
 }
 
 /* The device model's own reason for dying: the last error line of its log
- * (nicN.log), so that `splitvisor start` can say it. */
+ * (nicN.log in the log directory), so that `splitvisor start` can say it. */
 static void nic_last_error(unsigned index, char *buf, size_t len)
 {
     char rel[32], path[300], line[600];
@@ -187,7 +187,7 @@ static void nic_last_error(unsigned index, char *buf, size_t len)
 
     snprintf(rel, sizeof(rel), "nic%u.log", index);
     buf[0] = '\0';
-    if (sv_rundir_path(path, sizeof(path), rel) < 0 || !(f = fopen(path, "re")))
+    if (sv_logdir_path(path, sizeof(path), rel) < 0 || !(f = fopen(path, "re")))
         return;
     while (fgets(line, sizeof(line), f)) {
         const char *msg = strstr(line, "] error: ");
@@ -227,8 +227,8 @@ int pci_nic_start(const char *spec, unsigned index)
             waitpid(nic->pid, NULL, 0);
         }
         nic_last_error(index, why, sizeof(why));
-        log_errorx("NIC %u (%s) did not start: %s (see nic%u.log)", index, spec,
-                   why[0] ? why : strerror(-err), index);
+        log_errorx("NIC %u (%s) did not start: %s (see %s/nic%u.log)", index, spec,
+                   why[0] ? why : strerror(-err), sv_logdir(), index);
         return err;
     }
     nr_nics++;
