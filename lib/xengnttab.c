@@ -9,7 +9,9 @@
  * it; a handle it does not believe yet (the frame still mapped by another
  * of our mappings) is kept, and told again by xengnttab_unmap_retry().
  * Sharing allocates fresh frames from the hypervisor, which fills the grant
- * entries.
+ * entries.  Unmap notifies (the _notify calls) are armed in the hypervisor,
+ * which fires them when the mapping or the share goes, also when this
+ * process dies.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -18,6 +20,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 #include <xengnttab.h>
+#include <xen/sys/gntdev.h>
 
 #include "sv/gnttab_ext.h"
 #include "sv/hcall.h"
@@ -323,6 +326,46 @@ void *xengnttab_map_grant_refs_device(xengnttab_handle *xgt, uint32_t count, uin
     return map_batch(xgt, count, domids, 1, refs, prot, dev_bus_addr);
 }
 
+/*
+ * Arms the unmap notify of the one-page mapping or share at addr, as Xen's
+ * Linux back end does with SET_UNMAP_NOTIFY: a byte to clear when the
+ * offset is within the page, an event when the port is not -1.  0 or -errno.
+ */
+static int arm_notify(struct xengntdev_handle *h, uint32_t kind, void *addr, uint32_t offset,
+                      evtchn_port_t port)
+{
+    struct sv_mem_notify n = {.kind = kind, .offset = offset, .port = port};
+    struct gnt_range *r;
+
+    if (offset < SV_PAGE_SIZE)
+        n.action |= UNMAP_NOTIFY_CLEAR_BYTE;
+    if (port != (evtchn_port_t)-1)
+        n.action |= UNMAP_NOTIFY_SEND_EVENT;
+    if (!n.action)
+        return 0;
+    pthread_mutex_lock(&h->lock);
+    for (r = h->ranges; r && r->addr != addr; r = r->next)
+        ;
+    n.id = r ? r->ids[0] : UINT32_MAX;
+    pthread_mutex_unlock(&h->lock);
+    return hcall_simple(h->chan, SV_HC_memory, SV_MEM_notify, &n, sizeof(n));
+}
+
+void *xengnttab_map_grant_ref_notify(xengnttab_handle *xgt, uint32_t domid, uint32_t ref, int prot,
+                                     uint32_t notify_offset, evtchn_port_t notify_port)
+{
+    void *addr = map_batch(xgt, 1, &domid, 0, &ref, prot, NULL);
+    int err;
+
+    if (!addr)
+        return NULL;
+    err = arm_notify(xgt, SV_NOTIFY_map, addr, notify_offset, notify_port);
+    if (!err)
+        return addr;
+    xengnttab_unmap(xgt, addr, 1);
+    return fail_ptr(err);
+}
+
 void *xengnttab_map_domain_grant_refs(xengnttab_handle *xgt, uint32_t count, uint32_t domid,
                                       uint32_t *refs, int prot)
 {
@@ -514,6 +557,21 @@ void *xengntshr_share_pages(xengntshr_handle *xgs, uint32_t domid, int count, ui
     memcpy(u.ref, s.ref, sizeof(u.ref));
     hcall_simple(xgs->chan, SV_HC_memory, SV_MEM_unshare, &u, sizeof(u));
     return fail_ptr(-ENOMEM);
+}
+
+void *xengntshr_share_page_notify(xengntshr_handle *xgs, uint32_t domid, uint32_t *ref,
+                                  int writable, uint32_t notify_offset, evtchn_port_t notify_port)
+{
+    void *addr = xengntshr_share_pages(xgs, domid, 1, ref, writable);
+    int err;
+
+    if (!addr)
+        return NULL;
+    err = arm_notify(xgs, SV_NOTIFY_share, addr, notify_offset, notify_port);
+    if (!err)
+        return addr;
+    xengntshr_unshare(xgs, addr, 1);
+    return fail_ptr(err);
 }
 
 /*
