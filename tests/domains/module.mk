@@ -17,3 +17,11 @@ badfront_LIBS := svxenbus xenstore xenevtchn xengnttab svcore
 TEST_PROGRAMS += hvhostile
 hvhostile_SRCS := tests/domains/hvhostile.c
 hvhostile_LIBS := svcore
+
+# vchandom: Debian's libxenvchan.a, unmodified, over our libraries (test vchan).
+TEST_PROGRAMS += vchandom
+vchandom_SRCS := tests/domains/vchandom.c lib/domain_image.c
+vchandom_LIBS := xenevtchn xengnttab xenstore svcore
+# The archive's references resolve against the libraries named after it:
+# ours, found first in -L$(LIBDIR).
+vchandom_LDLIBS := -l:libxenvchan.a -lxenstore -lxengnttab -lxenevtchn -lpthread
