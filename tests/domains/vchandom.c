@@ -107,7 +107,7 @@ static double now_s(void)
 /* Sends and receives `total` bytes each way, checking what arrives. */
 static int exchange(struct end *e, uint64_t total, const char *who)
 {
-    static uint8_t rbuf[CHUNK];
+    uint8_t rbuf[CHUNK]; /* per call: the socket pair runs two at once */
     uint64_t tx = 0, rx = 0;
     double start = 0;
 
