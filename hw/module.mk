@@ -4,7 +4,7 @@ XNIC_CORE_SRCS := hw/iommu.c hw/xnic_filter.c hw/xnic_sched.c hw/xnic_offload.c 
                   hw/xnic_dev.c hw/xnic_dp.c
 
 PROGRAMS += xnic
-xnic_SRCS := $(XNIC_CORE_SRCS) hw/wire.c hw/wire_tap.c hw/wire_packet.c hw/wire_udp.c \
+xnic_SRCS := $(XNIC_CORE_SRCS) hw/wire.c hw/wire_tap.c hw/wire_packet.c hw/wire_vxlan.c \
              hw/xnic_main.c
 xnic_LIBS := svxnic svnetif svcore
 xnic_LDLIBS := -levent
