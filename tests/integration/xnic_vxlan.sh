@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Two xnic instances joined by vxlan: wires (each its own loopback address,
 # one port, one VNI) pass frames both ways.
-source "$(dirname "$0")/../xnic/lib.sh"
+source "$(dirname "$0")/lib_xnic.sh"
 set -e
 # A port from the pid so that parallel runs do not collide.
 port=$((20000 + $$ % 40000))
