@@ -22,7 +22,7 @@ TEST_PROGRAMS += xsflood
 xsflood_SRCS := tests/domains/xsflood.c
 xsflood_LIBS := xenstore svcore
 
-# vchandom: Debian's libxenvchan.a, unmodified, over our libraries (test vchan).
+# vchandom: Debian's libxenvchan.a, unmodified, over our libraries (test grant_vchan).
 TEST_PROGRAMS += vchandom
 vchandom_SRCS := tests/domains/vchandom.c $(DOMAIN_IMAGE_SRCS)
 vchandom_LIBS := xenevtchn xengnttab xenstore svcore

@@ -1,7 +1,7 @@
 /*
  * vchandom: Debian's libxenvchan (libxenvchan.a, unmodified, as Qubes'
  * qrexec uses it) linked against our libxengnttab, libxenevtchn and
- * libxenstore: a domain image for test vchan and bench/vchan.
+ * libxenstore: a domain image for test grant_vchan and bench/vchan.
  *
  *   server PEER PATH MIB   serve a vchan for PEER ("next": the domain created
  *                          after us) at xenstore PATH (relative to our home,
