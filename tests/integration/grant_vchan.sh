@@ -37,7 +37,7 @@ echo "server: $(wait_console "$s" '^RATE')  client: $(wait_console "$c" '^RATE')
 # The server keeps its ring page's node readable by the client alone.
 XENSTORED_PATH=$SPLITVISOR_RUNDIR/xenstored/socket xenstore-ls -p "/local/domain/$s/data/vchan/big" 2>/dev/null |
     grep -q "ring-ref = .*(n$s,r$c)" || fail "ring-ref node lacks the perms libxenvchan set"
-pass "100 MiB each way through Debian's libxenvchan, every byte checked"
+pass "$MIB MiB each way through Debian's libxenvchan, every byte checked"
 
 # The client dies: the server, asleep on its event channel, sees it gone.
 console_of "$s" | grep -q "^PEER CLOSED$" && fail "server saw the client close before it died"
