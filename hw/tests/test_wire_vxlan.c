@@ -162,7 +162,7 @@ static void test_learning(void **state)
 static void test_drops(void **state)
 {
     struct wire *w = open_wire();
-    uint8_t d[80], got[128];
+    uint8_t d[80] = {0}, got[128];
 
     (void)state;
     peer_send(0, d, 0);
