@@ -97,3 +97,4 @@ SPLITVISOR_RUNDIR=$second_dir "$BIN/xl" exec "$t-b" -- iperf3 -s -1 -D --logfile
 sleep 0.5
 out=$("$BIN/xl" exec "$t-a" -- iperf3 -c 10.11.0.3 -t 3 -f m) || fail "iperf3 across instances: $out"
 pass "iperf3 guest -> guest across instances: $(awk '/receiver/ {print $(NF - 2)}' <<<"$out") Mbit/s"
+! grep -H "runtime error\|Sanitizer" "$first/nic0.log" "$second_dir/nic0.log" || fail "a sanitizer report in a NIC's log"
