@@ -32,16 +32,16 @@
 #include "wire.h"
 #include "xnic_filter.h"
 
-#define VXLAN_HDR_LEN 8
-#define VXLAN_FLAG_I 0x08
-#define VXLAN_PORT 4789
-#define VXLAN_VNI_MAX 0xffffffu
+#define VXLAN_HDR_LEN   8
+#define VXLAN_FLAG_I    0x08
+#define VXLAN_PORT      4789
+#define VXLAN_VNI_MAX   0xffffffu
 #define VXLAN_PEERS_MAX 64
 /* Bad datagrams one receive drops before it lets the loop serve others. */
 #define VXLAN_SKIP_MAX 64
-#define FDB_SIZE 4096 /* learnt MACs, direct-mapped: a flood replaces, never grows */
-#define FDB_AGE_NS (300ull * 1000000000ull)
-#define ETH_HLEN 14
+#define FDB_SIZE       4096 /* learnt MACs, direct-mapped: a flood replaces, never grows */
+#define FDB_AGE_NS     (300ull * 1000000000ull)
+#define ETH_HLEN       14
 
 struct fdb_entry {
     uint8_t mac[6];
@@ -97,8 +97,7 @@ static void fdb_learn(struct vxlan *v, const uint8_t mac[6], unsigned peer)
 }
 
 /* ADDR (numeric, v4 or v6) with port into *ss; 0 or -EINVAL. */
-static int parse_addr(const char *addr, uint16_t port, struct sockaddr_storage *ss,
-                      socklen_t *len)
+static int parse_addr(const char *addr, uint16_t port, struct sockaddr_storage *ss, socklen_t *len)
 {
     struct addrinfo hints = {.ai_socktype = SOCK_DGRAM, .ai_flags = AI_NUMERICHOST}, *ai;
     char service[8];
@@ -143,8 +142,8 @@ static int parse_spec(const char *arg, struct vxlan *v, char *local, size_t llen
         } else if (!strncmp(tok, "port=", 5) && sv_parse_uint(tok + 5, 65535, port) && *port) {
             continue;
         } else {
-            log_warnx("wire vxlan:%s: '%s' is not remote=ADDR, local=ADDR or port=1-65535",
-                      arg, tok);
+            log_warnx("wire vxlan:%s: '%s' is not remote=ADDR, local=ADDR or port=1-65535", arg,
+                      tok);
             goto out;
         }
     }
@@ -220,8 +219,8 @@ static int vxlan_open(const char *arg, int *fd, void **priv)
 static int send_to(int fd, struct vxlan *v, unsigned peer, const uint8_t *frame, size_t len)
 {
     struct iovec iov[2] = {{v->hdr, VXLAN_HDR_LEN}, {(void *)frame, len}};
-    struct msghdr msg = {.msg_name = &v->peer[peer], .msg_namelen = v->peer_len, .msg_iov = iov,
-                         .msg_iovlen = 2};
+    struct msghdr msg = {
+        .msg_name = &v->peer[peer], .msg_namelen = v->peer_len, .msg_iov = iov, .msg_iovlen = 2};
 
     return sendmsg(fd, &msg, MSG_DONTWAIT) == (ssize_t)(len + VXLAN_HDR_LEN) ? 0 : -errno;
 }

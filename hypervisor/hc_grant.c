@@ -426,9 +426,8 @@ static struct grant_notify *notify_slot(struct hc_ctx *ctx, const struct sv_mem_
     struct domain *d = ctx->caller;
 
     if (n->kind == SV_NOTIFY_map) {
-        struct maptrack_entry *e = n->id <= MAPTRACK_MAX_HANDLES
-                                       ? maptrack_get(&d->mt, (grant_handle_t)n->id)
-                                       : NULL;
+        struct maptrack_entry *e =
+            n->id <= MAPTRACK_MAX_HANDLES ? maptrack_get(&d->mt, (grant_handle_t)n->id) : NULL;
 
         /* Another channel's mappings are another handle's (gntdev fd's). */
         if (!e || e->owner != ctx->ch)

@@ -39,8 +39,8 @@ static struct wire *open_wire(void)
     int err;
     struct wire *w;
 
-    snprintf(spec, sizeof(spec), "vxlan:%u,local=127.0.0.1,remote=127.0.0.2,remote=127.0.0.3,port=%u",
-             VNI, port);
+    snprintf(spec, sizeof(spec),
+             "vxlan:%u,local=127.0.0.1,remote=127.0.0.2,remote=127.0.0.3,port=%u", VNI, port);
     w = wire_open(spec, &err);
     assert_non_null(w);
     return w;
@@ -98,12 +98,18 @@ static ssize_t peer_recv(int i, uint8_t *buf, size_t len)
 
 static void test_bad_specs(void **state)
 {
-    static const char *const bad[] = {
-        "vxlan:", "vxlan:5", "vxlan:16777216,remote=127.0.0.1", "vxlan:-1,remote=127.0.0.1",
-        "vxlan:5,remote=", "vxlan:5,remote=host.example", "vxlan:5,remote=127.0.0.1,port=0",
-        "vxlan:5,remote=127.0.0.1,port=65536", "vxlan:5,remote=127.0.0.1,bogus=1",
-        "vxlan:5,remote=127.0.0.1,remote=::1", "vxlan:5,remote=127.0.0.1,local=::1",
-        "vxlan:5,remote=127.0.0.1,local=nowhere"};
+    static const char *const bad[] = {"vxlan:",
+                                      "vxlan:5",
+                                      "vxlan:16777216,remote=127.0.0.1",
+                                      "vxlan:-1,remote=127.0.0.1",
+                                      "vxlan:5,remote=",
+                                      "vxlan:5,remote=host.example",
+                                      "vxlan:5,remote=127.0.0.1,port=0",
+                                      "vxlan:5,remote=127.0.0.1,port=65536",
+                                      "vxlan:5,remote=127.0.0.1,bogus=1",
+                                      "vxlan:5,remote=127.0.0.1,remote=::1",
+                                      "vxlan:5,remote=127.0.0.1,local=::1",
+                                      "vxlan:5,remote=127.0.0.1,local=nowhere"};
     int err;
 
     (void)state;
@@ -212,10 +218,8 @@ static void test_flood_yields(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_bad_specs),
-        cmocka_unit_test(test_header_and_replication),
-        cmocka_unit_test(test_learning),
-        cmocka_unit_test(test_drops),
+        cmocka_unit_test(test_bad_specs),    cmocka_unit_test(test_header_and_replication),
+        cmocka_unit_test(test_learning),     cmocka_unit_test(test_drops),
         cmocka_unit_test(test_flood_yields),
     };
 

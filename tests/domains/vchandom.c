@@ -31,10 +31,10 @@
 #include <libxenvchan.h>
 
 /* A byte stream of period PERIOD (prime: a slip by any ring size shows). */
-#define PERIOD 1048573u
-#define CHUNK 65536u
+#define PERIOD     1048573u
+#define CHUNK      65536u
 #define RING_BYTES (256 * 1024) /* each direction: 64 shared pages */
-#define STALL_MS 30000
+#define STALL_MS   30000
 
 static uint8_t pattern[PERIOD + CHUNK];
 
@@ -239,14 +239,15 @@ int main(int argc, char **argv)
     setvbuf(stdout, NULL, _IOLBF, 0);
     pattern_init();
     if (!strcmp(mode, "server") && argc == 5)
-        return run_vchan(libxenvchan_server_init(NULL, peer_domid(argv[2]), argv[3], RING_BYTES,
-                                                 RING_BYTES),
-                         true, strtoull(argv[4], NULL, 10));
+        return run_vchan(
+            libxenvchan_server_init(NULL, peer_domid(argv[2]), argv[3], RING_BYTES, RING_BYTES),
+            true, strtoull(argv[4], NULL, 10));
     if (!strcmp(mode, "client") && argc == 5)
         return run_vchan(libxenvchan_client_init(NULL, atoi(argv[2]), argv[3]), false,
                          strtoull(argv[4], NULL, 10));
     if (!strcmp(mode, "socketpair") && argc == 3)
         return run_socketpair(strtoull(argv[2], NULL, 10));
-    fprintf(stderr, "usage: vchandom server PEER PATH MIB | client SRV PATH MIB | socketpair MIB\n");
+    fprintf(stderr,
+            "usage: vchandom server PEER PATH MIB | client SRV PATH MIB | socketpair MIB\n");
     return 2;
 }
