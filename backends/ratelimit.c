@@ -58,8 +58,8 @@ uint64_t ratelimit_credit_take(struct ratelimit_credit *c, uint64_t now_ns, uint
     if (!c->bytes)
         return 0;
     if (now_ns >= next) {
-        uint64_t burst = c->bytes > RATELIMIT_CREDIT_MIN_BURST ? c->bytes
-                                                               : RATELIMIT_CREDIT_MIN_BURST;
+        uint64_t burst =
+            c->bytes > RATELIMIT_CREDIT_MIN_BURST ? c->bytes : RATELIMIT_CREDIT_MIN_BURST;
 
         /* Busy: the next window starts where this one ends; idle for longer,
          * now (an idle vif gains one window's credit, not one per window). */

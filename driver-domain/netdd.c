@@ -743,9 +743,9 @@ int main(int argc, char **argv)
     dd.base = base;
     dd.poll_ev = evtimer_new(base, on_poll, NULL);
     dd.credit_ev = evtimer_new(base, on_poll, NULL);
-    if (!dd.poll_ev || !dd.credit_ev || !xs_ev || !ev_ev || !term_ev || !publish_ev || event_add(xs_ev, NULL) ||
-        event_add(ev_ev, NULL) || event_add(term_ev, NULL) || event_add(publish_ev, &second) ||
-        !xs_watch(dd.xs, dd.vifs_dir, "vifs"))
+    if (!dd.poll_ev || !dd.credit_ev || !xs_ev || !ev_ev || !term_ev || !publish_ev ||
+        event_add(xs_ev, NULL) || event_add(ev_ev, NULL) || event_add(term_ev, NULL) ||
+        event_add(publish_ev, &second) || !xs_watch(dd.xs, dd.vifs_dir, "vifs"))
         fatalx("event setup");
     printf("netdd up: serving %s, %u pools free, TX packets over %zu bytes read in place\n",
            dd.vifs_dir, pf_pools_free(dd.pf), dd.tx_copybreak);

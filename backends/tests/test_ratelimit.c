@@ -159,14 +159,10 @@ static void test_credit_idle_and_unlimited(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_credit_rate),
-        cmocka_unit_test(test_credit_idle_and_unlimited),
-        cmocka_unit_test(test_burst_then_rate),
-        cmocka_unit_test(test_refills_to_burst_only),
-        cmocka_unit_test(test_burst_one_paces),
-        cmocka_unit_test(test_zero_arguments_are_one),
-        cmocka_unit_test(test_time_zero),
-        cmocka_unit_test(test_available_and_take_n),
+        cmocka_unit_test(test_credit_rate),     cmocka_unit_test(test_credit_idle_and_unlimited),
+        cmocka_unit_test(test_burst_then_rate), cmocka_unit_test(test_refills_to_burst_only),
+        cmocka_unit_test(test_burst_one_paces), cmocka_unit_test(test_zero_arguments_are_one),
+        cmocka_unit_test(test_time_zero),       cmocka_unit_test(test_available_and_take_n),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -313,8 +313,8 @@ int config_vif_set_rate(struct config_vif *vif, uint64_t bytes_per_sec, uint64_t
 
 /* Digits then a suffix in table: *out = number * factor, at most max; 0,
  * -EINVAL or -ERANGE. */
-static int scaled(const char *s, const char *const suffix[], const uint64_t factor[],
-                  size_t n, uint64_t max, uint64_t *out)
+static int scaled(const char *s, const char *const suffix[], const uint64_t factor[], size_t n,
+                  uint64_t max, uint64_t *out)
 {
     size_t digits = strspn(s, "0123456789");
     char num[24];
@@ -359,20 +359,21 @@ static int vif_rate(struct config_vif *vif, const char *value, const struct conf
         goto bad;
     memcpy(rate, value, len);
     rate[len] = '\0';
-    rc = scaled(rate, rate_units, rate_factor, ARRAY_SIZE(rate_units), CONFIG_MAX_RATE * 8,
-                &bits);
+    rc = scaled(rate, rate_units, rate_factor, ARRAY_SIZE(rate_units), CONFIG_MAX_RATE * 8, &bits);
     if (rc == 0 && at)
-        rc = scaled(at + 1, interval_units, interval_factor, ARRAY_SIZE(interval_units),
-                    1000000, &interval);
+        rc = scaled(at + 1, interval_units, interval_factor, ARRAY_SIZE(interval_units), 1000000,
+                    &interval);
     if (rc == -ERANGE)
         return config_fail(err, loc, "rate '%.48s' out of range (at most 1 TB/s, @1s)", value);
     if (rc < 0)
         goto bad;
     return config_vif_set_rate(vif, bits / 8, interval, loc, err);
 bad:
-    return config_fail(err, loc, "invalid rate '%.48s' (want RATE/s[@INTERVAL] as in "
+    return config_fail(err, loc,
+                       "invalid rate '%.48s' (want RATE/s[@INTERVAL] as in "
                        "10Mb/s@20ms: RATE in B, KB, MB, GB or b, Kb, Mb, Gb; INTERVAL in s, "
-                       "ms or us)", value);
+                       "ms or us)",
+                       value);
 }
 
 static int vif_add_ip(struct config_vif *vif, const char *addr, const struct config_loc *loc,

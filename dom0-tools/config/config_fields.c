@@ -245,8 +245,8 @@ int config_set_vcpus(struct domain_config *cfg, const char *value, const struct 
     return parse_vcpus(&cfg->vcpus, value, loc, err);
 }
 
-int config_set_max_vcpus(struct domain_config *cfg, const char *value,
-                         const struct config_loc *loc, struct config_error *err)
+int config_set_max_vcpus(struct domain_config *cfg, const char *value, const struct config_loc *loc,
+                         struct config_error *err)
 {
     int rc = parse_vcpus(&cfg->max_vcpus, value, loc, err);
 

@@ -67,8 +67,8 @@ int config_set_vcpus(struct domain_config *cfg, const char *value, const struct 
                      struct config_error *err);
 /* The maximum (xl's maxvcpus, libvirt's <vcpu>M</vcpu> beside current=):
  * applied after vcpus, which it must not be below. */
-int config_set_max_vcpus(struct domain_config *cfg, const char *value,
-                         const struct config_loc *loc, struct config_error *err);
+int config_set_max_vcpus(struct domain_config *cfg, const char *value, const struct config_loc *loc,
+                         struct config_error *err);
 /* A per-domain limit (max_grant_frames, ...): 1..CONFIG_MAX_LIMIT. */
 int config_set_limit(uint32_t *dst, const char *value, const struct config_loc *loc,
                      struct config_error *err);

@@ -397,26 +397,25 @@ static int xl_type(struct domain_config *cfg, const char *value, const struct co
 }
 
 /* xm's and older xl's name of type: "generic" (or "linux") is PV. */
-static int xl_builder(struct domain_config *cfg, const char *value,
-                      const struct config_loc *loc, struct config_error *err)
+static int xl_builder(struct domain_config *cfg, const char *value, const struct config_loc *loc,
+                      struct config_error *err)
 {
     (void)cfg;
     if (strcmp(value, "hvm") == 0)
         return config_refuse(value, loc, err);
     if (strcmp(value, "generic") != 0 && strcmp(value, "linux") != 0)
-        return config_fail(err, loc, "builder '%.32s' is not supported (only generic: PV)",
-                           value);
+        return config_fail(err, loc, "builder '%.32s' is not supported (only generic: PV)", value);
     return 0;
 }
 
 /* Keys naming what this host lacks: refused when they say anything (an
  * empty string or list asks for nothing). */
-#define XL_REFUSE(fn, feature)                                                                   \
-    static int fn(struct domain_config *cfg, const char *value, const struct config_loc *loc,     \
-                  struct config_error *err)                                                      \
-    {                                                                                            \
-        (void)cfg;                                                                               \
-        return value && !value[0] ? 0 : config_refuse(feature, loc, err);                        \
+#define XL_REFUSE(fn, feature)                                                                     \
+    static int fn(struct domain_config *cfg, const char *value, const struct config_loc *loc,      \
+                  struct config_error *err)                                                        \
+    {                                                                                              \
+        (void)cfg;                                                                                 \
+        return value && !value[0] ? 0 : config_refuse(feature, loc, err);                          \
     }
 
 XL_REFUSE(xl_disk, "disk")
@@ -595,12 +594,14 @@ static int xl_apply_setting(struct xl_parser *xp, size_t k, const struct xl_sett
     int rc = 0;
 
     if (s->is_list != (xl_keys[k].kind != XL_ONE))
-        return config_fail(xp->err, &loc, "%s", s->is_list ? "expected one value, not a list"
-                                                           : "expected a list [ ... ]");
+        return config_fail(xp->err, &loc, "%s",
+                           s->is_list ? "expected one value, not a list"
+                                      : "expected a list [ ... ]");
     for (unsigned int i = 0; i < s->nvalues && rc == 0; i++) {
         loc = xl_loc(xp, s->values[i].line, s->key);
         if (!s->values[i].text && xl_keys[k].kind != XL_NESTED)
-            return config_fail(xp->err, &loc, "expected strings or numbers in the list, "
+            return config_fail(xp->err, &loc,
+                               "expected strings or numbers in the list, "
                                "not a list");
         rc = xl_keys[k].apply(cfg, s->values[i].text, &loc, xp->err);
     }
@@ -659,7 +660,7 @@ int config_parse_xl_args(const char *file, const char *buf, size_t len, int args
         rc = config_finish(cfg, &whole, err);
     /* A refused file gets its one error, not warnings about the rest. */
     if (rc == 0)
-        xl_pick(&xp, (const struct xl_setting *[ARRAY_SIZE(xl_keys)]){0}, true);
+        xl_pick(&xp, (const struct xl_setting * [ARRAY_SIZE(xl_keys)]){0}, true);
 out_free:
     xl_parser_free(&xp);
     return rc;

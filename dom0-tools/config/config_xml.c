@@ -275,15 +275,15 @@ static int x_current_memory(struct xml_ctx *x, xmlNode *node)
 
 /* Elements naming what this host lacks: refused (an empty <bootloader/>
  * asks for nothing). */
-#define REFUSE_HANDLER(fn, feature)                                                              \
-    static int fn(struct xml_ctx *x, xmlNode *node)                                              \
-    {                                                                                            \
-        struct config_loc loc = xml_loc(x, node);                                                \
-        char *text = xml_text(node);                                                             \
-        bool empty = text && !text[0] && !xmlFirstElementChild(node) && !node->properties;        \
-                                                                                                 \
-        free(text);                                                                              \
-        return empty ? 0 : config_refuse(feature, &loc, x->err);                                 \
+#define REFUSE_HANDLER(fn, feature)                                                                \
+    static int fn(struct xml_ctx *x, xmlNode *node)                                                \
+    {                                                                                              \
+        struct config_loc loc = xml_loc(x, node);                                                  \
+        char *text = xml_text(node);                                                               \
+        bool empty = text && !text[0] && !xmlFirstElementChild(node) && !node->properties;         \
+                                                                                                   \
+        free(text);                                                                                \
+        return empty ? 0 : config_refuse(feature, &loc, x->err);                                   \
     }
 
 REFUSE_HANDLER(x_disk, "disk")
@@ -322,10 +322,8 @@ TEXT_HANDLER(x_on_reboot, set_on_reboot)
 TEXT_HANDLER(x_on_crash, set_on_crash)
 
 static const struct xml_elem os_elems[] = {
-    {"type", x_os_type, XML_ONCE},
-    {"loader", x_loader, XML_ONCE},
-    {"initrd", x_initrd, XML_ONCE},
-    {"kernel", x_kernel, XML_ONCE},
+    {"type", x_os_type, XML_ONCE},    {"loader", x_loader, XML_ONCE},
+    {"initrd", x_initrd, XML_ONCE},   {"kernel", x_kernel, XML_ONCE},
     {"cmdline", x_cmdline, XML_ONCE},
 };
 
@@ -480,8 +478,8 @@ static int x_vif_outbound(struct xml_ctx *x, xmlNode *node)
         rc = config_fail(x->err, &loc, "missing attribute 'average'");
     else if (config_parse_uint(bps ? bps : avg, bps ? CONFIG_MAX_RATE : CONFIG_MAX_RATE / 1024,
                                &rate) < 0)
-        rc = config_fail(x->err, &loc, "rate '%.32s' is not a number up to 1 TB/s",
-                         bps ? bps : avg);
+        rc =
+            config_fail(x->err, &loc, "rate '%.32s' is not a number up to 1 TB/s", bps ? bps : avg);
     else if (usec && config_parse_uint(usec, 1000000, &interval) < 0)
         rc = config_fail(x->err, &loc, "interval-usecs '%.32s' out of range 1..1000000", usec);
     if (rc == 0)
@@ -494,7 +492,8 @@ static int x_vif_outbound(struct xml_ctx *x, xmlNode *node)
 
 static int x_vif_inbound(struct xml_ctx *x, xmlNode *node)
 {
-    return xml_fail_at(x, node, "inbound rate limits are not supported yet (netback limits "
+    return xml_fail_at(x, node,
+                       "inbound rate limits are not supported yet (netback limits "
                        "what the guest sends: <outbound>)");
 }
 
@@ -600,8 +599,8 @@ static const struct xml_elem interface_elems[] = {
     {"driver", x_vif_driver, XML_ONCE},
     {"vlan", x_vif_vlan, XML_ONCE},
     {"bandwidth", x_vif_bandwidth, XML_ONCE},
-    {"target", NULL, XML_WARN}, /* the backend names its own vif device */
-    {"script", NULL, XML_WARN}, /* the backend plugs the vif itself */
+    {"target", NULL, XML_WARN},      /* the backend names its own vif device */
+    {"script", NULL, XML_WARN},      /* the backend plugs the vif itself */
     {"virtualport", NULL, XML_WARN}, /* Open vSwitch or 802.1Qbg/bh: netdd's NIC switches */
     {"alias", NULL, XML_ONCE},
 };
@@ -760,16 +759,11 @@ static int x_controller(struct xml_ctx *x, xmlNode *node)
 /* Every domain has exactly one console (xl console); the other harmless
  * devices are simply absent here. */
 static const struct xml_elem device_elems[] = {
-    {"disk", x_disk, XML_REPEAT},
-    {"interface", x_interface, XML_REPEAT},
-    {"hostdev", x_hostdev, XML_REPEAT},
-    {"controller", x_controller, XML_REPEAT},
-    {"console", NULL, XML_REPEAT},
-    {"serial", NULL, XML_REPEAT},
-    {"emulator", NULL, XML_WARN},
-    {"memballoon", NULL, XML_WARN},
-    {"input", NULL, XML_REPEAT | XML_WARN},
-    {"graphics", NULL, XML_REPEAT | XML_WARN},
+    {"disk", x_disk, XML_REPEAT},           {"interface", x_interface, XML_REPEAT},
+    {"hostdev", x_hostdev, XML_REPEAT},     {"controller", x_controller, XML_REPEAT},
+    {"console", NULL, XML_REPEAT},          {"serial", NULL, XML_REPEAT},
+    {"emulator", NULL, XML_WARN},           {"memballoon", NULL, XML_WARN},
+    {"input", NULL, XML_REPEAT | XML_WARN}, {"graphics", NULL, XML_REPEAT | XML_WARN},
     {"video", NULL, XML_REPEAT | XML_WARN},
 };
 

@@ -77,8 +77,7 @@ static bool write_backend(struct xs_handle *h, xs_transaction_t t, uint32_t f, u
     return put(h, t, p.back, "", "", b, f) && put(h, t, p.back, "frontend", p.front, b, f) &&
            put(h, t, p.back, "frontend-id", fid, b, f) &&
            put(h, t, p.back, "handle", handle, b, f) && put(h, t, p.back, "mac", vif->mac, b, f) &&
-           put(h, t, p.back, "bridge", vif->bridge, b, f) &&
-           put(h, t, p.back, "ip", ips, b, f) &&
+           put(h, t, p.back, "bridge", vif->bridge, b, f) && put(h, t, p.back, "ip", ips, b, f) &&
            (!vif->vlan || put(h, t, p.back, "vlan", vlan, b, f)) &&
            (!vif->nr_trunk || put(h, t, p.back, "trunk", trunk, b, f)) &&
            (!vif->rate_bytes_per_sec || put(h, t, p.back, "rate", rate, b, f)) &&

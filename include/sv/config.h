@@ -23,7 +23,7 @@
 #define CONFIG_BRIDGE_SIZE 16  /* IFNAMSIZ */
 #define CONFIG_IP_SIZE 50      /* INET6_ADDRSTRLEN + "/128" */
 #define CONFIG_BDF_SIZE 13     /* "0000:03:10.1" */
-#define CONFIG_MAX_IPS 8       /* addresses of one vif */
+#define CONFIG_MAX_IPS     8      /* addresses of one vif */
 #define CONFIG_MAX_VIFS 16
 #define CONFIG_MAX_PCIS 8
 #define CONFIG_MAX_VCPUS 128
@@ -36,8 +36,8 @@
 #define CONFIG_MAX_MEMORY_MIB (1024ULL * 1024) /* 1 TiB */
 #define CONFIG_DEFAULT_MEMORY_MIB 32           /* libxl's default */
 #define CONFIG_MAX_LIMIT (1u << 20)            /* max_grant_frames & co: sanity bound */
-#define CONFIG_RATE_INTERVAL_US 50000          /* xl's and libvirt's default credit window */
-#define CONFIG_MAX_RATE (1ULL << 40)           /* bytes a second: 1 TB/s, a sanity bound */
+#define CONFIG_RATE_INTERVAL_US   50000        /* xl's and libvirt's default credit window */
+#define CONFIG_MAX_RATE           (1ULL << 40) /* bytes a second: 1 TB/s, a sanity bound */
 
 /* Where a value was written, kept for the errors only the running host can
  * reveal (xl create's checks: backend domain, PCI function, host memory).
@@ -90,8 +90,8 @@ struct domain_config {
     uint64_t memory_mib;         /* initial allocation */
     uint64_t maxmem_mib;         /* >= memory_mib */
     struct config_origin memory_at; /* where memory_mib was set ("memory", no line: default) */
-    unsigned int vcpus;          /* 1..CONFIG_MAX_VCPUS: online at start */
-    unsigned int max_vcpus;      /* vcpus..CONFIG_MAX_VCPUS: what it may bring online */
+    unsigned int vcpus;             /* 1..CONFIG_MAX_VCPUS: online at start */
+    unsigned int max_vcpus;         /* vcpus..CONFIG_MAX_VCPUS: what it may bring online */
     unsigned int cpu_weight;     /* 1..CONFIG_MAX_CPU_WEIGHT: share of the CPU against others */
     char *kernel;                /* as written (relative = to xl's cwd); owned */
     struct config_origin kernel_at; /* where kernel was set */

@@ -39,7 +39,7 @@ void ratelimit_take_n(struct ratelimit *r, uint64_t now_ns, uint32_t n);
 #define RATELIMIT_CREDIT_MIN_BURST (128u * 1024)
 
 struct ratelimit_credit {
-    uint64_t bytes;           /* credit per window; 0: unlimited */
+    uint64_t bytes; /* credit per window; 0: unlimited */
     uint64_t window_ns;
     uint64_t remaining;       /* credit left */
     uint64_t window_start_ns; /* the current window's start */

@@ -471,9 +471,9 @@ static void test_uuid_forms(void **state)
         "6b1dc3f2 a0e5 4c8f 9d2e 7a31b4c5d6e7",
     };
     static const char *const bad[] = {
-        "6b1dc3f2-a0e5-4c8f-9d2e-7a31b4c5d6e",   "6b1dc3f2-a0e5-4c8f-9d2e-7a31b4c5d6e7a",
-        "6b1dc3f2a0e54c8f9d2e7a31b4c5d6e7 x",    "6-b1dc3f2a0e54c8f9d2e7a31b4c5d6e7",
-        "6b1dc3f2_a0e5_4c8f_9d2e_7a31b4c5d6e7",  "",
+        "6b1dc3f2-a0e5-4c8f-9d2e-7a31b4c5d6e",    "6b1dc3f2-a0e5-4c8f-9d2e-7a31b4c5d6e7a",
+        "6b1dc3f2a0e54c8f9d2e7a31b4c5d6e7 x",     "6-b1dc3f2a0e54c8f9d2e7a31b4c5d6e7",
+        "6b1dc3f2_a0e5_4c8f_9d2e_7a31b4c5d6e7",   "",
         "{6b1dc3f2-a0e5-4c8f-9d2e-7a31b4c5d6e7}",
     };
     struct domain_config cfg;
@@ -525,17 +525,16 @@ static void test_xl_nested_lists(void **state)
     struct config_error err;
 
     (void)state;
-    assert_int_equal(parse("name='a'\nkernel='k'\nvcpu_hard_affinity=[ ['0-1'], [], '2' ]\n",
-                           &cfg, &err),
-                     0);
+    assert_int_equal(
+        parse("name='a'\nkernel='k'\nvcpu_hard_affinity=[ ['0-1'], [], '2' ]\n", &cfg, &err), 0);
     config_free(&cfg);
     assert_int_equal(parse("name='a'\nkernel='k'\npci=[ '0:0.0', [ '0:1.0' ] ]\n", &cfg, &err),
                      -EINVAL);
     assert_string_equal(err.key, "pci");
     assert_non_null(strstr(err.message, "not a list"));
-    assert_int_equal(parse("name='a'\nkernel='k'\nvnuma=[ [ 'pnode=0' ],\n[ 'pnode=1' ] ]\n",
-                           &cfg, &err),
-                     -EINVAL);
+    assert_int_equal(
+        parse("name='a'\nkernel='k'\nvnuma=[ [ 'pnode=0' ],\n[ 'pnode=1' ] ]\n", &cfg, &err),
+        -EINVAL);
     assert_string_equal(err.key, "vnuma");
     assert_int_equal(err.line, 3);
     assert_int_equal(parse("name='a'\nkernel='k'\nx=[ [ 'a' ]\n", &cfg, &err), -EINVAL);
