@@ -336,9 +336,6 @@ static void vif_disconnect(struct vif_back *v)
 {
     int pinned;
 
-    /* Every unmap of the vif in one hypercall (the retry below): the
-     * hypervisor stops netdd, every guest's traffic, for each one. */
-    xengnttab_unmap_defer(v->env.xgt, true);
     /* Detaching stops the device's queues first: it reads no grant after. */
     if (v->attached)
         v->env.ops->detach(v->env.host, v);
@@ -360,10 +357,9 @@ static void vif_disconnect(struct vif_back *v)
     if (v->cache)
         gntcache_free(v->cache);
     v->cache = NULL;
-    /* Every unmap above goes to the hypervisor now, in one batch; one it
-     * does not believe (a frame we mapped twice, which we avoid) is kept
-     * and retried every second.  The count is the handle's, every vif's. */
-    xengnttab_unmap_defer(v->env.xgt, false);
+    /* An unmap refused above (a frame we mapped twice, which we avoid) is
+     * believed now that every mapping of the vif is gone.  The count is
+     * the handle's, every vif's. */
     pinned = xengnttab_unmap_retry(v->env.xgt);
     if (pinned > 0)
         log_warnx("vif %u.%u closed: %d grant mappings still pinned (retried every second)",

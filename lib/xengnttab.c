@@ -41,7 +41,6 @@ struct xengntdev_handle {
      * process): xengnttab_unmap_retry() tells it again. */
     uint32_t *refused;
     uint32_t nrefused, refused_cap;
-    bool defer; /* xengnttab_unmap_defer(): unmaps wait for the retry */
 };
 
 static void *fail_ptr(int err)
@@ -199,17 +198,6 @@ static int unmap_handles(struct xengntdev_handle *h, const uint32_t *handles, ui
     return err;
 }
 
-/* unmap_handles(), or, deferred, kept for xengnttab_unmap_retry() (those
- * there is no memory to keep are told now). */
-static int unmap_or_defer(struct xengntdev_handle *h, const uint32_t *handles, uint32_t count)
-{
-    uint32_t i = 0;
-
-    while (h->defer && i < count && refused_add(h, handles[i]))
-        i++;
-    return i < count ? unmap_handles(h, handles + i, count - i) : 0;
-}
-
 xengnttab_handle *xengnttab_open(struct xentoollog_logger *logger, unsigned open_flags)
 {
     (void)logger;
@@ -363,7 +351,7 @@ int xengnttab_unmap_pages(xengnttab_handle *xgt, void *const *pages, uint32_t co
         free(r);
     }
     if (n) {
-        int e = unmap_or_defer(xgt, handles, n);
+        int e = unmap_handles(xgt, handles, n);
 
         err = e ? e : err;
     }
@@ -398,11 +386,6 @@ int xengnttab_unmap_retry(xengnttab_handle *xgt)
     return (int)n;
 }
 
-void xengnttab_unmap_defer(xengnttab_handle *xgt, bool defer)
-{
-    xgt->defer = defer;
-}
-
 int xengnttab_unmap(xengnttab_handle *xgt, void *start_address, uint32_t count)
 {
     struct gnt_range *r = range_take(xgt, start_address, count);
@@ -413,7 +396,7 @@ int xengnttab_unmap(xengnttab_handle *xgt, void *start_address, uint32_t count)
         return -1;
     }
     munmap(r->addr, (size_t)count * SV_PAGE_SIZE);
-    err = unmap_or_defer(xgt, r->ids, count);
+    err = unmap_handles(xgt, r->ids, count);
     free(r->ids);
     free(r);
     if (err) {

@@ -5,7 +5,6 @@
 #ifndef SV_GNTTAB_EXT_H
 #define SV_GNTTAB_EXT_H
 
-#include <stdbool.h>
 #include <stdint.h>
 #include <xengnttab.h>
 
@@ -37,15 +36,5 @@ int xengnttab_unmap_pages(xengnttab_handle *xgt, void *const *pages, uint32_t co
  * (0: none; each keeps its grant pinned), or -1 with errno.
  */
 int xengnttab_unmap_retry(xengnttab_handle *xgt);
-
-/*
- * With defer on, xengnttab_unmap and xengnttab_unmap_pages unmap the pages
- * and keep their handles as if refused, with no hypercall; the next
- * xengnttab_unmap_retry() tells the hypervisor about them all at once.  Its
- * proof of an unmap reads all of the caller's maps with the caller
- * stopped, whatever the batch: a backend tearing a frontend down (rings,
- * device mappings, cache: one call each) is stopped once, not once a call.
- */
-void xengnttab_unmap_defer(xengnttab_handle *xgt, bool defer);
 
 #endif
