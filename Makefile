@@ -9,6 +9,8 @@
 #   make demo            the README's main job
 #   make bench           benchmarks with their baselines, side by side
 #   make fuzz            libFuzzer targets (clang), run briefly
+#   make install         into PREFIX (/usr/local) under DESTDIR; make uninstall
+#                        (dist/install.mk)
 #   make clean
 
 VARIANT ?= release
@@ -56,7 +58,10 @@ UNIT_TESTS :=
 TEST_PROGRAMS :=
 BENCHES :=
 
-include $(sort $(wildcard */module.mk */*/module.mk))
+# Libraries first: the others' declarations use the variables they set.
+LIB_MKS := $(sort $(wildcard lib/*/module.mk))
+include $(LIB_MKS) $(filter-out $(LIB_MKS),$(sort $(wildcard */module.mk */*/module.mk \
+                                                               */*/*/module.mk)))
 
 objs_of = $(patsubst %.c,$(OBJ)/%.o,$(1))
 libdeps_of = $(foreach l,$(1),$(LIBDIR)/lib$(l).so)
@@ -96,6 +101,8 @@ $(OBJ)/%.o: %.c
 	$(Q)$(CC) $(CFLAGS) $($(notdir $*)_CFLAGS) -MMD -MP -c -o $@ $<
 
 -include $(shell find $(OBJ) -name '*.d' 2>/dev/null)
+
+include dist/install.mk
 
 .PHONY: all tests test demo bench fuzz clean deps
 .DEFAULT_GOAL := all

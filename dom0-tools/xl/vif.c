@@ -24,7 +24,7 @@
 
 #include "sv/hcall.h"
 #include "sv/xenbus.h"
-#include "sv/xnic_ctl.h"
+#include "sv/abi/xnic_ctl.h"
 #include "xl.h"
 
 #define VIF_CLOSE_WAIT 5000 /* ms for a backend to let go of a vif */
