@@ -47,7 +47,8 @@ now_ms() { echo $(($(date +%s%3N) % 86400000)); }
 # at or after FROM_MS ("" when none).
 log_ms() {
     awk -v from="$3" -v pat="$2" '
-        $0 ~ pat && split($1, a, /[:.]/) == 4 {
+        # The time is the first field, or the second after a date.
+        $0 ~ pat && split($1 ~ /-/ ? $2 : $1, a, /[:.]/) == 4 {
             ms = ((a[1] * 60 + a[2]) * 60 + a[3]) * 1000 + a[4]
             if (ms >= from) { print ms; exit }
         }' "$1" 2>/dev/null
@@ -84,7 +85,7 @@ counts() { # what must come back after kills and teardowns
         awk '{s += $1} END {print s + 0}')"
     printf 'hv_fds=%s ' "$(ls /proc/"$hv"/fd | wc -l)"
     [ -n "$xsd" ] && printf 'xsd_fds=%s ' "$(ls /proc/"$xsd"/fd | wc -l)"
-    [ -n "${nic:-}" ] && printf 'nic_maps=%s nic_fds=%s' "$(wc -l <"/proc/$nic/maps")" "$(ls /proc/"$nic"/fd | wc -l)"
+    [ -n "${nic:-}" ] && printf 'nic_frames=%s nic_fds=%s' "$(grep -c 'memfd:sv-frame' "/proc/$nic/maps")" "$(ls /proc/"$nic"/fd | wc -l)"
     echo
 }
 

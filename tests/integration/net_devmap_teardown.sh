@@ -16,8 +16,9 @@ hv=$(cat "$SPLITVISOR_RUNDIR/splitvisor.pid")
 nic=$(for p in $(pgrep -P "$hv"); do [ "$(cat /proc/"$p"/comm)" = xnic ] && echo "$p"; done)
 [ -n "$nic" ] || fail "no NIC model process under the hypervisor ($hv)"
 
-counts() { # the NIC model's mappings and fds, the hypervisor's fds, grant maps
-    echo "nic_maps=$(wc -l <"/proc/$nic/maps") nic_fds=$(ls "/proc/$nic/fd" | wc -l)" \
+counts() { # the NIC model's frame mappings and fds, the hypervisor's fds, grant maps
+    # (frames only: the rest of its maps moves with its allocator, ASan's most)
+    echo "nic_frames=$(grep -c 'memfd:sv-frame' "/proc/$nic/maps") nic_fds=$(ls "/proc/$nic/fd" | wc -l)" \
         "hv_fds=$(ls "/proc/$hv/fd" | wc -l)" \
         "$("$BIN/xl" info | awk '$1 == "grant_maps" {print "grant_maps=" $3}')"
 }
