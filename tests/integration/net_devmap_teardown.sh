@@ -40,7 +40,7 @@ for r in $(seq "$ROUNDS"); do
     wait_ping "$t-a$r" 10.16.0.3
     # Both ways, several flows, so that both vifs have packets at the NIC.
     for g in a b; do
-        "$BIN/xl" exec "$t-$g$r" -- iperf3 -s -D --logfile "$SPLITVISOR_RUNDIR/iperf-$g$r.log"
+        "$BIN/xl" exec "$t-$g$r" -- iperf3 -s -1 -D --logfile "$SPLITVISOR_RUNDIR/iperf-$g$r.log"
     done
     sleep 0.5
     timeout 20 "$BIN/xl" exec "$t-a$r" -- iperf3 -c 10.16.0.3 -t 10 -P 4 >/dev/null 2>&1 &
