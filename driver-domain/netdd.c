@@ -35,7 +35,6 @@
 #include "sv/hypercall.h"
 #include "sv/log.h"
 #include "sv/netif_offload.h"
-#include "sv/pktparse.h"
 #include "sv/ratelimit.h"
 #include "sv/xnic.h"
 #include "sv/xnic_drv.h"
@@ -318,30 +317,12 @@ static bool gso_sane(const struct netif_offload *o)
     return o->gso_type == XEN_NETIF_GSO_TYPE_NONE || o->gso_size >= NETDD_MIN_MSS;
 }
 
-/* netif offload -> xnic command: TSO needs the header length. */
-static unsigned tx_command(const void *head, size_t len, const struct netif_offload *o,
-                           uint16_t *mss, uint8_t *hdr_len)
-{
-    const uint8_t *frame = head;
-    struct pktparse pp;
-
-    *mss = 0;
-    *hdr_len = 0;
-    if (o->gso_type != XEN_NETIF_GSO_TYPE_NONE && pktparse_frame(frame, len, &pp) == 0 &&
-        pp.l4proto == IPPROTO_TCP && pp.l4_end && pp.l4_end <= UINT8_MAX) {
-        *mss = o->gso_size;
-        *hdr_len = (uint8_t)pp.l4_end;
-        return XNIC_TXD_TSO;
-    }
-    return o->csum_blank ? XNIC_TXD_CSUM : 0;
-}
-
 static int port_transmit(void *host, struct vif_back *v, unsigned q, void *buf, size_t len,
                          const struct netif_offload *o)
 {
     uint16_t mss;
     uint8_t hdr_len;
-    unsigned cmd = tx_command(buf, len, o, &mss, &hdr_len);
+    unsigned cmd = netif_offload_xnic_cmd(o, buf, len, &mss, &hdr_len);
 
     (void)host;
     if (!gso_sane(o))
@@ -364,7 +345,7 @@ static int port_transmit_segs(void *host, struct vif_back *v, unsigned q,
     (void)host;
     if (on_switch(v) || n > NETDD_MAX_SEGS || !gso_sane(o))
         return -EOPNOTSUPP; /* the software switch reads frames itself */
-    cmd = tx_command(head, head_len, o, &mss, &hdr_len);
+    cmd = netif_offload_xnic_cmd(o, head, head_len, &mss, &hdr_len);
     for (unsigned i = 0; i < n; i++)
         ds[i] = (struct xnic_drv_seg){.iova = segs[i].iova, .len = segs[i].len};
     return pf_pool_tx_segs(pool_of(v, q), ds, n, cmd, mss, hdr_len, tag);
