@@ -410,7 +410,7 @@ static int cmd_vport_config(struct func *fn, struct xnic_admin *a)
     unsigned vport = a->u.vport.vport;
     int rc;
 
-    if (cfg.flags & ~(XNIC_VPF_BCAST | XNIC_VPF_ALLMULTI | XNIC_VPF_SPOOFCHK) ||
+    if (cfg.flags & ~(XNIC_VPF_BCAST | XNIC_VPF_ALLMULTI | XNIC_VPF_SPOOFCHK | XNIC_VPF_STANDBY) ||
         cfg.weight > XNIC_SCHED_MAX_WEIGHT)
         return -EINVAL;
     memcpy(cfg.mac, a->u.vport.mac, 6);

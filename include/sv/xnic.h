@@ -264,5 +264,6 @@ enum xnic_cmd {
 #define XNIC_VPF_BCAST      (1u << 0) /* accept broadcast */
 #define XNIC_VPF_ALLMULTI   (1u << 1) /* accept every multicast */
 #define XNIC_VPF_SPOOFCHK   (1u << 2) /* drop TX frames whose source MAC is not the primary */
+#define XNIC_VPF_STANDBY    (1u << 3) /* the switch delivers it nothing (failover); it sends */
 
 #endif
