@@ -247,6 +247,8 @@ static int port_attach(void *host, struct vif_back *v, const uint8_t mac[6], uns
         return -ENOSPC;
     }
     vif_back_set_port(v, np);
+    if (vf_config_standby(dd.vfc, vif_back_dir(v)))
+        pf_pool_standby(p, true);
     snprintf(steering, sizeof(steering), "pool %u", pf_pool_index(p));
     vif_back_publish(v, "steering", steering);
     if (vlan)
@@ -401,6 +403,24 @@ static struct vif_back **find_vif(const char *dir)
         if (dd.vifs[i] && !strcmp(vif_back_dir(dd.vifs[i]), dir))
             return &dd.vifs[i];
     return NULL;
+}
+
+/* Failover (vf_config.h): the vif's pool loses or regains its MAC.  A vif
+ * not connected has no pool (port_attach asks when it connects); one on the
+ * software switch cannot stand by (pool 0 carries many MACs). */
+static bool vif_standby(void *ctx, const char *vif_dir, bool standby)
+{
+    struct vif_back **v = find_vif(vif_dir);
+    int err;
+
+    (void)ctx;
+    if (!v || !vif_back_port(*v))
+        return true;
+    if (on_switch(*v))
+        return false;
+    if ((err = pf_pool_standby(pool_of(*v, 0), standby)) < 0)
+        log_warnx("%s: pool %u: %s", vif_dir, pf_pool_index(pool_of(*v, 0)), strerror(-err));
+    return err == 0;
 }
 
 static bool dir_exists(const char *dir)
@@ -694,7 +714,7 @@ int main(int argc, char **argv)
     snprintf(dd.vifs_dir, sizeof(dd.vifs_dir), "/local/domain/%s/backend/vif", domid);
     snprintf(home, sizeof(home), "/local/domain/%s", domid);
     free(domid);
-    if (!(dd.vfc = vf_config_new(dd.xs, dd.pf, home)))
+    if (!(dd.vfc = vf_config_new(dd.xs, dd.pf, home, vif_standby, NULL)))
         fatalx("cannot serve VF configuration requests");
     dd.sw = swswitch_new(dd.pf);
     if (!dd.sw)

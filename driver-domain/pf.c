@@ -52,6 +52,11 @@ struct pf_pool {
     unsigned nheld;
     bool rx_blocked; /* the owner could not take the next frame: wait for rx_retry */
     bool trunked;    /* a pool's first queue: the pool has a trunk set (pf_pool_trunk) */
+    /* A pool's first queue: its vport configuration (pf_pool_standby sets
+     * it again with or without STANDBY). */
+    uint8_t mac[6];
+    uint16_t vlan;
+    uint32_t flags;
 };
 
 struct pf {
@@ -347,8 +352,12 @@ static int pool_start(struct pf_pool *p, const uint8_t mac[6], uint16_t vlan, ui
         p->rings.rx_rsc = rsc;
         err = xnic_drv_queue_start(pf->drv, p->q, &p->rings, 1);
     }
-    if (!err && p->q == p->pool)
+    if (!err && p->q == p->pool) {
+        memcpy(p->mac, mac, sizeof(p->mac));
+        p->vlan = vlan;
+        p->flags = flags;
         err = xnic_drv_vport_config(pf->drv, p->pool, mac, vlan, flags);
+    }
     if (err) {
         log_warnx("pool %u queue pair %u: cannot start: %s", p->pool, p->q, strerror(-err));
         return err;
@@ -466,6 +475,14 @@ void pf_pool_put(struct pf_pool *p)
     xnic_drv_vport_config(pf->drv, p->pool, none, 0, 0);
     pf_pool_trunk(p, &(struct sv_vlan_set){0});
     queue_put(p);
+}
+
+int pf_pool_standby(struct pf_pool *p, bool standby)
+{
+    if (p->q != p->pool || !p->in_use)
+        return -EINVAL;
+    return xnic_drv_vport_config(p->pf->drv, p->pool, p->mac, p->vlan,
+                                 p->flags | (standby ? XNIC_VPF_STANDBY : 0));
 }
 
 int pf_vf_config(struct pf *pf, unsigned vf, const uint8_t mac[6], uint16_t vlan, uint32_t flags)

@@ -61,6 +61,11 @@ int pf_pool_trunk(struct pf_pool *p, const struct sv_vlan_set *trunk);
  * XNIC_VPF_* flags, and makes it an access port (no trunk set): what
  * Linux's `ip link set PF vf N mac M vlan V spoofchk on` does.  0 or -errno. */
 int pf_vf_config(struct pf *pf, unsigned vf, const uint8_t mac[6], uint16_t vlan, uint32_t flags);
+/* Failover: a vif whose guest carries its traffic on a VF teamed with it
+ * is a standby, its pool (p its first queue) STANDBY: the NIC delivers it
+ * nothing (the VF gets the MAC's frames), and it may still send.  false
+ * gives the pool back what pf_pool_get() set.  0 or -errno. */
+int pf_pool_standby(struct pf_pool *p, bool standby);
 /* Stops queue p; a pool's first queue takes the pool's other queues, its
  * MAC, RSS and trunk set with it.  Frames held for them are dropped. */
 void pf_pool_put(struct pf_pool *p);
