@@ -130,18 +130,26 @@ int cmd_pci_assignable_list(int argc, char **argv)
     return argc == 1 ? print_funcs(true, 0) : xl_usage();
 }
 
-/* The function spec names (with its options), normalized as descriptions
- * keep it; 0 or the exit status (said). */
-static int parse_spec(const char *spec, struct config_pci *pci)
+/* The function spec names, normalized as descriptions keep it: to attach,
+ * with its options, against the domain's own description (failover= names
+ * one of its vifs, whose MAC and VLAN the VF takes); to detach, its address
+ * alone.  0 or the exit status (said). */
+static int parse_spec(uint32_t domid, const char *spec, bool attach, struct config_pci *pci)
 {
-    static struct domain_config scratch;
+    static struct domain_config cfg;
     struct config_error cerr;
+    char bdf[32];
 
-    config_init(&scratch);
-    if (config_add_pci_spec(&scratch, spec, &cerr) < 0)
+    if (!attach || userdata_load(domid, &cfg) < 0)
+        config_init(&cfg);
+    if (!attach) {
+        snprintf(bdf, sizeof(bdf), "%.*s", (int)strcspn(spec, ","), spec);
+        spec = bdf;
+    }
+    if (config_add_pci_spec(&cfg, spec, &cerr) < 0)
         return xl_config_error(&cerr);
-    *pci = scratch.pcis[0];
-    config_free(&scratch);
+    *pci = cfg.pcis[cfg.nr_pcis - 1];
+    config_free(&cfg);
     return 0;
 }
 
@@ -179,7 +187,7 @@ static int dom_bdf(int argc, char **argv, uint32_t cmd)
     uint32_t domid;
     int err;
 
-    if ((err = xl_domain_arg(argc, argv, 1, &domid)) || (err = parse_spec(argv[2], &pci)))
+    if ((err = xl_domain_arg(argc, argv, 1, &domid)) || (err = parse_spec(domid, argv[2], cmd == SV_PCI_attach, &pci)))
         return err;
     if (cmd == SV_PCI_attach) {
         if ((err = xl_domname(domid, name, sizeof(name))) < 0)
