@@ -32,11 +32,11 @@
 #include "swswitch.h"
 #include "vf_config.h"
 #include "sv/gnttab_ext.h"
-#include "sv/hypercall.h"
+#include "sv/abi/hypercall.h"
 #include "sv/log.h"
 #include "sv/netif_offload.h"
 #include "sv/ratelimit.h"
-#include "sv/xnic.h"
+#include "sv/abi/xnic.h"
 #include "sv/xnic_drv.h"
 #include "sv/vif_back.h"
 

@@ -9,7 +9,7 @@
 #include "pf.h"
 #include "sv/log.h"
 #include "sv/xenbus.h"
-#include "sv/xnic.h"
+#include "sv/abi/xnic.h"
 #include "vf_config.h"
 
 #define VF_CONFIG_MAX   64
@@ -21,7 +21,7 @@ struct vf_config {
     struct pf *pf;
     char home[64];
     char dir[96]; /* <home>/backend/vf */
-    vf_config_standby_fn standby;
+    vf_config_standby_fn *standby;
     void *ctx;
     struct vf_configured {
         bool used;
@@ -244,7 +244,7 @@ static void rescan(struct vf_config *c)
 }
 
 struct vf_config *vf_config_new(struct xs_handle *xs, struct pf *pf, const char *home,
-                                vf_config_standby_fn standby, void *ctx)
+                                vf_config_standby_fn *standby, void *ctx)
 {
     struct vf_config *c = calloc(1, sizeof(*c));
 

@@ -26,12 +26,12 @@ struct vf_config;
 
 /* vif_dir (a backend/vif/F/D of ours) becomes a standby (false when it
  * cannot: the VF then stays unused), or stops being one. */
-typedef bool (*vf_config_standby_fn)(void *ctx, const char *vif_dir, bool standby);
+typedef bool vf_config_standby_fn(void *ctx, const char *vif_dir, bool standby);
 
 /* Watches <home>/backend/vf (home: /local/domain/<netdd>) and serves what
  * is there.  NULL (logged) on failure. */
 struct vf_config *vf_config_new(struct xs_handle *xs, struct pf *pf, const char *home,
-                                vf_config_standby_fn standby, void *ctx);
+                                vf_config_standby_fn *standby, void *ctx);
 void vf_config_free(struct vf_config *c);
 /* A watch event of ours (true: taken; false: not ours). */
 bool vf_config_event(struct vf_config *c, const char *token);
