@@ -228,7 +228,8 @@ static int port_attach(void *host, struct vif_back *v, const uint8_t mac[6], uns
     struct netdd_port *np = calloc(1, sizeof(*np));
     uint16_t vlan = vif_back_vlan(v);
     bool rsc = takes_rsc(vif_back_rx_features(v));
-    struct pf_pool *p = np ? pf_pool_get(dd.pf, mac, vlan, rsc, pool_rx, pool_rx_end,
+    bool standby = vf_config_standby(dd.vfc, vif_back_dir(v));
+    struct pf_pool *p = np ? pf_pool_get(dd.pf, mac, vlan, standby, rsc, pool_rx, pool_rx_end,
                                          pool_tx_done, &np->q[0])
                            : NULL;
     char steering[32], on_vlan[16] = "";
@@ -247,8 +248,6 @@ static int port_attach(void *host, struct vif_back *v, const uint8_t mac[6], uns
         return -ENOSPC;
     }
     vif_back_set_port(v, np);
-    if (vf_config_standby(dd.vfc, vif_back_dir(v)))
-        pf_pool_standby(p, true);
     snprintf(steering, sizeof(steering), "pool %u", pf_pool_index(p));
     vif_back_publish(v, "steering", steering);
     if (vlan)

@@ -340,8 +340,8 @@ static int pool_memory(struct pf_pool *p)
  * RX buffers; its pool's first queue also gets the pool's MAC, port VLAN and
  * flags. */
 static int pool_start(struct pf_pool *p, const uint8_t mac[6], uint16_t vlan, uint32_t flags,
-                      bool rsc, pf_rx_fn rx, pf_rx_end_fn rx_end, pf_tx_done_fn tx_done,
-                      void *ctx)
+                      bool standby, bool rsc, pf_rx_fn rx, pf_rx_end_fn rx_end,
+                      pf_tx_done_fn tx_done, void *ctx)
 {
     struct pf *pf = p->pf;
     int err = pool_memory(p);
@@ -356,7 +356,8 @@ static int pool_start(struct pf_pool *p, const uint8_t mac[6], uint16_t vlan, ui
         memcpy(p->mac, mac, sizeof(p->mac));
         p->vlan = vlan;
         p->flags = flags;
-        err = xnic_drv_vport_config(pf->drv, p->pool, mac, vlan, flags);
+        err = xnic_drv_vport_config(pf->drv, p->pool, mac, vlan,
+                                    flags | (standby ? XNIC_VPF_STANDBY : 0));
     }
     if (err) {
         log_warnx("pool %u queue pair %u: cannot start: %s", p->pool, p->q, strerror(-err));
@@ -378,16 +379,20 @@ static int pool_start(struct pf_pool *p, const uint8_t mac[6], uint16_t vlan, ui
     return 0;
 }
 
-struct pf_pool *pf_pool_get(struct pf *pf, const uint8_t mac[6], uint16_t vlan, bool rsc,
-                            pf_rx_fn rx, pf_rx_end_fn rx_end, pf_tx_done_fn tx_done, void *ctx)
+struct pf_pool *pf_pool_get(struct pf *pf, const uint8_t mac[6], uint16_t vlan, bool standby,
+                            bool rsc, pf_rx_fn rx, pf_rx_end_fn rx_end, pf_tx_done_fn tx_done,
+                            void *ctx)
 {
-    for (unsigned q = 1; q < pf->npools; q++)
-        if (!pf->pools[q].in_use)
-            return pool_start(&pf->pools[q], mac, vlan,
-                              XNIC_VPF_BCAST | XNIC_VPF_ALLMULTI | XNIC_VPF_SPOOFCHK, rsc,
-                              rx, rx_end, tx_done, ctx)
-                       ? NULL
-                       : &pf->pools[q];
+    for (unsigned q = 1; q < pf->npools; q++) {
+        struct pf_pool *p = &pf->pools[q];
+
+        if (p->in_use)
+            continue;
+        if (pool_start(p, mac, vlan, XNIC_VPF_BCAST | XNIC_VPF_ALLMULTI | XNIC_VPF_SPOOFCHK,
+                       standby, rsc, rx, rx_end, tx_done, ctx))
+            return NULL;
+        return p;
+    }
     return NULL;
 }
 
@@ -398,7 +403,8 @@ struct pf_pool *pf_switch_pool(struct pf *pf, pf_rx_fn rx, void *ctx)
 
     if (p->in_use)
         return p;
-    return pool_start(p, none, 0, XNIC_VPF_BCAST | XNIC_VPF_ALLMULTI, false, rx, NULL, NULL, ctx)
+    return pool_start(p, none, 0, XNIC_VPF_BCAST | XNIC_VPF_ALLMULTI, false, false, rx, NULL, NULL,
+                      ctx)
                ? NULL
                : p;
 }
@@ -429,7 +435,8 @@ struct pf_pool *pf_pool_queue(struct pf_pool *p, unsigned k, pf_rx_fn rx, pf_rx_
     qp = &pf->pools[XNIC_POOL_QUEUE(pf->npools, p->pool, k)];
     if (qp->in_use)
         return NULL;
-    return pool_start(qp, NULL, 0, 0, p->rings.rx_rsc, rx, rx_end, tx_done, ctx) ? NULL : qp;
+    return pool_start(qp, NULL, 0, 0, false, p->rings.rx_rsc, rx, rx_end, tx_done, ctx) ? NULL
+                                                                                         : qp;
 }
 
 int pf_pool_rss(struct pf_pool *p, uint8_t types, const uint8_t key[XNIC_RSS_KEY_SIZE],

@@ -128,7 +128,13 @@ static int configure(struct vf_config *c, const char *dir, struct vf_configured 
                        : 0);
     if ((err = team(c, slot, dir)))
         return err;
-    err = vf_apply(c, slot, !slot->vif[0]);
+    /* A request made again for us (we are a restarted PF owner) of a VF the
+     * guest drives: the NIC kept its configuration and the guest goes on
+     * using it (serve() then has the vif stand by); a new one stands by
+     * until the guest says 4. */
+    err = vf_apply(c, slot,
+                   !slot->vif[0] ||
+                       xenbus_read_state(c->xs, XBT_NULL, slot->front) == XenbusStateConnected);
     if (err && slot->front[0])
         xenbus_unwatch_state(c->xs, slot->front, VF_FRONT_TOKEN);
     return err;
@@ -154,6 +160,7 @@ static void follow(struct vf_config *c, struct vf_configured *slot, bool gone)
     if (standby && !c->standby(c->ctx, slot->vif, true)) {
         log_warnx("%s: %s cannot stand by (no pool of its own): the VF stays unused", slot->dir,
                   slot->vif);
+        vf_apply(c, slot, false);
         return;
     }
     if ((err = vf_apply(c, slot, standby)) < 0)
@@ -196,6 +203,7 @@ static void serve(struct vf_config *c, const char *dir)
     snprintf(slot->dir, sizeof(slot->dir), "%s", dir);
     log_info("%s: VF %u configured", dir, slot->vf);
     xenbus_switch_state(c->xs, dir, XenbusStateConnected);
+    follow(c, slot, false);
 }
 
 /* Every backend/vf/F/N: new ones configured, gone ones unconfigured. */
