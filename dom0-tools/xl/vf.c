@@ -220,6 +220,65 @@ int vf_plug(uint32_t domid, const char *name, const struct config_pci *pci)
     return err;
 }
 
+struct replug_what {
+    uint32_t owner; /* the domain that drives the PF now */
+    struct xs_handle *h;
+};
+
+/* A VF request whose PF owner went (a restarted driver domain has a new
+ * domid): made again under the new owner, which finds the VF configured
+ * (a PF reset keeps a VF in use) and, for a teamed one the guest drives,
+ * active.  The guest's directory follows. */
+static void replug_one(struct xs_handle *h, const char *dir, const char *devid, void *arg)
+{
+    const struct replug_what *w = arg;
+    struct sv_pci_func fn, pf;
+    struct domain_config cfg;
+    struct vf_dev d = {.backend = w->owner, .devid = (unsigned)atoi(devid)};
+    char *bdf = NULL, *back = NULL, prefix[32], bid[16];
+
+    if (sscanf(dir, "/libxl/%u/", &d.domid) != 1 || xenbus_read(h, XBT_NULL, dir, "bdf", &bdf) ||
+        xenbus_read(h, XBT_NULL, dir, "backend", &back) ||
+        find_funcs(bdf, &fn, &pf) || pf.owner != w->owner || userdata_load(d.domid, &cfg) < 0)
+        goto out;
+    snprintf(prefix, sizeof(prefix), "/local/domain/%u/", w->owner);
+    for (unsigned i = 0; i < cfg.nr_pcis && strncmp(back, prefix, strlen(prefix)); i++) {
+        if (strcmp(cfg.pcis[i].bdf, bdf))
+            continue;
+        d.pci = &cfg.pcis[i];
+        d.vf = fn.func - 1;
+        snprintf(d.front, sizeof(d.front), "/local/domain/%u/device/vf/%u", d.domid, d.devid);
+        snprintf(d.back, sizeof(d.back), "/local/domain/%u/backend/vf/%u/%u", w->owner, d.domid,
+                 d.devid);
+        snprintf(d.libxl, sizeof(d.libxl), "%s", dir);
+        snprintf(bid, sizeof(bid), "%u", w->owner);
+        xs_rm(h, XBT_NULL, back);
+        xl_chmod_tree(h, d.front, d.domid, w->owner);
+        if (xenbus_transaction(h, write_request, &d) == 0 &&
+            put(h, XBT_NULL, d.front, "backend", d.back, d.domid, w->owner) &&
+            put(h, XBT_NULL, d.front, "backend-id", bid, d.domid, w->owner))
+            printf("VF %s of domain %u: request re-made to domain %u\n", bdf, d.domid, w->owner);
+    }
+    config_free(&cfg);
+out:
+    free(bdf);
+    free(back);
+}
+
+void vf_replug_owner(uint32_t owner)
+{
+    struct replug_what w = {.owner = owner, .h = xs_open(0)};
+    unsigned nf = 0;
+    char **fes = w.h ? xs_directory(w.h, XBT_NULL, "/libxl", &nf) : NULL;
+
+    for (unsigned i = 0; fes && i < nf; i++)
+        if ((uint32_t)atoi(fes[i]) != owner)
+            xl_for_each_device(VF_LIBXL_DIRS, (uint32_t)atoi(fes[i]), replug_one, &w);
+    free(fes);
+    if (w.h)
+        xs_close(w.h);
+}
+
 /* Switches dir to Closing and waits up to ms for Closed. */
 static void close_and_wait(struct xs_handle *h, const char *dir, int ms)
 {
