@@ -4,6 +4,30 @@
 # run directory), secs (seconds a figure), bin and bench (the build's bin/
 # and bench/), made_ns (namespaces its cleanup deletes), and ends the jobs.
 
+# The start of a run: refuses when one of our namespaces or NS... exists
+# (another run, or leftovers), makes the run directory and sets the traps.
+bench_begin() { # NS...
+    local ns
+    for ns in sv-bench-a sv-bench-b sv-bench-wire "$@"; do
+        if ip netns list | awk '{print $1}' | grep -qx "$ns"; then
+            echo "$0: namespace $ns exists (another run, or leftovers)" >&2
+            exit 1
+        fi
+    done
+    SPLITVISOR_RUNDIR=$(mktemp -d /tmp/sv-bench.XXXXXX)
+    export SPLITVISOR_RUNDIR
+    rd=$SPLITVISOR_RUNDIR
+    made_ns=()
+    step=setup
+    trap bench_cleanup EXIT
+    trap "exit 130" INT TERM
+}
+
+# Ways into the veth pair's ends and the namespace the NIC's wire TAP goes to.
+in_a()    { ip netns exec sv-bench-a "$@"; }
+in_b()    { ip netns exec sv-bench-b "$@"; }
+in_wire() { ip netns exec sv-bench-wire "$@"; }
+
 # The EXIT trap: ends our jobs and the hypervisor, deletes made_ns and rd,
 # and on failure shows what was being done ($step) and the logs.
 bench_cleanup() {

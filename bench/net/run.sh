@@ -39,28 +39,11 @@ G1=bench-g1
 G2=bench-g2
 P1=bench-p1            # pktgen guests: P1 sends to P2
 P2=bench-p2
-OUR_NS="sv-bench-a sv-bench-b sv-bench-wire"
-
-for ns in $OUR_NS sv-$DD sv-$G1 sv-$G2 sv-$P1 sv-$P2; do
-    if ip netns list | awk '{print $1}' | grep -qx "$ns"; then
-        echo "bench/net/run.sh: namespace $ns exists (another run, or leftovers)" >&2
-        exit 1
-    fi
-done
 
 source bench/net/lib.sh
-SPLITVISOR_RUNDIR=$(mktemp -d /tmp/sv-bench.XXXXXX)
-export SPLITVISOR_RUNDIR
-rd=$SPLITVISOR_RUNDIR
-made_ns=()
-step=setup
-trap bench_cleanup EXIT
-trap "exit 130" INT TERM
+bench_begin "sv-$DD" "sv-$G1" "sv-$G2" "sv-$P1" "sv-$P2"
 
-# Ways into each end: a command run in a namespace (veth, wire) or in a domain's.
-in_a()    { ip netns exec sv-bench-a "$@"; }
-in_b()    { ip netns exec sv-bench-b "$@"; }
-in_wire() { ip netns exec sv-bench-wire "$@"; }
+# Ways into each domain's namespace.
 in_g1()   { "$bin/xl" exec "$G1" -- "$@"; }
 in_g2()   { "$bin/xl" exec "$G2" -- "$@"; }
 

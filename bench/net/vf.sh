@@ -40,25 +40,9 @@ VFT=0000:03:10.2
 WIRE=sv-vfbench-w0
 DD=vfb-dd
 P1=vfb-p1 P2=vfb-p2 V1=vfb-v1 V2=vfb-v2 T=vfb-t
-OUR_NS="sv-bench-a sv-bench-b sv-bench-wire"
-for ns in $OUR_NS sv-$DD sv-$P1 sv-$P2 sv-$V1 sv-$V2 sv-$T; do
-    if ip netns list | awk '{print $1}' | grep -qx "$ns"; then
-        echo "bench/net/vf.sh: namespace $ns exists (another run, or leftovers)" >&2
-        exit 1
-    fi
-done
 source bench/net/lib.sh
-SPLITVISOR_RUNDIR=$(mktemp -d /tmp/sv-bench.XXXXXX)
-export SPLITVISOR_RUNDIR
-rd=$SPLITVISOR_RUNDIR
-made_ns=()
-step=setup
-trap bench_cleanup EXIT
-trap "exit 130" INT TERM
+bench_begin "sv-$DD" "sv-$P1" "sv-$P2" "sv-$V1" "sv-$V2" "sv-$T"
 
-in_a()    { ip netns exec sv-bench-a "$@"; }
-in_b()    { ip netns exec sv-bench-b "$@"; }
-in_wire() { ip netns exec sv-bench-wire "$@"; }
 in_p1()   { "$bin/xl" exec "$P1" -- "$@"; }
 in_p2()   { "$bin/xl" exec "$P2" -- "$@"; }
 in_v1()   { "$bin/xl" exec "$V1" -- "$@"; }
