@@ -357,7 +357,7 @@ void vf_remove_all(uint32_t domid)
 static void list_one(struct xs_handle *h, const char *dir, const char *devid, void *arg)
 {
     struct xnic_ctl_stats st;
-    char *bdf = NULL, *back = NULL, *mac = NULL, *vlan = NULL;
+    char *bdf = NULL, *back = NULL, *mac = NULL, *vlan = NULL, *standby = NULL;
 
     (void)arg;
     xenbus_read(h, XBT_NULL, dir, "bdf", &bdf);
@@ -365,6 +365,7 @@ static void list_one(struct xs_handle *h, const char *dir, const char *devid, vo
     if (back) { /* the PF owner's directory: shown as printable text */
         mac = xl_read_shown(h, back, "mac");
         vlan = xl_read_shown(h, back, "vlan");
+        standby = xl_read_shown(h, back, "failover");
     }
     printf("vf%-4s %-13s %-17s vlan %-4s state %d", devid, bdf ? bdf : "?", mac && *mac ? mac : "-",
            vlan && strcmp(vlan, "0") ? vlan : "-",
@@ -374,11 +375,14 @@ static void list_one(struct xs_handle *h, const char *dir, const char *devid, vo
             " rx %llu tx %llu rx-no-buf %llu spoofed %llu",
             (unsigned long long)st.queue[0].rx_packets, (unsigned long long)st.queue[0].tx_packets,
             (unsigned long long)st.queue[0].rx_no_buf, (unsigned long long)st.queue[0].tx_spoofed);
+    if (standby) /* no vfN: it carries the vif's ethD */
+        printf(" failover eth%s", standby);
     putchar('\n');
     free(bdf);
     free(back);
     free(mac);
     free(vlan);
+    free(standby);
 }
 
 void vf_list(uint32_t domid)

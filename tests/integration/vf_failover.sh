@@ -35,6 +35,7 @@ back=/local/domain/$dd/backend/vf/$a/0
 [ "$(xenstore-read "$back/failover")/$(xenstore-read "$back/mac")" = "0/$MACA" ] \
     || fail "request in $back: $(xenstore-ls "$back")"
 "$BIN/xl" exec "$t-a" -- ip link show vf0 >/dev/null 2>&1 && fail "a teamed VF got an interface of its own"
+"$BIN/xl" network-list "$t-a" | grep -q "^vf0 .*failover eth0$" || fail "network-list: $("$BIN/xl" network-list "$t-a")"
 wait_console "$dd" "backend/vif/$a/0 stands by" >/dev/null
 pass "the VF takes vif 0's MAC, no vf0; netdd makes the vif a standby"
 
