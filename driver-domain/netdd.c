@@ -554,7 +554,7 @@ static void on_xenstore(evutil_socket_t fd, short what, void *arg)
     for (unsigned n = 0; n < NETDD_WATCH_BUDGET && (ev = xs_check_watch(dd.xs)); n++) {
         int i = watch_owner(ev[XS_WATCH_PATH], ev[XS_WATCH_TOKEN]);
 
-        if (vf_config_event(dd.vfc, ev[XS_WATCH_TOKEN])) {
+        if (vf_config_event(dd.vfc, ev[XS_WATCH_TOKEN], ev[XS_WATCH_PATH])) {
             free(ev);
             continue;
         }

@@ -284,11 +284,26 @@ void vf_config_free(struct vf_config *c)
     free(c);
 }
 
-bool vf_config_event(struct vf_config *c, const char *token)
+bool vf_config_event(struct vf_config *c, const char *token, const char *path)
 {
-    if (!c || (strcmp(token, VF_CONFIG_TOKEN) && strcmp(token, VF_FRONT_TOKEN)))
+    if (!c)
         return false;
-    rescan(c);
+    if (!strcmp(token, VF_CONFIG_TOKEN)) {
+        rescan(c);
+        return true;
+    }
+    if (strcmp(token, VF_FRONT_TOKEN))
+        return false;
+    /* A guest's own state: the slot it belongs to alone is looked at (a
+     * guest writing its state over and over costs us two reads a write,
+     * never a rescan of every request). */
+    for (unsigned i = 0; i < VF_CONFIG_MAX; i++) {
+        struct vf_configured *slot = &c->done[i];
+        size_t n = strlen(slot->front);
+
+        if (slot->used && n && !strncmp(path, slot->front, n) && (!path[n] || path[n] == '/'))
+            follow(c, slot, false);
+    }
     return true;
 }
 

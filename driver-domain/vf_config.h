@@ -33,8 +33,8 @@ typedef bool vf_config_standby_fn(void *ctx, const char *vif_dir, bool standby);
 struct vf_config *vf_config_new(struct xs_handle *xs, struct pf *pf, const char *home,
                                 vf_config_standby_fn *standby, void *ctx);
 void vf_config_free(struct vf_config *c);
-/* A watch event of ours (true: taken; false: not ours). */
-bool vf_config_event(struct vf_config *c, const char *token);
+/* A watch event (token, path) of ours (true: taken; false: not ours). */
+bool vf_config_event(struct vf_config *c, const char *token, const char *path);
 /* Whether vif_dir is a standby now (a vif that connects asks). */
 bool vf_config_standby(const struct vf_config *c, const char *vif_dir);
 
