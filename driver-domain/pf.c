@@ -462,8 +462,7 @@ struct pf_pool *pf_pool_queue(struct pf_pool *p, unsigned k, pf_rx_fn *rx, pf_rx
     qp = &pf->pools[XNIC_POOL_QUEUE(pf->npools, p->pool, k)];
     if (qp->in_use)
         return NULL;
-    return pool_start(qp, NULL, 0, 0, false, p->rings.rx_rsc, rx, rx_end, tx_done, ctx) ? NULL
-                                                                                         : qp;
+    return pool_start(qp, NULL, 0, 0, false, p->rings.rx_rsc, rx, rx_end, tx_done, ctx) ? NULL : qp;
 }
 
 int pf_pool_rss(struct pf_pool *p, uint8_t types, const uint8_t key[XNIC_RSS_KEY_SIZE],

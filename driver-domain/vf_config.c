@@ -122,10 +122,9 @@ static int configure(struct vf_config *c, const char *dir, struct vf_configured 
     slot->vf = vf;
     slot->vlan = (uint16_t)vlan;
     /* Anti-spoofing needs a MAC to compare with. */
-    slot->flags = XNIC_VPF_BCAST | (trust ? XNIC_VPF_ALLMULTI : 0) |
-                  (spoofchk && (mac[0] | mac[1] | mac[2] | mac[3] | mac[4] | mac[5])
-                       ? XNIC_VPF_SPOOFCHK
-                       : 0);
+    slot->flags =
+        XNIC_VPF_BCAST | (trust ? XNIC_VPF_ALLMULTI : 0) |
+        (spoofchk && (mac[0] | mac[1] | mac[2] | mac[3] | mac[4] | mac[5]) ? XNIC_VPF_SPOOFCHK : 0);
     if ((err = team(c, slot, dir)))
         return err;
     /* A request made again for us (we are a restarted PF owner) of a VF the

@@ -62,8 +62,8 @@ static struct pktgen *pktgen; /* --pktgen: drives its vif instead of the TAP */
 static uint32_t rss_table[128];
 static struct vf_slot {
     struct vf_net *vf;
-    unsigned devid;          /* device/vf/<devid> */
-    struct vif_front *team;  /* the vif it is teamed with, or NULL */
+    unsigned devid;         /* device/vf/<devid> */
+    struct vif_front *team; /* the vif it is teamed with, or NULL */
 } vfs[GUEST_MAX_VFS];
 static uint8_t *ram;
 static unsigned long long ram_size;
@@ -235,8 +235,8 @@ static void vf_start(struct event_base *base, struct vf_slot *s, unsigned devid)
             s->team = team;
             vif_front_set_primary(team,
                                   &(struct vif_front_primary){.xmit = team_xmit, .ctx = s->vf});
-            log_info("VF %s teamed with vif %u: %s's traffic on the VF", bdf,
-                     vif_front_devid(team), ifname);
+            log_info("VF %s teamed with vif %u: %s's traffic on the VF", bdf, vif_front_devid(team),
+                     ifname);
         }
     } else {
         snprintf(ifname, sizeof(ifname), "vf%u", devid);

@@ -46,7 +46,7 @@ struct vf_net {
     unsigned long long iova;
     int tap;
     struct event *tap_ev, *queue_ev, *misc_ev;
-    struct vf_net_team team;   /* teamed: tap is team.tap (not ours) */
+    struct vf_net_team team; /* teamed: tap is team.tap (not ours) */
     bool teamed;
     bool running;              /* its queue started */
     bool tap_paused;           /* no TX buffer free: the TAP is not read */
@@ -130,8 +130,7 @@ static void rx_post_all(struct vf_net *v)
  * (the NIC's verified checksum passed on). */
 static void rx_write(struct vf_net *v, const uint8_t *frame, uint16_t len, uint16_t status)
 {
-    struct virtio_net_hdr vh = {.flags = status & XNIC_RXS_L4_OK ? VIRTIO_NET_HDR_F_DATA_VALID
-                                                                  : 0};
+    struct virtio_net_hdr vh = {.flags = status & XNIC_RXS_L4_OK ? VIRTIO_NET_HDR_F_DATA_VALID : 0};
     struct iovec iov[2] = {{&vh, sizeof(vh)}, {(void *)frame, len}};
 
     if (writev(v->tap, v->teamed ? iov : iov + 1, v->teamed ? 2 : 1) < 0 && errno != EAGAIN)
@@ -286,16 +285,17 @@ static int xmit_one(struct vf_net *v, int fd)
     for (unsigned i = 0; i < nseg; i++) {
         size_t left = (size_t)len - (size_t)i * VF_BUF;
 
-        segs[i] = (struct xnic_drv_seg){.iova = buf_iova(v, VF_TX_BUF_OFF + (size_t)idx[i] * VF_BUF),
-                                        .len = (uint16_t)(left < VF_BUF ? left : VF_BUF)};
+        segs[i] =
+            (struct xnic_drv_seg){.iova = buf_iova(v, VF_TX_BUF_OFF + (size_t)idx[i] * VF_BUF),
+                                  .len = (uint16_t)(left < VF_BUF ? left : VF_BUF)};
         v->tx_next[idx[i]] = (uint8_t)(i + 1 < nseg ? idx[i + 1] : 0);
     }
     /* A header the frame cannot back (or GSO netif has no name for) sends it
      * as it is: the guest's kernel asked for something its own VF refuses. */
     if (len >= 14 && netif_offload_from_vnet(&vh, &o) == 0)
         cmd = netif_offload_xnic_cmd(&o, iov[1].iov_base, segs[0].len, &mss, &hdr_len);
-    if (len < 14 || xnic_drv_tx(v->drv, 0, segs, nseg, cmd, mss, hdr_len,
-                                (void *)(uintptr_t)idx[0]) < 0)
+    if (len < 14 ||
+        xnic_drv_tx(v->drv, 0, segs, nseg, cmd, mss, hdr_len, (void *)(uintptr_t)idx[0]) < 0)
         return 0; /* a runt; or no room, which the check above rules out */
     v->tx_nbufs[idx[0]] = (uint8_t)nseg;
     v->ntx_free -= nseg;

@@ -19,7 +19,7 @@ struct vf_net;
  * become the NIC's), and takes what programs send there from the vif
  * (vf_net_xmit). */
 struct vf_net_team {
-    int tap;                  /* the vif's ethD queue: written, never closed */
+    int tap;                 /* the vif's ethD queue: written, never closed */
     void (*room)(void *ctx); /* vf_net_xmit said -EAGAIN and buffers came free */
     void *ctx;
 };

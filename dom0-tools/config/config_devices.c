@@ -554,8 +554,7 @@ int config_pci_team(struct domain_config *cfg, struct config_pci *pci, const cha
                            pci->vlan, vif->devid, vif->vlan);
     for (const struct config_pci *p = cfg->pcis; p < pci; p++)
         if (p->failover && p->standby == vif->devid)
-            return config_fail(err, &loc, "failover: vif %u already backs %s", vif->devid,
-                               p->bdf);
+            return config_fail(err, &loc, "failover: vif %u already backs %s", vif->devid, p->bdf);
     memcpy(pci->mac, vif->mac, sizeof(pci->mac));
     pci->vlan = vif->vlan;
     return 0;

@@ -198,8 +198,7 @@ static void xml_pci(FILE *out, const struct config_pci *pci)
     if (pci->vlan)
         fprintf(out, "      <vlan>\n        <tag id=\"%u\"/>\n      </vlan>\n", pci->vlan);
     if (pci->failover)
-        fprintf(out, "      <teaming type=\"transient\" persistent=\"ua-vif%u\"/>\n",
-                pci->standby);
+        fprintf(out, "      <teaming type=\"transient\" persistent=\"ua-vif%u\"/>\n", pci->standby);
     fputs(net ? "    </interface>\n" : "    </hostdev>\n", out);
 }
 

@@ -645,13 +645,10 @@ static int x_hostdev(struct xml_ctx *x, xmlNode *node)
 }
 
 static const struct xml_elem hostdev_interface_elems[] = {
-    {"source", x_pci_source, XML_ONCE},
-    {"mac", x_vif_mac, XML_ONCE},
-    {"vlan", x_vif_vlan, XML_ONCE},
-    {"driver", NULL, XML_ONCE},
+    {"source", x_pci_source, XML_ONCE}, {"mac", x_vif_mac, XML_ONCE},
+    {"vlan", x_vif_vlan, XML_ONCE},     {"driver", NULL, XML_ONCE},
     {"address", NULL, XML_WARN}, /* the guest-side slot: we do not place devices */
-    {"alias", NULL, XML_ONCE},
-    {"teaming", x_teaming, XML_ONCE},
+    {"alias", NULL, XML_ONCE},          {"teaming", x_teaming, XML_ONCE},
 };
 
 /*
@@ -732,8 +729,7 @@ static int xml_resolve_teams(struct xml_ctx *x)
             return config_fail(x->err, &loc, "persistent='%s' names no <interface>'s <alias>",
                                x->team[i].persistent);
         if (!x->vif_persistent[v])
-            return config_fail(x->err, &loc,
-                               "interface '%s' has no <teaming type='persistent'/>",
+            return config_fail(x->err, &loc, "interface '%s' has no <teaming type='persistent'/>",
                                x->team[i].persistent);
         x->cfg->pcis[i].failover = true;
         x->cfg->pcis[i].standby = x->cfg->vifs[v].devid;

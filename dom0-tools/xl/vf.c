@@ -238,8 +238,8 @@ static void replug_one(struct xs_handle *h, const char *dir, const char *devid, 
     char *bdf = NULL, *back = NULL, prefix[32], bid[16];
 
     if (sscanf(dir, "/libxl/%u/", &d.domid) != 1 || xenbus_read(h, XBT_NULL, dir, "bdf", &bdf) ||
-        xenbus_read(h, XBT_NULL, dir, "backend", &back) ||
-        find_funcs(bdf, &fn, &pf) || pf.owner != w->owner || userdata_load(d.domid, &cfg) < 0)
+        xenbus_read(h, XBT_NULL, dir, "backend", &back) || find_funcs(bdf, &fn, &pf) ||
+        pf.owner != w->owner || userdata_load(d.domid, &cfg) < 0)
         goto out;
     snprintf(prefix, sizeof(prefix), "/local/domain/%u/", w->owner);
     for (unsigned i = 0; i < cfg.nr_pcis && strncmp(back, prefix, strlen(prefix)); i++) {

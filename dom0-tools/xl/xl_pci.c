@@ -225,7 +225,8 @@ static int dom_bdf(int argc, char **argv, uint32_t cmd)
     uint32_t domid;
     int err;
 
-    if ((err = xl_domain_arg(argc, argv, 1, &domid)) || (err = parse_spec(domid, argv[2], cmd == SV_PCI_attach, &pci)))
+    if ((err = xl_domain_arg(argc, argv, 1, &domid)) ||
+        (err = parse_spec(domid, argv[2], cmd == SV_PCI_attach, &pci)))
         return err;
     if (cmd == SV_PCI_attach) {
         if ((err = xl_domname(domid, name, sizeof(name))) < 0)

@@ -1213,13 +1213,13 @@ int main(void)
         T(test_tso_mss_floor),        T(test_vf_weight_is_the_pfs),
         T(test_tso_charged_per_segment),
         T(test_admin_rules),          T(test_mailbox),
-        T(test_flr_stops_dma),        T(test_pf_reset_keeps_vf),        T(test_bad_tail),
+        T(test_flr_stops_dma),        T(test_bad_tail),
         T(test_unmapped_ring),        T(test_rsc_tso_whole),
         T(test_rsc_port_vlan),        T(test_rsc_off_segments),
         T(test_rsc_no_room_segments), T(test_rsc_csum_partial),
         T(test_rsc_chain),            T(test_rsc_chain_fault),
         T(test_rss_spreads_flows),    T(test_rss_admin_and_flr),
-        T(test_jumbo),
+        T(test_jumbo),                T(test_pf_reset_keeps_vf),
         cmocka_unit_test_setup_teardown(test_tso_to_offload_wire, setup_offload_wire, teardown),
     };
 

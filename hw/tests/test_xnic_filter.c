@@ -200,8 +200,8 @@ static void test_broadcast_multicast(void **state)
 static void test_standby(void **state)
 {
     struct xnic_vport_cfg active = {.flags = XNIC_VPF_BCAST | XNIC_VPF_SPOOFCHK},
-                          standby = {.flags = XNIC_VPF_BCAST | XNIC_VPF_SPOOFCHK |
-                                              XNIC_VPF_STANDBY};
+                          standby = {.flags =
+                                         XNIC_VPF_BCAST | XNIC_VPF_SPOOFCHK | XNIC_VPF_STANDBY};
     bool miss;
 
     (void)state;

@@ -333,13 +333,13 @@ static void test_pci_net_options(void **state)
 static void test_pci_failover(void **state)
 {
     static const char *const bad[] = {
-        "03:10.4,failover=2",                        /* no such vif */
-        "03:10.4,failover=x",                        /* not a number */
-        "03:10.4,failover=16",                       /* out of range */
-        "03:10.4,failover=0,failover=1",             /* twice */
-        "03:10.4,failover=1,mac=00:16:3e:5f:00:09",  /* not vif 1's MAC */
-        "03:10.4,failover=0,vlan=43",                /* not vif 0's VLAN */
-        "03:10.4,failover=0",                        /* vif 0 backs 03:10.2 already */
+        "03:10.4,failover=2",                       /* no such vif */
+        "03:10.4,failover=x",                       /* not a number */
+        "03:10.4,failover=16",                      /* out of range */
+        "03:10.4,failover=0,failover=1",            /* twice */
+        "03:10.4,failover=1,mac=00:16:3e:5f:00:09", /* not vif 1's MAC */
+        "03:10.4,failover=0,vlan=43",               /* not vif 0's VLAN */
+        "03:10.4,failover=0",                       /* vif 0 backs 03:10.2 already */
     };
     struct domain_config cfg;
     struct config_error err;
