@@ -559,6 +559,9 @@ int main(int argc, char **argv)
     parse_args(argc, argv, &cfg, &wire, p);
     signal(SIGPIPE, SIG_IGN);
     p->wire = wire_open(wire, &err);
+    if (!p->wire && err == -EBUSY)
+        fatalx("wire %s: the interface is taken (another splitvisor instance's wire, or another "
+               "program's): name another with --wire", wire);
     if (!p->wire)
         fatalx("wire %s: %s", wire, strerror(-err));
     if (wire_takes_offloads(p->wire))

@@ -44,6 +44,10 @@ int config_parse_uint(const char *s, uint64_t max, uint64_t *out);
  * allocations the caller frees. */
 int config_parse_xl(const char *file, const char *buf, size_t len, struct domain_config *cfg,
                     struct config_error *err);
+/* The same where lines from args_line on are settings a command line added
+ * (errors and warnings name them so). */
+int config_parse_xl_args(const char *file, const char *buf, size_t len, int args_line,
+                         struct domain_config *cfg, struct config_error *err);
 int config_parse_xml(const char *file, const char *buf, size_t len, struct domain_config *cfg,
                      struct config_error *err);
 

@@ -486,10 +486,14 @@ static void list_one(struct xs_handle *h, const char *dir, const char *devid, vo
     free(vif.back);
 }
 
-int vif_list(uint32_t domid)
+void vif_list_header(void)
 {
     printf("%-4s %-3s %-18s %-6s %-5s %-7s %-16s %-36s %s\n", "Idx", "BE", "Mac Addr.", "handle",
            "state", "evt-ch", "tx-/rx-ring-ref", "BE-path", "steering / NIC counters");
+}
+
+int vif_list(uint32_t domid)
+{
     return xl_for_each_device("/libxl/%u/device/vif", domid, list_one, NULL);
 }
 

@@ -119,6 +119,12 @@ void config_init(struct domain_config *cfg);
  */
 int config_load(const char *path, struct domain_config *cfg, struct config_error *err);
 
+/* Like config_load(), with n xl.cfg settings ("memory=512", as xl create's
+ * command line takes them) after the file's own, so that they win; errors
+ * name them as "(command line):N".  xl.cfg files only: -EINVAL for XML. */
+int config_load_args(const char *path, char *const *settings, int n, struct domain_config *cfg,
+                     struct config_error *err);
+
 /* Like config_load() on LEN bytes of BUF; NAME is the file name errors give. */
 int config_parse_buffer(const char *name, const char *buf, size_t len,
                         struct domain_config *cfg, struct config_error *err);
