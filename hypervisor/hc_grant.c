@@ -306,7 +306,8 @@ static int16_t copy_virt(const struct hc_ctx *ctx, uint64_t addr, void *buf, siz
  * size, so a short count is the kernel failing, not a peer. */
 static int16_t copy_page(const struct copy_side *side, void *buf, size_t len, bool write)
 {
-    ssize_t n = write ? pwrite(side->fd, buf, len, side->off) : pread(side->fd, buf, len, side->off);
+    ssize_t n =
+        write ? pwrite(side->fd, buf, len, side->off) : pread(side->fd, buf, len, side->off);
 
     if (n != (ssize_t)len) {
         log_warn("grant copy: %s of a page", write ? "pwrite" : "pread");
