@@ -436,8 +436,8 @@ static void stop_cb(evutil_socket_t sig, short what, void *arg)
 
 static noreturn void usage(void)
 {
-    fprintf(stderr, "usage: xnic --control PATH [--wire tap:NAME|packet:IF|udp:HOST:PORT"
-                    "[,bind=PORT]|none]\n"
+    fprintf(stderr, "usage: xnic --control PATH [--wire tap:NAME|packet:IF|"
+                    "vxlan:VNI,remote=ADDR[,remote=ADDR...][,local=ADDR][,port=N]|none]\n"
                     "            [--pools N] [--queues-per-pool Q] [--vfs N] [--pf DDDD:BB:00.0]\n"
                     "            [--poll] [--fault-burst N]\n");
     exit(2);
