@@ -393,8 +393,12 @@ int hc_gnttab_setup_table(struct hc_ctx *ctx)
 
 void gnttab_notify_fire(struct domain *d, struct grant_notify *n, struct frame *frame)
 {
-    if (n->action & UNMAP_NOTIFY_CLEAR_BYTE)
-        __atomic_store_n((uint8_t *)frame->va + n->offset, 0, __ATOMIC_RELEASE);
+    static const uint8_t zero;
+
+    /* Through the fd, as we map no frame (p2m.h); the write is done before
+     * the event below is sent, as the release store of Xen's gntdev is. */
+    if ((n->action & UNMAP_NOTIFY_CLEAR_BYTE) && pwrite(frame->fd, &zero, 1, n->offset) != 1)
+        log_warn("domain %u: unmap notify: cannot clear byte %u", d->domid, n->offset);
     /* The port may have been closed, or closed and bound again, since it
      * was armed: the send then reaches whatever d has bound there, which
      * only d can suffer from (Linux's gntdev holds the port instead). */
