@@ -395,8 +395,8 @@ void gnttab_notify_fire(struct domain *d, struct grant_notify *n, struct frame *
 {
     static const uint8_t zero;
 
-    /* Through the fd, as we map no frame (p2m.h); the write is done before
-     * the event below is sent, as the release store of Xen's gntdev is. */
+    /* Through the fd, as we map no frame (p2m.h); the syscall is done
+     * before the event below is sent, so the peer woken sees the byte clear. */
     if ((n->action & UNMAP_NOTIFY_CLEAR_BYTE) && pwrite(frame->fd, &zero, 1, n->offset) != 1)
         log_warn("domain %u: unmap notify: cannot clear byte %u", d->domid, n->offset);
     /* The port may have been closed, or closed and bound again, since it
