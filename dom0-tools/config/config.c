@@ -205,9 +205,13 @@ int config_add_vif_spec(struct domain_config *cfg, const char *spec, struct conf
 int config_add_pci_spec(struct domain_config *cfg, const char *spec, struct config_error *err)
 {
     struct config_loc loc = {.file = "", .key = "pci"};
+    int rc;
 
     memset(err, 0, sizeof(*err));
-    return config_pci_spec(cfg, spec, &loc, err);
+    rc = config_pci_spec(cfg, spec, &loc, err);
+    if (rc == 0 && (rc = config_pci_team(cfg, &cfg->pcis[cfg->nr_pcis - 1], "", err)) < 0)
+        cfg->nr_pcis--;
+    return rc;
 }
 
 int config_remove_pci(struct domain_config *cfg, const char *bdf)

@@ -112,6 +112,12 @@ int config_pci_spec(struct domain_config *cfg, const char *spec, const struct co
 int config_pci_add(struct domain_config *cfg, uint64_t domain, uint64_t bus, uint64_t slot,
                    uint64_t function, const struct config_loc *loc, struct config_error *err);
 
+/* A VF teamed with a standby vif (failover): the vif must exist, be an
+ * access port and back no other VF; the VF takes its MAC and VLAN, which
+ * given must agree (net_failover pairs the two by MAC). */
+int config_pci_team(struct domain_config *cfg, struct config_pci *pci, const char *file,
+                    struct config_error *err);
+
 /* Initial memory within the maximum (when the maximum is set). */
 int config_check_memory(const struct domain_config *cfg, const struct config_loc *loc,
                         struct config_error *err);

@@ -497,9 +497,7 @@ int vif_list(uint32_t domid)
     return xl_for_each_device("/libxl/%u/device/vif", domid, list_one, NULL);
 }
 
-/* Every node under dir owned by owner and readable by reader (the guest's
- * own keys were created readable by the backend of the time). */
-static void chmod_tree(struct xs_handle *h, const char *dir, uint32_t owner, uint32_t reader)
+void xl_chmod_tree(struct xs_handle *h, const char *dir, uint32_t owner, uint32_t reader)
 {
     struct xs_permissions perms[2] = {{.id = owner, .perms = XS_PERM_NONE},
                                       {.id = reader, .perms = XS_PERM_READ}};
@@ -512,7 +510,7 @@ static void chmod_tree(struct xs_handle *h, const char *dir, uint32_t owner, uin
         char path[256];
 
         snprintf(path, sizeof(path), "%s/%s", dir, kids[i]);
-        chmod_tree(h, path, owner, reader);
+        xl_chmod_tree(h, path, owner, reader);
     }
     free(kids);
 }
@@ -550,7 +548,7 @@ static void replug_frontend(struct xs_handle *h, uint32_t f, const char *name, u
             if (strcasecmp(cfg.vifs[k].mac, mac) || strcmp(cfg.vifs[k].backend, name))
                 continue;
             j.vif.devid = (unsigned)atoi(devs[i]);
-            chmod_tree(h, dir, f, b);
+            xl_chmod_tree(h, dir, f, b);
             if (xenbus_transaction(h, replug_write, &j) == 0)
                 printf("vif %u.%u re-plugged to %s (domain %u)\n", f, j.vif.devid, name, b);
         }

@@ -139,6 +139,12 @@ int vf_plug(uint32_t domid, const char *name, const struct config_pci *pci);
 void vf_unplug(uint32_t domid, const char *bdf);
 void vf_remove_all(uint32_t domid);
 void vf_list(uint32_t domid);
+/* Every node under dir owned by owner and readable by reader (a guest's
+ * own keys were created readable by the backend of the time). */
+void xl_chmod_tree(struct xs_handle *h, const char *dir, uint32_t owner, uint32_t reader);
+/* Makes the VF requests whose PF domain owner now drives (a restarted
+ * driver domain) again under its home. */
+void vf_replug_owner(uint32_t owner);
 
 /* Destroys a domain and forgets its description and xenstore nodes. */
 int xl_destroy_domain(uint32_t domid);

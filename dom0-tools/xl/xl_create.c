@@ -239,6 +239,7 @@ int xl_create_domain(const struct domain_config *cfg, bool paused, uint32_t *dom
                  xl_last_console_hint(cfg->name, hint, sizeof(hint)));
         return err;
     }
+    vf_replug_owner(req.domid); /* first: a teamed vif finds its VF's state */
     vif_replug_backend(cfg->name, req.domid);
     return 0;
 }

@@ -82,16 +82,26 @@ int xl_pci_check(const char *bdf)
     return n < 0 ? n : -ENODEV;
 }
 
-static int parse_spec(const char *spec, struct config_pci *pci)
+/* The function spec names, normalized as descriptions keep it: to attach,
+ * with its options, against the domain's own description (failover= names
+ * one of its vifs, whose MAC and VLAN the VF takes); otherwise its address
+ * alone.  0 or the exit status (said). */
+static int parse_spec(uint32_t domid, const char *spec, bool attach, struct config_pci *pci)
 {
-    static struct domain_config scratch;
+    static struct domain_config cfg;
     struct config_error cerr;
+    char bdf[32];
 
-    config_init(&scratch);
-    if (config_add_pci_spec(&scratch, spec, &cerr) < 0)
+    if (!attach || userdata_load(domid, &cfg) < 0)
+        config_init(&cfg);
+    if (!attach) {
+        snprintf(bdf, sizeof(bdf), "%.*s", (int)strcspn(spec, ","), spec);
+        spec = bdf;
+    }
+    if (config_add_pci_spec(&cfg, spec, &cerr) < 0)
         return xl_config_error(&cerr);
-    *pci = scratch.pcis[0];
-    config_free(&scratch);
+    *pci = cfg.pcis[cfg.nr_pcis - 1];
+    config_free(&cfg);
     return 0;
 }
 
@@ -106,7 +116,7 @@ static int one_bdf(int argc, char **argv, uint32_t cmd)
         return xl_usage();
     if (strchr(argv[1], ','))
         return xl_error("'%s' is not a BDF", argv[1]);
-    if ((err = parse_spec(argv[1], &pci)))
+    if ((err = parse_spec(0, argv[1], false, &pci)))
         return err;
     err = pci_call(cmd, 0, pci.bdf);
     return err < 0 ? xl_error("%s: %s", pci.bdf, xl_pci_strerror(err)) : 0;
@@ -215,7 +225,8 @@ static int dom_bdf(int argc, char **argv, uint32_t cmd)
     uint32_t domid;
     int err;
 
-    if ((err = xl_domain_arg(argc, argv, 1, &domid)) || (err = parse_spec(argv[2], &pci)))
+    if ((err = xl_domain_arg(argc, argv, 1, &domid)) ||
+        (err = parse_spec(domid, argv[2], cmd == SV_PCI_attach, &pci)))
         return err;
     if (cmd == SV_PCI_attach) {
         if ((err = xl_domname(domid, name, sizeof(name))) < 0)

@@ -72,6 +72,11 @@ struct config_pci {
      * and port VLAN its PF owner gives it; "" and 0 leave them unset. */
     char mac[CONFIG_MAC_SIZE];
     unsigned int vlan;
+    /* VF <-> PV failover, as Linux's net_failover: the guest bonds this VF
+     * with vif `standby` (same MAC and VLAN) into one interface, traffic on
+     * the VF while it is there and up, on the vif otherwise. */
+    bool failover;
+    unsigned int standby; /* with failover: the vif's devid */
     struct config_origin at;
 };
 
