@@ -103,10 +103,21 @@ int hc_gnttab_map(struct hc_ctx *ctx)
 
 /* SIGSTOP, then waits until every thread has stopped (waitid reports a
  * group stop once the last thread is in it), or the process is dead. */
+static long long now_ns(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* The timeout is measured on the clock, not summed from the naps: on a
+ * loaded host a 20 us nap took a millisecond, and the 100 ms wait for a
+ * dying netdd held the hypervisor's loop for over 5 s. */
 static int mapper_stop(const struct domain *d)
 {
     const struct timespec nap = {.tv_nsec = 20000};
-    long waited = 0;
+    long long deadline = now_ns() + STOP_TIMEOUT_NS;
 
     if (syscall(SYS_pidfd_send_signal, d->pidfd, SIGSTOP, NULL, 0) < 0)
         return errno == ESRCH ? 0 : -errno; /* reaped: it maps nothing */
@@ -118,10 +129,9 @@ static int mapper_stop(const struct domain *d)
             return -errno;
         if (si.si_pid)
             return 0;
-        if (waited >= STOP_TIMEOUT_NS)
+        if (now_ns() >= deadline)
             return -ETIMEDOUT;
         nanosleep(&nap, NULL);
-        waited += nap.tv_nsec;
     }
 }
 

@@ -354,10 +354,10 @@ static int x_metadata(struct xml_ctx *x, xmlNode *node)
 }
 
 /* Runs set(vif, value of attribute attr) for an <interface> child. */
-typedef int vif_setter(struct config_vif *vif, const char *value, const struct config_loc *loc,
+typedef int vif_setter_fn(struct config_vif *vif, const char *value, const struct config_loc *loc,
                        struct config_error *err);
 
-static int xml_vif_attr(struct xml_ctx *x, xmlNode *node, const char *attr, vif_setter *set)
+static int xml_vif_attr(struct xml_ctx *x, xmlNode *node, const char *attr, vif_setter_fn *set)
 {
     struct config_loc loc = xml_loc(x, node);
     char *value;
