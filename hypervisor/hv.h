@@ -46,10 +46,14 @@ enum domain_state {
  * handle it opens (a driver domain uses about ten). */
 #define DOMAIN_MAX_CHANNELS 64
 /* What a domain costs the hypervisor before it asks for anything (RAM,
- * shared_info and grant table: an fd and a mapping each; pidfd, console
- * pipes and log), with what dom0 holds for it (xenstored's and its
- * monitor's ports and channels), charged at creation. */
+ * shared_info and grant table fds; pidfd, console pipes and log; mappings of
+ * shared_info and the grant table), with what dom0 holds for it (xenstored's
+ * and its monitor's ports and channels), charged at creation. */
 #define DOMAIN_QUOTA_BASE 24
+/* The mappings of ours a domain holds: shared_info and its grant table. */
+#define DOMAIN_MAPPINGS 2
+_Static_assert(DOMAIN_QUOTA_BASE >= DOMAIN_MAPPINGS * QUOTA_UNITS_PER_MAPPING,
+               "a domain's mappings are not covered by its charge (quota.h)");
 
 struct domain {
     domid_t domid;
