@@ -46,7 +46,7 @@ struct vf_dev {
 static int find_funcs(const char *bdf, struct sv_pci_func *fn, struct sv_pci_func *pf)
 {
     static struct sv_pci_func funcs[VF_MAX_FUNCS];
-    int n = hcall_pci_list(xl_chan, funcs, VF_MAX_FUNCS), found = -ENODEV;
+    int n = hcall_pci_funcs(xl_chan, funcs, VF_MAX_FUNCS), found = -ENODEV;
 
     for (int i = 0; i < n; i++)
         if (!strcmp(funcs[i].bdf, bdf)) {

@@ -385,7 +385,7 @@ static void pool_counters(struct xs_handle *h, const char *back, uint32_t backen
     }
     if (!steering || sscanf(steering, "pool %u", &pool) != 1 || pool >= XNIC_MAX_QUEUES)
         return;
-    n = hcall_pci_list(xl_chan, funcs, 64);
+    n = hcall_pci_funcs(xl_chan, funcs, 64);
     for (int i = 0; i < n; i++) {
         if (funcs[i].owner != backend || funcs[i].func != 0)
             continue;

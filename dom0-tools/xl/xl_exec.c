@@ -97,8 +97,7 @@ int cmd_uptime(int argc, char **argv)
         struct sv_domctl_lookup l = {.domid = info[i].domain};
         long age;
 
-        if (!xl_domset_has(&set, info[i].domain) ||
-            hcall_simple(xl_chan, SV_HC_domctl, SV_DOMCTL_lookup, &l, sizeof(l)) < 0)
+        if (!xl_domset_has(&set, info[i].domain) || hcall_domctl_lookup(xl_chan, &l) < 0)
             continue;
         age = l.pid ? process_age(l.pid) : -1;
         if (age < 0)

@@ -31,7 +31,7 @@ static void print_used_memory(uint32_t domid)
     struct sv_domctl_lookup l = {.domid = domid};
     unsigned long long bytes;
 
-    if (hcall_simple(xl_chan, SV_HC_domctl, SV_DOMCTL_lookup, &l, sizeof(l)) == 0 && l.pid &&
+    if (hcall_domctl_lookup(xl_chan, &l) == 0 && l.pid &&
         sv_cgroup_memory_used((pid_t)l.pid, &bytes) == 0)
         printf("\"used_memory_kb\": %llu, ", bytes >> 10);
 }
@@ -149,7 +149,7 @@ int cmd_info(int argc, char **argv)
     printf("total_memory           : %llu\n", (unsigned long long)(pi.total_pages / 256));
     printf("free_memory            : %llu\n", (unsigned long long)(pi.free_pages / 256));
     printf("nr_domains             : %d\n", n);
-    if (hcall_simple(xl_chan, SV_HC_sysctl, SV_SYSCTL_physinfo, &sp, sizeof(sp)) == 0) {
+    if (hcall_sysctl_physinfo(xl_chan, &sp) == 0) {
         printf("shared_frames          : %llu\n", (unsigned long long)sp.shared_frames);
         printf("evtchn_ports           : %llu\n", (unsigned long long)sp.evtchn_ports);
         printf("grant_maps             : %llu\n", (unsigned long long)sp.grant_maps);
