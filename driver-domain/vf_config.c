@@ -10,6 +10,7 @@
 #include "sv/log.h"
 #include "sv/xenbus.h"
 #include "sv/abi/xnic.h"
+#include "sv/abi/xs_net.h"
 #include "vf_config.h"
 
 #define VF_CONFIG_MAX   64
@@ -47,7 +48,7 @@ static int read_mac(struct vf_config *c, const char *dir, uint8_t mac[6])
 {
     char *v = NULL;
     unsigned b[6];
-    int err = xenbus_read(c->xs, XBT_NULL, dir, "mac", &v);
+    int err = xenbus_read(c->xs, XBT_NULL, dir, SV_XS_MAC, &v);
 
     memset(mac, 0, 6);
     if (err == -ENOENT || (!err && !*v))
@@ -69,10 +70,10 @@ static int configure(struct vf_config *c, const char *dir, unsigned *vf)
     uint8_t mac[6];
     int err;
 
-    if ((err = read_uint(c, dir, "vf", XNIC_MAX_VFS - 1, vf)) ||
-        (err = read_uint(c, dir, "vlan", 4094, &vlan)) ||
-        (err = read_uint(c, dir, "spoofchk", 1, &spoofchk)) ||
-        (err = read_uint(c, dir, "trust", 1, &trust)) || (err = read_mac(c, dir, mac)))
+    if ((err = read_uint(c, dir, SV_XS_VF, XNIC_MAX_VFS - 1, vf)) ||
+        (err = read_uint(c, dir, SV_XS_VLAN, 4094, &vlan)) ||
+        (err = read_uint(c, dir, SV_XS_SPOOFCHK, 1, &spoofchk)) ||
+        (err = read_uint(c, dir, SV_XS_TRUST, 1, &trust)) || (err = read_mac(c, dir, mac)))
         return err;
     /* Anti-spoofing needs a MAC to compare with. */
     return pf_vf_config(c->pf, *vf, mac, (uint16_t)vlan,
@@ -104,7 +105,7 @@ static void serve(struct vf_config *c, const char *dir)
     err = slot ? configure(c, dir, &vf) : -ENOSPC;
     if (err) {
         log_warnx("%s: cannot configure the VF (%s)", dir, strerror(-err));
-        xenbus_printf(c->xs, XBT_NULL, dir, "error", "%s", strerror(-err));
+        xenbus_printf(c->xs, XBT_NULL, dir, SV_XS_ERROR, "%s", strerror(-err));
         xenbus_switch_state(c->xs, dir, XenbusStateClosed);
         return;
     }
@@ -157,7 +158,7 @@ struct vf_config *vf_config_new(struct xs_handle *xs, struct pf *pf, const char 
         return NULL;
     c->xs = xs;
     c->pf = pf;
-    snprintf(c->dir, sizeof(c->dir), "%s/backend/vf", home);
+    snprintf(c->dir, sizeof(c->dir), "%s/" SV_XS_VF_BACKEND, home);
     /* The watch fires at once: what is there now is served then. */
     if (!xs_watch(xs, c->dir, VF_CONFIG_TOKEN)) {
         log_error("watch %s", c->dir);

@@ -26,6 +26,7 @@
 #include "sv/hcall.h"
 #include "sv/xenbus.h"
 #include "sv/abi/xnic_ctl.h"
+#include "sv/abi/xs_net.h"
 #include "xl.h"
 
 /* The toolstack's VF directories of a domain (printf with its domid). */
@@ -79,14 +80,14 @@ static int write_request(struct xs_handle *h, xs_transaction_t t, void *arg)
     snprintf(fid, sizeof(fid), "%u", f);
     snprintf(vf, sizeof(vf), "%u", d->vf);
     snprintf(vlan, sizeof(vlan), "%u", d->pci->vlan);
-    return put(h, t, d->back, "", "", b, f) && put(h, t, d->back, "frontend", d->front, b, f) &&
-                   put(h, t, d->back, "frontend-id", fid, b, f) &&
+    return put(h, t, d->back, "", "", b, f) && put(h, t, d->back, SV_XS_FRONTEND, d->front, b, f) &&
+                   put(h, t, d->back, SV_XS_FRONTEND_ID, fid, b, f) &&
                    put(h, t, d->back, "bdf", d->pci->bdf, b, f) &&
-                   put(h, t, d->back, "vf", vf, b, f) &&
-                   put(h, t, d->back, "mac", d->pci->mac, b, f) &&
-                   put(h, t, d->back, "vlan", vlan, b, f) &&
-                   put(h, t, d->back, "spoofchk", "1", b, f) &&
-                   put(h, t, d->back, "trust", "0", b, f) &&
+                   put(h, t, d->back, SV_XS_VF, vf, b, f) &&
+                   put(h, t, d->back, SV_XS_MAC, d->pci->mac, b, f) &&
+                   put(h, t, d->back, SV_XS_VLAN, vlan, b, f) &&
+                   put(h, t, d->back, SV_XS_SPOOFCHK, "1", b, f) &&
+                   put(h, t, d->back, SV_XS_TRUST, "0", b, f) &&
                    put(h, t, d->back, "state", "1", b, f) &&
                    put(h, t, d->libxl, "frontend", d->front, 0, 0) &&
                    put(h, t, d->libxl, "backend", d->back, 0, 0) &&
@@ -141,7 +142,7 @@ static int wait_configured(struct xs_handle *h, const struct vf_dev *d)
     xenbus_unwatch_state(h, d->back, "vf");
     if (!err && got == XenbusStateConnected)
         return 0;
-    xenbus_read(h, XBT_NULL, d->back, "error", &why);
+    xenbus_read(h, XBT_NULL, d->back, SV_XS_ERROR, &why);
     xl_error("VF %s: domain %u (its PF's owner) did not configure it: %s", d->pci->bdf, d->backend,
              why   ? why
              : err ? strerror(-err)
@@ -189,8 +190,8 @@ int vf_plug(uint32_t domid, const char *name, const struct config_pci *pci)
     d.vf = fn.func - 1;
     d.devid = (unsigned)next_devid(h, domid);
     snprintf(d.front, sizeof(d.front), "/local/domain/%u/device/vf/%u", domid, d.devid);
-    snprintf(d.back, sizeof(d.back), "/local/domain/%u/backend/vf/%u/%u", d.backend, domid,
-             d.devid);
+    snprintf(d.back, sizeof(d.back), "/local/domain/%u/" SV_XS_VF_BACKEND "/%u/%u", d.backend,
+             domid, d.devid);
     snprintf(d.libxl, sizeof(d.libxl), VF_LIBXL_DIRS "/%u", domid, d.devid);
     err = xenbus_transaction(h, write_request, &d);
     if (!err && configure)
@@ -280,8 +281,8 @@ static void list_one(struct xs_handle *h, const char *dir, const char *devid, vo
     xenbus_read(h, XBT_NULL, dir, "bdf", &bdf);
     xenbus_read(h, XBT_NULL, dir, "backend", &back);
     if (back) { /* the PF owner's directory: shown as printable text */
-        mac = xl_read_shown(h, back, "mac");
-        vlan = xl_read_shown(h, back, "vlan");
+        mac = xl_read_shown(h, back, SV_XS_MAC);
+        vlan = xl_read_shown(h, back, SV_XS_VLAN);
     }
     printf("vf%-4s %-13s %-17s vlan %-4s state %d", devid, bdf ? bdf : "?", mac && *mac ? mac : "-",
            vlan && strcmp(vlan, "0") ? vlan : "-",
