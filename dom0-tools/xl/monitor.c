@@ -179,7 +179,7 @@ static void detach(const char *name)
     int log_fd;
 
     snprintf(rel, sizeof(rel), "monitor-%s.log", name);
-    if (sv_rundir_path(path, sizeof(path), rel) < 0)
+    if (sv_logdir_path(path, sizeof(path), rel) < 0)
         path[0] = '\0';
     log_fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
     setsid();
