@@ -489,16 +489,18 @@ static void list_one(struct xs_handle *h, const char *dir, const char *devid, vo
     free(vif.back);
 }
 
-int vif_list(uint32_t domid)
+void vif_list_header(void)
 {
     printf("%-4s %-3s %-18s %-6s %-5s %-7s %-16s %-36s %s\n", "Idx", "BE", "Mac Addr.", "handle",
            "state", "evt-ch", "tx-/rx-ring-ref", "BE-path", "steering / NIC counters");
+}
+
+int vif_list(uint32_t domid)
+{
     return xl_for_each_device("/libxl/%u/device/vif", domid, list_one, NULL);
 }
 
-/* Every node under dir owned by owner and readable by reader (the guest's
- * own keys were created readable by the backend of the time). */
-static void chmod_tree(struct xs_handle *h, const char *dir, uint32_t owner, uint32_t reader)
+void xl_chmod_tree(struct xs_handle *h, const char *dir, uint32_t owner, uint32_t reader)
 {
     struct xs_permissions perms[2] = {{.id = owner, .perms = XS_PERM_NONE},
                                       {.id = reader, .perms = XS_PERM_READ}};
@@ -511,7 +513,7 @@ static void chmod_tree(struct xs_handle *h, const char *dir, uint32_t owner, uin
         char path[256];
 
         snprintf(path, sizeof(path), "%s/%s", dir, kids[i]);
-        chmod_tree(h, path, owner, reader);
+        xl_chmod_tree(h, path, owner, reader);
     }
     free(kids);
 }
@@ -549,7 +551,7 @@ static void replug_frontend(struct xs_handle *h, uint32_t f, const char *name, u
             if (strcasecmp(cfg.vifs[k].mac, mac) || strcmp(cfg.vifs[k].backend, name))
                 continue;
             j.vif.devid = (unsigned)atoi(devs[i]);
-            chmod_tree(h, dir, f, b);
+            xl_chmod_tree(h, dir, f, b);
             if (xenbus_transaction(h, replug_write, &j) == 0)
                 printf("vif %u.%u re-plugged to %s (domain %u)\n", f, j.vif.devid, name, b);
         }
