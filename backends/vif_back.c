@@ -18,6 +18,7 @@
 #include "sv/toeplitz.h"
 #include "sv/vlan.h"
 #include "sv/xenbus.h"
+#include "sv/abi/xs_net.h"
 #include "sv/vif_back.h"
 
 /* TX packets per event or poll (Linux: the NAPI budget): a ring's worth.  64
@@ -547,7 +548,7 @@ static bool online(struct vif_back *v)
 {
     unsigned on = 1;
 
-    return xenbus_scanf(v->env.xs, XBT_NULL, v->dir, "online", "%u", &on) != 1 || on;
+    return xenbus_scanf(v->env.xs, XBT_NULL, v->dir, SV_XS_ONLINE, "%u", &on) != 1 || on;
 }
 
 uint64_t vif_back_watch(struct vif_back *v, const char *path)
@@ -936,8 +937,8 @@ static unsigned offered_queues(struct vif_back *v)
 
     if (n > VIF_BACK_MAX_QUEUES)
         n = VIF_BACK_MAX_QUEUES;
-    if (xenbus_scanf(v->env.xs, XBT_NULL, v->dir, "multi-queue-num-queues", "%u", &cfg) == 1 &&
-        cfg >= 1 && cfg < n)
+    if (xenbus_scanf(v->env.xs, XBT_NULL, v->dir, SV_XS_QUEUES, "%u", &cfg) == 1 && cfg >= 1 &&
+        cfg < n)
         n = cfg;
     return n;
 }
@@ -951,7 +952,7 @@ static int read_vlan(struct xs_handle *xs, const char *dir, uint16_t *vlan)
     int err = 0;
 
     *vlan = 0;
-    if (xenbus_read(xs, XBT_NULL, dir, "vlan", &s) < 0)
+    if (xenbus_read(xs, XBT_NULL, dir, SV_XS_VLAN, &s) < 0)
         return 0;
     id = strtoul(s, &end, 10);
     if (end == s || *end || id < 1 || id > 4094)
@@ -972,7 +973,7 @@ static int read_rate(struct xs_handle *xs, const char *dir, struct ratelimit_cre
     int err = 0;
 
     ratelimit_credit_init(c, 0, 0);
-    if (xenbus_read(xs, XBT_NULL, dir, "rate", &s) < 0)
+    if (xenbus_read(xs, XBT_NULL, dir, SV_XS_RATE, &s) < 0)
         return 0;
     /* Digits only: strtoull would take a sign, and wrap "-1". */
     errno = 0;
@@ -996,7 +997,7 @@ static int read_trunk(struct xs_handle *xs, const char *dir, struct sv_vlan_set 
     int err;
 
     memset(trunk, 0, sizeof(*trunk));
-    if (xenbus_read(xs, XBT_NULL, dir, "trunk", &s) < 0)
+    if (xenbus_read(xs, XBT_NULL, dir, SV_XS_TRUNK, &s) < 0)
         return 0;
     err = sv_vlan_set_parse(s, trunk);
     free(s);
@@ -1027,9 +1028,9 @@ struct vif_back *vif_back_new(const struct vif_back_env *env, const char *dir)
     v->env = *env;
     snprintf(v->dir, sizeof(v->dir), "%s", dir);
     if (sscanf(strrchr(dir, '/') + 1, "%u", &v->devid) != 1 ||
-        xenbus_read(env->xs, XBT_NULL, dir, "frontend", &front) < 0 ||
-        xenbus_scanf(env->xs, XBT_NULL, dir, "frontend-id", "%u", &v->fe_domid) != 1 ||
-        xenbus_read(env->xs, XBT_NULL, dir, "mac", &mac) < 0 || parse_mac(mac, v->mac) < 0)
+        xenbus_read(env->xs, XBT_NULL, dir, SV_XS_FRONTEND, &front) < 0 ||
+        xenbus_scanf(env->xs, XBT_NULL, dir, SV_XS_FRONTEND_ID, "%u", &v->fe_domid) != 1 ||
+        xenbus_read(env->xs, XBT_NULL, dir, SV_XS_MAC, &mac) < 0 || parse_mac(mac, v->mac) < 0)
         goto out_free;
     if (read_vlan(env->xs, dir, &v->vlan) < 0 || read_trunk(env->xs, dir, &v->trunk) < 0) {
         log_warnx("%s: vlan or trunk holds other than VLAN ids 1-4094: not served", dir);

@@ -49,7 +49,7 @@ static double hypercall_rtt_us(void)
     }
     t0 = sv_now_s();
     for (int i = 0; i < ROUNDS; i++)
-        hcall_simple(chan, SV_HC_sysctl, SV_SYSCTL_physinfo, &pi, sizeof(pi));
+        hcall_sysctl_physinfo(chan, &pi);
     close(chan);
     return (sv_now_s() - t0) / ROUNDS * 1e6;
 }

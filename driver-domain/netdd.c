@@ -37,6 +37,7 @@
 #include "sv/netif_offload.h"
 #include "sv/ratelimit.h"
 #include "sv/abi/xnic.h"
+#include "sv/abi/xs_net.h"
 #include "sv/xnic_drv.h"
 #include "sv/vif_back.h"
 
@@ -199,7 +200,7 @@ static int switch_attach(struct vif_back *v, const uint8_t mac[6])
         return err;
     }
     vif_back_set_port(v, dd.sw);
-    vif_back_publish(v, "steering", "software switch");
+    vif_back_publish(v, SV_XS_STEERING, "software switch");
     log_info("%s: no VMDq pool left: on the software switch", vif_back_dir(v));
     return 0;
 }
@@ -222,7 +223,7 @@ static int start_queues(struct netdd_port *np, struct vif_back *v)
         off += (size_t)snprintf(list + off, sizeof(list) - off, "%s%u", k ? " " : "",
                                 pf_pool_queue_pair(nq->pool));
     }
-    vif_back_publish(v, "nic-queues", list);
+    vif_back_publish(v, SV_XS_NIC_QUEUES, list);
     return 0;
 }
 
@@ -252,7 +253,7 @@ static int port_attach(void *host, struct vif_back *v, const uint8_t mac[6], uns
     }
     vif_back_set_port(v, np);
     snprintf(steering, sizeof(steering), "pool %u", pf_pool_index(p));
-    vif_back_publish(v, "steering", steering);
+    vif_back_publish(v, SV_XS_STEERING, steering);
     if (vlan)
         snprintf(on_vlan, sizeof(on_vlan), ", VLAN %u", vlan);
     log_info("%s: pool %u, %u queue pair%s (%02x:%02x:%02x:%02x:%02x:%02x%s)%s", vif_back_dir(v),
@@ -724,7 +725,7 @@ int main(int argc, char **argv)
     domid = xs_read(dd.xs, XBT_NULL, "domid", &len);
     if (!domid)
         fatal("no domid in xenstore");
-    snprintf(dd.vifs_dir, sizeof(dd.vifs_dir), "/local/domain/%s/backend/vif", domid);
+    snprintf(dd.vifs_dir, sizeof(dd.vifs_dir), "/local/domain/%s/" SV_XS_VIF_BACKEND, domid);
     snprintf(home, sizeof(home), "/local/domain/%s", domid);
     free(domid);
     if (!(dd.vfc = vf_config_new(dd.xs, dd.pf, home, vif_standby, NULL)))

@@ -81,7 +81,7 @@ static int tun_clone(void)
 
     if (chan < 0)
         return chan;
-    fd = hcall_fd(chan, SV_HC_platform, SV_PLATFORM_open_tun);
+    fd = hcall_open_tun(chan);
     close(chan);
     return fd;
 }

@@ -190,7 +190,7 @@ void channel_close_domain(struct domain *d);
 bool channel_fds_unread(const void *owner);
 int control_listen(const char *path);
 
-/* gnttab_ops.c, evtchn_ops.c, ...: the handlers behind the dispatch table. */
+/* What a handler of the dispatch table gets (hypercalls.h). */
 struct hc_ctx {
     struct channel *ch;
     struct domain *caller;

@@ -608,8 +608,7 @@ static int cmd_stop(void)
         return 1;
     }
     chan = hcall_open();
-    err = chan < 0 ? chan
-                   : hcall_simple(chan, SV_HC_sysctl, SV_SYSCTL_shutdown, &unused, sizeof(unused));
+    err = chan < 0 ? chan : hcall_sysctl_shutdown(chan, &unused);
     if (chan >= 0)
         close(chan);
     /* Asked to shut down, it destroys its domains first: only wait (signal 0). */
@@ -640,7 +639,7 @@ static int cmd_status(void)
         return 3;
     }
     chan = hcall_open();
-    err = chan < 0 ? chan : hcall_simple(chan, SV_HC_sysctl, SV_SYSCTL_physinfo, &pi, sizeof(pi));
+    err = chan < 0 ? chan : hcall_sysctl_physinfo(chan, &pi);
     if (chan >= 0)
         close(chan);
     if (err < 0) {

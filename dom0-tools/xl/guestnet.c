@@ -48,7 +48,7 @@ static long domain_uid(uint32_t domid)
     long uid = -1;
     FILE *f;
 
-    if (hcall_simple(xl_chan, SV_HC_domctl, SV_DOMCTL_lookup, &l, sizeof(l)) < 0 || !l.pid)
+    if (hcall_domctl_lookup(xl_chan, &l) < 0 || !l.pid)
         return -ESRCH;
     snprintf(path, sizeof(path), "/proc/%u/status", l.pid);
     f = fopen(path, "re");

@@ -60,7 +60,7 @@ static void rename_old(const struct domain_config *cfg, uint32_t domid)
     char path[64];
 
     snprintf(l.name, sizeof(l.name), "%.40s-%u", cfg->name, domid);
-    if (hcall_simple(xl_chan, SV_HC_domctl, SV_DOMCTL_rename, &l, sizeof(l)) < 0) {
+    if (hcall_domctl_rename(xl_chan, &l) < 0) {
         log_warnx("cannot rename domain %u: destroying it", domid);
         xl_destroy_domain(domid);
         return;

@@ -25,6 +25,7 @@
 #include "sv/hcall.h"
 #include "sv/xenbus.h"
 #include "sv/abi/xnic_ctl.h"
+#include "sv/abi/xs_net.h"
 #include "xl.h"
 
 #define VIF_CLOSE_WAIT 5000 /* ms for a backend to let go of a vif */
@@ -36,7 +37,8 @@ struct vif_paths {
 static void vif_paths(uint32_t domid, uint32_t backend, unsigned devid, struct vif_paths *p)
 {
     snprintf(p->front, sizeof(p->front), "/local/domain/%u/device/vif/%u", domid, devid);
-    snprintf(p->back, sizeof(p->back), "/local/domain/%u/backend/vif/%u/%u", backend, domid, devid);
+    snprintf(p->back, sizeof(p->back), "/local/domain/%u/" SV_XS_VIF_BACKEND "/%u/%u", backend,
+             domid, devid);
     snprintf(p->libxl, sizeof(p->libxl), "/libxl/%u/device/vif/%u", domid, devid);
 }
 
@@ -75,15 +77,17 @@ static bool write_backend(struct xs_handle *h, xs_transaction_t t, uint32_t f, u
     trunk[0] = '\0';
     for (unsigned i = 0; i < vif->nr_trunk; i++)
         n += (size_t)snprintf(trunk + n, sizeof(trunk) - n, "%s%u", i ? "," : "", vif->trunk[i]);
-    return put(h, t, p.back, "", "", b, f) && put(h, t, p.back, "frontend", p.front, b, f) &&
-           put(h, t, p.back, "frontend-id", fid, b, f) &&
-           put(h, t, p.back, "handle", handle, b, f) && put(h, t, p.back, "mac", vif->mac, b, f) &&
-           put(h, t, p.back, "bridge", vif->bridge, b, f) && put(h, t, p.back, "ip", ips, b, f) &&
-           (!vif->vlan || put(h, t, p.back, "vlan", vlan, b, f)) &&
-           (!vif->nr_trunk || put(h, t, p.back, "trunk", trunk, b, f)) &&
-           (!vif->rate_bytes_per_sec || put(h, t, p.back, "rate", rate, b, f)) &&
-           put(h, t, p.back, "multi-queue-num-queues", queues, b, f) &&
-           put(h, t, p.back, "type", "vif", b, f) && put(h, t, p.back, "online", "1", b, f) &&
+    return put(h, t, p.back, "", "", b, f) && put(h, t, p.back, SV_XS_FRONTEND, p.front, b, f) &&
+           put(h, t, p.back, SV_XS_FRONTEND_ID, fid, b, f) &&
+           put(h, t, p.back, "handle", handle, b, f) &&
+           put(h, t, p.back, SV_XS_MAC, vif->mac, b, f) &&
+           put(h, t, p.back, "bridge", vif->bridge, b, f) &&
+           put(h, t, p.back, "ip", ips, b, f) &&
+           (!vif->vlan || put(h, t, p.back, SV_XS_VLAN, vlan, b, f)) &&
+           (!vif->nr_trunk || put(h, t, p.back, SV_XS_TRUNK, trunk, b, f)) &&
+           (!vif->rate_bytes_per_sec || put(h, t, p.back, SV_XS_RATE, rate, b, f)) &&
+           put(h, t, p.back, SV_XS_QUEUES, queues, b, f) &&
+           put(h, t, p.back, "type", "vif", b, f) && put(h, t, p.back, SV_XS_ONLINE, "1", b, f) &&
            put(h, t, p.back, "state", "1", b, f) && put(h, t, p.front, "backend", p.back, f, b) &&
            put(h, t, p.front, "backend-id", bid, f, b) &&
            put(h, t, p.libxl, "frontend", p.front, 0, 0) &&
@@ -351,7 +355,7 @@ static void queue_counters(struct xs_handle *h, const char *back, const struct x
                   {"tx", offsetof(struct xnic_queue_stats, tx_packets)},
                   {"rx-no-buf", offsetof(struct xnic_queue_stats, rx_no_buf)},
                   {"spoofed", offsetof(struct xnic_queue_stats, tx_spoofed)}};
-    char *list = read_str(h, back, "nic-queues"), *tok, *save = NULL;
+    char *list = read_str(h, back, SV_XS_NIC_QUEUES), *tok, *save = NULL;
     unsigned q[XNIC_MAX_QUEUES], nq = 0;
     size_t n;
 
@@ -388,7 +392,7 @@ static void pool_counters(struct xs_handle *h, const char *back, uint32_t backen
 
     snprintf(out, len, "%s", steering ? steering : "-");
     if (steering && !strcmp(steering, "software switch")) {
-        char *counters = xl_read_shown(h, back, "switch-counters");
+        char *counters = xl_read_shown(h, back, SV_XS_SWITCH_COUNTERS);
 
         snprintf(out, len, "software switch %s", counters ? counters : "");
         free(counters);
@@ -396,7 +400,7 @@ static void pool_counters(struct xs_handle *h, const char *back, uint32_t backen
     }
     if (!steering || sscanf(steering, "pool %u", &pool) != 1 || pool >= XNIC_MAX_QUEUES)
         return;
-    n = hcall_pci_list(xl_chan, funcs, 64);
+    n = hcall_pci_funcs(xl_chan, funcs, 64);
     for (int i = 0; i < n; i++) {
         if (funcs[i].owner != backend || funcs[i].func != 0)
             continue;
@@ -442,7 +446,7 @@ static void brief_one(struct xs_handle *h, const char *dir, const char *devid, v
     if (!vif_listed(h, dir, &v))
         return;
     mac = xl_read_shown(h, v.front, "mac");
-    steering = xl_read_shown(h, v.back, "steering");
+    steering = xl_read_shown(h, v.back, SV_XS_STEERING);
     pool_counters(h, v.back, v.backend, steering, line, sizeof(line));
     printf("    vif %s %s  %s\n", devid, mac ? mac : "-", line);
     free(mac);
@@ -485,7 +489,7 @@ static void list_one(struct xs_handle *h, const char *dir, const char *devid, vo
         free(tx);
         free(rx);
     }
-    steering = xl_read_shown(h, vif.back, "steering");
+    steering = xl_read_shown(h, vif.back, SV_XS_STEERING);
     pool_counters(h, vif.back, vif.backend, steering, steer, sizeof(steer));
     printf("%-4s %-3u %-18s %-6s %-5s %-7s %-16s %-36s %s\n", devid, vif.backend,
            v[0] ? v[0] : "-", v[1] ? v[1] : "-", v[2] ? v[2] : "-", v[3] ? v[3] : "-1", rings,

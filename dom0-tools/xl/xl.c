@@ -187,7 +187,7 @@ int xl_lookup_domid(const char *spec, uint32_t *domid)
     } else if (snprintf(l.name, sizeof(l.name), "%s", spec) >= (int)sizeof(l.name)) {
         return -ENAMETOOLONG;
     }
-    err = hcall_simple(xl_chan, SV_HC_domctl, SV_DOMCTL_lookup, &l, sizeof(l));
+    err = hcall_domctl_lookup(xl_chan, &l);
     if (err < 0)
         return err;
     *domid = l.domid;
@@ -233,7 +233,7 @@ bool xl_domset_has(const struct xl_domset *set, uint32_t domid)
 int xl_domname(uint32_t domid, char *buf, size_t len)
 {
     struct sv_domctl_lookup l = {.domid = domid};
-    int err = hcall_simple(xl_chan, SV_HC_domctl, SV_DOMCTL_lookup, &l, sizeof(l));
+    int err = hcall_domctl_lookup(xl_chan, &l);
 
     if (err < 0)
         return err;

@@ -156,7 +156,7 @@ static int parse_uuid(const char *text, uint8_t out[16])
 static int set_cpu_weight(uint32_t domid, const struct domain_config *cfg)
 {
     struct sv_domctl_lookup l = {.domid = domid};
-    int err = hcall_simple(xl_chan, SV_HC_domctl, SV_DOMCTL_lookup, &l, sizeof(l));
+    int err = hcall_domctl_lookup(xl_chan, &l);
 
     if (!err)
         err = sv_cgroup_cpu_weight((pid_t)l.pid, cfg->cpu_weight);
@@ -199,15 +199,8 @@ int xl_create_domain(const struct domain_config *cfg, bool paused, uint32_t *dom
             close(kernel_fd);
         return err;
     }
-    err = hcall(xl_chan, &(struct hcall){.op = SV_HC_domctl,
-                                         .cmd = SV_DOMCTL_create,
-                                         .count = 1,
-                                         .arg = &req,
-                                         .arg_len = sizeof(req),
-                                         .res = &req,
-                                         .res_cap = sizeof(req),
-                                         .fds_in = &kernel_fd,
-                                         .nfds_in = 1});
+    err = hcall_domctl_create_v(xl_chan, &req, 1,
+                                &(struct hcall_io){.fds_in = &kernel_fd, .nfds_in = 1});
     close(kernel_fd);
     if (err == -EEXIST)
         xl_error("%s: a domain or network namespace sv-%s already exists", cfg->name, cfg->name);

@@ -78,7 +78,7 @@ static int power_button(xc_interface *xch, uint32_t domid)
     (void)xch;
     if (xs_home_request_shutdown(domid, "poweroff"))
         return 0;
-    err = hcall_simple(xl_chan, SV_HC_domctl, SV_DOMCTL_power_button, &c, sizeof(c));
+    err = hcall_domctl_power_button(xl_chan, &c);
     if (err < 0)
         errno = -err;
     return err < 0 ? -1 : 0;

@@ -30,7 +30,7 @@ static void print_used_memory(uint32_t domid)
     struct sv_domctl_lookup l = {.domid = domid};
     unsigned long long bytes;
 
-    if (hcall_simple(xl_chan, SV_HC_domctl, SV_DOMCTL_lookup, &l, sizeof(l)) == 0 && l.pid &&
+    if (hcall_domctl_lookup(xl_chan, &l) == 0 && l.pid &&
         sv_cgroup_memory_used((pid_t)l.pid, &bytes) == 0)
         printf("\"used_memory_kb\": %llu, ", bytes >> 10);
 }

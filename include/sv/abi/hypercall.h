@@ -11,7 +11,7 @@
  *
  * Channels: dom0 connects to <rundir>/control.sock (root only, checked with
  * SO_PEERCRED); a domain inherits one channel, fd SV_HCALL_FD_ENV names it, and
- * opens more with SV_HC_channel_open (one per library handle, so closing a
+ * opens more with SV_PLATFORM_channel_open (one per library handle, so closing a
  * handle releases what it bound, as closing /dev/xen/evtchn does).
  *
  * Errors: hc_reply.ret is 0 or a negative errno for the whole call; batched
@@ -261,7 +261,7 @@ struct sv_sysctl_physinfo {
     uint64_t shared_frames; /* shareable frames in use, all domains */
     uint64_t evtchn_ports;  /* event channel ports in use, all domains */
     uint64_t grant_maps;    /* grant mappings held, all domains */
-    uint64_t version;       /* SV_VERSION */
+    uint64_t version;       /* SV_VERSION_MAJOR << 16 | SV_VERSION_MINOR */
     uint64_t unmap_scans;   /* scans of a mapper's /proc that proved unmaps */
     uint64_t quota_used;    /* fds and mappings domains make us hold ... */
     uint64_t quota_limit;   /* ... and what they may (the rest is dom0's) */
@@ -284,6 +284,63 @@ struct sv_sysctl_physinfo {
 
 /* Event channels: 2-level ABI size for 64-bit guests. */
 #define SV_EVTCHN_PORTS 4096
+
+/*
+ * Every hypercall, once: X(name, op, cmd, type, max, dom0_only).  `type` is
+ * the argument struct, `max` how many of them one call may batch, dom0_only
+ * refuses the call on a domain's channel (-EPERM).  The hypervisor builds its
+ * dispatch table and the prototypes of its handlers, hc_<name>(), from it;
+ * libsvcore its client stubs, hcall_<name>() (sv/hcall.h).  Each cmd has a
+ * row in docs/hypercalls.md (a unit test checks).
+ */
+#define SV_HYPERCALLS(X)                                                                           \
+    X(gnttab_map, __HYPERVISOR_grant_table_op, GNTTABOP_map_grant_ref, gnttab_map_grant_ref_t,     \
+      SV_HC_MAX_FDS, 0)                                                                            \
+    X(gnttab_unmap, __HYPERVISOR_grant_table_op, GNTTABOP_unmap_grant_ref,                         \
+      gnttab_unmap_grant_ref_t, 1024, 0)                                                           \
+    X(gnttab_copy, __HYPERVISOR_grant_table_op, GNTTABOP_copy, gnttab_copy_t, 1024, 0)             \
+    X(gnttab_query_size, __HYPERVISOR_grant_table_op, GNTTABOP_query_size, gnttab_query_size_t, 1, \
+      0)                                                                                           \
+    X(gnttab_setup_table, __HYPERVISOR_grant_table_op, GNTTABOP_setup_table, gnttab_setup_table_t, \
+      1, 0)                                                                                        \
+    X(evtchn_alloc_unbound, __HYPERVISOR_event_channel_op, EVTCHNOP_alloc_unbound,                 \
+      evtchn_alloc_unbound_t, 1, 0)                                                                \
+    X(evtchn_bind_interdomain, __HYPERVISOR_event_channel_op, EVTCHNOP_bind_interdomain,           \
+      evtchn_bind_interdomain_t, 1, 0)                                                             \
+    X(evtchn_bind_virq, __HYPERVISOR_event_channel_op, EVTCHNOP_bind_virq, evtchn_bind_virq_t, 1,  \
+      0)                                                                                           \
+    X(evtchn_close, __HYPERVISOR_event_channel_op, EVTCHNOP_close, evtchn_close_t, 1, 0)           \
+    X(evtchn_send, __HYPERVISOR_event_channel_op, EVTCHNOP_send, evtchn_send_t, 1, 0)              \
+    X(evtchn_status, __HYPERVISOR_event_channel_op, EVTCHNOP_status, evtchn_status_t, 1, 0)        \
+    X(evtchn_unmask, __HYPERVISOR_event_channel_op, EVTCHNOP_unmask, evtchn_unmask_t, 1, 0)        \
+    X(sched_shutdown, __HYPERVISOR_sched_op, SCHEDOP_shutdown, sched_shutdown_t, 1, 0)             \
+    X(sched_remote_shutdown, __HYPERVISOR_sched_op, SCHEDOP_remote_shutdown,                       \
+      sched_remote_shutdown_t, 1, 1)                                                               \
+    X(mem_share, SV_HC_memory, SV_MEM_share, struct sv_mem_share, 1, 0)                            \
+    X(mem_unshare, SV_HC_memory, SV_MEM_unshare, struct sv_mem_unshare, 1, 0)                      \
+    X(mem_notify, SV_HC_memory, SV_MEM_notify, struct sv_mem_notify, 1, 0)                         \
+    X(domctl_create, SV_HC_domctl, SV_DOMCTL_create, struct sv_domctl_create, 1, 1)                \
+    X(domctl_pause, SV_HC_domctl, SV_DOMCTL_pause, struct sv_domctl, 1, 1)                         \
+    X(domctl_unpause, SV_HC_domctl, SV_DOMCTL_unpause, struct sv_domctl, 1, 1)                     \
+    X(domctl_destroy, SV_HC_domctl, SV_DOMCTL_destroy, struct sv_domctl, 1, 1)                     \
+    X(domctl_getinfo, SV_HC_domctl, SV_DOMCTL_getinfo, struct sv_domctl_getinfo, 1, 1)             \
+    X(domctl_lookup, SV_HC_domctl, SV_DOMCTL_lookup, struct sv_domctl_lookup, 1, 1)                \
+    X(domctl_power_button, SV_HC_domctl, SV_DOMCTL_power_button, struct sv_domctl, 1, 1)           \
+    X(domctl_console_in, SV_HC_domctl, SV_DOMCTL_console_in, struct sv_domctl, 1, 1)               \
+    X(domctl_rename, SV_HC_domctl, SV_DOMCTL_rename, struct sv_domctl_lookup, 1, 1)                \
+    X(sysctl_readconsole, SV_HC_sysctl, SV_SYSCTL_readconsole, struct sv_sysctl_readconsole, 1, 1) \
+    X(sysctl_physinfo, SV_HC_sysctl, SV_SYSCTL_physinfo, struct sv_sysctl_physinfo, 1, 0)          \
+    X(sysctl_shutdown, SV_HC_sysctl, SV_SYSCTL_shutdown, uint32_t, 1, 1)                           \
+    X(pci_list, SV_HC_pci, SV_PCI_list, uint32_t, 1, 0)                                            \
+    X(pci_assignable_add, SV_HC_pci, SV_PCI_assignable_add, struct sv_pci_req, 1, 1)               \
+    X(pci_assignable_remove, SV_HC_pci, SV_PCI_assignable_remove, struct sv_pci_req, 1, 1)         \
+    X(pci_attach, SV_HC_pci, SV_PCI_attach, struct sv_pci_req, 1, 1)                               \
+    X(pci_detach, SV_HC_pci, SV_PCI_detach, struct sv_pci_req, 1, 1)                               \
+    X(pci_open, SV_HC_pci, SV_PCI_open, struct sv_pci_open, 1, 0)                                  \
+    X(pci_stats, SV_HC_pci, SV_PCI_stats, struct sv_pci_req, 1, 1)                                 \
+    X(platform_channel_open, SV_HC_platform, SV_PLATFORM_channel_open, uint32_t, 1, 0)             \
+    X(platform_start_info, SV_HC_platform, SV_PLATFORM_start_info, struct sv_start_info, 1, 0)     \
+    X(platform_open_tun, SV_HC_platform, SV_PLATFORM_open_tun, uint32_t, 1, 0)
 
 /* Sizes on the wire: a change to any of these is a change of the ABI. */
 _Static_assert(sizeof(struct hc_request) == 16, "struct hc_request is 16 bytes");
