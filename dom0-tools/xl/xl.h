@@ -132,8 +132,10 @@ void vf_list(uint32_t domid);
 /* Destroys a domain and forgets its description and xenstore nodes. */
 int xl_destroy_domain(uint32_t domid);
 
-/* monitor.c: forks the per-domain monitor that applies on_poweroff/on_crash. */
-int monitor_start(const struct domain_config *cfg, uint32_t domid);
+/* monitor.c: starts the run directory's one monitor, which applies
+ * on_poweroff/on_reboot/on_crash to every domain, unless it runs already;
+ * 0 or 1 (said). */
+int monitor_start(void);
 
 int cmd_create(int argc, char **argv);
 int cmd_list(int argc, char **argv);
