@@ -657,8 +657,10 @@ struct vif_front *vif_front_new(struct event_base *base, struct xs_handle *xs,
         log_warnx("vif %u: no eth%u: %s", devid, devid, strerror(-err));
         goto out_queue;
     }
-    if (!xs_watch(xs, v->dir, "frontend"))
+    if (!xs_watch(xs, v->dir, "frontend")) {
+        log_warn("vif %u: cannot watch %s", devid, v->dir);
         goto out_queue;
+    }
     free(domid);
     return v; /* the watch fires once at once: follow_backend runs then */
 
@@ -681,9 +683,17 @@ unsigned vif_front_devid(const struct vif_front *v)
 
 void vif_front_free(struct vif_front *v)
 {
+    int err;
+
     if (!v)
         return;
     vif_disconnect(v, XenbusStateClosed);
+    /* Left behind, these watches would make a vif of this devid attached
+     * again fail to watch the same paths (EEXIST) and never connect. */
+    if (!xs_unwatch(v->xs, v->dir, "frontend"))
+        log_warn("vif %u: unwatching %s", v->devid, v->dir);
+    if (v->backend[0] && (err = xenbus_unwatch_state(v->xs, v->backend, "backend-state")))
+        log_warnx("vif %u: unwatching %s/state: %s", v->devid, v->backend, strerror(-err));
     for (unsigned i = 0; i < VIF_FRONT_MAX_QUEUES; i++) {
         if (!v->q[i])
             continue;
