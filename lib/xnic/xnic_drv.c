@@ -254,6 +254,11 @@ int xnic_drv_queue_start(struct xnic_drv *d, unsigned q, const struct xnic_drv_r
     wr32(d, base + offsetof(struct xnic_queue_regs, tx_tail), 0);
     wr32(d, base + offsetof(struct xnic_queue_regs, rx_tail), 0);
     wr32(d, XNIC_REG_QSIZE(q), r->tx_size | r->rx_size << 16);
+    /* The counters are the owner's to write: a queue pair starts counting
+     * from zero for its new user (a pool handed to another vif shows none
+     * of the last one's frames).  Stopped, it counts nothing meanwhile. */
+    for (size_t off = 0; off < sizeof(struct xnic_queue_stats); off += sizeof(uint64_t))
+        wr64(d, XNIC_REG_QSTATS(q) + off, 0);
     cmd.u.queue.queue = q;
     cmd.u.queue.flags = XNIC_QF_TX | XNIC_QF_RX | (r->rx_rsc ? XNIC_QF_RSC : 0);
     cmd.u.queue.weight = weight;
