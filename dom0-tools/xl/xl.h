@@ -11,6 +11,7 @@
 #include <xenstore.h>
 
 #include "sv/config.h"
+#include "sv/hypercall.h"
 
 struct xl_command {
     const char *name;
@@ -56,6 +57,9 @@ int xl_domset_parse(int first, int argc, char **argv, struct xl_domset *set);
 bool xl_domset_has(const struct xl_domset *set, uint32_t domid);
 /* The name of domid into buf; -ESRCH if none. */
 int xl_domname(uint32_t domid, char *buf, size_t len);
+/* The names of n domains in one round trip per SV_DOMCTL_LOOKUP_BATCH
+ * ("" for one that is gone); 0 or -errno. */
+int xl_domnames(const uint32_t *ids, int n, char (*names)[SV_DOMAIN_NAME_MAX]);
 
 /* " (its last console output: PATH)" when the run directory keeps the
  * console of a destroyed domain of that name (written into buf), else "". */

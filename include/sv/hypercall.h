@@ -211,6 +211,11 @@ struct sv_domctl_getinfo {
     uint32_t max;
 };
 
+/* SV_DOMCTL_lookup takes up to this many in one call (xl list names every
+ * domain at once); in a batch, one not found comes back with an empty name
+ * and no pid, where a single lookup answers ESRCH. */
+#define SV_DOMCTL_LOOKUP_BATCH 256
+
 struct sv_domctl_lookup {
     uint32_t domid;                 /* in (when name is empty) / out */
     uint32_t pid;                   /* out: the domain's process */
