@@ -56,7 +56,10 @@ UNIT_TESTS :=
 TEST_PROGRAMS :=
 BENCHES :=
 
-include $(sort $(wildcard */module.mk */*/module.mk))
+# Libraries first: the others' declarations use the variables they set.
+LIB_MKS := $(sort $(wildcard lib/*/module.mk))
+include $(LIB_MKS) $(filter-out $(LIB_MKS),$(sort $(wildcard */module.mk */*/module.mk \
+                                                               */*/*/module.mk)))
 
 objs_of = $(patsubst %.c,$(OBJ)/%.o,$(1))
 libdeps_of = $(foreach l,$(1),$(LIBDIR)/lib$(l).so)

@@ -17,7 +17,7 @@
 #include "sv/toeplitz.h"
 #include "sv/vlan.h"
 #include "sv/xenbus.h"
-#include "sv/xnic.h"
+#include "sv/abi/xnic.h"
 #include "sv/vif_back.h"
 
 /* TX packets per event or poll (Linux: the NAPI budget): a ring's worth.  64

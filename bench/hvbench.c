@@ -24,7 +24,7 @@
 #include <xengnttab.h>
 
 #include "sv/hcall.h"
-#include "bench_clock.h"
+#include "sv/clock.h"
 
 #define ROUNDS      20000
 #define COPY_PAGES  64
@@ -46,11 +46,11 @@ static double hypercall_rtt_us(void)
         fprintf(stderr, "hvbench: no hypervisor: %s\n", strerror(-chan));
         exit(1);
     }
-    t0 = bench_now_s();
+    t0 = sv_now_s();
     for (int i = 0; i < ROUNDS; i++)
         hcall_simple(chan, SV_HC_sysctl, SV_SYSCTL_physinfo, &pi, sizeof(pi));
     close(chan);
-    return (bench_now_s() - t0) / ROUNDS * 1e6;
+    return (sv_now_s() - t0) / ROUNDS * 1e6;
 }
 
 static double seqpacket_rtt_us(void)
@@ -69,12 +69,12 @@ static double seqpacket_rtt_us(void)
         _exit(0);
     }
     close(sv[1]);
-    t0 = bench_now_s();
+    t0 = sv_now_s();
     for (int i = 0; i < ROUNDS; i++) {
         (void)!write(sv[0], buf, 16);
         (void)!read(sv[0], buf, sizeof(buf));
     }
-    t = (bench_now_s() - t0) / ROUNDS * 1e6;
+    t = (sv_now_s() - t0) / ROUNDS * 1e6;
     close(sv[0]);
     waitpid(pid, NULL, 0);
     return t;
@@ -115,9 +115,9 @@ static double evtchn_rtt_us(void)
             break;
     }
     xenevtchn_unmask(xce, (evtchn_port_t)xenevtchn_pending(xce));
-    t0 = bench_now_s();
+    t0 = sv_now_s();
     evtchn_pong(xce, (evtchn_port_t)port, ROUNDS, false);
-    t = (bench_now_s() - t0) / ROUNDS * 1e6;
+    t = (sv_now_s() - t0) / ROUNDS * 1e6;
     waitpid(pid, NULL, 0);
     xenevtchn_close(xce);
     return t;
@@ -137,12 +137,12 @@ static double eventfd_rtt_us(void)
         }
         _exit(0);
     }
-    t0 = bench_now_s();
+    t0 = sv_now_s();
     for (int i = 0; i < ROUNDS; i++) {
         eventfd_write(ping, 1);
         eventfd_read(pong, &v);
     }
-    t = (bench_now_s() - t0) / ROUNDS * 1e6;
+    t = (sv_now_s() - t0) / ROUNDS * 1e6;
     waitpid(pid, NULL, 0);
     return t;
 }
@@ -166,10 +166,10 @@ static double grant_copy_gbps(char *src)
             .dest.foreign = {.ref = refs[i], .offset = 0, .domid = 0},
             .len = 4096,
             .flags = GNTCOPY_dest_gref};
-    t0 = bench_now_s();
+    t0 = sv_now_s();
     for (int r = 0; r < COPY_ROUNDS; r++)
         xengnttab_grant_copy(xgt, COPY_PAGES, segs);
-    t = bench_now_s() - t0;
+    t = sv_now_s() - t0;
     if (segs[0].status != GNTST_okay || memcmp(dst, src, 4096))
         fprintf(stderr, "hvbench: grant copy failed (status %d)\n", segs[0].status);
     xengntshr_unshare(xgs, dst, COPY_PAGES);
@@ -183,13 +183,13 @@ static double memcpy_gbps(char *src)
     char *dst = malloc(COPY_PAGES * 4096);
     double t0, t;
 
-    t0 = bench_now_s();
+    t0 = sv_now_s();
     for (int r = 0; r < COPY_ROUNDS; r++) {
         for (int i = 0; i < COPY_PAGES; i++)
             memcpy(dst + i * 4096, src + i * 4096, 4096);
         __asm__ volatile("" ::"r"(dst) : "memory");
     }
-    t = bench_now_s() - t0;
+    t = sv_now_s() - t0;
     free(dst);
     return (double)COPY_ROUNDS * COPY_PAGES * 4096 * 8 / t / 1e9;
 }

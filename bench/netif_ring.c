@@ -20,7 +20,7 @@
 
 #include "sv/netback.h"
 #include "sv/netfront.h"
-#include "bench_clock.h"
+#include "sv/clock.h"
 
 #define NBUF      256
 #define REF_BASE  8
@@ -166,7 +166,7 @@ static double netif_pps(size_t size, long count, double *notifies_per_pkt)
 
     memset(frame, 0x5a, sizeof(frame));
     nb_setup(&b, size, count);
-    t0 = bench_now_s();
+    t0 = sv_now_s();
     pthread_create(&t, NULL, nb_back, &b);
     for (long i = 0; i < count; i++) {
         while ((rc = netfront_tx_send(b.front, NULL, frame, size)) == -EAGAIN) {
@@ -178,7 +178,7 @@ static double netif_pps(size_t size, long count, double *notifies_per_pkt)
         netfront_tx_flush(b.front);
     }
     pthread_join(t, NULL);
-    secs = bench_now_s() - t0;
+    secs = sv_now_s() - t0;
     *notifies_per_pkt = (double)b.notifies / (double)count;
     nb_teardown(&b);
     return (double)count / secs;
@@ -258,7 +258,7 @@ static double spsc_pps(size_t size, long count)
     s->to_cons = eventfd(0, 0);
     s->to_prod = eventfd(0, 0);
     memset(frame, 0x5a, sizeof(frame));
-    t0 = bench_now_s();
+    t0 = sv_now_s();
     pthread_create(&t, NULL, spsc_consumer, s);
     for (long i = 0; i < count; i++) {
         struct spsc_slot *sl;
@@ -271,7 +271,7 @@ static double spsc_pps(size_t size, long count)
         spsc_wake(&s->cons_sleeping, s->to_cons);
     }
     pthread_join(t, NULL);
-    secs = bench_now_s() - t0;
+    secs = sv_now_s() - t0;
     close(s->to_cons);
     close(s->to_prod);
     free(s);

@@ -13,7 +13,7 @@
 #include "sv/log.h"
 #include "sv/msg.h"
 #include "sv/vlan.h"
-#include "sv/xnic.h"
+#include "sv/abi/xnic.h"
 #include "sv/xnic_drv.h"
 
 #define TX_RING    256

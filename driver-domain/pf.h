@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "sv/xnic.h"
+#include "sv/abi/xnic.h"
 
 struct event_base;
 struct pf;

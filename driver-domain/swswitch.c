@@ -9,7 +9,7 @@
 #include "sv/netif_offload.h"
 #include "sv/pktparse.h"
 #include "sv/vlan.h"
-#include "sv/xnic.h"
+#include "sv/abi/xnic.h"
 #include "swswitch.h"
 #include "sv/vif_back.h"
 

@@ -9,7 +9,7 @@
 #include "pf.h"
 #include "sv/log.h"
 #include "sv/xenbus.h"
-#include "sv/xnic.h"
+#include "sv/abi/xnic.h"
 #include "vf_config.h"
 
 #define VF_CONFIG_MAX   64

@@ -20,7 +20,7 @@
 #include "sv/netfront_ctrl.h"
 #include "sv/toeplitz.h"
 #include "sv/xenbus.h"
-#include "vif_front.h"
+#include "sv/vif_front.h"
 
 #define POOL_PAGES                                                                                 \
     253 /* buffers each way (a ring's worth, within one share call); refs are recycled */

@@ -1,7 +1,7 @@
 /*
  * Per-function IOMMU context of the xnic device model: backings (mmapped
  * memfds), a three-level radix table IOVA page -> host page | permissions,
- * the per-DMA walk and the rate-limited fault reporter.  See sv/iommu.h.
+ * the per-DMA walk and the rate-limited fault reporter.  See iommu.h.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -10,7 +10,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 
-#include "sv/iommu.h"
+#include "iommu.h"
 #include "sv/log.h"
 #include "sv/util.h"
 

@@ -16,7 +16,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include "sv/xnic.h"
+#include "sv/abi/xnic.h"
 #include "wire.h"
 
 #define UDP_HDR_LEN 4

@@ -18,8 +18,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "sv/iommu.h"
-#include "sv/xnic.h"
+#include "iommu.h"
+#include "sv/abi/xnic.h"
 
 #define XNIC_MAX_FUNCS (1 + XNIC_MAX_VFS)
 

@@ -7,7 +7,7 @@
 #define XNIC_DEV_PRIV_H
 
 #include "sv/util.h"
-#include "sv/xnic.h"
+#include "sv/abi/xnic.h"
 #include "xnic_dev.h"
 #include "xnic_filter.h"
 #include "xnic_sched.h"

@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 #include "sv/vlan.h"
-#include "sv/xnic.h"
+#include "sv/abi/xnic.h"
 
 #define XNIC_MAX_VPORTS (XNIC_MAX_POOLS + XNIC_MAX_VFS)
 

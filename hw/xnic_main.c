@@ -1,7 +1,7 @@
 /*
  * xnic: the physical NIC device model program.  One process per NIC: the
  * device core (xnic_dev), one wire backend, and a libevent loop over the
- * control socket (sv/xnic_ctl.h), the functions' doorbell eventfds and the
+ * control socket (sv/abi/xnic_ctl.h), the functions' doorbell eventfds and the
  * wire.  With --poll it spins instead, polling ring tails (benchmarks).
  *
  *   xnic --control PATH [--wire SPEC] [--pools N] [--queues-per-pool Q]
@@ -22,9 +22,9 @@
 
 #include "sv/log.h"
 #include "sv/util.h"
-#include "sv/xnic_ctl.h"
+#include "sv/abi/xnic_ctl.h"
 #include "wire.h"
-#include "sv/xnic.h"
+#include "sv/abi/xnic.h"
 #include "xnic_dev.h"
 
 #define TX_BUDGET   256u /* packets per scheduler run before other events get a turn */

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "sv/pktparse.h"
-#include "sv/xnic.h"
+#include "sv/abi/xnic.h"
 #include "xnic_offload.h"
 
 #define IPV6_HLEN     40

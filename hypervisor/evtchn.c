@@ -6,7 +6,7 @@
 #include <unistd.h>
 
 #include "evtchn.h"
-#include "sv/hypercall.h"
+#include "sv/abi/hypercall.h"
 
 static evtchn_resolver_t resolve_space;
 

@@ -6,7 +6,7 @@
 #include <unistd.h>
 
 #include "grant.h"
-#include "sv/hypercall.h"
+#include "sv/abi/hypercall.h"
 #include "sv/util.h"
 
 int grant_table_init(struct grant_table *gt)

@@ -15,7 +15,7 @@
 #include "evtchn.h"
 #include "grant.h"
 #include "p2m.h"
-#include "sv/hypercall.h"
+#include "sv/abi/hypercall.h"
 #include "sv/log.h"
 
 struct event_base;

@@ -8,12 +8,3 @@ splitvisor_SRCS := hypervisor/main.c hypervisor/channel.c hypervisor/domain.c \
                    $(HV_CORE_SRCS)
 splitvisor_LIBS := svxnic xenstore svcore
 splitvisor_LDLIBS := -levent -lseccomp
-
-UNIT_TESTS += test_grant test_evtchn test_p2m test_fdreap test_quota test_procfs
-test_grant_SRCS := hypervisor/tests/test_grant.c hypervisor/grant.c hypervisor/p2m.c hypervisor/quota.c
-test_evtchn_SRCS := hypervisor/tests/test_evtchn.c hypervisor/evtchn.c hypervisor/quota.c
-test_p2m_SRCS := hypervisor/tests/test_p2m.c hypervisor/p2m.c hypervisor/quota.c
-test_fdreap_SRCS := hypervisor/tests/test_fdreap.c hypervisor/fdreap.c
-test_fdreap_LIBS := svcore
-test_quota_SRCS := hypervisor/tests/test_quota.c hypervisor/quota.c
-test_procfs_SRCS := hypervisor/tests/test_procfs.c hypervisor/procfs.c

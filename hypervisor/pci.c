@@ -21,11 +21,10 @@
 
 #include "hypercalls.h"
 #include "pci.h"
-#include "sv/iommu.h"
 #include "sv/log.h"
 #include "sv/msg.h"
 #include "sv/util.h"
-#include "sv/xnic_ctl.h"
+#include "sv/abi/xnic_ctl.h"
 
 extern char **environ;
 

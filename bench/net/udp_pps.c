@@ -21,7 +21,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "../bench_clock.h"
+#include "sv/clock.h"
 #include "sv/log.h"
 
 #define BATCH      64
@@ -57,7 +57,7 @@ static int do_recv(const struct opts *o)
     struct mmsghdr msgs[BATCH];
     struct iovec iov[BATCH];
     uint64_t packets = 0;
-    double t0 = 0, start = bench_now_s(), t;
+    double t0 = 0, start = sv_now_s(), t;
     int s = udp_socket();
 
     if (bind(s, (struct sockaddr *)&sa, sizeof(sa)) < 0)
@@ -74,7 +74,7 @@ static int do_recv(const struct opts *o)
             msgs[i].msg_hdr = (struct msghdr){.msg_iov = &iov[i], .msg_iovlen = 1};
         }
         n = recvmmsg(s, msgs, BATCH, 0, NULL);
-        t = bench_now_s();
+        t = sv_now_s();
         if (n > 0 && !packets)
             t0 = t;
         if (n > 0)
@@ -100,7 +100,7 @@ static int do_send(const struct opts *o)
     struct mmsghdr msgs[BATCH];
     struct iovec iov = {payload, o->frame - HDRS};
     uint64_t packets = 0;
-    double t0 = bench_now_s(), t;
+    double t0 = sv_now_s(), t;
     int s = udp_socket();
 
     if (inet_pton(AF_INET, o->to, &sa.sin_addr) != 1)
@@ -116,7 +116,7 @@ static int do_send(const struct opts *o)
         /* A full device queue or an ICMP error from a late receiver is not fatal. */
         if (n > 0)
             packets += (unsigned)n;
-        t = bench_now_s();
+        t = sv_now_s();
     } while (t - t0 < o->seconds);
     printf("tx_pps %.0f\n", (double)packets / (t - t0));
     close(s);

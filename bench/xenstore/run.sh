@@ -6,7 +6,7 @@
 set -euo pipefail
 SV_BUILD=${SV_BUILD:-$(cd "$(dirname "$0")/../.." && pwd)/build}
 n=${1:-20000}
-. "$(dirname "$0")/../../tests/xenstore/daemon.sh"
+. "$(dirname "$0")/../../tests/integration/lib_xenstored.sh"
 xs_start
 "$build/bench/xs_bench" "$n"
 xs_stop

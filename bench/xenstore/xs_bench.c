@@ -16,7 +16,7 @@
 #include <xenstore.h>
 
 #include "sv/util.h"
-#include "../bench_clock.h"
+#include "sv/clock.h"
 
 struct result {
     const char *name;
@@ -73,18 +73,18 @@ static int run_baseline(struct result *r, double *lat, int n)
         echo_loop(sv[1]);
     }
     close(sv[1]);
-    t0 = bench_now_s();
+    t0 = sv_now_s();
     for (int i = 0; i < n; i++) {
-        double t = bench_now_s();
+        double t = sv_now_s();
 
         if (sv_write_full(sv[0], &hdr, sizeof(hdr)) ||
             sv_write_full(sv[0], path, sizeof(path)) ||
             sv_read_full(sv[0], &back, sizeof(back)) != (long)sizeof(back) ||
             sv_read_full(sv[0], body, back.len) != (long)back.len)
             return -EIO;
-        lat[i] = bench_now_s() - t;
+        lat[i] = sv_now_s() - t;
     }
-    summarize(r, lat, n, bench_now_s() - t0);
+    summarize(r, lat, n, sv_now_s() - t0);
     close(sv[0]);
     waitpid(pid, NULL, 0);
     return 0;
@@ -96,38 +96,38 @@ static const char *bench_dir = "/bench";
 
 static int run_read(struct xs_handle *h, struct result *r, double *lat, int n)
 {
-    double t0 = bench_now_s();
+    double t0 = sv_now_s();
     unsigned int len;
     char key[64];
 
     snprintf(key, sizeof(key), "%s/key", bench_dir);
     for (int i = 0; i < n; i++) {
-        double t = bench_now_s();
+        double t = sv_now_s();
         void *v = xs_read(h, XBT_NULL, key, &len);
 
         if (!v)
             return -errno;
         free(v);
-        lat[i] = bench_now_s() - t;
+        lat[i] = sv_now_s() - t;
     }
-    summarize(r, lat, n, bench_now_s() - t0);
+    summarize(r, lat, n, sv_now_s() - t0);
     return 0;
 }
 
 static int run_write(struct xs_handle *h, struct result *r, double *lat, int n)
 {
-    double t0 = bench_now_s();
+    double t0 = sv_now_s();
     char path[64];
 
     for (int i = 0; i < n; i++) {
-        double t = bench_now_s();
+        double t = sv_now_s();
 
         snprintf(path, sizeof(path), "%s/w/%d", bench_dir, i % 100);
         if (!xs_write(h, XBT_NULL, path, "value", 5))
             return -errno;
-        lat[i] = bench_now_s() - t;
+        lat[i] = sv_now_s() - t;
     }
-    summarize(r, lat, n, bench_now_s() - t0);
+    summarize(r, lat, n, sv_now_s() - t0);
     return 0;
 }
 

@@ -16,8 +16,8 @@
 #include <time.h>
 
 #include "sv/log.h"
-#include "../../tests/xnic/xnic_host.h"
-#include "../bench_clock.h"
+#include "../../hw/harness/xnic_host.h"
+#include "sv/clock.h"
 
 #define RING 512u
 #define BUF  2048u
@@ -65,12 +65,12 @@ static struct result measure(struct xq *tx, struct xq *rx, size_t len, const uin
 
     xhost_frame(frame, len, dst, src, 0);
     xnic_drv_stats(tx->d, tx->q, &s0);
-    t0 = bench_now_s();
+    t0 = sv_now_s();
     do {
         fill(tx, frame, len);
         if (rx)
             frames += drain(rx);
-        t = bench_now_s();
+        t = sv_now_s();
     } while (t - t0 < seconds);
     if (!rx) {
         xnic_drv_stats(tx->d, tx->q, &s1);
@@ -84,7 +84,7 @@ static struct result memcpy_rate(size_t len, double seconds)
 {
     static uint8_t src[RING][BUF], dst[RING][BUF];
     uint64_t frames = 0;
-    double t0 = bench_now_s(), t;
+    double t0 = sv_now_s(), t;
 
     memset(src, 1, sizeof(src));
     do {
@@ -92,7 +92,7 @@ static struct result memcpy_rate(size_t len, double seconds)
             memcpy(dst[i], src[i], len);
         __asm__ volatile("" : : "r"(dst) : "memory");
         frames += RING;
-        t = bench_now_s();
+        t = sv_now_s();
     } while (t - t0 < seconds);
     return (struct result){frames / (t - t0), frames * len * 8 / (t - t0) / 1e9};
 }

@@ -10,12 +10,3 @@ svconfig_LDLIBS := -lxml2
 # Per-object flags (the top Makefile applies $(notdir STEM)_CFLAGS).
 CONFIG_XML2_CFLAGS := $(shell pkg-config --cflags libxml-2.0 2>/dev/null || echo -I/usr/include/libxml2)
 config_xml_CFLAGS := $(CONFIG_XML2_CFLAGS)
-
-# config-dump FILE: the JSON of a description (--xml: the XML), or the error.
-TEST_PROGRAMS += config-dump
-config-dump_SRCS := dom0-tools/config/tests/config_dump.c
-config-dump_LIBS := svconfig svcore
-
-UNIT_TESTS += config_unit
-config_unit_SRCS := dom0-tools/config/tests/config_unit.c
-config_unit_LIBS := svconfig svcore

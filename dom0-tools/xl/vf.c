@@ -25,7 +25,7 @@
 
 #include "sv/hcall.h"
 #include "sv/xenbus.h"
-#include "sv/xnic_ctl.h"
+#include "sv/abi/xnic_ctl.h"
 #include "xl.h"
 
 /* The toolstack's VF directories of a domain (printf with its domid). */

@@ -11,7 +11,7 @@
 #include <xenstore.h>
 
 #include "sv/config.h"
-#include "sv/hypercall.h"
+#include "sv/abi/hypercall.h"
 
 struct xl_command {
     const char *name;
@@ -21,7 +21,7 @@ struct xl_command {
 };
 
 extern xc_interface *xl_xch; /* opened before any command runs */
-extern int xl_chan;          /* our own hypercalls (sv/hypercall.h) */
+extern int xl_chan;          /* our own hypercalls (sv/abi/hypercall.h) */
 
 /* Prints "xl: <message>" on stderr; returns 1 (the failing exit status). */
 int xl_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -178,7 +178,7 @@ int xl_pci_detach(uint32_t domid, const char *bdf);
  * else as a plain function; 0 or -errno (said). */
 int xl_pci_plug(uint32_t domid, const char *name, const struct config_pci *pci);
 /* The device's counters of function bdf (struct xnic_ctl_stats of
- * sv/xnic_ctl.h); 0 or -errno. */
+ * sv/abi/xnic_ctl.h); 0 or -errno. */
 struct xnic_ctl_stats;
 int xl_pci_stats(const char *bdf, struct xnic_ctl_stats *st);
 /* What an error of the PCI calls above means to the user. */

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "sv/hcall.h"
-#include "sv/xnic_ctl.h"
+#include "sv/abi/xnic_ctl.h"
 #include "xl.h"
 
 #define XL_MAX_FUNCS 128

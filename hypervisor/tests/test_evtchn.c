@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "../evtchn.h"
-#include "sv/hypercall.h"
+#include "sv/abi/hypercall.h"
 
 static struct evtchn_space spaces[3];
 static shared_info_t shinfo_b;

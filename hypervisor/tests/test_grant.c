@@ -7,7 +7,7 @@
 #include <errno.h>
 
 #include "../grant.h"
-#include "sv/hypercall.h"
+#include "sv/abi/hypercall.h"
 
 static int setup(void **state)
 {

@@ -1,5 +1,5 @@
 /*
- * The client side of the hypercall ABI (sv/hypercall.h), shared by our
+ * The client side of the hypercall ABI (sv/abi/hypercall.h), shared by our
  * libxenctrl, libxenevtchn and libxengnttab and by dom0's tools.
  *
  * Inside a domain (SV_HYPERCALL_FD set) a new channel is asked for on the
@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "sv/hypercall.h"
+#include "sv/abi/hypercall.h"
 
 /* True inside a domain. */
 bool hcall_in_domain(void);

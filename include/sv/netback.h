@@ -22,7 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "sv/netif_abi.h"
+#include "sv/abi/netif_abi.h"
 #include "sv/netif_offload.h"
 
 struct netback_queue;

@@ -18,7 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "sv/netif_abi.h"
+#include "sv/abi/netif_abi.h"
 #include "sv/toeplitz.h"
 
 struct netback_ctrl;

@@ -26,7 +26,7 @@
 #include <stdint.h>
 #include <sys/uio.h>
 
-#include "sv/netif_abi.h"
+#include "sv/abi/netif_abi.h"
 #include "sv/netif_offload.h"
 
 struct netfront;

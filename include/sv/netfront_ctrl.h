@@ -15,7 +15,7 @@
 
 #include <stdint.h>
 
-#include "sv/netif_abi.h"
+#include "sv/abi/netif_abi.h"
 
 struct netfront_ctrl;
 

@@ -12,7 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "sv/xnic.h"
+#include "sv/abi/xnic.h"
 
 struct xnic_drv;
 

@@ -1,5 +1,5 @@
 /*
- * xnic control socket messages (sv/xnic_ctl.h) over the project's message
+ * xnic control socket messages (sv/abi/xnic_ctl.h) over the project's message
  * layer (sv/msg.h), plus a blocking request/reply helper for clients (the
  * hypervisor, test programs).
  */
@@ -9,9 +9,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "sv/iommu.h"
 #include "sv/msg.h"
-#include "sv/xnic_ctl.h"
+#include "sv/abi/xnic_ctl.h"
 
 int xnic_ctl_send(int sock, const struct xnic_ctl_hdr *hdr, const void *payload, size_t len,
                   const int *fds, unsigned nfds)

@@ -89,7 +89,7 @@
 #include <xenstore.h>
 
 #include "sv/log.h"
-#include "sv/netif_abi.h"
+#include "sv/abi/netif_abi.h"
 #include "sv/xenbus.h"
 
 #define VIF_DIR          "device/vif/0"

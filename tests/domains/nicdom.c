@@ -28,7 +28,7 @@
 #include "sv/hcall.h"
 #include "sv/msg.h"
 #include "sv/util.h"
-#include "sv/xnic.h"
+#include "sv/abi/xnic.h"
 #include "sv/xnic_drv.h"
 
 #define OUTSIDE_RAM_IOVA 0x3f00000000ULL

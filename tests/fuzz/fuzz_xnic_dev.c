@@ -16,9 +16,9 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "sv/xnic.h"
+#include "sv/abi/xnic.h"
 #include "../../hw/xnic_dev.h"
-#include "../xnic/sealed_memfd.h"
+#include "../../hw/tests/sealed_memfd.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "sv/pktparse.h"
-#include "sv/xnic.h"
+#include "sv/abi/xnic.h"
 #include "../../hw/xnic_offload.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -11,7 +11,7 @@
 
 #include "../../dom0-tools/xenstored/conn.h"
 #include "../../dom0-tools/xenstored/xenstored.h"
-#include "../xenstore/memconn.h"
+#include "../../dom0-tools/xenstored/tests/memconn.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

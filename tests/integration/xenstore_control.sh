@@ -3,7 +3,7 @@
 # /usr/lib/xen-4.17/bin; $XENSTORE_CONTROL names another) against our
 # xenstored: help, quota (show, set, a domain's use), quota-soft, check,
 # memreport, logfile, print, and an unknown command.
-. "$(dirname "$0")/../xenstore/daemon.sh"
+. "$(dirname "$0")/lib_xenstored.sh"
 xc=${XENSTORE_CONTROL:-}
 for c in $xc /usr/lib/xen-*/bin/xenstore-control /usr/bin/xenstore-control; do
     [ -x "$c" ] && { xc=$c; break; }

@@ -4,7 +4,7 @@
 # watches firing on commit only, domain release, quotas, malformed
 # messages, 10,000 nodes / 1,000 watches in bounded time, and reads of
 # a deep absent path as cheap as any read.
-. "$(dirname "$0")/../xenstore/daemon.sh"
+. "$(dirname "$0")/lib_xenstored.sh"
 xs_start
 "$build/tests/bin/xs_check" basic perms transaction watch burst release quota \
     malformed scale deep

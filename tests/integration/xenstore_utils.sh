@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Debian's xenstore-utils (linked with Debian's libxenstore, speaking the
 # wire protocol over the socket) against a live xenstored.
-. "$(dirname "$0")/../xenstore/daemon.sh"
+. "$(dirname "$0")/lib_xenstored.sh"
 for t in xenstore-read xenstore-write xenstore-ls xenstore-list xenstore-rm \
          xenstore-chmod xenstore-watch xenstore-exists; do
     command -v $t >/dev/null || { echo "SKIP: $t not installed (xenstore-utils)"; exit 77; }

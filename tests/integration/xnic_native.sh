@@ -3,7 +3,7 @@
 # an unmapped IOVA is blocked, logged and reported while the device keeps
 # working, a spoofing VF is dropped and counted, the PF/VF mailbox works, FLR
 # during traffic stops DMA, RX into one-page frames mapped in batches.
-source "$(dirname "$0")/../xnic/lib.sh"
+source "$(dirname "$0")/lib_xnic.sh"
 set -e
 xnic_start nic --wire none --pools 4 --vfs 2
 for scenario in veb fault spoof mailbox flr frames; do

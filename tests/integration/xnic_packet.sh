@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # xnic on one end of a veth pair through AF_PACKET: frames sent on a pool
 # appear on the other end, frames injected there land in the right pool.
-source "$(dirname "$0")/../xnic/lib.sh"
+source "$(dirname "$0")/lib_xnic.sh"
 if [ "$(id -u)" -ne 0 ] || ! ip link add sv-xtprobe$$ type veth peer name sv-xtprobp$$ 2>/dev/null; then
     echo "SKIP: needs root and veth"; exit 77
 fi

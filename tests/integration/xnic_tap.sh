@@ -2,7 +2,7 @@
 # xnic on a host TAP: frames sent on a pool appear on the TAP (seen with
 # AF_PACKET), frames injected on the TAP land in the pool that owns their
 # MAC, unknown unicast in the default pool.
-source "$(dirname "$0")/../xnic/lib.sh"
+source "$(dirname "$0")/lib_xnic.sh"
 if [ "$(id -u)" -ne 0 ] || [ ! -c /dev/net/tun ]; then
     echo "SKIP: needs root and /dev/net/tun"; exit 77
 fi

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Two xnic instances joined by udp: wires on loopback pass frames both ways.
-source "$(dirname "$0")/../xnic/lib.sh"
+source "$(dirname "$0")/lib_xnic.sh"
 set -e
 # Ports from the pid so that parallel runs do not collide.
 pa=$((20000 + ($$ % 20000) * 2)); pb=$((pa + 1))

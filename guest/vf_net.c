@@ -1,0 +1,306 @@
+/* A guest's interface on an assigned VF: driver and TAP relay (see vf_net.h). */
+#include <errno.h>
+#include <event2/event.h>
+#include <fcntl.h>
+#include <linux/if_tun.h>
+#include <net/if.h>
+#include <net/if_arp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "sv/hcall.h"
+#include "sv/log.h"
+#include "sv/msg.h"
+#include "sv/abi/xnic.h"
+#include "sv/xnic_drv.h"
+#include "vf_net.h"
+
+#define VF_RING  256
+#define VF_BUF   2048 /* a 1518-byte frame and a tag; no jumbo frames here */
+#define VF_BATCH 64   /* frames taken from the TAP or the RX ring per doorbell */
+
+/* VF_NET_RAM_SIZE is laid out as: TX ring, RX ring, RX buffers, TX buffers. */
+#define VF_TX_RING_OFF 0
+#define VF_RX_RING_OFF 4096
+#define VF_RX_BUF_OFF  8192
+#define VF_TX_BUF_OFF  (VF_RX_BUF_OFF + VF_RING * VF_BUF)
+_Static_assert(VF_RING * sizeof(struct xnic_tx_desc) <= 4096, "TX ring fits its page");
+_Static_assert(VF_RING * sizeof(struct xnic_rx_desc) <= 4096, "RX ring fits its page");
+_Static_assert(VF_TX_BUF_OFF + VF_RING * VF_BUF <= VF_NET_RAM_SIZE, "layout fits");
+
+struct vf_net {
+    struct xnic_drv *drv;
+    char bdf[SV_BDF_SIZE];
+    char ifname[IFNAMSIZ];
+    uint8_t *ram;
+    unsigned long long iova;
+    int tap;
+    struct event *tap_ev, *queue_ev, *misc_ev;
+    bool tap_paused;           /* no TX buffer free: ifname is not read */
+    bool rx_dropping;          /* the rest of a frame longer than a buffer comes */
+    unsigned tx_free[VF_RING]; /* indices of free TX buffers */
+    unsigned ntx_free;
+    struct log_ratelimit warnings;
+};
+
+static uint64_t buf_iova(const struct vf_net *v, size_t off)
+{
+    return v->iova + off;
+}
+
+/* The function's registers, doorbells and vectors, from the hypervisor. */
+static struct xnic_drv *vf_open(const char *bdf)
+{
+    struct sv_pci_open o;
+    int fds[SV_PCI_OPEN_FDS];
+    struct xnic_drv *d = NULL;
+    int chan = hcall_open(), err = chan, n;
+
+    if (chan >= 0 && (err = n = hcall_pci_open(chan, bdf, &o, fds)) >= 0) {
+        if (o.nvec >= 2)
+            d = xnic_drv_open(fds[0], fds + 1, fds + 1 + o.nvec, o.nvec, false, &err);
+        else
+            err = -EPROTO;
+        if (!d)
+            msg_close_fds(fds, n);
+    }
+    if (chan >= 0)
+        close(chan);
+    if (!d)
+        log_errorx("VF %s: cannot open it (%s)", bdf, strerror(-err));
+    return d;
+}
+
+/* The TAP the toolstack made for us, with the MAC the PF owner gave the VF
+ * (a tun fd may set its own device's address without privileges). */
+static int tap_open(struct vf_net *v)
+{
+    struct ifreq ifr = {.ifr_flags = IFF_TAP | IFF_NO_PI};
+    const volatile uint8_t *regs = xnic_drv_regs(v->drv);
+    int fd, err = 0, chan = hcall_open();
+
+    fd = chan < 0 ? chan : hcall_fd(chan, SV_HC_platform, SV_PLATFORM_open_tun);
+    if (chan >= 0)
+        close(chan);
+    if (fd < 0)
+        return fd;
+    fcntl(fd, F_SETFL, O_NONBLOCK);
+    snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", v->ifname);
+    if (ioctl(fd, TUNSETIFF, &ifr) < 0)
+        err = -errno;
+    ifr.ifr_hwaddr.sa_family = ARPHRD_ETHER;
+    for (int i = 0; i < 6; i++)
+        ifr.ifr_hwaddr.sa_data[i] = (char)regs[XNIC_REG_MAC + i];
+    if (!err && memcmp(ifr.ifr_hwaddr.sa_data, "\0\0\0\0\0\0", 6) &&
+        ioctl(fd, SIOCSIFHWADDR, &ifr) < 0)
+        err = -errno;
+    if (err) {
+        close(fd);
+        return err;
+    }
+    return fd;
+}
+
+static void rx_post_all(struct vf_net *v)
+{
+    for (unsigned i = 0; i < VF_RING - 1; i++)
+        xnic_drv_rx_post(v->drv, 0, buf_iova(v, VF_RX_BUF_OFF + i * VF_BUF), VF_BUF,
+                         (void *)(uintptr_t)i);
+    xnic_drv_rx_kick(v->drv, 0);
+}
+
+/* Received frames to the TAP, their buffers posted again, one kick. */
+static unsigned rx_to_tap(struct vf_net *v)
+{
+    struct xnic_drv_rx_done done[VF_BATCH];
+    unsigned n = xnic_drv_rx_reap(v->drv, 0, done, VF_BATCH);
+
+    for (unsigned i = 0; i < n; i++) {
+        unsigned idx = (unsigned)(uintptr_t)done[i].cookie;
+        size_t off = VF_RX_BUF_OFF + (size_t)idx * VF_BUF;
+
+        bool eop = done[i].status & XNIC_RXS_EOP;
+
+        /* One buffer holds any frame we take: one spread over several (a
+         * jumbo frame, longer than our MTU) is dropped to its last buffer. */
+        if (!v->rx_dropping && eop && !XNIC_DS_ERR(done[i].status) &&
+            write(v->tap, v->ram + off, done[i].len) < 0 && errno != EAGAIN)
+            log_warn_limited(&v->warnings, true, "VF %s: write to %s", v->bdf, v->ifname);
+        v->rx_dropping = !eop;
+        xnic_drv_rx_post(v->drv, 0, buf_iova(v, off), VF_BUF, (void *)(uintptr_t)idx);
+    }
+    if (n)
+        xnic_drv_rx_kick(v->drv, 0);
+    return n;
+}
+
+static unsigned tx_reap(struct vf_net *v)
+{
+    struct xnic_drv_tx_done done[VF_BATCH];
+    unsigned n = xnic_drv_tx_reap(v->drv, 0, done, VF_BATCH);
+
+    for (unsigned i = 0; i < n; i++)
+        v->tx_free[v->ntx_free++] = (unsigned)(uintptr_t)done[i].cookie;
+    if (n && v->tap_paused) {
+        v->tap_paused = false;
+        event_add(v->tap_ev, NULL);
+    }
+    return n;
+}
+
+/* Queue vector: masked while the rings are drained, so the device does not
+ * interrupt for what is taken in this pass; checked once more after the
+ * unmask (the device does not remember what it completed while masked). */
+static void on_queue(evutil_socket_t fd, short what, void *arg)
+{
+    struct vf_net *v = arg;
+    eventfd_t n;
+
+    (void)what;
+    (void)eventfd_read(fd, &n);
+    xnic_drv_mask_vector(v->drv, XNIC_VEC_QUEUE(0), true);
+    while (tx_reap(v) + rx_to_tap(v))
+        ;
+    xnic_drv_mask_vector(v->drv, XNIC_VEC_QUEUE(0), false);
+    while (tx_reap(v) + rx_to_tap(v))
+        ;
+}
+
+/* Misc vector: link changes and PF messages (nothing for us to do yet but
+ * clear them: the queue keeps its configuration). */
+static void on_misc(evutil_socket_t fd, short what, void *arg)
+{
+    struct vf_net *v = arg;
+    volatile uint32_t *icr = (volatile uint32_t *)(xnic_drv_regs(v->drv) + XNIC_REG_ICR);
+    uint32_t cause;
+    eventfd_t n;
+    char msg[64];
+
+    (void)what;
+    (void)eventfd_read(fd, &n);
+    cause = __atomic_load_n(icr, __ATOMIC_SEQ_CST);
+    __atomic_fetch_and(icr, ~cause, __ATOMIC_SEQ_CST);
+    if (cause & XNIC_ICR_MAILBOX)
+        while (xnic_drv_mbx_recv(v->drv, 0, msg, sizeof(msg)) >= 0)
+            ;
+    if (cause & XNIC_ICR_LINK)
+        log_info("VF %s: link %s", v->bdf, xnic_drv_link_up(v->drv) ? "up" : "down");
+}
+
+/* Frames the guest sends: up to VF_BATCH per turn, one doorbell for them. */
+static void on_tap(evutil_socket_t fd, short what, void *arg)
+{
+    struct vf_net *v = arg;
+    unsigned sent = 0;
+
+    (void)what;
+    tx_reap(v);
+    while (sent < VF_BATCH) {
+        unsigned idx;
+        size_t off;
+        ssize_t len;
+
+        if (!v->ntx_free) {
+            v->tap_paused = true; /* tx_reap resumes us */
+            event_del(v->tap_ev);
+            break;
+        }
+        idx = v->tx_free[v->ntx_free - 1];
+        off = VF_TX_BUF_OFF + (size_t)idx * VF_BUF;
+        len = read(fd, v->ram + off, VF_BUF);
+        if (len <= 0)
+            break;
+        if (len < 14 ||
+            xnic_drv_tx(v->drv, 0,
+                        &(struct xnic_drv_seg){.iova = buf_iova(v, off), .len = (uint16_t)len}, 1,
+                        0, 0, 0, (void *)(uintptr_t)idx) < 0)
+            continue; /* a runt; or no room, which the free list rules out */
+        v->ntx_free--;
+        sent++;
+    }
+    if (sent)
+        xnic_drv_tx_kick(v->drv, 0);
+}
+
+static struct event *vector_event(struct event_base *base, struct vf_net *v, unsigned vec,
+                                  event_callback_fn fn)
+{
+    struct event *ev =
+        event_new(base, xnic_drv_vector_fd(v->drv, vec), EV_READ | EV_PERSIST, fn, v);
+
+    if (ev && event_add(ev, NULL) < 0) {
+        event_free(ev);
+        ev = NULL;
+    }
+    return ev;
+}
+
+struct vf_net *vf_net_new(struct event_base *base, const char *bdf, const char *ifname, void *ram,
+                          unsigned long long iova)
+{
+    struct vf_net *v = calloc(1, sizeof(*v));
+    struct xnic_drv_rings r = {.tx_size = VF_RING, .rx_size = VF_RING};
+    int err;
+
+    if (!v)
+        return NULL;
+    snprintf(v->bdf, sizeof(v->bdf), "%s", bdf);
+    snprintf(v->ifname, sizeof(v->ifname), "%s", ifname);
+    v->ram = ram;
+    v->iova = iova;
+    v->tap = -1;
+    v->warnings.burst = 5;
+    memset(ram, 0, VF_NET_RAM_SIZE);
+    for (unsigned i = 0; i < VF_RING; i++)
+        v->tx_free[v->ntx_free++] = i;
+    if (!(v->drv = vf_open(bdf)))
+        goto out_free;
+    if ((v->tap = tap_open(v)) < 0) {
+        log_errorx("VF %s: cannot attach to %s (%s)", bdf, ifname, strerror(-v->tap));
+        goto out_free;
+    }
+    r.tx = v->ram + VF_TX_RING_OFF;
+    r.tx_iova = iova + VF_TX_RING_OFF;
+    r.rx = v->ram + VF_RX_RING_OFF;
+    r.rx_iova = iova + VF_RX_RING_OFF;
+    if ((err = xnic_drv_queue_start(v->drv, 0, &r, 0)) < 0) {
+        log_errorx("VF %s: cannot start its queue (%s)", bdf, strerror(-err));
+        goto out_free;
+    }
+    rx_post_all(v);
+    v->queue_ev = vector_event(base, v, XNIC_VEC_QUEUE(0), on_queue);
+    v->misc_ev = vector_event(base, v, XNIC_VEC_MISC, on_misc);
+    v->tap_ev = event_new(base, v->tap, EV_READ | EV_PERSIST, on_tap, v);
+    if (!v->queue_ev || !v->misc_ev || !v->tap_ev || event_add(v->tap_ev, NULL) < 0)
+        goto out_free;
+    log_info("VF %s: %s up, link %s", bdf, ifname, xnic_drv_link_up(v->drv) ? "up" : "down");
+    return v;
+
+out_free:
+    vf_net_free(v);
+    return NULL;
+}
+
+void vf_net_free(struct vf_net *v)
+{
+    if (!v)
+        return;
+    if (v->tap_ev)
+        event_free(v->tap_ev);
+    if (v->queue_ev)
+        event_free(v->queue_ev);
+    if (v->misc_ev)
+        event_free(v->misc_ev);
+    if (v->drv) {
+        /* The device stops touching our RAM before it is used again. */
+        xnic_drv_queue_stop(v->drv, 0);
+        xnic_drv_close(v->drv);
+    }
+    if (v->tap >= 0)
+        close(v->tap);
+    free(v);
+}

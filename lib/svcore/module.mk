@@ -1,0 +1,9 @@
+# libsvcore: logging, run directory, fd I/O, the message layer, hypercall
+# transport and cgroups; linked by every program and by our libxen* libraries.
+SHLIBS += svcore
+svcore_SRCS := $(addprefix lib/svcore/,log.c util.c msg.c hcall.c cgroup.c)
+svcore_LDLIBS := -lpthread
+
+# Compiled into every domain image's executable, not into a library: the
+# sanitizer hooks it defines are only read from the executable.
+DOMAIN_IMAGE_SRCS := lib/svcore/domain_image.c
