@@ -91,6 +91,7 @@ dom_kb=$(($(pss_kb $(domain_pids)) / n))
 verdict() { awk -v v="$1" -v t="$2" 'BEGIN {print (v <= t) ? "met" : "MISSED"}'; }
 read -r c50 c99 < <(percentiles <"$SPLITVISOR_RUNDIR/create.us")
 read -r f50 f99 < <(head -10 "$SPLITVISOR_RUNDIR/create.us" | percentiles)
+read -r z50 z99 < <(tail -10 "$SPLITVISOR_RUNDIR/create.us" | percentiles)
 read -r l50 l99 < <(percentiles <"$SPLITVISOR_RUNDIR/list.us")
 read -r t50 t99 < <(percentiles <"$SPLITVISOR_RUNDIR/true.us")
 mb=$(awk -v k="$per_kb" 'BEGIN {printf "%.2f", k / 1024}')
@@ -98,10 +99,14 @@ echo "$n idle domains (guest, 16 MiB, no vif), $(monitors) monitor process(es)"
 printf '%-40s p50 %6.1f ms  p99 %6.1f ms   (baseline: what each figure below pays to start xl)\n' \
     "baseline: start /bin/true" "$t50" "$t99"
 printf '%-40s p50 %6.1f ms  p99 %6.1f ms\n' "xl create, the first 10" "$f50" "$f99"
+printf '%-40s p50 %6.1f ms  p99 %6.1f ms   x%.2f of the first 10 (p50; 1.00: no growth)\n' \
+    "xl create, the last 10" "$z50" "$z99" "$(awk -v a="$z50" -v b="$f50" 'BEGIN {print a / b}')"
 printf '%-40s p50 %6.1f ms  p99 %6.1f ms   target p99 <= 20 ms: %s\n' \
     "xl create, 1..$n domains" "$c50" "$c99" "$(verdict "$c99" 20)"
 printf '%-40s p50 %6.1f ms  p99 %6.1f ms   target p99 <= 10 ms: %s\n' "xl list at $n domains" \
     "$l50" "$l99" "$(verdict "$l99" 10)"
+printf '%-40s x%.2f of starting /bin/true (p50)\n' "xl list at $n domains" \
+    "$(awk -v a="$l50" -v b="$t50" 'BEGIN {print a / b}')"
 printf '%-40s %6.2f MB                     target <= 0.3 MB: %s\n' \
     "host memory per idle domain beyond RAM" "$mb" "$(verdict "$mb" 0.3)"
 printf '%-40s %6.2f MB PSS (in its memory cgroup, charged to its RAM)\n' \
