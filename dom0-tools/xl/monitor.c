@@ -56,7 +56,7 @@ static void set_handled(uint32_t domid, bool on)
     if (on)
         handled[domid / 8] |= (uint8_t)(1u << (domid % 8));
     else
-        handled[domid / 8] &= (uint8_t)~(1u << (domid % 8));
+        handled[domid / 8] &= (uint8_t) ~(1u << (domid % 8));
 }
 
 static enum config_action action_for(const struct domain_config *cfg, unsigned reason)

@@ -548,8 +548,8 @@ static bool has_orphan_vif(struct xs_handle *h, uint32_t f, char **devs, unsigne
 
         snprintf(dir, sizeof(dir), "/libxl/%u/device/vif/%s", f, devs[i]);
         back = read_str(h, dir, "backend");
-        orphan = !back || sscanf(back, "/local/domain/%u/", &b) != 1 ||
-                 !domain_live(info, ninfo, b);
+        orphan =
+            !back || sscanf(back, "/local/domain/%u/", &b) != 1 || !domain_live(info, ninfo, b);
         free(back);
     }
     return orphan;
