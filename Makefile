@@ -9,6 +9,8 @@
 #   make demo            the README's main job
 #   make bench           benchmarks with their baselines, side by side
 #   make fuzz            libFuzzer targets (clang), run briefly
+#   make install         into PREFIX (/usr/local) under DESTDIR; make uninstall
+#                        (dist/install.mk)
 #   make clean
 
 VARIANT ?= release
@@ -99,6 +101,8 @@ $(OBJ)/%.o: %.c
 	$(Q)$(CC) $(CFLAGS) $($(notdir $*)_CFLAGS) -MMD -MP -c -o $@ $<
 
 -include $(shell find $(OBJ) -name '*.d' 2>/dev/null)
+
+include dist/install.mk
 
 .PHONY: all tests test demo bench fuzz clean deps
 .DEFAULT_GOAL := all

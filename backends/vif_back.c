@@ -17,7 +17,6 @@
 #include "sv/toeplitz.h"
 #include "sv/vlan.h"
 #include "sv/xenbus.h"
-#include "sv/abi/xnic.h"
 #include "sv/vif_back.h"
 
 /* TX packets per event or poll (Linux: the NAPI budget): a ring's worth.  64
@@ -858,11 +857,6 @@ const struct netif_features *vif_back_rx_features(const struct vif_back *v)
     return &v->rxf;
 }
 
-bool vif_back_nic_validated(uint16_t nic_status)
-{
-    return (nic_status & XNIC_RXS_L4_OK) != 0;
-}
-
 /* The queue for a frame the host did not sort: the frontend's hash when it
  * configured one (with its extra), else flows spread under the default key. */
 static unsigned select_queue(struct vif_back *v, const void *frame, size_t len,
@@ -880,44 +874,6 @@ static unsigned select_queue(struct vif_back *v, const void *frame, size_t len,
     return h % v->nqueues;
 }
 
-static int rx_put(struct vif_back *v, unsigned qi, const void *frame, size_t len,
-                  const struct netif_offload *o, netif_extra_info_t *hash)
-{
-    struct netback_queue *q;
-    int err;
-
-    if (!v->connected)
-        return -ENOTCONN;
-    if (qi == VIF_BACK_QUEUE_HASH)
-        qi = select_queue(v, frame, len, hash);
-    if (qi >= v->nqueues)
-        return -EINVAL;
-    q = v->queue[qi].q;
-    err = netback_rx_put(q, frame, len, o, hash->type ? hash : NULL);
-    if (err == -ENOTCONN)
-        close_misbehaving(v);
-    return err;
-}
-
-/* The netif offload of a frame as the NIC's RX status and write-back say:
- * verified (L4_OK), or (RSC) as another pool sent it: checksum partial and,
- * for a TSO packet delivered whole, GSO. */
-static struct netif_offload nic_offload(uint16_t nic_status, const struct xnic_rx_wb *wb)
-{
-    static const uint8_t gso[] = {[XNIC_GSO_TCPV4] = XEN_NETIF_GSO_TYPE_TCPV4,
-                                  [XNIC_GSO_TCPV6] = XEN_NETIF_GSO_TYPE_TCPV6};
-    struct netif_offload o = {.data_validated = vif_back_nic_validated(nic_status)};
-
-    if (!(nic_status & XNIC_RXS_RSC))
-        return o;
-    o.csum_blank = o.data_validated = true;
-    if (wb && wb->gso_type < sizeof(gso) && gso[wb->gso_type]) {
-        o.gso_type = gso[wb->gso_type];
-        o.gso_size = wb->gso_size;
-    }
-    return o;
-}
-
 void vif_back_rx_flush(struct vif_back *v)
 {
     for (unsigned i = 0; i < v->nqueues && v->connected; i++)
@@ -925,23 +881,23 @@ void vif_back_rx_flush(struct vif_back *v)
 }
 
 int vif_back_receive(struct vif_back *v, unsigned q, const void *frame, size_t len,
-                     uint16_t nic_status, const struct xnic_rx_wb *wb)
+                     const struct netif_offload *o, const struct vif_back_rx_hash *hash)
 {
-    struct netif_offload o = nic_offload(nic_status, wb);
-    netif_extra_info_t hash = {0};
+    netif_extra_info_t extra = {0};
+    int err;
 
-    /* The NIC hashed it with what the frontend set (push_hash): tell it. */
-    if (wb && (nic_status & XNIC_RXS_RSS) && wb->hash_type && v->ctrl)
-        netback_ctrl_hash_extra(wb->rss_hash, (uint8_t)__builtin_ctz(wb->hash_type), &hash);
-    return rx_put(v, q, frame, len, &o, &hash);
-}
-
-int vif_back_receive_offload(struct vif_back *v, unsigned q, const void *frame, size_t len,
-                             const struct netif_offload *o)
-{
-    netif_extra_info_t hash = {0};
-
-    return rx_put(v, q, frame, len, o, &hash);
+    if (!v->connected)
+        return -ENOTCONN;
+    if (q == VIF_BACK_QUEUE_HASH)
+        q = select_queue(v, frame, len, &extra);
+    else if (hash && v->ctrl) /* the NIC hashed it as the frontend asked (push_hash) */
+        netback_ctrl_hash_extra(hash->value, hash->type, &extra);
+    if (q >= v->nqueues)
+        return -EINVAL;
+    err = netback_rx_put(v->queue[q].q, frame, len, o, extra.type ? &extra : NULL);
+    if (err == -ENOTCONN)
+        close_misbehaving(v);
+    return err;
 }
 
 static int parse_mac(const char *s, uint8_t mac[6])

@@ -112,7 +112,7 @@ static int gro_flush(struct netdd_queue *nq)
     struct netif_offload o;
     size_t len;
     const uint8_t *frame = gro_finish(&nq->gro, &len, &o);
-    int err = frame ? vif_back_receive_offload(v, nq->idx, frame, len, &o) : 0;
+    int err = frame ? vif_back_receive(v, nq->idx, frame, len, &o, NULL) : 0;
 
     if (vif_back_port(v) != np)
         return -ENOTCONN;
@@ -132,19 +132,18 @@ static bool takes_rsc(const struct netif_features *f)
     return f->sg && f->gso_tcpv4 && f->gso_tcpv6 && f->csum_ipv4 && f->csum_ipv6;
 }
 
-static int pool_rx(void *ctx, const void *frame, size_t len, uint16_t status,
-                   const struct xnic_rx_wb *wb)
+static int pool_rx(void *ctx, const void *frame, size_t len, const struct pf_rx_meta *m)
 {
     struct netdd_queue *nq = ctx;
     struct vif_back *v = nq->v;
     /* An RSC frame (a packet another pool sent, whole) passes GRO, after
      * what GRO holds. */
-    int err = nq->gro_blocked || (status & XNIC_RXS_RSC) ? gro_flush(nq) : 0;
+    int err = nq->gro_blocked || m->rsc ? gro_flush(nq) : 0;
 
     if (err)
         return err == -EAGAIN ? -EAGAIN : 0;
-    while (vif_back_rx_gso(v) && !(status & XNIC_RXS_RSC)) {
-        switch (gro_add(&nq->gro, frame, len, vif_back_nic_validated(status))) {
+    while (vif_back_rx_gso(v) && !m->rsc) {
+        switch (gro_add(&nq->gro, frame, len, m->o.data_validated)) {
         case GRO_TAKEN:
             return 0;
         case GRO_FLUSH:
@@ -157,7 +156,9 @@ static int pool_rx(void *ctx, const void *frame, size_t len, uint16_t status,
         }
         break;
     }
-    return vif_back_receive(v, nq->idx, frame, len, status, wb) == -EAGAIN ? -EAGAIN : 0;
+    return vif_back_receive(v, nq->idx, frame, len, &m->o, m->hashed ? &m->hash : NULL) == -EAGAIN
+               ? -EAGAIN
+               : 0;
 }
 
 /* The end of the NIC's batch: what was merged goes to the guest now, and

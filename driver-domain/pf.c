@@ -7,6 +7,7 @@
 #include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <unistd.h>
+#include <xen/io/netif.h>
 
 #include "pf.h"
 #include "sv/hcall.h"
@@ -37,9 +38,9 @@ struct pf_pool {
     unsigned rx_ring;
     bool in_use;
     bool started; /* its memory is allocated (kept across owners) */
-    pf_rx_fn rx;
-    pf_rx_end_fn rx_end;
-    pf_tx_done_fn tx_done;
+    pf_rx_fn *rx;
+    pf_rx_end_fn *rx_end;
+    pf_tx_done_fn *tx_done;
     void *ctx;
     struct xnic_drv_rings rings;
     uint8_t *tx_buf, *tx_small, *rx_buf;
@@ -47,7 +48,7 @@ struct pf_pool {
     bool tx_busy[TX_BUFS + TX_SMALL]; /* large buffers, then small ones */
     unsigned tx_cursor;               /* small buffers complete in order: the next one */
     bool tx_starved;                  /* the owner found none: tx_room() when one frees */
-    pf_tx_room_fn tx_room;
+    pf_tx_room_fn *tx_room;
     struct xnic_drv_rx_done held[RX_BUFS]; /* reaped RX descriptors not yet delivered */
     unsigned nheld;
     bool rx_blocked; /* the owner could not take the next frame: wait for rx_retry */
@@ -123,6 +124,31 @@ static const uint8_t *held_frame(struct pf_pool *p, unsigned k, unsigned n, size
     return p->pf->rx_scratch;
 }
 
+/* The NIC's RX status and write-back in netif's terms: checksum verified
+ * (L4_OK); for RSC, as the other pool sent it: checksum partial and, for a
+ * TSO packet delivered whole, GSO; RSS's hash with its type. */
+static struct pf_rx_meta rx_meta(uint16_t status, const struct xnic_rx_wb *wb)
+{
+    static const uint8_t gso[] = {[XNIC_GSO_TCPV4] = XEN_NETIF_GSO_TYPE_TCPV4,
+                                  [XNIC_GSO_TCPV6] = XEN_NETIF_GSO_TYPE_TCPV6};
+    struct pf_rx_meta m = {.o.data_validated = (status & XNIC_RXS_L4_OK) != 0,
+                           .rsc = (status & XNIC_RXS_RSC) != 0};
+
+    if (m.rsc) {
+        m.o.csum_blank = m.o.data_validated = true;
+        if (wb->gso_type < sizeof(gso) && gso[wb->gso_type]) {
+            m.o.gso_type = gso[wb->gso_type];
+            m.o.gso_size = wb->gso_size;
+        }
+    }
+    /* XNIC_RSS_TYPE_* bit n is netif's hash type n. */
+    if ((status & XNIC_RXS_RSS) && wb->hash_type) {
+        m.hashed = true;
+        m.hash = (struct vif_back_rx_hash){wb->rss_hash, (uint8_t)__builtin_ctz(wb->hash_type)};
+    }
+    return m;
+}
+
 /* Delivers reaped frames in order; stops at the first the owner cannot take,
  * or at a frame not completely reaped yet. */
 static void pool_deliver(struct pf_pool *p)
@@ -135,8 +161,9 @@ static void pool_deliver(struct pf_pool *p)
         const struct xnic_drv_rx_done *eop = &p->held[done + n - 1];
         const uint8_t *frame = held_frame(p, done, n, &len);
 
-        if (frame && !XNIC_DS_ERR(eop->status) && p->rx &&
-            p->rx(p->ctx, frame, len, eop->status, &eop->wb) == -EAGAIN) {
+        struct pf_rx_meta m = rx_meta(eop->status, &eop->wb);
+
+        if (frame && !XNIC_DS_ERR(eop->status) && p->rx && p->rx(p->ctx, frame, len, &m) == -EAGAIN) {
             p->rx_blocked = true;
             break;
         }
@@ -335,7 +362,7 @@ static int pool_memory(struct pf_pool *p)
  * RX buffers; its pool's first queue also gets the pool's MAC, port VLAN and
  * flags. */
 static int pool_start(struct pf_pool *p, const uint8_t mac[6], uint16_t vlan, uint32_t flags,
-                      bool rsc, pf_rx_fn rx, pf_rx_end_fn rx_end, pf_tx_done_fn tx_done,
+                      bool rsc, pf_rx_fn *rx, pf_rx_end_fn *rx_end, pf_tx_done_fn *tx_done,
                       void *ctx)
 {
     struct pf *pf = p->pf;
@@ -370,7 +397,7 @@ static int pool_start(struct pf_pool *p, const uint8_t mac[6], uint16_t vlan, ui
 }
 
 struct pf_pool *pf_pool_get(struct pf *pf, const uint8_t mac[6], uint16_t vlan, bool rsc,
-                            pf_rx_fn rx, pf_rx_end_fn rx_end, pf_tx_done_fn tx_done, void *ctx)
+                            pf_rx_fn *rx, pf_rx_end_fn *rx_end, pf_tx_done_fn *tx_done, void *ctx)
 {
     for (unsigned q = 1; q < pf->npools; q++)
         if (!pf->pools[q].in_use)
@@ -382,7 +409,7 @@ struct pf_pool *pf_pool_get(struct pf *pf, const uint8_t mac[6], uint16_t vlan, 
     return NULL;
 }
 
-struct pf_pool *pf_switch_pool(struct pf *pf, pf_rx_fn rx, void *ctx)
+struct pf_pool *pf_switch_pool(struct pf *pf, pf_rx_fn *rx, void *ctx)
 {
     static const uint8_t none[6];
     struct pf_pool *p = &pf->pools[0];
@@ -409,8 +436,8 @@ unsigned pf_pool_queues(const struct pf *pf)
     return pf->pool_queues;
 }
 
-struct pf_pool *pf_pool_queue(struct pf_pool *p, unsigned k, pf_rx_fn rx, pf_rx_end_fn rx_end,
-                              pf_tx_done_fn tx_done, void *ctx)
+struct pf_pool *pf_pool_queue(struct pf_pool *p, unsigned k, pf_rx_fn *rx, pf_rx_end_fn *rx_end,
+                              pf_tx_done_fn *tx_done, void *ctx)
 {
     struct pf *pf = p->pf;
     struct pf_pool *qp;
@@ -504,7 +531,7 @@ unsigned pf_pool_queue_pair(const struct pf_pool *p)
     return p->q;
 }
 
-void pf_pool_set_tx_room(struct pf_pool *p, pf_tx_room_fn fn)
+void pf_pool_set_tx_room(struct pf_pool *p, pf_tx_room_fn *fn)
 {
     p->tx_room = fn;
 }

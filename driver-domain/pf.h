@@ -16,20 +16,28 @@
 #include <stdint.h>
 
 #include "sv/abi/xnic.h"
+#include "sv/netif_offload.h"
+#include "sv/vif_back.h"
 
 struct event_base;
 struct pf;
 struct pf_pool;
 
-/* A received frame for the queue's owner (status XNIC_RXS_*, wb the
- * descriptor's write-back): 0 taken, -EAGAIN hold it and retry at
- * pf_pool_rx_retry() (the guest has no buffer posted now). */
-typedef int (*pf_rx_fn)(void *ctx, const void *frame, size_t len, uint16_t status,
-                        const struct xnic_rx_wb *wb);
+/* What the NIC said of a received frame, in netif's terms. */
+struct pf_rx_meta {
+    struct netif_offload o; /* verified checksum; for RSC, partial and GSO */
+    bool rsc;               /* another pool's TSO/CSUM packet delivered whole */
+    bool hashed;            /* the pool's RSS hashed it: hash is valid */
+    struct vif_back_rx_hash hash;
+};
+
+/* A received frame for the queue's owner: 0 taken, -EAGAIN hold it and
+ * retry at pf_pool_rx_retry() (the guest has no buffer posted now). */
+typedef int pf_rx_fn(void *ctx, const void *frame, size_t len, const struct pf_rx_meta *m);
 /* The end of a batch of received frames (the owner may flush what it merged). */
-typedef void (*pf_rx_end_fn)(void *ctx);
+typedef void pf_rx_end_fn(void *ctx);
 /* A packet sent with pf_pool_tx_segs() completed (status: XNIC_DS_*). */
-typedef void (*pf_tx_done_fn)(void *ctx, uint32_t tag, uint16_t status);
+typedef void pf_tx_done_fn(void *ctx, uint32_t tag, uint16_t status);
 
 /* Finds the PF assigned to this domain and brings it up; NULL (logged) if none. */
 struct pf *pf_open(struct event_base *base);
@@ -42,13 +50,13 @@ unsigned pf_pools_free(const struct pf *pf);
  * whole with partial checksums (XNIC_QF_RSC; status XNIC_RXS_RSC, GSO size
  * and type in wb); only for an owner that passes them on. */
 struct pf_pool *pf_pool_get(struct pf *pf, const uint8_t mac[6], uint16_t vlan, bool rsc,
-                            pf_rx_fn rx, pf_rx_end_fn rx_end, pf_tx_done_fn tx_done, void *ctx);
+                            pf_rx_fn *rx, pf_rx_end_fn *rx_end, pf_tx_done_fn *tx_done, void *ctx);
 /* Queue pairs each pool has (>= 1). */
 unsigned pf_pool_queues(const struct pf *pf);
 /* Starts queue k (1 .. pf_pool_queues() - 1) of the pool whose first queue
  * is p, with its own callbacks; NULL when it cannot (logged). */
-struct pf_pool *pf_pool_queue(struct pf_pool *p, unsigned k, pf_rx_fn rx, pf_rx_end_fn rx_end,
-                              pf_tx_done_fn tx_done, void *ctx);
+struct pf_pool *pf_pool_queue(struct pf_pool *p, unsigned k, pf_rx_fn *rx, pf_rx_end_fn *rx_end,
+                              pf_tx_done_fn *tx_done, void *ctx);
 /* RSS of p's pool (p its first queue): types XNIC_RSS_TYPE_* (0: off),
  * mapping[size] queue indices below pf_pool_queues().  0 or -errno. */
 int pf_pool_rss(struct pf_pool *p, uint8_t types, const uint8_t key[XNIC_RSS_KEY_SIZE],
@@ -71,7 +79,7 @@ void pf_pool_put(struct pf_pool *p);
  * serves vifs once the pools run out.  No anti-spoofing: the switch checks
  * source MACs itself.  NULL when it cannot start.
  */
-struct pf_pool *pf_switch_pool(struct pf *pf, pf_rx_fn rx, void *ctx);
+struct pf_pool *pf_switch_pool(struct pf *pf, pf_rx_fn *rx, void *ctx);
 /* Steers frames for mac on vlan (0: any VLAN) to the default pool, or stops it. */
 int pf_switch_add(struct pf *pf, const uint8_t mac[6], uint16_t vlan);
 void pf_switch_del(struct pf *pf, const uint8_t mac[6], uint16_t vlan);
@@ -87,9 +95,9 @@ unsigned pf_pool_queue_pair(const struct pf_pool *p);
  * (tx_done may run) but never delivers a received frame: the caller is in
  * its TX loop. */
 #define PF_TX_BUF 65536u
-typedef void (*pf_tx_room_fn)(void *ctx);
+typedef void pf_tx_room_fn(void *ctx);
 void *pf_pool_tx_buffer(struct pf_pool *p, size_t len, size_t *cap);
-void pf_pool_set_tx_room(struct pf_pool *p, pf_tx_room_fn fn);
+void pf_pool_set_tx_room(struct pf_pool *p, pf_tx_room_fn *fn);
 int pf_pool_tx_submit(struct pf_pool *p, void *buf, size_t len, unsigned cmd, uint16_t mss,
                       uint8_t hdr_len);
 void pf_pool_tx_kick(struct pf_pool *p);

@@ -76,7 +76,7 @@ static void deliver_to(struct swswitch *s, struct swport *p, struct wire_frame *
     }
     /* A guest without posted buffers loses the frame; the vif picks its
      * queue by the frame's hash (pool 0 has no RSS for it). */
-    if (vif_back_receive_offload(p->vif, VIF_BACK_QUEUE_HASH, frame, len, w->o) == 0)
+    if (vif_back_receive(p->vif, VIF_BACK_QUEUE_HASH, frame, len, w->o, NULL) == 0)
         p->rx_packets++;
     vif_back_rx_flush(p->vif);
 }
@@ -102,13 +102,10 @@ static bool switch_deliver(struct swswitch *s, struct wire_frame *w, const struc
 }
 
 /* Frames pool 0 received: from the wire or another pool, for our MACs or all. */
-static int switch_rx(void *ctx, const void *frame, size_t len, uint16_t status,
-                     const struct xnic_rx_wb *wb)
+static int switch_rx(void *ctx, const void *frame, size_t len, const struct pf_rx_meta *m)
 {
-    struct netif_offload o = {.data_validated = vif_back_nic_validated(status)};
-    struct wire_frame w = {frame, len, sv_vlan_of_frame(frame, len), NULL, &o};
+    struct wire_frame w = {frame, len, sv_vlan_of_frame(frame, len), NULL, &m->o};
 
-    (void)wb;
     if (len >= ETH_HLEN)
         switch_deliver(ctx, &w, NULL);
     return 0;

@@ -255,14 +255,15 @@ static int prepare_rundir(void)
     return 0;
 }
 
-/* Forks the daemon, its stderr on <rundir>/splitvisor.log; waits until it is ready. */
+/* Forks the daemon, its stderr on <logdir>/splitvisor.log; waits until it is ready. */
 static int start_daemon(void)
 {
     char log_path[300], ready;
     int pipefd[2];
     pid_t pid;
 
-    if (rundir_file(log_path, sizeof(log_path), "splitvisor.log") < 0 || pipe2(pipefd, O_CLOEXEC))
+    if (sv_logdir_path(log_path, sizeof(log_path), "splitvisor.log") < 0 ||
+        pipe2(pipefd, O_CLOEXEC))
         return -EIO;
     pid = fork();
     if (pid < 0)
@@ -404,7 +405,7 @@ static int start_xenstored(void)
 
     sibling_path(prog, sizeof(prog), "xenstored");
     if (rundir_file(pidfile, sizeof(pidfile), "xenstored.pid") < 0 ||
-        rundir_file(log_path, sizeof(log_path), "xenstored.log") < 0)
+        sv_logdir_path(log_path, sizeof(log_path), "xenstored.log") < 0)
         return -ENAMETOOLONG;
     pid = fork();
     if (pid < 0)
@@ -467,6 +468,11 @@ static int cmd_start(int argc, char **argv)
         fprintf(stderr, "splitvisor: %s: %s\n", sv_rundir(), strerror(-err));
         return 1;
     }
+    /* Lasting logs: they name domains and addresses, root's alone. */
+    if (mkdir(sv_logdir(), 0750) < 0 && errno != EEXIST) {
+        fprintf(stderr, "splitvisor: log directory %s: %s\n", sv_logdir(), strerror(errno));
+        return 1;
+    }
     if (foreground)
         return hv_run(-1) ? 1 : 0;
     err = start_daemon();
@@ -475,7 +481,7 @@ static int cmd_start(int argc, char **argv)
     err = start_xenstored();
     if (err) {
         fprintf(stderr, "splitvisor: xenstored failed to start (see %s/xenstored.log)\n",
-                sv_rundir());
+                sv_logdir());
         cmd_stop();
         return 1;
     }

@@ -115,7 +115,7 @@ static int spawn_xnic(struct nic *nic, const char *spec, unsigned index, const c
     exe[n] = '\0';
     snprintf(prog, sizeof(prog), "%s/xnic", dirname(exe));
     snprintf(rel, sizeof(rel), "nic%u.log", index);
-    sv_rundir_path(log_path, sizeof(log_path), rel);
+    sv_logdir_path(log_path, sizeof(log_path), rel);
     snprintf(pf, sizeof(pf), "0000:%02x:00.0", 3 + index);
     snprintf(specbuf, sizeof(specbuf), "%s", spec);
     argv[argc++] = prog;
@@ -200,8 +200,8 @@ int pci_nic_start(const char *spec, unsigned index)
         err = nic->ev && event_add(nic->ev, NULL) == 0 ? 0 : -ENOMEM;
     }
     if (err) {
-        log_errorx("NIC %u (%s) did not start: %s (see nic%u.log)", index, spec, strerror(-err),
-                   index);
+        log_errorx("NIC %u (%s) did not start: %s (see %s/nic%u.log)", index, spec, strerror(-err),
+                   sv_logdir(), index);
         if (nic->pid > 0) {
             kill(nic->pid, SIGTERM);
             waitpid(nic->pid, NULL, 0);

@@ -10,7 +10,8 @@
  * times in MONITOR_WINDOW_S seconds is destroyed instead, as xl refuses to
  * restart too fast) or rename-restart.  The first `xl create` starts it;
  * the later ones find its lock held.  It exits when the hypervisor goes.
- * It logs to <rundir>/monitor.log; its pid is in <rundir>/monitor.pid.
+ * It logs to monitor.log in the log directory; its pid is in
+ * <rundir>/monitor.pid.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -247,7 +248,7 @@ static void detach(void)
     int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
     int log_fd = -1;
 
-    if (sv_rundir_path(path, sizeof(path), "monitor.log") == 0)
+    if (sv_logdir_path(path, sizeof(path), "monitor.log") == 0)
         log_fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
     setsid();
     dup2(devnull, STDIN_FILENO);

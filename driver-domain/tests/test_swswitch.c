@@ -31,7 +31,7 @@ struct vif_back {
 /* ---- the PF and netback, as the switch sees them ---------------------- */
 
 static struct {
-    pf_rx_fn rx;
+    pf_rx_fn *rx;
     void *rx_ctx;
     uint8_t txbuf[PF_TX_BUF];
     unsigned submitted;   /* frames sent out through pool 0 */
@@ -43,7 +43,7 @@ static struct {
 
 static struct pf_pool *const POOL0 = (struct pf_pool *)&pf;
 
-struct pf_pool *pf_switch_pool(struct pf *p, pf_rx_fn rx, void *ctx)
+struct pf_pool *pf_switch_pool(struct pf *p, pf_rx_fn *rx, void *ctx)
 {
     (void)p;
     pf.rx = rx;
@@ -51,7 +51,7 @@ struct pf_pool *pf_switch_pool(struct pf *p, pf_rx_fn rx, void *ctx)
     return POOL0;
 }
 
-void pf_pool_set_tx_room(struct pf_pool *p, pf_tx_room_fn fn)
+void pf_pool_set_tx_room(struct pf_pool *p, pf_tx_room_fn *fn)
 {
     (void)p;
     (void)fn;
@@ -126,11 +126,12 @@ const struct sv_vlan_set *vif_back_trunk(const struct vif_back *v)
     return &v->trunk;
 }
 
-int vif_back_receive_offload(struct vif_back *v, unsigned q, const void *frame, size_t len,
-                             const struct netif_offload *o)
+int vif_back_receive(struct vif_back *v, unsigned q, const void *frame, size_t len,
+                     const struct netif_offload *o, const struct vif_back_rx_hash *hash)
 {
     (void)q;
     (void)o;
+    (void)hash;
     assert_true(len <= sizeof(v->last));
     memcpy(v->last, frame, len);
     v->last_len = len;
@@ -152,12 +153,6 @@ void vif_back_publish(struct vif_back *v, const char *key, const char *value)
 {
     assert_string_equal(key, "switch-counters");
     snprintf(v->counters, sizeof(v->counters), "%s", value);
-}
-
-bool vif_back_nic_validated(uint16_t nic_status)
-{
-    (void)nic_status;
-    return false;
 }
 
 /* ---- helpers ------------------------------------------------------------ */
@@ -237,7 +232,7 @@ static void from_wire(const uint8_t dst[6], uint16_t tpid, uint16_t vid)
 {
     uint8_t b[64];
 
-    pf.rx(pf.rx_ctx, b, make_frame(b, dst, 0x77, tpid, vid), 0, NULL);
+    pf.rx(pf.rx_ctx, b, make_frame(b, dst, 0x77, tpid, vid), &(struct pf_rx_meta){0});
 }
 
 /* ---- tests -------------------------------------------------------------- */

@@ -4,7 +4,8 @@
  * the errno in force, log_warnx() does not; every function preserves errno.
  *
  * Messages go to stderr (daemons point stderr at their log file) as
- *   "<time> <prog>[<pid>] <level>: <message>"
+ *   "<YYYY-MM-DD HH:MM:SS.mmm> <prog>[<pid>] <level>: <message>"
+ * (local time, dated: the logs last, see sv_logdir() in sv/util.h)
  * and are filtered by level: SV_LOG_LEVEL=debug|info|warn|error in the
  * environment, or log_set_level().
  */

@@ -1,4 +1,4 @@
-/* Small helpers every module uses: array sizes, run-directory paths. */
+/* Small helpers every module uses: array sizes, run- and log-directory paths. */
 #ifndef SV_UTIL_H
 #define SV_UTIL_H
 
@@ -21,6 +21,17 @@ const char *sv_rundir(void);
  * not fit.
  */
 int sv_rundir_path(char *buf, size_t len, const char *rel);
+
+/* Where the daemons' logs last (splitvisor.log, xenstored.log, nicN.log),
+ * rotated by logrotate (dist/logrotate): the run directory is a tmpfs and
+ * keeps only sockets, pids and consoles.  SPLITVISOR_LOGDIR overrides it;
+ * an instance with a run directory of its own (SPLITVISOR_RUNDIR) logs there. */
+#define SV_DEFAULT_LOGDIR "/var/log/splitvisor"
+
+/* The log directory in force (never NULL, no trailing slash). */
+const char *sv_logdir(void);
+/* "<logdir>/<rel>", as sv_rundir_path. */
+int sv_logdir_path(char *buf, size_t len, const char *rel);
 
 /* Reads/writes a whole fd, retrying on EINTR and short counts; -errno on error
  * (sv_read_full returns the bytes read, short only at end of file). */

@@ -21,12 +21,11 @@
 
 struct vif_back;
 struct netif_offload;
-struct xnic_rx_wb;
 struct netif_features;
 
 /* Netif queues a vif may have (multi-queue-max-queues is at most this). */
 #define VIF_BACK_MAX_QUEUES 8
-/* vif_back_receive*() queue argument: pick the queue by the frame's hash
+/* vif_back_receive() queue argument: pick the queue by the frame's hash
  * (the frontend's ctrl ring configuration, else a built-in key). */
 #define VIF_BACK_QUEUE_HASH (~0u)
 
@@ -149,20 +148,22 @@ void vif_back_reap(struct vif_back *v);
 /* The device finished the zero-copy packet tag (ok: sent). */
 void vif_back_tx_complete(struct vif_back *v, uint32_t tag, bool ok);
 
+/* The Toeplitz hash the host's NIC computed for a frame under the hash
+ * settings the vif gave it (set_hash), for a frontend that asked for hash
+ * extras on its ctrl ring. */
+struct vif_back_rx_hash {
+    uint32_t value;
+    uint8_t type; /* an _XEN_NETIF_CTRL_HASH_TYPE_* number */
+};
+
 /* A frame for the guest on queue q (below the nqueues attach() was given,
- * or VIF_BACK_QUEUE_HASH): 0, -EAGAIN (no buffer posted: retry after
- * rx_ready), -EMSGSIZE (dropped: too big for it), -ENOTCONN, -EINVAL (no
- * such queue).  The guest sees the frames at vif_back_rx_flush(): call it
- * once per batch.  wb (NULL for
- * none) is the NIC's write-back: with XNIC_RXS_RSS in nic_status its hash
- * goes to a frontend that asked for hash extras; with XNIC_RXS_RSC the frame
- * goes on checksum partial (csum_blank + data_validated) and, with a GSO
- * type in wb, as one GSO frame. */
+ * or VIF_BACK_QUEUE_HASH), with its offload metadata o and the NIC's hash
+ * (NULL: none): 0, -EAGAIN (no buffer posted: retry after rx_ready),
+ * -EMSGSIZE (dropped: too big for it), -ENOTCONN, -EINVAL (no such queue).
+ * The guest sees the frames at vif_back_rx_flush(): call it once per
+ * batch. */
 int vif_back_receive(struct vif_back *v, unsigned q, const void *frame, size_t len,
-                     uint16_t nic_status, const struct xnic_rx_wb *wb);
-/* The same with the frame's offload metadata (a frame switched in software). */
-int vif_back_receive_offload(struct vif_back *v, unsigned q, const void *frame, size_t len,
-                             const struct netif_offload *o);
+                     const struct netif_offload *o, const struct vif_back_rx_hash *hash);
 /* Publishes the frames received since the last flush on every queue;
  * notifies the guest where it asked (rsp_event): once per batch, not once
  * per frame. */
@@ -172,7 +173,5 @@ bool vif_back_rx_gso(const struct vif_back *v);
 /* What the guest takes on RX (its feature-* keys); known once the vif
  * connected (from the port's attach on). */
 const struct netif_features *vif_back_rx_features(const struct vif_back *v);
-/* True when the NIC's RX status says the TCP/UDP checksum was verified. */
-bool vif_back_nic_validated(uint16_t nic_status);
 
 #endif

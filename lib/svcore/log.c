@@ -66,7 +66,7 @@ void log_vmsg(enum log_level level, int with_errno, const char *fmt, va_list ap)
     vsnprintf(msg, sizeof(msg), fmt, ap);
     clock_gettime(CLOCK_REALTIME, &now);
     localtime_r(&now.tv_sec, &tm);
-    strftime(stamp, sizeof(stamp), "%H:%M:%S", &tm);
+    strftime(stamp, sizeof(stamp), "%Y-%m-%d %H:%M:%S", &tm);
     if (with_errno) {
         size_t len = strlen(msg);
 

@@ -1,4 +1,4 @@
-/* Run-directory resolution and full-length fd I/O shared by all programs. */
+/* Run- and log-directory resolution and full-length fd I/O shared by all programs. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,14 +7,14 @@
 
 #include "sv/util.h"
 
-const char *sv_rundir(void)
+/* The directory an environment variable names, else dflt; no trailing slash. */
+static const char *env_dir(const char *var, const char *dflt, char *dir, size_t size)
 {
-    static char dir[256];
-    const char *env = getenv("SPLITVISOR_RUNDIR");
+    const char *env = getenv(var);
     size_t len;
 
-    if (!env || !*env || strlen(env) >= sizeof(dir))
-        return SV_DEFAULT_RUNDIR;
+    if (!env || !*env || strlen(env) >= size)
+        return dflt;
     strcpy(dir, env);
     len = strlen(dir);
     while (len > 1 && dir[len - 1] == '/')
@@ -22,11 +22,40 @@ const char *sv_rundir(void)
     return dir;
 }
 
-int sv_rundir_path(char *buf, size_t len, const char *rel)
+static int dir_path(char *buf, size_t len, const char *dir, const char *rel)
 {
-    int n = snprintf(buf, len, "%s/%s", sv_rundir(), rel);
+    int n = snprintf(buf, len, "%s/%s", dir, rel);
 
     return (n < 0 || (size_t)n >= len) ? -ENAMETOOLONG : 0;
+}
+
+const char *sv_rundir(void)
+{
+    static char dir[256];
+
+    return env_dir("SPLITVISOR_RUNDIR", SV_DEFAULT_RUNDIR, dir, sizeof(dir));
+}
+
+int sv_rundir_path(char *buf, size_t len, const char *rel)
+{
+    return dir_path(buf, len, sv_rundir(), rel);
+}
+
+const char *sv_logdir(void)
+{
+    static char dir[256];
+    const char *rundir = sv_rundir();
+
+    /* An instance of its own keeps its logs with it: side by side, two
+     * instances would mix their lines in one file. */
+    return env_dir("SPLITVISOR_LOGDIR",
+                   strcmp(rundir, SV_DEFAULT_RUNDIR) ? rundir : SV_DEFAULT_LOGDIR, dir,
+                   sizeof(dir));
+}
+
+int sv_logdir_path(char *buf, size_t len, const char *rel)
+{
+    return dir_path(buf, len, sv_logdir(), rel);
 }
 
 long sv_read_full(int fd, void *buf, size_t len)

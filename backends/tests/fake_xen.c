@@ -1,0 +1,237 @@
+/* The stand-in for Xen's libraries of unit tests (see fake_xen.h). */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <xen/io/netif.h>
+#include <xenevtchn.h>
+#include <xengnttab.h>
+#include <xenstore.h>
+
+#include "sv/gnttab_ext.h"
+#include "fake_xen.h"
+
+#define NODES 256
+
+static struct {
+    char *path, *value;
+} nodes[NODES];
+static struct fake_xen_held held;
+static evtchn_port_t next_port = 1;
+
+static int find(const char *path)
+{
+    for (int i = 0; i < NODES; i++)
+        if (nodes[i].path && !strcmp(nodes[i].path, path))
+            return i;
+    return -1;
+}
+
+void fake_xs_reset(void)
+{
+    for (int i = 0; i < NODES; i++) {
+        free(nodes[i].path);
+        free(nodes[i].value);
+        nodes[i].path = nodes[i].value = NULL;
+    }
+    memset(&held, 0, sizeof(held));
+}
+
+void fake_xs_set(const char *path, const char *value)
+{
+    int i = find(path);
+
+    if (i < 0 && !value)
+        return;
+    if (i < 0) {
+        for (i = 0; nodes[i].path; i++)
+            if (i == NODES - 1)
+                abort();
+        nodes[i].path = strdup(path);
+    }
+    free(nodes[i].value);
+    nodes[i].value = value ? strdup(value) : NULL;
+    if (!value) {
+        free(nodes[i].path);
+        nodes[i].path = NULL;
+    }
+}
+
+const char *fake_xs_get(const char *path)
+{
+    int i = find(path);
+
+    return i < 0 ? NULL : nodes[i].value;
+}
+
+int fake_xs_int(const char *path)
+{
+    const char *v = fake_xs_get(path);
+
+    return v ? atoi(v) : -1;
+}
+
+struct fake_xen_held fake_xen_held(void)
+{
+    return held;
+}
+
+void *xs_read(struct xs_handle *h, xs_transaction_t t, const char *path, unsigned int *len)
+{
+    const char *v = fake_xs_get(path);
+    char *copy;
+
+    (void)h, (void)t;
+    if (!v) {
+        errno = ENOENT;
+        return NULL;
+    }
+    copy = strdup(v);
+    if (copy && len)
+        *len = (unsigned)strlen(copy);
+    return copy;
+}
+
+bool xs_write(struct xs_handle *h, xs_transaction_t t, const char *path, const void *data,
+              unsigned int len)
+{
+    char *v = strndup(data, len);
+
+    (void)h, (void)t;
+    fake_xs_set(path, v);
+    free(v);
+    return true;
+}
+
+bool xs_watch(struct xs_handle *h, const char *path, const char *token)
+{
+    (void)h, (void)path, (void)token;
+    held.watches++;
+    return true;
+}
+
+bool xs_unwatch(struct xs_handle *h, const char *path, const char *token)
+{
+    (void)h, (void)path, (void)token;
+    held.watches--;
+    return true;
+}
+
+xs_transaction_t xs_transaction_start(struct xs_handle *h)
+{
+    (void)h;
+    return 1;
+}
+
+bool xs_transaction_end(struct xs_handle *h, xs_transaction_t t, bool abort)
+{
+    (void)h, (void)t, (void)abort;
+    return true;
+}
+
+int xs_fileno(struct xs_handle *h)
+{
+    (void)h;
+    errno = ENOSYS;
+    return -1;
+}
+
+char **xs_check_watch(struct xs_handle *h)
+{
+    (void)h;
+    errno = EAGAIN;
+    return NULL;
+}
+
+xenevtchn_port_or_error_t xenevtchn_bind_interdomain(xenevtchn_handle *xce, uint32_t domid,
+                                                     evtchn_port_t remote_port)
+{
+    (void)xce, (void)domid, (void)remote_port;
+    held.ports++;
+    return (xenevtchn_port_or_error_t)next_port++;
+}
+
+int xenevtchn_unbind(xenevtchn_handle *xce, evtchn_port_t port)
+{
+    (void)xce, (void)port;
+    held.ports--;
+    return 0;
+}
+
+int xenevtchn_notify(xenevtchn_handle *xce, evtchn_port_t port)
+{
+    (void)xce, (void)port;
+    return 0;
+}
+
+/* count fresh pages, each an empty shared ring as a frontend leaves it. */
+static void *map_pages(uint32_t count, const uint32_t *refs)
+{
+    uint8_t *p;
+
+    for (uint32_t i = 0; i < count; i++)
+        if (refs[i] == FAKE_BAD_REF) {
+            errno = EINVAL;
+            return NULL;
+        }
+    p = mmap(NULL, count * 4096ul, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+        return NULL;
+    for (uint32_t i = 0; i < count; i++)
+        SHARED_RING_INIT((netif_tx_sring_t *)(p + i * 4096ul));
+    held.pages += (int)count;
+    return p;
+}
+
+void *xengnttab_map_grant_refs(xengnttab_handle *xgt, uint32_t count, uint32_t *domids,
+                               uint32_t *refs, int prot)
+{
+    (void)xgt, (void)domids, (void)prot;
+    return map_pages(count, refs);
+}
+
+void *xengnttab_map_grant_ref(xengnttab_handle *xgt, uint32_t domid, uint32_t ref, int prot)
+{
+    (void)xgt, (void)domid, (void)prot;
+    return map_pages(1, &ref);
+}
+
+void *xengnttab_map_grant_refs_device(xengnttab_handle *xgt, uint32_t count, uint32_t *domids,
+                                      uint32_t *refs, int prot, uint64_t *dev_bus_addr)
+{
+    (void)xgt, (void)domids, (void)prot;
+    for (uint32_t i = 0; i < count; i++)
+        dev_bus_addr[i] = (uint64_t)refs[i] << 12;
+    return map_pages(count, refs);
+}
+
+int xengnttab_unmap(xengnttab_handle *xgt, void *start_address, uint32_t count)
+{
+    (void)xgt;
+    held.pages -= (int)count;
+    return munmap(start_address, count * 4096ul);
+}
+
+int xengnttab_unmap_pages(xengnttab_handle *xgt, void *const *pages, uint32_t count)
+{
+    for (uint32_t i = 0; i < count; i++)
+        xengnttab_unmap(xgt, pages[i], 1);
+    return 0;
+}
+
+int xengnttab_unmap_retry(xengnttab_handle *xgt)
+{
+    (void)xgt;
+    return 0;
+}
+
+int xengnttab_grant_copy(xengnttab_handle *xgt, uint32_t count,
+                         xengnttab_grant_copy_segment_t *segs)
+{
+    (void)xgt;
+    for (uint32_t i = 0; i < count; i++)
+        segs[i].status = GNTST_bad_gntref;
+    return 0;
+}
