@@ -11,6 +11,8 @@
 #   make fuzz            libFuzzer targets (clang), run briefly
 #   make install         into PREFIX (/usr/local) under DESTDIR; make uninstall
 #                        (dist/install.mk)
+#   make format          clang-format the C files changed on this branch
+#   make check-format    fail if any C file is not as clang-format has it
 #   make clean
 
 VARIANT ?= release
@@ -104,7 +106,7 @@ $(OBJ)/%.o: %.c
 
 include dist/install.mk
 
-.PHONY: all tests test demo bench fuzz clean deps
+.PHONY: all tests test demo bench fuzz clean deps format check-format
 .DEFAULT_GOAL := all
 all: $(ALL_TARGETS)
 tests: all $(TEST_TARGETS)
@@ -128,6 +130,17 @@ fuzz:
 
 deps:
 	@scripts/install-deps
+
+# The house style is .clang-format.  format: the C files changed since
+# FORMAT_BASE (default: where this branch left main), rewritten in place;
+# check-format: every C file of the tree as it must be (CI runs it).
+FORMAT_BASE ?= $(shell git merge-base HEAD main 2>/dev/null || echo HEAD)
+format:
+	@git diff --name-only --diff-filter=d $(FORMAT_BASE) -- '*.c' '*.h' | xargs -r clang-format -i
+	@git ls-files --others --exclude-standard -- '*.c' '*.h' | xargs -r clang-format -i
+
+check-format:
+	@git ls-files -- '*.c' '*.h' | xargs clang-format --dry-run --Werror
 
 clean:
 	rm -rf build
