@@ -238,9 +238,9 @@ int vif_remove(uint32_t domid, unsigned devid)
 }
 
 int xl_for_each_device(const char *fmt, uint32_t domid,
-                        void (*fn)(struct xs_handle *h, const char *dir, const char *devid,
-                                   void *arg),
-                        void *arg)
+                       void (*fn)(struct xs_handle *h, const char *dir, const char *devid,
+                                  void *arg),
+                       void *arg)
 {
     struct xs_handle *h = xs_open(0);
     char base[96], dir[160];
@@ -447,8 +447,8 @@ void vif_list_brief(uint32_t domid)
 
 static void list_one(struct xs_handle *h, const char *dir, const char *devid, void *arg)
 {
-    static const char *keys[] = {"mac", "handle", "state", "event-channel", "tx-ring-ref",
-                                 "rx-ring-ref"};
+    static const char *keys[] = {"mac",           "handle",      "state",
+                                 "event-channel", "tx-ring-ref", "rx-ring-ref"};
     char *v[6], rings[40], steer[200], *steering, ports[24];
     struct vif_listed vif;
 
@@ -476,9 +476,8 @@ static void list_one(struct xs_handle *h, const char *dir, const char *devid, vo
     }
     steering = xl_read_shown(h, vif.back, "steering");
     pool_counters(h, vif.back, vif.backend, steering, steer, sizeof(steer));
-    printf("%-4s %-3u %-18s %-6s %-5s %-7s %-16s %-36s %s\n", devid, vif.backend,
-           v[0] ? v[0] : "-", v[1] ? v[1] : "-", v[2] ? v[2] : "-", v[3] ? v[3] : "-1", rings,
-           vif.back, steer);
+    printf("%-4s %-3u %-18s %-6s %-5s %-7s %-16s %-36s %s\n", devid, vif.backend, v[0] ? v[0] : "-",
+           v[1] ? v[1] : "-", v[2] ? v[2] : "-", v[3] ? v[3] : "-1", rings, vif.back, steer);
     free(steering);
     for (int k = 0; k < 6; k++)
         free(v[k]);

@@ -30,7 +30,7 @@ struct drv_queue {
 
 struct xnic_drv {
     uint8_t *regs;
-    unsigned n;          /* doorbells = vectors = 1 + queues */
+    unsigned n; /* doorbells = vectors = 1 + queues */
     int db[1 + XNIC_MAX_QUEUES];
     int vec[1 + XNIC_MAX_QUEUES];
     bool poll_mode;
@@ -361,10 +361,9 @@ unsigned xnic_drv_rx_reap(struct xnic_drv *d, unsigned q, struct xnic_drv_rx_don
     while (dq && n < max && ring_take(&dq->rx, &slot, &status)) {
         const struct xnic_rx_desc *desc = (const struct xnic_rx_desc *)dq->rx.mem + slot;
 
-        out[n++] = (struct xnic_drv_rx_done){dq->rx.cookie[slot], desc->len, status,
-                                             desc->vlan_tci,
-                                             (status & XNIC_RXS_EOP) ? desc->wb
-                                                                     : (struct xnic_rx_wb){0}};
+        out[n++] =
+            (struct xnic_drv_rx_done){dq->rx.cookie[slot], desc->len, status, desc->vlan_tci,
+                                      (status & XNIC_RXS_EOP) ? desc->wb : (struct xnic_rx_wb){0}};
     }
     return n;
 }
@@ -464,8 +463,8 @@ int xnic_drv_filter_del(struct xnic_drv *d, const uint8_t mac[6], uint16_t vlan,
     return filter_cmd(d, XNIC_CMD_FILTER_DEL, mac, vlan, vport);
 }
 
-int xnic_drv_vport_config(struct xnic_drv *d, unsigned vport, const uint8_t mac[6],
-                          uint16_t pvid, uint32_t flags)
+int xnic_drv_vport_config(struct xnic_drv *d, unsigned vport, const uint8_t mac[6], uint16_t pvid,
+                          uint32_t flags)
 {
     struct xnic_admin cmd = {.opcode = XNIC_CMD_VPORT_CONFIG};
 
