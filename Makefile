@@ -122,7 +122,7 @@ demo: deps
 	$(MAKE) tests
 	scripts/demo.sh
 
-bench: all
+bench: tests
 	bench/run
 
 fuzz:

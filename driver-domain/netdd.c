@@ -35,7 +35,6 @@
 #include "sv/abi/hypercall.h"
 #include "sv/log.h"
 #include "sv/netif_offload.h"
-#include "sv/pktparse.h"
 #include "sv/ratelimit.h"
 #include "sv/abi/xnic.h"
 #include "sv/xnic_drv.h"
@@ -230,7 +229,8 @@ static int port_attach(void *host, struct vif_back *v, const uint8_t mac[6], uns
     struct netdd_port *np = calloc(1, sizeof(*np));
     uint16_t vlan = vif_back_vlan(v);
     bool rsc = takes_rsc(vif_back_rx_features(v));
-    struct pf_pool *p = np ? pf_pool_get(dd.pf, mac, vlan, rsc, pool_rx, pool_rx_end,
+    bool standby = vf_config_standby(dd.vfc, vif_back_dir(v));
+    struct pf_pool *p = np ? pf_pool_get(dd.pf, mac, vlan, standby, rsc, pool_rx, pool_rx_end,
                                          pool_tx_done, &np->q[0])
                            : NULL;
     char steering[32], on_vlan[16] = "";
@@ -319,30 +319,12 @@ static bool gso_sane(const struct netif_offload *o)
     return o->gso_type == XEN_NETIF_GSO_TYPE_NONE || o->gso_size >= NETDD_MIN_MSS;
 }
 
-/* netif offload -> xnic command: TSO needs the header length. */
-static unsigned tx_command(const void *head, size_t len, const struct netif_offload *o,
-                           uint16_t *mss, uint8_t *hdr_len)
-{
-    const uint8_t *frame = head;
-    struct pktparse pp;
-
-    *mss = 0;
-    *hdr_len = 0;
-    if (o->gso_type != XEN_NETIF_GSO_TYPE_NONE && pktparse_frame(frame, len, &pp) == 0 &&
-        pp.l4proto == IPPROTO_TCP && pp.l4_end && pp.l4_end <= UINT8_MAX) {
-        *mss = o->gso_size;
-        *hdr_len = (uint8_t)pp.l4_end;
-        return XNIC_TXD_TSO;
-    }
-    return o->csum_blank ? XNIC_TXD_CSUM : 0;
-}
-
 static int port_transmit(void *host, struct vif_back *v, unsigned q, void *buf, size_t len,
                          const struct netif_offload *o)
 {
     uint16_t mss;
     uint8_t hdr_len;
-    unsigned cmd = tx_command(buf, len, o, &mss, &hdr_len);
+    unsigned cmd = netif_offload_xnic_cmd(o, buf, len, &mss, &hdr_len);
 
     (void)host;
     if (!gso_sane(o))
@@ -365,7 +347,7 @@ static int port_transmit_segs(void *host, struct vif_back *v, unsigned q,
     (void)host;
     if (on_switch(v) || n > NETDD_MAX_SEGS || !gso_sane(o))
         return -EOPNOTSUPP; /* the software switch reads frames itself */
-    cmd = tx_command(head, head_len, o, &mss, &hdr_len);
+    cmd = netif_offload_xnic_cmd(o, head, head_len, &mss, &hdr_len);
     for (unsigned i = 0; i < n; i++)
         ds[i] = (struct xnic_drv_seg){.iova = segs[i].iova, .len = segs[i].len};
     return pf_pool_tx_segs(pool_of(v, q), ds, n, cmd, mss, hdr_len, tag);
@@ -421,6 +403,24 @@ static struct vif_back **find_vif(const char *dir)
         if (dd.vifs[i] && !strcmp(vif_back_dir(dd.vifs[i]), dir))
             return &dd.vifs[i];
     return NULL;
+}
+
+/* Failover (vf_config.h): the vif's pool loses or regains its MAC.  A vif
+ * not connected has no pool (port_attach asks when it connects); one on the
+ * software switch cannot stand by (pool 0 carries many MACs). */
+static bool vif_standby(void *ctx, const char *vif_dir, bool standby)
+{
+    struct vif_back **v = find_vif(vif_dir);
+    int err;
+
+    (void)ctx;
+    if (!v || !vif_back_port(*v))
+        return true;
+    if (on_switch(*v))
+        return false;
+    if ((err = pf_pool_standby(pool_of(*v, 0), standby)) < 0)
+        log_warnx("%s: pool %u: %s", vif_dir, pf_pool_index(pool_of(*v, 0)), strerror(-err));
+    return err == 0;
 }
 
 static bool dir_exists(const char *dir)
@@ -555,7 +555,7 @@ static void on_xenstore(evutil_socket_t fd, short what, void *arg)
     for (unsigned n = 0; n < NETDD_WATCH_BUDGET && (ev = xs_check_watch(dd.xs)); n++) {
         int i = watch_owner(ev[XS_WATCH_PATH], ev[XS_WATCH_TOKEN]);
 
-        if (vf_config_event(dd.vfc, ev[XS_WATCH_TOKEN])) {
+        if (vf_config_event(dd.vfc, ev[XS_WATCH_TOKEN], ev[XS_WATCH_PATH])) {
             free(ev);
             continue;
         }
@@ -714,7 +714,7 @@ int main(int argc, char **argv)
     snprintf(dd.vifs_dir, sizeof(dd.vifs_dir), "/local/domain/%s/backend/vif", domid);
     snprintf(home, sizeof(home), "/local/domain/%s", domid);
     free(domid);
-    if (!(dd.vfc = vf_config_new(dd.xs, dd.pf, home)))
+    if (!(dd.vfc = vf_config_new(dd.xs, dd.pf, home, vif_standby, NULL)))
         fatalx("cannot serve VF configuration requests");
     dd.sw = swswitch_new(dd.pf);
     if (!dd.sw)

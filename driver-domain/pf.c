@@ -53,6 +53,11 @@ struct pf_pool {
     unsigned nheld;
     bool rx_blocked; /* the owner could not take the next frame: wait for rx_retry */
     bool trunked;    /* a pool's first queue: the pool has a trunk set (pf_pool_trunk) */
+    /* A pool's first queue: its vport configuration (pf_pool_standby sets
+     * it again with or without STANDBY). */
+    uint8_t mac[6];
+    uint16_t vlan;
+    uint32_t flags;
 };
 
 struct pf {
@@ -362,8 +367,8 @@ static int pool_memory(struct pf_pool *p)
  * RX buffers; its pool's first queue also gets the pool's MAC, port VLAN and
  * flags. */
 static int pool_start(struct pf_pool *p, const uint8_t mac[6], uint16_t vlan, uint32_t flags,
-                      bool rsc, pf_rx_fn *rx, pf_rx_end_fn *rx_end, pf_tx_done_fn *tx_done,
-                      void *ctx)
+                      bool standby, bool rsc, pf_rx_fn *rx, pf_rx_end_fn *rx_end,
+                      pf_tx_done_fn *tx_done, void *ctx)
 {
     struct pf *pf = p->pf;
     int err = pool_memory(p);
@@ -374,8 +379,13 @@ static int pool_start(struct pf_pool *p, const uint8_t mac[6], uint16_t vlan, ui
         p->rings.rx_rsc = rsc;
         err = xnic_drv_queue_start(pf->drv, p->q, &p->rings, 1);
     }
-    if (!err && p->q == p->pool)
-        err = xnic_drv_vport_config(pf->drv, p->pool, mac, vlan, flags);
+    if (!err && p->q == p->pool) {
+        memcpy(p->mac, mac, sizeof(p->mac));
+        p->vlan = vlan;
+        p->flags = flags;
+        err = xnic_drv_vport_config(pf->drv, p->pool, mac, vlan,
+                                    flags | (standby ? XNIC_VPF_STANDBY : 0));
+    }
     if (err) {
         log_warnx("pool %u queue pair %u: cannot start: %s", p->pool, p->q, strerror(-err));
         return err;
@@ -396,16 +406,20 @@ static int pool_start(struct pf_pool *p, const uint8_t mac[6], uint16_t vlan, ui
     return 0;
 }
 
-struct pf_pool *pf_pool_get(struct pf *pf, const uint8_t mac[6], uint16_t vlan, bool rsc,
-                            pf_rx_fn *rx, pf_rx_end_fn *rx_end, pf_tx_done_fn *tx_done, void *ctx)
+struct pf_pool *pf_pool_get(struct pf *pf, const uint8_t mac[6], uint16_t vlan, bool standby,
+                            bool rsc, pf_rx_fn *rx, pf_rx_end_fn *rx_end, pf_tx_done_fn *tx_done,
+                            void *ctx)
 {
-    for (unsigned q = 1; q < pf->npools; q++)
-        if (!pf->pools[q].in_use)
-            return pool_start(&pf->pools[q], mac, vlan,
-                              XNIC_VPF_BCAST | XNIC_VPF_ALLMULTI | XNIC_VPF_SPOOFCHK, rsc,
-                              rx, rx_end, tx_done, ctx)
-                       ? NULL
-                       : &pf->pools[q];
+    for (unsigned q = 1; q < pf->npools; q++) {
+        struct pf_pool *p = &pf->pools[q];
+
+        if (p->in_use)
+            continue;
+        if (pool_start(p, mac, vlan, XNIC_VPF_BCAST | XNIC_VPF_ALLMULTI | XNIC_VPF_SPOOFCHK,
+                       standby, rsc, rx, rx_end, tx_done, ctx))
+            return NULL;
+        return p;
+    }
     return NULL;
 }
 
@@ -416,7 +430,8 @@ struct pf_pool *pf_switch_pool(struct pf *pf, pf_rx_fn *rx, void *ctx)
 
     if (p->in_use)
         return p;
-    return pool_start(p, none, 0, XNIC_VPF_BCAST | XNIC_VPF_ALLMULTI, false, rx, NULL, NULL, ctx)
+    return pool_start(p, none, 0, XNIC_VPF_BCAST | XNIC_VPF_ALLMULTI, false, false, rx, NULL, NULL,
+                      ctx)
                ? NULL
                : p;
 }
@@ -447,7 +462,7 @@ struct pf_pool *pf_pool_queue(struct pf_pool *p, unsigned k, pf_rx_fn *rx, pf_rx
     qp = &pf->pools[XNIC_POOL_QUEUE(pf->npools, p->pool, k)];
     if (qp->in_use)
         return NULL;
-    return pool_start(qp, NULL, 0, 0, p->rings.rx_rsc, rx, rx_end, tx_done, ctx) ? NULL : qp;
+    return pool_start(qp, NULL, 0, 0, false, p->rings.rx_rsc, rx, rx_end, tx_done, ctx) ? NULL : qp;
 }
 
 int pf_pool_rss(struct pf_pool *p, uint8_t types, const uint8_t key[XNIC_RSS_KEY_SIZE],
@@ -493,6 +508,14 @@ void pf_pool_put(struct pf_pool *p)
     xnic_drv_vport_config(pf->drv, p->pool, none, 0, 0);
     pf_pool_trunk(p, &(struct sv_vlan_set){0});
     queue_put(p);
+}
+
+int pf_pool_standby(struct pf_pool *p, bool standby)
+{
+    if (p->q != p->pool || !p->in_use)
+        return -EINVAL;
+    return xnic_drv_vport_config(p->pf->drv, p->pool, p->mac, p->vlan,
+                                 p->flags | (standby ? XNIC_VPF_STANDBY : 0));
 }
 
 int pf_vf_config(struct pf *pf, unsigned vf, const uint8_t mac[6], uint16_t vlan, uint32_t flags)

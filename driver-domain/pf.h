@@ -45,12 +45,14 @@ void pf_close(struct pf *pf);
 unsigned pf_pools_free(const struct pf *pf);
 
 /* A pool for mac (broadcast on, anti-spoofing on) with port VLAN vlan (0:
- * none; the NIC tags and untags), its first queue pair started, or NULL
- * when none is free.  rsc: its RX queues take other pools' TSO/CSUM packets
+ * none; the NIC tags and untags), a standby from the start (see
+ * pf_pool_standby) or not, its first queue pair started, or NULL when none
+ * is free.  rsc: its RX queues take other pools' TSO/CSUM packets
  * whole with partial checksums (XNIC_QF_RSC; status XNIC_RXS_RSC, GSO size
  * and type in wb); only for an owner that passes them on. */
-struct pf_pool *pf_pool_get(struct pf *pf, const uint8_t mac[6], uint16_t vlan, bool rsc,
-                            pf_rx_fn *rx, pf_rx_end_fn *rx_end, pf_tx_done_fn *tx_done, void *ctx);
+struct pf_pool *pf_pool_get(struct pf *pf, const uint8_t mac[6], uint16_t vlan, bool standby,
+                            bool rsc, pf_rx_fn *rx, pf_rx_end_fn *rx_end, pf_tx_done_fn *tx_done,
+                            void *ctx);
 /* Queue pairs each pool has (>= 1). */
 unsigned pf_pool_queues(const struct pf *pf);
 /* Starts queue k (1 .. pf_pool_queues() - 1) of the pool whose first queue
@@ -69,6 +71,11 @@ int pf_pool_trunk(struct pf_pool *p, const struct sv_vlan_set *trunk);
  * XNIC_VPF_* flags, and makes it an access port (no trunk set): what
  * Linux's `ip link set PF vf N mac M vlan V spoofchk on` does.  0 or -errno. */
 int pf_vf_config(struct pf *pf, unsigned vf, const uint8_t mac[6], uint16_t vlan, uint32_t flags);
+/* Failover: a vif whose guest carries its traffic on a VF teamed with it
+ * is a standby, its pool (p its first queue) STANDBY: the NIC delivers it
+ * nothing (the VF gets the MAC's frames), and it may still send.  false
+ * gives the pool back what pf_pool_get() set.  0 or -errno. */
+int pf_pool_standby(struct pf_pool *p, bool standby);
 /* Stops queue p; a pool's first queue takes the pool's other queues, its
  * MAC, RSS and trunk set with it.  Frames held for them are dropped. */
 void pf_pool_put(struct pf_pool *p);

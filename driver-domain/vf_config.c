@@ -14,15 +14,29 @@
 
 #define VF_CONFIG_MAX   64
 #define VF_CONFIG_TOKEN "vf-config"
+#define VF_FRONT_TOKEN  "vf-config-front" /* a teamed VF's frontend state */
 
 struct vf_config {
     struct xs_handle *xs;
     struct pf *pf;
+    char home[64];
     char dir[96]; /* <home>/backend/vf */
+    vf_config_standby_fn *standby;
+    void *ctx;
     struct vf_configured {
         bool used;
         unsigned vf;
         char dir[160];
+        /* Teamed (failover): the standby vif's backend directory, the
+         * guest's device/vf/N (watched), and whether the vif stands by. */
+        char vif[160];
+        char front[160];
+        bool standing_by;
+        /* What the toolstack asked for; a teamed VF stands by (STANDBY)
+         * unless it is the active path. */
+        uint8_t mac[6];
+        uint16_t vlan;
+        uint32_t flags;
     } done[VF_CONFIG_MAX];
 };
 
@@ -63,23 +77,98 @@ static int read_mac(struct vf_config *c, const char *dir, uint8_t mac[6])
     return err;
 }
 
-static int configure(struct vf_config *c, const char *dir, unsigned *vf)
+/* A teamed VF ("failover" = D): its standby's directory and the
+ * frontend's, watched.  The guest names neither: the frontend is the
+ * toolstack's key, and D a number under the frontend's own vifs. */
+static int team(struct vf_config *c, struct vf_configured *slot, const char *dir)
 {
-    unsigned vlan, spoofchk, trust;
-    uint8_t mac[6];
+    unsigned f, d;
+    char *front = NULL;
+    int err = read_uint(c, dir, "failover", 1u << 16, &d);
+
+    if (err == -ENOENT)
+        return 0;
+    if (!err && !(err = read_uint(c, dir, "frontend-id", 0x7fef, &f)) &&
+        !(err = xenbus_read(c->xs, XBT_NULL, dir, "frontend", &front)) &&
+        strlen(front) >= sizeof(slot->front))
+        err = -ENAMETOOLONG;
+    if (!err && !(err = xenbus_watch_state(c->xs, front, VF_FRONT_TOKEN))) {
+        snprintf(slot->vif, sizeof(slot->vif), "%s/backend/vif/%u/%u", c->home, f, d);
+        snprintf(slot->front, sizeof(slot->front), "%s", front);
+    }
+    free(front);
+    return err;
+}
+
+/* The VF as the active path, or a teamed one standing by (STANDBY: the
+ * NIC delivers it nothing; it may send with the MAC). */
+static int vf_apply(struct vf_config *c, const struct vf_configured *slot, bool active)
+{
+    return pf_vf_config(c->pf, slot->vf, slot->mac, slot->vlan,
+                        slot->flags | (active ? 0 : XNIC_VPF_STANDBY));
+}
+
+static int configure(struct vf_config *c, const char *dir, struct vf_configured *slot)
+{
+    unsigned vf, vlan, spoofchk, trust;
+    const uint8_t *mac = slot->mac;
     int err;
 
-    if ((err = read_uint(c, dir, "vf", XNIC_MAX_VFS - 1, vf)) ||
+    if ((err = read_uint(c, dir, "vf", XNIC_MAX_VFS - 1, &vf)) ||
         (err = read_uint(c, dir, "vlan", 4094, &vlan)) ||
         (err = read_uint(c, dir, "spoofchk", 1, &spoofchk)) ||
-        (err = read_uint(c, dir, "trust", 1, &trust)) || (err = read_mac(c, dir, mac)))
+        (err = read_uint(c, dir, "trust", 1, &trust)) || (err = read_mac(c, dir, slot->mac)))
         return err;
+    slot->vf = vf;
+    slot->vlan = (uint16_t)vlan;
     /* Anti-spoofing needs a MAC to compare with. */
-    return pf_vf_config(c->pf, *vf, mac, (uint16_t)vlan,
-                        XNIC_VPF_BCAST | (trust ? XNIC_VPF_ALLMULTI : 0) |
-                            (spoofchk && (mac[0] | mac[1] | mac[2] | mac[3] | mac[4] | mac[5])
-                                 ? XNIC_VPF_SPOOFCHK
-                                 : 0));
+    slot->flags =
+        XNIC_VPF_BCAST | (trust ? XNIC_VPF_ALLMULTI : 0) |
+        (spoofchk && (mac[0] | mac[1] | mac[2] | mac[3] | mac[4] | mac[5]) ? XNIC_VPF_SPOOFCHK : 0);
+    if ((err = team(c, slot, dir)))
+        return err;
+    /* A request made again for us (we are a restarted PF owner) of a VF the
+     * guest drives: the NIC kept its configuration and the guest goes on
+     * using it (serve() then has the vif stand by); a new one stands by
+     * until the guest says 4. */
+    err = vf_apply(c, slot,
+                   !slot->vif[0] ||
+                       xenbus_read_state(c->xs, XBT_NULL, slot->front) == XenbusStateConnected);
+    if (err && slot->front[0])
+        xenbus_unwatch_state(c->xs, slot->front, VF_FRONT_TOKEN);
+    return err;
+}
+
+/*
+ * The VF is the active path while the guest drives it and we are not
+ * detaching it: then STANDBY moves from the VF to the vif's pool, and back
+ * after, the standby's set first, so the NIC delivers each frame to one
+ * path (never both: no frame reaches the guest twice; one arriving between
+ * the two commands reaches neither).  Both may send throughout: the guest
+ * sends on the VF while it has it.
+ */
+static void follow(struct vf_config *c, struct vf_configured *slot, bool gone)
+{
+    bool standby = !gone && slot->vif[0] &&
+                   xenbus_read_state(c->xs, XBT_NULL, slot->dir) == XenbusStateConnected &&
+                   xenbus_read_state(c->xs, XBT_NULL, slot->front) == XenbusStateConnected;
+    int err;
+
+    if (standby == slot->standing_by)
+        return;
+    if (standby && !c->standby(c->ctx, slot->vif, true)) {
+        log_warnx("%s: %s cannot stand by (no pool of its own): the VF stays unused", slot->dir,
+                  slot->vif);
+        vf_apply(c, slot, false);
+        return;
+    }
+    if ((err = vf_apply(c, slot, standby)) < 0)
+        log_warnx("%s: VF %u: %s", slot->dir, slot->vf, strerror(-err));
+    if (!standby)
+        c->standby(c->ctx, slot->vif, false);
+    slot->standing_by = standby;
+    log_info("%s: %s %s", slot->dir, slot->vif,
+             standby ? "stands by: the VF carries its MAC" : "carries its MAC again");
 }
 
 static struct vf_configured *find(struct vf_config *c, const char *dir)
@@ -93,7 +182,6 @@ static struct vf_configured *find(struct vf_config *c, const char *dir)
 static void serve(struct vf_config *c, const char *dir)
 {
     struct vf_configured *slot = NULL;
-    unsigned vf = 0;
     int err;
 
     if (find(c, dir))
@@ -101,17 +189,20 @@ static void serve(struct vf_config *c, const char *dir)
     for (unsigned i = 0; i < VF_CONFIG_MAX && !slot; i++)
         if (!c->done[i].used)
             slot = &c->done[i];
-    err = slot ? configure(c, dir, &vf) : -ENOSPC;
+    if (slot)
+        *slot = (struct vf_configured){0};
+    err = slot ? configure(c, dir, slot) : -ENOSPC;
     if (err) {
         log_warnx("%s: cannot configure the VF (%s)", dir, strerror(-err));
         xenbus_printf(c->xs, XBT_NULL, dir, "error", "%s", strerror(-err));
         xenbus_switch_state(c->xs, dir, XenbusStateClosed);
         return;
     }
-    *slot = (struct vf_configured){.used = true, .vf = vf};
+    slot->used = true;
     snprintf(slot->dir, sizeof(slot->dir), "%s", dir);
-    log_info("%s: VF %u configured", dir, vf);
+    log_info("%s: VF %u configured", dir, slot->vf);
     xenbus_switch_state(c->xs, dir, XenbusStateConnected);
+    follow(c, slot, false);
 }
 
 /* Every backend/vf/F/N: new ones configured, gone ones unconfigured. */
@@ -122,17 +213,27 @@ static void rescan(struct vf_config *c)
     char dir[160], *state;
 
     for (unsigned i = 0; i < VF_CONFIG_MAX; i++) {
+        struct vf_configured *slot = &c->done[i];
+
         state = NULL;
-        if (!c->done[i].used ||
-            xenbus_read(c->xs, XBT_NULL, c->done[i].dir, "state", &state) == 0) {
+        if (!slot->used)
+            continue;
+        if (xenbus_read(c->xs, XBT_NULL, slot->dir, "state", &state) == 0) {
+            /* Closing: the standby gets the MAC back before we say so. */
+            follow(c, slot, false);
+            if (atoi(state) == XenbusStateClosing)
+                xenbus_switch_state(c->xs, slot->dir, XenbusStateClosed);
             free(state);
             continue;
         }
         /* Gone: the VF goes back to no MAC, no VLAN (its next owner's
          * configuration comes the same way). */
-        pf_vf_config(c->pf, c->done[i].vf, (const uint8_t[6]){0}, 0, 0);
-        log_info("%s: VF %u released", c->done[i].dir, c->done[i].vf);
-        c->done[i].used = false;
+        follow(c, slot, true);
+        if (slot->front[0])
+            xenbus_unwatch_state(c->xs, slot->front, VF_FRONT_TOKEN);
+        pf_vf_config(c->pf, slot->vf, (const uint8_t[6]){0}, 0, 0);
+        log_info("%s: VF %u released", slot->dir, slot->vf);
+        slot->used = false;
     }
     for (unsigned i = 0; fronts && i < nf; i++) {
         unsigned nd = 0;
@@ -149,7 +250,8 @@ static void rescan(struct vf_config *c)
     free(fronts);
 }
 
-struct vf_config *vf_config_new(struct xs_handle *xs, struct pf *pf, const char *home)
+struct vf_config *vf_config_new(struct xs_handle *xs, struct pf *pf, const char *home,
+                                vf_config_standby_fn *standby, void *ctx)
 {
     struct vf_config *c = calloc(1, sizeof(*c));
 
@@ -157,6 +259,9 @@ struct vf_config *vf_config_new(struct xs_handle *xs, struct pf *pf, const char 
         return NULL;
     c->xs = xs;
     c->pf = pf;
+    c->standby = standby;
+    c->ctx = ctx;
+    snprintf(c->home, sizeof(c->home), "%s", home);
     snprintf(c->dir, sizeof(c->dir), "%s/backend/vf", home);
     /* The watch fires at once: what is there now is served then. */
     if (!xs_watch(xs, c->dir, VF_CONFIG_TOKEN)) {
@@ -172,13 +277,39 @@ void vf_config_free(struct vf_config *c)
     if (!c)
         return;
     xs_unwatch(c->xs, c->dir, VF_CONFIG_TOKEN);
+    for (unsigned i = 0; i < VF_CONFIG_MAX; i++)
+        if (c->done[i].used && c->done[i].front[0])
+            xenbus_unwatch_state(c->xs, c->done[i].front, VF_FRONT_TOKEN);
     free(c);
 }
 
-bool vf_config_event(struct vf_config *c, const char *token)
+bool vf_config_event(struct vf_config *c, const char *token, const char *path)
 {
-    if (!c || strcmp(token, VF_CONFIG_TOKEN))
+    if (!c)
         return false;
-    rescan(c);
+    if (!strcmp(token, VF_CONFIG_TOKEN)) {
+        rescan(c);
+        return true;
+    }
+    if (strcmp(token, VF_FRONT_TOKEN))
+        return false;
+    /* A guest's own state: the slot it belongs to alone is looked at (a
+     * guest writing its state over and over costs us two reads a write,
+     * never a rescan of every request). */
+    for (unsigned i = 0; i < VF_CONFIG_MAX; i++) {
+        struct vf_configured *slot = &c->done[i];
+        size_t n = strlen(slot->front);
+
+        if (slot->used && n && !strncmp(path, slot->front, n) && (!path[n] || path[n] == '/'))
+            follow(c, slot, false);
+    }
     return true;
+}
+
+bool vf_config_standby(const struct vf_config *c, const char *vif_dir)
+{
+    for (unsigned i = 0; c && i < VF_CONFIG_MAX; i++)
+        if (c->done[i].used && c->done[i].standing_by && !strcmp(c->done[i].vif, vif_dir))
+            return true;
+    return false;
 }

@@ -71,6 +71,7 @@ struct vif_front {
     struct vf_queue *q[VIF_FRONT_MAX_QUEUES];
     struct netfront_ctrl *ctrl;
     evtchn_port_t port_ctrl;
+    struct vif_front_primary primary; /* xmit NULL: none */
 };
 
 /* /dev/net/tun from the hypervisor: a domain may not open it itself. */
@@ -592,6 +593,16 @@ static void on_tap(evutil_socket_t fd, short what, void *arg)
     struct vf_queue *q = arg;
 
     (void)what;
+    if (q->v->primary.xmit) {
+        int rc = q->v->primary.xmit(q->v->primary.ctx, fd);
+
+        if (rc == -EAGAIN) {
+            q->tx_waiting = true;
+            event_del(q->tap_ev);
+        }
+        if (rc != -ENOTCONN)
+            return;
+    }
     for (int i = 0; i < TAP_BATCH; i++) {
         struct iovec iov[1 + NETFRONT_TX_PAGES] = {{&q->tx_vh, sizeof(q->tx_vh)}};
         ssize_t n;
@@ -672,6 +683,24 @@ out_free:
     free(domid);
     free(v);
     return NULL;
+}
+
+void vif_front_set_primary(struct vif_front *v, const struct vif_front_primary *p)
+{
+    v->primary = p ? *p : (struct vif_front_primary){0};
+    vif_front_primary_room(v);
+}
+
+void vif_front_primary_room(struct vif_front *v)
+{
+    for (unsigned i = 0; i < VIF_FRONT_MAX_QUEUES; i++)
+        if (v->q[i] && v->q[i]->tx_waiting && v->q[i]->tap_ev)
+            resume_tap(v->q[i]);
+}
+
+int vif_front_tap(const struct vif_front *v)
+{
+    return v->q[0]->tap;
 }
 
 unsigned vif_front_devid(const struct vif_front *v)

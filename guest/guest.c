@@ -7,7 +7,9 @@
  * Unmodified programs in the guest's namespace use ethD (xl exec).
  * For each SR-IOV VF the toolstack assigned it (device/vf/N: its "bdf") it
  * drives the VF itself and relays it to TAP vfN (vf_net.h): the driver
- * domain is not on that path.
+ * domain is not on that path.  A VF teamed with vif D ("failover" = D, as
+ * Linux's net_failover bonds a VF with its virtio standby) has no vfN: it
+ * carries ethD's traffic while it is there, the vif's rings when it goes.
  *
  * Options (the domain's extra=): --max-queues N asks each vif's backend for
  * at most N netif queues (default: all it offers, as many as the toolstack's
@@ -60,7 +62,8 @@ static struct pktgen *pktgen; /* --pktgen: drives its vif instead of the TAP */
 static uint32_t rss_table[128];
 static struct vf_slot {
     struct vf_net *vf;
-    unsigned devid; /* device/vf/<devid> */
+    unsigned devid;         /* device/vf/<devid> */
+    struct vif_front *team; /* the vif it is teamed with, or NULL */
 } vfs[GUEST_MAX_VFS];
 static uint8_t *ram;
 static unsigned long long ram_size;
@@ -91,6 +94,28 @@ static bool vif_dir_exists(unsigned devid)
     return v != NULL;
 }
 
+static void vf_state(unsigned devid, XenbusState state)
+{
+    char dir[48];
+
+    snprintf(dir, sizeof(dir), "device/vf/%u", devid);
+    xenbus_switch_state(xsh, dir, state);
+}
+
+/* Lets go of a VF (a teamed one hands ethD back to its vif's rings) and
+ * says state (0: nothing, its directory is gone). */
+static void vf_release(struct vf_slot *s, XenbusState state)
+{
+    log_info("vf%u unplugged%s", s->devid, s->team ? ": its vif carries the traffic" : "");
+    vf_net_free(s->vf);
+    if (s->team)
+        vif_front_set_primary(s->team, NULL);
+    s->vf = NULL;
+    s->team = NULL;
+    if (state)
+        vf_state(s->devid, state);
+}
+
 /* Hotplug: a netfront for every device/vif/D, none for those removed. */
 static void rescan_vifs(struct event_base *base)
 {
@@ -102,6 +127,9 @@ static void rescan_vifs(struct event_base *base)
             i++;
             continue;
         }
+        for (unsigned k = 0; k < GUEST_MAX_VFS; k++)
+            if (vfs[k].vf && vfs[k].team == vifs[i]) /* it relays to the vif's ethD */
+                vf_release(&vfs[k], XenbusStateClosed);
         log_info("vif %u unplugged", vif_front_devid(vifs[i]));
         vif_front_free(vifs[i]);
         vifs[i] = vifs[--nr_vifs];
@@ -152,32 +180,70 @@ static char *vf_read(unsigned devid, const char *key)
     return xs_read(xsh, XBT_NULL, path, &len);
 }
 
+static int team_xmit(void *ctx, int fd)
+{
+    return vf_net_xmit(ctx, fd);
+}
+
+static void team_room(void *ctx)
+{
+    vif_front_primary_room(ctx);
+}
+
+/* The vif a VF is teamed with ("failover" = its devid), NULL when it has
+ * none; *bad when it names one we do not have. */
+static struct vif_front *team_of(unsigned devid, bool *bad)
+{
+    char *v = vf_read(devid, "failover"), *end = NULL;
+    unsigned long d = v ? strtoul(v, &end, 10) : 0;
+    struct vif_front *team = NULL;
+
+    *bad = v && (!*v || *end);
+    for (unsigned i = 0; v && !*bad && i < nr_vifs; i++)
+        if (vif_front_devid(vifs[i]) == d && vif_front_tap(vifs[i]) >= 0)
+            team = vifs[i];
+    for (unsigned i = 0; team && i < GUEST_MAX_VFS; i++)
+        if (vfs[i].vf && vfs[i].team == team)
+            team = NULL; /* one VF a vif */
+    *bad |= v && !team;
+    free(v);
+    return team;
+}
+
 static void vf_start(struct event_base *base, struct vf_slot *s, unsigned devid)
 {
     unsigned long long off = VF_RAM_BASE + (unsigned long long)(s - vfs) * VF_NET_RAM_SIZE;
     char *bdf = vf_read(devid, "bdf"), ifname[16];
+    bool bad;
+    struct vif_front *team = team_of(devid, &bad);
     int err;
 
     if (!bdf)
         return;
-    if (!ram && (err = map_ram()) < 0)
+    if (bad)
+        log_errorx("VF %s: no vif of ours to team with (failover key)", bdf);
+    else if (!ram && (err = map_ram()) < 0)
         log_errorx("VF %s: cannot map our RAM (%s)", bdf, strerror(-err));
     else if (off + VF_NET_RAM_SIZE > ram_size)
         log_errorx("VF %s: too little RAM for it (%llu MiB)", bdf, ram_size >> 20);
-    else {
+    else if (team) {
+        struct vf_net_team t = {.tap = vif_front_tap(team), .room = team_room, .ctx = team};
+
+        snprintf(ifname, sizeof(ifname), "eth%u", vif_front_devid(team));
+        if ((s->vf = vf_net_new(base, bdf, ifname, &t, ram + off, off))) {
+            s->devid = devid;
+            s->team = team;
+            vif_front_set_primary(team,
+                                  &(struct vif_front_primary){.xmit = team_xmit, .ctx = s->vf});
+            log_info("VF %s teamed with vif %u: %s's traffic on the VF", bdf, vif_front_devid(team),
+                     ifname);
+        }
+    } else {
         snprintf(ifname, sizeof(ifname), "vf%u", devid);
-        if ((s->vf = vf_net_new(base, bdf, ifname, ram + off, off)))
+        if ((s->vf = vf_net_new(base, bdf, ifname, NULL, ram + off, off)))
             s->devid = devid;
     }
     free(bdf);
-}
-
-static void vf_state(unsigned devid, XenbusState state)
-{
-    char dir[48];
-
-    snprintf(dir, sizeof(dir), "device/vf/%u", devid);
-    xenbus_switch_state(xsh, dir, state);
 }
 
 /* Hotplug: a driver for every device/vf/N; a VF we are asked to give back
@@ -191,13 +257,8 @@ static void rescan_vfs(struct event_base *base)
     for (unsigned i = 0; i < GUEST_MAX_VFS; i++) {
         char *state = vfs[i].vf ? vf_read(vfs[i].devid, "state") : NULL;
 
-        if (vfs[i].vf && (!state || atoi(state) >= XenbusStateClosing)) {
-            log_info("vf%u unplugged", vfs[i].devid);
-            vf_net_free(vfs[i].vf);
-            vfs[i].vf = NULL;
-            if (state)
-                vf_state(vfs[i].devid, XenbusStateClosed);
-        }
+        if (vfs[i].vf && (!state || atoi(state) >= XenbusStateClosing))
+            vf_release(&vfs[i], state ? XenbusStateClosed : 0);
         free(state);
     }
     for (unsigned i = 0; devs && i < n; i++) {
@@ -327,10 +388,10 @@ int main(int argc, char **argv)
         busy_loop(base);
     else
         event_base_dispatch(base);
+    for (unsigned i = 0; i < GUEST_MAX_VFS; i++) /* before the vifs they relay to */
+        vf_net_free(vfs[i].vf);
     for (unsigned i = 0; i < nr_vifs; i++)
         vif_front_free(vifs[i]);
-    for (unsigned i = 0; i < GUEST_MAX_VFS; i++)
-        vf_net_free(vfs[i].vf);
     pktgen_free(pktgen);
     event_free(evtchn_ev);
     event_free(xs_ev);

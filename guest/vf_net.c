@@ -10,18 +10,24 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "sv/hcall.h"
 #include "sv/log.h"
 #include "sv/msg.h"
 #include "sv/abi/xnic.h"
+#include "sv/netif_offload.h"
 #include "sv/xnic_drv.h"
 #include "vf_net.h"
 
 #define VF_RING  256
 #define VF_BUF   2048 /* a 1518-byte frame and a tag; no jumbo frames here */
 #define VF_BATCH 64   /* frames taken from the TAP or the RX ring per doorbell */
+/* A teamed vif's TAP hands over TSO packets of up to 64 KiB: the NIC's
+ * limit of descriptors a packet, 2 KiB buffers each. */
+#define VF_MAX_SEGS 32
+#define VF_DRAIN_MS 100 /* for the NIC to send what it was given, at a stop */
 
 /* VF_NET_RAM_SIZE is laid out as: TX ring, RX ring, RX buffers, TX buffers. */
 #define VF_TX_RING_OFF 0
@@ -40,10 +46,17 @@ struct vf_net {
     unsigned long long iova;
     int tap;
     struct event *tap_ev, *queue_ev, *misc_ev;
-    bool tap_paused;           /* no TX buffer free: ifname is not read */
+    struct vf_net_team team; /* teamed: tap is team.tap (not ours) */
+    bool teamed;
+    bool running;              /* its queue started */
+    bool tap_paused;           /* no TX buffer free: the TAP is not read */
     bool rx_dropping;          /* the rest of a frame longer than a buffer comes */
     unsigned tx_free[VF_RING]; /* indices of free TX buffers */
     unsigned ntx_free;
+    /* A packet in flight: its first buffer is the cookie, the others follow
+     * in tx_next (tx_nbufs[first] buffers in all). */
+    uint8_t tx_next[VF_RING];
+    uint8_t tx_nbufs[VF_RING];
     struct log_ratelimit warnings;
 };
 
@@ -113,6 +126,17 @@ static void rx_post_all(struct vf_net *v)
     xnic_drv_rx_kick(v->drv, 0);
 }
 
+/* One received frame to the TAP; a teamed vif's takes a virtio header
+ * (the NIC's verified checksum passed on). */
+static void rx_write(struct vf_net *v, const uint8_t *frame, uint16_t len, uint16_t status)
+{
+    struct virtio_net_hdr vh = {.flags = status & XNIC_RXS_L4_OK ? VIRTIO_NET_HDR_F_DATA_VALID : 0};
+    struct iovec iov[2] = {{&vh, sizeof(vh)}, {(void *)frame, len}};
+
+    if (writev(v->tap, v->teamed ? iov : iov + 1, v->teamed ? 2 : 1) < 0 && errno != EAGAIN)
+        log_warn_limited(&v->warnings, true, "VF %s: write to %s", v->bdf, v->ifname);
+}
+
 /* Received frames to the TAP, their buffers posted again, one kick. */
 static unsigned rx_to_tap(struct vf_net *v)
 {
@@ -127,9 +151,8 @@ static unsigned rx_to_tap(struct vf_net *v)
 
         /* One buffer holds any frame we take: one spread over several (a
          * jumbo frame, longer than our MTU) is dropped to its last buffer. */
-        if (!v->rx_dropping && eop && !XNIC_DS_ERR(done[i].status) &&
-            write(v->tap, v->ram + off, done[i].len) < 0 && errno != EAGAIN)
-            log_warn_limited(&v->warnings, true, "VF %s: write to %s", v->bdf, v->ifname);
+        if (!v->rx_dropping && eop && !XNIC_DS_ERR(done[i].status))
+            rx_write(v, v->ram + off, done[i].len, done[i].status);
         v->rx_dropping = !eop;
         xnic_drv_rx_post(v->drv, 0, buf_iova(v, off), VF_BUF, (void *)(uintptr_t)idx);
     }
@@ -143,11 +166,18 @@ static unsigned tx_reap(struct vf_net *v)
     struct xnic_drv_tx_done done[VF_BATCH];
     unsigned n = xnic_drv_tx_reap(v->drv, 0, done, VF_BATCH);
 
-    for (unsigned i = 0; i < n; i++)
-        v->tx_free[v->ntx_free++] = (unsigned)(uintptr_t)done[i].cookie;
+    for (unsigned i = 0; i < n; i++) {
+        unsigned idx = (unsigned)(uintptr_t)done[i].cookie;
+
+        for (unsigned k = v->tx_nbufs[idx]; k--; idx = v->tx_next[idx])
+            v->tx_free[v->ntx_free++] = idx;
+    }
     if (n && v->tap_paused) {
         v->tap_paused = false;
-        event_add(v->tap_ev, NULL);
+        if (v->teamed)
+            v->team.room(v->team.ctx);
+        else
+            event_add(v->tap_ev, NULL);
     }
     return n;
 }
@@ -220,10 +250,84 @@ static void on_tap(evutil_socket_t fd, short what, void *arg)
                         0, 0, 0, (void *)(uintptr_t)idx) < 0)
             continue; /* a runt; or no room, which the free list rules out */
         v->ntx_free--;
+        v->tx_nbufs[idx] = 1;
         sent++;
     }
     if (sent)
         xnic_drv_tx_kick(v->drv, 0);
+}
+
+/* One frame from a teamed vif's TAP into as many buffers as it fills, with
+ * the offloads its virtio header asks for: 1 sent, 0 none waiting (or
+ * dropped), -EAGAIN no room for the largest. */
+static int xmit_one(struct vf_net *v, int fd)
+{
+    struct virtio_net_hdr vh;
+    struct iovec iov[1 + VF_MAX_SEGS] = {{&vh, sizeof(vh)}};
+    struct xnic_drv_seg segs[VF_MAX_SEGS];
+    struct netif_offload o;
+    unsigned idx[VF_MAX_SEGS], nseg, cmd = 0;
+    uint16_t mss = 0;
+    uint8_t hdr_len = 0;
+    ssize_t len;
+
+    if (v->ntx_free < VF_MAX_SEGS || xnic_drv_tx_room(v->drv, 0) < VF_MAX_SEGS)
+        return -EAGAIN;
+    for (unsigned i = 0; i < VF_MAX_SEGS; i++) {
+        idx[i] = v->tx_free[v->ntx_free - 1 - i];
+        iov[1 + i] = (struct iovec){v->ram + VF_TX_BUF_OFF + (size_t)idx[i] * VF_BUF, VF_BUF};
+    }
+    len = readv(fd, iov, 1 + VF_MAX_SEGS);
+    if (len <= (ssize_t)sizeof(vh))
+        return 0;
+    len -= (ssize_t)sizeof(vh);
+    nseg = (unsigned)((len + VF_BUF - 1) / VF_BUF);
+    for (unsigned i = 0; i < nseg; i++) {
+        size_t left = (size_t)len - (size_t)i * VF_BUF;
+
+        segs[i] =
+            (struct xnic_drv_seg){.iova = buf_iova(v, VF_TX_BUF_OFF + (size_t)idx[i] * VF_BUF),
+                                  .len = (uint16_t)(left < VF_BUF ? left : VF_BUF)};
+        v->tx_next[idx[i]] = (uint8_t)(i + 1 < nseg ? idx[i + 1] : 0);
+    }
+    /* A header the frame cannot back (or GSO netif has no name for) sends it
+     * as it is: the guest's kernel asked for something its own VF refuses. */
+    if (len >= 14 && netif_offload_from_vnet(&vh, &o) == 0)
+        cmd = netif_offload_xnic_cmd(&o, iov[1].iov_base, segs[0].len, &mss, &hdr_len);
+    if (len < 14 ||
+        xnic_drv_tx(v->drv, 0, segs, nseg, cmd, mss, hdr_len, (void *)(uintptr_t)idx[0]) < 0)
+        return 0; /* a runt; or no room, which the check above rules out */
+    v->tx_nbufs[idx[0]] = (uint8_t)nseg;
+    v->ntx_free -= nseg;
+    return 1;
+}
+
+/* Teamed: the PF owner gave the VF the MAC (it is the active path). */
+static bool has_mac(const struct vf_net *v)
+{
+    const volatile uint8_t *regs = xnic_drv_regs(v->drv);
+    uint8_t any = 0;
+
+    for (int i = 0; i < 6; i++)
+        any |= regs[XNIC_REG_MAC + i];
+    return any != 0;
+}
+
+int vf_net_xmit(struct vf_net *v, int fd)
+{
+    unsigned sent = 0;
+    int rc = 0;
+
+    if (!has_mac(v))
+        return -ENOTCONN;
+    tx_reap(v);
+    while (sent < VF_BATCH && (rc = xmit_one(v, fd)) > 0)
+        sent++;
+    if (sent)
+        xnic_drv_tx_kick(v->drv, 0);
+    if (rc == -EAGAIN)
+        v->tap_paused = true; /* tx_reap calls team.room */
+    return rc == -EAGAIN ? rc : 0;
 }
 
 static struct event *vector_event(struct event_base *base, struct vf_net *v, unsigned vec,
@@ -239,8 +343,8 @@ static struct event *vector_event(struct event_base *base, struct vf_net *v, uns
     return ev;
 }
 
-struct vf_net *vf_net_new(struct event_base *base, const char *bdf, const char *ifname, void *ram,
-                          unsigned long long iova)
+struct vf_net *vf_net_new(struct event_base *base, const char *bdf, const char *ifname,
+                          const struct vf_net_team *team, void *ram, unsigned long long iova)
 {
     struct vf_net *v = calloc(1, sizeof(*v));
     struct xnic_drv_rings r = {.tx_size = VF_RING, .rx_size = VF_RING};
@@ -259,7 +363,11 @@ struct vf_net *vf_net_new(struct event_base *base, const char *bdf, const char *
         v->tx_free[v->ntx_free++] = i;
     if (!(v->drv = vf_open(bdf)))
         goto out_free;
-    if ((v->tap = tap_open(v)) < 0) {
+    if (team) {
+        v->team = *team;
+        v->teamed = true;
+        v->tap = team->tap;
+    } else if ((v->tap = tap_open(v)) < 0) {
         log_errorx("VF %s: cannot attach to %s (%s)", bdf, ifname, strerror(-v->tap));
         goto out_free;
     }
@@ -271,11 +379,16 @@ struct vf_net *vf_net_new(struct event_base *base, const char *bdf, const char *
         log_errorx("VF %s: cannot start its queue (%s)", bdf, strerror(-err));
         goto out_free;
     }
+    v->running = true;
     rx_post_all(v);
     v->queue_ev = vector_event(base, v, XNIC_VEC_QUEUE(0), on_queue);
     v->misc_ev = vector_event(base, v, XNIC_VEC_MISC, on_misc);
-    v->tap_ev = event_new(base, v->tap, EV_READ | EV_PERSIST, on_tap, v);
-    if (!v->queue_ev || !v->misc_ev || !v->tap_ev || event_add(v->tap_ev, NULL) < 0)
+    if (!team && (v->tap_ev = event_new(base, v->tap, EV_READ | EV_PERSIST, on_tap, v)) &&
+        event_add(v->tap_ev, NULL) < 0) {
+        event_free(v->tap_ev);
+        v->tap_ev = NULL;
+    }
+    if (!v->queue_ev || !v->misc_ev || (!team && !v->tap_ev))
         goto out_free;
     log_info("VF %s: %s up, link %s", bdf, ifname, xnic_drv_link_up(v->drv) ? "up" : "down");
     return v;
@@ -296,11 +409,22 @@ void vf_net_free(struct vf_net *v)
     if (v->misc_ev)
         event_free(v->misc_ev);
     if (v->drv) {
-        /* The device stops touching our RAM before it is used again. */
+        /* What arrived is delivered and what we gave the NIC is sent (a
+         * stopped queue drops what it holds: a failover would lose it),
+         * for at most VF_DRAIN_MS; the device stops touching our RAM before
+         * it is used again. */
+        for (unsigned ms = 0; v->running && v->tap >= 0 && ms < VF_DRAIN_MS; ms++) {
+            while (rx_to_tap(v))
+                ;
+            tx_reap(v);
+            if (v->ntx_free == VF_RING)
+                break;
+            usleep(1000);
+        }
         xnic_drv_queue_stop(v->drv, 0);
         xnic_drv_close(v->drv);
     }
-    if (v->tap >= 0)
+    if (v->tap >= 0 && !v->teamed)
         close(v->tap);
     free(v);
 }

@@ -14,15 +14,32 @@
 struct event_base;
 struct vf_net;
 
+/* A VF teamed with a vif (failover): it relays to the vif's TAP instead of
+ * one of its own, frames with virtio headers (checksum and TSO requests
+ * become the NIC's), and takes what programs send there from the vif
+ * (vf_net_xmit). */
+struct vf_net_team {
+    int tap;                 /* the vif's ethD queue: written, never closed */
+    void (*room)(void *ctx); /* vf_net_xmit said -EAGAIN and buffers came free */
+    void *ctx;
+};
+
 /*
  * Opens the VF bdf (assigned to this domain), starts its queue pair with
- * rings and buffers in ram[0 .. VF_NET_RAM_SIZE) at IOVA iova, sets the
- * VF's MAC on TAP ifname (made by the toolstack, owned by our uid) and
- * relays between them.  NULL (logged) on failure.
+ * rings and buffers in ram[0 .. VF_NET_RAM_SIZE) at IOVA iova, and relays
+ * between it and TAP ifname (made by the toolstack, owned by our uid; it
+ * gets the VF's MAC) or, with team, the teamed vif's TAP.  NULL (logged)
+ * on failure.
  */
 #define VF_NET_RAM_SIZE (2u << 20)
-struct vf_net *vf_net_new(struct event_base *base, const char *bdf, const char *ifname, void *ram,
-                          unsigned long long iova);
+struct vf_net *vf_net_new(struct event_base *base, const char *bdf, const char *ifname,
+                          const struct vf_net_team *team, void *ram, unsigned long long iova);
+/* Teamed: sends the frames waiting in fd (virtio header first), up to a
+ * batch, while the VF is the active path (the PF owner gave it the MAC).
+ * 0; -EAGAIN when out of buffers (team->room follows); -ENOTCONN when not
+ * active. */
+int vf_net_xmit(struct vf_net *v, int fd);
+/* Frames already received are delivered first, then the VF is stopped. */
 void vf_net_free(struct vf_net *v);
 
 #endif

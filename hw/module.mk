@@ -3,7 +3,7 @@
 XNIC_CORE_SRCS := $(addprefix hw/,iommu.c xnic_filter.c xnic_sched.c xnic_offload.c \
                   xnic_dev.c xnic_dp.c)
 PROGRAMS += xnic
-xnic_SRCS := $(XNIC_CORE_SRCS) $(addprefix hw/,wire.c wire_tap.c wire_packet.c wire_udp.c \
+xnic_SRCS := $(XNIC_CORE_SRCS) $(addprefix hw/,wire.c wire_tap.c wire_packet.c wire_vxlan.c \
              xnic_main.c)
 xnic_LIBS := svxnic svnetif svcore
 xnic_LDLIBS := -levent

@@ -41,7 +41,7 @@ static const struct wire_ops wire_none_ops = {
     .prefix = "none", .open = none_open, .send = none_send, .recv = none_recv, .close = none_close};
 
 static const struct wire_ops *const backends[] = {&wire_none_ops, &wire_tap_ops, &wire_packet_ops,
-                                                  &wire_udp_ops};
+                                                  &wire_vxlan_ops};
 
 struct wire *wire_open(const char *spec, int *err)
 {

@@ -4,7 +4,7 @@
  *   tap:NAME                    a host TAP device (IFF_TAP | IFF_NO_PI | IFF_VNET_HDR:
  *                               TSO packets and partial checksums go to the host whole)
  *   packet:IFNAME               AF_PACKET on an existing interface (e.g. a veth)
- *   udp:HOST:PORT[,bind=PORT]   frames tunnelled to a peer xnic, one per datagram
+ *   vxlan:VNI,remote=ADDR[,...]  a VXLAN tunnel endpoint (RFC 7348), static peers
  *   none                        link up, transmitted frames discarded, nothing received
  * Errors: negative errno.
  */
@@ -31,7 +31,7 @@ struct wire_ops {
     void (*close)(int fd, void *priv);
 };
 
-extern const struct wire_ops wire_tap_ops, wire_packet_ops, wire_udp_ops;
+extern const struct wire_ops wire_tap_ops, wire_packet_ops, wire_vxlan_ops;
 
 /* Opens the backend the spec names; NULL with *err set (-EINVAL: bad spec). */
 struct wire *wire_open(const char *spec, int *err);

@@ -231,10 +231,25 @@ static void vf_weight_apply(struct xnic_dev *dev, unsigned vport)
                           dev->cls.vport[vport].weight);
 }
 
-/* A PF reset takes the whole switch configuration with it, VF MACs included. */
+/* A PF reset takes the switch configuration with it, but a VF that has an
+ * owner keeps what the PF gave it (MAC, VLAN, flags, weight, trunk set):
+ * the NIC goes on switching its traffic while the PF's driver restarts,
+ * and the new one finds it configured.  A free VF is cleared. */
 static void reset_switch(struct xnic_dev *dev)
 {
+    struct xnic_vport_cfg cfg[XNIC_MAX_VFS];
+    struct sv_vlan_set trunk[XNIC_MAX_VFS];
+
+    for (unsigned f = 1; f < dev->nfuncs; f++) {
+        cfg[f - 1] = dev->cls.vport[dev->pools + f - 1];
+        trunk[f - 1] = dev->cls.trunk[dev->pools + f - 1];
+    }
     xnic_cls_init(&dev->cls, dev->nvports);
+    for (unsigned f = 1; f < dev->nfuncs; f++)
+        if (dev->fn[f].attached) {
+            dev->cls.vport[dev->pools + f - 1] = cfg[f - 1];
+            dev->cls.trunk[dev->pools + f - 1] = trunk[f - 1];
+        }
     memset(dev->rss, 0, sizeof(dev->rss));
     for (unsigned f = 1; f < dev->nfuncs; f++) {
         vf_weight_apply(dev, dev->pools + f - 1);
@@ -410,7 +425,7 @@ static int cmd_vport_config(struct func *fn, struct xnic_admin *a)
     unsigned vport = a->u.vport.vport;
     int rc;
 
-    if (cfg.flags & ~(XNIC_VPF_BCAST | XNIC_VPF_ALLMULTI | XNIC_VPF_SPOOFCHK) ||
+    if (cfg.flags & ~(XNIC_VPF_BCAST | XNIC_VPF_ALLMULTI | XNIC_VPF_SPOOFCHK | XNIC_VPF_STANDBY) ||
         cfg.weight > XNIC_SCHED_MAX_WEIGHT)
         return -EINVAL;
     memcpy(cfg.mac, a->u.vport.mac, 6);

@@ -185,7 +185,8 @@ uint64_t xnic_classify(const struct xnic_classifier *c, const uint8_t dst[6], ui
         m = filter_match(c, dst, vid) | flagged(c, XNIC_VPF_ALLMULTI);
     else
         m = filter_match(c, dst, vid) | primary_match(c, dst);
-    m &= vlan_admits(c, vid);
+    /* A standby takes nothing: its twin (the teamed VF or vif) has it. */
+    m &= vlan_admits(c, vid) & ~flagged(c, XNIC_VPF_STANDBY);
     if (!m && !xnic_mac_is_multicast(dst))
         *unicast_miss = true;
     return m;

@@ -436,8 +436,8 @@ static void stop_cb(evutil_socket_t sig, short what, void *arg)
 
 static noreturn void usage(void)
 {
-    fprintf(stderr, "usage: xnic --control PATH [--wire tap:NAME|packet:IF|udp:HOST:PORT"
-                    "[,bind=PORT]|none]\n"
+    fprintf(stderr, "usage: xnic --control PATH [--wire tap:NAME|packet:IF|"
+                    "vxlan:VNI,remote=ADDR[,remote=ADDR...][,local=ADDR][,port=N]|none]\n"
                     "            [--pools N] [--queues-per-pool Q] [--vfs N] [--pf DDDD:BB:00.0]\n"
                     "            [--poll] [--fault-burst N]\n");
     exit(2);
@@ -559,6 +559,9 @@ int main(int argc, char **argv)
     parse_args(argc, argv, &cfg, &wire, p);
     signal(SIGPIPE, SIG_IGN);
     p->wire = wire_open(wire, &err);
+    if (!p->wire && err == -EBUSY)
+        fatalx("wire %s: the interface is taken (another splitvisor instance's wire, or another "
+               "program's): name another with --wire", wire);
     if (!p->wire)
         fatalx("wire %s: %s", wire, strerror(-err));
     if (wire_takes_offloads(p->wire))

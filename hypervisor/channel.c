@@ -68,6 +68,7 @@ static const struct hc_op hc_ops[] = {
      sizeof(sched_remote_shutdown_t), 1, true, hc_sched_remote_shutdown},
     SV(SV_HC_memory, SV_MEM_share, struct sv_mem_share, false, hc_mem_share),
     SV(SV_HC_memory, SV_MEM_unshare, struct sv_mem_unshare, false, hc_mem_unshare),
+    SV(SV_HC_memory, SV_MEM_notify, struct sv_mem_notify, false, hc_mem_notify),
     SV(SV_HC_domctl, SV_DOMCTL_create, struct sv_domctl_create, true, hc_domctl_create),
     SV(SV_HC_domctl, SV_DOMCTL_pause, struct sv_domctl, true, hc_domctl_pause),
     SV(SV_HC_domctl, SV_DOMCTL_unpause, struct sv_domctl, true, hc_domctl_unpause),

@@ -162,6 +162,7 @@ void domain_unmap_handle(struct domain *d, grant_handle_t handle)
     struct maptrack_entry *e = maptrack_get(&d->mt, handle);
     struct domain *granter = domain_find(e->granter);
 
+    gnttab_notify_fire(d, &e->notify, e->frame);
     if (granter && granter->state == DOMAIN_RUNNING)
         maptrack_unpin(&granter->gt, e);
     if (e->device_map)
@@ -235,6 +236,8 @@ static int domain_set_quota(struct domain *d, const struct sv_domctl_create *req
 /* Releases what a live domain holds; safe on a partly created one. */
 static void domain_release(struct domain *d)
 {
+    /* Before its channels go: they take the ports a notify sends on. */
+    gnttab_notify_death(d);
     channel_close_domain(d);
     for (uint32_t h = 0; h < d->mt.nr; h++)
         if (maptrack_get(&d->mt, (grant_handle_t)h))

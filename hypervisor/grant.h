@@ -17,15 +17,24 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <xen/event_channel.h>
 #include <xen/grant_table.h>
 
 #include "p2m.h"
+
+/* An unmap notify armed on a mapping or a share (SV_MEM_notify). */
+struct grant_notify {
+    uint32_t action; /* UNMAP_NOTIFY_*; 0: none */
+    uint32_t offset;
+    evtchn_port_t port;
+};
 
 struct grant_active {
     uint32_t pin_rw;
     uint32_t pin_ro;
     bool shared; /* the ref shares frame `pfn` (SV_MEM_share) */
     uint64_t pfn;
+    struct grant_notify notify; /* a shared ref's, fired when it is let go */
 };
 
 struct grant_table {
@@ -48,6 +57,7 @@ struct maptrack_entry {
     struct frame *frame; /* holds a reference */
     const void *owner;   /* the channel that made the mapping */
     bool parked; /* owner closed with its fd maybe unread: pinned until the mapper dies */
+    struct grant_notify notify; /* fired when the mapping goes */
 };
 
 /* Handles are 16 bits here. */

@@ -9,6 +9,7 @@
  * cannot end access, so a mapper that lies keeps nothing it should not.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <xen/sys/gntdev.h>
 
 #include "hypercalls.h"
 #include "pci.h"
@@ -101,10 +103,21 @@ int hc_gnttab_map(struct hc_ctx *ctx)
 
 /* SIGSTOP, then waits until every thread has stopped (waitid reports a
  * group stop once the last thread is in it), or the process is dead. */
+static long long now_ns(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* The timeout is measured on the clock, not summed from the naps: on a
+ * loaded host a 20 us nap took a millisecond, and the 100 ms wait for a
+ * dying netdd held the hypervisor's loop for over 5 s. */
 static int mapper_stop(const struct domain *d)
 {
     const struct timespec nap = {.tv_nsec = 20000};
-    long waited = 0;
+    long long deadline = now_ns() + STOP_TIMEOUT_NS;
 
     if (syscall(SYS_pidfd_send_signal, d->pidfd, SIGSTOP, NULL, 0) < 0)
         return errno == ESRCH ? 0 : -errno; /* reaped: it maps nothing */
@@ -116,10 +129,9 @@ static int mapper_stop(const struct domain *d)
             return -errno;
         if (si.si_pid)
             return 0;
-        if (waited >= STOP_TIMEOUT_NS)
+        if (now_ns() >= deadline)
             return -ETIMEDOUT;
         nanosleep(&nap, NULL);
-        waited += nap.tv_nsec;
     }
 }
 
@@ -381,11 +393,95 @@ int hc_gnttab_setup_table(struct hc_ctx *ctx)
     return hc_reply_fd(ctx, dup(ctx->caller->gt.fd));
 }
 
+void gnttab_notify_fire(struct domain *d, struct grant_notify *n, struct frame *frame)
+{
+    if (n->action & UNMAP_NOTIFY_CLEAR_BYTE)
+        __atomic_store_n((uint8_t *)frame->va + n->offset, 0, __ATOMIC_RELEASE);
+    /* The port may have been closed, or closed and bound again, since it
+     * was armed: the send then reaches whatever d has bound there, which
+     * only d can suffer from (Linux's gntdev holds the port instead). */
+    if (n->action & UNMAP_NOTIFY_SEND_EVENT)
+        evtchn_send(&d->ev, n->port);
+    n->action = 0;
+}
+
+/*
+ * A domain's process is gone and cannot clear its flags or notify, so the
+ * hypervisor does it for it, as a Linux kernel does for a process that
+ * dies holding a gntdev mapping or a gntalloc page: the peer of a vchan
+ * sees the other end close when it crashes.
+ */
+void gnttab_notify_death(struct domain *d)
+{
+    for (uint32_t h = 0; h < d->mt.nr; h++) {
+        struct maptrack_entry *e = maptrack_get(&d->mt, (grant_handle_t)h);
+
+        if (e)
+            gnttab_notify_fire(d, &e->notify, e->frame);
+    }
+    if (!d->gt.active)
+        return;
+    for (uint32_t ref = 0; ref < d->gt.nr_entries; ref++) {
+        struct grant_active *act = &d->gt.active[ref];
+
+        if (act->shared && act->notify.action)
+            gnttab_notify_fire(d, &act->notify, p2m_frame(&d->p2m, act->pfn));
+    }
+}
+
+/* The grant_notify slot n->id names for the caller; NULL if none. */
+static struct grant_notify *notify_slot(struct hc_ctx *ctx, const struct sv_mem_notify *n,
+                                        bool *readonly)
+{
+    struct domain *d = ctx->caller;
+
+    if (n->kind == SV_NOTIFY_map) {
+        struct maptrack_entry *e =
+            n->id <= MAPTRACK_MAX_HANDLES ? maptrack_get(&d->mt, (grant_handle_t)n->id) : NULL;
+
+        /* Another channel's mappings are another handle's (gntdev fd's). */
+        if (!e || e->owner != ctx->ch)
+            return NULL;
+        *readonly = e->readonly;
+        return &e->notify;
+    }
+    if (n->kind == SV_NOTIFY_share && n->id < d->gt.nr_entries && d->gt.in_use[n->id] &&
+        d->gt.active[n->id].shared) {
+        *readonly = false;
+        return &d->gt.active[n->id].notify;
+    }
+    return NULL;
+}
+
+int hc_mem_notify(struct hc_ctx *ctx)
+{
+    const struct sv_mem_notify *n = ctx->arg;
+    const struct evtchn_space *ev = &ctx->caller->ev;
+    struct grant_notify *slot;
+    bool readonly;
+
+    if (n->action & ~(uint32_t)(UNMAP_NOTIFY_CLEAR_BYTE | UNMAP_NOTIFY_SEND_EVENT))
+        return -EINVAL;
+    slot = notify_slot(ctx, n, &readonly);
+    if (!slot)
+        return -EINVAL;
+    /* Clearing a byte is writing: not through a read-only mapping. */
+    if ((n->action & UNMAP_NOTIFY_CLEAR_BYTE) && (readonly || n->offset >= SV_PAGE_SIZE))
+        return -EINVAL;
+    if ((n->action & UNMAP_NOTIFY_SEND_EVENT) &&
+        (n->port == 0 || n->port > ev->max_port || n->port >= SV_EVTCHN_PORTS ||
+         ev->ports[n->port].state == EVTCHN_FREE))
+        return -EINVAL;
+    *slot = (struct grant_notify){.action = n->action, .offset = n->offset, .port = n->port};
+    return 0;
+}
+
 static void unshare_one(struct domain *d, grant_ref_t ref)
 {
     grant_end_access(&d->gt, ref);
     p2m_free_shared(&d->p2m, d->gt.active[ref].pfn);
     d->gt.active[ref].shared = false;
+    d->gt.active[ref].notify.action = 0;
     grant_free_ref(&d->gt, ref);
 }
 
@@ -434,15 +530,23 @@ int hc_mem_unshare(struct hc_ctx *ctx)
 
     if (u->count == 0 || u->count > SV_MEM_MAX_BATCH)
         return -EINVAL;
+    bool busy = false;
+
     /* All or none: check every ref before ending access to any. */
     for (uint32_t i = 0; i < u->count; i++) {
         grant_ref_t ref = u->ref[i];
 
         if (ref >= gt->nr_entries || !gt->in_use[ref] || !gt->active[ref].shared)
             return -EINVAL;
-        if (gt->active[ref].pin_ro || gt->active[ref].pin_rw)
-            return -EBUSY;
+        busy |= gt->active[ref].pin_ro || gt->active[ref].pin_rw;
     }
+    /* The sharer lets go now even if the grant's end must wait: gntalloc
+     * fires its notify when the sharer's side goes, whoever maps the page. */
+    for (uint32_t i = 0; i < u->count; i++)
+        gnttab_notify_fire(ctx->caller, &gt->active[u->ref[i]].notify,
+                           p2m_frame(&ctx->caller->p2m, gt->active[u->ref[i]].pfn));
+    if (busy)
+        return -EBUSY;
     for (uint32_t i = 0; i < u->count; i++)
         unshare_one(ctx->caller, u->ref[i]);
     return 0;

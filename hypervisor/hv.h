@@ -126,8 +126,13 @@ void domain_release_owner(struct domain *d, const void *owner, pid_t pid);
 /* hc_grant.c: releases the mappings d made through owner (a channel) that
  * pid, its process, neither maps nor holds: one scan for them all. */
 void gnttab_release_owner(struct domain *d, const void *owner, pid_t pid);
-/* Drops mapping `handle` of d (valid): unpins the grant, puts the frame. */
+/* Drops mapping `handle` of d (valid): fires its unmap notify, unpins the
+ * grant, puts the frame. */
 void domain_unmap_handle(struct domain *d, grant_handle_t handle);
+/* hc_grant.c: performs notify n (armed by d on frame) and disarms it. */
+void gnttab_notify_fire(struct domain *d, struct grant_notify *n, struct frame *frame);
+/* hc_grant.c: fires every notify d armed, while its ports still exist. */
+void gnttab_notify_death(struct domain *d);
 /* VIRQ_DOM_EXC to dom0. */
 void domain_notify_dom0(void);
 /* Grant frames d may use (its max_grant_frames, within the table). */

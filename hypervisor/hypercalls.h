@@ -17,6 +17,7 @@ int hc_gnttab_query_size(struct hc_ctx *ctx);
 int hc_gnttab_setup_table(struct hc_ctx *ctx);
 int hc_mem_share(struct hc_ctx *ctx);
 int hc_mem_unshare(struct hc_ctx *ctx);
+int hc_mem_notify(struct hc_ctx *ctx);
 
 /* hc_event.c */
 int hc_evtchn_alloc_unbound(struct hc_ctx *ctx);

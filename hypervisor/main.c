@@ -7,11 +7,14 @@
  *                           boot: the hypervisor and its NICs (xnic device
  *                           models, from HOSTCFG's nic lines and --nic;
  *                           default one, --wire tap:sv-wire0);
- *                           returns once requests are accepted (-F: stay in
- *                           the foreground, no daemon); --max-fds: the
+ *                           and xenstored; returns once requests are
+ *                           accepted (-F: the hypervisor stays in the
+ *                           foreground, no daemon); --max-fds: the
  *                           hypervisor's fd limit (default fs.nr_open)
  *   splitvisor stop         destroy every domain, stop everything
- *   splitvisor status       is it running, how many domains
+ *   splitvisor status       is it running, how many domains (exit status as
+ *                           LSB's: 0 running, 3 not running, 4 unknown)
+ * Which process is ours is the lock on its pid file (sv/pidfile.h).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -34,6 +37,7 @@
 #include "pci.h"
 #include "sv/hcall.h"
 #include "sv/log.h"
+#include "sv/pidfile.h"
 #include "sv/util.h"
 
 struct hv hv;
@@ -50,18 +54,25 @@ static int rundir_file(char *buf, size_t len, const char *rel)
     return sv_rundir_path(buf, len, rel);
 }
 
-static pid_t read_pidfile(const char *rel)
+/* The live process holding the lock of <rundir>/rel: > 0, 0 when none,
+ * -errno when it cannot be told (not root: the run directory is 0700). */
+static pid_t pidfile_owner(const char *rel)
 {
     char path[300];
-    long pid = 0;
-    FILE *f;
 
-    if (rundir_file(path, sizeof(path), rel) < 0 || !(f = fopen(path, "re")))
-        return 0;
-    if (fscanf(f, "%ld", &pid) != 1)
-        pid = 0;
-    fclose(f);
-    return pid > 0 && kill((pid_t)pid, 0) == 0 ? (pid_t)pid : 0;
+    if (rundir_file(path, sizeof(path), rel) < 0)
+        return -ENAMETOOLONG;
+    return sv_pidfile_owner(path);
+}
+
+/* A pidfd of that process, never of whatever a stale file names. */
+static int pidfile_pidfd(const char *rel)
+{
+    char path[300];
+
+    if (rundir_file(path, sizeof(path), rel) < 0)
+        return -ENAMETOOLONG;
+    return sv_pidfile_pidfd(path);
 }
 
 static int copy_file(const char *from, const char *to)
@@ -121,6 +132,21 @@ static int install_image_libs(void)
     return err;
 }
 
+/* While starting, error lines are also kept for whoever ran `splitvisor
+ * start`, which has only our log otherwise. */
+static bool starting;
+static char start_errors[1024];
+
+static void start_sink(int level, const char *line)
+{
+    const char *msg = strstr(line, "error: ");
+    size_t used = strlen(start_errors);
+
+    hvlog_sink(level, line);
+    if (starting && level == LOG_LEVEL_ERROR && msg)
+        snprintf(start_errors + used, sizeof(start_errors) - used, "  %s\n", msg + 7);
+}
+
 static void on_signal(evutil_socket_t sig, short what, void *arg)
 {
     (void)what;
@@ -129,16 +155,19 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
     event_base_loopexit(hv.base, NULL);
 }
 
+/* Locked for our life: `stop` signals the lock's holder, never a pid that a
+ * stale file names (sv/pidfile.h). */
 static int write_pidfile(void)
 {
     char path[300];
-    FILE *f;
+    int fd;
 
-    if (rundir_file(path, sizeof(path), "splitvisor.pid") < 0 || !(f = fopen(path, "we")))
-        return -errno;
-    fprintf(f, "%d\n", (int)getpid());
-    fclose(f);
-    return 0;
+    if (rundir_file(path, sizeof(path), "splitvisor.pid") < 0)
+        return -ENAMETOOLONG;
+    fd = sv_pidfile_claim(path);
+    if (fd == -EEXIST)
+        log_errorx("another hypervisor holds %s", path);
+    return fd < 0 ? fd : 0; /* fd kept open: the lock lives as long as we do */
 }
 
 static unsigned long read_sysctl(const char *path)
@@ -190,7 +219,8 @@ static int hv_run(int ready_fd)
     char sock[300];
     int err;
 
-    log_set_sink(hvlog_sink);
+    starting = ready_fd >= 0;
+    log_set_sink(start_sink);
     signal(SIGPIPE, SIG_IGN);
     raise_fd_limit();
     set_quota();
@@ -217,7 +247,10 @@ static int hv_run(int ready_fd)
         err = write_pidfile();
     if (err) {
         pci_nics_stop();
+        starting = false; /* the starter has the reasons: not this summary */
         log_errorx("cannot start: %s", strerror(-err));
+        if (ready_fd >= 0 && sv_write_full(ready_fd, "E", 1) == 0) /* 'E', then the reasons */
+            sv_write_full(ready_fd, start_errors, strlen(start_errors));
         return err;
     }
     sigterm = evsignal_new(hv.base, SIGTERM, on_signal, NULL);
@@ -230,6 +263,7 @@ static int hv_run(int ready_fd)
         (void)!write(ready_fd, "R", 1);
         close(ready_fd);
     }
+    starting = false;
     event_base_dispatch(hv.base);
     domain_destroy_all();
     pci_nics_stop();
@@ -255,11 +289,13 @@ static int prepare_rundir(void)
     return 0;
 }
 
-/* Forks the daemon, its stderr on <logdir>/splitvisor.log; waits until it is ready. */
+/* Forks the daemon, its stderr on <logdir>/splitvisor.log; waits until it
+ * is ready, or says why it is not. */
 static int start_daemon(void)
 {
-    char log_path[300], ready;
+    char log_path[300], answer[1100];
     int pipefd[2];
+    long n;
     pid_t pid;
 
     if (sv_logdir_path(log_path, sizeof(log_path), "splitvisor.log") < 0 ||
@@ -280,13 +316,14 @@ static int start_daemon(void)
         _exit(hv_run(pipefd[1]) ? 1 : 0);
     }
     close(pipefd[1]);
-    if (read(pipefd[0], &ready, 1) != 1) {
-        close(pipefd[0]);
-        fprintf(stderr, "splitvisor: the hypervisor failed to start; see %s\n", log_path);
-        return -EIO;
-    }
+    n = sv_read_full(pipefd[0], answer, sizeof(answer) - 1);
     close(pipefd[0]);
-    return 0;
+    if (n > 0 && answer[0] == 'R')
+        return 0;
+    answer[n > 1 ? n : 1] = '\0';
+    fprintf(stderr, "splitvisor: the hypervisor failed to start%s\n%s(see %s)\n", n > 1 ? ":" : "",
+            n > 1 ? answer + 1 : "", log_path);
+    return -EIO;
 }
 
 static int add_nic_spec(const char *spec)
@@ -381,12 +418,6 @@ static int parse_start_args(int argc, char **argv, bool *foreground)
     return 0;
 }
 
-static void wait_gone(pid_t pid, int seconds)
-{
-    for (int i = 0; i < seconds * 20 && kill(pid, 0) == 0; i++)
-        nanosleep(&(struct timespec){.tv_nsec = 50000000}, NULL);
-}
-
 static void sibling_path(char *buf, size_t len, const char *prog)
 {
     char exe[256];
@@ -436,14 +467,86 @@ static int write_dom0_home(void)
 
 static void stop_xenstored(void)
 {
-    pid_t pid = read_pidfile("xenstored.pid");
+    int pidfd = pidfile_pidfd("xenstored.pid");
 
-    if (!pid)
+    if (pidfd < 0)
         return;
-    kill(pid, SIGTERM);
-    wait_gone(pid, 5);
-    if (kill(pid, 0) == 0)
-        kill(pid, SIGKILL);
+    if (sv_pidfd_stop(pidfd, SIGTERM, 5000) == -ETIMEDOUT)
+        sv_pidfd_stop(pidfd, SIGKILL, 1000);
+    close(pidfd);
+}
+
+/* Every program domains need, found before anything starts. */
+static bool in_path(const char *prog)
+{
+    const char *path = getenv("PATH");
+
+    for (const char *p = path ? path : ""; *p; p += *p == ':') {
+        size_t n = strcspn(p, ":");
+        char file[600];
+
+        snprintf(file, sizeof(file), "%.*s/%s", (int)n, p, prog);
+        if (n && access(file, X_OK) == 0)
+            return true;
+        p += n;
+    }
+    return false;
+}
+
+/* xenstored and dom0's home, once the hypervisor answers; 0 or 1 (said). */
+static int start_dom0_side(void)
+{
+    int err = start_xenstored();
+
+    if (err) {
+        fprintf(stderr, "splitvisor: xenstored failed to start (see %s/xenstored.log)\n",
+                sv_logdir());
+        return 1;
+    }
+    err = write_dom0_home();
+    if (err) {
+        fprintf(stderr, "splitvisor: cannot write dom0's home /local/domain/0: %s\n",
+                strerror(-err));
+        return 1;
+    }
+    printf("splitvisor: hypervisor running (pid %d), xenstored (pid %d), run directory %s\n",
+           (int)pidfile_owner("splitvisor.pid"), (int)pidfile_owner("xenstored.pid"), sv_rundir());
+    fflush(stdout);
+    return 0;
+}
+
+/*
+ * -F: the hypervisor is this process (a service manager's main pid); a
+ * helper brings up dom0's side once it answers, and tells it to stop if
+ * that fails.  xenstored goes down with it.
+ */
+static int run_foreground(void)
+{
+    int ready[2], status = 0, err;
+    pid_t helper;
+    char c;
+
+    if (pipe2(ready, O_CLOEXEC) < 0)
+        return 1;
+    helper = fork();
+    if (helper < 0)
+        return 1;
+    if (helper == 0) {
+        close(ready[1]);
+        if (read(ready[0], &c, 1) != 1 || c != 'R')
+            _exit(1);
+        if (start_dom0_side()) {
+            kill(getppid(), SIGTERM);
+            _exit(1);
+        }
+        _exit(0);
+    }
+    close(ready[0]);
+    err = hv_run(ready[1]);
+    close(ready[1]);
+    waitpid(helper, &status, 0);
+    stop_xenstored();
+    return err || !WIFEXITED(status) || WEXITSTATUS(status) ? 1 : 0;
 }
 
 static int cmd_stop(void);
@@ -451,6 +554,7 @@ static int cmd_stop(void);
 static int cmd_start(int argc, char **argv)
 {
     bool foreground = false;
+    pid_t pid;
     int err;
 
     if (parse_start_args(argc, argv, &foreground) < 0)
@@ -459,8 +563,14 @@ static int cmd_start(int argc, char **argv)
         fprintf(stderr, "splitvisor: start must run as root\n");
         return 1;
     }
-    if (read_pidfile("splitvisor.pid")) {
-        fprintf(stderr, "splitvisor: already running in %s\n", sv_rundir());
+    if (!in_path("ip")) {
+        fprintf(stderr, "splitvisor: no 'ip' command (iproute2) in PATH: domains need it for "
+                        "their network namespaces\n");
+        return 1;
+    }
+    pid = pidfile_owner("splitvisor.pid");
+    if (pid > 0) {
+        fprintf(stderr, "splitvisor: already running in %s (pid %d)\n", sv_rundir(), (int)pid);
         return 1;
     }
     err = prepare_rundir();
@@ -474,37 +584,27 @@ static int cmd_start(int argc, char **argv)
         return 1;
     }
     if (foreground)
-        return hv_run(-1) ? 1 : 0;
+        return run_foreground();
     err = start_daemon();
     if (err)
         return 1;
-    err = start_xenstored();
-    if (err) {
-        fprintf(stderr, "splitvisor: xenstored failed to start (see %s/xenstored.log)\n",
-                sv_logdir());
+    if (start_dom0_side()) {
         cmd_stop();
         return 1;
     }
-    err = write_dom0_home();
-    if (err) {
-        fprintf(stderr, "splitvisor: cannot write dom0's home /local/domain/0: %s\n",
-                strerror(-err));
-        cmd_stop();
-        return 1;
-    }
-    printf("splitvisor: hypervisor running (pid %d), xenstored (pid %d), run directory %s\n",
-           (int)read_pidfile("splitvisor.pid"), (int)read_pidfile("xenstored.pid"), sv_rundir());
     return 0;
 }
 
 static int cmd_stop(void)
 {
-    pid_t pid = read_pidfile("splitvisor.pid");
+    int pidfd = pidfile_pidfd("splitvisor.pid");
     uint32_t unused = 0;
     int chan, err;
 
-    if (!pid) {
-        fprintf(stderr, "splitvisor: not running in %s\n", sv_rundir());
+    if (pidfd < 0) {
+        stop_xenstored(); /* one a dead hypervisor left */
+        fprintf(stderr, "splitvisor: not running in %s%s%s\n", sv_rundir(),
+                pidfd == -ESRCH ? "" : ": ", pidfd == -ESRCH ? "" : strerror(-pidfd));
         return 1;
     }
     chan = hcall_open();
@@ -512,12 +612,12 @@ static int cmd_stop(void)
                    : hcall_simple(chan, SV_HC_sysctl, SV_SYSCTL_shutdown, &unused, sizeof(unused));
     if (chan >= 0)
         close(chan);
-    if (err < 0)
-        kill(pid, SIGTERM);
-    wait_gone(pid, 10);
+    /* Asked to shut down, it destroys its domains first: only wait (signal 0). */
+    err = sv_pidfd_stop(pidfd, err < 0 ? SIGTERM : 0, 10000);
+    close(pidfd);
     stop_xenstored();
-    if (kill(pid, 0) == 0) {
-        fprintf(stderr, "splitvisor: hypervisor (pid %d) did not stop\n", (int)pid);
+    if (err) {
+        fprintf(stderr, "splitvisor: the hypervisor did not stop: %s\n", strerror(-err));
         return 1;
     }
     printf("splitvisor: stopped\n");
@@ -527,9 +627,14 @@ static int cmd_stop(void)
 static int cmd_status(void)
 {
     struct sv_sysctl_physinfo pi = {0};
-    pid_t pid = read_pidfile("splitvisor.pid");
+    pid_t pid = pidfile_owner("splitvisor.pid");
     int chan, err;
 
+    if (pid < 0) { /* LSB's 4: unknown */
+        printf("splitvisor: cannot tell whether it runs in %s: %s (root can)\n", sv_rundir(),
+               strerror(-pid));
+        return 4;
+    }
     if (!pid) {
         printf("splitvisor: not running (%s)\n", sv_rundir());
         return 3;

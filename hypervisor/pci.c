@@ -178,6 +178,26 @@ static int nic_probe(struct nic *nic)
     return 0;
 }
 
+/* The device model's own reason for dying: the last error line of its log
+ * (nicN.log in the log directory), so that `splitvisor start` can say it. */
+static void nic_last_error(unsigned index, char *buf, size_t len)
+{
+    char rel[32], path[300], line[600];
+    FILE *f;
+
+    snprintf(rel, sizeof(rel), "nic%u.log", index);
+    buf[0] = '\0';
+    if (sv_logdir_path(path, sizeof(path), rel) < 0 || !(f = fopen(path, "re")))
+        return;
+    while (fgets(line, sizeof(line), f)) {
+        const char *msg = strstr(line, "] error: ");
+
+        if (msg)
+            snprintf(buf, len, "%.*s", (int)strcspn(msg + 9, "\n"), msg + 9);
+    }
+    fclose(f);
+}
+
 int pci_nic_start(const char *spec, unsigned index)
 {
     struct nic *nic;
@@ -200,12 +220,15 @@ int pci_nic_start(const char *spec, unsigned index)
         err = nic->ev && event_add(nic->ev, NULL) == 0 ? 0 : -ENOMEM;
     }
     if (err) {
-        log_errorx("NIC %u (%s) did not start: %s (see %s/nic%u.log)", index, spec, strerror(-err),
-                   sv_logdir(), index);
+        char why[400];
+
         if (nic->pid > 0) {
             kill(nic->pid, SIGTERM);
             waitpid(nic->pid, NULL, 0);
         }
+        nic_last_error(index, why, sizeof(why));
+        log_errorx("NIC %u (%s) did not start: %s (see %s/nic%u.log)", index, spec,
+                   why[0] ? why : strerror(-err), sv_logdir(), index);
         return err;
     }
     nr_nics++;

@@ -127,6 +127,56 @@ int config_load(const char *path, struct domain_config *cfg, struct config_error
     return rc;
 }
 
+int config_load_args(const char *path, char *const *settings, int n, struct domain_config *cfg,
+                     struct config_error *err)
+{
+    char *buf = NULL, *all;
+    size_t len = 0, total;
+    int rc, lines = 1;
+
+    if (n == 0)
+        return config_load(path, cfg, err);
+    memset(err, 0, sizeof(*err));
+    memset(cfg, 0, sizeof(*cfg));
+    rc = read_file(path, &buf, &len, err);
+    if (rc < 0)
+        return rc;
+    if (looks_like_xml(buf, len)) {
+        free(buf);
+        return config_fail(err, &(struct config_loc){.file = path},
+                           "KEY=VALUE settings apply to xl.cfg files, not libvirt XML");
+    }
+    total = len + 2;
+    for (int i = 0; i < n; i++)
+        total += strlen(settings[i]) + 1;
+    all = malloc(total);
+    if (!all) {
+        free(buf);
+        return config_fail(err, &(struct config_loc){.file = path}, "out of memory");
+    }
+    memcpy(all, buf, len);
+    for (size_t i = 0; i < len; i++)
+        lines += buf[i] == '\n';
+    free(buf);
+    if (len && all[len - 1] != '\n')
+        all[len++] = '\n';
+    else
+        lines--; /* the file's last line ended: the settings start on the next */
+    for (int i = 0; i < n; i++) {
+        size_t l = strlen(settings[i]);
+
+        memcpy(all + len, settings[i], l);
+        len += l;
+        all[len++] = '\n';
+    }
+    config_init(cfg);
+    rc = config_parse_xl_args(path, all, len, lines + 1, cfg, err);
+    if (rc < 0)
+        config_free(cfg);
+    free(all);
+    return rc;
+}
+
 int config_fill_defaults(struct domain_config *cfg)
 {
     unsigned char u[16];
@@ -155,9 +205,13 @@ int config_add_vif_spec(struct domain_config *cfg, const char *spec, struct conf
 int config_add_pci_spec(struct domain_config *cfg, const char *spec, struct config_error *err)
 {
     struct config_loc loc = {.file = "", .key = "pci"};
+    int rc;
 
     memset(err, 0, sizeof(*err));
-    return config_pci_spec(cfg, spec, &loc, err);
+    rc = config_pci_spec(cfg, spec, &loc, err);
+    if (rc == 0 && (rc = config_pci_team(cfg, &cfg->pcis[cfg->nr_pcis - 1], "", err)) < 0)
+        cfg->nr_pcis--;
+    return rc;
 }
 
 int config_remove_pci(struct domain_config *cfg, const char *bdf)

@@ -437,10 +437,32 @@ static int pci_net_option(struct config_pci *pci, const char *opt, size_t klen,
     return rc;
 }
 
+/* failover=N: teamed with vif N (its devid) as the VF's standby. */
+static int pci_failover_option(struct config_pci *pci, const char *value,
+                               const struct config_loc *loc, struct config_error *err)
+{
+    char num[8];
+    size_t vlen = strcspn(value, ",");
+    uint64_t devid;
+
+    snprintf(num, sizeof(num), "%.*s", (int)(vlen < sizeof(num) ? vlen : sizeof(num) - 1), value);
+    if (pci->failover)
+        return config_fail(err, loc, "failover given twice");
+    if (vlen >= sizeof(num) || config_parse_uint(num, CONFIG_MAX_VIFS - 1, &devid) < 0)
+        return config_fail(err, loc, "failover='%.16s' is not a vif number (0..%d)", value,
+                           CONFIG_MAX_VIFS - 1);
+    pci->failover = true;
+    pci->standby = (unsigned int)devid;
+    return 0;
+}
+
 static int pci_option(struct config_pci *pci, const char *opt, const struct config_loc *loc,
                       struct config_error *err)
 {
     size_t klen = strcspn(opt, "=");
+
+    if (opt[klen] == '=' && klen == 8 && !strncmp(opt, "failover", 8))
+        return pci_failover_option(pci, opt + klen + 1, loc, err);
 
     if (opt[klen] == '=' && ((klen == 3 && !strncmp(opt, "mac", 3)) ||
                              (klen == 4 && !strncmp(opt, "vlan", 4))))
@@ -504,5 +526,36 @@ int config_pci_add(struct domain_config *cfg, uint64_t domain, uint64_t bus, uin
     cfg->pcis[cfg->nr_pcis] = (struct config_pci){0};
     strcpy(cfg->pcis[cfg->nr_pcis].bdf, bdf);
     config_note(&cfg->pcis[cfg->nr_pcis++].at, loc);
+    return 0;
+}
+
+int config_pci_team(struct domain_config *cfg, struct config_pci *pci, const char *file,
+                    struct config_error *err)
+{
+    struct config_loc loc = {.file = file, .line = pci->at.line, .key = pci->at.key};
+    const struct config_vif *vif = NULL;
+
+    if (!pci->failover)
+        return 0;
+    for (unsigned int i = 0; i < cfg->nr_vifs; i++)
+        if (cfg->vifs[i].devid == pci->standby)
+            vif = &cfg->vifs[i];
+    if (!vif)
+        return config_fail(err, &loc, "failover: %s has no vif %u to be its standby", pci->bdf,
+                           pci->standby);
+    if (vif->nr_trunk)
+        return config_fail(err, &loc, "failover: vif %u is a trunk, a VF an access port",
+                           vif->devid);
+    if (pci->mac[0] && strcmp(pci->mac, vif->mac))
+        return config_fail(err, &loc, "failover: %s's MAC %s is not vif %u's (%s)", pci->bdf,
+                           pci->mac, vif->devid, vif->mac);
+    if (pci->vlan && pci->vlan != vif->vlan)
+        return config_fail(err, &loc, "failover: %s's VLAN %u is not vif %u's (%u)", pci->bdf,
+                           pci->vlan, vif->devid, vif->vlan);
+    for (const struct config_pci *p = cfg->pcis; p < pci; p++)
+        if (p->failover && p->standby == vif->devid)
+            return config_fail(err, &loc, "failover: vif %u already backs %s", vif->devid, p->bdf);
+    memcpy(pci->mac, vif->mac, sizeof(pci->mac));
+    pci->vlan = vif->vlan;
     return 0;
 }

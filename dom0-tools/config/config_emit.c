@@ -61,11 +61,13 @@ static void json_vif(FILE *out, const struct config_vif *vif, bool last)
 static void json_pci(FILE *out, const struct config_pci *pci, bool last)
 {
     fputs("    {\n", out);
-    json_str_field(out, 6, "bdf", pci->bdf, !pci->mac[0] && !pci->vlan);
+    json_str_field(out, 6, "bdf", pci->bdf, !pci->mac[0] && !pci->vlan && !pci->failover);
     if (pci->mac[0])
-        json_str_field(out, 6, "mac", pci->mac, !pci->vlan);
+        json_str_field(out, 6, "mac", pci->mac, !pci->vlan && !pci->failover);
     if (pci->vlan)
-        fprintf(out, "      \"vlan\": %u\n", pci->vlan);
+        json_uint_field(out, 6, "vlan", pci->vlan, !pci->failover);
+    if (pci->failover)
+        json_uint_field(out, 6, "failover", pci->standby, true);
     fputs(last ? "    }\n" : "    },\n", out);
 }
 
@@ -129,7 +131,16 @@ static void xml_element(FILE *out, int indent, const char *name, const char *tex
     fprintf(out, "</%s>\n", name);
 }
 
-static void xml_vif(FILE *out, const struct config_vif *vif)
+/* A vif some VF is teamed with: libvirt's persistent member, named by an alias. */
+static bool xml_vif_teamed(const struct domain_config *cfg, const struct config_vif *vif)
+{
+    for (unsigned int i = 0; i < cfg->nr_pcis; i++)
+        if (cfg->pcis[i].failover && cfg->pcis[i].standby == vif->devid)
+            return true;
+    return false;
+}
+
+static void xml_vif(FILE *out, const struct domain_config *cfg, const struct config_vif *vif)
 {
     fprintf(out, "    <interface type=\"%s\">\n", vif->bridge[0] ? "bridge" : "ethernet");
     fprintf(out, "      <mac address=\"%s\"/>\n", vif->mac);
@@ -158,6 +169,9 @@ static void xml_vif(FILE *out, const struct config_vif *vif)
     } else if (vif->vlan) {
         fprintf(out, "      <vlan>\n        <tag id=\"%u\"/>\n      </vlan>\n", vif->vlan);
     }
+    if (xml_vif_teamed(cfg, vif))
+        fprintf(out, "      <alias name=\"ua-vif%u\"/>\n      <teaming type=\"persistent\"/>\n",
+                vif->devid);
     fputs("    </interface>\n", out);
 }
 
@@ -169,7 +183,7 @@ static void xml_pci(FILE *out, const struct config_pci *pci)
     if (sscanf(pci->bdf, "%x:%x:%x.%x", &domain, &bus, &slot, &function) != 4)
         return;
     /* A VF given a MAC or VLAN is a network interface: libvirt's form. */
-    bool net = pci->mac[0] || pci->vlan;
+    bool net = pci->mac[0] || pci->vlan || pci->failover;
 
     fputs(net ? "    <interface type=\"hostdev\" managed=\"yes\">\n      <source>\n"
               : "    <hostdev mode=\"subsystem\" type=\"pci\">\n      <source>\n",
@@ -183,6 +197,8 @@ static void xml_pci(FILE *out, const struct config_pci *pci)
         fprintf(out, "      <mac address=\"%s\"/>\n", pci->mac);
     if (pci->vlan)
         fprintf(out, "      <vlan>\n        <tag id=\"%u\"/>\n      </vlan>\n", pci->vlan);
+    if (pci->failover)
+        fprintf(out, "      <teaming type=\"transient\" persistent=\"ua-vif%u\"/>\n", pci->standby);
     fputs(net ? "    </interface>\n" : "    </hostdev>\n", out);
 }
 
@@ -220,7 +236,7 @@ int config_to_xml(const struct domain_config *cfg, FILE *out)
         fputs("/>\n", out);
     }
     for (unsigned int i = 0; i < cfg->nr_vifs; i++)
-        xml_vif(out, &cfg->vifs[i]);
+        xml_vif(out, cfg, &cfg->vifs[i]);
     for (unsigned int i = 0; i < cfg->nr_pcis; i++)
         xml_pci(out, &cfg->pcis[i]);
     fputs("  </devices>\n</domain>\n", out);

@@ -366,6 +366,9 @@ int config_finish(struct domain_config *cfg, const struct config_loc *loc,
         cfg->maxmem_mib = cfg->memory_mib;
     if (config_check_memory(cfg, &at, err) < 0)
         return -EINVAL;
+    for (unsigned int i = 0; i < cfg->nr_pcis; i++)
+        if (config_pci_team(cfg, &cfg->pcis[i], loc->file, err) < 0)
+            return -EINVAL;
     if (!cfg->extra)
         return config_set_text(&cfg->extra, "", loc, err);
     return 0;

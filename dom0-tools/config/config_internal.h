@@ -44,6 +44,10 @@ int config_parse_uint(const char *s, uint64_t max, uint64_t *out);
  * allocations the caller frees. */
 int config_parse_xl(const char *file, const char *buf, size_t len, struct domain_config *cfg,
                     struct config_error *err);
+/* The same where lines from args_line on are settings a command line added
+ * (errors and warnings name them so). */
+int config_parse_xl_args(const char *file, const char *buf, size_t len, int args_line,
+                         struct domain_config *cfg, struct config_error *err);
 int config_parse_xml(const char *file, const char *buf, size_t len, struct domain_config *cfg,
                      struct config_error *err);
 
@@ -107,6 +111,12 @@ int config_pci_spec(struct domain_config *cfg, const char *spec, const struct co
 /* Numeric parts of an address (libvirt's <address domain= bus= slot= function=>). */
 int config_pci_add(struct domain_config *cfg, uint64_t domain, uint64_t bus, uint64_t slot,
                    uint64_t function, const struct config_loc *loc, struct config_error *err);
+
+/* A VF teamed with a standby vif (failover): the vif must exist, be an
+ * access port and back no other VF; the VF takes its MAC and VLAN, which
+ * given must agree (net_failover pairs the two by MAC). */
+int config_pci_team(struct domain_config *cfg, struct config_pci *pci, const char *file,
+                    struct config_error *err);
 
 /* Initial memory within the maximum (when the maximum is set). */
 int config_check_memory(const struct domain_config *cfg, const struct config_loc *loc,

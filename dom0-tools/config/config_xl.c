@@ -61,13 +61,23 @@ struct xl_parser {
     struct config_error *err;
     struct xl_setting *settings;
     unsigned int nsettings, cap;
+    int args_line; /* lines from here on are settings of the command line */
 };
+
+/* Where line is: the file's line, or the command line's Nth setting. */
+static struct config_loc xl_loc(const struct xl_parser *xp, int line, const char *key)
+{
+    if (xp->args_line && line >= xp->args_line)
+        return (struct config_loc){
+            .file = "(command line)", .line = line - xp->args_line + 1, .key = key};
+    return (struct config_loc){.file = xp->file, .line = line, .key = key};
+}
 
 static int xl_fail(struct xl_parser *xp, int line, const char *fmt, ...) LOG_PRINTF(3, 4);
 
 static int xl_fail(struct xl_parser *xp, int line, const char *fmt, ...)
 {
-    struct config_loc loc = {.file = xp->file, .line = line, .key = xp->key};
+    struct config_loc loc = xl_loc(xp, line, xp->key);
     va_list ap;
     int rc;
 
@@ -495,14 +505,14 @@ static int xl_key_index(const char *key)
 static int xl_apply_setting(struct xl_parser *xp, size_t k, const struct xl_setting *s,
                             struct domain_config *cfg)
 {
-    struct config_loc loc = {.file = xp->file, .line = s->line, .key = s->key};
+    struct config_loc loc = xl_loc(xp, s->line, s->key);
     int rc = 0;
 
     if (s->is_list != xl_keys[k].list)
         return config_fail(xp->err, &loc, "%s", xl_keys[k].list ? "expected a list [ ... ]"
                                                                 : "expected one value, not a list");
     for (unsigned int i = 0; i < s->nvalues && rc == 0; i++) {
-        loc.line = s->values[i].line;
+        loc = xl_loc(xp, s->values[i].line, s->key);
         rc = xl_keys[k].apply(cfg, s->values[i].text, &loc, xp->err);
     }
     return rc;
@@ -514,14 +524,17 @@ static void xl_pick(struct xl_parser *xp, const struct xl_setting *winner[])
 {
     for (unsigned int i = 0; i < xp->nsettings; i++) {
         const struct xl_setting *s = &xp->settings[i];
-        struct config_loc loc = {.file = xp->file, .line = s->line, .key = s->key};
+        struct config_loc loc = xl_loc(xp, s->line, s->key);
         int k = xl_key_index(s->key);
 
         if (k < 0) {
             config_warn(&loc, "unknown key, ignored");
             continue;
         }
-        if (winner[k])
+        if (winner[k] && xp->args_line && s->line >= xp->args_line)
+            config_warn(&(struct config_loc){xp->file, winner[k]->line, s->key},
+                        "overridden on the command line");
+        else if (winner[k])
             config_warn(&(struct config_loc){xp->file, winner[k]->line, s->key},
                         "overridden on line %d", s->line);
         winner[k] = s;
@@ -531,7 +544,14 @@ static void xl_pick(struct xl_parser *xp, const struct xl_setting *winner[])
 int config_parse_xl(const char *file, const char *buf, size_t len, struct domain_config *cfg,
                     struct config_error *err)
 {
-    struct xl_parser xp = {.file = file, .p = buf, .end = buf + len, .line = 1, .err = err};
+    return config_parse_xl_args(file, buf, len, 0, cfg, err);
+}
+
+int config_parse_xl_args(const char *file, const char *buf, size_t len, int args_line,
+                         struct domain_config *cfg, struct config_error *err)
+{
+    struct xl_parser xp = {
+        .file = file, .p = buf, .end = buf + len, .line = 1, .err = err, .args_line = args_line};
     const struct xl_setting *winner[ARRAY_SIZE(xl_keys)] = {0};
     struct config_loc whole = {.file = file};
     int rc = xl_parse_settings(&xp);

@@ -19,11 +19,22 @@
 #include "sv/util.h"
 #include "config_internal.h"
 
+#define XML_ALIAS_SIZE 64
+
 struct xml_ctx {
     const char *file;
     struct domain_config *cfg;
     struct config_error *err;
     struct config_vif *vif; /* the <interface> being read */
+    /* Failover (<teaming>), resolved once every interface is read: the
+     * vifs' aliases and whether each is a persistent team member, and the
+     * persistent alias each VF names (hostdev: the VF being read). */
+    char vif_alias[CONFIG_MAX_VIFS][XML_ALIAS_SIZE];
+    bool vif_persistent[CONFIG_MAX_VIFS];
+    struct xml_team {
+        char persistent[XML_ALIAS_SIZE];
+        int line;
+    } team[CONFIG_MAX_PCIS], *hostdev;
 };
 
 typedef int xml_elem_fn(struct xml_ctx *x, xmlNode *node);
@@ -343,10 +354,10 @@ static int x_metadata(struct xml_ctx *x, xmlNode *node)
 }
 
 /* Runs set(vif, value of attribute attr) for an <interface> child. */
-typedef int vif_setter(struct config_vif *vif, const char *value, const struct config_loc *loc,
+typedef int vif_setter_fn(struct config_vif *vif, const char *value, const struct config_loc *loc,
                        struct config_error *err);
 
-static int xml_vif_attr(struct xml_ctx *x, xmlNode *node, const char *attr, vif_setter *set)
+static int xml_vif_attr(struct xml_ctx *x, xmlNode *node, const char *attr, vif_setter_fn *set)
 {
     struct config_loc loc = xml_loc(x, node);
     char *value;
@@ -481,6 +492,51 @@ static int x_vif_vlan(struct xml_ctx *x, xmlNode *node)
     return rc;
 }
 
+/* <alias name='ua-net0'/>: how a VF's <teaming persistent=> names a vif. */
+static int x_vif_alias(struct xml_ctx *x, xmlNode *node)
+{
+    struct config_loc loc = xml_loc(x, node);
+    char *name;
+    int rc = xml_require_attr(x, node, "name", &name);
+
+    if (rc == 0 && (!name[0] || strlen(name) >= XML_ALIAS_SIZE))
+        rc = config_fail(x->err, &loc, "alias name must be 1..%d characters", XML_ALIAS_SIZE - 1);
+    if (rc == 0)
+        snprintf(x->vif_alias[x->cfg->nr_vifs], XML_ALIAS_SIZE, "%s", name);
+    free(name);
+    return rc;
+}
+
+/*
+ * libvirt's failover pair: <teaming type='persistent'/> on the vif,
+ * <teaming type='transient' persistent='ALIAS'/> on the VF's
+ * <interface type='hostdev'>.
+ */
+static int x_teaming(struct xml_ctx *x, xmlNode *node)
+{
+    struct config_loc loc = xml_loc(x, node);
+    const char *want = x->hostdev ? "transient" : "persistent";
+    char *type, *persistent = NULL;
+    int rc = xml_require_attr(x, node, "type", &type);
+
+    if (rc == 0 && strcmp(type, want))
+        rc = config_fail(x->err, &loc, "type='%.32s': a %s is the %s member (type='%s')", type,
+                         x->hostdev ? "VF" : "vif", want, want);
+    if (rc == 0 && x->hostdev)
+        rc = xml_require_attr(x, node, "persistent", &persistent);
+    if (rc == 0 && x->hostdev && strlen(persistent) >= XML_ALIAS_SIZE)
+        rc = config_fail(x->err, &loc, "persistent='%.32s...' is too long", persistent);
+    if (rc == 0 && x->hostdev) {
+        snprintf(x->hostdev->persistent, XML_ALIAS_SIZE, "%s", persistent);
+        x->hostdev->line = loc.line;
+    } else if (rc == 0) {
+        x->vif_persistent[x->cfg->nr_vifs] = true;
+    }
+    free(type);
+    free(persistent);
+    return rc;
+}
+
 static const struct xml_elem interface_elems[] = {
     {"mac", x_vif_mac, XML_ONCE},
     {"source", x_vif_source, XML_ONCE},
@@ -491,7 +547,8 @@ static const struct xml_elem interface_elems[] = {
     {"vlan", x_vif_vlan, XML_ONCE},
     {"target", NULL, XML_WARN}, /* the backend names its own vif device */
     {"script", NULL, XML_WARN}, /* the backend plugs the vif itself */
-    {"alias", NULL, XML_ONCE},
+    {"alias", x_vif_alias, XML_ONCE},
+    {"teaming", x_teaming, XML_ONCE},
 };
 
 static int x_hostdev_interface(struct xml_ctx *x, xmlNode *node);
@@ -588,12 +645,10 @@ static int x_hostdev(struct xml_ctx *x, xmlNode *node)
 }
 
 static const struct xml_elem hostdev_interface_elems[] = {
-    {"source", x_pci_source, XML_ONCE},
-    {"mac", x_vif_mac, XML_ONCE},
-    {"vlan", x_vif_vlan, XML_ONCE},
-    {"driver", NULL, XML_ONCE},
+    {"source", x_pci_source, XML_ONCE}, {"mac", x_vif_mac, XML_ONCE},
+    {"vlan", x_vif_vlan, XML_ONCE},     {"driver", NULL, XML_ONCE},
     {"address", NULL, XML_WARN}, /* the guest-side slot: we do not place devices */
-    {"alias", NULL, XML_ONCE},
+    {"alias", NULL, XML_ONCE},          {"teaming", x_teaming, XML_ONCE},
 };
 
 /*
@@ -610,8 +665,12 @@ static int x_hostdev_interface(struct xml_ctx *x, xmlNode *node)
     int rc;
 
     x->vif = &scratch;
+    /* One past the end when the table is full: <source> (read first)
+     * fails then, before <teaming> could write there. */
+    x->hostdev = &x->team[before];
     rc = xml_children(x, node, hostdev_interface_elems, ARRAY_SIZE(hostdev_interface_elems), true);
     x->vif = NULL;
+    x->hostdev = NULL;
     if (rc < 0)
         return rc;
     if (x->cfg->nr_pcis == before)
@@ -655,9 +714,34 @@ static const struct xml_elem device_elems[] = {
     {"video", NULL, XML_REPEAT | XML_WARN},
 };
 
+/* Each VF's <teaming persistent=> to the vif of that alias. */
+static int xml_resolve_teams(struct xml_ctx *x)
+{
+    for (unsigned int i = 0; i < x->cfg->nr_pcis; i++) {
+        struct config_loc loc = {.file = x->file, .line = x->team[i].line, .key = "teaming"};
+        unsigned int v = 0;
+
+        if (!x->team[i].persistent[0])
+            continue;
+        while (v < x->cfg->nr_vifs && strcmp(x->vif_alias[v], x->team[i].persistent))
+            v++;
+        if (v == x->cfg->nr_vifs)
+            return config_fail(x->err, &loc, "persistent='%s' names no <interface>'s <alias>",
+                               x->team[i].persistent);
+        if (!x->vif_persistent[v])
+            return config_fail(x->err, &loc, "interface '%s' has no <teaming type='persistent'/>",
+                               x->team[i].persistent);
+        x->cfg->pcis[i].failover = true;
+        x->cfg->pcis[i].standby = x->cfg->vifs[v].devid;
+    }
+    return 0;
+}
+
 static int x_devices(struct xml_ctx *x, xmlNode *node)
 {
-    return xml_children(x, node, device_elems, ARRAY_SIZE(device_elems), true);
+    int rc = xml_children(x, node, device_elems, ARRAY_SIZE(device_elems), true);
+
+    return rc < 0 ? rc : xml_resolve_teams(x);
 }
 
 /* In application order. */

@@ -16,6 +16,7 @@
 #include <event2/event.h>
 
 #include "sv/log.h"
+#include "sv/pidfile.h"
 #include "sv/util.h"
 #include "control.h"
 #include "hyp.h"
@@ -77,11 +78,16 @@ static int parse_options(int argc, char **argv, struct options *o)
     return 0;
 }
 
-static void write_pid_file(const char *path, pid_t pid)
+/* Locked for our life (sv/pidfile.h): whoever stops us signals the lock's
+ * holder, never what a stale file names.  The fd stays open. */
+static void claim_pid_file(const char *path)
 {
-    FILE *f = fopen(path, "w");
+    int fd = sv_pidfile_claim(path);
 
-    if (!f || fprintf(f, "%d\n", (int)pid) < 0 || fclose(f))
+    if (fd == -EEXIST)
+        fatalx("pid file %s: another xenstored holds it", path);
+    errno = -fd;
+    if (fd < 0)
         fatal("pid file %s", path);
 }
 
@@ -105,20 +111,30 @@ static void redirect_stdio(const char *log_file, int detach)
     }
 }
 
-/* The parent returns only once the child owns the listening socket and the
- * pid file names it. */
+/* The parent returns only once the child owns the listening socket and has
+ * locked the pid file that names it. */
 static void daemonize(const struct options *o)
 {
-    pid_t pid = fork();
+    int ready[2];
+    pid_t pid;
+    char c;
 
+    if (pipe2(ready, O_CLOEXEC) < 0)
+        fatal("pipe");
+    pid = fork();
     if (pid < 0)
         fatal("fork");
     if (pid > 0) {
-        if (o->pid_file)
-            write_pid_file(o->pid_file, pid);
-        _exit(0);
+        close(ready[1]);
+        _exit(read(ready[0], &c, 1) == 1 ? 0 : 1);
     }
+    close(ready[0]);
     setsid();
+    if (o->pid_file)
+        claim_pid_file(o->pid_file);
+    if (write(ready[1], "R", 1) != 1)
+        fatal("ready pipe");
+    close(ready[1]);
 }
 
 static void on_signal(evutil_socket_t sig, short what, void *arg)
@@ -155,7 +171,7 @@ int main(int argc, char **argv)
     if (!o.foreground)
         daemonize(&o);
     else if (o.pid_file)
-        write_pid_file(o.pid_file, getpid());
+        claim_pid_file(o.pid_file);
     /* libevent's epoll fd does not survive fork: reinitialise it. */
     if (event_reinit(base))
         fatalx("event_reinit");

@@ -30,6 +30,10 @@ static int ip_in(const char *netns, const char *const *args)
         argv[argc++] = *args++;
     argv[argc] = NULL;
     err = posix_spawnp(&pid, "ip", NULL, NULL, (char *const *)argv, environ);
+    if (err == ENOENT) {
+        xl_error("cannot run 'ip' (iproute2): not in PATH");
+        return -ENOPKG;
+    }
     if (err)
         return -err;
     if (waitpid(pid, &status, 0) < 0)

@@ -15,6 +15,11 @@
  * PF vf N mac ... vlan ... spoofchk on trust off` on Linux, when the
  * description gives a MAC or VLAN (otherwise the request is only a record).  The guest's
  * interface is TAP vfN in its namespace (guestnet.c).
+ * A VF teamed with vif D (failover) has "failover" = D in both directories
+ * and no TAP: the guest drives it under ethD.  While the guest says 4 the PF
+ * owner delivers the MAC to the VF, not to the vif's pool.  A detach asks
+ * the PF owner first (backend state 5: the pool gets the MAC back, it says
+ * 6), then the guest, so frames reach one path or the other throughout.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -34,6 +39,7 @@
 #define VF_MAX_FUNCS    128
 #define VF_CONFIG_WAIT  5000 /* ms for the PF owner to configure a VF */
 #define VF_RELEASE_WAIT 2000 /* ms for a guest to let go of one */
+#define VF_HANDBACK_WAIT 1000 /* ms for the PF owner to give a vif's pool its MAC back */
 
 struct vf_dev {
     uint32_t domid, backend;
@@ -74,12 +80,14 @@ static int write_request(struct xs_handle *h, xs_transaction_t t, void *arg)
 {
     const struct vf_dev *d = arg;
     uint32_t f = d->domid, b = d->backend;
-    char fid[16], vf[16], vlan[16];
+    char fid[16], vf[16], vlan[16], standby[16];
 
     snprintf(fid, sizeof(fid), "%u", f);
     snprintf(vf, sizeof(vf), "%u", d->vf);
     snprintf(vlan, sizeof(vlan), "%u", d->pci->vlan);
+    snprintf(standby, sizeof(standby), "%u", d->pci->standby);
     return put(h, t, d->back, "", "", b, f) && put(h, t, d->back, "frontend", d->front, b, f) &&
+                   (!d->pci->failover || put(h, t, d->back, "failover", standby, b, f)) &&
                    put(h, t, d->back, "frontend-id", fid, b, f) &&
                    put(h, t, d->back, "bdf", d->pci->bdf, b, f) &&
                    put(h, t, d->back, "vf", vf, b, f) &&
@@ -99,11 +107,13 @@ static int write_frontend(struct xs_handle *h, xs_transaction_t t, void *arg)
 {
     const struct vf_dev *d = arg;
     uint32_t f = d->domid, b = d->backend;
-    char bid[16], vlan[16];
+    char bid[16], vlan[16], standby[16];
 
     snprintf(bid, sizeof(bid), "%u", b);
     snprintf(vlan, sizeof(vlan), "%u", d->pci->vlan);
+    snprintf(standby, sizeof(standby), "%u", d->pci->standby);
     return put(h, t, d->front, "", "", f, b) && put(h, t, d->front, "backend", d->back, f, b) &&
+                   (!d->pci->failover || put(h, t, d->front, "failover", standby, f, b)) &&
                    put(h, t, d->front, "backend-id", bid, f, b) &&
                    put(h, t, d->front, "bdf", d->pci->bdf, f, b) &&
                    put(h, t, d->front, "mac", d->pci->mac, f, b) &&
@@ -196,7 +206,7 @@ int vf_plug(uint32_t domid, const char *name, const struct config_pci *pci)
     if (!err && configure)
         err = wait_configured(h, &d);
     if (!err && !(err = xl_pci_attach(domid, pci->bdf))) {
-        err = guestnet_plumb_vf(domid, name, d.devid);
+        err = pci->failover ? 0 : guestnet_plumb_vf(domid, name, d.devid);
         if (!err)
             err = xenbus_transaction(h, write_frontend, &d);
         if (err) /* a pci-attach that failed leaves nothing attached */
@@ -210,21 +220,93 @@ int vf_plug(uint32_t domid, const char *name, const struct config_pci *pci)
     return err;
 }
 
-/* Tells the guest (Closing), waits a little for it to let go (Closed), as
- * Xen's toolstack does with pcifront; then removes every node. */
+struct replug_what {
+    uint32_t owner; /* the domain that drives the PF now */
+    struct xs_handle *h;
+};
+
+/* A VF request whose PF owner went (a restarted driver domain has a new
+ * domid): made again under the new owner, which finds the VF configured
+ * (a PF reset keeps a VF in use) and, for a teamed one the guest drives,
+ * active.  The guest's directory follows. */
+static void replug_one(struct xs_handle *h, const char *dir, const char *devid, void *arg)
+{
+    const struct replug_what *w = arg;
+    struct sv_pci_func fn, pf;
+    struct domain_config cfg;
+    struct vf_dev d = {.backend = w->owner, .devid = (unsigned)atoi(devid)};
+    char *bdf = NULL, *back = NULL, prefix[32], bid[16];
+
+    if (sscanf(dir, "/libxl/%u/", &d.domid) != 1 || xenbus_read(h, XBT_NULL, dir, "bdf", &bdf) ||
+        xenbus_read(h, XBT_NULL, dir, "backend", &back) || find_funcs(bdf, &fn, &pf) ||
+        pf.owner != w->owner || userdata_load(d.domid, &cfg) < 0)
+        goto out;
+    snprintf(prefix, sizeof(prefix), "/local/domain/%u/", w->owner);
+    for (unsigned i = 0; i < cfg.nr_pcis && strncmp(back, prefix, strlen(prefix)); i++) {
+        if (strcmp(cfg.pcis[i].bdf, bdf))
+            continue;
+        d.pci = &cfg.pcis[i];
+        d.vf = fn.func - 1;
+        snprintf(d.front, sizeof(d.front), "/local/domain/%u/device/vf/%u", d.domid, d.devid);
+        snprintf(d.back, sizeof(d.back), "/local/domain/%u/backend/vf/%u/%u", w->owner, d.domid,
+                 d.devid);
+        snprintf(d.libxl, sizeof(d.libxl), "%s", dir);
+        snprintf(bid, sizeof(bid), "%u", w->owner);
+        xs_rm(h, XBT_NULL, back);
+        xl_chmod_tree(h, d.front, d.domid, w->owner);
+        if (xenbus_transaction(h, write_request, &d) == 0 &&
+            put(h, XBT_NULL, d.front, "backend", d.back, d.domid, w->owner) &&
+            put(h, XBT_NULL, d.front, "backend-id", bid, d.domid, w->owner))
+            printf("VF %s of domain %u: request re-made to domain %u\n", bdf, d.domid, w->owner);
+    }
+    config_free(&cfg);
+out:
+    free(bdf);
+    free(back);
+}
+
+void vf_replug_owner(uint32_t owner)
+{
+    struct replug_what w = {.owner = owner, .h = xs_open(0)};
+    unsigned nf = 0;
+    char **fes = w.h ? xs_directory(w.h, XBT_NULL, "/libxl", &nf) : NULL;
+
+    for (unsigned i = 0; fes && i < nf; i++)
+        if ((uint32_t)atoi(fes[i]) != owner)
+            xl_for_each_device(VF_LIBXL_DIRS, (uint32_t)atoi(fes[i]), replug_one, &w);
+    free(fes);
+    if (w.h)
+        xs_close(w.h);
+}
+
+/* Switches dir to Closing and waits up to ms for Closed. */
+static void close_and_wait(struct xs_handle *h, const char *dir, int ms)
+{
+    XenbusState got;
+
+    if (xenbus_watch_state(h, dir, "vf") < 0)
+        return;
+    xenbus_switch_state(h, dir, XenbusStateClosing);
+    xenbus_wait_state(h, dir, XenbusStateClosed, true, ms, &got);
+    xenbus_unwatch_state(h, dir, "vf");
+}
+
+/* Tells the PF owner (Closing: a teamed vif's pool gets the MAC back) and
+ * the guest (Closing), waiting a little for each to let go (Closed), as
+ * Xen's toolstack does with its backends and pcifront; then removes every
+ * node. */
 static void unplug_dir(struct xs_handle *h, const char *libxl_dir, uint32_t domid, bool tell)
 {
-    char name[128], *front = NULL, *back = NULL;
-    XenbusState got;
+    char name[128], *front = NULL, *back = NULL, *teamed = NULL;
 
     xenbus_read(h, XBT_NULL, libxl_dir, "frontend", &front);
     xenbus_read(h, XBT_NULL, libxl_dir, "backend", &back);
-    if (tell && front && xenbus_read_state(h, XBT_NULL, front) == XenbusStateConnected &&
-        xenbus_watch_state(h, front, "vf") == 0) {
-        xenbus_switch_state(h, front, XenbusStateClosing);
-        xenbus_wait_state(h, front, XenbusStateClosed, true, VF_RELEASE_WAIT, &got);
-        xenbus_unwatch_state(h, front, "vf");
-    }
+    if (back)
+        xenbus_read(h, XBT_NULL, back, "failover", &teamed);
+    if (tell && back && xenbus_read_state(h, XBT_NULL, back) == XenbusStateConnected)
+        close_and_wait(h, back, VF_HANDBACK_WAIT);
+    if (tell && front && xenbus_read_state(h, XBT_NULL, front) == XenbusStateConnected)
+        close_and_wait(h, front, VF_RELEASE_WAIT);
     if (front)
         xs_rm(h, XBT_NULL, front);
     if (back) {
@@ -233,11 +315,12 @@ static void unplug_dir(struct xs_handle *h, const char *libxl_dir, uint32_t domi
     }
     xs_rm(h, XBT_NULL, libxl_dir);
     /* The TAP goes (its name is free for the next VF); a destroyed domain's
-     * went with its namespace. */
-    if (xl_domname(domid, name, sizeof(name)) == 0)
+     * went with its namespace.  A teamed VF had none. */
+    if (!teamed && xl_domname(domid, name, sizeof(name)) == 0)
         guestnet_unplumb_vf(name, (unsigned)atoi(strrchr(libxl_dir, '/') + 1));
     free(front);
     free(back);
+    free(teamed);
 }
 
 struct unplug_what {
@@ -274,7 +357,7 @@ void vf_remove_all(uint32_t domid)
 static void list_one(struct xs_handle *h, const char *dir, const char *devid, void *arg)
 {
     struct xnic_ctl_stats st;
-    char *bdf = NULL, *back = NULL, *mac = NULL, *vlan = NULL;
+    char *bdf = NULL, *back = NULL, *mac = NULL, *vlan = NULL, *standby = NULL;
 
     (void)arg;
     xenbus_read(h, XBT_NULL, dir, "bdf", &bdf);
@@ -282,6 +365,7 @@ static void list_one(struct xs_handle *h, const char *dir, const char *devid, vo
     if (back) { /* the PF owner's directory: shown as printable text */
         mac = xl_read_shown(h, back, "mac");
         vlan = xl_read_shown(h, back, "vlan");
+        standby = xl_read_shown(h, back, "failover");
     }
     printf("vf%-4s %-13s %-17s vlan %-4s state %d", devid, bdf ? bdf : "?", mac && *mac ? mac : "-",
            vlan && strcmp(vlan, "0") ? vlan : "-",
@@ -291,11 +375,14 @@ static void list_one(struct xs_handle *h, const char *dir, const char *devid, vo
             " rx %llu tx %llu rx-no-buf %llu spoofed %llu",
             (unsigned long long)st.queue[0].rx_packets, (unsigned long long)st.queue[0].tx_packets,
             (unsigned long long)st.queue[0].rx_no_buf, (unsigned long long)st.queue[0].tx_spoofed);
+    if (standby) /* no vfN: it carries the vif's ethD */
+        printf(" failover eth%s", standby);
     putchar('\n');
     free(bdf);
     free(back);
     free(mac);
     free(vlan);
+    free(standby);
 }
 
 void vf_list(uint32_t domid)

@@ -18,7 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 #include <xen/io/xenbus.h>
 #include <xenctrl.h>
 #include <xenstore.h>
@@ -27,6 +26,8 @@
 #include "sv/xenbus.h"
 #include "sv/abi/xnic_ctl.h"
 #include "xl.h"
+
+#define VIF_CLOSE_WAIT 5000 /* ms for a backend to let go of a vif */
 
 struct vif_paths {
     char front[96], back[128], libxl[96];
@@ -197,14 +198,18 @@ static void vif_unplug(struct xs_handle *h, const char *libxl_dir)
     char *front = read_str(h, libxl_dir, "frontend");
     char *back = read_str(h, libxl_dir, "backend");
     char path[200];
+    XenbusState got;
 
-    if (back && read_state(h, back) == XenbusStateConnected) {
+    /* Woken by the backend's Closed, not polled: a poll every 100 ms was
+     * most of `xl destroy`'s time. */
+    if (back && read_state(h, back) == XenbusStateConnected &&
+        xenbus_watch_state(h, back, "vif") == 0) {
         snprintf(path, sizeof(path), "%s/online", back);
         xs_write(h, XBT_NULL, path, "0", 1);
         snprintf(path, sizeof(path), "%s/state", back);
         xs_write(h, XBT_NULL, path, "5", 1); /* XenbusStateClosing */
-        for (int i = 0; i < 50 && read_state(h, back) != XenbusStateClosed; i++)
-            nanosleep(&(struct timespec){.tv_nsec = 100000000}, NULL);
+        xenbus_wait_state(h, back, XenbusStateClosed, true, VIF_CLOSE_WAIT, &got);
+        xenbus_unwatch_state(h, back, "vif");
     }
     if (front)
         xs_rm(h, XBT_NULL, front);
@@ -485,16 +490,18 @@ static void list_one(struct xs_handle *h, const char *dir, const char *devid, vo
     free(vif.back);
 }
 
-int vif_list(uint32_t domid)
+void vif_list_header(void)
 {
     printf("%-4s %-3s %-18s %-6s %-5s %-7s %-16s %-36s %s\n", "Idx", "BE", "Mac Addr.", "handle",
            "state", "evt-ch", "tx-/rx-ring-ref", "BE-path", "steering / NIC counters");
+}
+
+int vif_list(uint32_t domid)
+{
     return xl_for_each_device("/libxl/%u/device/vif", domid, list_one, NULL);
 }
 
-/* Every node under dir owned by owner and readable by reader (the guest's
- * own keys were created readable by the backend of the time). */
-static void chmod_tree(struct xs_handle *h, const char *dir, uint32_t owner, uint32_t reader)
+void xl_chmod_tree(struct xs_handle *h, const char *dir, uint32_t owner, uint32_t reader)
 {
     struct xs_permissions perms[2] = {{.id = owner, .perms = XS_PERM_NONE},
                                       {.id = reader, .perms = XS_PERM_READ}};
@@ -507,7 +514,7 @@ static void chmod_tree(struct xs_handle *h, const char *dir, uint32_t owner, uin
         char path[256];
 
         snprintf(path, sizeof(path), "%s/%s", dir, kids[i]);
-        chmod_tree(h, path, owner, reader);
+        xl_chmod_tree(h, path, owner, reader);
     }
     free(kids);
 }
@@ -577,7 +584,7 @@ static void replug_frontend(struct xs_handle *h, uint32_t f, const char *name, u
             if (strcasecmp(cfg.vifs[k].mac, mac) || strcmp(cfg.vifs[k].backend, name))
                 continue;
             j.vif.devid = (unsigned)atoi(devs[i]);
-            chmod_tree(h, dir, f, b);
+            xl_chmod_tree(h, dir, f, b);
             if (xenbus_transaction(h, replug_write, &j) == 0)
                 printf("vif %u.%u re-plugged to %s (domain %u)\n", f, j.vif.devid, name, b);
         }

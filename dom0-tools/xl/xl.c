@@ -3,6 +3,7 @@
  * Exit status: 0 on success, 1 on failure (with a message), 2 on bad usage.
  */
 #include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,45 +47,104 @@ int xl_domnames(const uint32_t *ids, int n, char (*names)[SV_DOMAIN_NAME_MAX])
 
 static int cmd_help(int argc, char **argv);
 
+/* Long options, each standing for the short one of the same letter (at
+ * most XL_MAX_LONGOPTS a command). */
+#define XL_MAX_LONGOPTS 8
+static const struct option create_long[] = {{"dry-run", optional_argument, NULL, 'n'},
+                                            {"console", no_argument, NULL, 'c'},
+                                            {"quiet", no_argument, NULL, 'q'},
+                                            {NULL, 0, NULL, 0}};
+static const struct option list_long[] = {
+    {"long", no_argument, NULL, 'l'}, {"verbose", no_argument, NULL, 'v'}, {NULL, 0, NULL, 0}};
+static const struct option stop_long[] = {
+    {"all", no_argument, NULL, 'a'}, {"wait", no_argument, NULL, 'w'}, {NULL, 0, NULL, 0}};
+static const struct option top_long[] = {{"batch", no_argument, NULL, 'b'},
+                                         {"delay", required_argument, NULL, 'd'},
+                                         {"iterations", required_argument, NULL, 'i'},
+                                         {"networks", no_argument, NULL, 'n'},
+                                         {NULL, 0, NULL, 0}};
+static const struct option info_long[] = {{"numa", no_argument, NULL, 'n'}, {NULL, 0, NULL, 0}};
+static const struct option sched_long[] = {{"domain", required_argument, NULL, 'd'},
+                                           {"weight", required_argument, NULL, 'w'},
+                                           {"cap", required_argument, NULL, 'c'},
+                                           {NULL, 0, NULL, 0}};
+static const struct option dmesg_long[] = {{"clear", no_argument, NULL, 'c'}, {NULL, 0, NULL, 0}};
+
 static const struct xl_command commands[] = {
-    {"create", cmd_create, "[-p] [-n|--dry-run] FILE",
-     "create a domain from an xl.cfg or libvirt XML file (-p: leave it paused)"},
-    {"list", cmd_list, "[-l] [DOMAIN...]", "list domains (-l: the configuration of each, as JSON)"},
-    {"dumpxml", cmd_dumpxml, "DOMAIN", "print a domain's configuration as libvirt XML"},
-    {"exec", cmd_exec, "DOMAIN -- COMMAND [ARGS...]",
-     "run a command in the domain's network namespace (its user space)"},
-    {"uptime", cmd_uptime, "[DOMAIN...]", "print how long domains have been running"},
-    {"top", cmd_top, "[-b] [-d SECONDS] [-i ITERATIONS]",
+    {"create", cmd_create, "pcqn", create_long,
+     "[-p] [-c] [-q] [-n|--dry-run[=json|xml]] FILE [KEY=VALUE...]",
+     "create a domain from an xl.cfg or libvirt XML file; KEY=VALUE lines are added to an "
+     "xl.cfg (-p: leave it paused; -c: attach to its console; -q: say nothing; -n: print the "
+     "description, as JSON or libvirt XML, and create nothing)"},
+    {"list", cmd_list, "lv", list_long, "[-l|--long] [-v|--verbose] [DOMAIN...]",
+     "list domains (-l: the configuration of each, as JSON; -v: with UUID and reason)"},
+    {"dumpxml", cmd_dumpxml, "", NULL, "DOMAIN", "print a domain's configuration as libvirt XML"},
+    {"exec", cmd_exec, "+", NULL, "DOMAIN [--] COMMAND [ARGS...]",
+     "run a command in the domain's network namespace and cgroups (it ends with the domain)"},
+    {"uptime", cmd_uptime, "s", NULL, "[-s] [DOMAIN...]",
+     "print how long domains have been running (-s: short, as uptime(1))"},
+    {"top", cmd_top, "bd:i:n", top_long, "[-b] [-d SECONDS] [-i ITERATIONS] [-n]",
      "a refreshing table of domains: CPU, memory, per-vif packets (-b: no screen control), "
      "as xentop"},
-    {"destroy", cmd_destroy, "DOMAIN", "terminate a domain immediately"},
-    {"shutdown", cmd_shutdown, "[-w] DOMAIN", "ask a domain to shut down (-w: wait)"},
-    {"reboot", cmd_reboot, "[-w] DOMAIN",
-     "ask a domain to reboot; its on_reboot applies (-w: wait until it went down)"},
-    {"pause", cmd_pause, "DOMAIN", "pause a domain"},
-    {"unpause", cmd_unpause, "DOMAIN", "unpause a paused domain"},
-    {"console", cmd_console, "DOMAIN", "attach to a domain's console (Ctrl-] leaves)"},
-    {"network-attach", cmd_network_attach, "DOMAIN 'mac=..,bridge=..,backend=..,ip=..,queues=..'",
+    {"destroy", cmd_destroy, "f", NULL, "[-f] DOMAIN",
+     "terminate a domain immediately (-f: taken, as Xen's; Domain-0 is the host all the same)"},
+    {"shutdown", cmd_shutdown, "awF", stop_long, "[-a|--all] [-w|--wait] [-F] [DOMAIN]",
+     "ask a domain to shut down (-a: every domain; -w: wait; -F: taken, the power button is "
+     "always the fallback)"},
+    {"reboot", cmd_reboot, "awF", stop_long, "[-a|--all] [-w|--wait] [-F] [DOMAIN]",
+     "ask a domain to reboot; its on_reboot applies (-a: every domain; -w: wait until it went "
+     "down)"},
+    {"pause", cmd_pause, "", NULL, "DOMAIN", "pause a domain"},
+    {"unpause", cmd_unpause, "", NULL, "DOMAIN", "unpause a paused domain"},
+    {"console", cmd_console, "", NULL, "DOMAIN", "attach to a domain's console (Ctrl-] leaves)"},
+    {"network-attach", cmd_network_attach, "", NULL,
+     "DOMAIN KEY=VALUE... (mac=.. bridge=.. backend=.. ip=.. queues=.., or one 'mac=..,ip=..')",
      "add a virtual network interface to a running domain"},
-    {"network-detach", cmd_network_detach, "DOMAIN DEVID|MAC",
+    {"network-detach", cmd_network_detach, "", NULL, "DOMAIN DEVID|MAC",
      "remove a virtual network interface"},
-    {"network-list", cmd_network_list, "DOMAIN", "list a domain's virtual network interfaces"},
-    {"pci-assignable-add", cmd_pci_assignable_add, "BDF",
+    {"network-list", cmd_network_list, "", NULL, "DOMAIN...",
+     "list domains' virtual network interfaces"},
+    {"pci-assignable-add", cmd_pci_assignable_add, "", NULL, "BDF",
      "make a PCI function assignable to domains (it is reset)"},
-    {"pci-assignable-remove", cmd_pci_assignable_remove, "BDF",
+    {"pci-assignable-remove", cmd_pci_assignable_remove, "", NULL, "BDF",
      "give an unassigned function back to the host"},
-    {"pci-assignable-list", cmd_pci_assignable_list, "", "list assignable, unassigned functions"},
-    {"pci-attach", cmd_pci_attach, "DOMAIN BDF", "assign a function to a domain (hot-plug)"},
-    {"pci-detach", cmd_pci_detach, "DOMAIN BDF", "take a function back from a domain (reset)"},
-    {"pci-list", cmd_pci_list, "DOMAIN", "list the functions a domain owns"},
-    {"domid", cmd_domid, "NAME", "print a domain's id"},
-    {"domname", cmd_domname, "ID", "print a domain's name"},
-    {"dmesg", cmd_dmesg, "[-c]", "print the hypervisor log (-c: and clear it)"},
-    {"info", cmd_info, "", "print information about the host"},
-    {"help", cmd_help, "[COMMAND]", "list the commands, or one command's usage"},
+    {"pci-assignable-list", cmd_pci_assignable_list, "", NULL, "",
+     "list assignable, unassigned functions"},
+    {"pci-attach", cmd_pci_attach, "", NULL, "DOMAIN BDF",
+     "assign a function to a domain (hot-plug)"},
+    {"pci-detach", cmd_pci_detach, "", NULL, "DOMAIN BDF",
+     "take a function back from a domain (reset)"},
+    {"pci-list", cmd_pci_list, "", NULL, "DOMAIN", "list the functions a domain owns"},
+    {"pci-list-all", cmd_pci_list_all, "", NULL, "",
+     "list every function of every NIC: its kind, queues, whether assignable, its owner"},
+    {"sched-credit", cmd_sched_credit, "d:w:c:", sched_long, "[-d DOMAIN [-w WEIGHT] [-c CAP]]",
+     "show or set domains' credit weight (1..65535) and cap (% of one CPU, 0: none), on "
+     "their cpu cgroups"},
+    {"domid", cmd_domid, "", NULL, "NAME", "print a domain's id"},
+    {"domname", cmd_domname, "", NULL, "ID", "print a domain's name"},
+    {"dmesg", cmd_dmesg, "c", dmesg_long, "[-c]", "print the hypervisor log (-c: and clear it)"},
+    {"info", cmd_info, "n", info_long, "[-n|--numa]",
+     "print information about the host, in Xen's fields (-n: its CPU and NUMA topology too)"},
+    {"help", cmd_help, "", NULL, "[COMMAND]", "list the commands, or one command's usage"},
 };
 
 static const struct xl_command *running;
+
+/* What the running command's options said: indexed by the option's letter. */
+static struct {
+    bool given[128];
+    const char *arg[128];
+} opts;
+
+bool xl_opt(char c)
+{
+    return opts.given[(unsigned char)c & 127];
+}
+
+const char *xl_optarg(char c)
+{
+    return opts.arg[(unsigned char)c & 127];
+}
 
 static void say(const char *prefix, const char *fmt, va_list ap)
 {
@@ -179,9 +239,6 @@ int xl_domain_arg(int argc, char **argv, int more, uint32_t *domid)
 
 int xl_domset_parse(int first, int argc, char **argv, struct xl_domset *set)
 {
-    for (int i = first; i < argc; i++)
-        if (argv[i][0] == '-')
-            return xl_usage();
     set->n = 0;
     for (int i = first; i < argc; i++) {
         if (set->n == XL_DOMSET_MAX)
@@ -235,25 +292,53 @@ static const struct xl_command *find_command(const char *name)
     return NULL;
 }
 
-/* -h or --help among a command's options; what follows "--" is not xl's
- * (xl exec DOM -- prog --help asks prog). */
-static bool wants_help(int argc, char **argv)
+/*
+ * The one option parser of every command (getopt_long's rules, as Xen's xl:
+ * options anywhere before "--", -ab clusters, --long and --long=VALUE; a
+ * command whose letters start with '+' stops at its first operand, the rest
+ * being another program's arguments).  -h and --help are every command's.
+ * Leaves the operands in argv[1..] (argv[0] the command) and returns their
+ * count + 1, or -1 (a bad option, said) or -2 (help asked).
+ */
+static int parse_options(const struct xl_command *cmd, int argc, char **argv)
 {
-    for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
-            return true;
-    return false;
+    struct option longopts[XL_MAX_LONGOPTS + 2] = {{"help", no_argument, NULL, 'h'}};
+    bool plus = cmd->opts[0] == '+';
+    char shortopts[32];
+    int c, n = 1;
+
+    for (int i = 0; cmd->longopts && cmd->longopts[i].name && i < XL_MAX_LONGOPTS; i++)
+        longopts[i + 1] = cmd->longopts[i];
+    snprintf(shortopts, sizeof(shortopts), "%s:h%s", plus ? "+" : "", cmd->opts + plus);
+    optind = 0; /* getopt's full reset */
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+        const char *bad = argv[optind - 1];
+
+        if (c == 'h')
+            return -2;
+        if (c == ':' || c == '?') {
+            if (bad[0] == '-' && bad[1] != '-' && optopt)
+                xl_error("%s: %s '-%c'", cmd->name,
+                         c == ':' ? "a value is missing after" : "unknown option", optopt);
+            else
+                xl_error("%s: %s '%s'", cmd->name,
+                         c == ':' ? "a value is missing after" : "unknown option", bad);
+            return -1;
+        }
+        opts.given[c & 127] = true;
+        opts.arg[c & 127] = optarg;
+    }
+    for (int i = optind; i < argc; i++)
+        argv[n++] = argv[i];
+    argv[n] = NULL;
+    return n;
 }
 
 /* Commands that never talk to the hypervisor. */
-static bool offline(const struct xl_command *cmd, int argc, char **argv)
+static bool offline(const struct xl_command *cmd)
 {
-    if (cmd->fn == cmd_help)
-        return true;
-    for (int i = 1; cmd->fn == cmd_create && i < argc; i++)
-        if (!strcmp(argv[i], "-n") || !strcmp(argv[i], "--dry-run"))
-            return true;
-    return false;
+    return cmd->fn == cmd_help || (cmd->fn == cmd_create && xl_opt('n'));
 }
 
 int main(int argc, char **argv)
@@ -261,18 +346,20 @@ int main(int argc, char **argv)
     int ret;
 
     log_init("xl");
-    if (argc < 2 || wants_help(2, argv)) {
+    if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
         printf("usage: xl COMMAND [ARGS]\n\n");
         return cmd_help(1, argv) ? 1 : (argc < 2 ? 2 : 0);
     }
     running = find_command(argv[1]);
     if (!running)
         return xl_error("unknown command '%s' (see 'xl help')", argv[1]) + 1;
-    if (wants_help(argc - 1, argv + 1)) {
+    argc = parse_options(running, argc - 1, argv + 1);
+    argv++;
+    if (argc < 0) {
         xl_usage();
-        return 0;
+        return argc == -2 ? 0 : 2;
     }
-    if (!offline(running, argc - 1, argv + 1)) {
+    if (!offline(running)) {
         xl_xch = xc_interface_open(NULL, NULL, 0);
         xl_chan = hcall_open();
         if (!xl_xch || xl_chan < 0)
@@ -280,7 +367,7 @@ int main(int argc, char **argv)
                             "are you root?)",
                             sv_rundir());
     }
-    ret = running->fn(argc - 1, argv + 1);
+    ret = running->fn(argc, argv);
     if (xl_xch)
         xc_interface_close(xl_xch);
     if (xl_chan >= 0)

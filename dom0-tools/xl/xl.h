@@ -13,12 +13,20 @@
 #include "sv/config.h"
 #include "sv/abi/hypercall.h"
 
+struct option;
 struct xl_command {
     const char *name;
-    int (*fn)(int argc, char **argv);
+    int (*fn)(int argc, char **argv); /* argv: the command, then its operands */
+    const char *opts;                 /* getopt's letters ('+' first: stop at an operand) */
+    const struct option *longopts;    /* each naming a letter of opts */
     const char *args;
     const char *help;
 };
+
+/* Whether the running command was given option c, and its value (NULL when
+ * none): xl.c parsed them before the command runs, the same way for all. */
+bool xl_opt(char c);
+const char *xl_optarg(char c);
 
 extern xc_interface *xl_xch; /* opened before any command runs */
 extern int xl_chan;          /* our own hypercalls (sv/abi/hypercall.h) */
@@ -43,16 +51,14 @@ bool xl_parse_domid(const char *s, uint32_t *domid);
  * arguments: 0 with *domid set, or the exit status to return (2: bad
  * usage, 1: no such domain, said). */
 int xl_domain_arg(int argc, char **argv, int more, uint32_t *domid);
-/* The domains a command's arguments name (those not starting with '-'):
- * none named means every domain. */
+/* The domains a command's operands name: none named means every domain. */
 #define XL_DOMSET_MAX 64
 struct xl_domset {
     int n;
     uint32_t ids[XL_DOMSET_MAX];
 };
 /* Resolves the domains argv[first..argc) name; 0, or the exit status to
- * return (an option among them: usage; 1: a domain does not exist or too
- * many, said).  Options are refused before any domain is looked up. */
+ * return (1: a domain does not exist or too many, said). */
 int xl_domset_parse(int first, int argc, char **argv, struct xl_domset *set);
 bool xl_domset_has(const struct xl_domset *set, uint32_t domid);
 /* The name of domid into buf; -ESRCH if none. */
@@ -64,6 +70,9 @@ int xl_domnames(const uint32_t *ids, int n, char (*names)[SV_DOMAIN_NAME_MAX]);
 /* " (its last console output: PATH)" when the run directory keeps the
  * console of a destroyed domain of that name (written into buf), else "". */
 const char *xl_last_console_hint(const char *name, char *buf, size_t len);
+
+/* xl_console.c: follows domid's console until Ctrl-] or its end; 0 or 1 (said). */
+int xl_console_attach(uint32_t domid);
 
 /* xl_create.c: creates and (unless paused) starts cfg's domain; *domid out. */
 int xl_create_domain(const struct domain_config *cfg, bool paused, uint32_t *domid);
@@ -100,6 +109,8 @@ int xl_for_each_device(const char *fmt, uint32_t domid,
 char *xl_read_shown(struct xs_handle *h, const char *dir, const char *key);
 int vif_remove(uint32_t domid, unsigned devid);
 void vif_remove_all(uint32_t domid);
+/* xl network-list: the header once, then each domain's rows. */
+void vif_list_header(void);
 int vif_list(uint32_t domid);
 /* One line per vif: MAC, steering and its packet counters (xl top). */
 void vif_list_brief(uint32_t domid);
@@ -132,6 +143,12 @@ int vf_plug(uint32_t domid, const char *name, const struct config_pci *pci);
 void vf_unplug(uint32_t domid, const char *bdf);
 void vf_remove_all(uint32_t domid);
 void vf_list(uint32_t domid);
+/* Every node under dir owned by owner and readable by reader (a guest's
+ * own keys were created readable by the backend of the time). */
+void xl_chmod_tree(struct xs_handle *h, const char *dir, uint32_t owner, uint32_t reader);
+/* Makes the VF requests whose PF domain owner now drives (a restarted
+ * driver domain) again under its home. */
+void vf_replug_owner(uint32_t owner);
 
 /* Destroys a domain and forgets its description and xenstore nodes. */
 int xl_destroy_domain(uint32_t domid);
@@ -166,6 +183,8 @@ int cmd_pci_assignable_list(int argc, char **argv);
 int cmd_pci_attach(int argc, char **argv);
 int cmd_pci_detach(int argc, char **argv);
 int cmd_pci_list(int argc, char **argv);
+int cmd_pci_list_all(int argc, char **argv);
+int cmd_sched_credit(int argc, char **argv);
 
 /* xl_pci.c: assigns bdf to domid, with a message on failure; 0 or -errno. */
 int xl_pci_attach(uint32_t domid, const char *bdf);

@@ -84,18 +84,22 @@ static void console_loop(uint32_t domid, int log_fd, int in_fd)
 
 int cmd_console(int argc, char **argv)
 {
+    uint32_t domid;
+    int status = xl_domain_arg(argc, argv, 0, &domid);
+
+    return status ? status : xl_console_attach(domid);
+}
+
+int xl_console_attach(uint32_t domid)
+{
     struct termios saved, raw;
     char rel[64], path[400];
     bool tty = isatty(STDIN_FILENO);
-    uint32_t domid;
     int log_fd, in_fd;
-    int status = xl_domain_arg(argc, argv, 0, &domid);
 
-    if (status)
-        return status;
     snprintf(rel, sizeof(rel), "console/%u.log", domid);
     if (sv_rundir_path(path, sizeof(path), rel) < 0 || (log_fd = open(path, O_RDONLY)) < 0)
-        return xl_error("%s has no console log (%s)", argv[1], strerror(errno));
+        return xl_error("domain %u has no console log (%s)", domid, strerror(errno));
     in_fd = console_input_fd(domid);
     if (tty && tcgetattr(STDIN_FILENO, &saved) == 0) {
         raw = saved;

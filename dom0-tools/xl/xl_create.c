@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "sv/cgroup.h"
@@ -30,6 +31,75 @@ const char *xl_last_console_hint(const char *name, char *buf, size_t len)
         return "";
     snprintf(buf, len, " (its last console output: %s)", path);
     return buf;
+}
+
+/* A domain that crashes at once (bad arguments, a library missing) was not
+ * created: how long xl create watches for that. */
+#define XL_CREATE_SETTLE_MS 300
+#define XL_CONSOLE_TAIL     2048
+
+/* Whether domid crashed (or vanished) within XL_CREATE_SETTLE_MS. */
+static bool crashed_at_once(uint32_t domid)
+{
+    for (int i = 0; i < XL_CREATE_SETTLE_MS / 10; i++) {
+        xc_domaininfo_t info;
+        unsigned reason;
+
+        if (xc_domain_getinfolist(xl_xch, domid, 1, &info) != 1 || info.domain != domid)
+            return true;
+        reason = (info.flags >> XEN_DOMINF_shutdownshift) & XEN_DOMINF_shutdownmask;
+        if (info.flags & XEN_DOMINF_shutdown)
+            return reason == SHUTDOWN_crash;
+        nanosleep(&(struct timespec){.tv_nsec = 10000000}, NULL);
+    }
+    return false;
+}
+
+/* The tail of a console log (console/REL in the run directory), on stderr. */
+static void print_console_tail(const char *name, const char *rel)
+{
+    char path[300], buf[XL_CONSOLE_TAIL + 1];
+    const char *start = buf;
+    long n = 0;
+    off_t size;
+    int fd;
+
+    if (sv_rundir_path(path, sizeof(path), rel) < 0 || (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+        return;
+    size = lseek(fd, 0, SEEK_END);
+    if (size >= 0 && lseek(fd, size > XL_CONSOLE_TAIL ? size - XL_CONSOLE_TAIL : 0, SEEK_SET) >= 0)
+        n = sv_read_full(fd, buf, XL_CONSOLE_TAIL);
+    close(fd);
+    if (n <= 0)
+        return;
+    buf[n] = '\0';
+    if (size > XL_CONSOLE_TAIL && strchr(buf, '\n'))
+        start = strchr(buf, '\n') + 1; /* whole lines only */
+    fprintf(stderr, "xl: %s's console (%s) ends:\n%s%s", name, path, start,
+            buf[n - 1] == '\n' ? "" : "\n");
+}
+
+/*
+ * A domain that crashed as it started: with on_crash=preserve it is kept
+ * for a post-mortem, as asked (a warning); otherwise it would vanish or
+ * crash-loop under its monitor, so it is destroyed and the create fails.
+ * Either way the end of its console says why.  0 or -ECHILD.
+ */
+static int started_crashed(const struct domain_config *cfg, uint32_t domid)
+{
+    char rel[CONFIG_NAME_SIZE + 24];
+
+    if (cfg->on_crash == CONFIG_ACTION_PRESERVE) {
+        xl_warn("%s crashed as it started (kept, as on_crash says)", cfg->name);
+        snprintf(rel, sizeof(rel), "console/%u.log", domid);
+        print_console_tail(cfg->name, rel);
+        return 0;
+    }
+    xl_destroy_domain(domid);
+    xl_error("%s: crashed as it started: not created", cfg->name);
+    snprintf(rel, sizeof(rel), "console/%s.last.log", cfg->name);
+    print_console_tail(cfg->name, rel);
+    return -ECHILD;
 }
 
 /* Splits the command line on blanks, honouring '...' and "..." quoting. */
@@ -140,6 +210,9 @@ int xl_create_domain(const struct domain_config *cfg, bool paused, uint32_t *dom
     close(kernel_fd);
     if (err == -EEXIST)
         xl_error("%s: a domain or network namespace sv-%s already exists", cfg->name, cfg->name);
+    else if (err == -ENOPKG)
+        xl_error("%s: the hypervisor cannot run 'ip' (iproute2) to make its network namespace",
+                 cfg->name);
     else if (err < 0)
         xl_error("%s: the hypervisor refused to create it: %s%s", cfg->name, strerror(-err),
                  xl_last_console_hint(cfg->name, hint, sizeof(hint)));
@@ -166,6 +239,7 @@ int xl_create_domain(const struct domain_config *cfg, bool paused, uint32_t *dom
                  xl_last_console_hint(cfg->name, hint, sizeof(hint)));
         return err;
     }
+    vf_replug_owner(req.domid); /* first: a teamed vif finds its VF's state */
     vif_replug_backend(cfg->name, req.domid);
     return 0;
 }
@@ -204,45 +278,62 @@ static int check_host(const char *file, const struct domain_config *cfg)
     return cerr.message[0] ? xl_config_error(&cerr) : 0;
 }
 
+/* The description FILE [KEY=VALUE...] names (xl create's operands). */
+static int load(int argc, char **argv, struct domain_config *cfg)
+{
+    struct config_error cerr;
+
+    if (argc < 2)
+        return xl_usage();
+    for (int i = 2; i < argc; i++)
+        if (!strchr(argv[i], '='))
+            return xl_error("create: '%s' is not a KEY=VALUE setting", argv[i]);
+    if (config_load_args(argv[1], argv + 2, argc - 2, cfg, &cerr))
+        return xl_config_error(&cerr);
+    return 0;
+}
+
+/* -n / --dry-run[=json|xml]: the description, normalized. */
+static int dry_run(const struct domain_config *cfg)
+{
+    const char *format = xl_optarg('n') ? xl_optarg('n') : "json";
+
+    if (!strcmp(format, "json"))
+        return config_to_json(cfg, stdout) ? 1 : 0;
+    if (!strcmp(format, "xml"))
+        return config_to_xml(cfg, stdout) ? 1 : 0;
+    return xl_error("create: --dry-run takes json or xml, not '%s'", format);
+}
+
 int cmd_create(int argc, char **argv)
 {
     struct domain_config cfg;
-    struct config_error cerr;
-    bool paused = false, dry_run = false;
-    const char *file = NULL;
+    bool paused = xl_opt('p');
     uint32_t domid;
-    int err;
+    int err = load(argc, argv, &cfg);
 
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "-p"))
-            paused = true;
-        else if (!strcmp(argv[i], "-n") || !strcmp(argv[i], "--dry-run"))
-            dry_run = true;
-        else if (argv[i][0] == '-' || file)
-            return xl_usage();
-        else
-            file = argv[i];
-    }
-    if (!file)
-        return xl_usage();
-    err = config_load(file, &cfg, &cerr);
     if (err)
-        return xl_config_error(&cerr);
-    if (dry_run) {
-        err = config_to_json(&cfg, stdout);
+        return err;
+    if (xl_opt('n')) {
+        err = dry_run(&cfg);
         config_free(&cfg);
-        return err ? 1 : 0;
+        return err;
     }
     err = config_fill_defaults(&cfg);
     if (!err)
-        err = check_host(file, &cfg) ? -EINVAL : 0;
+        err = check_host(argv[1], &cfg) ? -EINVAL : 0;
     if (!err)
         err = xl_create_domain(&cfg, paused, &domid);
+    if (!err && !paused && crashed_at_once(domid))
+        err = started_crashed(&cfg, domid);
     if (!err) {
-        printf("Domain %u (%s) created%s\n", domid, cfg.name, paused ? ", paused" : "");
+        if (!xl_opt('q'))
+            printf("Domain %u (%s) created%s\n", domid, cfg.name, paused ? ", paused" : "");
         fflush(stdout);
         err = monitor_start();
     }
     config_free(&cfg);
+    if (!err && xl_opt('c'))
+        return xl_console_attach(domid);
     return err ? 1 : 0;
 }

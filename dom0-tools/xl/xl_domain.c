@@ -9,9 +9,9 @@
 
 #define XL_SHUTDOWN_WAIT_S 30
 
-typedef int (*domain_op_t)(xc_interface *xch, uint32_t domid);
+typedef int domain_op_fn(xc_interface *xch, uint32_t domid);
 
-static int one_domain(int argc, char **argv, domain_op_t op, const char *what)
+static int one_domain(int argc, char **argv, domain_op_fn *op, const char *what)
 {
     uint32_t domid;
     int status = xl_domain_arg(argc, argv, 0, &domid);
@@ -94,28 +94,52 @@ static int reset_button(xc_interface *xch, uint32_t domid)
     return xc_domain_shutdown(xch, domid, SHUTDOWN_reboot);
 }
 
-/* xl shutdown and xl reboot: [-w] DOMAIN, -w waiting until it went down. */
-static int stop_domain(int argc, char **argv, domain_op_t op, const char *what)
+/* The domains xl shutdown/reboot act on: DOMAIN, or with -a every running
+ * one but Domain-0; 0 with *n set, or the exit status to return (said). */
+static int stop_targets(int argc, char **argv, uint32_t *ids, int *n)
 {
-    bool wait = argc == 3 && !strcmp(argv[1], "-w");
-    uint32_t domid;
-    int ret;
+    xc_domaininfo_t info[XL_DOMSET_MAX + 1];
+    int got;
 
-    if (wait) {
-        argv++;
-        argc--;
+    *n = 0;
+    if (argc != (xl_opt('a') ? 1 : 2))
+        return xl_usage();
+    if (!xl_opt('a')) {
+        if (xl_domid(argv[1], &ids[0]) < 0)
+            return 1;
+        if (ids[0] == 0)
+            return xl_error("Domain-0 is the host: stop it with 'splitvisor stop'");
+        *n = 1;
+        return 0;
     }
-    ret = one_domain(argc, argv, op, what);
-    if (ret || !wait || xl_domid(argv[1], &domid) < 0)
-        return ret;
-    for (int i = 0; i < XL_SHUTDOWN_WAIT_S * 10; i++) {
-        if (has_shut_down(domid)) {
-            printf("Domain %u has shut down\n", domid);
-            return 0;
-        }
-        nanosleep(&(struct timespec){.tv_nsec = 100000000}, NULL);
+    got = xc_domain_getinfolist(xl_xch, 1, XL_DOMSET_MAX + 1, info);
+    if (got < 0)
+        return xl_error("cannot list domains: %s", strerror(errno));
+    for (int i = 0; i < got && *n < XL_DOMSET_MAX; i++)
+        if (!(info[i].flags & XEN_DOMINF_shutdown))
+            ids[(*n)++] = info[i].domain;
+    return 0;
+}
+
+/* xl shutdown and xl reboot: [-a] [-w] [-F] [DOMAIN]; -w waits until every
+ * one went down.  -F (Xen: the power button when the guest has no PV
+ * drivers) is how they always end here, so it is taken and changes nothing. */
+static int stop_domain(int argc, char **argv, domain_op_fn *op, const char *what)
+{
+    uint32_t ids[XL_DOMSET_MAX];
+    int n, ret = stop_targets(argc, argv, ids, &n);
+
+    for (int i = 0; !ret && i < n; i++)
+        if (op(xl_xch, ids[i]) < 0)
+            ret = xl_error("cannot %s domain %u: %s", what, ids[i], strerror(errno));
+    for (int i = 0; !ret && xl_opt('w') && i < n; i++) {
+        for (int t = 0; t < XL_SHUTDOWN_WAIT_S * 10 && !has_shut_down(ids[i]); t++)
+            nanosleep(&(struct timespec){.tv_nsec = 100000000}, NULL);
+        if (!has_shut_down(ids[i]))
+            return xl_error("domain %u did not shut down within %d s", ids[i], XL_SHUTDOWN_WAIT_S);
+        printf("Domain %u has shut down\n", ids[i]);
     }
-    return xl_error("%s did not shut down within %d s", argv[1], XL_SHUTDOWN_WAIT_S);
+    return ret;
 }
 
 int cmd_shutdown(int argc, char **argv)

@@ -1,7 +1,8 @@
 /*
  * xl exec, dumpxml, uptime: a domain's user space and its description.
  * exec runs an unmodified program in the domain's network namespace
- * (sv-<name>), as `ip netns exec` would: that is where the guest's eth0 lives.
+ * (sv-<name>), as `ip netns exec` would: that is where the guest's eth0 lives;
+ * and in the domain's cgroups, so that it ends with the domain.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -11,14 +12,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "sv/cgroup.h"
 #include "sv/hcall.h"
 #include "xl.h"
 
 int cmd_exec(int argc, char **argv)
 {
-    char name[SV_DOMAIN_NAME_MAX], path[128];
-    uint32_t domid;
-    int cmd = 2, fd;
+    struct sv_domctl_lookup l = {0};
+    char path[128];
+    int cmd = 2, fd, err;
 
     if (argc < 3)
         return xl_usage();
@@ -26,14 +28,24 @@ int cmd_exec(int argc, char **argv)
         cmd = 3;
     if (cmd >= argc)
         return xl_usage();
-    if (xl_domid(argv[1], &domid) < 0 || xl_domname(domid, name, sizeof(name)) < 0)
+    if (xl_domid(argv[1], &l.domid) < 0 ||
+        hcall_simple(xl_chan, SV_HC_domctl, SV_DOMCTL_lookup, &l, sizeof(l)) < 0)
         return 1;
-    if (domid == 0)
+    if (l.domid == 0)
         return xl_error("Domain-0 is the host: run the command directly");
-    snprintf(path, sizeof(path), "/run/netns/sv-%s", name);
+    if (!l.pid)
+        return xl_error("%s is not running (paused or shut down)", l.name);
+    /* Into the domain's cgroups: what the program starts, daemons too,
+     * ends with the domain (the hypervisor empties them). */
+    err = sv_cgroup_join_domain((pid_t)l.pid);
+    if (err < 0)
+        return xl_error("cannot join %s's cgroups: %s", l.name, strerror(-err));
+    if (err == 0)
+        xl_warn("%s has no cgroup of its own on this host: the program may outlive it", l.name);
+    snprintf(path, sizeof(path), "/run/netns/sv-%s", l.name);
     fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0 || setns(fd, CLONE_NEWNET) < 0)
-        return xl_error("cannot enter %s's namespace (%s): %s", name, path, strerror(errno));
+        return xl_error("cannot enter %s's namespace (%s): %s", l.name, path, strerror(errno));
     close(fd);
     execvp(argv[cmd], argv + cmd); /* xl's own descriptors are close-on-exec */
     xl_error("%s: %s", argv[cmd], strerror(errno));
@@ -81,10 +93,27 @@ static long process_age(uint32_t pid)
     return boot.tv_sec - (long)(start / (unsigned long long)sysconf(_SC_CLK_TCK));
 }
 
+/* Xen's uptime text: [D day(s), ]H:MM:SS, or without the seconds (short). */
+static void uptime_string(long age, bool short_form, char *buf, size_t len)
+{
+    long days = age / 86400, h = age / 3600 % 24, m = age / 60 % 60, sec = age % 60;
+    int n = days ? snprintf(buf, len, "%ld day%s, ", days, days > 1 ? "s" : "") : 0;
+
+    if (short_form)
+        snprintf(buf + n, len - (size_t)n, "%2ld:%02ld", h, m);
+    else
+        snprintf(buf + n, len - (size_t)n, "%ld:%02ld:%02ld", h, m, sec);
+}
+
+/* xl uptime [-s]: Name ID Uptime, or with -s one line a domain as
+ * uptime(1) says it: " HH:MM:SS up H:MM, NAME (ID)". */
 int cmd_uptime(int argc, char **argv)
 {
     xc_domaininfo_t info[256];
     struct xl_domset set;
+    bool short_form = xl_opt('s');
+    char now[16], up[48];
+    time_t t = time(NULL);
     int n, status;
 
     if ((status = xl_domset_parse(1, argc, argv, &set)))
@@ -92,7 +121,9 @@ int cmd_uptime(int argc, char **argv)
     n = xc_domain_getinfolist(xl_xch, 1, 256, info);
     if (n < 0)
         return xl_error("cannot list domains: %s", strerror(errno));
-    printf("%-40s %5s %s\n", "Name", "ID", "Uptime");
+    strftime(now, sizeof(now), "%H:%M:%S", localtime(&t));
+    if (!short_form)
+        printf("%-40s %5s %s\n", "Name", "ID", "Uptime");
     for (int i = 0; i < n; i++) {
         struct sv_domctl_lookup l = {.domid = info[i].domain};
         long age;
@@ -102,10 +133,13 @@ int cmd_uptime(int argc, char **argv)
             continue;
         age = l.pid ? process_age(l.pid) : -1;
         if (age < 0)
-            printf("%-40s %5u %s\n", l.name, l.domid, "-");
+            snprintf(up, sizeof(up), "-");
         else
-            printf("%-40s %5u %ld:%02ld:%02ld\n", l.name, l.domid, age / 3600, age / 60 % 60,
-                   age % 60);
+            uptime_string(age, short_form, up, sizeof(up));
+        if (short_form)
+            printf(" %s up %s, %s (%u)\n", now, up, l.name, l.domid);
+        else
+            printf("%-40s %5u %s\n", l.name, l.domid, up);
     }
     return 0;
 }

@@ -1,9 +1,8 @@
-/* xl list, domid, domname, info, dmesg: reading what the hypervisor knows. */
+/* xl list, domid, domname, dmesg: reading what the hypervisor knows. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/utsname.h>
 
 #include "sv/cgroup.h"
 #include "sv/hcall.h"
@@ -60,9 +59,28 @@ static int list_long(const xc_domaininfo_t *info, int n, const struct xl_domset 
     return 0;
 }
 
+/* xl list -v's columns past Xen's six: the UUID and, for a domain that shut
+ * down, the reason code (Xen's SHUTDOWN_*). */
+static void print_verbose(const xc_domaininfo_t *info)
+{
+    char uuid[40] = "-", reason[8] = "-";
+    struct domain_config cfg;
+
+    if (info->domain == 0)
+        snprintf(uuid, sizeof(uuid), "%s", "00000000-0000-0000-0000-000000000000");
+    else if (userdata_load(info->domain, &cfg) == 0) {
+        snprintf(uuid, sizeof(uuid), "%s", cfg.uuid);
+        config_free(&cfg);
+    }
+    if (info->flags & XEN_DOMINF_shutdown)
+        snprintf(reason, sizeof(reason), "%u",
+                 (info->flags >> XEN_DOMINF_shutdownshift) & XEN_DOMINF_shutdownmask);
+    printf(" %-36s %11s", uuid, reason);
+}
+
 int cmd_list(int argc, char **argv)
 {
-    bool longform = argc > 1 && !strcmp(argv[1], "-l");
+    bool longform = xl_opt('l'), verbose = xl_opt('v');
     xc_domaininfo_t *info;
     xc_physinfo_t pi = {0};
     struct xl_domset set;
@@ -70,7 +88,7 @@ int cmd_list(int argc, char **argv)
     uint32_t *ids;
     int n, status;
 
-    if ((status = xl_domset_parse(1 + longform, argc, argv, &set)))
+    if ((status = xl_domset_parse(1, argc, argv, &set)))
         return status;
     info = calloc(XL_MAX_DOMAINS, sizeof(*info));
     if (!info)
@@ -98,7 +116,8 @@ int cmd_list(int argc, char **argv)
         free(info);
         return xl_error("cannot read the domains' names: %s", strerror(-status));
     }
-    printf("%-40s %5s %5s %5s %6s %9s\n", "Name", "ID", "Mem", "VCPUs", "State", "Time(s)");
+    printf("%-40s %5s %5s %5s %6s %9s", "Name", "ID", "Mem", "VCPUs", "State", "Time(s)");
+    printf(verbose ? " %-36s %11s\n" : "\n", "UUID", "Reason-Code");
     for (int i = 0; i < n; i++) {
         char state[7];
         /* dom0 owns the host's memory; a domain its RAM and shared frames. */
@@ -107,9 +126,12 @@ int cmd_list(int argc, char **argv)
         if (!xl_domset_has(&set, info[i].domain))
             continue;
         state_string(&info[i], state);
-        printf("%-40s %5u %5llu %5u %6s %9.1f\n", names[i][0] ? names[i] : "?", info[i].domain,
+        printf("%-40s %5u %5llu %5u %6s %9.1f", names[i][0] ? names[i] : "?", info[i].domain,
                (unsigned long long)(pages / 256), info[i].nr_online_vcpus, state,
                (double)info[i].cpu_time / 1e9);
+        if (verbose)
+            print_verbose(&info[i]);
+        putchar('\n');
     }
     free(names);
     free(ids);
@@ -143,47 +165,14 @@ int cmd_domname(int argc, char **argv)
     return 0;
 }
 
-int cmd_info(int argc, char **argv)
-{
-    xc_physinfo_t pi;
-    struct sv_sysctl_physinfo sp;
-    struct utsname u;
-    xc_domaininfo_t info[XL_MAX_DOMAINS / 4];
-    int n;
-
-    (void)argv;
-    if (argc != 1)
-        return xl_usage();
-    if (xc_physinfo(xl_xch, &pi) < 0 || uname(&u) < 0)
-        return xl_error("cannot read host information: %s", strerror(errno));
-    n = xc_domain_getinfolist(xl_xch, 0, XL_MAX_DOMAINS / 4, info);
-    printf("host                   : %s\n", u.nodename);
-    printf("release                : %s\n", u.release);
-    printf("machine                : %s\n", u.machine);
-    printf("nr_cpus                : %u\n", pi.nr_cpus);
-    printf("total_memory           : %llu\n", (unsigned long long)(pi.total_pages / 256));
-    printf("free_memory            : %llu\n", (unsigned long long)(pi.free_pages / 256));
-    printf("nr_domains             : %d\n", n);
-    if (hcall_simple(xl_chan, SV_HC_sysctl, SV_SYSCTL_physinfo, &sp, sizeof(sp)) == 0) {
-        printf("shared_frames          : %llu\n", (unsigned long long)sp.shared_frames);
-        printf("evtchn_ports           : %llu\n", (unsigned long long)sp.evtchn_ports);
-        printf("grant_maps             : %llu\n", (unsigned long long)sp.grant_maps);
-        printf("unmap_scans            : %llu\n", (unsigned long long)sp.unmap_scans);
-        printf("domain_quota           : %llu of %llu\n", (unsigned long long)sp.quota_used,
-               (unsigned long long)sp.quota_limit);
-    }
-    printf("hypervisor             : splitvisor %d.%d\n", SV_VERSION_MAJOR, SV_VERSION_MINOR);
-    printf("xen_abi                : %s (libxen-dev headers)\n", "4.17");
-    return 0;
-}
-
 int cmd_dmesg(int argc, char **argv)
 {
-    bool clear = argc == 2 && !strcmp(argv[1], "-c");
+    bool clear = xl_opt('c');
     static char buf[SV_HC_MAX_MSG];
     uint32_t index = 0;
 
-    if (argc > 2 || (argc == 2 && !clear))
+    (void)argv;
+    if (argc != 1)
         return xl_usage();
     for (;;) {
         unsigned n = sizeof(buf);

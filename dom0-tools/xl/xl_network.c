@@ -34,20 +34,43 @@ static int parse_vif(const struct domain_config *cfg, const char *spec, unsigned
     return 0;
 }
 
+/* Xen's form, one KEY=VALUE argument each (mac=.. bridge=..), or one
+ * 'mac=..,bridge=..' spec: as one spec in spec. */
+static int join_spec(int argc, char **argv, char *spec, size_t len)
+{
+    size_t used = 0;
+
+    for (int i = 2; i < argc; i++) {
+        int n;
+
+        if (!strchr(argv[i], '='))
+            return xl_error("network-attach: '%s' is not a KEY=VALUE setting", argv[i]);
+        n = snprintf(spec + used, len - used, "%s%s", used ? "," : "", argv[i]);
+        if (n < 0 || (size_t)n >= len - used)
+            return xl_error("network-attach: the settings are too long");
+        used += (size_t)n;
+    }
+    return 0;
+}
+
 int cmd_network_attach(int argc, char **argv)
 {
     struct domain_config cfg;
     struct config_vif vif;
+    char spec[1024];
     uint32_t domid;
     int err;
 
-    if ((err = xl_domain_arg(argc, argv, 1, &domid)))
+    if (argc < 3)
+        return xl_usage();
+    if ((err = xl_domain_arg(2, argv, 0, &domid)) ||
+        (err = join_spec(argc, argv, spec, sizeof(spec))))
         return err;
     if (userdata_load(domid, &cfg) < 0)
         return xl_error("no configuration kept for %s", argv[1]);
     err = vif_next_devid(domid);
     if (err >= 0)
-        err = parse_vif(&cfg, argv[2], (unsigned)err, &vif);
+        err = parse_vif(&cfg, spec, (unsigned)err, &vif);
     if (err)
         goto out_free;
     err = guestnet_plumb(domid, cfg.name, &vif);
@@ -98,15 +121,21 @@ int cmd_network_detach(int argc, char **argv)
     return err ? xl_error("cannot detach: %s", strerror(-err)) : 0;
 }
 
+/* xl network-list DOMAIN...: Xen's header once, then the rows of each. */
 int cmd_network_list(int argc, char **argv)
 {
-    uint32_t domid;
-    int status = xl_domain_arg(argc, argv, 0, &domid);
+    struct xl_domset set;
+    int status;
 
-    if (status)
+    if (argc < 2)
+        return xl_usage();
+    if ((status = xl_domset_parse(1, argc, argv, &set)))
         return status;
-    if (vif_list(domid) < 0)
-        return xl_error("cannot read xenstore");
-    vf_list(domid);
+    vif_list_header();
+    for (int i = 0; i < set.n; i++) {
+        if (vif_list(set.ids[i]) < 0)
+            return xl_error("cannot read xenstore");
+        vf_list(set.ids[i]);
+    }
     return 0;
 }

@@ -82,14 +82,44 @@ int xl_pci_check(const char *bdf)
     return n < 0 ? n : -ENODEV;
 }
 
+/* The function spec names, normalized as descriptions keep it: to attach,
+ * with its options, against the domain's own description (failover= names
+ * one of its vifs, whose MAC and VLAN the VF takes); otherwise its address
+ * alone.  0 or the exit status (said). */
+static int parse_spec(uint32_t domid, const char *spec, bool attach, struct config_pci *pci)
+{
+    static struct domain_config cfg;
+    struct config_error cerr;
+    char bdf[32];
+
+    if (!attach || userdata_load(domid, &cfg) < 0)
+        config_init(&cfg);
+    if (!attach) {
+        snprintf(bdf, sizeof(bdf), "%.*s", (int)strcspn(spec, ","), spec);
+        spec = bdf;
+    }
+    if (config_add_pci_spec(&cfg, spec, &cerr) < 0)
+        return xl_config_error(&cerr);
+    *pci = cfg.pcis[cfg.nr_pcis - 1];
+    config_free(&cfg);
+    return 0;
+}
+
+/* A function by its BDF, short (03:00.0) or whole (0000:03:00.0), as xl.cfg
+ * and pci-attach take it; options after a comma are not a BDF's. */
 static int one_bdf(int argc, char **argv, uint32_t cmd)
 {
+    struct config_pci pci;
     int err;
 
     if (argc != 2)
         return xl_usage();
-    err = pci_call(cmd, 0, argv[1]);
-    return err < 0 ? xl_error("%s: %s", argv[1], xl_pci_strerror(err)) : 0;
+    if (strchr(argv[1], ','))
+        return xl_error("'%s' is not a BDF", argv[1]);
+    if ((err = parse_spec(0, argv[1], false, &pci)))
+        return err;
+    err = pci_call(cmd, 0, pci.bdf);
+    return err < 0 ? xl_error("%s: %s", pci.bdf, xl_pci_strerror(err)) : 0;
 }
 
 int cmd_pci_assignable_add(int argc, char **argv)
@@ -102,48 +132,64 @@ int cmd_pci_assignable_remove(int argc, char **argv)
     return one_bdf(argc, argv, SV_PCI_assignable_remove);
 }
 
-/* Prints the functions that match: assignable ones, or those of one domain. */
-static int print_funcs(bool assignable_only, long domid)
+/* Which functions print_funcs() lists, and how. */
+enum xl_funcs {
+    XL_FUNCS_ASSIGNABLE, /* assignable and unassigned: BDFs only */
+    XL_FUNCS_OF_DOMAIN,  /* a domain's */
+    XL_FUNCS_ALL,        /* every function of every NIC, with its owner */
+};
+
+static void print_all_one(const struct sv_pci_func *f)
+{
+    char owner[SV_DOMAIN_NAME_MAX] = "Domain-0", kind[16];
+
+    if (f->owner != DOMID_INVALID && xl_domname(f->owner, owner, sizeof(owner)) < 0)
+        snprintf(owner, sizeof(owner), "%u", f->owner);
+    snprintf(kind, sizeof(kind), f->func ? "VF %u" : "PF", f->func - 1);
+    printf("%-13s %3u  %-6s %6u %-10s %s\n", f->bdf, f->nic, kind, f->nqueues,
+           f->assignable ? "yes" : "no", owner);
+}
+
+static int print_funcs(enum xl_funcs which, long domid)
 {
     static struct sv_pci_func funcs[XL_MAX_FUNCS];
     int n = hcall_pci_list(xl_chan, funcs, XL_MAX_FUNCS);
 
     if (n < 0)
         return xl_error("cannot list PCI functions: %s", strerror(-n));
-    if (!assignable_only)
+    if (which == XL_FUNCS_OF_DOMAIN)
         printf("%-6s %-13s %-6s %s\n", "Vdev", "BDF", "Queues", "Function");
+    if (which == XL_FUNCS_ALL)
+        printf("%-13s %3s  %-6s %6s %-10s %s\n", "BDF", "NIC", "Func", "Queues", "Assignable",
+               "Owner");
     for (int i = 0; i < n; i++) {
         const struct sv_pci_func *f = &funcs[i];
 
-        if (assignable_only && f->assignable && f->owner == DOMID_INVALID)
+        if (which == XL_FUNCS_ALL)
+            print_all_one(f);
+        else if (which == XL_FUNCS_ASSIGNABLE && f->assignable && f->owner == DOMID_INVALID)
             printf("%s\n", f->bdf);
-        else if (!assignable_only && f->owner == domid)
+        else if (which == XL_FUNCS_OF_DOMAIN && f->owner == domid)
             printf("%02x.0   %-13s %-6u %s\n", (unsigned)i, f->bdf, f->nqueues,
                    f->func ? "VF" : "PF");
     }
     return 0;
 }
 
+int cmd_pci_list_all(int argc, char **argv)
+{
+    (void)argv;
+    return argc == 1 ? print_funcs(XL_FUNCS_ALL, 0) : xl_usage();
+}
+
 int cmd_pci_assignable_list(int argc, char **argv)
 {
     (void)argv;
-    return argc == 1 ? print_funcs(true, 0) : xl_usage();
+    return argc == 1 ? print_funcs(XL_FUNCS_ASSIGNABLE, 0) : xl_usage();
 }
 
 /* The function spec names (with its options), normalized as descriptions
  * keep it; 0 or the exit status (said). */
-static int parse_spec(const char *spec, struct config_pci *pci)
-{
-    static struct domain_config scratch;
-    struct config_error cerr;
-
-    config_init(&scratch);
-    if (config_add_pci_spec(&scratch, spec, &cerr) < 0)
-        return xl_config_error(&cerr);
-    *pci = scratch.pcis[0];
-    config_free(&scratch);
-    return 0;
-}
 
 /* The domain's kept description follows a hot-plug, as libxl's does: xl
  * list -l, dumpxml and a restart by the monitor see the change. */
@@ -179,7 +225,8 @@ static int dom_bdf(int argc, char **argv, uint32_t cmd)
     uint32_t domid;
     int err;
 
-    if ((err = xl_domain_arg(argc, argv, 1, &domid)) || (err = parse_spec(argv[2], &pci)))
+    if ((err = xl_domain_arg(argc, argv, 1, &domid)) ||
+        (err = parse_spec(domid, argv[2], cmd == SV_PCI_attach, &pci)))
         return err;
     if (cmd == SV_PCI_attach) {
         if ((err = xl_domname(domid, name, sizeof(name))) < 0)
@@ -212,5 +259,5 @@ int cmd_pci_list(int argc, char **argv)
 
     if (status)
         return status;
-    return print_funcs(false, domid);
+    return print_funcs(XL_FUNCS_OF_DOMAIN, domid);
 }

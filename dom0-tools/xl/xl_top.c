@@ -5,7 +5,6 @@
  * (for scripts), as Xen's xentop; Ctrl-C leaves.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -55,39 +54,23 @@ static void print_table(const xc_domaininfo_t *now, int n, const xc_domaininfo_t
 
 /* Xen's xentop options: -b/--batch, -d/--delay SECONDS, -i/--iterations N;
  * -n/--networks is taken and always on (every vif is shown). */
-static int top_options(int argc, char **argv, bool *batch, unsigned long *delay, long *iterations)
+static int top_options(int argc, unsigned long *delay, long *iterations)
 {
-    static const struct option opts[] = {{"batch", no_argument, NULL, 'b'},
-                                         {"delay", required_argument, NULL, 'd'},
-                                         {"iterations", required_argument, NULL, 'i'},
-                                         {"networks", no_argument, NULL, 'n'},
-                                         {NULL, 0, NULL, 0}};
     unsigned long n;
-    int c;
 
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "+bd:i:n", opts, NULL)) != -1) {
-        switch (c) {
-        case 'b':
-            *batch = true;
-            break;
-        case 'd':
-            if (!sv_parse_uint(optarg, 3600, &n) || n == 0)
-                return xl_error("--delay takes whole seconds from 1 to 3600, not '%s'", optarg);
-            *delay = n;
-            break;
-        case 'i':
-            if (!sv_parse_uint(optarg, LONG_MAX, &n) || n == 0)
-                return xl_error("--iterations takes a count of 1 or more, not '%s'", optarg);
-            *iterations = (long)n;
-            break;
-        case 'n':
-            break;
-        default:
-            return xl_usage();
-        }
+    if (argc != 1)
+        return xl_usage();
+    if (xl_opt('d')) {
+        if (!sv_parse_uint(xl_optarg('d'), 3600, &n) || n == 0)
+            return xl_error("--delay takes whole seconds from 1 to 3600, not '%s'", xl_optarg('d'));
+        *delay = n;
     }
-    return optind == argc ? 0 : xl_usage();
+    if (xl_opt('i')) {
+        if (!sv_parse_uint(xl_optarg('i'), LONG_MAX, &n) || n == 0)
+            return xl_error("--iterations takes a count of 1 or more, not '%s'", xl_optarg('i'));
+        *iterations = (long)n;
+    }
+    return 0;
 }
 
 int cmd_top(int argc, char **argv)
@@ -97,10 +80,11 @@ int cmd_top(int argc, char **argv)
     long iterations = -1;
     unsigned long delay = 1;
     int n, nb = 0, status;
-    bool batch = false;
+    bool batch = xl_opt('b');
     struct timespec t0, t1;
 
-    status = top_options(argc, argv, &batch, &delay, &iterations);
+    (void)argv;
+    status = top_options(argc, &delay, &iterations);
     if (status)
         return status;
     signal(SIGINT, on_int);

@@ -14,3 +14,10 @@ test_xnic_dev_LIBS := svxnic svnetif svcore
 TEST_PROGRAMS += xnic-native
 xnic-native_SRCS := hw/tests/xnic_native.c $(XNIC_HOST_SRCS)
 xnic-native_LIBS := svxnic svcore
+
+# The vxlan: wire over loopback sockets (its header, replication, learning,
+# what a peer's garbage gets).
+UNIT_TESTS += test_wire_vxlan
+test_wire_vxlan_SRCS := hw/tests/test_wire_vxlan.c $(addprefix hw/,wire.c wire_tap.c \
+                        wire_packet.c wire_vxlan.c) $(XNIC_CORE_SRCS)
+test_wire_vxlan_LIBS := svxnic svnetif svcore

@@ -572,6 +572,32 @@ static void test_veb_pool_to_vf(void **state)
     assert_int_equal(((struct xnic_wire_stats *)(fx->regs[0] + XNIC_REG_WSTATS))->veb_packets, 1);
 }
 
+/* A PF reset (its driver restarting) keeps an owned VF's configuration:
+ * frames for its MAC still reach it, and its registers still show it; a
+ * free VF's and a pool's go. */
+static void test_pf_reset_keeps_vf(void **state)
+{
+    struct fx *fx = *state;
+    struct xnic_wire_stats *ws = (struct xnic_wire_stats *)(fx->regs[0] + XNIC_REG_WSTATS);
+    uint8_t f[100];
+
+    set_vport(fx, POOLS, 0x10, 0, XNIC_VPF_BCAST | XNIC_VPF_SPOOFCHK);
+    set_vport(fx, POOLS + 1, 0x12, 0, 0); /* VF 1: no owner */
+    set_vport(fx, 1, 0x11, 0, XNIC_VPF_BCAST);
+    fx->seq[0] = 0;
+    assert_int_equal(xnic_dev_flr(fx->dev, 0), 0);
+    assert_int_equal(fx->regs[1][XNIC_REG_MAC + 5], 0x10);
+    start_queue(fx, 1, 0);
+    post_rx(fx, 1, 0, 4, 2048);
+    xnic_dev_wire_rx(fx->dev, f, frame(f, 0x10, 0x77, 60));
+    assert_int_equal(qregs(fx, 1, 0)->rx_head, 1);
+    /* The pool's configuration went: a frame for it is nobody's now. */
+    xnic_dev_wire_rx(fx->dev, f, frame(f, 0x11, 0x77, 60));
+    xnic_dev_wire_rx(fx->dev, f, frame(f, 0x12, 0x77, 60));
+    assert_int_equal(qregs(fx, 1, 0)->rx_head, 1);
+    assert_int_equal(ws->rx_unmatched, 2);
+}
+
 /* Jumbo frames: 9018 bytes (MTU 9000 + header + tag) go pool -> VF and
  * wire -> VF across 2 KiB buffers and out to the wire; one byte more is
  * TOO_LONG on TX and dropped from the wire. */
@@ -1193,7 +1219,7 @@ int main(void)
         T(test_rsc_no_room_segments), T(test_rsc_csum_partial),
         T(test_rsc_chain),            T(test_rsc_chain_fault),
         T(test_rss_spreads_flows),    T(test_rss_admin_and_flr),
-        T(test_jumbo),
+        T(test_jumbo),                T(test_pf_reset_keeps_vf),
         cmocka_unit_test_setup_teardown(test_tso_to_offload_wire, setup_offload_wire, teardown),
     };
 

@@ -195,6 +195,31 @@ static void test_broadcast_multicast(void **state)
     assert_false(miss); /* multicast never counts as a unicast miss */
 }
 
+/* Failover: a teamed VF and vif share a MAC; the standby of the two gets
+ * nothing (unicast, broadcast, filters) until the flag moves. */
+static void test_standby(void **state)
+{
+    struct xnic_vport_cfg active = {.flags = XNIC_VPF_BCAST | XNIC_VPF_SPOOFCHK},
+                          standby = {.flags =
+                                         XNIC_VPF_BCAST | XNIC_VPF_SPOOFCHK | XNIC_VPF_STANDBY};
+    bool miss;
+
+    (void)state;
+    memcpy(active.mac, A, 6);
+    memcpy(standby.mac, A, 6);
+    assert_int_equal(xnic_cls_vport_set(&c, 1, &active), 0);
+    assert_int_equal(xnic_cls_vport_set(&c, 6, &standby), 0);
+    assert_int_equal(xnic_cls_filter_add(&c, A, XNIC_VLAN_ANY, 6), 0);
+    assert_int_equal(xnic_classify(&c, A, 0, &miss), 1u << 1);
+    assert_int_equal(xnic_classify(&c, BC, 0, &miss), 1u << 1);
+    assert_int_equal(xnic_cls_vport_set(&c, 1, &standby), 0);
+    assert_int_equal(xnic_classify(&c, A, 0, &miss), 0);
+    assert_true(miss); /* neither: a unicast miss, as for no vport at all */
+    assert_int_equal(xnic_cls_vport_set(&c, 6, &active), 0);
+    assert_int_equal(xnic_classify(&c, A, 0, &miss), 1u << 6);
+    assert_int_equal(xnic_classify(&c, BC, 0, &miss), 1u << 6);
+}
+
 static void test_table_upkeep(void **state)
 {
     uint8_t mac[6] = {2, 0, 0, 0, 0, 0};
@@ -231,6 +256,7 @@ int main(void)
         cmocka_unit_test_setup(test_frame_vlan, setup),
         cmocka_unit_test_setup(test_vlan_list, setup),
         cmocka_unit_test_setup(test_broadcast_multicast, setup),
+        cmocka_unit_test_setup(test_standby, setup),
         cmocka_unit_test_setup(test_table_upkeep, setup),
     };
 

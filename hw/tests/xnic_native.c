@@ -456,8 +456,8 @@ static int sc_tap(const struct opts *o)
     return 0;
 }
 
-/* Two xnics joined by udp: wires: a frame from A's pool 1 reaches B's pool 1. */
-static int sc_udp(const struct opts *o)
+/* Two xnics joined by vxlan: wires: a frame from A's pool 1 reaches B's pool 1. */
+static int sc_vxlan(const struct opts *o)
 {
     struct pf a, b;
     uint8_t ma[6], mb[6];
@@ -475,7 +475,7 @@ static int sc_udp(const struct opts *o)
     CHECK(recv_count(&a.q[1], 50, WAIT_MS) == 50, "A pool 1 got them");
     pf_down(&b);
     pf_down(&a);
-    printf("PASS udp\n");
+    printf("PASS vxlan\n");
     return 0;
 }
 
@@ -558,7 +558,7 @@ static const struct {
     {"fair", sc_fair, "two saturating pools get >= 45% each (xnic --poll)"},
     {"frames", sc_frames, "RX into one-page frames mapped in batches; unmapped ones blocked"},
     {"tap", sc_tap, "frames to/from a host interface (--ifname)"},
-    {"udp", sc_udp, "two xnics over udp: (--control2)"},
+    {"vxlan", sc_vxlan, "two xnics over vxlan: (--control2)"},
 };
 
 static noreturn void usage(void)

@@ -8,6 +8,11 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+/* The controllers a domain's cgroups are made with, beside the hypervisor's
+ * own (one directory per v1 hierarchy, or one unified). */
+#define SV_CGROUP_NCONTROLLERS 3
+extern const char *const sv_cgroup_controllers[SV_CGROUP_NCONTROLLERS];
+
 /*
  * Writes the directory of pid's cgroup in the hierarchy that has
  * `controller` ("memory", "pids", "cpu") into buf: a cgroup v1 hierarchy
@@ -27,5 +32,24 @@ int sv_cgroup_memory_used(pid_t pid, unsigned long long *bytes);
  * its default 100 (v2).  0, -ENOENT when it has none of its own, or
  * another -errno. */
 int sv_cgroup_cpu_weight(pid_t pid, unsigned int weight);
+
+/* Caps domain process pid's own cpu cgroup at cap percent of one CPU, as
+ * Xen's credit cap (0: none): cpu.cfs_quota_us (v1) or cpu.max (v2) of a
+ * 100 ms period.  0, -ENOENT when it has none of its own, or another -errno. */
+int sv_cgroup_cpu_cap(pid_t pid, unsigned int cap);
+
+/* What its cpu cgroup says: the credit weight and cap set above.  0,
+ * -ENOENT, or another -errno. */
+int sv_cgroup_cpu_get(pid_t pid, unsigned int *weight, unsigned int *cap);
+
+/* Moves the calling process into every cgroup of its own that domain
+ * process pid has (sv-<name>), so that it ends with the domain (xl exec):
+ * the number joined (0: the domain has none), or -errno. */
+int sv_cgroup_join_domain(pid_t pid);
+
+/* Kills every process in cgroup dir: cgroup.kill where the kernel has it
+ * (v2), else SIGKILL to each in cgroup.procs until none is left (v1).  0
+ * once it is empty, -EBUSY when some outlived the wait, or -errno. */
+int sv_cgroup_kill(const char *dir);
 
 #endif

@@ -72,6 +72,11 @@ struct config_pci {
      * and port VLAN its PF owner gives it; "" and 0 leave them unset. */
     char mac[CONFIG_MAC_SIZE];
     unsigned int vlan;
+    /* VF <-> PV failover, as Linux's net_failover: the guest bonds this VF
+     * with vif `standby` (same MAC and VLAN) into one interface, traffic on
+     * the VF while it is there and up, on the vif otherwise. */
+    bool failover;
+    unsigned int standby; /* with failover: the vif's devid */
     struct config_origin at;
 };
 
@@ -118,6 +123,12 @@ void config_init(struct domain_config *cfg);
  * caller owns *cfg and releases it with config_free().
  */
 int config_load(const char *path, struct domain_config *cfg, struct config_error *err);
+
+/* Like config_load(), with n xl.cfg settings ("memory=512", as xl create's
+ * command line takes them) after the file's own, so that they win; errors
+ * name them as "(command line):N".  xl.cfg files only: -EINVAL for XML. */
+int config_load_args(const char *path, char *const *settings, int n, struct domain_config *cfg,
+                     struct config_error *err);
 
 /* Like config_load() on LEN bytes of BUF; NAME is the file name errors give. */
 int config_parse_buffer(const char *name, const char *buf, size_t len,

@@ -50,4 +50,11 @@ int netif_offload_to_vnet(const struct netif_offload *o, const uint8_t *frame, s
  * -EINVAL for a GSO header without a segment size. */
 int netif_offload_from_vnet(const struct virtio_net_hdr *vh, struct netif_offload *o);
 
+/* The xnic TX command (docs/xnic.md, offloads) for frame (len bytes, its
+ * headers in the first buffer) with offloads o: XNIC_TXD_TSO with *mss and
+ * *hdr_len (where the parsed TCP header ends) for TCP GSO, XNIC_TXD_CSUM for
+ * a blank checksum, else 0 (and *mss, *hdr_len 0). */
+unsigned netif_offload_xnic_cmd(const struct netif_offload *o, const uint8_t *frame, size_t len,
+                                uint16_t *mss, uint8_t *hdr_len);
+
 #endif

@@ -39,6 +39,19 @@ struct vif_front_opts {
     const struct vif_front_endpoint *ep; /* non-NULL: one queue, driven by ep; no TAP */
 };
 
+/* A VF teamed with the vif (failover, as Linux's net_failover bonds a VF
+ * with its virtio standby): while it is active, what programs send on ethD
+ * goes to it.  Both write what they receive to ethD: the NIC delivers each
+ * frame to one of them (the PF owner moves the MAC). */
+struct vif_front_primary {
+    /* Takes the frames waiting in fd (an ethD queue, virtio header first):
+     * 0; -EAGAIN when out of room: fd is then not read until
+     * vif_front_primary_room(); -ENOTCONN when not active: the rings take
+     * them. */
+    int (*xmit)(void *ctx, int fd);
+    void *ctx;
+};
+
 /* device/vif/<devid> of our home; NULL (logged) when it cannot start.
  * opts is copied (rss_table and ep must stay valid). */
 struct vif_front *vif_front_new(struct event_base *base, struct xs_handle *xs,
@@ -50,5 +63,13 @@ unsigned vif_front_devid(const struct vif_front *v);
 void vif_front_watch(struct vif_front *v, const char *path);
 /* port fired (it may not be ours). */
 void vif_front_event(struct vif_front *v, evtchn_port_t port);
+
+/* Teams a VF with the vif (p copied), or (NULL) puts ethD back on the rings. */
+void vif_front_set_primary(struct vif_front *v, const struct vif_front_primary *p);
+/* The primary has room again: the ethD queues it refused are read again. */
+void vif_front_primary_room(struct vif_front *v);
+/* ethD's first queue (kept for the vif's life; -1 with an endpoint):
+ * where the primary writes the frames it receives, virtio header first. */
+int vif_front_tap(const struct vif_front *v);
 
 #endif

@@ -1,11 +1,22 @@
 /* Finding a process's cgroup directories (see sv/cgroup.h). */
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "sv/cgroup.h"
+#include "sv/util.h"
+
+const char *const sv_cgroup_controllers[SV_CGROUP_NCONTROLLERS] = {"memory", "pids", "cpu"};
+
+/* Tries of sv_cgroup_kill, 5 ms apart: killed tasks leave cgroup.procs as
+ * they exit, not when reaped. */
+#define CGROUP_KILL_TRIES 200
 
 /* Is `word` one of the comma-separated words of list? */
 static bool has_word(const char *list, const char *word)
@@ -143,25 +154,162 @@ int sv_cgroup_memory_used(pid_t pid, unsigned long long *bytes)
     return err;
 }
 
+/* Writes text to dir/name. */
+static int cgroup_write(const char *dir, const char *name, const char *text)
+{
+    char path[600];
+    int fd, err;
+
+    if (snprintf(path, sizeof(path), "%s/%s", dir, name) >= (int)sizeof(path))
+        return -ENAMETOOLONG;
+    fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    err = sv_write_full(fd, text, strlen(text));
+    close(fd);
+    return err;
+}
+
+/* Reads up to two numbers from dir/name ("max" reads as -1); how many. */
+static int cgroup_read2(const char *dir, const char *name, long long *a, long long *b)
+{
+    char path[600], text[64] = "";
+    int n = 0;
+    FILE *f;
+
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    f = fopen(path, "re");
+    if (!f)
+        return -errno;
+    if (!fgets(text, sizeof(text), f))
+        text[0] = '\0';
+    fclose(f);
+    if (!strncmp(text, "max", 3)) {
+        *a = -1;
+        n = 1 + (sscanf(text + 3, "%lld", b) == 1);
+    } else {
+        n = sscanf(text, "%lld %lld", a, b);
+    }
+    return n > 0 ? n : -EIO;
+}
+
+/* The period a cap is a share of, in µs (the kernel's default). */
+#define CGROUP_CPU_PERIOD_US 100000
+
 int sv_cgroup_cpu_weight(pid_t pid, unsigned int weight)
 {
-    char dir[512], file[600];
-    int version = domain_cgroup_dir(pid, "cpu", dir, sizeof(dir)), err = 0;
+    char dir[512], text[24];
+    int version = domain_cgroup_dir(pid, "cpu", dir, sizeof(dir));
     unsigned long long value;
-    FILE *f;
 
     if (version < 0)
         return version;
     value = version == 1 ? 4ULL * weight : (100ULL * weight + 128) / 256;
     if (version == 2 && value > 10000)
         value = 10000;
-    snprintf(file, sizeof(file), "%s/%s", dir, version == 1 ? "cpu.shares" : "cpu.weight");
-    f = fopen(file, "we");
+    snprintf(text, sizeof(text), "%llu", value ? value : 1);
+    return cgroup_write(dir, version == 1 ? "cpu.shares" : "cpu.weight", text);
+}
+
+int sv_cgroup_cpu_cap(pid_t pid, unsigned int cap)
+{
+    char dir[512], text[48];
+    int version = domain_cgroup_dir(pid, "cpu", dir, sizeof(dir)), err;
+    long long quota = cap ? (long long)cap * CGROUP_CPU_PERIOD_US / 100 : -1;
+
+    if (version < 0)
+        return version;
+    if (version == 2) {
+        if (cap)
+            snprintf(text, sizeof(text), "%lld %d", quota, CGROUP_CPU_PERIOD_US);
+        else
+            snprintf(text, sizeof(text), "max %d", CGROUP_CPU_PERIOD_US);
+        return cgroup_write(dir, "cpu.max", text);
+    }
+    snprintf(text, sizeof(text), "%d", CGROUP_CPU_PERIOD_US);
+    err = cgroup_write(dir, "cpu.cfs_period_us", text);
+    snprintf(text, sizeof(text), "%lld", quota);
+    return err ? err : cgroup_write(dir, "cpu.cfs_quota_us", text);
+}
+
+int sv_cgroup_cpu_get(pid_t pid, unsigned int *weight, unsigned int *cap)
+{
+    char dir[512];
+    int version = domain_cgroup_dir(pid, "cpu", dir, sizeof(dir)), err;
+    long long value = 0, quota = -1, period = CGROUP_CPU_PERIOD_US;
+
+    if (version < 0)
+        return version;
+    err = cgroup_read2(dir, version == 1 ? "cpu.shares" : "cpu.weight", &value, &quota);
+    if (err < 0)
+        return err;
+    *weight = (unsigned)(version == 1 ? value / 4 : (value * 256 + 50) / 100);
+    if (version == 1)
+        err = cgroup_read2(dir, "cpu.cfs_quota_us", &quota, &period) < 0 ||
+                      cgroup_read2(dir, "cpu.cfs_period_us", &period, &value) < 0
+                  ? -EIO
+                  : 0;
+    else
+        err = cgroup_read2(dir, "cpu.max", &quota, &period) < 0 ? -EIO : 0;
+    *cap = quota < 0 || period <= 0 ? 0 : (unsigned)(quota * 100 / period);
+    return err;
+}
+
+int sv_cgroup_join_domain(pid_t pid)
+{
+    int joined = 0;
+
+    for (int i = 0; i < SV_CGROUP_NCONTROLLERS; i++) {
+        char dir[512];
+        int err = domain_cgroup_dir(pid, sv_cgroup_controllers[i], dir, sizeof(dir));
+
+        if (err == -ENOENT)
+            continue;
+        if (err < 0)
+            return err;
+        err = cgroup_write(dir, "cgroup.procs", "0");
+        if (err < 0)
+            return err;
+        joined++;
+    }
+    return joined;
+}
+
+/* SIGKILL to every process cgroup.procs lists: how many it listed, or -errno. */
+static int kill_listed(const char *dir)
+{
+    char path[600];
+    long pid;
+    int n = 0;
+    FILE *f;
+
+    if (snprintf(path, sizeof(path), "%s/cgroup.procs", dir) >= (int)sizeof(path))
+        return -ENAMETOOLONG;
+    f = fopen(path, "re");
     if (!f)
         return -errno;
-    if (fprintf(f, "%llu", value ? value : 1) < 0)
-        err = -EIO;
-    if (fclose(f) != 0 && !err)
-        err = -errno;
-    return err;
+    while (fscanf(f, "%ld", &pid) == 1) {
+        if (pid > 0)
+            kill((pid_t)pid, SIGKILL);
+        n++;
+    }
+    fclose(f);
+    return n;
+}
+
+int sv_cgroup_kill(const char *dir)
+{
+    int n = cgroup_write(dir, "cgroup.kill", "1");
+
+    if (n < 0 && n != -ENOENT)
+        return n;
+    /* v1 has no cgroup.kill: what forks meanwhile is killed on a next round
+     * (the domain's pids.max bounds them). */
+    for (int i = 0; i < CGROUP_KILL_TRIES; i++) {
+        n = kill_listed(dir);
+        if (n <= 0)
+            return n;
+        nanosleep(&(struct timespec){.tv_nsec = 5000000}, NULL);
+    }
+    return -EBUSY;
 }

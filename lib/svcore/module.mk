@@ -1,7 +1,8 @@
 # libsvcore: logging, run directory, fd I/O, the message layer, hypercall
-# transport and cgroups; linked by every program and by our libxen* libraries.
+# transport, cgroups and locked pid files; linked by every program and by
+# our libxen* libraries.
 SHLIBS += svcore
-svcore_SRCS := $(addprefix lib/svcore/,log.c util.c msg.c hcall.c cgroup.c)
+svcore_SRCS := $(addprefix lib/svcore/,log.c util.c msg.c hcall.c cgroup.c pidfile.c)
 svcore_LDLIBS := -lpthread
 
 # Compiled into every domain image's executable, not into a library: the

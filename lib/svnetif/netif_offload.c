@@ -9,6 +9,7 @@
 #include "sv/abi/netif_abi.h"
 #include "sv/netif_offload.h"
 #include "sv/pktparse.h"
+#include "sv/abi/xnic.h"
 
 static int vnet_gso(const struct netif_offload *o, const struct pktparse *p,
                     struct virtio_net_hdr *vh)
@@ -100,4 +101,20 @@ int netif_offload_from_vnet(const struct virtio_net_hdr *vh, struct netif_offloa
     }
     o->gso_size = le16toh(vh->gso_size);
     return o->gso_size ? 0 : -EINVAL;
+}
+
+unsigned netif_offload_xnic_cmd(const struct netif_offload *o, const uint8_t *frame, size_t len,
+                                uint16_t *mss, uint8_t *hdr_len)
+{
+    struct pktparse pp;
+
+    *mss = 0;
+    *hdr_len = 0;
+    if (o->gso_type != XEN_NETIF_GSO_TYPE_NONE && pktparse_frame(frame, len, &pp) == 0 &&
+        pp.l4proto == IPPROTO_TCP && pp.l4_end && pp.l4_end <= UINT8_MAX) {
+        *mss = o->gso_size;
+        *hdr_len = (uint8_t)pp.l4_end;
+        return XNIC_TXD_TSO;
+    }
+    return o->csum_blank ? XNIC_TXD_CSUM : 0;
 }

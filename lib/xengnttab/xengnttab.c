@@ -9,15 +9,20 @@
  * it; a handle it does not believe yet (the frame still mapped by another
  * of our mappings) is kept, and told again by xengnttab_unmap_retry().
  * Sharing allocates fresh frames from the hypervisor, which fills the grant
- * entries.
+ * entries.  Unmap notifies (the _notify calls) are armed in the hypervisor,
+ * which fires them when the mapping or the share goes, also when this
+ * process dies.
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <xengnttab.h>
+#include <xen/sys/gntdev.h>
 
 #include "sv/gnttab_ext.h"
 #include "sv/hcall.h"
@@ -29,6 +34,7 @@ struct gnt_range {
     char *addr;
     uint32_t count;
     uint32_t *ids; /* grant handles (map) or grant refs (share) */
+    uint64_t *inos; /* each page's frame, as /proc/self/maps names it */
     struct gnt_range *next;
 };
 
@@ -66,17 +72,81 @@ static struct xengntdev_handle *handle_open(void)
     return h;
 }
 
+static void range_free(struct gnt_range *r)
+{
+    free(r->ids);
+    free(r->inos);
+    free(r);
+}
+
+/* A mapping of this process, from /proc/self/maps. */
+struct maps_line {
+    uintptr_t start, end;
+    uint64_t ino;
+};
+
+/* This process's mappings, or NULL (*n = 0) when they cannot be read. */
+static struct maps_line *maps_read(size_t *n)
+{
+    FILE *f = fopen("/proc/self/maps", "re");
+    struct maps_line *lines = NULL, *bigger;
+    size_t cap = 0;
+    char buf[512];
+
+    *n = 0;
+    while (f && fgets(buf, sizeof(buf), f)) {
+        struct maps_line l;
+        unsigned long start, end, ino;
+
+        if (sscanf(buf, "%lx-%lx %*s %*s %*s %lu", &start, &end, &ino) != 3)
+            continue;
+        l = (struct maps_line){start, end, ino};
+        if (*n == cap) {
+            cap = cap ? 2 * cap : 64;
+            bigger = realloc(lines, cap * sizeof(*lines));
+            if (!bigger)
+                break;
+            lines = bigger;
+        }
+        lines[(*n)++] = l;
+    }
+    if (f)
+        fclose(f);
+    return lines;
+}
+
+static bool maps_has(const struct maps_line *l, size_t n, const char *addr, uint64_t ino)
+{
+    for (size_t i = 0; i < n; i++)
+        if ((uintptr_t)addr >= l[i].start && (uintptr_t)addr < l[i].end)
+            return l[i].ino == ino;
+    return false;
+}
+
 static void handle_close(struct xengntdev_handle *h)
 {
     struct gnt_range *r, *next;
+    size_t nmaps = 0;
+    struct maps_line *maps = h->ranges ? maps_read(&nmaps) : NULL;
 
-    /* Unmapping first lets the hypervisor believe the channel's close. */
+    /*
+     * Unmapping first lets the hypervisor believe the channel's close.  A
+     * page the caller unmapped itself (libxenvchan munmaps its rings before
+     * closing, as gntdev and gntalloc allow) may hold another mapping by
+     * now: only a page still mapping its own frame is unmapped.  Unreadable
+     * maps leave every page mapped, pinned until we exit: the safe side.
+     */
     for (r = h->ranges; r; r = next) {
         next = r->next;
-        munmap(r->addr, (size_t)r->count * SV_PAGE_SIZE);
-        free(r->ids);
-        free(r);
+        for (uint32_t i = 0; i < r->count; i++) {
+            char *page = r->addr + (size_t)i * SV_PAGE_SIZE;
+
+            if (maps_has(maps, nmaps, page, r->inos[i]))
+                munmap(page, SV_PAGE_SIZE);
+        }
+        range_free(r);
     }
+    free(maps);
     close(h->chan);
     pthread_mutex_destroy(&h->lock);
     free(h->refused);
@@ -106,14 +176,20 @@ static struct gnt_range *range_take(struct xengntdev_handle *h, void *addr, uint
     return r;
 }
 
-/* Maps fds[i] at page i of a fresh range, closing every fd. */
-static char *map_fds(const int *fds, uint32_t count, int prot)
+/* Maps fds[i] at page i of a fresh range, closing every fd; inos[i] is
+ * the frame's inode. */
+static char *map_fds(const int *fds, uint32_t count, int prot, uint64_t *inos)
 {
     size_t len = (size_t)count * SV_PAGE_SIZE;
     char *base = mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     bool ok = base != MAP_FAILED;
 
     for (uint32_t i = 0; i < count; i++) {
+        struct stat st;
+
+        if (ok && fstat(fds[i], &st) < 0)
+            ok = false;
+        inos[i] = ok ? st.st_ino : 0;
         if (ok && mmap(base + (size_t)i * SV_PAGE_SIZE, SV_PAGE_SIZE, prot, MAP_SHARED | MAP_FIXED,
                        fds[i], 0) == MAP_FAILED)
             ok = false;
@@ -224,18 +300,21 @@ int xengnttab_set_max_grants(xengnttab_handle *xgt, uint32_t nr_grants)
     return 0; /* no per-handle limit beyond the hypervisor's */
 }
 
-static struct gnt_range *range_new(char *addr, uint32_t count, const uint32_t *ids)
+static struct gnt_range *range_new(char *addr, uint32_t count, const uint32_t *ids,
+                                   const uint64_t *inos)
 {
     struct gnt_range *r = calloc(1, sizeof(*r));
 
     if (!r)
         return NULL;
     r->ids = malloc(count * sizeof(*r->ids));
-    if (!r->ids) {
-        free(r);
+    r->inos = malloc(count * sizeof(*r->inos));
+    if (!r->ids || !r->inos) {
+        range_free(r);
         return NULL;
     }
     memcpy(r->ids, ids, count * sizeof(*r->ids));
+    memcpy(r->inos, inos, count * sizeof(*r->inos));
     r->addr = addr;
     r->count = count;
     return r;
@@ -245,8 +324,9 @@ static struct gnt_range *range_new(char *addr, uint32_t count, const uint32_t *i
 static void *range_map(struct xengntdev_handle *h, const int *fds, uint32_t count, int prot,
                        const uint32_t *ids)
 {
-    char *addr = map_fds(fds, count, prot);
-    struct gnt_range *r = addr ? range_new(addr, count, ids) : NULL;
+    uint64_t inos[SV_HC_MAX_FDS]; /* count is within it: one reply's fds */
+    char *addr = map_fds(fds, count, prot, inos);
+    struct gnt_range *r = addr ? range_new(addr, count, ids, inos) : NULL;
 
     if (r) {
         range_add(h, r);
@@ -323,6 +403,46 @@ void *xengnttab_map_grant_refs_device(xengnttab_handle *xgt, uint32_t count, uin
     return map_batch(xgt, count, domids, 1, refs, prot, dev_bus_addr);
 }
 
+/*
+ * Arms the unmap notify of the one-page mapping or share at addr, as Xen's
+ * Linux back end does with SET_UNMAP_NOTIFY: a byte to clear when the
+ * offset is within the page, an event when the port is not -1.  0 or -errno.
+ */
+static int arm_notify(struct xengntdev_handle *h, uint32_t kind, void *addr, uint32_t offset,
+                      evtchn_port_t port)
+{
+    struct sv_mem_notify n = {.kind = kind, .offset = offset, .port = port};
+    struct gnt_range *r;
+
+    if (offset < SV_PAGE_SIZE)
+        n.action |= UNMAP_NOTIFY_CLEAR_BYTE;
+    if (port != (evtchn_port_t)-1)
+        n.action |= UNMAP_NOTIFY_SEND_EVENT;
+    if (!n.action)
+        return 0;
+    pthread_mutex_lock(&h->lock);
+    for (r = h->ranges; r && r->addr != addr; r = r->next)
+        ;
+    n.id = r ? r->ids[0] : UINT32_MAX;
+    pthread_mutex_unlock(&h->lock);
+    return hcall_simple(h->chan, SV_HC_memory, SV_MEM_notify, &n, sizeof(n));
+}
+
+void *xengnttab_map_grant_ref_notify(xengnttab_handle *xgt, uint32_t domid, uint32_t ref, int prot,
+                                     uint32_t notify_offset, evtchn_port_t notify_port)
+{
+    void *addr = map_batch(xgt, 1, &domid, 0, &ref, prot, NULL);
+    int err;
+
+    if (!addr)
+        return NULL;
+    err = arm_notify(xgt, SV_NOTIFY_map, addr, notify_offset, notify_port);
+    if (!err)
+        return addr;
+    xengnttab_unmap(xgt, addr, 1);
+    return fail_ptr(err);
+}
+
 void *xengnttab_map_domain_grant_refs(xengnttab_handle *xgt, uint32_t count, uint32_t domid,
                                       uint32_t *refs, int prot)
 {
@@ -347,8 +467,7 @@ int xengnttab_unmap_pages(xengnttab_handle *xgt, void *const *pages, uint32_t co
         }
         munmap(r->addr, SV_PAGE_SIZE);
         handles[n++] = r->ids[0];
-        free(r->ids);
-        free(r);
+        range_free(r);
     }
     if (n) {
         int e = unmap_handles(xgt, handles, n);
@@ -397,8 +516,7 @@ int xengnttab_unmap(xengnttab_handle *xgt, void *start_address, uint32_t count)
     }
     munmap(r->addr, (size_t)count * SV_PAGE_SIZE);
     err = unmap_handles(xgt, r->ids, count);
-    free(r->ids);
-    free(r);
+    range_free(r);
     if (err) {
         errno = -err;
         return -1;
@@ -516,6 +634,21 @@ void *xengntshr_share_pages(xengntshr_handle *xgs, uint32_t domid, int count, ui
     return fail_ptr(-ENOMEM);
 }
 
+void *xengntshr_share_page_notify(xengntshr_handle *xgs, uint32_t domid, uint32_t *ref,
+                                  int writable, uint32_t notify_offset, evtchn_port_t notify_port)
+{
+    void *addr = xengntshr_share_pages(xgs, domid, 1, ref, writable);
+    int err;
+
+    if (!addr)
+        return NULL;
+    err = arm_notify(xgs, SV_NOTIFY_share, addr, notify_offset, notify_port);
+    if (!err)
+        return addr;
+    xengntshr_unshare(xgs, addr, 1);
+    return fail_ptr(err);
+}
+
 /*
  * Fails with EBUSY, sharing kept, while the peer still maps a page: the
  * grant cannot end while mapped (Linux's gntalloc would defer the free).
@@ -538,7 +671,6 @@ int xengntshr_unshare(xengntshr_handle *xgs, void *start_address, uint32_t count
         return -1;
     }
     munmap(r->addr, (size_t)count * SV_PAGE_SIZE);
-    free(r->ids);
-    free(r);
+    range_free(r);
     return 0;
 }

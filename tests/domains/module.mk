@@ -21,3 +21,11 @@ hvhostile_LIBS := svcore
 TEST_PROGRAMS += xsflood
 xsflood_SRCS := tests/domains/xsflood.c
 xsflood_LIBS := xenstore svcore
+
+# vchandom: Debian's libxenvchan.a, unmodified, over our libraries (test grant_vchan).
+TEST_PROGRAMS += vchandom
+vchandom_SRCS := tests/domains/vchandom.c $(DOMAIN_IMAGE_SRCS)
+vchandom_LIBS := xenevtchn xengnttab xenstore svcore
+# The archive's references resolve against the libraries named after it:
+# ours, found first in -L$(LIBDIR).
+vchandom_LDLIBS := -l:libxenvchan.a -lxenstore -lxengnttab -lxenevtchn -lpthread

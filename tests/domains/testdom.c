@@ -22,6 +22,10 @@
  *                          batch: "UNMAP twice: S1 S2" (the statuses)
  *   lie GRANTER REF        map, write "mapped" at offset 64, then claim an unmap
  *                          without unmapping
+ *   map-reuse GRANTER REF  map with xengnttab, write "mapped" at offset 64,
+ *                          munmap the page ourselves (as libxenvchan does),
+ *                          map other memory there, close the handle: "REUSE
+ *                          kept" when the close left that memory alone
  *   hostile PID            dom0 ops, another domain's /proc, fork: all refused
  *   walls RUNDIR PID       what the sandbox lets it see or undo, one line each:
  *                          "DUMPABLE n", then "SET_DUMPABLE", "RUNDIR",
@@ -492,6 +496,27 @@ static int mode_lie(uint32_t granter, uint32_t ref)
     return 0;
 }
 
+static int mode_map_reuse(uint32_t granter, uint32_t ref)
+{
+    xengnttab_handle *xgt = xengnttab_open(NULL, 0);
+    char *page = xgt ? xengnttab_map_grant_ref(xgt, granter, ref, PROT_READ | PROT_WRITE) : NULL;
+
+    if (!page)
+        die("map");
+    strcpy(page + 64, "mapped");
+    munmap(page, 4096);
+    if (mmap(page, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) !=
+        page)
+        die("mmap over the unmapped page");
+    memset(page, 'Z', 4096);
+    xengnttab_close(xgt);
+    if (page[4095] != 'Z') /* or a fault, if the close unmapped it */
+        die("the close changed memory that was no longer the mapping");
+    say("REUSE kept");
+    pause();
+    return 0;
+}
+
 static int mode_hostile(const char *victim_pid)
 {
     xc_interface *xch = xc_interface_open(NULL, NULL, 0);
@@ -743,6 +768,8 @@ int main(int argc, char **argv)
         return mode_gnt_errors(num(argv[2]), num(argv[3]));
     if (!strcmp(mode, "unmap-twice") && argc == 4)
         return mode_unmap_twice(num(argv[2]), num(argv[3]));
+    if (!strcmp(mode, "map-reuse") && argc == 4)
+        return mode_map_reuse(num(argv[2]), num(argv[3]));
     if (!strcmp(mode, "lie") && argc == 4)
         return mode_lie(num(argv[2]), num(argv[3]));
     if (!strcmp(mode, "hostile") && argc == 3)

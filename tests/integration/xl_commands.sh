@@ -78,7 +78,8 @@ grep -q "/nonexistent/prog: No such file or directory" <<<"$err" || fail "exec: 
 # Domain ids are digits below the reserved ones; an empty name is no domain.
 for id in 4294967297 65536 " 1" "+1" "-1" ""; do
     err=$("$BIN/xl" domname "$id" 2>&1) && fail "xl domname '$id' answered: $err"
-    grep -q "is not a domain id" <<<"$err" || fail "xl domname '$id': unclear error: $err"
+    grep -Eq "is not a domain id|unknown option '-1'" <<<"$err" ||
+        fail "xl domname '$id': unclear error: $err"
 done
 err=$("$BIN/xl" domid "" 2>&1) && fail "xl domid '' answered: $err"
 grep -q "no domain ''" <<<"$err" || fail "xl domid '': unclear error: $err"
@@ -105,3 +106,44 @@ err=$("$BIN/xl" create "$(sv_cfg "${long}x" sleep)" 2>&1) && fail "a 64-characte
 grep -q "cfg:1: name: domain name '${long}x' longer than 63 characters" <<<"$err" ||
     fail "64-character name: unclear error: $err"
 pass "domain names of up to 63 characters, one limit"
+
+# What xl exec starts ends with the domain, daemons too (they are in its
+# cgroups): on destroy, and when the domain shuts down by itself.
+dead() { local s; s=$(ps -o stat= -p "$1" || true); [ -z "$s" ] || [ "${s:0:1}" = Z ]; }
+for how in destroy shutdown; do
+    d=$(sv_create "$t-ex" sleep)
+    wait_console "$d" SLEEPING >/dev/null
+    "$BIN/xl" exec "$t-ex" -- iperf3 -s -D --pidfile "$rd/iperf.pid"
+    for ((i = 0; i < 40; i++)); do [ -s "$rd/iperf.pid" ] && break; sleep 0.05; done
+    pid=$(cat "$rd/iperf.pid")
+    dead "$pid" && fail "iperf3 -D did not start"
+    grep -q "pids:/.*sv-$t-ex$" "/proc/$pid/cgroup" || grep -q "^0::/.*sv-$t-ex$" "/proc/$pid/cgroup" ||
+        fail "iperf3 is not in the domain's cgroup: $(cat "/proc/$pid/cgroup")"
+    "$BIN/xl" $how "$t-ex"
+    for ((i = 0; i < 40; i++)); do dead "$pid" && break; sleep 0.05; done
+    dead "$pid" || fail "iperf3 -D outlived its domain's $how"
+    [ "$how" = shutdown ] && "$BIN/xl" destroy "$t-ex"
+    rm -f "$rd/iperf.pid"
+    find /sys/fs/cgroup -maxdepth 5 -type d -name "sv-$t-ex" | grep -q . &&
+        fail "the domain's cgroup outlived it"
+done
+pass "programs xl exec started (iperf3 -D) end with their domain"
+
+# A guest that dies as it starts is not created (nor crash-looped by its
+# monitor): the error shows the end of its console.
+printf 'name = "%s-dies"\nmemory = 16\nkernel = "%s"\nextra = "nosuchmode"\non_crash = "restart"\n' \
+    "$t" "$TESTBIN/testdom" >"$rd/dies.cfg"
+rc=0; err=$("$BIN/xl" create "$rd/dies.cfg" 2>&1) || rc=$?
+[ "$rc" = 1 ] || fail "a guest that crashed at once: exit $rc: $err"
+grep -q "$t-dies: crashed as it started: not created" <<<"$err" || fail "unclear: $err"
+grep -q "^testdom: unknown mode 'nosuchmode'" <<<"$err" || fail "no console tail: $err"
+sleep 0.5
+"$BIN/xl" domid "$t-dies" >/dev/null 2>&1 && fail "the crashed guest is listed (restarted?)"
+pgrep -f "^$t-dies" >/dev/null && fail "the crashed guest runs again"
+# With on_crash=preserve it is kept as asked, crashed, and said.
+rc=0; err=$("$BIN/xl" create "$(sv_cfg "$t-kept" nosuchmode)" 2>&1 >/dev/null) || rc=$?
+[ "$rc" = 0 ] || fail "on_crash=preserve: exit $rc: $err"
+grep -q "warning: $t-kept crashed as it started (kept, as on_crash says)" <<<"$err" &&
+    grep -q "^testdom: unknown mode 'nosuchmode'" <<<"$err" || fail "preserve: unclear: $err"
+[ "$(domain_state "$("$BIN/xl" domid "$t-kept")")" = "----c-" ] || fail "not kept crashed"
+pass "a guest that crashes at once fails create with its console's tail (or is kept)"

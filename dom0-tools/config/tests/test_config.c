@@ -328,6 +328,43 @@ static void test_pci_net_options(void **state)
     config_free(&cfg);
 }
 
+/* xl pci-attach's failover=N against a running domain's vifs: the VF takes
+ * the vif's MAC and VLAN; a bad pairing leaves the description as it was. */
+static void test_pci_failover(void **state)
+{
+    static const char *const bad[] = {
+        "03:10.4,failover=2",                       /* no such vif */
+        "03:10.4,failover=x",                       /* not a number */
+        "03:10.4,failover=16",                      /* out of range */
+        "03:10.4,failover=0,failover=1",            /* twice */
+        "03:10.4,failover=1,mac=00:16:3e:5f:00:09", /* not vif 1's MAC */
+        "03:10.4,failover=0,vlan=43",               /* not vif 0's VLAN */
+        "03:10.4,failover=0",                       /* vif 0 backs 03:10.2 already */
+    };
+    struct domain_config cfg;
+    struct config_error err;
+
+    (void)state;
+    config_init(&cfg);
+    snprintf(cfg.name, sizeof(cfg.name), "g");
+    assert_int_equal(config_add_vif_spec(&cfg, "mac=00:16:3e:5f:00:07,bridge=xenbr0.42", &err), 0);
+    assert_int_equal(config_add_vif_spec(&cfg, "mac=00:16:3e:5f:00:08", &err), 0);
+    assert_int_equal(config_add_pci_spec(&cfg, "03:10.2,failover=0", &err), 0);
+    assert_true(cfg.pcis[0].failover);
+    assert_int_equal(cfg.pcis[0].standby, 0);
+    assert_string_equal(cfg.pcis[0].mac, "00:16:3e:5f:00:07");
+    assert_int_equal(cfg.pcis[0].vlan, 42);
+    for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+        if (config_add_pci_spec(&cfg, bad[i], &err) != -EINVAL)
+            fail_msg("accepted '%s'", bad[i]);
+        assert_int_equal(cfg.nr_pcis, 1);
+    }
+    assert_int_equal(config_add_pci_spec(&cfg, "03:10.3,mac=00:16:3E:5F:00:08,failover=1", &err),
+                     0);
+    assert_int_equal(cfg.pcis[1].standby, 1);
+    config_free(&cfg);
+}
+
 /* One bad description per error path, with where the error must point. */
 static void test_error_paths(void **state)
 {
@@ -530,6 +567,7 @@ int main(void)
         cmocka_unit_test(test_bdf),
         cmocka_unit_test(test_pci_add_remove),
         cmocka_unit_test(test_pci_net_options),
+        cmocka_unit_test(test_pci_failover),
         cmocka_unit_test(test_error_paths),
         cmocka_unit_test(test_nul_bytes),
         cmocka_unit_test(test_format_error),

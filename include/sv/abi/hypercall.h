@@ -138,6 +138,7 @@ enum {
 enum {
     SV_MEM_share = 1,   /* in: struct sv_mem_share; out: same + refs; fds */
     SV_MEM_unshare = 2, /* in: struct sv_mem_unshare; -EBUSY if any is mapped */
+    SV_MEM_notify = 3,  /* in: struct sv_mem_notify */
 };
 
 #define SV_MEM_MAX_BATCH 253
@@ -161,6 +162,26 @@ struct sv_mem_unshare {
     uint32_t count;
     uint32_t pad;
     grant_ref_t ref[SV_MEM_MAX_BATCH];
+};
+
+/*
+ * Arms an unmap notify (Linux gntdev's and gntalloc's SET_UNMAP_NOTIFY) on
+ * a mapping of ours (kind SV_NOTIFY_map, id = its grant handle, made on
+ * this channel) or on a frame we share (SV_NOTIFY_share, id = its grant
+ * ref).  When the mapping goes (unmap, its channel's close, our death) or
+ * the share is let go (unshare, our death), the hypervisor clears the byte
+ * at `offset` of the page (UNMAP_NOTIFY_CLEAR_BYTE) and sends on our port
+ * `port` (UNMAP_NOTIFY_SEND_EVENT), once.  A later call replaces it.
+ */
+enum { SV_NOTIFY_map = 1, SV_NOTIFY_share = 2 };
+
+struct sv_mem_notify {
+    uint32_t kind;
+    uint32_t id;
+    uint32_t action; /* UNMAP_NOTIFY_CLEAR_BYTE | UNMAP_NOTIFY_SEND_EVENT (xen/gntdev.h) */
+    uint32_t offset;
+    uint32_t port;
+    uint32_t pad;
 };
 
 /* ---- SV_HC_domctl (dom0 only) -------------------------------------------- */

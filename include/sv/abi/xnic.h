@@ -264,6 +264,7 @@ enum xnic_cmd {
 #define XNIC_VPF_BCAST      (1u << 0) /* accept broadcast */
 #define XNIC_VPF_ALLMULTI   (1u << 1) /* accept every multicast */
 #define XNIC_VPF_SPOOFCHK   (1u << 2) /* drop TX frames whose source MAC is not the primary */
+#define XNIC_VPF_STANDBY    (1u << 3) /* the switch delivers it nothing (failover); it sends */
 
 /* Sizes on the wire: a change to any of these is a change of the ABI. */
 _Static_assert(sizeof(struct xnic_queue_regs) == 32, "struct xnic_queue_regs is 32 bytes");

@@ -1,7 +1,11 @@
 # libsvcore's unit tests: the message layer; where the run and log
-# directories are.
-UNIT_TESTS += test_msg test_util
+# directories are; locked pid files; emptying a cgroup.
+UNIT_TESTS += test_msg test_util test_pidfile test_cgroup
 test_msg_SRCS := lib/svcore/tests/test_msg.c
 test_msg_LIBS := svcore
 test_util_SRCS := lib/svcore/tests/test_util.c
 test_util_LIBS := svcore
+test_pidfile_SRCS := lib/svcore/tests/test_pidfile.c
+test_pidfile_LIBS := svcore
+test_cgroup_SRCS := lib/svcore/tests/test_cgroup.c
+test_cgroup_LIBS := svcore

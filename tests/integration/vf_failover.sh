@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# VF <-> PV failover (net_failover): guest a has a vif on netdd and a VF
+# teamed with it (pci failover=0), one interface eth0 for its programs.
+# Traffic goes on the VF while it is there (the VF's counters move, the
+# vif's pool's do not: the NIC delivers a's MAC to the VF alone); an
+# iperf3 TCP stream to guest b survives xl pci-detach (the guest moves to
+# the vif first), xl pci-attach (back to the VF), and a detach the guest
+# does not answer (it is stopped: xl gives up waiting and takes the VF).
+source "$(dirname "$0")/lib.sh"
+require_root
+command -v iperf3 >/dev/null || skip "needs iperf3"
+t=$SV_TEST_TAG
+VF0=0000:03:10.0
+MACA=00:16:3e:5f:0b:01
+sv_start --nic "--vfs 2"
+export XENSTORED_PATH=$SPLITVISOR_RUNDIR/xenstored/socket
+
+dd=$(sv_netdd "$t-dd")
+b=$(sv_guest "$t-b" "$t-dd" 10.15.0.3/24)
+"$BIN/xl" pci-assignable-add $VF0
+printf 'name = "%s"\nmemory = 64\nkernel = "%s"\nvif = [ "backend=%s,mac=%s,ip=10.15.0.2/24" ]\npci = [ "%s,failover=0" ]\n' \
+    "$t-a" "$BIN/guest" "$t-dd" "$MACA" "$VF0" >"$SPLITVISOR_RUNDIR/$t-a.cfg"
+"$BIN/xl" create "$SPLITVISOR_RUNDIR/$t-a.cfg" >/dev/null
+a=$("$BIN/xl" domid "$t-a")
+wait_vf() { # STATE: the guest's device/vf/N reaches it
+    local i
+    for ((i = 0; i < 40; i++)); do
+        [ "$(xenstore-read "/local/domain/$a/device/vf/$1/state" 2>/dev/null)" = 4 ] && return 0
+        sleep 0.25
+    done
+    fail "the guest did not take VF $1"
+}
+wait_vf 0
+back=/local/domain/$dd/backend/vf/$a/0
+[ "$(xenstore-read "$back/failover")/$(xenstore-read "$back/mac")" = "0/$MACA" ] \
+    || fail "request in $back: $(xenstore-ls "$back")"
+"$BIN/xl" exec "$t-a" -- ip link show vf0 >/dev/null 2>&1 && fail "a teamed VF got an interface of its own"
+"$BIN/xl" network-list "$t-a" | grep -q "^vf0 .*failover eth0$" || fail "network-list: $("$BIN/xl" network-list "$t-a")"
+wait_console "$dd" "backend/vif/$a/0 stands by" >/dev/null
+pass "the VF takes vif 0's MAC, no vf0; netdd makes the vif a standby"
+
+wait_ping "$t-a" 10.15.0.3
+wait_ping "$t-b" 10.15.0.2
+vf_counter() { # NAME: the VF row's counter in xl network-list
+    "$BIN/xl" network-list "$t-a" | awk -v k="$1" '$1 ~ /^vf/ {for (i = 1; i < NF; i++) if ($i == k) print $(i + 1)}'
+}
+pool_counter() { # NAME: the vif row's NIC pool counter
+    "$BIN/xl" network-list "$t-a" | awk -v k="$1" '$1 == "0" {for (i = 1; i < NF; i++) if ($i == k) print $(i + 1)}'
+}
+wait_vf_gone() {
+    local i
+    for ((i = 0; i < 40; i++)); do
+        "$BIN/xl" network-list "$t-a" | grep -q '^vf' || return 0
+        sleep 0.25
+    done
+    fail "the VF is still listed"
+}
+
+# gap LOG: the longest run of 0.1-second iperf3 intervals that moved
+# nothing, in ms, and the sender's retransmissions.
+gap() {
+    awk '/sec/ && !/sender|receiver/ {n = ($7 == "0.00") ? n + 1 : 0; if (n > m) m = n}
+         / sender/ {r = $9} END {printf "%d ms gap, %s retransmissions", m * 100, r}' "$1"
+}
+# stream SECONDS NAME: iperf3 a -> b in the background, -i 0.1, into
+# $SPLITVISOR_RUNDIR/stream-NAME.log
+stream() {
+    "$BIN/xl" exec "$t-b" -- iperf3 -s -1 -D --logfile "$SPLITVISOR_RUNDIR/iperf-b.log"
+    sleep 0.5
+    "$BIN/xl" exec "$t-a" -- iperf3 -c 10.15.0.3 -t "$1" -i 0.1 -f m --forceflush \
+        >"$SPLITVISOR_RUNDIR/stream-$2.log" 2>&1 &
+    stream_pid=$!
+}
+
+vtx0=$(vf_counter tx) ptx0=$(pool_counter tx)
+sv_iperf "$t-a" "$t-b" 10.15.0.3 -t 2
+vtx1=$(vf_counter tx) ptx1=$(pool_counter tx)
+[ $((vtx1 - vtx0)) -gt 1000 ] || fail "the VF sent $((vtx1 - vtx0)) packets of the stream"
+[ $((ptx1 - ptx0)) -lt 10 ] || fail "the standby vif's pool sent $((ptx1 - ptx0))"
+prx=$(pool_counter rx)
+[ "$prx" -lt 10 ] || fail "the standby vif's pool received $prx frames: the NIC delivers a's MAC there"
+pass "iperf3 over eth0 on the VF ($SV_IPERF_RATE Mbit/s, $((vtx1 - vtx0)) VF packets; the vif's pool: rx $prx tx $((ptx1 - ptx0)))"
+
+# Planned detach and re-attach under a TCP stream, and pings beside it:
+# none answered twice (the NIC gives each frame to one path).
+stream 25 planned
+"$BIN/xl" exec "$t-a" -- ping -i 0.05 -c 300 10.15.0.3 >"$SPLITVISOR_RUNDIR/ping.log" 2>&1 &
+ping_pid=$!
+sleep 3
+t0=$(date +%s%N)
+"$BIN/xl" pci-detach "$t-a" "$VF0"
+t1=$(date +%s%N)
+wait_console "$a" "vf0 unplugged: its vif carries the traffic" >/dev/null
+"$BIN/xl" pci-list "$t-a" | grep -q "$VF0" && fail "$VF0 still assigned"
+ptx2=$(pool_counter tx)
+sleep 2
+ptx3=$(pool_counter tx)
+[ $((ptx3 - ptx2)) -gt 1000 ] || fail "the vif's pool sent $((ptx3 - ptx2)) packets after the detach"
+"$BIN/xl" pci-attach "$t-a" "$VF0,failover=0"
+wait_vf 0
+sleep 1
+vtx2=$(vf_counter tx)
+sleep 2
+vtx3=$(vf_counter tx)
+[ $((vtx3 - vtx2)) -gt 1000 ] || fail "the VF sent $((vtx3 - vtx2)) packets after the re-attach"
+wait "$stream_pid" || fail "the TCP stream broke: $(tail -5 "$SPLITVISOR_RUNDIR/stream-planned.log")"
+wait "$ping_pid" || true
+grep -q "DUP!" "$SPLITVISOR_RUNDIR/ping.log" && fail "duplicate answers: $(grep -c "DUP!" "$SPLITVISOR_RUNDIR/ping.log")"
+lost=$(awk '/packets transmitted/ {print $1 - $4}' "$SPLITVISOR_RUNDIR/ping.log")
+[ -n "$lost" ] || fail "ping: $(tail -3 "$SPLITVISOR_RUNDIR/ping.log")"
+pass "pci-detach ($(((t1 - t0) / 1000000)) ms) moved the stream to the vif, pci-attach back to the VF; TCP survived ($(gap "$SPLITVISOR_RUNDIR/stream-planned.log")); pings: $lost of 300 lost, none twice"
+
+# A guest that does not answer: xl gives up after its bound, takes the VF
+# (reset) and netdd gives the vif its MAC back; the guest, resumed, finds
+# its VF gone and carries on over the vif.
+stream 15 surprise
+sleep 2
+gpid=$(domain_pid "$t-a")
+[ -n "$gpid" ] || fail "no process for $t-a"
+kill -STOP "$gpid"
+t0=$(date +%s%N)
+"$BIN/xl" pci-detach "$t-a" "$VF0"
+t1=$(date +%s%N)
+kill -CONT "$gpid"
+wait_console "$a" "vf0 unplugged: its vif carries the traffic" >/dev/null
+wait "$stream_pid" || fail "the TCP stream broke: $(tail -5 "$SPLITVISOR_RUNDIR/stream-surprise.log")"
+wait_ping "$t-a" 10.15.0.3
+pass "a detach the stopped guest did not answer completed in $(((t1 - t0) / 1000000)) ms; TCP survived on the vif ($(gap "$SPLITVISOR_RUNDIR/stream-surprise.log"))"
