@@ -65,6 +65,8 @@ static struct {
     unsigned cache_pages;
     size_t tx_copybreak;
     struct event *poll_ev; /* vifs whose TX budget ran out */
+    struct event *credit_ev; /* vifs over their rate: the earliest next credit */
+    uint64_t credit_due_ns;  /* when credit_ev runs, while it is pending */
     struct event_base *base;
     struct late_unmask {
         unsigned spurious;   /* events in a row that found nothing */
@@ -377,14 +379,25 @@ static void port_flush(void *host, struct vif_back *v, unsigned q)
         pf_pool_tx_kick(pool_of(v, q));
 }
 
-/* A zero timeout: the loop polls every fd before the timer runs. */
-static void port_poll_later(void *host, struct vif_back *v)
+/* A zero timeout: the loop polls every fd before the timer runs.  With a
+ * delay (a vif over its rate), one timer for all: the earliest wins. */
+static void port_poll_later(void *host, struct vif_back *v, uint64_t delay_ns)
 {
     static const struct timeval now = {0, 0};
+    uint64_t due = ratelimit_now_ns() + delay_ns;
+    struct timeval tv = {.tv_sec = (time_t)(delay_ns / 1000000000u),
+                         .tv_usec = (suseconds_t)(delay_ns % 1000000000u / 1000)};
 
     (void)host;
     (void)v;
-    event_add(dd.poll_ev, &now);
+    if (!delay_ns) {
+        event_add(dd.poll_ev, &now);
+        return;
+    }
+    if (evtimer_pending(dd.credit_ev, NULL) && dd.credit_due_ns <= due)
+        return;
+    dd.credit_due_ns = due;
+    evtimer_add(dd.credit_ev, &tv);
 }
 
 static const struct vif_port_ops port_ops = {.attach = port_attach,
@@ -729,9 +742,10 @@ int main(int argc, char **argv)
     publish_ev = event_new(base, -1, EV_PERSIST, on_publish, NULL);
     dd.base = base;
     dd.poll_ev = evtimer_new(base, on_poll, NULL);
-    if (!dd.poll_ev || !xs_ev || !ev_ev || !term_ev || !publish_ev || event_add(xs_ev, NULL) ||
-        event_add(ev_ev, NULL) || event_add(term_ev, NULL) || event_add(publish_ev, &second) ||
-        !xs_watch(dd.xs, dd.vifs_dir, "vifs"))
+    dd.credit_ev = evtimer_new(base, on_poll, NULL);
+    if (!dd.poll_ev || !dd.credit_ev || !xs_ev || !ev_ev || !term_ev || !publish_ev ||
+        event_add(xs_ev, NULL) || event_add(ev_ev, NULL) || event_add(term_ev, NULL) ||
+        event_add(publish_ev, &second) || !xs_watch(dd.xs, dd.vifs_dir, "vifs"))
         fatalx("event setup");
     printf("netdd up: serving %s, %u pools free, TX packets over %zu bytes read in place\n",
            dd.vifs_dir, pf_pools_free(dd.pf), dd.tx_copybreak);
@@ -747,6 +761,7 @@ int main(int argc, char **argv)
     swswitch_free(dd.sw);
     event_free(publish_ev);
     event_free(dd.poll_ev);
+    event_free(dd.credit_ev);
     for (unsigned p = 0; p < SV_EVTCHN_PORTS; p++)
         if (dd.late[p].timer)
             event_free(dd.late[p].timer);

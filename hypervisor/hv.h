@@ -55,7 +55,8 @@ struct domain {
     domid_t domid;
     char name[SV_DOMAIN_NAME_MAX];
     xen_domain_handle_t handle;
-    uint32_t vcpus;
+    uint32_t vcpus;     /* online */
+    uint32_t max_vcpus; /* it may bring online: max_vcpu_id + 1 */
     uint64_t memory_kb;
     enum domain_state state;
     bool paused;

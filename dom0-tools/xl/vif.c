@@ -58,6 +58,7 @@ static bool write_backend(struct xs_handle *h, xs_transaction_t t, uint32_t f, u
 {
     struct vif_paths p;
     char bid[16], fid[16], handle[16], queues[16], vlan[8], trunk[CONFIG_MAX_TRUNK * 5 + 1];
+    char ips[CONFIG_MAX_IPS * CONFIG_IP_SIZE], rate[48];
     size_t n = 0;
 
     vif_paths(f, b, vif->devid, &p);
@@ -66,16 +67,21 @@ static bool write_backend(struct xs_handle *h, xs_transaction_t t, uint32_t f, u
     snprintf(handle, sizeof(handle), "%u", vif->devid);
     snprintf(queues, sizeof(queues), "%u", vif->queues);
     snprintf(vlan, sizeof(vlan), "%u", vif->vlan);
+    config_vif_ips(vif, ips, sizeof(ips));
+    /* libxl's form: bytes of credit per interval, the interval in us. */
+    snprintf(rate, sizeof(rate), "%llu,%u",
+             (unsigned long long)(vif->rate_bytes_per_sec * vif->rate_interval_us / 1000000),
+             vif->rate_interval_us);
     trunk[0] = '\0';
     for (unsigned i = 0; i < vif->nr_trunk; i++)
         n += (size_t)snprintf(trunk + n, sizeof(trunk) - n, "%s%u", i ? "," : "", vif->trunk[i]);
     return put(h, t, p.back, "", "", b, f) && put(h, t, p.back, "frontend", p.front, b, f) &&
            put(h, t, p.back, "frontend-id", fid, b, f) &&
            put(h, t, p.back, "handle", handle, b, f) && put(h, t, p.back, "mac", vif->mac, b, f) &&
-           put(h, t, p.back, "bridge", vif->bridge, b, f) &&
-           put(h, t, p.back, "ip", vif->ip, b, f) &&
+           put(h, t, p.back, "bridge", vif->bridge, b, f) && put(h, t, p.back, "ip", ips, b, f) &&
            (!vif->vlan || put(h, t, p.back, "vlan", vlan, b, f)) &&
            (!vif->nr_trunk || put(h, t, p.back, "trunk", trunk, b, f)) &&
+           (!vif->rate_bytes_per_sec || put(h, t, p.back, "rate", rate, b, f)) &&
            put(h, t, p.back, "multi-queue-num-queues", queues, b, f) &&
            put(h, t, p.back, "type", "vif", b, f) && put(h, t, p.back, "online", "1", b, f) &&
            put(h, t, p.back, "state", "1", b, f) && put(h, t, p.front, "backend", p.back, f, b) &&

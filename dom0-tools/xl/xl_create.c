@@ -179,6 +179,7 @@ int xl_create_domain(const struct domain_config *cfg, bool paused, uint32_t *dom
     snprintf(req.name, sizeof(req.name), "%s", cfg->name);
     req.memory_kb = cfg->memory_mib * 1024;
     req.vcpus = cfg->vcpus;
+    req.max_vcpus = cfg->max_vcpus;
     req.max_grant_frames = cfg->max_grant_frames;
     req.max_maptrack_frames = cfg->max_maptrack_frames;
     req.max_event_channels = cfg->max_event_channels;

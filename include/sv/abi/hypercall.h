@@ -224,7 +224,7 @@ struct sv_domctl_create {
     uint32_t max_grant_frames;
     uint32_t max_maptrack_frames;
     uint32_t max_event_channels;
-    uint32_t pad;
+    uint32_t max_vcpus; /* vcpus..; 0: vcpus (xl's maxvcpus) */
 };
 
 struct sv_domctl_getinfo {
