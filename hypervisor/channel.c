@@ -173,8 +173,7 @@ static void channel_readable(evutil_socket_t fd, short what, void *arg)
          * close may block as long as the domain likes: not on this thread. */
         fdreap_close(fds, nfds);
         log_warn_limited(&ch->dom->warnings, false,
-                         "dom%u: dropping hypercall channel: it sent descriptors",
-                         ch->dom->domid);
+                         "dom%u: dropping hypercall channel: it sent descriptors", ch->dom->domid);
         channel_drop(ch);
         return;
     }

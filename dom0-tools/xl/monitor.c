@@ -1,18 +1,25 @@
 /*
- * The per-domain monitor xl leaves behind (as Xen's xl does): it waits for
- * VIRQ_DOM_EXC, and when its domain has shut down applies the configured
- * action for the reason: destroy, preserve (leave it listed), restart
- * (destroy and create again from the description xl keeps, which follows
- * network- and pci-attach/-detach; a domain that restarts more than
- * MONITOR_MAX_RESTARTS times in MONITOR_WINDOW_S seconds is destroyed
- * instead, as xl refuses to restart too fast).  It exits when
- * the domain is gone.  It logs to <rundir>/monitor-<name>.log.
+ * xl's monitor: one process per run directory applies on_poweroff,
+ * on_reboot and on_crash to every domain xl created, as Xen's toolstack
+ * watches @releaseDomain once rather than once per domain.  It waits for
+ * VIRQ_DOM_EXC, lists the domains, and for each newly shut-down one that
+ * has a kept description (userdata) applies the configured action for the
+ * reason: destroy, preserve (leave it listed), restart (destroy and create
+ * again from the description xl keeps, which follows network- and
+ * pci-attach/-detach; a name that restarts more than MONITOR_MAX_RESTARTS
+ * times in MONITOR_WINDOW_S seconds is destroyed instead, as xl refuses to
+ * restart too fast) or rename-restart.  The first `xl create` starts it;
+ * the later ones find its lock held.  It exits when the hypervisor goes.
+ * It logs to monitor.log in the log directory; its pid is in
+ * <rundir>/monitor.pid.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <time.h>
 #include <unistd.h>
 #include <xenevtchn.h>
@@ -25,6 +32,33 @@
 
 #define MONITOR_MAX_RESTARTS 5
 #define MONITOR_WINDOW_S     10
+#define MONITOR_MAX_DOMAINS  1024
+
+/* Domains already dealt with that are still listed (preserved, renamed,
+ * or not xl's): looked at again only once they are gone. */
+static uint8_t handled[DOMID_FIRST_RESERVED / 8];
+
+/* Recent restarts of a name: the window they fall in and how many. */
+struct restarts {
+    char name[CONFIG_NAME_SIZE];
+    time_t window;
+    int count;
+};
+static struct restarts *recent;
+static size_t nr_recent;
+
+static bool is_handled(uint32_t domid)
+{
+    return handled[domid / 8] & (1u << (domid % 8));
+}
+
+static void set_handled(uint32_t domid, bool on)
+{
+    if (on)
+        handled[domid / 8] |= (uint8_t)(1u << (domid % 8));
+    else
+        handled[domid / 8] &= (uint8_t) ~(1u << (domid % 8));
+}
 
 static enum config_action action_for(const struct domain_config *cfg, unsigned reason)
 {
@@ -36,19 +70,6 @@ static enum config_action action_for(const struct domain_config *cfg, unsigned r
     default:
         return cfg->on_crash;
     }
-}
-
-/* 1: shut down (reason set), 0: running, -ESRCH: gone. */
-static int domain_state(uint32_t domid, unsigned *reason)
-{
-    xc_domaininfo_t info;
-
-    if (xc_domain_getinfolist(xl_xch, domid, 1, &info) != 1 || info.domain != domid)
-        return -ESRCH;
-    if (!(info.flags & XEN_DOMINF_shutdown))
-        return 0;
-    *reason = (info.flags >> XEN_DOMINF_shutdownshift) & XEN_DOMINF_shutdownmask;
-    return 1;
 }
 
 /* rename-restart: the dead domain keeps its state as NAME-DOMID (xl list,
@@ -71,59 +92,119 @@ static void rename_old(const struct domain_config *cfg, uint32_t domid)
         xs_write(h, XBT_NULL, path, l.name, (unsigned)strlen(l.name));
     if (h)
         xs_close(h);
+    set_handled(domid, true);
     log_info("domain %u kept as %s", domid, l.name);
 }
 
-/* Restarts the domain unless it restarts too fast; its new domid or -1. */
-static long restart(const struct domain_config *cfg, time_t *window, int *restarts)
+/* The restart record of name, a stale one reused or a new one; NULL when
+ * out of memory. */
+static struct restarts *restarts_of(const char *name, time_t now)
+{
+    struct restarts *free_slot = NULL, *grown;
+
+    for (size_t i = 0; i < nr_recent; i++) {
+        if (!strcmp(recent[i].name, name))
+            return &recent[i];
+        if (!free_slot && now - recent[i].window > MONITOR_WINDOW_S)
+            free_slot = &recent[i];
+    }
+    if (!free_slot) {
+        grown = realloc(recent, (nr_recent + 1) * sizeof(*recent));
+        if (!grown)
+            return NULL;
+        recent = grown;
+        free_slot = &recent[nr_recent++];
+    }
+    snprintf(free_slot->name, sizeof(free_slot->name), "%s", name);
+    free_slot->window = now;
+    free_slot->count = 0;
+    return free_slot;
+}
+
+/* Creates cfg's domain again unless its name restarts too fast. */
+static void restart(const struct domain_config *cfg)
 {
     time_t now = time(NULL);
+    struct restarts *r = restarts_of(cfg->name, now);
     uint32_t newid;
 
-    if (now - *window > MONITOR_WINDOW_S) {
-        *window = now;
-        *restarts = 0;
+    if (r && now - r->window > MONITOR_WINDOW_S) {
+        r->window = now;
+        r->count = 0;
     }
-    if (++*restarts > MONITOR_MAX_RESTARTS) {
+    if (!r || ++r->count > MONITOR_MAX_RESTARTS) {
         char hint[400];
 
         log_warnx("%s restarted %d times in %d s: giving up%s", cfg->name, MONITOR_MAX_RESTARTS,
                   MONITOR_WINDOW_S, xl_last_console_hint(cfg->name, hint, sizeof(hint)));
-        return -1;
+        return;
     }
-    if (xl_create_domain(cfg, false, &newid) < 0)
-        return -1;
-    log_info("%s restarted as domain %u", cfg->name, newid);
-    return newid;
+    if (xl_create_domain(cfg, false, &newid) == 0)
+        log_info("%s restarted as domain %u", cfg->name, newid);
 }
 
-/* Applies the action; returns the domid to watch next, or -1 to stop. */
-static long apply(const struct domain_config *cfg, uint32_t domid, unsigned reason, time_t *window,
-                  int *restarts)
+/* Applies the action its description gives a domain that shut down. */
+static void apply(uint32_t domid, unsigned reason)
 {
-    enum config_action action = action_for(cfg, reason);
-    bool again = action == CONFIG_ACTION_RESTART || action == CONFIG_ACTION_RENAME_RESTART;
-    struct domain_config kept;
-    bool have_kept;
-    long next;
+    char name[SV_DOMAIN_NAME_MAX];
+    struct domain_config cfg;
+    enum config_action action;
 
-    log_info("domain %u (%s) shut down (reason %u): %s", domid, cfg->name, reason,
+    /* Not created by xl (nothing kept), or already renamed by a monitor
+     * before this one: not ours to act on. */
+    if (userdata_load(domid, &cfg) < 0) {
+        set_handled(domid, true);
+        return;
+    }
+    if (xl_domname(domid, name, sizeof(name)) < 0 || strcmp(name, cfg.name)) {
+        set_handled(domid, true);
+        goto out;
+    }
+    action = action_for(&cfg, reason);
+    log_info("domain %u (%s) shut down (reason %u): %s", domid, cfg.name, reason,
              config_action_name(action));
-    if (action == CONFIG_ACTION_PRESERVE)
-        return -1;
-    /* A restart takes the description as kept, with the devices attached
-     * and detached since; read it before destroying forgets it. */
-    have_kept = again && userdata_load(domid, &kept) == 0;
+    if (action == CONFIG_ACTION_PRESERVE) {
+        set_handled(domid, true);
+        goto out;
+    }
+    /* A restart takes the description as kept (with the devices attached
+     * and detached since), loaded above before destroying forgets it. */
     if (action == CONFIG_ACTION_RENAME_RESTART)
-        rename_old(cfg, domid); /* kept, under another name, for post-mortem */
+        rename_old(&cfg, domid); /* kept, under another name, for post-mortem */
     else
         xl_destroy_domain(domid);
-    if (!again)
-        return -1;
-    next = restart(have_kept ? &kept : cfg, window, restarts);
-    if (have_kept)
-        config_free(&kept);
-    return next;
+    if (action == CONFIG_ACTION_RESTART || action == CONFIG_ACTION_RENAME_RESTART)
+        restart(&cfg);
+out:
+    config_free(&cfg);
+}
+
+/* Looks at every domain once: forgets those gone, acts on those newly
+ * shut down. */
+static void scan(void)
+{
+    static xc_domaininfo_t info[MONITOR_MAX_DOMAINS];
+    static uint8_t listed[sizeof(handled)];
+    int n = xc_domain_getinfolist(xl_xch, 1, MONITOR_MAX_DOMAINS, info);
+
+    if (n < 0) {
+        log_warn("cannot list the domains");
+        return;
+    }
+    memset(listed, 0, sizeof(listed));
+    for (int i = 0; i < n; i++)
+        if (info[i].domain < DOMID_FIRST_RESERVED)
+            listed[info[i].domain / 8] |= (uint8_t)(1u << (info[i].domain % 8));
+    for (size_t k = 0; k < sizeof(handled); k++)
+        handled[k] &= listed[k];
+    for (int i = 0; i < n; i++) {
+        uint32_t domid = info[i].domain;
+
+        if (domid >= DOMID_FIRST_RESERVED || !(info[i].flags & XEN_DOMINF_shutdown) ||
+            is_handled(domid))
+            continue;
+        apply(domid, (info[i].flags >> XEN_DOMINF_shutdownshift) & XEN_DOMINF_shutdownmask);
+    }
 }
 
 /* Waits for VIRQ_DOM_EXC; false when the hypervisor has gone away. */
@@ -140,48 +221,35 @@ static bool wait_event(xenevtchn_handle *xce)
     return xenevtchn_pending(xce) >= 0;
 }
 
-static void monitor_loop(const struct domain_config *cfg, uint32_t domid)
+static void monitor_loop(void)
 {
     xenevtchn_handle *xce = xenevtchn_open(NULL, 0);
     int port = xce ? xenevtchn_bind_virq(xce, VIRQ_DOM_EXC) : -1;
-    time_t window = time(NULL);
-    int restarts = 0;
 
     if (port < 0) {
-        log_warn("cannot watch domain %u", domid);
+        log_warn("cannot bind VIRQ_DOM_EXC: no domain is monitored");
+        if (xce)
+            xenevtchn_close(xce);
         return;
     }
-    for (;;) {
-        unsigned reason = 0;
-        int state = domain_state(domid, &reason);
-        long next;
-
-        if (state < 0)
-            break; /* destroyed by someone else */
-        if (state == 1) {
-            next = apply(cfg, domid, reason, &window, &restarts);
-            if (next < 0)
-                break;
-            domid = (uint32_t)next;
-            continue;
-        }
+    log_info("monitoring every domain");
+    do {
+        scan();
         if (!wait_event(xce))
             break;
-        xenevtchn_unmask(xce, (evtchn_port_t)port);
-    }
+    } while (xenevtchn_unmask(xce, (evtchn_port_t)port) == 0);
     xenevtchn_close(xce);
+    free(recent);
 }
 
-static void detach(const char *name)
+static void detach(void)
 {
-    char rel[96], path[400];
+    char path[400];
     int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
-    int log_fd;
+    int log_fd = -1;
 
-    snprintf(rel, sizeof(rel), "monitor-%s.log", name);
-    if (sv_logdir_path(path, sizeof(path), rel) < 0)
-        path[0] = '\0';
-    log_fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    if (sv_logdir_path(path, sizeof(path), "monitor.log") == 0)
+        log_fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
     setsid();
     dup2(devnull, STDIN_FILENO);
     dup2(devnull, STDOUT_FILENO);
@@ -189,22 +257,55 @@ static void detach(const char *name)
         dup2(log_fd, STDERR_FILENO);
 }
 
-int monitor_start(const struct domain_config *cfg, uint32_t domid)
+/* Records the monitor's pid in <rundir>/monitor.pid (for the operator). */
+static void write_pid(void)
 {
-    pid_t pid = fork();
+    char path[400];
+    FILE *f;
 
-    if (pid < 0)
-        return xl_error("cannot start the monitor of %s: %s", cfg->name, strerror(errno));
+    if (sv_rundir_path(path, sizeof(path), "monitor.pid") < 0 || !(f = fopen(path, "we")))
+        return;
+    fprintf(f, "%d\n", (int)getpid());
+    fclose(f);
+}
+
+int monitor_start(void)
+{
+    char path[400];
+    int lock = -1, err = 0;
+    pid_t pid;
+
+    if (sv_rundir_path(path, sizeof(path), "monitor.lock") < 0)
+        return xl_error("cannot start the monitor: run directory path too long");
+    lock = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (lock < 0)
+        return xl_error("cannot start the monitor: %s: %s", path, strerror(errno));
+    /* Held for as long as a monitor runs: taken here, it passes to the
+     * child (the same open file), so no second one can start. */
+    if (flock(lock, LOCK_EX | LOCK_NB) < 0) {
+        if (errno != EWOULDBLOCK)
+            err = xl_error("cannot start the monitor: lock %s: %s", path, strerror(errno));
+        goto out;
+    }
+    pid = fork();
+    if (pid < 0) {
+        err = xl_error("cannot start the monitor: %s", strerror(errno));
+        goto out;
+    }
     if (pid > 0)
-        return 0;
+        goto out;
     /* The child: a fresh connection, not the parent's. */
-    detach(cfg->name);
+    detach();
     log_init("xl-monitor");
+    write_pid();
     xc_interface_close(xl_xch);
     close(xl_chan);
     xl_xch = xc_interface_open(NULL, NULL, 0);
     xl_chan = hcall_open();
     if (xl_xch && xl_chan >= 0)
-        monitor_loop(cfg, domid);
+        monitor_loop();
     _exit(0);
+out:
+    close(lock);
+    return err;
 }

@@ -253,9 +253,9 @@ int vif_remove(uint32_t domid, unsigned devid)
 }
 
 int xl_for_each_device(const char *fmt, uint32_t domid,
-                        void (*fn)(struct xs_handle *h, const char *dir, const char *devid,
-                                   void *arg),
-                        void *arg)
+                       void (*fn)(struct xs_handle *h, const char *dir, const char *devid,
+                                  void *arg),
+                       void *arg)
 {
     struct xs_handle *h = xs_open(0);
     char base[96], dir[160];
@@ -462,8 +462,8 @@ void vif_list_brief(uint32_t domid)
 
 static void list_one(struct xs_handle *h, const char *dir, const char *devid, void *arg)
 {
-    static const char *keys[] = {"mac", "handle", "state", "event-channel", "tx-ring-ref",
-                                 "rx-ring-ref"};
+    static const char *keys[] = {"mac",           "handle",      "state",
+                                 "event-channel", "tx-ring-ref", "rx-ring-ref"};
     char *v[6], rings[40], steer[200], *steering, ports[24];
     struct vif_listed vif;
 
@@ -491,9 +491,8 @@ static void list_one(struct xs_handle *h, const char *dir, const char *devid, vo
     }
     steering = xl_read_shown(h, vif.back, SV_XS_STEERING);
     pool_counters(h, vif.back, vif.backend, steering, steer, sizeof(steer));
-    printf("%-4s %-3u %-18s %-6s %-5s %-7s %-16s %-36s %s\n", devid, vif.backend,
-           v[0] ? v[0] : "-", v[1] ? v[1] : "-", v[2] ? v[2] : "-", v[3] ? v[3] : "-1", rings,
-           vif.back, steer);
+    printf("%-4s %-3u %-18s %-6s %-5s %-7s %-16s %-36s %s\n", devid, vif.backend, v[0] ? v[0] : "-",
+           v[1] ? v[1] : "-", v[2] ? v[2] : "-", v[3] ? v[3] : "-1", rings, vif.back, steer);
     free(steering);
     for (int k = 0; k < 6; k++)
         free(v[k]);
@@ -542,16 +541,48 @@ static int replug_write(struct xs_handle *h, xs_transaction_t t, void *arg)
     return write_backend(h, t, j->frontend, j->backend, &j->vif) ? 0 : -errno;
 }
 
+/* Whether domain d is listed in info[0..n) and not shut down. */
+static bool domain_live(const xc_domaininfo_t *info, int n, uint32_t d)
+{
+    for (int i = 0; i < n; i++)
+        if (info[i].domain == d)
+            return !(info[i].flags & XEN_DOMINF_shutdown);
+    return false;
+}
+
+/* Whether a vif of devs (f's) has lost its backend: orphaned (no backend
+ * path), or served by a domain that is gone or shut down.  Only those can
+ * name a domain just created; the rest need no description read. */
+static bool has_orphan_vif(struct xs_handle *h, uint32_t f, char **devs, unsigned n,
+                           const xc_domaininfo_t *info, int ninfo)
+{
+    bool orphan = false;
+
+    for (unsigned i = 0; i < n && !orphan; i++) {
+        char dir[96], *back;
+        uint32_t b;
+
+        snprintf(dir, sizeof(dir), "/libxl/%u/device/vif/%s", f, devs[i]);
+        back = read_str(h, dir, "backend");
+        orphan =
+            !back || sscanf(back, "/local/domain/%u/", &b) != 1 || !domain_live(info, ninfo, b);
+        free(back);
+    }
+    return orphan;
+}
+
 /* Re-plugs the vifs of frontend f whose description names backend `name`. */
-static void replug_frontend(struct xs_handle *h, uint32_t f, const char *name, uint32_t b)
+static void replug_frontend(struct xs_handle *h, uint32_t f, const char *name, uint32_t b,
+                            const xc_domaininfo_t *info, int ninfo)
 {
     struct domain_config cfg;
     unsigned n;
-    char **devs;
+    char **devs = vif_devids(h, f, &n);
 
-    if (userdata_load(f, &cfg) < 0)
+    if (!devs || !has_orphan_vif(h, f, devs, n, info, ninfo) || userdata_load(f, &cfg) < 0) {
+        free(devs);
         return;
-    devs = vif_devids(h, f, &n);
+    }
     for (unsigned i = 0; devs && i < n; i++) {
         char dir[96], *mac;
 
@@ -575,13 +606,13 @@ static void replug_frontend(struct xs_handle *h, uint32_t f, const char *name, u
 
 void vif_replug_backend(const char *name, uint32_t b)
 {
-    xc_domaininfo_t info[256];
+    static xc_domaininfo_t info[256];
     int n = xc_domain_getinfolist(xl_xch, 1, 256, info);
     struct xs_handle *h = n > 0 ? xs_open(0) : NULL;
 
     for (int i = 0; h && i < n; i++)
         if (info[i].domain != b && !(info[i].flags & XEN_DOMINF_shutdown))
-            replug_frontend(h, info[i].domain, name, b);
+            replug_frontend(h, info[i].domain, name, b, info, n);
     if (h)
         xs_close(h);
 }

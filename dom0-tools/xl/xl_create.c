@@ -1,8 +1,8 @@
 /*
  * xl create: parse the description, check what only the running host can
  * tell (the kernel image, the name, the memory, the backend domains, the PCI
- * functions), create the domain paused, start it, and leave a monitor behind
- * to apply on_poweroff/on_reboot/on_crash.
+ * functions), create the domain paused, start it, and make sure the run
+ * directory's monitor runs to apply on_poweroff/on_reboot/on_crash.
  * A failed create leaves nothing: what the host can refuse is checked first,
  * the hypervisor undoes a create that fails part way, and xl destroys a
  * domain it could not finish setting up.
@@ -324,7 +324,7 @@ int cmd_create(int argc, char **argv)
         if (!xl_opt('q'))
             printf("Domain %u (%s) created%s\n", domid, cfg.name, paused ? ", paused" : "");
         fflush(stdout);
-        err = monitor_start(&cfg, domid);
+        err = monitor_start();
     }
     config_free(&cfg);
     if (!err && xl_opt('c'))

@@ -27,7 +27,7 @@
 #include <xen/event_channel.h>
 #include <xen/sched.h>
 
-#define SV_HCALL_FD_ENV "SV_HYPERCALL_FD"
+#define SV_HCALL_FD_ENV   "SV_HYPERCALL_FD"
 #define SV_CONTROL_SOCKET "control.sock"
 
 #define SV_HC_MAX_MSG (64 * 1024)
@@ -47,25 +47,25 @@ struct hc_reply {
 
 /* Our own hypercalls (above Xen's numbers). */
 enum {
-    SV_HC_domctl = 0x1000,  /* dom0: domain lifecycle, cmd = SV_DOMCTL_* */
-    SV_HC_memory = 0x1001,  /* shareable frames, cmd = SV_MEM_* */
-    SV_HC_sysctl = 0x1002,  /* host-wide, cmd = SV_SYSCTL_* */
+    SV_HC_domctl = 0x1000,   /* dom0: domain lifecycle, cmd = SV_DOMCTL_* */
+    SV_HC_memory = 0x1001,   /* shareable frames, cmd = SV_MEM_* */
+    SV_HC_sysctl = 0x1002,   /* host-wide, cmd = SV_SYSCTL_* */
     SV_HC_platform = 0x1003, /* channel and start info, cmd = SV_PLATFORM_* */
     SV_HC_pci = 0x1004,      /* PCI functions, cmd = SV_PCI_* */
 };
 
 /* ---- SV_HC_pci ------------------------------------------------------------ */
 enum {
-    SV_PCI_list = 1,            /* -> struct sv_pci_func[] (a domain sees its own) */
-    SV_PCI_assignable_add = 2,  /* dom0: struct sv_pci_req */
+    SV_PCI_list = 1,           /* -> struct sv_pci_func[] (a domain sees its own) */
+    SV_PCI_assignable_add = 2, /* dom0: struct sv_pci_req */
     SV_PCI_assignable_remove = 3,
-    SV_PCI_attach = 4,          /* dom0: struct sv_pci_req (domid, bdf) */
-    SV_PCI_detach = 5,          /* dom0: struct sv_pci_req */
-    SV_PCI_open = 6,            /* the owner: struct sv_pci_open + fds */
-    SV_PCI_stats = 7,           /* dom0: struct sv_pci_req -> struct xnic_ctl_stats */
+    SV_PCI_attach = 4, /* dom0: struct sv_pci_req (domid, bdf) */
+    SV_PCI_detach = 5, /* dom0: struct sv_pci_req */
+    SV_PCI_open = 6,   /* the owner: struct sv_pci_open + fds */
+    SV_PCI_stats = 7,  /* dom0: struct sv_pci_req -> struct xnic_ctl_stats */
 };
 
-#define SV_BDF_SIZE 16 /* "0000:03:10.1" */
+#define SV_BDF_SIZE        16 /* "0000:03:10.1" */
 #define SV_PCI_MAX_VECTORS 40
 
 struct sv_pci_req {
@@ -75,11 +75,11 @@ struct sv_pci_req {
 
 struct sv_pci_func {
     char bdf[SV_BDF_SIZE];
-    uint32_t nic;        /* index of the NIC (xnic process) */
-    uint32_t func;       /* 0 = PF, 1 + n = VF n */
+    uint32_t nic;  /* index of the NIC (xnic process) */
+    uint32_t func; /* 0 = PF, 1 + n = VF n */
     uint32_t nqueues;
     uint32_t assignable;
-    uint32_t owner;      /* DOMID_INVALID when the host (dom0) has it */
+    uint32_t owner; /* DOMID_INVALID when the host (dom0) has it */
     uint32_t pad;
 };
 
@@ -186,15 +186,15 @@ struct sv_mem_notify {
 
 /* ---- SV_HC_domctl (dom0 only) -------------------------------------------- */
 enum {
-    SV_DOMCTL_create = 1,      /* struct sv_domctl_create + fd of the kernel image */
-    SV_DOMCTL_unpause = 2,     /* struct sv_domctl */
-    SV_DOMCTL_pause = 3,       /* struct sv_domctl */
-    SV_DOMCTL_destroy = 4,     /* struct sv_domctl */
-    SV_DOMCTL_getinfo = 5,     /* struct sv_domctl_getinfo -> xen_domctl_getdomaininfo_t[] */
-    SV_DOMCTL_lookup = 6,      /* struct sv_domctl_lookup (by name or by id) */
-    SV_DOMCTL_power_button = 7,/* struct sv_domctl: ask the domain to shut down (SIGTERM) */
-    SV_DOMCTL_console_in = 8,  /* struct sv_domctl -> fd: write end of the console input */
-    SV_DOMCTL_rename = 9,      /* struct sv_domctl_lookup (domid, new name) */
+    SV_DOMCTL_create = 1,       /* struct sv_domctl_create + fd of the kernel image */
+    SV_DOMCTL_unpause = 2,      /* struct sv_domctl */
+    SV_DOMCTL_pause = 3,        /* struct sv_domctl */
+    SV_DOMCTL_destroy = 4,      /* struct sv_domctl */
+    SV_DOMCTL_getinfo = 5,      /* struct sv_domctl_getinfo -> xen_domctl_getdomaininfo_t[] */
+    SV_DOMCTL_lookup = 6,       /* struct sv_domctl_lookup (by name or by id) */
+    SV_DOMCTL_power_button = 7, /* struct sv_domctl: ask the domain to shut down (SIGTERM) */
+    SV_DOMCTL_console_in = 8,   /* struct sv_domctl -> fd: write end of the console input */
+    SV_DOMCTL_rename = 9,       /* struct sv_domctl_lookup (domid, new name) */
 };
 
 #define SV_DOMAIN_NAME_MAX 64
@@ -232,12 +232,17 @@ struct sv_domctl_getinfo {
     uint32_t max;
 };
 
+/* SV_DOMCTL_lookup takes up to this many in one call (xl list names every
+ * domain at once); in a batch, one not found comes back with an empty name
+ * and no pid, where a single lookup answers ESRCH. */
+#define SV_DOMCTL_LOOKUP_BATCH 256
+
 struct sv_domctl_lookup {
-    uint32_t domid;                 /* in (when name is empty) / out */
-    uint32_t pid;                   /* out: the domain's process */
-    char name[SV_DOMAIN_NAME_MAX];  /* in (when not empty) / out */
-    uint64_t store_pfn;             /* out: for XS_INTRODUCE */
-    uint32_t store_port;            /* out: for XS_INTRODUCE */
+    uint32_t domid;                /* in (when name is empty) / out */
+    uint32_t pid;                  /* out: the domain's process */
+    char name[SV_DOMAIN_NAME_MAX]; /* in (when not empty) / out */
+    uint64_t store_pfn;            /* out: for XS_INTRODUCE */
+    uint32_t store_port;           /* out: for XS_INTRODUCE */
     uint32_t pad;
 };
 
@@ -276,10 +281,10 @@ struct sv_sysctl_physinfo {
  * pages.  The hypervisor reaches it with process_vm_readv/writev.
  */
 #define SV_GNTCOPY_source_virt (1u << 6)
-#define SV_GNTCOPY_dest_virt (1u << 7)
+#define SV_GNTCOPY_dest_virt   (1u << 7)
 
 /* Grant tables: frames per domain (Xen's default max is 64; 32 = 16384 refs). */
-#define SV_GNTTAB_FRAMES 32
+#define SV_GNTTAB_FRAMES  32
 #define SV_GNTTAB_ENTRIES (SV_GNTTAB_FRAMES * 4096 / sizeof(grant_entry_v1_t))
 
 /* Event channels: 2-level ABI size for 64-bit guests. */
@@ -324,7 +329,7 @@ struct sv_sysctl_physinfo {
     X(domctl_unpause, SV_HC_domctl, SV_DOMCTL_unpause, struct sv_domctl, 1, 1)                     \
     X(domctl_destroy, SV_HC_domctl, SV_DOMCTL_destroy, struct sv_domctl, 1, 1)                     \
     X(domctl_getinfo, SV_HC_domctl, SV_DOMCTL_getinfo, struct sv_domctl_getinfo, 1, 1)             \
-    X(domctl_lookup, SV_HC_domctl, SV_DOMCTL_lookup, struct sv_domctl_lookup, 1, 1)                \
+    X(domctl_lookup, SV_HC_domctl, SV_DOMCTL_lookup, struct sv_domctl_lookup, SV_DOMCTL_LOOKUP_BATCH, 1)          \
     X(domctl_power_button, SV_HC_domctl, SV_DOMCTL_power_button, struct sv_domctl, 1, 1)           \
     X(domctl_console_in, SV_HC_domctl, SV_DOMCTL_console_in, struct sv_domctl, 1, 1)               \
     X(domctl_rename, SV_HC_domctl, SV_DOMCTL_rename, struct sv_domctl_lookup, 1, 1)                \
@@ -355,7 +360,8 @@ _Static_assert(sizeof(struct sv_domctl) == 8, "struct sv_domctl is 8 bytes");
 _Static_assert(sizeof(struct sv_domctl_create) == 4216, "struct sv_domctl_create is 4216 bytes");
 _Static_assert(sizeof(struct sv_domctl_getinfo) == 8, "struct sv_domctl_getinfo is 8 bytes");
 _Static_assert(sizeof(struct sv_domctl_lookup) == 88, "struct sv_domctl_lookup is 88 bytes");
-_Static_assert(sizeof(struct sv_sysctl_readconsole) == 8, "struct sv_sysctl_readconsole is 8 bytes");
+_Static_assert(sizeof(struct sv_sysctl_readconsole) == 8,
+               "struct sv_sysctl_readconsole is 8 bytes");
 _Static_assert(sizeof(struct sv_sysctl_physinfo) == 80, "struct sv_sysctl_physinfo is 80 bytes");
 
 #endif
