@@ -193,10 +193,8 @@ static int lingering_socket(void)
  * hypervisor can answer, so that its copy is the last. */
 static void pass_fd(int chan)
 {
-    struct hc_request req = {.op = SV_HC_sysctl,
-                             .cmd = SV_SYSCTL_physinfo,
-                             .count = 1,
-                             .len = sizeof(uint32_t)};
+    struct hc_request req = {
+        .op = SV_HC_sysctl, .cmd = SV_SYSCTL_physinfo, .count = 1, .len = sizeof(uint32_t)};
     uint32_t unused = 0;
     char reply[SV_HC_MAX_MSG];
     int sock = lingering_socket();
