@@ -30,7 +30,6 @@
 
 #include "sv/hcall.h"
 #include "sv/xenbus.h"
-#include "sv/abi/xnic_ctl.h"
 #include "sv/abi/xs_net.h"
 #include "xl.h"
 
@@ -357,7 +356,7 @@ void vf_remove_all(uint32_t domid)
  * VF's own counters (the device's, not the driver domain's). */
 static void list_one(struct xs_handle *h, const char *dir, const char *devid, void *arg)
 {
-    struct xnic_ctl_stats st;
+    struct sv_pci_stats st;
     char *bdf = NULL, *back = NULL, *mac = NULL, *vlan = NULL, *standby = NULL;
 
     (void)arg;

@@ -9,7 +9,6 @@
 #include <string.h>
 
 #include "sv/hcall.h"
-#include "sv/abi/xnic_ctl.h"
 #include "xl.h"
 
 #define XL_MAX_FUNCS 128
@@ -54,7 +53,7 @@ int xl_pci_detach(uint32_t domid, const char *bdf)
     return pci_call(hcall_pci_detach, domid, bdf);
 }
 
-int xl_pci_stats(const char *bdf, struct xnic_ctl_stats *st)
+int xl_pci_stats(const char *bdf, struct sv_pci_stats *st)
 {
     struct sv_pci_req r = {0};
     struct hcall_io io = {.res = st, .res_cap = sizeof(*st)};
