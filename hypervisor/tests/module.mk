@@ -8,3 +8,9 @@ test_fdreap_SRCS := hypervisor/tests/test_fdreap.c hypervisor/fdreap.c
 test_fdreap_LIBS := svcore
 test_quota_SRCS := hypervisor/tests/test_quota.c hypervisor/quota.c
 test_procfs_SRCS := hypervisor/tests/test_procfs.c hypervisor/procfs.c
+
+# The dispatcher over a socket pair, every handler a recorder.
+UNIT_TESTS += test_channel
+test_channel_SRCS := hypervisor/tests/test_channel.c hypervisor/channel.c hypervisor/quota.c
+test_channel_LIBS := svcore
+test_channel_LDLIBS := -levent
