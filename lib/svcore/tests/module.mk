@@ -1,6 +1,6 @@
 # libsvcore's unit tests: the message layer; where the run and log
-# directories are; locked pid files; emptying a cgroup.
-UNIT_TESTS += test_msg test_util test_pidfile test_cgroup
+# directories are; locked pid files; emptying a cgroup; the hypercall stubs.
+UNIT_TESTS += test_msg test_util test_hcall test_pidfile test_cgroup
 test_msg_SRCS := lib/svcore/tests/test_msg.c
 test_msg_LIBS := svcore
 test_util_SRCS := lib/svcore/tests/test_util.c
@@ -9,3 +9,5 @@ test_pidfile_SRCS := lib/svcore/tests/test_pidfile.c
 test_pidfile_LIBS := svcore
 test_cgroup_SRCS := lib/svcore/tests/test_cgroup.c
 test_cgroup_LIBS := svcore
+test_hcall_SRCS := lib/svcore/tests/test_hcall.c
+test_hcall_LIBS := svcore
