@@ -5,7 +5,8 @@
  * (destroy and create again from the description xl keeps, which follows
  * network- and pci-attach/-detach; a domain that restarts more than
  * MONITOR_MAX_RESTARTS times in MONITOR_WINDOW_S seconds is destroyed
- * instead, as xl refuses to restart too fast).  It exits when
+ * instead, as xl refuses to restart too fast; a create that fails is tried
+ * again with a bounded back-off).  It exits when
  * the domain is gone.  It logs to <rundir>/monitor-<name>.log.
  */
 #include <errno.h>
@@ -74,6 +75,35 @@ static void rename_old(const struct domain_config *cfg, uint32_t domid)
     log_info("domain %u kept as %s", domid, l.name);
 }
 
+/*
+ * A create that fails (xl_create_domain() destroyed what it made and said
+ * why) is tried again after 0.1, 0.2, 0.4, 0.8 and 1.6 s: what it failed on
+ * may pass (a host briefly short of memory or fds), and a driver domain
+ * given up on leaves every guest on it disconnected.  One restart, however
+ * many tries.
+ */
+#define MONITOR_CREATE_TRIES     6
+#define MONITOR_FIRST_BACKOFF_MS 100
+
+static int create_retrying(const struct domain_config *cfg, uint32_t *newid)
+{
+    long backoff_ms = MONITOR_FIRST_BACKOFF_MS;
+
+    for (int try = 1;; try++, backoff_ms *= 2) {
+        if (xl_create_domain(cfg, false, newid) == 0)
+            return 0;
+        if (try == MONITOR_CREATE_TRIES) {
+            log_warnx("%s: not restarted: %d creates failed (above): giving up", cfg->name, try);
+            return -1;
+        }
+        log_warnx("%s: create %d of %d failed (above): trying again in %ld ms", cfg->name, try,
+                  MONITOR_CREATE_TRIES, backoff_ms);
+        nanosleep(
+            &(struct timespec){.tv_sec = backoff_ms / 1000, .tv_nsec = backoff_ms % 1000 * 1000000},
+            NULL);
+    }
+}
+
 /* Restarts the domain unless it restarts too fast; its new domid or -1. */
 static long restart(const struct domain_config *cfg, time_t *window, int *restarts)
 {
@@ -91,7 +121,7 @@ static long restart(const struct domain_config *cfg, time_t *window, int *restar
                   MONITOR_WINDOW_S, xl_last_console_hint(cfg->name, hint, sizeof(hint)));
         return -1;
     }
-    if (xl_create_domain(cfg, false, &newid) < 0)
+    if (create_retrying(cfg, &newid) < 0)
         return -1;
     log_info("%s restarted as domain %u", cfg->name, newid);
     return newid;
