@@ -53,7 +53,7 @@ void netback_ctrl_free(struct netback_ctrl *c)
 
 /* ---- request handlers: data[] in, *out the response data ---- */
 
-typedef uint32_t ctrl_handler(struct netback_ctrl *c, const uint32_t data[3], uint32_t *out);
+typedef uint32_t ctrl_handler_fn(struct netback_ctrl *c, const uint32_t data[3], uint32_t *out);
 
 static uint32_t do_set_algorithm(struct netback_ctrl *c, const uint32_t data[3], uint32_t *out)
 {
@@ -132,7 +132,7 @@ static uint32_t do_set_mapping(struct netback_ctrl *c, const uint32_t data[3], u
     return XEN_NETIF_CTRL_STATUS_SUCCESS;
 }
 
-static ctrl_handler *const handlers[] = {
+static ctrl_handler_fn *const handlers[] = {
     [XEN_NETIF_CTRL_TYPE_GET_HASH_FLAGS] = do_get_flags,
     [XEN_NETIF_CTRL_TYPE_SET_HASH_FLAGS] = do_set_flags,
     [XEN_NETIF_CTRL_TYPE_SET_HASH_KEY] = do_set_key,
@@ -147,7 +147,7 @@ static ctrl_handler *const handlers[] = {
 static void answer(struct netback_ctrl *c, const struct xen_netif_ctrl_request *req)
 {
     struct xen_netif_ctrl_response *rsp = RING_GET_RESPONSE(&c->ring, c->ring.rsp_prod_pvt++);
-    ctrl_handler *fn =
+    ctrl_handler_fn *fn =
         req->type < sizeof(handlers) / sizeof(handlers[0]) ? handlers[req->type] : NULL;
     uint32_t data = 0;
     uint32_t status = fn ? fn(c, req->data, &data) : XEN_NETIF_CTRL_STATUS_NOT_SUPPORTED;

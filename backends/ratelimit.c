@@ -1,4 +1,4 @@
-/* Token bucket as GCRA (see ratelimit.h). */
+/* Token bucket as GCRA, and Xen netback's credit scheme (see ratelimit.h). */
 #include <time.h>
 
 #include "sv/ratelimit.h"
@@ -41,4 +41,34 @@ void ratelimit_take_n(struct ratelimit *r, uint64_t now_ns, uint32_t n)
 {
     if (n)
         r->tat_ns = (r->tat_ns > now_ns ? r->tat_ns : now_ns) + n * r->interval_ns;
+}
+
+void ratelimit_credit_init(struct ratelimit_credit *c, uint64_t bytes, uint64_t window_ns)
+{
+    c->bytes = bytes;
+    c->window_ns = window_ns ? window_ns : 1;
+    c->remaining = 0;
+    c->window_start_ns = 0;
+}
+
+uint64_t ratelimit_credit_take(struct ratelimit_credit *c, uint64_t now_ns, uint64_t len)
+{
+    uint64_t next = c->window_start_ns + c->window_ns;
+
+    if (!c->bytes)
+        return 0;
+    if (now_ns >= next) {
+        uint64_t burst =
+            c->bytes > RATELIMIT_CREDIT_MIN_BURST ? c->bytes : RATELIMIT_CREDIT_MIN_BURST;
+
+        /* Busy: the next window starts where this one ends; idle for longer,
+         * now (an idle vif gains one window's credit, not one per window). */
+        c->window_start_ns = now_ns - next < c->window_ns ? next : now_ns;
+        c->remaining = c->remaining + c->bytes < burst ? c->remaining + c->bytes : burst;
+        next = c->window_start_ns + c->window_ns;
+    }
+    if (len > c->remaining)
+        return next - now_ns;
+    c->remaining -= len;
+    return 0;
 }

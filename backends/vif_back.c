@@ -1,4 +1,5 @@
 /* One vif of a backend: xenbus handshake, rings and netback (see vif_back.h). */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@
 #include "sv/toeplitz.h"
 #include "sv/vlan.h"
 #include "sv/xenbus.h"
+#include "sv/abi/xs_net.h"
 #include "sv/vif_back.h"
 
 /* TX packets per event or poll (Linux: the NAPI budget): a ring's worth.  64
@@ -77,7 +79,8 @@ struct vif_queue {
     evtchn_port_t evtchn;    /* the TX ring's port (the only one unless split) */
     evtchn_port_t evtchn_rx; /* the RX ring's port with split event channels, else 0 */
     bool tx_more;            /* the TX budget ran out: vif_back_poll() goes on */
-    bool tx_blocked;         /* tx_pkt waits for a host buffer (vif_back_poll()) */
+    bool tx_blocked;         /* tx_pkt waits for a host buffer or credit (vif_back_poll()) */
+    bool tx_paid;            /* tx_pkt's rate credit is taken */
     struct netback_packet tx_pkt;
     struct netback_queue *q;
     uint64_t tx_taken;  /* packets taken off the TX ring, ever */
@@ -100,6 +103,7 @@ struct vif_back {
     bool closing; /* the frontend misbehaved: vif_back_reap() tears it down */
     struct ratelimit connects;
     struct ratelimit mcast; /* its broadcasts and multicasts */
+    struct ratelimit_credit tx_credit; /* what it sends ("rate"), all queues together */
     unsigned max_queues; /* what we offered */
     unsigned nqueues;    /* what the frontend took */
     struct vif_queue queue[VIF_BACK_MAX_QUEUES];
@@ -323,7 +327,7 @@ static void queue_disconnect(struct vif_queue *q)
         netback_queue_free(q->q);
     q->q = NULL;
     q->tx_more = false;
-    q->tx_blocked = false;
+    q->tx_blocked = q->tx_paid = false;
     unbind(q->v, &q->evtchn);
     unbind(q->v, &q->evtchn_rx);
     if (q->rings)
@@ -544,7 +548,7 @@ static bool online(struct vif_back *v)
 {
     unsigned on = 1;
 
-    return xenbus_scanf(v->env.xs, XBT_NULL, v->dir, "online", "%u", &on) != 1 || on;
+    return xenbus_scanf(v->env.xs, XBT_NULL, v->dir, SV_XS_ONLINE, "%u", &on) != 1 || on;
 }
 
 uint64_t vif_back_watch(struct vif_back *v, const char *path)
@@ -609,7 +613,7 @@ static void close_misbehaving(struct vif_back *v)
         return;
     v->connected = false;
     v->closing = true;
-    v->env.ops->poll_later(v->env.host, v);
+    v->env.ops->poll_later(v->env.host, v, 0);
 }
 
 void vif_back_reap(struct vif_back *v)
@@ -704,6 +708,7 @@ static bool tx_drain(struct vif_queue *q)
     struct vif_back *v = q->v;
     struct netback_packet *pkt = &q->tx_pkt;
     unsigned budget = VIF_TX_BUDGET;
+    uint64_t wait;
 
     q->tx_more = false;
     while (budget && (q->tx_blocked || netback_tx_next(q->q, pkt) == 1)) {
@@ -716,8 +721,20 @@ static bool tx_drain(struct vif_queue *q)
                 v->env.ops->flush(v->env.host, v, q->idx);
         }
         q->tx_blocked = false;
-        if (v->devmap && pkt->len > v->env.tx_copybreak && tx_zero_copy(q, pkt) == 0)
+        if (!q->tx_paid &&
+            (wait = ratelimit_credit_take(&v->tx_credit, ratelimit_now_ns(), pkt->len))) {
+            /* Over its rate: the frame waits (the guest's ring fills, it
+             * stops) until the next window's credit. */
+            q->tx_blocked = true;
+            v->env.ops->poll_later(v->env.host, v, wait);
+            budget = 1;
+            break;
+        }
+        q->tx_paid = true;
+        if (v->devmap && pkt->len > v->env.tx_copybreak && tx_zero_copy(q, pkt) == 0) {
+            q->tx_paid = false;
             continue;
+        }
         size_t cap = pkt->len;
         /* One copy: from the guest's grant straight into the NIC's buffer. */
         void *buf = v->env.ops->tx_buffer(v->env.host, v, q->idx, &cap);
@@ -725,10 +742,11 @@ static bool tx_drain(struct vif_queue *q)
         int16_t status = NETIF_RSP_OKAY;
 
         if (!buf) {
-            q->tx_blocked = true;
+            q->tx_blocked = true; /* paid: the retry does not pay again */
             budget = 1; /* not a budget stop: no poll_later */
             break;
         }
+        q->tx_paid = false;
         len = netback_tx_copy(q->q, pkt, buf, cap);
         if (len == -ENOTCONN)
             break;
@@ -746,7 +764,7 @@ static bool tx_drain(struct vif_queue *q)
     v->env.ops->flush(v->env.host, v, q->idx);
     if (!budget) {
         q->tx_more = true;
-        v->env.ops->poll_later(v->env.host, v);
+        v->env.ops->poll_later(v->env.host, v, 0);
     }
     return true;
 }
@@ -789,7 +807,7 @@ static bool ctrl_event(struct vif_back *v)
     ratelimit_take_n(&v->ctrl_rate, t, (uint32_t)done);
     v->ctrl_more = (uint32_t)done == VIF_CTRL_BUDGET;
     if (v->ctrl_more)
-        v->env.ops->poll_later(v->env.host, v);
+        v->env.ops->poll_later(v->env.host, v, 0);
     if (!done || ((uint32_t)done == budget && budget < VIF_CTRL_BUDGET))
         return false;
     hash_settings(v, &now);
@@ -919,8 +937,8 @@ static unsigned offered_queues(struct vif_back *v)
 
     if (n > VIF_BACK_MAX_QUEUES)
         n = VIF_BACK_MAX_QUEUES;
-    if (xenbus_scanf(v->env.xs, XBT_NULL, v->dir, "multi-queue-num-queues", "%u", &cfg) == 1 &&
-        cfg >= 1 && cfg < n)
+    if (xenbus_scanf(v->env.xs, XBT_NULL, v->dir, SV_XS_QUEUES, "%u", &cfg) == 1 && cfg >= 1 &&
+        cfg < n)
         n = cfg;
     return n;
 }
@@ -934,13 +952,39 @@ static int read_vlan(struct xs_handle *xs, const char *dir, uint16_t *vlan)
     int err = 0;
 
     *vlan = 0;
-    if (xenbus_read(xs, XBT_NULL, dir, "vlan", &s) < 0)
+    if (xenbus_read(xs, XBT_NULL, dir, SV_XS_VLAN, &s) < 0)
         return 0;
     id = strtoul(s, &end, 10);
     if (end == s || *end || id < 1 || id > 4094)
         err = -EINVAL;
     else
         *vlan = (uint16_t)id;
+    free(s);
+    return err;
+}
+
+/* libxl's optional "rate" key, "BYTES,USECS": BYTES of credit every USECS
+ * for what the guest sends (Xen's netback reads the same); absent is
+ * unlimited, anything that does not parse makes the vif unusable. */
+static int read_rate(struct xs_handle *xs, const char *dir, struct ratelimit_credit *c)
+{
+    unsigned long long bytes = 0, usecs = 0;
+    char *s = NULL, *end = NULL;
+    int err = 0;
+
+    ratelimit_credit_init(c, 0, 0);
+    if (xenbus_read(xs, XBT_NULL, dir, SV_XS_RATE, &s) < 0)
+        return 0;
+    /* Digits only: strtoull would take a sign, and wrap "-1". */
+    errno = 0;
+    if (isdigit((unsigned char)s[0]))
+        bytes = strtoull(s, &end, 10);
+    if (end && *end == ',' && isdigit((unsigned char)end[1]))
+        usecs = strtoull(end + 1, &end, 10);
+    if (!usecs || *end || errno || !bytes || usecs > 1000000)
+        err = -EINVAL;
+    else
+        ratelimit_credit_init(c, bytes, usecs * 1000);
     free(s);
     return err;
 }
@@ -953,7 +997,7 @@ static int read_trunk(struct xs_handle *xs, const char *dir, struct sv_vlan_set 
     int err;
 
     memset(trunk, 0, sizeof(*trunk));
-    if (xenbus_read(xs, XBT_NULL, dir, "trunk", &s) < 0)
+    if (xenbus_read(xs, XBT_NULL, dir, SV_XS_TRUNK, &s) < 0)
         return 0;
     err = sv_vlan_set_parse(s, trunk);
     free(s);
@@ -984,12 +1028,16 @@ struct vif_back *vif_back_new(const struct vif_back_env *env, const char *dir)
     v->env = *env;
     snprintf(v->dir, sizeof(v->dir), "%s", dir);
     if (sscanf(strrchr(dir, '/') + 1, "%u", &v->devid) != 1 ||
-        xenbus_read(env->xs, XBT_NULL, dir, "frontend", &front) < 0 ||
-        xenbus_scanf(env->xs, XBT_NULL, dir, "frontend-id", "%u", &v->fe_domid) != 1 ||
-        xenbus_read(env->xs, XBT_NULL, dir, "mac", &mac) < 0 || parse_mac(mac, v->mac) < 0)
+        xenbus_read(env->xs, XBT_NULL, dir, SV_XS_FRONTEND, &front) < 0 ||
+        xenbus_scanf(env->xs, XBT_NULL, dir, SV_XS_FRONTEND_ID, "%u", &v->fe_domid) != 1 ||
+        xenbus_read(env->xs, XBT_NULL, dir, SV_XS_MAC, &mac) < 0 || parse_mac(mac, v->mac) < 0)
         goto out_free;
     if (read_vlan(env->xs, dir, &v->vlan) < 0 || read_trunk(env->xs, dir, &v->trunk) < 0) {
         log_warnx("%s: vlan or trunk holds other than VLAN ids 1-4094: not served", dir);
+        goto out_free;
+    }
+    if (read_rate(env->xs, dir, &v->tx_credit) < 0) {
+        log_warnx("%s: rate is not BYTES,USECS (USECS 1..1000000): not served", dir);
         goto out_free;
     }
     snprintf(v->frontend, sizeof(v->frontend), "%s", front);

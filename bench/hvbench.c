@@ -3,7 +3,8 @@
  * measured in the same run:
  *   hypercall round trip   vs a SOCK_SEQPACKET ping-pong between two processes
  *   event channel notify   vs an eventfd ping-pong between two processes
- *   grant copy throughput  vs memcpy of the same sizes
+ *   grant copy throughput  vs memcpy of the same sizes, into granted frames
+ *                          and out of them
  * Needs a running hypervisor (bench/run starts one).  Prints one line per
  * figure with the ratio ours/baseline.
  */
@@ -48,7 +49,7 @@ static double hypercall_rtt_us(void)
     }
     t0 = sv_now_s();
     for (int i = 0; i < ROUNDS; i++)
-        hcall_simple(chan, SV_HC_sysctl, SV_SYSCTL_physinfo, &pi, sizeof(pi));
+        hcall_sysctl_physinfo(chan, &pi);
     close(chan);
     return (sv_now_s() - t0) / ROUNDS * 1e6;
 }
@@ -147,7 +148,9 @@ static double eventfd_rtt_us(void)
     return t;
 }
 
-static double grant_copy_gbps(char *src)
+/* Copies between src and COPY_PAGES frames dom0 grants itself, into the
+ * frames (to_frames) or out of them. */
+static double grant_copy_gbps(char *src, bool to_frames)
 {
     xengntshr_handle *xgs = xengntshr_open(NULL, 0);
     xengnttab_handle *xgt = xengnttab_open(NULL, 0);
@@ -160,12 +163,19 @@ static double grant_copy_gbps(char *src)
         fprintf(stderr, "hvbench: share: %s\n", strerror(errno));
         exit(1);
     }
-    for (int i = 0; i < COPY_PAGES; i++)
-        segs[i] = (xengnttab_grant_copy_segment_t){
-            .source.virt = src + i * 4096,
-            .dest.foreign = {.ref = refs[i], .offset = 0, .domid = 0},
-            .len = 4096,
-            .flags = GNTCOPY_dest_gref};
+    memset(dst, 0x5a, COPY_PAGES * 4096);
+    for (int i = 0; i < COPY_PAGES; i++) {
+        segs[i] = (xengnttab_grant_copy_segment_t){.len = 4096};
+        if (to_frames) {
+            segs[i].source.virt = src + i * 4096;
+            segs[i].dest.foreign.ref = refs[i];
+            segs[i].flags = GNTCOPY_dest_gref;
+        } else {
+            segs[i].source.foreign.ref = refs[i];
+            segs[i].dest.virt = src + i * 4096;
+            segs[i].flags = GNTCOPY_source_gref;
+        }
+    }
     t0 = sv_now_s();
     for (int r = 0; r < COPY_ROUNDS; r++)
         xengnttab_grant_copy(xgt, COPY_PAGES, segs);
@@ -202,8 +212,10 @@ int main(void)
     printf("hvbench: %d round trips, grant copy %d x %d pages\n", ROUNDS, COPY_ROUNDS, COPY_PAGES);
     report("hypercall round trip", hypercall_rtt_us(), seqpacket_rtt_us(), "us", true);
     report("event channel notify round trip", evtchn_rtt_us(), eventfd_rtt_us(), "us", true);
-    report("grant copy (4 KiB segments, x64)", grant_copy_gbps(src), memcpy_gbps(src), "Gbit/s",
-           false);
+    report("grant copy into frames (4 KiB x64)", grant_copy_gbps(src, true), memcpy_gbps(src),
+           "Gbit/s", false);
+    report("grant copy out of frames (4 KiB x64)", grant_copy_gbps(src, false), memcpy_gbps(src),
+           "Gbit/s", false);
     free(src);
     return 0;
 }

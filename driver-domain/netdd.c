@@ -37,6 +37,7 @@
 #include "sv/netif_offload.h"
 #include "sv/ratelimit.h"
 #include "sv/abi/xnic.h"
+#include "sv/abi/xs_net.h"
 #include "sv/xnic_drv.h"
 #include "sv/vif_back.h"
 
@@ -65,6 +66,8 @@ static struct {
     unsigned cache_pages;
     size_t tx_copybreak;
     struct event *poll_ev; /* vifs whose TX budget ran out */
+    struct event *credit_ev; /* vifs over their rate: the earliest next credit */
+    uint64_t credit_due_ns;  /* when credit_ev runs, while it is pending */
     struct event_base *base;
     struct late_unmask {
         unsigned spurious;   /* events in a row that found nothing */
@@ -197,7 +200,7 @@ static int switch_attach(struct vif_back *v, const uint8_t mac[6])
         return err;
     }
     vif_back_set_port(v, dd.sw);
-    vif_back_publish(v, "steering", "software switch");
+    vif_back_publish(v, SV_XS_STEERING, "software switch");
     log_info("%s: no VMDq pool left: on the software switch", vif_back_dir(v));
     return 0;
 }
@@ -220,7 +223,7 @@ static int start_queues(struct netdd_port *np, struct vif_back *v)
         off += (size_t)snprintf(list + off, sizeof(list) - off, "%s%u", k ? " " : "",
                                 pf_pool_queue_pair(nq->pool));
     }
-    vif_back_publish(v, "nic-queues", list);
+    vif_back_publish(v, SV_XS_NIC_QUEUES, list);
     return 0;
 }
 
@@ -250,7 +253,7 @@ static int port_attach(void *host, struct vif_back *v, const uint8_t mac[6], uns
     }
     vif_back_set_port(v, np);
     snprintf(steering, sizeof(steering), "pool %u", pf_pool_index(p));
-    vif_back_publish(v, "steering", steering);
+    vif_back_publish(v, SV_XS_STEERING, steering);
     if (vlan)
         snprintf(on_vlan, sizeof(on_vlan), ", VLAN %u", vlan);
     log_info("%s: pool %u, %u queue pair%s (%02x:%02x:%02x:%02x:%02x:%02x%s)%s", vif_back_dir(v),
@@ -377,14 +380,25 @@ static void port_flush(void *host, struct vif_back *v, unsigned q)
         pf_pool_tx_kick(pool_of(v, q));
 }
 
-/* A zero timeout: the loop polls every fd before the timer runs. */
-static void port_poll_later(void *host, struct vif_back *v)
+/* A zero timeout: the loop polls every fd before the timer runs.  With a
+ * delay (a vif over its rate), one timer for all: the earliest wins. */
+static void port_poll_later(void *host, struct vif_back *v, uint64_t delay_ns)
 {
     static const struct timeval now = {0, 0};
+    uint64_t due = ratelimit_now_ns() + delay_ns;
+    struct timeval tv = {.tv_sec = (time_t)(delay_ns / 1000000000u),
+                         .tv_usec = (suseconds_t)(delay_ns % 1000000000u / 1000)};
 
     (void)host;
     (void)v;
-    event_add(dd.poll_ev, &now);
+    if (!delay_ns) {
+        event_add(dd.poll_ev, &now);
+        return;
+    }
+    if (evtimer_pending(dd.credit_ev, NULL) && dd.credit_due_ns <= due)
+        return;
+    dd.credit_due_ns = due;
+    evtimer_add(dd.credit_ev, &tv);
 }
 
 static const struct vif_port_ops port_ops = {.attach = port_attach,
@@ -711,7 +725,7 @@ int main(int argc, char **argv)
     domid = xs_read(dd.xs, XBT_NULL, "domid", &len);
     if (!domid)
         fatal("no domid in xenstore");
-    snprintf(dd.vifs_dir, sizeof(dd.vifs_dir), "/local/domain/%s/backend/vif", domid);
+    snprintf(dd.vifs_dir, sizeof(dd.vifs_dir), "/local/domain/%s/" SV_XS_VIF_BACKEND, domid);
     snprintf(home, sizeof(home), "/local/domain/%s", domid);
     free(domid);
     if (!(dd.vfc = vf_config_new(dd.xs, dd.pf, home, vif_standby, NULL)))
@@ -729,9 +743,10 @@ int main(int argc, char **argv)
     publish_ev = event_new(base, -1, EV_PERSIST, on_publish, NULL);
     dd.base = base;
     dd.poll_ev = evtimer_new(base, on_poll, NULL);
-    if (!dd.poll_ev || !xs_ev || !ev_ev || !term_ev || !publish_ev || event_add(xs_ev, NULL) ||
-        event_add(ev_ev, NULL) || event_add(term_ev, NULL) || event_add(publish_ev, &second) ||
-        !xs_watch(dd.xs, dd.vifs_dir, "vifs"))
+    dd.credit_ev = evtimer_new(base, on_poll, NULL);
+    if (!dd.poll_ev || !dd.credit_ev || !xs_ev || !ev_ev || !term_ev || !publish_ev ||
+        event_add(xs_ev, NULL) || event_add(ev_ev, NULL) || event_add(term_ev, NULL) ||
+        event_add(publish_ev, &second) || !xs_watch(dd.xs, dd.vifs_dir, "vifs"))
         fatalx("event setup");
     printf("netdd up: serving %s, %u pools free, TX packets over %zu bytes read in place\n",
            dd.vifs_dir, pf_pools_free(dd.pf), dd.tx_copybreak);
@@ -747,6 +762,7 @@ int main(int argc, char **argv)
     swswitch_free(dd.sw);
     event_free(publish_ev);
     event_free(dd.poll_ev);
+    event_free(dd.credit_ev);
     for (unsigned p = 0; p < SV_EVTCHN_PORTS; p++)
         if (dd.late[p].timer)
             event_free(dd.late[p].timer);

@@ -264,10 +264,10 @@ static int pf_find(struct pf *pf, int chan, struct sv_pci_open *o, int *fds)
     if (pf->ram == MAP_FAILED)
         return -errno;
     pf->ram_used = 1 << 20;
-    n = hcall_pci_list(chan, funcs, 64);
+    n = hcall_pci_funcs(chan, funcs, 64);
     for (int i = 0; i < n; i++)
         if (funcs[i].func == 0)
-            return hcall_pci_open(chan, funcs[i].bdf, o, fds);
+            return hcall_pci_open_fds(chan, funcs[i].bdf, o, fds);
     return -ENODEV;
 }
 

@@ -10,6 +10,7 @@
 #include "sv/pktparse.h"
 #include "sv/vlan.h"
 #include "sv/abi/xnic.h"
+#include "sv/abi/xs_net.h"
 #include "swswitch.h"
 #include "sv/vif_back.h"
 
@@ -267,6 +268,6 @@ void swswitch_publish(struct swswitch *s)
         snprintf(value, sizeof(value), "rx %llu tx %llu spoofed %llu",
                  (unsigned long long)p->rx_packets, (unsigned long long)p->tx_packets,
                  (unsigned long long)p->tx_spoofed);
-        vif_back_publish(p->vif, "switch-counters", value);
+        vif_back_publish(p->vif, SV_XS_SWITCH_COUNTERS, value);
     }
 }

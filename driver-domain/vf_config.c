@@ -10,6 +10,7 @@
 #include "sv/log.h"
 #include "sv/xenbus.h"
 #include "sv/abi/xnic.h"
+#include "sv/abi/xs_net.h"
 #include "vf_config.h"
 
 #define VF_CONFIG_MAX   64
@@ -61,7 +62,7 @@ static int read_mac(struct vf_config *c, const char *dir, uint8_t mac[6])
 {
     char *v = NULL;
     unsigned b[6];
-    int err = xenbus_read(c->xs, XBT_NULL, dir, "mac", &v);
+    int err = xenbus_read(c->xs, XBT_NULL, dir, SV_XS_MAC, &v);
 
     memset(mac, 0, 6);
     if (err == -ENOENT || (!err && !*v))
@@ -84,12 +85,12 @@ static int team(struct vf_config *c, struct vf_configured *slot, const char *dir
 {
     unsigned f, d;
     char *front = NULL;
-    int err = read_uint(c, dir, "failover", 1u << 16, &d);
+    int err = read_uint(c, dir, SV_XS_FAILOVER, 1u << 16, &d);
 
     if (err == -ENOENT)
         return 0;
-    if (!err && !(err = read_uint(c, dir, "frontend-id", 0x7fef, &f)) &&
-        !(err = xenbus_read(c->xs, XBT_NULL, dir, "frontend", &front)) &&
+    if (!err && !(err = read_uint(c, dir, SV_XS_FRONTEND_ID, 0x7fef, &f)) &&
+        !(err = xenbus_read(c->xs, XBT_NULL, dir, SV_XS_FRONTEND, &front)) &&
         strlen(front) >= sizeof(slot->front))
         err = -ENAMETOOLONG;
     if (!err && !(err = xenbus_watch_state(c->xs, front, VF_FRONT_TOKEN))) {
@@ -114,10 +115,10 @@ static int configure(struct vf_config *c, const char *dir, struct vf_configured 
     const uint8_t *mac = slot->mac;
     int err;
 
-    if ((err = read_uint(c, dir, "vf", XNIC_MAX_VFS - 1, &vf)) ||
-        (err = read_uint(c, dir, "vlan", 4094, &vlan)) ||
-        (err = read_uint(c, dir, "spoofchk", 1, &spoofchk)) ||
-        (err = read_uint(c, dir, "trust", 1, &trust)) || (err = read_mac(c, dir, slot->mac)))
+    if ((err = read_uint(c, dir, SV_XS_VF, XNIC_MAX_VFS - 1, &vf)) ||
+        (err = read_uint(c, dir, SV_XS_VLAN, 4094, &vlan)) ||
+        (err = read_uint(c, dir, SV_XS_SPOOFCHK, 1, &spoofchk)) ||
+        (err = read_uint(c, dir, SV_XS_TRUST, 1, &trust)) || (err = read_mac(c, dir, slot->mac)))
         return err;
     slot->vf = vf;
     slot->vlan = (uint16_t)vlan;
@@ -194,7 +195,7 @@ static void serve(struct vf_config *c, const char *dir)
     err = slot ? configure(c, dir, slot) : -ENOSPC;
     if (err) {
         log_warnx("%s: cannot configure the VF (%s)", dir, strerror(-err));
-        xenbus_printf(c->xs, XBT_NULL, dir, "error", "%s", strerror(-err));
+        xenbus_printf(c->xs, XBT_NULL, dir, SV_XS_ERROR, "%s", strerror(-err));
         xenbus_switch_state(c->xs, dir, XenbusStateClosed);
         return;
     }
@@ -262,7 +263,7 @@ struct vf_config *vf_config_new(struct xs_handle *xs, struct pf *pf, const char 
     c->standby = standby;
     c->ctx = ctx;
     snprintf(c->home, sizeof(c->home), "%s", home);
-    snprintf(c->dir, sizeof(c->dir), "%s/backend/vf", home);
+    snprintf(c->dir, sizeof(c->dir), "%s/" SV_XS_VF_BACKEND, home);
     /* The watch fires at once: what is there now is served then. */
     if (!xs_watch(xs, c->dir, VF_CONFIG_TOKEN)) {
         log_error("watch %s", c->dir);

@@ -24,10 +24,10 @@
 
 #define POOL_PAGES                                                                                 \
     253 /* buffers each way (a ring's worth, within one share call); refs are recycled */
-#define FRAME_MAX (65536 + 64)
-#define TAP_BATCH 64
+#define FRAME_MAX      (65536 + 64)
+#define TAP_BATCH      64
 #define TAP_WARN_BURST 5 /* warnings a second about frames the TAP refused */
-#define CTRL_PAGES 3 /* control ring, hash key, mapping table */
+#define CTRL_PAGES     3 /* control ring, hash key, mapping table */
 
 /* What we granted to one backend; freed once that backend no longer maps it. */
 struct grants {
@@ -53,7 +53,7 @@ struct vf_queue {
     bool have_stale;
     bool told_hashed;
     struct virtio_net_hdr tx_vh; /* TX: read from ethD with each frame */
-    bool tx_waiting; /* no ring room for a frame: ethD is not read until answers come */
+    bool tx_waiting;             /* no ring room for a frame: ethD is not read until answers come */
     struct log_ratelimit tap_warnings;
 };
 
@@ -81,7 +81,7 @@ static int tun_clone(void)
 
     if (chan < 0)
         return chan;
-    fd = hcall_fd(chan, SV_HC_platform, SV_PLATFORM_open_tun);
+    fd = hcall_open_tun(chan);
     close(chan);
     return fd;
 }
@@ -137,8 +137,8 @@ static int share_all(struct vif_front *v, struct grants *g, bool ctrl)
         if (!g->ring[d] || !g->pool[d])
             return -errno;
     }
-    if (ctrl && !(g->ctrl = xengntshr_share_pages(v->xgs, v->backend_id, CTRL_PAGES, g->ctrl_ref,
-                                                  1)))
+    if (ctrl &&
+        !(g->ctrl = xengntshr_share_pages(v->xgs, v->backend_id, CTRL_PAGES, g->ctrl_ref, 1)))
         return -errno;
     return 0;
 }
@@ -334,9 +334,7 @@ static unsigned unsigned_key(struct vif_front *v, const char *key, unsigned dflt
 static unsigned queues_wanted(struct vif_front *v)
 {
     unsigned n = unsigned_key(v, "multi-queue-max-queues", 1);
-    unsigned mine = v->opts.ep           ? 1
-                    : v->opts.max_queues ? v->opts.max_queues
-                                         : VIF_FRONT_MAX_QUEUES;
+    unsigned mine = v->opts.ep ? 1 : v->opts.max_queues ? v->opts.max_queues : VIF_FRONT_MAX_QUEUES;
 
     if (n > mine)
         n = mine;
@@ -668,8 +666,10 @@ struct vif_front *vif_front_new(struct event_base *base, struct xs_handle *xs,
         log_warnx("vif %u: no eth%u: %s", devid, devid, strerror(-err));
         goto out_queue;
     }
-    if (!xs_watch(xs, v->dir, "frontend"))
+    if (!xs_watch(xs, v->dir, "frontend")) {
+        log_warn("vif %u: cannot watch %s", devid, v->dir);
         goto out_queue;
+    }
     free(domid);
     return v; /* the watch fires once at once: follow_backend runs then */
 
@@ -710,9 +710,17 @@ unsigned vif_front_devid(const struct vif_front *v)
 
 void vif_front_free(struct vif_front *v)
 {
+    int err;
+
     if (!v)
         return;
     vif_disconnect(v, XenbusStateClosed);
+    /* Left behind, these watches would make a vif of this devid attached
+     * again fail to watch the same paths (EEXIST) and never connect. */
+    if (!xs_unwatch(v->xs, v->dir, "frontend"))
+        log_warn("vif %u: unwatching %s", v->devid, v->dir);
+    if (v->backend[0] && (err = xenbus_unwatch_state(v->xs, v->backend, "backend-state")))
+        log_warnx("vif %u: unwatching %s/state: %s", v->devid, v->backend, strerror(-err));
     for (unsigned i = 0; i < VIF_FRONT_MAX_QUEUES; i++) {
         if (!v->q[i])
             continue;

@@ -73,7 +73,7 @@ static struct xnic_drv *vf_open(const char *bdf)
     struct xnic_drv *d = NULL;
     int chan = hcall_open(), err = chan, n;
 
-    if (chan >= 0 && (err = n = hcall_pci_open(chan, bdf, &o, fds)) >= 0) {
+    if (chan >= 0 && (err = n = hcall_pci_open_fds(chan, bdf, &o, fds)) >= 0) {
         if (o.nvec >= 2)
             d = xnic_drv_open(fds[0], fds + 1, fds + 1 + o.nvec, o.nvec, false, &err);
         else
@@ -96,7 +96,7 @@ static int tap_open(struct vf_net *v)
     const volatile uint8_t *regs = xnic_drv_regs(v->drv);
     int fd, err = 0, chan = hcall_open();
 
-    fd = chan < 0 ? chan : hcall_fd(chan, SV_HC_platform, SV_PLATFORM_open_tun);
+    fd = chan < 0 ? chan : hcall_open_tun(chan);
     if (chan >= 0)
         close(chan);
     if (fd < 0)

@@ -36,63 +36,9 @@ struct hc_op {
     int (*fn)(struct hc_ctx *ctx);
 };
 
-#define GNT(cmd, type, max, fn)                                                                    \
-    {                                                                                              \
-        __HYPERVISOR_grant_table_op, cmd, #cmd, sizeof(type), max, false, fn                       \
-    }
-#define EVT(cmd, type, fn)                                                                         \
-    {                                                                                              \
-        __HYPERVISOR_event_channel_op, cmd, #cmd, sizeof(type), 1, false, fn                       \
-    }
-#define SV(op, cmd, type, dom0, fn)                                                                \
-    {                                                                                              \
-        op, cmd, #cmd, sizeof(type), 1, dom0, fn                                                   \
-    }
+#define HC_OP(name, op, cmd, type, max, dom0) {op, cmd, #cmd, sizeof(type), max, dom0, hc_##name},
 
-static const struct hc_op hc_ops[] = {
-    GNT(GNTTABOP_map_grant_ref, gnttab_map_grant_ref_t, SV_HC_MAX_FDS, hc_gnttab_map),
-    GNT(GNTTABOP_unmap_grant_ref, gnttab_unmap_grant_ref_t, 1024, hc_gnttab_unmap),
-    GNT(GNTTABOP_copy, gnttab_copy_t, 1024, hc_gnttab_copy),
-    GNT(GNTTABOP_query_size, gnttab_query_size_t, 1, hc_gnttab_query_size),
-    GNT(GNTTABOP_setup_table, gnttab_setup_table_t, 1, hc_gnttab_setup_table),
-    EVT(EVTCHNOP_alloc_unbound, evtchn_alloc_unbound_t, hc_evtchn_alloc_unbound),
-    EVT(EVTCHNOP_bind_interdomain, evtchn_bind_interdomain_t, hc_evtchn_bind_interdomain),
-    EVT(EVTCHNOP_bind_virq, evtchn_bind_virq_t, hc_evtchn_bind_virq),
-    EVT(EVTCHNOP_close, evtchn_close_t, hc_evtchn_close),
-    EVT(EVTCHNOP_send, evtchn_send_t, hc_evtchn_send),
-    EVT(EVTCHNOP_status, evtchn_status_t, hc_evtchn_status),
-    EVT(EVTCHNOP_unmask, evtchn_unmask_t, hc_evtchn_unmask),
-    {__HYPERVISOR_sched_op, SCHEDOP_shutdown, "SCHEDOP_shutdown", sizeof(sched_shutdown_t), 1,
-     false, hc_sched_shutdown},
-    {__HYPERVISOR_sched_op, SCHEDOP_remote_shutdown, "SCHEDOP_remote_shutdown",
-     sizeof(sched_remote_shutdown_t), 1, true, hc_sched_remote_shutdown},
-    SV(SV_HC_memory, SV_MEM_share, struct sv_mem_share, false, hc_mem_share),
-    SV(SV_HC_memory, SV_MEM_unshare, struct sv_mem_unshare, false, hc_mem_unshare),
-    SV(SV_HC_memory, SV_MEM_notify, struct sv_mem_notify, false, hc_mem_notify),
-    SV(SV_HC_domctl, SV_DOMCTL_create, struct sv_domctl_create, true, hc_domctl_create),
-    SV(SV_HC_domctl, SV_DOMCTL_pause, struct sv_domctl, true, hc_domctl_pause),
-    SV(SV_HC_domctl, SV_DOMCTL_unpause, struct sv_domctl, true, hc_domctl_unpause),
-    SV(SV_HC_domctl, SV_DOMCTL_destroy, struct sv_domctl, true, hc_domctl_destroy),
-    SV(SV_HC_domctl, SV_DOMCTL_getinfo, struct sv_domctl_getinfo, true, hc_domctl_getinfo),
-    SV(SV_HC_domctl, SV_DOMCTL_lookup, struct sv_domctl_lookup, true, hc_domctl_lookup),
-    SV(SV_HC_domctl, SV_DOMCTL_power_button, struct sv_domctl, true, hc_domctl_power_button),
-    SV(SV_HC_domctl, SV_DOMCTL_console_in, struct sv_domctl, true, hc_domctl_console_in),
-    SV(SV_HC_domctl, SV_DOMCTL_rename, struct sv_domctl_lookup, true, hc_domctl_rename),
-    SV(SV_HC_sysctl, SV_SYSCTL_readconsole, struct sv_sysctl_readconsole, true,
-       hc_sysctl_readconsole),
-    SV(SV_HC_sysctl, SV_SYSCTL_physinfo, struct sv_sysctl_physinfo, false, hc_sysctl_physinfo),
-    SV(SV_HC_sysctl, SV_SYSCTL_shutdown, uint32_t, true, hc_sysctl_shutdown),
-    SV(SV_HC_pci, SV_PCI_list, uint32_t, false, hc_pci_list),
-    SV(SV_HC_pci, SV_PCI_assignable_add, struct sv_pci_req, true, hc_pci_assignable_add),
-    SV(SV_HC_pci, SV_PCI_assignable_remove, struct sv_pci_req, true, hc_pci_assignable_remove),
-    SV(SV_HC_pci, SV_PCI_attach, struct sv_pci_req, true, hc_pci_attach),
-    SV(SV_HC_pci, SV_PCI_detach, struct sv_pci_req, true, hc_pci_detach),
-    SV(SV_HC_pci, SV_PCI_open, struct sv_pci_open, false, hc_pci_open),
-    SV(SV_HC_pci, SV_PCI_stats, struct sv_pci_req, true, hc_pci_stats),
-    SV(SV_HC_platform, SV_PLATFORM_channel_open, uint32_t, false, hc_platform_channel_open),
-    SV(SV_HC_platform, SV_PLATFORM_start_info, struct sv_start_info, false, hc_platform_start_info),
-    SV(SV_HC_platform, SV_PLATFORM_open_tun, uint32_t, false, hc_platform_open_tun),
-};
+static const struct hc_op hc_ops[] = {SV_HYPERCALLS(HC_OP)};
 
 static const struct hc_op *hc_lookup(uint32_t op, uint32_t cmd)
 {
@@ -227,8 +173,7 @@ static void channel_readable(evutil_socket_t fd, short what, void *arg)
          * close may block as long as the domain likes: not on this thread. */
         fdreap_close(fds, nfds);
         log_warn_limited(&ch->dom->warnings, false,
-                         "dom%u: dropping hypercall channel: it sent descriptors",
-                         ch->dom->domid);
+                         "dom%u: dropping hypercall channel: it sent descriptors", ch->dom->domid);
         channel_drop(ch);
         return;
     }

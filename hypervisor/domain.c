@@ -81,7 +81,7 @@ int domain_init_dom0(void)
     if (!d)
         return -ENOMEM;
     strcpy(d->name, "Domain-0");
-    d->vcpus = (uint32_t)get_nprocs();
+    d->vcpus = d->max_vcpus = (uint32_t)get_nprocs();
     err = p2m_init(&d->p2m, "sv-dom0", 0, 65536);
     if (!err)
         err = grant_table_init(&d->gt);
@@ -349,6 +349,8 @@ static int domain_check_request(const struct sv_domctl_create *req)
         return -EINVAL;
     if (req->vcpus == 0 || req->vcpus > DOMAIN_MAX_VCPUS)
         return -EINVAL;
+    if (req->max_vcpus && (req->max_vcpus < req->vcpus || req->max_vcpus > DOMAIN_MAX_VCPUS))
+        return -EINVAL;
     return 0;
 }
 
@@ -369,6 +371,7 @@ int domain_create(struct sv_domctl_create *req, int kernel_fd)
     strcpy(d->name, req->name);
     memcpy(d->handle, req->handle, sizeof(d->handle));
     d->vcpus = req->vcpus;
+    d->max_vcpus = req->max_vcpus ? req->max_vcpus : req->vcpus;
     d->memory_kb = req->memory_kb;
     d->uid = hv.uid_base + d->domid;
     d->paused = true;
@@ -519,7 +522,7 @@ void domain_getinfo(const struct domain *d, xen_domctl_getdomaininfo_t *info)
     info->shr_pages = d->p2m.nr_shared;
     info->cpu_time = cpu_ns;
     info->nr_online_vcpus = d->vcpus;
-    info->max_vcpu_id = d->vcpus ? d->vcpus - 1 : 0;
+    info->max_vcpu_id = d->max_vcpus ? d->max_vcpus - 1 : 0;
     memcpy(info->handle, d->handle, sizeof(info->handle));
 }
 

@@ -8,9 +8,9 @@
 #include "evtchn.h"
 #include "sv/abi/hypercall.h"
 
-static evtchn_resolver_t resolve_space;
+static evtchn_resolver_fn *resolve_space;
 
-void evtchn_set_resolver(evtchn_resolver_t fn)
+void evtchn_set_resolver(evtchn_resolver_fn *fn)
 {
     resolve_space = fn;
 }

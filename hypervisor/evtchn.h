@@ -50,8 +50,8 @@ struct evtchn_space {
 };
 
 /* Finds the port space of a domain (set by the hypervisor; tests set their own). */
-typedef struct evtchn_space *(*evtchn_resolver_t)(domid_t domid);
-void evtchn_set_resolver(evtchn_resolver_t fn);
+typedef struct evtchn_space *evtchn_resolver_fn(domid_t domid);
+void evtchn_set_resolver(evtchn_resolver_fn *fn);
 
 int evtchn_space_init(struct evtchn_space *sp, domid_t domid, shared_info_t *shinfo);
 /* Closes every port (peers go unbound, as in Xen) and frees the space. */

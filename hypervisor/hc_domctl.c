@@ -100,9 +100,8 @@ int hc_domctl_rename(struct hc_ctx *ctx)
     return domain_rename(d, l->name);
 }
 
-int hc_domctl_lookup(struct hc_ctx *ctx)
+static int lookup_one(struct sv_domctl_lookup *l)
 {
-    struct sv_domctl_lookup *l = ctx->arg;
     struct domain *d;
 
     l->name[sizeof(l->name) - 1] = '\0';
@@ -114,6 +113,20 @@ int hc_domctl_lookup(struct hc_ctx *ctx)
     l->store_pfn = d->store_pfn;
     l->store_port = d->store_port;
     strcpy(l->name, d->name);
+    return 0;
+}
+
+int hc_domctl_lookup(struct hc_ctx *ctx)
+{
+    struct sv_domctl_lookup *l = ctx->arg;
+
+    if (ctx->req->count == 1)
+        return lookup_one(l);
+    for (uint32_t i = 0; i < ctx->req->count; i++)
+        if (lookup_one(&l[i]) < 0) {
+            l[i].name[0] = '\0';
+            l[i].pid = 0;
+        }
     return 0;
 }
 

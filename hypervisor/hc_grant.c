@@ -260,12 +260,14 @@ out:
     free(found);
 }
 
-/* One side of a copy: a page of the caller (gmfn) or a granted page (gref). */
+/* One side of a copy: a page of the caller (gmfn) or a granted page (gref),
+ * reached through its memfd (the hypervisor maps no frame: p2m.h). */
 struct copy_side {
     struct domain *granter; /* set when pinned through a grant */
     grant_ref_t ref;
     bool readonly;
-    char *page;
+    int fd;
+    off_t off; /* of the page in fd */
 };
 
 static int16_t copy_side_get(struct hc_ctx *ctx, const struct gnttab_copy_ptr *ptr, bool gref,
@@ -275,22 +277,24 @@ static int16_t copy_side_get(struct hc_ctx *ctx, const struct gnttab_copy_ptr *p
     uint64_t pfn;
     int16_t st;
 
-    *side = (struct copy_side){.readonly = readonly};
+    *side = (struct copy_side){.readonly = readonly, .fd = -1};
     if (!d || d->state != DOMAIN_RUNNING)
         return GNTST_bad_domain;
     if (!gref) {
         if (d != ctx->caller)
             return GNTST_permission_denied;
-        side->page = p2m_page(&d->p2m, ptr->u.gmfn);
-        return side->page ? GNTST_okay : GNTST_bad_page;
+        pfn = ptr->u.gmfn;
+    } else {
+        st = grant_pin(&d->gt, ptr->u.ref, ctx->caller->domid, readonly, &pfn);
+        if (st != GNTST_okay)
+            return st;
+        side->granter = d;
+        side->ref = ptr->u.ref;
     }
-    st = grant_pin(&d->gt, ptr->u.ref, ctx->caller->domid, readonly, &pfn);
-    if (st != GNTST_okay)
-        return st;
-    side->granter = d;
-    side->ref = ptr->u.ref;
-    side->page = p2m_page(&d->p2m, pfn);
-    return side->page ? GNTST_okay : GNTST_bad_page;
+    if (p2m_locate(&d->p2m, pfn, &side->fd, &side->off) < 0)
+        return GNTST_bad_page;
+    side->off += ptr->offset;
+    return GNTST_okay;
 }
 
 static void copy_side_put(struct copy_side *side)
@@ -310,47 +314,51 @@ static int16_t copy_virt(const struct hc_ctx *ctx, uint64_t addr, void *buf, siz
     return n == (ssize_t)len ? GNTST_okay : GNTST_bad_virt_addr;
 }
 
+/* Reads or writes len bytes of a page side.  Frames are sealed at their
+ * size, so a short count is the kernel failing, not a peer. */
+static int16_t copy_page(const struct copy_side *side, void *buf, size_t len, bool write)
+{
+    ssize_t n =
+        write ? pwrite(side->fd, buf, len, side->off) : pread(side->fd, buf, len, side->off);
+
+    if (n != (ssize_t)len) {
+        log_warn("grant copy: %s of a page", write ? "pwrite" : "pread");
+        return GNTST_general_error;
+    }
+    return GNTST_okay;
+}
+
 static bool copy_in_page(const struct gnttab_copy_ptr *ptr, bool virt, uint16_t len)
 {
     return virt || (uint32_t)ptr->offset + len <= SV_PAGE_SIZE;
 }
 
-/* A page side of a copy: pinned through a grant, or the caller's own gmfn. */
-static int16_t copy_page_side(struct hc_ctx *ctx, const struct gnttab_copy_ptr *ptr, bool gref,
-                              bool readonly, struct copy_side *side, char **at)
-{
-    int16_t st = copy_side_get(ctx, ptr, gref, readonly, side);
-
-    *at = st == GNTST_okay ? side->page + ptr->offset : NULL;
-    return st;
-}
-
 /*
- * Virtual-address sides go straight between the caller's process and the
- * page (process_vm_readv/writev); only a copy between two virtual addresses
- * needs a bounce buffer.
+ * Both sides are pinned before any byte moves; then the bytes go through a
+ * bounce buffer: in by process_vm_readv or pread, out by process_vm_writev
+ * or pwrite.
  */
 static int16_t copy_one(struct hc_ctx *ctx, gnttab_copy_t *op)
 {
     bool src_virt = op->flags & SV_GNTCOPY_source_virt;
     bool dst_virt = op->flags & SV_GNTCOPY_dest_virt;
     struct copy_side src = {0}, dst = {0};
-    char bounce[SV_PAGE_SIZE], *from = bounce, *to = NULL;
+    char bounce[SV_PAGE_SIZE];
     int16_t st = GNTST_okay;
 
     if (!copy_in_page(&op->source, src_virt, op->len) ||
         !copy_in_page(&op->dest, dst_virt, op->len) || op->len > SV_PAGE_SIZE)
         return GNTST_bad_copy_arg;
     if (!src_virt)
-        st = copy_page_side(ctx, &op->source, op->flags & GNTCOPY_source_gref, true, &src, &from);
+        st = copy_side_get(ctx, &op->source, op->flags & GNTCOPY_source_gref, true, &src);
     if (st == GNTST_okay && !dst_virt)
-        st = copy_page_side(ctx, &op->dest, op->flags & GNTCOPY_dest_gref, false, &dst, &to);
-    if (st == GNTST_okay && src_virt)
-        st = copy_virt(ctx, op->source.u.gmfn, to ? to : bounce, op->len, false);
-    if (st == GNTST_okay && dst_virt)
-        st = copy_virt(ctx, op->dest.u.gmfn, from, op->len, true);
-    else if (st == GNTST_okay && !src_virt)
-        memmove(to, from, op->len);
+        st = copy_side_get(ctx, &op->dest, op->flags & GNTCOPY_dest_gref, false, &dst);
+    if (st == GNTST_okay)
+        st = src_virt ? copy_virt(ctx, op->source.u.gmfn, bounce, op->len, false)
+                      : copy_page(&src, bounce, op->len, false);
+    if (st == GNTST_okay)
+        st = dst_virt ? copy_virt(ctx, op->dest.u.gmfn, bounce, op->len, true)
+                      : copy_page(&dst, bounce, op->len, true);
     copy_side_put(&dst);
     copy_side_put(&src);
     return st;
@@ -395,8 +403,12 @@ int hc_gnttab_setup_table(struct hc_ctx *ctx)
 
 void gnttab_notify_fire(struct domain *d, struct grant_notify *n, struct frame *frame)
 {
-    if (n->action & UNMAP_NOTIFY_CLEAR_BYTE)
-        __atomic_store_n((uint8_t *)frame->va + n->offset, 0, __ATOMIC_RELEASE);
+    static const uint8_t zero;
+
+    /* Through the fd, as we map no frame (p2m.h); the syscall is done
+     * before the event below is sent, so the peer woken sees the byte clear. */
+    if ((n->action & UNMAP_NOTIFY_CLEAR_BYTE) && pwrite(frame->fd, &zero, 1, n->offset) != 1)
+        log_warn("domain %u: unmap notify: cannot clear byte %u", d->domid, n->offset);
     /* The port may have been closed, or closed and bound again, since it
      * was armed: the send then reaches whatever d has bound there, which
      * only d can suffer from (Linux's gntdev holds the port instead). */

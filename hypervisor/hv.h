@@ -46,16 +46,21 @@ enum domain_state {
  * handle it opens (a driver domain uses about ten). */
 #define DOMAIN_MAX_CHANNELS 64
 /* What a domain costs the hypervisor before it asks for anything (RAM,
- * shared_info and grant table: an fd and a mapping each; pidfd, console
- * pipes and log), with what dom0 holds for it (xenstored's and its
- * monitor's ports and channels), charged at creation. */
+ * shared_info and grant table fds; pidfd, console pipes and log; mappings of
+ * shared_info and the grant table), with what dom0 holds for it (xenstored's
+ * and its monitor's ports and channels), charged at creation. */
 #define DOMAIN_QUOTA_BASE 24
+/* The mappings of ours a domain holds: shared_info and its grant table. */
+#define DOMAIN_MAPPINGS 2
+_Static_assert(DOMAIN_QUOTA_BASE >= DOMAIN_MAPPINGS * QUOTA_UNITS_PER_MAPPING,
+               "a domain's mappings are not covered by its charge (quota.h)");
 
 struct domain {
     domid_t domid;
     char name[SV_DOMAIN_NAME_MAX];
     xen_domain_handle_t handle;
-    uint32_t vcpus;
+    uint32_t vcpus;     /* online */
+    uint32_t max_vcpus; /* it may bring online: max_vcpu_id + 1 */
     uint64_t memory_kb;
     enum domain_state state;
     bool paused;
@@ -185,7 +190,7 @@ void channel_close_domain(struct domain *d);
 bool channel_fds_unread(const void *owner);
 int control_listen(const char *path);
 
-/* gnttab_ops.c, evtchn_ops.c, ...: the handlers behind the dispatch table. */
+/* What a handler of the dispatch table gets (hypercalls.h). */
 struct hc_ctx {
     struct channel *ch;
     struct domain *caller;

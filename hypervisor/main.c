@@ -199,8 +199,8 @@ static void raise_fd_limit(void)
     }
 }
 
-/* What domains may make us hold in all: our fds, and mappings (a frame is
- * one of each), less what is kept for dom0 (quota.h). */
+/* What domains may make us hold in all: our fds, within what our mappings
+ * allow, less what is kept for dom0 (quota.h). */
 static void set_quota(void)
 {
     unsigned long maps = read_sysctl("/proc/sys/vm/max_map_count");
@@ -208,7 +208,7 @@ static void set_quota(void)
 
     getrlimit(RLIMIT_NOFILE, &rl);
     quota_init(&hv.quota, rl.rlim_cur, maps ? maps : rl.rlim_cur);
-    log_info("domains may make us hold %llu fds and mappings (limits: %llu fds, %lu mappings)",
+    log_info("domains may make us hold %llu fds (limits: %llu fds, %lu mappings)",
              (unsigned long long)hv.quota.limit, (unsigned long long)rl.rlim_cur, maps);
 }
 
@@ -608,8 +608,7 @@ static int cmd_stop(void)
         return 1;
     }
     chan = hcall_open();
-    err = chan < 0 ? chan
-                   : hcall_simple(chan, SV_HC_sysctl, SV_SYSCTL_shutdown, &unused, sizeof(unused));
+    err = chan < 0 ? chan : hcall_sysctl_shutdown(chan, &unused);
     if (chan >= 0)
         close(chan);
     /* Asked to shut down, it destroys its domains first: only wait (signal 0). */
@@ -640,7 +639,7 @@ static int cmd_status(void)
         return 3;
     }
     chan = hcall_open();
-    err = chan < 0 ? chan : hcall_simple(chan, SV_HC_sysctl, SV_SYSCTL_physinfo, &pi, sizeof(pi));
+    err = chan < 0 ? chan : hcall_sysctl_physinfo(chan, &pi);
     if (chan >= 0)
         close(chan);
     if (err < 0) {

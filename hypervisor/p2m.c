@@ -47,8 +47,7 @@ static int frame_new(struct quota *quota, struct frame **out)
     f->fd = frame_memfd("sv-frame", SV_PAGE_SIZE);
     if (f->fd < 0)
         goto out_free;
-    f->va = mmap(NULL, SV_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, f->fd, 0);
-    if (f->va == MAP_FAILED || fstat(f->fd, &st) < 0)
+    if (fstat(f->fd, &st) < 0)
         goto out_close;
     f->ino = st.st_ino;
     f->mfn = next_mfn++;
@@ -58,8 +57,6 @@ static int frame_new(struct quota *quota, struct frame **out)
     return 0;
 
 out_close:
-    if (f->va != MAP_FAILED)
-        munmap(f->va, SV_PAGE_SIZE);
     close(f->fd);
 out_free:
     free(f);
@@ -78,7 +75,6 @@ void frame_put(struct frame *f)
 {
     if (--f->refs)
         return;
-    munmap(f->va, SV_PAGE_SIZE);
     close(f->fd);
     quota_give(f->quota, 1);
     free(f);
@@ -103,20 +99,14 @@ int p2m_init(struct p2m *p2m, const char *name, uint64_t ram_pages, uint64_t max
     if (!ram_pages)
         return 0;
     p2m->ram_fd = frame_memfd(name, ram_pages * SV_PAGE_SIZE);
-    if (p2m->ram_fd < 0)
-        goto out_free;
-    p2m->ram_va =
-        mmap(NULL, ram_pages * SV_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, p2m->ram_fd, 0);
-    if (p2m->ram_va == MAP_FAILED)
-        goto out_close;
-    return 0;
+    if (p2m->ram_fd < 0) {
+        int err = p2m->ram_fd;
 
-out_close:
-    close(p2m->ram_fd);
-out_free:
-    free(p2m->shared);
-    p2m->shared = NULL;
-    return -ENOMEM;
+        free(p2m->shared);
+        p2m->shared = NULL;
+        return err;
+    }
+    return 0;
 }
 
 void p2m_destroy(struct p2m *p2m)
@@ -128,8 +118,6 @@ void p2m_destroy(struct p2m *p2m)
             frame_put(p2m->shared[i]);
     free(p2m->shared);
     p2m->shared = NULL;
-    if (p2m->ram_pages && p2m->ram_va)
-        munmap(p2m->ram_va, p2m->ram_pages * SV_PAGE_SIZE);
     if (p2m->ram_fd >= 0)
         close(p2m->ram_fd);
     p2m->ram_fd = -1;
@@ -187,12 +175,19 @@ struct frame *p2m_frame(const struct p2m *p2m, uint64_t pfn)
     return slot ? *slot : NULL;
 }
 
-void *p2m_page(const struct p2m *p2m, uint64_t pfn)
+int p2m_locate(const struct p2m *p2m, uint64_t pfn, int *fd, off_t *off)
 {
     struct frame *f;
 
-    if (pfn < p2m->ram_pages)
-        return (char *)p2m->ram_va + pfn * SV_PAGE_SIZE;
+    if (pfn < p2m->ram_pages) {
+        *fd = p2m->ram_fd;
+        *off = (off_t)(pfn * SV_PAGE_SIZE);
+        return 0;
+    }
     f = p2m_frame(p2m, pfn);
-    return f ? f->va : NULL;
+    if (!f)
+        return -EINVAL;
+    *fd = f->fd;
+    *off = 0;
+    return 0;
 }

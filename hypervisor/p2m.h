@@ -11,6 +11,10 @@
  *
  * A frame is reference counted: one reference for the owner's p2m slot and
  * one for each foreign mapping, so a frame outlives its owner while mapped.
+ *
+ * The hypervisor maps none of them: it reaches a page through its fd
+ * (p2m_locate(), then pread/pwrite), so what a domain shares costs us one fd
+ * per frame and no mapping -- vm.max_map_count does not bound it.
  */
 #ifndef HV_P2M_H
 #define HV_P2M_H
@@ -24,16 +28,14 @@
 struct frame {
     uint64_t mfn;  /* machine frame number, unique for the hypervisor's life */
     int fd;        /* read-write memfd, one page */
-    void *va;      /* the hypervisor's own mapping (grant copy) */
     ino_t ino;     /* names the frame in /proc/PID/maps */
     unsigned refs; /* p2m slot + foreign mappings */
-    struct quota *quota; /* charged one while it lives (an fd, a mapping) */
+    struct quota *quota; /* charged one while it lives (its fd) */
 };
 
 struct p2m {
     uint64_t ram_pages;
     int ram_fd;
-    void *ram_va;
     uint64_t max_shared;
     uint64_t nr_shared;    /* frames in use */
     struct frame **shared; /* [pfn - ram_pages], NULL when free */
@@ -52,8 +54,9 @@ int p2m_alloc_shared(struct p2m *p2m, unsigned count, uint64_t *pfns);
 int p2m_free_shared(struct p2m *p2m, uint64_t pfn);
 /* The shareable frame at pfn, or NULL (RAM pfns are not shareable). */
 struct frame *p2m_frame(const struct p2m *p2m, uint64_t pfn);
-/* The hypervisor's pointer to pfn's page (RAM or shareable), or NULL. */
-void *p2m_page(const struct p2m *p2m, uint64_t pfn);
+/* Where pfn's page (RAM or shareable) is: its memfd and the page's offset
+ * in it.  0, or -EINVAL when no page is there. */
+int p2m_locate(const struct p2m *p2m, uint64_t pfn, int *fd, off_t *off);
 
 /*
  * A memfd of size bytes the hypervisor may map and hand out: root-only

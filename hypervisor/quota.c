@@ -5,7 +5,7 @@
 
 void quota_init(struct quota *q, uint64_t fds, uint64_t maps)
 {
-    uint64_t total = fds < maps ? fds : maps;
+    uint64_t total = maps * QUOTA_UNITS_PER_MAPPING < fds ? maps * QUOTA_UNITS_PER_MAPPING : fds;
     uint64_t reserve = total / 8 > QUOTA_MIN_RESERVE ? total / 8 : QUOTA_MIN_RESERVE;
 
     q->limit = total > reserve ? total - reserve : 0;

@@ -102,15 +102,67 @@ static void test_available_and_take_n(void **state)
     assert_int_equal(ratelimit_available(&r, t + 3600000 * MS), 64);
 }
 
+/* Bytes the credit lets through from t0 for dur_ns, offered len at a time
+ * and retried when the credit says (as netback's timer does). */
+static uint64_t credit_through(struct ratelimit_credit *c, uint64_t t0, uint64_t dur_ns,
+                               uint64_t len)
+{
+    uint64_t now = t0, sent = 0;
+
+    while (now < t0 + dur_ns) {
+        uint64_t wait = ratelimit_credit_take(c, now, len);
+
+        if (wait)
+            now += wait;
+        else
+            sent += len;
+    }
+    return sent;
+}
+
+static void test_credit_rate(void **state)
+{
+    struct ratelimit_credit c;
+
+    (void)state;
+    /* xl's rate=10Mb/s@20ms: 25000 bytes per 20 ms window.  Over 10 s,
+     * 1250000 bytes a second and the first burst (128 KiB) at most. */
+    ratelimit_credit_init(&c, 25000, 20 * MS);
+    uint64_t sent = credit_through(&c, 1000 * MS, 10000 * MS, 1514);
+    assert_true(sent >= 12500000 - 1514 * 20);
+    assert_true(sent <= 12500000 + RATELIMIT_CREDIT_MIN_BURST);
+    /* 64 KiB GSO packets get through a credit smaller than one. */
+    ratelimit_credit_init(&c, 6250, 50 * MS);
+    sent = credit_through(&c, 1000 * MS, 10000 * MS, 65536);
+    assert_true(sent >= 1250000 - 65536 && sent <= 1250000 + RATELIMIT_CREDIT_MIN_BURST);
+}
+
+static void test_credit_idle_and_unlimited(void **state)
+{
+    struct ratelimit_credit c;
+
+    (void)state;
+    ratelimit_credit_init(&c, 1000, 10 * MS);
+    assert_int_equal(ratelimit_credit_take(&c, 100 * MS, 1000), 0);
+    /* Empty: the wait is what is left of the window. */
+    assert_int_equal(ratelimit_credit_take(&c, 104 * MS, 1), 6 * MS);
+    assert_int_equal(ratelimit_credit_take(&c, 110 * MS, 1000), 0);
+    /* An hour idle gains one window's credit, as in Xen, not an hour's. */
+    uint64_t t = 3600000 * MS, got = 0;
+    while (ratelimit_credit_take(&c, t, 100) == 0)
+        got += 100;
+    assert_int_equal(got, 1000);
+    ratelimit_credit_init(&c, 0, 0);
+    assert_int_equal(ratelimit_credit_take(&c, 0, UINT64_MAX), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_burst_then_rate),
-        cmocka_unit_test(test_refills_to_burst_only),
-        cmocka_unit_test(test_burst_one_paces),
-        cmocka_unit_test(test_zero_arguments_are_one),
-        cmocka_unit_test(test_time_zero),
-        cmocka_unit_test(test_available_and_take_n),
+        cmocka_unit_test(test_credit_rate),     cmocka_unit_test(test_credit_idle_and_unlimited),
+        cmocka_unit_test(test_burst_then_rate), cmocka_unit_test(test_refills_to_burst_only),
+        cmocka_unit_test(test_burst_one_paces), cmocka_unit_test(test_zero_arguments_are_one),
+        cmocka_unit_test(test_time_zero),       cmocka_unit_test(test_available_and_take_n),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -71,9 +71,9 @@ static void flush(void *arg, struct vif_back *v, unsigned q)
     (void)arg, (void)v, (void)q;
 }
 
-static void poll_later(void *arg, struct vif_back *v)
+static void poll_later(void *arg, struct vif_back *v, uint64_t delay_ns)
 {
-    (void)v;
+    (void)v, (void)delay_ns;
     ((struct host *)arg)->polls++;
 }
 
@@ -144,7 +144,7 @@ static void serving_writes_features_and_waits(void **state)
     struct vif_back *v;
 
     (void)state;
-    toolstack_wrote("multi-queue-num-queues=2");
+    toolstack_wrote("multi-queue-num-queues=2 rate=50000,20000");
     v = vif_back_new(&e, BE);
     assert_non_null(v);
     assert_int_equal(fake_xs_int(BE_KEY), XenbusStateInitWait);
@@ -167,6 +167,12 @@ static void unusable_directories_are_not_served(void **state)
         "vlan=42x",
         "trunk=1-5000",
         "trunk=x",
+        "rate=0,20000",
+        "rate=50000,0",
+        "rate=50000,2000000",
+        "rate=50000",
+        "rate=50000,20000x",
+        "rate=-1,20000",
     };
     struct vif_back_env e = env(1);
 

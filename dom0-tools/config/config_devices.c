@@ -129,8 +129,8 @@ int config_vif_set_backend(struct config_vif *vif, const char *value,
     return rc;
 }
 
-/* Normalizes ADDR[/PREFIX] through inet_pton/inet_ntop. */
-int config_vif_set_ip(struct config_vif *vif, const char *value, const char *prefix,
+/* Normalizes ADDR[/PREFIX] through inet_pton/inet_ntop and appends it. */
+int config_vif_add_ip(struct config_vif *vif, const char *value, const char *prefix,
                       const struct config_loc *loc, struct config_error *err)
 {
     char addr[INET6_ADDRSTRLEN], text[INET6_ADDRSTRLEN];
@@ -156,10 +156,18 @@ int config_vif_set_ip(struct config_vif *vif, const char *value, const char *pre
     if (prefix && config_parse_uint(prefix, family == AF_INET ? 32 : 128, &bits) < 0)
         return config_fail(err, loc, "invalid prefix length '%.16s' for %s", prefix, addr);
     inet_ntop(family, bin, text, sizeof(text));
+    if (vif->nr_ips == CONFIG_MAX_IPS)
+        return config_fail(err, loc, "more than %d IP addresses on one vif", CONFIG_MAX_IPS);
+    for (unsigned int i = 0; i < vif->nr_ips; i++) {
+        size_t n = strcspn(vif->ip[i], "/");
+
+        if (strlen(text) == n && strncmp(vif->ip[i], text, n) == 0)
+            return config_fail(err, loc, "IP address %s given twice", text);
+    }
     if (prefix)
-        snprintf(vif->ip, sizeof(vif->ip), "%s/%u", text, (unsigned int)bits);
+        snprintf(vif->ip[vif->nr_ips++], CONFIG_IP_SIZE, "%s/%u", text, (unsigned int)bits);
     else
-        snprintf(vif->ip, sizeof(vif->ip), "%s", text);
+        snprintf(vif->ip[vif->nr_ips++], CONFIG_IP_SIZE, "%s", text);
     return 0;
 bad:
     return config_fail(err, loc, "invalid IP address '%.64s'", value);
@@ -217,26 +225,42 @@ int config_vif_add_trunk(struct config_vif *vif, const char *value,
     return 0;
 }
 
-/* xl's trunk=VID:VID...: the VLANs the vif carries tagged (colons, since
- * commas separate a vif's keys). */
+typedef int vif_item_fn(struct config_vif *vif, const char *item, const struct config_loc *loc,
+                        struct config_error *err);
+
+/* xl's list-valued vif keys: add() each item of value between seps (commas
+ * separate a vif's keys, so these lists use others), empty items too unless
+ * blanks separate them; given: the key came before. */
+static int vif_items(struct config_vif *vif, const char *value, const char *key, bool given,
+                     const char *seps, vif_item_fn *add, const struct config_loc *loc,
+                     struct config_error *err)
+{
+    bool blanks = strchr(seps, ' ') != NULL;
+    char *buf, *rest;
+    int rc = 0, n = 0;
+
+    if (given)
+        return config_fail(err, loc, "%s is given twice", key);
+    buf = rest = strdup(value);
+    if (!buf)
+        return config_fail(err, loc, "out of memory");
+    for (char *p = strsep(&rest, seps); p && rc == 0; p = strsep(&rest, seps)) {
+        if (blanks && !*p)
+            continue;
+        rc = add(vif, p, loc, err);
+        n++;
+    }
+    free(buf);
+    if (rc == 0 && n == 0)
+        return config_fail(err, loc, "empty %s", key);
+    return rc;
+}
+
+/* xl's trunk=VID:VID...: the VLANs the vif carries tagged. */
 static int vif_trunk(struct config_vif *vif, const char *value, const struct config_loc *loc,
                      struct config_error *err)
 {
-    char buf[CONFIG_MAX_TRUNK * 6];
-    int rc = 0;
-
-    if (vif->nr_trunk)
-        return config_fail(err, loc, "the trunk is given twice");
-    if (strlen(value) >= sizeof(buf))
-        return config_fail(err, loc, "trunk '%.32s...' too long", value);
-    snprintf(buf, sizeof(buf), "%s", value);
-    for (char *p = buf, *next; p && rc == 0; p = next) {
-        next = strchr(p, ':');
-        if (next)
-            *next++ = '\0';
-        rc = config_vif_add_trunk(vif, p, loc, err);
-    }
-    return rc;
+    return vif_items(vif, value, "trunk", vif->nr_trunk, ":", config_vif_add_trunk, loc, err);
 }
 
 /* xl's bridge=NAME.VID:VID:VID, the convention of Xen's vif-openvswitch
@@ -265,12 +289,116 @@ static int vif_bridge(struct config_vif *vif, const char *value, const struct co
     return config_vif_set_bridge(vif, name, loc, err);
 }
 
+void config_vif_model(const char *model, const struct config_loc *loc)
+{
+    if (strcmp(model, "netfront") != 0)
+        config_warn(loc, "model '%.32s' ignored: PV guests get netfront", model);
+}
+
+int config_vif_set_rate(struct config_vif *vif, uint64_t bytes_per_sec, uint64_t interval_us,
+                        const struct config_loc *loc, struct config_error *err)
+{
+    if (vif->rate_bytes_per_sec)
+        return config_fail(err, loc, "the rate is given twice");
+    if (bytes_per_sec == 0 || bytes_per_sec > CONFIG_MAX_RATE)
+        return config_fail(err, loc, "rate out of range 1 byte/s .. 1 TB/s");
+    if (interval_us == 0 || interval_us > 1000000)
+        return config_fail(err, loc, "interval out of range 1us .. 1s");
+    if (bytes_per_sec * interval_us < 1000000)
+        return config_fail(err, loc, "less than a byte per interval: make the interval longer");
+    vif->rate_bytes_per_sec = bytes_per_sec;
+    vif->rate_interval_us = (uint32_t)interval_us;
+    return 0;
+}
+
+/* Digits then a suffix in table: *out = number * factor, at most max; 0,
+ * -EINVAL or -ERANGE. */
+static int scaled(const char *s, const char *const suffix[], const uint64_t factor[], size_t n,
+                  uint64_t max, uint64_t *out)
+{
+    size_t digits = strspn(s, "0123456789");
+    char num[24];
+
+    if (digits == 0 || digits >= sizeof(num))
+        return -EINVAL;
+    memcpy(num, s, digits);
+    num[digits] = '\0';
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(s + digits, suffix[i]) == 0) {
+            int rc = config_parse_uint(num, max / factor[i], out);
+
+            if (rc == 0)
+                *out *= factor[i];
+            return rc;
+        }
+    }
+    return -EINVAL;
+}
+
+/*
+ * xl's rate=RATE/s[@INTERVAL] (libxlu_vif.c): RATE is a number with an
+ * optional K, M or G (powers of 1000) and B (bytes) or b (bits); INTERVAL
+ * a number of s (also without a unit), ms or us, 50ms by default.
+ */
+static int vif_rate(struct config_vif *vif, const char *value, const struct config_loc *loc,
+                    struct config_error *err)
+{
+    static const char *const rate_units[] = {"B/s", "KB/s", "MB/s", "GB/s",
+                                             "b/s", "Kb/s", "Mb/s", "Gb/s"};
+    static const uint64_t rate_factor[] = {8, 8000, 8000000, 8000000000ULL,
+                                           1, 1000, 1000000, 1000000000ULL};
+    static const char *const interval_units[] = {"s", "", "ms", "us"};
+    static const uint64_t interval_factor[] = {1000000, 1000000, 1000, 1};
+    char rate[48];
+    const char *at = strchr(value, '@');
+    size_t len = at ? (size_t)(at - value) : strlen(value);
+    uint64_t bits = 0, interval = CONFIG_RATE_INTERVAL_US;
+    int rc;
+
+    if (len >= sizeof(rate))
+        goto bad;
+    memcpy(rate, value, len);
+    rate[len] = '\0';
+    rc = scaled(rate, rate_units, rate_factor, ARRAY_SIZE(rate_units), CONFIG_MAX_RATE * 8, &bits);
+    if (rc == 0 && at)
+        rc = scaled(at + 1, interval_units, interval_factor, ARRAY_SIZE(interval_units), 1000000,
+                    &interval);
+    if (rc == -ERANGE)
+        return config_fail(err, loc, "rate '%.48s' out of range (at most 1 TB/s, @1s)", value);
+    if (rc < 0)
+        goto bad;
+    return config_vif_set_rate(vif, bits / 8, interval, loc, err);
+bad:
+    return config_fail(err, loc,
+                       "invalid rate '%.48s' (want RATE/s[@INTERVAL] as in "
+                       "10Mb/s@20ms: RATE in B, KB, MB, GB or b, Kb, Mb, Gb; INTERVAL in s, "
+                       "ms or us)",
+                       value);
+}
+
+static int vif_add_ip(struct config_vif *vif, const char *addr, const struct config_loc *loc,
+                      struct config_error *err)
+{
+    return config_vif_add_ip(vif, addr, NULL, loc, err);
+}
+
+/* xl's ip=: addresses separated by blanks, as in the "ip" key Xen's
+ * hotplug scripts read. */
 static int vif_ip(struct config_vif *vif, const char *value, const struct config_loc *loc,
                   struct config_error *err)
 {
-    if (strchr(value, ' '))
-        return config_fail(err, loc, "only one IP address per vif is supported");
-    return config_vif_set_ip(vif, value, NULL, loc, err);
+    return vif_items(vif, value, "ip", vif->nr_ips, " \t", vif_add_ip, loc, err);
+}
+
+/* PV guests always get netfront; xl names it so, and the emulated models
+ * (e1000, rtl8139) are what an HVM guest would get instead. */
+static int vif_model(struct config_vif *vif, const char *value, const struct config_loc *loc,
+                     struct config_error *err)
+{
+    (void)vif;
+    (void)err;
+    config_vif_model(value, loc);
+    return 0;
 }
 
 static int vif_type(struct config_vif *vif, const char *value, const struct config_loc *loc,
@@ -301,6 +429,8 @@ static const struct {
     {"bridge", vif_bridge},
     {"backend", config_vif_set_backend},
     {"ip", vif_ip},
+    {"model", vif_model},
+    {"rate", vif_rate},
     {"queues", config_vif_set_queues},
     {"trunk", vif_trunk},
     {"type", vif_type},

@@ -41,20 +41,37 @@ static void json_uint_field(FILE *out, int indent, const char *key, unsigned lon
     fprintf(out, "%*s\"%s\": %llu%s\n", indent, "", key, value, last ? "" : ",");
 }
 
+/* The vif's addresses separated by spaces, as xl's ip= and the "ip" key of
+ * Xen's backend directory. */
+void config_vif_ips(const struct config_vif *vif, char *buf, size_t len)
+{
+    size_t n = 0;
+
+    buf[0] = '\0';
+    for (unsigned int i = 0; i < vif->nr_ips && n < len; i++)
+        n += (size_t)snprintf(buf + n, len - n, "%s%s", i ? " " : "", vif->ip[i]);
+}
+
 static void json_vif(FILE *out, const struct config_vif *vif, bool last)
 {
+    char ips[CONFIG_MAX_IPS * CONFIG_IP_SIZE];
+
+    config_vif_ips(vif, ips, sizeof(ips));
     fputs("    {\n", out);
     json_uint_field(out, 6, "devid", vif->devid, false);
     json_str_field(out, 6, "mac", vif->mac, false);
     json_str_field(out, 6, "bridge", vif->bridge, false);
     json_str_field(out, 6, "backend", vif->backend[0] ? vif->backend : CONFIG_DOM0_NAME, false);
-    json_str_field(out, 6, "ip", vif->ip, false);
+    json_str_field(out, 6, "ip", ips, false);
     json_uint_field(out, 6, "queues", vif->queues, false);
     json_uint_field(out, 6, "vlan", vif->vlan, false);
     fprintf(out, "      \"trunk\": [");
     for (unsigned int i = 0; i < vif->nr_trunk; i++)
         fprintf(out, "%s%u", i ? ", " : "", vif->trunk[i]);
-    fputs("]\n", out);
+    fputs(vif->rate_bytes_per_sec ? "],\n" : "]\n", out);
+    if (vif->rate_bytes_per_sec)
+        fprintf(out, "      \"rate\": {\"bytes_per_sec\": %llu, \"interval_usecs\": %u}\n",
+                (unsigned long long)vif->rate_bytes_per_sec, vif->rate_interval_us);
     fputs(last ? "    }\n" : "    },\n", out);
 }
 
@@ -82,6 +99,8 @@ int config_to_json(const struct domain_config *cfg, FILE *out)
     json_uint_field(out, 2, "memory", cfg->memory_mib, false);
     json_uint_field(out, 2, "maxmem", cfg->maxmem_mib, false);
     json_uint_field(out, 2, "vcpus", cfg->vcpus, false);
+    if (cfg->max_vcpus > cfg->vcpus)
+        json_uint_field(out, 2, "maxvcpus", cfg->max_vcpus, false);
     json_uint_field(out, 2, "cpu_weight", cfg->cpu_weight, false);
     json_str_field(out, 2, "kernel", cfg->kernel ? cfg->kernel : "", false);
     json_str_field(out, 2, "extra", cfg->extra ? cfg->extra : "", false);
@@ -148,14 +167,14 @@ static void xml_vif(FILE *out, const struct domain_config *cfg, const struct con
         fprintf(out, "      <source bridge=\"%s\"/>\n", vif->bridge);
     if (vif->backend[0])
         fprintf(out, "      <backenddomain name=\"%s\"/>\n", vif->backend);
-    if (vif->ip[0]) {
-        const char *slash = strchr(vif->ip, '/');
+    for (unsigned int i = 0; i < vif->nr_ips; i++) {
+        const char *ip = vif->ip[i], *slash = strchr(ip, '/');
 
         if (slash)
-            fprintf(out, "      <ip address=\"%.*s\" prefix=\"%s\"/>\n", (int)(slash - vif->ip),
-                    vif->ip, slash + 1);
+            fprintf(out, "      <ip address=\"%.*s\" prefix=\"%s\"/>\n", (int)(slash - ip), ip,
+                    slash + 1);
         else
-            fprintf(out, "      <ip address=\"%s\"/>\n", vif->ip);
+            fprintf(out, "      <ip address=\"%s\"/>\n", ip);
     }
     fputs("      <model type=\"netfront\"/>\n", out);
     fprintf(out, "      <driver queues=\"%u\"/>\n", vif->queues);
@@ -168,6 +187,18 @@ static void xml_vif(FILE *out, const struct domain_config *cfg, const struct con
         fputs("      </vlan>\n", out);
     } else if (vif->vlan) {
         fprintf(out, "      <vlan>\n        <tag id=\"%u\"/>\n      </vlan>\n", vif->vlan);
+    }
+    if (vif->rate_bytes_per_sec) {
+        /* libvirt's KiB/s, and ours exact when they are not. */
+        fprintf(out, "      <bandwidth>\n        <outbound average=\"%llu\"",
+                (unsigned long long)((vif->rate_bytes_per_sec + 1023) / 1024));
+        if (vif->rate_bytes_per_sec % 1024 || vif->rate_interval_us != CONFIG_RATE_INTERVAL_US)
+            fprintf(out,
+                    " xmlns:splitvisor=\"%s\" splitvisor:bytes-per-sec=\"%llu\" "
+                    "splitvisor:interval-usecs=\"%u\"",
+                    CONFIG_XMLNS, (unsigned long long)vif->rate_bytes_per_sec,
+                    vif->rate_interval_us);
+        fputs("/>\n      </bandwidth>\n", out);
     }
     if (xml_vif_teamed(cfg, vif))
         fprintf(out, "      <alias name=\"ua-vif%u\"/>\n      <teaming type=\"persistent\"/>\n",
@@ -211,7 +242,10 @@ int config_to_xml(const struct domain_config *cfg, FILE *out)
     fprintf(out, "  <memory unit=\"MiB\">%llu</memory>\n", (unsigned long long)cfg->maxmem_mib);
     fprintf(out, "  <currentMemory unit=\"MiB\">%llu</currentMemory>\n",
             (unsigned long long)cfg->memory_mib);
-    fprintf(out, "  <vcpu>%u</vcpu>\n", cfg->vcpus);
+    if (cfg->max_vcpus > cfg->vcpus)
+        fprintf(out, "  <vcpu current=\"%u\">%u</vcpu>\n", cfg->vcpus, cfg->max_vcpus);
+    else
+        fprintf(out, "  <vcpu>%u</vcpu>\n", cfg->vcpus);
     fprintf(out, "  <cputune>\n    <shares>%u</shares>\n  </cputune>\n", cfg->cpu_weight * 4);
     fputs("  <os>\n    <type>xen</type>\n", out);
     xml_element(out, 4, "kernel", cfg->kernel ? cfg->kernel : "");

@@ -129,28 +129,43 @@ int config_set_name(struct domain_config *cfg, const char *value, const struct c
     return rc;
 }
 
+/*
+ * libvirt's virUUIDParse: 32 hex digits in pairs, with '-' or ' ' allowed
+ * between any two pairs (so with or without the usual dashes) and blanks
+ * around; printed in the canonical dashed lower-case form.
+ */
 int config_set_uuid(struct domain_config *cfg, const char *value, const struct config_loc *loc,
                     struct config_error *err)
 {
-    static const int dash_at[] = {8, 13, 18, 23};
-    size_t i, d = 0;
+    const char *p = value;
+    unsigned char u[16];
+    size_t i = 0;
 
-    if (strlen(value) != CONFIG_UUID_SIZE - 1)
-        goto bad;
-    for (i = 0; i < CONFIG_UUID_SIZE - 1; i++) {
-        if (d < ARRAY_SIZE(dash_at) && (int)i == dash_at[d]) {
-            if (value[i] != '-')
-                goto bad;
-            d++;
-        } else if (!isxdigit((unsigned char)value[i])) {
-            goto bad;
+    while (isspace((unsigned char)*p))
+        p++;
+    while (i < sizeof(u)) {
+        if (*p == '-' || *p == ' ') {
+            p++;
+            continue;
         }
+        if (!isxdigit((unsigned char)p[0]) || !isxdigit((unsigned char)p[1]))
+            goto bad;
+        sscanf(p, "%2hhx", &u[i++]);
+        p += 2;
     }
-    for (i = 0; i < CONFIG_UUID_SIZE; i++)
-        cfg->uuid[i] = (char)tolower((unsigned char)value[i]);
+    while (isspace((unsigned char)*p))
+        p++;
+    if (*p)
+        goto bad;
+    snprintf(cfg->uuid, sizeof(cfg->uuid),
+             "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", u[0], u[1],
+             u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13], u[14],
+             u[15]);
     return 0;
 bad:
-    return config_fail(err, loc, "invalid UUID '%.64s' (want xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)",
+    return config_fail(err, loc,
+                       "invalid UUID '%.64s' (want 32 hex digits, as "
+                       "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx or without dashes)",
                        value);
 }
 
@@ -210,8 +225,8 @@ int config_set_memory(uint64_t *mib, const char *number, const char *unit,
     return 0;
 }
 
-int config_set_vcpus(struct domain_config *cfg, const char *value, const struct config_loc *loc,
-                     struct config_error *err)
+static int parse_vcpus(unsigned int *dst, const char *value, const struct config_loc *loc,
+                       struct config_error *err)
 {
     uint64_t n;
     int rc = config_parse_uint(value, CONFIG_MAX_VCPUS, &n);
@@ -220,8 +235,25 @@ int config_set_vcpus(struct domain_config *cfg, const char *value, const struct 
         return config_fail(err, loc, "'%.64s' is not a number", value);
     if (rc == -ERANGE || n == 0)
         return config_fail(err, loc, "vcpus %.64s out of range 1..%d", value, CONFIG_MAX_VCPUS);
-    cfg->vcpus = (unsigned int)n;
+    *dst = (unsigned int)n;
     return 0;
+}
+
+int config_set_vcpus(struct domain_config *cfg, const char *value, const struct config_loc *loc,
+                     struct config_error *err)
+{
+    return parse_vcpus(&cfg->vcpus, value, loc, err);
+}
+
+int config_set_max_vcpus(struct domain_config *cfg, const char *value, const struct config_loc *loc,
+                         struct config_error *err)
+{
+    int rc = parse_vcpus(&cfg->max_vcpus, value, loc, err);
+
+    if (rc == 0 && cfg->vcpus > cfg->max_vcpus)
+        return config_fail(err, loc, "%u vcpus online is more than the maximum %u", cfg->vcpus,
+                           cfg->max_vcpus);
+    return rc;
 }
 
 int config_set_limit(uint32_t *dst, const char *value, const struct config_loc *loc,
@@ -310,6 +342,29 @@ int config_set_text(char **dst, const char *value, const struct config_loc *loc,
     return 0;
 }
 
+/* Known features this host lacks: one message, and one policy (refused),
+ * whichever format names them. */
+static const struct {
+    const char *feature;
+    const char *message;
+} unsupported[] = {
+    {"hvm", "HVM domains are not supported (only PV: a domain is a process)"},
+    {"pvh", "PVH domains are not supported (only PV: a domain is a process)"},
+    {"disk", "disks are not supported (domains have no block devices)"},
+    {"initrd", "an initrd/ramdisk is not supported (the kernel is a program started as is)"},
+    {"loader", "firmware loaders are not supported (a PV domain starts its kernel directly)"},
+    {"bootloader", "bootloaders (pygrub) are not supported: give the kernel directly"},
+    {"vnuma", "vNUMA is not supported (a domain is one process on the host's NUMA policy)"},
+};
+
+int config_refuse(const char *feature, const struct config_loc *loc, struct config_error *err)
+{
+    for (size_t i = 0; i < ARRAY_SIZE(unsupported); i++)
+        if (strcmp(feature, unsupported[i].feature) == 0)
+            return config_fail(err, loc, "%s", unsupported[i].message);
+    return config_fail(err, loc, "%s is not supported", feature);
+}
+
 static const char *const action_names[] = {
     [CONFIG_ACTION_DESTROY] = "destroy",
     [CONFIG_ACTION_RESTART] = "restart",
@@ -361,6 +416,8 @@ int config_finish(struct domain_config *cfg, const struct config_loc *loc,
     at.key = "kernel";
     if (!cfg->kernel || !cfg->kernel[0])
         return config_fail(err, &at, "missing: every domain needs a kernel");
+    if (cfg->max_vcpus == 0)
+        cfg->max_vcpus = cfg->vcpus;
     at.key = "memory";
     if (cfg->maxmem_mib == 0)
         cfg->maxmem_mib = cfg->memory_mib;

@@ -65,6 +65,10 @@ int config_set_memory(uint64_t *mib, const char *number, const char *unit,
                       const struct config_loc *loc, struct config_error *err);
 int config_set_vcpus(struct domain_config *cfg, const char *value, const struct config_loc *loc,
                      struct config_error *err);
+/* The maximum (xl's maxvcpus, libvirt's <vcpu>M</vcpu> beside current=):
+ * applied after vcpus, which it must not be below. */
+int config_set_max_vcpus(struct domain_config *cfg, const char *value, const struct config_loc *loc,
+                         struct config_error *err);
 /* A per-domain limit (max_grant_frames, ...): 1..CONFIG_MAX_LIMIT. */
 int config_set_limit(uint32_t *dst, const char *value, const struct config_loc *loc,
                      struct config_error *err);
@@ -91,9 +95,16 @@ int config_vif_set_bridge(struct config_vif *vif, const char *value,
                           const struct config_loc *loc, struct config_error *err);
 int config_vif_set_backend(struct config_vif *vif, const char *value,
                            const struct config_loc *loc, struct config_error *err);
-/* prefix may be NULL when value has none (or carries "/PREFIX" itself). */
-int config_vif_set_ip(struct config_vif *vif, const char *value, const char *prefix,
+/* One more of the vif's addresses; prefix may be NULL when value has none
+ * (or carries "/PREFIX" itself). */
+int config_vif_add_ip(struct config_vif *vif, const char *value, const char *prefix,
                       const struct config_loc *loc, struct config_error *err);
+/* A model other than netfront is warned about: a PV guest gets netfront. */
+void config_vif_model(const char *model, const struct config_loc *loc);
+/* The vif's TX rate: bytes_per_sec (1..CONFIG_MAX_RATE) every interval_us
+ * (1 us .. 1 s), giving at least a byte of credit per window. */
+int config_vif_set_rate(struct config_vif *vif, uint64_t bytes_per_sec, uint64_t interval_us,
+                        const struct config_loc *loc, struct config_error *err);
 int config_vif_set_queues(struct config_vif *vif, const char *value,
                           const struct config_loc *loc, struct config_error *err);
 int config_vif_set_vlan(struct config_vif *vif, const char *value,
@@ -111,6 +122,11 @@ int config_pci_spec(struct domain_config *cfg, const char *spec, const struct co
 /* Numeric parts of an address (libvirt's <address domain= bus= slot= function=>). */
 int config_pci_add(struct domain_config *cfg, uint64_t domain, uint64_t bus, uint64_t slot,
                    uint64_t function, const struct config_loc *loc, struct config_error *err);
+
+/* Refuses a known feature this host lacks ("hvm", "pvh", "disk", "initrd",
+ * "loader", "bootloader", "vnuma") with the same message in both formats;
+ * returns -EINVAL. */
+int config_refuse(const char *feature, const struct config_loc *loc, struct config_error *err);
 
 /* A VF teamed with a standby vif (failover): the vif must exist, be an
  * access port and back no other VF; the VF takes its MAC and VLAN, which

@@ -5,11 +5,13 @@
  * from the name), the last setting of a key winning as in xl.
  *
  *   file    := { [ KEY ('=' value) ] ( '\n' | ';' | EOF ) }
- *   value   := STRING | NUMBER | '[' [ atom { ',' atom } [ ',' ] ] ']'
- *   atom    := STRING | NUMBER
+ *   value   := STRING | NUMBER | list
+ *   list    := '[' [ item { ',' item } [ ',' ] ] ']'
+ *   item    := STRING | NUMBER | list
  *
  * Strings take single or double quotes with C escapes; '#' starts a comment;
- * lists may span lines.
+ * lists may span lines.  Lists in lists (xl's vnuma) are parsed for their
+ * syntax only: no key we apply takes one.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -40,9 +42,12 @@ struct xl_token {
 };
 
 struct xl_value {
-    char *text;
+    char *text; /* NULL: a list in the list */
     int line;
 };
+
+/* Lists in lists deeper than this are refused (the stack is the limit). */
+#define XL_MAX_DEPTH 8
 
 struct xl_setting {
     char *key;
@@ -253,12 +258,15 @@ static bool xl_is_atom(const struct xl_token *tok)
     return tok->kind == XL_STRING || tok->kind == XL_NUMBER;
 }
 
-/* After '[': atoms separated by commas, an optional trailing comma, ']'. */
+/* After '[': items separated by commas, an optional trailing comma, ']'.
+ * s is NULL inside a nested list, whose items are checked and dropped. */
 static int xl_list(struct xl_parser *xp, struct xl_setting *s)
 {
     struct xl_token tok;
     int rc;
 
+    if (xp->list_depth == XL_MAX_DEPTH)
+        return xl_fail(xp, xp->line, "lists nested deeper than %d", XL_MAX_DEPTH);
     xp->list_depth++;
     for (;;) {
         if ((rc = xl_next(xp, &tok)) < 0)
@@ -270,12 +278,21 @@ static int xl_list(struct xl_parser *xp, struct xl_setting *s)
             xl_fail(xp, tok.line, "unterminated list: missing ']'");
             break;
         }
-        if (!xl_is_atom(&tok)) {
+        if (tok.kind == XL_LBRACKET) {
+            /* The nested list's place: a value without text. */
+            if ((rc = xl_list(xp, NULL)) < 0 || (s && (rc = xl_add_value(xp, s, &tok)) < 0))
+                break;
+        } else if (!xl_is_atom(&tok)) {
             free(tok.text);
-            xl_fail(xp, tok.line, "expected a string or number in the list");
+            xl_fail(xp, tok.line, "expected a string, number or list in the list");
             break;
+        } else if (s) {
+            if ((rc = xl_add_value(xp, s, &tok)) < 0)
+                break;
+        } else {
+            free(tok.text);
         }
-        if ((rc = xl_add_value(xp, s, &tok)) < 0 || (rc = xl_next(xp, &tok)) < 0)
+        if ((rc = xl_next(xp, &tok)) < 0)
             break;
         if (tok.kind == XL_RBRACKET)
             break;
@@ -372,10 +389,40 @@ static int xl_type(struct domain_config *cfg, const char *value, const struct co
                    struct config_error *err)
 {
     (void)cfg;
+    if (strcmp(value, "hvm") == 0 || strcmp(value, "pvh") == 0)
+        return config_refuse(value, loc, err);
     if (strcmp(value, "pv") != 0)
         return config_fail(err, loc, "type '%.32s' is not supported (only pv)", value);
     return 0;
 }
+
+/* xm's and older xl's name of type: "generic" (or "linux") is PV. */
+static int xl_builder(struct domain_config *cfg, const char *value, const struct config_loc *loc,
+                      struct config_error *err)
+{
+    (void)cfg;
+    if (strcmp(value, "hvm") == 0)
+        return config_refuse(value, loc, err);
+    if (strcmp(value, "generic") != 0 && strcmp(value, "linux") != 0)
+        return config_fail(err, loc, "builder '%.32s' is not supported (only generic: PV)", value);
+    return 0;
+}
+
+/* Keys naming what this host lacks: refused when they say anything (an
+ * empty string or list asks for nothing). */
+#define XL_REFUSE(fn, feature)                                                                     \
+    static int fn(struct domain_config *cfg, const char *value, const struct config_loc *loc,      \
+                  struct config_error *err)                                                        \
+    {                                                                                              \
+        (void)cfg;                                                                                 \
+        return value && !value[0] ? 0 : config_refuse(feature, loc, err);                          \
+    }
+
+XL_REFUSE(xl_disk, "disk")
+XL_REFUSE(xl_ramdisk, "initrd")
+XL_REFUSE(xl_firmware, "loader")
+XL_REFUSE(xl_bootloader, "bootloader")
+XL_REFUSE(xl_vnuma, "vnuma")
 
 static int xl_memory(struct domain_config *cfg, const char *value, const struct config_loc *loc,
                      struct config_error *err)
@@ -399,18 +446,41 @@ static int xl_kernel(struct domain_config *cfg, const char *value, const struct 
     return config_set_text(&cfg->kernel, value, loc, err);
 }
 
+/* As xl: root=R and extra=E make the command line "root=R E" (applied
+ * before extra); cmdline replaces both. */
+static int xl_root(struct domain_config *cfg, const char *value, const struct config_loc *loc,
+                   struct config_error *err)
+{
+    char *line = NULL;
+    int rc;
+
+    if (asprintf(&line, "root=%s", value) < 0)
+        return config_fail(err, loc, "out of memory");
+    rc = config_set_text(&cfg->extra, line, loc, err);
+    free(line);
+    return rc;
+}
+
 static int xl_extra(struct domain_config *cfg, const char *value, const struct config_loc *loc,
                     struct config_error *err)
 {
-    return config_set_text(&cfg->extra, value, loc, err);
+    char *line = NULL;
+    int rc;
+
+    if (!cfg->extra)
+        return config_set_text(&cfg->extra, value, loc, err);
+    if (asprintf(&line, "%s %s", cfg->extra, value) < 0)
+        return config_fail(err, loc, "out of memory");
+    rc = config_set_text(&cfg->extra, line, loc, err);
+    free(line);
+    return rc;
 }
 
-/* As in xl, cmdline replaces extra when both are given. */
 static int xl_cmdline(struct domain_config *cfg, const char *value, const struct config_loc *loc,
                       struct config_error *err)
 {
     if (cfg->extra)
-        config_warn(loc, "overrides 'extra'");
+        config_warn(loc, "overrides 'root' and 'extra'");
     return config_set_text(&cfg->extra, value, loc, err);
 }
 
@@ -467,31 +537,46 @@ static int xl_max_event_channels(struct domain_config *cfg, const char *value,
     return config_set_limit(&cfg->max_event_channels, value, loc, err);
 }
 
-/* In application order. */
+/* In application order: what the domain is (type, builder, then what this
+ * host lacks) first, so that its error is the one given. */
+enum xl_kind {
+    XL_ONE,    /* one value */
+    XL_LIST,   /* a list of strings and numbers */
+    XL_NESTED, /* a list of lists (or of anything) */
+};
+
 static const struct {
     const char *key;
-    bool list;
+    enum xl_kind kind;
     xl_apply_fn *apply;
 } xl_keys[] = {
-    {"name", false, config_set_name},
-    {"uuid", false, config_set_uuid},
-    {"type", false, xl_type},
-    {"memory", false, xl_memory},
-    {"maxmem", false, xl_maxmem},
-    {"vcpus", false, config_set_vcpus},
-    {"cpu_weight", false, xl_cpu_weight},
-    {"kernel", false, xl_kernel},
-    {"extra", false, xl_extra},
-    {"cmdline", false, xl_cmdline},
-    {"on_poweroff", false, xl_on_poweroff},
-    {"on_reboot", false, xl_on_reboot},
-    {"on_crash", false, xl_on_crash},
-    {"driver_domain", false, xl_driver_domain},
-    {"max_grant_frames", false, xl_max_grant_frames},
-    {"max_maptrack_frames", false, xl_max_maptrack_frames},
-    {"max_event_channels", false, xl_max_event_channels},
-    {"vif", true, config_vif_spec},
-    {"pci", true, config_pci_spec},
+    {"type", XL_ONE, xl_type},
+    {"builder", XL_ONE, xl_builder},
+    {"bootloader", XL_ONE, xl_bootloader},
+    {"firmware", XL_ONE, xl_firmware},
+    {"ramdisk", XL_ONE, xl_ramdisk},
+    {"disk", XL_LIST, xl_disk},
+    {"vnuma", XL_NESTED, xl_vnuma},
+    {"name", XL_ONE, config_set_name},
+    {"uuid", XL_ONE, config_set_uuid},
+    {"memory", XL_ONE, xl_memory},
+    {"maxmem", XL_ONE, xl_maxmem},
+    {"vcpus", XL_ONE, config_set_vcpus},
+    {"maxvcpus", XL_ONE, config_set_max_vcpus},
+    {"cpu_weight", XL_ONE, xl_cpu_weight},
+    {"kernel", XL_ONE, xl_kernel},
+    {"root", XL_ONE, xl_root},
+    {"extra", XL_ONE, xl_extra},
+    {"cmdline", XL_ONE, xl_cmdline},
+    {"on_poweroff", XL_ONE, xl_on_poweroff},
+    {"on_reboot", XL_ONE, xl_on_reboot},
+    {"on_crash", XL_ONE, xl_on_crash},
+    {"driver_domain", XL_ONE, xl_driver_domain},
+    {"max_grant_frames", XL_ONE, xl_max_grant_frames},
+    {"max_maptrack_frames", XL_ONE, xl_max_maptrack_frames},
+    {"max_event_channels", XL_ONE, xl_max_event_channels},
+    {"vif", XL_LIST, config_vif_spec},
+    {"pci", XL_LIST, config_pci_spec},
 };
 
 static int xl_key_index(const char *key)
@@ -508,19 +593,24 @@ static int xl_apply_setting(struct xl_parser *xp, size_t k, const struct xl_sett
     struct config_loc loc = xl_loc(xp, s->line, s->key);
     int rc = 0;
 
-    if (s->is_list != xl_keys[k].list)
-        return config_fail(xp->err, &loc, "%s", xl_keys[k].list ? "expected a list [ ... ]"
-                                                                : "expected one value, not a list");
+    if (s->is_list != (xl_keys[k].kind != XL_ONE))
+        return config_fail(xp->err, &loc, "%s",
+                           s->is_list ? "expected one value, not a list"
+                                      : "expected a list [ ... ]");
     for (unsigned int i = 0; i < s->nvalues && rc == 0; i++) {
         loc = xl_loc(xp, s->values[i].line, s->key);
+        if (!s->values[i].text && xl_keys[k].kind != XL_NESTED)
+            return config_fail(xp->err, &loc,
+                               "expected strings or numbers in the list, "
+                               "not a list");
         rc = xl_keys[k].apply(cfg, s->values[i].text, &loc, xp->err);
     }
     return rc;
 }
 
-/* Warns about unknown keys and overridden settings; returns, per known
- * key, the setting that wins (the last one). */
-static void xl_pick(struct xl_parser *xp, const struct xl_setting *winner[])
+/* Returns, per known key, the setting that wins (the last one); with warn,
+ * warns about unknown keys and overridden settings instead. */
+static void xl_pick(struct xl_parser *xp, const struct xl_setting *winner[], bool warn)
 {
     for (unsigned int i = 0; i < xp->nsettings; i++) {
         const struct xl_setting *s = &xp->settings[i];
@@ -528,13 +618,14 @@ static void xl_pick(struct xl_parser *xp, const struct xl_setting *winner[])
         int k = xl_key_index(s->key);
 
         if (k < 0) {
-            config_warn(&loc, "unknown key, ignored");
+            if (warn)
+                config_warn(&loc, "unknown key, ignored");
             continue;
         }
-        if (winner[k] && xp->args_line && s->line >= xp->args_line)
+        if (winner[k] && warn && xp->args_line && s->line >= xp->args_line)
             config_warn(&(struct config_loc){xp->file, winner[k]->line, s->key},
                         "overridden on the command line");
-        else if (winner[k])
+        else if (winner[k] && warn)
             config_warn(&(struct config_loc){xp->file, winner[k]->line, s->key},
                         "overridden on line %d", s->line);
         winner[k] = s;
@@ -558,15 +649,18 @@ int config_parse_xl_args(const char *file, const char *buf, size_t len, int args
 
     if (rc < 0)
         goto out_free;
-    xl_pick(&xp, winner);
+    xl_pick(&xp, winner, false);
     for (size_t k = 0; k < ARRAY_SIZE(xl_keys) && rc == 0; k++) {
         if (winner[k])
             rc = xl_apply_setting(&xp, k, winner[k], cfg);
-        else if (k == 0)
+        else if (xl_keys[k].apply == config_set_name)
             break; /* config_finish reports the missing name before any vif needs it */
     }
     if (rc == 0)
         rc = config_finish(cfg, &whole, err);
+    /* A refused file gets its one error, not warnings about the rest. */
+    if (rc == 0)
+        xl_pick(&xp, (const struct xl_setting * [ARRAY_SIZE(xl_keys)]){0}, true);
 out_free:
     xl_parser_free(&xp);
     return rc;

@@ -48,7 +48,7 @@ static long domain_uid(uint32_t domid)
     long uid = -1;
     FILE *f;
 
-    if (hcall_simple(xl_chan, SV_HC_domctl, SV_DOMCTL_lookup, &l, sizeof(l)) < 0 || !l.pid)
+    if (hcall_domctl_lookup(xl_chan, &l) < 0 || !l.pid)
         return -ESRCH;
     snprintf(path, sizeof(path), "/proc/%u/status", l.pid);
     f = fopen(path, "re");
@@ -100,8 +100,8 @@ int guestnet_plumb(uint32_t domid, const char *name, const struct config_vif *vi
     snprintf(netns, sizeof(netns), "sv-%s", name);
     snprintf(dev, sizeof(dev), "eth%u", vif->devid);
     err = tap_plumb(domid, name, dev, true, vif->mac);
-    if (!err && vif->ip[0]) {
-        err = ip_in(netns, (const char *[]){"addr", "add", vif->ip, "dev", dev, NULL});
+    for (unsigned int i = 0; !err && i < vif->nr_ips; i++) {
+        err = ip_in(netns, (const char *[]){"addr", "add", vif->ip[i], "dev", dev, NULL});
         if (err)
             unplumb(name, dev);
     }

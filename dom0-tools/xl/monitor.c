@@ -1,19 +1,27 @@
 /*
- * The per-domain monitor xl leaves behind (as Xen's xl does): it waits for
- * VIRQ_DOM_EXC, and when its domain has shut down applies the configured
- * action for the reason: destroy, preserve (leave it listed), restart
- * (destroy and create again from the description xl keeps, which follows
- * network- and pci-attach/-detach; a domain that restarts more than
- * MONITOR_MAX_RESTARTS times in MONITOR_WINDOW_S seconds is destroyed
- * instead, as xl refuses to restart too fast; a create that fails is tried
- * again with a bounded back-off).  It exits when
- * the domain is gone.  It logs to <rundir>/monitor-<name>.log.
+ * xl's monitor: one process per run directory applies on_poweroff,
+ * on_reboot and on_crash to every domain xl created, as Xen's toolstack
+ * watches @releaseDomain once rather than once per domain.  It waits for
+ * VIRQ_DOM_EXC, lists the domains, and for each newly shut-down one that
+ * has a kept description (userdata) applies the configured action for the
+ * reason: destroy, preserve (leave it listed), restart (destroy and create
+ * again from the description xl keeps, which follows network- and
+ * pci-attach/-detach; a name that restarts more than MONITOR_MAX_RESTARTS
+ * times in MONITOR_WINDOW_S seconds is destroyed instead, as xl refuses to
+ * restart too fast) or rename-restart.  A restart whose create fails is
+ * tried again after a back-off, between events, so that one domain's
+ * failures hold up no other's.  The first `xl create` starts it;
+ * the later ones find its lock held.  It exits when the hypervisor goes.
+ * It logs to monitor.log in the log directory; its pid is in
+ * <rundir>/monitor.pid.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <time.h>
 #include <unistd.h>
 #include <xenevtchn.h>
@@ -26,6 +34,49 @@
 
 #define MONITOR_MAX_RESTARTS 5
 #define MONITOR_WINDOW_S     10
+#define MONITOR_MAX_DOMAINS  1024
+
+/* A restart whose create failed is tried again after 0.1, 0.2, 0.4, 0.8
+ * and 1.6 s: what it failed on may pass (a host briefly short of memory or
+ * fds), and a driver domain given up on leaves every guest on it
+ * disconnected.  One restart, however many tries. */
+#define MONITOR_CREATE_TRIES     6
+#define MONITOR_FIRST_BACKOFF_MS 100
+
+/* Domains already dealt with that are still listed (preserved, renamed,
+ * or not xl's): looked at again only once they are gone. */
+static uint8_t handled[DOMID_FIRST_RESERVED / 8];
+
+/* Recent restarts of a name: the window they fall in and how many. */
+struct restarts {
+    char name[CONFIG_NAME_SIZE];
+    time_t window;
+    int count;
+};
+static struct restarts *recent;
+static size_t nr_recent;
+
+/* Restarts waiting for their next try (the description they own). */
+struct retry {
+    struct domain_config cfg;
+    int tries;
+    long long due_ms;
+};
+static struct retry *retries;
+static size_t nr_retries;
+
+static bool is_handled(uint32_t domid)
+{
+    return handled[domid / 8] & (1u << (domid % 8));
+}
+
+static void set_handled(uint32_t domid, bool on)
+{
+    if (on)
+        handled[domid / 8] |= (uint8_t)(1u << (domid % 8));
+    else
+        handled[domid / 8] &= (uint8_t) ~(1u << (domid % 8));
+}
 
 static enum config_action action_for(const struct domain_config *cfg, unsigned reason)
 {
@@ -39,19 +90,6 @@ static enum config_action action_for(const struct domain_config *cfg, unsigned r
     }
 }
 
-/* 1: shut down (reason set), 0: running, -ESRCH: gone. */
-static int domain_state(uint32_t domid, unsigned *reason)
-{
-    xc_domaininfo_t info;
-
-    if (xc_domain_getinfolist(xl_xch, domid, 1, &info) != 1 || info.domain != domid)
-        return -ESRCH;
-    if (!(info.flags & XEN_DOMINF_shutdown))
-        return 0;
-    *reason = (info.flags >> XEN_DOMINF_shutdownshift) & XEN_DOMINF_shutdownmask;
-    return 1;
-}
-
 /* rename-restart: the dead domain keeps its state as NAME-DOMID (xl list,
  * xl console), and the name is free for the new incarnation. */
 static void rename_old(const struct domain_config *cfg, uint32_t domid)
@@ -61,7 +99,7 @@ static void rename_old(const struct domain_config *cfg, uint32_t domid)
     char path[64];
 
     snprintf(l.name, sizeof(l.name), "%.40s-%u", cfg->name, domid);
-    if (hcall_simple(xl_chan, SV_HC_domctl, SV_DOMCTL_rename, &l, sizeof(l)) < 0) {
+    if (hcall_domctl_rename(xl_chan, &l) < 0) {
         log_warnx("cannot rename domain %u: destroying it", domid);
         xl_destroy_domain(domid);
         return;
@@ -72,146 +110,237 @@ static void rename_old(const struct domain_config *cfg, uint32_t domid)
         xs_write(h, XBT_NULL, path, l.name, (unsigned)strlen(l.name));
     if (h)
         xs_close(h);
+    set_handled(domid, true);
     log_info("domain %u kept as %s", domid, l.name);
 }
 
-/*
- * A create that fails (xl_create_domain() destroyed what it made and said
- * why) is tried again after 0.1, 0.2, 0.4, 0.8 and 1.6 s: what it failed on
- * may pass (a host briefly short of memory or fds), and a driver domain
- * given up on leaves every guest on it disconnected.  One restart, however
- * many tries.
- */
-#define MONITOR_CREATE_TRIES     6
-#define MONITOR_FIRST_BACKOFF_MS 100
-
-static int create_retrying(const struct domain_config *cfg, uint32_t *newid)
+/* The restart record of name, a stale one reused or a new one; NULL when
+ * out of memory. */
+static struct restarts *restarts_of(const char *name, time_t now)
 {
-    long backoff_ms = MONITOR_FIRST_BACKOFF_MS;
+    struct restarts *free_slot = NULL, *grown;
 
-    for (int try = 1;; try++, backoff_ms *= 2) {
-        if (xl_create_domain(cfg, false, newid) == 0)
-            return 0;
-        if (try == MONITOR_CREATE_TRIES) {
-            log_warnx("%s: not restarted: %d creates failed (above): giving up", cfg->name, try);
-            return -1;
+    for (size_t i = 0; i < nr_recent; i++) {
+        if (!strcmp(recent[i].name, name))
+            return &recent[i];
+        if (!free_slot && now - recent[i].window > MONITOR_WINDOW_S)
+            free_slot = &recent[i];
+    }
+    if (!free_slot) {
+        grown = realloc(recent, (nr_recent + 1) * sizeof(*recent));
+        if (!grown)
+            return NULL;
+        recent = grown;
+        free_slot = &recent[nr_recent++];
+    }
+    snprintf(free_slot->name, sizeof(free_slot->name), "%s", name);
+    free_slot->window = now;
+    free_slot->count = 0;
+    return free_slot;
+}
+
+static long long now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Creates cfg's domain (try number tries); a failure queues the next try
+ * with cfg moved into it (true: the caller no longer owns cfg). */
+static bool create_or_queue(struct domain_config *cfg, int tries)
+{
+    struct retry *grown;
+    uint32_t newid;
+
+    if (xl_create_domain(cfg, false, &newid) == 0) {
+        log_info("%s restarted as domain %u", cfg->name, newid);
+        return false;
+    }
+    if (tries == MONITOR_CREATE_TRIES) {
+        log_warnx("%s: not restarted: %d creates failed (above): giving up", cfg->name, tries);
+        return false;
+    }
+    grown = realloc(retries, (nr_retries + 1) * sizeof(*retries));
+    if (!grown) {
+        log_warnx("%s: not restarted: out of memory for its retry", cfg->name);
+        return false;
+    }
+    retries = grown;
+    retries[nr_retries].cfg = *cfg;
+    retries[nr_retries].tries = tries;
+    retries[nr_retries].due_ms = now_ms() + ((long long)MONITOR_FIRST_BACKOFF_MS << (tries - 1));
+    log_warnx("%s: create %d of %d failed (above): trying again in %lld ms", cfg->name, tries,
+              MONITOR_CREATE_TRIES, retries[nr_retries].due_ms - now_ms());
+    nr_retries++;
+    return true;
+}
+
+/* Tries again the restarts that are due. */
+static void retry_due(void)
+{
+    long long now = now_ms();
+
+    for (size_t i = 0; i < nr_retries;) {
+        struct retry r = retries[i];
+
+        if (r.due_ms > now) {
+            i++;
+            continue;
         }
-        log_warnx("%s: create %d of %d failed (above): trying again in %ld ms", cfg->name, try,
-                  MONITOR_CREATE_TRIES, backoff_ms);
-        nanosleep(
-            &(struct timespec){.tv_sec = backoff_ms / 1000, .tv_nsec = backoff_ms % 1000 * 1000000},
-            NULL);
+        retries[i] = retries[--nr_retries];
+        if (!create_or_queue(&r.cfg, r.tries + 1))
+            config_free(&r.cfg);
     }
 }
 
-/* Restarts the domain unless it restarts too fast; its new domid or -1. */
-static long restart(const struct domain_config *cfg, time_t *window, int *restarts)
+/* Milliseconds until the next retry is due; -1 when none waits. */
+static int retry_timeout(void)
+{
+    long long first = -1, now = now_ms();
+
+    for (size_t i = 0; i < nr_retries; i++)
+        if (first < 0 || retries[i].due_ms < first)
+            first = retries[i].due_ms;
+    return first < 0 ? -1 : first <= now ? 0 : (int)(first - now);
+}
+
+/* Creates cfg's domain again unless its name restarts too fast; true when
+ * cfg moved into a queued retry. */
+static bool restart(struct domain_config *cfg)
 {
     time_t now = time(NULL);
-    uint32_t newid;
+    struct restarts *r = restarts_of(cfg->name, now);
 
-    if (now - *window > MONITOR_WINDOW_S) {
-        *window = now;
-        *restarts = 0;
+    if (r && now - r->window > MONITOR_WINDOW_S) {
+        r->window = now;
+        r->count = 0;
     }
-    if (++*restarts > MONITOR_MAX_RESTARTS) {
+    if (!r || ++r->count > MONITOR_MAX_RESTARTS) {
         char hint[400];
 
         log_warnx("%s restarted %d times in %d s: giving up%s", cfg->name, MONITOR_MAX_RESTARTS,
                   MONITOR_WINDOW_S, xl_last_console_hint(cfg->name, hint, sizeof(hint)));
-        return -1;
+        return false;
     }
-    if (create_retrying(cfg, &newid) < 0)
-        return -1;
-    log_info("%s restarted as domain %u", cfg->name, newid);
-    return newid;
+    return create_or_queue(cfg, 1);
 }
 
-/* Applies the action; returns the domid to watch next, or -1 to stop. */
-static long apply(const struct domain_config *cfg, uint32_t domid, unsigned reason, time_t *window,
-                  int *restarts)
+/* Applies the action its description gives a domain that shut down. */
+static void apply(uint32_t domid, unsigned reason)
 {
-    enum config_action action = action_for(cfg, reason);
-    bool again = action == CONFIG_ACTION_RESTART || action == CONFIG_ACTION_RENAME_RESTART;
-    struct domain_config kept;
-    bool have_kept;
-    long next;
+    char name[SV_DOMAIN_NAME_MAX];
+    struct domain_config cfg;
+    enum config_action action;
 
-    log_info("domain %u (%s) shut down (reason %u): %s", domid, cfg->name, reason,
+    /* Not created by xl (nothing kept), or already renamed by a monitor
+     * before this one: not ours to act on. */
+    if (userdata_load(domid, &cfg) < 0) {
+        set_handled(domid, true);
+        return;
+    }
+    if (xl_domname(domid, name, sizeof(name)) < 0 || strcmp(name, cfg.name)) {
+        set_handled(domid, true);
+        goto out;
+    }
+    action = action_for(&cfg, reason);
+    log_info("domain %u (%s) shut down (reason %u): %s", domid, cfg.name, reason,
              config_action_name(action));
-    if (action == CONFIG_ACTION_PRESERVE)
-        return -1;
-    /* A restart takes the description as kept, with the devices attached
-     * and detached since; read it before destroying forgets it. */
-    have_kept = again && userdata_load(domid, &kept) == 0;
+    if (action == CONFIG_ACTION_PRESERVE) {
+        set_handled(domid, true);
+        goto out;
+    }
+    /* A restart takes the description as kept (with the devices attached
+     * and detached since), loaded above before destroying forgets it. */
     if (action == CONFIG_ACTION_RENAME_RESTART)
-        rename_old(cfg, domid); /* kept, under another name, for post-mortem */
+        rename_old(&cfg, domid); /* kept, under another name, for post-mortem */
     else
         xl_destroy_domain(domid);
-    if (!again)
-        return -1;
-    next = restart(have_kept ? &kept : cfg, window, restarts);
-    if (have_kept)
-        config_free(&kept);
-    return next;
+    if ((action == CONFIG_ACTION_RESTART || action == CONFIG_ACTION_RENAME_RESTART) &&
+        restart(&cfg))
+        return; /* cfg is the queued retry's now */
+out:
+    config_free(&cfg);
 }
 
-/* Waits for VIRQ_DOM_EXC; false when the hypervisor has gone away. */
+/* Looks at every domain once: forgets those gone, acts on those newly
+ * shut down. */
+static void scan(void)
+{
+    static xc_domaininfo_t info[MONITOR_MAX_DOMAINS];
+    static uint8_t listed[sizeof(handled)];
+    int n = xc_domain_getinfolist(xl_xch, 1, MONITOR_MAX_DOMAINS, info);
+
+    if (n < 0) {
+        log_warn("cannot list the domains");
+        return;
+    }
+    memset(listed, 0, sizeof(listed));
+    for (int i = 0; i < n; i++)
+        if (info[i].domain < DOMID_FIRST_RESERVED)
+            listed[info[i].domain / 8] |= (uint8_t)(1u << (info[i].domain % 8));
+    for (size_t k = 0; k < sizeof(handled); k++)
+        handled[k] &= listed[k];
+    for (int i = 0; i < n; i++) {
+        uint32_t domid = info[i].domain;
+
+        if (domid >= DOMID_FIRST_RESERVED || !(info[i].flags & XEN_DOMINF_shutdown) ||
+            is_handled(domid))
+            continue;
+        apply(domid, (info[i].flags >> XEN_DOMINF_shutdownshift) & XEN_DOMINF_shutdownmask);
+    }
+}
+
+/* Waits for VIRQ_DOM_EXC or the next retry; false when the hypervisor has
+ * gone away. */
 static bool wait_event(xenevtchn_handle *xce)
 {
     struct pollfd fds[2] = {{.fd = xenevtchn_fd(xce), .events = POLLIN},
                             {.fd = xl_chan, .events = POLLIN}};
+    int n;
 
-    while (poll(fds, 2, -1) < 0)
+    while ((n = poll(fds, 2, retry_timeout())) < 0)
         if (errno != EINTR)
             return false;
     if (fds[1].revents)
         return false; /* a hangup: nothing is pending on a channel otherwise */
-    return xenevtchn_pending(xce) >= 0;
+    return n == 0 || xenevtchn_pending(xce) >= 0;
 }
 
-static void monitor_loop(const struct domain_config *cfg, uint32_t domid)
+static void monitor_loop(void)
 {
     xenevtchn_handle *xce = xenevtchn_open(NULL, 0);
     int port = xce ? xenevtchn_bind_virq(xce, VIRQ_DOM_EXC) : -1;
-    time_t window = time(NULL);
-    int restarts = 0;
 
     if (port < 0) {
-        log_warn("cannot watch domain %u", domid);
+        log_warn("cannot bind VIRQ_DOM_EXC: no domain is monitored");
+        if (xce)
+            xenevtchn_close(xce);
         return;
     }
-    for (;;) {
-        unsigned reason = 0;
-        int state = domain_state(domid, &reason);
-        long next;
-
-        if (state < 0)
-            break; /* destroyed by someone else */
-        if (state == 1) {
-            next = apply(cfg, domid, reason, &window, &restarts);
-            if (next < 0)
-                break;
-            domid = (uint32_t)next;
-            continue;
-        }
+    log_info("monitoring every domain");
+    do {
+        scan();
+        retry_due();
         if (!wait_event(xce))
             break;
-        xenevtchn_unmask(xce, (evtchn_port_t)port);
-    }
+    } while (xenevtchn_unmask(xce, (evtchn_port_t)port) == 0);
     xenevtchn_close(xce);
+    free(recent);
+    for (size_t i = 0; i < nr_retries; i++)
+        config_free(&retries[i].cfg);
+    free(retries);
 }
 
-static void detach(const char *name)
+static void detach(void)
 {
-    char rel[96], path[400];
+    char path[400];
     int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
-    int log_fd;
+    int log_fd = -1;
 
-    snprintf(rel, sizeof(rel), "monitor-%s.log", name);
-    if (sv_logdir_path(path, sizeof(path), rel) < 0)
-        path[0] = '\0';
-    log_fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    if (sv_logdir_path(path, sizeof(path), "monitor.log") == 0)
+        log_fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
     setsid();
     dup2(devnull, STDIN_FILENO);
     dup2(devnull, STDOUT_FILENO);
@@ -219,22 +348,55 @@ static void detach(const char *name)
         dup2(log_fd, STDERR_FILENO);
 }
 
-int monitor_start(const struct domain_config *cfg, uint32_t domid)
+/* Records the monitor's pid in <rundir>/monitor.pid (for the operator). */
+static void write_pid(void)
 {
-    pid_t pid = fork();
+    char path[400];
+    FILE *f;
 
-    if (pid < 0)
-        return xl_error("cannot start the monitor of %s: %s", cfg->name, strerror(errno));
+    if (sv_rundir_path(path, sizeof(path), "monitor.pid") < 0 || !(f = fopen(path, "we")))
+        return;
+    fprintf(f, "%d\n", (int)getpid());
+    fclose(f);
+}
+
+int monitor_start(void)
+{
+    char path[400];
+    int lock = -1, err = 0;
+    pid_t pid;
+
+    if (sv_rundir_path(path, sizeof(path), "monitor.lock") < 0)
+        return xl_error("cannot start the monitor: run directory path too long");
+    lock = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (lock < 0)
+        return xl_error("cannot start the monitor: %s: %s", path, strerror(errno));
+    /* Held for as long as a monitor runs: taken here, it passes to the
+     * child (the same open file), so no second one can start. */
+    if (flock(lock, LOCK_EX | LOCK_NB) < 0) {
+        if (errno != EWOULDBLOCK)
+            err = xl_error("cannot start the monitor: lock %s: %s", path, strerror(errno));
+        goto out;
+    }
+    pid = fork();
+    if (pid < 0) {
+        err = xl_error("cannot start the monitor: %s", strerror(errno));
+        goto out;
+    }
     if (pid > 0)
-        return 0;
+        goto out;
     /* The child: a fresh connection, not the parent's. */
-    detach(cfg->name);
+    detach();
     log_init("xl-monitor");
+    write_pid();
     xc_interface_close(xl_xch);
     close(xl_chan);
     xl_xch = xc_interface_open(NULL, NULL, 0);
     xl_chan = hcall_open();
     if (xl_xch && xl_chan >= 0)
-        monitor_loop(cfg, domid);
+        monitor_loop();
     _exit(0);
+out:
+    close(lock);
+    return err;
 }

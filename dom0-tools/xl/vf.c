@@ -31,6 +31,7 @@
 #include "sv/hcall.h"
 #include "sv/xenbus.h"
 #include "sv/abi/xnic_ctl.h"
+#include "sv/abi/xs_net.h"
 #include "xl.h"
 
 /* The toolstack's VF directories of a domain (printf with its domid). */
@@ -52,7 +53,7 @@ struct vf_dev {
 static int find_funcs(const char *bdf, struct sv_pci_func *fn, struct sv_pci_func *pf)
 {
     static struct sv_pci_func funcs[VF_MAX_FUNCS];
-    int n = hcall_pci_list(xl_chan, funcs, VF_MAX_FUNCS), found = -ENODEV;
+    int n = hcall_pci_funcs(xl_chan, funcs, VF_MAX_FUNCS), found = -ENODEV;
 
     for (int i = 0; i < n; i++)
         if (!strcmp(funcs[i].bdf, bdf)) {
@@ -86,15 +87,15 @@ static int write_request(struct xs_handle *h, xs_transaction_t t, void *arg)
     snprintf(vf, sizeof(vf), "%u", d->vf);
     snprintf(vlan, sizeof(vlan), "%u", d->pci->vlan);
     snprintf(standby, sizeof(standby), "%u", d->pci->standby);
-    return put(h, t, d->back, "", "", b, f) && put(h, t, d->back, "frontend", d->front, b, f) &&
-                   (!d->pci->failover || put(h, t, d->back, "failover", standby, b, f)) &&
-                   put(h, t, d->back, "frontend-id", fid, b, f) &&
+    return put(h, t, d->back, "", "", b, f) && put(h, t, d->back, SV_XS_FRONTEND, d->front, b, f) &&
+                   (!d->pci->failover || put(h, t, d->back, SV_XS_FAILOVER, standby, b, f)) &&
+                   put(h, t, d->back, SV_XS_FRONTEND_ID, fid, b, f) &&
                    put(h, t, d->back, "bdf", d->pci->bdf, b, f) &&
-                   put(h, t, d->back, "vf", vf, b, f) &&
-                   put(h, t, d->back, "mac", d->pci->mac, b, f) &&
-                   put(h, t, d->back, "vlan", vlan, b, f) &&
-                   put(h, t, d->back, "spoofchk", "1", b, f) &&
-                   put(h, t, d->back, "trust", "0", b, f) &&
+                   put(h, t, d->back, SV_XS_VF, vf, b, f) &&
+                   put(h, t, d->back, SV_XS_MAC, d->pci->mac, b, f) &&
+                   put(h, t, d->back, SV_XS_VLAN, vlan, b, f) &&
+                   put(h, t, d->back, SV_XS_SPOOFCHK, "1", b, f) &&
+                   put(h, t, d->back, SV_XS_TRUST, "0", b, f) &&
                    put(h, t, d->back, "state", "1", b, f) &&
                    put(h, t, d->libxl, "frontend", d->front, 0, 0) &&
                    put(h, t, d->libxl, "backend", d->back, 0, 0) &&
@@ -113,7 +114,7 @@ static int write_frontend(struct xs_handle *h, xs_transaction_t t, void *arg)
     snprintf(vlan, sizeof(vlan), "%u", d->pci->vlan);
     snprintf(standby, sizeof(standby), "%u", d->pci->standby);
     return put(h, t, d->front, "", "", f, b) && put(h, t, d->front, "backend", d->back, f, b) &&
-                   (!d->pci->failover || put(h, t, d->front, "failover", standby, f, b)) &&
+                   (!d->pci->failover || put(h, t, d->front, SV_XS_FAILOVER, standby, f, b)) &&
                    put(h, t, d->front, "backend-id", bid, f, b) &&
                    put(h, t, d->front, "bdf", d->pci->bdf, f, b) &&
                    put(h, t, d->front, "mac", d->pci->mac, f, b) &&
@@ -151,7 +152,7 @@ static int wait_configured(struct xs_handle *h, const struct vf_dev *d)
     xenbus_unwatch_state(h, d->back, "vf");
     if (!err && got == XenbusStateConnected)
         return 0;
-    xenbus_read(h, XBT_NULL, d->back, "error", &why);
+    xenbus_read(h, XBT_NULL, d->back, SV_XS_ERROR, &why);
     xl_error("VF %s: domain %u (its PF's owner) did not configure it: %s", d->pci->bdf, d->backend,
              why   ? why
              : err ? strerror(-err)
@@ -199,8 +200,8 @@ int vf_plug(uint32_t domid, const char *name, const struct config_pci *pci)
     d.vf = fn.func - 1;
     d.devid = (unsigned)next_devid(h, domid);
     snprintf(d.front, sizeof(d.front), "/local/domain/%u/device/vf/%u", domid, d.devid);
-    snprintf(d.back, sizeof(d.back), "/local/domain/%u/backend/vf/%u/%u", d.backend, domid,
-             d.devid);
+    snprintf(d.back, sizeof(d.back), "/local/domain/%u/" SV_XS_VF_BACKEND "/%u/%u", d.backend,
+             domid, d.devid);
     snprintf(d.libxl, sizeof(d.libxl), VF_LIBXL_DIRS "/%u", domid, d.devid);
     err = xenbus_transaction(h, write_request, &d);
     if (!err && configure)
@@ -248,8 +249,8 @@ static void replug_one(struct xs_handle *h, const char *dir, const char *devid, 
         d.pci = &cfg.pcis[i];
         d.vf = fn.func - 1;
         snprintf(d.front, sizeof(d.front), "/local/domain/%u/device/vf/%u", d.domid, d.devid);
-        snprintf(d.back, sizeof(d.back), "/local/domain/%u/backend/vf/%u/%u", w->owner, d.domid,
-                 d.devid);
+        snprintf(d.back, sizeof(d.back), "/local/domain/%u/" SV_XS_VF_BACKEND "/%u/%u", w->owner,
+                 d.domid, d.devid);
         snprintf(d.libxl, sizeof(d.libxl), "%s", dir);
         snprintf(bid, sizeof(bid), "%u", w->owner);
         xs_rm(h, XBT_NULL, back);
@@ -302,7 +303,7 @@ static void unplug_dir(struct xs_handle *h, const char *libxl_dir, uint32_t domi
     xenbus_read(h, XBT_NULL, libxl_dir, "frontend", &front);
     xenbus_read(h, XBT_NULL, libxl_dir, "backend", &back);
     if (back)
-        xenbus_read(h, XBT_NULL, back, "failover", &teamed);
+        xenbus_read(h, XBT_NULL, back, SV_XS_FAILOVER, &teamed);
     if (tell && back && xenbus_read_state(h, XBT_NULL, back) == XenbusStateConnected)
         close_and_wait(h, back, VF_HANDBACK_WAIT);
     if (tell && front && xenbus_read_state(h, XBT_NULL, front) == XenbusStateConnected)
@@ -363,9 +364,9 @@ static void list_one(struct xs_handle *h, const char *dir, const char *devid, vo
     xenbus_read(h, XBT_NULL, dir, "bdf", &bdf);
     xenbus_read(h, XBT_NULL, dir, "backend", &back);
     if (back) { /* the PF owner's directory: shown as printable text */
-        mac = xl_read_shown(h, back, "mac");
-        vlan = xl_read_shown(h, back, "vlan");
-        standby = xl_read_shown(h, back, "failover");
+        mac = xl_read_shown(h, back, SV_XS_MAC);
+        vlan = xl_read_shown(h, back, SV_XS_VLAN);
+        standby = xl_read_shown(h, back, SV_XS_FAILOVER);
     }
     printf("vf%-4s %-13s %-17s vlan %-4s state %d", devid, bdf ? bdf : "?", mac && *mac ? mac : "-",
            vlan && strcmp(vlan, "0") ? vlan : "-",

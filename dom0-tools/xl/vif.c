@@ -25,6 +25,7 @@
 #include "sv/hcall.h"
 #include "sv/xenbus.h"
 #include "sv/abi/xnic_ctl.h"
+#include "sv/abi/xs_net.h"
 #include "xl.h"
 
 #define VIF_CLOSE_WAIT 5000 /* ms for a backend to let go of a vif */
@@ -36,7 +37,8 @@ struct vif_paths {
 static void vif_paths(uint32_t domid, uint32_t backend, unsigned devid, struct vif_paths *p)
 {
     snprintf(p->front, sizeof(p->front), "/local/domain/%u/device/vif/%u", domid, devid);
-    snprintf(p->back, sizeof(p->back), "/local/domain/%u/backend/vif/%u/%u", backend, domid, devid);
+    snprintf(p->back, sizeof(p->back), "/local/domain/%u/" SV_XS_VIF_BACKEND "/%u/%u", backend,
+             domid, devid);
     snprintf(p->libxl, sizeof(p->libxl), "/libxl/%u/device/vif/%u", domid, devid);
 }
 
@@ -58,6 +60,7 @@ static bool write_backend(struct xs_handle *h, xs_transaction_t t, uint32_t f, u
 {
     struct vif_paths p;
     char bid[16], fid[16], handle[16], queues[16], vlan[8], trunk[CONFIG_MAX_TRUNK * 5 + 1];
+    char ips[CONFIG_MAX_IPS * CONFIG_IP_SIZE], rate[48];
     size_t n = 0;
 
     vif_paths(f, b, vif->devid, &p);
@@ -66,18 +69,25 @@ static bool write_backend(struct xs_handle *h, xs_transaction_t t, uint32_t f, u
     snprintf(handle, sizeof(handle), "%u", vif->devid);
     snprintf(queues, sizeof(queues), "%u", vif->queues);
     snprintf(vlan, sizeof(vlan), "%u", vif->vlan);
+    config_vif_ips(vif, ips, sizeof(ips));
+    /* libxl's form: bytes of credit per interval, the interval in us. */
+    snprintf(rate, sizeof(rate), "%llu,%u",
+             (unsigned long long)(vif->rate_bytes_per_sec * vif->rate_interval_us / 1000000),
+             vif->rate_interval_us);
     trunk[0] = '\0';
     for (unsigned i = 0; i < vif->nr_trunk; i++)
         n += (size_t)snprintf(trunk + n, sizeof(trunk) - n, "%s%u", i ? "," : "", vif->trunk[i]);
-    return put(h, t, p.back, "", "", b, f) && put(h, t, p.back, "frontend", p.front, b, f) &&
-           put(h, t, p.back, "frontend-id", fid, b, f) &&
-           put(h, t, p.back, "handle", handle, b, f) && put(h, t, p.back, "mac", vif->mac, b, f) &&
+    return put(h, t, p.back, "", "", b, f) && put(h, t, p.back, SV_XS_FRONTEND, p.front, b, f) &&
+           put(h, t, p.back, SV_XS_FRONTEND_ID, fid, b, f) &&
+           put(h, t, p.back, "handle", handle, b, f) &&
+           put(h, t, p.back, SV_XS_MAC, vif->mac, b, f) &&
            put(h, t, p.back, "bridge", vif->bridge, b, f) &&
-           put(h, t, p.back, "ip", vif->ip, b, f) &&
-           (!vif->vlan || put(h, t, p.back, "vlan", vlan, b, f)) &&
-           (!vif->nr_trunk || put(h, t, p.back, "trunk", trunk, b, f)) &&
-           put(h, t, p.back, "multi-queue-num-queues", queues, b, f) &&
-           put(h, t, p.back, "type", "vif", b, f) && put(h, t, p.back, "online", "1", b, f) &&
+           put(h, t, p.back, "ip", ips, b, f) &&
+           (!vif->vlan || put(h, t, p.back, SV_XS_VLAN, vlan, b, f)) &&
+           (!vif->nr_trunk || put(h, t, p.back, SV_XS_TRUNK, trunk, b, f)) &&
+           (!vif->rate_bytes_per_sec || put(h, t, p.back, SV_XS_RATE, rate, b, f)) &&
+           put(h, t, p.back, SV_XS_QUEUES, queues, b, f) &&
+           put(h, t, p.back, "type", "vif", b, f) && put(h, t, p.back, SV_XS_ONLINE, "1", b, f) &&
            put(h, t, p.back, "state", "1", b, f) && put(h, t, p.front, "backend", p.back, f, b) &&
            put(h, t, p.front, "backend-id", bid, f, b) &&
            put(h, t, p.libxl, "frontend", p.front, 0, 0) &&
@@ -243,9 +253,9 @@ int vif_remove(uint32_t domid, unsigned devid)
 }
 
 int xl_for_each_device(const char *fmt, uint32_t domid,
-                        void (*fn)(struct xs_handle *h, const char *dir, const char *devid,
-                                   void *arg),
-                        void *arg)
+                       void (*fn)(struct xs_handle *h, const char *dir, const char *devid,
+                                  void *arg),
+                       void *arg)
 {
     struct xs_handle *h = xs_open(0);
     char base[96], dir[160];
@@ -345,7 +355,7 @@ static void queue_counters(struct xs_handle *h, const char *back, const struct x
                   {"tx", offsetof(struct xnic_queue_stats, tx_packets)},
                   {"rx-no-buf", offsetof(struct xnic_queue_stats, rx_no_buf)},
                   {"spoofed", offsetof(struct xnic_queue_stats, tx_spoofed)}};
-    char *list = read_str(h, back, "nic-queues"), *tok, *save = NULL;
+    char *list = read_str(h, back, SV_XS_NIC_QUEUES), *tok, *save = NULL;
     unsigned q[XNIC_MAX_QUEUES], nq = 0;
     size_t n;
 
@@ -382,7 +392,7 @@ static void pool_counters(struct xs_handle *h, const char *back, uint32_t backen
 
     snprintf(out, len, "%s", steering ? steering : "-");
     if (steering && !strcmp(steering, "software switch")) {
-        char *counters = xl_read_shown(h, back, "switch-counters");
+        char *counters = xl_read_shown(h, back, SV_XS_SWITCH_COUNTERS);
 
         snprintf(out, len, "software switch %s", counters ? counters : "");
         free(counters);
@@ -390,7 +400,7 @@ static void pool_counters(struct xs_handle *h, const char *back, uint32_t backen
     }
     if (!steering || sscanf(steering, "pool %u", &pool) != 1 || pool >= XNIC_MAX_QUEUES)
         return;
-    n = hcall_pci_list(xl_chan, funcs, 64);
+    n = hcall_pci_funcs(xl_chan, funcs, 64);
     for (int i = 0; i < n; i++) {
         if (funcs[i].owner != backend || funcs[i].func != 0)
             continue;
@@ -436,7 +446,7 @@ static void brief_one(struct xs_handle *h, const char *dir, const char *devid, v
     if (!vif_listed(h, dir, &v))
         return;
     mac = xl_read_shown(h, v.front, "mac");
-    steering = xl_read_shown(h, v.back, "steering");
+    steering = xl_read_shown(h, v.back, SV_XS_STEERING);
     pool_counters(h, v.back, v.backend, steering, line, sizeof(line));
     printf("    vif %s %s  %s\n", devid, mac ? mac : "-", line);
     free(mac);
@@ -452,8 +462,8 @@ void vif_list_brief(uint32_t domid)
 
 static void list_one(struct xs_handle *h, const char *dir, const char *devid, void *arg)
 {
-    static const char *keys[] = {"mac", "handle", "state", "event-channel", "tx-ring-ref",
-                                 "rx-ring-ref"};
+    static const char *keys[] = {"mac",           "handle",      "state",
+                                 "event-channel", "tx-ring-ref", "rx-ring-ref"};
     char *v[6], rings[40], steer[200], *steering, ports[24];
     struct vif_listed vif;
 
@@ -479,11 +489,10 @@ static void list_one(struct xs_handle *h, const char *dir, const char *devid, vo
         free(tx);
         free(rx);
     }
-    steering = xl_read_shown(h, vif.back, "steering");
+    steering = xl_read_shown(h, vif.back, SV_XS_STEERING);
     pool_counters(h, vif.back, vif.backend, steering, steer, sizeof(steer));
-    printf("%-4s %-3u %-18s %-6s %-5s %-7s %-16s %-36s %s\n", devid, vif.backend,
-           v[0] ? v[0] : "-", v[1] ? v[1] : "-", v[2] ? v[2] : "-", v[3] ? v[3] : "-1", rings,
-           vif.back, steer);
+    printf("%-4s %-3u %-18s %-6s %-5s %-7s %-16s %-36s %s\n", devid, vif.backend, v[0] ? v[0] : "-",
+           v[1] ? v[1] : "-", v[2] ? v[2] : "-", v[3] ? v[3] : "-1", rings, vif.back, steer);
     free(steering);
     for (int k = 0; k < 6; k++)
         free(v[k]);
@@ -532,16 +541,48 @@ static int replug_write(struct xs_handle *h, xs_transaction_t t, void *arg)
     return write_backend(h, t, j->frontend, j->backend, &j->vif) ? 0 : -errno;
 }
 
+/* Whether domain d is listed in info[0..n) and not shut down. */
+static bool domain_live(const xc_domaininfo_t *info, int n, uint32_t d)
+{
+    for (int i = 0; i < n; i++)
+        if (info[i].domain == d)
+            return !(info[i].flags & XEN_DOMINF_shutdown);
+    return false;
+}
+
+/* Whether a vif of devs (f's) has lost its backend: orphaned (no backend
+ * path), or served by a domain that is gone or shut down.  Only those can
+ * name a domain just created; the rest need no description read. */
+static bool has_orphan_vif(struct xs_handle *h, uint32_t f, char **devs, unsigned n,
+                           const xc_domaininfo_t *info, int ninfo)
+{
+    bool orphan = false;
+
+    for (unsigned i = 0; i < n && !orphan; i++) {
+        char dir[96], *back;
+        uint32_t b;
+
+        snprintf(dir, sizeof(dir), "/libxl/%u/device/vif/%s", f, devs[i]);
+        back = read_str(h, dir, "backend");
+        orphan =
+            !back || sscanf(back, "/local/domain/%u/", &b) != 1 || !domain_live(info, ninfo, b);
+        free(back);
+    }
+    return orphan;
+}
+
 /* Re-plugs the vifs of frontend f whose description names backend `name`. */
-static void replug_frontend(struct xs_handle *h, uint32_t f, const char *name, uint32_t b)
+static void replug_frontend(struct xs_handle *h, uint32_t f, const char *name, uint32_t b,
+                            const xc_domaininfo_t *info, int ninfo)
 {
     struct domain_config cfg;
     unsigned n;
-    char **devs;
+    char **devs = vif_devids(h, f, &n);
 
-    if (userdata_load(f, &cfg) < 0)
+    if (!devs || !has_orphan_vif(h, f, devs, n, info, ninfo) || userdata_load(f, &cfg) < 0) {
+        free(devs);
         return;
-    devs = vif_devids(h, f, &n);
+    }
     for (unsigned i = 0; devs && i < n; i++) {
         char dir[96], *mac;
 
@@ -565,13 +606,13 @@ static void replug_frontend(struct xs_handle *h, uint32_t f, const char *name, u
 
 void vif_replug_backend(const char *name, uint32_t b)
 {
-    xc_domaininfo_t info[256];
+    static xc_domaininfo_t info[256];
     int n = xc_domain_getinfolist(xl_xch, 1, 256, info);
     struct xs_handle *h = n > 0 ? xs_open(0) : NULL;
 
     for (int i = 0; h && i < n; i++)
         if (info[i].domain != b && !(info[i].flags & XEN_DOMINF_shutdown))
-            replug_frontend(h, info[i].domain, name, b);
+            replug_frontend(h, info[i].domain, name, b, info, n);
     if (h)
         xs_close(h);
 }

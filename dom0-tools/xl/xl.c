@@ -18,6 +18,27 @@
 xc_interface *xl_xch;
 int xl_chan = -1;
 
+int xl_domnames(const uint32_t *ids, int n, char (*names)[SV_DOMAIN_NAME_MAX])
+{
+    static struct sv_domctl_lookup l[SV_DOMCTL_LOOKUP_BATCH];
+
+    for (int first = 0; first < n; first += SV_DOMCTL_LOOKUP_BATCH) {
+        int k = n - first < SV_DOMCTL_LOOKUP_BATCH ? n - first : SV_DOMCTL_LOOKUP_BATCH;
+        size_t len = (size_t)k * sizeof(l[0]);
+        int err;
+
+        memset(l, 0, len);
+        for (int i = 0; i < k; i++)
+            l[i].domid = ids[first + i];
+        err = hcall_domctl_lookup_v(xl_chan, l, (uint32_t)k, NULL);
+        if (err < 0 && err != -ESRCH) /* ESRCH: the one domain asked for is gone */
+            return err;
+        for (int i = 0; i < k; i++)
+            snprintf(names[first + i], SV_DOMAIN_NAME_MAX, "%s", err < 0 ? "" : l[i].name);
+    }
+    return 0;
+}
+
 static int cmd_help(int argc, char **argv);
 
 /* Long options, each standing for the short one of the same letter (at
@@ -187,7 +208,7 @@ int xl_lookup_domid(const char *spec, uint32_t *domid)
     } else if (snprintf(l.name, sizeof(l.name), "%s", spec) >= (int)sizeof(l.name)) {
         return -ENAMETOOLONG;
     }
-    err = hcall_simple(xl_chan, SV_HC_domctl, SV_DOMCTL_lookup, &l, sizeof(l));
+    err = hcall_domctl_lookup(xl_chan, &l);
     if (err < 0)
         return err;
     *domid = l.domid;
@@ -233,7 +254,7 @@ bool xl_domset_has(const struct xl_domset *set, uint32_t domid)
 int xl_domname(uint32_t domid, char *buf, size_t len)
 {
     struct sv_domctl_lookup l = {.domid = domid};
-    int err = hcall_simple(xl_chan, SV_HC_domctl, SV_DOMCTL_lookup, &l, sizeof(l));
+    int err = hcall_domctl_lookup(xl_chan, &l);
 
     if (err < 0)
         return err;

@@ -11,6 +11,7 @@
 #include <xenstore.h>
 
 #include "sv/config.h"
+#include "sv/abi/hypercall.h"
 
 struct option;
 struct xl_command {
@@ -62,6 +63,9 @@ int xl_domset_parse(int first, int argc, char **argv, struct xl_domset *set);
 bool xl_domset_has(const struct xl_domset *set, uint32_t domid);
 /* The name of domid into buf; -ESRCH if none. */
 int xl_domname(uint32_t domid, char *buf, size_t len);
+/* The names of n domains in one round trip per SV_DOMCTL_LOOKUP_BATCH
+ * ("" for one that is gone); 0 or -errno. */
+int xl_domnames(const uint32_t *ids, int n, char (*names)[SV_DOMAIN_NAME_MAX]);
 
 /* " (its last console output: PATH)" when the run directory keeps the
  * console of a destroyed domain of that name (written into buf), else "". */
@@ -149,8 +153,10 @@ void vf_replug_owner(uint32_t owner);
 /* Destroys a domain and forgets its description and xenstore nodes. */
 int xl_destroy_domain(uint32_t domid);
 
-/* monitor.c: forks the per-domain monitor that applies on_poweroff/on_crash. */
-int monitor_start(const struct domain_config *cfg, uint32_t domid);
+/* monitor.c: starts the run directory's one monitor, which applies
+ * on_poweroff/on_reboot/on_crash to every domain, unless it runs already;
+ * 0 or 1 (said). */
+int monitor_start(void);
 
 int cmd_create(int argc, char **argv);
 int cmd_list(int argc, char **argv);

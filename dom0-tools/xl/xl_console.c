@@ -29,10 +29,9 @@ static int console_input_fd(uint32_t domid)
 {
     struct sv_domctl c = {.domid = domid};
     int fd = -1;
+    struct hcall_io io = {.fds_out = &fd, .nfds_max = 1};
 
-    return hcall_simple_fds(xl_chan, SV_HC_domctl, SV_DOMCTL_console_in, &c, sizeof(c), &fd, 1) == 1
-               ? fd
-               : -1;
+    return hcall_domctl_console_in_v(xl_chan, &c, 1, &io) >= 0 && io.nfds_out == 1 ? fd : -1;
 }
 
 /* Copies what the log gained since last time; false at an error. */

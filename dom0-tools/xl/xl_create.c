@@ -1,8 +1,8 @@
 /*
  * xl create: parse the description, check what only the running host can
  * tell (the kernel image, the name, the memory, the backend domains, the PCI
- * functions), create the domain paused, start it, and leave a monitor behind
- * to apply on_poweroff/on_reboot/on_crash.
+ * functions), create the domain paused, start it, and make sure the run
+ * directory's monitor runs to apply on_poweroff/on_reboot/on_crash.
  * A failed create leaves nothing: what the host can refuse is checked first,
  * the hypervisor undoes a create that fails part way, and xl destroys a
  * domain it could not finish setting up.
@@ -156,7 +156,7 @@ static int parse_uuid(const char *text, uint8_t out[16])
 static int set_cpu_weight(uint32_t domid, const struct domain_config *cfg)
 {
     struct sv_domctl_lookup l = {.domid = domid};
-    int err = hcall_simple(xl_chan, SV_HC_domctl, SV_DOMCTL_lookup, &l, sizeof(l));
+    int err = hcall_domctl_lookup(xl_chan, &l);
 
     if (!err)
         err = sv_cgroup_cpu_weight((pid_t)l.pid, cfg->cpu_weight);
@@ -180,6 +180,7 @@ int xl_create_domain(const struct domain_config *cfg, bool paused, uint32_t *dom
     snprintf(req.name, sizeof(req.name), "%s", cfg->name);
     req.memory_kb = cfg->memory_mib * 1024;
     req.vcpus = cfg->vcpus;
+    req.max_vcpus = cfg->max_vcpus;
     req.max_grant_frames = cfg->max_grant_frames;
     req.max_maptrack_frames = cfg->max_maptrack_frames;
     req.max_event_channels = cfg->max_event_channels;
@@ -199,15 +200,8 @@ int xl_create_domain(const struct domain_config *cfg, bool paused, uint32_t *dom
             close(kernel_fd);
         return err;
     }
-    err = hcall(xl_chan, &(struct hcall){.op = SV_HC_domctl,
-                                         .cmd = SV_DOMCTL_create,
-                                         .count = 1,
-                                         .arg = &req,
-                                         .arg_len = sizeof(req),
-                                         .res = &req,
-                                         .res_cap = sizeof(req),
-                                         .fds_in = &kernel_fd,
-                                         .nfds_in = 1});
+    err = hcall_domctl_create_v(xl_chan, &req, 1,
+                                &(struct hcall_io){.fds_in = &kernel_fd, .nfds_in = 1});
     close(kernel_fd);
     if (err == -EEXIST)
         xl_error("%s: a domain or network namespace sv-%s already exists", cfg->name, cfg->name);
@@ -343,7 +337,7 @@ int cmd_create(int argc, char **argv)
         if (!xl_opt('q'))
             printf("Domain %u (%s) created%s\n", domid, cfg.name, paused ? ", paused" : "");
         fflush(stdout);
-        err = monitor_start(&cfg, domid);
+        err = monitor_start();
     }
     config_free(&cfg);
     if (!err && xl_opt('c'))

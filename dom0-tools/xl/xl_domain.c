@@ -9,9 +9,9 @@
 
 #define XL_SHUTDOWN_WAIT_S 30
 
-typedef int (*domain_op_t)(xc_interface *xch, uint32_t domid);
+typedef int domain_op_fn(xc_interface *xch, uint32_t domid);
 
-static int one_domain(int argc, char **argv, domain_op_t op, const char *what)
+static int one_domain(int argc, char **argv, domain_op_fn *op, const char *what)
 {
     uint32_t domid;
     int status = xl_domain_arg(argc, argv, 0, &domid);
@@ -78,7 +78,7 @@ static int power_button(xc_interface *xch, uint32_t domid)
     (void)xch;
     if (xs_home_request_shutdown(domid, "poweroff"))
         return 0;
-    err = hcall_simple(xl_chan, SV_HC_domctl, SV_DOMCTL_power_button, &c, sizeof(c));
+    err = hcall_domctl_power_button(xl_chan, &c);
     if (err < 0)
         errno = -err;
     return err < 0 ? -1 : 0;
@@ -124,7 +124,7 @@ static int stop_targets(int argc, char **argv, uint32_t *ids, int *n)
 /* xl shutdown and xl reboot: [-a] [-w] [-F] [DOMAIN]; -w waits until every
  * one went down.  -F (Xen: the power button when the guest has no PV
  * drivers) is how they always end here, so it is taken and changes nothing. */
-static int stop_domain(int argc, char **argv, domain_op_t op, const char *what)
+static int stop_domain(int argc, char **argv, domain_op_fn *op, const char *what)
 {
     uint32_t ids[XL_DOMSET_MAX];
     int n, ret = stop_targets(argc, argv, ids, &n);

@@ -28,8 +28,7 @@ int cmd_exec(int argc, char **argv)
         cmd = 3;
     if (cmd >= argc)
         return xl_usage();
-    if (xl_domid(argv[1], &l.domid) < 0 ||
-        hcall_simple(xl_chan, SV_HC_domctl, SV_DOMCTL_lookup, &l, sizeof(l)) < 0)
+    if (xl_domid(argv[1], &l.domid) < 0 || hcall_domctl_lookup(xl_chan, &l) < 0)
         return 1;
     if (l.domid == 0)
         return xl_error("Domain-0 is the host: run the command directly");
@@ -128,8 +127,7 @@ int cmd_uptime(int argc, char **argv)
         struct sv_domctl_lookup l = {.domid = info[i].domain};
         long age;
 
-        if (!xl_domset_has(&set, info[i].domain) ||
-            hcall_simple(xl_chan, SV_HC_domctl, SV_DOMCTL_lookup, &l, sizeof(l)) < 0)
+        if (!xl_domset_has(&set, info[i].domain) || hcall_domctl_lookup(xl_chan, &l) < 0)
             continue;
         age = l.pid ? process_age(l.pid) : -1;
         if (age < 0)

@@ -210,7 +210,7 @@ int cmd_info(int argc, char **argv)
     if (xl_opt('n'))
         print_topology(&pi);
     field("nr_domains", "%d", n);
-    if (hcall_simple(xl_chan, SV_HC_sysctl, SV_SYSCTL_physinfo, &sp, sizeof(sp)) == 0) {
+    if (hcall_sysctl_physinfo(xl_chan, &sp) == 0) {
         field("shared_frames", "%llu", (unsigned long long)sp.shared_frames);
         field("evtchn_ports", "%llu", (unsigned long long)sp.evtchn_ports);
         field("grant_maps", "%llu", (unsigned long long)sp.grant_maps);

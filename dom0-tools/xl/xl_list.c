@@ -30,7 +30,7 @@ static void print_used_memory(uint32_t domid)
     struct sv_domctl_lookup l = {.domid = domid};
     unsigned long long bytes;
 
-    if (hcall_simple(xl_chan, SV_HC_domctl, SV_DOMCTL_lookup, &l, sizeof(l)) == 0 && l.pid &&
+    if (hcall_domctl_lookup(xl_chan, &l) == 0 && l.pid &&
         sv_cgroup_memory_used((pid_t)l.pid, &bytes) == 0)
         printf("\"used_memory_kb\": %llu, ", bytes >> 10);
 }
@@ -84,6 +84,8 @@ int cmd_list(int argc, char **argv)
     xc_domaininfo_t *info;
     xc_physinfo_t pi = {0};
     struct xl_domset set;
+    char(*names)[SV_DOMAIN_NAME_MAX];
+    uint32_t *ids;
     int n, status;
 
     if ((status = xl_domset_parse(1, argc, argv, &set)))
@@ -102,24 +104,37 @@ int cmd_list(int argc, char **argv)
         free(info);
         return 0;
     }
+    /* Every name in one call: a lookup each cost a round trip per domain. */
+    names = calloc((size_t)n + 1, sizeof(*names));
+    ids = calloc((size_t)n + 1, sizeof(*ids));
+    for (int i = 0; ids && i < n; i++)
+        ids[i] = info[i].domain;
+    status = names && ids ? xl_domnames(ids, n, names) : -ENOMEM;
+    if (status < 0) {
+        free(names);
+        free(ids);
+        free(info);
+        return xl_error("cannot read the domains' names: %s", strerror(-status));
+    }
     printf("%-40s %5s %5s %5s %6s %9s", "Name", "ID", "Mem", "VCPUs", "State", "Time(s)");
     printf(verbose ? " %-36s %11s\n" : "\n", "UUID", "Reason-Code");
     for (int i = 0; i < n; i++) {
-        char name[SV_DOMAIN_NAME_MAX] = "?", state[7];
+        char state[7];
         /* dom0 owns the host's memory; a domain its RAM and shared frames. */
         uint64_t pages = info[i].domain == 0 ? pi.total_pages : info[i].tot_pages;
 
         if (!xl_domset_has(&set, info[i].domain))
             continue;
-        xl_domname(info[i].domain, name, sizeof(name));
         state_string(&info[i], state);
-        printf("%-40s %5u %5llu %5u %6s %9.1f", name, info[i].domain,
+        printf("%-40s %5u %5llu %5u %6s %9.1f", names[i][0] ? names[i] : "?", info[i].domain,
                (unsigned long long)(pages / 256), info[i].nr_online_vcpus, state,
                (double)info[i].cpu_time / 1e9);
         if (verbose)
             print_verbose(&info[i]);
         putchar('\n');
     }
+    free(names);
+    free(ids);
     free(info);
     return 0;
 }

@@ -14,12 +14,14 @@
 
 #define XL_MAX_FUNCS 128
 
-static int pci_call(uint32_t cmd, uint32_t domid, const char *bdf)
+typedef int pci_stub_fn(int chan, struct sv_pci_req *arg);
+
+static int pci_call(pci_stub_fn *call, uint32_t domid, const char *bdf)
 {
     struct sv_pci_req r = {.domid = domid};
 
     snprintf(r.bdf, sizeof(r.bdf), "%s", bdf);
-    return hcall_simple(xl_chan, SV_HC_pci, cmd, &r, sizeof(r));
+    return call(xl_chan, &r);
 }
 
 const char *xl_pci_strerror(int err)
@@ -40,7 +42,7 @@ const char *xl_pci_strerror(int err)
 
 int xl_pci_attach(uint32_t domid, const char *bdf)
 {
-    int err = pci_call(SV_PCI_attach, domid, bdf);
+    int err = pci_call(hcall_pci_attach, domid, bdf);
 
     if (err < 0)
         xl_error("pci %s: %s", bdf, xl_pci_strerror(err));
@@ -49,28 +51,22 @@ int xl_pci_attach(uint32_t domid, const char *bdf)
 
 int xl_pci_detach(uint32_t domid, const char *bdf)
 {
-    return pci_call(SV_PCI_detach, domid, bdf);
+    return pci_call(hcall_pci_detach, domid, bdf);
 }
 
 int xl_pci_stats(const char *bdf, struct xnic_ctl_stats *st)
 {
     struct sv_pci_req r = {0};
-    struct hcall hc = {.op = SV_HC_pci,
-                       .cmd = SV_PCI_stats,
-                       .count = 1,
-                       .arg = &r,
-                       .arg_len = sizeof(r),
-                       .res = st,
-                       .res_cap = sizeof(*st)};
+    struct hcall_io io = {.res = st, .res_cap = sizeof(*st)};
 
     snprintf(r.bdf, sizeof(r.bdf), "%s", bdf);
-    return hcall(xl_chan, &hc);
+    return hcall_pci_stats_v(xl_chan, &r, 1, &io);
 }
 
 int xl_pci_check(const char *bdf)
 {
     static struct sv_pci_func funcs[XL_MAX_FUNCS];
-    int n = hcall_pci_list(xl_chan, funcs, XL_MAX_FUNCS);
+    int n = hcall_pci_funcs(xl_chan, funcs, XL_MAX_FUNCS);
 
     for (int i = 0; i < n; i++) {
         if (strcmp(funcs[i].bdf, bdf))
@@ -107,7 +103,7 @@ static int parse_spec(uint32_t domid, const char *spec, bool attach, struct conf
 
 /* A function by its BDF, short (03:00.0) or whole (0000:03:00.0), as xl.cfg
  * and pci-attach take it; options after a comma are not a BDF's. */
-static int one_bdf(int argc, char **argv, uint32_t cmd)
+static int one_bdf(int argc, char **argv, pci_stub_fn *call)
 {
     struct config_pci pci;
     int err;
@@ -118,18 +114,18 @@ static int one_bdf(int argc, char **argv, uint32_t cmd)
         return xl_error("'%s' is not a BDF", argv[1]);
     if ((err = parse_spec(0, argv[1], false, &pci)))
         return err;
-    err = pci_call(cmd, 0, pci.bdf);
+    err = pci_call(call, 0, pci.bdf);
     return err < 0 ? xl_error("%s: %s", pci.bdf, xl_pci_strerror(err)) : 0;
 }
 
 int cmd_pci_assignable_add(int argc, char **argv)
 {
-    return one_bdf(argc, argv, SV_PCI_assignable_add);
+    return one_bdf(argc, argv, hcall_pci_assignable_add);
 }
 
 int cmd_pci_assignable_remove(int argc, char **argv)
 {
-    return one_bdf(argc, argv, SV_PCI_assignable_remove);
+    return one_bdf(argc, argv, hcall_pci_assignable_remove);
 }
 
 /* Which functions print_funcs() lists, and how. */
@@ -153,7 +149,7 @@ static void print_all_one(const struct sv_pci_func *f)
 static int print_funcs(enum xl_funcs which, long domid)
 {
     static struct sv_pci_func funcs[XL_MAX_FUNCS];
-    int n = hcall_pci_list(xl_chan, funcs, XL_MAX_FUNCS);
+    int n = hcall_pci_funcs(xl_chan, funcs, XL_MAX_FUNCS);
 
     if (n < 0)
         return xl_error("cannot list PCI functions: %s", strerror(-n));
@@ -235,7 +231,7 @@ static int dom_bdf(int argc, char **argv, uint32_t cmd)
             return 1; /* said */
     } else {
         vf_unplug(domid, pci.bdf);
-        if ((err = pci_call(cmd, domid, pci.bdf)) < 0)
+        if ((err = pci_call(hcall_pci_detach, domid, pci.bdf)) < 0)
             return xl_error("%s: %s", pci.bdf, xl_pci_strerror(err));
     }
     keep_pci(domid, argv[2], pci.bdf, cmd == SV_PCI_attach);

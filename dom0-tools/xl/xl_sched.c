@@ -22,7 +22,7 @@ static void print_one(uint32_t domid)
     struct sv_domctl_lookup l = {.domid = domid};
     unsigned weight, cap;
 
-    if (hcall_simple(xl_chan, SV_HC_domctl, SV_DOMCTL_lookup, &l, sizeof(l)) < 0)
+    if (hcall_domctl_lookup(xl_chan, &l) < 0)
         return;
     if (domid == 0) /* the host: the cgroup default, uncapped */
         printf("%-33s %4u %6u %4u\n", l.name, domid, CONFIG_DEFAULT_CPU_WEIGHT, 0);
@@ -48,7 +48,7 @@ static int set(uint32_t domid, const char *name)
                         100 * sysconf(_SC_NPROCESSORS_ONLN), xl_optarg('c'));
     if (domid == 0)
         return xl_error("sched-credit: Domain-0 is the host: its scheduling is not ours");
-    err = hcall_simple(xl_chan, SV_HC_domctl, SV_DOMCTL_lookup, &l, sizeof(l));
+    err = hcall_domctl_lookup(xl_chan, &l);
     if (!err && !l.pid)
         return xl_error("%s is not running", name);
     if (!err && xl_opt('w'))

@@ -73,7 +73,7 @@ int xs_home_create(const struct domain_config *cfg, uint32_t domid)
         return -errno;
     err = xenbus_transaction(h, write_home, &c);
     if (!err)
-        err = hcall_simple(xl_chan, SV_HC_domctl, SV_DOMCTL_lookup, &l, sizeof(l));
+        err = hcall_domctl_lookup(xl_chan, &l);
     if (!err && !xs_introduce_domain(h, domid, l.store_pfn, l.store_port))
         err = -errno;
     xs_close(h);

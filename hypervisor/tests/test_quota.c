@@ -8,15 +8,18 @@
 
 #include "../quota.h"
 
-/* The budget is the smaller of fds and mappings, less an eighth (at least
- * QUOTA_MIN_RESERVE) kept for dom0. */
+/* The budget is the fds, within QUOTA_UNITS_PER_MAPPING per mapping, less an
+ * eighth (at least QUOTA_MIN_RESERVE) kept for dom0.  Frames take no mapping,
+ * so max_map_count no longer caps it at 65530. */
 static void test_budget_arithmetic(void **state)
 {
     struct quota q;
 
     (void)state;
     quota_init(&q, 1048576, 65530);
-    assert_int_equal(q.limit, 65530 - 65530 / 8);
+    assert_int_equal(q.limit, 8 * 65530 - 8 * 65530 / 8);
+    quota_init(&q, 20000, 65530);
+    assert_int_equal(q.limit, 20000 - 20000 / 8);
     quota_init(&q, 4096, 65530);
     assert_int_equal(q.limit, 4096 - 512);
     quota_init(&q, 2048, 65530);

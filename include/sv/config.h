@@ -23,6 +23,7 @@
 #define CONFIG_BRIDGE_SIZE 16  /* IFNAMSIZ */
 #define CONFIG_IP_SIZE 50      /* INET6_ADDRSTRLEN + "/128" */
 #define CONFIG_BDF_SIZE 13     /* "0000:03:10.1" */
+#define CONFIG_MAX_IPS     8      /* addresses of one vif */
 #define CONFIG_MAX_VIFS 16
 #define CONFIG_MAX_PCIS 8
 #define CONFIG_MAX_VCPUS 128
@@ -35,6 +36,8 @@
 #define CONFIG_MAX_MEMORY_MIB (1024ULL * 1024) /* 1 TiB */
 #define CONFIG_DEFAULT_MEMORY_MIB 32           /* libxl's default */
 #define CONFIG_MAX_LIMIT (1u << 20)            /* max_grant_frames & co: sanity bound */
+#define CONFIG_RATE_INTERVAL_US   50000        /* xl's and libvirt's default credit window */
+#define CONFIG_MAX_RATE           (1ULL << 40) /* bytes a second: 1 TB/s, a sanity bound */
 
 /* Where a value was written, kept for the errors only the running host can
  * reveal (xl create's checks: backend domain, PCI function, host memory).
@@ -57,12 +60,18 @@ struct config_vif {
     char mac[CONFIG_MAC_SIZE];        /* lower case; generated when not given */
     char bridge[CONFIG_BRIDGE_SIZE];  /* "" = the backend's default */
     char backend[CONFIG_NAME_SIZE];   /* backend domain name; "" = Domain-0 */
-    char ip[CONFIG_IP_SIZE];          /* "ADDR" or "ADDR/PREFIX"; "" = none */
+    unsigned int nr_ips;              /* the guest's addresses on it, in the order written */
+    char ip[CONFIG_MAX_IPS][CONFIG_IP_SIZE]; /* each "ADDR" or "ADDR/PREFIX" */
     unsigned int queues;              /* 1..CONFIG_MAX_QUEUES */
     unsigned int vlan;                /* 802.1Q VLAN id 1..4094 of its untagged frames;
                                        * 0 = the untagged LAN */
     unsigned int nr_trunk;            /* a trunk: it also carries these VLANs tagged */
     uint16_t trunk[CONFIG_MAX_TRUNK]; /* ascending, none equal to vlan */
+    /* What the guest may send (xl's rate=, libvirt's <outbound average=>):
+     * netback gives it rate_bytes_per_sec * rate_interval_us / 10^6 bytes
+     * of credit each rate_interval_us (Xen's credit scheme); 0: unlimited. */
+    uint64_t rate_bytes_per_sec;
+    uint32_t rate_interval_us;
     struct config_origin backend_at;  /* where backend was set (the vif's when not) */
 };
 
@@ -86,7 +95,8 @@ struct domain_config {
     uint64_t memory_mib;         /* initial allocation */
     uint64_t maxmem_mib;         /* >= memory_mib */
     struct config_origin memory_at; /* where memory_mib was set ("memory", no line: default) */
-    unsigned int vcpus;          /* 1..CONFIG_MAX_VCPUS */
+    unsigned int vcpus;             /* 1..CONFIG_MAX_VCPUS: online at start */
+    unsigned int max_vcpus;         /* vcpus..CONFIG_MAX_VCPUS: what it may bring online */
     unsigned int cpu_weight;     /* 1..CONFIG_MAX_CPU_WEIGHT: share of the CPU against others */
     char *kernel;                /* as written (relative = to xl's cwd); owned */
     struct config_origin kernel_at; /* where kernel was set */
@@ -156,6 +166,10 @@ int config_add_vif_spec(struct domain_config *cfg, const char *spec, struct conf
  * key "pci") and cfg unchanged.
  */
 int config_add_pci_spec(struct domain_config *cfg, const char *spec, struct config_error *err);
+
+/* The vif's addresses, space-separated (xl's ip= form; "" for none), into
+ * buf, truncated to len. */
+void config_vif_ips(const struct config_vif *vif, char *buf, size_t len);
 
 /* Removes the PCI device bdf (normalized form) from cfg; 0 or -ENOENT. */
 int config_remove_pci(struct domain_config *cfg, const char *bdf);

@@ -21,45 +21,43 @@ bool hcall_in_domain(void);
 /* Opens a new channel: an fd, or -errno (-ECONNREFUSED: no hypervisor). */
 int hcall_open(void);
 
-struct hcall {
-    uint32_t op, cmd, count;
-    const void *arg; /* count argument structs ... */
-    size_t arg_len;  /* ... of arg_len bytes in all */
-    void *res;       /* results (may be arg itself), up to res_cap bytes */
-    size_t res_cap;
-    size_t res_len; /* out */
-    const int *fds_in;
+/* What a call carries besides its argument structs. */
+struct hcall_io {
+    const int *fds_in; /* descriptors sent with the call */
     int nfds_in;
-    int *fds_out; /* received descriptors (caller closes them) */
+    int *fds_out; /* room for those the reply carries (the caller closes them) */
     int nfds_max;
     int nfds_out; /* out */
+    void *res;    /* results, up to res_cap bytes; NULL: into the arguments */
+    size_t res_cap;
+    size_t res_len; /* out */
 };
 
 /*
- * Makes one call.  Returns the hypervisor's answer (>= 0, or -errno for the
- * call) or a transport error (-EPIPE, -ECONNRESET...).
+ * The client stubs, one pair per call of SV_HYPERCALLS (sv/abi/hypercall.h):
+ * hcall_<name>(chan, arg) makes the call with one argument struct, updated
+ * in place, and no descriptors; hcall_<name>_v(chan, args, count, io) with
+ * `count` of them and what io carries (io may be NULL).  Both return the
+ * hypervisor's answer (>= 0, or -errno for the call) or a transport error
+ * (-EPIPE, -ECONNRESET, -EPROTO: a malformed reply, -E2BIG: too many
+ * arguments for one message).
  */
-int hcall(int chan, struct hcall *hc);
+#define HCALL_PROTO(name, op, cmd, type, max, dom0)                                                \
+    int hcall_##name(int chan, type *arg);                                                         \
+    int hcall_##name##_v(int chan, type *args, uint32_t count, struct hcall_io *io);
+SV_HYPERCALLS(HCALL_PROTO)
+#undef HCALL_PROTO
 
-/* A call that takes no argument and answers one fd (SV_PLATFORM_channel_open,
- * SV_PLATFORM_open_tun): the fd, or -errno (-EPROTO: no fd came). */
-int hcall_fd(int chan, uint32_t op, uint32_t cmd);
+/* SV_PLATFORM_open_tun: the fd, or -errno (-EPROTO: no fd came). */
+int hcall_open_tun(int chan);
 
 /* The PCI functions the caller may see (all for dom0, its own for a domain)
  * into out (max entries): their number, or -errno. */
-int hcall_pci_list(int chan, struct sv_pci_func *out, unsigned max);
+int hcall_pci_funcs(int chan, struct sv_pci_func *out, unsigned max);
 
 /* Inside a domain: its start info and the SV_START_INFO_FDS descriptors that
  * come with it (the caller closes them).  0 or -errno (-EPROTO: fds missing). */
 int hcall_start_info(int chan, struct sv_start_info *si, int fds[SV_START_INFO_FDS]);
-
-/* The common case: one argument struct, updated in place, no fds. */
-int hcall_simple(int chan, uint32_t op, uint32_t cmd, void *arg, size_t len);
-
-/* The same for a call that answers descriptors: up to max of them into fds
- * (the caller closes them).  Their number, or -errno. */
-int hcall_simple_fds(int chan, uint32_t op, uint32_t cmd, void *arg, size_t len, int *fds,
-                     int max);
 
 /* Descriptors SV_PCI_open answers at most: the register page, then a
  * doorbell and a vector port's doorbell per vector. */
@@ -69,6 +67,6 @@ int hcall_simple_fds(int chan, uint32_t op, uint32_t cmd, void *arg, size_t len,
  * ports) and fds[0] the register page, fds[1 .. nvec] the doorbells,
  * fds[1 + nvec ..] the vectors'.  Their number (1 + 2 * o->nvec), or
  * -errno (-EPROTO: another number came, and none is kept). */
-int hcall_pci_open(int chan, const char *bdf, struct sv_pci_open *o, int fds[SV_PCI_OPEN_FDS]);
+int hcall_pci_open_fds(int chan, const char *bdf, struct sv_pci_open *o, int fds[SV_PCI_OPEN_FDS]);
 
 #endif

@@ -77,8 +77,9 @@ struct vif_port_ops {
     void (*set_hash)(void *host, struct vif_back *v, const struct vif_back_hash *h);
     /* The vif has TX work left after its budget, or is to be torn down:
      * call vif_back_reap() and vif_back_poll() soon, from the loop, once
-     * the host's other pending events had their turn. */
-    void (*poll_later)(void *host, struct vif_back *v);
+     * the host's other pending events had their turn; with delay_ns, not
+     * before then (its rate's next credit window). */
+    void (*poll_later)(void *host, struct vif_back *v, uint64_t delay_ns);
 };
 
 struct vif_back_env {

@@ -50,83 +50,109 @@ static int connect_control(void)
     return fd;
 }
 
-int hcall_fd(int chan, uint32_t op, uint32_t cmd)
+/* The fd a call that answers one came with (ret: the call's), or -errno. */
+static int answer_fd(int ret, const struct hcall_io *io)
 {
-    uint32_t unused = 0;
-    int fd = -1;
-    int n = hcall_simple_fds(chan, op, cmd, &unused, sizeof(unused), &fd, 1);
-
-    if (n < 0)
-        return n;
-    return n == 1 ? fd : -EPROTO;
+    if (ret < 0)
+        return ret;
+    return io->nfds_out == 1 ? io->fds_out[0] : -EPROTO;
 }
 
 int hcall_open(void)
 {
-    int boot = boot_channel();
-    int fd;
+    int boot = boot_channel(), fd = -1;
+    struct hcall_io io = {.fds_out = &fd, .nfds_max = 1};
 
     if (boot < 0)
         return connect_control();
     pthread_mutex_lock(&boot_lock);
-    fd = hcall_fd(boot, SV_HC_platform, SV_PLATFORM_channel_open);
+    fd = answer_fd(hcall_platform_channel_open_v(boot, &(uint32_t){0}, 1, &io), &io);
     pthread_mutex_unlock(&boot_lock);
     return fd;
 }
 
-int hcall_pci_list(int chan, struct sv_pci_func *out, unsigned max)
-{
-    uint32_t unused = 0;
-    struct hcall hc = {.op = SV_HC_pci,
-                       .cmd = SV_PCI_list,
-                       .count = 1,
-                       .arg = &unused,
-                       .arg_len = sizeof(unused),
-                       .res = out,
-                       .res_cap = (size_t)max * sizeof(*out)};
-
-    return hcall(chan, &hc);
-}
-
-int hcall(int chan, struct hcall *hc)
+/* One call: op and cmd with count argument structs of size bytes each. */
+static int hcall(int chan, uint32_t op, uint32_t cmd, void *args, uint32_t count, size_t size,
+                 struct hcall_io *io)
 {
     static __thread char buf[SV_HC_MAX_MSG];
-    struct hc_request req = {
-        .op = hc->op, .cmd = hc->cmd, .count = hc->count, .len = (uint32_t)hc->arg_len};
+    struct hcall_io none = {0};
+    struct hc_request req = {.op = op, .cmd = cmd, .count = count};
     const struct hc_reply *rep = (const struct hc_reply *)buf;
-    int nfds = hc->nfds_max;
+    size_t len = (size_t)count * size;
+    void *res;
+    size_t cap;
+    int nfds;
     ssize_t n;
     int err;
 
-    hc->res_len = 0;
-    hc->nfds_out = 0;
-    if (hc->arg_len > SV_HC_MAX_MSG - sizeof(req))
+    if (!io)
+        io = &none;
+    res = io->res ? io->res : args;
+    cap = io->res ? io->res_cap : len;
+    nfds = io->nfds_max;
+    io->res_len = 0;
+    io->nfds_out = 0;
+    if (len > SV_HC_MAX_MSG - sizeof(req))
         return -E2BIG;
-    err = msg_send(chan, &req, sizeof(req), hc->arg, hc->arg_len, hc->fds_in, hc->nfds_in, 0);
+    req.len = (uint32_t)len;
+    err = msg_send(chan, &req, sizeof(req), args, len, io->fds_in, io->nfds_in, 0);
     if (err)
         return err;
-    n = msg_recv(chan, buf, sizeof(buf), hc->fds_out, &nfds);
+    n = msg_recv(chan, buf, sizeof(buf), io->fds_out, &nfds);
     if (n == 0)
         return -ECONNRESET;
     if (n < 0)
         return (int)n;
-    hc->nfds_out = nfds;
-    if ((size_t)n < sizeof(*rep) || rep->len != (size_t)n - sizeof(*rep) || rep->len > hc->res_cap)
+    io->nfds_out = nfds;
+    if ((size_t)n < sizeof(*rep) || rep->len != (size_t)n - sizeof(*rep) || rep->len > cap)
         goto out_proto;
-    memcpy(hc->res, rep + 1, rep->len);
-    hc->res_len = rep->len;
+    memcpy(res, rep + 1, rep->len);
+    io->res_len = rep->len;
     return rep->ret;
 
 out_proto:
-    msg_close_fds(hc->fds_out, nfds);
-    hc->nfds_out = 0;
+    msg_close_fds(io->fds_out, nfds);
+    io->nfds_out = 0;
     return -EPROTO;
+}
+
+#define HCALL_STUB(name, op, cmd, type, max, dom0)                                                 \
+    int hcall_##name##_v(int chan, type *args, uint32_t count, struct hcall_io *io)                \
+    {                                                                                              \
+        return hcall(chan, op, cmd, args, count, sizeof(*args), io);                               \
+    }                                                                                              \
+    int hcall_##name(int chan, type *arg)                                                          \
+    {                                                                                              \
+        return hcall(chan, op, cmd, arg, 1, sizeof(*arg), NULL);                                   \
+    }
+SV_HYPERCALLS(HCALL_STUB)
+
+int hcall_open_tun(int chan)
+{
+    int fd = -1;
+    struct hcall_io io = {.fds_out = &fd, .nfds_max = 1};
+
+    return answer_fd(hcall_platform_open_tun_v(chan, &(uint32_t){0}, 1, &io), &io);
+}
+
+int hcall_pci_funcs(int chan, struct sv_pci_func *out, unsigned max)
+{
+    struct hcall_io io = {.res = out, .res_cap = (size_t)max * sizeof(*out)};
+
+    return hcall_pci_list_v(chan, &(uint32_t){0}, 1, &io);
+}
+
+/* The call's answer and the fds it came with: their number, or -errno. */
+static int answer_fds(int ret, const struct hcall_io *io)
+{
+    return ret < 0 ? ret : io->nfds_out;
 }
 
 int hcall_start_info(int chan, struct sv_start_info *si, int fds[SV_START_INFO_FDS])
 {
-    int n = hcall_simple_fds(chan, SV_HC_platform, SV_PLATFORM_start_info, si, sizeof(*si), fds,
-                             SV_START_INFO_FDS);
+    struct hcall_io io = {.fds_out = fds, .nfds_max = SV_START_INFO_FDS};
+    int n = answer_fds(hcall_platform_start_info_v(chan, si, 1, &io), &io);
 
     if (n < 0)
         return n;
@@ -137,38 +163,14 @@ int hcall_start_info(int chan, struct sv_start_info *si, int fds[SV_START_INFO_F
     return 0;
 }
 
-int hcall_simple(int chan, uint32_t op, uint32_t cmd, void *arg, size_t len)
+int hcall_pci_open_fds(int chan, const char *bdf, struct sv_pci_open *o, int fds[SV_PCI_OPEN_FDS])
 {
-    struct hcall hc = {
-        .op = op, .cmd = cmd, .count = 1, .arg = arg, .arg_len = len, .res = arg, .res_cap = len};
-
-    return hcall(chan, &hc);
-}
-
-int hcall_simple_fds(int chan, uint32_t op, uint32_t cmd, void *arg, size_t len, int *fds,
-                     int max)
-{
-    struct hcall hc = {.op = op,
-                       .cmd = cmd,
-                       .count = 1,
-                       .arg = arg,
-                       .arg_len = len,
-                       .res = arg,
-                       .res_cap = len,
-                       .fds_out = fds,
-                       .nfds_max = max};
-    int err = hcall(chan, &hc);
-
-    return err < 0 ? err : hc.nfds_out;
-}
-
-int hcall_pci_open(int chan, const char *bdf, struct sv_pci_open *o, int fds[SV_PCI_OPEN_FDS])
-{
+    struct hcall_io io = {.fds_out = fds, .nfds_max = SV_PCI_OPEN_FDS};
     int n;
 
     *o = (struct sv_pci_open){0};
     snprintf(o->bdf, sizeof(o->bdf), "%s", bdf);
-    n = hcall_simple_fds(chan, SV_HC_pci, SV_PCI_open, o, sizeof(*o), fds, SV_PCI_OPEN_FDS);
+    n = answer_fds(hcall_pci_open_v(chan, o, 1, &io), &io);
     if (n < 0)
         return n;
     if (o->nvec > SV_PCI_MAX_VECTORS || n != (int)(1 + 2 * o->nvec)) {

@@ -62,15 +62,9 @@ int xc_domain_getinfolist(xc_interface *xch, uint32_t first_domain, unsigned int
                           xc_domaininfo_t *info)
 {
     struct sv_domctl_getinfo q = {.first_domid = first_domain, .max = max_domains};
-    struct hcall hc = {.op = SV_HC_domctl,
-                       .cmd = SV_DOMCTL_getinfo,
-                       .count = 1,
-                       .arg = &q,
-                       .arg_len = sizeof(q),
-                       .res = info,
-                       .res_cap = (size_t)max_domains * sizeof(*info)};
+    struct hcall_io io = {.res = info, .res_cap = (size_t)max_domains * sizeof(*info)};
 
-    return ret_of(hcall(xch->chan, &hc));
+    return ret_of(hcall_domctl_getinfo_v(xch->chan, &q, 1, &io));
 }
 
 static void dominfo_from(xc_dominfo_t *out, const xc_domaininfo_t *in)
@@ -108,34 +102,33 @@ int xc_domain_getinfo(xc_interface *xch, uint32_t first_domid, unsigned int max_
     return n;
 }
 
-static int domctl(xc_interface *xch, uint32_t cmd, uint32_t domid)
+static int domctl(xc_interface *xch, int (*call)(int chan, struct sv_domctl *arg), uint32_t domid)
 {
     struct sv_domctl c = {.domid = domid};
 
-    return ret_of(hcall_simple(xch->chan, SV_HC_domctl, cmd, &c, sizeof(c)));
+    return ret_of(call(xch->chan, &c));
 }
 
 int xc_domain_pause(xc_interface *xch, uint32_t domid)
 {
-    return domctl(xch, SV_DOMCTL_pause, domid);
+    return domctl(xch, hcall_domctl_pause, domid);
 }
 
 int xc_domain_unpause(xc_interface *xch, uint32_t domid)
 {
-    return domctl(xch, SV_DOMCTL_unpause, domid);
+    return domctl(xch, hcall_domctl_unpause, domid);
 }
 
 int xc_domain_destroy(xc_interface *xch, uint32_t domid)
 {
-    return domctl(xch, SV_DOMCTL_destroy, domid);
+    return domctl(xch, hcall_domctl_destroy, domid);
 }
 
 int xc_domain_shutdown(xc_interface *xch, uint32_t domid, int reason)
 {
     sched_remote_shutdown_t s = {.domain_id = (domid_t)domid, .reason = (unsigned)reason};
 
-    return ret_of(
-        hcall_simple(xch->chan, __HYPERVISOR_sched_op, SCHEDOP_remote_shutdown, &s, sizeof(s)));
+    return ret_of(hcall_sched_remote_shutdown(xch->chan, &s));
 }
 
 int xc_readconsolering(xc_interface *xch, char *buffer, unsigned int *pnr_chars, int clear,
@@ -147,19 +140,13 @@ int xc_readconsolering(xc_interface *xch, char *buffer, unsigned int *pnr_chars,
     } res;
     struct sv_sysctl_readconsole q = {.clear = (uint32_t)clear,
                                       .index = incremental && pindex ? *pindex : 0};
-    struct hcall hc = {.op = SV_HC_sysctl,
-                       .cmd = SV_SYSCTL_readconsole,
-                       .count = 1,
-                       .arg = &q,
-                       .arg_len = sizeof(q),
-                       .res = &res,
-                       .res_cap = sizeof(res)};
-    int err = hcall(xch->chan, &hc);
+    struct hcall_io io = {.res = &res, .res_cap = sizeof(res)};
+    int err = hcall_sysctl_readconsole_v(xch->chan, &q, 1, &io);
     size_t n;
 
     if (err < 0)
         return fail(err);
-    n = hc.res_len - sizeof(res.r);
+    n = io.res_len - sizeof(res.r);
     if (n > *pnr_chars)
         n = *pnr_chars;
     memcpy(buffer, res.text, n);
@@ -172,7 +159,7 @@ int xc_readconsolering(xc_interface *xch, char *buffer, unsigned int *pnr_chars,
 int xc_physinfo(xc_interface *xch, xc_physinfo_t *info)
 {
     struct sv_sysctl_physinfo p;
-    int err = hcall_simple(xch->chan, SV_HC_sysctl, SV_SYSCTL_physinfo, &p, sizeof(p));
+    int err = hcall_sysctl_physinfo(xch->chan, &p);
 
     if (err < 0)
         return fail(err);

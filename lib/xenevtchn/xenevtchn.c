@@ -151,49 +151,68 @@ static int arm(xenevtchn_handle *xce, evtchn_port_t port, int op, uint32_t event
     return epoll_ctl(xce->epfd, op, xce->ports[port].doorbell, &ev);
 }
 
-/* Makes an event channel hypercall that binds a port; keeps its doorbells. */
-static xenevtchn_port_or_error_t bind_port(xenevtchn_handle *xce, uint32_t cmd, void *arg,
-                                           size_t len, evtchn_port_t *port)
+/* Room for the doorbells a binding call answers: the port's, and the one
+ * it rings (none for a VIRQ). */
+struct bind_reply {
+    int fds[2];
+    struct hcall_io io;
+};
+
+static struct hcall_io *bind_io(struct bind_reply *r)
 {
-    int fds[2] = {-1, -1};
-    int n = hcall_simple_fds(xce->chan, __HYPERVISOR_event_channel_op, cmd, arg, len, fds, 2);
+    r->fds[0] = r->fds[1] = -1;
+    r->io = (struct hcall_io){.fds_out = r->fds, .nfds_max = 2};
+    return &r->io;
+}
+
+/* Keeps the doorbells of port, bound by a call that answered ret and r. */
+static xenevtchn_port_or_error_t bind_port(xenevtchn_handle *xce, int ret,
+                                           const struct bind_reply *r, evtchn_port_t port)
+{
+    int n = ret < 0 ? ret : r->io.nfds_out;
     int err;
 
     if (n < 0)
         return fail(n);
-    if (n < 1 || *port == 0 || *port >= SV_EVTCHN_PORTS) {
-        msg_close_fds(fds, n);
+    if (n < 1 || port == 0 || port >= SV_EVTCHN_PORTS) {
+        msg_close_fds(r->fds, n);
         return fail(-EPROTO);
     }
-    xce->ports[*port] = (struct evtchn_port_fds){.doorbell = fds[0], .peer = fds[1]};
-    if (arm(xce, *port, EPOLL_CTL_ADD, EPOLLIN | EPOLLET) < 0) {
+    xce->ports[port] = (struct evtchn_port_fds){.doorbell = r->fds[0], .peer = r->fds[1]};
+    if (arm(xce, port, EPOLL_CTL_ADD, EPOLLIN | EPOLLET) < 0) {
         err = -errno;
-        forget_port(xce, *port);
+        forget_port(xce, port);
         return fail(err);
     }
-    return (xenevtchn_port_or_error_t)*port;
+    return (xenevtchn_port_or_error_t)port;
 }
 
 xenevtchn_port_or_error_t xenevtchn_bind_unbound_port(xenevtchn_handle *xce, uint32_t domid)
 {
     evtchn_alloc_unbound_t a = {.dom = DOMID_SELF, .remote_dom = (domid_t)domid};
+    struct bind_reply r;
+    int ret = hcall_evtchn_alloc_unbound_v(xce->chan, &a, 1, bind_io(&r));
 
-    return bind_port(xce, EVTCHNOP_alloc_unbound, &a, sizeof(a), &a.port);
+    return bind_port(xce, ret, &r, a.port);
 }
 
 xenevtchn_port_or_error_t xenevtchn_bind_interdomain(xenevtchn_handle *xce, uint32_t domid,
                                                      evtchn_port_t remote_port)
 {
     evtchn_bind_interdomain_t b = {.remote_dom = (domid_t)domid, .remote_port = remote_port};
+    struct bind_reply r;
+    int ret = hcall_evtchn_bind_interdomain_v(xce->chan, &b, 1, bind_io(&r));
 
-    return bind_port(xce, EVTCHNOP_bind_interdomain, &b, sizeof(b), &b.local_port);
+    return bind_port(xce, ret, &r, b.local_port);
 }
 
 xenevtchn_port_or_error_t xenevtchn_bind_virq(xenevtchn_handle *xce, unsigned int virq)
 {
     evtchn_bind_virq_t b = {.virq = virq, .vcpu = 0};
+    struct bind_reply r;
+    int ret = hcall_evtchn_bind_virq_v(xce->chan, &b, 1, bind_io(&r));
 
-    return bind_port(xce, EVTCHNOP_bind_virq, &b, sizeof(b), &b.port);
+    return bind_port(xce, ret, &r, b.port);
 }
 
 int xenevtchn_unbind(xenevtchn_handle *xce, evtchn_port_t port)
@@ -203,7 +222,7 @@ int xenevtchn_unbind(xenevtchn_handle *xce, evtchn_port_t port)
 
     if (port == 0 || port >= SV_EVTCHN_PORTS || xce->ports[port].doorbell < 0)
         return fail(-EINVAL);
-    err = hcall_simple(xce->chan, __HYPERVISOR_event_channel_op, EVTCHNOP_close, &c, sizeof(c));
+    err = hcall_evtchn_close(xce->chan, &c);
     forget_port(xce, port);
     return err < 0 ? fail(err) : 0;
 }
@@ -216,7 +235,7 @@ int xenevtchn_notify(xenevtchn_handle *xce, evtchn_port_t port)
     if (port < SV_EVTCHN_PORTS && xce->ports[port].peer >= 0)
         return eventfd_write(xce->ports[port].peer, 1) < 0 ? -1 : 0;
     /* Not ours to ring directly (or a VIRQ): let the hypervisor judge. */
-    err = hcall_simple(xce->chan, __HYPERVISOR_event_channel_op, EVTCHNOP_send, &s, sizeof(s));
+    err = hcall_evtchn_send(xce->chan, &s);
     return err < 0 ? fail(err) : 0;
 }
 

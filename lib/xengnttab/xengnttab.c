@@ -238,18 +238,11 @@ static bool refused_add(struct xengntdev_handle *h, uint32_t handle)
 static int unmap_chunk(struct xengntdev_handle *h, const uint32_t *handles, uint32_t count)
 {
     gnttab_unmap_grant_ref_t ops[UNMAP_BATCH];
-    struct hcall hc = {.op = __HYPERVISOR_grant_table_op,
-                       .cmd = GNTTABOP_unmap_grant_ref,
-                       .count = count,
-                       .arg = ops,
-                       .arg_len = count * sizeof(ops[0]),
-                       .res = ops,
-                       .res_cap = sizeof(ops)};
     int err;
 
     for (uint32_t i = 0; i < count; i++)
         ops[i] = (gnttab_unmap_grant_ref_t){.handle = handles[i]};
-    err = hcall(h->chan, &hc);
+    err = hcall_gnttab_unmap_v(h->chan, ops, count, NULL);
     for (uint32_t i = 0; i < count; i++) {
         int16_t st = err < 0 ? GNTST_general_error : ops[i].status;
 
@@ -345,15 +338,7 @@ static void *map_batch(xengnttab_handle *xgt, uint32_t count, const uint32_t *do
     gnttab_map_grant_ref_t ops[SV_HC_MAX_FDS];
     uint32_t handles[SV_HC_MAX_FDS];
     int fds[SV_HC_MAX_FDS];
-    struct hcall hc = {.op = __HYPERVISOR_grant_table_op,
-                       .cmd = GNTTABOP_map_grant_ref,
-                       .count = count,
-                       .arg = ops,
-                       .arg_len = count * sizeof(ops[0]),
-                       .res = ops,
-                       .res_cap = sizeof(ops),
-                       .fds_out = fds,
-                       .nfds_max = SV_HC_MAX_FDS};
+    struct hcall_io io = {.fds_out = fds, .nfds_max = SV_HC_MAX_FDS};
     uint32_t ok = 0;
     void *addr = NULL;
     int err;
@@ -366,7 +351,7 @@ static void *map_batch(xengnttab_handle *xgt, uint32_t count, const uint32_t *do
                                                    (dev_bus_addr ? GNTMAP_device_map : 0),
                                           .ref = refs[i],
                                           .dom = (domid_t)domids[i * domid_stride]};
-    err = hcall(xgt->chan, &hc);
+    err = hcall_gnttab_map_v(xgt->chan, ops, count, &io);
     if (err < 0)
         return fail_ptr(err);
     for (uint32_t i = 0; i < count; i++) {
@@ -375,10 +360,10 @@ static void *map_batch(xengnttab_handle *xgt, uint32_t count, const uint32_t *do
         if (dev_bus_addr)
             dev_bus_addr[i] = ops[i].dev_bus_addr;
     }
-    if (ok == count && hc.nfds_out == (int)count)
+    if (ok == count && io.nfds_out == (int)count)
         addr = range_map(xgt, fds, count, prot, handles); /* closes the fds */
     else
-        msg_close_fds(fds, hc.nfds_out);
+        msg_close_fds(fds, io.nfds_out);
     if (addr)
         return addr;
     if (ok)
@@ -425,7 +410,7 @@ static int arm_notify(struct xengntdev_handle *h, uint32_t kind, void *addr, uin
         ;
     n.id = r ? r->ids[0] : UINT32_MAX;
     pthread_mutex_unlock(&h->lock);
-    return hcall_simple(h->chan, SV_HC_memory, SV_MEM_notify, &n, sizeof(n));
+    return hcall_mem_notify(h->chan, &n);
 }
 
 void *xengnttab_map_grant_ref_notify(xengnttab_handle *xgt, uint32_t domid, uint32_t ref, int prot,
@@ -544,13 +529,6 @@ int xengnttab_grant_copy(xengnttab_handle *xgt, uint32_t count,
 
     for (uint32_t done = 0; done < count;) {
         uint32_t n = count - done < 256 ? count - done : 256;
-        struct hcall hc = {.op = __HYPERVISOR_grant_table_op,
-                           .cmd = GNTTABOP_copy,
-                           .count = n,
-                           .arg = ops,
-                           .arg_len = n * sizeof(ops[0]),
-                           .res = ops,
-                           .res_cap = sizeof(ops)};
         int err;
 
         for (uint32_t i = 0; i < n; i++) {
@@ -565,7 +543,7 @@ int xengnttab_grant_copy(xengnttab_handle *xgt, uint32_t count,
             ops[i].flags = (src_gref ? GNTCOPY_source_gref : SV_GNTCOPY_source_virt) |
                            (dst_gref ? GNTCOPY_dest_gref : SV_GNTCOPY_dest_virt);
         }
-        err = hcall(xgt->chan, &hc);
+        err = hcall_gnttab_copy_v(xgt->chan, ops, n, NULL);
         if (err < 0) {
             errno = -err;
             return -1;
@@ -604,33 +582,25 @@ void *xengntshr_share_pages(xengntshr_handle *xgs, uint32_t domid, int count, ui
     struct sv_mem_share s = {.domid = domid, .count = (uint32_t)count, .readonly = !writable};
     struct sv_mem_unshare u = {.count = (uint32_t)count};
     int fds[SV_MEM_MAX_BATCH];
-    struct hcall hc = {.op = SV_HC_memory,
-                       .cmd = SV_MEM_share,
-                       .count = 1,
-                       .arg = &s,
-                       .arg_len = sizeof(s),
-                       .res = &s,
-                       .res_cap = sizeof(s),
-                       .fds_out = fds,
-                       .nfds_max = SV_MEM_MAX_BATCH};
+    struct hcall_io io = {.fds_out = fds, .nfds_max = SV_MEM_MAX_BATCH};
     void *addr = NULL;
     int err;
 
     if (count <= 0 || count > SV_MEM_MAX_BATCH)
         return fail_ptr(-EINVAL);
-    err = hcall(xgs->chan, &hc);
+    err = hcall_mem_share_v(xgs->chan, &s, 1, &io);
     if (err < 0)
         return fail_ptr(err);
-    if (hc.nfds_out == count)
+    if (io.nfds_out == count)
         addr = range_map(xgs, fds, (uint32_t)count, PROT_READ | PROT_WRITE, s.ref);
     else
-        msg_close_fds(fds, hc.nfds_out);
+        msg_close_fds(fds, io.nfds_out);
     if (addr) {
         memcpy(refs, s.ref, (size_t)count * sizeof(*refs));
         return addr;
     }
     memcpy(u.ref, s.ref, sizeof(u.ref));
-    hcall_simple(xgs->chan, SV_HC_memory, SV_MEM_unshare, &u, sizeof(u));
+    hcall_mem_unshare(xgs->chan, &u);
     return fail_ptr(-ENOMEM);
 }
 
@@ -664,7 +634,7 @@ int xengntshr_unshare(xengntshr_handle *xgs, void *start_address, uint32_t count
         return -1;
     }
     memcpy(u.ref, r->ids, count * sizeof(u.ref[0]));
-    err = hcall_simple(xgs->chan, SV_HC_memory, SV_MEM_unshare, &u, sizeof(u));
+    err = hcall_mem_unshare(xgs->chan, &u);
     if (err < 0) {
         range_add(xgs, r);
         errno = -err;

@@ -30,7 +30,7 @@ struct drv_queue {
 
 struct xnic_drv {
     uint8_t *regs;
-    unsigned n;          /* doorbells = vectors = 1 + queues */
+    unsigned n; /* doorbells = vectors = 1 + queues */
     int db[1 + XNIC_MAX_QUEUES];
     int vec[1 + XNIC_MAX_QUEUES];
     bool poll_mode;
@@ -254,6 +254,11 @@ int xnic_drv_queue_start(struct xnic_drv *d, unsigned q, const struct xnic_drv_r
     wr32(d, base + offsetof(struct xnic_queue_regs, tx_tail), 0);
     wr32(d, base + offsetof(struct xnic_queue_regs, rx_tail), 0);
     wr32(d, XNIC_REG_QSIZE(q), r->tx_size | r->rx_size << 16);
+    /* The counters are the owner's to write: a queue pair starts counting
+     * from zero for its new user (a pool handed to another vif shows none
+     * of the last one's frames).  Stopped, it counts nothing meanwhile. */
+    for (size_t off = 0; off < sizeof(struct xnic_queue_stats); off += sizeof(uint64_t))
+        wr64(d, XNIC_REG_QSTATS(q) + off, 0);
     cmd.u.queue.queue = q;
     cmd.u.queue.flags = XNIC_QF_TX | XNIC_QF_RX | (r->rx_rsc ? XNIC_QF_RSC : 0);
     cmd.u.queue.weight = weight;
@@ -356,10 +361,9 @@ unsigned xnic_drv_rx_reap(struct xnic_drv *d, unsigned q, struct xnic_drv_rx_don
     while (dq && n < max && ring_take(&dq->rx, &slot, &status)) {
         const struct xnic_rx_desc *desc = (const struct xnic_rx_desc *)dq->rx.mem + slot;
 
-        out[n++] = (struct xnic_drv_rx_done){dq->rx.cookie[slot], desc->len, status,
-                                             desc->vlan_tci,
-                                             (status & XNIC_RXS_EOP) ? desc->wb
-                                                                     : (struct xnic_rx_wb){0}};
+        out[n++] =
+            (struct xnic_drv_rx_done){dq->rx.cookie[slot], desc->len, status, desc->vlan_tci,
+                                      (status & XNIC_RXS_EOP) ? desc->wb : (struct xnic_rx_wb){0}};
     }
     return n;
 }
@@ -459,8 +463,8 @@ int xnic_drv_filter_del(struct xnic_drv *d, const uint8_t mac[6], uint16_t vlan,
     return filter_cmd(d, XNIC_CMD_FILTER_DEL, mac, vlan, vport);
 }
 
-int xnic_drv_vport_config(struct xnic_drv *d, unsigned vport, const uint8_t mac[6],
-                          uint16_t pvid, uint32_t flags)
+int xnic_drv_vport_config(struct xnic_drv *d, unsigned vport, const uint8_t mac[6], uint16_t pvid,
+                          uint32_t flags)
 {
     struct xnic_admin cmd = {.opcode = XNIC_CMD_VPORT_CONFIG};
 

@@ -89,8 +89,12 @@ static void die(const char *what, int err)
 /* SV_MEM_share of count frames granted to domid; returns how many fds came. */
 static int share(int chan, uint32_t domid, uint32_t count, struct sv_mem_share *s, int *fds)
 {
+    struct hcall_io io = {.fds_out = fds, .nfds_max = SV_HC_MAX_FDS};
+    int err;
+
     *s = (struct sv_mem_share){.domid = domid, .count = count};
-    return hcall_simple_fds(chan, SV_HC_memory, SV_MEM_share, s, sizeof(*s), fds, SV_HC_MAX_FDS);
+    err = hcall_mem_share_v(chan, s, 1, &io);
+    return err < 0 ? err : io.nfds_out;
 }
 
 /* Each attempt to change the fd's size or seals: its errno (0: it went through). */
@@ -118,21 +122,14 @@ static void touch_tables(int chan, uint32_t self)
         die("share", n < 0 ? -n : EPROTO);
     close(fds[0]);
     u.ref[0] = s.ref[0];
-    if (hcall_simple(chan, SV_HC_memory, SV_MEM_unshare, &u, sizeof(u)) < 0)
+    if (hcall_mem_unshare(chan, &u) < 0)
         die("unshare", EIO);
-    n = hcall(chan, &(struct hcall){.op = __HYPERVISOR_event_channel_op,
-                                    .cmd = EVTCHNOP_alloc_unbound,
-                                    .count = 1,
-                                    .arg = &a,
-                                    .arg_len = sizeof(a),
-                                    .res = &a,
-                                    .res_cap = sizeof(a),
-                                    .fds_out = fds,
-                                    .nfds_max = 2});
+    n = hcall_evtchn_alloc_unbound_v(chan, &a, 1,
+                                     &(struct hcall_io){.fds_out = fds, .nfds_max = 2});
     if (n < 0)
         die("alloc_unbound", -n);
     snd.port = a.port;
-    if (hcall_simple(chan, __HYPERVISOR_event_channel_op, EVTCHNOP_send, &snd, sizeof(snd)) < 0)
+    if (hcall_evtchn_send(chan, &snd) < 0)
         die("send", EIO);
 }
 
@@ -266,20 +263,12 @@ static int mode_ports_max(void)
     for (;;) {
         evtchn_alloc_unbound_t a = {.dom = DOMID_SELF, .remote_dom = DOMID_SELF};
         int fds[2];
-        struct hcall hc = {.op = __HYPERVISOR_event_channel_op,
-                           .cmd = EVTCHNOP_alloc_unbound,
-                           .count = 1,
-                           .arg = &a,
-                           .arg_len = sizeof(a),
-                           .res = &a,
-                           .res_cap = sizeof(a),
-                           .fds_out = fds,
-                           .nfds_max = 2};
+        struct hcall_io io = {.fds_out = fds, .nfds_max = 2};
 
-        err = hcall(chan, &hc);
+        err = hcall_evtchn_alloc_unbound_v(chan, &a, 1, &io);
         if (err < 0)
             break;
-        for (int i = 0; i < hc.nfds_out; i++)
+        for (int i = 0; i < io.nfds_out; i++)
             close(fds[i]);
         n++;
     }
@@ -295,19 +284,11 @@ static int mode_maps_max(uint32_t granter, uint32_t ref)
 
     for (;;) {
         int fd = -1;
-        struct hcall hc = {.op = __HYPERVISOR_grant_table_op,
-                           .cmd = GNTTABOP_map_grant_ref,
-                           .count = 1,
-                           .arg = &m,
-                           .arg_len = sizeof(m),
-                           .res = &m,
-                           .res_cap = sizeof(m),
-                           .fds_out = &fd,
-                           .nfds_max = 1};
+        struct hcall_io io = {.fds_out = &fd, .nfds_max = 1};
 
         m = (gnttab_map_grant_ref_t){
             .flags = GNTMAP_host_map | GNTMAP_readonly, .ref = ref, .dom = (domid_t)granter};
-        if (hcall(chan, &hc) < 0)
+        if (hcall_gnttab_map_v(chan, &m, 1, &io) < 0)
             die("map", EIO);
         if (fd >= 0)
             close(fd);
@@ -361,20 +342,12 @@ static void map_range(int chan, uint32_t granter, uint32_t first, uint32_t n,
 
     for (uint32_t done = 0; done < n;) {
         uint32_t batch = n - done < SV_HC_MAX_FDS ? n - done : SV_HC_MAX_FDS;
-        struct hcall hc = {.op = __HYPERVISOR_grant_table_op,
-                           .cmd = GNTTABOP_map_grant_ref,
-                           .count = batch,
-                           .arg = ops,
-                           .arg_len = batch * sizeof(ops[0]),
-                           .res = ops,
-                           .res_cap = batch * sizeof(ops[0]),
-                           .fds_out = fds,
-                           .nfds_max = SV_HC_MAX_FDS};
+        struct hcall_io io = {.fds_out = fds, .nfds_max = SV_HC_MAX_FDS};
 
         for (uint32_t i = 0; i < batch; i++)
             ops[i] = (gnttab_map_grant_ref_t){
                 .flags = GNTMAP_host_map, .ref = first + done + i, .dom = (domid_t)granter};
-        if (hcall(chan, &hc) < 0 || hc.nfds_out != (int)batch)
+        if (hcall_gnttab_map_v(chan, ops, batch, &io) < 0 || io.nfds_out != (int)batch)
             die("map batch", EIO);
         for (uint32_t i = 0; i < batch; i++) {
             if (ops[i].status != GNTST_okay)
@@ -404,13 +377,7 @@ static int mode_map_batch(uint32_t granter, uint32_t first, uint32_t n)
         munmap(pages[i], 4096);
         ops[i] = (gnttab_unmap_grant_ref_t){.handle = handles[i]};
     }
-    if (hcall(chan, &(struct hcall){.op = __HYPERVISOR_grant_table_op,
-                                    .cmd = GNTTABOP_unmap_grant_ref,
-                                    .count = n,
-                                    .arg = ops,
-                                    .arg_len = n * sizeof(ops[0]),
-                                    .res = ops,
-                                    .res_cap = n * sizeof(ops[0])}) < 0)
+    if (hcall_gnttab_unmap_v(chan, ops, n, NULL) < 0)
         die("unmap batch", EIO);
     for (uint32_t i = 0; i < n; i++)
         if (ops[i].status != GNTST_okay)
@@ -429,13 +396,7 @@ static int16_t unmap_handle(int chan, grant_handle_t handle)
 {
     gnttab_unmap_grant_ref_t op = {.handle = handle};
 
-    if (hcall(chan, &(struct hcall){.op = __HYPERVISOR_grant_table_op,
-                                    .cmd = GNTTABOP_unmap_grant_ref,
-                                    .count = 1,
-                                    .arg = &op,
-                                    .arg_len = sizeof(op),
-                                    .res = &op,
-                                    .res_cap = sizeof(op)}) < 0)
+    if (hcall_gnttab_unmap(chan, &op) < 0)
         die("unmap", EIO);
     return op.status;
 }
@@ -635,17 +596,9 @@ static int map_fd(int chan, uint32_t granter, uint32_t ref, grant_handle_t *hand
 {
     gnttab_map_grant_ref_t op = {.flags = GNTMAP_host_map, .ref = ref, .dom = (domid_t)granter};
     int fd = -1;
-    struct hcall hc = {.op = __HYPERVISOR_grant_table_op,
-                       .cmd = GNTTABOP_map_grant_ref,
-                       .count = 1,
-                       .arg = &op,
-                       .arg_len = sizeof(op),
-                       .res = &op,
-                       .res_cap = sizeof(op),
-                       .fds_out = &fd,
-                       .nfds_max = 1};
+    struct hcall_io io = {.fds_out = &fd, .nfds_max = 1};
 
-    if (hcall(chan, &hc) < 0 || hc.nfds_out != 1 || op.status != GNTST_okay)
+    if (hcall_gnttab_map_v(chan, &op, 1, &io) < 0 || io.nfds_out != 1 || op.status != GNTST_okay)
         die("map", EIO);
     *handle = op.handle;
     return fd;
@@ -694,9 +647,13 @@ static int mode_race(uint32_t granter, uint32_t ref)
 /* SV_PCI_open as the reply comes, unchecked: what a reopen hands out is the test. */
 static int pci_open(int chan, const char *bdf, struct sv_pci_open *o, int *fds)
 {
+    struct hcall_io io = {.fds_out = fds, .nfds_max = SV_HC_MAX_FDS};
+    int err;
+
     *o = (struct sv_pci_open){0};
     snprintf(o->bdf, sizeof(o->bdf), "%s", bdf);
-    return hcall_simple_fds(chan, SV_HC_pci, SV_PCI_open, o, sizeof(*o), fds, SV_HC_MAX_FDS);
+    err = hcall_pci_open_v(chan, o, 1, &io);
+    return err < 0 ? err : io.nfds_out;
 }
 
 static int mode_pirq_close(const char *bdf)
@@ -712,7 +669,7 @@ static int mode_pirq_close(const char *bdf)
         close(fds[i]);
     say("PCI open nvec=%u", o.nvec);
     c.port = o.ports[0];
-    if (hcall_simple(chan, __HYPERVISOR_event_channel_op, EVTCHNOP_close, &c, sizeof(c)) < 0)
+    if (hcall_evtchn_close(chan, &c) < 0)
         die("close the vector port", EIO);
     n = pci_open(chan, bdf, &o, fds);
     if (n < 0)

@@ -65,7 +65,7 @@ static struct xnic_drv *open_function(int chan, const char *bdf)
     struct sv_pci_open o;
     int fds[SV_PCI_OPEN_FDS];
     struct xnic_drv *d;
-    int err, n = hcall_pci_open(chan, bdf, &o, fds);
+    int err, n = hcall_pci_open_fds(chan, bdf, &o, fds);
 
     if (n < 0)
         return NULL;

@@ -339,17 +339,9 @@ static int raw_map(uint32_t granter, uint32_t ref, bool readonly, int *fd, grant
                                  .ref = ref,
                                  .dom = (domid_t)granter};
     int chan = hcall_open();
-    struct hcall hc = {.op = __HYPERVISOR_grant_table_op,
-                       .cmd = GNTTABOP_map_grant_ref,
-                       .count = 1,
-                       .arg = &op,
-                       .arg_len = sizeof(op),
-                       .res = &op,
-                       .res_cap = sizeof(op),
-                       .fds_out = fd,
-                       .nfds_max = 1};
+    struct hcall_io io = {.fds_out = fd, .nfds_max = 1};
 
-    if (chan < 0 || hcall(chan, &hc) < 0 || op.status != GNTST_okay)
+    if (chan < 0 || hcall_gnttab_map_v(chan, &op, 1, &io) < 0 || op.status != GNTST_okay)
         return op.status ? op.status : -1;
     *handle = op.handle;
     return chan;
@@ -380,10 +372,10 @@ static int mode_map_bad(uint32_t granter, uint32_t ref)
     return 0;
 }
 
-/* One raw grant table op; returns its per-op status (or 1 if the call failed). */
-static int16_t gnt_op(int chan, uint32_t cmd, void *op, size_t len, const int16_t *status)
+/* A raw grant table op's per-op status, given the call's answer (1 if the call failed). */
+static int16_t gnt_status(int ret, const int16_t *status)
 {
-    return hcall_simple(chan, __HYPERVISOR_grant_table_op, cmd, op, len) < 0 ? 1 : *status;
+    return ret < 0 ? 1 : *status;
 }
 
 static void expect_gntst(const char *what, int16_t got, int16_t want)
@@ -407,7 +399,7 @@ static int mode_gnt_errors(uint32_t granter, uint32_t ref)
         die("hcall_open");
 #define MAP(flags_, dom_, ref_)                                                                    \
     (m = (gnttab_map_grant_ref_t){.flags = (flags_), .dom = (domid_t)(dom_), .ref = (ref_)},       \
-     gnt_op(chan, GNTTABOP_map_grant_ref, &m, sizeof(m), &m.status))
+     gnt_status(hcall_gnttab_map(chan, &m), &m.status))
     expect_gntst("map without host_map or device_map", MAP(0, granter, ref), GNTST_bad_gntref);
     expect_gntst("map of a ref past the table", MAP(GNTMAP_host_map, granter, 1u << 20),
                  GNTST_bad_gntref);
@@ -415,15 +407,14 @@ static int mode_gnt_errors(uint32_t granter, uint32_t ref)
     expect_gntst("map of another's grant", MAP(GNTMAP_host_map | GNTMAP_readonly, granter, ref),
                  GNTST_general_error);
 #undef MAP
-    expect_gntst("unmap of no handle",
-                 gnt_op(chan, GNTTABOP_unmap_grant_ref, &u, sizeof(u), &u.status),
+    expect_gntst("unmap of no handle", gnt_status(hcall_gnttab_unmap(chan, &u), &u.status),
                  GNTST_bad_handle);
 #define COPY(flags_, sdom, sref, ddom, doff, len_)                                                 \
     (c = (gnttab_copy_t){.flags = (flags_),                                                        \
                          .source = {.domid = (domid_t)(sdom), .u.ref = (sref)},                    \
                          .dest = {.domid = (domid_t)(ddom), .offset = (doff)},                     \
                          .len = (len_)},                                                           \
-     gnt_op(chan, GNTTABOP_copy, &c, sizeof(c), &c.status))
+     gnt_status(hcall_gnttab_copy(chan, &c), &c.status))
     expect_gntst("copy past the page", COPY(GNTCOPY_source_gref, granter, ref, DOMID_SELF, 4090, 16),
                  GNTST_bad_copy_arg);
     expect_gntst("copy from another's grant", COPY(GNTCOPY_source_gref, granter, ref, DOMID_SELF, 0, 8),
@@ -456,13 +447,7 @@ static int map_and_mark(uint32_t granter, uint32_t ref, grant_handle_t *handle, 
 /* The raw unmap of count handles; the statuses are left in ops. */
 static void raw_unmap(int chan, gnttab_unmap_grant_ref_t *ops, uint32_t count)
 {
-    if (hcall(chan, &(struct hcall){.op = __HYPERVISOR_grant_table_op,
-                                    .cmd = GNTTABOP_unmap_grant_ref,
-                                    .count = count,
-                                    .arg = ops,
-                                    .arg_len = count * sizeof(*ops),
-                                    .res = ops,
-                                    .res_cap = count * sizeof(*ops)}) < 0)
+    if (hcall_gnttab_unmap_v(chan, ops, count, NULL) < 0)
         die("unmap");
 }
 
@@ -685,7 +670,7 @@ static int mode_store_close(void)
     for (int i = 0; i < SV_START_INFO_FDS; i++)
         close(fds[i]);
     c = (evtchn_close_t){.port = si.store_port};
-    if (hcall_simple(chan, __HYPERVISOR_event_channel_op, EVTCHNOP_close, &c, sizeof(c)) < 0)
+    if (hcall_evtchn_close(chan, &c) < 0)
         die("close the store port");
     err = hcall_start_info(chan, &si, fds);
     if (err >= 0)
@@ -733,7 +718,7 @@ static int mode_shutdown(const char *reason)
     if (chan < 0 || s.reason > SHUTDOWN_MAX)
         die("shutdown: no channel or unknown reason");
     say("SHUTDOWN %s", reason);
-    hcall_simple(chan, __HYPERVISOR_sched_op, SCHEDOP_shutdown, &s, sizeof(s));
+    hcall_sched_shutdown(chan, &s);
     die("still running after SCHEDOP_shutdown");
 }
 

@@ -28,14 +28,14 @@ FUZZ_TARGETS += fuzz_config_xl
 fuzz_config_xl_SRCS := $(CONFIG_FUZZ_SRCS)
 fuzz_config_xl_CFLAGS := $(CONFIG_FUZZ_XML2) -DFUZZ_PARSER=config_parse_xl
 fuzz_config_xl_LDLIBS := -lxml2
-fuzz_config_xl_SEEDS := tests/config/valid tests/config/invalid examples
+fuzz_config_xl_SEEDS := tests/config/valid tests/config/invalid tests/config/corpus examples
 fuzz_config_xl_DICT := tests/fuzz/config_xl.dict
 
 FUZZ_TARGETS += fuzz_config_xml
 fuzz_config_xml_SRCS := $(CONFIG_FUZZ_SRCS)
 fuzz_config_xml_CFLAGS := $(CONFIG_FUZZ_XML2) -DFUZZ_PARSER=config_parse_xml
 fuzz_config_xml_LDLIBS := -lxml2
-fuzz_config_xml_SEEDS := tests/config/valid tests/config/invalid examples
+fuzz_config_xml_SEEDS := tests/config/valid tests/config/invalid tests/config/corpus examples
 fuzz_config_xml_DICT := tests/fuzz/config_xml.dict
 
 XSD_FUZZ_SRCS := $(XSD_CORE_SRCS) $(SVCORE_FUZZ_SRCS) tests/fuzz/fuzz_xs_quiet.c

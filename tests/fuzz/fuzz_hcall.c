@@ -95,7 +95,7 @@ static struct domain *build_domain(domid_t domid)
     d->warnings.burst = 5;
     d->domid = domid;
     snprintf(d->name, sizeof(d->name), "sv-fuzz%u", domid);
-    d->vcpus = 1;
+    d->vcpus = d->max_vcpus = 1;
     d->memory_kb = 4096;
     d->gt.nr_entries = 0;
     if (p2m_init(&d->p2m, "sv-ram", 1024, 64) || grant_table_init(&d->gt))

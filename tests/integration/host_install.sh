@@ -104,7 +104,7 @@ b=$("$BIN/xl" domid "$t-b") || fail "$t-b did not start"
 out=$(run_unit splitvisor-domains.service ExecStart) || fail "a second start failed: $out"
 grep -q "$t-b already running" <<<"$out" || fail "second start: $out"
 [ "$("$BIN/xl" list | wc -l)" -eq 4 ] || fail "a second start made domains: $("$BIN/xl" list)"
-[ -f "$logdir/monitor-$t-a.log" ] || fail "the monitors do not log in the unit's log directory"
+[ -f "$logdir/monitor.log" ] || fail "the monitors do not log in the unit's log directory"
 out=$("$BIN/splitvisor-domains" status)
 grep -q "^$t-a running" <<<"$out" || fail "status: $out"
 pass "splitvisor-domains.service's ExecStart creates auto/'s domains in order, once, past a bad one"

@@ -8,6 +8,8 @@
 #    (ENOSPC), not by the hypervisor running out of fds: dom0's xl list,
 #    xl destroy and a create that is refused all answer within a second,
 #    and once the hog is gone a domain can be created again;
+#  - a shared frame costs the hypervisor an fd and no mapping: its
+#    /proc/PID/maps does not grow with the frames the hog shares;
 #  - with every fd taken by dom0 connections, the control socket pauses
 #    instead of spinning on EMFILE, and answers once they close.
 source "$(dirname "$0")/lib.sh"
@@ -29,9 +31,13 @@ m=$(sv_hvhostile "$t-maps" "max_maptrack_frames = 1" maps-max 4 "$ref")
 wait_console "$m" "^MAPS 256: -13$" # GNTST_no_space
 pass "max_event_channels, max_grant_frames and max_maptrack_frames hold"
 
+maps=$(wc -l <"/proc/$hvpid/maps")
 h=$(sv_hvhostile "$t-hog" "" share-max)
 line=$(wait_console "$h" "^SHARED [0-9]+: No space left on device$" 20)
 n=$(sed "s/^SHARED \([0-9]*\):.*/\1/" <<<"$line")
+grown=$(($(wc -l <"/proc/$hvpid/maps") - maps))
+# The hog's shared_info and grant table are two; a frame would be one more each.
+[ "$grown" -lt 64 ] || fail "the hypervisor's mappings grew by $grown for $n frames shared"
 [ "$n" -gt 1000 ] && [ "$n" -lt 3584 ] || fail "the hog shared $n frames"
 fds=$(ls "/proc/$hvpid/fd" | wc -l)
 [ "$fds" -lt $((4096 - 256)) ] || fail "the hypervisor holds $fds of its 4096 fds"
@@ -47,7 +53,7 @@ grep -q "No space left on device" <<<"$err" || fail "unclear error: $err"
 xl_quick destroy "$h"
 late=$(sv_create "$t-late" sleep)
 wait_console "$late" SLEEPING >/dev/null
-pass "a domain sharing frames without end is stopped at the budget ($n frames, $fds fds held); dom0 is served"
+pass "a domain sharing frames without end is stopped at the budget ($n frames, $fds fds held, $grown more mappings); dom0 is served"
 
 # Every fd taken by dom0 connections that are never answered.
 python3 - "$SPLITVISOR_RUNDIR/control.sock" "$hvpid" <<'PY' || fail "the hypervisor spun on EMFILE"

@@ -14,7 +14,7 @@ rd=$SPLITVISOR_RUNDIR
 export XENSTORED_PATH=$rd/xenstored/socket
 
 be=$(sv_create "$t-be" sleep)
-printf 'name = "%s"\nkernel = "%s"\nextra = "sleep"\nvif = [ "mac=00:16:3e:00:00:01,backend=%s,ip=10.9.0.2/24,bridge=br0" ]\n' \
+printf 'name = "%s"\nkernel = "%s"\nextra = "sleep"\nvif = [ "mac=00:16:3e:00:00:01,backend=%s,ip=10.9.0.2/24 fd00:9::2/64,bridge=br0" ]\n' \
     "$t-fe" "$TESTBIN/testdom" "$t-be" >"$rd/fe.cfg"
 "$BIN/xl" create "$rd/fe.cfg" >/dev/null
 fe=$("$BIN/xl" domid "$t-fe")
@@ -24,7 +24,11 @@ B=/local/domain/$be/backend/vif/$fe/0
 [ "$(xenstore-read "$F/backend-id")" = "$be" ] || fail "backend-id"
 [ "$(xenstore-read "$F/mac")" = "00:16:3e:00:00:01" ] || fail "mac"
 [ "$(xenstore-read "$B/frontend")" = "$F" ] || fail "backend frontend path"
-[ "$(xenstore-read "$B/ip")" = "10.9.0.2/24" ] || fail "ip"
+# Several addresses: the "ip" key as libxl writes it, and each on the guest's eth0.
+[ "$(xenstore-read "$B/ip")" = "10.9.0.2/24 fd00:9::2/64" ] || fail "ip: $(xenstore-read "$B/ip")"
+addrs=$(ip -n "sv-$t-fe" -o addr show dev eth0)
+grep -q "inet 10.9.0.2/24" <<<"$addrs" && grep -q "inet6 fd00:9::2/64" <<<"$addrs" \
+    || fail "the guest's addresses: $addrs"
 [ "$(xenstore-read "$B/state")" = 1 ] || fail "backend state"
 [ "$(xenstore-read "/libxl/$fe/device/vif/0/backend")" = "$B" ] || fail "libxl dir"
 xenstore-ls -p "$F" | grep -Eq '^state = "1" .*\(n'"$fe"',r'"$be"'\)$' || fail "frontend perms: $(xenstore-ls -p "$F")"

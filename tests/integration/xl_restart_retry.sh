@@ -15,7 +15,7 @@ sed -i -e "s|^kernel = .*|kernel = \"$kernel\"|" -e 's|^on_crash = .*|on_crash =
 "$BIN/xl" create "$cfg" >/dev/null
 id=$("$BIN/xl" domid "$t-r")
 wait_console "$id" SLEEPING >/dev/null
-mlog=$SPLITVISOR_RUNDIR/monitor-$t-r.log
+mlog=$SPLITVISOR_RUNDIR/monitor.log
 
 chmod -x "$kernel"
 kill -9 "$(awk -v pat="domain $id \\\\($t-r\\\\) created" '$0 ~ pat {print $NF}' "$SPLITVISOR_RUNDIR/splitvisor.log")"

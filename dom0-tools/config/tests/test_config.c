@@ -204,13 +204,14 @@ static void test_vif_spec_errors(void **state)
         {"bridge=averyveryverylongbridge", "vif bridge", "longer than 15"},
         {"bridge=", "vif bridge", "empty"},
         {"backend=-x", "vif backend", "must not start"},
-        {"ip=10.0.0.1 10.0.0.2", "vif ip", "only one IP"},
+        {"ip=10.0.0.1 10.0.0.300", "vif ip", "invalid IP"},
         {"ip=10.0.0.1/", "vif ip", "invalid prefix"},
         {"ip=::1/129", "vif ip", "invalid prefix"},
         {"ip=/24", "vif ip", "invalid IP"},
         {"queues=0", "vif queues", "out of range"},
         {"type=ioemu", "vif type", "not supported"},
-        {"rate=10Mb/s", "vif", "unknown vif option 'rate'"},
+        {"rate=10Mb/s@0ms", "vif rate", "interval out of range"},
+        {"rate=fast", "vif rate", "invalid rate"},
         {"bridge", "vif", "not key=value"},
     };
     struct domain_config cfg;
@@ -498,6 +499,113 @@ static void test_fill_defaults(void **state)
     config_free(&cfg);
 }
 
+/* libvirt's UUID forms: dashes or blanks between any two hex pairs. */
+static void test_uuid_forms(void **state)
+{
+    static const char *const ok[] = {
+        "6b1dc3f2-a0e5-4c8f-9d2e-7a31b4c5d6e7", "6B1DC3F2A0E54C8F9D2E7A31B4C5D6E7",
+        " 6b1dc3f2a0e54c8f-9d2e7a31b4c5d6e7\n", "6b-1d-c3-f2-a0-e5-4c-8f-9d-2e-7a-31-b4-c5-d6-e7",
+        "6b1dc3f2 a0e5 4c8f 9d2e 7a31b4c5d6e7",
+    };
+    static const char *const bad[] = {
+        "6b1dc3f2-a0e5-4c8f-9d2e-7a31b4c5d6e",    "6b1dc3f2-a0e5-4c8f-9d2e-7a31b4c5d6e7a",
+        "6b1dc3f2a0e54c8f9d2e7a31b4c5d6e7 x",     "6-b1dc3f2a0e54c8f9d2e7a31b4c5d6e7",
+        "6b1dc3f2_a0e5_4c8f_9d2e_7a31b4c5d6e7",   "",
+        "{6b1dc3f2-a0e5-4c8f-9d2e-7a31b4c5d6e7}",
+    };
+    struct domain_config cfg;
+    struct config_error err;
+
+    (void)state;
+    config_init(&cfg);
+    for (size_t i = 0; i < ARRAY_SIZE(ok); i++) {
+        memset(cfg.uuid, 0, sizeof(cfg.uuid));
+        if (config_set_uuid(&cfg, ok[i], &test_loc, &err) != 0)
+            fail_msg("refused '%s': %s", ok[i], err.message);
+        assert_string_equal(cfg.uuid, "6b1dc3f2-a0e5-4c8f-9d2e-7a31b4c5d6e7");
+    }
+    for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
+        if (config_set_uuid(&cfg, bad[i], &test_loc, &err) != -EINVAL)
+            fail_msg("accepted '%s'", bad[i]);
+}
+
+/* xl's command line: "root=R E"; cmdline replaces both, whatever the order. */
+static void test_xl_command_line(void **state)
+{
+    static const struct {
+        const char *text, *extra;
+    } cases[] = {
+        {"root='/dev/xvda1'\n", "root=/dev/xvda1"},
+        {"extra='ro quiet'\nroot='/dev/xvda1'\n", "root=/dev/xvda1 ro quiet"},
+        {"extra='ro'\n", "ro"},
+        {"cmdline='x=1'\nroot='/dev/xvda1'\nextra='ro'\n", "x=1"},
+        {"root='/dev/xvda1'\nextra=''\n", "root=/dev/xvda1"},
+    };
+    struct domain_config cfg;
+    struct config_error err;
+    char text[256];
+
+    (void)state;
+    for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+        snprintf(text, sizeof(text), "name='a'\nkernel='k'\n%s", cases[i].text);
+        assert_int_equal(parse(text, &cfg, &err), 0);
+        assert_string_equal(cfg.extra, cases[i].extra);
+        config_free(&cfg);
+    }
+}
+
+/* Lists in lists parse (an unknown key holding them is only warned about)
+ * and are refused, by name, where a key takes strings. */
+static void test_xl_nested_lists(void **state)
+{
+    struct domain_config cfg;
+    struct config_error err;
+
+    (void)state;
+    assert_int_equal(
+        parse("name='a'\nkernel='k'\nvcpu_hard_affinity=[ ['0-1'], [], '2' ]\n", &cfg, &err), 0);
+    config_free(&cfg);
+    assert_int_equal(parse("name='a'\nkernel='k'\npci=[ '0:0.0', [ '0:1.0' ] ]\n", &cfg, &err),
+                     -EINVAL);
+    assert_string_equal(err.key, "pci");
+    assert_non_null(strstr(err.message, "not a list"));
+    assert_int_equal(
+        parse("name='a'\nkernel='k'\nvnuma=[ [ 'pnode=0' ],\n[ 'pnode=1' ] ]\n", &cfg, &err),
+        -EINVAL);
+    assert_string_equal(err.key, "vnuma");
+    assert_int_equal(err.line, 3);
+    assert_int_equal(parse("name='a'\nkernel='k'\nx=[ [ 'a' ]\n", &cfg, &err), -EINVAL);
+    assert_non_null(strstr(err.message, "expected ',' or ']'"));
+    assert_int_equal(parse("name='a'\nkernel='k'\nx=[ [ = ] ]\n", &cfg, &err), -EINVAL);
+    assert_non_null(strstr(err.message, "expected a string, number or list"));
+}
+
+/* Several addresses per vif, in both formats, kept in order. */
+static void test_vif_ips(void **state)
+{
+    struct domain_config cfg;
+    struct config_error err;
+    char ips[CONFIG_MAX_IPS * CONFIG_IP_SIZE];
+
+    (void)state;
+    config_init(&cfg);
+    strcpy(cfg.name, "a");
+    assert_int_equal(config_add_vif_spec(&cfg, "ip= 10.0.0.2/24\tfd00:0::2 ", &err), 0);
+    assert_int_equal(cfg.vifs[0].nr_ips, 2);
+    assert_string_equal(cfg.vifs[0].ip[0], "10.0.0.2/24");
+    assert_string_equal(cfg.vifs[0].ip[1], "fd00::2");
+    config_vif_ips(&cfg.vifs[0], ips, sizeof(ips));
+    assert_string_equal(ips, "10.0.0.2/24 fd00::2");
+    assert_int_equal(config_add_vif_spec(&cfg, "ip=10.0.0.3,ip=10.0.0.4", &err), -EINVAL);
+    assert_non_null(strstr(err.message, "twice"));
+    assert_int_equal(config_add_vif_spec(&cfg, "ip= ", &err), -EINVAL);
+    assert_non_null(strstr(err.message, "empty"));
+    assert_int_equal(config_add_vif_spec(&cfg, "ip=fd00::1 fd00:0::1/64", &err), -EINVAL);
+    assert_non_null(strstr(err.message, "given twice"));
+    assert_int_equal(cfg.nr_vifs, 1);
+    config_free(&cfg);
+}
+
 static char *capture(int (*writer)(const struct domain_config *, FILE *),
                      const struct domain_config *cfg)
 {
@@ -573,6 +681,10 @@ int main(void)
         cmocka_unit_test(test_format_error),
         cmocka_unit_test(test_load_errors),
         cmocka_unit_test(test_fill_defaults),
+        cmocka_unit_test(test_uuid_forms),
+        cmocka_unit_test(test_xl_command_line),
+        cmocka_unit_test(test_xl_nested_lists),
+        cmocka_unit_test(test_vif_ips),
         cmocka_unit_test(test_writers_escape),
         cmocka_unit_test(test_format_detection),
     };

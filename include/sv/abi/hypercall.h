@@ -11,7 +11,7 @@
  *
  * Channels: dom0 connects to <rundir>/control.sock (root only, checked with
  * SO_PEERCRED); a domain inherits one channel, fd SV_HCALL_FD_ENV names it, and
- * opens more with SV_HC_channel_open (one per library handle, so closing a
+ * opens more with SV_PLATFORM_channel_open (one per library handle, so closing a
  * handle releases what it bound, as closing /dev/xen/evtchn does).
  *
  * Errors: hc_reply.ret is 0 or a negative errno for the whole call; batched
@@ -27,7 +27,7 @@
 #include <xen/event_channel.h>
 #include <xen/sched.h>
 
-#define SV_HCALL_FD_ENV "SV_HYPERCALL_FD"
+#define SV_HCALL_FD_ENV   "SV_HYPERCALL_FD"
 #define SV_CONTROL_SOCKET "control.sock"
 
 #define SV_HC_MAX_MSG (64 * 1024)
@@ -47,25 +47,25 @@ struct hc_reply {
 
 /* Our own hypercalls (above Xen's numbers). */
 enum {
-    SV_HC_domctl = 0x1000,  /* dom0: domain lifecycle, cmd = SV_DOMCTL_* */
-    SV_HC_memory = 0x1001,  /* shareable frames, cmd = SV_MEM_* */
-    SV_HC_sysctl = 0x1002,  /* host-wide, cmd = SV_SYSCTL_* */
+    SV_HC_domctl = 0x1000,   /* dom0: domain lifecycle, cmd = SV_DOMCTL_* */
+    SV_HC_memory = 0x1001,   /* shareable frames, cmd = SV_MEM_* */
+    SV_HC_sysctl = 0x1002,   /* host-wide, cmd = SV_SYSCTL_* */
     SV_HC_platform = 0x1003, /* channel and start info, cmd = SV_PLATFORM_* */
     SV_HC_pci = 0x1004,      /* PCI functions, cmd = SV_PCI_* */
 };
 
 /* ---- SV_HC_pci ------------------------------------------------------------ */
 enum {
-    SV_PCI_list = 1,            /* -> struct sv_pci_func[] (a domain sees its own) */
-    SV_PCI_assignable_add = 2,  /* dom0: struct sv_pci_req */
+    SV_PCI_list = 1,           /* -> struct sv_pci_func[] (a domain sees its own) */
+    SV_PCI_assignable_add = 2, /* dom0: struct sv_pci_req */
     SV_PCI_assignable_remove = 3,
-    SV_PCI_attach = 4,          /* dom0: struct sv_pci_req (domid, bdf) */
-    SV_PCI_detach = 5,          /* dom0: struct sv_pci_req */
-    SV_PCI_open = 6,            /* the owner: struct sv_pci_open + fds */
-    SV_PCI_stats = 7,           /* dom0: struct sv_pci_req -> struct xnic_ctl_stats */
+    SV_PCI_attach = 4, /* dom0: struct sv_pci_req (domid, bdf) */
+    SV_PCI_detach = 5, /* dom0: struct sv_pci_req */
+    SV_PCI_open = 6,   /* the owner: struct sv_pci_open + fds */
+    SV_PCI_stats = 7,  /* dom0: struct sv_pci_req -> struct xnic_ctl_stats */
 };
 
-#define SV_BDF_SIZE 16 /* "0000:03:10.1" */
+#define SV_BDF_SIZE        16 /* "0000:03:10.1" */
 #define SV_PCI_MAX_VECTORS 40
 
 struct sv_pci_req {
@@ -75,11 +75,11 @@ struct sv_pci_req {
 
 struct sv_pci_func {
     char bdf[SV_BDF_SIZE];
-    uint32_t nic;        /* index of the NIC (xnic process) */
-    uint32_t func;       /* 0 = PF, 1 + n = VF n */
+    uint32_t nic;  /* index of the NIC (xnic process) */
+    uint32_t func; /* 0 = PF, 1 + n = VF n */
     uint32_t nqueues;
     uint32_t assignable;
-    uint32_t owner;      /* DOMID_INVALID when the host (dom0) has it */
+    uint32_t owner; /* DOMID_INVALID when the host (dom0) has it */
     uint32_t pad;
 };
 
@@ -186,15 +186,15 @@ struct sv_mem_notify {
 
 /* ---- SV_HC_domctl (dom0 only) -------------------------------------------- */
 enum {
-    SV_DOMCTL_create = 1,      /* struct sv_domctl_create + fd of the kernel image */
-    SV_DOMCTL_unpause = 2,     /* struct sv_domctl */
-    SV_DOMCTL_pause = 3,       /* struct sv_domctl */
-    SV_DOMCTL_destroy = 4,     /* struct sv_domctl */
-    SV_DOMCTL_getinfo = 5,     /* struct sv_domctl_getinfo -> xen_domctl_getdomaininfo_t[] */
-    SV_DOMCTL_lookup = 6,      /* struct sv_domctl_lookup (by name or by id) */
-    SV_DOMCTL_power_button = 7,/* struct sv_domctl: ask the domain to shut down (SIGTERM) */
-    SV_DOMCTL_console_in = 8,  /* struct sv_domctl -> fd: write end of the console input */
-    SV_DOMCTL_rename = 9,      /* struct sv_domctl_lookup (domid, new name) */
+    SV_DOMCTL_create = 1,       /* struct sv_domctl_create + fd of the kernel image */
+    SV_DOMCTL_unpause = 2,      /* struct sv_domctl */
+    SV_DOMCTL_pause = 3,        /* struct sv_domctl */
+    SV_DOMCTL_destroy = 4,      /* struct sv_domctl */
+    SV_DOMCTL_getinfo = 5,      /* struct sv_domctl_getinfo -> xen_domctl_getdomaininfo_t[] */
+    SV_DOMCTL_lookup = 6,       /* struct sv_domctl_lookup (by name or by id) */
+    SV_DOMCTL_power_button = 7, /* struct sv_domctl: ask the domain to shut down (SIGTERM) */
+    SV_DOMCTL_console_in = 8,   /* struct sv_domctl -> fd: write end of the console input */
+    SV_DOMCTL_rename = 9,       /* struct sv_domctl_lookup (domid, new name) */
 };
 
 #define SV_DOMAIN_NAME_MAX 64
@@ -224,7 +224,7 @@ struct sv_domctl_create {
     uint32_t max_grant_frames;
     uint32_t max_maptrack_frames;
     uint32_t max_event_channels;
-    uint32_t pad;
+    uint32_t max_vcpus; /* vcpus..; 0: vcpus (xl's maxvcpus) */
 };
 
 struct sv_domctl_getinfo {
@@ -232,12 +232,17 @@ struct sv_domctl_getinfo {
     uint32_t max;
 };
 
+/* SV_DOMCTL_lookup takes up to this many in one call (xl list names every
+ * domain at once); in a batch, one not found comes back with an empty name
+ * and no pid, where a single lookup answers ESRCH. */
+#define SV_DOMCTL_LOOKUP_BATCH 256
+
 struct sv_domctl_lookup {
-    uint32_t domid;                 /* in (when name is empty) / out */
-    uint32_t pid;                   /* out: the domain's process */
-    char name[SV_DOMAIN_NAME_MAX];  /* in (when not empty) / out */
-    uint64_t store_pfn;             /* out: for XS_INTRODUCE */
-    uint32_t store_port;            /* out: for XS_INTRODUCE */
+    uint32_t domid;                /* in (when name is empty) / out */
+    uint32_t pid;                  /* out: the domain's process */
+    char name[SV_DOMAIN_NAME_MAX]; /* in (when not empty) / out */
+    uint64_t store_pfn;            /* out: for XS_INTRODUCE */
+    uint32_t store_port;           /* out: for XS_INTRODUCE */
     uint32_t pad;
 };
 
@@ -261,7 +266,7 @@ struct sv_sysctl_physinfo {
     uint64_t shared_frames; /* shareable frames in use, all domains */
     uint64_t evtchn_ports;  /* event channel ports in use, all domains */
     uint64_t grant_maps;    /* grant mappings held, all domains */
-    uint64_t version;       /* SV_VERSION */
+    uint64_t version;       /* SV_VERSION_MAJOR << 16 | SV_VERSION_MINOR */
     uint64_t unmap_scans;   /* scans of a mapper's /proc that proved unmaps */
     uint64_t quota_used;    /* fds and mappings domains make us hold ... */
     uint64_t quota_limit;   /* ... and what they may (the rest is dom0's) */
@@ -276,14 +281,71 @@ struct sv_sysctl_physinfo {
  * pages.  The hypervisor reaches it with process_vm_readv/writev.
  */
 #define SV_GNTCOPY_source_virt (1u << 6)
-#define SV_GNTCOPY_dest_virt (1u << 7)
+#define SV_GNTCOPY_dest_virt   (1u << 7)
 
 /* Grant tables: frames per domain (Xen's default max is 64; 32 = 16384 refs). */
-#define SV_GNTTAB_FRAMES 32
+#define SV_GNTTAB_FRAMES  32
 #define SV_GNTTAB_ENTRIES (SV_GNTTAB_FRAMES * 4096 / sizeof(grant_entry_v1_t))
 
 /* Event channels: 2-level ABI size for 64-bit guests. */
 #define SV_EVTCHN_PORTS 4096
+
+/*
+ * Every hypercall, once: X(name, op, cmd, type, max, dom0_only).  `type` is
+ * the argument struct, `max` how many of them one call may batch, dom0_only
+ * refuses the call on a domain's channel (-EPERM).  The hypervisor builds its
+ * dispatch table and the prototypes of its handlers, hc_<name>(), from it;
+ * libsvcore its client stubs, hcall_<name>() (sv/hcall.h).  Each cmd has a
+ * row in docs/hypercalls.md (a unit test checks).
+ */
+#define SV_HYPERCALLS(X)                                                                           \
+    X(gnttab_map, __HYPERVISOR_grant_table_op, GNTTABOP_map_grant_ref, gnttab_map_grant_ref_t,     \
+      SV_HC_MAX_FDS, 0)                                                                            \
+    X(gnttab_unmap, __HYPERVISOR_grant_table_op, GNTTABOP_unmap_grant_ref,                         \
+      gnttab_unmap_grant_ref_t, 1024, 0)                                                           \
+    X(gnttab_copy, __HYPERVISOR_grant_table_op, GNTTABOP_copy, gnttab_copy_t, 1024, 0)             \
+    X(gnttab_query_size, __HYPERVISOR_grant_table_op, GNTTABOP_query_size, gnttab_query_size_t, 1, \
+      0)                                                                                           \
+    X(gnttab_setup_table, __HYPERVISOR_grant_table_op, GNTTABOP_setup_table, gnttab_setup_table_t, \
+      1, 0)                                                                                        \
+    X(evtchn_alloc_unbound, __HYPERVISOR_event_channel_op, EVTCHNOP_alloc_unbound,                 \
+      evtchn_alloc_unbound_t, 1, 0)                                                                \
+    X(evtchn_bind_interdomain, __HYPERVISOR_event_channel_op, EVTCHNOP_bind_interdomain,           \
+      evtchn_bind_interdomain_t, 1, 0)                                                             \
+    X(evtchn_bind_virq, __HYPERVISOR_event_channel_op, EVTCHNOP_bind_virq, evtchn_bind_virq_t, 1,  \
+      0)                                                                                           \
+    X(evtchn_close, __HYPERVISOR_event_channel_op, EVTCHNOP_close, evtchn_close_t, 1, 0)           \
+    X(evtchn_send, __HYPERVISOR_event_channel_op, EVTCHNOP_send, evtchn_send_t, 1, 0)              \
+    X(evtchn_status, __HYPERVISOR_event_channel_op, EVTCHNOP_status, evtchn_status_t, 1, 0)        \
+    X(evtchn_unmask, __HYPERVISOR_event_channel_op, EVTCHNOP_unmask, evtchn_unmask_t, 1, 0)        \
+    X(sched_shutdown, __HYPERVISOR_sched_op, SCHEDOP_shutdown, sched_shutdown_t, 1, 0)             \
+    X(sched_remote_shutdown, __HYPERVISOR_sched_op, SCHEDOP_remote_shutdown,                       \
+      sched_remote_shutdown_t, 1, 1)                                                               \
+    X(mem_share, SV_HC_memory, SV_MEM_share, struct sv_mem_share, 1, 0)                            \
+    X(mem_unshare, SV_HC_memory, SV_MEM_unshare, struct sv_mem_unshare, 1, 0)                      \
+    X(mem_notify, SV_HC_memory, SV_MEM_notify, struct sv_mem_notify, 1, 0)                         \
+    X(domctl_create, SV_HC_domctl, SV_DOMCTL_create, struct sv_domctl_create, 1, 1)                \
+    X(domctl_pause, SV_HC_domctl, SV_DOMCTL_pause, struct sv_domctl, 1, 1)                         \
+    X(domctl_unpause, SV_HC_domctl, SV_DOMCTL_unpause, struct sv_domctl, 1, 1)                     \
+    X(domctl_destroy, SV_HC_domctl, SV_DOMCTL_destroy, struct sv_domctl, 1, 1)                     \
+    X(domctl_getinfo, SV_HC_domctl, SV_DOMCTL_getinfo, struct sv_domctl_getinfo, 1, 1)             \
+    X(domctl_lookup, SV_HC_domctl, SV_DOMCTL_lookup, struct sv_domctl_lookup, SV_DOMCTL_LOOKUP_BATCH, 1)          \
+    X(domctl_power_button, SV_HC_domctl, SV_DOMCTL_power_button, struct sv_domctl, 1, 1)           \
+    X(domctl_console_in, SV_HC_domctl, SV_DOMCTL_console_in, struct sv_domctl, 1, 1)               \
+    X(domctl_rename, SV_HC_domctl, SV_DOMCTL_rename, struct sv_domctl_lookup, 1, 1)                \
+    X(sysctl_readconsole, SV_HC_sysctl, SV_SYSCTL_readconsole, struct sv_sysctl_readconsole, 1, 1) \
+    X(sysctl_physinfo, SV_HC_sysctl, SV_SYSCTL_physinfo, struct sv_sysctl_physinfo, 1, 0)          \
+    X(sysctl_shutdown, SV_HC_sysctl, SV_SYSCTL_shutdown, uint32_t, 1, 1)                           \
+    X(pci_list, SV_HC_pci, SV_PCI_list, uint32_t, 1, 0)                                            \
+    X(pci_assignable_add, SV_HC_pci, SV_PCI_assignable_add, struct sv_pci_req, 1, 1)               \
+    X(pci_assignable_remove, SV_HC_pci, SV_PCI_assignable_remove, struct sv_pci_req, 1, 1)         \
+    X(pci_attach, SV_HC_pci, SV_PCI_attach, struct sv_pci_req, 1, 1)                               \
+    X(pci_detach, SV_HC_pci, SV_PCI_detach, struct sv_pci_req, 1, 1)                               \
+    X(pci_open, SV_HC_pci, SV_PCI_open, struct sv_pci_open, 1, 0)                                  \
+    X(pci_stats, SV_HC_pci, SV_PCI_stats, struct sv_pci_req, 1, 1)                                 \
+    X(platform_channel_open, SV_HC_platform, SV_PLATFORM_channel_open, uint32_t, 1, 0)             \
+    X(platform_start_info, SV_HC_platform, SV_PLATFORM_start_info, struct sv_start_info, 1, 0)     \
+    X(platform_open_tun, SV_HC_platform, SV_PLATFORM_open_tun, uint32_t, 1, 0)
 
 /* Sizes on the wire: a change to any of these is a change of the ABI. */
 _Static_assert(sizeof(struct hc_request) == 16, "struct hc_request is 16 bytes");
@@ -298,7 +360,8 @@ _Static_assert(sizeof(struct sv_domctl) == 8, "struct sv_domctl is 8 bytes");
 _Static_assert(sizeof(struct sv_domctl_create) == 4216, "struct sv_domctl_create is 4216 bytes");
 _Static_assert(sizeof(struct sv_domctl_getinfo) == 8, "struct sv_domctl_getinfo is 8 bytes");
 _Static_assert(sizeof(struct sv_domctl_lookup) == 88, "struct sv_domctl_lookup is 88 bytes");
-_Static_assert(sizeof(struct sv_sysctl_readconsole) == 8, "struct sv_sysctl_readconsole is 8 bytes");
+_Static_assert(sizeof(struct sv_sysctl_readconsole) == 8,
+               "struct sv_sysctl_readconsole is 8 bytes");
 _Static_assert(sizeof(struct sv_sysctl_physinfo) == 80, "struct sv_sysctl_physinfo is 80 bytes");
 
 #endif

@@ -1,0 +1,58 @@
+/*
+ * The xenstore nodes the toolstack (xl) and a driver domain (netdd) share
+ * for a vif and a VF: where a backend directory lives, the keys xl writes
+ * there for netdd to read, and those netdd publishes there for xl to show.
+ * Both sides spell them from here.  Xen's own netif keys, which frontend
+ * and backend exchange (ring refs, event channels, feature-*), are Xen's
+ * and not listed; docs/networking.md says what each node means, and a unit
+ * test checks it names every one of SV_XS_NET_KEYS.
+ */
+#ifndef SV_XS_NET_H
+#define SV_XS_NET_H
+
+/* Under the backend domain's home (/local/domain/B): <F>/<devid>. */
+#define SV_XS_VIF_BACKEND "backend/vif"
+#define SV_XS_VF_BACKEND  "backend/vf"
+
+/* Written by xl in a backend directory, read by netdd. */
+#define SV_XS_FRONTEND    "frontend"
+#define SV_XS_FRONTEND_ID "frontend-id"
+#define SV_XS_MAC         "mac"
+#define SV_XS_VLAN        "vlan"                   /* 0 or absent: untagged */
+#define SV_XS_TRUNK       "trunk"                  /* vif: VLANs carried tagged, "1,2,..." */
+#define SV_XS_ONLINE      "online"                 /* vif: 0 takes it down */
+#define SV_XS_QUEUES      "multi-queue-num-queues" /* vif: queues configured */
+#define SV_XS_RATE        "rate"                   /* vif: TX credit "BYTES,USECS" (libxl's) */
+#define SV_XS_FAILOVER    "failover"               /* VF: the devid of the vif it is teamed with */
+#define SV_XS_VF          "vf"                     /* VF: its number on the PF */
+#define SV_XS_SPOOFCHK    "spoofchk"               /* VF: 1 drops frames from other MACs */
+#define SV_XS_TRUST       "trust"                  /* VF: 1 receives all multicast */
+
+/* Published by netdd in a backend directory, read by xl. */
+#define SV_XS_STEERING        "steering"        /* vif: how its frames are steered */
+#define SV_XS_NIC_QUEUES      "nic-queues"      /* vif: the NIC queues it uses */
+#define SV_XS_SWITCH_COUNTERS "switch-counters" /* vif: the software switch's counters */
+#define SV_XS_ERROR           "error"           /* VF: why it was refused */
+
+/* Every node above, for the documentation test. */
+#define SV_XS_NET_KEYS(X)                                                                          \
+    X(SV_XS_VIF_BACKEND)                                                                           \
+    X(SV_XS_VF_BACKEND)                                                                            \
+    X(SV_XS_FRONTEND)                                                                              \
+    X(SV_XS_FRONTEND_ID)                                                                           \
+    X(SV_XS_MAC)                                                                                   \
+    X(SV_XS_VLAN)                                                                                  \
+    X(SV_XS_TRUNK)                                                                                 \
+    X(SV_XS_ONLINE)                                                                                \
+    X(SV_XS_QUEUES)                                                                                \
+    X(SV_XS_RATE)                                                                                  \
+    X(SV_XS_FAILOVER)                                                                              \
+    X(SV_XS_VF)                                                                                    \
+    X(SV_XS_SPOOFCHK)                                                                              \
+    X(SV_XS_TRUST)                                                                                 \
+    X(SV_XS_STEERING)                                                                              \
+    X(SV_XS_NIC_QUEUES)                                                                            \
+    X(SV_XS_SWITCH_COUNTERS)                                                                       \
+    X(SV_XS_ERROR)
+
+#endif
