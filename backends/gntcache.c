@@ -14,9 +14,9 @@
 struct entry {
     uint32_t domid;
     uint32_t ref;
-    void *addr;       /* NULL: free */
+    void *addr; /* NULL: free */
     bool writable;
-    bool referenced;  /* used since the hand last passed */
+    bool referenced;     /* used since the hand last passed */
     struct entry *hnext; /* hash chain, or the free list */
 };
 

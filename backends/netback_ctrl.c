@@ -212,8 +212,8 @@ unsigned int netback_ctrl_select_queue(const struct netback_ctrl *c, const uint8
 
     *hash = (netif_extra_info_t){0};
     if (!hashing_on(c)) {
-        if (toeplitz_flow_hash(toeplitz_default_key, TOEPLITZ_MAX_KEY, HASH_TYPES_ALL, frame, len, &h,
-                               &htype) < 0)
+        if (toeplitz_flow_hash(toeplitz_default_key, TOEPLITZ_MAX_KEY, HASH_TYPES_ALL, frame, len,
+                               &h, &htype) < 0)
             return 0;
         return h % c->num_queues;
     }

@@ -24,18 +24,18 @@
 /* TX packets per event or poll (Linux: the NAPI budget): a ring's worth.  64
  * (Linux's) cost twice the wake-ups and doorbells per small frame here,
  * and one ring of small frames is ~60 us of netdd's time. */
-#define VIF_TX_BUDGET  256
+#define VIF_TX_BUDGET 256
 /* Answers go out every this many packets of a turn, so that the frontend
  * refills its ring while we go on (a whole turn's answers at its end left
  * the guest idle for the turn); the NIC's doorbell every twice as many: it
  * sends a batch faster than we fill one, and every doorbell woke it (5 of
  * 6 alternating 64-byte runs were faster, by up to a third). */
 #define VIF_TX_FLUSH_EVERY 64
-#define GNTCACHE_PAGES 1024  /* persistent mappings per queue: both buffer pools and then some */
-#define DEVMAP_REFS    16384 /* grant refs we map for the device (a guest's table size) */
-#define DEVMAP_MAX     512   /* device mappings per vif: its TX buffers */
-#define TX_HEADERS_MAX 256   /* what a packet read in place must have in its first slot */
-#define TX_INFLIGHT    256   /* zero-copy packets the device may hold */
+#define GNTCACHE_PAGES     1024 /* persistent mappings per queue: both buffer pools and then some */
+#define DEVMAP_REFS        16384 /* grant refs we map for the device (a guest's table size) */
+#define DEVMAP_MAX         512   /* device mappings per vif: its TX buffers */
+#define TX_HEADERS_MAX     256   /* what a packet read in place must have in its first slot */
+#define TX_INFLIGHT        256   /* zero-copy packets the device may hold */
 /* Connects a second one vif may cause (a burst of VIF_CONNECT_BURST): each
  * takes a pool with NIC admin commands and maps the rings, on the one
  * thread every vif shares. */
@@ -89,50 +89,46 @@ struct vif_queue {
 
 struct vif_back {
     struct vif_back_env env;
-    char dir[160];      /* our backend directory */
-    char frontend[160]; /* the frontend's directory */
+    char dir[160];            /* our backend directory */
+    char frontend[160];       /* the frontend's directory */
     char frontend_state[168]; /* its state key: what we watch */
     uint32_t fe_domid;
     unsigned devid;
     uint8_t mac[6];
-    uint16_t vlan; /* 802.1Q id the vif's frames carry outside; 0: untagged */
+    uint16_t vlan;            /* 802.1Q id the vif's frames carry outside; 0: untagged */
     struct sv_vlan_set trunk; /* VLANs it carries tagged ("trunk"); none: an access port */
-    void *port; /* the host's (pool) */
+    void *port;               /* the host's (pool) */
     bool attached;
     bool connected;
     bool closing; /* the frontend misbehaved: vif_back_reap() tears it down */
     struct ratelimit connects;
-    struct ratelimit mcast; /* its broadcasts and multicasts */
+    struct ratelimit mcast;            /* its broadcasts and multicasts */
     struct ratelimit_credit tx_credit; /* what it sends ("rate"), all queues together */
-    unsigned max_queues; /* what we offered */
-    unsigned nqueues;    /* what the frontend took */
+    unsigned max_queues;               /* what we offered */
+    unsigned nqueues;                  /* what the frontend took */
     struct vif_queue queue[VIF_BACK_MAX_QUEUES];
-    void *ctrl_ring;         /* feature-ctrl-ring, when the frontend made one */
+    void *ctrl_ring; /* feature-ctrl-ring, when the frontend made one */
     grant_ref_t ctrl_ref;
     evtchn_port_t evtchn_ctrl;
     struct netback_ctrl *ctrl;
     bool ctrl_more; /* the ctrl budget ran out: vif_back_poll() goes on */
     struct ratelimit ctrl_rate;
     struct vif_hash_settings hash_pushed; /* the ctrl ring's settings last pushed */
-    struct netif_features rxf; /* what the frontend takes on RX */
-    bool rx_gso;             /* the guest takes TCPv4 GSO frames */
+    struct netif_features rxf;            /* what the frontend takes on RX */
+    bool rx_gso;                          /* the guest takes TCPv4 GSO frames */
     struct gntcache *cache;
     struct devmap_entry *devmap; /* [DEVMAP_REFS], by grant ref */
     unsigned ndevmap;
-    bool devmap_refused; /* the hypervisor refused a device mapping: copy from now on */
+    bool devmap_refused;             /* the hypervisor refused a device mapping: copy from now on */
     struct netback_packet *inflight; /* [TX_INFLIGHT] zero-copy packets at the device */
     uint8_t *inflight_q;             /* [TX_INFLIGHT] 1 + its queue, 0 when free */
 };
 
 static const char *const backend_features[][2] = {
-    {"feature-rx-copy", "1"},
-    {"feature-rx-flip", "0"},
-    {"feature-sg", "1"},
-    {"feature-gso-tcpv4", "1"},
-    {"feature-gso-tcpv6", "1"},
-    {"feature-ipv6-csum-offload", "1"},
-    {"feature-rx-notify", "1"},
-    {"feature-split-event-channels", "1"},
+    {"feature-rx-copy", "1"},   {"feature-rx-flip", "0"},
+    {"feature-sg", "1"},        {"feature-gso-tcpv4", "1"},
+    {"feature-gso-tcpv6", "1"}, {"feature-ipv6-csum-offload", "1"},
+    {"feature-rx-notify", "1"}, {"feature-split-event-channels", "1"},
     {"feature-ctrl-ring", "1"},
 };
 
@@ -176,8 +172,7 @@ static struct devmap_entry *devmapped(const struct vif_back *v, grant_ref_t ref)
 
 /* Reads of a page the device maps go through that mapping, so that no
  * page is mapped twice (the cache's mapping could not be unmapped). */
-static int vif_copy_from(struct vif_back *v, grant_ref_t ref, uint16_t off, void *dst,
-                         uint16_t len)
+static int vif_copy_from(struct vif_back *v, grant_ref_t ref, uint16_t off, void *dst, uint16_t len)
 {
     const struct devmap_entry *e = devmapped(v, ref);
 
@@ -395,8 +390,8 @@ static int queue_connect(struct vif_queue *q, const char *dir)
     if (xenbus_scanf(xs, XBT_NULL, dir, "tx-ring-ref", "%u", &refs[0]) != 1 ||
         xenbus_scanf(xs, XBT_NULL, dir, "rx-ring-ref", "%u", &refs[1]) != 1 ||
         (!split && xenbus_scanf(xs, XBT_NULL, dir, "event-channel", "%u", &evtchn) != 1)) {
-        log_warnx("vif %u.%u: frontend gave no rings or event channel in %s", v->fe_domid,
-                  v->devid, dir);
+        log_warnx("vif %u.%u: frontend gave no rings or event channel in %s", v->fe_domid, v->devid,
+                  dir);
         return -EINVAL;
     }
     q->rings = xengnttab_map_grant_refs(v->env.xgt, 2, domids, refs, PROT_READ | PROT_WRITE);
@@ -409,8 +404,8 @@ static int queue_connect(struct vif_queue *q, const char *dir)
         err = bind_port(v, evtchn_rx, &q->evtchn_rx);
     if (err)
         return err;
-    q->q = netback_queue_new(q->rings, (netif_rx_sring_t *)((char *)q->rings + 4096),
-                             &netback_ops, q);
+    q->q =
+        netback_queue_new(q->rings, (netif_rx_sring_t *)((char *)q->rings + 4096), &netback_ops, q);
     if (!q->q)
         return -ENOMEM;
     netback_set_rx_features(q->q, &v->rxf, false);
@@ -462,11 +457,10 @@ static void push_hash(struct vif_back *v)
     else if (v->nqueues == 1)
         h = (struct vif_back_hash){0, toeplitz_default_key, identity, 0};
     else
-        h = (struct vif_back_hash){XEN_NETIF_CTRL_HASH_TYPE_IPV4 |
-                                       XEN_NETIF_CTRL_HASH_TYPE_IPV4_TCP |
-                                       XEN_NETIF_CTRL_HASH_TYPE_IPV6 |
-                                       XEN_NETIF_CTRL_HASH_TYPE_IPV6_TCP,
-                                   toeplitz_default_key, identity, 0};
+        h = (struct vif_back_hash){
+            XEN_NETIF_CTRL_HASH_TYPE_IPV4 | XEN_NETIF_CTRL_HASH_TYPE_IPV4_TCP |
+                XEN_NETIF_CTRL_HASH_TYPE_IPV6 | XEN_NETIF_CTRL_HASH_TYPE_IPV6_TCP,
+            toeplitz_default_key, identity, 0};
     if (!h.size) {
         h.mapping = identity;
         h.size = v->nqueues;
@@ -493,8 +487,8 @@ static int read_num_queues(struct vif_back *v)
 
     if (xenbus_scanf(v->env.xs, XBT_NULL, v->frontend, "multi-queue-num-queues", "%u", &n) == 1 &&
         (n == 0 || n > v->max_queues)) {
-        log_warnx("vif %u.%u: frontend asks for %u queues, we offered %u", v->fe_domid, v->devid,
-                  n, v->max_queues);
+        log_warnx("vif %u.%u: frontend asks for %u queues, we offered %u", v->fe_domid, v->devid, n,
+                  v->max_queues);
         return -EINVAL;
     }
     v->nqueues = n;
@@ -743,7 +737,7 @@ static bool tx_drain(struct vif_queue *q)
 
         if (!buf) {
             q->tx_blocked = true; /* paid: the retry does not pay again */
-            budget = 1; /* not a budget stop: no poll_later */
+            budget = 1;           /* not a budget stop: no poll_later */
             break;
         }
         q->tx_paid = false;
@@ -768,7 +762,6 @@ static bool tx_drain(struct vif_queue *q)
     }
     return true;
 }
-
 
 /* The frontend changed its hash settings (or asked something else). */
 /* What the frontend configured over the ctrl ring, as a comparable value. */
@@ -859,9 +852,8 @@ enum vif_back_event vif_back_event(struct vif_back *v, evtchn_port_t port)
         return ctrl_event(v) ? VIF_EVENT_WORK : VIF_EVENT_SPURIOUS;
     for (unsigned i = 0; i < v->nqueues && v->connected; i++)
         if (port == v->queue[i].evtchn || port == v->queue[i].evtchn_rx)
-            found = queue_event(&v->queue[i], port) || found == VIF_EVENT_WORK
-                        ? VIF_EVENT_WORK
-                        : VIF_EVENT_SPURIOUS;
+            found = queue_event(&v->queue[i], port) || found == VIF_EVENT_WORK ? VIF_EVENT_WORK
+                                                                               : VIF_EVENT_SPURIOUS;
     return found;
 }
 

@@ -55,7 +55,7 @@
 
 static struct {
     struct pf *pf;
-    struct swswitch *sw; /* vifs beyond the pools: vif_back_port() == sw */
+    struct swswitch *sw;   /* vifs beyond the pools: vif_back_port() == sw */
     struct vf_config *vfc; /* the PF's VFs, configured for the toolstack */
     struct xs_handle *xs;
     xenevtchn_handle *xce;
@@ -65,7 +65,7 @@ static struct {
     struct vif_back_env env;
     unsigned cache_pages;
     size_t tx_copybreak;
-    struct event *poll_ev; /* vifs whose TX budget ran out */
+    struct event *poll_ev;   /* vifs whose TX budget ran out */
     struct event *credit_ev; /* vifs over their rate: the earliest next credit */
     uint64_t credit_due_ns;  /* when credit_ev runs, while it is pending */
     struct event_base *base;
@@ -544,8 +544,8 @@ static int watch_owner(const char *path, const char *token)
         const char *dir = dd.vifs[i] ? vif_back_dir(dd.vifs[i]) : NULL;
         size_t len = dir ? strlen(dir) : 0;
 
-        if (dir && (!strcmp(token, dir) ||
-                    (!strncmp(path, dir, len) && (!path[len] || path[len] == '/'))))
+        if (dir &&
+            (!strcmp(token, dir) || (!strncmp(path, dir, len) && (!path[len] || path[len] == '/'))))
             return (int)i;
     }
     return -1;
@@ -628,8 +628,8 @@ static void on_evtchn(evutil_socket_t fd, short what, void *arg)
         enum vif_back_event found = VIF_EVENT_NOT_MINE;
 
         for (unsigned i = 0; i < NETDD_MAX_VIFS; i++) {
-            enum vif_back_event e = dd.vifs[i] ? vif_back_event(dd.vifs[i], (evtchn_port_t)port)
-                                               : VIF_EVENT_NOT_MINE;
+            enum vif_back_event e =
+                dd.vifs[i] ? vif_back_event(dd.vifs[i], (evtchn_port_t)port) : VIF_EVENT_NOT_MINE;
 
             if (e > found)
                 found = e;
@@ -680,15 +680,16 @@ static bool option_number(const char *s, unsigned long min, unsigned long max, u
 
 static void usage(void)
 {
-    fprintf(stderr, "usage: netdd [--tx-copybreak BYTES] [--grant-cache PAGES]\n"
-                    "  --tx-copybreak BYTES guests' TX packets longer than this are read by the\n"
-                    "                       NIC in place (device-mapped grants), shorter ones\n"
-                    "                       copied by netdd (default %d; 0: all in place;\n"
-                    "                       65536: all copied)\n"
-                    "  --grant-cache PAGES  persistent grant mappings per vif for netdd's copies\n"
-                    "                       (default 1024 per netif queue); pages beyond them\n"
-                    "                       are grant-copied.  TX buffers the NIC reads in place\n"
-                    "                       are device-mapped besides (at most 512 per vif)\n",
+    fprintf(stderr,
+            "usage: netdd [--tx-copybreak BYTES] [--grant-cache PAGES]\n"
+            "  --tx-copybreak BYTES guests' TX packets longer than this are read by the\n"
+            "                       NIC in place (device-mapped grants), shorter ones\n"
+            "                       copied by netdd (default %d; 0: all in place;\n"
+            "                       65536: all copied)\n"
+            "  --grant-cache PAGES  persistent grant mappings per vif for netdd's copies\n"
+            "                       (default 1024 per netif queue); pages beyond them\n"
+            "                       are grant-copied.  TX buffers the NIC reads in place\n"
+            "                       are device-mapped besides (at most 512 per vif)\n",
             VIF_BACK_COPYBREAK);
     exit(2);
 }
@@ -733,9 +734,13 @@ int main(int argc, char **argv)
     dd.sw = swswitch_new(dd.pf);
     if (!dd.sw)
         fatalx("out of memory");
-    dd.env = (struct vif_back_env){
-        .xs = dd.xs, .xce = dd.xce, .xgt = dd.xgt, .ops = &port_ops, .cache_pages = dd.cache_pages,
-        .max_queues = pf_pool_queues(dd.pf), .tx_copybreak = dd.tx_copybreak};
+    dd.env = (struct vif_back_env){.xs = dd.xs,
+                                   .xce = dd.xce,
+                                   .xgt = dd.xgt,
+                                   .ops = &port_ops,
+                                   .cache_pages = dd.cache_pages,
+                                   .max_queues = pf_pool_queues(dd.pf),
+                                   .tx_copybreak = dd.tx_copybreak};
     fcntl(xenevtchn_fd(dd.xce), F_SETFL, fcntl(xenevtchn_fd(dd.xce), F_GETFL) | O_NONBLOCK);
     xs_ev = event_new(base, xs_fileno(dd.xs), EV_READ | EV_PERSIST, on_xenstore, NULL);
     ev_ev = event_new(base, xenevtchn_fd(dd.xce), EV_READ | EV_PERSIST, on_evtchn, NULL);

@@ -17,17 +17,17 @@
 #include "sv/abi/xnic.h"
 #include "sv/xnic_drv.h"
 
-#define TX_RING    256
-#define TX_ZC_FLAG (1u << 31) /* a zero-copy packet's cookie: flag | tag */
-#define TX_BUFS    32 /* PF_TX_BUF each: TSO packets and jumbo frames */
-#define TX_SMALL   (TX_RING - 1 - TX_BUFS) /* TX_SMALL_BUF each: most frames; all fill the ring */
+#define TX_RING      256
+#define TX_ZC_FLAG   (1u << 31)              /* a zero-copy packet's cookie: flag | tag */
+#define TX_BUFS      32                      /* PF_TX_BUF each: TSO packets and jumbo frames */
+#define TX_SMALL     (TX_RING - 1 - TX_BUFS) /* TX_SMALL_BUF each: most frames; all fill the ring */
 #define TX_SMALL_BUF 2048u
-#define RX_RING    1024 /* a few TSO bursts of 45 segments: the NIC drops what finds no buffer */
-#define RX_RING_MQ 512  /* a pool's further queues: RSS gives each a share of the flows */
-#define RX_BUFS    (RX_RING - 1)
-#define RX_BUF     9216
-#define RX_FRAME   65535 /* an RSC frame: a TSO packet delivered whole */
-#define MAX_POOLS  32 /* PF queue pairs we drive (XNIC_MAX_QUEUES) */
+#define RX_RING      1024 /* a few TSO bursts of 45 segments: the NIC drops what finds no buffer */
+#define RX_RING_MQ   512  /* a pool's further queues: RSS gives each a share of the flows */
+#define RX_BUFS      (RX_RING - 1)
+#define RX_BUF       9216
+#define RX_FRAME     65535 /* an RSC frame: a TSO packet delivered whole */
+#define MAX_POOLS    32    /* PF queue pairs we drive (XNIC_MAX_QUEUES) */
 
 /* One queue pair of a pool: queue k of pool p is PF queue pair
  * XNIC_POOL_QUEUE(npools, p, k), so q < npools is a pool's first. */
@@ -134,8 +134,8 @@ static const uint8_t *held_frame(struct pf_pool *p, unsigned k, unsigned n, size
  * TSO packet delivered whole, GSO; RSS's hash with its type. */
 static struct pf_rx_meta rx_meta(uint16_t status, const struct xnic_rx_wb *wb)
 {
-    static const uint8_t gso[] = {[XNIC_GSO_TCPV4] = XEN_NETIF_GSO_TYPE_TCPV4,
-                                  [XNIC_GSO_TCPV6] = XEN_NETIF_GSO_TYPE_TCPV6};
+    static const uint8_t gso[] = {
+        [XNIC_GSO_TCPV4] = XEN_NETIF_GSO_TYPE_TCPV4, [XNIC_GSO_TCPV6] = XEN_NETIF_GSO_TYPE_TCPV6};
     struct pf_rx_meta m = {.o.data_validated = (status & XNIC_RXS_L4_OK) != 0,
                            .rsc = (status & XNIC_RXS_RSC) != 0};
 
@@ -168,7 +168,8 @@ static void pool_deliver(struct pf_pool *p)
 
         struct pf_rx_meta m = rx_meta(eop->status, &eop->wb);
 
-        if (frame && !XNIC_DS_ERR(eop->status) && p->rx && p->rx(p->ctx, frame, len, &m) == -EAGAIN) {
+        if (frame && !XNIC_DS_ERR(eop->status) && p->rx &&
+            p->rx(p->ctx, frame, len, &m) == -EAGAIN) {
             p->rx_blocked = true;
             break;
         }
@@ -300,7 +301,9 @@ struct pf *pf_open(struct event_base *base)
         pf->pool_queues = 1;
     }
     for (unsigned q = 0; q < pf->nqueues; q++)
-        pf->pools[q] = (struct pf_pool){.pf = pf, .q = q, .pool = q % pf->npools,
+        pf->pools[q] = (struct pf_pool){.pf = pf,
+                                        .q = q,
+                                        .pool = q % pf->npools,
                                         .rx_ring = q < pf->npools ? RX_RING : RX_RING_MQ};
     for (unsigned v = 0; v < o.nvec && v <= MAX_POOLS; v++) {
         struct pf_pool *p = v && v - 1 < pf->nqueues ? &pf->pools[v - 1] : NULL;
@@ -311,8 +314,8 @@ struct pf *pf_open(struct event_base *base)
             event_add(pf->vec_ev[v], NULL);
     }
     /* Pool 0 is the default pool: the software switch's (pf_switch_pool). */
-    log_info("PF %s up: %u pools of %u queue pairs, link %s", o.bdf, pf->npools,
-             pf->pool_queues, xnic_drv_link_up(pf->drv) ? "up" : "down");
+    log_info("PF %s up: %u pools of %u queue pairs, link %s", o.bdf, pf->npools, pf->pool_queues,
+             xnic_drv_link_up(pf->drv) ? "up" : "down");
     return pf;
 
 out_free:

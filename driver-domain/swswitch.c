@@ -15,13 +15,13 @@
 #include "sv/vif_back.h"
 
 #define SWSWITCH_PORTS 64
-#define ETH_HLEN        14
-#define VLAN_HLEN       4
+#define ETH_HLEN       14
+#define VLAN_HLEN      4
 
 struct swport {
     struct vif_back *vif; /* NULL: free */
     uint8_t mac[6];
-    uint16_t vlan; /* its port VLAN (frames tagged outside); 0: the untagged LAN */
+    uint16_t vlan;            /* its port VLAN (frames tagged outside); 0: the untagged LAN */
     struct sv_vlan_set trunk; /* VLANs it carries tagged */
     uint64_t rx_packets, tx_packets, tx_spoofed;
 };

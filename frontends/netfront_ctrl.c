@@ -16,9 +16,9 @@ struct netfront_ctrl {
     xen_netif_ctrl_front_ring_t ring;
     struct netfront_ctrl_config cfg;
     uint16_t next_id;
-    unsigned pending;  /* requests of the batch not answered yet */
-    bool asked;        /* a batch was sent */
-    int failed;        /* 0, -EREMOTEIO or -EPROTO */
+    unsigned pending; /* requests of the batch not answered yet */
+    bool asked;       /* a batch was sent */
+    int failed;       /* 0, -EREMOTEIO or -EPROTO */
     uint16_t failed_type;
 };
 
@@ -41,8 +41,8 @@ void netfront_ctrl_free(struct netfront_ctrl *c)
 
 static void request(struct netfront_ctrl *c, uint16_t type, uint32_t d0, uint32_t d1, uint32_t d2)
 {
-    *RING_GET_REQUEST(&c->ring, c->ring.req_prod_pvt++) = (struct xen_netif_ctrl_request){
-        .id = c->next_id++, .type = type, .data = {d0, d1, d2}};
+    *RING_GET_REQUEST(&c->ring, c->ring.req_prod_pvt++) =
+        (struct xen_netif_ctrl_request){.id = c->next_id++, .type = type, .data = {d0, d1, d2}};
 }
 
 int netfront_ctrl_set_hash(struct netfront_ctrl *c, uint32_t types, const uint8_t *key,

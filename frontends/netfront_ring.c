@@ -31,8 +31,8 @@ struct netfront {
     struct netfront_config cfg;
     struct netfront_stats stats;
     bool broken;
-    bool polled;               /* the caller polls: rsp_event is never armed */
-    unsigned int tx_wake_after; /* TX responses per notification wanted (1) */
+    bool polled;                      /* the caller polls: rsp_event is never armed */
+    unsigned int tx_wake_after;       /* TX responses per notification wanted (1) */
     uint16_t lent[NETFRONT_TX_PAGES]; /* TX pages lent by netfront_tx_borrow() */
     unsigned int nlent;
 };
@@ -239,7 +239,7 @@ int netfront_tx_send(struct netfront *f, const struct virtio_net_hdr *vh, const 
     return 0;
 }
 
-_Static_assert(NETFRONT_TX_PAGES * NETIF_PAGE_SIZE >= XEN_NETIF_MAX_TX_SIZE,
+_Static_assert(NETFRONT_TX_PAGES *NETIF_PAGE_SIZE >= XEN_NETIF_MAX_TX_SIZE,
                "lent pages hold the largest frame");
 
 int netfront_tx_borrow(struct netfront *f, struct iovec *iov)
@@ -287,8 +287,7 @@ int netfront_tx_send_borrowed(struct netfront *f, const struct virtio_net_hdr *v
         return -EPROTO;
     }
     /* The headers tx_check() reads are in the first page. */
-    rc = nr_data > f->nlent ? -EMSGSIZE
-                            : tx_check(f, vh, pool_page(&f->txp, f->lent[0]), len, &o);
+    rc = nr_data > f->nlent ? -EMSGSIZE : tx_check(f, vh, pool_page(&f->txp, f->lent[0]), len, &o);
     if (rc < 0) {
         tx_give_back(f, 0);
         return rc;
@@ -495,8 +494,7 @@ static void rx_release(struct netfront *f, const struct rx_frame *fr)
 /* Enough of a frame's start for every header the offload parse reads. */
 #define RX_HDR_VIEW 256u
 
-static int rx_vnet(const struct netfront *f, const struct rx_frame *fr,
-                   struct virtio_net_hdr *vh)
+static int rx_vnet(const struct netfront *f, const struct rx_frame *fr, struct virtio_net_hdr *vh)
 {
     struct netif_offload o = {
         .csum_blank = fr->flags & NETRXF_csum_blank,
@@ -513,8 +511,8 @@ static int rx_vnet(const struct netfront *f, const struct rx_frame *fr,
     if (hdr_len < RX_HDR_VIEW && hdr_len < fr->len) {
         hdr_len = 0;
         for (unsigned int i = 0; i < fr->nr_segs && hdr_len < RX_HDR_VIEW; i++) {
-            size_t n = fr->seg[i].len < RX_HDR_VIEW - hdr_len ? fr->seg[i].len
-                                                               : RX_HDR_VIEW - hdr_len;
+            size_t n =
+                fr->seg[i].len < RX_HDR_VIEW - hdr_len ? fr->seg[i].len : RX_HDR_VIEW - hdr_len;
 
             memcpy(view + hdr_len, rx_seg_data(f, fr, i), n);
             hdr_len += n;
@@ -559,8 +557,7 @@ static int rx_next(struct netfront *f, struct rx_frame *fr)
 
 /* Takes the next complete frame off the ring into *fr and *vh, its buffers
  * back to the pool: its length, or what netfront_rx_recv() returns. */
-static int rx_take(struct netfront *f, struct rx_frame *fr, struct virtio_net_hdr *vh,
-                   size_t cap)
+static int rx_take(struct netfront *f, struct rx_frame *fr, struct virtio_net_hdr *vh, size_t cap)
 {
     int rc;
 

@@ -24,11 +24,11 @@ struct pktgen {
     struct vif_front_endpoint ep;
     struct netfront *nf; /* while connected */
     struct event *report_ev;
-    uint64_t sent;        /* TX: frames queued (the next sequence number) */
-    bool done_reported;   /* TX: --count frames all answered, said so */
+    uint64_t sent;           /* TX: frames queued (the next sequence number) */
+    bool done_reported;      /* TX: --count frames all answered, said so */
     struct pktgen_tmpl tmpl; /* TX: the frame, patched per sequence number */
     struct pktgen_rx_stats rx;
-    uint64_t last;        /* sent / rx.frames at the last report */
+    uint64_t last; /* sent / rx.frames at the last report */
     double last_t;
     uint8_t frame[PKTGEN_MAX_LEN];
     uint8_t rxbuf[RX_CAP];
@@ -129,8 +129,7 @@ bool pktgen_poll(struct pktgen *pg)
         return false;
     }
     netfront_get_stats(pg->nf, &s1);
-    return pg->sent != sent || pg->rx.frames + pg->rx.bad != seen ||
-           s1.tx_packets != s0.tx_packets;
+    return pg->sent != sent || pg->rx.frames + pg->rx.bad != seen || s1.tx_packets != s0.tx_packets;
 }
 
 static void report_tx(struct pktgen *pg, double pps)
@@ -142,8 +141,7 @@ static void report_tx(struct pktgen *pg, double pps)
     printf("pktgen tx pps %.0f sent %" PRIu64 " completed %" PRIu64 " errors %" PRIu64 "\n", pps,
            pg->sent, s.tx_packets, s.tx_errors);
     if (pg->cfg.count && !pg->done_reported && pg->nf && s.tx_packets == pg->cfg.count) {
-        printf("pktgen tx done frames %" PRIu64 " errors %" PRIu64 "\n", s.tx_packets,
-               s.tx_errors);
+        printf("pktgen tx done frames %" PRIu64 " errors %" PRIu64 "\n", s.tx_packets, s.tx_errors);
         pg->done_reported = true;
     }
 }
@@ -197,10 +195,8 @@ struct pktgen *pktgen_new(const struct pktgen_config *cfg, struct event_base *ba
         goto out_free;
     }
     pktgen_tmpl_init(&pg->tmpl, &pg->cfg);
-    pg->ep = (struct vif_front_endpoint){.connected = on_connected,
-                                         .disconnected = on_disconnected,
-                                         .event = on_event,
-                                         .ctx = pg};
+    pg->ep = (struct vif_front_endpoint){
+        .connected = on_connected, .disconnected = on_disconnected, .event = on_event, .ctx = pg};
     pg->report_ev = event_new(base, -1, EV_PERSIST, on_report, pg);
     if (!pg->report_ev || event_add(pg->report_ev, &second) < 0)
         goto out_free;

@@ -183,33 +183,59 @@ static int parse_opt(int c, const char *arg, struct pktgen_config *cfg)
     int err = 0;
 
     switch (c) {
-    case 'p': return parse_mode(arg, &cfg->mode);
-    case 'm': return parse_mac(arg, cfg->dst_mac);
-    case 's': return inet_pton(AF_INET, arg, &cfg->src_ip) == 1 ? 0 : -EINVAL;
-    case 'd': return inet_pton(AF_INET, arg, &cfg->dst_ip) == 1 ? 0 : -EINVAL;
-    case 'b': cfg->busy_poll = true; return 0;
-    case 'S': err = parse_uint(arg, 1, 65535, &v); cfg->sport = (uint16_t)v; break;
-    case 'D': err = parse_uint(arg, 1, 65535, &v); cfg->dport = (uint16_t)v; break;
-    case 'l': err = parse_uint(arg, PKTGEN_MIN_LEN, PKTGEN_MAX_LEN, &v); cfg->len = (unsigned)v; break;
-    case 'B': err = parse_uint(arg, 1, 256, &v); cfg->burst = (unsigned)v; break;
-    case 'c': err = parse_uint(arg, 1, UINT64_MAX, &v); cfg->count = v; break;
-    case 'v': err = parse_uint(arg, 0, 255, &v); cfg->devid = (unsigned)v; break;
-    default: return -EINVAL;
+    case 'p':
+        return parse_mode(arg, &cfg->mode);
+    case 'm':
+        return parse_mac(arg, cfg->dst_mac);
+    case 's':
+        return inet_pton(AF_INET, arg, &cfg->src_ip) == 1 ? 0 : -EINVAL;
+    case 'd':
+        return inet_pton(AF_INET, arg, &cfg->dst_ip) == 1 ? 0 : -EINVAL;
+    case 'b':
+        cfg->busy_poll = true;
+        return 0;
+    case 'S':
+        err = parse_uint(arg, 1, 65535, &v);
+        cfg->sport = (uint16_t)v;
+        break;
+    case 'D':
+        err = parse_uint(arg, 1, 65535, &v);
+        cfg->dport = (uint16_t)v;
+        break;
+    case 'l':
+        err = parse_uint(arg, PKTGEN_MIN_LEN, PKTGEN_MAX_LEN, &v);
+        cfg->len = (unsigned)v;
+        break;
+    case 'B':
+        err = parse_uint(arg, 1, 256, &v);
+        cfg->burst = (unsigned)v;
+        break;
+    case 'c':
+        err = parse_uint(arg, 1, UINT64_MAX, &v);
+        cfg->count = v;
+        break;
+    case 'v':
+        err = parse_uint(arg, 0, 255, &v);
+        cfg->devid = (unsigned)v;
+        break;
+    default:
+        return -EINVAL;
     }
     return err;
 }
 
 static void usage(void)
 {
-    fprintf(stderr, "usage: guest [--pktgen tx|rx [--vif D] [--dst-mac M] [--src-ip A] [--dst-ip A]\n"
-                    "             [--sport P] [--dport P] [--len BYTES] [--burst N] [--count N]\n"
-                    "             [--busy-poll]]\n");
+    fprintf(stderr,
+            "usage: guest [--pktgen tx|rx [--vif D] [--dst-mac M] [--src-ip A] [--dst-ip A]\n"
+            "             [--sport P] [--dport P] [--len BYTES] [--burst N] [--count N]\n"
+            "             [--busy-poll]]\n");
 }
 
 int pktgen_parse_args(int argc, char **argv, struct pktgen_config *cfg)
 {
     static const struct option opts[] = {
-        {"pktgen", required_argument, NULL, 'p'}, {"vif", required_argument, NULL, 'v'},
+        {"pktgen", required_argument, NULL, 'p'},  {"vif", required_argument, NULL, 'v'},
         {"dst-mac", required_argument, NULL, 'm'}, {"src-ip", required_argument, NULL, 's'},
         {"dst-ip", required_argument, NULL, 'd'},  {"sport", required_argument, NULL, 'S'},
         {"dport", required_argument, NULL, 'D'},   {"len", required_argument, NULL, 'l'},

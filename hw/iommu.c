@@ -88,8 +88,7 @@ void iommu_ctx_free(struct iommu_ctx *ctx)
     free(ctx);
 }
 
-void iommu_set_fault_handler(struct iommu_ctx *ctx, iommu_fault_fn *fn, void *arg,
-                             unsigned burst)
+void iommu_set_fault_handler(struct iommu_ctx *ctx, iommu_fault_fn *fn, void *arg, unsigned burst)
 {
     ctx->fault_fn = fn;
     ctx->fault_arg = arg;
@@ -194,8 +193,8 @@ static bool range_ok(uint64_t iova, uint64_t count)
     return !(iova & (SV_PAGE_SIZE - 1)) && pfn < limit && count <= limit - pfn;
 }
 
-int iommu_map(struct iommu_ctx *ctx, uint64_t iova, uint32_t id, uint64_t page,
-              uint64_t count, unsigned perms)
+int iommu_map(struct iommu_ctx *ctx, uint64_t iova, uint32_t id, uint64_t page, uint64_t count,
+              unsigned perms)
 {
     struct backing *b;
     uint64_t pfn = iova >> SV_PAGE_SHIFT;
@@ -271,8 +270,8 @@ static void report_fault(struct iommu_ctx *ctx, const struct iommu_fault *f)
         ctx->fault_fn(ctx->fault_arg, f, suppressed);
 }
 
-static int fault(struct iommu_ctx *ctx, uint64_t iova, bool write,
-                 enum iommu_fault_reason reason, struct iommu_fault *out)
+static int fault(struct iommu_ctx *ctx, uint64_t iova, bool write, enum iommu_fault_reason reason,
+                 struct iommu_fault *out)
 {
     struct iommu_fault f = {.bdf = ctx->bdf, .iova = iova, .write = write, .reason = reason};
 
@@ -338,8 +337,8 @@ static int copy(struct iommu_ctx *ctx, uint64_t iova, void *buf, size_t len, boo
     int n = 0;
 
     while (len) {
-        size_t step = len < (COPY_PIECES - 1) * SV_PAGE_SIZE ? len
-                                                              : (COPY_PIECES - 1) * SV_PAGE_SIZE;
+        size_t step =
+            len < (COPY_PIECES - 1) * SV_PAGE_SIZE ? len : (COPY_PIECES - 1) * SV_PAGE_SIZE;
 
         n = iommu_walk(ctx, iova, step, write, pieces, COPY_PIECES, f);
         if (n < 0)
@@ -357,8 +356,7 @@ static int copy(struct iommu_ctx *ctx, uint64_t iova, void *buf, size_t len, boo
     return 0;
 }
 
-int iommu_read(struct iommu_ctx *ctx, uint64_t iova, void *dst, size_t len,
-               struct iommu_fault *f)
+int iommu_read(struct iommu_ctx *ctx, uint64_t iova, void *dst, size_t len, struct iommu_fault *f)
 {
     return copy(ctx, iova, dst, len, false, f);
 }

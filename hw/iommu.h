@@ -19,13 +19,13 @@
 
 #include "sv/abi/xnic_ctl.h" /* IOMMU_PERM_*, enum iommu_fault_reason */
 
-#define IOMMU_IOVA_BITS     48
-#define IOMMU_MAX_BACKINGS  (1u << 20)
+#define IOMMU_IOVA_BITS    48
+#define IOMMU_MAX_BACKINGS (1u << 20)
 
 struct iommu_fault {
-    uint32_t bdf;     /* function: bus << 8 | dev << 3 | fn */
-    uint64_t iova;    /* first faulting address */
-    bool write;       /* the blocked access was a device write */
+    uint32_t bdf;  /* function: bus << 8 | dev << 3 | fn */
+    uint64_t iova; /* first faulting address */
+    bool write;    /* the blocked access was a device write */
     enum iommu_fault_reason reason;
 };
 
@@ -48,8 +48,7 @@ struct iommu_ctx *iommu_ctx_new(uint32_t bdf);
 void iommu_ctx_free(struct iommu_ctx *ctx);
 
 /* Reports at most `burst` faults per second through fn (0 disables reports). */
-void iommu_set_fault_handler(struct iommu_ctx *ctx, iommu_fault_fn *fn, void *arg,
-                             unsigned burst);
+void iommu_set_fault_handler(struct iommu_ctx *ctx, iommu_fault_fn *fn, void *arg, unsigned burst);
 
 /*
  * Checks that fd can back device memory: sealed against shrinking
@@ -60,9 +59,9 @@ void iommu_set_fault_handler(struct iommu_ctx *ctx, iommu_fault_fn *fn, void *ar
 int iommu_fd_check(int fd, size_t *size);
 
 /*
- * Adds backing `id` (< IOMMU_MAX_BACKINGS, passing iommu_fd_check): mmaps fd (its whole size, shared,
- * read-write or read-only as the fd allows).  The context does not keep fd;
- * the caller closes it.  -EEXIST if id is in use, -EINVAL on a bad id/size.
+ * Adds backing `id` (< IOMMU_MAX_BACKINGS, passing iommu_fd_check): mmaps fd (its whole size,
+ * shared, read-write or read-only as the fd allows).  The context does not keep fd; the caller
+ * closes it.  -EEXIST if id is in use, -EINVAL on a bad id/size.
  */
 int iommu_add_backing(struct iommu_ctx *ctx, uint32_t id, int fd);
 /* Unmaps every IOVA page pointing at backing id, then the backing itself. */
@@ -74,8 +73,8 @@ int iommu_del_backing(struct iommu_ctx *ctx, uint32_t id);
  * misalignment or pages beyond the backing, -ENOENT for an unknown backing,
  * -EACCES for write permission on a read-only backing, -ENOMEM.
  */
-int iommu_map(struct iommu_ctx *ctx, uint64_t iova, uint32_t id, uint64_t page,
-              uint64_t count, unsigned perms);
+int iommu_map(struct iommu_ctx *ctx, uint64_t iova, uint32_t id, uint64_t page, uint64_t count,
+              unsigned perms);
 /* Removes count pages from iova; pages that were not mapped are ignored. */
 int iommu_unmap(struct iommu_ctx *ctx, uint64_t iova, uint64_t count);
 /* Removes every mapping and backing (the context faults everything again). */

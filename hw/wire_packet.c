@@ -13,8 +13,8 @@
 
 static int packet_setup(int s, unsigned ifindex)
 {
-    struct sockaddr_ll sll = {.sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL),
-                              .sll_ifindex = (int)ifindex};
+    struct sockaddr_ll sll = {
+        .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL), .sll_ifindex = (int)ifindex};
     struct packet_mreq mr = {.mr_ifindex = (int)ifindex, .mr_type = PACKET_MR_PROMISC};
     int one = 1;
 
@@ -69,5 +69,8 @@ static void packet_close(int fd, void *priv)
     close(fd);
 }
 
-const struct wire_ops wire_packet_ops = {.prefix = "packet:", .open = packet_open, .send = packet_send,
-                                         .recv = packet_recv, .close = packet_close};
+const struct wire_ops wire_packet_ops = {.prefix = "packet:",
+                                         .open = packet_open,
+                                         .send = packet_send,
+                                         .recv = packet_recv,
+                                         .close = packet_close};

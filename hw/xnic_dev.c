@@ -357,11 +357,13 @@ static int cmd_queue_enable(struct func *fn, struct xnic_admin *a)
     off = XNIC_REG_QUEUE(q);
     qsize = reg_rd32(fn, XNIC_REG_QSIZE(q));
     v = &dev->vp[fn->first_vport + q];
-    if ((flags & XNIC_QF_TX) && (!ring_size_ok(qsize & 0xffff) ||
-                                 (reg_rd64(fn, off + offsetof(struct xnic_queue_regs, tx_base)) & 15)))
+    if ((flags & XNIC_QF_TX) &&
+        (!ring_size_ok(qsize & 0xffff) ||
+         (reg_rd64(fn, off + offsetof(struct xnic_queue_regs, tx_base)) & 15)))
         return -EINVAL;
-    if ((flags & XNIC_QF_RX) && (!ring_size_ok(qsize >> 16) ||
-                                 (reg_rd64(fn, off + offsetof(struct xnic_queue_regs, rx_base)) & 15)))
+    if ((flags & XNIC_QF_RX) &&
+        (!ring_size_ok(qsize >> 16) ||
+         (reg_rd64(fn, off + offsetof(struct xnic_queue_regs, rx_base)) & 15)))
         return -EINVAL;
     if (flags & XNIC_QF_TX) {
         v->tx_base = reg_rd64(fn, off + offsetof(struct xnic_queue_regs, tx_base));
@@ -384,7 +386,8 @@ static int cmd_queue_enable(struct func *fn, struct xnic_admin *a)
         v->rsc = flags & XNIC_QF_RSC;
         reg_wr32(fn, off + offsetof(struct xnic_queue_regs, rx_head), 0);
     }
-    reg_wr32(fn, XNIC_REG_QSTATUS(q), (v->tx_en ? XNIC_QS_TX_EN : 0) | (v->rx_en ? XNIC_QS_RX_EN : 0));
+    reg_wr32(fn, XNIC_REG_QSTATUS(q),
+             (v->tx_en ? XNIC_QS_TX_EN : 0) | (v->rx_en ? XNIC_QS_RX_EN : 0));
     return 0;
 }
 
@@ -403,7 +406,8 @@ static int cmd_queue_disable(struct func *fn, struct xnic_admin *a)
     }
     if (flags & XNIC_QF_RX)
         v->rx_en = v->rsc = false;
-    reg_wr32(fn, XNIC_REG_QSTATUS(q), (v->tx_en ? XNIC_QS_TX_EN : 0) | (v->rx_en ? XNIC_QS_RX_EN : 0));
+    reg_wr32(fn, XNIC_REG_QSTATUS(q),
+             (v->tx_en ? XNIC_QS_TX_EN : 0) | (v->rx_en ? XNIC_QS_RX_EN : 0));
     return 0;
 }
 

@@ -46,11 +46,11 @@ struct xnic_dev_ops {
 };
 
 struct xnic_dev_config {
-    unsigned pools;   /* 1 .. XNIC_MAX_POOLS */
+    unsigned pools;       /* 1 .. XNIC_MAX_POOLS */
     unsigned pool_queues; /* queue pairs per pool, pools * it <= XNIC_MAX_QUEUES;
                            * 0: as many as fit, up to 4 */
-    unsigned vfs;     /* 0 .. XNIC_MAX_VFS */
-    uint8_t bus;      /* PF is bus:00.0, VF n is bus:(0x10 + n / 8).(n % 8) */
+    unsigned vfs;         /* 0 .. XNIC_MAX_VFS */
+    uint8_t bus;          /* PF is bus:00.0, VF n is bus:(0x10 + n / 8).(n % 8) */
     unsigned fault_burst; /* fault reports per second per function */
     const struct xnic_dev_ops *ops;
     void *ops_arg;

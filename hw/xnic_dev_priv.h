@@ -12,7 +12,7 @@
 #include "xnic_filter.h"
 #include "xnic_sched.h"
 
-#define XNIC_MAX_CHAIN  32u  /* TX descriptors per packet */
+#define XNIC_MAX_CHAIN   32u /* TX descriptors per packet */
 #define XNIC_MAX_RX_BUFS 32u /* RX descriptors per frame */
 /* Pieces of a TX packet in its sender's memory: each descriptor's bytes
  * start and end in at most two pages more than their length fills. */
@@ -22,12 +22,12 @@
 struct tx_chain {
     bool valid;
     unsigned ndesc;
-    uint32_t len;        /* bytes over all buffers */
+    uint32_t len; /* bytes over all buffers */
     uint8_t cmd;
     uint16_t mss;
     uint8_t hdr_len;
-    uint8_t err;         /* XNIC_ERR_* found while reading the chain */
-    bool unreadable;     /* the last descriptor itself could not be read */
+    uint8_t err;     /* XNIC_ERR_* found while reading the chain */
+    bool unreadable; /* the last descriptor itself could not be read */
     struct xnic_tx_desc desc[XNIC_MAX_CHAIN];
 };
 
@@ -35,12 +35,12 @@ struct tx_chain {
  * one, a PF pool has the device's queues_per_pool). */
 struct vport {
     struct func *fn;
-    unsigned q;          /* queue index inside fn */
-    unsigned vport;      /* the switch port it belongs to (pool, or pools + VF) */
+    unsigned q;     /* queue index inside fn */
+    unsigned vport; /* the switch port it belongs to (pool, or pools + VF) */
     bool tx_en, rx_en;
-    bool rsc;            /* RX takes local senders' offloaded frames whole (XNIC_QF_RSC) */
-    bool tx_kicked;      /* doorbell seen (or poll mode), queue may have work */
-    bool tx_polling;     /* its TX_POLLING bit is set (a doorbell started this look) */
+    bool rsc;        /* RX takes local senders' offloaded frames whole (XNIC_QF_RSC) */
+    bool tx_kicked;  /* doorbell seen (or poll mode), queue may have work */
+    bool tx_polling; /* its TX_POLLING bit is set (a doorbell started this look) */
     bool irq_pending;
     uint64_t tx_base, rx_base; /* latched at QUEUE_ENABLE */
     uint32_t tx_size, rx_size;
@@ -63,13 +63,13 @@ struct func {
     unsigned first_vport; /* its queue 0 in dev->vp[] */
     struct iommu_ctx *iommu;
     bool attached;
-    uint8_t *regs;       /* the shared register page */
+    uint8_t *regs; /* the shared register page */
     int db[1 + XNIC_MAX_QUEUES];
     int vec[1 + XNIC_MAX_QUEUES];
     unsigned nvec;
-    uint32_t admin_seq;  /* last admin seq completed */
-    struct mailbox to_pf;  /* VF only: message for the PF */
-    struct mailbox to_vf;  /* VF only: message from the PF */
+    uint32_t admin_seq;   /* last admin seq completed */
+    struct mailbox to_pf; /* VF only: message for the PF */
+    struct mailbox to_vf; /* VF only: message from the PF */
 };
 
 /* A pool's receive side scaling, set by XNIC_CMD_RSS_CONFIG (types 0: off). */
@@ -94,12 +94,12 @@ struct xnic_dev {
     struct pool_rss rss[XNIC_MAX_POOLS];
     struct xnic_classifier cls;
     struct xnic_sched sched;
-    uint8_t txbuf[XNIC_MAX_TSO + 4];   /* gathered TX packet (+ room for a VLAN tag) */
-    size_t tx_have;                    /* bytes of it in txbuf; the rest are in tx_tail */
+    uint8_t txbuf[XNIC_MAX_TSO + 4]; /* gathered TX packet (+ room for a VLAN tag) */
+    size_t tx_have;                  /* bytes of it in txbuf; the rest are in tx_tail */
     struct iommu_piece tx_tail[XNIC_TX_TAIL_PIECES]; /* in the sender's memory */
     unsigned tx_ntail;
-    uint8_t segbuf[XNIC_MAX_FRAME];    /* one TSO segment */
-    uint8_t rxbuf[XNIC_MAX_TSO + 4];   /* a frame with its port VLAN stripped (RSC: whole) */
+    uint8_t segbuf[XNIC_MAX_FRAME];  /* one TSO segment */
+    uint8_t rxbuf[XNIC_MAX_TSO + 4]; /* a frame with its port VLAN stripped (RSC: whole) */
 };
 
 /* Typed access to the shared page: the owner may change it at any time, so

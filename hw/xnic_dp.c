@@ -15,8 +15,8 @@
 #include "xnic_dev_priv.h"
 #include "xnic_offload.h"
 
-#define TXD_SIZE sizeof(struct xnic_tx_desc)
-#define RXD_SIZE sizeof(struct xnic_rx_desc)
+#define TXD_SIZE  sizeof(struct xnic_tx_desc)
+#define RXD_SIZE  sizeof(struct xnic_rx_desc)
 #define MIN_FRAME 60u /* sched accounting floor: an Ethernet minimum frame */
 
 void xnic_dp_raise(struct func *fn, unsigned vec)
@@ -151,8 +151,8 @@ static unsigned qreg(const struct vport *v, size_t field)
 
 /* ---- switching ----------------------------------------------------------- */
 
-static int rx_put(struct xnic_dev *dev, unsigned vport, const struct frame_view *f,
-                  uint16_t flags, const struct xnic_rx_wb *wb);
+static int rx_put(struct xnic_dev *dev, unsigned vport, const struct frame_view *f, uint16_t flags,
+                  const struct xnic_rx_wb *wb);
 
 /* Counts what the wire took (sent: 0) or refused. */
 static void wire_count(struct xnic_dev *dev, int sent, size_t len)
@@ -167,8 +167,7 @@ static void wire_count(struct xnic_dev *dev, int sent, size_t len)
 
 static void wire_send(struct xnic_dev *dev, const uint8_t *frame, size_t len)
 {
-    wire_count(dev, dev->ops->wire_tx ? dev->ops->wire_tx(dev->ops_arg, frame, len) : -ENODEV,
-               len);
+    wire_count(dev, dev->ops->wire_tx ? dev->ops->wire_tx(dev->ops_arg, frame, len) : -ENODEV, len);
 }
 
 /* Delivers a frame to every vport in mask with these RX status bits and
@@ -394,8 +393,8 @@ static struct vport *rx_queue(struct xnic_dev *dev, unsigned vport, const struct
  * nothing consumed or counted, when an RSC frame cannot go in whole (the
  * queue does not take RSC, or lacks buffers): the caller falls back to the
  * frame's plain form. */
-static int rx_put(struct xnic_dev *dev, unsigned vport, const struct frame_view *f,
-                  uint16_t flags, const struct xnic_rx_wb *rsc)
+static int rx_put(struct xnic_dev *dev, unsigned vport, const struct frame_view *f, uint16_t flags,
+                  const struct xnic_rx_wb *rsc)
 {
     struct xnic_rx_wb wb = rsc ? *rsc : (struct xnic_rx_wb){0};
     struct rx_slot slots[XNIC_MAX_RX_BUFS];
@@ -540,9 +539,9 @@ static int tx_gather(struct xnic_dev *dev, struct vport *v)
         off += n;
         if (head == n)
             continue;
-        pieces = iommu_walk(v->fn->iommu, c->desc[k].addr + head, n - head, false,
-                            dev->tx_tail + dev->tx_ntail, XNIC_TX_TAIL_PIECES - dev->tx_ntail,
-                            NULL);
+        pieces =
+            iommu_walk(v->fn->iommu, c->desc[k].addr + head, n - head, false,
+                       dev->tx_tail + dev->tx_ntail, XNIC_TX_TAIL_PIECES - dev->tx_ntail, NULL);
         if (pieces < 0) {
             note_fault(v->fn);
             return XNIC_ERR_DMA;
@@ -707,8 +706,8 @@ static void tx_complete(struct vport *v, int err)
     for (unsigned k = 0; k < c->ndesc - c->unreadable; k++) {
         uint32_t idx = (v->tx_head + k) & (v->tx_size - 1);
 
-        dma_write(v->fn, v->tx_base + (uint64_t)idx * TXD_SIZE +
-                             offsetof(struct xnic_tx_desc, status),
+        dma_write(v->fn,
+                  v->tx_base + (uint64_t)idx * TXD_SIZE + offsetof(struct xnic_tx_desc, status),
                   &status, sizeof(status));
     }
     v->tx_head = (v->tx_head + c->ndesc) & (v->tx_size - 1);

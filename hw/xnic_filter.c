@@ -88,8 +88,7 @@ void xnic_cls_forget_vport(struct xnic_classifier *c, unsigned vport)
     }
 }
 
-int xnic_cls_vport_set(struct xnic_classifier *c, unsigned vport,
-                       const struct xnic_vport_cfg *cfg)
+int xnic_cls_vport_set(struct xnic_classifier *c, unsigned vport, const struct xnic_vport_cfg *cfg)
 {
     if (vport >= c->nvports || cfg->pvid > VID_MAX || xnic_mac_is_multicast(cfg->mac))
         return -EINVAL;
@@ -97,8 +96,7 @@ int xnic_cls_vport_set(struct xnic_classifier *c, unsigned vport,
     return 0;
 }
 
-int xnic_cls_vport_trunk(struct xnic_classifier *c, unsigned vport,
-                         const struct sv_vlan_set *trunk)
+int xnic_cls_vport_trunk(struct xnic_classifier *c, unsigned vport, const struct sv_vlan_set *trunk)
 {
     if (vport >= c->nvports)
         return -EINVAL;

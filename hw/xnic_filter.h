@@ -26,14 +26,14 @@ struct xnic_vport_cfg {
 
 struct xnic_filter {
     uint8_t mac[6];
-    uint16_t vlan;   /* VID or XNIC_VLAN_ANY */
+    uint16_t vlan; /* VID or XNIC_VLAN_ANY */
     uint64_t vports;
 };
 
 struct xnic_classifier {
     unsigned nvports;
     unsigned default_vport;
-    unsigned nfilters;                         /* used entries, packed at the front */
+    unsigned nfilters; /* used entries, packed at the front */
     struct xnic_filter filters[XNIC_MAX_FILTERS];
     struct xnic_vport_cfg vport[XNIC_MAX_VPORTS];
     struct sv_vlan_set trunk[XNIC_MAX_VPORTS]; /* VLANs each vport carries tagged */
@@ -54,8 +54,7 @@ int xnic_cls_filter_del(struct xnic_classifier *c, const uint8_t mac[6], uint16_
 void xnic_cls_forget_vport(struct xnic_classifier *c, unsigned vport);
 
 /* Sets a vport's primary MAC / port VLAN / flags.  -EINVAL on a bad vport or pvid. */
-int xnic_cls_vport_set(struct xnic_classifier *c, unsigned vport,
-                       const struct xnic_vport_cfg *cfg);
+int xnic_cls_vport_set(struct xnic_classifier *c, unsigned vport, const struct xnic_vport_cfg *cfg);
 /* Sets the VLANs a vport carries tagged (sv/vlan.h's trunk set).  -EINVAL on a bad vport. */
 int xnic_cls_vport_trunk(struct xnic_classifier *c, unsigned vport,
                          const struct sv_vlan_set *trunk);

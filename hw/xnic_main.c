@@ -27,9 +27,9 @@
 #include "sv/abi/xnic.h"
 #include "xnic_dev.h"
 
-#define TX_BUDGET   256u /* packets per scheduler run before other events get a turn */
-#define RX_BUDGET   64u  /* wire frames per readable event */
-#define LINK_MBPS   10000u
+#define TX_BUDGET         256u /* packets per scheduler run before other events get a turn */
+#define RX_BUDGET         64u  /* wire frames per readable event */
+#define LINK_MBPS         10000u
 #define POLL_EVENTS_EVERY 64u
 
 struct client {
@@ -77,8 +77,11 @@ static void cb_fault(void *arg, const struct iommu_fault *f, uint64_t suppressed
 {
     struct prog *p = arg;
     struct xnic_ctl_hdr hdr = {.type = XNIC_CTL_FAULT};
-    struct xnic_ctl_fault msg = {.bdf = f->bdf, .write = f->write, .iova = f->iova,
-                                 .reason = f->reason, .suppressed = suppressed};
+    struct xnic_ctl_fault msg = {.bdf = f->bdf,
+                                 .write = f->write,
+                                 .iova = f->iova,
+                                 .reason = f->reason,
+                                 .suppressed = suppressed};
     char bdf[32];
 
     bdf_str(f->bdf, bdf, sizeof(bdf));
@@ -139,8 +142,8 @@ static void wire_cb(evutil_socket_t fd, short what, void *arg)
             break;
         }
         /* A truncated oversize frame arrives as XNIC_MAX_FRAME + 1 bytes: dropped. */
-        xnic_dev_wire_rx(p->dev, p->frame, (size_t)n > sizeof(p->frame) ? sizeof(p->frame)
-                                                                        : (size_t)n);
+        xnic_dev_wire_rx(p->dev, p->frame,
+                         (size_t)n > sizeof(p->frame) ? sizeof(p->frame) : (size_t)n);
     }
     xnic_dev_flush_irqs(p->dev);
 }
@@ -175,9 +178,9 @@ struct request {
     const struct xnic_ctl_hdr *hdr;
     const void *body;
     size_t len;
-    int *fds;         /* a handler that keeps an fd sets its slot to -1 */
+    int *fds; /* a handler that keeps an fd sets its slot to -1 */
     unsigned nfds;
-    void *reply;      /* reply payload buffer, XNIC_CTL_MAX_MSG bytes */
+    void *reply; /* reply payload buffer, XNIC_CTL_MAX_MSG bytes */
     size_t reply_len;
 };
 
@@ -301,8 +304,8 @@ static int do_stats(struct prog *p, struct request *r)
 
 static const struct {
     int (*fn)(struct prog *p, struct request *r);
-    size_t len;       /* payload bytes required */
-    bool needs_func;  /* hdr.func must name a function */
+    size_t len;      /* payload bytes required */
+    bool needs_func; /* hdr.func must name a function */
 } ctl_table[XNIC_CTL_TYPE_MAX] = {
     [XNIC_CTL_INFO] = {do_info, 0, false},
     [XNIC_CTL_ATTACH] = {do_attach, sizeof(struct xnic_ctl_attach), true},
@@ -360,8 +363,8 @@ static void client_cb(evutil_socket_t fd, short what, void *arg)
     if (n < 0)
         return;
     r.len = (size_t)n - sizeof(in.h);
-    out.h = (struct xnic_ctl_hdr){.type = in.h.type, .flags = XNIC_CTL_F_REPLY, .seq = in.h.seq,
-                                  .func = in.h.func};
+    out.h = (struct xnic_ctl_hdr){
+        .type = in.h.type, .flags = XNIC_CTL_F_REPLY, .seq = in.h.seq, .func = in.h.func};
     out.h.status = ctl_dispatch(c->p, &r);
     for (unsigned i = 0; i < nfds; i++) {
         if (fds[i] >= 0)
@@ -467,25 +470,45 @@ static uint8_t parse_pf(const char *s)
 static void parse_args(int argc, char **argv, struct xnic_dev_config *cfg, const char **wire,
                        struct prog *p)
 {
-    static const struct option opts[] = {
-        {"control", required_argument, NULL, 'c'}, {"wire", required_argument, NULL, 'w'},
-        {"pools", required_argument, NULL, 'p'},   {"vfs", required_argument, NULL, 'v'},
-        {"pf", required_argument, NULL, 'b'},      {"poll", no_argument, NULL, 'P'},
-        {"fault-burst", required_argument, NULL, 'f'},
-        {"queues-per-pool", required_argument, NULL, 'q'}, {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {{"control", required_argument, NULL, 'c'},
+                                         {"wire", required_argument, NULL, 'w'},
+                                         {"pools", required_argument, NULL, 'p'},
+                                         {"vfs", required_argument, NULL, 'v'},
+                                         {"pf", required_argument, NULL, 'b'},
+                                         {"poll", no_argument, NULL, 'P'},
+                                         {"fault-burst", required_argument, NULL, 'f'},
+                                         {"queues-per-pool", required_argument, NULL, 'q'},
+                                         {NULL, 0, NULL, 0}};
     int c;
 
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
-        case 'c': p->ctl_path = optarg; break;
-        case 'w': *wire = optarg; break;
-        case 'p': cfg->pools = parse_uint(optarg, XNIC_MAX_POOLS); break;
-        case 'v': cfg->vfs = parse_uint(optarg, XNIC_MAX_VFS); break;
-        case 'b': cfg->bus = parse_pf(optarg); break;
-        case 'P': p->poll_mode = true; break;
-        case 'f': cfg->fault_burst = parse_uint(optarg, 1000000); break;
-        case 'q': cfg->pool_queues = parse_uint(optarg, XNIC_MAX_QUEUES); break;
-        default: usage();
+        case 'c':
+            p->ctl_path = optarg;
+            break;
+        case 'w':
+            *wire = optarg;
+            break;
+        case 'p':
+            cfg->pools = parse_uint(optarg, XNIC_MAX_POOLS);
+            break;
+        case 'v':
+            cfg->vfs = parse_uint(optarg, XNIC_MAX_VFS);
+            break;
+        case 'b':
+            cfg->bus = parse_pf(optarg);
+            break;
+        case 'P':
+            p->poll_mode = true;
+            break;
+        case 'f':
+            cfg->fault_burst = parse_uint(optarg, 1000000);
+            break;
+        case 'q':
+            cfg->pool_queues = parse_uint(optarg, XNIC_MAX_QUEUES);
+            break;
+        default:
+            usage();
         }
     }
     if (!p->ctl_path || optind != argc || !cfg->pools)
@@ -550,8 +573,8 @@ int main(int argc, char **argv)
 {
     static struct prog prog;
     struct prog *p = &prog;
-    struct xnic_dev_config cfg = {.pools = 16, .vfs = 8, .bus = 3, .fault_burst = 10,
-                                  .ops = &dev_ops, .ops_arg = p};
+    struct xnic_dev_config cfg = {
+        .pools = 16, .vfs = 8, .bus = 3, .fault_burst = 10, .ops = &dev_ops, .ops_arg = p};
     const char *wire = "none";
     int err;
 
@@ -561,7 +584,8 @@ int main(int argc, char **argv)
     p->wire = wire_open(wire, &err);
     if (!p->wire && err == -EBUSY)
         fatalx("wire %s: the interface is taken (another splitvisor instance's wire, or another "
-               "program's): name another with --wire", wire);
+               "program's): name another with --wire",
+               wire);
     if (!p->wire)
         fatalx("wire %s: %s", wire, strerror(-err));
     if (wire_takes_offloads(p->wire))

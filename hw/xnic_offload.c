@@ -12,10 +12,10 @@
 #include "sv/abi/xnic.h"
 #include "xnic_offload.h"
 
-#define IPV6_HLEN     40
-#define TCP_FLAG_FIN  0x01
-#define TCP_FLAG_PSH  0x08
-#define TCP_FLAG_CWR  0x80
+#define IPV6_HLEN    40
+#define TCP_FLAG_FIN 0x01
+#define TCP_FLAG_PSH 0x08
+#define TCP_FLAG_CWR 0x80
 
 static uint16_t rd16(const uint8_t *p)
 {
@@ -89,7 +89,7 @@ static unsigned csum_field(const struct pktparse *p)
 static size_t l4_len_of(const uint8_t *f, size_t len, const struct pktparse *p)
 {
     size_t end = p->ipver == 4 ? p->l3_off + (size_t)rd16(f + p->l3_off + 2)
-                                : p->l3_off + IPV6_HLEN + (size_t)rd16(f + p->l3_off + 4);
+                               : p->l3_off + IPV6_HLEN + (size_t)rd16(f + p->l3_off + 4);
 
     if (end > len || end < p->l4_end)
         return 0;
@@ -174,7 +174,7 @@ static void fix_segment(uint8_t *seg, const struct pktparse *p, unsigned i, size
     }
     wr32(tcp + 4, seq);
     if (!last)
-        tcp[13] &= (uint8_t)~(TCP_FLAG_FIN | TCP_FLAG_PSH);
+        tcp[13] &= (uint8_t) ~(TCP_FLAG_FIN | TCP_FLAG_PSH);
     if (i)
         tcp[13] &= (uint8_t)~TCP_FLAG_CWR;
     fill_l4_csum(seg, p, l4_len);

@@ -12,7 +12,7 @@
 #include "xnic_filter.h"
 
 /* Queues the scheduler serves: every PF queue pair and one per VF. */
-#define XNIC_SCHED_MAX (XNIC_MAX_QUEUES + XNIC_MAX_VFS)
+#define XNIC_SCHED_MAX        (XNIC_MAX_QUEUES + XNIC_MAX_VFS)
 #define XNIC_SCHED_MAX_WEIGHT 64u
 
 /* Length in bytes of queue i's next packet, 0 when it has none ready. */
@@ -23,8 +23,8 @@ typedef void xnic_sched_xmit_fn(void *arg, unsigned i);
 struct xnic_sched {
     unsigned n;
     unsigned cur;
-    bool fresh;        /* cur has not been credited its quantum yet this turn */
-    uint32_t quantum;  /* bytes credited per turn per unit of weight */
+    bool fresh;       /* cur has not been credited its quantum yet this turn */
+    uint32_t quantum; /* bytes credited per turn per unit of weight */
     uint32_t weight[XNIC_SCHED_MAX];
     int64_t deficit[XNIC_SCHED_MAX];
 };

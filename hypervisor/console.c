@@ -67,8 +67,8 @@ static void console_keep(struct domain *d, const char *buf, size_t len)
     if (d->console_bytes < CONSOLE_LOG_MAX)
         return;
     (void)sv_write_full(d->console_log, full, sizeof(full) - 1);
-    log_warnx("domain %u (%s): console log reached %u bytes, dropping the rest", d->domid,
-              d->name, CONSOLE_LOG_MAX);
+    log_warnx("domain %u (%s): console log reached %u bytes, dropping the rest", d->domid, d->name,
+              CONSOLE_LOG_MAX);
 }
 
 static void console_drain(evutil_socket_t fd, short what, void *arg)

@@ -220,9 +220,9 @@ static int domain_set_quota(struct domain *d, const struct sv_domctl_create *req
     if (err)
         return err;
     d->quota_charged = true;
-    d->gt.nr_entries = limit_or_default(req->max_grant_frames, QUOTA_DEFAULT_GRANT_FRAMES,
-                                        SV_GNTTAB_FRAMES) *
-                       GRANTS_PER_FRAME;
+    d->gt.nr_entries =
+        limit_or_default(req->max_grant_frames, QUOTA_DEFAULT_GRANT_FRAMES, SV_GNTTAB_FRAMES) *
+        GRANTS_PER_FRAME;
     d->mt.max = limit_or_default(req->max_maptrack_frames, QUOTA_DEFAULT_MAPTRACK_FRAMES,
                                  MAPTRACK_MAX_HANDLES / QUOTA_MAPTRACK_PER_FRAME) *
                 QUOTA_MAPTRACK_PER_FRAME;

@@ -56,7 +56,7 @@ struct maptrack_entry {
     grant_ref_t ref;
     struct frame *frame; /* holds a reference */
     const void *owner;   /* the channel that made the mapping */
-    bool parked; /* owner closed with its fd maybe unread: pinned until the mapper dies */
+    bool parked;         /* owner closed with its fd maybe unread: pinned until the mapper dies */
     struct grant_notify notify; /* fired when the mapping goes */
 };
 

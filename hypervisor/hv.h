@@ -72,7 +72,7 @@ struct domain {
     struct event *death_ev;
     uid_t uid;
     char netns[SV_DOMAIN_NAME_MAX + 8];
-    int exec_fd;            /* seccomp listener until the image's exec (sandbox.c) */
+    int exec_fd; /* seccomp listener until the image's exec (sandbox.c) */
     struct event *exec_ev;
     char cgroups[SANDBOX_CGROUP_DIRS][256]; /* its own, one per hierarchy (sandbox.c) */
     unsigned ncgroups;
@@ -86,9 +86,9 @@ struct domain {
     uint64_t store_pfn;       /* xenstore ring page, granted to dom0 at ref 1 */
     evtchn_port_t store_port; /* unbound for dom0 until xenstored binds it */
 
-    int console_out; /* pipe: domain stdout/stderr -> us */
-    int console_in;  /* pipe: us -> domain stdin */
-    int console_log; /* <rundir>/console/<domid>.log */
+    int console_out;        /* pipe: domain stdout/stderr -> us */
+    int console_in;         /* pipe: us -> domain stdin */
+    int console_log;        /* <rundir>/console/<domid>.log */
     uint64_t console_bytes; /* written to console_log (capped at CONSOLE_LOG_MAX) */
     struct event *console_ev;
     struct log_ratelimit warnings; /* what it did wrong, in our log */

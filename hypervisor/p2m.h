@@ -26,10 +26,10 @@
 #include "quota.h"
 
 struct frame {
-    uint64_t mfn;  /* machine frame number, unique for the hypervisor's life */
-    int fd;        /* read-write memfd, one page */
-    ino_t ino;     /* names the frame in /proc/PID/maps */
-    unsigned refs; /* p2m slot + foreign mappings */
+    uint64_t mfn;        /* machine frame number, unique for the hypervisor's life */
+    int fd;              /* read-write memfd, one page */
+    ino_t ino;           /* names the frame in /proc/PID/maps */
+    unsigned refs;       /* p2m slot + foreign mappings */
     struct quota *quota; /* charged one while it lives (its fd) */
 };
 

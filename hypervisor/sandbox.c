@@ -250,7 +250,7 @@ static const int allowed_syscalls[] = {
 };
 
 /* What glibc's pthread_create passes (besides TLS and tid bookkeeping). */
-#define THREAD_CLONE_FLAGS \
+#define THREAD_CLONE_FLAGS                                                                         \
     (CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM)
 
 static int seccomp_allow_rules(scmp_filter_ctx ctx)
@@ -620,8 +620,8 @@ static int sandbox_root(void)
     for (size_t i = 0; i < sizeof(libdirs) / sizeof(libdirs[0]); i++)
         if (mirror_host_dir(libdirs[i]) < 0)
             goto out;
-    if (mkdir("etc", 0755) < 0 || (access("/etc/ld.so.cache", F_OK) == 0 &&
-                                    bind_file("/etc/ld.so.cache", true) < 0))
+    if (mkdir("etc", 0755) < 0 ||
+        (access("/etc/ld.so.cache", F_OK) == 0 && bind_file("/etc/ld.so.cache", true) < 0))
         goto out;
     if (mkdir("dev", 0755) < 0)
         goto out;
@@ -637,8 +637,8 @@ static int sandbox_root(void)
     /* pivot_root(".", "."): the old root ends up on top, unmounted at once. */
     if (syscall(SYS_pivot_root, ".", ".") < 0 || umount2(".", MNT_DETACH) < 0 || chdir("/") < 0)
         goto out;
-    err = mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
-                NULL);
+    err = mount(NULL, "/", NULL,
+                MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
 out:
     close(lib);
     return err;
@@ -718,7 +718,7 @@ static char **domain_env(const struct domain *d)
 
     snprintf(vars[n], sizeof(vars[n]), "%s=3", SV_HCALL_FD_ENV), envp[n] = vars[n], n++;
     snprintf(vars[n], sizeof(vars[n]), "LD_LIBRARY_PATH=%s", SANDBOX_LIBDIR), envp[n] = vars[n],
-                                                                             n++;
+                                                                              n++;
     snprintf(vars[n], sizeof(vars[n]), "PATH=/usr/sbin:/usr/bin:/sbin:/bin"), envp[n] = vars[n],
                                                                               n++;
     snprintf(vars[n], sizeof(vars[n]), "SV_DOMAIN_NAME=%s", d->name), envp[n] = vars[n], n++;

@@ -268,14 +268,10 @@ static void test_churn(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_hit_after_miss),
-        cmocka_unit_test(test_eviction_spares_used),
-        cmocka_unit_test(test_would_evict),
-        cmocka_unit_test(test_write_upgrades_mapping),
-        cmocka_unit_test(test_forget_domain),
-        cmocka_unit_test(test_batched_teardown),
-        cmocka_unit_test(test_map_failure),
-        cmocka_unit_test(test_churn),
+        cmocka_unit_test(test_hit_after_miss), cmocka_unit_test(test_eviction_spares_used),
+        cmocka_unit_test(test_would_evict),    cmocka_unit_test(test_write_upgrades_mapping),
+        cmocka_unit_test(test_forget_domain),  cmocka_unit_test(test_batched_teardown),
+        cmocka_unit_test(test_map_failure),    cmocka_unit_test(test_churn),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

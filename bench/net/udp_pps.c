@@ -152,8 +152,8 @@ int main(int argc, char **argv)
         else
             usage();
     }
-    if (optind != argc - 1 || o.port == 0 || o.port > 65535 || o.seconds <= 0 ||
-        o.frame < 60 || o.frame > 1514)
+    if (optind != argc - 1 || o.port == 0 || o.port > 65535 || o.seconds <= 0 || o.frame < 60 ||
+        o.frame > 1514)
         usage();
     if (!strcmp(argv[optind], "recv"))
         return do_recv(&o);

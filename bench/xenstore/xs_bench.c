@@ -20,7 +20,7 @@
 
 struct result {
     const char *name;
-    double secs, p50, p99;  /* total, and per-request latency in us */
+    double secs, p50, p99; /* total, and per-request latency in us */
 };
 
 static int cmp_double(const void *a, const void *b)
@@ -44,11 +44,9 @@ static void echo_loop(int fd)
     struct xsd_sockmsg hdr;
     char body[XENSTORE_PAYLOAD_MAX];
 
-    while (sv_read_full(fd, &hdr, sizeof(hdr)) == (long)sizeof(hdr) &&
-           hdr.len <= sizeof(body) &&
+    while (sv_read_full(fd, &hdr, sizeof(hdr)) == (long)sizeof(hdr) && hdr.len <= sizeof(body) &&
            sv_read_full(fd, body, hdr.len) == (long)hdr.len) {
-        if (sv_write_full(fd, &hdr, sizeof(hdr)) ||
-            sv_write_full(fd, body, hdr.len))
+        if (sv_write_full(fd, &hdr, sizeof(hdr)) || sv_write_full(fd, body, hdr.len))
             break;
     }
     _exit(0);
@@ -57,7 +55,7 @@ static void echo_loop(int fd)
 static int run_baseline(struct result *r, double *lat, int n)
 {
     static const char path[] = "/bench/key";
-    struct xsd_sockmsg hdr = { XS_READ, 0, 0, sizeof(path) }, back;
+    struct xsd_sockmsg hdr = {XS_READ, 0, 0, sizeof(path)}, back;
     char body[sizeof(path)];
     int sv[2];
     pid_t pid;
@@ -77,8 +75,7 @@ static int run_baseline(struct result *r, double *lat, int n)
     for (int i = 0; i < n; i++) {
         double t = sv_now_s();
 
-        if (sv_write_full(sv[0], &hdr, sizeof(hdr)) ||
-            sv_write_full(sv[0], path, sizeof(path)) ||
+        if (sv_write_full(sv[0], &hdr, sizeof(hdr)) || sv_write_full(sv[0], path, sizeof(path)) ||
             sv_read_full(sv[0], &back, sizeof(back)) != (long)sizeof(back) ||
             sv_read_full(sv[0], body, back.len) != (long)back.len)
             return -EIO;
@@ -134,8 +131,8 @@ static int run_write(struct xs_handle *h, struct result *r, double *lat, int n)
 static void print(const struct result *r, int n, const struct result *base)
 {
     printf("%-28s %10.0f req/s  p50 %7.1f us  p99 %7.1f us  "
-           "x%.2f of baseline p50\n", r->name, n / r->secs, r->p50, r->p99,
-           r->p50 / base->p50);
+           "x%.2f of baseline p50\n",
+           r->name, n / r->secs, r->p50, r->p99, r->p50 / base->p50);
 }
 
 /* Inside a domain (xs_bench --ring N): the same requests over the domain's
@@ -169,9 +166,8 @@ int main(int argc, char **argv)
 
     if (argc > 2 && !strcmp(argv[1], "--ring"))
         return ring_main(atoi(argv[2]) > 0 ? atoi(argv[2]) : 20000);
-    struct result base = { "baseline: unix echo", 0, 0, 0 },
-                  rd = { "xenstore READ", 0, 0, 0 },
-                  wr = { "xenstore WRITE", 0, 0, 0 };
+    struct result base = {"baseline: unix echo", 0, 0, 0}, rd = {"xenstore READ", 0, 0, 0},
+                  wr = {"xenstore WRITE", 0, 0, 0};
     double *lat = calloc((size_t)(n > 0 ? n : 1), sizeof(*lat));
     struct xs_handle *h;
 

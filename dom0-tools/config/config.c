@@ -47,8 +47,8 @@ static bool looks_like_xml(const char *buf, size_t len)
     return i < len && buf[i] == '<';
 }
 
-int config_parse_buffer(const char *name, const char *buf, size_t len,
-                        struct domain_config *cfg, struct config_error *err)
+int config_parse_buffer(const char *name, const char *buf, size_t len, struct domain_config *cfg,
+                        struct config_error *err)
 {
     int rc;
 

@@ -52,8 +52,8 @@ static void generate_mac(const struct domain_config *cfg, struct config_vif *vif
     h ^= h >> 13;
     h *= 0xc2b2ae35u;
     h ^= h >> 16;
-    snprintf(vif->mac, sizeof(vif->mac), "00:16:3e:%02x:%02x:%02x", (h >> 16) & 0x7f, (h >> 8) & 0xff,
-             h & 0xff);
+    snprintf(vif->mac, sizeof(vif->mac), "00:16:3e:%02x:%02x:%02x", (h >> 16) & 0x7f,
+             (h >> 8) & 0xff, h & 0xff);
 }
 
 int config_vif_end(struct domain_config *cfg, const struct config_loc *loc,
@@ -102,8 +102,8 @@ bad:
     return config_fail(err, loc, "invalid MAC '%.64s' (want xx:xx:xx:xx:xx:xx)", value);
 }
 
-int config_vif_set_bridge(struct config_vif *vif, const char *value,
-                          const struct config_loc *loc, struct config_error *err)
+int config_vif_set_bridge(struct config_vif *vif, const char *value, const struct config_loc *loc,
+                          struct config_error *err)
 {
     int rc = config_check_ident(value, sizeof(vif->bridge), "bridge name", loc, err);
 
@@ -112,8 +112,8 @@ int config_vif_set_bridge(struct config_vif *vif, const char *value,
     return rc;
 }
 
-int config_vif_set_backend(struct config_vif *vif, const char *value,
-                           const struct config_loc *loc, struct config_error *err)
+int config_vif_set_backend(struct config_vif *vif, const char *value, const struct config_loc *loc,
+                           struct config_error *err)
 {
     int rc;
 
@@ -173,14 +173,13 @@ bad:
     return config_fail(err, loc, "invalid IP address '%.64s'", value);
 }
 
-int config_vif_set_queues(struct config_vif *vif, const char *value,
-                          const struct config_loc *loc, struct config_error *err)
+int config_vif_set_queues(struct config_vif *vif, const char *value, const struct config_loc *loc,
+                          struct config_error *err)
 {
     uint64_t n;
 
     if (config_parse_uint(value, CONFIG_MAX_QUEUES, &n) < 0 || n == 0)
-        return config_fail(err, loc, "queues '%.16s' out of range 1..%d", value,
-                           CONFIG_MAX_QUEUES);
+        return config_fail(err, loc, "queues '%.16s' out of range 1..%d", value, CONFIG_MAX_QUEUES);
     vif->queues = (unsigned int)n;
     return 0;
 }
@@ -191,22 +190,21 @@ static int parse_vid(const char *value, unsigned int *vid, const struct config_l
     uint64_t id;
 
     if (config_parse_uint(value, CONFIG_MAX_VLAN, &id) < 0 || id == 0)
-        return config_fail(err, loc, "VLAN id '%.16s' out of range 1..%d", value,
-                           CONFIG_MAX_VLAN);
+        return config_fail(err, loc, "VLAN id '%.16s' out of range 1..%d", value, CONFIG_MAX_VLAN);
     *vid = (unsigned int)id;
     return 0;
 }
 
-int config_vif_set_vlan(struct config_vif *vif, const char *value,
-                        const struct config_loc *loc, struct config_error *err)
+int config_vif_set_vlan(struct config_vif *vif, const char *value, const struct config_loc *loc,
+                        struct config_error *err)
 {
     if (vif->vlan)
         return config_fail(err, loc, "one untagged VLAN per interface");
     return parse_vid(value, &vif->vlan, loc, err);
 }
 
-int config_vif_add_trunk(struct config_vif *vif, const char *value,
-                         const struct config_loc *loc, struct config_error *err)
+int config_vif_add_trunk(struct config_vif *vif, const char *value, const struct config_loc *loc,
+                         struct config_error *err)
 {
     unsigned int vid = 0, i;
     int rc = parse_vid(value, &vid, loc, err);
@@ -422,8 +420,7 @@ static int vif_ignored(struct config_vif *vif, const char *value, const struct c
 
 static const struct {
     const char *key;
-    int (*set)(struct config_vif *, const char *, const struct config_loc *,
-               struct config_error *);
+    int (*set)(struct config_vif *, const char *, const struct config_loc *, struct config_error *);
 } vif_keys[] = {
     {"mac", config_vif_set_mac},
     {"bridge", vif_bridge},
@@ -487,8 +484,7 @@ int config_vif_spec(struct domain_config *cfg, const char *spec, const struct co
     copy = strdup(spec);
     if (!copy)
         return config_fail(err, loc, "out of memory");
-    for (token = strtok_r(copy, ",", &save); token && rc == 0;
-         token = strtok_r(NULL, ",", &save))
+    for (token = strtok_r(copy, ",", &save); token && rc == 0; token = strtok_r(NULL, ",", &save))
         if (*trim(token))
             rc = vif_token(vif, token, loc, err);
     free(copy);
@@ -594,8 +590,8 @@ static int pci_option(struct config_pci *pci, const char *opt, const struct conf
     if (opt[klen] == '=' && klen == 8 && !strncmp(opt, "failover", 8))
         return pci_failover_option(pci, opt + klen + 1, loc, err);
 
-    if (opt[klen] == '=' && ((klen == 3 && !strncmp(opt, "mac", 3)) ||
-                             (klen == 4 && !strncmp(opt, "vlan", 4))))
+    if (opt[klen] == '=' &&
+        ((klen == 3 && !strncmp(opt, "mac", 3)) || (klen == 4 && !strncmp(opt, "vlan", 4))))
         return pci_net_option(pci, opt, klen, loc, err);
 
     for (size_t i = 0; i < ARRAY_SIZE(pci_ignored_options); i++) {
@@ -644,7 +640,8 @@ int config_pci_add(struct domain_config *cfg, uint64_t domain, uint64_t bus, uin
     char bdf[CONFIG_BDF_SIZE];
 
     if (domain > 0xffff || bus > 0xff || slot > 0x1f || function > 7)
-        return config_fail(err, loc, "PCI address out of range (domain <= 0xffff, bus <= 0xff, "
+        return config_fail(err, loc,
+                           "PCI address out of range (domain <= 0xffff, bus <= 0xff, "
                            "slot <= 0x1f, function <= 7)");
     snprintf(bdf, sizeof(bdf), "%04x:%02x:%02x.%x", (unsigned int)domain, (unsigned int)bus,
              (unsigned int)slot, (unsigned int)function);

@@ -112,8 +112,8 @@ int config_check_ident(const char *value, size_t size, const char *what,
         return config_fail(err, loc, "%s '%s' must not start with '%c'", what, value, value[0]);
     for (const char *p = value; *p; p++)
         if (!isalnum((unsigned char)*p) && !strchr("_.-", *p))
-            return config_fail(err, loc, "%s '%s' has a character outside [A-Za-z0-9_.-]",
-                               what, value);
+            return config_fail(err, loc, "%s '%s' has a character outside [A-Za-z0-9_.-]", what,
+                               value);
     return 0;
 }
 
@@ -389,10 +389,14 @@ int config_set_action(enum config_action *dst, const char *value, const struct c
         }
     }
     if (strncmp(value, "coredump-", 9) == 0 || strcmp(value, "soft-reset") == 0)
-        return config_fail(err, loc, "'%s' is not supported (domains are processes without "
-                           "guest core dumps or soft reset)", value);
-    return config_fail(err, loc, "'%.64s' is not one of destroy, restart, preserve, "
-                       "rename-restart", value);
+        return config_fail(err, loc,
+                           "'%s' is not supported (domains are processes without "
+                           "guest core dumps or soft reset)",
+                           value);
+    return config_fail(err, loc,
+                       "'%.64s' is not one of destroy, restart, preserve, "
+                       "rename-restart",
+                       value);
 }
 
 int config_check_memory(const struct domain_config *cfg, const struct config_loc *loc,
@@ -405,8 +409,7 @@ int config_check_memory(const struct domain_config *cfg, const struct config_loc
     return 0;
 }
 
-int config_finish(struct domain_config *cfg, const struct config_loc *loc,
-                  struct config_error *err)
+int config_finish(struct domain_config *cfg, const struct config_loc *loc, struct config_error *err)
 {
     struct config_loc at = *loc;
 

@@ -91,10 +91,10 @@ int config_vif_end(struct domain_config *cfg, const struct config_loc *loc,
                    struct config_error *err);
 int config_vif_set_mac(struct config_vif *vif, const char *value, const struct config_loc *loc,
                        struct config_error *err);
-int config_vif_set_bridge(struct config_vif *vif, const char *value,
-                          const struct config_loc *loc, struct config_error *err);
-int config_vif_set_backend(struct config_vif *vif, const char *value,
-                           const struct config_loc *loc, struct config_error *err);
+int config_vif_set_bridge(struct config_vif *vif, const char *value, const struct config_loc *loc,
+                          struct config_error *err);
+int config_vif_set_backend(struct config_vif *vif, const char *value, const struct config_loc *loc,
+                           struct config_error *err);
 /* One more of the vif's addresses; prefix may be NULL when value has none
  * (or carries "/PREFIX" itself). */
 int config_vif_add_ip(struct config_vif *vif, const char *value, const char *prefix,
@@ -105,13 +105,13 @@ void config_vif_model(const char *model, const struct config_loc *loc);
  * (1 us .. 1 s), giving at least a byte of credit per window. */
 int config_vif_set_rate(struct config_vif *vif, uint64_t bytes_per_sec, uint64_t interval_us,
                         const struct config_loc *loc, struct config_error *err);
-int config_vif_set_queues(struct config_vif *vif, const char *value,
-                          const struct config_loc *loc, struct config_error *err);
-int config_vif_set_vlan(struct config_vif *vif, const char *value,
-                        const struct config_loc *loc, struct config_error *err);
+int config_vif_set_queues(struct config_vif *vif, const char *value, const struct config_loc *loc,
+                          struct config_error *err);
+int config_vif_set_vlan(struct config_vif *vif, const char *value, const struct config_loc *loc,
+                        struct config_error *err);
 /* One more VLAN the vif carries tagged (a trunk). */
-int config_vif_add_trunk(struct config_vif *vif, const char *value,
-                         const struct config_loc *loc, struct config_error *err);
+int config_vif_add_trunk(struct config_vif *vif, const char *value, const struct config_loc *loc,
+                         struct config_error *err);
 /* One xl vif spec: "key=value,key=value". */
 int config_vif_spec(struct domain_config *cfg, const char *spec, const struct config_loc *loc,
                     struct config_error *err);

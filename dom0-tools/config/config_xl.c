@@ -382,8 +382,8 @@ static int xl_parse_settings(struct xl_parser *xp)
 }
 
 /* Appliers: one value (each item of a list key) at its location. */
-typedef int xl_apply_fn(struct domain_config *cfg, const char *value,
-                        const struct config_loc *loc, struct config_error *err);
+typedef int xl_apply_fn(struct domain_config *cfg, const char *value, const struct config_loc *loc,
+                        struct config_error *err);
 
 static int xl_type(struct domain_config *cfg, const char *value, const struct config_loc *loc,
                    struct config_error *err)
@@ -490,8 +490,8 @@ static int xl_on_poweroff(struct domain_config *cfg, const char *value,
     return config_set_action(&cfg->on_poweroff, value, loc, err);
 }
 
-static int xl_on_reboot(struct domain_config *cfg, const char *value,
-                        const struct config_loc *loc, struct config_error *err)
+static int xl_on_reboot(struct domain_config *cfg, const char *value, const struct config_loc *loc,
+                        struct config_error *err)
 {
     return config_set_action(&cfg->on_reboot, value, loc, err);
 }
@@ -502,8 +502,8 @@ static int xl_on_crash(struct domain_config *cfg, const char *value, const struc
     return config_set_action(&cfg->on_crash, value, loc, err);
 }
 
-static int xl_cpu_weight(struct domain_config *cfg, const char *value,
-                         const struct config_loc *loc, struct config_error *err)
+static int xl_cpu_weight(struct domain_config *cfg, const char *value, const struct config_loc *loc,
+                         struct config_error *err)
 {
     return config_set_cpu_weight(cfg, value, 1, loc, err);
 }

@@ -40,9 +40,9 @@ struct xml_ctx {
 typedef int xml_elem_fn(struct xml_ctx *x, xmlNode *node);
 
 enum {
-    XML_ONCE = 0,      /* given twice is an error */
-    XML_REPEAT = 1,    /* may be given more than once */
-    XML_WARN = 2,      /* ignored (fn NULL) with a warning */
+    XML_ONCE = 0,   /* given twice is an error */
+    XML_REPEAT = 1, /* may be given more than once */
+    XML_WARN = 2,   /* ignored (fn NULL) with a warning */
 };
 
 struct xml_elem {
@@ -53,9 +53,8 @@ struct xml_elem {
 
 static struct config_loc xml_loc(const struct xml_ctx *x, const xmlNode *node)
 {
-    return (struct config_loc){.file = x->file,
-                               .line = (int)xmlGetLineNo(node),
-                               .key = (const char *)node->name};
+    return (struct config_loc){
+        .file = x->file, .line = (int)xmlGetLineNo(node), .key = (const char *)node->name};
 }
 
 static int xml_fail_at(struct xml_ctx *x, const xmlNode *node, const char *fmt, ...)
@@ -101,8 +100,7 @@ static char *xml_attr(const xmlNode *node, const char *name)
     return out;
 }
 
-static int xml_require_attr(struct xml_ctx *x, const xmlNode *node, const char *name,
-                            char **value)
+static int xml_require_attr(struct xml_ctx *x, const xmlNode *node, const char *name, char **value)
 {
     *value = xml_attr(node, name);
     if (!*value)
@@ -116,8 +114,7 @@ static bool xml_is(const xmlNode *node, const char *name)
            strcmp((const char *)node->name, name) == 0;
 }
 
-static const struct xml_elem *xml_find(const struct xml_elem *table, size_t n,
-                                       const xmlNode *node)
+static const struct xml_elem *xml_find(const struct xml_elem *table, size_t n, const xmlNode *node)
 {
     for (size_t i = 0; i < n; i++)
         if (xml_is(node, table[i].name))
@@ -140,8 +137,8 @@ static xmlNode *xml_unknown_child(xmlNode *parent, const struct xml_elem *table,
  * absent from the table is an error when strict, else a warning once the
  * rest applied (a refused file gets its one error, not warnings).
  */
-static int xml_children(struct xml_ctx *x, xmlNode *parent, const struct xml_elem *table,
-                        size_t n, bool strict)
+static int xml_children(struct xml_ctx *x, xmlNode *parent, const struct xml_elem *table, size_t n,
+                        bool strict)
 {
     xmlNode *unknown = xml_unknown_child(parent, table, n, NULL);
     int rc = 0;
@@ -278,10 +275,10 @@ static int x_current_memory(struct xml_ctx *x, xmlNode *node)
     return rc < 0 ? rc : config_check_memory(x->cfg, &loc, x->err);
 }
 
-#define TEXT_HANDLER(fn, setter)                                                                 \
-    static int fn(struct xml_ctx *x, xmlNode *node)                                              \
-    {                                                                                            \
-        return xml_with_text(x, node, setter);                                                   \
+#define TEXT_HANDLER(fn, setter)                                                                   \
+    static int fn(struct xml_ctx *x, xmlNode *node)                                                \
+    {                                                                                              \
+        return xml_with_text(x, node, setter);                                                     \
     }
 
 /* Elements naming what this host lacks: refused (an empty <bootloader/>
@@ -402,7 +399,7 @@ static int x_metadata(struct xml_ctx *x, xmlNode *node)
 
 /* Runs set(vif, value of attribute attr) for an <interface> child. */
 typedef int vif_setter_fn(struct config_vif *vif, const char *value, const struct config_loc *loc,
-                       struct config_error *err);
+                          struct config_error *err);
 
 static int xml_vif_attr(struct xml_ctx *x, xmlNode *node, const char *attr, vif_setter_fn *set)
 {

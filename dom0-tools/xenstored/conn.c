@@ -14,8 +14,7 @@
 #include "trans.h"
 #include "watch.h"
 
-struct conn *conn_new(struct xsd *xs, uint32_t domid,
-                      const struct conn_transport *tp, void *arg)
+struct conn *conn_new(struct xsd *xs, uint32_t domid, const struct conn_transport *tp, void *arg)
 {
     struct conn *conn = calloc(1, sizeof(*conn));
 
@@ -97,10 +96,10 @@ bool conn_has_output(const struct conn *conn)
 }
 
 /* A message with len bytes of payload, copied from data unless NULL. */
-static struct outmsg *out_new(uint32_t type, uint32_t req_id,
-                              uint32_t tx_id, const void *data, size_t len)
+static struct outmsg *out_new(uint32_t type, uint32_t req_id, uint32_t tx_id, const void *data,
+                              size_t len)
 {
-    struct xsd_sockmsg hdr = { type, req_id, tx_id, (uint32_t)len };
+    struct xsd_sockmsg hdr = {type, req_id, tx_id, (uint32_t)len};
     struct outmsg *m = malloc(sizeof(*m) + sizeof(hdr) + len);
 
     if (!m)
@@ -124,8 +123,8 @@ static void out_queue(struct conn *conn, struct outmsg *m)
     conn->tp->kick(conn->tp_arg);
 }
 
-int conn_send(struct conn *conn, uint32_t type, uint32_t req_id,
-              uint32_t tx_id, const void *data, size_t len)
+int conn_send(struct conn *conn, uint32_t type, uint32_t req_id, uint32_t tx_id, const void *data,
+              size_t len)
 {
     struct outmsg *m = out_new(type, req_id, tx_id, data, len);
 
@@ -149,7 +148,8 @@ static int event_drop(struct conn *conn, int err)
     conn->dropped++;
     if (!conn->dropping)
         log_warnx("conn dom%u: not reading its watch events: dropping them "
-                  "(%lu so far)", conn->domid, conn->dropped);
+                  "(%lu so far)",
+                  conn->domid, conn->dropped);
     conn->dropping = true;
     return err;
 }
@@ -158,8 +158,7 @@ int conn_send_event(struct conn *conn, const char *path, const char *token)
 {
     size_t plen = strlen(path) + 1, len = plen + strlen(token) + 1;
     /* The message, its index key and entry. */
-    size_t cost = sizeof(struct outmsg) + sizeof(struct xsd_sockmsg) +
-                  2 * len + 48;
+    size_t cost = sizeof(struct outmsg) + sizeof(struct xsd_sockmsg) + 2 * len + 48;
     struct outmsg *m = NULL;
     char *key;
     int err;
@@ -167,9 +166,10 @@ int conn_send_event(struct conn *conn, const char *path, const char *token)
     if (len > XENSTORE_PAYLOAD_MAX)
         return -E2BIG;
     key = event_key(path, token);
-    err = !key ? -ENOMEM
+    err = !key                                          ? -ENOMEM
           : conn->events && htab_get(conn->events, key) ? -EEXIST
-          : !event_room(conn, cost) ? -ENOSPC : 0;
+          : !event_room(conn, cost)                     ? -ENOSPC
+                                                        : 0;
     if (!err && !conn->events && !(conn->events = htab_new()))
         err = -ENOMEM;
     if (!err && !(m = out_new(XS_WATCH_EVENT, 0, 0, NULL, len)))
@@ -212,8 +212,7 @@ int conn_flush(struct conn *conn)
 
 /* Reads toward the current header or body; 1 when it is complete, 0 when
  * the transport has no more now, -errno on failure. */
-static int fill(struct conn *conn, void *buf, unsigned int want,
-                unsigned int *got)
+static int fill(struct conn *conn, void *buf, unsigned int want, unsigned int *got)
 {
     long n;
 
@@ -235,8 +234,8 @@ static int read_header(struct conn *conn, struct xsd_sockmsg *hdr)
         return rc;
     memcpy(hdr, in->hdr, sizeof(*hdr));
     if (hdr->len > XENSTORE_PAYLOAD_MAX) {
-        log_warnx("conn dom%u: message length %u over %u: closing",
-                  conn->domid, hdr->len, XENSTORE_PAYLOAD_MAX);
+        log_warnx("conn dom%u: message length %u over %u: closing", conn->domid, hdr->len,
+                  XENSTORE_PAYLOAD_MAX);
         return -EPROTO;
     }
     if (!in->body && !(in->body = malloc(XENSTORE_PAYLOAD_MAX + 1)))
@@ -281,8 +280,7 @@ int conn_restrict(struct conn *conn, uint32_t domid)
 {
     if (domid == 0)
         return -EINVAL;
-    if (!LIST_EMPTY(&conn->watches) || !LIST_EMPTY(&conn->trans) ||
-        conn_has_output(conn))
+    if (!LIST_EMPTY(&conn->watches) || !LIST_EMPTY(&conn->trans) || conn_has_output(conn))
         return -EBUSY;
     conn->domid = domid;
     conn->privileged = false;

@@ -12,8 +12,7 @@
 /* A connection acting for domid (0 = privileged dom0) over tp/arg.  NULL
  * on ENOMEM (tp->close is not called then).  conn_destroy() drops its
  * watches and transactions and calls tp->close(arg). */
-struct conn *conn_new(struct xsd *xs, uint32_t domid,
-                      const struct conn_transport *tp, void *arg);
+struct conn *conn_new(struct xsd *xs, uint32_t domid, const struct conn_transport *tp, void *arg);
 void conn_destroy(struct conn *conn);
 
 /* Requests one conn_input() call handles at most, so that one busy client
@@ -38,8 +37,8 @@ int conn_flush(struct conn *conn);
 bool conn_has_output(const struct conn *conn);
 
 /* Queues one message (header built here).  0 or -ENOMEM. */
-int conn_send(struct conn *conn, uint32_t type, uint32_t req_id,
-              uint32_t tx_id, const void *data, size_t len);
+int conn_send(struct conn *conn, uint32_t type, uint32_t req_id, uint32_t tx_id, const void *data,
+              size_t len);
 
 /*
  * Queues the watch event "<path>\0<token>\0".  An event identical to one

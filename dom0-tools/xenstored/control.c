@@ -20,7 +20,7 @@ struct ctl {
     struct conn *conn;
     const char *const *v; /* arguments after the command name */
     unsigned int n;
-    FILE *out;            /* the reply text */
+    FILE *out; /* the reply text */
 };
 
 /* Xen's names and descriptions (`xenstore-control quota`). */
@@ -28,15 +28,14 @@ static const struct {
     const char *name;
     const char *descr;
 } quota_names[Q_COUNT] = {
-    [Q_NODES] = { "nodes", "Nodes per domain" },
-    [Q_WATCHES] = { "watches", "Watches per domain" },
-    [Q_OUTSTANDING] = { "outstanding", "Outstanding requests per domain" },
-    [Q_MEMORY] = { "memory", "Total Xenstore memory per domain" },
-    [Q_TRANSACTIONS] = { "transactions", "Active transactions per domain" },
-    [Q_TRANS_NODES] = { "transaction-nodes",
-                        "Max. number of accessed nodes per transaction" },
-    [Q_PERMS] = { "node-permissions", "Max. number of permissions per node" },
-    [Q_NODE_SIZE] = { "node-size", "Max. size of a node" },
+    [Q_NODES] = {"nodes", "Nodes per domain"},
+    [Q_WATCHES] = {"watches", "Watches per domain"},
+    [Q_OUTSTANDING] = {"outstanding", "Outstanding requests per domain"},
+    [Q_MEMORY] = {"memory", "Total Xenstore memory per domain"},
+    [Q_TRANSACTIONS] = {"transactions", "Active transactions per domain"},
+    [Q_TRANS_NODES] = {"transaction-nodes", "Max. number of accessed nodes per transaction"},
+    [Q_PERMS] = {"node-permissions", "Max. number of permissions per node"},
+    [Q_NODE_SIZE] = {"node-size", "Max. size of a node"},
 };
 
 static int quota_by_name(const char *name)
@@ -76,7 +75,8 @@ static int quota_domain(struct ctl *c, const char *arg)
 
     if (parse_value(arg, &domid) || !(d = domain_find(xs, domid)))
         return ENOENT;
-    TAILQ_FOREACH(conn, &xs->conns, link) {
+    TAILQ_FOREACH(conn, &xs->conns, link)
+    {
         if (conn->domid != domid || conn->privileged)
             continue;
         outstanding += conn->nout;
@@ -85,8 +85,7 @@ static int quota_domain(struct ctl *c, const char *arg)
     fprintf(c->out, "Domain %u:\n", domid);
     fprintf(c->out, "%-17s: %8u\n", quota_names[Q_NODES].name, d->nodes);
     fprintf(c->out, "%-17s: %8u\n", quota_names[Q_WATCHES].name, d->watches);
-    fprintf(c->out, "%-17s: %8u\n", quota_names[Q_OUTSTANDING].name,
-            outstanding);
+    fprintf(c->out, "%-17s: %8u\n", quota_names[Q_OUTSTANDING].name, outstanding);
     fprintf(c->out, "%-17s: %8zu\n", quota_names[Q_MEMORY].name, d->memory);
     fprintf(c->out, "%-17s: %8u\n", quota_names[Q_TRANSACTIONS].name, trans);
     return 0;
@@ -104,13 +103,12 @@ static int ctl_quota(struct ctl *c)
     if (c->n == 0) {
         fputs("Quota settings:\n", c->out);
         for (int i = 0; i < Q_COUNT; i++)
-            fprintf(c->out, "%-17s: %8u %s\n", quota_names[i].name,
-                    xs->quota[i], quota_names[i].descr);
+            fprintf(c->out, "%-17s: %8u %s\n", quota_names[i].name, xs->quota[i],
+                    quota_names[i].descr);
         return 0;
     }
     if (!strcmp(c->v[0], "set")) {
-        if (c->n != 3 || (q = quota_by_name(c->v[1])) < 0 ||
-            parse_value(c->v[2], &val))
+        if (c->n != 3 || (q = quota_by_name(c->v[1])) < 0 || parse_value(c->v[2], &val))
             return EINVAL;
         xs->quota[q] = val;
         log_info("control: quota %s set to %u", c->v[1], val);
@@ -126,13 +124,12 @@ static int ctl_quota_soft(struct ctl *c)
     unsigned int val;
 
     if (c->n == 0) {
-        fprintf(c->out, "Quota settings:\n%-17s: %8u %s\n",
-                quota_names[Q_MEMORY].name, xs->memory_soft,
-                quota_names[Q_MEMORY].descr);
+        fprintf(c->out, "Quota settings:\n%-17s: %8u %s\n", quota_names[Q_MEMORY].name,
+                xs->memory_soft, quota_names[Q_MEMORY].descr);
         return 0;
     }
-    if (c->n != 3 || strcmp(c->v[0], "set") ||
-        quota_by_name(c->v[1]) != Q_MEMORY || parse_value(c->v[2], &val))
+    if (c->n != 3 || strcmp(c->v[0], "set") || quota_by_name(c->v[1]) != Q_MEMORY ||
+        parse_value(c->v[2], &val))
         return EINVAL;
     xs->memory_soft = val;
     return ctl_ack(c);
@@ -140,12 +137,12 @@ static int ctl_quota_soft(struct ctl *c)
 
 struct check_ctx {
     struct xsd *xs;
-    unsigned int bad;      /* broken links */
+    unsigned int bad; /* broken links */
     struct tally {
         uint32_t domid;
         unsigned int nodes;
         size_t bytes;
-    } *tally;
+    } * tally;
     size_t ntally;
     int err;
 };
@@ -162,7 +159,7 @@ static struct tally *tally_of(struct check_ctx *c, uint32_t domid)
         return NULL;
     c->tally = t;
     t = &t[c->ntally++];
-    *t = (struct tally){ .domid = domid };
+    *t = (struct tally){.domid = domid};
     return t;
 }
 
@@ -174,8 +171,7 @@ static bool check_node_cb(const struct node *n, void *arg)
     struct tally *t;
 
     for (unsigned int i = 0; i < n->nchildren; i++) {
-        snprintf(buf, sizeof(buf), "%s/%s", plen == 1 ? "" : n->path,
-                 n->children[i]);
+        snprintf(buf, sizeof(buf), "%s/%s", plen == 1 ? "" : n->path, n->children[i]);
         if (!tree_peek(c->xs->tree, NULL, buf)) {
             log_warnx("check: %s lists a missing child %s", n->path, buf);
             c->bad++;
@@ -209,13 +205,14 @@ static size_t conns_bytes(struct xsd *xs, uint32_t domid)
     struct outmsg *m;
     struct trans *t;
 
-    TAILQ_FOREACH(conn, &xs->conns, link) {
+    TAILQ_FOREACH(conn, &xs->conns, link)
+    {
         if (conn->domid != domid || conn->privileged)
             continue;
         TAILQ_FOREACH(m, &conn->out, link)
-            bytes += m->cost;
+        bytes += m->cost;
         LIST_FOREACH(t, &conn->trans, link)
-            bytes += t->charged;
+        bytes += t->charged;
     }
     return bytes;
 }
@@ -225,13 +222,14 @@ static size_t conns_bytes(struct xsd *xs, uint32_t domid)
 static int ctl_check(struct ctl *c)
 {
     struct xsd *xs = c->conn->xs;
-    struct check_ctx cc = { .xs = xs };
+    struct check_ctx cc = {.xs = xs};
     struct domain *d;
 
     if (c->n)
         return EINVAL;
     tree_foreach(xs->tree, check_node_cb, &cc);
-    LIST_FOREACH(d, &xs->domains, link) {
+    LIST_FOREACH(d, &xs->domains, link)
+    {
         struct tally *t = cc.err ? NULL : tally_of(&cc, d->domid);
         size_t memory;
 
@@ -242,8 +240,8 @@ static int ctl_check(struct ctl *c)
         memory = t->bytes + conns_bytes(xs, d->domid);
         if (d->domid && (d->nodes != t->nodes || d->memory != memory)) {
             log_warnx("check: domain %u counted %u nodes, %zu bytes; has %u, "
-                      "%zu: corrected", d->domid, d->nodes, d->memory,
-                      t->nodes, memory);
+                      "%zu: corrected",
+                      d->domid, d->nodes, d->memory, t->nodes, memory);
             d->nodes = t->nodes;
             d->memory = memory;
             cc.bad++;
@@ -263,14 +261,14 @@ static void memreport(struct xsd *xs, FILE *f)
 
     fprintf(f, "xenstored memory report: %u nodes\n", tree_count(xs->tree));
     LIST_FOREACH(d, &xs->domains, link)
-        fprintf(f, "domain %u: %u nodes, %u watches, %zu bytes%s\n",
-                d->domid, d->nodes, d->watches, d->memory,
-                d->introduced ? "" : " (not introduced)");
+    fprintf(f, "domain %u: %u nodes, %u watches, %zu bytes%s\n", d->domid, d->nodes, d->watches,
+            d->memory, d->introduced ? "" : " (not introduced)");
     TAILQ_FOREACH(conn, &xs->conns, link)
-        fprintf(f, "connection dom%u%s: %u queued (%zu bytes of events), "
-                "%lu events dropped, %u transactions\n", conn->domid,
-                conn->privileged ? " (privileged)" : "", conn->nout,
-                conn->queued, conn->dropped, conn->ntrans);
+    fprintf(f,
+            "connection dom%u%s: %u queued (%zu bytes of events), "
+            "%lu events dropped, %u transactions\n",
+            conn->domid, conn->privileged ? " (privileged)" : "", conn->nout, conn->queued,
+            conn->dropped, conn->ntrans);
 }
 
 /* memreport [file]: to the log, or appended to file. */
@@ -283,9 +281,7 @@ static int ctl_memreport(struct ctl *c)
         return EINVAL;
     if (c->n && !c->conn->xs->control_files)
         return EPERM;
-    fd = c->n ? open(c->v[0], O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
-                     0600)
-              : dup(STDERR_FILENO);
+    fd = c->n ? open(c->v[0], O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600) : dup(STDERR_FILENO);
     f = fd < 0 ? NULL : fdopen(fd, "a");
     if (!f) {
         if (fd >= 0)
@@ -362,15 +358,15 @@ static const struct {
     int (*fn)(struct ctl *c);
     const char *args;
 } commands[] = {
-    { "check", ctl_check, "" },
-    { "log", ctl_log, "<debug|info|warn|error>" },
-    { "logfile", ctl_logfile, "<file>" },
-    { "memreport", ctl_memreport, "[<file>]" },
-    { "print", ctl_print, "<string>" },
-    { "quota", ctl_quota, "[set <name> <val>|<domid>]" },
-    { "quota-soft", ctl_quota_soft, "[set memory <val>]" },
-    { "restrict", ctl_restrict, "<domid>" },
-    { "help", ctl_help, "" },
+    {"check", ctl_check, ""},
+    {"log", ctl_log, "<debug|info|warn|error>"},
+    {"logfile", ctl_logfile, "<file>"},
+    {"memreport", ctl_memreport, "[<file>]"},
+    {"print", ctl_print, "<string>"},
+    {"quota", ctl_quota, "[set <name> <val>|<domid>]"},
+    {"quota-soft", ctl_quota_soft, "[set memory <val>]"},
+    {"restrict", ctl_restrict, "<domid>"},
+    {"help", ctl_help, ""},
 };
 
 static int ctl_help(struct ctl *c)
@@ -382,10 +378,9 @@ static int ctl_help(struct ctl *c)
     return 0;
 }
 
-int control_run(struct conn *conn, const char *const *v, unsigned int n,
-                char **resp)
+int control_run(struct conn *conn, const char *const *v, unsigned int n, char **resp)
 {
-    struct ctl c = { conn, v + 1, n - 1, NULL };
+    struct ctl c = {conn, v + 1, n - 1, NULL};
     size_t len;
     int err = EINVAL;
 

@@ -21,15 +21,15 @@
 /* Default quotas, Xen's where Xen has one (xenstored -h; `xenstore-control
  * quota`).  dom0 is exempt from all of them; XS_CONTROL "quota set" changes
  * them at run time (xs->quota[]). */
-#define QUOTA_NODES 1000       /* nodes a domain owns: ENOSPC */
-#define QUOTA_WATCHES 128      /* watches of a domain: E2BIG */
-#define QUOTA_OUTSTANDING 20   /* queued replies before input stops */
-#define QUOTA_MEMORY (2560 * 1024) /* bytes a domain makes us hold */
-#define QUOTA_MEMORY_SOFT (2048 * 1024) /* logged when crossed */
-#define QUOTA_TRANSACTIONS 10  /* open transactions of a connection: ENOSPC */
-#define QUOTA_TRANS_NODES 1024 /* nodes one transaction touches: ENOSPC */
-#define QUOTA_PERMS 5          /* permission entries of a node: ENOSPC */
-#define QUOTA_NODE_SIZE 2048   /* node_size() limit: ENOSPC */
+#define QUOTA_NODES        1000          /* nodes a domain owns: ENOSPC */
+#define QUOTA_WATCHES      128           /* watches of a domain: E2BIG */
+#define QUOTA_OUTSTANDING  20            /* queued replies before input stops */
+#define QUOTA_MEMORY       (2560 * 1024) /* bytes a domain makes us hold */
+#define QUOTA_MEMORY_SOFT  (2048 * 1024) /* logged when crossed */
+#define QUOTA_TRANSACTIONS 10            /* open transactions of a connection: ENOSPC */
+#define QUOTA_TRANS_NODES  1024          /* nodes one transaction touches: ENOSPC */
+#define QUOTA_PERMS        5             /* permission entries of a node: ENOSPC */
+#define QUOTA_NODE_SIZE    2048          /* node_size() limit: ENOSPC */
 /* Queued watch-event bytes of a dom0 connection; past it events are dropped
  * (a domain connection's are bounded by its domain's memory quota). */
 #define QUOTA_DOM0_EVENT_BYTES (16 * 1024 * 1024)
@@ -66,28 +66,28 @@ struct conn_transport {
 
 struct outmsg {
     TAILQ_ENTRY(outmsg) link;
-    size_t len;       /* header + payload bytes */
-    size_t off;       /* bytes already written */
-    size_t cost;      /* bytes charged for it (conn->queued, domain memory) */
-    bool event;       /* a watch event, indexed in conn->events */
+    size_t len;  /* header + payload bytes */
+    size_t off;  /* bytes already written */
+    size_t cost; /* bytes charged for it (conn->queued, domain memory) */
+    bool event;  /* a watch event, indexed in conn->events */
     char buf[];
 };
 
 struct watch {
     LIST_ENTRY(watch) link;
-    char *path;       /* absolute path or "@..." special name */
+    char *path; /* absolute path or "@..." special name */
     char *token;
-    size_t strip;     /* bytes of path to drop in events (relative watch) */
+    size_t strip; /* bytes of path to drop in events (relative watch) */
 };
 
 /* Which watches a change of a path fires. */
 enum watch_scope {
-    WATCH_NODE,       /* at or above the path */
-    WATCH_TREE,       /* and below it (a removal) */
-    WATCH_EXACT,      /* exactly at it (a node removed with an ancestor) */
+    WATCH_NODE,  /* at or above the path */
+    WATCH_TREE,  /* and below it (a removal) */
+    WATCH_EXACT, /* exactly at it (a node removed with an ancestor) */
 };
 
-struct change {       /* a change a transaction will announce on commit */
+struct change { /* a change a transaction will announce on commit */
     char *path;
     enum watch_scope scope;
     struct xs_permissions *perms; /* node permissions for the read check */
@@ -96,10 +96,10 @@ struct change {       /* a change a transaction will announce on commit */
     unsigned int nperms2;          /* change (or NULL, 0) */
 };
 
-struct acct {         /* a transaction's pending change of what a domain owns */
+struct acct { /* a transaction's pending change of what a domain owns */
     uint32_t domid;
-    int delta;        /* nodes */
-    long bytes;       /* node memory */
+    int delta;  /* nodes */
+    long bytes; /* node memory */
 };
 
 struct trans {
@@ -108,35 +108,35 @@ struct trans {
     struct txn *view;
     struct change *changes;
     unsigned int nchanges;
-    size_t change_bytes;  /* memory of changes[] */
+    size_t change_bytes; /* memory of changes[] */
     struct acct *accts;
     unsigned int naccts;
-    int err;          /* an operation half-failed, or a quota was hit:
-                       * every later request and the commit fail with it */
-    size_t charged;   /* bytes charged to the connection's domain */
+    int err;        /* an operation half-failed, or a quota was hit:
+                     * every later request and the commit fail with it */
+    size_t charged; /* bytes charged to the connection's domain */
 };
 
 struct conn {
     TAILQ_ENTRY(conn) link;
     struct xsd *xs;
-    uint32_t domid;   /* whose requests these are (0 = dom0) */
-    bool privileged;  /* dom0, not restricted */
+    uint32_t domid;  /* whose requests these are (0 = dom0) */
+    bool privileged; /* dom0, not restricted */
     const struct conn_transport *tp;
     void *tp_arg;
 
     struct conn_input {
-        unsigned char hdr[16];   /* struct xsd_sockmsg being read */
+        unsigned char hdr[16]; /* struct xsd_sockmsg being read */
         unsigned int hdr_got;
-        char *body;              /* len + 1 bytes (NUL added) */
+        char *body; /* len + 1 bytes (NUL added) */
         unsigned int body_got;
     } in;
 
     TAILQ_HEAD(, outmsg) out;
-    unsigned int nout;           /* queued replies and events */
-    size_t queued;               /* bytes of queued events */
-    struct htab *events;         /* "path token" of queued events */
-    unsigned long dropped;       /* watch events dropped (queue full) */
-    bool dropping;               /* dropped since the queue last drained */
+    unsigned int nout;     /* queued replies and events */
+    size_t queued;         /* bytes of queued events */
+    struct htab *events;   /* "path token" of queued events */
+    unsigned long dropped; /* watch events dropped (queue full) */
+    bool dropping;         /* dropped since the queue last drained */
 
     LIST_HEAD(, watch) watches;
     LIST_HEAD(, trans) trans;
@@ -147,11 +147,11 @@ struct conn {
 struct domain {
     LIST_ENTRY(domain) link;
     uint32_t domid;
-    bool introduced;  /* XS_INTRODUCE seen, not released */
-    bool shutdown;    /* @releaseDomain fired for a shutdown, until RESUME */
-    unsigned long mfn;  /* ring frame and event channel of XS_INTRODUCE */
+    bool introduced;   /* XS_INTRODUCE seen, not released */
+    bool shutdown;     /* @releaseDomain fired for a shutdown, until RESUME */
+    unsigned long mfn; /* ring frame and event channel of XS_INTRODUCE */
     unsigned int port;
-    uint32_t target;  /* SET_TARGET: domain this one manages, or DOMID_NONE */
+    uint32_t target;      /* SET_TARGET: domain this one manages, or DOMID_NONE */
     unsigned int nodes;   /* committed nodes it owns */
     unsigned int watches; /* watches of its connections */
     size_t memory;        /* bytes: nodes it owns, its transactions and

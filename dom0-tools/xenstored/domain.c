@@ -18,8 +18,8 @@ struct domain *domain_find(struct xsd *xs, uint32_t domid)
     struct domain *d;
 
     LIST_FOREACH(d, &xs->domains, link)
-        if (d->domid == domid)
-            return d;
+    if (d->domid == domid)
+        return d;
     return NULL;
 }
 
@@ -54,14 +54,14 @@ void domain_memory_add(struct xsd *xs, uint32_t domid, long delta)
 
     if (domid == 0 || !(d = domain_get(xs, domid)))
         return;
-    d->memory = delta < 0 && (size_t)-delta > d->memory ? 0
-                                                       : d->memory + delta;
+    d->memory = delta < 0 && (size_t)-delta > d->memory ? 0 : d->memory + delta;
     if (d->memory <= xs->memory_soft) {
         d->memory_warned = false;
     } else if (!d->memory_warned) {
         d->memory_warned = true;
         log_warnx("domain %u: holds %zu bytes of xenstored's memory, over "
-                  "the soft quota %u", domid, d->memory, xs->memory_soft);
+                  "the soft quota %u",
+                  domid, d->memory, xs->memory_soft);
     }
 }
 
@@ -79,8 +79,7 @@ static uint32_t target_of(const struct conn *conn)
     return d ? d->target : DOMID_NONE;
 }
 
-unsigned int domain_perms_for(const struct conn *conn,
-                              const struct xs_permissions *perms,
+unsigned int domain_perms_for(const struct conn *conn, const struct xs_permissions *perms,
                               unsigned int nperms)
 {
     const unsigned int all = XS_PERM_READ | XS_PERM_WRITE | XS_PERM_OWNER;
@@ -90,14 +89,12 @@ unsigned int domain_perms_for(const struct conn *conn,
         (target != DOMID_NONE && perms[0].id == target))
         return all;
     for (unsigned int i = 1; i < nperms; i++)
-        if (perms[i].id == conn->domid ||
-            (target != DOMID_NONE && perms[i].id == target))
+        if (perms[i].id == conn->domid || (target != DOMID_NONE && perms[i].id == target))
             return perms[i].perms & (XS_PERM_READ | XS_PERM_WRITE);
     return perms[0].perms & (XS_PERM_READ | XS_PERM_WRITE);
 }
 
-int domain_introduce(struct xsd *xs, uint32_t domid, unsigned long mfn,
-                     unsigned int port)
+int domain_introduce(struct xsd *xs, uint32_t domid, unsigned long mfn, unsigned int port)
 {
     struct domain *d;
 
@@ -138,8 +135,7 @@ static bool owned_by(const struct node *n, uint32_t domid)
 }
 
 /* An ACL entry (not the owner) names domid. */
-static bool names(const struct xs_permissions *perms, unsigned int nperms,
-                  uint32_t domid)
+static bool names(const struct xs_permissions *perms, unsigned int nperms, uint32_t domid)
 {
     for (unsigned int i = 1; i < nperms; i++)
         if (perms[i].id == domid)
@@ -181,10 +177,9 @@ static bool collect_cb(const struct node *n, void *arg)
 /* The paths of the nodes that match (the tree cannot change while it is
  * walked); *n of them, NULL when none or out of memory (logged). */
 static char **collect(struct xsd *xs, uint32_t domid,
-                      bool (*match)(const struct node *n, uint32_t domid),
-                      size_t *n)
+                      bool (*match)(const struct node *n, uint32_t domid), size_t *n)
 {
-    struct collect_ctx c = { .domid = domid, .match = match };
+    struct collect_ctx c = {.domid = domid, .match = match};
 
     tree_foreach(xs->tree, collect_cb, &c);
     if (c.err)
@@ -209,9 +204,8 @@ static void remove_owned(struct xsd *xs, uint32_t domid)
 }
 
 /* Copies perms without the entries naming domid; returns how many stay. */
-static unsigned int perms_without(const struct xs_permissions *perms,
-                                  unsigned int nperms, uint32_t domid,
-                                  struct xs_permissions *out)
+static unsigned int perms_without(const struct xs_permissions *perms, unsigned int nperms,
+                                  uint32_t domid, struct xs_permissions *out)
 {
     unsigned int k = 1;
 
@@ -242,8 +236,7 @@ static void forget_grants(struct xsd *xs, uint32_t domid)
         if (perms)
             k = perms_without(node->perms, node->nperms, domid, perms);
         if (!perms || store_set_perms_quiet(xs, node, perms, k))
-            log_warnx("domain %u: cannot drop its rights on %s", domid,
-                      paths[i]);
+            log_warnx("domain %u: cannot drop its rights on %s", domid, paths[i]);
         free(perms);
         free(paths[i]);
     }
@@ -252,12 +245,11 @@ static void forget_grants(struct xsd *xs, uint32_t domid)
         struct special *sp = &xs->specials[i];
 
         if (names(sp->perms, sp->nperms, domid))
-            sp->nperms = perms_without(sp->perms, sp->nperms, domid,
-                                       sp->perms);
+            sp->nperms = perms_without(sp->perms, sp->nperms, domid, sp->perms);
     }
     LIST_FOREACH(d, &xs->domains, link)
-        if (d->target == domid)
-            d->target = DOMID_NONE;
+    if (d->target == domid)
+        d->target = DOMID_NONE;
 }
 
 struct domain *domain_introduced(struct xsd *xs, uint32_t domid)

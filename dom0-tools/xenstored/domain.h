@@ -29,8 +29,7 @@ bool domain_memory_over(struct xsd *xs, uint32_t domid, size_t bytes);
  * the owner get READ|WRITE|OWNER; otherwise the first ACL entry naming the
  * connection's domain (or its target) decides, else perms[0]'s bits.
  */
-unsigned int domain_perms_for(const struct conn *conn,
-                              const struct xs_permissions *perms,
+unsigned int domain_perms_for(const struct conn *conn, const struct xs_permissions *perms,
                               unsigned int nperms);
 
 /*
@@ -39,8 +38,7 @@ unsigned int domain_perms_for(const struct conn *conn,
  * event channel, as in Xen.  0 or -ENOMEM, -EINVAL for domid 0 or a
  * reserved id.
  */
-int domain_introduce(struct xsd *xs, uint32_t domid, unsigned long mfn,
-                     unsigned int port);
+int domain_introduce(struct xsd *xs, uint32_t domid, unsigned long mfn, unsigned int port);
 
 /*
  * XS_RELEASE or the domain's death: closes every connection of domid,

@@ -14,7 +14,7 @@ struct hent {
 
 struct htab {
     struct hent **buckets;
-    size_t nbuckets;    /* a power of two */
+    size_t nbuckets; /* a power of two */
     size_t count;
 };
 
@@ -140,8 +140,8 @@ size_t htab_count(const struct htab *h)
     return h->count;
 }
 
-void htab_foreach(const struct htab *h,
-                  bool (*fn)(const char *key, void *val, void *arg), void *arg)
+void htab_foreach(const struct htab *h, bool (*fn)(const char *key, void *val, void *arg),
+                  void *arg)
 {
     for (size_t i = 0; i < h->nbuckets; i++)
         for (struct hent *e = h->buckets[i]; e; e = e->next)

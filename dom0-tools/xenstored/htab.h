@@ -24,7 +24,7 @@ void *htab_del(struct htab *h, const char *key);
 size_t htab_count(const struct htab *h);
 
 /* Calls fn for every entry until it returns false.  fn must not change h. */
-void htab_foreach(const struct htab *h,
-                  bool (*fn)(const char *key, void *val, void *arg), void *arg);
+void htab_foreach(const struct htab *h, bool (*fn)(const char *key, void *val, void *arg),
+                  void *arg);
 
 #endif

@@ -64,7 +64,7 @@ static void ring_release(void *arg)
 static void ring_service(struct hyp_ring *r);
 
 /* A zero timeout: runs after the loop's next poll (see ring_service). */
-static const struct timeval next_turn = { 0, 0 };
+static const struct timeval next_turn = {0, 0};
 
 static void ring_flush(evutil_socket_t fd, short what, void *arg)
 {

@@ -39,12 +39,9 @@ static void usage(FILE *f)
 static int parse_options(int argc, char **argv, struct options *o)
 {
     static const struct option longopts[] = {
-        { "socket", required_argument, NULL, 's' },
-        { "pid-file", required_argument, NULL, 'p' },
-        { "log-file", required_argument, NULL, 'l' },
-        { "foreground", no_argument, NULL, 'F' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
+        {"socket", required_argument, NULL, 's'},   {"pid-file", required_argument, NULL, 'p'},
+        {"log-file", required_argument, NULL, 'l'}, {"foreground", no_argument, NULL, 'F'},
+        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
     };
     int c;
 
@@ -55,11 +52,21 @@ static int parse_options(int argc, char **argv, struct options *o)
                 fatalx("socket path too long");
             strcpy(o->socket, optarg);
             break;
-        case 'p': o->pid_file = optarg; break;
-        case 'l': o->log_file = optarg; break;
-        case 'F': o->foreground = 1; break;
-        case 'h': usage(stdout); exit(0);
-        default: usage(stderr); return -EINVAL;
+        case 'p':
+            o->pid_file = optarg;
+            break;
+        case 'l':
+            o->log_file = optarg;
+            break;
+        case 'F':
+            o->foreground = 1;
+            break;
+        case 'h':
+            usage(stdout);
+            exit(0);
+        default:
+            usage(stderr);
+            return -EINVAL;
         }
     }
     if (optind != argc) {
@@ -146,7 +153,7 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 
 int main(int argc, char **argv)
 {
-    struct options o = { 0 };
+    struct options o = {0};
     struct event_base *base;
     struct sock_listener *l;
     struct event *sigterm, *sigint;
@@ -177,8 +184,7 @@ int main(int argc, char **argv)
         fatalx("event_reinit");
     sigterm = evsignal_new(base, SIGTERM, on_signal, base);
     sigint = evsignal_new(base, SIGINT, on_signal, base);
-    if (!sigterm || !sigint || evsignal_add(sigterm, NULL) ||
-        evsignal_add(sigint, NULL))
+    if (!sigterm || !sigint || evsignal_add(sigterm, NULL) || evsignal_add(sigint, NULL))
         fatalx("signal events");
     log_info("listening on %s", o.socket);
     event_base_dispatch(base);

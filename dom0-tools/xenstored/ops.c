@@ -28,8 +28,8 @@
 struct req {
     struct conn *conn;
     const struct xsd_sockmsg *hdr;
-    const char *body;      /* hdr->len bytes, NUL added after them */
-    struct trans *t;       /* transaction named by tx_id, or NULL */
+    const char *body; /* hdr->len bytes, NUL added after them */
+    struct trans *t;  /* transaction named by tx_id, or NULL */
 };
 
 static struct txn *view(const struct req *r)
@@ -53,8 +53,7 @@ static int reply(struct req *r, const void *data, size_t len)
 
     if (err)
         return err;
-    return -conn_send(r->conn, r->hdr->type, r->hdr->req_id, r->hdr->tx_id,
-                      data, len);
+    return -conn_send(r->conn, r->hdr->type, r->hdr->req_id, r->hdr->tx_id, data, len);
 }
 
 static int ack(struct req *r)
@@ -64,8 +63,8 @@ static int ack(struct req *r)
 
 /* Splits the payload into exactly n NUL-terminated strings; with rest, the
  * bytes after the n-th string are returned there (XS_WRITE's value). */
-static int split_args(const struct req *r, const char **v, unsigned int n,
-                      const char **rest, unsigned int *restlen)
+static int split_args(const struct req *r, const char **v, unsigned int n, const char **rest,
+                      unsigned int *restlen)
 {
     const char *p = r->body, *end = r->body + r->hdr->len;
 
@@ -100,8 +99,7 @@ static int domid_arg(const struct req *r, uint32_t *domid)
 {
     const char *v[1];
     unsigned long id;
-    int err = split_args(r, v, 1, NULL, NULL) ?: parse_uint(v[0], UINT16_MAX,
-                                                            &id);
+    int err = split_args(r, v, 1, NULL, NULL) ?: parse_uint(v[0], UINT16_MAX, &id);
 
     *domid = (uint32_t)id;
     return err;
@@ -119,8 +117,7 @@ static int canon(const struct req *r, const char *in, char *out)
  * Inside a transaction only that ancestor is recorded: a missing level
  * appearing changes its generation, so the commit still sees the conflict.
  */
-static const struct node *nearest_ancestor(struct req *r, const char *path,
-                                           unsigned int *missing)
+static const struct node *nearest_ancestor(struct req *r, const char *path, unsigned int *missing)
 {
     struct tree *tree = r->conn->xs->tree;
     const struct node *n = tree_peek(tree, view(r), "/"), *next;
@@ -145,21 +142,18 @@ static const struct node *nearest_ancestor(struct req *r, const char *path,
 
 /* Xen's rule for a node we may not see: ENOENT only when the nearest
  * existing ancestor grants perm, else EACCES, so absence leaks nothing. */
-static int errno_from_parents(struct req *r, const char *path,
-                              unsigned int perm)
+static int errno_from_parents(struct req *r, const char *path, unsigned int perm)
 {
     unsigned int missing;
     const struct node *n = nearest_ancestor(r, path, &missing);
 
     if (!n)
         return EACCES;
-    return (domain_perms_for(r->conn, n->perms, n->nperms) & perm) ? ENOENT
-                                                                   : EACCES;
+    return (domain_perms_for(r->conn, n->perms, n->nperms) & perm) ? ENOENT : EACCES;
 }
 
 /* The node at canonical path if conn has perm on it; errno otherwise. */
-static int lookup(struct req *r, const char *path, unsigned int perm,
-                  const struct node **out)
+static int lookup(struct req *r, const char *path, unsigned int perm, const struct node **out)
 {
     const struct node *n = tree_get(r->conn->xs->tree, view(r), path);
 
@@ -171,13 +165,11 @@ static int lookup(struct req *r, const char *path, unsigned int perm,
     return 0;
 }
 
-static int lookup_arg(struct req *r, unsigned int perm, char *path,
-                      const struct node **out)
+static int lookup_arg(struct req *r, unsigned int perm, char *path, const struct node **out)
 {
     const char *v[1];
 
-    return split_args(r, v, 1, NULL, NULL) ?: canon(r, v[0], path) ?:
-           lookup(r, path, perm, out);
+    return split_args(r, v, 1, NULL, NULL) ?: canon(r, v[0], path) ?: lookup(r, path, perm, out);
 }
 
 static struct node *mutable(struct req *r, const char *path)
@@ -189,8 +181,7 @@ static struct node *mutable(struct req *r, const char *path)
     return n;
 }
 
-static bool over_size(const struct req *r, const struct node *n,
-                      unsigned int newlen)
+static bool over_size(const struct req *r, const struct node *n, unsigned int newlen)
 {
     return !r->conn->privileged &&
            node_size(n) - n->len + newlen >= r->conn->xs->quota[Q_NODE_SIZE];
@@ -201,15 +192,13 @@ static bool over_size(const struct req *r, const struct node *n,
 static bool over_memory(struct req *r, uint32_t owner, size_t more)
 {
     return !r->conn->privileged && owner != 0 &&
-           trans_memory(r->conn->xs, r->t, owner) + more >
-               r->conn->xs->quota[Q_MEMORY];
+           trans_memory(r->conn->xs, r->t, owner) + more > r->conn->xs->quota[Q_MEMORY];
 }
 
 /* Creates path and its missing ancestors, for a value of vlen bytes (the
  * memory quota must hold both).  Each inherits its parent's permissions;
  * an unprivileged writer owns what it creates (Xen's rule). */
-static int create_path(struct req *r, const char *path, size_t vlen,
-                       struct node **out)
+static int create_path(struct req *r, const char *path, size_t vlen, struct node **out)
 {
     struct xsd *xs = r->conn->xs;
     unsigned int levels;
@@ -230,8 +219,8 @@ static int create_path(struct req *r, const char *path, size_t vlen,
           * child names their parents gain. */
          over_memory(r, r->conn->domid,
                      vlen + strlen(path) +
-                         levels * (sizeof(struct node) + strlen(path) +
-                                   nperms * sizeof(*perms) + 64))))
+                         levels *
+                             (sizeof(struct node) + strlen(path) + nperms * sizeof(*perms) + 64))))
         return ENOSPC;
     memcpy(perms, base->perms, nperms * sizeof(*perms));
     if (!r->conn->privileged)
@@ -276,8 +265,7 @@ static int do_write(struct req *r)
         err = errno;
     if (err)
         return err;
-    if (over_size(r, m, len) ||
-        (len > m->len && over_memory(r, m->perms[0].id, len - m->len)))
+    if (over_size(r, m, len) || (len > m->len && over_memory(r, m->perms[0].id, len - m->len)))
         return ENOSPC;
     if (store_set_data(r->conn->xs, r->t, m, data, len))
         return ENOMEM;
@@ -332,8 +320,7 @@ static int do_read(struct req *r)
 
 /* Child names of n from byte offset off of the NUL-separated list, as many
  * as fit in max bytes: written to buf, length returned. */
-static size_t children_from(const struct node *n, size_t off, char *buf,
-                            size_t max, bool *complete)
+static size_t children_from(const struct node *n, size_t off, char *buf, size_t max, bool *complete)
 {
     size_t pos = 0, len = 0, clen;
 
@@ -387,8 +374,7 @@ static int do_directory_part(struct req *r)
     return reply(r, buf, gen + len);
 }
 
-static int reply_perms(struct req *r, const struct xs_permissions *perms,
-                       unsigned int nperms)
+static int reply_perms(struct req *r, const struct xs_permissions *perms, unsigned int nperms)
 {
     char buf[XENSTORE_PAYLOAD_MAX];
     size_t len = 0;
@@ -404,8 +390,7 @@ static int reply_perms(struct req *r, const struct xs_permissions *perms,
 }
 
 /* The permissions of a special name ("@releaseDomain"), with perm on it. */
-static int lookup_special(struct req *r, const char *name, unsigned int perm,
-                          struct special **out)
+static int lookup_special(struct req *r, const char *name, unsigned int perm, struct special **out)
 {
     struct special *sp = watch_special(r->conn->xs, name);
 
@@ -428,14 +413,13 @@ static int do_get_perms(struct req *r)
     if (err)
         return err;
     if (v[0][0] == '@')
-        return lookup_special(r, v[0], XS_PERM_READ, &sp) ?:
-               reply_perms(r, sp->perms, sp->nperms);
+        return lookup_special(r, v[0], XS_PERM_READ, &sp) ?: reply_perms(r, sp->perms, sp->nperms);
     return canon(r, v[0], path) ?: lookup(r, path, XS_PERM_READ, &n) ?:
            reply_perms(r, n->perms, n->nperms);
 }
 
-static int parse_perms(const struct req *r, const char *p,
-                       struct xs_permissions *perms, unsigned int *nperms)
+static int parse_perms(const struct req *r, const char *p, struct xs_permissions *perms,
+                       unsigned int *nperms)
 {
     const char *end = r->body + r->hdr->len;
     unsigned int n = 0;
@@ -452,8 +436,7 @@ static int parse_perms(const struct req *r, const char *p,
 }
 
 /* SET_PERMS on "@introduceDomain"/"@releaseDomain": who gets the event. */
-static int set_special_perms(struct req *r, const char *name,
-                             const struct xs_permissions *perms,
+static int set_special_perms(struct req *r, const char *name, const struct xs_permissions *perms,
                              unsigned int nperms)
 {
     struct xs_permissions *copy;
@@ -487,15 +470,13 @@ static int do_set_perms(struct req *r)
 
     if (!r->conn->privileged && r->conn->xs->quota[Q_PERMS] < nperms)
         nperms = r->conn->xs->quota[Q_PERMS];
-    err = split_args(r, v, 1, &rest, &restlen) ?:
-          parse_perms(r, rest, perms, &nperms);
+    err = split_args(r, v, 1, &rest, &restlen) ?: parse_perms(r, rest, perms, &nperms);
 
     if (err)
         return err;
     if (v[0][0] == '@')
         return set_special_perms(r, v[0], perms, nperms);
-    err = canon(r, v[0], path) ?:
-          lookup(r, path, XS_PERM_WRITE | XS_PERM_OWNER, &n);
+    err = canon(r, v[0], path) ?: lookup(r, path, XS_PERM_WRITE | XS_PERM_OWNER, &n);
     if (err)
         return err;
     /* Only dom0 gives a node away. */
@@ -514,8 +495,8 @@ static int do_watch(struct req *r)
     const char *v[2];
     struct watch *w;
     size_t strip;
-    int err = split_args(r, v, 2, NULL, NULL) ?:
-              -path_canon(r->conn->domid, v[0], true, path, &strip);
+    int err =
+        split_args(r, v, 2, NULL, NULL) ?: -path_canon(r->conn->domid, v[0], true, path, &strip);
 
     if (err)
         return err;
@@ -610,8 +591,7 @@ static int do_is_domain_introduced(struct req *r)
     if (err)
         return err;
     /* dom0 is always there, as in Xen. */
-    return reply(r, (domid == 0 || domain_introduced(r->conn->xs, domid))
-                        ? "T" : "F", 2);
+    return reply(r, (domid == 0 || domain_introduced(r->conn->xs, domid)) ? "T" : "F", 2);
 }
 
 static int do_get_domain_path(struct req *r)
@@ -665,41 +645,38 @@ static int do_control(struct req *r)
 }
 
 #define OP_PRIV 1u /* privileged connections only (EACCES otherwise) */
-#define OP_TX 2u   /* works inside the transaction tx_id names */
+#define OP_TX   2u /* works inside the transaction tx_id names */
 
 static const struct op {
     const char *name;
     int (*fn)(struct req *r);
     unsigned int flags;
 } ops[XS_TYPE_COUNT] = {
-    [XS_CONTROL] = { "CONTROL", do_control, OP_PRIV },
-    [XS_DIRECTORY] = { "DIRECTORY", do_directory, OP_TX },
-    [XS_READ] = { "READ", do_read, OP_TX },
-    [XS_GET_PERMS] = { "GET_PERMS", do_get_perms, OP_TX },
-    [XS_WATCH] = { "WATCH", do_watch, 0 },
-    [XS_UNWATCH] = { "UNWATCH", do_unwatch, 0 },
-    [XS_TRANSACTION_START] = { "TRANSACTION_START", do_transaction_start,
-                               OP_TX },
-    [XS_TRANSACTION_END] = { "TRANSACTION_END", do_transaction_end, OP_TX },
-    [XS_INTRODUCE] = { "INTRODUCE", do_introduce, OP_PRIV },
-    [XS_RELEASE] = { "RELEASE", do_release, OP_PRIV },
-    [XS_GET_DOMAIN_PATH] = { "GET_DOMAIN_PATH", do_get_domain_path, 0 },
-    [XS_WRITE] = { "WRITE", do_write, OP_TX },
-    [XS_MKDIR] = { "MKDIR", do_mkdir, OP_TX },
-    [XS_RM] = { "RM", do_rm, OP_TX },
-    [XS_SET_PERMS] = { "SET_PERMS", do_set_perms, OP_TX },
-    [XS_IS_DOMAIN_INTRODUCED] = { "IS_DOMAIN_INTRODUCED",
-                                  do_is_domain_introduced, OP_PRIV },
-    [XS_RESUME] = { "RESUME", do_resume, OP_PRIV },
-    [XS_SET_TARGET] = { "SET_TARGET", do_set_target, OP_PRIV },
-    [XS_RESET_WATCHES] = { "RESET_WATCHES", do_reset_watches, 0 },
-    [XS_DIRECTORY_PART] = { "DIRECTORY_PART", do_directory_part, OP_TX },
+    [XS_CONTROL] = {"CONTROL", do_control, OP_PRIV},
+    [XS_DIRECTORY] = {"DIRECTORY", do_directory, OP_TX},
+    [XS_READ] = {"READ", do_read, OP_TX},
+    [XS_GET_PERMS] = {"GET_PERMS", do_get_perms, OP_TX},
+    [XS_WATCH] = {"WATCH", do_watch, 0},
+    [XS_UNWATCH] = {"UNWATCH", do_unwatch, 0},
+    [XS_TRANSACTION_START] = {"TRANSACTION_START", do_transaction_start, OP_TX},
+    [XS_TRANSACTION_END] = {"TRANSACTION_END", do_transaction_end, OP_TX},
+    [XS_INTRODUCE] = {"INTRODUCE", do_introduce, OP_PRIV},
+    [XS_RELEASE] = {"RELEASE", do_release, OP_PRIV},
+    [XS_GET_DOMAIN_PATH] = {"GET_DOMAIN_PATH", do_get_domain_path, 0},
+    [XS_WRITE] = {"WRITE", do_write, OP_TX},
+    [XS_MKDIR] = {"MKDIR", do_mkdir, OP_TX},
+    [XS_RM] = {"RM", do_rm, OP_TX},
+    [XS_SET_PERMS] = {"SET_PERMS", do_set_perms, OP_TX},
+    [XS_IS_DOMAIN_INTRODUCED] = {"IS_DOMAIN_INTRODUCED", do_is_domain_introduced, OP_PRIV},
+    [XS_RESUME] = {"RESUME", do_resume, OP_PRIV},
+    [XS_SET_TARGET] = {"SET_TARGET", do_set_target, OP_PRIV},
+    [XS_RESET_WATCHES] = {"RESET_WATCHES", do_reset_watches, 0},
+    [XS_DIRECTORY_PART] = {"DIRECTORY_PART", do_directory_part, OP_TX},
 };
 
 static int dispatch(struct req *r)
 {
-    const struct op *op = r->hdr->type < XS_TYPE_COUNT ? &ops[r->hdr->type]
-                                                       : NULL;
+    const struct op *op = r->hdr->type < XS_TYPE_COUNT ? &ops[r->hdr->type] : NULL;
 
     /* Xen's answer to a type it does not serve (a reply or event type, or
      * one from a later protocol): ENOSYS, so a client can probe. */
@@ -708,18 +685,16 @@ static int dispatch(struct req *r)
     log_debug("dom%u: %s", r->conn->domid, op->name);
     if ((op->flags & OP_PRIV) && !r->conn->privileged)
         return EACCES;
-    if ((op->flags & OP_TX) && r->hdr->tx_id &&
-        !(r->t = trans_find(r->conn, r->hdr->tx_id)))
+    if ((op->flags & OP_TX) && r->hdr->tx_id && !(r->t = trans_find(r->conn, r->hdr->tx_id)))
         return ENOENT;
     if (r->t && op->fn != do_transaction_end && trans_error(r->t))
         return trans_error(r->t);
     return op->fn(r);
 }
 
-void ops_dispatch(struct conn *conn, const struct xsd_sockmsg *hdr,
-                  const char *body)
+void ops_dispatch(struct conn *conn, const struct xsd_sockmsg *hdr, const char *body)
 {
-    struct req r = { conn, hdr, body, NULL };
+    struct req r = {conn, hdr, body, NULL};
     const char *name;
     int err = dispatch(&r);
 

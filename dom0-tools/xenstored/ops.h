@@ -12,7 +12,6 @@
 
 /* Handles one request.  body holds hdr->len bytes plus a NUL the
  * connection layer added.  The reply (or XS_ERROR) is queued on conn. */
-void ops_dispatch(struct conn *conn, const struct xsd_sockmsg *hdr,
-                  const char *body);
+void ops_dispatch(struct conn *conn, const struct xsd_sockmsg *hdr, const char *body);
 
 #endif

@@ -35,22 +35,19 @@ static int check_abs(uint32_t domid, const char *p)
 
     if (p[0] != '/' || (len > 1 && p[len - 1] == '/') || strstr(p, "//"))
         return -EINVAL;
-    if (len > XENSTORE_ABS_PATH_MAX ||
-        (domid != 0 && below_home_len(p) > XENSTORE_REL_PATH_MAX))
+    if (len > XENSTORE_ABS_PATH_MAX || (domid != 0 && below_home_len(p) > XENSTORE_REL_PATH_MAX))
         return -EINVAL;
     return valid_chars(p) ? 0 : -EINVAL;
 }
 
-int path_canon(uint32_t domid, const char *in, bool allow_special, char *out,
-               size_t *strip)
+int path_canon(uint32_t domid, const char *in, bool allow_special, char *out, size_t *strip)
 {
     size_t inlen = strlen(in), home;
 
     if (strip)
         *strip = 0;
     if (in[0] == '@') {
-        if (!allow_special || inlen > XENSTORE_REL_PATH_MAX ||
-            !valid_chars(in) || strchr(in, '/'))
+        if (!allow_special || inlen > XENSTORE_REL_PATH_MAX || !valid_chars(in) || strchr(in, '/'))
             return -EINVAL;
         memcpy(out, in, inlen + 1);
         return 0;
@@ -79,6 +76,5 @@ bool path_is_below(const char *child, const char *parent)
 
     if (strcmp(parent, "/") == 0)
         return child[0] == '/';
-    return strncmp(child, parent, plen) == 0 &&
-           (child[plen] == '\0' || child[plen] == '/');
+    return strncmp(child, parent, plen) == 0 && (child[plen] == '\0' || child[plen] == '/');
 }

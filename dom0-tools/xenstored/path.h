@@ -27,8 +27,7 @@ size_t path_home(uint32_t domid, char *buf);
  * accepted only with allow_special.  *strip (may be NULL) receives how many
  * leading bytes of out a relative name did not have.  0 or -EINVAL.
  */
-int path_canon(uint32_t domid, const char *in, bool allow_special, char *out,
-               size_t *strip);
+int path_canon(uint32_t domid, const char *in, bool allow_special, char *out, size_t *strip);
 
 /* True when child is parent or below it ("/a" covers "/a/b", not "/ab"). */
 bool path_is_below(const char *child, const char *parent);

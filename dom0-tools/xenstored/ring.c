@@ -46,13 +46,11 @@ long ring_read(struct xenstore_domain_interface *intf, void *buf, size_t len)
         done += chunk;
     }
     /* Release: our reads finish before the domain may reuse the space. */
-    __atomic_store_n(&intf->req_cons, cons + (XENSTORE_RING_IDX)done,
-                     __ATOMIC_RELEASE);
+    __atomic_store_n(&intf->req_cons, cons + (XENSTORE_RING_IDX)done, __ATOMIC_RELEASE);
     return (long)done;
 }
 
-long ring_write(struct xenstore_domain_interface *intf, const void *buf,
-                size_t len)
+long ring_write(struct xenstore_domain_interface *intf, const void *buf, size_t len)
 {
     XENSTORE_RING_IDX cons, prod;
     size_t space, done = 0, chunk, off;
@@ -71,15 +69,12 @@ long ring_write(struct xenstore_domain_interface *intf, const void *buf,
         done += chunk;
     }
     /* Release: the bytes are visible before the new producer index. */
-    __atomic_store_n(&intf->rsp_prod, prod + (XENSTORE_RING_IDX)done,
-                     __ATOMIC_RELEASE);
+    __atomic_store_n(&intf->rsp_prod, prod + (XENSTORE_RING_IDX)done, __ATOMIC_RELEASE);
     return (long)done;
 }
 
-struct ring_port *ring_port_new(struct xenstore_domain_interface *intf,
-                                void (*notify)(void *arg),
-                                void (*kick)(void *arg),
-                                void (*release)(void *arg), void *arg)
+struct ring_port *ring_port_new(struct xenstore_domain_interface *intf, void (*notify)(void *arg),
+                                void (*kick)(void *arg), void (*release)(void *arg), void *arg)
 {
     struct ring_port *p = calloc(1, sizeof(*p));
 

@@ -30,10 +30,8 @@ struct ring_port;
  * own requests (a watch event): the glue should conn_flush() soon.
  * release(arg) is called when the connection closes (unmap, unbind).
  * Advertises XENSTORE_SERVER_FEATURE_ERROR in intf.  NULL on ENOMEM. */
-struct ring_port *ring_port_new(struct xenstore_domain_interface *intf,
-                                void (*notify)(void *arg),
-                                void (*kick)(void *arg),
-                                void (*release)(void *arg), void *arg);
+struct ring_port *ring_port_new(struct xenstore_domain_interface *intf, void (*notify)(void *arg),
+                                void (*kick)(void *arg), void (*release)(void *arg), void *arg);
 
 /* For conn_new(xs, domid, &ring_transport, port). */
 extern const struct conn_transport ring_transport;
@@ -41,7 +39,6 @@ extern const struct conn_transport ring_transport;
 /* The raw copies, also used by the unit tests and the fuzzer: bytes moved
  * (0 when the ring is empty/full) or -EIO for a broken index. */
 long ring_read(struct xenstore_domain_interface *intf, void *buf, size_t len);
-long ring_write(struct xenstore_domain_interface *intf, const void *buf,
-                size_t len);
+long ring_write(struct xenstore_domain_interface *intf, const void *buf, size_t len);
 
 #endif

@@ -127,8 +127,7 @@ static void accept_cb(evutil_socket_t lfd, short what, void *arg)
         goto fail_close;
     c->fd = fd;
     c->rev = event_new(l->base, fd, EV_READ | EV_PERSIST, client_readable, c);
-    c->wev = event_new(l->base, fd, EV_WRITE | EV_PERSIST, client_writable,
-                       c);
+    c->wev = event_new(l->base, fd, EV_WRITE | EV_PERSIST, client_writable, c);
     if (!c->rev || !c->wev)
         goto fail_events;
     c->conn = conn_new(l->xs, 0, &sock_transport, c);
@@ -147,10 +146,9 @@ fail_close:
     close(fd);
 }
 
-struct sock_listener *sock_listen(struct xsd *xs, struct event_base *base,
-                                  const char *path)
+struct sock_listener *sock_listen(struct xsd *xs, struct event_base *base, const char *path)
 {
-    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
     struct sock_listener *l;
     int err;
 
@@ -169,8 +167,7 @@ struct sock_listener *sock_listen(struct xsd *xs, struct event_base *base,
     if (l->fd < 0)
         goto fail_free;
     unlink(path);
-    if (bind(l->fd, (struct sockaddr *)&sa, sizeof(sa)) ||
-        chmod(path, 0600) || listen(l->fd, 64))
+    if (bind(l->fd, (struct sockaddr *)&sa, sizeof(sa)) || chmod(path, 0600) || listen(l->fd, 64))
         goto fail_close;
     l->ev = event_new(base, l->fd, EV_READ | EV_PERSIST, accept_cb, l);
     if (!l->ev || event_add(l->ev, NULL))

@@ -15,8 +15,7 @@ struct sock_listener;
 /* Listens on path (an existing socket file is replaced) and serves clients
  * on base.  NULL with errno on failure.  sock_close() stops listening,
  * removes the file and leaves existing connections alone. */
-struct sock_listener *sock_listen(struct xsd *xs, struct event_base *base,
-                                  const char *path);
+struct sock_listener *sock_listen(struct xsd *xs, struct event_base *base, const char *path);
 void sock_close(struct sock_listener *l);
 
 #endif

@@ -9,8 +9,7 @@
 #include "trans.h"
 
 /* The parent of path as t sees it (path is not "/"). */
-static const struct node *parent_of(struct xsd *xs, struct trans *t,
-                                    const char *path)
+static const struct node *parent_of(struct xsd *xs, struct trans *t, const char *path)
 {
     char buf[PATH_BUF];
     size_t len = (size_t)(strrchr(path, '/') - path);
@@ -21,22 +20,18 @@ static const struct node *parent_of(struct xsd *xs, struct trans *t,
 }
 
 /* The parent's owner holds the child's name in the parent's record. */
-static void charge_name(struct xsd *xs, struct trans *t, const char *path,
-                        int sign)
+static void charge_name(struct xsd *xs, struct trans *t, const char *path, int sign)
 {
     const struct node *parent = parent_of(xs, t, path);
 
     if (parent)
-        trans_owned_add(xs, t, parent->perms[0].id, 0,
-                        sign * (long)strlen(strrchr(path, '/')));
+        trans_owned_add(xs, t, parent->perms[0].id, 0, sign * (long)strlen(strrchr(path, '/')));
 }
 
 struct node *store_add(struct xsd *xs, struct trans *t, const char *path,
-                       const struct xs_permissions *perms,
-                       unsigned int nperms)
+                       const struct xs_permissions *perms, unsigned int nperms)
 {
-    struct node *n = tree_add(xs->tree, t ? t->view : NULL, path, perms,
-                              nperms);
+    struct node *n = tree_add(xs->tree, t ? t->view : NULL, path, perms, nperms);
 
     if (!n)
         return NULL;
@@ -45,8 +40,8 @@ struct node *store_add(struct xsd *xs, struct trans *t, const char *path,
     return n;
 }
 
-int store_set_data(struct xsd *xs, struct trans *t, struct node *n,
-                   const void *data, unsigned int len)
+int store_set_data(struct xsd *xs, struct trans *t, struct node *n, const void *data,
+                   unsigned int len)
 {
     long delta = (long)len - (long)n->len;
 
@@ -78,9 +73,9 @@ int store_remove(struct xsd *xs, struct trans *t, const char *path)
 {
     struct txn *view = t ? t->view : NULL;
     const struct node *n = tree_get(xs->tree, view, path);
-    struct remove_ctx c = { xs, t, path };
+    struct remove_ctx c = {xs, t, path};
     struct xs_permissions *perms;
-    struct node gone = { 0 };
+    struct node gone = {0};
     int err;
 
     if (!n)
@@ -104,11 +99,9 @@ int store_remove(struct xsd *xs, struct trans *t, const char *path)
 }
 
 static int set_perms(struct xsd *xs, struct trans *t, struct node *n,
-                     const struct xs_permissions *perms, unsigned int nperms,
-                     bool announce)
+                     const struct xs_permissions *perms, unsigned int nperms, bool announce)
 {
-    struct node before = { .path = n->path, .perms = n->perms,
-                           .nperms = n->nperms };
+    struct node before = {.path = n->path, .perms = n->perms, .nperms = n->nperms};
     uint32_t old_owner = n->perms[0].id;
     long old_cost = (long)node_cost(n);
 
@@ -134,8 +127,7 @@ int store_set_perms(struct xsd *xs, struct trans *t, struct node *n,
     return set_perms(xs, t, n, perms, nperms, true);
 }
 
-int store_set_perms_quiet(struct xsd *xs, struct node *n,
-                          const struct xs_permissions *perms,
+int store_set_perms_quiet(struct xsd *xs, struct node *n, const struct xs_permissions *perms,
                           unsigned int nperms)
 {
     return set_perms(xs, NULL, n, perms, nperms, false);

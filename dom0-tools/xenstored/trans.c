@@ -20,9 +20,8 @@ struct trans *trans_start(struct conn *conn)
         return NULL;
     }
     t = calloc(1, sizeof(*t));
-    if (!t || !(t->view = tree_txn_begin(xs->tree, conn->privileged ?
-                                         UINT_MAX :
-                                         xs->quota[Q_TRANS_NODES]))) {
+    if (!t || !(t->view = tree_txn_begin(xs->tree,
+                                         conn->privileged ? UINT_MAX : xs->quota[Q_TRANS_NODES]))) {
         free(t);
         errno = ENOMEM;
         return NULL;
@@ -41,8 +40,8 @@ struct trans *trans_find(struct conn *conn, uint32_t id)
     struct trans *t;
 
     LIST_FOREACH(t, &conn->trans, link)
-        if (t->id == id)
-            return t;
+    if (t->id == id)
+        return t;
     return NULL;
 }
 
@@ -66,8 +65,7 @@ static void trans_free(struct conn *conn, struct trans *t)
 static void apply_accounts(struct xsd *xs, const struct trans *t)
 {
     for (unsigned int i = 0; i < t->naccts; i++)
-        trans_owned_add(xs, NULL, t->accts[i].domid, t->accts[i].delta,
-                        t->accts[i].bytes);
+        trans_owned_add(xs, NULL, t->accts[i].domid, t->accts[i].delta, t->accts[i].bytes);
 }
 
 int trans_error(const struct trans *t)
@@ -99,8 +97,7 @@ static void announce(struct xsd *xs, const struct trans *t)
     for (unsigned int i = 0; i < t->nchanges; i++) {
         const struct change *c = &t->changes[i];
 
-        watch_fire(xs, c->path, c->scope, c->perms, c->nperms, c->perms2,
-                   c->nperms2);
+        watch_fire(xs, c->path, c->scope, c->perms, c->nperms, c->perms2, c->nperms2);
     }
 }
 
@@ -110,8 +107,7 @@ int trans_end(struct conn *conn, struct trans *t, bool commit)
     int err = 0;
 
     if (commit) {
-        err = trans_error(t) ? -trans_error(t)
-                             : tree_txn_commit(xs->tree, t->view);
+        err = trans_error(t) ? -trans_error(t) : tree_txn_commit(xs->tree, t->view);
         if (!err) {
             apply_accounts(xs, t);
             announce(xs, t);
@@ -133,8 +129,7 @@ static bool same_perms(const struct xs_permissions *a, unsigned int na,
     return na == nb && (!na || !memcmp(a, b, na * sizeof(*a)));
 }
 
-static struct xs_permissions *perms_dup(const struct xs_permissions *p,
-                                        unsigned int n)
+static struct xs_permissions *perms_dup(const struct xs_permissions *p, unsigned int n)
 {
     struct xs_permissions *copy = calloc(n ? n : 1, sizeof(*copy));
 
@@ -143,8 +138,8 @@ static struct xs_permissions *perms_dup(const struct xs_permissions *p,
     return copy;
 }
 
-static int record_change(struct trans *t, const struct node *n,
-                         const struct node *after, enum watch_scope scope)
+static int record_change(struct trans *t, const struct node *n, const struct node *after,
+                         enum watch_scope scope)
 {
     unsigned int nperms2 = after ? after->nperms : 0;
     struct change *c;
@@ -155,8 +150,7 @@ static int record_change(struct trans *t, const struct node *n,
         c = &t->changes[i];
         if (c->scope == scope && !strcmp(c->path, n->path) &&
             same_perms(c->perms, c->nperms, n->perms, n->nperms) &&
-            same_perms(c->perms2, c->nperms2, after ? after->perms : NULL,
-                       nperms2))
+            same_perms(c->perms2, c->nperms2, after ? after->perms : NULL, nperms2))
             return 0;
     }
 
@@ -182,17 +176,16 @@ static int record_change(struct trans *t, const struct node *n,
     c->nperms2 = nperms2;
     c->scope = scope;
     t->nchanges++;
-    t->change_bytes += sizeof(*c) + strlen(c->path) + 1 +
-                       (c->nperms + nperms2) * sizeof(*c->perms);
+    t->change_bytes += sizeof(*c) + strlen(c->path) + 1 + (c->nperms + nperms2) * sizeof(*c->perms);
     return 0;
 }
 
-void trans_changed(struct xsd *xs, struct trans *t, const struct node *n,
-                   const struct node *after, enum watch_scope scope)
+void trans_changed(struct xsd *xs, struct trans *t, const struct node *n, const struct node *after,
+                   enum watch_scope scope)
 {
     if (!t)
-        watch_fire(xs, n->path, scope, n->perms, n->nperms,
-                   after ? after->perms : NULL, after ? after->nperms : 0);
+        watch_fire(xs, n->path, scope, n->perms, n->nperms, after ? after->perms : NULL,
+                   after ? after->nperms : 0);
     else if (record_change(t, n, after, scope))
         trans_fail(t, ENOMEM);
 }
@@ -223,8 +216,7 @@ size_t trans_memory(struct xsd *xs, struct trans *t, uint32_t domid)
     return n > 0 ? (size_t)n : 0;
 }
 
-void trans_owned_add(struct xsd *xs, struct trans *t, uint32_t domid,
-                     int nodes, long bytes)
+void trans_owned_add(struct xsd *xs, struct trans *t, uint32_t domid, int nodes, long bytes)
 {
     struct domain *d;
     struct acct *a;

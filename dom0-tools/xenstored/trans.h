@@ -27,13 +27,12 @@ void trans_charge(struct conn *conn, struct trans *t);
 /* A node changed: fire watches now (t NULL) or on t's commit, for those
  * who may read n (for a permission change, before or after: after may be
  * NULL). */
-void trans_changed(struct xsd *xs, struct trans *t, const struct node *n,
-                   const struct node *after, enum watch_scope scope);
+void trans_changed(struct xsd *xs, struct trans *t, const struct node *n, const struct node *after,
+                   enum watch_scope scope);
 /* Nodes and node memory domid owns as seen by t (t may be NULL), and a
  * change of them (applied on t's commit). */
 unsigned int trans_nodes(struct xsd *xs, struct trans *t, uint32_t domid);
 size_t trans_memory(struct xsd *xs, struct trans *t, uint32_t domid);
-void trans_owned_add(struct xsd *xs, struct trans *t, uint32_t domid,
-                     int nodes, long bytes);
+void trans_owned_add(struct xsd *xs, struct trans *t, uint32_t domid, int nodes, long bytes);
 
 #endif

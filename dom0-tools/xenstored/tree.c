@@ -18,8 +18,8 @@ struct txn {
     struct htab *snap;  /* path -> copy as first read, &tombstone if absent */
     struct htab *seen;  /* path -> (generation seen + 1) */
     unsigned int max_nodes;
-    size_t seen_bytes;  /* keys and entries of seen */
-    int err;            /* first failure to record a node, -errno */
+    size_t seen_bytes; /* keys and entries of seen */
+    int err;           /* first failure to record a node, -errno */
 };
 
 /* What a hash entry costs beside its key (entry, bucket, allocator). */
@@ -68,8 +68,7 @@ int node_set_data(struct node *n, const void *data, unsigned int len)
     return 0;
 }
 
-int node_set_perms(struct node *n, const struct xs_permissions *perms,
-                   unsigned int nperms)
+int node_set_perms(struct node *n, const struct xs_permissions *perms, unsigned int nperms)
 {
     struct xs_permissions *copy = calloc(nperms, sizeof(*copy));
 
@@ -135,8 +134,7 @@ static struct node *node_dup(const struct node *src)
 
     if (!n)
         return NULL;
-    if (node_set_data(n, src->data, src->len) ||
-        node_set_perms(n, src->perms, src->nperms))
+    if (node_set_data(n, src->data, src->len) || node_set_perms(n, src->perms, src->nperms))
         goto fail;
     for (unsigned int i = 0; i < src->nchildren; i++)
         if (child_add(n, src->children[i]))
@@ -150,7 +148,7 @@ fail:
 
 struct tree *tree_new(void)
 {
-    static const struct xs_permissions root_perms = { 0, XS_PERM_NONE };
+    static const struct xs_permissions root_perms = {0, XS_PERM_NONE};
     struct tree *t = calloc(1, sizeof(*t));
     struct node *root;
 
@@ -202,9 +200,9 @@ static int txn_note(struct tree *t, struct txn *tx, const char *path)
     if (htab_get(tx->seen, path))
         return 0;
     cur = htab_get(t->nodes, path);
-    err = htab_count(tx->seen) >= tx->max_nodes ? -ENOSPC :
-          htab_put(tx->seen, path,
-                   (void *)(uintptr_t)((cur ? cur->gen : 0) + 1), NULL);
+    err = htab_count(tx->seen) >= tx->max_nodes
+              ? -ENOSPC
+              : htab_put(tx->seen, path, (void *)(uintptr_t)((cur ? cur->gen : 0) + 1), NULL);
     if (err) {
         if (!tx->err)
             tx->err = err;
@@ -214,8 +212,7 @@ static int txn_note(struct tree *t, struct txn *tx, const char *path)
     return 0;
 }
 
-const struct node *tree_peek(struct tree *t, struct txn *tx,
-                             const char *path)
+const struct node *tree_peek(struct tree *t, struct txn *tx, const char *path)
 {
     struct node *n = tx ? htab_get(tx->nodes, path) : NULL;
 
@@ -287,8 +284,7 @@ static const char *split_parent(const char *path, char *buf)
     return slash + 1;
 }
 
-static int view_put(struct tree *t, struct txn *tx, const char *path,
-                    struct node *n)
+static int view_put(struct tree *t, struct txn *tx, const char *path, struct node *n)
 {
     if (tx)
         return txn_note(t, tx, path) ?: htab_put(tx->nodes, path, n, NULL);
@@ -335,8 +331,7 @@ fail:
 }
 
 static int remove_subtree(struct tree *t, struct txn *tx, const char *path,
-                          void (*cb)(const struct node *n, void *arg),
-                          void *arg)
+                          void (*cb)(const struct node *n, void *arg), void *arg)
 {
     struct node *n = (struct node *)tree_get(t, tx, path);
     size_t plen = strlen(path);
@@ -401,10 +396,9 @@ static bool foreach_cb(const char *key, void *val, void *arg)
     return c->fn(val, c->arg);
 }
 
-void tree_foreach(struct tree *t, bool (*fn)(const struct node *n, void *arg),
-                  void *arg)
+void tree_foreach(struct tree *t, bool (*fn)(const struct node *n, void *arg), void *arg)
 {
-    struct foreach_ctx c = { fn, arg };
+    struct foreach_ctx c = {fn, arg};
 
     htab_foreach(t->nodes, foreach_cb, &c);
 }
@@ -491,7 +485,7 @@ size_t tree_txn_bytes(const struct txn *tx)
 
 int tree_txn_commit(struct tree *t, struct txn *tx)
 {
-    struct commit_ctx c = { t, tx->nodes, false };
+    struct commit_ctx c = {t, tx->nodes, false};
 
     if (tx->err)
         return tx->err;

@@ -28,10 +28,10 @@ struct node {
     unsigned int len;             /* bytes in data */
     struct xs_permissions *perms; /* [0] = owner and default, nperms >= 1 */
     unsigned int nperms;
-    char **children;              /* child names in creation order */
+    char **children; /* child names in creation order */
     unsigned int nchildren;
-    unsigned int childcap;        /* allocated slots in children */
-    uint64_t gen;                 /* generation of the last committed change */
+    unsigned int childcap; /* allocated slots in children */
+    uint64_t gen;          /* generation of the last committed change */
 };
 
 /* A tree holding "/" owned by dom0 with no access for others.  NULL on
@@ -48,8 +48,7 @@ const struct node *tree_get(struct tree *t, struct txn *tx, const char *path);
 
 /* As tree_get(), without recording anything in tx: for looking past nodes
  * whose generation must not make the transaction conflict. */
-const struct node *tree_peek(struct tree *t, struct txn *tx,
-                             const char *path);
+const struct node *tree_peek(struct tree *t, struct txn *tx, const char *path);
 
 /* As tree_get(), but the caller may change the node's value or permissions
  * (node_set_*).  Inside a transaction this makes the transaction's private
@@ -72,16 +71,14 @@ int tree_remove(struct tree *t, struct txn *tx, const char *path,
 
 /* Replace a node's value / permissions (copied).  0 or -ENOMEM. */
 int node_set_data(struct node *n, const void *data, unsigned int len);
-int node_set_perms(struct node *n, const struct xs_permissions *perms,
-                   unsigned int nperms);
+int node_set_perms(struct node *n, const struct xs_permissions *perms, unsigned int nperms);
 /* Bytes a node costs against the node-size quota: value, permissions and
  * child names, as Xen's record size counts them. */
 unsigned int node_size(const struct node *n);
 
 /* Calls fn on every committed node until it returns false; fn must not
  * change the tree. */
-void tree_foreach(struct tree *t, bool (*fn)(const struct node *n, void *arg),
-                  void *arg);
+void tree_foreach(struct tree *t, bool (*fn)(const struct node *n, void *arg), void *arg);
 
 /* Bytes a node holds (path, value, permissions, child names): what its
  * owner is charged against the memory quota. */

@@ -17,8 +17,7 @@ static void watch_free(struct watch *w)
 }
 
 /* Queues an event for w, path shortened for relative watches. */
-static void send_event(struct conn *conn, const struct watch *w,
-                       const char *path)
+static void send_event(struct conn *conn, const struct watch *w, const char *path)
 {
     size_t skip = strlen(path) >= w->strip ? w->strip : 0;
 
@@ -32,15 +31,14 @@ static struct watch *fail(int err)
     return NULL;
 }
 
-struct watch *watch_add(struct conn *conn, const char *path,
-                        const char *token, size_t strip)
+struct watch *watch_add(struct conn *conn, const char *path, const char *token, size_t strip)
 {
     struct domain *d = NULL;
     struct watch *w;
 
     LIST_FOREACH(w, &conn->watches, link)
-        if (!strcmp(w->path, path) && !strcmp(w->token, token))
-            return fail(EEXIST);
+    if (!strcmp(w->path, path) && !strcmp(w->token, token))
+        return fail(EEXIST);
     if (!conn->privileged) {
         d = domain_get(conn->xs, conn->domid);
         if (!d)
@@ -68,8 +66,7 @@ void watch_fire_initial(struct conn *conn, const struct watch *w)
 
 static void watch_unlink(struct conn *conn, struct watch *w)
 {
-    struct domain *d = conn->privileged ? NULL
-                                        : domain_find(conn->xs, conn->domid);
+    struct domain *d = conn->privileged ? NULL : domain_find(conn->xs, conn->domid);
 
     LIST_REMOVE(w, link);
     if (d && d->watches)
@@ -81,7 +78,8 @@ int watch_del(struct conn *conn, const char *path, const char *token)
 {
     struct watch *w;
 
-    LIST_FOREACH(w, &conn->watches, link) {
+    LIST_FOREACH(w, &conn->watches, link)
+    {
         if (!strcmp(w->path, path) && !strcmp(w->token, token)) {
             watch_unlink(conn, w);
             return 0;
@@ -96,14 +94,13 @@ void watch_del_all(struct conn *conn)
         watch_unlink(conn, LIST_FIRST(&conn->watches));
 }
 
-static void fire_conn(struct conn *conn, const char *path,
-                      enum watch_scope scope)
+static void fire_conn(struct conn *conn, const char *path, enum watch_scope scope)
 {
     struct watch *w;
 
-    LIST_FOREACH(w, &conn->watches, link) {
-        if (scope == WATCH_EXACT ? !strcmp(path, w->path)
-                                 : path_is_below(path, w->path))
+    LIST_FOREACH(w, &conn->watches, link)
+    {
+        if (scope == WATCH_EXACT ? !strcmp(path, w->path) : path_is_below(path, w->path))
             send_event(conn, w, path);
         else if (scope == WATCH_TREE && path_is_below(w->path, path))
             send_event(conn, w, w->path);
@@ -116,20 +113,19 @@ void watch_fire(struct xsd *xs, const char *path, enum watch_scope scope,
 {
     struct conn *conn;
 
-    TAILQ_FOREACH(conn, &xs->conns, link) {
+    TAILQ_FOREACH(conn, &xs->conns, link)
+    {
         if (LIST_EMPTY(&conn->watches))
             continue;
         /* Don't leak the existence of what the watcher may not read. */
         if (!(domain_perms_for(conn, perms, nperms) & XS_PERM_READ) &&
-            !(perms2 &&
-              (domain_perms_for(conn, perms2, nperms2) & XS_PERM_READ)))
+            !(perms2 && (domain_perms_for(conn, perms2, nperms2) & XS_PERM_READ)))
             continue;
         fire_conn(conn, path, scope);
     }
 }
 
-static const char *const special_names[] = { "@introduceDomain",
-                                             "@releaseDomain" };
+static const char *const special_names[] = {"@introduceDomain", "@releaseDomain"};
 
 int watch_specials_init(struct xsd *xs)
 {
@@ -165,11 +161,12 @@ void watch_fire_special(struct xsd *xs, const char *name)
     struct conn *conn;
     struct watch *w;
 
-    TAILQ_FOREACH(conn, &xs->conns, link) {
+    TAILQ_FOREACH(conn, &xs->conns, link)
+    {
         if (!(domain_perms_for(conn, sp->perms, sp->nperms) & XS_PERM_READ))
             continue;
         LIST_FOREACH(w, &conn->watches, link)
-            if (!strcmp(w->path, name))
-                send_event(conn, w, name);
+        if (!strcmp(w->path, name))
+            send_event(conn, w, name);
     }
 }

@@ -11,8 +11,7 @@
 /* Registers (path, token) for conn.  path is canonical; strip is what
  * path_canon() reported.  NULL with errno EEXIST (same pair), E2BIG (watch
  * quota) or ENOMEM. */
-struct watch *watch_add(struct conn *conn, const char *path,
-                        const char *token, size_t strip);
+struct watch *watch_add(struct conn *conn, const char *path, const char *token, size_t strip);
 /* Queues the event every new watch gets once, after its acknowledgement. */
 void watch_fire_initial(struct conn *conn, const struct watch *w);
 /* 0 or -ENOENT. */

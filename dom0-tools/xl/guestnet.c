@@ -68,8 +68,7 @@ static void unplumb(const char *name, const char *dev);
  * virtio-net headers and one queue per netif queue (vnet); a VF's does not.
  * On failure nothing is left of it.
  */
-static int tap_plumb(uint32_t domid, const char *name, const char *dev, bool vnet,
-                     const char *mac)
+static int tap_plumb(uint32_t domid, const char *name, const char *dev, bool vnet, const char *mac)
 {
     char netns[80], uid[24];
     long u = domain_uid(domid);

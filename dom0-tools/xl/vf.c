@@ -37,9 +37,9 @@
 /* The toolstack's VF directories of a domain (printf with its domid). */
 #define VF_LIBXL_DIRS "/libxl/%u/device/vf"
 
-#define VF_MAX_FUNCS    128
-#define VF_CONFIG_WAIT  5000 /* ms for the PF owner to configure a VF */
-#define VF_RELEASE_WAIT 2000 /* ms for a guest to let go of one */
+#define VF_MAX_FUNCS     128
+#define VF_CONFIG_WAIT   5000 /* ms for the PF owner to configure a VF */
+#define VF_RELEASE_WAIT  2000 /* ms for a guest to let go of one */
 #define VF_HANDBACK_WAIT 1000 /* ms for the PF owner to give a vif's pool its MAC back */
 
 struct vf_dev {

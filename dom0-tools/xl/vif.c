@@ -81,8 +81,7 @@ static bool write_backend(struct xs_handle *h, xs_transaction_t t, uint32_t f, u
            put(h, t, p.back, SV_XS_FRONTEND_ID, fid, b, f) &&
            put(h, t, p.back, "handle", handle, b, f) &&
            put(h, t, p.back, SV_XS_MAC, vif->mac, b, f) &&
-           put(h, t, p.back, "bridge", vif->bridge, b, f) &&
-           put(h, t, p.back, "ip", ips, b, f) &&
+           put(h, t, p.back, "bridge", vif->bridge, b, f) && put(h, t, p.back, "ip", ips, b, f) &&
            (!vif->vlan || put(h, t, p.back, SV_XS_VLAN, vlan, b, f)) &&
            (!vif->nr_trunk || put(h, t, p.back, SV_XS_TRUNK, trunk, b, f)) &&
            (!vif->rate_bytes_per_sec || put(h, t, p.back, SV_XS_RATE, rate, b, f)) &&

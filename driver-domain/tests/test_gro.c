@@ -148,8 +148,7 @@ static void what_ends_a_run(void **state)
         {"larger than the first", {1, 100, ACK, 0, true}, {101, 200, ACK, 0, true}, GRO_FLUSH},
         {"as large as the first", {1, 100, ACK, 0, true}, {101, 100, ACK, 0, true}, GRO_TAKEN},
         {"after PSH", {1, MSS, ACK | PSH, 0, true}, {1 + MSS, MSS, ACK, 0, true}, GRO_FLUSH},
-        {"checksum not verified", {1, MSS, ACK, 0, true}, {1 + MSS, MSS, ACK, 0, false},
-         GRO_FLUSH},
+        {"checksum not verified", {1, MSS, ACK, 0, true}, {1 + MSS, MSS, ACK, 0, false}, GRO_FLUSH},
         {"SYN", {1, MSS, ACK, 0, true}, {1 + MSS, MSS, ACK | SYN, 0, true}, GRO_FLUSH},
     };
     struct gro *g = *state;
@@ -246,8 +245,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(one_segment_goes_as_it_came, setup, teardown),
         cmocka_unit_test_setup_teardown(what_ends_a_run, setup, teardown),
         cmocka_unit_test_setup_teardown(a_short_segment_closes_the_run, setup, teardown),
-        cmocka_unit_test_setup_teardown(psh_on_the_last_segment_reaches_the_guest, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(psh_on_the_last_segment_reaches_the_guest, setup, teardown),
         cmocka_unit_test_setup_teardown(never_more_than_one_ip_packet, setup, teardown),
         cmocka_unit_test_setup_teardown(what_is_never_merged, setup, teardown),
     };

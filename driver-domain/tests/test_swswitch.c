@@ -34,7 +34,7 @@ static struct {
     pf_rx_fn *rx;
     void *rx_ctx;
     uint8_t txbuf[PF_TX_BUF];
-    unsigned submitted;   /* frames sent out through pool 0 */
+    unsigned submitted;       /* frames sent out through pool 0 */
     struct sv_vlan_set vlans; /* pool 0's trunk set as last programmed */
     unsigned trunk_calls;
     uint16_t filter_vlan[8];
@@ -273,7 +273,7 @@ static void test_delivery_by_vlan(void **state)
     assert_int_equal(v.last_len, 60);
     assert_int_equal(v.last[12], 0x88); /* the tag stripped */
     assert_int_equal(t.rx, 1);
-    assert_int_equal(t.last_len, 64);   /* the tag kept */
+    assert_int_equal(t.last_len, 64); /* the tag kept */
     from_wire(BCAST, 0x8100, 44);
     from_wire(BCAST, 0x8100, 0);
     assert_int_equal(u.rx + v.rx + t.rx, 2);

@@ -981,7 +981,8 @@ static void test_rx_in_place(void **state)
     assert_int_equal(netfront_rx_refill(q->front), NBUF);
     assert_int_equal(netback_rx_put(q->back, frame, sizeof(frame), &o, NULL), 0);
     netback_rx_flush(q->back);
-    assert_int_equal(netfront_rx_recv_iov(q->front, &vh, iov, &n, sizeof(frame)), (int)sizeof(frame));
+    assert_int_equal(netfront_rx_recv_iov(q->front, &vh, iov, &n, sizeof(frame)),
+                     (int)sizeof(frame));
     assert_int_equal(n, 3);
     assert_int_equal(iov_gather(iov, n, out), sizeof(frame));
     assert_memory_equal(out, frame, sizeof(frame));
@@ -1001,8 +1002,8 @@ static void test_rx_in_place(void **state)
     assert_int_equal(netfront_rx_refill(q->front), NBUF);
     memcpy(rx_pages, frame, 20);
     memcpy(rx_pages + NETIF_PAGE_SIZE, frame + 20, 100);
-    rx->ring[0].rsp = (netif_rx_response_t){
-        .id = 0, .flags = NETRXF_csum_blank | NETRXF_more_data, .status = 20};
+    rx->ring[0].rsp =
+        (netif_rx_response_t){.id = 0, .flags = NETRXF_csum_blank | NETRXF_more_data, .status = 20};
     rx->ring[1].rsp = (netif_rx_response_t){.id = 1, .status = 100};
     __atomic_store_n(&rx->rsp_prod, 2, __ATOMIC_RELEASE);
     assert_int_equal(netfront_rx_recv_iov(q->front, &vh, iov, &n, 120), 120);
@@ -1034,8 +1035,8 @@ static void test_rx_long_split_headers(void **state)
     assert_int_equal(netfront_rx_refill(q->front), NBUF);
     memcpy(rx_pages, frame, 20);
     memcpy(rx_pages + NETIF_PAGE_SIZE, frame + 20, sizeof(frame) - 20);
-    rx->ring[0].rsp = (netif_rx_response_t){
-        .id = 0, .flags = NETRXF_csum_blank | NETRXF_more_data, .status = 20};
+    rx->ring[0].rsp =
+        (netif_rx_response_t){.id = 0, .flags = NETRXF_csum_blank | NETRXF_more_data, .status = 20};
     rx->ring[1].rsp = (netif_rx_response_t){.id = 1, .status = sizeof(frame) - 20};
     __atomic_store_n(&rx->rsp_prod, 2, __ATOMIC_RELEASE);
     assert_int_equal(netfront_rx_recv_iov(q->front, &vh, iov, &n, sizeof(frame)),

@@ -61,7 +61,8 @@ static void test_frame_round_trip(void **state)
 static void test_template_matches(void **state)
 {
     static const unsigned lens[] = {PKTGEN_MIN_LEN, 64, 65, 1514};
-    static const uint64_t seqs[] = {0, 1, 0xfffe, 0xffff, 0x10000, 0x123456789abcdefull, UINT64_MAX};
+    static const uint64_t seqs[] = {0,         1, 0xfffe, 0xffff, 0x10000, 0x123456789abcdefull,
+                                    UINT64_MAX};
     static struct pktgen_tmpl t;
     uint8_t a[PKTGEN_MAX_LEN], b[PKTGEN_MAX_LEN];
 
@@ -124,10 +125,10 @@ static int parse(struct pktgen_config *c, const char *const *args, int n)
 static void test_args(void **state)
 {
     static const char *const plain[] = {"guest"};
-    static const char *const tx[] = {"guest",    "--pktgen", "tx",        "--dst-mac",
-                                     "00:16:3e:00:00:02",    "--dst-ip",  "10.0.0.2",
-                                     "--len",    "128",      "--count",   "1000",
-                                     "--burst",  "16",       "--busy-poll"};
+    static const char *const tx[] = {
+        "guest",    "--pktgen", "tx",    "--dst-mac",  "00:16:3e:00:00:02",
+        "--dst-ip", "10.0.0.2", "--len", "128",        "--count",
+        "1000",     "--burst",  "16",    "--busy-poll"};
     static const char *const rx[] = {"guest", "--pktgen", "rx", "--vif", "1"};
     static const char *const no_mac[] = {"guest", "--pktgen", "tx"};
     static const char *const short_len[] = {"guest", "--pktgen", "rx", "--len", "59"};

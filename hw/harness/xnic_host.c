@@ -83,8 +83,11 @@ void xhost_close(struct xhost *h)
 static int map_all(struct xhost *h, unsigned f)
 {
     struct xnic_ctl_backing b = {.id = 0};
-    struct xnic_ctl_map m = {.iova = XHOST_IOVA_BASE, .page = 0, .count = h->size / SV_PAGE_SIZE,
-                             .id = 0, .perms = IOMMU_PERM_READ | IOMMU_PERM_WRITE};
+    struct xnic_ctl_map m = {.iova = XHOST_IOVA_BASE,
+                             .page = 0,
+                             .count = h->size / SV_PAGE_SIZE,
+                             .id = 0,
+                             .perms = IOMMU_PERM_READ | IOMMU_PERM_WRITE};
     int rc = call(h, XNIC_CTL_IOMMU_BACKING, f, &b, sizeof(b), &h->memfd, 1, NULL, 0);
 
     if (rc < 0 && rc != -EEXIST)

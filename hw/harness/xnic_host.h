@@ -24,7 +24,7 @@ struct xhost {
     size_t size;
     size_t used;
     struct xnic_ctl_info info;
-    uint64_t faults;               /* XNIC_CTL_FAULT messages seen */
+    uint64_t faults; /* XNIC_CTL_FAULT messages seen */
     struct xnic_ctl_fault last_fault;
 };
 

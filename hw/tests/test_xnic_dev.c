@@ -22,12 +22,12 @@
 #include "../xnic_dev.h"
 #include "sealed_memfd.h"
 
-#define POOLS   4u
-#define PQ      2u /* queue pairs per pool: PF queues 0..7, pool p has p and p + 4 */
-#define VFS     2u
-#define MEM     (1u << 20)
-#define IOVA0   0x40000000ull
-#define PG      4096u
+#define POOLS 4u
+#define PQ    2u /* queue pairs per pool: PF queues 0..7, pool p has p and p + 4 */
+#define VFS   2u
+#define MEM   (1u << 20)
+#define IOVA0 0x40000000ull
+#define PG    4096u
 
 struct wire_frame {
     size_t len;
@@ -98,14 +98,20 @@ static void attach(struct fx *fx, unsigned f)
     assert_int_equal(xnic_dev_attach(fx->dev, f, reg, db, vec, n), 0);
     assert_int_equal(iommu_add_backing(xnic_dev_iommu(fx->dev, f), 0, fx->memfd), 0);
     assert_int_equal(iommu_map(xnic_dev_iommu(fx->dev, f), IOVA0, 0, 0, MEM / PG,
-                               IOMMU_PERM_READ | IOMMU_PERM_WRITE), 0);
+                               IOMMU_PERM_READ | IOMMU_PERM_WRITE),
+                     0);
 }
 
 static int setup_with(void **state, const struct xnic_dev_ops *dev_ops)
 {
     static struct fx fx;
-    struct xnic_dev_config cfg = {.pools = POOLS, .pool_queues = PQ, .vfs = VFS, .bus = 3,
-                                  .fault_burst = 100, .ops = dev_ops, .ops_arg = &fx};
+    struct xnic_dev_config cfg = {.pools = POOLS,
+                                  .pool_queues = PQ,
+                                  .vfs = VFS,
+                                  .bus = 3,
+                                  .fault_burst = 100,
+                                  .ops = dev_ops,
+                                  .ops_arg = &fx};
 
     memset(&fx, 0, sizeof(fx));
     fx.dev = xnic_dev_new(&cfg);
@@ -214,8 +220,8 @@ static uint64_t buf_off(unsigned f, unsigned k)
     return area(f) + 16 * PG + (uint64_t)k * 2048;
 }
 
-static void put_txd(struct fx *fx, unsigned f, unsigned q, unsigned i, uint64_t iova,
-                    uint16_t len, uint8_t cmd)
+static void put_txd(struct fx *fx, unsigned f, unsigned q, unsigned i, uint64_t iova, uint16_t len,
+                    uint8_t cmd)
 {
     *txd(fx, f, q, i) = (struct xnic_tx_desc){iova, len, 0, 0, cmd, 0};
 }
@@ -231,12 +237,12 @@ static void tx_go(struct fx *fx, unsigned f, unsigned q, uint32_t tail)
 static void post_rx(struct fx *fx, unsigned f, unsigned q, unsigned n, uint16_t len)
 {
     for (unsigned i = 0; i < n; i++)
-        *rxd(fx, f, q, i) = (struct xnic_rx_desc){.addr = IOVA0 + buf_off(f, 32 + i), .buf_len = len};
+        *rxd(fx, f, q, i) =
+            (struct xnic_rx_desc){.addr = IOVA0 + buf_off(f, 32 + i), .buf_len = len};
     qregs(fx, f, q)->rx_tail = n;
 }
 
-static void set_vport(struct fx *fx, unsigned vport, unsigned mac_lo, uint16_t pvid,
-                      uint32_t flags)
+static void set_vport(struct fx *fx, unsigned vport, unsigned mac_lo, uint16_t pvid, uint32_t flags)
 {
     struct xnic_admin cmd = {.opcode = XNIC_CMD_VPORT_CONFIG};
     const uint8_t mac[6] = {2, 0, 0, 0, 0, (uint8_t)mac_lo};
@@ -250,7 +256,7 @@ static void set_vport(struct fx *fx, unsigned vport, unsigned mac_lo, uint16_t p
 
 static size_t frame(uint8_t *p, unsigned dst_lo, unsigned src_lo, size_t len)
 {
-    const uint8_t hdr[14] = {2, 0, 0, 0, 0, (uint8_t)dst_lo, 2, 0, 0, 0, 0, (uint8_t)src_lo,
+    const uint8_t hdr[14] = {2,    0,   0, 0, 0, (uint8_t)dst_lo, 2, 0, 0, 0, 0, (uint8_t)src_lo,
                              0x88, 0xb5};
 
     memcpy(p, hdr, 14);
@@ -413,8 +419,8 @@ static void test_vf_spoof_and_port_vlan(void **state)
     assert_int_equal(fx->regs[1][XNIC_REG_MAC + 5], 0x10);
     assert_int_equal(*(uint16_t *)(fx->regs[1] + XNIC_REG_PVID), 5);
     start_queue(fx, 1, 0);
-    frame(b, 0x99, 0x66, 60);              /* spoofed source */
-    frame(b + 2048, 0x99, 0x10, 60);       /* genuine */
+    frame(b, 0x99, 0x66, 60);        /* spoofed source */
+    frame(b + 2048, 0x99, 0x10, 60); /* genuine */
     put_txd(fx, 1, 0, 0, IOVA0 + buf_off(1, 0), 60, XNIC_TXD_EOP);
     put_txd(fx, 1, 0, 1, IOVA0 + buf_off(1, 1), 60, XNIC_TXD_EOP);
     tx_go(fx, 1, 0, 2);
@@ -667,8 +673,8 @@ static void test_tso_to_wire(void **state)
     size_t len = tcp_packet(b, 0x99, 0x01, 4000);
 
     start_queue(fx, 0, 1);
-    *txd(fx, 0, 1, 0) = (struct xnic_tx_desc){IOVA0 + buf_off(0, 0), (uint16_t)len, 1448, 54,
-                                              XNIC_TXD_TSO | XNIC_TXD_EOP, 0};
+    *txd(fx, 0, 1, 0) = (struct xnic_tx_desc){
+        IOVA0 + buf_off(0, 0), (uint16_t)len, 1448, 54, XNIC_TXD_TSO | XNIC_TXD_EOP, 0};
     tx_go(fx, 0, 1, 1);
     assert_int_equal(txd(fx, 0, 1, 0)->status, XNIC_DS_DD);
     assert_int_equal(fx->nwire, 3);
@@ -685,13 +691,12 @@ static void test_tso_mss_floor(void **state)
     size_t len = tcp_packet(b, 0x99, 0x01, 4000);
 
     start_queue(fx, 0, 1);
-    *txd(fx, 0, 1, 0) = (struct xnic_tx_desc){IOVA0 + buf_off(0, 0), (uint16_t)len, 1, 54,
-                                              XNIC_TXD_TSO | XNIC_TXD_EOP, 0};
-    *txd(fx, 0, 1, 1) = (struct xnic_tx_desc){IOVA0 + buf_off(0, 0), (uint16_t)len,
-                                              XNIC_MIN_MSS - 1, 54,
-                                              XNIC_TXD_TSO | XNIC_TXD_EOP, 0};
-    *txd(fx, 0, 1, 2) = (struct xnic_tx_desc){IOVA0 + buf_off(0, 0), (uint16_t)len, 2000, 54,
-                                              XNIC_TXD_TSO | XNIC_TXD_EOP, 0};
+    *txd(fx, 0, 1, 0) = (struct xnic_tx_desc){
+        IOVA0 + buf_off(0, 0), (uint16_t)len, 1, 54, XNIC_TXD_TSO | XNIC_TXD_EOP, 0};
+    *txd(fx, 0, 1, 1) = (struct xnic_tx_desc){
+        IOVA0 + buf_off(0, 0), (uint16_t)len, XNIC_MIN_MSS - 1, 54, XNIC_TXD_TSO | XNIC_TXD_EOP, 0};
+    *txd(fx, 0, 1, 2) = (struct xnic_tx_desc){
+        IOVA0 + buf_off(0, 0), (uint16_t)len, 2000, 54, XNIC_TXD_TSO | XNIC_TXD_EOP, 0};
     tx_go(fx, 0, 1, 3);
     assert_int_equal(XNIC_DS_ERR(txd(fx, 0, 1, 0)->status), XNIC_ERR_OFFLOAD);
     assert_int_equal(XNIC_DS_ERR(txd(fx, 0, 1, 1)->status), XNIC_ERR_OFFLOAD);
@@ -713,8 +718,8 @@ static void test_tso_charged_per_segment(void **state)
     start_queue(fx, 0, 0);
     start_queue(fx, 0, 1);
     for (unsigned i = 0; i < 15; i++) {
-        *txd(fx, 0, 0, i) = (struct xnic_tx_desc){IOVA0 + buf_off(0, 0), (uint16_t)len,
-                                                  XNIC_MIN_MSS, 54, XNIC_TXD_TSO | XNIC_TXD_EOP, 0};
+        *txd(fx, 0, 0, i) = (struct xnic_tx_desc){
+            IOVA0 + buf_off(0, 0), (uint16_t)len, XNIC_MIN_MSS, 54, XNIC_TXD_TSO | XNIC_TXD_EOP, 0};
         put_txd(fx, 0, 1, i, IOVA0 + buf_off(0, 8), 9000, XNIC_TXD_EOP);
     }
     for (unsigned q = 0; q < 2; q++) {
@@ -785,8 +790,8 @@ static void test_tso_to_offload_wire(void **state)
     const struct xnic_wire_offload *o = &fx->wire_off[0];
 
     start_queue(fx, 0, 1);
-    *txd(fx, 0, 1, 0) = (struct xnic_tx_desc){IOVA0 + buf_off(0, 0), (uint16_t)len, 1448, 54,
-                                              XNIC_TXD_TSO | XNIC_TXD_EOP, 0};
+    *txd(fx, 0, 1, 0) = (struct xnic_tx_desc){
+        IOVA0 + buf_off(0, 0), (uint16_t)len, 1448, 54, XNIC_TXD_TSO | XNIC_TXD_EOP, 0};
     tx_go(fx, 0, 1, 1);
     assert_int_equal(txd(fx, 0, 1, 0)->status, XNIC_DS_DD);
     assert_int_equal(fx->nwire, 1);
@@ -833,8 +838,8 @@ static void test_mailbox(void **state)
 
     cmd.u.mbx.len = 5;
     memcpy(cmd.u.mbx.msg, "hello", 5);
-    assert_int_equal(admin(fx, 1, &cmd), 0);          /* VF 0 -> PF */
-    assert_int_equal(admin(fx, 1, &cmd), -EBUSY);     /* PF has not read it */
+    assert_int_equal(admin(fx, 1, &cmd), 0);      /* VF 0 -> PF */
+    assert_int_equal(admin(fx, 1, &cmd), -EBUSY); /* PF has not read it */
     assert_int_equal(*r32(fx, 0, XNIC_REG_MBX_PEND), 1);
     cmd = (struct xnic_admin){.opcode = XNIC_CMD_MBX_RECV};
     cmd.u.mbx.peer = 0;
@@ -844,7 +849,7 @@ static void test_mailbox(void **state)
     assert_int_equal(*r32(fx, 0, XNIC_REG_MBX_PEND), 0);
     assert_int_equal(admin(fx, 0, &cmd), -ENOENT);
     cmd = (struct xnic_admin){.opcode = XNIC_CMD_MBX_SEND};
-    cmd.u.mbx.peer = VFS;                               /* no such VF */
+    cmd.u.mbx.peer = VFS; /* no such VF */
     assert_int_equal(admin(fx, 0, &cmd), -EINVAL);
 }
 
@@ -924,8 +929,8 @@ static void post_big(struct fx *fx, unsigned n, uint16_t buf_len)
 
 static void send_tso(struct fx *fx, size_t len, uint8_t hdr_len)
 {
-    *txd(fx, 0, 1, 0) = (struct xnic_tx_desc){IOVA0 + BIG_TX, (uint16_t)len, 1448, hdr_len,
-                                              XNIC_TXD_TSO | XNIC_TXD_EOP, 0};
+    *txd(fx, 0, 1, 0) = (struct xnic_tx_desc){
+        IOVA0 + BIG_TX, (uint16_t)len, 1448, hdr_len, XNIC_TXD_TSO | XNIC_TXD_EOP, 0};
     tx_go(fx, 0, 1, 1);
     assert_int_equal(txd(fx, 0, 1, 0)->status, XNIC_DS_DD);
 }
@@ -1070,8 +1075,8 @@ static void test_rsc_csum_partial(void **state)
 
     len = tcp_packet(tx, 0x22, 0x01, 100);
     post_rx(fx, 0, 2, 4, 2048);
-    *txd(fx, 0, 1, 0) = (struct xnic_tx_desc){IOVA0 + BIG_TX, (uint16_t)len, 0, 0,
-                                              XNIC_TXD_CSUM | XNIC_TXD_EOP, 0};
+    *txd(fx, 0, 1, 0) =
+        (struct xnic_tx_desc){IOVA0 + BIG_TX, (uint16_t)len, 0, 0, XNIC_TXD_CSUM | XNIC_TXD_EOP, 0};
     tx_go(fx, 0, 1, 1);
     assert_int_equal(rxd(fx, 0, 2, 0)->status,
                      XNIC_DS_DD | XNIC_RXS_EOP | XNIC_RXS_RSC | XNIC_RXS_IP_OK);
@@ -1090,8 +1095,8 @@ static void test_rsc_csum_partial(void **state)
 /* A TCP/IPv4 frame to pool MAC dst_lo from 10.0.0.1:sport to 10.0.0.2:80. */
 static size_t tcp_frame(uint8_t *p, unsigned dst_lo, uint16_t sport)
 {
-    static const uint8_t ip[20] = {0x45, 0, 0, 40, 0, 0, 0x40, 0, 64, 6, 0, 0,
-                                   10, 0, 0, 1, 10, 0, 0, 2};
+    static const uint8_t ip[20] = {0x45, 0, 0,  40, 0, 0, 0x40, 0, 64, 6,
+                                   0,    0, 10, 0,  0, 1, 10,   0, 0,  2};
 
     memset(p, 0, 54);
     frame(p, dst_lo, 0x77, 14);
@@ -1204,22 +1209,35 @@ int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
     const struct CMUnitTest tests[] = {
-        T(test_tx_chain_to_wire),     T(test_incomplete_chain_waits),
-        T(test_tx_polling),           T(test_tx_dma_fault),
+        T(test_tx_chain_to_wire),
+        T(test_incomplete_chain_waits),
+        T(test_tx_polling),
+        T(test_tx_dma_fault),
         T(test_rx_multi_buffer_and_default_pool),
-        T(test_masked_vector),        T(test_vf_spoof_and_port_vlan),
+        T(test_masked_vector),
+        T(test_vf_spoof_and_port_vlan),
         T(test_access_port_and_trunk),
-        T(test_veb_pool_to_vf),       T(test_tso_to_wire),
-        T(test_tso_mss_floor),        T(test_vf_weight_is_the_pfs),
+        T(test_veb_pool_to_vf),
+        T(test_tso_to_wire),
+        T(test_tso_mss_floor),
+        T(test_vf_weight_is_the_pfs),
         T(test_tso_charged_per_segment),
-        T(test_admin_rules),          T(test_mailbox),
-        T(test_flr_stops_dma),        T(test_bad_tail),
-        T(test_unmapped_ring),        T(test_rsc_tso_whole),
-        T(test_rsc_port_vlan),        T(test_rsc_off_segments),
-        T(test_rsc_no_room_segments), T(test_rsc_csum_partial),
-        T(test_rsc_chain),            T(test_rsc_chain_fault),
-        T(test_rss_spreads_flows),    T(test_rss_admin_and_flr),
-        T(test_jumbo),                T(test_pf_reset_keeps_vf),
+        T(test_admin_rules),
+        T(test_mailbox),
+        T(test_flr_stops_dma),
+        T(test_bad_tail),
+        T(test_unmapped_ring),
+        T(test_rsc_tso_whole),
+        T(test_rsc_port_vlan),
+        T(test_rsc_off_segments),
+        T(test_rsc_no_room_segments),
+        T(test_rsc_csum_partial),
+        T(test_rsc_chain),
+        T(test_rsc_chain_fault),
+        T(test_rss_spreads_flows),
+        T(test_rss_admin_and_flr),
+        T(test_jumbo),
+        T(test_pf_reset_keeps_vf),
         cmocka_unit_test_setup_teardown(test_tso_to_offload_wire, setup_offload_wire, teardown),
     };
 

@@ -181,8 +181,8 @@ static void test_tso_mss_floor(void **state)
 
     (void)state;
     assert_int_equal(xnic_tso(f, n, 1, 54, scratch, sizeof(scratch), count_seg, &segs), -22);
-    assert_int_equal(xnic_tso(f, n, XNIC_MIN_MSS - 1, 54, scratch, sizeof(scratch), count_seg,
-                              &segs), -22);
+    assert_int_equal(
+        xnic_tso(f, n, XNIC_MIN_MSS - 1, 54, scratch, sizeof(scratch), count_seg, &segs), -22);
     assert_int_equal(segs, 0);
     assert_int_equal(xnic_tso_whole(f, n, 1, 54, XNIC_MAX_FRAME, &flags, &wb), -22);
     assert_int_equal(xnic_tso(f, n, XNIC_MIN_MSS, 54, scratch, sizeof(scratch), count_seg, &segs),
@@ -322,14 +322,10 @@ static void test_tso_whole_ipv6(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_parse),
-        cmocka_unit_test(test_csum_fill_and_verify),
-        cmocka_unit_test(test_tso_ipv4),
-        cmocka_unit_test(test_tso_mss_floor),
-        cmocka_unit_test(test_udp_ipv6),
-        cmocka_unit_test(test_ipv6_ext_not_offloaded),
-        cmocka_unit_test(test_csum_partial),
-        cmocka_unit_test(test_tso_whole),
+        cmocka_unit_test(test_parse),          cmocka_unit_test(test_csum_fill_and_verify),
+        cmocka_unit_test(test_tso_ipv4),       cmocka_unit_test(test_tso_mss_floor),
+        cmocka_unit_test(test_udp_ipv6),       cmocka_unit_test(test_ipv6_ext_not_offloaded),
+        cmocka_unit_test(test_csum_partial),   cmocka_unit_test(test_tso_whole),
         cmocka_unit_test(test_tso_whole_ipv6),
     };
 

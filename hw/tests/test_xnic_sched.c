@@ -10,8 +10,8 @@
 #include "../xnic_sched.h"
 
 struct sim {
-    uint32_t len[8];     /* frame size of each queue, 0 = idle */
-    unsigned left[8];    /* frames left, UINT32_MAX = endless */
+    uint32_t len[8];  /* frame size of each queue, 0 = idle */
+    unsigned left[8]; /* frames left, UINT32_MAX = endless */
     uint64_t bytes[8];
     unsigned pkts[8];
 };

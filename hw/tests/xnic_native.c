@@ -25,10 +25,10 @@
 #include "sv/util.h"
 #include "../harness/xnic_host.h"
 
-#define MEM_SIZE   (8u << 20)
-#define RING       256u
-#define BUF        2048u
-#define WAIT_MS    2000
+#define MEM_SIZE (8u << 20)
+#define RING     256u
+#define BUF      2048u
+#define WAIT_MS  2000
 
 struct opts {
     const char *ctl, *ctl2, *ifname;
@@ -37,7 +37,7 @@ struct opts {
 #define CHECK(cond, ...)                                                                           \
     do {                                                                                           \
         if (!(cond)) {                                                                             \
-            fprintf(stderr, "FAIL %s:%d: ", __func__, __LINE__);                                  \
+            fprintf(stderr, "FAIL %s:%d: ", __func__, __LINE__);                                   \
             fprintf(stderr, __VA_ARGS__);                                                          \
             fputc('\n', stderr);                                                                   \
             return 1;                                                                              \
@@ -160,8 +160,8 @@ static int sc_fault(const struct opts *o)
         usleep(5000);
         n = xnic_drv_tx_reap(pf.d, 1, &done, 1);
     }
-    CHECK(n == 1 && XNIC_DS_ERR(done.status) == XNIC_ERR_DMA, "bad descriptor completes with DMA error (status %#x)",
-          n ? done.status : 0);
+    CHECK(n == 1 && XNIC_DS_ERR(done.status) == XNIC_ERR_DMA,
+          "bad descriptor completes with DMA error (status %#x)", n ? done.status : 0);
     pf.q[1].tx_posted++; /* the harness's buffer slot count follows the ring */
     xhost_sync(&pf.h);
     CHECK(pf.h.faults >= 1, "fault reported on the control socket");
@@ -195,8 +195,7 @@ static int sc_spoof(const struct opts *o)
           "PF sets VF MAC");
     vf = xhost_attach(&pf.h, 1, false);
     CHECK(vf && xnic_drv_is_vf(vf), "VF attached");
-    CHECK(!memcmp((const uint8_t *)xnic_drv_regs(vf) + XNIC_REG_MAC, vmac, 6),
-          "VF sees its MAC");
+    CHECK(!memcmp((const uint8_t *)xnic_drv_regs(vf) + XNIC_REG_MAC, vmac, 6), "VF sees its MAC");
     CHECK(xnic_drv_filter_add(vf, m2, XNIC_VLAN_ANY, 0) == -EPERM, "VF cannot program filters");
     CHECK(xq_start(&pf.h, vf, 0, RING, BUF, &vq) == 0, "VF queue");
     CHECK(send_frames(&vq, m2, fake, 5, 64) == 0, "send spoofed");
@@ -281,7 +280,7 @@ static int sc_flr(const struct opts *o)
     memset(pf.q[2].rx_buf, 0xaa, rxlen);
     memset(pf.q[1].tx_ring, 0, RING * sizeof(struct xnic_tx_desc));
     head = *(const volatile uint32_t *)(xnic_drv_regs(pf.d) + XNIC_REG_QUEUE(1) +
-                                       offsetof(struct xnic_queue_regs, tx_head));
+                                        offsetof(struct xnic_queue_regs, tx_head));
     CHECK(head == 0, "TX head reset");
     for (unsigned i = 0; i < 50; i++) {
         struct xnic_tx_desc *d = (struct xnic_tx_desc *)pf.q[1].tx_ring + i;
@@ -289,15 +288,15 @@ static int sc_flr(const struct opts *o)
         *d = (struct xnic_tx_desc){pf.q[1].tx_iova, 64, 0, 0, XNIC_TXD_EOP, 0};
     }
     *(volatile uint32_t *)(xnic_drv_regs(pf.d) + XNIC_REG_QUEUE(1) +
-                          offsetof(struct xnic_queue_regs, tx_tail)) = 50;
+                           offsetof(struct xnic_queue_regs, tx_tail)) = 50;
     xhost_frame(f, 64, m2, m1, 0);
     usleep(200000);
     for (unsigned i = 0; i < 50; i++)
         CHECK(!((struct xnic_tx_desc *)pf.q[1].tx_ring)[i].status, "no TX write-back after FLR");
     CHECK(pattern_intact(pf.q[2].rx_buf, rxlen, 0xaa), "no RX DMA after FLR");
-    CHECK(!(*(const volatile uint32_t *)(xnic_drv_regs(pf.d) + XNIC_REG_QSTATUS(1)) &
-            XNIC_QS_TX_EN),
-          "queue disabled");
+    CHECK(
+        !(*(const volatile uint32_t *)(xnic_drv_regs(pf.d) + XNIC_REG_QSTATUS(1)) & XNIC_QS_TX_EN),
+        "queue disabled");
     pf_down(&pf);
     printf("PASS flr\n");
     return 0;
@@ -391,8 +390,8 @@ static int sc_fair(const struct opts *o)
 static int packet_socket(const char *ifname)
 {
     unsigned idx = if_nametoindex(ifname);
-    struct sockaddr_ll sll = {.sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL),
-                              .sll_ifindex = (int)idx};
+    struct sockaddr_ll sll = {
+        .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL), .sll_ifindex = (int)idx};
     int s;
 
     if (!idx)
@@ -506,19 +505,23 @@ static int sc_frames(const struct opts *o)
                                         IOMMU_PERM_READ | IOMMU_PERM_WRITE};
     }
     CHECK(xnic_ctl_call(pf.h.ctl, XNIC_CTL_IOMMU_BACKING, 0, &b, sizeof(b), fds, NFRAMES, NULL, 0,
-                        NULL, NULL) == 0, "backings in one message");
-    CHECK(xnic_ctl_call(pf.h.ctl, XNIC_CTL_IOMMU_MAP, 0, maps, sizeof(maps), NULL, 0, NULL, 0,
-                        NULL, NULL) == 0, "mappings in one message");
+                        NULL, NULL) == 0,
+          "backings in one message");
+    CHECK(xnic_ctl_call(pf.h.ctl, XNIC_CTL_IOMMU_MAP, 0, maps, sizeof(maps), NULL, 0, NULL, 0, NULL,
+                        NULL) == 0,
+          "mappings in one message");
     /* Pool 3 gets rings but no harness buffers: its RX buffers are the frames. */
     r.tx = xhost_alloc(&pf.h, SV_PAGE_SIZE, &r.tx_iova);
     r.rx = xhost_alloc(&pf.h, SV_PAGE_SIZE, &r.rx_iova);
     xhost_mac(m1, 0, 1);
     xhost_mac(m2, 0, 3);
     CHECK(r.tx && r.rx && xnic_drv_queue_start(pf.d, 3, &r, 1) == 0 &&
-              xnic_drv_vport_config(pf.d, 3, m2, 0, 0) == 0, "pool 3");
+              xnic_drv_vport_config(pf.d, 3, m2, 0, 0) == 0,
+          "pool 3");
     for (unsigned i = 0; i < NFRAMES; i++)
         CHECK(xnic_drv_rx_post(pf.d, 3, FRAME_IOVA + i * SV_PAGE_SIZE, 2048,
-                               (void *)(uintptr_t)(i + 1)) == 0, "post frame %u", i);
+                               (void *)(uintptr_t)(i + 1)) == 0,
+              "post frame %u", i);
     xnic_drv_rx_kick(pf.d, 3);
     CHECK(xhost_unmap(&pf.h, 0, FRAME_IOVA + 6 * SV_PAGE_SIZE, 2) == 0, "unmap frames 6, 7");
     CHECK(send_frames(&pf.q[1], m2, m1, NFRAMES, 200) == 0, "send");
@@ -581,10 +584,17 @@ int main(int argc, char **argv)
     log_init(argv[0]);
     while ((c = getopt_long(argc, argv, "", lopts, NULL)) != -1) {
         switch (c) {
-        case 'c': o.ctl = optarg; break;
-        case 'C': o.ctl2 = optarg; break;
-        case 'i': o.ifname = optarg; break;
-        default: usage();
+        case 'c':
+            o.ctl = optarg;
+            break;
+        case 'C':
+            o.ctl2 = optarg;
+            break;
+        case 'i':
+            o.ifname = optarg;
+            break;
+        default:
+            usage();
         }
     }
     if (!o.ctl || optind != argc - 1)

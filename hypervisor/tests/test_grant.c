@@ -163,7 +163,7 @@ static void test_stale_mapping_leaves_new_granter_alone(void **state)
     grant_fill(&new, 20, 8, 1, false);
     assert_int_equal(grant_pin(&new, 20, 8, false, &pfn), GNTST_okay);
     maptrack_unpin(&new, &e); /* domain 7 unmaps its old mapping */
-    assert_true(new.entries[20].flags & (GTF_reading | GTF_writing));
+    assert_true(new.entries[20].flags &(GTF_reading | GTF_writing));
     assert_int_equal(grant_end_access(&new, 20), -EBUSY);
     e.granter_serial = new.serial; /* the mapping that did pin it */
     maptrack_unpin(&new, &e);

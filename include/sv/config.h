@@ -17,27 +17,27 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define CONFIG_NAME_SIZE 64    /* domain names: [A-Za-z0-9_.-], 1..63 chars */
-#define CONFIG_UUID_SIZE 37    /* "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx" */
-#define CONFIG_MAC_SIZE 18     /* "00:16:3e:xx:xx:xx" */
-#define CONFIG_BRIDGE_SIZE 16  /* IFNAMSIZ */
-#define CONFIG_IP_SIZE 50      /* INET6_ADDRSTRLEN + "/128" */
-#define CONFIG_BDF_SIZE 13     /* "0000:03:10.1" */
-#define CONFIG_MAX_IPS     8      /* addresses of one vif */
-#define CONFIG_MAX_VIFS 16
-#define CONFIG_MAX_PCIS 8
-#define CONFIG_MAX_VCPUS 128
+#define CONFIG_NAME_SIZE   64 /* domain names: [A-Za-z0-9_.-], 1..63 chars */
+#define CONFIG_UUID_SIZE   37 /* "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx" */
+#define CONFIG_MAC_SIZE    18 /* "00:16:3e:xx:xx:xx" */
+#define CONFIG_BRIDGE_SIZE 16 /* IFNAMSIZ */
+#define CONFIG_IP_SIZE     50 /* INET6_ADDRSTRLEN + "/128" */
+#define CONFIG_BDF_SIZE    13 /* "0000:03:10.1" */
+#define CONFIG_MAX_IPS     8  /* addresses of one vif */
+#define CONFIG_MAX_VIFS    16
+#define CONFIG_MAX_PCIS    8
+#define CONFIG_MAX_VCPUS   128
 /* Xen's credit scheduler weight: its range and default. */
 #define CONFIG_MAX_CPU_WEIGHT     65535
 #define CONFIG_DEFAULT_CPU_WEIGHT 256
-#define CONFIG_MAX_QUEUES 8
-#define CONFIG_MAX_VLAN 4094
-#define CONFIG_MAX_TRUNK 64    /* tagged VLANs of one vif */
-#define CONFIG_MAX_MEMORY_MIB (1024ULL * 1024) /* 1 TiB */
-#define CONFIG_DEFAULT_MEMORY_MIB 32           /* libxl's default */
-#define CONFIG_MAX_LIMIT (1u << 20)            /* max_grant_frames & co: sanity bound */
-#define CONFIG_RATE_INTERVAL_US   50000        /* xl's and libvirt's default credit window */
-#define CONFIG_MAX_RATE           (1ULL << 40) /* bytes a second: 1 TB/s, a sanity bound */
+#define CONFIG_MAX_QUEUES         8
+#define CONFIG_MAX_VLAN           4094
+#define CONFIG_MAX_TRUNK          64               /* tagged VLANs of one vif */
+#define CONFIG_MAX_MEMORY_MIB     (1024ULL * 1024) /* 1 TiB */
+#define CONFIG_DEFAULT_MEMORY_MIB 32               /* libxl's default */
+#define CONFIG_MAX_LIMIT          (1u << 20)       /* max_grant_frames & co: sanity bound */
+#define CONFIG_RATE_INTERVAL_US   50000            /* xl's and libvirt's default credit window */
+#define CONFIG_MAX_RATE           (1ULL << 40)     /* bytes a second: 1 TB/s, a sanity bound */
 
 /* Where a value was written, kept for the errors only the running host can
  * reveal (xl create's checks: backend domain, PCI function, host memory).
@@ -56,23 +56,23 @@ enum config_action {
 };
 
 struct config_vif {
-    unsigned int devid;               /* 0, 1, 2... in the order written */
-    char mac[CONFIG_MAC_SIZE];        /* lower case; generated when not given */
-    char bridge[CONFIG_BRIDGE_SIZE];  /* "" = the backend's default */
-    char backend[CONFIG_NAME_SIZE];   /* backend domain name; "" = Domain-0 */
-    unsigned int nr_ips;              /* the guest's addresses on it, in the order written */
+    unsigned int devid;                      /* 0, 1, 2... in the order written */
+    char mac[CONFIG_MAC_SIZE];               /* lower case; generated when not given */
+    char bridge[CONFIG_BRIDGE_SIZE];         /* "" = the backend's default */
+    char backend[CONFIG_NAME_SIZE];          /* backend domain name; "" = Domain-0 */
+    unsigned int nr_ips;                     /* the guest's addresses on it, in the order written */
     char ip[CONFIG_MAX_IPS][CONFIG_IP_SIZE]; /* each "ADDR" or "ADDR/PREFIX" */
-    unsigned int queues;              /* 1..CONFIG_MAX_QUEUES */
-    unsigned int vlan;                /* 802.1Q VLAN id 1..4094 of its untagged frames;
-                                       * 0 = the untagged LAN */
-    unsigned int nr_trunk;            /* a trunk: it also carries these VLANs tagged */
-    uint16_t trunk[CONFIG_MAX_TRUNK]; /* ascending, none equal to vlan */
+    unsigned int queues;                     /* 1..CONFIG_MAX_QUEUES */
+    unsigned int vlan;                       /* 802.1Q VLAN id 1..4094 of its untagged frames;
+                                              * 0 = the untagged LAN */
+    unsigned int nr_trunk;                   /* a trunk: it also carries these VLANs tagged */
+    uint16_t trunk[CONFIG_MAX_TRUNK];        /* ascending, none equal to vlan */
     /* What the guest may send (xl's rate=, libvirt's <outbound average=>):
      * netback gives it rate_bytes_per_sec * rate_interval_us / 10^6 bytes
      * of credit each rate_interval_us (Xen's credit scheme); 0: unlimited. */
     uint64_t rate_bytes_per_sec;
     uint32_t rate_interval_us;
-    struct config_origin backend_at;  /* where backend was set (the vif's when not) */
+    struct config_origin backend_at; /* where backend was set (the vif's when not) */
 };
 
 struct config_pci {
@@ -91,16 +91,16 @@ struct config_pci {
 
 struct domain_config {
     char name[CONFIG_NAME_SIZE];
-    char uuid[CONFIG_UUID_SIZE]; /* lower case; "" until config_fill_defaults() */
-    uint64_t memory_mib;         /* initial allocation */
-    uint64_t maxmem_mib;         /* >= memory_mib */
+    char uuid[CONFIG_UUID_SIZE];    /* lower case; "" until config_fill_defaults() */
+    uint64_t memory_mib;            /* initial allocation */
+    uint64_t maxmem_mib;            /* >= memory_mib */
     struct config_origin memory_at; /* where memory_mib was set ("memory", no line: default) */
     unsigned int vcpus;             /* 1..CONFIG_MAX_VCPUS: online at start */
     unsigned int max_vcpus;         /* vcpus..CONFIG_MAX_VCPUS: what it may bring online */
-    unsigned int cpu_weight;     /* 1..CONFIG_MAX_CPU_WEIGHT: share of the CPU against others */
-    char *kernel;                /* as written (relative = to xl's cwd); owned */
+    unsigned int cpu_weight;        /* 1..CONFIG_MAX_CPU_WEIGHT: share of the CPU against others */
+    char *kernel;                   /* as written (relative = to xl's cwd); owned */
     struct config_origin kernel_at; /* where kernel was set */
-    char *extra;                 /* command line, never NULL after parsing; owned */
+    char *extra;                    /* command line, never NULL after parsing; owned */
     enum config_action on_poweroff, on_reboot, on_crash;
     bool driver_domain;
     /* Xen's per-domain limits (xl.cfg keys of the same names; libvirt's
@@ -117,8 +117,8 @@ struct domain_config {
 
 struct config_error {
     char file[256];
-    int line;        /* 1-based; 0 when the error is about the whole file */
-    char key[64];    /* xl.cfg key or XML element ("" when none applies) */
+    int line;     /* 1-based; 0 when the error is about the whole file */
+    char key[64]; /* xl.cfg key or XML element ("" when none applies) */
     char message[256];
 };
 
@@ -141,8 +141,8 @@ int config_load_args(const char *path, char *const *settings, int n, struct doma
                      struct config_error *err);
 
 /* Like config_load() on LEN bytes of BUF; NAME is the file name errors give. */
-int config_parse_buffer(const char *name, const char *buf, size_t len,
-                        struct domain_config *cfg, struct config_error *err);
+int config_parse_buffer(const char *name, const char *buf, size_t len, struct domain_config *cfg,
+                        struct config_error *err);
 
 /* Generates what a description may leave out but a running domain needs: a
  * random version-4 UUID when there is none.  Kept apart from parsing so that

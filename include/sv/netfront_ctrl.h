@@ -23,7 +23,7 @@ struct netfront_ctrl_config {
     xen_netif_ctrl_sring_t *sring; /* granted ring page; netfront_ctrl_new initialises it */
     void *key_page;                /* granted page the backend reads the key from */
     grant_ref_t key_ref;
-    void *map_page;                /* granted page it reads the mapping table from */
+    void *map_page; /* granted page it reads the mapping table from */
     grant_ref_t map_ref;
     void (*notify)(void *ctx);
     void *ctx;

@@ -7,7 +7,7 @@
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define SV_PAGE_SHIFT 12
-#define SV_PAGE_SIZE (1UL << SV_PAGE_SHIFT)
+#define SV_PAGE_SIZE  (1UL << SV_PAGE_SHIFT)
 
 /* Default run directory; SPLITVISOR_RUNDIR overrides it so that independent
  * instances (parallel tests) run side by side. */

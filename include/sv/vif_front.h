@@ -33,9 +33,9 @@ struct vif_front_endpoint {
 #define VIF_FRONT_MAX_QUEUES 8
 
 struct vif_front_opts {
-    unsigned max_queues;   /* ask for at most this many (0: what the backend offers) */
+    unsigned max_queues;       /* ask for at most this many (0: what the backend offers) */
     const uint32_t *rss_table; /* non-NULL: feature-ctrl-ring with this mapping table */
-    unsigned rss_size;     /* its entries (1..128) */
+    unsigned rss_size;         /* its entries (1..128) */
     const struct vif_front_endpoint *ep; /* non-NULL: one queue, driven by ep; no TAP */
 };
 

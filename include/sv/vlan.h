@@ -17,8 +17,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SV_VLAN_MAX 4094u          /* VIDs 1..4094; 0 and 4095 are reserved */
-#define SV_VLAN_BAD 0xffffu        /* a tag no port may carry (sv_vlan_of_frame) */
+#define SV_VLAN_MAX 4094u   /* VIDs 1..4094; 0 and 4095 are reserved */
+#define SV_VLAN_BAD 0xffffu /* a tag no port may carry (sv_vlan_of_frame) */
 
 struct sv_vlan_set {
     uint64_t bits[64]; /* bit vid; bits 0 and 4095 stay clear */

@@ -21,7 +21,8 @@ struct xnic_drv;
  * vectors[] hold n eventfds each (n = 1 + queues of the function).  vectors
  * may be NULL when interrupts reach the caller another way (a domain gets
  * them as event channel notifications).  On success the driver owns every fd
- * (closed by xnic_drv_close); on failure the caller keeps them.  poll_mode: never write doorbells (the device polls tails).
+ * (closed by xnic_drv_close); on failure the caller keeps them.  poll_mode: never write doorbells
+ * (the device polls tails).
  */
 struct xnic_drv *xnic_drv_open(int reg_fd, const int *doorbells, const int *vectors, unsigned n,
                                bool poll_mode, int *err);
@@ -73,7 +74,7 @@ void xnic_drv_rx_kick(struct xnic_drv *d, unsigned q);
 struct xnic_drv_rx_done {
     void *cookie;
     uint16_t len;
-    uint16_t status;   /* XNIC_RXS_* | error << 8 */
+    uint16_t status; /* XNIC_RXS_* | error << 8 */
     uint16_t vlan_tci;
     /* The EOP descriptor's write-back: the RSS hash with XNIC_RXS_RSS; with
      * XNIC_RXS_RSC (checksums partial) the MSS and XNIC_GSO_* type of a TSO
@@ -110,8 +111,8 @@ void xnic_drv_stats(const struct xnic_drv *d, unsigned q, struct xnic_queue_stat
 int xnic_drv_filter_add(struct xnic_drv *d, const uint8_t mac[6], uint16_t vlan, unsigned vport);
 int xnic_drv_filter_del(struct xnic_drv *d, const uint8_t mac[6], uint16_t vlan, unsigned vport);
 /* Primary MAC, port VLAN and XNIC_VPF_* flags of a pool or VF (vport = pools + vf). */
-int xnic_drv_vport_config(struct xnic_drv *d, unsigned vport, const uint8_t mac[6],
-                          uint16_t pvid, uint32_t flags);
+int xnic_drv_vport_config(struct xnic_drv *d, unsigned vport, const uint8_t mac[6], uint16_t pvid,
+                          uint32_t flags);
 /* The VLANs a pool or VF carries tagged besides its port VLAN (sv/vlan.h;
  * empty: an access port).  Four VLAN_SET commands. */
 struct sv_vlan_set;

@@ -22,7 +22,6 @@ int xs_proto_perm_parse(const char *s, struct xs_permissions *perm);
 
 /* Formats one entry into buf (NUL-terminated).  Returns the length without
  * the NUL, or -ENOSPC when buf is too small, -EINVAL for unknown bits. */
-int xs_proto_perm_format(const struct xs_permissions *perm, char *buf,
-                         size_t len);
+int xs_proto_perm_format(const struct xs_permissions *perm, char *buf, size_t len);
 
 #endif

@@ -16,8 +16,8 @@ int xenbus_path(char *buf, size_t len, const char *dir, const char *node)
     return (n < 0 || (size_t)n >= len) ? -ENAMETOOLONG : 0;
 }
 
-int xenbus_read(struct xs_handle *h, xs_transaction_t t, const char *dir,
-                const char *node, char **value)
+int xenbus_read(struct xs_handle *h, xs_transaction_t t, const char *dir, const char *node,
+                char **value)
 {
     char path[XENSTORE_ABS_PATH_MAX + 1];
     unsigned int len;
@@ -30,20 +30,19 @@ int xenbus_read(struct xs_handle *h, xs_transaction_t t, const char *dir,
     return *value ? 0 : -errno;
 }
 
-int xenbus_write(struct xs_handle *h, xs_transaction_t t, const char *dir,
-                 const char *node, const char *value)
+int xenbus_write(struct xs_handle *h, xs_transaction_t t, const char *dir, const char *node,
+                 const char *value)
 {
     char path[XENSTORE_ABS_PATH_MAX + 1];
     int err = xenbus_path(path, sizeof(path), dir, node);
 
     if (err)
         return err;
-    return xs_write(h, t, path, value, (unsigned int)strlen(value)) ? 0
-                                                                     : -errno;
+    return xs_write(h, t, path, value, (unsigned int)strlen(value)) ? 0 : -errno;
 }
 
-int xenbus_printf(struct xs_handle *h, xs_transaction_t t, const char *dir,
-                  const char *node, const char *fmt, ...)
+int xenbus_printf(struct xs_handle *h, xs_transaction_t t, const char *dir, const char *node,
+                  const char *fmt, ...)
 {
     char value[XENSTORE_PAYLOAD_MAX];
     va_list ap;
@@ -57,8 +56,8 @@ int xenbus_printf(struct xs_handle *h, xs_transaction_t t, const char *dir,
     return xenbus_write(h, t, dir, node, value);
 }
 
-int xenbus_scanf(struct xs_handle *h, xs_transaction_t t, const char *dir,
-                 const char *node, const char *fmt, ...)
+int xenbus_scanf(struct xs_handle *h, xs_transaction_t t, const char *dir, const char *node,
+                 const char *fmt, ...)
 {
     va_list ap;
     char *value;
@@ -74,9 +73,7 @@ int xenbus_scanf(struct xs_handle *h, xs_transaction_t t, const char *dir,
 }
 
 int xenbus_transaction(struct xs_handle *h,
-                       int (*fn)(struct xs_handle *h, xs_transaction_t t,
-                                 void *arg),
-                       void *arg)
+                       int (*fn)(struct xs_handle *h, xs_transaction_t t, void *arg), void *arg)
 {
     for (int attempt = 0; attempt < XENBUS_MAX_RETRIES; attempt++) {
         xs_transaction_t t = xs_transaction_start(h);
@@ -97,13 +94,12 @@ int xenbus_transaction(struct xs_handle *h,
     return -EAGAIN;
 }
 
-XenbusState xenbus_read_state(struct xs_handle *h, xs_transaction_t t,
-                              const char *dir)
+XenbusState xenbus_read_state(struct xs_handle *h, xs_transaction_t t, const char *dir)
 {
     int state;
 
-    if (xenbus_scanf(h, t, dir, "state", "%d", &state) != 1 ||
-        state < XenbusStateUnknown || state > XenbusStateReconfigured)
+    if (xenbus_scanf(h, t, dir, "state", "%d", &state) != 1 || state < XenbusStateUnknown ||
+        state > XenbusStateReconfigured)
         return XenbusStateUnknown;
     return (XenbusState)state;
 }
@@ -123,16 +119,14 @@ static int switch_in(struct xs_handle *h, xs_transaction_t t, void *arg)
     return xenbus_printf(h, t, a->dir, "state", "%d", (int)a->state);
 }
 
-int xenbus_switch_state(struct xs_handle *h, const char *dir,
-                        XenbusState state)
+int xenbus_switch_state(struct xs_handle *h, const char *dir, XenbusState state)
 {
-    struct switch_arg a = { dir, state };
+    struct switch_arg a = {dir, state};
 
     return xenbus_transaction(h, switch_in, &a);
 }
 
-int xenbus_watch_state(struct xs_handle *h, const char *peer_dir,
-                       const char *token)
+int xenbus_watch_state(struct xs_handle *h, const char *peer_dir, const char *token)
 {
     char path[XENSTORE_ABS_PATH_MAX + 1];
     int err = xenbus_path(path, sizeof(path), peer_dir, "state");
@@ -142,8 +136,7 @@ int xenbus_watch_state(struct xs_handle *h, const char *peer_dir,
     return xs_watch(h, path, token) ? 0 : -errno;
 }
 
-int xenbus_unwatch_state(struct xs_handle *h, const char *peer_dir,
-                         const char *token)
+int xenbus_unwatch_state(struct xs_handle *h, const char *peer_dir, const char *token)
 {
     char path[XENSTORE_ABS_PATH_MAX + 1];
     int err = xenbus_path(path, sizeof(path), peer_dir, "state");
@@ -164,7 +157,7 @@ static long long now_ms(void)
 /* Consumes every queued event; waits up to ms for one when none is. */
 static int drain_events(struct xs_handle *h, int ms)
 {
-    struct pollfd p = { xs_fileno(h), POLLIN, 0 };
+    struct pollfd p = {xs_fileno(h), POLLIN, 0};
     char **ev;
     int n = 0;
 
@@ -183,9 +176,8 @@ static int drain_events(struct xs_handle *h, int ms)
     return 0;
 }
 
-int xenbus_wait_state(struct xs_handle *h, const char *peer_dir,
-                      XenbusState want, bool at_least, int timeout_ms,
-                      XenbusState *got)
+int xenbus_wait_state(struct xs_handle *h, const char *peer_dir, XenbusState want, bool at_least,
+                      int timeout_ms, XenbusState *got)
 {
     long long deadline = now_ms() + timeout_ms;
     long long left;

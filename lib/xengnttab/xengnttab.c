@@ -33,7 +33,7 @@
 struct gnt_range {
     char *addr;
     uint32_t count;
-    uint32_t *ids; /* grant handles (map) or grant refs (share) */
+    uint32_t *ids;  /* grant handles (map) or grant refs (share) */
     uint64_t *inos; /* each page's frame, as /proc/self/maps names it */
     struct gnt_range *next;
 };

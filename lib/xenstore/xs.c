@@ -35,30 +35,30 @@
 
 struct xs_msg {
     struct xs_msg *next;
-    struct xs_msg *hnext;  /* queued events: same bucket of h->buckets */
+    struct xs_msg *hnext; /* queued events: same bucket of h->buckets */
     size_t hash;
     struct xsd_sockmsg hdr;
-    char body[];          /* hdr.len bytes and a NUL */
+    char body[]; /* hdr.len bytes and a NUL */
 };
 
 struct xs_handle {
-    int fd;  /* replies and events come from it */
-    int wfd; /* requests go to it: fd, or the pipe to the ring multiplexer */
-    pthread_mutex_t request_lock;  /* one request in flight */
+    int fd;                       /* replies and events come from it */
+    int wfd;                      /* requests go to it: fd, or the pipe to the ring multiplexer */
+    pthread_mutex_t request_lock; /* one request in flight */
 
-    pthread_mutex_t lock;          /* everything below */
+    pthread_mutex_t lock; /* everything below */
     pthread_cond_t reply_cond;
     pthread_cond_t watch_cond;
-    struct xs_msg *reply;          /* delivered by the reader thread */
+    struct xs_msg *reply; /* delivered by the reader thread */
     struct xs_msg *events, **events_tail;
     unsigned int nevents;
     struct xs_msg *buckets[XS_EVENT_QUEUE_MAX / 4]; /* queued events by hash */
-    unsigned long overflow;        /* events dropped, for xs_watch_overflow() */
-    bool dropping;                 /* dropped since the queue last drained */
-    int pipe[2];                   /* xs_fileno(): readable while events */
+    unsigned long overflow;                         /* events dropped, for xs_watch_overflow() */
+    bool dropping;                                  /* dropped since the queue last drained */
+    int pipe[2];                                    /* xs_fileno(): readable while events */
     bool reader_running;
     pthread_t reader;
-    int broken;                    /* errno once the socket failed */
+    int broken; /* errno once the socket failed */
 };
 
 static char socket_path[PATH_MAX];
@@ -93,7 +93,7 @@ bool xs_write_all(int fd, const void *data, unsigned int len)
  * h->wfd; -1 with errno. */
 static int connect_socket(struct xs_handle *h)
 {
-    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
     const char *path = xs_daemon_socket();
     int fd, fds[2];
 
@@ -258,8 +258,7 @@ static void queue_event(struct xs_handle *h, struct xs_msg *m)
     bucket = &h->buckets[m->hash % ARRAY_SIZE(h->buckets)];
     for (e = *bucket; e; e = e->hnext) {
         /* Still queued: the caller will look at that path anyway. */
-        if (e->hdr.len == m->hdr.len &&
-            !memcmp(e->body, m->body, m->hdr.len)) {
+        if (e->hdr.len == m->hdr.len && !memcmp(e->body, m->body, m->hdr.len)) {
             free(m);
             return;
         }
@@ -267,7 +266,8 @@ static void queue_event(struct xs_handle *h, struct xs_msg *m)
     if (h->nevents >= XS_EVENT_QUEUE_MAX) {
         if (!h->dropping)
             log_warnx("libxenstore: %u watch events queued and not read: "
-                      "dropping", h->nevents);
+                      "dropping",
+                      h->nevents);
         h->dropping = true;
         h->overflow++;
         free(m);
@@ -360,11 +360,10 @@ static int send_request(int fd, const struct xsd_sockmsg *hdr, const struct iove
 /* Sends a request made of iov and returns the reply payload (NUL added,
  * caller frees) with its length in *len; NULL with errno, the daemon's
  * XS_ERROR translated. */
-static void *xs_talkv(struct xs_handle *h, xs_transaction_t t,
-                      enum xsd_sockmsg_type type, const struct iovec *iov,
-                      unsigned int num, unsigned int *len)
+static void *xs_talkv(struct xs_handle *h, xs_transaction_t t, enum xsd_sockmsg_type type,
+                      const struct iovec *iov, unsigned int num, unsigned int *len)
 {
-    struct xsd_sockmsg hdr = { .type = type, .tx_id = t };
+    struct xsd_sockmsg hdr = {.type = type, .tx_id = t};
     struct xs_msg *m = NULL;
     void *body;
     int err = 0;
@@ -403,11 +402,10 @@ static void *xs_talkv(struct xs_handle *h, xs_transaction_t t,
     return body;
 }
 
-static void *xs_single(struct xs_handle *h, xs_transaction_t t,
-                       enum xsd_sockmsg_type type, const char *arg,
-                       unsigned int *len)
+static void *xs_single(struct xs_handle *h, xs_transaction_t t, enum xsd_sockmsg_type type,
+                       const char *arg, unsigned int *len)
 {
-    struct iovec iov = { (void *)arg, strlen(arg) + 1 };
+    struct iovec iov = {(void *)arg, strlen(arg) + 1};
 
     return xs_talkv(h, t, type, &iov, 1, len);
 }
@@ -420,8 +418,7 @@ static bool xs_bool(void *reply)
 
 /* Splits n NUL-terminated strings of buf into a NULL-terminated array
  * allocated with them (one free()). */
-static char **split_strings(const char *buf, unsigned int len,
-                            unsigned int *num)
+static char **split_strings(const char *buf, unsigned int len, unsigned int *num)
 {
     unsigned int n = 0;
     char **v, *copy;
@@ -442,17 +439,15 @@ static char **split_strings(const char *buf, unsigned int len,
     return v;
 }
 
-void *xs_read(struct xs_handle *h, xs_transaction_t t, const char *path,
-              unsigned int *len)
+void *xs_read(struct xs_handle *h, xs_transaction_t t, const char *path, unsigned int *len)
 {
     return xs_single(h, t, XS_READ, path, len);
 }
 
-bool xs_write(struct xs_handle *h, xs_transaction_t t, const char *path,
-              const void *data, unsigned int len)
+bool xs_write(struct xs_handle *h, xs_transaction_t t, const char *path, const void *data,
+              unsigned int len)
 {
-    struct iovec iov[2] = { { (void *)path, strlen(path) + 1 },
-                            { (void *)data, len } };
+    struct iovec iov[2] = {{(void *)path, strlen(path) + 1}, {(void *)data, len}};
 
     return xs_bool(xs_talkv(h, t, XS_WRITE, iov, 2, NULL));
 }
@@ -469,22 +464,21 @@ bool xs_rm(struct xs_handle *h, xs_transaction_t t, const char *path)
 
 /* XS_DIRECTORY_PART for directories too big for one reply: collects the
  * name list chunk by chunk, restarting if the node changes meanwhile. */
-static char *directory_part(struct xs_handle *h, xs_transaction_t t,
-                            const char *path, unsigned int *len)
+static char *directory_part(struct xs_handle *h, xs_transaction_t t, const char *path,
+                            unsigned int *len)
 {
     char off[16], *all = NULL, *gen0 = NULL, *chunk, *more;
     unsigned int clen, glen, total = 0;
 
     for (;;) {
-        struct iovec iov[2] = { { (void *)path, strlen(path) + 1 },
-                                { off, 0 } };
+        struct iovec iov[2] = {{(void *)path, strlen(path) + 1}, {off, 0}};
 
         iov[1].iov_len = (size_t)snprintf(off, sizeof(off), "%u", total) + 1;
         chunk = xs_talkv(h, t, XS_DIRECTORY_PART, iov, 2, &clen);
         if (!chunk)
             goto fail;
         glen = (unsigned int)strlen(chunk) + 1;
-        if (gen0 && strcmp(gen0, chunk)) {   /* changed: start over */
+        if (gen0 && strcmp(gen0, chunk)) { /* changed: start over */
             free(chunk);
             total = 0;
             free(gen0);
@@ -501,8 +495,7 @@ static char *directory_part(struct xs_handle *h, xs_transaction_t t,
         total += clen - glen;
         free(chunk);
         /* The list ends with an empty name. */
-        if (total && all[total - 1] == '\0' &&
-            (total == 1 || all[total - 2] == '\0')) {
+        if (total && all[total - 1] == '\0' && (total == 1 || all[total - 2] == '\0')) {
             free(gen0);
             *len = total - 1;
             return all;
@@ -516,8 +509,7 @@ fail:
     return NULL;
 }
 
-char **xs_directory(struct xs_handle *h, xs_transaction_t t, const char *path,
-                    unsigned int *num)
+char **xs_directory(struct xs_handle *h, xs_transaction_t t, const char *path, unsigned int *num)
 {
     unsigned int len;
     char *list = xs_single(h, t, XS_DIRECTORY, path, &len), **v;
@@ -531,8 +523,7 @@ char **xs_directory(struct xs_handle *h, xs_transaction_t t, const char *path,
     return v;
 }
 
-bool xs_strings_to_perms(struct xs_permissions *perms, unsigned int num,
-                         const char *strings)
+bool xs_strings_to_perms(struct xs_permissions *perms, unsigned int num, const char *strings)
 {
     for (unsigned int i = 0; i < num; i++) {
         if (xs_proto_perm_parse(strings, &perms[i])) {
@@ -544,9 +535,8 @@ bool xs_strings_to_perms(struct xs_permissions *perms, unsigned int num,
     return true;
 }
 
-struct xs_permissions *xs_get_permissions(struct xs_handle *h,
-                                          xs_transaction_t t,
-                                          const char *path, unsigned int *num)
+struct xs_permissions *xs_get_permissions(struct xs_handle *h, xs_transaction_t t, const char *path,
+                                          unsigned int *num)
 {
     unsigned int len, n = 0;
     char *s = xs_single(h, t, XS_GET_PERMS, path, &len);
@@ -556,8 +546,7 @@ struct xs_permissions *xs_get_permissions(struct xs_handle *h,
         return NULL;
     for (unsigned int i = 0; i < len; i++)
         n += s[i] == '\0';
-    if (n && (perms = calloc(n, sizeof(*perms))) &&
-        !xs_strings_to_perms(perms, n, s)) {
+    if (n && (perms = calloc(n, sizeof(*perms))) && !xs_strings_to_perms(perms, n, s)) {
         free(perms);
         perms = NULL;
     }
@@ -568,13 +557,12 @@ struct xs_permissions *xs_get_permissions(struct xs_handle *h,
     return perms;
 }
 
-bool xs_set_permissions(struct xs_handle *h, xs_transaction_t t,
-                        const char *path, struct xs_permissions *perms,
-                        unsigned int num_perms)
+bool xs_set_permissions(struct xs_handle *h, xs_transaction_t t, const char *path,
+                        struct xs_permissions *perms, unsigned int num_perms)
 {
     char buf[XENSTORE_PAYLOAD_MAX];
     size_t len = strlen(path) + 1;
-    struct iovec iov = { buf, 0 };
+    struct iovec iov = {buf, 0};
     int n;
 
     if (len > sizeof(buf))
@@ -613,8 +601,7 @@ static int start_reader(struct xs_handle *h)
 
 bool xs_watch(struct xs_handle *h, const char *path, const char *token)
 {
-    struct iovec iov[2] = { { (void *)path, strlen(path) + 1 },
-                            { (void *)token, strlen(token) + 1 } };
+    struct iovec iov[2] = {{(void *)path, strlen(path) + 1}, {(void *)token, strlen(token) + 1}};
     int err;
 
     /* No request in flight while the socket changes hands. */
@@ -630,8 +617,7 @@ bool xs_watch(struct xs_handle *h, const char *path, const char *token)
 
 bool xs_unwatch(struct xs_handle *h, const char *path, const char *token)
 {
-    struct iovec iov[2] = { { (void *)path, strlen(path) + 1 },
-                            { (void *)token, strlen(token) + 1 } };
+    struct iovec iov[2] = {{(void *)path, strlen(path) + 1}, {(void *)token, strlen(token) + 1}};
 
     return xs_bool(xs_talkv(h, XBT_NULL, XS_UNWATCH, iov, 2, NULL));
 }
@@ -655,8 +641,7 @@ static char **take_event(struct xs_handle *h, unsigned int *num)
     char **v;
     char byte;
 
-    for (pp = &h->buckets[m->hash % ARRAY_SIZE(h->buckets)]; *pp != m;
-         pp = &(*pp)->hnext)
+    for (pp = &h->buckets[m->hash % ARRAY_SIZE(h->buckets)]; *pp != m; pp = &(*pp)->hnext)
         ;
     *pp = m->hnext;
     h->nevents--;
@@ -737,8 +722,7 @@ xs_transaction_t xs_transaction_start(struct xs_handle *h)
 
 bool xs_transaction_end(struct xs_handle *h, xs_transaction_t t, bool abort)
 {
-    return xs_bool(xs_single(h, t, XS_TRANSACTION_END, abort ? "F" : "T",
-                             NULL));
+    return xs_bool(xs_single(h, t, XS_TRANSACTION_END, abort ? "F" : "T", NULL));
 }
 
 /* A request whose arguments are n decimal numbers. */
@@ -755,18 +739,17 @@ static void *numbers_request(struct xs_handle *h, enum xsd_sockmsg_type type,
     return xs_talkv(h, XBT_NULL, type, iov, n < 3 ? n : 3, NULL);
 }
 
-bool xs_introduce_domain(struct xs_handle *h, unsigned int domid,
-                         unsigned long mfn, unsigned int eventchn)
+bool xs_introduce_domain(struct xs_handle *h, unsigned int domid, unsigned long mfn,
+                         unsigned int eventchn)
 {
-    const unsigned long v[] = { domid, mfn, eventchn };
+    const unsigned long v[] = {domid, mfn, eventchn};
 
     return xs_bool(numbers_request(h, XS_INTRODUCE, v, 3));
 }
 
-static void *domid_request(struct xs_handle *h, enum xsd_sockmsg_type type,
-                           unsigned int domid)
+static void *domid_request(struct xs_handle *h, enum xsd_sockmsg_type type, unsigned int domid)
 {
-    const unsigned long v[] = { domid };
+    const unsigned long v[] = {domid};
 
     return numbers_request(h, type, v, 1);
 }
@@ -795,24 +778,21 @@ bool xs_is_domain_introduced(struct xs_handle *h, unsigned int domid)
     return yes;
 }
 
-bool xs_set_target(struct xs_handle *h, unsigned int domid,
-                   unsigned int target)
+bool xs_set_target(struct xs_handle *h, unsigned int domid, unsigned int target)
 {
-    const unsigned long v[] = { domid, target };
+    const unsigned long v[] = {domid, target};
 
     return xs_bool(numbers_request(h, XS_SET_TARGET, v, 2));
 }
 
-char *xs_control_command(struct xs_handle *h, const char *cmd, void *data,
-                         unsigned int len)
+char *xs_control_command(struct xs_handle *h, const char *cmd, void *data, unsigned int len)
 {
-    struct iovec iov[2] = { { (void *)cmd, strlen(cmd) + 1 }, { data, len } };
+    struct iovec iov[2] = {{(void *)cmd, strlen(cmd) + 1}, {data, len}};
 
     return xs_talkv(h, XBT_NULL, XS_CONTROL, iov, 2, NULL);
 }
 
-char *xs_debug_command(struct xs_handle *h, const char *cmd, void *data,
-                       unsigned int len)
+char *xs_debug_command(struct xs_handle *h, const char *cmd, void *data, unsigned int len)
 {
     return xs_control_command(h, cmd, data, len);
 }
@@ -831,6 +811,5 @@ bool xs_path_is_subpath(const char *parent, const char *child)
 
     if (len && parent[len - 1] == '/')
         len--;
-    return strncmp(child, parent, len) == 0 &&
-           (child[len] == '\0' || child[len] == '/');
+    return strncmp(child, parent, len) == 0 && (child[len] == '\0' || child[len] == '/');
 }

@@ -29,10 +29,10 @@ static const struct {
     char letter;
     unsigned int bits;
 } perm_letters[] = {
-    { 'n', XS_PERM_NONE },
-    { 'r', XS_PERM_READ },
-    { 'w', XS_PERM_WRITE },
-    { 'b', XS_PERM_READ | XS_PERM_WRITE },
+    {'n', XS_PERM_NONE},
+    {'r', XS_PERM_READ},
+    {'w', XS_PERM_WRITE},
+    {'b', XS_PERM_READ | XS_PERM_WRITE},
 };
 
 int xs_proto_perm_parse(const char *s, struct xs_permissions *perm)
@@ -55,8 +55,7 @@ int xs_proto_perm_parse(const char *s, struct xs_permissions *perm)
     return 0;
 }
 
-int xs_proto_perm_format(const struct xs_permissions *perm, char *buf,
-                         size_t len)
+int xs_proto_perm_format(const struct xs_permissions *perm, char *buf, size_t len)
 {
     unsigned int bits = perm->perms & (XS_PERM_READ | XS_PERM_WRITE);
     int n;

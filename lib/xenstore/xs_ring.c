@@ -27,7 +27,7 @@
 
 #define MUX_MAX_CLIENTS 32
 #define MUX_MAX_PENDING 256
-#define MSG_MAX (sizeof(struct xsd_sockmsg) + XENSTORE_PAYLOAD_MAX)
+#define MSG_MAX         (sizeof(struct xsd_sockmsg) + XENSTORE_PAYLOAD_MAX)
 
 struct mux_client {
     int fd;  /* its requests (a pipe's read end); -1: free slot */
@@ -112,15 +112,15 @@ static size_t prefix_token(const struct mux_client *c, const char *body, size_t 
 
     if (plen + 1 >= len)
         return 0;
-    n = snprintf(out, XENSTORE_PAYLOAD_MAX, "%s%c%u/%.*s", body, '\0', c->id,
-                 (int)(len - plen - 1), token);
+    n = snprintf(out, XENSTORE_PAYLOAD_MAX, "%s%c%u/%.*s", body, '\0', c->id, (int)(len - plen - 1),
+                 token);
     return n > 0 && n < XENSTORE_PAYLOAD_MAX ? (size_t)n + 1 : 0;
 }
 
 static void remember_watch(struct mux_client *c, uint32_t type, const char *body, size_t len)
 {
     size_t plen = strnlen(body, len);
-    char (*w)[2][XENSTORE_ABS_PATH_MAX + 1];
+    char(*w)[2][XENSTORE_ABS_PATH_MAX + 1];
 
     if (plen + 1 >= len || plen > XENSTORE_ABS_PATH_MAX)
         return;
@@ -156,7 +156,8 @@ static int forward_request(struct mux_client *c, struct xsd_sockmsg *hdr, const 
         hdr->len = (uint32_t)len;
     }
     *p = (struct mux_pending){.ring_id = ++mux.next_req_id ? mux.next_req_id : ++mux.next_req_id,
-                              .orig_id = hdr->req_id, .client = c};
+                              .orig_id = hdr->req_id,
+                              .client = c};
     hdr->req_id = p->ring_id;
     return queue_request(hdr, body);
 }
@@ -252,8 +253,8 @@ static void deliver(struct xsd_sockmsg *hdr, char *body)
         hdr->req_id = p->orig_id;
         *p = (struct mux_pending){0};
     }
-    if (c && (sv_write_full(c->out, hdr, sizeof(*hdr)) < 0 ||
-              sv_write_full(c->out, body, hdr->len) < 0))
+    if (c &&
+        (sv_write_full(c->out, hdr, sizeof(*hdr)) < 0 || sv_write_full(c->out, body, hdr->len) < 0))
         client_close(c);
 }
 

@@ -63,8 +63,8 @@ int xnic_ctl_call(int sock, uint16_t type, uint32_t func, const void *payload, s
                   xnic_ctl_fault_fn *on_fault, void *arg)
 {
     static uint32_t next_seq;
-    struct xnic_ctl_hdr hdr = {.type = type, .seq = ++next_seq ? next_seq : ++next_seq,
-                               .func = func};
+    struct xnic_ctl_hdr hdr = {
+        .type = type, .seq = ++next_seq ? next_seq : ++next_seq, .func = func};
     union {
         struct xnic_ctl_hdr h;
         uint8_t raw[XNIC_CTL_MAX_MSG];

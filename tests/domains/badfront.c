@@ -576,8 +576,8 @@ static void reply_storm_packets(struct front *f, netif_tx_request_t *req)
     memcpy(tso + 26, own_ip, 4);
     memcpy(tso + 30, own_ip, 4);
     tso[46] = 0x50; /* TCP data offset: 5 words */
-    req[k++] = (netif_tx_request_t){.gref = f->buf_ref[1], .size = 65000,
-                                    .flags = NETTXF_more_data | NETTXF_extra_info};
+    req[k++] = (netif_tx_request_t){
+        .gref = f->buf_ref[1], .size = 65000, .flags = NETTXF_more_data | NETTXF_extra_info};
     memcpy(&req[k++], &gso, sizeof(gso));
     /* The first slot holds the headers alone: the backend copies it. */
     for (unsigned i = 0; i < 16; i++, k++)

@@ -128,13 +128,13 @@ static enum write_back ring_write_back(struct xnic_drv *d, const struct xnic_drv
 
 /* The device may write a device-mapped grant only while the domain holds a
  * writable device mapping of it (the CPU mapping does not count). */
-static void ring_in_grant(struct xnic_drv *d, xengnttab_handle *xgt, uint32_t granter,
-                          uint32_t ref, const struct xnic_drv_rings *r, uint64_t buf_iova)
+static void ring_in_grant(struct xnic_drv *d, xengnttab_handle *xgt, uint32_t granter, uint32_t ref,
+                          const struct xnic_drv_rings *r, uint64_t buf_iova)
 {
     uint64_t bus = 0, rw_bus = 0;
     void *cpu = xengnttab_map_grant_ref(xgt, granter, ref, PROT_READ | PROT_WRITE);
-    void *ro = cpu ? xengnttab_map_grant_refs_device(xgt, 1, &granter, &ref, PROT_READ, &bus)
-                   : NULL;
+    void *ro =
+        cpu ? xengnttab_map_grant_refs_device(xgt, 1, &granter, &ref, PROT_READ, &bus) : NULL;
     void *rw;
 
     if (!ro) {

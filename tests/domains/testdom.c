@@ -415,10 +415,10 @@ static int mode_gnt_errors(uint32_t granter, uint32_t ref)
                          .dest = {.domid = (domid_t)(ddom), .offset = (doff)},                     \
                          .len = (len_)},                                                           \
      gnt_status(hcall_gnttab_copy(chan, &c), &c.status))
-    expect_gntst("copy past the page", COPY(GNTCOPY_source_gref, granter, ref, DOMID_SELF, 4090, 16),
-                 GNTST_bad_copy_arg);
-    expect_gntst("copy from another's grant", COPY(GNTCOPY_source_gref, granter, ref, DOMID_SELF, 0, 8),
-                 GNTST_general_error);
+    expect_gntst("copy past the page",
+                 COPY(GNTCOPY_source_gref, granter, ref, DOMID_SELF, 4090, 16), GNTST_bad_copy_arg);
+    expect_gntst("copy from another's grant",
+                 COPY(GNTCOPY_source_gref, granter, ref, DOMID_SELF, 0, 8), GNTST_general_error);
     expect_gntst("copy from no domain", COPY(GNTCOPY_source_gref, NO_DOMAIN, ref, DOMID_SELF, 0, 8),
                  GNTST_bad_domain);
     expect_gntst("copy into another's frame by gmfn", COPY(0, DOMID_SELF, 0, granter, 0, 8),
@@ -706,9 +706,8 @@ static int mode_flood(uint32_t mib)
 
 static int mode_shutdown(const char *reason)
 {
-    static const char *const reasons[] = {[SHUTDOWN_poweroff] = "poweroff",
-                                          [SHUTDOWN_reboot] = "reboot",
-                                          [SHUTDOWN_crash] = "crash"};
+    static const char *const reasons[] = {
+        [SHUTDOWN_poweroff] = "poweroff", [SHUTDOWN_reboot] = "reboot", [SHUTDOWN_crash] = "crash"};
     sched_shutdown_t s = {.reason = SHUTDOWN_MAX + 1};
     int chan = hcall_open();
 

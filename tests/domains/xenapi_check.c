@@ -96,11 +96,10 @@ static int peer(uint32_t domid, uint32_t ref0, uint32_t ref1, evtchn_port_t rpor
     uint32_t domids[2] = {domid, domid}, refs[2] = {ref0, ref1};
     char *pages = xgt ? xengnttab_map_grant_refs(xgt, 2, domids, refs, PROT_READ) : NULL;
     static char answer[] = ANSWER;
-    xengnttab_grant_copy_segment_t seg = {
-        .source.virt = answer,
-        .dest.foreign = {.ref = ref1, .domid = (uint16_t)domid},
-        .len = sizeof(answer),
-        .flags = GNTCOPY_dest_gref};
+    xengnttab_grant_copy_segment_t seg = {.source.virt = answer,
+                                          .dest.foreign = {.ref = ref1, .domid = (uint16_t)domid},
+                                          .len = sizeof(answer),
+                                          .flags = GNTCOPY_dest_gref};
     int port = xce ? xenevtchn_bind_interdomain(xce, domid, rport) : -1;
 
     if (!pages || port < 0)
@@ -135,9 +134,8 @@ static int control(uint32_t domid)
         return failed("dom0", "pause");
     if (xc_domain_unpause(xch, domid) < 0 || info_of(xch, domid, &info) < 0 || info.paused)
         return failed("dom0", "unpause");
-    if (xc_domain_shutdown(xch, domid, SHUTDOWN_poweroff) < 0 ||
-        info_of(xch, domid, &info) < 0 || !info.shutdown ||
-        info.shutdown_reason != SHUTDOWN_poweroff || info.crashed)
+    if (xc_domain_shutdown(xch, domid, SHUTDOWN_poweroff) < 0 || info_of(xch, domid, &info) < 0 ||
+        !info.shutdown || info.shutdown_reason != SHUTDOWN_poweroff || info.crashed)
         return failed("dom0", "shutdown");
     printf("dom0: control ok\n");
     xc_interface_close(xch);

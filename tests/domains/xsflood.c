@@ -86,7 +86,7 @@ static bool ring_put(uint32_t type, const char *a, const char *b)
 {
     struct xenstore_domain_interface *intf = ring.intf;
     size_t alen = strlen(a) + 1, blen = b ? strlen(b) + 1 : 0;
-    struct xsd_sockmsg hdr = { type, 1, 0, (uint32_t)(alen + blen) };
+    struct xsd_sockmsg hdr = {type, 1, 0, (uint32_t)(alen + blen)};
     char msg[sizeof(hdr) + 256];
     size_t len = sizeof(hdr) + alen + blen;
     XENSTORE_RING_IDX prod = intf->req_prod;
@@ -112,15 +112,14 @@ static void ring_drain(void)
 {
     struct xenstore_domain_interface *intf = ring.intf;
 
-    __atomic_store_n(&intf->rsp_cons,
-                     __atomic_load_n(&intf->rsp_prod, __ATOMIC_ACQUIRE),
+    __atomic_store_n(&intf->rsp_cons, __atomic_load_n(&intf->rsp_prod, __ATOMIC_ACQUIRE),
                      __ATOMIC_RELEASE);
     eventfd_write(ring.kick, 1);
 }
 
 static void ring_wait(void)
 {
-    struct pollfd p = { ring.doorbell, POLLIN, 0 };
+    struct pollfd p = {ring.doorbell, POLLIN, 0};
     eventfd_t v;
 
     if (poll(&p, 1, 100) > 0)

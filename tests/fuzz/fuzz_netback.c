@@ -72,7 +72,6 @@ static void disconnect(void *ctx, const char *reason)
     h.disconnected = true;
 }
 
-
 static void tx_drain(struct netback_queue *q, struct fuzz_script *s)
 {
     struct netback_packet pkt;
@@ -90,7 +89,7 @@ static void tx_drain(struct netback_queue *q, struct fuzz_script *s)
         netback_tx_offload(&pkt, &o);
         len = netback_tx_copy(q, &pkt, h.frame, fuzz_script_u16(s) % sizeof(h.frame));
         FUZZ_EXPECT(len == -EMSGSIZE || len == -ENOTCONN ||
-               (len >= 0 && (size_t)len < sizeof(h.frame)));
+                    (len >= 0 && (size_t)len < sizeof(h.frame)));
         netback_tx_done(q, &pkt, len > 0 ? NETIF_RSP_OKAY : NETIF_RSP_ERROR);
         fuzz_script_scribble(s, h.tx_page, sizeof(h.tx_page));
     }
@@ -110,7 +109,8 @@ static void rx_put(struct netback_queue *q, struct fuzz_script *s)
 
     fuzz_script_fill(s, h.frame, len < 128 ? len : 128);
     rc = netback_rx_put(q, h.frame, len, &o, fuzz_script_u8(s) & 1 ? &hash : NULL);
-    FUZZ_EXPECT(rc == 0 || rc == -EAGAIN || rc == -EMSGSIZE || rc == -EOPNOTSUPP || rc == -ENOTCONN);
+    FUZZ_EXPECT(rc == 0 || rc == -EAGAIN || rc == -EMSGSIZE || rc == -EOPNOTSUPP ||
+                rc == -ENOTCONN);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -128,8 +128,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     SHARED_RING_INIT((netif_tx_sring_t *)h.tx_page);
     SHARED_RING_INIT((netif_rx_sring_t *)h.rx_page);
     SHARED_RING_INIT((xen_netif_ctrl_sring_t *)h.ctrl_page);
-    q = netback_queue_new((netif_tx_sring_t *)h.tx_page, (netif_rx_sring_t *)h.rx_page, &ops,
-                          NULL);
+    q = netback_queue_new((netif_tx_sring_t *)h.tx_page, (netif_rx_sring_t *)h.rx_page, &ops, NULL);
     c = netback_ctrl_new((xen_netif_ctrl_sring_t *)h.ctrl_page, 1 + fuzz_script_u8(&s) % 8,
                          &ctrl_ops, NULL);
     if (!q || !c)

@@ -36,7 +36,6 @@ static void notify(void *ctx, enum netfront_event ev)
     (void)ev;
 }
 
-
 /* -EPROTO is for good: once a verb said it, the queue keeps saying it. */
 static bool broken;
 
@@ -64,7 +63,7 @@ static void tx_send(struct netfront *f, struct fuzz_script *s)
     fuzz_script_fill(s, h.frame, len < 128 ? len : 128);
     rc = check_broken(netfront_tx_send(f, &vh, h.frame, len));
     FUZZ_EXPECT(rc == 0 || rc == -EAGAIN || rc == -EMSGSIZE || rc == -EOPNOTSUPP || rc == -EINVAL ||
-           rc == -EPROTO);
+                rc == -EPROTO);
 }
 
 static void rx_recv(struct netfront *f, struct fuzz_script *s)
@@ -85,15 +84,15 @@ static void rx_recv(struct netfront *f, struct fuzz_script *s)
             for (unsigned int i = 0; i < niov; i++) {
                 /* Every byte handed out lies in the RX pool. */
                 FUZZ_EXPECT((uint8_t *)iov[i].iov_base >= h.rx_pool[0] &&
-                       (uint8_t *)iov[i].iov_base + iov[i].iov_len <= h.rx_pool[POOL - 1] +
-                                                                        NETIF_PAGE_SIZE);
+                            (uint8_t *)iov[i].iov_base + iov[i].iov_len <=
+                                h.rx_pool[POOL - 1] + NETIF_PAGE_SIZE);
                 total += iov[i].iov_len;
             }
             FUZZ_EXPECT(total == (size_t)rc);
         }
     }
     FUZZ_EXPECT(rc == -EMSGSIZE || rc == -EIO || rc == -EBADMSG || rc == -ENOMEM || rc == -EPROTO ||
-           (rc >= 0 && (size_t)rc <= cap));
+                (rc >= 0 && (size_t)rc <= cap));
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -112,7 +111,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         .rx_sring = (netif_rx_sring_t *)h.rx_page,
         .tx = {.pages = h.tx_pool, .refs = h.refs, .nr = POOL},
         .rx = {.pages = h.rx_pool, .refs = h.refs + POOL, .nr = POOL},
-        .peer = {.sg = true, .gso_tcpv4 = true, .gso_tcpv6 = true, .csum_ipv4 = true,
+        .peer = {.sg = true,
+                 .gso_tcpv4 = true,
+                 .gso_tcpv6 = true,
+                 .csum_ipv4 = true,
                  .csum_ipv6 = true},
         .notify = notify,
     };

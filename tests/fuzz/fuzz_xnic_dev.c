@@ -22,10 +22,10 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define PG     4096u
-#define PAGES  16u
-#define IOVA   0x10000ull
-#define RING   16u
+#define PG    4096u
+#define PAGES 16u
+#define IOVA  0x10000ull
+#define RING  16u
 
 static struct xnic_dev *dev;
 static uint8_t *mem, *regs;

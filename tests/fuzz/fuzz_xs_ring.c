@@ -26,7 +26,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct xsd *xs = xsd_new();
     struct ring_port *port = ring_port_new(intf, nothing, NULL, nothing, NULL);
     struct conn *conn = conn_new(xs, 7, &ring_transport, port);
-    XENSTORE_RING_IDX idx[4] = { 0 };
+    XENSTORE_RING_IDX idx[4] = {0};
     int rc = 0;
 
     conn->privileged = false;

@@ -20,7 +20,11 @@ static void seed(struct memconn *d0)
     static const char w1[] = "/local/domain/5\0", p1[] = "/local/domain/5\0n5";
     static const char w2[] = "/tool/x\0value", watch[] = "/\0tok";
 
-    memconn_send(d0, XS_INTRODUCE, 0, "5\0" "1\0" "1", 6);
+    memconn_send(d0, XS_INTRODUCE, 0,
+                 "5\0"
+                 "1\0"
+                 "1",
+                 6);
     memconn_send(d0, XS_MKDIR, 0, w1, sizeof(w1) - 1);
     memconn_send(d0, XS_SET_PERMS, 0, p1, sizeof(p1));
     memconn_send(d0, XS_WRITE, 0, w2, sizeof(w2) - 1);

@@ -31,12 +31,11 @@ static void test_memory_units(void **state)
         const char *number, *unit;
         uint64_t mib;
     } ok[] = {
-        {"1", "MiB", 1},       {"1", "M", 1},          {"1", "m", 1},
-        {"1024", "KiB", 1},    {"1025", "KiB", 2},     {"1024", "k", 1},
-        {"1", "GiB", 1024},    {"1", "G", 1024},       {"1", "GB", 954},
-        {"1000", "MB", 954},   {"1", "KB", 1},         {"1048576", "b", 1},
-        {"1048577", "bytes", 2}, {"1", "TiB", 1048576}, {"1", "T", 1048576},
-        {"0x10", "MiB", 16},   {"1", "TB", 953675},
+        {"1", "MiB", 1},         {"1", "M", 1},         {"1", "m", 1},       {"1024", "KiB", 1},
+        {"1025", "KiB", 2},      {"1024", "k", 1},      {"1", "GiB", 1024},  {"1", "G", 1024},
+        {"1", "GB", 954},        {"1000", "MB", 954},   {"1", "KB", 1},      {"1048576", "b", 1},
+        {"1048577", "bytes", 2}, {"1", "TiB", 1048576}, {"1", "T", 1048576}, {"0x10", "MiB", 16},
+        {"1", "TB", 953675},
     };
     struct config_error err;
     uint64_t mib;
@@ -173,7 +172,8 @@ static void test_vif_spec(void **state)
 
     (void)state;
     named(&cfg, "g");
-    assert_int_equal(config_add_vif_spec(&cfg, " mac=00:16:3E:0A:0B:0C , bridge=xenbr0,"
+    assert_int_equal(config_add_vif_spec(&cfg,
+                                         " mac=00:16:3E:0A:0B:0C , bridge=xenbr0,"
                                          "backend=netdd,ip=10.0.0.2/24,queues=4",
                                          &err),
                      0);
@@ -240,13 +240,23 @@ static void test_bdf(void **state)
     static const struct {
         const char *spec, *bdf;
     } ok[] = {
-        {"0000:03:10.1", "0000:03:10.1"}, {"03:10.1", "0000:03:10.1"},
-        {"3:0.0", "0000:03:00.0"},         {"ABCD:Ef:1f.7", "abcd:ef:1f.7"},
+        {"0000:03:10.1", "0000:03:10.1"},   {"03:10.1", "0000:03:10.1"},
+        {"3:0.0", "0000:03:00.0"},          {"ABCD:Ef:1f.7", "abcd:ef:1f.7"},
         {" 0001:00:02.3 ", "0001:00:02.3"}, {"04:00.0,seize=1,permissive=1", "0000:04:00.0"},
     };
     static const char *const bad[] = {
-        "", "03:10", "03:10.", "03:10.8", "03:20.0", "0000:03:10.1x", "00000:03:10.1",
-        "0000:003:10.1", "0000:03:100.1", "03.10.1", "0000:03:10.1,bogus=1", "g3:10.1",
+        "",
+        "03:10",
+        "03:10.",
+        "03:10.8",
+        "03:20.0",
+        "0000:03:10.1x",
+        "00000:03:10.1",
+        "0000:003:10.1",
+        "0000:03:100.1",
+        "03.10.1",
+        "0000:03:10.1,bogus=1",
+        "g3:10.1",
         "0000:03:10.12",
     };
     struct domain_config cfg;
@@ -384,8 +394,8 @@ static void test_error_paths(void **state)
         {"name='a'\nkernel='k'\npci=[\n'0:0.0',\n'0:0.0']\n", 5, "pci", "twice"},
         {"name='a'\nkernel='k\\0'\n", 2, "kernel", "escape out of range"},
         {"name='a'\nkernel='k\x01'\n", 2, "kernel", "control character"},
-        {"name='a'\nkernel='k'\nvif=[ 'mac=00:16:3e:00:00:01',\n 'mac=00:16:3e:00:00:01' ]",
-         4, "vif", "already used"},
+        {"name='a'\nkernel='k'\nvif=[ 'mac=00:16:3e:00:00:01',\n 'mac=00:16:3e:00:00:01' ]", 4,
+         "vif", "already used"},
         {"name='a'\nkernel=[]\n", 2, "kernel", "not a list"},
         {"name=\n", 1, "name", "expected a value"},
         {"name='a',\n", 1, "name", "end of the line"},
@@ -436,8 +446,7 @@ static void test_nul_bytes(void **state)
                      -EINVAL);
     assert_int_equal(err.line, 2);
     assert_non_null(strstr(err.message, "NUL"));
-    assert_int_equal(config_parse_buffer("t", between, sizeof(between) - 1, &cfg, &err),
-                     -EINVAL);
+    assert_int_equal(config_parse_buffer("t", between, sizeof(between) - 1, &cfg, &err), -EINVAL);
     assert_non_null(strstr(err.message, "NUL"));
 }
 
@@ -491,9 +500,8 @@ static void test_fill_defaults(void **state)
     config_free(&cfg);
     config_free(&cfg); /* idempotent */
 
-    assert_int_equal(parse("name='a'\nkernel='k'\nuuid='11111111-2222-4333-8444-555555555555'",
-                           &cfg, &err),
-                     0);
+    assert_int_equal(
+        parse("name='a'\nkernel='k'\nuuid='11111111-2222-4333-8444-555555555555'", &cfg, &err), 0);
     assert_int_equal(config_fill_defaults(&cfg), 0);
     assert_string_equal(cfg.uuid, "11111111-2222-4333-8444-555555555555");
     config_free(&cfg);
@@ -627,9 +635,9 @@ static void test_writers_escape(void **state)
     char *json, *xml, *json2;
 
     (void)state;
-    assert_int_equal(parse("name='a'\nkernel='k<&>\"\\'\\\\'\nextra='x\\ty \"z\" \xe2\x82\xac'\n",
-                           &cfg, &err),
-                     0);
+    assert_int_equal(
+        parse("name='a'\nkernel='k<&>\"\\'\\\\'\nextra='x\\ty \"z\" \xe2\x82\xac'\n", &cfg, &err),
+        0);
     json = capture(config_to_json, &cfg);
     assert_non_null(strstr(json, "\"kernel\": \"k<&>\\\"'\\\\\","));
     assert_non_null(strstr(json, "\"extra\": \"x\\ty \\\"z\\\" \xe2\x82\xac\","));

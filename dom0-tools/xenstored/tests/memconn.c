@@ -45,7 +45,10 @@ static void mc_close(void *arg)
 }
 
 static const struct conn_transport mc_transport = {
-    mc_read, mc_write, mc_kick, mc_close,
+    mc_read,
+    mc_write,
+    mc_kick,
+    mc_close,
 };
 
 struct memconn *memconn_new(struct xsd *xs, uint32_t domid)
@@ -85,10 +88,9 @@ int memconn_feed(struct memconn *mc, const void *data, size_t len)
     return rc;
 }
 
-int memconn_send(struct memconn *mc, uint32_t type, uint32_t tx_id,
-                 const void *body, size_t len)
+int memconn_send(struct memconn *mc, uint32_t type, uint32_t tx_id, const void *body, size_t len)
 {
-    struct xsd_sockmsg hdr = { type, 42, tx_id, (uint32_t)len };
+    struct xsd_sockmsg hdr = {type, 42, tx_id, (uint32_t)len};
     char msg[sizeof(hdr) + XENSTORE_PAYLOAD_MAX + 64];
 
     memcpy(msg, &hdr, sizeof(hdr));
@@ -96,8 +98,7 @@ int memconn_send(struct memconn *mc, uint32_t type, uint32_t tx_id,
     return memconn_feed(mc, msg, sizeof(hdr) + len);
 }
 
-int memconn_recv(struct memconn *mc, char *buf, size_t buflen,
-                 unsigned int *len)
+int memconn_recv(struct memconn *mc, char *buf, size_t buflen, unsigned int *len)
 {
     struct xsd_sockmsg hdr;
 
@@ -119,8 +120,8 @@ int memconn_recv(struct memconn *mc, char *buf, size_t buflen,
     return (int)hdr.type;
 }
 
-int memconn_call(struct memconn *mc, uint32_t type, uint32_t tx_id,
-                 const void *body, size_t len, char *buf, size_t buflen)
+int memconn_call(struct memconn *mc, uint32_t type, uint32_t tx_id, const void *body, size_t len,
+                 char *buf, size_t buflen)
 {
     if (memconn_send(mc, type, tx_id, body, len))
         return -1;

@@ -10,12 +10,12 @@
 #include "../core.h"
 
 struct memconn {
-    struct conn *conn;      /* NULL once the daemon closed it */
+    struct conn *conn; /* NULL once the daemon closed it */
     char in[1 << 16];
     size_t in_len, in_off;
     char out[1 << 20];
     size_t out_len, out_off;
-    size_t write_room;      /* bytes the transport accepts, SIZE_MAX = all */
+    size_t write_room; /* bytes the transport accepts, SIZE_MAX = all */
 };
 
 /* A connection acting for domid (0 = privileged).  Free with memconn_free. */
@@ -25,14 +25,12 @@ void memconn_free(struct memconn *mc);
 /* Queues raw bytes as if the peer sent them, then lets the daemon run. */
 int memconn_feed(struct memconn *mc, const void *data, size_t len);
 /* One request; returns what conn_input returned. */
-int memconn_send(struct memconn *mc, uint32_t type, uint32_t tx_id,
-                 const void *body, size_t len);
+int memconn_send(struct memconn *mc, uint32_t type, uint32_t tx_id, const void *body, size_t len);
 /* Pops the next message the daemon wrote: its type, body copied to buf
  * (NUL added), length in *len.  -1 when none. */
-int memconn_recv(struct memconn *mc, char *buf, size_t buflen,
-                 unsigned int *len);
+int memconn_recv(struct memconn *mc, char *buf, size_t buflen, unsigned int *len);
 /* Sends and returns the reply type; body in buf. */
-int memconn_call(struct memconn *mc, uint32_t type, uint32_t tx_id,
-                 const void *body, size_t len, char *buf, size_t buflen);
+int memconn_call(struct memconn *mc, uint32_t type, uint32_t tx_id, const void *body, size_t len,
+                 char *buf, size_t buflen);
 
 #endif

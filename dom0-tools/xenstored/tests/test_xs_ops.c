@@ -18,8 +18,7 @@
 static char buf[XENSTORE_PAYLOAD_MAX + 1];
 
 /* Sends "a\0b\0..." built from a string with '|' for NUL. */
-static int call(struct memconn *mc, uint32_t type, uint32_t tx,
-                const char *args)
+static int call(struct memconn *mc, uint32_t type, uint32_t tx, const char *args)
 {
     char body[XENSTORE_PAYLOAD_MAX];
     size_t len = strlen(args) + 1;
@@ -32,8 +31,7 @@ static int call(struct memconn *mc, uint32_t type, uint32_t tx,
 }
 
 /* A WRITE, whose value is not NUL-terminated. */
-static int write_node(struct memconn *mc, uint32_t tx, const char *path,
-                      const char *val)
+static int write_node(struct memconn *mc, uint32_t tx, const char *path, const char *val)
 {
     char body[XENSTORE_PAYLOAD_MAX];
     size_t plen = strlen(path) + 1;
@@ -41,14 +39,13 @@ static int write_node(struct memconn *mc, uint32_t tx, const char *path,
     assert_true(plen + strlen(val) <= sizeof(body));
     memcpy(body, path, plen);
     memcpy(body + plen, val, strlen(val));
-    return memconn_call(mc, XS_WRITE, tx, body, plen + strlen(val), buf,
-                        sizeof(buf));
+    return memconn_call(mc, XS_WRITE, tx, body, plen + strlen(val), buf, sizeof(buf));
 }
 
-#define assert_error(call_, name)                                            \
-    do {                                                                     \
-        assert_int_equal((call_), XS_ERROR);                                 \
-        assert_string_equal(buf, (name));                                    \
+#define assert_error(call_, name)                                                                  \
+    do {                                                                                           \
+        assert_int_equal((call_), XS_ERROR);                                                       \
+        assert_string_equal(buf, (name));                                                          \
     } while (0)
 
 static int setup(void **state)
@@ -79,9 +76,9 @@ static void test_perm_rule(void **state)
 {
     struct xsd *xs = *state;
     struct memconn *d0 = memconn_new(xs, 0), *d5 = memconn_new(xs, 5);
-    const struct xs_permissions owner5[] = { { 5, XS_PERM_NONE } },
-        shared[] = { { 1, XS_PERM_READ }, { 5, XS_PERM_WRITE } },
-        other[] = { { 1, XS_PERM_READ }, { 6, XS_PERM_WRITE } };
+    const struct xs_permissions owner5[] = {{5, XS_PERM_NONE}},
+                                shared[] = {{1, XS_PERM_READ}, {5, XS_PERM_WRITE}},
+                                other[] = {{1, XS_PERM_READ}, {6, XS_PERM_WRITE}};
     const unsigned int all = XS_PERM_READ | XS_PERM_WRITE | XS_PERM_OWNER;
 
     assert_int_equal(domain_perms_for(d0->conn, owner5, 1), all);
@@ -107,20 +104,16 @@ static void test_read_write_directory(void **state)
     assert_int_equal(write_node(d0, 0, "/a/c", ""), XS_WRITE);
     assert_int_equal(call(d0, XS_DIRECTORY, 0, "/a"), XS_DIRECTORY);
     assert_memory_equal(buf, "b\0c\0", 4);
-    assert_int_equal(call(d0, XS_DIRECTORY_PART, 0, "/a|0"),
-                     XS_DIRECTORY_PART);
+    assert_int_equal(call(d0, XS_DIRECTORY_PART, 0, "/a|0"), XS_DIRECTORY_PART);
     /* "<generation>\0b\0c\0\0" */
     assert_memory_equal(buf + strlen(buf) + 1, "b\0c\0\0", 5);
-    assert_int_equal(call(d0, XS_DIRECTORY_PART, 0, "/a|2"),
-                     XS_DIRECTORY_PART);
+    assert_int_equal(call(d0, XS_DIRECTORY_PART, 0, "/a|2"), XS_DIRECTORY_PART);
     assert_memory_equal(buf + strlen(buf) + 1, "c\0\0", 3);
     assert_int_equal(call(d0, XS_GET_PERMS, 0, "/a/b"), XS_GET_PERMS);
     assert_string_equal(buf, "n0");
-    assert_int_equal(call(d0, XS_GET_DOMAIN_PATH, 0, "3"),
-                     XS_GET_DOMAIN_PATH);
+    assert_int_equal(call(d0, XS_GET_DOMAIN_PATH, 0, "3"), XS_GET_DOMAIN_PATH);
     assert_string_equal(buf, "/local/domain/3");
-    assert_int_equal(call(d0, XS_IS_DOMAIN_INTRODUCED, 0, "3"),
-                     XS_IS_DOMAIN_INTRODUCED);
+    assert_int_equal(call(d0, XS_IS_DOMAIN_INTRODUCED, 0, "3"), XS_IS_DOMAIN_INTRODUCED);
     assert_string_equal(buf, "F");
     assert_int_equal(call(d0, XS_CONTROL, 0, "print|hello"), XS_CONTROL);
     assert_error(call(d0, XS_CONTROL, 0, "nosuch"), "EINVAL");
@@ -130,14 +123,12 @@ static void test_read_write_directory(void **state)
 static void test_wire_parsing(void **state)
 {
     struct memconn *d0 = memconn_new(*state, 0);
-    struct xsd_sockmsg hdr = { XS_WRITE, 1, 0, 6 };
+    struct xsd_sockmsg hdr = {XS_WRITE, 1, 0, 6};
     char msg[64];
 
     /* Missing NUL, unknown type, client-sent event, bad arguments. */
-    assert_error(memconn_call(d0, XS_READ, 0, "/a", 2, buf, sizeof(buf)),
-                 "EINVAL");
-    assert_error(memconn_call(d0, XS_TYPE_COUNT, 0, "", 0, buf, sizeof(buf)),
-                 "ENOSYS");
+    assert_error(memconn_call(d0, XS_READ, 0, "/a", 2, buf, sizeof(buf)), "EINVAL");
+    assert_error(memconn_call(d0, XS_TYPE_COUNT, 0, "", 0, buf, sizeof(buf)), "ENOSYS");
     assert_error(call(d0, XS_WATCH_EVENT, 0, "/a|t"), "ENOSYS");
     assert_error(call(d0, XS_READ, 0, "/a|extra"), "EINVAL");
     assert_error(call(d0, XS_INTRODUCE, 0, "x|1|1"), "EINVAL");
@@ -224,16 +215,14 @@ static void test_transaction_nodes_quota(void **state)
 
     home(d0, 5);
     d5 = memconn_new(*state, 5);
-    assert_int_equal(call(d5, XS_TRANSACTION_START, 0, ""),
-                     XS_TRANSACTION_START);
+    assert_int_equal(call(d5, XS_TRANSACTION_START, 0, ""), XS_TRANSACTION_START);
     tx = (uint32_t)strtoul(buf, NULL, 10);
     assert_error(call(d5, XS_TRANSACTION_START, tx, ""), "EBUSY");
     for (int i = 0; i < 10; i++) {
         snprintf(path, sizeof(path), "t%d", i);
         assert_int_equal(write_node(d5, tx, path, "v"), XS_WRITE);
     }
-    assert_int_equal(call(d5, XS_TRANSACTION_END, tx, "T"),
-                     XS_TRANSACTION_END);
+    assert_int_equal(call(d5, XS_TRANSACTION_END, tx, "T"), XS_TRANSACTION_END);
     assert_int_equal(domain_find(*state, 5)->nodes, 11);
     assert_error(call(d5, XS_TRANSACTION_END, tx, "T"), "ENOENT");
     memconn_free(d5);
@@ -247,26 +236,20 @@ static void test_watch_on_commit(void **state)
 
     assert_int_equal(call(w, XS_WATCH, 0, "/wt|tok"), XS_WATCH);
     /* The acknowledgement comes before the initial event. */
-    assert_int_equal(memconn_recv(w, buf, sizeof(buf), NULL),
-                     XS_WATCH_EVENT);
+    assert_int_equal(memconn_recv(w, buf, sizeof(buf), NULL), XS_WATCH_EVENT);
     assert_memory_equal(buf, "/wt\0tok", 8);
-    assert_int_equal(call(d0, XS_TRANSACTION_START, 0, ""),
-                     XS_TRANSACTION_START);
+    assert_int_equal(call(d0, XS_TRANSACTION_START, 0, ""), XS_TRANSACTION_START);
     tx = (uint32_t)strtoul(buf, NULL, 10);
     assert_int_equal(write_node(d0, tx, "/wt/a", "1"), XS_WRITE);
     assert_int_equal(memconn_recv(w, buf, sizeof(buf), NULL), -1);
-    assert_int_equal(call(d0, XS_TRANSACTION_END, tx, "T"),
-                     XS_TRANSACTION_END);
-    assert_int_equal(memconn_recv(w, buf, sizeof(buf), NULL),
-                     XS_WATCH_EVENT);
+    assert_int_equal(call(d0, XS_TRANSACTION_END, tx, "T"), XS_TRANSACTION_END);
+    assert_int_equal(memconn_recv(w, buf, sizeof(buf), NULL), XS_WATCH_EVENT);
     assert_string_equal(buf, "/wt/a");
     /* Aborted: nothing fires. */
-    assert_int_equal(call(d0, XS_TRANSACTION_START, 0, ""),
-                     XS_TRANSACTION_START);
+    assert_int_equal(call(d0, XS_TRANSACTION_START, 0, ""), XS_TRANSACTION_START);
     tx = (uint32_t)strtoul(buf, NULL, 10);
     assert_int_equal(write_node(d0, tx, "/wt/b", "1"), XS_WRITE);
-    assert_int_equal(call(d0, XS_TRANSACTION_END, tx, "F"),
-                     XS_TRANSACTION_END);
+    assert_int_equal(call(d0, XS_TRANSACTION_END, tx, "F"), XS_TRANSACTION_END);
     assert_int_equal(memconn_recv(w, buf, sizeof(buf), NULL), -1);
     assert_int_equal(call(w, XS_RESET_WATCHES, 0, ""), XS_RESET_WATCHES);
     assert_int_equal(write_node(d0, 0, "/wt/c", "1"), XS_WRITE);
@@ -282,23 +265,18 @@ static void test_watch_needs_read(void **state)
     home(d0, 5);
     d5 = memconn_new(*state, 5);
     assert_int_equal(call(d5, XS_WATCH, 0, "/secret|t"), XS_WATCH);
-    assert_int_equal(memconn_recv(d5, buf, sizeof(buf), NULL),
-                     XS_WATCH_EVENT);
+    assert_int_equal(memconn_recv(d5, buf, sizeof(buf), NULL), XS_WATCH_EVENT);
     assert_int_equal(write_node(d0, 0, "/secret", "x"), XS_WRITE);
     assert_int_equal(memconn_recv(d5, buf, sizeof(buf), NULL), -1);
     /* Announced under the old and the new permissions: dom5 gains access
      * and learns of the node... */
-    assert_int_equal(call(d0, XS_SET_PERMS, 0, "/secret|n0|r5"),
-                     XS_SET_PERMS);
-    assert_int_equal(memconn_recv(d5, buf, sizeof(buf), NULL),
-                     XS_WATCH_EVENT);
+    assert_int_equal(call(d0, XS_SET_PERMS, 0, "/secret|n0|r5"), XS_SET_PERMS);
+    assert_int_equal(memconn_recv(d5, buf, sizeof(buf), NULL), XS_WATCH_EVENT);
     /* ...and from now on it sees changes, including losing access. */
     assert_int_equal(write_node(d0, 0, "/secret", "y"), XS_WRITE);
-    assert_int_equal(memconn_recv(d5, buf, sizeof(buf), NULL),
-                     XS_WATCH_EVENT);
+    assert_int_equal(memconn_recv(d5, buf, sizeof(buf), NULL), XS_WATCH_EVENT);
     assert_int_equal(call(d0, XS_SET_PERMS, 0, "/secret|n0"), XS_SET_PERMS);
-    assert_int_equal(memconn_recv(d5, buf, sizeof(buf), NULL),
-                     XS_WATCH_EVENT);
+    assert_int_equal(memconn_recv(d5, buf, sizeof(buf), NULL), XS_WATCH_EVENT);
     memconn_free(d5);
     memconn_free(d0);
 }
@@ -308,8 +286,7 @@ static void test_release(void **state)
     struct memconn *d0 = memconn_new(*state, 0), *d5;
 
     assert_int_equal(call(d0, XS_WATCH, 0, "@releaseDomain|r"), XS_WATCH);
-    assert_int_equal(memconn_recv(d0, buf, sizeof(buf), NULL),
-                     XS_WATCH_EVENT);
+    assert_int_equal(memconn_recv(d0, buf, sizeof(buf), NULL), XS_WATCH_EVENT);
     home(d0, 5);
     d5 = memconn_new(*state, 5);
     assert_int_equal(write_node(d5, 0, "data", "v"), XS_WRITE);
@@ -331,23 +308,19 @@ static void test_special_perms(void **state)
 
     home(d0, 5);
     d5 = memconn_new(*state, 5);
-    assert_int_equal(call(d0, XS_GET_PERMS, 0, "@releaseDomain"),
-                     XS_GET_PERMS);
+    assert_int_equal(call(d0, XS_GET_PERMS, 0, "@releaseDomain"), XS_GET_PERMS);
     assert_string_equal(buf, "n0");
     assert_error(call(d0, XS_GET_PERMS, 0, "@nosuch"), "ENOENT");
     assert_error(call(d5, XS_GET_PERMS, 0, "@releaseDomain"), "EACCES");
     assert_error(call(d5, XS_SET_PERMS, 0, "@releaseDomain|n0|r5"), "EACCES");
     /* Until dom0 grants it, a domain's watch on a special name is silent. */
     assert_int_equal(call(d5, XS_WATCH, 0, "@introduceDomain|i"), XS_WATCH);
-    assert_int_equal(memconn_recv(d5, buf, sizeof(buf), NULL),
-                     XS_WATCH_EVENT);
+    assert_int_equal(memconn_recv(d5, buf, sizeof(buf), NULL), XS_WATCH_EVENT);
     assert_int_equal(call(d0, XS_INTRODUCE, 0, "6|6|1"), XS_INTRODUCE);
     assert_int_equal(memconn_recv(d5, buf, sizeof(buf), NULL), -1);
-    assert_int_equal(call(d0, XS_SET_PERMS, 0, "@introduceDomain|n0|r5"),
-                     XS_SET_PERMS);
+    assert_int_equal(call(d0, XS_SET_PERMS, 0, "@introduceDomain|n0|r5"), XS_SET_PERMS);
     assert_int_equal(call(d0, XS_INTRODUCE, 0, "7|7|1"), XS_INTRODUCE);
-    assert_int_equal(memconn_recv(d5, buf, sizeof(buf), NULL),
-                     XS_WATCH_EVENT);
+    assert_int_equal(memconn_recv(d5, buf, sizeof(buf), NULL), XS_WATCH_EVENT);
     assert_string_equal(buf, "@introduceDomain");
     memconn_free(d5);
     memconn_free(d0);
@@ -355,8 +328,7 @@ static void test_special_perms(void **state)
 
 static uint32_t start_tx(struct memconn *mc)
 {
-    assert_int_equal(call(mc, XS_TRANSACTION_START, 0, ""),
-                     XS_TRANSACTION_START);
+    assert_int_equal(call(mc, XS_TRANSACTION_START, 0, ""), XS_TRANSACTION_START);
     return (uint32_t)strtoul(buf, NULL, 10);
 }
 
@@ -380,14 +352,12 @@ static void test_transaction_limits(void **state)
     assert_int_equal(trans_find(d5->conn, tx)->nchanges, 1);
     mem = domain_find(xs, 5)->memory;
     assert_true(mem < 4096);
-    assert_int_equal(call(d5, XS_TRANSACTION_END, tx, "T"),
-                     XS_TRANSACTION_END);
+    assert_int_equal(call(d5, XS_TRANSACTION_END, tx, "T"), XS_TRANSACTION_END);
     /* Reads of distinct (absent) nodes: each is one more node touched. */
     tx = start_tx(d5);
     for (i = 0; i < QUOTA_TRANS_NODES + 10; i++) {
         snprintf(path, sizeof(path), "r%d", i);
-        if (call(d5, XS_READ, tx, path) != XS_ERROR ||
-            strcmp(buf, "ENOENT"))
+        if (call(d5, XS_READ, tx, path) != XS_ERROR || strcmp(buf, "ENOENT"))
             break;
     }
     /* The home itself was the first node touched. */
@@ -402,8 +372,7 @@ static void test_transaction_limits(void **state)
         snprintf(path, sizeof(path), "/r%d", i);
         assert_error(call(d0, XS_READ, tx, path), "ENOENT");
     }
-    assert_int_equal(call(d0, XS_TRANSACTION_END, tx, "T"),
-                     XS_TRANSACTION_END);
+    assert_int_equal(call(d0, XS_TRANSACTION_END, tx, "T"), XS_TRANSACTION_END);
     memconn_free(d5);
     memconn_free(d0);
 }
@@ -453,8 +422,7 @@ static void test_memory_quota(void **state)
     assert_string_equal(buf, "ENOSPC");
     assert_true(i > 10 && d->memory > base + 16 * 1024);
     assert_true(d->memory <= xs->quota[Q_MEMORY]);
-    assert_int_equal(call(d5, XS_TRANSACTION_END, tx, "F"),
-                     XS_TRANSACTION_END);
+    assert_int_equal(call(d5, XS_TRANSACTION_END, tx, "F"), XS_TRANSACTION_END);
     assert_int_equal(d->memory, base);
     /* What it reads counts too: past the quota the transaction fails. */
     tx = start_tx(d5);
@@ -495,11 +463,9 @@ static void test_event_limits(void **state)
     d = domain_find(xs, 5);
     /* dom0's nodes that dom5 may read: only the events count to dom5. */
     assert_int_equal(call(d0, XS_MKDIR, 0, "/shared"), XS_MKDIR);
-    assert_int_equal(call(d0, XS_SET_PERMS, 0, "/shared|n0|r5"),
-                     XS_SET_PERMS);
+    assert_int_equal(call(d0, XS_SET_PERMS, 0, "/shared|n0|r5"), XS_SET_PERMS);
     assert_int_equal(call(d5, XS_WATCH, 0, "/shared|w"), XS_WATCH);
-    assert_int_equal(memconn_recv(d5, buf, sizeof(buf), NULL),
-                     XS_WATCH_EVENT);
+    assert_int_equal(memconn_recv(d5, buf, sizeof(buf), NULL), XS_WATCH_EVENT);
     d5->write_room = 0; /* a watcher that reads nothing */
     xs->quota[Q_MEMORY] = 64 * 1024;
     for (i = 0; i < 100; i++)
@@ -520,16 +486,14 @@ static void test_event_limits(void **state)
     assert_int_equal(i, nout);
     assert_true(d->memory < 1024);
     assert_int_equal(write_node(d0, 0, "/shared/after", "v"), XS_WRITE);
-    assert_int_equal(memconn_recv(d5, buf, sizeof(buf), NULL),
-                     XS_WATCH_EVENT);
+    assert_int_equal(memconn_recv(d5, buf, sizeof(buf), NULL), XS_WATCH_EVENT);
     assert_string_equal(buf, "/shared/after");
     /* path + token over XENSTORE_PAYLOAD_MAX: never sent. */
     memset(tok, 't', sizeof(tok) - 1);
     tok[sizeof(tok) - 1] = '\0';
     snprintf(path, sizeof(path), "/|%s", tok);
     assert_int_equal(call(d0, XS_WATCH, 0, path), XS_WATCH);
-    assert_int_equal(memconn_recv(d0, buf, sizeof(buf), NULL),
-                     XS_WATCH_EVENT);
+    assert_int_equal(memconn_recv(d0, buf, sizeof(buf), NULL), XS_WATCH_EVENT);
     memset(path, 'p', sizeof(path) - 1);
     memcpy(path, "/long/", 6);
     path[XENSTORE_ABS_PATH_MAX - 8] = '\0';
@@ -555,8 +519,7 @@ static void test_control(void **state)
     d5 = memconn_new(xs, 5);
     assert_int_equal(call(d0, XS_CONTROL, 0, "quota"), XS_CONTROL);
     assert_non_null(strstr(buf, "\ntransaction-nodes:     1024 "));
-    assert_int_equal(call(d0, XS_CONTROL, 0, "quota|set|nodes|3"),
-                     XS_CONTROL);
+    assert_int_equal(call(d0, XS_CONTROL, 0, "quota|set|nodes|3"), XS_CONTROL);
     assert_string_equal(buf, "OK");
     assert_int_equal(write_node(d5, 0, "a", ""), XS_WRITE);
     assert_int_equal(write_node(d5, 0, "b", ""), XS_WRITE);
@@ -565,8 +528,7 @@ static void test_control(void **state)
     assert_error(call(d0, XS_CONTROL, 0, "quota|set|bogus|3"), "EINVAL");
     assert_int_equal(call(d0, XS_CONTROL, 0, "quota|5"), XS_CONTROL);
     assert_non_null(strstr(buf, "Domain 5:\nnodes            :        3\n"));
-    assert_int_equal(call(d0, XS_CONTROL, 0, "quota-soft|set|memory|4096"),
-                     XS_CONTROL);
+    assert_int_equal(call(d0, XS_CONTROL, 0, "quota-soft|set|memory|4096"), XS_CONTROL);
     assert_int_equal(xs->memory_soft, 4096);
     d = domain_find(xs, 5);
     d->nodes = 77;
@@ -597,23 +559,18 @@ static void test_watch_gained_access(void **state)
     d5 = memconn_new(*state, 5);
     assert_int_equal(write_node(d0, 0, "/g", "v"), XS_WRITE);
     assert_int_equal(call(d5, XS_WATCH, 0, "/g|tg"), XS_WATCH);
-    assert_int_equal(memconn_recv(d5, buf, sizeof(buf), NULL),
-                     XS_WATCH_EVENT);
+    assert_int_equal(memconn_recv(d5, buf, sizeof(buf), NULL), XS_WATCH_EVENT);
     assert_int_equal(call(d5, XS_WATCH, 0, "/h|th"), XS_WATCH);
-    assert_int_equal(memconn_recv(d5, buf, sizeof(buf), NULL),
-                     XS_WATCH_EVENT);
+    assert_int_equal(memconn_recv(d5, buf, sizeof(buf), NULL), XS_WATCH_EVENT);
     assert_int_equal(call(d0, XS_SET_PERMS, 0, "/g|n0|r5"), XS_SET_PERMS);
-    assert_int_equal(memconn_recv(d5, buf, sizeof(buf), NULL),
-                     XS_WATCH_EVENT);
+    assert_int_equal(memconn_recv(d5, buf, sizeof(buf), NULL), XS_WATCH_EVENT);
     assert_string_equal(buf, "/g");
     tx = start_tx(d0);
     assert_int_equal(write_node(d0, tx, "/h", "v"), XS_WRITE);
     assert_int_equal(call(d0, XS_SET_PERMS, tx, "/h|n0|r5"), XS_SET_PERMS);
     assert_int_equal(memconn_recv(d5, buf, sizeof(buf), NULL), -1);
-    assert_int_equal(call(d0, XS_TRANSACTION_END, tx, "T"),
-                     XS_TRANSACTION_END);
-    assert_int_equal(memconn_recv(d5, buf, sizeof(buf), NULL),
-                     XS_WATCH_EVENT);
+    assert_int_equal(call(d0, XS_TRANSACTION_END, tx, "T"), XS_TRANSACTION_END);
+    assert_int_equal(memconn_recv(d5, buf, sizeof(buf), NULL), XS_WATCH_EVENT);
     assert_string_equal(buf, "/h");
     memconn_free(d5);
     memconn_free(d0);
@@ -657,16 +614,13 @@ static void test_release_drops_grants(void **state)
     assert_int_equal(write_node(d0, 0, "/x", "v"), XS_WRITE);
     assert_int_equal(call(d0, XS_SET_PERMS, 0, "/x|n0|r5|r6"), XS_SET_PERMS);
     assert_int_equal(call(d6, XS_WATCH, 0, "/x|t"), XS_WATCH);
-    assert_int_equal(memconn_recv(d6, buf, sizeof(buf), NULL),
-                     XS_WATCH_EVENT);
-    assert_int_equal(call(d0, XS_SET_PERMS, 0, "@releaseDomain|n0|r5"),
-                     XS_SET_PERMS);
+    assert_int_equal(memconn_recv(d6, buf, sizeof(buf), NULL), XS_WATCH_EVENT);
+    assert_int_equal(call(d0, XS_SET_PERMS, 0, "@releaseDomain|n0|r5"), XS_SET_PERMS);
     assert_int_equal(call(d0, XS_SET_TARGET, 0, "6|5"), XS_SET_TARGET);
     assert_int_equal(call(d0, XS_RELEASE, 0, "5"), XS_RELEASE);
     assert_int_equal(call(d0, XS_GET_PERMS, 0, "/x"), XS_GET_PERMS);
     assert_memory_equal(buf, "n0\0r6\0", 6);
-    assert_int_equal(call(d0, XS_GET_PERMS, 0, "@releaseDomain"),
-                     XS_GET_PERMS);
+    assert_int_equal(call(d0, XS_GET_PERMS, 0, "@releaseDomain"), XS_GET_PERMS);
     assert_memory_equal(buf, "n0\0", 3);
     assert_int_equal(domain_find(*state, 6)->target, DOMID_NONE);
     /* Nobody else's access changed: nothing to announce. */
@@ -691,11 +645,9 @@ static void test_watch_child_removed(void **state)
     assert_int_equal(write_node(d0, 0, "/p/c", "v"), XS_WRITE);
     assert_int_equal(call(d0, XS_SET_PERMS, 0, "/p/c|n0|r5"), XS_SET_PERMS);
     assert_int_equal(call(d5, XS_WATCH, 0, "/p/c|t"), XS_WATCH);
-    assert_int_equal(memconn_recv(d5, buf, sizeof(buf), NULL),
-                     XS_WATCH_EVENT);
+    assert_int_equal(memconn_recv(d5, buf, sizeof(buf), NULL), XS_WATCH_EVENT);
     assert_int_equal(call(d0, XS_RM, 0, "/p"), XS_RM);
-    assert_int_equal(memconn_recv(d5, buf, sizeof(buf), NULL),
-                     XS_WATCH_EVENT);
+    assert_int_equal(memconn_recv(d5, buf, sizeof(buf), NULL), XS_WATCH_EVENT);
     assert_string_equal(buf, "/p/c");
     assert_int_equal(memconn_recv(d5, buf, sizeof(buf), NULL), -1);
     /* Both readable: the two announcements coalesce into one event. */
@@ -703,11 +655,9 @@ static void test_watch_child_removed(void **state)
     assert_int_equal(call(d0, XS_SET_PERMS, 0, "/q|n0|r5"), XS_SET_PERMS);
     assert_int_equal(call(d0, XS_SET_PERMS, 0, "/q/c|n0|r5"), XS_SET_PERMS);
     assert_int_equal(call(d5, XS_WATCH, 0, "/q/c|t"), XS_WATCH);
-    assert_int_equal(memconn_recv(d5, buf, sizeof(buf), NULL),
-                     XS_WATCH_EVENT);
+    assert_int_equal(memconn_recv(d5, buf, sizeof(buf), NULL), XS_WATCH_EVENT);
     assert_int_equal(call(d0, XS_RM, 0, "/q"), XS_RM);
-    assert_int_equal(memconn_recv(d5, buf, sizeof(buf), NULL),
-                     XS_WATCH_EVENT);
+    assert_int_equal(memconn_recv(d5, buf, sizeof(buf), NULL), XS_WATCH_EVENT);
     assert_string_equal(buf, "/q/c");
     assert_int_equal(memconn_recv(d5, buf, sizeof(buf), NULL), -1);
     memconn_free(d5);
@@ -717,7 +667,7 @@ static void test_watch_child_removed(void **state)
 static void test_outstanding_quota(void **state)
 {
     struct memconn *d0 = memconn_new(*state, 0), *d5;
-    struct xsd_sockmsg hdr = { XS_GET_DOMAIN_PATH, 1, 0, 2 };
+    struct xsd_sockmsg hdr = {XS_GET_DOMAIN_PATH, 1, 0, 2};
     char msg[sizeof(hdr) + 2];
     int n = 0;
 
@@ -746,7 +696,7 @@ static void test_outstanding_quota(void **state)
 static void test_input_budget(void **state)
 {
     struct memconn *d0 = memconn_new(*state, 0);
-    struct xsd_sockmsg hdr = { XS_GET_DOMAIN_PATH, 1, 0, 2 };
+    struct xsd_sockmsg hdr = {XS_GET_DOMAIN_PATH, 1, 0, 2};
     int n = 0;
 
     for (int i = 0; i < CONN_INPUT_BUDGET + 6; i++) {
@@ -766,35 +716,24 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_perm_rule, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_read_write_directory, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_read_write_directory, setup, teardown),
         cmocka_unit_test_setup_teardown(test_wire_parsing, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_privileged_only, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_privileged_only, setup, teardown),
         cmocka_unit_test_setup_teardown(test_quotas, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_transaction_nodes_quota, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_watch_on_commit, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_watch_needs_read, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_transaction_nodes_quota, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_watch_on_commit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_watch_needs_read, setup, teardown),
         cmocka_unit_test_setup_teardown(test_release, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_outstanding_quota, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_outstanding_quota, setup, teardown),
         cmocka_unit_test_setup_teardown(test_input_budget, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_transaction_limits, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_transaction_limits, setup, teardown),
         cmocka_unit_test_setup_teardown(test_memory_quota, setup, teardown),
         cmocka_unit_test_setup_teardown(test_event_limits, setup, teardown),
         cmocka_unit_test_setup_teardown(test_control, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_watch_gained_access, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_transaction_snapshot, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_release_drops_grants, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_watch_child_removed, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_watch_gained_access, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_transaction_snapshot, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_release_drops_grants, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_watch_child_removed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_special_perms, setup, teardown),
     };
 

@@ -14,8 +14,7 @@
 #include "../xenstored.h"
 
 /* The domain side: produce requests, consume replies. */
-static size_t guest_put(struct xenstore_domain_interface *intf,
-                        const void *data, size_t len)
+static size_t guest_put(struct xenstore_domain_interface *intf, const void *data, size_t len)
 {
     size_t done = 0;
 
@@ -26,8 +25,7 @@ static size_t guest_put(struct xenstore_domain_interface *intf,
     return done;
 }
 
-static size_t guest_get(struct xenstore_domain_interface *intf, void *buf,
-                        size_t len)
+static size_t guest_get(struct xenstore_domain_interface *intf, void *buf, size_t len)
 {
     size_t done = 0;
 
@@ -119,7 +117,7 @@ static void test_conn_over_ring(void **state)
     struct xsd *xs = xsd_new();
     struct ring_port *port = ring_port_new(intf, notify, NULL, release, NULL);
     struct conn *conn = conn_new(xs, 3, &ring_transport, port);
-    struct xsd_sockmsg hdr = { XS_GET_DOMAIN_PATH, 9, 0, 2 }, rh;
+    struct xsd_sockmsg hdr = {XS_GET_DOMAIN_PATH, 9, 0, 2}, rh;
     char reply[64];
 
     (void)state;

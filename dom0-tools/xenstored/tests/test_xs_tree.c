@@ -14,7 +14,7 @@
 #include "../path.h"
 #include "../tree.h"
 
-static const struct xs_permissions p0 = { 0, XS_PERM_NONE };
+static const struct xs_permissions p0 = {0, XS_PERM_NONE};
 
 static struct node *add(struct tree *t, struct txn *tx, const char *path)
 {
@@ -160,8 +160,7 @@ static void test_path_canon(void **state)
     assert_int_equal(path_canon(0, "/a//b", false, out, NULL), -EINVAL);
     assert_int_equal(path_canon(0, "/a b", false, out, NULL), -EINVAL);
     assert_int_equal(path_canon(0, "", false, out, NULL), -EINVAL);
-    assert_int_equal(path_canon(0, "@releaseDomain", false, out, NULL),
-                     -EINVAL);
+    assert_int_equal(path_canon(0, "@releaseDomain", false, out, NULL), -EINVAL);
     assert_int_equal(path_canon(0, "@releaseDomain", true, out, NULL), 0);
     big = malloc(XENSTORE_ABS_PATH_MAX + 2);
     memset(big, 'a', XENSTORE_ABS_PATH_MAX + 1);

@@ -329,7 +329,8 @@ struct sv_sysctl_physinfo {
     X(domctl_unpause, SV_HC_domctl, SV_DOMCTL_unpause, struct sv_domctl, 1, 1)                     \
     X(domctl_destroy, SV_HC_domctl, SV_DOMCTL_destroy, struct sv_domctl, 1, 1)                     \
     X(domctl_getinfo, SV_HC_domctl, SV_DOMCTL_getinfo, struct sv_domctl_getinfo, 1, 1)             \
-    X(domctl_lookup, SV_HC_domctl, SV_DOMCTL_lookup, struct sv_domctl_lookup, SV_DOMCTL_LOOKUP_BATCH, 1)          \
+    X(domctl_lookup, SV_HC_domctl, SV_DOMCTL_lookup, struct sv_domctl_lookup,                      \
+      SV_DOMCTL_LOOKUP_BATCH, 1)                                                                   \
     X(domctl_power_button, SV_HC_domctl, SV_DOMCTL_power_button, struct sv_domctl, 1, 1)           \
     X(domctl_console_in, SV_HC_domctl, SV_DOMCTL_console_in, struct sv_domctl, 1, 1)               \
     X(domctl_rename, SV_HC_domctl, SV_DOMCTL_rename, struct sv_domctl_lookup, 1, 1)                \

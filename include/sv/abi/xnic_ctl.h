@@ -15,13 +15,13 @@
 
 #include "sv/abi/xnic.h"
 
-#define XNIC_CTL_MAX_FDS  80u   /* register page + 2 x (1 + XNIC_MAX_QUEUES) */
-#define XNIC_CTL_MAX_MSG  4096u
-#define XNIC_CTL_F_REPLY  1u
+#define XNIC_CTL_MAX_FDS 80u /* register page + 2 x (1 + XNIC_MAX_QUEUES) */
+#define XNIC_CTL_MAX_MSG 4096u
+#define XNIC_CTL_F_REPLY 1u
 
 /* Rights of an IOMMU entry (struct xnic_ctl_map.perms). */
-#define IOMMU_PERM_READ     (1u << 0) /* device may read (TX buffers, descriptors) */
-#define IOMMU_PERM_WRITE    (1u << 1) /* device may write (RX buffers, write-back) */
+#define IOMMU_PERM_READ  (1u << 0) /* device may read (TX buffers, descriptors) */
+#define IOMMU_PERM_WRITE (1u << 1) /* device may write (RX buffers, write-back) */
 
 /* Why the device refused a DMA (struct xnic_ctl_fault.reason). */
 enum iommu_fault_reason {
@@ -31,16 +31,16 @@ enum iommu_fault_reason {
 };
 
 enum xnic_ctl_type {
-    XNIC_CTL_INFO = 1,          /* -> struct xnic_ctl_info */
-    XNIC_CTL_ATTACH = 2,        /* struct xnic_ctl_attach; fds: regs, doorbells, vectors */
-    XNIC_CTL_DETACH = 3,        /* FLR, then forget the owner's fds and IOMMU context */
-    XNIC_CTL_FLR = 4,           /* function-level reset */
-    XNIC_CTL_IOMMU_BACKING = 5, /* struct xnic_ctl_backing; fds: memfds for ids id, id+1, ... */
+    XNIC_CTL_INFO = 1,              /* -> struct xnic_ctl_info */
+    XNIC_CTL_ATTACH = 2,            /* struct xnic_ctl_attach; fds: regs, doorbells, vectors */
+    XNIC_CTL_DETACH = 3,            /* FLR, then forget the owner's fds and IOMMU context */
+    XNIC_CTL_FLR = 4,               /* function-level reset */
+    XNIC_CTL_IOMMU_BACKING = 5,     /* struct xnic_ctl_backing; fds: memfds for ids id, id+1, ... */
     XNIC_CTL_IOMMU_DEL_BACKING = 6, /* struct xnic_ctl_backing, no fd */
-    XNIC_CTL_IOMMU_MAP = 7,     /* struct xnic_ctl_map[] (one or more) */
-    XNIC_CTL_IOMMU_UNMAP = 8,   /* struct xnic_ctl_map[] (id, page, perms unused) */
-    XNIC_CTL_FAULT = 9,         /* device -> clients: struct xnic_ctl_fault */
-    XNIC_CTL_STATS = 10,        /* -> struct xnic_ctl_stats of the function */
+    XNIC_CTL_IOMMU_MAP = 7,         /* struct xnic_ctl_map[] (one or more) */
+    XNIC_CTL_IOMMU_UNMAP = 8,       /* struct xnic_ctl_map[] (id, page, perms unused) */
+    XNIC_CTL_FAULT = 9,             /* device -> clients: struct xnic_ctl_fault */
+    XNIC_CTL_STATS = 10,            /* -> struct xnic_ctl_stats of the function */
     XNIC_CTL_TYPE_MAX
 };
 
@@ -48,8 +48,8 @@ struct xnic_ctl_hdr {
     uint16_t type;
     uint16_t flags;
     uint32_t seq;
-    int32_t status;  /* replies: 0 or -errno */
-    uint32_t func;   /* function index: 0 = PF, 1 + n = VF n */
+    int32_t status; /* replies: 0 or -errno */
+    uint32_t func;  /* function index: 0 = PF, 1 + n = VF n */
 };
 
 struct xnic_ctl_info {
@@ -58,9 +58,9 @@ struct xnic_ctl_info {
     uint32_t vfs;
     uint32_t link_up;
     struct {
-        uint32_t bdf;    /* bus << 8 | dev << 3 | fn */
+        uint32_t bdf; /* bus << 8 | dev << 3 | fn */
         uint32_t nqueues;
-        uint32_t nvec;   /* doorbells and vectors ATTACH needs: 1 + nqueues */
+        uint32_t nvec; /* doorbells and vectors ATTACH needs: 1 + nqueues */
         uint32_t attached;
     } funcs[1 + XNIC_MAX_VFS];
     uint32_t pool_queues; /* PF queue pairs per pool (pool p: p, p + pools, ...) */
@@ -72,7 +72,7 @@ struct xnic_ctl_stats {
     uint32_t nqueues;
     uint32_t pad;
     uint64_t dma_faults;
-    struct xnic_wire_stats wire;                /* PF only, zero for a VF */
+    struct xnic_wire_stats wire;                    /* PF only, zero for a VF */
     struct xnic_queue_stats queue[XNIC_MAX_QUEUES]; /* nqueues valid */
 };
 
@@ -86,17 +86,17 @@ struct xnic_ctl_backing {
 
 struct xnic_ctl_map {
     uint64_t iova;
-    uint64_t page;   /* first page inside the backing */
-    uint64_t count;  /* pages */
-    uint32_t id;     /* backing */
-    uint32_t perms;  /* IOMMU_PERM_* */
+    uint64_t page;  /* first page inside the backing */
+    uint64_t count; /* pages */
+    uint32_t id;    /* backing */
+    uint32_t perms; /* IOMMU_PERM_* */
 };
 
 struct xnic_ctl_fault {
     uint32_t bdf;
     uint32_t write;
     uint64_t iova;
-    uint32_t reason;     /* enum iommu_fault_reason */
+    uint32_t reason; /* enum iommu_fault_reason */
     uint32_t pad;
     uint64_t suppressed; /* faults dropped by the rate limit before this one */
 };

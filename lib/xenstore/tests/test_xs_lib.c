@@ -21,14 +21,13 @@ struct daemon {
     int lfd;
     char path[108];
     pthread_t thread;
-    unsigned int distinct;  /* distinct events to send after the WATCH */
-    unsigned int repeats;   /* copies of each */
+    unsigned int distinct; /* distinct events to send after the WATCH */
+    unsigned int repeats;  /* copies of each */
 };
 
-static void send_msg(int fd, uint32_t type, uint32_t req_id, const char *body,
-                     uint32_t len)
+static void send_msg(int fd, uint32_t type, uint32_t req_id, const char *body, uint32_t len)
 {
-    struct xsd_sockmsg hdr = { type, req_id, 0, len };
+    struct xsd_sockmsg hdr = {type, req_id, 0, len};
 
     assert_int_equal(sv_write_full(fd, &hdr, sizeof(hdr)), 0);
     assert_int_equal(sv_write_full(fd, body, len), 0);
@@ -69,7 +68,7 @@ static void *daemon_main(void *arg)
 static struct daemon *daemon_start(unsigned int distinct, unsigned int repeats)
 {
     struct daemon *d = calloc(1, sizeof(*d));
-    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
 
     snprintf(d->path, sizeof(d->path), "/tmp/sv-test-xslib.%d", getpid());
     unlink(d->path);

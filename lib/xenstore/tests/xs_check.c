@@ -20,14 +20,14 @@
 
 static int failures;
 
-#define CHECK(cond, ...)                                                     \
-    do {                                                                     \
-        if (!(cond)) {                                                       \
-            failures++;                                                      \
-            fprintf(stderr, "FAIL %s:%d: %s: ", __func__, __LINE__, #cond);  \
-            fprintf(stderr, __VA_ARGS__);                                    \
-            fprintf(stderr, " (errno %s)\n", strerror(errno));               \
-        }                                                                    \
+#define CHECK(cond, ...)                                                                           \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            failures++;                                                                            \
+            fprintf(stderr, "FAIL %s:%d: %s: ", __func__, __LINE__, #cond);                        \
+            fprintf(stderr, __VA_ARGS__);                                                          \
+            fprintf(stderr, " (errno %s)\n", strerror(errno));                                     \
+        }                                                                                          \
     } while (0)
 
 #define CHECK_ERR(call, err) CHECK(!(call) && errno == (err), "%s", #call)
@@ -65,8 +65,7 @@ static bool put(struct xs_handle *h, const char *path, const char *val)
     return xs_write(h, XBT_NULL, path, val, (unsigned int)strlen(val));
 }
 
-static bool value_is(struct xs_handle *h, xs_transaction_t t,
-                     const char *path, const char *want)
+static bool value_is(struct xs_handle *h, xs_transaction_t t, const char *path, const char *want)
 {
     unsigned int len;
     char *v = xs_read(h, t, path, &len);
@@ -79,7 +78,7 @@ static bool value_is(struct xs_handle *h, xs_transaction_t t,
 /* A domain's home owned by it, as the toolstack makes it. */
 static void make_home(struct xs_handle *h, unsigned int domid)
 {
-    struct xs_permissions p = { domid, XS_PERM_NONE };
+    struct xs_permissions p = {domid, XS_PERM_NONE};
     char path[64];
 
     snprintf(path, sizeof(path), "/local/domain/%u", domid);
@@ -91,7 +90,7 @@ static void make_home(struct xs_handle *h, unsigned int domid)
 /* Waits up to ms for the next event; its {path, token} or NULL. */
 static char **next_event(struct xs_handle *h, int ms)
 {
-    struct pollfd p = { xs_fileno(h), POLLIN, 0 };
+    struct pollfd p = {xs_fileno(h), POLLIN, 0};
     char **ev = xs_check_watch(h);
 
     if (ev || poll(&p, 1, ms) <= 0)
@@ -99,12 +98,10 @@ static char **next_event(struct xs_handle *h, int ms)
     return xs_check_watch(h);
 }
 
-static bool expect_event(struct xs_handle *h, const char *path,
-                         const char *token)
+static bool expect_event(struct xs_handle *h, const char *path, const char *token)
 {
     char **ev = next_event(h, 2000);
-    bool ok = ev && !strcmp(ev[XS_WATCH_PATH], path) &&
-              !strcmp(ev[XS_WATCH_TOKEN], token);
+    bool ok = ev && !strcmp(ev[XS_WATCH_PATH], path) && !strcmp(ev[XS_WATCH_TOKEN], token);
 
     if (ev && !ok)
         fprintf(stderr, "  got event %s %s\n", ev[0], ev[1]);
@@ -115,8 +112,7 @@ static bool expect_event(struct xs_handle *h, const char *path,
 static void case_basic(void)
 {
     struct xs_handle *h = open_dom0();
-    struct xs_permissions perms[2] = { { 3, XS_PERM_READ },
-                                       { 4, XS_PERM_WRITE } }, *got;
+    struct xs_permissions perms[2] = {{3, XS_PERM_READ}, {4, XS_PERM_WRITE}}, *got;
     unsigned int n, len;
     char **dir, name[300], *path;
 
@@ -126,13 +122,13 @@ static void case_basic(void)
     CHECK(xs_mkdir(h, XBT_NULL, "/basic/d"), "mkdir");
     CHECK(xs_mkdir(h, XBT_NULL, "/basic/d"), "mkdir existing");
     dir = xs_directory(h, XBT_NULL, "/basic", &n);
-    CHECK(dir && n == 2 && !strcmp(dir[0], "a") && !strcmp(dir[1], "d"),
-          "directory");
+    CHECK(dir && n == 2 && !strcmp(dir[0], "a") && !strcmp(dir[1], "d"), "directory");
     free(dir);
     CHECK(xs_set_permissions(h, XBT_NULL, "/basic/a", perms, 2), "chmod");
     got = xs_get_permissions(h, XBT_NULL, "/basic/a", &n);
-    CHECK(got && n == 2 && got[0].id == 3 && got[0].perms == XS_PERM_READ &&
-          got[1].id == 4 && got[1].perms == XS_PERM_WRITE, "perms");
+    CHECK(got && n == 2 && got[0].id == 3 && got[0].perms == XS_PERM_READ && got[1].id == 4 &&
+              got[1].perms == XS_PERM_WRITE,
+          "perms");
     free(got);
     CHECK(xs_rm(h, XBT_NULL, "/basic/a"), "rm");
     CHECK_ERR(xs_read(h, XBT_NULL, "/basic/a/b", &len), ENOENT);
@@ -160,8 +156,8 @@ static void case_basic(void)
 static void case_perms(void)
 {
     struct xs_handle *h = open_dom0(), *d5, *d6;
-    struct xs_permissions give = { 6, XS_PERM_NONE }, share[2] = {
-        { 5, XS_PERM_NONE }, { 6, XS_PERM_READ } }, *got;
+    struct xs_permissions give = {6, XS_PERM_NONE},
+                          share[2] = {{5, XS_PERM_NONE}, {6, XS_PERM_READ}}, *got;
     unsigned int n, len;
 
     make_home(h, 5);
@@ -182,11 +178,9 @@ static void case_perms(void)
     CHECK_ERR(xs_read(d6, XBT_NULL, "/local/domain/5/data", &len), EACCES);
     CHECK_ERR(xs_set_permissions(d5, XBT_NULL, "data", &give, 1), EPERM);
     CHECK(xs_set_permissions(d5, XBT_NULL, "data", share, 2), "share r6");
-    CHECK(value_is(d6, XBT_NULL, "/local/domain/5/data", "five"),
-          "dom6 reads what it was given");
+    CHECK(value_is(d6, XBT_NULL, "/local/domain/5/data", "five"), "dom6 reads what it was given");
     CHECK_ERR(put(d6, "/local/domain/5/data", "six"), EACCES);
-    CHECK_ERR(xs_set_permissions(d6, XBT_NULL, "/local/domain/5/data",
-                                 share, 2), EACCES);
+    CHECK_ERR(xs_set_permissions(d6, XBT_NULL, "/local/domain/5/data", share, 2), EACCES);
     CHECK_ERR(xs_introduce_domain(d5, 9, 1, 1), EACCES);
     CHECK_ERR(xs_release_domain(d5, 6), EACCES);
     CHECK(xs_set_permissions(h, XBT_NULL, "/local/domain/5/data", &give, 1),
@@ -345,8 +339,7 @@ static void case_quota(void)
     CHECK(xs_rm(d8, XBT_NULL, "n1"), "room for one node");
     CHECK_ERR(xs_write(d8, XBT_NULL, "n1", big, 2048), ENOSPC);
     CHECK(xs_write(d8, XBT_NULL, "n1", big, 1000), "smaller value fits");
-    CHECK(xs_write(h, XBT_NULL, "/dom0big", big, sizeof(big)),
-          "dom0 is exempt");
+    CHECK(xs_write(h, XBT_NULL, "/dom0big", big, sizeof(big)), "dom0 is exempt");
     xs_close(d8);
     CHECK(xs_release_domain(h, 8), "release");
     xs_close(h);
@@ -392,8 +385,8 @@ static void case_scale(void)
     dir = xs_directory(h, XBT_NULL, "/scale/d3", &n);
     CHECK(dir && n == 100, "directory");
     free(dir);
-    printf("scale: 10000 writes %.2fs, 1000 watches %.2fs, then %.3fs\n",
-           t1 - t0, t2 - t1, now() - t2);
+    printf("scale: 10000 writes %.2fs, 1000 watches %.2fs, then %.3fs\n", t1 - t0, t2 - t1,
+           now() - t2);
     CHECK(t1 - t0 < 60 && t2 - t1 < 60 && now() - t2 < 5, "bounded time");
     xs_close(w);
     xs_close(h);
@@ -423,8 +416,7 @@ static void case_deep(void)
         CHECK_ERR(xs_read(d9, XBT_NULL, path, &len), ENOENT);
         CHECK_ERR(xs_read(d9, t, path, &len), ENOENT);
     }
-    printf("deep: %.3f ms per read of a 1015-level absent path\n",
-           (now() - t0) / 600 * 1000);
+    printf("deep: %.3f ms per read of a 1015-level absent path\n", (now() - t0) / 600 * 1000);
     CHECK(now() - t0 < 0.6, "600 deep reads in %.2fs", now() - t0);
     CHECK(xs_transaction_end(d9, t, false), "abort");
     xs_close(d9);
@@ -436,7 +428,7 @@ static void case_deep(void)
  * alone. */
 static int raw_connect(void)
 {
-    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
     int fd = socket(AF_UNIX, SOCK_STREAM, 0);
 
     snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", xs_daemon_socket());
@@ -448,16 +440,16 @@ static int raw_connect(void)
 }
 
 /* Sends one message; returns the reply type and copies its body. */
-static int raw_request(int fd, uint32_t type, const void *body, uint32_t len,
-                       char *out, size_t outlen)
+static int raw_request(int fd, uint32_t type, const void *body, uint32_t len, char *out,
+                       size_t outlen)
 {
-    struct xsd_sockmsg hdr = { type, 77, 0, len };
+    struct xsd_sockmsg hdr = {type, 77, 0, len};
     struct xsd_sockmsg rh;
 
     if (sv_write_full(fd, &hdr, sizeof(hdr)) || sv_write_full(fd, body, len))
         return -1;
-    if (sv_read_full(fd, &rh, sizeof(rh)) != (long)sizeof(rh) ||
-        rh.len >= outlen || sv_read_full(fd, out, rh.len) != (long)rh.len)
+    if (sv_read_full(fd, &rh, sizeof(rh)) != (long)sizeof(rh) || rh.len >= outlen ||
+        sv_read_full(fd, out, rh.len) != (long)rh.len)
         return -1;
     out[rh.len] = '\0';
     return rh.req_id == 77 ? (int)rh.type : -1;
@@ -466,24 +458,26 @@ static int raw_request(int fd, uint32_t type, const void *body, uint32_t len,
 static void case_malformed(void)
 {
     struct xs_handle *h = open_dom0();
-    struct xsd_sockmsg big = { XS_READ, 1, 0, XENSTORE_PAYLOAD_MAX + 1 };
+    struct xsd_sockmsg big = {XS_READ, 1, 0, XENSTORE_PAYLOAD_MAX + 1};
     char out[XENSTORE_PAYLOAD_MAX + 1], *longpath;
     int fd = raw_connect();
 
-    CHECK(raw_request(fd, XS_READ, "/nonul", 6, out, sizeof(out)) ==
-          XS_ERROR && !strcmp(out, "EINVAL"), "missing NUL: %s", out);
-    CHECK(raw_request(fd, 999, "", 0, out, sizeof(out)) == XS_ERROR &&
-          !strcmp(out, "ENOSYS"), "unknown type: %s", out);
-    CHECK(raw_request(fd, XS_WATCH_EVENT, "a\0b", 4, out, sizeof(out)) ==
-          XS_ERROR, "client may not send events");
-    CHECK(raw_request(fd, XS_TRANSACTION_END, "X", 2, out, sizeof(out)) ==
-          XS_ERROR, "bad transaction end");
+    CHECK(raw_request(fd, XS_READ, "/nonul", 6, out, sizeof(out)) == XS_ERROR &&
+              !strcmp(out, "EINVAL"),
+          "missing NUL: %s", out);
+    CHECK(raw_request(fd, 999, "", 0, out, sizeof(out)) == XS_ERROR && !strcmp(out, "ENOSYS"),
+          "unknown type: %s", out);
+    CHECK(raw_request(fd, XS_WATCH_EVENT, "a\0b", 4, out, sizeof(out)) == XS_ERROR,
+          "client may not send events");
+    CHECK(raw_request(fd, XS_TRANSACTION_END, "X", 2, out, sizeof(out)) == XS_ERROR,
+          "bad transaction end");
     longpath = malloc(XENSTORE_ABS_PATH_MAX + 10);
     memset(longpath, 'a', XENSTORE_ABS_PATH_MAX + 9);
     longpath[0] = '/';
     longpath[XENSTORE_ABS_PATH_MAX + 9] = '\0';
-    CHECK(raw_request(fd, XS_READ, longpath, XENSTORE_ABS_PATH_MAX + 10, out,
-                      sizeof(out)) == XS_ERROR && !strcmp(out, "EINVAL"),
+    CHECK(raw_request(fd, XS_READ, longpath, XENSTORE_ABS_PATH_MAX + 10, out, sizeof(out)) ==
+                  XS_ERROR &&
+              !strcmp(out, "EINVAL"),
           "path over XENSTORE_ABS_PATH_MAX");
     free(longpath);
     /* Over XENSTORE_PAYLOAD_MAX: the daemon drops this connection. */
@@ -498,12 +492,10 @@ static const struct {
     const char *name;
     void (*fn)(void);
 } cases[] = {
-    { "basic", case_basic },         { "perms", case_perms },
-    { "transaction", case_transaction }, { "watch", case_watch },
-    { "burst", case_burst },
-    { "release", case_release },     { "quota", case_quota },
-    { "malformed", case_malformed }, { "scale", case_scale },
-    { "deep", case_deep },
+    {"basic", case_basic}, {"perms", case_perms},         {"transaction", case_transaction},
+    {"watch", case_watch}, {"burst", case_burst},         {"release", case_release},
+    {"quota", case_quota}, {"malformed", case_malformed}, {"scale", case_scale},
+    {"deep", case_deep},
 };
 
 int main(int argc, char **argv)
@@ -518,8 +510,7 @@ int main(int argc, char **argv)
             found = true;
             int before = failures;
             cases[i].fn();
-            printf("%s %s\n", failures == before ? "ok  " : "FAIL",
-                   cases[i].name);
+            printf("%s %s\n", failures == before ? "ok  " : "FAIL", cases[i].name);
         }
         if (!found) {
             fprintf(stderr, "unknown case %s\n", argv[a]);

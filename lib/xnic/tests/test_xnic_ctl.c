@@ -84,8 +84,8 @@ static void test_call_skips_faults(void **state)
 {
     struct xnic_ctl_hdr fault = {.type = XNIC_CTL_FAULT};
     struct xnic_ctl_fault fr = {.iova = 0xdead000};
-    struct xnic_ctl_hdr reply = {.type = XNIC_CTL_FLR, .flags = XNIC_CTL_F_REPLY,
-                                 .status = -ENOENT};
+    struct xnic_ctl_hdr reply = {
+        .type = XNIC_CTL_FLR, .flags = XNIC_CTL_F_REPLY, .status = -ENOENT};
     uint8_t buf[XNIC_CTL_MAX_MSG];
     int fds[XNIC_CTL_MAX_FDS];
     unsigned n;
@@ -98,9 +98,8 @@ static void test_call_skips_faults(void **state)
     /* xnic_ctl_call's first seq is 1. */
     reply.seq = 1;
     assert_int_equal(xnic_ctl_send(sp[1], &reply, NULL, 0, NULL, 0), 0);
-    assert_int_equal(xnic_ctl_call(sp[0], XNIC_CTL_FLR, 0, NULL, 0, NULL, 0, NULL, 0, on_fault,
-                                   NULL),
-                     -ENOENT);
+    assert_int_equal(
+        xnic_ctl_call(sp[0], XNIC_CTL_FLR, 0, NULL, 0, NULL, 0, NULL, 0, on_fault, NULL), -ENOENT);
     assert_int_equal(faults_seen, 1);
     assert_true(xnic_ctl_recv(sp[1], buf, sizeof(buf), fds, &n) > 0); /* the request */
 }
