@@ -8,7 +8,9 @@
  * again from the description xl keeps, which follows network- and
  * pci-attach/-detach; a name that restarts more than MONITOR_MAX_RESTARTS
  * times in MONITOR_WINDOW_S seconds is destroyed instead, as xl refuses to
- * restart too fast) or rename-restart.  The first `xl create` starts it;
+ * restart too fast) or rename-restart.  A restart whose create fails is
+ * tried again after a back-off, between events, so that one domain's
+ * failures hold up no other's.  The first `xl create` starts it;
  * the later ones find its lock held.  It exits when the hypervisor goes.
  * It logs to monitor.log in the log directory; its pid is in
  * <rundir>/monitor.pid.
@@ -34,6 +36,13 @@
 #define MONITOR_WINDOW_S     10
 #define MONITOR_MAX_DOMAINS  1024
 
+/* A restart whose create failed is tried again after 0.1, 0.2, 0.4, 0.8
+ * and 1.6 s: what it failed on may pass (a host briefly short of memory or
+ * fds), and a driver domain given up on leaves every guest on it
+ * disconnected.  One restart, however many tries. */
+#define MONITOR_CREATE_TRIES     6
+#define MONITOR_FIRST_BACKOFF_MS 100
+
 /* Domains already dealt with that are still listed (preserved, renamed,
  * or not xl's): looked at again only once they are gone. */
 static uint8_t handled[DOMID_FIRST_RESERVED / 8];
@@ -46,6 +55,15 @@ struct restarts {
 };
 static struct restarts *recent;
 static size_t nr_recent;
+
+/* Restarts waiting for their next try (the description they own). */
+struct retry {
+    struct domain_config cfg;
+    int tries;
+    long long due_ms;
+};
+static struct retry *retries;
+static size_t nr_retries;
 
 static bool is_handled(uint32_t domid)
 {
@@ -121,12 +139,79 @@ static struct restarts *restarts_of(const char *name, time_t now)
     return free_slot;
 }
 
-/* Creates cfg's domain again unless its name restarts too fast. */
-static void restart(const struct domain_config *cfg)
+static long long now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Creates cfg's domain (try number tries); a failure queues the next try
+ * with cfg moved into it (true: the caller no longer owns cfg). */
+static bool create_or_queue(struct domain_config *cfg, int tries)
+{
+    struct retry *grown;
+    uint32_t newid;
+
+    if (xl_create_domain(cfg, false, &newid) == 0) {
+        log_info("%s restarted as domain %u", cfg->name, newid);
+        return false;
+    }
+    if (tries == MONITOR_CREATE_TRIES) {
+        log_warnx("%s: not restarted: %d creates failed (above): giving up", cfg->name, tries);
+        return false;
+    }
+    grown = realloc(retries, (nr_retries + 1) * sizeof(*retries));
+    if (!grown) {
+        log_warnx("%s: not restarted: out of memory for its retry", cfg->name);
+        return false;
+    }
+    retries = grown;
+    retries[nr_retries].cfg = *cfg;
+    retries[nr_retries].tries = tries;
+    retries[nr_retries].due_ms = now_ms() + ((long long)MONITOR_FIRST_BACKOFF_MS << (tries - 1));
+    log_warnx("%s: create %d of %d failed (above): trying again in %lld ms", cfg->name, tries,
+              MONITOR_CREATE_TRIES, retries[nr_retries].due_ms - now_ms());
+    nr_retries++;
+    return true;
+}
+
+/* Tries again the restarts that are due. */
+static void retry_due(void)
+{
+    long long now = now_ms();
+
+    for (size_t i = 0; i < nr_retries;) {
+        struct retry r = retries[i];
+
+        if (r.due_ms > now) {
+            i++;
+            continue;
+        }
+        retries[i] = retries[--nr_retries];
+        if (!create_or_queue(&r.cfg, r.tries + 1))
+            config_free(&r.cfg);
+    }
+}
+
+/* Milliseconds until the next retry is due; -1 when none waits. */
+static int retry_timeout(void)
+{
+    long long first = -1, now = now_ms();
+
+    for (size_t i = 0; i < nr_retries; i++)
+        if (first < 0 || retries[i].due_ms < first)
+            first = retries[i].due_ms;
+    return first < 0 ? -1 : first <= now ? 0 : (int)(first - now);
+}
+
+/* Creates cfg's domain again unless its name restarts too fast; true when
+ * cfg moved into a queued retry. */
+static bool restart(struct domain_config *cfg)
 {
     time_t now = time(NULL);
     struct restarts *r = restarts_of(cfg->name, now);
-    uint32_t newid;
 
     if (r && now - r->window > MONITOR_WINDOW_S) {
         r->window = now;
@@ -137,10 +222,9 @@ static void restart(const struct domain_config *cfg)
 
         log_warnx("%s restarted %d times in %d s: giving up%s", cfg->name, MONITOR_MAX_RESTARTS,
                   MONITOR_WINDOW_S, xl_last_console_hint(cfg->name, hint, sizeof(hint)));
-        return;
+        return false;
     }
-    if (xl_create_domain(cfg, false, &newid) == 0)
-        log_info("%s restarted as domain %u", cfg->name, newid);
+    return create_or_queue(cfg, 1);
 }
 
 /* Applies the action its description gives a domain that shut down. */
@@ -173,8 +257,9 @@ static void apply(uint32_t domid, unsigned reason)
         rename_old(&cfg, domid); /* kept, under another name, for post-mortem */
     else
         xl_destroy_domain(domid);
-    if (action == CONFIG_ACTION_RESTART || action == CONFIG_ACTION_RENAME_RESTART)
-        restart(&cfg);
+    if ((action == CONFIG_ACTION_RESTART || action == CONFIG_ACTION_RENAME_RESTART) &&
+        restart(&cfg))
+        return; /* cfg is the queued retry's now */
 out:
     config_free(&cfg);
 }
@@ -207,18 +292,20 @@ static void scan(void)
     }
 }
 
-/* Waits for VIRQ_DOM_EXC; false when the hypervisor has gone away. */
+/* Waits for VIRQ_DOM_EXC or the next retry; false when the hypervisor has
+ * gone away. */
 static bool wait_event(xenevtchn_handle *xce)
 {
     struct pollfd fds[2] = {{.fd = xenevtchn_fd(xce), .events = POLLIN},
                             {.fd = xl_chan, .events = POLLIN}};
+    int n;
 
-    while (poll(fds, 2, -1) < 0)
+    while ((n = poll(fds, 2, retry_timeout())) < 0)
         if (errno != EINTR)
             return false;
     if (fds[1].revents)
         return false; /* a hangup: nothing is pending on a channel otherwise */
-    return xenevtchn_pending(xce) >= 0;
+    return n == 0 || xenevtchn_pending(xce) >= 0;
 }
 
 static void monitor_loop(void)
@@ -235,11 +322,15 @@ static void monitor_loop(void)
     log_info("monitoring every domain");
     do {
         scan();
+        retry_due();
         if (!wait_event(xce))
             break;
     } while (xenevtchn_unmask(xce, (evtchn_port_t)port) == 0);
     xenevtchn_close(xce);
     free(recent);
+    for (size_t i = 0; i < nr_retries; i++)
+        config_free(&retries[i].cfg);
+    free(retries);
 }
 
 static void detach(void)

@@ -170,6 +170,7 @@ static int set_cpu_weight(uint32_t domid, const struct domain_config *cfg)
 int xl_create_domain(const struct domain_config *cfg, bool paused, uint32_t *domid)
 {
     static struct sv_domctl_create req;
+    const char *step;
     char hint[400];
     int kernel_fd, err;
 
@@ -213,23 +214,35 @@ int xl_create_domain(const struct domain_config *cfg, bool paused, uint32_t *dom
     if (err < 0)
         return err;
     *domid = req.domid;
+    /* Which step failed goes in the error: a bare errno from xenstored or
+     * the hypervisor says nothing of where to look. */
+    step = "saving its description";
     err = userdata_save(req.domid, cfg);
-    if (!err)
+    if (!err) {
+        step = "its xenstore home (xenstored's log says more)";
         err = xs_home_create(cfg, req.domid);
+    }
     for (unsigned i = 0; !err && i < cfg->nr_vifs; i++) {
+        step = "plugging a vif";
         err = guestnet_plumb(req.domid, cfg->name, &cfg->vifs[i]);
         if (!err)
             err = vif_add(req.domid, &cfg->vifs[i]);
     }
-    for (unsigned i = 0; !err && i < cfg->nr_pcis; i++)
+    for (unsigned i = 0; !err && i < cfg->nr_pcis; i++) {
+        step = "assigning its PCI functions";
         err = xl_pci_plug(req.domid, cfg->name, &cfg->pcis[i]);
-    if (!err && cfg->cpu_weight != CONFIG_DEFAULT_CPU_WEIGHT)
+    }
+    if (!err && cfg->cpu_weight != CONFIG_DEFAULT_CPU_WEIGHT) {
+        step = "setting its cpu_weight";
         err = set_cpu_weight(req.domid, cfg);
-    if (!err && !paused && xc_domain_unpause(xl_xch, req.domid) < 0)
+    }
+    if (!err && !paused && xc_domain_unpause(xl_xch, req.domid) < 0) {
+        step = "unpausing it (did it die?)";
         err = -errno;
+    }
     if (err) {
         xl_destroy_domain(req.domid);
-        xl_error("%s: cannot start: %s%s", cfg->name, strerror(-err),
+        xl_error("%s: cannot start domain %u: %s: %s%s", cfg->name, req.domid, step, strerror(-err),
                  xl_last_console_hint(cfg->name, hint, sizeof(hint)));
         return err;
     }

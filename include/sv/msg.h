@@ -21,7 +21,9 @@ int msg_send(int sock, const void *hdr, size_t hdr_len, const void *body, size_t
 
 /*
  * Receives one message into buf (at most cap bytes) and up to *nfds
- * descriptors (set to the number received, close-on-exec).  Returns the
+ * descriptors (set to the number received, close-on-exec; 0 whenever the
+ * call fails, -ECONNRESET included: a peer killed with a message to it
+ * unread).  Returns the
  * message length, 0 on orderly shutdown, or -errno: -EMSGSIZE when the
  * message or its descriptors were truncated (the descriptors that did arrive
  * are closed).

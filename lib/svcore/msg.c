@@ -89,6 +89,11 @@ ssize_t msg_recv(int sock, void *buf, size_t cap, int *fds, int *nfds)
     int got;
     ssize_t n;
 
+    /* Zero until descriptors arrive: a caller that acts on *nfds before it
+     * checks the result (the peer killed with our reply unread reads as
+     * -ECONNRESET) must not take the capacity for a count. */
+    if (nfds)
+        *nfds = 0;
     do
         n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
     while (n < 0 && errno == EINTR);

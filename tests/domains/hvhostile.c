@@ -45,10 +45,15 @@
  *   pirq-close BDF     open our PCI function, close the port of its vector
  *                      0, open it again: "PCI reopen refused: <error>", or
  *                      "PCI reopen fd <target>" for each fd that came
+ *   unread-exit        make a hypercall and exit with its reply unread (as
+ *                      a driver domain killed mid-call): the hypervisor's
+ *                      next read of that channel fails with ECONNRESET;
+ *                      prints "UNREAD exiting"
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -683,6 +688,23 @@ static int mode_pirq_close(const char *bdf)
     return 0;
 }
 
+static int mode_unread_exit(void)
+{
+    struct hc_request req = {.op = __HYPERVISOR_event_channel_op,
+                             .cmd = EVTCHNOP_status,
+                             .count = 1,
+                             .len = sizeof(evtchn_status_t)};
+    evtchn_status_t st = {.dom = DOMID_SELF, .port = 1};
+    struct pollfd pfd = {.fd = hcall_open(), .events = POLLIN};
+
+    if (pfd.fd < 0 || msg_send(pfd.fd, &req, sizeof(req), &st, sizeof(st), NULL, 0, 0) < 0)
+        die("send status", EIO);
+    if (poll(&pfd, 1, 5000) != 1) /* the reply is there, and stays unread */
+        die("no reply", ETIMEDOUT);
+    say("UNREAD exiting");
+    _exit(0);
+}
+
 int main(int argc, char **argv)
 {
     const char *mode = argc > 1 ? argv[1] : "";
@@ -709,6 +731,8 @@ int main(int argc, char **argv)
         return mode_race(num(argv[2]), num(argv[3]));
     if (!strcmp(mode, "pirq-close") && argc == 3)
         return mode_pirq_close(argv[2]);
+    if (!strcmp(mode, "unread-exit"))
+        return mode_unread_exit();
     fprintf(stderr, "hvhostile: unknown mode '%s'\n", mode);
     return 2;
 }

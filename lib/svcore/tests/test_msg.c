@@ -49,7 +49,8 @@ static int teardown(void **state)
 {
     struct pair *p = *state;
 
-    close(p->a);
+    if (p->a >= 0)
+        close(p->a);
     if (p->b >= 0)
         close(p->b);
     test_free(p);
@@ -139,6 +140,21 @@ static void peer_gone(void **state)
     assert_int_equal(msg_send(p->a, "x", 1, NULL, 0, NULL, 0, 0), -EPIPE); /* no SIGPIPE */
 }
 
+/* A peer killed with our message unread: the read fails, and says it got no
+ * descriptors (the hypervisor once closed its stack's garbage as fds here). */
+static void a_failed_read_reports_no_descriptors(void **state)
+{
+    struct pair *p = *state;
+    int fds[4] = {-1, -1, -1, -1}, nfds = 4;
+    char buf[8];
+
+    assert_int_equal(msg_send(p->b, "x", 1, NULL, 0, NULL, 0, 0), 0);
+    close(p->a);
+    p->a = -1;
+    assert_int_equal(msg_recv(p->b, buf, sizeof(buf), fds, &nfds), -ECONNRESET);
+    assert_int_equal(nfds, 0);
+}
+
 static void orderly_shutdown_reads_as_zero(void **state)
 {
     struct pair *p = *state;
@@ -168,6 +184,7 @@ int main(void)
         T(a_truncated_message_is_refused_and_its_fds_closed),
         T(descriptor_counts_out_of_range_are_refused),
         T(peer_gone),
+        T(a_failed_read_reports_no_descriptors),
         T(orderly_shutdown_reads_as_zero),
         cmocka_unit_test(closing_skips_negative_descriptors),
     };
