@@ -28,7 +28,7 @@ sv_cleanup() {
     if [ -n "${SPLITVISOR_RUNDIR:-}" ] && [ -d "$SPLITVISOR_RUNDIR" ]; then
         if [ $rc -ne 0 ]; then
             echo "--- hypervisor log"; cat "$SPLITVISOR_RUNDIR/splitvisor.log" 2>/dev/null || true
-            for f in "$SPLITVISOR_RUNDIR"/monitor-*.log "$SPLITVISOR_RUNDIR"/console/*.log; do
+            for f in "$SPLITVISOR_RUNDIR"/monitor.log "$SPLITVISOR_RUNDIR"/console/*.log; do
                 [ -f "$f" ] && { echo "--- console $f"; cat "$f"; }
             done
         fi
