@@ -60,9 +60,13 @@ n=$(cut -d' ' -f2 <<<"$line" | tr -d :)
     || fail "a thread bomb: $line"
 pass "1024 descriptors, no core file, a thread bomb stops at $n threads"
 
-h=$(sv_create "$t-hog" hog 1024)
-hpid=$(domain_pid "$t-hog")
+# Paused until its cgroup is known: it may die before xl create returns.
+"$BIN/xl" create -p "$(sv_cfg "$t-hog" hog 1024)" >/dev/null
+h=$("$BIN/xl" domid "$t-hog")
+hpid=$(sed -n "s/.*domain $h ($t-hog) created, paused, pid \([0-9]*\)$/\1/p" \
+    "$SPLITVISOR_RUNDIR/splitvisor.log")
 hmem=$(cg_dir "$hpid" memory)
+"$BIN/xl" unpause "$h"
 for _ in $(seq 100); do [ "$(domain_state "$h")" = "----c-" ] && break; sleep 0.1; done
 [ "$(domain_state "$h")" = "----c-" ] || fail "the hog is $(domain_state "$h"): $(console_of "$h" | tail -1)"
 console_of "$h" | grep -q "HOG DONE" && fail "the hog got 1 GiB"
