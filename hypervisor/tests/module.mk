@@ -14,3 +14,9 @@ UNIT_TESTS += test_channel
 test_channel_SRCS := hypervisor/tests/test_channel.c hypervisor/channel.c hypervisor/quota.c
 test_channel_LIBS := svcore
 test_channel_LDLIBS := -levent
+
+# The PCI function table and its hypercalls; the device model a recorder.
+UNIT_TESTS += test_pci
+test_pci_SRCS := hypervisor/tests/test_pci.c hypervisor/pci.c $(HV_CORE_SRCS)
+test_pci_LIBS := svcore
+test_pci_LDLIBS := -levent
