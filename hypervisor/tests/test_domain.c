@@ -1,0 +1,372 @@
+/*
+ * Unit tests of the domain lifecycle (domain.c) with the real p2m, grant
+ * tables, event channels and quota: what a create request may ask for, domid
+ * allocation and reuse, lookup, pause/shutdown/destroy bookkeeping and that a
+ * failed create leaves nothing behind.  The sandbox, console, network
+ * namespace and hypercall channel are recorders; a domain's process is a
+ * paused child of the test, so its death and reaping are real.
+ */
+#include <errno.h>
+#include <event2/event.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "../hv.h"
+#include "../pci.h"
+
+struct hv hv;
+
+static struct {
+    int spawn_err, netns_err;
+    int netns_live; /* created, not yet deleted */
+    int channels;   /* added, not yet closed */
+    char argv[8][64];
+    int argc;
+} rec;
+
+int sandbox_spawn(struct domain *d, const struct sandbox_fds *fds, char *const argv[])
+{
+    (void)fds;
+    for (rec.argc = 0; argv[rec.argc] && rec.argc < 8; rec.argc++)
+        snprintf(rec.argv[rec.argc], sizeof(rec.argv[0]), "%s", argv[rec.argc]);
+    if (rec.spawn_err)
+        return rec.spawn_err;
+    d->pid = fork();
+    if (d->pid == 0) {
+        pause();
+        _exit(0);
+    }
+    d->pidfd = (int)syscall(SYS_pidfd_open, d->pid, 0);
+    return d->pid < 0 || d->pidfd < 0 ? -errno : 0;
+}
+
+void sandbox_release(struct domain *d)
+{
+    (void)d;
+}
+
+int netns_create(const char *name)
+{
+    assert_non_null(strstr(name, "sv-"));
+    if (rec.netns_err)
+        return rec.netns_err;
+    rec.netns_live++;
+    return 0;
+}
+
+void netns_delete(const char *name)
+{
+    if (name[0])
+        rec.netns_live--;
+}
+
+int console_open(struct domain *d, struct sandbox_fds *fds)
+{
+    (void)d, (void)fds;
+    return 0;
+}
+
+void console_close(struct domain *d, bool remove_log)
+{
+    (void)d, (void)remove_log;
+}
+
+int channel_add(int fd, struct domain *dom, pid_t peer_pid)
+{
+    (void)dom, (void)peer_pid;
+    close(fd);
+    rec.channels++;
+    return 0;
+}
+
+void channel_close_domain(struct domain *d)
+{
+    if (d->domid)
+        rec.channels = 0;
+}
+
+void gnttab_notify_fire(struct domain *d, struct grant_notify *n, struct frame *frame)
+{
+    (void)d, (void)n, (void)frame;
+}
+
+void gnttab_notify_death(struct domain *d)
+{
+    (void)d;
+}
+
+void gnttab_release_owner(struct domain *d, const void *owner, pid_t pid)
+{
+    (void)d, (void)owner, (void)pid;
+}
+
+void pci_release_domain(struct domain *d)
+{
+    (void)d;
+}
+
+void pci_iommu_unmap_frame(struct domain *d, const struct frame *f, bool readonly)
+{
+    (void)d, (void)f, (void)readonly;
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    memset(&rec, 0, sizeof(rec));
+    hv.base = event_base_new();
+    quota_init(&hv.quota, 100000, 100000);
+    return hv.base ? domain_init_dom0() : -1;
+}
+
+static int teardown(void **state)
+{
+    struct domain *dom0 = hv.domains;
+
+    (void)state;
+    domain_destroy_all();
+    assert_int_equal(rec.netns_live, 0);
+    assert_int_equal(hv.quota.used, 0);
+    evtchn_space_destroy(&dom0->ev);
+    grant_table_destroy(&dom0->gt);
+    p2m_destroy(&dom0->p2m);
+    free(dom0);
+    hv.domains = NULL;
+    event_base_free(hv.base);
+    return 0;
+}
+
+static struct sv_domctl_create *request(const char *name)
+{
+    static struct sv_domctl_create req;
+
+    req = (struct sv_domctl_create){.vcpus = 1, .memory_kb = 4096};
+    snprintf(req.name, sizeof(req.name), "%s", name);
+    return &req;
+}
+
+static int create(const char *name)
+{
+    struct sv_domctl_create *req = request(name);
+    int err = domain_create(req, -1);
+
+    return err ? err : (int)req->domid;
+}
+
+/* valgrind has no pidfd_open: tests that need a domain's process skip there. */
+static void need_pidfd(void)
+{
+    int fd = (int)syscall(SYS_pidfd_open, getpid(), 0);
+
+    if (fd < 0 && errno == ENOSYS)
+        skip();
+    close(fd);
+}
+
+/* Requests refused before a process exists, and what they leave: nothing. */
+static void test_refused_requests(void **state)
+{
+    struct sv_domctl_create *req;
+    domid_t next;
+
+    (void)state;
+    assert_int_equal(create(""), -EINVAL);
+    assert_int_equal(create("-x"), -EINVAL);
+    assert_int_equal(create(".x"), -EINVAL);
+    assert_int_equal(create("a b"), -EINVAL);
+    assert_int_equal(create("a/b"), -EINVAL);
+    assert_int_equal(create("Domain-0"), -EINVAL);
+
+    req = request("g"), req->memory_kb = 4095;
+    assert_int_equal(domain_create(req, -1), -EINVAL);
+    req = request("g"), req->memory_kb = (1ULL << 30) + 1;
+    assert_int_equal(domain_create(req, -1), -EINVAL);
+    req = request("g"), req->vcpus = 0;
+    assert_int_equal(domain_create(req, -1), -EINVAL);
+    req = request("g"), req->vcpus = 129;
+    assert_int_equal(domain_create(req, -1), -EINVAL);
+    req = request("g"), req->vcpus = 4, req->max_vcpus = 3;
+    assert_int_equal(domain_create(req, -1), -EINVAL);
+    req = request("g"), req->vcpus = 4, req->max_vcpus = 129;
+    assert_int_equal(domain_create(req, -1), -EINVAL);
+
+    /* Arguments: each needs its NUL, all within args. */
+    req = request("h"), req->argc = 2, req->args_len = 5;
+    memcpy(req->args, "-v\0xy", 5);
+    assert_int_equal(domain_create(req, -1), -EINVAL);
+    req = request("h"), req->argc = 1, req->args_len = SV_DOMAIN_ARGS_MAX + 1;
+    assert_int_equal(domain_create(req, -1), -EINVAL);
+    req = request("h"), req->argc = SV_DOMAIN_ARGS_MAX, req->args_len = SV_DOMAIN_ARGS_MAX;
+    assert_int_equal(domain_create(req, -1), -EINVAL);
+    assert_int_equal(rec.argc, 0);
+
+    /* Failures after the domain was listed unlist it and give back all it took. */
+    next = hv.next_domid;
+    rec.spawn_err = -EAGAIN;
+    assert_int_equal(create("a"), -EAGAIN);
+    rec.spawn_err = 0;
+    rec.netns_err = -EPERM;
+    assert_int_equal(create("a"), -EPERM);
+    rec.netns_err = 0;
+    assert_null(hv.domains->next);
+    assert_int_equal(hv.quota.used, 0);
+    assert_int_equal(rec.netns_live, 0);
+    assert_int_equal(rec.channels, 0);
+    assert_int_equal(hv.next_domid, next + 2); /* their ids are not reused at once */
+}
+
+static void test_names(void **state)
+{
+    char longest[SV_DOMAIN_NAME_MAX];
+    struct sv_domctl_create *req;
+
+    (void)state;
+    need_pidfd();
+    memset(longest, 'n', sizeof(longest) - 1);
+    longest[sizeof(longest) - 1] = '\0';
+    assert_int_equal(create("a-b_c.1"), 1);
+    assert_int_equal(create(longest), 2);
+    assert_int_equal(create("a-b_c.1"), -EEXIST);
+    /* A name filling the field without its NUL is cut to the longest. */
+    req = request("");
+    memset(req->name, 'n', sizeof(req->name));
+    assert_int_equal(domain_create(req, -1), -EEXIST);
+
+    assert_ptr_equal(domain_find_name("a-b_c.1"), domain_find(1));
+    assert_null(domain_find_name("nope"));
+    assert_null(domain_find(3));
+    assert_int_equal(domain_rename(domain_find(1), "Domain-0"), -EINVAL);
+    assert_int_equal(domain_rename(domain_find(1), longest), -EEXIST);
+    assert_int_equal(domain_rename(domain_find(1), "renamed"), 0);
+    assert_ptr_equal(domain_find_name("renamed"), domain_find(1));
+    assert_null(domain_find_name("a-b_c.1"));
+}
+
+/* The image's argv: its name, then the request's NUL-terminated arguments. */
+static void test_arguments_and_vcpus(void **state)
+{
+    struct sv_domctl_create *req;
+
+    (void)state;
+    need_pidfd();
+    req = request("g"), req->argc = 2, req->args_len = 6, req->vcpus = 2, req->max_vcpus = 128;
+    memcpy(req->args, "-v\0xy\0", 6);
+    assert_int_equal(domain_create(req, -1), 0);
+    assert_int_equal(rec.argc, 3);
+    assert_string_equal(rec.argv[0], "g");
+    assert_string_equal(rec.argv[1], "-v");
+    assert_string_equal(rec.argv[2], "xy");
+    assert_int_equal(domain_find(1)->vcpus, 2);
+    assert_int_equal(domain_find(1)->max_vcpus, 128);
+    assert_int_equal(rec.channels, 1);
+}
+
+/* Ids go up and wrap below the reserved ones, skipping the living; 0 never. */
+static void test_domids(void **state)
+{
+    (void)state;
+    need_pidfd();
+    assert_int_equal(create("a"), 1);
+    assert_int_equal(create("b"), 2);
+    assert_int_equal(create("c"), 3);
+    assert_int_equal(domain_destroy(domain_find(2)), 0);
+    assert_null(domain_find(2));
+    assert_int_equal(create("d"), 4);
+    hv.next_domid = DOMID_FIRST_RESERVED - 1;
+    assert_int_equal(create("e"), DOMID_FIRST_RESERVED - 1);
+    assert_int_equal(create("f"), 2);
+    assert_int_equal(domain_destroy(hv.domains), -EPERM);
+}
+
+/* A created domain with its process (skips where there can be none). */
+static struct domain *create_live(const char *name)
+{
+    int domid;
+
+    need_pidfd();
+    domid = create(name);
+    assert_true(domid > 0);
+    return domain_find((domid_t)domid);
+}
+
+/* The SHUTDOWN_* getinfo reports, -1 while d is not shut down. */
+static int shutdown_reason(const struct domain *d)
+{
+    xen_domctl_getdomaininfo_t info;
+
+    domain_getinfo(d, &info);
+    if (!(info.flags & XEN_DOMINF_shutdown))
+        return -1;
+    return (int)((info.flags >> XEN_DOMINF_shutdownshift) & XEN_DOMINF_shutdownmask);
+}
+
+static void test_lifecycle(void **state)
+{
+    xen_domctl_getdomaininfo_t info;
+    struct domain *d;
+
+    (void)state;
+    d = create_live("a");
+    assert_true(hv.quota.used > 0);
+    domain_getinfo(d, &info);
+    assert_int_equal(info.flags & XEN_DOMINF_paused, XEN_DOMINF_paused);
+    assert_int_equal(info.tot_pages, 1024 + 1); /* RAM and the xenstore ring */
+    assert_int_equal(info.max_vcpu_id, 0);
+    assert_int_equal(domain_power_button(d), -EBUSY);
+    assert_int_equal(domain_unpause(d), 0);
+    domain_getinfo(d, &info);
+    assert_int_equal(info.flags & XEN_DOMINF_paused, 0);
+    assert_int_equal(shutdown_reason(d), -1);
+    assert_int_equal(domain_shutdown(d, SHUTDOWN_MAX + 1), -EINVAL);
+    assert_int_equal(domain_shutdown(d, SHUTDOWN_reboot), 0);
+    /* Dead: reaped, its resources back, still listed until destroyed. */
+    assert_int_equal(d->state, DOMAIN_SHUTDOWN);
+    assert_int_equal(hv.quota.used, 0);
+    assert_int_equal(rec.netns_live, 0);
+    assert_int_equal(rec.channels, 0);
+    assert_int_equal(shutdown_reason(d), SHUTDOWN_reboot);
+    assert_int_equal(domain_pause(d), -EINVAL);
+    assert_int_equal(domain_unpause(d), -EINVAL);
+    assert_int_equal(domain_power_button(d), -EINVAL);
+    assert_ptr_equal(domain_find_name("a"), d);
+    assert_int_equal(domain_destroy(d), 0);
+    assert_null(domain_find(1));
+}
+
+/* A process that dies by a signal it did not ask for is a crash. */
+static void test_death_is_crash(void **state)
+{
+    struct domain *d;
+
+    (void)state;
+    d = create_live("a");
+    assert_int_equal(kill(d->pid, SIGKILL), 0);
+    assert_int_equal(event_base_loop(hv.base, EVLOOP_ONCE), 0);
+    assert_int_equal(d->state, DOMAIN_SHUTDOWN);
+    assert_int_equal(shutdown_reason(d), SHUTDOWN_crash);
+    assert_int_equal(hv.quota.used, 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_refused_requests, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_names, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_arguments_and_vcpus, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_domids, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_lifecycle, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_death_is_crash, setup, teardown),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
