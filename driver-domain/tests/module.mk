@@ -3,3 +3,10 @@ UNIT_TESTS += test_swswitch test_gro
 test_swswitch_SRCS := driver-domain/tests/test_swswitch.c driver-domain/swswitch.c
 test_swswitch_LIBS := svnetif svcore
 test_gro_SRCS := driver-domain/tests/test_gro.c driver-domain/gro.c
+
+# VMDq pool allocation without a NIC: the PF's hypercalls and the xnic
+# driver are recorders (defined in the test, before libsvcore's).
+UNIT_TESTS += test_pf
+test_pf_SRCS := driver-domain/tests/test_pf.c driver-domain/pf.c
+test_pf_LIBS := svnetif svcore
+test_pf_LDLIBS := -levent
