@@ -310,6 +310,46 @@ static int shutdown_reason(const struct domain *d)
     return (int)((info.flags >> XEN_DOMINF_shutdownshift) & XEN_DOMINF_shutdownmask);
 }
 
+/* Xen's per-domain limits from the request: 0 is Xen's default, all within ours. */
+static void test_limits(void **state)
+{
+    struct sv_domctl_create *req;
+    struct domain *d;
+
+    (void)state;
+    d = create_live("a");
+    assert_int_equal(domain_grant_frames(d), SV_GNTTAB_FRAMES); /* xl's 64, capped */
+    assert_int_equal(d->ev.max_port, QUOTA_DEFAULT_EVENT_CHANNELS);
+    assert_int_equal(d->mt.max, /* xl's 1024 frames, capped */
+                     MAPTRACK_MAX_HANDLES / QUOTA_MAPTRACK_PER_FRAME * QUOTA_MAPTRACK_PER_FRAME);
+    req = request("b"), req->max_grant_frames = 4, req->max_event_channels = 10,
+    req->max_maptrack_frames = 2;
+    assert_int_equal(domain_create(req, -1), 0);
+    d = domain_find((domid_t)req->domid);
+    assert_int_equal(domain_grant_frames(d), 4);
+    assert_int_equal(d->ev.max_port, 10);
+    assert_int_equal(d->mt.max, 2 * QUOTA_MAPTRACK_PER_FRAME);
+    req = request("c"), req->max_event_channels = UINT32_MAX;
+    assert_int_equal(domain_create(req, -1), 0);
+    assert_int_equal(domain_find((domid_t)req->domid)->ev.max_port, SV_EVTCHN_PORTS - 1);
+}
+
+/* A create the hypervisor's budget cannot pay for is refused and gives back its part. */
+static void test_quota_refuses(void **state)
+{
+    uint64_t used = hv.quota.used;
+
+    (void)state;
+    hv.quota.limit = used + DOMAIN_QUOTA_BASE - 1;
+    assert_int_equal(create("a"), -ENOSPC);
+    assert_int_equal(hv.quota.used, used);
+    assert_null(hv.domains->next);
+    hv.quota.limit = used + DOMAIN_QUOTA_BASE; /* the base, not its frames */
+    assert_int_equal(create("a"), -ENOSPC);
+    assert_int_equal(hv.quota.used, used);
+    assert_null(hv.domains->next);
+}
+
 static void test_lifecycle(void **state)
 {
     xen_domctl_getdomaininfo_t info;
@@ -364,6 +404,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_names, setup, teardown),
         cmocka_unit_test_setup_teardown(test_arguments_and_vcpus, setup, teardown),
         cmocka_unit_test_setup_teardown(test_domids, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_limits, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_quota_refuses, setup, teardown),
         cmocka_unit_test_setup_teardown(test_lifecycle, setup, teardown),
         cmocka_unit_test_setup_teardown(test_death_is_crash, setup, teardown),
     };
