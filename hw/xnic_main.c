@@ -291,14 +291,14 @@ static int do_unmap(struct prog *p, struct request *r)
 
 static int do_stats(struct prog *p, struct request *r)
 {
-    struct xnic_ctl_stats *st = r->reply;
+    struct xnic_func_stats *st = r->reply;
     unsigned f = r->hdr->func;
     int rc;
 
     memset(st, 0, sizeof(*st));
     st->nqueues = xnic_dev_func_nqueues(p->dev, f);
     rc = xnic_dev_stats(p->dev, f, &st->dma_faults, &st->wire, st->queue);
-    r->reply_len = offsetof(struct xnic_ctl_stats, queue) + st->nqueues * sizeof(st->queue[0]);
+    r->reply_len = offsetof(struct xnic_func_stats, queue) + st->nqueues * sizeof(st->queue[0]);
     return rc;
 }
 

@@ -601,24 +601,17 @@ int hc_pci_detach(struct hc_ctx *ctx)
 int hc_pci_stats(struct hc_ctx *ctx)
 {
     struct pci_fn *fn = req_fn(ctx);
-    struct xnic_ctl_stats st;
-    struct sv_pci_stats *out = ctx->arg; /* the message buffer: room for it */
+    struct xnic_func_stats *st = ctx->arg; /* the message buffer: room for it */
     int err;
 
     if (!fn)
         return -ENODEV;
-    err = xnic_ctl_call(fn->nic->ctl, XNIC_CTL_STATS, fn->index, NULL, 0, NULL, 0, &st, sizeof(st),
+    memset(st, 0, sizeof(*st)); /* the device sends only its nqueues' counters */
+    err = xnic_ctl_call(fn->nic->ctl, XNIC_CTL_STATS, fn->index, NULL, 0, NULL, 0, st, sizeof(*st),
                         on_fault, NULL);
-    if (err < 0) {
-        ctx->res_len = 0;
-        return err;
-    }
-    *out = (struct sv_pci_stats){.nqueues =
-                                     st.nqueues < XNIC_MAX_QUEUES ? st.nqueues : XNIC_MAX_QUEUES,
-                                 .dma_faults = st.dma_faults,
-                                 .wire = st.wire};
-    memcpy(out->queue, st.queue, sizeof(out->queue));
-    ctx->res_len = sizeof(*out);
+    if (st->nqueues > XNIC_MAX_QUEUES)
+        st->nqueues = XNIC_MAX_QUEUES;
+    ctx->res_len = err < 0 ? 0 : sizeof(*st);
     return err;
 }
 

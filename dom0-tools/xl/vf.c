@@ -28,6 +28,7 @@
 #include <xen/io/xenbus.h>
 #include <xenstore.h>
 
+#include "sv/abi/xnic.h"
 #include "sv/hcall.h"
 #include "sv/xenbus.h"
 #include "sv/abi/xs_net.h"
@@ -356,7 +357,7 @@ void vf_remove_all(uint32_t domid)
  * VF's own counters (the device's, not the driver domain's). */
 static void list_one(struct xs_handle *h, const char *dir, const char *devid, void *arg)
 {
-    struct sv_pci_stats st;
+    struct xnic_func_stats st;
     char *bdf = NULL, *back = NULL, *mac = NULL, *vlan = NULL, *standby = NULL;
 
     (void)arg;

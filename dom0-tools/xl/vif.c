@@ -22,6 +22,7 @@
 #include <xenctrl.h>
 #include <xenstore.h>
 
+#include "sv/abi/xnic.h"
 #include "sv/hcall.h"
 #include "sv/xenbus.h"
 #include "sv/abi/xs_net.h"
@@ -343,7 +344,7 @@ int vif_find(uint32_t domid, const char *devid_or_mac, unsigned *devid, char mac
 /* A multi-queue vif's pool: RX, TX and dropped frames of each of its queue
  * pairs (the backend's "nic-queues" names them),
  * " queues rx A/B tx C/D rx-no-buf E/F spoofed G/H". */
-static void queue_counters(struct xs_handle *h, const char *back, const struct sv_pci_stats *st,
+static void queue_counters(struct xs_handle *h, const char *back, const struct xnic_func_stats *st,
                            char *out, size_t len)
 {
     static const struct {
@@ -384,7 +385,7 @@ static void pool_counters(struct xs_handle *h, const char *back, uint32_t backen
                           const char *steering, char *out, size_t len)
 {
     static struct sv_pci_func funcs[64];
-    static struct sv_pci_stats st;
+    static struct xnic_func_stats st;
     unsigned pool;
     int n;
 

@@ -196,10 +196,10 @@ int xl_pci_detach(uint32_t domid, const char *bdf);
 /* Assigns pci to domid: a VF as a network interface (vf_plug), anything
  * else as a plain function; 0 or -errno (said). */
 int xl_pci_plug(uint32_t domid, const char *name, const struct config_pci *pci);
-/* The device's counters of function bdf (struct sv_pci_stats of
- * sv/abi/hypercall.h); 0 or -errno. */
-struct sv_pci_stats;
-int xl_pci_stats(const char *bdf, struct sv_pci_stats *st);
+/* The device's counters of function bdf (struct xnic_func_stats of
+ * sv/abi/xnic.h); 0 or -errno. */
+struct xnic_func_stats;
+int xl_pci_stats(const char *bdf, struct xnic_func_stats *st);
 /* What an error of the PCI calls above means to the user. */
 const char *xl_pci_strerror(int err);
 

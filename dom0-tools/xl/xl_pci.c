@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "sv/abi/xnic.h"
 #include "sv/hcall.h"
 #include "xl.h"
 
@@ -53,7 +54,7 @@ int xl_pci_detach(uint32_t domid, const char *bdf)
     return pci_call(hcall_pci_detach, domid, bdf);
 }
 
-int xl_pci_stats(const char *bdf, struct sv_pci_stats *st)
+int xl_pci_stats(const char *bdf, struct xnic_func_stats *st)
 {
     struct sv_pci_req r = {0};
     struct hcall_io io = {.res = st, .res_cap = sizeof(*st)};

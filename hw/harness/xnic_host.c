@@ -157,7 +157,7 @@ int xhost_unmap(struct xhost *h, unsigned f, uint64_t iova, uint64_t pages)
     return call(h, XNIC_CTL_IOMMU_UNMAP, f, &m, sizeof(m), NULL, 0, NULL, 0);
 }
 
-int xhost_stats(struct xhost *h, unsigned f, struct xnic_ctl_stats *st)
+int xhost_stats(struct xhost *h, unsigned f, struct xnic_func_stats *st)
 {
     memset(st, 0, sizeof(*st));
     return call(h, XNIC_CTL_STATS, f, NULL, 0, NULL, 0, st, sizeof(*st));

@@ -54,7 +54,7 @@ void *xhost_alloc(struct xhost *h, size_t len, uint64_t *iova);
 int xhost_ctl(struct xhost *h, uint16_t type, unsigned f);
 int xhost_unmap(struct xhost *h, unsigned f, uint64_t iova, uint64_t pages);
 /* The device's counters of function f, as the hypervisor reads them. */
-int xhost_stats(struct xhost *h, unsigned f, struct xnic_ctl_stats *st);
+int xhost_stats(struct xhost *h, unsigned f, struct xnic_func_stats *st);
 /* Collects FAULT messages that have arrived (a cheap INFO round trip). */
 void xhost_sync(struct xhost *h);
 

@@ -204,7 +204,7 @@ static int sc_spoof(const struct opts *o)
     CHECK(st.tx_spoofed == 5 && st.tx_packets == 0, "spoof counted (%llu)",
           (unsigned long long)st.tx_spoofed);
     {
-        static struct xnic_ctl_stats hs;
+        static struct xnic_func_stats hs;
 
         CHECK(xhost_stats(&pf.h, 1, &hs) == 0 && hs.nqueues == 1 && hs.queue[0].tx_spoofed == 5,
               "the hypervisor reads the spoof count over the control socket");

@@ -27,8 +27,6 @@
 #include <xen/event_channel.h>
 #include <xen/sched.h>
 
-#include "sv/abi/xnic.h" /* the device counters SV_PCI_stats returns */
-
 #define SV_HCALL_FD_ENV   "SV_HYPERCALL_FD"
 #define SV_CONTROL_SOCKET "control.sock"
 
@@ -64,7 +62,7 @@ enum {
     SV_PCI_attach = 4, /* dom0: struct sv_pci_req (domid, bdf) */
     SV_PCI_detach = 5, /* dom0: struct sv_pci_req */
     SV_PCI_open = 6,   /* the owner: struct sv_pci_open + fds */
-    SV_PCI_stats = 7,  /* dom0: struct sv_pci_req -> struct sv_pci_stats */
+    SV_PCI_stats = 7,  /* dom0: struct sv_pci_req -> struct xnic_func_stats */
 };
 
 #define SV_BDF_SIZE        16 /* "0000:03:10.1" */
@@ -73,16 +71,6 @@ enum {
 struct sv_pci_req {
     uint32_t domid;
     char bdf[SV_BDF_SIZE];
-};
-
-/* SV_PCI_stats' answer: a function's counters as its device keeps them
- * (what its owner's register page shows). */
-struct sv_pci_stats {
-    uint32_t nqueues;
-    uint32_t pad;
-    uint64_t dma_faults;
-    struct xnic_wire_stats wire;                    /* PF only, zero for a VF */
-    struct xnic_queue_stats queue[XNIC_MAX_QUEUES]; /* nqueues valid */
 };
 
 struct sv_pci_func {
@@ -364,7 +352,6 @@ struct sv_sysctl_physinfo {
 _Static_assert(sizeof(struct hc_request) == 16, "struct hc_request is 16 bytes");
 _Static_assert(sizeof(struct hc_reply) == 8, "struct hc_reply is 8 bytes");
 _Static_assert(sizeof(struct sv_pci_req) == 20, "struct sv_pci_req is 20 bytes");
-_Static_assert(sizeof(struct sv_pci_stats) == 2128, "struct sv_pci_stats is 2128 bytes");
 _Static_assert(sizeof(struct sv_pci_func) == 40, "struct sv_pci_func is 40 bytes");
 _Static_assert(sizeof(struct sv_pci_open) == 184, "struct sv_pci_open is 184 bytes");
 _Static_assert(sizeof(struct sv_start_info) == 104, "struct sv_start_info is 104 bytes");

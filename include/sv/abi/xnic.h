@@ -117,6 +117,17 @@ struct xnic_wire_stats { /* PF only */
     uint64_t veb_packets; /* frames switched pool/VF to pool/VF inside the NIC */
 };
 
+/* A function's counters as the device keeps them in its owner's register
+ * page (so an owner can change what it reports about itself, and nothing
+ * else): the NIC control socket's STATS reply and SV_PCI_stats' answer. */
+struct xnic_func_stats {
+    uint32_t nqueues;
+    uint32_t pad;
+    uint64_t dma_faults;
+    struct xnic_wire_stats wire;                    /* PF only, zero for a VF */
+    struct xnic_queue_stats queue[XNIC_MAX_QUEUES]; /* nqueues valid */
+};
+
 /* ---- descriptors (16 bytes each, rings of a power-of-two size) ----------- */
 struct xnic_tx_desc {
     uint64_t addr;   /* IOVA of the buffer */
@@ -271,6 +282,7 @@ enum xnic_cmd {
 _Static_assert(sizeof(struct xnic_queue_regs) == 32, "struct xnic_queue_regs is 32 bytes");
 _Static_assert(sizeof(struct xnic_queue_stats) == 64, "struct xnic_queue_stats is 64 bytes");
 _Static_assert(sizeof(struct xnic_wire_stats) == 64, "struct xnic_wire_stats is 64 bytes");
+_Static_assert(sizeof(struct xnic_func_stats) == 2128, "struct xnic_func_stats is 2128 bytes");
 _Static_assert(sizeof(struct xnic_tx_desc) == 16, "struct xnic_tx_desc is 16 bytes");
 _Static_assert(sizeof(struct xnic_rx_wb) == 8, "struct xnic_rx_wb is 8 bytes");
 _Static_assert(sizeof(struct xnic_admin) == 192, "struct xnic_admin is 192 bytes");

@@ -40,7 +40,7 @@ enum xnic_ctl_type {
     XNIC_CTL_IOMMU_MAP = 7,         /* struct xnic_ctl_map[] (one or more) */
     XNIC_CTL_IOMMU_UNMAP = 8,       /* struct xnic_ctl_map[] (id, page, perms unused) */
     XNIC_CTL_FAULT = 9,             /* device -> clients: struct xnic_ctl_fault */
-    XNIC_CTL_STATS = 10,            /* -> struct xnic_ctl_stats of the function */
+    XNIC_CTL_STATS = 10,            /* -> struct xnic_func_stats of the function */
     XNIC_CTL_TYPE_MAX
 };
 
@@ -64,16 +64,6 @@ struct xnic_ctl_info {
         uint32_t attached;
     } funcs[1 + XNIC_MAX_VFS];
     uint32_t pool_queues; /* PF queue pairs per pool (pool p: p, p + pools, ...) */
-};
-
-/* Counters as the device keeps them in the owner's register page (so an
- * owner can change what it reports about itself, and nothing else). */
-struct xnic_ctl_stats {
-    uint32_t nqueues;
-    uint32_t pad;
-    uint64_t dma_faults;
-    struct xnic_wire_stats wire;                    /* PF only, zero for a VF */
-    struct xnic_queue_stats queue[XNIC_MAX_QUEUES]; /* nqueues valid */
 };
 
 struct xnic_ctl_attach {
@@ -136,7 +126,6 @@ int xnic_ctl_call(int sock, uint16_t type, uint32_t func, const void *payload, s
 /* Sizes on the wire: a change to any of these is a change of the ABI. */
 _Static_assert(sizeof(struct xnic_ctl_hdr) == 16, "struct xnic_ctl_hdr is 16 bytes");
 _Static_assert(sizeof(struct xnic_ctl_info) == 292, "struct xnic_ctl_info is 292 bytes");
-_Static_assert(sizeof(struct xnic_ctl_stats) == 2128, "struct xnic_ctl_stats is 2128 bytes");
 _Static_assert(sizeof(struct xnic_ctl_attach) == 4, "struct xnic_ctl_attach is 4 bytes");
 _Static_assert(sizeof(struct xnic_ctl_backing) == 4, "struct xnic_ctl_backing is 4 bytes");
 _Static_assert(sizeof(struct xnic_ctl_map) == 32, "struct xnic_ctl_map is 32 bytes");
