@@ -144,7 +144,7 @@ static void a_lying_reply_is_refused(void **state)
         {"header says less than came", 4, 8},
         {"more than the arguments' room", 16, 16},
     };
-    evtchn_send_t arg, sent;
+    evtchn_send_t arg = {0}, sent;
     char res[16] = {0};
 
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -166,7 +166,7 @@ static void a_lying_reply_is_refused(void **state)
 static void a_runt_reply_is_refused(void **state)
 {
     struct pair *p = *state;
-    evtchn_send_t arg, sent;
+    evtchn_send_t arg = {0}, sent;
 
     assert_int_equal(msg_send(p->hv, "ab", 2, NULL, 0, NULL, 0, 0), 0);
     assert_int_equal(hcall_evtchn_send(p->client, &arg), -EPROTO);
@@ -188,7 +188,7 @@ static void too_many_arguments_are_not_sent(void **state)
 static void a_hypervisor_gone_is_a_reset(void **state)
 {
     struct pair *p = *state;
-    evtchn_send_t arg;
+    evtchn_send_t arg = {0};
 
     shutdown(p->hv, SHUT_WR);
     assert_int_equal(hcall_evtchn_send(p->client, &arg), -ECONNRESET);
