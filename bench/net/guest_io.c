@@ -8,9 +8,10 @@
  * ways: one poll or send per batch).  It stands in for the relay alone: no
  * rings to a backend, so what it measures is the guest's end.
  *
- *   guest-io rx  --dev NAME --via tap|ring [--seconds S]
+ *   guest-io rx  --dev NAME --via tap|ring|ring-v2 [--seconds S]
  *       takes every frame the guest's programs send out of NAME (the TAP, or
- *       the veth peer) as netfront's TX would;
+ *       the veth peer) as netfront's TX would; ring-v2: a TPACKET_V2 RX ring
+ *       whose slots hold a 64 KiB GSO frame, instead of V3's blocks;
  *   guest-io tx  --dev NAME --via tap|ring --dst-mac M --src-ip A --dst-ip B
  *                [--port P] [--seconds S]
  *       hands 64-byte UDP frames to the guest's stack as netfront's RX would.
@@ -18,7 +19,7 @@
  * Each prints "frames_per_s N cpu_ns_per_frame N syscalls_per_frame N
  * wakeups_per_frame N" for the relay process alone (getrusage; the kernel
  * work done in the relay's system calls included, the work done in the
- * programs' own calls not); rx via ring adds "latency_us_mean N
+ * programs' own calls not); rx via a ring adds "latency_us_mean N
  * latency_us_max N", from the kernel's timestamp of each frame to the
  * relay's look at it (the TPACKET_V3 block retire timer shows there).
  */
@@ -54,7 +55,14 @@
 #define V3_TOV_MS 1    /* a block not yet full is handed over after this */
 #define V2_FRAME  2048 /* TX ring slots: one 64-byte frame with its headers */
 #define V2_FRAMES 1024
-#define TAP_BATCH 64 /* as vif_front.c: frames read per readiness */
+/* TPACKET_V2 RX slots of 17 pages (a 64 KiB frame, its headers and the
+ * ring's), 15 to a 1 MiB block (an order-8 allocation, little waste). */
+#define V2RX_FRAME     (17 * 4096)
+#define V2RX_PER_BLOCK 15
+#define V2RX_BLOCK     (256 * 4096)
+#define V2RX_BLOCKS    8
+#define V2RX_FRAMES    (V2RX_PER_BLOCK * V2RX_BLOCKS)
+#define TAP_BATCH      64 /* as vif_front.c: frames read per readiness */
 
 struct opts {
     const char *dev, *via;
@@ -142,12 +150,26 @@ static double realtime_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* Every block the kernel handed over: each frame with its vnet header
- * copied out, as netfront would copy it into granted TX pages (the ring is
- * the kernel's memory, not grantable), then the block back to the kernel. */
-static void rx_ring(int fd, uint8_t *ring, unsigned *blk, struct counts *c)
+/* One received frame (at data + mac, snaplen bytes, its vnet header
+ * before it, stamped ts by the kernel) copied out, as netfront would copy
+ * it into granted TX pages: the ring is the kernel's memory, not
+ * grantable. */
+static void take(const uint8_t *data, unsigned mac, unsigned snaplen, double ts, double now,
+                 struct counts *c)
 {
     static uint8_t grant[FRAME_MAX];
+    size_t vh_len = sizeof(struct virtio_net_hdr);
+
+    if (snaplen <= sizeof(grant) - vh_len)
+        memcpy(grant, data + mac - vh_len, vh_len + snaplen);
+    c->lat_sum += now - ts;
+    c->lat_max = now - ts > c->lat_max ? now - ts : c->lat_max;
+    c->frames++;
+}
+
+/* TPACKET_V3: every block the kernel handed over, then back to it. */
+static void rx_ring(int fd, uint8_t *ring, unsigned *blk, struct counts *c)
+{
     struct tpacket_block_desc *bd = (void *)(ring + (size_t)*blk * V3_BLOCK);
 
     if (!(__atomic_load_n(&bd->hdr.bh1.block_status, __ATOMIC_ACQUIRE) & TP_STATUS_USER)) {
@@ -159,21 +181,37 @@ static void rx_ring(int fd, uint8_t *ring, unsigned *blk, struct counts *c)
         double now = realtime_s();
 
         for (uint32_t i = 0; i < bd->hdr.bh1.num_pkts; i++) {
-            size_t vh_len = sizeof(struct virtio_net_hdr);
-
-            double lat = now - ((double)h->tp_sec + (double)h->tp_nsec / 1e9);
-
-            if (h->tp_snaplen <= sizeof(grant) - vh_len)
-                memcpy(grant, (uint8_t *)h + h->tp_mac - vh_len, vh_len + h->tp_snaplen);
-            c->lat_sum += lat;
-            c->lat_max = lat > c->lat_max ? lat : c->lat_max;
-            c->frames++;
+            take((uint8_t *)h, h->tp_mac, h->tp_snaplen,
+                 (double)h->tp_sec + (double)h->tp_nsec / 1e9, now, c);
             h = (void *)((uint8_t *)h + h->tp_next_offset);
         }
         __atomic_store_n(&bd->hdr.bh1.block_status, TP_STATUS_KERNEL, __ATOMIC_RELEASE);
         *blk = (*blk + 1) % V3_BLOCKS;
         bd = (void *)(ring + (size_t)*blk * V3_BLOCK);
     } while (__atomic_load_n(&bd->hdr.bh1.block_status, __ATOMIC_ACQUIRE) & TP_STATUS_USER);
+}
+
+/* TPACKET_V2 with slots that hold a GSO super-frame: every slot the kernel
+ * filled, each back to it at once (no block timer: poll wakes per frame). */
+static void rx_ring_v2(int fd, uint8_t *ring, unsigned *slot, struct counts *c)
+{
+    double now = realtime_s();
+    bool any = false;
+
+    for (;;) {
+        struct tpacket2_hdr *h = (void *)(ring + (size_t)(*slot / V2RX_PER_BLOCK) * V2RX_BLOCK +
+                                          (size_t)(*slot % V2RX_PER_BLOCK) * V2RX_FRAME);
+
+        if (!(__atomic_load_n(&h->tp_status, __ATOMIC_ACQUIRE) & TP_STATUS_USER))
+            break;
+        take((uint8_t *)h, h->tp_mac, h->tp_snaplen, (double)h->tp_sec + (double)h->tp_nsec / 1e9,
+             now, c);
+        __atomic_store_n(&h->tp_status, TP_STATUS_KERNEL, __ATOMIC_RELEASE);
+        *slot = (*slot + 1) % V2RX_FRAMES;
+        any = true;
+    }
+    if (!any)
+        wait_fd(fd, POLLIN, c);
 }
 
 /* As vif_front's rx_to_tap: a writev per frame. */
@@ -237,7 +275,7 @@ static double cpu_s(void)
 
 static int run(const struct opts *o, bool tx)
 {
-    bool ring = !strcmp(o->via, "ring");
+    bool v2rx = !strcmp(o->via, "ring-v2"), ring = v2rx || !strcmp(o->via, "ring");
     struct tpacket_req3 r3 = {.tp_block_size = V3_BLOCK,
                               .tp_block_nr = V3_BLOCKS,
                               .tp_frame_size = V2_FRAME,
@@ -247,6 +285,10 @@ static int run(const struct opts *o, bool tx)
                              .tp_block_nr = V2_FRAMES / 32,
                              .tp_frame_size = V2_FRAME,
                              .tp_frame_nr = V2_FRAMES};
+    struct tpacket_req r2rx = {.tp_block_size = V2RX_BLOCK,
+                               .tp_block_nr = V2RX_BLOCKS,
+                               .tp_frame_size = V2RX_FRAME,
+                               .tp_frame_nr = V2RX_FRAMES};
     struct pktgen_tmpl *t = calloc(1, sizeof(*t));
     struct counts c = {0};
     unsigned pos = 0;
@@ -262,6 +304,9 @@ static int run(const struct opts *o, bool tx)
     else if (tx)
         fd = ring_open(o->dev, TPACKET_V2, PACKET_TX_RING, &r2, sizeof(r2),
                        (size_t)V2_FRAME * V2_FRAMES, (void **)&map);
+    else if (v2rx)
+        fd = ring_open(o->dev, TPACKET_V2, PACKET_RX_RING, &r2rx, sizeof(r2rx),
+                       (size_t)V2RX_BLOCK * V2RX_BLOCKS, (void **)&map);
     else
         fd = ring_open(o->dev, TPACKET_V3, PACKET_RX_RING, &r3, sizeof(r3),
                        (size_t)V3_BLOCK * V3_BLOCKS, (void **)&map);
@@ -275,6 +320,8 @@ static int run(const struct opts *o, bool tx)
             tx_ring(fd, map, &pos, t, &seq, &c);
         else if (tx)
             tx_tap(fd, t, &seq, &c);
+        else if (v2rx)
+            rx_ring_v2(fd, map, &pos, &c);
         else if (ring)
             rx_ring(fd, map, &pos, &c);
         else
@@ -297,7 +344,7 @@ static int run(const struct opts *o, bool tx)
 
 static void usage(void)
 {
-    fatalx("usage: guest-io rx --dev NAME --via tap|ring [--seconds S] | "
+    fatalx("usage: guest-io rx --dev NAME --via tap|ring|ring-v2 [--seconds S] | "
            "tx --dev NAME --via tap|ring --dst-mac M --src-ip A --dst-ip B [--port P] "
            "[--seconds S]");
 }
@@ -340,7 +387,7 @@ int main(int argc, char **argv)
             usage();
     }
     if (optind != argc - 1 || !o.dev || !o.via || o.seconds <= 0 ||
-        (strcmp(o.via, "tap") && strcmp(o.via, "ring")))
+        (strcmp(o.via, "tap") && strcmp(o.via, "ring") && strcmp(o.via, "ring-v2")))
         usage();
     if (!strcmp(argv[optind], "rx"))
         return run(&o, false);

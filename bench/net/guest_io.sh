@@ -8,8 +8,10 @@
 #   relay -> programs  (netfront's RX): the relay hands 64-byte UDP frames to eth0
 #                                       (TAP writev, or the TX ring), udp-pps recv
 # Prints per round and way: the rate, the relay's CPU, system calls and
-# wake-ups per frame; then the ratio of the two ways' rates; and the ring's
-# RX latency (kernel timestamp to relay) at full rate and at 100 frames/s.
+# wake-ups per frame; then each ring's rate against the TAP's; and the RX
+# rings' latency (kernel timestamp to relay) at full rate and at 100
+# frames/s, for TPACKET_V3 blocks and for TPACKET_V2 slots that hold a
+# 64 KiB GSO frame.
 # Usage: bench/net/guest_io.sh [SECONDS [ROUNDS]]   (root, after make)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -72,11 +74,11 @@ to_relay() { # NS DEV VIA
     lat=$(awk '$9 == "latency_us_mean" { print $10 " / " $12 }' "$out")
 }
 
-# The ring's RX latency when frames come one at a time (a ping every 10 ms,
-# unanswered): the TPACKET_V3 block retire timer, not the load, decides it.
-sparse_latency() {
-    local out=$rd/rx-sparse.out
-    ip netns exec $NS_V "$bench/guest-io" rx --dev nf0 --via ring --seconds "$secs" >"$out" 2>&1 &
+# A ring's RX latency when frames come one at a time (a ping every 10 ms,
+# unanswered): lat="MEAN / MAX" in us.  V3's block timer decides it.
+sparse_latency() { # VIA
+    local out=$rd/rx-sparse-$1.out
+    ip netns exec $NS_V "$bench/guest-io" rx --dev nf0 --via "$1" --seconds "$secs" >"$out" 2>&1 &
     wait_for ready "$out"
     ip netns exec $NS_V ping -q -i 0.01 -w "$((secs - 1))" 10.98.0.2 >/dev/null 2>&1 || true
     wait
@@ -95,21 +97,31 @@ from_relay() { # NS DEV VIA
     fig="$(awk '$1 == "rx_pps" { print $2 }' "$rd/recv.out") $(awk '$1 == "frames_per_s" { print $4, $6, $8, $2 }' "$out")"
 }
 
-row='%-26s %-5s %10s %10s %9s %9s %10s\n'
+row='%-26s %-7s %10s %10s %9s %9s %10s\n'
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 echo "bench/net/guest_io: $secs s a figure, $rounds rounds, $(nproc) cores," \
     "load $(cut -d' ' -f1-3 /proc/loadavg)"
 printf "$row" way via "frames/s" "offered" "cpu ns/f" "calls/f" "wakeups/f"
 for r in $(seq "$rounds"); do
-    for way in to_relay from_relay; do
-        $way $NS_T eth0 tap; read -r tap_pps tap_cpu tap_calls tap_wake tap_off <<<"$fig"
-        $way $NS_V nf0 ring; read -r ring_pps ring_cpu ring_calls ring_wake ring_off <<<"$fig"
-        name="round $r, $way"
-        printf "$row" "$name" tap "$tap_pps" "$tap_off" "$tap_cpu" "$tap_calls" "$tap_wake"
-        printf "$row" "$name" ring "$ring_pps" "$ring_off" "$ring_cpu" "$ring_calls" "$ring_wake"
-        [ $way = from_relay ] || echo "  ring RX latency, mean / max: $lat us"
-        echo "  ring / tap: rate $(awk -v a="$ring_pps" -v b="$tap_pps" 'BEGIN { printf "%.2f", a / b }')," \
-            "relay CPU per frame $(awk -v a="$ring_cpu" -v b="$tap_cpu" 'BEGIN { printf "%.2f", a / b }')"
+    # programs -> relay: the TAP, the V3 ring, the V2 ring with big slots.
+    name="round $r, to_relay"
+    to_relay $NS_T eth0 tap; read -r tap_pps tap_cpu tap_calls tap_wake tap_off <<<"$fig"
+    printf "$row" "$name" tap "$tap_pps" "$tap_off" "$tap_cpu" "$tap_calls" "$tap_wake"
+    for via in ring ring-v2; do
+        to_relay $NS_V nf0 $via; read -r pps cpu calls wake off <<<"$fig"
+        printf "$row" "$name" $via "$pps" "$off" "$cpu" "$calls" "$wake"
+        echo "  $via / tap: rate $(ratio "$pps" "$tap_pps"), relay CPU per frame" \
+            "$(ratio "$cpu" "$tap_cpu"); RX latency, mean / max: $lat us"
     done
+    # relay -> programs: the TAP, the V2 TX ring.
+    name="round $r, from_relay"
+    from_relay $NS_T eth0 tap; read -r tap_pps tap_cpu tap_calls tap_wake tap_off <<<"$fig"
+    from_relay $NS_V nf0 ring; read -r pps cpu calls wake off <<<"$fig"
+    printf "$row" "$name" tap "$tap_pps" "$tap_off" "$tap_cpu" "$tap_calls" "$tap_wake"
+    printf "$row" "$name" ring "$pps" "$off" "$cpu" "$calls" "$wake"
+    echo "  ring / tap: rate $(ratio "$pps" "$tap_pps"), relay CPU per frame $(ratio "$cpu" "$tap_cpu")"
 done
-sparse_latency
-echo "ring RX latency at 100 frames/s (ping), mean / max: $lat us"
+for via in ring ring-v2; do
+    sparse_latency $via
+    echo "$via RX latency at 100 frames/s (ping), mean / max: $lat us"
+done
