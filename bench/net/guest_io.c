@@ -2,17 +2,19 @@
  * guest-io: what a guest's relay between its programs and netfront pays per
  * frame at its end of the path, for the two ways it can reach the guest's
  * kernel (issue 19): the multi-queue TAP with vnet headers that vif_front.c
- * uses today (one readv or writev per frame), against a PACKET_MMAP ring on
- * the far end of a veth pair whose near end the programs use (TPACKET_V3 RX
- * ring, TPACKET_V2 TX ring with PACKET_QDISC_BYPASS, PACKET_VNET_HDR both
- * ways: one poll or send per batch).  It stands in for the relay alone: no
+ * uses today (one readv or writev per frame), against a packet socket on
+ * the far end of a veth pair whose near end the programs use
+ * (PACKET_VNET_HDR, PACKET_QDISC_BYPASS), with a PACKET_MMAP ring
+ * (TPACKET_V3 RX ring, TPACKET_V2 TX ring: one poll or send per batch) or
+ * without one (recvmmsg, sendmmsg: one call per batch).  It stands in for the relay alone: no
  * rings to a backend, so what it measures is the guest's end.
  *
- *   guest-io rx  --dev NAME --via tap|ring|ring-v2 [--seconds S]
+ *   guest-io rx  --dev NAME --via tap|ring|ring-v2|sock [--seconds S]
  *       takes every frame the guest's programs send out of NAME (the TAP, or
  *       the veth peer) as netfront's TX would; ring-v2: a TPACKET_V2 RX ring
- *       whose slots hold a 64 KiB GSO frame, instead of V3's blocks;
- *   guest-io tx  --dev NAME --via tap|ring --dst-mac M --src-ip A --dst-ip B
+ *       whose slots hold a 64 KiB GSO frame, instead of V3's blocks; sock:
+ *       no ring, recvmmsg on the veth peer's packet socket (sendmmsg for tx);
+ *   guest-io tx  --dev NAME --via tap|ring|sock --dst-mac M --src-ip A --dst-ip B
  *                [--port P] [--seconds S]
  *       hands 64-byte UDP frames to the guest's stack as netfront's RX would.
  *
@@ -62,7 +64,10 @@
 #define V2RX_BLOCK     (256 * 4096)
 #define V2RX_BLOCKS    8
 #define V2RX_FRAMES    (V2RX_PER_BLOCK * V2RX_BLOCKS)
-#define TAP_BATCH      64 /* as vif_front.c: frames read per readiness */
+#define TAP_BATCH      64
+#define SOCK_RX_BATCH                                                                              \
+    14 /* netfront's 253 TX pages, 17 to a 64 KiB frame */ /* as vif_front.c: frames read per      \
+                                                              readiness */
 
 struct opts {
     const char *dev, *via;
@@ -89,7 +94,8 @@ static int tap_attach(const char *dev)
     return fd;
 }
 
-/* A packet socket on dev with vnet headers and the ring asked for. */
+/* A packet socket on dev with vnet headers, sending past the qdisc, and
+ * the ring asked for (which 0: none, batched system calls instead). */
 static int ring_open(const char *dev, int version, int which, const void *req, size_t req_len,
                      size_t map_len, void **map)
 {
@@ -103,13 +109,18 @@ static int ring_open(const char *dev, int version, int which, const void *req, s
         fatal("%s", dev);
     if (setsockopt(fd, SOL_PACKET, PACKET_VERSION, &version, sizeof(version)) < 0 ||
         setsockopt(fd, SOL_PACKET, PACKET_VNET_HDR, &on, sizeof(on)) < 0 ||
-        (which == PACKET_TX_RING &&
-         setsockopt(fd, SOL_PACKET, PACKET_QDISC_BYPASS, &on, sizeof(on)) < 0) ||
-        setsockopt(fd, SOL_PACKET, which, req, (socklen_t)req_len) < 0)
-        fatal("%s: packet ring options", dev);
-    *map = mmap(NULL, map_len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-    if (*map == MAP_FAILED)
-        fatal("%s: mapping the ring", dev);
+        setsockopt(fd, SOL_PACKET, PACKET_QDISC_BYPASS, &on, sizeof(on)) < 0 ||
+        (which && setsockopt(fd, SOL_PACKET, which, req, (socklen_t)req_len) < 0))
+        fatal("%s: packet socket options", dev);
+    /* Without a ring the socket's queue is the buffer: as deep as V3's. */
+    if (!which &&
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &(int){V3_BLOCK * V3_BLOCKS}, sizeof(int)) < 0)
+        fatal("%s: SO_RCVBUFFORCE", dev);
+    if (which) {
+        *map = mmap(NULL, map_len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+        if (*map == MAP_FAILED)
+            fatal("%s: mapping the ring", dev);
+    }
     if (bind(fd, (struct sockaddr *)&sll, sizeof(sll)) < 0)
         fatal("bind to %s", dev);
     return fd;
@@ -214,6 +225,56 @@ static void rx_ring_v2(int fd, uint8_t *ring, unsigned *slot, struct counts *c)
         wait_fd(fd, POLLIN, c);
 }
 
+/* recvmmsg on the packet socket, each frame's header and bytes straight
+ * into its own buffer (netfront's granted pages: as many frames as its
+ * TX pool holds at their largest), until none is waiting. */
+static void rx_sock(int fd, struct counts *c)
+{
+    static uint8_t bufs[SOCK_RX_BATCH][FRAME_MAX];
+    static struct virtio_net_hdr vh[SOCK_RX_BATCH];
+    struct iovec iov[SOCK_RX_BATCH][2];
+    struct mmsghdr msgs[SOCK_RX_BATCH];
+    int n;
+
+    for (int i = 0; i < SOCK_RX_BATCH; i++) {
+        iov[i][0] = (struct iovec){&vh[i], sizeof(vh[i])};
+        iov[i][1] = (struct iovec){bufs[i], sizeof(bufs[i])};
+        msgs[i] = (struct mmsghdr){.msg_hdr = {.msg_iov = iov[i], .msg_iovlen = 2}};
+    }
+    wait_fd(fd, POLLIN, c);
+    do {
+        c->syscalls++;
+        n = recvmmsg(fd, msgs, SOCK_RX_BATCH, MSG_DONTWAIT, NULL);
+        c->frames += n > 0 ? (unsigned)n : 0;
+    } while (n == SOCK_RX_BATCH);
+}
+
+/* sendmmsg of a batch of frames, each behind its vnet header. */
+static void tx_sock(int fd, const struct pktgen_tmpl *t, uint64_t *seq, struct counts *c)
+{
+    static uint8_t bufs[TAP_BATCH][PKTGEN_MAX_LEN];
+    static const struct virtio_net_hdr vh = {.flags = VIRTIO_NET_HDR_F_DATA_VALID};
+    struct iovec iov[TAP_BATCH][2];
+    struct mmsghdr msgs[TAP_BATCH];
+    int n;
+
+    for (int i = 0; i < TAP_BATCH; i++) {
+        iov[i][0] = (struct iovec){(void *)&vh, sizeof(vh)};
+        iov[i][1] = (struct iovec){bufs[i], pktgen_tmpl_frame(t, *seq + (uint64_t)i, bufs[i])};
+        msgs[i] = (struct mmsghdr){.msg_hdr = {.msg_iov = iov[i], .msg_iovlen = 2}};
+    }
+    c->syscalls++;
+    n = sendmmsg(fd, msgs, TAP_BATCH, MSG_DONTWAIT);
+    if (n < 0 && errno != EAGAIN && errno != ENOBUFS)
+        fatal("sendmmsg");
+    if (n <= 0) {
+        wait_fd(fd, POLLOUT, c);
+        return;
+    }
+    *seq += (uint64_t)n;
+    c->frames += (unsigned)n;
+}
+
 /* As vif_front's rx_to_tap: a writev per frame. */
 static void tx_tap(int fd, const struct pktgen_tmpl *t, uint64_t *seq, struct counts *c)
 {
@@ -276,6 +337,7 @@ static double cpu_s(void)
 static int run(const struct opts *o, bool tx)
 {
     bool v2rx = !strcmp(o->via, "ring-v2"), ring = v2rx || !strcmp(o->via, "ring");
+    bool sock = !strcmp(o->via, "sock");
     struct tpacket_req3 r3 = {.tp_block_size = V3_BLOCK,
                               .tp_block_nr = V3_BLOCKS,
                               .tp_frame_size = V2_FRAME,
@@ -299,7 +361,9 @@ static int run(const struct opts *o, bool tx)
 
     if (!t)
         fatal("calloc");
-    if (!ring)
+    if (sock)
+        fd = ring_open(o->dev, TPACKET_V2, 0, NULL, 0, 0, NULL);
+    else if (!ring)
         fd = tap_attach(o->dev);
     else if (tx)
         fd = ring_open(o->dev, TPACKET_V2, PACKET_TX_RING, &r2, sizeof(r2),
@@ -316,7 +380,11 @@ static int run(const struct opts *o, bool tx)
     t0 = sv_now_s();
     c0 = cpu_s();
     do {
-        if (tx && ring)
+        if (tx && sock)
+            tx_sock(fd, t, &seq, &c);
+        else if (sock)
+            rx_sock(fd, &c);
+        else if (tx && ring)
             tx_ring(fd, map, &pos, t, &seq, &c);
         else if (tx)
             tx_tap(fd, t, &seq, &c);
@@ -344,8 +412,8 @@ static int run(const struct opts *o, bool tx)
 
 static void usage(void)
 {
-    fatalx("usage: guest-io rx --dev NAME --via tap|ring|ring-v2 [--seconds S] | "
-           "tx --dev NAME --via tap|ring --dst-mac M --src-ip A --dst-ip B [--port P] "
+    fatalx("usage: guest-io rx --dev NAME --via tap|ring|ring-v2|sock [--seconds S] | "
+           "tx --dev NAME --via tap|ring|sock --dst-mac M --src-ip A --dst-ip B [--port P] "
            "[--seconds S]");
 }
 
@@ -387,7 +455,8 @@ int main(int argc, char **argv)
             usage();
     }
     if (optind != argc - 1 || !o.dev || !o.via || o.seconds <= 0 ||
-        (strcmp(o.via, "tap") && strcmp(o.via, "ring") && strcmp(o.via, "ring-v2")))
+        (strcmp(o.via, "tap") && strcmp(o.via, "ring") && strcmp(o.via, "ring-v2") &&
+         strcmp(o.via, "sock")))
         usage();
     if (!strcmp(argv[optind], "rx"))
         return run(&o, false);

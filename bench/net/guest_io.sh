@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # The guest's end of the path alone (issue 19): a relay process standing in
 # for netfront's (guest-io) against the guest's kernel, through the
-# multi-queue TAP with vnet headers vif_front.c uses, and through a
-# PACKET_MMAP ring on the far end of a veth pair; side by side in each round.
+# multi-queue TAP with vnet headers vif_front.c uses, and through a packet
+# socket on the far end of a veth pair, with a PACKET_MMAP ring (ring,
+# ring-v2) or batched calls (sock: recvmmsg, sendmmsg); side by side in
+# each round.
 #   programs -> relay  (netfront's TX): udp-pps send out of eth0, the relay takes
-#                                       every frame (TAP readv, or the RX ring)
+#                                       every frame (TAP readv, an RX ring, recvmmsg)
 #   relay -> programs  (netfront's RX): the relay hands 64-byte UDP frames to eth0
-#                                       (TAP writev, or the TX ring), udp-pps recv
+#                                       (TAP writev, the TX ring, sendmmsg), udp-pps recv
 # Prints per round and way: the rate, the relay's CPU, system calls and
-# wake-ups per frame; then each ring's rate against the TAP's; and the RX
-# rings' latency (kernel timestamp to relay) at full rate and at 100
+# wake-ups per frame; then each other way's rate against the TAP's; and the
+# RX rings' latency (kernel timestamp to relay) at full rate and at 100
 # frames/s, for TPACKET_V3 blocks and for TPACKET_V2 slots that hold a
 # 64 KiB GSO frame.
 # Usage: bench/net/guest_io.sh [SECONDS [ROUNDS]]   (root, after make)
@@ -103,23 +105,27 @@ echo "bench/net/guest_io: $secs s a figure, $rounds rounds, $(nproc) cores," \
     "load $(cut -d' ' -f1-3 /proc/loadavg)"
 printf "$row" way via "frames/s" "offered" "cpu ns/f" "calls/f" "wakeups/f"
 for r in $(seq "$rounds"); do
-    # programs -> relay: the TAP, the V3 ring, the V2 ring with big slots.
+    # programs -> relay: the TAP, the V3 ring, the V2 ring with big slots,
+    # recvmmsg.
     name="round $r, to_relay"
     to_relay $NS_T eth0 tap; read -r tap_pps tap_cpu tap_calls tap_wake tap_off <<<"$fig"
     printf "$row" "$name" tap "$tap_pps" "$tap_off" "$tap_cpu" "$tap_calls" "$tap_wake"
-    for via in ring ring-v2; do
+    for via in ring ring-v2 sock; do
+        lat=
         to_relay $NS_V nf0 $via; read -r pps cpu calls wake off <<<"$fig"
         printf "$row" "$name" $via "$pps" "$off" "$cpu" "$calls" "$wake"
         echo "  $via / tap: rate $(ratio "$pps" "$tap_pps"), relay CPU per frame" \
-            "$(ratio "$cpu" "$tap_cpu"); RX latency, mean / max: $lat us"
+            "$(ratio "$cpu" "$tap_cpu")${lat:+; RX latency, mean / max: $lat us}"
     done
-    # relay -> programs: the TAP, the V2 TX ring.
+    # relay -> programs: the TAP, the V2 TX ring, sendmmsg.
     name="round $r, from_relay"
     from_relay $NS_T eth0 tap; read -r tap_pps tap_cpu tap_calls tap_wake tap_off <<<"$fig"
-    from_relay $NS_V nf0 ring; read -r pps cpu calls wake off <<<"$fig"
     printf "$row" "$name" tap "$tap_pps" "$tap_off" "$tap_cpu" "$tap_calls" "$tap_wake"
-    printf "$row" "$name" ring "$pps" "$off" "$cpu" "$calls" "$wake"
-    echo "  ring / tap: rate $(ratio "$pps" "$tap_pps"), relay CPU per frame $(ratio "$cpu" "$tap_cpu")"
+    for via in ring sock; do
+        from_relay $NS_V nf0 $via; read -r pps cpu calls wake off <<<"$fig"
+        printf "$row" "$name" $via "$pps" "$off" "$cpu" "$calls" "$wake"
+        echo "  $via / tap: rate $(ratio "$pps" "$tap_pps"), relay CPU per frame $(ratio "$cpu" "$tap_cpu")"
+    done
 done
 for via in ring ring-v2; do
     sparse_latency $via
