@@ -4,10 +4,14 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <net/if.h>
 #include <sched.h>
 #include <stdio.h>
 #include <event2/event.h>
 #include <string.h>
+#include <arpa/inet.h>
 #include <sys/socket.h>
 #include <sys/sysinfo.h>
 #include <unistd.h>
@@ -208,25 +212,23 @@ int hc_platform_channel_open(struct hc_ctx *ctx)
 }
 
 /*
- * The clone device, opened for a domain that may not open it itself: with it
- * the domain can only attach to a TAP its uid owns (which the toolstack made
- * in its namespace); creating one needs CAP_NET_ADMIN, which it lacks.  A
- * clone fd looks devices up in the namespace it was opened in, so it is
- * opened inside the domain's (the hypervisor is single-threaded: it steps in
- * and out).
+ * Runs open_fd(arg) inside the caller's network namespace and returns what
+ * it returns: an fd it made there, or -errno.  A socket or clone device
+ * looks devices up in the namespace it was made in, and a domain may make
+ * neither itself (the hypervisor is single-threaded: it steps in and out).
  */
-int hc_platform_open_tun(struct hc_ctx *ctx)
+static int in_domain_netns(const struct domain *d, int (*open_fd)(const void *arg), const void *arg)
 {
     char path[128];
     int home = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC), ns, fd = -1, err = 0;
 
-    snprintf(path, sizeof(path), "/run/netns/%s", ctx->caller->netns);
-    ns = ctx->caller->netns[0] ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+    snprintf(path, sizeof(path), "/run/netns/%s", d->netns);
+    ns = d->netns[0] ? open(path, O_RDONLY | O_CLOEXEC) : -1;
     if (home < 0 || ns < 0 || setns(ns, CLONE_NEWNET) < 0)
         err = -errno;
     if (!err) {
-        fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
-        err = fd < 0 ? -errno : 0;
+        fd = open_fd(arg);
+        err = fd < 0 ? fd : 0;
         if (setns(home, CLONE_NEWNET) < 0)
             fatal("cannot return to the host's network namespace");
     }
@@ -234,7 +236,92 @@ int hc_platform_open_tun(struct hc_ctx *ctx)
         close(ns);
     if (home >= 0)
         close(home);
-    return err ? err : hc_reply_fd(ctx, fd);
+    return err ? err : fd;
+}
+
+static int open_tun(const void *arg)
+{
+    int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+
+    (void)arg;
+    return fd < 0 ? -errno : fd;
+}
+
+/*
+ * The clone device, opened for a domain that may not open it itself: with it
+ * the domain can only attach to a TAP its uid owns (which the toolstack made
+ * in its namespace); creating one needs CAP_NET_ADMIN, which it lacks.
+ */
+int hc_platform_open_tun(struct hc_ctx *ctx)
+{
+    int fd = in_domain_netns(ctx->caller, open_tun, NULL);
+
+    return fd < 0 ? fd : hc_reply_fd(ctx, fd);
+}
+
+static int sockopt(int fd, int level, int name, int val)
+{
+    return setsockopt(fd, level, name, &val, sizeof(val)) < 0 ? -errno : 0;
+}
+
+/* The queue's socket on nf<devid>, shaped as struct sv_pktsock_open says. */
+static int open_pktsock(const void *arg)
+{
+    const struct sv_pktsock_open *o = arg;
+    struct sockaddr_ll sll = {.sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL)};
+    char dev[IFNAMSIZ];
+    int fd, err;
+
+    snprintf(dev, sizeof(dev), "nf%u", o->devid);
+    sll.sll_ifindex = (int)if_nametoindex(dev);
+    if (!sll.sll_ifindex)
+        return -ENODEV;
+    /* Protocol 0: nothing is queued before the bind below. */
+    fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -errno;
+    err = sockopt(fd, SOL_PACKET, PACKET_VNET_HDR, 1);
+    if (!err)
+        err = sockopt(fd, SOL_PACKET, PACKET_QDISC_BYPASS, 1);
+    /* What nfD sends itself is no guest's frame. */
+    if (!err)
+        err = sockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, 1);
+    /* Frames wait in the receive buffer while the domain waits for a CPU;
+     * what it sends stays charged to the send buffer until ethD's stack
+     * takes it (veth hands the skb on): both as a TAP's queue would hold. */
+    if (!err)
+        err = sockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, SV_PKTSOCK_BUF);
+    if (!err)
+        err = sockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, SV_PKTSOCK_BUF);
+    if (!err && bind(fd, (struct sockaddr *)&sll, sizeof(sll)) < 0)
+        err = -errno;
+    /* The group is named by nfD's ifindex, new for each nfD made: a
+     * socket of an nfD deleted since may still hold its group. */
+    if (!err)
+        err = sockopt(fd, SOL_PACKET, PACKET_FANOUT,
+                      (sll.sll_ifindex & 0xffff) | PACKET_FANOUT_QM << 16);
+    if (err) {
+        close(fd);
+        return err;
+    }
+    return fd;
+}
+
+/*
+ * A packet socket for one netif queue of the caller's vif devid: a domain
+ * has no CAP_NET_RAW, and it gets the socket shaped (its seccomp filter
+ * refuses SOL_PACKET options: no rings, no other fanout group; a socket in
+ * a fanout group cannot be bound again).
+ */
+int hc_platform_open_pktsock(struct hc_ctx *ctx)
+{
+    struct sv_pktsock_open *o = ctx->arg;
+    int fd;
+
+    if (o->pad)
+        return -EINVAL;
+    fd = in_domain_netns(ctx->caller, open_pktsock, o);
+    return fd < 0 ? fd : hc_reply_fd(ctx, fd);
 }
 
 int hc_platform_start_info(struct hc_ctx *ctx)

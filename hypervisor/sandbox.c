@@ -306,6 +306,13 @@ static int seccomp_argument_rules(scmp_filter_ctx ctx)
         err = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(setsockopt), 2,
                                SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, SOL_SOCKET),
                                SCMP_A2(SCMP_CMP_MASKED_EQ, 0xffffffffu, SO_ZEROCOPY));
+    /* Its packet sockets come shaped by the hypervisor (SV_PLATFORM_open_pktsock):
+     * no PACKET_RX_RING/TX_RING (host memory mapped into it, and the ring code
+     * behind CVE-2017-7308 and CVE-2020-14386), no other fanout group, no
+     * vnet header or bypass turned off (architecture.md). */
+    if (!err)
+        err = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(setsockopt), 1,
+                               SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, SOL_PACKET));
     return err;
 }
 

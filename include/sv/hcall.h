@@ -51,6 +51,10 @@ SV_HYPERCALLS(HCALL_PROTO)
 /* SV_PLATFORM_open_tun: the fd, or -errno (-EPROTO: no fd came). */
 int hcall_open_tun(int chan);
 
+/* SV_PLATFORM_open_pktsock: one queue's packet socket on nf<devid>, or
+ * -errno (-ENODEV: no nf<devid>; -EPROTO: no fd came). */
+int hcall_open_pktsock(int chan, unsigned devid);
+
 /* The PCI functions the caller may see (all for dom0, its own for a domain)
  * into out (max entries): their number, or -errno. */
 int hcall_pci_funcs(int chan, struct sv_pci_func *out, unsigned max);

@@ -136,6 +136,15 @@ int hcall_open_tun(int chan)
     return answer_fd(hcall_platform_open_tun_v(chan, &(uint32_t){0}, 1, &io), &io);
 }
 
+int hcall_open_pktsock(int chan, unsigned devid)
+{
+    int fd = -1;
+    struct hcall_io io = {.fds_out = &fd, .nfds_max = 1};
+    struct sv_pktsock_open o = {.devid = devid};
+
+    return answer_fd(hcall_platform_open_pktsock_v(chan, &o, 1, &io), &io);
+}
+
 int hcall_pci_funcs(int chan, struct sv_pci_func *out, unsigned max)
 {
     struct hcall_io io = {.res = out, .res_cap = (size_t)max * sizeof(*out)};

@@ -53,6 +53,12 @@
  *                          sends: "CLONE_NOFILES", "SOCKETPAIR", "UNIX_SOCKET",
  *                          "SPLICE", "SENDFILE", "TEE", "ZEROCOPY" with
  *                          "allowed" or the error; then sleep
+ *   pktsock                (with vif 0) what it may do with the packet
+ *                          sockets of its nf0: "RAW_SOCKET" (one of its own),
+ *                          "NO_NF" (the hypercall for nf7), "PKTSOCK" (for
+ *                          nf0), "RX_RING", "FANOUT", "VNET_OFF" (SOL_PACKET
+ *                          options), "REBIND" (to lo), "SEND" (a frame into
+ *                          eth0) with "allowed" or the error; then sleep
  *   hog MIB                allocate and touch MIB MiB, "HOG n MiB" every 32,
  *                          "HOG DONE" at the end; then sleep
  *   limits                 "NOFILE soft hard", "CORE soft hard", then threads
@@ -66,6 +72,10 @@
 #include <stdarg.h>
 #include <stdnoreturn.h>
 #include <fcntl.h>
+#include <arpa/inet.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <linux/virtio_net.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -80,6 +90,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <unistd.h>
 #include <xenctrl.h>
 #include <xenevtchn.h>
@@ -591,6 +602,36 @@ static int mode_fd_hiding(void)
     return mode_sleep();
 }
 
+static int mode_pktsock(void)
+{
+    struct tpacket_req req = {
+        .tp_block_size = 4096, .tp_block_nr = 1, .tp_frame_size = 2048, .tp_frame_nr = 2};
+    struct sockaddr_ll lo = {
+        .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL), .sll_ifindex = 1};
+    struct virtio_net_hdr vh = {0};
+    uint8_t frame[60] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02, 0, 0, 0, 0, 1, 0x88, 0xb5};
+    struct iovec iov[2] = {{&vh, sizeof(vh)}, {frame, sizeof(frame)}};
+    int chan = hcall_open(), fd, zero = 0, fanout = 1 | PACKET_FANOUT_HASH << 16, err;
+
+    if (chan < 0)
+        die("hcall_open");
+    report("RAW_SOCKET", socket(AF_PACKET, SOCK_RAW, 0) < 0 ? -1 : 0);
+    err = hcall_open_pktsock(chan, 7);
+    errno = -err;
+    report("NO_NF", err < 0 ? -1 : 0);
+    fd = hcall_open_pktsock(chan, 0);
+    errno = fd < 0 ? -fd : 0;
+    report("PKTSOCK", fd < 0 ? -1 : 0);
+    if (fd < 0)
+        return mode_sleep();
+    report("RX_RING", setsockopt(fd, SOL_PACKET, PACKET_RX_RING, &req, sizeof(req)));
+    report("FANOUT", setsockopt(fd, SOL_PACKET, PACKET_FANOUT, &fanout, sizeof(fanout)));
+    report("VNET_OFF", setsockopt(fd, SOL_PACKET, PACKET_VNET_HDR, &zero, sizeof(zero)));
+    report("REBIND", bind(fd, (struct sockaddr *)&lo, sizeof(lo)));
+    report("SEND", writev(fd, iov, 2) == (ssize_t)(sizeof(vh) + sizeof(frame)) ? 0 : -1);
+    return mode_sleep();
+}
+
 static int mode_hog(uint32_t mib)
 {
     for (uint32_t i = 1; i <= mib; i++) {
@@ -764,6 +805,8 @@ int main(int argc, char **argv)
         return mode_limits();
     if (!strcmp(mode, "fd-hiding"))
         return mode_fd_hiding();
+    if (!strcmp(mode, "pktsock"))
+        return mode_pktsock();
     if (!strcmp(mode, "walls") && argc == 4)
         return mode_walls(argv[2], argv[3]);
     if (!strcmp(mode, "sleep"))

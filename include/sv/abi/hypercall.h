@@ -102,7 +102,23 @@ enum {
     SV_PLATFORM_channel_open = 1, /* -> fd of a new channel of the caller */
     SV_PLATFORM_start_info = 2,   /* domain only -> struct sv_start_info + fds */
     SV_PLATFORM_open_tun = 3,     /* -> fd of /dev/net/tun, not attached to any device */
+    SV_PLATFORM_open_pktsock = 4, /* in: struct sv_pktsock_open -> fd of a packet socket on nfD */
 };
+
+/*
+ * One queue's packet socket on nfD, the far end of the veth pair whose near
+ * end is the guest's ethD (both made by the toolstack in the caller's
+ * namespace): bound to nfD, in nfD's fanout group (PACKET_FANOUT_QM: ethD's
+ * TX queue picks the socket), vnet headers, qdisc bypass, outgoing frames
+ * ignored, receive and send buffers of SV_PKTSOCK_BUF.  Shaped by the hypervisor:
+ * the domain may not set SOL_PACKET options (architecture.md).
+ */
+struct sv_pktsock_open {
+    uint32_t devid; /* the vif: nf<devid> */
+    uint32_t pad;   /* 0 */
+};
+
+#define SV_PKTSOCK_BUF (4u << 20)
 
 /*
  * What a domain learns at boot (Xen's start_info).  Reply fds, in order: RAM
@@ -346,7 +362,8 @@ struct sv_sysctl_physinfo {
     X(pci_stats, SV_HC_pci, SV_PCI_stats, struct sv_pci_req, 1, 1)                                 \
     X(platform_channel_open, SV_HC_platform, SV_PLATFORM_channel_open, uint32_t, 1, 0)             \
     X(platform_start_info, SV_HC_platform, SV_PLATFORM_start_info, struct sv_start_info, 1, 0)     \
-    X(platform_open_tun, SV_HC_platform, SV_PLATFORM_open_tun, uint32_t, 1, 0)
+    X(platform_open_tun, SV_HC_platform, SV_PLATFORM_open_tun, uint32_t, 1, 0)                     \
+    X(platform_open_pktsock, SV_HC_platform, SV_PLATFORM_open_pktsock, struct sv_pktsock_open, 1, 0)
 
 /* Sizes on the wire: a change to any of these is a change of the ABI. */
 _Static_assert(sizeof(struct hc_request) == 16, "struct hc_request is 16 bytes");
@@ -354,6 +371,7 @@ _Static_assert(sizeof(struct hc_reply) == 8, "struct hc_reply is 8 bytes");
 _Static_assert(sizeof(struct sv_pci_req) == 20, "struct sv_pci_req is 20 bytes");
 _Static_assert(sizeof(struct sv_pci_func) == 40, "struct sv_pci_func is 40 bytes");
 _Static_assert(sizeof(struct sv_pci_open) == 184, "struct sv_pci_open is 184 bytes");
+_Static_assert(sizeof(struct sv_pktsock_open) == 8, "struct sv_pktsock_open is 8 bytes");
 _Static_assert(sizeof(struct sv_start_info) == 104, "struct sv_start_info is 104 bytes");
 _Static_assert(sizeof(struct sv_mem_share) == 3056, "struct sv_mem_share is 3056 bytes");
 _Static_assert(sizeof(struct sv_mem_unshare) == 1020, "struct sv_mem_unshare is 1020 bytes");
