@@ -11,7 +11,8 @@
 #include "sv/netfront.h"
 #include "sv/netif_offload.h"
 
-#define RING_MAX 256u
+#define RING_MAX    256u
+#define LENT_QUEUED 0xffffu
 
 struct pool {
     uint8_t *pages;
@@ -31,10 +32,13 @@ struct netfront {
     struct netfront_config cfg;
     struct netfront_stats stats;
     bool broken;
-    bool polled;                      /* the caller polls: rsp_event is never armed */
-    unsigned int tx_wake_after;       /* TX responses per notification wanted (1) */
-    uint16_t lent[NETFRONT_TX_PAGES]; /* TX pages lent by netfront_tx_borrow() */
-    unsigned int nlent;
+    bool polled;                /* the caller polls: rsp_event is never armed */
+    unsigned int tx_wake_after; /* TX responses per notification wanted (1) */
+    /* TX pages lent by netfront_tx_borrow(), NETFRONT_TX_PAGES a frame;
+     * LENT_QUEUED once a frame took it. */
+    uint16_t lent[NETFRONT_TX_BATCH * NETFRONT_TX_PAGES];
+    unsigned int nlent;     /* frames */
+    unsigned int next_lent; /* the lowest frame not queued or passed over */
 };
 
 static int pool_init(struct pool *p, const struct netfront_pool *cfg)
@@ -241,60 +245,78 @@ int netfront_tx_send(struct netfront *f, const struct virtio_net_hdr *vh, const 
 
 _Static_assert(NETFRONT_TX_PAGES *NETIF_PAGE_SIZE >= XEN_NETIF_MAX_TX_SIZE,
                "lent pages hold the largest frame");
+_Static_assert(NETFRONT_TX_BATCH *(NETFRONT_TX_PAGES + 1) <= RING_MAX,
+               "a ring holds a batch of the largest frames");
 
-int netfront_tx_borrow(struct netfront *f, struct iovec *iov)
+/* Frames of the largest size the pool and the ring have room for. */
+static unsigned int tx_frames_room(const struct netfront *f, unsigned int max)
 {
+    unsigned int by_pages = f->txp.nfree / NETFRONT_TX_PAGES;
+    unsigned int by_slots = RING_FREE_REQUESTS(&f->tx) / (NETFRONT_TX_PAGES + 1);
+    unsigned int n = by_pages < by_slots ? by_pages : by_slots;
+
+    return n < max ? n : max;
+}
+
+int netfront_tx_borrow(struct netfront *f, struct iovec *iov, unsigned int max)
+{
+    unsigned int n;
     int rc;
 
     if (f->broken)
         return -EPROTO;
     if (f->nlent)
         return -EBUSY;
-    if ((rc = tx_make_room(f, NETFRONT_TX_PAGES, NETFRONT_TX_PAGES + 1)) < 0)
+    if (max == 0)
+        return -EINVAL;
+    if (max > NETFRONT_TX_BATCH)
+        max = NETFRONT_TX_BATCH;
+    if (tx_frames_room(f, max) < max && (rc = netfront_tx_reap(f)) < 0)
         return rc;
-    for (unsigned int i = 0; i < NETFRONT_TX_PAGES; i++) {
+    n = tx_frames_room(f, max);
+    if (n == 0)
+        return -EAGAIN;
+    for (unsigned int i = 0; i < n * NETFRONT_TX_PAGES; i++) {
         f->lent[i] = pool_get(&f->txp);
         iov[i] = (struct iovec){pool_page(&f->txp, f->lent[i]), NETIF_PAGE_SIZE};
     }
-    f->nlent = NETFRONT_TX_PAGES;
-    return 0;
-}
-
-/* Gives back the lent pages from the first-th on (last taken, first back,
- * so that the pool hands out the same pages next time). */
-static void tx_give_back(struct netfront *f, unsigned int first)
-{
-    while (f->nlent > first)
-        pool_put(&f->txp, f->lent[--f->nlent]);
-    f->nlent = 0;
+    f->nlent = n;
+    f->next_lent = 0;
+    return (int)n;
 }
 
 void netfront_tx_unborrow(struct netfront *f)
 {
-    tx_give_back(f, 0);
+    /* Last taken, first back, so that the pool hands out the same pages
+     * next time. */
+    for (unsigned int i = f->nlent * NETFRONT_TX_PAGES; i-- > 0;)
+        if (f->lent[i] != LENT_QUEUED)
+            pool_put(&f->txp, f->lent[i]);
+    f->nlent = 0;
 }
 
-int netfront_tx_send_borrowed(struct netfront *f, const struct virtio_net_hdr *vh, size_t len)
+int netfront_tx_send_borrowed(struct netfront *f, unsigned int j, const struct virtio_net_hdr *vh,
+                              size_t len)
 {
     unsigned int nr_data = (unsigned int)((len + NETIF_PAGE_SIZE - 1) / NETIF_PAGE_SIZE);
+    uint16_t *pages = f->lent + (size_t)j * NETFRONT_TX_PAGES;
     struct netif_offload o;
     int rc;
 
-    if (!f->nlent)
+    if (j >= f->nlent || j < f->next_lent)
         return -EINVAL;
-    if (f->broken) {
-        tx_give_back(f, 0);
+    f->next_lent = j + 1;
+    if (f->broken)
         return -EPROTO;
-    }
     /* The headers tx_check() reads are in the first page. */
-    rc = nr_data > f->nlent ? -EMSGSIZE : tx_check(f, vh, pool_page(&f->txp, f->lent[0]), len, &o);
-    if (rc < 0) {
-        tx_give_back(f, 0);
+    rc = nr_data > NETFRONT_TX_PAGES ? -EMSGSIZE
+                                     : tx_check(f, vh, pool_page(&f->txp, pages[0]), len, &o);
+    if (rc < 0)
         return rc;
-    }
-    /* The ring has room: borrowing made it for the largest frame. */
-    tx_queue_pages(f, f->lent, nr_data, len, &o);
-    tx_give_back(f, nr_data);
+    /* The ring has room: borrowing made it for the largest frames. */
+    tx_queue_pages(f, pages, nr_data, len, &o);
+    for (unsigned int i = 0; i < nr_data; i++)
+        pages[i] = LENT_QUEUED;
     return 0;
 }
 

@@ -1,14 +1,13 @@
-/* A guest's vif: netfront queues, handshake and TAP relay (see vif_front.h). */
+/* A guest's vif: netfront queues, handshake and packet socket relay (see vif_front.h). */
 #include <errno.h>
 #include <event2/event.h>
 #include <fcntl.h>
-#include <linux/if_tun.h>
 #include <linux/virtio_net.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/mman.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -24,10 +23,10 @@
 
 #define POOL_PAGES                                                                                 \
     253 /* buffers each way (a ring's worth, within one share call); refs are recycled */
-#define FRAME_MAX      (65536 + 64)
-#define TAP_BATCH      64
-#define TAP_WARN_BURST 5 /* warnings a second about frames the TAP refused */
-#define CTRL_PAGES     3 /* control ring, hash key, mapping table */
+#define FRAME_MAX       (65536 + 64)
+#define SOCK_BATCH      64 /* frames taken from a socket per readiness, given it per sendmmsg */
+#define SOCK_WARN_BURST 5  /* warnings a second about frames the socket refused */
+#define CTRL_PAGES      3  /* control ring, hash key, mapping table */
 
 /* What we granted to one backend; freed once that backend no longer maps it. */
 struct grants {
@@ -39,12 +38,13 @@ struct grants {
     uint32_t ctrl_ref[CTRL_PAGES];
 };
 
-/* One netif queue: its TAP queue, rings, buffers, ports and netfront core. */
+/* One netif queue: its packet socket on nfD, rings, buffers, ports and
+ * netfront core. */
 struct vf_queue {
     struct vif_front *v;
     unsigned idx;
-    int tap; /* queue 0's is kept for the vif's life, the others' while connected */
-    struct event *tap_ev;
+    int sock; /* queue 0's is kept for the vif's life, the others' while connected */
+    struct event *sock_ev;
     struct netfront *nf;
     evtchn_port_t port;    /* the TX ring's port (the only one unless split) */
     evtchn_port_t port_rx; /* the RX ring's, when the backend offers split channels */
@@ -52,9 +52,8 @@ struct vf_queue {
     struct grants stale; /* granted to a backend that went, still mapped */
     bool have_stale;
     bool told_hashed;
-    struct virtio_net_hdr tx_vh; /* TX: read from ethD with each frame */
-    bool tx_waiting;             /* no ring room for a frame: ethD is not read until answers come */
-    struct log_ratelimit tap_warnings;
+    bool tx_waiting; /* no ring room for a frame: the socket is not read until answers come */
+    struct log_ratelimit sock_warnings;
 };
 
 struct vif_front {
@@ -74,35 +73,17 @@ struct vif_front {
     struct vif_front_primary primary; /* xmit NULL: none */
 };
 
-/* /dev/net/tun from the hypervisor: a domain may not open it itself. */
-static int tun_clone(void)
+/* One more socket on nfD, the far end of ethD, from the hypervisor (a
+ * domain may not make packet sockets): the kernel spreads the guest's flows
+ * over the sockets by ethD's TX queue. */
+static int sock_open(unsigned devid)
 {
     int chan = hcall_open(), fd;
 
     if (chan < 0)
         return chan;
-    fd = hcall_open_tun(chan);
+    fd = hcall_open_pktsock(chan, devid);
     close(chan);
-    return fd;
-}
-
-/* One more queue of the multi-queue TAP ethD: the kernel spreads the
- * guest's flows over the attached queues. */
-static int tap_open(unsigned devid)
-{
-    struct ifreq ifr = {.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR | IFF_MULTI_QUEUE};
-    int fd = tun_clone();
-
-    if (fd < 0)
-        return fd;
-    fcntl(fd, F_SETFL, O_NONBLOCK);
-    snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "eth%u", devid);
-    if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
-        int err = -errno;
-
-        close(fd);
-        return err;
-    }
     return fd;
 }
 
@@ -217,22 +198,8 @@ static int write_connect_keys(struct xs_handle *h, xs_transaction_t t, void *arg
     return err;
 }
 
-/* The offloads the TAP may hand us: what the backend takes. */
-static void tap_offloads(int tap, const struct netif_features *f)
-{
-    unsigned off = 0;
-
-    if (f->csum_ipv4)
-        off |= TUN_F_CSUM;
-    if (f->csum_ipv4 && f->sg && f->gso_tcpv4)
-        off |= TUN_F_TSO4;
-    if (f->csum_ipv4 && f->sg && f->gso_tcpv6)
-        off |= TUN_F_TSO6;
-    ioctl(tap, TUNSETOFFLOAD, off);
-}
-
 static void vif_disconnect(struct vif_front *v, XenbusState state);
-static void on_tap(evutil_socket_t fd, short what, void *arg);
+static void on_sock(evutil_socket_t fd, short what, void *arg);
 
 static int bind_port(struct vif_front *v, evtchn_port_t *port)
 {
@@ -249,23 +216,23 @@ static struct vf_queue *queue_get(struct vif_front *v, unsigned i)
     if (!v->q[i] && (v->q[i] = calloc(1, sizeof(*v->q[i])))) {
         v->q[i]->v = v;
         v->q[i]->idx = i;
-        v->q[i]->tap = -1;
-        v->q[i]->tap_warnings.burst = TAP_WARN_BURST;
+        v->q[i]->sock = -1;
+        v->q[i]->sock_warnings.burst = SOCK_WARN_BURST;
     }
     return v->q[i];
 }
 
-/* A TAP queue for q: queue 0 gets its one with the vif (kept for its life),
+/* A socket for q: queue 0 gets its one with the vif (kept for its life),
  * the others theirs while connected. */
-static int queue_tap(struct vf_queue *q)
+static int queue_sock(struct vf_queue *q)
 {
-    if (q->tap >= 0)
+    if (q->sock >= 0)
         return 0;
-    q->tap = tap_open(q->v->devid);
-    if (q->tap < 0)
-        return q->tap;
-    q->tap_ev = event_new(q->v->base, q->tap, EV_READ | EV_PERSIST, on_tap, q);
-    if (!q->tap_ev || event_add(q->tap_ev, NULL) < 0)
+    q->sock = sock_open(q->v->devid);
+    if (q->sock < 0)
+        return q->sock;
+    q->sock_ev = event_new(q->v->base, q->sock, EV_READ | EV_PERSIST, on_sock, q);
+    if (!q->sock_ev || event_add(q->sock_ev, NULL) < 0)
         return -ENOMEM;
     return 0;
 }
@@ -274,7 +241,7 @@ static int queue_connect(struct vf_queue *q, const struct netif_features *peer, 
 {
     struct vif_front *v = q->v;
     struct netfront_config cfg = {.notify = notify, .ctx = q, .peer = *peer};
-    int err = v->opts.ep ? 0 : queue_tap(q);
+    int err = v->opts.ep ? 0 : queue_sock(q);
 
     if (!err)
         err = share_all(v, &q->g, ctrl);
@@ -293,8 +260,6 @@ static int queue_connect(struct vf_queue *q, const struct netif_features *peer, 
     q->nf = netfront_new(&cfg);
     if (!q->nf)
         return -errno;
-    if (q->tap >= 0)
-        tap_offloads(q->tap, peer);
     netfront_rx_refill(q->nf);
     return 0;
 }
@@ -385,10 +350,10 @@ static void queue_disconnect(struct vf_queue *q)
 {
     struct vif_front *v = q->v;
 
-    if (q->tx_waiting) { /* ethD is read again (and dropped until a backend comes) */
+    if (q->tx_waiting) { /* the socket is read again (and dropped until a backend comes) */
         q->tx_waiting = false;
-        if (q->tap_ev)
-            event_add(q->tap_ev, NULL);
+        if (q->sock_ev)
+            event_add(q->sock_ev, NULL);
     }
     if (q->nf && v->opts.ep)
         v->opts.ep->disconnected(v->opts.ep->ctx);
@@ -402,11 +367,11 @@ static void queue_disconnect(struct vf_queue *q)
     q->port = q->port_rx = 0;
     if (v->xgs)
         unshare_all(q, &q->g);
-    if (q->idx > 0 && q->tap >= 0) { /* the kernel stops steering flows to it */
-        event_free(q->tap_ev);
-        close(q->tap);
-        q->tap_ev = NULL;
-        q->tap = -1;
+    if (q->idx > 0 && q->sock >= 0) { /* it leaves the fanout group */
+        event_free(q->sock_ev);
+        close(q->sock);
+        q->sock_ev = NULL;
+        q->sock = -1;
     }
 }
 
@@ -502,36 +467,63 @@ static void note_hashed(struct vf_queue *q)
     }
 }
 
-/* Frames the backend delivered, to ethD with their virtio headers, written
- * straight from the granted RX pages. */
-static void rx_to_tap(struct vf_queue *q)
+/* Hands the gathered frames to the socket: 0 to n of them go, the kernel
+ * refusing one (its offload flags do not fit it: the backend chose the
+ * frame, so the warning is rate-limited) skips it, a full socket drops the
+ * rest, as a full queue of ethD's would. */
+static void send_batch(struct vf_queue *q, struct mmsghdr *mm, unsigned n)
 {
-    struct virtio_net_hdr vh;
-    struct iovec iov[1 + NETIF_MAX_SLOTS] = {{&vh, sizeof(vh)}};
-    unsigned int nseg;
-    int n;
+    for (unsigned i = 0; i < n;) {
+        int sent = sendmmsg(q->sock, mm + i, n - i, MSG_DONTWAIT);
 
-    while ((n = netfront_rx_recv_iov(q->nf, &vh, iov + 1, &nseg, FRAME_MAX)) != 0) {
-        if (n == -EPROTO) {
+        if (sent > 0) {
+            i += (unsigned)sent;
+            continue;
+        }
+        if (errno == EAGAIN || errno == ENOBUFS)
+            return;
+        log_warn_limited(&q->sock_warnings, true, "vif %u: send to eth%u", q->v->devid,
+                         q->v->devid);
+        i++;
+    }
+}
+
+/* Frames the backend delivered, to ethD with their virtio headers, up to
+ * SOCK_BATCH a call, sent straight from the granted RX pages (readable
+ * until the refill at the end). */
+static void rx_to_sock(struct vf_queue *q)
+{
+    struct virtio_net_hdr vh[SOCK_BATCH];
+    struct iovec iov[SOCK_BATCH][1 + NETIF_MAX_SLOTS];
+    struct mmsghdr mm[SOCK_BATCH];
+    unsigned n = 0, nseg;
+    int rc;
+
+    while ((rc = netfront_rx_recv_iov(q->nf, &vh[n], iov[n] + 1, &nseg, FRAME_MAX)) != 0) {
+        if (rc == -EPROTO) {
             log_warnx("vif %u: backend broke the protocol", q->v->devid);
             vif_disconnect(q->v, XenbusStateClosing);
             return;
         }
-        /* The kernel refuses a frame whose offload flags do not fit it: the
-         * backend chose the frame, so the warning is rate-limited. */
-        if (n > 0 && writev(q->tap, iov, (int)(1 + nseg)) < 0 && errno != EAGAIN)
-            log_warn_limited(&q->tap_warnings, true, "vif %u: write to eth%u", q->v->devid,
-                             q->v->devid);
+        if (rc < 0)
+            continue; /* dropped by netfront */
+        iov[n][0] = (struct iovec){&vh[n], sizeof(vh[n])};
+        mm[n] = (struct mmsghdr){.msg_hdr = {.msg_iov = iov[n], .msg_iovlen = 1 + nseg}};
+        if (++n == SOCK_BATCH) {
+            send_batch(q, mm, n);
+            n = 0;
+        }
     }
+    send_batch(q, mm, n);
     note_hashed(q);
     netfront_rx_refill(q->nf);
 }
 
-/* The backend answered: ethD is read again (on_tap looks for room itself). */
-static void resume_tap(struct vf_queue *q)
+/* The backend answered: the socket is read again (on_sock looks for room itself). */
+static void resume_sock(struct vf_queue *q)
 {
     q->tx_waiting = false;
-    event_add(q->tap_ev, NULL);
+    event_add(q->sock_ev, NULL);
 }
 
 static void queue_event(struct vf_queue *q, evtchn_port_t port)
@@ -551,9 +543,9 @@ static void queue_event(struct vf_queue *q, evtchn_port_t port)
         return;
     }
     if (tx && q->tx_waiting)
-        resume_tap(q);
+        resume_sock(q);
     if (rx)
-        rx_to_tap(q);
+        rx_to_sock(q);
 }
 
 /* The backend answered our hash requests. */
@@ -586,59 +578,99 @@ void vif_front_event(struct vif_front *v, evtchn_port_t port)
         }
 }
 
-/* Frames from ethD, read straight into granted TX pages (no copy here). */
-static void on_tap(evutil_socket_t fd, short what, void *arg)
+/* Frames with no backend to take them: read and dropped. */
+static void drop_waiting(int fd)
 {
-    static unsigned char discard[FRAME_MAX]; /* a frame read with no backend */
+    static unsigned char discard[FRAME_MAX];
+    struct iovec iov = {discard, sizeof(discard)};
+    struct mmsghdr mm[SOCK_BATCH];
+
+    for (unsigned i = 0; i < SOCK_BATCH; i++)
+        mm[i] = (struct mmsghdr){.msg_hdr = {.msg_iov = &iov, .msg_iovlen = 1}};
+    (void)recvmmsg(fd, mm, SOCK_BATCH, MSG_DONTWAIT, NULL);
+}
+
+/* One recvmmsg into a lending of granted TX pages: the frames it read
+ * queued, the pages it did not fill back.  The frames read (*more: as many
+ * as were lent, so more may wait); -EAGAIN when the ring or the pages are
+ * full; -EPROTO. */
+static int sock_to_ring(struct vf_queue *q, int fd, bool *more)
+{
+    struct iovec pages[NETFRONT_TX_BATCH * NETFRONT_TX_PAGES];
+    struct iovec iov[NETFRONT_TX_BATCH][1 + NETFRONT_TX_PAGES];
+    struct virtio_net_hdr vh[NETFRONT_TX_BATCH];
+    struct mmsghdr mm[NETFRONT_TX_BATCH];
+    int n = netfront_tx_borrow(q->nf, pages, NETFRONT_TX_BATCH), got, err;
+
+    if (n < 0)
+        return n;
+    for (int j = 0; j < n; j++) {
+        iov[j][0] = (struct iovec){&vh[j], sizeof(vh[j])};
+        memcpy(iov[j] + 1, pages + j * NETFRONT_TX_PAGES, sizeof(pages[0]) * NETFRONT_TX_PAGES);
+        mm[j] =
+            (struct mmsghdr){.msg_hdr = {.msg_iov = iov[j], .msg_iovlen = 1 + NETFRONT_TX_PAGES}};
+    }
+    got = recvmmsg(fd, mm, (unsigned)n, MSG_DONTWAIT, NULL);
+    err = got < 0 ? errno : 0;
+    for (int j = 0; j < got; j++) {
+        size_t len = mm[j].msg_len;
+
+        if (len <= sizeof(vh[j]) || (mm[j].msg_hdr.msg_flags & MSG_TRUNC))
+            continue;
+        if (netfront_tx_send_borrowed(q->nf, (unsigned)j, &vh[j], len - sizeof(vh[j])) == -EPROTO) {
+            netfront_tx_unborrow(q->nf);
+            return -EPROTO;
+        }
+    }
+    netfront_tx_unborrow(q->nf);
+    *more = got == n;
+    if (err && err != EAGAIN) {
+        /* A frame the kernel cannot describe in a virtio header (a GSO type
+         * it has no name for) fails the call and is gone: counted as read,
+         * the next one may be. */
+        errno = err;
+        log_warn_limited(&q->sock_warnings, true, "vif %u: read from eth%u", q->v->devid,
+                         q->v->devid);
+        *more = true;
+        return 1;
+    }
+    return got < 0 ? 0 : got;
+}
+
+/* Frames from ethD, read in batches straight into granted TX pages (no
+ * copy here), up to SOCK_BATCH a readiness, one flush for them. */
+static void on_sock(evutil_socket_t fd, short what, void *arg)
+{
     struct vf_queue *q = arg;
+    bool more = true;
+    int got = 0, rc = 0;
 
     (void)what;
     if (q->v->primary.xmit) {
-        int rc = q->v->primary.xmit(q->v->primary.ctx, fd);
-
+        rc = q->v->primary.xmit(q->v->primary.ctx, fd);
         if (rc == -EAGAIN) {
             q->tx_waiting = true;
-            event_del(q->tap_ev);
+            event_del(q->sock_ev);
         }
         if (rc != -ENOTCONN)
             return;
     }
-    for (int i = 0; i < TAP_BATCH; i++) {
-        struct iovec iov[1 + NETFRONT_TX_PAGES] = {{&q->tx_vh, sizeof(q->tx_vh)}};
-        ssize_t n;
-        int err;
-
-        if (!q->nf) { /* no backend: dropped */
-            iov[1] = (struct iovec){discard, sizeof(discard)};
-            if (readv(fd, iov, 2) <= 0)
-                break;
-            continue;
-        }
-        err = netfront_tx_borrow(q->nf, iov + 1);
-        if (err == -EAGAIN) {
-            /* Ring or buffers full: publish what is queued and stop reading
-             * this TAP queue (the frame waits in it) until the backend answers. */
-            netfront_tx_flush(q->nf);
-            q->tx_waiting = true;
-            event_del(q->tap_ev);
-            return;
-        }
-        if (err < 0) {
-            vif_disconnect(q->v, XenbusStateClosing);
-            return;
-        }
-        n = readv(fd, iov, 1 + NETFRONT_TX_PAGES);
-        if (n <= (ssize_t)sizeof(q->tx_vh)) {
-            netfront_tx_unborrow(q->nf);
-            break;
-        }
-        if (netfront_tx_send_borrowed(q->nf, &q->tx_vh, (size_t)n - sizeof(q->tx_vh)) == -EPROTO) {
-            vif_disconnect(q->v, XenbusStateClosing);
-            return;
-        }
+    if (!q->nf) { /* no backend: dropped */
+        drop_waiting(fd);
+        return;
     }
-    if (q->nf)
-        netfront_tx_flush(q->nf);
+    while (more && got < SOCK_BATCH && (rc = sock_to_ring(q, fd, &more)) >= 0)
+        got += rc;
+    if (rc == -EAGAIN) {
+        /* Ring or buffers full: publish what is queued and stop reading this
+         * socket (the frames wait in it) until the backend answers. */
+        q->tx_waiting = true;
+        event_del(q->sock_ev);
+    } else if (rc < 0) {
+        vif_disconnect(q->v, XenbusStateClosing);
+        return;
+    }
+    netfront_tx_flush(q->nf);
 }
 
 struct vif_front *vif_front_new(struct event_base *base, struct xs_handle *xs,
@@ -662,7 +694,7 @@ struct vif_front *vif_front_new(struct event_base *base, struct xs_handle *xs,
     q0 = queue_get(v, 0);
     if (!q0)
         goto out_free;
-    if (!opts->ep && (err = queue_tap(q0)) < 0) {
+    if (!opts->ep && (err = queue_sock(q0)) < 0) {
         log_warnx("vif %u: no eth%u: %s", devid, devid, strerror(-err));
         goto out_queue;
     }
@@ -674,10 +706,10 @@ struct vif_front *vif_front_new(struct event_base *base, struct xs_handle *xs,
     return v; /* the watch fires once at once: follow_backend runs then */
 
 out_queue:
-    if (q0->tap_ev)
-        event_free(q0->tap_ev);
-    if (q0->tap >= 0)
-        close(q0->tap);
+    if (q0->sock_ev)
+        event_free(q0->sock_ev);
+    if (q0->sock >= 0)
+        close(q0->sock);
     free(q0);
 out_free:
     free(domid);
@@ -694,13 +726,13 @@ void vif_front_set_primary(struct vif_front *v, const struct vif_front_primary *
 void vif_front_primary_room(struct vif_front *v)
 {
     for (unsigned i = 0; i < VIF_FRONT_MAX_QUEUES; i++)
-        if (v->q[i] && v->q[i]->tx_waiting && v->q[i]->tap_ev)
-            resume_tap(v->q[i]);
+        if (v->q[i] && v->q[i]->tx_waiting && v->q[i]->sock_ev)
+            resume_sock(v->q[i]);
 }
 
-int vif_front_tap(const struct vif_front *v)
+int vif_front_sock(const struct vif_front *v)
 {
-    return v->q[0]->tap;
+    return v->q[0]->sock;
 }
 
 unsigned vif_front_devid(const struct vif_front *v)
@@ -724,10 +756,10 @@ void vif_front_free(struct vif_front *v)
     for (unsigned i = 0; i < VIF_FRONT_MAX_QUEUES; i++) {
         if (!v->q[i])
             continue;
-        if (v->q[i]->tap_ev)
-            event_free(v->q[i]->tap_ev);
-        if (v->q[i]->tap >= 0)
-            close(v->q[i]->tap);
+        if (v->q[i]->sock_ev)
+            event_free(v->q[i]->sock_ev);
+        if (v->q[i]->sock >= 0)
+            close(v->q[i]->sock);
         free(v->q[i]);
     }
     if (v->xgs)

@@ -2,8 +2,9 @@
  * guest: the domain image of an ordinary guest.  For each vif the toolstack
  * gave it (device/vif/D in its xenstore home) it runs a netfront: grants its
  * rings and buffers to the backend domain, binds an event channel, speaks
- * the xenbus handshake, and relays frames between the rings and its TAP ethD
- * (made by xl, with vnet headers so checksum and GSO offloads pass through).
+ * the xenbus handshake, and relays frames between the rings and ethD (a
+ * veth xl made; the relay uses packet sockets with vnet headers on its far
+ * end nfD, so checksum and GSO offloads pass through).
  * Unmodified programs in the guest's namespace use ethD (xl exec).
  * For each SR-IOV VF the toolstack assigned it (device/vf/N: its "bdf") it
  * drives the VF itself and relays it to TAP vfN (vf_net.h): the driver
@@ -16,7 +17,7 @@
  * queues=); --rss-table Q,Q,... maps a control ring on each vif and asks
  * for Toeplitz hashing of received flows with that mapping table;
  * --pktgen tx|rx ... (pktgen.h) drives one vif with the packet generator
- * instead of its TAP: frames are made or counted straight on the rings.
+ * instead of ethD: frames are made or counted straight on the rings.
  *
  * When a backend goes away (Closing, Closed, its directory gone, or the
  * toolstack re-points "backend" at a new driver domain) the vif stops its
@@ -58,7 +59,7 @@ static unsigned nr_vifs;
 static struct xs_handle *xsh;
 static xenevtchn_handle *xce;
 static struct vif_front_opts vif_opts;
-static struct pktgen *pktgen; /* --pktgen: drives its vif instead of the TAP */
+static struct pktgen *pktgen; /* --pktgen: drives its vif instead of ethD */
 static uint32_t rss_table[128];
 static struct vf_slot {
     struct vf_net *vf;
@@ -200,7 +201,7 @@ static struct vif_front *team_of(unsigned devid, bool *bad)
 
     *bad = v && (!*v || *end);
     for (unsigned i = 0; v && !*bad && i < nr_vifs; i++)
-        if (vif_front_devid(vifs[i]) == d && vif_front_tap(vifs[i]) >= 0)
+        if (vif_front_devid(vifs[i]) == d && vif_front_sock(vifs[i]) >= 0)
             team = vifs[i];
     for (unsigned i = 0; team && i < GUEST_MAX_VFS; i++)
         if (vfs[i].vf && vfs[i].team == team)
@@ -227,7 +228,7 @@ static void vf_start(struct event_base *base, struct vf_slot *s, unsigned devid)
     else if (off + VF_NET_RAM_SIZE > ram_size)
         log_errorx("VF %s: too little RAM for it (%llu MiB)", bdf, ram_size >> 20);
     else if (team) {
-        struct vf_net_team t = {.tap = vif_front_tap(team), .room = team_room, .ctx = team};
+        struct vf_net_team t = {.sock = vif_front_sock(team), .room = team_room, .ctx = team};
 
         snprintf(ifname, sizeof(ifname), "eth%u", vif_front_devid(team));
         if ((s->vf = vf_net_new(base, bdf, ifname, &t, ram + off, off))) {

@@ -24,7 +24,7 @@
 #define VF_RING  256
 #define VF_BUF   2048 /* a 1518-byte frame and a tag; no jumbo frames here */
 #define VF_BATCH 64   /* frames taken from the TAP or the RX ring per doorbell */
-/* A teamed vif's TAP hands over TSO packets of up to 64 KiB: the NIC's
+/* A teamed vif's socket hands over TSO packets of up to 64 KiB: the NIC's
  * limit of descriptors a packet, 2 KiB buffers each. */
 #define VF_MAX_SEGS 32
 #define VF_DRAIN_MS 100 /* for the NIC to send what it was given, at a stop */
@@ -44,9 +44,9 @@ struct vf_net {
     char ifname[IFNAMSIZ];
     uint8_t *ram;
     unsigned long long iova;
-    int tap;
+    int tap; /* TAP vfN, or teamed the vif's socket (team.sock, not ours) */
     struct event *tap_ev, *queue_ev, *misc_ev;
-    struct vf_net_team team; /* teamed: tap is team.tap (not ours) */
+    struct vf_net_team team;
     bool teamed;
     bool running;              /* its queue started */
     bool tap_paused;           /* no TX buffer free: the TAP is not read */
@@ -126,7 +126,7 @@ static void rx_post_all(struct vf_net *v)
     xnic_drv_rx_kick(v->drv, 0);
 }
 
-/* One received frame to the TAP; a teamed vif's takes a virtio header
+/* One received frame to the TAP; a teamed vif's socket takes a virtio header
  * (the NIC's verified checksum passed on). */
 static void rx_write(struct vf_net *v, const uint8_t *frame, uint16_t len, uint16_t status)
 {
@@ -257,7 +257,7 @@ static void on_tap(evutil_socket_t fd, short what, void *arg)
         xnic_drv_tx_kick(v->drv, 0);
 }
 
-/* One frame from a teamed vif's TAP into as many buffers as it fills, with
+/* One frame from a teamed vif's socket into as many buffers as it fills, with
  * the offloads its virtio header asks for: 1 sent, 0 none waiting (or
  * dropped), -EAGAIN no room for the largest. */
 static int xmit_one(struct vf_net *v, int fd)
@@ -366,7 +366,7 @@ struct vf_net *vf_net_new(struct event_base *base, const char *bdf, const char *
     if (team) {
         v->team = *team;
         v->teamed = true;
-        v->tap = team->tap;
+        v->tap = team->sock;
     } else if ((v->tap = tap_open(v)) < 0) {
         log_errorx("VF %s: cannot attach to %s (%s)", bdf, ifname, strerror(-v->tap));
         goto out_free;

@@ -14,12 +14,12 @@
 struct event_base;
 struct vf_net;
 
-/* A VF teamed with a vif (failover): it relays to the vif's TAP instead of
- * one of its own, frames with virtio headers (checksum and TSO requests
- * become the NIC's), and takes what programs send there from the vif
- * (vf_net_xmit). */
+/* A VF teamed with a vif (failover): it relays to the vif's packet socket
+ * (ethD's far end) instead of a TAP of its own, frames with virtio headers
+ * (checksum and TSO requests become the NIC's), and takes what programs
+ * send on ethD from the vif (vf_net_xmit). */
 struct vf_net_team {
-    int tap;                 /* the vif's ethD queue: written, never closed */
+    int sock;                /* the vif's queue 0 socket: written, never closed */
     void (*room)(void *ctx); /* vf_net_xmit said -EAGAIN and buffers came free */
     void *ctx;
 };
@@ -28,7 +28,7 @@ struct vf_net_team {
  * Opens the VF bdf (assigned to this domain), starts its queue pair with
  * rings and buffers in ram[0 .. VF_NET_RAM_SIZE) at IOVA iova, and relays
  * between it and TAP ifname (made by the toolstack, owned by our uid; it
- * gets the VF's MAC) or, with team, the teamed vif's TAP.  NULL (logged)
+ * gets the VF's MAC) or, with team, the teamed vif's socket.  NULL (logged)
  * on failure.
  */
 #define VF_NET_RAM_SIZE (2u << 20)

@@ -1,10 +1,11 @@
 /*
- * A guest's network interface as its "hardware": for vif D, xl creates TAP
- * ethD in the domain's namespace (sv-<name>) with iproute2, owned by the
- * domain's uid (so its netfront can attach without privileges), with the
- * vif's MAC and IP, vnet headers (offloads) and multi-queue, and sets it and
- * lo up; for the guest's VF interface N, TAP vfN (the guest puts the VF's
- * MAC on it).  The namespace goes with the domain, and the TAP with it.
+ * A guest's network interface as its "hardware": for vif D, xl creates a
+ * veth pair in the domain's namespace (sv-<name>) with iproute2, ethD for
+ * the programs, with the vif's MAC and IP, and nfD for netfront (the
+ * hypervisor hands the domain packet sockets on it), one queue pair per
+ * netif queue each, and sets them and lo up; for the guest's VF interface
+ * N, TAP vfN owned by the domain's uid (the guest puts the VF's MAC on it).
+ * The namespace goes with the domain, and the devices with it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -63,12 +64,10 @@ static long domain_uid(uint32_t domid)
 static void unplumb(const char *name, const char *dev);
 
 /*
- * TAP dev in the guest's namespace sv-<name>, owned by the domain's uid, up
- * (with mac when given), and the namespace's lo up.  A vif's TAP carries
- * virtio-net headers and one queue per netif queue (vnet); a VF's does not.
- * On failure nothing is left of it.
+ * TAP dev in the guest's namespace sv-<name>, owned by the domain's uid, up,
+ * and the namespace's lo up.  On failure nothing is left of it.
  */
-static int tap_plumb(uint32_t domid, const char *name, const char *dev, bool vnet, const char *mac)
+static int tap_plumb(uint32_t domid, const char *name, const char *dev)
 {
     char netns[80], uid[24];
     long u = domain_uid(domid);
@@ -78,12 +77,11 @@ static int tap_plumb(uint32_t domid, const char *name, const char *dev, bool vne
         return (int)u;
     snprintf(netns, sizeof(netns), "sv-%s", name);
     snprintf(uid, sizeof(uid), "%ld", u);
-    err = ip_in(netns, (const char *[]){"tuntap", "add", "dev", dev, "mode", "tap", "user", uid,
-                                        vnet ? "vnet_hdr" : NULL, "multi_queue", NULL});
+    err = ip_in(netns,
+                (const char *[]){"tuntap", "add", "dev", dev, "mode", "tap", "user", uid, NULL});
     if (err)
         return err; /* not ours to delete: it may be there already */
-    err = mac ? ip_in(netns, (const char *[]){"link", "set", dev, "address", mac, "up", NULL})
-              : ip_in(netns, (const char *[]){"link", "set", dev, "up", NULL});
+    err = ip_in(netns, (const char *[]){"link", "set", dev, "up", NULL});
     if (!err)
         err = ip_in(netns, (const char *[]){"link", "set", "lo", "up", NULL});
     if (err)
@@ -91,19 +89,49 @@ static int tap_plumb(uint32_t domid, const char *name, const char *dev, bool vne
     return err;
 }
 
-int guestnet_plumb(uint32_t domid, const char *name, const struct config_vif *vif)
+/*
+ * The vif's veth pair: ethD and nfD, `queues` queue pairs each (ethD's TX
+ * queue picks the packet socket, so the netif queue).  nfD answers nothing
+ * of its own: no ARP (it would claim ethD's addresses, which are local in
+ * this namespace, with its own MAC) and no IPv6 address (no neighbour or
+ * router messages of its own into ethD).  Deleting ethD deletes nfD.
+ */
+static int veth_plumb(const char *netns, const struct config_vif *vif, const char *dev,
+                      const char *peer)
 {
-    char netns[80], dev[16];
+    char nq[16];
+    int err;
+
+    snprintf(nq, sizeof(nq), "%u", vif->queues ? vif->queues : 1);
+    err = ip_in(netns, (const char *[]){"link", "add", dev, "numtxqueues", nq, "numrxqueues", nq,
+                                        "type", "veth", "peer", "name", peer, "numtxqueues", nq,
+                                        "numrxqueues", nq, NULL});
+    if (err)
+        return err; /* not ours to delete: it may be there already */
+    err = ip_in(netns,
+                (const char *[]){"link", "set", peer, "arp", "off", "addrgenmode", "none", NULL});
+    if (!err)
+        err = ip_in(netns, (const char *[]){"link", "set", peer, "up", NULL});
+    if (!err)
+        err = ip_in(netns, (const char *[]){"link", "set", dev, "address", vif->mac, "up", NULL});
+    if (!err)
+        err = ip_in(netns, (const char *[]){"link", "set", "lo", "up", NULL});
+    for (unsigned int i = 0; !err && i < vif->nr_ips; i++)
+        err = ip_in(netns, (const char *[]){"addr", "add", vif->ip[i], "dev", dev, NULL});
+    if (err)
+        ip_in(netns, (const char *[]){"link", "delete", dev, NULL});
+    return err;
+}
+
+int guestnet_plumb(const char *name, const struct config_vif *vif)
+{
+    char netns[80], dev[16], peer[16];
     int err;
 
     snprintf(netns, sizeof(netns), "sv-%s", name);
     snprintf(dev, sizeof(dev), "eth%u", vif->devid);
-    err = tap_plumb(domid, name, dev, true, vif->mac);
-    for (unsigned int i = 0; !err && i < vif->nr_ips; i++) {
-        err = ip_in(netns, (const char *[]){"addr", "add", vif->ip[i], "dev", dev, NULL});
-        if (err)
-            unplumb(name, dev);
-    }
+    snprintf(peer, sizeof(peer), "nf%u", vif->devid);
+    err = veth_plumb(netns, vif, dev, peer);
     if (err)
         xl_error("vif %u: cannot set up %s in %s", vif->devid, dev, netns);
     return err;
@@ -115,7 +143,7 @@ int guestnet_plumb_vf(uint32_t domid, const char *name, unsigned devid)
     int err;
 
     snprintf(dev, sizeof(dev), "vf%u", devid);
-    err = tap_plumb(domid, name, dev, false, NULL);
+    err = tap_plumb(domid, name, dev);
     if (err)
         xl_error("VF interface %u: cannot set up %s in sv-%s", devid, dev, name);
     return err;

@@ -127,8 +127,8 @@ void vif_remove_parent_if_empty(struct xs_handle *h, const char *path);
 /* The vif of domid named by devid or MAC: 0 (devid, mac filled) or -ENOENT. */
 int vif_find(uint32_t domid, const char *devid_or_mac, unsigned *devid, char mac[18]);
 
-/* guestnet.c: TAP ethD in the domain's namespace for vif D (its hardware). */
-int guestnet_plumb(uint32_t domid, const char *name, const struct config_vif *vif);
+/* guestnet.c: veth ethD / nfD in the domain's namespace for vif D (its hardware). */
+int guestnet_plumb(const char *name, const struct config_vif *vif);
 void guestnet_unplumb(const char *name, unsigned devid);
 /* TAP vfN for the guest's VF interface N (no offloads: the VF takes frames). */
 int guestnet_plumb_vf(uint32_t domid, const char *name, unsigned devid);

@@ -224,7 +224,7 @@ int xl_create_domain(const struct domain_config *cfg, bool paused, uint32_t *dom
     }
     for (unsigned i = 0; !err && i < cfg->nr_vifs; i++) {
         step = "plugging a vif";
-        err = guestnet_plumb(req.domid, cfg->name, &cfg->vifs[i]);
+        err = guestnet_plumb(cfg->name, &cfg->vifs[i]);
         if (!err)
             err = vif_add(req.domid, &cfg->vifs[i]);
     }

@@ -73,7 +73,7 @@ int cmd_network_attach(int argc, char **argv)
         err = parse_vif(&cfg, spec, (unsigned)err, &vif);
     if (err)
         goto out_free;
-    err = guestnet_plumb(domid, cfg.name, &vif);
+    err = guestnet_plumb(cfg.name, &vif);
     if (err)
         goto out_free;
     err = vif_add(domid, &vif);

@@ -294,14 +294,14 @@ static void test_multi_slot(void **state)
     assert_int_equal(netfront_tx_send(q->front, NULL, frame, 13), -EMSGSIZE);
 }
 
-/* A reader filling lent pages (a TAP's readv): the backend gets the same
- * frame as from netfront_tx_send(), unused and refused pages come back. */
+/* A reader filling lent pages: the backend gets the same frame as from
+ * netfront_tx_send(), unused and refused pages come back. */
 static void test_tx_borrowed(void **state)
 {
     struct harness *h = *state;
     struct queue *q = &h->q[0];
     static uint8_t frame[65535], out[65536];
-    struct iovec iov[NETFRONT_TX_PAGES];
+    struct iovec iov[NETFRONT_TX_BATCH * NETFRONT_TX_PAGES];
     const size_t sizes[] = {60, 4096, 9000, 65535};
     struct netback_packet pkt;
 
@@ -309,11 +309,12 @@ static void test_tx_borrowed(void **state)
         size_t len = sizes[round % 4];
 
         fill(frame, len, round);
-        assert_int_equal(netfront_tx_borrow(q->front, iov), 0);
-        assert_int_equal(netfront_tx_borrow(q->front, iov), -EBUSY);
+        assert_int_equal(netfront_tx_borrow(q->front, iov, 1), 1);
+        assert_int_equal(netfront_tx_borrow(q->front, iov, 1), -EBUSY);
         for (size_t off = 0, i = 0; off < len; off += NETIF_PAGE_SIZE, i++)
             memcpy(iov[i].iov_base, frame + off, len - off < 4096 ? len - off : 4096);
-        assert_int_equal(netfront_tx_send_borrowed(q->front, NULL, len), 0);
+        assert_int_equal(netfront_tx_send_borrowed(q->front, 0, NULL, len), 0);
+        netfront_tx_unborrow(q->front);
         netfront_tx_flush(q->front);
         assert_int_equal(netback_tx_next(q->back, &pkt), 1);
         assert_int_equal(pkt.nr_segs, (len + 4095) / 4096);
@@ -324,13 +325,80 @@ static void test_tx_borrowed(void **state)
         assert_int_equal(netfront_tx_reap(q->front), 1);
     }
     /* Refused (too short) and given back unread: the pool is whole again. */
-    assert_int_equal(netfront_tx_borrow(q->front, iov), 0);
-    assert_int_equal(netfront_tx_send_borrowed(q->front, NULL, 13), -EMSGSIZE);
-    assert_int_equal(netfront_tx_send_borrowed(q->front, NULL, 60), -EINVAL);
-    assert_int_equal(netfront_tx_borrow(q->front, iov), 0);
+    assert_int_equal(netfront_tx_borrow(q->front, iov, 0), -EINVAL);
+    assert_int_equal(netfront_tx_borrow(q->front, iov, 1), 1);
+    assert_int_equal(netfront_tx_send_borrowed(q->front, 0, NULL, 13), -EMSGSIZE);
+    assert_int_equal(netfront_tx_send_borrowed(q->front, 0, NULL, 60), -EINVAL);
+    assert_int_equal(netfront_tx_send_borrowed(q->front, 1, NULL, 60), -EINVAL);
+    netfront_tx_unborrow(q->front);
+    assert_int_equal(netfront_tx_borrow(q->front, iov, 1), 1);
     netfront_tx_unborrow(q->front);
     for (int n = 0; n < NBUF; n++)
         assert_int_equal(netfront_tx_send(q->front, NULL, frame, 64), 0);
+    assert_null(netback_error(q->back));
+}
+
+/* The frame in frame j of a lending, its first len bytes of fill(seed). */
+static void fill_lent(const struct iovec *iov, unsigned int j, size_t len, unsigned int seed)
+{
+    static uint8_t frame[65535];
+
+    fill(frame, len, seed);
+    for (size_t off = 0, i = 0; off < len; off += NETIF_PAGE_SIZE, i++)
+        memcpy(iov[j * NETFRONT_TX_PAGES + i].iov_base, frame + off,
+               len - off < 4096 ? len - off : 4096);
+}
+
+/* One lending for a batch (recvmmsg): as many frames as the pool has room
+ * for, each its own pages; frames the batch did not fill, and refused ones,
+ * come back. */
+static void test_tx_borrowed_batch(void **state)
+{
+    struct harness *h = *state;
+    struct queue *q = &h->q[0];
+    static uint8_t frame[65535], out[65536];
+    struct iovec iov[NETFRONT_TX_BATCH * NETFRONT_TX_PAGES],
+        again[NETFRONT_TX_BATCH * NETFRONT_TX_PAGES];
+    const size_t sizes[] = {60, 65535, 1500};
+    struct netback_packet pkt;
+    int n = netfront_tx_borrow(q->front, iov, NETFRONT_TX_BATCH);
+
+    /* NBUF pages: room for NBUF / 16 frames of the largest size. */
+    assert_int_equal(n, NBUF / NETFRONT_TX_PAGES);
+    for (unsigned int i = 0; i < (unsigned int)n * NETFRONT_TX_PAGES; i++)
+        for (unsigned int k = 0; k < i; k++)
+            assert_ptr_not_equal(iov[i].iov_base, iov[k].iov_base);
+    /* Frames 0, 1 and 3 filled (2 refused), the last not filled at all. */
+    for (unsigned int j = 0; j < 3; j++)
+        fill_lent(iov, j == 2 ? 3 : j, sizes[j], j);
+    assert_int_equal(netfront_tx_send_borrowed(q->front, 0, NULL, sizes[0]), 0);
+    assert_int_equal(netfront_tx_send_borrowed(q->front, 1, NULL, sizes[1]), 0);
+    assert_int_equal(netfront_tx_send_borrowed(q->front, 0, NULL, sizes[0]), -EINVAL);
+    assert_int_equal(netfront_tx_send_borrowed(q->front, 2, NULL, 13), -EMSGSIZE);
+    assert_int_equal(netfront_tx_send_borrowed(q->front, 3, NULL, sizes[2]), 0);
+    assert_int_equal(netfront_tx_send_borrowed(q->front, 4, NULL, 60), -EINVAL);
+    netfront_tx_unborrow(q->front);
+    netfront_tx_flush(q->front);
+    for (unsigned int j = 0; j < 3; j++) {
+        fill(frame, sizes[j], j);
+        assert_int_equal(netback_tx_next(q->back, &pkt), 1);
+        assert_int_equal(netback_tx_copy(q->back, &pkt, out, sizeof(out)), (int)sizes[j]);
+        assert_memory_equal(out, frame, sizes[j]);
+        netback_tx_done(q->back, &pkt, NETIF_RSP_OKAY);
+    }
+    assert_int_equal(netback_tx_next(q->back, &pkt), 0);
+    /* 1 + 16 + 1 pages in flight: room for fewer frames until they are
+     * answered, then (reaped by the lending itself) as many as before. */
+    assert_int_equal(netfront_tx_borrow(q->front, again, NETFRONT_TX_BATCH),
+                     (NBUF - 18) / NETFRONT_TX_PAGES);
+    netfront_tx_unborrow(q->front);
+    netback_tx_flush(q->back);
+    assert_int_equal(netfront_tx_borrow(q->front, again, NETFRONT_TX_BATCH), n);
+    netfront_tx_unborrow(q->front);
+    /* None lendable while the pages are all in flight. */
+    for (int k = 0; k < NBUF; k++)
+        assert_int_equal(netfront_tx_send(q->front, NULL, frame, 64), 0);
+    assert_int_equal(netfront_tx_borrow(q->front, iov, 1), -EAGAIN);
     assert_null(netback_error(q->back));
 }
 
@@ -1073,6 +1141,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_small_frames, setup, teardown),
         cmocka_unit_test_setup_teardown(test_multi_slot, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tx_borrowed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tx_borrowed_batch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_gso_tcpv4, setup, teardown),
         cmocka_unit_test_setup_teardown(test_gso_tcpv6, setup, teardown),
         cmocka_unit_test_setup_teardown(test_gso_not_negotiated, setup, teardown),

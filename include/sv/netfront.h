@@ -74,20 +74,28 @@ int netfront_tx_send(struct netfront *f, const struct virtio_net_hdr *vh, const 
 
 /* TX pages enough for the largest frame (XEN_NETIF_MAX_TX_SIZE). */
 #define NETFRONT_TX_PAGES 16
+/* Frames one lending may cover: a ring's pages and slots (256) hold 15 of
+ * the largest with their GSO extras. */
+#define NETFRONT_TX_BATCH 14
 
 /*
  * The same without a copy in between, for a reader that fills buffers it is
- * given (a TAP's readv): netfront_tx_borrow() lends NETFRONT_TX_PAGES free
- * granted pages as iov[0..NETFRONT_TX_PAGES-1] (one page each, in frame
- * order), once the ring has room for the largest frame; -EAGAIN as
- * netfront_tx_send() when it has none even after reaping, -EBUSY when pages
- * are lent already.  Then either netfront_tx_send_borrowed() queues the
- * frame read into them (len bytes from iov[0] on; the pages it did not need
- * come back; its errors are netfront_tx_send()'s, the pages all back) or
- * netfront_tx_unborrow() takes them all back.
+ * given (a packet socket's recvmmsg): netfront_tx_borrow() lends free
+ * granted pages for n frames of the largest size, 1 <= n <= max (at most
+ * NETFRONT_TX_BATCH), as many as the pool and the ring have room for
+ * (reaping once if fewer than max): frame j's pages are
+ * iov[j * NETFRONT_TX_PAGES .. + NETFRONT_TX_PAGES), one page each, in frame
+ * order.  n; -EAGAIN as netfront_tx_send() when not even one frame has room
+ * after reaping; -EBUSY when pages are lent already; -EINVAL max 0.
+ * netfront_tx_send_borrowed() queues frame j, read into its pages (len
+ * bytes from its first page on; each j once, in rising order; its errors
+ * are netfront_tx_send()'s, and -EINVAL for a j not lent or queued already).
+ * netfront_tx_unborrow() then takes back every page not queued (what the
+ * batch did not fill and the frames refused) and ends the lending.
  */
-int netfront_tx_borrow(struct netfront *f, struct iovec *iov);
-int netfront_tx_send_borrowed(struct netfront *f, const struct virtio_net_hdr *vh, size_t len);
+int netfront_tx_borrow(struct netfront *f, struct iovec *iov, unsigned int max);
+int netfront_tx_send_borrowed(struct netfront *f, unsigned int j, const struct virtio_net_hdr *vh,
+                              size_t len);
 void netfront_tx_unborrow(struct netfront *f);
 
 /* Publish queued requests; notify the backend if it asked (req_event). */

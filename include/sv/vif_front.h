@@ -1,10 +1,11 @@
 /*
  * One vif of a guest: its netfront queues (one per netif queue, each on its
- * own queue of the multi-queue TAP ethD), the xenbus handshake with
+ * own packet socket on nfD, the far end of the veth ethD, which the
+ * hypervisor makes for it), the xenbus handshake with
  * whichever backend the toolstack points it at, and optionally a control
  * ring asking that backend for Toeplitz hashing with a given mapping table.
  * Or, for a program that drives the rings itself (the packet generator),
- * one queue handed to an endpoint instead of the TAP.
+ * one queue handed to an endpoint instead of the sockets.
  */
 #ifndef VIF_FRONT_H
 #define VIF_FRONT_H
@@ -19,7 +20,7 @@ struct event_base;
 struct netfront;
 struct vif_front;
 
-/* Who uses the rings of a vif instead of the TAP relay. */
+/* Who uses the rings of a vif instead of the socket relay. */
 struct vif_front_endpoint {
     /* Connected: nf is the vif's queue (RX buffers posted) until disconnected(). */
     void (*connected)(void *ctx, struct netfront *nf);
@@ -36,7 +37,7 @@ struct vif_front_opts {
     unsigned max_queues;       /* ask for at most this many (0: what the backend offers) */
     const uint32_t *rss_table; /* non-NULL: feature-ctrl-ring with this mapping table */
     unsigned rss_size;         /* its entries (1..128) */
-    const struct vif_front_endpoint *ep; /* non-NULL: one queue, driven by ep; no TAP */
+    const struct vif_front_endpoint *ep; /* non-NULL: one queue, driven by ep; no socket */
 };
 
 /* A VF teamed with the vif (failover, as Linux's net_failover bonds a VF
@@ -44,7 +45,7 @@ struct vif_front_opts {
  * goes to it.  Both write what they receive to ethD: the NIC delivers each
  * frame to one of them (the PF owner moves the MAC). */
 struct vif_front_primary {
-    /* Takes the frames waiting in fd (an ethD queue, virtio header first):
+    /* Takes the frames waiting in fd (a queue's socket, virtio header first):
      * 0; -EAGAIN when out of room: fd is then not read until
      * vif_front_primary_room(); -ENOTCONN when not active: the rings take
      * them. */
@@ -66,10 +67,10 @@ void vif_front_event(struct vif_front *v, evtchn_port_t port);
 
 /* Teams a VF with the vif (p copied), or (NULL) puts ethD back on the rings. */
 void vif_front_set_primary(struct vif_front *v, const struct vif_front_primary *p);
-/* The primary has room again: the ethD queues it refused are read again. */
+/* The primary has room again: the sockets it refused are read again. */
 void vif_front_primary_room(struct vif_front *v);
-/* ethD's first queue (kept for the vif's life; -1 with an endpoint):
- * where the primary writes the frames it receives, virtio header first. */
-int vif_front_tap(const struct vif_front *v);
+/* Queue 0's socket (kept for the vif's life; -1 with an endpoint): where
+ * the primary writes the frames it receives, virtio header first. */
+int vif_front_sock(const struct vif_front *v);
 
 #endif
