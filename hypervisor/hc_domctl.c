@@ -220,10 +220,14 @@ int hc_platform_channel_open(struct hc_ctx *ctx)
 static int in_domain_netns(const struct domain *d, int (*open_fd)(const void *arg), const void *arg)
 {
     char path[128];
-    int home = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC), ns, fd = -1, err = 0;
+    int home, ns, fd = -1, err = 0;
 
+    /* No namespace of its own (dom0): nothing is made in the host's. */
+    if (!d->netns[0])
+        return -ENOENT;
     snprintf(path, sizeof(path), "/run/netns/%s", d->netns);
-    ns = d->netns[0] ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+    home = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+    ns = open(path, O_RDONLY | O_CLOEXEC);
     if (home < 0 || ns < 0 || setns(ns, CLONE_NEWNET) < 0)
         err = -errno;
     if (!err) {
