@@ -109,7 +109,7 @@ grep -q "domain $r ($t-reboot) shut down (reason 1): restart" "$SPLITVISOR_RUNDI
 pass "xl reboot: on_reboot=restart restarted it as domain $now, with its attached vif"
 
 # on_poweroff=destroy: the monitor destroys the domain and everything of it
-# (xenstore nodes, namespace and its TAP, the kept description), then exits.
+# (xenstore nodes, namespace and its veth, the kept description), then exits.
 gone=$SPLITVISOR_RUNDIR/gone.cfg
 sed -e 's/on_poweroff = "preserve"/on_poweroff = "destroy"/' "$(sv_cfg "$t-gone" sleep)" >"$gone"
 echo 'vif = [ "ip=10.9.0.2/24" ]' >>"$gone"
@@ -119,7 +119,7 @@ grep -q "warning: vif 0 has no backend domain: Domain-0 serves no vifs" <<<"$err
     fail "no warning for a vif without a backend: $err"
 g=$("$BIN/xl" domid "$t-gone")
 wait_console "$g" SLEEPING >/dev/null
-ip -n "sv-$t-gone" link show eth0 >/dev/null || fail "no TAP eth0 in the namespace"
+ip -n "sv-$t-gone" link show eth0 >/dev/null || fail "no eth0 in the namespace"
 "$BIN/xl" shutdown "$g"
 for _ in $(seq 100); do "$BIN/xl" domid "$t-gone" >/dev/null 2>&1 || break; sleep 0.05; done
 "$BIN/xl" domid "$t-gone" >/dev/null 2>&1 && fail "on_poweroff=destroy left the domain: $("$BIN/xl" list)"
@@ -133,7 +133,7 @@ if command -v xenstore-exists >/dev/null; then
 fi
 grep -q "domain $g ($t-gone) shut down (reason 0): destroy" "$SPLITVISOR_RUNDIR/monitor.log" ||
     fail "monitor did not apply on_poweroff: $(cat "$SPLITVISOR_RUNDIR/monitor.log")"
-pass "on_poweroff=destroy: domain, xenstore nodes, namespace and TAP gone"
+pass "on_poweroff=destroy: domain, xenstore nodes, namespace and veth gone"
 
 # One monitor serves every domain, as Xen's toolstack watches @releaseDomain
 # once: the domains above (preserved, renamed, restarted) have no monitor

@@ -3,7 +3,7 @@
 # queues (multi-queue-num-queues and queue-N/ keys in xenstore), each on its
 # own queue pair of the vif's VMDq pool; parallel TCP flows are spread over
 # the receiving pool's queues by the NIC's RSS and over the sending pool's by
-# the guest kernel's multi-queue TAP; a guest that maps a control ring and
+# the guest kernel's multi-queue veth (a packet socket per queue); a guest that maps a control ring and
 # sets a mapping table gets exactly that steering in the NIC (and hash extras
 # on its frames); a guest that asks for one queue gets one; a 4-queue vif
 # beyond the pools, on netdd's software switch, works too.
@@ -77,7 +77,7 @@ echo "a's pool, RX frames per queue pair: $rx"
 tx=$(queue_counts "$t-b" tx)
 echo "b's pool, TX frames per queue pair: $tx"
 [ "$(busy_queues "$tx" 100)" -ge 2 ] || fail "b sent on fewer than 2 queue pairs: $tx"
-pass "8 TCP flows spread over the receiving pool's queues (RSS) and the sender's (TAP queues)"
+pass "8 TCP flows spread over the receiving pool's queues (RSS) and the sender's (veth queues)"
 
 # a -> b: b asked over its control ring for the table {2, 3}: every TCP
 # frame lands on queue pair 2 or 3 of its pool, none on 1.

@@ -66,13 +66,13 @@ xenstore-exists "$B" 2>/dev/null && fail "detach left the backend"
 xenstore-exists "/local/domain/$fe/device/vif/2" 2>/dev/null && fail "detach by MAC left the frontend"
 xenstore-exists "/libxl/$fe/device/vif/2" 2>/dev/null && fail "detach by MAC left the libxl dir"
 "$BIN/xl" network-detach "$fe" 7 2>/dev/null && fail "detached a vif that does not exist"
-# A refused attach leaves neither a TAP nor xenstore nodes.
+# A refused attach leaves neither a veth nor xenstore nodes.
 links=$(ip -n "sv-$t-fe" -o link show | awk '{print $2}')
 vifs=$(xenstore-list "/libxl/$fe/device/vif" | tr '\n' ' ')
 err=$("$BIN/xl" network-attach "$fe" "backend=nosuchdomain" 2>&1) && fail "attach to an unknown backend"
 grep -q "unknown backend domain 'nosuchdomain'" <<<"$err" || fail "unclear error: $err"
 [ "$(ip -n "sv-$t-fe" -o link show | awk '{print $2}')" = "$links" ] ||
-    fail "a failed attach left a TAP: $(ip -n "sv-$t-fe" -o link show)"
+    fail "a failed attach left a device: $(ip -n "sv-$t-fe" -o link show)"
 [ "$(xenstore-list "/libxl/$fe/device/vif" | tr '\n' ' ')" = "$vifs" ] || fail "a failed attach left nodes"
 [ "$(xenstore-list "/local/domain/$fe/device/vif" | tr '\n' ' ')" = "$vifs" ] || fail "a failed attach left a frontend"
 pass "network-attach, network-list, network-detach"
