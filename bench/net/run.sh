@@ -6,7 +6,7 @@
 #                               poll-mode guests (guest --pktgen: frames made and
 #                               counted on the netfront rings, as DPDK's netfront
 #                               PMD would), and programs in the guests (udp-pps
-#                               through each guest's kernel stack and TAP); beside
+#                               through each guest's kernel stack and eth0); beside
 #                               the xnic driven natively by one process
 #                               (xnic-bench pool->pool) and the same udp-pps over
 #                               the veth pair.
@@ -197,8 +197,8 @@ printf "$row" "64 B guest->guest, poll-mode guests, pps" "$pg_pps" \
     "native pool->pool $native" "$r_pg" "$(range "${r_pgs[@]}")"
 printf "$row" "64 B ... same, busy-polling guests, pps" "$pb_pps" "native pool->pool $native" \
     "$(ratio "$pb_pps" "$native")"
-printf "$row" "64 B guest->guest, udp-pps via TAPs, pps" "$gg_pps" "native pool->pool $native" "$r_pps"
-printf "$row" "64 B guest->guest, udp-pps via TAPs, pps" "$gg_pps" "veth (udp-pps) $veth_pps" \
+printf "$row" "64 B guest->guest, udp-pps via eth0s, pps" "$gg_pps" "native pool->pool $native" "$r_pps"
+printf "$row" "64 B guest->guest, udp-pps via eth0s, pps" "$gg_pps" "veth (udp-pps) $veth_pps" \
     "$(ratio "$gg_pps" "$veth_pps")"
 printf "$row" "64 B veth (udp-pps), pps" "$veth_pps" "native pool->pool $native" \
     "$(ratio "$veth_pps" "$native")"
@@ -214,4 +214,4 @@ if [ "$only" = all ]; then
     echo "target TCP guest->guest >= 0.5x veth:                 $(verdict "$r_tcp" 0.5)"
 fi
 echo "target 64 B pps guest->guest >= 0.5x native (pktgen):  $(verdict "$r_pg" 0.5)"
-echo "64 B pps guest->guest, programs via TAPs, vs native:   $(verdict "$r_pps" 0.5)"
+echo "64 B pps guest->guest, programs via eth0s, vs native:   $(verdict "$r_pps" 0.5)"
