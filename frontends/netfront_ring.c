@@ -418,7 +418,7 @@ static netif_rx_response_t rx_read(const struct netfront *f, RING_IDX i)
 }
 
 /* The extras after the first response; GSO is kept, the hash only counted
- * (the TAP has no field for it).  1 when complete, 0 when the backend has
+ * (a virtio header has no field for it).  1 when complete, 0 when the backend has
  * not pushed them all yet. */
 static int rx_extras(struct netfront *f, RING_IDX *i, RING_IDX prod, struct rx_frame *fr)
 {

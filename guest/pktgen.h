@@ -1,6 +1,6 @@
 /*
  * pktgen: a poll-mode endpoint on a guest's vif, like DPDK's Xen netfront
- * PMD under testpmd txonly/rxonly.  Instead of relaying a TAP it writes
+ * PMD under testpmd txonly/rxonly.  Instead of relaying ethD it writes
  * generated Ethernet/IPv4/UDP frames straight into the netfront TX ring in
  * bursts (one flush, so at most one notification, per burst), or takes RX
  * frames off the ring, checks and counts them and reposts the buffers.  It

@@ -86,7 +86,7 @@ int cmd_network_attach(int argc, char **argv)
     xl_error("cannot keep the description of %s: %s", cfg.name, strerror(-err));
     vif_remove(domid, vif.devid);
 out_unplumb:
-    /* A failed attach leaves neither the TAP nor xenstore nodes. */
+    /* A failed attach leaves neither the veth nor xenstore nodes. */
     guestnet_unplumb(cfg.name, vif.devid);
 out_free:
     config_free(&cfg);
