@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <event2/event.h>
 #include <fcntl.h>
+#include <linux/if_packet.h>
 #include <linux/virtio_net.h>
 #include <net/if.h>
 #include <stdio.h>
@@ -590,6 +591,51 @@ static void drop_waiting(int fd)
     (void)recvmmsg(fd, mm, SOCK_BATCH, MSG_DONTWAIT, NULL);
 }
 
+/* The VLAN tag the kernel took out of a frame (nfD's receive path does
+ * before a packet socket sees it), put back in: the frame is copied out
+ * and back 4 bytes on, and the virtio header's offsets follow.  A rare
+ * path (programs sending tagged frames).  false: no room for it. */
+static bool vlan_put_back(const struct iovec *pages, size_t *len, struct virtio_net_hdr *vh,
+                          const struct tpacket_auxdata *aux)
+{
+    static uint8_t frame[NETFRONT_TX_PAGES * 4096];
+    uint16_t tpid = aux->tp_status & TP_STATUS_VLAN_TPID_VALID ? aux->tp_vlan_tpid : 0x8100;
+    size_t n = *len;
+
+    if (n < 12 || n + 4 > sizeof(frame))
+        return false;
+    for (size_t off = 0, i = 0; off < n; off += pages[i].iov_len, i++)
+        memcpy(frame + off, pages[i].iov_base,
+               n - off < pages[i].iov_len ? n - off : pages[i].iov_len);
+    memmove(frame + 16, frame + 12, n - 12);
+    frame[12] = (uint8_t)(tpid >> 8);
+    frame[13] = (uint8_t)tpid;
+    frame[14] = (uint8_t)(aux->tp_vlan_tci >> 8);
+    frame[15] = (uint8_t)aux->tp_vlan_tci;
+    *len = n + 4;
+    for (size_t off = 0, i = 0; off < *len; off += pages[i].iov_len, i++)
+        memcpy(pages[i].iov_base, frame + off,
+               *len - off < pages[i].iov_len ? *len - off : pages[i].iov_len);
+    if (vh->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM)
+        vh->csum_start = (uint16_t)(vh->csum_start + 4);
+    if (vh->hdr_len)
+        vh->hdr_len = (uint16_t)(vh->hdr_len + 4);
+    return true;
+}
+
+/* The tag the kernel took out of a received frame, or NULL. */
+static const struct tpacket_auxdata *vlan_of(struct msghdr *mh)
+{
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c))
+        if (c->cmsg_level == SOL_PACKET && c->cmsg_type == PACKET_AUXDATA &&
+            c->cmsg_len >= CMSG_LEN(sizeof(struct tpacket_auxdata))) {
+            const struct tpacket_auxdata *aux = (const void *)CMSG_DATA(c);
+
+            return aux->tp_status & TP_STATUS_VLAN_VALID ? aux : NULL;
+        }
+    return NULL;
+}
+
 /* One recvmmsg into a lending of granted TX pages: the frames it read
  * queued, the pages it did not fill back.  The frames read (*more: as many
  * as were lent, so more may wait); -EAGAIN when the ring or the pages are
@@ -600,6 +646,10 @@ static int sock_to_ring(struct vf_queue *q, int fd, bool *more)
     struct iovec iov[NETFRONT_TX_BATCH][1 + NETFRONT_TX_PAGES];
     struct virtio_net_hdr vh[NETFRONT_TX_BATCH];
     struct mmsghdr mm[NETFRONT_TX_BATCH];
+    union {
+        struct cmsghdr align;
+        char buf[CMSG_SPACE(sizeof(struct tpacket_auxdata))];
+    } ctl[NETFRONT_TX_BATCH];
     int n = netfront_tx_borrow(q->nf, pages, NETFRONT_TX_BATCH), got, err;
 
     if (n < 0)
@@ -607,17 +657,23 @@ static int sock_to_ring(struct vf_queue *q, int fd, bool *more)
     for (int j = 0; j < n; j++) {
         iov[j][0] = (struct iovec){&vh[j], sizeof(vh[j])};
         memcpy(iov[j] + 1, pages + j * NETFRONT_TX_PAGES, sizeof(pages[0]) * NETFRONT_TX_PAGES);
-        mm[j] =
-            (struct mmsghdr){.msg_hdr = {.msg_iov = iov[j], .msg_iovlen = 1 + NETFRONT_TX_PAGES}};
+        mm[j] = (struct mmsghdr){.msg_hdr = {.msg_iov = iov[j],
+                                             .msg_iovlen = 1 + NETFRONT_TX_PAGES,
+                                             .msg_control = ctl[j].buf,
+                                             .msg_controllen = sizeof(ctl[j].buf)}};
     }
     got = recvmmsg(fd, mm, (unsigned)n, MSG_DONTWAIT, NULL);
     err = got < 0 ? errno : 0;
     for (int j = 0; j < got; j++) {
+        const struct tpacket_auxdata *vlan = vlan_of(&mm[j].msg_hdr);
         size_t len = mm[j].msg_len;
 
         if (len <= sizeof(vh[j]) || (mm[j].msg_hdr.msg_flags & MSG_TRUNC))
             continue;
-        if (netfront_tx_send_borrowed(q->nf, (unsigned)j, &vh[j], len - sizeof(vh[j])) == -EPROTO) {
+        len -= sizeof(vh[j]);
+        if (vlan && !vlan_put_back(iov[j] + 1, &len, &vh[j], vlan))
+            continue;
+        if (netfront_tx_send_borrowed(q->nf, (unsigned)j, &vh[j], len) == -EPROTO) {
             netfront_tx_unborrow(q->nf);
             return -EPROTO;
         }

@@ -290,6 +290,10 @@ static int open_pktsock(const void *arg)
     /* What nfD sends itself is no guest's frame. */
     if (!err)
         err = sockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, 1);
+    /* nfD's receive path takes a frame's VLAN tag out of it before a
+     * packet socket sees it: the tag comes beside the frame. */
+    if (!err)
+        err = sockopt(fd, SOL_PACKET, PACKET_AUXDATA, 1);
     /* Frames wait in the receive buffer while the domain waits for a CPU;
      * what it sends stays charged to the send buffer until ethD's stack
      * takes it (veth hands the skb on): both as a TAP's queue would hold. */

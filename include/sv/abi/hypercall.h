@@ -110,8 +110,8 @@ enum {
  * end is the guest's ethD (both made by the toolstack in the caller's
  * namespace): bound to nfD, in nfD's fanout group (PACKET_FANOUT_QM: ethD's
  * TX queue picks the socket), vnet headers, qdisc bypass, outgoing frames
- * ignored, receive and send buffers of SV_PKTSOCK_BUF.  Shaped by the hypervisor:
- * the domain may not set SOL_PACKET options (architecture.md).
+ * ignored, auxiliary data (VLAN tags), receive and send buffers of SV_PKTSOCK_BUF.  Shaped by the
+ * hypervisor: the domain may not set SOL_PACKET options (architecture.md).
  */
 struct sv_pktsock_open {
     uint32_t devid; /* the vif: nf<devid> */
