@@ -129,15 +129,19 @@ static void ctrl_notify(void *ctx)
     xenevtchn_notify(v->xce, v->port_ctrl);
 }
 
+/* Shares what g does not hold yet (queue 0's may be shared ahead: preshare). */
 static int share_all(struct vif_front *v, struct grants *g, bool ctrl)
 {
     for (int d = 0; d < 2; d++) {
-        g->ring[d] = xengntshr_share_pages(v->xgs, v->backend_id, 1, &g->ring_ref[d], 1);
-        g->pool[d] = xengntshr_share_pages(v->xgs, v->backend_id, POOL_PAGES, g->pool_ref[d], 1);
+        if (!g->ring[d])
+            g->ring[d] = xengntshr_share_pages(v->xgs, v->backend_id, 1, &g->ring_ref[d], 1);
+        if (!g->pool[d])
+            g->pool[d] =
+                xengntshr_share_pages(v->xgs, v->backend_id, POOL_PAGES, g->pool_ref[d], 1);
         if (!g->ring[d] || !g->pool[d])
             return -errno;
     }
-    if (ctrl &&
+    if (ctrl && !g->ctrl &&
         !(g->ctrl = xengntshr_share_pages(v->xgs, v->backend_id, CTRL_PAGES, g->ctrl_ref, 1)))
         return -errno;
     return 0;
@@ -425,6 +429,22 @@ static void vif_disconnect(struct vif_front *v, XenbusState state)
     xenbus_switch_state(v->xs, v->dir, state);
 }
 
+/*
+ * Grants queue 0's rings and buffers to a backend we follow before it is
+ * ready for us (a restarted driver domain still starting): sharing 508
+ * pages is most of a connect (100-150 ms on a loaded host), and done here
+ * it overlaps the backend's start instead of following its InitWait.  A
+ * failure is left to the connect, which shares what is missing.
+ */
+static void preshare(struct vif_front *v)
+{
+    struct vf_queue *q0 = queue_get(v, 0);
+
+    v->xgs = v->xgs ? v->xgs : xengntshr_open(NULL, 0);
+    if (q0 && v->xgs && !v->nqueues)
+        share_all(v, &q0->g, false);
+}
+
 /* Follows the frontend's "backend" key (the toolstack re-points it). */
 static void follow_backend(struct vif_front *v)
 {
@@ -437,6 +457,8 @@ static void follow_backend(struct vif_front *v)
     if (strcmp(path, v->backend)) {
         if (v->nqueues)
             vif_disconnect(v, XenbusStateInitialising);
+        if (v->q[0] && v->xgs) /* what was shared ahead for the old one */
+            unshare_all(v->q[0], &v->q[0]->g);
         if (v->backend[0] && (err = xenbus_unwatch_state(v->xs, v->backend, "backend-state")))
             log_warnx("vif %u: unwatching %s/state: %s", v->devid, v->backend, strerror(-err));
         snprintf(v->backend, sizeof(v->backend), "%s", path);
@@ -448,6 +470,7 @@ static void follow_backend(struct vif_front *v)
             v->backend[0] = '\0';
         } else if (v->backend[0]) {
             log_info("vif %u: backend %s (domain %u)", v->devid, v->backend, v->backend_id);
+            preshare(v);
         } else {
             log_info("vif %u: no backend (its driver domain went away)", v->devid);
         }
@@ -715,6 +738,8 @@ void vif_front_free(struct vif_front *v)
     if (!v)
         return;
     vif_disconnect(v, XenbusStateClosed);
+    if (v->q[0] && v->xgs) /* shared ahead, never connected */
+        unshare_all(v->q[0], &v->q[0]->g);
     /* Left behind, these watches would make a vif of this devid attached
      * again fail to watch the same paths (EEXIST) and never connect. */
     if (!xs_unwatch(v->xs, v->dir, "frontend"))
