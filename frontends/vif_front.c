@@ -53,7 +53,7 @@ struct vf_queue {
     bool have_stale;
     bool told_hashed;
     struct virtio_net_hdr tx_vh; /* TX: read from ethD with each frame */
-    bool tx_waiting;             /* no ring room for a frame: ethD is not read until answers come */
+    bool tx_waiting;             /* no ring room, or no backend: ethD is not read until there is */
     struct log_ratelimit tap_warnings;
 };
 
@@ -237,6 +237,7 @@ static void tap_offloads(int tap, const struct netif_features *f)
 
 static void vif_disconnect(struct vif_front *v, XenbusState state);
 static void on_tap(evutil_socket_t fd, short what, void *arg);
+static void resume_tap(struct vf_queue *q);
 
 static int bind_port(struct vif_front *v, evtchn_port_t *port)
 {
@@ -300,6 +301,8 @@ static int queue_connect(struct vf_queue *q, const struct netif_features *peer, 
     if (q->tap >= 0)
         tap_offloads(q->tap, peer);
     netfront_rx_refill(q->nf);
+    if (q->tx_waiting) /* what the guest sent while it had no backend goes now */
+        resume_tap(q);
     return 0;
 }
 
@@ -389,11 +392,6 @@ static void queue_disconnect(struct vf_queue *q)
 {
     struct vif_front *v = q->v;
 
-    if (q->tx_waiting) { /* ethD is read again (and dropped until a backend comes) */
-        q->tx_waiting = false;
-        if (q->tap_ev)
-            event_add(q->tap_ev, NULL);
-    }
     if (q->nf && v->opts.ep)
         v->opts.ep->disconnected(v->opts.ep->ctx);
     if (q->nf)
@@ -411,6 +409,7 @@ static void queue_disconnect(struct vf_queue *q)
         close(q->tap);
         q->tap_ev = NULL;
         q->tap = -1;
+        q->tx_waiting = false;
     }
 }
 
@@ -609,41 +608,49 @@ void vif_front_event(struct vif_front *v, evtchn_port_t port)
         }
 }
 
-/* Frames from ethD, read straight into granted TX pages (no copy here). */
+/* ethD is not read until the backend answers or comes: its frames wait in
+ * the kernel's TAP queue (up to its txqueuelen, then the kernel drops). */
+static void stop_tap(struct vf_queue *q)
+{
+    q->tx_waiting = true;
+    event_del(q->tap_ev);
+}
+
+/*
+ * Frames from ethD, read straight into granted TX pages (no copy here).
+ * With no backend (its driver domain restarting) they are left in ethD and
+ * go once one connects, instead of being read and dropped: a guest's ping
+ * or TCP segment sent in the outage arrives late rather than not at all,
+ * and TCP does not wait for its retransmission timeout (200 ms and up).
+ */
 static void on_tap(evutil_socket_t fd, short what, void *arg)
 {
-    static unsigned char discard[FRAME_MAX]; /* a frame read with no backend */
     struct vf_queue *q = arg;
 
     (void)what;
     if (q->v->primary.xmit) {
         int rc = q->v->primary.xmit(q->v->primary.ctx, fd);
 
-        if (rc == -EAGAIN) {
-            q->tx_waiting = true;
-            event_del(q->tap_ev);
-        }
+        if (rc == -EAGAIN)
+            stop_tap(q);
         if (rc != -ENOTCONN)
             return;
+    }
+    if (!q->nf) {
+        stop_tap(q);
+        return;
     }
     for (int i = 0; i < TAP_BATCH; i++) {
         struct iovec iov[1 + NETFRONT_TX_PAGES] = {{&q->tx_vh, sizeof(q->tx_vh)}};
         ssize_t n;
         int err;
 
-        if (!q->nf) { /* no backend: dropped */
-            iov[1] = (struct iovec){discard, sizeof(discard)};
-            if (readv(fd, iov, 2) <= 0)
-                break;
-            continue;
-        }
         err = netfront_tx_borrow(q->nf, iov + 1);
         if (err == -EAGAIN) {
             /* Ring or buffers full: publish what is queued and stop reading
              * this TAP queue (the frame waits in it) until the backend answers. */
             netfront_tx_flush(q->nf);
-            q->tx_waiting = true;
-            event_del(q->tap_ev);
+            stop_tap(q);
             return;
         }
         if (err < 0) {
@@ -660,8 +667,7 @@ static void on_tap(evutil_socket_t fd, short what, void *arg)
             return;
         }
     }
-    if (q->nf)
-        netfront_tx_flush(q->nf);
+    netfront_tx_flush(q->nf);
 }
 
 struct vif_front *vif_front_new(struct event_base *base, struct xs_handle *xs,
