@@ -11,12 +11,7 @@ t=$SV_TEST_TAG
 sv_start --nic "--wire none"
 PINGS=20
 
-cfg=$SPLITVISOR_RUNDIR/$t-dd.cfg
-printf 'name = "%s"\nmemory = 256\nkernel = "%s"\ndriver_domain = 1\npci = [ "0000:03:00.0" ]\non_crash = "restart"\n' \
-    "$t-dd" "$BIN/netdd" >"$cfg"
-"$BIN/xl" pci-assignable-add 0000:03:00.0
-"$BIN/xl" create -p "$cfg" >/dev/null
-dd=$("$BIN/xl" domid "$t-dd")
+dd=$(sv_netdd_paused "$t-dd")
 a=$(sv_guest "$t-a" "$t-dd" 10.20.0.2/24)
 wait_console "$a" "vif 0: backend /local/domain/$dd/" >/dev/null
 # No ARP: every ping is one frame, sent at once.

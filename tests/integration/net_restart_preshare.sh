@@ -26,12 +26,7 @@ wait_frames() {
 }
 
 # The driver domain, created paused: it never writes InitWait.
-cfg=$SPLITVISOR_RUNDIR/$t-dd.cfg
-printf 'name = "%s"\nmemory = 256\nkernel = "%s"\ndriver_domain = 1\npci = [ "0000:03:00.0" ]\non_crash = "restart"\n' \
-    "$t-dd" "$BIN/netdd" >"$cfg"
-"$BIN/xl" pci-assignable-add 0000:03:00.0
-"$BIN/xl" create -p "$cfg" >/dev/null
-dd=$("$BIN/xl" domid "$t-dd")
+dd=$(sv_netdd_paused "$t-dd")
 f0=$(frames)
 a=$(sv_guest "$t-a" "$t-dd" 10.19.0.2/24)
 wait_console "$a" "vif 0: backend /local/domain/$dd/" >/dev/null
