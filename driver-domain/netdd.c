@@ -27,12 +27,12 @@
 #include <xengnttab.h>
 #include <xenstore.h>
 
-#include "gro.h"
 #include "pf.h"
 #include "swswitch.h"
 #include "vf_config.h"
 #include "sv/gnttab_ext.h"
 #include "sv/abi/hypercall.h"
+#include "sv/gro.h"
 #include "sv/log.h"
 #include "sv/netif_offload.h"
 #include "sv/ratelimit.h"

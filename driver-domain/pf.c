@@ -7,7 +7,6 @@
 #include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <unistd.h>
-#include <xen/io/netif.h>
 
 #include "pf.h"
 #include "sv/hcall.h"
@@ -134,18 +133,9 @@ static const uint8_t *held_frame(struct pf_pool *p, unsigned k, unsigned n, size
  * TSO packet delivered whole, GSO; RSS's hash with its type. */
 static struct pf_rx_meta rx_meta(uint16_t status, const struct xnic_rx_wb *wb)
 {
-    static const uint8_t gso[] = {
-        [XNIC_GSO_TCPV4] = XEN_NETIF_GSO_TYPE_TCPV4, [XNIC_GSO_TCPV6] = XEN_NETIF_GSO_TYPE_TCPV6};
-    struct pf_rx_meta m = {.o.data_validated = (status & XNIC_RXS_L4_OK) != 0,
+    struct pf_rx_meta m = {.o = netif_offload_from_xnic_rx(status, wb),
                            .rsc = (status & XNIC_RXS_RSC) != 0};
 
-    if (m.rsc) {
-        m.o.csum_blank = m.o.data_validated = true;
-        if (wb->gso_type < sizeof(gso) && gso[wb->gso_type]) {
-            m.o.gso_type = gso[wb->gso_type];
-            m.o.gso_size = wb->gso_size;
-        }
-    }
     /* XNIC_RSS_TYPE_* bit n is netif's hash type n. */
     if ((status & XNIC_RXS_RSS) && wb->hash_type) {
         m.hashed = true;

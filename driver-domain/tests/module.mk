@@ -1,8 +1,7 @@
-# netdd's pure parts: the software switch and GRO.
-UNIT_TESTS += test_swswitch test_gro
+# netdd's pure parts: the software switch.
+UNIT_TESTS += test_swswitch
 test_swswitch_SRCS := driver-domain/tests/test_swswitch.c driver-domain/swswitch.c
 test_swswitch_LIBS := svnetif svcore
-test_gro_SRCS := driver-domain/tests/test_gro.c driver-domain/gro.c
 
 # VMDq pool allocation without a NIC: the PF's hypercalls and the xnic
 # driver are recorders (defined in the test, before libsvcore's).
