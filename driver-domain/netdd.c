@@ -729,7 +729,7 @@ int main(int argc, char **argv)
     snprintf(dd.vifs_dir, sizeof(dd.vifs_dir), "/local/domain/%s/" SV_XS_VIF_BACKEND, domid);
     snprintf(home, sizeof(home), "/local/domain/%s", domid);
     free(domid);
-    if (!(dd.vfc = vf_config_new(dd.xs, dd.pf, home, vif_standby, NULL)))
+    if (!(dd.vfc = vf_config_new(base, dd.xs, dd.pf, home, vif_standby, NULL)))
         fatalx("cannot serve VF configuration requests");
     dd.sw = swswitch_new(dd.pf);
     if (!dd.sw)

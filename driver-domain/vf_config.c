@@ -1,5 +1,6 @@
 /* netdd configures the VFs of its PF for the toolstack (see vf_config.h). */
 #include <errno.h>
+#include <event2/event.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +9,7 @@
 
 #include "pf.h"
 #include "sv/log.h"
+#include "sv/ratelimit.h"
 #include "sv/xenbus.h"
 #include "sv/abi/xnic.h"
 #include "sv/abi/xs_net.h"
@@ -16,8 +18,14 @@
 #define VF_CONFIG_MAX   64
 #define VF_CONFIG_TOKEN "vf-config"
 #define VF_FRONT_TOKEN  "vf-config-front" /* a teamed VF's frontend state */
+/* How often a guest's own state may move its VF's traffic (each move: two
+ * admin commands to the NIC and a pool's reconfiguration); what comes
+ * faster is looked at when the rate allows, so the last state wins. */
+#define VF_FLIP_RATE  5
+#define VF_FLIP_BURST 4
 
 struct vf_config {
+    struct event_base *base;
     struct xs_handle *xs;
     struct pf *pf;
     char home[64];
@@ -33,6 +41,9 @@ struct vf_config {
         char vif[160];
         char front[160];
         bool standing_by;
+        struct ratelimit flips; /* the guest's state changes we act on */
+        struct event *flip_timer;
+        struct vf_config *c;
         /* What the toolstack asked for; a teamed VF stands by (STANDBY)
          * unless it is the active path. */
         uint8_t mac[6];
@@ -180,6 +191,45 @@ static struct vf_configured *find(struct vf_config *c, const char *dir)
     return NULL;
 }
 
+static void on_flip_timer(evutil_socket_t fd, short what, void *arg)
+{
+    struct vf_configured *slot = arg;
+
+    (void)fd;
+    (void)what;
+    if (slot->used)
+        follow(slot->c, slot, false);
+}
+
+/* A guest's own state changed: followed now if its rate allows, else once
+ * when it does (what it says then is what counts). */
+static void flip(struct vf_configured *slot)
+{
+    uint64_t wait;
+    struct timeval tv;
+
+    if (evtimer_pending(slot->flip_timer, NULL))
+        return;
+    if (!(wait = ratelimit_take(&slot->flips, ratelimit_now_ns()))) {
+        follow(slot->c, slot, false);
+        return;
+    }
+    tv = (struct timeval){.tv_sec = (time_t)(wait / 1000000000ull),
+                          .tv_usec = (suseconds_t)(wait % 1000000000ull / 1000 + 1)};
+    evtimer_add(slot->flip_timer, &tv);
+}
+
+/* An empty slot, its timer kept (made once: slots are reused). */
+static void slot_init(struct vf_config *c, struct vf_configured *slot)
+{
+    struct event *timer = slot->flip_timer;
+
+    *slot = (struct vf_configured){.c = c, .flip_timer = timer};
+    if (!slot->flip_timer)
+        slot->flip_timer = evtimer_new(c->base, on_flip_timer, slot);
+    ratelimit_init(&slot->flips, VF_FLIP_RATE, VF_FLIP_BURST);
+}
+
 static void serve(struct vf_config *c, const char *dir)
 {
     struct vf_configured *slot = NULL;
@@ -191,8 +241,8 @@ static void serve(struct vf_config *c, const char *dir)
         if (!c->done[i].used)
             slot = &c->done[i];
     if (slot)
-        *slot = (struct vf_configured){0};
-    err = slot ? configure(c, dir, slot) : -ENOSPC;
+        slot_init(c, slot);
+    err = !slot ? -ENOSPC : !slot->flip_timer ? -ENOMEM : configure(c, dir, slot);
     if (err) {
         log_warnx("%s: cannot configure the VF (%s)", dir, strerror(-err));
         xenbus_printf(c->xs, XBT_NULL, dir, SV_XS_ERROR, "%s", strerror(-err));
@@ -234,6 +284,7 @@ static void rescan(struct vf_config *c)
             xenbus_unwatch_state(c->xs, slot->front, VF_FRONT_TOKEN);
         pf_vf_config(c->pf, slot->vf, (const uint8_t[6]){0}, 0, 0);
         log_info("%s: VF %u released", slot->dir, slot->vf);
+        evtimer_del(slot->flip_timer);
         slot->used = false;
     }
     for (unsigned i = 0; fronts && i < nf; i++) {
@@ -251,13 +302,14 @@ static void rescan(struct vf_config *c)
     free(fronts);
 }
 
-struct vf_config *vf_config_new(struct xs_handle *xs, struct pf *pf, const char *home,
-                                vf_config_standby_fn *standby, void *ctx)
+struct vf_config *vf_config_new(struct event_base *base, struct xs_handle *xs, struct pf *pf,
+                                const char *home, vf_config_standby_fn *standby, void *ctx)
 {
     struct vf_config *c = calloc(1, sizeof(*c));
 
     if (!c)
         return NULL;
+    c->base = base;
     c->xs = xs;
     c->pf = pf;
     c->standby = standby;
@@ -278,9 +330,12 @@ void vf_config_free(struct vf_config *c)
     if (!c)
         return;
     xs_unwatch(c->xs, c->dir, VF_CONFIG_TOKEN);
-    for (unsigned i = 0; i < VF_CONFIG_MAX; i++)
+    for (unsigned i = 0; i < VF_CONFIG_MAX; i++) {
         if (c->done[i].used && c->done[i].front[0])
             xenbus_unwatch_state(c->xs, c->done[i].front, VF_FRONT_TOKEN);
+        if (c->done[i].flip_timer)
+            event_free(c->done[i].flip_timer);
+    }
     free(c);
 }
 
@@ -294,15 +349,15 @@ bool vf_config_event(struct vf_config *c, const char *token, const char *path)
     }
     if (strcmp(token, VF_FRONT_TOKEN))
         return false;
-    /* A guest's own state: the slot it belongs to alone is looked at (a
-     * guest writing its state over and over costs us two reads a write,
-     * never a rescan of every request). */
+    /* A guest's own state: the slot it belongs to alone is looked at, at
+     * its rate (a guest writing its state over and over costs us a compare
+     * a write, never a rescan of every request nor a move each time). */
     for (unsigned i = 0; i < VF_CONFIG_MAX; i++) {
         struct vf_configured *slot = &c->done[i];
         size_t n = strlen(slot->front);
 
         if (slot->used && n && !strncmp(path, slot->front, n) && (!path[n] || path[n] == '/'))
-            follow(c, slot, false);
+            flip(slot);
     }
     return true;
 }

@@ -13,13 +13,16 @@
  * drives it (its device/vf/N says 4) and its own directory is Connected;
  * meanwhile the vif (backend/vif/F/D) stands by instead.  STANDBY moves
  * with two admin commands, so the NIC delivers every frame to one path.
- * The host's standby() callback does the pool's part.
+ * The host's standby() callback does the pool's part.  A guest's own
+ * state is followed at most 5 times a second (after a burst of 4 at
+ * once): one toggling it cannot make netdd or the NIC do unbounded work.
  */
 #ifndef NETDD_VF_CONFIG_H
 #define NETDD_VF_CONFIG_H
 
 #include <stdbool.h>
 
+struct event_base;
 struct pf;
 struct xs_handle;
 struct vf_config;
@@ -29,9 +32,10 @@ struct vf_config;
 typedef bool vf_config_standby_fn(void *ctx, const char *vif_dir, bool standby);
 
 /* Watches <home>/backend/vf (home: /local/domain/<netdd>) and serves what
- * is there.  NULL (logged) on failure. */
-struct vf_config *vf_config_new(struct xs_handle *xs, struct pf *pf, const char *home,
-                                vf_config_standby_fn *standby, void *ctx);
+ * is there (base: for the timers of the state rate).  NULL (logged) on
+ * failure. */
+struct vf_config *vf_config_new(struct event_base *base, struct xs_handle *xs, struct pf *pf,
+                                const char *home, vf_config_standby_fn *standby, void *ctx);
 void vf_config_free(struct vf_config *c);
 /* A watch event (token, path) of ours (true: taken; false: not ours). */
 bool vf_config_event(struct vf_config *c, const char *token, const char *path);
