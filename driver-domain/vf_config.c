@@ -1,6 +1,7 @@
 /* netdd configures the VFs of its PF for the toolstack (see vf_config.h). */
 #include <errno.h>
 #include <event2/event.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,7 +14,9 @@
 #include "sv/xenbus.h"
 #include "sv/abi/xnic.h"
 #include "sv/abi/xs_net.h"
+#include "sv/vlan.h"
 #include "vf_config.h"
+#include "vf_mbx.h"
 
 #define VF_CONFIG_MAX   64
 #define VF_CONFIG_TOKEN "vf-config"
@@ -49,6 +52,9 @@ struct vf_config {
         uint8_t mac[6];
         uint16_t vlan;
         uint32_t flags;
+        enum { LINK_AUTO, LINK_ENABLE, LINK_DISABLE } link; /* link-state */
+        struct sv_vlan_set trunk;                           /* what a trusted VF asked */
+        struct vf_mbx_vf mbx;                               /* the VF's mailbox side */
     } done[VF_CONFIG_MAX];
 };
 
@@ -89,6 +95,29 @@ static int read_mac(struct vf_config *c, const char *dir, uint8_t mac[6])
     return err;
 }
 
+/* "link-state": auto (absent: the wire's), enable or disable, as Linux's
+ * `ip link set PF vf N state`. */
+static int read_link(struct vf_config *c, const char *dir, struct vf_configured *slot)
+{
+    static const char *const names[] = {
+        [LINK_AUTO] = "auto", [LINK_ENABLE] = "enable", [LINK_DISABLE] = "disable"};
+    char *v = NULL;
+    int err = xenbus_read(c->xs, XBT_NULL, dir, SV_XS_LINK_STATE, &v);
+
+    if (err == -ENOENT) {
+        slot->link = LINK_AUTO;
+        return 0;
+    }
+    for (unsigned i = 0; !err && i < sizeof(names) / sizeof(names[0]); i++)
+        if (!strcmp(v, names[i])) {
+            slot->link = i;
+            free(v);
+            return 0;
+        }
+    free(v);
+    return err ? err : -EINVAL;
+}
+
 /* A teamed VF ("failover" = D): its standby's directory and the
  * frontend's, watched.  The guest names neither: the frontend is the
  * toolstack's key, and D a number under the frontend's own vifs. */
@@ -117,7 +146,84 @@ static int team(struct vf_config *c, struct vf_configured *slot, const char *dir
 static int vf_apply(struct vf_config *c, const struct vf_configured *slot, bool active)
 {
     return pf_vf_config(c->pf, slot->vf, slot->mac, slot->vlan,
-                        slot->flags | (active ? 0 : XNIC_VPF_STANDBY));
+                        slot->flags | (active ? 0 : XNIC_VPF_STANDBY), &slot->trunk);
+}
+
+/* ---- the VF's mailbox (vf_mbx.h) ---- */
+
+static struct vf_configured *slot_of(const struct vf_mbx_vf *s)
+{
+    return (struct vf_configured *)((char *)s - offsetof(struct vf_configured, mbx));
+}
+
+/* The VF carries its traffic itself: not teamed, or its vif stands by. */
+static bool vf_active(const struct vf_configured *slot)
+{
+    return !slot->vif[0] || slot->standing_by;
+}
+
+static int op_mcast(void *ctx, unsigned vf, const uint8_t mac[6], bool add)
+{
+    return pf_vf_mcast(((struct vf_config *)ctx)->pf, vf, mac, add);
+}
+
+/* A teamed VF keeps its vif's MAC: the two are one interface. */
+static int op_set_mac(void *ctx, const struct vf_mbx_vf *s)
+{
+    struct vf_configured *slot = slot_of(s);
+
+    if (slot->vif[0])
+        return -EBUSY;
+    memcpy(slot->mac, s->mac, 6);
+    return vf_apply(ctx, slot, true);
+}
+
+static int op_set_vlan(void *ctx, const struct vf_mbx_vf *s, uint16_t vid, bool add)
+{
+    struct vf_configured *slot = slot_of(s);
+
+    if (add)
+        sv_vlan_set_add(&slot->trunk, vid);
+    else
+        slot->trunk.bits[vid / 64] &= ~(1ull << (vid % 64));
+    return vf_apply(ctx, slot, vf_active(slot));
+}
+
+static uint32_t op_link_mbps(void *ctx, const struct vf_mbx_vf *s)
+{
+    uint32_t mbps = pf_link_mbps(((struct vf_config *)ctx)->pf);
+
+    switch (slot_of(s)->link) {
+    case LINK_DISABLE:
+        return 0;
+    case LINK_ENABLE:
+        return mbps ? mbps : 10000; /* up whatever the wire says: VFs still switch */
+    default:
+        return mbps;
+    }
+}
+
+static const struct vf_mbx_ops mbx_ops = {
+    .mcast = op_mcast,
+    .set_mac = op_set_mac,
+    .set_vlan = op_set_vlan,
+    .link_mbps = op_link_mbps,
+};
+
+/* A notice to the VF; one it has not read yet (its driver not running, or
+ * not reading) is not waited for: it reads what holds when it asks. */
+static void notify(struct vf_config *c, struct vf_configured *slot, uint16_t type)
+{
+    struct xnic_mbx_msg m;
+    int err;
+
+    slot->mbx.vf = slot->vf;
+    memcpy(slot->mbx.mac, slot->mac, 6);
+    slot->mbx.pvid = slot->vlan;
+    vf_mbx_notice(&slot->mbx, type, &mbx_ops, c, &m);
+    if ((err = pf_vf_mbx_send(c->pf, slot->vf, &m)) < 0)
+        log_info("%s: VF %u did not read our last message (%s)", slot->dir, slot->vf,
+                 strerror(-err));
 }
 
 static int configure(struct vf_config *c, const char *dir, struct vf_configured *slot)
@@ -129,8 +235,11 @@ static int configure(struct vf_config *c, const char *dir, struct vf_configured 
     if ((err = read_uint(c, dir, SV_XS_VF, XNIC_MAX_VFS - 1, &vf)) ||
         (err = read_uint(c, dir, SV_XS_VLAN, 4094, &vlan)) ||
         (err = read_uint(c, dir, SV_XS_SPOOFCHK, 1, &spoofchk)) ||
-        (err = read_uint(c, dir, SV_XS_TRUST, 1, &trust)) || (err = read_mac(c, dir, slot->mac)))
+        (err = read_uint(c, dir, SV_XS_TRUST, 1, &trust)) || (err = read_mac(c, dir, slot->mac)) ||
+        (err = read_link(c, dir, slot)))
         return err;
+    slot->mbx = (struct vf_mbx_vf){.vf = vf, .trusted = trust, .pvid = (uint16_t)vlan};
+    memcpy(slot->mbx.mac, slot->mac, 6);
     slot->vf = vf;
     slot->vlan = (uint16_t)vlan;
     /* Anti-spoofing needs a MAC to compare with. */
@@ -161,7 +270,7 @@ static int configure(struct vf_config *c, const char *dir, struct vf_configured 
  */
 static void follow(struct vf_config *c, struct vf_configured *slot, bool gone)
 {
-    bool standby = !gone && slot->vif[0] &&
+    bool standby = !gone && slot->vif[0] && slot->link != LINK_DISABLE &&
                    xenbus_read_state(c->xs, XBT_NULL, slot->dir) == XenbusStateConnected &&
                    xenbus_read_state(c->xs, XBT_NULL, slot->front) == XenbusStateConnected;
     int err;
@@ -254,6 +363,9 @@ static void serve(struct vf_config *c, const char *dir)
     log_info("%s: VF %u configured", dir, slot->vf);
     xenbus_switch_state(c->xs, dir, XenbusStateConnected);
     follow(c, slot, false);
+    /* A VF already driven (we are a new PF owner: our reset dropped its
+     * multicast filters) hears it and asks again. */
+    notify(c, slot, XNIC_MBX_RESET);
 }
 
 /* Every backend/vf/F/N: new ones configured, gone ones unconfigured. */
@@ -270,6 +382,15 @@ static void rescan(struct vf_config *c)
         if (!slot->used)
             continue;
         if (xenbus_read(c->xs, XBT_NULL, slot->dir, "state", &state) == 0) {
+            unsigned link = slot->link;
+
+            if (read_link(c, slot->dir, slot) < 0)
+                log_warnx("%s: bad %s, kept", slot->dir, SV_XS_LINK_STATE);
+            if (slot->link != link) {
+                log_info("%s: VF %u link %s", slot->dir, slot->vf,
+                         slot->link == LINK_DISABLE ? "disabled" : "enabled");
+                notify(c, slot, XNIC_MBX_LINK);
+            }
             /* Closing: the standby gets the MAC back before we say so. */
             follow(c, slot, false);
             if (atoi(state) == XenbusStateClosing)
@@ -282,7 +403,8 @@ static void rescan(struct vf_config *c)
         follow(c, slot, true);
         if (slot->front[0])
             xenbus_unwatch_state(c->xs, slot->front, VF_FRONT_TOKEN);
-        pf_vf_config(c->pf, slot->vf, (const uint8_t[6]){0}, 0, 0);
+        vf_mbx_forget(&slot->mbx, &mbx_ops, c);
+        pf_vf_config(c->pf, slot->vf, (const uint8_t[6]){0}, 0, 0, NULL);
         log_info("%s: VF %u released", slot->dir, slot->vf);
         evtimer_del(slot->flip_timer);
         slot->used = false;
@@ -360,6 +482,35 @@ bool vf_config_event(struct vf_config *c, const char *token, const char *path)
             flip(slot);
     }
     return true;
+}
+
+void vf_config_mbx(struct vf_config *c, unsigned vf, const void *msg, size_t len)
+{
+    struct vf_configured *slot = NULL;
+    struct vf_mbx_vf none = {.vf = vf};
+    struct xnic_mbx_msg reply;
+    int err;
+
+    for (unsigned i = 0; i < VF_CONFIG_MAX && !slot; i++)
+        if (c->done[i].used && c->done[i].vf == vf)
+            slot = &c->done[i];
+    /* A VF nobody asked us to configure gets answers about nothing. */
+    if (!vf_mbx_handle(slot ? &slot->mbx : &none, msg, len, &mbx_ops, c, &reply))
+        return;
+    if (!slot && reply.status == 0)
+        reply = (struct xnic_mbx_msg){.type = reply.type, .status = -ENODEV};
+    if (slot && (reply.type & ~XNIC_MBX_REPLY) != XNIC_MBX_RESET)
+        log_info("%s: VF %u asked %u: %s", slot->dir, vf, reply.type & ~XNIC_MBX_REPLY,
+                 reply.status ? strerror(-reply.status) : "done");
+    if ((err = pf_vf_mbx_send(c->pf, vf, &reply)) < 0)
+        log_info("VF %u: no room for our answer (%s)", vf, strerror(-err));
+}
+
+void vf_config_link(struct vf_config *c)
+{
+    for (unsigned i = 0; i < VF_CONFIG_MAX; i++)
+        if (c->done[i].used && c->done[i].link != LINK_DISABLE)
+            notify(c, &c->done[i], XNIC_MBX_LINK);
 }
 
 bool vf_config_standby(const struct vf_config *c, const char *vif_dir)

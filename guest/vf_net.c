@@ -32,6 +32,8 @@
  * vports' whole (RSC): the NIC's limit of descriptors a packet, 2 KiB each. */
 #define VF_MAX_SEGS 32
 #define VF_DRAIN_MS 100 /* for the NIC to send what it was given, at a stop */
+/* How often the TAP's multicast list is looked at for the PF owner. */
+#define VF_MCAST_MS 500
 
 /* VF_NET_RAM_SIZE is laid out as: TX ring, RX ring, RX buffers, TX buffers. */
 #define VF_TX_RING_OFF 0
@@ -49,7 +51,7 @@ struct vf_net {
     uint8_t *ram;
     unsigned long long iova;
     int tap;
-    struct event *tap_ev, *queue_ev, *misc_ev;
+    struct event *tap_ev, *queue_ev, *misc_ev, *mcast_ev;
     struct vf_net_team team; /* teamed: tap is team.tap (not ours) */
     bool teamed;
     bool running;     /* its queue started */
@@ -67,6 +69,11 @@ struct vf_net {
     uint8_t tx_nbufs[VF_RING];
     struct log_ratelimit warnings;
     struct gro gro; /* consecutive segments of a flow, merged for the TAP */
+    /* What the PF owner says (mailbox, docs/xnic.md): the link it gives
+     * us, and the multicast list it has from us (stale: send it again). */
+    bool link_up;
+    struct xnic_mbx_mcast mcast;
+    bool mcast_stale;
 };
 
 static uint64_t buf_iova(const struct vf_net *v, size_t off)
@@ -283,25 +290,104 @@ static void on_queue(evutil_socket_t fd, short what, void *arg)
     gro_out(v);
 }
 
-/* Misc vector: link changes and PF messages (nothing for us to do yet but
- * clear them: the queue keeps its configuration). */
+/* The link the PF owner gives us: on our own TAP its carrier; a teamed
+ * VF's traffic goes to the vif while it is down (vf_net_xmit). */
+static void set_link(struct vf_net *v, bool up)
+{
+    if (up == v->link_up)
+        return;
+    v->link_up = up;
+    log_info("VF %s: link %s (the PF owner's word)", v->bdf, up ? "up" : "down");
+    if (!v->teamed && ioctl(v->tap, TUNSETCARRIER, &(int){up}) < 0)
+        log_warn("VF %s: carrier of %s", v->bdf, v->ifname);
+}
+
+static void mbx_in(struct vf_net *v, const struct xnic_mbx_msg *m)
+{
+    switch (m->type) {
+    case XNIC_MBX_RESET: /* the PF owner (re)started: what it had from us is gone */
+        v->mcast_stale = true;
+        /* fall through */
+    case XNIC_MBX_LINK:
+    case XNIC_MBX_RESET | XNIC_MBX_REPLY:
+        if (m->type & XNIC_MBX_REPLY && m->status) {
+            log_warnx("VF %s: the PF owner knows nothing of us (%s)", v->bdf, strerror(-m->status));
+            return;
+        }
+        set_link(v, m->u.config.link_mbps != 0);
+        break;
+    case XNIC_MBX_SET_MCAST | XNIC_MBX_REPLY:
+        if (m->status)
+            log_warn_limited(&v->warnings, false, "VF %s: multicast list refused (%s)", v->bdf,
+                             strerror(-m->status));
+        break;
+    default:
+        log_warn_limited(&v->warnings, false, "VF %s: PF message %u (status %d) ignored", v->bdf,
+                         m->type, m->status);
+    }
+}
+
+/* Misc vector: the device's link changes (the PF owner's LINK notice says
+ * what counts for us) and the PF owner's messages. */
 static void on_misc(evutil_socket_t fd, short what, void *arg)
 {
     struct vf_net *v = arg;
     volatile uint32_t *icr = (volatile uint32_t *)(xnic_drv_regs(v->drv) + XNIC_REG_ICR);
+    struct xnic_mbx_msg m;
     uint32_t cause;
     eventfd_t n;
-    char msg[64];
+    int len;
 
     (void)what;
     (void)eventfd_read(fd, &n);
     cause = __atomic_load_n(icr, __ATOMIC_SEQ_CST);
     __atomic_fetch_and(icr, ~cause, __ATOMIC_SEQ_CST);
-    if (cause & XNIC_ICR_MAILBOX)
-        while (xnic_drv_mbx_recv(v->drv, 0, msg, sizeof(msg)) >= 0)
-            ;
+    while ((len = xnic_drv_mbx_recv(v->drv, 0, &m, sizeof(m))) >= 0)
+        if ((size_t)len == sizeof(m))
+            mbx_in(v, &m);
     if (cause & XNIC_ICR_LINK)
-        log_info("VF %s: link %s", v->bdf, xnic_drv_link_up(v->drv) ? "up" : "down");
+        log_info("VF %s: wire link %s", v->bdf, xnic_drv_link_up(v->drv) ? "up" : "down");
+}
+
+/* The TAP's multicast MACs (/proc/net/dev_mcast of our namespace), the
+ * first XNIC_MBX_MCAST_MAX of them. */
+static void mcast_read(const struct vf_net *v, struct xnic_mbx_mcast *out)
+{
+    FILE *f = fopen("/proc/net/dev_mcast", "re");
+    char name[IFNAMSIZ + 1], hex[13];
+    unsigned idx, refs, global;
+
+    memset(out, 0, sizeof(*out));
+    if (!f)
+        return;
+    while (out->count < XNIC_MBX_MCAST_MAX &&
+           fscanf(f, "%u %16s %u %u %12s", &idx, name, &refs, &global, hex) == 5) {
+        uint8_t *mac = out->mac[out->count];
+
+        if (strcmp(name, v->ifname) || sscanf(hex, "%2hhx%2hhx%2hhx%2hhx%2hhx%2hhx", &mac[0],
+                                              &mac[1], &mac[2], &mac[3], &mac[4], &mac[5]) != 6)
+            continue;
+        out->count++;
+    }
+    fclose(f);
+}
+
+/* A changed multicast list (or one the PF owner lost) goes to it; a
+ * mailbox it has not emptied yet is tried again next time. */
+static void on_mcast(evutil_socket_t fd, short what, void *arg)
+{
+    struct vf_net *v = arg;
+    struct xnic_mbx_msg m = {.type = XNIC_MBX_SET_MCAST};
+
+    (void)fd;
+    (void)what;
+    mcast_read(v, &m.u.mcast);
+    if (!v->mcast_stale && !memcmp(&m.u.mcast, &v->mcast, sizeof(v->mcast)))
+        return;
+    if (xnic_drv_mbx_send(v->drv, 0, &m, sizeof(m)) == 0) {
+        v->mcast = m.u.mcast;
+        v->mcast_stale = false;
+    }
 }
 
 /* One frame from the TAP into as many buffers as it fills, with the
@@ -379,7 +465,7 @@ static int xmit(struct vf_net *v, int fd)
 
 int vf_net_xmit(struct vf_net *v, int fd)
 {
-    return has_mac(v) ? xmit(v, fd) : -ENOTCONN;
+    return has_mac(v) && v->link_up ? xmit(v, fd) : -ENOTCONN;
 }
 
 /* Frames programs send on our own TAP. */
@@ -447,12 +533,18 @@ struct vf_net *vf_net_new(struct event_base *base, const char *bdf, const char *
     rx_post_all(v);
     v->queue_ev = vector_event(base, v, XNIC_VEC_QUEUE(0), on_queue);
     v->misc_ev = vector_event(base, v, XNIC_VEC_MISC, on_misc);
+    /* Until the PF owner answers, the wire's link is ours. */
+    v->link_up = xnic_drv_link_up(v->drv);
+    xnic_drv_mbx_send(v->drv, 0, &(struct xnic_mbx_msg){.type = XNIC_MBX_RESET},
+                      sizeof(struct xnic_mbx_msg));
+    if ((v->mcast_ev = event_new(base, -1, EV_PERSIST, on_mcast, v)))
+        event_add(v->mcast_ev, &(struct timeval){0, VF_MCAST_MS * 1000});
     if (!team && (v->tap_ev = event_new(base, v->tap, EV_READ | EV_PERSIST, on_tap, v)) &&
         event_add(v->tap_ev, NULL) < 0) {
         event_free(v->tap_ev);
         v->tap_ev = NULL;
     }
-    if (!v->queue_ev || !v->misc_ev || (!team && !v->tap_ev))
+    if (!v->queue_ev || !v->misc_ev || !v->mcast_ev || (!team && !v->tap_ev))
         goto out_free;
     log_info("VF %s: %s up, link %s", bdf, ifname, xnic_drv_link_up(v->drv) ? "up" : "down");
     return v;
@@ -472,6 +564,8 @@ void vf_net_free(struct vf_net *v)
         event_free(v->queue_ev);
     if (v->misc_ev)
         event_free(v->misc_ev);
+    if (v->mcast_ev)
+        event_free(v->mcast_ev);
     if (v->drv) {
         /* What arrived is delivered and what we gave the NIC is sent (a
          * stopped queue drops what it holds: a failover would lose it),
