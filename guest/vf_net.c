@@ -188,14 +188,17 @@ static void gro_out(struct vf_net *v)
 }
 
 /* The frame in rx_frag (eop: its last descriptor) to the TAP: a one-buffer
- * segment through GRO, anything else (RSC, jumbo, not TCP) as it is, after
- * what GRO holds. */
+ * frame through GRO, a whole packet another vport sent (RSC) as it is,
+ * after what GRO holds.  A frame the NIC spread over buffers otherwise is
+ * longer than our MTU (a jumbo frame): dropped whole. */
 static void rx_frame(struct vf_net *v, const struct xnic_drv_rx_done *eop)
 {
     struct netif_offload o = netif_offload_from_xnic_rx(eop->status, &eop->wb);
     struct iovec iov[1 + VF_MAX_SEGS];
     const uint8_t *first = v->ram + rx_off(v->rx_frag[0]);
 
+    if (v->nfrag > 1 && !(eop->status & XNIC_RXS_RSC))
+        return;
     if (v->nfrag == 1 && !(eop->status & XNIC_RXS_RSC)) {
         enum gro_verdict g = gro_add(&v->gro, first, eop->len, o.data_validated);
 
