@@ -13,6 +13,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "sv/clock.h"
 #include "sv/gro.h"
 #include "sv/hcall.h"
 #include "sv/log.h"
@@ -574,6 +575,8 @@ void vf_net_free(struct vf_net *v)
          * stopped queue drops what it holds: a failover would lose it),
          * for at most VF_DRAIN_MS; the device stops touching our RAM before
          * it is used again. */
+        double t0 = sv_now_s(), t1, t2;
+
         for (unsigned ms = 0; v->running && v->tap >= 0 && ms < VF_DRAIN_MS; ms++) {
             while (rx_to_tap(v))
                 ;
@@ -583,8 +586,14 @@ void vf_net_free(struct vf_net *v)
                 break;
             usleep(1000);
         }
+        t1 = sv_now_s();
         xnic_drv_queue_stop(v->drv, 0);
+        t2 = sv_now_s();
         xnic_drv_close(v->drv);
+        /* The guest's loop waits for all of it (a failover's gap). */
+        log_info("VF %s: stopped in %.0f ms (draining %.0f, the stop command %.0f, closing %.0f)",
+                 v->bdf, (sv_now_s() - t0) * 1e3, (t1 - t0) * 1e3, (t2 - t1) * 1e3,
+                 (sv_now_s() - t2) * 1e3);
     }
     if (v->tap >= 0 && !v->teamed)
         close(v->tap);
