@@ -26,6 +26,9 @@
  * faster is looked at when the rate allows, so the last state wins. */
 #define VF_FLIP_RATE  5
 #define VF_FLIP_BURST 4
+/* Multicast filters all VFs together may have (the NIC's table of
+ * XNIC_MAX_FILTERS is the pools' too: guests must not fill it). */
+#define VF_MCAST_BUDGET (XNIC_MAX_FILTERS / 4)
 
 struct vf_config {
     struct event_base *base;
@@ -164,7 +167,14 @@ static bool vf_active(const struct vf_configured *slot)
 
 static int op_mcast(void *ctx, unsigned vf, const uint8_t mac[6], bool add)
 {
-    return pf_vf_mcast(((struct vf_config *)ctx)->pf, vf, mac, add);
+    struct vf_config *c = ctx;
+    unsigned used = 0;
+
+    for (unsigned i = 0; add && i < VF_CONFIG_MAX; i++)
+        used += c->done[i].used ? c->done[i].mbx.nmcast : 0;
+    if (used >= VF_MCAST_BUDGET)
+        return -ENOSPC;
+    return pf_vf_mcast(c->pf, vf, mac, add);
 }
 
 /* A teamed VF keeps its vif's MAC: the two are one interface. */
