@@ -239,7 +239,8 @@ static unsigned rx_to_tap(struct vf_net *v)
             rx_post(v, idx);
         } else {
             v->rx_frag[v->nfrag] = idx;
-            v->rx_frag_len[v->nfrag++] = done[i].len;
+            /* Our own RAM: a length past the buffer is not read past it. */
+            v->rx_frag_len[v->nfrag++] = done[i].len < VF_BUF ? done[i].len : VF_BUF;
         }
         if (!eop)
             continue;
