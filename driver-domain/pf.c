@@ -289,15 +289,11 @@ static void on_mbx_timer(evutil_socket_t fd, short what, void *arg)
 static void on_misc(evutil_socket_t fd, short what, void *arg)
 {
     struct pf *pf = arg;
-    uint32_t *icr = (uint32_t *)(xnic_drv_regs(pf->drv) + XNIC_REG_ICR);
-    uint32_t cause;
     eventfd_t v;
 
     (void)what;
     (void)eventfd_read(fd, &v);
-    cause = __atomic_load_n(icr, __ATOMIC_ACQUIRE);
-    __atomic_fetch_and(icr, ~cause, __ATOMIC_ACQ_REL);
-    if ((cause & XNIC_ICR_LINK) && pf->link)
+    if ((xnic_drv_take_icr(pf->drv) & XNIC_ICR_LINK) && pf->link)
         pf->link(pf->misc_ctx);
     mbx_scan(pf);
 }

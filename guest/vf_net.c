@@ -337,7 +337,6 @@ static void mbx_in(struct vf_net *v, const struct xnic_mbx_msg *m)
 static void on_misc(evutil_socket_t fd, short what, void *arg)
 {
     struct vf_net *v = arg;
-    volatile uint32_t *icr = (volatile uint32_t *)(xnic_drv_regs(v->drv) + XNIC_REG_ICR);
     struct xnic_mbx_msg m;
     uint32_t cause;
     eventfd_t n;
@@ -345,8 +344,7 @@ static void on_misc(evutil_socket_t fd, short what, void *arg)
 
     (void)what;
     (void)eventfd_read(fd, &n);
-    cause = __atomic_load_n(icr, __ATOMIC_SEQ_CST);
-    __atomic_fetch_and(icr, ~cause, __ATOMIC_SEQ_CST);
+    cause = xnic_drv_take_icr(v->drv);
     while ((len = xnic_drv_mbx_recv(v->drv, 0, &m, sizeof(m))) >= 0)
         if ((size_t)len == sizeof(m))
             mbx_in(v, &m);

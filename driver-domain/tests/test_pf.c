@@ -238,6 +238,12 @@ int xnic_drv_rss_config(struct xnic_drv *d, unsigned pool, uint8_t types,
     return 0;
 }
 
+uint32_t xnic_drv_take_icr(struct xnic_drv *d)
+{
+    (void)d;
+    return 0;
+}
+
 int xnic_drv_mbx_send(struct xnic_drv *d, unsigned peer, const void *msg, unsigned len)
 {
     (void)d, (void)peer, (void)msg, (void)len;
