@@ -65,7 +65,8 @@ static void unplumb(const char *name, const char *dev);
 
 /*
  * TAP dev in the guest's namespace sv-<name>, owned by the domain's uid, up,
- * and the namespace's lo up.  On failure nothing is left of it.
+ * and the namespace's lo up (a VF's: it gets its headers and offloads from
+ * the VF driver that attaches to it).  On failure nothing is left of it.
  */
 static int tap_plumb(uint32_t domid, const char *name, const char *dev)
 {
