@@ -37,7 +37,8 @@ struct pf_pool {
     unsigned pool; /* its pool = vport */
     unsigned rx_ring;
     bool in_use;
-    bool started; /* its memory is allocated (kept across owners) */
+    bool releasing; /* put, its stop still queued at the NIC: not free yet */
+    bool started;   /* its memory is allocated (kept across owners) */
     pf_rx_fn *rx;
     pf_rx_end_fn *rx_end;
     pf_tx_done_fn *tx_done;
@@ -67,6 +68,7 @@ struct pf {
     unsigned npools, pool_queues, nqueues;
     struct pf_pool pools[MAX_POOLS]; /* by PF queue pair */
     struct event *vec_ev[1 + MAX_POOLS];
+    struct event *admin_timer;    /* serves queued admin commands that time out */
     uint8_t rx_scratch[RX_FRAME]; /* a frame whose buffers are not adjacent */
 };
 
@@ -241,6 +243,57 @@ static void on_vector(evutil_socket_t fd, short what, void *arg)
         pool_service(p);
 }
 
+/* Queued admin commands: served as each completes (the misc vector), and
+ * every ADMIN_POLL_MS while some wait, so that one the NIC never answers
+ * times out (after a second) instead of holding up those behind it. */
+#define ADMIN_POLL_MS 100
+
+static void admin_serve(struct pf *pf)
+{
+    static const struct timeval poll = {0, ADMIN_POLL_MS * 1000};
+
+    if (xnic_drv_admin_service(pf->drv) && !evtimer_pending(pf->admin_timer, NULL))
+        evtimer_add(pf->admin_timer, &poll);
+}
+
+static void on_misc(evutil_socket_t fd, short what, void *arg)
+{
+    eventfd_t v;
+
+    (void)what;
+    (void)eventfd_read(fd, &v);
+    admin_serve(arg);
+}
+
+static void on_admin_timer(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    admin_serve(arg);
+}
+
+int pf_barrier(struct pf *pf, pf_done_fn *done, void *ctx)
+{
+    int err = xnic_drv_admin_barrier(pf->drv, done, ctx);
+
+    admin_serve(pf);
+    return err;
+}
+
+/* The barrier of commands nobody waits for: their failure is logged. */
+static void admin_logged(void *ctx, int status)
+{
+    if (status)
+        log_warnx("PF: %s: %s", (const char *)ctx, strerror(-status));
+}
+
+static int logged_barrier(struct pf *pf, const char *what, int err)
+{
+    if (!err)
+        err = pf_barrier(pf, admin_logged, (void *)what);
+    return err;
+}
+
 void pf_pool_rx_retry(struct pf_pool *p)
 {
     pool_deliver(p);
@@ -308,11 +361,20 @@ struct pf *pf_open(struct event_base *base)
     for (unsigned v = 0; v < o.nvec && v <= MAX_POOLS; v++) {
         struct pf_pool *p = v && v - 1 < pf->nqueues ? &pf->pools[v - 1] : NULL;
 
-        pf->vec_ev[v] =
-            event_new(base, xnic_drv_vector_fd(pf->drv, v), EV_READ | EV_PERSIST, on_vector, p);
+        pf->vec_ev[v] = event_new(base, xnic_drv_vector_fd(pf->drv, v), EV_READ | EV_PERSIST,
+                                  v ? on_vector : on_misc, v ? (void *)p : pf);
         if (pf->vec_ev[v])
             event_add(pf->vec_ev[v], NULL);
     }
+    pf->admin_timer = evtimer_new(base, on_admin_timer, pf);
+    if (!pf->admin_timer || !pf->vec_ev[XNIC_VEC_MISC]) {
+        log_errorx("PF %s: cannot watch its admin completions", o.bdf);
+        pf_close(pf);
+        return NULL;
+    }
+    /* A vif's connect and disconnect are NIC commands: the loop that
+     * serves every vif must not wait for them (pf_barrier). */
+    xnic_drv_admin_queued(pf->drv, true);
     /* Pool 0 is the default pool: the software switch's (pf_switch_pool). */
     log_info("PF %s up: %u pools of %u queue pairs, link %s", o.bdf, pf->npools, pf->pool_queues,
              xnic_drv_link_up(pf->drv) ? "up" : "down");
@@ -331,10 +393,13 @@ void pf_close(struct pf *pf)
         return;
     for (unsigned q = 0; q < pf->npools; q++)
         if (pf->pools[q].in_use)
-            pf_pool_put(&pf->pools[q]); /* with its further queues */
+            pf_pool_put(&pf->pools[q]);    /* with its further queues */
+    xnic_drv_admin_queued(pf->drv, false); /* runs what is queued, barriers too */
     for (unsigned v = 0; v <= MAX_POOLS; v++)
         if (pf->vec_ev[v])
             event_free(pf->vec_ev[v]);
+    if (pf->admin_timer)
+        event_free(pf->admin_timer);
     xnic_drv_close(pf->drv);
     free(pf);
 }
@@ -344,7 +409,7 @@ unsigned pf_pools_free(const struct pf *pf)
     unsigned n = 0;
 
     for (unsigned q = 1; q < pf->npools; q++)
-        n += !pf->pools[q].in_use;
+        n += !pf->pools[q].in_use && !pf->pools[q].releasing;
     return n;
 }
 
@@ -416,7 +481,7 @@ struct pf_pool *pf_pool_get(struct pf *pf, const uint8_t mac[6], uint16_t vlan, 
     for (unsigned q = 1; q < pf->npools; q++) {
         struct pf_pool *p = &pf->pools[q];
 
-        if (p->in_use)
+        if (p->in_use || p->releasing)
             continue;
         if (pool_start(p, mac, vlan, XNIC_VPF_BCAST | XNIC_VPF_ALLMULTI | XNIC_VPF_SPOOFCHK,
                        standby, rsc, rx, rx_end, tx_done, ctx))
@@ -441,12 +506,14 @@ struct pf_pool *pf_switch_pool(struct pf *pf, pf_rx_fn *rx, void *ctx)
 
 int pf_switch_add(struct pf *pf, const uint8_t mac[6], uint16_t vlan)
 {
-    return xnic_drv_filter_add(pf->drv, mac, vlan ? vlan : XNIC_VLAN_ANY, 0);
+    return logged_barrier(pf, "steering a MAC to the switch",
+                          xnic_drv_filter_add(pf->drv, mac, vlan ? vlan : XNIC_VLAN_ANY, 0));
 }
 
 void pf_switch_del(struct pf *pf, const uint8_t mac[6], uint16_t vlan)
 {
-    xnic_drv_filter_del(pf->drv, mac, vlan ? vlan : XNIC_VLAN_ANY, 0);
+    logged_barrier(pf, "steering a MAC away from the switch",
+                   xnic_drv_filter_del(pf->drv, mac, vlan ? vlan : XNIC_VLAN_ANY, 0));
 }
 
 unsigned pf_pool_queues(const struct pf *pf)
@@ -463,7 +530,7 @@ struct pf_pool *pf_pool_queue(struct pf_pool *p, unsigned k, pf_rx_fn *rx, pf_rx
     if (p->q != p->pool || !p->in_use || k == 0 || k >= pf->pool_queues)
         return NULL;
     qp = &pf->pools[XNIC_POOL_QUEUE(pf->npools, p->pool, k)];
-    if (qp->in_use)
+    if (qp->in_use || qp->releasing)
         return NULL;
     return pool_start(qp, NULL, 0, 0, false, p->rings.rx_rsc, rx, rx_end, tx_done, ctx) ? NULL : qp;
 }
@@ -480,12 +547,32 @@ int pf_pool_rss(struct pf_pool *p, uint8_t types, const uint8_t key[XNIC_RSS_KEY
             return -EINVAL;
         table[i] = (uint8_t)mapping[i];
     }
-    return xnic_drv_rss_config(p->pf->drv, p->pool, types, key, table, size);
+    return logged_barrier(p->pf, "RSS",
+                          xnic_drv_rss_config(p->pf->drv, p->pool, types, key, table, size));
+}
+
+/* The stop of a pool's queues (released: its first) completed: the NIC
+ * writes none of their memory any more, and they may have a new owner. */
+static void released(void *ctx, int status)
+{
+    struct pf_pool *p = ctx;
+    struct pf *pf = p->pf;
+
+    if (status)
+        log_warnx("pool %u: stopping it: %s", p->pool, strerror(-status));
+    p->releasing = false;
+    for (unsigned k = 1; p->q == p->pool && k < pf->pool_queues; k++) {
+        struct pf_pool *qp = &pf->pools[XNIC_POOL_QUEUE(pf->npools, p->pool, k)];
+
+        if (!qp->in_use)
+            qp->releasing = false;
+    }
 }
 
 static void queue_put(struct pf_pool *p)
 {
     xnic_drv_queue_stop(p->pf->drv, p->q);
+    p->releasing = true;
     p->in_use = false;
     p->rx = NULL;
     p->nheld = 0;
@@ -499,7 +586,7 @@ void pf_pool_put(struct pf_pool *p)
 
     if (p->q != p->pool) {
         queue_put(p);
-        return;
+        goto out;
     }
     for (unsigned k = 1; k < pf->pool_queues; k++) {
         struct pf_pool *qp = &pf->pools[XNIC_POOL_QUEUE(pf->npools, p->pool, k)];
@@ -511,14 +598,20 @@ void pf_pool_put(struct pf_pool *p)
     xnic_drv_vport_config(pf->drv, p->pool, none, 0, 0);
     pf_pool_trunk(p, &(struct sv_vlan_set){0});
     queue_put(p);
+out:
+    /* Without the barrier (no memory) the pool is never handed out again:
+     * better than to another owner while the NIC may still write it. */
+    if (pf_barrier(pf, released, p) < 0)
+        log_warnx("pool %u: cannot queue its release", p->pool);
 }
 
 int pf_pool_standby(struct pf_pool *p, bool standby)
 {
     if (p->q != p->pool || !p->in_use)
         return -EINVAL;
-    return xnic_drv_vport_config(p->pf->drv, p->pool, p->mac, p->vlan,
-                                 p->flags | (standby ? XNIC_VPF_STANDBY : 0));
+    return logged_barrier(p->pf, "standby",
+                          xnic_drv_vport_config(p->pf->drv, p->pool, p->mac, p->vlan,
+                                                p->flags | (standby ? XNIC_VPF_STANDBY : 0)));
 }
 
 int pf_vf_config(struct pf *pf, unsigned vf, const uint8_t mac[6], uint16_t vlan, uint32_t flags)
@@ -529,10 +622,16 @@ int pf_vf_config(struct pf *pf, unsigned vf, const uint8_t mac[6], uint16_t vlan
 
     if (vf >= *(const volatile uint32_t *)(regs + XNIC_REG_NUM_VFS))
         return -EINVAL;
+    /* The toolstack's (trusted, rare) request is answered with the NIC's
+     * verdict: waited for, after what is queued. */
+    xnic_drv_admin_queued(pf->drv, false);
     err = xnic_drv_vport_config(pf->drv, vport, mac, vlan, flags);
     /* An access port: a trunk set left by an earlier owner goes (a VF
      * reset keeps it). */
-    return err ? err : xnic_drv_vport_trunk(pf->drv, vport, &(struct sv_vlan_set){0});
+    if (!err)
+        err = xnic_drv_vport_trunk(pf->drv, vport, &(struct sv_vlan_set){0});
+    xnic_drv_admin_queued(pf->drv, true);
+    return err;
 }
 
 int pf_pool_trunk(struct pf_pool *p, const struct sv_vlan_set *trunk)

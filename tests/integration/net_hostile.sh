@@ -11,9 +11,12 @@
 #    reconnects): the vif stays up and the good guests must not notice.
 # Each time netdd must live on (same process, no sanitizer report) and the
 # good guests must still ping each other; then the bad domain is destroyed.
+#
+# SV_HOSTILE_NIC: the NIC's arguments (net_hostile_slow_nic.sh gives it a
+# firmware that takes its time over admin commands).
 source "$(dirname "$0")/lib.sh"
 require_root
-sv_start --nic "--wire none"
+sv_start --nic "${SV_HOSTILE_NIC:---wire none}"
 t=$SV_TEST_TAG
 rd=$SPLITVISOR_RUNDIR
 PF=0000:03:00.0
@@ -171,9 +174,10 @@ p99_under() { # MODE DOMID START END [LIMIT-MS]
     read -r p99 got rtt < <(ping_p99)
     wait_console "$d" "^$4" 30 >/dev/null
     awk -v p="${p99:-1e9}" -v lim="$lim" 'BEGIN { exit !(p < lim) }' \
-        || fail "$mode: the good guests' p99 round trip was $p99 ms, $got/300 answered ($rtt)"
+        || fail "$mode: the good guests' p99 round trip was $p99 ms (no attack: $base_p99 ms)," \
+            "$got/300 answered ($rtt)"
     echo "$(console_of "$d" | grep "^$4") meanwhile $got/300 pings between the good guests," \
-        "p99 round trip $p99 ms ($rtt)"
+        "p99 round trip $p99 ms, no attack $base_p99 ms ($rtt)"
 }
 
 # A GSO packet with an MSS below Linux's minimum is dropped, not sent as
@@ -224,8 +228,8 @@ survives_reconnects() { # DOMID
     echo "${line,,}, a good frame each time"
 }
 
-read -r p99 got rtt < <(ping_p99)
-pass "no attack: p99 round trip $p99 ms, $got/300 answered ($rtt)"
+read -r base_p99 got rtt < <(ping_p99)
+pass "no attack: p99 round trip $base_p99 ms, $got/300 answered ($rtt)"
 
 i=10
 for mode in "${modes[@]}"; do
