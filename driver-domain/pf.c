@@ -272,11 +272,14 @@ static void on_admin_timer(evutil_socket_t fd, short what, void *arg)
     admin_serve(arg);
 }
 
+/* done runs from the loop, never inside the caller (who may not be ready
+ * for it: a vif is attaching only once its attach has returned). */
 int pf_barrier(struct pf *pf, pf_done_fn *done, void *ctx)
 {
     int err = xnic_drv_admin_barrier(pf->drv, done, ctx);
 
-    admin_serve(pf);
+    if (!err)
+        event_active(pf->admin_timer, EV_TIMEOUT, 1);
     return err;
 }
 

@@ -44,9 +44,9 @@ typedef void pf_tx_done_fn(void *ctx, uint32_t tag, uint16_t status);
  * switch's steering) are queued and run one at a time while the loop goes
  * on (sv/xnic_drv.h, queued admin): the calls below return before the NIC
  * has done them.  pf_barrier's done(ctx, status) runs once it has done
- * every one asked for before, status the first failure since the last
- * barrier; failures of those nobody waits for (RSS, standby, steering) are
- * logged.  A pool given back is handed out again only once stopped.
+ * every one asked for before (from the loop, never inside pf_barrier),
+ * status the first failure since the last barrier; failures of those nobody waits for (RSS,
+ * standby, steering) are logged.  A pool given back is handed out again only once stopped.
  * pf_vf_config alone waits (the toolstack's, answered with the verdict).
  * 0 or -ENOMEM (done is not called then).
  */

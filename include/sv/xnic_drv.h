@@ -61,7 +61,10 @@ int xnic_drv_admin(struct xnic_drv *d, struct xnic_admin *cmd, int timeout_ms);
  * once every command queued before it has completed: status is the first
  * failure among those since the previous barrier, or 0.  A queue started
  * this way may be filled at once (the device reads its tails once it is
- * enabled).  Turning queued off runs what is queued first, waiting.
+ * enabled).  Barriers run only in xnic_drv_admin_service() (and in a
+ * synchronous command, which serves the queue first), never inside the
+ * call that queued them: call the service soon after queuing one.
+ * Turning queued off runs what is queued first, waiting.
  */
 typedef void xnic_drv_done_fn(void *ctx, int status);
 void xnic_drv_admin_queued(struct xnic_drv *d, bool queued);

@@ -261,6 +261,19 @@ static void admin_completed(struct xnic_drv *d, const struct xnic_admin *cmd, in
         d->admin_err = status;
 }
 
+/* Hands the first entry to the device when it is a command and none is
+ * there. */
+static void admin_start(struct xnic_drv *d)
+{
+    struct admin_entry *e = TAILQ_FIRST(&d->admin_q);
+
+    if (!e || e->barrier || d->admin_posted)
+        return;
+    admin_post(d, &e->cmd);
+    d->admin_posted = true;
+    d->admin_deadline = now_ms() + ADMIN_TIMEOUT_MS;
+}
+
 /* Serves the queue in order: completes the command at the device (waiting
  * for it with wait), runs the barriers behind it and posts the next one.
  * A barrier's callback may queue more, or run a command synchronously
@@ -281,11 +294,7 @@ static void admin_run(struct xnic_drv *d, bool wait)
             free(e);
             continue;
         }
-        if (!d->admin_posted) {
-            admin_post(d, &e->cmd);
-            d->admin_posted = true;
-            d->admin_deadline = now_ms() + ADMIN_TIMEOUT_MS;
-        }
+        admin_start(d);
         rc = admin_check(d, &e->cmd, d->admin_deadline, wait);
         if (rc == -EINPROGRESS)
             return;
@@ -309,7 +318,7 @@ static int admin_enqueue(struct xnic_drv *d, const struct xnic_admin *cmd, xnic_
     e->done = done;
     e->ctx = ctx;
     TAILQ_INSERT_TAIL(&d->admin_q, e, link);
-    admin_run(d, false);
+    admin_start(d); /* a barrier's done runs in xnic_drv_admin_service(), never here */
     return 0;
 }
 
