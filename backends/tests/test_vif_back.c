@@ -278,17 +278,27 @@ static void the_xenbus_transitions(void **state)
     }
 }
 
-static struct vif_back *connected(void)
+/* A vif whose frontend published its rings and went Connected; the host
+ * answers attach and detach with result. */
+static struct vif_back *frontend_connected(int result)
 {
     static struct vif_back_env e;
     struct vif_back *v;
 
     e = env(1);
     toolstack_wrote(NULL);
+    host.attach_result = host.detach_result = result;
     put(FE, "tx-ring-ref=8 rx-ring-ref=9 event-channel=5 request-rx-copy=1");
     v = vif_back_new(&e, BE);
     assert_non_null(v);
     frontend_state(v, XenbusStateConnected);
+    return v;
+}
+
+static struct vif_back *connected(void)
+{
+    struct vif_back *v = frontend_connected(0);
+
     assert_int_equal(fake_xs_int(BE_KEY), XenbusStateConnected);
     return v;
 }
@@ -388,16 +398,8 @@ static void a_flapping_frontend_is_held_back(void **state)
  * frontend may end its grants when it sees Closed). */
 static struct vif_back *attaching(void)
 {
-    static struct vif_back_env e;
-    struct vif_back *v;
+    struct vif_back *v = frontend_connected(-EINPROGRESS);
 
-    e = env(1);
-    toolstack_wrote(NULL);
-    host.attach_result = host.detach_result = -EINPROGRESS;
-    put(FE, "tx-ring-ref=8 rx-ring-ref=9 event-channel=5 request-rx-copy=1");
-    v = vif_back_new(&e, BE);
-    assert_non_null(v);
-    frontend_state(v, XenbusStateConnected);
     assert_int_equal(fake_xs_int(BE_KEY), XenbusStateInitWait);
     frontend_state(v, XenbusStateConnected); /* no second attach meanwhile */
     return v;
