@@ -33,6 +33,7 @@
 #include <unistd.h>
 #include <xenstore.h>
 
+#include "cgreap.h"
 #include "hv.h"
 #include "pci.h"
 #include "sv/hcall.h"
@@ -266,6 +267,7 @@ static int hv_run(int ready_fd)
     starting = false;
     event_base_dispatch(hv.base);
     domain_destroy_all();
+    cgreap_stop();
     pci_nics_stop();
     unlink(sock);
     rundir_file(sock, sizeof(sock), "splitvisor.pid");

@@ -38,6 +38,7 @@
 
 #include "hv.h"
 #include "sv/cgroup.h"
+#include "cgreap.h"
 #include "sv/log.h"
 #include "sv/util.h"
 
@@ -816,16 +817,9 @@ void sandbox_release(struct domain *d)
         close(d->exec_fd);
     d->exec_fd = -1;
     /* Called once the process is gone: what else it holds (programs xl
-     * exec started in it) ends with it. */
-    for (unsigned i = 0; i < d->ncgroups; i++) {
-        int err = sv_cgroup_kill(d->cgroups[i]);
-
-        if (err < 0 && err != -ENOENT)
-            log_warnx("domain %u: cannot empty cgroup %s: %s", d->domid, d->cgroups[i],
-                      strerror(-err));
-        if (rmdir(d->cgroups[i]) < 0 && errno != ENOENT)
-            log_warn("domain %u: cannot remove cgroup %s", d->domid, d->cgroups[i]);
-    }
+     * exec started in it) ends with it, without the loop waiting. */
+    for (unsigned i = 0; i < d->ncgroups; i++)
+        cgreap_add(d->cgroups[i], d->domid);
     d->ncgroups = 0;
 }
 

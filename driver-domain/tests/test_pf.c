@@ -43,6 +43,14 @@ static struct {
     unsigned rss_pool, rss_size;
     uint8_t rss_table[XNIC_RSS_TABLE_MAX];
     unsigned filters;
+    /* queued admin: barriers run at once unless deferred, then in order
+     * at nic_complete() (the device finishing what was asked before them) */
+    bool queued, defer;
+    unsigned nbarriers;
+    struct {
+        xnic_drv_done_fn *done;
+        void *ctx;
+    } barrier[16];
 } nic;
 
 static struct xnic_drv *const drv = (struct xnic_drv *)&nic;
@@ -256,6 +264,40 @@ int xnic_drv_mbx_recv(struct xnic_drv *d, unsigned peer, void *msg, unsigned siz
     return -ENOENT;
 }
 
+void xnic_drv_admin_queued(struct xnic_drv *d, bool queued)
+{
+    (void)d;
+    nic.queued = queued;
+}
+
+int xnic_drv_admin_barrier(struct xnic_drv *d, xnic_drv_done_fn *done, void *ctx)
+{
+    (void)d;
+    assert_true(nic.queued);
+    if (!nic.defer) {
+        done(ctx, 0);
+        return 0;
+    }
+    assert_true(nic.nbarriers < 16);
+    nic.barrier[nic.nbarriers].done = done;
+    nic.barrier[nic.nbarriers++].ctx = ctx;
+    return 0;
+}
+
+bool xnic_drv_admin_service(struct xnic_drv *d)
+{
+    (void)d;
+    return nic.nbarriers > 0;
+}
+
+/* The device has done everything asked so far. */
+static void nic_complete(void)
+{
+    for (unsigned i = 0; i < nic.nbarriers; i++)
+        nic.barrier[i].done(nic.barrier[i].ctx, 0);
+    nic.nbarriers = 0;
+}
+
 /* ---- tests ---- */
 
 static struct event_base *base;
@@ -459,12 +501,41 @@ static void test_trunk_and_vfs(void **state)
     close_pf(pf);
 }
 
+/* A vif's pool comes back from a guest that flaps: until the NIC has
+ * stopped it (its barrier), it is neither free nor handed out, since the
+ * NIC may still write its rings and buffers; then it is. */
+static void test_release_waits_for_the_nic(void **state)
+{
+    struct pf *pf = open_pf(4, 2, RAM_PAGES);
+    struct pf_pool *p;
+
+    (void)state;
+    nic.defer = true;
+    p = get(pf, 1, false);
+    assert_non_null(p);
+    assert_int_equal(pf_pool_index(p), 1);
+    pf_pool_put(p);
+    assert_int_equal(pf_pools_free(pf), 2);
+    p = get(pf, 2, false);
+    assert_non_null(p);
+    assert_int_equal(pf_pool_index(p), 2); /* not pool 1: still stopping */
+    assert_non_null(get(pf, 3, false));
+    assert_null(get(pf, 4, false));
+    nic_complete();
+    assert_int_equal(pf_pools_free(pf), 1);
+    p = get(pf, 5, false);
+    assert_non_null(p);
+    assert_int_equal(pf_pool_index(p), 1);
+    nic.defer = false;
+    close_pf(pf);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_pools_get_put),  cmocka_unit_test(test_pool_queues_and_rss),
         cmocka_unit_test(test_unknown_layout), cmocka_unit_test(test_refused_start),
-        cmocka_unit_test(test_trunk_and_vfs),
+        cmocka_unit_test(test_trunk_and_vfs),  cmocka_unit_test(test_release_waits_for_the_nic),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
