@@ -1,5 +1,6 @@
 /*
- * xl: entry point, the command table, and the helpers every command uses.
+ * xl: entry point, the command table, and the helpers every command uses
+ * (options, errors, domains named on the command line).
  * Exit status: 0 on success, 1 on failure (with a message), 2 on bad usage.
  */
 #include <errno.h>
@@ -10,34 +11,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "sv/hcall.h"
 #include "sv/log.h"
 #include "sv/util.h"
 #include "xl.h"
 
-xc_interface *xl_xch;
-int xl_chan = -1;
-
-int xl_domnames(const uint32_t *ids, int n, char (*names)[SV_DOMAIN_NAME_MAX])
-{
-    static struct sv_domctl_lookup l[SV_DOMCTL_LOOKUP_BATCH];
-
-    for (int first = 0; first < n; first += SV_DOMCTL_LOOKUP_BATCH) {
-        int k = n - first < SV_DOMCTL_LOOKUP_BATCH ? n - first : SV_DOMCTL_LOOKUP_BATCH;
-        size_t len = (size_t)k * sizeof(l[0]);
-        int err;
-
-        memset(l, 0, len);
-        for (int i = 0; i < k; i++)
-            l[i].domid = ids[first + i];
-        err = hcall_domctl_lookup_v(xl_chan, l, (uint32_t)k, NULL);
-        if (err < 0 && err != -ESRCH) /* ESRCH: the one domain asked for is gone */
-            return err;
-        for (int i = 0; i < k; i++)
-            snprintf(names[first + i], SV_DOMAIN_NAME_MAX, "%s", err < 0 ? "" : l[i].name);
-    }
-    return 0;
-}
+struct svl_ctx xl_ctx = {.chan = -1};
 
 static int cmd_help(int argc, char **argv);
 
@@ -166,6 +144,35 @@ void xl_warn(const char *fmt, ...)
     va_end(ap);
 }
 
+int xl_svl_error(void)
+{
+    const char *m = xl_ctx.error.message;
+
+    if (!*m)
+        m = "failed (no reason given)";
+    while (*m) {
+        size_t n = strcspn(m, "\n");
+
+        fprintf(stderr, "xl: %.*s\n", (int)n, m);
+        m += n + (m[n] == '\n');
+    }
+    if (xl_ctx.error.console[0])
+        fprintf(stderr, "xl: %s", xl_ctx.error.console);
+    svl_error_clear(&xl_ctx);
+    return 1;
+}
+
+void xl_svl_log(void *arg, enum svl_level level, const char *msg)
+{
+    (void)arg;
+    if (level == SVL_INFO)
+        printf("%s\n", msg);
+    else if (level == SVL_WARN)
+        xl_warn("%s", msg);
+    else
+        fprintf(stderr, "xl: %s", msg);
+}
+
 int xl_config_error(const struct config_error *cerr)
 {
     char msg[700];
@@ -180,44 +187,9 @@ int xl_usage(void)
     return 2;
 }
 
-bool xl_parse_domid(const char *s, uint32_t *domid)
-{
-    unsigned long id;
-
-    /* Past the domain ids is no domain (nor, cut to 16 bits, another's). */
-    if (!sv_parse_uint(s, DOMID_FIRST_RESERVED - 1, &id))
-        return false;
-    *domid = (uint32_t)id;
-    return true;
-}
-
-int xl_lookup_domid(const char *spec, uint32_t *domid)
-{
-    struct sv_domctl_lookup l = {0};
-    int err;
-
-    if (!*spec)
-        return -ESRCH; /* an unset $DOM in a script must not name dom0 */
-    if (spec[strspn(spec, "0123456789")] == '\0') {
-        if (!xl_parse_domid(spec, &l.domid))
-            return -ESRCH;
-        if (l.domid == 0) {
-            *domid = 0;
-            return 0;
-        }
-    } else if (snprintf(l.name, sizeof(l.name), "%s", spec) >= (int)sizeof(l.name)) {
-        return -ENAMETOOLONG;
-    }
-    err = hcall_domctl_lookup(xl_chan, &l);
-    if (err < 0)
-        return err;
-    *domid = l.domid;
-    return 0;
-}
-
 int xl_domid(const char *spec, uint32_t *domid)
 {
-    int err = xl_lookup_domid(spec, domid);
+    int err = svl_domid(&xl_ctx, spec, domid);
 
     if (err < 0) /* a name too long for any domain is no domain either */
         xl_error("no domain '%s'", spec);
@@ -249,17 +221,6 @@ bool xl_domset_has(const struct xl_domset *set, uint32_t domid)
         if (set->ids[i] == domid)
             return true;
     return set->n == 0;
-}
-
-int xl_domname(uint32_t domid, char *buf, size_t len)
-{
-    struct sv_domctl_lookup l = {.domid = domid};
-    int err = hcall_domctl_lookup(xl_chan, &l);
-
-    if (err < 0)
-        return err;
-    snprintf(buf, len, "%s", l.name);
-    return 0;
 }
 
 static int cmd_help(int argc, char **argv)
@@ -353,18 +314,11 @@ int main(int argc, char **argv)
         xl_usage();
         return argc == -2 ? 0 : 2;
     }
-    if (!offline(running)) {
-        xl_xch = xc_interface_open(NULL, NULL, 0);
-        xl_chan = hcall_open();
-        if (!xl_xch || xl_chan < 0)
-            return xl_error("cannot reach the hypervisor in %s (is 'splitvisor start' done? "
-                            "are you root?)",
-                            sv_rundir());
-    }
+    if (!offline(running) && svl_open(&xl_ctx, xl_svl_log, NULL) < 0)
+        return xl_error("cannot reach the hypervisor in %s (is 'splitvisor start' done? "
+                        "are you root?)",
+                        sv_rundir());
     ret = running->fn(argc, argv);
-    if (xl_xch)
-        xc_interface_close(xl_xch);
-    if (xl_chan >= 0)
-        close(xl_chan);
+    svl_close(&xl_ctx);
     return ret;
 }

@@ -22,7 +22,7 @@ static void print_one(uint32_t domid)
     struct sv_domctl_lookup l = {.domid = domid};
     unsigned weight, cap;
 
-    if (hcall_domctl_lookup(xl_chan, &l) < 0)
+    if (hcall_domctl_lookup(xl_ctx.chan, &l) < 0)
         return;
     if (domid == 0) /* the host: the cgroup default, uncapped */
         printf("%-33s %4u %6u %4u\n", l.name, domid, CONFIG_DEFAULT_CPU_WEIGHT, 0);
@@ -48,7 +48,7 @@ static int set(uint32_t domid, const char *name)
                         100 * sysconf(_SC_NPROCESSORS_ONLN), xl_optarg('c'));
     if (domid == 0)
         return xl_error("sched-credit: Domain-0 is the host: its scheduling is not ours");
-    err = hcall_domctl_lookup(xl_chan, &l);
+    err = hcall_domctl_lookup(xl_ctx.chan, &l);
     if (!err && !l.pid)
         return xl_error("%s is not running", name);
     if (!err && xl_opt('w'))
@@ -59,9 +59,9 @@ static int set(uint32_t domid, const char *name)
         return xl_error("%s has no cpu cgroup of its own on this host", name);
     if (err)
         return xl_error("sched-credit: %s: %s", name, strerror(-err));
-    if (xl_opt('w') && userdata_load(domid, &cfg) == 0) {
+    if (xl_opt('w') && svl_userdata_load(domid, &cfg) == 0) {
         cfg.cpu_weight = (unsigned)weight;
-        if (userdata_save(domid, &cfg) < 0)
+        if (svl_userdata_save(domid, &cfg) < 0)
             xl_warn("%s: the weight is set but not kept in its description", name);
         config_free(&cfg);
     }
@@ -86,7 +86,7 @@ int cmd_sched_credit(int argc, char **argv)
         print_one(domid);
         return 0;
     }
-    n = xc_domain_getinfolist(xl_xch, 0, XL_SCHED_MAX_DOMAINS, info);
+    n = xc_domain_getinfolist(xl_ctx.xch, 0, XL_SCHED_MAX_DOMAINS, info);
     if (n < 0)
         return xl_error("cannot list domains: %s", strerror(errno));
     for (int i = 0; i < n; i++)

@@ -45,10 +45,10 @@ static void print_table(const xc_domaininfo_t *now, int n, const xc_domaininfo_t
 
         if (now[i].domain == 0)
             continue;
-        xl_domname(now[i].domain, name, sizeof(name));
+        svl_domname(&xl_ctx, now[i].domain, name, sizeof(name));
         printf("%-30s %5u %7.1f %8llu %6u\n", name, now[i].domain, pct,
                (unsigned long long)(now[i].tot_pages / 256), now[i].nr_online_vcpus);
-        vif_list_brief(now[i].domain);
+        xl_vif_list_brief(now[i].domain);
     }
 }
 
@@ -90,7 +90,7 @@ int cmd_top(int argc, char **argv)
     signal(SIGINT, on_int);
     clock_gettime(CLOCK_MONOTONIC, &t0);
     while (!stop && iterations != 0) {
-        n = xc_domain_getinfolist(xl_xch, 0, TOP_MAX, now);
+        n = xc_domain_getinfolist(xl_ctx.xch, 0, TOP_MAX, now);
         if (n < 0)
             return xl_error("cannot list domains: %s", strerror(errno));
         clock_gettime(CLOCK_MONOTONIC, &t1);
