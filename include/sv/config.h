@@ -136,7 +136,8 @@ int config_load(const char *path, struct domain_config *cfg, struct config_error
 
 /* Like config_load(), with n xl.cfg settings ("memory=512", as xl create's
  * command line takes them) after the file's own, so that they win; errors
- * name them as "(command line):N".  xl.cfg files only: -EINVAL for XML. */
+ * name them as "(command line):N".  Over libvirt XML they change the
+ * description the same way (a list, vif or pci, replaces its list). */
 int config_load_args(const char *path, char *const *settings, int n, struct domain_config *cfg,
                      struct config_error *err);
 
