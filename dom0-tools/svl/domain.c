@@ -318,3 +318,73 @@ int svl_domain_shutdown(struct svl_ctx *ctx, uint32_t domid, bool reboot)
         return xc_domain_shutdown(ctx->xch, domid, SHUTDOWN_reboot) < 0 ? -errno : 0;
     return hcall_domctl_power_button(ctx->chan, &c);
 }
+
+/* What Xen's trigger and sysrq mean for a domain that is a process: the
+ * power button, an immediate stop with a reason (its on_* applies), or
+ * nothing (refused). */
+static const struct {
+    const char *trigger;
+    char sysrq;
+    int reason; /* SHUTDOWN_*, or -1: the power button */
+} actions[] = {
+    {"power", '\0', -1},
+    {"reset", 'b', SHUTDOWN_reboot},
+    {"", 'o', SHUTDOWN_poweroff},
+    {"", 'c', SHUTDOWN_crash},
+};
+
+static int act(struct svl_ctx *ctx, uint32_t domid, int reason)
+{
+    struct sv_domctl c = {.domid = domid};
+
+    if (domid == 0)
+        return svl_fail(ctx, -EPERM, "Domain-0 is the host: stop it with 'splitvisor stop'");
+    if (reason < 0)
+        return hcall_domctl_power_button(ctx->chan, &c);
+    return xc_domain_shutdown(ctx->xch, domid, reason) < 0 ? -errno : 0;
+}
+
+int svl_domain_trigger(struct svl_ctx *ctx, uint32_t domid, const char *trigger)
+{
+    for (size_t i = 0; i < sizeof(actions) / sizeof(actions[0]); i++)
+        if (actions[i].trigger[0] && !strcmp(actions[i].trigger, trigger))
+            return act(ctx, domid, actions[i].reason);
+    return svl_fail(ctx, -EOPNOTSUPP,
+                    "trigger '%s' means nothing here (power: the power button; reset: reboot "
+                    "at once)",
+                    trigger);
+}
+
+int svl_domain_sysrq(struct svl_ctx *ctx, uint32_t domid, char key)
+{
+    for (size_t i = 0; i < sizeof(actions) / sizeof(actions[0]); i++)
+        if (actions[i].sysrq && actions[i].sysrq == key)
+            return act(ctx, domid, actions[i].reason);
+    return svl_fail(ctx, -EOPNOTSUPP,
+                    "sysrq '%c' means nothing here (b: reboot, o: power off, c: crash, at once)",
+                    key);
+}
+
+int svl_domain_config_update(struct svl_ctx *ctx, uint32_t domid, struct domain_config *cfg)
+{
+    struct domain_config old;
+    int err;
+
+    if (domid == 0)
+        return svl_fail(ctx, -EPERM, "Domain-0 is the host: it has no description");
+    if (svl_userdata_load(domid, &old) < 0)
+        return svl_fail(ctx, -ENOENT, "no configuration kept for domain %u", domid);
+    /* The same domain: its name (rename is another command) and its UUID. */
+    if (strcmp(old.name, cfg->name)) {
+        err =
+            svl_fail(ctx, -EINVAL, "the new description names '%s', not '%s'", cfg->name, old.name);
+        goto out;
+    }
+    snprintf(cfg->uuid, sizeof(cfg->uuid), "%s", old.uuid);
+    err = svl_userdata_save(domid, cfg);
+    if (err < 0)
+        svl_fail(ctx, err, "cannot keep the description of %s: %s", old.name, strerror(-err));
+out:
+    config_free(&old);
+    return err;
+}

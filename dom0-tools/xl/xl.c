@@ -56,8 +56,8 @@ static const struct xl_command commands[] = {
     {"uptime", cmd_uptime, "s", NULL, "[-s] [DOMAIN...]",
      "print how long domains have been running (-s: short, as uptime(1))"},
     {"top", cmd_top, "bd:i:n", top_long, "[-b] [-d SECONDS] [-i ITERATIONS] [-n]",
-     "a refreshing table of domains: CPU, memory, per-vif packets (-b: no screen control), "
-     "as xentop"},
+     "a refreshing table of domains: CPU, memory, per-vif packets and bytes (-b: no screen "
+     "control; q leaves), as xentop"},
     {"destroy", cmd_destroy, "f", NULL, "[-f] DOMAIN",
      "terminate a domain immediately (-f: taken, as Xen's; Domain-0 is the host all the same)"},
     {"shutdown", cmd_shutdown, "awF", stop_long, "[-a|--all] [-w|--wait] [-F] [DOMAIN]",
@@ -92,6 +92,24 @@ static const struct xl_command commands[] = {
     {"sched-credit", cmd_sched_credit, "d:w:c:", sched_long, "[-d DOMAIN [-w WEIGHT] [-c CAP]]",
      "show or set domains' credit weight (1..65535) and cap (% of one CPU, 0: none), on "
      "their cpu cgroups"},
+    {"vcpu-list", cmd_vcpu_list, "", NULL, "[DOMAIN...]",
+     "list domains' VCPUs (the threads of each one's process): CPU, state, time, affinity"},
+    {"vcpu-pin", cmd_vcpu_pin, "f", NULL, "[-f] DOMAIN VCPU|all CPUS|all [all]",
+     "pin a domain's VCPU (thread), or all of them, to CPUs ('0-3,6'; -f: taken, as Xen's)"},
+    {"mem-set", cmd_mem_set, "", NULL, "DOMAIN MEM",
+     "set a domain's memory target (MiB, or b/k/m/g), up to what it was given, on its "
+     "memory cgroup"},
+    {"mem-max", cmd_mem_max, "", NULL, "DOMAIN MEM",
+     "set a domain's memory limit (MiB, or b/k/m/g), up to what it was given, on its memory "
+     "cgroup"},
+    {"trigger", cmd_trigger, "", NULL, "DOMAIN power|reset [VCPU]",
+     "press a domain's power button, or reboot it at once (reset)"},
+    {"sysrq", cmd_sysrq, "", NULL, "DOMAIN b|o|c",
+     "stop a domain at once with reason reboot (b), poweroff (o) or crash (c)"},
+    {"config-update", cmd_config_update, "", NULL, "DOMAIN FILE [KEY=VALUE...]",
+     "replace the description a running domain's next restart uses"},
+    {"domstats", cmd_domstats, "", NULL, "[DOMAIN...]",
+     "print domains' counters as JSON (state, CPU, memory, per-vif packets and bytes)"},
     {"domid", cmd_domid, "", NULL, "NAME", "print a domain's id"},
     {"domname", cmd_domname, "", NULL, "ID", "print a domain's name"},
     {"dmesg", cmd_dmesg, "c", dmesg_long, "[-c]", "print the hypervisor log (-c: and clear it)"},

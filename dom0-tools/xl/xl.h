@@ -72,8 +72,6 @@ int xl_console_attach(uint32_t domid);
 void xl_vif_list_header(void);
 int xl_vif_list(uint32_t domid);
 void xl_vf_list(uint32_t domid);
-/* One line per vif: MAC, steering and its packet counters (xl top). */
-void xl_vif_list_brief(uint32_t domid);
 
 /* xl_monitor.c: starts the run directory's one monitor (libsvl's policy in
  * a process of its own) unless it runs already; 0 or 1 (said). */
@@ -106,5 +104,13 @@ int cmd_pci_detach(int argc, char **argv);
 int cmd_pci_list(int argc, char **argv);
 int cmd_pci_list_all(int argc, char **argv);
 int cmd_sched_credit(int argc, char **argv);
+int cmd_vcpu_list(int argc, char **argv);
+int cmd_vcpu_pin(int argc, char **argv);
+int cmd_mem_set(int argc, char **argv);
+int cmd_mem_max(int argc, char **argv);
+int cmd_trigger(int argc, char **argv);
+int cmd_sysrq(int argc, char **argv);
+int cmd_config_update(int argc, char **argv);
+int cmd_domstats(int argc, char **argv);
 
 #endif

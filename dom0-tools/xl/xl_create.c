@@ -2,7 +2,8 @@
  * xl create: parse the description (with KEY=VALUE settings), print it
  * (--dry-run), or have libsvl check it against the host, create and start
  * the domain; then make sure the run directory's monitor runs to apply
- * on_poweroff/on_reboot/on_crash.
+ * on_poweroff/on_reboot/on_crash.  xl config-update: a new description
+ * for a running domain's next restart.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -73,4 +74,21 @@ int cmd_create(int argc, char **argv)
     if (!err && xl_opt('c'))
         return xl_console_attach(domid);
     return err ? 1 : 0;
+}
+
+/* xl config-update DOMAIN FILE [KEY=VALUE...]: the description its next
+ * restart uses (Xen's form); the running domain is unchanged. */
+int cmd_config_update(int argc, char **argv)
+{
+    struct domain_config cfg;
+    uint32_t domid;
+    int err;
+
+    if (argc < 3)
+        return xl_usage();
+    if ((err = xl_domain_arg(2, argv, 0, &domid)) || (err = load(argc - 1, argv + 1, &cfg)))
+        return err;
+    err = svl_domain_config_update(&xl_ctx, domid, &cfg);
+    config_free(&cfg);
+    return err < 0 ? xl_svl_error() : 0;
 }

@@ -1,5 +1,5 @@
 /*
- * xl network-list and xl top's per-vif lines: each vif and VF of a domain
+ * xl network-list: each vif and VF of a domain
  * as the toolstack's xenstore directories say, with the NIC's counters of
  * the pool, queues or VF that serve it.  Values a domain wrote are shown as
  * printable text only (svl_read_shown).
@@ -108,29 +108,6 @@ static bool vif_listed(struct xs_handle *h, const char *libxl_dir, struct vif_li
     free(v->front);
     free(v->back);
     return false;
-}
-
-static void brief_one(struct xs_handle *h, const char *dir, const char *devid, void *arg)
-{
-    struct vif_listed v;
-    char *mac, *steering, line[240];
-
-    (void)arg;
-    if (!vif_listed(h, dir, &v))
-        return;
-    mac = svl_read_shown(h, v.front, "mac");
-    steering = svl_read_shown(h, v.back, SV_XS_STEERING);
-    pool_counters(h, v.back, v.backend, steering, line, sizeof(line));
-    printf("    vif %s %s  %s\n", devid, mac ? mac : "-", line);
-    free(mac);
-    free(steering);
-    free(v.front);
-    free(v.back);
-}
-
-void xl_vif_list_brief(uint32_t domid)
-{
-    svl_for_each_device(SVL_VIF_DIRS, domid, brief_one, NULL);
 }
 
 static void list_one(struct xs_handle *h, const char *dir, const char *devid, void *arg)

@@ -1,9 +1,11 @@
-/* xl destroy, shutdown, reboot, pause, unpause: changing a domain's run state, over libsvl. */
+/* xl destroy, shutdown, reboot, pause, unpause, trigger, sysrq: changing a
+ * domain's run state, over libsvl. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
+#include "sv/util.h"
 #include "xl.h"
 
 #define XL_SHUTDOWN_WAIT_S 30
@@ -113,4 +115,31 @@ int cmd_shutdown(int argc, char **argv)
 int cmd_reboot(int argc, char **argv)
 {
     return stop_domain(argc, argv, true);
+}
+
+/* xl trigger DOMAIN power|reset [VCPU] (the VCPU is Xen's, for nmi and
+ * init: taken and unused) and xl sysrq DOMAIN LETTER. */
+int cmd_trigger(int argc, char **argv)
+{
+    unsigned long vcpu;
+    uint32_t domid;
+    int err;
+
+    if (argc == 4 && !sv_parse_uint(argv[3], SVL_MAX_VCPUS - 1, &vcpu))
+        return xl_error("trigger: '%s' is not a VCPU number", argv[3]);
+    if ((err = xl_domain_arg(argc == 4 ? 3 : argc, argv, 1, &domid)))
+        return err;
+    return svl_domain_trigger(&xl_ctx, domid, argv[2]) < 0 ? xl_svl_error() : 0;
+}
+
+int cmd_sysrq(int argc, char **argv)
+{
+    uint32_t domid;
+    int err;
+
+    if ((err = xl_domain_arg(argc, argv, 1, &domid)))
+        return err;
+    if (strlen(argv[2]) != 1)
+        return xl_error("sysrq: one letter, not '%s'", argv[2]);
+    return svl_domain_sysrq(&xl_ctx, domid, argv[2][0]) < 0 ? xl_svl_error() : 0;
 }

@@ -175,6 +175,9 @@ void config_vif_ips(const struct config_vif *vif, char *buf, size_t len);
 /* Removes the PCI device bdf (normalized form) from cfg; 0 or -ENOENT. */
 int config_remove_pci(struct domain_config *cfg, const char *bdf);
 
+/* Writes s as a JSON string, quoted and escaped (for other JSON writers). */
+void config_json_string(FILE *out, const char *s);
+
 /* Writes cfg as pretty-printed JSON (2-space indent, fixed key order) ending
  * in a newline.  Returns 0 or -EIO. */
 int config_to_json(const struct domain_config *cfg, FILE *out);

@@ -11,6 +11,7 @@
 #ifndef SV_SVL_H
 #define SV_SVL_H
 
+#include <sched.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <xenctrl.h>
@@ -87,6 +88,57 @@ int svl_domain_destroy(struct svl_ctx *ctx, uint32_t domid);
 int svl_domain_shutdown(struct svl_ctx *ctx, uint32_t domid, bool reboot);
 /* Whether domid has shut down or is gone. */
 bool svl_domain_has_shut_down(struct svl_ctx *ctx, uint32_t domid);
+
+/* Xen's `trigger DOMAIN power|reset` and `sysrq DOMAIN b|o|c`: the power
+ * button, or an immediate stop with reason reboot, poweroff or crash (the
+ * domain's on_* applies); anything else is -EOPNOTSUPP. */
+int svl_domain_trigger(struct svl_ctx *ctx, uint32_t domid, const char *trigger);
+int svl_domain_sysrq(struct svl_ctx *ctx, uint32_t domid, char key);
+/* Replaces the description domid's next restart uses (cfg, the same name;
+ * it keeps the domain's UUID); the running domain is unchanged. */
+int svl_domain_config_update(struct svl_ctx *ctx, uint32_t domid, struct domain_config *cfg);
+
+/* What a domain uses.  Its VCPUs are the threads of its process. */
+#define SVL_MAX_VCPUS 64
+struct svl_vcpu {
+    int tid;
+    int cpu;    /* where it last ran */
+    char state; /* as /proc says: R running, S sleeping, ...; '-' gone */
+    double time_s;
+    cpu_set_t affinity;
+};
+/* Up to max VCPUs of running domid, in thread id order; a count. */
+int svl_vcpu_list(struct svl_ctx *ctx, uint32_t domid, struct svl_vcpu *vcpus, int max);
+/* Pins VCPU vcpu (-1: all) of domid to cpus; the number pinned. */
+int svl_vcpu_pin(struct svl_ctx *ctx, uint32_t domid, int vcpu, const cpu_set_t *cpus);
+/* "all" or a list "0-3,6" of CPUs the host has: 0, -EINVAL or -ERANGE. */
+int svl_parse_cpus(const char *text, cpu_set_t *cpus);
+/* The same form back ("all" when every CPU). */
+void svl_format_cpus(const cpu_set_t *cpus, char *buf, size_t len);
+/* Xen's mem-set (max false: a target, memory.high and memory/target) and
+ * mem-max (memory.max) of domid's memory cgroup, 1..the memory its
+ * description gave it, in MiB. */
+int svl_memory_set(struct svl_ctx *ctx, uint32_t domid, uint64_t mib, bool max);
+
+/* Counters (virsh domstats / domifstat). */
+#define SVL_MAX_VIF_STATS 16
+struct svl_vif_stats {
+    unsigned devid;
+    char mac[18];
+    char steering[40]; /* "pool N", "software switch", "" */
+    bool counted;      /* served by NIC queues of its own: the counters below */
+    uint64_t rx_packets, rx_bytes, rx_dropped, tx_packets, tx_bytes, tx_dropped;
+};
+struct svl_domstats {
+    uint32_t domid;
+    char name[SV_DOMAIN_NAME_MAX];
+    xc_domaininfo_t info; /* CPU time, pages, VCPUs, state */
+    bool has_memory_used;
+    unsigned long long memory_used; /* bytes charged to its memory cgroup */
+    unsigned nr_vifs;
+    struct svl_vif_stats vifs[SVL_MAX_VIF_STATS];
+};
+int svl_domain_stats(struct svl_ctx *ctx, uint32_t domid, struct svl_domstats *st);
 
 /* Vifs. */
 /* The backend domain's id: "" (or Domain-0, 0) is dom0, any other name or
