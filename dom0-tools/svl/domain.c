@@ -288,9 +288,14 @@ int svl_domain_check(struct svl_ctx *ctx, const char *file, const struct domain_
 
 int svl_domain_destroy(struct svl_ctx *ctx, uint32_t domid)
 {
-    int ret = xc_domain_destroy(ctx->xch, domid);
+    char name[SV_DOMAIN_NAME_MAX] = "";
+    int ret;
 
+    svl_domname(ctx, domid, name, sizeof(name));
+    ret = xc_domain_destroy(ctx->xch, domid);
     if (ret == 0 || errno == ESRCH) {
+        if (name[0]) /* a renamed domain's second name; the first went with it */
+            svl_guestnet_forget(ctx, name);
         svl_userdata_remove(domid);
         svl_vif_orphan_backend(domid);
         svl_vif_remove_all(domid);
@@ -386,5 +391,62 @@ int svl_domain_config_update(struct svl_ctx *ctx, uint32_t domid, struct domain_
         svl_fail(ctx, err, "cannot keep the description of %s: %s", old.name, strerror(-err));
 out:
     config_free(&old);
+    return err;
+}
+
+int svl_domain_set_name(struct svl_ctx *ctx, uint32_t domid, const char *name)
+{
+    struct sv_domctl_lookup l = {.domid = domid};
+    struct xs_handle *h;
+    char path[64];
+    int err;
+
+    if (snprintf(l.name, sizeof(l.name), "%s", name) >= (int)sizeof(l.name))
+        return svl_fail(ctx, -ENAMETOOLONG, "'%s' is longer than a domain name may be", name);
+    err = hcall_domctl_rename(ctx->chan, &l);
+    if (err == -EEXIST)
+        return svl_fail(ctx, err, "a domain named '%s' exists", name);
+    if (err == -EINVAL)
+        return svl_fail(ctx, err, "'%s' is no domain name (letters, digits, '_', '.', '-')", name);
+    if (err < 0)
+        return svl_fail(ctx, err, "cannot rename domain %u: %s", domid, strerror(-err));
+    if ((h = xs_open(0))) {
+        snprintf(path, sizeof(path), "/local/domain/%u/name", domid);
+        xs_write(h, XBT_NULL, path, name, (unsigned)strlen(name));
+        xs_close(h);
+    }
+    return 0;
+}
+
+int svl_domain_rename(struct svl_ctx *ctx, uint32_t domid, const char *name)
+{
+    char old[SV_DOMAIN_NAME_MAX];
+    struct domain_config cfg;
+    int err;
+
+    if (domid == 0)
+        return svl_fail(ctx, -EPERM, "Domain-0 is the host: it keeps its name");
+    if ((err = svl_domname(ctx, domid, old, sizeof(old))) < 0)
+        return svl_fail(ctx, err, "no domain %u", domid);
+    if (svl_userdata_load(domid, &cfg) < 0)
+        return svl_fail(ctx, -ENOENT, "no configuration kept for %s", old);
+    err = svl_domain_set_name(ctx, domid, name);
+    if (err < 0)
+        goto out;
+    /* Its namespace by the new name, for xl exec and the vifs plugged
+     * from now on; the first name stays the hypervisor's. */
+    err = svl_guestnet_alias(ctx, domid, name);
+    if (err < 0) {
+        svl_fail(ctx, err, "%s: cannot name its network namespace sv-%s", old, name);
+        svl_domain_set_name(ctx, domid, old);
+        goto out;
+    }
+    snprintf(cfg.name, sizeof(cfg.name), "%s", name);
+    if ((err = svl_userdata_save(domid, &cfg)) < 0)
+        svl_log(ctx, SVL_WARN, "%s is renamed, but its description cannot say so: %s", name,
+                strerror(-err));
+    err = 0;
+out:
+    config_free(&cfg);
     return err;
 }

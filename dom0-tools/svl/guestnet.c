@@ -5,6 +5,8 @@
  * vif's MAC and IP, vnet headers (offloads) and multi-queue, and sets it and
  * lo up; for the guest's VF interface N, TAP vfN (the guest puts the VF's
  * MAC on it).  The namespace goes with the domain, and the TAP with it.
+ * A renamed domain's namespace gets its new name too (the hypervisor keeps
+ * the first, sv-<created name>, until the domain ends).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,12 +21,12 @@
 
 extern char **environ;
 
-/* Runs `ip -n NETNS ARGS...`; 0, -ENOPKG (no ip: said) or -EIO (its
+/* Runs `ip ARGS...` (at most 15); 0, -ENOPKG (no ip: said) or -EIO (its
  * message goes to stderr, ip's own). */
-static int ip_in(struct svl_ctx *ctx, const char *netns, const char *const *args)
+static int ip(struct svl_ctx *ctx, const char *const *args)
 {
-    const char *argv[16] = {"ip", "-n", netns};
-    int argc = 3, status, err;
+    const char *argv[16] = {"ip"};
+    int argc = 1, status, err;
     pid_t pid;
 
     while (*args && argc < 15)
@@ -38,6 +40,18 @@ static int ip_in(struct svl_ctx *ctx, const char *netns, const char *const *args
     if (waitpid(pid, &status, 0) < 0)
         return -errno;
     return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EIO;
+}
+
+/* Runs `ip -n NETNS ARGS...` (at most 12). */
+static int ip_in(struct svl_ctx *ctx, const char *netns, const char *const *args)
+{
+    const char *argv[16] = {"-n", netns};
+    int argc = 2;
+
+    while (*args && argc < 14)
+        argv[argc++] = *args++;
+    argv[argc] = NULL;
+    return ip(ctx, argv);
 }
 
 static long domain_uid(struct svl_ctx *ctx, uint32_t domid)
@@ -145,4 +159,27 @@ void svl_guestnet_unplumb_vf(struct svl_ctx *ctx, const char *name, unsigned dev
 
     snprintf(dev, sizeof(dev), "vf%u", devid);
     unplumb(ctx, name, dev);
+}
+
+int svl_guestnet_alias(struct svl_ctx *ctx, uint32_t domid, const char *name)
+{
+    struct sv_domctl_lookup l = {.domid = domid};
+    char netns[80], pid[16];
+    int err;
+
+    if ((err = hcall_domctl_lookup(ctx->chan, &l)) < 0 || !l.pid)
+        return err < 0 ? err : -ESRCH;
+    snprintf(netns, sizeof(netns), "sv-%s", name);
+    snprintf(pid, sizeof(pid), "%u", l.pid);
+    return ip(ctx, (const char *[]){"netns", "attach", netns, pid, NULL});
+}
+
+void svl_guestnet_forget(struct svl_ctx *ctx, const char *name)
+{
+    char netns[80], path[100];
+
+    snprintf(netns, sizeof(netns), "sv-%s", name);
+    snprintf(path, sizeof(path), "/run/netns/%s", netns);
+    if (access(path, F_OK) == 0)
+        ip(ctx, (const char *[]){"netns", "delete", netns, NULL});
 }

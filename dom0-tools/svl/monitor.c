@@ -21,9 +21,7 @@
 #include <string.h>
 #include <time.h>
 #include <xenevtchn.h>
-#include <xenstore.h>
 
-#include "sv/hcall.h"
 #include "svl_internal.h"
 
 #define MONITOR_MAX_RESTARTS 5
@@ -91,24 +89,18 @@ static enum config_action action_for(const struct domain_config *cfg, unsigned r
  * xl console), and the name is free for the new incarnation. */
 static void rename_old(const struct domain_config *cfg, uint32_t domid)
 {
-    struct sv_domctl_lookup l = {.domid = domid};
-    struct xs_handle *h;
-    char path[64];
+    char name[SV_DOMAIN_NAME_MAX];
 
-    snprintf(l.name, sizeof(l.name), "%.40s-%u", cfg->name, domid);
-    if (hcall_domctl_rename(mon->chan, &l) < 0) {
-        svl_log(mon, SVL_WARN, "cannot rename domain %u: destroying it", domid);
+    snprintf(name, sizeof(name), "%.40s-%u", cfg->name, domid);
+    if (svl_domain_set_name(mon, domid, name) < 0) {
+        svl_log(mon, SVL_WARN, "cannot rename domain %u (%s): destroying it", domid,
+                mon->error.message);
+        svl_error_clear(mon);
         svl_domain_destroy(mon, domid);
         return;
     }
-    h = xs_open(0);
-    snprintf(path, sizeof(path), "/local/domain/%u/name", domid);
-    if (h)
-        xs_write(h, XBT_NULL, path, l.name, (unsigned)strlen(l.name));
-    if (h)
-        xs_close(h);
     set_handled(domid, true);
-    svl_log(mon, SVL_INFO, "domain %u kept as %s", domid, l.name);
+    svl_log(mon, SVL_INFO, "domain %u kept as %s", domid, name);
 }
 
 /* The restart record of name, a stale one reused or a new one; NULL when

@@ -16,6 +16,10 @@ int svl_config_fail(struct svl_ctx *ctx, int err, const struct config_error *cer
 void svl_log(struct svl_ctx *ctx, enum svl_level level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* domain.c: the hypervisor's and xenstore's name of domid (no more: the
+ * monitor keeps a dead domain under another name this way). */
+int svl_domain_set_name(struct svl_ctx *ctx, uint32_t domid, const char *name);
+
 /* userdata.c */
 void svl_userdata_remove(uint32_t domid);
 
@@ -52,6 +56,11 @@ void svl_guestnet_unplumb(struct svl_ctx *ctx, const char *name, unsigned devid)
 /* TAP vfN for the guest's VF interface N (no offloads: the VF takes frames). */
 int svl_guestnet_plumb_vf(struct svl_ctx *ctx, uint32_t domid, const char *name, unsigned devid);
 void svl_guestnet_unplumb_vf(struct svl_ctx *ctx, const char *name, unsigned devid);
+/* Names running domid's network namespace sv-<name> too (ip netns attach),
+ * for a rename; svl_guestnet_forget removes the name sv-<name> if the
+ * hypervisor did not (it deletes the one it created, at the end). */
+int svl_guestnet_alias(struct svl_ctx *ctx, uint32_t domid, const char *name);
+void svl_guestnet_forget(struct svl_ctx *ctx, const char *name);
 
 /* vf.c: a VF as a guest's network interface.  svl_vf_plug has the PF's
  * owner configure pci, assigns it and makes its TAP and frontend directory;

@@ -102,6 +102,8 @@ static const struct xl_command commands[] = {
     {"mem-max", cmd_mem_max, "", NULL, "DOMAIN MEM",
      "set a domain's memory limit (MiB, or b/k/m/g), up to what it was given, on its memory "
      "cgroup"},
+    {"rename", cmd_rename, "", NULL, "DOMAIN NEW-NAME",
+     "rename a domain (its network namespace gets the new name too)"},
     {"trigger", cmd_trigger, "", NULL, "DOMAIN power|reset [VCPU]",
      "press a domain's power button, or reboot it at once (reset)"},
     {"sysrq", cmd_sysrq, "", NULL, "DOMAIN b|o|c",

@@ -112,5 +112,6 @@ int cmd_trigger(int argc, char **argv);
 int cmd_sysrq(int argc, char **argv);
 int cmd_config_update(int argc, char **argv);
 int cmd_domstats(int argc, char **argv);
+int cmd_rename(int argc, char **argv);
 
 #endif

@@ -1,5 +1,5 @@
-/* xl destroy, shutdown, reboot, pause, unpause, trigger, sysrq: changing a
- * domain's run state, over libsvl. */
+/* xl destroy, shutdown, reboot, pause, unpause, trigger, sysrq, rename:
+ * changing a domain's run state or name, over libsvl. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -142,4 +142,14 @@ int cmd_sysrq(int argc, char **argv)
     if (strlen(argv[2]) != 1)
         return xl_error("sysrq: one letter, not '%s'", argv[2]);
     return svl_domain_sysrq(&xl_ctx, domid, argv[2][0]) < 0 ? xl_svl_error() : 0;
+}
+
+int cmd_rename(int argc, char **argv)
+{
+    uint32_t domid;
+    int err;
+
+    if ((err = xl_domain_arg(argc, argv, 1, &domid)))
+        return err;
+    return svl_domain_rename(&xl_ctx, domid, argv[2]) < 0 ? xl_svl_error() : 0;
 }

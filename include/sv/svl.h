@@ -89,6 +89,10 @@ int svl_domain_shutdown(struct svl_ctx *ctx, uint32_t domid, bool reboot);
 /* Whether domid has shut down or is gone. */
 bool svl_domain_has_shut_down(struct svl_ctx *ctx, uint32_t domid);
 
+/* Renames running domid: the hypervisor's name, its network namespace's
+ * (sv-NAME, beside the one it was created with, which stays taken until
+ * the domain ends), xenstore's name and its kept description. */
+int svl_domain_rename(struct svl_ctx *ctx, uint32_t domid, const char *name);
 /* Xen's `trigger DOMAIN power|reset` and `sysrq DOMAIN b|o|c`: the power
  * button, or an immediate stop with reason reboot, poweroff or crash (the
  * domain's on_* applies); anything else is -EOPNOTSUPP. */

@@ -2,7 +2,7 @@
 # Xen's commands for a running domain's resources and life, over libsvl:
 # vcpu-list and vcpu-pin (the threads of its process), mem-set and mem-max
 # (its memory cgroup, within what it was given), trigger and sysrq (where
-# they mean something), config-update (its next restart), domstats (JSON
+# they mean something), config-update (its next restart), rename, domstats (JSON
 # counters with per-vif packets and bytes) and top's bytes, Domain-0 and q.
 source "$(dirname "$0")/lib.sh"
 require_root
@@ -100,6 +100,25 @@ now=$(wait_restarted "$t-u" "$d")
 "$BIN/xl" list "$t-u" | awk 'NR == 2 {print $3}' | grep -qx 20 || fail "restart ignored the update"
 "$BIN/xl" destroy "$t-u"
 pass "config-update: the restart takes the new description; another name refused"
+
+# rename: the domain, its namespace (xl exec), xenstore and description.
+d=$(sv_create "$t-old" sleep)
+wait_console "$d" SLEEPING >/dev/null
+"$BIN/xl" rename "$t-old" "$t-new"
+[ "$("$BIN/xl" domid "$t-new")" = "$d" ] || fail "rename: $("$BIN/xl" list)"
+"$BIN/xl" domid "$t-old" >/dev/null 2>&1 && fail "the old name still answers"
+"$BIN/xl" exec "$t-new" -- true || fail "xl exec by the new name"
+"$BIN/xl" list -l "$t-new" | grep -q "\"name\": \"$t-new\"" || fail "description not renamed"
+err=$("$BIN/xl" rename "$t-new" 'bad/name' 2>&1) && fail "a bad name was taken"
+grep -q "'bad/name' is no domain name" <<<"$err" || fail "unclear: $err"
+other=$(sv_create "$t-other" sleep)
+err=$("$BIN/xl" rename "$t-new" "$t-other" 2>&1) && fail "a taken name was taken"
+grep -q "a domain named '$t-other' exists" <<<"$err" || fail "unclear: $err"
+"$BIN/xl" destroy "$t-new"
+[ -e "/run/netns/sv-$t-new" ] && fail "the namespace's new name outlived the domain"
+[ -e "/run/netns/sv-$t-old" ] && fail "the namespace's first name outlived the domain"
+"$BIN/xl" destroy "$t-other"
+pass "rename: by the new name everywhere (exec, list -l); bad and taken names refused; no name left"
 
 # domstats and top: JSON with per-vif packets and bytes that move with traffic.
 dd=$(sv_netdd "$t-dd")
