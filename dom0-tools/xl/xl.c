@@ -246,16 +246,32 @@ bool xl_domset_has(const struct xl_domset *set, uint32_t domid)
 static int cmd_help(int argc, char **argv)
 {
     bool found = false;
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out;
+    int err;
 
     if (argc > 2)
         return xl_usage();
+    /* One write: the list is longer than stdio's buffer, and a reader that
+     * stops at the line it wants (`xl help | grep -q`) must not turn a
+     * second write into SIGPIPE. */
+    if (!(out = open_memstream(&text, &len)))
+        return xl_error("out of memory");
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
         if (argc > 1 && strcmp(argv[1], commands[i].name))
             continue;
-        printf(" %-10s %s\n %-10s   %s\n", commands[i].name, commands[i].args, "",
-               commands[i].help);
+        fprintf(out, " %-10s %s\n %-10s   %s\n", commands[i].name, commands[i].args, "",
+                commands[i].help);
         found = true;
     }
+    err = fclose(out) ? -ENOMEM : 0;
+    fflush(stdout);
+    if (!err)
+        err = sv_write_full(STDOUT_FILENO, text, len);
+    free(text);
+    if (err == -ENOMEM)
+        return xl_error("out of memory");
     return found ? 0 : xl_error("unknown command '%s' (see 'xl help')", argv[1]);
 }
 
