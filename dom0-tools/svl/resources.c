@@ -1,10 +1,11 @@
 /*
  * What a running domain may use of the host, as Xen's vcpu-list, vcpu-pin,
- * mem-set and mem-max show and change it.  A domain is a process: its
+ * mem-set, mem-max and sched-credit show and change it.  A domain is a process: its
  * VCPUs here are the threads of that process (in thread id order), pinned
  * with sched_setaffinity; its memory is its own memory cgroup's, moved
  * within what the domain was given at create (the description's memory),
- * never above the limit the hypervisor set.
+ * never above the limit the hypervisor set; its credit weight and cap are
+ * its cpu cgroup's.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -236,5 +237,53 @@ int svl_memory_set(struct svl_ctx *ctx, uint32_t domid, uint64_t mib, bool max)
         return svl_fail(ctx, err, "%s: %s: %s", name, dir, strerror(-err));
     if (!max)
         write_target(domid, mib);
+    return 0;
+}
+
+int svl_sched_credit_get(struct svl_ctx *ctx, uint32_t domid, unsigned *weight, unsigned *cap)
+{
+    struct sv_domctl_lookup l = {.domid = domid};
+    int err = hcall_domctl_lookup(ctx->chan, &l);
+
+    if (err < 0)
+        return svl_fail(ctx, err, "no domain %u", domid);
+    if (domid == 0) { /* the host: the cgroup default, uncapped */
+        *weight = CONFIG_DEFAULT_CPU_WEIGHT;
+        *cap = 0;
+        return 0;
+    }
+    if (!l.pid)
+        return svl_fail(ctx, -ESRCH, "%s is not running", l.name);
+    err = sv_cgroup_cpu_get((pid_t)l.pid, weight, cap);
+    return err < 0 ? svl_fail(ctx, err, "%s: its cpu cgroup: %s", l.name, strerror(-err)) : 0;
+}
+
+int svl_sched_credit_set(struct svl_ctx *ctx, uint32_t domid, int weight, int cap)
+{
+    char name[SV_DOMAIN_NAME_MAX];
+    struct domain_config cfg;
+    int pid, err = 0;
+
+    if (domid == 0)
+        return svl_fail(ctx, -EPERM,
+                        "sched-credit: Domain-0 is the host: its scheduling is not "
+                        "ours");
+    if ((pid = domain_pid(ctx, domid, name, sizeof(name))) < 0)
+        return pid;
+    if (weight >= 0)
+        err = sv_cgroup_cpu_weight((pid_t)pid, (unsigned)weight);
+    if (!err && cap >= 0)
+        err = sv_cgroup_cpu_cap((pid_t)pid, (unsigned)cap);
+    if (err == -ENOENT)
+        return svl_fail(ctx, err, "%s has no cpu cgroup of its own on this host", name);
+    if (err)
+        return svl_fail(ctx, err, "sched-credit: %s: %s", name, strerror(-err));
+    /* The weight is the description's cpu_weight: a restart keeps it. */
+    if (weight >= 0 && svl_userdata_load(domid, &cfg) == 0) {
+        cfg.cpu_weight = (unsigned)weight;
+        if (svl_userdata_save(domid, &cfg) < 0)
+            svl_log(ctx, SVL_WARN, "%s: the weight is set but not kept in its description", name);
+        config_free(&cfg);
+    }
     return 0;
 }

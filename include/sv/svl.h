@@ -21,7 +21,9 @@
 #include "sv/config.h"
 
 /* The reason of the last failure: one line per cause, the outermost last,
- * and the end of a domain's console when it says why ("" when none). */
+ * and the end of a domain's console when it says why ("" when none).
+ * Lines accumulate until svl_error_clear(): a front end clears it once it
+ * has said it (or chose not to). */
 struct svl_error {
     char message[1024];
     char console[2400];
@@ -123,6 +125,13 @@ void svl_format_cpus(const cpu_set_t *cpus, char *buf, size_t len);
  * mem-max (memory.max) of domid's memory cgroup, 1..the memory its
  * description gave it, in MiB. */
 int svl_memory_set(struct svl_ctx *ctx, uint32_t domid, uint64_t mib, bool max);
+
+/* Xen's credit weight (1..65535) and cap (percent of one CPU, 0: none) of
+ * domid, on its own cpu cgroup; Domain-0 (the host) reads 256 and 0 and
+ * cannot be set.  _set: weight or cap < 0 leaves it; the weight is kept in
+ * the description. */
+int svl_sched_credit_get(struct svl_ctx *ctx, uint32_t domid, unsigned *weight, unsigned *cap);
+int svl_sched_credit_set(struct svl_ctx *ctx, uint32_t domid, int weight, int cap);
 
 /* Counters (virsh domstats / domifstat). */
 #define SVL_MAX_VIF_STATS 16
