@@ -53,7 +53,7 @@ struct vf_queue {
     bool have_stale;
     bool told_hashed;
     struct virtio_net_hdr tx_vh; /* TX: read from ethD with each frame */
-    bool tx_waiting;             /* no ring room for a frame: ethD is not read until answers come */
+    bool tx_waiting;             /* no ring room, or no backend: ethD is not read until there is */
     struct log_ratelimit tap_warnings;
 };
 
@@ -129,15 +129,19 @@ static void ctrl_notify(void *ctx)
     xenevtchn_notify(v->xce, v->port_ctrl);
 }
 
+/* Shares what g does not hold yet (queue 0's may be shared ahead: preshare). */
 static int share_all(struct vif_front *v, struct grants *g, bool ctrl)
 {
     for (int d = 0; d < 2; d++) {
-        g->ring[d] = xengntshr_share_pages(v->xgs, v->backend_id, 1, &g->ring_ref[d], 1);
-        g->pool[d] = xengntshr_share_pages(v->xgs, v->backend_id, POOL_PAGES, g->pool_ref[d], 1);
+        if (!g->ring[d])
+            g->ring[d] = xengntshr_share_pages(v->xgs, v->backend_id, 1, &g->ring_ref[d], 1);
+        if (!g->pool[d])
+            g->pool[d] =
+                xengntshr_share_pages(v->xgs, v->backend_id, POOL_PAGES, g->pool_ref[d], 1);
         if (!g->ring[d] || !g->pool[d])
             return -errno;
     }
-    if (ctrl &&
+    if (ctrl && !g->ctrl &&
         !(g->ctrl = xengntshr_share_pages(v->xgs, v->backend_id, CTRL_PAGES, g->ctrl_ref, 1)))
         return -errno;
     return 0;
@@ -233,6 +237,7 @@ static void tap_offloads(int tap, const struct netif_features *f)
 
 static void vif_disconnect(struct vif_front *v, XenbusState state);
 static void on_tap(evutil_socket_t fd, short what, void *arg);
+static void resume_tap(struct vf_queue *q);
 
 static int bind_port(struct vif_front *v, evtchn_port_t *port)
 {
@@ -296,6 +301,8 @@ static int queue_connect(struct vf_queue *q, const struct netif_features *peer, 
     if (q->tap >= 0)
         tap_offloads(q->tap, peer);
     netfront_rx_refill(q->nf);
+    if (q->tx_waiting) /* what the guest sent while it had no backend goes now */
+        resume_tap(q);
     return 0;
 }
 
@@ -385,11 +392,6 @@ static void queue_disconnect(struct vf_queue *q)
 {
     struct vif_front *v = q->v;
 
-    if (q->tx_waiting) { /* ethD is read again (and dropped until a backend comes) */
-        q->tx_waiting = false;
-        if (q->tap_ev)
-            event_add(q->tap_ev, NULL);
-    }
     if (q->nf && v->opts.ep)
         v->opts.ep->disconnected(v->opts.ep->ctx);
     if (q->nf)
@@ -407,6 +409,7 @@ static void queue_disconnect(struct vf_queue *q)
         close(q->tap);
         q->tap_ev = NULL;
         q->tap = -1;
+        q->tx_waiting = false;
     }
 }
 
@@ -425,6 +428,22 @@ static void vif_disconnect(struct vif_front *v, XenbusState state)
     xenbus_switch_state(v->xs, v->dir, state);
 }
 
+/*
+ * Grants queue 0's rings and buffers to a backend we follow before it is
+ * ready for us (a restarted driver domain still starting): sharing 508
+ * pages is most of a connect (100-150 ms on a loaded host), and done here
+ * it overlaps the backend's start instead of following its InitWait.  A
+ * failure is left to the connect, which shares what is missing.
+ */
+static void preshare(struct vif_front *v)
+{
+    struct vf_queue *q0 = queue_get(v, 0);
+
+    v->xgs = v->xgs ? v->xgs : xengntshr_open(NULL, 0);
+    if (q0 && v->xgs && !v->nqueues)
+        share_all(v, &q0->g, false);
+}
+
 /* Follows the frontend's "backend" key (the toolstack re-points it). */
 static void follow_backend(struct vif_front *v)
 {
@@ -437,6 +456,8 @@ static void follow_backend(struct vif_front *v)
     if (strcmp(path, v->backend)) {
         if (v->nqueues)
             vif_disconnect(v, XenbusStateInitialising);
+        if (v->q[0] && v->xgs) /* what was shared ahead for the old one */
+            unshare_all(v->q[0], &v->q[0]->g);
         if (v->backend[0] && (err = xenbus_unwatch_state(v->xs, v->backend, "backend-state")))
             log_warnx("vif %u: unwatching %s/state: %s", v->devid, v->backend, strerror(-err));
         snprintf(v->backend, sizeof(v->backend), "%s", path);
@@ -448,6 +469,7 @@ static void follow_backend(struct vif_front *v)
             v->backend[0] = '\0';
         } else if (v->backend[0]) {
             log_info("vif %u: backend %s (domain %u)", v->devid, v->backend, v->backend_id);
+            preshare(v);
         } else {
             log_info("vif %u: no backend (its driver domain went away)", v->devid);
         }
@@ -586,41 +608,49 @@ void vif_front_event(struct vif_front *v, evtchn_port_t port)
         }
 }
 
-/* Frames from ethD, read straight into granted TX pages (no copy here). */
+/* ethD is not read until the backend answers or comes: its frames wait in
+ * the kernel's TAP queue (up to its txqueuelen, then the kernel drops). */
+static void stop_tap(struct vf_queue *q)
+{
+    q->tx_waiting = true;
+    event_del(q->tap_ev);
+}
+
+/*
+ * Frames from ethD, read straight into granted TX pages (no copy here).
+ * With no backend (its driver domain restarting) they are left in ethD and
+ * go once one connects, instead of being read and dropped: a guest's ping
+ * or TCP segment sent in the outage arrives late rather than not at all,
+ * and TCP does not wait for its retransmission timeout (200 ms and up).
+ */
 static void on_tap(evutil_socket_t fd, short what, void *arg)
 {
-    static unsigned char discard[FRAME_MAX]; /* a frame read with no backend */
     struct vf_queue *q = arg;
 
     (void)what;
     if (q->v->primary.xmit) {
         int rc = q->v->primary.xmit(q->v->primary.ctx, fd);
 
-        if (rc == -EAGAIN) {
-            q->tx_waiting = true;
-            event_del(q->tap_ev);
-        }
+        if (rc == -EAGAIN)
+            stop_tap(q);
         if (rc != -ENOTCONN)
             return;
+    }
+    if (!q->nf) {
+        stop_tap(q);
+        return;
     }
     for (int i = 0; i < TAP_BATCH; i++) {
         struct iovec iov[1 + NETFRONT_TX_PAGES] = {{&q->tx_vh, sizeof(q->tx_vh)}};
         ssize_t n;
         int err;
 
-        if (!q->nf) { /* no backend: dropped */
-            iov[1] = (struct iovec){discard, sizeof(discard)};
-            if (readv(fd, iov, 2) <= 0)
-                break;
-            continue;
-        }
         err = netfront_tx_borrow(q->nf, iov + 1);
         if (err == -EAGAIN) {
             /* Ring or buffers full: publish what is queued and stop reading
              * this TAP queue (the frame waits in it) until the backend answers. */
             netfront_tx_flush(q->nf);
-            q->tx_waiting = true;
-            event_del(q->tap_ev);
+            stop_tap(q);
             return;
         }
         if (err < 0) {
@@ -637,8 +667,7 @@ static void on_tap(evutil_socket_t fd, short what, void *arg)
             return;
         }
     }
-    if (q->nf)
-        netfront_tx_flush(q->nf);
+    netfront_tx_flush(q->nf);
 }
 
 struct vif_front *vif_front_new(struct event_base *base, struct xs_handle *xs,
@@ -715,6 +744,8 @@ void vif_front_free(struct vif_front *v)
     if (!v)
         return;
     vif_disconnect(v, XenbusStateClosed);
+    if (v->q[0] && v->xgs) /* shared ahead, never connected */
+        unshare_all(v->q[0], &v->q[0]->g);
     /* Left behind, these watches would make a vif of this devid attached
      * again fail to watch the same paths (EEXIST) and never connect. */
     if (!xs_unwatch(v->xs, v->dir, "frontend"))
