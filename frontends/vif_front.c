@@ -39,6 +39,15 @@ struct grants {
     uint32_t ctrl_ref[CTRL_PAGES];
 };
 
+/* Page sets granted to backends that went while still mapping them: up to
+ * four backends' worth are kept for retry before any is given up. */
+#define STALE_MAX (4 * (2 * 2 + 1))
+
+struct stale_pages {
+    void *pages;
+    int n;
+};
+
 /* One netif queue: its TAP queue, rings, buffers, ports and netfront core. */
 struct vf_queue {
     struct vif_front *v;
@@ -49,8 +58,8 @@ struct vf_queue {
     evtchn_port_t port;    /* the TX ring's port (the only one unless split) */
     evtchn_port_t port_rx; /* the RX ring's, when the backend offers split channels */
     struct grants g;
-    struct grants stale; /* granted to a backend that went, still mapped */
-    bool have_stale;
+    struct stale_pages stale[STALE_MAX];
+    unsigned nstale;
     bool told_hashed;
     struct virtio_net_hdr tx_vh; /* TX: read from ethD with each frame */
     bool tx_waiting;             /* no ring room, or no backend: ethD is not read until there is */
@@ -147,30 +156,36 @@ static int share_all(struct vif_front *v, struct grants *g, bool ctrl)
     return 0;
 }
 
-static bool unshare(struct vif_front *v, void **pages, int n)
+/* Ends n pages' grants, or parks them in q->stale while a backend maps them. */
+static void unshare(struct vf_queue *q, void *pages, int n)
 {
-    if (*pages && xengntshr_unshare(v->xgs, *pages, n) == 0)
-        *pages = NULL;
-    return *pages != NULL;
+    if (!pages || xengntshr_unshare(q->v->xgs, pages, n) == 0)
+        return;
+    if (q->nstale == STALE_MAX) {
+        /* Backends that keep our pages mapped cost only this guest's memory. */
+        log_warn("vif %u: %d pages stay granted to a backend that went", q->v->devid, n);
+        return;
+    }
+    q->stale[q->nstale++] = (struct stale_pages){pages, n};
 }
 
-/* Ends our grants; those the old backend still maps wait in q->stale. */
 static void unshare_all(struct vf_queue *q, struct grants *g)
 {
-    struct vif_front *v = q->v;
-    bool busy = unshare(v, &g->ctrl, CTRL_PAGES);
-
+    unshare(q, g->ctrl, CTRL_PAGES);
     for (int d = 0; d < 2; d++) {
-        busy |= unshare(v, &g->ring[d], 1);
-        busy |= unshare(v, &g->pool[d], POOL_PAGES);
-    }
-    if (busy && g != &q->stale) {
-        q->stale = *g;
-        q->have_stale = true;
-    } else if (!busy && g == &q->stale) {
-        q->have_stale = false;
+        unshare(q, g->ring[d], 1);
+        unshare(q, g->pool[d], POOL_PAGES);
     }
     memset(g, 0, sizeof(*g));
+}
+
+static void unshare_stale(struct vf_queue *q)
+{
+    unsigned n = q->nstale;
+
+    q->nstale = 0;
+    for (unsigned i = 0; i < n; i++)
+        unshare(q, q->stale[i].pages, q->stale[i].n);
 }
 
 static int write_queue_keys(struct xs_handle *h, xs_transaction_t t, const char *dir,
@@ -486,8 +501,8 @@ void vif_front_watch(struct vif_front *v, const char *path)
         return;
     follow_backend(v);
     for (unsigned i = 0; i < VIF_FRONT_MAX_QUEUES; i++)
-        if (v->q[i] && v->q[i]->have_stale)
-            unshare_all(v->q[i], &v->q[i]->stale);
+        if (v->q[i])
+            unshare_stale(v->q[i]);
     if (!v->backend[0])
         return;
     be = xenbus_read_state(v->xs, XBT_NULL, v->backend);

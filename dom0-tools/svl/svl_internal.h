@@ -53,7 +53,8 @@ void svl_chmod_tree(struct xs_handle *h, const char *dir, uint32_t owner, uint32
 int svl_guestnet_plumb(struct svl_ctx *ctx, uint32_t domid, const char *name,
                        const struct config_vif *vif);
 void svl_guestnet_unplumb(struct svl_ctx *ctx, const char *name, unsigned devid);
-/* TAP vfN for the guest's VF interface N (no offloads: the VF takes frames). */
+/* TAP vfN for the guest's VF interface N (its VF driver turns on vnet
+ * headers and offloads when it attaches). */
 int svl_guestnet_plumb_vf(struct svl_ctx *ctx, uint32_t domid, const char *name, unsigned devid);
 void svl_guestnet_unplumb_vf(struct svl_ctx *ctx, const char *name, unsigned devid);
 /* Names running domid's network namespace sv-<name> too (ip netns attach),
