@@ -383,16 +383,15 @@ out:
 
 /*
  * What a domain may use.  Memory: its RAM (pages of the RAM memfd it
- * touches are charged to it) and SANDBOX_MEMORY_OVERHEAD for the process
+ * touches are charged to it) and SV_DOMAIN_MEMORY_OVERHEAD for the process
  * itself -- heap, stacks, page tables, the image copy and, in the ASan
  * build the tests run, shadow memory and the allocator's quarantine (see
  * docs/architecture.md for what was measured).  Tasks: threads, as a
  * domain has no other processes (pids.max, and RLIMIT_NPROC, which counts
  * the tasks of its uid, its alone).  Descriptors: RLIMIT_NOFILE.
  */
-#define SANDBOX_MEMORY_OVERHEAD (64ULL << 20)
-#define SANDBOX_MAX_TASKS       64
-#define SANDBOX_MAX_FILES       1024
+#define SANDBOX_MAX_TASKS 64
+#define SANDBOX_MAX_FILES 1024
 
 /* Writes value to file name of cgroup dir; a file the kernel lacks (swap
  * accounting off) is not an error when optional. */
@@ -413,7 +412,7 @@ static int cgroup_set(const char *dir, const char *name, unsigned long long valu
 static int cgroup_limit(const struct domain *d, const char *controller, int version,
                         const char *dir)
 {
-    unsigned long long memory = d->memory_kb * 1024 + SANDBOX_MEMORY_OVERHEAD;
+    unsigned long long memory = d->memory_kb * 1024 + SV_DOMAIN_MEMORY_OVERHEAD;
     int err = 0;
 
     if (!strcmp(controller, "memory") && version == 1) {
