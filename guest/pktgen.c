@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <event2/event.h>
 #include <inttypes.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -116,7 +117,9 @@ static void on_disconnected(void *ctx)
     pg->nf = NULL;
 }
 
-bool pktgen_poll(struct pktgen *pg)
+/* One pass over the rings: reap, send, take RX.  Whether it found anything
+ * to do. */
+static bool poll_once(struct pktgen *pg)
 {
     struct netfront_stats s0, s1;
     uint64_t sent = pg->sent, seen = pg->rx.frames + pg->rx.bad;
@@ -130,6 +133,49 @@ bool pktgen_poll(struct pktgen *pg)
     }
     netfront_get_stats(pg->nf, &s1);
     return pg->sent != sent || pg->rx.frames + pg->rx.bad != seen || s1.tx_packets != s0.tx_packets;
+}
+
+/* Whether the rings are polled (no notifications asked for) or the backend
+ * notifies: a pass with the queue no longer polled arms rsp_event on both
+ * rings (and takes what came meanwhile). */
+static void set_polled(struct pktgen *pg, bool polled)
+{
+    if (!pg->nf)
+        return;
+    netfront_set_polled(pg->nf, polled);
+    if (!polled && on_event(pg, true, true) < 0)
+        log_warnx("pktgen: backend broke the protocol");
+}
+
+/* The rings every pass, the other events every few passes (epoll costs a
+ * system call; the rings cost none).  A pass that found nothing yields the
+ * CPU; after --busy-poll-us of such passes in a row the guest asks for
+ * notifications and sleeps until the backend (or anything else) wakes it,
+ * as Linux's busy polling does (net.core.busy_poll).  Spinning for good is
+ * DPDK's model of a core of its own; here the guests share the cores with
+ * netdd and the NIC model, and a guest that never slept took the CPU the
+ * backend needed to give it anything to find (docs/benchmarks.md). */
+void pktgen_busy_loop(struct pktgen *pg, struct event_base *base)
+{
+    double window = pg->cfg.busy_poll_us / 1e6, idle_since = 0;
+
+    for (unsigned n = 0; !event_base_got_exit(base); n++) {
+        if (poll_once(pg)) {
+            idle_since = 0;
+        } else if (!pg->nf || (window > 0 && idle_since && sv_now_s() - idle_since >= window)) {
+            set_polled(pg, false);
+            event_base_loop(base, EVLOOP_ONCE);
+            set_polled(pg, true);
+            idle_since = 0;
+            continue;
+        } else {
+            if (!idle_since)
+                idle_since = sv_now_s();
+            sched_yield();
+        }
+        if (n % 64 == 0)
+            event_base_loop(base, EVLOOP_NONBLOCK);
+    }
 }
 
 static void report_tx(struct pktgen *pg, double pps)
