@@ -7,7 +7,8 @@
  * sleeps on the event channel with Xen's event suppression, or spins
  * (--busy-poll) and asks the backend for no notifications at all while it
  * finds work, sleeping as the event-driven one does once it found none for
- * --busy-poll-us (--busy-poll-us 0: it never sleeps).  Once a
+ * a window that adapts up to --busy-poll-us (--busy-poll-us 0: it never
+ * sleeps).  Once a
  * second it prints its counters on the console:
  *
  *   pktgen tx pps N sent N completed N errors N
@@ -46,7 +47,8 @@ struct pktgen_config {
     unsigned burst;        /* --burst: frames per flush (32) */
     uint64_t count;        /* --count: TX frames to send (0: until stopped) */
     bool busy_poll;        /* --busy-poll */
-    unsigned busy_poll_us; /* --busy-poll-us: idle spin before sleeping (50; 0: never sleeps) */
+    unsigned
+        busy_poll_us; /* --busy-poll-us: longest idle spin before sleeping (50; 0: never sleeps) */
 };
 
 /* Parses the guest's arguments: no arguments leave mode PKTGEN_OFF (a plain
