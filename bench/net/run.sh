@@ -281,9 +281,9 @@ pktgen_run "" "--len 1500"; read -r pg_big _ <<<"$fig"
 if [ "$only" = all ]; then
     step="multi-queue guests"; mq_up
     watch=("sv-$G1" "sv-$G2" "sv-$DD" "$nic")
-    tcp_run in_g2 in_g1 10.0.0.12 -P 4; read -r mq1 _ <<<"$fig"; c_mq1=$cpu
+    tcp_run in_g2 in_g1 10.0.0.12 -P 4; read -r mq1 mq1_retr <<<"$fig"; c_mq1=$cpu
     watch=("sv-$M1" "sv-$M2" "sv-$DD" "$nic")
-    tcp_run in_m2 in_m1 10.0.0.22 -P 4; read -r mq2 _ <<<"$fig"; c_mq2=$cpu
+    tcp_run in_m2 in_m1 10.0.0.22 -P 4; read -r mq2 mq2_retr <<<"$fig"; c_mq2=$cpu
 fi
 step=done
 
@@ -320,7 +320,7 @@ printf "$row" "64 B veth (udp-pps), pps" "$veth_pps" "native pool->pool $native"
     "$(ratio "$veth_pps" "$native")"
 if [ "$only" = all ]; then
     printf "$row" "TCP -P 4 guest->guest, 2 queues, Gbit/s" "$mq2" "1 queue $mq1" \
-        "$(ratio "$mq2" "$mq1")"
+        "$(ratio "$mq2" "$mq1")" "retransmits $mq2_retr/$mq1_retr"
 fi
 # CPU: the path's processes (domains, the programs in their namespaces,
 # the NIC model; for veth its two namespaces' programs) over a window inside
