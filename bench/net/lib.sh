@@ -98,16 +98,23 @@ ticks_sample() { # PID ...
     done
 }
 
-# Samples ARGS' ticks and the softirq ticks DELAY s in and LENGTH s later:
+# Sleeps until T (seconds, as $EPOCHREALTIME), if it is still to come.
+sleep_until() { # T
+    sleep "$(awk -v t="$1" -v now="$EPOCHREALTIME" 'BEGIN { print (t > now ? t - now : 0) }')"
+}
+
+# Samples ARGS' ticks and the softirq ticks at FROM and TO (times as
+# $EPOCHREALTIME: a job started on a loaded host runs late, and a window
+# counted from its own start slid past the end of what it measured):
 # "PROC_CORES SOFTIRQ_CORES" on stdout.  Run as a job (cpu_watch_start).
-cpu_watch() { # DELAY LENGTH NS|PID ...
-    local delay=$1 len=$2 pids
+cpu_watch() { # FROM TO NS|PID ...
+    local to=$2 pids
+    sleep_until "$1"
     shift 2
-    sleep "$delay"
     pids=$(watch_pids "$@")
     # shellcheck disable=SC2086 # one pid a word
     ticks_sample $pids >"$rd/ticks0"
-    sleep "$len"
+    sleep_until "$to"
     # shellcheck disable=SC2086
     ticks_sample $pids >"$rd/ticks1"
     awk -v hz="$(getconf CLK_TCK)" 'FNR == 1 { t[FILENAME] = $1; s[FILENAME] = $2; next }
@@ -124,7 +131,9 @@ cpu_watch() { # DELAY LENGTH NS|PID ...
 cpu_watch_start() { # SECONDS
     watch_pid=
     [ "${#watch[@]}" -gt 0 ] || return 0
-    cpu_watch 1 "$(($1 > 3 ? $1 - 2 : 1))" "${watch[@]}" >"$rd/cpu.out" &
+    cpu_watch "$(awk -v t="$EPOCHREALTIME" 'BEGIN { printf "%.6f", t + 1 }')" \
+        "$(awk -v t="$EPOCHREALTIME" -v s="$1" 'BEGIN { printf "%.6f", t + (s > 3 ? s - 1 : 2) }')" \
+        "${watch[@]}" >"$rd/cpu.out" &
     watch_pid=$!
 }
 cpu_watch_end() {
