@@ -10,7 +10,11 @@
  * times in MONITOR_WINDOW_S seconds is destroyed instead, as xl refuses to
  * restart too fast) or rename-restart.  A restart whose create fails is
  * tried again after a back-off, between events, so that one domain's
- * failures hold up no other's.  The first `xl create` starts it;
+ * failures hold up no other's.  A pending restart is marked by the file
+ * <rundir>/restart.NAME, locked while the monitor destroys and creates:
+ * `xl destroy NAME` removes it to cancel a queued retry, and waits for one
+ * under way to finish so that it can destroy its result.  The first
+ * `xl create` starts it;
  * the later ones find its lock held.  It exits when the hypervisor goes.
  * It logs to monitor.log in the log directory; its pid is in
  * <rundir>/monitor.pid.
@@ -22,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include <xenevtchn.h>
@@ -114,6 +119,67 @@ static void rename_old(const struct domain_config *cfg, uint32_t domid)
     log_info("domain %u kept as %s", domid, l.name);
 }
 
+static int mark_path(const char *name, char *buf, size_t len)
+{
+    char rel[CONFIG_NAME_SIZE + 16];
+
+    snprintf(rel, sizeof(rel), "restart.%s", name);
+    return sv_rundir_path(buf, len, rel);
+}
+
+/* Opens and locks the restart mark of name (creating it if create): the
+ * locked fd; -ENOENT when there is none, -ESTALE when it was removed while
+ * this waited for the lock (the restart ended or was cancelled), or
+ * another -errno. */
+static int mark_lock(const char *name, bool create)
+{
+    char path[400];
+    struct stat st;
+    int fd;
+
+    if (mark_path(name, path, sizeof(path)) < 0)
+        return -ENAMETOOLONG;
+    fd = open(path, O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0), 0600);
+    if (fd < 0)
+        return -errno;
+    if (flock(fd, LOCK_EX) < 0 || fstat(fd, &st) < 0) {
+        int err = -errno;
+
+        close(fd);
+        return err;
+    }
+    if (st.st_nlink == 0) {
+        close(fd);
+        return -ESTALE;
+    }
+    return fd;
+}
+
+/* Unlocks a mark, removing it unless a retry still waits (keep). */
+static void mark_unlock(int fd, const char *name, bool keep)
+{
+    char path[400];
+
+    if (!keep && mark_path(name, path, sizeof(path)) == 0)
+        unlink(path);
+    close(fd);
+}
+
+int monitor_cancel_restart(const char *name)
+{
+    int fd = mark_lock(name, false);
+
+    if (fd == -ENOENT)
+        return MONITOR_NONE;
+    if (fd == -ESTALE)
+        return MONITOR_RESTARTED;
+    if (fd < 0)
+        return fd;
+    /* Held: no restart is under way, and none will start after this. */
+    mark_unlock(fd, name, false);
+    return MONITOR_CANCELLED;
+}
+
 /* The restart record of name, a stale one reused or a new one; NULL when
  * out of memory. */
 static struct restarts *restarts_of(const char *name, time_t now)
@@ -181,6 +247,8 @@ static bool create_or_queue(struct domain_config *cfg, int tries)
 static void retry_due(void)
 {
     long long now = now_ms();
+    bool queued;
+    int mark;
 
     for (size_t i = 0; i < nr_retries;) {
         struct retry r = retries[i];
@@ -190,7 +258,18 @@ static void retry_due(void)
             continue;
         }
         retries[i] = retries[--nr_retries];
-        if (!create_or_queue(&r.cfg, r.tries + 1))
+        mark = mark_lock(r.cfg.name, false);
+        if (mark == -ENOENT || mark == -ESTALE)
+            log_info("%s: its restart was cancelled (xl destroy)", r.cfg.name);
+        else if (mark < 0)
+            log_warnx("%s: not restarted: its restart mark: %s", r.cfg.name, strerror(-mark));
+        if (mark < 0) {
+            config_free(&r.cfg);
+            continue;
+        }
+        queued = create_or_queue(&r.cfg, r.tries + 1);
+        mark_unlock(mark, r.cfg.name, queued);
+        if (!queued)
             config_free(&r.cfg);
     }
 }
@@ -227,12 +306,21 @@ static bool restart(struct domain_config *cfg)
     return create_or_queue(cfg, 1);
 }
 
+static bool is_listed(uint32_t domid)
+{
+    xc_domaininfo_t info;
+
+    return xc_domain_getinfolist(xl_xch, domid, 1, &info) == 1 && info.domain == domid;
+}
+
 /* Applies the action its description gives a domain that shut down. */
 static void apply(uint32_t domid, unsigned reason)
 {
     char name[SV_DOMAIN_NAME_MAX];
     struct domain_config cfg;
     enum config_action action;
+    bool restarts;
+    int mark = -1;
 
     /* Not created by xl (nothing kept), or already renamed by a monitor
      * before this one: not ours to act on. */
@@ -251,16 +339,28 @@ static void apply(uint32_t domid, unsigned reason)
         set_handled(domid, true);
         goto out;
     }
+    restarts = action == CONFIG_ACTION_RESTART || action == CONFIG_ACTION_RENAME_RESTART;
+    if (restarts && (mark = mark_lock(cfg.name, true)) < 0) {
+        log_warnx("%s: not restarted: its restart mark: %s", cfg.name, strerror(-mark));
+        restarts = false;
+    }
+    /* Destroyed since the scan: by the operator, who does not want it back
+     * (an `xl destroy` after this point finds the mark and waits for it). */
+    if (!is_listed(domid))
+        goto out;
     /* A restart takes the description as kept (with the devices attached
      * and detached since), loaded above before destroying forgets it. */
     if (action == CONFIG_ACTION_RENAME_RESTART)
         rename_old(&cfg, domid); /* kept, under another name, for post-mortem */
     else
         xl_destroy_domain(domid);
-    if ((action == CONFIG_ACTION_RESTART || action == CONFIG_ACTION_RENAME_RESTART) &&
-        restart(&cfg))
+    if (restarts && restart(&cfg)) {
+        mark_unlock(mark, cfg.name, true);
         return; /* cfg is the queued retry's now */
+    }
 out:
+    if (mark >= 0)
+        mark_unlock(mark, cfg.name, false);
     config_free(&cfg);
 }
 
@@ -328,8 +428,13 @@ static void monitor_loop(void)
     } while (xenevtchn_unmask(xce, (evtchn_port_t)port) == 0);
     xenevtchn_close(xce);
     free(recent);
-    for (size_t i = 0; i < nr_retries; i++)
+    for (size_t i = 0; i < nr_retries; i++) {
+        char path[400];
+
+        if (mark_path(retries[i].cfg.name, path, sizeof(path)) == 0)
+            unlink(path); /* no one will retry it now */
         config_free(&retries[i].cfg);
+    }
     free(retries);
 }
 

@@ -158,6 +158,15 @@ int xl_destroy_domain(uint32_t domid);
  * 0 or 1 (said). */
 int monitor_start(void);
 
+/* What monitor_cancel_restart found: no restart of the name pending, its
+ * queued restart cancelled, or a restart that completed meanwhile (the
+ * caller destroys the new domain). */
+enum monitor_cancel { MONITOR_NONE, MONITOR_CANCELLED, MONITOR_RESTARTED };
+
+/* Cancels the monitor's pending restart of name (xl destroy); waits while
+ * the monitor is creating it.  A negative errno when it cannot tell. */
+int monitor_cancel_restart(const char *name);
+
 int cmd_create(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_domid(int argc, char **argv);

@@ -39,15 +39,36 @@ int xl_destroy_domain(uint32_t domid)
     return ret;
 }
 
-static int destroy_op(xc_interface *xch, uint32_t domid)
-{
-    (void)xch;
-    return xl_destroy_domain(domid);
-}
-
+/* Destroys the domain DOMAIN names, if any, and cancels a restart of its
+ * name the monitor has pending: an operator's destroy is final. */
 int cmd_destroy(int argc, char **argv)
 {
-    return one_domain(argc, argv, destroy_op, "destroy");
+    char name[SV_DOMAIN_NAME_MAX];
+    bool found;
+    uint32_t domid;
+    int pending;
+
+    if (argc != 2)
+        return xl_usage();
+    found = xl_lookup_domid(argv[1], &domid) == 0;
+    if (found && domid == 0)
+        return xl_error("cannot destroy Domain-0");
+    if (!found || xl_domname(domid, name, sizeof(name)) < 0)
+        snprintf(name, sizeof(name), "%s", argv[1]);
+    if (found && xl_destroy_domain(domid) < 0 && errno != ESRCH)
+        return xl_error("cannot destroy %s: %s", argv[1], strerror(errno));
+    pending = monitor_cancel_restart(name);
+    if (pending < 0)
+        return xl_error("%s: cannot cancel its pending restart: %s", name, strerror(-pending));
+    /* The monitor re-created it while this waited: that one goes too. */
+    if (pending == MONITOR_RESTARTED && xl_lookup_domid(name, &domid) == 0 && domid != 0 &&
+        xl_destroy_domain(domid) < 0 && errno != ESRCH)
+        return xl_error("cannot destroy %s (restarted meanwhile): %s", name, strerror(errno));
+    if (!found && pending == MONITOR_NONE)
+        return xl_error("no domain '%s'", argv[1]);
+    if (!found)
+        printf("%s: its pending restart is cancelled\n", name);
+    return 0;
 }
 
 int cmd_pause(int argc, char **argv)
