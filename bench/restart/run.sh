@@ -74,15 +74,47 @@ netdd_pid() {
     awk -v pat="domain $1 \\($t-dd\\) created" '$0 ~ pat {print $NF}' "$rd/splitvisor.log" | tail -1
 }
 
+# The xenstore watches the domains DOMID... hold, summed: xenstored's
+# XS_CONTROL "quota DOMID" (what Xen's xenstore-control prints), asked over
+# its socket (Debian's xenstore-control comes only with the Xen hypervisor's
+# packages).  Fails rather than reading 0 when xenstored does not answer.
+xs_watches() {
+    python3 - "$XENSTORED_PATH" "$@" <<'PY'
+import socket, struct, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+def control(*args):
+    body = b"".join(a.encode() + b"\0" for a in args)
+    s.sendall(struct.pack("<IIII", 0, 0, 0, len(body)) + body)  # XS_CONTROL
+    head = b""
+    while len(head) < 16:
+        head += s.recv(16 - len(head))
+    kind, _, _, n = struct.unpack("<IIII", head)
+    data = b""
+    while len(data) < n:
+        data += s.recv(n - len(data))
+    if kind != 0 and data.startswith(b"ENOENT"):
+        return ""  # no xenstore record of the domain: nothing it holds
+    if kind != 0:
+        sys.exit("xenstored: quota %s: %s" % (args[1], data.rstrip(b"\0").decode()))
+    return data.decode()
+total = 0
+for d in sys.argv[2:]:
+    for line in control("quota", d).splitlines():
+        if line.split(":")[0].strip() == "watches":
+            total += int(line.split(":")[1])
+print(total)
+PY
+}
+
 counts() { # what must come back after kills and teardowns
     local xsd nic p
     xsd=$(cat "$rd/xenstored.pid" 2>/dev/null || pgrep -P "$hv" -x xenstored || true)
     for p in $(pgrep -P "$hv"); do [ "$(cat /proc/"$p"/comm)" = xnic ] && nic=$p; done
     "$BIN/xl" info | awk '/^(evtchn_ports|grant_maps|shared_frames)/ {printf "%s=%s ", $1, $3}'
     printf 'nodes=%s ' "$(for d in /local/domain /vm /libxl; do xenstore-ls "$d" 2>/dev/null; done | wc -l)"
-    printf 'watches=%s ' "$(for d in $("$BIN/xl" list | awk 'NR > 1 {print $2}'); do
-        xenstore-control quota "$d" 2>&1 | awk '$1 == "watches" {print $3}'; done |
-        awk '{s += $1} END {print s + 0}')"
+    # shellcheck disable=SC2046 # one domid a word
+    printf 'watches=%s ' "$(xs_watches $("$BIN/xl" list | awk 'NR > 1 {print $2}'))"
     printf 'hv_fds=%s ' "$(ls /proc/"$hv"/fd | wc -l)"
     [ -n "$xsd" ] && printf 'xsd_fds=%s ' "$(ls /proc/"$xsd"/fd | wc -l)"
     [ -n "${nic:-}" ] && printf 'nic_frames=%s nic_fds=%s' "$(grep -c 'memfd:sv-frame' "/proc/$nic/maps")" "$(ls /proc/"$nic"/fd | wc -l)"
@@ -169,7 +201,7 @@ setup_guests() { # the ping pair a, b; the iperf3 pair c, d
 start_iperf() { # start_iperf SECONDS: c -> d, in the background ($iperf_pid)
     "$BIN/xl" exec "$t-d" -- iperf3 -s -1 -D --logfile "$rd/iperf-s.log"
     sleep 0.5
-    timeout $(($1 + 30)) "$BIN/xl" exec "$t-c" -- iperf3 -c 10.18.0.5 -t "$1" -f m \
+    timeout $(($1 + 30)) "$BIN/xl" exec "$t-c" -- iperf3 -c 10.18.0.5 -t "$1" -f m --forceflush \
         >"$rd/iperf-c.log" 2>&1 &
     iperf_pid=$!
     bg+=("$iperf_pid")
@@ -199,15 +231,18 @@ soak)
     sleep 1
     before=$(counts)
     echo "before: $before"
-    secs=$((n + 30))
-    start_iperf "$secs"
+    # Longer than the kills can take (each waits at most 10 s and the
+    # 2.1 s gap); stopped once they are done, alive or not.
+    start_iperf $((n * 13 + 60))
     start=$(date +%s)
     for ((k = 1; k <= n; k++)); do
         one_kill 10 >>"$rd/soak" || { echo "FAIL: kill $k"; exit 1; }
         for g in a b c d; do
             case $(domain_state "${ids[$g]}") in -b----|r-----) ;; *) echo "FAIL: guest $g died at kill $k"; exit 1 ;; esac
         done
-        ((k % 50)) || echo "kill $k: $(tail -1 "$rd/soak") ($(($(date +%s) - start)) s)"
+        # Under traffic (grant maps and NIC mappings move with it; the
+        # rest should not): a leak shows as a trend before the end.
+        ((k % 50)) || echo "kill $k: $(tail -1 "$rd/soak") ($(($(date +%s) - start)) s) $(counts)"
     done
     # Every vif reconnected (pings proved a's and b's; c's and d's here).
     for g in a b c d; do
@@ -218,9 +253,15 @@ soak)
         done
         [ "$(xenstore-read "/local/domain/$id/device/vif/0/state")" = 4 ] || { echo "FAIL: guest $g's vif not Connected"; exit 1; }
     done
-    wait "$iperf_pid" || { echo "FAIL: the TCP session died: $(tail -3 "$rd/iperf-c.log")"; exit 1; }
-    grep -q receiver "$rd/iperf-c.log" || { echo "FAIL: no iperf3 summary"; exit 1; }
-    echo "TCP session across all $n kills: $(awk '/receiver/ {print $(NF - 2)}' "$rd/iperf-c.log") Mbit/s overall"
+    # The session lived through every kill and still moves data.
+    sleep 2
+    kill -0 "$iperf_pid" 2>/dev/null || { echo "FAIL: the TCP session died: $(tail -3 "$rd/iperf-c.log")"; exit 1; }
+    rates() { awk '!/sender|receiver/ {for (i = 2; i <= NF; i++) if ($i == "Mbits/sec") print $(i - 1)}' "$rd/iperf-c.log"; }
+    rates | tail -2 | awk '$1 > 0 {n++} END {exit n != 2}' ||
+        { echo "FAIL: the TCP session stalled: $(tail -3 "$rd/iperf-c.log")"; exit 1; }
+    echo "TCP session across all $n kills: $(rates | awk '{s += $1} END {printf "%.0f", s / NR}') Mbit/s mean of its $(rates | wc -l) seconds"
+    kill -INT "$(pgrep -P "$iperf_pid")" 2>/dev/null || true
+    wait "$iperf_pid" 2>/dev/null || true
     one_kill 10 >/dev/null
     sleep 1
     after=$(counts)
