@@ -70,6 +70,9 @@ struct pf {
     uint8_t rx_scratch[RX_FRAME]; /* a frame whose buffers are not adjacent */
 };
 
+/* Carves len bytes, page-aligned, out of the domain's RAM, never handed
+ * out before: its pages are the memfd's untouched zero pages, which take
+ * host memory only once the NIC or netdd writes them. */
 static void *dma_alloc(struct pf *pf, size_t len, uint64_t *iova)
 {
     len = (len + 4095) & ~(size_t)4095;
@@ -77,8 +80,27 @@ static void *dma_alloc(struct pf *pf, size_t len, uint64_t *iova)
         return NULL;
     *iova = pf->ram_used;
     pf->ram_used += len;
-    memset(pf->ram + *iova, 0, len);
     return pf->ram + *iova;
+}
+
+/* Gives the host back the pages of a queue's buffers (the RAM is a shared
+ * memfd: MADV_REMOVE frees them for the NIC model's mapping too); they read
+ * as zero and come back one by one as the next owner's traffic touches
+ * them.  Only once the NIC has stopped the queue. */
+static void pool_memory_release(struct pf_pool *p)
+{
+    const struct {
+        uint8_t *addr;
+        size_t len;
+    } bufs[] = {{p->tx_buf, (size_t)TX_BUFS * PF_TX_BUF},
+                {p->tx_small, (size_t)TX_SMALL * TX_SMALL_BUF},
+                {p->rx_buf, (size_t)(p->rx_ring - 1) * RX_BUF}};
+
+    if (!p->started)
+        return;
+    for (size_t i = 0; i < sizeof(bufs) / sizeof(bufs[0]); i++)
+        if (madvise(bufs[i].addr, (bufs[i].len + 4095) & ~(size_t)4095, MADV_REMOVE) < 0)
+            log_warn("pool %u queue pair %u: giving back its buffers", p->pool, p->q);
 }
 
 static void pool_post(struct pf_pool *p, unsigned i)
@@ -485,7 +507,9 @@ int pf_pool_rss(struct pf_pool *p, uint8_t types, const uint8_t key[XNIC_RSS_KEY
 
 static void queue_put(struct pf_pool *p)
 {
-    xnic_drv_queue_stop(p->pf->drv, p->q);
+    /* A queue the NIC may still write into keeps its pages. */
+    if (xnic_drv_queue_stop(p->pf->drv, p->q) == 0)
+        pool_memory_release(p);
     p->in_use = false;
     p->rx = NULL;
     p->nheld = 0;

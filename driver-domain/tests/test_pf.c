@@ -31,7 +31,8 @@
 static struct {
     unsigned pools, pool_queues; /* what the device reports */
     uint64_t ram_pages;
-    int queue_start_err;
+    int queue_start_err, queue_stop_err;
+    unsigned tx_room;
     uint32_t num_vfs; /* the register page's XNIC_REG_NUM_VFS */
     uint8_t regs[4096];
     bool started[NQUEUES];
@@ -149,7 +150,7 @@ int xnic_drv_queue_stop(struct xnic_drv *d, unsigned q)
     (void)d;
     assert_true(nic.started[q]);
     nic.started[q] = false;
-    return 0;
+    return nic.queue_stop_err;
 }
 
 int xnic_drv_rx_post(struct xnic_drv *d, unsigned q, uint64_t iova, uint16_t len, void *cookie)
@@ -186,7 +187,7 @@ void xnic_drv_tx_kick(struct xnic_drv *d, unsigned q)
 unsigned xnic_drv_tx_room(const struct xnic_drv *d, unsigned q)
 {
     (void)d, (void)q;
-    return 0;
+    return nic.tx_room;
 }
 
 unsigned xnic_drv_tx_reap(struct xnic_drv *d, unsigned q, struct xnic_drv_tx_done *out,
@@ -441,12 +442,61 @@ static void test_trunk_and_vfs(void **state)
     close_pf(pf);
 }
 
+/* Whether the page at addr takes host memory. */
+static bool resident(const void *addr)
+{
+    unsigned char vec;
+    void *page = (void *)((uintptr_t)addr & ~(uintptr_t)4095);
+
+    assert_int_equal(mincore(page, 4096, &vec), 0);
+    return vec & 1;
+}
+
+/* A pool's buffers take host memory only once written, and are given back
+ * when the pool is (unless the device did not confirm the stop). */
+static void test_pool_memory_given_back(void **state)
+{
+    struct pf *pf = open_pf(4, 2, RAM_PAGES);
+    struct pf_pool *p = get(pf, 1, false);
+    size_t cap;
+    uint8_t *small, *big;
+
+    (void)state;
+    nic.tx_room = 8;
+    small = pf_pool_tx_buffer(p, 60, &cap);
+    big = pf_pool_tx_buffer(p, 9000, &cap);
+    assert_non_null(small);
+    assert_non_null(big);
+    assert_false(resident(small)); /* a fresh pool: nothing touched yet */
+    assert_false(resident(big));
+    memset(small, 0xab, 60);
+    memset(big, 0xcd, 9000);
+    assert_true(resident(small));
+    assert_true(resident(big + 8192));
+    pf_pool_put(p);
+    assert_false(resident(small));
+    assert_false(resident(big));
+    assert_false(resident(big + 8192));
+    assert_int_equal(small[0], 0);
+
+    /* The same buffers to the next owner: zero, and back when written. */
+    p = get(pf, 2, false);
+    assert_ptr_equal(pf_pool_tx_buffer(p, 60, &cap), small);
+    memset(small, 0xab, 60);
+    nic.queue_stop_err = -ETIMEDOUT; /* the NIC may still write into them */
+    pf_pool_put(p);
+    assert_true(resident(small));
+    assert_int_equal(small[0], 0xab);
+    nic.queue_stop_err = 0;
+    close_pf(pf);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_pools_get_put),  cmocka_unit_test(test_pool_queues_and_rss),
         cmocka_unit_test(test_unknown_layout), cmocka_unit_test(test_refused_start),
-        cmocka_unit_test(test_trunk_and_vfs),
+        cmocka_unit_test(test_trunk_and_vfs),  cmocka_unit_test(test_pool_memory_given_back),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
