@@ -13,11 +13,8 @@
 #                   reconnects, the TCP session survives, and no port, grant
 #                   mapping, frame, xenstore node or watch, hypervisor or
 #                   xenstored fd, NIC-model mapping or fd is left over.
-#   teardown GUESTS GUESTS guests on one netdd: `xl destroy` of one, timed,
-#                   while two others ping every 10 ms; their p99 beside the
-#                   same window with no destroy.  Targets: <= 200 ms, p99
-#                   within 1 ms.
-# Usage: bench/restart/run.sh latency|soak|teardown [N]   (root, after make)
+# (A guest's teardown among many: bench/scale/run.sh vifs.)
+# Usage: bench/restart/run.sh latency|soak [N]   (root, after make)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 mode=${1:-}
@@ -25,12 +22,12 @@ n=${2:-}
 case $mode in
 latency) n=${n:-20} ;;
 soak) n=${n:-100} ;;
-teardown) n=${n:-16} ;;
-*) echo "usage: bench/restart/run.sh latency|soak|teardown [N]" >&2; exit 2 ;;
+*) echo "usage: bench/restart/run.sh latency|soak [N]" >&2; exit 2 ;;
 esac
 [[ "$n" =~ ^[1-9][0-9]*$ ]] || { echo "bench/restart/run.sh: N must be a positive number" >&2; exit 2; }
 SV_TEST_TAG=rb$$
 source "$here/../../tests/integration/lib.sh"
+source "$here/../lib.sh"
 require_root
 command -v iperf3 >/dev/null || { echo "bench/restart/run.sh: needs iperf3" >&2; exit 1; }
 t=$SV_TEST_TAG
@@ -53,16 +50,6 @@ log_ms() {
             if (ms >= from) { print ms; exit }
         }' "$1" 2>/dev/null
 }
-# Percentiles of the numbers on stdin: "p50 p90 p99 max".
-pct() {
-    sort -n | awk '{v[NR] = $1} END {
-        if (!NR) { print "- - - -"; exit }
-        printf "%s %s %s %s\n", v[int((NR - 1) * .5) + 1], v[int((NR - 1) * .9) + 1],
-            v[int((NR - 1) * .99) + 1], v[NR] }'
-}
-# pings from guest $1 to $2 every 10 ms with timestamps, for $3 seconds,
-# into file $4 (its pid in $!)
-pinger() { timeout $(($3 + 5)) "$BIN/xl" exec "$1" -- ping -D -n -i 0.01 -W 1 -w "$3" "$2" >"$4" 2>&1 & }
 # Epoch milliseconds of the first answer in FILE after EPOCH_MS ("" none).
 first_reply() {
     awk -v from="$2" -F'[][]' '/bytes from/ {ms = $2 * 1000; if (ms > from) {printf "%.0f\n", ms; exit}}' "$1"
@@ -72,53 +59,6 @@ first_reply() {
 # every process's command line, took seconds on a loaded host).
 netdd_pid() {
     awk -v pat="domain $1 \\($t-dd\\) created" '$0 ~ pat {print $NF}' "$rd/splitvisor.log" | tail -1
-}
-
-# The xenstore watches the domains DOMID... hold, summed: xenstored's
-# XS_CONTROL "quota DOMID" (what Xen's xenstore-control prints), asked over
-# its socket (Debian's xenstore-control comes only with the Xen hypervisor's
-# packages).  Fails rather than reading 0 when xenstored does not answer.
-xs_watches() {
-    python3 - "$XENSTORED_PATH" "$@" <<'PY'
-import socket, struct, sys
-s = socket.socket(socket.AF_UNIX)
-s.connect(sys.argv[1])
-def control(*args):
-    body = b"".join(a.encode() + b"\0" for a in args)
-    s.sendall(struct.pack("<IIII", 0, 0, 0, len(body)) + body)  # XS_CONTROL
-    head = b""
-    while len(head) < 16:
-        head += s.recv(16 - len(head))
-    kind, _, _, n = struct.unpack("<IIII", head)
-    data = b""
-    while len(data) < n:
-        data += s.recv(n - len(data))
-    if kind != 0 and data.startswith(b"ENOENT"):
-        return ""  # no xenstore record of the domain: nothing it holds
-    if kind != 0:
-        sys.exit("xenstored: quota %s: %s" % (args[1], data.rstrip(b"\0").decode()))
-    return data.decode()
-total = 0
-for d in sys.argv[2:]:
-    for line in control("quota", d).splitlines():
-        if line.split(":")[0].strip() == "watches":
-            total += int(line.split(":")[1])
-print(total)
-PY
-}
-
-counts() { # what must come back after kills and teardowns
-    local xsd nic p
-    xsd=$(cat "$rd/xenstored.pid" 2>/dev/null || pgrep -P "$hv" -x xenstored || true)
-    for p in $(pgrep -P "$hv"); do [ "$(cat /proc/"$p"/comm)" = xnic ] && nic=$p; done
-    "$BIN/xl" info | awk '/^(evtchn_ports|grant_maps|shared_frames)/ {printf "%s=%s ", $1, $3}'
-    printf 'nodes=%s ' "$(for d in /local/domain /vm /libxl; do xenstore-ls "$d" 2>/dev/null; done | wc -l)"
-    # shellcheck disable=SC2046 # one domid a word
-    printf 'watches=%s ' "$(xs_watches $("$BIN/xl" list | awk 'NR > 1 {print $2}'))"
-    printf 'hv_fds=%s ' "$(ls /proc/"$hv"/fd | wc -l)"
-    [ -n "$xsd" ] && printf 'xsd_fds=%s ' "$(ls /proc/"$xsd"/fd | wc -l)"
-    [ -n "${nic:-}" ] && printf 'nic_frames=%s nic_fds=%s' "$(grep -c 'memfd:sv-frame' "/proc/$nic/maps")" "$(ls /proc/"$nic"/fd | wc -l)"
-    echo
 }
 
 # Kills netdd and waits for pings both ways after it died (an answer in
@@ -178,14 +118,6 @@ report() { # report LABEL FILE: percentiles of each column
         col=$((col + 1))
     done
     printf '  %-28s %s\n' "first ping both ways" "$(awk '{print ($5 > $6 ? $5 : $6)}' "$f" | pct)"
-}
-
-target() { # target NAME VALUE LIMIT
-    if awk -v v="$2" -v l="$3" 'BEGIN {exit !(v <= l)}'; then
-        echo "target: $1 $2 <= $3: met"
-    else
-        echo "target: $1 $2 <= $3: MISSED"
-    fi
 }
 
 setup_guests() { # the ping pair a, b; the iperf3 pair c, d
@@ -272,48 +204,5 @@ soak)
     else
         echo "soak: $n kills: leaked: MISSED"; exit 1
     fi
-    ;;
-teardown)
-    sv_netdd "$t-dd" >/dev/null
-    for ((g = 1; g <= n; g++)); do
-        sv_guest "$t-g$g" "$t-dd" "10.18.$((g / 200)).$((g % 200 + 10))/16" >/dev/null
-    done
-    wait_ping "$t-g1" 10.18.0.12
-    # Every guest sends TCP first: its vif has mappings to release.
-    for ((g = 3; g + 1 <= n; g += 2)); do
-        "$BIN/xl" exec "$t-g$((g + 1))" -- iperf3 -s -1 -D --logfile "$rd/iperf-$g.log"
-    done
-    sleep 0.5
-    for ((g = 3; g + 1 <= n; g += 2)); do
-        timeout 10 "$BIN/xl" exec "$t-g$g" -- iperf3 -c "10.18.0.$(((g + 1) % 200 + 10))" -t 1 >/dev/null 2>&1 &
-        bg+=($!)
-    done
-    wait "${bg[@]}" 2>/dev/null || true
-    echo "$n guests up, each but the ping pair sent TCP: $(counts)"
-    window() { # window FILE DESTROY?: 3 s of pings g1 -> g2, optionally destroying one guest
-        pinger "$t-g1" 10.18.0.12 3 "$1"
-        local p=$!
-        sleep 1
-        if [ -n "$2" ]; then
-            local s=$(date +%s%N)
-            "$BIN/xl" destroy "$2"
-            destroy_ms=$((($(date +%s%N) - s) / 1000000))
-        fi
-        wait "$p" || true
-    }
-    rtts() { awk -F'time=' '/time=/ {split($2, a, " "); print a[1]}' "$1"; }
-    : >"$rd/destroys"
-    for ((g = n; g >= 3 && g > n - 5; g--)); do
-        window "$rd/quiet.$g" ""
-        window "$rd/busy.$g" "$t-g$g"
-        echo "$destroy_ms" >>"$rd/destroys"
-        echo "destroy of guest $g: $destroy_ms ms; g1 -> g2 p50 p90 p99 max: quiet $(rtts "$rd/quiet.$g" | pct), during $(rtts "$rd/busy.$g" | pct), $(grep -o '[0-9]* received' "$rd/busy.$g")"
-    done
-    qp99=$(cat "$rd"/quiet.* | awk -F'time=' '/time=/ {split($2, a, " "); print a[1]}' | pct | awk '{print $3}')
-    bp99=$(cat "$rd"/busy.* | awk -F'time=' '/time=/ {split($2, a, " "); print a[1]}' | pct | awk '{print $3}')
-    dmax=$(pct <"$rd/destroys" | awk '{print $4}')
-    echo "baseline (issue 16, before this work): destroy 5 s with 16 guests, others' pings up to 5.4 s"
-    target "xl destroy with $n guests, worst ms" "$dmax" 200
-    target "others' ping p99 during destroys, ms (quiet: $qp99)" "$bp99" "$(awk -v q="$qp99" 'BEGIN {print q + 1}')"
     ;;
 esac
