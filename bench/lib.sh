@@ -1,8 +1,21 @@
 # What the driver-domain benchmarks share (sourced after
 # tests/integration/lib.sh by bench/restart/run.sh and bench/scale/vifs.sh):
 # percentiles, a timed pinger, the resource counts that must come back, and
-# a target's verdict.  The caller sets rd (its run directory) and hv (the
-# hypervisor's pid), and exports XENSTORED_PATH.
+# a target's verdict, and the boot of the instance they run on.
+
+# Boots what a benchmark runs on (as root, with iperf3): a hypervisor with
+# a NIC (sv_start --nic NIC-ARGS), xenstored's socket exported; sets rd,
+# hv and bg (pids of background jobs, ended at exit).
+bench_boot() { # NIC-ARGS
+    require_root
+    command -v iperf3 >/dev/null || { echo "$0: needs iperf3" >&2; exit 1; }
+    sv_start --nic "$1"
+    export XENSTORED_PATH=$SPLITVISOR_RUNDIR/xenstored/socket
+    rd=$SPLITVISOR_RUNDIR
+    hv=$(cat "$rd/splitvisor.pid")
+    bg=()
+    sv_on_exit 'for p in "${bg[@]}"; do kill "$p" 2>/dev/null; done'
+}
 
 # Percentiles of the numbers on stdin: "p50 p90 p99 max".
 pct() {

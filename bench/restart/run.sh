@@ -28,16 +28,9 @@ esac
 SV_TEST_TAG=rb$$
 source "$here/../../tests/integration/lib.sh"
 source "$here/../lib.sh"
-require_root
-command -v iperf3 >/dev/null || { echo "bench/restart/run.sh: needs iperf3" >&2; exit 1; }
 t=$SV_TEST_TAG
 export SV_LOG_LEVEL=info
-sv_start --nic "--wire none"
-export XENSTORED_PATH=$SPLITVISOR_RUNDIR/xenstored/socket
-rd=$SPLITVISOR_RUNDIR
-hv=$(cat "$rd/splitvisor.pid")
-bg=()
-sv_on_exit 'for p in "${bg[@]}"; do kill "$p" 2>/dev/null; done'
+bench_boot "--wire none"
 
 now_ms() { echo $(($(date +%s%3N) % 86400000)); }
 # Milliseconds since midnight of the first log line of FILE matching PATTERN

@@ -18,12 +18,8 @@ secs=${2:-10}
 SV_TEST_TAG=sf$$
 source "$here/../../tests/integration/lib.sh"
 source "$here/../lib.sh"
-require_root
-command -v iperf3 >/dev/null || { echo "bench/scale/run.sh fair: needs iperf3" >&2; exit 1; }
 t=$SV_TEST_TAG
-sv_start --nic "--wire none --pools $((pairs * 2 + 1)) --queues-per-pool 1"
-export XENSTORED_PATH=$SPLITVISOR_RUNDIR/xenstored/socket
-rd=$SPLITVISOR_RUNDIR
+bench_boot "--wire none --pools $((pairs * 2 + 1)) --queues-per-pool 1"
 dd=$(sv_netdd "$t-dd")
 wait_console "$dd" "PF .* up" >/dev/null
 
