@@ -118,6 +118,13 @@ for g in "${victims[@]}"; do
 done
 echo "resources after ${#victims[@]} destroys: $(counts)"
 
+# What every xl command pays before it does anything, now: starting a process.
+for _ in $(seq 20); do
+    s=$(date +%s%N)
+    /bin/true
+    ms_since "$s"
+done >"$rd/true.ms"
+echo "baseline: starting /bin/true, ms p50 p90 p99 max: $(pct <"$rd/true.ms") (part of each destroy's time)"
 qp99=$(rtts "$rd"/quiet.* | pct | awk '{print $3}')
 bp99=$(rtts "$rd"/busy.* | pct | awk '{print $3}')
 dmax=$(pct <"$rd/destroys" | awk '{print $4}')
