@@ -28,6 +28,12 @@
 #define RX_BUF       9216
 #define RX_FRAME     65535 /* an RSC frame: a TSO packet delivered whole */
 #define MAX_POOLS    32    /* PF queue pairs we drive (XNIC_MAX_QUEUES) */
+/* RX descriptors a queue takes per turn of netdd's loop (Linux's NAPI
+ * weight, in frames, is 64).  Unbounded, a queue the NIC kept filling
+ * held the loop while the other pools' RX rings overflowed: the flows
+ * served first took the NIC, those dropped backed off (TCP pairs on pools
+ * got 174 to 1739 Mbit/s side by side). */
+#define POOL_RX_BUDGET 256u
 /* Mailbox messages taken from a VF a second (after a burst): the next one
  * waits in its box meanwhile, and the VF cannot send another (the device
  * holds one a direction), so a VF sending without pause costs us this. */
@@ -73,6 +79,8 @@ struct pf {
     unsigned npools, pool_queues, nqueues;
     struct pf_pool pools[MAX_POOLS]; /* by PF queue pair */
     struct event *vec_ev[1 + MAX_POOLS];
+    struct event *more_ev; /* queues whose RX budget ran out: served next turn */
+    bool more[MAX_POOLS];  /* by PF queue pair */
     pf_mbx_fn *mbx;
     pf_link_fn *link;
     void *misc_ctx;
@@ -96,6 +104,26 @@ static void *dma_alloc(struct pf *pf, size_t len, uint64_t *iova)
     *iova = pf->ram_used;
     pf->ram_used += len;
     return pf->ram + *iova;
+}
+
+/* Gives the host back the pages of a queue's buffers (the RAM is a shared
+ * memfd: MADV_REMOVE frees them for the NIC model's mapping too); they read
+ * as zero and come back one by one as the next owner's traffic touches
+ * them.  Only once the NIC has stopped the queue. */
+static void pool_memory_release(struct pf_pool *p)
+{
+    const struct {
+        uint8_t *addr;
+        size_t len;
+    } bufs[] = {{p->tx_buf, (size_t)TX_BUFS * PF_TX_BUF},
+                {p->tx_small, (size_t)TX_SMALL * TX_SMALL_BUF},
+                {p->rx_buf, (size_t)(p->rx_ring - 1) * RX_BUF}};
+
+    if (!p->started)
+        return;
+    for (size_t i = 0; i < sizeof(bufs) / sizeof(bufs[0]); i++)
+        if (madvise(bufs[i].addr, (bufs[i].len + 4095) & ~(size_t)4095, MADV_REMOVE) < 0)
+            log_warn("pool %u queue pair %u: giving back its buffers", p->pool, p->q);
 }
 
 static void pool_post(struct pf_pool *p, unsigned i)
@@ -217,9 +245,19 @@ static unsigned pool_reap_tx(struct pf_pool *p)
     return n;
 }
 
+/* Descriptors to reap at once: 64, fewer if the held array or the budget
+ * has less room. */
+static unsigned rx_batch(const struct pf_pool *p, unsigned budget)
+{
+    unsigned n = RX_BUFS - p->nheld;
+
+    n = n < 64 ? n : 64;
+    return n < budget ? n : budget;
+}
+
 static void pool_service(struct pf_pool *p)
 {
-    unsigned n = pool_reap_tx(p);
+    unsigned n = pool_reap_tx(p), budget = POOL_RX_BUDGET;
 
     if (n && p->tx_starved && p->tx_room) {
         p->tx_starved = false;
@@ -229,13 +267,33 @@ static void pool_service(struct pf_pool *p)
     }
     if (p->rx_blocked)
         return; /* the owner is full: the NIC keeps the rest for now */
-    while ((n = xnic_drv_rx_reap(p->pf->drv, p->q, p->held + p->nheld,
-                                 RX_BUFS - p->nheld < 64 ? RX_BUFS - p->nheld : 64)) > 0) {
+    while (budget &&
+           (n = xnic_drv_rx_reap(p->pf->drv, p->q, p->held + p->nheld, rx_batch(p, budget))) > 0) {
+        budget -= n;
         p->nheld += n;
         pool_deliver(p);
         if (p->rx_blocked || !p->in_use)
-            break;
+            return;
     }
+    /* Budget spent: the rest in the next turn, after the events due now
+     * (a timer of 0: event_active() would run it again before polling). */
+    if (!budget) {
+        p->pf->more[p->q] = true;
+        event_add(p->pf->more_ev, &(struct timeval){0, 0});
+    }
+}
+
+static void on_more(evutil_socket_t fd, short what, void *arg)
+{
+    struct pf *pf = arg;
+
+    (void)fd, (void)what;
+    for (unsigned q = 0; q < pf->nqueues; q++)
+        if (pf->more[q]) {
+            pf->more[q] = false;
+            if (pf->pools[q].in_use)
+                pool_service(&pf->pools[q]);
+        }
 }
 
 static void on_vector(evutil_socket_t fd, short what, void *arg)
@@ -454,11 +512,12 @@ struct pf *pf_open(struct event_base *base)
         if (pf->vec_ev[v])
             event_add(pf->vec_ev[v], NULL);
     }
+    pf->more_ev = evtimer_new(base, on_more, pf);
     for (unsigned vf = 0; vf < XNIC_MAX_VFS; vf++)
         ratelimit_init(&pf->mbx_rate[vf], MBX_RATE, MBX_BURST);
     pf->mbx_timer = evtimer_new(base, on_mbx_timer, pf);
     pf->admin_timer = evtimer_new(base, on_admin_timer, pf);
-    if (!pf->mbx_timer || !pf->admin_timer || !pf->vec_ev[XNIC_VEC_MISC]) {
+    if (!pf->more_ev || !pf->mbx_timer || !pf->admin_timer || !pf->vec_ev[XNIC_VEC_MISC]) {
         log_errorx("PF %s: cannot watch its misc vector: %s", o.bdf, strerror(ENOMEM));
         pf_close(pf);
         return NULL;
@@ -489,6 +548,8 @@ void pf_close(struct pf *pf)
     for (unsigned v = 0; v <= MAX_POOLS; v++)
         if (pf->vec_ev[v])
             event_free(pf->vec_ev[v]);
+    if (pf->more_ev)
+        event_free(pf->more_ev);
     if (pf->mbx_timer)
         event_free(pf->mbx_timer);
     if (pf->admin_timer)
@@ -653,12 +714,17 @@ static void released(void *ctx, int status)
 
     if (status)
         log_warnx("pool %u: stopping it: %s", p->pool, strerror(-status));
+    else
+        pool_memory_release(p); /* a queue the NIC may still write into keeps its pages */
     p->releasing = false;
     for (unsigned k = 1; p->q == p->pool && k < pf->pool_queues; k++) {
         struct pf_pool *qp = &pf->pools[XNIC_POOL_QUEUE(pf->npools, p->pool, k)];
 
-        if (!qp->in_use)
+        if (!qp->in_use && qp->releasing) {
             qp->releasing = false;
+            if (!status)
+                pool_memory_release(qp);
+        }
     }
 }
 

@@ -11,17 +11,26 @@
  * times in MONITOR_WINDOW_S seconds is destroyed instead, as xl refuses to
  * restart too fast) or rename-restart.  A restart whose create fails is
  * tried again after a back-off, between events, so that one domain's
- * failures hold up no other's.  It returns when the hypervisor goes.
- * What it does and what fails goes to the context's log.
+ * failures hold up no other's.  A pending restart is marked by the file
+ * <rundir>/restart.NAME, locked while the monitor destroys and creates:
+ * svl_monitor_cancel_restart() (xl destroy) removes it to cancel a queued
+ * retry, and waits for one under way to finish so that its caller can
+ * destroy the result.  It returns when the hypervisor goes.  What it does
+ * and what fails goes to the context's log.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 #include <xenevtchn.h>
 
+#include "sv/util.h"
 #include "svl_internal.h"
 
 #define MONITOR_MAX_RESTARTS 5
@@ -103,6 +112,67 @@ static void rename_old(const struct domain_config *cfg, uint32_t domid)
     svl_log(mon, SVL_INFO, "domain %u kept as %s", domid, name);
 }
 
+static int mark_path(const char *name, char *buf, size_t len)
+{
+    char rel[CONFIG_NAME_SIZE + 16];
+
+    snprintf(rel, sizeof(rel), "restart.%s", name);
+    return sv_rundir_path(buf, len, rel);
+}
+
+/* Opens and locks the restart mark of name (creating it if create): the
+ * locked fd; -ENOENT when there is none, -ESTALE when it was removed while
+ * this waited for the lock (the restart ended or was cancelled), or
+ * another -errno. */
+static int mark_lock(const char *name, bool create)
+{
+    char path[400];
+    struct stat st;
+    int fd;
+
+    if (mark_path(name, path, sizeof(path)) < 0)
+        return -ENAMETOOLONG;
+    fd = open(path, O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0), 0600);
+    if (fd < 0)
+        return -errno;
+    if (flock(fd, LOCK_EX) < 0 || fstat(fd, &st) < 0) {
+        int err = -errno;
+
+        close(fd);
+        return err;
+    }
+    if (st.st_nlink == 0) {
+        close(fd);
+        return -ESTALE;
+    }
+    return fd;
+}
+
+/* Unlocks a mark, removing it unless a retry still waits (keep). */
+static void mark_unlock(int fd, const char *name, bool keep)
+{
+    char path[400];
+
+    if (!keep && mark_path(name, path, sizeof(path)) == 0)
+        unlink(path);
+    close(fd);
+}
+
+int svl_monitor_cancel_restart(const char *name)
+{
+    int fd = mark_lock(name, false);
+
+    if (fd == -ENOENT)
+        return SVL_MONITOR_NONE;
+    if (fd == -ESTALE)
+        return SVL_MONITOR_RESTARTED;
+    if (fd < 0)
+        return fd;
+    /* Held: no restart is under way, and none will start after this. */
+    mark_unlock(fd, name, false);
+    return SVL_MONITOR_CANCELLED;
+}
+
 /* The restart record of name, a stale one reused or a new one; NULL when
  * out of memory. */
 static struct restarts *restarts_of(const char *name, time_t now)
@@ -173,6 +243,8 @@ static bool create_or_queue(struct domain_config *cfg, int tries)
 static void retry_due(void)
 {
     long long now = now_ms();
+    bool queued;
+    int mark;
 
     for (size_t i = 0; i < nr_retries;) {
         struct retry r = retries[i];
@@ -182,7 +254,19 @@ static void retry_due(void)
             continue;
         }
         retries[i] = retries[--nr_retries];
-        if (!create_or_queue(&r.cfg, r.tries + 1))
+        mark = mark_lock(r.cfg.name, false);
+        if (mark == -ENOENT || mark == -ESTALE)
+            svl_log(mon, SVL_INFO, "%s: its restart was cancelled (xl destroy)", r.cfg.name);
+        else if (mark < 0)
+            svl_log(mon, SVL_WARN, "%s: not restarted: its restart mark: %s", r.cfg.name,
+                    strerror(-mark));
+        if (mark < 0) {
+            config_free(&r.cfg);
+            continue;
+        }
+        queued = create_or_queue(&r.cfg, r.tries + 1);
+        mark_unlock(mark, r.cfg.name, queued);
+        if (!queued)
             config_free(&r.cfg);
     }
 }
@@ -220,12 +304,21 @@ static bool restart(struct domain_config *cfg)
     return create_or_queue(cfg, 1);
 }
 
+static bool is_listed(uint32_t domid)
+{
+    xc_domaininfo_t info;
+
+    return xc_domain_getinfolist(mon->xch, domid, 1, &info) == 1 && info.domain == domid;
+}
+
 /* Applies the action its description gives a domain that shut down. */
 static void apply(uint32_t domid, unsigned reason)
 {
     char name[SV_DOMAIN_NAME_MAX];
     struct domain_config cfg;
     enum config_action action;
+    bool restarts;
+    int mark = -1;
 
     /* Not created by the toolstack (nothing kept), or already renamed by a monitor
      * before this one: not ours to act on. */
@@ -244,16 +337,29 @@ static void apply(uint32_t domid, unsigned reason)
         set_handled(domid, true);
         goto out;
     }
+    restarts = action == CONFIG_ACTION_RESTART || action == CONFIG_ACTION_RENAME_RESTART;
+    if (restarts && (mark = mark_lock(cfg.name, true)) < 0) {
+        svl_log(mon, SVL_WARN, "%s: not restarted: its restart mark: %s", cfg.name,
+                strerror(-mark));
+        restarts = false;
+    }
+    /* Destroyed since the scan: by the operator, who does not want it back
+     * (an `xl destroy` after this point finds the mark and waits for it). */
+    if (!is_listed(domid))
+        goto out;
     /* A restart takes the description as kept (with the devices attached
      * and detached since), loaded above before destroying forgets it. */
     if (action == CONFIG_ACTION_RENAME_RESTART)
         rename_old(&cfg, domid); /* kept, under another name, for post-mortem */
     else
         svl_domain_destroy(mon, domid);
-    if ((action == CONFIG_ACTION_RESTART || action == CONFIG_ACTION_RENAME_RESTART) &&
-        restart(&cfg))
+    if (restarts && restart(&cfg)) {
+        mark_unlock(mark, cfg.name, true);
         return; /* cfg is the queued retry's now */
+    }
 out:
+    if (mark >= 0)
+        mark_unlock(mark, cfg.name, false);
     config_free(&cfg);
 }
 
@@ -323,7 +429,12 @@ void svl_monitor_run(struct svl_ctx *ctx)
     } while (xenevtchn_unmask(xce, (evtchn_port_t)port) == 0);
     xenevtchn_close(xce);
     free(recent);
-    for (size_t i = 0; i < nr_retries; i++)
+    for (size_t i = 0; i < nr_retries; i++) {
+        char path[400];
+
+        if (mark_path(retries[i].cfg.name, path, sizeof(path)) == 0)
+            unlink(path); /* no one will retry it now */
         config_free(&retries[i].cfg);
+    }
     free(retries);
 }

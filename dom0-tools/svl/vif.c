@@ -451,10 +451,17 @@ void svl_vif_replug_backend(struct svl_ctx *ctx, const char *name, uint32_t b)
 void svl_vif_orphan_backend(uint32_t b)
 {
     struct xs_handle *h = xs_open(0);
-    char prefix[48];
-    unsigned nf = 0;
-    char **fes = h ? xs_directory(h, XBT_NULL, "/libxl", &nf) : NULL;
+    char prefix[48], served[64];
+    unsigned nf = 0, nb = 0;
+    char **fes = NULL, **backs;
 
+    /* Most domains serve no vif: one read, not a walk of every domain's
+     * vifs (which made each destroy cost more with every other guest). */
+    snprintf(served, sizeof(served), "/local/domain/%u/" SV_XS_VIF_BACKEND, b);
+    backs = h ? xs_directory(h, XBT_NULL, served, &nb) : NULL;
+    free(backs);
+    if (nb)
+        fes = xs_directory(h, XBT_NULL, "/libxl", &nf);
     snprintf(prefix, sizeof(prefix), "/local/domain/%u/", b);
     for (unsigned i = 0; fes && i < nf; i++) {
         unsigned f = (unsigned)atoi(fes[i]), nd;

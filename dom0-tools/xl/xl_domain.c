@@ -42,9 +42,36 @@ static int unpause_op(uint32_t domid)
     return xc_domain_unpause(xl_ctx.xch, domid) < 0 ? -errno : 0;
 }
 
+/* Destroys the domain DOMAIN names, if any, and cancels a restart of its
+ * name the monitor has pending: an operator's destroy is final. */
 int cmd_destroy(int argc, char **argv)
 {
-    return one_domain(argc, argv, destroy_op, "destroy");
+    char name[SV_DOMAIN_NAME_MAX];
+    bool found;
+    uint32_t domid;
+    int pending, err;
+
+    if (argc != 2)
+        return xl_usage();
+    found = svl_domid(&xl_ctx, argv[1], &domid) == 0;
+    if (found && domid == 0)
+        return xl_error("cannot destroy Domain-0");
+    if (!found || svl_domname(&xl_ctx, domid, name, sizeof(name)) < 0)
+        snprintf(name, sizeof(name), "%s", argv[1]);
+    if (found && (err = destroy_op(domid)) < 0 && err != -ESRCH)
+        return xl_error("cannot destroy %s: %s", argv[1], strerror(-err));
+    pending = svl_monitor_cancel_restart(name);
+    if (pending < 0)
+        return xl_error("%s: cannot cancel its pending restart: %s", name, strerror(-pending));
+    /* The monitor re-created it while this waited: that one goes too. */
+    if (pending == SVL_MONITOR_RESTARTED && svl_domid(&xl_ctx, name, &domid) == 0 && domid != 0 &&
+        (err = destroy_op(domid)) < 0 && err != -ESRCH)
+        return xl_error("cannot destroy %s (restarted meanwhile): %s", name, strerror(-err));
+    if (!found && pending == SVL_MONITOR_NONE)
+        return xl_error("no domain '%s'", argv[1]);
+    if (!found)
+        printf("%s: its pending restart is cancelled\n", name);
+    return 0;
 }
 
 int cmd_pause(int argc, char **argv)

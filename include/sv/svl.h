@@ -195,4 +195,14 @@ int svl_pci_detach(struct svl_ctx *ctx, uint32_t domid, const char *spec);
  * hypervisor goes. */
 void svl_monitor_run(struct svl_ctx *ctx);
 
+/* What svl_monitor_cancel_restart found: no restart of the name pending,
+ * its queued restart cancelled, or a restart that completed meanwhile (the
+ * caller destroys the new domain). */
+enum svl_monitor_cancel { SVL_MONITOR_NONE, SVL_MONITOR_CANCELLED, SVL_MONITOR_RESTARTED };
+
+/* Cancels the monitor's pending restart of name (an operator's destroy is
+ * final); waits while the monitor is creating it.  -errno when it cannot
+ * tell. */
+int svl_monitor_cancel_restart(const char *name);
+
 #endif
