@@ -142,7 +142,7 @@ static int next_devid(struct xs_handle *h, uint32_t domid)
 static int wait_configured(struct svl_ctx *ctx, struct xs_handle *h, const struct vf_dev *d)
 {
     XenbusState got = XenbusStateUnknown;
-    char *why = NULL;
+    char *why;
     int err = xenbus_watch_state(h, d->back, "vf");
 
     if (!err)
@@ -150,7 +150,7 @@ static int wait_configured(struct svl_ctx *ctx, struct xs_handle *h, const struc
     xenbus_unwatch_state(h, d->back, "vf");
     if (!err && got == XenbusStateConnected)
         return 0;
-    xenbus_read(h, XBT_NULL, d->back, SV_XS_ERROR, &why);
+    why = svl_read_shown(h, d->back, SV_XS_ERROR); /* the driver domain's words */
     svl_fail(ctx, err ? err : -EIO, "VF %s: domain %u (its PF's owner) did not configure it: %s",
              d->pci->bdf, d->backend,
              why   ? why
