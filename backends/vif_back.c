@@ -99,6 +99,10 @@ struct vif_back {
     struct sv_vlan_set trunk; /* VLANs it carries tagged ("trunk"); none: an access port */
     void *port;               /* the host's (pool) */
     bool attached;
+    bool attaching;     /* the host sets its device up: vif_back_attached() */
+    bool detaching;     /* the host's device stops: vif_back_detached() */
+    bool close_pending; /* Closed once detached */
+    bool free_pending;  /* freed once detached */
     bool connected;
     bool closing; /* the frontend misbehaved: vif_back_reap() tears it down */
     struct ratelimit connects;
@@ -330,17 +334,30 @@ static void queue_disconnect(struct vif_queue *q)
     q->rings = NULL;
 }
 
+/* An unmap refused before (a frame we mapped twice, which we avoid) is
+ * believed now that every mapping of the vif is gone.  The count is the
+ * handle's, every vif's. */
+static void unmap_retry(struct vif_back *v)
+{
+    int pinned = xengnttab_unmap_retry(v->env.xgt);
+
+    if (pinned > 0)
+        log_warnx("vif %u.%u closed: %d grant mappings still pinned (retried every second)",
+                  v->fe_domid, v->devid, pinned);
+}
+
 static void vif_disconnect(struct vif_back *v)
 {
-    int pinned;
-
-    /* Detaching stops the device's queues first: it reads no grant after. */
-    if (v->attached)
-        v->env.ops->detach(v->env.host, v);
-    v->attached = false;
+    /* Detaching stops the device's queues first: it reads no grant after.
+     * A host whose device stops later (queued NIC commands) says when, and
+     * the grants it may read stay mapped until then (vif_back_detached). */
+    if ((v->attached || v->attaching) && v->env.ops->detach(v->env.host, v) == -EINPROGRESS)
+        v->detaching = true;
+    v->attached = v->attaching = false;
     v->connected = false;
     v->closing = false;
-    devmap_clear(v);
+    if (!v->detaching)
+        devmap_clear(v);
     for (unsigned i = 0; i < VIF_BACK_MAX_QUEUES; i++)
         queue_disconnect(&v->queue[i]);
     v->nqueues = 0;
@@ -355,13 +372,35 @@ static void vif_disconnect(struct vif_back *v)
     if (v->cache)
         gntcache_free(v->cache);
     v->cache = NULL;
-    /* An unmap refused above (a frame we mapped twice, which we avoid) is
-     * believed now that every mapping of the vif is gone.  The count is
-     * the handle's, every vif's. */
-    pinned = xengnttab_unmap_retry(v->env.xgt);
-    if (pinned > 0)
-        log_warnx("vif %u.%u closed: %d grant mappings still pinned (retried every second)",
-                  v->fe_domid, v->devid, pinned);
+    if (!v->detaching)
+        unmap_retry(v);
+}
+
+/* Disconnects and goes Closed: at once, or once the host's device has
+ * stopped (the frontend may end its grants when it sees Closed). */
+static void vif_close(struct vif_back *v)
+{
+    vif_disconnect(v);
+    if (v->detaching)
+        v->close_pending = true;
+    else
+        xenbus_switch_state(v->env.xs, v->dir, XenbusStateClosed);
+}
+
+void vif_back_detached(struct vif_back *v)
+{
+    if (!v->detaching)
+        return;
+    v->detaching = false;
+    devmap_clear(v);
+    unmap_retry(v);
+    if (v->free_pending) {
+        free(v);
+        return;
+    }
+    if (v->close_pending)
+        xenbus_switch_state(v->env.xs, v->dir, XenbusStateClosed);
+    v->close_pending = false;
 }
 
 static int bind_port(struct vif_back *v, unsigned remote, evtchn_port_t *port)
@@ -505,7 +544,48 @@ static int alloc_zero_copy(struct vif_back *v)
     return v->devmap && v->inflight && v->inflight_q ? 0 : -ENOMEM;
 }
 
-/* The frontend published its rings and ports: map, bind, attach, Connected. */
+/* The host's port is ready: serve the rings, Connected. */
+static int vif_up(struct vif_back *v)
+{
+    int err;
+
+    v->connected = true;
+    push_hash(v);
+    err = xenbus_switch_state(v->env.xs, v->dir, XenbusStateConnected);
+    if (err)
+        return err;
+    log_info("vif %u.%u: connected, %u queue%s%s", v->fe_domid, v->devid, v->nqueues,
+             v->nqueues > 1 ? "s" : "", v->ctrl ? ", ctrl ring" : "");
+    /* Requests queued before we bound the ports rang no bell: look now. */
+    for (unsigned i = 0; i < v->nqueues && v->connected; i++) {
+        vif_back_event(v, v->queue[i].evtchn);
+        vif_back_event(v, v->queue[i].evtchn_rx);
+    }
+    if (v->connected)
+        vif_back_event(v, v->evtchn_ctrl);
+    return 0;
+}
+
+static void connect_failed(struct vif_back *v, int err)
+{
+    log_warnx("vif %u.%u: cannot connect: %s", v->fe_domid, v->devid, strerror(-err));
+    vif_close(v);
+}
+
+void vif_back_attached(struct vif_back *v, int err)
+{
+    if (!v->attaching)
+        return; /* disconnected meanwhile */
+    v->attaching = false;
+    v->attached = true;
+    if (!err)
+        err = vif_up(v);
+    if (err)
+        connect_failed(v, err);
+}
+
+/* The frontend published its rings and ports: map, bind, attach (at once,
+ * or vif_back_attached() later), Connected. */
 static int vif_connect(struct vif_back *v)
 {
     int err = read_num_queues(v);
@@ -530,12 +610,15 @@ static int vif_connect(struct vif_back *v)
         err = ctrl_connect(v);
     if (err)
         return err;
-    if (v->env.ops->attach(v->env.host, v, v->mac, v->nqueues) < 0)
+    err = v->env.ops->attach(v->env.host, v, v->mac, v->nqueues);
+    if (err == -EINPROGRESS) {
+        v->attaching = true;
+        return 0;
+    }
+    if (err < 0)
         return -ENOSPC;
     v->attached = true;
-    v->connected = true;
-    push_hash(v);
-    return xenbus_switch_state(v->env.xs, v->dir, XenbusStateConnected);
+    return vif_up(v);
 }
 
 static bool online(struct vif_back *v)
@@ -552,6 +635,8 @@ uint64_t vif_back_watch(struct vif_back *v, const char *path)
 
     if (strncmp(path, v->frontend, strlen(v->frontend)) && strncmp(path, v->dir, strlen(v->dir)))
         return 0;
+    if (v->detaching)
+        return 0; /* looked at again once Closed (our state's watch) */
     fe = xenbus_read_state(v->env.xs, XBT_NULL, v->frontend);
     be = xenbus_read_state(v->env.xs, XBT_NULL, v->dir);
     /* A frontend starting over finds us waiting again (Linux: prepare for reconnect). */
@@ -561,15 +646,15 @@ uint64_t vif_back_watch(struct vif_back *v, const char *path)
     }
     if (!online(v) || be == XenbusStateClosing || fe == XenbusStateClosing ||
         fe == XenbusStateClosed || fe == XenbusStateUnknown) {
-        if (be == XenbusStateConnected || be == XenbusStateClosing || v->connected) {
-            vif_disconnect(v);
-            xenbus_switch_state(v->env.xs, v->dir, XenbusStateClosed);
+        if (be == XenbusStateConnected || be == XenbusStateClosing || v->connected ||
+            v->attaching) {
+            vif_close(v);
             log_info("vif %u.%u: closed", v->fe_domid, v->devid);
         }
         return 0;
     }
     if ((fe == XenbusStateInitialised || fe == XenbusStateConnected) && !v->connected &&
-        be == XenbusStateInitWait) {
+        !v->attaching && be == XenbusStateInitWait) {
         int err;
 
         /* A connect is a pool, NIC admin commands and mappings: a frontend
@@ -578,21 +663,8 @@ uint64_t vif_back_watch(struct vif_back *v, const char *path)
         if (wait)
             return wait;
         err = vif_connect(v);
-        if (err) {
-            log_warnx("vif %u.%u: cannot connect: %s", v->fe_domid, v->devid, strerror(-err));
-            vif_disconnect(v);
-            xenbus_switch_state(v->env.xs, v->dir, XenbusStateClosed);
-            return 0;
-        }
-        log_info("vif %u.%u: connected, %u queue%s%s", v->fe_domid, v->devid, v->nqueues,
-                 v->nqueues > 1 ? "s" : "", v->ctrl ? ", ctrl ring" : "");
-        /* Requests queued before we bound the ports rang no bell: look now. */
-        for (unsigned i = 0; i < v->nqueues && v->connected; i++) {
-            vif_back_event(v, v->queue[i].evtchn);
-            vif_back_event(v, v->queue[i].evtchn_rx);
-        }
-        if (v->connected)
-            vif_back_event(v, v->evtchn_ctrl);
+        if (err)
+            connect_failed(v, err);
     }
     return 0;
 }
@@ -614,8 +686,7 @@ void vif_back_reap(struct vif_back *v)
 {
     if (!v->closing)
         return;
-    vif_disconnect(v);
-    xenbus_switch_state(v->env.xs, v->dir, XenbusStateClosed);
+    vif_close(v);
 }
 
 /* The device reads a packet's headers from its first slot alone (the
@@ -842,11 +913,25 @@ static bool queue_event(struct vif_queue *q, evtchn_port_t port)
     return work;
 }
 
+static bool port_of(const struct vif_back *v, evtchn_port_t port)
+{
+    if (port == v->evtchn_ctrl)
+        return true;
+    for (unsigned i = 0; i < v->nqueues; i++)
+        if (port == v->queue[i].evtchn || port == v->queue[i].evtchn_rx)
+            return true;
+    return false;
+}
+
 enum vif_back_event vif_back_event(struct vif_back *v, evtchn_port_t port)
 {
     enum vif_back_event found = VIF_EVENT_NOT_MINE;
 
-    if (!v->connected || !port)
+    if (!port)
+        return VIF_EVENT_NOT_MINE;
+    if (v->attaching) /* nothing served yet: vif_up() looks; a flood is unmasked late */
+        return port_of(v, port) ? VIF_EVENT_SPURIOUS : VIF_EVENT_NOT_MINE;
+    if (!v->connected)
         return VIF_EVENT_NOT_MINE;
     if (port == v->evtchn_ctrl)
         return ctrl_event(v) ? VIF_EVENT_WORK : VIF_EVENT_SPURIOUS;
@@ -1064,7 +1149,10 @@ void vif_back_free(struct vif_back *v)
         return;
     vif_disconnect(v);
     xs_unwatch(v->env.xs, v->frontend_state, v->dir);
-    free(v);
+    if (v->detaching)
+        v->free_pending = true; /* vif_back_detached() frees it */
+    else
+        free(v);
 }
 
 void vif_back_publish(struct vif_back *v, const char *key, const char *value)

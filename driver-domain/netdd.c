@@ -227,6 +227,22 @@ static int start_queues(struct netdd_port *np, struct vif_back *v)
     return 0;
 }
 
+static int port_detach(void *host, struct vif_back *v);
+
+/* The NIC has done (or failed) a vif's attach or detach commands. */
+static void attached(void *ctx, int status)
+{
+    vif_back_attached(ctx, status);
+}
+
+static void detached(void *ctx, int status)
+{
+    (void)status; /* the pool logged it */
+    vif_back_detached(ctx);
+}
+
+/* The pool's commands are queued at the NIC (pf.h): the vif goes Connected
+ * once they are done, and netdd's loop serves the others meanwhile. */
 static int port_attach(void *host, struct vif_back *v, const uint8_t mac[6], unsigned nqueues)
 {
     struct netdd_port *np = calloc(1, sizeof(*np));
@@ -259,19 +275,28 @@ static int port_attach(void *host, struct vif_back *v, const uint8_t mac[6], uns
     log_info("%s: pool %u, %u queue pair%s (%02x:%02x:%02x:%02x:%02x:%02x%s)%s", vif_back_dir(v),
              pf_pool_index(p), nqueues, nqueues > 1 ? "s" : "", mac[0], mac[1], mac[2], mac[3],
              mac[4], mac[5], on_vlan, rsc ? ", takes local TSO packets whole" : "");
-    return 0;
+    if (pf_barrier(dd.pf, attached, v) < 0) {
+        port_detach(host, v);
+        return -ENOMEM;
+    }
+    return -EINPROGRESS;
 }
 
-static void port_detach(void *host, struct vif_back *v)
+/* A pool's stop is queued at the NIC, which may read the vif's
+ * device-mapped grants until it is done: vif_back unmaps them then. */
+static int port_detach(void *host, struct vif_back *v)
 {
+    bool pool = vif_back_port(v) && !on_switch(v);
+
     (void)host;
     if (on_switch(v))
         swswitch_detach(dd.sw, v);
-    else if (vif_back_port(v)) {
+    else if (pool) {
         pf_pool_put(pool_of(v, 0));
         free(vif_back_port(v));
     }
     vif_back_set_port(v, NULL);
+    return pool && pf_barrier(dd.pf, detached, v) == 0 ? -EINPROGRESS : 0;
 }
 
 /* netif hash types -> the NIC's (the same four Toeplitz types). */

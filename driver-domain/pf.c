@@ -28,6 +28,12 @@
 #define RX_BUF       9216
 #define RX_FRAME     65535 /* an RSC frame: a TSO packet delivered whole */
 #define MAX_POOLS    32    /* PF queue pairs we drive (XNIC_MAX_QUEUES) */
+/* RX descriptors a queue takes per turn of netdd's loop (Linux's NAPI
+ * weight, in frames, is 64).  Unbounded, a queue the NIC kept filling
+ * held the loop while the other pools' RX rings overflowed: the flows
+ * served first took the NIC, those dropped backed off (TCP pairs on pools
+ * got 174 to 1739 Mbit/s side by side). */
+#define POOL_RX_BUDGET 256u
 /* Mailbox messages taken from a VF a second (after a burst): the next one
  * waits in its box meanwhile, and the VF cannot send another (the device
  * holds one a direction), so a VF sending without pause costs us this. */
@@ -42,7 +48,8 @@ struct pf_pool {
     unsigned pool; /* its pool = vport */
     unsigned rx_ring;
     bool in_use;
-    bool started; /* its memory is allocated (kept across owners) */
+    bool releasing; /* put, its stop still queued at the NIC: not free yet */
+    bool started;   /* its memory is allocated (kept across owners) */
     pf_rx_fn *rx;
     pf_rx_end_fn *rx_end;
     pf_tx_done_fn *tx_done;
@@ -72,11 +79,14 @@ struct pf {
     unsigned npools, pool_queues, nqueues;
     struct pf_pool pools[MAX_POOLS]; /* by PF queue pair */
     struct event *vec_ev[1 + MAX_POOLS];
+    struct event *more_ev; /* queues whose RX budget ran out: served next turn */
+    bool more[MAX_POOLS];  /* by PF queue pair */
     pf_mbx_fn *mbx;
     pf_link_fn *link;
     void *misc_ctx;
     struct ratelimit mbx_rate[XNIC_MAX_VFS];
     struct event *mbx_timer;      /* a VF's message held back by its rate */
+    struct event *admin_timer;    /* serves queued admin commands that time out */
     uint8_t rx_scratch[RX_FRAME]; /* a frame whose buffers are not adjacent */
 };
 
@@ -94,6 +104,26 @@ static void *dma_alloc(struct pf *pf, size_t len, uint64_t *iova)
     *iova = pf->ram_used;
     pf->ram_used += len;
     return pf->ram + *iova;
+}
+
+/* Gives the host back the pages of a queue's buffers (the RAM is a shared
+ * memfd: MADV_REMOVE frees them for the NIC model's mapping too); they read
+ * as zero and come back one by one as the next owner's traffic touches
+ * them.  Only once the NIC has stopped the queue. */
+static void pool_memory_release(struct pf_pool *p)
+{
+    const struct {
+        uint8_t *addr;
+        size_t len;
+    } bufs[] = {{p->tx_buf, (size_t)TX_BUFS * PF_TX_BUF},
+                {p->tx_small, (size_t)TX_SMALL * TX_SMALL_BUF},
+                {p->rx_buf, (size_t)(p->rx_ring - 1) * RX_BUF}};
+
+    if (!p->started)
+        return;
+    for (size_t i = 0; i < sizeof(bufs) / sizeof(bufs[0]); i++)
+        if (madvise(bufs[i].addr, (bufs[i].len + 4095) & ~(size_t)4095, MADV_REMOVE) < 0)
+            log_warn("pool %u queue pair %u: giving back its buffers", p->pool, p->q);
 }
 
 static void pool_post(struct pf_pool *p, unsigned i)
@@ -215,9 +245,19 @@ static unsigned pool_reap_tx(struct pf_pool *p)
     return n;
 }
 
+/* Descriptors to reap at once: 64, fewer if the held array or the budget
+ * has less room. */
+static unsigned rx_batch(const struct pf_pool *p, unsigned budget)
+{
+    unsigned n = RX_BUFS - p->nheld;
+
+    n = n < 64 ? n : 64;
+    return n < budget ? n : budget;
+}
+
 static void pool_service(struct pf_pool *p)
 {
-    unsigned n = pool_reap_tx(p);
+    unsigned n = pool_reap_tx(p), budget = POOL_RX_BUDGET;
 
     if (n && p->tx_starved && p->tx_room) {
         p->tx_starved = false;
@@ -227,13 +267,33 @@ static void pool_service(struct pf_pool *p)
     }
     if (p->rx_blocked)
         return; /* the owner is full: the NIC keeps the rest for now */
-    while ((n = xnic_drv_rx_reap(p->pf->drv, p->q, p->held + p->nheld,
-                                 RX_BUFS - p->nheld < 64 ? RX_BUFS - p->nheld : 64)) > 0) {
+    while (budget &&
+           (n = xnic_drv_rx_reap(p->pf->drv, p->q, p->held + p->nheld, rx_batch(p, budget))) > 0) {
+        budget -= n;
         p->nheld += n;
         pool_deliver(p);
         if (p->rx_blocked || !p->in_use)
-            break;
+            return;
     }
+    /* Budget spent: the rest in the next turn, after the events due now
+     * (a timer of 0: event_active() would run it again before polling). */
+    if (!budget) {
+        p->pf->more[p->q] = true;
+        event_add(p->pf->more_ev, &(struct timeval){0, 0});
+    }
+}
+
+static void on_more(evutil_socket_t fd, short what, void *arg)
+{
+    struct pf *pf = arg;
+
+    (void)fd, (void)what;
+    for (unsigned q = 0; q < pf->nqueues; q++)
+        if (pf->more[q]) {
+            pf->more[q] = false;
+            if (pf->pools[q].in_use)
+                pool_service(&pf->pools[q]);
+        }
 }
 
 static void on_vector(evutil_socket_t fd, short what, void *arg)
@@ -284,8 +344,21 @@ static void on_mbx_timer(evutil_socket_t fd, short what, void *arg)
     mbx_scan(arg);
 }
 
-/* The misc vector: link changes and VFs' mailbox messages (admin
- * completions are waited for where they are asked). */
+/* Queued admin commands: served as each completes (the misc vector), and
+ * every ADMIN_POLL_MS while some wait, so that one the NIC never answers
+ * times out (after a second) instead of holding up those behind it. */
+#define ADMIN_POLL_MS 100
+
+static void admin_serve(struct pf *pf)
+{
+    static const struct timeval poll = {0, ADMIN_POLL_MS * 1000};
+
+    if (xnic_drv_admin_service(pf->drv) && !evtimer_pending(pf->admin_timer, NULL))
+        evtimer_add(pf->admin_timer, &poll);
+}
+
+/* The misc vector: link changes, VFs' mailbox messages and admin
+ * completions. */
 static void on_misc(evutil_socket_t fd, short what, void *arg)
 {
     struct pf *pf = arg;
@@ -296,6 +369,7 @@ static void on_misc(evutil_socket_t fd, short what, void *arg)
     if ((xnic_drv_take_icr(pf->drv) & XNIC_ICR_LINK) && pf->link)
         pf->link(pf->misc_ctx);
     mbx_scan(pf);
+    admin_serve(pf);
 }
 
 void pf_set_misc(struct pf *pf, pf_mbx_fn *mbx, pf_link_fn *link, void *ctx)
@@ -315,9 +389,15 @@ int pf_vf_mcast(struct pf *pf, unsigned vf, const uint8_t mac[6], bool add)
 {
     unsigned vport = xnic_drv_num_pools(pf->drv) + vf;
 
-    /* Any VLAN: the VF's own membership (its port VLAN) still decides. */
-    return add ? xnic_drv_filter_add(pf->drv, mac, XNIC_VLAN_ANY, vport)
-               : xnic_drv_filter_del(pf->drv, mac, XNIC_VLAN_ANY, vport);
+    int err;
+
+    /* The VF is answered with the NIC's verdict (a rate-limited wait), and
+     * any VLAN: the VF's own membership (its port VLAN) still decides. */
+    xnic_drv_admin_queued(pf->drv, false);
+    err = add ? xnic_drv_filter_add(pf->drv, mac, XNIC_VLAN_ANY, vport)
+              : xnic_drv_filter_del(pf->drv, mac, XNIC_VLAN_ANY, vport);
+    xnic_drv_admin_queued(pf->drv, true);
+    return err;
 }
 
 uint32_t pf_link_mbps(const struct pf *pf)
@@ -325,6 +405,38 @@ uint32_t pf_link_mbps(const struct pf *pf)
     const volatile uint8_t *regs = xnic_drv_regs(pf->drv);
 
     return xnic_drv_link_up(pf->drv) ? *(const volatile uint32_t *)(regs + XNIC_REG_LINK_SPEED) : 0;
+}
+
+static void on_admin_timer(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    admin_serve(arg);
+}
+
+/* done runs from the loop, never inside the caller (who may not be ready
+ * for it: a vif is attaching only once its attach has returned). */
+int pf_barrier(struct pf *pf, pf_done_fn *done, void *ctx)
+{
+    int err = xnic_drv_admin_barrier(pf->drv, done, ctx);
+
+    if (!err)
+        event_active(pf->admin_timer, EV_TIMEOUT, 1);
+    return err;
+}
+
+/* The barrier of commands nobody waits for: their failure is logged. */
+static void admin_logged(void *ctx, int status)
+{
+    if (status)
+        log_warnx("PF: %s: %s", (const char *)ctx, strerror(-status));
+}
+
+static int logged_barrier(struct pf *pf, const char *what, int err)
+{
+    if (!err)
+        err = pf_barrier(pf, admin_logged, (void *)what);
+    return err;
 }
 
 void pf_pool_rx_retry(struct pf_pool *p)
@@ -395,19 +507,24 @@ struct pf *pf_open(struct event_base *base)
     for (unsigned v = 0; v < o.nvec && v <= MAX_POOLS; v++) {
         struct pf_pool *p = v && v - 1 < pf->nqueues ? &pf->pools[v - 1] : NULL;
 
-        pf->vec_ev[v] =
-            v ? event_new(base, xnic_drv_vector_fd(pf->drv, v), EV_READ | EV_PERSIST, on_vector, p)
-              : event_new(base, xnic_drv_vector_fd(pf->drv, v), EV_READ | EV_PERSIST, on_misc, pf);
+        pf->vec_ev[v] = event_new(base, xnic_drv_vector_fd(pf->drv, v), EV_READ | EV_PERSIST,
+                                  v ? on_vector : on_misc, v ? (void *)p : pf);
         if (pf->vec_ev[v])
             event_add(pf->vec_ev[v], NULL);
     }
+    pf->more_ev = evtimer_new(base, on_more, pf);
     for (unsigned vf = 0; vf < XNIC_MAX_VFS; vf++)
         ratelimit_init(&pf->mbx_rate[vf], MBX_RATE, MBX_BURST);
-    if (!(pf->mbx_timer = evtimer_new(base, on_mbx_timer, pf))) {
-        log_errorx("PF %s: %s", o.bdf, strerror(ENOMEM));
+    pf->mbx_timer = evtimer_new(base, on_mbx_timer, pf);
+    pf->admin_timer = evtimer_new(base, on_admin_timer, pf);
+    if (!pf->more_ev || !pf->mbx_timer || !pf->admin_timer || !pf->vec_ev[XNIC_VEC_MISC]) {
+        log_errorx("PF %s: cannot watch its misc vector: %s", o.bdf, strerror(ENOMEM));
         pf_close(pf);
         return NULL;
     }
+    /* A vif's connect and disconnect are NIC commands: the loop that
+     * serves every vif must not wait for them (pf_barrier). */
+    xnic_drv_admin_queued(pf->drv, true);
     /* Pool 0 is the default pool: the software switch's (pf_switch_pool). */
     log_info("PF %s up: %u pools of %u queue pairs, link %s", o.bdf, pf->npools, pf->pool_queues,
              xnic_drv_link_up(pf->drv) ? "up" : "down");
@@ -426,12 +543,17 @@ void pf_close(struct pf *pf)
         return;
     for (unsigned q = 0; q < pf->npools; q++)
         if (pf->pools[q].in_use)
-            pf_pool_put(&pf->pools[q]); /* with its further queues */
+            pf_pool_put(&pf->pools[q]);    /* with its further queues */
+    xnic_drv_admin_queued(pf->drv, false); /* runs what is queued, barriers too */
     for (unsigned v = 0; v <= MAX_POOLS; v++)
         if (pf->vec_ev[v])
             event_free(pf->vec_ev[v]);
+    if (pf->more_ev)
+        event_free(pf->more_ev);
     if (pf->mbx_timer)
         event_free(pf->mbx_timer);
+    if (pf->admin_timer)
+        event_free(pf->admin_timer);
     xnic_drv_close(pf->drv);
     free(pf);
 }
@@ -441,7 +563,7 @@ unsigned pf_pools_free(const struct pf *pf)
     unsigned n = 0;
 
     for (unsigned q = 1; q < pf->npools; q++)
-        n += !pf->pools[q].in_use;
+        n += !pf->pools[q].in_use && !pf->pools[q].releasing;
     return n;
 }
 
@@ -513,7 +635,7 @@ struct pf_pool *pf_pool_get(struct pf *pf, const uint8_t mac[6], uint16_t vlan, 
     for (unsigned q = 1; q < pf->npools; q++) {
         struct pf_pool *p = &pf->pools[q];
 
-        if (p->in_use)
+        if (p->in_use || p->releasing)
             continue;
         if (pool_start(p, mac, vlan, XNIC_VPF_BCAST | XNIC_VPF_ALLMULTI | XNIC_VPF_SPOOFCHK,
                        standby, rsc, rx, rx_end, tx_done, ctx))
@@ -538,12 +660,14 @@ struct pf_pool *pf_switch_pool(struct pf *pf, pf_rx_fn *rx, void *ctx)
 
 int pf_switch_add(struct pf *pf, const uint8_t mac[6], uint16_t vlan)
 {
-    return xnic_drv_filter_add(pf->drv, mac, vlan ? vlan : XNIC_VLAN_ANY, 0);
+    return logged_barrier(pf, "steering a MAC to the switch",
+                          xnic_drv_filter_add(pf->drv, mac, vlan ? vlan : XNIC_VLAN_ANY, 0));
 }
 
 void pf_switch_del(struct pf *pf, const uint8_t mac[6], uint16_t vlan)
 {
-    xnic_drv_filter_del(pf->drv, mac, vlan ? vlan : XNIC_VLAN_ANY, 0);
+    logged_barrier(pf, "steering a MAC away from the switch",
+                   xnic_drv_filter_del(pf->drv, mac, vlan ? vlan : XNIC_VLAN_ANY, 0));
 }
 
 unsigned pf_pool_queues(const struct pf *pf)
@@ -560,7 +684,7 @@ struct pf_pool *pf_pool_queue(struct pf_pool *p, unsigned k, pf_rx_fn *rx, pf_rx
     if (p->q != p->pool || !p->in_use || k == 0 || k >= pf->pool_queues)
         return NULL;
     qp = &pf->pools[XNIC_POOL_QUEUE(pf->npools, p->pool, k)];
-    if (qp->in_use)
+    if (qp->in_use || qp->releasing)
         return NULL;
     return pool_start(qp, NULL, 0, 0, false, p->rings.rx_rsc, rx, rx_end, tx_done, ctx) ? NULL : qp;
 }
@@ -577,12 +701,37 @@ int pf_pool_rss(struct pf_pool *p, uint8_t types, const uint8_t key[XNIC_RSS_KEY
             return -EINVAL;
         table[i] = (uint8_t)mapping[i];
     }
-    return xnic_drv_rss_config(p->pf->drv, p->pool, types, key, table, size);
+    return logged_barrier(p->pf, "RSS",
+                          xnic_drv_rss_config(p->pf->drv, p->pool, types, key, table, size));
+}
+
+/* The stop of a pool's queues (released: its first) completed: the NIC
+ * writes none of their memory any more, and they may have a new owner. */
+static void released(void *ctx, int status)
+{
+    struct pf_pool *p = ctx;
+    struct pf *pf = p->pf;
+
+    if (status)
+        log_warnx("pool %u: stopping it: %s", p->pool, strerror(-status));
+    else
+        pool_memory_release(p); /* a queue the NIC may still write into keeps its pages */
+    p->releasing = false;
+    for (unsigned k = 1; p->q == p->pool && k < pf->pool_queues; k++) {
+        struct pf_pool *qp = &pf->pools[XNIC_POOL_QUEUE(pf->npools, p->pool, k)];
+
+        if (!qp->in_use && qp->releasing) {
+            qp->releasing = false;
+            if (!status)
+                pool_memory_release(qp);
+        }
+    }
 }
 
 static void queue_put(struct pf_pool *p)
 {
     xnic_drv_queue_stop(p->pf->drv, p->q);
+    p->releasing = true;
     p->in_use = false;
     p->rx = NULL;
     p->nheld = 0;
@@ -596,7 +745,7 @@ void pf_pool_put(struct pf_pool *p)
 
     if (p->q != p->pool) {
         queue_put(p);
-        return;
+        goto out;
     }
     for (unsigned k = 1; k < pf->pool_queues; k++) {
         struct pf_pool *qp = &pf->pools[XNIC_POOL_QUEUE(pf->npools, p->pool, k)];
@@ -608,14 +757,20 @@ void pf_pool_put(struct pf_pool *p)
     xnic_drv_vport_config(pf->drv, p->pool, none, 0, 0);
     pf_pool_trunk(p, &(struct sv_vlan_set){0});
     queue_put(p);
+out:
+    /* Without the barrier (no memory) the pool is never handed out again:
+     * better than to another owner while the NIC may still write it. */
+    if (pf_barrier(pf, released, p) < 0)
+        log_warnx("pool %u: cannot queue its release", p->pool);
 }
 
 int pf_pool_standby(struct pf_pool *p, bool standby)
 {
     if (p->q != p->pool || !p->in_use)
         return -EINVAL;
-    return xnic_drv_vport_config(p->pf->drv, p->pool, p->mac, p->vlan,
-                                 p->flags | (standby ? XNIC_VPF_STANDBY : 0));
+    return logged_barrier(p->pf, "standby",
+                          xnic_drv_vport_config(p->pf->drv, p->pool, p->mac, p->vlan,
+                                                p->flags | (standby ? XNIC_VPF_STANDBY : 0)));
 }
 
 int pf_vf_config(struct pf *pf, unsigned vf, const uint8_t mac[6], uint16_t vlan, uint32_t flags,
@@ -627,11 +782,16 @@ int pf_vf_config(struct pf *pf, unsigned vf, const uint8_t mac[6], uint16_t vlan
 
     if (vf >= *(const volatile uint32_t *)(regs + XNIC_REG_NUM_VFS))
         return -EINVAL;
+    /* The toolstack's (trusted, rare) request is answered with the NIC's
+     * verdict: waited for, after what is queued. */
+    xnic_drv_admin_queued(pf->drv, false);
     err = xnic_drv_vport_config(pf->drv, vport, mac, vlan, flags);
     /* Without a trunk an access port: a trunk set left by an earlier owner
      * goes (a VF reset keeps it). */
-    return err ? err
-               : xnic_drv_vport_trunk(pf->drv, vport, trunk ? trunk : &(struct sv_vlan_set){0});
+    if (!err)
+        err = xnic_drv_vport_trunk(pf->drv, vport, trunk ? trunk : &(struct sv_vlan_set){0});
+    xnic_drv_admin_queued(pf->drv, true);
+    return err;
 }
 
 int pf_pool_trunk(struct pf_pool *p, const struct sv_vlan_set *trunk)

@@ -39,6 +39,20 @@ typedef void pf_rx_end_fn(void *ctx);
 /* A packet sent with pf_pool_tx_segs() completed (status: XNIC_DS_*). */
 typedef void pf_tx_done_fn(void *ctx, uint32_t tag, uint16_t status);
 
+/*
+ * NIC admin commands (a pool's start and stop, its MAC, VLANs and RSS, the
+ * switch's steering) are queued and run one at a time while the loop goes
+ * on (sv/xnic_drv.h, queued admin): the calls below return before the NIC
+ * has done them.  pf_barrier's done(ctx, status) runs once it has done
+ * every one asked for before (from the loop, never inside pf_barrier),
+ * status the first failure since the last barrier; failures of those nobody waits for (RSS,
+ * standby, steering) are logged.  A pool given back is handed out again only once stopped.
+ * pf_vf_config alone waits (the toolstack's, answered with the verdict).
+ * 0 or -ENOMEM (done is not called then).
+ */
+typedef void pf_done_fn(void *ctx, int status);
+int pf_barrier(struct pf *pf, pf_done_fn *done, void *ctx);
+
 /* Finds the PF assigned to this domain and brings it up; NULL (logged) if none. */
 struct pf *pf_open(struct event_base *base);
 void pf_close(struct pf *pf);

@@ -111,14 +111,31 @@ void netfront_set_tx_wake_after(struct netfront *f, unsigned int n)
  * answers every request, so that one always comes.  With none in flight, at
  * the next one (what we publish later may be fewer than tx_wake_after).
  * Whether some wait. */
+static RING_IDX tx_wake_count(RING_IDX in_flight, unsigned int wake_after)
+{
+    RING_IDX k = wake_after > 1 ? wake_after : 1;
+
+    return in_flight < k ? (in_flight ? in_flight : 1) : k;
+}
+
 static bool tx_arm(struct netfront *f)
 {
     RING_IDX in_flight = f->tx.sring->req_prod - f->tx.rsp_cons;
-    RING_IDX k = f->tx_wake_after > 1 ? f->tx_wake_after : 1;
 
-    f->tx.sring->rsp_event = f->tx.rsp_cons + (in_flight < k ? (in_flight ? in_flight : 1) : k);
+    f->tx.sring->rsp_event = f->tx.rsp_cons + tx_wake_count(in_flight, f->tx_wake_after);
     xen_mb();
     return RING_HAS_UNCONSUMED_RESPONSES(&f->tx);
+}
+
+bool netfront_tx_wake_due(const struct netfront *f)
+{
+    /* Our own count of what is in flight: the shared req_prod is the
+     * backend's to overwrite.  Its rsp_prod only steers when we reap, and
+     * netfront_tx_reap() checks it. */
+    RING_IDX in_flight = f->tx.req_prod_pvt - f->tx.rsp_cons;
+    RING_IDX ready = __atomic_load_n(&f->tx.sring->rsp_prod, __ATOMIC_ACQUIRE) - f->tx.rsp_cons;
+
+    return !in_flight || ready >= tx_wake_count(in_flight, f->tx_wake_after);
 }
 
 void netfront_get_stats(const struct netfront *f, struct netfront_stats *s)

@@ -29,7 +29,6 @@
 #include <fcntl.h>
 #include <linux/if_tun.h>
 #include <net/if.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -340,20 +339,6 @@ static void parse_args(int argc, char **argv, struct pktgen_config *pcfg)
     free(rest);
 }
 
-/* Busy poll: the rings every pass, the other events every few passes
- * (epoll costs a system call; the rings cost none).  A pass that found
- * nothing yields the CPU: on a host with fewer cores than busy processes
- * the backend must run for there to be anything to find. */
-static void busy_loop(struct event_base *base)
-{
-    for (unsigned n = 0; !event_base_got_exit(base); n++) {
-        if (!pktgen_poll(pktgen))
-            sched_yield();
-        if (n % 64 == 0)
-            event_base_loop(base, EVLOOP_NONBLOCK);
-    }
-}
-
 int main(int argc, char **argv)
 {
     struct event_base *base;
@@ -386,7 +371,7 @@ int main(int argc, char **argv)
         fatal("xs_watch device/vf");
     printf("guest %s up\n", getenv("SV_DOMAIN_NAME"));
     if (pktgen && pktgen_busy_poll(pktgen))
-        busy_loop(base);
+        pktgen_busy_loop(pktgen, base);
     else
         event_base_dispatch(base);
     for (unsigned i = 0; i < GUEST_MAX_VFS; i++) /* before the vifs they relay to */

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <event2/event.h>
 #include <inttypes.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -116,7 +117,9 @@ static void on_disconnected(void *ctx)
     pg->nf = NULL;
 }
 
-bool pktgen_poll(struct pktgen *pg)
+/* One pass over the rings: reap, send, take RX.  Whether it found anything
+ * to do. */
+static bool poll_once(struct pktgen *pg)
 {
     struct netfront_stats s0, s1;
     uint64_t sent = pg->sent, seen = pg->rx.frames + pg->rx.bad;
@@ -124,12 +127,88 @@ bool pktgen_poll(struct pktgen *pg)
     if (!pg->nf)
         return false;
     netfront_get_stats(pg->nf, &s0);
-    if (on_event(pg, true, true) < 0) {
+    /* A sender reaps and refills in the batches it would be woken for. */
+    if (on_event(pg, netfront_tx_wake_due(pg->nf), true) < 0) {
         log_warnx("pktgen: backend broke the protocol");
         return false;
     }
     netfront_get_stats(pg->nf, &s1);
     return pg->sent != sent || pg->rx.frames + pg->rx.bad != seen || s1.tx_packets != s0.tx_packets;
+}
+
+/* Whether the rings are polled (no notifications asked for) or the backend
+ * notifies: a pass with the queue no longer polled arms rsp_event on both
+ * rings (and takes what came meanwhile). */
+static void set_polled(struct pktgen *pg, bool polled)
+{
+    bool due;
+
+    if (!pg->nf)
+        return;
+    due = netfront_tx_wake_due(pg->nf);
+    netfront_set_polled(pg->nf, polled);
+    if (polled)
+        return;
+    /* A sender not due only reaps, which arms rsp_event: refilling the few
+     * slots that completed since would send a small batch each sleep. */
+    if ((!due && pg->cfg.mode == PKTGEN_TX && netfront_tx_reap(pg->nf) < 0) ||
+        on_event(pg, due, true) < 0)
+        log_warnx("pktgen: backend broke the protocol");
+}
+
+/* The spin window's first step up from nothing, as KVM's halt polling
+ * (halt_poll_ns_grow_start) starts at 10 us. */
+#define BUSY_POLL_GROW_START 5e-6
+
+/* The rings every pass, the other events every few passes (epoll costs a
+ * system call; the rings cost none).  After a window of passes that found
+ * nothing the guest asks for notifications and sleeps until the backend
+ * (or anything else) wakes it, as Linux's busy polling does
+ * (net.core.busy_poll).  Spinning for good is DPDK's model of a core of
+ * its own; here the guests share the cores with netdd and the NIC model,
+ * and a guest that never slept took the CPU the backend needed to give it
+ * anything to find.  The window adapts as KVM's halt polling does: up to
+ * --busy-poll-us while the sleeps that follow it are shorter than that
+ * (spinning a little longer would have caught the work), halved when they
+ * are longer (the spin was wasted), down to none: on a host with more busy
+ * processes than cores the guest then behaves as the event-driven one.
+ * An idle pass does not yield: a yielding task gives way to every task due
+ * before it, while a woken one is usually run at once.  With
+ * --busy-poll-us 0 it never sleeps and yields every idle pass instead, as
+ * it used to (docs/benchmarks.md, busy polling). */
+void pktgen_busy_loop(struct pktgen *pg, struct event_base *base)
+{
+    double max = pg->cfg.busy_poll_us / 1e6, window = max, idle_since = 0, slept;
+
+    for (unsigned n = 0; !event_base_got_exit(base); n++) {
+        if (poll_once(pg)) {
+            idle_since = 0;
+        } else if (!max) {
+            if (pg->nf) {
+                sched_yield();
+            } else {
+                event_base_loop(base, EVLOOP_ONCE); /* nothing to poll yet */
+                continue;
+            }
+        } else if (!idle_since) {
+            idle_since = sv_now_s();
+        } else if (!pg->nf || sv_now_s() - idle_since >= window) {
+            set_polled(pg, false);
+            slept = sv_now_s();
+            event_base_loop(base, EVLOOP_ONCE);
+            slept = sv_now_s() - slept;
+            set_polled(pg, true);
+            if (slept > max)
+                window = window / 2 < BUSY_POLL_GROW_START ? 0 : window / 2;
+            else
+                window = window < BUSY_POLL_GROW_START ? BUSY_POLL_GROW_START
+                                                       : (window * 2 > max ? max : window * 2);
+            idle_since = 0;
+            continue;
+        }
+        if (n % 64 == 0)
+            event_base_loop(base, EVLOOP_NONBLOCK);
+    }
 }
 
 static void report_tx(struct pktgen *pg, double pps)

@@ -5,7 +5,10 @@
  * bursts (one flush, so at most one notification, per burst), or takes RX
  * frames off the ring, checks and counts them and reposts the buffers.  It
  * sleeps on the event channel with Xen's event suppression, or spins
- * (--busy-poll) and asks the backend for no notifications at all.  Once a
+ * (--busy-poll) and asks the backend for no notifications at all while it
+ * finds work, sleeping as the event-driven one does once it found none for
+ * a window that adapts up to --busy-poll-us (--busy-poll-us 0: it never
+ * sleeps).  Once a
  * second it prints its counters on the console:
  *
  *   pktgen tx pps N sent N completed N errors N
@@ -44,6 +47,8 @@ struct pktgen_config {
     unsigned burst;        /* --burst: frames per flush (32) */
     uint64_t count;        /* --count: TX frames to send (0: until stopped) */
     bool busy_poll;        /* --busy-poll */
+    unsigned
+        busy_poll_us; /* --busy-poll-us: longest idle spin before sleeping (50; 0: never sleeps) */
 };
 
 /* Parses the guest's arguments: no arguments leave mode PKTGEN_OFF (a plain
@@ -93,8 +98,8 @@ void pktgen_free(struct pktgen *pg);
 const struct vif_front_endpoint *pktgen_endpoint(const struct pktgen *pg);
 unsigned pktgen_devid(const struct pktgen *pg);
 bool pktgen_busy_poll(const struct pktgen *pg);
-/* One pass over the rings (busy poll): reap, send, take RX.  Whether it
- * found anything to do. */
-bool pktgen_poll(struct pktgen *pg);
+/* Runs base's loop busy-polling pg's rings (--busy-poll) until the loop is
+ * told to exit. */
+void pktgen_busy_loop(struct pktgen *pg, struct event_base *base);
 
 #endif

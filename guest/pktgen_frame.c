@@ -194,6 +194,11 @@ static int parse_opt(int c, const char *arg, struct pktgen_config *cfg)
     case 'b':
         cfg->busy_poll = true;
         return 0;
+    case 'u':
+        err = parse_uint(arg, 0, 1000000, &v);
+        cfg->busy_poll = true;
+        cfg->busy_poll_us = (unsigned)v;
+        break;
     case 'S':
         err = parse_uint(arg, 1, 65535, &v);
         cfg->sport = (uint16_t)v;
@@ -229,23 +234,30 @@ static void usage(void)
     fprintf(stderr,
             "usage: guest [--pktgen tx|rx [--vif D] [--dst-mac M] [--src-ip A] [--dst-ip A]\n"
             "             [--sport P] [--dport P] [--len BYTES] [--burst N] [--count N]\n"
-            "             [--busy-poll]]\n");
+            "             [--busy-poll] [--busy-poll-us US]]\n");
 }
 
 int pktgen_parse_args(int argc, char **argv, struct pktgen_config *cfg)
 {
-    static const struct option opts[] = {
-        {"pktgen", required_argument, NULL, 'p'},  {"vif", required_argument, NULL, 'v'},
-        {"dst-mac", required_argument, NULL, 'm'}, {"src-ip", required_argument, NULL, 's'},
-        {"dst-ip", required_argument, NULL, 'd'},  {"sport", required_argument, NULL, 'S'},
-        {"dport", required_argument, NULL, 'D'},   {"len", required_argument, NULL, 'l'},
-        {"burst", required_argument, NULL, 'B'},   {"count", required_argument, NULL, 'c'},
-        {"busy-poll", no_argument, NULL, 'b'},     {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {{"pktgen", required_argument, NULL, 'p'},
+                                         {"vif", required_argument, NULL, 'v'},
+                                         {"dst-mac", required_argument, NULL, 'm'},
+                                         {"src-ip", required_argument, NULL, 's'},
+                                         {"dst-ip", required_argument, NULL, 'd'},
+                                         {"sport", required_argument, NULL, 'S'},
+                                         {"dport", required_argument, NULL, 'D'},
+                                         {"len", required_argument, NULL, 'l'},
+                                         {"burst", required_argument, NULL, 'B'},
+                                         {"count", required_argument, NULL, 'c'},
+                                         {"busy-poll", no_argument, NULL, 'b'},
+                                         {"busy-poll-us", required_argument, NULL, 'u'},
+                                         {NULL, 0, NULL, 0}};
     static const uint8_t zero[6];
     int c;
 
     /* RFC 2544's benchmarking range and the ports of udp-pps. */
-    *cfg = (struct pktgen_config){.len = 64, .burst = 32, .sport = 9000, .dport = 9000};
+    *cfg = (struct pktgen_config){
+        .len = 64, .burst = 32, .sport = 9000, .dport = 9000, .busy_poll_us = 50};
     inet_pton(AF_INET, "198.18.0.1", &cfg->src_ip);
     inet_pton(AF_INET, "198.18.0.2", &cfg->dst_ip);
     optind = 1;

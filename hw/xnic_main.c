@@ -5,7 +5,7 @@
  * wire.  With --poll it spins instead, polling ring tails (benchmarks).
  *
  *   xnic --control PATH [--wire SPEC] [--pools N] [--queues-per-pool Q]
- *        [--vfs N] [--pf BDF] [--poll] [--fault-burst N]
+ *        [--vfs N] [--pf BDF] [--poll] [--fault-burst N] [--admin-latency-ms N]
  */
 #include <errno.h>
 #include <event2/event.h>
@@ -43,6 +43,7 @@ struct doorbell {
     struct prog *p;
     unsigned f, i;
     struct event *ev;
+    struct event *late; /* the admin doorbell's, with --admin-latency-ms */
 };
 
 struct prog {
@@ -55,6 +56,9 @@ struct prog {
     struct client *clients;
     struct doorbell db[XNIC_MAX_FUNCS][1 + XNIC_MAX_QUEUES];
     bool poll_mode;
+    /* A real NIC's firmware takes milliseconds over an admin command; this
+     * long here, so that a driver waiting for them shows (tests). */
+    struct timeval admin_latency;
     volatile sig_atomic_t stop;
     uint8_t frame[XNIC_MAX_FRAME + 1];
 };
@@ -124,8 +128,21 @@ static void doorbell_cb(evutil_socket_t fd, short what, void *arg)
     (void)what;
     if (read(fd, &count, sizeof(count)) < 0 && errno != EAGAIN)
         log_warn("doorbell %u.%u", db->f, db->i);
+    if (db->late) {
+        if (!evtimer_pending(db->late, NULL))
+            evtimer_add(db->late, &db->p->admin_latency);
+        return;
+    }
     xnic_dev_kick(db->p->dev, db->f, db->i);
     event_active(db->p->ev_tx, EV_WRITE, 0);
+}
+
+static void admin_late_cb(evutil_socket_t fd, short what, void *arg)
+{
+    struct doorbell *db = arg;
+
+    (void)fd, (void)what;
+    xnic_dev_kick(db->p->dev, db->f, db->i);
 }
 
 static void wire_cb(evutil_socket_t fd, short what, void *arg)
@@ -153,13 +170,16 @@ static void watch_doorbells(struct prog *p, unsigned f)
     for (unsigned i = 0; i < xnic_dev_func_nvec(p->dev, f); i++) {
         struct doorbell *db = &p->db[f][i];
 
-        *db = (struct doorbell){p, f, i, NULL};
+        *db = (struct doorbell){p, f, i, NULL, NULL};
         if (p->poll_mode)
             continue;
         db->ev = event_new(p->base, xnic_dev_doorbell_fd(p->dev, f, i), EV_READ | EV_PERSIST,
                            doorbell_cb, db);
         if (!db->ev || event_add(db->ev, NULL) < 0)
             fatalx("cannot watch doorbell %u of function %u", i, f);
+        if (i == XNIC_DB_ADMIN && (p->admin_latency.tv_sec || p->admin_latency.tv_usec) &&
+            !(db->late = evtimer_new(p->base, admin_late_cb, db)))
+            fatalx("cannot delay the admin commands of function %u", f);
     }
 }
 
@@ -168,7 +188,9 @@ static void unwatch_doorbells(struct prog *p, unsigned f)
     for (unsigned i = 0; i <= XNIC_MAX_QUEUES; i++) {
         if (p->db[f][i].ev)
             event_free(p->db[f][i].ev);
-        p->db[f][i].ev = NULL;
+        if (p->db[f][i].late)
+            event_free(p->db[f][i].late);
+        p->db[f][i].ev = p->db[f][i].late = NULL;
     }
 }
 
@@ -442,7 +464,7 @@ static noreturn void usage(void)
     fprintf(stderr, "usage: xnic --control PATH [--wire tap:NAME|packet:IF|"
                     "vxlan:VNI,remote=ADDR[,remote=ADDR...][,local=ADDR][,port=N]|none]\n"
                     "            [--pools N] [--queues-per-pool Q] [--vfs N] [--pf DDDD:BB:00.0]\n"
-                    "            [--poll] [--fault-burst N]\n");
+                    "            [--poll] [--fault-burst N] [--admin-latency-ms N]\n");
     exit(2);
 }
 
@@ -478,6 +500,7 @@ static void parse_args(int argc, char **argv, struct xnic_dev_config *cfg, const
                                          {"poll", no_argument, NULL, 'P'},
                                          {"fault-burst", required_argument, NULL, 'f'},
                                          {"queues-per-pool", required_argument, NULL, 'q'},
+                                         {"admin-latency-ms", required_argument, NULL, 'a'},
                                          {NULL, 0, NULL, 0}};
     int c;
 
@@ -507,6 +530,12 @@ static void parse_args(int argc, char **argv, struct xnic_dev_config *cfg, const
         case 'q':
             cfg->pool_queues = parse_uint(optarg, XNIC_MAX_QUEUES);
             break;
+        case 'a': {
+            unsigned ms = parse_uint(optarg, 500); /* drivers give up after a second */
+
+            p->admin_latency = (struct timeval){ms / 1000, ms % 1000 * 1000};
+            break;
+        }
         default:
             usage();
         }

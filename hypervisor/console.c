@@ -3,11 +3,14 @@
  * hypervisor drains into <rundir>/console/<domid>.log (what `xl console`
  * follows), up to CONSOLE_LOG_MAX bytes, past which it drops what it drains so
  * that a chatty domain neither blocks nor fills the run directory; its stdin
- * is a pipe whose write end dom0 can ask for.  When the domain is destroyed
- * its log's tail is kept as <rundir>/console/<name>.last.log.  The
+ * is a pipe whose write end dom0 can ask for.  When a domain that failed
+ * (crashed, or could not start) is destroyed its log's tail is kept as
+ * <rundir>/console/<name>.last.log, for the last CONSOLE_LAST_KEEP names
+ * only; other logs go with their domain.  The
  * hypervisor's own log lines are also kept in a ring for `xl dmesg`
  * (xc_readconsolering).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <event2/event.h>
 #include <fcntl.h>
@@ -139,11 +142,56 @@ out_err:
     return err;
 }
 
+/* Counts the kept consoles (console/NAME.last.log) and removes the oldest
+ * when there are more than CONSOLE_LAST_KEEP: the count before. */
+static unsigned console_trim_oldest(void)
+{
+    struct {
+        char name[SV_DOMAIN_NAME_MAX + 16];
+        struct timespec mtime;
+    } oldest = {0};
+    char dirpath[300];
+    struct dirent *e;
+    struct stat st;
+    unsigned n = 0;
+    DIR *dir;
+
+    if (sv_rundir_path(dirpath, sizeof(dirpath), "console") < 0 || !(dir = opendir(dirpath)))
+        return 0;
+    while ((e = readdir(dir))) {
+        size_t len = strlen(e->d_name);
+
+        if (len < 9 || strcmp(e->d_name + len - 9, ".last.log") || len >= sizeof(oldest.name) ||
+            fstatat(dirfd(dir), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+            continue;
+        if (!n++ || st.st_mtim.tv_sec < oldest.mtime.tv_sec ||
+            (st.st_mtim.tv_sec == oldest.mtime.tv_sec &&
+             st.st_mtim.tv_nsec < oldest.mtime.tv_nsec)) {
+            strcpy(oldest.name, e->d_name);
+            oldest.mtime = st.st_mtim;
+        }
+    }
+    if (n > CONSOLE_LAST_KEEP && unlinkat(dirfd(dir), oldest.name, 0) < 0) {
+        log_warn("console/%s: removing the oldest kept console", oldest.name);
+        n = 0; /* do not try again */
+    }
+    closedir(dir);
+    return n;
+}
+
+/* A host that creates and destroys domains of ever new names (a test farm,
+ * a crash loop under changing names) keeps a bounded run directory. */
+static void console_trim_last(void)
+{
+    while (console_trim_oldest() > CONSOLE_LAST_KEEP + 1)
+        ;
+}
+
 /*
- * A destroyed domain's log becomes console/<name>.last.log: its last
+ * A failed domain's log becomes console/<name>.last.log: its last
  * CONSOLE_LAST_MAX bytes, where the reason a domain crashed or could not
- * start is (xl create names it).  One per name, replaced by the next
- * incarnation's, so a host that creates many domains keeps a bounded amount.
+ * start is (xl create and the monitor name it).  One per name, replaced by
+ * the next failure's, for the last CONSOLE_LAST_KEEP names.
  */
 static void console_keep_last(const struct domain *d, const char *path)
 {
@@ -153,6 +201,8 @@ static void console_keep_last(const struct domain *d, const char *path)
     ssize_t n;
 
     snprintf(rel, sizeof(rel), "console/%s.last.log", d->name);
+    if (in < 0 && errno == ENOENT)
+        return; /* it failed before it had a console */
     if (in < 0 || sv_rundir_path(last, sizeof(last), rel) < 0)
         goto out;
     size = lseek(in, 0, SEEK_END);
@@ -163,15 +213,17 @@ static void console_keep_last(const struct domain *d, const char *path)
         if (sv_write_full(out, buf, (size_t)n) < 0)
             break;
 out:
-    if (out < 0)
+    if (out < 0) {
         log_warn("domain %u (%s): keeping its last console output", d->domid, d->name);
-    else
+    } else {
         close(out);
+        console_trim_last();
+    }
     if (in >= 0)
         close(in);
 }
 
-void console_close(struct domain *d, bool remove_log)
+void console_close(struct domain *d, enum console_end end)
 {
     char path[300];
 
@@ -188,8 +240,9 @@ void console_close(struct domain *d, bool remove_log)
     if (d->console_log >= 0)
         close(d->console_log);
     d->console_out = d->console_in = d->console_log = -1;
-    if (remove_log && console_log_path(d, path, sizeof(path)) == 0) {
-        console_keep_last(d, path);
+    if (end != CONSOLE_LOG_LEAVE && console_log_path(d, path, sizeof(path)) == 0) {
+        if (end == CONSOLE_LOG_KEEP_LAST)
+            console_keep_last(d, path);
         unlink(path);
     }
 }

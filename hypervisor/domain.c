@@ -253,7 +253,7 @@ static void domain_release(struct domain *d)
     if (d->shinfo_fd >= 0)
         close(d->shinfo_fd);
     d->shinfo_fd = -1;
-    console_close(d, false);
+    console_close(d, CONSOLE_LOG_LEAVE);
     sandbox_release(d);
     if (d->death_ev)
         event_free(d->death_ev);
@@ -415,7 +415,7 @@ out_kill:
     }
 out_release:
     domain_release(d);
-    console_close(d, true);
+    console_close(d, CONSOLE_LOG_KEEP_LAST); /* why it could not start */
     domain_unlink(d);
     free(d);
     return err;
@@ -478,6 +478,10 @@ int domain_power_button(struct domain *d)
 
 int domain_destroy(struct domain *d)
 {
+    /* A crash's console says why; a domain destroyed while it ran or after
+     * a clean shutdown leaves nothing behind. */
+    bool failed = d->state == DOMAIN_SHUTDOWN && d->shutdown_reason == SHUTDOWN_crash;
+
     if (d->domid == 0)
         return -EPERM;
     if (d->state == DOMAIN_RUNNING) {
@@ -487,7 +491,7 @@ int domain_destroy(struct domain *d)
         domain_reap(d, 0);
     }
     log_info("domain %u (%s) destroyed", d->domid, d->name);
-    console_close(d, true);
+    console_close(d, failed ? CONSOLE_LOG_KEEP_LAST : CONSOLE_LOG_REMOVE);
     domain_unlink(d);
     free(d);
     domain_notify_dom0();

@@ -170,11 +170,17 @@ void netns_delete(const char *name);
  * directory is usually tmpfs, host memory); console_open() gives the child's
  * ends in fds->console_in/out. */
 #define CONSOLE_LOG_MAX (8u << 20)
-/* What is kept of a destroyed domain's log (console/<name>.last.log). */
-#define CONSOLE_LAST_MAX (64 * 1024)
+/* What is kept of a failed domain's log (console/<name>.last.log), and of
+ * how many names at most (the oldest goes first). */
+#define CONSOLE_LAST_MAX  (64 * 1024)
+#define CONSOLE_LAST_KEEP 32
 int console_open(struct domain *d, struct sandbox_fds *fds);
+/* What console_close does with the log: leaves it (at death: xl console
+ * still reads it), removes it, or removes it keeping its tail as
+ * console/<name>.last.log (a domain that failed, for its post-mortem). */
+enum console_end { CONSOLE_LOG_LEAVE, CONSOLE_LOG_REMOVE, CONSOLE_LOG_KEEP_LAST };
 /* Closes the pipes (at death); the log stays until destroy removes it. */
-void console_close(struct domain *d, bool remove_log);
+void console_close(struct domain *d, enum console_end end);
 void hvlog_sink(int level, const char *line);
 size_t hvlog_read(char *buf, size_t cap, uint32_t *index, bool clear);
 

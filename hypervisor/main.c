@@ -7,7 +7,8 @@
  *                           boot: the hypervisor and its NICs (xnic device
  *                           models, from HOSTCFG's nic lines and --nic;
  *                           default one, --wire tap:sv-wire0);
- *                           and xenstored; returns once requests are
+ *                           and dom0's side (init-dom0 up: xenstored,
+ *                           /local/domain/0); returns once requests are
  *                           accepted (-F: the hypervisor stays in the
  *                           foreground, no daemon); --max-fds: the
  *                           hypervisor's fd limit (default fs.nr_open)
@@ -31,8 +32,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-#include <xenstore.h>
 
+#include "cgreap.h"
 #include "hv.h"
 #include "pci.h"
 #include "sv/hcall.h"
@@ -266,6 +267,7 @@ static int hv_run(int ready_fd)
     starting = false;
     event_base_dispatch(hv.base);
     domain_destroy_all();
+    cgreap_stop();
     pci_nics_stop();
     unlink(sock);
     rundir_file(sock, sizeof(sock), "splitvisor.pid");
@@ -427,53 +429,31 @@ static void sibling_path(char *buf, size_t len, const char *prog)
     snprintf(buf, len, "%s/%s", dirname(exe), prog);
 }
 
-/* xenstored daemonizes once it accepts requests, as we do. */
-static int start_xenstored(void)
+/* dom0's side of the host (xenstored, /local/domain/0) is init-dom0's,
+ * beside us: `init-dom0 up|down`; 0, or 1 (it said why). */
+static int init_dom0(const char *verb)
 {
-    char prog[300], pidfile[300], log_path[300];
+    char prog[300];
     pid_t pid;
     int status;
 
-    sibling_path(prog, sizeof(prog), "xenstored");
-    if (rundir_file(pidfile, sizeof(pidfile), "xenstored.pid") < 0 ||
-        sv_logdir_path(log_path, sizeof(log_path), "xenstored.log") < 0)
-        return -ENAMETOOLONG;
+    sibling_path(prog, sizeof(prog), "init-dom0");
     pid = fork();
     if (pid < 0)
-        return -errno;
+        return 1;
     if (pid == 0) {
-        execl(prog, "xenstored", "--pid-file", pidfile, "--log-file", log_path, (char *)NULL);
+        execl(prog, "init-dom0", verb, (char *)NULL);
+        fprintf(stderr, "splitvisor: cannot run %s: %s\n", prog, strerror(errno));
         _exit(127);
     }
     if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status))
-        return -EIO;
+        return 1;
     return 0;
-}
-
-/* dom0's home, as Xen's xen-init-dom0 writes it at boot: tools and guests
- * find Domain-0 under /local/domain/0 like any domain. */
-static int write_dom0_home(void)
-{
-    struct xs_handle *h = xs_open(0);
-    bool ok;
-
-    if (!h)
-        return -errno;
-    ok = xs_write(h, XBT_NULL, "/local/domain/0/domid", "0", 1) &&
-         xs_write(h, XBT_NULL, "/local/domain/0/name", "Domain-0", 8);
-    xs_close(h);
-    return ok ? 0 : -EIO;
 }
 
 static void stop_xenstored(void)
 {
-    int pidfd = pidfile_pidfd("xenstored.pid");
-
-    if (pidfd < 0)
-        return;
-    if (sv_pidfd_stop(pidfd, SIGTERM, 5000) == -ETIMEDOUT)
-        sv_pidfd_stop(pidfd, SIGKILL, 1000);
-    close(pidfd);
+    init_dom0("down");
 }
 
 /* Every program domains need, found before anything starts. */
@@ -496,19 +476,8 @@ static bool in_path(const char *prog)
 /* xenstored and dom0's home, once the hypervisor answers; 0 or 1 (said). */
 static int start_dom0_side(void)
 {
-    int err = start_xenstored();
-
-    if (err) {
-        fprintf(stderr, "splitvisor: xenstored failed to start (see %s/xenstored.log)\n",
-                sv_logdir());
+    if (init_dom0("up"))
         return 1;
-    }
-    err = write_dom0_home();
-    if (err) {
-        fprintf(stderr, "splitvisor: cannot write dom0's home /local/domain/0: %s\n",
-                strerror(-err));
-        return 1;
-    }
     printf("splitvisor: hypervisor running (pid %d), xenstored (pid %d), run directory %s\n",
            (int)pidfile_owner("splitvisor.pid"), (int)pidfile_owner("xenstored.pid"), sv_rundir());
     fflush(stdout);

@@ -38,6 +38,7 @@
 
 #include "hv.h"
 #include "sv/cgroup.h"
+#include "cgreap.h"
 #include "sv/log.h"
 #include "sv/util.h"
 
@@ -389,16 +390,15 @@ out:
 
 /*
  * What a domain may use.  Memory: its RAM (pages of the RAM memfd it
- * touches are charged to it) and SANDBOX_MEMORY_OVERHEAD for the process
+ * touches are charged to it) and SV_DOMAIN_MEMORY_OVERHEAD for the process
  * itself -- heap, stacks, page tables, the image copy and, in the ASan
  * build the tests run, shadow memory and the allocator's quarantine (see
  * docs/architecture.md for what was measured).  Tasks: threads, as a
  * domain has no other processes (pids.max, and RLIMIT_NPROC, which counts
  * the tasks of its uid, its alone).  Descriptors: RLIMIT_NOFILE.
  */
-#define SANDBOX_MEMORY_OVERHEAD (64ULL << 20)
-#define SANDBOX_MAX_TASKS       64
-#define SANDBOX_MAX_FILES       1024
+#define SANDBOX_MAX_TASKS 64
+#define SANDBOX_MAX_FILES 1024
 
 /* Writes value to file name of cgroup dir; a file the kernel lacks (swap
  * accounting off) is not an error when optional. */
@@ -419,7 +419,7 @@ static int cgroup_set(const char *dir, const char *name, unsigned long long valu
 static int cgroup_limit(const struct domain *d, const char *controller, int version,
                         const char *dir)
 {
-    unsigned long long memory = d->memory_kb * 1024 + SANDBOX_MEMORY_OVERHEAD;
+    unsigned long long memory = d->memory_kb * 1024 + SV_DOMAIN_MEMORY_OVERHEAD;
     int err = 0;
 
     if (!strcmp(controller, "memory") && version == 1) {
@@ -823,16 +823,9 @@ void sandbox_release(struct domain *d)
         close(d->exec_fd);
     d->exec_fd = -1;
     /* Called once the process is gone: what else it holds (programs xl
-     * exec started in it) ends with it. */
-    for (unsigned i = 0; i < d->ncgroups; i++) {
-        int err = sv_cgroup_kill(d->cgroups[i]);
-
-        if (err < 0 && err != -ENOENT)
-            log_warnx("domain %u: cannot empty cgroup %s: %s", d->domid, d->cgroups[i],
-                      strerror(-err));
-        if (rmdir(d->cgroups[i]) < 0 && errno != ENOENT)
-            log_warn("domain %u: cannot remove cgroup %s", d->domid, d->cgroups[i]);
-    }
+     * exec started in it) ends with it, without the loop waiting. */
+    for (unsigned i = 0; i < d->ncgroups; i++)
+        cgreap_add(d->cgroups[i], d->domid);
     d->ncgroups = 0;
 }
 

@@ -3,8 +3,10 @@
  * and fake grant and event-channel calls (fake_xen.h): which directories it
  * serves, the xenbus transitions as a table of what a frontend writes and
  * where the backend ends, teardown that gives back every page, port and
- * watch, and a frontend flapping its state held to a few connects a second.
+ * watch, a frontend flapping its state held to a few connects a second,
+ * and a host whose device attaches and detaches later.
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -25,7 +27,7 @@
 #define FE_KEY FE "/state"
 
 struct host {
-    int attach_result;
+    int attach_result, detach_result;
     int attached, detached, polls;
     unsigned nqueues;
 };
@@ -42,10 +44,11 @@ static int attach(void *arg, struct vif_back *v, const uint8_t mac[6], unsigned 
     return 0;
 }
 
-static void detach(void *arg, struct vif_back *v)
+static int detach(void *arg, struct vif_back *v)
 {
     (void)v;
     ((struct host *)arg)->detached++;
+    return ((struct host *)arg)->detach_result;
 }
 
 static void *tx_buffer(void *arg, struct vif_back *v, unsigned q, size_t *cap)
@@ -275,17 +278,27 @@ static void the_xenbus_transitions(void **state)
     }
 }
 
-static struct vif_back *connected(void)
+/* A vif whose frontend published its rings and went Connected; the host
+ * answers attach and detach with result. */
+static struct vif_back *frontend_connected(int result)
 {
     static struct vif_back_env e;
     struct vif_back *v;
 
     e = env(1);
     toolstack_wrote(NULL);
+    host.attach_result = host.detach_result = result;
     put(FE, "tx-ring-ref=8 rx-ring-ref=9 event-channel=5 request-rx-copy=1");
     v = vif_back_new(&e, BE);
     assert_non_null(v);
     frontend_state(v, XenbusStateConnected);
+    return v;
+}
+
+static struct vif_back *connected(void)
+{
+    struct vif_back *v = frontend_connected(0);
+
     assert_int_equal(fake_xs_int(BE_KEY), XenbusStateConnected);
     return v;
 }
@@ -379,6 +392,77 @@ static void a_flapping_frontend_is_held_back(void **state)
     nothing_held();
 }
 
+/* A host whose device takes time (netdd: queued NIC commands) answers
+ * -EINPROGRESS: the vif stays in InitWait until the host says attached,
+ * and goes Closed only once the host says its device stopped (the
+ * frontend may end its grants when it sees Closed). */
+static struct vif_back *attaching(void)
+{
+    struct vif_back *v = frontend_connected(-EINPROGRESS);
+
+    assert_int_equal(fake_xs_int(BE_KEY), XenbusStateInitWait);
+    frontend_state(v, XenbusStateConnected); /* no second attach meanwhile */
+    return v;
+}
+
+static void a_slow_host_attaches_and_detaches_later(void **state)
+{
+    struct vif_back *v = attaching();
+
+    (void)state;
+    vif_back_attached(v, 0);
+    assert_int_equal(fake_xs_int(BE_KEY), XenbusStateConnected);
+    frontend_state(v, XenbusStateClosing);
+    assert_int_equal(host.detached, 1);
+    assert_int_equal(fake_xs_int(BE_KEY), XenbusStateConnected);
+    frontend_state(v, XenbusStateClosing); /* no second detach meanwhile */
+    assert_int_equal(host.detached, 1);
+    vif_back_detached(v);
+    assert_int_equal(fake_xs_int(BE_KEY), XenbusStateClosed);
+    frontend_state(v, XenbusStateInitialising);
+    assert_int_equal(fake_xs_int(BE_KEY), XenbusStateInitWait);
+    vif_back_free(v);
+    nothing_held();
+}
+
+/* The frontend closes before the host has attached: the port is detached
+ * all the same, and the late "attached" changes nothing. */
+static void closed_while_attaching(void **state)
+{
+    struct vif_back *v = attaching();
+
+    (void)state;
+    frontend_state(v, XenbusStateClosing);
+    assert_int_equal(host.detached, 1);
+    vif_back_attached(v, 0);
+    assert_int_equal(fake_xs_int(BE_KEY), XenbusStateInitWait);
+    vif_back_detached(v);
+    assert_int_equal(fake_xs_int(BE_KEY), XenbusStateClosed);
+    vif_back_free(v);
+    nothing_held();
+}
+
+/* A failed attach closes the vif; one removed while detaching is freed
+ * when the host's device has stopped (ASan and valgrind check it). */
+static void failed_attach_and_free_while_detaching(void **state)
+{
+    struct vif_back *v = attaching();
+
+    (void)state;
+    vif_back_attached(v, -EIO);
+    assert_int_equal(host.detached, 1);
+    vif_back_detached(v);
+    assert_int_equal(fake_xs_int(BE_KEY), XenbusStateClosed);
+    vif_back_free(v);
+
+    v = attaching();
+    vif_back_attached(v, 0);
+    vif_back_free(v);
+    assert_int_equal(host.detached, 1);
+    vif_back_detached(v);
+    nothing_held();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -390,6 +474,9 @@ int main(void)
         cmocka_unit_test(the_frontend_vanishes),
         cmocka_unit_test(foreign_watches_are_ignored),
         cmocka_unit_test(a_flapping_frontend_is_held_back),
+        cmocka_unit_test(a_slow_host_attaches_and_detaches_later),
+        cmocka_unit_test(closed_while_attaching),
+        cmocka_unit_test(failed_attach_and_free_while_detaching),
     };
     int failed;
 

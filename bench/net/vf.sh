@@ -112,30 +112,21 @@ CFG
     wait_reach in_t 10.0.0.12
 }
 
-# CPU ticks (user + system) of the processes whose command line is exactly
-# one of the names given (domains run as their name; the NIC model as xnic).
-ticks() {
-    local total=0 pid t
-    for pid in "$@"; do
-        t=$(awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null || echo 0)
-        total=$((total + t))
-    done
-    echo "$total"
-}
+# The pid of the process whose command line is exactly the name given
+# (domains run as their name; the NIC model as xnic).
 pid_of() { pgrep -xf "$1( .*)?" | head -1; }
 
 # tcp_cpu SRV_FN CLI_FN ADDR PIDS...: tcp_run, then fig="GBIT/S RETR MS_PER_GBIT"
-# with the CPU time PIDS spent during it per Gbit moved.
+# with the CPU time PIDS spent per Gbit moved (lib.sh's cpu watch).
 tcp_cpu() {
-    local srv=$1 cli=$2 addr=$3 t0 t1 hz
+    local srv=$1 cli=$2 addr=$3
     shift 3
-    hz=$(getconf CLK_TCK)
-    t0=$(ticks "$@")
+    watch=("$@")
     tcp_run "$srv" "$cli" "$addr"
-    t1=$(ticks "$@")
+    watch=()
     read -r gbit retr <<<"$fig"
-    fig="$gbit $retr $(awk -v t=$((t1 - t0)) -v hz="$hz" -v g="$gbit" -v s="$secs" \
-        'BEGIN { printf "%.0f", (g > 0 ? t * 1000 / hz / (g * s) : 0) }')"
+    fig="$gbit $retr $(awk -v c="${cpu%% *}" -v g="$gbit" \
+        'BEGIN { printf "%.0f", (g > 0 ? c * 1000 / g : 0) }')"
 }
 
 # The failover run: iperf3 T->P2 for 3 x SECONDS with pings every 10 ms

@@ -127,6 +127,31 @@ int config_load(const char *path, struct domain_config *cfg, struct config_error
     return rc;
 }
 
+/* libvirt XML, then the settings over it (xl.cfg lines, as xl create's
+ * command line gives them to an xl.cfg file). */
+static int settings_over_xml(const char *path, const char *xml, size_t len, char *const *settings,
+                             int n, struct domain_config *cfg, struct config_error *err)
+{
+    size_t total = 1, used = 0;
+    char *all;
+    int rc;
+
+    for (int i = 0; i < n; i++)
+        total += strlen(settings[i]) + 1;
+    all = malloc(total);
+    if (!all)
+        return config_fail(err, &(struct config_loc){.file = path}, "out of memory");
+    for (int i = 0; i < n; i++)
+        used += (size_t)sprintf(all + used, "%s\n", settings[i]);
+    rc = config_parse_buffer(path, xml, len, cfg, err);
+    if (rc == 0)
+        rc = config_parse_xl_over(path, all, used, cfg, err);
+    if (rc < 0)
+        config_free(cfg);
+    free(all);
+    return rc;
+}
+
 int config_load_args(const char *path, char *const *settings, int n, struct domain_config *cfg,
                      struct config_error *err)
 {
@@ -142,9 +167,9 @@ int config_load_args(const char *path, char *const *settings, int n, struct doma
     if (rc < 0)
         return rc;
     if (looks_like_xml(buf, len)) {
+        rc = settings_over_xml(path, buf, len, settings, n, cfg, err);
         free(buf);
-        return config_fail(err, &(struct config_loc){.file = path},
-                           "KEY=VALUE settings apply to xl.cfg files, not libvirt XML");
+        return rc;
     }
     total = len + 2;
     for (int i = 0; i < n; i++)

@@ -9,7 +9,7 @@
 
 #include "config_internal.h"
 
-static void json_string(FILE *out, const char *s)
+void config_json_string(FILE *out, const char *s)
 {
     fputc('"', out);
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
@@ -31,7 +31,7 @@ static void json_string(FILE *out, const char *s)
 static void json_str_field(FILE *out, int indent, const char *key, const char *value, bool last)
 {
     fprintf(out, "%*s\"%s\": ", indent, "", key);
-    json_string(out, value);
+    config_json_string(out, value);
     fputs(last ? "\n" : ",\n", out);
 }
 

@@ -48,6 +48,11 @@ int config_parse_xl(const char *file, const char *buf, size_t len, struct domain
  * (errors and warnings name them so). */
 int config_parse_xl_args(const char *file, const char *buf, size_t len, int args_line,
                          struct domain_config *cfg, struct config_error *err);
+/* Settings (xl.cfg lines, all from a command line) over cfg, a whole
+ * description already parsed from file: they change it, a list replacing
+ * its list. */
+int config_parse_xl_over(const char *file, const char *buf, size_t len, struct domain_config *cfg,
+                         struct config_error *err);
 int config_parse_xml(const char *file, const char *buf, size_t len, struct domain_config *cfg,
                      struct config_error *err);
 

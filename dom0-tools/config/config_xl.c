@@ -638,8 +638,20 @@ int config_parse_xl(const char *file, const char *buf, size_t len, struct domain
     return config_parse_xl_args(file, buf, len, 0, cfg, err);
 }
 
-int config_parse_xl_args(const char *file, const char *buf, size_t len, int args_line,
-                         struct domain_config *cfg, struct config_error *err)
+/* A list setting over a description that has one replaces it, as a
+ * command line's vif=[...] replaces an xl.cfg file's. */
+static void xl_clear_list(struct domain_config *cfg, size_t k)
+{
+    if (xl_keys[k].apply == config_vif_spec)
+        cfg->nr_vifs = 0;
+    else if (xl_keys[k].apply == config_pci_spec)
+        cfg->nr_pcis = 0;
+}
+
+/* Parses buf's settings into cfg; over: cfg is a whole description
+ * already (libvirt XML), which they change. */
+static int xl_parse(const char *file, const char *buf, size_t len, int args_line, bool over,
+                    struct domain_config *cfg, struct config_error *err)
 {
     struct xl_parser xp = {
         .file = file, .p = buf, .end = buf + len, .line = 1, .err = err, .args_line = args_line};
@@ -651,9 +663,11 @@ int config_parse_xl_args(const char *file, const char *buf, size_t len, int args
         goto out_free;
     xl_pick(&xp, winner, false);
     for (size_t k = 0; k < ARRAY_SIZE(xl_keys) && rc == 0; k++) {
+        if (winner[k] && over && xl_keys[k].kind != XL_ONE)
+            xl_clear_list(cfg, k);
         if (winner[k])
             rc = xl_apply_setting(&xp, k, winner[k], cfg);
-        else if (xl_keys[k].apply == config_set_name)
+        else if (!over && xl_keys[k].apply == config_set_name)
             break; /* config_finish reports the missing name before any vif needs it */
     }
     if (rc == 0)
@@ -664,4 +678,22 @@ int config_parse_xl_args(const char *file, const char *buf, size_t len, int args
 out_free:
     xl_parser_free(&xp);
     return rc;
+}
+
+int config_parse_xl_args(const char *file, const char *buf, size_t len, int args_line,
+                         struct domain_config *cfg, struct config_error *err)
+{
+    return xl_parse(file, buf, len, args_line, false, cfg, err);
+}
+
+int config_parse_xl_over(const char *file, const char *buf, size_t len, struct domain_config *cfg,
+                         struct config_error *err)
+{
+    /* What the description left to its defaults follows the settings, as
+     * in an xl.cfg file: maxmem the memory, maxvcpus the vcpus. */
+    if (cfg->maxmem_mib == cfg->memory_mib)
+        cfg->maxmem_mib = 0;
+    if (cfg->max_vcpus == cfg->vcpus)
+        cfg->max_vcpus = 0;
+    return xl_parse(file, buf, len, 1, true, cfg, err);
 }

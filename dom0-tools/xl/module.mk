@@ -1,10 +1,6 @@
-# xl: the toolstack's command line (dom0).
+# xl: the toolstack's command line (dom0), a thin front end over libsvl.
 PROGRAMS += xl
-xl_SRCS := dom0-tools/xl/xl.c dom0-tools/xl/xl_create.c dom0-tools/xl/xl_list.c \
-           dom0-tools/xl/xl_domain.c dom0-tools/xl/xl_console.c dom0-tools/xl/monitor.c \
-           dom0-tools/xl/userdata.c dom0-tools/xl/xl_exec.c \
-           dom0-tools/xl/xl_pci.c dom0-tools/xl/xs_home.c \
-           dom0-tools/xl/vif.c dom0-tools/xl/xl_network.c dom0-tools/xl/guestnet.c dom0-tools/xl/vf.c \
-           dom0-tools/xl/xl_top.c dom0-tools/xl/xl_info.c \
-           dom0-tools/xl/xl_sched.c
-xl_LIBS := svconfig svxenbus xenctrl xenevtchn xenstore svcore
+xl_SRCS := $(addprefix dom0-tools/xl/,xl.c xl_create.c xl_list.c xl_domain.c xl_console.c \
+                                      xl_monitor.c xl_exec.c xl_pci.c xl_network.c xl_devlist.c \
+                                      xl_top.c xl_info.c xl_sched.c xl_vcpu.c xl_stats.c)
+xl_LIBS := svl svconfig svxenbus xenctrl xenevtchn xenstore svcore

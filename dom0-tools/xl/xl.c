@@ -1,5 +1,6 @@
 /*
- * xl: entry point, the command table, and the helpers every command uses.
+ * xl: entry point, the command table, and the helpers every command uses
+ * (options, errors, domains named on the command line).
  * Exit status: 0 on success, 1 on failure (with a message), 2 on bad usage.
  */
 #include <errno.h>
@@ -10,34 +11,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "sv/hcall.h"
 #include "sv/log.h"
 #include "sv/util.h"
 #include "xl.h"
 
-xc_interface *xl_xch;
-int xl_chan = -1;
-
-int xl_domnames(const uint32_t *ids, int n, char (*names)[SV_DOMAIN_NAME_MAX])
-{
-    static struct sv_domctl_lookup l[SV_DOMCTL_LOOKUP_BATCH];
-
-    for (int first = 0; first < n; first += SV_DOMCTL_LOOKUP_BATCH) {
-        int k = n - first < SV_DOMCTL_LOOKUP_BATCH ? n - first : SV_DOMCTL_LOOKUP_BATCH;
-        size_t len = (size_t)k * sizeof(l[0]);
-        int err;
-
-        memset(l, 0, len);
-        for (int i = 0; i < k; i++)
-            l[i].domid = ids[first + i];
-        err = hcall_domctl_lookup_v(xl_chan, l, (uint32_t)k, NULL);
-        if (err < 0 && err != -ESRCH) /* ESRCH: the one domain asked for is gone */
-            return err;
-        for (int i = 0; i < k; i++)
-            snprintf(names[first + i], SV_DOMAIN_NAME_MAX, "%s", err < 0 ? "" : l[i].name);
-    }
-    return 0;
-}
+struct svl_ctx xl_ctx = {.chan = -1};
 
 static int cmd_help(int argc, char **argv);
 
@@ -78,8 +56,8 @@ static const struct xl_command commands[] = {
     {"uptime", cmd_uptime, "s", NULL, "[-s] [DOMAIN...]",
      "print how long domains have been running (-s: short, as uptime(1))"},
     {"top", cmd_top, "bd:i:n", top_long, "[-b] [-d SECONDS] [-i ITERATIONS] [-n]",
-     "a refreshing table of domains: CPU, memory, per-vif packets (-b: no screen control), "
-     "as xentop"},
+     "a refreshing table of domains: CPU, memory, per-vif packets and bytes (-b: no screen "
+     "control; q leaves), as xentop"},
     {"destroy", cmd_destroy, "f", NULL, "[-f] DOMAIN",
      "terminate a domain immediately (-f: taken, as Xen's; Domain-0 is the host all the same)"},
     {"shutdown", cmd_shutdown, "awF", stop_long, "[-a|--all] [-w|--wait] [-F] [DOMAIN]",
@@ -114,6 +92,26 @@ static const struct xl_command commands[] = {
     {"sched-credit", cmd_sched_credit, "d:w:c:", sched_long, "[-d DOMAIN [-w WEIGHT] [-c CAP]]",
      "show or set domains' credit weight (1..65535) and cap (% of one CPU, 0: none), on "
      "their cpu cgroups"},
+    {"vcpu-list", cmd_vcpu_list, "", NULL, "[DOMAIN...]",
+     "list domains' VCPUs (the threads of each one's process): CPU, state, time, affinity"},
+    {"vcpu-pin", cmd_vcpu_pin, "f", NULL, "[-f] DOMAIN VCPU|all CPUS|all [all]",
+     "pin a domain's VCPU (thread), or all of them, to CPUs ('0-3,6'; -f: taken, as Xen's)"},
+    {"mem-set", cmd_mem_set, "", NULL, "DOMAIN MEM",
+     "set a domain's memory target (MiB, or b/k/m/g), up to what it was given, on its "
+     "memory cgroup"},
+    {"mem-max", cmd_mem_max, "", NULL, "DOMAIN MEM",
+     "set a domain's memory limit (MiB, or b/k/m/g), up to what it was given, on its memory "
+     "cgroup"},
+    {"rename", cmd_rename, "", NULL, "DOMAIN NEW-NAME",
+     "rename a domain (its network namespace gets the new name too)"},
+    {"trigger", cmd_trigger, "", NULL, "DOMAIN power|reset [VCPU]",
+     "press a domain's power button, or reboot it at once (reset)"},
+    {"sysrq", cmd_sysrq, "", NULL, "DOMAIN b|o|c",
+     "stop a domain at once with reason reboot (b), poweroff (o) or crash (c)"},
+    {"config-update", cmd_config_update, "", NULL, "DOMAIN FILE [KEY=VALUE...]",
+     "replace the description a running domain's next restart uses"},
+    {"domstats", cmd_domstats, "", NULL, "[DOMAIN...]",
+     "print domains' counters as JSON (state, CPU, memory, per-vif packets and bytes)"},
     {"domid", cmd_domid, "", NULL, "NAME", "print a domain's id"},
     {"domname", cmd_domname, "", NULL, "ID", "print a domain's name"},
     {"dmesg", cmd_dmesg, "c", dmesg_long, "[-c]", "print the hypervisor log (-c: and clear it)"},
@@ -166,6 +164,35 @@ void xl_warn(const char *fmt, ...)
     va_end(ap);
 }
 
+int xl_svl_error(void)
+{
+    const char *m = xl_ctx.error.message;
+
+    if (!*m)
+        m = "failed (no reason given)";
+    while (*m) {
+        size_t n = strcspn(m, "\n");
+
+        fprintf(stderr, "xl: %.*s\n", (int)n, m);
+        m += n + (m[n] == '\n');
+    }
+    if (xl_ctx.error.console[0])
+        fprintf(stderr, "xl: %s", xl_ctx.error.console);
+    svl_error_clear(&xl_ctx);
+    return 1;
+}
+
+void xl_svl_log(void *arg, enum svl_level level, const char *msg)
+{
+    (void)arg;
+    if (level == SVL_INFO)
+        printf("%s\n", msg);
+    else if (level == SVL_WARN)
+        xl_warn("%s", msg);
+    else
+        fprintf(stderr, "xl: %s", msg);
+}
+
 int xl_config_error(const struct config_error *cerr)
 {
     char msg[700];
@@ -180,44 +207,9 @@ int xl_usage(void)
     return 2;
 }
 
-bool xl_parse_domid(const char *s, uint32_t *domid)
-{
-    unsigned long id;
-
-    /* Past the domain ids is no domain (nor, cut to 16 bits, another's). */
-    if (!sv_parse_uint(s, DOMID_FIRST_RESERVED - 1, &id))
-        return false;
-    *domid = (uint32_t)id;
-    return true;
-}
-
-int xl_lookup_domid(const char *spec, uint32_t *domid)
-{
-    struct sv_domctl_lookup l = {0};
-    int err;
-
-    if (!*spec)
-        return -ESRCH; /* an unset $DOM in a script must not name dom0 */
-    if (spec[strspn(spec, "0123456789")] == '\0') {
-        if (!xl_parse_domid(spec, &l.domid))
-            return -ESRCH;
-        if (l.domid == 0) {
-            *domid = 0;
-            return 0;
-        }
-    } else if (snprintf(l.name, sizeof(l.name), "%s", spec) >= (int)sizeof(l.name)) {
-        return -ENAMETOOLONG;
-    }
-    err = hcall_domctl_lookup(xl_chan, &l);
-    if (err < 0)
-        return err;
-    *domid = l.domid;
-    return 0;
-}
-
 int xl_domid(const char *spec, uint32_t *domid)
 {
-    int err = xl_lookup_domid(spec, domid);
+    int err = svl_domid(&xl_ctx, spec, domid);
 
     if (err < 0) /* a name too long for any domain is no domain either */
         xl_error("no domain '%s'", spec);
@@ -251,30 +243,35 @@ bool xl_domset_has(const struct xl_domset *set, uint32_t domid)
     return set->n == 0;
 }
 
-int xl_domname(uint32_t domid, char *buf, size_t len)
-{
-    struct sv_domctl_lookup l = {.domid = domid};
-    int err = hcall_domctl_lookup(xl_chan, &l);
-
-    if (err < 0)
-        return err;
-    snprintf(buf, len, "%s", l.name);
-    return 0;
-}
-
 static int cmd_help(int argc, char **argv)
 {
     bool found = false;
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out;
+    int err;
 
     if (argc > 2)
         return xl_usage();
+    /* One write: the list is longer than stdio's buffer, and a reader that
+     * stops at the line it wants (`xl help | grep -q`) must not turn a
+     * second write into SIGPIPE. */
+    if (!(out = open_memstream(&text, &len)))
+        return xl_error("out of memory");
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
         if (argc > 1 && strcmp(argv[1], commands[i].name))
             continue;
-        printf(" %-10s %s\n %-10s   %s\n", commands[i].name, commands[i].args, "",
-               commands[i].help);
+        fprintf(out, " %-10s %s\n %-10s   %s\n", commands[i].name, commands[i].args, "",
+                commands[i].help);
         found = true;
     }
+    err = fclose(out) ? -ENOMEM : 0;
+    fflush(stdout);
+    if (!err)
+        err = sv_write_full(STDOUT_FILENO, text, len);
+    free(text);
+    if (err == -ENOMEM)
+        return xl_error("out of memory");
     return found ? 0 : xl_error("unknown command '%s' (see 'xl help')", argv[1]);
 }
 
@@ -353,18 +350,11 @@ int main(int argc, char **argv)
         xl_usage();
         return argc == -2 ? 0 : 2;
     }
-    if (!offline(running)) {
-        xl_xch = xc_interface_open(NULL, NULL, 0);
-        xl_chan = hcall_open();
-        if (!xl_xch || xl_chan < 0)
-            return xl_error("cannot reach the hypervisor in %s (is 'splitvisor start' done? "
-                            "are you root?)",
-                            sv_rundir());
-    }
+    if (!offline(running) && svl_open(&xl_ctx, xl_svl_log, NULL) < 0)
+        return xl_error("cannot reach the hypervisor in %s (is 'splitvisor start' done? "
+                        "are you root?)",
+                        sv_rundir());
     ret = running->fn(argc, argv);
-    if (xl_xch)
-        xc_interface_close(xl_xch);
-    if (xl_chan >= 0)
-        close(xl_chan);
+    svl_close(&xl_ctx);
     return ret;
 }

@@ -21,7 +21,7 @@ static bool domain_alive(uint32_t domid)
 {
     xc_domaininfo_t info;
 
-    return xc_domain_getinfolist(xl_xch, domid, 1, &info) == 1 && info.domain == domid &&
+    return xc_domain_getinfolist(xl_ctx.xch, domid, 1, &info) == 1 && info.domain == domid &&
            !(info.flags & XEN_DOMINF_shutdown);
 }
 
@@ -31,7 +31,7 @@ static int console_input_fd(uint32_t domid)
     int fd = -1;
     struct hcall_io io = {.fds_out = &fd, .nfds_max = 1};
 
-    return hcall_domctl_console_in_v(xl_chan, &c, 1, &io) >= 0 && io.nfds_out == 1 ? fd : -1;
+    return hcall_domctl_console_in_v(xl_ctx.chan, &c, 1, &io) >= 0 && io.nfds_out == 1 ? fd : -1;
 }
 
 /* Copies what the log gained since last time; false at an error. */

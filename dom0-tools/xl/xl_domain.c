@@ -1,97 +1,87 @@
-/* xl destroy, shutdown, reboot, pause, unpause: changing a domain's run state. */
+/* xl destroy, shutdown, reboot, pause, unpause, trigger, sysrq, rename:
+ * changing a domain's run state or name, over libsvl. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
-#include "sv/hcall.h"
+#include "sv/util.h"
 #include "xl.h"
 
 #define XL_SHUTDOWN_WAIT_S 30
 
-typedef int domain_op_fn(xc_interface *xch, uint32_t domid);
+/* An operation on one domain: 0 or -errno. */
+typedef int domain_op_fn(uint32_t domid);
 
 static int one_domain(int argc, char **argv, domain_op_fn *op, const char *what)
 {
     uint32_t domid;
-    int status = xl_domain_arg(argc, argv, 0, &domid);
+    int err = xl_domain_arg(argc, argv, 0, &domid);
 
-    if (status)
-        return status;
+    if (err)
+        return err;
     if (domid == 0)
         return xl_error("cannot %s Domain-0", what);
-    if (op(xl_xch, domid) < 0)
-        return xl_error("cannot %s %s: %s", what, argv[1], strerror(errno));
+    if ((err = op(domid)) < 0)
+        return xl_error("cannot %s %s: %s", what, argv[1], strerror(-err));
     return 0;
 }
 
-int xl_destroy_domain(uint32_t domid)
+static int destroy_op(uint32_t domid)
 {
-    int ret = xc_domain_destroy(xl_xch, domid);
-
-    if (ret == 0 || errno == ESRCH) {
-        userdata_remove(domid);
-        vif_orphan_backend(domid);
-        vif_remove_all(domid);
-        vf_remove_all(domid);
-        xs_home_remove(domid);
-    }
-    return ret;
+    return svl_domain_destroy(&xl_ctx, domid);
 }
 
-static int destroy_op(xc_interface *xch, uint32_t domid)
+static int pause_op(uint32_t domid)
 {
-    (void)xch;
-    return xl_destroy_domain(domid);
+    return xc_domain_pause(xl_ctx.xch, domid) < 0 ? -errno : 0;
 }
 
+static int unpause_op(uint32_t domid)
+{
+    return xc_domain_unpause(xl_ctx.xch, domid) < 0 ? -errno : 0;
+}
+
+/* Destroys the domain DOMAIN names, if any, and cancels a restart of its
+ * name the monitor has pending: an operator's destroy is final. */
 int cmd_destroy(int argc, char **argv)
 {
-    return one_domain(argc, argv, destroy_op, "destroy");
+    char name[SV_DOMAIN_NAME_MAX];
+    bool found;
+    uint32_t domid;
+    int pending, err;
+
+    if (argc != 2)
+        return xl_usage();
+    found = svl_domid(&xl_ctx, argv[1], &domid) == 0;
+    if (found && domid == 0)
+        return xl_error("cannot destroy Domain-0");
+    if (!found || svl_domname(&xl_ctx, domid, name, sizeof(name)) < 0)
+        snprintf(name, sizeof(name), "%s", argv[1]);
+    if (found && (err = destroy_op(domid)) < 0 && err != -ESRCH)
+        return xl_error("cannot destroy %s: %s", argv[1], strerror(-err));
+    pending = svl_monitor_cancel_restart(name);
+    if (pending < 0)
+        return xl_error("%s: cannot cancel its pending restart: %s", name, strerror(-pending));
+    /* The monitor re-created it while this waited: that one goes too. */
+    if (pending == SVL_MONITOR_RESTARTED && svl_domid(&xl_ctx, name, &domid) == 0 && domid != 0 &&
+        (err = destroy_op(domid)) < 0 && err != -ESRCH)
+        return xl_error("cannot destroy %s (restarted meanwhile): %s", name, strerror(-err));
+    if (!found && pending == SVL_MONITOR_NONE)
+        return xl_error("no domain '%s'", argv[1]);
+    if (!found)
+        printf("%s: its pending restart is cancelled\n", name);
+    return 0;
 }
 
 int cmd_pause(int argc, char **argv)
 {
-    return one_domain(argc, argv, xc_domain_pause, "pause");
+    return one_domain(argc, argv, pause_op, "pause");
 }
 
 int cmd_unpause(int argc, char **argv)
 {
-    return one_domain(argc, argv, xc_domain_unpause, "unpause");
-}
-
-/* True once domid has shut down or is gone. */
-static bool has_shut_down(uint32_t domid)
-{
-    xc_domaininfo_t info;
-
-    return xc_domain_getinfolist(xl_xch, domid, 1, &info) != 1 || info.domain != domid ||
-           (info.flags & XEN_DOMINF_shutdown);
-}
-
-/* PV shutdown through control/shutdown when the domain watches it, else the power button. */
-static int power_button(xc_interface *xch, uint32_t domid)
-{
-    struct sv_domctl c = {.domid = domid};
-    int err;
-
-    (void)xch;
-    if (xs_home_request_shutdown(domid, "poweroff"))
-        return 0;
-    err = hcall_domctl_power_button(xl_chan, &c);
-    if (err < 0)
-        errno = -err;
-    return err < 0 ? -1 : 0;
-}
-
-/* PV reboot through control/shutdown when the domain watches it; else the
- * domain is stopped with reason reboot (a process has no reset button), and
- * its monitor applies on_reboot. */
-static int reset_button(xc_interface *xch, uint32_t domid)
-{
-    if (xs_home_request_shutdown(domid, "reboot"))
-        return 0;
-    return xc_domain_shutdown(xch, domid, SHUTDOWN_reboot);
+    return one_domain(argc, argv, unpause_op, "unpause");
 }
 
 /* The domains xl shutdown/reboot act on: DOMAIN, or with -a every running
@@ -112,7 +102,7 @@ static int stop_targets(int argc, char **argv, uint32_t *ids, int *n)
         *n = 1;
         return 0;
     }
-    got = xc_domain_getinfolist(xl_xch, 1, XL_DOMSET_MAX + 1, info);
+    got = xc_domain_getinfolist(xl_ctx.xch, 1, XL_DOMSET_MAX + 1, info);
     if (got < 0)
         return xl_error("cannot list domains: %s", strerror(errno));
     for (int i = 0; i < got && *n < XL_DOMSET_MAX; i++)
@@ -124,18 +114,20 @@ static int stop_targets(int argc, char **argv, uint32_t *ids, int *n)
 /* xl shutdown and xl reboot: [-a] [-w] [-F] [DOMAIN]; -w waits until every
  * one went down.  -F (Xen: the power button when the guest has no PV
  * drivers) is how they always end here, so it is taken and changes nothing. */
-static int stop_domain(int argc, char **argv, domain_op_fn *op, const char *what)
+static int stop_domain(int argc, char **argv, bool reboot)
 {
     uint32_t ids[XL_DOMSET_MAX];
-    int n, ret = stop_targets(argc, argv, ids, &n);
+    int n, err, ret = stop_targets(argc, argv, ids, &n);
 
     for (int i = 0; !ret && i < n; i++)
-        if (op(xl_xch, ids[i]) < 0)
-            ret = xl_error("cannot %s domain %u: %s", what, ids[i], strerror(errno));
+        if ((err = svl_domain_shutdown(&xl_ctx, ids[i], reboot)) < 0)
+            ret = xl_error("cannot %s domain %u: %s", reboot ? "reboot" : "shut down", ids[i],
+                           strerror(-err));
     for (int i = 0; !ret && xl_opt('w') && i < n; i++) {
-        for (int t = 0; t < XL_SHUTDOWN_WAIT_S * 10 && !has_shut_down(ids[i]); t++)
+        for (int t = 0; t < XL_SHUTDOWN_WAIT_S * 10 && !svl_domain_has_shut_down(&xl_ctx, ids[i]);
+             t++)
             nanosleep(&(struct timespec){.tv_nsec = 100000000}, NULL);
-        if (!has_shut_down(ids[i]))
+        if (!svl_domain_has_shut_down(&xl_ctx, ids[i]))
             return xl_error("domain %u did not shut down within %d s", ids[i], XL_SHUTDOWN_WAIT_S);
         printf("Domain %u has shut down\n", ids[i]);
     }
@@ -144,10 +136,47 @@ static int stop_domain(int argc, char **argv, domain_op_fn *op, const char *what
 
 int cmd_shutdown(int argc, char **argv)
 {
-    return stop_domain(argc, argv, power_button, "shut down");
+    return stop_domain(argc, argv, false);
 }
 
 int cmd_reboot(int argc, char **argv)
 {
-    return stop_domain(argc, argv, reset_button, "reboot");
+    return stop_domain(argc, argv, true);
+}
+
+/* xl trigger DOMAIN power|reset [VCPU] (the VCPU is Xen's, for nmi and
+ * init: taken and unused) and xl sysrq DOMAIN LETTER. */
+int cmd_trigger(int argc, char **argv)
+{
+    unsigned long vcpu;
+    uint32_t domid;
+    int err;
+
+    if (argc == 4 && !sv_parse_uint(argv[3], SVL_MAX_VCPUS - 1, &vcpu))
+        return xl_error("trigger: '%s' is not a VCPU number", argv[3]);
+    if ((err = xl_domain_arg(argc == 4 ? 3 : argc, argv, 1, &domid)))
+        return err;
+    return svl_domain_trigger(&xl_ctx, domid, argv[2]) < 0 ? xl_svl_error() : 0;
+}
+
+int cmd_sysrq(int argc, char **argv)
+{
+    uint32_t domid;
+    int err;
+
+    if ((err = xl_domain_arg(argc, argv, 1, &domid)))
+        return err;
+    if (strlen(argv[2]) != 1)
+        return xl_error("sysrq: one letter, not '%s'", argv[2]);
+    return svl_domain_sysrq(&xl_ctx, domid, argv[2][0]) < 0 ? xl_svl_error() : 0;
+}
+
+int cmd_rename(int argc, char **argv)
+{
+    uint32_t domid;
+    int err;
+
+    if ((err = xl_domain_arg(argc, argv, 1, &domid)))
+        return err;
+    return svl_domain_rename(&xl_ctx, domid, argv[2]) < 0 ? xl_svl_error() : 0;
 }

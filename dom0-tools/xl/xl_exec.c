@@ -28,7 +28,7 @@ int cmd_exec(int argc, char **argv)
         cmd = 3;
     if (cmd >= argc)
         return xl_usage();
-    if (xl_domid(argv[1], &l.domid) < 0 || hcall_domctl_lookup(xl_chan, &l) < 0)
+    if (xl_domid(argv[1], &l.domid) < 0 || hcall_domctl_lookup(xl_ctx.chan, &l) < 0)
         return 1;
     if (l.domid == 0)
         return xl_error("Domain-0 is the host: run the command directly");
@@ -60,7 +60,7 @@ int cmd_dumpxml(int argc, char **argv)
 
     if (status)
         return status;
-    err = userdata_load(domid, &cfg);
+    err = svl_userdata_load(domid, &cfg);
     if (err)
         return xl_error("no configuration kept for %s: %s", argv[1], strerror(-err));
     err = config_to_xml(&cfg, stdout);
@@ -117,7 +117,7 @@ int cmd_uptime(int argc, char **argv)
 
     if ((status = xl_domset_parse(1, argc, argv, &set)))
         return status;
-    n = xc_domain_getinfolist(xl_xch, 1, 256, info);
+    n = xc_domain_getinfolist(xl_ctx.xch, 1, 256, info);
     if (n < 0)
         return xl_error("cannot list domains: %s", strerror(errno));
     strftime(now, sizeof(now), "%H:%M:%S", localtime(&t));
@@ -127,7 +127,7 @@ int cmd_uptime(int argc, char **argv)
         struct sv_domctl_lookup l = {.domid = info[i].domain};
         long age;
 
-        if (!xl_domset_has(&set, info[i].domain) || hcall_domctl_lookup(xl_chan, &l) < 0)
+        if (!xl_domset_has(&set, info[i].domain) || hcall_domctl_lookup(xl_ctx.chan, &l) < 0)
             continue;
         age = l.pid ? process_age(l.pid) : -1;
         if (age < 0)

@@ -170,9 +170,9 @@ int cmd_info(int argc, char **argv)
     (void)argv;
     if (argc != 1)
         return xl_usage();
-    if (xc_physinfo(xl_xch, &pi) < 0 || uname(&u) < 0)
+    if (xc_physinfo(xl_ctx.xch, &pi) < 0 || uname(&u) < 0)
         return xl_error("cannot read host information: %s", strerror(errno));
-    n = xc_domain_getinfolist(xl_xch, 0, XL_INFO_MAX_DOMAINS, info);
+    n = xc_domain_getinfolist(xl_ctx.xch, 0, XL_INFO_MAX_DOMAINS, info);
     field("host", "%s", u.nodename);
     field("release", "%s", u.release);
     field("version", "%s", u.version);
@@ -210,7 +210,7 @@ int cmd_info(int argc, char **argv)
     if (xl_opt('n'))
         print_topology(&pi);
     field("nr_domains", "%d", n);
-    if (hcall_sysctl_physinfo(xl_chan, &sp) == 0) {
+    if (hcall_sysctl_physinfo(xl_ctx.chan, &sp) == 0) {
         field("shared_frames", "%llu", (unsigned long long)sp.shared_frames);
         field("evtchn_ports", "%llu", (unsigned long long)sp.evtchn_ports);
         field("grant_maps", "%llu", (unsigned long long)sp.grant_maps);

@@ -30,7 +30,7 @@ static void print_used_memory(uint32_t domid)
     struct sv_domctl_lookup l = {.domid = domid};
     unsigned long long bytes;
 
-    if (hcall_domctl_lookup(xl_chan, &l) == 0 && l.pid &&
+    if (hcall_domctl_lookup(xl_ctx.chan, &l) == 0 && l.pid &&
         sv_cgroup_memory_used((pid_t)l.pid, &bytes) == 0)
         printf("\"used_memory_kb\": %llu, ", bytes >> 10);
 }
@@ -45,7 +45,7 @@ static int list_long(const xc_domaininfo_t *info, int n, const struct xl_domset 
         struct domain_config cfg;
 
         if (info[i].domain == 0 || !xl_domset_has(set, info[i].domain) ||
-            userdata_load(info[i].domain, &cfg) < 0)
+            svl_userdata_load(info[i].domain, &cfg) < 0)
             continue;
         printf("%s{\"domid\": %u, ", first ? "" : ",\n", info[i].domain);
         print_used_memory(info[i].domain);
@@ -68,7 +68,7 @@ static void print_verbose(const xc_domaininfo_t *info)
 
     if (info->domain == 0)
         snprintf(uuid, sizeof(uuid), "%s", "00000000-0000-0000-0000-000000000000");
-    else if (userdata_load(info->domain, &cfg) == 0) {
+    else if (svl_userdata_load(info->domain, &cfg) == 0) {
         snprintf(uuid, sizeof(uuid), "%s", cfg.uuid);
         config_free(&cfg);
     }
@@ -93,8 +93,8 @@ int cmd_list(int argc, char **argv)
     info = calloc(XL_MAX_DOMAINS, sizeof(*info));
     if (!info)
         return xl_error("out of memory");
-    n = xc_domain_getinfolist(xl_xch, 0, XL_MAX_DOMAINS, info);
-    xc_physinfo(xl_xch, &pi);
+    n = xc_domain_getinfolist(xl_ctx.xch, 0, XL_MAX_DOMAINS, info);
+    xc_physinfo(xl_ctx.xch, &pi);
     if (n < 0) {
         free(info);
         return xl_error("cannot list domains: %s", strerror(errno));
@@ -109,7 +109,7 @@ int cmd_list(int argc, char **argv)
     ids = calloc((size_t)n + 1, sizeof(*ids));
     for (int i = 0; ids && i < n; i++)
         ids[i] = info[i].domain;
-    status = names && ids ? xl_domnames(ids, n, names) : -ENOMEM;
+    status = names && ids ? svl_domnames(&xl_ctx, ids, n, names) : -ENOMEM;
     if (status < 0) {
         free(names);
         free(ids);
@@ -157,9 +157,9 @@ int cmd_domname(int argc, char **argv)
 
     if (argc != 2)
         return xl_usage();
-    if (!xl_parse_domid(argv[1], &id))
+    if (!svl_parse_domid(argv[1], &id))
         return xl_error("'%s' is not a domain id", argv[1]);
-    if (xl_domname(id, name, sizeof(name)) < 0)
+    if (svl_domname(&xl_ctx, id, name, sizeof(name)) < 0)
         return xl_error("no domain %u", id);
     printf("%s\n", name);
     return 0;
@@ -177,7 +177,7 @@ int cmd_dmesg(int argc, char **argv)
     for (;;) {
         unsigned n = sizeof(buf);
 
-        if (xc_readconsolering(xl_xch, buf, &n, 0, 1, &index) < 0)
+        if (xc_readconsolering(xl_ctx.xch, buf, &n, 0, 1, &index) < 0)
             return xl_error("cannot read the hypervisor log: %s", strerror(errno));
         if (n == 0)
             break;
@@ -186,7 +186,7 @@ int cmd_dmesg(int argc, char **argv)
     if (clear) {
         unsigned n = 0;
 
-        xc_readconsolering(xl_xch, buf, &n, 1, 1, &index);
+        xc_readconsolering(xl_ctx.xch, buf, &n, 1, 1, &index);
     }
     return 0;
 }

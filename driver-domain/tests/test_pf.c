@@ -31,7 +31,10 @@
 static struct {
     unsigned pools, pool_queues; /* what the device reports */
     uint64_t ram_pages;
-    int queue_start_err;
+    int queue_start_err, queue_stop_err;
+    unsigned tx_room;
+    unsigned rx_ready; /* frames the NIC has written, one buffer each */
+    unsigned rx_posted;
     uint32_t num_vfs; /* the register page's XNIC_REG_NUM_VFS */
     uint8_t regs[4096];
     bool started[NQUEUES];
@@ -43,6 +46,16 @@ static struct {
     unsigned rss_pool, rss_size;
     uint8_t rss_table[XNIC_RSS_TABLE_MAX];
     unsigned filters;
+    /* queued admin: barriers run at once unless deferred, then in order
+     * at nic_complete() (the device finishing what was asked before them) */
+    bool queued, defer;
+    int status; /* the first queued command's failure since the last barrier */
+    unsigned nbarriers;
+    struct {
+        xnic_drv_done_fn *done;
+        void *ctx;
+        int status;
+    } barrier[16];
 } nic;
 
 static struct xnic_drv *const drv = (struct xnic_drv *)&nic;
@@ -80,7 +93,7 @@ int hcall_pci_open_fds(int chan, const char *bdf, struct sv_pci_open *o, int fds
 {
     (void)chan;
     assert_string_equal(bdf, "0000:03:00.0");
-    *o = (struct sv_pci_open){.nqueues = NQUEUES, .nvec = 1};
+    *o = (struct sv_pci_open){.nqueues = NQUEUES, .nvec = 1 + NQUEUES};
     fds[0] = eventfd(0, EFD_CLOEXEC);
     return 1;
 }
@@ -149,6 +162,10 @@ int xnic_drv_queue_stop(struct xnic_drv *d, unsigned q)
     (void)d;
     assert_true(nic.started[q]);
     nic.started[q] = false;
+    if (!nic.queued)
+        return nic.queue_stop_err;
+    if (!nic.status)
+        nic.status = nic.queue_stop_err; /* told at the next barrier */
     return 0;
 }
 
@@ -156,6 +173,7 @@ int xnic_drv_rx_post(struct xnic_drv *d, unsigned q, uint64_t iova, uint16_t len
 {
     (void)d, (void)iova, (void)len, (void)cookie;
     assert_true(nic.started[q]);
+    nic.rx_posted++;
     return 0;
 }
 
@@ -164,11 +182,20 @@ void xnic_drv_rx_kick(struct xnic_drv *d, unsigned q)
     (void)d, (void)q;
 }
 
+/* Frames of 60 bytes in buffers 0, 1, 2, ... (the cookies pf posts). */
 unsigned xnic_drv_rx_reap(struct xnic_drv *d, unsigned q, struct xnic_drv_rx_done *out,
                           unsigned max)
 {
-    (void)d, (void)q, (void)out, (void)max;
-    return 0;
+    static unsigned next;
+    unsigned n = nic.rx_ready < max ? nic.rx_ready : max;
+
+    (void)d, (void)q;
+    for (unsigned i = 0; i < n; i++, next = (next + 1) % 1023)
+        out[i] = (struct xnic_drv_rx_done){.cookie = (void *)(uintptr_t)(next + 1),
+                                           .len = 60,
+                                           .status = XNIC_DS_DD | XNIC_RXS_EOP};
+    nic.rx_ready -= n;
+    return n;
 }
 
 int xnic_drv_tx(struct xnic_drv *d, unsigned q, const struct xnic_drv_seg *segs, unsigned nseg,
@@ -186,7 +213,7 @@ void xnic_drv_tx_kick(struct xnic_drv *d, unsigned q)
 unsigned xnic_drv_tx_room(const struct xnic_drv *d, unsigned q)
 {
     (void)d, (void)q;
-    return 0;
+    return nic.tx_room;
 }
 
 unsigned xnic_drv_tx_reap(struct xnic_drv *d, unsigned q, struct xnic_drv_tx_done *out,
@@ -256,13 +283,54 @@ int xnic_drv_mbx_recv(struct xnic_drv *d, unsigned peer, void *msg, unsigned siz
     return -ENOENT;
 }
 
+void xnic_drv_admin_queued(struct xnic_drv *d, bool queued)
+{
+    (void)d;
+    nic.queued = queued;
+}
+
+int xnic_drv_admin_barrier(struct xnic_drv *d, xnic_drv_done_fn *done, void *ctx)
+{
+    int status = nic.status;
+
+    (void)d;
+    assert_true(nic.queued);
+    nic.status = 0;
+    if (!nic.defer) {
+        done(ctx, status);
+        return 0;
+    }
+    assert_true(nic.nbarriers < 16);
+    nic.barrier[nic.nbarriers].done = done;
+    nic.barrier[nic.nbarriers].ctx = ctx;
+    nic.barrier[nic.nbarriers++].status = status;
+    return 0;
+}
+
+bool xnic_drv_admin_service(struct xnic_drv *d)
+{
+    (void)d;
+    return nic.nbarriers > 0;
+}
+
+/* The device has done everything asked so far. */
+static void nic_complete(void)
+{
+    for (unsigned i = 0; i < nic.nbarriers; i++)
+        nic.barrier[i].done(nic.barrier[i].ctx, nic.barrier[i].status);
+    nic.nbarriers = 0;
+}
+
 /* ---- tests ---- */
 
 static struct event_base *base;
 
+static unsigned delivered;
+
 static int rx(void *ctx, const void *frame, size_t len, const struct pf_rx_meta *m)
 {
     (void)ctx, (void)frame, (void)len, (void)m;
+    delivered++;
     return 0;
 }
 
@@ -459,12 +527,120 @@ static void test_trunk_and_vfs(void **state)
     close_pf(pf);
 }
 
+/* A vif's pool comes back from a guest that flaps: until the NIC has
+ * stopped it (its barrier), it is neither free nor handed out, since the
+ * NIC may still write its rings and buffers; then it is. */
+static void test_release_waits_for_the_nic(void **state)
+{
+    struct pf *pf = open_pf(4, 2, RAM_PAGES);
+    struct pf_pool *p;
+
+    (void)state;
+    nic.defer = true;
+    p = get(pf, 1, false);
+    assert_non_null(p);
+    assert_int_equal(pf_pool_index(p), 1);
+    pf_pool_put(p);
+    assert_int_equal(pf_pools_free(pf), 2);
+    p = get(pf, 2, false);
+    assert_non_null(p);
+    assert_int_equal(pf_pool_index(p), 2); /* not pool 1: still stopping */
+    assert_non_null(get(pf, 3, false));
+    assert_null(get(pf, 4, false));
+    nic_complete();
+    assert_int_equal(pf_pools_free(pf), 1);
+    p = get(pf, 5, false);
+    assert_non_null(p);
+    assert_int_equal(pf_pool_index(p), 1);
+    nic.defer = false;
+    close_pf(pf);
+}
+
+/* Whether the page at addr takes host memory. */
+static bool resident(const void *addr)
+{
+    unsigned char vec;
+    void *page = (void *)((uintptr_t)addr & ~(uintptr_t)4095);
+
+    assert_int_equal(mincore(page, 4096, &vec), 0);
+    return vec & 1;
+}
+
+/* A pool's buffers take host memory only once written, and are given back
+ * when the pool is (unless the device did not confirm the stop). */
+static void test_pool_memory_given_back(void **state)
+{
+    struct pf *pf = open_pf(4, 2, RAM_PAGES);
+    struct pf_pool *p = get(pf, 1, false);
+    size_t cap;
+    uint8_t *small, *big;
+
+    (void)state;
+    nic.tx_room = 8;
+    small = pf_pool_tx_buffer(p, 60, &cap);
+    big = pf_pool_tx_buffer(p, 9000, &cap);
+    assert_non_null(small);
+    assert_non_null(big);
+    assert_false(resident(small)); /* a fresh pool: nothing touched yet */
+    assert_false(resident(big));
+    memset(small, 0xab, 60);
+    memset(big, 0xcd, 9000);
+    assert_true(resident(small));
+    assert_true(resident(big + 8192));
+    pf_pool_put(p);
+    assert_false(resident(small));
+    assert_false(resident(big));
+    assert_false(resident(big + 8192));
+    assert_int_equal(small[0], 0);
+
+    /* The same buffers to the next owner: zero, and back when written. */
+    p = get(pf, 2, false);
+    assert_ptr_equal(pf_pool_tx_buffer(p, 60, &cap), small);
+    memset(small, 0xab, 60);
+    nic.queue_stop_err = -ETIMEDOUT; /* the NIC may still write into them */
+    pf_pool_put(p);
+    assert_true(resident(small));
+    assert_int_equal(small[0], 0xab);
+    nic.queue_stop_err = 0;
+    close_pf(pf);
+}
+
+/* A pool the NIC keeps filling takes POOL_RX_BUDGET (256) frames a turn
+ * of netdd's loop, then waits for the other events that are due. */
+static void test_rx_budget(void **state)
+{
+    struct pf *pf = open_pf(4, 2, RAM_PAGES);
+    struct pf_pool *p = get(pf, 1, false);
+
+    (void)state;
+    nic.rx_ready = 600;
+    delivered = 0;
+    nic.rx_posted = 0;
+    pf_pool_rx_retry(p);
+    assert_int_equal(delivered, 256);
+    assert_int_equal(nic.rx_posted, 256); /* every buffer delivered is posted again */
+    assert_int_equal(event_base_loop(base, EVLOOP_NONBLOCK | EVLOOP_ONCE), 0);
+    assert_int_equal(delivered, 512);
+    assert_int_equal(event_base_loop(base, EVLOOP_NONBLOCK | EVLOOP_ONCE), 0);
+    assert_int_equal(delivered, 600);
+    /* Nothing left: no further turn asked for. */
+    assert_int_equal(event_base_loop(base, EVLOOP_NONBLOCK | EVLOOP_ONCE), 0);
+    assert_int_equal(delivered, 600);
+    pf_pool_put(p);
+    close_pf(pf);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_pools_get_put),  cmocka_unit_test(test_pool_queues_and_rss),
-        cmocka_unit_test(test_unknown_layout), cmocka_unit_test(test_refused_start),
+        cmocka_unit_test(test_pools_get_put),
+        cmocka_unit_test(test_pool_queues_and_rss),
+        cmocka_unit_test(test_unknown_layout),
+        cmocka_unit_test(test_refused_start),
         cmocka_unit_test(test_trunk_and_vfs),
+        cmocka_unit_test(test_release_waits_for_the_nic),
+        cmocka_unit_test(test_pool_memory_given_back),
+        cmocka_unit_test(test_rx_budget),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 #include <endian.h>
 #include <errno.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -538,17 +539,22 @@ static void test_ring_full_and_suppression(void **state)
     assert_int_equal(netfront_tx_reap(q->front), 1);
 }
 
-/* Answers every TX packet the backend has, one flush per packet. */
-static void back_answer_all(struct queue *q)
+/* Answers up to n TX packets the backend has, one flush per packet. */
+static void back_answer(struct queue *q, int n)
 {
     static uint8_t out[65536];
     struct netback_packet pkt;
 
-    while (netback_tx_next(q->back, &pkt) == 1) {
+    while (n-- > 0 && netback_tx_next(q->back, &pkt) == 1) {
         netback_tx_copy(q->back, &pkt, out, sizeof(out));
         netback_tx_done(q->back, &pkt, NETIF_RSP_OKAY);
         netback_tx_flush(q->back);
     }
+}
+
+static void back_answer_all(struct queue *q)
+{
+    back_answer(q, INT_MAX);
 }
 
 static void send_frames(struct queue *q, int n)
@@ -583,6 +589,31 @@ static void test_tx_wake_after(void **state)
     back_answer_all(q);
     assert_int_equal(q->back_notify[NETBACK_EVENT_TX], 3);
     assert_int_equal(netfront_tx_reap(q->front), 20);
+}
+
+/* A polled sender is due when the completions a notification would have
+ * announced are there: at the 32nd of 64 in flight, not before. */
+static void test_tx_wake_due(void **state)
+{
+    struct queue *q = &((struct harness *)*state)->q[0];
+
+    netfront_set_polled(q->front, true);
+    netfront_set_tx_wake_after(q->front, 32);
+    assert_true(netfront_tx_wake_due(q->front)); /* nothing in flight */
+    send_frames(q, NBUF);
+    assert_false(netfront_tx_wake_due(q->front));
+    back_answer(q, 31);
+    assert_false(netfront_tx_wake_due(q->front));
+    back_answer(q, 1);
+    assert_true(netfront_tx_wake_due(q->front));
+    assert_int_equal(netfront_tx_reap(q->front), 32);
+    assert_false(netfront_tx_wake_due(q->front)); /* 32 in flight: due at the last */
+    back_answer(q, 31);
+    assert_false(netfront_tx_wake_due(q->front));
+    back_answer_all(q);
+    assert_true(netfront_tx_wake_due(q->front));
+    assert_int_equal(netfront_tx_reap(q->front), 32);
+    assert_true(netfront_tx_wake_due(q->front));
 }
 
 /* A polled queue never arms rsp_event: the backend stops notifying it. */
@@ -1148,6 +1179,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_csum_flags, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ring_full_and_suppression, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tx_wake_after, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tx_wake_due, setup, teardown),
         cmocka_unit_test_setup_teardown(test_polled_no_notifications, setup, teardown),
         cmocka_unit_test_setup_teardown(test_out_of_order_completion, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rx_waits_for_buffers, setup, teardown),

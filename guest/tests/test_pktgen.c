@@ -134,6 +134,8 @@ static void test_args(void **state)
     static const char *const short_len[] = {"guest", "--pktgen", "rx", "--len", "59"};
     static const char *const bad_mode[] = {"guest", "--pktgen", "both"};
     static const char *const stray[] = {"guest", "--pktgen", "rx", "extra"};
+    static const char *const spin[] = {"guest", "--pktgen", "rx", "--busy-poll-us", "0"};
+    static const char *const long_spin[] = {"guest", "--pktgen", "rx", "--busy-poll-us", "1000001"};
     static const uint8_t mac[6] = {0x00, 0x16, 0x3e, 0, 0, 2};
     struct pktgen_config c;
 
@@ -148,6 +150,11 @@ static void test_args(void **state)
     assert_int_equal(c.count, 1000);
     assert_int_equal(c.burst, 16);
     assert_true(c.busy_poll);
+    assert_int_equal(c.busy_poll_us, 50);
+    assert_int_equal(parse(&c, spin, 5), 0);
+    assert_true(c.busy_poll);
+    assert_int_equal(c.busy_poll_us, 0);
+    assert_int_equal(parse(&c, long_spin, 5), -EINVAL);
     assert_int_equal(parse(&c, rx, 5), 0);
     assert_int_equal(c.mode, PKTGEN_RX);
     assert_int_equal(c.devid, 1);

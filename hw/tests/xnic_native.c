@@ -548,6 +548,57 @@ static int sc_frames(const struct opts *o)
     return 0;
 }
 
+static int queued_calls, queued_status;
+
+static void queued_done(void *ctx, int status)
+{
+    (void)ctx;
+    queued_calls++;
+    queued_status = status;
+}
+
+/* Serves the queue until nothing waits (2 s at most): true when so. */
+static bool queued_settle(struct xnic_drv *d)
+{
+    for (int i = 0; i < 2000; i++) {
+        if (!xnic_drv_admin_service(d))
+            return true;
+        usleep(1000);
+    }
+    return false;
+}
+
+/* Queued admin (netdd's): commands return at once, a barrier reports the
+ * first failure of those before it, from the service and never from the
+ * call that queued it, and commands are done in order. */
+static int sc_queued(const struct opts *o)
+{
+    struct pf pf;
+    uint8_t m[6];
+
+    CHECK(pf_up(&pf, o->ctl, 3, false) == 0, "PF bring-up");
+    xhost_mac(m, 0x42, 1);
+    xnic_drv_admin_queued(pf.d, true);
+    CHECK(xnic_drv_vport_config(pf.d, 1, m, 0, 1u << 30) == 0, "a bad command is only queued");
+    CHECK(xnic_drv_filter_add(pf.d, m, XNIC_VLAN_ANY, 1) == 0, "a good one too");
+    CHECK(xnic_drv_admin_barrier(pf.d, queued_done, NULL) == 0, "barrier queued");
+    CHECK(queued_calls == 0, "a barrier's done runs not inside the call that queued it");
+    CHECK(queued_settle(pf.d), "the queue empties");
+    CHECK(queued_calls == 1 && queued_status == -EINVAL, "the barrier reports the bad one (%d)",
+          queued_status);
+    /* The next barrier reports only what came after the last one. */
+    CHECK(xnic_drv_filter_del(pf.d, m, XNIC_VLAN_ANY, 1) == 0, "filter removal queued");
+    CHECK(xnic_drv_admin_barrier(pf.d, queued_done, NULL) == 0, "second barrier");
+    CHECK(queued_settle(pf.d), "the queue empties again");
+    CHECK(queued_calls == 2 && queued_status == 0, "the second barrier: 0 (%d)", queued_status);
+    /* The removal ran after the add: a second removal finds nothing. */
+    xnic_drv_admin_queued(pf.d, false);
+    CHECK(xnic_drv_filter_del(pf.d, m, XNIC_VLAN_ANY, 1) < 0, "the filter was added, then removed");
+    pf_down(&pf);
+    printf("PASS queued\n");
+    return 0;
+}
+
 static const struct {
     const char *name;
     int (*fn)(const struct opts *o);
@@ -558,6 +609,7 @@ static const struct {
     {"spoof", sc_spoof, "VF anti-spoofing drops and counts"},
     {"mailbox", sc_mailbox, "PF <-> VF mailbox"},
     {"flr", sc_flr, "FLR during traffic stops DMA"},
+    {"queued", sc_queued, "queued admin commands: barriers report, in order, never inline"},
     {"fair", sc_fair, "two saturating pools get >= 45% each (xnic --poll)"},
     {"frames", sc_frames, "RX into one-page frames mapped in batches; unmapped ones blocked"},
     {"tap", sc_tap, "frames to/from a host interface (--ifname)"},

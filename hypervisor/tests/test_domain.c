@@ -32,6 +32,7 @@ static struct {
     int channels;   /* added, not yet closed */
     char argv[8][64];
     int argc;
+    int console_end; /* what the last console_close did with the log */
 } rec;
 
 int sandbox_spawn(struct domain *d, const struct sandbox_fds *fds, char *const argv[])
@@ -76,9 +77,10 @@ int console_open(struct domain *d, struct sandbox_fds *fds)
     return 0;
 }
 
-void console_close(struct domain *d, bool remove_log)
+void console_close(struct domain *d, enum console_end end)
 {
-    (void)d, (void)remove_log;
+    (void)d;
+    rec.console_end = end;
 }
 
 int channel_add(int fd, struct domain *dom, pid_t peer_pid)
@@ -380,7 +382,13 @@ static void test_lifecycle(void **state)
     assert_int_equal(domain_power_button(d), -EINVAL);
     assert_ptr_equal(domain_find_name("a"), d);
     assert_int_equal(domain_destroy(d), 0);
+    assert_int_equal(rec.console_end, CONSOLE_LOG_REMOVE); /* a clean end keeps nothing */
     assert_null(domain_find(1));
+
+    /* Destroyed while it runs: nothing kept either. */
+    d = create_live("b");
+    assert_int_equal(domain_destroy(d), 0);
+    assert_int_equal(rec.console_end, CONSOLE_LOG_REMOVE);
 }
 
 /* A process that dies by a signal it did not ask for is a crash. */
@@ -395,6 +403,10 @@ static void test_death_is_crash(void **state)
     assert_int_equal(d->state, DOMAIN_SHUTDOWN);
     assert_int_equal(shutdown_reason(d), SHUTDOWN_crash);
     assert_int_equal(hv.quota.used, 0);
+    assert_int_equal(rec.console_end, CONSOLE_LOG_LEAVE); /* xl console still reads it */
+    /* Its last output is kept for a post-mortem. */
+    assert_int_equal(domain_destroy(d), 0);
+    assert_int_equal(rec.console_end, CONSOLE_LOG_KEEP_LAST);
 }
 
 int main(void)

@@ -48,8 +48,9 @@ int sv_cgroup_cpu_get(pid_t pid, unsigned int *weight, unsigned int *cap);
 int sv_cgroup_join_domain(pid_t pid);
 
 /* Kills every process in cgroup dir: cgroup.kill where the kernel has it
- * (v2), else SIGKILL to each in cgroup.procs until none is left (v1).  0
- * once it is empty, -EBUSY when some outlived the wait, or -errno. */
+ * (v2), and SIGKILL to each in cgroup.procs.  Never waits: killed tasks
+ * leave cgroup.procs as they exit, not at once, so call it again later
+ * until it says 0.  How many it still listed (0: empty), or -errno. */
 int sv_cgroup_kill(const char *dir);
 
 #endif

@@ -136,7 +136,8 @@ int config_load(const char *path, struct domain_config *cfg, struct config_error
 
 /* Like config_load(), with n xl.cfg settings ("memory=512", as xl create's
  * command line takes them) after the file's own, so that they win; errors
- * name them as "(command line):N".  xl.cfg files only: -EINVAL for XML. */
+ * name them as "(command line):N".  Over libvirt XML they change the
+ * description the same way (a list, vif or pci, replaces its list). */
 int config_load_args(const char *path, char *const *settings, int n, struct domain_config *cfg,
                      struct config_error *err);
 
@@ -173,6 +174,9 @@ void config_vif_ips(const struct config_vif *vif, char *buf, size_t len);
 
 /* Removes the PCI device bdf (normalized form) from cfg; 0 or -ENOENT. */
 int config_remove_pci(struct domain_config *cfg, const char *bdf);
+
+/* Writes s as a JSON string, quoted and escaped (for other JSON writers). */
+void config_json_string(FILE *out, const char *s);
 
 /* Writes cfg as pretty-printed JSON (2-space indent, fixed key order) ending
  * in a newline.  Returns 0 or -EIO. */

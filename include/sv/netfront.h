@@ -138,6 +138,12 @@ void netfront_set_polled(struct netfront *f, bool polled);
  * netfront. */
 void netfront_set_tx_wake_after(struct netfront *f, unsigned int n);
 
+/* Whether the TX completions a notification would have announced (as
+ * netfront_set_tx_wake_after() asks) are there, or nothing is in flight:
+ * a polled sender reaps and refills in the batches an event-driven one
+ * would, instead of a few slots each look. */
+bool netfront_tx_wake_due(const struct netfront *f);
+
 void netfront_get_stats(const struct netfront *f, struct netfront_stats *s);
 
 #endif

@@ -48,9 +48,17 @@ struct vif_back_seg {
 /* Where a vif's frames go and come from: the backend host's side. */
 struct vif_port_ops {
     /* The vif connected with nqueues netif queues: attach it (for netdd,
-     * take a pool for mac with a queue pair per netif queue).  0 or -errno. */
+     * take a pool for mac with a queue pair per netif queue).  0 or -errno;
+     * -EINPROGRESS when the host's device takes time (NIC admin commands,
+     * never waited for on the loop every vif shares): the host then calls
+     * vif_back_attached() once it is done, and the vif stays in InitWait
+     * meanwhile.  A detach may come first. */
     int (*attach)(void *host, struct vif_back *v, const uint8_t mac[6], unsigned nqueues);
-    void (*detach)(void *host, struct vif_back *v);
+    /* Stops the port (also one still attaching): 0 when its device reads
+     * none of the vif's grants any more, -EINPROGRESS when it will stop
+     * later: the host then calls vif_back_detached() once it has (the
+     * grants it may read stay mapped, and the vif goes Closed, then). */
+    int (*detach)(void *host, struct vif_back *v);
     /* Where to copy the next frame from the guest's queue q: *cap is its
      * length on entry, the buffer's size on return.  NULL when the host has
      * no room now: the frame waits (the guest's ring backs up) until the
@@ -146,6 +154,13 @@ void vif_back_poll(struct vif_back *v);
  * closing (it serves nothing more) and asks for poll_later(): the host calls
  * this from its loop, with no call into any vif on its stack. */
 void vif_back_reap(struct vif_back *v);
+/* The host's attach that said -EINPROGRESS is done (err: 0 or -errno);
+ * nothing when the vif disconnected meanwhile. */
+void vif_back_attached(struct vif_back *v, int err);
+/* The host's device stopped after a detach that said -EINPROGRESS: the
+ * grants it could read are unmapped, the vif goes Closed (if it was
+ * closing) or is freed (if vif_back_free() came meanwhile). */
+void vif_back_detached(struct vif_back *v);
 /* The device finished the zero-copy packet tag (ok: sent). */
 void vif_back_tx_complete(struct vif_back *v, uint32_t tag, bool ok);
 

@@ -45,9 +45,36 @@ int xnic_drv_vector_fd(const struct xnic_drv *d, unsigned v);
  * the device does not remember what it completed while masked. */
 void xnic_drv_mask_vector(struct xnic_drv *d, unsigned v, bool masked);
 
-/* Runs an admin command (in/out), waiting up to timeout_ms for completion.
- * Returns the device's status, or -ETIMEDOUT. */
+/* Runs an admin command (in/out), waiting up to timeout_ms for completion
+ * (after the queued ones, below).  Returns the device's status, or
+ * -ETIMEDOUT.  The mailbox and reset always run this way. */
 int xnic_drv_admin(struct xnic_drv *d, struct xnic_admin *cmd, int timeout_ms);
+
+/*
+ * Queued admin, for an owner whose one thread serves others meanwhile (the
+ * driver domain): a command waits for the device, which may take
+ * milliseconds (a real NIC's firmware does), and a thread waiting for it
+ * serves nobody.  With queued on, the configuration calls below
+ * (queue_start/stop, filter_add/del, vport_config, vport_trunk,
+ * rss_config, set_default) only queue their commands (0, or -ENOMEM); they
+ * run in order, one at a time, as the owner calls xnic_drv_admin_service()
+ * (on the misc vector, which each completion raises, and now and then: a
+ * command times out after a second).  A barrier's done(ctx, status) runs
+ * once every command queued before it has completed: status is the first
+ * failure among those since the previous barrier, or 0.  A queue started
+ * this way may be filled at once (the device reads its tails once it is
+ * enabled).  Barriers run only in xnic_drv_admin_service() (and in a
+ * synchronous command, which serves the queue first), never inside the
+ * call that queued them: call the service soon after queuing one.
+ * Turning queued off runs what is queued first, waiting.
+ */
+typedef void xnic_drv_done_fn(void *ctx, int status);
+void xnic_drv_admin_queued(struct xnic_drv *d, bool queued);
+/* 0, or -ENOMEM (done is not called). */
+int xnic_drv_admin_barrier(struct xnic_drv *d, xnic_drv_done_fn *done, void *ctx);
+/* Completes what the device finished and posts the next command; true
+ * while commands or barriers wait. */
+bool xnic_drv_admin_service(struct xnic_drv *d);
 
 /* Rings of one queue pair: 16-byte descriptors, sizes powers of two
  * (XNIC_MIN_RING..XNIC_MAX_RING), memory zeroed by the caller, mapped

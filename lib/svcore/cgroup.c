@@ -14,10 +14,6 @@
 
 const char *const sv_cgroup_controllers[SV_CGROUP_NCONTROLLERS] = {"memory", "pids", "cpu"};
 
-/* Tries of sv_cgroup_kill, 5 ms apart: killed tasks leave cgroup.procs as
- * they exit, not when reaped. */
-#define CGROUP_KILL_TRIES 200
-
 /* Is `word` one of the comma-separated words of list? */
 static bool has_word(const char *list, const char *word)
 {
@@ -305,11 +301,5 @@ int sv_cgroup_kill(const char *dir)
         return n;
     /* v1 has no cgroup.kill: what forks meanwhile is killed on a next round
      * (the domain's pids.max bounds them). */
-    for (int i = 0; i < CGROUP_KILL_TRIES; i++) {
-        n = kill_listed(dir);
-        if (n <= 0)
-            return n;
-        nanosleep(&(struct timespec){.tv_nsec = 5000000}, NULL);
-    }
-    return -EBUSY;
+    return kill_listed(dir);
 }

@@ -22,7 +22,7 @@ __attribute__((visibility("default"))) int __lsan_is_turned_off(void)
 
 /* For the same reason, the options ASan cannot read: freed memory it holds
  * back (256 MiB by default) is kept within the domain's memory overhead
- * (SANDBOX_MEMORY_OVERHEAD, hypervisor/sandbox.c). */
+ * (SV_DOMAIN_MEMORY_OVERHEAD, sv/abi/hypercall.h). */
 __attribute__((visibility("default"))) const char *__asan_default_options(void)
 {
     return "quarantine_size_mb=16";

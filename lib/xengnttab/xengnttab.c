@@ -564,10 +564,24 @@ xengntshr_handle *xengntshr_open(struct xentoollog_logger *logger, unsigned open
     return handle_open();
 }
 
+/*
+ * As Linux's gntalloc on release, the handle's shares end with it: a
+ * grant left behind would stay valid (a peer could map the page, and the
+ * granter's quota stays spent) until the domain dies.  A page a peer still
+ * maps stays granted: the hypervisor ends no mapped grant (gntalloc defers
+ * the end to the unmap; here it waits for the domain's death).
+ */
 int xengntshr_close(xengntshr_handle *xgs)
 {
-    if (xgs)
-        handle_close(xgs);
+    if (!xgs)
+        return 0;
+    for (struct gnt_range *r = xgs->ranges; r; r = r->next)
+        for (uint32_t i = 0; i < r->count; i++) {
+            struct sv_mem_unshare u = {.count = 1, .ref = {r->ids[i]}};
+
+            hcall_mem_unshare(xgs->chan, &u);
+        }
+    handle_close(xgs);
     return 0;
 }
 

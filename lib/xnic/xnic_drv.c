@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/queue.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -28,6 +29,18 @@ struct drv_queue {
     struct ring tx, rx;
 };
 
+/* A queued admin command, or a barrier reporting the commands before it. */
+struct admin_entry {
+    TAILQ_ENTRY(admin_entry) link;
+    struct xnic_admin cmd;
+    bool barrier;
+    xnic_drv_done_fn *done; /* a barrier's */
+    void *ctx;
+};
+
+/* A command that has not completed in this long never will. */
+#define ADMIN_TIMEOUT_MS 1000
+
 struct xnic_drv {
     uint8_t *regs;
     unsigned n; /* doorbells = vectors = 1 + queues */
@@ -36,6 +49,12 @@ struct xnic_drv {
     bool poll_mode;
     uint32_t seq;
     struct drv_queue q[XNIC_MAX_QUEUES];
+    /* queued admin (xnic_drv_admin_queued) */
+    bool queued;
+    TAILQ_HEAD(, admin_entry) admin_q;
+    bool admin_posted;   /* the first entry is at the device */
+    long admin_deadline; /* when it times out */
+    int admin_err;       /* the first failure since the last barrier */
 };
 
 static uint32_t rd32(const struct xnic_drv *d, unsigned off)
@@ -85,6 +104,7 @@ struct xnic_drv *xnic_drv_open(int reg_fd, const int *doorbells, const int *vect
     for (unsigned i = 0; i < n; i++)
         d->vec[i] = vectors ? vectors[i] : -1;
     d->poll_mode = poll_mode;
+    TAILQ_INIT(&d->admin_q);
     d->seq = rd32(d, XNIC_REG_ADMIN + offsetof(struct xnic_admin, done_seq));
     close(reg_fd);
     return d;
@@ -97,8 +117,14 @@ unmap:
 
 void xnic_drv_close(struct xnic_drv *d)
 {
+    struct admin_entry *e;
+
     if (!d)
         return;
+    while ((e = TAILQ_FIRST(&d->admin_q))) {
+        TAILQ_REMOVE(&d->admin_q, e, link);
+        free(e);
+    }
     for (unsigned q = 0; q < XNIC_MAX_QUEUES; q++) {
         free(d->q[q].tx.cookie);
         free(d->q[q].rx.cookie);
@@ -195,22 +221,32 @@ static long now_ms(void)
     return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-int xnic_drv_admin(struct xnic_drv *d, struct xnic_admin *cmd, int timeout_ms)
+/* Hands cmd to the device (one at a time per function). */
+static void admin_post(struct xnic_drv *d, const struct xnic_admin *cmd)
 {
     struct xnic_admin *a = (struct xnic_admin *)(d->regs + XNIC_REG_ADMIN);
-    unsigned done = XNIC_REG_ADMIN + offsetof(struct xnic_admin, done_seq);
-    long deadline = now_ms() + timeout_ms;
-    uint32_t seq = ++d->seq;
 
     a->opcode = cmd->opcode;
     memcpy(&a->u, &cmd->u, sizeof(a->u));
-    wr32(d, XNIC_REG_ADMIN + offsetof(struct xnic_admin, seq), seq);
+    wr32(d, XNIC_REG_ADMIN + offsetof(struct xnic_admin, seq), ++d->seq);
     ring_doorbell(d, XNIC_DB_ADMIN);
-    while (rd32(d, done) != seq) {
+}
+
+/* The posted command's status (its results copied into cmd), -EINPROGRESS
+ * while it runs, -ETIMEDOUT past deadline; with wait, only the last two
+ * never. */
+static int admin_check(struct xnic_drv *d, struct xnic_admin *cmd, long deadline, bool wait)
+{
+    struct xnic_admin *a = (struct xnic_admin *)(d->regs + XNIC_REG_ADMIN);
+    unsigned done = XNIC_REG_ADMIN + offsetof(struct xnic_admin, done_seq);
+
+    while (rd32(d, done) != d->seq) {
         struct pollfd pfd = {.fd = d->vec[XNIC_VEC_MISC], .events = POLLIN};
 
         if (now_ms() > deadline)
             return -ETIMEDOUT;
+        if (!wait)
+            return -EINPROGRESS;
         /* The misc vector also carries mailbox/link events and is not ours to
          * drain: wait on it briefly (or just sleep without one), then recheck. */
         if (pfd.fd < 0 || poll(&pfd, 1, 1) > 0)
@@ -224,9 +260,110 @@ int xnic_drv_admin(struct xnic_drv *d, struct xnic_admin *cmd, int timeout_ms)
     return cmd->status;
 }
 
+/* What a queued command's completion changes in our bookkeeping. */
+static void admin_completed(struct xnic_drv *d, const struct xnic_admin *cmd, int status)
+{
+    if (!status)
+        return;
+    if (cmd->opcode == XNIC_CMD_QUEUE_ENABLE && cmd->u.queue.queue < XNIC_MAX_QUEUES)
+        d->q[cmd->u.queue.queue].started = false;
+    if (!d->admin_err)
+        d->admin_err = status;
+}
+
+/* Hands the first entry to the device when it is a command and none is
+ * there. */
+static void admin_start(struct xnic_drv *d)
+{
+    struct admin_entry *e = TAILQ_FIRST(&d->admin_q);
+
+    if (!e || e->barrier || d->admin_posted)
+        return;
+    admin_post(d, &e->cmd);
+    d->admin_posted = true;
+    d->admin_deadline = now_ms() + ADMIN_TIMEOUT_MS;
+}
+
+/* Serves the queue in order: completes the command at the device (waiting
+ * for it with wait), runs the barriers behind it and posts the next one.
+ * A barrier's callback may queue more, or run a command synchronously
+ * (which serves the queue first): nothing is held across it. */
+static void admin_run(struct xnic_drv *d, bool wait)
+{
+    struct admin_entry *e;
+
+    while ((e = TAILQ_FIRST(&d->admin_q))) {
+        int rc;
+
+        if (e->barrier) {
+            rc = d->admin_err;
+            d->admin_err = 0;
+            TAILQ_REMOVE(&d->admin_q, e, link);
+            if (e->done)
+                e->done(e->ctx, rc);
+            free(e);
+            continue;
+        }
+        admin_start(d);
+        rc = admin_check(d, &e->cmd, d->admin_deadline, wait);
+        if (rc == -EINPROGRESS)
+            return;
+        d->admin_posted = false;
+        TAILQ_REMOVE(&d->admin_q, e, link);
+        admin_completed(d, &e->cmd, rc);
+        free(e);
+    }
+}
+
+static int admin_enqueue(struct xnic_drv *d, const struct xnic_admin *cmd, xnic_drv_done_fn *done,
+                         void *ctx)
+{
+    struct admin_entry *e = calloc(1, sizeof(*e));
+
+    if (!e)
+        return -ENOMEM;
+    if (cmd)
+        e->cmd = *cmd;
+    e->barrier = !cmd;
+    e->done = done;
+    e->ctx = ctx;
+    TAILQ_INSERT_TAIL(&d->admin_q, e, link);
+    admin_start(d); /* a barrier's done runs in xnic_drv_admin_service(), never here */
+    return 0;
+}
+
+int xnic_drv_admin(struct xnic_drv *d, struct xnic_admin *cmd, int timeout_ms)
+{
+    admin_run(d, true); /* what was queued goes first: one command at a time */
+    admin_post(d, cmd);
+    return admin_check(d, cmd, now_ms() + timeout_ms, true);
+}
+
+void xnic_drv_admin_queued(struct xnic_drv *d, bool queued)
+{
+    if (!queued)
+        admin_run(d, true);
+    d->queued = queued;
+}
+
+int xnic_drv_admin_barrier(struct xnic_drv *d, xnic_drv_done_fn *done, void *ctx)
+{
+    return admin_enqueue(d, NULL, done, ctx);
+}
+
+bool xnic_drv_admin_service(struct xnic_drv *d)
+{
+    admin_run(d, false);
+    return !TAILQ_EMPTY(&d->admin_q);
+}
+
+/* A configuration command: queued in queued mode (0 or -ENOMEM now, its
+ * status at the next barrier), else run at once. */
 static int simple_cmd(struct xnic_drv *d, struct xnic_admin *cmd)
 {
-    return xnic_drv_admin(d, cmd, 1000);
+    if (d->queued)
+        return admin_enqueue(d, cmd, NULL, NULL);
+    return xnic_drv_admin(d, cmd, ADMIN_TIMEOUT_MS);
 }
 
 /* ---- queues --------------------------------------------------------------- */
@@ -272,6 +409,8 @@ int xnic_drv_queue_start(struct xnic_drv *d, unsigned q, const struct xnic_drv_r
     cmd.u.queue.queue = q;
     cmd.u.queue.flags = XNIC_QF_TX | XNIC_QF_RX | (r->rx_rsc ? XNIC_QF_RSC : 0);
     cmd.u.queue.weight = weight;
+    /* Queued, the queue is ours to fill from now on: the device reads the
+     * tails only once it is enabled (a failed enable clears started). */
     rc = simple_cmd(d, &cmd);
     d->q[q].started = rc == 0;
     return rc;
@@ -535,7 +674,7 @@ int xnic_drv_mbx_send(struct xnic_drv *d, unsigned peer, const void *msg, unsign
     cmd.u.mbx.peer = peer;
     cmd.u.mbx.len = len;
     memcpy(cmd.u.mbx.msg, msg, len);
-    return simple_cmd(d, &cmd);
+    return xnic_drv_admin(d, &cmd, ADMIN_TIMEOUT_MS);
 }
 
 int xnic_drv_mbx_recv(struct xnic_drv *d, unsigned peer, void *msg, unsigned size)
@@ -544,7 +683,7 @@ int xnic_drv_mbx_recv(struct xnic_drv *d, unsigned peer, void *msg, unsigned siz
     int rc;
 
     cmd.u.mbx.peer = peer;
-    rc = simple_cmd(d, &cmd);
+    rc = xnic_drv_admin(d, &cmd, ADMIN_TIMEOUT_MS);
     if (rc < 0)
         return rc;
     if (cmd.u.mbx.len > size || cmd.u.mbx.len > XNIC_MBX_MSG_SIZE)
@@ -556,7 +695,7 @@ int xnic_drv_mbx_recv(struct xnic_drv *d, unsigned peer, void *msg, unsigned siz
 int xnic_drv_reset(struct xnic_drv *d)
 {
     struct xnic_admin cmd = {.opcode = XNIC_CMD_RESET};
-    int rc = simple_cmd(d, &cmd);
+    int rc = xnic_drv_admin(d, &cmd, ADMIN_TIMEOUT_MS);
 
     for (unsigned q = 0; q < XNIC_MAX_QUEUES; q++)
         d->q[q].started = false;

@@ -19,14 +19,14 @@
  *                  and stay Connected, not make the NIC send 65,000 frames
  *   rx-bad-ref     RX buffers posted with refs never granted
  *   rx-bad-index   RX req_prod far beyond the ring
- *   notify-flood   rings the backend's port as fast as it can for 4 s; no
+ *   notify-flood   rings the backend's port as fast as it can for 12 s; no
  *                  protocol violation, so the backend must stay Connected,
  *                  but it must not starve the other vifs either
  *   reconnect-flood  closes and connects again 40 times with fresh grants,
  *                  each time sending a good frame: more times than netdd
  *                  has VMDq pools, so anything it leaks per connection shows
  *   tx-storm       queues well-formed frames (for no one) as fast as the
- *                  backend answers them, for 4 s: no violation either, but
+ *                  backend answers them, for 12 s: no violation either, but
  *                  a backend serving it without a budget serves no one else
  *   reply-storm MAC IP OWN-IP  posts RX buffers with a ref never granted,
  *                  then keeps its TX ring full of TSO packets and ARP
@@ -38,14 +38,14 @@
  *                  close, then "REPLY STORM <n> rounds"
  *   xs-storm       writes keys in its own frontend directory (a junk key,
  *                  and its state again) as fast as xenstore takes them for
- *                  4 s ("XS STORMING", "XS STORMED <n> writes"): the
+ *                  12 s ("XS STORMING", "XS STORMED <n> writes"): the
  *                  backend must go on serving the other vifs
  *   state-flap     Closed, Initialising, Connected 100 times a second for
- *                  4 s ("FLAPPING", "FLAPPED <n> times"): each a reconnect
+ *                  12 s ("FLAPPING", "FLAPPED <n> times"): each a reconnect
  *                  for the backend, which must not stall the other vifs
  *   ctrl-flood     maps a real control ring and feeds it SET_HASH_KEY
  *                  requests naming a ref never granted as fast as the
- *                  backend answers, for 4 s ("CTRL FLOODING", "CTRL
+ *                  backend answers, for 12 s ("CTRL FLOODING", "CTRL
  *                  FLOODED <n> requests"): no violation, but a backend
  *                  without a budget on that ring serves no one else
  *   ring-as-buffer a TX slot naming our RX ring's page as its buffer
@@ -98,8 +98,8 @@
 #define FLOOD_SLOTS      64    /* slot-flood: far above NETIF_MAX_SLOTS, well within the ring */
 #define FAR_AHEAD        4096u /* bad-index, rx-bad-index: sixteen rings ahead */
 #define STATE_TIMEOUT_MS 15000
-#define FLOOD_MS         4000
-#define RECONNECTS       40 /* more than the NIC's 15 VMDq pools */
+#define FLOOD_MS         12000 /* the pings, then TCP, of net_hostile meanwhile */
+#define RECONNECTS       40    /* more than the NIC's 15 VMDq pools */
 
 struct front {
     struct xs_handle *xs;

@@ -10,6 +10,9 @@
  *                          once the mapper has written to it, try to end access
  *                          every 50 ms: "UNSHARE busy while mapped", then
  *                          "UNSHARE ok" when the mapping is gone (its mapper died)
+ *   share-close PEER       share two pages with PEER through one handle, print
+ *                          "READY ref=R" (the second's), close the handle
+ *                          without ending access, print "CLOSED", then sleep
  *   map GRANTER REF PORT   map, read, reply, notify; unmap on the 2nd event
  *   map-ro GRANTER REF     map read-only and try to write (must fault)
  *   reopen GRANTER REF     get a read-only frame fd and try to reopen it rw
@@ -206,6 +209,21 @@ static int mode_share(uint32_t peer, bool readonly, bool via_xenstore)
 }
 
 /* No event channel: the mapper of this mode (lie) binds none. */
+static int mode_sleep(void);
+
+static int mode_share_close(uint32_t peer)
+{
+    xengntshr_handle *xgs = xengntshr_open(NULL, 0);
+    uint32_t refs[2];
+
+    if (!xgs || !xengntshr_share_pages(xgs, peer, 2, refs, true))
+        die("share");
+    say("READY ref=%u", refs[1]);
+    xengntshr_close(xgs);
+    say("CLOSED");
+    return mode_sleep();
+}
+
 static int mode_share_held(uint32_t peer)
 {
     xengntshr_handle *xgs = xengntshr_open(NULL, 0);
@@ -769,6 +787,8 @@ int main(int argc, char **argv)
     setvbuf(stdout, NULL, _IOLBF, 0);
     if (!strcmp(mode, "share") && argc >= 3)
         return mode_share(num(argv[2]), argc > 3 && !strcmp(argv[3], "ro"), false);
+    if (!strcmp(mode, "share-close") && argc == 3)
+        return mode_share_close(num(argv[2]));
     if (!strcmp(mode, "share-held") && argc == 3)
         return mode_share_held(num(argv[2]));
     if (!strcmp(mode, "xsshare") && argc == 3)

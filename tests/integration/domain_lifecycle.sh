@@ -5,7 +5,8 @@
 # cleaning up everything, destroy; dom0 hears of every change through
 # VIRQ_DOM_EXC (the monitor relies on it); one monitor serves every domain;
 # destroying a domain leaves no process, namespace, console log or hypercall
-# channel behind.
+# channel behind, and only a failed domain's last console is kept (32 names
+# at most).
 source "$(dirname "$0")/lib.sh"
 require_root
 sv_start
@@ -30,6 +31,7 @@ pid=$(cat "$SPLITVISOR_RUNDIR/splitvisor.pid")
 [ -z "$(domain_state 1)" ] || fail "destroyed domain still listed"
 ip netns list | grep -q "^sv-$t-life" && fail "namespace left behind"
 [ -e "$SPLITVISOR_RUNDIR/console/1.log" ] && fail "console log left behind"
+[ -e "$SPLITVISOR_RUNDIR/console/$t-life.last.log" ] && fail "a clean shutdown's console was kept"
 # (the monitor, which outlives the domain, keeps its channels and VIRQ port)
 [ "$(ls /proc/$pid/fd | wc -l)" -lt 24 ] || fail "hypervisor holds $(ls /proc/$pid/fd | wc -l) fds"
 pass "destroy leaves no namespace, console or fds behind"
@@ -58,6 +60,22 @@ kill -9 "$(domain_pid "$t-phoenix")"
 now=$(wait_restarted "$t-phoenix" "$first")
 wait_console "$now" SLEEPING >/dev/null
 pass "crash reported; on_crash=restart restarted it as domain $now"
+
+# Kept consoles are bounded: 40 older ones of names long gone, then one
+# more failure; the oldest go, the newest (and the recent failures) stay.
+for i in $(seq 40); do
+    touch -d "2020-01-01 00:00:$((i + 10))" "$SPLITVISOR_RUNDIR/console/$t-old$i.last.log"
+done
+c=$(sv_create "$t-crash2" crash)
+for _ in $(seq 50); do [ "$(domain_state "$c")" = "----c-" ] && break; sleep 0.1; done
+"$BIN/xl" destroy "$c"
+kept=$(ls "$SPLITVISOR_RUNDIR/console" | grep -c '\.last\.log$')
+[ "$kept" -eq 32 ] || fail "$kept consoles kept, not 32: $(ls "$SPLITVISOR_RUNDIR/console")"
+for n in crash2 crash unknown old40; do
+    [ -f "$SPLITVISOR_RUNDIR/console/$t-$n.last.log" ] || fail "$t-$n.last.log was removed"
+done
+[ -e "$SPLITVISOR_RUNDIR/console/$t-old1.last.log" ] && fail "the oldest kept console stayed"
+pass "kept consoles bounded at 32, the oldest removed first"
 
 # A domain shuts itself down (SCHEDOP_shutdown) with a reason; its channel
 # goes with it while the call is in flight.  Each reason meets its own

@@ -121,7 +121,10 @@ bash -c "source '$comp'; complete -p xl" | grep -q -- "-F _xl xl" || fail "no co
 [ "$(complete_xl xl pci-attach "$t-a" '')" = 0000:03:10.0 ] ||
     fail "BDFs: $(complete_xl xl pci-attach "$t-a" '')"
 [ "$(complete_xl xl create --d)" = --dry-run ] || fail "options: $(complete_xl xl create --d)"
-pass "the completion gives commands, domain names, BDFs and options"
+[ "$(complete_xl xl trigger "$t-a" '')" = "power reset" ] ||
+    fail "words: $(complete_xl xl trigger "$t-a" '')"
+[ "$(complete_xl xl vcpu-pin "$t-a" a)" = all ] || fail "vcpu-pin: $(complete_xl xl vcpu-pin "$t-a" a)"
+pass "the completion gives commands, domain names, BDFs, options and the words of a usage"
 
 man_text() { MANWIDTH=200 man -l "$D/usr/share/man/$1" 2>&1 | col -b; }
 for p in man1/xl.1 man5/xl.cfg.5 man8/splitvisor.8; do

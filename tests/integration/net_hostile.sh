@@ -8,12 +8,17 @@
 #    be released (it can end them all);
 #  - a lie in the handshake: netdd refuses to connect, releasing all grants;
 #  - load without a violation (event flood, never taking a frame, 40
-#    reconnects): the vif stays up and the good guests must not notice.
+#    reconnects): the vif stays up and the good guests must not notice:
+#    their pings' round trips, and TCP between two more guests measured
+#    beside a run with no attack (tcp_ratio).
 # Each time netdd must live on (same process, no sanitizer report) and the
 # good guests must still ping each other; then the bad domain is destroyed.
+#
+# SV_HOSTILE_NIC: the NIC's arguments (net_hostile_slow_nic.sh gives it a
+# firmware that takes its time over admin commands).
 source "$(dirname "$0")/lib.sh"
 require_root
-sv_start --nic "--wire none"
+sv_start --nic "${SV_HOSTILE_NIC:---wire none}"
 t=$SV_TEST_TAG
 rd=$SPLITVISOR_RUNDIR
 PF=0000:03:00.0
@@ -93,10 +98,13 @@ wait_console "$nd" "^netdd up" >/dev/null
 ndpid=$(domain_pid "$NETDD")
 g1=$(create "$t-g1" "$BIN/guest" "" "$(guest_vif 2)")
 g2=$(create "$t-g2" "$BIN/guest" "" "$(guest_vif 3)")
-wait_console "$g1" "connected to" >/dev/null
-wait_console "$g2" "connected to" >/dev/null
+g3=$(create "$t-g3" "$BIN/guest" "" "$(guest_vif 4)")
+g4=$(create "$t-g4" "$BIN/guest" "" "$(guest_vif 5)")
+for g in "$g1" "$g2" "$g3" "$g4"; do wait_console "$g" "connected to" >/dev/null; done
 for ((i = 0; i < 50; i++)); do pings "$t-g1" 10.0.0.3 && break; sleep 0.2; done
 [ $i -lt 50 ] || fail "the good guests do not ping each other"
+wait_ping "$t-g3" 10.0.0.5 || fail "the TCP guests do not ping each other"
+"$BIN/xl" exec "$t-g4" -- iperf3 -s -D --logfile "$rd/iperf-g4.log"
 pass "netdd serves two good guests that ping each other"
 
 # The good guests' traffic all along, stopped (SIGINT: ping prints its summary) at the end.
@@ -127,16 +135,17 @@ refused() { # MODE DOMID
     echo "vif $d.0 refused ($(console_of "$nd" | grep -o "vif $d\\.0: cannot connect.*" | head -1)), grants released"
 }
 
-# No violation, only load (4 s of it, between the lines START and END of the
+# No violation, only load (12 s of it, between the lines START and END of the
 # bad domain): the good guests must get through meanwhile, the median of
 # their round trips (0.5 ms when idle; a backend serving one vif for as long
 # as it queues makes it 50-400 ms) under MEDIAN_RTT_MS.  The median, since
 # on a loaded 2-core machine a lone round trip may wait for a CPU.
 MEDIAN_RTT_MS=20
 survives_load() { # MODE DOMID START END
-    local mode=$1 d=$2 out got median
+    local mode=$1 d=$2 out got median ratio rate
     wait_console "$d" "^$3$" >/dev/null
     out=$("$BIN/xl" exec "$t-g1" -- ping -c 10 -i 0.2 -W 1 10.0.0.3 || true)
+    read -r ratio rate < <(tcp_ratio "$mode" "$d" "$4") || exit 1
     got=$(grep -c "bytes from" <<<"$out" || true)
     median=$(grep -o "time=[0-9.]*" <<<"$out" | cut -d= -f2 | sort -n | sed -n 5p)
     wait_console "$d" "^$4" >/dev/null
@@ -145,7 +154,8 @@ survives_load() { # MODE DOMID START END
         || fail "$mode: the good guests' median round trip was ${median:-?} ms ($(grep rtt <<<"$out"))"
     console_of "$nd" | grep -q "vif $d\\.0: frontend misbehaved" && fail "$mode closed the vif"
     echo "$(console_of "$d" | grep "^$4") meanwhile $got/10 pings between the good guests," \
-        "median round trip $median ms ($(grep -o "rtt.*" <<<"$out"))"
+        "median round trip $median ms ($(grep -o "rtt.*" <<<"$out")); then TCP $rate Mbit/s," \
+        "$ratio of undisturbed"
 }
 
 # Load from the bad guest between the lines START and END of its console:
@@ -153,10 +163,15 @@ survives_load() { # MODE DOMID START END
 # round trips (a lost ping counts as too slow) must stay under P99_RTT_MS.
 # Idle it is ~0.5 ms and the goal is 5 ms, but on this shared 2-core
 # machine the p99 with no attack at all measured 9-23 ms (load average
-# 7-10; printed first as "no attack"), so the test asks for what an attack
-# that stalls netdd cannot meet: before their fixes, xs-storm left 0 of 300
-# pings answered and state-flap made the p99 111 ms.
+# 7-10; printed first as "no attack"; 22-39 ms at load average 18-21
+# with four guests), so the test asks for what an attack that stalls
+# netdd cannot meet: under P99_RTT_MS, or at most P99_OVER_BASE_MS over
+# the no-attack p99 of the same run.  Before their fixes, xs-storm left 0
+# of 300 pings answered and state-flap made the p99 111 ms; state-flap
+# against a NIC taking 50 ms per admin command (net_hostile_slow_nic),
+# 575 ms, against 22.5 ms with no attack.
 P99_RTT_MS=50
+P99_OVER_BASE_MS=50
 ping_p99() { # -> "P99 ANSWERED RTT-SUMMARY" of 300 pings g1 -> g2 every 10 ms
     local out got p99
     out=$("$BIN/xl" exec "$t-g1" -- ping -c 300 -i 0.01 -W 1 10.0.0.3 2>&1 || true)
@@ -166,14 +181,48 @@ ping_p99() { # -> "P99 ANSWERED RTT-SUMMARY" of 300 pings g1 -> g2 every 10 ms
     echo "${p99:-1e9} $got $(grep -o "rtt.*" <<<"$out")"
 }
 p99_under() { # MODE DOMID START END [LIMIT-MS]
-    local mode=$1 d=$2 p99 got rtt lim=${5:-$P99_RTT_MS}
+    local mode=$1 d=$2 p99 got rtt lim=${5:-$P99_RTT_MS} ratio rate
+    lim=$(awk -v l="$lim" -v b="$base_p99" -v o=$P99_OVER_BASE_MS 'BEGIN {print (b + o > l) ? b + o : l}')
     wait_console "$d" "^$3" >/dev/null
     read -r p99 got rtt < <(ping_p99)
+    read -r ratio rate < <(tcp_ratio "$mode" "$d" "$4") || exit 1
     wait_console "$d" "^$4" 30 >/dev/null
     awk -v p="${p99:-1e9}" -v lim="$lim" 'BEGIN { exit !(p < lim) }' \
-        || fail "$mode: the good guests' p99 round trip was $p99 ms, $got/300 answered ($rtt)"
+        || fail "$mode: the good guests' p99 round trip was $p99 ms (no attack: $base_p99 ms," \
+            "limit $lim ms)," \
+            "$got/300 answered ($rtt)"
     echo "$(console_of "$d" | grep "^$4") meanwhile $got/300 pings between the good guests," \
-        "p99 round trip $p99 ms ($rtt)"
+        "p99 round trip $p99 ms, no attack $base_p99 ms ($rtt); then TCP $rate Mbit/s," \
+        "$ratio of undisturbed"
+}
+
+# TCP between two other guests (g3 -> g4, iperf3 for TCP_SECONDS) after
+# the pings of each load mode (the attack goes on: 12 s of it), against a
+# run with no attack, as a ratio.  After, not beside: TCP alongside made
+# the pings' p99 300 ms with no attack at all.  The goal is 0.8; this
+# shared 2-core machine gives undisturbed runs that differ by more than
+# that (the figures are printed, and recorded in docs/benchmarks.md), so
+# the test asks for TCP_MIN_RATIO, which an attack that stalls netdd for
+# seconds does not reach.  A rate marked * was measured partly after the
+# attack ended (its END line came first).
+TCP_SECONDS=2
+TCP_MIN_RATIO=0.25
+tcp_rate() { # MODE -> Mbit/s from g3 to g4 (a server runs there)
+    local out rate
+    out=$("$BIN/xl" exec "$t-g3" -- iperf3 -c 10.0.0.5 -t $TCP_SECONDS -f m 2>&1) \
+        || fail "$1: no TCP between the other guests: $(tail -3 <<<"$out")"
+    rate=$(awk '/receiver/ {rate = $(NF - 2)} END {print rate}' <<<"$out")
+    [ -n "$rate" ] || fail "$1: iperf3 said: $(tail -3 <<<"$out")"
+    echo "$rate"
+}
+tcp_ratio() { # MODE DOMID END -> "RATIO RATE[*]", failing under TCP_MIN_RATIO; * when
+    local rate ratio # the attack had ended (its END line) before TCP did
+    rate=$(tcp_rate "$1")
+    ratio=$(awk -v r="$rate" -v b="$base_tcp" 'BEGIN {printf "%.2f", r / b}')
+    awk -v x="$ratio" -v m=$TCP_MIN_RATIO 'BEGIN {exit !(x >= m)}' \
+        || fail "$1: TCP between the other guests $rate Mbit/s, $ratio of $base_tcp undisturbed"
+    console_of "$2" | grep -q "^$3" && rate="$rate*"
+    echo "$ratio $rate"
 }
 
 # A GSO packet with an MSS below Linux's minimum is dropped, not sent as
@@ -224,8 +273,9 @@ survives_reconnects() { # DOMID
     echo "${line,,}, a good frame each time"
 }
 
-read -r p99 got rtt < <(ping_p99)
-pass "no attack: p99 round trip $p99 ms, $got/300 answered ($rtt)"
+read -r base_p99 got rtt < <(ping_p99)
+base_tcp=$(tcp_rate "no attack") || exit 1
+pass "no attack: p99 round trip $base_p99 ms, $got/300 answered ($rtt); TCP $base_tcp Mbit/s"
 
 i=10
 for mode in "${modes[@]}"; do

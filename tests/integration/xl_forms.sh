@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Xen 4.17 xl's argument forms, as scripts and habits use them: one option
 # parser for every command (options before or after operands, --long forms,
-# unknown ones refused naming them), create FILE KEY=VALUE... and -c/-q and
+# unknown ones refused naming them), create FILE KEY=VALUE... (xl.cfg or
+# libvirt XML) and -c/-q and
 # --dry-run=xml, list -l/--long/-v, destroy -f, shutdown -a/-w/-F, uptime -s,
 # info's fields and -n, network-attach with one KEY=VALUE per argument,
 # network-list of several domains, short BDFs, xl help CMD.
@@ -37,8 +38,12 @@ err=$("$BIN/xl" create "$cfg" memory 2>&1) && fail "an override without = was ta
 grep -q "'memory' is not a KEY=VALUE setting" <<<"$err" || fail "unclear: $err"
 "$BIN/xl" create -n=xml "$cfg" 2>/dev/null && fail "-n=xml (short options take no value)"
 "$BIN/xl" create --dry-run=xml "$cfg" >"$rd/file.xml"
-err=$("$BIN/xl" create "$rd/file.xml" memory=32 2>&1) && fail "an override of XML was taken"
-grep -q "settings apply to xl.cfg files, not libvirt XML" <<<"$err" || fail "unclear: $err"
+# Over libvirt XML the settings change the description the same way.
+"$BIN/xl" create -n "$rd/file.xml" "name=\"$t-xo\"" memory=32 >"$rd/xo.json"
+grep -q "\"name\": \"$t-xo\"" "$rd/xo.json" && grep -q '"memory": 32,' "$rd/xo.json" &&
+    grep -q '"maxmem": 32,' "$rd/xo.json" || fail "XML override: $(cat "$rd/xo.json")"
+err=$("$BIN/xl" create "$rd/file.xml" 'memory="lots"' 2>&1) && fail "a bad XML override was taken"
+grep -q "(command line):1: memory:" <<<"$err" || fail "bad XML override unnamed: $err"
 diff <("$BIN/xl" create --dry-run "$cfg") <("$BIN/xl" create --dry-run=json "$rd/file.xml") ||
     fail "--dry-run=xml does not describe the same domain"
 err=$("$BIN/xl" create --dry-run=yaml "$cfg" 2>&1) && fail "--dry-run=yaml taken"

@@ -6,7 +6,7 @@
 source "$(dirname "$0")/lib_xnic.sh"
 set -e
 xnic_start nic --wire none --pools 4 --vfs 2
-for scenario in veb fault spoof mailbox flr frames; do
+for scenario in veb fault spoof mailbox flr frames queued; do
     "$NATIVE" --control "$(xnic_ctl nic)" "$scenario"
 done
 grep -q "iommu fault: 0000:03:00.0 read iova 0x" "$(xnic_log nic)" || {

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -562,6 +563,38 @@ static void test_xl_command_line(void **state)
     }
 }
 
+/* Settings over libvirt XML change it as over xl.cfg: a value wins, a
+ * defaulted maxmem follows memory, a list replaces the list, and an error
+ * names the setting's line on the command line. */
+static void test_settings_over_xml(void **state)
+{
+    static const char xml[] = "<domain type='xen'><name>a</name><memory unit='MiB'>16</memory>"
+                              "<os><kernel>/k</kernel></os><devices><interface type='bridge'>"
+                              "<mac address='00:16:3e:00:00:01'/></interface></devices></domain>\n";
+    char path[] = "/tmp/test_config_XXXXXX";
+    char *set[] = {"name='b'", "memory=32", "vif=['mac=00:16:3e:00:00:02','']"};
+    char *bad[] = {"vcpus=1", "memory='lots'"};
+    struct domain_config cfg;
+    struct config_error err;
+    int fd = mkstemp(path);
+
+    (void)state;
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, xml, sizeof(xml) - 1), (ssize_t)(sizeof(xml) - 1));
+    close(fd);
+    assert_int_equal(config_load_args(path, set, 3, &cfg, &err), 0);
+    assert_string_equal(cfg.name, "b");
+    assert_int_equal(cfg.memory_mib, 32);
+    assert_int_equal(cfg.maxmem_mib, 32);
+    assert_int_equal(cfg.nr_vifs, 2);
+    assert_string_equal(cfg.vifs[0].mac, "00:16:3e:00:00:02");
+    config_free(&cfg);
+    assert_int_equal(config_load_args(path, bad, 2, &cfg, &err), -EINVAL);
+    assert_int_equal(err.line, 2);
+    assert_string_equal(err.key, "memory");
+    unlink(path);
+}
+
 /* Lists in lists parse (an unknown key holding them is only warned about)
  * and are refused, by name, where a key takes strings. */
 static void test_xl_nested_lists(void **state)
@@ -692,6 +725,7 @@ int main(void)
         cmocka_unit_test(test_uuid_forms),
         cmocka_unit_test(test_xl_command_line),
         cmocka_unit_test(test_xl_nested_lists),
+        cmocka_unit_test(test_settings_over_xml),
         cmocka_unit_test(test_vif_ips),
         cmocka_unit_test(test_writers_escape),
         cmocka_unit_test(test_format_detection),

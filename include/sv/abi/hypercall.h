@@ -226,6 +226,11 @@ struct sv_domctl {
  * image's argv[1..]); the image itself arrives as an fd opened by the caller.
  * out: domid.
  */
+/* What a domain's memory cgroup holds beyond memory_kb: the process itself
+ * (heap, stacks, page tables, the image; in the ASan build shadow memory).
+ * The hypervisor sets that limit at create; xl mem-max/mem-set move it. */
+#define SV_DOMAIN_MEMORY_OVERHEAD (64ULL << 20)
+
 struct sv_domctl_create {
     uint32_t domid; /* out */
     uint32_t vcpus;

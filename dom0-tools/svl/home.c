@@ -16,7 +16,7 @@
 
 #include "sv/hcall.h"
 #include "sv/xenbus.h"
-#include "xl.h"
+#include "svl_internal.h"
 
 struct home_ctx {
     const struct domain_config *cfg;
@@ -24,8 +24,8 @@ struct home_ctx {
     char dom[64];
 };
 
-bool xs_put(struct xs_handle *h, xs_transaction_t t, const char *path, const char *value,
-            uint32_t owner, uint32_t reader)
+bool svl_xs_put(struct xs_handle *h, xs_transaction_t t, const char *path, const char *value,
+                uint32_t owner, uint32_t reader)
 {
     struct xs_permissions perms[2] = {{.id = owner, .perms = XS_PERM_NONE},
                                       {.id = reader, .perms = XS_PERM_READ}};
@@ -42,8 +42,8 @@ static int write_home(struct xs_handle *h, xs_transaction_t t, void *arg)
     bool ok;
 
 #define NODE(rel, val, owner)                                                                      \
-    (snprintf(path, sizeof(path), "%s/%s", c->dom, rel), xs_put(h, t, path, val, owner, n))
-    ok = xs_put(h, t, c->dom, "", 0, n);
+    (snprintf(path, sizeof(path), "%s/%s", c->dom, rel), svl_xs_put(h, t, path, val, owner, n))
+    ok = svl_xs_put(h, t, c->dom, "", 0, n);
     snprintf(value, sizeof(value), "%u", n);
     ok = ok && NODE("name", c->cfg->name, 0) && NODE("domid", value, 0);
     snprintf(value, sizeof(value), "/vm/%s", c->cfg->uuid);
@@ -55,13 +55,13 @@ static int write_home(struct xs_handle *h, xs_transaction_t t, void *arg)
          NODE("data", "", n);
 #undef NODE
     snprintf(path, sizeof(path), "/vm/%s/name", c->cfg->uuid);
-    ok = ok && xs_put(h, t, path, c->cfg->name, 0, 0);
+    ok = ok && svl_xs_put(h, t, path, c->cfg->name, 0, 0);
     snprintf(path, sizeof(path), "/vm/%s/uuid", c->cfg->uuid);
-    ok = ok && xs_put(h, t, path, c->cfg->uuid, 0, 0);
+    ok = ok && svl_xs_put(h, t, path, c->cfg->uuid, 0, 0);
     return ok ? 0 : -errno;
 }
 
-int xs_home_create(const struct domain_config *cfg, uint32_t domid)
+int svl_home_create(struct svl_ctx *ctx, const struct domain_config *cfg, uint32_t domid)
 {
     struct sv_domctl_lookup l = {.domid = domid};
     struct home_ctx c = {.cfg = cfg, .domid = domid};
@@ -73,14 +73,14 @@ int xs_home_create(const struct domain_config *cfg, uint32_t domid)
         return -errno;
     err = xenbus_transaction(h, write_home, &c);
     if (!err)
-        err = hcall_domctl_lookup(xl_chan, &l);
+        err = hcall_domctl_lookup(ctx->chan, &l);
     if (!err && !xs_introduce_domain(h, domid, l.store_pfn, l.store_port))
         err = -errno;
     xs_close(h);
     return err;
 }
 
-void xs_home_remove(uint32_t domid)
+void svl_home_remove(uint32_t domid)
 {
     struct xs_handle *h = xs_open(0);
     char path[64], *vm;
@@ -103,7 +103,7 @@ void xs_home_remove(uint32_t domid)
 
 /* reason ("poweroff", "reboot") in control/shutdown, when the domain said
  * it watches it (control/feature-REASON = 1). */
-bool xs_home_request_shutdown(uint32_t domid, const char *reason)
+bool svl_home_request_shutdown(uint32_t domid, const char *reason)
 {
     struct xs_handle *h = xs_open(0);
     char path[80], *feature;

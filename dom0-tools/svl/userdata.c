@@ -1,5 +1,5 @@
 /*
- * The description each running domain was created from, kept by xl as
+ * The description each running domain was created from, kept by the toolstack as
  * libvirt XML in <rundir>/userdata/<domid>.xml (as libxl keeps its userdata
  * files): what `xl list -l` and `xl dumpxml` print and what a restart uses.
  */
@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "sv/util.h"
-#include "xl.h"
+#include "svl_internal.h"
 
 static int userdata_path(uint32_t domid, char *buf, size_t len)
 {
@@ -19,7 +19,7 @@ static int userdata_path(uint32_t domid, char *buf, size_t len)
     return sv_rundir_path(buf, len, rel);
 }
 
-int userdata_save(uint32_t domid, const struct domain_config *cfg)
+int svl_userdata_save(uint32_t domid, const struct domain_config *cfg)
 {
     char dir[300], path[300];
     FILE *f;
@@ -39,7 +39,7 @@ int userdata_save(uint32_t domid, const struct domain_config *cfg)
     return err;
 }
 
-int userdata_load(uint32_t domid, struct domain_config *cfg)
+int svl_userdata_load(uint32_t domid, struct domain_config *cfg)
 {
     struct config_error cerr;
     char path[300];
@@ -51,7 +51,7 @@ int userdata_load(uint32_t domid, struct domain_config *cfg)
     return config_load(path, cfg, &cerr);
 }
 
-void userdata_remove(uint32_t domid)
+void svl_userdata_remove(uint32_t domid)
 {
     char path[300];
 

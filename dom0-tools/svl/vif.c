@@ -26,7 +26,7 @@
 #include "sv/hcall.h"
 #include "sv/xenbus.h"
 #include "sv/abi/xs_net.h"
-#include "xl.h"
+#include "svl_internal.h"
 
 #define VIF_CLOSE_WAIT 5000 /* ms for a backend to let go of a vif */
 
@@ -49,7 +49,7 @@ static bool put(struct xs_handle *h, xs_transaction_t t, const char *dir, const 
     char path[200];
 
     snprintf(path, sizeof(path), "%s%s%s", dir, *key ? "/" : "", key);
-    return xs_put(h, t, path, value, owner, reader);
+    return svl_xs_put(h, t, path, value, owner, reader);
 }
 
 /* The backend directory of a vif, and the frontend's and toolstack's
@@ -106,12 +106,12 @@ static bool write_vif(struct xs_handle *h, xs_transaction_t t, uint32_t f, uint3
            write_backend(h, t, f, b, vif);
 }
 
-int vif_backend_domid(const char *name, uint32_t *domid)
+int svl_vif_backend_domid(struct svl_ctx *ctx, const char *name, uint32_t *domid)
 {
     *domid = 0;
     if (!name[0] || !strcmp(name, "Domain-0")) /* "" is the parsers' Domain-0 */
         return 0;
-    return xl_lookup_domid(name, domid) < 0 ? -ESRCH : 0; /* a name or a domain id, as xl's */
+    return svl_domid(ctx, name, domid) < 0 ? -ESRCH : 0; /* a name or a domain id, as xl's */
 }
 
 struct vif_job {
@@ -126,27 +126,28 @@ static int vif_job_write(struct xs_handle *h, xs_transaction_t t, void *arg)
     return write_vif(h, t, j->domid, j->backend, j->vif) ? 0 : -errno;
 }
 
-int vif_add(uint32_t domid, const struct config_vif *vif)
+int svl_vif_add(struct svl_ctx *ctx, uint32_t domid, const struct config_vif *vif)
 {
     struct vif_job j = {.domid = domid, .vif = vif};
     struct xs_handle *h;
     int err;
 
-    if (vif_backend_domid(vif->backend, &j.backend) < 0) {
-        xl_error("vif %u: unknown backend domain '%s'", vif->devid, vif->backend);
-        return -ESRCH;
-    }
+    if (svl_vif_backend_domid(ctx, vif->backend, &j.backend) < 0)
+        return svl_fail(ctx, -ESRCH, "vif %u: unknown backend domain '%s'", vif->devid,
+                        vif->backend);
     if (j.backend == 0) /* Xen's default, but here only driver domains serve vifs */
-        xl_warn("vif %u has no backend domain: Domain-0 serves no vifs, so it stays "
+        svl_log(ctx, SVL_WARN,
+                "vif %u has no backend domain: Domain-0 serves no vifs, so it stays "
                 "unconnected (name its driver domain with backend=)",
                 vif->devid);
     h = xs_open(0);
     if (!h)
-        return -errno;
+        return svl_fail(ctx, -errno, "vif %u: cannot reach xenstore", vif->devid);
     err = xenbus_transaction(h, vif_job_write, &j);
     xs_close(h);
     if (err)
-        xl_error("vif %u: cannot write its xenstore nodes: %s", vif->devid, strerror(-err));
+        svl_fail(ctx, err, "vif %u: cannot write its xenstore nodes: %s", vif->devid,
+                 strerror(-err));
     return err;
 }
 
@@ -162,7 +163,7 @@ static char *read_str(struct xs_handle *h, const char *dir, const char *key)
 /* A value a domain wrote (a guest's frontend keys, a driver domain's
  * backend keys), for a terminal: bytes that are not printable ASCII become
  * '?', so no escape sequence reaches dom0's screen.  NULL when absent. */
-char *xl_read_shown(struct xs_handle *h, const char *dir, const char *key)
+char *svl_read_shown(struct xs_handle *h, const char *dir, const char *key)
 {
     char *v = read_str(h, dir, key);
 
@@ -181,7 +182,7 @@ static int read_state(struct xs_handle *h, const char *dir)
     return s;
 }
 
-void vif_remove_parent_if_empty(struct xs_handle *h, const char *path)
+void svl_remove_parent_if_empty(struct xs_handle *h, const char *path)
 {
     char parent[200], *slash;
     unsigned n = 0;
@@ -224,14 +225,14 @@ static void vif_unplug(struct xs_handle *h, const char *libxl_dir)
         xs_rm(h, XBT_NULL, front);
     if (back) {
         xs_rm(h, XBT_NULL, back);
-        vif_remove_parent_if_empty(h, back);
+        svl_remove_parent_if_empty(h, back);
     }
     xs_rm(h, XBT_NULL, libxl_dir);
     free(front);
     free(back);
 }
 
-int vif_remove(uint32_t domid, unsigned devid)
+int svl_vif_remove(uint32_t domid, unsigned devid)
 {
     struct xs_handle *h = xs_open(0);
     char dir[96];
@@ -251,10 +252,7 @@ int vif_remove(uint32_t domid, unsigned devid)
     return 0;
 }
 
-int xl_for_each_device(const char *fmt, uint32_t domid,
-                       void (*fn)(struct xs_handle *h, const char *dir, const char *devid,
-                                  void *arg),
-                       void *arg)
+int svl_for_each_device(const char *fmt, uint32_t domid, svl_device_fn *fn, void *arg)
 {
     struct xs_handle *h = xs_open(0);
     char base[96], dir[160];
@@ -281,9 +279,9 @@ static void unplug_one(struct xs_handle *h, const char *dir, const char *devid, 
     vif_unplug(h, dir);
 }
 
-void vif_remove_all(uint32_t domid)
+void svl_vif_remove_all(uint32_t domid)
 {
-    xl_for_each_device("/libxl/%u/device/vif", domid, unplug_one, NULL);
+    svl_for_each_device(SVL_VIF_DIRS, domid, unplug_one, NULL);
 }
 
 /* The vif devids of domid, from its toolstack directory (the source of truth:
@@ -297,7 +295,8 @@ static char **vif_devids(struct xs_handle *h, uint32_t domid, unsigned *n)
     return xs_directory(h, XBT_NULL, dir, n);
 }
 
-int vif_next_devid(uint32_t domid)
+/* The next unused devid of domid, or -errno. */
+static int next_devid(uint32_t domid)
 {
     struct xs_handle *h = xs_open(0);
     unsigned n, next = 0;
@@ -314,7 +313,8 @@ int vif_next_devid(uint32_t domid)
     return (int)next;
 }
 
-int vif_find(uint32_t domid, const char *devid_or_mac, unsigned *devid, char mac[18])
+/* The vif of domid named by devid or MAC: 0 (devid, mac filled) or -ENOENT. */
+static int find(uint32_t domid, const char *devid_or_mac, unsigned *devid, char mac[18])
 {
     struct xs_handle *h = xs_open(0);
     unsigned n;
@@ -341,176 +341,7 @@ int vif_find(uint32_t domid, const char *devid_or_mac, unsigned *devid, char mac
     return err;
 }
 
-/* A multi-queue vif's pool: RX, TX and dropped frames of each of its queue
- * pairs (the backend's "nic-queues" names them),
- * " queues rx A/B tx C/D rx-no-buf E/F spoofed G/H". */
-static void queue_counters(struct xs_handle *h, const char *back, const struct xnic_func_stats *st,
-                           char *out, size_t len)
-{
-    static const struct {
-        const char *name;
-        size_t off;
-    } fields[] = {{"rx", offsetof(struct xnic_queue_stats, rx_packets)},
-                  {"tx", offsetof(struct xnic_queue_stats, tx_packets)},
-                  {"rx-no-buf", offsetof(struct xnic_queue_stats, rx_no_buf)},
-                  {"spoofed", offsetof(struct xnic_queue_stats, tx_spoofed)}};
-    char *list = read_str(h, back, SV_XS_NIC_QUEUES), *tok, *save = NULL;
-    unsigned q[XNIC_MAX_QUEUES], nq = 0;
-    size_t n;
-
-    for (tok = list ? strtok_r(list, " ", &save) : NULL; tok && nq < XNIC_MAX_QUEUES;
-         tok = strtok_r(NULL, " ", &save))
-        if ((q[nq] = (unsigned)atoi(tok)) < st->nqueues)
-            nq++;
-    free(list);
-    if (nq < 2)
-        return;
-    n = (size_t)snprintf(out, len, " queues");
-    for (size_t f = 0; f < sizeof(fields) / sizeof(fields[0]) && n < len; f++)
-        for (unsigned i = 0; i < nq && n < len; i++) {
-            uint64_t v;
-
-            memcpy(&v, (const char *)&st->queue[q[i]] + fields[f].off, sizeof(v));
-            if (!i)
-                n += (size_t)snprintf(out + n, len - n, " %s ", fields[f].name);
-            if (n < len)
-                n += (size_t)snprintf(out + n, len - n, "%s%llu", i ? "/" : "",
-                                      (unsigned long long)v);
-        }
-}
-
-/* The counters of the queue pair that serves a vif steered to "pool N":
- * the PF its backend domain owns, as the device keeps them. */
-static void pool_counters(struct xs_handle *h, const char *back, uint32_t backend,
-                          const char *steering, char *out, size_t len)
-{
-    static struct sv_pci_func funcs[64];
-    static struct xnic_func_stats st;
-    unsigned pool;
-    int n;
-
-    snprintf(out, len, "%s", steering ? steering : "-");
-    if (steering && !strcmp(steering, "software switch")) {
-        char *counters = xl_read_shown(h, back, SV_XS_SWITCH_COUNTERS);
-
-        snprintf(out, len, "software switch %s", counters ? counters : "");
-        free(counters);
-        return;
-    }
-    if (!steering || sscanf(steering, "pool %u", &pool) != 1 || pool >= XNIC_MAX_QUEUES)
-        return;
-    n = hcall_pci_funcs(xl_chan, funcs, 64);
-    for (int i = 0; i < n; i++) {
-        if (funcs[i].owner != backend || funcs[i].func != 0)
-            continue;
-        if (xl_pci_stats(funcs[i].bdf, &st) == 0 && pool < st.nqueues) {
-            int n0 = snprintf(out, len, "pool %u of %s rx %llu tx %llu rx-no-buf %llu spoofed %llu",
-                              pool, funcs[i].bdf, (unsigned long long)st.queue[pool].rx_packets,
-                              (unsigned long long)st.queue[pool].tx_packets,
-                              (unsigned long long)st.queue[pool].rx_no_buf,
-                              (unsigned long long)st.queue[pool].tx_spoofed);
-
-            if (n0 > 0 && (size_t)n0 < len)
-                queue_counters(h, back, &st, out + n0, len - (size_t)n0);
-        }
-        return;
-    }
-}
-
-/* A listed vif, from the toolstack's own directory: which frontend and
- * backend directories are the vif's, and the backend's domain, are dom0's
- * word, not what the guest wrote in its frontend directory. */
-struct vif_listed {
-    char *front, *back;
-    uint32_t backend;
-};
-
-static bool vif_listed(struct xs_handle *h, const char *libxl_dir, struct vif_listed *v)
-{
-    v->front = read_str(h, libxl_dir, "frontend");
-    v->back = read_str(h, libxl_dir, "backend");
-    if (v->front && v->back && sscanf(v->back, "/local/domain/%u/", &v->backend) == 1)
-        return true;
-    free(v->front);
-    free(v->back);
-    return false;
-}
-
-static void brief_one(struct xs_handle *h, const char *dir, const char *devid, void *arg)
-{
-    struct vif_listed v;
-    char *mac, *steering, line[240];
-
-    (void)arg;
-    if (!vif_listed(h, dir, &v))
-        return;
-    mac = xl_read_shown(h, v.front, "mac");
-    steering = xl_read_shown(h, v.back, SV_XS_STEERING);
-    pool_counters(h, v.back, v.backend, steering, line, sizeof(line));
-    printf("    vif %s %s  %s\n", devid, mac ? mac : "-", line);
-    free(mac);
-    free(steering);
-    free(v.front);
-    free(v.back);
-}
-
-void vif_list_brief(uint32_t domid)
-{
-    xl_for_each_device("/libxl/%u/device/vif", domid, brief_one, NULL);
-}
-
-static void list_one(struct xs_handle *h, const char *dir, const char *devid, void *arg)
-{
-    static const char *keys[] = {"mac",           "handle",      "state",
-                                 "event-channel", "tx-ring-ref", "rx-ring-ref"};
-    char *v[6], rings[40], steer[200], *steering, ports[24];
-    struct vif_listed vif;
-
-    (void)arg;
-    if (!vif_listed(h, dir, &vif))
-        return;
-    for (int k = 0; k < 6; k++)
-        v[k] = xl_read_shown(h, vif.front, keys[k]);
-    snprintf(rings, sizeof(rings), "%s/%s", v[4] ? v[4] : "-1", v[5] ? v[5] : "-1");
-    if (!v[4]) { /* several queues: their keys are under queue-N/ */
-        char *nq = xl_read_shown(h, vif.front, "multi-queue-num-queues");
-
-        if (nq)
-            snprintf(rings, sizeof(rings), "%s queues", nq);
-        free(nq);
-    }
-    if (!v[3]) { /* split event channels: one port per ring, shown tx/rx */
-        char *tx = xl_read_shown(h, vif.front, "event-channel-tx");
-        char *rx = xl_read_shown(h, vif.front, "event-channel-rx");
-
-        snprintf(ports, sizeof(ports), "%s/%s", tx ? tx : "-1", rx ? rx : "-1");
-        v[3] = strdup(ports);
-        free(tx);
-        free(rx);
-    }
-    steering = xl_read_shown(h, vif.back, SV_XS_STEERING);
-    pool_counters(h, vif.back, vif.backend, steering, steer, sizeof(steer));
-    printf("%-4s %-3u %-18s %-6s %-5s %-7s %-16s %-36s %s\n", devid, vif.backend, v[0] ? v[0] : "-",
-           v[1] ? v[1] : "-", v[2] ? v[2] : "-", v[3] ? v[3] : "-1", rings, vif.back, steer);
-    free(steering);
-    for (int k = 0; k < 6; k++)
-        free(v[k]);
-    free(vif.front);
-    free(vif.back);
-}
-
-void vif_list_header(void)
-{
-    printf("%-4s %-3s %-18s %-6s %-5s %-7s %-16s %-36s %s\n", "Idx", "BE", "Mac Addr.", "handle",
-           "state", "evt-ch", "tx-/rx-ring-ref", "BE-path", "steering / NIC counters");
-}
-
-int vif_list(uint32_t domid)
-{
-    return xl_for_each_device("/libxl/%u/device/vif", domid, list_one, NULL);
-}
-
-void xl_chmod_tree(struct xs_handle *h, const char *dir, uint32_t owner, uint32_t reader)
+void svl_chmod_tree(struct xs_handle *h, const char *dir, uint32_t owner, uint32_t reader)
 {
     struct xs_permissions perms[2] = {{.id = owner, .perms = XS_PERM_NONE},
                                       {.id = reader, .perms = XS_PERM_READ}};
@@ -523,7 +354,7 @@ void xl_chmod_tree(struct xs_handle *h, const char *dir, uint32_t owner, uint32_
         char path[256];
 
         snprintf(path, sizeof(path), "%s/%s", dir, kids[i]);
-        xl_chmod_tree(h, path, owner, reader);
+        svl_chmod_tree(h, path, owner, reader);
     }
     free(kids);
 }
@@ -571,14 +402,14 @@ static bool has_orphan_vif(struct xs_handle *h, uint32_t f, char **devs, unsigne
 }
 
 /* Re-plugs the vifs of frontend f whose description names backend `name`. */
-static void replug_frontend(struct xs_handle *h, uint32_t f, const char *name, uint32_t b,
-                            const xc_domaininfo_t *info, int ninfo)
+static void replug_frontend(struct svl_ctx *ctx, struct xs_handle *h, uint32_t f, const char *name,
+                            uint32_t b, const xc_domaininfo_t *info, int ninfo)
 {
     struct domain_config cfg;
     unsigned n;
     char **devs = vif_devids(h, f, &n);
 
-    if (!devs || !has_orphan_vif(h, f, devs, n, info, ninfo) || userdata_load(f, &cfg) < 0) {
+    if (!devs || !has_orphan_vif(h, f, devs, n, info, ninfo) || svl_userdata_load(f, &cfg) < 0) {
         free(devs);
         return;
     }
@@ -593,9 +424,10 @@ static void replug_frontend(struct xs_handle *h, uint32_t f, const char *name, u
             if (strcasecmp(cfg.vifs[k].mac, mac) || strcmp(cfg.vifs[k].backend, name))
                 continue;
             j.vif.devid = (unsigned)atoi(devs[i]);
-            xl_chmod_tree(h, dir, f, b);
+            svl_chmod_tree(h, dir, f, b);
             if (xenbus_transaction(h, replug_write, &j) == 0)
-                printf("vif %u.%u re-plugged to %s (domain %u)\n", f, j.vif.devid, name, b);
+                svl_log(ctx, SVL_INFO, "vif %u.%u re-plugged to %s (domain %u)", f, j.vif.devid,
+                        name, b);
         }
         free(mac);
     }
@@ -603,26 +435,33 @@ static void replug_frontend(struct xs_handle *h, uint32_t f, const char *name, u
     config_free(&cfg);
 }
 
-void vif_replug_backend(const char *name, uint32_t b)
+void svl_vif_replug_backend(struct svl_ctx *ctx, const char *name, uint32_t b)
 {
     static xc_domaininfo_t info[256];
-    int n = xc_domain_getinfolist(xl_xch, 1, 256, info);
+    int n = xc_domain_getinfolist(ctx->xch, 1, 256, info);
     struct xs_handle *h = n > 0 ? xs_open(0) : NULL;
 
     for (int i = 0; h && i < n; i++)
         if (info[i].domain != b && !(info[i].flags & XEN_DOMINF_shutdown))
-            replug_frontend(h, info[i].domain, name, b, info, n);
+            replug_frontend(ctx, h, info[i].domain, name, b, info, n);
     if (h)
         xs_close(h);
 }
 
-void vif_orphan_backend(uint32_t b)
+void svl_vif_orphan_backend(uint32_t b)
 {
     struct xs_handle *h = xs_open(0);
-    char prefix[48];
-    unsigned nf = 0;
-    char **fes = h ? xs_directory(h, XBT_NULL, "/libxl", &nf) : NULL;
+    char prefix[48], served[64];
+    unsigned nf = 0, nb = 0;
+    char **fes = NULL, **backs;
 
+    /* Most domains serve no vif: one read, not a walk of every domain's
+     * vifs (which made each destroy cost more with every other guest). */
+    snprintf(served, sizeof(served), "/local/domain/%u/" SV_XS_VIF_BACKEND, b);
+    backs = h ? xs_directory(h, XBT_NULL, served, &nb) : NULL;
+    free(backs);
+    if (nb)
+        fes = xs_directory(h, XBT_NULL, "/libxl", &nf);
     snprintf(prefix, sizeof(prefix), "/local/domain/%u/", b);
     for (unsigned i = 0; fes && i < nf; i++) {
         unsigned f = (unsigned)atoi(fes[i]), nd;
@@ -648,4 +487,91 @@ void vif_orphan_backend(uint32_t b)
     free(fes);
     if (h)
         xs_close(h);
+}
+
+/* Parses spec as the vif with devid `devid` of cfg (its generated MAC
+ * follows devid), refusing a MAC another vif of cfg has. */
+static int parse_vif(struct svl_ctx *ctx, const struct domain_config *cfg, const char *spec,
+                     unsigned devid, struct config_vif *out)
+{
+    static struct domain_config scratch;
+    struct config_error cerr;
+
+    if (devid >= CONFIG_MAX_VIFS)
+        return svl_fail(ctx, -ENOSPC, "%s has no room for another vif", cfg->name);
+    config_init(&scratch);
+    memcpy(scratch.name, cfg->name, sizeof(scratch.name));
+    scratch.nr_vifs = devid;
+    if (config_add_vif_spec(&scratch, spec, &cerr) < 0) {
+        config_free(&scratch);
+        return svl_config_fail(ctx, -EINVAL, &cerr);
+    }
+    *out = scratch.vifs[devid];
+    config_free(&scratch);
+    for (unsigned i = 0; i < cfg->nr_vifs; i++)
+        if (!strcmp(cfg->vifs[i].mac, out->mac))
+            return svl_fail(ctx, -EEXIST, "vif %u of %s already has MAC %s", cfg->vifs[i].devid,
+                            cfg->name, out->mac);
+    return 0;
+}
+
+int svl_vif_attach(struct svl_ctx *ctx, uint32_t domid, const char *spec)
+{
+    struct domain_config cfg;
+    struct config_vif vif;
+    int err;
+
+    if (svl_userdata_load(domid, &cfg) < 0)
+        return svl_fail(ctx, -ENOENT, "no configuration kept for domain %u", domid);
+    err = next_devid(domid);
+    if (err >= 0)
+        err = parse_vif(ctx, &cfg, spec, (unsigned)err, &vif);
+    if (err)
+        goto out_free;
+    err = svl_guestnet_plumb(ctx, domid, cfg.name, &vif);
+    if (err)
+        goto out_free;
+    err = svl_vif_add(ctx, domid, &vif);
+    if (err)
+        goto out_unplumb;
+    cfg.vifs[cfg.nr_vifs++] = vif;
+    err = svl_userdata_save(domid, &cfg);
+    if (!err)
+        goto out_free;
+    svl_fail(ctx, err, "cannot keep the description of %s: %s", cfg.name, strerror(-err));
+    svl_vif_remove(domid, vif.devid);
+out_unplumb:
+    /* A failed attach leaves neither the TAP nor xenstore nodes. */
+    svl_guestnet_unplumb(ctx, cfg.name, vif.devid);
+out_free:
+    config_free(&cfg);
+    return err;
+}
+
+int svl_vif_detach(struct svl_ctx *ctx, uint32_t domid, const char *devid_or_mac)
+{
+    struct domain_config cfg;
+    char mac[18], name[SV_DOMAIN_NAME_MAX];
+    unsigned devid = 0;
+    int err;
+
+    if (find(domid, devid_or_mac, &devid, mac) < 0) {
+        if (svl_domname(ctx, domid, name, sizeof(name)) < 0)
+            snprintf(name, sizeof(name), "domain %u", domid);
+        return svl_fail(ctx, -ENOENT, "%s has no vif '%s'", name, devid_or_mac);
+    }
+    err = svl_vif_remove(domid, devid);
+    if (!err && svl_userdata_load(domid, &cfg) == 0) {
+        svl_guestnet_unplumb(ctx, cfg.name, devid);
+        for (unsigned i = 0; i < cfg.nr_vifs; i++)
+            if (!strcasecmp(cfg.vifs[i].mac, mac)) {
+                memmove(&cfg.vifs[i], &cfg.vifs[i + 1],
+                        (cfg.nr_vifs - i - 1) * sizeof(cfg.vifs[0]));
+                cfg.nr_vifs--;
+                break;
+            }
+        err = svl_userdata_save(domid, &cfg);
+        config_free(&cfg);
+    }
+    return err ? svl_fail(ctx, err, "cannot detach: %s", strerror(-err)) : 0;
 }

@@ -32,10 +32,7 @@
 #include "sv/hcall.h"
 #include "sv/xenbus.h"
 #include "sv/abi/xs_net.h"
-#include "xl.h"
-
-/* The toolstack's VF directories of a domain (printf with its domid). */
-#define VF_LIBXL_DIRS "/libxl/%u/device/vf"
+#include "svl_internal.h"
 
 #define VF_MAX_FUNCS     128
 #define VF_CONFIG_WAIT   5000 /* ms for the PF owner to configure a VF */
@@ -50,10 +47,11 @@ struct vf_dev {
 };
 
 /* The function bdf in the PCI table, and its PF's entry. */
-static int find_funcs(const char *bdf, struct sv_pci_func *fn, struct sv_pci_func *pf)
+static int find_funcs(struct svl_ctx *ctx, const char *bdf, struct sv_pci_func *fn,
+                      struct sv_pci_func *pf)
 {
     static struct sv_pci_func funcs[VF_MAX_FUNCS];
-    int n = hcall_pci_funcs(xl_chan, funcs, VF_MAX_FUNCS), found = -ENODEV;
+    int n = svl_pci_funcs(ctx, funcs, VF_MAX_FUNCS), found = -ENODEV;
 
     for (int i = 0; i < n; i++)
         if (!strcmp(funcs[i].bdf, bdf)) {
@@ -74,7 +72,7 @@ static bool put(struct xs_handle *h, xs_transaction_t t, const char *dir, const 
     char path[200];
 
     snprintf(path, sizeof(path), "%s%s%s", dir, *key ? "/" : "", key);
-    return xs_put(h, t, path, value, owner, reader);
+    return svl_xs_put(h, t, path, value, owner, reader);
 }
 
 static int write_request(struct xs_handle *h, xs_transaction_t t, void *arg)
@@ -131,7 +129,7 @@ static int next_devid(struct xs_handle *h, uint32_t domid)
     int next = 0;
     char **devs;
 
-    snprintf(path, sizeof(path), VF_LIBXL_DIRS, domid);
+    snprintf(path, sizeof(path), SVL_VF_DIRS, domid);
     devs = xs_directory(h, XBT_NULL, path, &n);
     for (unsigned i = 0; devs && i < n; i++)
         if (atoi(devs[i]) >= next)
@@ -141,10 +139,10 @@ static int next_devid(struct xs_handle *h, uint32_t domid)
 }
 
 /* The PF owner's answer: 0 once it configured the VF, or -errno (said). */
-static int wait_configured(struct xs_handle *h, const struct vf_dev *d)
+static int wait_configured(struct svl_ctx *ctx, struct xs_handle *h, const struct vf_dev *d)
 {
     XenbusState got = XenbusStateUnknown;
-    char *why = NULL;
+    char *why;
     int err = xenbus_watch_state(h, d->back, "vf");
 
     if (!err)
@@ -152,8 +150,9 @@ static int wait_configured(struct xs_handle *h, const struct vf_dev *d)
     xenbus_unwatch_state(h, d->back, "vf");
     if (!err && got == XenbusStateConnected)
         return 0;
-    xenbus_read(h, XBT_NULL, d->back, SV_XS_ERROR, &why);
-    xl_error("VF %s: domain %u (its PF's owner) did not configure it: %s", d->pci->bdf, d->backend,
+    why = svl_read_shown(h, d->back, SV_XS_ERROR); /* the driver domain's words */
+    svl_fail(ctx, err ? err : -EIO, "VF %s: domain %u (its PF's owner) did not configure it: %s",
+             d->pci->bdf, d->backend,
              why   ? why
              : err ? strerror(-err)
                    : "refused");
@@ -168,13 +167,13 @@ static void remove_dirs(struct xs_handle *h, const struct vf_dev *d)
     xs_rm(h, XBT_NULL, d->libxl);
 }
 
-int vf_plug(uint32_t domid, const char *name, const struct config_pci *pci)
+int svl_vf_plug(struct svl_ctx *ctx, uint32_t domid, const char *name, const struct config_pci *pci)
 {
     struct sv_pci_func fn = {0}, pf = {0};
     struct vf_dev d = {.domid = domid, .pci = pci};
     struct xs_handle *h;
     bool configure;
-    int err = find_funcs(pci->bdf, &fn, &pf);
+    int err = find_funcs(ctx, pci->bdf, &fn, &pf);
 
     /* A PF (a driver domain's) is no interface; and a function that cannot
      * be assigned (the attach says why) must not have its configuration
@@ -188,34 +187,36 @@ int vf_plug(uint32_t domid, const char *name, const struct config_pci *pci)
     configure = pci->mac[0] || pci->vlan;
     if (pf.owner == DOMID_INVALID) {
         if (configure)
-            xl_warn("VF %s: no domain drives its PF, so nobody gives it the MAC and VLAN "
+            svl_log(ctx, SVL_WARN,
+                    "VF %s: no domain drives its PF, so nobody gives it the MAC and VLAN "
                     "asked for (it keeps the ones it has)",
                     pci->bdf);
         pf.owner = 0;
         configure = false;
     }
     if (!(h = xs_open(0)))
-        return -errno;
+        return svl_fail(ctx, -errno, "VF %s: cannot reach xenstore", pci->bdf);
     d.backend = pf.owner;
     d.vf = fn.func - 1;
     d.devid = (unsigned)next_devid(h, domid);
     snprintf(d.front, sizeof(d.front), "/local/domain/%u/device/vf/%u", domid, d.devid);
     snprintf(d.back, sizeof(d.back), "/local/domain/%u/" SV_XS_VF_BACKEND "/%u/%u", d.backend,
              domid, d.devid);
-    snprintf(d.libxl, sizeof(d.libxl), VF_LIBXL_DIRS "/%u", domid, d.devid);
+    snprintf(d.libxl, sizeof(d.libxl), SVL_VF_DIRS "/%u", domid, d.devid);
     err = xenbus_transaction(h, write_request, &d);
     if (!err && configure)
-        err = wait_configured(h, &d);
-    if (!err && !(err = xl_pci_attach(domid, pci->bdf))) {
-        err = pci->failover ? 0 : guestnet_plumb_vf(domid, name, d.devid);
+        err = wait_configured(ctx, h, &d);
+    if (!err && !(err = svl_pci_assign(ctx, domid, pci->bdf))) {
+        err = pci->failover ? 0 : svl_guestnet_plumb_vf(ctx, domid, name, d.devid);
         if (!err)
             err = xenbus_transaction(h, write_frontend, &d);
         if (err) /* a pci-attach that failed leaves nothing attached */
-            xl_pci_detach(domid, pci->bdf);
+            svl_pci_deassign(ctx, domid, pci->bdf);
     }
     if (err) {
         remove_dirs(h, &d);
-        xl_error("VF %s: cannot give it to domain %u: %s", pci->bdf, domid, strerror(-err));
+        svl_fail(ctx, err, "VF %s: cannot give it to domain %u: %s", pci->bdf, domid,
+                 strerror(-err));
     }
     xs_close(h);
     return err;
@@ -223,6 +224,7 @@ int vf_plug(uint32_t domid, const char *name, const struct config_pci *pci)
 
 struct replug_what {
     uint32_t owner; /* the domain that drives the PF now */
+    struct svl_ctx *ctx;
     struct xs_handle *h;
 };
 
@@ -239,8 +241,8 @@ static void replug_one(struct xs_handle *h, const char *dir, const char *devid, 
     char *bdf = NULL, *back = NULL, prefix[32], bid[16];
 
     if (sscanf(dir, "/libxl/%u/", &d.domid) != 1 || xenbus_read(h, XBT_NULL, dir, "bdf", &bdf) ||
-        xenbus_read(h, XBT_NULL, dir, "backend", &back) || find_funcs(bdf, &fn, &pf) ||
-        pf.owner != w->owner || userdata_load(d.domid, &cfg) < 0)
+        xenbus_read(h, XBT_NULL, dir, "backend", &back) || find_funcs(w->ctx, bdf, &fn, &pf) ||
+        pf.owner != w->owner || svl_userdata_load(d.domid, &cfg) < 0)
         goto out;
     snprintf(prefix, sizeof(prefix), "/local/domain/%u/", w->owner);
     for (unsigned i = 0; i < cfg.nr_pcis && strncmp(back, prefix, strlen(prefix)); i++) {
@@ -254,11 +256,12 @@ static void replug_one(struct xs_handle *h, const char *dir, const char *devid, 
         snprintf(d.libxl, sizeof(d.libxl), "%s", dir);
         snprintf(bid, sizeof(bid), "%u", w->owner);
         xs_rm(h, XBT_NULL, back);
-        xl_chmod_tree(h, d.front, d.domid, w->owner);
+        svl_chmod_tree(h, d.front, d.domid, w->owner);
         if (xenbus_transaction(h, write_request, &d) == 0 &&
             put(h, XBT_NULL, d.front, "backend", d.back, d.domid, w->owner) &&
             put(h, XBT_NULL, d.front, "backend-id", bid, d.domid, w->owner))
-            printf("VF %s of domain %u: request re-made to domain %u\n", bdf, d.domid, w->owner);
+            svl_log(w->ctx, SVL_INFO, "VF %s of domain %u: request re-made to domain %u", bdf,
+                    d.domid, w->owner);
     }
     config_free(&cfg);
 out:
@@ -266,15 +269,15 @@ out:
     free(back);
 }
 
-void vf_replug_owner(uint32_t owner)
+void svl_vf_replug_owner(struct svl_ctx *ctx, uint32_t owner)
 {
-    struct replug_what w = {.owner = owner, .h = xs_open(0)};
+    struct replug_what w = {.owner = owner, .ctx = ctx, .h = xs_open(0)};
     unsigned nf = 0;
     char **fes = w.h ? xs_directory(w.h, XBT_NULL, "/libxl", &nf) : NULL;
 
     for (unsigned i = 0; fes && i < nf; i++)
         if ((uint32_t)atoi(fes[i]) != owner)
-            xl_for_each_device(VF_LIBXL_DIRS, (uint32_t)atoi(fes[i]), replug_one, &w);
+            svl_for_each_device(SVL_VF_DIRS, (uint32_t)atoi(fes[i]), replug_one, &w);
     free(fes);
     if (w.h)
         xs_close(w.h);
@@ -296,7 +299,8 @@ static void close_and_wait(struct xs_handle *h, const char *dir, int ms)
  * the guest (Closing), waiting a little for each to let go (Closed), as
  * Xen's toolstack does with its backends and pcifront; then removes every
  * node. */
-static void unplug_dir(struct xs_handle *h, const char *libxl_dir, uint32_t domid, bool tell)
+static void unplug_dir(struct svl_ctx *ctx, struct xs_handle *h, const char *libxl_dir,
+                       uint32_t domid, bool tell)
 {
     char name[128], *front = NULL, *back = NULL, *teamed = NULL;
 
@@ -312,19 +316,20 @@ static void unplug_dir(struct xs_handle *h, const char *libxl_dir, uint32_t domi
         xs_rm(h, XBT_NULL, front);
     if (back) {
         xs_rm(h, XBT_NULL, back); /* the PF owner takes its configuration back */
-        vif_remove_parent_if_empty(h, back);
+        svl_remove_parent_if_empty(h, back);
     }
     xs_rm(h, XBT_NULL, libxl_dir);
     /* The TAP goes (its name is free for the next VF); a destroyed domain's
      * went with its namespace.  A teamed VF had none. */
-    if (!teamed && xl_domname(domid, name, sizeof(name)) == 0)
-        guestnet_unplumb_vf(name, (unsigned)atoi(strrchr(libxl_dir, '/') + 1));
+    if (!teamed && svl_domname(ctx, domid, name, sizeof(name)) == 0)
+        svl_guestnet_unplumb_vf(ctx, name, (unsigned)atoi(strrchr(libxl_dir, '/') + 1));
     free(front);
     free(back);
     free(teamed);
 }
 
 struct unplug_what {
+    struct svl_ctx *ctx;
     uint32_t domid;
     const char *bdf; /* NULL: every VF */
     bool tell;       /* the guest runs: it lets go first */
@@ -337,56 +342,20 @@ static void unplug_if(struct xs_handle *h, const char *dir, const char *devid, v
 
     (void)devid;
     if (!w->bdf || (xenbus_read(h, XBT_NULL, dir, "bdf", &have) == 0 && !strcmp(have, w->bdf)))
-        unplug_dir(h, dir, w->domid, w->tell);
+        unplug_dir(w->ctx, h, dir, w->domid, w->tell);
     free(have);
 }
 
-void vf_unplug(uint32_t domid, const char *bdf)
+void svl_vf_unplug(struct svl_ctx *ctx, uint32_t domid, const char *bdf)
 {
-    xl_for_each_device(VF_LIBXL_DIRS, domid, unplug_if,
-                       &(struct unplug_what){.domid = domid, .bdf = bdf, .tell = true});
+    svl_for_each_device(
+        SVL_VF_DIRS, domid, unplug_if,
+        &(struct unplug_what){.ctx = ctx, .domid = domid, .bdf = bdf, .tell = true});
 }
 
-void vf_remove_all(uint32_t domid)
+void svl_vf_remove_all(struct svl_ctx *ctx, uint32_t domid)
 {
-    xl_for_each_device(VF_LIBXL_DIRS, domid, unplug_if,
-                       &(struct unplug_what){.domid = domid, .bdf = NULL, .tell = false});
-}
-
-/* One row of xl network-list: the VF, what its PF owner gave it, and the
- * VF's own counters (the device's, not the driver domain's). */
-static void list_one(struct xs_handle *h, const char *dir, const char *devid, void *arg)
-{
-    struct xnic_func_stats st;
-    char *bdf = NULL, *back = NULL, *mac = NULL, *vlan = NULL, *standby = NULL;
-
-    (void)arg;
-    xenbus_read(h, XBT_NULL, dir, "bdf", &bdf);
-    xenbus_read(h, XBT_NULL, dir, "backend", &back);
-    if (back) { /* the PF owner's directory: shown as printable text */
-        mac = xl_read_shown(h, back, SV_XS_MAC);
-        vlan = xl_read_shown(h, back, SV_XS_VLAN);
-        standby = xl_read_shown(h, back, SV_XS_FAILOVER);
-    }
-    printf("vf%-4s %-13s %-17s vlan %-4s state %d", devid, bdf ? bdf : "?", mac && *mac ? mac : "-",
-           vlan && strcmp(vlan, "0") ? vlan : "-",
-           back ? (int)xenbus_read_state(h, XBT_NULL, back) : 0);
-    if (bdf && xl_pci_stats(bdf, &st) == 0 && st.nqueues)
-        printf(
-            " rx %llu tx %llu rx-no-buf %llu spoofed %llu",
-            (unsigned long long)st.queue[0].rx_packets, (unsigned long long)st.queue[0].tx_packets,
-            (unsigned long long)st.queue[0].rx_no_buf, (unsigned long long)st.queue[0].tx_spoofed);
-    if (standby) /* no vfN: it carries the vif's ethD */
-        printf(" failover eth%s", standby);
-    putchar('\n');
-    free(bdf);
-    free(back);
-    free(mac);
-    free(vlan);
-    free(standby);
-}
-
-void vf_list(uint32_t domid)
-{
-    xl_for_each_device(VF_LIBXL_DIRS, domid, list_one, NULL);
+    svl_for_each_device(
+        SVL_VF_DIRS, domid, unplug_if,
+        &(struct unplug_what){.ctx = ctx, .domid = domid, .bdf = NULL, .tell = false});
 }

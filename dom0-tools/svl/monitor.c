@@ -1,19 +1,22 @@
 /*
- * xl's monitor: one process per run directory applies on_poweroff,
- * on_reboot and on_crash to every domain xl created, as Xen's toolstack
+ * The monitor's policy: one process per run directory (xl starts it,
+ * dom0-tools/xl/xl_monitor.c) applies on_poweroff, on_reboot and on_crash
+ * to every domain the toolstack created, as Xen's toolstack
  * watches @releaseDomain once rather than once per domain.  It waits for
  * VIRQ_DOM_EXC, lists the domains, and for each newly shut-down one that
  * has a kept description (userdata) applies the configured action for the
  * reason: destroy, preserve (leave it listed), restart (destroy and create
- * again from the description xl keeps, which follows network- and
+ * again from the description the toolstack keeps, which follows network- and
  * pci-attach/-detach; a name that restarts more than MONITOR_MAX_RESTARTS
  * times in MONITOR_WINDOW_S seconds is destroyed instead, as xl refuses to
  * restart too fast) or rename-restart.  A restart whose create fails is
  * tried again after a back-off, between events, so that one domain's
- * failures hold up no other's.  The first `xl create` starts it;
- * the later ones find its lock held.  It exits when the hypervisor goes.
- * It logs to monitor.log in the log directory; its pid is in
- * <rundir>/monitor.pid.
+ * failures hold up no other's.  A pending restart is marked by the file
+ * <rundir>/restart.NAME, locked while the monitor destroys and creates:
+ * svl_monitor_cancel_restart() (xl destroy) removes it to cancel a queued
+ * retry, and waits for one under way to finish so that its caller can
+ * destroy the result.  It returns when the hypervisor goes.  What it does
+ * and what fails goes to the context's log.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,15 +25,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include <xenevtchn.h>
-#include <xenstore.h>
 
-#include "sv/hcall.h"
-#include "sv/log.h"
 #include "sv/util.h"
-#include "xl.h"
+#include "svl_internal.h"
 
 #define MONITOR_MAX_RESTARTS 5
 #define MONITOR_WINDOW_S     10
@@ -44,7 +45,7 @@
 #define MONITOR_FIRST_BACKOFF_MS 100
 
 /* Domains already dealt with that are still listed (preserved, renamed,
- * or not xl's): looked at again only once they are gone. */
+ * or not the toolstack's): looked at again only once they are gone. */
 static uint8_t handled[DOMID_FIRST_RESERVED / 8];
 
 /* Recent restarts of a name: the window they fall in and how many. */
@@ -64,6 +65,9 @@ struct retry {
 };
 static struct retry *retries;
 static size_t nr_retries;
+
+/* The monitor's connections: one monitor a process. */
+static struct svl_ctx *mon;
 
 static bool is_handled(uint32_t domid)
 {
@@ -94,24 +98,79 @@ static enum config_action action_for(const struct domain_config *cfg, unsigned r
  * xl console), and the name is free for the new incarnation. */
 static void rename_old(const struct domain_config *cfg, uint32_t domid)
 {
-    struct sv_domctl_lookup l = {.domid = domid};
-    struct xs_handle *h;
-    char path[64];
+    char name[SV_DOMAIN_NAME_MAX];
 
-    snprintf(l.name, sizeof(l.name), "%.40s-%u", cfg->name, domid);
-    if (hcall_domctl_rename(xl_chan, &l) < 0) {
-        log_warnx("cannot rename domain %u: destroying it", domid);
-        xl_destroy_domain(domid);
+    snprintf(name, sizeof(name), "%.40s-%u", cfg->name, domid);
+    if (svl_domain_set_name(mon, domid, name) < 0) {
+        svl_log(mon, SVL_WARN, "cannot rename domain %u (%s): destroying it", domid,
+                mon->error.message);
+        svl_error_clear(mon);
+        svl_domain_destroy(mon, domid);
         return;
     }
-    h = xs_open(0);
-    snprintf(path, sizeof(path), "/local/domain/%u/name", domid);
-    if (h)
-        xs_write(h, XBT_NULL, path, l.name, (unsigned)strlen(l.name));
-    if (h)
-        xs_close(h);
     set_handled(domid, true);
-    log_info("domain %u kept as %s", domid, l.name);
+    svl_log(mon, SVL_INFO, "domain %u kept as %s", domid, name);
+}
+
+static int mark_path(const char *name, char *buf, size_t len)
+{
+    char rel[CONFIG_NAME_SIZE + 16];
+
+    snprintf(rel, sizeof(rel), "restart.%s", name);
+    return sv_rundir_path(buf, len, rel);
+}
+
+/* Opens and locks the restart mark of name (creating it if create): the
+ * locked fd; -ENOENT when there is none, -ESTALE when it was removed while
+ * this waited for the lock (the restart ended or was cancelled), or
+ * another -errno. */
+static int mark_lock(const char *name, bool create)
+{
+    char path[400];
+    struct stat st;
+    int fd;
+
+    if (mark_path(name, path, sizeof(path)) < 0)
+        return -ENAMETOOLONG;
+    fd = open(path, O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0), 0600);
+    if (fd < 0)
+        return -errno;
+    if (flock(fd, LOCK_EX) < 0 || fstat(fd, &st) < 0) {
+        int err = -errno;
+
+        close(fd);
+        return err;
+    }
+    if (st.st_nlink == 0) {
+        close(fd);
+        return -ESTALE;
+    }
+    return fd;
+}
+
+/* Unlocks a mark, removing it unless a retry still waits (keep). */
+static void mark_unlock(int fd, const char *name, bool keep)
+{
+    char path[400];
+
+    if (!keep && mark_path(name, path, sizeof(path)) == 0)
+        unlink(path);
+    close(fd);
+}
+
+int svl_monitor_cancel_restart(const char *name)
+{
+    int fd = mark_lock(name, false);
+
+    if (fd == -ENOENT)
+        return SVL_MONITOR_NONE;
+    if (fd == -ESTALE)
+        return SVL_MONITOR_RESTARTED;
+    if (fd < 0)
+        return fd;
+    /* Held: no restart is under way, and none will start after this. */
+    mark_unlock(fd, name, false);
+    return SVL_MONITOR_CANCELLED;
 }
 
 /* The restart record of name, a stale one reused or a new one; NULL when
@@ -154,25 +213,28 @@ static bool create_or_queue(struct domain_config *cfg, int tries)
     struct retry *grown;
     uint32_t newid;
 
-    if (xl_create_domain(cfg, false, &newid) == 0) {
-        log_info("%s restarted as domain %u", cfg->name, newid);
+    svl_error_clear(mon);
+    if (svl_domain_create(mon, cfg, false, &newid) == 0) {
+        svl_log(mon, SVL_INFO, "%s restarted as domain %u", cfg->name, newid);
         return false;
     }
+    svl_log(mon, SVL_WARN, "%s", mon->error.message);
     if (tries == MONITOR_CREATE_TRIES) {
-        log_warnx("%s: not restarted: %d creates failed (above): giving up", cfg->name, tries);
+        svl_log(mon, SVL_WARN, "%s: not restarted: %d creates failed (above): giving up", cfg->name,
+                tries);
         return false;
     }
     grown = realloc(retries, (nr_retries + 1) * sizeof(*retries));
     if (!grown) {
-        log_warnx("%s: not restarted: out of memory for its retry", cfg->name);
+        svl_log(mon, SVL_WARN, "%s: not restarted: out of memory for its retry", cfg->name);
         return false;
     }
     retries = grown;
     retries[nr_retries].cfg = *cfg;
     retries[nr_retries].tries = tries;
     retries[nr_retries].due_ms = now_ms() + ((long long)MONITOR_FIRST_BACKOFF_MS << (tries - 1));
-    log_warnx("%s: create %d of %d failed (above): trying again in %lld ms", cfg->name, tries,
-              MONITOR_CREATE_TRIES, retries[nr_retries].due_ms - now_ms());
+    svl_log(mon, SVL_WARN, "%s: create %d of %d failed (above): trying again in %lld ms", cfg->name,
+            tries, MONITOR_CREATE_TRIES, retries[nr_retries].due_ms - now_ms());
     nr_retries++;
     return true;
 }
@@ -181,6 +243,8 @@ static bool create_or_queue(struct domain_config *cfg, int tries)
 static void retry_due(void)
 {
     long long now = now_ms();
+    bool queued;
+    int mark;
 
     for (size_t i = 0; i < nr_retries;) {
         struct retry r = retries[i];
@@ -190,7 +254,19 @@ static void retry_due(void)
             continue;
         }
         retries[i] = retries[--nr_retries];
-        if (!create_or_queue(&r.cfg, r.tries + 1))
+        mark = mark_lock(r.cfg.name, false);
+        if (mark == -ENOENT || mark == -ESTALE)
+            svl_log(mon, SVL_INFO, "%s: its restart was cancelled (xl destroy)", r.cfg.name);
+        else if (mark < 0)
+            svl_log(mon, SVL_WARN, "%s: not restarted: its restart mark: %s", r.cfg.name,
+                    strerror(-mark));
+        if (mark < 0) {
+            config_free(&r.cfg);
+            continue;
+        }
+        queued = create_or_queue(&r.cfg, r.tries + 1);
+        mark_unlock(mark, r.cfg.name, queued);
+        if (!queued)
             config_free(&r.cfg);
     }
 }
@@ -220,11 +296,19 @@ static bool restart(struct domain_config *cfg)
     if (!r || ++r->count > MONITOR_MAX_RESTARTS) {
         char hint[400];
 
-        log_warnx("%s restarted %d times in %d s: giving up%s", cfg->name, MONITOR_MAX_RESTARTS,
-                  MONITOR_WINDOW_S, xl_last_console_hint(cfg->name, hint, sizeof(hint)));
+        svl_log(mon, SVL_WARN, "%s restarted %d times in %d s: giving up%s", cfg->name,
+                MONITOR_MAX_RESTARTS, MONITOR_WINDOW_S,
+                svl_last_console_hint(cfg->name, hint, sizeof(hint)));
         return false;
     }
     return create_or_queue(cfg, 1);
+}
+
+static bool is_listed(uint32_t domid)
+{
+    xc_domaininfo_t info;
+
+    return xc_domain_getinfolist(mon->xch, domid, 1, &info) == 1 && info.domain == domid;
 }
 
 /* Applies the action its description gives a domain that shut down. */
@@ -233,34 +317,49 @@ static void apply(uint32_t domid, unsigned reason)
     char name[SV_DOMAIN_NAME_MAX];
     struct domain_config cfg;
     enum config_action action;
+    bool restarts;
+    int mark = -1;
 
-    /* Not created by xl (nothing kept), or already renamed by a monitor
+    /* Not created by the toolstack (nothing kept), or already renamed by a monitor
      * before this one: not ours to act on. */
-    if (userdata_load(domid, &cfg) < 0) {
+    if (svl_userdata_load(domid, &cfg) < 0) {
         set_handled(domid, true);
         return;
     }
-    if (xl_domname(domid, name, sizeof(name)) < 0 || strcmp(name, cfg.name)) {
+    if (svl_domname(mon, domid, name, sizeof(name)) < 0 || strcmp(name, cfg.name)) {
         set_handled(domid, true);
         goto out;
     }
     action = action_for(&cfg, reason);
-    log_info("domain %u (%s) shut down (reason %u): %s", domid, cfg.name, reason,
-             config_action_name(action));
+    svl_log(mon, SVL_INFO, "domain %u (%s) shut down (reason %u): %s", domid, cfg.name, reason,
+            config_action_name(action));
     if (action == CONFIG_ACTION_PRESERVE) {
         set_handled(domid, true);
         goto out;
     }
+    restarts = action == CONFIG_ACTION_RESTART || action == CONFIG_ACTION_RENAME_RESTART;
+    if (restarts && (mark = mark_lock(cfg.name, true)) < 0) {
+        svl_log(mon, SVL_WARN, "%s: not restarted: its restart mark: %s", cfg.name,
+                strerror(-mark));
+        restarts = false;
+    }
+    /* Destroyed since the scan: by the operator, who does not want it back
+     * (an `xl destroy` after this point finds the mark and waits for it). */
+    if (!is_listed(domid))
+        goto out;
     /* A restart takes the description as kept (with the devices attached
      * and detached since), loaded above before destroying forgets it. */
     if (action == CONFIG_ACTION_RENAME_RESTART)
         rename_old(&cfg, domid); /* kept, under another name, for post-mortem */
     else
-        xl_destroy_domain(domid);
-    if ((action == CONFIG_ACTION_RESTART || action == CONFIG_ACTION_RENAME_RESTART) &&
-        restart(&cfg))
+        svl_domain_destroy(mon, domid);
+    if (restarts && restart(&cfg)) {
+        mark_unlock(mark, cfg.name, true);
         return; /* cfg is the queued retry's now */
+    }
 out:
+    if (mark >= 0)
+        mark_unlock(mark, cfg.name, false);
     config_free(&cfg);
 }
 
@@ -270,10 +369,10 @@ static void scan(void)
 {
     static xc_domaininfo_t info[MONITOR_MAX_DOMAINS];
     static uint8_t listed[sizeof(handled)];
-    int n = xc_domain_getinfolist(xl_xch, 1, MONITOR_MAX_DOMAINS, info);
+    int n = xc_domain_getinfolist(mon->xch, 1, MONITOR_MAX_DOMAINS, info);
 
     if (n < 0) {
-        log_warn("cannot list the domains");
+        svl_log(mon, SVL_WARN, "cannot list the domains: %s", strerror(errno));
         return;
     }
     memset(listed, 0, sizeof(listed));
@@ -297,7 +396,7 @@ static void scan(void)
 static bool wait_event(xenevtchn_handle *xce)
 {
     struct pollfd fds[2] = {{.fd = xenevtchn_fd(xce), .events = POLLIN},
-                            {.fd = xl_chan, .events = POLLIN}};
+                            {.fd = mon->chan, .events = POLLIN}};
     int n;
 
     while ((n = poll(fds, 2, retry_timeout())) < 0)
@@ -308,18 +407,20 @@ static bool wait_event(xenevtchn_handle *xce)
     return n == 0 || xenevtchn_pending(xce) >= 0;
 }
 
-static void monitor_loop(void)
+void svl_monitor_run(struct svl_ctx *ctx)
 {
     xenevtchn_handle *xce = xenevtchn_open(NULL, 0);
     int port = xce ? xenevtchn_bind_virq(xce, VIRQ_DOM_EXC) : -1;
 
+    mon = ctx;
     if (port < 0) {
-        log_warn("cannot bind VIRQ_DOM_EXC: no domain is monitored");
+        svl_log(mon, SVL_WARN, "cannot bind VIRQ_DOM_EXC: no domain is monitored: %s",
+                strerror(errno));
         if (xce)
             xenevtchn_close(xce);
         return;
     }
-    log_info("monitoring every domain");
+    svl_log(mon, SVL_INFO, "monitoring every domain");
     do {
         scan();
         retry_due();
@@ -328,75 +429,12 @@ static void monitor_loop(void)
     } while (xenevtchn_unmask(xce, (evtchn_port_t)port) == 0);
     xenevtchn_close(xce);
     free(recent);
-    for (size_t i = 0; i < nr_retries; i++)
+    for (size_t i = 0; i < nr_retries; i++) {
+        char path[400];
+
+        if (mark_path(retries[i].cfg.name, path, sizeof(path)) == 0)
+            unlink(path); /* no one will retry it now */
         config_free(&retries[i].cfg);
+    }
     free(retries);
-}
-
-static void detach(void)
-{
-    char path[400];
-    int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
-    int log_fd = -1;
-
-    if (sv_logdir_path(path, sizeof(path), "monitor.log") == 0)
-        log_fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-    setsid();
-    dup2(devnull, STDIN_FILENO);
-    dup2(devnull, STDOUT_FILENO);
-    if (log_fd >= 0)
-        dup2(log_fd, STDERR_FILENO);
-}
-
-/* Records the monitor's pid in <rundir>/monitor.pid (for the operator). */
-static void write_pid(void)
-{
-    char path[400];
-    FILE *f;
-
-    if (sv_rundir_path(path, sizeof(path), "monitor.pid") < 0 || !(f = fopen(path, "we")))
-        return;
-    fprintf(f, "%d\n", (int)getpid());
-    fclose(f);
-}
-
-int monitor_start(void)
-{
-    char path[400];
-    int lock = -1, err = 0;
-    pid_t pid;
-
-    if (sv_rundir_path(path, sizeof(path), "monitor.lock") < 0)
-        return xl_error("cannot start the monitor: run directory path too long");
-    lock = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (lock < 0)
-        return xl_error("cannot start the monitor: %s: %s", path, strerror(errno));
-    /* Held for as long as a monitor runs: taken here, it passes to the
-     * child (the same open file), so no second one can start. */
-    if (flock(lock, LOCK_EX | LOCK_NB) < 0) {
-        if (errno != EWOULDBLOCK)
-            err = xl_error("cannot start the monitor: lock %s: %s", path, strerror(errno));
-        goto out;
-    }
-    pid = fork();
-    if (pid < 0) {
-        err = xl_error("cannot start the monitor: %s", strerror(errno));
-        goto out;
-    }
-    if (pid > 0)
-        goto out;
-    /* The child: a fresh connection, not the parent's. */
-    detach();
-    log_init("xl-monitor");
-    write_pid();
-    xc_interface_close(xl_xch);
-    close(xl_chan);
-    xl_xch = xc_interface_open(NULL, NULL, 0);
-    xl_chan = hcall_open();
-    if (xl_xch && xl_chan >= 0)
-        monitor_loop();
-    _exit(0);
-out:
-    close(lock);
-    return err;
 }
