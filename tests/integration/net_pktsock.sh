@@ -20,12 +20,15 @@ printf 'name = "%s"\nmemory = 16\nkernel = "%s"\nextra = "pktsock"\nvif = [ "bac
 "$BIN/xl" create "$cfg" >/dev/null
 d=$("$BIN/xl" domid "$t-ps")
 
-ip -n "$ns" -d link show eth0 | grep -q "veth" || fail "eth0 is not a veth: $(ip -n "$ns" -d link show eth0)"
-ip -n "$ns" -d link show eth0 | grep -q "numtxqueues 2 numrxqueues 2" || fail "eth0 has not 2 queue pairs"
-ip -n "$ns" -d link show nf0 | grep -q "numtxqueues 2 numrxqueues 2" || fail "nf0 has not 2 queue pairs"
-ip -n "$ns" link show nf0 | grep -q "NOARP" || fail "nf0 answers ARP"
+# (output captured first: grep -q ending a pipe early fails it under pipefail)
+eth0=$(ip -n "$ns" -d link show eth0)
+nf0=$(ip -n "$ns" -d link show nf0)
+grep -q "veth" <<<"$eth0" || fail "eth0 is not a veth: $eth0"
+grep -q "numtxqueues 2 numrxqueues 2" <<<"$eth0" || fail "eth0 has not 2 queue pairs"
+grep -q "numtxqueues 2 numrxqueues 2" <<<"$nf0" || fail "nf0 has not 2 queue pairs"
+grep -q "NOARP" <<<"$nf0" || fail "nf0 answers ARP"
 [ -z "$(ip -n "$ns" -6 addr show dev nf0)" ] || fail "nf0 has an IPv6 address"
-ip -n "$ns" addr show dev eth0 | grep -q "10.31.0.2/24" || fail "eth0 has not its IP"
+grep -q "10.31.0.2/24" <<<"$(ip -n "$ns" addr show dev eth0)" || fail "eth0 has not its IP"
 pass "eth0 is a veth with peer nf0, 2 queue pairs each; nf0 has no ARP, no IPv6 address"
 
 wait_console "$d" "^RAW_SOCKET Operation not permitted$" >/dev/null
