@@ -81,6 +81,7 @@ struct vif_queue {
     bool tx_more;            /* the TX budget ran out: vif_back_poll() goes on */
     bool tx_blocked;         /* tx_pkt waits for a host buffer or credit (vif_back_poll()) */
     bool tx_paid;            /* tx_pkt's rate credit is taken */
+    bool rx_paid;            /* the frame the guest had no buffer for paid its RX credit */
     struct netback_packet tx_pkt;
     struct netback_queue *q;
     uint64_t tx_taken;  /* packets taken off the TX ring, ever */
@@ -104,6 +105,8 @@ struct vif_back {
     struct ratelimit connects;
     struct ratelimit mcast;            /* its broadcasts and multicasts */
     struct ratelimit_credit tx_credit; /* what it sends ("rate"), all queues together */
+    struct ratelimit_credit rx_credit; /* what it receives ("rx-rate"), the same */
+    bool rx_held;                      /* a frame waits for RX credit: rx_ready when it comes */
     unsigned max_queues;               /* what we offered */
     unsigned nqueues;                  /* what the frontend took */
     struct vif_queue queue[VIF_BACK_MAX_QUEUES];
@@ -816,6 +819,13 @@ void vif_back_poll(struct vif_back *v)
     for (unsigned i = 0; i < v->nqueues && v->connected; i++)
         if ((v->queue[i].tx_more || v->queue[i].tx_blocked) && !tx_drain(&v->queue[i]))
             return;
+    if (v->rx_held) {
+        /* The credit window that held a frame back came: the host offers
+         * its frames again (a queue that finds too little waits anew). */
+        v->rx_held = false;
+        for (unsigned i = 0; i < v->nqueues && v->connected; i++)
+            v->env.ops->rx_ready(v->env.host, v, i);
+    }
     if (v->connected && v->ctrl_more)
         ctrl_event(v);
 }
@@ -894,6 +904,7 @@ int vif_back_receive(struct vif_back *v, unsigned q, const void *frame, size_t l
                      const struct netif_offload *o, const struct vif_back_rx_hash *hash)
 {
     netif_extra_info_t extra = {0};
+    uint64_t wait;
     int err;
 
     if (!v->connected)
@@ -904,7 +915,18 @@ int vif_back_receive(struct vif_back *v, unsigned q, const void *frame, size_t l
         netback_ctrl_hash_extra(hash->value, hash->type, &extra);
     if (q >= v->nqueues)
         return -EINVAL;
+    if (!v->queue[q].rx_paid &&
+        (wait = ratelimit_credit_take(&v->rx_credit, ratelimit_now_ns(), len))) {
+        /* Over its receive rate: the frame waits where the host keeps it
+         * (a pool's RX ring, which then fills and drops at the NIC) until
+         * the next window's credit: shaped, as tc's tbf shapes. */
+        v->rx_held = true;
+        v->env.ops->poll_later(v->env.host, v, wait);
+        return -EAGAIN;
+    }
     err = netback_rx_put(v->queue[q].q, frame, len, o, extra.type ? &extra : NULL);
+    /* Paid but not taken (no buffer posted): the retry does not pay again. */
+    v->queue[q].rx_paid = err == -EAGAIN;
     if (err == -ENOTCONN)
         close_misbehaving(v);
     return err;
@@ -956,16 +978,19 @@ static int read_vlan(struct xs_handle *xs, const char *dir, uint16_t *vlan)
 }
 
 /* libxl's optional "rate" key, "BYTES,USECS": BYTES of credit every USECS
- * for what the guest sends (Xen's netback reads the same); absent is
- * unlimited, anything that does not parse makes the vif unusable. */
-static int read_rate(struct xs_handle *xs, const char *dir, struct ratelimit_credit *c)
+ * for what the guest sends (Xen's netback reads the same), and ours
+ * "rx-rate" for what it receives, with an optional ",BURST" (the most
+ * credit kept); absent is unlimited, anything that does not parse makes
+ * the vif unusable. */
+static int read_rate(struct xs_handle *xs, const char *dir, const char *key,
+                     struct ratelimit_credit *c)
 {
-    unsigned long long bytes = 0, usecs = 0;
+    unsigned long long bytes = 0, usecs = 0, burst = 0;
     char *s = NULL, *end = NULL;
     int err = 0;
 
     ratelimit_credit_init(c, 0, 0);
-    if (xenbus_read(xs, XBT_NULL, dir, SV_XS_RATE, &s) < 0)
+    if (xenbus_read(xs, XBT_NULL, dir, key, &s) < 0)
         return 0;
     /* Digits only: strtoull would take a sign, and wrap "-1". */
     errno = 0;
@@ -973,10 +998,14 @@ static int read_rate(struct xs_handle *xs, const char *dir, struct ratelimit_cre
         bytes = strtoull(s, &end, 10);
     if (end && *end == ',' && isdigit((unsigned char)end[1]))
         usecs = strtoull(end + 1, &end, 10);
+    if (usecs && *end == ',' && strcmp(key, SV_XS_RATE) && isdigit((unsigned char)end[1]))
+        burst = strtoull(end + 1, &end, 10);
     if (!usecs || *end || errno || !bytes || usecs > 1000000)
         err = -EINVAL;
     else
         ratelimit_credit_init(c, bytes, usecs * 1000);
+    if (!err && burst)
+        ratelimit_credit_set_burst(c, burst);
     free(s);
     return err;
 }
@@ -1028,8 +1057,11 @@ struct vif_back *vif_back_new(const struct vif_back_env *env, const char *dir)
         log_warnx("%s: vlan or trunk holds other than VLAN ids 1-4094: not served", dir);
         goto out_free;
     }
-    if (read_rate(env->xs, dir, &v->tx_credit) < 0) {
-        log_warnx("%s: rate is not BYTES,USECS (USECS 1..1000000): not served", dir);
+    if (read_rate(env->xs, dir, SV_XS_RATE, &v->tx_credit) < 0 ||
+        read_rate(env->xs, dir, SV_XS_RX_RATE, &v->rx_credit) < 0) {
+        log_warnx("%s: rate is not BYTES,USECS or rx-rate BYTES,USECS[,BURST] (USECS "
+                  "1..1000000): not served",
+                  dir);
         goto out_free;
     }
     snprintf(v->frontend, sizeof(v->frontend), "%s", front);

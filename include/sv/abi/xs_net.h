@@ -23,6 +23,7 @@
 #define SV_XS_ONLINE      "online"                 /* vif: 0 takes it down */
 #define SV_XS_QUEUES      "multi-queue-num-queues" /* vif: queues configured */
 #define SV_XS_RATE        "rate"                   /* vif: TX credit "BYTES,USECS" (libxl's) */
+#define SV_XS_RX_RATE     "rx-rate"                /* vif: RX credit "BYTES,USECS[,BURST]" */
 #define SV_XS_FAILOVER    "failover"               /* VF: the devid of the vif it is teamed with */
 #define SV_XS_VF          "vf"                     /* VF: its number on the PF */
 #define SV_XS_SPOOFCHK    "spoofchk"               /* VF: 1 drops frames from other MACs */
@@ -46,6 +47,7 @@
     X(SV_XS_ONLINE)                                                                                \
     X(SV_XS_QUEUES)                                                                                \
     X(SV_XS_RATE)                                                                                  \
+    X(SV_XS_RX_RATE)                                                                               \
     X(SV_XS_FAILOVER)                                                                              \
     X(SV_XS_VF)                                                                                    \
     X(SV_XS_SPOOFCHK)                                                                              \
