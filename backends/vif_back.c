@@ -9,6 +9,7 @@
 #include <xengnttab.h>
 
 #include "sv/gntcache.h"
+#include "sv/ipfilter.h"
 #include "sv/gnttab_ext.h"
 #include "sv/log.h"
 #include "sv/netback.h"
@@ -107,6 +108,9 @@ struct vif_back {
     struct ratelimit_credit tx_credit; /* what it sends ("rate"), all queues together */
     struct ratelimit_credit rx_credit; /* what it receives ("rx-rate"), the same */
     bool rx_held;                      /* a frame waits for RX credit: rx_ready when it comes */
+    struct ipfilter ipf;               /* its addresses ("ip"): what it may send from */
+    uint64_t ip_spoofed;               /* frames dropped for another source address */
+    uint64_t ip_spoofed_shown;         /* what ip-spoofed says (UINT64_MAX: nothing yet) */
     unsigned max_queues;               /* what we offered */
     unsigned nqueues;                  /* what the frontend took */
     struct vif_queue queue[VIF_BACK_MAX_QUEUES];
@@ -665,8 +669,11 @@ static int tx_zero_copy(struct vif_queue *q, const struct netback_packet *pkt)
         segs[i] =
             (struct vif_back_seg){.iova = e->iova + pkt->seg[i].offset, .len = pkt->seg[i].len};
     }
-    /* A broadcast or multicast takes the copy path, through the vif's budget. */
-    if (((const uint8_t *)first->host)[pkt->seg[0].offset] & 1)
+    /* A broadcast or multicast takes the copy path, through the vif's budget;
+     * so does every frame of a vif with addresses: the NIC would read the
+     * guest's page after we checked its source, and the guest may have
+     * changed it by then. */
+    if ((((const uint8_t *)first->host)[pkt->seg[0].offset] & 1) || v->ipf.active)
         return -EINVAL;
     netback_tx_offload(pkt, &o);
     v->inflight[slot] = *pkt;
@@ -748,8 +755,11 @@ static bool tx_drain(struct vif_queue *q)
         if (len == -ENOTCONN)
             break;
         netback_tx_offload(pkt, &o);
-        if (len < 0 || !mcast_ok(v, buf, (size_t)len) ||
-            v->env.ops->transmit(v->env.host, v, q->idx, buf, (size_t)len, &o) < 0)
+        if (len >= 0 && !ipfilter_allows(&v->ipf, buf, (size_t)len)) {
+            v->ip_spoofed++; /* checked in our copy: the guest cannot change it now */
+            status = NETIF_RSP_DROPPED;
+        } else if (len < 0 || !mcast_ok(v, buf, (size_t)len) ||
+                   v->env.ops->transmit(v->env.host, v, q->idx, buf, (size_t)len, &o) < 0)
             status = NETIF_RSP_DROPPED;
         netback_tx_done(q->q, pkt, status);
     }
@@ -1039,6 +1049,21 @@ static int write_features(struct xs_handle *h, xs_transaction_t t, void *arg)
     return err;
 }
 
+/* The toolstack's "ip" key (absent or "": no filter); addresses that do
+ * not parse make the vif unusable, as an unfiltered vif is not what was
+ * configured. */
+static int read_ips(struct xs_handle *xs, const char *dir, const uint8_t mac[6], struct ipfilter *f)
+{
+    char *s = NULL;
+    int err;
+
+    if (xenbus_read(xs, XBT_NULL, dir, SV_XS_IP, &s) < 0)
+        return ipfilter_init(f, NULL, mac);
+    err = ipfilter_init(f, s, mac);
+    free(s);
+    return err;
+}
+
 struct vif_back *vif_back_new(const struct vif_back_env *env, const char *dir)
 {
     struct vif_back *v = calloc(1, sizeof(*v));
@@ -1064,6 +1089,11 @@ struct vif_back *vif_back_new(const struct vif_back_env *env, const char *dir)
                   dir);
         goto out_free;
     }
+    if (read_ips(env->xs, dir, v->mac, &v->ipf) < 0) {
+        log_warnx("%s: ip holds other than up to 8 IPv4 or IPv6 addresses: not served", dir);
+        goto out_free;
+    }
+    v->ip_spoofed_shown = UINT64_MAX;
     snprintf(v->frontend, sizeof(v->frontend), "%s", front);
     v->max_queues = offered_queues(v);
     ratelimit_init(&v->connects, VIF_CONNECT_RATE, VIF_CONNECT_BURST);
@@ -1102,6 +1132,17 @@ void vif_back_free(struct vif_back *v)
 void vif_back_publish(struct vif_back *v, const char *key, const char *value)
 {
     xenbus_write(v->env.xs, XBT_NULL, v->dir, key, value);
+}
+
+void vif_back_publish_counters(struct vif_back *v)
+{
+    char value[24];
+
+    if (!v->ipf.active || v->ip_spoofed == v->ip_spoofed_shown)
+        return;
+    snprintf(value, sizeof(value), "%llu", (unsigned long long)v->ip_spoofed);
+    vif_back_publish(v, SV_XS_IP_SPOOFED, value);
+    v->ip_spoofed_shown = v->ip_spoofed;
 }
 
 const char *vif_back_dir(const struct vif_back *v)

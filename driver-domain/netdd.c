@@ -656,6 +656,9 @@ static void on_publish(evutil_socket_t fd, short what, void *arg)
     (void)what;
     (void)arg;
     swswitch_publish(dd.sw);
+    for (unsigned i = 0; i < NETDD_MAX_VIFS; i++)
+        if (dd.vifs[i])
+            vif_back_publish_counters(dd.vifs[i]);
     /* Unmaps the hypervisor did not believe yet (a frame that was mapped
      * twice): each keeps a guest's grant pinned until it does. */
     xengnttab_unmap_retry(dd.xgt);

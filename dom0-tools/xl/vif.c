@@ -91,7 +91,8 @@ static bool write_backend(struct xs_handle *h, xs_transaction_t t, uint32_t f, u
            put(h, t, p.back, SV_XS_FRONTEND_ID, fid, b, f) &&
            put(h, t, p.back, "handle", handle, b, f) &&
            put(h, t, p.back, SV_XS_MAC, vif->mac, b, f) &&
-           put(h, t, p.back, "bridge", vif->bridge, b, f) && put(h, t, p.back, "ip", ips, b, f) &&
+           put(h, t, p.back, "bridge", vif->bridge, b, f) &&
+           put(h, t, p.back, SV_XS_IP, ips, b, f) &&
            (!vif->vlan || put(h, t, p.back, SV_XS_VLAN, vlan, b, f)) &&
            (!vif->nr_trunk || put(h, t, p.back, SV_XS_TRUNK, trunk, b, f)) &&
            (!vif->rate.bytes_per_sec || put(h, t, p.back, SV_XS_RATE, rate, b, f)) &&
@@ -447,6 +448,21 @@ static bool vif_listed(struct xs_handle *h, const char *libxl_dir, struct vif_li
     return false;
 }
 
+/* The steering and NIC counters, and the frames the backend's IP
+ * anti-spoofing dropped (a vif with addresses). */
+static void vif_counters(struct xs_handle *h, const char *back, uint32_t backend,
+                         const char *steering, char *out, size_t len)
+{
+    char *spoofed = xl_read_shown(h, back, SV_XS_IP_SPOOFED);
+    size_t n;
+
+    pool_counters(h, back, backend, steering, out, len);
+    n = strlen(out);
+    if (spoofed && n < len)
+        snprintf(out + n, len - n, " ip-spoofed %s", spoofed);
+    free(spoofed);
+}
+
 static void brief_one(struct xs_handle *h, const char *dir, const char *devid, void *arg)
 {
     struct vif_listed v;
@@ -457,7 +473,7 @@ static void brief_one(struct xs_handle *h, const char *dir, const char *devid, v
         return;
     mac = xl_read_shown(h, v.front, "mac");
     steering = xl_read_shown(h, v.back, SV_XS_STEERING);
-    pool_counters(h, v.back, v.backend, steering, line, sizeof(line));
+    vif_counters(h, v.back, v.backend, steering, line, sizeof(line));
     printf("    vif %s %s  %s\n", devid, mac ? mac : "-", line);
     free(mac);
     free(steering);
@@ -500,7 +516,7 @@ static void list_one(struct xs_handle *h, const char *dir, const char *devid, vo
         free(rx);
     }
     steering = xl_read_shown(h, vif.back, SV_XS_STEERING);
-    pool_counters(h, vif.back, vif.backend, steering, steer, sizeof(steer));
+    vif_counters(h, vif.back, vif.backend, steering, steer, sizeof(steer));
     printf("%-4s %-3u %-18s %-6s %-5s %-7s %-16s %-36s %s\n", devid, vif.backend, v[0] ? v[0] : "-",
            v[1] ? v[1] : "-", v[2] ? v[2] : "-", v[3] ? v[3] : "-1", rings, vif.back, steer);
     free(steering);

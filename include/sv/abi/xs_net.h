@@ -18,6 +18,7 @@
 #define SV_XS_FRONTEND    "frontend"
 #define SV_XS_FRONTEND_ID "frontend-id"
 #define SV_XS_MAC         "mac"
+#define SV_XS_IP          "ip"                     /* vif: its addresses, "ADDR[/PREFIX] ..." */
 #define SV_XS_VLAN        "vlan"                   /* 0 or absent: untagged */
 #define SV_XS_TRUNK       "trunk"                  /* vif: VLANs carried tagged, "1,2,..." */
 #define SV_XS_ONLINE      "online"                 /* vif: 0 takes it down */
@@ -33,6 +34,7 @@
 #define SV_XS_STEERING        "steering"        /* vif: how its frames are steered */
 #define SV_XS_NIC_QUEUES      "nic-queues"      /* vif: the NIC queues it uses */
 #define SV_XS_SWITCH_COUNTERS "switch-counters" /* vif: the software switch's counters */
+#define SV_XS_IP_SPOOFED      "ip-spoofed"      /* vif: frames dropped for a foreign IP */
 #define SV_XS_ERROR           "error"           /* VF: why it was refused */
 
 /* Every node above, for the documentation test. */
@@ -42,6 +44,7 @@
     X(SV_XS_FRONTEND)                                                                              \
     X(SV_XS_FRONTEND_ID)                                                                           \
     X(SV_XS_MAC)                                                                                   \
+    X(SV_XS_IP)                                                                                    \
     X(SV_XS_VLAN)                                                                                  \
     X(SV_XS_TRUNK)                                                                                 \
     X(SV_XS_ONLINE)                                                                                \
@@ -55,6 +58,7 @@
     X(SV_XS_STEERING)                                                                              \
     X(SV_XS_NIC_QUEUES)                                                                            \
     X(SV_XS_SWITCH_COUNTERS)                                                                       \
+    X(SV_XS_IP_SPOOFED)                                                                            \
     X(SV_XS_ERROR)
 
 #endif
