@@ -661,6 +661,48 @@ static int x_teaming(struct xml_ctx *x, xmlNode *node)
     return rc;
 }
 
+/*
+ * <filterref filter='clean-traffic'>: libvirt's nwfilters.  netdd's IP
+ * anti-spoofing from the vif's <ip> addresses is what the clean-traffic
+ * family does (no-mac-spoofing: the NIC's and the switch's MAC check), so
+ * those are accepted with a warning that netdd applies them; the family
+ * without an <ip> has nothing to filter by, and any other filter is a
+ * firewall nothing here runs: both refused, since a guest started without
+ * its filter is not the guest that was described.  (Applied after <ip>.)
+ */
+static int x_vif_filterref(struct xml_ctx *x, xmlNode *node)
+{
+    static const char *const family[] = {"clean-traffic",       "no-ip-spoofing",
+                                         "no-arp-spoofing",     "no-arp-ip-spoofing",
+                                         "no-arp-mac-spoofing", "no-mac-spoofing"};
+    struct config_loc loc = xml_loc(x, node);
+    char *filter;
+    int rc = xml_require_attr(x, node, "filter", &filter);
+    size_t i;
+
+    if (rc < 0)
+        return rc;
+    for (i = 0; i < ARRAY_SIZE(family) && strcmp(filter, family[i]); i++)
+        ;
+    if (i == ARRAY_SIZE(family))
+        rc = config_fail(x->err, &loc,
+                         "nwfilter '%.32s' is not supported (netdd applies only the "
+                         "clean-traffic rules, from the vif's <ip> addresses)",
+                         filter);
+    else if (!x->vif->nr_ips && strcmp(filter, "no-mac-spoofing"))
+        rc = config_fail(x->err, &loc,
+                         "nwfilter '%.32s' needs the vif's <ip> addresses here (netdd filters "
+                         "by them, not by the filter's parameters)",
+                         filter);
+    else
+        config_warn(&loc,
+                    "nwfilter '%.32s' not run: netdd itself lets the vif send only from its "
+                    "<ip> addresses and MAC (its parameters are ignored)",
+                    filter);
+    free(filter);
+    return rc;
+}
+
 static const struct xml_elem interface_elems[] = {
     {"mac", x_vif_mac, XML_ONCE},
     {"source", x_vif_source, XML_ONCE},
@@ -675,6 +717,7 @@ static const struct xml_elem interface_elems[] = {
     {"virtualport", NULL, XML_WARN}, /* Open vSwitch or 802.1Qbg/bh: netdd's NIC switches */
     {"alias", x_vif_alias, XML_ONCE},
     {"teaming", x_teaming, XML_ONCE},
+    {"filterref", x_vif_filterref, XML_ONCE}, /* after <ip>: it needs the addresses */
 };
 
 static int x_hostdev_interface(struct xml_ctx *x, xmlNode *node);
