@@ -146,6 +146,9 @@ int xc_readconsolering(xc_interface *xch, char *buffer, unsigned int *pnr_chars,
 
     if (err < 0)
         return fail(err);
+    /* A reply without its header is the hypervisor's fault, not an empty log. */
+    if (io.res_len < sizeof(res.r))
+        return fail(-EPROTO);
     n = io.res_len - sizeof(res.r);
     if (n > *pnr_chars)
         n = *pnr_chars;
