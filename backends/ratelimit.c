@@ -55,7 +55,7 @@ void ratelimit_credit_init(struct ratelimit_credit *c, uint64_t bytes, uint64_t 
 
 void ratelimit_credit_set_burst(struct ratelimit_credit *c, uint64_t burst)
 {
-    uint64_t floor = c->bytes > RATELIMIT_CREDIT_MAX_FRAME ? c->bytes : RATELIMIT_CREDIT_MAX_FRAME;
+    uint64_t floor = c->bytes > RATELIMIT_CREDIT_MIN_BURST ? c->bytes : RATELIMIT_CREDIT_MIN_BURST;
 
     c->burst = burst > floor ? burst : floor;
     c->fill_idle = true;

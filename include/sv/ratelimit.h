@@ -39,8 +39,6 @@ void ratelimit_take_n(struct ratelimit *r, uint64_t now_ns, uint32_t n);
  * idle for longer gains one window's credit, not one per window.
  */
 #define RATELIMIT_CREDIT_MIN_BURST (128u * 1024)
-/* The smallest burst one may set: the largest frame (a GSO packet). */
-#define RATELIMIT_CREDIT_MAX_FRAME (64u * 1024)
 
 struct ratelimit_credit {
     uint64_t bytes; /* credit per window; 0: unlimited */
@@ -54,8 +52,9 @@ struct ratelimit_credit {
 /* bytes every window_ns (both > 0), or unlimited when bytes is 0. */
 void ratelimit_credit_init(struct ratelimit_credit *c, uint64_t bytes, uint64_t window_ns);
 /* Keeps at most burst bytes of unused credit instead of the default (never
- * less than one window's nor than RATELIMIT_CREDIT_MAX_FRAME), and lets an
- * idle vif gather it: a token bucket of that depth. */
+ * less than one window's nor than RATELIMIT_CREDIT_MIN_BURST: a GSO frame,
+ * up to 64 KiB and its headers, must fit), and lets an idle vif gather it:
+ * a token bucket of that depth. */
 void ratelimit_credit_set_burst(struct ratelimit_credit *c, uint64_t burst);
 /* Takes len bytes of credit at now_ns: 0 when they were there, else how
  * many ns until the next window adds more (nothing taken). */
