@@ -927,12 +927,12 @@ int vif_back_receive(struct vif_back *v, unsigned q, const void *frame, size_t l
         return -EINVAL;
     if (!v->queue[q].rx_paid &&
         (wait = ratelimit_credit_take(&v->rx_credit, ratelimit_now_ns(), len))) {
-        /* Over its receive rate: the frame waits where the host keeps it
-         * (a pool's RX ring, which then fills and drops at the NIC) until
-         * the next window's credit: shaped, as tc's tbf shapes. */
+        /* Over its receive rate: the host holds the frame (shaping, as
+         * tc's tbf does) or drops it, and offers its frames again at the
+         * next window's credit. */
         v->rx_held = true;
         v->env.ops->poll_later(v->env.host, v, wait);
-        return -EAGAIN;
+        return -EBUSY;
     }
     err = netback_rx_put(v->queue[q].q, frame, len, o, extra.type ? &extra : NULL);
     /* Paid but not taken (no buffer posted): the retry does not pay again. */

@@ -163,8 +163,9 @@ struct vif_back_rx_hash {
 
 /* A frame for the guest on queue q (below the nqueues attach() was given,
  * or VIF_BACK_QUEUE_HASH), with its offload metadata o and the NIC's hash
- * (NULL: none): 0, -EAGAIN (no buffer posted, or over its receive rate:
- * retry after rx_ready),
+ * (NULL: none): 0, -EAGAIN (no buffer posted: retry after rx_ready),
+ * -EBUSY (over its receive rate: hold it and retry after rx_ready, which
+ * comes with the next credit, or drop it),
  * -EMSGSIZE (dropped: too big for it), -ENOTCONN, -EINVAL (no such queue).
  * The guest sees the frames at vif_back_rx_flush(): call it once per
  * batch. */
