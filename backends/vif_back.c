@@ -109,8 +109,8 @@ struct vif_back {
     struct ratelimit_credit rx_credit; /* what it receives ("rx-rate"), the same */
     bool rx_held;                      /* a frame waits for RX credit: rx_ready when it comes */
     struct ipfilter ipf;               /* its addresses ("ip"): what it may send from */
-    uint64_t ip_spoofed;               /* frames dropped for another source address */
-    uint64_t ip_spoofed_shown;         /* what ip-spoofed says (UINT64_MAX: nothing yet) */
+    uint64_t ip_filtered;              /* frames dropped for another source address */
+    uint64_t ip_filtered_shown;        /* what ip-filtered says (UINT64_MAX: nothing yet) */
     unsigned max_queues;               /* what we offered */
     unsigned nqueues;                  /* what the frontend took */
     struct vif_queue queue[VIF_BACK_MAX_QUEUES];
@@ -756,7 +756,7 @@ static bool tx_drain(struct vif_queue *q)
             break;
         netback_tx_offload(pkt, &o);
         if (len >= 0 && !ipfilter_allows(&v->ipf, buf, (size_t)len)) {
-            v->ip_spoofed++; /* checked in our copy: the guest cannot change it now */
+            v->ip_filtered++; /* checked in our copy: the guest cannot change it now */
             status = NETIF_RSP_DROPPED;
         } else if (len < 0 || !mcast_ok(v, buf, (size_t)len) ||
                    v->env.ops->transmit(v->env.host, v, q->idx, buf, (size_t)len, &o) < 0)
@@ -1093,7 +1093,7 @@ struct vif_back *vif_back_new(const struct vif_back_env *env, const char *dir)
         log_warnx("%s: ip holds other than up to 8 IPv4 or IPv6 addresses: not served", dir);
         goto out_free;
     }
-    v->ip_spoofed_shown = UINT64_MAX;
+    v->ip_filtered_shown = UINT64_MAX;
     snprintf(v->frontend, sizeof(v->frontend), "%s", front);
     v->max_queues = offered_queues(v);
     ratelimit_init(&v->connects, VIF_CONNECT_RATE, VIF_CONNECT_BURST);
@@ -1138,11 +1138,11 @@ void vif_back_publish_counters(struct vif_back *v)
 {
     char value[24];
 
-    if (!v->ipf.active || v->ip_spoofed == v->ip_spoofed_shown)
+    if (!v->ipf.active || v->ip_filtered == v->ip_filtered_shown)
         return;
-    snprintf(value, sizeof(value), "%llu", (unsigned long long)v->ip_spoofed);
-    vif_back_publish(v, SV_XS_IP_SPOOFED, value);
-    v->ip_spoofed_shown = v->ip_spoofed;
+    snprintf(value, sizeof(value), "%llu", (unsigned long long)v->ip_filtered);
+    vif_back_publish(v, SV_XS_IP_FILTERED, value);
+    v->ip_filtered_shown = v->ip_filtered;
 }
 
 const char *vif_back_dir(const struct vif_back *v)

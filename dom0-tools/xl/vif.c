@@ -453,13 +453,13 @@ static bool vif_listed(struct xs_handle *h, const char *libxl_dir, struct vif_li
 static void vif_counters(struct xs_handle *h, const char *back, uint32_t backend,
                          const char *steering, char *out, size_t len)
 {
-    char *spoofed = xl_read_shown(h, back, SV_XS_IP_SPOOFED);
+    char *spoofed = xl_read_shown(h, back, SV_XS_IP_FILTERED);
     size_t n;
 
     pool_counters(h, back, backend, steering, out, len);
     n = strlen(out);
     if (spoofed && n < len)
-        snprintf(out + n, len - n, " ip-spoofed %s", spoofed);
+        snprintf(out + n, len - n, " ip-filtered %s", spoofed);
     free(spoofed);
 }
 

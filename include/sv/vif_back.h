@@ -118,7 +118,7 @@ void *vif_back_port(const struct vif_back *v);
 
 /* Writes key = value in our backend directory (what the toolstack shows). */
 void vif_back_publish(struct vif_back *v, const char *key, const char *value);
-/* Publishes the vif's own counters where they changed: "ip-spoofed", the
+/* Publishes the vif's own counters where they changed: "ip-filtered", the
  * frames its IP anti-spoofing dropped (for a vif with addresses).  The host
  * calls it now and then (netdd: every second). */
 void vif_back_publish_counters(struct vif_back *v);

@@ -3,7 +3,7 @@
 # Xen's vif-bridge script does with iptables and libvirt's clean-traffic
 # filter: a guest's raw frames whose IPv4 or IPv6 source, or ARP sender,
 # is not its own are dropped in netdd's TX path, before the NIC, and
-# counted (ip-spoofed in the backend directory, xl network-list), while its
+# counted (ip-filtered in the backend directory, xl network-list), while its
 # own frames and the other guests' traffic go on.  The NIC has three pools:
 # a and b (created first) get pools 1 and 2, c and d share pool 0 through
 # netdd's software switch; e, with no address configured, is on the switch
@@ -105,7 +105,7 @@ for g in "${guests[@]}"; do
     mac[$g]=$("$BIN/xl" exec "$t-$g" -- ip -o link show eth0 | grep -o "link/ether [0-9a-f:]*")
     mac[$g]=${mac[$g]#link/ether }
 done
-spoofed() { xenstore-read "/local/domain/$dd/backend/vif/$("$BIN/xl" domid "$t-$1")/0/ip-spoofed"; }
+spoofed() { xenstore-read "/local/domain/$dd/backend/vif/$("$BIN/xl" domid "$t-$1")/0/ip-filtered"; }
 # probe FROM SRC4 SRC6: FROM sends 10 frames of each kind (IPv4, ARP,
 # IPv6) from its own addresses and 10 from these, interleaved, once every
 # other guest listens, while c pings d and b pings a; seen[G] = the six
@@ -172,18 +172,18 @@ pass "the other guests' pings lost nothing meanwhile"
 
 sleep 1.5 # netdd publishes the counters every second
 for g in a c; do
-    n=$(spoofed "$g") || fail "no ip-spoofed for $g"
-    [ "$n" = 90 ] || fail "$g: ip-spoofed $n, want 90 (3 probes of 10 of each of 3 kinds)"
-    "$BIN/xl" network-list "$t-$g" | grep -q "ip-spoofed $n" \
-        || fail "xl network-list $g does not show ip-spoofed $n: $("$BIN/xl" network-list "$t-$g")"
+    n=$(spoofed "$g") || fail "no ip-filtered for $g"
+    [ "$n" = 90 ] || fail "$g: ip-filtered $n, want 90 (3 probes of 10 of each of 3 kinds)"
+    "$BIN/xl" network-list "$t-$g" | grep -q "ip-filtered $n" \
+        || fail "xl network-list $g does not show ip-filtered $n: $("$BIN/xl" network-list "$t-$g")"
 done
-n=$(spoofed b) || fail "no ip-spoofed for b"
-[ "$n" = 0 ] || fail "b sent nothing spoofed but ip-spoofed is $n"
-pass "ip-spoofed counts them, in xenstore and xl network-list: a $(spoofed a), c $(spoofed c), b 0"
+n=$(spoofed b) || fail "no ip-filtered for b"
+[ "$n" = 0 ] || fail "b sent nothing spoofed but ip-filtered is $n"
+pass "ip-filtered counts them, in xenstore and xl network-list: a $(spoofed a), c $(spoofed c), b 0"
 
 # No address configured: no filter, as before.
 probe e 10.16.0.3 fd16::3
 # shellcheck disable=SC2046
 expect e passed $(others e)
-spoofed e >/dev/null 2>&1 && fail "e has no addresses but an ip-spoofed counter"
+spoofed e >/dev/null 2>&1 && fail "e has no addresses but an ip-filtered counter"
 pass "e, without addresses, sends from any source as before"
