@@ -27,12 +27,12 @@
 #include <xengnttab.h>
 #include <xenstore.h>
 
-#include "gro.h"
 #include "pf.h"
 #include "swswitch.h"
 #include "vf_config.h"
 #include "sv/gnttab_ext.h"
 #include "sv/abi/hypercall.h"
+#include "sv/gro.h"
 #include "sv/log.h"
 #include "sv/netif_offload.h"
 #include "sv/ratelimit.h"
@@ -452,6 +452,21 @@ static bool vif_standby(void *ctx, const char *vif_dir, bool standby)
     return err == 0;
 }
 
+/* The PF's misc vector: VFs' mailbox messages and the wire's link go to
+ * the VF configuration, which knows what each VF was given. */
+static void vf_mbx_in(void *ctx, unsigned vf, const void *msg, size_t len)
+{
+    (void)ctx;
+    vf_config_mbx(dd.vfc, vf, msg, len);
+}
+
+static void vf_link(void *ctx)
+{
+    (void)ctx;
+    log_info("PF link %s", pf_link_mbps(dd.pf) ? "up" : "down");
+    vf_config_link(dd.vfc);
+}
+
 static bool dir_exists(const char *dir)
 {
     unsigned n = 0;
@@ -747,8 +762,9 @@ int main(int argc, char **argv)
     snprintf(dd.vifs_dir, sizeof(dd.vifs_dir), "/local/domain/%s/" SV_XS_VIF_BACKEND, domid);
     snprintf(home, sizeof(home), "/local/domain/%s", domid);
     free(domid);
-    if (!(dd.vfc = vf_config_new(dd.xs, dd.pf, home, vif_standby, NULL)))
+    if (!(dd.vfc = vf_config_new(base, dd.xs, dd.pf, home, vif_standby, NULL)))
         fatalx("cannot serve VF configuration requests");
+    pf_set_misc(dd.pf, vf_mbx_in, vf_link, NULL);
     dd.sw = swswitch_new(dd.pf);
     if (!dd.sw)
         fatalx("out of memory");

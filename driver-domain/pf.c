@@ -7,12 +7,12 @@
 #include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <unistd.h>
-#include <xen/io/netif.h>
 
 #include "pf.h"
 #include "sv/hcall.h"
 #include "sv/log.h"
 #include "sv/msg.h"
+#include "sv/ratelimit.h"
 #include "sv/vlan.h"
 #include "sv/abi/xnic.h"
 #include "sv/xnic_drv.h"
@@ -28,6 +28,11 @@
 #define RX_BUF       9216
 #define RX_FRAME     65535 /* an RSC frame: a TSO packet delivered whole */
 #define MAX_POOLS    32    /* PF queue pairs we drive (XNIC_MAX_QUEUES) */
+/* Mailbox messages taken from a VF a second (after a burst): the next one
+ * waits in its box meanwhile, and the VF cannot send another (the device
+ * holds one a direction), so a VF sending without pause costs us this. */
+#define MBX_RATE  20
+#define MBX_BURST 8
 
 /* One queue pair of a pool: queue k of pool p is PF queue pair
  * XNIC_POOL_QUEUE(npools, p, k), so q < npools is a pool's first. */
@@ -67,9 +72,20 @@ struct pf {
     unsigned npools, pool_queues, nqueues;
     struct pf_pool pools[MAX_POOLS]; /* by PF queue pair */
     struct event *vec_ev[1 + MAX_POOLS];
+    pf_mbx_fn *mbx;
+    pf_link_fn *link;
+    void *misc_ctx;
+    struct ratelimit mbx_rate[XNIC_MAX_VFS];
+    struct event *mbx_timer;      /* a VF's message held back by its rate */
     uint8_t rx_scratch[RX_FRAME]; /* a frame whose buffers are not adjacent */
 };
 
+/* Not cleared: the domain's RAM is a fresh memfd (it reads zero), and of a
+ * pool's memory only the rings must start zeroed, which pool_start() does
+ * each time.  Clearing faulted in a pool's ~12 MB at once as its vif
+ * connected: 200-290 ms a pool on a loaded host, in series with every other
+ * vif's connect after a driver domain restart.  Pages now fault in as the
+ * NIC and netdd first touch them. */
 static void *dma_alloc(struct pf *pf, size_t len, uint64_t *iova)
 {
     len = (len + 4095) & ~(size_t)4095;
@@ -77,7 +93,6 @@ static void *dma_alloc(struct pf *pf, size_t len, uint64_t *iova)
         return NULL;
     *iova = pf->ram_used;
     pf->ram_used += len;
-    memset(pf->ram + *iova, 0, len);
     return pf->ram + *iova;
 }
 
@@ -134,18 +149,9 @@ static const uint8_t *held_frame(struct pf_pool *p, unsigned k, unsigned n, size
  * TSO packet delivered whole, GSO; RSS's hash with its type. */
 static struct pf_rx_meta rx_meta(uint16_t status, const struct xnic_rx_wb *wb)
 {
-    static const uint8_t gso[] = {
-        [XNIC_GSO_TCPV4] = XEN_NETIF_GSO_TYPE_TCPV4, [XNIC_GSO_TCPV6] = XEN_NETIF_GSO_TYPE_TCPV6};
-    struct pf_rx_meta m = {.o.data_validated = (status & XNIC_RXS_L4_OK) != 0,
+    struct pf_rx_meta m = {.o = netif_offload_from_xnic_rx(status, wb),
                            .rsc = (status & XNIC_RXS_RSC) != 0};
 
-    if (m.rsc) {
-        m.o.csum_blank = m.o.data_validated = true;
-        if (wb->gso_type < sizeof(gso) && gso[wb->gso_type]) {
-            m.o.gso_type = gso[wb->gso_type];
-            m.o.gso_size = wb->gso_size;
-        }
-    }
     /* XNIC_RSS_TYPE_* bit n is netif's hash type n. */
     if ((status & XNIC_RXS_RSS) && wb->hash_type) {
         m.hashed = true;
@@ -241,6 +247,86 @@ static void on_vector(evutil_socket_t fd, short what, void *arg)
         pool_service(p);
 }
 
+/* Takes each VF's waiting message its rate allows; the timer comes back for
+ * the others. */
+static void mbx_scan(struct pf *pf)
+{
+    uint32_t pend = __atomic_load_n(
+        (const volatile uint32_t *)(xnic_drv_regs(pf->drv) + XNIC_REG_MBX_PEND), __ATOMIC_ACQUIRE);
+    uint64_t now = ratelimit_now_ns(), wait = 0;
+    uint8_t msg[XNIC_MBX_MSG_SIZE];
+
+    for (unsigned vf = 0; pend && vf < XNIC_MAX_VFS; vf++) {
+        uint64_t w;
+        int n;
+
+        if (!(pend & (1u << vf)))
+            continue;
+        if ((w = ratelimit_take(&pf->mbx_rate[vf], now))) {
+            wait = !wait || w < wait ? w : wait;
+            continue;
+        }
+        if ((n = xnic_drv_mbx_recv(pf->drv, vf, msg, sizeof(msg))) >= 0 && pf->mbx)
+            pf->mbx(pf->misc_ctx, vf, msg, (size_t)n);
+    }
+    if (wait && !evtimer_pending(pf->mbx_timer, NULL)) {
+        struct timeval tv = {.tv_sec = (time_t)(wait / 1000000000ull),
+                             .tv_usec = (suseconds_t)(wait % 1000000000ull / 1000 + 1)};
+
+        evtimer_add(pf->mbx_timer, &tv);
+    }
+}
+
+static void on_mbx_timer(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    mbx_scan(arg);
+}
+
+/* The misc vector: link changes and VFs' mailbox messages (admin
+ * completions are waited for where they are asked). */
+static void on_misc(evutil_socket_t fd, short what, void *arg)
+{
+    struct pf *pf = arg;
+    eventfd_t v;
+
+    (void)what;
+    (void)eventfd_read(fd, &v);
+    if ((xnic_drv_take_icr(pf->drv) & XNIC_ICR_LINK) && pf->link)
+        pf->link(pf->misc_ctx);
+    mbx_scan(pf);
+}
+
+void pf_set_misc(struct pf *pf, pf_mbx_fn *mbx, pf_link_fn *link, void *ctx)
+{
+    pf->mbx = mbx;
+    pf->link = link;
+    pf->misc_ctx = ctx;
+    mbx_scan(pf); /* what VFs sent before we listened */
+}
+
+int pf_vf_mbx_send(struct pf *pf, unsigned vf, const struct xnic_mbx_msg *msg)
+{
+    return xnic_drv_mbx_send(pf->drv, vf, msg, sizeof(*msg));
+}
+
+int pf_vf_mcast(struct pf *pf, unsigned vf, const uint8_t mac[6], bool add)
+{
+    unsigned vport = xnic_drv_num_pools(pf->drv) + vf;
+
+    /* Any VLAN: the VF's own membership (its port VLAN) still decides. */
+    return add ? xnic_drv_filter_add(pf->drv, mac, XNIC_VLAN_ANY, vport)
+               : xnic_drv_filter_del(pf->drv, mac, XNIC_VLAN_ANY, vport);
+}
+
+uint32_t pf_link_mbps(const struct pf *pf)
+{
+    const volatile uint8_t *regs = xnic_drv_regs(pf->drv);
+
+    return xnic_drv_link_up(pf->drv) ? *(const volatile uint32_t *)(regs + XNIC_REG_LINK_SPEED) : 0;
+}
+
 void pf_pool_rx_retry(struct pf_pool *p)
 {
     pool_deliver(p);
@@ -288,6 +374,7 @@ struct pf *pf_open(struct event_base *base)
         goto out_free;
     nfds = pf_find(pf, chan, &o, fds);
     close(chan);
+    chan = -1; /* not closed again at out_free */
     if (nfds < 0) {
         log_errorx("no PF assigned to this domain (%s)", strerror(-nfds));
         goto out_free;
@@ -314,9 +401,17 @@ struct pf *pf_open(struct event_base *base)
         struct pf_pool *p = v && v - 1 < pf->nqueues ? &pf->pools[v - 1] : NULL;
 
         pf->vec_ev[v] =
-            event_new(base, xnic_drv_vector_fd(pf->drv, v), EV_READ | EV_PERSIST, on_vector, p);
+            v ? event_new(base, xnic_drv_vector_fd(pf->drv, v), EV_READ | EV_PERSIST, on_vector, p)
+              : event_new(base, xnic_drv_vector_fd(pf->drv, v), EV_READ | EV_PERSIST, on_misc, pf);
         if (pf->vec_ev[v])
             event_add(pf->vec_ev[v], NULL);
+    }
+    for (unsigned vf = 0; vf < XNIC_MAX_VFS; vf++)
+        ratelimit_init(&pf->mbx_rate[vf], MBX_RATE, MBX_BURST);
+    if (!(pf->mbx_timer = evtimer_new(base, on_mbx_timer, pf))) {
+        log_errorx("PF %s: %s", o.bdf, strerror(ENOMEM));
+        pf_close(pf);
+        return NULL;
     }
     /* Pool 0 is the default pool: the software switch's (pf_switch_pool). */
     log_info("PF %s up: %u pools of %u queue pairs, link %s", o.bdf, pf->npools, pf->pool_queues,
@@ -340,6 +435,8 @@ void pf_close(struct pf *pf)
     for (unsigned v = 0; v <= MAX_POOLS; v++)
         if (pf->vec_ev[v])
             event_free(pf->vec_ev[v]);
+    if (pf->mbx_timer)
+        event_free(pf->mbx_timer);
     xnic_drv_close(pf->drv);
     free(pf);
 }
@@ -526,7 +623,8 @@ int pf_pool_standby(struct pf_pool *p, bool standby)
                                  p->flags | (standby ? XNIC_VPF_STANDBY : 0));
 }
 
-int pf_vf_config(struct pf *pf, unsigned vf, const uint8_t mac[6], uint16_t vlan, uint32_t flags)
+int pf_vf_config(struct pf *pf, unsigned vf, const uint8_t mac[6], uint16_t vlan, uint32_t flags,
+                 const struct sv_vlan_set *trunk)
 {
     const volatile uint8_t *regs = xnic_drv_regs(pf->drv);
     unsigned vport = xnic_drv_num_pools(pf->drv) + vf;
@@ -535,9 +633,10 @@ int pf_vf_config(struct pf *pf, unsigned vf, const uint8_t mac[6], uint16_t vlan
     if (vf >= *(const volatile uint32_t *)(regs + XNIC_REG_NUM_VFS))
         return -EINVAL;
     err = xnic_drv_vport_config(pf->drv, vport, mac, vlan, flags);
-    /* An access port: a trunk set left by an earlier owner goes (a VF
-     * reset keeps it). */
-    return err ? err : xnic_drv_vport_trunk(pf->drv, vport, &(struct sv_vlan_set){0});
+    /* Without a trunk an access port: a trunk set left by an earlier owner
+     * goes (a VF reset keeps it). */
+    return err ? err
+               : xnic_drv_vport_trunk(pf->drv, vport, trunk ? trunk : &(struct sv_vlan_set){0});
 }
 
 int pf_pool_trunk(struct pf_pool *p, const struct sv_vlan_set *trunk)

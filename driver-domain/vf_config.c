@@ -1,5 +1,7 @@
 /* netdd configures the VFs of its PF for the toolstack (see vf_config.h). */
 #include <errno.h>
+#include <event2/event.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,16 +10,28 @@
 
 #include "pf.h"
 #include "sv/log.h"
+#include "sv/ratelimit.h"
 #include "sv/xenbus.h"
 #include "sv/abi/xnic.h"
 #include "sv/abi/xs_net.h"
+#include "sv/vlan.h"
 #include "vf_config.h"
+#include "vf_mbx.h"
 
 #define VF_CONFIG_MAX   64
 #define VF_CONFIG_TOKEN "vf-config"
 #define VF_FRONT_TOKEN  "vf-config-front" /* a teamed VF's frontend state */
+/* How often a guest's own state may move its VF's traffic (each move: two
+ * admin commands to the NIC and a pool's reconfiguration); what comes
+ * faster is looked at when the rate allows, so the last state wins. */
+#define VF_FLIP_RATE  5
+#define VF_FLIP_BURST 4
+/* Multicast filters all VFs together may have (the NIC's table of
+ * XNIC_MAX_FILTERS is the pools' too: guests must not fill it). */
+#define VF_MCAST_BUDGET (XNIC_MAX_FILTERS / 4)
 
 struct vf_config {
+    struct event_base *base;
     struct xs_handle *xs;
     struct pf *pf;
     char home[64];
@@ -33,11 +47,17 @@ struct vf_config {
         char vif[160];
         char front[160];
         bool standing_by;
+        struct ratelimit flips; /* the guest's state changes we act on */
+        struct event *flip_timer;
+        struct vf_config *c;
         /* What the toolstack asked for; a teamed VF stands by (STANDBY)
          * unless it is the active path. */
         uint8_t mac[6];
         uint16_t vlan;
         uint32_t flags;
+        enum { LINK_AUTO, LINK_ENABLE, LINK_DISABLE } link; /* link-state */
+        struct sv_vlan_set trunk;                           /* what a trusted VF asked */
+        struct vf_mbx_vf mbx;                               /* the VF's mailbox side */
     } done[VF_CONFIG_MAX];
 };
 
@@ -78,6 +98,29 @@ static int read_mac(struct vf_config *c, const char *dir, uint8_t mac[6])
     return err;
 }
 
+/* "link-state": auto (absent: the wire's), enable or disable, as Linux's
+ * `ip link set PF vf N state`. */
+static int read_link(struct vf_config *c, const char *dir, struct vf_configured *slot)
+{
+    static const char *const names[] = {
+        [LINK_AUTO] = "auto", [LINK_ENABLE] = "enable", [LINK_DISABLE] = "disable"};
+    char *v = NULL;
+    int err = xenbus_read(c->xs, XBT_NULL, dir, SV_XS_LINK_STATE, &v);
+
+    if (err == -ENOENT) {
+        slot->link = LINK_AUTO;
+        return 0;
+    }
+    for (unsigned i = 0; !err && i < sizeof(names) / sizeof(names[0]); i++)
+        if (!strcmp(v, names[i])) {
+            slot->link = i;
+            free(v);
+            return 0;
+        }
+    free(v);
+    return err ? err : -EINVAL;
+}
+
 /* A teamed VF ("failover" = D): its standby's directory and the
  * frontend's, watched.  The guest names neither: the frontend is the
  * toolstack's key, and D a number under the frontend's own vifs. */
@@ -106,7 +149,91 @@ static int team(struct vf_config *c, struct vf_configured *slot, const char *dir
 static int vf_apply(struct vf_config *c, const struct vf_configured *slot, bool active)
 {
     return pf_vf_config(c->pf, slot->vf, slot->mac, slot->vlan,
-                        slot->flags | (active ? 0 : XNIC_VPF_STANDBY));
+                        slot->flags | (active ? 0 : XNIC_VPF_STANDBY), &slot->trunk);
+}
+
+/* ---- the VF's mailbox (vf_mbx.h) ---- */
+
+static struct vf_configured *slot_of(const struct vf_mbx_vf *s)
+{
+    return (struct vf_configured *)((char *)s - offsetof(struct vf_configured, mbx));
+}
+
+/* The VF carries its traffic itself: not teamed, or its vif stands by. */
+static bool vf_active(const struct vf_configured *slot)
+{
+    return !slot->vif[0] || slot->standing_by;
+}
+
+static int op_mcast(void *ctx, unsigned vf, const uint8_t mac[6], bool add)
+{
+    struct vf_config *c = ctx;
+    unsigned used = 0;
+
+    for (unsigned i = 0; add && i < VF_CONFIG_MAX; i++)
+        used += c->done[i].used ? c->done[i].mbx.nmcast : 0;
+    if (used >= VF_MCAST_BUDGET)
+        return -ENOSPC;
+    return pf_vf_mcast(c->pf, vf, mac, add);
+}
+
+/* A teamed VF keeps its vif's MAC: the two are one interface. */
+static int op_set_mac(void *ctx, const struct vf_mbx_vf *s)
+{
+    struct vf_configured *slot = slot_of(s);
+
+    if (slot->vif[0])
+        return -EBUSY;
+    memcpy(slot->mac, s->mac, 6);
+    return vf_apply(ctx, slot, true);
+}
+
+static int op_set_vlan(void *ctx, const struct vf_mbx_vf *s, uint16_t vid, bool add)
+{
+    struct vf_configured *slot = slot_of(s);
+
+    if (add)
+        sv_vlan_set_add(&slot->trunk, vid);
+    else
+        slot->trunk.bits[vid / 64] &= ~(1ull << (vid % 64));
+    return vf_apply(ctx, slot, vf_active(slot));
+}
+
+static uint32_t op_link_mbps(void *ctx, const struct vf_mbx_vf *s)
+{
+    uint32_t mbps = pf_link_mbps(((struct vf_config *)ctx)->pf);
+
+    switch (slot_of(s)->link) {
+    case LINK_DISABLE:
+        return 0;
+    case LINK_ENABLE:
+        return mbps ? mbps : 10000; /* up whatever the wire says: VFs still switch */
+    default:
+        return mbps;
+    }
+}
+
+static const struct vf_mbx_ops mbx_ops = {
+    .mcast = op_mcast,
+    .set_mac = op_set_mac,
+    .set_vlan = op_set_vlan,
+    .link_mbps = op_link_mbps,
+};
+
+/* A notice to the VF; one it has not read yet (its driver not running, or
+ * not reading) is not waited for: it reads what holds when it asks. */
+static void notify(struct vf_config *c, struct vf_configured *slot, uint16_t type)
+{
+    struct xnic_mbx_msg m;
+    int err;
+
+    slot->mbx.vf = slot->vf;
+    memcpy(slot->mbx.mac, slot->mac, 6);
+    slot->mbx.pvid = slot->vlan;
+    vf_mbx_notice(&slot->mbx, type, &mbx_ops, c, &m);
+    if ((err = pf_vf_mbx_send(c->pf, slot->vf, &m)) < 0)
+        log_info("%s: VF %u did not read our last message (%s)", slot->dir, slot->vf,
+                 strerror(-err));
 }
 
 static int configure(struct vf_config *c, const char *dir, struct vf_configured *slot)
@@ -118,8 +245,11 @@ static int configure(struct vf_config *c, const char *dir, struct vf_configured 
     if ((err = read_uint(c, dir, SV_XS_VF, XNIC_MAX_VFS - 1, &vf)) ||
         (err = read_uint(c, dir, SV_XS_VLAN, 4094, &vlan)) ||
         (err = read_uint(c, dir, SV_XS_SPOOFCHK, 1, &spoofchk)) ||
-        (err = read_uint(c, dir, SV_XS_TRUST, 1, &trust)) || (err = read_mac(c, dir, slot->mac)))
+        (err = read_uint(c, dir, SV_XS_TRUST, 1, &trust)) || (err = read_mac(c, dir, slot->mac)) ||
+        (err = read_link(c, dir, slot)))
         return err;
+    slot->mbx = (struct vf_mbx_vf){.vf = vf, .trusted = trust, .pvid = (uint16_t)vlan};
+    memcpy(slot->mbx.mac, slot->mac, 6);
     slot->vf = vf;
     slot->vlan = (uint16_t)vlan;
     /* Anti-spoofing needs a MAC to compare with. */
@@ -150,7 +280,7 @@ static int configure(struct vf_config *c, const char *dir, struct vf_configured 
  */
 static void follow(struct vf_config *c, struct vf_configured *slot, bool gone)
 {
-    bool standby = !gone && slot->vif[0] &&
+    bool standby = !gone && slot->vif[0] && slot->link != LINK_DISABLE &&
                    xenbus_read_state(c->xs, XBT_NULL, slot->dir) == XenbusStateConnected &&
                    xenbus_read_state(c->xs, XBT_NULL, slot->front) == XenbusStateConnected;
     int err;
@@ -180,6 +310,45 @@ static struct vf_configured *find(struct vf_config *c, const char *dir)
     return NULL;
 }
 
+static void on_flip_timer(evutil_socket_t fd, short what, void *arg)
+{
+    struct vf_configured *slot = arg;
+
+    (void)fd;
+    (void)what;
+    if (slot->used)
+        follow(slot->c, slot, false);
+}
+
+/* A guest's own state changed: followed now if its rate allows, else once
+ * when it does (what it says then is what counts). */
+static void flip(struct vf_configured *slot)
+{
+    uint64_t wait;
+    struct timeval tv;
+
+    if (evtimer_pending(slot->flip_timer, NULL))
+        return;
+    if (!(wait = ratelimit_take(&slot->flips, ratelimit_now_ns()))) {
+        follow(slot->c, slot, false);
+        return;
+    }
+    tv = (struct timeval){.tv_sec = (time_t)(wait / 1000000000ull),
+                          .tv_usec = (suseconds_t)(wait % 1000000000ull / 1000 + 1)};
+    evtimer_add(slot->flip_timer, &tv);
+}
+
+/* An empty slot, its timer kept (made once: slots are reused). */
+static void slot_init(struct vf_config *c, struct vf_configured *slot)
+{
+    struct event *timer = slot->flip_timer;
+
+    *slot = (struct vf_configured){.c = c, .flip_timer = timer};
+    if (!slot->flip_timer)
+        slot->flip_timer = evtimer_new(c->base, on_flip_timer, slot);
+    ratelimit_init(&slot->flips, VF_FLIP_RATE, VF_FLIP_BURST);
+}
+
 static void serve(struct vf_config *c, const char *dir)
 {
     struct vf_configured *slot = NULL;
@@ -191,8 +360,8 @@ static void serve(struct vf_config *c, const char *dir)
         if (!c->done[i].used)
             slot = &c->done[i];
     if (slot)
-        *slot = (struct vf_configured){0};
-    err = slot ? configure(c, dir, slot) : -ENOSPC;
+        slot_init(c, slot);
+    err = !slot ? -ENOSPC : !slot->flip_timer ? -ENOMEM : configure(c, dir, slot);
     if (err) {
         log_warnx("%s: cannot configure the VF (%s)", dir, strerror(-err));
         xenbus_printf(c->xs, XBT_NULL, dir, SV_XS_ERROR, "%s", strerror(-err));
@@ -204,6 +373,9 @@ static void serve(struct vf_config *c, const char *dir)
     log_info("%s: VF %u configured", dir, slot->vf);
     xenbus_switch_state(c->xs, dir, XenbusStateConnected);
     follow(c, slot, false);
+    /* A VF already driven (we are a new PF owner: our reset dropped its
+     * multicast filters) hears it and asks again. */
+    notify(c, slot, XNIC_MBX_RESET);
 }
 
 /* Every backend/vf/F/N: new ones configured, gone ones unconfigured. */
@@ -220,6 +392,15 @@ static void rescan(struct vf_config *c)
         if (!slot->used)
             continue;
         if (xenbus_read(c->xs, XBT_NULL, slot->dir, "state", &state) == 0) {
+            unsigned link = slot->link;
+
+            if (read_link(c, slot->dir, slot) < 0)
+                log_warnx("%s: bad %s, kept", slot->dir, SV_XS_LINK_STATE);
+            if (slot->link != link) {
+                log_info("%s: VF %u link %s", slot->dir, slot->vf,
+                         slot->link == LINK_DISABLE ? "disabled" : "enabled");
+                notify(c, slot, XNIC_MBX_LINK);
+            }
             /* Closing: the standby gets the MAC back before we say so. */
             follow(c, slot, false);
             if (atoi(state) == XenbusStateClosing)
@@ -232,8 +413,10 @@ static void rescan(struct vf_config *c)
         follow(c, slot, true);
         if (slot->front[0])
             xenbus_unwatch_state(c->xs, slot->front, VF_FRONT_TOKEN);
-        pf_vf_config(c->pf, slot->vf, (const uint8_t[6]){0}, 0, 0);
+        vf_mbx_forget(&slot->mbx, &mbx_ops, c);
+        pf_vf_config(c->pf, slot->vf, (const uint8_t[6]){0}, 0, 0, NULL);
         log_info("%s: VF %u released", slot->dir, slot->vf);
+        evtimer_del(slot->flip_timer);
         slot->used = false;
     }
     for (unsigned i = 0; fronts && i < nf; i++) {
@@ -251,13 +434,14 @@ static void rescan(struct vf_config *c)
     free(fronts);
 }
 
-struct vf_config *vf_config_new(struct xs_handle *xs, struct pf *pf, const char *home,
-                                vf_config_standby_fn *standby, void *ctx)
+struct vf_config *vf_config_new(struct event_base *base, struct xs_handle *xs, struct pf *pf,
+                                const char *home, vf_config_standby_fn *standby, void *ctx)
 {
     struct vf_config *c = calloc(1, sizeof(*c));
 
     if (!c)
         return NULL;
+    c->base = base;
     c->xs = xs;
     c->pf = pf;
     c->standby = standby;
@@ -278,9 +462,12 @@ void vf_config_free(struct vf_config *c)
     if (!c)
         return;
     xs_unwatch(c->xs, c->dir, VF_CONFIG_TOKEN);
-    for (unsigned i = 0; i < VF_CONFIG_MAX; i++)
+    for (unsigned i = 0; i < VF_CONFIG_MAX; i++) {
         if (c->done[i].used && c->done[i].front[0])
             xenbus_unwatch_state(c->xs, c->done[i].front, VF_FRONT_TOKEN);
+        if (c->done[i].flip_timer)
+            event_free(c->done[i].flip_timer);
+    }
     free(c);
 }
 
@@ -294,17 +481,46 @@ bool vf_config_event(struct vf_config *c, const char *token, const char *path)
     }
     if (strcmp(token, VF_FRONT_TOKEN))
         return false;
-    /* A guest's own state: the slot it belongs to alone is looked at (a
-     * guest writing its state over and over costs us two reads a write,
-     * never a rescan of every request). */
+    /* A guest's own state: the slot it belongs to alone is looked at, at
+     * its rate (a guest writing its state over and over costs us a compare
+     * a write, never a rescan of every request nor a move each time). */
     for (unsigned i = 0; i < VF_CONFIG_MAX; i++) {
         struct vf_configured *slot = &c->done[i];
         size_t n = strlen(slot->front);
 
         if (slot->used && n && !strncmp(path, slot->front, n) && (!path[n] || path[n] == '/'))
-            follow(c, slot, false);
+            flip(slot);
     }
     return true;
+}
+
+void vf_config_mbx(struct vf_config *c, unsigned vf, const void *msg, size_t len)
+{
+    struct vf_configured *slot = NULL;
+    struct vf_mbx_vf none = {.vf = vf};
+    struct xnic_mbx_msg reply;
+    int err;
+
+    for (unsigned i = 0; i < VF_CONFIG_MAX && !slot; i++)
+        if (c->done[i].used && c->done[i].vf == vf)
+            slot = &c->done[i];
+    /* A VF nobody asked us to configure gets answers about nothing. */
+    if (!vf_mbx_handle(slot ? &slot->mbx : &none, msg, len, &mbx_ops, c, &reply))
+        return;
+    if (!slot && reply.status == 0)
+        reply = (struct xnic_mbx_msg){.type = reply.type, .status = -ENODEV};
+    if (slot && (reply.type & ~XNIC_MBX_REPLY) != XNIC_MBX_RESET)
+        log_info("%s: VF %u asked %u: %s", slot->dir, vf, reply.type & ~XNIC_MBX_REPLY,
+                 reply.status ? strerror(-reply.status) : "done");
+    if ((err = pf_vf_mbx_send(c->pf, vf, &reply)) < 0)
+        log_info("VF %u: no room for our answer (%s)", vf, strerror(-err));
+}
+
+void vf_config_link(struct vf_config *c)
+{
+    for (unsigned i = 0; i < VF_CONFIG_MAX; i++)
+        if (c->done[i].used && c->done[i].link != LINK_DISABLE)
+            notify(c, &c->done[i], XNIC_MBX_LINK);
 }
 
 bool vf_config_standby(const struct vf_config *c, const char *vif_dir)

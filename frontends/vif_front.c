@@ -39,6 +39,15 @@ struct grants {
     uint32_t ctrl_ref[CTRL_PAGES];
 };
 
+/* Page sets granted to backends that went while still mapping them: up to
+ * four backends' worth are kept for retry before any is given up. */
+#define STALE_MAX (4 * (2 * 2 + 1))
+
+struct stale_pages {
+    void *pages;
+    int n;
+};
+
 /* One netif queue: its TAP queue, rings, buffers, ports and netfront core. */
 struct vf_queue {
     struct vif_front *v;
@@ -49,11 +58,11 @@ struct vf_queue {
     evtchn_port_t port;    /* the TX ring's port (the only one unless split) */
     evtchn_port_t port_rx; /* the RX ring's, when the backend offers split channels */
     struct grants g;
-    struct grants stale; /* granted to a backend that went, still mapped */
-    bool have_stale;
+    struct stale_pages stale[STALE_MAX];
+    unsigned nstale;
     bool told_hashed;
     struct virtio_net_hdr tx_vh; /* TX: read from ethD with each frame */
-    bool tx_waiting;             /* no ring room for a frame: ethD is not read until answers come */
+    bool tx_waiting;             /* no ring room, or no backend: ethD is not read until there is */
     struct log_ratelimit tap_warnings;
 };
 
@@ -129,44 +138,54 @@ static void ctrl_notify(void *ctx)
     xenevtchn_notify(v->xce, v->port_ctrl);
 }
 
+/* Shares what g does not hold yet (queue 0's may be shared ahead: preshare). */
 static int share_all(struct vif_front *v, struct grants *g, bool ctrl)
 {
     for (int d = 0; d < 2; d++) {
-        g->ring[d] = xengntshr_share_pages(v->xgs, v->backend_id, 1, &g->ring_ref[d], 1);
-        g->pool[d] = xengntshr_share_pages(v->xgs, v->backend_id, POOL_PAGES, g->pool_ref[d], 1);
+        if (!g->ring[d])
+            g->ring[d] = xengntshr_share_pages(v->xgs, v->backend_id, 1, &g->ring_ref[d], 1);
+        if (!g->pool[d])
+            g->pool[d] =
+                xengntshr_share_pages(v->xgs, v->backend_id, POOL_PAGES, g->pool_ref[d], 1);
         if (!g->ring[d] || !g->pool[d])
             return -errno;
     }
-    if (ctrl &&
+    if (ctrl && !g->ctrl &&
         !(g->ctrl = xengntshr_share_pages(v->xgs, v->backend_id, CTRL_PAGES, g->ctrl_ref, 1)))
         return -errno;
     return 0;
 }
 
-static bool unshare(struct vif_front *v, void **pages, int n)
+/* Ends n pages' grants, or parks them in q->stale while a backend maps them. */
+static void unshare(struct vf_queue *q, void *pages, int n)
 {
-    if (*pages && xengntshr_unshare(v->xgs, *pages, n) == 0)
-        *pages = NULL;
-    return *pages != NULL;
+    if (!pages || xengntshr_unshare(q->v->xgs, pages, n) == 0)
+        return;
+    if (q->nstale == STALE_MAX) {
+        /* Backends that keep our pages mapped cost only this guest's memory. */
+        log_warn("vif %u: %d pages stay granted to a backend that went", q->v->devid, n);
+        return;
+    }
+    q->stale[q->nstale++] = (struct stale_pages){pages, n};
 }
 
-/* Ends our grants; those the old backend still maps wait in q->stale. */
 static void unshare_all(struct vf_queue *q, struct grants *g)
 {
-    struct vif_front *v = q->v;
-    bool busy = unshare(v, &g->ctrl, CTRL_PAGES);
-
+    unshare(q, g->ctrl, CTRL_PAGES);
     for (int d = 0; d < 2; d++) {
-        busy |= unshare(v, &g->ring[d], 1);
-        busy |= unshare(v, &g->pool[d], POOL_PAGES);
-    }
-    if (busy && g != &q->stale) {
-        q->stale = *g;
-        q->have_stale = true;
-    } else if (!busy && g == &q->stale) {
-        q->have_stale = false;
+        unshare(q, g->ring[d], 1);
+        unshare(q, g->pool[d], POOL_PAGES);
     }
     memset(g, 0, sizeof(*g));
+}
+
+static void unshare_stale(struct vf_queue *q)
+{
+    unsigned n = q->nstale;
+
+    q->nstale = 0;
+    for (unsigned i = 0; i < n; i++)
+        unshare(q, q->stale[i].pages, q->stale[i].n);
 }
 
 static int write_queue_keys(struct xs_handle *h, xs_transaction_t t, const char *dir,
@@ -233,6 +252,7 @@ static void tap_offloads(int tap, const struct netif_features *f)
 
 static void vif_disconnect(struct vif_front *v, XenbusState state);
 static void on_tap(evutil_socket_t fd, short what, void *arg);
+static void resume_tap(struct vf_queue *q);
 
 static int bind_port(struct vif_front *v, evtchn_port_t *port)
 {
@@ -296,6 +316,8 @@ static int queue_connect(struct vf_queue *q, const struct netif_features *peer, 
     if (q->tap >= 0)
         tap_offloads(q->tap, peer);
     netfront_rx_refill(q->nf);
+    if (q->tx_waiting) /* what the guest sent while it had no backend goes now */
+        resume_tap(q);
     return 0;
 }
 
@@ -385,11 +407,6 @@ static void queue_disconnect(struct vf_queue *q)
 {
     struct vif_front *v = q->v;
 
-    if (q->tx_waiting) { /* ethD is read again (and dropped until a backend comes) */
-        q->tx_waiting = false;
-        if (q->tap_ev)
-            event_add(q->tap_ev, NULL);
-    }
     if (q->nf && v->opts.ep)
         v->opts.ep->disconnected(v->opts.ep->ctx);
     if (q->nf)
@@ -407,6 +424,7 @@ static void queue_disconnect(struct vf_queue *q)
         close(q->tap);
         q->tap_ev = NULL;
         q->tap = -1;
+        q->tx_waiting = false;
     }
 }
 
@@ -425,6 +443,22 @@ static void vif_disconnect(struct vif_front *v, XenbusState state)
     xenbus_switch_state(v->xs, v->dir, state);
 }
 
+/*
+ * Grants queue 0's rings and buffers to a backend we follow before it is
+ * ready for us (a restarted driver domain still starting): sharing 508
+ * pages is most of a connect (100-150 ms on a loaded host), and done here
+ * it overlaps the backend's start instead of following its InitWait.  A
+ * failure is left to the connect, which shares what is missing.
+ */
+static void preshare(struct vif_front *v)
+{
+    struct vf_queue *q0 = queue_get(v, 0);
+
+    v->xgs = v->xgs ? v->xgs : xengntshr_open(NULL, 0);
+    if (q0 && v->xgs && !v->nqueues)
+        share_all(v, &q0->g, false);
+}
+
 /* Follows the frontend's "backend" key (the toolstack re-points it). */
 static void follow_backend(struct vif_front *v)
 {
@@ -437,6 +471,8 @@ static void follow_backend(struct vif_front *v)
     if (strcmp(path, v->backend)) {
         if (v->nqueues)
             vif_disconnect(v, XenbusStateInitialising);
+        if (v->q[0] && v->xgs) /* what was shared ahead for the old one */
+            unshare_all(v->q[0], &v->q[0]->g);
         if (v->backend[0] && (err = xenbus_unwatch_state(v->xs, v->backend, "backend-state")))
             log_warnx("vif %u: unwatching %s/state: %s", v->devid, v->backend, strerror(-err));
         snprintf(v->backend, sizeof(v->backend), "%s", path);
@@ -448,6 +484,7 @@ static void follow_backend(struct vif_front *v)
             v->backend[0] = '\0';
         } else if (v->backend[0]) {
             log_info("vif %u: backend %s (domain %u)", v->devid, v->backend, v->backend_id);
+            preshare(v);
         } else {
             log_info("vif %u: no backend (its driver domain went away)", v->devid);
         }
@@ -464,8 +501,8 @@ void vif_front_watch(struct vif_front *v, const char *path)
         return;
     follow_backend(v);
     for (unsigned i = 0; i < VIF_FRONT_MAX_QUEUES; i++)
-        if (v->q[i] && v->q[i]->have_stale)
-            unshare_all(v->q[i], &v->q[i]->stale);
+        if (v->q[i])
+            unshare_stale(v->q[i]);
     if (!v->backend[0])
         return;
     be = xenbus_read_state(v->xs, XBT_NULL, v->backend);
@@ -586,41 +623,49 @@ void vif_front_event(struct vif_front *v, evtchn_port_t port)
         }
 }
 
-/* Frames from ethD, read straight into granted TX pages (no copy here). */
+/* ethD is not read until the backend answers or comes: its frames wait in
+ * the kernel's TAP queue (up to its txqueuelen, then the kernel drops). */
+static void stop_tap(struct vf_queue *q)
+{
+    q->tx_waiting = true;
+    event_del(q->tap_ev);
+}
+
+/*
+ * Frames from ethD, read straight into granted TX pages (no copy here).
+ * With no backend (its driver domain restarting) they are left in ethD and
+ * go once one connects, instead of being read and dropped: a guest's ping
+ * or TCP segment sent in the outage arrives late rather than not at all,
+ * and TCP does not wait for its retransmission timeout (200 ms and up).
+ */
 static void on_tap(evutil_socket_t fd, short what, void *arg)
 {
-    static unsigned char discard[FRAME_MAX]; /* a frame read with no backend */
     struct vf_queue *q = arg;
 
     (void)what;
     if (q->v->primary.xmit) {
         int rc = q->v->primary.xmit(q->v->primary.ctx, fd);
 
-        if (rc == -EAGAIN) {
-            q->tx_waiting = true;
-            event_del(q->tap_ev);
-        }
+        if (rc == -EAGAIN)
+            stop_tap(q);
         if (rc != -ENOTCONN)
             return;
+    }
+    if (!q->nf) {
+        stop_tap(q);
+        return;
     }
     for (int i = 0; i < TAP_BATCH; i++) {
         struct iovec iov[1 + NETFRONT_TX_PAGES] = {{&q->tx_vh, sizeof(q->tx_vh)}};
         ssize_t n;
         int err;
 
-        if (!q->nf) { /* no backend: dropped */
-            iov[1] = (struct iovec){discard, sizeof(discard)};
-            if (readv(fd, iov, 2) <= 0)
-                break;
-            continue;
-        }
         err = netfront_tx_borrow(q->nf, iov + 1);
         if (err == -EAGAIN) {
             /* Ring or buffers full: publish what is queued and stop reading
              * this TAP queue (the frame waits in it) until the backend answers. */
             netfront_tx_flush(q->nf);
-            q->tx_waiting = true;
-            event_del(q->tap_ev);
+            stop_tap(q);
             return;
         }
         if (err < 0) {
@@ -637,8 +682,7 @@ static void on_tap(evutil_socket_t fd, short what, void *arg)
             return;
         }
     }
-    if (q->nf)
-        netfront_tx_flush(q->nf);
+    netfront_tx_flush(q->nf);
 }
 
 struct vif_front *vif_front_new(struct event_base *base, struct xs_handle *xs,
@@ -715,6 +759,8 @@ void vif_front_free(struct vif_front *v)
     if (!v)
         return;
     vif_disconnect(v, XenbusStateClosed);
+    if (v->q[0] && v->xgs) /* shared ahead, never connected */
+        unshare_all(v->q[0], &v->q[0]->g);
     /* Left behind, these watches would make a vif of this devid attached
      * again fail to watch the same paths (EEXIST) and never connect. */
     if (!xs_unwatch(v->xs, v->dir, "frontend"))

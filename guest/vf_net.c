@@ -13,6 +13,8 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "sv/clock.h"
+#include "sv/gro.h"
 #include "sv/hcall.h"
 #include "sv/log.h"
 #include "sv/msg.h"
@@ -21,21 +23,26 @@
 #include "sv/xnic_drv.h"
 #include "vf_net.h"
 
-#define VF_RING  256
-#define VF_BUF   2048 /* a 1518-byte frame and a tag; no jumbo frames here */
-#define VF_BATCH 64   /* frames taken from the TAP or the RX ring per doorbell */
-/* A teamed vif's TAP hands over TSO packets of up to 64 KiB: the NIC's
- * limit of descriptors a packet, 2 KiB buffers each. */
+#define VF_RING 256 /* TX descriptors and buffers */
+/* RX buffers: a burst of TSO packets the NIC cuts for us (from the wire, or
+ * whole ones that found too few buffers) is 45 frames each. */
+#define VF_RX_RING 1024
+#define VF_BUF     2048 /* a 1518-byte frame and a tag, or a piece of a longer one */
+#define VF_BATCH   64   /* frames taken from the TAP or the RX ring per doorbell */
+/* The TAP hands over TSO packets of up to 64 KiB, and the NIC delivers other
+ * vports' whole (RSC): the NIC's limit of descriptors a packet, 2 KiB each. */
 #define VF_MAX_SEGS 32
 #define VF_DRAIN_MS 100 /* for the NIC to send what it was given, at a stop */
+/* How often the TAP's multicast list is looked at for the PF owner. */
+#define VF_MCAST_MS 500
 
 /* VF_NET_RAM_SIZE is laid out as: TX ring, RX ring, RX buffers, TX buffers. */
 #define VF_TX_RING_OFF 0
 #define VF_RX_RING_OFF 4096
-#define VF_RX_BUF_OFF  8192
-#define VF_TX_BUF_OFF  (VF_RX_BUF_OFF + VF_RING * VF_BUF)
-_Static_assert(VF_RING * sizeof(struct xnic_tx_desc) <= 4096, "TX ring fits its page");
-_Static_assert(VF_RING * sizeof(struct xnic_rx_desc) <= 4096, "RX ring fits its page");
+#define VF_RX_BUF_OFF  (VF_RX_RING_OFF + VF_RX_RING * sizeof(struct xnic_rx_desc))
+#define VF_TX_BUF_OFF  (VF_RX_BUF_OFF + VF_RX_RING * VF_BUF)
+_Static_assert(VF_RING * sizeof(struct xnic_tx_desc) <= VF_RX_RING_OFF, "TX ring fits its page");
+_Static_assert(VF_RING <= 256, "TX buffer indices fit tx_next");
 _Static_assert(VF_TX_BUF_OFF + VF_RING * VF_BUF <= VF_NET_RAM_SIZE, "layout fits");
 
 struct vf_net {
@@ -45,12 +52,16 @@ struct vf_net {
     uint8_t *ram;
     unsigned long long iova;
     int tap;
-    struct event *tap_ev, *queue_ev, *misc_ev;
+    struct event *tap_ev, *queue_ev, *misc_ev, *mcast_ev;
     struct vf_net_team team; /* teamed: tap is team.tap (not ours) */
     bool teamed;
-    bool running;              /* its queue started */
-    bool tap_paused;           /* no TX buffer free: the TAP is not read */
-    bool rx_dropping;          /* the rest of a frame longer than a buffer comes */
+    bool running;     /* its queue started */
+    bool tap_paused;  /* no TX buffer free: the TAP is not read */
+    bool rx_dropping; /* the rest of a frame longer than VF_MAX_SEGS comes */
+    /* The buffers of the frame being received (its EOP not reaped yet). */
+    unsigned rx_frag[VF_MAX_SEGS];
+    uint16_t rx_frag_len[VF_MAX_SEGS];
+    unsigned nfrag;
     unsigned tx_free[VF_RING]; /* indices of free TX buffers */
     unsigned ntx_free;
     /* A packet in flight: its first buffer is the cookie, the others follow
@@ -58,6 +69,12 @@ struct vf_net {
     uint8_t tx_next[VF_RING];
     uint8_t tx_nbufs[VF_RING];
     struct log_ratelimit warnings;
+    struct gro gro; /* consecutive segments of a flow, merged for the TAP */
+    /* What the PF owner says (mailbox, docs/xnic.md): the link it gives
+     * us, and the multicast list it has from us (stale: send it again). */
+    bool link_up;
+    struct xnic_mbx_mcast mcast;
+    bool mcast_stale;
 };
 
 static uint64_t buf_iova(const struct vf_net *v, size_t off)
@@ -89,10 +106,12 @@ static struct xnic_drv *vf_open(const char *bdf)
 }
 
 /* The TAP the toolstack made for us, with the MAC the PF owner gave the VF
- * (a tun fd may set its own device's address without privileges). */
+ * (a tun fd may set its own device's address without privileges), and
+ * virtio headers with the offloads the NIC has: checksums and TSO out,
+ * whole (RSC) or merged (GRO) packets in, as a teamed vif's TAP. */
 static int tap_open(struct vf_net *v)
 {
-    struct ifreq ifr = {.ifr_flags = IFF_TAP | IFF_NO_PI};
+    struct ifreq ifr = {.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR};
     const volatile uint8_t *regs = xnic_drv_regs(v->drv);
     int fd, err = 0, chan = hcall_open();
 
@@ -111,6 +130,8 @@ static int tap_open(struct vf_net *v)
     if (!err && memcmp(ifr.ifr_hwaddr.sa_data, "\0\0\0\0\0\0", 6) &&
         ioctl(fd, SIOCSIFHWADDR, &ifr) < 0)
         err = -errno;
+    if (!err && ioctl(fd, TUNSETOFFLOAD, TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6) < 0)
+        err = -errno;
     if (err) {
         close(fd);
         return err;
@@ -118,26 +139,86 @@ static int tap_open(struct vf_net *v)
     return fd;
 }
 
+static size_t rx_off(unsigned idx)
+{
+    return VF_RX_BUF_OFF + (size_t)idx * VF_BUF;
+}
+
+static void rx_post(struct vf_net *v, unsigned idx)
+{
+    xnic_drv_rx_post(v->drv, 0, buf_iova(v, rx_off(idx)), VF_BUF, (void *)(uintptr_t)idx);
+}
+
 static void rx_post_all(struct vf_net *v)
 {
-    for (unsigned i = 0; i < VF_RING - 1; i++)
-        xnic_drv_rx_post(v->drv, 0, buf_iova(v, VF_RX_BUF_OFF + i * VF_BUF), VF_BUF,
-                         (void *)(uintptr_t)i);
+    for (unsigned i = 0; i < VF_RX_RING - 1; i++)
+        rx_post(v, i);
     xnic_drv_rx_kick(v->drv, 0);
 }
 
-/* One received frame to the TAP; a teamed vif's takes a virtio header
- * (the NIC's verified checksum passed on). */
-static void rx_write(struct vf_net *v, const uint8_t *frame, uint16_t len, uint16_t status)
+/* One frame (its pieces in iov[1..n], headers in the first) to the TAP
+ * with a virtio header for offloads o. */
+static void tap_write(struct vf_net *v, const struct netif_offload *o, struct iovec *iov,
+                      unsigned n)
 {
-    struct virtio_net_hdr vh = {.flags = status & XNIC_RXS_L4_OK ? VIRTIO_NET_HDR_F_DATA_VALID : 0};
-    struct iovec iov[2] = {{&vh, sizeof(vh)}, {(void *)frame, len}};
+    struct virtio_net_hdr vh;
 
-    if (writev(v->tap, v->teamed ? iov : iov + 1, v->teamed ? 2 : 1) < 0 && errno != EAGAIN)
+    /* Headers the first piece cannot hold (a partial checksum with IPv6
+     * extension headers of kilobytes): not a frame we deliver. */
+    if (netif_offload_to_vnet(o, iov[1].iov_base, iov[1].iov_len, &vh) < 0) {
+        log_warn_limited(&v->warnings, false, "VF %s: frame with offloads we cannot describe",
+                         v->bdf);
+        return;
+    }
+    iov[0] = (struct iovec){&vh, sizeof(vh)};
+    if (writev(v->tap, iov, 1 + n) < 0 && errno != EAGAIN)
         log_warn_limited(&v->warnings, true, "VF %s: write to %s", v->bdf, v->ifname);
 }
 
-/* Received frames to the TAP, their buffers posted again, one kick. */
+/* What GRO holds to the TAP. */
+static void gro_out(struct vf_net *v)
+{
+    struct netif_offload o;
+    size_t len;
+    const uint8_t *frame = gro_finish(&v->gro, &len, &o);
+    struct iovec iov[2] = {[1] = {(void *)frame, len}};
+
+    if (frame)
+        tap_write(v, &o, iov, 1);
+    gro_reset(&v->gro);
+}
+
+/* The frame in rx_frag (eop: its last descriptor) to the TAP: a one-buffer
+ * frame through GRO, a whole packet another vport sent (RSC) as it is,
+ * after what GRO holds.  A frame the NIC spread over buffers otherwise is
+ * longer than our MTU (a jumbo frame): dropped whole. */
+static void rx_frame(struct vf_net *v, const struct xnic_drv_rx_done *eop)
+{
+    struct netif_offload o = netif_offload_from_xnic_rx(eop->status, &eop->wb);
+    struct iovec iov[1 + VF_MAX_SEGS];
+    const uint8_t *first = v->ram + rx_off(v->rx_frag[0]);
+
+    if (v->nfrag > 1 && !(eop->status & XNIC_RXS_RSC))
+        return;
+    if (v->nfrag == 1 && !(eop->status & XNIC_RXS_RSC)) {
+        enum gro_verdict g = gro_add(&v->gro, first, eop->len, o.data_validated);
+
+        if (g == GRO_FLUSH) {
+            gro_out(v);
+            g = gro_add(&v->gro, first, eop->len, o.data_validated);
+        }
+        if (g == GRO_TAKEN)
+            return;
+    } else {
+        gro_out(v);
+    }
+    for (unsigned i = 0; i < v->nfrag; i++)
+        iov[1 + i] = (struct iovec){v->ram + rx_off(v->rx_frag[i]), v->rx_frag_len[i]};
+    tap_write(v, &o, iov, v->nfrag);
+}
+
+/* Received frames to the TAP (what GRO merges waits for rx_end), their
+ * buffers posted again, one kick. */
 static unsigned rx_to_tap(struct vf_net *v)
 {
     struct xnic_drv_rx_done done[VF_BATCH];
@@ -145,16 +226,29 @@ static unsigned rx_to_tap(struct vf_net *v)
 
     for (unsigned i = 0; i < n; i++) {
         unsigned idx = (unsigned)(uintptr_t)done[i].cookie;
-        size_t off = VF_RX_BUF_OFF + (size_t)idx * VF_BUF;
-
         bool eop = done[i].status & XNIC_RXS_EOP;
 
-        /* One buffer holds any frame we take: one spread over several (a
-         * jumbo frame, longer than our MTU) is dropped to its last buffer. */
-        if (!v->rx_dropping && eop && !XNIC_DS_ERR(done[i].status))
-            rx_write(v, v->ram + off, done[i].len, done[i].status);
-        v->rx_dropping = !eop;
-        xnic_drv_rx_post(v->drv, 0, buf_iova(v, off), VF_BUF, (void *)(uintptr_t)idx);
+        /* The device chains at most VF_MAX_SEGS: a longer chain is dropped
+         * whole, not passed on in pieces. */
+        if (v->nfrag == VF_MAX_SEGS) {
+            while (v->nfrag)
+                rx_post(v, v->rx_frag[--v->nfrag]);
+            v->rx_dropping = true;
+        }
+        if (v->rx_dropping) {
+            rx_post(v, idx);
+        } else {
+            v->rx_frag[v->nfrag] = idx;
+            /* Our own RAM: a length past the buffer is not read past it. */
+            v->rx_frag_len[v->nfrag++] = done[i].len < VF_BUF ? done[i].len : VF_BUF;
+        }
+        if (!eop)
+            continue;
+        if (v->nfrag && !XNIC_DS_ERR(done[i].status))
+            rx_frame(v, &done[i]);
+        while (v->nfrag)
+            rx_post(v, v->rx_frag[--v->nfrag]);
+        v->rx_dropping = false;
     }
     if (n)
         xnic_drv_rx_kick(v->drv, 0);
@@ -198,68 +292,110 @@ static void on_queue(evutil_socket_t fd, short what, void *arg)
     xnic_drv_mask_vector(v->drv, XNIC_VEC_QUEUE(0), false);
     while (tx_reap(v) + rx_to_tap(v))
         ;
+    gro_out(v);
 }
 
-/* Misc vector: link changes and PF messages (nothing for us to do yet but
- * clear them: the queue keeps its configuration). */
+/* The link the PF owner gives us: on our own TAP its carrier; a teamed
+ * VF's traffic goes to the vif while it is down (vf_net_xmit). */
+static void set_link(struct vf_net *v, bool up)
+{
+    if (up == v->link_up)
+        return;
+    v->link_up = up;
+    log_info("VF %s: link %s (the PF owner's word)", v->bdf, up ? "up" : "down");
+    if (!v->teamed && ioctl(v->tap, TUNSETCARRIER, &(int){up}) < 0)
+        log_warn("VF %s: carrier of %s", v->bdf, v->ifname);
+}
+
+static void mbx_in(struct vf_net *v, const struct xnic_mbx_msg *m)
+{
+    switch (m->type) {
+    case XNIC_MBX_RESET: /* the PF owner (re)started: what it had from us is gone */
+        v->mcast_stale = true;
+        /* fall through */
+    case XNIC_MBX_LINK:
+    case XNIC_MBX_RESET | XNIC_MBX_REPLY:
+        if (m->type & XNIC_MBX_REPLY && m->status) {
+            log_warnx("VF %s: the PF owner knows nothing of us (%s)", v->bdf, strerror(-m->status));
+            return;
+        }
+        set_link(v, m->u.config.link_mbps != 0);
+        break;
+    case XNIC_MBX_SET_MCAST | XNIC_MBX_REPLY:
+        if (m->status)
+            log_warn_limited(&v->warnings, false, "VF %s: multicast list refused (%s)", v->bdf,
+                             strerror(-m->status));
+        break;
+    default:
+        log_warn_limited(&v->warnings, false, "VF %s: PF message %u (status %d) ignored", v->bdf,
+                         m->type, m->status);
+    }
+}
+
+/* Misc vector: the device's link changes (the PF owner's LINK notice says
+ * what counts for us) and the PF owner's messages. */
 static void on_misc(evutil_socket_t fd, short what, void *arg)
 {
     struct vf_net *v = arg;
-    volatile uint32_t *icr = (volatile uint32_t *)(xnic_drv_regs(v->drv) + XNIC_REG_ICR);
+    struct xnic_mbx_msg m;
     uint32_t cause;
     eventfd_t n;
-    char msg[64];
+    int len;
 
     (void)what;
     (void)eventfd_read(fd, &n);
-    cause = __atomic_load_n(icr, __ATOMIC_SEQ_CST);
-    __atomic_fetch_and(icr, ~cause, __ATOMIC_SEQ_CST);
-    if (cause & XNIC_ICR_MAILBOX)
-        while (xnic_drv_mbx_recv(v->drv, 0, msg, sizeof(msg)) >= 0)
-            ;
+    cause = xnic_drv_take_icr(v->drv);
+    while ((len = xnic_drv_mbx_recv(v->drv, 0, &m, sizeof(m))) >= 0)
+        if ((size_t)len == sizeof(m))
+            mbx_in(v, &m);
     if (cause & XNIC_ICR_LINK)
-        log_info("VF %s: link %s", v->bdf, xnic_drv_link_up(v->drv) ? "up" : "down");
+        log_info("VF %s: wire link %s", v->bdf, xnic_drv_link_up(v->drv) ? "up" : "down");
 }
 
-/* Frames the guest sends: up to VF_BATCH per turn, one doorbell for them. */
-static void on_tap(evutil_socket_t fd, short what, void *arg)
+/* The TAP's multicast MACs (/proc/net/dev_mcast of our namespace), the
+ * first XNIC_MBX_MCAST_MAX of them. */
+static void mcast_read(const struct vf_net *v, struct xnic_mbx_mcast *out)
+{
+    FILE *f = fopen("/proc/net/dev_mcast", "re");
+    char name[IFNAMSIZ + 1], hex[13];
+    unsigned idx, refs, global;
+
+    memset(out, 0, sizeof(*out));
+    if (!f)
+        return;
+    while (out->count < XNIC_MBX_MCAST_MAX &&
+           fscanf(f, "%u %16s %u %u %12s", &idx, name, &refs, &global, hex) == 5) {
+        uint8_t *mac = out->mac[out->count];
+
+        if (strcmp(name, v->ifname) || sscanf(hex, "%2hhx%2hhx%2hhx%2hhx%2hhx%2hhx", &mac[0],
+                                              &mac[1], &mac[2], &mac[3], &mac[4], &mac[5]) != 6)
+            continue;
+        out->count++;
+    }
+    fclose(f);
+}
+
+/* A changed multicast list (or one the PF owner lost) goes to it; a
+ * mailbox it has not emptied yet is tried again next time. */
+static void on_mcast(evutil_socket_t fd, short what, void *arg)
 {
     struct vf_net *v = arg;
-    unsigned sent = 0;
+    struct xnic_mbx_msg m = {.type = XNIC_MBX_SET_MCAST};
 
+    (void)fd;
     (void)what;
-    tx_reap(v);
-    while (sent < VF_BATCH) {
-        unsigned idx;
-        size_t off;
-        ssize_t len;
-
-        if (!v->ntx_free) {
-            v->tap_paused = true; /* tx_reap resumes us */
-            event_del(v->tap_ev);
-            break;
-        }
-        idx = v->tx_free[v->ntx_free - 1];
-        off = VF_TX_BUF_OFF + (size_t)idx * VF_BUF;
-        len = read(fd, v->ram + off, VF_BUF);
-        if (len <= 0)
-            break;
-        if (len < 14 ||
-            xnic_drv_tx(v->drv, 0,
-                        &(struct xnic_drv_seg){.iova = buf_iova(v, off), .len = (uint16_t)len}, 1,
-                        0, 0, 0, (void *)(uintptr_t)idx) < 0)
-            continue; /* a runt; or no room, which the free list rules out */
-        v->ntx_free--;
-        v->tx_nbufs[idx] = 1;
-        sent++;
+    mcast_read(v, &m.u.mcast);
+    if (!v->mcast_stale && !memcmp(&m.u.mcast, &v->mcast, sizeof(v->mcast)))
+        return;
+    if (xnic_drv_mbx_send(v->drv, 0, &m, sizeof(m)) == 0) {
+        v->mcast = m.u.mcast;
+        v->mcast_stale = false;
     }
-    if (sent)
-        xnic_drv_tx_kick(v->drv, 0);
 }
 
-/* One frame from a teamed vif's TAP into as many buffers as it fills, with
- * the offloads its virtio header asks for: 1 sent, 0 none waiting (or
- * dropped), -EAGAIN no room for the largest. */
+/* One frame from the TAP into as many buffers as it fills, with the
+ * offloads its virtio header asks for: 1 sent, 0 none waiting (or dropped),
+ * -EAGAIN no room for the largest. */
 static int xmit_one(struct vf_net *v, int fd)
 {
     struct virtio_net_hdr vh;
@@ -313,21 +449,36 @@ static bool has_mac(const struct vf_net *v)
     return any != 0;
 }
 
-int vf_net_xmit(struct vf_net *v, int fd)
+/* Frames waiting in fd, up to VF_BATCH, one doorbell for them: 0, or
+ * -EAGAIN when out of buffers (tx_reap resumes the TAP). */
+static int xmit(struct vf_net *v, int fd)
 {
     unsigned sent = 0;
     int rc = 0;
 
-    if (!has_mac(v))
-        return -ENOTCONN;
     tx_reap(v);
     while (sent < VF_BATCH && (rc = xmit_one(v, fd)) > 0)
         sent++;
     if (sent)
         xnic_drv_tx_kick(v->drv, 0);
     if (rc == -EAGAIN)
-        v->tap_paused = true; /* tx_reap calls team.room */
+        v->tap_paused = true;
     return rc == -EAGAIN ? rc : 0;
+}
+
+int vf_net_xmit(struct vf_net *v, int fd)
+{
+    return has_mac(v) && v->link_up ? xmit(v, fd) : -ENOTCONN;
+}
+
+/* Frames programs send on our own TAP. */
+static void on_tap(evutil_socket_t fd, short what, void *arg)
+{
+    struct vf_net *v = arg;
+
+    (void)what;
+    if (xmit(v, fd) == -EAGAIN)
+        event_del(v->tap_ev);
 }
 
 static struct event *vector_event(struct event_base *base, struct vf_net *v, unsigned vec,
@@ -347,7 +498,7 @@ struct vf_net *vf_net_new(struct event_base *base, const char *bdf, const char *
                           const struct vf_net_team *team, void *ram, unsigned long long iova)
 {
     struct vf_net *v = calloc(1, sizeof(*v));
-    struct xnic_drv_rings r = {.tx_size = VF_RING, .rx_size = VF_RING};
+    struct xnic_drv_rings r = {.tx_size = VF_RING};
     int err;
 
     if (!v)
@@ -375,6 +526,8 @@ struct vf_net *vf_net_new(struct event_base *base, const char *bdf, const char *
     r.tx_iova = iova + VF_TX_RING_OFF;
     r.rx = v->ram + VF_RX_RING_OFF;
     r.rx_iova = iova + VF_RX_RING_OFF;
+    r.rx_size = VF_RX_RING;
+    r.rx_rsc = true; /* the TAP takes GSO frames with partial checksums */
     if ((err = xnic_drv_queue_start(v->drv, 0, &r, 0)) < 0) {
         log_errorx("VF %s: cannot start its queue (%s)", bdf, strerror(-err));
         goto out_free;
@@ -383,12 +536,18 @@ struct vf_net *vf_net_new(struct event_base *base, const char *bdf, const char *
     rx_post_all(v);
     v->queue_ev = vector_event(base, v, XNIC_VEC_QUEUE(0), on_queue);
     v->misc_ev = vector_event(base, v, XNIC_VEC_MISC, on_misc);
+    /* Until the PF owner answers, the wire's link is ours. */
+    v->link_up = xnic_drv_link_up(v->drv);
+    xnic_drv_mbx_send(v->drv, 0, &(struct xnic_mbx_msg){.type = XNIC_MBX_RESET},
+                      sizeof(struct xnic_mbx_msg));
+    if ((v->mcast_ev = event_new(base, -1, EV_PERSIST, on_mcast, v)))
+        event_add(v->mcast_ev, &(struct timeval){0, VF_MCAST_MS * 1000});
     if (!team && (v->tap_ev = event_new(base, v->tap, EV_READ | EV_PERSIST, on_tap, v)) &&
         event_add(v->tap_ev, NULL) < 0) {
         event_free(v->tap_ev);
         v->tap_ev = NULL;
     }
-    if (!v->queue_ev || !v->misc_ev || (!team && !v->tap_ev))
+    if (!v->queue_ev || !v->misc_ev || !v->mcast_ev || (!team && !v->tap_ev))
         goto out_free;
     log_info("VF %s: %s up, link %s", bdf, ifname, xnic_drv_link_up(v->drv) ? "up" : "down");
     return v;
@@ -408,21 +567,32 @@ void vf_net_free(struct vf_net *v)
         event_free(v->queue_ev);
     if (v->misc_ev)
         event_free(v->misc_ev);
+    if (v->mcast_ev)
+        event_free(v->mcast_ev);
     if (v->drv) {
         /* What arrived is delivered and what we gave the NIC is sent (a
          * stopped queue drops what it holds: a failover would lose it),
          * for at most VF_DRAIN_MS; the device stops touching our RAM before
          * it is used again. */
+        double t0 = sv_now_s(), t1, t2;
+
         for (unsigned ms = 0; v->running && v->tap >= 0 && ms < VF_DRAIN_MS; ms++) {
             while (rx_to_tap(v))
                 ;
+            gro_out(v);
             tx_reap(v);
             if (v->ntx_free == VF_RING)
                 break;
             usleep(1000);
         }
+        t1 = sv_now_s();
         xnic_drv_queue_stop(v->drv, 0);
+        t2 = sv_now_s();
         xnic_drv_close(v->drv);
+        /* The guest's loop waits for all of it (a failover's gap). */
+        log_info("VF %s: stopped in %.0f ms (draining %.0f, the stop command %.0f, closing %.0f)",
+                 v->bdf, (sv_now_s() - t0) * 1e3, (t1 - t0) * 1e3, (t2 - t1) * 1e3,
+                 (sv_now_s() - t2) * 1e3);
     }
     if (v->tap >= 0 && !v->teamed)
         close(v->tap);

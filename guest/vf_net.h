@@ -31,7 +31,7 @@ struct vf_net_team {
  * gets the VF's MAC) or, with team, the teamed vif's TAP.  NULL (logged)
  * on failure.
  */
-#define VF_NET_RAM_SIZE (2u << 20)
+#define VF_NET_RAM_SIZE (3u << 20)
 struct vf_net *vf_net_new(struct event_base *base, const char *bdf, const char *ifname,
                           const struct vf_net_team *team, void *ram, unsigned long long iova);
 /* Teamed: sends the frames waiting in fd (virtio header first), up to a

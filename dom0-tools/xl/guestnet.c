@@ -65,7 +65,8 @@ static void unplumb(const char *name, const char *dev);
 /*
  * TAP dev in the guest's namespace sv-<name>, owned by the domain's uid, up
  * (with mac when given), and the namespace's lo up.  A vif's TAP carries
- * virtio-net headers and one queue per netif queue (vnet); a VF's does not.
+ * virtio-net headers and one queue per netif queue (vnet); a VF's gets its
+ * headers and offloads from the VF driver that attaches to it.
  * On failure nothing is left of it.
  */
 static int tap_plumb(uint32_t domid, const char *name, const char *dev, bool vnet, const char *mac)

@@ -130,7 +130,8 @@ int vif_find(uint32_t domid, const char *devid_or_mac, unsigned *devid, char mac
 /* guestnet.c: TAP ethD in the domain's namespace for vif D (its hardware). */
 int guestnet_plumb(uint32_t domid, const char *name, const struct config_vif *vif);
 void guestnet_unplumb(const char *name, unsigned devid);
-/* TAP vfN for the guest's VF interface N (no offloads: the VF takes frames). */
+/* TAP vfN for the guest's VF interface N (its VF driver turns on vnet
+ * headers and offloads when it attaches). */
 int guestnet_plumb_vf(uint32_t domid, const char *name, unsigned devid);
 void guestnet_unplumb_vf(const char *name, unsigned devid);
 

@@ -238,6 +238,24 @@ int xnic_drv_rss_config(struct xnic_drv *d, unsigned pool, uint8_t types,
     return 0;
 }
 
+uint32_t xnic_drv_take_icr(struct xnic_drv *d)
+{
+    (void)d;
+    return 0;
+}
+
+int xnic_drv_mbx_send(struct xnic_drv *d, unsigned peer, const void *msg, unsigned len)
+{
+    (void)d, (void)peer, (void)msg, (void)len;
+    return 0;
+}
+
+int xnic_drv_mbx_recv(struct xnic_drv *d, unsigned peer, void *msg, unsigned size)
+{
+    (void)d, (void)peer, (void)msg, (void)size;
+    return -ENOENT;
+}
+
 /* ---- tests ---- */
 
 static struct event_base *base;
@@ -429,10 +447,10 @@ static void test_trunk_and_vfs(void **state)
 
     /* A VF's vport follows the pools; one past the device's VFs is refused. */
     nic.num_vfs = 2;
-    assert_int_equal(pf_vf_config(pf, 1, mac, 5, XNIC_VPF_SPOOFCHK), 0);
+    assert_int_equal(pf_vf_config(pf, 1, mac, 5, XNIC_VPF_SPOOFCHK, NULL), 0);
     assert_int_equal(nic.vport, 4 + 1);
     assert_int_equal(nic.trunk_cmds, 3);
-    assert_int_equal(pf_vf_config(pf, 2, mac, 5, 0), -EINVAL);
+    assert_int_equal(pf_vf_config(pf, 2, mac, 5, 0, NULL), -EINVAL);
 
     assert_int_equal(pf_switch_add(pf, mac, 0), 0);
     assert_int_equal(nic.filters, 1);

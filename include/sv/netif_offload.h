@@ -57,4 +57,11 @@ int netif_offload_from_vnet(const struct virtio_net_hdr *vh, struct netif_offloa
 unsigned netif_offload_xnic_cmd(const struct netif_offload *o, const uint8_t *frame, size_t len,
                                 uint16_t *mss, uint8_t *hdr_len);
 
+/* The offloads of a frame the xnic received (status: its EOP descriptor's
+ * XNIC_RXS_*, wb: its write-back): checksum verified (L4_OK); an RSC frame
+ * (another vport's packet delivered whole) checksum partial and, for a TSO
+ * packet, GSO with the sender's MSS. */
+struct xnic_rx_wb;
+struct netif_offload netif_offload_from_xnic_rx(uint16_t status, const struct xnic_rx_wb *wb);
+
 #endif

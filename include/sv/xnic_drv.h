@@ -35,6 +35,8 @@ unsigned xnic_drv_num_queues(const struct xnic_drv *d);
 unsigned xnic_drv_num_pools(const struct xnic_drv *d);
 unsigned xnic_drv_pool_queues(const struct xnic_drv *d);
 bool xnic_drv_link_up(const struct xnic_drv *d);
+/* The misc vector's causes (XNIC_ICR_*) since the last call, cleared. */
+uint32_t xnic_drv_take_icr(struct xnic_drv *d);
 /* The register page, for reading counters and identity registers. */
 const volatile uint8_t *xnic_drv_regs(const struct xnic_drv *d);
 /* Vector eventfd v (poll it for interrupts), or -1 when opened without. */

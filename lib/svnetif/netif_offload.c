@@ -118,3 +118,19 @@ unsigned netif_offload_xnic_cmd(const struct netif_offload *o, const uint8_t *fr
     }
     return o->csum_blank ? XNIC_TXD_CSUM : 0;
 }
+
+struct netif_offload netif_offload_from_xnic_rx(uint16_t status, const struct xnic_rx_wb *wb)
+{
+    static const uint8_t gso[] = {
+        [XNIC_GSO_TCPV4] = XEN_NETIF_GSO_TYPE_TCPV4, [XNIC_GSO_TCPV6] = XEN_NETIF_GSO_TYPE_TCPV6};
+    struct netif_offload o = {.data_validated = (status & XNIC_RXS_L4_OK) != 0};
+
+    if (status & XNIC_RXS_RSC) {
+        o.csum_blank = o.data_validated = true;
+        if (wb->gso_type < sizeof(gso) && gso[wb->gso_type] && wb->gso_size) {
+            o.gso_type = gso[wb->gso_type];
+            o.gso_size = wb->gso_size;
+        }
+    }
+    return o;
+}

@@ -141,6 +141,16 @@ bool xnic_drv_link_up(const struct xnic_drv *d)
     return rd32(d, XNIC_REG_STATUS) & XNIC_STATUS_LINK_UP;
 }
 
+uint32_t xnic_drv_take_icr(struct xnic_drv *d)
+{
+    uint32_t *icr = (uint32_t *)(d->regs + XNIC_REG_ICR);
+    uint32_t cause = __atomic_load_n(icr, __ATOMIC_ACQUIRE);
+
+    /* Only the bits read are cleared: one the device sets meanwhile stays. */
+    __atomic_fetch_and(icr, ~cause, __ATOMIC_ACQ_REL);
+    return cause;
+}
+
 const volatile uint8_t *xnic_drv_regs(const struct xnic_drv *d)
 {
     return d->regs;

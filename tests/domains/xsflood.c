@@ -14,6 +14,8 @@
  *                         SECONDS, then print "WROTE <count>"
  *   check                 (dom0) XS_CONTROL check: xenstored recounts what
  *                         each domain holds and logs any drift; prints "OK"
+ *   flip PATH A B N MS    (dom0, as the guest would) write A, then B, to PATH
+ *                         N times, MS ms after each write: "FLIPPED"
  */
 #include <errno.h>
 #include <poll.h>
@@ -185,6 +187,25 @@ static int mode_write(const char *dir, int seconds)
     return 0;
 }
 
+static int mode_flip(const char *path, const char *a, const char *b, int n, int ms)
+{
+    struct xs_handle *h = xs_open(0);
+    const struct timespec pause = {ms / 1000, (long)(ms % 1000) * 1000000};
+
+    if (!h)
+        die("xs_open");
+    for (int i = 0; i < 2 * n; i++) {
+        const char *v = i % 2 ? b : a;
+
+        if (!xs_write(h, XBT_NULL, path, v, (unsigned int)strlen(v)))
+            die("write");
+        nanosleep(&pause, NULL);
+    }
+    say("FLIPPED");
+    xs_close(h);
+    return 0;
+}
+
 static int mode_check(void)
 {
     struct xs_handle *h = xs_open(0);
@@ -211,6 +232,8 @@ int main(int argc, char **argv)
         return mode_write(argv[2], atoi(argv[3]));
     if (argc == 2 && !strcmp(argv[1], "check"))
         return mode_check();
+    if (argc == 7 && !strcmp(argv[1], "flip"))
+        return mode_flip(argv[2], argv[3], argv[4], atoi(argv[5]), atoi(argv[6]));
     fprintf(stderr, "usage: see the header of tests/domains/xsflood.c\n");
     return 2;
 }

@@ -136,13 +136,20 @@ wait_restarted() {
 domain_pid() { pgrep -xf "$1( .*)?" | head -1; }
 
 # A driver domain owning the PF: sv_netdd NAME [NETDD ARGS] -> domid
-sv_netdd() {
-    local cfg=$SPLITVISOR_RUNDIR/$1.cfg
+sv_netdd() { sv_netdd_create "$1" "${2:-}"; }
+
+# The same, left paused (xl create -p): its vifs' backends never reach
+# InitWait until `xl unpause NAME`.
+sv_netdd_paused() { sv_netdd_create "$1" "${2:-}" -p; }
+
+sv_netdd_create() { # NAME NETDD-ARGS [XL-CREATE-OPTIONS...]
+    local cfg=$SPLITVISOR_RUNDIR/$1.cfg name=$1 args=$2
+    shift 2
     printf 'name = "%s"\nmemory = 256\nkernel = "%s"\nextra = "%s"\ndriver_domain = 1\npci = [ "0000:03:00.0" ]\non_crash = "restart"\n' \
-        "$1" "$BIN/netdd" "${2:-}" >"$cfg"
+        "$name" "$BIN/netdd" "$args" >"$cfg"
     "$BIN/xl" pci-assignable-add 0000:03:00.0
-    "$BIN/xl" create "$cfg" >/dev/null
-    "$BIN/xl" domid "$1"
+    "$BIN/xl" create "$@" "$cfg" >/dev/null
+    "$BIN/xl" domid "$name"
 }
 
 # A guest with one vif on a driver domain:

@@ -103,7 +103,8 @@ out=$("$BIN/xl" exec "$t-a" -- iperf3 -c 10.14.0.1 -t 2 -f m) || fail "iperf3 to
 pass "pci-attach: vf1 up with its MAC, listed; ping and iperf3 to the wire host ($(awk '/receiver/ {print $7; exit}' <<<"$out") Mbit/s)"
 
 # A frame longer than a buffer of the VF driver's (2 KiB; the NIC spreads
-# it over several) is dropped whole: no tail of it reaches vf1.
+# it over several) that is not a whole packet of another vport's (RSC) is
+# longer than vf1's MTU: dropped whole, no tail of it reaches vf1.
 rx_of() { "$BIN/xl" exec "$t-a" -- awk -v d="$1:" '$1 == d {print $3}' /proc/net/dev; }
 ip -n "sv-$t-host" link set "$wire" mtu 9000
 rx0=$(rx_of vf1)

@@ -6,6 +6,8 @@
 # iperf3 TCP stream to guest b survives xl pci-detach (the guest moves to
 # the vif first), xl pci-attach (back to the VF), and a detach the guest
 # does not answer (it is stopped: xl gives up waiting and takes the VF).
+# A guest writing its VF's state over and over moves its traffic at a
+# bounded rate.
 source "$(dirname "$0")/lib.sh"
 require_root
 command -v iperf3 >/dev/null || skip "needs iperf3"
@@ -109,6 +111,25 @@ grep -q "DUP!" "$SPLITVISOR_RUNDIR/ping.log" && fail "duplicate answers: $(grep 
 lost=$(awk '/packets transmitted/ {print $1 - $4}' "$SPLITVISOR_RUNDIR/ping.log")
 [ -n "$lost" ] || fail "ping: $(tail -3 "$SPLITVISOR_RUNDIR/ping.log")"
 pass "pci-detach ($(((t1 - t0) / 1000000)) ms) moved the stream to the vif, pci-attach back to the VF; TCP survived ($(gap "$SPLITVISOR_RUNDIR/stream-planned.log")); pings: $lost of 300 lost, none twice"
+
+# A guest toggling its VF's state (3 <-> 4, 100 times, a write every
+# 10 ms) moves the traffic at netdd's rate for it (a burst of 4, then 5 a
+# second), not once a write; its last word (4: it drives the VF) is what
+# holds after.
+moves() { console_of "$dd" | grep -cE "backend/vif/$a/0 (stands by|carries its MAC again)"; }
+m0=$(moves)
+f0=$(date +%s%N)
+"$TESTBIN/xsflood" flip "/local/domain/$a/device/vf/0/state" 3 4 100 10 >/dev/null
+sleep 1
+m1=$(moves)
+elapsed_ms=$((($(date +%s%N) - f0) / 1000000))
+bound=$((4 + 5 * (elapsed_ms + 999) / 1000 + 1))
+[ $((m1 - m0)) -le "$bound" ] || fail "200 state writes moved the traffic $((m1 - m0)) times in $elapsed_ms ms (at most $bound)"
+[ $((m1 - m0)) -ge 2 ] || fail "200 state writes moved the traffic $((m1 - m0)) times: netdd did not see them"
+console_of "$dd" | grep -E "backend/vif/$a/0 (stands by|carries its MAC again)" | tail -1 | grep -q "stands by" \
+    || fail "after the flips the vif does not stand by: $(console_of "$dd" | tail -3)"
+wait_ping "$t-a" 10.15.0.3
+pass "200 state writes moved the traffic $((m1 - m0)) times in $elapsed_ms ms (at most $bound); the VF carries it after"
 
 # A guest that does not answer: xl gives up after its bound, takes the VF
 # (reset) and netdd gives the vif its MAC back; the guest, resumed, finds

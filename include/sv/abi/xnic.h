@@ -278,6 +278,56 @@ enum xnic_cmd {
 #define XNIC_VPF_SPOOFCHK (1u << 2) /* drop TX frames whose source MAC is not the primary */
 #define XNIC_VPF_STANDBY  (1u << 3) /* the switch delivers it nothing (failover); it sends */
 
+/* ---- PF <-> VF mailbox messages ------------------------------------------
+ * The device carries mailbox bytes without looking at them; this is the
+ * protocol of our PF and VF drivers (docs/xnic.md, "Mailbox messages"), after
+ * Intel's ixgbe/i40e VF mailbox.  Every message is one struct xnic_mbx_msg.
+ * The PF answers each VF request with the same type | XNIC_MBX_REPLY and a
+ * status (0 or -errno); its notices (RESET, LINK) get no answer.  A VF's
+ * MAC, port VLAN and link are the PF owner's: a VF may ask for a MAC or a
+ * VLAN, and is refused (-EPERM) unless the PF owner trusts it. */
+enum xnic_mbx_type {
+    /* VF -> PF: the VF driver (re)starts; the reply carries u.config.
+     * PF -> VF notice: the PF owner (re)started or changed the VF's
+     * configuration; u.config is what holds now. */
+    XNIC_MBX_RESET = 1,
+    XNIC_MBX_LINK = 2,      /* PF -> VF notice: the VF's link changed (u.config) */
+    XNIC_MBX_SET_MCAST = 3, /* VF -> PF: the multicast MACs it receives (u.mcast, a new list) */
+    XNIC_MBX_SET_MAC = 4,   /* VF -> PF: a new primary MAC (u.mac): trusted VFs only */
+    XNIC_MBX_SET_VLAN = 5,  /* VF -> PF: carry VLAN u.vlan.vid tagged, or stop: trusted only */
+};
+#define XNIC_MBX_REPLY 0x8000u
+#define XNIC_MBX_MCAST_MAX                                                                         \
+    8u /* multicast MACs a VF may ask for (the switch's filters are shared) */
+
+struct xnic_mbx_msg {
+    uint16_t type; /* XNIC_MBX_*, with XNIC_MBX_REPLY in a reply */
+    uint16_t pad;
+    int32_t status; /* reply: 0 or -errno */
+    union {
+        uint8_t raw[56];
+        struct xnic_mbx_config { /* RESET reply and notice, LINK notice */
+            uint8_t mac[6];      /* primary MAC (zero: none) */
+            uint16_t pvid;       /* port VLAN (0: none) */
+            uint32_t link_mbps;  /* 0: link down (the wire's, or the PF owner's say) */
+            uint8_t trusted;     /* 1: SET_MAC and SET_VLAN are allowed */
+            uint8_t pad[3];
+        } config;
+        struct xnic_mbx_mcast { /* SET_MCAST */
+            uint32_t count;     /* 0 .. XNIC_MBX_MCAST_MAX */
+            uint8_t mac[XNIC_MBX_MCAST_MAX][6];
+        } mcast;
+        struct xnic_mbx_mac { /* SET_MAC */
+            uint8_t mac[6];
+            uint16_t pad;
+        } mac;
+        struct xnic_mbx_vlan { /* SET_VLAN */
+            uint16_t vid;      /* 1 .. 4094 */
+            uint16_t add;      /* 1: carry it, 0: stop */
+        } vlan;
+    } u;
+};
+
 /* Sizes on the wire: a change to any of these is a change of the ABI. */
 _Static_assert(sizeof(struct xnic_queue_regs) == 32, "struct xnic_queue_regs is 32 bytes");
 _Static_assert(sizeof(struct xnic_queue_stats) == 64, "struct xnic_queue_stats is 64 bytes");
@@ -286,5 +336,6 @@ _Static_assert(sizeof(struct xnic_func_stats) == 2128, "struct xnic_func_stats i
 _Static_assert(sizeof(struct xnic_tx_desc) == 16, "struct xnic_tx_desc is 16 bytes");
 _Static_assert(sizeof(struct xnic_rx_wb) == 8, "struct xnic_rx_wb is 8 bytes");
 _Static_assert(sizeof(struct xnic_admin) == 192, "struct xnic_admin is 192 bytes");
+_Static_assert(sizeof(struct xnic_mbx_msg) == XNIC_MBX_MSG_SIZE, "struct xnic_mbx_msg is 64 bytes");
 
 #endif

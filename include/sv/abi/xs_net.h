@@ -29,6 +29,7 @@
 #define SV_XS_VF          "vf"                     /* VF: its number on the PF */
 #define SV_XS_SPOOFCHK    "spoofchk"               /* VF: 1 drops frames from other MACs */
 #define SV_XS_TRUST       "trust"                  /* VF: 1 receives all multicast */
+#define SV_XS_LINK_STATE  "link-state"             /* VF: auto (the wire's), enable, disable */
 
 /* Published by netdd in a backend directory, read by xl. */
 #define SV_XS_STEERING        "steering"        /* vif: how its frames are steered */
@@ -55,6 +56,7 @@
     X(SV_XS_VF)                                                                                    \
     X(SV_XS_SPOOFCHK)                                                                              \
     X(SV_XS_TRUST)                                                                                 \
+    X(SV_XS_LINK_STATE)                                                                            \
     X(SV_XS_STEERING)                                                                              \
     X(SV_XS_NIC_QUEUES)                                                                            \
     X(SV_XS_SWITCH_COUNTERS)                                                                       \

@@ -1,6 +1,6 @@
 /* cmocka tests of the shared netif helpers: the Toeplitz hash against
  * Microsoft's RSS verification vectors, the frame parser, and the offload
- * translation netif <-> virtio_net_hdr. */
+ * translation netif <-> virtio_net_hdr and from the xnic's RX status. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,6 +16,7 @@
 #include "sv/netif_offload.h"
 #include "sv/pktparse.h"
 #include "sv/toeplitz.h"
+#include "sv/abi/xnic.h"
 
 /* The key of Microsoft's "Verifying the RSS Hash Calculation". */
 static const uint8_t ms_key[40] = {
@@ -257,6 +258,37 @@ static void test_offload_allowed(void **state)
     assert_int_equal(netif_offload_allowed(&all, &gso4, f4, n4), 0);
 }
 
+/* What the NIC's RX status says becomes netif's offloads: a verified
+ * checksum; an RSC frame's partial checksum and, for a TSO packet, GSO
+ * with the sender's MSS; a write-back the device could not have meant
+ * (an unknown type, a zero MSS) is no GSO. */
+static void test_offload_from_xnic_rx(void **state)
+{
+    struct xnic_rx_wb wb = {.gso_size = 1448, .gso_type = XNIC_GSO_TCPV4};
+    struct netif_offload o;
+
+    (void)state;
+    o = netif_offload_from_xnic_rx(XNIC_RXS_EOP, &wb);
+    assert_false(o.data_validated || o.csum_blank || o.gso_type);
+    o = netif_offload_from_xnic_rx(XNIC_RXS_EOP | XNIC_RXS_L4_OK, &wb);
+    assert_true(o.data_validated);
+    assert_false(o.csum_blank || o.gso_type); /* GSO only with RSC */
+    o = netif_offload_from_xnic_rx(XNIC_RXS_EOP | XNIC_RXS_RSC, &wb);
+    assert_true(o.data_validated && o.csum_blank);
+    assert_int_equal(o.gso_type, XEN_NETIF_GSO_TYPE_TCPV4);
+    assert_int_equal(o.gso_size, 1448);
+    wb.gso_type = XNIC_GSO_TCPV6;
+    assert_int_equal(netif_offload_from_xnic_rx(XNIC_RXS_RSC, &wb).gso_type,
+                     XEN_NETIF_GSO_TYPE_TCPV6);
+    wb.gso_type = 7;
+    assert_int_equal(netif_offload_from_xnic_rx(XNIC_RXS_RSC, &wb).gso_type,
+                     XEN_NETIF_GSO_TYPE_NONE);
+    wb = (struct xnic_rx_wb){.gso_type = XNIC_GSO_TCPV4};
+    o = netif_offload_from_xnic_rx(XNIC_RXS_RSC, &wb);
+    assert_true(o.csum_blank);
+    assert_int_equal(o.gso_type, XEN_NETIF_GSO_TYPE_NONE);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -267,6 +299,7 @@ int main(void)
         cmocka_unit_test(test_vlan_tag),
         cmocka_unit_test(test_vnet_round_trip),
         cmocka_unit_test(test_offload_allowed),
+        cmocka_unit_test(test_offload_from_xnic_rx),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

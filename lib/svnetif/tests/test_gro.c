@@ -1,4 +1,4 @@
-/* Unit tests of netdd's software GRO (gro.h): what merges, what ends a run,
+/* Unit tests of the software GRO (sv/gro.h): what merges, what ends a run,
  * what is never touched, and the frame a merge hands to the guest. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -9,7 +9,7 @@
 #include <cmocka.h>
 #include <xen/io/netif.h>
 
-#include "../gro.h"
+#include "sv/gro.h"
 
 #define HDR 54 /* Ethernet + IPv4 + TCP, no options */
 #define MSS 1448

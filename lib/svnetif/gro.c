@@ -1,9 +1,9 @@
-/* Software GRO of the driver domain's receive path (see gro.h). */
+/* Software GRO of a receive path (see sv/gro.h). */
 #include <arpa/inet.h>
 #include <string.h>
 #include <xen/io/netif.h>
 
-#include "gro.h"
+#include "sv/gro.h"
 
 #define ETH_LEN 14
 #define IP_LEN  20

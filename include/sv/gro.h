@@ -1,14 +1,15 @@
 /*
- * Receive offload in the driver domain (software GRO): consecutive TCP/IPv4
- * segments of one flow, as the NIC's TSO cut them, are merged back into one
- * GSO frame before they go to the guest, so the guest takes one frame (one
- * ring slot chain, one TAP write) per 64 KiB instead of one per 1.5 KiB.
+ * Software GRO of a receive path (netdd's pools for their guests, a guest's
+ * own VF for its TAP): consecutive TCP/IPv4 segments of one flow, as the
+ * NIC's TSO cut them, are merged back into one GSO frame before they go on,
+ * so the receiver takes one frame (one ring slot chain, one TAP write) per
+ * 64 KiB instead of one per 1.5 KiB.
  * Only what is safe is merged: IPv4 without options or fragments, TCP
  * segments carrying data with ACK (PSH allowed on the last), in sequence,
  * headers otherwise identical, TCP checksum verified by the NIC.
  */
-#ifndef NETDD_GRO_H
-#define NETDD_GRO_H
+#ifndef SV_GRO_H
+#define SV_GRO_H
 
 #include <stdbool.h>
 #include <stddef.h>
