@@ -47,8 +47,18 @@ void ratelimit_credit_init(struct ratelimit_credit *c, uint64_t bytes, uint64_t 
 {
     c->bytes = bytes;
     c->window_ns = window_ns ? window_ns : 1;
+    c->burst = bytes > RATELIMIT_CREDIT_MIN_BURST ? bytes : RATELIMIT_CREDIT_MIN_BURST;
+    c->fill_idle = false;
     c->remaining = 0;
     c->window_start_ns = 0;
+}
+
+void ratelimit_credit_set_burst(struct ratelimit_credit *c, uint64_t burst)
+{
+    uint64_t floor = c->bytes > RATELIMIT_CREDIT_MIN_BURST ? c->bytes : RATELIMIT_CREDIT_MIN_BURST;
+
+    c->burst = burst > floor ? burst : floor;
+    c->fill_idle = true;
 }
 
 uint64_t ratelimit_credit_take(struct ratelimit_credit *c, uint64_t now_ns, uint64_t len)
@@ -58,13 +68,15 @@ uint64_t ratelimit_credit_take(struct ratelimit_credit *c, uint64_t now_ns, uint
     if (!c->bytes)
         return 0;
     if (now_ns >= next) {
-        uint64_t burst =
-            c->bytes > RATELIMIT_CREDIT_MIN_BURST ? c->bytes : RATELIMIT_CREDIT_MIN_BURST;
+        /* Windows that passed: one when busy (back to back) or, as in Xen,
+         * when idle for longer; with a burst set, every window missed (a
+         * token bucket's depth is what an idle vif may then take at once). */
+        uint64_t windows = (now_ns - c->window_start_ns) / c->window_ns;
+        uint64_t most = c->burst / c->bytes + 1;
+        uint64_t gain = c->bytes * (!c->fill_idle ? 1 : windows < most ? windows : most);
 
-        /* Busy: the next window starts where this one ends; idle for longer,
-         * now (an idle vif gains one window's credit, not one per window). */
         c->window_start_ns = now_ns - next < c->window_ns ? next : now_ns;
-        c->remaining = c->remaining + c->bytes < burst ? c->remaining + c->bytes : burst;
+        c->remaining = c->remaining + gain < c->burst ? c->remaining + gain : c->burst;
         next = c->window_start_ns + c->window_ns;
     }
     if (len > c->remaining)

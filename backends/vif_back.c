@@ -9,6 +9,7 @@
 #include <xengnttab.h>
 
 #include "sv/gntcache.h"
+#include "sv/ipfilter.h"
 #include "sv/gnttab_ext.h"
 #include "sv/log.h"
 #include "sv/netback.h"
@@ -81,6 +82,7 @@ struct vif_queue {
     bool tx_more;            /* the TX budget ran out: vif_back_poll() goes on */
     bool tx_blocked;         /* tx_pkt waits for a host buffer or credit (vif_back_poll()) */
     bool tx_paid;            /* tx_pkt's rate credit is taken */
+    bool rx_paid;            /* the frame the guest had no buffer for paid its RX credit */
     struct netback_packet tx_pkt;
     struct netback_queue *q;
     uint64_t tx_taken;  /* packets taken off the TX ring, ever */
@@ -108,6 +110,11 @@ struct vif_back {
     struct ratelimit connects;
     struct ratelimit mcast;            /* its broadcasts and multicasts */
     struct ratelimit_credit tx_credit; /* what it sends ("rate"), all queues together */
+    struct ratelimit_credit rx_credit; /* what it receives ("rx-rate"), the same */
+    bool rx_held;                      /* a frame waits for RX credit: rx_ready when it comes */
+    struct ipfilter ipf;               /* its addresses ("ip"): what it may send from */
+    uint64_t ip_filtered;              /* frames dropped for another source address */
+    uint64_t ip_filtered_shown;        /* what ip-filtered says (UINT64_MAX: nothing yet) */
     unsigned max_queues;               /* what we offered */
     unsigned nqueues;                  /* what the frontend took */
     struct vif_queue queue[VIF_BACK_MAX_QUEUES];
@@ -733,8 +740,11 @@ static int tx_zero_copy(struct vif_queue *q, const struct netback_packet *pkt)
         segs[i] =
             (struct vif_back_seg){.iova = e->iova + pkt->seg[i].offset, .len = pkt->seg[i].len};
     }
-    /* A broadcast or multicast takes the copy path, through the vif's budget. */
-    if (((const uint8_t *)first->host)[pkt->seg[0].offset] & 1)
+    /* A broadcast or multicast takes the copy path, through the vif's budget;
+     * so does every frame of a vif with addresses: the NIC would read the
+     * guest's page after we checked its source, and the guest may have
+     * changed it by then. */
+    if ((((const uint8_t *)first->host)[pkt->seg[0].offset] & 1) || v->ipf.active)
         return -EINVAL;
     netback_tx_offload(pkt, &o);
     v->inflight[slot] = *pkt;
@@ -816,8 +826,11 @@ static bool tx_drain(struct vif_queue *q)
         if (len == -ENOTCONN)
             break;
         netback_tx_offload(pkt, &o);
-        if (len < 0 || !mcast_ok(v, buf, (size_t)len) ||
-            v->env.ops->transmit(v->env.host, v, q->idx, buf, (size_t)len, &o) < 0)
+        if (len >= 0 && !ipfilter_allows(&v->ipf, buf, (size_t)len)) {
+            v->ip_filtered++; /* checked in our copy: the guest cannot change it now */
+            status = NETIF_RSP_DROPPED;
+        } else if (len < 0 || !mcast_ok(v, buf, (size_t)len) ||
+                   v->env.ops->transmit(v->env.host, v, q->idx, buf, (size_t)len, &o) < 0)
             status = NETIF_RSP_DROPPED;
         netback_tx_done(q->q, pkt, status);
     }
@@ -887,6 +900,13 @@ void vif_back_poll(struct vif_back *v)
     for (unsigned i = 0; i < v->nqueues && v->connected; i++)
         if ((v->queue[i].tx_more || v->queue[i].tx_blocked) && !tx_drain(&v->queue[i]))
             return;
+    if (v->rx_held) {
+        /* The credit window that held a frame back came: the host offers
+         * its frames again (a queue that finds too little waits anew). */
+        v->rx_held = false;
+        for (unsigned i = 0; i < v->nqueues && v->connected; i++)
+            v->env.ops->rx_ready(v->env.host, v, i);
+    }
     if (v->connected && v->ctrl_more)
         ctrl_event(v);
 }
@@ -979,6 +999,7 @@ int vif_back_receive(struct vif_back *v, unsigned q, const void *frame, size_t l
                      const struct netif_offload *o, const struct vif_back_rx_hash *hash)
 {
     netif_extra_info_t extra = {0};
+    uint64_t wait;
     int err;
 
     if (!v->connected)
@@ -989,7 +1010,18 @@ int vif_back_receive(struct vif_back *v, unsigned q, const void *frame, size_t l
         netback_ctrl_hash_extra(hash->value, hash->type, &extra);
     if (q >= v->nqueues)
         return -EINVAL;
+    if (!v->queue[q].rx_paid &&
+        (wait = ratelimit_credit_take(&v->rx_credit, ratelimit_now_ns(), len))) {
+        /* Over its receive rate: the host holds the frame (shaping, as
+         * tc's tbf does) or drops it, and offers its frames again at the
+         * next window's credit. */
+        v->rx_held = true;
+        v->env.ops->poll_later(v->env.host, v, wait);
+        return -EBUSY;
+    }
     err = netback_rx_put(v->queue[q].q, frame, len, o, extra.type ? &extra : NULL);
+    /* Paid but not taken (no buffer posted): the retry does not pay again. */
+    v->queue[q].rx_paid = err == -EAGAIN;
     if (err == -ENOTCONN)
         close_misbehaving(v);
     return err;
@@ -1041,16 +1073,19 @@ static int read_vlan(struct xs_handle *xs, const char *dir, uint16_t *vlan)
 }
 
 /* libxl's optional "rate" key, "BYTES,USECS": BYTES of credit every USECS
- * for what the guest sends (Xen's netback reads the same); absent is
- * unlimited, anything that does not parse makes the vif unusable. */
-static int read_rate(struct xs_handle *xs, const char *dir, struct ratelimit_credit *c)
+ * for what the guest sends (Xen's netback reads the same), and ours
+ * "rx-rate" for what it receives, with an optional ",BURST" (the most
+ * credit kept); absent is unlimited, anything that does not parse makes
+ * the vif unusable. */
+static int read_rate(struct xs_handle *xs, const char *dir, const char *key,
+                     struct ratelimit_credit *c)
 {
-    unsigned long long bytes = 0, usecs = 0;
+    unsigned long long bytes = 0, usecs = 0, burst = 0;
     char *s = NULL, *end = NULL;
     int err = 0;
 
     ratelimit_credit_init(c, 0, 0);
-    if (xenbus_read(xs, XBT_NULL, dir, SV_XS_RATE, &s) < 0)
+    if (xenbus_read(xs, XBT_NULL, dir, key, &s) < 0)
         return 0;
     /* Digits only: strtoull would take a sign, and wrap "-1". */
     errno = 0;
@@ -1058,10 +1093,14 @@ static int read_rate(struct xs_handle *xs, const char *dir, struct ratelimit_cre
         bytes = strtoull(s, &end, 10);
     if (end && *end == ',' && isdigit((unsigned char)end[1]))
         usecs = strtoull(end + 1, &end, 10);
+    if (usecs && *end == ',' && strcmp(key, SV_XS_RATE) && isdigit((unsigned char)end[1]))
+        burst = strtoull(end + 1, &end, 10);
     if (!usecs || *end || errno || !bytes || usecs > 1000000)
         err = -EINVAL;
     else
         ratelimit_credit_init(c, bytes, usecs * 1000);
+    if (!err && burst)
+        ratelimit_credit_set_burst(c, burst);
     free(s);
     return err;
 }
@@ -1095,6 +1134,21 @@ static int write_features(struct xs_handle *h, xs_transaction_t t, void *arg)
     return err;
 }
 
+/* The toolstack's "ip" key (absent or "": no filter); addresses that do
+ * not parse make the vif unusable, as an unfiltered vif is not what was
+ * configured. */
+static int read_ips(struct xs_handle *xs, const char *dir, const uint8_t mac[6], struct ipfilter *f)
+{
+    char *s = NULL;
+    int err;
+
+    if (xenbus_read(xs, XBT_NULL, dir, SV_XS_IP, &s) < 0)
+        return ipfilter_init(f, NULL, mac);
+    err = ipfilter_init(f, s, mac);
+    free(s);
+    return err;
+}
+
 struct vif_back *vif_back_new(const struct vif_back_env *env, const char *dir)
 {
     struct vif_back *v = calloc(1, sizeof(*v));
@@ -1113,10 +1167,18 @@ struct vif_back *vif_back_new(const struct vif_back_env *env, const char *dir)
         log_warnx("%s: vlan or trunk holds other than VLAN ids 1-4094: not served", dir);
         goto out_free;
     }
-    if (read_rate(env->xs, dir, &v->tx_credit) < 0) {
-        log_warnx("%s: rate is not BYTES,USECS (USECS 1..1000000): not served", dir);
+    if (read_rate(env->xs, dir, SV_XS_RATE, &v->tx_credit) < 0 ||
+        read_rate(env->xs, dir, SV_XS_RX_RATE, &v->rx_credit) < 0) {
+        log_warnx("%s: rate is not BYTES,USECS or rx-rate BYTES,USECS[,BURST] (USECS "
+                  "1..1000000): not served",
+                  dir);
         goto out_free;
     }
+    if (read_ips(env->xs, dir, v->mac, &v->ipf) < 0) {
+        log_warnx("%s: ip holds other than up to 8 IPv4 or IPv6 addresses: not served", dir);
+        goto out_free;
+    }
+    v->ip_filtered_shown = UINT64_MAX;
     snprintf(v->frontend, sizeof(v->frontend), "%s", front);
     v->max_queues = offered_queues(v);
     ratelimit_init(&v->connects, VIF_CONNECT_RATE, VIF_CONNECT_BURST);
@@ -1158,6 +1220,17 @@ void vif_back_free(struct vif_back *v)
 void vif_back_publish(struct vif_back *v, const char *key, const char *value)
 {
     xenbus_write(v->env.xs, XBT_NULL, v->dir, key, value);
+}
+
+void vif_back_publish_counters(struct vif_back *v)
+{
+    char value[24];
+
+    if (!v->ipf.active || v->ip_filtered == v->ip_filtered_shown)
+        return;
+    snprintf(value, sizeof(value), "%llu", (unsigned long long)v->ip_filtered);
+    vif_back_publish(v, SV_XS_IP_FILTERED, value);
+    v->ip_filtered_shown = v->ip_filtered;
 }
 
 const char *vif_back_dir(const struct vif_back *v)

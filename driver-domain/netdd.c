@@ -104,6 +104,22 @@ static struct pf_pool *pool_of(struct vif_back *v, unsigned q)
     return ((struct netdd_port *)vif_back_port(v))->q[q].pool;
 }
 
+/* RX descriptors a pool holds for a vif over its receive rate before it
+ * drops the oldest (a shaper's queue, bounded as tc's tbf bounds its own):
+ * a shaped TCP flow fills whatever queue it gets, and the whole RX ring
+ * (1024) of full frames is 0.6 s at 20 Mbit/s; 64 are 39 ms. */
+#define NETDD_RX_SHAPE_QUEUE 64
+
+/* What the pool does with a frame vif_back_receive() answered err: hold
+ * it (-EAGAIN: no guest buffer, or over the rate with room in the shaper's
+ * queue) or go on (0: taken, or dropped). */
+static int rx_verdict(struct netdd_queue *nq, int err)
+{
+    if (err == -EBUSY)
+        return pf_pool_rx_held(nq->pool) > NETDD_RX_SHAPE_QUEUE ? 0 : -EAGAIN;
+    return err == -EAGAIN ? -EAGAIN : 0;
+}
+
 /* Hands the merged frame to the guest: 0, -EAGAIN (kept for later), or
  * -ENOTCONN when the guest broke the protocol and its vif closed (nq is
  * gone then). */
@@ -118,7 +134,7 @@ static int gro_flush(struct netdd_queue *nq)
 
     if (vif_back_port(v) != np)
         return -ENOTCONN;
-    if (err == -EAGAIN) {
+    if (rx_verdict(nq, err) == -EAGAIN) {
         nq->gro_blocked = true;
         return -EAGAIN;
     }
@@ -158,9 +174,8 @@ static int pool_rx(void *ctx, const void *frame, size_t len, const struct pf_rx_
         }
         break;
     }
-    return vif_back_receive(v, nq->idx, frame, len, &m->o, m->hashed ? &m->hash : NULL) == -EAGAIN
-               ? -EAGAIN
-               : 0;
+    return rx_verdict(nq,
+                      vif_back_receive(v, nq->idx, frame, len, &m->o, m->hashed ? &m->hash : NULL));
 }
 
 /* The end of the NIC's batch: what was merged goes to the guest now, and
@@ -696,6 +711,9 @@ static void on_publish(evutil_socket_t fd, short what, void *arg)
     (void)what;
     (void)arg;
     swswitch_publish(dd.sw);
+    for (unsigned i = 0; i < NETDD_MAX_VIFS; i++)
+        if (dd.vifs[i])
+            vif_back_publish_counters(dd.vifs[i]);
     /* Unmaps the hypervisor did not believe yet (a frame that was mapped
      * twice): each keeps a guest's grant pinned until it does. */
     xengnttab_unmap_retry(dd.xgt);

@@ -446,6 +446,11 @@ void pf_pool_rx_retry(struct pf_pool *p)
         pool_service(p);
 }
 
+unsigned pf_pool_rx_held(const struct pf_pool *p)
+{
+    return p->nheld;
+}
+
 /* Takes the start info's RAM and the PCI functions this domain owns. */
 static int pf_find(struct pf *pf, int chan, struct sv_pci_open *o, int *fds)
 {

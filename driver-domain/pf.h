@@ -147,5 +147,8 @@ int pf_pool_tx_segs(struct pf_pool *p, const struct xnic_drv_seg *segs, unsigned
 
 /* Delivers held frames again (the guest posted RX buffers). */
 void pf_pool_rx_retry(struct pf_pool *p);
+/* RX descriptors the pool took from the NIC and holds undelivered: the
+ * owner's backlog. */
+unsigned pf_pool_rx_held(const struct pf_pool *p);
 
 #endif

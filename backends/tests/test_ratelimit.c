@@ -156,13 +156,46 @@ static void test_credit_idle_and_unlimited(void **state)
     assert_int_equal(ratelimit_credit_take(&c, 0, UINT64_MAX), 0);
 }
 
+/* A burst set: an idle vif gathers up to it (a token bucket), never less
+ * than 128 KiB, and the rate holds after it. */
+static void test_credit_burst(void **state)
+{
+    struct ratelimit_credit c;
+    uint64_t got = 0;
+
+    (void)state;
+    ratelimit_credit_init(&c, 1000, 10 * MS);
+    ratelimit_credit_set_burst(&c, 200000);
+    while (ratelimit_credit_take(&c, 3600000 * MS, 1000) == 0)
+        got += 1000;
+    assert_int_equal(got, 200000);
+    assert_int_equal(ratelimit_credit_take(&c, 3600000 * MS + 10 * MS, 1000), 0);
+    assert_true(ratelimit_credit_take(&c, 3600000 * MS + 10 * MS, 1000) > 0);
+    /* Half a second idle: 50 windows' credit, no more. */
+    got = 0;
+    while (ratelimit_credit_take(&c, 3600510 * MS, 1000) == 0)
+        got += 1000;
+    assert_int_equal(got, 50000);
+    uint64_t sent = credit_through(&c, 3601000 * MS, 10000 * MS, 1000);
+    assert_true(sent >= 1000000 - 1000 && sent <= 1000000 + 200000);
+    /* Below 128 KiB: raised to it, so a GSO frame and its headers still go. */
+    ratelimit_credit_init(&c, 1000, 10 * MS);
+    ratelimit_credit_set_burst(&c, 1024);
+    assert_int_equal(ratelimit_credit_take(&c, 3600000 * MS, 65535 + 14), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_credit_rate),     cmocka_unit_test(test_credit_idle_and_unlimited),
-        cmocka_unit_test(test_burst_then_rate), cmocka_unit_test(test_refills_to_burst_only),
-        cmocka_unit_test(test_burst_one_paces), cmocka_unit_test(test_zero_arguments_are_one),
-        cmocka_unit_test(test_time_zero),       cmocka_unit_test(test_available_and_take_n),
+        cmocka_unit_test(test_credit_rate),
+        cmocka_unit_test(test_credit_idle_and_unlimited),
+        cmocka_unit_test(test_credit_burst),
+        cmocka_unit_test(test_burst_then_rate),
+        cmocka_unit_test(test_refills_to_burst_only),
+        cmocka_unit_test(test_burst_one_paces),
+        cmocka_unit_test(test_zero_arguments_are_one),
+        cmocka_unit_test(test_time_zero),
+        cmocka_unit_test(test_available_and_take_n),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

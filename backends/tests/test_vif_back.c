@@ -147,7 +147,8 @@ static void serving_writes_features_and_waits(void **state)
     struct vif_back *v;
 
     (void)state;
-    toolstack_wrote("multi-queue-num-queues=2 rate=50000,20000");
+    toolstack_wrote("multi-queue-num-queues=2 rate=50000,20000 rx-rate=50000,20000,262144 "
+                    "ip=10.0.0.2/24");
     v = vif_back_new(&e, BE);
     assert_non_null(v);
     assert_int_equal(fake_xs_int(BE_KEY), XenbusStateInitWait);
@@ -176,6 +177,13 @@ static void unusable_directories_are_not_served(void **state)
         "rate=50000",
         "rate=50000,20000x",
         "rate=-1,20000",
+        "rate=50000,20000,262144", /* a burst is ours, for rx-rate only */
+        "rx-rate=0,20000",
+        "rx-rate=50000,20000,",
+        "rx-rate=50000,20000,x",
+        "rx-rate=50000,20000,1,2",
+        "ip=10.0.0.300",
+        "ip=fd00::1::2",
     };
     struct vif_back_env e = env(1);
 

@@ -65,6 +65,8 @@ int config_vif_end(struct domain_config *cfg, const struct config_loc *loc,
         return config_fail(err, loc, "the domain needs a name before its vifs");
     if (!vif->mac[0])
         generate_mac(cfg, vif);
+    if (vif->rx_rate.burst_bytes && !vif->rx_rate.bytes_per_sec)
+        return config_fail(err, loc, "a receive burst without a receive rate");
     for (unsigned int i = 0; i < vif->nr_trunk; i++)
         if (vif->trunk[i] == vif->vlan)
             return config_fail(err, loc,
@@ -293,10 +295,10 @@ void config_vif_model(const char *model, const struct config_loc *loc)
         config_warn(loc, "model '%.32s' ignored: PV guests get netfront", model);
 }
 
-int config_vif_set_rate(struct config_vif *vif, uint64_t bytes_per_sec, uint64_t interval_us,
-                        const struct config_loc *loc, struct config_error *err)
+int config_set_rate(struct config_rate *r, uint64_t bytes_per_sec, uint64_t interval_us,
+                    const struct config_loc *loc, struct config_error *err)
 {
-    if (vif->rate_bytes_per_sec)
+    if (r->bytes_per_sec)
         return config_fail(err, loc, "the rate is given twice");
     if (bytes_per_sec == 0 || bytes_per_sec > CONFIG_MAX_RATE)
         return config_fail(err, loc, "rate out of range 1 byte/s .. 1 TB/s");
@@ -304,8 +306,19 @@ int config_vif_set_rate(struct config_vif *vif, uint64_t bytes_per_sec, uint64_t
         return config_fail(err, loc, "interval out of range 1us .. 1s");
     if (bytes_per_sec * interval_us < 1000000)
         return config_fail(err, loc, "less than a byte per interval: make the interval longer");
-    vif->rate_bytes_per_sec = bytes_per_sec;
-    vif->rate_interval_us = (uint32_t)interval_us;
+    r->bytes_per_sec = bytes_per_sec;
+    r->interval_us = (uint32_t)interval_us;
+    return 0;
+}
+
+int config_set_burst(struct config_rate *r, uint64_t bytes, const struct config_loc *loc,
+                     struct config_error *err)
+{
+    if (r->burst_bytes)
+        return config_fail(err, loc, "the burst is given twice");
+    if (bytes < 1024 || bytes > CONFIG_MAX_BURST)
+        return config_fail(err, loc, "burst out of range 1 KiB .. 1 GiB");
+    r->burst_bytes = bytes;
     return 0;
 }
 
@@ -338,8 +351,8 @@ static int scaled(const char *s, const char *const suffix[], const uint64_t fact
  * optional K, M or G (powers of 1000) and B (bytes) or b (bits); INTERVAL
  * a number of s (also without a unit), ms or us, 50ms by default.
  */
-static int vif_rate(struct config_vif *vif, const char *value, const struct config_loc *loc,
-                    struct config_error *err)
+static int parse_rate(struct config_rate *r, const char *value, const struct config_loc *loc,
+                      struct config_error *err)
 {
     static const char *const rate_units[] = {"B/s", "KB/s", "MB/s", "GB/s",
                                              "b/s", "Kb/s", "Mb/s", "Gb/s"};
@@ -365,13 +378,44 @@ static int vif_rate(struct config_vif *vif, const char *value, const struct conf
         return config_fail(err, loc, "rate '%.48s' out of range (at most 1 TB/s, @1s)", value);
     if (rc < 0)
         goto bad;
-    return config_vif_set_rate(vif, bits / 8, interval, loc, err);
+    return config_set_rate(r, bits / 8, interval, loc, err);
 bad:
     return config_fail(err, loc,
                        "invalid rate '%.48s' (want RATE/s[@INTERVAL] as in "
                        "10Mb/s@20ms: RATE in B, KB, MB, GB or b, Kb, Mb, Gb; INTERVAL in s, "
                        "ms or us)",
                        value);
+}
+
+static int vif_rate(struct config_vif *vif, const char *value, const struct config_loc *loc,
+                    struct config_error *err)
+{
+    return parse_rate(&vif->rate, value, loc, err);
+}
+
+/* Ours: Xen's rate= limits only what the guest sends, and xl has no key
+ * for what it receives (libvirt's <inbound>). */
+static int vif_rx_rate(struct config_vif *vif, const char *value, const struct config_loc *loc,
+                       struct config_error *err)
+{
+    return parse_rate(&vif->rx_rate, value, loc, err);
+}
+
+/* Ours, libvirt's <inbound burst=>: SIZE in bytes, with an optional B, KB,
+ * MB (powers of 1000), KiB or MiB. */
+static int vif_rx_burst(struct config_vif *vif, const char *value, const struct config_loc *loc,
+                        struct config_error *err)
+{
+    static const char *const units[] = {"", "B", "KB", "MB", "KiB", "MiB"};
+    static const uint64_t factor[] = {1, 1, 1000, 1000000, 1024, 1024 * 1024};
+    uint64_t bytes;
+
+    if (scaled(value, units, factor, ARRAY_SIZE(units), CONFIG_MAX_BURST, &bytes) < 0)
+        return config_fail(err, loc,
+                           "invalid burst '%.48s' (want SIZE in B, KB, MB, KiB or MiB, "
+                           "1 KiB .. 1 GiB)",
+                           value);
+    return config_set_burst(&vif->rx_rate, bytes, loc, err);
 }
 
 static int vif_add_ip(struct config_vif *vif, const char *addr, const struct config_loc *loc,
@@ -428,6 +472,8 @@ static const struct {
     {"ip", vif_ip},
     {"model", vif_model},
     {"rate", vif_rate},
+    {"rx_rate", vif_rx_rate},
+    {"rx_burst", vif_rx_burst},
     {"queues", config_vif_set_queues},
     {"trunk", vif_trunk},
     {"type", vif_type},

@@ -52,6 +52,18 @@ void config_vif_ips(const struct config_vif *vif, char *buf, size_t len)
         n += (size_t)snprintf(buf + n, len - n, "%s%s", i ? " " : "", vif->ip[i]);
 }
 
+/* A rate, when set, after the field before it (which ends without a comma). */
+static void json_rate(FILE *out, const char *key, const struct config_rate *r)
+{
+    if (!r->bytes_per_sec)
+        return;
+    fprintf(out, ",\n      \"%s\": {\"bytes_per_sec\": %llu, \"interval_usecs\": %u", key,
+            (unsigned long long)r->bytes_per_sec, r->interval_us);
+    if (r->burst_bytes)
+        fprintf(out, ", \"burst_bytes\": %llu", (unsigned long long)r->burst_bytes);
+    fputs("}", out);
+}
+
 static void json_vif(FILE *out, const struct config_vif *vif, bool last)
 {
     char ips[CONFIG_MAX_IPS * CONFIG_IP_SIZE];
@@ -68,10 +80,10 @@ static void json_vif(FILE *out, const struct config_vif *vif, bool last)
     fprintf(out, "      \"trunk\": [");
     for (unsigned int i = 0; i < vif->nr_trunk; i++)
         fprintf(out, "%s%u", i ? ", " : "", vif->trunk[i]);
-    fputs(vif->rate_bytes_per_sec ? "],\n" : "]\n", out);
-    if (vif->rate_bytes_per_sec)
-        fprintf(out, "      \"rate\": {\"bytes_per_sec\": %llu, \"interval_usecs\": %u}\n",
-                (unsigned long long)vif->rate_bytes_per_sec, vif->rate_interval_us);
+    fputs("]", out);
+    json_rate(out, "rate", &vif->rate);
+    json_rate(out, "rx_rate", &vif->rx_rate);
+    fputs("\n", out);
     fputs(last ? "    }\n" : "    },\n", out);
 }
 
@@ -170,6 +182,29 @@ static bool xml_vif_teamed(const struct domain_config *cfg, const struct config_
     return false;
 }
 
+/* <inbound> or <outbound>: libvirt's KiB/s and KiB, and ours exact when
+ * they are not. */
+static void xml_rate(FILE *out, const char *elem, const struct config_rate *r)
+{
+    bool exact = r->bytes_per_sec % 1024 || r->interval_us != CONFIG_RATE_INTERVAL_US ||
+                 r->burst_bytes % 1024;
+
+    if (!r->bytes_per_sec)
+        return;
+    fprintf(out, "        <%s average=\"%llu\"", elem,
+            (unsigned long long)((r->bytes_per_sec + 1023) / 1024));
+    if (r->burst_bytes)
+        fprintf(out, " burst=\"%llu\"", (unsigned long long)((r->burst_bytes + 1023) / 1024));
+    if (exact)
+        fprintf(out,
+                " xmlns:splitvisor=\"%s\" splitvisor:bytes-per-sec=\"%llu\" "
+                "splitvisor:interval-usecs=\"%u\"",
+                CONFIG_XMLNS, (unsigned long long)r->bytes_per_sec, r->interval_us);
+    if (exact && r->burst_bytes)
+        fprintf(out, " splitvisor:burst-bytes=\"%llu\"", (unsigned long long)r->burst_bytes);
+    fputs("/>\n", out);
+}
+
 static void xml_vif(FILE *out, const struct domain_config *cfg, const struct config_vif *vif)
 {
     fprintf(out, "    <interface type=\"%s\">\n", vif->bridge[0] ? "bridge" : "ethernet");
@@ -199,17 +234,11 @@ static void xml_vif(FILE *out, const struct domain_config *cfg, const struct con
     } else if (vif->vlan) {
         fprintf(out, "      <vlan>\n        <tag id=\"%u\"/>\n      </vlan>\n", vif->vlan);
     }
-    if (vif->rate_bytes_per_sec) {
-        /* libvirt's KiB/s, and ours exact when they are not. */
-        fprintf(out, "      <bandwidth>\n        <outbound average=\"%llu\"",
-                (unsigned long long)((vif->rate_bytes_per_sec + 1023) / 1024));
-        if (vif->rate_bytes_per_sec % 1024 || vif->rate_interval_us != CONFIG_RATE_INTERVAL_US)
-            fprintf(out,
-                    " xmlns:splitvisor=\"%s\" splitvisor:bytes-per-sec=\"%llu\" "
-                    "splitvisor:interval-usecs=\"%u\"",
-                    CONFIG_XMLNS, (unsigned long long)vif->rate_bytes_per_sec,
-                    vif->rate_interval_us);
-        fputs("/>\n      </bandwidth>\n", out);
+    if (vif->rate.bytes_per_sec || vif->rx_rate.bytes_per_sec) {
+        fputs("      <bandwidth>\n", out);
+        xml_rate(out, "inbound", &vif->rx_rate);
+        xml_rate(out, "outbound", &vif->rate);
+        fputs("      </bandwidth>\n", out);
     }
     if (xml_vif_teamed(cfg, vif))
         fprintf(out, "      <alias name=\"ua-vif%u\"/>\n      <teaming type=\"persistent\"/>\n",

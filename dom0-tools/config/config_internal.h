@@ -106,10 +106,14 @@ int config_vif_add_ip(struct config_vif *vif, const char *value, const char *pre
                       const struct config_loc *loc, struct config_error *err);
 /* A model other than netfront is warned about: a PV guest gets netfront. */
 void config_vif_model(const char *model, const struct config_loc *loc);
-/* The vif's TX rate: bytes_per_sec (1..CONFIG_MAX_RATE) every interval_us
- * (1 us .. 1 s), giving at least a byte of credit per window. */
-int config_vif_set_rate(struct config_vif *vif, uint64_t bytes_per_sec, uint64_t interval_us,
-                        const struct config_loc *loc, struct config_error *err);
+/* A vif's rate (its TX or RX one): bytes_per_sec (1..CONFIG_MAX_RATE)
+ * every interval_us (1 us .. 1 s), giving at least a byte of credit per
+ * window. */
+int config_set_rate(struct config_rate *r, uint64_t bytes_per_sec, uint64_t interval_us,
+                    const struct config_loc *loc, struct config_error *err);
+/* Its burst: 1 KiB .. CONFIG_MAX_BURST bytes of credit kept. */
+int config_set_burst(struct config_rate *r, uint64_t bytes, const struct config_loc *loc,
+                     struct config_error *err);
 int config_vif_set_queues(struct config_vif *vif, const char *value, const struct config_loc *loc,
                           struct config_error *err);
 int config_vif_set_vlan(struct config_vif *vif, const char *value, const struct config_loc *loc,

@@ -463,23 +463,28 @@ static char *xml_our_attr(const xmlNode *node, const char *name)
 }
 
 /*
- * <outbound average='KiB/s'/>: what the guest sends, with the 50 ms credit
- * window libvirt's libxl driver gives Xen.  The exact rate and window of
- * an xl rate= (which KiB/s cannot always say) ride along in our namespace:
- * splitvisor:bytes-per-sec, splitvisor:interval-usecs.  Xen's credit has
- * one rate: peak, burst and floor are warned about.
+ * <outbound average='KiB/s'/> (what the guest sends) and <inbound> (what it
+ * receives), in the 50 ms credit windows libvirt's libxl driver gives
+ * Xen.  The exact rate, window and burst of an xl rate=, rx_rate= and
+ * rx_burst= (which KiB cannot always say) ride along in our namespace:
+ * splitvisor:bytes-per-sec, splitvisor:interval-usecs,
+ * splitvisor:burst-bytes.  Xen's credit has one rate: peak and floor are
+ * warned about, and so is burst where it means nothing (outbound: Xen's
+ * netback keeps its own).
  */
-static int x_vif_outbound(struct xml_ctx *x, xmlNode *node)
+static int xml_rate(struct xml_ctx *x, xmlNode *node, struct config_rate *r, bool has_burst)
 {
-    static const char *const ignored[] = {"peak", "burst", "floor"};
+    static const char *const ignored[] = {"peak", "floor", "burst"};
     struct config_loc loc = xml_loc(x, node);
     char *avg = xml_attr(node, "average");
     char *bps = xml_our_attr(node, "bytes-per-sec");
     char *usec = xml_our_attr(node, "interval-usecs");
-    uint64_t rate = 0, interval = CONFIG_RATE_INTERVAL_US;
+    char *burst = has_burst ? xml_attr(node, "burst") : NULL;
+    char *burst_bytes = has_burst ? xml_our_attr(node, "burst-bytes") : NULL;
+    uint64_t rate = 0, interval = CONFIG_RATE_INTERVAL_US, bytes = 0;
     int rc = 0;
 
-    for (size_t i = 0; i < ARRAY_SIZE(ignored); i++)
+    for (size_t i = 0; i < ARRAY_SIZE(ignored) - has_burst; i++)
         if (xmlHasProp(node, (const xmlChar *)ignored[i]))
             config_warn(&loc, "%s ignored: Xen's credit scheme has one rate", ignored[i]);
     if (!avg)
@@ -490,19 +495,32 @@ static int x_vif_outbound(struct xml_ctx *x, xmlNode *node)
             config_fail(x->err, &loc, "rate '%.32s' is not a number up to 1 TB/s", bps ? bps : avg);
     else if (usec && config_parse_uint(usec, 1000000, &interval) < 0)
         rc = config_fail(x->err, &loc, "interval-usecs '%.32s' out of range 1..1000000", usec);
+    else if ((burst_bytes || burst) &&
+             config_parse_uint(burst_bytes ? burst_bytes : burst,
+                               burst_bytes ? CONFIG_MAX_BURST : CONFIG_MAX_BURST / 1024,
+                               &bytes) < 0)
+        rc = config_fail(x->err, &loc, "burst '%.32s' is not a number up to 1 GiB",
+                         burst_bytes ? burst_bytes : burst);
     if (rc == 0)
-        rc = config_vif_set_rate(x->vif, bps ? rate : rate * 1024, interval, &loc, x->err);
+        rc = config_set_rate(r, bps ? rate : rate * 1024, interval, &loc, x->err);
+    if (rc == 0 && (burst_bytes || burst))
+        rc = config_set_burst(r, burst_bytes ? bytes : bytes * 1024, &loc, x->err);
     free(avg);
     free(bps);
     free(usec);
+    free(burst);
+    free(burst_bytes);
     return rc;
+}
+
+static int x_vif_outbound(struct xml_ctx *x, xmlNode *node)
+{
+    return xml_rate(x, node, &x->vif->rate, false);
 }
 
 static int x_vif_inbound(struct xml_ctx *x, xmlNode *node)
 {
-    return xml_fail_at(x, node,
-                       "inbound rate limits are not supported yet (netback limits "
-                       "what the guest sends: <outbound>)");
+    return xml_rate(x, node, &x->vif->rx_rate, true);
 }
 
 static const struct xml_elem bandwidth_elems[] = {
@@ -643,6 +661,48 @@ static int x_teaming(struct xml_ctx *x, xmlNode *node)
     return rc;
 }
 
+/*
+ * <filterref filter='clean-traffic'>: libvirt's nwfilters.  netdd's IP
+ * anti-spoofing from the vif's <ip> addresses is what the clean-traffic
+ * family does (no-mac-spoofing: the NIC's and the switch's MAC check), so
+ * those are accepted with a warning that netdd applies them; the family
+ * without an <ip> has nothing to filter by, and any other filter is a
+ * firewall nothing here runs: both refused, since a guest started without
+ * its filter is not the guest that was described.  (Applied after <ip>.)
+ */
+static int x_vif_filterref(struct xml_ctx *x, xmlNode *node)
+{
+    static const char *const family[] = {"clean-traffic",       "no-ip-spoofing",
+                                         "no-arp-spoofing",     "no-arp-ip-spoofing",
+                                         "no-arp-mac-spoofing", "no-mac-spoofing"};
+    struct config_loc loc = xml_loc(x, node);
+    char *filter;
+    int rc = xml_require_attr(x, node, "filter", &filter);
+    size_t i;
+
+    if (rc < 0)
+        return rc;
+    for (i = 0; i < ARRAY_SIZE(family) && strcmp(filter, family[i]); i++)
+        ;
+    if (i == ARRAY_SIZE(family))
+        rc = config_fail(x->err, &loc,
+                         "nwfilter '%.32s' is not supported (netdd applies only the "
+                         "clean-traffic rules, from the vif's <ip> addresses)",
+                         filter);
+    else if (!x->vif->nr_ips && strcmp(filter, "no-mac-spoofing"))
+        rc = config_fail(x->err, &loc,
+                         "nwfilter '%.32s' needs the vif's <ip> addresses here (netdd filters "
+                         "by them, not by the filter's parameters)",
+                         filter);
+    else
+        config_warn(&loc,
+                    "nwfilter '%.32s' not run: netdd itself lets the vif send only from its "
+                    "<ip> addresses and MAC (its parameters are ignored)",
+                    filter);
+    free(filter);
+    return rc;
+}
+
 static const struct xml_elem interface_elems[] = {
     {"mac", x_vif_mac, XML_ONCE},
     {"source", x_vif_source, XML_ONCE},
@@ -657,6 +717,7 @@ static const struct xml_elem interface_elems[] = {
     {"virtualport", NULL, XML_WARN}, /* Open vSwitch or 802.1Qbg/bh: netdd's NIC switches */
     {"alias", x_vif_alias, XML_ONCE},
     {"teaming", x_teaming, XML_ONCE},
+    {"filterref", x_vif_filterref, XML_ONCE}, /* after <ip>: it needs the addresses */
 };
 
 static int x_hostdev_interface(struct xml_ctx *x, xmlNode *node);

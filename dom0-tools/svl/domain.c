@@ -158,11 +158,11 @@ static int parse_uuid(const char *text, uint8_t out[16])
  * the domain's own cpu cgroup (the hypervisor gives each the default). */
 static int set_cpu_weight(struct svl_ctx *ctx, uint32_t domid, const struct domain_config *cfg)
 {
-    struct sv_domctl_lookup l = {.domid = domid};
-    int err = hcall_domctl_lookup(ctx->chan, &l);
+    pid_t pid;
+    int err = svl_domain_pid(ctx, domid, &pid);
 
     if (!err)
-        err = sv_cgroup_cpu_weight((pid_t)l.pid, cfg->cpu_weight);
+        err = sv_cgroup_cpu_weight(pid, cfg->cpu_weight);
     if (err == -ENOENT) {
         svl_log(ctx, SVL_WARN, "%s: no cpu cgroup of its own on this host: cpu_weight ignored",
                 cfg->name);

@@ -58,14 +58,14 @@ static int ip_in(struct svl_ctx *ctx, const char *netns, const char *const *args
 
 static long domain_uid(struct svl_ctx *ctx, uint32_t domid)
 {
-    struct sv_domctl_lookup l = {.domid = domid};
     char path[64], line[128];
     long uid = -1;
+    pid_t pid;
     FILE *f;
 
-    if (hcall_domctl_lookup(ctx->chan, &l) < 0 || !l.pid)
+    if (svl_domain_pid(ctx, domid, &pid) < 0)
         return -ESRCH;
-    snprintf(path, sizeof(path), "/proc/%u/status", l.pid);
+    snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
     f = fopen(path, "re");
     while (f && fgets(line, sizeof(line), f))
         if (sscanf(line, "Uid: %ld", &uid) == 1)
@@ -194,15 +194,15 @@ void svl_guestnet_unplumb_vf(struct svl_ctx *ctx, const char *name, unsigned dev
 
 int svl_guestnet_alias(struct svl_ctx *ctx, uint32_t domid, const char *name)
 {
-    struct sv_domctl_lookup l = {.domid = domid};
-    char netns[80], pid[16];
+    char netns[80], pid_arg[16];
+    pid_t pid;
     int err;
 
-    if ((err = hcall_domctl_lookup(ctx->chan, &l)) < 0 || !l.pid)
-        return err < 0 ? err : -ESRCH;
+    if ((err = svl_domain_pid(ctx, domid, &pid)) < 0)
+        return err;
     snprintf(netns, sizeof(netns), "sv-%s", name);
-    snprintf(pid, sizeof(pid), "%u", l.pid);
-    return ip(ctx, (const char *[]){"netns", "attach", netns, pid, NULL});
+    snprintf(pid_arg, sizeof(pid_arg), "%d", (int)pid);
+    return ip(ctx, (const char *[]){"netns", "attach", netns, pid_arg, NULL});
 }
 
 void svl_guestnet_forget(struct svl_ctx *ctx, const char *name)

@@ -142,3 +142,33 @@ int svl_domname(struct svl_ctx *ctx, uint32_t domid, char *buf, size_t len)
     snprintf(buf, len, "%s", l.name);
     return 0;
 }
+
+int svl_domain_pid(struct svl_ctx *ctx, uint32_t domid, pid_t *pid)
+{
+    struct sv_domctl_lookup l = {.domid = domid};
+    int err = hcall_domctl_lookup(ctx->chan, &l);
+
+    if (err < 0)
+        return err;
+    if (!l.pid)
+        return -ESRCH;
+    *pid = (pid_t)l.pid;
+    return 0;
+}
+
+int svl_console_input(struct svl_ctx *ctx, uint32_t domid)
+{
+    struct sv_domctl c = {.domid = domid};
+    int fd = -1;
+    struct hcall_io io = {.fds_out = &fd, .nfds_max = 1};
+    int err = hcall_domctl_console_in_v(ctx->chan, &c, 1, &io);
+
+    if (err < 0)
+        return err;
+    return io.nfds_out == 1 ? fd : -EPROTO;
+}
+
+int svl_host_counters(struct svl_ctx *ctx, struct sv_sysctl_physinfo *counters)
+{
+    return hcall_sysctl_physinfo(ctx->chan, counters);
+}

@@ -52,6 +52,18 @@ static bool put(struct xs_handle *h, xs_transaction_t t, const char *dir, const 
     return svl_xs_put(h, t, path, value, owner, reader);
 }
 
+/* libxl's form of a rate: bytes of credit per interval, the interval in us;
+ * ours adds the burst, when one was given. */
+static void backend_rate(const struct config_rate *r, char *buf, size_t size)
+{
+    int n =
+        snprintf(buf, size, "%llu,%u",
+                 (unsigned long long)(r->bytes_per_sec * r->interval_us / 1000000), r->interval_us);
+
+    if (r->burst_bytes && n > 0 && (size_t)n < size)
+        snprintf(buf + n, size - (size_t)n, ",%llu", (unsigned long long)r->burst_bytes);
+}
+
 /* The backend directory of a vif, and the frontend's and toolstack's
  * pointers to it (a re-plug writes only these: the frontend's own keys and
  * state are the guest's). */
@@ -60,7 +72,7 @@ static bool write_backend(struct xs_handle *h, xs_transaction_t t, uint32_t f, u
 {
     struct vif_paths p;
     char bid[16], fid[16], handle[16], queues[16], vlan[8], trunk[CONFIG_MAX_TRUNK * 5 + 1];
-    char ips[CONFIG_MAX_IPS * CONFIG_IP_SIZE], rate[48];
+    char ips[CONFIG_MAX_IPS * CONFIG_IP_SIZE], rate[48], rx_rate[72];
     size_t n = 0;
 
     vif_paths(f, b, vif->devid, &p);
@@ -70,10 +82,8 @@ static bool write_backend(struct xs_handle *h, xs_transaction_t t, uint32_t f, u
     snprintf(queues, sizeof(queues), "%u", vif->queues);
     snprintf(vlan, sizeof(vlan), "%u", vif->vlan);
     config_vif_ips(vif, ips, sizeof(ips));
-    /* libxl's form: bytes of credit per interval, the interval in us. */
-    snprintf(rate, sizeof(rate), "%llu,%u",
-             (unsigned long long)(vif->rate_bytes_per_sec * vif->rate_interval_us / 1000000),
-             vif->rate_interval_us);
+    backend_rate(&vif->rate, rate, sizeof(rate));
+    backend_rate(&vif->rx_rate, rx_rate, sizeof(rx_rate));
     trunk[0] = '\0';
     for (unsigned i = 0; i < vif->nr_trunk; i++)
         n += (size_t)snprintf(trunk + n, sizeof(trunk) - n, "%s%u", i ? "," : "", vif->trunk[i]);
@@ -81,10 +91,12 @@ static bool write_backend(struct xs_handle *h, xs_transaction_t t, uint32_t f, u
            put(h, t, p.back, SV_XS_FRONTEND_ID, fid, b, f) &&
            put(h, t, p.back, "handle", handle, b, f) &&
            put(h, t, p.back, SV_XS_MAC, vif->mac, b, f) &&
-           put(h, t, p.back, "bridge", vif->bridge, b, f) && put(h, t, p.back, "ip", ips, b, f) &&
+           put(h, t, p.back, "bridge", vif->bridge, b, f) &&
+           put(h, t, p.back, SV_XS_IP, ips, b, f) &&
            (!vif->vlan || put(h, t, p.back, SV_XS_VLAN, vlan, b, f)) &&
            (!vif->nr_trunk || put(h, t, p.back, SV_XS_TRUNK, trunk, b, f)) &&
-           (!vif->rate_bytes_per_sec || put(h, t, p.back, SV_XS_RATE, rate, b, f)) &&
+           (!vif->rate.bytes_per_sec || put(h, t, p.back, SV_XS_RATE, rate, b, f)) &&
+           (!vif->rx_rate.bytes_per_sec || put(h, t, p.back, SV_XS_RX_RATE, rx_rate, b, f)) &&
            put(h, t, p.back, SV_XS_QUEUES, queues, b, f) &&
            put(h, t, p.back, "type", "vif", b, f) && put(h, t, p.back, SV_XS_ONLINE, "1", b, f) &&
            put(h, t, p.back, "state", "1", b, f) && put(h, t, p.front, "backend", p.back, f, b) &&

@@ -11,7 +11,6 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "sv/hcall.h"
 #include "sv/util.h"
 #include "xl.h"
 
@@ -23,15 +22,6 @@ static bool domain_alive(uint32_t domid)
 
     return xc_domain_getinfolist(xl_ctx.xch, domid, 1, &info) == 1 && info.domain == domid &&
            !(info.flags & XEN_DOMINF_shutdown);
-}
-
-static int console_input_fd(uint32_t domid)
-{
-    struct sv_domctl c = {.domid = domid};
-    int fd = -1;
-    struct hcall_io io = {.fds_out = &fd, .nfds_max = 1};
-
-    return hcall_domctl_console_in_v(xl_ctx.chan, &c, 1, &io) >= 0 && io.nfds_out == 1 ? fd : -1;
 }
 
 /* Copies what the log gained since last time; false at an error. */
@@ -99,7 +89,7 @@ int xl_console_attach(uint32_t domid)
     snprintf(rel, sizeof(rel), "console/%u.log", domid);
     if (sv_rundir_path(path, sizeof(path), rel) < 0 || (log_fd = open(path, O_RDONLY)) < 0)
         return xl_error("domain %u has no console log (%s)", domid, strerror(errno));
-    in_fd = console_input_fd(domid);
+    in_fd = svl_console_input(&xl_ctx, domid); /* none: output only */
     if (tty && tcgetattr(STDIN_FILENO, &saved) == 0) {
         raw = saved;
         cfmakeraw(&raw);

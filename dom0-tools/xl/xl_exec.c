@@ -13,13 +13,13 @@
 #include <unistd.h>
 
 #include "sv/cgroup.h"
-#include "sv/hcall.h"
 #include "xl.h"
 
 int cmd_exec(int argc, char **argv)
 {
-    struct sv_domctl_lookup l = {0};
-    char path[128];
+    char name[SV_DOMAIN_NAME_MAX], path[128];
+    uint32_t domid;
+    pid_t pid;
     int cmd = 2, fd, err;
 
     if (argc < 3)
@@ -28,23 +28,23 @@ int cmd_exec(int argc, char **argv)
         cmd = 3;
     if (cmd >= argc)
         return xl_usage();
-    if (xl_domid(argv[1], &l.domid) < 0 || hcall_domctl_lookup(xl_ctx.chan, &l) < 0)
+    if (xl_domid(argv[1], &domid) < 0 || svl_domname(&xl_ctx, domid, name, sizeof(name)) < 0)
         return 1;
-    if (l.domid == 0)
+    if (domid == 0)
         return xl_error("Domain-0 is the host: run the command directly");
-    if (!l.pid)
-        return xl_error("%s is not running (paused or shut down)", l.name);
+    if (svl_domain_pid(&xl_ctx, domid, &pid) < 0)
+        return xl_error("%s is not running (paused or shut down)", name);
     /* Into the domain's cgroups: what the program starts, daemons too,
      * ends with the domain (the hypervisor empties them). */
-    err = sv_cgroup_join_domain((pid_t)l.pid);
+    err = sv_cgroup_join_domain(pid);
     if (err < 0)
-        return xl_error("cannot join %s's cgroups: %s", l.name, strerror(-err));
+        return xl_error("cannot join %s's cgroups: %s", name, strerror(-err));
     if (err == 0)
-        xl_warn("%s has no cgroup of its own on this host: the program may outlive it", l.name);
-    snprintf(path, sizeof(path), "/run/netns/sv-%s", l.name);
+        xl_warn("%s has no cgroup of its own on this host: the program may outlive it", name);
+    snprintf(path, sizeof(path), "/run/netns/sv-%s", name);
     fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0 || setns(fd, CLONE_NEWNET) < 0)
-        return xl_error("cannot enter %s's namespace (%s): %s", l.name, path, strerror(errno));
+        return xl_error("cannot enter %s's namespace (%s): %s", name, path, strerror(errno));
     close(fd);
     execvp(argv[cmd], argv + cmd); /* xl's own descriptors are close-on-exec */
     xl_error("%s: %s", argv[cmd], strerror(errno));
@@ -69,14 +69,14 @@ int cmd_dumpxml(int argc, char **argv)
 }
 
 /* Seconds since the process started (field 22 of /proc/PID/stat). */
-static long process_age(uint32_t pid)
+static long process_age(pid_t pid)
 {
     char path[64], buf[1024], *p;
     unsigned long long start;
     struct timespec boot;
     FILE *f;
 
-    snprintf(path, sizeof(path), "/proc/%u/stat", pid);
+    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
     f = fopen(path, "re");
     if (!f)
         return -1;
@@ -124,20 +124,23 @@ int cmd_uptime(int argc, char **argv)
     if (!short_form)
         printf("%-40s %5s %s\n", "Name", "ID", "Uptime");
     for (int i = 0; i < n; i++) {
-        struct sv_domctl_lookup l = {.domid = info[i].domain};
-        long age;
+        char name[SV_DOMAIN_NAME_MAX];
+        uint32_t domid = info[i].domain;
+        long age = -1;
+        pid_t pid;
 
-        if (!xl_domset_has(&set, info[i].domain) || hcall_domctl_lookup(xl_ctx.chan, &l) < 0)
+        if (!xl_domset_has(&set, domid) || svl_domname(&xl_ctx, domid, name, sizeof(name)) < 0)
             continue;
-        age = l.pid ? process_age(l.pid) : -1;
+        if (svl_domain_pid(&xl_ctx, domid, &pid) == 0)
+            age = process_age(pid);
         if (age < 0)
             snprintf(up, sizeof(up), "-");
         else
             uptime_string(age, short_form, up, sizeof(up));
         if (short_form)
-            printf(" %s up %s, %s (%u)\n", now, up, l.name, l.domid);
+            printf(" %s up %s, %s (%u)\n", now, up, name, domid);
         else
-            printf("%-40s %5u %s\n", l.name, l.domid, up);
+            printf("%-40s %5u %s\n", name, domid, up);
     }
     return 0;
 }

@@ -11,7 +11,6 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-#include "sv/hcall.h"
 #include "xl.h"
 
 /* The Xen whose ABI (Debian's libxen-dev headers) domains and tools see. */
@@ -210,7 +209,7 @@ int cmd_info(int argc, char **argv)
     if (xl_opt('n'))
         print_topology(&pi);
     field("nr_domains", "%d", n);
-    if (hcall_sysctl_physinfo(xl_ctx.chan, &sp) == 0) {
+    if (svl_host_counters(&xl_ctx, &sp) == 0) {
         field("shared_frames", "%llu", (unsigned long long)sp.shared_frames);
         field("evtchn_ports", "%llu", (unsigned long long)sp.evtchn_ports);
         field("grant_maps", "%llu", (unsigned long long)sp.grant_maps);

@@ -5,7 +5,6 @@
 #include <string.h>
 
 #include "sv/cgroup.h"
-#include "sv/hcall.h"
 #include "xl.h"
 
 #define XL_MAX_DOMAINS 1024
@@ -27,11 +26,10 @@ static void state_string(const xc_domaininfo_t *info, char out[7])
  * touched, its own heap, stacks...), where Mem shows what it was given. */
 static void print_used_memory(uint32_t domid)
 {
-    struct sv_domctl_lookup l = {.domid = domid};
     unsigned long long bytes;
+    pid_t pid;
 
-    if (hcall_domctl_lookup(xl_ctx.chan, &l) == 0 && l.pid &&
-        sv_cgroup_memory_used((pid_t)l.pid, &bytes) == 0)
+    if (svl_domain_pid(&xl_ctx, domid, &pid) == 0 && sv_cgroup_memory_used(pid, &bytes) == 0)
         printf("\"used_memory_kb\": %llu, ", bytes >> 10);
 }
 

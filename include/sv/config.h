@@ -38,6 +38,7 @@
 #define CONFIG_MAX_LIMIT          (1u << 20)       /* max_grant_frames & co: sanity bound */
 #define CONFIG_RATE_INTERVAL_US   50000            /* xl's and libvirt's default credit window */
 #define CONFIG_MAX_RATE           (1ULL << 40)     /* bytes a second: 1 TB/s, a sanity bound */
+#define CONFIG_MAX_BURST          (1ULL << 30)     /* bytes of credit kept: 1 GiB, the same */
 
 /* Where a value was written, kept for the errors only the running host can
  * reveal (xl create's checks: backend domain, PCI function, host memory).
@@ -55,6 +56,15 @@ enum config_action {
     CONFIG_ACTION_RENAME_RESTART,
 };
 
+/* A rate limit: bytes_per_sec * interval_us / 10^6 bytes of credit each
+ * interval_us (Xen's credit scheme), unused credit kept up to burst_bytes
+ * (0: the backend's default); bytes_per_sec 0: unlimited. */
+struct config_rate {
+    uint64_t bytes_per_sec;
+    uint32_t interval_us;
+    uint64_t burst_bytes;
+};
+
 struct config_vif {
     unsigned int devid;                      /* 0, 1, 2... in the order written */
     char mac[CONFIG_MAC_SIZE];               /* lower case; generated when not given */
@@ -67,11 +77,9 @@ struct config_vif {
                                               * 0 = the untagged LAN */
     unsigned int nr_trunk;                   /* a trunk: it also carries these VLANs tagged */
     uint16_t trunk[CONFIG_MAX_TRUNK];        /* ascending, none equal to vlan */
-    /* What the guest may send (xl's rate=, libvirt's <outbound average=>):
-     * netback gives it rate_bytes_per_sec * rate_interval_us / 10^6 bytes
-     * of credit each rate_interval_us (Xen's credit scheme); 0: unlimited. */
-    uint64_t rate_bytes_per_sec;
-    uint32_t rate_interval_us;
+    /* What the guest may send (xl's rate=, libvirt's <outbound average=>)
+     * and receive (ours rx_rate=, libvirt's <inbound>). */
+    struct config_rate rate, rx_rate;
     struct config_origin backend_at; /* where backend was set (the vif's when not) */
 };
 

@@ -8,6 +8,7 @@
 #ifndef SV_RATELIMIT_H
 #define SV_RATELIMIT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct ratelimit {
@@ -30,23 +31,31 @@ void ratelimit_take_n(struct ratelimit *r, uint64_t now_ns, uint32_t n);
 
 /*
  * Xen netback's credit scheme for what a guest sends (its vif's "rate"
- * key: bytes per window): each window of window_ns adds bytes of credit,
- * what is unused carries over up to max(bytes, 128 KiB) so that a 64 KiB
- * GSO packet always fits eventually; a packet goes when the credit covers
- * it.  Windows follow each other without drift while the vif is busy; a
- * vif idle for longer gains one window's credit, not one per window.
+ * key: bytes per window), and what it receives ("rx-rate"): each window of
+ * window_ns adds bytes of credit, what is unused carries over up to the
+ * burst, by default max(bytes, 128 KiB) so that a 64 KiB GSO packet
+ * always fits eventually; a packet goes when the credit covers it.
+ * Windows follow each other without drift while the vif is busy; a vif
+ * idle for longer gains one window's credit, not one per window.
  */
 #define RATELIMIT_CREDIT_MIN_BURST (128u * 1024)
 
 struct ratelimit_credit {
     uint64_t bytes; /* credit per window; 0: unlimited */
     uint64_t window_ns;
+    uint64_t burst;           /* the most credit kept */
+    bool fill_idle;           /* idle windows add credit too (a burst was set) */
     uint64_t remaining;       /* credit left */
     uint64_t window_start_ns; /* the current window's start */
 };
 
 /* bytes every window_ns (both > 0), or unlimited when bytes is 0. */
 void ratelimit_credit_init(struct ratelimit_credit *c, uint64_t bytes, uint64_t window_ns);
+/* Keeps at most burst bytes of unused credit instead of the default (never
+ * less than one window's nor than RATELIMIT_CREDIT_MIN_BURST: a GSO frame,
+ * up to 64 KiB and its headers, must fit), and lets an idle vif gather it:
+ * a token bucket of that depth. */
+void ratelimit_credit_set_burst(struct ratelimit_credit *c, uint64_t burst);
 /* Takes len bytes of credit at now_ns: 0 when they were there, else how
  * many ns until the next window adds more (nothing taken). */
 uint64_t ratelimit_credit_take(struct ratelimit_credit *c, uint64_t now_ns, uint64_t len);

@@ -57,6 +57,14 @@ bool svl_parse_domid(const char *s, uint32_t *domid);
 int svl_domid(struct svl_ctx *ctx, const char *spec, uint32_t *domid);
 /* The name of domid into buf; -ESRCH if none. */
 int svl_domname(struct svl_ctx *ctx, uint32_t domid, char *buf, size_t len);
+/* The process that runs domid: 0, or -ESRCH when it has none (paused
+ * before its first run, or shut down) or is gone. */
+int svl_domain_pid(struct svl_ctx *ctx, uint32_t domid, pid_t *pid);
+/* The write end of domid's console input (xl console): an fd or -errno. */
+int svl_console_input(struct svl_ctx *ctx, uint32_t domid);
+/* The hypervisor's own counters (frames, ports, maps, the domains' fd
+ * budget), beside xc_physinfo's: 0 or -errno. */
+int svl_host_counters(struct svl_ctx *ctx, struct sv_sysctl_physinfo *counters);
 /* The names of n domains ("" for one that is gone); 0 or -errno. */
 int svl_domnames(struct svl_ctx *ctx, const uint32_t *ids, int n,
                  char (*names)[SV_DOMAIN_NAME_MAX]);

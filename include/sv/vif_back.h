@@ -126,6 +126,10 @@ void *vif_back_port(const struct vif_back *v);
 
 /* Writes key = value in our backend directory (what the toolstack shows). */
 void vif_back_publish(struct vif_back *v, const char *key, const char *value);
+/* Publishes the vif's own counters where they changed: "ip-filtered", the
+ * frames its IP anti-spoofing dropped (for a vif with addresses).  The host
+ * calls it now and then (netdd: every second). */
+void vif_back_publish_counters(struct vif_back *v);
 
 /* A watch fired: re-read the frontend's and our own state, and connect or
  * disconnect as they say.  vif_back_new() watches the frontend's state key
@@ -175,6 +179,8 @@ struct vif_back_rx_hash {
 /* A frame for the guest on queue q (below the nqueues attach() was given,
  * or VIF_BACK_QUEUE_HASH), with its offload metadata o and the NIC's hash
  * (NULL: none): 0, -EAGAIN (no buffer posted: retry after rx_ready),
+ * -EBUSY (over its receive rate: hold it and retry after rx_ready, which
+ * comes with the next credit, or drop it),
  * -EMSGSIZE (dropped: too big for it), -ENOTCONN, -EINVAL (no such queue).
  * The guest sees the frames at vif_back_rx_flush(): call it once per
  * batch. */

@@ -179,6 +179,16 @@ sv_iperf() {
         || fail "iperf3 $client -> $target: rate '$SV_IPERF_RATE'"
 }
 
+# Waits (up to 10 s) until N listeners started in the background said they
+# listen, each by making a file ready.* in the run directory.
+wait_ready() {
+    local n=$1 i
+    for ((i = 0; i < 200; i++)); do
+        [ "$(ls "$SPLITVISOR_RUNDIR" | grep -c "^ready\.")" -eq "$n" ] && return 0
+        sleep 0.05
+    done
+}
+
 # Pings from a guest until one answer comes (a vif connects asynchronously).
 wait_ping() {
     local from=$1 to=$2 i

@@ -213,6 +213,11 @@ static void test_vif_spec_errors(void **state)
         {"type=ioemu", "vif type", "not supported"},
         {"rate=10Mb/s@0ms", "vif rate", "interval out of range"},
         {"rate=fast", "vif rate", "invalid rate"},
+        {"rx_rate=1MB/s,rx_rate=2MB/s", "vif rx_rate", "given twice"},
+        {"rx_rate=1B/s@1ms", "vif rx_rate", "less than a byte"},
+        {"rx_rate=1MB/s,rx_burst=2GiB", "vif rx_burst", "invalid burst"},
+        {"rx_rate=1MB/s,rx_burst=1023", "vif rx_burst", "out of range"},
+        {"rx_burst=64KiB", "vif", "receive burst without a receive rate"},
         {"bridge", "vif", "not key=value"},
     };
     struct domain_config cfg;

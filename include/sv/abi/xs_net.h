@@ -18,11 +18,13 @@
 #define SV_XS_FRONTEND    "frontend"
 #define SV_XS_FRONTEND_ID "frontend-id"
 #define SV_XS_MAC         "mac"
+#define SV_XS_IP          "ip"                     /* vif: its addresses, "ADDR[/PREFIX] ..." */
 #define SV_XS_VLAN        "vlan"                   /* 0 or absent: untagged */
 #define SV_XS_TRUNK       "trunk"                  /* vif: VLANs carried tagged, "1,2,..." */
 #define SV_XS_ONLINE      "online"                 /* vif: 0 takes it down */
 #define SV_XS_QUEUES      "multi-queue-num-queues" /* vif: queues configured */
 #define SV_XS_RATE        "rate"                   /* vif: TX credit "BYTES,USECS" (libxl's) */
+#define SV_XS_RX_RATE     "rx-rate"                /* vif: RX credit "BYTES,USECS[,BURST]" */
 #define SV_XS_FAILOVER    "failover"               /* VF: the devid of the vif it is teamed with */
 #define SV_XS_VF          "vf"                     /* VF: its number on the PF */
 #define SV_XS_SPOOFCHK    "spoofchk"               /* VF: 1 drops frames from other MACs */
@@ -33,6 +35,7 @@
 #define SV_XS_STEERING        "steering"        /* vif: how its frames are steered */
 #define SV_XS_NIC_QUEUES      "nic-queues"      /* vif: the NIC queues it uses */
 #define SV_XS_SWITCH_COUNTERS "switch-counters" /* vif: the software switch's counters */
+#define SV_XS_IP_FILTERED     "ip-filtered"     /* vif: frames dropped for a foreign IP */
 #define SV_XS_ERROR           "error"           /* VF: why it was refused */
 
 /* Every node above, for the documentation test. */
@@ -42,11 +45,13 @@
     X(SV_XS_FRONTEND)                                                                              \
     X(SV_XS_FRONTEND_ID)                                                                           \
     X(SV_XS_MAC)                                                                                   \
+    X(SV_XS_IP)                                                                                    \
     X(SV_XS_VLAN)                                                                                  \
     X(SV_XS_TRUNK)                                                                                 \
     X(SV_XS_ONLINE)                                                                                \
     X(SV_XS_QUEUES)                                                                                \
     X(SV_XS_RATE)                                                                                  \
+    X(SV_XS_RX_RATE)                                                                               \
     X(SV_XS_FAILOVER)                                                                              \
     X(SV_XS_VF)                                                                                    \
     X(SV_XS_SPOOFCHK)                                                                              \
@@ -55,6 +60,7 @@
     X(SV_XS_STEERING)                                                                              \
     X(SV_XS_NIC_QUEUES)                                                                            \
     X(SV_XS_SWITCH_COUNTERS)                                                                       \
+    X(SV_XS_IP_FILTERED)                                                                           \
     X(SV_XS_ERROR)
 
 #endif
