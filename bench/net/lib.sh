@@ -250,11 +250,16 @@ dpdk_release() {
     huge_mnt= hugepages_orig=
 }
 
-# One testpmd reading commands from fd FD (a fifo): testpmd NAME FD LCORES VDEV MODE
+# One testpmd reading commands from fd FD (a fifo), its main lcore (the
+# command line) on MAIN and its forwarding lcore on the other CPU of 0,1:
+# testpmd NAME FD MAIN VDEV MODE.  (EAL's main lcore is the lowest listed
+# unless --main-lcore says otherwise: without it both testpmds forwarded on
+# CPU 1, taking turns.)
 testpmd() {
     mkfifo "$rd/$1.in"
     eval "exec $2<>\"\$rd/\$1.in\""
-    stdbuf -oL dpdk-testpmd -l "$3" --no-pci --single-file-segments --iova-mode=va \
+    stdbuf -oL dpdk-testpmd -l 0,1 --main-lcore "$3" --no-pci --single-file-segments \
+        --iova-mode=va \
         --huge-dir "$huge_mnt" --file-prefix "sv-bench-$1-$$" -m "$DPDK_MB" --vdev "$4" -- \
         -i --forward-mode="$5" --nb-cores=1 --total-num-mbufs=16384 \
         <"$rd/$1.in" >"$rd/$1.out" 2>&1 &
@@ -272,10 +277,10 @@ testpmd_wait() { # NAME RE N
 
 dpdk_up() {
     hugepages_up
-    testpmd dpdk-vhost 7 0,1 "net_vhost0,iface=$rd/vhost.sock,queues=1" rxonly
+    testpmd dpdk-vhost 7 0 "net_vhost0,iface=$rd/vhost.sock,queues=1" rxonly
     dpdk_vhost_pid=$!
     for _ in $(seq 300); do [ -S "$rd/vhost.sock" ] && break; sleep 0.1; done
-    testpmd dpdk-virtio 8 1,0 "net_virtio_user0,path=$rd/vhost.sock,queues=1" txonly
+    testpmd dpdk-virtio 8 1 "net_virtio_user0,path=$rd/vhost.sock,queues=1" txonly
     dpdk_virtio_pid=$!
     testpmd_wait dpdk-vhost 'testpmd>' 0
     testpmd_wait dpdk-virtio 'testpmd>' 0
