@@ -510,6 +510,13 @@ int hc_mem_share(struct hc_ctx *ctx)
         return err;
     err = p2m_alloc_shared(&d->p2m, s->count, s->pfn);
     if (err) {
+        /* The domain only sees ENOSPC: the operator needs to know which limit. */
+        if (err == -ENOSPC)
+            log_warn_limited(&d->warnings, false,
+                             "dom%u: %u frames refused: the domains' budget of hypervisor fds "
+                             "is spent (%llu of %llu; splitvisor start --max-fds)",
+                             d->domid, s->count, (unsigned long long)hv.quota.used,
+                             (unsigned long long)hv.quota.limit);
         for (uint32_t i = 0; i < s->count; i++)
             grant_free_ref(&d->gt, s->ref[i]);
         return err;

@@ -41,6 +41,8 @@ grown=$(($(wc -l <"/proc/$hvpid/maps") - maps))
 [ "$n" -gt 1000 ] && [ "$n" -lt 3584 ] || fail "the hog shared $n frames"
 fds=$(ls "/proc/$hvpid/fd" | wc -l)
 [ "$fds" -lt $((4096 - 256)) ] || fail "the hypervisor holds $fds of its 4096 fds"
+"$BIN/xl" dmesg | grep -q "dom$h: .* frames refused: the domains' budget of hypervisor fds is spent" ||
+    fail "the hypervisor did not say which limit refused the hog's frames"
 xl_quick list
 [ "$(domain_state "$by")" = "-b----" ] || fail "the bystander is $(domain_state "$by")"
 quota=$("$BIN/xl" info | awk '$1 == "domain_quota" {print $3, $5}')
