@@ -189,6 +189,20 @@ wait_ready() {
     done
 }
 
+# Starts `python3 RAW count eth0 MAGIC SECONDS READY` in domain PREFIX+G for
+# each G (a test's raw-frame counter: it makes READY once it listens), its
+# output in seen.G of the run directory; returns once all listen.
+raw_listeners() { # RAW MAGIC SECONDS PREFIX G...
+    local raw=$1 magic=$2 secs=$3 prefix=$4 g
+    shift 4
+    rm -f "$SPLITVISOR_RUNDIR"/ready.*
+    for g in "$@"; do
+        "$BIN/xl" exec "$prefix$g" -- timeout 30 python3 "$raw" count eth0 "$magic" "$secs" \
+            "$SPLITVISOR_RUNDIR/ready.$g" >"$SPLITVISOR_RUNDIR/seen.$g" 2>&1 &
+    done
+    wait_ready $#
+}
+
 # Pings from a guest until one answer comes (a vif connects asynchronously).
 wait_ping() {
     local from=$1 to=$2 i

@@ -111,14 +111,9 @@ spoofed() { xenstore-read "/local/domain/$dd/backend/vif/$("$BIN/xl" domid "$t-$
 # other guest listens, while c pings d and b pings a; seen[G] = the six
 # counts G got: own IPv4 ARP IPv6, then those from SRC4/SRC6.
 probe() {
-    local from=$1 magic=SV$RANDOM$RANDOM g ping_b ping_c
-    rm -f "$SPLITVISOR_RUNDIR"/ready.*
-    for g in "${guests[@]}"; do
-        [ "$g" = "$from" ] && continue
-        "$BIN/xl" exec "$t-$g" -- timeout 30 python3 "$raw" count eth0 "$magic" 25 \
-            "$SPLITVISOR_RUNDIR/ready.$g" >"$SPLITVISOR_RUNDIR/seen.$g" 2>&1 &
-    done
-    wait_ready $((${#guests[@]} - 1))
+    local from=$1 magic=SV$RANDOM$RANDOM g ping_b ping_c others=()
+    for g in "${guests[@]}"; do [ "$g" = "$from" ] || others+=("$g"); done
+    raw_listeners "$raw" "$magic" 25 "$t-" "${others[@]}"
     "$BIN/xl" exec "$t-c" -- ping -c 10 -i 0.1 -W 2 10.16.0.5 >"$SPLITVISOR_RUNDIR/ping.c" 2>&1 &
     ping_c=$!
     "$BIN/xl" exec "$t-b" -- ping -c 10 -i 0.1 -W 2 10.16.0.2 >"$SPLITVISOR_RUNDIR/ping.b" 2>&1 &

@@ -114,14 +114,9 @@ bcast=ff:ff:ff:ff:ff:ff
 # probe FROM DST-MAC VID: FROM sends 10 frames once every other guest G
 # listens; seen[G] = "N VID"
 probe() {
-    local from=$1 magic=SV$RANDOM$RANDOM g
-    rm -f "$SPLITVISOR_RUNDIR"/ready.*
-    for g in "${guests[@]}"; do
-        [ "$g" = "$from" ] && continue
-        "$BIN/xl" exec "$t-$g" -- timeout 30 python3 "$raw" count eth0 "$magic" 3 \
-            "$SPLITVISOR_RUNDIR/ready.$g" >"$SPLITVISOR_RUNDIR/seen.$g" 2>&1 &
-    done
-    wait_ready $((${#guests[@]} - 1))
+    local from=$1 magic=SV$RANDOM$RANDOM g others=()
+    for g in "${guests[@]}"; do [ "$g" = "$from" ] || others+=("$g"); done
+    raw_listeners "$raw" "$magic" 3 "$t-" "${others[@]}"
     "$BIN/xl" exec "$t-$from" -- python3 "$raw" send eth0 "$2" "${mac[$from]}" "$3" "$magic" 10 \
         || fail "$from cannot send raw frames"
     wait
