@@ -43,6 +43,11 @@ enum {
     XML_ONCE = 0,   /* given twice is an error */
     XML_REPEAT = 1, /* may be given more than once */
     XML_WARN = 2,   /* ignored (fn NULL) with a warning */
+    /* Applied in document order with the table's other XML_IN_ORDER
+     * entries, where the first of them stands: devices whose order is
+     * the guest's (a VF's <interface> among <hostdev>s).  Only with
+     * XML_REPEAT. */
+    XML_IN_ORDER = 4,
 };
 
 struct xml_elem {
@@ -132,15 +137,33 @@ static xmlNode *xml_unknown_child(xmlNode *parent, const struct xml_elem *table,
     return NULL;
 }
 
+static int xml_apply(struct xml_ctx *x, xmlNode *node, const struct xml_elem *elem,
+                     const xmlNode **seen)
+{
+    struct config_loc loc = xml_loc(x, node);
+
+    if (*seen && !(elem->flags & XML_REPEAT))
+        return config_fail(x->err, &loc, "given twice (first on line %ld)", xmlGetLineNo(*seen));
+    *seen = node;
+    if (elem->fn)
+        return elem->fn(x, node);
+    if (elem->flags & XML_WARN)
+        config_warn(&loc, "ignored");
+    return 0;
+}
+
 /*
- * Applies table to the children of parent, in table order.  An element
- * absent from the table is an error when strict, else a warning once the
- * rest applied (a refused file gets its one error, not warnings).
+ * Applies table to the children of parent, in table order (so an entry
+ * may rely on those before it), but XML_IN_ORDER entries together in
+ * document order.  An element absent from the table is an error when
+ * strict, else a warning once the rest applied (a refused file gets its
+ * one error, not warnings).
  */
 static int xml_children(struct xml_ctx *x, xmlNode *parent, const struct xml_elem *table, size_t n,
                         bool strict)
 {
     xmlNode *unknown = xml_unknown_child(parent, table, n, NULL);
+    bool in_order_applied = false;
     int rc = 0;
 
     if (unknown && strict) {
@@ -149,21 +172,17 @@ static int xml_children(struct xml_ctx *x, xmlNode *parent, const struct xml_ele
         return config_fail(x->err, &loc, "unknown element in <%s>", parent->name);
     }
     for (size_t i = 0; i < n && rc == 0; i++) {
+        bool in_order = table[i].flags & XML_IN_ORDER;
         const xmlNode *seen = NULL;
 
+        if (in_order && in_order_applied)
+            continue;
+        in_order_applied |= in_order;
         for (xmlNode *c = parent->children; c && rc == 0; c = c->next) {
-            struct config_loc loc = xml_loc(x, c);
+            const struct xml_elem *elem = xml_find(table, n, c);
 
-            if (!xml_is(c, table[i].name))
-                continue;
-            if (seen && !(table[i].flags & XML_REPEAT))
-                return config_fail(x->err, &loc, "given twice (first on line %ld)",
-                                   xmlGetLineNo(seen));
-            seen = c;
-            if (table[i].fn)
-                rc = table[i].fn(x, c);
-            else if (table[i].flags & XML_WARN)
-                config_warn(&loc, "ignored");
+            if (elem && (in_order ? (elem->flags & XML_IN_ORDER) : elem == &table[i]))
+                rc = xml_apply(x, c, elem, &seen);
         }
     }
     for (; rc == 0 && unknown; unknown = xml_unknown_child(parent, table, n, unknown)) {
@@ -876,11 +895,16 @@ static int x_controller(struct xml_ctx *x, xmlNode *node)
 /* Every domain has exactly one console (xl console); the other harmless
  * devices are simply absent here. */
 static const struct xml_elem device_elems[] = {
-    {"disk", x_disk, XML_REPEAT},           {"interface", x_interface, XML_REPEAT},
-    {"hostdev", x_hostdev, XML_REPEAT},     {"controller", x_controller, XML_REPEAT},
-    {"console", NULL, XML_REPEAT},          {"serial", NULL, XML_REPEAT},
-    {"emulator", NULL, XML_WARN},           {"memballoon", NULL, XML_WARN},
-    {"input", NULL, XML_REPEAT | XML_WARN}, {"graphics", NULL, XML_REPEAT | XML_WARN},
+    {"disk", x_disk, XML_REPEAT},
+    {"interface", x_interface, XML_REPEAT | XML_IN_ORDER},
+    {"hostdev", x_hostdev, XML_REPEAT | XML_IN_ORDER},
+    {"controller", x_controller, XML_REPEAT},
+    {"console", NULL, XML_REPEAT},
+    {"serial", NULL, XML_REPEAT},
+    {"emulator", NULL, XML_WARN},
+    {"memballoon", NULL, XML_WARN},
+    {"input", NULL, XML_REPEAT | XML_WARN},
+    {"graphics", NULL, XML_REPEAT | XML_WARN},
     {"video", NULL, XML_REPEAT | XML_WARN},
 };
 
