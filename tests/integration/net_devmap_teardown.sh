@@ -23,7 +23,7 @@ counts() { # the NIC model's frame mappings and fds, the hypervisor's fds, grant
         "$("$BIN/xl" info | awk '$1 == "grant_maps" {print "grant_maps=" $3}')"
 }
 
-xl_scans() { "$BIN/xl" info | awk '$1 == "unmap_scans" {print $3}'; }
+xl_refused() { "$BIN/xl" info | awk '$1 == "unmap_refused" {print $3}'; }
 
 # netdd's default: packets over 2 KiB read in place, smaller ones copied,
 # so that a guest's buffer pages are both device-mapped and cached (a page
@@ -51,10 +51,10 @@ for r in $(seq "$ROUNDS"); do
     busy=$(counts)
     echo "round $r, under TCP: $busy"
     [ "$busy" != "$base" ] || fail "the guests' traffic mapped nothing for the device"
-    scans=$(xl_scans)
+    refused=$(xl_refused)
     "$BIN/xl" destroy "$t-a$r"
     "$BIN/xl" destroy "$t-b$r"
-    echo "round $r: $(($(xl_scans) - scans)) reads of a mapper's maps for the two destroys"
+    echo "round $r: $(($(xl_refused) - refused)) of netdd's unmaps not believed (retried) in the two destroys"
     now=""
     for ((i = 0; i < 40; i++)); do
         now=$(counts)
