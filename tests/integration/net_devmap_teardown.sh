@@ -5,12 +5,16 @@
 # The NIC model's mappings and fds, the hypervisor's fds and the grant
 # mappings go back to what they were before the guests, with netdd still
 # running (a leak here used to last until netdd died, and filled the PF's
-# 1024 device-mapping slots after a few dozen guests).
+# 1024 device-mapping slots after a few dozen guests).  netdd's backend
+# directories go too: `xl destroy` removes them without waiting for netdd,
+# busy with the flows, which must not write them back as it closes.
 source "$(dirname "$0")/lib.sh"
 require_root
 command -v iperf3 >/dev/null || skip "needs iperf3"
+command -v xenstore-list >/dev/null || skip "needs Debian's xenstore-utils"
 t=$SV_TEST_TAG
 sv_start --nic "--wire none"
+export XENSTORED_PATH=$SPLITVISOR_RUNDIR/xenstored/socket
 ROUNDS=${SV_DEVMAP_ROUNDS:-2}
 hv=$(cat "$SPLITVISOR_RUNDIR/splitvisor.pid")
 nic=$(for p in $(pgrep -P "$hv"); do [ "$(cat /proc/"$p"/comm)" = xnic ] && echo "$p"; done)
@@ -20,6 +24,7 @@ counts() { # the NIC model's frame mappings and fds, the hypervisor's fds, grant
     # (frames only: the rest of its maps moves with its allocator, ASan's most)
     echo "nic_frames=$(grep -c 'memfd:sv-frame' "/proc/$nic/maps") nic_fds=$(ls "/proc/$nic/fd" | wc -l)" \
         "hv_fds=$(ls "/proc/$hv/fd" | wc -l)" \
+        "backends=$(xenstore-list "/local/domain/$dd/backend/vif" 2>/dev/null | wc -l)" \
         "$("$BIN/xl" info | awk '$1 == "grant_maps" {print "grant_maps=" $3}')"
 }
 
