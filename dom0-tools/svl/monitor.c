@@ -66,6 +66,16 @@ struct retry {
 static struct retry *retries;
 static size_t nr_retries;
 
+/* A driver domain's next warm standby is started this long after its last
+ * one took over: creating a domain holds the hypervisor's one loop and
+ * xenstored, which the guests' reconnection needs meanwhile (started at
+ * once, it put the first ping both ways 200-400 ms later). */
+#define MONITOR_STANDBY_DELAY_MS 1000
+
+/* Standbys to start (the description of the domain they stand by). */
+static struct retry *standbys;
+static size_t nr_standbys;
+
 /* The monitor's connections: one monitor a process. */
 static struct svl_ctx *mon;
 
@@ -271,7 +281,7 @@ static void retry_due(void)
     }
 }
 
-/* Milliseconds until the next retry is due; -1 when none waits. */
+/* Milliseconds until the next retry or standby is due; -1 when none waits. */
 static int retry_timeout(void)
 {
     long long first = -1, now = now_ms();
@@ -279,7 +289,75 @@ static int retry_timeout(void)
     for (size_t i = 0; i < nr_retries; i++)
         if (first < 0 || retries[i].due_ms < first)
             first = retries[i].due_ms;
+    for (size_t i = 0; i < nr_standbys; i++)
+        if (first < 0 || standbys[i].due_ms < first)
+            first = standbys[i].due_ms;
     return first < 0 ? -1 : first <= now ? 0 : (int)(first - now);
+}
+
+/* Queues the start of cfg's next standby (a copy of cfg). */
+static void standby_later(const struct domain_config *cfg)
+{
+    struct retry *grown = realloc(standbys, (nr_standbys + 1) * sizeof(*standbys));
+    struct retry *s = grown ? &grown[nr_standbys] : NULL;
+
+    if (grown)
+        standbys = grown;
+    if (s) {
+        s->cfg = *cfg;
+        s->cfg.kernel = strdup(cfg->kernel);
+        s->cfg.extra = strdup(cfg->extra);
+        s->due_ms = now_ms() + MONITOR_STANDBY_DELAY_MS;
+    }
+    if (!s || !s->cfg.kernel || !s->cfg.extra) {
+        if (s)
+            config_free(&s->cfg);
+        svl_log(mon, SVL_WARN, "%s: no standby now: out of memory", cfg->name);
+        return;
+    }
+    nr_standbys++;
+}
+
+/* Starts the standbys that are due, of domains still there. */
+static void standbys_due(void)
+{
+    long long now = now_ms();
+    uint32_t domid;
+
+    for (size_t i = 0; i < nr_standbys;) {
+        struct retry s = standbys[i];
+
+        if (s.due_ms > now) {
+            i++;
+            continue;
+        }
+        standbys[i] = standbys[--nr_standbys];
+        svl_error_clear(mon);
+        if (svl_domid(mon, s.cfg.name, &domid) == 0 && svl_standby_create(mon, &s.cfg) < 0)
+            svl_log(mon, SVL_WARN, "%s: no standby now: %s", s.cfg.name, mon->error.message);
+        config_free(&s.cfg);
+    }
+}
+
+/* A driver domain with a warm standby: the standby takes over, and a new
+ * one is started a little later; false (said) when there is none or it
+ * could not. */
+static bool takeover(const struct domain_config *cfg)
+{
+    uint32_t newid;
+    int err;
+
+    svl_error_clear(mon);
+    err = svl_standby_takeover(mon, cfg, &newid);
+    if (err == -ENOENT)
+        return false;
+    if (err) {
+        svl_log(mon, SVL_WARN, "%s: creating it instead", mon->error.message);
+        return false;
+    }
+    svl_log(mon, SVL_INFO, "%s restarted: its standby, domain %u, took over", cfg->name, newid);
+    standby_later(cfg);
+    return true;
 }
 
 /* Creates cfg's domain again unless its name restarts too fast; true when
@@ -301,6 +379,8 @@ static bool restart(struct domain_config *cfg)
                 svl_last_console_hint(cfg->name, hint, sizeof(hint)));
         return false;
     }
+    if (takeover(cfg))
+        return false;
     return create_or_queue(cfg, 1);
 }
 
@@ -424,6 +504,7 @@ void svl_monitor_run(struct svl_ctx *ctx)
     do {
         scan();
         retry_due();
+        standbys_due();
         if (!wait_event(xce))
             break;
     } while (xenevtchn_unmask(xce, (evtchn_port_t)port) == 0);
@@ -437,4 +518,7 @@ void svl_monitor_run(struct svl_ctx *ctx)
         config_free(&retries[i].cfg);
     }
     free(retries);
+    for (size_t i = 0; i < nr_standbys; i++)
+        config_free(&standbys[i].cfg);
+    free(standbys);
 }

@@ -84,4 +84,16 @@ int svl_pci_deassign(struct svl_ctx *ctx, uint32_t domid, const char *bdf);
 int svl_pci_plug(struct svl_ctx *ctx, uint32_t domid, const char *name,
                  const struct config_pci *pci);
 
+/* standby.c: a driver domain's warm standby (driver_domain_standby).
+ * svl_standby_check refuses a description that cannot have one (file for
+ * the error); svl_standby_create starts NAME-standby for active (unless it
+ * has one);
+ * svl_standby_takeover gives the standby of cfg's domain (dead and
+ * destroyed) its name, description, PCI functions and vifs: 0 and its
+ * domid, -ENOENT when there is none to take over, another -errno (said;
+ * the standby destroyed) when it could not. */
+int svl_standby_check(const struct domain_config *cfg, struct config_error *cerr, const char *file);
+int svl_standby_create(struct svl_ctx *ctx, const struct domain_config *active);
+int svl_standby_takeover(struct svl_ctx *ctx, const struct domain_config *cfg, uint32_t *domid);
+
 #endif
