@@ -249,21 +249,28 @@ static bool create_or_queue(struct domain_config *cfg, int tries)
     return true;
 }
 
+/* Takes out of list[0..*n) an entry that is due, into *out; false when none is. */
+static bool take_due(struct retry *list, size_t *n, struct retry *out)
+{
+    long long now = now_ms();
+
+    for (size_t i = 0; i < *n; i++)
+        if (list[i].due_ms <= now) {
+            *out = list[i];
+            list[i] = list[--*n];
+            return true;
+        }
+    return false;
+}
+
 /* Tries again the restarts that are due. */
 static void retry_due(void)
 {
-    long long now = now_ms();
+    struct retry r;
     bool queued;
     int mark;
 
-    for (size_t i = 0; i < nr_retries;) {
-        struct retry r = retries[i];
-
-        if (r.due_ms > now) {
-            i++;
-            continue;
-        }
-        retries[i] = retries[--nr_retries];
+    while (take_due(retries, &nr_retries, &r)) {
         mark = mark_lock(r.cfg.name, false);
         if (mark == -ENOENT || mark == -ESTALE)
             svl_log(mon, SVL_INFO, "%s: its restart was cancelled (xl destroy)", r.cfg.name);
@@ -321,17 +328,10 @@ static void standby_later(const struct domain_config *cfg)
 /* Starts the standbys that are due, of domains still there. */
 static void standbys_due(void)
 {
-    long long now = now_ms();
+    struct retry s;
     uint32_t domid;
 
-    for (size_t i = 0; i < nr_standbys;) {
-        struct retry s = standbys[i];
-
-        if (s.due_ms > now) {
-            i++;
-            continue;
-        }
-        standbys[i] = standbys[--nr_standbys];
+    while (take_due(standbys, &nr_standbys, &s)) {
         svl_error_clear(mon);
         if (svl_domid(mon, s.cfg.name, &domid) == 0 && svl_standby_create(mon, &s.cfg) < 0)
             svl_log(mon, SVL_WARN, "%s: no standby now: %s", s.cfg.name, mon->error.message);
