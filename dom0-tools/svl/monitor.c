@@ -433,6 +433,9 @@ static void apply(uint32_t domid, unsigned reason)
         rename_old(&cfg, domid); /* kept, under another name, for post-mortem */
     else
         svl_domain_destroy(mon, domid);
+    /* A driver domain that is not coming back needs no standby. */
+    if (!restarts && cfg.standby)
+        svl_standby_destroy(mon, cfg.name);
     if (restarts && restart(&cfg)) {
         mark_unlock(mark, cfg.name, true);
         return; /* cfg is the queued retry's now */

@@ -3,8 +3,9 @@
 # starts NAME-standby beside it, waiting for the PF; killed under pings, the
 # standby takes over (the monitor gives it the PF, the name and the vifs:
 # no domain is created on the restart's path) and a new standby is
-# started; the guests ping both ways again.  xl destroy takes the standby
-# with the domain, and a description that cannot have one is refused.
+# started; the guests ping both ways again.  xl destroy, or a shutdown
+# that does not restart, takes the standby with the domain, and a
+# description that cannot have one is refused.
 source "$(dirname "$0")/lib.sh"
 require_root
 t=$SV_TEST_TAG
@@ -70,3 +71,14 @@ pass "$CYCLES kills: each time the standby took over and a new one was started"
 "$BIN/xl" destroy "$t-dd"
 [ -z "$(standby_id)" ] || fail "xl destroy left the standby: $("$BIN/xl" list)"
 pass "xl destroy $t-dd took its standby too"
+
+# Shut down (on_poweroff = destroy): not coming back, so its standby goes.
+"$BIN/xl" create "$rd/$t-dd.cfg" >/dev/null
+[ -n "$(standby_id)" ] || fail "no standby after the second xl create"
+"$BIN/xl" shutdown "$t-dd"
+for ((i = 0; i < 100; i++)); do
+    [ -z "$(standby_id)" ] && [ -z "$("$BIN/xl" domid "$t-dd" 2>/dev/null)" ] && break
+    sleep 0.1
+done
+[ -z "$(standby_id)" ] || fail "$t-dd shut down, its standby stayed: $("$BIN/xl" list)"
+pass "$t-dd shut down for good: the monitor destroyed its standby"
