@@ -174,6 +174,63 @@ udp_run() { # RX_FN TX_FN ADDR
     [ -n "$fig" ] || { echo "udp-pps to $3 gave no figure" >&2; return 1; }
 }
 
+# The split system of run.sh and path.sh: the caller sets PF (the NIC's PF),
+# WIRE (its wire TAP's name), DD, G1 and G2 (the driver domain's and the two
+# guests' names; the hypervisor names their namespaces sv-<name>).
+
+# Ways into the guests' namespaces.
+in_g1()   { "$bin/xl" exec "$G1" -- "$@"; }
+in_g2()   { "$bin/xl" exec "$G2" -- "$@"; }
+
+# A guest's description: guest_cfg NAME MAC MEMORY [EXTRA] [IP/PREFIX] [QUEUES]
+# -> $rd/NAME.cfg (QUEUES: netif queues and as many vcpus)
+guest_cfg() {
+    cat >"$rd/$1.cfg" <<CFG
+name = "$1"
+memory = $3
+${6:+vcpus = $6}
+kernel = "$bin/guest"
+extra = "${4:-}"
+vif = [ 'mac=$2,backend=$DD${5:+,ip=$5}${6:+,queues=$6}' ]
+CFG
+}
+
+write_cfgs() {
+    cat >"$rd/dd.cfg" <<CFG
+name = "$DD"
+memory = 256
+vcpus = 2
+kernel = "$bin/netdd"
+extra = "${NETDD_ARGS:-}"
+driver_domain = 1
+pci = [ '$PF' ]
+CFG
+    guest_cfg "$G1" 00:16:3e:be:00:01 128 "" 10.0.0.11/24
+    guest_cfg "$G2" 00:16:3e:be:00:02 128 "" 10.0.0.12/24
+}
+
+# Hypervisor, NIC, driver domain and two guests, once the guests reach each
+# other and the wire.
+split_up() {
+    write_cfgs
+    ip netns add sv-bench-wire; made_ns+=(sv-bench-wire)
+    "$bin/splitvisor" start --nic "--wire tap:$WIRE" >/dev/null
+    "$bin/xl" pci-assignable-add "$PF"
+    "$bin/xl" create "$rd/dd.cfg" >/dev/null
+    "$bin/xl" create "$rd/$G1.cfg" >/dev/null
+    "$bin/xl" create "$rd/$G2.cfg" >/dev/null
+    ip link set "$WIRE" netns sv-bench-wire
+    ip -n sv-bench-wire addr add 10.0.0.1/24 dev "$WIRE"
+    ip -n sv-bench-wire link set "$WIRE" up
+    for _ in $(seq 10); do
+        in_g1 ping -c 1 -W 1 10.0.0.12 >/dev/null 2>&1 && in_g1 ping -c 1 -W 1 10.0.0.1 \
+            >/dev/null 2>&1 && return 0
+        sleep 0.2
+    done
+    echo "guests cannot reach each other or the wire" >&2
+    return 1
+}
+
 veth_up() {
     ip netns add sv-bench-a; made_ns+=(sv-bench-a)
     ip netns add sv-bench-b; made_ns+=(sv-bench-b)
