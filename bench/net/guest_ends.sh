@@ -16,26 +16,11 @@ rounds=${2:-3}
 [[ "$secs" =~ ^[1-9][0-9]*$ && "$rounds" =~ ^[1-9][0-9]*$ ]] ||
     { echo "usage: bench/net/guest_ends.sh [SECONDS [ROUNDS]]" >&2; exit 2; }
 bin=$PWD/build/bin bench=$PWD/build/bench # bin: the cleanup's splitvisor stop
-NS_A=sv-gend-a NS_B=sv-gend-b NS_R=sv-gend-r
 
 source bench/net/lib.sh
-bench_begin $NS_A $NS_B $NS_R
-in_ga() { ip netns exec $NS_A "$@"; }
-in_gb() { ip netns exec $NS_B "$@"; }
-
+bench_begin sv-gend-a sv-gend-b sv-gend-r
 veth_up
-for ns in $NS_A $NS_B $NS_R; do ip netns add "$ns"; made_ns+=("$ns"); done
-# Each guest's eth0 and its peer nfD, as xl makes them, the peers in the
-# relay's namespace.
-ip link add eth0 netns $NS_A type veth peer name nfa netns $NS_R
-ip link add eth0 netns $NS_B type veth peer name nfb netns $NS_R
-ip -n $NS_A addr add 10.98.0.1/24 dev eth0
-ip -n $NS_B addr add 10.98.0.2/24 dev eth0
-for ns in $NS_A $NS_B; do ip -n "$ns" link set eth0 up; done
-for dev in nfa nfb; do ip -n $NS_R link set $dev up; done
-# The relay carries one way only: no ARP.
-ip -n $NS_A neigh replace 10.98.0.2 dev eth0 \
-    lladdr "$(ip -n $NS_B -br link show eth0 | awk '{ print $3 }')"
+ends_up
 
 veths=() relays=() ratios=()
 echo "bench/net/guest_ends: $secs s a figure, $rounds rounds, $(nproc) cores," \
@@ -43,20 +28,14 @@ echo "bench/net/guest_ends: $secs s a figure, $rounds rounds, $(nproc) cores," \
 for r in $(seq "$rounds"); do
     step="veth, round $r"; watch=(sv-bench-a sv-bench-b)
     udp_run in_b in_a 10.99.0.2; veth=$fig vcpu=$cpu
-    step="relay, round $r"; watch=("$NS_A" "$NS_B" "$NS_R")
-    ip netns exec $NS_R "$bench/guest-io" relay --dev nfa --to nfb --seconds "$((secs + 3))" \
-        >"$rd/relay.out" 2>&1 &
-    relay_pid=$!
-    for _ in $(seq 50); do grep -q ready "$rd/relay.out" && break; sleep 0.1; done
-    udp_run in_gb in_ga 10.98.0.2; relay=$fig rcpu=$cpu
-    wait "$relay_pid"
-    veths+=("$veth") relays+=("$relay") ratios+=("$(ratio "$relay" "$veth")")
+    step="relay, round $r"; ends_run; relayed=$fig rcpu=$cpu
+    veths+=("$veth") relays+=("$relayed") ratios+=("$(ratio "$relayed" "$veth")")
     printf 'round %d: veth %s pps, %s; relayed %s pps (%s), %s; relay alone %s\n' "$r" \
         "$veth" "$(awk -v c="$vcpu" -v f="$veth" 'BEGIN { split(c, a, " ");
             printf "%.2f cores + softirq %.2f, %.2f us/frame", a[1], a[2], a[1] * 1e6 / f }')" \
-        "$relay" "${ratios[-1]}" "$(awk -v c="$rcpu" -v f="$relay" 'BEGIN { split(c, a, " ");
+        "$relayed" "${ratios[-1]}" "$(awk -v c="$rcpu" -v f="$relayed" 'BEGIN { split(c, a, " ");
             printf "%.2f cores + softirq %.2f, %.2f us/frame", a[1], a[2], a[1] * 1e6 / f }')" \
-        "$(awk '$1 == "frames_per_s" { printf "%s frames/s, %s ns CPU/frame, %s calls/frame", $2, $4, $6 }' "$rd/relay.out")"
+        "$(awk '{ printf "%s frames/s, %s ns CPU/frame, %s calls/frame", $1, $2, $3 }' <<<"$relay")"
 done
 echo "medians: veth $(median "${veths[@]}"), both guests' ends joined $(median "${relays[@]}"):" \
     "$(ratio "$(median "${relays[@]}")" "$(median "${veths[@]}")")x veth" \

@@ -241,6 +241,44 @@ veth_up() {
     ip -n sv-bench-b link set sv-bench-vb up
 }
 
+# Both guests' ends joined with nothing between (guest_ends.sh, run.sh):
+# namespaces sv-gend-a and sv-gend-b, each with an eth0 veth as xl makes a
+# guest's, their peers nfa and nfb in sv-gend-r, where guest-io relays nfa
+# to nfb as netfront's TX and RX would, with no rings, driver domain or NIC
+# model between.  The caller passes the three to bench_begin.
+in_ga() { ip netns exec sv-gend-a "$@"; }
+in_gb() { ip netns exec sv-gend-b "$@"; }
+
+ends_up() {
+    local ns
+    for ns in sv-gend-a sv-gend-b sv-gend-r; do ip netns add "$ns"; made_ns+=("$ns"); done
+    ip link add eth0 netns sv-gend-a type veth peer name nfa netns sv-gend-r
+    ip link add eth0 netns sv-gend-b type veth peer name nfb netns sv-gend-r
+    ip -n sv-gend-a addr add 10.98.0.1/24 dev eth0
+    ip -n sv-gend-b addr add 10.98.0.2/24 dev eth0
+    for ns in sv-gend-a sv-gend-b; do ip -n "$ns" link set eth0 up; done
+    ip -n sv-gend-r link set nfa up
+    ip -n sv-gend-r link set nfb up
+    # The relay carries one way only: no ARP.
+    ip -n sv-gend-a neigh replace 10.98.0.2 dev eth0 \
+        lladdr "$(ip -n sv-gend-b -br link show eth0 | awk '{ print $3 }')"
+}
+
+# udp-pps from sv-gend-a to sv-gend-b through the relay: fig and cpu (the
+# three namespaces' processes), as udp_run; relay="FRAMES/S CPU_NS CALLS"
+# of the relay alone (its rate over its own longer run).
+ends_run() {
+    local pid
+    ip netns exec sv-gend-r "$bench/guest-io" relay --dev nfa --to nfb --seconds "$((secs + 3))" \
+        >"$rd/relay.out" 2>&1 &
+    pid=$!
+    for _ in $(seq 50); do grep -q ready "$rd/relay.out" && break; sleep 0.1; done
+    watch=(sv-gend-a sv-gend-b sv-gend-r)
+    udp_run in_gb in_ga 10.98.0.2
+    wait "$pid"
+    relay=$(awk '$1 == "frames_per_s" { print $2, $4, $6 }' "$rd/relay.out")
+}
+
 # The xnic alone, driven by one process: pool->pool 64-byte frames per second: fig.
 native_run() {
     local ctl=$rd/xnic-native.sock out=$rd/xnic-bench.out xpid
