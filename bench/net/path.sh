@@ -43,13 +43,16 @@ ns_prog() { # NS CMD
 
 # "T TIME" then "PID TICKS VOLUNTARY INVOLUNTARY" of each process, all its
 # threads summed (read with no process started: forks on a loaded host
-# take long enough to skew the window); a process gone is all zeros, which
-# shows as negative figures (the programs run seconds past the window).
+# take long enough to skew the window); a process gone is "PID -1 -1 -1".
 snap() { # PID...
     local p t l k x u v n
     local -a f
     echo "T $EPOCHREALTIME"
     for p in "$@"; do
+        if [ -z "$p" ] || [ ! -d "/proc/$p" ]; then
+            echo "${p:-?} -1 -1 -1"
+            continue
+        fi
         u=0 v=0 n=0
         for t in /proc/"$p"/task/*; do
             { read -r l <"$t/stat"; } 2>/dev/null || continue
@@ -72,9 +75,10 @@ per_frame() { # SNAP0 SNAP1 FRAMES UNIT
         BEGIN { split("sender guest1 netdd nic guest2 receiver", nm, " ") }
         NR == 1 { dt = $4 - $2; printf "  window %.2f s, %d %s (%.0f a second)\n", dt, fr, unit, fr / dt
                   printf "  %-9s %12s %16s %16s\n", "process", "CPU us/frame", "frames/wake-up", "preempted/frame"; next }
+        $2 < 0 || $6 < 0 { printf "  %-9s %12s\n", nm[NR - 1], "(gone)"; gone = 1; next }
         { c = ($6 - $2) * 1e6 / hz / fr; tot += c; w = $7 - $3
           printf "  %-9s %12.2f %16s %16.4f\n", nm[NR - 1], c, (w ? sprintf("%.1f", fr / w) : "-"), ($8 - $4) / fr }
-        END { printf "  %-9s %12.2f\n", "all", tot }'
+        END { printf "  %-9s %12.2f\n", gone ? "the rest" : "all", tot }'
 }
 
 pool_rx() { "$bin/xl" network-list "$G2" | grep -Eo ' rx [0-9]+' | head -1 | awk '{ print $2 }'; }
