@@ -339,30 +339,39 @@ static void standbys_due(void)
     }
 }
 
-/* A driver domain with a warm standby: the standby takes over, and a new
- * one is started a little later; false (said) when there is none or it
+/* A dead driver domain's warm standby gets the PF and starts serving it
+ * before the dead domain is destroyed (a destroy is 50-60 ms of xenstore
+ * work here); true and its domid, false (said) when there is none or it
  * could not. */
-static bool takeover(const struct domain_config *cfg)
+static bool activate(const struct domain_config *cfg, uint32_t *standby)
 {
-    uint32_t newid;
     int err;
 
     svl_error_clear(mon);
-    err = svl_standby_takeover(mon, cfg, &newid);
-    if (err == -ENOENT)
-        return false;
-    if (err) {
+    err = svl_standby_activate(mon, cfg, standby);
+    if (err && err != -ENOENT)
+        svl_log(mon, SVL_WARN, "%s: creating it instead", mon->error.message);
+    return err == 0;
+}
+
+/* The activated standby takes over the name and the vifs, and a new one is
+ * started a little later; false (said) when it could not. */
+static bool takeover(const struct domain_config *cfg, uint32_t standby)
+{
+    svl_error_clear(mon);
+    if (svl_standby_takeover(mon, cfg, standby) < 0) {
         svl_log(mon, SVL_WARN, "%s: creating it instead", mon->error.message);
         return false;
     }
-    svl_log(mon, SVL_INFO, "%s restarted: its standby, domain %u, took over", cfg->name, newid);
+    svl_log(mon, SVL_INFO, "%s restarted: its standby, domain %u, took over", cfg->name, standby);
     standby_later(cfg);
     return true;
 }
 
-/* Creates cfg's domain again unless its name restarts too fast; true when
- * cfg moved into a queued retry. */
-static bool restart(struct domain_config *cfg)
+/* Creates cfg's domain again (or has its activated standby, if standby
+ * is not NULL, take over) unless its name restarts too fast; true when cfg
+ * moved into a queued retry. */
+static bool restart(struct domain_config *cfg, const uint32_t *standby)
 {
     time_t now = time(NULL);
     struct restarts *r = restarts_of(cfg->name, now);
@@ -377,9 +386,11 @@ static bool restart(struct domain_config *cfg)
         svl_log(mon, SVL_WARN, "%s restarted %d times in %d s: giving up%s", cfg->name,
                 MONITOR_MAX_RESTARTS, MONITOR_WINDOW_S,
                 svl_last_console_hint(cfg->name, hint, sizeof(hint)));
+        if (standby)
+            svl_domain_destroy(mon, *standby);
         return false;
     }
-    if (takeover(cfg))
+    if (standby && takeover(cfg, *standby))
         return false;
     return create_or_queue(cfg, 1);
 }
@@ -397,7 +408,8 @@ static void apply(uint32_t domid, unsigned reason)
     char name[SV_DOMAIN_NAME_MAX];
     struct domain_config cfg;
     enum config_action action;
-    bool restarts;
+    bool restarts, activated = false;
+    uint32_t standby = 0;
     int mark = -1;
 
     /* Not created by the toolstack (nothing kept), or already renamed by a monitor
@@ -427,6 +439,8 @@ static void apply(uint32_t domid, unsigned reason)
      * (an `xl destroy` after this point finds the mark and waits for it). */
     if (!is_listed(domid))
         goto out;
+    if (restarts && action == CONFIG_ACTION_RESTART && cfg.standby)
+        activated = activate(&cfg, &standby);
     /* A restart takes the description as kept (with the devices attached
      * and detached since), loaded above before destroying forgets it. */
     if (action == CONFIG_ACTION_RENAME_RESTART)
@@ -436,7 +450,7 @@ static void apply(uint32_t domid, unsigned reason)
     /* A driver domain that is not coming back needs no standby. */
     if (!restarts && cfg.standby)
         svl_standby_destroy(mon, cfg.name);
-    if (restarts && restart(&cfg)) {
+    if (restarts && restart(&cfg, activated ? &standby : NULL)) {
         mark_unlock(mark, cfg.name, true);
         return; /* cfg is the queued retry's now */
     }

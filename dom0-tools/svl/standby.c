@@ -126,17 +126,12 @@ static int standby_activate(uint32_t domid)
     return ok ? 0 : -errno;
 }
 
-int svl_standby_takeover(struct svl_ctx *ctx, const struct domain_config *cfg, uint32_t *domid)
+int svl_standby_activate(struct svl_ctx *ctx, const struct domain_config *cfg, uint32_t *domid)
 {
-    int err;
+    int err = 0;
 
     if (!cfg->standby || standby_find(ctx, cfg->name, domid) < 0)
         return -ENOENT;
-    /* The name first (the dead domain is gone): the vifs name their
-     * backend by it, and the monitor restarts it under it from now on. */
-    err = svl_domain_set_name(ctx, *domid, cfg->name);
-    if (!err)
-        err = svl_userdata_save(*domid, cfg);
     for (unsigned i = 0; !err && i < cfg->nr_pcis; i++)
         err = svl_pci_plug(ctx, *domid, cfg->name, &cfg->pcis[i]);
     if (!err)
@@ -145,10 +140,26 @@ int svl_standby_takeover(struct svl_ctx *ctx, const struct domain_config *cfg, u
         svl_fail(ctx, err, "%s: its standby (domain %u) cannot take over: %s", cfg->name, *domid,
                  strerror(-err));
         svl_domain_destroy(ctx, *domid);
+    }
+    return err;
+}
+
+int svl_standby_takeover(struct svl_ctx *ctx, const struct domain_config *cfg, uint32_t domid)
+{
+    /* The name first: the vifs name their backend by it, and the monitor
+     * restarts the domain under it from now on. */
+    int err = svl_domain_set_name(ctx, domid, cfg->name);
+
+    if (!err)
+        err = svl_userdata_save(domid, cfg);
+    if (err) {
+        svl_fail(ctx, err, "%s: its standby (domain %u) cannot take over: %s", cfg->name, domid,
+                 strerror(-err));
+        svl_domain_destroy(ctx, domid);
         return err;
     }
-    svl_vf_replug_owner(ctx, *domid); /* first: a teamed vif finds its VF's state */
-    svl_vif_replug_backend(ctx, cfg->name, *domid);
+    svl_vf_replug_owner(ctx, domid); /* first: a teamed vif finds its VF's state */
+    svl_vif_replug_backend(ctx, cfg->name, domid);
     return 0;
 }
 
