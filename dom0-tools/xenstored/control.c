@@ -91,9 +91,27 @@ static int quota_domain(struct ctl *c, const char *arg)
     return 0;
 }
 
-/* quota                   the hard quotas
- * quota set <name> <val>  changes one (lowering it takes nothing away)
- * quota <domid>           a domain's current use */
+/* A domain's own nodes, watches or memory quota (what a domain owns, the
+ * rest being per connection or per node); the domain must be introduced,
+ * and its quotas go when it is released. */
+static int quota_set_domain(struct ctl *c, int q, unsigned int val)
+{
+    unsigned int domid;
+    struct domain *d;
+
+    if (q != Q_NODES && q != Q_WATCHES && q != Q_MEMORY)
+        return EINVAL;
+    if (parse_value(c->v[3], &domid) || !(d = domain_introduced(c->conn->xs, domid)))
+        return ENOENT;
+    d->quota[q] = val;
+    log_info("control: quota %s of domain %u set to %u", c->v[1], domid, val);
+    return ctl_ack(c);
+}
+
+/* quota                           the hard quotas
+ * quota set <name> <val>          changes one (lowering it takes nothing away)
+ * quota set <name> <val> <domid>  one domain's own nodes, watches or memory
+ * quota <domid>                   a domain's current use */
 static int ctl_quota(struct ctl *c)
 {
     struct xsd *xs = c->conn->xs;
@@ -108,8 +126,11 @@ static int ctl_quota(struct ctl *c)
         return 0;
     }
     if (!strcmp(c->v[0], "set")) {
-        if (c->n != 3 || (q = quota_by_name(c->v[1])) < 0 || parse_value(c->v[2], &val))
+        if ((c->n != 3 && c->n != 4) || (q = quota_by_name(c->v[1])) < 0 ||
+            parse_value(c->v[2], &val))
             return EINVAL;
+        if (c->n == 4)
+            return quota_set_domain(c, q, val);
         xs->quota[q] = val;
         log_info("control: quota %s set to %u", c->v[1], val);
         return ctl_ack(c);
@@ -363,7 +384,7 @@ static const struct {
     {"logfile", ctl_logfile, "<file>"},
     {"memreport", ctl_memreport, "[<file>]"},
     {"print", ctl_print, "<string>"},
-    {"quota", ctl_quota, "[set <name> <val>|<domid>]"},
+    {"quota", ctl_quota, "[set <name> <val> [<domid>]|<domid>]"},
     {"quota-soft", ctl_quota_soft, "[set memory <val>]"},
     {"restrict", ctl_restrict, "<domid>"},
     {"help", ctl_help, ""},

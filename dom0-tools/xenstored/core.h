@@ -157,6 +157,9 @@ struct domain {
     size_t memory;        /* bytes: nodes it owns, its transactions and
                            * its connections' queued output */
     bool memory_warned;   /* over the soft memory quota, logged */
+    /* Its own nodes, watches and memory quotas, set by dom0 (a driver
+     * domain's backends own more than a guest's devices); 0: the global. */
+    unsigned int quota[Q_COUNT];
 };
 
 /* "@introduceDomain" / "@releaseDomain": watch-only names with permissions

@@ -48,6 +48,13 @@ void domain_free_all(struct xsd *xs)
     }
 }
 
+unsigned int domain_quota(struct xsd *xs, uint32_t domid, int q)
+{
+    struct domain *d = domain_find(xs, domid);
+
+    return d && d->quota[q] ? d->quota[q] : xs->quota[q];
+}
+
 void domain_memory_add(struct xsd *xs, uint32_t domid, long delta)
 {
     struct domain *d;
@@ -69,7 +76,7 @@ bool domain_memory_over(struct xsd *xs, uint32_t domid, size_t bytes)
 {
     struct domain *d = domid ? domain_find(xs, domid) : NULL;
 
-    return domid && (d ? d->memory : 0) + bytes > xs->quota[Q_MEMORY];
+    return domid && (d ? d->memory : 0) + bytes > domain_quota(xs, domid, Q_MEMORY);
 }
 
 static uint32_t target_of(const struct conn *conn)

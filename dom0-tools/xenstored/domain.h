@@ -16,6 +16,9 @@ struct domain *domain_find(struct xsd *xs, uint32_t domid);
 struct domain *domain_introduced(struct xsd *xs, uint32_t domid);
 void domain_free_all(struct xsd *xs);
 
+/* Quota q of domid: its own when dom0 set one, else the global. */
+unsigned int domain_quota(struct xsd *xs, uint32_t domid, int q);
+
 /* Charges (delta > 0) or gives back bytes of domid's memory account; dom0
  * is not counted.  Crossing the soft limit is logged once. */
 void domain_memory_add(struct xsd *xs, uint32_t domid, long delta);

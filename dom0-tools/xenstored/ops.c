@@ -192,7 +192,8 @@ static bool over_size(const struct req *r, const struct node *n, unsigned int ne
 static bool over_memory(struct req *r, uint32_t owner, size_t more)
 {
     return !r->conn->privileged && owner != 0 &&
-           trans_memory(r->conn->xs, r->t, owner) + more > r->conn->xs->quota[Q_MEMORY];
+           trans_memory(r->conn->xs, r->t, owner) + more >
+               domain_quota(r->conn->xs, owner, Q_MEMORY);
 }
 
 /* Creates path and its missing ancestors, for a value of vlen bytes (the
@@ -213,14 +214,14 @@ static int create_path(struct req *r, const char *path, size_t vlen, struct node
     nperms = base->nperms;
     if (nperms > ARRAY_SIZE(perms))
         return ENOMEM;
-    if (!r->conn->privileged &&
-        (trans_nodes(xs, r->t, r->conn->domid) + levels > xs->quota[Q_NODES] ||
-         /* An upper bound of node_cost() of each new node, and of the
-          * child names their parents gain. */
-         over_memory(r, r->conn->domid,
-                     vlen + strlen(path) +
-                         levels *
-                             (sizeof(struct node) + strlen(path) + nperms * sizeof(*perms) + 64))))
+    if (!r->conn->privileged && (trans_nodes(xs, r->t, r->conn->domid) + levels >
+                                     domain_quota(xs, r->conn->domid, Q_NODES) ||
+                                 /* An upper bound of node_cost() of each new node, and of the
+                                  * child names their parents gain. */
+                                 over_memory(r, r->conn->domid,
+                                             vlen + strlen(path) +
+                                                 levels * (sizeof(struct node) + strlen(path) +
+                                                           nperms * sizeof(*perms) + 64))))
         return ENOSPC;
     memcpy(perms, base->perms, nperms * sizeof(*perms));
     if (!r->conn->privileged)

@@ -43,7 +43,7 @@ struct watch *watch_add(struct conn *conn, const char *path, const char *token, 
         d = domain_get(conn->xs, conn->domid);
         if (!d)
             return fail(ENOMEM);
-        if (d->watches >= conn->xs->quota[Q_WATCHES])
+        if (d->watches >= domain_quota(conn->xs, conn->domid, Q_WATCHES))
             return fail(E2BIG);
     }
     w = calloc(1, sizeof(*w));

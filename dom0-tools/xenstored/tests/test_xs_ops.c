@@ -548,6 +548,49 @@ static void test_control(void **state)
     memconn_free(d0);
 }
 
+/* XS_CONTROL's per-domain override: one domain's nodes and watches
+ * quotas, for an introduced domain only; others keep the global ones. */
+static void test_control_domain_quota(void **state)
+{
+    struct xsd *xs = *state;
+    struct memconn *d0 = memconn_new(xs, 0), *d5, *d6;
+
+    home(d0, 5);
+    home(d0, 6);
+    d5 = memconn_new(xs, 5);
+    d6 = memconn_new(xs, 6);
+    assert_int_equal(call(d0, XS_CONTROL, 0, "quota|set|nodes|3"), XS_CONTROL);
+    assert_int_equal(call(d0, XS_CONTROL, 0, "quota|set|watches|1"), XS_CONTROL);
+    assert_error(call(d0, XS_CONTROL, 0, "quota|set|nodes|5|7"), "ENOENT"); /* not introduced */
+    assert_error(call(d0, XS_CONTROL, 0, "quota|set|node-size|5|5"), "EINVAL");
+    assert_error(call(d0, XS_CONTROL, 0, "quota|set|nodes|5|x"), "ENOENT");
+    assert_error(call(d5, XS_CONTROL, 0, "quota|set|nodes|5|5"), "EACCES");
+    assert_int_equal(call(d0, XS_CONTROL, 0, "quota|set|nodes|5|5"), XS_CONTROL);
+    assert_string_equal(buf, "OK");
+    assert_int_equal(call(d0, XS_CONTROL, 0, "quota|set|watches|2|5"), XS_CONTROL);
+    assert_int_equal(write_node(d5, 0, "a", ""), XS_WRITE);
+    assert_int_equal(write_node(d5, 0, "b", ""), XS_WRITE);
+    assert_int_equal(write_node(d5, 0, "c", ""), XS_WRITE);
+    assert_int_equal(write_node(d5, 0, "d", ""), XS_WRITE);
+    assert_error(write_node(d5, 0, "e", ""), "ENOSPC");
+    /* Each watch's first event follows its acknowledgement. */
+    assert_int_equal(call(d5, XS_WATCH, 0, "a|t1"), XS_WATCH);
+    assert_int_equal(memconn_recv(d5, buf, sizeof(buf), NULL), XS_WATCH_EVENT);
+    assert_int_equal(call(d5, XS_WATCH, 0, "b|t2"), XS_WATCH);
+    assert_int_equal(memconn_recv(d5, buf, sizeof(buf), NULL), XS_WATCH_EVENT);
+    assert_error(call(d5, XS_WATCH, 0, "c|t3"), "E2BIG");
+    /* The global quotas for everyone else. */
+    assert_int_equal(write_node(d6, 0, "a", ""), XS_WRITE);
+    assert_int_equal(write_node(d6, 0, "b", ""), XS_WRITE);
+    assert_error(write_node(d6, 0, "c", ""), "ENOSPC");
+    assert_int_equal(call(d6, XS_WATCH, 0, "a|t1"), XS_WATCH);
+    assert_int_equal(memconn_recv(d6, buf, sizeof(buf), NULL), XS_WATCH_EVENT);
+    assert_error(call(d6, XS_WATCH, 0, "b|t2"), "E2BIG");
+    memconn_free(d6);
+    memconn_free(d5);
+    memconn_free(d0);
+}
+
 /* A domain that gains read access through SET_PERMS, also on a node
  * created and granted in one transaction, gets the event (Xen). */
 static void test_watch_gained_access(void **state)
@@ -720,6 +763,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_wire_parsing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_privileged_only, setup, teardown),
         cmocka_unit_test_setup_teardown(test_quotas, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_control_domain_quota, setup, teardown),
         cmocka_unit_test_setup_teardown(test_transaction_nodes_quota, setup, teardown),
         cmocka_unit_test_setup_teardown(test_watch_on_commit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_watch_needs_read, setup, teardown),
