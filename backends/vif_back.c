@@ -106,7 +106,9 @@ struct vif_back {
     bool close_pending; /* Closed once detached */
     bool free_pending;  /* freed once detached */
     bool connected;
-    bool closing; /* the frontend misbehaved: vif_back_reap() tears it down */
+    bool closing;        /* the frontend misbehaved: vif_back_reap() tears it down */
+    bool failed;         /* xenstore refused what serving it needs: Closed, never served */
+    bool publish_warned; /* a vif_back_publish() failure was logged */
     struct ratelimit connects;
     struct ratelimit mcast;            /* its broadcasts and multicasts */
     struct ratelimit_credit tx_credit; /* what it sends ("rate"), all queues together */
@@ -642,7 +644,7 @@ uint64_t vif_back_watch(struct vif_back *v, const char *path)
 
     if (strncmp(path, v->frontend, strlen(v->frontend)) && strncmp(path, v->dir, strlen(v->dir)))
         return 0;
-    if (v->detaching)
+    if (v->detaching || v->failed)
         return 0; /* looked at again once Closed (our state's watch) */
     fe = xenbus_read_state(v->env.xs, XBT_NULL, v->frontend);
     be = xenbus_read_state(v->env.xs, XBT_NULL, v->dir);
@@ -1149,10 +1151,32 @@ static int read_ips(struct xs_handle *xs, const char *dir, const uint8_t mac[6],
     return err;
 }
 
+/*
+ * Xenstore refused what serving the vif takes (a quota of ours: ENOSPC for
+ * nodes, E2BIG for watches): as Xen's netback does with xenbus_dev_fatal(),
+ * say so in the log and in the vif's directory (an "error" node, if that
+ * still fits; beside the vif rather than under our home's error/, so that
+ * it goes with the vif) and leave it Closed.  The vif keeps its slot, so
+ * that the rescans our own writes cause do not try it again and again; it
+ * is served afresh once its directory is made anew.
+ */
+static void fail_serving(struct vif_back *v, const char *what, int err)
+{
+    char msg[128];
+
+    v->failed = true;
+    snprintf(msg, sizeof(msg), "%d %s: %s", -err, what, strerror(-err));
+    log_warnx("vif %u.%u: %s: %s: not served", v->fe_domid, v->devid, what, strerror(-err));
+    if (xenbus_write(v->env.xs, XBT_NULL, v->dir, SV_XS_ERROR, msg) < 0)
+        log_warnx("vif %u.%u: its error node does not fit either", v->fe_domid, v->devid);
+    xenbus_switch_state(v->env.xs, v->dir, XenbusStateClosed);
+}
+
 struct vif_back *vif_back_new(const struct vif_back_env *env, const char *dir)
 {
     struct vif_back *v = calloc(1, sizeof(*v));
     char *front = NULL, *mac = NULL;
+    int err;
 
     if (!v)
         return NULL;
@@ -1190,10 +1214,13 @@ struct vif_back *vif_back_new(const struct vif_back_env *env, const char *dir)
      * directory is read when its state says so, and a guest writing other
      * keys as fast as it can must cost us nothing (XSA-349). */
     snprintf(v->frontend_state, sizeof(v->frontend_state), "%s/state", v->frontend);
-    if (xenbus_transaction(env->xs, write_features, v) < 0 ||
-        !xs_watch(env->xs, v->frontend_state, v->dir))
-        goto out_free;
-    log_info("vif %u.%u: serving %s (frontend %s)", v->fe_domid, v->devid, dir, v->frontend);
+    err = xenbus_transaction(env->xs, write_features, v);
+    if (err)
+        fail_serving(v, "cannot write its features", err);
+    else if (!xs_watch(env->xs, v->frontend_state, v->dir))
+        fail_serving(v, "cannot watch the frontend's state", -errno);
+    else
+        log_info("vif %u.%u: serving %s (frontend %s)", v->fe_domid, v->devid, dir, v->frontend);
     free(front);
     free(mac);
     return v;
@@ -1210,7 +1237,8 @@ void vif_back_free(struct vif_back *v)
     if (!v)
         return;
     vif_disconnect(v);
-    xs_unwatch(v->env.xs, v->frontend_state, v->dir);
+    if (!v->failed)
+        xs_unwatch(v->env.xs, v->frontend_state, v->dir);
     if (v->detaching)
         v->free_pending = true; /* vif_back_detached() frees it */
     else
@@ -1219,7 +1247,15 @@ void vif_back_free(struct vif_back *v)
 
 void vif_back_publish(struct vif_back *v, const char *key, const char *value)
 {
-    xenbus_write(v->env.xs, XBT_NULL, v->dir, key, value);
+    int err = xenbus_write(v->env.xs, XBT_NULL, v->dir, key, value);
+
+    /* What we show the toolstack, not what the vif needs: logged, once a
+     * vif, as counters are published every second. */
+    if (err && !v->publish_warned) {
+        v->publish_warned = true;
+        log_warnx("vif %u.%u: cannot write %s/%s: %s", v->fe_domid, v->devid, v->dir, key,
+                  strerror(-err));
+    }
 }
 
 void vif_back_publish_counters(struct vif_back *v)

@@ -108,7 +108,9 @@ struct vif_back_env {
 #define VIF_BACK_COPYBREAK 2048
 
 /* Serves dir ("/local/domain/B/backend/vif/F/D"): writes the features and
- * goes to InitWait.  NULL when dir is not a usable vif. */
+ * goes to InitWait.  NULL when dir is not a usable vif; when xenstore
+ * refuses those writes or the watch (our quotas), a vif that serves
+ * nothing, logged, Closed with an "error" node, until freed. */
 struct vif_back *vif_back_new(const struct vif_back_env *env, const char *dir);
 void vif_back_free(struct vif_back *v);
 const char *vif_back_dir(const struct vif_back *v);
