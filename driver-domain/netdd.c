@@ -41,7 +41,6 @@
 #include "sv/xnic_drv.h"
 #include "sv/vif_back.h"
 
-#define NETDD_MAX_VIFS 64
 #define NETDD_MAX_SEGS 18 /* a netif packet's slots (XEN_NETIF_NR_SLOTS_MIN) */
 /* xenstore events taken per turn of the loop: the rest wait for the next
  * turn, after the rings' events (the library's pipe stays readable). */
@@ -61,7 +60,7 @@ static struct {
     xenevtchn_handle *xce;
     xengnttab_handle *xgt;
     char vifs_dir[96]; /* /local/domain/<self>/backend/vif */
-    struct vif_back *vifs[NETDD_MAX_VIFS];
+    struct vif_back *vifs[SV_XS_NETDD_MAX_VIFS];
     struct vif_back_env env;
     unsigned cache_pages;
     size_t tx_copybreak;
@@ -79,7 +78,7 @@ static struct {
         bool pending;
         struct ratelimit rl;
         struct event *timer; /* the next look, when the rate held it back */
-    } watch[NETDD_MAX_VIFS];
+    } watch[SV_XS_NETDD_MAX_VIFS];
 } dd;
 
 /* One netif queue of a vif on a pool of its own: its queue pair of the
@@ -453,7 +452,7 @@ static const struct vif_port_ops port_ops = {.attach = port_attach,
 
 static struct vif_back **find_vif(const char *dir)
 {
-    for (unsigned i = 0; i < NETDD_MAX_VIFS; i++)
+    for (unsigned i = 0; i < SV_XS_NETDD_MAX_VIFS; i++)
         if (dd.vifs[i] && !strcmp(vif_back_dir(dd.vifs[i]), dir))
             return &dd.vifs[i];
     return NULL;
@@ -532,7 +531,7 @@ static void rescan(void)
     unsigned nf = 0;
     char **fes = xs_directory(dd.xs, XBT_NULL, dd.vifs_dir, &nf);
 
-    for (unsigned i = 0; i < NETDD_MAX_VIFS; i++)
+    for (unsigned i = 0; i < SV_XS_NETDD_MAX_VIFS; i++)
         if (dd.vifs[i] && !dir_exists(vif_back_dir(dd.vifs[i]))) {
             log_info("%s removed", vif_back_dir(dd.vifs[i]));
             vif_remove(i);
@@ -550,7 +549,7 @@ static void rescan(void)
             snprintf(dir, sizeof(dir), "%s/%s", fdir, devs[d]);
             if (find_vif(dir))
                 continue;
-            for (unsigned i = 0; i < NETDD_MAX_VIFS; i++)
+            for (unsigned i = 0; i < SV_XS_NETDD_MAX_VIFS; i++)
                 if (!dd.vifs[i]) {
                     vif_add(i, dir);
                     break;
@@ -595,7 +594,7 @@ static void on_watch_timer(evutil_socket_t fd, short what, void *arg)
  * (its frontend's state) or, for our "vifs" watch, the path is in it. */
 static int watch_owner(const char *path, const char *token)
 {
-    for (unsigned i = 0; i < NETDD_MAX_VIFS; i++) {
+    for (unsigned i = 0; i < SV_XS_NETDD_MAX_VIFS; i++) {
         const char *dir = dd.vifs[i] ? vif_back_dir(dd.vifs[i]) : NULL;
         size_t len = dir ? strlen(dir) : 0;
 
@@ -635,7 +634,7 @@ static void on_xenstore(evutil_socket_t fd, short what, void *arg)
     }
     if (ours)
         rescan();
-    for (unsigned i = 0; i < NETDD_MAX_VIFS; i++)
+    for (unsigned i = 0; i < SV_XS_NETDD_MAX_VIFS; i++)
         watch_run(i);
 }
 
@@ -682,7 +681,7 @@ static void on_evtchn(evutil_socket_t fd, short what, void *arg)
     while ((port = xenevtchn_pending(dd.xce)) >= 0) {
         enum vif_back_event found = VIF_EVENT_NOT_MINE;
 
-        for (unsigned i = 0; i < NETDD_MAX_VIFS; i++) {
+        for (unsigned i = 0; i < SV_XS_NETDD_MAX_VIFS; i++) {
             enum vif_back_event e =
                 dd.vifs[i] ? vif_back_event(dd.vifs[i], (evtchn_port_t)port) : VIF_EVENT_NOT_MINE;
 
@@ -698,7 +697,7 @@ static void on_poll(evutil_socket_t fd, short what, void *arg)
     (void)fd;
     (void)what;
     (void)arg;
-    for (unsigned i = 0; i < NETDD_MAX_VIFS; i++)
+    for (unsigned i = 0; i < SV_XS_NETDD_MAX_VIFS; i++)
         if (dd.vifs[i]) {
             vif_back_reap(dd.vifs[i]);
             vif_back_poll(dd.vifs[i]);
@@ -711,7 +710,7 @@ static void on_publish(evutil_socket_t fd, short what, void *arg)
     (void)what;
     (void)arg;
     swswitch_publish(dd.sw);
-    for (unsigned i = 0; i < NETDD_MAX_VIFS; i++)
+    for (unsigned i = 0; i < SV_XS_NETDD_MAX_VIFS; i++)
         if (dd.vifs[i])
             vif_back_publish_counters(dd.vifs[i]);
     /* Unmaps the hypervisor did not believe yet (a frame that was mapped
@@ -855,7 +854,7 @@ int main(int argc, char **argv)
            dd.vifs_dir, pf_pools_free(dd.pf), dd.tx_copybreak);
     fflush(stdout);
     event_base_dispatch(base);
-    for (unsigned i = 0; i < NETDD_MAX_VIFS; i++) {
+    for (unsigned i = 0; i < SV_XS_NETDD_MAX_VIFS; i++) {
         vif_back_free(dd.vifs[i]);
         if (dd.watch[i].timer)
             event_free(dd.watch[i].timer);

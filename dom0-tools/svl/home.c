@@ -6,7 +6,8 @@
  *     control/feature-*       N's (the domain says it watches control/shutdown)
  *     data/                   N's (the domain's own scratch space)
  *   /vm/UUID                  name, uuid
- * then XS_INTRODUCE with the ring frame and port the hypervisor made.
+ * then XS_INTRODUCE with the ring frame and port the hypervisor made, and
+ * for a driver domain its own node quota.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -14,9 +15,12 @@
 #include <string.h>
 #include <xenstore.h>
 
+#include "sv/abi/xs_net.h"
 #include "sv/hcall.h"
 #include "sv/xenbus.h"
 #include "svl_internal.h"
+
+#define XEN_DEFAULT_NODES 1000 /* Xen's node quota a domain */
 
 struct home_ctx {
     const struct domain_config *cfg;
@@ -61,6 +65,27 @@ static int write_home(struct xs_handle *h, xs_transaction_t t, void *arg)
     return ok ? 0 : -errno;
 }
 
+/*
+ * A driver domain owns its backends' directories, those xl writes there
+ * too, so Xen's default of 1000 nodes a domain stops netdd at about 40
+ * vifs: it gets that default for its own nodes plus the most its vifs can
+ * hold, as its own quota in place of the host-wide one (which libxl leaves
+ * to the administrator, and which raised would let every guest grow too).
+ */
+static int set_driver_quota(struct xs_handle *h, uint32_t domid)
+{
+    char args[64];
+    int len =
+        snprintf(args, sizeof(args), "set%cnodes%c%u%c%u", 0, 0,
+                 XEN_DEFAULT_NODES + SV_XS_NETDD_MAX_VIFS * SV_XS_VIF_BACKEND_NODES, 0, domid);
+    char *ok = xs_control_command(h, "quota", args, (unsigned)len + 1);
+
+    if (!ok)
+        return -errno;
+    free(ok);
+    return 0;
+}
+
 int svl_home_create(struct svl_ctx *ctx, const struct domain_config *cfg, uint32_t domid)
 {
     struct sv_domctl_lookup l = {.domid = domid};
@@ -76,6 +101,8 @@ int svl_home_create(struct svl_ctx *ctx, const struct domain_config *cfg, uint32
         err = hcall_domctl_lookup(ctx->chan, &l);
     if (!err && !xs_introduce_domain(h, domid, l.store_pfn, l.store_port))
         err = -errno;
+    if (!err && cfg->driver_domain)
+        err = set_driver_quota(h, domid);
     xs_close(h);
     return err;
 }

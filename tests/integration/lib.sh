@@ -102,6 +102,32 @@ xl_quick() {
     [ "$ms" -lt 1000 ] || fail "xl $* took $ms ms"
 }
 
+# xenstored's XS_CONTROL ARGS... over its socket (what Xen's xenstore-control
+# sends; Debian's comes only with the Xen hypervisor's packages): prints the
+# answer, fails when xenstored refuses.  "quota DOMID" of a domain xenstored
+# has no record of prints nothing.
+xs_control() {
+    python3 - "$XENSTORED_PATH" "$@" <<'PY'
+import socket, struct, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+body = b"".join(a.encode() + b"\0" for a in sys.argv[2:])
+s.sendall(struct.pack("<IIII", 0, 0, 0, len(body)) + body)  # XS_CONTROL
+head = b""
+while len(head) < 16:
+    head += s.recv(16 - len(head))
+kind, _, _, n = struct.unpack("<IIII", head)
+data = b""
+while len(data) < n:
+    data += s.recv(n - len(data))
+if kind != 0 and data.startswith(b"ENOENT") and sys.argv[2:3] == ["quota"] and len(sys.argv) == 4:
+    sys.exit(0)
+if kind != 0:
+    sys.exit("xenstored: %s: %s" % (" ".join(sys.argv[2:]), data.rstrip(b"\0").decode()))
+sys.stdout.write(data.rstrip(b"\0").decode())
+PY
+}
+
 console_of() { cat "$SPLITVISOR_RUNDIR/console/$1.log" 2>/dev/null || true; }
 
 # Waits until the console of DOMID shows PATTERN (grep -E); prints the line.

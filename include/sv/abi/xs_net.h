@@ -14,6 +14,12 @@
 #define SV_XS_VIF_BACKEND "backend/vif"
 #define SV_XS_VF_BACKEND  "backend/vf"
 
+/* The vifs one netdd serves, and at most the nodes one vif's backend
+ * directory holds (what xl writes and what netdd adds; both are charged to
+ * netdd): xl sizes a driver domain's xenstore node quota by them. */
+#define SV_XS_NETDD_MAX_VIFS    64
+#define SV_XS_VIF_BACKEND_NODES 32
+
 /* Written by xl in a backend directory, read by netdd. */
 #define SV_XS_FRONTEND    "frontend"
 #define SV_XS_FRONTEND_ID "frontend-id"
@@ -40,7 +46,7 @@
 #define SV_XS_NIC_QUEUES      "nic-queues"      /* vif: the NIC queues it uses */
 #define SV_XS_SWITCH_COUNTERS "switch-counters" /* vif: the software switch's counters */
 #define SV_XS_IP_FILTERED     "ip-filtered"     /* vif: frames dropped for a foreign IP */
-#define SV_XS_ERROR           "error"           /* VF: why it was refused */
+#define SV_XS_ERROR           "error"           /* VF, vif: why it was refused */
 
 /* Every node above, for the documentation test. */
 #define SV_XS_NET_KEYS(X)                                                                          \
