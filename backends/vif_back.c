@@ -1262,7 +1262,7 @@ void vif_back_publish_counters(struct vif_back *v)
 {
     char value[24];
 
-    if (!v->ipf.active || v->ip_filtered == v->ip_filtered_shown)
+    if (v->failed || !v->ipf.active || v->ip_filtered == v->ip_filtered_shown)
         return;
     snprintf(value, sizeof(value), "%llu", (unsigned long long)v->ip_filtered);
     vif_back_publish(v, SV_XS_IP_FILTERED, value);
