@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Where a frame's CPU goes on the paths of issue 19: the split system as
-# run.sh boots it, udp-pps (64-byte frames), iperf3 from guest 1 to guest 2
-# and from guest 1 to the wire's namespace, the poll-mode guests (run.sh's
+# run.sh boots it, udp-pps (64-byte frames), iperf3 from guest 1 to guest 2,
+# over the veth pair (the TCP baseline) and from guest 1 to the wire's
+# namespace, the poll-mode guests (run.sh's
 # pktgen pair) and the NIC driven natively (xnic-bench pool->pool, 64 B),
 # and over a window inside each, for every process on the path (the
 # sending program, guest 1, netdd, the NIC model, guest 2 or the wire, the
@@ -116,6 +117,13 @@ wire_counts() {
         print $(r + 9), $(r + 8) }'
 }
 
+# "TX_FRAMES TX_BYTES" of the veth pair's sending end.
+veth_tx() {
+    ip -n sv-bench-a -s -o link show sv-bench-va | awk '{ for (i = 1; i <= NF; i++) if ($i == "TX:") t = i
+        print $(t + 9), $(t + 8) }'
+}
+
+step="veth pair"; veth_up
 step="hypervisor, driver domain and guests"; split_up
 nic=$(ps -o pid=,comm= --ppid "$(cat "$rd/splitvisor.pid")" | awk '$2 == "xnic" { print $1 }')
 g1=$(domain_pid "$G1") g2=$(domain_pid "$G2") dd=$(domain_pid "$DD")
@@ -158,6 +166,24 @@ for r in $(seq "$rounds"); do
             printf "guest 1 nf0 read %d frames of %.0f B on average, guest 2 nf0 handed %d of %.0f B to eth0",
                 $5 - $1, ($6 - $2) / ($5 - $1 + !($5 - $1)), $15 - $11, ($16 - $12) / ($15 - $11 + !($15 - $11)) }')"
     per_frame "$s0" "$s1" "$((a1 - a0))" "GSO frames read by guest 1's netfront"
+
+    step="TCP veth, round $r"
+    serve "$rd/iperf3-s.out" in_b iperf3 -s -1 -p 5201
+    wait_listen in_b 5201
+    in_a iperf3 -c 10.99.0.2 -p 5201 -t "$((secs + 4 + slack))" -f m >"$rd/iperf3-c.out" &
+    client=$!
+    sleep 1
+    procs=("$(ns_prog sv-bench-a "iperf3 -c")" "$(ns_prog sv-bench-b "iperf3 -s")")
+    v0=$(veth_tx) s0=$(snap "${procs[@]}")
+    window tcp-veth "${procs[@]}"
+    s1=$(snap "${procs[@]}") v1=$(veth_tx)
+    wait "$client"
+    echo "round $r: TCP veth $(awk '/ receiver$/ { for (i = 1; i <= NF; i++)
+        if ($i == "Mbits/sec") printf "%.2f", $(i - 1) / 1000 }' "$rd/iperf3-c.out") Gbit/s;" \
+        "$(paste <(echo "$v0") <(echo "$v1") | awk '{ printf "the sender'"'"'s veth sent %d frames of %.0f B on average",
+            $3 - $1, ($4 - $2) / ($3 - $1 + !($3 - $1)) }')"
+    per_frame "$s0" "$s1" "$(($(cut -d' ' -f1 <<<"$v1") - $(cut -d' ' -f1 <<<"$v0")))" \
+        "GSO frames the sender's veth sent" "sender receiver"
 
     step="TCP guest->wire, round $r"
     serve "$rd/iperf3-s.out" in_wire iperf3 -s -1 -p 5201
