@@ -111,6 +111,31 @@ nf0_counts() { # NS
     ip -n "$1" -s -o link show nf0 | awk '{ for (i = 1; i <= NF; i++) { if ($i == "RX:") r = i; if ($i == "TX:") t = i }
         print $(r + 9), $(r + 8), $(t + 9), $(t + 8) }'
 }
+# iperf3 from CLI_FN's namespace to a server at ADDR in SRV_FN's, running
+# on past the window: client (its pid), output in $rd/iperf3-c.out.
+iperf_start() { # SRV_FN CLI_FN ADDR
+    serve "$rd/iperf3-s.out" "$1" iperf3 -s -1 -p 5201
+    wait_listen "$1" 5201
+    "$2" iperf3 -c "$3" -p 5201 -t "$((secs + 4 + slack))" -f m >"$rd/iperf3-c.out" &
+    client=$!
+    sleep 1
+}
+# The receiver's Gbit/s of the iperf3 client that ended.
+iperf_gbits() {
+    awk '/ receiver$/ { for (i = 1; i <= NF; i++) if ($i == "Mbits/sec") printf "%.2f", $(i - 1) / 1000 }' \
+        "$rd/iperf3-c.out"
+}
+
+# Of two readings of counters ("FRAMES BYTES ..."): the frames between
+# them, of field I, and "N frames of B B" (the bytes in field I + 1).
+count() { # BEFORE AFTER [I]
+    paste <(echo "$1") <(echo "$2") | awk -v i="${3:-1}" '{ print $(NF / 2 + i) - $i }'
+}
+sized() { # BEFORE AFTER [I]
+    paste <(echo "$1") <(echo "$2") | awk -v i="${3:-1}" '{ f = $(NF / 2 + i) - $i
+        printf "%d frames of %.0f B", f, ($(NF / 2 + i + 1) - $(i + 1)) / (f + !f) }'
+}
+
 # "RX_FRAMES RX_BYTES" of the wire's TAP: what the NIC model wrote to it.
 wire_counts() {
     ip -n sv-bench-wire -s -o link show "$WIRE" | awk '{ for (i = 1; i <= NF; i++) if ($i == "RX:") r = i
@@ -148,62 +173,36 @@ for r in $(seq "$rounds"); do
     per_frame "$s0" "$s1" "$((f1 - f0))" "frames into guest 2's pool"
 
     step="TCP, round $r"
-    serve "$rd/iperf3-s.out" in_g2 iperf3 -s -1 -p 5201
-    wait_listen in_g2 5201
-    in_g1 iperf3 -c 10.0.0.12 -p 5201 -t "$((secs + 4 + slack))" -f m >"$rd/iperf3-c.out" &
-    client=$!
-    sleep 1
+    iperf_start in_g2 in_g1 10.0.0.12
     procs=("$(ns_prog "sv-$G1" "iperf3 -c")" "$g1" "$dd" "$nic" "$g2" "$(ns_prog "sv-$G2" "iperf3 -s")")
     c10=$(nf0_counts "sv-$G1") c20=$(nf0_counts "sv-$G2") s0=$(snap "${procs[@]}")
     window tcp-gg "${procs[@]}"
     s1=$(snap "${procs[@]}") c11=$(nf0_counts "sv-$G1") c21=$(nf0_counts "sv-$G2")
     wait "$client"
-    read -r a0 _ <<<"$c10"
-    read -r a1 _ <<<"$c11"
-    echo "round $r: TCP guest->guest $(awk '/ receiver$/ { for (i = 1; i <= NF; i++)
-        if ($i == "Mbits/sec") printf "%.2f", $(i - 1) / 1000 }' "$rd/iperf3-c.out") Gbit/s;" \
-        "$(paste <(echo "$c10") <(echo "$c11") <(echo "$c20") <(echo "$c21") | awk '{
-            printf "guest 1 nf0 read %d frames of %.0f B on average, guest 2 nf0 handed %d of %.0f B to eth0",
-                $5 - $1, ($6 - $2) / ($5 - $1 + !($5 - $1)), $15 - $11, ($16 - $12) / ($15 - $11 + !($15 - $11)) }')"
-    per_frame "$s0" "$s1" "$((a1 - a0))" "GSO frames read by guest 1's netfront"
+    echo "round $r: TCP guest->guest $(iperf_gbits) Gbit/s; guest 1 nf0 read $(sized "$c10" "$c11")" \
+        "on average, guest 2 nf0 handed $(sized "$c20" "$c21" 3) on average to eth0"
+    per_frame "$s0" "$s1" "$(count "$c10" "$c11")" "GSO frames read by guest 1's netfront"
 
     step="TCP veth, round $r"
-    serve "$rd/iperf3-s.out" in_b iperf3 -s -1 -p 5201
-    wait_listen in_b 5201
-    in_a iperf3 -c 10.99.0.2 -p 5201 -t "$((secs + 4 + slack))" -f m >"$rd/iperf3-c.out" &
-    client=$!
-    sleep 1
+    iperf_start in_b in_a 10.99.0.2
     procs=("$(ns_prog sv-bench-a "iperf3 -c")" "$(ns_prog sv-bench-b "iperf3 -s")")
     v0=$(veth_tx) s0=$(snap "${procs[@]}")
     window tcp-veth "${procs[@]}"
     s1=$(snap "${procs[@]}") v1=$(veth_tx)
     wait "$client"
-    echo "round $r: TCP veth $(awk '/ receiver$/ { for (i = 1; i <= NF; i++)
-        if ($i == "Mbits/sec") printf "%.2f", $(i - 1) / 1000 }' "$rd/iperf3-c.out") Gbit/s;" \
-        "$(paste <(echo "$v0") <(echo "$v1") | awk '{ printf "the sender'"'"'s veth sent %d frames of %.0f B on average",
-            $3 - $1, ($4 - $2) / ($3 - $1 + !($3 - $1)) }')"
-    per_frame "$s0" "$s1" "$(($(cut -d' ' -f1 <<<"$v1") - $(cut -d' ' -f1 <<<"$v0")))" \
-        "GSO frames the sender's veth sent" "sender receiver"
+    echo "round $r: TCP veth $(iperf_gbits) Gbit/s; the sender's veth sent $(sized "$v0" "$v1") on average"
+    per_frame "$s0" "$s1" "$(count "$v0" "$v1")" "GSO frames the sender's veth sent" "sender receiver"
 
     step="TCP guest->wire, round $r"
-    serve "$rd/iperf3-s.out" in_wire iperf3 -s -1 -p 5201
-    wait_listen in_wire 5201
-    in_g1 iperf3 -c 10.0.0.1 -p 5201 -t "$((secs + 4 + slack))" -f m >"$rd/iperf3-c.out" &
-    client=$!
-    sleep 1
+    iperf_start in_wire in_g1 10.0.0.1
     procs=("$(ns_prog "sv-$G1" "iperf3 -c")" "$g1" "$dd" "$nic" "$(ns_prog sv-bench-wire "iperf3 -s")")
     c10=$(nf0_counts "sv-$G1") w0=$(wire_counts) s0=$(snap "${procs[@]}")
     window tcp-gw "${procs[@]}"
     s1=$(snap "${procs[@]}") c11=$(nf0_counts "sv-$G1") w1=$(wire_counts)
     wait "$client"
-    read -r a0 _ <<<"$c10"
-    read -r a1 _ <<<"$c11"
-    echo "round $r: TCP guest->wire $(awk '/ receiver$/ { for (i = 1; i <= NF; i++)
-        if ($i == "Mbits/sec") printf "%.2f", $(i - 1) / 1000 }' "$rd/iperf3-c.out") Gbit/s;" \
-        "$(paste <(echo "$c10") <(echo "$c11") <(echo "$w0") <(echo "$w1") | awk '{
-            printf "guest 1 nf0 read %d frames of %.0f B on average, the NIC wrote %d of %.0f B to the wire TAP",
-                $5 - $1, ($6 - $2) / ($5 - $1 + !($5 - $1)), $11 - $9, ($12 - $10) / ($11 - $9 + !($11 - $9)) }')"
-    per_frame "$s0" "$s1" "$((a1 - a0))" "GSO frames read by guest 1's netfront" \
+    echo "round $r: TCP guest->wire $(iperf_gbits) Gbit/s; guest 1 nf0 read $(sized "$c10" "$c11")" \
+        "on average, the NIC wrote $(sized "$w0" "$w1") on average to the wire TAP"
+    per_frame "$s0" "$s1" "$(count "$c10" "$c11")" "GSO frames read by guest 1's netfront" \
         "sender guest1 netdd nic receiver"
 
     step="poll-mode guests, round $r"
