@@ -41,9 +41,16 @@
 #define TX_INFLIGHT        256   /* zero-copy packets the device may hold */
 /* Connects a second one vif may cause (a burst of VIF_CONNECT_BURST): each
  * takes a pool with NIC admin commands and maps the rings, on the one
- * thread every vif shares. */
-#define VIF_CONNECT_RATE  4
-#define VIF_CONNECT_BURST 4
+ * thread every vif shares, and the close after it unmaps them (one scan of
+ * netdd's /proc by the hypervisor, netdd stopped meanwhile).  Timed at load
+ * 8-13, a connect and its close cost netdd 15-25 ms, the ring unmap 9 ms
+ * of it (docs/networking.md).  A vif closed for misbehaving connects again
+ * after VIF_MISBEHAVED_HOLD_MS at the earliest: a frontend that breaks the
+ * protocol on each connect (a flapping one whose ring holds stale requests)
+ * otherwise got a connect and a close every 0.6 s. */
+#define VIF_CONNECT_RATE       4
+#define VIF_CONNECT_BURST      4
+#define VIF_MISBEHAVED_HOLD_MS 2000
 
 /* Control ring requests answered per event or poll (Linux answers all),
  * and a second (a burst of VIF_CTRL_BURST): a frontend configures its
@@ -659,20 +666,24 @@ uint64_t vif_back_watch(struct vif_back *v, const char *path)
 {
     XenbusState fe, be;
     uint64_t wait;
+    bool on;
 
     if (strncmp(path, v->frontend, strlen(v->frontend)) && strncmp(path, v->dir, strlen(v->dir)))
         return 0;
     if (v->detaching)
         return 0; /* looked at again once Closed (our state's watch) */
+    /* Three synchronous reads a look (2 ms together at load 8-13): a flapping
+     * frontend draws 15 looks a second. */
     fe = xenbus_read_state(v->env.xs, XBT_NULL, v->frontend);
     be = xenbus_read_state(v->env.xs, XBT_NULL, v->dir);
+    on = online(v);
     /* A frontend starting over finds us waiting again (Linux: prepare for reconnect). */
-    if (online(v) && fe == XenbusStateInitialising && be == XenbusStateClosed) {
+    if (on && fe == XenbusStateInitialising && be == XenbusStateClosed) {
         xenbus_switch_state(v->env.xs, v->dir, XenbusStateInitWait);
         return 0;
     }
-    if (!online(v) || be == XenbusStateClosing || fe == XenbusStateClosing ||
-        fe == XenbusStateClosed || fe == XenbusStateUnknown) {
+    if (!on || be == XenbusStateClosing || fe == XenbusStateClosing || fe == XenbusStateClosed ||
+        fe == XenbusStateUnknown) {
         if (be == XenbusStateConnected || be == XenbusStateClosing || v->connected ||
             v->attaching) {
             vif_close(v);
@@ -711,9 +722,13 @@ static void close_misbehaving(struct vif_back *v)
 
 void vif_back_reap(struct vif_back *v)
 {
+    uint64_t hold = (uint64_t)VIF_MISBEHAVED_HOLD_MS * VIF_CONNECT_RATE / 1000;
+
     if (!v->closing)
         return;
     vif_close(v);
+    /* The burst, and the hold's worth of connects beyond it. */
+    ratelimit_take_n(&v->connects, ratelimit_now_ns(), (uint32_t)(VIF_CONNECT_BURST + hold));
 }
 
 /* The device reads a packet's headers from its first slot alone (the
