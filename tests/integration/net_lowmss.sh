@@ -16,9 +16,7 @@ sv_start --nic "--wire none --pools 3 --vfs 0"
 export XENSTORED_PATH=$SPLITVISOR_RUNDIR/xenstored/socket
 
 dd=$(sv_netdd "$t-dd")
-guest() { # NAME IP: created once the previous guest has connected
-    wait_console "$(sv_guest "$1" "$t-dd" "$2")" "connected to" >/dev/null
-}
+guest() { sv_guest_up "$1" "$t-dd" "$2"; }
 guest "$t-a" 10.18.0.2/24
 guest "$t-b" 10.18.0.3/24
 guest "$t-c" 10.18.0.4/24
