@@ -4,8 +4,10 @@
  * mss; the rest is the frame.  Checks: no out-of-bounds access (ASan), every
  * TSO segment fits the scratch buffer and verifies with good checksums, and
  * the whole-packet (RSC) forms accept exactly what TSO and CSUM accept (a
- * sender's completion must not depend on where its packet goes).
+ * sender's completion must not depend on where its packet goes), and
+ * cutting one segment at a time agrees with the whole cut.
  */
+#include <errno.h>
 #include <net/ethernet.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -58,5 +60,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if ((swoffload_tso_whole(whole, len, mss, (uint8_t)hdr_len, sizeof(seg), &flags, &wb) == 0) !=
         (segs > 0))
         abort();
+    /* One at a time (netdd's cut): the same count, and the last segment
+     * as good as the whole cut's. */
+    if (swoffload_tso_count(frame, len, mss, (uint8_t)hdr_len, sizeof(seg)) != segs)
+        abort();
+    if (segs > 0) {
+        int last = swoffload_tso_seg(frame, len, mss, (uint8_t)hdr_len, (unsigned)segs - 1, seg,
+                                     sizeof(seg));
+
+        if (last < 0 || swoffload_tso_seg(frame, len, mss, (uint8_t)hdr_len, (unsigned)segs, seg,
+                                          sizeof(seg)) != -EINVAL)
+            abort();
+        check_segment(&max, seg, (size_t)last);
+    }
     return 0;
 }
