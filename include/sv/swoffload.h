@@ -10,10 +10,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Linux's smallest TCP MSS (tcp_min_snd_mss): what is cut at all.  A
- * smaller one would let a sender make 65,000 frames of one 64 KiB packet;
- * a device may have a higher floor of its own (XNIC_MIN_MSS). */
-#define SWOFFLOAD_MIN_MSS 48u
+/* The smallest segment payload cut at all: Linux's smallest MSS (48,
+ * tcp_min_snd_mss) less the most TCP options (40), what a Linux sender's
+ * GSO packets may carry (MSS 48 with timestamps is 36).  Below it a sender
+ * could make 65,000 frames of one 64 KiB packet; a device may have a
+ * higher floor of its own (XNIC_MIN_MSS). */
+#define SWOFFLOAD_MIN_MSS 8u
 
 /* Internet checksum helpers: sum of 16-bit words in network order. */
 uint32_t swoffload_csum_add(uint32_t sum, const void *data, size_t len);

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# TCP with an MSS the NIC does not cut (48-63: Linux sends down to 48, the
-# NIC's floor is 64) gets through: netdd cuts those GSO packets in software,
-# within the sender's TX budget, and counts them (soft-tso in the backend
-# directory).  Before, the NIC refused each packet and the connection
-# stalled.  The senders' route to the others has a locked MTU of 88 and
-# they have TCP timestamps off, so their GSO packets carry gso_size 48.  Paths: pool
-# to pool (a -> b), and software switch to pool (c -> a: pool 0, then the
-# NIC).  Meanwhile two other guests' pings (c -> d, on the switch) stay
-# within P99_OVER_BASE_MS of the same pings with no such sender.
+# TCP with an MSS the NIC does not cut (Linux sends down to MSS 48, 36 bytes
+# a segment with timestamps; the NIC's floor is 64) gets through: netdd
+# cuts those GSO packets in software, within the sender's TX budget, and
+# counts them (soft-tso in the backend directory).  Before, the NIC refused
+# each packet and the connection stalled.  The senders' route to the others
+# has a locked MTU of 88 (MSS 48).  Paths: pool to pool (a -> b, without
+# timestamps: 48-byte segments), and software switch to pool (c -> a, with
+# them: 36 bytes; pool 0, then the NIC).  Meanwhile two other guests' pings
+# (c -> d, on the switch) stay within P99_OVER_BASE_MS of the same pings
+# with no such sender.
 source "$(dirname "$0")/lib.sh"
 require_root
 command -v iperf3 >/dev/null || skip "needs iperf3"
@@ -29,13 +30,14 @@ wait_ping "$t-a" 10.18.0.3
 wait_ping "$t-c" 10.18.0.2
 wait_ping "$t-c" 10.18.0.5
 
-# Senders a and c: a path MTU of 88 (locked) is MSS 48, without timestamps
-# (they would take 12 of the 48 bytes).  Linux 6 advertises no MSS under
-# 88, so the receiver's advmss cannot make one this small.
+# Senders a and c: a path MTU of 88 (locked) is MSS 48; a sends without
+# timestamps (segments of 48 bytes), c with them (they take 12: 36 bytes).
+# Linux 6 advertises no MSS under 88, so the receiver's advmss cannot make
+# one this small.
 for g in a c; do
     "$BIN/xl" exec "$t-$g" -- ip route replace 10.18.0.0/24 dev eth0 mtu lock 88
-    "$BIN/xl" exec "$t-$g" -- sysctl -qw net.ipv4.tcp_timestamps=0
 done
+"$BIN/xl" exec "$t-a" -- sysctl -qw net.ipv4.tcp_timestamps=0
 soft_tso() { # GUEST -> "packets N segments M" of its vif, or nothing
     xenstore-read "/local/domain/$dd/backend/vif/$("$BIN/xl" domid "$t-$1")/0/soft-tso" \
         2>/dev/null || true
@@ -50,12 +52,12 @@ wait_segments() { # GUEST MORE-THAN: netdd publishes every second
     return 1
 }
 
-for path in "a b 10.18.0.3 pool to pool" "c a 10.18.0.2 switch to pool"; do
-    read -r from to ip what <<<"$path"
+for path in "a b 10.18.0.3 48 pool to pool" "c a 10.18.0.2 36 switch to pool"; do
+    read -r from to ip seg what <<<"$path"
     before=$(segments "$from")
     sv_iperf "$t-$from" "$t-$to" "$ip" -t 2 -l 64K
     wait_segments "$from" "$before" || fail "$what: no segments counted ($(soft_tso "$from"))"
-    pass "$what with MSS 48: $SV_IPERF_RATE Mbit/s; netdd cut $(soft_tso "$from")"
+    pass "$what, MSS 48 ($seg-byte segments): $SV_IPERF_RATE Mbit/s; netdd cut $(soft_tso "$from")"
 done
 
 # p99 of 300 pings c -> d every 10 ms (a lost one counts as too slow).
