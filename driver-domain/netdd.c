@@ -356,7 +356,8 @@ static void *port_tx_buffer(void *host, struct vif_back *v, unsigned q, size_t *
 
 /* A guest asking to cut 64 KiB into 1-byte segments would make the NIC (or
  * a guest taking it whole) send 65,000 frames; vif_back cuts those between
- * Linux's floor and the NIC's itself (env.tx_min_mss). */
+ * the smallest a Linux sender makes (SWOFFLOAD_MIN_MSS) and the NIC's floor
+ * itself (env.tx_min_mss). */
 static bool gso_sane(const struct netif_offload *o)
 {
     return o->gso_type == XEN_NETIF_GSO_TYPE_NONE || o->gso_size >= SWOFFLOAD_MIN_MSS;
