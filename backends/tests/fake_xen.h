@@ -17,6 +17,7 @@ struct fake_xen_held {
     int pages;   /* grant pages mapped and not unmapped */
     int ports;   /* event channels bound and not unbound */
     int watches; /* xenstore watches set and not removed */
+    int batches; /* xengnttab_map_grant_refs_each calls (not "held": a count of calls) */
 };
 
 void fake_xs_reset(void);
@@ -27,5 +28,8 @@ const char *fake_xs_get(const char *path);
 /* The node as an integer; -1 when absent. */
 int fake_xs_int(const char *path);
 struct fake_xen_held fake_xen_held(void);
+/* The pages the last map call of several refs at once made (a queue's
+ * TX and RX rings, side by side). */
+void *fake_xen_last_map(void);
 
 #endif

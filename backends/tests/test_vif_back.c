@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <xen/io/netif.h>
 #include <xen/io/xenbus.h>
 
 #include "sv/log.h"
@@ -471,6 +472,44 @@ static void failed_attach_and_free_while_detaching(void **state)
     nothing_held();
 }
 
+/* The event of v's only queue (the fake hands out ports from 1). */
+static void queue_event(struct vif_back *v)
+{
+    for (evtchn_port_t p = 1; p < 256; p++)
+        if (vif_back_event(v, p) != VIF_EVENT_NOT_MINE)
+            return;
+    fail_msg("no port of the vif");
+}
+
+/* The pages of buffers the frontend posts or queues are mapped in one
+ * call as it notifies, not one hypercall each as requests name them. */
+static void posted_buffers_mapped_in_one_call(void **state)
+{
+    struct vif_back *v = connected();
+    netif_tx_sring_t *tx = fake_xen_last_map();
+    netif_rx_sring_t *rx = (netif_rx_sring_t *)((char *)tx + 4096);
+    int pages = fake_xen_held().pages;
+
+    (void)state;
+    for (unsigned i = 0; i < 40; i++)
+        rx->ring[i].req = (netif_rx_request_t){.id = (uint16_t)i, .gref = 100 + i};
+    __atomic_store_n(&rx->req_prod, 40, __ATOMIC_RELEASE);
+    queue_event(v);
+    assert_int_equal(fake_xen_held().batches, 1);
+    assert_int_equal(fake_xen_held().pages, pages + 40);
+    queue_event(v); /* nothing new: no call */
+    assert_int_equal(fake_xen_held().batches, 1);
+    /* A TX packet of two slots (the host has no buffer: it waits). */
+    tx->ring[0].req = (netif_tx_request_t){.gref = 200, .size = 5000, .flags = NETTXF_more_data};
+    tx->ring[1].req = (netif_tx_request_t){.gref = 201, .size = 904, .id = 1};
+    __atomic_store_n(&tx->req_prod, 2, __ATOMIC_RELEASE);
+    queue_event(v);
+    assert_int_equal(fake_xen_held().batches, 2);
+    assert_int_equal(fake_xen_held().pages, pages + 42);
+    vif_back_free(v);
+    nothing_held();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -485,6 +524,7 @@ int main(void)
         cmocka_unit_test(a_slow_host_attaches_and_detaches_later),
         cmocka_unit_test(closed_while_attaching),
         cmocka_unit_test(failed_attach_and_free_while_detaching),
+        cmocka_unit_test(posted_buffers_mapped_in_one_call),
     };
     int failed;
 
