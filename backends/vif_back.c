@@ -368,7 +368,8 @@ static void tx_prefetch(struct vif_queue *q)
 }
 
 /* The RX buffers posted since the last look, writable for the cache (a
- * page the device maps is grant-copied into: copy_to()). */
+ * page the device maps is grant-copied into: copy_to()); before a frame
+ * goes into them. */
 static void rx_prefetch(struct vif_queue *q)
 {
     struct vif_back *v = q->v;
@@ -1018,7 +1019,6 @@ static bool queue_event(struct vif_queue *q, evtchn_port_t port)
 
         work |= posted != q->rx_posted;
         q->rx_posted = posted;
-        rx_prefetch(q);
         v->env.ops->rx_ready(v->env.host, v, q->idx);
     }
     return work;
@@ -1110,7 +1110,11 @@ int vif_back_receive(struct vif_back *v, unsigned q, const void *frame, size_t l
         v->env.ops->poll_later(v->env.host, v, wait);
         return -EBUSY;
     }
-    rx_prefetch(&v->queue[q]); /* what was posted without an event (none was asked for) */
+    /* The buffers posted since the last frame, all at once: not when they
+     * are posted, as a frontend that receives nothing (one flapping its
+     * state, reconnecting four times a second) would cost a map and an
+     * unmap of them per connect. */
+    rx_prefetch(&v->queue[q]);
     err = netback_rx_put(v->queue[q].q, frame, len, o, extra.type ? &extra : NULL);
     /* Paid but not taken (no buffer posted): the retry does not pay again. */
     v->queue[q].rx_paid = err == -EAGAIN;
