@@ -401,7 +401,7 @@ static void port_rx_ready(void *host, struct vif_back *v, unsigned q)
 {
     (void)host;
     if (on_switch(v))
-        swswitch_rx_ready(dd.sw);
+        swswitch_rx_ready(dd.sw, v);
     else if (vif_back_port(v)) {
         struct netdd_queue *nq = &((struct netdd_port *)vif_back_port(v))->q[q];
 
