@@ -40,8 +40,8 @@ rate=$(xenstore-read "/local/domain/$dd/backend/vif/$c/0/rx-rate")
 [ "$rate" = "50000,20000" ] || fail "backend rx-rate key '$rate'"
 pass "b on pool 1, c (rx-rate $rate) and d on the software switch"
 
-within() { awk -v r="$1" -v l="$limit" 'BEGIN {exit !(r >= 0.9 * l && r <= 1.1 * l)}'; }
-past() { awk -v r="$1" -v l="$limit" 'BEGIN {exit !(r > 2 * l)}'; }
+within() { rate_within "$1" "$limit"; }
+past() { rate_past "$1" "$limit"; }
 
 # What c sends first: right after traffic shaped into c, c's own sending
 # was seen slow (8-30 Mbit/s over 2 s; 43.7 then 20.2 a second in a
