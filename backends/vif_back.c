@@ -336,7 +336,7 @@ static struct devmap_entry *devmap_get(struct vif_back *v, grant_ref_t ref)
 /* Whether tx_drain() will ask the device to map pkt_len's packet's pages. */
 static bool tx_wants_devmap(const struct vif_back *v, uint32_t pkt_len)
 {
-    return v->devmap && !v->devmap_refused && !v->ipf.active && pkt_len > v->env.tx_copybreak;
+    return v->devmap && !v->devmap_refused && pkt_len > v->env.tx_copybreak;
 }
 
 /* Device mappings for refs[n] (not mapped anywhere yet, within the vif's
@@ -839,21 +839,44 @@ static bool mcast_ok(struct vif_back *v, const uint8_t *frame, size_t len)
     return !len || !(frame[0] & 1) || ratelimit_take(&v->mcast, ratelimit_now_ns()) == 0;
 }
 
-/* Hands pkt to the device where it lies (device-mapped grants): no copy. */
+/*
+ * A vif with addresses: its packet's first TX_HEADERS_MAX bytes (every
+ * header the filter and the NIC read) are copied once out of the guest's
+ * page into a host buffer and checked there, and the device sends that copy
+ * ahead of the payload it reads in place, so the guest cannot change them
+ * between our check and the device's read.  The buffer, or NULL: the copy
+ * path takes the packet (and checks all of it).
+ */
+static void *tx_checked_head(struct vif_queue *q, const struct netback_packet *pkt,
+                             const uint8_t *guest, size_t *head_len)
+{
+    struct vif_back *v = q->v;
+    size_t len = pkt->len < TX_HEADERS_MAX ? pkt->len : TX_HEADERS_MAX, cap = len;
+    uint8_t *buf = v->env.ops->tx_buffer(v->env.host, v, q->idx, &cap);
+
+    if (!buf || cap < len)
+        return NULL;
+    memcpy(buf, guest, len);
+    if (!ipfilter_allows_head(&v->ipf, buf, len, pkt->len))
+        return NULL;
+    *head_len = len;
+    return buf;
+}
+
+/* Hands pkt to the device where it lies (device-mapped grants): no copy,
+ * but of a vif with addresses its headers (tx_checked_head). */
 static int tx_zero_copy(struct vif_queue *q, const struct netback_packet *pkt)
 {
     struct vif_back *v = q->v;
     struct vif_back_seg segs[NETIF_MAX_SLOTS];
     struct devmap_entry *first = NULL;
     struct netif_offload o;
-    unsigned slot;
+    const uint8_t *head;
+    size_t head_len = pkt->seg[0].len;
+    unsigned slot, n = pkt->nr_segs;
     int err;
 
-    /* Every frame of a vif with addresses takes the copy path: the NIC
-     * would read the guest's page after we checked its source, and the
-     * guest may have changed it by then (and its pages are not worth a
-     * device mapping each). */
-    if (!tx_in_place_ok(pkt) || v->ipf.active)
+    if (!tx_in_place_ok(pkt))
         return -EINVAL;
     for (slot = 0; slot < TX_INFLIGHT && v->inflight_q[slot]; slot++)
         ;
@@ -868,15 +891,25 @@ static int tx_zero_copy(struct vif_queue *q, const struct netback_packet *pkt)
         segs[i] =
             (struct vif_back_seg){.iova = e->iova + pkt->seg[i].offset, .len = pkt->seg[i].len};
     }
+    head = (const uint8_t *)first->host + pkt->seg[0].offset;
+    if (v->ipf.active) {
+        head = tx_checked_head(q, pkt, head, &head_len);
+        if (!head)
+            return -EINVAL;
+        /* The first slot less the headers; none left: the other slots. */
+        segs[0].iova += head_len;
+        segs[0].len = (uint16_t)(segs[0].len - head_len);
+        if (!segs[0].len)
+            memmove(segs, segs + 1, --n * sizeof(segs[0]));
+    }
     /* A broadcast or multicast takes the copy path, through the vif's budget. */
-    if (((const uint8_t *)first->host)[pkt->seg[0].offset] & 1)
+    if (head[0] & 1)
         return -EINVAL;
     netback_tx_offload(pkt, &o);
     v->inflight[slot] = *pkt;
     v->inflight_q[slot] = (uint8_t)(1 + q->idx);
-    err = v->env.ops->transmit_segs(v->env.host, v, q->idx, segs, pkt->nr_segs,
-                                    (char *)first->host + pkt->seg[0].offset, pkt->seg[0].len, &o,
-                                    slot);
+    err = v->env.ops->transmit_segs(v->env.host, v, q->idx, segs, n, head, head_len, v->ipf.active,
+                                    &o, slot);
     if (err)
         v->inflight_q[slot] = 0;
     return err;
