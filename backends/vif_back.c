@@ -840,12 +840,14 @@ static bool mcast_ok(struct vif_back *v, const uint8_t *frame, size_t len)
 }
 
 /*
- * A vif with addresses: its packet's first TX_HEADERS_MAX bytes (every
- * header the filter and the NIC read) are copied once out of the guest's
- * page into a host buffer and checked there, and the device sends that copy
+ * A packet's first TX_HEADERS_MAX bytes (every header the filter, the
+ * multicast budget and the NIC read) are copied once out of the guest's
+ * page into a host buffer and judged there, and the device sends that copy
  * ahead of the payload it reads in place, so the guest cannot change them
- * between our check and the device's read.  The buffer, or NULL: the copy
- * path takes the packet (and checks all of it).
+ * between our look and the device's read (a destination turned broadcast
+ * after the check would pass the vif's multicast budget; a source turned
+ * foreign, the anti-spoofing filter).  The buffer, or NULL: the copy path
+ * takes the packet (and checks all of it).
  */
 static void *tx_checked_head(struct vif_queue *q, const struct netback_packet *pkt,
                              const uint8_t *guest, size_t *head_len)
@@ -863,8 +865,8 @@ static void *tx_checked_head(struct vif_queue *q, const struct netback_packet *p
     return buf;
 }
 
-/* Hands pkt to the device where it lies (device-mapped grants): no copy,
- * but of a vif with addresses its headers (tx_checked_head). */
+/* Hands pkt to the device where it lies (device-mapped grants): no copy
+ * but of its headers (tx_checked_head). */
 static int tx_zero_copy(struct vif_queue *q, const struct netback_packet *pkt)
 {
     struct vif_back *v = q->v;
@@ -872,7 +874,7 @@ static int tx_zero_copy(struct vif_queue *q, const struct netback_packet *pkt)
     struct devmap_entry *first = NULL;
     struct netif_offload o;
     const uint8_t *head;
-    size_t head_len = pkt->seg[0].len;
+    size_t head_len;
     unsigned slot, n = pkt->nr_segs;
     int err;
 
@@ -891,25 +893,21 @@ static int tx_zero_copy(struct vif_queue *q, const struct netback_packet *pkt)
         segs[i] =
             (struct vif_back_seg){.iova = e->iova + pkt->seg[i].offset, .len = pkt->seg[i].len};
     }
-    head = (const uint8_t *)first->host + pkt->seg[0].offset;
-    if (v->ipf.active) {
-        head = tx_checked_head(q, pkt, head, &head_len);
-        if (!head)
-            return -EINVAL;
-        /* The first slot less the headers; none left: the other slots. */
-        segs[0].iova += head_len;
-        segs[0].len = (uint16_t)(segs[0].len - head_len);
-        if (!segs[0].len)
-            memmove(segs, segs + 1, --n * sizeof(segs[0]));
-    }
+    head = tx_checked_head(q, pkt, (const uint8_t *)first->host + pkt->seg[0].offset, &head_len);
+    if (!head)
+        return -EINVAL;
+    /* The first slot less the headers; none left: the other slots. */
+    segs[0].iova += head_len;
+    segs[0].len = (uint16_t)(segs[0].len - head_len);
+    if (!segs[0].len)
+        memmove(segs, segs + 1, --n * sizeof(segs[0]));
     /* A broadcast or multicast takes the copy path, through the vif's budget. */
     if (head[0] & 1)
         return -EINVAL;
     netback_tx_offload(pkt, &o);
     v->inflight[slot] = *pkt;
     v->inflight_q[slot] = (uint8_t)(1 + q->idx);
-    err = v->env.ops->transmit_segs(v->env.host, v, q->idx, segs, n, head, head_len, v->ipf.active,
-                                    &o, slot);
+    err = v->env.ops->transmit_segs(v->env.host, v, q->idx, segs, n, head, head_len, &o, slot);
     if (err)
         v->inflight_q[slot] = 0;
     return err;

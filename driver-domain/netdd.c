@@ -380,8 +380,7 @@ static int port_transmit(void *host, struct vif_back *v, unsigned q, void *buf, 
 /* Zero copy: the NIC reads the guest's device-mapped TX buffers in place. */
 static int port_transmit_segs(void *host, struct vif_back *v, unsigned q,
                               const struct vif_back_seg *segs, unsigned n, const void *head,
-                              size_t head_len, bool head_buf, const struct netif_offload *o,
-                              uint32_t tag)
+                              size_t head_len, const struct netif_offload *o, uint32_t tag)
 {
     struct xnic_drv_seg ds[PF_TX_SEGS_MAX];
     uint16_t mss;
@@ -394,8 +393,7 @@ static int port_transmit_segs(void *host, struct vif_back *v, unsigned q,
     cmd = netif_offload_xnic_cmd(o, head, head_len, &mss, &hdr_len);
     for (unsigned i = 0; i < n; i++)
         ds[i] = (struct xnic_drv_seg){.iova = segs[i].iova, .len = segs[i].len};
-    return pf_pool_tx_segs(pool_of(v, q), head_buf ? head : NULL, head_len, ds, n, cmd, mss,
-                           hdr_len, tag);
+    return pf_pool_tx_segs(pool_of(v, q), head, head_len, ds, n, cmd, mss, hdr_len, tag);
 }
 
 static void port_rx_ready(void *host, struct vif_back *v, unsigned q)

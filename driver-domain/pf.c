@@ -242,8 +242,7 @@ static unsigned pool_reap_tx(struct pf_pool *p)
         if (cookie & TX_ZC_FLAG) {
             uintptr_t head = (cookie & ~(uintptr_t)TX_ZC_FLAG) >> TX_ZC_HEAD_SHIFT;
 
-            if (head)
-                p->tx_busy[head - 1] = false;
+            p->tx_busy[head - 1] = false;
             if (p->tx_done)
                 p->tx_done(p->ctx, (uint32_t)(cookie & TX_ZC_TAG_MASK), td[i].status);
         } else {
@@ -930,25 +929,20 @@ int pf_pool_tx_segs(struct pf_pool *p, const void *head, size_t head_len,
                     uint8_t hdr_len, uint32_t tag)
 {
     struct xnic_drv_seg all[PF_TX_SEGS_MAX + 1];
-    int i = head ? tx_buf_index(p, head) : -1;
-    uintptr_t cookie = TX_ZC_FLAG | tag;
-    unsigned k = 0;
+    int i = tx_buf_index(p, head);
     int err;
 
-    if (tag > TX_ZC_TAG_MASK || n > PF_TX_SEGS_MAX || (head && (i < 0 || !head_len)) ||
-        (head && head_len > (i < TX_BUFS ? PF_TX_BUF - 1 : TX_SMALL_BUF)) || (!head && !n))
+    if (tag > TX_ZC_TAG_MASK || n > PF_TX_SEGS_MAX || i < 0 || !head_len ||
+        head_len > (i < TX_BUFS ? PF_TX_BUF - 1 : TX_SMALL_BUF))
         return -EINVAL;
-    if (head) {
-        all[k] = (struct xnic_drv_seg){.len = (uint16_t)head_len};
-        tx_buf_at(p, (unsigned)i, &all[k++].iova);
-        cookie |= (uintptr_t)(i + 1) << TX_ZC_HEAD_SHIFT;
-    }
-    memcpy(all + k, segs, n * sizeof(*segs));
-    k += n;
-    if (xnic_drv_tx_room(p->pf->drv, p->q) < k)
+    all[0] = (struct xnic_drv_seg){.len = (uint16_t)head_len};
+    tx_buf_at(p, (unsigned)i, &all[0].iova);
+    memcpy(all + 1, segs, n * sizeof(*segs));
+    if (xnic_drv_tx_room(p->pf->drv, p->q) < n + 1)
         pool_reap_tx(p);
-    err = xnic_drv_tx(p->pf->drv, p->q, all, k, cmd, mss, hdr_len, (void *)cookie);
-    if (!err && head)
+    err = xnic_drv_tx(p->pf->drv, p->q, all, n + 1, cmd, mss, hdr_len,
+                      (void *)(TX_ZC_FLAG | tag | (uintptr_t)(i + 1) << TX_ZC_HEAD_SHIFT));
+    if (!err)
         tx_take(p, i);
     return err;
 }

@@ -139,8 +139,8 @@ int pf_pool_tx_submit(struct pf_pool *p, void *buf, size_t len, unsigned cmd, ui
 void pf_pool_tx_kick(struct pf_pool *p);
 
 /* Zero copy: a packet whose buffers the device reads where they are (IOVAs
- * of device-mapped grants, at most PF_TX_SEGS_MAX), after head (head_len
- * bytes in a pf_pool_tx_buffer(), busy until then) when not NULL;
+ * of device-mapped grants, at most PF_TX_SEGS_MAX), after head (its
+ * headers: head_len bytes in a pf_pool_tx_buffer(), busy until then);
  * tx_done(tag) when the device is done with them.  tag <= 0xffff.
  * -ENOSPC when the ring lacks the descriptors. */
 #define PF_TX_SEGS_MAX 18 /* a netif packet's slots (XEN_NETIF_NR_SLOTS_MIN) */
