@@ -15,6 +15,8 @@ bench_boot() { # NIC-ARGS
     hv=$(cat "$rd/splitvisor.pid")
     bg=()
     sv_on_exit 'for p in "${bg[@]}"; do kill "$p" 2>/dev/null; done'
+    # SV_KEEP_LOGS=DIR: the run directory's logs are copied there at the end.
+    [ -z "${SV_KEEP_LOGS:-}" ] || sv_on_exit 'mkdir -p "$SV_KEEP_LOGS" && cp -r "$rd"/*.log "$rd"/console "$SV_KEEP_LOGS"/; cp "$rd"/ping-* "$SV_KEEP_LOGS"/ 2>/dev/null'
 }
 
 # Percentiles of the numbers on stdin: "p50 p90 p99 max".

@@ -738,10 +738,44 @@ static bool option_number(const char *s, unsigned long min, unsigned long max, u
     return !errno && end != s && !*end && *s != '-' && *n >= min && *n <= max;
 }
 
+/*
+ * A warm standby (--standby): everything that needs no PF is done (the
+ * process, its libraries, its xenstore, event channel and grant handles),
+ * then it waits for the toolstack to hand it the PF of a driver domain that
+ * died and say so in <home>/standby.  Blocking: nothing is served yet.
+ */
+static void standby_wait(const char *home)
+{
+    char path[96];
+    bool active = false;
+
+    snprintf(path, sizeof(path), "%s/" SV_XS_STANDBY, home);
+    if (!xs_watch(dd.xs, path, "standby"))
+        fatal("cannot watch %s", path);
+    printf("netdd standby: waiting for the PF (%s)\n", path);
+    fflush(stdout);
+    while (!active) {
+        unsigned n, len;
+        char **ev = xs_read_watch(dd.xs, &n);
+        char *v = ev ? xs_read(dd.xs, XBT_NULL, path, &len) : NULL;
+
+        if (!ev)
+            fatal("waiting for %s", path);
+        active = v && !strcmp(v, "active");
+        free(v);
+        free(ev);
+    }
+    xs_unwatch(dd.xs, path, "standby");
+    log_info("standby: taking over");
+}
+
 static void usage(void)
 {
     fprintf(stderr,
-            "usage: netdd [--tx-copybreak BYTES] [--grant-cache PAGES]\n"
+            "usage: netdd [--standby] [--tx-copybreak BYTES] [--grant-cache PAGES]\n"
+            "  --standby            a warm standby: start, then wait until the toolstack\n"
+            "                       gives this domain the PF and writes \"active\" in\n"
+            "                       its home's standby node\n"
             "  --tx-copybreak BYTES guests' TX packets longer than this are read by the\n"
             "                       NIC in place (device-mapped grants), shorter ones\n"
             "                       copied by netdd (default %d; 0: all in place;\n"
@@ -762,6 +796,7 @@ int main(int argc, char **argv)
     unsigned long n;
     unsigned len;
     char *domid, home[64];
+    bool standby = false;
 
     dd.tx_copybreak = VIF_BACK_COPYBREAK;
     log_init(getenv("SV_DOMAIN_NAME") ? getenv("SV_DOMAIN_NAME") : argv[0]);
@@ -769,6 +804,8 @@ int main(int argc, char **argv)
         if (!strcmp(argv[i], "--tx-copybreak") && i + 1 < argc &&
             option_number(argv[i + 1], 0, 65536, &n))
             dd.tx_copybreak = n, i++;
+        else if (!strcmp(argv[i], "--standby"))
+            standby = true;
         else if (!strcmp(argv[i], "--grant-cache") && i + 1 < argc &&
                  option_number(argv[i + 1], 1, UINT_MAX, &n))
             dd.cache_pages = (unsigned)n, i++;
@@ -780,15 +817,17 @@ int main(int argc, char **argv)
     dd.xgt = xengnttab_open(NULL, 0);
     if (!base || !dd.xs || !dd.xce || !dd.xgt)
         fatal("cannot reach xenstore, event channels or grant tables");
-    dd.pf = pf_open(base);
-    if (!dd.pf)
-        fatalx("no NIC: assign the PF to this domain (pci = [ '0000:03:00.0' ])");
     domid = xs_read(dd.xs, XBT_NULL, "domid", &len);
     if (!domid)
         fatal("no domid in xenstore");
     snprintf(dd.vifs_dir, sizeof(dd.vifs_dir), "/local/domain/%s/" SV_XS_VIF_BACKEND, domid);
     snprintf(home, sizeof(home), "/local/domain/%s", domid);
     free(domid);
+    if (standby)
+        standby_wait(home);
+    dd.pf = pf_open(base);
+    if (!dd.pf)
+        fatalx("no NIC: assign the PF to this domain (pci = [ '0000:03:00.0' ])");
     if (!(dd.vfc = vf_config_new(base, dd.xs, dd.pf, home, vif_standby, NULL)))
         fatalx("cannot serve VF configuration requests");
     pf_set_misc(dd.pf, vf_mbx_in, vf_link, NULL);

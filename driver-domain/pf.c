@@ -65,6 +65,7 @@ struct pf_pool {
     unsigned nheld;
     bool rx_blocked; /* the owner could not take the next frame: wait for rx_retry */
     bool trunked;    /* a pool's first queue: the pool has a trunk set (pf_pool_trunk) */
+    bool rss_on;     /* a pool's first queue: the pool hashes (pf_pool_rss) */
     /* A pool's first queue: its vport configuration (pf_pool_standby sets
      * it again with or without STANDBY). */
     uint8_t mac[6];
@@ -698,6 +699,7 @@ int pf_pool_rss(struct pf_pool *p, uint8_t types, const uint8_t key[XNIC_RSS_KEY
                 const uint32_t *mapping, unsigned size)
 {
     uint8_t table[XNIC_RSS_TABLE_MAX];
+    int err;
 
     if (size > XNIC_RSS_TABLE_MAX || p->q != p->pool)
         return -EINVAL;
@@ -706,8 +708,17 @@ int pf_pool_rss(struct pf_pool *p, uint8_t types, const uint8_t key[XNIC_RSS_KEY
             return -EINVAL;
         table[i] = (uint8_t)mapping[i];
     }
-    return logged_barrier(p->pf, "RSS",
-                          xnic_drv_rss_config(p->pf->drv, p->pool, types, key, table, size));
+    /* A pool starts without hashing (the FLR, or the last owner's put,
+     * turned it off): a single-queue vif's connect needs no command.  The
+     * NIC runs commands one at a time, each a round trip to its process,
+     * so one fewer a vif is one fewer in every other vif's connect after
+     * a restart. */
+    if (!types && !p->rss_on)
+        return 0;
+    err = xnic_drv_rss_config(p->pf->drv, p->pool, types, key, table, size);
+    /* A failed command may have left hashing on: the next owner must not inherit it. */
+    p->rss_on = err || types;
+    return logged_barrier(p->pf, "RSS", err);
 }
 
 /* The stop of a pool's queues (released: its first) completed: the NIC
@@ -758,7 +769,9 @@ void pf_pool_put(struct pf_pool *p)
         if (qp->in_use)
             queue_put(qp);
     }
-    xnic_drv_rss_config(pf->drv, p->pool, 0, key, NULL, 0);
+    if (p->rss_on)
+        xnic_drv_rss_config(pf->drv, p->pool, 0, key, NULL, 0);
+    p->rss_on = false;
     xnic_drv_vport_config(pf->drv, p->pool, none, 0, 0);
     pf_pool_trunk(p, &(struct sv_vlan_set){0});
     queue_put(p);

@@ -17,6 +17,11 @@
  *   guest-io tx  --dev NAME --via tap|ring|sock --dst-mac M --src-ip A --dst-ip B
  *                [--port P] [--seconds S]
  *       hands 64-byte UDP frames to the guest's stack as netfront's RX would.
+ *   guest-io relay --dev NAME --to NAME2 [--seconds S]
+ *       both guests' ends joined with nothing between: frames from NAME's
+ *       packet socket (recvmmsg, as netfront's TX) go out on NAME2's
+ *       (sendmmsg of up to 64, as netfront's RX), behind their vnet headers;
+ *       the ceiling of any path with packet sockets at both ends.
  *
  * Each prints "frames_per_s N cpu_ns_per_frame N syscalls_per_frame N
  * wakeups_per_frame N" for the relay process alone (getrusage; the kernel
@@ -69,8 +74,10 @@
     14 /* netfront's 253 TX pages, 17 to a 64 KiB frame */ /* as vif_front.c: frames read per      \
                                                               readiness */
 
+#define RELAY_BATCH 64 /* as vif_front.c: frames given to one sendmmsg */
+
 struct opts {
-    const char *dev, *via;
+    const char *dev, *via, *to;
     double seconds;
     struct pktgen_config frame;
 };
@@ -325,6 +332,41 @@ static void tx_ring(int fd, uint8_t *ring, unsigned *slot, const struct pktgen_t
     c->frames += n;
 }
 
+/* Up to RELAY_BATCH frames read SOCK_RX_BATCH a call, then one send for
+ * all of them: rx_sock's reads, and vif_front's rx_to_sock on the far
+ * side, with no ring between. */
+static void relay(int in, int out, struct counts *c)
+{
+    static uint8_t bufs[RELAY_BATCH][FRAME_MAX];
+    static struct virtio_net_hdr vh[RELAY_BATCH];
+    struct iovec iov[RELAY_BATCH][2];
+    struct mmsghdr msgs[RELAY_BATCH];
+    int got = 0, n, want, sent;
+
+    for (int i = 0; i < RELAY_BATCH; i++) {
+        iov[i][0] = (struct iovec){&vh[i], sizeof(vh[i])};
+        iov[i][1] = (struct iovec){bufs[i], sizeof(bufs[i])};
+        msgs[i] = (struct mmsghdr){.msg_hdr = {.msg_iov = iov[i], .msg_iovlen = 2}};
+    }
+    do {
+        want = RELAY_BATCH - got < SOCK_RX_BATCH ? RELAY_BATCH - got : SOCK_RX_BATCH;
+        c->syscalls++;
+        n = recvmmsg(in, msgs + got, (unsigned)want, MSG_DONTWAIT, NULL);
+        got += n > 0 ? n : 0;
+    } while (n == want && got < RELAY_BATCH);
+    if (!got) {
+        wait_fd(in, POLLIN, c);
+        return;
+    }
+    for (int i = 0; i < got; i++)
+        iov[i][1].iov_len = msgs[i].msg_len - sizeof(vh[i]);
+    c->syscalls++;
+    sent = sendmmsg(out, msgs, (unsigned)got, MSG_DONTWAIT);
+    if (sent < 0 && errno != EAGAIN && errno != ENOBUFS)
+        fatal("sendmmsg");
+    c->frames += sent > 0 ? (unsigned)sent : 0;
+}
+
 static double cpu_s(void)
 {
     struct rusage ru;
@@ -336,8 +378,9 @@ static double cpu_s(void)
 
 static int run(const struct opts *o, bool tx)
 {
-    bool v2rx = !strcmp(o->via, "ring-v2"), ring = v2rx || !strcmp(o->via, "ring");
-    bool sock = !strcmp(o->via, "sock");
+    const char *via = o->to ? "relay" : o->via;
+    bool v2rx = !strcmp(via, "ring-v2"), ring = v2rx || !strcmp(via, "ring");
+    bool sock = !strcmp(via, "sock");
     struct tpacket_req3 r3 = {.tp_block_size = V3_BLOCK,
                               .tp_block_nr = V3_BLOCKS,
                               .tp_frame_size = V2_FRAME,
@@ -357,11 +400,11 @@ static int run(const struct opts *o, bool tx)
     uint64_t seq = 0;
     uint8_t *map = NULL;
     double t0, c0, el;
-    int fd;
+    int fd, out = -1;
 
     if (!t)
         fatal("calloc");
-    if (sock)
+    if (sock || o->to)
         fd = ring_open(o->dev, TPACKET_V2, 0, NULL, 0, 0, NULL);
     else if (!ring)
         fd = tap_attach(o->dev);
@@ -374,13 +417,17 @@ static int run(const struct opts *o, bool tx)
     else
         fd = ring_open(o->dev, TPACKET_V3, PACKET_RX_RING, &r3, sizeof(r3),
                        (size_t)V3_BLOCK * V3_BLOCKS, (void **)&map);
+    if (o->to)
+        out = ring_open(o->to, TPACKET_V2, 0, NULL, 0, 0, NULL);
     pktgen_tmpl_init(t, &o->frame);
     printf("ready\n");
     fflush(stdout);
     t0 = sv_now_s();
     c0 = cpu_s();
     do {
-        if (tx && sock)
+        if (o->to)
+            relay(fd, out, &c);
+        else if (tx && sock)
             tx_sock(fd, t, &seq, &c);
         else if (sock)
             rx_sock(fd, &c);
@@ -397,7 +444,7 @@ static int run(const struct opts *o, bool tx)
         el = sv_now_s() - t0;
     } while (el < o->seconds);
     if (!c.frames)
-        fatalx("%s via %s: no frames", o->dev, o->via);
+        fatalx("%s via %s: no frames", o->dev, via);
     printf("frames_per_s %.0f cpu_ns_per_frame %.0f syscalls_per_frame %.3f "
            "wakeups_per_frame %.4f",
            (double)c.frames / el, (cpu_s() - c0) * 1e9 / (double)c.frames,
@@ -414,16 +461,20 @@ static void usage(void)
 {
     fatalx("usage: guest-io rx --dev NAME --via tap|ring|ring-v2|sock [--seconds S] | "
            "tx --dev NAME --via tap|ring|sock --dst-mac M --src-ip A --dst-ip B [--port P] "
-           "[--seconds S]");
+           "[--seconds S] | relay --dev NAME --to NAME2 [--seconds S]");
 }
 
 int main(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"dev", required_argument, NULL, 'd'},     {"via", required_argument, NULL, 'v'},
-        {"seconds", required_argument, NULL, 's'}, {"dst-mac", required_argument, NULL, 'm'},
-        {"src-ip", required_argument, NULL, 'a'},  {"dst-ip", required_argument, NULL, 'b'},
-        {"port", required_argument, NULL, 'p'},    {NULL, 0, NULL, 0}};
+    static const struct option longopts[] = {{"dev", required_argument, NULL, 'd'},
+                                             {"via", required_argument, NULL, 'v'},
+                                             {"seconds", required_argument, NULL, 's'},
+                                             {"dst-mac", required_argument, NULL, 'm'},
+                                             {"src-ip", required_argument, NULL, 'a'},
+                                             {"dst-ip", required_argument, NULL, 'b'},
+                                             {"port", required_argument, NULL, 'p'},
+                                             {"to", required_argument, NULL, 't'},
+                                             {NULL, 0, NULL, 0}};
     struct opts o = {.seconds = 5,
                      .frame = {.len = 64,
                                .sport = 9001,
@@ -439,6 +490,8 @@ int main(int argc, char **argv)
             o.dev = optarg;
         else if (c == 'v')
             o.via = optarg;
+        else if (c == 't')
+            o.to = optarg;
         else if (c == 's')
             o.seconds = atof(optarg);
         else if (c == 'm' &&
@@ -454,7 +507,10 @@ int main(int argc, char **argv)
         else
             usage();
     }
-    if (optind != argc - 1 || !o.dev || !o.via || o.seconds <= 0 ||
+    if (optind == argc - 1 && !strcmp(argv[optind], "relay") && o.dev && o.to && !o.via &&
+        o.seconds > 0)
+        return run(&o, false);
+    if (optind != argc - 1 || !o.dev || !o.via || o.to || o.seconds <= 0 ||
         (strcmp(o.via, "tap") && strcmp(o.via, "ring") && strcmp(o.via, "ring-v2") &&
          strcmp(o.via, "sock")))
         usage();

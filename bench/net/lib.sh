@@ -174,6 +174,63 @@ udp_run() { # RX_FN TX_FN ADDR
     [ -n "$fig" ] || { echo "udp-pps to $3 gave no figure" >&2; return 1; }
 }
 
+# The split system of run.sh and path.sh: the caller sets PF (the NIC's PF),
+# WIRE (its wire TAP's name), DD, G1 and G2 (the driver domain's and the two
+# guests' names; the hypervisor names their namespaces sv-<name>).
+
+# Ways into the guests' namespaces.
+in_g1()   { "$bin/xl" exec "$G1" -- "$@"; }
+in_g2()   { "$bin/xl" exec "$G2" -- "$@"; }
+
+# A guest's description: guest_cfg NAME MAC MEMORY [EXTRA] [IP/PREFIX] [QUEUES]
+# -> $rd/NAME.cfg (QUEUES: netif queues and as many vcpus)
+guest_cfg() {
+    cat >"$rd/$1.cfg" <<CFG
+name = "$1"
+memory = $3
+${6:+vcpus = $6}
+kernel = "$bin/guest"
+extra = "${4:-}"
+vif = [ 'mac=$2,backend=$DD${5:+,ip=$5}${6:+,queues=$6}' ]
+CFG
+}
+
+write_cfgs() {
+    cat >"$rd/dd.cfg" <<CFG
+name = "$DD"
+memory = 256
+vcpus = 2
+kernel = "$bin/netdd"
+extra = "${NETDD_ARGS:-}"
+driver_domain = 1
+pci = [ '$PF' ]
+CFG
+    guest_cfg "$G1" 00:16:3e:be:00:01 128 "" 10.0.0.11/24
+    guest_cfg "$G2" 00:16:3e:be:00:02 128 "" 10.0.0.12/24
+}
+
+# Hypervisor, NIC, driver domain and two guests, once the guests reach each
+# other and the wire.
+split_up() {
+    write_cfgs
+    ip netns add sv-bench-wire; made_ns+=(sv-bench-wire)
+    "$bin/splitvisor" start --nic "--wire tap:$WIRE" >/dev/null
+    "$bin/xl" pci-assignable-add "$PF"
+    "$bin/xl" create "$rd/dd.cfg" >/dev/null
+    "$bin/xl" create "$rd/$G1.cfg" >/dev/null
+    "$bin/xl" create "$rd/$G2.cfg" >/dev/null
+    ip link set "$WIRE" netns sv-bench-wire
+    ip -n sv-bench-wire addr add 10.0.0.1/24 dev "$WIRE"
+    ip -n sv-bench-wire link set "$WIRE" up
+    for _ in $(seq 10); do
+        in_g1 ping -c 1 -W 1 10.0.0.12 >/dev/null 2>&1 && in_g1 ping -c 1 -W 1 10.0.0.1 \
+            >/dev/null 2>&1 && return 0
+        sleep 0.2
+    done
+    echo "guests cannot reach each other or the wire" >&2
+    return 1
+}
+
 veth_up() {
     ip netns add sv-bench-a; made_ns+=(sv-bench-a)
     ip netns add sv-bench-b; made_ns+=(sv-bench-b)
@@ -182,6 +239,44 @@ veth_up() {
     ip -n sv-bench-b addr add 10.99.0.2/24 dev sv-bench-vb
     ip -n sv-bench-a link set sv-bench-va up
     ip -n sv-bench-b link set sv-bench-vb up
+}
+
+# Both guests' ends joined with nothing between (guest_ends.sh, run.sh):
+# namespaces sv-gend-a and sv-gend-b, each with an eth0 veth as xl makes a
+# guest's, their peers nfa and nfb in sv-gend-r, where guest-io relays nfa
+# to nfb as netfront's TX and RX would, with no rings, driver domain or NIC
+# model between.  The caller passes the three to bench_begin.
+in_ga() { ip netns exec sv-gend-a "$@"; }
+in_gb() { ip netns exec sv-gend-b "$@"; }
+
+ends_up() {
+    local ns
+    for ns in sv-gend-a sv-gend-b sv-gend-r; do ip netns add "$ns"; made_ns+=("$ns"); done
+    ip link add eth0 netns sv-gend-a type veth peer name nfa netns sv-gend-r
+    ip link add eth0 netns sv-gend-b type veth peer name nfb netns sv-gend-r
+    ip -n sv-gend-a addr add 10.98.0.1/24 dev eth0
+    ip -n sv-gend-b addr add 10.98.0.2/24 dev eth0
+    for ns in sv-gend-a sv-gend-b; do ip -n "$ns" link set eth0 up; done
+    ip -n sv-gend-r link set nfa up
+    ip -n sv-gend-r link set nfb up
+    # The relay carries one way only: no ARP.
+    ip -n sv-gend-a neigh replace 10.98.0.2 dev eth0 \
+        lladdr "$(ip -n sv-gend-b -br link show eth0 | awk '{ print $3 }')"
+}
+
+# udp-pps from sv-gend-a to sv-gend-b through the relay: fig and cpu (the
+# three namespaces' processes), as udp_run; relay="FRAMES/S CPU_NS CALLS"
+# of the relay alone (its rate over its own longer run).
+ends_run() {
+    local pid
+    ip netns exec sv-gend-r "$bench/guest-io" relay --dev nfa --to nfb --seconds "$((secs + 3))" \
+        >"$rd/relay.out" 2>&1 &
+    pid=$!
+    for _ in $(seq 50); do grep -q ready "$rd/relay.out" && break; sleep 0.1; done
+    watch=(sv-gend-a sv-gend-b sv-gend-r)
+    udp_run in_gb in_ga 10.98.0.2
+    wait "$pid"
+    relay=$(awk '$1 == "frames_per_s" { print $2, $4, $6 }' "$rd/relay.out")
 }
 
 # The xnic alone, driven by one process: pool->pool 64-byte frames per second: fig.

@@ -13,7 +13,10 @@
 #                               virtio-user (two poll-mode processes, one
 #                               forwarding core each, on hugepages the script
 #                               reserves and releases) and the same udp-pps over
-#                               the veth pair; busy polling beside event-driven,
+#                               the veth pair and between two eth0 veths whose
+#                               peers one relay joins with packet sockets,
+#                               nothing between (guest_ends.sh: the ceiling of
+#                               the guests' end); busy polling beside event-driven,
 #                               and beside busy polling that never sleeps
 #                               (--busy-poll-us 0, measured once);
 #   1500-byte frames per second poll-mode guests beside DPDK's pair (once);
@@ -68,62 +71,12 @@ M1=bench-m1            # multi-queue guests: 2 queues, 2 vcpus
 M2=bench-m2
 
 source bench/net/lib.sh
-bench_begin "sv-$DD" "sv-$G1" "sv-$G2" "sv-$P1" "sv-$P2" "sv-$M1" "sv-$M2"
+bench_begin "sv-$DD" "sv-$G1" "sv-$G2" "sv-$P1" "sv-$P2" "sv-$M1" "sv-$M2" \
+    sv-gend-a sv-gend-b sv-gend-r
 
-# Ways into each domain's namespace.
-in_g1()   { "$bin/xl" exec "$G1" -- "$@"; }
-in_g2()   { "$bin/xl" exec "$G2" -- "$@"; }
+# Ways into the multi-queue guests' namespaces (lib.sh has G1's and G2's).
 in_m1()   { "$bin/xl" exec "$M1" -- "$@"; }
 in_m2()   { "$bin/xl" exec "$M2" -- "$@"; }
-
-# A guest's description: guest_cfg NAME MAC MEMORY [EXTRA] [IP/PREFIX] [QUEUES]
-# -> $rd/NAME.cfg (QUEUES: netif queues and as many vcpus)
-guest_cfg() {
-    cat >"$rd/$1.cfg" <<CFG
-name = "$1"
-memory = $3
-${6:+vcpus = $6}
-kernel = "$bin/guest"
-extra = "${4:-}"
-vif = [ 'mac=$2,backend=$DD${5:+,ip=$5}${6:+,queues=$6}' ]
-CFG
-}
-
-write_cfgs() {
-    cat >"$rd/dd.cfg" <<CFG
-name = "$DD"
-memory = 256
-vcpus = 2
-kernel = "$bin/netdd"
-extra = "${NETDD_ARGS:-}"
-driver_domain = 1
-pci = [ '$PF' ]
-CFG
-    guest_cfg "$G1" 00:16:3e:be:00:01 128 "" 10.0.0.11/24
-    guest_cfg "$G2" 00:16:3e:be:00:02 128 "" 10.0.0.12/24
-}
-
-# Hypervisor, NIC, driver domain and two guests, once the guests reach each
-# other and the wire.
-split_up() {
-    write_cfgs
-    ip netns add sv-bench-wire; made_ns+=(sv-bench-wire)
-    "$bin/splitvisor" start --nic "--wire tap:$WIRE" >/dev/null
-    "$bin/xl" pci-assignable-add "$PF"
-    "$bin/xl" create "$rd/dd.cfg" >/dev/null
-    "$bin/xl" create "$rd/$G1.cfg" >/dev/null
-    "$bin/xl" create "$rd/$G2.cfg" >/dev/null
-    ip link set "$WIRE" netns sv-bench-wire
-    ip -n sv-bench-wire addr add 10.0.0.1/24 dev "$WIRE"
-    ip -n sv-bench-wire link set "$WIRE" up
-    for _ in $(seq 10); do
-        in_g1 ping -c 1 -W 1 10.0.0.12 >/dev/null 2>&1 && in_g1 ping -c 1 -W 1 10.0.0.1 \
-            >/dev/null 2>&1 && return 0
-        sleep 0.2
-    done
-    echo "guests cannot reach each other or the wire" >&2
-    return 1
-}
 
 # Two guests whose vifs have 2 queues (RSS in the NIC), on 2 vcpus each,
 # once they reach each other.
@@ -222,6 +175,7 @@ echo "bench/net: $secs s per figure, $rounds rounds, $(nproc) cores," \
     "load $(cut -d' ' -f1-3 /proc/loadavg), $idle"
 dpdk_check
 step="veth pair"; veth_up
+step="guests' ends joined"; ends_up
 step="hypervisor, driver domain and guests"; split_up
 nic=$(ps -o pid=,comm= --ppid "$(cat "$rd/splitvisor.pid")" | awk '$2 == "xnic" { print $1 }')
 [ -n "$nic" ] || { echo "bench/net/run.sh: no NIC model process" >&2; exit 1; }
@@ -270,6 +224,7 @@ done
 native=$(median "${natives[@]}")
 step="veth pps"; watch=(sv-bench-a sv-bench-b)
 udp_run in_b in_a 10.99.0.2; veth_pps=$fig c_vu=$cpu u_vu=$(per_unit "$fig" 1e6)
+step="guests' ends joined pps"; ends_run; ends_pps=$fig c_eu=$cpu u_eu=$(per_unit "$fig" 1e6)
 step="guest->guest pps"; watch=("sv-$G1" "sv-$G2" "sv-$DD" "$nic")
 udp_run in_g2 in_g1 10.0.0.12; gg_pps=$fig c_gu=$cpu u_gu=$(per_unit "$fig" 1e6)
 step="pktgen guests, busy poll that never sleeps"; watch=("sv-$P1" "sv-$P2" "sv-$DD" "$nic")
@@ -313,9 +268,13 @@ printf "$row" "64 B ... busy polling that never sleeps" "$ps_pps" "event-driven 
     "$(ratio "$ps_pps" "$pg_pps")"
 printf "$row" "1500 B poll-mode guests, pps" "$pg_big" "DPDK vhost/virtio $dpdk_big" \
     "$(ratio "$pg_big" "$dpdk_big")"
-printf "$row" "64 B guest->guest, udp-pps via TAPs, pps" "$gg_pps" "veth (udp-pps) $veth_pps" \
+printf "$row" "64 B guest->guest, udp-pps via eth0, pps" "$gg_pps" "veth (udp-pps) $veth_pps" \
     "$r_ggpps"
-printf "$row" "64 B guest->guest, udp-pps via TAPs, pps" "$gg_pps" "native pool->pool $native" "$r_pps"
+printf "$row" "64 B guest->guest, udp-pps via eth0, pps" "$gg_pps" "native pool->pool $native" "$r_pps"
+printf "$row" "64 B guest->guest, udp-pps via eth0, pps" "$gg_pps" "guests' ends joined $ends_pps" \
+    "$(ratio "$gg_pps" "$ends_pps")"
+printf "$row" "64 B udp-pps, guests' ends joined, pps" "$ends_pps" "veth (udp-pps) $veth_pps" \
+    "$(ratio "$ends_pps" "$veth_pps")"
 printf "$row" "64 B veth (udp-pps), pps" "$veth_pps" "native pool->pool $native" \
     "$(ratio "$veth_pps" "$native")"
 if [ "$only" = all ]; then
@@ -340,8 +299,10 @@ echo "  64 B busy poll:    $(cpu_cell c_pb u_pb "us/frame")"
 echo "  64 B never sleeps: $(cpu_cell c_ps u_ps "us/frame")"
 echo "  64 B DPDK:         $(cpu_cell c_dp u_dp "us/frame")"
 c_a=("$c_gu") u_a=("$u_gu") c_b=("$c_vu") u_b=("$u_vu")
-echo "  udp-pps via TAPs:  $(cpu_cell c_a u_a "us/frame")"
+echo "  udp-pps via eth0:  $(cpu_cell c_a u_a "us/frame")"
 echo "  udp-pps veth:      $(cpu_cell c_b u_b "us/frame")"
+c_a=("$c_eu") u_a=("$u_eu")
+echo "  udp-pps ends joined: $(cpu_cell c_a u_a "us/frame")"
 if [ "$only" = all ]; then
     c_a=("$c_mq1") c_b=("$c_mq2") u_a=("$(cpu=$c_mq1 per_unit "$mq1" 1)") u_b=("$(cpu=$c_mq2 per_unit "$mq2" 1)")
     echo "  TCP -P 4, 1 queue: $(cpu_cell c_a u_a "cores/Gbit/s")"

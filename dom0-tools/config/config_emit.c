@@ -128,6 +128,8 @@ int config_to_json(const struct domain_config *cfg, FILE *out)
     json_str_field(out, 2, "on_reboot", config_action_name(cfg->on_reboot), false);
     json_str_field(out, 2, "on_crash", config_action_name(cfg->on_crash), false);
     fprintf(out, "  \"driver_domain\": %s,\n", cfg->driver_domain ? "true" : "false");
+    if (cfg->standby)
+        fputs("  \"driver_domain_standby\": true,\n", out);
     if (cfg->max_grant_frames)
         json_uint_field(out, 2, "max_grant_frames", cfg->max_grant_frames, false);
     if (cfg->max_maptrack_frames)
@@ -311,6 +313,8 @@ int config_to_xml(const struct domain_config *cfg, FILE *out)
     fputs("  <metadata>\n", out);
     fprintf(out, "    <splitvisor:domain xmlns:splitvisor=\"%s\" driver-domain=\"%s\"",
             CONFIG_XMLNS, cfg->driver_domain ? "yes" : "no");
+    if (cfg->standby)
+        fputs(" standby=\"yes\"", out);
     if (cfg->max_maptrack_frames)
         fprintf(out, " max-maptrack-frames=\"%u\"", cfg->max_maptrack_frames);
     fputs("/>\n  </metadata>\n  <devices>\n", out);

@@ -508,15 +508,28 @@ static int xl_cpu_weight(struct domain_config *cfg, const char *value, const str
     return config_set_cpu_weight(cfg, value, 1, loc, err);
 }
 
-static int xl_driver_domain(struct domain_config *cfg, const char *value,
-                            const struct config_loc *loc, struct config_error *err)
+/* xl.cfg's booleans: 0 or 1. */
+static int xl_bool(bool *dst, const char *value, const struct config_loc *loc,
+                   struct config_error *err)
 {
     uint64_t v;
 
     if (config_parse_uint(value, 1, &v) < 0)
         return config_fail(err, loc, "'%.32s' is not a boolean (0 or 1)", value);
-    cfg->driver_domain = v;
+    *dst = v;
     return 0;
+}
+
+static int xl_driver_domain(struct domain_config *cfg, const char *value,
+                            const struct config_loc *loc, struct config_error *err)
+{
+    return xl_bool(&cfg->driver_domain, value, loc, err);
+}
+
+static int xl_driver_domain_standby(struct domain_config *cfg, const char *value,
+                                    const struct config_loc *loc, struct config_error *err)
+{
+    return xl_bool(&cfg->standby, value, loc, err);
 }
 
 static int xl_max_grant_frames(struct domain_config *cfg, const char *value,
@@ -572,6 +585,7 @@ static const struct {
     {"on_reboot", XL_ONE, xl_on_reboot},
     {"on_crash", XL_ONE, xl_on_crash},
     {"driver_domain", XL_ONE, xl_driver_domain},
+    {"driver_domain_standby", XL_ONE, xl_driver_domain_standby},
     {"max_grant_frames", XL_ONE, xl_max_grant_frames},
     {"max_maptrack_frames", XL_ONE, xl_max_maptrack_frames},
     {"max_event_channels", XL_ONE, xl_max_event_channels},

@@ -371,12 +371,19 @@ static int x_cputune(struct xml_ctx *x, xmlNode *node)
     return xml_children(x, node, cputune_elems, ARRAY_SIZE(cputune_elems), false);
 }
 
-static int set_driver_domain(struct xml_ctx *x, const char *t, const struct config_loc *loc)
+/* A yes/no attribute of <splitvisor:domain> into *dst, when it is there. */
+static int xml_yes_no_attr(struct xml_ctx *x, xmlNode *node, const char *attr, bool *dst)
 {
-    if (strcmp(t, "yes") != 0 && strcmp(t, "no") != 0)
-        return config_fail(x->err, loc, "driver-domain='%.16s' is not yes or no", t);
-    x->cfg->driver_domain = strcmp(t, "yes") == 0;
-    return 0;
+    struct config_loc loc = xml_loc(x, node);
+    char *t = xml_attr(node, attr);
+    int rc = 0;
+
+    if (t && strcmp(t, "yes") != 0 && strcmp(t, "no") != 0)
+        rc = config_fail(x->err, &loc, "%s='%.16s' is not yes or no", attr, t);
+    else if (t)
+        *dst = strcmp(t, "yes") == 0;
+    free(t);
+    return rc;
 }
 
 /* Runs config_set_limit on attribute attr of node, when it is there. */
@@ -395,7 +402,6 @@ static int x_metadata(struct xml_ctx *x, xmlNode *node)
 {
     for (xmlNode *c = node->children; c; c = c->next) {
         struct config_loc loc = xml_loc(x, c);
-        char *dd;
         int rc;
 
         if (c->type != XML_ELEMENT_NODE || !c->ns ||
@@ -405,9 +411,9 @@ static int x_metadata(struct xml_ctx *x, xmlNode *node)
             config_warn(&loc, "unknown Splitvisor metadata element, ignored");
             continue;
         }
-        dd = xml_attr(c, "driver-domain");
-        rc = dd ? set_driver_domain(x, dd, &loc) : 0;
-        free(dd);
+        rc = xml_yes_no_attr(x, c, "driver-domain", &x->cfg->driver_domain);
+        if (rc == 0)
+            rc = xml_yes_no_attr(x, c, "standby", &x->cfg->standby);
         /* libvirt has no name for it: xl.cfg's max_maptrack_frames. */
         if (rc == 0)
             rc = xml_limit_attr(x, c, "max-maptrack-frames", &x->cfg->max_maptrack_frames);

@@ -249,6 +249,11 @@ int svl_domain_create(struct svl_ctx *ctx, const struct domain_config *cfg, bool
     }
     svl_vf_replug_owner(ctx, req.domid); /* first: a teamed vif finds its VF's state */
     svl_vif_replug_backend(ctx, cfg->name, req.domid);
+    /* The domain serves without it: a standby that cannot start is said. */
+    if (cfg->standby && svl_standby_create(ctx, cfg) < 0) {
+        svl_log(ctx, SVL_WARN, "%s", ctx->error.message);
+        svl_error_clear(ctx);
+    }
     return 0;
 }
 
@@ -279,6 +284,8 @@ int svl_domain_check(struct svl_ctx *ctx, const char *file, const struct domain_
             config_origin_fail(&cerr, file, &cfg->vifs[i].backend_at,
                                "vif %u: unknown backend domain '%s'", cfg->vifs[i].devid,
                                cfg->vifs[i].backend);
+    if (!cerr.message[0])
+        svl_standby_check(cfg, &cerr, file);
     for (unsigned i = 0; !cerr.message[0] && i < cfg->nr_pcis; i++)
         if ((err = svl_pci_check(ctx, cfg->pcis[i].bdf)) < 0)
             config_origin_fail(&cerr, file, &cfg->pcis[i].at, "%s: %s", cfg->pcis[i].bdf,

@@ -66,6 +66,16 @@ struct retry {
 static struct retry *retries;
 static size_t nr_retries;
 
+/* A driver domain's next warm standby is started this long after its last
+ * one took over: creating a domain holds the hypervisor's one loop and
+ * xenstored, which the guests' reconnection needs meanwhile (started at
+ * once, it put the first ping both ways 200-400 ms later). */
+#define MONITOR_STANDBY_DELAY_MS 1000
+
+/* Standbys to start (the description of the domain they stand by). */
+static struct retry *standbys;
+static size_t nr_standbys;
+
 /* The monitor's connections: one monitor a process. */
 static struct svl_ctx *mon;
 
@@ -239,21 +249,28 @@ static bool create_or_queue(struct domain_config *cfg, int tries)
     return true;
 }
 
+/* Takes out of list[0..*n) an entry that is due, into *out; false when none is. */
+static bool take_due(struct retry *list, size_t *n, struct retry *out)
+{
+    long long now = now_ms();
+
+    for (size_t i = 0; i < *n; i++)
+        if (list[i].due_ms <= now) {
+            *out = list[i];
+            list[i] = list[--*n];
+            return true;
+        }
+    return false;
+}
+
 /* Tries again the restarts that are due. */
 static void retry_due(void)
 {
-    long long now = now_ms();
+    struct retry r;
     bool queued;
     int mark;
 
-    for (size_t i = 0; i < nr_retries;) {
-        struct retry r = retries[i];
-
-        if (r.due_ms > now) {
-            i++;
-            continue;
-        }
-        retries[i] = retries[--nr_retries];
+    while (take_due(retries, &nr_retries, &r)) {
         mark = mark_lock(r.cfg.name, false);
         if (mark == -ENOENT || mark == -ESTALE)
             svl_log(mon, SVL_INFO, "%s: its restart was cancelled (xl destroy)", r.cfg.name);
@@ -271,7 +288,7 @@ static void retry_due(void)
     }
 }
 
-/* Milliseconds until the next retry is due; -1 when none waits. */
+/* Milliseconds until the next retry or standby is due; -1 when none waits. */
 static int retry_timeout(void)
 {
     long long first = -1, now = now_ms();
@@ -279,12 +296,82 @@ static int retry_timeout(void)
     for (size_t i = 0; i < nr_retries; i++)
         if (first < 0 || retries[i].due_ms < first)
             first = retries[i].due_ms;
+    for (size_t i = 0; i < nr_standbys; i++)
+        if (first < 0 || standbys[i].due_ms < first)
+            first = standbys[i].due_ms;
     return first < 0 ? -1 : first <= now ? 0 : (int)(first - now);
 }
 
-/* Creates cfg's domain again unless its name restarts too fast; true when
- * cfg moved into a queued retry. */
-static bool restart(struct domain_config *cfg)
+/* Queues the start of cfg's next standby (a copy of cfg). */
+static void standby_later(const struct domain_config *cfg)
+{
+    struct retry *grown = realloc(standbys, (nr_standbys + 1) * sizeof(*standbys));
+    struct retry *s = grown ? &grown[nr_standbys] : NULL;
+
+    if (grown)
+        standbys = grown;
+    if (s) {
+        s->cfg = *cfg;
+        s->cfg.kernel = strdup(cfg->kernel);
+        s->cfg.extra = strdup(cfg->extra);
+        s->due_ms = now_ms() + MONITOR_STANDBY_DELAY_MS;
+    }
+    if (!s || !s->cfg.kernel || !s->cfg.extra) {
+        if (s)
+            config_free(&s->cfg);
+        svl_log(mon, SVL_WARN, "%s: no standby now: out of memory", cfg->name);
+        return;
+    }
+    nr_standbys++;
+}
+
+/* Starts the standbys that are due, of domains still there. */
+static void standbys_due(void)
+{
+    struct retry s;
+    uint32_t domid;
+
+    while (take_due(standbys, &nr_standbys, &s)) {
+        svl_error_clear(mon);
+        if (svl_domid(mon, s.cfg.name, &domid) == 0 && svl_standby_create(mon, &s.cfg) < 0)
+            svl_log(mon, SVL_WARN, "%s: no standby now: %s", s.cfg.name, mon->error.message);
+        config_free(&s.cfg);
+    }
+}
+
+/* A dead driver domain's warm standby gets the PF and starts serving it
+ * before the dead domain is destroyed (a destroy is 50-60 ms of xenstore
+ * work here); true and its domid, false (said) when there is none or it
+ * could not. */
+static bool activate(const struct domain_config *cfg, uint32_t *standby)
+{
+    int err;
+
+    svl_error_clear(mon);
+    err = svl_standby_activate(mon, cfg, standby);
+    if (err && err != -ENOENT)
+        svl_log(mon, SVL_WARN, "%s: creating it instead", mon->error.message);
+    return err == 0;
+}
+
+/* The activated standby takes over the name and the vifs, and a new one is
+ * started a little later; false (said) when it could not. */
+static bool takeover(const struct domain_config *cfg, uint32_t standby)
+{
+    svl_error_clear(mon);
+    if (svl_standby_takeover(mon, cfg, standby) < 0) {
+        svl_log(mon, SVL_WARN, "%s: creating it instead", mon->error.message);
+        return false;
+    }
+    svl_log(mon, SVL_INFO, "%s restarted: its standby, domain %u, took over", cfg->name, standby);
+    standby_later(cfg);
+    return true;
+}
+
+/* Creates cfg's domain again (or has its activated standby, if standby
+ * is not NULL, take over) unless its name restarts too fast; true when cfg
+ * moved into a queued retry. */
+static bool restart(struct domain_config *cfg, const uint32_t *standby)
 {
     time_t now = time(NULL);
     struct restarts *r = restarts_of(cfg->name, now);
@@ -299,8 +386,12 @@ static bool restart(struct domain_config *cfg)
         svl_log(mon, SVL_WARN, "%s restarted %d times in %d s: giving up%s", cfg->name,
                 MONITOR_MAX_RESTARTS, MONITOR_WINDOW_S,
                 svl_last_console_hint(cfg->name, hint, sizeof(hint)));
+        if (standby)
+            svl_domain_destroy(mon, *standby);
         return false;
     }
+    if (standby && takeover(cfg, *standby))
+        return false;
     return create_or_queue(cfg, 1);
 }
 
@@ -317,7 +408,8 @@ static void apply(uint32_t domid, unsigned reason)
     char name[SV_DOMAIN_NAME_MAX];
     struct domain_config cfg;
     enum config_action action;
-    bool restarts;
+    bool restarts, activated = false;
+    uint32_t standby = 0;
     int mark = -1;
 
     /* Not created by the toolstack (nothing kept), or already renamed by a monitor
@@ -347,13 +439,18 @@ static void apply(uint32_t domid, unsigned reason)
      * (an `xl destroy` after this point finds the mark and waits for it). */
     if (!is_listed(domid))
         goto out;
+    if (restarts && action == CONFIG_ACTION_RESTART && cfg.standby)
+        activated = activate(&cfg, &standby);
     /* A restart takes the description as kept (with the devices attached
      * and detached since), loaded above before destroying forgets it. */
     if (action == CONFIG_ACTION_RENAME_RESTART)
         rename_old(&cfg, domid); /* kept, under another name, for post-mortem */
     else
         svl_domain_destroy(mon, domid);
-    if (restarts && restart(&cfg)) {
+    /* A driver domain that is not coming back needs no standby. */
+    if (!restarts && cfg.standby)
+        svl_standby_destroy(mon, cfg.name);
+    if (restarts && restart(&cfg, activated ? &standby : NULL)) {
         mark_unlock(mark, cfg.name, true);
         return; /* cfg is the queued retry's now */
     }
@@ -424,6 +521,7 @@ void svl_monitor_run(struct svl_ctx *ctx)
     do {
         scan();
         retry_due();
+        standbys_due();
         if (!wait_event(xce))
             break;
     } while (xenevtchn_unmask(xce, (evtchn_port_t)port) == 0);
@@ -437,4 +535,7 @@ void svl_monitor_run(struct svl_ctx *ctx)
         config_free(&retries[i].cfg);
     }
     free(retries);
+    for (size_t i = 0; i < nr_standbys; i++)
+        config_free(&standbys[i].cfg);
+    free(standbys);
 }

@@ -84,4 +84,18 @@ int svl_pci_deassign(struct svl_ctx *ctx, uint32_t domid, const char *bdf);
 int svl_pci_plug(struct svl_ctx *ctx, uint32_t domid, const char *name,
                  const struct config_pci *pci);
 
+/* standby.c: a driver domain's warm standby (driver_domain_standby).
+ * svl_standby_check refuses a description that cannot have one (file for
+ * the error); svl_standby_create starts NAME-standby for active (unless it
+ * has one);
+ * svl_standby_activate gives the standby of cfg's domain (dead) its PCI
+ * functions and tells it to serve: 0 and its domid, -ENOENT when there is
+ * none, another -errno (said; the standby destroyed) when it could not;
+ * once the dead domain is destroyed, svl_standby_takeover gives it the
+ * name, the description and the vifs (-errno said, the standby destroyed). */
+int svl_standby_check(const struct domain_config *cfg, struct config_error *cerr, const char *file);
+int svl_standby_create(struct svl_ctx *ctx, const struct domain_config *active);
+int svl_standby_activate(struct svl_ctx *ctx, const struct domain_config *cfg, uint32_t *domid);
+int svl_standby_takeover(struct svl_ctx *ctx, const struct domain_config *cfg, uint32_t domid);
+
 #endif

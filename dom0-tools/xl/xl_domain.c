@@ -60,6 +60,8 @@ int cmd_destroy(int argc, char **argv)
         snprintf(name, sizeof(name), "%s", argv[1]);
     if (found && (err = destroy_op(domid)) < 0 && err != -ESRCH)
         return xl_error("cannot destroy %s: %s", argv[1], strerror(-err));
+    if (found && (err = svl_standby_destroy(&xl_ctx, name)) < 0 && err != -ESRCH)
+        return xl_error("cannot destroy %s's standby: %s", name, strerror(-err));
     pending = svl_monitor_cancel_restart(name);
     if (pending < 0)
         return xl_error("%s: cannot cancel its pending restart: %s", name, strerror(-pending));

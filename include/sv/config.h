@@ -128,6 +128,9 @@ struct domain_config {
     char *extra;                    /* command line, never NULL after parsing; owned */
     enum config_action on_poweroff, on_reboot, on_crash;
     bool driver_domain;
+    /* A driver domain kept with a warm standby (xl.cfg driver_domain_standby,
+     * libvirt <splitvisor:domain standby='yes'>): docs/networking.md. */
+    bool standby;
     /* Xen's per-domain limits (xl.cfg keys of the same names; libvirt's
      * <controller type='xenbus' maxGrantFrames maxEventChannels>); 0: Xen's
      * default, which the hypervisor applies. */

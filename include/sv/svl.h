@@ -99,6 +99,9 @@ int svl_domain_shutdown(struct svl_ctx *ctx, uint32_t domid, bool reboot);
 /* Whether domid has shut down or is gone. */
 bool svl_domain_has_shut_down(struct svl_ctx *ctx, uint32_t domid);
 
+/* Destroys the warm standby of driver domain `name` (driver_domain_standby),
+ * if it has one: with the domain itself, by an operator's destroy. */
+int svl_standby_destroy(struct svl_ctx *ctx, const char *name);
 /* Renames running domid: the hypervisor's name, its network namespace's
  * (sv-NAME, beside the one it was created with, which stays taken until
  * the domain ends), xenstore's name and its kept description. */

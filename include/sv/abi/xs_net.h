@@ -31,6 +31,10 @@
 #define SV_XS_TRUST       "trust"                  /* VF: 1 receives all multicast */
 #define SV_XS_LINK_STATE  "link-state"             /* VF: auto (the wire's), enable, disable */
 
+/* Written by xl in a standby driver domain's home (/local/domain/B): "active"
+ * once the PF is its own and it should serve (docs/networking.md). */
+#define SV_XS_STANDBY "standby"
+
 /* Published by netdd in a backend directory, read by xl. */
 #define SV_XS_STEERING        "steering"        /* vif: how its frames are steered */
 #define SV_XS_NIC_QUEUES      "nic-queues"      /* vif: the NIC queues it uses */
@@ -57,6 +61,7 @@
     X(SV_XS_SPOOFCHK)                                                                              \
     X(SV_XS_TRUST)                                                                                 \
     X(SV_XS_LINK_STATE)                                                                            \
+    X(SV_XS_STANDBY)                                                                               \
     X(SV_XS_STEERING)                                                                              \
     X(SV_XS_NIC_QUEUES)                                                                            \
     X(SV_XS_SWITCH_COUNTERS)                                                                       \

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# The ceiling of udp-pps with packet sockets at both guests' ends (issue
+# 19): two namespaces whose eth0s are veths, their peers joined by one relay
+# process (guest-io relay: recvmmsg on one peer as netfront's TX, sendmmsg
+# on the other as netfront's RX), nothing between: no rings, no driver
+# domain, no NIC model.  Beside it in every round, the same udp-pps over a
+# plain veth pair (run.sh's baseline).  Prints each round's rates and CPU
+# (cores busy, us a delivered frame, the host's softirq apart), then the
+# medians' ratio: what the guest's end alone leaves of the veth pair's rate.
+# Usage: bench/net/guest_ends.sh [SECONDS [ROUNDS]]   (root, after make)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+[ "$(id -u)" -eq 0 ] || { echo "bench/net/guest_ends.sh: needs root" >&2; exit 1; }
+secs=${1:-5}
+rounds=${2:-3}
+[[ "$secs" =~ ^[1-9][0-9]*$ && "$rounds" =~ ^[1-9][0-9]*$ ]] ||
+    { echo "usage: bench/net/guest_ends.sh [SECONDS [ROUNDS]]" >&2; exit 2; }
+bin=$PWD/build/bin bench=$PWD/build/bench # bin: the cleanup's splitvisor stop
+
+source bench/net/lib.sh
+bench_begin sv-gend-a sv-gend-b sv-gend-r
+veth_up
+ends_up
+
+veths=() relays=() ratios=()
+echo "bench/net/guest_ends: $secs s a figure, $rounds rounds, $(nproc) cores," \
+    "load $(cut -d' ' -f1-3 /proc/loadavg)"
+for r in $(seq "$rounds"); do
+    step="veth, round $r"; watch=(sv-bench-a sv-bench-b)
+    udp_run in_b in_a 10.99.0.2; veth=$fig vcpu=$cpu
+    step="relay, round $r"; ends_run; relayed=$fig rcpu=$cpu
+    veths+=("$veth") relays+=("$relayed") ratios+=("$(ratio "$relayed" "$veth")")
+    printf 'round %d: veth %s pps, %s; relayed %s pps (%s), %s; relay alone %s\n' "$r" \
+        "$veth" "$(awk -v c="$vcpu" -v f="$veth" 'BEGIN { split(c, a, " ");
+            printf "%.2f cores + softirq %.2f, %.2f us/frame", a[1], a[2], a[1] * 1e6 / f }')" \
+        "$relayed" "${ratios[-1]}" "$(awk -v c="$rcpu" -v f="$relayed" 'BEGIN { split(c, a, " ");
+            printf "%.2f cores + softirq %.2f, %.2f us/frame", a[1], a[2], a[1] * 1e6 / f }')" \
+        "$(awk '{ printf "%s frames/s, %s ns CPU/frame, %s calls/frame", $1, $2, $3 }' <<<"$relay")"
+done
+echo "medians: veth $(median "${veths[@]}"), both guests' ends joined $(median "${relays[@]}"):" \
+    "$(ratio "$(median "${relays[@]}")" "$(median "${veths[@]}")")x veth" \
+    "(rounds $(range "${ratios[@]}"))"
