@@ -4,12 +4,14 @@
  * executable's definitions take the place of libxenstore's, libxenevtchn's
  * and libxengnttab's).  The store is a flat table of paths; a grant is
  * any ref but FAKE_BAD_REF, and maps to a fresh page holding an empty
- * shared ring; the counters say what is still held.
+ * shared ring, or a copy of the page the test gave that ref; the counters
+ * say what is still held.
  */
 #ifndef FAKE_XEN_H
 #define FAKE_XEN_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #define FAKE_BAD_REF 666u /* a grant ref the "hypervisor" refuses to map */
 
@@ -27,5 +29,10 @@ const char *fake_xs_get(const char *path);
 /* The node as an integer; -1 when absent. */
 int fake_xs_int(const char *path);
 struct fake_xen_held fake_xen_held(void);
+/* From now on ref maps to a copy of page (4096 bytes, kept by the caller);
+ * NULL page: every ref an empty ring again. */
+void fake_xen_grant(uint32_t ref, const void *page);
+/* Where ref's page was last mapped (NULL: not yet, or no page given). */
+void *fake_xen_mapped(uint32_t ref);
 
 #endif
