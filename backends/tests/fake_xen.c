@@ -20,6 +20,7 @@ static struct {
 } nodes[NODES];
 static struct fake_xen_held held;
 static evtchn_port_t next_port = 1;
+static void *mapped[FAKE_REFS];
 
 static int find(const char *path)
 {
@@ -76,6 +77,16 @@ int fake_xs_int(const char *path)
 struct fake_xen_held fake_xen_held(void)
 {
     return held;
+}
+
+void *fake_xen_page(uint32_t ref)
+{
+    return ref < FAKE_REFS ? mapped[ref] : NULL;
+}
+
+unsigned fake_xen_last_port(void)
+{
+    return next_port - 1;
 }
 
 void *xs_read(struct xs_handle *h, xs_transaction_t t, const char *path, unsigned int *len)
@@ -179,8 +190,11 @@ static void *map_pages(uint32_t count, const uint32_t *refs)
     p = mmap(NULL, count * 4096ul, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (p == MAP_FAILED)
         return NULL;
-    for (uint32_t i = 0; i < count; i++)
+    for (uint32_t i = 0; i < count; i++) {
         SHARED_RING_INIT((netif_tx_sring_t *)(p + i * 4096ul));
+        if (refs[i] < FAKE_REFS)
+            mapped[refs[i]] = p + i * 4096ul;
+    }
     held.pages += (int)count;
     return p;
 }

@@ -10,6 +10,7 @@
 #define FAKE_XEN_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #define FAKE_BAD_REF 666u /* a grant ref the "hypervisor" refuses to map */
 
@@ -27,5 +28,11 @@ const char *fake_xs_get(const char *path);
 /* The node as an integer; -1 when absent. */
 int fake_xs_int(const char *path);
 struct fake_xen_held fake_xen_held(void);
+/* The page last mapped for ref (below FAKE_REFS), or NULL: what the code
+ * under test reads there, the frontend's ring or buffer. */
+#define FAKE_REFS 256u
+void *fake_xen_page(uint32_t ref);
+/* The last port bound: the code's end of the frontend's event channel. */
+unsigned fake_xen_last_port(void);
 
 #endif
