@@ -15,7 +15,9 @@
 #include "sv/netback.h"
 #include "sv/netback_ctrl.h"
 #include "sv/netif_offload.h"
+#include "sv/pktparse.h"
 #include "sv/ratelimit.h"
+#include "sv/swoffload.h"
 #include "sv/toeplitz.h"
 #include "sv/vlan.h"
 #include "sv/xenbus.h"
@@ -46,9 +48,16 @@
 #define TX_INFLIGHT       256   /* zero-copy packets the device may hold */
 /* Connects a second one vif may cause (a burst of VIF_CONNECT_BURST): each
  * takes a pool with NIC admin commands and maps the rings, on the one
- * thread every vif shares. */
-#define VIF_CONNECT_RATE  4
-#define VIF_CONNECT_BURST 4
+ * thread every vif shares, and the close after it unmaps them (one scan of
+ * netdd's /proc by the hypervisor, netdd stopped meanwhile).  Timed at load
+ * 8-13, a connect and its close cost netdd 15-25 ms, the ring unmap 9 ms
+ * of it (docs/networking.md).  A vif closed for misbehaving connects again
+ * after VIF_MISBEHAVED_HOLD_MS at the earliest: a frontend that breaks the
+ * protocol on each connect (a flapping one whose ring holds stale requests)
+ * otherwise got a connect and a close every 0.6 s. */
+#define VIF_CONNECT_RATE       4
+#define VIF_CONNECT_BURST      4
+#define VIF_MISBEHAVED_HOLD_MS 2000
 
 /* Control ring requests answered per event or poll (Linux answers all),
  * and a second (a burst of VIF_CTRL_BURST): a frontend configures its
@@ -78,6 +87,19 @@ struct devmap_entry {
     uint64_t iova;
 };
 
+/* A guest's TCP GSO packet whose MSS the host's device does not cut
+ * (env.tx_min_mss), copied whole and sent a segment at a time: each
+ * segment takes a frame of the guest's TX budget, so that a guest sending
+ * 64 KiB at MSS 48 (1366 segments) spends its own turns, not the others'. */
+struct vif_tso {
+    uint8_t *frame; /* [XEN_NETIF_MAX_TX_SIZE], kept from the first such packet to disconnect */
+    size_t len;     /* 0: no packet being cut */
+    unsigned next, count;
+    uint16_t mss;
+    uint8_t hdr_len;
+    bool dropped; /* the host refused a segment */
+};
+
 /* One netif queue: its rings, ports and netback core. */
 struct vif_queue {
     struct vif_back *v;
@@ -91,6 +113,7 @@ struct vif_queue {
     bool tx_paid;            /* tx_pkt's rate credit is taken */
     bool rx_paid;            /* the frame the guest had no buffer for paid its RX credit */
     struct netback_packet tx_pkt;
+    struct vif_tso tso; /* tx_pkt being cut in software */
     struct netback_queue *q;
     uint64_t tx_taken;  /* packets taken off the TX ring, ever */
     RING_IDX rx_posted; /* the RX request producer at the last event */
@@ -115,15 +138,17 @@ struct vif_back {
     bool connected;
     bool closing; /* the frontend misbehaved: vif_back_reap() tears it down */
     struct ratelimit connects;
-    struct ratelimit mcast;            /* its broadcasts and multicasts */
-    struct ratelimit_credit tx_credit; /* what it sends ("rate"), all queues together */
-    struct ratelimit_credit rx_credit; /* what it receives ("rx-rate"), the same */
-    bool rx_held;                      /* a frame waits for RX credit: rx_ready when it comes */
-    struct ipfilter ipf;               /* its addresses ("ip"): what it may send from */
-    uint64_t ip_filtered;              /* frames dropped for another source address */
-    uint64_t ip_filtered_shown;        /* what ip-filtered says (UINT64_MAX: nothing yet) */
-    unsigned max_queues;               /* what we offered */
-    unsigned nqueues;                  /* what the frontend took */
+    struct ratelimit mcast;             /* its broadcasts and multicasts */
+    struct ratelimit_credit tx_credit;  /* what it sends ("rate"), all queues together */
+    struct ratelimit_credit rx_credit;  /* what it receives ("rx-rate"), the same */
+    bool rx_held;                       /* a frame waits for RX credit: rx_ready when it comes */
+    struct ipfilter ipf;                /* its addresses ("ip"): what it may send from */
+    uint64_t ip_filtered;               /* frames dropped for another source address */
+    uint64_t tso_packets, tso_segments; /* GSO packets cut in software, and their segments */
+    uint64_t tso_shown;                 /* tso_segments as soft-tso says it */
+    uint64_t ip_filtered_shown;         /* what ip-filtered says (UINT64_MAX: nothing yet) */
+    unsigned max_queues;                /* what we offered */
+    unsigned nqueues;                   /* what the frontend took */
     struct vif_queue queue[VIF_BACK_MAX_QUEUES];
     void *ctrl_ring; /* feature-ctrl-ring, when the frontend made one */
     grant_ref_t ctrl_ref;
@@ -341,6 +366,8 @@ static void queue_disconnect(struct vif_queue *q)
     q->q = NULL;
     q->tx_more = false;
     q->tx_blocked = q->tx_paid = false;
+    free(q->tso.frame);
+    q->tso = (struct vif_tso){0};
     unbind(q->v, &q->evtchn);
     unbind(q->v, &q->evtchn_rx);
     if (q->rings)
@@ -646,20 +673,24 @@ uint64_t vif_back_watch(struct vif_back *v, const char *path)
 {
     XenbusState fe, be;
     uint64_t wait;
+    bool on;
 
     if (strncmp(path, v->frontend, strlen(v->frontend)) && strncmp(path, v->dir, strlen(v->dir)))
         return 0;
     if (v->detaching)
         return 0; /* looked at again once Closed (our state's watch) */
+    /* Three synchronous reads a look (2 ms together at load 8-13): a flapping
+     * frontend draws 15 looks a second. */
     fe = xenbus_read_state(v->env.xs, XBT_NULL, v->frontend);
     be = xenbus_read_state(v->env.xs, XBT_NULL, v->dir);
+    on = online(v);
     /* A frontend starting over finds us waiting again (Linux: prepare for reconnect). */
-    if (online(v) && fe == XenbusStateInitialising && be == XenbusStateClosed) {
+    if (on && fe == XenbusStateInitialising && be == XenbusStateClosed) {
         xenbus_switch_state(v->env.xs, v->dir, XenbusStateInitWait);
         return 0;
     }
-    if (!online(v) || be == XenbusStateClosing || fe == XenbusStateClosing ||
-        fe == XenbusStateClosed || fe == XenbusStateUnknown) {
+    if (!on || be == XenbusStateClosing || fe == XenbusStateClosing || fe == XenbusStateClosed ||
+        fe == XenbusStateUnknown) {
         if (be == XenbusStateConnected || be == XenbusStateClosing || v->connected ||
             v->attaching) {
             vif_close(v);
@@ -698,9 +729,13 @@ static void close_misbehaving(struct vif_back *v)
 
 void vif_back_reap(struct vif_back *v)
 {
+    uint64_t hold = (uint64_t)VIF_MISBEHAVED_HOLD_MS * VIF_CONNECT_RATE / 1000;
+
     if (!v->closing)
         return;
     vif_close(v);
+    /* The burst, and the hold's worth of connects beyond it. */
+    ratelimit_take_n(&v->connects, ratelimit_now_ns(), (uint32_t)(VIF_CONNECT_BURST + hold));
 }
 
 /* The device reads a packet's headers from its first slot alone (the
@@ -776,6 +811,74 @@ void vif_back_tx_complete(struct vif_back *v, uint32_t tag, bool ok)
     netback_tx_flush(q->q);
 }
 
+/* Whether pkt (offloads o) is TCP GSO with an MSS the host's device does
+ * not cut: vif_back cuts it (tx_tso_start). */
+static bool tx_tso_wanted(const struct vif_back *v, const struct netif_offload *o)
+{
+    return o->gso_type != XEN_NETIF_GSO_TYPE_NONE && o->gso_size < v->env.tx_min_mss;
+}
+
+/* Copies pkt whole and checks it as the NIC would (our copy: the guest
+ * cannot change it after): then q->tso holds it, its first segment next.
+ * -ENOTCONN when the queue went; another -errno: the packet is dropped. */
+static int tx_tso_start(struct vif_queue *q, const struct netback_packet *pkt,
+                        const struct netif_offload *o)
+{
+    struct vif_back *v = q->v;
+    struct vif_tso *t = &q->tso;
+    struct pktparse p;
+    int len, n;
+
+    if (!t->frame && !(t->frame = malloc(XEN_NETIF_MAX_TX_SIZE)))
+        return -ENOMEM;
+    len = netback_tx_copy(q->q, pkt, t->frame, XEN_NETIF_MAX_TX_SIZE);
+    if (len < 0)
+        return len;
+    if (!ipfilter_allows(&v->ipf, t->frame, (size_t)len)) {
+        v->ip_filtered++;
+        return -EPERM;
+    }
+    /* Not TCP (or to a group: every guest would take each segment), or
+     * below even Linux's MSS floor: refused. */
+    if ((t->frame[0] & 1) || pktparse_frame(t->frame, (size_t)len, &p) < 0 ||
+        p.l4_end > UINT8_MAX ||
+        (n = swoffload_tso_count(t->frame, (size_t)len, o->gso_size, (uint8_t)p.l4_end,
+                                 XEN_NETIF_MAX_TX_SIZE)) < 0)
+        return -EINVAL;
+    *t = (struct vif_tso){.frame = t->frame,
+                          .len = (size_t)len,
+                          .count = (unsigned)n,
+                          .mss = o->gso_size,
+                          .hdr_len = (uint8_t)p.l4_end};
+    v->tso_packets++;
+    return 0;
+}
+
+/* Sends q->tso's next segment: 0, or -EAGAIN when the host has no buffer
+ * (the segment waits for vif_back_poll()).  After the last one the guest's
+ * packet is answered: dropped if any segment was. */
+static int tx_tso_next(struct vif_queue *q)
+{
+    static const struct netif_offload seg_o = {.data_validated = true};
+    struct vif_back *v = q->v;
+    struct vif_tso *t = &q->tso;
+    size_t cap = (size_t)t->hdr_len + t->mss;
+    void *buf = v->env.ops->tx_buffer(v->env.host, v, q->idx, &cap);
+    int len;
+
+    if (!buf)
+        return -EAGAIN;
+    len = swoffload_tso_seg(t->frame, t->len, t->mss, t->hdr_len, t->next, buf, cap);
+    if (len < 0 || v->env.ops->transmit(v->env.host, v, q->idx, buf, (size_t)len, &seg_o) < 0)
+        t->dropped = true;
+    v->tso_segments++;
+    if (++t->next == t->count) {
+        netback_tx_done(q->q, &q->tx_pkt, t->dropped ? NETIF_RSP_DROPPED : NETIF_RSP_OKAY);
+        t->len = 0;
+    }
+    return 0;
+}
+
 /* Grant mappings this vif has made, for the CPU and for the device. */
 static uint64_t tx_mappings(const struct vif_back *v)
 {
@@ -785,13 +888,14 @@ static uint64_t tx_mappings(const struct vif_back *v)
     return st.misses + v->ndevmap;
 }
 
-/* Whether q's turn goes on to a next packet (one held back, or the ring's
- * next): not once its budget or its mappings are spent (*budget is 0 then). */
+/* Whether q's turn goes on (a segment to cut, a packet held back, or the
+ * ring's next): not once its budget or its mappings are spent (*budget is
+ * 0 then). */
 static bool tx_next(struct vif_queue *q, unsigned *budget, uint64_t maps)
 {
     if (*budget && !q->tx_blocked && tx_mappings(q->v) - maps >= VIF_TX_MAP_BUDGET)
         *budget = 0;
-    return *budget && (q->tx_blocked || netback_tx_next(q->q, &q->tx_pkt) == 1);
+    return *budget && (q->tso.len || q->tx_blocked || netback_tx_next(q->q, &q->tx_pkt) == 1);
 }
 
 /*
@@ -814,14 +918,23 @@ static bool tx_drain(struct vif_queue *q)
     q->tx_more = false;
     while (tx_next(q, &budget, maps)) {
         struct netif_offload o;
+        int err;
 
-        q->tx_taken++;
         if (--budget % VIF_TX_FLUSH_EVERY == 0 && budget) {
             netback_tx_flush(q->q);
             if (budget % (2 * VIF_TX_FLUSH_EVERY) == 0)
                 v->env.ops->flush(v->env.host, v, q->idx);
         }
         q->tx_blocked = false;
+        if (q->tso.len) {
+            if (tx_tso_next(q) < 0) {
+                q->tx_blocked = true;
+                budget = 1; /* not a budget stop: the host polls when it has room */
+                break;
+            }
+            continue;
+        }
+        q->tx_taken++;
         if (!q->tx_paid &&
             (wait = ratelimit_credit_take(&v->tx_credit, ratelimit_now_ns(), pkt->len))) {
             /* Over its rate: the frame waits (the guest's ring fills, it
@@ -832,6 +945,15 @@ static bool tx_drain(struct vif_queue *q)
             break;
         }
         q->tx_paid = true;
+        netback_tx_offload(pkt, &o);
+        if (tx_tso_wanted(v, &o)) {
+            q->tx_paid = false;
+            if ((err = tx_tso_start(q, pkt, &o)) == -ENOTCONN)
+                break;
+            if (err)
+                netback_tx_done(q->q, pkt, NETIF_RSP_DROPPED);
+            continue;
+        }
         if (v->devmap && pkt->len > v->env.tx_copybreak && tx_zero_copy(q, pkt) == 0) {
             q->tx_paid = false;
             continue;
@@ -851,7 +973,6 @@ static bool tx_drain(struct vif_queue *q)
         len = netback_tx_copy(q->q, pkt, buf, cap);
         if (len == -ENOTCONN)
             break;
-        netback_tx_offload(pkt, &o);
         if (len >= 0 && !ipfilter_allows(&v->ipf, buf, (size_t)len)) {
             v->ip_filtered++; /* checked in our copy: the guest cannot change it now */
             status = NETIF_RSP_DROPPED;
@@ -1250,8 +1371,14 @@ void vif_back_publish(struct vif_back *v, const char *key, const char *value)
 
 void vif_back_publish_counters(struct vif_back *v)
 {
-    char value[24];
+    char value[64];
 
+    if (v->tso_segments != v->tso_shown) {
+        snprintf(value, sizeof(value), "packets %llu segments %llu",
+                 (unsigned long long)v->tso_packets, (unsigned long long)v->tso_segments);
+        vif_back_publish(v, SV_XS_SOFT_TSO, value);
+        v->tso_shown = v->tso_segments;
+    }
     if (!v->ipf.active || v->ip_filtered == v->ip_filtered_shown)
         return;
     snprintf(value, sizeof(value), "%llu", (unsigned long long)v->ip_filtered);

@@ -30,37 +30,41 @@ pct() {
 # into file $4 (its pid in $!)
 pinger() { timeout $(($3 + 5)) "$BIN/xl" exec "$1" -- ping -D -n -i 0.01 -W 1 -w "$3" "$2" >"$4" 2>&1 & }
 
-# The xenstore watches the domains DOMID... hold, summed: xenstored's
-# XS_CONTROL "quota DOMID" (what Xen's xenstore-control prints), asked over
-# its socket (Debian's xenstore-control comes only with the Xen hypervisor's
-# packages).  Fails rather than reading 0 when xenstored does not answer.
-xs_watches() {
+# xenstored's XS_CONTROL ARGS... over its socket (what Xen's xenstore-control
+# sends; Debian's comes only with the Xen hypervisor's packages): prints the
+# answer, fails when xenstored refuses.  "quota DOMID" of a domain xenstored
+# has no record of prints nothing.
+xs_control() {
     python3 - "$XENSTORED_PATH" "$@" <<'PY'
 import socket, struct, sys
 s = socket.socket(socket.AF_UNIX)
 s.connect(sys.argv[1])
-def control(*args):
-    body = b"".join(a.encode() + b"\0" for a in args)
-    s.sendall(struct.pack("<IIII", 0, 0, 0, len(body)) + body)  # XS_CONTROL
-    head = b""
-    while len(head) < 16:
-        head += s.recv(16 - len(head))
-    kind, _, _, n = struct.unpack("<IIII", head)
-    data = b""
-    while len(data) < n:
-        data += s.recv(n - len(data))
-    if kind != 0 and data.startswith(b"ENOENT"):
-        return ""  # no xenstore record of the domain: nothing it holds
-    if kind != 0:
-        sys.exit("xenstored: quota %s: %s" % (args[1], data.rstrip(b"\0").decode()))
-    return data.decode()
-total = 0
-for d in sys.argv[2:]:
-    for line in control("quota", d).splitlines():
-        if line.split(":")[0].strip() == "watches":
-            total += int(line.split(":")[1])
-print(total)
+body = b"".join(a.encode() + b"\0" for a in sys.argv[2:])
+s.sendall(struct.pack("<IIII", 0, 0, 0, len(body)) + body)  # XS_CONTROL
+head = b""
+while len(head) < 16:
+    head += s.recv(16 - len(head))
+kind, _, _, n = struct.unpack("<IIII", head)
+data = b""
+while len(data) < n:
+    data += s.recv(n - len(data))
+if kind != 0 and data.startswith(b"ENOENT") and sys.argv[2] == "quota":
+    sys.exit(0)
+if kind != 0:
+    sys.exit("xenstored: %s: %s" % (" ".join(sys.argv[2:]), data.rstrip(b"\0").decode()))
+sys.stdout.write(data.rstrip(b"\0").decode())
 PY
+}
+
+# The xenstore watches the domains DOMID... hold, summed (xenstored's
+# "quota DOMID"; fails rather than reading 0 when xenstored does not answer).
+xs_watches() {
+    local d total=0 w
+    for d in "$@"; do
+        w=$(xs_control quota "$d" | awk -F: '$1 ~ /^watches/ {print $2 + 0}')
+        total=$((total + ${w:-0}))
+    done
+    echo "$total"
 }
 
 counts() { # what must come back after kills and teardowns

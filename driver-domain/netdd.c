@@ -36,6 +36,7 @@
 #include "sv/log.h"
 #include "sv/netif_offload.h"
 #include "sv/ratelimit.h"
+#include "sv/swoffload.h"
 #include "sv/abi/xnic.h"
 #include "sv/abi/xs_net.h"
 #include "sv/xnic_drv.h"
@@ -353,13 +354,13 @@ static void *port_tx_buffer(void *host, struct vif_back *v, unsigned q, size_t *
     return pf_pool_tx_buffer(pool_of(v, q), *cap, cap);
 }
 
-/* Linux's smallest TCP MSS (tcp_min_snd_mss): a guest asking the NIC to cut
- * 64 KiB into 1-byte segments would make it send 65,000 frames. */
-#define NETDD_MIN_MSS 48
-
+/* A guest asking to cut 64 KiB into 1-byte segments would make the NIC (or
+ * a guest taking it whole) send 65,000 frames; vif_back cuts those between
+ * the smallest a Linux sender makes (SWOFFLOAD_MIN_MSS) and the NIC's floor
+ * itself (env.tx_min_mss). */
 static bool gso_sane(const struct netif_offload *o)
 {
-    return o->gso_type == XEN_NETIF_GSO_TYPE_NONE || o->gso_size >= NETDD_MIN_MSS;
+    return o->gso_type == XEN_NETIF_GSO_TYPE_NONE || o->gso_size >= SWOFFLOAD_MIN_MSS;
 }
 
 static int port_transmit(void *host, struct vif_back *v, unsigned q, void *buf, size_t len,
@@ -838,7 +839,8 @@ int main(int argc, char **argv)
                                    .ops = &port_ops,
                                    .cache_pages = dd.cache_pages,
                                    .max_queues = pf_pool_queues(dd.pf),
-                                   .tx_copybreak = dd.tx_copybreak};
+                                   .tx_copybreak = dd.tx_copybreak,
+                                   .tx_min_mss = XNIC_MIN_MSS};
     fcntl(xenevtchn_fd(dd.xce), F_SETFL, fcntl(xenevtchn_fd(dd.xce), F_GETFL) | O_NONBLOCK);
     xs_ev = event_new(base, xs_fileno(dd.xs), EV_READ | EV_PERSIST, on_xenstore, NULL);
     ev_ev = event_new(base, xenevtchn_fd(dd.xce), EV_READ | EV_PERSIST, on_evtchn, NULL);

@@ -22,8 +22,6 @@
 #include "sv/xenbus.h"
 #include "sv/vif_front.h"
 
-#define POOL_PAGES                                                                                 \
-    253 /* buffers each way (a ring's worth, within one share call); refs are recycled */
 #define FRAME_MAX       (65536 + 64)
 #define SOCK_BATCH      64 /* frames taken from a socket per readiness, given it per sendmmsg */
 #define SOCK_WARN_BURST 5  /* warnings a second about frames the socket refused */
@@ -35,7 +33,7 @@ struct grants {
     void *pool[2]; /* TX, RX buffers */
     void *ctrl;    /* queue 0 with a control ring: CTRL_PAGES pages */
     uint32_t ring_ref[2];
-    uint32_t pool_ref[2][POOL_PAGES];
+    uint32_t pool_ref[2][VIF_FRONT_MAX_BUFFERS];
     uint32_t ctrl_ref[CTRL_PAGES];
 };
 
@@ -120,6 +118,13 @@ static void ctrl_notify(void *ctx)
     xenevtchn_notify(v->xce, v->port_ctrl);
 }
 
+/* Buffers each way per queue: each is a frame the hypervisor holds an fd
+ * of, and a host's fd limit bounds how many it may hold in all. */
+static unsigned pool_pages(const struct vif_front *v)
+{
+    return v->opts.buffers ? v->opts.buffers : VIF_FRONT_MAX_BUFFERS;
+}
+
 /* Shares what g does not hold yet (queue 0's may be shared ahead: preshare). */
 static int share_all(struct vif_front *v, struct grants *g, bool ctrl)
 {
@@ -128,7 +133,7 @@ static int share_all(struct vif_front *v, struct grants *g, bool ctrl)
             g->ring[d] = xengntshr_share_pages(v->xgs, v->backend_id, 1, &g->ring_ref[d], 1);
         if (!g->pool[d])
             g->pool[d] =
-                xengntshr_share_pages(v->xgs, v->backend_id, POOL_PAGES, g->pool_ref[d], 1);
+                xengntshr_share_pages(v->xgs, v->backend_id, pool_pages(v), g->pool_ref[d], 1);
         if (!g->ring[d] || !g->pool[d])
             return -errno;
     }
@@ -156,7 +161,7 @@ static void unshare_all(struct vf_queue *q, struct grants *g)
     unshare(q, g->ctrl, CTRL_PAGES);
     for (int d = 0; d < 2; d++) {
         unshare(q, g->ring[d], 1);
-        unshare(q, g->pool[d], POOL_PAGES);
+        unshare(q, g->pool[d], (int)pool_pages(q->v));
     }
     memset(g, 0, sizeof(*g));
 }
@@ -274,10 +279,10 @@ static int queue_connect(struct vf_queue *q, const struct netif_features *peer, 
         return err;
     cfg.tx_sring = q->g.ring[0];
     cfg.rx_sring = q->g.ring[1];
-    cfg.tx =
-        (struct netfront_pool){.pages = q->g.pool[0], .refs = q->g.pool_ref[0], .nr = POOL_PAGES};
-    cfg.rx =
-        (struct netfront_pool){.pages = q->g.pool[1], .refs = q->g.pool_ref[1], .nr = POOL_PAGES};
+    cfg.tx = (struct netfront_pool){
+        .pages = q->g.pool[0], .refs = q->g.pool_ref[0], .nr = pool_pages(q->v)};
+    cfg.rx = (struct netfront_pool){
+        .pages = q->g.pool[1], .refs = q->g.pool_ref[1], .nr = pool_pages(q->v)};
     q->nf = netfront_new(&cfg);
     if (!q->nf)
         return -errno;
@@ -769,12 +774,18 @@ struct vif_front *vif_front_new(struct event_base *base, struct xs_handle *xs,
                                 xenevtchn_handle *xce, unsigned devid,
                                 const struct vif_front_opts *opts)
 {
-    struct vif_front *v = calloc(1, sizeof(*v));
+    struct vif_front *v = NULL;
     unsigned int len;
-    char *domid = xs_read(xs, XBT_NULL, "domid", &len);
+    char *domid = NULL;
     struct vf_queue *q0;
     int err;
 
+    if (opts->buffers > VIF_FRONT_MAX_BUFFERS) {
+        errno = EINVAL;
+        return NULL;
+    }
+    v = calloc(1, sizeof(*v));
+    domid = xs_read(xs, XBT_NULL, "domid", &len);
     if (!v || !domid)
         goto out_free;
     v->base = base;

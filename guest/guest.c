@@ -327,6 +327,9 @@ static void parse_args(int argc, char **argv, struct pktgen_config *pcfg)
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--max-queues") && i + 1 < argc && atoi(argv[i + 1]) > 0) {
             vif_opts.max_queues = (unsigned)atoi(argv[++i]);
+        } else if (!strcmp(argv[i], "--vif-buffers") && i + 1 < argc && atoi(argv[i + 1]) > 0 &&
+                   atoi(argv[i + 1]) <= VIF_FRONT_MAX_BUFFERS) {
+            vif_opts.buffers = (unsigned)atoi(argv[++i]);
         } else if (!strcmp(argv[i], "--rss-table") && i + 1 < argc &&
                    (vif_opts.rss_size = parse_table(argv[++i])) > 0) {
             vif_opts.rss_table = rss_table;
@@ -335,7 +338,9 @@ static void parse_args(int argc, char **argv, struct pktgen_config *pcfg)
         }
     }
     if (pktgen_parse_args(n, rest, pcfg) < 0)
-        fatalx("usage: guest [--max-queues N] [--rss-table Q,Q,...] [--pktgen tx|rx ...]");
+        fatalx("usage: guest [--max-queues N] [--vif-buffers 1..%d] [--rss-table Q,Q,...] "
+               "[--pktgen tx|rx ...]",
+               VIF_FRONT_MAX_BUFFERS);
     free(rest);
 }
 

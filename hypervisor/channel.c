@@ -9,8 +9,6 @@
 #include <event2/event.h>
 #include <stdlib.h>
 #include <string.h>
-#include <linux/sockios.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -93,7 +91,7 @@ static void channel_free(struct channel *ch)
 static void channel_drop(struct channel *ch)
 {
     if (ch->dom->state == DOMAIN_RUNNING)
-        domain_release_owner(ch->dom, ch, ch->peer_pid);
+        domain_release_owner(ch->dom, ch);
     channel_free(ch);
 }
 
@@ -147,8 +145,6 @@ static int channel_handle(struct channel *ch, const void *buf, size_t len, const
     }
     out.rep.ret = ret;
     out.rep.len = (uint32_t)ctx.res_len;
-    if (ctx.nout)
-        ch->fds_sent = true;
     err = msg_send(ch->fd, &out, sizeof(out.rep) + ctx.res_len, NULL, 0, ctx.out_fds, ctx.nout,
                    MSG_DONTWAIT);
     msg_close_fds(ctx.out_fds, ctx.nout);
@@ -252,22 +248,6 @@ out_give:
 out_close:
     close(fd);
     return err;
-}
-
-/* SIOCOUTQ of a unix socket counts what we sent that the peer has not
- * consumed, peeked messages included: 0 means every reply was read. */
-bool channel_fds_unread(const void *owner)
-{
-    int outq;
-
-    for (struct channel *ch = hv.channels; ch; ch = ch->next) {
-        if (ch != owner)
-            continue;
-        if (ch->fds_sent && ioctl(ch->fd, SIOCOUTQ, &outq) == 0 && outq == 0)
-            ch->fds_sent = false;
-        return ch->fds_sent;
-    }
-    return false;
 }
 
 void channel_close_domain(struct domain *d)

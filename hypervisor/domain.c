@@ -530,9 +530,9 @@ void domain_getinfo(const struct domain *d, xen_domctl_getdomaininfo_t *info)
     memcpy(info->handle, d->handle, sizeof(info->handle));
 }
 
-void domain_release_owner(struct domain *d, const void *owner, pid_t pid)
+void domain_release_owner(struct domain *d, const void *owner)
 {
     evtchn_release_owner(&d->ev, owner);
     /* A handle closed while its pages are still mapped keeps its pins. */
-    gnttab_release_owner(d, owner, pid);
+    gnttab_release_owner(d, owner);
 }

@@ -56,7 +56,8 @@ struct maptrack_entry {
     grant_ref_t ref;
     struct frame *frame; /* holds a reference */
     const void *owner;   /* the channel that made the mapping */
-    bool parked;         /* owner closed with its fd maybe unread: pinned until the mapper dies */
+    bool host_map;       /* an fd went out, holding its lock at byte `hold` (frame_open_held) */
+    uint64_t hold;
     struct grant_notify notify; /* fired when the mapping goes */
 };
 

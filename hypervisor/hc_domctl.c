@@ -17,7 +17,6 @@
 #include <unistd.h>
 
 #include "hypercalls.h"
-#include "procfs.h"
 #include "sv/log.h"
 
 static struct domain *target(const struct hc_ctx *ctx)
@@ -182,7 +181,7 @@ int hc_sysctl_physinfo(struct hc_ctx *ctx)
             p->grant_maps += d->mt.entries[h].used;
     }
     p->version = (SV_VERSION_MAJOR << 16) | SV_VERSION_MINOR;
-    p->unmap_scans = proc_scan_count();
+    p->unmap_refused = hv.unmaps_refused;
     p->quota_used = hv.quota.used;
     p->quota_limit = hv.quota.limit;
     return 0;

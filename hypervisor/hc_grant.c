@@ -2,27 +2,22 @@
  * Grant table hypercalls (map, unmap, copy, query, setup) and the sharing of
  * fresh frames (xengntshr).  Status codes are Xen's GNTST_*, per op.
  *
- * An unmap is believed only when /proc, read with the mapper's threads
- * stopped, shows that its process no longer maps or holds the frame, and the
- * reply that carried its fd has been read (an fd in a socket's queue shows
- * nowhere in /proc); until then the grant stays pinned and its granter
- * cannot end access, so a mapper that lies keeps nothing it should not.
+ * An unmap is believed only when the open file description the map handed
+ * out is gone everywhere (frame_held(): its lock lives as long as any fd,
+ * mapping or unread reply holds it); until then the grant stays pinned and
+ * its granter cannot end access, so a mapper that lies keeps nothing it
+ * should not.  One system call per handle, the mapper left running.
  */
 #include <errno.h>
 #include <stdint.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <sys/uio.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 #include <xen/sys/gntdev.h>
 
 #include "hypercalls.h"
 #include "pci.h"
-#include "procfs.h"
 #include "sv/msg.h"
 #include "sv/util.h"
 
@@ -34,6 +29,7 @@ static int16_t map_one(struct hc_ctx *ctx, gnttab_map_grant_ref_t *op)
     struct frame *frame;
     uint64_t pfn;
     int16_t st;
+    uint64_t hold = 0;
     int handle, fd = -1;
 
     if (!(op->flags & (GNTMAP_host_map | GNTMAP_device_map)))
@@ -47,7 +43,7 @@ static int16_t map_one(struct hc_ctx *ctx, gnttab_map_grant_ref_t *op)
     if (!frame)
         goto out_unpin;
     if (op->flags & GNTMAP_host_map) {
-        fd = readonly ? frame_open_readonly(frame) : dup(frame->fd);
+        fd = frame_open_held(frame, readonly, &hold);
         if (fd < 0)
             goto out_unpin;
     }
@@ -57,6 +53,8 @@ static int16_t map_one(struct hc_ctx *ctx, gnttab_map_grant_ref_t *op)
                                 .ref = op->ref,
                                 .frame = frame_get(frame),
                                 .owner = ctx->ch,
+                                .host_map = fd >= 0,
+                                .hold = hold,
                                 .device_map = op->flags & GNTMAP_device_map};
     if (e.device_map && pci_iommu_map_frame(ctx->caller, frame, readonly) < 0) {
         frame_put(frame);
@@ -97,109 +95,25 @@ int hc_gnttab_map(struct hc_ctx *ctx)
     return 0;
 }
 
-/* How long a domain's threads may take to stop for a scan; past it the
- * unmap is not believed (a thread in an uninterruptible sleep). */
-#define STOP_TIMEOUT_NS (100 * 1000000L)
-
-/* SIGSTOP, then waits until every thread has stopped (waitid reports a
- * group stop once the last thread is in it), or the process is dead. */
-static long long now_ns(void)
+/* Whether the mapper may still reach e's frame through what the map gave it. */
+static bool still_held(const struct maptrack_entry *e)
 {
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
-/* The timeout is measured on the clock, not summed from the naps: on a
- * loaded host a 20 us nap took a millisecond, and the 100 ms wait for a
- * dying netdd held the hypervisor's loop for over 5 s. */
-static int mapper_stop(const struct domain *d)
-{
-    const struct timespec nap = {.tv_nsec = 20000};
-    long long deadline = now_ns() + STOP_TIMEOUT_NS;
-
-    if (syscall(SYS_pidfd_send_signal, d->pidfd, SIGSTOP, NULL, 0) < 0)
-        return errno == ESRCH ? 0 : -errno; /* reaped: it maps nothing */
-    for (;;) {
-        siginfo_t si = {0};
-
-        /* WNOWAIT: the exit stays for domain_reap(), the stop for later. */
-        if (waitid(P_PIDFD, (id_t)d->pidfd, &si, WSTOPPED | WEXITED | WNOHANG | WNOWAIT) < 0)
-            return -errno;
-        if (si.si_pid)
-            return 0;
-        if (now_ns() >= deadline)
-            return -ETIMEDOUT;
-        nanosleep(&nap, NULL);
-    }
-}
-
-/*
- * proc_find_frames() of the mapper with its threads stopped: running, one
- * could mremap() a mapping, or dup2() an fd, into a part of /proc the scan
- * has already read.  It continues after, unless dom0 has it paused.  dom0's
- * processes (its tools, xenstored) are not stopped: not ours to stop, and
- * trusted.
- */
-static int scan_mapper(const struct domain *d, pid_t pid, const ino_t *inos, unsigned n,
-                       bool *found)
-{
-    bool stop = d->domid != 0 && pid == d->pid && d->pidfd >= 0;
-    int err = 0;
-
-    if (stop)
-        err = mapper_stop(d);
-    if (!err)
-        err = proc_find_frames(pid, inos, n, found);
-    if (stop && !d->paused)
-        syscall(SYS_pidfd_send_signal, d->pidfd, SIGCONT, NULL, 0);
-    return err;
-}
-
-/* Whether e's fd may still sit in an unread reply; *last caches the answer
- * for one owner (a batch's mappings were mostly made on one channel). */
-static bool fd_in_flight(const struct maptrack_entry *e, const void **last, bool *unread)
-{
-    if (e->parked)
-        return true;
-    if (e->owner != *last) {
-        *last = e->owner;
-        *unread = channel_fds_unread(e->owner);
-    }
-    return *unread;
+    return e->host_map && frame_held(e->frame, e->hold);
 }
 
 int hc_gnttab_unmap(struct hc_ctx *ctx)
 {
     gnttab_unmap_grant_ref_t *ops = ctx->arg;
-    uint32_t n = ctx->req->count;
     struct maptrack *mt = &ctx->caller->mt;
-    ino_t inos[1024] = {0};
-    bool found[1024], in_flight[1024], unread = false;
-    const void *last = NULL;
-    int err;
 
-    for (uint32_t i = 0; i < n; i++) {
-        struct maptrack_entry *e = maptrack_get(mt, ops[i].handle);
+    for (uint32_t i = 0; i < ctx->req->count; i++) {
+        const struct maptrack_entry *e = maptrack_get(mt, ops[i].handle);
 
-        inos[i] = e ? e->frame->ino : 0;
-        in_flight[i] = e && fd_in_flight(e, &last, &unread);
-    }
-    /* One scan of the mapper for the whole batch. */
-    err = scan_mapper(ctx->caller, ctx->ch->peer_pid, inos, n, found);
-    if (err < 0)
-        return err;
-    for (uint32_t i = 0; i < n; i++) {
-        /* Looked up again: an earlier op of the batch may have unmapped it. */
-        if (!inos[i] || !maptrack_get(mt, ops[i].handle))
+        if (!e)
             ops[i].status = GNTST_bad_handle;
-        else if (found[i] || in_flight[i]) {
+        else if (still_held(e)) {
             ops[i].status = GNTST_general_error; /* still mapped: not believed */
-            if (in_flight[i])
-                log_warn_limited(&ctx->caller->warnings, false,
-                                 "dom%u: unmap of handle %u refused: its map reply is unread",
-                                 ctx->caller->domid, ops[i].handle);
+            hv.unmaps_refused++;
         } else {
             domain_unmap_handle(ctx->caller, ops[i].handle);
             ops[i].status = GNTST_okay;
@@ -208,56 +122,17 @@ int hc_gnttab_unmap(struct hc_ctx *ctx)
     return 0;
 }
 
-void gnttab_release_owner(struct domain *d, const void *owner, pid_t pid)
+/* What a channel that closes mapped and let go of is unmapped; what is
+ * still held (a mapping kept, a reply left unread in a socket that
+ * outlives our end) stays pinned until the mapper unmaps it or dies. */
+void gnttab_release_owner(struct domain *d, const void *owner)
 {
-    grant_handle_t *handles = NULL;
-    ino_t *inos = NULL;
-    bool *found = NULL;
-    uint32_t n = 0;
-
     for (uint32_t h = 0; h < d->mt.nr; h++) {
         const struct maptrack_entry *e = maptrack_get(&d->mt, (grant_handle_t)h);
 
-        n += e && e->owner == owner;
+        if (e && e->owner == owner && !still_held(e))
+            domain_unmap_handle(d, (grant_handle_t)h);
     }
-    if (!n)
-        return;
-    if (channel_fds_unread(owner)) {
-        /* The peer keeps its socket, and the fds in it, after we close
-         * ours: those mappings stay pinned until the mapper dies. */
-        for (uint32_t h = 0; h < d->mt.nr; h++) {
-            struct maptrack_entry *e = maptrack_get(&d->mt, (grant_handle_t)h);
-
-            if (e && e->owner == owner)
-                e->parked = true;
-        }
-        return;
-    }
-    handles = malloc(n * sizeof(*handles));
-    inos = malloc(n * sizeof(*inos));
-    found = malloc(n * sizeof(*found));
-    /* Out of memory, the mappings stay pinned: the safe side. */
-    if (!handles || !inos || !found)
-        goto out;
-    n = 0;
-    for (uint32_t h = 0; h < d->mt.nr; h++) {
-        const struct maptrack_entry *e = maptrack_get(&d->mt, (grant_handle_t)h);
-
-        if (e && e->owner == owner) {
-            handles[n] = (grant_handle_t)h;
-            inos[n++] = e->frame->ino;
-        }
-    }
-    /* One scan for all: a mapper closing a handle with a thousand
-     * mappings used to cost a thousand scans of its /proc. */
-    if (scan_mapper(d, pid, inos, n, found) == 0)
-        for (uint32_t i = 0; i < n; i++)
-            if (!found[i])
-                domain_unmap_handle(d, handles[i]);
-out:
-    free(handles);
-    free(inos);
-    free(found);
 }
 
 /* One side of a copy: a page of the caller (gmfn) or a granted page (gref),

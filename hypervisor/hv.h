@@ -30,10 +30,9 @@ struct channel {
     int fd;
     struct event *ev;
     struct domain *dom;
-    pid_t peer_pid; /* whose /proc/PID/maps proves an unmap */
+    pid_t peer_pid; /* whose memory a grant copy of a virtual address reaches */
     bool in_call;   /* a request of this channel is being handled ... */
     bool closed;    /* ... and closed it (its domain shut itself down) */
-    bool fds_sent;  /* a reply carried fds, maybe still unread (channel_fds_unread) */
     struct channel *next;
 };
 
@@ -106,7 +105,8 @@ struct hv {
     uid_t uid_base;
     char image_libdir[256]; /* our libraries, at SANDBOX_LIBDIR in each domain */
     bool stopping;
-    struct quota quota; /* what all domains together may make us hold */
+    struct quota quota;      /* what all domains together may make us hold */
+    uint64_t unmaps_refused; /* unmaps not believed: the frame still held */
 };
 
 extern struct hv hv;
@@ -126,11 +126,12 @@ int domain_power_button(struct domain *d);
 int domain_rename(struct domain *d, const char *name);
 void domain_getinfo(const struct domain *d, xen_domctl_getdomaininfo_t *info);
 void domain_destroy_all(void);
-/* Releases grant mappings `owner` made that its process no longer maps. */
-void domain_release_owner(struct domain *d, const void *owner, pid_t pid);
-/* hc_grant.c: releases the mappings d made through owner (a channel) that
- * pid, its process, neither maps nor holds: one scan for them all. */
-void gnttab_release_owner(struct domain *d, const void *owner, pid_t pid);
+/* Releases what `owner` (a channel) bound, and the grant mappings it made
+ * that nothing holds any more. */
+void domain_release_owner(struct domain *d, const void *owner);
+/* hc_grant.c: releases the mappings d made through owner that nothing
+ * holds any more (frame_held()). */
+void gnttab_release_owner(struct domain *d, const void *owner);
 /* Drops mapping `handle` of d (valid): fires its unmap notify, unpins the
  * grant, puts the frame. */
 void domain_unmap_handle(struct domain *d, grant_handle_t handle);
@@ -187,13 +188,6 @@ size_t hvlog_read(char *buf, size_t cap, uint32_t *index, bool clear);
 /* channel.c */
 int channel_add(int fd, struct domain *dom, pid_t peer_pid);
 void channel_close_domain(struct domain *d);
-/*
- * Whether a reply of channel `owner` that carried fds may still be unread
- * by its peer (false once the channel is closed): those fds sit in the
- * peer's socket, where no /proc of it shows them, and a peek at the reply
- * gives the maptrack handle without taking them.
- */
-bool channel_fds_unread(const void *owner);
 int control_listen(const char *path);
 
 /* What a handler of the dispatch table gets (hypercalls.h). */

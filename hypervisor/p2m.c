@@ -80,14 +80,40 @@ void frame_put(struct frame *f)
     free(f);
 }
 
-int frame_open_readonly(const struct frame *f)
+/* Each mapping's lock is a byte of its own, past the page (a lock may lie
+ * beyond a file's end): the unmap of one never waits on another's. */
+static uint64_t next_hold;
+
+int frame_open_held(const struct frame *f, bool readonly, uint64_t *hold)
 {
+    struct flock fl = {.l_type = F_RDLCK, .l_whence = SEEK_SET, .l_len = 1};
     char path[64];
-    int fd;
+    int fd, err;
 
     snprintf(path, sizeof(path), "/proc/self/fd/%d", f->fd);
-    fd = open(path, O_RDONLY | O_CLOEXEC);
-    return fd < 0 ? -errno : fd;
+    fd = open(path, (readonly ? O_RDONLY : O_RDWR) | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    fl.l_start = (off_t)(SV_PAGE_SIZE + next_hold);
+    if (fcntl(fd, F_OFD_SETLK, &fl) < 0) {
+        err = -errno;
+        close(fd);
+        return err;
+    }
+    *hold = next_hold++;
+    return fd;
+}
+
+bool frame_held(const struct frame *f, uint64_t hold)
+{
+    struct flock fl = {.l_type = F_WRLCK,
+                       .l_whence = SEEK_SET,
+                       .l_start = (off_t)(SV_PAGE_SIZE + hold),
+                       .l_len = 1};
+
+    /* Asked through our own description, which holds no lock of a
+     * mapping's (nor can its sharer's dup of it block this answer). */
+    return fcntl(f->fd, F_OFD_GETLK, &fl) < 0 || fl.l_type != F_UNLCK;
 }
 
 int p2m_init(struct p2m *p2m, const char *name, uint64_t ram_pages, uint64_t max_shared)

@@ -67,7 +67,20 @@ int p2m_locate(const struct p2m *p2m, uint64_t pfn, int *fd, off_t *off);
 int frame_memfd(const char *name, size_t size);
 struct frame *frame_get(struct frame *f);
 void frame_put(struct frame *f);
-/* A read-only fd of the frame (a new O_RDONLY open file description). */
-int frame_open_readonly(const struct frame *f);
+/*
+ * An fd of the frame for one mapping: a new open file description
+ * (O_RDONLY when readonly), which holds a read lock (an OFD lock) on a byte
+ * of its own, *hold.  The kernel drops that lock only when the last
+ * reference to the description goes -- every fd of it in any process, any
+ * mmap of it, a copy unread in a socket -- so frame_held() proves an unmap
+ * in one system call, with the mapper running.  A domain cannot drop the
+ * lock early: its seccomp filter refuses F_OFD_SETLK (sandbox.c); nor reach
+ * the frame through another description: the memfd is root's, mode 0600.
+ * fd or -errno.
+ */
+int frame_open_held(const struct frame *f, bool readonly, uint64_t *hold);
+/* Whether the description frame_open_held() made with hold lives on
+ * anywhere (true also when the kernel cannot tell: the safe side). */
+bool frame_held(const struct frame *f, uint64_t hold);
 
 #endif

@@ -5,9 +5,9 @@
  * reserved range, no capabilities, not dumpable even after exec (so
  * /proc/PID/mem, fd and map_files stay closed to any other uid and to its
  * own), and a seccomp allow-list that also forbids new processes (threads
- * sharing the fd table only), a second exec and AF_UNIX sockets, so a domain
- * is exactly one process running its image, whose maps and fds -- all of
- * them -- the hypervisor can check.
+ * sharing the fd table only), a second exec, AF_UNIX sockets and dropping
+ * the OFD locks that show a grant mapping still held (p2m.h), so a domain
+ * is exactly one process running its image.
  *
  * The child stops itself (SIGSTOP) just before execve: a new domain is
  * created paused and runs its image when unpaused (SIGCONT).
@@ -260,9 +260,9 @@ static int seccomp_allow_rules(scmp_filter_ctx ctx)
 
     for (size_t i = 0; !err && i < sizeof(allowed_syscalls) / sizeof(allowed_syscalls[0]); i++)
         err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, allowed_syscalls[i], 0);
-    /* Threads yes, processes no, and a thread shares everything: one with
-     * its own fd table (no CLONE_FILES) would hold fds the hypervisor's
-     * unmap check, which reads /proc/PID/fd of the domain, never sees.
+    /* Threads yes, processes no, and a thread shares everything: a domain
+     * is one process (its pid is what the hypervisor watches, reaps and
+     * charges), whose threads share one fd table (CLONE_FILES).
      * clone3 hides its flags from seccomp, so it answers ENOSYS and libc
      * falls back to clone. */
     if (!err)
@@ -289,17 +289,17 @@ static int seccomp_argument_rules(scmp_filter_ctx ctx)
     int err = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(prctl), 1,
                                SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffu, PR_SET_DUMPABLE));
 
-    /* No AF_UNIX socket of its own: an fd sent over one and left unread is
-     * held by no process (SCM_RIGHTS in flight), so a domain could keep a
-     * frame past an unmap the hypervisor checked.  Its channels are the
-     * hypervisor's socketpairs, whose far end it does not hold. */
+    /* No AF_UNIX socket of its own: its channels are the hypervisor's
+     * socketpairs, whose far end it does not hold, and nothing else of a
+     * domain's needs to pass descriptors. */
     if (!err)
         err = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(socket), 1,
                                SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffu, AF_UNIX));
     if (!err)
         err = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(socketpair), 1,
                                SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffu, AF_UNIX));
-    /* Nor a page of a frame held where no /proc shows it: a zero-copy send
+    /* Nor a page of a frame held past the last reference to its file (what
+     * proves an unmap, p2m.h): a zero-copy send
      * pins the pages it sends until the skb is freed (a peer, or the TAP it
      * leaves by, that does not read keeps them); splice, tee and sendfile,
      * refused in the allow-list, put page references into pipes. */
@@ -314,6 +314,17 @@ static int seccomp_argument_rules(scmp_filter_ctx ctx)
     if (!err)
         err = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(setsockopt), 1,
                                SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, SOL_PACKET));
+    /* Nor drop the lock that shows a grant mapping's fd is still held
+     * (frame_open_held, p2m.h): an OFD lock goes with the last reference to
+     * its open file description, which is the truth the hypervisor asks
+     * for, or with F_OFD_SETLK(W) on it, which would be a lie.  POSIX locks
+     * and flock() are other owners' and cannot touch it. */
+    if (!err)
+        err = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(fcntl), 1,
+                               SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, F_OFD_SETLK));
+    if (!err)
+        err = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(fcntl), 1,
+                               SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, F_OFD_SETLKW));
     return err;
 }
 
@@ -454,7 +465,10 @@ static int cgroup_enable(const char *parent, const char *controller)
     return err;
 }
 
-/* Makes d's cgroup for controller beside ours (once per directory). */
+/* Makes d's cgroup for controller beside ours (once per directory).  Its
+ * name has the domid besides the name, so that a domain created under the
+ * name of one just destroyed does not wait for the cgroup of the dead one,
+ * whose killed tasks may take a while to exit (cgreap.c). */
 static int cgroup_make(struct domain *d, const char *controller)
 {
     char parent[256], dir[256];
@@ -463,7 +477,7 @@ static int cgroup_make(struct domain *d, const char *controller)
 
     if (version < 0)
         return version;
-    if (snprintf(dir, sizeof(dir), "%s/%s", parent, d->netns) >= (int)sizeof(dir))
+    if (snprintf(dir, sizeof(dir), "%s/%s.%u", parent, d->netns, d->domid) >= (int)sizeof(dir))
         return -ENAMETOOLONG;
     if (version == 2)
         err = cgroup_enable(parent, controller);

@@ -20,7 +20,12 @@ static struct {
 } nodes[NODES];
 static struct fake_xen_held held;
 static evtchn_port_t next_port = 1;
-static void *mapped[FAKE_REFS];
+/* Pages a test gave content (fake_xen_grant) and where each was last mapped. */
+static struct {
+    uint32_t ref;
+    const void *page;
+    void *mapped;
+} grants[16];
 
 static int find(const char *path)
 {
@@ -79,14 +84,39 @@ struct fake_xen_held fake_xen_held(void)
     return held;
 }
 
-void *fake_xen_page(uint32_t ref)
+void fake_xen_grant(uint32_t ref, const void *page)
 {
-    return ref < FAKE_REFS ? mapped[ref] : NULL;
+    if (!page) {
+        memset(grants, 0, sizeof(grants));
+        return;
+    }
+    for (unsigned i = 0; i < sizeof(grants) / sizeof(grants[0]); i++)
+        if (!grants[i].page || grants[i].ref == ref) {
+            grants[i].ref = ref;
+            grants[i].page = page;
+            grants[i].mapped = NULL;
+            return;
+        }
 }
 
-unsigned fake_xen_last_port(void)
+void *fake_xen_mapped(uint32_t ref)
 {
-    return next_port - 1;
+    for (unsigned i = 0; i < sizeof(grants) / sizeof(grants[0]); i++)
+        if (grants[i].page && grants[i].ref == ref)
+            return grants[i].mapped;
+    return NULL;
+}
+
+/* The page a test gave ref, copied to p; else an empty shared ring. */
+static void fill_page(uint8_t *p, uint32_t ref)
+{
+    for (unsigned i = 0; i < sizeof(grants) / sizeof(grants[0]); i++)
+        if (grants[i].page && grants[i].ref == ref) {
+            memcpy(p, grants[i].page, 4096);
+            grants[i].mapped = p;
+            return;
+        }
+    SHARED_RING_INIT((netif_tx_sring_t *)p);
 }
 
 void *xs_read(struct xs_handle *h, xs_transaction_t t, const char *path, unsigned int *len)
@@ -190,11 +220,8 @@ static void *map_pages(uint32_t count, const uint32_t *refs)
     p = mmap(NULL, count * 4096ul, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (p == MAP_FAILED)
         return NULL;
-    for (uint32_t i = 0; i < count; i++) {
-        SHARED_RING_INIT((netif_tx_sring_t *)(p + i * 4096ul));
-        if (refs[i] < FAKE_REFS)
-            mapped[refs[i]] = p + i * 4096ul;
-    }
+    for (uint32_t i = 0; i < count; i++)
+        fill_page(p + i * 4096ul, refs[i]);
     held.pages += (int)count;
     return p;
 }

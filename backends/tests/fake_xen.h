@@ -4,7 +4,8 @@
  * executable's definitions take the place of libxenstore's, libxenevtchn's
  * and libxengnttab's).  The store is a flat table of paths; a grant is
  * any ref but FAKE_BAD_REF, and maps to a fresh page holding an empty
- * shared ring; the counters say what is still held.
+ * shared ring, or a copy of the page the test gave that ref; the counters
+ * say what is still held.
  */
 #ifndef FAKE_XEN_H
 #define FAKE_XEN_H
@@ -28,11 +29,10 @@ const char *fake_xs_get(const char *path);
 /* The node as an integer; -1 when absent. */
 int fake_xs_int(const char *path);
 struct fake_xen_held fake_xen_held(void);
-/* The page last mapped for ref (below FAKE_REFS), or NULL: what the code
- * under test reads there, the frontend's ring or buffer. */
-#define FAKE_REFS 256u
-void *fake_xen_page(uint32_t ref);
-/* The last port bound: the code's end of the frontend's event channel. */
-unsigned fake_xen_last_port(void);
+/* From now on ref maps to a copy of page (4096 bytes, kept by the caller);
+ * NULL page: every ref an empty ring again. */
+void fake_xen_grant(uint32_t ref, const void *page);
+/* Where ref's page was last mapped (NULL: not yet, or no page given). */
+void *fake_xen_mapped(uint32_t ref);
 
 #endif

@@ -4,7 +4,8 @@
  * serves, the xenbus transitions as a table of what a frontend writes and
  * where the backend ends, teardown that gives back every page, port and
  * watch, a frontend flapping its state held to a few connects a second,
- * and a host whose device attaches and detaches later.
+ * a host whose device attaches and detaches later, and a GSO packet below
+ * the device's MSS floor cut here within the TX budget.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -19,6 +20,7 @@
 #include <xen/io/xenbus.h>
 
 #include "sv/log.h"
+#include "sv/netif_offload.h"
 #include "sv/vif_back.h"
 #include "fake_xen.h"
 
@@ -31,8 +33,9 @@ struct host {
     int attach_result, detach_result;
     int attached, detached, polls;
     unsigned nqueues;
-    bool buffers; /* tx_buffer() gives buf */
-    unsigned sent;
+    bool tx_room;   /* tx_buffer() gives buf */
+    unsigned sent;  /* frames transmit() took */
+    size_t longest; /* the longest of them */
     uint8_t buf[2048];
 };
 
@@ -60,7 +63,7 @@ static void *tx_buffer(void *arg, struct vif_back *v, unsigned q, size_t *cap)
     struct host *h = arg;
 
     (void)v, (void)q;
-    if (!h->buffers)
+    if (!h->tx_room)
         return NULL;
     *cap = sizeof(h->buf);
     return h->buf;
@@ -69,8 +72,12 @@ static void *tx_buffer(void *arg, struct vif_back *v, unsigned q, size_t *cap)
 static int transmit(void *arg, struct vif_back *v, unsigned q, void *buf, size_t len,
                     const struct netif_offload *o)
 {
-    (void)v, (void)q, (void)buf, (void)len, (void)o;
-    ((struct host *)arg)->sent++;
+    struct host *h = arg;
+
+    (void)v, (void)q, (void)buf;
+    assert_int_equal(o->gso_type, XEN_NETIF_GSO_TYPE_NONE);
+    h->sent++;
+    h->longest = len > h->longest ? len : h->longest;
     return 0;
 }
 
@@ -345,44 +352,40 @@ static void close_and_reconnect(void **state)
     nothing_held();
 }
 
-/* The guest queues n frames, each in page ref0 + i. */
-static void guest_sends(netif_tx_sring_t *s, unsigned n, grant_ref_t ref0)
-{
-    for (unsigned i = 0; i < n; i++)
-        s->ring[(s->req_prod + i) % __CONST_RING_SIZE(netif_tx, 4096)].req =
-            (netif_tx_request_t){.gref = ref0 + i, .size = 60, .id = (uint16_t)i};
-    s->req_prod += n;
-}
-
 /* Frames in pages new to the backend (every frame after a driver domain
  * restart) cost a grant mapping each, a hypercall: a turn makes 8, then
  * the host's loop serves the others (poll_later) before the next turn.
- * Frames in pages it has mapped go a whole budget a turn. */
+ * Frames in pages it has mapped go a whole budget a turn.  The guest
+ * queues 32 frames in pages 100-131, then 32 more in the same pages. */
 static void a_turn_maps_a_few_pages(void **state)
 {
-    struct vif_back *v = connected();
-    netif_tx_sring_t *s = fake_xen_page(8);
-    unsigned port = fake_xen_last_port();
+    static uint8_t ring[4096];
+    netif_tx_sring_t *sring = (netif_tx_sring_t *)ring;
+    netif_tx_front_ring_t tx;
+    struct vif_back *v;
 
     (void)state;
-    assert_non_null(s);
-    host.buffers = true;
-    guest_sends(s, 32, 100);
-    assert_int_equal(vif_back_event(v, port), VIF_EVENT_WORK);
+    SHARED_RING_INIT(sring);
+    FRONT_RING_INIT(&tx, sring, 4096);
+    for (unsigned i = 0; i < 64; i++)
+        *RING_GET_REQUEST(&tx, i) =
+            (netif_tx_request_t){.gref = 100 + i % 32, .id = (uint16_t)i, .size = 60};
+    sring->req_prod = 64;
+    fake_xen_grant(8, ring);
+    v = frontend_connected(0); /* connects, and takes the first turn */
+    host.tx_room = true;
+    assert_int_equal(host.sent, 0); /* no buffer yet: held */
+    vif_back_poll(v);
     assert_int_equal(host.sent, 8);
-    assert_int_equal(host.polls, 1);
-    for (int turn = 2; turn <= 4; turn++) {
+    for (unsigned turn = 2; turn <= 4; turn++) {
         vif_back_poll(v);
-        assert_int_equal(host.sent, 8u * (unsigned)turn);
+        assert_int_equal(host.sent, 8 * turn);
     }
-    vif_back_poll(v); /* the ring is empty: no further turn is asked for */
-    assert_int_equal(host.polls, 4);
-
-    guest_sends(s, 32, 100);
-    vif_back_event(v, port);
+    vif_back_poll(v);
     assert_int_equal(host.sent, 64);
-    assert_int_equal(host.polls, 4);
+    assert_int_equal(((netif_tx_sring_t *)fake_xen_mapped(8))->rsp_prod, 64);
     vif_back_free(v);
+    fake_xen_grant(0, NULL);
     nothing_held();
 }
 
@@ -522,6 +525,86 @@ static void failed_attach_and_free_while_detaching(void **state)
     nothing_held();
 }
 
+/* A TCP/IPv4 GSO packet of 14400 payload bytes at MSS 48 (300 segments),
+ * over data pages 100-103 after its GSO extra, on TX ring page 8. */
+#define SEG_PAYLOAD 14400u
+#define SEG_FRAME   (54u + SEG_PAYLOAD)
+static uint8_t seg_pages[4][4096], seg_ring[4096];
+
+static void gso_packet_granted(void)
+{
+    static uint8_t frame[SEG_FRAME];
+    netif_tx_sring_t *sring = (netif_tx_sring_t *)seg_ring;
+    netif_tx_front_ring_t tx;
+    netif_extra_info_t *gso;
+    uint16_t ipl = SEG_FRAME - 14;
+
+    memset(frame, 0, sizeof(frame));
+    memcpy(frame, "\x02\0\0\0\0\x02\x00\x16\x3e\x00\x00\x01\x08\x00", 14);
+    frame[14] = 0x45, frame[16] = (uint8_t)(ipl >> 8), frame[17] = (uint8_t)ipl;
+    frame[22] = 64, frame[23] = 6; /* TTL, TCP */
+    memcpy(frame + 26, "\x0a\0\0\x01\x0a\0\0\x02", 8);
+    frame[46] = 0x50, frame[47] = 0x10; /* data offset 5, ACK */
+    for (unsigned i = 0; i < 4; i++) {
+        memcpy(seg_pages[i], frame + i * 4096u, i < 3 ? 4096u : SEG_FRAME - 3 * 4096u);
+        fake_xen_grant(100 + i, seg_pages[i]);
+    }
+    SHARED_RING_INIT(sring);
+    FRONT_RING_INIT(&tx, sring, 4096);
+    *RING_GET_REQUEST(&tx, 0) = (netif_tx_request_t){
+        .gref = 100,
+        .size = SEG_FRAME,
+        .flags = NETTXF_extra_info | NETTXF_more_data | NETTXF_csum_blank | NETTXF_data_validated};
+    gso = (netif_extra_info_t *)RING_GET_REQUEST(&tx, 1);
+    *gso = (netif_extra_info_t){.type = XEN_NETIF_EXTRA_TYPE_GSO};
+    gso->u.gso.size = 48;
+    gso->u.gso.type = XEN_NETIF_GSO_TYPE_TCPV4;
+    for (unsigned i = 1; i < 4; i++)
+        *RING_GET_REQUEST(&tx, i + 1) =
+            (netif_tx_request_t){.gref = 100 + i,
+                                 .id = (uint16_t)(i + 1),
+                                 .size = (uint16_t)(i < 3 ? 4096u : SEG_FRAME - 3 * 4096u),
+                                 .flags = i < 3 ? NETTXF_more_data : 0};
+    sring->req_prod = 5;
+    fake_xen_grant(8, seg_ring);
+}
+
+/* A GSO packet with an MSS the host's device does not cut is cut here, a
+ * segment per frame of the TX budget: the rest on the next poll, and the
+ * guest's request is answered after the last. */
+static void gso_under_the_floor_is_cut_within_the_budget(void **state)
+{
+    static struct vif_back_env e;
+    netif_tx_sring_t *ring;
+    struct vif_back *v;
+
+    (void)state;
+    e = env(1);
+    e.tx_min_mss = 64;
+    toolstack_wrote(NULL);
+    host.tx_room = true;
+    gso_packet_granted();
+    put(FE, "tx-ring-ref=8 rx-ring-ref=9 event-channel=5 request-rx-copy=1 feature-sg=1");
+    v = vif_back_new(&e, BE);
+    assert_non_null(v);
+    frontend_state(v, XenbusStateConnected); /* connects, and looks at the ring */
+    ring = fake_xen_mapped(8);
+    assert_non_null(ring);
+    assert_true(host.sent > 0 && host.sent < 300);
+    assert_true(host.polls > 0);
+    assert_int_equal(ring->rsp_prod, 0);
+    vif_back_poll(v);
+    assert_int_equal(host.sent, 300);
+    assert_int_equal(host.longest, 54 + 48);
+    assert_int_equal(ring->rsp_prod, 5);
+    assert_int_equal(ring->ring[0].rsp.status, NETIF_RSP_OKAY);
+    vif_back_publish_counters(v);
+    assert_string_equal(fake_xs_get(BE "/soft-tso"), "packets 1 segments 300");
+    vif_back_free(v);
+    fake_xen_grant(0, NULL);
+    nothing_held();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -537,6 +620,7 @@ int main(void)
         cmocka_unit_test(a_slow_host_attaches_and_detaches_later),
         cmocka_unit_test(closed_while_attaching),
         cmocka_unit_test(failed_attach_and_free_while_detaching),
+        cmocka_unit_test(gso_under_the_floor_is_cut_within_the_budget),
     };
     int failed;
 

@@ -9,8 +9,8 @@
 # figure beside its target, met or missed, and beside a baseline from the
 # same run: what starting a process (/bin/true) costs on this machine now.
 # Usage: bench/scale/run.sh [N]   (as root, after make)
-#        bench/scale/run.sh vifs [GUESTS]: guests with vifs on one driver
-#        domain, teardown and netdd's memory per vif (bench/scale/vifs.sh)
+#        bench/scale/run.sh vifs [GUESTS [BUFFERS]]: guests with vifs on one
+#        driver domain, teardown and netdd's memory per vif (bench/scale/vifs.sh)
 #        bench/scale/run.sh fair [PAIRS [SECONDS]]: TCP pairs at once on
 #        VMDq pools and on netdd's switch, Jain's index (bench/scale/fair.sh)
 set -euo pipefail

@@ -11,15 +11,18 @@
 # Targets (issue 16): every guest passes traffic; each destroy <= 200 ms;
 # g1 -> g2 p99 during the destroys within 1 ms of the quiet windows'; with
 # every guest gone, netdd's RAM back to what it was with none but the
-# switch's pool (12 MB at most).  (Each guest's shared frames are memfds
-# the hypervisor holds, ~510 a guest with a vif: a hypervisor limited to
-# 20 000 fds, as in a container without CAP_SYS_RESOURCE, takes ~32.)
-# Usage: bench/scale/run.sh vifs [GUESTS]   (as root, after make; iperf3)
+# switch's pool (12 MB at most).  Each guest's shared frames are memfds
+# the hypervisor holds: 2 x BUFFERS + 3 a guest with a vif (BUFFERS: its
+# netfront's pages each way, 253 by default, `guest --vif-buffers`), so a
+# hypervisor limited to 20 000 fds, as in a container without
+# CAP_SYS_RESOURCE, takes ~32 guests at 253 and 64 at 96.
+# Usage: bench/scale/run.sh vifs [GUESTS [BUFFERS]]   (as root, after make; iperf3)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 n=${1:-64}
-[[ "$n" =~ ^[1-9][0-9]*$ ]] && [ "$n" -ge 8 ] ||
-    { echo "usage: bench/scale/run.sh vifs [GUESTS >= 8]" >&2; exit 2; }
+bufs=${2:-}
+[[ "$n" =~ ^[1-9][0-9]*$ ]] && [ "$n" -ge 8 ] && [[ "$bufs" =~ ^[0-9]*$ ]] ||
+    { echo "usage: bench/scale/run.sh vifs [GUESTS >= 8 [BUFFERS 1..253]]" >&2; exit 2; }
 SV_TEST_TAG=sc$$
 source "$here/../../tests/integration/lib.sh"
 source "$here/../lib.sh"
@@ -29,6 +32,12 @@ bench_boot "--wire none"
 ip_of() { echo "10.19.$(($1 / 200)).$(($1 % 200 + 10))"; }
 ms_since() { echo $((($(date +%s%N) - $1) / 1000000)); }
 
+# netdd owns its vifs' backend directories (xenstore charges a node to its
+# owner): ~24 nodes a vif, past Xen's default quota of 1000 nodes a domain
+# beyond ~40 vifs (the 42nd is never served).  Raised for the run, as a
+# host with a driver domain of many backends must (xenstore-control quota
+# set nodes N).
+if [ $((n * 30 + 200)) -gt 1000 ]; then xs_control quota set nodes $((n * 30 + 200)) >/dev/null; fi
 dd=$(sv_netdd "$t-dd")
 netdd=$(awk -v pat="domain $dd \\\\($t-dd\\\\) created" '$0 ~ pat {print $NF}' "$rd/splitvisor.log" | tail -1)
 wait_console "$dd" "PF .* up" >/dev/null
@@ -45,7 +54,9 @@ heap0=$(heap_mb)
 
 t0=$(date +%s%N)
 declare -A id
-for ((g = 1; g <= n; g++)); do id[$g]=$(sv_guest "$t-g$g" "$t-dd" "$(ip_of $g)/16"); done
+for ((g = 1; g <= n; g++)); do
+    id[$g]=$(sv_guest "$t-g$g" "$t-dd" "$(ip_of $g)/16" "" "${bufs:+--vif-buffers $bufs}")
+done
 create_ms=$(ms_since "$t0")
 wait_ping "$t-g1" "$(ip_of 2)"
 steering() { xenstore-read "/local/domain/$dd/backend/vif/${id[$1]}/0/steering" 2>/dev/null || echo none; }
@@ -77,9 +88,9 @@ wait "${tcp[@]}" 2>/dev/null || true
 sleep 0.5
 ram1=$(ram_mb)
 heap1=$(heap_mb)
-echo "$n guests on one netdd: ${#pools[@]} on VMDq pools, ${#switched[@]} on its switch;" \
+echo "$n guests on one netdd (netfront buffers each way: ${bufs:-253, the default}): ${#pools[@]} on VMDq pools, ${#switched[@]} on its switch;" \
     "created in $((create_ms / 1000)).$((create_ms % 1000 / 100)) s ($((create_ms / n)) ms each); load $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "resources: $(counts)"
+echo "resources: $(counts); netdd's xenstore nodes: $(xs_control quota "$dd" | awk -F: '$1 ~ /^nodes/ {print $2 + 0}')"
 
 # The destroys: three guests on pools and three on the switch, the last
 # of each (never g1, g2: the pinging pair).

@@ -214,8 +214,12 @@ void svl_remove_parent_if_empty(struct xs_handle *h, const char *path)
 /*
  * Asks the backend to let go (online = 0, Closing) and waits a little for
  * it to reach Closed, as libxl does, then removes every node of the vif.
+ * Without `handshake` (the guest is gone) the nodes go at once: the backend
+ * tears a vif down when its directory goes, on its own time, and cannot
+ * write it back (xenbus_switch_state), so `xl destroy` does not wait for
+ * a driver domain busy with other guests.
  */
-static void vif_unplug(struct xs_handle *h, const char *libxl_dir)
+static void vif_unplug(struct xs_handle *h, const char *libxl_dir, bool handshake)
 {
     char *front = read_str(h, libxl_dir, "frontend");
     char *back = read_str(h, libxl_dir, "backend");
@@ -224,7 +228,7 @@ static void vif_unplug(struct xs_handle *h, const char *libxl_dir)
 
     /* Woken by the backend's Closed, not polled: a poll every 100 ms was
      * most of `xl destroy`'s time. */
-    if (back && read_state(h, back) == XenbusStateConnected &&
+    if (handshake && back && read_state(h, back) == XenbusStateConnected &&
         xenbus_watch_state(h, back, "vif") == 0) {
         snprintf(path, sizeof(path), "%s/online", back);
         xs_write(h, XBT_NULL, path, "0", 1);
@@ -259,7 +263,7 @@ int svl_vif_remove(uint32_t domid, unsigned devid)
         return -ENOENT;
     }
     free(front);
-    vif_unplug(h, dir);
+    vif_unplug(h, dir, true);
     xs_close(h);
     return 0;
 }
@@ -288,7 +292,7 @@ static void unplug_one(struct xs_handle *h, const char *dir, const char *devid, 
 {
     (void)devid;
     (void)arg;
-    vif_unplug(h, dir);
+    vif_unplug(h, dir, false);
 }
 
 void svl_vif_remove_all(uint32_t domid)

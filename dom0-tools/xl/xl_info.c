@@ -213,7 +213,7 @@ int cmd_info(int argc, char **argv)
         field("shared_frames", "%llu", (unsigned long long)sp.shared_frames);
         field("evtchn_ports", "%llu", (unsigned long long)sp.evtchn_ports);
         field("grant_maps", "%llu", (unsigned long long)sp.grant_maps);
-        field("unmap_scans", "%llu", (unsigned long long)sp.unmap_scans);
+        field("unmap_refused", "%llu", (unsigned long long)sp.unmap_refused);
         field("domain_quota", "%llu of %llu", (unsigned long long)sp.quota_used,
               (unsigned long long)sp.quota_limit);
     }

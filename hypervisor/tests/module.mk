@@ -1,13 +1,13 @@
 # The hypervisor's pure cores: grant tables, event channels, the p2m, quotas,
-# the fd reaper and the /proc reader.
-UNIT_TESTS += test_grant test_evtchn test_p2m test_fdreap test_quota test_procfs
+# the fd reaper.
+UNIT_TESTS += test_grant test_evtchn test_p2m test_fdreap test_quota
 test_grant_SRCS := hypervisor/tests/test_grant.c hypervisor/grant.c hypervisor/p2m.c hypervisor/quota.c
 test_evtchn_SRCS := hypervisor/tests/test_evtchn.c hypervisor/evtchn.c hypervisor/quota.c
 test_p2m_SRCS := hypervisor/tests/test_p2m.c hypervisor/p2m.c hypervisor/quota.c
+test_p2m_LIBS := svcore
 test_fdreap_SRCS := hypervisor/tests/test_fdreap.c hypervisor/fdreap.c
 test_fdreap_LIBS := svcore
 test_quota_SRCS := hypervisor/tests/test_quota.c hypervisor/quota.c
-test_procfs_SRCS := hypervisor/tests/test_procfs.c hypervisor/procfs.c
 
 # The dispatcher over a socket pair, every handler a recorder.
 UNIT_TESTS += test_channel

@@ -49,9 +49,9 @@ struct domain *domain_find(domid_t domid)
     return NULL;
 }
 
-void domain_release_owner(struct domain *d, const void *owner, pid_t pid)
+void domain_release_owner(struct domain *d, const void *owner)
 {
-    (void)d, (void)owner, (void)pid;
+    (void)d, (void)owner;
     rec.released++;
 }
 

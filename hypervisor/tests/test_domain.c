@@ -107,9 +107,9 @@ void gnttab_notify_death(struct domain *d)
     (void)d;
 }
 
-void gnttab_release_owner(struct domain *d, const void *owner, pid_t pid)
+void gnttab_release_owner(struct domain *d, const void *owner)
 {
-    (void)d, (void)owner, (void)pid;
+    (void)d, (void)owner;
 }
 
 void pci_release_domain(struct domain *d)

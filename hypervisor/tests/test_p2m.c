@@ -6,12 +6,18 @@
 #include <cmocka.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "../p2m.h"
+#include "sv/msg.h"
 
 /* Writes len bytes at pfn's page through p2m_locate(), as grant copy does. */
 static void page_write(const struct p2m *p2m, uint64_t pfn, const char *buf, size_t len)
@@ -90,7 +96,7 @@ static void test_frames_are_private_and_readonly_fds_are(void **state)
 {
     struct p2m p2m;
     struct stat st;
-    uint64_t pfn;
+    uint64_t pfn, hold;
     int ro;
 
     (void)state;
@@ -98,12 +104,108 @@ static void test_frames_are_private_and_readonly_fds_are(void **state)
     assert_int_equal(p2m_alloc_shared(&p2m, 1, &pfn), 0);
     assert_int_equal(fstat(p2m_frame(&p2m, pfn)->fd, &st), 0);
     assert_int_equal(st.st_mode & 0777, 0600);
-    ro = frame_open_readonly(p2m_frame(&p2m, pfn));
+    ro = frame_open_held(p2m_frame(&p2m, pfn), true, &hold);
     assert_true(ro >= 0);
     assert_int_equal(fcntl(ro, F_GETFL) & O_ACCMODE, O_RDONLY);
     close(ro);
     assert_int_equal(p2m_free_shared(&p2m, pfn), 0);
     assert_int_equal(p2m_free_shared(&p2m, pfn), -EINVAL);
+    p2m_destroy(&p2m);
+}
+
+static void *hold_forever(void *arg)
+{
+    int *ready = arg;
+
+    (void)!write(*ready, "R", 1);
+    for (;;)
+        pause();
+    return NULL;
+}
+
+/* A child maps fd and lets its main thread exit while a second thread lives
+ * on (its /proc/PID/maps and fd read empty then): its pid. */
+static pid_t child_maps_after_leader_exit(int fd)
+{
+    int ready[2];
+    pid_t pid;
+    char c;
+
+    assert_int_equal(pipe(ready), 0);
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        pthread_t tid;
+
+        if (mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0) == MAP_FAILED)
+            _exit(1);
+        close(fd);
+        pthread_create(&tid, NULL, hold_forever, &ready[1]);
+        pthread_exit(NULL);
+    }
+    assert_int_equal(read(ready[0], &c, 1), 1);
+    close(ready[0]);
+    close(ready[1]);
+    return pid;
+}
+
+/* What proves an unmap: a mapping's description is held while anything
+ * refers to it -- an fd, a dup of it, an mmap, a copy unread in a socket,
+ * another process -- and only then; each mapping of a frame apart. */
+static void test_held_until_the_last_reference(void **state)
+{
+    struct p2m p2m;
+    struct frame *f;
+    uint64_t pfn, h1, h2;
+    int fd1, fd2, dupd, sv[2];
+    void *p;
+    pid_t pid;
+
+    (void)state;
+    assert_int_equal(p2m_init(&p2m, "t", 0, 1), 0);
+    assert_int_equal(p2m_alloc_shared(&p2m, 1, &pfn), 0);
+    f = p2m_frame(&p2m, pfn);
+    fd1 = frame_open_held(f, false, &h1);
+    fd2 = frame_open_held(f, true, &h2);
+    assert_true(fd1 >= 0 && fd2 >= 0);
+    assert_int_equal(fcntl(fd1, F_GETFL) & O_ACCMODE, O_RDWR);
+    assert_true(frame_held(f, h1) && frame_held(f, h2));
+
+    /* fd -> dup -> mmap: held until the munmap. */
+    dupd = dup(fd1);
+    close(fd1);
+    assert_true(frame_held(f, h1));
+    p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, dupd, 0);
+    assert_true(p != MAP_FAILED);
+    close(dupd);
+    assert_true(frame_held(f, h1));
+    munmap(p, 4096);
+    assert_false(frame_held(f, h1));
+    assert_true(frame_held(f, h2)); /* the other mapping's is its own */
+
+    /* An fd sent and never read, as a map reply a domain leaves unread. */
+    assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
+    assert_int_equal(msg_send(sv[0], "x", 1, NULL, 0, &fd2, 1, 0), 0);
+    close(fd2);
+    assert_true(frame_held(f, h2));
+    close(sv[0]);
+    close(sv[1]);
+    assert_false(frame_held(f, h2));
+
+    /* Another process whose main thread exited, a thread still mapping. */
+    fd1 = frame_open_held(f, true, &h1);
+    assert_true(fd1 >= 0);
+    pid = child_maps_after_leader_exit(fd1);
+    close(fd1);
+    usleep(100000); /* its leader is a zombie by now */
+    assert_true(frame_held(f, h1));
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    assert_false(frame_held(f, h1));
+
+    /* The holder cannot drop the lock unless it may F_OFD_SETLK, which a
+     * domain's seccomp filter refuses (hv_hostile tries). */
+    assert_int_equal(p2m_free_shared(&p2m, pfn), 0);
     p2m_destroy(&p2m);
 }
 
@@ -177,6 +279,7 @@ int main(void)
         cmocka_unit_test(test_ram_and_shared_pfns),
         cmocka_unit_test(test_mapped_frame_outlives_owner),
         cmocka_unit_test(test_frames_are_private_and_readonly_fds_are),
+        cmocka_unit_test(test_held_until_the_last_reference),
         cmocka_unit_test(test_memfds_are_sealed),
         cmocka_unit_test(test_frames_are_charged),
         cmocka_unit_test(test_frames_take_no_mapping),

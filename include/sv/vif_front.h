@@ -32,11 +32,15 @@ struct vif_front_endpoint {
 };
 
 #define VIF_FRONT_MAX_QUEUES 8
+/* Buffers each way per queue at most: a ring's worth, within one share
+ * call.  Their refs are recycled, never re-granted. */
+#define VIF_FRONT_MAX_BUFFERS 253
 
 struct vif_front_opts {
     unsigned max_queues;       /* ask for at most this many (0: what the backend offers) */
     const uint32_t *rss_table; /* non-NULL: feature-ctrl-ring with this mapping table */
     unsigned rss_size;         /* its entries (1..128) */
+    unsigned buffers; /* pages granted each way per queue, 1..VIF_FRONT_MAX_BUFFERS (0: all) */
     const struct vif_front_endpoint *ep; /* non-NULL: one queue, driven by ep; no socket */
 };
 

@@ -45,7 +45,8 @@ int xenbus_transaction(struct xs_handle *h,
 /* dir/state (XenbusStateUnknown when absent or unparsable). */
 XenbusState xenbus_read_state(struct xs_handle *h, xs_transaction_t t, const char *dir);
 /* Sets dir/state in a transaction retried on EAGAIN (nothing is written
- * when the state is already that).  0 or -errno. */
+ * when the state is already that).  0 or -errno; -ENOENT, nothing written,
+ * when dir/state does not exist (the device was removed). */
 int xenbus_switch_state(struct xs_handle *h, const char *dir, XenbusState state);
 
 /* Watches the peer's dir/state with token; xenbus_unwatch_state() ends

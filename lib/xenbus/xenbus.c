@@ -112,8 +112,16 @@ struct switch_arg {
 static int switch_in(struct xs_handle *h, xs_transaction_t t, void *arg)
 {
     const struct switch_arg *a = arg;
+    char *now;
+    int err;
 
-    /* Reading first puts the state in the transaction's conflict set. */
+    /* Reading first puts the state in the transaction's conflict set.  A
+     * device whose state node is gone is not made again (as Linux's
+     * xenbus_switch_state): its toolstack removed the directory, and a
+     * write would leave an orphan behind it. */
+    if ((err = xenbus_read(h, t, a->dir, "state", &now)) < 0)
+        return err;
+    free(now);
     if (xenbus_read_state(h, t, a->dir) == a->state)
         return 0;
     return xenbus_printf(h, t, a->dir, "state", "%d", (int)a->state);

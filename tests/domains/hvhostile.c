@@ -23,8 +23,8 @@
  *   map-batch GRANTER A N  map refs A..A+N-1 (and touch each page), unmap
  *                      them all in one call, map them again on a second
  *                      channel, unmap the pages and close that channel:
- *                      "BATCH unmapped N, released" (the hypervisor must
- *                      prove each with one scan of us)
+ *                      "BATCH unmapped N, released" (every unmap believed:
+ *                      nothing of ours held the pages any more)
  *   leader-exit GRANTER REF  a second thread maps the grant, the main thread
  *                      exits (pthread_exit), then the thread claims an unmap
  *                      without unmapping: "UNMAP refused while mapped" or
@@ -42,6 +42,13 @@
  *                      same with an fd of REF+1 moved (dup2) across 500
  *                      fds: "RACE maps|fds believed after N tries" or
  *                      "RACE maps|fds refused N times", then "RACE done"
+ *   unlock GRANTER REF map REF, try to drop the lock the hypervisor's
+ *                      unmap check reads on its fd (F_OFD_SETLK/SETLKW
+ *                      F_UNLCK): "UNLOCK setlk refused: <error>" or
+ *                      "UNLOCK setlk done" for each; then map the page, write
+ *                      "mapped" at 64 (share-held) and claim the unmap:
+ *                      "UNLOCK unmap believed" or "UNLOCK unmap refused
+ *                      (status S)"
  *   pirq-close BDF     open our PCI function, close the port of its vector
  *                      0, open it again: "PCI reopen refused: <error>", or
  *                      "PCI reopen fd <target>" for each fd that came
@@ -644,6 +651,40 @@ static int mode_race(uint32_t granter, uint32_t ref)
     return 0;
 }
 
+static int mode_unlock(uint32_t granter, uint32_t ref)
+{
+    static const int cmds[] = {F_OFD_SETLK, F_OFD_SETLKW};
+    grant_handle_t handle;
+    char *page;
+    int16_t st;
+    int chan = hcall_open(), fd;
+
+    if (chan < 0)
+        die("channel", EIO);
+    fd = map_fd(chan, granter, ref, &handle);
+    for (unsigned i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+        struct flock fl = {.l_type = F_UNLCK, .l_whence = SEEK_SET}; /* every byte */
+
+        if (fcntl(fd, cmds[i], &fl) < 0)
+            say("UNLOCK setlk refused: %s", strerror(errno));
+        else
+            say("UNLOCK setlk done");
+    }
+    page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    close(fd);
+    if (page == MAP_FAILED)
+        die("mmap", errno);
+    strcpy(page + 64, "mapped"); /* share-held: the granter may now try */
+    st = unmap_handle(chan, handle);
+    if (st == GNTST_okay)
+        say("UNLOCK unmap believed");
+    else
+        say("UNLOCK unmap refused (status %d)", st);
+    for (;;)
+        pause();
+    return 0;
+}
+
 /* SV_PCI_open as the reply comes, unchecked: what a reopen hands out is the test. */
 static int pci_open(int chan, const char *bdf, struct sv_pci_open *o, int *fds)
 {
@@ -729,6 +770,8 @@ int main(int argc, char **argv)
         return mode_parked(num(argv[2]), num(argv[3]), argv[4]);
     if (!strcmp(mode, "race") && argc == 4)
         return mode_race(num(argv[2]), num(argv[3]));
+    if (!strcmp(mode, "unlock") && argc == 4)
+        return mode_unlock(num(argv[2]), num(argv[3]));
     if (!strcmp(mode, "pirq-close") && argc == 3)
         return mode_pirq_close(argv[2]);
     if (!strcmp(mode, "unread-exit"))

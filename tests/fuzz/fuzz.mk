@@ -49,7 +49,8 @@ fuzz_xs_ring_SRCS := tests/fuzz/fuzz_xs_ring.c $(XSD_FUZZ_SRCS)
 fuzz_xs_ring_SEEDS := tests/fuzz/xs_ring_seeds
 
 FUZZ_TARGETS += fuzz_xnic_offload
-fuzz_xnic_offload_SRCS := tests/fuzz/fuzz_xnic_offload.c hw/xnic_offload.c lib/svnetif/pktparse.c
+fuzz_xnic_offload_SRCS := tests/fuzz/fuzz_xnic_offload.c lib/svnetif/swoffload.c \
+                          lib/svnetif/pktparse.c
 fuzz_xnic_offload_SEEDS := tests/fuzz/xnic
 
 FUZZ_TARGETS += fuzz_xnic_dev

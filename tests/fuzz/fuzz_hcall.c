@@ -3,9 +3,9 @@
  * handlers behind it, fed requests by a hostile domain.  A real in-process
  * hypervisor state: dom0 and two domains built from the p2m, grant table,
  * shared_info and event channel init functions, as domain_create() builds
- * them, whose processes are children that only sleep (so shutdown and the
- * unmap proof's SIGSTOP have something of ours to act on) and never run an
- * image.  Domain 2 shares a frame with domain 1 at ref 8.
+ * them, whose processes are children that only sleep (so shutdown has
+ * something of ours to act on) and never run an image.  Domain 2 shares a
+ * frame with domain 1 at ref 8.
  *
  * The input is a script of requests, each sent whole on one of two channels
  * of domain 1 or 2, made by channel_add() (the path a domain's message takes:

@@ -163,6 +163,13 @@ sv_guest() {
     "$BIN/xl" domid "$1"
 }
 
+# The same, returning once the guest's vif has connected (so that guests
+# made one after another take the NIC's pools in that order):
+# sv_guest_up NAME BACKEND IP/PREFIX [MORE-VIF-KEYS]
+sv_guest_up() {
+    wait_console "$(sv_guest "$1" "$2" "$3" "${4:-}")" "connected to" >/dev/null
+}
+
 # iperf3 from a guest to a one-shot server started in another guest:
 # sv_iperf CLIENT SERVER TARGET [CLIENT-ARGS...]; fails unless data moved,
 # sets SV_IPERF_RATE to what the receiver got, Mbit/s (the sum of -P flows).

@@ -288,7 +288,7 @@ struct sv_sysctl_physinfo {
     uint64_t evtchn_ports;  /* event channel ports in use, all domains */
     uint64_t grant_maps;    /* grant mappings held, all domains */
     uint64_t version;       /* SV_VERSION_MAJOR << 16 | SV_VERSION_MINOR */
-    uint64_t unmap_scans;   /* scans of a mapper's /proc that proved unmaps */
+    uint64_t unmap_refused; /* unmaps not believed: the mapper still held the frame */
     uint64_t quota_used;    /* fds and mappings domains make us hold ... */
     uint64_t quota_limit;   /* ... and what they may (the rest is dom0's) */
 };

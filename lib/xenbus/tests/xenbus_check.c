@@ -86,7 +86,14 @@ int main(void)
           "retry saw the other write");
     CHECK(xenbus_scanf(h, XBT_NULL, fe, "rx-ring-ref", "%u", &b) == 1 && b == 9, "second value");
     CHECK(xenbus_read_state(h, XBT_NULL, fe) == XenbusStateUnknown, "no state yet");
-    /* The handshake: frontend Initialised -> backend Connected. */
+    CHECK(xenbus_switch_state(h, fe, XenbusStateInitialised) == -ENOENT &&
+              xenbus_read_state(h, XBT_NULL, fe) == XenbusStateUnknown,
+          "a removed device's state is not made again");
+    /* The handshake, on the state nodes a toolstack made: frontend
+     * Initialised -> backend Connected. */
+    CHECK(!xenbus_printf(h, XBT_NULL, fe, "state", "%d", XenbusStateInitialising) &&
+              !xenbus_printf(h, XBT_NULL, be, "state", "%d", XenbusStateInitialising),
+          "toolstack");
     CHECK(!xenbus_switch_state(h, be, XenbusStateInitWait), "backend state");
     pthread_create(&backend, NULL, backend_main, NULL);
     CHECK(!xenbus_watch_state(h, be, "be"), "watch backend");
