@@ -34,18 +34,11 @@
  * sends a batch faster than we fill one, and every doorbell woke it (5 of
  * 6 alternating 64-byte runs were faster, by up to a third). */
 #define VIF_TX_FLUSH_EVERY 64
-/* New grant mappings a TX turn may make (persistent-cache misses and device
- * mappings), past which the rest waits for vif_back_poll() as past the
- * budget.  Each is a hypercall: after a driver domain restart every buffer
- * of every vif is new to the new netdd while the guests re-grant their
- * pages, and at 1-9 ms a mapping a vif's held backlog kept netdd's one
- * loop from the other vifs and the pools' vectors for 80-130 ms a turn. */
-#define VIF_TX_MAP_BUDGET 8
-#define GNTCACHE_PAGES    1024  /* persistent mappings per queue: both buffer pools and then some */
-#define DEVMAP_REFS       16384 /* grant refs we map for the device (a guest's table size) */
-#define DEVMAP_MAX        512   /* device mappings per vif: its TX buffers */
-#define TX_HEADERS_MAX    256   /* what a packet read in place must have in its first slot */
-#define TX_INFLIGHT       256   /* zero-copy packets the device may hold */
+#define GNTCACHE_PAGES     1024 /* persistent mappings per queue: both buffer pools and then some */
+#define DEVMAP_REFS        16384 /* grant refs we map for the device (a guest's table size) */
+#define DEVMAP_MAX         512   /* device mappings per vif: its TX buffers */
+#define TX_HEADERS_MAX     256   /* what a packet read in place must have in its first slot */
+#define TX_INFLIGHT        256   /* zero-copy packets the device may hold */
 /* Connects a second one vif may cause (a burst of VIF_CONNECT_BURST): each
  * takes a pool with NIC admin commands and maps the rings, on the one
  * thread every vif shares, and the close after it unmaps them (one scan of
@@ -879,25 +872,6 @@ static int tx_tso_next(struct vif_queue *q)
     return 0;
 }
 
-/* Grant mappings this vif has made, for the CPU and for the device. */
-static uint64_t tx_mappings(const struct vif_back *v)
-{
-    struct gntcache_stats st;
-
-    gntcache_get_stats(v->cache, &st);
-    return st.misses + v->ndevmap;
-}
-
-/* Whether q's turn goes on (a segment to cut, a packet held back, or the
- * ring's next): not once its budget or its mappings are spent (*budget is
- * 0 then). */
-static bool tx_next(struct vif_queue *q, unsigned *budget, uint64_t maps)
-{
-    if (*budget && !q->tx_blocked && tx_mappings(q->v) - maps >= VIF_TX_MAP_BUDGET)
-        *budget = 0;
-    return *budget && (q->tso.len || q->tx_blocked || netback_tx_next(q->q, &q->tx_pkt) == 1);
-}
-
 /*
  * Frames from the guest on queue q: read by the device in place where it
  * can, else copied out of the guest's grants into the host's buffer.  At
@@ -905,18 +879,17 @@ static bool tx_next(struct vif_queue *q, unsigned *budget, uint64_t maps)
  * cannot keep us from the others: the rest waits for vif_back_poll(), after
  * the host's other events.  A frame the host has no buffer for waits (the
  * guest's ring fills and it stops: backpressure, not loss) until the host
- * calls vif_back_poll() with room.  Past VIF_TX_MAP_BUDGET new mappings it
- * stops as past the budget.  false when the vif closed.
+ * calls vif_back_poll() with room.  false when the vif closed.
  */
 static bool tx_drain(struct vif_queue *q)
 {
     struct vif_back *v = q->v;
     struct netback_packet *pkt = &q->tx_pkt;
     unsigned budget = VIF_TX_BUDGET;
-    uint64_t wait, maps = tx_mappings(v);
+    uint64_t wait;
 
     q->tx_more = false;
-    while (tx_next(q, &budget, maps)) {
+    while (budget && (q->tso.len || q->tx_blocked || netback_tx_next(q->q, pkt) == 1)) {
         struct netif_offload o;
         int err;
 

@@ -352,43 +352,6 @@ static void close_and_reconnect(void **state)
     nothing_held();
 }
 
-/* Frames in pages new to the backend (every frame after a driver domain
- * restart) cost a grant mapping each, a hypercall: a turn makes 8, then
- * the host's loop serves the others (poll_later) before the next turn.
- * Frames in pages it has mapped go a whole budget a turn.  The guest
- * queues 32 frames in pages 100-131, then 32 more in the same pages. */
-static void a_turn_maps_a_few_pages(void **state)
-{
-    static uint8_t ring[4096];
-    netif_tx_sring_t *sring = (netif_tx_sring_t *)ring;
-    netif_tx_front_ring_t tx;
-    struct vif_back *v;
-
-    (void)state;
-    SHARED_RING_INIT(sring);
-    FRONT_RING_INIT(&tx, sring, 4096);
-    for (unsigned i = 0; i < 64; i++)
-        *RING_GET_REQUEST(&tx, i) =
-            (netif_tx_request_t){.gref = 100 + i % 32, .id = (uint16_t)i, .size = 60};
-    sring->req_prod = 64;
-    fake_xen_grant(8, ring);
-    v = frontend_connected(0); /* connects, and takes the first turn */
-    host.tx_room = true;
-    assert_int_equal(host.sent, 0); /* no buffer yet: held */
-    vif_back_poll(v);
-    assert_int_equal(host.sent, 8);
-    for (unsigned turn = 2; turn <= 4; turn++) {
-        vif_back_poll(v);
-        assert_int_equal(host.sent, 8 * turn);
-    }
-    vif_back_poll(v);
-    assert_int_equal(host.sent, 64);
-    assert_int_equal(((netif_tx_sring_t *)fake_xen_mapped(8))->rsp_prod, 64);
-    vif_back_free(v);
-    fake_xen_grant(0, NULL);
-    nothing_held();
-}
-
 /* The toolstack unplugs (online=0, then the backend Closing, as xl does):
  * the vif is torn down whatever the frontend says. */
 static void the_toolstack_unplugs(void **state)
@@ -612,7 +575,6 @@ int main(void)
         cmocka_unit_test(unusable_directories_are_not_served),
         cmocka_unit_test(the_xenbus_transitions),
         cmocka_unit_test(close_and_reconnect),
-        cmocka_unit_test(a_turn_maps_a_few_pages),
         cmocka_unit_test(the_toolstack_unplugs),
         cmocka_unit_test(the_frontend_vanishes),
         cmocka_unit_test(foreign_watches_are_ignored),
