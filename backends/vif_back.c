@@ -110,6 +110,8 @@ struct vif_queue {
     struct netback_queue *q;
     uint64_t tx_taken;  /* packets taken off the TX ring, ever */
     RING_IDX rx_posted; /* the RX request producer at the last event */
+    RING_IDX tx_peeked; /* where the last look ahead stopped (prefetch) */
+    RING_IDX rx_peeked;
 };
 
 struct vif_back {
@@ -316,6 +318,93 @@ static struct devmap_entry *devmap_get(struct vif_back *v, grant_ref_t ref)
     }
     v->ndevmap++;
     return e;
+}
+
+/*
+ * Mapping ahead.  A page the cache or the device has not mapped yet used to
+ * be mapped when a request first named it, one hypercall each: a round trip
+ * through the hypervisor (and for the device, on through the NIC model) on
+ * the loop that serves every vif.  A frontend's first few seconds name a
+ * fresh page in nearly every request (netfront's ~256 RX and ~256 TX
+ * buffers a queue), so 8 guests starting TCP at once held that loop for
+ * seconds, one map at a time, and got 3-13 Mbit/s a pair until their pages
+ * were all mapped (a warmed-up run of the same pairs: 580-830 each).  The
+ * pages of what the frontend just queued are mapped in one batch instead.
+ */
+#define VIF_PREFETCH_MAX GNTCACHE_PREFETCH_MAX
+
+/* Whether tx_drain() will ask the device to map pkt_len's packet's pages. */
+static bool tx_wants_devmap(const struct vif_back *v, uint32_t pkt_len)
+{
+    return v->devmap && !v->devmap_refused && pkt_len > v->env.tx_copybreak;
+}
+
+/* Device mappings for refs[n] (not mapped anywhere yet, within the vif's
+ * share), in one hypercall. */
+static void devmap_prefetch(struct vif_back *v, const grant_ref_t *refs, unsigned n)
+{
+    void *pages[VIF_PREFETCH_MAX];
+    uint64_t iova[VIF_PREFETCH_MAX];
+
+    if (!n)
+        return;
+    xengnttab_map_grant_refs_each(v->env.xgt, n, v->fe_domid, refs, PROT_READ, pages, iova);
+    for (unsigned i = 0; i < n; i++)
+        if (pages[i]) {
+            v->devmap[refs[i]] = (struct devmap_entry){pages[i], iova[i]};
+            v->ndevmap++;
+        }
+}
+
+/* Whether ref may be mapped ahead: a data page, mapped neither by the
+ * device nor by the cache (devmap_get() unmaps the cache's first), and not
+ * among the n already picked. */
+static bool prefetchable(const struct vif_back *v, grant_ref_t ref, const grant_ref_t *picked,
+                         unsigned n)
+{
+    if (is_ring_ref(v, ref) || devmapped(v, ref) || gntcache_has(v->cache, v->fe_domid, ref))
+        return false;
+    for (unsigned i = 0; i < n; i++)
+        if (picked[i] == ref)
+            return false;
+    return true;
+}
+
+/* The TX packets queued since the last look: their pages for the device
+ * where tx_drain() will read them in place, else for the cache. */
+static void tx_prefetch(struct vif_queue *q)
+{
+    struct vif_back *v = q->v;
+    struct netback_peek peek[VIF_PREFETCH_MAX];
+    grant_ref_t dev[VIF_PREFETCH_MAX], host[VIF_PREFETCH_MAX];
+    unsigned n = netback_tx_peek(q->q, &q->tx_peeked, peek, VIF_PREFETCH_MAX), nd = 0, nh = 0;
+
+    for (unsigned i = 0; i < n; i++)
+        if (tx_wants_devmap(v, peek[i].pkt_len) && peek[i].gref < DEVMAP_REFS &&
+            v->ndevmap + nd < DEVMAP_MAX && prefetchable(v, peek[i].gref, dev, nd))
+            dev[nd++] = peek[i].gref;
+    devmap_prefetch(v, dev, nd);
+    /* Then the cache's: the others (a page the device maps now is read
+     * through the device's mapping). */
+    for (unsigned i = 0; i < n; i++)
+        if (!tx_wants_devmap(v, peek[i].pkt_len) && prefetchable(v, peek[i].gref, host, nh))
+            host[nh++] = peek[i].gref;
+    gntcache_prefetch(v->cache, v->fe_domid, host, nh, false);
+}
+
+/* The RX buffers posted since the last look, writable for the cache (a
+ * page the device maps is grant-copied into: copy_to()); before a frame
+ * goes into them. */
+static void rx_prefetch(struct vif_queue *q)
+{
+    struct vif_back *v = q->v;
+    grant_ref_t refs[VIF_PREFETCH_MAX];
+    unsigned n = netback_rx_peek(q->q, &q->rx_peeked, refs, VIF_PREFETCH_MAX), k = 0;
+
+    for (unsigned i = 0; i < n; i++)
+        if (prefetchable(v, refs[i], refs, k))
+            refs[k++] = refs[i];
+    gntcache_prefetch(v->cache, v->fe_domid, refs, k, true);
 }
 
 /* In one batch; what the hypervisor does not believe yet is retried
@@ -750,14 +839,43 @@ static bool mcast_ok(struct vif_back *v, const uint8_t *frame, size_t len)
     return !len || !(frame[0] & 1) || ratelimit_take(&v->mcast, ratelimit_now_ns()) == 0;
 }
 
-/* Hands pkt to the device where it lies (device-mapped grants): no copy. */
+/*
+ * A packet's first TX_HEADERS_MAX bytes (every header the filter, the
+ * multicast budget and the NIC read) are copied once out of the guest's
+ * page into a host buffer and judged there, and the device sends that copy
+ * ahead of the payload it reads in place, so the guest cannot change them
+ * between our look and the device's read (a destination turned broadcast
+ * after the check would pass the vif's multicast budget; a source turned
+ * foreign, the anti-spoofing filter).  The buffer, or NULL: the copy path
+ * takes the packet (and checks all of it).
+ */
+static void *tx_checked_head(struct vif_queue *q, const struct netback_packet *pkt,
+                             const uint8_t *guest, size_t *head_len)
+{
+    struct vif_back *v = q->v;
+    size_t len = pkt->len < TX_HEADERS_MAX ? pkt->len : TX_HEADERS_MAX, cap = len;
+    uint8_t *buf = v->env.ops->tx_buffer(v->env.host, v, q->idx, &cap);
+
+    if (!buf || cap < len)
+        return NULL;
+    memcpy(buf, guest, len);
+    if (!ipfilter_allows_head(&v->ipf, buf, len, pkt->len))
+        return NULL;
+    *head_len = len;
+    return buf;
+}
+
+/* Hands pkt to the device where it lies (device-mapped grants): no copy
+ * but of its headers (tx_checked_head). */
 static int tx_zero_copy(struct vif_queue *q, const struct netback_packet *pkt)
 {
     struct vif_back *v = q->v;
     struct vif_back_seg segs[NETIF_MAX_SLOTS];
     struct devmap_entry *first = NULL;
     struct netif_offload o;
-    unsigned slot;
+    const uint8_t *head;
+    size_t head_len;
+    unsigned slot, n = pkt->nr_segs;
     int err;
 
     if (!tx_in_place_ok(pkt))
@@ -775,18 +893,21 @@ static int tx_zero_copy(struct vif_queue *q, const struct netback_packet *pkt)
         segs[i] =
             (struct vif_back_seg){.iova = e->iova + pkt->seg[i].offset, .len = pkt->seg[i].len};
     }
-    /* A broadcast or multicast takes the copy path, through the vif's budget;
-     * so does every frame of a vif with addresses: the NIC would read the
-     * guest's page after we checked its source, and the guest may have
-     * changed it by then. */
-    if ((((const uint8_t *)first->host)[pkt->seg[0].offset] & 1) || v->ipf.active)
+    head = tx_checked_head(q, pkt, (const uint8_t *)first->host + pkt->seg[0].offset, &head_len);
+    if (!head)
+        return -EINVAL;
+    /* The first slot less the headers; none left: the other slots. */
+    segs[0].iova += head_len;
+    segs[0].len = (uint16_t)(segs[0].len - head_len);
+    if (!segs[0].len)
+        memmove(segs, segs + 1, --n * sizeof(segs[0]));
+    /* A broadcast or multicast takes the copy path, through the vif's budget. */
+    if (head[0] & 1)
         return -EINVAL;
     netback_tx_offload(pkt, &o);
     v->inflight[slot] = *pkt;
     v->inflight_q[slot] = (uint8_t)(1 + q->idx);
-    err = v->env.ops->transmit_segs(v->env.host, v, q->idx, segs, pkt->nr_segs,
-                                    (char *)first->host + pkt->seg[0].offset, pkt->seg[0].len, &o,
-                                    slot);
+    err = v->env.ops->transmit_segs(v->env.host, v, q->idx, segs, n, head, head_len, &o, slot);
     if (err)
         v->inflight_q[slot] = 0;
     return err;
@@ -889,6 +1010,7 @@ static bool tx_drain(struct vif_queue *q)
     uint64_t wait;
 
     q->tx_more = false;
+    tx_prefetch(q);
     while (budget && (q->tso.len || q->tx_blocked || netback_tx_next(q->q, pkt) == 1)) {
         struct netif_offload o;
         int err;
@@ -1139,6 +1261,11 @@ int vif_back_receive(struct vif_back *v, unsigned q, const void *frame, size_t l
         v->env.ops->poll_later(v->env.host, v, wait);
         return -EBUSY;
     }
+    /* The buffers posted since the last frame, all at once: not when they
+     * are posted, as a frontend that receives nothing (one flapping its
+     * state, reconnecting four times a second) would cost a map and an
+     * unmap of them per connect. */
+    rx_prefetch(&v->queue[q]);
     err = netback_rx_put(v->queue[q].q, frame, len, o, extra.type ? &extra : NULL);
     /* Paid but not taken (no buffer posted): the retry does not pay again. */
     v->queue[q].rx_paid = err == -EAGAIN;

@@ -43,7 +43,6 @@
 #include "sv/vif_back.h"
 
 #define NETDD_MAX_VIFS 64
-#define NETDD_MAX_SEGS 18 /* a netif packet's slots (XEN_NETIF_NR_SLOTS_MIN) */
 /* xenstore events taken per turn of the loop: the rest wait for the next
  * turn, after the rings' events (the library's pipe stays readable). */
 #define NETDD_WATCH_BUDGET 64
@@ -383,25 +382,25 @@ static int port_transmit_segs(void *host, struct vif_back *v, unsigned q,
                               const struct vif_back_seg *segs, unsigned n, const void *head,
                               size_t head_len, const struct netif_offload *o, uint32_t tag)
 {
-    struct xnic_drv_seg ds[NETDD_MAX_SEGS];
+    struct xnic_drv_seg ds[PF_TX_SEGS_MAX];
     uint16_t mss;
     uint8_t hdr_len;
     unsigned cmd;
 
     (void)host;
-    if (on_switch(v) || n > NETDD_MAX_SEGS || !gso_sane(o))
+    if (on_switch(v) || n > PF_TX_SEGS_MAX || !gso_sane(o))
         return -EOPNOTSUPP; /* the software switch reads frames itself */
     cmd = netif_offload_xnic_cmd(o, head, head_len, &mss, &hdr_len);
     for (unsigned i = 0; i < n; i++)
         ds[i] = (struct xnic_drv_seg){.iova = segs[i].iova, .len = segs[i].len};
-    return pf_pool_tx_segs(pool_of(v, q), ds, n, cmd, mss, hdr_len, tag);
+    return pf_pool_tx_segs(pool_of(v, q), head, head_len, ds, n, cmd, mss, hdr_len, tag);
 }
 
 static void port_rx_ready(void *host, struct vif_back *v, unsigned q)
 {
     (void)host;
     if (on_switch(v))
-        swswitch_rx_ready(dd.sw);
+        swswitch_rx_ready(dd.sw, v);
     else if (vif_back_port(v)) {
         struct netdd_queue *nq = &((struct netdd_port *)vif_back_port(v))->q[q];
 

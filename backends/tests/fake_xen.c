@@ -26,6 +26,7 @@ static struct {
     const void *page;
     void *mapped;
 } grants[16];
+static void *last_map;
 
 static int find(const char *path)
 {
@@ -230,7 +231,12 @@ void *xengnttab_map_grant_refs(xengnttab_handle *xgt, uint32_t count, uint32_t *
                                uint32_t *refs, int prot)
 {
     (void)xgt, (void)domids, (void)prot;
-    return map_pages(count, refs);
+    return last_map = map_pages(count, refs);
+}
+
+void *fake_xen_last_map(void)
+{
+    return last_map;
 }
 
 void *xengnttab_map_grant_ref(xengnttab_handle *xgt, uint32_t domid, uint32_t ref, int prot)
@@ -246,6 +252,23 @@ void *xengnttab_map_grant_refs_device(xengnttab_handle *xgt, uint32_t count, uin
     for (uint32_t i = 0; i < count; i++)
         dev_bus_addr[i] = (uint64_t)refs[i] << 12;
     return map_pages(count, refs);
+}
+
+uint32_t xengnttab_map_grant_refs_each(xengnttab_handle *xgt, uint32_t count, uint32_t domid,
+                                       const uint32_t *refs, int prot, void **pages,
+                                       uint64_t *dev_bus_addr)
+{
+    uint32_t mapped = 0;
+
+    (void)xgt, (void)domid, (void)prot;
+    held.batches++;
+    for (uint32_t i = 0; i < count; i++) {
+        pages[i] = map_pages(1, &refs[i]);
+        mapped += pages[i] != NULL;
+        if (dev_bus_addr)
+            dev_bus_addr[i] = (uint64_t)refs[i] << 12;
+    }
+    return mapped;
 }
 
 int xengnttab_unmap(xengnttab_handle *xgt, void *start_address, uint32_t count)

@@ -19,6 +19,7 @@ struct fake_xen_held {
     int pages;   /* grant pages mapped and not unmapped */
     int ports;   /* event channels bound and not unbound */
     int watches; /* xenstore watches set and not removed */
+    int batches; /* xengnttab_map_grant_refs_each calls (not "held": a count of calls) */
 };
 
 void fake_xs_reset(void);
@@ -34,5 +35,8 @@ struct fake_xen_held fake_xen_held(void);
 void fake_xen_grant(uint32_t ref, const void *page);
 /* Where ref's page was last mapped (NULL: not yet, or no page given). */
 void *fake_xen_mapped(uint32_t ref);
+/* The pages the last map call of several refs at once made (a queue's
+ * TX and RX rings, side by side). */
+void *fake_xen_last_map(void);
 
 #endif

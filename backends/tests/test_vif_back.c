@@ -568,6 +568,50 @@ static void gso_under_the_floor_is_cut_within_the_budget(void **state)
     nothing_held();
 }
 
+/* The event of v's only queue (the fake hands out ports from 1). */
+static void queue_event(struct vif_back *v)
+{
+    for (evtchn_port_t p = 1; p < 256; p++)
+        if (vif_back_event(v, p) != VIF_EVENT_NOT_MINE)
+            return;
+    fail_msg("no port of the vif");
+}
+
+/* The pages of the buffers the frontend posted are mapped in one call at
+ * the first frame for them (not as it posts them: a frontend that receives
+ * nothing maps nothing), those of the TX packets it queued at the next TX
+ * pass: not one hypercall each as requests name them. */
+static void posted_buffers_mapped_in_one_call(void **state)
+{
+    static const uint8_t frame[60] = {0x00, 0x16, 0x3e, 0x00, 0x00, 0x01};
+    struct vif_back *v = connected();
+    netif_tx_sring_t *tx = fake_xen_last_map();
+    netif_rx_sring_t *rx = (netif_rx_sring_t *)((char *)tx + 4096);
+    int pages = fake_xen_held().pages;
+
+    (void)state;
+    for (unsigned i = 0; i < 40; i++)
+        rx->ring[i].req = (netif_rx_request_t){.id = (uint16_t)i, .gref = 100 + i};
+    __atomic_store_n(&rx->req_prod, 40, __ATOMIC_RELEASE);
+    queue_event(v);
+    assert_int_equal(fake_xen_held().batches, 0);
+    assert_int_equal(vif_back_receive(v, 0, frame, sizeof(frame), NULL, NULL), 0);
+    assert_int_equal(fake_xen_held().batches, 1);
+    assert_int_equal(fake_xen_held().pages, pages + 40);
+    assert_int_equal(vif_back_receive(v, 0, frame, sizeof(frame), NULL, NULL), 0);
+    assert_int_equal(fake_xen_held().batches, 1); /* nothing new: no call */
+    assert_int_equal(fake_xen_held().pages, pages + 40);
+    /* A TX packet of two slots (the host has no buffer: it waits). */
+    tx->ring[0].req = (netif_tx_request_t){.gref = 200, .size = 5000, .flags = NETTXF_more_data};
+    tx->ring[1].req = (netif_tx_request_t){.gref = 201, .size = 904, .id = 1};
+    __atomic_store_n(&tx->req_prod, 2, __ATOMIC_RELEASE);
+    queue_event(v);
+    assert_int_equal(fake_xen_held().batches, 2);
+    assert_int_equal(fake_xen_held().pages, pages + 42);
+    vif_back_free(v);
+    nothing_held();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -583,6 +627,7 @@ int main(void)
         cmocka_unit_test(closed_while_attaching),
         cmocka_unit_test(failed_attach_and_free_while_detaching),
         cmocka_unit_test(gso_under_the_floor_is_cut_within_the_budget),
+        cmocka_unit_test(posted_buffers_mapped_in_one_call),
     };
     int failed;
 

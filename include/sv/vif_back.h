@@ -68,9 +68,11 @@ struct vif_port_ops {
     int (*transmit)(void *host, struct vif_back *v, unsigned q, void *buf, size_t len,
                     const struct netif_offload *o);
     /* Optional zero copy: a packet whose n buffers the device reads straight
-     * from the guest's grants (mapped for the device); head is its first
-     * head_len bytes (headers), o its offloads.  0: queued, and the host
-     * calls vif_back_tx_complete(tag) when the device is done; -errno: the
+     * from the guest's grants (mapped for the device); head, its first
+     * head_len bytes (headers), is a tx_buffer() of queue q holding them
+     * copied out of the guest's page (and checked there), which the device
+     * sends ahead of segs, the rest of the packet; o its offloads.  0: queued, and the host calls
+     * vif_back_tx_complete(tag) when the device is done (and has its buffer head back); -errno: the
      * frame takes the copy path instead. */
     int (*transmit_segs)(void *host, struct vif_back *v, unsigned q,
                          const struct vif_back_seg *segs, unsigned n, const void *head,

@@ -186,6 +186,11 @@ sv_iperf() {
         || fail "iperf3 $client -> $target: rate '$SV_IPERF_RATE'"
 }
 
+# Whether a rate (Mbit/s, as SV_IPERF_RATE) holds a LIMIT within 10%, or
+# goes well past it (twice): the rate-limit tests' two verdicts.
+rate_within() { awk -v r="$1" -v l="$2" 'BEGIN {exit !(r >= 0.9 * l && r <= 1.1 * l)}'; }
+rate_past() { awk -v r="$1" -v l="$2" 'BEGIN {exit !(r > 2 * l)}'; }
+
 # Waits (up to 10 s) until N listeners started in the background said they
 # listen, each by making a file ready.* in the run directory.
 wait_ready() {
