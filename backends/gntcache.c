@@ -29,6 +29,7 @@ struct gntcache {
     size_t capacity;
     size_t hand;        /* the next entry the clock looks at */
     struct entry *free; /* unused entries, through hnext */
+    size_t nfree;
     struct gntcache_stats stats;
 };
 
@@ -65,12 +66,19 @@ struct gntcache *gntcache_new(size_t capacity, const struct gntcache_ops *ops, v
         c->entries[i].hnext = c->free;
         c->free = &c->entries[i];
     }
+    c->nfree = capacity;
     return c;
 }
 
 static void *xgt_map(void *ctx, uint32_t domid, uint32_t ref, int prot)
 {
     return xengnttab_map_grant_ref(ctx, domid, ref, prot);
+}
+
+static size_t xgt_map_each(void *ctx, uint32_t domid, const uint32_t *refs, size_t n, int prot,
+                           void **pages)
+{
+    return xengnttab_map_grant_refs_each(ctx, (uint32_t)n, domid, refs, prot, pages, NULL);
 }
 
 static int xgt_unmap(void *ctx, void *addr)
@@ -86,7 +94,7 @@ static int xgt_unmap_many(void *ctx, void *const *addrs, size_t n)
 struct gntcache *gntcache_new_xengnttab(xengnttab_handle *xgt, size_t capacity)
 {
     static const struct gntcache_ops xgt_ops = {
-        .map = xgt_map, .unmap = xgt_unmap, .unmap_many = xgt_unmap_many};
+        .map = xgt_map, .unmap = xgt_unmap, .unmap_many = xgt_unmap_many, .map_each = xgt_map_each};
 
     return gntcache_new(capacity, &xgt_ops, xgt);
 }
@@ -104,6 +112,7 @@ static void *unlink_entry(struct gntcache *c, struct entry *e)
     e->addr = NULL;
     e->hnext = c->free;
     c->free = e;
+    c->nfree++;
     return addr;
 }
 
@@ -170,11 +179,30 @@ static struct entry *clock_victim(struct gntcache *c)
     }
 }
 
+/* Enters a page just mapped into a free entry. */
+static struct entry *link_entry(struct gntcache *c, uint32_t domid, uint32_t ref, void *addr,
+                                bool writable)
+{
+    struct entry *e = c->free;
+    size_t b = bucket_of(c, domid, ref);
+
+    c->free = e->hnext;
+    c->nfree--;
+    /* Not referenced yet: a page used once goes before those used again. */
+    *e = (struct entry){.domid = domid, .ref = ref, .addr = addr, .writable = writable};
+    e->hnext = c->buckets[b];
+    c->buckets[b] = e;
+    return e;
+}
+
+static int prot_of(bool writable)
+{
+    return PROT_READ | (writable ? PROT_WRITE : 0);
+}
+
 static struct entry *insert(struct gntcache *c, uint32_t domid, uint32_t ref, bool writable)
 {
-    void *addr = c->ops.map(c->ctx, domid, ref, PROT_READ | (writable ? PROT_WRITE : 0));
-    struct entry *e;
-    size_t b;
+    void *addr = c->ops.map(c->ctx, domid, ref, prot_of(writable));
 
     if (!addr)
         return NULL;
@@ -182,14 +210,41 @@ static struct entry *insert(struct gntcache *c, uint32_t domid, uint32_t ref, bo
         drop(c, clock_victim(c));
         c->stats.evictions++;
     }
-    e = c->free;
-    c->free = e->hnext;
-    /* Not referenced yet: a page used once goes before those used again. */
-    *e = (struct entry){.domid = domid, .ref = ref, .addr = addr, .writable = writable};
-    b = bucket_of(c, domid, ref);
-    e->hnext = c->buckets[b];
-    c->buckets[b] = e;
-    return e;
+    return link_entry(c, domid, ref, addr, writable);
+}
+
+/* Whether ref is among the n in refs. */
+static bool listed(const uint32_t *refs, size_t n, uint32_t ref)
+{
+    for (size_t i = 0; i < n; i++)
+        if (refs[i] == ref)
+            return true;
+    return false;
+}
+
+size_t gntcache_prefetch(struct gntcache *c, uint32_t domid, const uint32_t *refs, size_t n,
+                         bool writable)
+{
+    uint32_t missing[GNTCACHE_PREFETCH_MAX];
+    void *pages[GNTCACHE_PREFETCH_MAX];
+    size_t room = c->nfree < GNTCACHE_PREFETCH_MAX ? c->nfree : GNTCACHE_PREFETCH_MAX;
+    size_t k = 0, mapped = 0;
+
+    if (!c->ops.map_each)
+        return 0;
+    /* Each frame once: two mappings of one frame cannot both be unmapped. */
+    for (size_t i = 0; i < n && k < room; i++)
+        if (!lookup(c, domid, refs[i]) && !listed(missing, k, refs[i]))
+            missing[k++] = refs[i];
+    if (!k || !c->ops.map_each(c->ctx, domid, missing, k, prot_of(writable), pages))
+        return 0;
+    for (size_t i = 0; i < k; i++)
+        if (pages[i]) {
+            link_entry(c, domid, missing[i], pages[i], writable);
+            mapped++;
+        }
+    c->stats.prefetched += mapped;
+    return mapped;
 }
 
 bool gntcache_would_evict(const struct gntcache *c, uint32_t domid, uint32_t ref)

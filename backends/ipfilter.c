@@ -115,7 +115,8 @@ static bool ipv4_ok(const struct ipfilter *f, const uint8_t *frame, size_t len,
            len >= p->l4_off + 8u && be16(udp) == DHCP_CLIENT && be16(udp + 2) == DHCP_SERVER;
 }
 
-static bool ipv6_ok(const struct ipfilter *f, const uint8_t *frame, size_t len,
+/* len: the bytes at frame, of a frame of frame_len. */
+static bool ipv6_ok(const struct ipfilter *f, const uint8_t *frame, size_t len, size_t frame_len,
                     const struct pktparse *p)
 {
     static const uint8_t any[16];
@@ -124,7 +125,11 @@ static bool ipv6_ok(const struct ipfilter *f, const uint8_t *frame, size_t len,
 
     if (!has_v6(f, ip + 8) && memcmp(ip + 8, any, 16))
         return false;
-    if (p->l4proto != IPPROTO_ICMPV6 || len < p->l4_off + 1u || icmp[0] != ICMPV6_NA)
+    if (p->l4proto != IPPROTO_ICMPV6 || frame_len < p->l4_off + 1u)
+        return true;
+    if (len < p->l4_off + 1u)
+        return false; /* its ICMPv6 type is past the head: the caller looks at all of it */
+    if (icmp[0] != ICMPV6_NA)
         return true;
     /* A neighbour advertisement names the address it answers for: the
      * IPv6 counterpart of an ARP reply's sender. */
@@ -140,7 +145,11 @@ static bool arp_ok(const struct ipfilter *f, const uint8_t *arp, size_t len)
     return !memcmp(arp + 8, f->mac, 6) && (has_v4(f, arp + 14) || !memcmp(arp + 14, any, 4));
 }
 
-bool ipfilter_allows(const struct ipfilter *f, const uint8_t *frame, size_t len)
+/* Every length check below fails closed on a short head, but for the one
+ * that lets a frame without an ICMPv6 type pass: that one is asked of
+ * frame_len (ipv6_ok). */
+bool ipfilter_allows_head(const struct ipfilter *f, const uint8_t *frame, size_t len,
+                          size_t frame_len)
 {
     struct pktparse p;
     size_t l3 = ETH_HLEN;
@@ -168,8 +177,13 @@ bool ipfilter_allows(const struct ipfilter *f, const uint8_t *frame, size_t len)
     case ETH_P_IPV6:
         if (pktparse_frame(frame, len, &p) < 0 || p.ipver != (type == ETH_P_IP ? 4 : 6))
             return false;
-        return p.ipver == 4 ? ipv4_ok(f, frame, len, &p) : ipv6_ok(f, frame, len, &p);
+        return p.ipver == 4 ? ipv4_ok(f, frame, len, &p) : ipv6_ok(f, frame, len, frame_len, &p);
     default:
         return true;
     }
+}
+
+bool ipfilter_allows(const struct ipfilter *f, const uint8_t *frame, size_t len)
+{
+    return ipfilter_allows_head(f, frame, len, len);
 }

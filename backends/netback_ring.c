@@ -420,3 +420,78 @@ RING_IDX netback_rx_posted(const struct netback_queue *q)
 {
     return __atomic_load_n(&q->rx.sring->req_prod, __ATOMIC_ACQUIRE);
 }
+
+/* ---- peeking ahead ---- */
+
+/* Where a peek starts: from, unless it is not within [cons, prod]. */
+static RING_IDX peek_start(RING_IDX from, RING_IDX cons, RING_IDX prod)
+{
+    return from - cons <= prod - cons ? from : cons;
+}
+
+/* The requests of the packet at *i: its slots into out[*n..] (within max),
+ * *i past it; false when it is not all before prod or does not fit. */
+static bool tx_peek_packet(const struct netback_queue *q, RING_IDX *i, RING_IDX prod,
+                           struct netback_peek *out, unsigned *n, unsigned max)
+{
+    RING_IDX j = *i;
+    unsigned k = *n;
+    netif_tx_request_t r;
+    netif_extra_info_t e = {.flags = XEN_NETIF_EXTRA_FLAG_MORE};
+    uint32_t len;
+    bool more;
+
+    tx_read(q, j++, &r);
+    len = r.size;
+    more = r.flags & NETTXF_more_data;
+    if (k == max)
+        return false;
+    out[k++] = (struct netback_peek){r.gref, len};
+    if (r.flags & NETTXF_extra_info)
+        while (e.flags & XEN_NETIF_EXTRA_FLAG_MORE) {
+            if (j == prod)
+                return false;
+            tx_read_extra(q, j++, &e);
+        }
+    while (more) {
+        if (j == prod || k == max)
+            return false;
+        tx_read(q, j++, &r);
+        out[k++] = (struct netback_peek){r.gref, len};
+        more = r.flags & NETTXF_more_data;
+    }
+    *i = j;
+    *n = k;
+    return true;
+}
+
+unsigned netback_tx_peek(const struct netback_queue *q, RING_IDX *from, struct netback_peek *out,
+                         unsigned max)
+{
+    RING_IDX prod = __atomic_load_n(&q->tx.sring->req_prod, __ATOMIC_ACQUIRE);
+    RING_IDX cons = q->tx.req_cons, i;
+    unsigned n = 0;
+
+    if (q->error || prod - cons > RING_SIZE(&q->tx))
+        return 0; /* netback_tx_next() says what is wrong */
+    i = peek_start(*from, cons, prod);
+    while (i != prod && tx_peek_packet(q, &i, prod, out, &n, max))
+        ;
+    *from = i;
+    return n;
+}
+
+unsigned netback_rx_peek(const struct netback_queue *q, RING_IDX *from, grant_ref_t *refs,
+                         unsigned max)
+{
+    RING_IDX prod = __atomic_load_n(&q->rx.sring->req_prod, __ATOMIC_ACQUIRE);
+    RING_IDX cons = q->rx.req_cons, i;
+    unsigned n = 0;
+
+    if (q->error || prod - cons > RING_SIZE(&q->rx))
+        return 0;
+    for (i = peek_start(*from, cons, prod); i != prod && n < max; i++)
+        refs[n++] = ((volatile netif_rx_request_t *)RING_GET_REQUEST(&q->rx, i))->gref;
+    *from = i;
+    return n;
+}

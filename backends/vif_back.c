@@ -15,7 +15,9 @@
 #include "sv/netback.h"
 #include "sv/netback_ctrl.h"
 #include "sv/netif_offload.h"
+#include "sv/pktparse.h"
 #include "sv/ratelimit.h"
+#include "sv/swoffload.h"
 #include "sv/toeplitz.h"
 #include "sv/vlan.h"
 #include "sv/xenbus.h"
@@ -39,9 +41,16 @@
 #define TX_INFLIGHT        256   /* zero-copy packets the device may hold */
 /* Connects a second one vif may cause (a burst of VIF_CONNECT_BURST): each
  * takes a pool with NIC admin commands and maps the rings, on the one
- * thread every vif shares. */
-#define VIF_CONNECT_RATE  4
-#define VIF_CONNECT_BURST 4
+ * thread every vif shares, and the close after it unmaps them (one scan of
+ * netdd's /proc by the hypervisor, netdd stopped meanwhile).  Timed at load
+ * 8-13, a connect and its close cost netdd 15-25 ms, the ring unmap 9 ms
+ * of it (docs/networking.md).  A vif closed for misbehaving connects again
+ * after VIF_MISBEHAVED_HOLD_MS at the earliest: a frontend that breaks the
+ * protocol on each connect (a flapping one whose ring holds stale requests)
+ * otherwise got a connect and a close every 0.6 s. */
+#define VIF_CONNECT_RATE       4
+#define VIF_CONNECT_BURST      4
+#define VIF_MISBEHAVED_HOLD_MS 2000
 
 /* Control ring requests answered per event or poll (Linux answers all),
  * and a second (a burst of VIF_CTRL_BURST): a frontend configures its
@@ -71,6 +80,19 @@ struct devmap_entry {
     uint64_t iova;
 };
 
+/* A guest's TCP GSO packet whose MSS the host's device does not cut
+ * (env.tx_min_mss), copied whole and sent a segment at a time: each
+ * segment takes a frame of the guest's TX budget, so that a guest sending
+ * 64 KiB at MSS 48 (1366 segments) spends its own turns, not the others'. */
+struct vif_tso {
+    uint8_t *frame; /* [XEN_NETIF_MAX_TX_SIZE], kept from the first such packet to disconnect */
+    size_t len;     /* 0: no packet being cut */
+    unsigned next, count;
+    uint16_t mss;
+    uint8_t hdr_len;
+    bool dropped; /* the host refused a segment */
+};
+
 /* One netif queue: its rings, ports and netback core. */
 struct vif_queue {
     struct vif_back *v;
@@ -84,9 +106,12 @@ struct vif_queue {
     bool tx_paid;            /* tx_pkt's rate credit is taken */
     bool rx_paid;            /* the frame the guest had no buffer for paid its RX credit */
     struct netback_packet tx_pkt;
+    struct vif_tso tso; /* tx_pkt being cut in software */
     struct netback_queue *q;
     uint64_t tx_taken;  /* packets taken off the TX ring, ever */
     RING_IDX rx_posted; /* the RX request producer at the last event */
+    RING_IDX tx_peeked; /* where the last look ahead stopped (prefetch) */
+    RING_IDX rx_peeked;
 };
 
 struct vif_back {
@@ -108,15 +133,17 @@ struct vif_back {
     bool connected;
     bool closing; /* the frontend misbehaved: vif_back_reap() tears it down */
     struct ratelimit connects;
-    struct ratelimit mcast;            /* its broadcasts and multicasts */
-    struct ratelimit_credit tx_credit; /* what it sends ("rate"), all queues together */
-    struct ratelimit_credit rx_credit; /* what it receives ("rx-rate"), the same */
-    bool rx_held;                      /* a frame waits for RX credit: rx_ready when it comes */
-    struct ipfilter ipf;               /* its addresses ("ip"): what it may send from */
-    uint64_t ip_filtered;              /* frames dropped for another source address */
-    uint64_t ip_filtered_shown;        /* what ip-filtered says (UINT64_MAX: nothing yet) */
-    unsigned max_queues;               /* what we offered */
-    unsigned nqueues;                  /* what the frontend took */
+    struct ratelimit mcast;             /* its broadcasts and multicasts */
+    struct ratelimit_credit tx_credit;  /* what it sends ("rate"), all queues together */
+    struct ratelimit_credit rx_credit;  /* what it receives ("rx-rate"), the same */
+    bool rx_held;                       /* a frame waits for RX credit: rx_ready when it comes */
+    struct ipfilter ipf;                /* its addresses ("ip"): what it may send from */
+    uint64_t ip_filtered;               /* frames dropped for another source address */
+    uint64_t tso_packets, tso_segments; /* GSO packets cut in software, and their segments */
+    uint64_t tso_shown;                 /* tso_segments as soft-tso says it */
+    uint64_t ip_filtered_shown;         /* what ip-filtered says (UINT64_MAX: nothing yet) */
+    unsigned max_queues;                /* what we offered */
+    unsigned nqueues;                   /* what the frontend took */
     struct vif_queue queue[VIF_BACK_MAX_QUEUES];
     void *ctrl_ring; /* feature-ctrl-ring, when the frontend made one */
     grant_ref_t ctrl_ref;
@@ -293,6 +320,93 @@ static struct devmap_entry *devmap_get(struct vif_back *v, grant_ref_t ref)
     return e;
 }
 
+/*
+ * Mapping ahead.  A page the cache or the device has not mapped yet used to
+ * be mapped when a request first named it, one hypercall each: a round trip
+ * through the hypervisor (and for the device, on through the NIC model) on
+ * the loop that serves every vif.  A frontend's first few seconds name a
+ * fresh page in nearly every request (netfront's ~256 RX and ~256 TX
+ * buffers a queue), so 8 guests starting TCP at once held that loop for
+ * seconds, one map at a time, and got 3-13 Mbit/s a pair until their pages
+ * were all mapped (a warmed-up run of the same pairs: 580-830 each).  The
+ * pages of what the frontend just queued are mapped in one batch instead.
+ */
+#define VIF_PREFETCH_MAX GNTCACHE_PREFETCH_MAX
+
+/* Whether tx_drain() will ask the device to map pkt_len's packet's pages. */
+static bool tx_wants_devmap(const struct vif_back *v, uint32_t pkt_len)
+{
+    return v->devmap && !v->devmap_refused && pkt_len > v->env.tx_copybreak;
+}
+
+/* Device mappings for refs[n] (not mapped anywhere yet, within the vif's
+ * share), in one hypercall. */
+static void devmap_prefetch(struct vif_back *v, const grant_ref_t *refs, unsigned n)
+{
+    void *pages[VIF_PREFETCH_MAX];
+    uint64_t iova[VIF_PREFETCH_MAX];
+
+    if (!n)
+        return;
+    xengnttab_map_grant_refs_each(v->env.xgt, n, v->fe_domid, refs, PROT_READ, pages, iova);
+    for (unsigned i = 0; i < n; i++)
+        if (pages[i]) {
+            v->devmap[refs[i]] = (struct devmap_entry){pages[i], iova[i]};
+            v->ndevmap++;
+        }
+}
+
+/* Whether ref may be mapped ahead: a data page, mapped neither by the
+ * device nor by the cache (devmap_get() unmaps the cache's first), and not
+ * among the n already picked. */
+static bool prefetchable(const struct vif_back *v, grant_ref_t ref, const grant_ref_t *picked,
+                         unsigned n)
+{
+    if (is_ring_ref(v, ref) || devmapped(v, ref) || gntcache_has(v->cache, v->fe_domid, ref))
+        return false;
+    for (unsigned i = 0; i < n; i++)
+        if (picked[i] == ref)
+            return false;
+    return true;
+}
+
+/* The TX packets queued since the last look: their pages for the device
+ * where tx_drain() will read them in place, else for the cache. */
+static void tx_prefetch(struct vif_queue *q)
+{
+    struct vif_back *v = q->v;
+    struct netback_peek peek[VIF_PREFETCH_MAX];
+    grant_ref_t dev[VIF_PREFETCH_MAX], host[VIF_PREFETCH_MAX];
+    unsigned n = netback_tx_peek(q->q, &q->tx_peeked, peek, VIF_PREFETCH_MAX), nd = 0, nh = 0;
+
+    for (unsigned i = 0; i < n; i++)
+        if (tx_wants_devmap(v, peek[i].pkt_len) && peek[i].gref < DEVMAP_REFS &&
+            v->ndevmap + nd < DEVMAP_MAX && prefetchable(v, peek[i].gref, dev, nd))
+            dev[nd++] = peek[i].gref;
+    devmap_prefetch(v, dev, nd);
+    /* Then the cache's: the others (a page the device maps now is read
+     * through the device's mapping). */
+    for (unsigned i = 0; i < n; i++)
+        if (!tx_wants_devmap(v, peek[i].pkt_len) && prefetchable(v, peek[i].gref, host, nh))
+            host[nh++] = peek[i].gref;
+    gntcache_prefetch(v->cache, v->fe_domid, host, nh, false);
+}
+
+/* The RX buffers posted since the last look, writable for the cache (a
+ * page the device maps is grant-copied into: copy_to()); before a frame
+ * goes into them. */
+static void rx_prefetch(struct vif_queue *q)
+{
+    struct vif_back *v = q->v;
+    grant_ref_t refs[VIF_PREFETCH_MAX];
+    unsigned n = netback_rx_peek(q->q, &q->rx_peeked, refs, VIF_PREFETCH_MAX), k = 0;
+
+    for (unsigned i = 0; i < n; i++)
+        if (prefetchable(v, refs[i], refs, k))
+            refs[k++] = refs[i];
+    gntcache_prefetch(v->cache, v->fe_domid, refs, k, true);
+}
+
 /* In one batch; what the hypervisor does not believe yet is retried
  * (vif_disconnect, and the host's xengnttab_unmap_retry()). */
 static void devmap_clear(struct vif_back *v)
@@ -334,6 +448,8 @@ static void queue_disconnect(struct vif_queue *q)
     q->q = NULL;
     q->tx_more = false;
     q->tx_blocked = q->tx_paid = false;
+    free(q->tso.frame);
+    q->tso = (struct vif_tso){0};
     unbind(q->v, &q->evtchn);
     unbind(q->v, &q->evtchn_rx);
     if (q->rings)
@@ -639,20 +755,24 @@ uint64_t vif_back_watch(struct vif_back *v, const char *path)
 {
     XenbusState fe, be;
     uint64_t wait;
+    bool on;
 
     if (strncmp(path, v->frontend, strlen(v->frontend)) && strncmp(path, v->dir, strlen(v->dir)))
         return 0;
     if (v->detaching)
         return 0; /* looked at again once Closed (our state's watch) */
+    /* Three synchronous reads a look (2 ms together at load 8-13): a flapping
+     * frontend draws 15 looks a second. */
     fe = xenbus_read_state(v->env.xs, XBT_NULL, v->frontend);
     be = xenbus_read_state(v->env.xs, XBT_NULL, v->dir);
+    on = online(v);
     /* A frontend starting over finds us waiting again (Linux: prepare for reconnect). */
-    if (online(v) && fe == XenbusStateInitialising && be == XenbusStateClosed) {
+    if (on && fe == XenbusStateInitialising && be == XenbusStateClosed) {
         xenbus_switch_state(v->env.xs, v->dir, XenbusStateInitWait);
         return 0;
     }
-    if (!online(v) || be == XenbusStateClosing || fe == XenbusStateClosing ||
-        fe == XenbusStateClosed || fe == XenbusStateUnknown) {
+    if (!on || be == XenbusStateClosing || fe == XenbusStateClosing || fe == XenbusStateClosed ||
+        fe == XenbusStateUnknown) {
         if (be == XenbusStateConnected || be == XenbusStateClosing || v->connected ||
             v->attaching) {
             vif_close(v);
@@ -691,9 +811,13 @@ static void close_misbehaving(struct vif_back *v)
 
 void vif_back_reap(struct vif_back *v)
 {
+    uint64_t hold = (uint64_t)VIF_MISBEHAVED_HOLD_MS * VIF_CONNECT_RATE / 1000;
+
     if (!v->closing)
         return;
     vif_close(v);
+    /* The burst, and the hold's worth of connects beyond it. */
+    ratelimit_take_n(&v->connects, ratelimit_now_ns(), (uint32_t)(VIF_CONNECT_BURST + hold));
 }
 
 /* The device reads a packet's headers from its first slot alone (the
@@ -715,14 +839,43 @@ static bool mcast_ok(struct vif_back *v, const uint8_t *frame, size_t len)
     return !len || !(frame[0] & 1) || ratelimit_take(&v->mcast, ratelimit_now_ns()) == 0;
 }
 
-/* Hands pkt to the device where it lies (device-mapped grants): no copy. */
+/*
+ * A packet's first TX_HEADERS_MAX bytes (every header the filter, the
+ * multicast budget and the NIC read) are copied once out of the guest's
+ * page into a host buffer and judged there, and the device sends that copy
+ * ahead of the payload it reads in place, so the guest cannot change them
+ * between our look and the device's read (a destination turned broadcast
+ * after the check would pass the vif's multicast budget; a source turned
+ * foreign, the anti-spoofing filter).  The buffer, or NULL: the copy path
+ * takes the packet (and checks all of it).
+ */
+static void *tx_checked_head(struct vif_queue *q, const struct netback_packet *pkt,
+                             const uint8_t *guest, size_t *head_len)
+{
+    struct vif_back *v = q->v;
+    size_t len = pkt->len < TX_HEADERS_MAX ? pkt->len : TX_HEADERS_MAX, cap = len;
+    uint8_t *buf = v->env.ops->tx_buffer(v->env.host, v, q->idx, &cap);
+
+    if (!buf || cap < len)
+        return NULL;
+    memcpy(buf, guest, len);
+    if (!ipfilter_allows_head(&v->ipf, buf, len, pkt->len))
+        return NULL;
+    *head_len = len;
+    return buf;
+}
+
+/* Hands pkt to the device where it lies (device-mapped grants): no copy
+ * but of its headers (tx_checked_head). */
 static int tx_zero_copy(struct vif_queue *q, const struct netback_packet *pkt)
 {
     struct vif_back *v = q->v;
     struct vif_back_seg segs[NETIF_MAX_SLOTS];
     struct devmap_entry *first = NULL;
     struct netif_offload o;
-    unsigned slot;
+    const uint8_t *head;
+    size_t head_len;
+    unsigned slot, n = pkt->nr_segs;
     int err;
 
     if (!tx_in_place_ok(pkt))
@@ -740,18 +893,21 @@ static int tx_zero_copy(struct vif_queue *q, const struct netback_packet *pkt)
         segs[i] =
             (struct vif_back_seg){.iova = e->iova + pkt->seg[i].offset, .len = pkt->seg[i].len};
     }
-    /* A broadcast or multicast takes the copy path, through the vif's budget;
-     * so does every frame of a vif with addresses: the NIC would read the
-     * guest's page after we checked its source, and the guest may have
-     * changed it by then. */
-    if ((((const uint8_t *)first->host)[pkt->seg[0].offset] & 1) || v->ipf.active)
+    head = tx_checked_head(q, pkt, (const uint8_t *)first->host + pkt->seg[0].offset, &head_len);
+    if (!head)
+        return -EINVAL;
+    /* The first slot less the headers; none left: the other slots. */
+    segs[0].iova += head_len;
+    segs[0].len = (uint16_t)(segs[0].len - head_len);
+    if (!segs[0].len)
+        memmove(segs, segs + 1, --n * sizeof(segs[0]));
+    /* A broadcast or multicast takes the copy path, through the vif's budget. */
+    if (head[0] & 1)
         return -EINVAL;
     netback_tx_offload(pkt, &o);
     v->inflight[slot] = *pkt;
     v->inflight_q[slot] = (uint8_t)(1 + q->idx);
-    err = v->env.ops->transmit_segs(v->env.host, v, q->idx, segs, pkt->nr_segs,
-                                    (char *)first->host + pkt->seg[0].offset, pkt->seg[0].len, &o,
-                                    slot);
+    err = v->env.ops->transmit_segs(v->env.host, v, q->idx, segs, n, head, head_len, &o, slot);
     if (err)
         v->inflight_q[slot] = 0;
     return err;
@@ -767,6 +923,74 @@ void vif_back_tx_complete(struct vif_back *v, uint32_t tag, bool ok)
     v->inflight_q[tag] = 0;
     netback_tx_done(q->q, &v->inflight[tag], ok ? NETIF_RSP_OKAY : NETIF_RSP_ERROR);
     netback_tx_flush(q->q);
+}
+
+/* Whether pkt (offloads o) is TCP GSO with an MSS the host's device does
+ * not cut: vif_back cuts it (tx_tso_start). */
+static bool tx_tso_wanted(const struct vif_back *v, const struct netif_offload *o)
+{
+    return o->gso_type != XEN_NETIF_GSO_TYPE_NONE && o->gso_size < v->env.tx_min_mss;
+}
+
+/* Copies pkt whole and checks it as the NIC would (our copy: the guest
+ * cannot change it after): then q->tso holds it, its first segment next.
+ * -ENOTCONN when the queue went; another -errno: the packet is dropped. */
+static int tx_tso_start(struct vif_queue *q, const struct netback_packet *pkt,
+                        const struct netif_offload *o)
+{
+    struct vif_back *v = q->v;
+    struct vif_tso *t = &q->tso;
+    struct pktparse p;
+    int len, n;
+
+    if (!t->frame && !(t->frame = malloc(XEN_NETIF_MAX_TX_SIZE)))
+        return -ENOMEM;
+    len = netback_tx_copy(q->q, pkt, t->frame, XEN_NETIF_MAX_TX_SIZE);
+    if (len < 0)
+        return len;
+    if (!ipfilter_allows(&v->ipf, t->frame, (size_t)len)) {
+        v->ip_filtered++;
+        return -EPERM;
+    }
+    /* Not TCP (or to a group: every guest would take each segment), or
+     * below even Linux's MSS floor: refused. */
+    if ((t->frame[0] & 1) || pktparse_frame(t->frame, (size_t)len, &p) < 0 ||
+        p.l4_end > UINT8_MAX ||
+        (n = swoffload_tso_count(t->frame, (size_t)len, o->gso_size, (uint8_t)p.l4_end,
+                                 XEN_NETIF_MAX_TX_SIZE)) < 0)
+        return -EINVAL;
+    *t = (struct vif_tso){.frame = t->frame,
+                          .len = (size_t)len,
+                          .count = (unsigned)n,
+                          .mss = o->gso_size,
+                          .hdr_len = (uint8_t)p.l4_end};
+    v->tso_packets++;
+    return 0;
+}
+
+/* Sends q->tso's next segment: 0, or -EAGAIN when the host has no buffer
+ * (the segment waits for vif_back_poll()).  After the last one the guest's
+ * packet is answered: dropped if any segment was. */
+static int tx_tso_next(struct vif_queue *q)
+{
+    static const struct netif_offload seg_o = {.data_validated = true};
+    struct vif_back *v = q->v;
+    struct vif_tso *t = &q->tso;
+    size_t cap = (size_t)t->hdr_len + t->mss;
+    void *buf = v->env.ops->tx_buffer(v->env.host, v, q->idx, &cap);
+    int len;
+
+    if (!buf)
+        return -EAGAIN;
+    len = swoffload_tso_seg(t->frame, t->len, t->mss, t->hdr_len, t->next, buf, cap);
+    if (len < 0 || v->env.ops->transmit(v->env.host, v, q->idx, buf, (size_t)len, &seg_o) < 0)
+        t->dropped = true;
+    v->tso_segments++;
+    if (++t->next == t->count) {
+        netback_tx_done(q->q, &q->tx_pkt, t->dropped ? NETIF_RSP_DROPPED : NETIF_RSP_OKAY);
+        t->len = 0;
+    }
+    return 0;
 }
 
 /*
@@ -786,16 +1010,26 @@ static bool tx_drain(struct vif_queue *q)
     uint64_t wait;
 
     q->tx_more = false;
-    while (budget && (q->tx_blocked || netback_tx_next(q->q, pkt) == 1)) {
+    tx_prefetch(q);
+    while (budget && (q->tso.len || q->tx_blocked || netback_tx_next(q->q, pkt) == 1)) {
         struct netif_offload o;
+        int err;
 
-        q->tx_taken++;
         if (--budget % VIF_TX_FLUSH_EVERY == 0 && budget) {
             netback_tx_flush(q->q);
             if (budget % (2 * VIF_TX_FLUSH_EVERY) == 0)
                 v->env.ops->flush(v->env.host, v, q->idx);
         }
         q->tx_blocked = false;
+        if (q->tso.len) {
+            if (tx_tso_next(q) < 0) {
+                q->tx_blocked = true;
+                budget = 1; /* not a budget stop: the host polls when it has room */
+                break;
+            }
+            continue;
+        }
+        q->tx_taken++;
         if (!q->tx_paid &&
             (wait = ratelimit_credit_take(&v->tx_credit, ratelimit_now_ns(), pkt->len))) {
             /* Over its rate: the frame waits (the guest's ring fills, it
@@ -806,6 +1040,15 @@ static bool tx_drain(struct vif_queue *q)
             break;
         }
         q->tx_paid = true;
+        netback_tx_offload(pkt, &o);
+        if (tx_tso_wanted(v, &o)) {
+            q->tx_paid = false;
+            if ((err = tx_tso_start(q, pkt, &o)) == -ENOTCONN)
+                break;
+            if (err)
+                netback_tx_done(q->q, pkt, NETIF_RSP_DROPPED);
+            continue;
+        }
         if (v->devmap && pkt->len > v->env.tx_copybreak && tx_zero_copy(q, pkt) == 0) {
             q->tx_paid = false;
             continue;
@@ -825,7 +1068,6 @@ static bool tx_drain(struct vif_queue *q)
         len = netback_tx_copy(q->q, pkt, buf, cap);
         if (len == -ENOTCONN)
             break;
-        netback_tx_offload(pkt, &o);
         if (len >= 0 && !ipfilter_allows(&v->ipf, buf, (size_t)len)) {
             v->ip_filtered++; /* checked in our copy: the guest cannot change it now */
             status = NETIF_RSP_DROPPED;
@@ -1019,6 +1261,11 @@ int vif_back_receive(struct vif_back *v, unsigned q, const void *frame, size_t l
         v->env.ops->poll_later(v->env.host, v, wait);
         return -EBUSY;
     }
+    /* The buffers posted since the last frame, all at once: not when they
+     * are posted, as a frontend that receives nothing (one flapping its
+     * state, reconnecting four times a second) would cost a map and an
+     * unmap of them per connect. */
+    rx_prefetch(&v->queue[q]);
     err = netback_rx_put(v->queue[q].q, frame, len, o, extra.type ? &extra : NULL);
     /* Paid but not taken (no buffer posted): the retry does not pay again. */
     v->queue[q].rx_paid = err == -EAGAIN;
@@ -1224,8 +1471,14 @@ void vif_back_publish(struct vif_back *v, const char *key, const char *value)
 
 void vif_back_publish_counters(struct vif_back *v)
 {
-    char value[24];
+    char value[64];
 
+    if (v->tso_segments != v->tso_shown) {
+        snprintf(value, sizeof(value), "packets %llu segments %llu",
+                 (unsigned long long)v->tso_packets, (unsigned long long)v->tso_segments);
+        vif_back_publish(v, SV_XS_SOFT_TSO, value);
+        v->tso_shown = v->tso_segments;
+    }
     if (!v->ipf.active || v->ip_filtered == v->ip_filtered_shown)
         return;
     snprintf(value, sizeof(value), "%llu", (unsigned long long)v->ip_filtered);

@@ -36,13 +36,13 @@
 #include "sv/log.h"
 #include "sv/netif_offload.h"
 #include "sv/ratelimit.h"
+#include "sv/swoffload.h"
 #include "sv/abi/xnic.h"
 #include "sv/abi/xs_net.h"
 #include "sv/xnic_drv.h"
 #include "sv/vif_back.h"
 
 #define NETDD_MAX_VIFS 64
-#define NETDD_MAX_SEGS 18 /* a netif packet's slots (XEN_NETIF_NR_SLOTS_MIN) */
 /* xenstore events taken per turn of the loop: the rest wait for the next
  * turn, after the rings' events (the library's pipe stays readable). */
 #define NETDD_WATCH_BUDGET 64
@@ -353,13 +353,13 @@ static void *port_tx_buffer(void *host, struct vif_back *v, unsigned q, size_t *
     return pf_pool_tx_buffer(pool_of(v, q), *cap, cap);
 }
 
-/* Linux's smallest TCP MSS (tcp_min_snd_mss): a guest asking the NIC to cut
- * 64 KiB into 1-byte segments would make it send 65,000 frames. */
-#define NETDD_MIN_MSS 48
-
+/* A guest asking to cut 64 KiB into 1-byte segments would make the NIC (or
+ * a guest taking it whole) send 65,000 frames; vif_back cuts those between
+ * the smallest a Linux sender makes (SWOFFLOAD_MIN_MSS) and the NIC's floor
+ * itself (env.tx_min_mss). */
 static bool gso_sane(const struct netif_offload *o)
 {
-    return o->gso_type == XEN_NETIF_GSO_TYPE_NONE || o->gso_size >= NETDD_MIN_MSS;
+    return o->gso_type == XEN_NETIF_GSO_TYPE_NONE || o->gso_size >= SWOFFLOAD_MIN_MSS;
 }
 
 static int port_transmit(void *host, struct vif_back *v, unsigned q, void *buf, size_t len,
@@ -382,25 +382,25 @@ static int port_transmit_segs(void *host, struct vif_back *v, unsigned q,
                               const struct vif_back_seg *segs, unsigned n, const void *head,
                               size_t head_len, const struct netif_offload *o, uint32_t tag)
 {
-    struct xnic_drv_seg ds[NETDD_MAX_SEGS];
+    struct xnic_drv_seg ds[PF_TX_SEGS_MAX];
     uint16_t mss;
     uint8_t hdr_len;
     unsigned cmd;
 
     (void)host;
-    if (on_switch(v) || n > NETDD_MAX_SEGS || !gso_sane(o))
+    if (on_switch(v) || n > PF_TX_SEGS_MAX || !gso_sane(o))
         return -EOPNOTSUPP; /* the software switch reads frames itself */
     cmd = netif_offload_xnic_cmd(o, head, head_len, &mss, &hdr_len);
     for (unsigned i = 0; i < n; i++)
         ds[i] = (struct xnic_drv_seg){.iova = segs[i].iova, .len = segs[i].len};
-    return pf_pool_tx_segs(pool_of(v, q), ds, n, cmd, mss, hdr_len, tag);
+    return pf_pool_tx_segs(pool_of(v, q), head, head_len, ds, n, cmd, mss, hdr_len, tag);
 }
 
 static void port_rx_ready(void *host, struct vif_back *v, unsigned q)
 {
     (void)host;
     if (on_switch(v))
-        swswitch_rx_ready(dd.sw);
+        swswitch_rx_ready(dd.sw, v);
     else if (vif_back_port(v)) {
         struct netdd_queue *nq = &((struct netdd_port *)vif_back_port(v))->q[q];
 
@@ -838,7 +838,8 @@ int main(int argc, char **argv)
                                    .ops = &port_ops,
                                    .cache_pages = dd.cache_pages,
                                    .max_queues = pf_pool_queues(dd.pf),
-                                   .tx_copybreak = dd.tx_copybreak};
+                                   .tx_copybreak = dd.tx_copybreak,
+                                   .tx_min_mss = XNIC_MIN_MSS};
     fcntl(xenevtchn_fd(dd.xce), F_SETFL, fcntl(xenevtchn_fd(dd.xce), F_GETFL) | O_NONBLOCK);
     xs_ev = event_new(base, xs_fileno(dd.xs), EV_READ | EV_PERSIST, on_xenstore, NULL);
     ev_ev = event_new(base, xenevtchn_fd(dd.xce), EV_READ | EV_PERSIST, on_evtchn, NULL);

@@ -17,17 +17,20 @@
 #include "sv/abi/xnic.h"
 #include "sv/xnic_drv.h"
 
-#define TX_RING      256
-#define TX_ZC_FLAG   (1u << 31)              /* a zero-copy packet's cookie: flag | tag */
-#define TX_BUFS      32                      /* PF_TX_BUF each: TSO packets and jumbo frames */
-#define TX_SMALL     (TX_RING - 1 - TX_BUFS) /* TX_SMALL_BUF each: most frames; all fill the ring */
-#define TX_SMALL_BUF 2048u
-#define RX_RING      1024 /* a few TSO bursts of 45 segments: the NIC drops what finds no buffer */
-#define RX_RING_MQ   512  /* a pool's further queues: RSS gives each a share of the flows */
-#define RX_BUFS      (RX_RING - 1)
-#define RX_BUF       9216
-#define RX_FRAME     65535 /* an RSC frame: a TSO packet delivered whole */
-#define MAX_POOLS    32    /* PF queue pairs we drive (XNIC_MAX_QUEUES) */
+#define TX_RING 256
+/* A zero-copy packet's cookie: flag | 1 + its head buffer (0: none) << 16 | tag. */
+#define TX_ZC_FLAG       (1u << 31)
+#define TX_ZC_HEAD_SHIFT 16
+#define TX_ZC_TAG_MASK   0xffffu
+#define TX_BUFS          32                      /* PF_TX_BUF each: TSO packets and jumbo frames */
+#define TX_SMALL         (TX_RING - 1 - TX_BUFS) /* TX_SMALL_BUF each: most frames; all fill the ring */
+#define TX_SMALL_BUF     2048u
+#define RX_RING          1024 /* a few TSO bursts of 45 segments: the NIC drops what finds no buffer */
+#define RX_RING_MQ       512 /* a pool's further queues: RSS gives each a share of the flows */
+#define RX_BUFS          (RX_RING - 1)
+#define RX_BUF           9216
+#define RX_FRAME         65535 /* an RSC frame: a TSO packet delivered whole */
+#define MAX_POOLS        32    /* PF queue pairs we drive (XNIC_MAX_QUEUES) */
 /* RX descriptors a queue takes per turn of netdd's loop (Linux's NAPI
  * weight, in frames, is 64).  Unbounded, a queue the NIC kept filling
  * held the loop while the other pools' RX rings overflowed: the flows
@@ -237,8 +240,11 @@ static unsigned pool_reap_tx(struct pf_pool *p)
         uintptr_t cookie = (uintptr_t)td[i].cookie;
 
         if (cookie & TX_ZC_FLAG) {
+            uintptr_t head = (cookie & ~(uintptr_t)TX_ZC_FLAG) >> TX_ZC_HEAD_SHIFT;
+
+            p->tx_busy[head - 1] = false;
             if (p->tx_done)
-                p->tx_done(p->ctx, (uint32_t)(cookie & ~(uintptr_t)TX_ZC_FLAG), td[i].status);
+                p->tx_done(p->ctx, (uint32_t)(cookie & TX_ZC_TAG_MASK), td[i].status);
         } else {
             p->tx_busy[cookie - 1] = false;
         }
@@ -893,6 +899,14 @@ void *pf_pool_tx_buffer(struct pf_pool *p, size_t len, size_t *cap)
     return tx_buf_at(p, (unsigned)i, &iova);
 }
 
+/* Buffer i goes to the device: busy until its packet completes. */
+static void tx_take(struct pf_pool *p, int i)
+{
+    p->tx_busy[i] = true;
+    if (i >= TX_BUFS)
+        p->tx_cursor = (unsigned)(i - TX_BUFS + 1) % TX_SMALL;
+}
+
 int pf_pool_tx_submit(struct pf_pool *p, void *buf, size_t len, unsigned cmd, uint16_t mss,
                       uint8_t hdr_len)
 {
@@ -905,23 +919,32 @@ int pf_pool_tx_submit(struct pf_pool *p, void *buf, size_t len, unsigned cmd, ui
         return -EINVAL;
     tx_buf_at(p, (unsigned)i, &seg.iova);
     err = xnic_drv_tx(p->pf->drv, p->q, &seg, 1, cmd, mss, hdr_len, (void *)(uintptr_t)(i + 1));
-    if (!err) {
-        p->tx_busy[i] = true;
-        if (i >= TX_BUFS)
-            p->tx_cursor = (unsigned)(i - TX_BUFS + 1) % TX_SMALL;
-    }
+    if (!err)
+        tx_take(p, i);
     return err;
 }
 
-int pf_pool_tx_segs(struct pf_pool *p, const struct xnic_drv_seg *segs, unsigned n, unsigned cmd,
-                    uint16_t mss, uint8_t hdr_len, uint32_t tag)
+int pf_pool_tx_segs(struct pf_pool *p, const void *head, size_t head_len,
+                    const struct xnic_drv_seg *segs, unsigned n, unsigned cmd, uint16_t mss,
+                    uint8_t hdr_len, uint32_t tag)
 {
-    if (tag & TX_ZC_FLAG)
+    struct xnic_drv_seg all[PF_TX_SEGS_MAX + 1];
+    int i = tx_buf_index(p, head);
+    int err;
+
+    if (tag > TX_ZC_TAG_MASK || n > PF_TX_SEGS_MAX || i < 0 || !head_len ||
+        head_len > (i < TX_BUFS ? PF_TX_BUF - 1 : TX_SMALL_BUF))
         return -EINVAL;
-    if (xnic_drv_tx_room(p->pf->drv, p->q) < n)
+    all[0] = (struct xnic_drv_seg){.len = (uint16_t)head_len};
+    tx_buf_at(p, (unsigned)i, &all[0].iova);
+    memcpy(all + 1, segs, n * sizeof(*segs));
+    if (xnic_drv_tx_room(p->pf->drv, p->q) < n + 1)
         pool_reap_tx(p);
-    return xnic_drv_tx(p->pf->drv, p->q, segs, n, cmd, mss, hdr_len,
-                       (void *)(uintptr_t)(TX_ZC_FLAG | tag));
+    err = xnic_drv_tx(p->pf->drv, p->q, all, n + 1, cmd, mss, hdr_len,
+                      (void *)(TX_ZC_FLAG | tag | (uintptr_t)(i + 1) << TX_ZC_HEAD_SHIFT));
+    if (!err)
+        tx_take(p, i);
+    return err;
 }
 
 void pf_pool_tx_kick(struct pf_pool *p)

@@ -139,11 +139,15 @@ int pf_pool_tx_submit(struct pf_pool *p, void *buf, size_t len, unsigned cmd, ui
 void pf_pool_tx_kick(struct pf_pool *p);
 
 /* Zero copy: a packet whose buffers the device reads where they are (IOVAs
- * of device-mapped grants); tx_done(tag) when the device is done with them.
- * -ENOSPC when the ring lacks n descriptors. */
+ * of device-mapped grants, at most PF_TX_SEGS_MAX), after head (its
+ * headers: head_len bytes in a pf_pool_tx_buffer(), busy until then);
+ * tx_done(tag) when the device is done with them.  tag <= 0xffff.
+ * -ENOSPC when the ring lacks the descriptors. */
+#define PF_TX_SEGS_MAX 18 /* a netif packet's slots (XEN_NETIF_NR_SLOTS_MIN) */
 struct xnic_drv_seg;
-int pf_pool_tx_segs(struct pf_pool *p, const struct xnic_drv_seg *segs, unsigned n, unsigned cmd,
-                    uint16_t mss, uint8_t hdr_len, uint32_t tag);
+int pf_pool_tx_segs(struct pf_pool *p, const void *head, size_t head_len,
+                    const struct xnic_drv_seg *segs, unsigned n, unsigned cmd, uint16_t mss,
+                    uint8_t hdr_len, uint32_t tag);
 
 /* Delivers held frames again (the guest posted RX buffers). */
 void pf_pool_rx_retry(struct pf_pool *p);

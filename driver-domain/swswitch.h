@@ -38,8 +38,9 @@ void *swswitch_tx_buffer(struct swswitch *s, struct vif_back *v, size_t *cap);
 int swswitch_transmit(struct swswitch *s, struct vif_back *v, void *buf, size_t len,
                       const struct netif_offload *o, unsigned cmd, uint16_t mss, uint8_t hdr_len);
 void swswitch_flush(struct swswitch *s);
-/* The guest of v posted RX buffers. */
-void swswitch_rx_ready(struct swswitch *s);
+/* The guest of v posted RX buffers, or v's receive credit came: the frames
+ * its port held over its receive rate (the last 64) are offered again. */
+void swswitch_rx_ready(struct swswitch *s, struct vif_back *v);
 /* Publishes each vif's counters in its backend directory (called now and then). */
 void swswitch_publish(struct swswitch *s);
 

@@ -1,6 +1,6 @@
 # xnic device model (docs/xnic.md): the xnic program.  Its core (everything
 # but the wires and main) is also linked into the unit tests and fuzzers.
-XNIC_CORE_SRCS := $(addprefix hw/,iommu.c xnic_filter.c xnic_sched.c xnic_offload.c \
+XNIC_CORE_SRCS := $(addprefix hw/,iommu.c xnic_filter.c xnic_sched.c \
                   xnic_dev.c xnic_dp.c)
 PROGRAMS += xnic
 xnic_SRCS := $(XNIC_CORE_SRCS) $(addprefix hw/,wire.c wire_tap.c wire_packet.c wire_vxlan.c \

@@ -12,6 +12,7 @@
 #include "xnic_filter.h"
 #include "xnic_sched.h"
 
+#define XNIC_ETH_HLEN    14u
 #define XNIC_MAX_CHAIN   32u /* TX descriptors per packet */
 #define XNIC_MAX_RX_BUFS 32u /* RX descriptors per frame */
 /* Pieces of a TX packet in its sender's memory: each descriptor's bytes

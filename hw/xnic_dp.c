@@ -13,7 +13,7 @@
 #include "sv/toeplitz.h"
 #include "sv/vlan.h"
 #include "xnic_dev_priv.h"
-#include "xnic_offload.h"
+#include "sv/swoffload.h"
 
 #define TXD_SIZE  sizeof(struct xnic_tx_desc)
 #define RXD_SIZE  sizeof(struct xnic_rx_desc)
@@ -187,7 +187,7 @@ static uint64_t deliver_as(struct xnic_dev *dev, uint64_t mask, const struct fra
 
 static void deliver_mask(struct xnic_dev *dev, uint64_t mask, const uint8_t *frame, size_t len)
 {
-    uint16_t csum = mask ? xnic_rx_csum_flags(frame, len) : 0;
+    uint16_t csum = mask ? swoffload_rx_csum_flags(frame, len) : 0;
     struct frame_view f = linear_view(frame, len);
 
     deliver_as(dev, mask, &f, csum, NULL);
@@ -233,7 +233,7 @@ static bool wire_finishes(const struct xnic_dev *dev, const struct route *r, con
 }
 
 /* Sends such a packet, its checksum (and IPv4 header, and lengths) already
- * made partial by xnic_tso_whole() or xnic_csum_partial(). */
+ * made partial by swoffload_tso_whole() or swoffload_csum_partial(). */
 static void wire_send_partial(struct xnic_dev *dev, const uint8_t *frame, size_t len,
                               const struct xnic_rx_wb *wb, unsigned hdr_len)
 {
@@ -593,14 +593,15 @@ static int tx_tso(struct xnic_dev *dev, unsigned src, size_t len, uint16_t mss, 
     struct route r = route_from_vport(dev, src, frame, dev->tx_have);
     struct tso_ctx t = {dev, &r};
 
-    if (hdr_len > UINT8_MAX)
+    if (hdr_len > UINT8_MAX || mss < XNIC_MIN_MSS)
         return XNIC_ERR_OFFLOAD;
     if (len <= XNIC_MAX_TSO && wire_finishes(dev, &r, frame, dev->tx_have)) {
         struct xnic_rx_wb wb = {0};
         uint16_t flags;
 
         tx_linear(dev, len);
-        if (xnic_tso_whole(frame, len, mss, (uint8_t)hdr_len, sizeof(dev->segbuf), &flags, &wb) < 0)
+        if (swoffload_tso_whole(frame, len, mss, (uint8_t)hdr_len, sizeof(dev->segbuf), &flags,
+                                &wb) < 0)
             return XNIC_ERR_OFFLOAD;
         wire_send_partial(dev, frame, len, &wb, hdr_len);
         return XNIC_ERR_OK;
@@ -612,7 +613,8 @@ static int tx_tso(struct xnic_dev *dev, unsigned src, size_t len, uint16_t mss, 
         uint16_t flags;
 
         /* hdr_len < TX_HEAD: the head read holds every header the check reads. */
-        if (xnic_tso_whole(frame, len, mss, (uint8_t)hdr_len, sizeof(dev->segbuf), &flags, &wb) < 0)
+        if (swoffload_tso_whole(frame, len, mss, (uint8_t)hdr_len, sizeof(dev->segbuf), &flags,
+                                &wb) < 0)
             return XNIC_ERR_OFFLOAD;
         f = tx_view(dev, len);
         refused = deliver_as(dev, r.mask, &f, flags, &wb);
@@ -623,8 +625,8 @@ static int tx_tso(struct xnic_dev *dev, unsigned src, size_t len, uint16_t mss, 
         r.mask = refused;
     }
     tx_linear(dev, len);
-    if (xnic_tso(frame, len, mss, (uint8_t)hdr_len, dev->segbuf, sizeof(dev->segbuf),
-                 tso_segment_out, &t) < 0)
+    if (swoffload_tso(frame, len, mss, (uint8_t)hdr_len, dev->segbuf, sizeof(dev->segbuf),
+                      tso_segment_out, &t) < 0)
         return XNIC_ERR_OFFLOAD;
     return XNIC_ERR_OK;
 }
@@ -639,7 +641,7 @@ static int tx_csum(struct xnic_dev *dev, unsigned src, uint8_t *frame, size_t le
     if (wire_finishes(dev, &r, frame, len)) {
         static const struct xnic_rx_wb no_gso;
 
-        if (xnic_csum_partial(frame, len, &flags) < 0)
+        if (swoffload_csum_partial(frame, len, &flags) < 0)
             return XNIC_ERR_OFFLOAD;
         wire_send_partial(dev, frame, len, &no_gso, 0);
         return XNIC_ERR_OK;
@@ -647,7 +649,7 @@ static int tx_csum(struct xnic_dev *dev, unsigned src, uint8_t *frame, size_t le
     if (stays_inside(&r)) {
         struct frame_view f = linear_view(frame, len);
 
-        if (xnic_csum_partial(frame, len, &flags) < 0)
+        if (swoffload_csum_partial(frame, len, &flags) < 0)
             return XNIC_ERR_OFFLOAD;
         r.mask = deliver_as(dev, r.mask, &f, flags, NULL);
         if (!r.mask) {
@@ -655,7 +657,7 @@ static int tx_csum(struct xnic_dev *dev, unsigned src, uint8_t *frame, size_t le
             return XNIC_ERR_OK;
         }
     }
-    if (xnic_csum_fill(frame, len) < 0)
+    if (swoffload_csum_fill(frame, len) < 0)
         return XNIC_ERR_OFFLOAD;
     switch_out(dev, &r, frame, len);
     return XNIC_ERR_OK;

@@ -465,7 +465,10 @@ static int cgroup_enable(const char *parent, const char *controller)
     return err;
 }
 
-/* Makes d's cgroup for controller beside ours (once per directory). */
+/* Makes d's cgroup for controller beside ours (once per directory).  Its
+ * name has the domid besides the name, so that a domain created under the
+ * name of one just destroyed does not wait for the cgroup of the dead one,
+ * whose killed tasks may take a while to exit (cgreap.c). */
 static int cgroup_make(struct domain *d, const char *controller)
 {
     char parent[256], dir[256];
@@ -474,7 +477,7 @@ static int cgroup_make(struct domain *d, const char *controller)
 
     if (version < 0)
         return version;
-    if (snprintf(dir, sizeof(dir), "%s/%s", parent, d->netns) >= (int)sizeof(dir))
+    if (snprintf(dir, sizeof(dir), "%s/%s.%u", parent, d->netns, d->domid) >= (int)sizeof(dir))
         return -ENAMETOOLONG;
     if (version == 2)
         err = cgroup_enable(parent, controller);

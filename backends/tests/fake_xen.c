@@ -20,6 +20,13 @@ static struct {
 } nodes[NODES];
 static struct fake_xen_held held;
 static evtchn_port_t next_port = 1;
+/* Pages a test gave content (fake_xen_grant) and where each was last mapped. */
+static struct {
+    uint32_t ref;
+    const void *page;
+    void *mapped;
+} grants[16];
+static void *last_map;
 
 static int find(const char *path)
 {
@@ -76,6 +83,41 @@ int fake_xs_int(const char *path)
 struct fake_xen_held fake_xen_held(void)
 {
     return held;
+}
+
+void fake_xen_grant(uint32_t ref, const void *page)
+{
+    if (!page) {
+        memset(grants, 0, sizeof(grants));
+        return;
+    }
+    for (unsigned i = 0; i < sizeof(grants) / sizeof(grants[0]); i++)
+        if (!grants[i].page || grants[i].ref == ref) {
+            grants[i].ref = ref;
+            grants[i].page = page;
+            grants[i].mapped = NULL;
+            return;
+        }
+}
+
+void *fake_xen_mapped(uint32_t ref)
+{
+    for (unsigned i = 0; i < sizeof(grants) / sizeof(grants[0]); i++)
+        if (grants[i].page && grants[i].ref == ref)
+            return grants[i].mapped;
+    return NULL;
+}
+
+/* The page a test gave ref, copied to p; else an empty shared ring. */
+static void fill_page(uint8_t *p, uint32_t ref)
+{
+    for (unsigned i = 0; i < sizeof(grants) / sizeof(grants[0]); i++)
+        if (grants[i].page && grants[i].ref == ref) {
+            memcpy(p, grants[i].page, 4096);
+            grants[i].mapped = p;
+            return;
+        }
+    SHARED_RING_INIT((netif_tx_sring_t *)p);
 }
 
 void *xs_read(struct xs_handle *h, xs_transaction_t t, const char *path, unsigned int *len)
@@ -180,7 +222,7 @@ static void *map_pages(uint32_t count, const uint32_t *refs)
     if (p == MAP_FAILED)
         return NULL;
     for (uint32_t i = 0; i < count; i++)
-        SHARED_RING_INIT((netif_tx_sring_t *)(p + i * 4096ul));
+        fill_page(p + i * 4096ul, refs[i]);
     held.pages += (int)count;
     return p;
 }
@@ -189,7 +231,12 @@ void *xengnttab_map_grant_refs(xengnttab_handle *xgt, uint32_t count, uint32_t *
                                uint32_t *refs, int prot)
 {
     (void)xgt, (void)domids, (void)prot;
-    return map_pages(count, refs);
+    return last_map = map_pages(count, refs);
+}
+
+void *fake_xen_last_map(void)
+{
+    return last_map;
 }
 
 void *xengnttab_map_grant_ref(xengnttab_handle *xgt, uint32_t domid, uint32_t ref, int prot)
@@ -205,6 +252,23 @@ void *xengnttab_map_grant_refs_device(xengnttab_handle *xgt, uint32_t count, uin
     for (uint32_t i = 0; i < count; i++)
         dev_bus_addr[i] = (uint64_t)refs[i] << 12;
     return map_pages(count, refs);
+}
+
+uint32_t xengnttab_map_grant_refs_each(xengnttab_handle *xgt, uint32_t count, uint32_t domid,
+                                       const uint32_t *refs, int prot, void **pages,
+                                       uint64_t *dev_bus_addr)
+{
+    uint32_t mapped = 0;
+
+    (void)xgt, (void)domid, (void)prot;
+    held.batches++;
+    for (uint32_t i = 0; i < count; i++) {
+        pages[i] = map_pages(1, &refs[i]);
+        mapped += pages[i] != NULL;
+        if (dev_bus_addr)
+            dev_bus_addr[i] = (uint64_t)refs[i] << 12;
+    }
+    return mapped;
 }
 
 int xengnttab_unmap(xengnttab_handle *xgt, void *start_address, uint32_t count)

@@ -81,6 +81,24 @@ static int fake_unmap_many(void *ctx, void *const *addrs, size_t n)
 static const struct gntcache_ops batch_ops = {
     .map = fake_map, .unmap = fake_unmap, .unmap_many = fake_unmap_many};
 
+/* One call maps many refs: each a page of its own, as fake_map makes it. */
+static size_t fake_map_each(void *ctx, uint32_t domid, const uint32_t *refs, size_t n, int prot,
+                            void **pages)
+{
+    struct fake *f = ctx;
+    size_t mapped = 0;
+    int maps = f->maps;
+
+    f->batches++;
+    for (size_t i = 0; i < n; i++)
+        mapped += (pages[i] = fake_map(ctx, domid, refs[i], prot)) != NULL;
+    f->maps = maps; /* counted as batches, not maps */
+    return mapped;
+}
+
+static const struct gntcache_ops prefetch_ops = {
+    .map = fake_map, .unmap = fake_unmap, .map_each = fake_map_each};
+
 static struct fake *fake_new(void)
 {
     struct fake *f = calloc(1, sizeof(*f));
@@ -265,6 +283,53 @@ static void test_churn(void **state)
     free(f);
 }
 
+/* A prefetch maps in one call what is not cached yet (each ref once),
+ * within the free entries, and the gets after it find those pages. */
+static void test_prefetch(void **state)
+{
+    struct fake *f = fake_new();
+    struct gntcache *c = gntcache_new(4, &prefetch_ops, f);
+    const uint32_t refs[] = {1, 2, 2, 3, 4, 5}, bad[] = {6, 99, 7};
+    struct gntcache_stats s;
+    uint8_t b;
+
+    (void)state;
+    assert_int_equal(gntcache_copy_to(c, 0, 1, 0, &b, 1), 0); /* cached: not again */
+    assert_int_equal(f->maps, 1);
+    /* 2, 3 and 4 fill the cache; 5 finds no free entry and evicts nothing. */
+    assert_int_equal(gntcache_prefetch(c, 0, refs, 6, true), 3);
+    assert_int_equal(f->batches, 1);
+    assert_int_equal(f->last_prot, PROT_READ | PROT_WRITE);
+    assert_int_equal(f->live, 4);
+    assert_int_equal(f->unmaps, 0);
+    assert_false(gntcache_has(c, 0, 5));
+    for (uint32_t r = 1; r <= 4; r++)
+        assert_int_equal(gntcache_copy_to(c, 0, r, 0, &b, 1), 0);
+    assert_int_equal(f->maps, 1); /* every get found its page */
+    gntcache_get_stats(c, &s);
+    assert_int_equal(s.prefetched, 3);
+    assert_int_equal(s.hits, 4);
+    /* Nothing left to map: no call at all. */
+    assert_int_equal(gntcache_prefetch(c, 0, refs, 5, true), 0);
+    assert_int_equal(f->batches, 1);
+    gntcache_free(c);
+    assert_int_equal(f->live, 0);
+    /* A ref that cannot be mapped is left out; the others are entered. */
+    c = gntcache_new(8, &prefetch_ops, f);
+    assert_int_equal(gntcache_prefetch(c, 1, bad, 3, false), 2);
+    assert_true(gntcache_has(c, 1, 6) && gntcache_has(c, 1, 7));
+    assert_false(gntcache_has(c, 1, 99));
+    assert_int_equal(gntcache_copy_from(c, 1, 7, 0, &b, 1), 0);
+    assert_int_equal(b, 107);
+    gntcache_free(c);
+    /* A mapper without map_each: nothing is mapped ahead. */
+    c = gntcache_new(4, &fake_ops, f);
+    assert_int_equal(gntcache_prefetch(c, 0, refs, 6, false), 0);
+    assert_int_equal(f->live, 0);
+    gntcache_free(c);
+    free(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -272,6 +337,7 @@ int main(void)
         cmocka_unit_test(test_would_evict),    cmocka_unit_test(test_write_upgrades_mapping),
         cmocka_unit_test(test_forget_domain),  cmocka_unit_test(test_batched_teardown),
         cmocka_unit_test(test_map_failure),    cmocka_unit_test(test_churn),
+        cmocka_unit_test(test_prefetch),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

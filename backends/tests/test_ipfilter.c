@@ -2,7 +2,7 @@
  * Unit tests of IP anti-spoofing (sv/ipfilter.h): frames a guest may send
  * from its configured addresses, and those it may not: IPv4 and IPv6
  * sources, ARP senders, neighbour advertisements, tags hiding headers,
- * truncated headers; no addresses, no filter.
+ * truncated headers; a copied head judged alone; no addresses, no filter.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -211,6 +211,37 @@ static void test_inactive_and_bad(void **state)
     assert_int_equal(f.n4 + f.n6, 8);
 }
 
+/* A head netdd copied is judged alone: allowed only when those bytes show
+ * it, whatever the rest of the frame holds. */
+static void test_head(void **state)
+{
+    struct ipfilter f;
+    uint8_t fr[128];
+    size_t n;
+
+    (void)state;
+    assert_int_equal(ipfilter_init(&f, "10.0.0.2 fd00::2", mac), 0);
+    n = ipv4(fr, mine4, 6, 1, 2, 0);
+    assert_true(ipfilter_allows_head(&f, fr, 34, 3000));  /* the IPv4 header suffices */
+    assert_false(ipfilter_allows_head(&f, fr, 33, 3000)); /* cut inside it */
+    n = ipv4(fr, theirs4, 6, 1, 2, 0);
+    assert_false(ipfilter_allows_head(&f, fr, n, 3000));
+    /* DHCP from 0.0.0.0: the ports must be in the head. */
+    n = ipv4(fr, any4, 17, 68, 67, 0);
+    assert_true(ipfilter_allows_head(&f, fr, n, 3000));
+    assert_false(ipfilter_allows_head(&f, fr, 34, 3000));
+    /* ICMPv6 whose type is past the head: not known to be no advertisement. */
+    n = ipv6(fr, mine6, 136, theirs6);
+    assert_false(ipfilter_allows(&f, fr, n));
+    assert_false(ipfilter_allows_head(&f, fr, 54, n));
+    assert_false(ipfilter_allows_head(&f, fr, 60, n)); /* its target cut */
+    n = ipv6(fr, mine6, 128, NULL);
+    assert_false(ipfilter_allows_head(&f, fr, 54, n));
+    assert_true(ipfilter_allows_head(&f, fr, 55, n));
+    /* A frame that ends before its ICMPv6 type is no advertisement. */
+    assert_true(ipfilter_allows_head(&f, fr, 54, 54));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -219,6 +250,7 @@ int main(void)
         cmocka_unit_test(test_ipv6),
         cmocka_unit_test(test_tags_and_others),
         cmocka_unit_test(test_inactive_and_bad),
+        cmocka_unit_test(test_head),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

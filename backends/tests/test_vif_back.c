@@ -4,7 +4,8 @@
  * serves, the xenbus transitions as a table of what a frontend writes and
  * where the backend ends, teardown that gives back every page, port and
  * watch, a frontend flapping its state held to a few connects a second,
- * and a host whose device attaches and detaches later.
+ * a host whose device attaches and detaches later, and a GSO packet below
+ * the device's MSS floor cut here within the TX budget.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -15,9 +16,11 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <xen/io/netif.h>
 #include <xen/io/xenbus.h>
 
 #include "sv/log.h"
+#include "sv/netif_offload.h"
 #include "sv/vif_back.h"
 #include "fake_xen.h"
 
@@ -30,6 +33,10 @@ struct host {
     int attach_result, detach_result;
     int attached, detached, polls;
     unsigned nqueues;
+    bool tx_room;   /* tx_buffer() gives buf */
+    unsigned sent;  /* frames transmit() took */
+    size_t longest; /* the longest of them */
+    uint8_t buf[2048];
 };
 
 static int attach(void *arg, struct vif_back *v, const uint8_t mac[6], unsigned nqueues)
@@ -53,14 +60,24 @@ static int detach(void *arg, struct vif_back *v)
 
 static void *tx_buffer(void *arg, struct vif_back *v, unsigned q, size_t *cap)
 {
-    (void)arg, (void)v, (void)q, (void)cap;
-    return NULL;
+    struct host *h = arg;
+
+    (void)v, (void)q;
+    if (!h->tx_room)
+        return NULL;
+    *cap = sizeof(h->buf);
+    return h->buf;
 }
 
 static int transmit(void *arg, struct vif_back *v, unsigned q, void *buf, size_t len,
                     const struct netif_offload *o)
 {
-    (void)arg, (void)v, (void)q, (void)buf, (void)len, (void)o;
+    struct host *h = arg;
+
+    (void)v, (void)q, (void)buf;
+    assert_int_equal(o->gso_type, XEN_NETIF_GSO_TYPE_NONE);
+    h->sent++;
+    h->longest = len > h->longest ? len : h->longest;
     return 0;
 }
 
@@ -471,6 +488,130 @@ static void failed_attach_and_free_while_detaching(void **state)
     nothing_held();
 }
 
+/* A TCP/IPv4 GSO packet of 14400 payload bytes at MSS 48 (300 segments),
+ * over data pages 100-103 after its GSO extra, on TX ring page 8. */
+#define SEG_PAYLOAD 14400u
+#define SEG_FRAME   (54u + SEG_PAYLOAD)
+static uint8_t seg_pages[4][4096], seg_ring[4096];
+
+static void gso_packet_granted(void)
+{
+    static uint8_t frame[SEG_FRAME];
+    netif_tx_sring_t *sring = (netif_tx_sring_t *)seg_ring;
+    netif_tx_front_ring_t tx;
+    netif_extra_info_t *gso;
+    uint16_t ipl = SEG_FRAME - 14;
+
+    memset(frame, 0, sizeof(frame));
+    memcpy(frame, "\x02\0\0\0\0\x02\x00\x16\x3e\x00\x00\x01\x08\x00", 14);
+    frame[14] = 0x45, frame[16] = (uint8_t)(ipl >> 8), frame[17] = (uint8_t)ipl;
+    frame[22] = 64, frame[23] = 6; /* TTL, TCP */
+    memcpy(frame + 26, "\x0a\0\0\x01\x0a\0\0\x02", 8);
+    frame[46] = 0x50, frame[47] = 0x10; /* data offset 5, ACK */
+    for (unsigned i = 0; i < 4; i++) {
+        memcpy(seg_pages[i], frame + i * 4096u, i < 3 ? 4096u : SEG_FRAME - 3 * 4096u);
+        fake_xen_grant(100 + i, seg_pages[i]);
+    }
+    SHARED_RING_INIT(sring);
+    FRONT_RING_INIT(&tx, sring, 4096);
+    *RING_GET_REQUEST(&tx, 0) = (netif_tx_request_t){
+        .gref = 100,
+        .size = SEG_FRAME,
+        .flags = NETTXF_extra_info | NETTXF_more_data | NETTXF_csum_blank | NETTXF_data_validated};
+    gso = (netif_extra_info_t *)RING_GET_REQUEST(&tx, 1);
+    *gso = (netif_extra_info_t){.type = XEN_NETIF_EXTRA_TYPE_GSO};
+    gso->u.gso.size = 48;
+    gso->u.gso.type = XEN_NETIF_GSO_TYPE_TCPV4;
+    for (unsigned i = 1; i < 4; i++)
+        *RING_GET_REQUEST(&tx, i + 1) =
+            (netif_tx_request_t){.gref = 100 + i,
+                                 .id = (uint16_t)(i + 1),
+                                 .size = (uint16_t)(i < 3 ? 4096u : SEG_FRAME - 3 * 4096u),
+                                 .flags = i < 3 ? NETTXF_more_data : 0};
+    sring->req_prod = 5;
+    fake_xen_grant(8, seg_ring);
+}
+
+/* A GSO packet with an MSS the host's device does not cut is cut here, a
+ * segment per frame of the TX budget: the rest on the next poll, and the
+ * guest's request is answered after the last. */
+static void gso_under_the_floor_is_cut_within_the_budget(void **state)
+{
+    static struct vif_back_env e;
+    netif_tx_sring_t *ring;
+    struct vif_back *v;
+
+    (void)state;
+    e = env(1);
+    e.tx_min_mss = 64;
+    toolstack_wrote(NULL);
+    host.tx_room = true;
+    gso_packet_granted();
+    put(FE, "tx-ring-ref=8 rx-ring-ref=9 event-channel=5 request-rx-copy=1 feature-sg=1");
+    v = vif_back_new(&e, BE);
+    assert_non_null(v);
+    frontend_state(v, XenbusStateConnected); /* connects, and looks at the ring */
+    ring = fake_xen_mapped(8);
+    assert_non_null(ring);
+    assert_true(host.sent > 0 && host.sent < 300);
+    assert_true(host.polls > 0);
+    assert_int_equal(ring->rsp_prod, 0);
+    vif_back_poll(v);
+    assert_int_equal(host.sent, 300);
+    assert_int_equal(host.longest, 54 + 48);
+    assert_int_equal(ring->rsp_prod, 5);
+    assert_int_equal(ring->ring[0].rsp.status, NETIF_RSP_OKAY);
+    vif_back_publish_counters(v);
+    assert_string_equal(fake_xs_get(BE "/soft-tso"), "packets 1 segments 300");
+    vif_back_free(v);
+    fake_xen_grant(0, NULL);
+    nothing_held();
+}
+
+/* The event of v's only queue (the fake hands out ports from 1). */
+static void queue_event(struct vif_back *v)
+{
+    for (evtchn_port_t p = 1; p < 256; p++)
+        if (vif_back_event(v, p) != VIF_EVENT_NOT_MINE)
+            return;
+    fail_msg("no port of the vif");
+}
+
+/* The pages of the buffers the frontend posted are mapped in one call at
+ * the first frame for them (not as it posts them: a frontend that receives
+ * nothing maps nothing), those of the TX packets it queued at the next TX
+ * pass: not one hypercall each as requests name them. */
+static void posted_buffers_mapped_in_one_call(void **state)
+{
+    static const uint8_t frame[60] = {0x00, 0x16, 0x3e, 0x00, 0x00, 0x01};
+    struct vif_back *v = connected();
+    netif_tx_sring_t *tx = fake_xen_last_map();
+    netif_rx_sring_t *rx = (netif_rx_sring_t *)((char *)tx + 4096);
+    int pages = fake_xen_held().pages;
+
+    (void)state;
+    for (unsigned i = 0; i < 40; i++)
+        rx->ring[i].req = (netif_rx_request_t){.id = (uint16_t)i, .gref = 100 + i};
+    __atomic_store_n(&rx->req_prod, 40, __ATOMIC_RELEASE);
+    queue_event(v);
+    assert_int_equal(fake_xen_held().batches, 0);
+    assert_int_equal(vif_back_receive(v, 0, frame, sizeof(frame), NULL, NULL), 0);
+    assert_int_equal(fake_xen_held().batches, 1);
+    assert_int_equal(fake_xen_held().pages, pages + 40);
+    assert_int_equal(vif_back_receive(v, 0, frame, sizeof(frame), NULL, NULL), 0);
+    assert_int_equal(fake_xen_held().batches, 1); /* nothing new: no call */
+    assert_int_equal(fake_xen_held().pages, pages + 40);
+    /* A TX packet of two slots (the host has no buffer: it waits). */
+    tx->ring[0].req = (netif_tx_request_t){.gref = 200, .size = 5000, .flags = NETTXF_more_data};
+    tx->ring[1].req = (netif_tx_request_t){.gref = 201, .size = 904, .id = 1};
+    __atomic_store_n(&tx->req_prod, 2, __ATOMIC_RELEASE);
+    queue_event(v);
+    assert_int_equal(fake_xen_held().batches, 2);
+    assert_int_equal(fake_xen_held().pages, pages + 42);
+    vif_back_free(v);
+    nothing_held();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -485,6 +626,8 @@ int main(void)
         cmocka_unit_test(a_slow_host_attaches_and_detaches_later),
         cmocka_unit_test(closed_while_attaching),
         cmocka_unit_test(failed_attach_and_free_while_detaching),
+        cmocka_unit_test(gso_under_the_floor_is_cut_within_the_budget),
+        cmocka_unit_test(posted_buffers_mapped_in_one_call),
     };
     int failed;
 

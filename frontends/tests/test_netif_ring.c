@@ -723,6 +723,63 @@ static void test_ref_recycling(void **state)
     assert_int_equal(s.evictions, 0);
 }
 
+/* Peeking ahead sees each queued packet's slots (past its GSO extra) and
+ * each posted RX buffer once, only whole packets, and what it reports is
+ * what the requests then name. */
+static void test_peek(void **state)
+{
+    struct queue *q = &((struct harness *)*state)->q[0];
+    static uint8_t frame[9000], out[65536];
+    struct virtio_net_hdr vh = {.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM,
+                                .gso_type = VIRTIO_NET_HDR_GSO_TCPV4,
+                                .gso_size = htole16(1448)},
+                          got;
+    struct netback_peek peek[NBUF];
+    grant_ref_t refs[NBUF];
+    struct netback_packet pkt;
+    RING_IDX tx_from = 12345, rx_from = 0; /* anything at first */
+    unsigned n;
+
+    ip_frame(frame, sizeof(frame), 4, IPPROTO_TCP);
+    assert_int_equal(netback_tx_peek(q->back, &tx_from, peek, NBUF), 0);
+    assert_int_equal(netfront_tx_send(q->front, NULL, frame, 100), 0);
+    assert_int_equal(netfront_tx_send(q->front, &vh, frame, sizeof(frame)), 0);
+    netfront_tx_flush(q->front);
+    /* The first packet fits, the second's three slots do not: not half of it. */
+    assert_int_equal(netback_tx_peek(q->back, &tx_from, peek, 3), 1);
+    assert_int_equal(peek[0].pkt_len, 100);
+    n = netback_tx_peek(q->back, &tx_from, peek + 1, NBUF - 1);
+    assert_int_equal(n, 3); /* 9000 bytes: three pages, the extra skipped */
+    for (unsigned i = 1; i <= n; i++)
+        assert_int_equal(peek[i].pkt_len, sizeof(frame));
+    assert_int_equal(netback_tx_peek(q->back, &tx_from, peek + 4, NBUF - 4), 0); /* seen */
+    assert_int_equal(netback_tx_next(q->back, &pkt), 1);
+    assert_int_equal(pkt.seg[0].gref, peek[0].gref);
+    assert_int_equal(netback_tx_next(q->back, &pkt), 1);
+    assert_int_equal(pkt.nr_segs, 3);
+    for (unsigned i = 0; i < 3; i++)
+        assert_int_equal(pkt.seg[i].gref, peek[1 + i].gref);
+    /* Behind the requests not taken (a stale start): from the oldest of them. */
+    assert_int_equal(netfront_tx_send(q->front, NULL, frame, 200), 0);
+    netfront_tx_flush(q->front);
+    tx_from -= 10;
+    assert_int_equal(netback_tx_peek(q->back, &tx_from, peek, NBUF), 1);
+    assert_int_equal(peek[0].pkt_len, 200);
+
+    assert_int_equal(netback_rx_peek(q->back, &rx_from, refs, NBUF), 0);
+    assert_true(netfront_rx_refill(q->front) > 0);
+    n = netback_rx_peek(q->back, &rx_from, refs, 5);
+    assert_int_equal(n, 5);
+    n += netback_rx_peek(q->back, &rx_from, refs + 5, NBUF - 5);
+    assert_int_equal(netback_rx_peek(q->back, &rx_from, refs, NBUF), 0);
+    assert_int_equal(netback_rx_put(q->back, frame, 100, NULL, NULL), 0);
+    netback_rx_flush(q->back);
+    assert_int_equal(netfront_rx_recv(q->front, &got, out, sizeof(out)), 100);
+    /* The buffer the frame went into was the first peeked. */
+    assert_int_equal(q->refs_seen[refs[0] - REF_BASE], 1);
+    assert_true(n > 5);
+}
+
 /* A hash extra rides after the GSO one when the frontend enabled hashing. */
 static void test_rx_hash_extra(void **state)
 {
@@ -1185,6 +1242,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_rx_waits_for_buffers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ref_recycling, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rx_hash_extra, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_peek, setup, teardown),
         cmocka_unit_test(test_malformed_requests),
         cmocka_unit_test(test_random_frontend),
         cmocka_unit_test_setup_teardown(test_short_frame_dropped, setup, teardown),

@@ -1,13 +1,11 @@
 # The device model's parts in isolation, and xnic-native: a test program
 # driving a real xnic from one process (tests/integration/xnic_native.sh).
-UNIT_TESTS += test_iommu test_xnic_filter test_xnic_sched test_xnic_offload test_xnic_dev
+UNIT_TESTS += test_iommu test_xnic_filter test_xnic_sched test_xnic_dev
 test_iommu_SRCS := hw/tests/test_iommu.c hw/iommu.c
 test_iommu_LIBS := svcore
 test_xnic_filter_SRCS := hw/tests/test_xnic_filter.c hw/xnic_filter.c
 test_xnic_filter_LIBS := svnetif
 test_xnic_sched_SRCS := hw/tests/test_xnic_sched.c hw/xnic_sched.c
-test_xnic_offload_SRCS := hw/tests/test_xnic_offload.c hw/xnic_offload.c
-test_xnic_offload_LIBS := svnetif
 test_xnic_dev_SRCS := hw/tests/test_xnic_dev.c $(XNIC_CORE_SRCS)
 test_xnic_dev_LIBS := svxnic svnetif svcore
 

@@ -29,10 +29,15 @@ struct gntcache_ops {
      * gntcache_forget_domain use it; one unmap a page cost a hypercall
      * each).  0 or a negative errno. */
     int (*unmap_many)(void *ctx, void *const *addrs, size_t n);
+    /* Optional: map n refs of domid at once, each a page of its own that
+     * unmap takes (pages[i], NULL where ref i failed); how many it mapped
+     * (gntcache_prefetch uses it). */
+    size_t (*map_each)(void *ctx, uint32_t domid, const uint32_t *refs, size_t n, int prot,
+                       void **pages);
 };
 
 struct gntcache_stats {
-    uint64_t hits, misses, evictions, unmap_errors;
+    uint64_t hits, misses, evictions, unmap_errors, prefetched;
 };
 
 /* A cache of at most capacity (>= 1) mappings through ops (copied; ctx is
@@ -48,6 +53,15 @@ void gntcache_free(struct gntcache *c);
  * mapping is replaced).  Valid until the next call on c that may evict
  * (get, forget, free).  NULL with errno from the map. */
 void *gntcache_get(struct gntcache *c, uint32_t domid, uint32_t ref, bool writable);
+
+/* Maps ahead, with one map_each call, those of refs[n] that are not cached,
+ * as far as free entries last and GNTCACHE_PREFETCH_MAX a call (nothing is
+ * evicted for a ref that may never be used), so that the gets that follow
+ * find them.  Refs that cannot be mapped are left for gntcache_get to fail
+ * on.  How many it mapped; 0 without map_each. */
+#define GNTCACHE_PREFETCH_MAX 256
+size_t gntcache_prefetch(struct gntcache *c, uint32_t domid, const uint32_t *refs, size_t n,
+                         bool writable);
 
 /* Unmap everything of domid (its frontend went away or misbehaved). */
 void gntcache_forget_domain(struct gntcache *c, uint32_t domid);

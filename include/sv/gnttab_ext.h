@@ -18,6 +18,22 @@ void *xengnttab_map_grant_refs_device(xengnttab_handle *xgt, uint32_t count, uin
                                       uint32_t *refs, int prot, uint64_t *dev_bus_addr);
 
 /*
+ * Maps count grants of domid with one hypercall per SV_HC_MAX_FDS of them,
+ * each as a mapping of its own (one page, unmapped alone with
+ * xengnttab_unmap(page, 1) or xengnttab_unmap_pages): pages[i], NULL
+ * where ref i could not be mapped.  With dev_bus_addr (not NULL) each
+ * also enters the IOMMU context of the caller's PCI functions, as
+ * xengnttab_map_grant_refs_device does, at IOVA dev_bus_addr[i].  What a
+ * backend mapping the buffers a frontend just posted needs: one hypercall
+ * a page is a round trip through the hypervisor each, and a batch of them
+ * held its one loop, and every other frontend, for seconds.  Returns how
+ * many were mapped.
+ */
+uint32_t xengnttab_map_grant_refs_each(xengnttab_handle *xgt, uint32_t count, uint32_t domid,
+                                       const uint32_t *refs, int prot, void **pages,
+                                       uint64_t *dev_bus_addr);
+
+/*
  * Unmaps count one-page mappings (each a page a map call returned for one
  * ref) with one hypercall per up to 1024: what a backend tearing down a
  * frontend's persistent mappings needs (one hypercall a page froze it for

@@ -47,4 +47,14 @@ int ipfilter_init(struct ipfilter *f, const char *ips, const uint8_t mac[6]);
  */
 bool ipfilter_allows(const struct ipfilter *f, const uint8_t *frame, size_t len);
 
+/*
+ * The same verdict from the first len bytes (frame) of a frame of frame_len
+ * bytes, for a caller that copies only a frame's headers to check them and
+ * lets the rest be read where it lies: true only when those bytes alone
+ * show the frame allowed, whatever follows them; false also when the
+ * verdict needs bytes past them (check the whole frame then).
+ */
+bool ipfilter_allows_head(const struct ipfilter *f, const uint8_t *frame, size_t len,
+                          size_t frame_len);
+
 #endif

@@ -127,4 +127,24 @@ void netback_rx_flush(struct netback_queue *q);
  * telling whether the frontend posted buffers since the last look). */
 RING_IDX netback_rx_posted(const struct netback_queue *q);
 
+/*
+ * Peeking ahead, for mapping the grants of what the frontend queued in one
+ * batch before the requests are taken one by one.  What they return is
+ * read from the shared ring unchecked: a hint, never a request (the calls
+ * above check what they take).  *from is where the last peek of this ring
+ * stopped (any value at first: one outside the requests not taken yet
+ * starts at the oldest of them); each peek goes on from there and moves
+ * it, so a request is seen once.
+ */
+struct netback_peek {
+    grant_ref_t gref;
+    uint32_t pkt_len; /* the size of the packet the slot belongs to */
+};
+/* The data slots of whole TX packets queued, at most max. */
+unsigned netback_tx_peek(const struct netback_queue *q, RING_IDX *from, struct netback_peek *out,
+                         unsigned max);
+/* The grants of RX buffers posted, at most max. */
+unsigned netback_rx_peek(const struct netback_queue *q, RING_IDX *from, grant_ref_t *refs,
+                         unsigned max);
+
 #endif

@@ -68,9 +68,11 @@ struct vif_port_ops {
     int (*transmit)(void *host, struct vif_back *v, unsigned q, void *buf, size_t len,
                     const struct netif_offload *o);
     /* Optional zero copy: a packet whose n buffers the device reads straight
-     * from the guest's grants (mapped for the device); head is its first
-     * head_len bytes (headers), o its offloads.  0: queued, and the host
-     * calls vif_back_tx_complete(tag) when the device is done; -errno: the
+     * from the guest's grants (mapped for the device); head, its first
+     * head_len bytes (headers), is a tx_buffer() of queue q holding them
+     * copied out of the guest's page (and checked there), which the device
+     * sends ahead of segs, the rest of the packet; o its offloads.  0: queued, and the host calls
+     * vif_back_tx_complete(tag) when the device is done (and has its buffer head back); -errno: the
      * frame takes the copy path instead. */
     int (*transmit_segs)(void *host, struct vif_back *v, unsigned q,
                          const struct vif_back_seg *segs, unsigned n, const void *head,
@@ -101,6 +103,10 @@ struct vif_back_env {
     /* TX packets longer than this are read by the device in place, when
      * ops->transmit_segs exists; shorter ones are copied (VIF_BACK_COPYBREAK). */
     size_t tx_copybreak;
+    /* The smallest MSS the host's device cuts (0: any): TCP GSO packets
+     * with a smaller one (down to SWOFFLOAD_MIN_MSS) are cut here, in
+     * software, within the vif's TX budget. */
+    uint16_t tx_min_mss;
 };
 
 /* A copy of a frame that fits the host's small TX buffers costs less than
@@ -127,7 +133,8 @@ void *vif_back_port(const struct vif_back *v);
 /* Writes key = value in our backend directory (what the toolstack shows). */
 void vif_back_publish(struct vif_back *v, const char *key, const char *value);
 /* Publishes the vif's own counters where they changed: "ip-filtered", the
- * frames its IP anti-spoofing dropped (for a vif with addresses).  The host
+ * frames its IP anti-spoofing dropped (for a vif with addresses), and
+ * "soft-tso", the GSO packets cut in software and their segments.  The host
  * calls it now and then (netdd: every second). */
 void vif_back_publish_counters(struct vif_back *v);
 

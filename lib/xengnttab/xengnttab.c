@@ -330,6 +330,15 @@ static void *range_map(struct xengntdev_handle *h, const int *fds, uint32_t coun
     return NULL;
 }
 
+static gnttab_map_grant_ref_t map_op(uint32_t domid, uint32_t ref, int prot, bool device)
+{
+    return (gnttab_map_grant_ref_t){.flags = GNTMAP_host_map |
+                                             ((prot & PROT_WRITE) ? 0 : GNTMAP_readonly) |
+                                             (device ? GNTMAP_device_map : 0),
+                                    .ref = ref,
+                                    .dom = (domid_t)domid};
+}
+
 /* Xen's gntdev maps all or nothing: a failed op unmaps the ones that worked. */
 static void *map_batch(xengnttab_handle *xgt, uint32_t count, const uint32_t *domids,
                        uint32_t domid_stride, const uint32_t *refs, int prot,
@@ -346,11 +355,7 @@ static void *map_batch(xengnttab_handle *xgt, uint32_t count, const uint32_t *do
     if (count == 0 || count > SV_HC_MAX_FDS)
         return fail_ptr(-EINVAL);
     for (uint32_t i = 0; i < count; i++)
-        ops[i] = (gnttab_map_grant_ref_t){.flags = GNTMAP_host_map |
-                                                   ((prot & PROT_WRITE) ? 0 : GNTMAP_readonly) |
-                                                   (dev_bus_addr ? GNTMAP_device_map : 0),
-                                          .ref = refs[i],
-                                          .dom = (domid_t)domids[i * domid_stride]};
+        ops[i] = map_op(domids[i * domid_stride], refs[i], prot, dev_bus_addr != NULL);
     err = hcall_gnttab_map_v(xgt->chan, ops, count, &io);
     if (err < 0)
         return fail_ptr(err);
@@ -386,6 +391,60 @@ void *xengnttab_map_grant_refs_device(xengnttab_handle *xgt, uint32_t count, uin
                                       uint32_t *refs, int prot, uint64_t *dev_bus_addr)
 {
     return map_batch(xgt, count, domids, 1, refs, prot, dev_bus_addr);
+}
+
+/* Up to SV_HC_MAX_FDS refs of map_grant_refs_each(): the hypervisor sends
+ * one fd per op that worked, in the order of the ops. */
+static uint32_t map_each_chunk(xengnttab_handle *xgt, uint32_t count, uint32_t domid,
+                               const uint32_t *refs, int prot, void **pages, uint64_t *dev_bus_addr)
+{
+    gnttab_map_grant_ref_t ops[SV_HC_MAX_FDS];
+    int fds[SV_HC_MAX_FDS];
+    struct hcall_io io = {.fds_out = fds, .nfds_max = SV_HC_MAX_FDS};
+    uint32_t mapped = 0;
+    int k = 0;
+
+    for (uint32_t i = 0; i < count; i++) {
+        ops[i] = map_op(domid, refs[i], prot, dev_bus_addr != NULL);
+        pages[i] = NULL;
+    }
+    if (hcall_gnttab_map_v(xgt->chan, ops, count, &io) < 0)
+        return 0;
+    for (uint32_t i = 0; i < count; i++) {
+        uint32_t handle = ops[i].handle;
+
+        if (ops[i].status != GNTST_okay)
+            continue;
+        if (k == io.nfds_out) { /* an fd short: not a reply we can use */
+            unmap_handles(xgt, &handle, 1);
+            continue;
+        }
+        pages[i] = range_map(xgt, &fds[k++], 1, prot, &handle); /* closes the fd */
+        if (!pages[i]) {
+            unmap_handles(xgt, &handle, 1);
+            continue;
+        }
+        if (dev_bus_addr)
+            dev_bus_addr[i] = ops[i].dev_bus_addr;
+        mapped++;
+    }
+    msg_close_fds(fds + k, io.nfds_out - k);
+    return mapped;
+}
+
+uint32_t xengnttab_map_grant_refs_each(xengnttab_handle *xgt, uint32_t count, uint32_t domid,
+                                       const uint32_t *refs, int prot, void **pages,
+                                       uint64_t *dev_bus_addr)
+{
+    uint32_t mapped = 0;
+
+    for (uint32_t i = 0; i < count; i += SV_HC_MAX_FDS) {
+        uint32_t n = count - i < SV_HC_MAX_FDS ? count - i : SV_HC_MAX_FDS;
+
+        mapped += map_each_chunk(xgt, n, domid, refs + i, prot, pages + i,
+                                 dev_bus_addr ? dev_bus_addr + i : NULL);
+    }
+    return mapped;
 }
 
 /*

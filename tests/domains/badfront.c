@@ -57,6 +57,14 @@
  *                  the backend's teardown must not stall the other vifs
  *   bcast-storm    tx-storm with broadcasts ("BCAST STORMING", "BCAST
  *                  STORMED <n> frames"): copies into every other guest
+ *   rewrite-src MAC IP OWN-IP  for REWRITE_MS, UDP frames of 3000 bytes
+ *                  (read in place by the NIC: over the copybreak) to MAC
+ *                  from OWN-IP, the vif's address, as fast as the backend
+ *                  answers, while a thread rewrites their source in our page
+ *                  to IP and back without pause: whatever the backend
+ *                  checked, the NIC must send what it checked, so no frame
+ *                  from IP may arrive anywhere ("REWROTE <n> frames <k>
+ *                  rewrites"); payload "SVREWRITE"
  *   rx-stall       never posts an RX buffer: frames for it pile up in netdd
  *                  (no violation either; the other vifs must not notice)
  *   bad-ring-ref   publishes a tx-ring-ref never granted (handshake lie)
@@ -79,6 +87,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,6 +109,8 @@
 #define STATE_TIMEOUT_MS 15000
 #define FLOOD_MS         12000 /* the pings, then TCP, of net_hostile meanwhile */
 #define RECONNECTS       40    /* more than the NIC's 15 VMDq pools */
+#define REWRITE_MS       6000
+#define REWRITE_LEN      3000 /* over netdd's 2 KiB copybreak, within a page */
 
 struct front {
     struct xs_handle *xs;
@@ -247,7 +258,7 @@ static int connect_vif(struct front *f, const struct mode *m, XenbusState *be)
     return err ? err : handshake(f, m->lie, be);
 }
 
-static void unshare(struct front *f, void **pages, int count, bool *busy)
+static void unshare_one(struct front *f, void **pages, int count, bool *busy)
 {
     if (*pages && xengntshr_unshare(f->xgs, *pages, count) == 0)
         *pages = NULL;
@@ -259,10 +270,10 @@ static bool unshare_all(struct front *f)
 {
     bool busy = false;
 
-    unshare(f, &f->ring[0], 1, &busy);
-    unshare(f, &f->ring[1], 1, &busy);
-    unshare(f, (void **)&f->buf, BUF_PAGES, &busy);
-    unshare(f, &f->ctrl, 1, &busy);
+    unshare_one(f, &f->ring[0], 1, &busy);
+    unshare_one(f, &f->ring[1], 1, &busy);
+    unshare_one(f, (void **)&f->buf, BUF_PAGES, &busy);
+    unshare_one(f, &f->ctrl, 1, &busy);
     return !busy;
 }
 
@@ -597,6 +608,57 @@ static void reply_storm_packets(struct front *f, netif_tx_request_t *req)
             req[i].id = (uint16_t)(req[i].gref ^ 1);
 }
 
+static volatile bool rewriting;
+static unsigned long rewrites;
+
+/* Flips the source address of the frame at arg between ours and the
+ * victim's until told to stop: each store is seen by whoever reads next. */
+static void *rewrite_loop(void *arg)
+{
+    volatile uint8_t *src = (volatile uint8_t *)arg + 26;
+
+    while (rewriting) {
+        for (int i = 0; i < 4; i++)
+            src[i] = peer_ip[i];
+        for (int i = 0; i < 4; i++)
+            src[i] = own_ip[i];
+        rewrites++;
+    }
+    return NULL;
+}
+
+/* A frame from our address, read in place, whose source we change under
+ * the backend's feet (rewrite-src). */
+static void rewrite_src(struct front *f)
+{
+    static const uint8_t udp4[] = {
+        0x08, 0x00, 0x45, 0, (REWRITE_LEN - 14) >> 8, (REWRITE_LEN - 14) & 0xff, 0, 0,
+        0x40, 0,    0x40, 17};
+    uint8_t *p = f->buf + NETIF_PAGE_SIZE;
+    netif_tx_request_t req = {.gref = f->buf_ref[1], .size = REWRITE_LEN};
+    pthread_t t;
+
+    memset(p, 0, REWRITE_LEN);
+    memcpy(p, peer_mac, 6);
+    memcpy(p + 6, f->mac, 6);
+    memcpy(p + 12, udp4, sizeof(udp4));
+    memcpy(p + 26, own_ip, 4);
+    memcpy(p + 30, peer_ip, 4);
+    p[34] = p[36] = 0x1e; /* UDP 7777 -> 7777 */
+    p[35] = p[37] = 0x61;
+    p[38] = (REWRITE_LEN - 34) >> 8;
+    p[39] = (REWRITE_LEN - 34) & 0xff;
+    memcpy(p + 42, "SVREWRITE", 9);
+    req.id = (uint16_t)(req.gref ^ 1); /* so that no response looks like a request */
+    rewriting = true;
+    if (pthread_create(&t, NULL, rewrite_loop, p))
+        fatalx("rewrite-src: no thread");
+    storm(f, &req, 1, REWRITE_MS);
+    rewriting = false;
+    pthread_join(t, NULL);
+    printf("REWROTE %u frames %lu rewrites\n", f->tx.req_prod_pvt, rewrites);
+}
+
 /* Posts RX buffers with a ref never granted, then keeps its TX ring full of
  * reply_storm_packets(): every ARP answer is a frame the backend cannot
  * deliver, arriving while it is busy with our ring and out of room on the
@@ -830,6 +892,7 @@ static const struct mode modes[] = {
     {"unmap-storm", unmap_storm, true, NULL},
     {"bcast-storm", bcast_storm, true, NULL},
     {"rx-stall", rx_stall, false, NULL},
+    {"rewrite-src", rewrite_src, true, NULL},
     {"reconnect-flood", reconnect_flood, false, NULL},
     {"bad-ring-ref", NULL, false, lie_ring_ref},
     {"bad-evtchn", NULL, false, lie_evtchn},
@@ -898,7 +961,8 @@ int main(int argc, char **argv)
 
     log_init(getenv("SV_DOMAIN_NAME") ? getenv("SV_DOMAIN_NAME") : argv[0]);
     setvbuf(stdout, NULL, _IOLBF, 0); /* the test reads our console line by line */
-    if (!m || (!strcmp(m->name, "reply-storm") && !parse_victim(argc - 2, argv + 2)))
+    if (!m || ((!strcmp(m->name, "reply-storm") || !strcmp(m->name, "rewrite-src")) &&
+               !parse_victim(argc - 2, argv + 2)))
         fatalx("usage: badfront MODE (bad-index, oversize, bad-ref, slot-flood, ...)");
     f.xs = xs_open(0);
     f.xce = xenevtchn_open(NULL, 0);

@@ -12,6 +12,7 @@ nicdom_LIBS := svxnic xengnttab svcore
 TEST_PROGRAMS += badfront
 badfront_SRCS := tests/domains/badfront.c $(DOMAIN_IMAGE_SRCS)
 badfront_LIBS := svxenbus xenstore xenevtchn xengnttab svcore
+badfront_LDLIBS := -lpthread
 
 # hvhostile: raw hypercalls against the hypervisor itself (test hv_hostile).
 TEST_PROGRAMS += hvhostile

@@ -28,14 +28,16 @@ FUZZ_TARGETS += fuzz_config_xl
 fuzz_config_xl_SRCS := $(CONFIG_FUZZ_SRCS)
 fuzz_config_xl_CFLAGS := $(CONFIG_FUZZ_XML2) -DFUZZ_PARSER=config_parse_xl
 fuzz_config_xl_LDLIBS := -lxml2
-fuzz_config_xl_SEEDS := tests/config/valid tests/config/invalid tests/config/corpus examples
+fuzz_config_xl_SEEDS := tests/config/valid tests/config/invalid tests/config/corpus examples \
+    tests/fuzz/config_seeds
 fuzz_config_xl_DICT := tests/fuzz/config_xl.dict
 
 FUZZ_TARGETS += fuzz_config_xml
 fuzz_config_xml_SRCS := $(CONFIG_FUZZ_SRCS)
 fuzz_config_xml_CFLAGS := $(CONFIG_FUZZ_XML2) -DFUZZ_PARSER=config_parse_xml
 fuzz_config_xml_LDLIBS := -lxml2
-fuzz_config_xml_SEEDS := tests/config/valid tests/config/invalid tests/config/corpus examples
+fuzz_config_xml_SEEDS := tests/config/valid tests/config/invalid tests/config/corpus examples \
+    tests/fuzz/config_seeds
 fuzz_config_xml_DICT := tests/fuzz/config_xml.dict
 
 XSD_FUZZ_SRCS := $(XSD_CORE_SRCS) $(SVCORE_FUZZ_SRCS) tests/fuzz/fuzz_xs_quiet.c
@@ -49,7 +51,8 @@ fuzz_xs_ring_SRCS := tests/fuzz/fuzz_xs_ring.c $(XSD_FUZZ_SRCS)
 fuzz_xs_ring_SEEDS := tests/fuzz/xs_ring_seeds
 
 FUZZ_TARGETS += fuzz_xnic_offload
-fuzz_xnic_offload_SRCS := tests/fuzz/fuzz_xnic_offload.c hw/xnic_offload.c lib/svnetif/pktparse.c
+fuzz_xnic_offload_SRCS := tests/fuzz/fuzz_xnic_offload.c lib/svnetif/swoffload.c \
+                          lib/svnetif/pktparse.c
 fuzz_xnic_offload_SEEDS := tests/fuzz/xnic
 
 FUZZ_TARGETS += fuzz_xnic_dev
@@ -58,6 +61,10 @@ fuzz_xnic_dev_SRCS := tests/fuzz/fuzz_xnic_dev.c $(XNIC_CORE_SRCS) $(svnetif_SRC
 fuzz_xnic_dev_SEEDS := tests/fuzz/xnic_dev_seeds
 
 NETIF_FUZZ_SRCS := $(svnetif_SRCS) $(SVCORE_FUZZ_SRCS)
+
+FUZZ_TARGETS += fuzz_ipfilter
+fuzz_ipfilter_SRCS := tests/fuzz/fuzz_ipfilter.c backends/ipfilter.c lib/svnetif/pktparse.c
+fuzz_ipfilter_SEEDS := tests/fuzz/ipfilter_seeds
 
 FUZZ_TARGETS += fuzz_netback
 fuzz_netback_SRCS := tests/fuzz/fuzz_netback.c backends/netback_ring.c backends/netback_ctrl.c \

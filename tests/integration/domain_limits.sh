@@ -28,7 +28,8 @@ wait_console "$v" SLEEPING >/dev/null
 vpid=$(domain_pid "$t-victim")
 mem=$(cg_dir "$vpid" memory)
 pids=$(cg_dir "$vpid" pids)
-[ "$(basename "$mem")" = "sv-$t-victim" ] && [ "$(basename "$pids")" = "sv-$t-victim" ] \
+vid=$("$BIN/xl" domid "$t-victim")
+[ "$(basename "$mem")" = "sv-$t-victim.$vid" ] && [ "$(basename "$pids")" = "sv-$t-victim.$vid" ] \
     || fail "the domain is not in cgroups of its own: $mem, $pids"
 # memory = 16 (MiB) and the 64 MiB overhead.
 [ "$(mem_limit "$mem")" = $(((16 + 64) << 20)) ] || fail "memory limit $(mem_limit "$mem")"
@@ -44,7 +45,8 @@ cfg=$(sv_cfg "$t-weighted" sleep)
 echo "cpu_weight = 512" >>"$cfg"
 "$BIN/xl" create "$cfg" >/dev/null
 wpid=$(domain_pid "$t-weighted")
-[ "$(basename "$(cg_dir "$wpid" cpu)")" = "sv-$t-weighted" ] || fail "no cpu cgroup of its own"
+[ "$(basename "$(cg_dir "$wpid" cpu)")" = "sv-$t-weighted.$("$BIN/xl" domid "$t-weighted")" ] \
+    || fail "no cpu cgroup of its own"
 [ "$(cpu_share "$(cg_dir "$vpid" cpu)")" = "$(cpu_share "$(dirname "$(cg_dir "$vpid" cpu)")")" ] \
     || fail "the default weight is not the default"
 [ "$(cpu_share "$(cg_dir "$wpid" cpu)")" = 2048 ] \
@@ -101,7 +103,8 @@ if [ -d /sys/fs/cgroup/freezer ] && mkdir "$frz"; then
     echo "$lpid" >"$frz/cgroup.procs"
     echo FROZEN >"$frz/freezer.state"
     lmem=$(cg_dir "$lpid" memory)
-    [ "$(basename "$lmem")" = "sv-$t-linger" ] || fail "the lingering task is in $lmem"
+    [ "$(basename "$lmem")" = "sv-$t-linger.$("$BIN/xl" domid "$t-linger")" ] ||
+        fail "the lingering task is in $lmem"
     base=$(lists_ms "$t-other")
     "$BIN/xl" destroy "$t-linger" &
     dpid=$!
@@ -110,10 +113,37 @@ if [ -d /sys/fs/cgroup/freezer ] && mkdir "$frz"; then
     [ -d "$lmem" ] || fail "its cgroup went while a task of it lives on"
     [ $((during - base)) -lt 2000 ] ||
         fail "12 xl list took $during ms while a dead domain's cgroup emptied, $base ms before"
+    # Its name is free at once, again and again, each incarnation in
+    # cgroups of its own, and each leaves a frozen task behind in them.
+    # With one cgroup per name the dead one's was busy: the new domain ran
+    # with no cgroup (no memory or task limit) and its programs outlived it.
+    for i in 1 2 3; do
+        "$BIN/xl" create "$(sv_cfg "$t-linger" sleep)" >/dev/null ||
+            fail "create $i of $t-linger after a destroy (its dead cgroup busy) failed"
+        "$BIN/xl" exec "$t-linger" -- sh -c "sleep 1000 >/dev/null 2>&1 & echo \$! >$SPLITVISOR_RUNDIR/linger.pid"
+        lpid=$(cat "$SPLITVISOR_RUNDIR/linger.pid")
+        sv_on_exit "kill $lpid 2>/dev/null || true"
+        echo "$lpid" >"$frz/cgroup.procs"
+        for c in memory pids; do
+            [ "$(basename "$(cg_dir "$lpid" $c)")" = "sv-$t-linger.$("$BIN/xl" domid "$t-linger")" ] ||
+                fail "incarnation $i of $t-linger is not in a $c cgroup of its own: $(cg_dir "$lpid" $c)"
+        done
+        "$BIN/xl" destroy "$t-linger" || fail "destroy $i of $t-linger failed"
+    done
+    sv_on_exit "sleep 0.2; rmdir $frz 2>/dev/null || true" # after the kills on failure
+    left=$(find /sys/fs/cgroup/memory -maxdepth 5 -type d -name "sv-$t-linger.*" | wc -l)
+    [ "$left" -ge 2 ] || fail "only $left cgroups of $t-linger linger: the loop tested nothing"
     echo THAWED >"$frz/freezer.state"
     for ((i = 0; i < 40; i++)); do [ -d "$lmem" ] || break; sleep 0.1; done
     [ -d "$lmem" ] && fail "its cgroup $lmem outlived the lingering task"
+    for ((i = 0; i < 40; i++)); do
+        find /sys/fs/cgroup -maxdepth 5 -type d -name "sv-$t-linger.*" | grep -q . || break
+        sleep 0.1
+    done
+    find /sys/fs/cgroup -maxdepth 5 -type d -name "sv-$t-linger.*" | grep -q . &&
+        fail "cgroups of the recreated $t-linger outlived their tasks"
     "$BIN/xl" destroy "$t-other"
     pass "a dead domain's task lingers: 12 xl list of another took $during ms" \
-        "(no domain dying: $base ms), its cgroup went after it"
+        "(no domain dying: $base ms), its name was taken again 3 times at once," \
+        "every cgroup went after its task"
 fi

@@ -163,6 +163,13 @@ sv_guest() {
     "$BIN/xl" domid "$1"
 }
 
+# The same, returning once the guest's vif has connected (so that guests
+# made one after another take the NIC's pools in that order):
+# sv_guest_up NAME BACKEND IP/PREFIX [MORE-VIF-KEYS]
+sv_guest_up() {
+    wait_console "$(sv_guest "$1" "$2" "$3" "${4:-}")" "connected to" >/dev/null
+}
+
 # iperf3 from a guest to a one-shot server started in another guest:
 # sv_iperf CLIENT SERVER TARGET [CLIENT-ARGS...]; fails unless data moved,
 # sets SV_IPERF_RATE to what the receiver got, Mbit/s (the sum of -P flows).
@@ -178,6 +185,11 @@ sv_iperf() {
     [ -n "$SV_IPERF_RATE" ] && awk -v r="$SV_IPERF_RATE" 'BEGIN {exit !(r > 1)}' \
         || fail "iperf3 $client -> $target: rate '$SV_IPERF_RATE'"
 }
+
+# Whether a rate (Mbit/s, as SV_IPERF_RATE) holds a LIMIT within 10%, or
+# goes well past it (twice): the rate-limit tests' two verdicts.
+rate_within() { awk -v r="$1" -v l="$2" 'BEGIN {exit !(r >= 0.9 * l && r <= 1.1 * l)}'; }
+rate_past() { awk -v r="$1" -v l="$2" 'BEGIN {exit !(r > 2 * l)}'; }
 
 # Waits (up to 10 s) until N listeners started in the background said they
 # listen, each by making a file ready.* in the run directory.

@@ -16,11 +16,7 @@ sv_start --nic "--wire none --pools 3 --vfs 0"
 export XENSTORED_PATH=$SPLITVISOR_RUNDIR/xenstored/socket
 
 dd=$(sv_netdd "$t-dd")
-guest() { # NAME IPS: created once the previous guest has connected
-    local d
-    d=$(sv_guest "$1" "$t-dd" "$2")
-    wait_console "$d" "connected to" >/dev/null
-}
+guest() { sv_guest_up "$1" "$t-dd" "$2"; }
 guest "$t-a" "10.16.0.2/24 fd16::2/64"
 guest "$t-b" 10.16.0.3/24
 guest "$t-c" "10.16.0.4/24 fd16::4/64"

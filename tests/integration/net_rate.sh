@@ -33,8 +33,8 @@ xenstore-read "/local/domain/$dd/backend/vif/$c/0/rate" >/dev/null 2>&1 \
     && fail "an RX limit wrote a TX rate"
 pass "rx_rate=${limit}Mb/s@20ms in the backend: rx-rate $rate"
 
-within() { awk -v r="$1" -v l="$limit" 'BEGIN {exit !(r >= 0.9 * l && r <= 1.1 * l)}'; }
-past() { awk -v r="$1" -v l="$limit" 'BEGIN {exit !(r > 2 * l)}'; }
+within() { rate_within "$1" "$limit"; }
+past() { rate_past "$1" "$limit"; }
 
 sv_iperf "$t-a" "$t-b" 10.12.0.3 -t 5
 within "$SV_IPERF_RATE" || fail "the limited guest sent $SV_IPERF_RATE Mbit/s, not ${limit} +-10%"

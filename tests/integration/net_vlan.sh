@@ -20,11 +20,7 @@ sv_start --nic "--wire tap:$wire --pools 4"
 sv_on_exit "ip netns delete $host 2>/dev/null"
 
 sv_netdd "$t-dd" >/dev/null
-guest() { # NAME IP [VIF-KEYS]: created once the previous guest has connected
-    local d
-    d=$(sv_guest "$1" "$t-dd" "$2" "${3:-}")
-    wait_console "$d" "connected to" >/dev/null
-}
+guest() { sv_guest_up "$1" "$t-dd" "$2" "${3:-}"; } # NAME IP [VIF-KEYS]
 guest "$t-v1" 10.15.0.2/24 bridge=xenbr0.42
 guest "$t-u1" 10.15.0.3/24
 guest "$t-k1" 10.15.0.6/24 trunk=42

@@ -117,14 +117,14 @@ for how in destroy shutdown; do
     for ((i = 0; i < 40; i++)); do [ -s "$rd/iperf.pid" ] && break; sleep 0.05; done
     pid=$(cat "$rd/iperf.pid")
     dead "$pid" && fail "iperf3 -D did not start"
-    grep -q "pids:/.*sv-$t-ex$" "/proc/$pid/cgroup" || grep -q "^0::/.*sv-$t-ex$" "/proc/$pid/cgroup" ||
+    grep -q "pids:/.*sv-$t-ex\.$d$" "/proc/$pid/cgroup" || grep -q "^0::/.*sv-$t-ex\.$d$" "/proc/$pid/cgroup" ||
         fail "iperf3 is not in the domain's cgroup: $(cat "/proc/$pid/cgroup")"
     "$BIN/xl" $how "$t-ex"
     for ((i = 0; i < 40; i++)); do dead "$pid" && break; sleep 0.05; done
     dead "$pid" || fail "iperf3 -D outlived its domain's $how"
     [ "$how" = shutdown ] && "$BIN/xl" destroy "$t-ex"
     rm -f "$rd/iperf.pid"
-    find /sys/fs/cgroup -maxdepth 5 -type d -name "sv-$t-ex" | grep -q . &&
+    find /sys/fs/cgroup -maxdepth 5 -type d -name "sv-$t-ex.$d" | grep -q . &&
         fail "the domain's cgroup outlived it"
 done
 pass "programs xl exec started (iperf3 -D) end with their domain"

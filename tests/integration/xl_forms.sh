@@ -140,7 +140,7 @@ pass "pci-list-all"
 "$BIN/xl" sched-credit -d "$t-up" -w 512 -c 50
 "$BIN/xl" sched-credit -d "$t-up" | grep -Eq "^$t-up +$c +512 +50$" ||
     fail "sched-credit -d: $("$BIN/xl" sched-credit -d "$t-up")"
-cpu=$(find /sys/fs/cgroup -maxdepth 4 -type d -name "sv-$t-up" -path "*cpu*" | head -1)
+cpu=$(find /sys/fs/cgroup -maxdepth 4 -type d -name "sv-$t-up.$c" -path "*cpu*" | head -1)
 if [ -n "$cpu" ] && [ -e "$cpu/cpu.shares" ]; then
     [ "$(cat "$cpu/cpu.shares")" = 2048 ] && [ "$(cat "$cpu/cpu.cfs_quota_us")" = 50000 ] ||
         fail "cgroup v1: shares $(cat "$cpu/cpu.shares") quota $(cat "$cpu/cpu.cfs_quota_us")"

@@ -4,3 +4,6 @@ test_toeplitz_LIBS := svnetif
 UNIT_TESTS += test_gro
 test_gro_SRCS := lib/svnetif/tests/test_gro.c
 test_gro_LIBS := svnetif
+UNIT_TESTS += test_swoffload
+test_swoffload_SRCS := lib/svnetif/tests/test_swoffload.c
+test_swoffload_LIBS := svnetif

@@ -1,7 +1,7 @@
 /*
- * Checksums and TCP segmentation for the xnic data path, on the headers
- * pktparse_frame() (libsvnetif) finds.  Every offset is checked against the
- * frame length before it is read.
+ * Checksums and TCP segmentation in software (sv/swoffload.h), on the
+ * headers pktparse_frame() finds.  Every offset is checked against the frame
+ * length before it is read.
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -10,7 +10,7 @@
 
 #include "sv/pktparse.h"
 #include "sv/abi/xnic.h"
-#include "xnic_offload.h"
+#include "sv/swoffload.h"
 
 #define IPV6_HLEN    40
 #define TCP_FLAG_FIN 0x01
@@ -51,7 +51,7 @@ static int parse_l4(const uint8_t *frame, size_t len, struct pktparse *p)
     return pktparse_frame(frame, len, p) == 0 && l4_offloadable(p) ? 0 : -EINVAL;
 }
 
-uint32_t xnic_csum_add(uint32_t sum, const void *data, size_t len)
+uint32_t swoffload_csum_add(uint32_t sum, const void *data, size_t len)
 {
     const uint8_t *b = data;
     size_t i;
@@ -63,7 +63,7 @@ uint32_t xnic_csum_add(uint32_t sum, const void *data, size_t len)
     return sum;
 }
 
-uint16_t xnic_csum_fold(uint32_t sum)
+uint16_t swoffload_csum_fold(uint32_t sum)
 {
     while (sum >> 16)
         sum = (sum & 0xffff) + (sum >> 16);
@@ -75,8 +75,8 @@ static uint32_t pseudo_sum(const uint8_t *f, const struct pktparse *p, size_t l4
     uint32_t sum = p->l4proto + (uint32_t)l4_len;
 
     if (p->ipver == 4)
-        return xnic_csum_add(sum, f + p->l3_off + 12, 8);
-    return xnic_csum_add(sum, f + p->l3_off + 8, 32);
+        return swoffload_csum_add(sum, f + p->l3_off + 12, 8);
+    return swoffload_csum_add(sum, f + p->l3_off + 8, 32);
 }
 
 /* Where the TCP or UDP checksum field of an offloadable frame is. */
@@ -101,7 +101,7 @@ static void fill_ip_csum(uint8_t *f, const struct pktparse *p)
     unsigned ihl = (f[p->l3_off] & 0xf) * 4u;
 
     wr16(f + p->l3_off + 10, 0);
-    wr16(f + p->l3_off + 10, xnic_csum_fold(xnic_csum_add(0, f + p->l3_off, ihl)));
+    wr16(f + p->l3_off + 10, swoffload_csum_fold(swoffload_csum_add(0, f + p->l3_off, ihl)));
 }
 
 static void fill_l4_csum(uint8_t *f, const struct pktparse *p, size_t l4_len)
@@ -109,7 +109,7 @@ static void fill_l4_csum(uint8_t *f, const struct pktparse *p, size_t l4_len)
     uint16_t c;
 
     wr16(f + csum_field(p), 0);
-    c = xnic_csum_fold(xnic_csum_add(pseudo_sum(f, p, l4_len), f + p->l4_off, l4_len));
+    c = swoffload_csum_fold(swoffload_csum_add(pseudo_sum(f, p, l4_len), f + p->l4_off, l4_len));
     if (p->l4proto == IPPROTO_UDP && c == 0)
         c = 0xffff;
     wr16(f + csum_field(p), c);
@@ -119,7 +119,7 @@ static void fill_l4_csum(uint8_t *f, const struct pktparse *p, size_t l4_len)
  * goes: what Linux leaves there for CHECKSUM_PARTIAL. */
 static void fill_l4_partial(uint8_t *f, const struct pktparse *p, size_t l4_len)
 {
-    wr16(f + csum_field(p), (uint16_t)~xnic_csum_fold(pseudo_sum(f, p, l4_len)));
+    wr16(f + csum_field(p), (uint16_t)~swoffload_csum_fold(pseudo_sum(f, p, l4_len)));
 }
 
 static uint16_t partial_flags(const struct pktparse *p)
@@ -148,12 +148,12 @@ static int csum_write(uint8_t *frame, size_t len, bool partial, uint16_t *rx_fla
     return 0;
 }
 
-int xnic_csum_fill(uint8_t *frame, size_t len)
+int swoffload_csum_fill(uint8_t *frame, size_t len)
 {
     return csum_write(frame, len, false, NULL);
 }
 
-int xnic_csum_partial(uint8_t *frame, size_t len, uint16_t *rx_flags)
+int swoffload_csum_partial(uint8_t *frame, size_t len, uint16_t *rx_flags)
 {
     return csum_write(frame, len, true, rx_flags);
 }
@@ -187,38 +187,71 @@ static int tso_check(const uint8_t *frame, size_t len, uint16_t mss, uint8_t hdr
                      size_t seg_max, struct pktparse *p)
 {
     if (parse_l4(frame, len, p) < 0 || p->l4proto != IPPROTO_TCP || p->l4_end != hdr_len ||
-        mss < XNIC_MIN_MSS || seg_max < (size_t)hdr_len + mss)
+        mss < SWOFFLOAD_MIN_MSS || seg_max < (size_t)hdr_len + mss)
         return -EINVAL;
     return 0;
 }
 
-int xnic_tso(const uint8_t *frame, size_t len, uint16_t mss, uint8_t hdr_len, uint8_t *seg_buf,
-             size_t seg_buf_len, xnic_seg_fn *fn, void *arg)
+/* Segments of a checked packet: one at least (a packet of headers only). */
+static unsigned tso_segments(size_t len, uint16_t mss, uint8_t hdr_len)
+{
+    size_t payload = len - hdr_len;
+
+    return payload ? (unsigned)((payload + mss - 1) / mss) : 1;
+}
+
+/* Segment i of a checked packet into seg_buf; its length. */
+static size_t tso_write(const uint8_t *frame, size_t len, uint16_t mss, uint8_t hdr_len,
+                        const struct pktparse *p, unsigned i, uint8_t *seg_buf)
+{
+    size_t off = hdr_len + (size_t)i * mss;
+    size_t payload = len - off < mss ? len - off : mss;
+    uint16_t id0 = p->ipver == 4 ? rd16(frame + p->l3_off + 4) : 0;
+
+    memcpy(seg_buf, frame, hdr_len);
+    memcpy(seg_buf + hdr_len, frame + off, payload);
+    fix_segment(seg_buf, p, i, payload, off + payload >= len,
+                rd32(frame + p->l4_off + 4) + (uint32_t)(off - hdr_len), id0);
+    return hdr_len + payload;
+}
+
+int swoffload_tso(const uint8_t *frame, size_t len, uint16_t mss, uint8_t hdr_len, uint8_t *seg_buf,
+                  size_t seg_buf_len, swoffload_seg_fn *fn, void *arg)
 {
     struct pktparse p;
-    size_t off, payload;
-    uint32_t seq0;
-    uint16_t id0 = 0;
-    int n = 0;
+    unsigned n;
 
     if (tso_check(frame, len, mss, hdr_len, seg_buf_len, &p) < 0)
         return -EINVAL;
-    seq0 = rd32(frame + p.l4_off + 4);
-    if (p.ipver == 4)
-        id0 = rd16(frame + p.l3_off + 4);
-    for (off = hdr_len; off < len || n == 0; off += payload, n++) {
-        payload = len - off < mss ? len - off : mss;
-        memcpy(seg_buf, frame, hdr_len);
-        memcpy(seg_buf + hdr_len, frame + off, payload);
-        fix_segment(seg_buf, &p, (unsigned)n, payload, off + payload >= len,
-                    seq0 + (uint32_t)(off - hdr_len), id0);
-        fn(arg, seg_buf, hdr_len + payload);
-    }
-    return n;
+    n = tso_segments(len, mss, hdr_len);
+    for (unsigned i = 0; i < n; i++)
+        fn(arg, seg_buf, tso_write(frame, len, mss, hdr_len, &p, i, seg_buf));
+    return (int)n;
 }
 
-int xnic_tso_whole(uint8_t *frame, size_t len, uint16_t mss, uint8_t hdr_len, size_t seg_max,
-                   uint16_t *rx_flags, struct xnic_rx_wb *wb)
+int swoffload_tso_count(const uint8_t *frame, size_t len, uint16_t mss, uint8_t hdr_len,
+                        size_t seg_max)
+{
+    struct pktparse p;
+
+    if (tso_check(frame, len, mss, hdr_len, seg_max, &p) < 0)
+        return -EINVAL;
+    return (int)tso_segments(len, mss, hdr_len);
+}
+
+int swoffload_tso_seg(const uint8_t *frame, size_t len, uint16_t mss, uint8_t hdr_len, unsigned i,
+                      uint8_t *seg_buf, size_t seg_buf_len)
+{
+    struct pktparse p;
+
+    if (tso_check(frame, len, mss, hdr_len, seg_buf_len, &p) < 0 ||
+        i >= tso_segments(len, mss, hdr_len))
+        return -EINVAL;
+    return (int)tso_write(frame, len, mss, hdr_len, &p, i, seg_buf);
+}
+
+int swoffload_tso_whole(uint8_t *frame, size_t len, uint16_t mss, uint8_t hdr_len, size_t seg_max,
+                        uint16_t *rx_flags, struct xnic_rx_wb *wb)
 {
     struct pktparse p;
     bool gso;
@@ -240,7 +273,7 @@ int xnic_tso_whole(uint8_t *frame, size_t len, uint16_t mss, uint8_t hdr_len, si
     return 0;
 }
 
-uint16_t xnic_rx_csum_flags(const uint8_t *frame, size_t len)
+uint16_t swoffload_rx_csum_flags(const uint8_t *frame, size_t len)
 {
     struct pktparse p;
     uint16_t flags = 0;
@@ -251,14 +284,16 @@ uint16_t xnic_rx_csum_flags(const uint8_t *frame, size_t len)
     if (p.ipver == 4) {
         unsigned ihl = (frame[p.l3_off] & 0xf) * 4u;
 
-        flags |= xnic_csum_fold(xnic_csum_add(0, frame + p.l3_off, ihl)) ? XNIC_RXS_CSUM_ERR
-                                                                         : XNIC_RXS_IP_OK;
+        flags |= swoffload_csum_fold(swoffload_csum_add(0, frame + p.l3_off, ihl))
+                     ? XNIC_RXS_CSUM_ERR
+                     : XNIC_RXS_IP_OK;
     }
     if (!l4_offloadable(&p) || !(l4_len = l4_len_of(frame, len, &p)))
         return flags;
     if (p.l4proto == IPPROTO_UDP && !rd16(frame + csum_field(&p)))
         return flags; /* UDP over IPv4 without a checksum */
-    if (xnic_csum_fold(xnic_csum_add(pseudo_sum(frame, &p, l4_len), frame + p.l4_off, l4_len)))
+    if (swoffload_csum_fold(
+            swoffload_csum_add(pseudo_sum(frame, &p, l4_len), frame + p.l4_off, l4_len)))
         flags |= XNIC_RXS_CSUM_ERR;
     else
         flags |= XNIC_RXS_L4_OK;

@@ -12,7 +12,7 @@
 
 #include "sv/pktparse.h"
 #include "sv/abi/xnic.h"
-#include "../xnic_offload.h"
+#include "sv/swoffload.h"
 
 /* Reference: RFC 1071 sum over 16-bit big-endian words. */
 static uint16_t ref_sum(const uint8_t *p, size_t n, uint32_t sum)
@@ -90,7 +90,7 @@ static void test_parse(void **state)
     /* Truncated TCP header: no L4 header end, and nothing to offload. */
     assert_int_equal(pktparse_frame(f, 45, &p), 0);
     assert_int_equal(p.l4_end, 0);
-    assert_int_equal(xnic_csum_fill(f, 45), -1 * 22);
+    assert_int_equal(swoffload_csum_fill(f, 45), -1 * 22);
     /* A TCP data offset under 20 bytes is no header either. */
     f[38 + 12] = 0x40;
     assert_int_equal(pktparse_frame(f, n, &p), 0);
@@ -100,7 +100,7 @@ static void test_parse(void **state)
     f[18 + 6] = 0x20; /* MF */
     assert_int_equal(pktparse_frame(f, n, &p), 0);
     assert_int_equal(p.l4_end, 0);
-    assert_int_equal(xnic_csum_fill(f, n), -1 * 22);
+    assert_int_equal(swoffload_csum_fill(f, n), -1 * 22);
 }
 
 static void test_csum_fill_and_verify(void **state)
@@ -109,17 +109,17 @@ static void test_csum_fill_and_verify(void **state)
     size_t n = tcp4_frame(f, 33, false);
 
     (void)state;
-    assert_int_equal(xnic_rx_csum_flags(f, n) & XNIC_RXS_CSUM_ERR, XNIC_RXS_CSUM_ERR);
-    assert_int_equal(xnic_csum_fill(f, n), 0);
+    assert_int_equal(swoffload_rx_csum_flags(f, n) & XNIC_RXS_CSUM_ERR, XNIC_RXS_CSUM_ERR);
+    assert_int_equal(swoffload_csum_fill(f, n), 0);
     assert_true(ip_ok(f + 14));
     assert_true(tcp4_ok(f + 14));
-    assert_int_equal(xnic_rx_csum_flags(f, n), XNIC_RXS_IP_OK | XNIC_RXS_L4_OK);
+    assert_int_equal(swoffload_rx_csum_flags(f, n), XNIC_RXS_IP_OK | XNIC_RXS_L4_OK);
     f[60] ^= 1;
-    assert_int_equal(xnic_rx_csum_flags(f, n), XNIC_RXS_IP_OK | XNIC_RXS_CSUM_ERR);
+    assert_int_equal(swoffload_rx_csum_flags(f, n), XNIC_RXS_IP_OK | XNIC_RXS_CSUM_ERR);
     /* Ethernet padding after the IP datagram is not summed. */
     f[60] ^= 1;
     memset(f + n, 0xee, 10);
-    assert_int_equal(xnic_rx_csum_flags(f, n + 10), XNIC_RXS_IP_OK | XNIC_RXS_L4_OK);
+    assert_int_equal(swoffload_rx_csum_flags(f, n + 10), XNIC_RXS_IP_OK | XNIC_RXS_L4_OK);
 }
 
 struct segs {
@@ -144,7 +144,7 @@ static void test_tso_ipv4(void **state)
 
     (void)state;
     memset(&s, 0, sizeof(s));
-    assert_int_equal(xnic_tso(f, n, 1000, 54, scratch, sizeof(scratch), collect, &s), 3);
+    assert_int_equal(swoffload_tso(f, n, 1000, 54, scratch, sizeof(scratch), collect, &s), 3);
     for (unsigned i = 0; i < 3; i++) {
         const uint8_t *ip = s.data[i] + 14, *tcp = ip + 20;
         uint32_t seq = (uint32_t)tcp[4] << 24 | tcp[5] << 16 | tcp[6] << 8 | tcp[7];
@@ -158,8 +158,8 @@ static void test_tso_ipv4(void **state)
         assert_true(tcp4_ok(ip));
         assert_memory_equal(tcp + 20, f + 54 + 1000 * i, s.len[i] - 54);
     }
-    assert_int_equal(xnic_tso(f, n, 1000, 50, scratch, sizeof(scratch), collect, &s), -22);
-    assert_int_equal(xnic_tso(f, n, 0, 54, scratch, sizeof(scratch), collect, &s), -22);
+    assert_int_equal(swoffload_tso(f, n, 1000, 50, scratch, sizeof(scratch), collect, &s), -22);
+    assert_int_equal(swoffload_tso(f, n, 0, 54, scratch, sizeof(scratch), collect, &s), -22);
 }
 
 static void count_seg(void *arg, const uint8_t *seg, size_t len)
@@ -169,8 +169,8 @@ static void count_seg(void *arg, const uint8_t *seg, size_t len)
     ++*(unsigned *)arg;
 }
 
-/* An MSS of 1 made a 64 KiB packet 65 535 segments of device work (and of
- * every receiver's, handed whole): the device refuses an MSS below its floor. */
+/* An MSS of 1 made a 64 KiB packet 65 535 segments of work (and of every
+ * receiver's, handed whole): nothing below Linux's smallest MSS is cut. */
 static void test_tso_mss_floor(void **state)
 {
     static uint8_t f[4000], scratch[1600];
@@ -180,14 +180,42 @@ static void test_tso_mss_floor(void **state)
     uint16_t flags;
 
     (void)state;
-    assert_int_equal(xnic_tso(f, n, 1, 54, scratch, sizeof(scratch), count_seg, &segs), -22);
+    assert_int_equal(swoffload_tso(f, n, 1, 54, scratch, sizeof(scratch), count_seg, &segs), -22);
     assert_int_equal(
-        xnic_tso(f, n, XNIC_MIN_MSS - 1, 54, scratch, sizeof(scratch), count_seg, &segs), -22);
+        swoffload_tso(f, n, SWOFFLOAD_MIN_MSS - 1, 54, scratch, sizeof(scratch), count_seg, &segs),
+        -22);
     assert_int_equal(segs, 0);
-    assert_int_equal(xnic_tso_whole(f, n, 1, 54, XNIC_MAX_FRAME, &flags, &wb), -22);
-    assert_int_equal(xnic_tso(f, n, XNIC_MIN_MSS, 54, scratch, sizeof(scratch), count_seg, &segs),
-                     (2500 + XNIC_MIN_MSS - 1) / XNIC_MIN_MSS);
-    assert_int_equal(segs, (2500 + XNIC_MIN_MSS - 1) / XNIC_MIN_MSS);
+    assert_int_equal(swoffload_tso_whole(f, n, 1, 54, XNIC_MAX_FRAME, &flags, &wb), -22);
+    assert_int_equal(swoffload_tso_count(f, n, SWOFFLOAD_MIN_MSS - 1, 54, sizeof(scratch)), -22);
+    assert_int_equal(
+        swoffload_tso(f, n, SWOFFLOAD_MIN_MSS, 54, scratch, sizeof(scratch), count_seg, &segs),
+        (2500 + SWOFFLOAD_MIN_MSS - 1) / SWOFFLOAD_MIN_MSS);
+    assert_int_equal(segs, (2500 + SWOFFLOAD_MIN_MSS - 1) / SWOFFLOAD_MIN_MSS);
+}
+
+/* One segment at a time (netdd resumes where its budget stopped it): the
+ * same segments as the whole cut, and nothing past the last. */
+static void test_tso_one_by_one(void **state)
+{
+    static uint8_t f[4000], scratch[1600], one[1600];
+    static struct segs s;
+    size_t n = tcp4_frame(f, 300, false);
+
+    (void)state;
+    memset(&s, 0, sizeof(s));
+    assert_int_equal(swoffload_tso(f, n, 48, 54, scratch, sizeof(scratch), collect, &s), 7);
+    assert_int_equal(swoffload_tso_count(f, n, 48, 54, sizeof(one)), 7);
+    for (unsigned i = 0; i < 7; i++) {
+        assert_int_equal(swoffload_tso_seg(f, n, 48, 54, i, one, sizeof(one)), s.len[i]);
+        assert_memory_equal(one, s.data[i], s.len[i]);
+    }
+    assert_int_equal(s.len[6], 54 + 300 - 6 * 48);
+    assert_int_equal(swoffload_tso_seg(f, n, 48, 54, 7, one, sizeof(one)), -22);
+    assert_int_equal(swoffload_tso_seg(f, n, 48, 54, 0, one, 54 + 47), -22);
+    /* Headers only: one segment. */
+    n = tcp4_frame(f, 0, false);
+    assert_int_equal(swoffload_tso_count(f, n, 48, 54, sizeof(one)), 1);
+    assert_int_equal(swoffload_tso_seg(f, n, 48, 54, 0, one, sizeof(one)), 54);
 }
 
 /* Ethernet + IPv6 (::1 -> ::2) for l4_len bytes of proto, zeroed. */
@@ -216,8 +244,8 @@ static void test_udp_ipv6(void **state)
     (void)state;
     udp[5] = 28;
     memset(udp + 8, 0x33, 20);
-    assert_int_equal(xnic_csum_fill(f, n), 0);
-    assert_int_equal(xnic_rx_csum_flags(f, n), XNIC_RXS_L4_OK);
+    assert_int_equal(swoffload_csum_fill(f, n), 0);
+    assert_int_equal(swoffload_rx_csum_flags(f, n), XNIC_RXS_L4_OK);
     {
         uint32_t pseudo = IPPROTO_UDP + 28 + ref_sum(ip + 8, 32, 0);
 
@@ -240,8 +268,8 @@ static void test_ipv6_ext_not_offloaded(void **state)
     assert_int_equal(pktparse_frame(f, n, &p), 0);
     assert_int_equal(p.l4_off, 14 + 48);
     assert_int_equal(p.l4_end, 14 + 68);
-    assert_int_equal(xnic_csum_fill(f, n), -1 * 22);
-    assert_int_equal(xnic_rx_csum_flags(f, n), 0);
+    assert_int_equal(swoffload_csum_fill(f, n), -1 * 22);
+    assert_int_equal(swoffload_rx_csum_flags(f, n), 0);
 }
 
 /* The pseudo-header sum a partial checksum field holds (not inverted). */
@@ -258,7 +286,7 @@ static void test_csum_partial(void **state)
     uint16_t flags = 0, sum;
 
     (void)state;
-    assert_int_equal(xnic_csum_partial(f, n, &flags), 0);
+    assert_int_equal(swoffload_csum_partial(f, n, &flags), 0);
     assert_int_equal(flags, XNIC_RXS_RSC | XNIC_RXS_IP_OK);
     assert_true(ip_ok(ip));
     assert_int_equal(tcp[16] << 8 | tcp[17], pseudo4(ip, n - 34));
@@ -267,7 +295,7 @@ static void test_csum_partial(void **state)
     tcp[16] = (uint8_t)(sum >> 8);
     tcp[17] = (uint8_t)sum;
     assert_true(tcp4_ok(ip));
-    assert_int_equal(xnic_csum_partial(f, 30, &flags), -22);
+    assert_int_equal(swoffload_csum_partial(f, 30, &flags), -22);
 }
 
 static void test_tso_whole(void **state)
@@ -281,7 +309,7 @@ static void test_tso_whole(void **state)
     (void)state;
     ip[2] = ip[3] = 0; /* TSO takes no length from the sender */
     memcpy(orig, f, n);
-    assert_int_equal(xnic_tso_whole(f, n, 1000, 54, XNIC_MAX_FRAME, &flags, &wb), 0);
+    assert_int_equal(swoffload_tso_whole(f, n, 1000, 54, XNIC_MAX_FRAME, &flags, &wb), 0);
     assert_int_equal(flags, XNIC_RXS_RSC | XNIC_RXS_IP_OK);
     assert_int_equal(wb.gso_size, 1000);
     assert_int_equal(wb.gso_type, XNIC_GSO_TCPV4);
@@ -292,13 +320,13 @@ static void test_tso_whole(void **state)
     assert_memory_equal(tcp, orig + 34, 16); /* ports, seq, ack, flags as sent */
     assert_memory_equal(tcp + 20, orig + 54, n - 54);
     /* One segment's worth is not GSO. */
-    assert_int_equal(xnic_tso_whole(f, n, 3000, 54, XNIC_MAX_FRAME, &flags, &wb), 0);
+    assert_int_equal(swoffload_tso_whole(f, n, 3000, 54, XNIC_MAX_FRAME, &flags, &wb), 0);
     assert_int_equal(wb.gso_type, XNIC_GSO_NONE);
     assert_int_equal(wb.gso_size, 0);
-    /* What xnic_tso() refuses. */
-    assert_int_equal(xnic_tso_whole(f, n, 1000, 50, XNIC_MAX_FRAME, &flags, &wb), -22);
-    assert_int_equal(xnic_tso_whole(f, n, 0, 54, XNIC_MAX_FRAME, &flags, &wb), -22);
-    assert_int_equal(xnic_tso_whole(f, n, 1000, 54, 1000, &flags, &wb), -22);
+    /* What swoffload_tso() refuses. */
+    assert_int_equal(swoffload_tso_whole(f, n, 1000, 50, XNIC_MAX_FRAME, &flags, &wb), -22);
+    assert_int_equal(swoffload_tso_whole(f, n, 0, 54, XNIC_MAX_FRAME, &flags, &wb), -22);
+    assert_int_equal(swoffload_tso_whole(f, n, 1000, 54, 1000, &flags, &wb), -22);
 }
 
 static void test_tso_whole_ipv6(void **state)
@@ -312,7 +340,7 @@ static void test_tso_whole_ipv6(void **state)
     (void)state;
     ip[4] = ip[5] = 0; /* TSO takes no length from the sender */
     tcp[12] = 0x50;
-    assert_int_equal(xnic_tso_whole(f, n, 1440, 74, XNIC_MAX_FRAME, &flags, &wb), 0);
+    assert_int_equal(swoffload_tso_whole(f, n, 1440, 74, XNIC_MAX_FRAME, &flags, &wb), 0);
     assert_int_equal(flags, XNIC_RXS_RSC);
     assert_int_equal(wb.gso_type, XNIC_GSO_TCPV6);
     assert_int_equal(ip[4] << 8 | ip[5], 3020);
@@ -326,7 +354,7 @@ int main(void)
         cmocka_unit_test(test_tso_ipv4),       cmocka_unit_test(test_tso_mss_floor),
         cmocka_unit_test(test_udp_ipv6),       cmocka_unit_test(test_ipv6_ext_not_offloaded),
         cmocka_unit_test(test_csum_partial),   cmocka_unit_test(test_tso_whole),
-        cmocka_unit_test(test_tso_whole_ipv6),
+        cmocka_unit_test(test_tso_whole_ipv6), cmocka_unit_test(test_tso_one_by_one),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

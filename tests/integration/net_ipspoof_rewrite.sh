@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# IP anti-spoofing holds against a guest that rewrites a frame after posting
+# it.  A vif with an address has its large frames read in place by the NIC
+# (zero-copy TX over the copybreak) but their headers copied into netdd,
+# checked there, and sent from that copy.  badfront (tests/domains) sends
+# 3000-byte UDP frames from its own address to guest b on a VMDq pool, as
+# fast as netdd answers, while a thread of it flips their source in the
+# granted page to 10.19.0.99 and back without pause.  netdd drops what it
+# saw spoofed (ip-filtered); b must get frames from badfront's address and
+# none from 10.19.0.99, whenever the guest changed its page.
+source "$(dirname "$0")/lib.sh"
+require_root
+command -v python3 >/dev/null || skip "needs python3 for a raw-frame counter"
+t=$SV_TEST_TAG
+sv_start --nic "--wire none"
+export XENSTORED_PATH=$SPLITVISOR_RUNDIR/xenstored/socket
+rd=$SPLITVISOR_RUNDIR
+
+dd=$(sv_netdd "$t-dd")
+wait_console "$dd" "TX packets over 2048 bytes read in place" >/dev/null
+b=$(sv_guest "$t-b" "$t-dd" 10.19.0.3/24)
+wait_console "$b" "connected to" >/dev/null
+"$BIN/xl" network-list "$t-b" | grep -q "pool" || fail "b is not on a pool"
+# Frames of 3000 bytes reach b's eth0 only over a larger MTU (veth checks it).
+"$BIN/xl" exec "$t-b" -- ip link set nf0 mtu 9000
+"$BIN/xl" exec "$t-b" -- ip link set eth0 mtu 9000
+bmac=$("$BIN/xl" exec "$t-b" -- ip -o link show eth0 | grep -o "link/ether [0-9a-f:]*")
+bmac=${bmac#link/ether }
+
+cat >"$rd/count.py" <<'PY'
+import socket, sys, os, time
+# count IFACE STOP-FILE READY-FILE: "OWN SPOOFED" frames with SVREWRITE,
+# by IPv4 source, until STOP-FILE appears (or 60 s)
+_, ifc, stop, ready = sys.argv
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0800))
+s.bind((ifc, 0))
+s.settimeout(0.2)
+open(ready, "w").close()
+own = spoofed = 0
+end = time.time() + 60
+while time.time() < end and not os.path.exists(stop):
+    try:
+        data = s.recv(65535)
+    except socket.timeout:
+        continue
+    if b"SVREWRITE" not in data:
+        continue
+    src = socket.inet_ntoa(data[26:30])
+    if src == "10.19.0.2":
+        own += 1
+    else:
+        spoofed += 1
+        print("from", src, file=sys.stderr)
+print(own, spoofed)
+PY
+"$BIN/xl" exec "$t-b" -- python3 "$rd/count.py" eth0 "$rd/stop" "$rd/ready.b" \
+    >"$rd/seen.b" 2>"$rd/seen.b.err" &
+counter=$!
+wait_ready 1
+
+printf '%s\n' "name = \"$t-a\"" "memory = 64" "kernel = \"$TESTBIN/badfront\"" \
+    "extra = \"rewrite-src $bmac 10.19.0.99 10.19.0.2\"" \
+    "vif = [ 'mac=00:16:3e:5f:19:02,backend=$t-dd,ip=10.19.0.2/24' ]" >"$rd/$t-a.cfg"
+"$BIN/xl" create "$rd/$t-a.cfg" >/dev/null
+a=$("$BIN/xl" domid "$t-a")
+wait_console "$a" "BACKEND CONNECTED" 15 >/dev/null
+"$BIN/xl" network-list "$t-a" | grep -q "pool" || fail "badfront is not on a pool"
+done_line=$(wait_console "$a" "REWROTE" 40)
+touch "$rd/stop"
+wait "$counter" || fail "the counter in b failed: $(cat "$rd/seen.b.err")"
+read -r own spoofed <"$rd/seen.b"
+echo "badfront: $done_line; b got $own from its address, $spoofed spoofed"
+sleep 1.5 # netdd publishes ip-filtered every second
+filtered=$(xenstore-read "/local/domain/$dd/backend/vif/$a/0/ip-filtered") \
+    || fail "no ip-filtered for badfront"
+echo "netdd dropped $filtered it saw spoofed"
+
+[ "$spoofed" = 0 ] || fail "b got $spoofed frames from 10.19.0.99: $(head -3 "$rd/seen.b.err")"
+[ "$own" -gt 0 ] || fail "b got none of badfront's frames"
+[ "$filtered" -gt 0 ] || fail "netdd never saw a rewritten source: the rewrites did not race it"
+pass "a guest rewriting its frames' source after posting them: $own arrived from its address, none spoofed ($filtered dropped by netdd)"
+grep -Eq "AddressSanitizer|runtime error" "$rd/console/$dd.log" \
+    && fail "netdd reported an error: $(tail -20 "$rd/console/$dd.log")"
+pass "netdd reported no sanitizer error"
