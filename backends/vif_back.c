@@ -37,8 +37,14 @@
 #define GNTCACHE_PAGES     1024 /* persistent mappings per queue: both buffer pools and then some */
 #define DEVMAP_REFS        16384 /* grant refs we map for the device (a guest's table size) */
 #define DEVMAP_MAX         512   /* device mappings per vif: its TX buffers */
-#define TX_HEADERS_MAX     256   /* what a packet read in place must have in its first slot */
-#define TX_INFLIGHT        256   /* zero-copy packets the device may hold */
+/* Made in one TX pass of a vif taking traffic over from its guest's VF:
+ * each is two calls to the NIC (0.4-0.9 ms under load); the packets whose
+ * pages are not mapped yet are copied meanwhile (tx_copy_cold), for at most
+ * TAKE_OVER_NS. */
+#define DEVMAP_NEW_PER_PASS 4
+#define TAKE_OVER_NS        (1000 * 1000000ull)
+#define TX_HEADERS_MAX      256 /* what a packet read in place must have in its first slot */
+#define TX_INFLIGHT         256 /* zero-copy packets the device may hold */
 /* Connects a second one vif may cause (a burst of VIF_CONNECT_BURST): each
  * takes a pool with NIC admin commands and maps the rings, on the one
  * thread every vif shares, and the close after it unmaps them (one scan of
@@ -158,6 +164,8 @@ struct vif_back {
     struct devmap_entry *devmap; /* [DEVMAP_REFS], by grant ref */
     unsigned ndevmap;
     bool devmap_refused;             /* the hypervisor refused a device mapping: copy from now on */
+    unsigned devmap_budget;          /* device mappings this TX pass may still make */
+    uint64_t take_over_until;        /* ratelimit_now_ns(): the budget applies till then */
     struct netback_packet *inflight; /* [TX_INFLIGHT] zero-copy packets at the device */
     uint8_t *inflight_q;             /* [TX_INFLIGHT] 1 + its queue, 0 when free */
 };
@@ -381,9 +389,11 @@ static void tx_prefetch(struct vif_queue *q)
 
     for (unsigned i = 0; i < n; i++)
         if (tx_wants_devmap(v, peek[i].pkt_len) && peek[i].gref < DEVMAP_REFS &&
-            v->ndevmap + nd < DEVMAP_MAX && prefetchable(v, peek[i].gref, dev, nd))
+            v->ndevmap + nd < DEVMAP_MAX && nd < v->devmap_budget &&
+            prefetchable(v, peek[i].gref, dev, nd))
             dev[nd++] = peek[i].gref;
     devmap_prefetch(v, dev, nd);
+    v->devmap_budget -= nd;
     /* Then the cache's: the others (a page the device maps now is read
      * through the device's mapping). */
     for (unsigned i = 0; i < n; i++)
@@ -865,8 +875,50 @@ static void *tx_checked_head(struct vif_queue *q, const struct netback_packet *p
     return buf;
 }
 
+/*
+ * A packet whose pages the device does not all map yet, copied out by the
+ * hypervisor in one call: not a map a page (a device mapping is two calls
+ * to the NIC, 0.4-0.9 ms under load, and a vif that carried nothing for a
+ * while, a failover's standby whose guest then moves a bulk stream onto
+ * it, stood still for 0.1-0.5 s mapping its first packets' pages), and not
+ * through the cache either (a page cached now would cost an unmap, which
+ * the hypervisor checks by stopping netdd, once the device maps it).  Its
+ * length, or -EAGAIN for the usual copy (which finds what was wrong).
+ */
+static int tx_copy_cold(struct vif_back *v, const struct netback_packet *pkt, uint8_t *dst,
+                        size_t cap)
+{
+    xengnttab_grant_copy_segment_t segs[NETIF_MAX_SLOTS];
+    unsigned n = 0;
+    size_t off = 0;
+
+    for (unsigned i = 0; i < pkt->nr_segs; off += pkt->seg[i++].len) {
+        const struct netback_seg *s = &pkt->seg[i];
+        const struct devmap_entry *e = devmapped(v, s->gref);
+
+        if (off + s->len > cap || is_ring_ref(v, s->gref))
+            return -EAGAIN;
+        if (e) {
+            memcpy(dst + off, (const char *)e->host + s->offset, s->len);
+        } else if (s->len) {
+            segs[n] = (xengnttab_grant_copy_segment_t){.len = s->len, .flags = GNTCOPY_source_gref};
+            segs[n].source.foreign.ref = s->gref;
+            segs[n].source.foreign.offset = s->offset;
+            segs[n].source.foreign.domid = (uint16_t)v->fe_domid;
+            segs[n++].dest.virt = dst + off;
+        }
+    }
+    if (off != pkt->len || (n && xengnttab_grant_copy(v->env.xgt, n, segs) < 0))
+        return -EAGAIN;
+    for (unsigned i = 0; i < n; i++)
+        if (segs[i].status != GNTST_okay)
+            return -EAGAIN;
+    return (int)pkt->len;
+}
+
 /* Hands pkt to the device where it lies (device-mapped grants): no copy
- * but of its headers (tx_checked_head). */
+ * but of its headers (tx_checked_head).  -EAGAIN: pages the device does
+ * not map yet, more than this pass may map (tx_copy_cold copies it). */
 static int tx_zero_copy(struct vif_queue *q, const struct netback_packet *pkt)
 {
     struct vif_back *v = q->v;
@@ -876,6 +928,7 @@ static int tx_zero_copy(struct vif_queue *q, const struct netback_packet *pkt)
     const uint8_t *head;
     size_t head_len;
     unsigned slot, n = pkt->nr_segs;
+    bool cold = false;
     int err;
 
     if (!tx_in_place_ok(pkt))
@@ -885,14 +938,22 @@ static int tx_zero_copy(struct vif_queue *q, const struct netback_packet *pkt)
     if (slot == TX_INFLIGHT)
         return -EBUSY;
     for (unsigned i = 0; i < pkt->nr_segs; i++) {
-        struct devmap_entry *e = devmap_get(v, pkt->seg[i].gref);
+        struct devmap_entry *e = devmapped(v, pkt->seg[i].gref);
 
-        if (!e)
-            return -ENOENT;
-        first = first ? first : e;
+        if (!e && v->devmap_budget) {
+            v->devmap_budget--;
+            e = devmap_get(v, pkt->seg[i].gref);
+        }
+        if (!e) {
+            cold = true; /* the pages mapped meanwhile serve the next packets */
+            continue;
+        }
+        first = i ? first : e;
         segs[i] =
             (struct vif_back_seg){.iova = e->iova + pkt->seg[i].offset, .len = pkt->seg[i].len};
     }
+    if (cold)
+        return v->devmap_refused ? -ENOENT : -EAGAIN;
     head = tx_checked_head(q, pkt, (const uint8_t *)first->host + pkt->seg[0].offset, &head_len);
     if (!head)
         return -EINVAL;
@@ -1008,8 +1069,10 @@ static bool tx_drain(struct vif_queue *q)
     struct netback_packet *pkt = &q->tx_pkt;
     unsigned budget = VIF_TX_BUDGET;
     uint64_t wait;
+    int zc;
 
     q->tx_more = false;
+    v->devmap_budget = ratelimit_now_ns() < v->take_over_until ? DEVMAP_NEW_PER_PASS : DEVMAP_MAX;
     tx_prefetch(q);
     while (budget && (q->tso.len || q->tx_blocked || netback_tx_next(q->q, pkt) == 1)) {
         struct netif_offload o;
@@ -1049,7 +1112,8 @@ static bool tx_drain(struct vif_queue *q)
                 netback_tx_done(q->q, pkt, NETIF_RSP_DROPPED);
             continue;
         }
-        if (v->devmap && pkt->len > v->env.tx_copybreak && tx_zero_copy(q, pkt) == 0) {
+        zc = v->devmap && pkt->len > v->env.tx_copybreak ? tx_zero_copy(q, pkt) : -EINVAL;
+        if (zc == 0) {
             q->tx_paid = false;
             continue;
         }
@@ -1065,7 +1129,9 @@ static bool tx_drain(struct vif_queue *q)
             break;
         }
         q->tx_paid = false;
-        len = netback_tx_copy(q->q, pkt, buf, cap);
+        len = zc == -EAGAIN ? tx_copy_cold(v, pkt, buf, cap) : -EAGAIN;
+        if (len == -EAGAIN)
+            len = netback_tx_copy(q->q, pkt, buf, cap);
         if (len == -ENOTCONN)
             break;
         if (len >= 0 && !ipfilter_allows(&v->ipf, buf, (size_t)len)) {
@@ -1151,6 +1217,11 @@ void vif_back_poll(struct vif_back *v)
     }
     if (v->connected && v->ctrl_more)
         ctrl_event(v);
+}
+
+void vif_back_take_over(struct vif_back *v)
+{
+    v->take_over_until = ratelimit_now_ns() + TAKE_OVER_NS;
 }
 
 /* Whether the event found anything: TX requests, or RX buffers the

@@ -474,6 +474,8 @@ static bool vif_standby(void *ctx, const char *vif_dir, bool standby)
         return false;
     if ((err = pf_pool_standby(pool_of(*v, 0), standby)) < 0)
         log_warnx("%s: pool %u: %s", vif_dir, pf_pool_index(pool_of(*v, 0)), strerror(-err));
+    else if (!standby)
+        vif_back_take_over(*v);
     return err == 0;
 }
 

@@ -22,7 +22,8 @@
 #                                whether the connection lived, its
 #                                retransmissions, and pings every 10 ms
 #                                beside it: lost, answered twice, the longest
-#                                time without an answer.
+#                                time without an answer (and apart: after the
+#                                detach, after the re-attach).
 # Usage: bench/net/vf.sh [SECONDS]   (root, after make && make tests; default 5)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -131,7 +132,8 @@ tcp_cpu() {
 
 # The failover run: iperf3 T->P2 for 3 x SECONDS with pings every 10 ms
 # beside it; the VF detached after SECONDS, attached again after 2 x SECONDS.
-# fig="ALIVE RETRANSMITS LOST DUPLICATES LONGEST_GAP_MS GAP_AT_S DETACH_MS ATTACH_MS"
+# fig="ALIVE RETRANSMITS LOST DUPLICATES LONGEST_GAP_MS GAP_AT_S DETACH_GAP_MS ATTACH_GAP_MS
+#      DETACH_MS ATTACH_MS"
 failover_run() {
     local out=$rd/failover.out pings=$rd/failover-ping.out n t0 t1 t2 t3 alive=yes retr
     n=$((3 * secs * 100))
@@ -148,14 +150,21 @@ failover_run() {
     wait "$ipid" || alive=no
     wait "$ppid" || true
     retr=$(awk '/ sender$/ { print $(NF - 1) }' "$out")
-    fig="$alive ${retr:-?} $(awk -v n="$n" '
+    # The longest gap, and the longest that ended after the detach began and
+    # before the re-attach did (the vif taking the stream over), and after
+    # that (the VF taking it back).
+    fig="$alive ${retr:-?} $(awk -v n="$n" -v det="${t0%?????????}.${t0: -9}" \
+        -v att="${t2%?????????}.${t2: -9}" '
         /bytes from/ { for (i = 1; i <= NF; i++) if ($i ~ /^icmp_seq=/) { s = substr($i, 10) }
                        ts = substr($1, 2, length($1) - 2) + 0
                        if (seen[s]++) dup++; else got++
                        if (last && ts - last > gap) { at = last - first; gap = ts - last }
+                       if (last && ts > det && ts <= att && ts - last > gd) gd = ts - last
+                       if (last && ts > att && ts - last > ga) ga = ts - last
                        if (!first) first = ts
                        last = ts }
-        END { printf "%d %d %.0f %.2f", n - got, dup, gap * 1000, at }' "$pings")"
+        END { printf "%d %d %.0f %.2f %.0f %.0f", n - got, dup, gap * 1000, at, gd * 1000,
+                     ga * 1000 }' "$pings")"
     fig="$fig $(((t1 - t0) / 1000000)) $(((t3 - t2) / 1000000))"
 }
 
@@ -196,7 +205,7 @@ step="veth pps"; udp_run in_b in_a 10.99.0.2; veth_pps=$fig
 step="PV pps"; udp_run in_p2 in_p1 10.0.0.12; pv_pps=$fig
 step="VF pps"; udp_run in_v2 in_v1 10.0.0.22; vf_pps=$fig
 step="failover"; failover_run
-read -r fo_alive fo_retr fo_lost fo_dup fo_gap fo_gap_at fo_detach fo_attach <<<"$fig"
+read -r fo_alive fo_retr fo_lost fo_dup fo_gap fo_gap_at fo_dgap fo_agap fo_detach fo_attach <<<"$fig"
 step=done
 
 row='%-40s %10s %10s %10s %8s %10s\n'
@@ -219,6 +228,7 @@ printf '%-40s %10s %10s\n' "  guest->guest, the two guests alone" "$vf_g" "$pv_g
 echo "failover (TCP T->P2 $((3 * secs)) s; VF detached at ${secs} s in $fo_detach ms," \
     "attached again at $((2 * secs)) s in $fo_attach ms): connection alive: $fo_alive," \
     "retransmits $fo_retr; pings every 10 ms: $fo_lost lost, $fo_dup answered twice," \
-    "longest gap $fo_gap ms (from ${fo_gap_at} s)"
+    "longest gap $fo_gap ms (from ${fo_gap_at} s; after the detach $fo_dgap ms, after the" \
+    "re-attach $fo_agap ms)"
 echo "target: no connection lost, gap < 100 ms: $(
     [ "$fo_alive" = yes ] && [ "$fo_gap" -lt 100 ] && echo met || echo MISSED)"

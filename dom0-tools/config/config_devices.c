@@ -628,10 +628,46 @@ static int pci_failover_option(struct config_pci *pci, const char *value,
     return 0;
 }
 
+const char *const config_link_states[3] = {"auto", "enable", "disable"};
+
+bool config_pci_is_net(const struct config_pci *pci)
+{
+    return pci->mac[0] || pci->vlan || pci->trust || pci->link_state != CONFIG_LINK_AUTO ||
+           pci->failover;
+}
+
+/* trust=0|1 and link_state=auto|enable|disable (ours, as Linux's ip link
+ * sets a VF's: trust on|off, state auto|enable|disable). */
+static int pci_vf_option(struct config_pci *pci, const char *opt, size_t klen,
+                         const struct config_loc *loc, struct config_error *err)
+{
+    const char *value = opt + klen + 1;
+    size_t vlen = strcspn(value, ",");
+
+    if (klen == 5) {
+        if (vlen != 1 || (*value != '0' && *value != '1'))
+            return config_fail(err, loc, "trust='%.*s' is not 0 or 1", (int)(vlen > 16 ? 16 : vlen),
+                               value);
+        pci->trust = *value == '1';
+        return 0;
+    }
+    for (unsigned int i = 0; i < ARRAY_SIZE(config_link_states); i++)
+        if (strlen(config_link_states[i]) == vlen && !strncmp(value, config_link_states[i], vlen)) {
+            pci->link_state = (enum config_link_state)i;
+            return 0;
+        }
+    return config_fail(err, loc, "link_state='%.*s' is not auto, enable or disable",
+                       (int)(vlen > 16 ? 16 : vlen), value);
+}
+
 static int pci_option(struct config_pci *pci, const char *opt, const struct config_loc *loc,
                       struct config_error *err)
 {
     size_t klen = strcspn(opt, "=");
+
+    if (opt[klen] == '=' && ((klen == 5 && !strncmp(opt, "trust", 5)) ||
+                             (klen == 10 && !strncmp(opt, "link_state", 10))))
+        return pci_vf_option(pci, opt, klen, loc, err);
 
     if (opt[klen] == '=' && klen == 8 && !strncmp(opt, "failover", 8))
         return pci_failover_option(pci, opt + klen + 1, loc, err);

@@ -89,12 +89,20 @@ static void json_vif(FILE *out, const struct config_vif *vif, bool last)
 
 static void json_pci(FILE *out, const struct config_pci *pci, bool last)
 {
+    bool link = pci->link_state != CONFIG_LINK_AUTO;
+
     fputs("    {\n", out);
-    json_str_field(out, 6, "bdf", pci->bdf, !pci->mac[0] && !pci->vlan && !pci->failover);
+    json_str_field(out, 6, "bdf", pci->bdf,
+                   !pci->mac[0] && !pci->vlan && !pci->trust && !link && !pci->failover);
     if (pci->mac[0])
-        json_str_field(out, 6, "mac", pci->mac, !pci->vlan && !pci->failover);
+        json_str_field(out, 6, "mac", pci->mac,
+                       !pci->vlan && !pci->trust && !link && !pci->failover);
     if (pci->vlan)
-        json_uint_field(out, 6, "vlan", pci->vlan, !pci->failover);
+        json_uint_field(out, 6, "vlan", pci->vlan, !pci->trust && !link && !pci->failover);
+    if (pci->trust)
+        fprintf(out, "      \"trust\": true%s\n", !link && !pci->failover ? "" : ",");
+    if (link)
+        json_str_field(out, 6, "link_state", config_link_states[pci->link_state], !pci->failover);
     if (pci->failover)
         json_uint_field(out, 6, "failover", pci->standby, true);
     fputs(last ? "    }\n" : "    },\n", out);
@@ -256,11 +264,13 @@ static void xml_pci(FILE *out, const struct config_pci *pci)
     if (sscanf(pci->bdf, "%x:%x:%x.%x", &domain, &bus, &slot, &function) != 4)
         return;
     /* A VF given a MAC or VLAN is a network interface: libvirt's form. */
-    bool net = pci->mac[0] || pci->vlan || pci->failover;
+    bool net = config_pci_is_net(pci);
 
-    fputs(net ? "    <interface type=\"hostdev\" managed=\"yes\">\n      <source>\n"
-              : "    <hostdev mode=\"subsystem\" type=\"pci\">\n      <source>\n",
-          out);
+    if (net)
+        fprintf(out, "    <interface type=\"hostdev\" managed=\"yes\"%s>\n      <source>\n",
+                pci->trust ? " trustGuestRxFilters=\"yes\"" : "");
+    else
+        fputs("    <hostdev mode=\"subsystem\" type=\"pci\">\n      <source>\n", out);
     fprintf(out,
             "        <address %sdomain=\"0x%04x\" bus=\"0x%02x\" slot=\"0x%02x\" "
             "function=\"0x%x\"/>\n",
@@ -270,6 +280,9 @@ static void xml_pci(FILE *out, const struct config_pci *pci)
         fprintf(out, "      <mac address=\"%s\"/>\n", pci->mac);
     if (pci->vlan)
         fprintf(out, "      <vlan>\n        <tag id=\"%u\"/>\n      </vlan>\n", pci->vlan);
+    if (pci->link_state != CONFIG_LINK_AUTO)
+        fprintf(out, "      <link state=\"%s\"/>\n",
+                pci->link_state == CONFIG_LINK_ENABLE ? "up" : "down");
     if (pci->failover)
         fprintf(out, "      <teaming type=\"transient\" persistent=\"ua-vif%u\"/>\n", pci->standby);
     fputs(net ? "    </interface>\n" : "    </hostdev>\n", out);

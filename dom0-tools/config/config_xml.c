@@ -35,6 +35,7 @@ struct xml_ctx {
         char persistent[XML_ALIAS_SIZE];
         int line;
     } team[CONFIG_MAX_PCIS], *hostdev;
+    enum config_link_state vf_link; /* the hostdev <interface>'s <link> */
 };
 
 typedef int xml_elem_fn(struct xml_ctx *x, xmlNode *node);
@@ -838,11 +839,32 @@ static int x_hostdev(struct xml_ctx *x, xmlNode *node)
     return rc;
 }
 
+/* <link state='up|down'/>: the link the PF owner gives the VF (enable,
+ * disable); without it the wire's (auto). */
+static int x_vf_link(struct xml_ctx *x, xmlNode *node)
+{
+    char *state;
+    int rc = xml_require_attr(x, node, "state", &state);
+
+    if (rc < 0)
+        return rc;
+    if (!strcmp(state, "up") || !strcmp(state, "down"))
+        x->vf_link = !strcmp(state, "up") ? CONFIG_LINK_ENABLE : CONFIG_LINK_DISABLE;
+    else
+        rc = xml_fail_at(x, node, "link state='%.16s' is not up or down", state);
+    free(state);
+    return rc;
+}
+
 static const struct xml_elem hostdev_interface_elems[] = {
-    {"source", x_pci_source, XML_ONCE}, {"mac", x_vif_mac, XML_ONCE},
-    {"vlan", x_vif_vlan, XML_ONCE},     {"driver", NULL, XML_ONCE},
+    {"link", x_vf_link, XML_ONCE},
+    {"source", x_pci_source, XML_ONCE},
+    {"mac", x_vif_mac, XML_ONCE},
+    {"vlan", x_vif_vlan, XML_ONCE},
+    {"driver", NULL, XML_ONCE},
     {"address", NULL, XML_WARN}, /* the guest-side slot: we do not place devices */
-    {"alias", NULL, XML_ONCE},          {"teaming", x_teaming, XML_ONCE},
+    {"alias", NULL, XML_ONCE},
+    {"teaming", x_teaming, XML_ONCE},
 };
 
 /*
@@ -855,10 +877,17 @@ static int x_hostdev_interface(struct xml_ctx *x, xmlNode *node)
     struct config_loc loc = xml_loc(x, node);
     struct config_vif scratch = {0};
     unsigned int before = x->cfg->nr_pcis;
+    char *trust = xml_attr(node, "trustGuestRxFilters");
     struct config_pci *pci;
     int rc;
 
+    /* libvirt's trust in the guest's receive filters: the VF's trust. */
+    if (trust && strcmp(trust, "yes") && strcmp(trust, "no")) {
+        rc = config_fail(x->err, &loc, "trustGuestRxFilters='%.16s' is not yes or no", trust);
+        goto out;
+    }
     x->vif = &scratch;
+    x->vf_link = CONFIG_LINK_AUTO;
     /* One past the end when the table is full: <source> (read first)
      * fails then, before <teaming> could write there. */
     x->hostdev = &x->team[before];
@@ -866,15 +895,23 @@ static int x_hostdev_interface(struct xml_ctx *x, xmlNode *node)
     x->vif = NULL;
     x->hostdev = NULL;
     if (rc < 0)
-        return rc;
-    if (x->cfg->nr_pcis == before)
-        return config_fail(x->err, &loc, "missing <source>");
-    if (scratch.nr_trunk)
-        return config_fail(x->err, &loc, "a VF is an access port: one <tag>, no trunk");
+        goto out;
+    if (x->cfg->nr_pcis == before) {
+        rc = config_fail(x->err, &loc, "missing <source>");
+        goto out;
+    }
+    if (scratch.nr_trunk) {
+        rc = config_fail(x->err, &loc, "a VF is an access port: one <tag>, no trunk");
+        goto out;
+    }
     pci = &x->cfg->pcis[before];
     memcpy(pci->mac, scratch.mac, sizeof(pci->mac));
     pci->vlan = scratch.vlan;
-    return 0;
+    pci->trust = trust && !strcmp(trust, "yes");
+    pci->link_state = x->vf_link;
+out:
+    free(trust);
+    return rc;
 }
 
 /* <controller type='xenbus' maxGrantFrames='N' maxEventChannels='N'/>:

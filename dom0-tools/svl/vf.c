@@ -3,7 +3,7 @@
  * docs/networking.md), in xenstore the way libxl writes devices:
  *   PF owner  /local/domain/B/backend/vf/F/N   B's, readable by F
  *             frontend, frontend-id, bdf, vf, mac, vlan, spoofchk, trust,
- *             state = 1; B (the domain driving the VF's PF) gives the VF
+ *             link-state (unless auto), state = 1; B (the domain driving the VF's PF) gives the VF
  *             that configuration and answers state = 4 (Connected), or
  *             error and state = 6 (Closed)
  *   frontend  /local/domain/F/device/vf/N      F's, readable by B
@@ -12,8 +12,9 @@
  *             says 6
  *   toolstack /libxl/F/device/vf/N             frontend, backend, bdf
  * The PF owner configures the VF before the guest gets it, as `ip link set
- * PF vf N mac ... vlan ... spoofchk on trust off` on Linux, when the
- * description gives a MAC or VLAN (otherwise the request is only a record).  The guest's
+ * PF vf N mac ... vlan ... spoofchk on trust on|off state ...` on Linux,
+ * when the description gives a MAC, VLAN, trust or link state (otherwise
+ * the request is only a record).  The guest's
  * interface is TAP vfN in its namespace (guestnet.c).
  * A VF teamed with vif D (failover) has "failover" = D in both directories
  * and no TAP: the guest drives it under ethD.  While the guest says 4 the PF
@@ -93,7 +94,10 @@ static int write_request(struct xs_handle *h, xs_transaction_t t, void *arg)
                    put(h, t, d->back, SV_XS_MAC, d->pci->mac, b, f) &&
                    put(h, t, d->back, SV_XS_VLAN, vlan, b, f) &&
                    put(h, t, d->back, SV_XS_SPOOFCHK, "1", b, f) &&
-                   put(h, t, d->back, SV_XS_TRUST, "0", b, f) &&
+                   put(h, t, d->back, SV_XS_TRUST, d->pci->trust ? "1" : "0", b, f) &&
+                   (d->pci->link_state == CONFIG_LINK_AUTO ||
+                    put(h, t, d->back, SV_XS_LINK_STATE, config_link_states[d->pci->link_state], b,
+                        f)) &&
                    put(h, t, d->back, "state", "1", b, f) &&
                    put(h, t, d->libxl, "frontend", d->front, 0, 0) &&
                    put(h, t, d->libxl, "backend", d->back, 0, 0) &&
@@ -182,9 +186,9 @@ int svl_vf_plug(struct svl_ctx *ctx, uint32_t domid, const char *name, const str
         return 1;
     if (err)
         return err;
-    /* Without a MAC or VLAN to give it the VF keeps what it has, and any
-     * PF owner will do (one that serves no requests too). */
-    configure = pci->mac[0] || pci->vlan;
+    /* Without a MAC, VLAN, trust or link to give it the VF keeps what it
+     * has, and any PF owner will do (one that serves no requests too). */
+    configure = pci->mac[0] || pci->vlan || pci->trust || pci->link_state != CONFIG_LINK_AUTO;
     if (pf.owner == DOMID_INVALID) {
         if (configure)
             svl_log(ctx, SVL_WARN,

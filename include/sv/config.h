@@ -94,8 +94,25 @@ struct config_pci {
      * the VF while it is there and up, on the vif otherwise. */
     bool failover;
     unsigned int standby; /* with failover: the vif's devid */
+    /* What its PF owner lets the VF do and the link it gives it, as
+     * Linux's `ip link set PF vf N trust on|off state auto|enable|disable`:
+     * trusted, it may set its own MAC and VLANs and gets all multicast;
+     * the link is the wire's (auto), up (enable) or down (disable). */
+    bool trust;
+    enum config_link_state {
+        CONFIG_LINK_AUTO,
+        CONFIG_LINK_ENABLE,
+        CONFIG_LINK_DISABLE,
+    } link_state;
     struct config_origin at;
 };
+
+/* "auto", "enable", "disable" (the xenstore key link-state's words). */
+extern const char *const config_link_states[3];
+
+/* A VF the description makes a network interface (a MAC, VLAN, trust, link
+ * state or team given): libvirt's <interface type='hostdev'> form. */
+bool config_pci_is_net(const struct config_pci *pci);
 
 struct domain_config {
     char name[CONFIG_NAME_SIZE];

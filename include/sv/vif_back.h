@@ -160,6 +160,11 @@ enum vif_back_event vif_back_event(struct vif_back *v, evtchn_port_t port);
 /* Goes on with the TX work poll_later() announced, or with frames that
  * waited for a tx_buffer (nothing when none). */
 void vif_back_poll(struct vif_back *v);
+/* Failover: the vif takes the traffic over from its guest's VF.  For a
+ * second its TX passes make few device mappings and copy the packets whose
+ * pages are not mapped yet, so that a bulk stream moving over is not held
+ * up mapping each page. */
+void vif_back_take_over(struct vif_back *v);
 /* Tears down a vif whose frontend misbehaved and goes Closed (nothing when
  * none).  A violation found inside a drain or a delivery only marks the vif
  * closing (it serves nothing more) and asks for poll_later(): the host calls

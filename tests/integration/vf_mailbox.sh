@@ -2,7 +2,7 @@
 # The PF <-> VF mailbox messages (docs/xnic.md): guest a drives a VF that
 # netdd configured, guest b a vif on netdd.  The VF's driver hears the link
 # the PF owner gives it (link-state disable: vf0 loses its carrier; enable:
-# back), and asks netdd for the multicast MACs vf0 joined: a group b pings
+# back; a VF attached with xl's link_state=disable starts without one), and asks netdd for the multicast MACs vf0 joined: a group b pings
 # reaches the untrusted VF only once it asked.  Killed and restarted, netdd
 # (whose PF reset dropped the filters) sends a reset notice and the VF
 # asks again.
@@ -52,6 +52,19 @@ wait_console "$a" "link up \(the PF owner's word\)" >/dev/null
 [ "$(carrier)" = 1 ] || fail "vf0's carrier is $(carrier) with the VF's link enabled"
 wait_ping "$t-a" 10.17.0.3
 pass "link-state disable/enable in $back: netdd's LINK notice takes vf0's carrier down and up"
+
+# The same from the description: the pci options trust= and link_state=
+# become the request's keys, and the VF starts with the link netdd gives it.
+VF1=0000:03:10.1
+"$BIN/xl" pci-assignable-add $VF1
+"$BIN/xl" pci-attach "$t-a" "$VF1,mac=00:16:3e:5f:0d:02,trust=1,link_state=disable"
+back1=/local/domain/$dd/backend/vf/$a/1
+got=$(xenstore-read "$back1/trust")/$(xenstore-read "$back1/link-state")
+[ "$got" = 1/disable ] || fail "trust/link-state in $back1: $got"
+wait_console "$a" "VF $VF1: link down \(the PF owner's word\)" >/dev/null
+"$BIN/xl" exec "$t-a" -- ip link show vf1 | grep -q "NO-CARRIER" || fail "vf1 has a carrier with link_state=disable"
+"$BIN/xl" pci-detach "$t-a" "$VF1"
+pass "pci-attach $VF1,trust=1,link_state=disable: the request says so and vf1 starts without a carrier"
 
 vf_rx() { "$BIN/xl" network-list "$t-a" | awk '$1 ~ /^vf/ {for (i = 1; i < NF; i++) if ($i == "rx") print $(i + 1)}'; }
 # ping_group N: b pings the group N times; how many frames a's VF got.
