@@ -17,18 +17,23 @@
  *   guest-io tx  --dev NAME --via tap|ring|sock --dst-mac M --src-ip A --dst-ip B
  *                [--port P] [--seconds S]
  *       hands 64-byte UDP frames to the guest's stack as netfront's RX would.
- *   guest-io relay --dev NAME --to NAME2 [--seconds S]
+ *   guest-io relay --dev NAME --to NAME2 [--ring] [--seconds S]
  *       both guests' ends joined with nothing between: frames from NAME's
  *       packet socket (recvmmsg, as netfront's TX) go out on NAME2's
  *       (sendmmsg of up to 64, as netfront's RX), behind their vnet headers;
- *       the ceiling of any path with packet sockets at both ends.
+ *       the ceiling of any path with packet sockets at both ends.  --ring:
+ *       NAME's TPACKET_V3 RX ring copied into NAME2's TPACKET_V2 TX ring,
+ *       one send(NULL) kick a pass over the ready blocks.
  *
  * Each prints "frames_per_s N cpu_ns_per_frame N syscalls_per_frame N
  * wakeups_per_frame N" for the relay process alone (getrusage; the kernel
  * work done in the relay's system calls included, the work done in the
  * programs' own calls not); rx via a ring adds "latency_us_mean N
  * latency_us_max N", from the kernel's timestamp of each frame to the
- * relay's look at it (the TPACKET_V3 block retire timer shows there).
+ * relay's look at it (the TPACKET_V3 block retire timer shows there);
+ * relay adds "in_drops N out_full N": the frames the kernel dropped for
+ * want of room on NAME's socket or ring (PACKET_STATISTICS), and those
+ * --ring dropped for a full TX ring.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -62,6 +67,9 @@
 #define V3_TOV_MS 1    /* a block not yet full is handed over after this */
 #define V2_FRAME  2048 /* TX ring slots: one 64-byte frame with its headers */
 #define V2_FRAMES 1024
+/* relay --ring's TX slots: a slot comes back only when its frame's skb is
+ * freed, and with 1024 the relay waited for slots and halved its rate. */
+#define RELAY_TX_FRAMES 4096
 /* TPACKET_V2 RX slots of 17 pages (a 64 KiB frame, its headers and the
  * ring's), 15 to a 1 MiB block (an order-8 allocation, little waste). */
 #define V2RX_FRAME     (17 * 4096)
@@ -78,12 +86,14 @@
 
 struct opts {
     const char *dev, *via, *to;
+    bool ring; /* relay: PACKET_MMAP rings instead of recvmmsg/sendmmsg */
     double seconds;
     struct pktgen_config frame;
 };
 
 struct counts {
     uint64_t frames, syscalls, wakeups;
+    uint64_t full;           /* relay --ring: frames dropped for a full TX ring */
     double lat_sum, lat_max; /* ring RX: seconds from the kernel's timestamp to the relay */
 };
 
@@ -302,6 +312,30 @@ static void tx_tap(int fd, const struct pktgen_tmpl *t, uint64_t *seq, struct co
     }
 }
 
+/* The V2 TX slot i of ring, and where its frame (vnet header first) goes. */
+static struct tpacket2_hdr *tx_slot(uint8_t *ring, unsigned i)
+{
+    return (void *)(ring + (size_t)i * V2_FRAME);
+}
+
+static uint8_t *tx_slot_data(struct tpacket2_hdr *h)
+{
+    return (uint8_t *)h + TPACKET2_HDRLEN - sizeof(struct sockaddr_ll);
+}
+
+/* One send for every slot filled since the last: tpacket_snd takes them
+ * all in that call (past the qdisc); no wait for their completion. */
+static void tx_kick(int fd, unsigned *pending, struct counts *c)
+{
+    if (!*pending)
+        return;
+    c->syscalls++;
+    if (send(fd, NULL, 0, MSG_DONTWAIT) < 0 && errno != EAGAIN && errno != ENOBUFS)
+        fatal("send");
+    c->frames += *pending;
+    *pending = 0;
+}
+
 /* Frames written into every free slot, then one send for all of them. */
 static void tx_ring(int fd, uint8_t *ring, unsigned *slot, const struct pktgen_tmpl *t,
                     uint64_t *seq, struct counts *c)
@@ -309,8 +343,8 @@ static void tx_ring(int fd, uint8_t *ring, unsigned *slot, const struct pktgen_t
     unsigned n = 0;
 
     for (;;) {
-        struct tpacket2_hdr *h = (void *)(ring + (size_t)*slot * V2_FRAME);
-        uint8_t *data = (uint8_t *)h + TPACKET2_HDRLEN - sizeof(struct sockaddr_ll);
+        struct tpacket2_hdr *h = tx_slot(ring, *slot);
+        uint8_t *data = tx_slot_data(h);
         struct virtio_net_hdr *vh = (void *)data;
 
         if (__atomic_load_n(&h->tp_status, __ATOMIC_ACQUIRE) != TP_STATUS_AVAILABLE)
@@ -322,14 +356,9 @@ static void tx_ring(int fd, uint8_t *ring, unsigned *slot, const struct pktgen_t
         *slot = (*slot + 1) % V2_FRAMES;
         n++;
     }
-    if (!n) {
+    if (!n)
         wait_fd(fd, POLLOUT, c);
-        return;
-    }
-    c->syscalls++;
-    if (send(fd, NULL, 0, MSG_DONTWAIT) < 0 && errno != EAGAIN && errno != ENOBUFS)
-        fatal("send");
-    c->frames += n;
+    tx_kick(fd, &n, c);
 }
 
 /* Up to RELAY_BATCH frames read SOCK_RX_BATCH a call, then one send for
@@ -367,6 +396,52 @@ static void relay(int in, int out, struct counts *c)
     c->frames += sent > 0 ? (unsigned)sent : 0;
 }
 
+/* relay with PACKET_MMAP rings at both ends: every TPACKET_V3 block the
+ * kernel retired on in, each frame (with its vnet header) copied straight
+ * into a free TPACKET_V2 TX slot of out, one send(NULL) kick a pass; no
+ * system call a batch on RX while blocks are ready.  A full TX ring is
+ * kicked and waited for up to 100 ms (netfront's backpressure), then the
+ * frame dropped, as is one larger than a TX slot (none in udp-pps). */
+static void relay_ring(int in, uint8_t *rxr, unsigned *blk, int out, uint8_t *txr, unsigned *slot,
+                       struct counts *c)
+{
+    struct tpacket_block_desc *bd = (void *)(rxr + (size_t)*blk * V3_BLOCK);
+    size_t vh_len = sizeof(struct virtio_net_hdr);
+    unsigned pending = 0;
+
+    if (!(__atomic_load_n(&bd->hdr.bh1.block_status, __ATOMIC_ACQUIRE) & TP_STATUS_USER)) {
+        wait_fd(in, POLLIN, c);
+        return;
+    }
+    do {
+        struct tpacket3_hdr *h = (void *)((uint8_t *)bd + bd->hdr.bh1.offset_to_first_pkt);
+
+        for (uint32_t i = 0; i < bd->hdr.bh1.num_pkts; i++) {
+            struct tpacket2_hdr *t = tx_slot(txr, *slot);
+
+            if (__atomic_load_n(&t->tp_status, __ATOMIC_ACQUIRE) != TP_STATUS_AVAILABLE) {
+                tx_kick(out, &pending, c);
+                wait_fd(out, POLLOUT, c);
+            }
+            if (__atomic_load_n(&t->tp_status, __ATOMIC_ACQUIRE) == TP_STATUS_AVAILABLE &&
+                vh_len + h->tp_snaplen <= V2_FRAME - TPACKET2_HDRLEN) {
+                memcpy(tx_slot_data(t), (uint8_t *)h + h->tp_mac - vh_len, vh_len + h->tp_snaplen);
+                t->tp_len = (uint32_t)(vh_len + h->tp_snaplen);
+                __atomic_store_n(&t->tp_status, TP_STATUS_SEND_REQUEST, __ATOMIC_RELEASE);
+                *slot = (*slot + 1) % RELAY_TX_FRAMES;
+                pending++;
+            } else {
+                c->full++;
+            }
+            h = (void *)((uint8_t *)h + h->tp_next_offset);
+        }
+        __atomic_store_n(&bd->hdr.bh1.block_status, TP_STATUS_KERNEL, __ATOMIC_RELEASE);
+        *blk = (*blk + 1) % V3_BLOCKS;
+        bd = (void *)(rxr + (size_t)*blk * V3_BLOCK);
+    } while (__atomic_load_n(&bd->hdr.bh1.block_status, __ATOMIC_ACQUIRE) & TP_STATUS_USER);
+    tx_kick(out, &pending, c);
+}
+
 static double cpu_s(void)
 {
     struct rusage ru;
@@ -378,8 +453,8 @@ static double cpu_s(void)
 
 static int run(const struct opts *o, bool tx)
 {
-    const char *via = o->to ? "relay" : o->via;
-    bool v2rx = !strcmp(via, "ring-v2"), ring = v2rx || !strcmp(via, "ring");
+    const char *via = o->to ? (o->ring ? "relay --ring" : "relay") : o->via;
+    bool v2rx = !strcmp(via, "ring-v2"), ring = v2rx || !strcmp(via, "ring") || o->ring;
     bool sock = !strcmp(via, "sock");
     struct tpacket_req3 r3 = {.tp_block_size = V3_BLOCK,
                               .tp_block_nr = V3_BLOCKS,
@@ -390,21 +465,25 @@ static int run(const struct opts *o, bool tx)
                              .tp_block_nr = V2_FRAMES / 32,
                              .tp_frame_size = V2_FRAME,
                              .tp_frame_nr = V2_FRAMES};
+    struct tpacket_req r2relay = {.tp_block_size = V2_FRAME * 32,
+                                  .tp_block_nr = RELAY_TX_FRAMES / 32,
+                                  .tp_frame_size = V2_FRAME,
+                                  .tp_frame_nr = RELAY_TX_FRAMES};
     struct tpacket_req r2rx = {.tp_block_size = V2RX_BLOCK,
                                .tp_block_nr = V2RX_BLOCKS,
                                .tp_frame_size = V2RX_FRAME,
                                .tp_frame_nr = V2RX_FRAMES};
     struct pktgen_tmpl *t = calloc(1, sizeof(*t));
     struct counts c = {0};
-    unsigned pos = 0;
+    unsigned pos = 0, out_pos = 0;
     uint64_t seq = 0;
-    uint8_t *map = NULL;
+    uint8_t *map = NULL, *out_map = NULL;
     double t0, c0, el;
     int fd, out = -1;
 
     if (!t)
         fatal("calloc");
-    if (sock || o->to)
+    if (sock || (o->to && !o->ring))
         fd = ring_open(o->dev, TPACKET_V2, 0, NULL, 0, 0, NULL);
     else if (!ring)
         fd = tap_attach(o->dev);
@@ -417,7 +496,10 @@ static int run(const struct opts *o, bool tx)
     else
         fd = ring_open(o->dev, TPACKET_V3, PACKET_RX_RING, &r3, sizeof(r3),
                        (size_t)V3_BLOCK * V3_BLOCKS, (void **)&map);
-    if (o->to)
+    if (o->to && o->ring)
+        out = ring_open(o->to, TPACKET_V2, PACKET_TX_RING, &r2relay, sizeof(r2relay),
+                        (size_t)V2_FRAME * RELAY_TX_FRAMES, (void **)&out_map);
+    else if (o->to)
         out = ring_open(o->to, TPACKET_V2, 0, NULL, 0, 0, NULL);
     pktgen_tmpl_init(t, &o->frame);
     printf("ready\n");
@@ -425,7 +507,9 @@ static int run(const struct opts *o, bool tx)
     t0 = sv_now_s();
     c0 = cpu_s();
     do {
-        if (o->to)
+        if (o->to && o->ring)
+            relay_ring(fd, map, &pos, out, out_map, &out_pos, &c);
+        else if (o->to)
             relay(fd, out, &c);
         else if (tx && sock)
             tx_sock(fd, t, &seq, &c);
@@ -449,9 +533,18 @@ static int run(const struct opts *o, bool tx)
            "wakeups_per_frame %.4f",
            (double)c.frames / el, (cpu_s() - c0) * 1e9 / (double)c.frames,
            (double)c.syscalls / (double)c.frames, (double)c.wakeups / (double)c.frames);
-    if (ring && !tx)
+    if (ring && !tx && !o->to)
         printf(" latency_us_mean %.0f latency_us_max %.0f", c.lat_sum * 1e6 / (double)c.frames,
                c.lat_max * 1e6);
+    if (o->to) {
+        /* V3's statistics extend V2's: either fills its start. */
+        struct tpacket_stats_v3 st = {0};
+        socklen_t len = sizeof(st);
+
+        if (getsockopt(fd, SOL_PACKET, PACKET_STATISTICS, &st, &len) < 0)
+            fatal("%s: PACKET_STATISTICS", o->dev);
+        printf(" in_drops %u out_full %llu", st.tp_drops, (unsigned long long)c.full);
+    }
     printf("\n");
     free(t);
     return 0;
@@ -461,20 +554,17 @@ static void usage(void)
 {
     fatalx("usage: guest-io rx --dev NAME --via tap|ring|ring-v2|sock [--seconds S] | "
            "tx --dev NAME --via tap|ring|sock --dst-mac M --src-ip A --dst-ip B [--port P] "
-           "[--seconds S] | relay --dev NAME --to NAME2 [--seconds S]");
+           "[--seconds S] | relay --dev NAME --to NAME2 [--ring] [--seconds S]");
 }
 
 int main(int argc, char **argv)
 {
-    static const struct option longopts[] = {{"dev", required_argument, NULL, 'd'},
-                                             {"via", required_argument, NULL, 'v'},
-                                             {"seconds", required_argument, NULL, 's'},
-                                             {"dst-mac", required_argument, NULL, 'm'},
-                                             {"src-ip", required_argument, NULL, 'a'},
-                                             {"dst-ip", required_argument, NULL, 'b'},
-                                             {"port", required_argument, NULL, 'p'},
-                                             {"to", required_argument, NULL, 't'},
-                                             {NULL, 0, NULL, 0}};
+    static const struct option longopts[] = {
+        {"dev", required_argument, NULL, 'd'},     {"via", required_argument, NULL, 'v'},
+        {"seconds", required_argument, NULL, 's'}, {"dst-mac", required_argument, NULL, 'm'},
+        {"src-ip", required_argument, NULL, 'a'},  {"dst-ip", required_argument, NULL, 'b'},
+        {"port", required_argument, NULL, 'p'},    {"to", required_argument, NULL, 't'},
+        {"ring", no_argument, NULL, 'r'},          {NULL, 0, NULL, 0}};
     struct opts o = {.seconds = 5,
                      .frame = {.len = 64,
                                .sport = 9001,
@@ -492,6 +582,8 @@ int main(int argc, char **argv)
             o.via = optarg;
         else if (c == 't')
             o.to = optarg;
+        else if (c == 'r')
+            o.ring = true;
         else if (c == 's')
             o.seconds = atof(optarg);
         else if (c == 'm' &&
@@ -510,7 +602,7 @@ int main(int argc, char **argv)
     if (optind == argc - 1 && !strcmp(argv[optind], "relay") && o.dev && o.to && !o.via &&
         o.seconds > 0)
         return run(&o, false);
-    if (optind != argc - 1 || !o.dev || !o.via || o.to || o.seconds <= 0 ||
+    if (optind != argc - 1 || !o.dev || !o.via || o.to || o.ring || o.seconds <= 0 ||
         (strcmp(o.via, "tap") && strcmp(o.via, "ring") && strcmp(o.via, "ring-v2") &&
          strcmp(o.via, "sock")))
         usage();

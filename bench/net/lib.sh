@@ -274,19 +274,21 @@ ends_up() {
         lladdr "$(ip -n sv-gend-b -br link show eth0 | awk '{ print $3 }')"
 }
 
-# udp-pps from sv-gend-a to sv-gend-b through the relay: fig and cpu (the
-# three namespaces' processes), as udp_run; relay="FRAMES/S CPU_NS CALLS"
-# of the relay alone (its rate over its own longer run).
+# udp-pps from sv-gend-a to sv-gend-b through the relay (its options, e.g.
+# --ring, as arguments): fig and cpu (the three namespaces' processes), as
+# udp_run; relay="FRAMES/S CPU_NS CALLS IN_DROPS OUT_FULL" of the relay
+# alone (its rate over its own longer run; guest_io.c says what the drops
+# are).
 ends_run() {
     local pid
     ip netns exec sv-gend-r "$bench/guest-io" relay --dev nfa --to nfb --seconds "$((secs + 3))" \
-        >"$rd/relay.out" 2>&1 &
+        "$@" >"$rd/relay.out" 2>&1 &
     pid=$!
     for _ in $(seq 50); do grep -q ready "$rd/relay.out" && break; sleep 0.1; done
     watch=(sv-gend-a sv-gend-b sv-gend-r)
     udp_run in_gb in_ga 10.98.0.2
     wait "$pid"
-    relay=$(awk '$1 == "frames_per_s" { print $2, $4, $6 }' "$rd/relay.out")
+    relay=$(awk '$1 == "frames_per_s" { print $2, $4, $6, $10, $12 }' "$rd/relay.out")
 }
 
 # The xnic alone, driven by one process: pool->pool 64-byte frames per second: fig.

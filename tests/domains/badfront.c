@@ -65,6 +65,10 @@
  *                  checked, the NIC must send what it checked, so no frame
  *                  from IP may arrive anywhere ("REWROTE <n> frames <k>
  *                  rewrites"); payload "SVREWRITE"
+ *   rewrite-dst MAC IP OWN-IP  rewrite-src's frames, their destination
+ *                  flipped between MAC and broadcast instead: whatever the
+ *                  backend judged unicast must go out unicast, so no more
+ *                  broadcasts arrive than the vif's budget lets through
  *   rx-stall       never posts an RX buffer: frames for it pile up in netdd
  *                  (no violation either; the other vifs must not notice)
  *   bad-ring-ref   publishes a tx-ring-ref never granted (handshake lie)
@@ -611,31 +615,41 @@ static void reply_storm_packets(struct front *f, netif_tx_request_t *req)
 static volatile bool rewriting;
 static unsigned long rewrites;
 
-/* Flips the source address of the frame at arg between ours and the
- * victim's until told to stop: each store is seen by whoever reads next. */
+/* What rewrite_loop() flips, at offset off of the frame, between a and b
+ * (len bytes each). */
+struct rewrite {
+    volatile uint8_t *frame;
+    size_t off, len;
+    const uint8_t *a, *b;
+};
+
+/* Flips the field until told to stop: each store is seen by whoever reads
+ * next. */
 static void *rewrite_loop(void *arg)
 {
-    volatile uint8_t *src = (volatile uint8_t *)arg + 26;
+    const struct rewrite *r = arg;
 
     while (rewriting) {
-        for (int i = 0; i < 4; i++)
-            src[i] = peer_ip[i];
-        for (int i = 0; i < 4; i++)
-            src[i] = own_ip[i];
+        for (size_t i = 0; i < r->len; i++)
+            r->frame[r->off + i] = r->b[i];
+        for (size_t i = 0; i < r->len; i++)
+            r->frame[r->off + i] = r->a[i];
         rewrites++;
     }
     return NULL;
 }
 
-/* A frame from our address, read in place, whose source we change under
- * the backend's feet (rewrite-src). */
-static void rewrite_src(struct front *f)
+/* A frame from our address to the victim, read in place, with one field
+ * changed under the backend's feet (rewrite-src, rewrite-dst). */
+static void rewrite_storm(struct front *f, size_t off, size_t len, const uint8_t *to)
 {
     static const uint8_t udp4[] = {
         0x08, 0x00, 0x45, 0, (REWRITE_LEN - 14) >> 8, (REWRITE_LEN - 14) & 0xff, 0, 0,
         0x40, 0,    0x40, 17};
     uint8_t *p = f->buf + NETIF_PAGE_SIZE;
+    static uint8_t was[6];
     netif_tx_request_t req = {.gref = f->buf_ref[1], .size = REWRITE_LEN};
+    struct rewrite r = {.frame = p, .off = off, .len = len, .a = was, .b = to};
     pthread_t t;
 
     memset(p, 0, REWRITE_LEN);
@@ -649,14 +663,27 @@ static void rewrite_src(struct front *f)
     p[38] = (REWRITE_LEN - 34) >> 8;
     p[39] = (REWRITE_LEN - 34) & 0xff;
     memcpy(p + 42, "SVREWRITE", 9);
+    memcpy(was, p + off, len);
     req.id = (uint16_t)(req.gref ^ 1); /* so that no response looks like a request */
     rewriting = true;
-    if (pthread_create(&t, NULL, rewrite_loop, p))
-        fatalx("rewrite-src: no thread");
+    if (pthread_create(&t, NULL, rewrite_loop, &r))
+        fatalx("rewrite: no thread");
     storm(f, &req, 1, REWRITE_MS);
     rewriting = false;
     pthread_join(t, NULL);
     printf("REWROTE %u frames %lu rewrites\n", f->tx.req_prod_pvt, rewrites);
+}
+
+static void rewrite_src(struct front *f)
+{
+    rewrite_storm(f, 26, 4, peer_ip);
+}
+
+static void rewrite_dst(struct front *f)
+{
+    static const uint8_t broadcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+
+    rewrite_storm(f, 0, 6, broadcast);
 }
 
 /* Posts RX buffers with a ref never granted, then keeps its TX ring full of
@@ -893,6 +920,7 @@ static const struct mode modes[] = {
     {"bcast-storm", bcast_storm, true, NULL},
     {"rx-stall", rx_stall, false, NULL},
     {"rewrite-src", rewrite_src, true, NULL},
+    {"rewrite-dst", rewrite_dst, true, NULL},
     {"reconnect-flood", reconnect_flood, false, NULL},
     {"bad-ring-ref", NULL, false, lie_ring_ref},
     {"bad-evtchn", NULL, false, lie_evtchn},
@@ -961,7 +989,7 @@ int main(int argc, char **argv)
 
     log_init(getenv("SV_DOMAIN_NAME") ? getenv("SV_DOMAIN_NAME") : argv[0]);
     setvbuf(stdout, NULL, _IOLBF, 0); /* the test reads our console line by line */
-    if (!m || ((!strcmp(m->name, "reply-storm") || !strcmp(m->name, "rewrite-src")) &&
+    if (!m || ((!strcmp(m->name, "reply-storm") || !strncmp(m->name, "rewrite-", 8)) &&
                !parse_victim(argc - 2, argv + 2)))
         fatalx("usage: badfront MODE (bad-index, oversize, bad-ref, slot-flood, ...)");
     f.xs = xs_open(0);

@@ -8,6 +8,10 @@
 # granted page to 10.19.0.99 and back without pause.  netdd drops what it
 # saw spoofed (ip-filtered); b must get frames from badfront's address and
 # none from 10.19.0.99, whenever the guest changed its page.
+# Then the same against the vif's broadcast budget: a guest without
+# addresses flips its frames' destination between b and broadcast; netdd
+# sends what it judged unicast as unicast, so b sees no more broadcasts
+# than the budget (1000 a second, a burst of 256) lets through.
 source "$(dirname "$0")/lib.sh"
 require_root
 command -v python3 >/dev/null || skip "needs python3 for a raw-frame counter"
@@ -79,6 +83,58 @@ echo "netdd dropped $filtered it saw spoofed"
 [ "$own" -gt 0 ] || fail "b got none of badfront's frames"
 [ "$filtered" -gt 0 ] || fail "netdd never saw a rewritten source: the rewrites did not race it"
 pass "a guest rewriting its frames' source after posting them: $own arrived from its address, none spoofed ($filtered dropped by netdd)"
+grep -Eq "AddressSanitizer|runtime error" "$rd/console/$dd.log" \
+    && fail "netdd reported an error: $(tail -20 "$rd/console/$dd.log")"
+
+# The broadcast budget: c flips its frames' destination (no addresses: no
+# filter; its frames still go in place, headers from netdd's copy).
+"$BIN/xl" destroy "$t-a"
+cat >"$rd/bcast.py" <<'PY'
+import ctypes, socket, struct, sys, os, time
+# bcast IFACE STOP-FILE READY-FILE: "UNICAST BROADCAST" UDP frames to port
+# 7777 that reached IFACE, counted by the kernel (PACKET_STATISTICS, drops
+# included) behind a socket filter for each: no frame escapes the count
+# because this loop was slow.
+_, ifc, stop, ready = sys.argv
+def counter(bcast):
+    # ldb [0]; jset #1 (group bit); ldh [36] (UDP dport); jeq #7777; ret
+    code = [(0x30, 0, 0, 0), (0x45, 0 if bcast else 3, 3 if bcast else 0, 1),
+            (0x28, 0, 0, 36), (0x15, 0, 1, 7777), (0x06, 0, 0, 65535), (0x06, 0, 0, 0)]
+    prog = ctypes.create_string_buffer(b"".join(struct.pack("HBBI", *c) for c in code))
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0800))
+    s.setsockopt(socket.SOL_SOCKET, 26, struct.pack("HL", len(code), ctypes.addressof(prog)))
+    s.bind((ifc, 0))
+    s.getsockopt(263, 6, 8)  # PACKET_STATISTICS: reading zeroes it
+    return s, prog
+socks = [counter(False), counter(True)]
+open(ready, "w").close()
+end = time.time() + 60
+while time.time() < end and not os.path.exists(stop):
+    time.sleep(0.1)
+print(*(struct.unpack("II", s.getsockopt(263, 6, 8))[0] for s, _ in socks))
+PY
+rm -f "$rd/stop" "$rd/ready.b"
+"$BIN/xl" exec "$t-b" -- python3 "$rd/bcast.py" eth0 "$rd/stop" "$rd/ready.b" \
+    >"$rd/bcast.b" 2>"$rd/bcast.b.err" &
+counter=$!
+wait_ready 1
+printf '%s\n' "name = \"$t-c\"" "memory = 64" "kernel = \"$TESTBIN/badfront\"" \
+    "extra = \"rewrite-dst $bmac 10.19.0.3 10.19.0.4\"" \
+    "vif = [ 'mac=00:16:3e:5f:19:04,backend=$t-dd' ]" >"$rd/$t-c.cfg"
+"$BIN/xl" create "$rd/$t-c.cfg" >/dev/null
+c=$("$BIN/xl" domid "$t-c")
+wait_console "$c" "BACKEND CONNECTED" 15 >/dev/null
+done_line=$(wait_console "$c" "REWROTE" 40)
+touch "$rd/stop"
+wait "$counter" || fail "the counter in b failed: $(cat "$rd/bcast.b.err")"
+read -r uni bcast <"$rd/bcast.b"
+# badfront storms for 6 s (REWRITE_MS); the budget: a burst of 256, then
+# 1000 a second, and a second more for the edges.
+allowed=$((256 + 7 * 1000))
+echo "c: $done_line; b got $uni unicast, $bcast broadcast (budget $allowed)"
+[ "$uni" -gt 0 ] || fail "b got none of c's frames"
+[ "$bcast" -le "$allowed" ] || fail "b got $bcast broadcasts from c, past the budget's $allowed"
+pass "a guest flipping its frames' destination to broadcast stays within its budget ($bcast of $allowed)"
 grep -Eq "AddressSanitizer|runtime error" "$rd/console/$dd.log" \
     && fail "netdd reported an error: $(tail -20 "$rd/console/$dd.log")"
 pass "netdd reported no sanitizer error"
