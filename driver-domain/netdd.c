@@ -79,6 +79,7 @@ static struct {
         struct ratelimit rl;
         struct event *timer; /* the next look, when the rate held it back */
     } watch[SV_XS_NETDD_MAX_VIFS];
+    unsigned unserved; /* vif directories the last rescan found no slot for */
 } dd;
 
 /* One netif queue of a vif on a pool of its own: its queue pair of the
@@ -530,7 +531,7 @@ static void vif_remove(unsigned i)
 /* Serves new vif directories and drops those that went. */
 static void rescan(void)
 {
-    unsigned nf = 0;
+    unsigned nf = 0, unserved = 0;
     char **fes = xs_directory(dd.xs, XBT_NULL, dd.vifs_dir, &nf);
 
     for (unsigned i = 0; i < SV_XS_NETDD_MAX_VIFS; i++)
@@ -547,19 +548,27 @@ static void rescan(void)
         devs = xs_directory(dd.xs, XBT_NULL, fdir, &nd);
         for (unsigned d = 0; devs && d < nd; d++) {
             char dir[160];
+            unsigned i = 0;
 
             snprintf(dir, sizeof(dir), "%s/%s", fdir, devs[d]);
             if (find_vif(dir))
                 continue;
-            for (unsigned i = 0; i < SV_XS_NETDD_MAX_VIFS; i++)
-                if (!dd.vifs[i]) {
-                    vif_add(i, dir);
-                    break;
-                }
+            while (i < SV_XS_NETDD_MAX_VIFS && dd.vifs[i])
+                i++;
+            if (i < SV_XS_NETDD_MAX_VIFS)
+                vif_add(i, dir);
+            else
+                unserved++;
         }
         free(devs);
     }
     free(fes);
+    /* Said when it changes, not at every rescan (each write under our
+     * backend directories makes one). */
+    if (unserved && unserved != dd.unserved)
+        log_warnx("%u vif directories not served: netdd serves at most %u vifs", unserved,
+                  SV_XS_NETDD_MAX_VIFS);
+    dd.unserved = unserved;
 }
 
 /* Looks at vif i's states if its rate allows, else (or when the vif holds
