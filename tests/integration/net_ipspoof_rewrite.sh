@@ -31,6 +31,28 @@ wait_console "$b" "connected to" >/dev/null
 bmac=$("$BIN/xl" exec "$t-b" -- ip -o link show eth0 | grep -o "link/ether [0-9a-f:]*")
 bmac=${bmac#link/ether }
 
+# counter SCRIPT OUT: runs $rd/SCRIPT in b on eth0 until $rd/stop appears,
+# its output in $rd/OUT; $counter is its pid.
+counter() {
+    rm -f "$rd/stop" "$rd/ready.b"
+    "$BIN/xl" exec "$t-b" -- python3 "$rd/$1" eth0 "$rd/stop" "$rd/ready.b" \
+        >"$rd/$2" 2>"$rd/$2.err" &
+    counter=$!
+    wait_ready 1
+}
+# badfront NAME MODE-ARGS VIF: a badfront guest whose vif connected; its
+# last line, once its storm ended, in $done_line.
+badfront() {
+    local d
+    printf '%s\n' "name = \"$1\"" "memory = 64" "kernel = \"$TESTBIN/badfront\"" \
+        "extra = \"$2\"" "vif = [ '$3' ]" >"$rd/$1.cfg"
+    "$BIN/xl" create "$rd/$1.cfg" >/dev/null
+    d=$("$BIN/xl" domid "$1")
+    wait_console "$d" "BACKEND CONNECTED" 15 >/dev/null
+    "$BIN/xl" network-list "$1" | grep -q "pool" || fail "$1 is not on a pool"
+    done_line=$(wait_console "$d" "REWROTE" 40)
+}
+
 cat >"$rd/count.py" <<'PY'
 import socket, sys, os, time
 # count IFACE STOP-FILE READY-FILE: "OWN SPOOFED" frames with SVREWRITE,
@@ -57,19 +79,10 @@ while time.time() < end and not os.path.exists(stop):
         print("from", src, file=sys.stderr)
 print(own, spoofed)
 PY
-"$BIN/xl" exec "$t-b" -- python3 "$rd/count.py" eth0 "$rd/stop" "$rd/ready.b" \
-    >"$rd/seen.b" 2>"$rd/seen.b.err" &
-counter=$!
-wait_ready 1
-
-printf '%s\n' "name = \"$t-a\"" "memory = 64" "kernel = \"$TESTBIN/badfront\"" \
-    "extra = \"rewrite-src $bmac 10.19.0.99 10.19.0.2\"" \
-    "vif = [ 'mac=00:16:3e:5f:19:02,backend=$t-dd,ip=10.19.0.2/24' ]" >"$rd/$t-a.cfg"
-"$BIN/xl" create "$rd/$t-a.cfg" >/dev/null
+counter count.py seen.b
+badfront "$t-a" "rewrite-src $bmac 10.19.0.99 10.19.0.2" \
+    "mac=00:16:3e:5f:19:02,backend=$t-dd,ip=10.19.0.2/24"
 a=$("$BIN/xl" domid "$t-a")
-wait_console "$a" "BACKEND CONNECTED" 15 >/dev/null
-"$BIN/xl" network-list "$t-a" | grep -q "pool" || fail "badfront is not on a pool"
-done_line=$(wait_console "$a" "REWROTE" 40)
 touch "$rd/stop"
 wait "$counter" || fail "the counter in b failed: $(cat "$rd/seen.b.err")"
 read -r own spoofed <"$rd/seen.b"
@@ -113,18 +126,8 @@ while time.time() < end and not os.path.exists(stop):
     time.sleep(0.1)
 print(*(struct.unpack("II", s.getsockopt(263, 6, 8))[0] for s, _ in socks))
 PY
-rm -f "$rd/stop" "$rd/ready.b"
-"$BIN/xl" exec "$t-b" -- python3 "$rd/bcast.py" eth0 "$rd/stop" "$rd/ready.b" \
-    >"$rd/bcast.b" 2>"$rd/bcast.b.err" &
-counter=$!
-wait_ready 1
-printf '%s\n' "name = \"$t-c\"" "memory = 64" "kernel = \"$TESTBIN/badfront\"" \
-    "extra = \"rewrite-dst $bmac 10.19.0.3 10.19.0.4\"" \
-    "vif = [ 'mac=00:16:3e:5f:19:04,backend=$t-dd' ]" >"$rd/$t-c.cfg"
-"$BIN/xl" create "$rd/$t-c.cfg" >/dev/null
-c=$("$BIN/xl" domid "$t-c")
-wait_console "$c" "BACKEND CONNECTED" 15 >/dev/null
-done_line=$(wait_console "$c" "REWROTE" 40)
+counter bcast.py bcast.b
+badfront "$t-c" "rewrite-dst $bmac 10.19.0.3 10.19.0.4" "mac=00:16:3e:5f:19:04,backend=$t-dd"
 touch "$rd/stop"
 wait "$counter" || fail "the counter in b failed: $(cat "$rd/bcast.b.err")"
 read -r uni bcast <"$rd/bcast.b"
