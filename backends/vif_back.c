@@ -47,13 +47,13 @@
 #define TX_INFLIGHT         256 /* zero-copy packets the device may hold */
 /* Connects a second one vif may cause (a burst of VIF_CONNECT_BURST): each
  * takes a pool with NIC admin commands and maps the rings, on the one
- * thread every vif shares, and the close after it unmaps them (one scan of
- * netdd's /proc by the hypervisor, netdd stopped meanwhile).  Timed at load
- * 8-13, a connect and its close cost netdd 15-25 ms, the ring unmap 9 ms
- * of it (docs/networking.md).  A vif closed for misbehaving connects again
- * after VIF_MISBEHAVED_HOLD_MS at the earliest: a frontend that breaks the
- * protocol on each connect (a flapping one whose ring holds stale requests)
- * otherwise got a connect and a close every 0.6 s. */
+ * thread every vif shares, and the close after it unmaps them.  Timed at
+ * load 8-13, a connect and its close cost netdd 15-25 ms, the ring unmap
+ * 9 ms of it (docs/networking.md; the hypervisor then proved an unmap by
+ * stopping netdd and reading its /proc, a lock query now).  A vif closed for misbehaving connects
+ * again after VIF_MISBEHAVED_HOLD_MS at the earliest: a frontend that breaks the protocol on each
+ * connect (a flapping one whose ring holds stale requests) otherwise got a connect and a close
+ * every 0.6 s. */
 #define VIF_CONNECT_RATE       4
 #define VIF_CONNECT_BURST      4
 #define VIF_MISBEHAVED_HOLD_MS 2000
@@ -180,6 +180,22 @@ static const char *const backend_features[][2] = {
     {"feature-ctrl-ring", "1"},
 };
 
+/* One segment of a grant copy between the frontend's ref (at off) and local. */
+static xengnttab_grant_copy_segment_t copy_segment(const struct vif_back *v, grant_ref_t ref,
+                                                   uint16_t off, void *local, uint16_t len,
+                                                   bool to_grant)
+{
+    xengnttab_grant_copy_segment_t seg = {
+        .len = len, .flags = to_grant ? GNTCOPY_dest_gref : GNTCOPY_source_gref};
+    union xengnttab_copy_ptr *remote = to_grant ? &seg.dest : &seg.source;
+
+    remote->foreign.ref = ref;
+    remote->foreign.offset = off;
+    remote->foreign.domid = (uint16_t)v->fe_domid;
+    (to_grant ? &seg.source : &seg.dest)->virt = local;
+    return seg;
+}
+
 /*
  * A page outside the persistent mappings (a frontend that uses more
  * buffers than the cache holds) is copied by the hypervisor instead:
@@ -188,14 +204,8 @@ static const char *const backend_features[][2] = {
 static int grant_copy(struct vif_back *v, grant_ref_t ref, uint16_t off, void *local, uint16_t len,
                       bool to_grant)
 {
-    xengnttab_grant_copy_segment_t seg = {.len = len};
-    union xengnttab_copy_ptr *remote = to_grant ? &seg.dest : &seg.source;
+    xengnttab_grant_copy_segment_t seg = copy_segment(v, ref, off, local, len, to_grant);
 
-    remote->foreign.ref = ref;
-    remote->foreign.offset = off;
-    remote->foreign.domid = (uint16_t)v->fe_domid;
-    (to_grant ? &seg.source : &seg.dest)->virt = local;
-    seg.flags = to_grant ? GNTCOPY_dest_gref : GNTCOPY_source_gref;
     if (xengnttab_grant_copy(v->env.xgt, 1, &seg) < 0)
         return -errno;
     return seg.status == GNTST_okay ? 0 : -EPERM;
@@ -883,8 +893,8 @@ static void *tx_checked_head(struct vif_queue *q, const struct netback_packet *p
  * to the NIC, 0.4-0.9 ms under load, and a vif that carried nothing for a
  * while, a failover's standby whose guest then moves a bulk stream onto
  * it, stood still for 0.1-0.5 s mapping its first packets' pages), and not
- * through the cache either (a page cached now would cost an unmap, which
- * the hypervisor checks by stopping netdd, once the device maps it).  Its
+ * through the cache either (a page cached now would cost an unmap once the
+ * device maps it).  Its
  * length, or -EAGAIN for the usual copy (which finds what was wrong).
  */
 static int tx_copy_cold(struct vif_back *v, const struct netback_packet *pkt, uint8_t *dst,
@@ -903,11 +913,7 @@ static int tx_copy_cold(struct vif_back *v, const struct netback_packet *pkt, ui
         if (e) {
             memcpy(dst + off, (const char *)e->host + s->offset, s->len);
         } else if (s->len) {
-            segs[n] = (xengnttab_grant_copy_segment_t){.len = s->len, .flags = GNTCOPY_source_gref};
-            segs[n].source.foreign.ref = s->gref;
-            segs[n].source.foreign.offset = s->offset;
-            segs[n].source.foreign.domid = (uint16_t)v->fe_domid;
-            segs[n++].dest.virt = dst + off;
+            segs[n++] = copy_segment(v, s->gref, s->offset, dst + off, s->len, false);
         }
     }
     if (off != pkt->len || (n && xengnttab_grant_copy(v->env.xgt, n, segs) < 0))
