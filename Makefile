@@ -126,7 +126,8 @@ bench: tests
 	bench/run
 
 fuzz:
-	$(MAKE) -f tests/fuzz/fuzz.mk run $(if $(FUZZ_SECONDS),FUZZ_SECONDS=$(FUZZ_SECONDS))
+	$(MAKE) -f tests/fuzz/fuzz.mk run $(if $(FUZZ_SECONDS),FUZZ_SECONDS=$(FUZZ_SECONDS)) \
+		$(if $(FUZZ_CPU_SECONDS),FUZZ_CPU_SECONDS=$(FUZZ_CPU_SECONDS))
 
 deps:
 	@scripts/install-deps

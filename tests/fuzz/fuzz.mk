@@ -1,5 +1,6 @@
 # libFuzzer targets (clang, ASan+UBSan), built into build/fuzz and each run
-# for FUZZ_SECONDS by `make fuzz` (= make -f tests/fuzz/fuzz.mk run).
+# for FUZZ_SECONDS by `make fuzz` (= make -f tests/fuzz/fuzz.mk run), or
+# for FUZZ_CPU_SECONDS of CPU time when that is set (tests/fuzz/cpu-limit).
 # A target is one declaration:
 #   FUZZ_TARGETS += NAME
 #   NAME_SRCS   := harness and the sources it tests (compiled together)
@@ -90,7 +91,8 @@ $(FUZZ_OUT)/$(1): $($(1)_SRCS)
 
 run-$(1): $(FUZZ_OUT)/$(1)
 	@mkdir -p $(FUZZ_OUT)/$(1).corpus
-	$(FUZZ_OUT)/$(1) -max_total_time=$(FUZZ_SECONDS) -max_len=8192 \
+	$(if $(FUZZ_CPU_SECONDS),tests/fuzz/cpu-limit $(FUZZ_CPU_SECONDS)) \
+		$(FUZZ_OUT)/$(1) -max_total_time=$(if $(FUZZ_CPU_SECONDS),0,$(FUZZ_SECONDS)) -max_len=8192 \
 		$(if $($(1)_DICT),-dict=$($(1)_DICT)) -artifact_prefix=$(FUZZ_OUT)/$(1)- \
 		$(FUZZ_OUT)/$(1).corpus $($(1)_SEEDS)
 endef
