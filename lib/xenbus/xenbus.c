@@ -112,17 +112,18 @@ struct switch_arg {
 static int switch_in(struct xs_handle *h, xs_transaction_t t, void *arg)
 {
     const struct switch_arg *a = arg;
-    char *now;
-    int err;
+    int now, n;
 
     /* Reading first puts the state in the transaction's conflict set.  A
      * device whose state node is gone is not made again (as Linux's
      * xenbus_switch_state): its toolstack removed the directory, and a
-     * write would leave an orphan behind it. */
-    if ((err = xenbus_read(h, t, a->dir, "state", &now)) < 0)
-        return err;
-    free(now);
-    if (xenbus_read_state(h, t, a->dir) == a->state)
+     * write would leave an orphan behind it.  One read for both: a switch
+     * is four round trips to xenstored, and a frontend flapping its state
+     * makes hundreds a second. */
+    n = xenbus_scanf(h, t, a->dir, "state", "%d", &now);
+    if (n < 0)
+        return n;
+    if (n == 1 && now == (int)a->state)
         return 0;
     return xenbus_printf(h, t, a->dir, "state", "%d", (int)a->state);
 }
