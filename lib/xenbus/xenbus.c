@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "sv/xenbus.h"
+#include "sv/xs_ext.h"
 
 int xenbus_path(char *buf, size_t len, const char *dir, const char *node)
 {
@@ -94,14 +95,45 @@ int xenbus_transaction(struct xs_handle *h,
     return -EAGAIN;
 }
 
-XenbusState xenbus_read_state(struct xs_handle *h, xs_transaction_t t, const char *dir)
+XenbusState xenbus_parse_state(const char *value)
 {
     int state;
 
-    if (xenbus_scanf(h, t, dir, "state", "%d", &state) != 1 || state < XenbusStateUnknown ||
+    if (!value || sscanf(value, "%d", &state) != 1 || state < XenbusStateUnknown ||
         state > XenbusStateReconfigured)
         return XenbusStateUnknown;
     return (XenbusState)state;
+}
+
+XenbusState xenbus_read_state(struct xs_handle *h, xs_transaction_t t, const char *dir)
+{
+    char *value = NULL;
+    XenbusState state;
+
+    xenbus_read(h, t, dir, "state", &value);
+    state = xenbus_parse_state(value);
+    free(value);
+    return state;
+}
+
+int xenbus_read_many(struct xs_handle *h, xs_transaction_t t, const struct xenbus_key *keys,
+                     unsigned int n, char **values)
+{
+    char(*paths)[XENSTORE_ABS_PATH_MAX + 1] = calloc(n ? n : 1, sizeof(*paths));
+    const char **p = calloc(n ? n : 1, sizeof(*p));
+    int err = paths && p ? 0 : -ENOMEM;
+
+    for (unsigned int i = 0; i < n; i++)
+        values[i] = NULL;
+    for (unsigned int i = 0; !err && i < n; i++) {
+        err = xenbus_path(paths[i], sizeof(paths[i]), keys[i].dir, keys[i].node);
+        p[i] = paths[i];
+    }
+    if (!err)
+        err = xs_read_many(h, t, p, n, values);
+    free(p);
+    free(paths);
+    return err;
 }
 
 struct switch_arg {
