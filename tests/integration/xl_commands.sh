@@ -5,6 +5,7 @@
 # namespace; uptime, info, help, domid/domname.
 source "$(dirname "$0")/lib.sh"
 require_root
+sv_use_installed
 sv_start
 t=$SV_TEST_TAG
 rd=$SPLITVISOR_RUNDIR

@@ -8,6 +8,7 @@
 # network-list of several domains, short BDFs, xl help CMD.
 source "$(dirname "$0")/lib.sh"
 require_root
+sv_use_installed
 sv_start --nic "--wire none"
 t=$SV_TEST_TAG
 rd=$SPLITVISOR_RUNDIR
