@@ -183,6 +183,7 @@ for p in man1/xl.1 man5/xl.cfg.5 man8/splitvisor.8; do
 done
 out=$(man_text man8/splitvisor.8)
 grep -q "splitvisor-domains stop" <<<"$out" || fail "splitvisor(8) lacks the autostart section"
+grep -q "splitvisor-domain@NAME.service" <<<"$out" || fail "splitvisor(8) lacks the domain unit"
 out=$(man_text man5/xl.cfg.5)
 grep -q "on_poweroff" <<<"$out" || fail "xl.cfg(5) lacks the keys"
 pass "the man pages render with the docs' content"
