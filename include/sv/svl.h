@@ -93,8 +93,8 @@ int svl_domain_check_started(struct svl_ctx *ctx, const struct domain_config *cf
 /* Destroys a domain and forgets its description and xenstore nodes. */
 int svl_domain_destroy(struct svl_ctx *ctx, uint32_t domid);
 /* Asks domid to power off or reboot: through control/shutdown when it
- * watches it, else its power button (poweroff) or a shutdown with reason
- * reboot (a process has no reset button). */
+ * watches it, else its power button (poweroff: -EBUSY while it is paused)
+ * or a shutdown with reason reboot (a process has no reset button). */
 int svl_domain_shutdown(struct svl_ctx *ctx, uint32_t domid, bool reboot);
 /* Whether domid has shut down or is gone. */
 bool svl_domain_has_shut_down(struct svl_ctx *ctx, uint32_t domid);

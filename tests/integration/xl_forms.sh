@@ -80,7 +80,14 @@ done
 err=$("$BIN/xl" shutdown 0 2>&1) && fail "shutdown of Domain-0 succeeded"
 grep -q "Domain-0 is the host" <<<"$err" || fail "shutdown of Domain-0: $err"
 "$BIN/xl" destroy "$t-a"; "$BIN/xl" destroy "$t-b"
-pass "shutdown -a -w -F; list -v's reason code"
+# A paused domain cannot see its power button: said, not an errno.
+"$BIN/xl" create -p "$(sv_cfg "$t-p" sleep)" >/dev/null
+rc=0; err=$("$BIN/xl" shutdown "$t-p" 2>&1) || rc=$?
+[ "$rc" = 1 ] || fail "shutdown of a paused domain: exit $rc: $err"
+grep -q "xl: domain [0-9]* is paused and watches no control/shutdown: it cannot act" <<<"$err" ||
+    fail "shutdown of a paused domain: unclear: $err"
+"$BIN/xl" destroy "$t-p"
+pass "shutdown -a -w -F; list -v's reason code; a paused domain's shutdown explained"
 
 # uptime -s, info's fields and -n.
 c=$(sv_create "$t-up" sleep)
