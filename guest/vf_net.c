@@ -332,6 +332,13 @@ static void mbx_in(struct vf_net *v, const struct xnic_mbx_msg *m)
     }
 }
 
+static bool mbx_pending(const struct vf_net *v)
+{
+    const volatile uint8_t *regs = xnic_drv_regs(v->drv);
+
+    return __atomic_load_n((const uint32_t *)(regs + XNIC_REG_MBX_PEND), __ATOMIC_ACQUIRE) & 1;
+}
+
 /* Misc vector: the device's link changes (the PF owner's LINK notice says
  * what counts for us) and the PF owner's messages. */
 static void on_misc(evutil_socket_t fd, short what, void *arg)
@@ -345,7 +352,9 @@ static void on_misc(evutil_socket_t fd, short what, void *arg)
     (void)what;
     (void)eventfd_read(fd, &n);
     cause = xnic_drv_take_icr(v->drv);
-    while ((len = xnic_drv_mbx_recv(v->drv, 0, &m, sizeof(m))) >= 0)
+    /* Only while a message waits: each receive is an admin command whose
+     * completion raises this vector again, which would loop for ever. */
+    while (mbx_pending(v) && (len = xnic_drv_mbx_recv(v->drv, 0, &m, sizeof(m))) >= 0)
         if ((size_t)len == sizeof(m))
             mbx_in(v, &m);
     if (cause & XNIC_ICR_LINK)
