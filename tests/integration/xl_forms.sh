@@ -130,10 +130,17 @@ pass "network-attach DOM KEY=VALUE...; network-list DOM..."
 "$BIN/xl" pci-assignable-list | grep -q "^0000:03:10.1$" || fail "short BDF not assigned"
 "$BIN/xl" pci-attach "$t-up" 03:10.1 || fail "pci-attach of a short BDF"
 "$BIN/xl" pci-list "$t-up" | grep -q "0000:03:10.1" || fail "pci-list"
+"$BIN/xl" pci-reset 03:10.1 || fail "pci-reset of a short BDF"
+"$BIN/xl" pci-list "$t-up" | grep -q "0000:03:10.1" || fail "pci-reset took the function away"
+err=$("$BIN/xl" pci-reset 7f:00.0 2>&1) && fail "pci-reset of no function"
+grep -q "0000:7f:00.0: no such PCI function" <<<"$err" || fail "pci-reset of no function: $err"
 "$BIN/xl" pci-detach "$t-up" 03:10.1 || fail "pci-detach of a short BDF"
+"$BIN/xl" pci-attach "$t-up" 03:10.1 || fail "pci-attach after a detach"
+"$BIN/xl" pci-detach -f "$t-up" 03:10.1 || fail "pci-detach -f of a short BDF"
+"$BIN/xl" pci-list "$t-up" | grep -q "0000:03:10.1" && fail "pci-detach -f left the function"
 "$BIN/xl" pci-assignable-remove 03:10.1 || fail "pci-assignable-remove of a short BDF"
 "$BIN/xl" pci-assignable-add 03:10.1,mac=x 2>/dev/null && fail "a spec taken as a BDF"
-pass "short BDFs (03:10.1) in pci-assignable-*, pci-attach/-detach"
+pass "short BDFs (03:10.1) in pci-assignable-*, pci-attach/-detach [-f], pci-reset"
 
 # pci-list-all: every function with its owner.
 "$BIN/xl" pci-assignable-add 03:10.2
