@@ -170,8 +170,9 @@ sleep 1
 [ "$(resets)" -eq $((r0 + 1)) ] || fail "the guest's driver did not see the reset: $(console_of "$a" | tail -3)"
 again=$(console_of "$a" | grep -o "VF $VF0: started again [0-9]* ms after the reset" | tail -1)
 [ -n "$again" ] || fail "the VF did not start again: $(console_of "$a" | tail -3)"
-# ms of day of a log line's stamp ("2026-12-06 03:13:55.708 ...")
-stamp_ms() { awk '{split($2, t, ":"); printf "%.0f\n", ((t[1] * 60 + t[2]) * 60 + t[3]) * 1000}'; }
+# ms since the epoch of a log line's stamp ("2026-12-06 03:13:55.708 ..."),
+# the date included so that a run across midnight still subtracts right.
+stamp_ms() { read -r day time _ && date -d "$day $time" +%s%3N; }
 flr_at=$(grep "function 1: FLR" "$SPLITVISOR_RUNDIR/nic0.log" | tail -1 | stamp_ms)
 seen_at=$(console_of "$a" | grep "its queue was reset under us" | tail -1 | stamp_ms)
 seen=$((seen_at - flr_at))
