@@ -34,6 +34,7 @@
 #include "sv/abi/hypercall.h"
 #include "sv/gro.h"
 #include "sv/log.h"
+#include "sv/xs_ext.h"
 #include "sv/netif_offload.h"
 #include "sv/ratelimit.h"
 #include "sv/swoffload.h"
@@ -663,6 +664,14 @@ static void on_xenstore(evutil_socket_t fd, short what, void *arg)
         if (i >= 0)
             dd.watch[i].pending = true;
         free(ev);
+    }
+    /* Events the library had to drop (a flood filled its queue) may have
+     * been any vif's: look at every vif and directory, as after a start. */
+    if (xs_watch_overflow(dd.xs)) {
+        log_warnx("xenstore watch events were dropped: looking at every vif");
+        ours = true;
+        for (unsigned i = 0; i < SV_XS_NETDD_MAX_VIFS; i++)
+            dd.watch[i].pending = dd.vifs[i] != NULL;
     }
     if (ours)
         rescan();
