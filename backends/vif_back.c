@@ -868,11 +868,11 @@ static bool mcast_ok(struct vif_back *v, const uint8_t *frame, size_t len)
  * before anything of it is copied, mapped or filtered: a guest queueing
  * them as fast as netdd answers (0.2-0.4 million a second) had each one
  * given a host buffer, copied out of its grant (or mapped for the device)
- * and filtered, only for mcast_ok() to drop it.  The destination's first byte is
- * read through a mapping netdd already holds of the first slot's page (the
- * cache's, which tx_prefetch() filled, or the device's); where there is
- * none, or while the budget lasts, the frame takes the usual path and
- * mcast_ok() judges netdd's copy.  A guest that changes the byte after
+ * and filtered, only for mcast_ok() to drop it.  The destination's first
+ * byte is read through a mapping netdd already holds of the first slot's
+ * page (the cache's, which tx_prefetch() filled, or the device's); where
+ * there is none, or while the budget lasts, the frame takes the usual path
+ * and mcast_ok() judges netdd's copy.  A guest that changes the byte after
  * this look only drops its own frame or pays the later check.
  */
 static bool mcast_over_budget(struct vif_back *v, const struct netback_packet *pkt, uint64_t now)
