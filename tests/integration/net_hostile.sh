@@ -253,7 +253,9 @@ dropped_bcasts() { # DOMID -> what the counter said
         || fail "bcast-storm: no mcast-dropped for the vif"
     [ "$n" -le "$frames" ] && [ "$n" -ge $((frames - MCAST_BUDGET_FRAMES)) ] \
         || fail "bcast-storm: mcast-dropped $n of $frames frames (the budget lets $MCAST_BUDGET_FRAMES)"
-    echo "; mcast-dropped $n of $frames"
+    "$BIN/xl" network-list "$d" | grep -q "mcast-dropped $n" \
+        || fail "bcast-storm: xl network-list does not show mcast-dropped $n: $("$BIN/xl" network-list "$d")"
+    echo "; mcast-dropped $n of $frames, in xl network-list too"
 }
 
 # A GSO packet with an MSS below Linux's minimum is dropped, not sent as
