@@ -19,8 +19,10 @@
 #include <xen/io/netif.h>
 #include <xen/io/xenbus.h>
 
+#include "sv/abi/netif_abi.h"
 #include "sv/log.h"
 #include "sv/netif_offload.h"
+#include "sv/ratelimit.h"
 #include "sv/vif_back.h"
 #include "fake_xen.h"
 
@@ -33,9 +35,10 @@ struct host {
     int attach_result, detach_result;
     int attached, detached, polls;
     unsigned nqueues;
-    bool tx_room;   /* tx_buffer() gives buf */
-    unsigned sent;  /* frames transmit() took */
-    size_t longest; /* the longest of them */
+    bool tx_room;     /* tx_buffer() gives buf */
+    unsigned buffers; /* tx_buffer() calls: frames copied (or their heads) */
+    unsigned sent;    /* frames transmit() took */
+    size_t longest;   /* the longest of them */
     uint8_t buf[2048];
 };
 
@@ -63,6 +66,7 @@ static void *tx_buffer(void *arg, struct vif_back *v, unsigned q, size_t *cap)
     struct host *h = arg;
 
     (void)v, (void)q;
+    h->buffers++;
     if (!h->tx_room)
         return NULL;
     *cap = sizeof(h->buf);
@@ -635,6 +639,62 @@ static void posted_buffers_mapped_in_one_call(void **state)
     nothing_held();
 }
 
+/* Queues n TX requests of 60 bytes from gref on v's only queue, from
+ * ring index *prod on, and lets the vif take them. */
+static void queue_frames(struct vif_back *v, netif_tx_sring_t *tx, RING_IDX *prod, unsigned n,
+                         grant_ref_t gref)
+{
+    for (unsigned i = 0; i < n; i++, ++*prod)
+        tx->ring[*prod % NETIF_TX_RING_SIZE].req =
+            (netif_tx_request_t){.gref = gref, .size = 60, .id = (uint16_t)*prod};
+    __atomic_store_n(&tx->req_prod, *prod, __ATOMIC_RELEASE);
+    queue_event(v);
+    for (unsigned k = 0; k < 8 && tx->rsp_prod != *prod; k++)
+        vif_back_poll(v); /* past the TX budget of a turn */
+}
+
+/* Broadcasts past the vif's budget (a burst of 256) are answered dropped
+ * and counted before anything of them is copied: no host buffer for them;
+ * its unicast frames go on meanwhile. */
+static void broadcasts_past_the_budget_are_dropped_uncopied(void **state)
+{
+    static uint8_t bcast[4096], unicast[4096];
+    struct vif_back *v = connected();
+    netif_tx_sring_t *tx = fake_xen_last_map();
+    RING_IDX prod = 0;
+    unsigned dropped = 0;
+    uint64_t t;
+
+    (void)state;
+    memset(bcast, 0xff, 6);
+    memcpy(bcast + 6, "\x00\x16\x3e\x00\x00\x01\x88\xb5", 8);
+    memcpy(unicast, "\x00\x16\x3e\x00\x00\x02\x00\x16\x3e\x00\x00\x01\x88\xb5", 14);
+    fake_xen_grant(100, bcast);
+    fake_xen_grant(101, unicast);
+    host.tx_room = true;
+    host.sent = host.buffers = 0;
+    t = ratelimit_now_ns();
+    queue_frames(v, tx, &prod, 256, 100); /* the burst */
+    assert_int_equal(host.sent, 256);
+    queue_frames(v, tx, &prod, 200, 100);
+    t = ratelimit_now_ns() - t;
+    queue_frames(v, tx, &prod, 56, 101);
+    assert_int_equal(tx->rsp_prod, 512);
+    for (RING_IDX i = 256; i < 456; i++)
+        dropped += tx->ring[i % NETIF_TX_RING_SIZE].rsp.status == NETIF_RSP_DROPPED;
+    /* The budget refills by one a millisecond: as many may pass (under
+     * valgrind, all of them). */
+    assert_true(dropped + t / 1000000 + 1 >= 200);
+    assert_int_equal(host.sent, 512 - dropped);
+    assert_int_equal(host.buffers, host.sent);
+    vif_back_publish_counters(v);
+    assert_int_equal(fake_xs_int(BE "/mcast-dropped"), dropped);
+    host.tx_room = false;
+    vif_back_free(v);
+    fake_xen_grant(0, NULL);
+    nothing_held();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -652,6 +712,7 @@ int main(void)
         cmocka_unit_test(failed_attach_and_free_while_detaching),
         cmocka_unit_test(gso_under_the_floor_is_cut_within_the_budget),
         cmocka_unit_test(posted_buffers_mapped_in_one_call),
+        cmocka_unit_test(broadcasts_past_the_budget_are_dropped_uncopied),
     };
     int failed;
 

@@ -91,16 +91,18 @@ static void pool_counters(struct xs_handle *h, const char *back, uint32_t backen
     }
 }
 
-/* Appends the frames the backend's IP anti-spoofing dropped (a vif with
- * addresses). */
-static void ip_filtered(struct xs_handle *h, const char *back, char *out, size_t len)
+/* Appends " KEY VALUE" for a counter of the backend's own, where it
+ * published one: the frames its IP anti-spoofing dropped (a vif with
+ * addresses), its broadcasts past the budget. */
+static void backend_counter(struct xs_handle *h, const char *back, const char *key, char *out,
+                            size_t len)
 {
-    char *filtered = svl_read_shown(h, back, SV_XS_IP_FILTERED);
+    char *value = svl_read_shown(h, back, key);
     size_t n = strlen(out);
 
-    if (filtered && n < len)
-        snprintf(out + n, len - n, " ip-filtered %s", filtered);
-    free(filtered);
+    if (value && n < len)
+        snprintf(out + n, len - n, " %s %s", key, value);
+    free(value);
 }
 
 /* A listed vif, from the toolstack's own directory: which frontend and
@@ -153,7 +155,8 @@ static void list_one(struct xs_handle *h, const char *dir, const char *devid, vo
     }
     steering = svl_read_shown(h, vif.back, SV_XS_STEERING);
     pool_counters(h, vif.back, vif.backend, steering, steer, sizeof(steer));
-    ip_filtered(h, vif.back, steer, sizeof(steer));
+    backend_counter(h, vif.back, SV_XS_IP_FILTERED, steer, sizeof(steer));
+    backend_counter(h, vif.back, SV_XS_MCAST_DROPPED, steer, sizeof(steer));
     printf("%-4s %-3u %-18s %-6s %-5s %-7s %-16s %-36s %s\n", devid, vif.backend, v[0] ? v[0] : "-",
            v[1] ? v[1] : "-", v[2] ? v[2] : "-", v[3] ? v[3] : "-1", rings, vif.back, steer);
     free(steering);

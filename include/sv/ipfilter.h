@@ -39,9 +39,15 @@ int ipfilter_init(struct ipfilter *f, const char *ips, const uint8_t mac[6]);
  *   addresses or 0.0.0.0 (an RFC 5227 probe);
  * - IPv6: from one of its IPv6 addresses, its MAC's EUI-64 link-local
  *   address or :: (duplicate address detection), and a neighbour
- *   advertisement only for such a target;
- * - a second VLAN tag (802.1Q, 802.1ad or QinQ) behind the first is
- *   refused: it would hide the IP header;
+ *   advertisement only for such a target, wherever the extension-header
+ *   chain (hop-by-hop, routing, fragment, destination options,
+ *   authentication; at most 8, as RFC 8200 orders them) puts its ICMPv6
+ *   header; neighbour discovery in a fragment, atomic ones too, is refused
+ *   (RFC 6980), and so is a first fragment without its whole chain and
+ *   upper-layer header (RFC 7112);
+ * - a service tag (802.1ad or QinQ), or a second tag behind an 802.1Q one,
+ *   is refused, and so is IP, ARP or a tag behind an 802.2 LLC/SNAP header:
+ *   each would hide the IP header;
  * - anything else passes (not IP: nothing to spoof here).
  * A truncated IP or ARP header is refused.  Always true when inactive.
  */

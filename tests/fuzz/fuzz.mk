@@ -66,6 +66,7 @@ NETIF_FUZZ_SRCS := $(svnetif_SRCS) $(SVCORE_FUZZ_SRCS)
 FUZZ_TARGETS += fuzz_ipfilter
 fuzz_ipfilter_SRCS := tests/fuzz/fuzz_ipfilter.c backends/ipfilter.c lib/svnetif/pktparse.c
 fuzz_ipfilter_SEEDS := tests/fuzz/ipfilter_seeds
+fuzz_ipfilter_DICT := tests/fuzz/ipfilter.dict
 
 FUZZ_TARGETS += fuzz_netback
 fuzz_netback_SRCS := tests/fuzz/fuzz_netback.c backends/netback_ring.c backends/netback_ctrl.c \
