@@ -89,8 +89,9 @@ struct pf {
     pf_link_fn *link;
     void *misc_ctx;
     struct ratelimit mbx_rate[XNIC_MAX_VFS];
-    struct event *mbx_timer;      /* a VF's message held back by its rate */
-    struct event *admin_timer;    /* serves queued admin commands that time out */
+    struct event *mbx_timer;   /* a VF's message held back by its rate */
+    struct event *admin_timer; /* serves queued admin commands that time out */
+    uint32_t kept; /* taken over: pools still as the dead owner left them (bit p: pool p) */
     uint8_t rx_scratch[RX_FRAME]; /* a frame whose buffers are not adjacent */
 };
 
@@ -482,6 +483,29 @@ static int pf_find(struct pf *pf, int chan, struct sv_pci_open *o, int *fds)
     return -ENODEV;
 }
 
+/*
+ * A PF taken over from a dead owner without a reset (docs/networking.md,
+ * "Hand-over"): the NIC kept switching the VFs and kept the pools' MACs
+ * (what came for them was dropped and counted: the buffers were in the dead
+ * domain's memory), so no frame for a guest went to the wire or another
+ * port meanwhile.  Each pool keeps what it had until we start it: then it
+ * is cleared in its configuration (pool_start), since its trunk set, RSS table or filters
+ * would be wrong for whichever vif gets it now.
+ */
+static void take_over(struct pf *pf, const char *bdf)
+{
+    const volatile uint8_t *regs = xnic_drv_regs(pf->drv);
+    uint64_t drops;
+
+    if (!(*(const volatile uint32_t *)(regs + XNIC_REG_STATUS) & XNIC_STATUS_KEPT))
+        return;
+    drops = *(const volatile uint64_t *)(regs + XNIC_REG_HANDOVER_DROPS);
+    pf->kept = (uint32_t)((1ull << xnic_drv_num_pools(pf->drv)) - 1);
+    log_info("PF %s taken over without a reset: the VFs kept, %llu frames for the pools dropped "
+             "while no driver ran",
+             bdf, (unsigned long long)drops);
+}
+
 struct pf *pf_open(struct event_base *base)
 {
     struct pf *pf = calloc(1, sizeof(*pf));
@@ -537,6 +561,7 @@ struct pf *pf_open(struct event_base *base)
     /* A vif's connect and disconnect are NIC commands: the loop that
      * serves every vif must not wait for them (pf_barrier). */
     xnic_drv_admin_queued(pf->drv, true);
+    take_over(pf, o.bdf);
     /* Pool 0 is the default pool: the software switch's (pf_switch_pool). */
     log_info("PF %s up: %u pools of %u queue pairs, link %s", o.bdf, pf->npools, pf->pool_queues,
              xnic_drv_link_up(pf->drv) ? "up" : "down");
@@ -597,6 +622,28 @@ static int pool_memory(struct pf_pool *p)
     return 0;
 }
 
+/* Whether p is the first queue of a pool the dead owner left, to be cleared
+ * as it is configured; if so, says what the NIC dropped for the pool since
+ * the take-over (its queues were off), before starting the queue zeroes
+ * its counters. */
+static bool kept_pool(struct pf_pool *p)
+{
+    struct pf *pf = p->pf;
+    struct xnic_queue_stats st;
+    uint64_t dropped = 0;
+
+    if (p->q != p->pool || !(pf->kept >> p->pool & 1))
+        return false;
+    for (unsigned k = 0; k < pf->pool_queues; k++) {
+        xnic_drv_stats(pf->drv, XNIC_POOL_QUEUE(pf->npools, p->pool, k), &st);
+        dropped += st.rx_no_buf;
+    }
+    pf->kept &= ~(1u << p->pool);
+    log_info("pool %u, kept from the dead owner: %llu frames dropped since the take-over; cleared",
+             p->pool, (unsigned long long)dropped);
+    return true;
+}
+
 /* Starts queue pair p with its rings (rsc: coalesced receive) and posts its
  * RX buffers; its pool's first queue also gets the pool's MAC, port VLAN and
  * flags. */
@@ -605,6 +652,7 @@ static int pool_start(struct pf_pool *p, const uint8_t mac[6], uint16_t vlan, ui
                       pf_tx_done_fn *tx_done, void *ctx)
 {
     struct pf *pf = p->pf;
+    bool kept = kept_pool(p);
     int err = pool_memory(p);
 
     if (!err) {
@@ -617,11 +665,16 @@ static int pool_start(struct pf_pool *p, const uint8_t mac[6], uint16_t vlan, ui
         memcpy(p->mac, mac, sizeof(p->mac));
         p->vlan = vlan;
         p->flags = flags;
+        /* A kept pool is cleared in its configuration's command: until it
+         * runs, its MAC keeps the guest's frames from the wire. */
         err = xnic_drv_vport_config(pf->drv, p->pool, mac, vlan,
-                                    flags | (standby ? XNIC_VPF_STANDBY : 0));
+                                    flags | (standby ? XNIC_VPF_STANDBY : 0) |
+                                        (kept ? XNIC_VPORT_CLEAR : 0));
     }
     if (err) {
         log_warnx("pool %u queue pair %u: cannot start: %s", p->pool, p->q, strerror(-err));
+        if (kept) /* cleared when it starts after all */
+            pf->kept |= 1u << p->pool;
         return err;
     }
     p->in_use = true;

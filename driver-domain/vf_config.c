@@ -373,8 +373,9 @@ static void serve(struct vf_config *c, const char *dir)
     log_info("%s: VF %u configured", dir, slot->vf);
     xenbus_switch_state(c->xs, dir, XenbusStateConnected);
     follow(c, slot, false);
-    /* A VF already driven (we are a new PF owner: our reset dropped its
-     * multicast filters) hears it and asks again. */
+    /* A VF already driven hears it and tells us its multicast list (we are
+     * a new PF owner: a reset dropped its filters, or a take-over kept them
+     * but not the list, which only the VF knows now). */
     notify(c, slot, XNIC_MBX_RESET);
 }
 

@@ -277,13 +277,42 @@ int xnic_dev_flr(struct xnic_dev *dev, unsigned f)
         reset_switch(dev);
     }
     fn->admin_seq = 0;
+    fn->parked = false;
+    fn->parked_drops = 0;
     if (fn->attached)
         reset_page(fn);
     return 0;
 }
 
-int xnic_dev_attach(struct xnic_dev *dev, unsigned f, int reg_fd, const int *doorbells,
-                    const int *vectors, unsigned n)
+/* The VFs' messages that waited for the PF while it had no page. */
+static void pf_mbx_pending(struct xnic_dev *dev)
+{
+    uint32_t pend = 0;
+
+    for (unsigned f = 1; f < dev->nfuncs; f++)
+        if (dev->fn[f].to_pf.full)
+            pend |= 1u << (f - 1);
+    reg_wr32(&dev->fn[0], XNIC_REG_MBX_PEND, pend);
+}
+
+/* A take-over of a parked PF: the page as after reset, its queues off (the
+ * rings were in the dead owner's memory), but the switch is kept and the
+ * page says so, with what the switch gave the pools meanwhile. */
+static void take_over(struct func *fn)
+{
+    uint64_t drops = fn->parked_drops;
+
+    fn->parked = false;
+    fn->parked_drops = 0;
+    fn->admin_seq = 0;
+    reset_page(fn);
+    reg_wr32(fn, XNIC_REG_STATUS, reg_rd32(fn, XNIC_REG_STATUS) | XNIC_STATUS_KEPT);
+    reg_wr64(fn, XNIC_REG_HANDOVER_DROPS, drops);
+    pf_mbx_pending(fn->dev);
+}
+
+static int attach(struct xnic_dev *dev, unsigned f, int reg_fd, const int *doorbells,
+                  const int *vectors, unsigned n, bool keep)
 {
     struct func *fn;
     size_t size;
@@ -310,20 +339,28 @@ int xnic_dev_attach(struct xnic_dev *dev, unsigned f, int reg_fd, const int *doo
     }
     close(reg_fd);
     fn->attached = true;
-    xnic_dev_flr(dev, f);
+    if (keep && fn->parked)
+        take_over(fn);
+    else
+        xnic_dev_flr(dev, f);
     return 0;
 }
 
-int xnic_dev_detach(struct xnic_dev *dev, unsigned f)
+int xnic_dev_attach(struct xnic_dev *dev, unsigned f, int reg_fd, const int *doorbells,
+                    const int *vectors, unsigned n)
 {
-    struct func *fn;
+    return attach(dev, f, reg_fd, doorbells, vectors, n, false);
+}
 
-    if (f >= dev->nfuncs)
-        return -ENOENT;
-    fn = &dev->fn[f];
-    if (!fn->attached)
-        return -ENOENT;
-    xnic_dev_flr(dev, f);
+int xnic_dev_take_over(struct xnic_dev *dev, unsigned f, int reg_fd, const int *doorbells,
+                       const int *vectors, unsigned n)
+{
+    return attach(dev, f, reg_fd, doorbells, vectors, n, true);
+}
+
+/* Forgets f's owner: its page, fds and IOMMU context. */
+static void release(struct func *fn)
+{
     munmap(fn->regs, XNIC_REG_PAGE_SIZE);
     fn->regs = NULL;
     fn->attached = false;
@@ -333,6 +370,32 @@ int xnic_dev_detach(struct xnic_dev *dev, unsigned f)
         fn->db[i] = fn->vec[i] = -1;
     }
     iommu_clear(fn->iommu);
+}
+
+int xnic_dev_detach(struct xnic_dev *dev, unsigned f)
+{
+    if (f >= dev->nfuncs || !dev->fn[f].attached)
+        return -ENOENT;
+    xnic_dev_flr(dev, f);
+    release(&dev->fn[f]);
+    return 0;
+}
+
+int xnic_dev_park(struct xnic_dev *dev, unsigned f)
+{
+    struct func *fn;
+
+    if (f >= dev->nfuncs || !dev->fn[f].attached)
+        return -ENOENT;
+    fn = &dev->fn[f];
+    if (fn->vf)
+        return -EINVAL;
+    /* No DMA from here on: the rings and buffers posted were the owner's. */
+    for (unsigned q = 0; q < fn->nq; q++)
+        stop_vport(dev, &dev->vp[fn->first_vport + q]);
+    release(fn);
+    fn->parked = true;
+    fn->parked_drops = 0;
     return 0;
 }
 
@@ -424,8 +487,9 @@ static int cmd_filter_del(struct func *fn, struct xnic_admin *a)
 static int cmd_vport_config(struct func *fn, struct xnic_admin *a)
 {
     struct xnic_dev *dev = fn->dev;
-    struct xnic_vport_cfg cfg = {
-        .pvid = a->u.vport.pvid, .flags = a->u.vport.flags, .weight = a->u.vport.weight};
+    struct xnic_vport_cfg cfg = {.pvid = a->u.vport.pvid,
+                                 .flags = a->u.vport.flags & ~XNIC_VPORT_CLEAR,
+                                 .weight = a->u.vport.weight};
     unsigned vport = a->u.vport.vport;
     int rc;
 
@@ -434,6 +498,12 @@ static int cmd_vport_config(struct func *fn, struct xnic_admin *a)
         return -EINVAL;
     memcpy(cfg.mac, a->u.vport.mac, 6);
     rc = xnic_cls_vport_set(&dev->cls, vport, &cfg);
+    if (rc == 0 && (a->u.vport.flags & XNIC_VPORT_CLEAR)) {
+        xnic_cls_forget_vport(&dev->cls, vport);
+        dev->cls.trunk[vport] = (struct sv_vlan_set){0};
+        if (vport < dev->pools)
+            dev->rss[vport] = (struct pool_rss){0};
+    }
     if (rc == 0 && vport >= dev->pools) {
         write_identity(&dev->fn[1 + vport - dev->pools]);
         vf_weight_apply(dev, vport);

@@ -88,6 +88,19 @@ int xnic_dev_attach(struct xnic_dev *dev, unsigned f, int reg_fd, const int *doo
                     const int *vectors, unsigned n);
 /* FLR, then drops the register page, fds and IOMMU context of f. */
 int xnic_dev_detach(struct xnic_dev *dev, unsigned f);
+/*
+ * The PF's owner died and a successor may come: stops every PF queue (no
+ * DMA into the dead owner's memory), drops its page, fds and IOMMU context,
+ * but keeps the switch (pools' configuration, filters, RSS, default pool)
+ * and the VFs running.  Frames the switch gives a pool meanwhile are
+ * dropped and counted.  Until xnic_dev_take_over(), an attach or an FLR
+ * resets it as ever.  -EINVAL for a VF, -ENOENT when f is not attached.
+ */
+int xnic_dev_park(struct xnic_dev *dev, unsigned f);
+/* As xnic_dev_attach, but a parked PF keeps its switch: its page says
+ * XNIC_STATUS_KEPT and HANDOVER_DROPS.  A function not parked is reset. */
+int xnic_dev_take_over(struct xnic_dev *dev, unsigned f, int reg_fd, const int *doorbells,
+                       const int *vectors, unsigned n);
 /* Function-level reset: stops all DMA of f and clears its state (see docs). */
 int xnic_dev_flr(struct xnic_dev *dev, unsigned f);
 bool xnic_dev_attached(const struct xnic_dev *dev, unsigned f);

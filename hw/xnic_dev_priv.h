@@ -64,6 +64,10 @@ struct func {
     unsigned first_vport; /* its queue 0 in dev->vp[] */
     struct iommu_ctx *iommu;
     bool attached;
+    /* PF only: its owner died and a successor may take the switch over
+     * (xnic_dev_park); what the switch gave its pools meanwhile is counted. */
+    bool parked;
+    uint64_t parked_drops;
     uint8_t *regs; /* the shared register page */
     int db[1 + XNIC_MAX_QUEUES];
     int vec[1 + XNIC_MAX_QUEUES];

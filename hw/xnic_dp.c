@@ -430,6 +430,8 @@ static int rx_put(struct xnic_dev *dev, unsigned vport, const struct frame_view 
 no_buf:
     if (flags & XNIC_RXS_RSC)
         return -ENOBUFS;
+    if (v->fn->parked)
+        v->fn->parked_drops++;
     VSTAT_ADD(v, rx_no_buf, 1);
     return 0;
 }

@@ -233,15 +233,17 @@ static int do_attach(struct prog *p, struct request *r)
     unsigned f = r->hdr->func;
     int rc;
 
-    if (a->nvec != xnic_dev_func_nvec(p->dev, f) || r->nfds != 1 + 2 * a->nvec)
+    if (a->nvec != xnic_dev_func_nvec(p->dev, f) || r->nfds != 1 + 2 * a->nvec ||
+        (a->flags & ~XNIC_ATTACH_TAKEOVER))
         return -EINVAL;
-    rc = xnic_dev_attach(p->dev, f, r->fds[0], r->fds + 1, r->fds + 1 + a->nvec, a->nvec);
+    rc = (a->flags & XNIC_ATTACH_TAKEOVER ? xnic_dev_take_over : xnic_dev_attach)(
+        p->dev, f, r->fds[0], r->fds + 1, r->fds + 1 + a->nvec, a->nvec);
     if (rc < 0)
         return rc;
     for (unsigned i = 0; i < r->nfds; i++)
         r->fds[i] = -1;
     watch_doorbells(p, f);
-    log_info("function %u attached", f);
+    log_info("function %u attached%s", f, a->flags & XNIC_ATTACH_TAKEOVER ? " (take-over)" : "");
     return 0;
 }
 
@@ -250,6 +252,19 @@ static int do_detach(struct prog *p, struct request *r)
     unwatch_doorbells(p, r->hdr->func);
     log_info("function %u detached", r->hdr->func);
     return xnic_dev_detach(p->dev, r->hdr->func);
+}
+
+static int do_park(struct prog *p, struct request *r)
+{
+    unsigned f = r->hdr->func;
+
+    if (f != 0) /* a VF's owner dying resets that VF alone: DETACH */
+        return -EINVAL;
+    if (!xnic_dev_attached(p->dev, f))
+        return -ENOENT;
+    unwatch_doorbells(p, f); /* before the device closes them */
+    log_info("function %u parked: its DMA stopped, the switch kept", f);
+    return xnic_dev_park(p->dev, f);
 }
 
 static int do_flr(struct prog *p, struct request *r)
@@ -338,6 +353,7 @@ static const struct {
     [XNIC_CTL_IOMMU_MAP] = {do_map, sizeof(struct xnic_ctl_map), true},
     [XNIC_CTL_IOMMU_UNMAP] = {do_unmap, sizeof(struct xnic_ctl_map), true},
     [XNIC_CTL_STATS] = {do_stats, 0, true},
+    [XNIC_CTL_PARK] = {do_park, 0, true},
 };
 
 static int ctl_dispatch(struct prog *p, struct request *r)

@@ -39,6 +39,12 @@ struct pci_fn {
     unsigned nqueues, nvec;
     bool assignable;
     struct domain *owner; /* NULL: the host has it */
+    /* Assigned by SV_PCI_take_over: a driver domain, whose death parks the
+     * PF for a successor instead of resetting it. */
+    bool hand_over;
+    /* A PF whose owner died: no DMA, no owner, the device keeps its switch
+     * for a successor (SV_PCI_take_over); anything else resets it. */
+    bool parked;
     int regs_fd;
     int doorbells[SV_PCI_MAX_VECTORS];
     evtchn_port_t ports[SV_PCI_MAX_VECTORS];
@@ -265,15 +271,24 @@ static bool fn_port_routed(const struct pci_fn *fn, unsigned v)
     return ch->state == EVTCHN_PIRQ && ch->owner == fn && ch->virq == v;
 }
 
-/* Takes fn back from its owner: FLR, the device forgets its fds and IOMMU context. */
-static void fn_detach(struct pci_fn *fn)
+/* Takes fn back from its owner: the device forgets its fds and IOMMU
+ * context (the owner's memory is out of its reach from then on) and resets
+ * the function (FLR), or for a PF with park parks it: no DMA, the switch
+ * kept for a successor. */
+static void fn_release(struct pci_fn *fn, bool park)
 {
     struct domain *d = fn->owner;
 
     if (!d)
         return;
-    if (ctl_call(fn, XNIC_CTL_DETACH, NULL, 0, NULL, 0) < 0)
+    park = park && fn->index == 0;
+    if (park && ctl_call(fn, XNIC_CTL_PARK, NULL, 0, NULL, 0) < 0) {
+        log_warnx("%s: PARK failed; resetting", fn->bdf);
+        park = false;
+    }
+    if (!park && ctl_call(fn, XNIC_CTL_DETACH, NULL, 0, NULL, 0) < 0)
         log_warnx("%s: DETACH failed; resetting", fn->bdf);
+    fn->parked = park;
     close(fn->regs_fd);
     fn->regs_fd = -1;
     close_fds(fn->doorbells, fn->nvec);
@@ -284,7 +299,16 @@ static void fn_detach(struct pci_fn *fn)
     memset(fn->grant_refs, 0, sizeof(fn->grant_refs));
     memset(fn->grant_rw, 0, sizeof(fn->grant_rw));
     fn->owner = NULL;
-    log_info("%s: reset and taken back from domain %u", fn->bdf, d->domid);
+    if (park)
+        log_info("%s: taken back from domain %u, parked: its DMA stopped, the switch kept", fn->bdf,
+                 d->domid);
+    else
+        log_info("%s: reset and taken back from domain %u", fn->bdf, d->domid);
+}
+
+static void fn_detach(struct pci_fn *fn)
+{
+    fn_release(fn, false);
 }
 
 /* Vectors: one port per vector in the owner's space; the device gets its doorbell. */
@@ -413,11 +437,12 @@ static int iommu_map_grants(struct pci_fn *fn, struct domain *d)
     return 0;
 }
 
-static int fn_attach(struct pci_fn *fn, struct domain *d)
+static int fn_attach(struct pci_fn *fn, struct domain *d, bool take_over)
 {
     int fds[1 + 2 * SV_PCI_MAX_VECTORS];
     int *vec_fds = fds + 1 + fn->nvec;
-    struct xnic_ctl_attach a = {.nvec = fn->nvec};
+    struct xnic_ctl_attach a = {.nvec = fn->nvec,
+                                .flags = take_over && fn->parked ? XNIC_ATTACH_TAKEOVER : 0};
     int err;
 
     for (unsigned i = 0; i < 1 + 2 * fn->nvec; i++)
@@ -448,8 +473,12 @@ static int fn_attach(struct pci_fn *fn, struct domain *d)
         fn_detach(fn);
         return err;
     }
-    log_info("%s: assigned to domain %u (%u queues, vectors on ports %u..%u)", fn->bdf, d->domid,
-             fn->nqueues, fn->ports[0], fn->ports[fn->nvec - 1]);
+    /* Attached, the device has reset a parked PF or handed its switch over. */
+    fn->parked = false;
+    fn->hand_over = take_over;
+    log_info("%s: assigned to domain %u (%u queues, vectors on ports %u..%u)%s", fn->bdf, d->domid,
+             fn->nqueues, fn->ports[0], fn->ports[fn->nvec - 1],
+             a.flags & XNIC_ATTACH_TAKEOVER ? ", taken over with the switch kept" : "");
     return 0;
 }
 
@@ -458,7 +487,7 @@ void pci_release_domain(struct domain *d)
     for (unsigned n = 0; n < nr_nics; n++)
         for (unsigned i = 0; i < nics[n].nfuncs; i++)
             if (nics[n].funcs[i].owner == d)
-                fn_detach(&nics[n].funcs[i]);
+                fn_release(&nics[n].funcs[i], nics[n].funcs[i].hand_over);
 }
 
 void pci_nics_stop(void)
@@ -551,6 +580,7 @@ int hc_pci_assignable_add(struct hc_ctx *ctx)
     if (!fn->assignable) {
         ctl_call(fn, XNIC_CTL_FLR, NULL, 0, NULL, 0);
         fn->assignable = true;
+        fn->parked = false;
     }
     return 0;
 }
@@ -567,7 +597,7 @@ int hc_pci_assignable_remove(struct hc_ctx *ctx)
     return 0;
 }
 
-int hc_pci_attach(struct hc_ctx *ctx)
+static int pci_attach(struct hc_ctx *ctx, bool take_over)
 {
     struct sv_pci_req *r = ctx->arg;
     struct pci_fn *fn = req_fn(ctx);
@@ -581,7 +611,17 @@ int hc_pci_attach(struct hc_ctx *ctx)
         return -EPERM;
     if (fn->owner)
         return -EBUSY;
-    return fn_attach(fn, d);
+    return fn_attach(fn, d, take_over);
+}
+
+int hc_pci_attach(struct hc_ctx *ctx)
+{
+    return pci_attach(ctx, false);
+}
+
+int hc_pci_take_over(struct hc_ctx *ctx)
+{
+    return pci_attach(ctx, true);
 }
 
 int hc_pci_detach(struct hc_ctx *ctx)
@@ -606,6 +646,7 @@ int hc_pci_reset(struct hc_ctx *ctx)
     if (!fn)
         return -ENODEV;
     log_info("%s: reset (FLR) by the host%s", fn->bdf, fn->owner ? ", its owner keeps it" : "");
+    fn->parked = false; /* the device's reset ends a park too */
     return ctl_call(fn, XNIC_CTL_FLR, NULL, 0, NULL, 0);
 }
 

@@ -4,7 +4,11 @@
  *
  * Functions start owned by the host (dom0) and not assignable; dom0 makes
  * them assignable, then assigns them to one domain at a time.  Every assign,
- * deassign and owner death resets the function (FLR).  An owned function's
+ * deassign and owner death resets the function (FLR), except the death of
+ * a PF's owner that had it by SV_PCI_take_over (a driver domain), which
+ * parks it (its DMA stopped, the dead owner's memory out of its IOMMU
+ * context, the switch and the VFs kept) until a successor takes it over
+ * (SV_PCI_take_over) or anything else resets it.  An owned function's
  * IOMMU context maps its owner's RAM at IOVA = pfn << 12 and each frame the
  * owner maps with GNTMAP_device_map at IOVA = PCI_GRANT_IOVA_BASE + mfn << 12
  * (the dev_bus_addr the map reports).  Its MSI-X vectors are the doorbells of
@@ -27,7 +31,8 @@
 int pci_nic_start(const char *spec, unsigned index);
 /* Stops every NIC (their functions reset first). */
 void pci_nics_stop(void);
-/* Owner death or destroy: reset and take back every function d owns. */
+/* Owner death or destroy: take back every function d owns: reset, or a
+ * driver domain's PF parked. */
 void pci_release_domain(struct domain *d);
 /* A frame d maps with GNTMAP_device_map enters (or leaves) the IOMMU context
  * of every function d owns (and of any assigned to d later), writable for the

@@ -232,7 +232,9 @@ int svl_domain_create(struct svl_ctx *ctx, const struct domain_config *cfg, bool
     }
     for (unsigned i = 0; !err && i < cfg->nr_pcis; i++) {
         step = "assigning its PCI functions";
-        err = svl_pci_plug(ctx, req.domid, cfg->name, &cfg->pcis[i]);
+        /* A driver domain succeeds whoever held its PF before: the monitor's
+         * restart takes the PF over as its dead owner left it. */
+        err = svl_pci_plug(ctx, req.domid, cfg->name, &cfg->pcis[i], cfg->driver_domain);
     }
     if (!err && cfg->cpu_weight != CONFIG_DEFAULT_CPU_WEIGHT) {
         step = "setting its cpu_weight";

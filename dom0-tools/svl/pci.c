@@ -44,9 +44,9 @@ int svl_pci_funcs(struct svl_ctx *ctx, struct sv_pci_func *funcs, int max)
     return hcall_pci_funcs(ctx->chan, funcs, max);
 }
 
-int svl_pci_assign(struct svl_ctx *ctx, uint32_t domid, const char *bdf)
+int svl_pci_assign(struct svl_ctx *ctx, uint32_t domid, const char *bdf, bool take_over)
 {
-    int err = pci_call(ctx, hcall_pci_attach, domid, bdf);
+    int err = pci_call(ctx, take_over ? hcall_pci_take_over : hcall_pci_attach, domid, bdf);
 
     return err < 0 ? svl_fail(ctx, err, "pci %s: %s", bdf, svl_pci_strerror(err)) : 0;
 }
@@ -83,11 +83,11 @@ int svl_pci_check(struct svl_ctx *ctx, const char *bdf)
 }
 
 int svl_pci_plug(struct svl_ctx *ctx, uint32_t domid, const char *name,
-                 const struct config_pci *pci)
+                 const struct config_pci *pci, bool take_over)
 {
     int err = svl_vf_plug(ctx, domid, name, pci);
 
-    return err == 1 ? svl_pci_assign(ctx, domid, pci->bdf) : err;
+    return err == 1 ? svl_pci_assign(ctx, domid, pci->bdf, take_over) : err;
 }
 
 /* The function spec names, normalized as descriptions keep it: to attach,
@@ -174,7 +174,7 @@ int svl_pci_attach(struct svl_ctx *ctx, uint32_t domid, const char *spec)
         return err;
     if ((err = svl_domname(ctx, domid, name, sizeof(name))) < 0)
         return svl_fail(ctx, err, "domain %u: %s", domid, strerror(-err));
-    if ((err = svl_pci_plug(ctx, domid, name, &pci)) < 0)
+    if ((err = svl_pci_plug(ctx, domid, name, &pci, false)) < 0)
         return err;
     keep_pci(ctx, domid, spec, pci.bdf, true);
     return 0;

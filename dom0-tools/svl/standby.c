@@ -133,7 +133,7 @@ int svl_standby_activate(struct svl_ctx *ctx, const struct domain_config *cfg, u
     if (!cfg->standby || standby_find(ctx, cfg->name, domid) < 0)
         return -ENOENT;
     for (unsigned i = 0; !err && i < cfg->nr_pcis; i++)
-        err = svl_pci_plug(ctx, *domid, cfg->name, &cfg->pcis[i]);
+        err = svl_pci_plug(ctx, *domid, cfg->name, &cfg->pcis[i], true);
     if (!err)
         err = standby_activate(*domid);
     if (err) {

@@ -78,13 +78,15 @@ void svl_vf_remove_all(struct svl_ctx *ctx, uint32_t domid);
  * driver domain) again under its home. */
 void svl_vf_replug_owner(struct svl_ctx *ctx, uint32_t owner);
 
-/* pci.c: assigns bdf to domid (said); takes it back (unsaid). */
-int svl_pci_assign(struct svl_ctx *ctx, uint32_t domid, const char *bdf);
+/* pci.c: assigns bdf to domid (said); takes it back (unsaid).  take_over:
+ * a PF its dead owner left parked keeps its switch (a successor driver
+ * domain, docs/networking.md); otherwise it is reset. */
+int svl_pci_assign(struct svl_ctx *ctx, uint32_t domid, const char *bdf, bool take_over);
 int svl_pci_deassign(struct svl_ctx *ctx, uint32_t domid, const char *bdf);
 /* Assigns pci to domid: a VF as a network interface, anything else as a
- * plain function. */
+ * plain function (take_over as svl_pci_assign's). */
 int svl_pci_plug(struct svl_ctx *ctx, uint32_t domid, const char *name,
-                 const struct config_pci *pci);
+                 const struct config_pci *pci, bool take_over);
 
 /* standby.c: a driver domain's warm standby (driver_domain_standby).
  * svl_standby_check refuses a description that cannot have one (file for

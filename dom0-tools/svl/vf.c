@@ -210,7 +210,7 @@ int svl_vf_plug(struct svl_ctx *ctx, uint32_t domid, const char *name, const str
     err = xenbus_transaction(h, write_request, &d);
     if (!err && configure)
         err = wait_configured(ctx, h, &d);
-    if (!err && !(err = svl_pci_assign(ctx, domid, pci->bdf))) {
+    if (!err && !(err = svl_pci_assign(ctx, domid, pci->bdf, false))) {
         err = pci->failover ? 0 : svl_guestnet_plumb_vf(ctx, domid, name, d.devid);
         if (!err)
             err = xenbus_transaction(h, write_frontend, &d);

@@ -46,6 +46,8 @@ static struct {
     unsigned rss_pool, rss_size;
     uint8_t rss_table[XNIC_RSS_TABLE_MAX];
     unsigned filters;
+    unsigned cleared;      /* VPORT_CONFIG commands with XNIC_VPORT_CLEAR */
+    uint32_t cleared_mask; /* of those vports */
     /* queued admin: barriers run at once unless deferred, then in order
      * at nic_complete() (the device finishing what was asked before them) */
     bool queued, defer;
@@ -59,6 +61,7 @@ static struct {
 } nic;
 
 static struct xnic_drv *const drv = (struct xnic_drv *)&nic;
+static uint32_t pf_status; /* XNIC_REG_STATUS of the next PF opened (open_pf clears nic) */
 
 /* ---- the hypercalls that find the PF ---- */
 
@@ -135,6 +138,7 @@ const volatile uint8_t *xnic_drv_regs(const struct xnic_drv *d)
 {
     (void)d;
     memcpy(nic.regs + XNIC_REG_NUM_VFS, &nic.num_vfs, sizeof(nic.num_vfs));
+    memcpy(nic.regs + XNIC_REG_STATUS, &pf_status, sizeof(pf_status));
     return nic.regs;
 }
 
@@ -244,6 +248,10 @@ int xnic_drv_vport_config(struct xnic_drv *d, unsigned vport, const uint8_t mac[
     nic.vport = vport;
     memcpy(nic.mac, mac, 6);
     nic.flags = flags;
+    if (flags & XNIC_VPORT_CLEAR) {
+        nic.cleared++;
+        nic.cleared_mask |= 1u << vport;
+    }
     return 0;
 }
 
@@ -263,6 +271,13 @@ int xnic_drv_rss_config(struct xnic_drv *d, unsigned pool, uint8_t types,
     if (size)
         memcpy(nic.rss_table, table, size);
     return 0;
+}
+
+void xnic_drv_stats(const struct xnic_drv *d, unsigned q, struct xnic_queue_stats *out)
+{
+    (void)d;
+    memset(out, 0, sizeof(*out));
+    out->rx_no_buf = q + 1;
 }
 
 uint32_t xnic_drv_take_icr(struct xnic_drv *d)
@@ -411,6 +426,43 @@ static void test_pools_get_put(void **state)
     assert_ptr_equal(pf_switch_pool(pf, rx, NULL), pf_switch_pool(pf, rx, NULL));
     assert_int_equal(pf_pool_index(pf_switch_pool(pf, rx, NULL)), 0);
     assert_int_equal(pf_pools_free(pf), 0);
+    close_pf(pf);
+}
+
+/* A PF taken over with its switch kept: each pool keeps the dead owner's
+ * configuration until it is started, and is cleared then, once, in the
+ * command of its own; a PF that was reset clears nothing. */
+static void test_take_over_clears_pools(void **state)
+{
+    struct pf *pf;
+    struct pf_pool *p;
+
+    (void)state;
+    pf_status = XNIC_STATUS_READY | XNIC_STATUS_KEPT;
+    pf = open_pf(4, 2, RAM_PAGES);
+    assert_non_null(pf);
+    assert_int_equal(nic.cleared, 0);
+    p = get(pf, 1, false);
+    assert_non_null(p);
+    assert_int_equal(nic.cleared, 1);
+    assert_int_equal(nic.cleared_mask, 1u << pf_pool_index(p));
+    assert_int_equal(nic.mac[5], 1);
+    assert_non_null(pf_pool_queue(p, 1, rx, NULL, NULL, NULL));
+    assert_int_equal(pf_pool_standby(p, true), 0); /* its own flags, no clear again */
+    assert_int_equal(nic.cleared, 1);
+    pf_pool_put(p);
+    assert_non_null(get(pf, 2, false));
+    assert_int_equal(nic.cleared, 1);
+    assert_non_null(pf_switch_pool(pf, rx, NULL));
+    assert_int_equal(nic.cleared, 2);
+    assert_int_equal(nic.cleared_mask, 1u << pf_pool_index(p) | 1);
+    close_pf(pf);
+    pf_status = XNIC_STATUS_READY;
+    pf = open_pf(4, 2, RAM_PAGES);
+    assert_non_null(pf);
+    assert_non_null(get(pf, 1, false));
+    assert_int_equal(nic.cleared, 0);
+    pf_status = 0;
     close_pf(pf);
 }
 
@@ -641,6 +693,7 @@ int main(void)
         cmocka_unit_test(test_release_waits_for_the_nic),
         cmocka_unit_test(test_pool_memory_given_back),
         cmocka_unit_test(test_rx_budget),
+        cmocka_unit_test(test_take_over_clears_pools),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

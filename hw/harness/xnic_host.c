@@ -106,7 +106,7 @@ static void close_all(int *fds, unsigned n)
 struct xnic_drv *xhost_attach(struct xhost *h, unsigned f, bool poll_mode)
 {
     int fds[XNIC_CTL_MAX_FDS];
-    struct xnic_ctl_attach a;
+    struct xnic_ctl_attach a = {0};
     struct xnic_drv *d;
     unsigned n;
     int err;

@@ -84,22 +84,34 @@ static const struct xnic_dev_ops ops_offload = {
 
 /* Attaches function f with a fresh register page and eventfds; the test keeps
  * its own mapping of the page and dups of the vector fds. */
-static void attach(struct fx *fx, unsigned f)
+static void attach_with(struct fx *fx, unsigned f, bool take_over)
 {
     unsigned n = xnic_dev_func_nvec(fx->dev, f);
     int reg = sealed_memfd(PG), db[1 + POOLS * PQ], vec[1 + POOLS * PQ];
 
+    if (fx->regs[f]) { /* attached again: the last owner's page and vectors go */
+        munmap(fx->regs[f], PG);
+        for (unsigned i = 0; i < n; i++)
+            close(fx->vec[f][i]);
+    }
     fx->regs[f] = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_SHARED, reg, 0);
     for (unsigned i = 0; i < n; i++) {
         db[i] = eventfd(0, EFD_NONBLOCK);
         vec[i] = eventfd(0, EFD_NONBLOCK);
         fx->vec[f][i] = dup(vec[i]);
     }
-    assert_int_equal(xnic_dev_attach(fx->dev, f, reg, db, vec, n), 0);
+    assert_int_equal(
+        (take_over ? xnic_dev_take_over : xnic_dev_attach)(fx->dev, f, reg, db, vec, n), 0);
+    fx->seq[f] = 0;
     assert_int_equal(iommu_add_backing(xnic_dev_iommu(fx->dev, f), 0, fx->memfd), 0);
     assert_int_equal(iommu_map(xnic_dev_iommu(fx->dev, f), IOVA0, 0, 0, MEM / PG,
                                IOMMU_PERM_READ | IOMMU_PERM_WRITE),
                      0);
+}
+
+static void attach(struct fx *fx, unsigned f)
+{
+    attach_with(fx, f, false);
 }
 
 static int setup_with(void **state, const struct xnic_dev_ops *dev_ops)
@@ -602,6 +614,81 @@ static void test_pf_reset_keeps_vf(void **state)
     xnic_dev_wire_rx(fx->dev, f, frame(f, 0x12, 0x77, 60));
     assert_int_equal(qregs(fx, 1, 0)->rx_head, 1);
     assert_int_equal(ws->rx_unmatched, 2);
+}
+
+/* The PF's owner dies and a successor takes over: while parked, the PF
+ * does no DMA into the dead owner's memory (its context is empty), the
+ * switch keeps its pools and VFs, a VF's traffic goes on, and what the
+ * pools got meanwhile is counted; the successor finds the switch kept
+ * and a pool receiving again with no configuration of its own.  An
+ * ordinary attach of a parked PF resets it. */
+static void test_pf_park_take_over(void **state)
+{
+    struct fx *fx = *state;
+    struct iommu_fault fault;
+    struct xnic_admin cmd;
+    uint8_t f[100], byte;
+    const uint8_t before = 0xa5;
+
+    set_vport(fx, POOLS, 0x10, 0, XNIC_VPF_BCAST);
+    set_vport(fx, 1, 0x11, 0, XNIC_VPF_BCAST);
+    cmd = (struct xnic_admin){.opcode = XNIC_CMD_FILTER_ADD};
+    memcpy(cmd.u.filter.mac, "\x02\0\0\0\0\x21", 6);
+    cmd.u.filter.vlan = XNIC_VLAN_ANY;
+    cmd.u.filter.vport = 1;
+    assert_int_equal(admin(fx, 0, &cmd), 0);
+    start_queue(fx, 0, 1);
+    post_rx(fx, 0, 1, 4, 2048);
+    start_queue(fx, 1, 0);
+    post_rx(fx, 1, 0, 8, 2048);
+    assert_int_equal(xnic_dev_park(fx->dev, 1), -EINVAL); /* a VF's owner dying: FLR */
+    assert_int_equal(xnic_dev_park(fx->dev, 0), 0);
+    assert_false(xnic_dev_attached(fx->dev, 0));
+    assert_int_equal(iommu_read(xnic_dev_iommu(fx->dev, 0), IOVA0, &byte, 1, &fault), -EFAULT);
+    memset(fx->mem + buf_off(0, 32), before, 64);
+    xnic_dev_wire_rx(fx->dev, f, frame(f, 0x11, 0x77, 60));
+    xnic_dev_wire_rx(fx->dev, f, frame(f, 0x11, 0x77, 60));
+    assert_int_equal(rxd(fx, 0, 1, 0)->status, 0); /* the posted buffer untouched */
+    assert_int_equal(fx->mem[buf_off(0, 32)], before);
+    xnic_dev_wire_rx(fx->dev, f, frame(f, 0x10, 0x77, 60));
+    assert_int_equal(qregs(fx, 1, 0)->rx_head, 1);
+
+    attach_with(fx, 0, true);
+    assert_true(*r32(fx, 0, XNIC_REG_STATUS) & XNIC_STATUS_KEPT);
+    assert_int_equal(*(uint64_t *)(fx->regs[0] + XNIC_REG_HANDOVER_DROPS), 2);
+    assert_int_equal(*r32(fx, 0, XNIC_REG_QSTATUS(1)), 0); /* its queues are the successor's */
+    start_queue(fx, 0, 1);
+    post_rx(fx, 0, 1, 4, 2048);
+    xnic_dev_wire_rx(fx->dev, f, frame(f, 0x11, 0x77, 60));
+    assert_int_equal(qregs(fx, 0, 1)->rx_head, 1);
+    xnic_dev_wire_rx(fx->dev, f, frame(f, 0x21, 0x77, 60)); /* the dead owner's filter */
+    assert_int_equal(qregs(fx, 0, 1)->rx_head, 2);
+    /* The successor configures the pool anew, its old filters gone in the
+     * same command; the VF keeps its own. */
+    set_vport(fx, 1, 0x12, 0, XNIC_VPF_BCAST | XNIC_VPORT_CLEAR);
+    xnic_dev_wire_rx(fx->dev, f, frame(f, 0x21, 0x77, 60));
+    xnic_dev_wire_rx(fx->dev, f, frame(f, 0x11, 0x77, 60));
+    assert_int_equal(qregs(fx, 0, 1)->rx_head, 2);
+    xnic_dev_wire_rx(fx->dev, f, frame(f, 0x12, 0x77, 60));
+    assert_int_equal(qregs(fx, 0, 1)->rx_head, 3);
+    xnic_dev_wire_rx(fx->dev, f, frame(f, 0x10, 0x77, 60));
+    assert_int_equal(qregs(fx, 1, 0)->rx_head, 2);
+
+    /* Parked again, then an ordinary attach: the switch is reset. */
+    assert_int_equal(xnic_dev_park(fx->dev, 0), 0);
+    attach_with(fx, 0, false);
+    assert_false(*r32(fx, 0, XNIC_REG_STATUS) & XNIC_STATUS_KEPT);
+    start_queue(fx, 0, 1);
+    post_rx(fx, 0, 1, 4, 2048);
+    xnic_dev_wire_rx(fx->dev, f, frame(f, 0x11, 0x77, 60));
+    assert_int_equal(qregs(fx, 0, 1)->rx_head, 0);
+
+    /* An FLR of a parked PF ends the park: a take-over then resets too. */
+    assert_int_equal(xnic_dev_park(fx->dev, 0), 0);
+    assert_int_equal(xnic_dev_flr(fx->dev, 0), 0);
+    attach_with(fx, 0, true);
+    assert_false(*r32(fx, 0, XNIC_REG_STATUS) & XNIC_STATUS_KEPT);
+    assert_int_equal(*(uint64_t *)(fx->regs[0] + XNIC_REG_HANDOVER_DROPS), 0);
 }
 
 /* Jumbo frames: 9018 bytes (MTU 9000 + header + tag) go pool -> VF and
@@ -1225,6 +1312,7 @@ int main(void)
         T(test_admin_rules),
         T(test_mailbox),
         T(test_flr_stops_dma),
+        T(test_pf_park_take_over),
         T(test_bad_tail),
         T(test_unmapped_ring),
         T(test_rsc_tso_whole),

@@ -35,6 +35,7 @@ static struct {
     unsigned calls[XNIC_CTL_TYPE_MAX];
     uint16_t fail_type; /* answer this call -EIO */
     struct xnic_ctl_map last_map;
+    struct xnic_ctl_attach last_attach;
     int peer; /* the device's end of the control socket */
     int replied_fds;
 } dev;
@@ -92,6 +93,8 @@ int xnic_ctl_call(int sock, uint16_t type, uint32_t func, const void *payload, s
     dev.calls[type]++;
     if (type == dev.fail_type)
         return -EIO;
+    if (type == XNIC_CTL_ATTACH && len >= sizeof(dev.last_attach))
+        memcpy(&dev.last_attach, payload, sizeof(dev.last_attach));
     if (type == XNIC_CTL_IOMMU_MAP && len >= sizeof(dev.last_map))
         memcpy(&dev.last_map, payload, sizeof(dev.last_map));
     if (type == XNIC_CTL_INFO) {
@@ -324,6 +327,52 @@ static void test_failed_attach_rolls_back(void **state)
     assert_int_equal(open_fn(&doms[1], VF1, &o), 0);
 }
 
+/* A driver domain's death parks its PF (no FLR, no DMA, no owner); a
+ * successor takes it over with its switch, anyone else gets it reset; a
+ * VF's owner dying, or a PF's that had it by a plain attach, resets it. */
+static void test_pf_parked_at_owner_death(void **state)
+{
+    struct sv_pci_func f[NFUNCS];
+    struct frame fr = {.mfn = 42, .fd = -1};
+
+    (void)state;
+    assert_int_equal(req(hc_pci_assignable_add, &doms[0], 0, PF), 0);
+    assert_int_equal(req(hc_pci_assignable_add, &doms[0], 0, VF1), 0);
+    assert_int_equal(req(hc_pci_take_over, &doms[0], 5, PF), 0); /* nothing parked: plain */
+    assert_int_equal(dev.last_attach.flags, 0);
+    assert_int_equal(req(hc_pci_attach, &doms[0], 5, VF1), 0);
+    dev.calls[XNIC_CTL_FLR] = 0;
+    pci_release_domain(&doms[1]);
+    assert_int_equal(dev.calls[XNIC_CTL_PARK], 1);
+    assert_int_equal(dev.calls[XNIC_CTL_DETACH], 1); /* the VF */
+    assert_int_equal(list(&doms[0], f), NFUNCS);
+    assert_int_equal(f[0].owner, DOMID_INVALID);
+    /* No longer the owner: a frame it maps now goes to no context. */
+    dev.calls[XNIC_CTL_IOMMU_BACKING] = 0;
+    assert_int_equal(pci_iommu_map_frame(&doms[1], &fr, false), 0);
+    assert_int_equal(dev.calls[XNIC_CTL_IOMMU_BACKING], 0);
+
+    assert_int_equal(req(hc_pci_take_over, &doms[0], 5, PF), 0);
+    assert_int_equal(dev.last_attach.flags, XNIC_ATTACH_TAKEOVER);
+    pci_release_domain(&doms[1]);
+    assert_int_equal(req(hc_pci_attach, &doms[0], 5, PF), 0); /* not a successor */
+    assert_int_equal(dev.last_attach.flags, 0);
+    pci_release_domain(&doms[1]); /* nor a driver domain: reset */
+    assert_int_equal(dev.calls[XNIC_CTL_PARK], 2);
+    assert_int_equal(dev.calls[XNIC_CTL_DETACH], 2);
+    assert_int_equal(req(hc_pci_take_over, &doms[0], 5, PF), 0);
+    assert_int_equal(dev.last_attach.flags, 0);
+    assert_int_equal(dev.calls[XNIC_CTL_FLR], 0);
+    /* Made assignable again, a parked PF is reset. */
+    pci_release_domain(&doms[1]);
+    assert_int_equal(dev.calls[XNIC_CTL_PARK], 3);
+    assert_int_equal(req(hc_pci_assignable_remove, &doms[0], 0, PF), 0);
+    assert_int_equal(req(hc_pci_assignable_add, &doms[0], 0, PF), 0);
+    assert_int_equal(dev.calls[XNIC_CTL_FLR], 1);
+    assert_int_equal(req(hc_pci_take_over, &doms[0], 5, PF), 0);
+    assert_int_equal(dev.last_attach.flags, 0);
+}
+
 static void map(struct frame *fr, bool readonly, int err, unsigned perms)
 {
     dev.last_map.perms = 0;
@@ -373,6 +422,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_assignment_rules, setup, teardown),
         cmocka_unit_test_setup_teardown(test_vectors_and_open, setup, teardown),
         cmocka_unit_test_setup_teardown(test_failed_attach_rolls_back, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pf_parked_at_owner_death, setup, teardown),
         cmocka_unit_test_setup_teardown(test_grant_frame_refcounts, setup, teardown),
     };
 

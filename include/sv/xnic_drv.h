@@ -143,7 +143,8 @@ void xnic_drv_stats(const struct xnic_drv *d, unsigned q, struct xnic_queue_stat
 /* PF only (VF: -EPERM from the device). vlan: VID or XNIC_VLAN_ANY. */
 int xnic_drv_filter_add(struct xnic_drv *d, const uint8_t mac[6], uint16_t vlan, unsigned vport);
 int xnic_drv_filter_del(struct xnic_drv *d, const uint8_t mac[6], uint16_t vlan, unsigned vport);
-/* Primary MAC, port VLAN and XNIC_VPF_* flags of a pool or VF (vport = pools + vf). */
+/* Primary MAC, port VLAN and XNIC_VPF_* flags of a pool or VF (vport = pools + vf);
+ * with XNIC_VPORT_CLEAR its trunk set, RSS and filters go first. */
 int xnic_drv_vport_config(struct xnic_drv *d, unsigned vport, const uint8_t mac[6], uint16_t pvid,
                           uint32_t flags);
 /* The VLANs a pool or VF carries tagged besides its port VLAN (sv/vlan.h;

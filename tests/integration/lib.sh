@@ -259,6 +259,16 @@ raw_listeners() { # RAW MAGIC SECONDS PREFIX G...
     wait_ready $#
 }
 
+# A host on the NIC's wire: moves the wire's TAP into namespace sv-TAG-host
+# (removed at exit) with ADDR/PREFIX on it.  sv_wire_host TAP ADDR/PREFIX
+sv_wire_host() {
+    ip netns add "sv-$SV_TEST_TAG-host"
+    sv_on_exit "ip netns delete sv-$SV_TEST_TAG-host 2>/dev/null"
+    ip link set "$1" netns "sv-$SV_TEST_TAG-host"
+    ip -n "sv-$SV_TEST_TAG-host" link set "$1" up
+    ip -n "sv-$SV_TEST_TAG-host" addr add "$2" dev "$1"
+}
+
 # Pings from a guest until one answer comes (a vif connects asynchronously).
 wait_ping() {
     local from=$1 to=$2 i

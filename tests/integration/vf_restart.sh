@@ -16,7 +16,6 @@ wire=sv-$t-w
 VFA=0000:03:10.0
 VFC=0000:03:10.1
 sv_start --nic "--wire tap:$wire --vfs 2"
-sv_on_exit "ip netns delete sv-$t-host 2>/dev/null"
 export XENSTORED_PATH=$SPLITVISOR_RUNDIR/xenstored/socket
 
 dd=$(sv_netdd "$t-dd")
@@ -30,10 +29,7 @@ printf 'name = "%s"\nmemory = 64\nkernel = "%s"\non_crash = "destroy"\npci = [ "
 "$BIN/xl" create "$SPLITVISOR_RUNDIR/$t-c.cfg" >/dev/null
 a=$("$BIN/xl" domid "$t-a")
 c=$("$BIN/xl" domid "$t-c")
-ip netns add "sv-$t-host"
-ip link set "$wire" netns "sv-$t-host"
-ip -n "sv-$t-host" link set "$wire" up
-ip -n "sv-$t-host" addr add 10.16.0.1/24 dev "$wire"
+sv_wire_host "$wire" 10.16.0.1/24
 wait_console "$dd" "backend/vif/$a/0 stands by" >/dev/null
 wait_ping "$t-a" 10.16.0.1
 pass "a's eth0 on its VF reaches the wire host"

@@ -64,6 +64,9 @@ enum {
     SV_PCI_open = 6,   /* the owner: struct sv_pci_open + fds */
     SV_PCI_stats = 7,  /* dom0: struct sv_pci_req -> struct xnic_func_stats */
     SV_PCI_reset = 8,  /* dom0: struct sv_pci_req {bdf}: FLR, the owner keeps it */
+    /* dom0: as attach, but a PF parked at its owner's death keeps its switch
+     * (the successor driver domain; docs/networking.md, "Hand-over") */
+    SV_PCI_take_over = 9,
 };
 
 #define SV_BDF_SIZE        16 /* "0000:03:10.1" */
@@ -367,6 +370,7 @@ struct sv_sysctl_physinfo {
     X(pci_open, SV_HC_pci, SV_PCI_open, struct sv_pci_open, 1, 0)                                  \
     X(pci_stats, SV_HC_pci, SV_PCI_stats, struct sv_pci_req, 1, 1)                                 \
     X(pci_reset, SV_HC_pci, SV_PCI_reset, struct sv_pci_req, 1, 1)                                 \
+    X(pci_take_over, SV_HC_pci, SV_PCI_take_over, struct sv_pci_req, 1, 1)                         \
     X(platform_channel_open, SV_HC_platform, SV_PLATFORM_channel_open, uint32_t, 1, 0)             \
     X(platform_start_info, SV_HC_platform, SV_PLATFORM_start_info, struct sv_start_info, 1, 0)     \
     X(platform_open_tun, SV_HC_platform, SV_PLATFORM_open_tun, uint32_t, 1, 0)                     \

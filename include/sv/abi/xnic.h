@@ -60,6 +60,9 @@
  * and will see a new tail without a doorbell (virtio's NO_NOTIFY); it clears
  * the bit, then reads the tail once more, before it stops looking */
 #define XNIC_REG_TX_POLLING 0xe48
+/* u64 device, PF only: frames the switch gave the PF's pools while no driver
+ * owned it (between its owner's death and this take-over); 0 after a reset */
+#define XNIC_REG_HANDOVER_DROPS 0xe50
 
 /* PF queue pair of pool p's queue k (k < Q): queue q belongs to pool q % P,
  * so queue p is each pool's first and pools keep their numbers at any Q. */
@@ -69,6 +72,9 @@
 
 #define XNIC_STATUS_LINK_UP (1u << 0)
 #define XNIC_STATUS_READY   (1u << 1) /* set after reset when the function accepts commands */
+/* PF: taken over without a reset: the switch (pools' configuration, filters,
+ * RSS, default pool) is what the previous owner left; its queues are off */
+#define XNIC_STATUS_KEPT (1u << 2)
 
 #define XNIC_ICR_ADMIN   (1u << 0) /* an admin command completed */
 #define XNIC_ICR_MAILBOX (1u << 1) /* a mailbox message waits (see MBX_PEND) */
@@ -277,6 +283,10 @@ enum xnic_cmd {
 #define XNIC_VPF_ALLMULTI (1u << 1) /* accept every multicast */
 #define XNIC_VPF_SPOOFCHK (1u << 2) /* drop TX frames whose source MAC is not the primary */
 #define XNIC_VPF_STANDBY  (1u << 3) /* the switch delivers it nothing (failover); it sends */
+/* VPORT_CONFIG only, never kept: first forget the vport's trunk set, RSS
+ * and filter entries, in the same command (a pool taken over from a dead
+ * owner is configured anew without a moment between with no MAC) */
+#define XNIC_VPORT_CLEAR (1u << 31)
 
 /* ---- PF <-> VF mailbox messages ------------------------------------------
  * The device carries mailbox bytes without looking at them; this is the

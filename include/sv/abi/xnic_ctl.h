@@ -41,6 +41,7 @@ enum xnic_ctl_type {
     XNIC_CTL_IOMMU_UNMAP = 8,       /* struct xnic_ctl_map[] (id, page, perms unused) */
     XNIC_CTL_FAULT = 9,             /* device -> clients: struct xnic_ctl_fault */
     XNIC_CTL_STATS = 10,            /* -> struct xnic_func_stats of the function */
+    XNIC_CTL_PARK = 11,             /* PF: its owner died, a successor comes (docs/xnic.md) */
     XNIC_CTL_TYPE_MAX
 };
 
@@ -66,8 +67,12 @@ struct xnic_ctl_info {
     uint32_t pool_queues; /* PF queue pairs per pool (pool p: p, p + pools, ...) */
 };
 
+/* ATTACH of a parked PF that keeps the switch (xnic.md, "Hand-over") */
+#define XNIC_ATTACH_TAKEOVER (1u << 0)
+
 struct xnic_ctl_attach {
-    uint32_t nvec; /* fds: 1 register page, nvec doorbells, nvec vectors */
+    uint32_t nvec;  /* fds: 1 register page, nvec doorbells, nvec vectors */
+    uint32_t flags; /* XNIC_ATTACH_* */
 };
 
 struct xnic_ctl_backing {
@@ -126,7 +131,7 @@ int xnic_ctl_call(int sock, uint16_t type, uint32_t func, const void *payload, s
 /* Sizes on the wire: a change to any of these is a change of the ABI. */
 _Static_assert(sizeof(struct xnic_ctl_hdr) == 16, "struct xnic_ctl_hdr is 16 bytes");
 _Static_assert(sizeof(struct xnic_ctl_info) == 292, "struct xnic_ctl_info is 292 bytes");
-_Static_assert(sizeof(struct xnic_ctl_attach) == 4, "struct xnic_ctl_attach is 4 bytes");
+_Static_assert(sizeof(struct xnic_ctl_attach) == 8, "struct xnic_ctl_attach is 8 bytes");
 _Static_assert(sizeof(struct xnic_ctl_backing) == 4, "struct xnic_ctl_backing is 4 bytes");
 _Static_assert(sizeof(struct xnic_ctl_map) == 32, "struct xnic_ctl_map is 32 bytes");
 _Static_assert(sizeof(struct xnic_ctl_fault) == 32, "struct xnic_ctl_fault is 32 bytes");
