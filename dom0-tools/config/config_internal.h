@@ -53,6 +53,11 @@ int config_parse_xl_args(const char *file, const char *buf, size_t len, int args
  * its list. */
 int config_parse_xl_over(const char *file, const char *buf, size_t len, struct domain_config *cfg,
                          struct config_error *err);
+/* The libvirt XML front end is in its own library, CONFIG_XML_LIBRARY, which
+ * config.c loads the first time it reads XML (see module.mk for why). */
+typedef int config_parse_fn(const char *file, const char *buf, size_t len,
+                            struct domain_config *cfg, struct config_error *err);
+#define CONFIG_XML_LIBRARY "libsvconfigxml.so"
 int config_parse_xml(const char *file, const char *buf, size_t len, struct domain_config *cfg,
                      struct config_error *err);
 
