@@ -13,9 +13,9 @@
 # every guest gone, netdd's RAM back to what it was with none but the
 # switch's pool (12 MB at most).  Each guest's shared frames are memfds
 # the hypervisor holds: 2 x BUFFERS + 3 a guest with a vif (BUFFERS: its
-# netfront's pages each way, 253 by default, `guest --vif-buffers`), so a
-# hypervisor limited to 20 000 fds, as in a container without
-# CAP_SYS_RESOURCE, takes ~32 guests at 253 and 64 at 96.
+# netfront's pages each way, 253 by default, the vif's rx_queue_size= and
+# tx_queue_size=), so a hypervisor limited to 20 000 fds, as in a container
+# without CAP_SYS_RESOURCE, takes ~32 guests at 253 and 64 at 96.
 # Usage: bench/scale/run.sh vifs [GUESTS [BUFFERS]]   (as root, after make; iperf3)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -53,7 +53,7 @@ heap0=$(heap_mb)
 t0=$(date +%s%N)
 declare -A id
 for ((g = 1; g <= n; g++)); do
-    id[$g]=$(sv_guest "$t-g$g" "$t-dd" "$(ip_of $g)/16" "" "${bufs:+--vif-buffers $bufs}")
+    id[$g]=$(sv_guest "$t-g$g" "$t-dd" "$(ip_of $g)/16" "${bufs:+rx_queue_size=$bufs,tx_queue_size=$bufs}")
 done
 create_ms=$(ms_since "$t0")
 wait_ping "$t-g1" "$(ip_of 2)"

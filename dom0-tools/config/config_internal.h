@@ -119,6 +119,10 @@ int config_set_rate(struct config_rate *r, uint64_t bytes_per_sec, uint64_t inte
 /* Its burst: 1 KiB .. CONFIG_MAX_BURST bytes of credit kept. */
 int config_set_burst(struct config_rate *r, uint64_t bytes, const struct config_loc *loc,
                      struct config_error *err);
+int config_vif_set_rx_queue_size(struct config_vif *vif, const char *value,
+                                 const struct config_loc *loc, struct config_error *err);
+int config_vif_set_tx_queue_size(struct config_vif *vif, const char *value,
+                                 const struct config_loc *loc, struct config_error *err);
 int config_vif_set_queues(struct config_vif *vif, const char *value, const struct config_loc *loc,
                           struct config_error *err);
 int config_vif_set_vlan(struct config_vif *vif, const char *value, const struct config_loc *loc,

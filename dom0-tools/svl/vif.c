@@ -105,17 +105,24 @@ static bool write_backend(struct xs_handle *h, xs_transaction_t t, uint32_t f, u
            put(h, t, p.libxl, "backend", p.back, 0, 0);
 }
 
+/* The description's bound is the guests' (one limit, as for names). */
+_Static_assert(CONFIG_MAX_QUEUE_SIZE == SV_XS_VIF_MAX_QUEUE_SIZE, "queue size limits differ");
+
 static bool write_vif(struct xs_handle *h, xs_transaction_t t, uint32_t f, uint32_t b,
                       const struct config_vif *vif)
 {
     struct vif_paths p;
-    char handle[16];
+    char handle[16], rxq[16], txq[16];
 
     vif_paths(f, b, vif->devid, &p);
     snprintf(handle, sizeof(handle), "%u", vif->devid);
+    snprintf(rxq, sizeof(rxq), "%u", vif->rx_queue_size);
+    snprintf(txq, sizeof(txq), "%u", vif->tx_queue_size);
     return put(h, t, p.front, "", "", f, b) && put(h, t, p.front, "handle", handle, f, b) &&
-           put(h, t, p.front, "mac", vif->mac, f, b) && put(h, t, p.front, "state", "1", f, b) &&
-           write_backend(h, t, f, b, vif);
+           put(h, t, p.front, "mac", vif->mac, f, b) &&
+           (!vif->rx_queue_size || put(h, t, p.front, SV_XS_RX_QUEUE_SIZE, rxq, f, b)) &&
+           (!vif->tx_queue_size || put(h, t, p.front, SV_XS_TX_QUEUE_SIZE, txq, f, b)) &&
+           put(h, t, p.front, "state", "1", f, b) && write_backend(h, t, f, b, vif);
 }
 
 int svl_vif_backend_domid(struct svl_ctx *ctx, const char *name, uint32_t *domid)
