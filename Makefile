@@ -49,6 +49,8 @@ LDFLAGS := $(VARIANT_LDFLAGS) -L$(LIBDIR) -Wl,--enable-new-dtags
 #   PROGRAMS   += NAME   NAME_SRCS, NAME_LIBS (our shared libs, e.g. svcore),
 #                        NAME_LDLIBS (system libs, e.g. -levent)   -> $(BIN)/NAME
 #   SHLIBS     += NAME   NAME_SRCS, NAME_LIBS, NAME_LDLIBS        -> $(LIBDIR)/libNAME.so
+#                        (NAME_NO_RPATH := 1: no RUNPATH, for a library only
+#                        dlopen()ed by one whose own libraries are loaded)
 #   UNIT_TESTS += NAME   NAME_SRCS, NAME_LIBS, NAME_LDLIBS (cmocka added)
 #                                                             -> $(TESTBIN)/unit/NAME
 #   TEST_PROGRAMS += NAME  helpers that integration tests run -> $(TESTBIN)/bin/NAME
@@ -82,7 +84,8 @@ define shlib_template
 $(LIBDIR)/lib$(1).so: $(call objs_of,$($(1)_SRCS)) $(call libdeps_of,$($(1)_LIBS))
 	@mkdir -p $$(@D)
 	@$(if $(Q),echo "  LD      $$@")
-	$(Q)$$(CC) $$(LDFLAGS) -shared -Wl,-soname,lib$(1).so -Wl,-rpath,'$$$$ORIGIN' -o $$@ \
+	$(Q)$$(CC) $$(LDFLAGS) -shared -Wl,-soname,lib$(1).so \
+		$(if $($(1)_NO_RPATH),,-Wl,-rpath,'$$$$ORIGIN') -o $$@ \
 		$(call objs_of,$($(1)_SRCS)) $(call libflags_of,$($(1)_LIBS)) $($(1)_LDLIBS)
 endef
 

@@ -1549,12 +1549,17 @@ static int read_trunk(struct xs_handle *xs, const char *dir, struct sv_vlan_set 
 static int write_features(struct xs_handle *h, xs_transaction_t t, void *arg)
 {
     struct vif_back *v = arg;
+    char path[sizeof(v->dir) + sizeof(SV_XS_ERROR)];
     int err = 0;
 
     for (size_t i = 0; !err && i < sizeof(backend_features) / sizeof(backend_features[0]); i++)
         err = xenbus_write(h, t, v->dir, backend_features[i][0], backend_features[i][1]);
     if (!err)
         err = xenbus_printf(h, t, v->dir, "multi-queue-max-queues", "%u", v->max_queues);
+    /* Why a netdd before us could not serve this directory is no longer
+     * true once we do: the toolstack shows the node (fail_serving). */
+    if (!err && xenbus_path(path, sizeof(path), v->dir, SV_XS_ERROR) == 0 && !xs_rm(h, t, path))
+        err = -errno;
     if (!err)
         err = xenbus_printf(h, t, v->dir, "state", "%d", XenbusStateInitWait);
     return err;

@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <xengnttab.h>
 
+#include "sv/abi/xs_net.h"
 #include "sv/hcall.h"
 #include "sv/log.h"
 #include "sv/netfront.h"
@@ -74,6 +75,9 @@ struct vif_front {
     char backend[160]; /* the backend directory we follow */
     uint32_t backend_id;
     struct vif_front_opts opts;
+    /* Buffers each way per queue, TX and RX: each is a frame the hypervisor
+     * holds an fd of, and a host's fd limit bounds how many it may hold. */
+    unsigned pages[2];
     unsigned nqueues; /* connected queues, 0 when not connected */
     struct vf_queue *q[VIF_FRONT_MAX_QUEUES];
     struct netfront_ctrl *ctrl;
@@ -118,11 +122,20 @@ static void ctrl_notify(void *ctx)
     xenevtchn_notify(v->xce, v->port_ctrl);
 }
 
-/* Buffers each way per queue: each is a frame the hypervisor holds an fd
- * of, and a host's fd limit bounds how many it may hold in all. */
-static unsigned pool_pages(const struct vif_front *v)
+_Static_assert(VIF_FRONT_MAX_BUFFERS == SV_XS_VIF_MAX_QUEUE_SIZE, "queue size limits differ");
+
+/* The toolstack's rx-/tx-queue-size (the vif's rx_queue_size=, ...) wins
+ * over our own option; a value out of range is said and ignored. */
+static void read_queue_size(struct vif_front *v, const char *key, unsigned *pages)
 {
-    return v->opts.buffers ? v->opts.buffers : VIF_FRONT_MAX_BUFFERS;
+    unsigned n = 0;
+    int got = xenbus_scanf(v->xs, XBT_NULL, v->dir, key, "%u", &n);
+
+    if (got == 1 && n >= 1 && n <= VIF_FRONT_MAX_BUFFERS)
+        *pages = n;
+    else if (got != -ENOENT)
+        log_warnx("vif %u: %s/%s is not 1..%d: %u buffers", v->devid, v->dir, key,
+                  VIF_FRONT_MAX_BUFFERS, *pages);
 }
 
 /* Shares what g does not hold yet (queue 0's may be shared ahead: preshare). */
@@ -133,7 +146,7 @@ static int share_all(struct vif_front *v, struct grants *g, bool ctrl)
             g->ring[d] = xengntshr_share_pages(v->xgs, v->backend_id, 1, &g->ring_ref[d], 1);
         if (!g->pool[d])
             g->pool[d] =
-                xengntshr_share_pages(v->xgs, v->backend_id, pool_pages(v), g->pool_ref[d], 1);
+                xengntshr_share_pages(v->xgs, v->backend_id, v->pages[d], g->pool_ref[d], 1);
         if (!g->ring[d] || !g->pool[d])
             return -errno;
     }
@@ -161,7 +174,7 @@ static void unshare_all(struct vf_queue *q, struct grants *g)
     unshare(q, g->ctrl, CTRL_PAGES);
     for (int d = 0; d < 2; d++) {
         unshare(q, g->ring[d], 1);
-        unshare(q, g->pool[d], (int)pool_pages(q->v));
+        unshare(q, g->pool[d], (int)q->v->pages[d]);
     }
     memset(g, 0, sizeof(*g));
 }
@@ -280,9 +293,9 @@ static int queue_connect(struct vf_queue *q, const struct netif_features *peer, 
     cfg.tx_sring = q->g.ring[0];
     cfg.rx_sring = q->g.ring[1];
     cfg.tx = (struct netfront_pool){
-        .pages = q->g.pool[0], .refs = q->g.pool_ref[0], .nr = pool_pages(q->v)};
+        .pages = q->g.pool[0], .refs = q->g.pool_ref[0], .nr = q->v->pages[0]};
     cfg.rx = (struct netfront_pool){
-        .pages = q->g.pool[1], .refs = q->g.pool_ref[1], .nr = pool_pages(q->v)};
+        .pages = q->g.pool[1], .refs = q->g.pool_ref[1], .nr = q->v->pages[1]};
     q->nf = netfront_new(&cfg);
     if (!q->nf)
         return -errno;
@@ -794,6 +807,9 @@ struct vif_front *vif_front_new(struct event_base *base, struct xs_handle *xs,
     v->devid = devid;
     v->opts = *opts;
     snprintf(v->dir, sizeof(v->dir), "/local/domain/%s/device/vif/%u", domid, devid);
+    v->pages[0] = v->pages[1] = opts->buffers ? opts->buffers : VIF_FRONT_MAX_BUFFERS;
+    read_queue_size(v, SV_XS_TX_QUEUE_SIZE, &v->pages[0]);
+    read_queue_size(v, SV_XS_RX_QUEUE_SIZE, &v->pages[1]);
     q0 = queue_get(v, 0);
     if (!q0)
         goto out_free;

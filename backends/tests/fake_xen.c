@@ -165,6 +165,22 @@ bool xs_write(struct xs_handle *h, xs_transaction_t t, const char *path, const v
     return true;
 }
 
+/* The node and everything under it; removing what is not there is fine. */
+bool xs_rm(struct xs_handle *h, xs_transaction_t t, const char *path)
+{
+    size_t len = strlen(path);
+
+    (void)h, (void)t;
+    for (int i = 0; i < NODES; i++)
+        if (nodes[i].path && !strncmp(nodes[i].path, path, len) &&
+            (!nodes[i].path[len] || nodes[i].path[len] == '/')) {
+            free(nodes[i].path);
+            free(nodes[i].value);
+            nodes[i].path = nodes[i].value = NULL;
+        }
+    return true;
+}
+
 bool xs_watch(struct xs_handle *h, const char *path, const char *token)
 {
     (void)h, (void)path, (void)token;

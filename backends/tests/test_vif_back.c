@@ -170,9 +170,12 @@ static void serving_writes_features_and_waits(void **state)
     (void)state;
     toolstack_wrote("multi-queue-num-queues=2 rate=50000,20000 rx-rate=50000,20000,262144 "
                     "ip=10.0.0.2/24");
+    /* What a netdd before us that could not serve it said (fail_serving). */
+    fake_xs_set(BE "/error", "28 cannot write its features: No space left on device");
     v = vif_back_new(&e, BE);
     assert_non_null(v);
     assert_int_equal(fake_xs_int(BE_KEY), XenbusStateInitWait);
+    assert_null(fake_xs_get(BE "/error"));
     assert_int_equal(fake_xs_int(BE "/feature-rx-copy"), 1);
     assert_int_equal(fake_xs_int(BE "/multi-queue-max-queues"), 2); /* the toolstack's cap */
     assert_int_equal(vif_back_frontend(v), 2);

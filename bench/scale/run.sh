@@ -8,6 +8,9 @@
 # it was given (`xl list -l` used_memory_kb): shown apart.  Prints each
 # figure beside its target, met or missed, and beside a baseline from the
 # same run: what starting a process (/bin/true) costs on this machine now.
+# With SV_BASELINE_BUILD=DIR (another build's top, e.g. a copy of main's
+# build/ with its bin/ and lib/), every other create and list is that
+# build's xl, against the same instance: both printed, side by side.
 # Usage: bench/scale/run.sh [N]   (as root, after make)
 #        bench/scale/run.sh vifs [GUESTS [BUFFERS]]: guests with vifs on one
 #        driver domain, teardown and netdd's memory per vif (bench/scale/vifs.sh)
@@ -18,6 +21,10 @@ case ${1:-} in vifs | fair) exec "$(dirname "$0")/$1.sh" "${@:2}" ;; esac
 SV_BUILD=${SV_BUILD:-$(cd "$(dirname "$0")/../.." && pwd)/build}
 BIN=$SV_BUILD/bin
 n=${1:-100}
+base_xl=${SV_BASELINE_BUILD:+$SV_BASELINE_BUILD/bin/xl}
+[ -z "$base_xl" ] || [ -x "$base_xl" ] || { echo "bench/scale/run.sh: no $base_xl" >&2; exit 1; }
+# xl of create or list number $1: the baseline's for every other one.
+xl_of() { if [ -n "$base_xl" ] && [ $(($1 % 2)) = 1 ]; then echo "$base_xl"; else echo "$BIN/xl"; fi; }
 [ "$(id -u)" -eq 0 ] || { echo "bench/scale/run.sh: needs root" >&2; exit 1; }
 SPLITVISOR_RUNDIR=$(mktemp -d /tmp/sv-scale.XXXXXX)
 export SPLITVISOR_RUNDIR
@@ -73,20 +80,35 @@ for _ in $(seq 100); do
 done
 base_kb=$(footprint_kb)
 : >"$SPLITVISOR_RUNDIR/create.us"
+: >"$SPLITVISOR_RUNDIR/create-base.us"
 for i in $(seq "$n"); do
     printf 'name = "%s-%d"\nmemory = 16\nkernel = "%s"\non_crash = "preserve"\n' \
         "$tag" "$i" "$BIN/guest" >"$SPLITVISOR_RUNDIR/d$i.cfg"
+    xl=$(xl_of "$i")
     t0=$(now_us)
-    "$BIN/xl" create "$SPLITVISOR_RUNDIR/d$i.cfg" >/dev/null
-    echo $(($(now_us) - t0)) >>"$SPLITVISOR_RUNDIR/create.us"
+    "$xl" create "$SPLITVISOR_RUNDIR/d$i.cfg" >/dev/null
+    echo $(($(now_us) - t0)) >>"$SPLITVISOR_RUNDIR/create$([ "$xl" = "$BIN/xl" ] || echo -base).us"
 done
 sleep 2 # the last domains settle (start, xenstore home)
 : >"$SPLITVISOR_RUNDIR/list.us"
-for _ in $(seq 50); do
+: >"$SPLITVISOR_RUNDIR/list-base.us"
+lists=50
+[ -z "$base_xl" ] || lists=100 # 50 each
+for i in $(seq "$lists"); do
+    xl=$(xl_of "$i")
     t0=$(now_us)
-    "$BIN/xl" list >/dev/null
-    echo $(($(now_us) - t0)) >>"$SPLITVISOR_RUNDIR/list.us"
+    "$xl" list >/dev/null
+    echo $(($(now_us) - t0)) >>"$SPLITVISOR_RUNDIR/list$([ "$xl" = "$BIN/xl" ] || echo -base).us"
 done
+# CPU time, which the host's load does not stretch as it does wall time:
+# perf stat's task-clock of 20 runs each, ms (empty without perf).
+cpu_ms() { perf stat -x, -e task-clock -r 20 "$@" 2>&1 >/dev/null | awk -F, '{print $1}'; }
+if command -v perf >/dev/null; then
+    cpu_true=$(cpu_ms /bin/true)
+    cpu_list=$(cpu_ms "$BIN/xl" list)
+    cpu_help=$(cpu_ms "$BIN/xl" help)
+    [ -z "$base_xl" ] || cpu_list_base=$(cpu_ms "$base_xl" list)
+fi
 listed=$("$BIN/xl" list | tail -n +3 | wc -l)
 [ "$listed" -eq "$n" ] || { echo "only $listed of $n domains are listed" >&2; exit 1; }
 per_kb=$((($(footprint_kb) - base_kb) / n))
@@ -112,6 +134,19 @@ printf '%-40s p50 %6.1f ms  p99 %6.1f ms   target p99 <= 10 ms: %s\n' "xl list a
     "$l50" "$l99" "$(verdict "$l99" 10)"
 printf '%-40s x%.2f of starting /bin/true (p50)\n' "xl list at $n domains" \
     "$(awk -v a="$l50" -v b="$t50" 'BEGIN {print a / b}')"
+if [ -n "$base_xl" ]; then
+    read -r b50 b99 < <(percentiles <"$SPLITVISOR_RUNDIR/create-base.us")
+    read -r m50 m99 < <(percentiles <"$SPLITVISOR_RUNDIR/list-base.us")
+    printf '%-40s p50 %6.1f ms  p99 %6.1f ms   (xl of %s, every other one)\n' \
+        "baseline: xl create, 1..$n domains" "$b50" "$b99" "$SV_BASELINE_BUILD" \
+        "baseline: xl list at $n domains" "$m50" "$m99" "$SV_BASELINE_BUILD"
+fi
+if [ -n "${cpu_true:-}" ]; then
+    printf '%-40s %6.2f ms CPU (perf stat task-clock, 20 runs)\n' "baseline: start /bin/true" \
+        "$cpu_true" "xl list at $n domains" "$cpu_list" "xl help" "$cpu_help"
+    [ -z "$base_xl" ] || printf '%-40s %6.2f ms CPU (xl of %s)\n' \
+        "baseline: xl list at $n domains" "$cpu_list_base" "$SV_BASELINE_BUILD"
+fi
 printf '%-40s %6.2f MB                     target <= 0.3 MB: %s\n' \
     "host memory per idle domain beyond RAM" "$mb" "$(verdict "$mb" 0.3)"
 printf '%-40s %6.2f MB PSS (in its memory cgroup, charged to its RAM)\n' \

@@ -13,14 +13,17 @@
 # every guest gone, netdd's RAM back to what it was with none but the
 # switch's pool (12 MB at most).  Each guest's shared frames are memfds
 # the hypervisor holds: 2 x BUFFERS + 3 a guest with a vif (BUFFERS: its
-# netfront's pages each way, 253 by default, `guest --vif-buffers`), so a
-# hypervisor limited to 20 000 fds, as in a container without
-# CAP_SYS_RESOURCE, takes ~32 guests at 253 and 64 at 96.
+# netfront's pages each way, 253 by default, the vif's rx_queue_size= and
+# tx_queue_size=), so a hypervisor limited to 20 000 fds, as in a container
+# without CAP_SYS_RESOURCE, takes ~32 guests at 253 and 64 at 96.
+# With SV_BASELINE_BUILD=DIR (another build's top, with bin/ and lib/),
+# every other destroy is that build's xl, printed beside ours.
 # Usage: bench/scale/run.sh vifs [GUESTS [BUFFERS]]   (as root, after make; iperf3)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 n=${1:-64}
 bufs=${2:-}
+base_xl=${SV_BASELINE_BUILD:+$SV_BASELINE_BUILD/bin/xl}
 [[ "$n" =~ ^[1-9][0-9]*$ ]] && [ "$n" -ge 8 ] && [[ "$bufs" =~ ^[0-9]*$ ]] ||
     { echo "usage: bench/scale/run.sh vifs [GUESTS >= 8 [BUFFERS 1..253]]" >&2; exit 2; }
 SV_TEST_TAG=sc$$
@@ -53,7 +56,7 @@ heap0=$(heap_mb)
 t0=$(date +%s%N)
 declare -A id
 for ((g = 1; g <= n; g++)); do
-    id[$g]=$(sv_guest "$t-g$g" "$t-dd" "$(ip_of $g)/16" "" "${bufs:+--vif-buffers $bufs}")
+    id[$g]=$(sv_guest "$t-g$g" "$t-dd" "$(ip_of $g)/16" "${bufs:+rx_queue_size=$bufs,tx_queue_size=$bufs}")
 done
 create_ms=$(ms_since "$t0")
 wait_ping "$t-g1" "$(ip_of 2)"
@@ -106,23 +109,27 @@ window() { # window FILE [GUEST]: 3 s of pings g1 -> g2, destroying GUEST 1 s in
     sleep 1
     if [ -n "${2:-}" ]; then
         s=$(date +%s%N)
-        "$BIN/xl" destroy "$t-g$2"
+        "$xl" destroy "$t-g$2"
         destroy_ms=$(ms_since "$s")
     fi
     wait "$p" || true
 }
 rtts() { awk -F'time=' '/time=/ {split($2, a, " "); print a[1]}' "$@"; }
 : >"$rd/destroys"
+: >"$rd/destroys.baseline"
+k=0
 for g in "${victims[@]}"; do
+    xl=$BIN/xl who=ours
+    if [ -n "$base_xl" ] && [ $((k++ % 2)) = 1 ]; then xl=$base_xl who=baseline; fi
     where=$(steering "$g")
     before=$(ram_mb)
     window "$rd/quiet.$g"
     window "$rd/busy.$g" "$g"
-    echo "$destroy_ms" >>"$rd/destroys"
+    echo "$destroy_ms" >>"$rd/destroys$([ "$who" = ours ] || echo .baseline)"
     sleep 0.3 # netdd's teardown of the vif follows the domain's end
     after=$(ram_mb)
-    printf 'destroy of g%d (%s): %4d ms; netdd RAM %s -> %s MB; g1 -> g2 p50 p90 p99 max, ms: quiet %s, during %s, %s\n' \
-        "$g" "$where" "$destroy_ms" "$before" "$after" "$(rtts "$rd/quiet.$g" | pct)" \
+    printf 'destroy of g%d (%s, %s xl): %4d ms; netdd RAM %s -> %s MB; g1 -> g2 p50 p90 p99 max, ms: quiet %s, during %s, %s\n' \
+        "$g" "$where" "$who" "$destroy_ms" "$before" "$after" "$(rtts "$rd/quiet.$g" | pct)" \
         "$(rtts "$rd/busy.$g" | pct)" "$(grep -o '[0-9]* received' "$rd/busy.$g" || echo '0 received')"
 done
 echo "resources after ${#victims[@]} destroys: $(counts)"
@@ -134,6 +141,8 @@ for _ in $(seq 20); do
     ms_since "$s"
 done >"$rd/true.ms"
 echo "baseline: starting /bin/true, ms p50 p90 p99 max: $(pct <"$rd/true.ms") (part of each destroy's time)"
+[ -z "$base_xl" ] || echo "xl destroy, ms p50 p90 p99 max: ours $(pct <"$rd/destroys");" \
+    "baseline ($SV_BASELINE_BUILD) $(pct <"$rd/destroys.baseline")"
 qp99=$(rtts "$rd"/quiet.* | pct | awk '{print $3}')
 bp99=$(rtts "$rd"/busy.* | pct | awk '{print $3}')
 dmax=$(pct <"$rd/destroys" | awk '{print $4}')

@@ -186,6 +186,30 @@ int config_vif_set_queues(struct config_vif *vif, const char *value, const struc
     return 0;
 }
 
+static int set_queue_size(unsigned int *size, const char *key, const char *value,
+                          const struct config_loc *loc, struct config_error *err)
+{
+    uint64_t n;
+
+    if (config_parse_uint(value, CONFIG_MAX_QUEUE_SIZE, &n) < 0 || n == 0)
+        return config_fail(err, loc, "%s '%.16s' out of range 1..%d", key, value,
+                           CONFIG_MAX_QUEUE_SIZE);
+    *size = (unsigned int)n;
+    return 0;
+}
+
+int config_vif_set_rx_queue_size(struct config_vif *vif, const char *value,
+                                 const struct config_loc *loc, struct config_error *err)
+{
+    return set_queue_size(&vif->rx_queue_size, "rx_queue_size", value, loc, err);
+}
+
+int config_vif_set_tx_queue_size(struct config_vif *vif, const char *value,
+                                 const struct config_loc *loc, struct config_error *err)
+{
+    return set_queue_size(&vif->tx_queue_size, "tx_queue_size", value, loc, err);
+}
+
 static int parse_vid(const char *value, unsigned int *vid, const struct config_loc *loc,
                      struct config_error *err)
 {
@@ -475,6 +499,8 @@ static const struct {
     {"rx_rate", vif_rx_rate},
     {"rx_burst", vif_rx_burst},
     {"queues", config_vif_set_queues},
+    {"rx_queue_size", config_vif_set_rx_queue_size},
+    {"tx_queue_size", config_vif_set_tx_queue_size},
     {"trunk", vif_trunk},
     {"type", vif_type},
     {"script", vif_ignored},

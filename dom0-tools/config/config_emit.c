@@ -76,6 +76,10 @@ static void json_vif(FILE *out, const struct config_vif *vif, bool last)
     json_str_field(out, 6, "backend", vif->backend[0] ? vif->backend : CONFIG_DOM0_NAME, false);
     json_str_field(out, 6, "ip", ips, false);
     json_uint_field(out, 6, "queues", vif->queues, false);
+    if (vif->rx_queue_size)
+        json_uint_field(out, 6, "rx_queue_size", vif->rx_queue_size, false);
+    if (vif->tx_queue_size)
+        json_uint_field(out, 6, "tx_queue_size", vif->tx_queue_size, false);
     json_uint_field(out, 6, "vlan", vif->vlan, false);
     fprintf(out, "      \"trunk\": [");
     for (unsigned int i = 0; i < vif->nr_trunk; i++)
@@ -233,7 +237,12 @@ static void xml_vif(FILE *out, const struct domain_config *cfg, const struct con
             fprintf(out, "      <ip address=\"%s\"/>\n", ip);
     }
     fputs("      <model type=\"netfront\"/>\n", out);
-    fprintf(out, "      <driver queues=\"%u\"/>\n", vif->queues);
+    fprintf(out, "      <driver queues=\"%u\"", vif->queues);
+    if (vif->rx_queue_size)
+        fprintf(out, " rx_queue_size=\"%u\"", vif->rx_queue_size);
+    if (vif->tx_queue_size)
+        fprintf(out, " tx_queue_size=\"%u\"", vif->tx_queue_size);
+    fputs("/>\n", out);
     if (vif->nr_trunk) {
         fputs("      <vlan trunk=\"yes\">\n", out);
         for (unsigned int i = 0; i < vif->nr_trunk; i++)

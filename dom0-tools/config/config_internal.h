@@ -53,6 +53,11 @@ int config_parse_xl_args(const char *file, const char *buf, size_t len, int args
  * its list. */
 int config_parse_xl_over(const char *file, const char *buf, size_t len, struct domain_config *cfg,
                          struct config_error *err);
+/* The libvirt XML front end is in its own library, CONFIG_XML_LIBRARY, which
+ * config.c loads the first time it reads XML (see module.mk for why). */
+typedef int config_parse_fn(const char *file, const char *buf, size_t len,
+                            struct domain_config *cfg, struct config_error *err);
+#define CONFIG_XML_LIBRARY "libsvconfigxml.so"
 int config_parse_xml(const char *file, const char *buf, size_t len, struct domain_config *cfg,
                      struct config_error *err);
 
@@ -114,6 +119,10 @@ int config_set_rate(struct config_rate *r, uint64_t bytes_per_sec, uint64_t inte
 /* Its burst: 1 KiB .. CONFIG_MAX_BURST bytes of credit kept. */
 int config_set_burst(struct config_rate *r, uint64_t bytes, const struct config_loc *loc,
                      struct config_error *err);
+int config_vif_set_rx_queue_size(struct config_vif *vif, const char *value,
+                                 const struct config_loc *loc, struct config_error *err);
+int config_vif_set_tx_queue_size(struct config_vif *vif, const char *value,
+                                 const struct config_loc *loc, struct config_error *err);
 int config_vif_set_queues(struct config_vif *vif, const char *value, const struct config_loc *loc,
                           struct config_error *err);
 int config_vif_set_vlan(struct config_vif *vif, const char *value, const struct config_loc *loc,

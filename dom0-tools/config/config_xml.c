@@ -575,13 +575,26 @@ static int x_vif_ip(struct xml_ctx *x, xmlNode *node)
     return rc;
 }
 
+/* <driver queues= rx_queue_size= tx_queue_size=>, each optional. */
 static int x_vif_driver(struct xml_ctx *x, xmlNode *node)
 {
+    static const struct {
+        const char *attr;
+        vif_setter_fn *set;
+    } attrs[] = {
+        {"queues", config_vif_set_queues},
+        {"rx_queue_size", config_vif_set_rx_queue_size},
+        {"tx_queue_size", config_vif_set_tx_queue_size},
+    };
     struct config_loc loc = xml_loc(x, node);
-    char *queues = xml_attr(node, "queues");
-    int rc = queues ? config_vif_set_queues(x->vif, queues, &loc, x->err) : 0;
+    int rc = 0;
 
-    free(queues);
+    for (size_t i = 0; !rc && i < ARRAY_SIZE(attrs); i++) {
+        char *value = xml_attr(node, attrs[i].attr);
+
+        rc = value ? attrs[i].set(x->vif, value, &loc, x->err) : 0;
+        free(value);
+    }
     return rc;
 }
 

@@ -36,7 +36,8 @@ bool svl_home_request_shutdown(uint32_t domid, const char *reason);
 /* vif.c: a vif's frontend, backend and toolstack directories in xenstore. */
 int svl_vif_add(struct svl_ctx *ctx, uint32_t domid, const struct config_vif *vif);
 int svl_vif_remove(uint32_t domid, unsigned devid);
-/* Removes the vifs of domid, a domain that is gone: no handshake. */
+/* Removes the backend directories of domid's vifs, a domain that is gone: no
+ * handshake; svl_home_remove() removes the rest of them. */
 void svl_vif_remove_all(uint32_t domid);
 /* Domain `name` (b) came up: re-create the backend directory of every
  * running guest's vif that names it, and point the frontends at it. */

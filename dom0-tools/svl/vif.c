@@ -105,17 +105,24 @@ static bool write_backend(struct xs_handle *h, xs_transaction_t t, uint32_t f, u
            put(h, t, p.libxl, "backend", p.back, 0, 0);
 }
 
+/* The description's bound is the guests' (one limit, as for names). */
+_Static_assert(CONFIG_MAX_QUEUE_SIZE == SV_XS_VIF_MAX_QUEUE_SIZE, "queue size limits differ");
+
 static bool write_vif(struct xs_handle *h, xs_transaction_t t, uint32_t f, uint32_t b,
                       const struct config_vif *vif)
 {
     struct vif_paths p;
-    char handle[16];
+    char handle[16], rxq[16], txq[16];
 
     vif_paths(f, b, vif->devid, &p);
     snprintf(handle, sizeof(handle), "%u", vif->devid);
+    snprintf(rxq, sizeof(rxq), "%u", vif->rx_queue_size);
+    snprintf(txq, sizeof(txq), "%u", vif->tx_queue_size);
     return put(h, t, p.front, "", "", f, b) && put(h, t, p.front, "handle", handle, f, b) &&
-           put(h, t, p.front, "mac", vif->mac, f, b) && put(h, t, p.front, "state", "1", f, b) &&
-           write_backend(h, t, f, b, vif);
+           put(h, t, p.front, "mac", vif->mac, f, b) &&
+           (!vif->rx_queue_size || put(h, t, p.front, SV_XS_RX_QUEUE_SIZE, rxq, f, b)) &&
+           (!vif->tx_queue_size || put(h, t, p.front, SV_XS_TX_QUEUE_SIZE, txq, f, b)) &&
+           put(h, t, p.front, "state", "1", f, b) && write_backend(h, t, f, b, vif);
 }
 
 int svl_vif_backend_domid(struct svl_ctx *ctx, const char *name, uint32_t *domid)
@@ -214,12 +221,8 @@ void svl_remove_parent_if_empty(struct xs_handle *h, const char *path)
 /*
  * Asks the backend to let go (online = 0, Closing) and waits a little for
  * it to reach Closed, as libxl does, then removes every node of the vif.
- * Without `handshake` (the guest is gone) the nodes go at once: the backend
- * tears a vif down when its directory goes, on its own time, and cannot
- * write it back (xenbus_switch_state), so `xl destroy` does not wait for
- * a driver domain busy with other guests.
  */
-static void vif_unplug(struct xs_handle *h, const char *libxl_dir, bool handshake)
+static void vif_unplug(struct xs_handle *h, const char *libxl_dir)
 {
     char *front = read_str(h, libxl_dir, "frontend");
     char *back = read_str(h, libxl_dir, "backend");
@@ -228,7 +231,7 @@ static void vif_unplug(struct xs_handle *h, const char *libxl_dir, bool handshak
 
     /* Woken by the backend's Closed, not polled: a poll every 100 ms was
      * most of `xl destroy`'s time. */
-    if (handshake && back && read_state(h, back) == XenbusStateConnected &&
+    if (back && read_state(h, back) == XenbusStateConnected &&
         xenbus_watch_state(h, back, "vif") == 0) {
         snprintf(path, sizeof(path), "%s/online", back);
         xs_write(h, XBT_NULL, path, "0", 1);
@@ -263,7 +266,7 @@ int svl_vif_remove(uint32_t domid, unsigned devid)
         return -ENOENT;
     }
     free(front);
-    vif_unplug(h, dir, true);
+    vif_unplug(h, dir);
     xs_close(h);
     return 0;
 }
@@ -288,16 +291,33 @@ int svl_for_each_device(const char *fmt, uint32_t domid, svl_device_fn *fn, void
     return 0;
 }
 
-static void unplug_one(struct xs_handle *h, const char *dir, const char *devid, void *arg)
+/*
+ * The guest is gone: no handshake.  The backend tears a vif down when its
+ * directory goes, on its own time, and cannot write it back
+ * (xenbus_switch_state), so `xl destroy` does not wait for a driver domain
+ * busy with other guests.  The directory goes with its parent
+ * (.../backend/vif/DOMID: this guest's vifs on that backend, all going);
+ * the frontend's and the toolstack's nodes go with the domain's home
+ * (svl_home_remove).  Two xenstore round trips a vif instead of seven:
+ * each waits for xenstored to be scheduled, under load most of a destroy.
+ */
+static void unplug_gone(struct xs_handle *h, const char *dir, const char *devid, void *arg)
 {
+    char *back = read_str(h, dir, "backend");
+    char *slash = back ? strrchr(back, '/') : NULL;
+
     (void)devid;
     (void)arg;
-    vif_unplug(h, dir, false);
+    if (slash) {
+        *slash = '\0';
+        xs_rm(h, XBT_NULL, back);
+    }
+    free(back);
 }
 
 void svl_vif_remove_all(uint32_t domid)
 {
-    svl_for_each_device(SVL_VIF_DIRS, domid, unplug_one, NULL);
+    svl_for_each_device(SVL_VIF_DIRS, domid, unplug_gone, NULL);
 }
 
 /* The vif devids of domid, from its toolstack directory (the source of truth:

@@ -31,6 +31,7 @@
 #define CONFIG_MAX_CPU_WEIGHT     65535
 #define CONFIG_DEFAULT_CPU_WEIGHT 256
 #define CONFIG_MAX_QUEUES         8
+#define CONFIG_MAX_QUEUE_SIZE     253 /* buffers netfront posts each way: a ring's worth */
 #define CONFIG_MAX_VLAN           4094
 #define CONFIG_MAX_TRUNK          64               /* tagged VLANs of one vif */
 #define CONFIG_MAX_MEMORY_MIB     (1024ULL * 1024) /* 1 TiB */
@@ -73,10 +74,14 @@ struct config_vif {
     unsigned int nr_ips;                     /* the guest's addresses on it, in the order written */
     char ip[CONFIG_MAX_IPS][CONFIG_IP_SIZE]; /* each "ADDR" or "ADDR/PREFIX" */
     unsigned int queues;                     /* 1..CONFIG_MAX_QUEUES */
-    unsigned int vlan;                       /* 802.1Q VLAN id 1..4094 of its untagged frames;
-                                              * 0 = the untagged LAN */
-    unsigned int nr_trunk;                   /* a trunk: it also carries these VLANs tagged */
-    uint16_t trunk[CONFIG_MAX_TRUNK];        /* ascending, none equal to vlan */
+    /* The buffers the guest's netfront posts for receiving and shares for
+     * sending, per queue (libvirt's <driver rx_queue_size= tx_queue_size=>):
+     * 1..CONFIG_MAX_QUEUE_SIZE; 0 = the guest's own choice (a ring's worth). */
+    unsigned int rx_queue_size, tx_queue_size;
+    unsigned int vlan;                /* 802.1Q VLAN id 1..4094 of its untagged frames;
+                                       * 0 = the untagged LAN */
+    unsigned int nr_trunk;            /* a trunk: it also carries these VLANs tagged */
+    uint16_t trunk[CONFIG_MAX_TRUNK]; /* ascending, none equal to vlan */
     /* What the guest may send (xl's rate=, libvirt's <outbound average=>)
      * and receive (ours rx_rate=, libvirt's <inbound>). */
     struct config_rate rate, rx_rate;

@@ -22,7 +22,8 @@ include $(wildcard lib/*/module.mk) dom0-tools/config/module.mk \
         dom0-tools/xenstored/module.mk hw/module.mk hypervisor/module.mk
 SVCORE_FUZZ_SRCS := lib/svcore/log.c lib/svcore/util.c
 
-CONFIG_FUZZ_SRCS := tests/fuzz/fuzz_config.c $(svconfig_SRCS) $(SVCORE_FUZZ_SRCS)
+CONFIG_FUZZ_SRCS := tests/fuzz/fuzz_config.c $(svconfig_SRCS) $(svconfigxml_SRCS) \
+                    $(SVCORE_FUZZ_SRCS)
 CONFIG_FUZZ_XML2 := $(shell pkg-config --cflags libxml-2.0 2>/dev/null || echo -I/usr/include/libxml2)
 
 FUZZ_TARGETS += fuzz_config_xl

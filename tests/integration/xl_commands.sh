@@ -45,6 +45,16 @@ wait_console "$d2" SLEEPING >/dev/null
 "$BIN/xl" dumpxml "$d2" | diff - "$rd/one.xml" || fail "XML round trip changed the description"
 pass "list -l and dumpxml; the XML round trip recreates the same domain"
 
+# libxml2 brings ICU and libstdc++: only reading XML loads it, in a library
+# of its own (what every other command saves is in docs/benchmarks.md).
+loaded() { LD_DEBUG=files "$@" 2>&1 >/dev/null | grep -o 'file=lib[a-z0-9]*' | sort -u; }
+libs=$(loaded "$BIN/xl" list)
+grep -qx 'file=libsvl' <<<"$libs" || fail "LD_DEBUG shows no libraries: $libs"
+grep -q 'file=libxml2\|file=libsvconfigxml' <<<"$libs" && fail "xl list loads libxml2: $libs"
+grep -qx 'file=libxml2' <<<"$(loaded "$TESTBIN/config-dump" "$rd/one.xml")" ||
+    fail "reading XML does not load libxml2"
+pass "xl loads libxml2 only to read XML"
+
 [ "$("$BIN/xl" exec "$t-one" -- readlink /proc/self/ns/net)" = \
   "$(ip netns exec "sv-$t-one" readlink /proc/self/ns/net)" ] || fail "exec is not in the namespace"
 "$BIN/xl" uptime "$t-one" | grep -q "^$t-one " || fail "uptime"

@@ -1,7 +1,8 @@
 /*
  * The xenstore nodes the toolstack (xl) and a driver domain (netdd) share
  * for a vif and a VF: where a backend directory lives, the keys xl writes
- * there for netdd to read, and those netdd publishes there for xl to show.
+ * there for netdd to read, and those netdd publishes there for xl to show;
+ * and the few xl writes in a vif's frontend directory for the guest.
  * Both sides spell them from here.  Xen's own netif keys, which frontend
  * and backend exchange (ring refs, event channels, feature-*), are Xen's
  * and not listed; docs/networking.md says what each node means, and a unit
@@ -37,6 +38,14 @@
 #define SV_XS_TRUST       "trust"                  /* VF: 1 receives all multicast */
 #define SV_XS_LINK_STATE  "link-state"             /* VF: auto (the wire's), enable, disable */
 
+/* Written by xl in a vif's frontend directory (/local/domain/F/device/vif/D),
+ * read by the guest's netfront: the buffers it posts for receiving and
+ * shares for sending, per queue, 1..SV_XS_VIF_MAX_QUEUE_SIZE (absent: its
+ * own choice, a ring's worth). */
+#define SV_XS_RX_QUEUE_SIZE      "rx-queue-size"
+#define SV_XS_TX_QUEUE_SIZE      "tx-queue-size"
+#define SV_XS_VIF_MAX_QUEUE_SIZE 253
+
 /* Written by xl in a standby driver domain's home (/local/domain/B): "active"
  * once the PF is its own and it should serve (docs/networking.md). */
 #define SV_XS_STANDBY "standby"
@@ -69,6 +78,8 @@
     X(SV_XS_SPOOFCHK)                                                                              \
     X(SV_XS_TRUST)                                                                                 \
     X(SV_XS_LINK_STATE)                                                                            \
+    X(SV_XS_RX_QUEUE_SIZE)                                                                         \
+    X(SV_XS_TX_QUEUE_SIZE)                                                                         \
     X(SV_XS_STANDBY)                                                                               \
     X(SV_XS_STEERING)                                                                              \
     X(SV_XS_NIC_QUEUES)                                                                            \
