@@ -278,17 +278,25 @@ int sv_cgroup_join_domain(pid_t pid)
     return joined;
 }
 
+/* dir/cgroup.procs to read, or NULL (errno set). */
+static FILE *procs_open(const char *dir)
+{
+    char path[600];
+
+    if (snprintf(path, sizeof(path), "%s/cgroup.procs", dir) >= (int)sizeof(path)) {
+        errno = ENAMETOOLONG;
+        return NULL;
+    }
+    return fopen(path, "re");
+}
+
 /* The first process dir/cgroup.procs lists other than self: its pid, 0
  * when none, or -errno. */
 static long other_process(const char *dir, pid_t self)
 {
-    char path[600];
     long pid, other = 0;
-    FILE *f;
+    FILE *f = procs_open(dir);
 
-    if (snprintf(path, sizeof(path), "%s/cgroup.procs", dir) >= (int)sizeof(path))
-        return -ENAMETOOLONG;
-    f = fopen(path, "re");
     if (!f)
         return -errno;
     while (!other && fscanf(f, "%ld", &pid) == 1)
@@ -341,14 +349,10 @@ int sv_cgroup_delegate(const char *own, const char *const *ctrls, size_t n, pid_
 /* SIGKILL to every process cgroup.procs lists: how many it listed, or -errno. */
 static int kill_listed(const char *dir)
 {
-    char path[600];
     long pid;
     int n = 0;
-    FILE *f;
+    FILE *f = procs_open(dir);
 
-    if (snprintf(path, sizeof(path), "%s/cgroup.procs", dir) >= (int)sizeof(path))
-        return -ENAMETOOLONG;
-    f = fopen(path, "re");
     if (!f)
         return -errno;
     while (fscanf(f, "%ld", &pid) == 1) {

@@ -184,15 +184,31 @@ static int fake_teardown(void **state)
     return 0;
 }
 
+/* sv_cgroup_delegate for pid 4242 on a fake tree. */
+static int delegate_fake(char *own, const char *controllers, const char *procs, pid_t *other)
+{
+    fake_tree(own, controllers, procs);
+    return sv_cgroup_delegate(own, sv_cgroup_controllers, SV_CGROUP_NCONTROLLERS, 4242, other);
+}
+
+/* Nothing moved to sv-host, nothing enabled. */
+static void expect_untouched(const char *own)
+{
+    char host[600];
+
+    snprintf(host, sizeof(host), "%s/%s", own, SV_CGROUP_HOST);
+    expect(host, "cgroup.procs", "");
+    expect(own, "cgroup.subtree_control", "");
+}
+
 static void test_delegate_fake(void **state)
 {
     char own[] = "/tmp/sv-cgfake.XXXXXX", host[600];
     pid_t other = -1;
 
     (void)state;
-    fake_tree(own, "cpuset cpu io memory hugetlb pids\n", "4242\n");
-    assert_int_equal(
-        sv_cgroup_delegate(own, sv_cgroup_controllers, SV_CGROUP_NCONTROLLERS, 4242, &other), 3);
+    assert_int_equal(delegate_fake(own, "cpuset cpu io memory hugetlb pids\n", "4242\n", &other),
+                     3);
     assert_int_equal(other, 0);
     snprintf(host, sizeof(host), "%s/%s", own, SV_CGROUP_HOST);
     expect(host, "cgroup.procs", "4242");
@@ -203,24 +219,17 @@ static void test_delegate_fake(void **state)
 /* Only what own offers is asked for; none: nothing moves. */
 static void test_delegate_fake_offered(void **state)
 {
-    char own[] = "/tmp/sv-cgfake.XXXXXX", host[600];
+    char own[] = "/tmp/sv-cgfake.XXXXXX";
     pid_t other = -1;
 
     (void)state;
-    fake_tree(own, "cpu pids\n", "4242\n");
-    assert_int_equal(
-        sv_cgroup_delegate(own, sv_cgroup_controllers, SV_CGROUP_NCONTROLLERS, 4242, &other), 2);
+    assert_int_equal(delegate_fake(own, "cpu pids\n", "4242\n", &other), 2);
     expect(own, "cgroup.subtree_control", "+pids +cpu");
     fake_remove(own);
 
     strcpy(own, "/tmp/sv-cgfake.XXXXXX");
-    fake_tree(own, "hugetlb io\n", "4242\n");
-    assert_int_equal(
-        sv_cgroup_delegate(own, sv_cgroup_controllers, SV_CGROUP_NCONTROLLERS, 4242, &other),
-        -ENOENT);
-    snprintf(host, sizeof(host), "%s/%s", own, SV_CGROUP_HOST);
-    expect(host, "cgroup.procs", "");
-    expect(own, "cgroup.subtree_control", "");
+    assert_int_equal(delegate_fake(own, "hugetlb io\n", "4242\n", &other), -ENOENT);
+    expect_untouched(own);
     fake_remove(own);
 }
 
@@ -228,18 +237,13 @@ static void test_delegate_fake_offered(void **state)
  * refused, named, and nothing moved or enabled. */
 static void test_delegate_fake_other(void **state)
 {
-    char own[] = "/tmp/sv-cgfake.XXXXXX", host[600];
+    char own[] = "/tmp/sv-cgfake.XXXXXX";
     pid_t other = 0;
 
     (void)state;
-    fake_tree(own, "memory pids cpu\n", "777\n4242\n");
-    assert_int_equal(
-        sv_cgroup_delegate(own, sv_cgroup_controllers, SV_CGROUP_NCONTROLLERS, 4242, &other),
-        -EBUSY);
+    assert_int_equal(delegate_fake(own, "memory pids cpu\n", "777\n4242\n", &other), -EBUSY);
     assert_int_equal(other, 777);
-    snprintf(host, sizeof(host), "%s/%s", own, SV_CGROUP_HOST);
-    expect(host, "cgroup.procs", "");
-    expect(own, "cgroup.subtree_control", "");
+    expect_untouched(own);
     fake_remove(own);
 }
 
