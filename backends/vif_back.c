@@ -306,13 +306,56 @@ static void ctrl_notify(void *ctx)
 static const struct netback_ctrl_ops ctrl_ops = {
     .copy_from_grant = ctrl_copy_from, .notify = ctrl_notify, .disconnect = misbehaved_ctx};
 
-static bool fe_flag(struct vif_back *v, const char *key)
-{
-    char *val = NULL;
-    bool on = xenbus_read(v->env.xs, XBT_NULL, v->frontend, key, &val) == 0 && !strcmp(val, "1");
+/* What a connect reads of the frontend's directory besides each queue's
+ * rings and ports: all in one wait for xenstored (xenbus_read_many()), as
+ * netdd's one thread serves every other vif meanwhile. */
+enum fe_key {
+    FE_QUEUES,
+    FE_RX_COPY,
+    FE_SG,
+    FE_GSO_TCPV4,
+    FE_GSO_TCPV6,
+    FE_NO_CSUM,
+    FE_IPV6_CSUM,
+    FE_CTRL_REF,
+    FE_CTRL_PORT,
+    FE_KEYS
+};
+static const char *const fe_keys[FE_KEYS] = {[FE_QUEUES] = "multi-queue-num-queues",
+                                             [FE_RX_COPY] = "request-rx-copy",
+                                             [FE_SG] = "feature-sg",
+                                             [FE_GSO_TCPV4] = "feature-gso-tcpv4",
+                                             [FE_GSO_TCPV6] = "feature-gso-tcpv6",
+                                             [FE_NO_CSUM] = "feature-no-csum-offload",
+                                             [FE_IPV6_CSUM] = "feature-ipv6-csum-offload",
+                                             [FE_CTRL_REF] = "ctrl-ring-ref",
+                                             [FE_CTRL_PORT] = "event-channel-ctrl"};
 
-    free(val);
-    return on;
+/* The keys of dir named by names, read with one wait for xenstored. */
+static int read_keys(struct vif_back *v, const char *dir, const char *const *names, unsigned n,
+                     char **values)
+{
+    struct xenbus_key keys[FE_KEYS];
+
+    for (unsigned i = 0; i < n; i++)
+        keys[i] = (struct xenbus_key){dir, names[i]};
+    return xenbus_read_many(v->env.xs, XBT_NULL, keys, n, values);
+}
+
+static void free_keys(char **values, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++)
+        free(values[i]);
+}
+
+static bool flag(const char *value)
+{
+    return value && !strcmp(value, "1");
+}
+
+static bool scan_uint(const char *value, unsigned *out)
+{
+    return value && sscanf(value, "%u", out) == 1;
 }
 
 /* The device mapping of ref (made on first use, kept), or NULL: copy instead. */
@@ -562,18 +605,23 @@ static int bind_port(struct vif_back *v, unsigned remote, evtchn_port_t *port)
  * single queue, its queue-N subdirectory with several (netif.h). */
 static int queue_connect(struct vif_queue *q, const char *dir)
 {
+    static const char *const names[] = {"event-channel-tx", "event-channel-rx", "tx-ring-ref",
+                                        "rx-ring-ref", "event-channel"};
     struct vif_back *v = q->v;
-    struct xs_handle *xs = v->env.xs;
     uint32_t refs[2], domids[2] = {v->fe_domid, v->fe_domid};
     unsigned evtchn, evtchn_rx = 0;
-    /* feature-split-event-channels: one port per ring if the frontend wants it. */
-    bool split = xenbus_scanf(xs, XBT_NULL, dir, "event-channel-tx", "%u", &evtchn) == 1 &&
-                 xenbus_scanf(xs, XBT_NULL, dir, "event-channel-rx", "%u", &evtchn_rx) == 1;
-    int err;
+    char *val[5];
+    bool split, ok;
+    int err = read_keys(v, dir, names, 5, val);
 
-    if (xenbus_scanf(xs, XBT_NULL, dir, "tx-ring-ref", "%u", &refs[0]) != 1 ||
-        xenbus_scanf(xs, XBT_NULL, dir, "rx-ring-ref", "%u", &refs[1]) != 1 ||
-        (!split && xenbus_scanf(xs, XBT_NULL, dir, "event-channel", "%u", &evtchn) != 1)) {
+    if (err)
+        return err;
+    /* feature-split-event-channels: one port per ring if the frontend wants it. */
+    split = scan_uint(val[0], &evtchn) && scan_uint(val[1], &evtchn_rx);
+    ok = scan_uint(val[2], &refs[0]) && scan_uint(val[3], &refs[1]) &&
+         (split || scan_uint(val[4], &evtchn));
+    free_keys(val, 5);
+    if (!ok) {
         log_warnx("vif %u.%u: frontend gave no rings or event channel in %s", v->fe_domid, v->devid,
                   dir);
         return -EINVAL;
@@ -598,15 +646,15 @@ static int queue_connect(struct vif_queue *q, const char *dir)
 
 /* feature-ctrl-ring: optional; a frontend that names a ring must give a
  * good one. */
-static int ctrl_connect(struct vif_back *v)
+static int ctrl_connect(struct vif_back *v, char **fe)
 {
     uint32_t ref, domid = v->fe_domid;
     unsigned port;
     int err;
 
-    if (xenbus_scanf(v->env.xs, XBT_NULL, v->frontend, "ctrl-ring-ref", "%u", &ref) != 1)
+    if (!scan_uint(fe[FE_CTRL_REF], &ref))
         return 0;
-    if (xenbus_scanf(v->env.xs, XBT_NULL, v->frontend, "event-channel-ctrl", "%u", &port) != 1)
+    if (!scan_uint(fe[FE_CTRL_PORT], &port))
         return -EINVAL;
     v->ctrl_ring = xengnttab_map_grant_refs(v->env.xgt, 1, &domid, &ref, PROT_READ | PROT_WRITE);
     if (!v->ctrl_ring)
@@ -653,24 +701,23 @@ static void push_hash(struct vif_back *v)
         v->env.ops->set_hash(v->env.host, v, &h);
 }
 
-static void read_rx_features(struct vif_back *v)
+static void read_rx_features(struct vif_back *v, char **fe)
 {
-    v->rxf = (struct netif_features){.sg = fe_flag(v, "feature-sg"),
-                                     .gso_tcpv4 = fe_flag(v, "feature-gso-tcpv4"),
-                                     .gso_tcpv6 = fe_flag(v, "feature-gso-tcpv6"),
-                                     .csum_ipv4 = !fe_flag(v, "feature-no-csum-offload"),
-                                     .csum_ipv6 = fe_flag(v, "feature-ipv6-csum-offload")};
+    v->rxf = (struct netif_features){.sg = flag(fe[FE_SG]),
+                                     .gso_tcpv4 = flag(fe[FE_GSO_TCPV4]),
+                                     .gso_tcpv6 = flag(fe[FE_GSO_TCPV6]),
+                                     .csum_ipv4 = !flag(fe[FE_NO_CSUM]),
+                                     .csum_ipv6 = flag(fe[FE_IPV6_CSUM])};
     v->rx_gso = v->rxf.sg && v->rxf.gso_tcpv4 && v->rxf.csum_ipv4;
 }
 
 /* multi-queue-num-queues: absent means one queue with flat keys; more than
  * we offered is refused (Linux netback does the same). */
-static int read_num_queues(struct vif_back *v)
+static int read_num_queues(struct vif_back *v, char **fe)
 {
     unsigned n = 1;
 
-    if (xenbus_scanf(v->env.xs, XBT_NULL, v->frontend, "multi-queue-num-queues", "%u", &n) == 1 &&
-        (n == 0 || n > v->max_queues)) {
+    if (scan_uint(fe[FE_QUEUES], &n) && (n == 0 || n > v->max_queues)) {
         log_warnx("vif %u.%u: frontend asks for %u queues, we offered %u", v->fe_domid, v->devid, n,
                   v->max_queues);
         return -EINVAL;
@@ -733,15 +780,20 @@ void vif_back_attached(struct vif_back *v, int err)
  * or vif_back_attached() later), Connected. */
 static int vif_connect(struct vif_back *v)
 {
-    int err = read_num_queues(v);
+    char *fe[FE_KEYS];
+    int err = read_keys(v, v->frontend, fe_keys, FE_KEYS, fe);
 
     if (err)
         return err;
-    if (!fe_flag(v, "request-rx-copy")) {
+    err = read_num_queues(v, fe);
+    if (err)
+        goto out;
+    if (!flag(fe[FE_RX_COPY])) {
         log_warnx("vif %u.%u: frontend without request-rx-copy", v->fe_domid, v->devid);
-        return -EOPNOTSUPP;
+        err = -EOPNOTSUPP;
+        goto out;
     }
-    read_rx_features(v);
+    read_rx_features(v, fe);
     v->cache = gntcache_new_xengnttab(v->env.xgt, v->env.cache_pages ? v->env.cache_pages
                                                                      : GNTCACHE_PAGES * v->nqueues);
     err = v->cache ? alloc_zero_copy(v) : -ENOMEM;
@@ -752,25 +804,42 @@ static int vif_connect(struct vif_back *v)
         err = queue_connect(&v->queue[i], v->nqueues == 1 ? v->frontend : dir);
     }
     if (!err)
-        err = ctrl_connect(v);
+        err = ctrl_connect(v, fe);
     if (err)
-        return err;
+        goto out;
     err = v->env.ops->attach(v->env.host, v, v->mac, v->nqueues);
     if (err == -EINPROGRESS) {
         v->attaching = true;
-        return 0;
+        err = 0;
+        goto out;
     }
-    if (err < 0)
-        return -ENOSPC;
+    if (err < 0) {
+        err = -ENOSPC;
+        goto out;
+    }
     v->attached = true;
-    return vif_up(v);
+    err = vif_up(v);
+out:
+    free_keys(fe, FE_KEYS);
+    return err;
 }
 
-static bool online(struct vif_back *v)
+/* The frontend's state, ours and "online" (absent or unparsable: on),
+ * with one wait for xenstored instead of three: a flapping frontend draws
+ * up to 15 looks a second (netdd's watch rate), each blocking the thread
+ * every vif shares. */
+static void read_states(struct vif_back *v, XenbusState *fe, XenbusState *be, bool *on)
 {
-    unsigned on = 1;
+    const struct xenbus_key keys[] = {
+        {v->frontend, "state"}, {v->dir, "state"}, {v->dir, SV_XS_ONLINE}};
+    char *val[3];
+    unsigned online = 1;
 
-    return xenbus_scanf(v->env.xs, XBT_NULL, v->dir, SV_XS_ONLINE, "%u", &on) != 1 || on;
+    xenbus_read_many(v->env.xs, XBT_NULL, keys, 3, val);
+    *fe = xenbus_parse_state(val[0]);
+    *be = xenbus_parse_state(val[1]);
+    *on = !val[2] || sscanf(val[2], "%u", &online) != 1 || online;
+    free_keys(val, 3);
 }
 
 uint64_t vif_back_watch(struct vif_back *v, const char *path)
@@ -783,11 +852,7 @@ uint64_t vif_back_watch(struct vif_back *v, const char *path)
         return 0;
     if (v->detaching || v->failed)
         return 0; /* looked at again once Closed (our state's watch) */
-    /* Three synchronous reads a look (2 ms together at load 8-13): a flapping
-     * frontend draws 15 looks a second. */
-    fe = xenbus_read_state(v->env.xs, XBT_NULL, v->frontend);
-    be = xenbus_read_state(v->env.xs, XBT_NULL, v->dir);
-    on = online(v);
+    read_states(v, &fe, &be, &on);
     /* A frontend starting over finds us waiting again (Linux: prepare for reconnect). */
     if (on && fe == XenbusStateInitialising && be == XenbusStateClosed) {
         xenbus_switch_state(v->env.xs, v->dir, XenbusStateInitWait);

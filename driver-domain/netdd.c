@@ -34,6 +34,7 @@
 #include "sv/abi/hypercall.h"
 #include "sv/gro.h"
 #include "sv/log.h"
+#include "sv/xs_ext.h"
 #include "sv/netif_offload.h"
 #include "sv/ratelimit.h"
 #include "sv/swoffload.h"
@@ -601,18 +602,38 @@ static void on_watch_timer(evutil_socket_t fd, short what, void *arg)
     watch_run((unsigned)(uintptr_t)arg);
 }
 
-/* The slot of the vif an event is about: its token is the vif's directory
- * (its frontend's state) or, for our "vifs" watch, the path is in it. */
-static int watch_owner(const char *path, const char *token)
+/* The slot of the vif an event of our "vifs" watch asks to look at, or
+ * -1; *rescan when it may be a vif directory come or gone: the directory
+ * of a vif or above it, or anything under one not served.  Under a served
+ * vif only "state" and "online" matter (vif_back_watch() reads no other):
+ * our own counters and features, written there, cost nothing, and a rescan
+ * is a synchronous read of every vif directory. */
+static int backend_event(const char *path, bool *rescan)
 {
     for (unsigned i = 0; i < SV_XS_NETDD_MAX_VIFS; i++) {
         const char *dir = dd.vifs[i] ? vif_back_dir(dd.vifs[i]) : NULL;
         size_t len = dir ? strlen(dir) : 0;
 
-        if (dir &&
-            (!strcmp(token, dir) || (!strncmp(path, dir, len) && (!path[len] || path[len] == '/'))))
+        if (!dir || strncmp(path, dir, len) || (path[len] && path[len] != '/'))
+            continue;
+        if (!path[len]) {
+            *rescan = true;
             return (int)i;
+        }
+        return !strcmp(path + len + 1, "state") || !strcmp(path + len + 1, SV_XS_ONLINE) ? (int)i
+                                                                                         : -1;
     }
+    *rescan = true;
+    return -1;
+}
+
+/* The slot whose frontend's state an event is about: its token is the
+ * vif's directory. */
+static int frontend_event(const char *token)
+{
+    for (unsigned i = 0; i < SV_XS_NETDD_MAX_VIFS; i++)
+        if (dd.vifs[i] && !strcmp(token, vif_back_dir(dd.vifs[i])))
+            return (int)i;
     return -1;
 }
 
@@ -632,16 +653,25 @@ static void on_xenstore(evutil_socket_t fd, short what, void *arg)
     (void)what;
     (void)arg;
     for (unsigned n = 0; n < NETDD_WATCH_BUDGET && (ev = xs_check_watch(dd.xs)); n++) {
-        int i = watch_owner(ev[XS_WATCH_PATH], ev[XS_WATCH_TOKEN]);
+        int i;
 
         if (vf_config_event(dd.vfc, ev[XS_WATCH_TOKEN], ev[XS_WATCH_PATH])) {
             free(ev);
             continue;
         }
-        ours |= !strcmp(ev[XS_WATCH_TOKEN], "vifs");
+        i = !strcmp(ev[XS_WATCH_TOKEN], "vifs") ? backend_event(ev[XS_WATCH_PATH], &ours)
+                                                : frontend_event(ev[XS_WATCH_TOKEN]);
         if (i >= 0)
             dd.watch[i].pending = true;
         free(ev);
+    }
+    /* Events the library had to drop (a flood filled its queue) may have
+     * been any vif's: look at every vif and directory, as after a start. */
+    if (xs_watch_overflow(dd.xs)) {
+        log_warnx("xenstore watch events were dropped: looking at every vif");
+        ours = true;
+        for (unsigned i = 0; i < SV_XS_NETDD_MAX_VIFS; i++)
+            dd.watch[i].pending = dd.vifs[i] != NULL;
     }
     if (ours)
         rescan();

@@ -11,6 +11,7 @@
 #include <xenstore.h>
 
 #include "sv/gnttab_ext.h"
+#include "sv/xs_ext.h"
 #include "fake_xen.h"
 
 #define NODES 256
@@ -120,12 +121,11 @@ static void fill_page(uint8_t *p, uint32_t ref)
     SHARED_RING_INIT((netif_tx_sring_t *)p);
 }
 
-void *xs_read(struct xs_handle *h, xs_transaction_t t, const char *path, unsigned int *len)
+static void *read_node(const char *path, unsigned int *len)
 {
     const char *v = fake_xs_get(path);
     char *copy;
 
-    (void)h, (void)t;
     if (!v) {
         errno = ENOENT;
         return NULL;
@@ -136,9 +136,27 @@ void *xs_read(struct xs_handle *h, xs_transaction_t t, const char *path, unsigne
     return copy;
 }
 
+void *xs_read(struct xs_handle *h, xs_transaction_t t, const char *path, unsigned int *len)
+{
+    (void)h, (void)t;
+    held.xs_waits++;
+    return read_node(path, len);
+}
+
+int xs_read_many(struct xs_handle *h, xs_transaction_t t, const char *const *paths, unsigned int n,
+                 char **values)
+{
+    (void)h, (void)t;
+    held.xs_waits++;
+    for (unsigned int i = 0; i < n; i++)
+        values[i] = read_node(paths[i], NULL);
+    return 0;
+}
+
 bool xs_write(struct xs_handle *h, xs_transaction_t t, const char *path, const void *data,
               unsigned int len)
 {
+    held.xs_waits++;
     char *v = strndup(data, len);
 
     (void)h, (void)t;
@@ -164,12 +182,14 @@ bool xs_unwatch(struct xs_handle *h, const char *path, const char *token)
 xs_transaction_t xs_transaction_start(struct xs_handle *h)
 {
     (void)h;
+    held.xs_waits++;
     return 1;
 }
 
 bool xs_transaction_end(struct xs_handle *h, xs_transaction_t t, bool abort)
 {
     (void)h, (void)t, (void)abort;
+    held.xs_waits++;
     return true;
 }
 

@@ -16,10 +16,11 @@
 #define FAKE_BAD_REF 666u /* a grant ref the "hypervisor" refuses to map */
 
 struct fake_xen_held {
-    int pages;   /* grant pages mapped and not unmapped */
-    int ports;   /* event channels bound and not unbound */
-    int watches; /* xenstore watches set and not removed */
-    int batches; /* xengnttab_map_grant_refs_each calls (not "held": a count of calls) */
+    int pages;    /* grant pages mapped and not unmapped */
+    int ports;    /* event channels bound and not unbound */
+    int watches;  /* xenstore watches set and not removed */
+    int batches;  /* xengnttab_map_grant_refs_each calls (not "held": a count of calls) */
+    int xs_waits; /* xenstore round trips: each call, a batch of reads (xs_read_many) one */
 };
 
 void fake_xs_reset(void);

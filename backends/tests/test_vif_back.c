@@ -417,6 +417,29 @@ static void a_flapping_frontend_is_held_back(void **state)
     nothing_held();
 }
 
+/* netdd's one thread waits for xenstore once a look at a vif's states, and
+ * a connect reads the frontend with two waits (its keys, then its queue's):
+ * one read after the other, they were 3 and 20. */
+static void looks_and_connects_wait_for_xenstore_little(void **state)
+{
+    struct vif_back *v = connected();
+    int before = fake_xen_held().xs_waits;
+
+    (void)state;
+    assert_int_equal(vif_back_watch(v, FE_KEY), 0);
+    assert_int_equal(fake_xen_held().xs_waits - before, 1);
+    frontend_state(v, XenbusStateClosing);
+    frontend_state(v, XenbusStateInitialising);
+    assert_int_equal(fake_xs_int(BE_KEY), XenbusStateInitWait);
+    before = fake_xen_held().xs_waits;
+    frontend_state(v, XenbusStateConnected);
+    assert_int_equal(fake_xs_int(BE_KEY), XenbusStateConnected);
+    /* The look, the frontend's keys, its queue's, and the switch
+     * (transaction start, read, write, end). */
+    assert_int_equal(fake_xen_held().xs_waits - before, 1 + 2 + 4);
+    vif_back_free(v);
+}
+
 /* A host whose device takes time (netdd: queued NIC commands) answers
  * -EINPROGRESS: the vif stays in InitWait until the host says attached,
  * and goes Closed only once the host says its device stopped (the
@@ -623,6 +646,7 @@ int main(void)
         cmocka_unit_test(the_frontend_vanishes),
         cmocka_unit_test(foreign_watches_are_ignored),
         cmocka_unit_test(a_flapping_frontend_is_held_back),
+        cmocka_unit_test(looks_and_connects_wait_for_xenstore_little),
         cmocka_unit_test(a_slow_host_attaches_and_detaches_later),
         cmocka_unit_test(closed_while_attaching),
         cmocka_unit_test(failed_attach_and_free_while_detaching),

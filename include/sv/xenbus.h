@@ -36,6 +36,17 @@ int xenbus_printf(struct xs_handle *h, xs_transaction_t t, const char *dir, cons
 int xenbus_scanf(struct xs_handle *h, xs_transaction_t t, const char *dir, const char *node,
                  const char *fmt, ...) __attribute__((format(scanf, 5, 6)));
 
+/* A node of a device directory, for xenbus_read_many(). */
+struct xenbus_key {
+    const char *dir, *node;
+};
+/* The values of n keys (values[i] NULL when absent or unreadable, else
+ * the caller frees it) with one wait for xenstored instead of n: what a
+ * backend reads at each state change of its frontend, on a thread that
+ * serves others meanwhile.  0 or -errno (then every value is NULL). */
+int xenbus_read_many(struct xs_handle *h, xs_transaction_t t, const struct xenbus_key *keys,
+                     unsigned int n, char **values);
+
 /* Runs fn(h, t, arg) in a transaction and commits; a conflict (EAGAIN at
  * commit) runs it again, up to XENBUS_MAX_RETRIES times.  fn returns 0 or
  * -errno; a failure aborts the transaction and is returned. */
@@ -44,6 +55,8 @@ int xenbus_transaction(struct xs_handle *h,
 
 /* dir/state (XenbusStateUnknown when absent or unparsable). */
 XenbusState xenbus_read_state(struct xs_handle *h, xs_transaction_t t, const char *dir);
+/* The state a state node's value (NULL: absent) names, as xenbus_read_state(). */
+XenbusState xenbus_parse_state(const char *value);
 /* Sets dir/state in a transaction retried on EAGAIN (nothing is written
  * when the state is already that).  0 or -errno; -ENOENT, nothing written,
  * when dir/state does not exist (the device was removed). */

@@ -16,4 +16,12 @@
  * missed changes: it must read again what its watches cover. */
 unsigned long xs_watch_overflow(struct xs_handle *h);
 
+/* Reads n nodes with one wait for xenstored instead of n: every request is
+ * sent, then every reply taken.  values[i] is what xs_read() would give
+ * (NUL-terminated, the caller frees it) or NULL when that node could not
+ * be read (absent, not permitted).  0, or -errno when xenstored could not
+ * be reached (then every value is NULL). */
+int xs_read_many(struct xs_handle *h, xs_transaction_t t, const char *const *paths, unsigned int n,
+                 char **values);
+
 #endif

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "sv/xenbus.h"
+#include "sv/xs_ext.h"
 
 int xenbus_path(char *buf, size_t len, const char *dir, const char *node)
 {
@@ -94,14 +95,45 @@ int xenbus_transaction(struct xs_handle *h,
     return -EAGAIN;
 }
 
-XenbusState xenbus_read_state(struct xs_handle *h, xs_transaction_t t, const char *dir)
+XenbusState xenbus_parse_state(const char *value)
 {
     int state;
 
-    if (xenbus_scanf(h, t, dir, "state", "%d", &state) != 1 || state < XenbusStateUnknown ||
+    if (!value || sscanf(value, "%d", &state) != 1 || state < XenbusStateUnknown ||
         state > XenbusStateReconfigured)
         return XenbusStateUnknown;
     return (XenbusState)state;
+}
+
+XenbusState xenbus_read_state(struct xs_handle *h, xs_transaction_t t, const char *dir)
+{
+    char *value = NULL;
+    XenbusState state;
+
+    xenbus_read(h, t, dir, "state", &value);
+    state = xenbus_parse_state(value);
+    free(value);
+    return state;
+}
+
+int xenbus_read_many(struct xs_handle *h, xs_transaction_t t, const struct xenbus_key *keys,
+                     unsigned int n, char **values)
+{
+    char(*paths)[XENSTORE_ABS_PATH_MAX + 1] = calloc(n ? n : 1, sizeof(*paths));
+    const char **p = calloc(n ? n : 1, sizeof(*p));
+    int err = paths && p ? 0 : -ENOMEM;
+
+    for (unsigned int i = 0; i < n; i++)
+        values[i] = NULL;
+    for (unsigned int i = 0; !err && i < n; i++) {
+        err = xenbus_path(paths[i], sizeof(paths[i]), keys[i].dir, keys[i].node);
+        p[i] = paths[i];
+    }
+    if (!err)
+        err = xs_read_many(h, t, p, n, values);
+    free(p);
+    free(paths);
+    return err;
 }
 
 struct switch_arg {
@@ -112,17 +144,18 @@ struct switch_arg {
 static int switch_in(struct xs_handle *h, xs_transaction_t t, void *arg)
 {
     const struct switch_arg *a = arg;
-    char *now;
-    int err;
+    int now, n;
 
     /* Reading first puts the state in the transaction's conflict set.  A
      * device whose state node is gone is not made again (as Linux's
      * xenbus_switch_state): its toolstack removed the directory, and a
-     * write would leave an orphan behind it. */
-    if ((err = xenbus_read(h, t, a->dir, "state", &now)) < 0)
-        return err;
-    free(now);
-    if (xenbus_read_state(h, t, a->dir) == a->state)
+     * write would leave an orphan behind it.  One read for both: a switch
+     * is four round trips to xenstored, and a frontend flapping its state
+     * makes hundreds a second. */
+    n = xenbus_scanf(h, t, a->dir, "state", "%d", &now);
+    if (n < 0)
+        return n;
+    if (n == 1 && now == (int)a->state)
         return 0;
     return xenbus_printf(h, t, a->dir, "state", "%d", (int)a->state);
 }

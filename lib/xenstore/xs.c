@@ -49,7 +49,7 @@ struct xs_handle {
     pthread_mutex_t lock; /* everything below */
     pthread_cond_t reply_cond;
     pthread_cond_t watch_cond;
-    struct xs_msg *reply; /* delivered by the reader thread */
+    struct xs_msg *reply, **reply_tail; /* delivered by the reader thread, in order */
     struct xs_msg *events, **events_tail;
     unsigned int nevents;
     struct xs_msg *buckets[XS_EVENT_QUEUE_MAX / 4]; /* queued events by hash */
@@ -136,6 +136,7 @@ struct xs_handle *xs_open(unsigned long flags)
     }
     h->pipe[0] = h->pipe[1] = -1;
     h->events_tail = &h->events;
+    h->reply_tail = &h->reply;
     pthread_mutex_init(&h->request_lock, NULL);
     pthread_mutex_init(&h->lock, NULL);
     pthread_cond_init(&h->reply_cond, NULL);
@@ -171,7 +172,7 @@ static void free_msgs(struct xs_msg *m)
 static void handle_free(struct xs_handle *h)
 {
     free_msgs(h->events);
-    free(h->reply);
+    free_msgs(h->reply);
     if (h->pipe[0] >= 0) {
         close(h->pipe[0]);
         close(h->pipe[1]);
@@ -293,8 +294,11 @@ static void *reader_main(void *arg)
         if (m->hdr.type == XS_WATCH_EVENT) {
             queue_event(h, m);
         } else {
-            free(h->reply);
-            h->reply = m;
+            /* Replies to requests sent back to back (xs_read_many()) queue
+             * up in the order xenstored answers them, the order sent. */
+            m->next = NULL;
+            *h->reply_tail = m;
+            h->reply_tail = &m->next;
             pthread_cond_broadcast(&h->reply_cond);
         }
         pthread_mutex_unlock(&h->lock);
@@ -325,7 +329,8 @@ static struct xs_msg *wait_reply(struct xs_handle *h)
     while (!h->reply && !h->broken)
         pthread_cond_wait(&h->reply_cond, &h->lock);
     m = h->reply;
-    h->reply = NULL;
+    if (m && !(h->reply = m->next))
+        h->reply_tail = &h->reply;
     if (!m)
         errno = h->broken;
     pthread_mutex_unlock(&h->lock);
@@ -357,32 +362,14 @@ static int send_request(int fd, const struct xsd_sockmsg *hdr, const struct iove
     return err;
 }
 
-/* Sends a request made of iov and returns the reply payload (NUL added,
- * caller frees) with its length in *len; NULL with errno, the daemon's
- * XS_ERROR translated. */
-static void *xs_talkv(struct xs_handle *h, xs_transaction_t t, enum xsd_sockmsg_type type,
-                      const struct iovec *iov, unsigned int num, unsigned int *len)
+/* The payload of reply m to a request of type (NUL added, caller frees)
+ * with its length in *len; NULL with errno, the daemon's XS_ERROR
+ * translated.  Takes m. */
+static void *reply_body(struct xs_msg *m, enum xsd_sockmsg_type type, unsigned int *len)
 {
-    struct xsd_sockmsg hdr = {.type = type, .tx_id = t};
-    struct xs_msg *m = NULL;
     void *body;
-    int err = 0;
+    int err;
 
-    for (unsigned int i = 0; i < num; i++)
-        hdr.len += (uint32_t)iov[i].iov_len;
-    if (hdr.len > XENSTORE_PAYLOAD_MAX) {
-        errno = E2BIG;
-        return NULL;
-    }
-    pthread_mutex_lock(&h->request_lock);
-    err = -send_request(h->wfd, &hdr, iov, num);
-    if (!err && !(m = wait_reply(h)))
-        err = errno;
-    pthread_mutex_unlock(&h->request_lock);
-    if (err) {
-        errno = err;
-        return NULL;
-    }
     if (m->hdr.type == XS_ERROR) {
         err = xs_proto_errno(m->body);
         free(m);
@@ -400,6 +387,34 @@ static void *xs_talkv(struct xs_handle *h, xs_transaction_t t, enum xsd_sockmsg_
     body = m;
     memmove(body, m->body, m->hdr.len + 1);
     return body;
+}
+
+/* Sends a request made of iov and returns the reply payload (NUL added,
+ * caller frees) with its length in *len; NULL with errno, the daemon's
+ * XS_ERROR translated. */
+static void *xs_talkv(struct xs_handle *h, xs_transaction_t t, enum xsd_sockmsg_type type,
+                      const struct iovec *iov, unsigned int num, unsigned int *len)
+{
+    struct xsd_sockmsg hdr = {.type = type, .tx_id = t};
+    struct xs_msg *m = NULL;
+    int err = 0;
+
+    for (unsigned int i = 0; i < num; i++)
+        hdr.len += (uint32_t)iov[i].iov_len;
+    if (hdr.len > XENSTORE_PAYLOAD_MAX) {
+        errno = E2BIG;
+        return NULL;
+    }
+    pthread_mutex_lock(&h->request_lock);
+    err = -send_request(h->wfd, &hdr, iov, num);
+    if (!err && !(m = wait_reply(h)))
+        err = errno;
+    pthread_mutex_unlock(&h->request_lock);
+    if (err) {
+        errno = err;
+        return NULL;
+    }
+    return reply_body(m, type, len);
 }
 
 static void *xs_single(struct xs_handle *h, xs_transaction_t t, enum xsd_sockmsg_type type,
@@ -442,6 +457,47 @@ static char **split_strings(const char *buf, unsigned int len, unsigned int *num
 void *xs_read(struct xs_handle *h, xs_transaction_t t, const char *path, unsigned int *len)
 {
     return xs_single(h, t, XS_READ, path, len);
+}
+
+int xs_read_many(struct xs_handle *h, xs_transaction_t t, const char *const *paths, unsigned int n,
+                 char **values)
+{
+    unsigned int sent = 0;
+    int err = 0;
+
+    for (unsigned int i = 0; i < n; i++) {
+        values[i] = NULL;
+        if (strlen(paths[i]) + 1 > XENSTORE_PAYLOAD_MAX)
+            return -E2BIG;
+    }
+    /* All the requests, then all the replies: one wait for xenstored
+     * instead of n.  The replies come in the order of the requests. */
+    pthread_mutex_lock(&h->request_lock);
+    for (; !err && sent < n; sent++) {
+        struct xsd_sockmsg hdr = {
+            .type = XS_READ, .tx_id = t, .len = (uint32_t)strlen(paths[sent]) + 1};
+        struct iovec iov = {(void *)paths[sent], hdr.len};
+
+        err = send_request(h->wfd, &hdr, &iov, 1);
+    }
+    if (err)
+        sent--; /* the one that failed */
+    for (unsigned int i = 0; i < sent; i++) {
+        struct xs_msg *m = wait_reply(h);
+
+        if (!m) {
+            err = -errno;
+            break;
+        }
+        values[i] = reply_body(m, XS_READ, NULL);
+    }
+    pthread_mutex_unlock(&h->request_lock);
+    if (err)
+        for (unsigned int i = 0; i < n; i++) {
+            free(values[i]);
+            values[i] = NULL;
+        }
+    return err;
 }
 
 bool xs_write(struct xs_handle *h, xs_transaction_t t, const char *path, const void *data,

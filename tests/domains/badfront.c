@@ -80,6 +80,7 @@
  *                  (handshake lie)
  *
  * The RX modes bite when a frame arrives for the vif (the test pings it).
+ * A last argument "flood-ms=N" makes the 12 s of the load modes N ms.
  * Console lines the test waits for: "BACKEND CONNECTED" (or "BACKEND
  * REFUSED" after a handshake lie, which skips to the end), "GOOD TX status=S",
  * "FLOODING" and "FLOODED <n> notifications" (notify-flood),
@@ -115,6 +116,10 @@
 #define RECONNECTS       40    /* more than the NIC's 15 VMDq pools */
 #define REWRITE_MS       6000
 #define REWRITE_LEN      3000 /* over netdd's 2 KiB copybreak, within a page */
+
+/* How long the load modes last: FLOOD_MS, or the last argument's
+ * "flood-ms=N" (net_hostile's longer TCP runs must end within the load). */
+static long long flood_ms = FLOOD_MS;
 
 struct front {
     struct xs_handle *xs;
@@ -470,7 +475,7 @@ static long long now_ms(void)
 
 static void notify_flood(struct front *f)
 {
-    long long end = now_ms() + FLOOD_MS;
+    long long end = now_ms() + flood_ms;
     unsigned long n = 0;
 
     puts("FLOODING");
@@ -545,7 +550,7 @@ static void tx_storm(struct front *f)
     memcpy(f->buf, nobody, sizeof(nobody));
     req.id = (uint16_t)(req.gref ^ 1); /* so that no response looks like a request */
     puts("STORMING");
-    storm(f, &req, 1, FLOOD_MS);
+    storm(f, &req, 1, flood_ms);
     printf("STORMED %u frames\n", f->tx.req_prod_pvt);
 }
 
@@ -558,7 +563,7 @@ static void bcast_storm(struct front *f)
     good_frame(f, &req);
     req.id = (uint16_t)(req.gref ^ 1); /* so that no response looks like a request */
     puts("BCAST STORMING");
-    storm(f, &req, 1, FLOOD_MS);
+    storm(f, &req, 1, flood_ms);
     printf("BCAST STORMED %u frames\n", f->tx.req_prod_pvt);
 }
 
@@ -719,7 +724,7 @@ static void reply_storm(struct front *f)
  * same value again, each write an event for a watcher of it). */
 static void xs_storm(struct front *f)
 {
-    long long end = now_ms() + FLOOD_MS;
+    long long end = now_ms() + flood_ms;
     unsigned long n;
 
     puts("XS STORMING");
@@ -739,7 +744,7 @@ static void state_flap(struct front *f)
 {
     static const XenbusState cycle[] = {XenbusStateClosed, XenbusStateInitialising,
                                         XenbusStateConnected};
-    long long end = now_ms() + FLOOD_MS;
+    long long end = now_ms() + flood_ms;
     unsigned n;
 
     puts("FLAPPING");
@@ -756,7 +761,7 @@ static void state_flap(struct front *f)
  * INVALID_PARAMETER, no violation), the port rung for each batch. */
 static void ctrl_flood(struct front *f)
 {
-    long long end = now_ms() + FLOOD_MS;
+    long long end = now_ms() + flood_ms;
     unsigned long n = 0;
 
     puts("CTRL FLOODING");
@@ -989,6 +994,11 @@ int main(int argc, char **argv)
 
     log_init(getenv("SV_DOMAIN_NAME") ? getenv("SV_DOMAIN_NAME") : argv[0]);
     setvbuf(stdout, NULL, _IOLBF, 0); /* the test reads our console line by line */
+    if (argc > 2 && sscanf(argv[argc - 1], "flood-ms=%lld", &flood_ms) == 1) {
+        if (flood_ms < 1000 || flood_ms > 600000)
+            fatalx("flood-ms=%lld: from 1000 to 600000", flood_ms);
+        argc--;
+    }
     if (!m || ((!strcmp(m->name, "reply-storm") || !strncmp(m->name, "rewrite-", 8)) &&
                !parse_victim(argc - 2, argv + 2)))
         fatalx("usage: badfront MODE (bad-index, oversize, bad-ref, slot-flood, ...)");

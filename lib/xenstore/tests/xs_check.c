@@ -17,6 +17,7 @@
 #include <xenstore.h>
 
 #include "sv/util.h"
+#include "sv/xs_ext.h"
 
 static int failures;
 
@@ -150,6 +151,40 @@ static void case_basic(void)
     dir = xs_directory(h, XBT_NULL, "/basic/big", &n);
     CHECK(dir && n == 40, "directory via DIRECTORY_PART (%u)", dir ? n : 0);
     free(dir);
+    xs_close(h);
+}
+
+/* Reads sent back to back (xs_read_many): each value where it was asked
+ * for, an absent or forbidden node NULL, a watch event met among the
+ * replies queued, and the handle still in step for the next request. */
+static void case_many(void)
+{
+    struct xs_handle *h = open_dom0(), *other = open_dom0(), *d10;
+    const char *paths[] = {"/many/a", "/many/none", "/many/b", "/many/a"};
+    char *v[4];
+    char **ev;
+
+    make_home(h, 10);
+    d10 = open_as(10);
+    CHECK(put(h, "/many/a", "1") && put(h, "/many/b", "two"), "write");
+    CHECK(xs_watch(h, "/many/b", "b"), "watch");
+    CHECK(expect_event(h, "/many/b", "b"), "the watch's first event");
+    CHECK(put(other, "/many/b", "two"), "write from another handle");
+    CHECK(!xs_read_many(h, XBT_NULL, paths, 4, v), "read many");
+    CHECK(v[0] && !strcmp(v[0], "1") && !v[1] && v[2] && !strcmp(v[2], "two") && v[3] &&
+              !strcmp(v[3], "1"),
+          "values in order");
+    for (int i = 0; i < 4; i++)
+        free(v[i]);
+    ev = next_event(h, 1000);
+    CHECK(ev && !strcmp(ev[XS_WATCH_PATH], "/many/b"), "the event met among the replies");
+    free(ev);
+    CHECK(value_is(h, XBT_NULL, "/many/b", "two"), "in step after");
+    /* dom0's nodes are not domain 10's to read. */
+    CHECK(!xs_read_many(d10, XBT_NULL, paths, 2, v) && !v[0] && !v[1], "forbidden reads NULL");
+    CHECK(value_is(d10, XBT_NULL, "/local/domain/10", ""), "in step after refusals");
+    xs_close(d10);
+    xs_close(other);
     xs_close(h);
 }
 
@@ -495,7 +530,7 @@ static const struct {
     {"basic", case_basic}, {"perms", case_perms},         {"transaction", case_transaction},
     {"watch", case_watch}, {"burst", case_burst},         {"release", case_release},
     {"quota", case_quota}, {"malformed", case_malformed}, {"scale", case_scale},
-    {"deep", case_deep},
+    {"deep", case_deep},   {"many", case_many},
 };
 
 int main(int argc, char **argv)
