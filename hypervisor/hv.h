@@ -156,6 +156,10 @@ struct sandbox_fds {
 #define SANDBOX_IMAGE_FD  4
 #define SANDBOX_NOTIFY_FD 5
 #define SANDBOX_LIBDIR    "/splitvisor/lib"
+/* Where the host has only the unified (v2) hierarchy, moves us into a
+ * leaf of our cgroup before we start anything, so that the cgroup may
+ * hand memory, pids and cpu to domains' cgroups; else says why not. */
+void sandbox_cgroups_init(void);
 /* Forks the domain's process, stopped before its image runs; sets d->pid,
  * d->pidfd. */
 int sandbox_spawn(struct domain *d, const struct sandbox_fds *fds, char *const argv[]);

@@ -552,6 +552,8 @@ static int cmd_start(int argc, char **argv)
         fprintf(stderr, "splitvisor: log directory %s: %s\n", sv_logdir(), strerror(errno));
         return 1;
     }
+    /* Before we fork: what we start stays in the leaf we move to. */
+    sandbox_cgroups_init();
     if (foreground)
         return run_foreground();
     err = start_daemon();

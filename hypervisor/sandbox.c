@@ -449,20 +449,37 @@ static int cgroup_limit(const struct domain *d, const char *controller, int vers
     return err;
 }
 
-/* The unified hierarchy hands a controller to children only when the
- * parent enables it; that fails where the parent holds processes (ours). */
-static int cgroup_enable(const char *parent, const char *controller)
-{
-    char path[320], word[16];
-    int fd, err;
+/* Why domains have no cgroups with controllers, when the start found out
+ * (sandbox_cgroups_init): said again in the log at the first domain. */
+static char cgroups_why[640];
 
-    snprintf(path, sizeof(path), "%s/cgroup.subtree_control", parent);
-    fd = open(path, O_WRONLY | O_CLOEXEC);
-    if (fd < 0)
-        return -errno;
-    err = sv_write_full(fd, word, (size_t)snprintf(word, sizeof(word), "+%s", controller));
-    close(fd);
-    return err;
+void sandbox_cgroups_init(void)
+{
+    char own[256];
+    pid_t other = 0;
+    int err = -ENOENT;
+
+    for (size_t i = 0; err == -ENOENT && i < SV_CGROUP_NCONTROLLERS; i++)
+        if (sv_cgroup_dir(getpid(), sv_cgroup_controllers[i], own, sizeof(own)) == 2)
+            err = sv_cgroup_delegate(own, sv_cgroup_controllers, SV_CGROUP_NCONTROLLERS, getpid(),
+                                     &other);
+    if (err > 0)
+        log_info("cgroup v2: host daemons in %s/%s, %d controllers for domains", own,
+                 SV_CGROUP_HOST, err);
+    else if (other)
+        snprintf(cgroups_why, sizeof(cgroups_why),
+                 "cgroup v2: %s also holds pid %d, which splitvisor did not start, so it "
+                 "cannot hand memory, pids and cpu to domains: they run with rlimits only; "
+                 "start splitvisor.service (Delegate=yes) or run `systemd-run --scope -p "
+                 "Delegate=yes splitvisor start`",
+                 own, (int)other);
+    else if (err != -ENOENT)
+        snprintf(cgroups_why, sizeof(cgroups_why),
+                 "cgroup v2: cannot make %s a parent of domains' cgroups (%s): domains run with "
+                 "rlimits only",
+                 own, strerror(-err));
+    if (cgroups_why[0])
+        log_warnx("%s", cgroups_why);
 }
 
 /* Makes d's cgroup for controller beside ours (once per directory).  Its
@@ -472,24 +489,26 @@ static int cgroup_enable(const char *parent, const char *controller)
 static int cgroup_make(struct domain *d, const char *controller)
 {
     char parent[256], dir[256];
-    int version = sv_cgroup_dir(getpid(), controller, parent, sizeof(parent)), err = 0;
+    int version = sv_cgroup_dir(getpid(), controller, parent, sizeof(parent));
+    char *leaf = strrchr(parent, '/');
     bool made = false;
 
     if (version < 0)
         return version;
+    /* v2: beside the leaf the start moved us to, not in it. */
+    if (version == 2 && leaf && !strcmp(leaf + 1, SV_CGROUP_HOST))
+        *leaf = '\0';
     if (snprintf(dir, sizeof(dir), "%s/%s.%u", parent, d->netns, d->domid) >= (int)sizeof(dir))
         return -ENAMETOOLONG;
-    if (version == 2)
-        err = cgroup_enable(parent, controller);
     for (unsigned i = 0; i < d->ncgroups; i++)
         made |= !strcmp(d->cgroups[i], dir);
-    if (!err && !made) {
+    if (!made) {
         /* A leftover of an instance that died: it holds no process. */
         if (mkdir(dir, 0755) < 0 && (errno != EEXIST || rmdir(dir) < 0 || mkdir(dir, 0755) < 0))
             return -errno;
         snprintf(d->cgroups[d->ncgroups++], sizeof(d->cgroups[0]), "%s", dir);
     }
-    return err ? err : cgroup_limit(d, controller, version, dir);
+    return cgroup_limit(d, controller, version, dir);
 }
 
 /* A host without these controllers (or that does not let us use them)
@@ -502,7 +521,9 @@ static int sandbox_cgroups_make(struct domain *d)
     for (size_t i = 0; !err && i < SV_CGROUP_NCONTROLLERS; i++) {
         err = cgroup_make(d, sv_cgroup_controllers[i]);
         if (err == -ENOENT || err == -EBUSY || err == -EACCES || err == -EROFS) {
-            if (!warned)
+            if (!warned && cgroups_why[0])
+                log_warnx("%s", cgroups_why);
+            else if (!warned)
                 log_warnx("no %s cgroup for domains: %s (docs/architecture.md)",
                           sv_cgroup_controllers[i], strerror(-err));
             warned = true;

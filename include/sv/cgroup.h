@@ -22,6 +22,25 @@ extern const char *const sv_cgroup_controllers[SV_CGROUP_NCONTROLLERS];
  */
 int sv_cgroup_dir(pid_t pid, const char *controller, char *buf, size_t len);
 
+/* The leaf, in the hypervisor's own unified (v2) cgroup, that the host's
+ * daemons run in, so that their parent may hand controllers to domains'
+ * cgroups beside it (docs/architecture.md, "domain / host resources"). */
+#define SV_CGROUP_HOST "sv-host"
+
+/*
+ * Makes the v2 cgroup own a parent of domains' cgroups, the way a service
+ * systemd delegates a cgroup to does it: makes own/sv-host, moves self
+ * there, then enables in own/cgroup.subtree_control each of the n
+ * controllers ctrls that own/cgroup.controllers offers.  The kernel enables
+ * none in a cgroup holding processes, so own must hold none but self: where
+ * it holds another (one we did not start, such as a shell), nothing is
+ * moved and *other is set to it.  Returns how many controllers are enabled,
+ * -ENOENT when own offers none of them, -EBUSY (*other set, or 0 where the
+ * kernel said so: a process came in meanwhile), or another -errno.
+ */
+int sv_cgroup_delegate(const char *own, const char *const *ctrls, size_t n, pid_t self,
+                       pid_t *other);
+
 /* The bytes charged now to the memory cgroup of domain process pid, which
  * the hypervisor named sv-<name>: 0, -ENOENT when it has none of its own,
  * or another -errno. */

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "sv/cgroup.h"
@@ -98,26 +99,31 @@ static int cgroup_dir(pid_t pid, const char *controller, int version, char *buf,
     return snprintf(buf, len, "%s%s", mnt, path + rlen) < (int)len ? 0 : -ENAMETOOLONG;
 }
 
+/* Does dir/cgroup.controllers offer controller (v2)? */
+static bool cgroup_offers(const char *dir, const char *controller)
+{
+    char path[600], word[64];
+    bool offered = false;
+    FILE *f;
+
+    if (snprintf(path, sizeof(path), "%s/cgroup.controllers", dir) >= (int)sizeof(path))
+        return false;
+    f = fopen(path, "re");
+    if (!f)
+        return false;
+    while (!offered && fscanf(f, "%63s", word) == 1)
+        offered = !strcmp(word, controller);
+    fclose(f);
+    return offered;
+}
+
 int sv_cgroup_dir(pid_t pid, const char *controller, char *buf, size_t len)
 {
-    char ctrls[512];
-    FILE *f;
-    bool offered = false;
-
     if (cgroup_dir(pid, controller, 1, buf, len) == 0)
         return 1;
-    if (cgroup_dir(pid, controller, 2, buf, len) < 0 ||
-        snprintf(ctrls, sizeof(ctrls), "%s/cgroup.controllers", buf) >= (int)sizeof(ctrls))
+    if (cgroup_dir(pid, controller, 2, buf, len) < 0 || !cgroup_offers(buf, controller))
         return -ENOENT;
-    f = fopen(ctrls, "re");
-    if (f) {
-        char word[64];
-
-        while (!offered && fscanf(f, "%63s", word) == 1)
-            offered = !strcmp(word, controller);
-        fclose(f);
-    }
-    return offered ? 2 : -ENOENT;
+    return 2;
 }
 
 /* Like sv_cgroup_dir(), for a domain's own cgroup (sv-<name>) only. */
@@ -128,7 +134,8 @@ static int domain_cgroup_dir(pid_t pid, const char *controller, char *buf, size_
 
     if (version < 0)
         return version;
-    return name && !strncmp(name, "/sv-", 4) ? version : -ENOENT;
+    return name && !strncmp(name, "/sv-", 4) && strcmp(name + 1, SV_CGROUP_HOST) ? version
+                                                                                 : -ENOENT;
 }
 
 int sv_cgroup_memory_used(pid_t pid, unsigned long long *bytes)
@@ -271,17 +278,81 @@ int sv_cgroup_join_domain(pid_t pid)
     return joined;
 }
 
+/* dir/cgroup.procs to read, or NULL (errno set). */
+static FILE *procs_open(const char *dir)
+{
+    char path[600];
+
+    if (snprintf(path, sizeof(path), "%s/cgroup.procs", dir) >= (int)sizeof(path)) {
+        errno = ENAMETOOLONG;
+        return NULL;
+    }
+    return fopen(path, "re");
+}
+
+/* The first process dir/cgroup.procs lists other than self: its pid, 0
+ * when none, or -errno. */
+static long other_process(const char *dir, pid_t self)
+{
+    long pid, other = 0;
+    FILE *f = procs_open(dir);
+
+    if (!f)
+        return -errno;
+    while (!other && fscanf(f, "%ld", &pid) == 1)
+        if (pid != (long)self)
+            other = pid;
+    fclose(f);
+    return other;
+}
+
+int sv_cgroup_delegate(const char *own, const char *const *ctrls, size_t n, pid_t self,
+                       pid_t *other)
+{
+    char host[600], enable[128] = "", text[24];
+    size_t len = 0;
+    int offered = 0, err;
+    long pid;
+
+    *other = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!cgroup_offers(own, ctrls[i]))
+            continue;
+        len +=
+            (size_t)snprintf(enable + len, sizeof(enable) - len, "%s+%s", len ? " " : "", ctrls[i]);
+        if (len >= sizeof(enable))
+            return -E2BIG;
+        offered++;
+    }
+    if (!offered)
+        return -ENOENT;
+    /* Checked before anything moves: a shell that ran us stays where it is. */
+    pid = other_process(own, self);
+    if (pid < 0)
+        return (int)pid;
+    if (pid > 0) {
+        *other = (pid_t)pid;
+        return -EBUSY;
+    }
+    if (snprintf(host, sizeof(host), "%s/%s", own, SV_CGROUP_HOST) >= (int)sizeof(host))
+        return -ENAMETOOLONG;
+    if (mkdir(host, 0755) < 0 && errno != EEXIST)
+        return -errno;
+    snprintf(text, sizeof(text), "%ld", (long)self);
+    err = cgroup_write(host, "cgroup.procs", text);
+    /* One write: the kernel enables all of them or none. */
+    if (!err)
+        err = cgroup_write(own, "cgroup.subtree_control", enable);
+    return err ? err : offered;
+}
+
 /* SIGKILL to every process cgroup.procs lists: how many it listed, or -errno. */
 static int kill_listed(const char *dir)
 {
-    char path[600];
     long pid;
     int n = 0;
-    FILE *f;
+    FILE *f = procs_open(dir);
 
-    if (snprintf(path, sizeof(path), "%s/cgroup.procs", dir) >= (int)sizeof(path))
-        return -ENAMETOOLONG;
-    f = fopen(path, "re");
     if (!f)
         return -errno;
     while (fscanf(f, "%ld", &pid) == 1) {

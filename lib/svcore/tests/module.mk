@@ -1,5 +1,6 @@
 # libsvcore's unit tests: the message layer; where the run and log
-# directories are; locked pid files; emptying a cgroup; the hypercall stubs.
+# directories are; locked pid files; emptying a cgroup, delegating one (v2);
+# the hypercall stubs.
 UNIT_TESTS += test_msg test_util test_hcall test_pidfile test_cgroup
 test_msg_SRCS := lib/svcore/tests/test_msg.c
 test_msg_LIBS := svcore
