@@ -222,7 +222,7 @@ int svl_memory_set(struct svl_ctx *ctx, uint32_t domid, uint64_t mib, bool max)
         return svl_fail(ctx, -ERANGE, "%s was given %llu MiB: 1..%llu, not %llu", name,
                         (unsigned long long)given, (unsigned long long)given,
                         (unsigned long long)mib);
-    version = sv_cgroup_dir((pid_t)pid, "memory", dir, sizeof(dir));
+    version = sv_cgroup_domain_dir((pid_t)pid, "memory", dir, sizeof(dir));
     if (version == -ENOENT)
         return svl_fail(ctx, version, "%s has no memory cgroup of its own on this host", name);
     if (version < 0)

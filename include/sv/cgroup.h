@@ -22,6 +22,11 @@ extern const char *const sv_cgroup_controllers[SV_CGROUP_NCONTROLLERS];
  */
 int sv_cgroup_dir(pid_t pid, const char *controller, char *buf, size_t len);
 
+/* Like sv_cgroup_dir(), for a domain's own cgroup (sv-<name>.<domid>)
+ * only: -ENOENT where domain process pid runs in the hypervisor's, which
+ * must never be changed on a domain's behalf. */
+int sv_cgroup_domain_dir(pid_t pid, const char *controller, char *buf, size_t len);
+
 /* The leaf, in the hypervisor's own unified (v2) cgroup, that the host's
  * daemons run in, so that their parent may hand controllers to domains'
  * cgroups beside it (docs/architecture.md, "domain / host resources"). */

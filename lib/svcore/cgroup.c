@@ -126,8 +126,7 @@ int sv_cgroup_dir(pid_t pid, const char *controller, char *buf, size_t len)
     return 2;
 }
 
-/* Like sv_cgroup_dir(), for a domain's own cgroup (sv-<name>) only. */
-static int domain_cgroup_dir(pid_t pid, const char *controller, char *buf, size_t len)
+int sv_cgroup_domain_dir(pid_t pid, const char *controller, char *buf, size_t len)
 {
     int version = sv_cgroup_dir(pid, controller, buf, len);
     const char *name = version > 0 ? strrchr(buf, '/') : NULL;
@@ -141,7 +140,7 @@ static int domain_cgroup_dir(pid_t pid, const char *controller, char *buf, size_
 int sv_cgroup_memory_used(pid_t pid, unsigned long long *bytes)
 {
     char dir[512], file[600];
-    int version = domain_cgroup_dir(pid, "memory", dir, sizeof(dir)), err = 0;
+    int version = sv_cgroup_domain_dir(pid, "memory", dir, sizeof(dir)), err = 0;
     FILE *f;
 
     if (version < 0)
@@ -202,7 +201,7 @@ static int cgroup_read2(const char *dir, const char *name, long long *a, long lo
 int sv_cgroup_cpu_weight(pid_t pid, unsigned int weight)
 {
     char dir[512], text[24];
-    int version = domain_cgroup_dir(pid, "cpu", dir, sizeof(dir));
+    int version = sv_cgroup_domain_dir(pid, "cpu", dir, sizeof(dir));
     unsigned long long value;
 
     if (version < 0)
@@ -217,7 +216,7 @@ int sv_cgroup_cpu_weight(pid_t pid, unsigned int weight)
 int sv_cgroup_cpu_cap(pid_t pid, unsigned int cap)
 {
     char dir[512], text[48];
-    int version = domain_cgroup_dir(pid, "cpu", dir, sizeof(dir)), err;
+    int version = sv_cgroup_domain_dir(pid, "cpu", dir, sizeof(dir)), err;
     long long quota = cap ? (long long)cap * CGROUP_CPU_PERIOD_US / 100 : -1;
 
     if (version < 0)
@@ -238,7 +237,7 @@ int sv_cgroup_cpu_cap(pid_t pid, unsigned int cap)
 int sv_cgroup_cpu_get(pid_t pid, unsigned int *weight, unsigned int *cap)
 {
     char dir[512];
-    int version = domain_cgroup_dir(pid, "cpu", dir, sizeof(dir)), err;
+    int version = sv_cgroup_domain_dir(pid, "cpu", dir, sizeof(dir)), err;
     long long value = 0, quota = -1, period = CGROUP_CPU_PERIOD_US;
 
     if (version < 0)
@@ -264,7 +263,7 @@ int sv_cgroup_join_domain(pid_t pid)
 
     for (int i = 0; i < SV_CGROUP_NCONTROLLERS; i++) {
         char dir[512];
-        int err = domain_cgroup_dir(pid, sv_cgroup_controllers[i], dir, sizeof(dir));
+        int err = sv_cgroup_domain_dir(pid, sv_cgroup_controllers[i], dir, sizeof(dir));
 
         if (err == -ENOENT)
             continue;
