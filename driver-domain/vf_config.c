@@ -14,6 +14,7 @@
 #include "sv/xenbus.h"
 #include "sv/abi/xnic.h"
 #include "sv/abi/xs_net.h"
+#include "sv/vif_back.h"
 #include "sv/vlan.h"
 #include "vf_config.h"
 #include "vf_mbx.h"
@@ -56,6 +57,7 @@ struct vf_config {
         uint16_t vlan;
         uint32_t flags;
         enum { LINK_AUTO, LINK_ENABLE, LINK_DISABLE } link; /* link-state */
+        struct sv_vlan_set given;                           /* the teamed vif's ("trunk") */
         struct sv_vlan_set trunk;                           /* what a trusted VF asked */
         struct vf_mbx_vf mbx;                               /* the VF's mailbox side */
     } done[VF_CONFIG_MAX];
@@ -148,8 +150,11 @@ static int team(struct vf_config *c, struct vf_configured *slot, const char *dir
  * NIC delivers it nothing; it may send with the MAC). */
 static int vf_apply(struct vf_config *c, const struct vf_configured *slot, bool active)
 {
+    struct sv_vlan_set trunk = slot->given;
+
+    sv_vlan_set_union(&trunk, &slot->trunk);
     return pf_vf_config(c->pf, slot->vf, slot->mac, slot->vlan,
-                        slot->flags | (active ? 0 : XNIC_VPF_STANDBY), &slot->trunk);
+                        slot->flags | (active ? 0 : XNIC_VPF_STANDBY), &trunk);
 }
 
 /* ---- the VF's mailbox (vf_mbx.h) ---- */
@@ -246,7 +251,7 @@ static int configure(struct vf_config *c, const char *dir, struct vf_configured 
         (err = read_uint(c, dir, SV_XS_VLAN, 4094, &vlan)) ||
         (err = read_uint(c, dir, SV_XS_SPOOFCHK, 1, &spoofchk)) ||
         (err = read_uint(c, dir, SV_XS_TRUST, 1, &trust)) || (err = read_mac(c, dir, slot->mac)) ||
-        (err = read_link(c, dir, slot)))
+        (err = read_link(c, dir, slot)) || (err = vif_back_read_trunk(c->xs, dir, &slot->given)))
         return err;
     slot->mbx = (struct vf_mbx_vf){.vf = vf, .trusted = trust, .pvid = (uint16_t)vlan};
     memcpy(slot->mbx.mac, slot->mac, 6);

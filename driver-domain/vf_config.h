@@ -2,7 +2,8 @@
  * netdd as the owner of the PF configures its VFs for the toolstack
  * (docs/networking.md, "Who configures a VF"): each backend/vf/F/N
  * directory under netdd's home asks for VF "vf" to get "mac", "vlan",
- * "spoofchk" and "trust"; netdd gives them (VPORT_CONFIG, VLAN_SET) and
+ * "trunk" (a teamed VF: its vif's tagged VLANs), "spoofchk" and "trust";
+ * netdd gives them (VPORT_CONFIG, VLAN_SET) and
  * answers state = 4 (Connected), or "error" and state = 6.  Told 5
  * (Closing, the toolstack detaching the VF) it answers 6; a directory
  * removed takes its configuration back.  A new netdd finds the directories

@@ -43,6 +43,9 @@ void svl_vif_remove_all(uint32_t domid);
 void svl_vif_replug_backend(struct svl_ctx *ctx, const char *name, uint32_t b);
 /* Domain b went: the vifs it served point at no backend. */
 void svl_vif_orphan_backend(uint32_t b);
+/* The "trunk" key's value: VIDs "42,43" (buf of SVL_TRUNK_SIZE). */
+#define SVL_TRUNK_SIZE (CONFIG_MAX_TRUNK * 5 + 1)
+void svl_trunk_string(const uint16_t *trunk, unsigned n, char buf[SVL_TRUNK_SIZE]);
 /* Removes the directory that held path (a backend's .../vif/F or .../vf/F)
  * once empty. */
 void svl_remove_parent_if_empty(struct xs_handle *h, const char *path);

@@ -2,7 +2,8 @@
  * SR-IOV VFs as guests' network interfaces (direct assignment,
  * docs/networking.md), in xenstore the way libxl writes devices:
  *   PF owner  /local/domain/B/backend/vf/F/N   B's, readable by F
- *             frontend, frontend-id, bdf, vf, mac, vlan, spoofchk, trust,
+ *             frontend, frontend-id, bdf, vf, mac, vlan, trunk (a teamed
+ *             vif's tagged VLANs), spoofchk, trust,
  *             link-state (unless auto), state = 1; B (the domain driving the VF's PF) gives the VF
  *             that configuration and answers state = 4 (Connected), or
  *             error and state = 6 (Closed)
@@ -80,8 +81,9 @@ static int write_request(struct xs_handle *h, xs_transaction_t t, void *arg)
 {
     const struct vf_dev *d = arg;
     uint32_t f = d->domid, b = d->backend;
-    char fid[16], vf[16], vlan[16], standby[16];
+    char fid[16], vf[16], vlan[16], standby[16], trunk[SVL_TRUNK_SIZE];
 
+    svl_trunk_string(d->pci->trunk, d->pci->nr_trunk, trunk);
     snprintf(fid, sizeof(fid), "%u", f);
     snprintf(vf, sizeof(vf), "%u", d->vf);
     snprintf(vlan, sizeof(vlan), "%u", d->pci->vlan);
@@ -93,6 +95,7 @@ static int write_request(struct xs_handle *h, xs_transaction_t t, void *arg)
                    put(h, t, d->back, SV_XS_VF, vf, b, f) &&
                    put(h, t, d->back, SV_XS_MAC, d->pci->mac, b, f) &&
                    put(h, t, d->back, SV_XS_VLAN, vlan, b, f) &&
+                   (!d->pci->nr_trunk || put(h, t, d->back, SV_XS_TRUNK, trunk, b, f)) &&
                    put(h, t, d->back, SV_XS_SPOOFCHK, "1", b, f) &&
                    put(h, t, d->back, SV_XS_TRUST, d->pci->trust ? "1" : "0", b, f) &&
                    (d->pci->link_state == CONFIG_LINK_AUTO ||
@@ -188,7 +191,8 @@ int svl_vf_plug(struct svl_ctx *ctx, uint32_t domid, const char *name, const str
         return err;
     /* Without a MAC, VLAN, trust or link to give it the VF keeps what it
      * has, and any PF owner will do (one that serves no requests too). */
-    configure = pci->mac[0] || pci->vlan || pci->trust || pci->link_state != CONFIG_LINK_AUTO;
+    configure = pci->mac[0] || pci->vlan || pci->nr_trunk || pci->trust ||
+                pci->link_state != CONFIG_LINK_AUTO;
     if (pf.owner == DOMID_INVALID) {
         if (configure)
             svl_log(ctx, SVL_WARN,
