@@ -1,7 +1,8 @@
 /*
- * netdd as the owner of the PF configures its VFs for the toolstack
- * (docs/networking.md, "Who configures a VF"): each backend/vf/F/N
- * directory under netdd's home asks for VF "vf" to get "mac", "vlan",
+ * The owner of a PF configures its VFs for the toolstack (docs/networking.md,
+ * "Who configures a VF"): netdd, or the host's PF driver (hostpf) when no
+ * driver domain holds the PF.  Each backend/vf/F/N directory under the
+ * owner's home (/local/domain/<owner>) asks for VF "vf" to get "mac", "vlan",
  * "trunk" (a teamed VF: its vif's tagged VLANs), "spoofchk" and "trust";
  * netdd gives them (VPORT_CONFIG, VLAN_SET) and
  * answers state = 4 (Connected), or "error" and state = 6.  Told 5
@@ -21,14 +22,16 @@
  * state is followed at most 5 times a second (after a burst of 4 at
  * once): one toggling it cannot make netdd or the NIC do unbounded work.
  */
-#ifndef NETDD_VF_CONFIG_H
-#define NETDD_VF_CONFIG_H
+#ifndef SV_VF_CONFIG_H
+#define SV_VF_CONFIG_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct event_base;
-struct pf;
+struct sv_vlan_set;
+struct xnic_drv;
 struct xs_handle;
 struct vf_config;
 
@@ -36,19 +39,34 @@ struct vf_config;
  * cannot: the VF then stays unused), or stops being one. */
 typedef bool vf_config_standby_fn(void *ctx, const char *vif_dir, bool standby);
 
-/* Watches <home>/backend/vf (home: /local/domain/<netdd>) and serves what
- * is there (base: for the timers of the state rate).  NULL (logged) on failure. */
-struct vf_config *vf_config_new(struct event_base *base, struct xs_handle *xs, struct pf *pf,
+/* Watches <home>/backend/vf and serves what is there, on the PF pf (an
+ * owner whose admin commands are queued has them run first: the calls
+ * here wait for the NIC's verdict).  base: for the timers of the rates.
+ * standby NULL: the owner serves no vifs, and a teamed request is refused.
+ * NULL (logged) on failure. */
+struct vf_config *vf_config_new(struct event_base *base, struct xs_handle *xs, struct xnic_drv *pf,
                                 const char *home, vf_config_standby_fn *standby, void *ctx);
 void vf_config_free(struct vf_config *c);
 /* A watch event (token, path) of ours (true: taken; false: not ours). */
 bool vf_config_event(struct vf_config *c, const char *token, const char *path);
-/* A mailbox message from VF vf (pf_mbx_fn): answered from what the
- * toolstack gave it (vf_mbx.h); a VF with no request gets -ENODEV. */
-void vf_config_mbx(struct vf_config *c, unsigned vf, const void *msg, size_t len);
-/* The wire's link changed: every VF whose link follows it is told. */
-void vf_config_link(struct vf_config *c);
+/* The PF's misc vector fired with causes icr (xnic_drv_take_icr): a link
+ * change is told to every VF whose link follows the wire's, and the VFs'
+ * mailbox messages are answered from what the toolstack gave them
+ * (sv/vf_mbx.h; a VF with no request gets -ENODEV), at most 20 a second a
+ * VF after a burst of 8: the rest wait in the VF's box, which holds one. */
+void vf_config_misc(struct vf_config *c, uint32_t icr);
 /* Whether vif_dir is a standby now (a vif that connects asks). */
 bool vf_config_standby(const struct vf_config *c, const char *vif_dir);
+
+/* A VF's vport on PF pf, as Linux's `ip link set PF vf N mac M vlan V
+ * spoofchk on` sets it: its primary MAC (zero: none), port VLAN (0: none),
+ * XNIC_VPF_* flags and the VLANs it carries tagged (NULL: none, an access
+ * port).  0 or -errno (-EINVAL: no such VF). */
+int vf_pf_config(struct xnic_drv *pf, unsigned vf, const uint8_t mac[6], uint16_t vlan,
+                 uint32_t flags, const struct sv_vlan_set *trunk);
+/* Frames for multicast mac to VF vf too (add), or no longer. */
+int vf_pf_mcast(struct xnic_drv *pf, unsigned vf, const uint8_t mac[6], bool add);
+/* The wire's speed in Mb/s, 0 while its link is down. */
+uint32_t vf_pf_link_mbps(const struct xnic_drv *pf);
 
 #endif
