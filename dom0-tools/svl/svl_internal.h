@@ -53,6 +53,10 @@ void svl_remove_parent_if_empty(struct xs_handle *h, const char *path);
  * own keys were created readable by the backend of the time). */
 void svl_chmod_tree(struct xs_handle *h, const char *dir, uint32_t owner, uint32_t reader);
 
+/* pci.c: the host's PF driver (hostpf) for PF bdf, started unless one
+ * runs; 0 once it serves, or -errno (said). */
+int svl_hostpf_start(struct svl_ctx *ctx, const char *bdf);
+
 /* guestnet.c: TAP ethD in the domain's namespace for vif D (its hardware). */
 int svl_guestnet_plumb(struct svl_ctx *ctx, uint32_t domid, const char *name,
                        const struct config_vif *vif);

@@ -15,7 +15,8 @@
  * The PF owner configures the VF before the guest gets it, as `ip link set
  * PF vf N mac ... vlan ... spoofchk on trust on|off state ...` on Linux,
  * when the description gives a MAC, VLAN, trust or link state (otherwise
- * the request is only a record).  The guest's
+ * the request is only a record): a driver domain, or for a PF that is not
+ * assignable the host, whose PF driver (hostpf, B = 0) libsvl starts.  The guest's
  * interface is TAP vfN in its namespace (guestnet.c).
  * A VF teamed with vif D (failover) has "failover" = D in both directories
  * and no TAP: the guest drives it under ethD.  While the guest says 4 the PF
@@ -193,11 +194,23 @@ int svl_vf_plug(struct svl_ctx *ctx, uint32_t domid, const char *name, const str
      * has, and any PF owner will do (one that serves no requests too). */
     configure = pci->mac[0] || pci->vlan || pci->nr_trunk || pci->trust ||
                 pci->link_state != CONFIG_LINK_AUTO;
+    /* A PF no domain may have (not assignable) is the host's: its driver
+     * configures the VF (as netdd would), started the first time. */
+    if ((pf.owner == 0 || (pf.owner == DOMID_INVALID && !pf.assignable)) && pci->failover)
+        return svl_fail(ctx, -EINVAL,
+                        "VF %s: failover=%u: its PF %s is the host's, and only the driver domain "
+                        "serving vif %u can move its MAC between the two",
+                        pci->bdf, pci->standby, pf.bdf, pci->standby);
+    if (configure && pf.owner == DOMID_INVALID && !pf.assignable &&
+        !(err = svl_hostpf_start(ctx, pf.bdf)))
+        err = find_funcs(ctx, pci->bdf, &fn, &pf);
+    if (err)
+        return err;
     if (pf.owner == DOMID_INVALID) {
         if (configure)
             svl_log(ctx, SVL_WARN,
-                    "VF %s: no domain drives its PF, so nobody gives it the MAC and VLAN "
-                    "asked for (it keeps the ones it has)",
+                    "VF %s: its PF is assignable but no domain drives it, so nobody gives it "
+                    "the MAC and VLAN asked for (it keeps the ones it has)",
                     pci->bdf);
         pf.owner = 0;
         configure = false;
