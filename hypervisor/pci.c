@@ -582,10 +582,13 @@ int hc_pci_attach(struct hc_ctx *ctx)
     if (fn->owner)
         return -EBUSY;
     /* A domain gets what was made assignable; dom0 (the host's own PF
-     * driver, hostpf) what was not: the host's until pci-assignable-add,
-     * as Linux's driver holds a device until pciback seizes it. */
-    if (fn->assignable == (d->domid == 0))
-        return d->domid == 0 ? -EBUSY : -EPERM;
+     * driver, hostpf) a PF that was not: the host's until
+     * pci-assignable-add, as Linux's driver holds a device until pciback
+     * seizes it.  A VF is never the host's to drive. */
+    if (d->domid == 0 && (fn->assignable || fn->index != 0))
+        return -EBUSY;
+    if (d->domid != 0 && !fn->assignable)
+        return -EPERM;
     return fn_attach(fn, d);
 }
 
