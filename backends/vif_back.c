@@ -211,9 +211,9 @@ static int grant_copy(struct vif_back *v, grant_ref_t ref, uint16_t off, void *l
     return seg.status == GNTST_okay ? 0 : -EPERM;
 }
 
-/* A ring page named as a data buffer: mapping it a second time would pin
- * the ring, since the hypervisor believes no unmap of a frame still mapped
- * elsewhere in netdd.  Refused (the frontend is closed for it). */
+/* A ring page named as a data buffer.  No frontend has a reason to, and
+ * refusing it (the frontend is closed for it) keeps netdd and the NIC from
+ * ever writing packet bytes into the page netdd parses requests from. */
 static bool is_ring_ref(const struct vif_back *v, grant_ref_t ref)
 {
     for (unsigned i = 0; i < v->nqueues; i++)
