@@ -97,3 +97,6 @@ for ((i = 0; i < 40; i++)); do
 done
 wait_ping "$t-a" 10.18.0.3
 pass "pci-assignable-add $PF: hostpf let go (ended), the VFs kept switching, and netdd took the requests over"
+! grep -E "AddressSanitizer|LeakSanitizer|runtime error" "$log" \
+    || fail "hostpf (ended) reported: $(grep -m3 -E "Sanitizer|runtime error" "$log")"
+pass "hostpf.log has no sanitizer report"
