@@ -49,7 +49,7 @@ build/man/%: docs/man/%.md $$($$*_BODY)
 DIST_SUBST := sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
                   -e 's|@PKGLIBDIR@|$(PKGLIBDIR)|g' -e 's|@LOGDIR@|$(LOGDIR)|g' \
                   -e 's|@RUNDIR@|$(RUNDIR)|g'
-DIST_UNITS := splitvisor.service splitvisor-domains.service
+DIST_UNITS := splitvisor.service splitvisor-domains.service splitvisor-domain@.service
 DIST_COMMANDS := splitvisor xl splitvisor-domains
 DIST_DOCS := README.md $(wildcard docs/*.md)
 DIST_EXAMPLES := $(wildcard examples/*)

@@ -10,7 +10,8 @@
  * drives the VF itself and relays it to TAP vfN (vf_net.h): the driver
  * domain is not on that path.  A VF teamed with vif D ("failover" = D, as
  * Linux's net_failover bonds a VF with its virtio standby) has no vfN: it
- * carries ethD's traffic while it is there, the vif's rings when it goes.
+ * carries ethD's traffic while it is there, the vif's rings when it goes
+ * or is reset under us (its state Initialised until it runs again).
  *
  * Options (the domain's extra=): --max-queues N asks each vif's backend for
  * at most N netif queues (default: all it offers, as many as the toolstack's
@@ -210,6 +211,15 @@ static struct vif_front *team_of(unsigned devid, bool *bad)
     return team;
 }
 
+/* The VF was reset under its driver (not driven: Initialised, so the PF
+ * owner gives a teamed vif's pool the MAC) or runs again (Connected). */
+static void vf_driving(void *ctx, bool driving)
+{
+    struct vf_slot *s = ctx;
+
+    vf_state(s->devid, driving ? XenbusStateConnected : XenbusStateInitialised);
+}
+
 static void vf_start(struct event_base *base, struct vf_slot *s, unsigned devid)
 {
     unsigned long long off = VF_RAM_BASE + (unsigned long long)(s - vfs) * VF_NET_RAM_SIZE;
@@ -230,8 +240,8 @@ static void vf_start(struct event_base *base, struct vf_slot *s, unsigned devid)
         struct vf_net_team t = {.sock = vif_front_sock(team), .room = team_room, .ctx = team};
 
         snprintf(ifname, sizeof(ifname), "eth%u", vif_front_devid(team));
-        if ((s->vf = vf_net_new(base, bdf, ifname, &t, ram + off, off))) {
-            s->devid = devid;
+        s->devid = devid;
+        if ((s->vf = vf_net_new(base, bdf, ifname, &t, vf_driving, s, ram + off, off))) {
             s->team = team;
             vif_front_set_primary(team,
                                   &(struct vif_front_primary){.xmit = team_xmit, .ctx = s->vf});
@@ -240,8 +250,8 @@ static void vf_start(struct event_base *base, struct vf_slot *s, unsigned devid)
         }
     } else {
         snprintf(ifname, sizeof(ifname), "vf%u", devid);
-        if ((s->vf = vf_net_new(base, bdf, ifname, NULL, ram + off, off)))
-            s->devid = devid;
+        s->devid = devid;
+        s->vf = vf_net_new(base, bdf, ifname, NULL, vf_driving, s, ram + off, off);
     }
     free(bdf);
 }

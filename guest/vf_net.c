@@ -38,6 +38,13 @@
 #define VF_DRAIN_MS 100 /* for the NIC to send what it was given, at a stop */
 /* How often the TAP's multicast list is looked at for the PF owner. */
 #define VF_MCAST_MS 500
+/* How often the device's word on our queue is read: a reset we did not ask
+ * for (an FLR by the host, a surprise removal) is seen within it.  A
+ * register read: 100 a second cost nothing beside the traffic. */
+#define VF_WATCH_MS 10
+/* Between attempts to start the queue again after such a reset (an attempt
+ * on a device that no longer answers takes the admin timeout, 1 s). */
+#define VF_RETRY_MS 50
 
 /* VF_NET_RAM_SIZE is laid out as: TX ring, RX ring, RX buffers, TX buffers. */
 #define VF_TX_RING_OFF 0
@@ -55,10 +62,16 @@ struct vf_net {
     uint8_t *ram;
     unsigned long long iova;
     int tap;
-    struct event *tap_ev, *queue_ev, *misc_ev, *mcast_ev;
+    struct event *tap_ev, *queue_ev, *misc_ev, *mcast_ev, *watch_ev;
     struct vf_net_team team; /* teamed: tap is team.sock, the vif's (not ours) */
     bool teamed;
-    bool running;     /* its queue started */
+    vf_net_driving_fn *driving;
+    void *driving_ctx;
+    bool running;     /* its queue started, and the device has it enabled */
+    bool restarting;  /* after a reset: the queue's start is at the device */
+    bool queued;      /* the driver library's admin commands queued (restarting) */
+    unsigned idle_ms; /* since the last attempt to start it again */
+    double lost_at;   /* when the reset was seen (sv_now_s) */
     bool tap_paused;  /* no TX buffer free: the TAP is not read */
     bool rx_dropping; /* the rest of a frame longer than VF_MAX_SEGS comes */
     /* The buffers of the frame being received (its EOP not reaped yet). */
@@ -258,6 +271,30 @@ static unsigned rx_to_tap(struct vf_net *v)
     return n;
 }
 
+/* Frames waiting to be sent are read again. */
+static void tap_wake(struct vf_net *v)
+{
+    v->tap_paused = false;
+    if (v->teamed)
+        v->team.room(v->team.ctx);
+    else
+        event_add(v->tap_ev, NULL);
+}
+
+/* Buffers came free, or the vif takes the frames. */
+static void tap_resume(struct vf_net *v)
+{
+    if (v->tap_paused)
+        tap_wake(v);
+}
+
+static void tx_free_all(struct vf_net *v)
+{
+    v->ntx_free = 0;
+    for (unsigned i = 0; i < VF_RING; i++)
+        v->tx_free[v->ntx_free++] = i;
+}
+
 static unsigned tx_reap(struct vf_net *v)
 {
     struct xnic_drv_tx_done done[VF_BATCH];
@@ -269,13 +306,8 @@ static unsigned tx_reap(struct vf_net *v)
         for (unsigned k = v->tx_nbufs[idx]; k--; idx = v->tx_next[idx])
             v->tx_free[v->ntx_free++] = idx;
     }
-    if (n && v->tap_paused) {
-        v->tap_paused = false;
-        if (v->teamed)
-            v->team.room(v->team.ctx);
-        else
-            event_add(v->tap_ev, NULL);
-    }
+    if (n)
+        tap_resume(v);
     return n;
 }
 
@@ -289,6 +321,8 @@ static void on_queue(evutil_socket_t fd, short what, void *arg)
 
     (void)what;
     (void)eventfd_read(fd, &n);
+    if (!v->running) /* reset under us: nothing of its rings is ours to read yet */
+        return;
     xnic_drv_mask_vector(v->drv, XNIC_VEC_QUEUE(0), true);
     while (tx_reap(v) + rx_to_tap(v))
         ;
@@ -306,7 +340,7 @@ static void set_link(struct vf_net *v, bool up)
         return;
     v->link_up = up;
     log_info("VF %s: link %s (the PF owner's word)", v->bdf, up ? "up" : "down");
-    if (!v->teamed && ioctl(v->tap, TUNSETCARRIER, &(int){up}) < 0)
+    if (!v->teamed && v->running && ioctl(v->tap, TUNSETCARRIER, &(int){up}) < 0)
         log_warn("VF %s: carrier of %s", v->bdf, v->ifname);
 }
 
@@ -335,6 +369,13 @@ static void mbx_in(struct vf_net *v, const struct xnic_mbx_msg *m)
     }
 }
 
+static bool mbx_pending(const struct vf_net *v)
+{
+    const volatile uint8_t *regs = xnic_drv_regs(v->drv);
+
+    return __atomic_load_n((const uint32_t *)(regs + XNIC_REG_MBX_PEND), __ATOMIC_ACQUIRE) & 1;
+}
+
 /* Misc vector: the device's link changes (the PF owner's LINK notice says
  * what counts for us) and the PF owner's messages. */
 static void on_misc(evutil_socket_t fd, short what, void *arg)
@@ -348,7 +389,9 @@ static void on_misc(evutil_socket_t fd, short what, void *arg)
     (void)what;
     (void)eventfd_read(fd, &n);
     cause = xnic_drv_take_icr(v->drv);
-    while ((len = xnic_drv_mbx_recv(v->drv, 0, &m, sizeof(m))) >= 0)
+    /* Only while a message waits: each receive is an admin command whose
+     * completion raises this vector again, which would loop for ever. */
+    while (mbx_pending(v) && (len = xnic_drv_mbx_recv(v->drv, 0, &m, sizeof(m))) >= 0)
         if ((size_t)len == sizeof(m))
             mbx_in(v, &m);
     if (cause & XNIC_ICR_LINK)
@@ -387,6 +430,8 @@ static void on_mcast(evutil_socket_t fd, short what, void *arg)
 
     (void)fd;
     (void)what;
+    if (!v->running) /* after a reset: said when it runs again */
+        return;
     mcast_read(v, &m.u.mcast);
     if (!v->mcast_stale && !memcmp(&m.u.mcast, &v->mcast, sizeof(v->mcast)))
         return;
@@ -487,7 +532,7 @@ static int xmit(struct vf_net *v, int fd)
 
 int vf_net_xmit(struct vf_net *v, int fd)
 {
-    return has_mac(v) && v->link_up ? xmit(v, fd) : -ENOTCONN;
+    return v->running && has_mac(v) && v->link_up ? xmit(v, fd) : -ENOTCONN;
 }
 
 /* Frames programs send on our own TAP. */
@@ -496,8 +541,115 @@ static void on_tap(evutil_socket_t fd, short what, void *arg)
     struct vf_net *v = arg;
 
     (void)what;
-    if (xmit(v, fd) == -EAGAIN)
+    if (!v->running || xmit(v, fd) == -EAGAIN) { /* read again when it runs (tap_resume) */
+        v->tap_paused = true;
         event_del(v->tap_ev);
+    }
+}
+
+/* The PF owner is asked for our link (its RESET reply, docs/xnic.md): at
+ * start, and after a reset emptied the mailboxes. */
+static void pf_hello(struct vf_net *v)
+{
+    xnic_drv_mbx_send(v->drv, 0, &(struct xnic_mbx_msg){.type = XNIC_MBX_RESET},
+                      sizeof(struct xnic_mbx_msg));
+}
+
+static void rings_of(const struct vf_net *v, struct xnic_drv_rings *r)
+{
+    *r = (struct xnic_drv_rings){.tx = v->ram + VF_TX_RING_OFF,
+                                 .tx_iova = v->iova + VF_TX_RING_OFF,
+                                 .tx_size = VF_RING,
+                                 .rx = v->ram + VF_RX_RING_OFF,
+                                 .rx_iova = v->iova + VF_RX_RING_OFF,
+                                 .rx_size = VF_RX_RING,
+                                 /* the TAP takes GSO frames with partial checksums */
+                                 .rx_rsc = true};
+}
+
+static void say_driving(struct vf_net *v, bool yes)
+{
+    if (!v->teamed && ioctl(v->tap, TUNSETCARRIER, &(int){yes && v->link_up}) < 0)
+        log_warn("VF %s: carrier of %s", v->bdf, v->ifname);
+    if (v->driving)
+        v->driving(v->driving_ctx, yes);
+}
+
+/* The device stopped our queue without our asking (an FLR: the host's
+ * reset, the VF taken away): what we gave it never completes, so every
+ * buffer is ours again.  Traffic leaves the VF at once (vf_net_xmit says
+ * -ENOTCONN: the vif sends; our own TAP loses its carrier) and the guest
+ * tells the PF owner we do not drive it (the vif's pool receives).
+ * Received frames not yet read went with the reset. */
+static void queue_lost(struct vf_net *v)
+{
+    log_warnx("VF %s: its queue was reset under us (FLR or removal): %s", v->bdf,
+              v->teamed ? "the vif carries the traffic" : "carrier off");
+    v->running = false;
+    v->lost_at = sv_now_s();
+    v->idle_ms = VF_RETRY_MS; /* the first attempt at once: an FLR leaves it ready */
+    v->nfrag = 0;
+    v->rx_dropping = false;
+    gro_out(v);
+    tx_free_all(v);
+    tap_resume(v);
+    say_driving(v, false);
+}
+
+/* The start after a reset came back: the VF carries the traffic again. */
+static void on_restarted(void *arg, int status)
+{
+    struct vf_net *v = arg;
+
+    v->restarting = false;
+    if (status < 0) {
+        log_warn_limited(&v->warnings, false, "VF %s: cannot start its queue again (%s)", v->bdf,
+                         strerror(-status));
+        return;
+    }
+    v->running = true;
+    rx_post_all(v);
+    v->mcast_stale = true; /* the reset emptied the mailboxes: said again */
+    pf_hello(v);
+    /* The vif may have stopped reading them, its rings full of what it
+     * took meanwhile (its backend's answers can take long): ours now. */
+    tap_wake(v);
+    log_info("VF %s: started again %.0f ms after the reset", v->bdf,
+             (sv_now_s() - v->lost_at) * 1e3);
+    say_driving(v, true);
+}
+
+/* The queue's start after a reset, queued: a device that no longer answers
+ * (taken away) must not stop the guest's loop for the admin timeout. */
+static void restart(struct vf_net *v)
+{
+    struct xnic_drv_rings r;
+
+    rings_of(v, &r);
+    v->idle_ms = 0;
+    v->queued = true;
+    xnic_drv_admin_queued(v->drv, true);
+    if (xnic_drv_queue_start(v->drv, 0, &r, 0) == 0 &&
+        xnic_drv_admin_barrier(v->drv, on_restarted, v) == 0)
+        v->restarting = true;
+}
+
+/* Every VF_WATCH_MS: a queue the device disabled under us is failed over
+ * and started again, every VF_RETRY_MS until it works. */
+static void on_watch(evutil_socket_t fd, short what, void *arg)
+{
+    struct vf_net *v = arg;
+
+    (void)fd;
+    (void)what;
+    if (v->running && !xnic_drv_queue_enabled(v->drv, 0))
+        queue_lost(v);
+    if (v->queued && !xnic_drv_admin_service(v->drv)) {
+        v->queued = false;
+        xnic_drv_admin_queued(v->drv, false); /* nothing left: returns at once */
+    }
+    if (!v->running && !v->restarting && (v->idle_ms += VF_WATCH_MS) >= VF_RETRY_MS)
+        restart(v);
 }
 
 static struct event *vector_event(struct event_base *base, struct vf_net *v, unsigned vec,
@@ -514,10 +666,11 @@ static struct event *vector_event(struct event_base *base, struct vf_net *v, uns
 }
 
 struct vf_net *vf_net_new(struct event_base *base, const char *bdf, const char *ifname,
-                          const struct vf_net_team *team, void *ram, unsigned long long iova)
+                          const struct vf_net_team *team, vf_net_driving_fn *driving,
+                          void *driving_ctx, void *ram, unsigned long long iova)
 {
     struct vf_net *v = calloc(1, sizeof(*v));
-    struct xnic_drv_rings r = {.tx_size = VF_RING};
+    struct xnic_drv_rings r;
     int err;
 
     if (!v)
@@ -528,9 +681,10 @@ struct vf_net *vf_net_new(struct event_base *base, const char *bdf, const char *
     v->iova = iova;
     v->tap = -1;
     v->warnings.burst = 5;
+    v->driving = driving;
+    v->driving_ctx = driving_ctx;
     memset(ram, 0, VF_NET_RAM_SIZE);
-    for (unsigned i = 0; i < VF_RING; i++)
-        v->tx_free[v->ntx_free++] = i;
+    tx_free_all(v);
     if (!(v->drv = vf_open(bdf)))
         goto out_free;
     if (team) {
@@ -541,12 +695,7 @@ struct vf_net *vf_net_new(struct event_base *base, const char *bdf, const char *
         log_errorx("VF %s: cannot attach to %s (%s)", bdf, ifname, strerror(-v->tap));
         goto out_free;
     }
-    r.tx = v->ram + VF_TX_RING_OFF;
-    r.tx_iova = iova + VF_TX_RING_OFF;
-    r.rx = v->ram + VF_RX_RING_OFF;
-    r.rx_iova = iova + VF_RX_RING_OFF;
-    r.rx_size = VF_RX_RING;
-    r.rx_rsc = true; /* the TAP takes GSO frames with partial checksums */
+    rings_of(v, &r);
     if ((err = xnic_drv_queue_start(v->drv, 0, &r, 0)) < 0) {
         log_errorx("VF %s: cannot start its queue (%s)", bdf, strerror(-err));
         goto out_free;
@@ -557,16 +706,17 @@ struct vf_net *vf_net_new(struct event_base *base, const char *bdf, const char *
     v->misc_ev = vector_event(base, v, XNIC_VEC_MISC, on_misc);
     /* Until the PF owner answers, the wire's link is ours. */
     v->link_up = xnic_drv_link_up(v->drv);
-    xnic_drv_mbx_send(v->drv, 0, &(struct xnic_mbx_msg){.type = XNIC_MBX_RESET},
-                      sizeof(struct xnic_mbx_msg));
+    pf_hello(v);
     if ((v->mcast_ev = event_new(base, -1, EV_PERSIST, on_mcast, v)))
         event_add(v->mcast_ev, &(struct timeval){0, VF_MCAST_MS * 1000});
+    if ((v->watch_ev = event_new(base, -1, EV_PERSIST, on_watch, v)))
+        event_add(v->watch_ev, &(struct timeval){0, VF_WATCH_MS * 1000});
     if (!team && (v->tap_ev = event_new(base, v->tap, EV_READ | EV_PERSIST, on_tap, v)) &&
         event_add(v->tap_ev, NULL) < 0) {
         event_free(v->tap_ev);
         v->tap_ev = NULL;
     }
-    if (!v->queue_ev || !v->misc_ev || !v->mcast_ev || (!team && !v->tap_ev))
+    if (!v->queue_ev || !v->misc_ev || !v->mcast_ev || !v->watch_ev || (!team && !v->tap_ev))
         goto out_free;
     log_info("VF %s: %s up, link %s", bdf, ifname, xnic_drv_link_up(v->drv) ? "up" : "down");
     return v;
@@ -588,14 +738,22 @@ void vf_net_free(struct vf_net *v)
         event_free(v->misc_ev);
     if (v->mcast_ev)
         event_free(v->mcast_ev);
+    if (v->watch_ev)
+        event_free(v->watch_ev);
     if (v->drv) {
         /* What arrived is delivered and what we gave the NIC is sent (a
          * stopped queue drops what it holds: a failover would lose it),
          * for at most VF_DRAIN_MS; the device stops touching our RAM before
          * it is used again. */
         double t0 = sv_now_s(), t1, t2;
+        /* A queue the device reset under us holds nothing and needs no
+         * stop; one being started again is reset by the detach that
+         * follows ours (or our domain's end), before the device is anyone
+         * else's: waiting for a device that may be gone would stop the
+         * guest's loop for the admin timeout. */
+        bool live = v->running && xnic_drv_queue_enabled(v->drv, 0);
 
-        for (unsigned ms = 0; v->running && v->tap >= 0 && ms < VF_DRAIN_MS; ms++) {
+        for (unsigned ms = 0; live && v->tap >= 0 && ms < VF_DRAIN_MS; ms++) {
             while (rx_to_tap(v))
                 ;
             gro_out(v);
@@ -605,7 +763,8 @@ void vf_net_free(struct vf_net *v)
             usleep(1000);
         }
         t1 = sv_now_s();
-        xnic_drv_queue_stop(v->drv, 0);
+        if (live)
+            xnic_drv_queue_stop(v->drv, 0);
         t2 = sv_now_s();
         xnic_drv_close(v->drv);
         /* The guest's loop waits for all of it (a failover's gap). */

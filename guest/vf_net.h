@@ -9,6 +9,7 @@
 #ifndef FRONTENDS_VF_NET_H
 #define FRONTENDS_VF_NET_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct event_base;
@@ -24,18 +25,27 @@ struct vf_net_team {
     void *ctx;
 };
 
+/* The driver stopped (false) or started again (true) driving the VF on its
+ * own: a reset it did not ask for (an FLR, a removal) disabled its queue,
+ * seen within 10 ms, and its start again.  The guest says so to the PF
+ * owner (device/vf/N/state), which moves a teamed VF's MAC to the vif and
+ * back. */
+typedef void vf_net_driving_fn(void *ctx, bool driving);
+
 /*
  * Opens the VF bdf (assigned to this domain), starts its queue pair with
  * rings and buffers in ram[0 .. VF_NET_RAM_SIZE) at IOVA iova, and relays
  * between it and TAP ifname (made by the toolstack, owned by our uid; it
- * gets the VF's MAC) or, with team, the teamed vif's socket.  NULL (logged)
- * on failure.
+ * gets the VF's MAC) or, with team, the teamed vif's socket; driving (may
+ * be NULL) is told of resets.  NULL (logged) on failure.
  */
 #define VF_NET_RAM_SIZE (3u << 20)
 struct vf_net *vf_net_new(struct event_base *base, const char *bdf, const char *ifname,
-                          const struct vf_net_team *team, void *ram, unsigned long long iova);
+                          const struct vf_net_team *team, vf_net_driving_fn *driving,
+                          void *driving_ctx, void *ram, unsigned long long iova);
 /* Teamed: sends the frames waiting in fd (virtio header first), up to a
- * batch, while the VF is the active path (the PF owner gave it the MAC).
+ * batch, while the VF is the active path (the PF owner gave it the MAC,
+ * and its queue runs).
  * 0; -EAGAIN when out of buffers (team->room follows); -ENOTCONN when not
  * active. */
 int vf_net_xmit(struct vf_net *v, int fd);

@@ -605,6 +605,18 @@ int hc_pci_detach(struct hc_ctx *ctx)
     return 0;
 }
 
+/* The host resets a function where it is (as Linux's sysfs reset file): an
+ * owner keeps it and finds its queues stopped, as after a surprise FLR. */
+int hc_pci_reset(struct hc_ctx *ctx)
+{
+    struct pci_fn *fn = req_fn(ctx);
+
+    if (!fn)
+        return -ENODEV;
+    log_info("%s: reset (FLR) by the host%s", fn->bdf, fn->owner ? ", its owner keeps it" : "");
+    return ctl_call(fn, XNIC_CTL_FLR, NULL, 0, NULL, 0);
+}
+
 /* The device's counters of a function (what its owner's register page shows). */
 int hc_pci_stats(struct hc_ctx *ctx)
 {

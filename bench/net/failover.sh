@@ -7,12 +7,20 @@
 # and a second detach finds the vif warm).  Prints per round: how long the
 # detach took in xl, the longest time without a ping answer, the longest
 # run of 0.1 s iperf3 intervals without data and the retransmissions.
-# Usage: bench/net/failover.sh [ROUNDS]   (root, after make && make tests;
-# default 3).  SV_BUILD=DIR measures another build (its bin/ and tests/bin/)
-# with this script, so two builds can be run alternately in one session.
+# KIND is what happens 3 s in: detach (xl pci-detach, the default),
+# reattach (the detach, and xl pci-attach 3 s later: the longest ping gap
+# after the attach began is printed apart), flr (xl pci-reset of the VF
+# under the guest) or forced (xl pci-detach -f).
+# Usage: bench/net/failover.sh [ROUNDS] [KIND]   (root, after make && make
+# tests; default 3 detach).  SV_BUILD=DIR measures another build (its bin/
+# and tests/bin/) with this script, so two builds can be run alternately in
+# one session.
 set -euo pipefail
 rounds=${1:-3}
-[[ "$rounds" =~ ^[1-9][0-9]*$ ]] || { echo "usage: bench/net/failover.sh [ROUNDS]" >&2; exit 2; }
+kind=${2:-detach}
+usage="usage: bench/net/failover.sh [ROUNDS] [detach|reattach|flr|forced]"
+[[ "$rounds" =~ ^[1-9][0-9]*$ ]] || { echo "$usage" >&2; exit 2; }
+case $kind in detach | reattach | flr | forced) ;; *) echo "$usage" >&2; exit 2 ;; esac
 command -v iperf3 >/dev/null || { echo "bench/net/failover.sh: needs iperf3" >&2; exit 1; }
 export SV_BUILD=${SV_BUILD:-$(cd "$(dirname "$0")/../.." && pwd)/build}
 
@@ -36,29 +44,43 @@ round() {
         r=$SPLITVISOR_RUNDIR
         "$BIN/xl" exec "$t-b" -- iperf3 -s -1 -D
         sleep 0.5
-        "$BIN/xl" exec "$t-a" -- iperf3 -c 10.15.0.3 -t 8 -i 0.1 -f m --forceflush >"$r/stream" 2>&1 &
+        local secs=8 t0 t1 t2=0 alive=yes
+        [ "$kind" = reattach ] && secs=11
+        "$BIN/xl" exec "$t-a" -- iperf3 -c 10.15.0.3 -t $secs -i 0.1 -f m --forceflush >"$r/stream" 2>&1 &
         local sp=$!
-        "$BIN/xl" exec "$t-a" -- ping -D -i 0.01 -c 700 -W 1 10.15.0.3 >"$r/ping" 2>&1 &
+        "$BIN/xl" exec "$t-a" -- ping -D -i 0.01 -c $((secs * 100 - 100)) -W 1 10.15.0.3 >"$r/ping" 2>&1 &
         local pp=$!
         sleep 3
-        local t0 t1 alive=yes
         t0=$(date +%s%N)
-        "$BIN/xl" pci-detach "$t-a" "$vf"
+        case $kind in
+        flr) "$BIN/xl" pci-reset "$vf" ;;
+        forced) "$BIN/xl" pci-detach -f "$t-a" "$vf" ;;
+        *) "$BIN/xl" pci-detach "$t-a" "$vf" ;;
+        esac
         t1=$(date +%s%N)
+        if [ "$kind" = reattach ]; then
+            sleep 3
+            t2=$(date +%s%N)
+            "$BIN/xl" pci-attach "$t-a" "$vf,failover=0"
+        fi
         wait "$sp" || alive=no
         wait "$pp" || true
-        printf 'detach %d ms, connection alive: %s, ' $(((t1 - t0) / 1000000)) "$alive"
-        awk '/bytes from/ { ts = substr($1, 2, length($1) - 2) + 0
+        printf '%s %d ms, connection alive: %s, ' "$kind" $(((t1 - t0) / 1000000)) "$alive"
+        # The longest gap, and with a re-attach the longest that ended
+        # after the attach began.
+        awk -v t2="$t2" '/bytes from/ { ts = substr($1, 2, length($1) - 2) + 0
                             if (last && ts - last > gap) gap = ts - last
+                            if (t2 && last && ts * 1e9 > t2 && ts - last > again) again = ts - last
                             last = ts }
-             END { printf "longest ping gap %.0f ms, ", gap * 1000 }' "$r/ping"
+             END { printf "longest ping gap %.0f ms, ", gap * 1000
+                   if (t2) printf "after the re-attach %.0f ms, ", again * 1000 }' "$r/ping"
         awk '/sec/ && !/sender|receiver/ { n = ($7 == "0.00") ? n + 1 : 0; if (n > m) m = n }
              / sender/ { r = $9 }
              END { printf "iperf3 gap %d ms, %s retransmissions\n", m * 100, r }' "$r/stream"
     )
 }
 
-echo "bench/net/failover: $SV_BUILD, $rounds rounds, $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "bench/net/failover: $SV_BUILD, $rounds rounds of $kind, $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
 for ((i = 1; i <= rounds; i++)); do
     printf 'round %d (load %s): ' "$i" "$(cut -d' ' -f1 /proc/loadavg)"
     round

@@ -323,12 +323,23 @@ bool svl_domain_has_shut_down(struct svl_ctx *ctx, uint32_t domid)
 int svl_domain_shutdown(struct svl_ctx *ctx, uint32_t domid, bool reboot)
 {
     struct sv_domctl c = {.domid = domid};
+    int err;
 
     if (svl_home_request_shutdown(domid, reboot ? "reboot" : "poweroff"))
         return 0;
     if (reboot) /* no reset button: stopped with reason reboot, its monitor applies on_reboot */
-        return xc_domain_shutdown(ctx->xch, domid, SHUTDOWN_reboot) < 0 ? -errno : 0;
-    return hcall_domctl_power_button(ctx->chan, &c);
+        err = xc_domain_shutdown(ctx->xch, domid, SHUTDOWN_reboot) < 0 ? -errno : 0;
+    else
+        err = hcall_domctl_power_button(ctx->chan, &c);
+    if (err == -EBUSY && !reboot) /* a paused one cannot see its button */
+        return svl_fail(ctx, err,
+                        "domain %u is paused and watches no control/shutdown: it cannot act on "
+                        "its power button ('xl unpause' it, or 'xl destroy' it)",
+                        domid);
+    if (err < 0)
+        return svl_fail(ctx, err, "cannot %s domain %u: %s", reboot ? "reboot" : "shut down", domid,
+                        strerror(-err));
+    return 0;
 }
 
 /* What Xen's trigger and sysrq mean for a domain that is a process: the

@@ -164,10 +164,8 @@ static void hostpf_stop(struct svl_ctx *ctx, const char *bdf)
 }
 
 /* A function by its BDF, short (03:00.0) or whole (0000:03:00.0), as xl.cfg
- * and pci-attach take it; options after a comma are not a BDF's.  One the
- * host's PF driver holds is taken from it first, as pciback seizes a device
- * from its dom0 driver. */
-int svl_pci_assignable(struct svl_ctx *ctx, const char *bdf, bool add)
+ * and pci-attach take it; options after a comma are not a BDF's. */
+static int bdf_call(struct svl_ctx *ctx, pci_stub_fn *call, const char *bdf)
 {
     struct config_pci pci;
     int err;
@@ -176,10 +174,24 @@ int svl_pci_assignable(struct svl_ctx *ctx, const char *bdf, bool add)
         return svl_fail(ctx, -EINVAL, "'%s' is not a BDF", bdf);
     if ((err = parse_spec(ctx, 0, bdf, false, &pci)))
         return err;
-    if (add)
-        hostpf_stop(ctx, pci.bdf);
-    err = pci_call(ctx, add ? hcall_pci_assignable_add : hcall_pci_assignable_remove, 0, pci.bdf);
+    err = pci_call(ctx, call, 0, pci.bdf);
     return err < 0 ? svl_fail(ctx, err, "%s: %s", pci.bdf, svl_pci_strerror(err)) : 0;
+}
+
+/* One the host's PF driver holds is taken from it first, as pciback
+ * seizes a device from its dom0 driver. */
+int svl_pci_assignable(struct svl_ctx *ctx, const char *bdf, bool add)
+{
+    struct config_pci pci;
+
+    if (add && !strchr(bdf, ',') && parse_spec(ctx, 0, bdf, false, &pci) == 0)
+        hostpf_stop(ctx, pci.bdf);
+    return bdf_call(ctx, add ? hcall_pci_assignable_add : hcall_pci_assignable_remove, bdf);
+}
+
+int svl_pci_reset(struct svl_ctx *ctx, const char *bdf)
+{
+    return bdf_call(ctx, hcall_pci_reset, bdf);
 }
 
 /* The domain's kept description follows a hot-plug, as libxl's does: xl
@@ -221,16 +233,21 @@ int svl_pci_attach(struct svl_ctx *ctx, uint32_t domid, const char *spec)
     return 0;
 }
 
-int svl_pci_detach(struct svl_ctx *ctx, uint32_t domid, const char *spec)
+/* Forced, the function goes first (reset) and nobody is asked: the guest
+ * and the PF owner find it gone, as after a surprise removal. */
+int svl_pci_detach(struct svl_ctx *ctx, uint32_t domid, const char *spec, bool force)
 {
     struct config_pci pci;
     int err;
 
     if ((err = parse_spec(ctx, domid, spec, false, &pci)))
         return err;
-    svl_vf_unplug(ctx, domid, pci.bdf);
+    if (!force)
+        svl_vf_unplug(ctx, domid, pci.bdf, true);
     if ((err = svl_pci_deassign(ctx, domid, pci.bdf)) < 0)
         return svl_fail(ctx, err, "%s: %s", pci.bdf, svl_pci_strerror(err));
+    if (force)
+        svl_vf_unplug(ctx, domid, pci.bdf, false);
     keep_pci(ctx, domid, spec, pci.bdf, false);
     return 0;
 }

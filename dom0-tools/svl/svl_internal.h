@@ -74,11 +74,12 @@ void svl_guestnet_forget(struct svl_ctx *ctx, const char *name);
 /* vf.c: a VF as a guest's network interface.  svl_vf_plug has the PF's
  * owner configure pci, assigns it and makes its TAP and frontend directory;
  * 1 (nothing done) for a function that is not a VF; svl_vf_unplug tells the
- * guest and removes them (the caller detaches the function);
+ * PF owner and the guest (with tell) and removes them (the caller detaches
+ * the function, before when it tells nobody);
  * svl_vf_remove_all removes them for a destroyed domain. */
 int svl_vf_plug(struct svl_ctx *ctx, uint32_t domid, const char *name,
                 const struct config_pci *pci);
-void svl_vf_unplug(struct svl_ctx *ctx, uint32_t domid, const char *bdf);
+void svl_vf_unplug(struct svl_ctx *ctx, uint32_t domid, const char *bdf, bool tell);
 void svl_vf_remove_all(struct svl_ctx *ctx, uint32_t domid);
 /* Makes the VF requests whose PF domain owner now drives (a restarted
  * driver domain) again under its home. */

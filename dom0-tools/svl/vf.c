@@ -367,11 +367,11 @@ static void unplug_if(struct xs_handle *h, const char *dir, const char *devid, v
     free(have);
 }
 
-void svl_vf_unplug(struct svl_ctx *ctx, uint32_t domid, const char *bdf)
+void svl_vf_unplug(struct svl_ctx *ctx, uint32_t domid, const char *bdf, bool tell)
 {
     svl_for_each_device(
         SVL_VF_DIRS, domid, unplug_if,
-        &(struct unplug_what){.ctx = ctx, .domid = domid, .bdf = bdf, .tell = true});
+        &(struct unplug_what){.ctx = ctx, .domid = domid, .bdf = bdf, .tell = tell});
 }
 
 void svl_vf_remove_all(struct svl_ctx *ctx, uint32_t domid)

@@ -101,6 +101,7 @@ int cmd_pci_assignable_remove(int argc, char **argv);
 int cmd_pci_assignable_list(int argc, char **argv);
 int cmd_pci_attach(int argc, char **argv);
 int cmd_pci_detach(int argc, char **argv);
+int cmd_pci_reset(int argc, char **argv);
 int cmd_pci_list(int argc, char **argv);
 int cmd_pci_list_all(int argc, char **argv);
 int cmd_sched_credit(int argc, char **argv);

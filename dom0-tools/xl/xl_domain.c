@@ -119,12 +119,11 @@ static int stop_targets(int argc, char **argv, uint32_t *ids, int *n)
 static int stop_domain(int argc, char **argv, bool reboot)
 {
     uint32_t ids[XL_DOMSET_MAX];
-    int n, err, ret = stop_targets(argc, argv, ids, &n);
+    int n, ret = stop_targets(argc, argv, ids, &n);
 
     for (int i = 0; !ret && i < n; i++)
-        if ((err = svl_domain_shutdown(&xl_ctx, ids[i], reboot)) < 0)
-            ret = xl_error("cannot %s domain %u: %s", reboot ? "reboot" : "shut down", ids[i],
-                           strerror(-err));
+        if (svl_domain_shutdown(&xl_ctx, ids[i], reboot) < 0)
+            ret = xl_svl_error();
     for (int i = 0; !ret && xl_opt('w') && i < n; i++) {
         for (int t = 0; t < XL_SHUTDOWN_WAIT_S * 10 && !svl_domain_has_shut_down(&xl_ctx, ids[i]);
              t++)

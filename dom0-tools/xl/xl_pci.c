@@ -1,6 +1,6 @@
 /*
  * xl pci-assignable-add/-remove/-list, pci-attach/-detach/-list,
- * pci-list-all: the hypervisor's PCI table (functions of the xnic device
+ * pci-list-all, pci-reset: the hypervisor's PCI table (functions of the xnic device
  * models), over libsvl.
  */
 #include <errno.h>
@@ -96,8 +96,8 @@ static int dom_bdf(int argc, char **argv, bool attach)
 
     if ((err = xl_domain_arg(argc, argv, 1, &domid)))
         return err;
-    err =
-        attach ? svl_pci_attach(&xl_ctx, domid, argv[2]) : svl_pci_detach(&xl_ctx, domid, argv[2]);
+    err = attach ? svl_pci_attach(&xl_ctx, domid, argv[2])
+                 : svl_pci_detach(&xl_ctx, domid, argv[2], xl_opt('f'));
     return err < 0 ? xl_svl_error() : 0;
 }
 
@@ -109,6 +109,14 @@ int cmd_pci_attach(int argc, char **argv)
 int cmd_pci_detach(int argc, char **argv)
 {
     return dom_bdf(argc, argv, false);
+}
+
+/* pci-reset BDF: the host's FLR of a function, where it is. */
+int cmd_pci_reset(int argc, char **argv)
+{
+    if (argc != 2)
+        return xl_usage();
+    return svl_pci_reset(&xl_ctx, argv[1]) < 0 ? xl_svl_error() : 0;
 }
 
 int cmd_pci_list(int argc, char **argv)

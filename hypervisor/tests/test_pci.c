@@ -254,6 +254,12 @@ static void test_assignment_rules(void **state)
     /* One owner at a time; an owned function stays assignable. */
     assert_int_equal(req(hc_pci_attach, &doms[0], 5, VF1), -EBUSY);
     assert_int_equal(req(hc_pci_assignable_remove, &doms[0], 0, VF1), -EBUSY);
+    /* The host's reset leaves it where it is (the owner finds its queues stopped). */
+    assert_int_equal(req(hc_pci_reset, &doms[0], 0, VF1), 0);
+    assert_int_equal(dev.calls[XNIC_CTL_FLR], 2);
+    assert_int_equal(dev.calls[XNIC_CTL_DETACH], 0);
+    assert_int_equal(list(&doms[1], f), 1);
+    assert_int_equal(req(hc_pci_reset, &doms[0], 0, "0000:03:10.7"), -ENODEV);
     /* Detach names the owner. */
     assert_int_equal(req(hc_pci_detach, &doms[0], 0, VF1), -ENOENT);
     assert_int_equal(req(hc_pci_detach, &doms[0], 5, VF2), -ENOENT);

@@ -93,8 +93,8 @@ int svl_domain_check_started(struct svl_ctx *ctx, const struct domain_config *cf
 /* Destroys a domain and forgets its description and xenstore nodes. */
 int svl_domain_destroy(struct svl_ctx *ctx, uint32_t domid);
 /* Asks domid to power off or reboot: through control/shutdown when it
- * watches it, else its power button (poweroff) or a shutdown with reason
- * reboot (a process has no reset button). */
+ * watches it, else its power button (poweroff: -EBUSY while it is paused)
+ * or a shutdown with reason reboot (a process has no reset button). */
 int svl_domain_shutdown(struct svl_ctx *ctx, uint32_t domid, bool reboot);
 /* Whether domid has shut down or is gone. */
 bool svl_domain_has_shut_down(struct svl_ctx *ctx, uint32_t domid);
@@ -196,10 +196,14 @@ struct xnic_func_stats;
 int svl_pci_stats(struct svl_ctx *ctx, const char *bdf, struct xnic_func_stats *st);
 /* pci-assignable-add / -remove of a BDF, short or whole. */
 int svl_pci_assignable(struct svl_ctx *ctx, const char *bdf, bool add);
+/* FLR of a function where it is (an owner keeps it, its queues stopped). */
+int svl_pci_reset(struct svl_ctx *ctx, const char *bdf);
 /* Hot-plugs spec ("BDF[,options]") into running domid, or takes the
- * function back (reset); the description follows. */
+ * function back (reset); the description follows.  A detach tells the PF
+ * owner and the guest first and waits a bound for each; forced, it tells
+ * nobody: the function is reset and taken at once, then its directories go. */
 int svl_pci_attach(struct svl_ctx *ctx, uint32_t domid, const char *spec);
-int svl_pci_detach(struct svl_ctx *ctx, uint32_t domid, const char *spec);
+int svl_pci_detach(struct svl_ctx *ctx, uint32_t domid, const char *spec, bool force);
 
 /* The monitor: applies on_poweroff/on_reboot/on_crash to every domain with
  * a kept description (restart policy: docs/xl.md); returns when the

@@ -46,8 +46,9 @@ int xnic_drv_vector_fd(const struct xnic_drv *d, unsigned v);
 void xnic_drv_mask_vector(struct xnic_drv *d, unsigned v, bool masked);
 
 /* Runs an admin command (in/out), waiting up to timeout_ms for completion
- * (after the queued ones, below).  Returns the device's status, or
- * -ETIMEDOUT.  The mailbox and reset always run this way. */
+ * (after the queued ones, below).  Returns the device's status, -ETIMEDOUT,
+ * or -ECONNRESET at once when an FLR (or a detach) cleared the command
+ * before the device ran it.  The mailbox and reset always run this way. */
 int xnic_drv_admin(struct xnic_drv *d, struct xnic_admin *cmd, int timeout_ms);
 
 /*
@@ -95,6 +96,9 @@ struct xnic_drv_rings {
 int xnic_drv_queue_start(struct xnic_drv *d, unsigned q, const struct xnic_drv_rings *r,
                          uint32_t weight);
 int xnic_drv_queue_stop(struct xnic_drv *d, unsigned q);
+/* Whether the device has queue q's TX and RX enabled (QSTATUS): a queue
+ * the driver started reads disabled after an FLR it did not ask for. */
+bool xnic_drv_queue_enabled(const struct xnic_drv *d, unsigned q);
 
 /* Posts an RX buffer; cookie comes back with its completion.  -ENOSPC when
  * the ring is full.  Visible to the device at the next xnic_drv_rx_kick. */

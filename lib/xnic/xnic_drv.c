@@ -239,10 +239,16 @@ static int admin_check(struct xnic_drv *d, struct xnic_admin *cmd, long deadline
 {
     struct xnic_admin *a = (struct xnic_admin *)(d->regs + XNIC_REG_ADMIN);
     unsigned done = XNIC_REG_ADMIN + offsetof(struct xnic_admin, done_seq);
+    unsigned posted = XNIC_REG_ADMIN + offsetof(struct xnic_admin, seq);
 
     while (rd32(d, done) != d->seq) {
         struct pollfd pfd = {.fd = d->vec[XNIC_VEC_MISC], .events = POLLIN};
 
+        /* An FLR we did not ask for (or a detach) cleared the page with
+         * our command on it: it never runs.  Our own RESET clears it too,
+         * before it completes. */
+        if (cmd->opcode != XNIC_CMD_RESET && rd32(d, posted) != d->seq)
+            return -ECONNRESET;
         if (now_ms() > deadline)
             return -ETIMEDOUT;
         if (!wait)
@@ -417,6 +423,13 @@ int xnic_drv_queue_start(struct xnic_drv *d, unsigned q, const struct xnic_drv_r
     rc = simple_cmd(d, &cmd);
     d->q[q].started = rc == 0;
     return rc;
+}
+
+bool xnic_drv_queue_enabled(const struct xnic_drv *d, unsigned q)
+{
+    uint32_t both = XNIC_QS_TX_EN | XNIC_QS_RX_EN;
+
+    return q < d->n - 1 && (rd32(d, XNIC_REG_QSTATUS(q)) & both) == both;
 }
 
 int xnic_drv_queue_stop(struct xnic_drv *d, unsigned q)

@@ -9,6 +9,7 @@
 # at most).
 source "$(dirname "$0")/lib.sh"
 require_root
+sv_use_installed
 sv_start
 t=$SV_TEST_TAG
 

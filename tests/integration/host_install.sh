@@ -4,8 +4,10 @@
 # host.cfg, splitvisor-domains.service's ExecStart creates the domains of
 # auto/, its ExecStop shuts every domain down cleanly (exit status 0, not
 # killed: a hand-made domain first, then auto/'s in reverse order) and a
-# domain that cannot shut down is destroyed at the timeout; the units pass
-# systemd-analyze verify; the lasting logs are dated and logrotate rotates
+# domain that cannot shut down is destroyed at the timeout;
+# splitvisor-domain@NAME.service does the same for NAME's domain alone; the
+# domains' cgroups are in the hypervisor's, which its unit delegates; the
+# units pass systemd-analyze verify (PID 1 here is no systemd); the lasting logs are dated and logrotate rotates
 # them while the hypervisor keeps writing; the man pages render; the bash
 # completion completes commands, domains and BDFs; make uninstall leaves
 # only the operator's files.
@@ -28,6 +30,7 @@ for f in usr/sbin/xl usr/sbin/splitvisor usr/sbin/splitvisor-domains \
     usr/lib/splitvisor/lib/libxenctrl.so usr/share/man/man1/xl.1 usr/share/man/man5/xl.cfg.5 \
     usr/share/man/man8/splitvisor.8 usr/share/bash-completion/completions/xl \
     usr/lib/systemd/system/splitvisor.service usr/lib/systemd/system/splitvisor-domains.service \
+    usr/lib/systemd/system/splitvisor-domain@.service \
     etc/splitvisor/host.cfg etc/logrotate.d/splitvisor usr/share/doc/splitvisor/examples/netdd.cfg; do
     [ -e "$D/$f" ] || fail "not installed: /$f"
 done
@@ -40,8 +43,16 @@ BIN=$D/usr/sbin
 units=$D/usr/lib/systemd/system
 # The installed paths, moved into the DESTDIR.
 in_dest() { sed -e "s#/usr/#$D/usr/#g" -e "s#/etc/#$D/etc/#g" -e "s#/var/#$D/var/#g"; }
-# A unit's settings (ExecStart, Environment...), in the DESTDIR.
-unit_get() { sed -n "s/^$2=//p" "$units/$1" | in_dest; }
+# A unit's settings (ExecStart, Environment...), in the DESTDIR; UNIT@NAME
+# is the template's with %i NAME.
+unit_get() {
+    local file=$1 inst=
+    if [[ $1 == *@?*.service ]]; then
+        inst=${1#*@} file=${1%%@*}@.service
+        inst=${inst%.service}
+    fi
+    sed -n "s/^$2=//p" "$units/$file" | sed "s/%i/$inst/g" | in_dest
+}
 # Runs a unit's command as systemd would: its Environment= lines, then
 # VAR=VALUE overrides (a shorter timeout), then the command line.
 run_unit() {
@@ -57,8 +68,12 @@ run_unit() {
 if command -v systemd-analyze >/dev/null; then
     v=$D/verify
     mkdir "$v"
-    for u in splitvisor.service splitvisor-domains.service; do in_dest <"$units/$u" >"$v/$u"; done
-    out=$(MANPATH=$D/usr/share/man systemd-analyze verify "$v"/*.service 2>&1) ||
+    for u in splitvisor.service splitvisor-domains.service splitvisor-domain@.service; do
+        in_dest <"$units/$u" >"$v/$u"
+    done
+    # A template is verified through an instance of it.
+    out=$(MANPATH=$D/usr/share/man systemd-analyze verify "$v/splitvisor.service" \
+        "$v/splitvisor-domains.service" "$v/splitvisor-domain@web.service" 2>&1) ||
         fail "systemd-analyze verify: $out"
     [ -z "$out" ] || fail "systemd-analyze verify: $out"
     rm -r "$v"
@@ -109,6 +124,41 @@ out=$("$BIN/splitvisor-domains" status)
 grep -q "^$t-a running" <<<"$out" || fail "status: $out"
 pass "splitvisor-domains.service's ExecStart creates auto/'s domains in order, once, past a bad one"
 
+# The domains' cgroups are in the hypervisor's, which the unit delegates to
+# it (systemd leaves that subtree alone).
+grep -q "^Delegate=yes$" "$units/splitvisor.service" || fail "splitvisor.service delegates no cgroup"
+hv=$(cat "$SPLITVISOR_RUNDIR/splitvisor.pid")
+n=0
+for c in memory pids cpu; do
+    mine=$(awk -F: -v c="$c" '{ split($2, k, ","); for (i in k) if (k[i] == c) print $3 }' \
+        "/proc/$hv/cgroup")
+    dir=$(find "/sys/fs/cgroup/$c" -maxdepth 6 -type d -name "sv-$t-a.$a" 2>/dev/null | head -1)
+    [ -n "$mine" ] && [ -n "$dir" ] || continue
+    [[ $dir == */${mine#/}/sv-$t-a.$a || $dir == /sys/fs/cgroup/$c/sv-$t-a.$a && $mine == / ]] ||
+        fail "$c: the domain's cgroup $dir is not in the hypervisor's ($mine)"
+    n=$((n + 1))
+done
+[ "$n" -gt 0 ] || fail "no domain cgroup found beside the hypervisor's"
+pass "splitvisor.service delegates its cgroup; the domains' are in it"
+
+# A domain as a unit of its own: splitvisor-domain@NAME with the
+# description CONF_DIR/NAME.cfg, stopped cleanly, the others untouched.
+export SPLITVISOR_CONF_DIR=$D/etc/splitvisor
+guest_cfg "$t-u" >"$SPLITVISOR_CONF_DIR/$t-u.cfg"
+run_unit "splitvisor-domain@$t-u.service" ExecStart >/dev/null || fail "splitvisor-domain@ did not start"
+u=$("$BIN/xl" domid "$t-u") || fail "splitvisor-domain@$t-u.service started no domain"
+out=$(run_unit "splitvisor-domain@$t-u.service" ExecStart) || fail "a second start: $out"
+grep -q "$t-u already running" <<<"$out" || fail "second start: $out"
+grep -q "^$t-u running" <<<"$("$BIN/splitvisor-domains" status "$t-u")" || fail "status $t-u"
+out=$(run_unit splitvisor-domain@nosuch.service ExecStart 2>&1) && fail "an instance without description"
+grep -q "no description nosuch: neither $SPLITVISOR_CONF_DIR/nosuch.cfg nor nosuch.xml" <<<"$out" ||
+    fail "unclear: $out"
+run_unit "splitvisor-domain@$t-u.service" ExecStop >/dev/null || fail "splitvisor-domain@ did not stop"
+grep -q "domain $u ($t-u) shut down: exit status 0" "$log" || fail "$t-u not shut down cleanly"
+"$BIN/xl" domid "$t-a" >/dev/null && "$BIN/xl" domid "$t-b" >/dev/null ||
+    fail "stopping one domain's unit touched another"
+pass "splitvisor-domain@NAME.service starts and cleanly stops its domain alone"
+
 # Completion from the installed file, against the running host.
 comp=$D/usr/share/bash-completion/completions/xl
 complete_xl() {
@@ -133,6 +183,7 @@ for p in man1/xl.1 man5/xl.cfg.5 man8/splitvisor.8; do
 done
 out=$(man_text man8/splitvisor.8)
 grep -q "splitvisor-domains stop" <<<"$out" || fail "splitvisor(8) lacks the autostart section"
+grep -q "splitvisor-domain@NAME.service" <<<"$out" || fail "splitvisor(8) lacks the domain unit"
 out=$(man_text man5/xl.cfg.5)
 grep -q "on_poweroff" <<<"$out" || fail "xl.cfg(5) lacks the keys"
 pass "the man pages render with the docs' content"
@@ -172,6 +223,6 @@ pass "splitvisor.service's ExecStop stops the host"
 make -C "$top" -s VARIANT=$variant uninstall DESTDIR="$D" PREFIX=/usr >/dev/null 2>&1 ||
     fail "make uninstall"
 left=$(cd "$D" && find usr etc -not -type d | sort | tr '\n' ' ')
-[ "$left" = "etc/splitvisor/auto/10-a.cfg etc/splitvisor/auto/20-b.cfg etc/splitvisor/host.cfg " ] ||
+[ "$left" = "etc/splitvisor/auto/10-a.cfg etc/splitvisor/auto/20-b.cfg etc/splitvisor/host.cfg etc/splitvisor/$t-u.cfg " ] ||
     fail "make uninstall left: $left"
-pass "make uninstall removes everything but the operator's host.cfg and auto/"
+pass "make uninstall removes everything but the operator's host.cfg and descriptions"

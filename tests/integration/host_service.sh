@@ -6,6 +6,7 @@
 # foreground with xenstored beside it; a wire clash or a missing `ip` is named.
 source "$(dirname "$0")/lib.sh"
 require_root
+sv_use_installed
 t=$SV_TEST_TAG
 wire=sv-${t:0:10}w # IFNAMSIZ
 sleep 300 &

@@ -45,7 +45,25 @@ sv_cleanup() {
     # Domain cgroups a killed hypervisor left behind (empty: its domains
     # died with it).
     find /sys/fs/cgroup -maxdepth 5 -type d -name "sv-$SV_TEST_TAG*" -delete 2>/dev/null || true
+    [ -z "${SV_DESTDIR:-}" ] || rm -rf "$SV_DESTDIR"
     exit $rc
+}
+
+# The test runs the programs as operators get them: `make install` of this
+# build into a DESTDIR (PREFIX=/usr), and BIN its program directory, never
+# build/ (the domain images of tests/domains stay in TESTBIN).  Call it
+# first: sv_use_installed
+sv_use_installed() {
+    local top variant=release
+    top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+    [[ $SV_BUILD == */asan ]] && variant=asan
+    SV_DESTDIR=$(mktemp -d /tmp/sv-test-dest.XXXXXX)
+    trap sv_cleanup EXIT
+    chmod 0755 "$SV_DESTDIR" # a root every user reads, as / is
+    make -C "$top" -s VARIANT=$variant install DESTDIR="$SV_DESTDIR" PREFIX=/usr \
+        >"$SV_DESTDIR/make.log" 2>&1 || fail "make install: $(tail -5 "$SV_DESTDIR/make.log")"
+    BIN=$SV_DESTDIR/usr/lib/splitvisor/bin
+    [ -x "$BIN/xl" ] || fail "make install put no xl in $BIN"
 }
 
 # Boots a hypervisor of the test's own: sv_start [splitvisor start args]

@@ -5,7 +5,9 @@
 # that MAC; ping and iperf3 a <-> b and a -> a host on the wire (VLAN 42
 # tagged there); a's frames pass no netback (the VF's own counters move);
 # a frame from the VF with a foreign source MAC is dropped and counted;
-# a second VF hot-plugged with pci-attach works and pci-detach takes it back.
+# an FLR of the VF under the guest (xl pci-reset) is seen and recovered
+# from; a second VF hot-plugged with pci-attach works and pci-detach
+# takes it back.
 source "$(dirname "$0")/lib.sh"
 require_root
 command -v iperf3 >/dev/null || skip "needs iperf3"
@@ -83,6 +85,20 @@ grep -q "assigned to a domain" <<<"$err" || fail "unclear error: $err"
 [ "$(xenstore-read "$back/state")/$(mac_of vf0)" = "4/$MAC0" ] || fail "a's VF configuration changed"
 wait_ping "$t-a" 10.13.0.3
 pass "a's VF cannot be attached to b, and keeps its configuration"
+
+# An FLR of a's VF under it (the host's reset): its driver finds the
+# queue disabled, drops vf0's carrier, starts the queue again and vf0
+# carries pings again, its address kept.  A driver that did not notice
+# would hand the dead queue every frame.
+"$BIN/xl" pci-reset "$VF0"
+wait_console "$a" "VF $VF0: started again" >/dev/null
+console_of "$a" | grep -q "VF $VF0: its queue was reset under us (FLR or removal): carrier off" ||
+    fail "the driver did not say it lost vf0: $(console_of "$a" | tail -3)"
+tx0=$(vf_counter "$t-a" tx)
+wait_ping "$t-a" 10.13.0.3
+"$BIN/xl" exec "$t-a" -- ping -c 5 -i 0.2 -W 1 10.13.0.3 >/dev/null || fail "vf0 lost pings after the FLR"
+[ $(($(vf_counter "$t-a" tx) - tx0)) -ge 5 ] || fail "the VF sent $(($(vf_counter "$t-a" tx) - tx0)) frames after its FLR"
+pass "an FLR of vf0's VF: the driver started it again, vf0 goes on ($(console_of "$a" | grep -o "started again [0-9]* ms after the reset" | tail -1))"
 
 # Hot plug: a second VF, on the untagged LAN, where the wire host is.
 "$BIN/xl" pci-attach "$t-a" "$VF1,mac=$MAC1"

@@ -4,8 +4,13 @@
 # Traffic goes on the VF while it is there (the VF's counters move, the
 # vif's pool's do not: the NIC delivers a's MAC to the VF alone); an
 # iperf3 TCP stream to guest b survives xl pci-detach (the guest moves to
-# the vif first), xl pci-attach (back to the VF), and a detach the guest
-# does not answer (it is stopped: xl gives up waiting and takes the VF).
+# the vif first), xl pci-attach (back to the VF), and the surprises: an FLR
+# of the VF under the guest (xl pci-reset: its driver sees its queue
+# disabled, moves to the vif and back once the VF runs again), a detach the
+# guest does not answer (it is stopped: xl gives up waiting and takes the
+# VF) and a forced one (xl pci-detach -f: the VF goes first, nobody asked).
+# Each prints the pings lost (every 10 ms beside the stream), the longest
+# time without an answer and the stream's longest gap.
 # A guest writing its VF's state over and over moves its traffic at a
 # bounded rate.
 source "$(dirname "$0")/lib.sh"
@@ -73,6 +78,25 @@ stream() {
         >"$SPLITVISOR_RUNDIR/stream-$2.log" 2>&1 &
     stream_pid=$!
 }
+# pings SECONDS NAME: a pings b every 10 ms in the background, into
+# $SPLITVISOR_RUNDIR/pings-NAME.log
+pings() {
+    "$BIN/xl" exec "$t-a" -- ping -D -i 0.01 -c $(($1 * 100)) -W 1 10.15.0.3 \
+        >"$SPLITVISOR_RUNDIR/pings-$2.log" 2>&1 &
+    pings_pid=$!
+}
+# surprise NAME: waits for the stream and pings of NAME (the stream must
+# live) and sets $said to their figures and $ping_gap to the longest time
+# without an answer (ms).
+surprise() {
+    wait "$stream_pid" || fail "$1: the TCP stream broke: $(tail -5 "$SPLITVISOR_RUNDIR/stream-$1.log")"
+    wait "$pings_pid" || true
+    ping_gap=$(awk '/bytes from/ { ts = substr($1, 2, length($1) - 2) + 0
+                                   if (last && ts - last > gap) gap = ts - last
+                                   last = ts }
+                    END { printf "%.0f", gap * 1000 }' "$SPLITVISOR_RUNDIR/pings-$1.log")
+    said="pings lost $(awk '/packets transmitted/ {print $1 - $4 " of " $1}' "$SPLITVISOR_RUNDIR/pings-$1.log"), longest without an answer $ping_gap ms, stream: $(gap "$SPLITVISOR_RUNDIR/stream-$1.log")"
+}
 
 vtx0=$(vf_counter tx) ptx0=$(pool_counter tx)
 sv_iperf "$t-a" "$t-b" 10.15.0.3 -t 2
@@ -131,10 +155,41 @@ console_of "$dd" | grep -E "backend/vif/$a/0 (stands by|carries its MAC again)" 
 wait_ping "$t-a" 10.15.0.3
 pass "200 state writes moved the traffic $((m1 - m0)) times in $elapsed_ms ms (at most $bound); the VF carries it after"
 
+# An FLR of the VF under the guest (the host resets it where it is): the
+# guest's driver finds its queue disabled, sends on the vif and says it
+# does not drive the VF (netdd gives the vif's pool the MAC), starts the
+# queue again and moves back.  Without the driver noticing, the VF would
+# swallow what the stream sends and the stream would die.
+resets() { console_of "$a" | grep -c "VF $VF0: its queue was reset under us" || true; }
+r0=$(resets)
+stream 8 flr
+pings 8 flr
+sleep 3
+"$BIN/xl" pci-reset "$VF0"
+sleep 1
+[ "$(resets)" -eq $((r0 + 1)) ] || fail "the guest's driver did not see the reset: $(console_of "$a" | tail -3)"
+again=$(console_of "$a" | grep -o "VF $VF0: started again [0-9]* ms after the reset" | tail -1)
+[ -n "$again" ] || fail "the VF did not start again: $(console_of "$a" | tail -3)"
+# ms since the epoch of a log line's stamp ("2026-12-06 03:13:55.708 ..."),
+# the date included so that a run across midnight still subtracts right.
+stamp_ms() { read -r day time _ && date -d "$day $time" +%s%3N; }
+flr_at=$(grep "function 1: FLR" "$SPLITVISOR_RUNDIR/nic0.log" | tail -1 | stamp_ms)
+seen_at=$(console_of "$a" | grep "its queue was reset under us" | tail -1 | stamp_ms)
+seen=$((seen_at - flr_at))
+# The driver looks every 10 ms; a loaded host's scheduler adds to it.
+[ "$seen" -ge 0 ] && [ "$seen" -lt 500 ] || fail "the guest saw the FLR $seen ms after it"
+vtx4=$(vf_counter tx)
+sleep 2
+vtx5=$(vf_counter tx)
+[ $((vtx5 - vtx4)) -gt 1000 ] || fail "the VF sent $((vtx5 - vtx4)) packets after its reset"
+surprise flr
+pass "an FLR of the VF under the stream (xl pci-reset): seen $seen ms after it, ${again#VF $VF0: }; TCP survived; $said"
+
 # A guest that does not answer: xl gives up after its bound, takes the VF
 # (reset) and netdd gives the vif its MAC back; the guest, resumed, finds
 # its VF gone and carries on over the vif.
-stream 15 surprise
+stream 10 stopped
+pings 10 stopped
 sleep 2
 gpid=$(domain_pid "$t-a")
 [ -n "$gpid" ] || fail "no process for $t-a"
@@ -144,6 +199,24 @@ t0=$(date +%s%N)
 t1=$(date +%s%N)
 kill -CONT "$gpid"
 wait_console "$a" "vf0 unplugged: its vif carries the traffic" >/dev/null
-wait "$stream_pid" || fail "the TCP stream broke: $(tail -5 "$SPLITVISOR_RUNDIR/stream-surprise.log")"
-wait_ping "$t-a" 10.15.0.3
-pass "a detach the stopped guest did not answer completed in $(((t1 - t0) / 1000000)) ms; TCP survived on the vif ($(gap "$SPLITVISOR_RUNDIR/stream-surprise.log"))"
+surprise stopped
+pass "a detach the stopped guest did not answer completed in $(((t1 - t0) / 1000000)) ms; TCP survived on the vif; $said"
+
+# Forced: the VF is reset and taken first, its directories go after; the
+# guest finds its queue disabled or its directory gone, whichever first.
+"$BIN/xl" pci-attach "$t-a" "$VF0,failover=0"
+wait_vf 0
+stream 8 forced
+pings 8 forced
+sleep 3
+t0=$(date +%s%N)
+"$BIN/xl" pci-detach -f "$t-a" "$VF0"
+t1=$(date +%s%N)
+"$BIN/xl" pci-list "$t-a" | grep -q "$VF0" && fail "$VF0 still assigned after a forced detach"
+wait_console "$a" "vf0 unplugged: its vif carries the traffic" >/dev/null
+ptx4=$(pool_counter tx)
+sleep 2
+ptx5=$(pool_counter tx)
+[ $((ptx5 - ptx4)) -gt 1000 ] || fail "the vif's pool sent $((ptx5 - ptx4)) packets after the forced detach"
+surprise forced
+pass "a forced detach (xl pci-detach -f, $(((t1 - t0) / 1000000)) ms): TCP survived on the vif; $said"

@@ -6,6 +6,7 @@
 # vif's frames over).
 source "$(dirname "$0")/lib.sh"
 require_root
+sv_use_installed
 command -v xenstore-read >/dev/null || skip "needs Debian's xenstore-utils"
 t=$SV_TEST_TAG
 sv_start --nic "--wire none"

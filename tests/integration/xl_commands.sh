@@ -5,6 +5,7 @@
 # namespace; uptime, info, help, domid/domname.
 source "$(dirname "$0")/lib.sh"
 require_root
+sv_use_installed
 sv_start
 t=$SV_TEST_TAG
 rd=$SPLITVISOR_RUNDIR
@@ -70,6 +71,7 @@ pass "exec, uptime, top, domname, info, help; unknown domains and commands fail"
 # What follows "--" is the program's: its -h is not xl's.
 [ "$("$BIN/xl" exec "$t-one" -- echo -h)" = "-h" ] || fail "xl exec took the program's -h"
 [ "$("$BIN/xl" exec "$t-one" -- printf '%s\n' --help)" = "--help" ] || fail "xl exec took the program's --help"
+[ "$("$BIN/xl" exec "$t-one" echo -h)" = "-h" ] || fail "xl exec without -- took the program's -h"
 # A program that is not there: sh's 127 and a message, not a crash.
 err=$("$BIN/xl" exec "$t-one" -- /nonexistent/prog 2>&1) && fail "exec of a missing program succeeded"
 rc=$("$BIN/xl" exec "$t-one" -- /nonexistent/prog >/dev/null 2>&1; echo $?)
@@ -86,7 +88,9 @@ grep -q "no domain ''" <<<"$err" || fail "xl domid '': unclear error: $err"
 err=$("$BIN/xl" list "" 2>&1) && fail "xl list '' listed: $err"
 # xentop's options: -i ITERATIONS, -d SECONDS, -b, -n (networks: always shown).
 [ "$("$BIN/xl" top -b -n -i 2 -d 1 | grep -c "^NAME ")" = 2 ] || fail "top -b -n -i 2 -d 1"
-for bad in "-i x" "-i -5" "-i 0" "-d 0" "-i"; do
+# Xen 4.17's -n is --networks: -n x and -n -5 (iterations, once: rc 0 with
+# nothing printed, or no end) are usage errors.
+for bad in "-i x" "-i -5" "-i 0" "-d 0" "-i" "-n x" "-n -5"; do
     rc=0
     err=$(timeout 5 "$BIN/xl" top -b $bad 2>&1) || rc=$?
     [ "$rc" = 1 ] || [ "$rc" = 2 ] || fail "xl top $bad: exit $rc: $err"

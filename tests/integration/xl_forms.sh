@@ -8,6 +8,7 @@
 # network-list of several domains, short BDFs, xl help CMD.
 source "$(dirname "$0")/lib.sh"
 require_root
+sv_use_installed
 sv_start --nic "--wire none"
 t=$SV_TEST_TAG
 rd=$SPLITVISOR_RUNDIR
@@ -79,7 +80,14 @@ done
 err=$("$BIN/xl" shutdown 0 2>&1) && fail "shutdown of Domain-0 succeeded"
 grep -q "Domain-0 is the host" <<<"$err" || fail "shutdown of Domain-0: $err"
 "$BIN/xl" destroy "$t-a"; "$BIN/xl" destroy "$t-b"
-pass "shutdown -a -w -F; list -v's reason code"
+# A paused domain cannot see its power button: said, not an errno.
+"$BIN/xl" create -p "$(sv_cfg "$t-p" sleep)" >/dev/null
+rc=0; err=$("$BIN/xl" shutdown "$t-p" 2>&1) || rc=$?
+[ "$rc" = 1 ] || fail "shutdown of a paused domain: exit $rc: $err"
+grep -q "xl: domain [0-9]* is paused and watches no control/shutdown: it cannot act" <<<"$err" ||
+    fail "shutdown of a paused domain: unclear: $err"
+"$BIN/xl" destroy "$t-p"
+pass "shutdown -a -w -F; list -v's reason code; a paused domain's shutdown explained"
 
 # uptime -s, info's fields and -n.
 c=$(sv_create "$t-up" sleep)
@@ -122,10 +130,17 @@ pass "network-attach DOM KEY=VALUE...; network-list DOM..."
 "$BIN/xl" pci-assignable-list | grep -q "^0000:03:10.1$" || fail "short BDF not assigned"
 "$BIN/xl" pci-attach "$t-up" 03:10.1 || fail "pci-attach of a short BDF"
 "$BIN/xl" pci-list "$t-up" | grep -q "0000:03:10.1" || fail "pci-list"
+"$BIN/xl" pci-reset 03:10.1 || fail "pci-reset of a short BDF"
+"$BIN/xl" pci-list "$t-up" | grep -q "0000:03:10.1" || fail "pci-reset took the function away"
+err=$("$BIN/xl" pci-reset 7f:00.0 2>&1) && fail "pci-reset of no function"
+grep -q "0000:7f:00.0: no such PCI function" <<<"$err" || fail "pci-reset of no function: $err"
 "$BIN/xl" pci-detach "$t-up" 03:10.1 || fail "pci-detach of a short BDF"
+"$BIN/xl" pci-attach "$t-up" 03:10.1 || fail "pci-attach after a detach"
+"$BIN/xl" pci-detach -f "$t-up" 03:10.1 || fail "pci-detach -f of a short BDF"
+"$BIN/xl" pci-list "$t-up" | grep -q "0000:03:10.1" && fail "pci-detach -f left the function"
 "$BIN/xl" pci-assignable-remove 03:10.1 || fail "pci-assignable-remove of a short BDF"
 "$BIN/xl" pci-assignable-add 03:10.1,mac=x 2>/dev/null && fail "a spec taken as a BDF"
-pass "short BDFs (03:10.1) in pci-assignable-*, pci-attach/-detach"
+pass "short BDFs (03:10.1) in pci-assignable-*, pci-attach/-detach [-f], pci-reset"
 
 # pci-list-all: every function with its owner.
 "$BIN/xl" pci-assignable-add 03:10.2

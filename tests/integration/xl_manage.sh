@@ -6,6 +6,7 @@
 # counters with per-vif packets and bytes) and top's bytes, Domain-0 and q.
 source "$(dirname "$0")/lib.sh"
 require_root
+sv_use_installed
 sv_start --nic "--wire none"
 t=$SV_TEST_TAG
 rd=$SPLITVISOR_RUNDIR

@@ -63,6 +63,7 @@ enum {
     SV_PCI_detach = 5, /* dom0: struct sv_pci_req */
     SV_PCI_open = 6,   /* the owner: struct sv_pci_open + fds */
     SV_PCI_stats = 7,  /* dom0: struct sv_pci_req -> struct xnic_func_stats */
+    SV_PCI_reset = 8,  /* dom0: struct sv_pci_req {bdf}: FLR, the owner keeps it */
 };
 
 #define SV_BDF_SIZE        16 /* "0000:03:10.1" */
@@ -365,6 +366,7 @@ struct sv_sysctl_physinfo {
     X(pci_detach, SV_HC_pci, SV_PCI_detach, struct sv_pci_req, 1, 1)                               \
     X(pci_open, SV_HC_pci, SV_PCI_open, struct sv_pci_open, 1, 0)                                  \
     X(pci_stats, SV_HC_pci, SV_PCI_stats, struct sv_pci_req, 1, 1)                                 \
+    X(pci_reset, SV_HC_pci, SV_PCI_reset, struct sv_pci_req, 1, 1)                                 \
     X(platform_channel_open, SV_HC_platform, SV_PLATFORM_channel_open, uint32_t, 1, 0)             \
     X(platform_start_info, SV_HC_platform, SV_PLATFORM_start_info, struct sv_start_info, 1, 0)     \
     X(platform_open_tun, SV_HC_platform, SV_PLATFORM_open_tun, uint32_t, 1, 0)                     \
