@@ -1531,9 +1531,8 @@ static int read_rate(struct xs_handle *xs, const char *dir, const char *key,
     return err;
 }
 
-/* The optional "trunk" key: VLANs the vif carries tagged besides its
- * "vlan"; a list that does not parse makes the vif unusable too. */
-static int read_trunk(struct xs_handle *xs, const char *dir, struct sv_vlan_set *trunk)
+/* A list that does not parse makes the vif unusable too. */
+int vif_back_read_trunk(struct xs_handle *xs, const char *dir, struct sv_vlan_set *trunk)
 {
     char *s = NULL;
     int err;
@@ -1616,7 +1615,7 @@ struct vif_back *vif_back_new(const struct vif_back_env *env, const char *dir)
         xenbus_scanf(env->xs, XBT_NULL, dir, SV_XS_FRONTEND_ID, "%u", &v->fe_domid) != 1 ||
         xenbus_read(env->xs, XBT_NULL, dir, SV_XS_MAC, &mac) < 0 || parse_mac(mac, v->mac) < 0)
         goto out_free;
-    if (read_vlan(env->xs, dir, &v->vlan) < 0 || read_trunk(env->xs, dir, &v->trunk) < 0) {
+    if (read_vlan(env->xs, dir, &v->vlan) < 0 || vif_back_read_trunk(env->xs, dir, &v->trunk) < 0) {
         log_warnx("%s: vlan or trunk holds other than VLAN ids 1-4094: not served", dir);
         goto out_free;
     }

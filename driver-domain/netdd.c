@@ -10,7 +10,7 @@
  *
  * A new netdd (after a crash and on_crash=restart) finds the directories the
  * toolstack re-created for it and serves them again; the guests reconnect.
- * As the PF's owner it also configures the VFs guests get (vf_config.h).
+ * As the PF's owner it also configures the VFs guests get (sv/vf_config.h).
  */
 #include <errno.h>
 #include <event2/event.h>
@@ -29,7 +29,6 @@
 
 #include "pf.h"
 #include "swswitch.h"
-#include "vf_config.h"
 #include "sv/gnttab_ext.h"
 #include "sv/abi/hypercall.h"
 #include "sv/gro.h"
@@ -38,6 +37,7 @@
 #include "sv/netif_offload.h"
 #include "sv/ratelimit.h"
 #include "sv/swoffload.h"
+#include "sv/vf_config.h"
 #include "sv/abi/xnic.h"
 #include "sv/abi/xs_net.h"
 #include "sv/xnic_drv.h"
@@ -460,7 +460,7 @@ static struct vif_back **find_vif(const char *dir)
     return NULL;
 }
 
-/* Failover (vf_config.h): the vif's pool loses or regains its MAC.  A vif
+/* Failover (sv/vf_config.h): the vif's pool loses or regains its MAC.  A vif
  * not connected has no pool (port_attach asks when it connects); one on the
  * software switch cannot stand by (pool 0 carries many MACs). */
 static bool vif_standby(void *ctx, const char *vif_dir, bool standby)
@@ -482,17 +482,10 @@ static bool vif_standby(void *ctx, const char *vif_dir, bool standby)
 
 /* The PF's misc vector: VFs' mailbox messages and the wire's link go to
  * the VF configuration, which knows what each VF was given. */
-static void vf_mbx_in(void *ctx, unsigned vf, const void *msg, size_t len)
+static void pf_misc(void *ctx, uint32_t icr)
 {
     (void)ctx;
-    vf_config_mbx(dd.vfc, vf, msg, len);
-}
-
-static void vf_link(void *ctx)
-{
-    (void)ctx;
-    log_info("PF link %s", pf_link_mbps(dd.pf) ? "up" : "down");
-    vf_config_link(dd.vfc);
+    vf_config_misc(dd.vfc, icr);
 }
 
 static bool dir_exists(const char *dir)
@@ -866,9 +859,9 @@ int main(int argc, char **argv)
     dd.pf = pf_open(base);
     if (!dd.pf)
         fatalx("no NIC: assign the PF to this domain (pci = [ '0000:03:00.0' ])");
-    if (!(dd.vfc = vf_config_new(base, dd.xs, dd.pf, home, vif_standby, NULL)))
+    if (!(dd.vfc = vf_config_new(base, dd.xs, pf_drv(dd.pf), home, vif_standby, NULL)))
         fatalx("cannot serve VF configuration requests");
-    pf_set_misc(dd.pf, vf_mbx_in, vf_link, NULL);
+    pf_set_misc(dd.pf, pf_misc, NULL);
     dd.sw = swswitch_new(dd.pf);
     if (!dd.sw)
         fatalx("out of memory");

@@ -12,7 +12,6 @@
 #include "sv/hcall.h"
 #include "sv/log.h"
 #include "sv/msg.h"
-#include "sv/ratelimit.h"
 #include "sv/vlan.h"
 #include "sv/abi/xnic.h"
 #include "sv/xnic_drv.h"
@@ -37,11 +36,6 @@
  * served first took the NIC, those dropped backed off (TCP pairs on pools
  * got 174 to 1739 Mbit/s side by side). */
 #define POOL_RX_BUDGET 256u
-/* Mailbox messages taken from a VF a second (after a burst): the next one
- * waits in its box meanwhile, and the VF cannot send another (the device
- * holds one a direction), so a VF sending without pause costs us this. */
-#define MBX_RATE  20
-#define MBX_BURST 8
 
 /* One queue pair of a pool: queue k of pool p is PF queue pair
  * XNIC_POOL_QUEUE(npools, p, k), so q < npools is a pool's first. */
@@ -85,11 +79,8 @@ struct pf {
     struct event *vec_ev[1 + MAX_POOLS];
     struct event *more_ev; /* queues whose RX budget ran out: served next turn */
     bool more[MAX_POOLS];  /* by PF queue pair */
-    pf_mbx_fn *mbx;
-    pf_link_fn *link;
+    pf_misc_fn *misc;
     void *misc_ctx;
-    struct ratelimit mbx_rate[XNIC_MAX_VFS];
-    struct event *mbx_timer;   /* a VF's message held back by its rate */
     struct event *admin_timer; /* serves queued admin commands that time out */
     uint32_t kept; /* taken over: pools still as the dead owner left them (bit p: pool p) */
     uint8_t rx_scratch[RX_FRAME]; /* a frame whose buffers are not adjacent */
@@ -315,43 +306,6 @@ static void on_vector(evutil_socket_t fd, short what, void *arg)
         pool_service(p);
 }
 
-/* Takes each VF's waiting message its rate allows; the timer comes back for
- * the others. */
-static void mbx_scan(struct pf *pf)
-{
-    uint32_t pend = __atomic_load_n(
-        (const volatile uint32_t *)(xnic_drv_regs(pf->drv) + XNIC_REG_MBX_PEND), __ATOMIC_ACQUIRE);
-    uint64_t now = ratelimit_now_ns(), wait = 0;
-    uint8_t msg[XNIC_MBX_MSG_SIZE];
-
-    for (unsigned vf = 0; pend && vf < XNIC_MAX_VFS; vf++) {
-        uint64_t w;
-        int n;
-
-        if (!(pend & (1u << vf)))
-            continue;
-        if ((w = ratelimit_take(&pf->mbx_rate[vf], now))) {
-            wait = !wait || w < wait ? w : wait;
-            continue;
-        }
-        if ((n = xnic_drv_mbx_recv(pf->drv, vf, msg, sizeof(msg))) >= 0 && pf->mbx)
-            pf->mbx(pf->misc_ctx, vf, msg, (size_t)n);
-    }
-    if (wait && !evtimer_pending(pf->mbx_timer, NULL)) {
-        struct timeval tv = {.tv_sec = (time_t)(wait / 1000000000ull),
-                             .tv_usec = (suseconds_t)(wait % 1000000000ull / 1000 + 1)};
-
-        evtimer_add(pf->mbx_timer, &tv);
-    }
-}
-
-static void on_mbx_timer(evutil_socket_t fd, short what, void *arg)
-{
-    (void)fd;
-    (void)what;
-    mbx_scan(arg);
-}
-
 /* Queued admin commands: served as each completes (the misc vector), and
  * every ADMIN_POLL_MS while some wait, so that one the NIC never answers
  * times out (after a second) instead of holding up those behind it. */
@@ -365,54 +319,31 @@ static void admin_serve(struct pf *pf)
         evtimer_add(pf->admin_timer, &poll);
 }
 
-/* The misc vector: link changes, VFs' mailbox messages and admin
- * completions. */
+/* The misc vector: the owner's causes (link changes, VFs' mailbox
+ * messages), then admin completions. */
 static void on_misc(evutil_socket_t fd, short what, void *arg)
 {
     struct pf *pf = arg;
     eventfd_t v;
+    uint32_t icr;
 
     (void)what;
     (void)eventfd_read(fd, &v);
-    if ((xnic_drv_take_icr(pf->drv) & XNIC_ICR_LINK) && pf->link)
-        pf->link(pf->misc_ctx);
-    mbx_scan(pf);
+    icr = xnic_drv_take_icr(pf->drv);
+    if (pf->misc)
+        pf->misc(pf->misc_ctx, icr);
     admin_serve(pf);
 }
 
-void pf_set_misc(struct pf *pf, pf_mbx_fn *mbx, pf_link_fn *link, void *ctx)
+void pf_set_misc(struct pf *pf, pf_misc_fn *misc, void *ctx)
 {
-    pf->mbx = mbx;
-    pf->link = link;
+    pf->misc = misc;
     pf->misc_ctx = ctx;
-    mbx_scan(pf); /* what VFs sent before we listened */
 }
 
-int pf_vf_mbx_send(struct pf *pf, unsigned vf, const struct xnic_mbx_msg *msg)
+struct xnic_drv *pf_drv(const struct pf *pf)
 {
-    return xnic_drv_mbx_send(pf->drv, vf, msg, sizeof(*msg));
-}
-
-int pf_vf_mcast(struct pf *pf, unsigned vf, const uint8_t mac[6], bool add)
-{
-    unsigned vport = xnic_drv_num_pools(pf->drv) + vf;
-
-    int err;
-
-    /* The VF is answered with the NIC's verdict (a rate-limited wait), and
-     * any VLAN: the VF's own membership (its port VLAN) still decides. */
-    xnic_drv_admin_queued(pf->drv, false);
-    err = add ? xnic_drv_filter_add(pf->drv, mac, XNIC_VLAN_ANY, vport)
-              : xnic_drv_filter_del(pf->drv, mac, XNIC_VLAN_ANY, vport);
-    xnic_drv_admin_queued(pf->drv, true);
-    return err;
-}
-
-uint32_t pf_link_mbps(const struct pf *pf)
-{
-    const volatile uint8_t *regs = xnic_drv_regs(pf->drv);
-
-    return xnic_drv_link_up(pf->drv) ? *(const volatile uint32_t *)(regs + XNIC_REG_LINK_SPEED) : 0;
+    return pf->drv;
 }
 
 static void on_admin_timer(evutil_socket_t fd, short what, void *arg)
@@ -549,11 +480,8 @@ struct pf *pf_open(struct event_base *base)
             event_add(pf->vec_ev[v], NULL);
     }
     pf->more_ev = evtimer_new(base, on_more, pf);
-    for (unsigned vf = 0; vf < XNIC_MAX_VFS; vf++)
-        ratelimit_init(&pf->mbx_rate[vf], MBX_RATE, MBX_BURST);
-    pf->mbx_timer = evtimer_new(base, on_mbx_timer, pf);
     pf->admin_timer = evtimer_new(base, on_admin_timer, pf);
-    if (!pf->more_ev || !pf->mbx_timer || !pf->admin_timer || !pf->vec_ev[XNIC_VEC_MISC]) {
+    if (!pf->more_ev || !pf->admin_timer || !pf->vec_ev[XNIC_VEC_MISC]) {
         log_errorx("PF %s: cannot watch its misc vector: %s", o.bdf, strerror(ENOMEM));
         pf_close(pf);
         return NULL;
@@ -587,8 +515,6 @@ void pf_close(struct pf *pf)
             event_free(pf->vec_ev[v]);
     if (pf->more_ev)
         event_free(pf->more_ev);
-    if (pf->mbx_timer)
-        event_free(pf->mbx_timer);
     if (pf->admin_timer)
         event_free(pf->admin_timer);
     xnic_drv_close(pf->drv);
@@ -848,27 +774,6 @@ int pf_pool_standby(struct pf_pool *p, bool standby)
     return logged_barrier(p->pf, "standby",
                           xnic_drv_vport_config(p->pf->drv, p->pool, p->mac, p->vlan,
                                                 p->flags | (standby ? XNIC_VPF_STANDBY : 0)));
-}
-
-int pf_vf_config(struct pf *pf, unsigned vf, const uint8_t mac[6], uint16_t vlan, uint32_t flags,
-                 const struct sv_vlan_set *trunk)
-{
-    const volatile uint8_t *regs = xnic_drv_regs(pf->drv);
-    unsigned vport = xnic_drv_num_pools(pf->drv) + vf;
-    int err;
-
-    if (vf >= *(const volatile uint32_t *)(regs + XNIC_REG_NUM_VFS))
-        return -EINVAL;
-    /* The toolstack's (trusted, rare) request is answered with the NIC's
-     * verdict: waited for, after what is queued. */
-    xnic_drv_admin_queued(pf->drv, false);
-    err = xnic_drv_vport_config(pf->drv, vport, mac, vlan, flags);
-    /* Without a trunk an access port: a trunk set left by an earlier owner
-     * goes (a VF reset keeps it). */
-    if (!err)
-        err = xnic_drv_vport_trunk(pf->drv, vport, trunk ? trunk : &(struct sv_vlan_set){0});
-    xnic_drv_admin_queued(pf->drv, true);
-    return err;
 }
 
 int pf_pool_trunk(struct pf_pool *p, const struct sv_vlan_set *trunk)

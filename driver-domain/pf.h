@@ -47,7 +47,6 @@ typedef void pf_tx_done_fn(void *ctx, uint32_t tag, uint16_t status);
  * every one asked for before (from the loop, never inside pf_barrier),
  * status the first failure since the last barrier; failures of those nobody waits for (RSS,
  * standby, steering) are logged.  A pool given back is handed out again only once stopped.
- * pf_vf_config alone waits (the toolstack's, answered with the verdict).
  * 0 or -ENOMEM (done is not called then).
  */
 typedef void pf_done_fn(void *ctx, int status);
@@ -81,25 +80,12 @@ int pf_pool_rss(struct pf_pool *p, uint8_t types, const uint8_t key[XNIC_RSS_KEY
  * VLAN (sv/vlan.h); without any it is an access port.  0 or -errno. */
 struct sv_vlan_set;
 int pf_pool_trunk(struct pf_pool *p, const struct sv_vlan_set *trunk);
-/* Gives VF vf its primary MAC (zero: none), port VLAN (0: none),
- * XNIC_VPF_* flags and the VLANs it carries tagged (NULL: none, an access
- * port): what Linux's `ip link set PF vf N mac M vlan V spoofchk on` does.
- * 0 or -errno. */
-int pf_vf_config(struct pf *pf, unsigned vf, const uint8_t mac[6], uint16_t vlan, uint32_t flags,
-                 const struct sv_vlan_set *trunk);
-/* A VF's mailbox message (len bytes) for the PF owner, and a change of the
- * wire's link (docs/xnic.md, "Mailbox messages"). */
-typedef void pf_mbx_fn(void *ctx, unsigned vf, const void *msg, size_t len);
-typedef void pf_link_fn(void *ctx);
-/* Who takes VFs' messages (at most MBX_RATE a second a VF: the rest wait
- * in the VF's box) and link changes; messages already waiting come now. */
-void pf_set_misc(struct pf *pf, pf_mbx_fn *mbx, pf_link_fn *link, void *ctx);
-/* A message to VF vf: 0, -EBUSY while it has not read the last one. */
-int pf_vf_mbx_send(struct pf *pf, unsigned vf, const struct xnic_mbx_msg *msg);
-/* Frames for multicast mac to VF vf too (add), or no longer. */
-int pf_vf_mcast(struct pf *pf, unsigned vf, const uint8_t mac[6], bool add);
-/* The wire's speed in Mb/s, 0 while its link is down. */
-uint32_t pf_link_mbps(const struct pf *pf);
+/* The misc vector's causes (xnic_drv_take_icr: link changes, VFs'
+ * mailbox messages) go to misc, for the PF owner's VF configuration
+ * (sv/vf_config.h), which drives the PF through pf_drv(). */
+typedef void pf_misc_fn(void *ctx, uint32_t icr);
+void pf_set_misc(struct pf *pf, pf_misc_fn *misc, void *ctx);
+struct xnic_drv *pf_drv(const struct pf *pf);
 /* Failover: a vif whose guest carries its traffic on a VF teamed with it
  * is a standby, its pool (p its first queue) STANDBY: the NIC delivers it
  * nothing (the VF gets the MAC's frames), and it may still send.  false

@@ -20,6 +20,7 @@
 #include "sv/netfront.h"
 #include "sv/netfront_ctrl.h"
 #include "sv/toeplitz.h"
+#include "sv/vlan.h"
 #include "sv/xenbus.h"
 #include "sv/vif_front.h"
 
@@ -642,51 +643,6 @@ static void stop_sock(struct vf_queue *q)
     event_del(q->sock_ev);
 }
 
-/* The VLAN tag the kernel took out of a frame (nfD's receive path does
- * before a packet socket sees it), put back in: the frame is copied out
- * and back 4 bytes on, and the virtio header's offsets follow.  A rare
- * path (programs sending tagged frames).  false: no room for it. */
-static bool vlan_put_back(const struct iovec *pages, size_t *len, struct virtio_net_hdr *vh,
-                          const struct tpacket_auxdata *aux)
-{
-    static uint8_t frame[NETFRONT_TX_PAGES * 4096];
-    uint16_t tpid = aux->tp_status & TP_STATUS_VLAN_TPID_VALID ? aux->tp_vlan_tpid : 0x8100;
-    size_t n = *len;
-
-    if (n < 12 || n + 4 > sizeof(frame))
-        return false;
-    for (size_t off = 0, i = 0; off < n; off += pages[i].iov_len, i++)
-        memcpy(frame + off, pages[i].iov_base,
-               n - off < pages[i].iov_len ? n - off : pages[i].iov_len);
-    memmove(frame + 16, frame + 12, n - 12);
-    frame[12] = (uint8_t)(tpid >> 8);
-    frame[13] = (uint8_t)tpid;
-    frame[14] = (uint8_t)(aux->tp_vlan_tci >> 8);
-    frame[15] = (uint8_t)aux->tp_vlan_tci;
-    *len = n + 4;
-    for (size_t off = 0, i = 0; off < *len; off += pages[i].iov_len, i++)
-        memcpy(pages[i].iov_base, frame + off,
-               *len - off < pages[i].iov_len ? *len - off : pages[i].iov_len);
-    if (vh->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM)
-        vh->csum_start = (uint16_t)(vh->csum_start + 4);
-    if (vh->hdr_len)
-        vh->hdr_len = (uint16_t)(vh->hdr_len + 4);
-    return true;
-}
-
-/* The tag the kernel took out of a received frame, or NULL. */
-static const struct tpacket_auxdata *vlan_of(struct msghdr *mh)
-{
-    for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c))
-        if (c->cmsg_level == SOL_PACKET && c->cmsg_type == PACKET_AUXDATA &&
-            c->cmsg_len >= CMSG_LEN(sizeof(struct tpacket_auxdata))) {
-            const struct tpacket_auxdata *aux = (const void *)CMSG_DATA(c);
-
-            return aux->tp_status & TP_STATUS_VLAN_VALID ? aux : NULL;
-        }
-    return NULL;
-}
-
 /* One recvmmsg into a lending of granted TX pages: the frames it read
  * queued, the pages it did not fill back.  The frames read (*more: as many
  * as were lent, so more may wait); -EAGAIN when the ring or the pages are
@@ -716,13 +672,16 @@ static int sock_to_ring(struct vf_queue *q, int fd, bool *more)
     got = recvmmsg(fd, mm, (unsigned)n, MSG_DONTWAIT, NULL);
     err = got < 0 ? errno : 0;
     for (int j = 0; j < got; j++) {
-        const struct tpacket_auxdata *vlan = vlan_of(&mm[j].msg_hdr);
         size_t len = mm[j].msg_len;
+        uint16_t tpid, tci;
 
         if (len <= sizeof(vh[j]) || (mm[j].msg_hdr.msg_flags & MSG_TRUNC))
             continue;
         len -= sizeof(vh[j]);
-        if (vlan && !vlan_put_back(iov[j] + 1, &len, &vh[j], vlan))
+        /* The tag nfD's receive path took out (programs sending tagged
+         * frames: a rare path) goes back in. */
+        if (sv_vlan_of_msg(&mm[j].msg_hdr, &tpid, &tci) &&
+            sv_vlan_put_back(iov[j] + 1, NETFRONT_TX_PAGES, &len, &vh[j], tpid, tci) < 0)
             continue;
         if (netfront_tx_send_borrowed(q->nf, (unsigned)j, &vh[j], len) == -EPROTO) {
             netfront_tx_unborrow(q->nf);

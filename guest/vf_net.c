@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <event2/event.h>
 #include <fcntl.h>
+#include <linux/if_packet.h>
 #include <linux/if_tun.h>
 #include <net/if.h>
 #include <net/if_arp.h>
@@ -10,6 +11,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -20,6 +22,7 @@
 #include "sv/msg.h"
 #include "sv/abi/xnic.h"
 #include "sv/netif_offload.h"
+#include "sv/vlan.h"
 #include "sv/xnic_drv.h"
 #include "vf_net.h"
 
@@ -447,10 +450,19 @@ static int xmit_one(struct vf_net *v, int fd)
     struct iovec iov[1 + VF_MAX_SEGS] = {{&vh, sizeof(vh)}};
     struct xnic_drv_seg segs[VF_MAX_SEGS];
     struct netif_offload o;
+    union {
+        struct cmsghdr align;
+        char buf[CMSG_SPACE(sizeof(struct tpacket_auxdata))];
+    } ctl;
+    struct msghdr mh = {.msg_iov = iov,
+                        .msg_iovlen = 1 + VF_MAX_SEGS,
+                        .msg_control = ctl.buf,
+                        .msg_controllen = sizeof(ctl.buf)};
     unsigned idx[VF_MAX_SEGS], nseg, cmd = 0;
-    uint16_t mss = 0;
+    uint16_t mss = 0, tpid, tci;
     uint8_t hdr_len = 0;
     ssize_t len;
+    size_t flen;
 
     if (v->ntx_free < VF_MAX_SEGS || xnic_drv_tx_room(v->drv, 0) < VF_MAX_SEGS)
         return -EAGAIN;
@@ -458,10 +470,17 @@ static int xmit_one(struct vf_net *v, int fd)
         idx[i] = v->tx_free[v->ntx_free - 1 - i];
         iov[1 + i] = (struct iovec){v->ram + VF_TX_BUF_OFF + (size_t)idx[i] * VF_BUF, VF_BUF};
     }
-    len = readv(fd, iov, 1 + VF_MAX_SEGS);
+    /* A teamed VF reads the vif's packet socket, where a frame ethD's
+     * programs tagged (a trunk's VLAN) comes with its tag apart: put back,
+     * or the NIC would send it on the port VLAN. */
+    len = v->teamed ? recvmsg(fd, &mh, 0) : readv(fd, iov, 1 + VF_MAX_SEGS);
     if (len <= (ssize_t)sizeof(vh))
         return 0;
-    len -= (ssize_t)sizeof(vh);
+    flen = (size_t)len - sizeof(vh);
+    if (v->teamed && sv_vlan_of_msg(&mh, &tpid, &tci) &&
+        sv_vlan_put_back(iov + 1, VF_MAX_SEGS, &flen, &vh, tpid, tci) < 0)
+        return 0;
+    len = (ssize_t)flen;
     nseg = (unsigned)((len + VF_BUF - 1) / VF_BUF);
     for (unsigned i = 0; i < nseg; i++) {
         size_t left = (size_t)len - (size_t)i * VF_BUF;

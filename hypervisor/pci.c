@@ -462,7 +462,7 @@ static int fn_attach(struct pci_fn *fn, struct domain *d, bool take_over)
         memcpy(fds + 1, fn->doorbells, fn->nvec * sizeof(int));
         err = ctl_call(fn, XNIC_CTL_ATTACH, &a, sizeof(a), fds, 1 + 2 * fn->nvec);
     }
-    if (!err)
+    if (!err && d->p2m.ram_pages) /* dom0 has none: its PF driver makes no DMA */
         err = iommu_map_ram(fn, d);
     if (!err)
         err = iommu_map_grants(fn, d);
@@ -577,6 +577,8 @@ int hc_pci_assignable_add(struct hc_ctx *ctx)
 
     if (!fn)
         return -ENODEV;
+    if (fn->owner) /* the host's driver holds it: detached first */
+        return -EBUSY;
     if (!fn->assignable) {
         ctl_call(fn, XNIC_CTL_FLR, NULL, 0, NULL, 0);
         fn->assignable = true;
@@ -605,12 +607,18 @@ static int pci_attach(struct hc_ctx *ctx, bool take_over)
 
     if (!fn)
         return -ENODEV;
-    if (!d || d->domid == 0 || d->state != DOMAIN_RUNNING)
+    if (!d || d->state != DOMAIN_RUNNING)
         return -ESRCH;
-    if (!fn->assignable)
-        return -EPERM;
     if (fn->owner)
         return -EBUSY;
+    /* A domain gets what was made assignable; dom0 (the host's own PF
+     * driver, hostpf) a PF that was not: the host's until
+     * pci-assignable-add, as Linux's driver holds a device until pciback
+     * seizes it.  A VF is never the host's to drive. */
+    if (d->domid == 0 && (fn->assignable || fn->index != 0))
+        return -EBUSY;
+    if (d->domid != 0 && !fn->assignable)
+        return -EPERM;
     return fn_attach(fn, d, take_over);
 }
 

@@ -778,9 +778,6 @@ int config_pci_team(struct domain_config *cfg, struct config_pci *pci, const cha
     if (!vif)
         return config_fail(err, &loc, "failover: %s has no vif %u to be its standby", pci->bdf,
                            pci->standby);
-    if (vif->nr_trunk)
-        return config_fail(err, &loc, "failover: vif %u is a trunk, a VF an access port",
-                           vif->devid);
     if (pci->mac[0] && strcmp(pci->mac, vif->mac))
         return config_fail(err, &loc, "failover: %s's MAC %s is not vif %u's (%s)", pci->bdf,
                            pci->mac, vif->devid, vif->mac);
@@ -792,5 +789,7 @@ int config_pci_team(struct domain_config *cfg, struct config_pci *pci, const cha
             return config_fail(err, &loc, "failover: vif %u already backs %s", vif->devid, p->bdf);
     memcpy(pci->mac, vif->mac, sizeof(pci->mac));
     pci->vlan = vif->vlan;
+    memcpy(pci->trunk, vif->trunk, sizeof(pci->trunk));
+    pci->nr_trunk = vif->nr_trunk;
     return 0;
 }

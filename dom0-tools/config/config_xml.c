@@ -914,7 +914,9 @@ static int x_hostdev_interface(struct xml_ctx *x, xmlNode *node)
         goto out;
     }
     if (scratch.nr_trunk) {
-        rc = config_fail(x->err, &loc, "a VF is an access port: one <tag>, no trunk");
+        rc = config_fail(x->err, &loc,
+                         "<vlan trunk> on a VF: one <tag> (its port VLAN); it carries tagged "
+                         "VLANs only as the <teaming> partner of a trunk vif, which names them");
         goto out;
     }
     pci = &x->cfg->pcis[before];

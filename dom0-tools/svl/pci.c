@@ -2,16 +2,26 @@
  * PCI functions of the xnic device models: the hypervisor's PCI table, the
  * functions made assignable, and their assignment to domains, at create
  * (a description's `pci = [...]` / <hostdev>) and hot-plugged, with the
- * kept description following.
+ * kept description following; and the host's PF driver (hostpf), which
+ * holds a PF that is not assignable to configure its VFs.
  */
 #include <errno.h>
+#include <libgen.h>
+#include <signal.h>
+#include <spawn.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "sv/abi/xnic.h"
 #include "sv/hcall.h"
+#include "sv/pidfile.h"
+#include "sv/util.h"
 #include "svl_internal.h"
+
+extern char **environ;
 
 typedef int pci_stub_fn(int chan, struct sv_pci_req *arg);
 
@@ -116,6 +126,43 @@ static int parse_spec(struct svl_ctx *ctx, uint32_t domid, const char *spec, boo
     return 0;
 }
 
+int svl_hostpf_start(struct svl_ctx *ctx, const char *bdf)
+{
+    char exe[256], prog[300];
+    char *argv[] = {"hostpf", (char *)bdf, NULL};
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    int status, err;
+    pid_t pid;
+
+    if (n < 0)
+        return svl_fail(ctx, -errno, "PF %s: cannot find hostpf: %s", bdf, strerror(errno));
+    exe[n] = '\0';
+    snprintf(prog, sizeof(prog), "%s/hostpf", dirname(exe));
+    if ((err = posix_spawn(&pid, prog, NULL, NULL, argv, environ)))
+        return svl_fail(ctx, -err, "PF %s: cannot run %s: %s", bdf, prog, strerror(err));
+    /* It returns once it serves (its reason on stderr otherwise). */
+    if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status))
+        return svl_fail(ctx, -EIO, "PF %s: the host's PF driver (hostpf) did not start", bdf);
+    svl_log(ctx, SVL_INFO, "PF %s: the host drives it (hostpf) to configure its VFs", bdf);
+    return 0;
+}
+
+/* The host's PF driver for bdf lets go of it (it detaches the PF), if one runs. */
+static void hostpf_stop(struct svl_ctx *ctx, const char *bdf)
+{
+    char rel[64], path[300];
+    int pidfd;
+
+    snprintf(rel, sizeof(rel), "hostpf-%s.pid", bdf);
+    if (sv_rundir_path(path, sizeof(path), rel) < 0 || (pidfd = sv_pidfile_pidfd(path)) < 0)
+        return;
+    if (sv_pidfd_stop(pidfd, SIGTERM, 5000) < 0)
+        svl_log(ctx, SVL_WARN, "PF %s: hostpf did not end", bdf);
+    else
+        svl_log(ctx, SVL_INFO, "PF %s: the host let go of it", bdf);
+    close(pidfd);
+}
+
 /* A function by its BDF, short (03:00.0) or whole (0000:03:00.0), as xl.cfg
  * and pci-attach take it; options after a comma are not a BDF's. */
 static int bdf_call(struct svl_ctx *ctx, pci_stub_fn *call, const char *bdf)
@@ -131,8 +178,14 @@ static int bdf_call(struct svl_ctx *ctx, pci_stub_fn *call, const char *bdf)
     return err < 0 ? svl_fail(ctx, err, "%s: %s", pci.bdf, svl_pci_strerror(err)) : 0;
 }
 
+/* One the host's PF driver holds is taken from it first, as pciback
+ * seizes a device from its dom0 driver. */
 int svl_pci_assignable(struct svl_ctx *ctx, const char *bdf, bool add)
 {
+    struct config_pci pci;
+
+    if (add && !strchr(bdf, ',') && parse_spec(ctx, 0, bdf, false, &pci) == 0)
+        hostpf_stop(ctx, pci.bdf);
     return bdf_call(ctx, add ? hcall_pci_assignable_add : hcall_pci_assignable_remove, bdf);
 }
 

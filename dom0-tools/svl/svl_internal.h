@@ -44,12 +44,19 @@ void svl_vif_remove_all(uint32_t domid);
 void svl_vif_replug_backend(struct svl_ctx *ctx, const char *name, uint32_t b);
 /* Domain b went: the vifs it served point at no backend. */
 void svl_vif_orphan_backend(uint32_t b);
+/* The "trunk" key's value: VIDs "42,43" (buf of SVL_TRUNK_SIZE). */
+#define SVL_TRUNK_SIZE (CONFIG_MAX_TRUNK * 5 + 1)
+void svl_trunk_string(const uint16_t *trunk, unsigned n, char buf[SVL_TRUNK_SIZE]);
 /* Removes the directory that held path (a backend's .../vif/F or .../vf/F)
  * once empty. */
 void svl_remove_parent_if_empty(struct xs_handle *h, const char *path);
 /* Every node under dir owned by owner and readable by reader (a guest's
  * own keys were created readable by the backend of the time). */
 void svl_chmod_tree(struct xs_handle *h, const char *dir, uint32_t owner, uint32_t reader);
+
+/* pci.c: the host's PF driver (hostpf) for PF bdf, started unless one
+ * runs; 0 once it serves, or -errno (said). */
+int svl_hostpf_start(struct svl_ctx *ctx, const char *bdf);
 
 /* guestnet.c: TAP ethD in the domain's namespace for vif D (its hardware). */
 int svl_guestnet_plumb(struct svl_ctx *ctx, uint32_t domid, const char *name,

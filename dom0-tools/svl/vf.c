@@ -2,7 +2,8 @@
  * SR-IOV VFs as guests' network interfaces (direct assignment,
  * docs/networking.md), in xenstore the way libxl writes devices:
  *   PF owner  /local/domain/B/backend/vf/F/N   B's, readable by F
- *             frontend, frontend-id, bdf, vf, mac, vlan, spoofchk, trust,
+ *             frontend, frontend-id, bdf, vf, mac, vlan, trunk (a teamed
+ *             vif's tagged VLANs), spoofchk, trust,
  *             link-state (unless auto), state = 1; B (the domain driving the VF's PF) gives the VF
  *             that configuration and answers state = 4 (Connected), or
  *             error and state = 6 (Closed)
@@ -14,7 +15,8 @@
  * The PF owner configures the VF before the guest gets it, as `ip link set
  * PF vf N mac ... vlan ... spoofchk on trust on|off state ...` on Linux,
  * when the description gives a MAC, VLAN, trust or link state (otherwise
- * the request is only a record).  The guest's
+ * the request is only a record): a driver domain, or for a PF that is not
+ * assignable the host, whose PF driver (hostpf, B = 0) libsvl starts.  The guest's
  * interface is TAP vfN in its namespace (guestnet.c).
  * A VF teamed with vif D (failover) has "failover" = D in both directories
  * and no TAP: the guest drives it under ethD.  While the guest says 4 the PF
@@ -80,8 +82,9 @@ static int write_request(struct xs_handle *h, xs_transaction_t t, void *arg)
 {
     const struct vf_dev *d = arg;
     uint32_t f = d->domid, b = d->backend;
-    char fid[16], vf[16], vlan[16], standby[16];
+    char fid[16], vf[16], vlan[16], standby[16], trunk[SVL_TRUNK_SIZE];
 
+    svl_trunk_string(d->pci->trunk, d->pci->nr_trunk, trunk);
     snprintf(fid, sizeof(fid), "%u", f);
     snprintf(vf, sizeof(vf), "%u", d->vf);
     snprintf(vlan, sizeof(vlan), "%u", d->pci->vlan);
@@ -93,6 +96,7 @@ static int write_request(struct xs_handle *h, xs_transaction_t t, void *arg)
                    put(h, t, d->back, SV_XS_VF, vf, b, f) &&
                    put(h, t, d->back, SV_XS_MAC, d->pci->mac, b, f) &&
                    put(h, t, d->back, SV_XS_VLAN, vlan, b, f) &&
+                   (!d->pci->nr_trunk || put(h, t, d->back, SV_XS_TRUNK, trunk, b, f)) &&
                    put(h, t, d->back, SV_XS_SPOOFCHK, "1", b, f) &&
                    put(h, t, d->back, SV_XS_TRUST, d->pci->trust ? "1" : "0", b, f) &&
                    (d->pci->link_state == CONFIG_LINK_AUTO ||
@@ -188,12 +192,25 @@ int svl_vf_plug(struct svl_ctx *ctx, uint32_t domid, const char *name, const str
         return err;
     /* Without a MAC, VLAN, trust or link to give it the VF keeps what it
      * has, and any PF owner will do (one that serves no requests too). */
-    configure = pci->mac[0] || pci->vlan || pci->trust || pci->link_state != CONFIG_LINK_AUTO;
+    configure = pci->mac[0] || pci->vlan || pci->nr_trunk || pci->trust ||
+                pci->link_state != CONFIG_LINK_AUTO;
+    /* A PF no domain may have (not assignable) is the host's: its driver
+     * configures the VF (as netdd would), started the first time. */
+    if ((pf.owner == 0 || (pf.owner == DOMID_INVALID && !pf.assignable)) && pci->failover)
+        return svl_fail(ctx, -EINVAL,
+                        "VF %s: failover=%u: its PF %s is the host's, and only the driver domain "
+                        "serving vif %u can move its MAC between the two",
+                        pci->bdf, pci->standby, pf.bdf, pci->standby);
+    if (configure && pf.owner == DOMID_INVALID && !pf.assignable &&
+        !(err = svl_hostpf_start(ctx, pf.bdf)))
+        err = find_funcs(ctx, pci->bdf, &fn, &pf);
+    if (err)
+        return err;
     if (pf.owner == DOMID_INVALID) {
         if (configure)
             svl_log(ctx, SVL_WARN,
-                    "VF %s: no domain drives its PF, so nobody gives it the MAC and VLAN "
-                    "asked for (it keeps the ones it has)",
+                    "VF %s: its PF is assignable but no domain drives it, so nobody gives it "
+                    "the MAC and VLAN asked for (it keeps the ones it has)",
                     pci->bdf);
         pf.owner = 0;
         configure = false;

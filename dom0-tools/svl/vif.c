@@ -64,6 +64,15 @@ static void backend_rate(const struct config_rate *r, char *buf, size_t size)
         snprintf(buf + n, size - (size_t)n, ",%llu", (unsigned long long)r->burst_bytes);
 }
 
+void svl_trunk_string(const uint16_t *trunk, unsigned n, char buf[SVL_TRUNK_SIZE])
+{
+    size_t len = 0;
+
+    buf[0] = '\0';
+    for (unsigned i = 0; i < n; i++)
+        len += (size_t)snprintf(buf + len, SVL_TRUNK_SIZE - len, "%s%u", i ? "," : "", trunk[i]);
+}
+
 /* The backend directory of a vif, and the frontend's and toolstack's
  * pointers to it (a re-plug writes only these: the frontend's own keys and
  * state are the guest's). */
@@ -71,9 +80,8 @@ static bool write_backend(struct xs_handle *h, xs_transaction_t t, uint32_t f, u
                           const struct config_vif *vif)
 {
     struct vif_paths p;
-    char bid[16], fid[16], handle[16], queues[16], vlan[8], trunk[CONFIG_MAX_TRUNK * 5 + 1];
+    char bid[16], fid[16], handle[16], queues[16], vlan[8], trunk[SVL_TRUNK_SIZE];
     char ips[CONFIG_MAX_IPS * CONFIG_IP_SIZE], rate[48], rx_rate[72];
-    size_t n = 0;
 
     vif_paths(f, b, vif->devid, &p);
     snprintf(bid, sizeof(bid), "%u", b);
@@ -84,9 +92,7 @@ static bool write_backend(struct xs_handle *h, xs_transaction_t t, uint32_t f, u
     config_vif_ips(vif, ips, sizeof(ips));
     backend_rate(&vif->rate, rate, sizeof(rate));
     backend_rate(&vif->rx_rate, rx_rate, sizeof(rx_rate));
-    trunk[0] = '\0';
-    for (unsigned i = 0; i < vif->nr_trunk; i++)
-        n += (size_t)snprintf(trunk + n, sizeof(trunk) - n, "%s%u", i ? "," : "", vif->trunk[i]);
+    svl_trunk_string(vif->trunk, vif->nr_trunk, trunk);
     return put(h, t, p.back, "", "", b, f) && put(h, t, p.back, SV_XS_FRONTEND, p.front, b, f) &&
            put(h, t, p.back, SV_XS_FRONTEND_ID, fid, b, f) &&
            put(h, t, p.back, "handle", handle, b, f) &&

@@ -41,7 +41,10 @@ static void print_all_one(const struct sv_pci_func *f)
 {
     char owner[SV_DOMAIN_NAME_MAX] = "Domain-0", kind[16];
 
-    if (f->owner != DOMID_INVALID && svl_domname(&xl_ctx, f->owner, owner, sizeof(owner)) < 0)
+    /* The host has what no domain has; its PF driver (hostpf) says so. */
+    if (f->owner == 0)
+        snprintf(owner, sizeof(owner), "Domain-0 (hostpf)");
+    else if (f->owner != DOMID_INVALID && svl_domname(&xl_ctx, f->owner, owner, sizeof(owner)) < 0)
         snprintf(owner, sizeof(owner), "%u", f->owner);
     snprintf(kind, sizeof(kind), f->func ? "VF %u" : "PF", f->func - 1);
     printf("%-13s %3u  %-6s %6u %-10s %s\n", f->bdf, f->nic, kind, f->nqueues,

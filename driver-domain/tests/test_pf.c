@@ -23,6 +23,7 @@
 #include "../pf.h"
 #include "sv/abi/xnic.h"
 #include "sv/hcall.h"
+#include "sv/vf_config.h"
 #include "sv/vlan.h"
 #include "sv/xnic_drv.h"
 
@@ -298,10 +299,13 @@ int xnic_drv_mbx_recv(struct xnic_drv *d, unsigned peer, void *msg, unsigned siz
     return -ENOENT;
 }
 
-void xnic_drv_admin_queued(struct xnic_drv *d, bool queued)
+bool xnic_drv_admin_queued(struct xnic_drv *d, bool queued)
 {
+    bool was = nic.queued;
+
     (void)d;
     nic.queued = queued;
+    return was;
 }
 
 int xnic_drv_admin_barrier(struct xnic_drv *d, xnic_drv_done_fn *done, void *ctx)
@@ -567,10 +571,10 @@ static void test_trunk_and_vfs(void **state)
 
     /* A VF's vport follows the pools; one past the device's VFs is refused. */
     nic.num_vfs = 2;
-    assert_int_equal(pf_vf_config(pf, 1, mac, 5, XNIC_VPF_SPOOFCHK, NULL), 0);
+    assert_int_equal(vf_pf_config(pf_drv(pf), 1, mac, 5, XNIC_VPF_SPOOFCHK, NULL), 0);
     assert_int_equal(nic.vport, 4 + 1);
     assert_int_equal(nic.trunk_cmds, 3);
-    assert_int_equal(pf_vf_config(pf, 2, mac, 5, 0, NULL), -EINVAL);
+    assert_int_equal(vf_pf_config(pf_drv(pf), 2, mac, 5, 0, NULL), -EINVAL);
 
     assert_int_equal(pf_switch_add(pf, mac, 0), 0);
     assert_int_equal(nic.filters, 1);

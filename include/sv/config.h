@@ -99,6 +99,11 @@ struct config_pci {
      * the VF while it is there and up, on the vif otherwise. */
     bool failover;
     unsigned int standby; /* with failover: the vif's devid */
+    /* With failover: the VLANs the vif carries tagged, which the PF owner
+     * lets the VF carry too (its VLAN_SET); taken from the vif, as mac and
+     * vlan are, and never written back (the vif says them). */
+    uint16_t trunk[CONFIG_MAX_TRUNK];
+    unsigned int nr_trunk;
     /* What its PF owner lets the VF do and the link it gives it, as
      * Linux's `ip link set PF vf N trust on|off state auto|enable|disable`:
      * trusted, it may set its own MAC and VLANs and gets all multicast;

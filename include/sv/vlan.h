@@ -57,6 +57,24 @@ int sv_vlan_set_format(const struct sv_vlan_set *s, char *buf, size_t size);
  */
 uint16_t sv_vlan_of_frame(const uint8_t *frame, size_t len);
 
+/*
+ * A frame read from a packet socket (the far end of a guest's ethD) whose
+ * 802.1Q tag the kernel's receive path moved into the packet's metadata,
+ * as it does whether or not a VLAN device exists: sv_vlan_of_msg() finds
+ * it in the message's PACKET_AUXDATA (false: none); sv_vlan_put_back()
+ * writes it back after the MACs, in place over the n pieces of iov (their
+ * lengths are the room), *len growing by 4 and the virtio header's offsets
+ * following.  -ENOSPC without room, -EINVAL for a frame shorter than two
+ * MACs.  Sent on without it, a tagged frame would go out on the sender's
+ * untagged VLAN.
+ */
+struct iovec;
+struct msghdr;
+struct virtio_net_hdr;
+bool sv_vlan_of_msg(struct msghdr *mh, uint16_t *tpid, uint16_t *tci);
+int sv_vlan_put_back(const struct iovec *iov, unsigned n, size_t *len, struct virtio_net_hdr *vh,
+                     uint16_t tpid, uint16_t tci);
+
 enum sv_vlan_verdict {
     SV_VLAN_DROP,  /* not the port's: dropped (on ingress counted as spoofed) */
     SV_VLAN_PASS,  /* as it is */

@@ -70,7 +70,8 @@ int xnic_drv_admin(struct xnic_drv *d, struct xnic_admin *cmd, int timeout_ms);
  * Turning queued off runs what is queued first, waiting.
  */
 typedef void xnic_drv_done_fn(void *ctx, int status);
-void xnic_drv_admin_queued(struct xnic_drv *d, bool queued);
+/* Returns whether it was queued before (a caller may put it back). */
+bool xnic_drv_admin_queued(struct xnic_drv *d, bool queued);
 /* 0, or -ENOMEM (done is not called). */
 int xnic_drv_admin_barrier(struct xnic_drv *d, xnic_drv_done_fn *done, void *ctx);
 /* Completes what the device finished and posts the next command; true

@@ -1,7 +1,12 @@
-/* 802.1Q port membership shared by the NIC model and netdd's switch (see sv/vlan.h). */
+/* 802.1Q port membership shared by the NIC model and netdd's switch, and
+ * the tags packet sockets hand over apart (see sv/vlan.h). */
 #include <errno.h>
+#include <linux/if_packet.h>
+#include <linux/virtio_net.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
 
 #include "sv/vlan.h"
 
@@ -78,4 +83,65 @@ uint16_t sv_vlan_of_frame(const uint8_t *frame, size_t len)
         return SV_VLAN_BAD;
     vid = be16(frame + 14) & 0xfff;
     return vid >= 1 && vid <= SV_VLAN_MAX ? vid : SV_VLAN_BAD;
+}
+
+bool sv_vlan_of_msg(struct msghdr *mh, uint16_t *tpid, uint16_t *tci)
+{
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c))
+        if (c->cmsg_level == SOL_PACKET && c->cmsg_type == PACKET_AUXDATA &&
+            c->cmsg_len >= CMSG_LEN(sizeof(struct tpacket_auxdata))) {
+            struct tpacket_auxdata aux;
+
+            memcpy(&aux, CMSG_DATA(c), sizeof(aux));
+            if (!(aux.tp_status & TP_STATUS_VLAN_VALID))
+                return false;
+            *tpid = aux.tp_status & TP_STATUS_VLAN_TPID_VALID ? aux.tp_vlan_tpid : 0x8100;
+            *tci = aux.tp_vlan_tci;
+            return true;
+        }
+    return false;
+}
+
+/* Byte off of the pieces, and how many bytes of its piece come before it. */
+static uint8_t *byte_at(const struct iovec *iov, unsigned n, size_t off, size_t *before)
+{
+    for (unsigned i = 0; i < n; off -= iov[i++].iov_len)
+        if (off < iov[i].iov_len) {
+            *before = off;
+            return (uint8_t *)iov[i].iov_base + off;
+        }
+    return NULL;
+}
+
+int sv_vlan_put_back(const struct iovec *iov, unsigned n, size_t *len, struct virtio_net_hdr *vh,
+                     uint16_t tpid, uint16_t tci)
+{
+    const uint8_t tag[4] = {(uint8_t)(tpid >> 8), (uint8_t)tpid, (uint8_t)(tci >> 8), (uint8_t)tci};
+    size_t room = 0, end = *len, sb = 0, db = 0;
+
+    for (unsigned i = 0; i < n; i++)
+        room += iov[i].iov_len;
+    if (end < 12)
+        return -EINVAL;
+    if (end + 4 > room)
+        return -ENOSPC;
+    /* Bytes 12 .. end move 4 on, the last first, a run within one piece
+     * of each end at a time. */
+    while (end > 12) {
+        uint8_t *src = byte_at(iov, n, end - 1, &sb), *dst = byte_at(iov, n, end + 3, &db);
+        size_t run = end - 12;
+
+        run = sb + 1 < run ? sb + 1 : run;
+        run = db + 1 < run ? db + 1 : run;
+        memmove(dst + 1 - run, src + 1 - run, run);
+        end -= run;
+    }
+    for (size_t i = 0; i < 4; i++)
+        *byte_at(iov, n, 12 + i, &sb) = tag[i];
+    *len += 4;
+    if (vh->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM)
+        vh->csum_start = (uint16_t)(vh->csum_start + 4);
+    if (vh->hdr_len)
+        vh->hdr_len = (uint16_t)(vh->hdr_len + 4);
+    return 0;
 }

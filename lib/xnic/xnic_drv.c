@@ -345,11 +345,14 @@ int xnic_drv_admin(struct xnic_drv *d, struct xnic_admin *cmd, int timeout_ms)
     return admin_check(d, cmd, now_ms() + timeout_ms, true);
 }
 
-void xnic_drv_admin_queued(struct xnic_drv *d, bool queued)
+bool xnic_drv_admin_queued(struct xnic_drv *d, bool queued)
 {
+    bool was = d->queued;
+
     if (!queued)
         admin_run(d, true);
     d->queued = queued;
+    return was;
 }
 
 int xnic_drv_admin_barrier(struct xnic_drv *d, xnic_drv_done_fn *done, void *ctx)

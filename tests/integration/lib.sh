@@ -245,16 +245,22 @@ wait_ready() {
     done
 }
 
-# Starts `python3 RAW count eth0 MAGIC SECONDS READY` in domain PREFIX+G for
-# each G (a test's raw-frame counter: it makes READY once it listens), its
-# output in seen.G of the run directory; returns once all listen.
+# The raw-frame sender and counter (raw_frames.py) guests run with python3.
+SV_RAW_FRAMES=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/raw_frames.py
+
+# Starts `python3 RAW count eth0 MAGIC SECONDS READY DONE` in domain
+# PREFIX+G for each G (a test's raw-frame counter: it makes READY once it
+# listens, and stops two seconds after the file raw.done exists, or after
+# SECONDS), its output in seen.G of the run directory; returns once all
+# listen.
 raw_listeners() { # RAW MAGIC SECONDS PREFIX G...
     local raw=$1 magic=$2 secs=$3 prefix=$4 g
     shift 4
-    rm -f "$SPLITVISOR_RUNDIR"/ready.*
+    rm -f "$SPLITVISOR_RUNDIR"/ready.* "$SPLITVISOR_RUNDIR"/seen.* "$SPLITVISOR_RUNDIR/raw.done"
     for g in "$@"; do
-        "$BIN/xl" exec "$prefix$g" -- timeout 30 python3 "$raw" count eth0 "$magic" "$secs" \
-            "$SPLITVISOR_RUNDIR/ready.$g" >"$SPLITVISOR_RUNDIR/seen.$g" 2>&1 &
+        "$BIN/xl" exec "$prefix$g" -- timeout 60 python3 "$raw" count eth0 "$magic" "$secs" \
+            "$SPLITVISOR_RUNDIR/ready.$g" "$SPLITVISOR_RUNDIR/raw.done" \
+            >"$SPLITVISOR_RUNDIR/seen.$g" 2>&1 &
     done
     wait_ready $#
 }

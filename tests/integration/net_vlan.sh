@@ -62,43 +62,7 @@ pass "no guest reaches the other VLAN (NIC, switch and mixed paths)"
 # last one (0: untagged; the kernel moves a received tag into the packet's
 # metadata).
 command -v python3 >/dev/null || skip "needs python3 for the tagged-frame half"
-raw=$SPLITVISOR_RUNDIR/raw.py
-cat >"$raw" <<'PY'
-import socket, struct, sys, time
-if sys.argv[1] == "send":  # send IFACE DST SRC VID MAGIC COUNT (VID 0: untagged)
-    _, _, ifc, dst, src, vid, magic, count = sys.argv
-    frame = bytes.fromhex(dst.replace(":", "")) + bytes.fromhex(src.replace(":", ""))
-    if int(vid):
-        frame += b"\x81\x00" + int(vid).to_bytes(2, "big")
-    frame += b"\x88\xb5" + magic.encode() + bytes(46)
-    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
-    s.bind((ifc, 0))
-    for _ in range(int(count)):
-        s.send(frame)
-        time.sleep(0.01)
-else:  # count IFACE MAGIC SECONDS READY-FILE
-    _, _, ifc, magic, secs, ready = sys.argv
-    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3))
-    s.setsockopt(263, 8, 1)  # SOL_PACKET, PACKET_AUXDATA
-    s.bind((ifc, 0))
-    s.settimeout(0.2)
-    open(ready, "w").close()
-    end, n, vid = time.time() + float(secs), 0, 0
-    while time.time() < end:
-        try:
-            data, anc, _, addr = s.recvmsg(65535, 64)
-        except socket.timeout:
-            continue
-        if addr[2] == socket.PACKET_OUTGOING or magic.encode() not in data:
-            continue
-        n += 1
-        vid = 0
-        for level, kind, aux in anc:
-            if (level, kind) == (263, 8):
-                status, _, _, _, _, tci = struct.unpack("IIIHHH", aux[:18])
-                vid = tci & 0xfff if status & 0x10 else 0  # TP_STATUS_VLAN_VALID
-    print(n, vid)
-PY
+raw=$SV_RAW_FRAMES
 guests=(v1 u1 k1 v2 u2 k2)
 declare -A mac seen
 for g in "${guests[@]}"; do
@@ -115,6 +79,7 @@ probe() {
     raw_listeners "$raw" "$magic" 3 "$t-" "${others[@]}"
     "$BIN/xl" exec "$t-$from" -- python3 "$raw" send eth0 "$2" "${mac[$from]}" "$3" "$magic" 10 \
         || fail "$from cannot send raw frames"
+    touch "$SPLITVISOR_RUNDIR/raw.done"
     wait
     for g in "${guests[@]}"; do
         [ "$g" = "$from" ] || seen[$g]=$(cat "$SPLITVISOR_RUNDIR/seen.$g")

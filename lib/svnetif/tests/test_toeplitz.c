@@ -1,6 +1,7 @@
 /* cmocka tests of the shared netif helpers: the Toeplitz hash against
- * Microsoft's RSS verification vectors, the frame parser, and the offload
- * translation netif <-> virtio_net_hdr and from the xnic's RX status. */
+ * Microsoft's RSS verification vectors, the frame parser, the offload
+ * translation netif <-> virtio_net_hdr and from the xnic's RX status, and
+ * a packet socket's VLAN tag put back into its frame. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,12 +11,15 @@
 #include <endian.h>
 #include <errno.h>
 #include <stdbool.h>
+#include <linux/virtio_net.h>
 #include <string.h>
+#include <sys/uio.h>
 
 #include "sv/abi/netif_abi.h"
 #include "sv/netif_offload.h"
 #include "sv/pktparse.h"
 #include "sv/toeplitz.h"
+#include "sv/vlan.h"
 #include "sv/abi/xnic.h"
 
 /* The key of Microsoft's "Verifying the RSS Hash Calculation". */
@@ -289,6 +293,49 @@ static void test_offload_from_xnic_rx(void **state)
     assert_int_equal(o.gso_type, XEN_NETIF_GSO_TYPE_NONE);
 }
 
+/* A tag put back over pieces of every size (a run crossing both a source
+ * and a destination piece's edge), the virtio offsets following; no room
+ * and a runt are refused untouched. */
+static void test_vlan_put_back(void **state)
+{
+    static const unsigned sizes[] = {3, 7, 13, 64};
+
+    (void)state;
+    for (unsigned k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+        uint8_t frame[100], want[104], bufs[40][64] = {{0}};
+        struct iovec iov[40];
+        struct virtio_net_hdr vh = {
+            .flags = VIRTIO_NET_HDR_F_NEEDS_CSUM, .csum_start = 34, .hdr_len = 54};
+        size_t len = sizeof(frame), off = 0;
+        unsigned n = (104 + sizes[k] - 1) / sizes[k];
+
+        for (size_t i = 0; i < sizeof(frame); i++)
+            frame[i] = (uint8_t)(i + 1);
+        memcpy(want, frame, 12);
+        memcpy(want + 12, "\x81\x00\x20\x2b", 4); /* priority 1, VID 43 */
+        memcpy(want + 16, frame + 12, sizeof(frame) - 12);
+        for (unsigned i = 0; i < n; i++) {
+            iov[i] = (struct iovec){bufs[i], sizes[k]};
+            memcpy(bufs[i], frame + i * sizes[k],
+                   i * sizes[k] >= len             ? 0
+                   : len - i * sizes[k] < sizes[k] ? len - i * sizes[k]
+                                                   : sizes[k]);
+        }
+        assert_int_equal(sv_vlan_put_back(iov, n, &len, &vh, 0x8100, 0x202b), 0);
+        assert_int_equal(len, sizeof(want));
+        for (unsigned i = 0; off < len; off += sizes[k], i++)
+            assert_memory_equal(bufs[i], want + off, len - off < sizes[k] ? len - off : sizes[k]);
+        assert_int_equal(vh.csum_start, 38);
+        assert_int_equal(vh.hdr_len, 58);
+        /* Full now (the room is the pieces' lengths), and a runt. */
+        len = (size_t)n * sizes[k] - 3;
+        assert_int_equal(sv_vlan_put_back(iov, n, &len, &vh, 0x8100, 43), -ENOSPC);
+        len = 11;
+        assert_int_equal(sv_vlan_put_back(iov, n, &len, &vh, 0x8100, 43), -EINVAL);
+        assert_int_equal(vh.hdr_len, 58);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -300,6 +347,7 @@ int main(void)
         cmocka_unit_test(test_vnet_round_trip),
         cmocka_unit_test(test_offload_allowed),
         cmocka_unit_test(test_offload_from_xnic_rx),
+        cmocka_unit_test(test_vlan_put_back),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

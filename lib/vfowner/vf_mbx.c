@@ -2,7 +2,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "vf_mbx.h"
+#include "sv/vf_mbx.h"
 
 static bool is_multicast(const uint8_t mac[6])
 {

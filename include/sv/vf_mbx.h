@@ -1,12 +1,12 @@
 /*
  * The PF owner's side of the PF <-> VF mailbox messages (sv/abi/xnic.h,
- * docs/xnic.md "Mailbox messages"): what a VF may ask of netdd, checked
- * against what the toolstack gave it, and the notices netdd sends.  No
+ * docs/xnic.md "Mailbox messages"): what a VF may ask its PF owner, checked
+ * against what the toolstack gave it, and the notices the owner sends.  No
  * I/O: the NIC's filters and the VF's configuration are reached through
  * struct vf_mbx_ops, so the policy is tested without a NIC.
  */
-#ifndef NETDD_VF_MBX_H
-#define NETDD_VF_MBX_H
+#ifndef SV_VF_MBX_H
+#define SV_VF_MBX_H
 
 #include <stdbool.h>
 #include <stddef.h>

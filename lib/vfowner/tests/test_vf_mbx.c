@@ -12,7 +12,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "../vf_mbx.h"
+#include "sv/vf_mbx.h"
 
 static struct {
     uint8_t filters[16][6]; /* multicast filters of VF 3, in the order added */

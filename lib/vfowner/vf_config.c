@@ -1,4 +1,4 @@
-/* netdd configures the VFs of its PF for the toolstack (see vf_config.h). */
+/* A PF's owner configures its VFs for the toolstack (see sv/vf_config.h). */
 #include <errno.h>
 #include <event2/event.h>
 #include <stddef.h>
@@ -8,15 +8,16 @@
 #include <xen/io/xenbus.h>
 #include <xenstore.h>
 
-#include "pf.h"
 #include "sv/log.h"
 #include "sv/ratelimit.h"
 #include "sv/xenbus.h"
 #include "sv/abi/xnic.h"
 #include "sv/abi/xs_net.h"
+#include "sv/vf_config.h"
+#include "sv/vf_mbx.h"
+#include "sv/vif_back.h"
 #include "sv/vlan.h"
-#include "vf_config.h"
-#include "vf_mbx.h"
+#include "sv/xnic_drv.h"
 
 #define VF_CONFIG_MAX   64
 #define VF_CONFIG_TOKEN "vf-config"
@@ -29,11 +30,18 @@
 /* Multicast filters all VFs together may have (the NIC's table of
  * XNIC_MAX_FILTERS is the pools' too: guests must not fill it). */
 #define VF_MCAST_BUDGET (XNIC_MAX_FILTERS / 4)
+/* Mailbox messages taken from a VF a second (after a burst): the next one
+ * waits in its box meanwhile, and the VF cannot send another (the device
+ * holds one a direction), so a VF sending without pause costs us this. */
+#define MBX_RATE  20
+#define MBX_BURST 8
 
 struct vf_config {
     struct event_base *base;
     struct xs_handle *xs;
-    struct pf *pf;
+    struct xnic_drv *pf;
+    struct ratelimit mbx_rate[XNIC_MAX_VFS];
+    struct event *mbx_timer; /* a VF's message held back by its rate */
     char home[64];
     char dir[96]; /* <home>/backend/vf */
     vf_config_standby_fn *standby;
@@ -56,6 +64,7 @@ struct vf_config {
         uint16_t vlan;
         uint32_t flags;
         enum { LINK_AUTO, LINK_ENABLE, LINK_DISABLE } link; /* link-state */
+        struct sv_vlan_set given;                           /* the teamed vif's ("trunk") */
         struct sv_vlan_set trunk;                           /* what a trusted VF asked */
         struct vf_mbx_vf mbx;                               /* the VF's mailbox side */
     } done[VF_CONFIG_MAX];
@@ -132,6 +141,8 @@ static int team(struct vf_config *c, struct vf_configured *slot, const char *dir
 
     if (err == -ENOENT)
         return 0;
+    if (!err && !c->standby)
+        err = -EOPNOTSUPP; /* we serve no vifs: none of ours can stand by */
     if (!err && !(err = read_uint(c, dir, SV_XS_FRONTEND_ID, 0x7fef, &f)) &&
         !(err = xenbus_read(c->xs, XBT_NULL, dir, SV_XS_FRONTEND, &front)) &&
         strlen(front) >= sizeof(slot->front))
@@ -148,8 +159,11 @@ static int team(struct vf_config *c, struct vf_configured *slot, const char *dir
  * NIC delivers it nothing; it may send with the MAC). */
 static int vf_apply(struct vf_config *c, const struct vf_configured *slot, bool active)
 {
-    return pf_vf_config(c->pf, slot->vf, slot->mac, slot->vlan,
-                        slot->flags | (active ? 0 : XNIC_VPF_STANDBY), &slot->trunk);
+    struct sv_vlan_set trunk = slot->given;
+
+    sv_vlan_set_union(&trunk, &slot->trunk);
+    return vf_pf_config(c->pf, slot->vf, slot->mac, slot->vlan,
+                        slot->flags | (active ? 0 : XNIC_VPF_STANDBY), &trunk);
 }
 
 /* ---- the VF's mailbox (vf_mbx.h) ---- */
@@ -174,7 +188,7 @@ static int op_mcast(void *ctx, unsigned vf, const uint8_t mac[6], bool add)
         used += c->done[i].used ? c->done[i].mbx.nmcast : 0;
     if (used >= VF_MCAST_BUDGET)
         return -ENOSPC;
-    return pf_vf_mcast(c->pf, vf, mac, add);
+    return vf_pf_mcast(c->pf, vf, mac, add);
 }
 
 /* A teamed VF keeps its vif's MAC: the two are one interface. */
@@ -201,7 +215,7 @@ static int op_set_vlan(void *ctx, const struct vf_mbx_vf *s, uint16_t vid, bool 
 
 static uint32_t op_link_mbps(void *ctx, const struct vf_mbx_vf *s)
 {
-    uint32_t mbps = pf_link_mbps(((struct vf_config *)ctx)->pf);
+    uint32_t mbps = vf_pf_link_mbps(((struct vf_config *)ctx)->pf);
 
     switch (slot_of(s)->link) {
     case LINK_DISABLE:
@@ -231,7 +245,7 @@ static void notify(struct vf_config *c, struct vf_configured *slot, uint16_t typ
     memcpy(slot->mbx.mac, slot->mac, 6);
     slot->mbx.pvid = slot->vlan;
     vf_mbx_notice(&slot->mbx, type, &mbx_ops, c, &m);
-    if ((err = pf_vf_mbx_send(c->pf, slot->vf, &m)) < 0)
+    if ((err = xnic_drv_mbx_send(c->pf, slot->vf, &m, sizeof(m))) < 0)
         log_info("%s: VF %u did not read our last message (%s)", slot->dir, slot->vf,
                  strerror(-err));
 }
@@ -246,7 +260,7 @@ static int configure(struct vf_config *c, const char *dir, struct vf_configured 
         (err = read_uint(c, dir, SV_XS_VLAN, 4094, &vlan)) ||
         (err = read_uint(c, dir, SV_XS_SPOOFCHK, 1, &spoofchk)) ||
         (err = read_uint(c, dir, SV_XS_TRUST, 1, &trust)) || (err = read_mac(c, dir, slot->mac)) ||
-        (err = read_link(c, dir, slot)))
+        (err = read_link(c, dir, slot)) || (err = vif_back_read_trunk(c->xs, dir, &slot->given)))
         return err;
     slot->mbx = (struct vf_mbx_vf){.vf = vf, .trusted = trust, .pvid = (uint16_t)vlan};
     memcpy(slot->mbx.mac, slot->mac, 6);
@@ -415,7 +429,7 @@ static void rescan(struct vf_config *c)
         if (slot->front[0])
             xenbus_unwatch_state(c->xs, slot->front, VF_FRONT_TOKEN);
         vf_mbx_forget(&slot->mbx, &mbx_ops, c);
-        pf_vf_config(c->pf, slot->vf, (const uint8_t[6]){0}, 0, 0, NULL);
+        vf_pf_config(c->pf, slot->vf, (const uint8_t[6]){0}, 0, 0, NULL);
         log_info("%s: VF %u released", slot->dir, slot->vf);
         evtimer_del(slot->flip_timer);
         slot->used = false;
@@ -435,13 +449,78 @@ static void rescan(struct vf_config *c)
     free(fronts);
 }
 
-struct vf_config *vf_config_new(struct event_base *base, struct xs_handle *xs, struct pf *pf,
+/* A mailbox message from VF vf: answered from what the toolstack gave it. */
+static void mbx_in(struct vf_config *c, unsigned vf, const void *msg, size_t len)
+{
+    struct vf_configured *slot = NULL;
+    struct vf_mbx_vf none = {.vf = vf};
+    struct xnic_mbx_msg reply;
+    int err;
+
+    for (unsigned i = 0; i < VF_CONFIG_MAX && !slot; i++)
+        if (c->done[i].used && c->done[i].vf == vf)
+            slot = &c->done[i];
+    /* A VF nobody asked us to configure gets answers about nothing. */
+    if (!vf_mbx_handle(slot ? &slot->mbx : &none, msg, len, &mbx_ops, c, &reply))
+        return;
+    if (!slot && reply.status == 0)
+        reply = (struct xnic_mbx_msg){.type = reply.type, .status = -ENODEV};
+    if (slot && (reply.type & ~XNIC_MBX_REPLY) != XNIC_MBX_RESET)
+        log_info("%s: VF %u asked %u: %s", slot->dir, vf, reply.type & ~XNIC_MBX_REPLY,
+                 reply.status ? strerror(-reply.status) : "done");
+    if ((err = xnic_drv_mbx_send(c->pf, vf, &reply, sizeof(reply))) < 0)
+        log_info("VF %u: no room for our answer (%s)", vf, strerror(-err));
+}
+
+/* Takes each VF's waiting message its rate allows; the timer comes back for
+ * the others. */
+static void mbx_scan(struct vf_config *c)
+{
+    uint32_t pend = __atomic_load_n(
+        (const volatile uint32_t *)(xnic_drv_regs(c->pf) + XNIC_REG_MBX_PEND), __ATOMIC_ACQUIRE);
+    uint64_t now = ratelimit_now_ns(), wait = 0;
+    uint8_t msg[XNIC_MBX_MSG_SIZE];
+
+    for (unsigned vf = 0; pend && vf < XNIC_MAX_VFS; vf++) {
+        uint64_t w;
+        int n;
+
+        if (!(pend & (1u << vf)))
+            continue;
+        if ((w = ratelimit_take(&c->mbx_rate[vf], now))) {
+            wait = !wait || w < wait ? w : wait;
+            continue;
+        }
+        if ((n = xnic_drv_mbx_recv(c->pf, vf, msg, sizeof(msg))) >= 0)
+            mbx_in(c, vf, msg, (size_t)n);
+    }
+    if (wait && !evtimer_pending(c->mbx_timer, NULL)) {
+        struct timeval tv = {.tv_sec = (time_t)(wait / 1000000000ull),
+                             .tv_usec = (suseconds_t)(wait % 1000000000ull / 1000 + 1)};
+
+        evtimer_add(c->mbx_timer, &tv);
+    }
+}
+
+static void on_mbx_timer(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    mbx_scan(arg);
+}
+
+struct vf_config *vf_config_new(struct event_base *base, struct xs_handle *xs, struct xnic_drv *pf,
                                 const char *home, vf_config_standby_fn *standby, void *ctx)
 {
     struct vf_config *c = calloc(1, sizeof(*c));
 
-    if (!c)
+    if (!c || !(c->mbx_timer = evtimer_new(base, on_mbx_timer, c))) {
+        log_errorx("VF configuration: %s", strerror(ENOMEM));
+        free(c);
         return NULL;
+    }
+    for (unsigned vf = 0; vf < XNIC_MAX_VFS; vf++)
+        ratelimit_init(&c->mbx_rate[vf], MBX_RATE, MBX_BURST);
     c->base = base;
     c->xs = xs;
     c->pf = pf;
@@ -452,9 +531,11 @@ struct vf_config *vf_config_new(struct event_base *base, struct xs_handle *xs, s
     /* The watch fires at once: what is there now is served then. */
     if (!xs_watch(xs, c->dir, VF_CONFIG_TOKEN)) {
         log_error("watch %s", c->dir);
+        event_free(c->mbx_timer);
         free(c);
         return NULL;
     }
+    mbx_scan(c); /* what VFs sent before we listened */
     return c;
 }
 
@@ -469,6 +550,7 @@ void vf_config_free(struct vf_config *c)
         if (c->done[i].flip_timer)
             event_free(c->done[i].flip_timer);
     }
+    event_free(c->mbx_timer);
     free(c);
 }
 
@@ -495,33 +577,15 @@ bool vf_config_event(struct vf_config *c, const char *token, const char *path)
     return true;
 }
 
-void vf_config_mbx(struct vf_config *c, unsigned vf, const void *msg, size_t len)
+void vf_config_misc(struct vf_config *c, uint32_t icr)
 {
-    struct vf_configured *slot = NULL;
-    struct vf_mbx_vf none = {.vf = vf};
-    struct xnic_mbx_msg reply;
-    int err;
-
-    for (unsigned i = 0; i < VF_CONFIG_MAX && !slot; i++)
-        if (c->done[i].used && c->done[i].vf == vf)
-            slot = &c->done[i];
-    /* A VF nobody asked us to configure gets answers about nothing. */
-    if (!vf_mbx_handle(slot ? &slot->mbx : &none, msg, len, &mbx_ops, c, &reply))
-        return;
-    if (!slot && reply.status == 0)
-        reply = (struct xnic_mbx_msg){.type = reply.type, .status = -ENODEV};
-    if (slot && (reply.type & ~XNIC_MBX_REPLY) != XNIC_MBX_RESET)
-        log_info("%s: VF %u asked %u: %s", slot->dir, vf, reply.type & ~XNIC_MBX_REPLY,
-                 reply.status ? strerror(-reply.status) : "done");
-    if ((err = pf_vf_mbx_send(c->pf, vf, &reply)) < 0)
-        log_info("VF %u: no room for our answer (%s)", vf, strerror(-err));
-}
-
-void vf_config_link(struct vf_config *c)
-{
-    for (unsigned i = 0; i < VF_CONFIG_MAX; i++)
-        if (c->done[i].used && c->done[i].link != LINK_DISABLE)
-            notify(c, &c->done[i], XNIC_MBX_LINK);
+    if (icr & XNIC_ICR_LINK) {
+        log_info("PF link %s", vf_pf_link_mbps(c->pf) ? "up" : "down");
+        for (unsigned i = 0; i < VF_CONFIG_MAX; i++)
+            if (c->done[i].used && c->done[i].link != LINK_DISABLE)
+                notify(c, &c->done[i], XNIC_MBX_LINK);
+    }
+    mbx_scan(c);
 }
 
 bool vf_config_standby(const struct vf_config *c, const char *vif_dir)
