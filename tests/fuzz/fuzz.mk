@@ -69,6 +69,10 @@ fuzz_ipfilter_SRCS := tests/fuzz/fuzz_ipfilter.c backends/ipfilter.c lib/svnetif
 fuzz_ipfilter_SEEDS := tests/fuzz/ipfilter_seeds
 fuzz_ipfilter_DICT := tests/fuzz/ipfilter.dict
 
+FUZZ_TARGETS += fuzz_vf_mbx
+fuzz_vf_mbx_SRCS := tests/fuzz/fuzz_vf_mbx.c lib/vfowner/vf_mbx.c
+fuzz_vf_mbx_SEEDS := tests/fuzz/vf_mbx_seeds
+
 FUZZ_TARGETS += fuzz_netback
 fuzz_netback_SRCS := tests/fuzz/fuzz_netback.c backends/netback_ring.c backends/netback_ctrl.c \
     $(NETIF_FUZZ_SRCS)
