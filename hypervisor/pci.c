@@ -462,7 +462,7 @@ static int fn_attach(struct pci_fn *fn, struct domain *d, bool take_over)
         memcpy(fds + 1, fn->doorbells, fn->nvec * sizeof(int));
         err = ctl_call(fn, XNIC_CTL_ATTACH, &a, sizeof(a), fds, 1 + 2 * fn->nvec);
     }
-    if (!err && d->p2m.ram_pages) /* dom0 has none: its PF driver makes no DMA */
+    if (!err && d->domid != 0) /* dom0 has no RAM of ours: its PF driver makes no DMA */
         err = iommu_map_ram(fn, d);
     if (!err)
         err = iommu_map_grants(fn, d);

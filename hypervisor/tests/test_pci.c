@@ -240,11 +240,22 @@ static void test_assignment_rules(void **state)
     assert_int_equal(req(hc_pci_assignable_add, &doms[0], 0, VF1), 0);
     assert_int_equal(req(hc_pci_assignable_add, &doms[0], 0, VF1), 0);
     assert_int_equal(dev.calls[XNIC_CTL_FLR], 1);
-    /* Only to a running domain other than dom0. */
-    assert_int_equal(req(hc_pci_attach, &doms[0], 0, VF1), -ESRCH);
+    /* Only to a running domain; dom0 (hostpf) gets only a PF that is not
+     * assignable, never a VF. */
+    assert_int_equal(req(hc_pci_attach, &doms[0], 0, VF1), -EBUSY);
+    assert_int_equal(req(hc_pci_attach, &doms[0], 0, VF2), -EBUSY);
     assert_int_equal(req(hc_pci_attach, &doms[0], 10, VF1), -ESRCH);
     assert_int_equal(req(hc_pci_attach, &doms[0], 99, VF1), -ESRCH);
     assert_int_equal(dev.calls[XNIC_CTL_ATTACH], 0);
+    dev.calls[XNIC_CTL_IOMMU_MAP] = 0;
+    assert_int_equal(req(hc_pci_attach, &doms[0], 0, PF), 0);
+    assert_int_equal(dev.calls[XNIC_CTL_IOMMU_MAP], 0); /* no RAM of dom0's mapped */
+    assert_int_equal(req(hc_pci_assignable_add, &doms[0], 0, PF), -EBUSY);
+    assert_int_equal(req(hc_pci_detach, &doms[0], 0, PF), 0);
+    assert_int_equal(req(hc_pci_assignable_add, &doms[0], 0, PF), 0);
+    assert_int_equal(req(hc_pci_attach, &doms[0], 0, PF), -EBUSY);
+    dev.calls[XNIC_CTL_ATTACH] = dev.calls[XNIC_CTL_DETACH] = 0;
+    dev.calls[XNIC_CTL_FLR] = 1; /* VF1's, above */
 
     assert_int_equal(req(hc_pci_attach, &doms[0], 5, VF1), 0);
     assert_int_equal(dev.calls[XNIC_CTL_ATTACH], 1);
