@@ -75,7 +75,7 @@ if sys.argv[1] == "send":  # send IFACE MAC OWN4 OWN6 SRC4 SRC6 MAGIC COUNT
         time.sleep(0.05)
 else:  # count IFACE MAGIC SECONDS READY-FILE: "OWN(IPV4 ARP IPV6) SPOOFED(IPV4 ARP IPV6)",
     # once the sender's end frame came (or after SECONDS)
-    _, _, ifc, magic, secs, ready = sys.argv
+    _, _, ifc, magic, secs, ready = sys.argv[:6]  # raw_listeners adds a DONE-FILE we need not
     s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3))
     s.bind((ifc, 0))
     s.settimeout(0.2)
