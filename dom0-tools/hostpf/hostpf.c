@@ -24,6 +24,7 @@
 #include <event2/event.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +51,7 @@ struct hostpf {
     struct vf_config *vfc;
     int chan;
     struct sv_pci_req req; /* dom0, the PF */
+    bool held;             /* the PF is dom0's: let go of it at the end, failed or not */
 };
 
 static void on_misc(evutil_socket_t fd, short what, void *arg)
@@ -102,8 +104,10 @@ static int pf_take(struct hostpf *h)
 
     if (err < 0 && err != -EBUSY) /* busy: ours already, or a domain's (the open says) */
         return err;
+    h->held = err == 0;
     if ((n = hcall_pci_open_fds(h->chan, h->req.bdf, &o, fds)) < 0)
         return n == -ENODEV ? -EBUSY : n; /* not dom0's: a domain holds it */
+    h->held = true;
     h->drv = xnic_drv_open(fds[0], fds + 1, fds + 1 + o.nvec, o.nvec, false, &err);
     if (!h->drv) {
         msg_close_fds(fds, n);
@@ -216,10 +220,11 @@ int main(int argc, char **argv)
     if (!foreground && write(ready, "R", 1) != 1)
         goto out;
     event_base_dispatch(h.base);
-    /* The PF goes back to nobody (FLR: VFs in use keep their configuration). */
-    if (hcall_pci_detach(h.chan, &h.req) < 0)
-        log_warnx("PF %s: cannot let go of it", bdf);
 out:
+    /* The PF goes back to nobody (FLR: VFs in use keep their configuration),
+     * also when we could not serve it: no PF stays dom0's without a driver. */
+    if (h.held && hcall_pci_detach(h.chan, &h.req) < 0)
+        log_warnx("PF %s: cannot let go of it", bdf);
     if (misc)
         event_free(misc);
     if (xs_ev)
