@@ -23,6 +23,9 @@
 #                   fd, NIC-model mapping or fd is left over (grant maps,
 #                   netdd's persistent cache, are printed, not compared).
 #   soak KILLS standby  the same with a warm standby.
+# SV_IPERF_RATE=R caps the iperf3 session at R (iperf3's -b, e.g. 1G): a
+# long soak beside other work on a 2-core host, where an uncapped session
+# takes both cores and every kill's wait runs into its 10 s bound.
 # (A guest's teardown among many: bench/scale/run.sh vifs.)
 # Usage: bench/restart/run.sh latency|soak [N] [standby]   (root, after make)
 set -euo pipefail
@@ -184,6 +187,7 @@ start_iperf() { # start_iperf SECONDS: c -> d, in the background ($iperf_pid)
     "$BIN/xl" exec "$t-d" -- iperf3 -s -1 -D --logfile "$rd/iperf-s.log"
     sleep 0.5
     timeout $(($1 + 30)) "$BIN/xl" exec "$t-c" -- iperf3 -c 10.18.0.5 -t "$1" -f m --forceflush \
+        ${SV_IPERF_RATE:+-b "$SV_IPERF_RATE"} \
         >"$rd/iperf-c.log" 2>&1 &
     iperf_pid=$!
     bg+=("$iperf_pid")

@@ -248,8 +248,9 @@ tcp_ratio() { # MODE DOMID END -> "RATIO RATE[*]", failing under TCP_MIN_RATIO; 
 
 # A broadcast storm's frames past the vif's budget are dropped, and counted
 # in its backend directory (mcast-dropped): all of them but the budget's
-# 1000 a second (and a burst of 256) over the 12 s of the storm.
-MCAST_BUDGET_FRAMES=$((256 + 1000 * 14))
+# 1000 a second (and a burst of 256) over the storm's FLOOD_MS, with 2 s
+# for its frames still queued when it ends.
+MCAST_BUDGET_FRAMES=$((256 + FLOOD_MS + 2000))
 dropped_bcasts() { # DOMID -> what the counter said
     local d=$1 frames n
     frames=$(console_of "$d" | sed -n 's/^BCAST STORMED \([0-9]*\) frames$/\1/p')
