@@ -86,9 +86,10 @@ int svl_domain_check(struct svl_ctx *ctx, const char *file, const struct domain_
  * leaves nothing. */
 int svl_domain_create(struct svl_ctx *ctx, const struct domain_config *cfg, bool paused,
                       uint32_t *domid);
-/* A domain just started that crashed at once: not created (destroyed,
- * -ECHILD), or kept as on_crash = preserve asks (0, a warning).  Either way
- * its console's end says why.  0 when it runs. */
+/* Waits until a domain just started is up (its first hypercall) or died:
+ * one that crashed before it was up is not created (destroyed, -ECHILD), or
+ * kept as on_crash = preserve asks (0, a warning); either way its console's
+ * end says why.  0 when it runs (one that dies after is its monitor's). */
 int svl_domain_check_started(struct svl_ctx *ctx, const struct domain_config *cfg, uint32_t domid);
 /* Destroys a domain and forgets its description and xenstore nodes. */
 int svl_domain_destroy(struct svl_ctx *ctx, uint32_t domid);

@@ -34,7 +34,11 @@
  *                          "DUMPABLE n", then "SET_DUMPABLE", "RUNDIR",
  *                          "HOSTRUN" (/run), "PEERPROC" (/proc/PID), "EXEC" (of
  *                          /usr/bin/true) with "allowed" or the error; then sleep
- *   sleep                  wait; SIGTERM (the power button) powers off
+ *   sleep                  says it is up (a hypercall), waits; SIGTERM (the power
+ *                          button) powers off
+ *   slow-up MS             sleeps MS ms before its first hypercall, then as sleep
+ *   slow-crash MS          sleeps MS ms, then crashes without a hypercall
+ *   up-crash               its first hypercall, then a crash (exit status 1)
  *   echo                   print "ECHO <line>" for each console input line, until "bye"
  *   xsshare PEER           like share, but publishes ref and port in xenstore
  *                          (data/ref, data/port, readable by PEER only, then data/ready)
@@ -560,8 +564,19 @@ static void on_term(int sig)
     powered_off = 1;
 }
 
+/* A hypercall: the hypervisor knows the image is up (xl create waits for
+ * it).  Images that use the Xen libraries make one as they open them. */
+static void come_up(void)
+{
+    int chan = hcall_open();
+
+    if (chan >= 0)
+        close(chan);
+}
+
 static int mode_sleep(void)
 {
+    come_up();
     signal(SIGTERM, on_term);
     say("SLEEPING");
     while (!powered_off)
@@ -845,6 +860,20 @@ int main(int argc, char **argv)
         return mode_channels();
     if (!strcmp(mode, "crash"))
         abort();
+    if (!strcmp(mode, "slow-up") && argc == 3) {
+        usleep(num(argv[2]) * 1000);
+        return mode_sleep();
+    }
+    if (!strcmp(mode, "slow-crash") && argc == 3) {
+        usleep(num(argv[2]) * 1000);
+        say("CRASHING");
+        return 1;
+    }
+    if (!strcmp(mode, "up-crash")) {
+        come_up();
+        say("UP, CRASHING");
+        return 1;
+    }
     fprintf(stderr, "testdom: unknown mode '%s'\n", mode);
     return 2;
 }
