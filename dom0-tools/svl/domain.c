@@ -301,10 +301,15 @@ int svl_domain_check(struct svl_ctx *ctx, const char *file, const struct domain_
 int svl_domain_destroy(struct svl_ctx *ctx, uint32_t domid)
 {
     char name[SV_DOMAIN_NAME_MAX] = "";
-    int ret;
 
     svl_domname(ctx, domid, name, sizeof(name));
-    ret = xc_domain_destroy(ctx->xch, domid);
+    return svl_domain_destroy_named(ctx, domid, name);
+}
+
+int svl_domain_destroy_named(struct svl_ctx *ctx, uint32_t domid, const char *name)
+{
+    int ret = xc_domain_destroy(ctx->xch, domid);
+
     if (ret == 0 || errno == ESRCH) {
         if (name[0]) /* a renamed domain's second name; the first went with it */
             svl_guestnet_forget(ctx, name);
