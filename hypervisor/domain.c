@@ -32,10 +32,15 @@
 
 struct domain *domain_find(domid_t domid)
 {
-    for (struct domain *d = hv.domains; d; d = d->next)
-        if (d->domid == domid)
-            return d;
-    return NULL;
+    return domid < DOMID_FIRST_RESERVED ? hv.by_domid[domid] : NULL;
+}
+
+void domain_link(struct domain *d)
+{
+    d->next = hv.domains->next;
+    hv.domains->next = d;
+    if (d->domid)
+        hv.by_domid[d->domid] = d;
 }
 
 struct domain *domain_find_name(const char *name)
@@ -94,6 +99,7 @@ int domain_init_dom0(void)
     }
     evtchn_set_resolver(space_of);
     hv.domains = d;
+    hv.by_domid[0] = d;
     hv.next_domid = 1;
     return 0;
 }
@@ -276,6 +282,8 @@ static void domain_unlink(struct domain *d)
             *pp = d->next;
             break;
         }
+    if (d->domid < DOMID_FIRST_RESERVED && hv.by_domid[d->domid] == d)
+        hv.by_domid[d->domid] = NULL;
 }
 
 /* Reaps the process and records why it ended. */
@@ -401,8 +409,7 @@ int domain_create(struct sv_domctl_create *req, int kernel_fd)
     d->memory_kb = req->memory_kb;
     d->uid = hv.uid_base + d->domid;
     d->paused = true;
-    d->next = hv.domains->next; /* listed at once so peers can resolve it */
-    hv.domains->next = d;
+    domain_link(d); /* at once, so peers can resolve it */
     if (!d->domid) {
         err = -ENOSPC;
         goto out_release;

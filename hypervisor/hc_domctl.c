@@ -191,7 +191,8 @@ int hc_sysctl_physinfo(struct hc_ctx *ctx)
     for (struct domain *d = hv.domains; d; d = d->next) {
         p->nr_domains++;
         p->shared_frames += d->p2m.nr_shared;
-        for (evtchn_port_t port = 1; d->ev.ports && port < SV_EVTCHN_PORTS; port++)
+        /* Up to the ports it may bind: 4095 tests a domain otherwise. */
+        for (evtchn_port_t port = 1; d->ev.ports && port <= d->ev.max_port; port++)
             p->evtchn_ports += d->ev.ports[port].state != EVTCHN_FREE;
         for (uint32_t h = 0; h < d->mt.nr; h++)
             p->grant_maps += d->mt.entries[h].used;

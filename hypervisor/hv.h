@@ -107,6 +107,9 @@ struct domain {
 struct hv {
     struct event_base *base;
     struct domain *domains; /* dom0 first */
+    /* The same by domid: every hypercall naming a domain finds it at once,
+     * and getinfo lists them in domid order without a search per id. */
+    struct domain *by_domid[DOMID_FIRST_RESERVED];
     struct channel *channels;
     domid_t next_domid;
     uid_t uid_base;
@@ -122,6 +125,8 @@ extern struct hv hv;
 int domain_init_dom0(void);
 struct domain *domain_find(domid_t domid);
 struct domain *domain_find_name(const char *name);
+/* Lists d (its domid set) after dom0: peers and domain_find() see it. */
+void domain_link(struct domain *d);
 int domain_create(struct sv_domctl_create *req, int kernel_fd);
 int domain_pause(struct domain *d);
 int domain_unpause(struct domain *d);

@@ -158,6 +158,7 @@ static int teardown(void **state)
     p2m_destroy(&dom0->p2m);
     free(dom0);
     hv.domains = NULL;
+    hv.by_domid[0] = NULL;
     event_base_free(hv.base);
     return 0;
 }
