@@ -230,58 +230,70 @@ static int mode_share_close(uint32_t peer)
     return mode_sleep();
 }
 
-static int mode_share_held(uint32_t peer)
+/* Shares a writable page with peer through *xgs, says "READY ref=R" and
+ * waits until the mapper has written to it. */
+static volatile char *share_until_marked(uint32_t peer, xengntshr_handle **xgs)
 {
-    xengntshr_handle *xgs = xengntshr_open(NULL, 0);
     volatile char *page;
-    bool said_busy = false;
     uint32_t ref;
 
-    if (!xgs)
+    *xgs = xengntshr_open(NULL, 0);
+    if (!*xgs)
         die("open");
-    page = xengntshr_share_pages(xgs, peer, 1, &ref, true);
+    page = xengntshr_share_pages(*xgs, peer, 1, &ref, true);
     if (!page)
         die("share");
     say("READY ref=%u", ref);
     while (!page[64])
         usleep(50000);
-    while (xengntshr_unshare(xgs, (void *)page, 1) < 0) {
+    return page;
+}
+
+/* Tries op on page every 50 ms while the mapper holds it: "WHAT busy while
+ * mapped" once, then "WHAT ok", or "WHAT ok while mapped" at once. */
+static void retry_while_mapped(const char *what,
+                               int (*op)(xengntshr_handle *, volatile char *, uint32_t),
+                               xengntshr_handle *xgs, volatile char *page, uint32_t arg)
+{
+    bool said_busy = false;
+
+    while (op(xgs, page, arg) < 0) {
         if (errno != EBUSY)
-            die("unshare");
+            die(what);
         if (!said_busy)
-            say("UNSHARE busy while mapped");
+            say("%s busy while mapped", what);
         said_busy = true;
         usleep(50000);
     }
-    say(said_busy ? "UNSHARE ok" : "UNSHARE ok while mapped");
+    say("%s ok%s", what, said_busy ? "" : " while mapped");
+}
+
+static int unshare_op(xengntshr_handle *xgs, volatile char *page, uint32_t count)
+{
+    return xengntshr_unshare(xgs, (void *)page, count);
+}
+
+static int move_op(xengntshr_handle *xgs, volatile char *page, uint32_t to)
+{
+    return xengntshr_share_move(xgs, (void *)page, 1, to);
+}
+
+static int mode_share_held(uint32_t peer)
+{
+    xengntshr_handle *xgs;
+    volatile char *page = share_until_marked(peer, &xgs);
+
+    retry_while_mapped("UNSHARE", unshare_op, xgs, page, 1);
     xengntshr_close(xgs);
     return 0;
 }
 
 static int mode_share_move(uint32_t peer, uint32_t to)
 {
-    xengntshr_handle *xgs = xengntshr_open(NULL, 0);
-    volatile char *page;
-    bool said_busy = false;
-    uint32_t ref;
+    xengntshr_handle *xgs;
+    volatile char *page = share_until_marked(peer, &xgs);
 
-    if (!xgs)
-        die("open");
-    page = xengntshr_share_pages(xgs, peer, 1, &ref, true);
-    if (!page)
-        die("share");
-    say("READY ref=%u", ref);
-    while (!page[64])
-        usleep(50000);
-    while (xengntshr_share_move(xgs, (void *)page, 1, to) < 0) {
-        if (errno != EBUSY)
-            die("move");
-        if (!said_busy)
-            say("MOVE busy while mapped");
-        said_busy = true;
-        usleep(50000);
-    }
-    say(said_busy ? "MOVE ok" : "MOVE ok while mapped");
+    retry_while_mapped("MOVE", move_op, xgs, page, to);
     return mode_sleep();
 }
 
