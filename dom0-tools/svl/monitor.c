@@ -30,6 +30,7 @@
 #include <unistd.h>
 #include <xenevtchn.h>
 
+#include "sv/hcall.h"
 #include "sv/util.h"
 #include "svl_internal.h"
 
@@ -395,6 +396,15 @@ static bool restart(struct domain_config *cfg, const uint32_t *standby)
     return create_or_queue(cfg, 1);
 }
 
+/* Whether domid shut down before its image was ever up: the hypervisor
+ * answers a wait of no time with ECHILD then. */
+static bool never_up(uint32_t domid)
+{
+    struct sv_domctl_wait w = {.domid = domid};
+
+    return hcall_domctl_wait_up(mon->chan, &w) == -ECHILD;
+}
+
 static bool is_listed(uint32_t domid)
 {
     xc_domaininfo_t info;
@@ -430,6 +440,15 @@ static void apply(uint32_t domid, unsigned reason)
         goto out;
     }
     restarts = action == CONFIG_ACTION_RESTART || action == CONFIG_ACTION_RENAME_RESTART;
+    /* An image that cannot start would only crash again: its creator (xl
+     * create, or this monitor's own restart) is waiting for it to come up
+     * and reports and removes it; restarting it here raced that. */
+    if (restarts && never_up(domid)) {
+        svl_log(mon, SVL_INFO, "domain %u (%s) crashed before it was up: left to its creator",
+                domid, cfg.name);
+        set_handled(domid, true);
+        goto out;
+    }
     if (restarts && (mark = mark_lock(cfg.name, true)) < 0) {
         svl_log(mon, SVL_WARN, "%s: not restarted: its restart mark: %s", cfg.name,
                 strerror(-mark));
