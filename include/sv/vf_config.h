@@ -48,7 +48,9 @@ typedef bool vf_config_standby_fn(void *ctx, const char *vif_dir, bool standby);
 struct vf_config *vf_config_new(struct event_base *base, struct xs_handle *xs, struct xnic_drv *pf,
                                 const char *home, vf_config_standby_fn *standby, void *ctx);
 void vf_config_free(struct vf_config *c);
-/* A watch event (token, path) of ours (true: taken; false: not ours). */
+/* A watch event (token, path) of ours (true: taken; false: not ours).  A
+ * change of the requests is acted on at the next turn of base's loop, once
+ * for every event taken until then. */
 bool vf_config_event(struct vf_config *c, const char *token, const char *path);
 /* Watch events on the owner's handle were dropped (xs_watch_overflow()):
  * every request is read again, all of it, and what changed unseen (a

@@ -58,6 +58,7 @@ struct vf_config {
     struct xnic_drv *pf;
     struct ratelimit mbx_rate[XNIC_MAX_VFS];
     struct event *mbx_timer; /* a VF's message held back by its rate */
+    struct event *rescan;    /* made active by our watch's events: one rescan for them all */
     char home[64];
     char dir[96]; /* <home>/backend/vf */
     vf_config_standby_fn *standby;
@@ -611,6 +612,13 @@ static void mbx_scan(struct vf_config *c)
     }
 }
 
+static void on_rescan(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    rescan(arg);
+}
+
 static void on_mbx_timer(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd;
@@ -623,8 +631,11 @@ struct vf_config *vf_config_new(struct event_base *base, struct xs_handle *xs, s
 {
     struct vf_config *c = calloc(1, sizeof(*c));
 
-    if (!c || !(c->mbx_timer = evtimer_new(base, on_mbx_timer, c))) {
+    if (!c || !(c->mbx_timer = evtimer_new(base, on_mbx_timer, c)) ||
+        !(c->rescan = event_new(base, -1, 0, on_rescan, c))) {
         log_errorx("VF configuration: %s", strerror(ENOMEM));
+        if (c && c->mbx_timer)
+            event_free(c->mbx_timer);
         free(c);
         return NULL;
     }
@@ -640,6 +651,7 @@ struct vf_config *vf_config_new(struct event_base *base, struct xs_handle *xs, s
     /* The watch fires at once: what is there now is served then. */
     if (!xs_watch(xs, c->dir, VF_CONFIG_TOKEN)) {
         log_error("watch %s", c->dir);
+        event_free(c->rescan);
         event_free(c->mbx_timer);
         free(c);
         return NULL;
@@ -659,6 +671,7 @@ void vf_config_free(struct vf_config *c)
         if (c->done[i].flip_timer)
             event_free(c->done[i].flip_timer);
     }
+    event_free(c->rescan);
     event_free(c->mbx_timer);
     free(c);
 }
@@ -667,8 +680,11 @@ bool vf_config_event(struct vf_config *c, const char *token, const char *path)
 {
     if (!c)
         return false;
+    /* Any change under backend/vf: every request is read whole at the
+     * next turn of the loop, once for all the events taken meanwhile (a
+     * burst of them costs one rescan, not one each). */
     if (!strcmp(token, VF_CONFIG_TOKEN)) {
-        rescan(c);
+        event_active(c->rescan, EV_TIMEOUT, 0);
         return true;
     }
     if (strcmp(token, VF_FRONT_TOKEN))
