@@ -659,9 +659,10 @@ static void on_xenstore(evutil_socket_t fd, short what, void *arg)
         free(ev);
     }
     /* Events the library had to drop (a flood filled its queue) may have
-     * been any vif's: look at every vif and directory, as after a start. */
+     * been any vif's or VF request's: look at every one, as after a start. */
     if (xs_watch_overflow(dd.xs)) {
         log_warnx("xenstore watch events were dropped: looking at every vif");
+        vf_config_resync(dd.vfc);
         ours = true;
         for (unsigned i = 0; i < SV_XS_NETDD_MAX_VIFS; i++)
             dd.watch[i].pending = dd.vifs[i] != NULL;

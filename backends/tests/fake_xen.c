@@ -181,6 +181,51 @@ bool xs_rm(struct xs_handle *h, xs_transaction_t t, const char *path)
     return true;
 }
 
+/* The names of path's children, in one allocation as Xen's (the caller
+ * frees the array alone); NULL (ENOENT) when path has none. */
+char **xs_directory(struct xs_handle *h, xs_transaction_t t, const char *path, unsigned int *num)
+{
+    const char *names[NODES];
+    size_t len = strlen(path), bytes = 0;
+    unsigned int n = 0;
+    char **v, *p;
+
+    (void)h, (void)t;
+    held.xs_waits++;
+    for (int i = 0; i < NODES; i++) {
+        const char *name = nodes[i].path, *end;
+        bool seen = false;
+
+        if (!name || strncmp(name, path, len) || name[len] != '/')
+            continue;
+        name += len + 1;
+        end = strchrnul(name, '/');
+        for (unsigned int k = 0; k < n && !seen; k++)
+            seen = !strncmp(names[k], name, (size_t)(end - name)) &&
+                   strchrnul(names[k], '/') - names[k] == end - name;
+        if (!seen) {
+            names[n++] = name;
+            bytes += (size_t)(end - name) + 1;
+        }
+    }
+    if (!n) {
+        errno = ENOENT;
+        return NULL;
+    }
+    if (!(v = malloc(n * sizeof(*v) + bytes)))
+        return NULL;
+    p = (char *)(v + n);
+    for (unsigned int k = 0; k < n; k++) {
+        size_t l = (size_t)(strchrnul(names[k], '/') - names[k]);
+
+        v[k] = memcpy(p, names[k], l);
+        p[l] = '\0';
+        p += l + 1;
+    }
+    *num = n;
+    return v;
+}
+
 bool xs_watch(struct xs_handle *h, const char *path, const char *token)
 {
     (void)h, (void)path, (void)token;

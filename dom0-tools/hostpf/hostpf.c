@@ -41,6 +41,7 @@
 #include "sv/util.h"
 #include "sv/vf_config.h"
 #include "sv/xnic_drv.h"
+#include "sv/xs_ext.h"
 
 #define HOSTPF_HOME "/local/domain/0"
 
@@ -75,6 +76,10 @@ static void on_xenstore(evutil_socket_t fd, short what, void *arg)
         vf_config_event(h->vfc, ev[XS_WATCH_TOKEN], ev[XS_WATCH_PATH]);
         free(ev);
     }
+    /* Events the library dropped (a flood filled its queue) may have been
+     * any request's. */
+    if (xs_watch_overflow(h->xs))
+        vf_config_resync(h->vfc);
 }
 
 /* The hypervisor closed our channel: it stopped. */

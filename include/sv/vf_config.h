@@ -7,8 +7,9 @@
  * netdd gives them (VPORT_CONFIG, VLAN_SET) and
  * answers state = 4 (Connected), or "error" and state = 6.  Told 5
  * (Closing, the toolstack detaching the VF) it answers 6; a directory
- * removed takes its configuration back.  A new netdd finds the directories
- * and gives the configuration again (its PF reset cleared it).
+ * removed takes its configuration back; one rewritten (detached and
+ * attached again) is given again, at once.  A new netdd finds the
+ * directories and gives the configuration again (its PF reset cleared it).
  *
  * Failover: a VF teamed with the guest's vif D ("failover" = D) is
  * configured STANDBY (the NIC delivers it nothing) except while the guest
@@ -47,8 +48,14 @@ typedef bool vf_config_standby_fn(void *ctx, const char *vif_dir, bool standby);
 struct vf_config *vf_config_new(struct event_base *base, struct xs_handle *xs, struct xnic_drv *pf,
                                 const char *home, vf_config_standby_fn *standby, void *ctx);
 void vf_config_free(struct vf_config *c);
-/* A watch event (token, path) of ours (true: taken; false: not ours). */
+/* A watch event (token, path) of ours (true: taken; false: not ours).  A
+ * change of the requests is acted on at the next turn of base's loop, once
+ * for every event taken until then. */
 bool vf_config_event(struct vf_config *c, const char *token, const char *path);
+/* Watch events on the owner's handle were dropped (xs_watch_overflow()):
+ * every request is read again, all of it, and what changed unseen (a
+ * request new, gone, rewritten, its state or link) is applied. */
+void vf_config_resync(struct vf_config *c);
 /* The PF's misc vector fired with causes icr (xnic_drv_take_icr): a link
  * change is told to every VF whose link follows the wire's, and the VFs'
  * mailbox messages are answered from what the toolstack gave them

@@ -15,7 +15,6 @@
 #include "sv/abi/xs_net.h"
 #include "sv/vf_config.h"
 #include "sv/vf_mbx.h"
-#include "sv/vif_back.h"
 #include "sv/vlan.h"
 #include "sv/xnic_drv.h"
 
@@ -36,18 +35,37 @@
 #define MBX_RATE  20
 #define MBX_BURST 8
 
+enum vf_link { LINK_AUTO, LINK_ENABLE, LINK_DISABLE };
+
+/* A backend/vf/F/N as read, all of it at once: what a VF is given is
+ * compared with it again at each rescan, so a request rewritten while the
+ * events about it were dropped or not yet taken is not left half applied. */
+struct vf_request {
+    bool present; /* its "state" is there */
+    XenbusState state;
+    unsigned vf, vlan, spoofchk, trust;
+    uint8_t mac[6];
+    enum vf_link link;
+    struct sv_vlan_set trunk; /* the teamed vif's tagged VLANs */
+    bool teamed;              /* "failover" given */
+    unsigned failover, frontend_id;
+    char front[160];
+};
+
 struct vf_config {
     struct event_base *base;
     struct xs_handle *xs;
     struct xnic_drv *pf;
     struct ratelimit mbx_rate[XNIC_MAX_VFS];
     struct event *mbx_timer; /* a VF's message held back by its rate */
+    struct event *rescan;    /* made active by our watch's events: one rescan for them all */
     char home[64];
     char dir[96]; /* <home>/backend/vf */
     vf_config_standby_fn *standby;
     void *ctx;
     struct vf_configured {
         bool used;
+        struct vf_request req; /* what the toolstack asked, as last read */
         unsigned vf;
         char dir[160];
         /* Teamed (failover): the standby vif's backend directory, the
@@ -63,103 +81,146 @@ struct vf_config {
         uint8_t mac[6];
         uint16_t vlan;
         uint32_t flags;
-        enum { LINK_AUTO, LINK_ENABLE, LINK_DISABLE } link; /* link-state */
-        struct sv_vlan_set given;                           /* the teamed vif's ("trunk") */
-        struct sv_vlan_set trunk;                           /* what a trusted VF asked */
-        struct vf_mbx_vf mbx;                               /* the VF's mailbox side */
+        enum vf_link link;        /* link-state */
+        struct sv_vlan_set trunk; /* what a trusted VF asked */
+        struct vf_mbx_vf mbx;     /* the VF's mailbox side */
     } done[VF_CONFIG_MAX];
 };
 
-static int read_uint(struct vf_config *c, const char *dir, const char *key, unsigned max,
-                     unsigned *out)
+/* A number up to max (absent: -ENOENT). */
+static int parse_uint(const char *v, unsigned max, unsigned *out)
 {
-    char *v = NULL, *end;
+    char *end;
     unsigned long n;
-    int err = xenbus_read(c->xs, XBT_NULL, dir, key, &v);
 
-    if (err)
-        return err;
+    if (!v)
+        return -ENOENT;
     n = strtoul(v, &end, 10);
-    err = !*v || *end || n > max ? -EINVAL : 0;
-    free(v);
     *out = (unsigned)n;
-    return err;
+    return !*v || *end || n > max ? -EINVAL : 0;
 }
 
-/* "" (none) or xx:xx:xx:xx:xx:xx, unicast. */
-static int read_mac(struct vf_config *c, const char *dir, uint8_t mac[6])
+/* Absent or "" (none), or xx:xx:xx:xx:xx:xx, unicast. */
+static int parse_mac(const char *v, uint8_t mac[6])
 {
-    char *v = NULL;
     unsigned b[6];
-    int err = xenbus_read(c->xs, XBT_NULL, dir, SV_XS_MAC, &v);
 
     memset(mac, 0, 6);
-    if (err == -ENOENT || (!err && !*v))
-        err = 0;
-    else if (!err &&
-             (sscanf(v, "%2x:%2x:%2x:%2x:%2x:%2x", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5]) != 6 ||
-              strlen(v) != 17 || (b[0] & 1)))
-        err = -EINVAL;
-    else
-        for (int i = 0; !err && i < 6; i++)
-            mac[i] = (uint8_t)b[i];
-    free(v);
-    return err;
+    if (!v || !*v)
+        return 0;
+    if (sscanf(v, "%2x:%2x:%2x:%2x:%2x:%2x", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5]) != 6 ||
+        strlen(v) != 17 || (b[0] & 1))
+        return -EINVAL;
+    for (int i = 0; i < 6; i++)
+        mac[i] = (uint8_t)b[i];
+    return 0;
 }
 
 /* "link-state": auto (absent: the wire's), enable or disable, as Linux's
  * `ip link set PF vf N state`. */
-static int read_link(struct vf_config *c, const char *dir, struct vf_configured *slot)
+static int parse_link(const char *v, enum vf_link *link)
 {
     static const char *const names[] = {
         [LINK_AUTO] = "auto", [LINK_ENABLE] = "enable", [LINK_DISABLE] = "disable"};
-    char *v = NULL;
-    int err = xenbus_read(c->xs, XBT_NULL, dir, SV_XS_LINK_STATE, &v);
 
-    if (err == -ENOENT) {
-        slot->link = LINK_AUTO;
-        return 0;
-    }
-    for (unsigned i = 0; !err && i < sizeof(names) / sizeof(names[0]); i++)
+    *link = LINK_AUTO;
+    for (unsigned i = 0; v && i < sizeof(names) / sizeof(names[0]); i++)
         if (!strcmp(v, names[i])) {
-            slot->link = i;
-            free(v);
+            *link = i;
             return 0;
         }
-    free(v);
-    return err ? err : -EINVAL;
+    return v ? -EINVAL : 0;
 }
 
-/* A teamed VF ("failover" = D): its standby's directory and the
- * frontend's, watched.  The guest names neither: the frontend is the
- * toolstack's key, and D a number under the frontend's own vifs. */
-static int team(struct vf_config *c, struct vf_configured *slot, const char *dir)
+/* A teamed VF ("failover" = D): the frontend it is teamed under.  The
+ * guest names neither: the frontend is the toolstack's key, and D a number
+ * under the frontend's own vifs. */
+static int parse_team(struct vf_config *c, const char *failover, const char *fid, const char *front,
+                      struct vf_request *r)
 {
-    unsigned f, d;
-    char *front = NULL;
-    int err = read_uint(c, dir, SV_XS_FAILOVER, 1u << 16, &d);
+    int err = parse_uint(failover, 1u << 16, &r->failover);
 
     if (err == -ENOENT)
         return 0;
+    r->teamed = true;
     if (!err && !c->standby)
         err = -EOPNOTSUPP; /* we serve no vifs: none of ours can stand by */
-    if (!err && !(err = read_uint(c, dir, SV_XS_FRONTEND_ID, 0x7fef, &f)) &&
-        !(err = xenbus_read(c->xs, XBT_NULL, dir, SV_XS_FRONTEND, &front)) &&
-        strlen(front) >= sizeof(slot->front))
+    if (!err)
+        err = parse_uint(fid, 0x7fef, &r->frontend_id);
+    if (!err && !front)
+        err = -ENOENT;
+    if (!err && strlen(front) >= sizeof(r->front))
         err = -ENAMETOOLONG;
-    if (!err && !(err = xenbus_watch_state(c->xs, front, VF_FRONT_TOKEN))) {
-        snprintf(slot->vif, sizeof(slot->vif), "%s/backend/vif/%u/%u", c->home, f, d);
-        snprintf(slot->front, sizeof(slot->front), "%s", front);
-    }
-    free(front);
+    if (!err)
+        snprintf(r->front, sizeof(r->front), "%s", front);
     return err;
+}
+
+/* The request in dir, with one wait for xenstored: 0, or -errno when it
+ * cannot be read or does not parse (r->present says whether it is there). */
+static int read_request(struct vf_config *c, const char *dir, struct vf_request *r)
+{
+    enum {
+        K_STATE,
+        K_VF,
+        K_VLAN,
+        K_SPOOFCHK,
+        K_TRUST,
+        K_MAC,
+        K_LINK,
+        K_TRUNK,
+        K_FAILOVER,
+        K_FRONTEND_ID,
+        K_FRONTEND,
+        K_N
+    };
+    static const char *const nodes[K_N] = {
+        [K_STATE] = "state",           [K_VF] = SV_XS_VF,
+        [K_VLAN] = SV_XS_VLAN,         [K_SPOOFCHK] = SV_XS_SPOOFCHK,
+        [K_TRUST] = SV_XS_TRUST,       [K_MAC] = SV_XS_MAC,
+        [K_LINK] = SV_XS_LINK_STATE,   [K_TRUNK] = SV_XS_TRUNK,
+        [K_FAILOVER] = SV_XS_FAILOVER, [K_FRONTEND_ID] = SV_XS_FRONTEND_ID,
+        [K_FRONTEND] = SV_XS_FRONTEND};
+    struct xenbus_key keys[K_N];
+    char *v[K_N];
+    int err;
+
+    memset(r, 0, sizeof(*r));
+    for (unsigned i = 0; i < K_N; i++)
+        keys[i] = (struct xenbus_key){dir, nodes[i]};
+    if ((err = xenbus_read_many(c->xs, XBT_NULL, keys, K_N, v)))
+        return err;
+    r->present = v[K_STATE] != NULL;
+    r->state = xenbus_parse_state(v[K_STATE]);
+    if (!(err = parse_uint(v[K_VF], XNIC_MAX_VFS - 1, &r->vf)) &&
+        !(err = parse_uint(v[K_VLAN], 4094, &r->vlan)) &&
+        !(err = parse_uint(v[K_SPOOFCHK], 1, &r->spoofchk)) &&
+        !(err = parse_uint(v[K_TRUST], 1, &r->trust)) && !(err = parse_mac(v[K_MAC], r->mac)) &&
+        !(err = parse_link(v[K_LINK], &r->link)) && v[K_TRUNK])
+        err = sv_vlan_set_parse(v[K_TRUNK], &r->trunk); /* one that does not parse refuses it */
+    if (!err)
+        err = parse_team(c, v[K_FAILOVER], v[K_FRONTEND_ID], v[K_FRONTEND], r);
+    for (unsigned i = 0; i < K_N; i++)
+        free(v[i]);
+    return err;
+}
+
+/* Whether the VF's configuration is still what a asked (its state and
+ * link-state aside: those are followed without configuring it again). */
+static bool same_request(const struct vf_request *a, const struct vf_request *b)
+{
+    return a->vf == b->vf && a->vlan == b->vlan && a->spoofchk == b->spoofchk &&
+           a->trust == b->trust && !memcmp(a->mac, b->mac, sizeof(a->mac)) &&
+           !memcmp(&a->trunk, &b->trunk, sizeof(a->trunk)) && a->teamed == b->teamed &&
+           a->failover == b->failover && a->frontend_id == b->frontend_id &&
+           !strcmp(a->front, b->front);
 }
 
 /* The VF as the active path, or a teamed one standing by (STANDBY: the
  * NIC delivers it nothing; it may send with the MAC). */
 static int vf_apply(struct vf_config *c, const struct vf_configured *slot, bool active)
 {
-    struct sv_vlan_set trunk = slot->given;
+    struct sv_vlan_set trunk = slot->req.trunk;
 
     sv_vlan_set_union(&trunk, &slot->trunk);
     return vf_pf_config(c->pf, slot->vf, slot->mac, slot->vlan,
@@ -252,26 +313,31 @@ static void notify(struct vf_config *c, struct vf_configured *slot, uint16_t typ
 
 static int configure(struct vf_config *c, const char *dir, struct vf_configured *slot)
 {
-    unsigned vf, vlan, spoofchk, trust;
-    const uint8_t *mac = slot->mac;
+    const struct vf_request *r = &slot->req;
+    const uint8_t *mac = r->mac;
     int err;
 
-    if ((err = read_uint(c, dir, SV_XS_VF, XNIC_MAX_VFS - 1, &vf)) ||
-        (err = read_uint(c, dir, SV_XS_VLAN, 4094, &vlan)) ||
-        (err = read_uint(c, dir, SV_XS_SPOOFCHK, 1, &spoofchk)) ||
-        (err = read_uint(c, dir, SV_XS_TRUST, 1, &trust)) || (err = read_mac(c, dir, slot->mac)) ||
-        (err = read_link(c, dir, slot)) || (err = vif_back_read_trunk(c->xs, dir, &slot->given)))
+    if ((err = read_request(c, dir, &slot->req)))
         return err;
-    slot->mbx = (struct vf_mbx_vf){.vf = vf, .trusted = trust, .pvid = (uint16_t)vlan};
-    memcpy(slot->mbx.mac, slot->mac, 6);
-    slot->vf = vf;
-    slot->vlan = (uint16_t)vlan;
+    slot->mbx = (struct vf_mbx_vf){.vf = r->vf, .trusted = r->trust, .pvid = (uint16_t)r->vlan};
+    memcpy(slot->mbx.mac, mac, 6);
+    memcpy(slot->mac, mac, 6);
+    slot->vf = r->vf;
+    slot->vlan = (uint16_t)r->vlan;
+    slot->link = r->link;
     /* Anti-spoofing needs a MAC to compare with. */
     slot->flags =
-        XNIC_VPF_BCAST | (trust ? XNIC_VPF_ALLMULTI : 0) |
-        (spoofchk && (mac[0] | mac[1] | mac[2] | mac[3] | mac[4] | mac[5]) ? XNIC_VPF_SPOOFCHK : 0);
-    if ((err = team(c, slot, dir)))
+        XNIC_VPF_BCAST | (r->trust ? XNIC_VPF_ALLMULTI : 0) |
+        (r->spoofchk && (mac[0] | mac[1] | mac[2] | mac[3] | mac[4] | mac[5]) ? XNIC_VPF_SPOOFCHK
+                                                                              : 0);
+    /* Teamed: the standby vif's directory, and the frontend's state watched. */
+    if (r->teamed && (err = xenbus_watch_state(c->xs, r->front, VF_FRONT_TOKEN)))
         return err;
+    if (r->teamed) {
+        snprintf(slot->vif, sizeof(slot->vif), "%s/backend/vif/%u/%u", c->home, r->frontend_id,
+                 r->failover);
+        snprintf(slot->front, sizeof(slot->front), "%s", r->front);
+    }
     /* A request made again for us (we are a restarted PF owner) of a VF the
      * guest drives: the NIC kept its configuration and the guest goes on
      * using it (serve() then has the vif stand by); a new one stands by
@@ -363,16 +429,11 @@ static void slot_init(struct vf_config *c, struct vf_configured *slot)
     ratelimit_init(&slot->flips, VF_FLIP_RATE, VF_FLIP_BURST);
 }
 
-static void serve(struct vf_config *c, const char *dir)
+/* The request in dir, in slot (NULL: none free); false when it is refused. */
+static bool serve_in(struct vf_config *c, struct vf_configured *slot, const char *dir)
 {
-    struct vf_configured *slot = NULL;
     int err;
 
-    if (find(c, dir))
-        return;
-    for (unsigned i = 0; i < VF_CONFIG_MAX && !slot; i++)
-        if (!c->done[i].used)
-            slot = &c->done[i];
     if (slot)
         slot_init(c, slot);
     err = !slot ? -ENOSPC : !slot->flip_timer ? -ENOMEM : configure(c, dir, slot);
@@ -380,7 +441,7 @@ static void serve(struct vf_config *c, const char *dir)
         log_warnx("%s: cannot configure the VF (%s)", dir, strerror(-err));
         xenbus_printf(c->xs, XBT_NULL, dir, SV_XS_ERROR, "%s", strerror(-err));
         xenbus_switch_state(c->xs, dir, XenbusStateClosed);
-        return;
+        return false;
     }
     slot->used = true;
     snprintf(slot->dir, sizeof(slot->dir), "%s", dir);
@@ -391,48 +452,97 @@ static void serve(struct vf_config *c, const char *dir)
      * a new PF owner: a reset dropped its filters, or a take-over kept them
      * but not the list, which only the VF knows now). */
     notify(c, slot, XNIC_MBX_RESET);
+    return true;
 }
 
-/* Every backend/vf/F/N: new ones configured, gone ones unconfigured. */
+static void serve(struct vf_config *c, const char *dir)
+{
+    struct vf_configured *slot = NULL;
+
+    /* One refused already (Closed) waits for the toolstack to make it
+     * again: trying at each rescan would write its error each time, and
+     * each write is an event that rescans. */
+    if (find(c, dir) || xenbus_read_state(c->xs, XBT_NULL, dir) == XenbusStateClosed)
+        return;
+    for (unsigned i = 0; i < VF_CONFIG_MAX && !slot; i++)
+        if (!c->done[i].used)
+            slot = &c->done[i];
+    serve_in(c, slot, dir);
+}
+
+/* The slot lets go of everything but the VF's configuration: a teamed
+ * VF's vif gets its MAC back, the VF's multicast filters go. */
+static void unplug(struct vf_config *c, struct vf_configured *slot)
+{
+    follow(c, slot, true);
+    if (slot->front[0])
+        xenbus_unwatch_state(c->xs, slot->front, VF_FRONT_TOKEN);
+    vf_mbx_forget(&slot->mbx, &mbx_ops, c);
+    evtimer_del(slot->flip_timer);
+    slot->used = false;
+}
+
+/* The VF goes back to no MAC, no VLAN (its next owner's configuration
+ * comes the same way). */
+static void release(struct vf_config *c, unsigned vf)
+{
+    vf_pf_config(c->pf, vf, (const uint8_t[6]){0}, 0, 0, NULL);
+}
+
+/* The request in the slot's directory is no longer the one its VF was
+ * given (rewritten: detached and attached again, perhaps while the events
+ * about it were dropped).  The VF gets the new configuration at once, not
+ * none first (none is the untagged LAN), or none when the request no
+ * longer parses or names another VF. */
+static void renew(struct vf_config *c, struct vf_configured *slot)
+{
+    unsigned vf = slot->vf;
+    char dir[sizeof(slot->dir)];
+
+    snprintf(dir, sizeof(dir), "%s", slot->dir);
+    log_info("%s: the request for VF %u changed: configuring it again", dir, vf);
+    unplug(c, slot);
+    if (!serve_in(c, slot, dir) || slot->vf != vf)
+        release(c, vf);
+}
+
+/* Every backend/vf/F/N: new ones configured, changed ones configured
+ * again, gone ones unconfigured.  It reads all of each request, so it
+ * finds whatever events it was not told of. */
 static void rescan(struct vf_config *c)
 {
     unsigned nf = 0;
     char **fronts = xs_directory(c->xs, XBT_NULL, c->dir, &nf);
-    char dir[160], *state;
+    char dir[160];
 
     for (unsigned i = 0; i < VF_CONFIG_MAX; i++) {
         struct vf_configured *slot = &c->done[i];
+        struct vf_request r;
+        int err;
 
-        state = NULL;
         if (!slot->used)
             continue;
-        if (xenbus_read(c->xs, XBT_NULL, slot->dir, "state", &state) == 0) {
-            unsigned link = slot->link;
-
-            if (read_link(c, slot->dir, slot) < 0)
-                log_warnx("%s: bad %s, kept", slot->dir, SV_XS_LINK_STATE);
-            if (slot->link != link) {
+        err = read_request(c, slot->dir, &r);
+        if (r.present && (err || !same_request(&slot->req, &r))) {
+            renew(c, slot);
+            continue;
+        }
+        if (r.present) {
+            if (r.link != slot->link) {
+                slot->link = r.link;
                 log_info("%s: VF %u link %s", slot->dir, slot->vf,
                          slot->link == LINK_DISABLE ? "disabled" : "enabled");
                 notify(c, slot, XNIC_MBX_LINK);
             }
             /* Closing: the standby gets the MAC back before we say so. */
             follow(c, slot, false);
-            if (atoi(state) == XenbusStateClosing)
+            if (r.state == XenbusStateClosing)
                 xenbus_switch_state(c->xs, slot->dir, XenbusStateClosed);
-            free(state);
             continue;
         }
-        /* Gone: the VF goes back to no MAC, no VLAN (its next owner's
-         * configuration comes the same way). */
-        follow(c, slot, true);
-        if (slot->front[0])
-            xenbus_unwatch_state(c->xs, slot->front, VF_FRONT_TOKEN);
-        vf_mbx_forget(&slot->mbx, &mbx_ops, c);
-        vf_pf_config(c->pf, slot->vf, (const uint8_t[6]){0}, 0, 0, NULL);
+        unplug(c, slot);
+        release(c, slot->vf);
         log_info("%s: VF %u released", slot->dir, slot->vf);
-        evtimer_del(slot->flip_timer);
-        slot->used = false;
     }
     for (unsigned i = 0; fronts && i < nf; i++) {
         unsigned nd = 0;
@@ -502,6 +612,13 @@ static void mbx_scan(struct vf_config *c)
     }
 }
 
+static void on_rescan(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    rescan(arg);
+}
+
 static void on_mbx_timer(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd;
@@ -514,8 +631,11 @@ struct vf_config *vf_config_new(struct event_base *base, struct xs_handle *xs, s
 {
     struct vf_config *c = calloc(1, sizeof(*c));
 
-    if (!c || !(c->mbx_timer = evtimer_new(base, on_mbx_timer, c))) {
+    if (!c || !(c->mbx_timer = evtimer_new(base, on_mbx_timer, c)) ||
+        !(c->rescan = event_new(base, -1, 0, on_rescan, c))) {
         log_errorx("VF configuration: %s", strerror(ENOMEM));
+        if (c && c->mbx_timer)
+            event_free(c->mbx_timer);
         free(c);
         return NULL;
     }
@@ -531,6 +651,7 @@ struct vf_config *vf_config_new(struct event_base *base, struct xs_handle *xs, s
     /* The watch fires at once: what is there now is served then. */
     if (!xs_watch(xs, c->dir, VF_CONFIG_TOKEN)) {
         log_error("watch %s", c->dir);
+        event_free(c->rescan);
         event_free(c->mbx_timer);
         free(c);
         return NULL;
@@ -550,6 +671,7 @@ void vf_config_free(struct vf_config *c)
         if (c->done[i].flip_timer)
             event_free(c->done[i].flip_timer);
     }
+    event_free(c->rescan);
     event_free(c->mbx_timer);
     free(c);
 }
@@ -558,8 +680,11 @@ bool vf_config_event(struct vf_config *c, const char *token, const char *path)
 {
     if (!c)
         return false;
+    /* Any change under backend/vf: every request is read whole at the
+     * next turn of the loop, once for all the events taken meanwhile (a
+     * burst of them costs one rescan, not one each). */
     if (!strcmp(token, VF_CONFIG_TOKEN)) {
-        rescan(c);
+        event_active(c->rescan, EV_TIMEOUT, 0);
         return true;
     }
     if (strcmp(token, VF_FRONT_TOKEN))
@@ -586,6 +711,14 @@ void vf_config_misc(struct vf_config *c, uint32_t icr)
                 notify(c, &c->done[i], XNIC_MBX_LINK);
     }
     mbx_scan(c);
+}
+
+void vf_config_resync(struct vf_config *c)
+{
+    if (!c)
+        return;
+    log_warnx("%s: xenstore watch events were dropped: reading every VF request again", c->dir);
+    rescan(c);
 }
 
 bool vf_config_standby(const struct vf_config *c, const char *vif_dir)

@@ -22,6 +22,7 @@ hvhostile_LIBS := svcore
 TEST_PROGRAMS += xsflood
 xsflood_SRCS := tests/domains/xsflood.c
 xsflood_LIBS := xenstore svcore
+xsflood_LDLIBS := -lpthread
 
 # vchandom: Debian's libxenvchan.a, unmodified, over our libraries (test grant_vchan).
 TEST_PROGRAMS += vchandom

@@ -12,6 +12,10 @@
  *                         READs and kick on every one: "FLOODING"
  *   write DIR SECONDS     (dom0) write DIR/n0..n1999 round and round for
  *                         SECONDS, then print "WROTE <count>"
+ *   burst DIR N           (dom0) write DIR/n0..n<N-1> with requests sent
+ *                         back to back (no wait for each reply: a burst of
+ *                         N distinct watch events however slow the
+ *                         daemon's round trips), then print "WROTE <N>"
  *   check                 (dom0) XS_CONTROL check: xenstored recounts what
  *                         each domain holds and logs any drift; prints "OK"
  *   flip PATH A B N MS    (dom0, as the guest would) write A, then B, to PATH
@@ -19,16 +23,20 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdnoreturn.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 #include <xenstore.h>
 
 #include "sv/store_ring.h"
+#include "sv/util.h"
 
 static noreturn void die(const char *what)
 {
@@ -187,6 +195,48 @@ static int mode_write(const char *dir, int seconds)
     return 0;
 }
 
+/* The replies of a burst, read while it is sent: the daemon stops reading
+ * a connection whose replies pile up. */
+static void *burst_replies(void *arg)
+{
+    int fd = *(int *)arg;
+    char buf[4096];
+
+    while (read(fd, buf, sizeof(buf)) > 0)
+        ;
+    return NULL;
+}
+
+static int mode_burst(const char *dir, unsigned long n)
+{
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    const char *socket_path = xs_daemon_socket();
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    pthread_t reader;
+    char body[300];
+
+    if (fd < 0 || !socket_path || strlen(socket_path) >= sizeof(sa.sun_path))
+        die("socket");
+    strcpy(sa.sun_path, socket_path);
+    if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+        die("connect");
+    if (pthread_create(&reader, NULL, burst_replies, &fd))
+        die("thread");
+    for (unsigned long i = 0; i < n; i++) {
+        /* XS_WRITE: the path, its NUL, the value (no NUL). */
+        int len = snprintf(body, sizeof(body), "%s/n%lu%cv", dir, i, '\0');
+        struct xsd_sockmsg hdr = {XS_WRITE, (uint32_t)i, 0, (uint32_t)len};
+
+        if (sv_write_full(fd, &hdr, sizeof(hdr)) || sv_write_full(fd, body, (size_t)len))
+            die("write");
+    }
+    shutdown(fd, SHUT_WR);
+    pthread_join(reader, NULL);
+    close(fd);
+    printf("WROTE %lu\n", n);
+    return 0;
+}
+
 static int mode_flip(const char *path, const char *a, const char *b, int n, int ms)
 {
     struct xs_handle *h = xs_open(0);
@@ -230,6 +280,8 @@ int main(int argc, char **argv)
         mode_ring();
     if (argc == 4 && !strcmp(argv[1], "write"))
         return mode_write(argv[2], atoi(argv[3]));
+    if (argc == 4 && !strcmp(argv[1], "burst"))
+        return mode_burst(argv[2], strtoul(argv[3], NULL, 10));
     if (argc == 2 && !strcmp(argv[1], "check"))
         return mode_check();
     if (argc == 7 && !strcmp(argv[1], "flip"))

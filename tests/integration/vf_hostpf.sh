@@ -6,7 +6,9 @@
 # VLAN 42 reach each other, c on a VF of the untagged LAN reaches neither,
 # and a's frames leave on the wire tagged 42.  The mailbox is answered:
 # link-state disable/enable takes vf0's carrier down and up, a multicast
-# group joined is asked for.  xl pci-assignable-add of the PF takes it from
+# group joined is asked for.  A VLAN change whose watch events hostpf's
+# library dropped (a flood) is applied all the same (vf_config_resync).
+# xl pci-assignable-add of the PF takes it from
 # hostpf (which ends) and the VFs keep switching; a driver domain created
 # then takes the requests over.
 source "$(dirname "$0")/lib.sh"
@@ -58,13 +60,18 @@ wait_ping "$t-a" 10.18.0.3
 ip netns add "$host"
 ip link set "$wire" netns "$host"
 ip -n "$host" link set "$wire" up
-timeout 10 ip netns exec "$host" tcpdump -i "$wire" -e -nn -l -c 1 "vlan and arp host 10.18.0.99" \
-    >"$SPLITVISOR_RUNDIR/cap.txt" 2>/dev/null &
-dump=$!
-sleep 0.5
-"$BIN/xl" exec "$t-a" -- ping -c 3 -i 0.3 -W 1 10.18.0.99 >/dev/null 2>&1 || true
-wait "$dump" || fail "no ARP of a's tagged 42 on the wire"
-grep -q "vlan 42" "$SPLITVISOR_RUNDIR/cap.txt" || fail "wire: $(cat "$SPLITVISOR_RUNDIR/cap.txt")"
+# tagged: the VID of the ARP a sends for 10.18.0.99, as the wire sees it
+tagged() {
+    local dump
+    timeout 10 ip netns exec "$host" tcpdump -i "$wire" -e -nn -l -c 1 "vlan and arp host 10.18.0.99" \
+        >"$SPLITVISOR_RUNDIR/cap.txt" 2>/dev/null &
+    dump=$!
+    sleep 0.5
+    "$BIN/xl" exec "$t-a" -- ping -c 3 -i 0.3 -W 1 10.18.0.99 >/dev/null 2>&1 || true
+    wait "$dump" || fail "no tagged ARP of a on the wire"
+    sed -n 's/.*vlan \([0-9]*\),.*/\1/p' "$SPLITVISOR_RUNDIR/cap.txt" | head -1
+}
+[ "$(tagged)" = 42 ] || fail "wire: $(cat "$SPLITVISOR_RUNDIR/cap.txt")"
 pass "a <-> b on VLAN 42 through the NIC, c (untagged) cut off, a's frames tagged 42 on the wire"
 
 log=$SPLITVISOR_RUNDIR/hostpf.log
@@ -82,6 +89,26 @@ for ((i = 0; i < 100; i++)); do
 done
 wait_ping "$t-a" 10.18.0.3
 pass "hostpf answers the mailbox: LINK notices down and up, the multicast list asked for (SET_MCAST)"
+
+# a's request changed while hostpf could not keep up with its watch: it is
+# stopped while dom0 writes 6000 distinct nodes under the watched
+# backend/vf, then a's VLAN (42 -> 43), and continued; its library's queue
+# (4096 events) drops what came last, the change among them.
+hp=$(cat "$pidfile")
+kill -STOP "$hp"
+"$TESTBIN/xsflood" burst "$back/flood" 6000 >"$SPLITVISOR_RUNDIR/flood.out"
+xenstore-write "$back/vlan" 43
+kill -CONT "$hp"
+for ((i = 0; i < 100; i++)); do
+    grep -q "watch events were dropped: reading every VF request again" "$log" && break
+    [ "$i" -lt 99 ] || fail "hostpf dropped no event (no overflow made: $(cat "$SPLITVISOR_RUNDIR/flood.out")): $(tail -3 "$log")"
+    sleep 0.1
+done
+vid=$(tagged)
+[ "$vid" = 43 ] || fail "after the dropped events a sends tagged ${vid:-?}, not 43: $(tail -5 "$log")"
+xenstore-write "$back/vlan" 42
+wait_ping "$t-a" 10.18.0.3
+pass "events dropped while a's VLAN went 42 -> 43: hostpf read every request again, a's frames left tagged 43; back on 42 (an event seen) it reaches b"
 
 hp=$(cat "$pidfile")
 "$BIN/xl" pci-assignable-add $PF
