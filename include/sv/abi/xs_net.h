@@ -20,6 +20,12 @@
  * netdd): xl sizes a driver domain's xenstore node quota by them. */
 #define SV_XS_NETDD_MAX_VIFS    64
 #define SV_XS_VIF_BACKEND_NODES 32
+/* xenstore requests a second netdd makes for one vif at most: a look at
+ * its states (3 reads), 15 a second, and a connect and close (~40
+ * requests), 4 a second; xl sizes a driver domain's request-rate and
+ * request-burst quotas by it (netdd's one thread waits for each answer:
+ * throttled, it would stall every vif). */
+#define SV_XS_VIF_BACKEND_REQUESTS 256
 
 /* Written by xl in a backend directory, read by netdd. */
 #define SV_XS_FRONTEND    "frontend"
