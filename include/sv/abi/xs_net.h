@@ -62,7 +62,7 @@
 #define SV_XS_SWITCH_COUNTERS "switch-counters" /* vif: the software switch's counters */
 #define SV_XS_IP_FILTERED     "ip-filtered"     /* vif: frames dropped for a foreign IP */
 #define SV_XS_SOFT_TSO        "soft-tso"        /* vif: GSO packets netdd cut, segments */
-#define SV_XS_MCAST_DROPPED   "mcast-dropped"   /* vif: broadcasts past its budget */
+#define SV_XS_MCAST_HELD      "mcast-held"      /* vif: broadcasts that waited for its budget */
 #define SV_XS_ERROR           "error"           /* VF, vif: why it was refused */
 
 /* Every node above, for the documentation test. */
@@ -92,7 +92,7 @@
     X(SV_XS_SWITCH_COUNTERS)                                                                       \
     X(SV_XS_IP_FILTERED)                                                                           \
     X(SV_XS_SOFT_TSO)                                                                              \
-    X(SV_XS_MCAST_DROPPED)                                                                         \
+    X(SV_XS_MCAST_HELD)                                                                            \
     X(SV_XS_ERROR)
 
 #endif
