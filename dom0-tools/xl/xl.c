@@ -140,19 +140,12 @@ const char *xl_optarg(char c)
     return opts.arg[(unsigned char)c & 127];
 }
 
-static void say(const char *prefix, const char *fmt, va_list ap)
-{
-    fputs(prefix, stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-}
-
 int xl_error(const char *fmt, ...)
 {
     va_list ap;
 
     va_start(ap, fmt);
-    say("xl: ", fmt, ap);
+    log_vmsg(LOG_LEVEL_ERROR, 0, fmt, ap);
     va_end(ap);
     return 1;
 }
@@ -162,7 +155,7 @@ void xl_warn(const char *fmt, ...)
     va_list ap;
 
     va_start(ap, fmt);
-    say("xl: warning: ", fmt, ap);
+    log_vmsg(LOG_LEVEL_WARN, 0, fmt, ap);
     va_end(ap);
 }
 
@@ -339,6 +332,7 @@ int main(int argc, char **argv)
     int ret;
 
     log_init("xl");
+    log_set_tool_style();
     if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
         printf("usage: xl COMMAND [ARGS]\n\n");
         return cmd_help(1, argv) ? 1 : (argc < 2 ? 2 : 0);

@@ -5,9 +5,10 @@
  *
  * Messages go to stderr (daemons point stderr at their log file) as
  *   "<YYYY-MM-DD HH:MM:SS.mmm> <prog>[<pid>] <level>: <message>"
- * (local time, dated: the logs last, see sv_logdir() in sv/util.h)
- * and are filtered by level: SV_LOG_LEVEL=debug|info|warn|error in the
- * environment, or log_set_level().
+ * (local time, dated: the logs last, see sv_logdir() in sv/util.h), or, for
+ * a command a person runs (xl), as "<prog>: warning: <message>" (errors and
+ * information without the level word); and are filtered by level:
+ * SV_LOG_LEVEL=debug|info|warn|error in the environment, or log_set_level().
  */
 #ifndef SV_LOG_H
 #define SV_LOG_H
@@ -25,8 +26,11 @@ enum log_level {
     LOG_LEVEL_DEBUG,
 };
 
-/* Names the program in every line; reads SV_LOG_LEVEL.  Safe to call again. */
+/* Names the program in every line; reads SV_LOG_LEVEL; daemon lines.  Safe
+ * to call again (a command's fork that becomes a daemon does). */
 void log_init(const char *progname);
+/* Lines as a command line tool writes them, not dated daemon lines. */
+void log_set_tool_style(void);
 void log_set_level(enum log_level level);
 enum log_level log_get_level(void);
 /* Parses "debug", "info", "warn" or "error"; -1 when unknown. */

@@ -1,5 +1,6 @@
 /* The logging API shared by every program: see include/sv/log.h. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 static const char *log_progname = "splitvisor";
 static enum log_level log_threshold = LOG_LEVEL_INFO;
 static void (*log_sink)(int level, const char *line);
+static bool log_tool_style;
 
 static const char *const log_level_names[] = {
     [LOG_LEVEL_ERROR] = "error",
@@ -34,8 +36,14 @@ void log_init(const char *progname)
     const char *slash = strrchr(progname, '/');
 
     log_progname = slash ? slash + 1 : progname;
+    log_tool_style = false;
     if (env && log_parse_level(env) >= 0)
         log_threshold = (enum log_level)log_parse_level(env);
+}
+
+void log_set_tool_style(void)
+{
+    log_tool_style = true;
 }
 
 void log_set_sink(void (*fn)(int level, const char *line))
@@ -72,8 +80,14 @@ void log_vmsg(enum log_level level, int with_errno, const char *fmt, va_list ap)
 
         snprintf(msg + len, sizeof(msg) - len, ": %s", strerror(saved_errno));
     }
-    fprintf(stderr, "%s.%03ld %s[%d] %s: %s\n", stamp, now.tv_nsec / 1000000, log_progname,
-            (int)getpid(), log_level_names[level], msg);
+    if (!log_tool_style)
+        fprintf(stderr, "%s.%03ld %s[%d] %s: %s\n", stamp, now.tv_nsec / 1000000, log_progname,
+                (int)getpid(), log_level_names[level], msg);
+    else if (level == LOG_LEVEL_WARN || level == LOG_LEVEL_DEBUG)
+        fprintf(stderr, "%s: %s: %s\n", log_progname, level == LOG_LEVEL_WARN ? "warning" : "debug",
+                msg);
+    else
+        fprintf(stderr, "%s: %s\n", log_progname, msg);
     if (log_sink) {
         char line[1100];
 
