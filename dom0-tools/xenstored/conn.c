@@ -11,6 +11,7 @@
 #include "domain.h"
 #include "htab.h"
 #include "ops.h"
+#include "ring.h"
 #include "trans.h"
 #include "watch.h"
 
@@ -23,6 +24,7 @@ struct conn *conn_new(struct xsd *xs, uint32_t domid, const struct conn_transpor
     conn->xs = xs;
     conn->domid = domid;
     conn->privileged = domid == 0;
+    conn->rated = tp == &ring_transport && domid != 0;
     conn->tp = tp;
     conn->tp_arg = arg;
     TAILQ_INIT(&conn->out);
@@ -108,7 +110,7 @@ uint64_t conn_input_wait(struct conn *conn)
 {
     uint64_t now, wait;
 
-    if (conn->privileged)
+    if (conn->privileged || !conn->rated)
         return 0;
     now = ratelimit_now_ns();
     /* Takes nothing when there is no token: only says how long till one. */
@@ -304,7 +306,7 @@ int conn_input(struct conn *conn)
         if (rc <= 0)
             return rc;
         /* Paid once served: a request read in pieces costs one token. */
-        if (!conn->privileged)
+        if (conn->rated)
             ratelimit_take_n(&conn->rate, ratelimit_now_ns(), 1);
     }
     return 1;

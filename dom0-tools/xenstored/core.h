@@ -155,7 +155,9 @@ struct conn {
     uint32_t next_tx_id;
 
     /* Its requests, within its domain's request-rate and request-burst
-     * (the bucket is made anew when they change). */
+     * (the bucket is made anew when they change): a domain's ring's only
+     * (rated), as Xen's write rate limit spares sockets. */
+    bool rated;
     struct ratelimit rate;
     unsigned int rate_made[2]; /* the rate and burst it was made for */
     bool rate_logged;          /* "served later" said */

@@ -22,7 +22,6 @@ struct sock_listener {
 struct sock_client {
     int fd;
     struct event *rev, *wev;
-    struct event *tev; /* input again, after a restricted connection's request-rate wait */
     struct conn *conn;
 };
 
@@ -61,7 +60,6 @@ static void client_close(void *arg)
 
     event_free(c->rev);
     event_free(c->wev);
-    event_free(c->tev);
     close(c->fd);
     free(c);
 }
@@ -76,8 +74,6 @@ static const struct conn_transport sock_transport = {
 /* Flushes, then watches for input and output only as far as useful. */
 static void client_update(struct sock_client *c, int rc)
 {
-    uint64_t wait;
-
     if (!rc)
         rc = conn_flush(c->conn);
     if (rc) {
@@ -90,16 +86,10 @@ static void client_update(struct sock_client *c, int rc)
         event_add(c->wev, NULL);
     else
         event_del(c->wev);
-    wait = conn_input_wait(c->conn);
-    if (conn_wants_input(c->conn) && !wait)
+    if (conn_wants_input(c->conn))
         event_add(c->rev, NULL);
     else
         event_del(c->rev);
-    if (wait) {
-        struct timeval tv = ratelimit_timeval(wait);
-
-        evtimer_add(c->tev, &tv);
-    }
 }
 
 static void client_readable(evutil_socket_t fd, short what, void *arg)
@@ -138,8 +128,7 @@ static void accept_cb(evutil_socket_t lfd, short what, void *arg)
     c->fd = fd;
     c->rev = event_new(l->base, fd, EV_READ | EV_PERSIST, client_readable, c);
     c->wev = event_new(l->base, fd, EV_WRITE | EV_PERSIST, client_writable, c);
-    c->tev = evtimer_new(l->base, client_readable, c);
-    if (!c->rev || !c->wev || !c->tev)
+    if (!c->rev || !c->wev)
         goto fail_events;
     c->conn = conn_new(l->xs, 0, &sock_transport, c);
     if (!c->conn)
@@ -151,8 +140,6 @@ fail_events:
         event_free(c->rev);
     if (c->wev)
         event_free(c->wev);
-    if (c->tev)
-        event_free(c->tev);
     free(c);
 fail_close:
     log_warnx("out of memory accepting a client");

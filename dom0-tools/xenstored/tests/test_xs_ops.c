@@ -600,8 +600,9 @@ static void test_control_domain_quota(void **state)
 }
 
 /* A domain's requests past its request rate wait unread until its bucket
- * has a token again; dom0's never wait; dom0 may give a domain its own
- * rate and burst, which it has at once. */
+ * has a token again; dom0's never wait, nor a socket restricted to the
+ * domain; dom0 may give a domain its own rate and burst, which it has at
+ * once. */
 static void test_request_rate(void **state)
 {
     struct xsd *xs = *state;
@@ -615,6 +616,7 @@ static void test_request_rate(void **state)
     assert_non_null(strstr(buf, "\nrequest-burst    :        3 "));
     home(d0, 5);
     d5 = memconn_new(xs, 5);
+    d5->conn->rated = true; /* as a domain's ring is */
     for (int i = 0; i < 3; i++)
         assert_int_equal(call(d5, XS_READ, 0, "/local/domain/5"), XS_READ);
     /* The fourth is not read (no answer, still queued), for up to half a
@@ -636,6 +638,10 @@ static void test_request_rate(void **state)
     for (int i = 0; i < 9; i++)
         assert_int_equal(call(d5, XS_READ, 0, "/local/domain/5"), XS_READ);
     assert_int_equal(call(d5, XS_READ, 0, "/local/domain/5"), -1);
+    memconn_free(d5);
+    d5 = memconn_new(xs, 5); /* a restricted socket: a tool of dom0 */
+    for (int i = 0; i < 20; i++)
+        assert_int_equal(call(d5, XS_READ, 0, "/local/domain/5"), XS_READ);
     memconn_free(d5);
     memconn_free(d0);
 }
