@@ -680,7 +680,7 @@ static void broadcasts_past_the_budget_wait_on_the_ring(void **state)
     netif_tx_sring_t *tx = fake_xen_last_map();
     RING_IDX prod = 0;
     unsigned sent, held = 0;
-    uint64_t t;
+    uint64_t t, t0;
 
     (void)state;
     memset(bcast, 0xff, 6);
@@ -690,7 +690,7 @@ static void broadcasts_past_the_budget_wait_on_the_ring(void **state)
     fake_xen_grant(101, unicast);
     host.tx_room = true;
     host.sent = host.buffers = 0;
-    t = ratelimit_now_ns();
+    t0 = t = ratelimit_now_ns();
     queue_frames(v, tx, &prod, 256, 100); /* the burst */
     assert_int_equal(host.sent, 256);
     queue_frames(v, tx, &prod, 200, 100);
@@ -703,9 +703,16 @@ static void broadcasts_past_the_budget_wait_on_the_ring(void **state)
     assert_int_equal(tx->rsp_prod, sent);
     assert_true(host.buffers <= sent + 1); /* the held one copied once at most */
     if (sent < 512) {
+        evtchn_port_t port;
+        enum vif_back_event e;
+
         assert_true(host.poll_delay >= 15000000ull && host.poll_delay <= 16000000ull);
-        assert_int_equal(vif_back_event(v, queue_port(v)), VIF_EVENT_SPURIOUS);
-        assert_int_equal(host.sent, sent);
+        /* An event takes nothing but what the budget gained (under
+         * valgrind, time passes), and with nothing is spurious. */
+        port = queue_port(v);
+        e = vif_back_event(v, port);
+        assert_true(host.sent <= 256 + (ratelimit_now_ns() - t0) / 1000000 + 1);
+        assert_true(e == VIF_EVENT_SPURIOUS || host.sent != sent);
     }
     /* The host polls when asked: the rest goes, a batch at a time. */
     for (int i = 0; i < 100 && tx->rsp_prod != prod; i++) {
