@@ -76,6 +76,7 @@ static void channel_free(struct channel *ch)
             *pp = ch->next;
             break;
         }
+    wait_cancel(ch);
     ch->dom->nchannels--;
     quota_give(channel_quota(ch->dom), 1);
     event_free(ch->ev);
@@ -133,9 +134,9 @@ static int channel_handle(struct channel *ch, const void *buf, size_t len, const
         if (ret < 0 && ret != -EAGAIN)
             log_debug("dom%u: %s: %s", ch->dom->domid, op->name, strerror(-ret));
     }
-    if (ch->closed) {
+    if (ch->closed || ctx.deferred) {
         msg_close_fds(ctx.out_fds, ctx.nout);
-        return 0; /* nobody left to answer */
+        return 0; /* nobody left to answer, or answered later */
     }
     if (ret < 0) {
         /* A failed call returns nothing but its error. */
@@ -177,6 +178,8 @@ static void channel_readable(evutil_socket_t fd, short what, void *arg)
         channel_drop(ch);
         return;
     }
+    if (!ch->dom->up && ch->dom->domid != 0)
+        domain_mark_up(ch->dom);
     ch->in_call = true;
     err = channel_handle(ch, buf, (size_t)n, fds, nfds);
     ch->in_call = false;
@@ -190,6 +193,21 @@ static void channel_readable(evutil_socket_t fd, short what, void *arg)
                          ch->dom->domid, strerror(-err));
         channel_drop(ch);
     }
+}
+
+void channel_defer(struct hc_ctx *ctx)
+{
+    ctx->deferred = true;
+    event_del(ctx->ch->ev);
+}
+
+void channel_answer(struct channel *ch, int ret, const void *res, size_t len)
+{
+    struct hc_reply rep = {.ret = ret, .len = ret < 0 ? 0 : (uint32_t)len};
+
+    if (msg_send(ch->fd, &rep, sizeof(rep), res, rep.len, NULL, 0, MSG_DONTWAIT) < 0 ||
+        event_add(ch->ev, NULL) < 0)
+        channel_drop(ch);
 }
 
 /*

@@ -32,10 +32,15 @@
 
 struct domain *domain_find(domid_t domid)
 {
-    for (struct domain *d = hv.domains; d; d = d->next)
-        if (d->domid == domid)
-            return d;
-    return NULL;
+    return domid < DOMID_FIRST_RESERVED ? hv.by_domid[domid] : NULL;
+}
+
+void domain_link(struct domain *d)
+{
+    d->next = hv.domains->next;
+    hv.domains->next = d;
+    if (d->domid)
+        hv.by_domid[d->domid] = d;
 }
 
 struct domain *domain_find_name(const char *name)
@@ -70,6 +75,7 @@ static struct domain *domain_alloc(void)
         return NULL;
     d->console_out = d->console_in = d->console_log = d->shinfo_fd = d->pidfd = d->exec_fd = -1;
     d->warnings.burst = DOMAIN_WARN_BURST;
+    LIST_INIT(&d->waiters);
     return d;
 }
 
@@ -93,6 +99,7 @@ int domain_init_dom0(void)
     }
     evtchn_set_resolver(space_of);
     hv.domains = d;
+    hv.by_domid[0] = d;
     hv.next_domid = 1;
     return 0;
 }
@@ -275,6 +282,8 @@ static void domain_unlink(struct domain *d)
             *pp = d->next;
             break;
         }
+    if (d->domid < DOMID_FIRST_RESERVED && hv.by_domid[d->domid] == d)
+        hv.by_domid[d->domid] = NULL;
 }
 
 /* Reaps the process and records why it ended. */
@@ -295,14 +304,39 @@ static void domain_reap(struct domain *d, int options)
     d->state = DOMAIN_SHUTDOWN;
     d->paused = false;
     domain_release(d);
+    wait_wake(d, false);
+    domain_notify_dom0();
+}
+
+/* The end of a destroyed domain, reaped or shut down before: what it
+ * printed goes (a crash's tail stays: why it failed), and it is unlisted. */
+static void domain_finish(struct domain *d)
+{
+    log_info("domain %u (%s) destroyed", d->domid, d->name);
+    console_close(d, d->shutdown_reason == SHUTDOWN_crash ? CONSOLE_LOG_KEEP_LAST
+                                                          : CONSOLE_LOG_REMOVE);
+    wait_wake(d, true);
+    domain_unlink(d);
+    free(d);
     domain_notify_dom0();
 }
 
 static void domain_died(evutil_socket_t fd, short what, void *arg)
 {
+    struct domain *d = arg;
+
     (void)fd;
     (void)what;
-    domain_reap(arg, WNOHANG);
+    domain_reap(d, WNOHANG);
+    if (d->dying && d->state == DOMAIN_SHUTDOWN)
+        domain_finish(d);
+}
+
+void domain_mark_up(struct domain *d)
+{
+    log_info("domain %u (%s) up", d->domid, d->name);
+    d->up = true;
+    wait_wake(d, false);
 }
 
 static int domain_start_process(struct domain *d, struct sv_domctl_create *req, int kernel_fd)
@@ -375,8 +409,7 @@ int domain_create(struct sv_domctl_create *req, int kernel_fd)
     d->memory_kb = req->memory_kb;
     d->uid = hv.uid_base + d->domid;
     d->paused = true;
-    d->next = hv.domains->next; /* listed at once so peers can resolve it */
-    hv.domains->next = d;
+    domain_link(d); /* at once, so peers can resolve it */
     if (!d->domid) {
         err = -ENOSPC;
         goto out_release;
@@ -423,7 +456,7 @@ out_release:
 
 int domain_pause(struct domain *d)
 {
-    if (d->state != DOMAIN_RUNNING)
+    if (d->state != DOMAIN_RUNNING || d->dying)
         return -EINVAL;
     if (!d->paused && kill(d->pid, SIGSTOP) < 0)
         return -errno;
@@ -434,7 +467,7 @@ int domain_pause(struct domain *d)
 
 int domain_unpause(struct domain *d)
 {
-    if (d->state != DOMAIN_RUNNING)
+    if (d->state != DOMAIN_RUNNING || d->dying)
         return -EINVAL;
     if (d->paused && kill(d->pid, SIGCONT) < 0)
         return -errno;
@@ -447,8 +480,8 @@ int domain_shutdown(struct domain *d, unsigned reason)
 {
     if (reason > SHUTDOWN_MAX)
         return -EINVAL;
-    if (d->state != DOMAIN_RUNNING)
-        return 0;
+    if (d->state != DOMAIN_RUNNING || d->dying)
+        return 0; /* a dying one's pidfd ends it */
     d->shutdown_requested = true;
     d->shutdown_reason = reason;
     kill(d->pid, SIGKILL);
@@ -469,39 +502,51 @@ int domain_rename(struct domain *d, const char *name)
 
 int domain_power_button(struct domain *d)
 {
-    if (d->state != DOMAIN_RUNNING)
+    if (d->state != DOMAIN_RUNNING || d->dying)
         return -EINVAL;
     if (d->paused)
         return -EBUSY;
     return kill(d->pid, SIGTERM) < 0 ? -errno : 0;
 }
 
-int domain_destroy(struct domain *d)
+/* SIGKILL: what is left is the kernel's teardown of its process, which
+ * takes tens of ms (its address space) and is not waited for here. */
+static void domain_kill(struct domain *d)
 {
-    /* A crash's console says why; a domain destroyed while it ran or after
-     * a clean shutdown leaves nothing behind. */
-    bool failed = d->state == DOMAIN_SHUTDOWN && d->shutdown_reason == SHUTDOWN_crash;
-
-    if (d->domid == 0)
-        return -EPERM;
-    if (d->state == DOMAIN_RUNNING) {
-        kill(d->pid, SIGKILL);
-        d->shutdown_requested = true;
-        d->shutdown_reason = SHUTDOWN_poweroff;
-        domain_reap(d, 0);
-    }
-    log_info("domain %u (%s) destroyed", d->domid, d->name);
-    console_close(d, failed ? CONSOLE_LOG_KEEP_LAST : CONSOLE_LOG_REMOVE);
-    domain_unlink(d);
-    free(d);
-    domain_notify_dom0();
-    return 0;
+    kill(d->pid, SIGKILL);
+    d->shutdown_requested = true;
+    d->shutdown_reason = SHUTDOWN_poweroff;
+    d->dying = true;
 }
 
+int domain_destroy(struct domain *d)
+{
+    if (d->domid == 0)
+        return -EPERM;
+    if (d->state == DOMAIN_SHUTDOWN) {
+        domain_finish(d);
+        return 0;
+    }
+    if (!d->dying) {
+        domain_kill(d);
+        log_info("domain %u (%s) destroying", d->domid, d->name);
+        domain_notify_dom0();
+    }
+    return 1;
+}
+
+/* At the hypervisor's stop: every domain, waiting for each. */
 void domain_destroy_all(void)
 {
-    while (hv.domains && hv.domains->next)
-        domain_destroy(hv.domains->next);
+    while (hv.domains && hv.domains->next) {
+        struct domain *d = hv.domains->next;
+
+        if (d->state == DOMAIN_RUNNING) {
+            domain_kill(d);
+            domain_reap(d, 0);
+        }
+        domain_finish(d);
+    }
 }
 
 void domain_getinfo(const struct domain *d, xen_domctl_getdomaininfo_t *info)
@@ -513,6 +558,8 @@ void domain_getinfo(const struct domain *d, xen_domctl_getdomaininfo_t *info)
     info->domain = d->domid;
     if (d->domid != 0 && d->state == DOMAIN_RUNNING)
         proc_stat(d->pid, &state, &cpu_ns);
+    if (d->dying)
+        info->flags |= XEN_DOMINF_dying;
     if (d->state == DOMAIN_SHUTDOWN)
         info->flags |= XEN_DOMINF_shutdown | (d->shutdown_reason << XEN_DOMINF_shutdownshift);
     else if (d->paused)

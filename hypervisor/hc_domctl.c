@@ -48,11 +48,27 @@ int hc_domctl_unpause(struct hc_ctx *ctx)
     return d ? domain_unpause(d) : -ESRCH;
 }
 
+/* Answered once the domain is gone, as Xen's: a name is free again and its
+ * resources are back when dom0 hears of it.  Its process's exit is not
+ * waited for on the loop. */
 int hc_domctl_destroy(struct hc_ctx *ctx)
 {
     struct domain *d = target(ctx);
+    int ret = d ? domain_destroy(d) : -ESRCH;
 
-    return d ? domain_destroy(d) : -ESRCH;
+    return ret == 1 ? wait_add(ctx, d, WAIT_GONE, 0) : ret;
+}
+
+int hc_domctl_wait_up(struct hc_ctx *ctx)
+{
+    const struct sv_domctl_wait *w = ctx->arg;
+    struct domain *d = target(ctx);
+
+    if (!d)
+        return -ESRCH;
+    if (w->timeout_ms > SV_DOMCTL_WAIT_MAX_MS)
+        return -EINVAL;
+    return wait_add(ctx, d, WAIT_UP, w->timeout_ms);
 }
 
 int hc_domctl_power_button(struct hc_ctx *ctx)
@@ -175,7 +191,8 @@ int hc_sysctl_physinfo(struct hc_ctx *ctx)
     for (struct domain *d = hv.domains; d; d = d->next) {
         p->nr_domains++;
         p->shared_frames += d->p2m.nr_shared;
-        for (evtchn_port_t port = 1; d->ev.ports && port < SV_EVTCHN_PORTS; port++)
+        /* Up to the ports it may bind: 4095 tests a domain otherwise. */
+        for (evtchn_port_t port = 1; d->ev.ports && port <= d->ev.max_port; port++)
             p->evtchn_ports += d->ev.ports[port].state != EVTCHN_FREE;
         for (uint32_t h = 0; h < d->mt.nr; h++)
             p->grant_maps += d->mt.entries[h].used;

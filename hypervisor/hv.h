@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/queue.h>
 #include <sys/types.h>
 #include <xen/xen.h>
 #include <xen/domctl.h>
@@ -20,6 +21,8 @@
 
 struct event_base;
 struct event;
+struct hc_wait;
+struct hc_ctx;
 
 /* A domain's cgroup directories: one per v1 hierarchy of memory, pids, cpu
  * (or one, unified). */
@@ -30,9 +33,10 @@ struct channel {
     int fd;
     struct event *ev;
     struct domain *dom;
-    pid_t peer_pid; /* whose memory a grant copy of a virtual address reaches */
-    bool in_call;   /* a request of this channel is being handled ... */
-    bool closed;    /* ... and closed it (its domain shut itself down) */
+    pid_t peer_pid;       /* whose memory a grant copy of a virtual address reaches */
+    bool in_call;         /* a request of this channel is being handled ... */
+    bool closed;          /* ... and closed it (its domain shut itself down) */
+    struct hc_wait *wait; /* its reply is deferred until a domain's state answers it (wait.c) */
     struct channel *next;
 };
 
@@ -63,6 +67,8 @@ struct domain {
     uint64_t memory_kb;
     enum domain_state state;
     bool paused;
+    bool up;                  /* it made its first hypercall: its image runs its own code */
+    bool dying;               /* destroyed: killed, gone once its pidfd says it exited */
     unsigned shutdown_reason; /* SHUTDOWN_* once state is SHUTDOWN */
     bool shutdown_requested;  /* SCHEDOP_shutdown came before the exit */
     pid_t pid;
@@ -93,6 +99,7 @@ struct domain {
     struct log_ratelimit warnings; /* what it did wrong, in our log */
     unsigned nchannels;            /* hypercall channels open (DOMAIN_MAX_CHANNELS) */
     bool quota_charged;            /* DOMAIN_QUOTA_BASE is charged to hv.quota */
+    LIST_HEAD(, hc_wait) waiters;  /* dom0's calls waiting on its state (wait.c) */
 
     struct domain *next;
 };
@@ -100,6 +107,9 @@ struct domain {
 struct hv {
     struct event_base *base;
     struct domain *domains; /* dom0 first */
+    /* The same by domid: every hypercall naming a domain finds it at once,
+     * and getinfo lists them in domid order without a search per id. */
+    struct domain *by_domid[DOMID_FIRST_RESERVED];
     struct channel *channels;
     domid_t next_domid;
     uid_t uid_base;
@@ -115,10 +125,16 @@ extern struct hv hv;
 int domain_init_dom0(void);
 struct domain *domain_find(domid_t domid);
 struct domain *domain_find_name(const char *name);
+/* Lists d (its domid set) after dom0: peers and domain_find() see it. */
+void domain_link(struct domain *d);
 int domain_create(struct sv_domctl_create *req, int kernel_fd);
 int domain_pause(struct domain *d);
 int domain_unpause(struct domain *d);
+/* 0: d is gone; 1: d is dying (killed), gone once reaped (wait.c tells the
+ * waiters); -errno. */
 int domain_destroy(struct domain *d);
+/* Its first hypercall: d's image got past the dynamic loader into its code. */
+void domain_mark_up(struct domain *d);
 /* The domain asked to shut down (SCHEDOP_shutdown) or dom0 did it for it. */
 int domain_shutdown(struct domain *d, unsigned reason);
 int domain_power_button(struct domain *d);
@@ -189,8 +205,28 @@ void console_close(struct domain *d, enum console_end end);
 void hvlog_sink(int level, const char *line);
 size_t hvlog_read(char *buf, size_t cap, uint32_t *index, bool clear);
 
+/* wait.c: dom0's calls that wait on a domain's state, answered without
+ * holding the loop meanwhile. */
+enum wait_for {
+    WAIT_GONE, /* answered 0 once the domain is destroyed and reaped */
+    WAIT_UP,   /* 0 once up; -ECHILD shut down, -ESRCH gone before; -ETIMEDOUT */
+};
+/* Answers the call now (its result) or defers its reply (0) until d's state
+ * answers it or timeout_ms (0: none) pass. */
+int wait_add(struct hc_ctx *ctx, struct domain *d, enum wait_for what, unsigned timeout_ms);
+/* d's state changed (up, shut down; gone: about to be freed): answers the
+ * waiters it answers. */
+void wait_wake(struct domain *d, bool gone);
+/* ch goes: its wait, if any, is dropped unanswered. */
+void wait_cancel(struct channel *ch);
+
 /* channel.c */
 int channel_add(int fd, struct domain *dom, pid_t peer_pid);
+/* Defers the reply of ctx's call (wait.c): its channel is not read until
+ * channel_answer() sends it. */
+void channel_defer(struct hc_ctx *ctx);
+/* The deferred reply: ret and the call's len bytes of results. */
+void channel_answer(struct channel *ch, int ret, const void *res, size_t len);
 void channel_close_domain(struct domain *d);
 int control_listen(const char *path);
 
@@ -206,6 +242,7 @@ struct hc_ctx {
     int nin;
     int out_fds[SV_HC_MAX_FDS];
     int nout;
+    bool deferred; /* channel_defer(): no reply now */
 };
 
 #endif

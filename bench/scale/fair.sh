@@ -14,6 +14,12 @@
 # start cold: netdd maps each guest's buffers as they are first used).
 # Targets: aggregate >= 0.9x one pair; Jain's index >= 0.95, on pools and
 # on the switch.
+# The driver domain has the toolstack's weight for one (4096, sixteen
+# guests': docs/config.md), as a Xen host weighs dom0 or a driver domain
+# above a guest: at one guest's weight it does the work of all 2 * PAIRS
+# guests on one guest's share of the CPU (docs/benchmarks.md).
+# SV_FAIR_DD_WEIGHT=W gives it W instead (xl sched-credit; 256: as any
+# domain, what this bench measured before).
 # Usage: bench/scale/run.sh fair [PAIRS [SECONDS]]   (root, after make; iperf3)
 #        SV_BUILD=DIR selects the build to measure (tests/integration/lib.sh).
 set -euo pipefail
@@ -23,11 +29,16 @@ secs=${2:-10}
 [[ "$pairs" =~ ^[1-9][0-9]?$ ]] && [ "$pairs" -le 15 ] && [[ "$secs" =~ ^[1-9][0-9]*$ ]] ||
     { echo "usage: bench/scale/run.sh fair [PAIRS <= 15 [SECONDS]]" >&2; exit 2; }
 
+n=$((pairs * 2))
+ddw=${SV_FAIR_DD_WEIGHT:-}
+[ -z "$ddw" ] || { [[ "$ddw" =~ ^[1-9][0-9]*$ ]] && [ "$ddw" -le 65535 ]; } ||
+    { echo "SV_FAIR_DD_WEIGHT: 1..65535, not '$ddw'" >&2; exit 2; }
+
 atleast() { awk -v v="$1" -v l="$2" 'BEGIN {print (v >= l) ? "met" : "MISSED"}'; }
 
 if [ $# -lt 3 ]; then # the run: each side in its own instance, one after another
     declare -A ratio fairness
-    echo "$pairs TCP pairs, $secs s each, guest -> guest through one netdd; load $(cut -d' ' -f1-3 /proc/loadavg)"
+    echo "$pairs TCP pairs, $secs s each, guest -> guest through one netdd (its weight ${ddw:-the default}); load $(cut -d' ' -f1-3 /proc/loadavg)"
     for s in pools switch veth; do
         out=$("$0" "$pairs" "$secs" "$s") || { echo "$s: failed" >&2; exit 1; }
         grep -v '^result ' <<<"$out"
@@ -58,7 +69,6 @@ on() { # on G CMD...
     if [ "$side" = veth ]; then ip netns exec "sv-$t-v$g" "$@"; else "$BIN/xl" exec "$t-g$g" -- "$@"; fi
 }
 
-n=$((pairs * 2))
 case $side in
 veth)
     require_root
@@ -82,6 +92,7 @@ pools | switch)
     bench_boot "--wire none --pools $([ "$side" = pools ] && echo $((n + 1)) || echo 1) --queues-per-pool 1"
     dd=$(sv_netdd "$t-dd")
     wait_console "$dd" "PF .* up" >/dev/null
+    [ -z "$ddw" ] || "$BIN/xl" sched-credit -d "$t-dd" -w "$ddw"
     for ((g = 1; g <= n; g++)); do sv_guest "$t-g$g" "$t-dd" "$(ip_of $g)/16" >/dev/null; done
     steering=$(xenstore-read "/local/domain/$dd/backend/vif/$("$BIN/xl" domid "$t-g1")/0/steering")
     case "$side:$steering" in

@@ -282,6 +282,7 @@ int config_set_cpu_weight(struct domain_config *cfg, const char *value, unsigned
         return config_fail(err, loc, "%.64s out of range %u..%u", value, divisor,
                            CONFIG_MAX_CPU_WEIGHT * divisor);
     cfg->cpu_weight = (unsigned int)(n / divisor);
+    cfg->cpu_weight_given = true;
     return 0;
 }
 
@@ -421,6 +422,8 @@ int config_finish(struct domain_config *cfg, const struct config_loc *loc, struc
         return config_fail(err, &at, "missing: every domain needs a kernel");
     if (cfg->max_vcpus == 0)
         cfg->max_vcpus = cfg->vcpus;
+    if (cfg->driver_domain && !cfg->cpu_weight_given)
+        cfg->cpu_weight = CONFIG_DRIVER_DOMAIN_CPU_WEIGHT;
     at.key = "memory";
     if (cfg->maxmem_mib == 0)
         cfg->maxmem_mib = cfg->memory_mib;

@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "sv/cgroup.h"
@@ -31,26 +30,30 @@ const char *svl_last_console_hint(const char *name, char *buf, size_t len)
     return buf;
 }
 
-/* A domain that crashes at once (bad arguments, a library missing) was not
- * created: how long a create watches for that. */
-#define XL_CREATE_SETTLE_MS 300
-#define XL_CONSOLE_TAIL     2048
+/* How long a create waits for a started domain to come up (its first
+ * hypercall) or die.  An image that makes no hypercall by then (a program
+ * that needs no hypervisor) is taken as running. */
+#define SVL_CREATE_UP_MS 1000
+#define XL_CONSOLE_TAIL  2048
 
-/* Whether domid crashed (or vanished) within XL_CREATE_SETTLE_MS. */
+/*
+ * Whether domid died before it was up (bad arguments, a library missing, an
+ * exec that failed) with a crash, or vanished: the hypervisor answers as soon
+ * as the domain makes its first hypercall or dies, so a healthy domain costs
+ * its start and no more.  A clean poweroff that quick is a domain that ran.
+ */
 static bool crashed_at_once(struct svl_ctx *ctx, uint32_t domid)
 {
-    for (int i = 0; i < XL_CREATE_SETTLE_MS / 10; i++) {
-        xc_domaininfo_t info;
-        unsigned reason;
+    struct sv_domctl_wait w = {.domid = domid, .timeout_ms = SVL_CREATE_UP_MS};
+    int err = hcall_domctl_wait_up(ctx->chan, &w);
+    xc_domaininfo_t info;
 
-        if (xc_domain_getinfolist(ctx->xch, domid, 1, &info) != 1 || info.domain != domid)
-            return true;
-        reason = (info.flags >> XEN_DOMINF_shutdownshift) & XEN_DOMINF_shutdownmask;
-        if (info.flags & XEN_DOMINF_shutdown)
-            return reason == SHUTDOWN_crash;
-        nanosleep(&(struct timespec){.tv_nsec = 10000000}, NULL);
-    }
-    return false;
+    if (err == 0 || err == -ETIMEDOUT)
+        return false;
+    if (err != -ECHILD || xc_domain_getinfolist(ctx->xch, domid, 1, &info) != 1 ||
+        info.domain != domid)
+        return true;
+    return ((info.flags >> XEN_DOMINF_shutdownshift) & XEN_DOMINF_shutdownmask) == SHUTDOWN_crash;
 }
 
 /* The tail of a console log (console/REL in the run directory), into
@@ -298,10 +301,15 @@ int svl_domain_check(struct svl_ctx *ctx, const char *file, const struct domain_
 int svl_domain_destroy(struct svl_ctx *ctx, uint32_t domid)
 {
     char name[SV_DOMAIN_NAME_MAX] = "";
-    int ret;
 
     svl_domname(ctx, domid, name, sizeof(name));
-    ret = xc_domain_destroy(ctx->xch, domid);
+    return svl_domain_destroy_named(ctx, domid, name);
+}
+
+int svl_domain_destroy_named(struct svl_ctx *ctx, uint32_t domid, const char *name)
+{
+    int ret = xc_domain_destroy(ctx->xch, domid);
+
     if (ret == 0 || errno == ESRCH) {
         if (name[0]) /* a renamed domain's second name; the first went with it */
             svl_guestnet_forget(ctx, name);

@@ -339,10 +339,10 @@ static void standbys_due(void)
     }
 }
 
-/* A dead driver domain's warm standby gets the PF and starts serving it
- * before the dead domain is destroyed (a destroy is 50-60 ms of xenstore
- * work here); true and its domid, false (said) when there is none or it
- * could not. */
+/* A dead driver domain's warm standby gets the PF, starts serving it and
+ * has the guests' vifs re-plugged to it before the dead domain is
+ * destroyed (a destroy is 50-60 ms of xenstore work here); true and its
+ * domid, false (said) when there is none or it could not. */
 static bool activate(const struct domain_config *cfg, uint32_t *standby)
 {
     int err;
@@ -354,8 +354,8 @@ static bool activate(const struct domain_config *cfg, uint32_t *standby)
     return err == 0;
 }
 
-/* The activated standby takes over the name and the vifs, and a new one is
- * started a little later; false (said) when it could not. */
+/* The activated standby takes over the name, and a new one is started a
+ * little later; false (said) when it could not. */
 static bool takeover(const struct domain_config *cfg, uint32_t standby)
 {
     svl_error_clear(mon);
@@ -445,8 +445,8 @@ static void apply(uint32_t domid, unsigned reason)
      * and detached since), loaded above before destroying forgets it. */
     if (action == CONFIG_ACTION_RENAME_RESTART)
         rename_old(&cfg, domid); /* kept, under another name, for post-mortem */
-    else
-        svl_domain_destroy(mon, domid);
+    else if (svl_domain_destroy(mon, domid) == 0)
+        svl_log(mon, SVL_INFO, "domain %u (%s) destroyed", domid, cfg.name);
     /* A driver domain that is not coming back needs no standby. */
     if (!restarts && cfg.standby)
         svl_standby_destroy(mon, cfg.name);

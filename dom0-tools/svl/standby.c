@@ -140,14 +140,21 @@ int svl_standby_activate(struct svl_ctx *ctx, const struct domain_config *cfg, u
         svl_fail(ctx, err, "%s: its standby (domain %u) cannot take over: %s", cfg->name, *domid,
                  strerror(-err));
         svl_domain_destroy(ctx, *domid);
+        return err;
     }
-    return err;
+    /* The guests follow it now, not after the dead domain's destroy (50-60
+     * ms of xenstore work that held their reconnect): the re-plug matches
+     * their vifs by the name they give their backend, which the standby
+     * takes only once the dead domain has let go of it. */
+    svl_vf_replug_owner(ctx, *domid); /* first: a teamed vif finds its VF's state */
+    svl_vif_replug_backend(ctx, cfg->name, *domid);
+    return 0;
 }
 
 int svl_standby_takeover(struct svl_ctx *ctx, const struct domain_config *cfg, uint32_t domid)
 {
-    /* The name first: the vifs name their backend by it, and the monitor
-     * restarts the domain under it from now on. */
+    /* The vifs name their backend by it (a vif attached from now on), and
+     * the monitor restarts the domain under it. */
     int err = svl_domain_set_name(ctx, domid, cfg->name);
 
     if (!err)
@@ -158,8 +165,6 @@ int svl_standby_takeover(struct svl_ctx *ctx, const struct domain_config *cfg, u
         svl_domain_destroy(ctx, domid);
         return err;
     }
-    svl_vf_replug_owner(ctx, domid); /* first: a teamed vif finds its VF's state */
-    svl_vif_replug_backend(ctx, cfg->name, domid);
     return 0;
 }
 

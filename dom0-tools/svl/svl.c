@@ -108,7 +108,8 @@ bool svl_parse_domid(const char *s, uint32_t *domid)
     return true;
 }
 
-int svl_domid(struct svl_ctx *ctx, const char *spec, uint32_t *domid)
+int svl_domain_lookup(struct svl_ctx *ctx, const char *spec, uint32_t *domid, char *name,
+                      size_t len)
 {
     struct sv_domctl_lookup l = {0};
     int err;
@@ -120,6 +121,8 @@ int svl_domid(struct svl_ctx *ctx, const char *spec, uint32_t *domid)
             return -ESRCH;
         if (l.domid == 0) {
             *domid = 0;
+            if (len)
+                snprintf(name, len, "Domain-0");
             return 0;
         }
     } else if (snprintf(l.name, sizeof(l.name), "%s", spec) >= (int)sizeof(l.name)) {
@@ -129,7 +132,14 @@ int svl_domid(struct svl_ctx *ctx, const char *spec, uint32_t *domid)
     if (err < 0)
         return err;
     *domid = l.domid;
+    if (len)
+        snprintf(name, len, "%s", l.name);
     return 0;
+}
+
+int svl_domid(struct svl_ctx *ctx, const char *spec, uint32_t *domid)
+{
+    return svl_domain_lookup(ctx, spec, domid, NULL, 0);
 }
 
 int svl_domname(struct svl_ctx *ctx, uint32_t domid, char *buf, size_t len)

@@ -101,10 +101,11 @@ int svl_pci_plug(struct svl_ctx *ctx, uint32_t domid, const char *name,
  * the error); svl_standby_create starts NAME-standby for active (unless it
  * has one);
  * svl_standby_activate gives the standby of cfg's domain (dead) its PCI
- * functions and tells it to serve: 0 and its domid, -ENOENT when there is
- * none, another -errno (said; the standby destroyed) when it could not;
- * once the dead domain is destroyed, svl_standby_takeover gives it the
- * name, the description and the vifs (-errno said, the standby destroyed). */
+ * functions, tells it to serve and re-plugs the guests' VFs and vifs to
+ * it: 0 and its domid, -ENOENT when there is none, another -errno (said;
+ * the standby destroyed) when it could not; once the dead domain is
+ * destroyed, svl_standby_takeover gives it the name and the description
+ * (-errno said, the standby destroyed). */
 int svl_standby_check(const struct domain_config *cfg, struct config_error *cerr, const char *file);
 int svl_standby_create(struct svl_ctx *ctx, const struct domain_config *active);
 int svl_standby_activate(struct svl_ctx *ctx, const struct domain_config *cfg, uint32_t *domid);

@@ -409,8 +409,17 @@ struct replug_job {
 static int replug_write(struct xs_handle *h, xs_transaction_t t, void *arg)
 {
     struct replug_job *j = arg;
+    struct vif_paths p;
 
-    return write_backend(h, t, j->frontend, j->backend, &j->vif) ? 0 : -errno;
+    /* The frontend back to Initialising with its new backend: a frontend
+     * still Connected to a dead one (a standby's re-plug comes before the
+     * destroy that would have orphaned it) had the new backend map the
+     * rings granted to the dead domain, fail and close the vif. */
+    vif_paths(j->frontend, j->backend, j->vif.devid, &p);
+    return put(h, t, p.front, "state", "1", j->frontend, j->backend) &&
+                   write_backend(h, t, j->frontend, j->backend, &j->vif)
+               ? 0
+               : -errno;
 }
 
 /* Whether domain d is listed in info[0..n) and not shut down. */

@@ -53,12 +53,12 @@ int cmd_destroy(int argc, char **argv)
 
     if (argc != 2)
         return xl_usage();
-    found = svl_domid(&xl_ctx, argv[1], &domid) == 0;
+    found = svl_domain_lookup(&xl_ctx, argv[1], &domid, name, sizeof(name)) == 0;
     if (found && domid == 0)
         return xl_error("cannot destroy Domain-0");
-    if (!found || svl_domname(&xl_ctx, domid, name, sizeof(name)) < 0)
+    if (!found)
         snprintf(name, sizeof(name), "%s", argv[1]);
-    if (found && (err = destroy_op(domid)) < 0 && err != -ESRCH)
+    if (found && (err = svl_domain_destroy_named(&xl_ctx, domid, name)) < 0 && err != -ESRCH)
         return xl_error("cannot destroy %s: %s", argv[1], strerror(-err));
     if (found && (err = svl_standby_destroy(&xl_ctx, name)) < 0 && err != -ESRCH)
         return xl_error("cannot destroy %s's standby: %s", name, strerror(-err));

@@ -21,10 +21,11 @@ test_pci_SRCS := hypervisor/tests/test_pci.c hypervisor/pci.c $(HV_CORE_SRCS)
 test_pci_LIBS := svcore
 test_pci_LDLIBS := -levent
 
-# The domain lifecycle; sandbox, console and channels recorders, each
-# domain's process a paused child.
+# The domain lifecycle and dom0's calls that wait on it; sandbox, console
+# and channels recorders, each domain's process a paused child.
 UNIT_TESTS += test_domain
 test_domain_SRCS := hypervisor/tests/test_domain.c hypervisor/domain.c hypervisor/procfs.c \
+                    hypervisor/wait.c \
                     $(HV_CORE_SRCS)
 test_domain_LIBS := svcore
 test_domain_LDLIBS := -levent

@@ -31,6 +31,10 @@ static struct {
     int ret; /* what the handlers answer */
     int released;
     int reaped;
+    bool defer;         /* the handlers defer their reply */
+    struct channel *ch; /* the channel of the call last deferred */
+    int marked_up;      /* domain_mark_up() calls */
+    int cancelled;      /* wait_cancel() of a channel that waited */
 } rec;
 
 #define HC_STUB(name, op, cmd, type, max, dom0)                                                    \
@@ -38,6 +42,11 @@ static struct {
     {                                                                                              \
         rec.called = #name;                                                                        \
         rec.arg_len = ctx->arg_len;                                                                \
+        if (rec.defer) {                                                                           \
+            rec.ch = ctx->ch;                                                                      \
+            ctx->ch->wait = (struct hc_wait *)&rec; /* opaque here: any non-NULL, it waits */      \
+            channel_defer(ctx);                                                                    \
+        }                                                                                          \
         return rec.ret;                                                                            \
     }
 SV_HYPERCALLS(HC_STUB)
@@ -53,6 +62,18 @@ void domain_release_owner(struct domain *d, const void *owner)
 {
     (void)d, (void)owner;
     rec.released++;
+}
+
+void domain_mark_up(struct domain *d)
+{
+    d->up = true;
+    rec.marked_up++;
+}
+
+void wait_cancel(struct channel *ch)
+{
+    rec.cancelled += ch->wait != NULL;
+    ch->wait = NULL;
 }
 
 void fdreap_close(const int *fds, int n)
@@ -215,6 +236,87 @@ static void dom0_may_make_them(void **state)
     assert_string_equal(rec.called, "domctl_destroy");
 }
 
+/* A domain is up at its first call, whatever the call. */
+static void a_domains_first_call_marks_it_up(void **state)
+{
+    struct fixture *f = *state;
+
+    assert_int_equal(call(f, SV_HC_domctl, SV_DOMCTL_destroy, 1, sizeof(struct sv_domctl)), -EPERM);
+    assert_true(f->dom.up);
+    assert_int_equal(
+        call(f, SV_HC_sysctl, SV_SYSCTL_physinfo, 1, sizeof(struct sv_sysctl_physinfo)), 0);
+    assert_int_equal(rec.marked_up, 1);
+}
+
+/* Sends a wait_up that the handler defers; 0 once it is deferred. */
+static int call_deferred(struct fixture *f)
+{
+    struct hc_request req = {SV_HC_domctl, SV_DOMCTL_wait_up, 1, sizeof(struct sv_domctl_wait)};
+    struct sv_domctl_wait w = {.domid = 3, .timeout_ms = 100};
+
+    assert_int_equal(msg_send(f->client, &req, sizeof(req), &w, sizeof(w), NULL, 0, 0), 0);
+    event_base_loop(hv.base, EVLOOP_NONBLOCK);
+    return rec.ch ? 0 : -1;
+}
+
+/* Non-blocking read of the client's reply: its ret, or 1 for none yet. */
+static int reply_now(struct fixture *f, size_t *len)
+{
+    union {
+        struct hc_reply rep;
+        char bytes[SV_HC_MAX_MSG];
+    } in;
+    ssize_t n = recv(f->client, &in, sizeof(in), MSG_DONTWAIT);
+
+    if (n < 0 && errno == EAGAIN)
+        return 1;
+    assert_true(n >= (ssize_t)sizeof(in.rep));
+    *len = in.rep.len;
+    return in.rep.ret;
+}
+
+/* A deferred call gets no reply, and its channel is not read, until its
+ * answer; then the channel serves again.  The hypervisor and dom0's own
+ * calls never count as a domain coming up. */
+static void a_deferred_call_is_answered_later(void **state)
+{
+    struct fixture *f = *state;
+    struct sv_domctl_wait w = {.domid = 3, .timeout_ms = 100};
+    size_t len = 0;
+
+    rec.defer = true;
+    assert_int_equal(call_deferred(f), 0);
+    assert_string_equal(rec.called, "domctl_wait_up");
+    assert_int_equal(reply_now(f, &len), 1);
+    /* A second request waits unread behind the first. */
+    rec.called = NULL;
+    rec.defer = false;
+    assert_int_equal(call_deferred(f), 0);
+    assert_null(rec.called);
+    rec.ch->wait = NULL;
+    channel_answer(rec.ch, -ETIMEDOUT, &w, sizeof(w));
+    assert_int_equal(reply_now(f, &len), -ETIMEDOUT);
+    assert_int_equal(len, 0);
+    event_base_loop(hv.base, EVLOOP_NONBLOCK);
+    assert_string_equal(rec.called, "domctl_wait_up");
+    assert_int_equal(reply_now(f, &len), 0);
+    assert_int_equal(len, sizeof(w));
+    assert_false(f->dom.up);
+    assert_int_equal(rec.marked_up, 0);
+}
+
+/* A channel that goes while its call waits drops the wait. */
+static void a_waiting_channel_that_goes_drops_its_wait(void **state)
+{
+    struct fixture *f = *state;
+
+    rec.defer = true;
+    assert_int_equal(call_deferred(f), 0);
+    channel_close_domain(&f->dom);
+    assert_int_equal(rec.cancelled, 1);
+    assert_int_equal(f->dom.nchannels, 0);
+}
+
 /* Less than a request header is no request: the channel goes (and what the
  * domain owned through it), the hypervisor stays. */
 static void a_runt_costs_the_channel(void **state)
@@ -279,6 +381,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(dom0_only_calls_are_refused_to_domains, setup_domu,
                                         teardown),
         cmocka_unit_test_setup_teardown(dom0_may_make_them, setup_dom0, teardown),
+        cmocka_unit_test_setup_teardown(a_domains_first_call_marks_it_up, setup_domu, teardown),
+        cmocka_unit_test_setup_teardown(a_deferred_call_is_answered_later, setup_dom0, teardown),
+        cmocka_unit_test_setup_teardown(a_waiting_channel_that_goes_drops_its_wait, setup_dom0,
+                                        teardown),
         cmocka_unit_test_setup_teardown(a_runt_costs_the_channel, setup_domu, teardown),
         cmocka_unit_test_setup_teardown(a_domain_sending_descriptors_is_refused, setup_domu,
                                         teardown),

@@ -33,6 +33,8 @@ static struct {
     char argv[8][64];
     int argc;
     int console_end; /* what the last console_close did with the log */
+    int answers;     /* deferred replies sent */
+    int answer_ret;  /* the last one's */
 } rec;
 
 int sandbox_spawn(struct domain *d, const struct sandbox_fds *fds, char *const argv[])
@@ -91,6 +93,18 @@ int channel_add(int fd, struct domain *dom, pid_t peer_pid)
     return 0;
 }
 
+void channel_defer(struct hc_ctx *ctx)
+{
+    ctx->deferred = true;
+}
+
+void channel_answer(struct channel *ch, int ret, const void *res, size_t len)
+{
+    (void)ch, (void)res, (void)len;
+    rec.answers++;
+    rec.answer_ret = ret;
+}
+
 void channel_close_domain(struct domain *d)
 {
     if (d->domid)
@@ -144,6 +158,7 @@ static int teardown(void **state)
     p2m_destroy(&dom0->p2m);
     free(dom0);
     hv.domains = NULL;
+    hv.by_domid[0] = NULL;
     event_base_free(hv.base);
     return 0;
 }
@@ -274,6 +289,18 @@ static void test_arguments_and_vcpus(void **state)
 }
 
 /* Ids go up and wrap below the reserved ones, skipping the living; 0 never. */
+/* Destroys d and runs the loop until it is gone (a running one is reaped
+ * when its pidfd says so). */
+static void destroy(struct domain *d)
+{
+    domid_t domid = d->domid;
+    int ret = domain_destroy(d);
+
+    assert_true(ret == 0 || ret == 1);
+    while (domain_find(domid))
+        assert_int_equal(event_base_loop(hv.base, EVLOOP_ONCE), 0);
+}
+
 static void test_domids(void **state)
 {
     (void)state;
@@ -281,8 +308,7 @@ static void test_domids(void **state)
     assert_int_equal(create("a"), 1);
     assert_int_equal(create("b"), 2);
     assert_int_equal(create("c"), 3);
-    assert_int_equal(domain_destroy(domain_find(2)), 0);
-    assert_null(domain_find(2));
+    destroy(domain_find(2));
     assert_int_equal(create("d"), 4);
     hv.next_domid = DOMID_FIRST_RESERVED - 1;
     assert_int_equal(create("e"), DOMID_FIRST_RESERVED - 1);
@@ -387,8 +413,101 @@ static void test_lifecycle(void **state)
 
     /* Destroyed while it runs: nothing kept either. */
     d = create_live("b");
-    assert_int_equal(domain_destroy(d), 0);
+    destroy(d);
     assert_int_equal(rec.console_end, CONSOLE_LOG_REMOVE);
+}
+
+/* A call waiting on domain d, as a handler makes it (ctx->arg: a domid). */
+struct waiter {
+    struct channel ch;
+    struct sv_domctl_wait arg;
+    struct hc_ctx ctx;
+};
+
+static struct hc_ctx *waiter(struct waiter *w, const struct domain *d)
+{
+    *w = (struct waiter){.arg = {.domid = d->domid}};
+    w->ctx = (struct hc_ctx){.ch = &w->ch, .arg = &w->arg, .arg_len = sizeof(w->arg)};
+    return &w->ctx;
+}
+
+/* destroy kills and returns: the loop is not held while the process exits.
+ * The domain stays listed, dying, its name taken, until it is reaped; then
+ * the calls waiting for it are answered, once. */
+static void test_destroy_does_not_wait(void **state)
+{
+    xen_domctl_getdomaininfo_t info;
+    struct waiter w1, w2;
+    struct domain *d;
+
+    (void)state;
+    d = create_live("a");
+    assert_int_equal(domain_unpause(d), 0);
+    assert_int_equal(domain_destroy(d), 1);
+    assert_int_equal(wait_add(waiter(&w1, d), d, WAIT_GONE, 0), 0);
+    assert_true(w1.ctx.deferred);
+    domain_getinfo(d, &info);
+    assert_int_equal(info.flags & XEN_DOMINF_dying, XEN_DOMINF_dying);
+    assert_int_equal(create("a"), -EEXIST);
+    assert_int_equal(domain_pause(d), -EINVAL);
+    assert_int_equal(domain_shutdown(d, SHUTDOWN_crash), 0); /* its pidfd ends it */
+    assert_int_equal(domain_destroy(d), 1);                  /* again: still dying */
+    assert_int_equal(wait_add(waiter(&w2, d), d, WAIT_GONE, 0), 0);
+    assert_int_equal(rec.answers, 0);
+    while (domain_find(1))
+        assert_int_equal(event_base_loop(hv.base, EVLOOP_ONCE), 0);
+    assert_int_equal(rec.answers, 2);
+    assert_int_equal(rec.answer_ret, 0);
+    assert_null(w1.ch.wait);
+    assert_int_equal(rec.console_end, CONSOLE_LOG_REMOVE); /* destroyed, not crashed */
+    assert_int_equal(hv.quota.used, 0);
+    assert_int_equal(create("a"), 2);
+}
+
+/* wait_up: answered at the domain's first hypercall, at its death before
+ * it, or when its time is out; at once when the state already answers. */
+static void test_wait_up(void **state)
+{
+    struct waiter w;
+    struct domain *d;
+
+    (void)state;
+    d = create_live("a");
+    assert_int_equal(domain_unpause(d), 0);
+    assert_int_equal(wait_add(waiter(&w, d), d, WAIT_UP, 0), -ETIMEDOUT); /* no time: now */
+    assert_int_equal(wait_add(waiter(&w, d), d, WAIT_UP, 5000), 0);
+    assert_int_equal(rec.answers, 0);
+    domain_mark_up(d);
+    assert_int_equal(rec.answers, 1);
+    assert_int_equal(rec.answer_ret, 0);
+    assert_int_equal(wait_add(waiter(&w, d), d, WAIT_UP, 5000), 0); /* up: at once */
+    assert_false(w.ctx.deferred);
+
+    /* Slow to come up: the time runs out, the domain runs on. */
+    d = create_live("b");
+    assert_int_equal(wait_add(waiter(&w, d), d, WAIT_UP, 20), 0);
+    while (rec.answers < 2)
+        assert_int_equal(event_base_loop(hv.base, EVLOOP_ONCE), 0);
+    assert_int_equal(rec.answer_ret, -ETIMEDOUT);
+    assert_int_equal(d->state, DOMAIN_RUNNING);
+
+    /* Dead before it was up (a crash in its loader or its arguments). */
+    assert_int_equal(wait_add(waiter(&w, d), d, WAIT_UP, 5000), 0);
+    assert_int_equal(kill(d->pid, SIGKILL), 0);
+    while (rec.answers < 3)
+        assert_int_equal(event_base_loop(hv.base, EVLOOP_ONCE), 0);
+    assert_int_equal(rec.answer_ret, -ECHILD);
+    assert_int_equal(wait_add(waiter(&w, d), d, WAIT_UP, 5000), -ECHILD);
+
+    /* Gone while it waited: destroyed before it was up. */
+    d = create_live("c");
+    assert_int_equal(wait_add(waiter(&w, d), d, WAIT_UP, 5000), 0);
+    wait_cancel(&w.ch); /* its channel went: no answer */
+    assert_null(w.ch.wait);
+    assert_int_equal(wait_add(waiter(&w, d), d, WAIT_UP, 5000), 0);
+    destroy(d);
+    assert_int_equal(rec.answers, 4);
+    assert_int_equal(rec.answer_ret, -ECHILD); /* reaped first: it shut down */
 }
 
 /* A process that dies by a signal it did not ask for is a crash. */
@@ -420,6 +539,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_quota_refuses, setup, teardown),
         cmocka_unit_test_setup_teardown(test_lifecycle, setup, teardown),
         cmocka_unit_test_setup_teardown(test_death_is_crash, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_destroy_does_not_wait, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_wait_up, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -30,16 +30,19 @@
 /* Xen's credit scheduler weight: its range and default. */
 #define CONFIG_MAX_CPU_WEIGHT     65535
 #define CONFIG_DEFAULT_CPU_WEIGHT 256
-#define CONFIG_MAX_QUEUES         8
-#define CONFIG_MAX_QUEUE_SIZE     253 /* buffers netfront posts each way: a ring's worth */
-#define CONFIG_MAX_VLAN           4094
-#define CONFIG_MAX_TRUNK          64               /* tagged VLANs of one vif */
-#define CONFIG_MAX_MEMORY_MIB     (1024ULL * 1024) /* 1 TiB */
-#define CONFIG_DEFAULT_MEMORY_MIB 32               /* libxl's default */
-#define CONFIG_MAX_LIMIT          (1u << 20)       /* max_grant_frames & co: sanity bound */
-#define CONFIG_RATE_INTERVAL_US   50000            /* xl's and libvirt's default credit window */
-#define CONFIG_MAX_RATE           (1ULL << 40)     /* bytes a second: 1 TB/s, a sanity bound */
-#define CONFIG_MAX_BURST          (1ULL << 30)     /* bytes of credit kept: 1 GiB, the same */
+/* A driver domain's when its description gives none: sixteen guests' worth,
+ * since it does the work of every guest it serves (docs/config.md). */
+#define CONFIG_DRIVER_DOMAIN_CPU_WEIGHT (16 * CONFIG_DEFAULT_CPU_WEIGHT)
+#define CONFIG_MAX_QUEUES               8
+#define CONFIG_MAX_QUEUE_SIZE           253 /* buffers netfront posts each way: a ring's worth */
+#define CONFIG_MAX_VLAN                 4094
+#define CONFIG_MAX_TRUNK                64               /* tagged VLANs of one vif */
+#define CONFIG_MAX_MEMORY_MIB           (1024ULL * 1024) /* 1 TiB */
+#define CONFIG_DEFAULT_MEMORY_MIB       32               /* libxl's default */
+#define CONFIG_MAX_LIMIT                (1u << 20)       /* max_grant_frames & co: sanity bound */
+#define CONFIG_RATE_INTERVAL_US         50000        /* xl's and libvirt's default credit window */
+#define CONFIG_MAX_RATE                 (1ULL << 40) /* bytes a second: 1 TB/s, a sanity bound */
+#define CONFIG_MAX_BURST                (1ULL << 30) /* bytes of credit kept: 1 GiB, the same */
 
 /* Where a value was written, kept for the errors only the running host can
  * reveal (xl create's checks: backend domain, PCI function, host memory).
@@ -133,6 +136,7 @@ struct domain_config {
     unsigned int vcpus;             /* 1..CONFIG_MAX_VCPUS: online at start */
     unsigned int max_vcpus;         /* vcpus..CONFIG_MAX_VCPUS: what it may bring online */
     unsigned int cpu_weight;        /* 1..CONFIG_MAX_CPU_WEIGHT: share of the CPU against others */
+    bool cpu_weight_given;          /* by the description, not a default */
     char *kernel;                   /* as written (relative = to xl's cwd); owned */
     struct config_origin kernel_at; /* where kernel was set */
     char *extra;                    /* command line, never NULL after parsing; owned */

@@ -55,6 +55,10 @@ void svl_error_clear(struct svl_ctx *ctx);
 bool svl_parse_domid(const char *s, uint32_t *domid);
 /* A name or a domain id: 0, -ESRCH (also for "") or -ENAMETOOLONG; unsaid. */
 int svl_domid(struct svl_ctx *ctx, const char *spec, uint32_t *domid);
+/* svl_domid() that gives the domain's name too, into name (len bytes): one
+ * hypercall for both. */
+int svl_domain_lookup(struct svl_ctx *ctx, const char *spec, uint32_t *domid, char *name,
+                      size_t len);
 /* The name of domid into buf; -ESRCH if none. */
 int svl_domname(struct svl_ctx *ctx, uint32_t domid, char *buf, size_t len);
 /* The process that runs domid: 0, or -ESRCH when it has none (paused
@@ -86,12 +90,17 @@ int svl_domain_check(struct svl_ctx *ctx, const char *file, const struct domain_
  * leaves nothing. */
 int svl_domain_create(struct svl_ctx *ctx, const struct domain_config *cfg, bool paused,
                       uint32_t *domid);
-/* A domain just started that crashed at once: not created (destroyed,
- * -ECHILD), or kept as on_crash = preserve asks (0, a warning).  Either way
- * its console's end says why.  0 when it runs. */
+/* Waits until a domain just started is up (its first hypercall) or died:
+ * one that crashed before it was up is not created (destroyed, -ECHILD), or
+ * kept as on_crash = preserve asks (0, a warning); either way its console's
+ * end says why.  0 when it runs (one that dies after is its monitor's). */
 int svl_domain_check_started(struct svl_ctx *ctx, const struct domain_config *cfg, uint32_t domid);
-/* Destroys a domain and forgets its description and xenstore nodes. */
+/* Destroys a domain and forgets its description and xenstore nodes; it
+ * returns once the domain is gone. */
 int svl_domain_destroy(struct svl_ctx *ctx, uint32_t domid);
+/* The same for a caller that knows the domain's name (svl_domain_lookup):
+ * one hypercall fewer. */
+int svl_domain_destroy_named(struct svl_ctx *ctx, uint32_t domid, const char *name);
 /* Asks domid to power off or reboot: through control/shutdown when it
  * watches it, else its power button (poweroff: -EBUSY while it is paused)
  * or a shutdown with reason reboot (a process has no reset button). */

@@ -42,6 +42,8 @@ struct xengntdev_handle {
     int chan;
     pthread_mutex_t lock;
     struct gnt_range *ranges;
+    grant_entry_v1_t *table; /* our grant table, mapped at the first move */
+    uint32_t table_entries;
     /* Handles whose pages we unmapped but whose unmap the hypervisor did
      * not believe yet (the frame was still mapped elsewhere in this
      * process): xengnttab_unmap_retry() tells it again. */
@@ -147,6 +149,8 @@ static void handle_close(struct xengntdev_handle *h)
         range_free(r);
     }
     free(maps);
+    if (h->table)
+        munmap(h->table, (size_t)h->table_entries * sizeof(*h->table));
     close(h->chan);
     pthread_mutex_destroy(&h->lock);
     free(h->refused);
@@ -675,6 +679,91 @@ void *xengntshr_share_pages(xengntshr_handle *xgs, uint32_t domid, int count, ui
     memcpy(u.ref, s.ref, sizeof(u.ref));
     hcall_mem_unshare(xgs->chan, &u);
     return fail_ptr(-ENOMEM);
+}
+
+/* Maps the caller's grant table into h once (a domain's: dom0 has none).
+ * Called with h->lock held; 0 or -errno. */
+static int table_map(struct xengntdev_handle *h)
+{
+    struct sv_start_info si;
+    int fds[SV_START_INFO_FDS], err;
+    void *t;
+
+    if (h->table)
+        return 0;
+    err = hcall_start_info(h->chan, &si, fds);
+    if (err < 0)
+        return err;
+    t = mmap(NULL, (size_t)si.nr_grant_frames * SV_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
+             fds[SV_START_FD_GNTTAB], 0);
+    msg_close_fds(fds, SV_START_INFO_FDS);
+    if (t == MAP_FAILED)
+        return -errno;
+    h->table = t;
+    h->table_entries = si.nr_grant_frames * SV_PAGE_SIZE / sizeof(grant_entry_v1_t);
+    return 0;
+}
+
+/* Entry ref's flags and domid, as one word (grant_set_status's in the
+ * hypervisor): swapped together, so no pin slips between check and swap. */
+static uint32_t *entry_word(struct xengntdev_handle *h, uint32_t ref)
+{
+    return (uint32_t *)(void *)&h->table[ref];
+}
+
+/* Word w with its grantee changed to domid; false when the entry is no
+ * grant or is pinned (GTF_reading/GTF_writing: a peer maps the page). */
+static bool entry_moved(uint32_t w, uint32_t domid, uint32_t *moved)
+{
+    uint16_t flags = (uint16_t)w;
+
+    if ((flags & GTF_type_mask) != GTF_permit_access || (flags & (GTF_reading | GTF_writing)))
+        return false;
+    *moved = (domid << 16) | flags;
+    return true;
+}
+
+int xengntshr_share_move(xengntshr_handle *xgs, void *start_address, uint32_t count, uint32_t domid)
+{
+    struct gnt_range *r = NULL;
+    uint32_t old[SV_MEM_MAX_BATCH], i = 0;
+    int err;
+
+    pthread_mutex_lock(&xgs->lock);
+    err = table_map(xgs);
+    for (r = xgs->ranges; !err && r; r = r->next)
+        if (r->addr == start_address && r->count == count)
+            break;
+    if (!err && (!r || count > SV_MEM_MAX_BATCH || domid >= DOMID_FIRST_RESERVED))
+        err = -EINVAL;
+    for (uint32_t k = 0; !err && k < count; k++)
+        if (r->ids[k] >= xgs->table_entries)
+            err = -EINVAL;
+    /* All or none: a page pinned meanwhile puts back what moved. */
+    for (; !err && i < count; i++) {
+        uint32_t *word = entry_word(xgs, r->ids[i]), moved;
+
+        old[i] = __atomic_load_n(word, __ATOMIC_ACQUIRE);
+        if (!entry_moved(old[i], domid, &moved) ||
+            !__atomic_compare_exchange_n(word, &old[i], moved, false, __ATOMIC_ACQ_REL,
+                                         __ATOMIC_ACQUIRE))
+            err = -EBUSY;
+    }
+    if (err == -EBUSY)
+        for (uint32_t k = 0; k + 1 < i; k++) {
+            uint32_t back = old[k], now = (domid << 16) | (uint16_t)old[k];
+
+            /* The new grantee may have pinned it already: then it stays
+             * moved, which the caller's unshare (EBUSY, retried) handles. */
+            __atomic_compare_exchange_n(entry_word(xgs, r->ids[k]), &now, back, false,
+                                        __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+        }
+    pthread_mutex_unlock(&xgs->lock);
+    if (err) {
+        errno = -err;
+        return -1;
+    }
+    return 0;
 }
 
 void *xengntshr_share_page_notify(xengntshr_handle *xgs, uint32_t domid, uint32_t *ref,

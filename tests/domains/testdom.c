@@ -1,7 +1,8 @@
 /*
  * testdom: a domain image for the integration tests, written only against
  * Xen's library APIs (xenevtchn.h, xengnttab.h, xenctrl.h) except where a
- * test plays a hostile domain and needs the raw hypercall.  Each mode prints
+ * test plays a hostile domain and needs the raw hypercall, or tries one of
+ * our extensions (sv/gnttab_ext.h).  Each mode prints
  * the lines the test scripts wait for on the domain's console.
  *
  *   share PEER [ro]        share a page with PEER, bind a port for it, print
@@ -10,6 +11,10 @@
  *                          once the mapper has written to it, try to end access
  *                          every 50 ms: "UNSHARE busy while mapped", then
  *                          "UNSHARE ok" when the mapping is gone (its mapper died)
+ *   share-move PEER NEW    share a writable page with PEER, print "READY ref=R";
+ *                          once the mapper has written to it, try to move the
+ *                          share to NEW every 50 ms: "MOVE busy while mapped",
+ *                          then "MOVE ok" when the mapping is gone; then sleep
  *   share-close PEER       share two pages with PEER through one handle, print
  *                          "READY ref=R" (the second's), close the handle
  *                          without ending access, print "CLOSED", then sleep
@@ -34,7 +39,11 @@
  *                          "DUMPABLE n", then "SET_DUMPABLE", "RUNDIR",
  *                          "HOSTRUN" (/run), "PEERPROC" (/proc/PID), "EXEC" (of
  *                          /usr/bin/true) with "allowed" or the error; then sleep
- *   sleep                  wait; SIGTERM (the power button) powers off
+ *   sleep                  says it is up (a hypercall), waits; SIGTERM (the power
+ *                          button) powers off
+ *   slow-up MS             sleeps MS ms before its first hypercall, then as sleep
+ *   slow-crash MS          sleeps MS ms, then crashes without a hypercall
+ *   up-crash               its first hypercall, then a crash (exit status 1)
  *   echo                   print "ECHO <line>" for each console input line, until "bye"
  *   xsshare PEER           like share, but publishes ref and port in xenstore
  *                          (data/ref, data/port, readable by PEER only, then data/ready)
@@ -100,6 +109,7 @@
 #include <xengnttab.h>
 #include <xenstore.h>
 
+#include "sv/gnttab_ext.h"
 #include "sv/hcall.h"
 
 static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -224,32 +234,71 @@ static int mode_share_close(uint32_t peer)
     return mode_sleep();
 }
 
-static int mode_share_held(uint32_t peer)
+/* Shares a writable page with peer through *xgs, says "READY ref=R" and
+ * waits until the mapper has written to it. */
+static volatile char *share_until_marked(uint32_t peer, xengntshr_handle **xgs)
 {
-    xengntshr_handle *xgs = xengntshr_open(NULL, 0);
     volatile char *page;
-    bool said_busy = false;
     uint32_t ref;
 
-    if (!xgs)
+    *xgs = xengntshr_open(NULL, 0);
+    if (!*xgs)
         die("open");
-    page = xengntshr_share_pages(xgs, peer, 1, &ref, true);
+    page = xengntshr_share_pages(*xgs, peer, 1, &ref, true);
     if (!page)
         die("share");
     say("READY ref=%u", ref);
     while (!page[64])
         usleep(50000);
-    while (xengntshr_unshare(xgs, (void *)page, 1) < 0) {
+    return page;
+}
+
+/* Tries op on page every 50 ms while the mapper holds it: "WHAT busy while
+ * mapped" once, then "WHAT ok", or "WHAT ok while mapped" at once. */
+static void retry_while_mapped(const char *what,
+                               int (*op)(xengntshr_handle *, volatile char *, uint32_t),
+                               xengntshr_handle *xgs, volatile char *page, uint32_t arg)
+{
+    bool said_busy = false;
+
+    while (op(xgs, page, arg) < 0) {
         if (errno != EBUSY)
-            die("unshare");
+            die(what);
         if (!said_busy)
-            say("UNSHARE busy while mapped");
+            say("%s busy while mapped", what);
         said_busy = true;
         usleep(50000);
     }
-    say(said_busy ? "UNSHARE ok" : "UNSHARE ok while mapped");
+    say("%s ok%s", what, said_busy ? "" : " while mapped");
+}
+
+static int unshare_op(xengntshr_handle *xgs, volatile char *page, uint32_t count)
+{
+    return xengntshr_unshare(xgs, (void *)page, count);
+}
+
+static int move_op(xengntshr_handle *xgs, volatile char *page, uint32_t to)
+{
+    return xengntshr_share_move(xgs, (void *)page, 1, to);
+}
+
+static int mode_share_held(uint32_t peer)
+{
+    xengntshr_handle *xgs;
+    volatile char *page = share_until_marked(peer, &xgs);
+
+    retry_while_mapped("UNSHARE", unshare_op, xgs, page, 1);
     xengntshr_close(xgs);
     return 0;
+}
+
+static int mode_share_move(uint32_t peer, uint32_t to)
+{
+    xengntshr_handle *xgs;
+    volatile char *page = share_until_marked(peer, &xgs);
+
+    retry_while_mapped("MOVE", move_op, xgs, page, to);
+    return mode_sleep();
 }
 
 static unsigned read_peer(struct xs_handle *h, uint32_t granter, const char *key)
@@ -560,8 +609,19 @@ static void on_term(int sig)
     powered_off = 1;
 }
 
+/* A hypercall: the hypervisor knows the image is up (xl create waits for
+ * it).  Images that use the Xen libraries make one as they open them. */
+static void come_up(void)
+{
+    int chan = hcall_open();
+
+    if (chan >= 0)
+        close(chan);
+}
+
 static int mode_sleep(void)
 {
+    come_up();
     signal(SIGTERM, on_term);
     say("SLEEPING");
     while (!powered_off)
@@ -789,6 +849,8 @@ int main(int argc, char **argv)
         return mode_share(num(argv[2]), argc > 3 && !strcmp(argv[3], "ro"), false);
     if (!strcmp(mode, "share-close") && argc == 3)
         return mode_share_close(num(argv[2]));
+    if (!strcmp(mode, "share-move") && argc == 4)
+        return mode_share_move(num(argv[2]), num(argv[3]));
     if (!strcmp(mode, "share-held") && argc == 3)
         return mode_share_held(num(argv[2]));
     if (!strcmp(mode, "xsshare") && argc == 3)
@@ -845,6 +907,20 @@ int main(int argc, char **argv)
         return mode_channels();
     if (!strcmp(mode, "crash"))
         abort();
+    if (!strcmp(mode, "slow-up") && argc == 3) {
+        usleep(num(argv[2]) * 1000);
+        return mode_sleep();
+    }
+    if (!strcmp(mode, "slow-crash") && argc == 3) {
+        usleep(num(argv[2]) * 1000);
+        say("CRASHING");
+        return 1;
+    }
+    if (!strcmp(mode, "up-crash")) {
+        come_up();
+        say("UP, CRASHING");
+        return 1;
+    }
     fprintf(stderr, "testdom: unknown mode '%s'\n", mode);
     return 2;
 }

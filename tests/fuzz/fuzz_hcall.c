@@ -113,8 +113,7 @@ static struct domain *build_domain(domid_t domid)
         abort();
     d->quota_charged = true;
     spawn_sleeper(d);
-    d->next = hv.domains->next;
-    hv.domains->next = d;
+    domain_link(d);
     return d;
 }
 

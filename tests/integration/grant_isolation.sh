@@ -67,3 +67,21 @@ m=$(sv_create "$t-reuse" map-reuse "$k" "$(ref_of "$k")")
 wait_console "$m" "^REUSE kept$"
 wait_console "$k" "^UNSHARE ok"
 pass "a handle's close unmaps no page its user unmapped and reused"
+
+# A share moved to another grantee (a guest following a standby driver
+# domain: xengntshr_share_move): refused while the first grantee maps the
+# page, then the new grantee maps it, and nobody else can.
+q=$(sv_create "$t-pad2" sleep)
+r=$(sv_create "$t-mover" share-move $((q + 2)) $((q + 3)))
+u=$(sv_create "$t-liar2" lie "$r" "$(ref_of "$r")")
+[ "$u" = $((q + 2)) ] || fail "expected the first grantee to be domain $((q + 2)), got $u"
+wait_console "$u" "^UNMAP refused while mapped"
+wait_console "$r" "^MOVE busy while mapped$"
+kill -9 "$(domain_pid "$t-liar2")"
+wait_console "$r" "^MOVE ok$"
+w=$(sv_create "$t-newgrantee" lie "$r" "$(ref_of "$r")")
+[ "$w" = $((q + 3)) ] || fail "expected the new grantee to be domain $((q + 3)), got $w"
+wait_console "$w" "^UNMAP refused while mapped"
+x=$(sv_create "$t-other2" map-bad "$r" "$(ref_of "$r")")
+wait_console "$x" "^MAP refused"
+pass "a share moves to another grantee only once unmapped, and maps there alone"

@@ -35,7 +35,7 @@ pass "a standby without on_crash=restart is refused: $out"
 s=$(standby_id)
 [ -n "$s" ] || fail "no standby after xl create: $("$BIN/xl" list)"
 wait_console "$s" "netdd standby: waiting for the PF" >/dev/null
-sv_guest "$t-a" "$t-dd" 10.21.0.2/24 >/dev/null
+a=$(sv_guest "$t-a" "$t-dd" 10.21.0.2/24)
 sv_guest "$t-b" "$t-dd" 10.21.0.3/24 >/dev/null
 wait_ping "$t-a" 10.21.0.3
 pass "xl create started $t-dd and its standby (domain $s), which waits for the PF"
@@ -59,6 +59,15 @@ for cycle in $(seq "$CYCLES"); do
     for g in "$t-a" "$t-b"; do
         case $(domain_state "$("$BIN/xl" domid "$g")") in -b----|r-----) ;; *) fail "guest $g died" ;; esac
     done
+    # The vifs follow the standby before the dead domain's destroy (50-60
+    # ms of xenstore work), not after it; and a guest takes its pages
+    # along (grants moved in place), not sharing ~500 frames afresh.
+    replug=$(grep -n "vif $a.0 re-plugged to $t-dd (domain $s)" "$rd/monitor.log" | cut -d: -f1 || true)
+    gone=$(grep -n "domain $dd ($t-dd) destroyed" "$rd/monitor.log" | cut -d: -f1 || true)
+    [ -n "$replug" ] && [ -n "$gone" ] && [ "$replug" -lt "$gone" ] ||
+        fail "cycle $cycle: a's vif was not re-plugged to the standby before domain $dd's destroy (monitor.log lines ${replug:-none}, ${gone:-none})"
+    grep -q "backend /local/domain/$s/backend/vif/.*queue 0's pages granted to it in place" \
+        "$rd/console/$a.log" || fail "cycle $cycle: guest a shared its pages afresh for domain $s"
     lost_ab=$(awk '/received/ {print $1 - $4}' "$rd/ping-ab.$cycle")
     lost_ba=$(awk '/received/ {print $1 - $4}' "$rd/ping-ba.$cycle")
     echo "cycle $cycle: $t-dd $dd -> its standby $now; pings lost (one every 20 ms): a->b $lost_ab, b->a $lost_ba"

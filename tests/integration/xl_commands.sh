@@ -161,3 +161,23 @@ grep -q "warning: $t-kept crashed as it started (kept, as on_crash says)" <<<"$e
     grep -q "^testdom: unknown mode 'nosuchmode'" <<<"$err" || fail "preserve: unclear: $err"
 [ "$(domain_state "$("$BIN/xl" domid "$t-kept")")" = "----c-" ] || fail "not kept crashed"
 pass "a guest that crashes at once fails create with its console's tail (or is kept)"
+
+# Created once it is up (its first hypercall), not after a fixed wait: a
+# guest slow to come up is created, up; one that crashes later but before it
+# is up is not created; one that crashes once up is its monitor's (created).
+printf 'name = "%s-slow"\nmemory = 16\nkernel = "%s"\nextra = "slow-up 400"\n' \
+    "$t" "$TESTBIN/testdom" >"$rd/slow.cfg"
+"$BIN/xl" create -q "$rd/slow.cfg" || fail "a guest slow to come up was not created"
+id=$("$BIN/xl" domid "$t-slow")
+"$BIN/xl" dmesg | grep -q "domain $id ($t-slow) up" || fail "created before it was up"
+[[ "$(domain_state "$id")" =~ ^[r-][b-]----$ ]] || fail "the slow guest is not running"
+printf 'name = "%s-late"\nmemory = 16\nkernel = "%s"\nextra = "slow-crash 500"\n' \
+    "$t" "$TESTBIN/testdom" >"$rd/late.cfg"
+rc=0; err=$("$BIN/xl" create "$rd/late.cfg" 2>&1) || rc=$?
+[ "$rc" = 1 ] || fail "a guest that crashed before it was up: exit $rc: $err"
+grep -q "$t-late: crashed as it started: not created" <<<"$err" &&
+    grep -q "^CRASHING" <<<"$err" || fail "late crash: unclear: $err"
+"$BIN/xl" domid "$t-late" >/dev/null 2>&1 && fail "the guest that crashed late is listed"
+rc=0; err=$("$BIN/xl" create "$(sv_cfg "$t-upcrash" up-crash)" 2>&1) || rc=$?
+[ "$rc" = 0 ] || fail "a guest that crashed once up failed create: $err"
+pass "xl create returns once the guest is up; a crash before that is not created"

@@ -165,6 +165,40 @@ static void test_origins(void **state)
     assert_string_equal(msg, "g.cfg: memory: too much");
 }
 
+/* A driver domain weighs sixteen guests unless its description says, in
+ * either order of the keys and in either format; any other domain one. */
+static void test_driver_domain_weight(void **state)
+{
+    static const struct {
+        const char *text;
+        unsigned int weight;
+    } cases[] = {
+        {"name = 'd'\nkernel = 'k'\ndriver_domain = 1\n", CONFIG_DRIVER_DOMAIN_CPU_WEIGHT},
+        {"name = 'd'\nkernel = 'k'\ncpu_weight = 256\ndriver_domain = 1\n", 256},
+        {"name = 'd'\nkernel = 'k'\ndriver_domain = 1\ncpu_weight = 300\n", 300},
+        {"name = 'g'\nkernel = 'k'\n", CONFIG_DEFAULT_CPU_WEIGHT},
+        {"<domain type='xen'><name>d</name><os><kernel>k</kernel></os><metadata>"
+         "<splitvisor:domain xmlns:splitvisor='https://splitvisor.dev/xmlns/domain/1.0' "
+         "driver-domain='yes'/></metadata></domain>",
+         CONFIG_DRIVER_DOMAIN_CPU_WEIGHT},
+        {"<domain type='xen'><name>d</name><os><kernel>k</kernel></os>"
+         "<cputune><shares>1024</shares></cputune><metadata>"
+         "<splitvisor:domain xmlns:splitvisor='https://splitvisor.dev/xmlns/domain/1.0' "
+         "driver-domain='yes'/></metadata></domain>",
+         256},
+    };
+    struct domain_config cfg;
+    struct config_error err;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        assert_int_equal(config_parse_buffer("d", cases[i].text, strlen(cases[i].text), &cfg, &err),
+                         0);
+        assert_int_equal(cfg.cpu_weight, cases[i].weight);
+        config_free(&cfg);
+    }
+}
+
 static void test_vif_spec(void **state)
 {
     struct domain_config cfg;
@@ -716,6 +750,7 @@ int main(void)
         cmocka_unit_test(test_parse_uint),
         cmocka_unit_test(test_mac_generation),
         cmocka_unit_test(test_origins),
+        cmocka_unit_test(test_driver_domain_weight),
         cmocka_unit_test(test_vif_spec),
         cmocka_unit_test(test_vif_spec_errors),
         cmocka_unit_test(test_bdf),

@@ -215,6 +215,7 @@ enum {
     SV_DOMCTL_power_button = 7, /* struct sv_domctl: ask the domain to shut down (SIGTERM) */
     SV_DOMCTL_console_in = 8,   /* struct sv_domctl -> fd: write end of the console input */
     SV_DOMCTL_rename = 9,       /* struct sv_domctl_lookup (domid, new name) */
+    SV_DOMCTL_wait_up = 10,     /* struct sv_domctl_wait: until it is up, down, or the time */
 };
 
 #define SV_DOMAIN_NAME_MAX 64
@@ -250,6 +251,18 @@ struct sv_domctl_create {
     uint32_t max_maptrack_frames;
     uint32_t max_event_channels;
     uint32_t max_vcpus; /* vcpus..; 0: vcpus (xl's maxvcpus) */
+};
+
+/*
+ * Answered once the domain is up (its first hypercall: its image got past
+ * the dynamic loader into its own code), has shut down or gone without
+ * being up, or timeout_ms (at most SV_DOMCTL_WAIT_MAX_MS) have passed.
+ */
+#define SV_DOMCTL_WAIT_MAX_MS 60000
+
+struct sv_domctl_wait {
+    uint32_t domid;
+    uint32_t timeout_ms;
 };
 
 struct sv_domctl_getinfo {
@@ -359,6 +372,7 @@ struct sv_sysctl_physinfo {
     X(domctl_power_button, SV_HC_domctl, SV_DOMCTL_power_button, struct sv_domctl, 1, 1)           \
     X(domctl_console_in, SV_HC_domctl, SV_DOMCTL_console_in, struct sv_domctl, 1, 1)               \
     X(domctl_rename, SV_HC_domctl, SV_DOMCTL_rename, struct sv_domctl_lookup, 1, 1)                \
+    X(domctl_wait_up, SV_HC_domctl, SV_DOMCTL_wait_up, struct sv_domctl_wait, 1, 1)                \
     X(sysctl_readconsole, SV_HC_sysctl, SV_SYSCTL_readconsole, struct sv_sysctl_readconsole, 1, 1) \
     X(sysctl_physinfo, SV_HC_sysctl, SV_SYSCTL_physinfo, struct sv_sysctl_physinfo, 1, 0)          \
     X(sysctl_shutdown, SV_HC_sysctl, SV_SYSCTL_shutdown, uint32_t, 1, 1)                           \
@@ -388,6 +402,7 @@ _Static_assert(sizeof(struct sv_mem_share) == 3056, "struct sv_mem_share is 3056
 _Static_assert(sizeof(struct sv_mem_unshare) == 1020, "struct sv_mem_unshare is 1020 bytes");
 _Static_assert(sizeof(struct sv_domctl) == 8, "struct sv_domctl is 8 bytes");
 _Static_assert(sizeof(struct sv_domctl_create) == 4216, "struct sv_domctl_create is 4216 bytes");
+_Static_assert(sizeof(struct sv_domctl_wait) == 8, "struct sv_domctl_wait is 8 bytes");
 _Static_assert(sizeof(struct sv_domctl_getinfo) == 8, "struct sv_domctl_getinfo is 8 bytes");
 _Static_assert(sizeof(struct sv_domctl_lookup) == 88, "struct sv_domctl_lookup is 88 bytes");
 _Static_assert(sizeof(struct sv_sysctl_readconsole) == 8,
