@@ -66,9 +66,13 @@
 /* Broadcast and multicast frames a vif may send a second (a burst of
  * VIF_MCAST_BURST): each is a copy into every other guest on the NIC (or
  * the software switch), so one guest flooding them cost the others 4-16%
- * of their frames.  ARP, neighbour discovery and mDNS need a few. */
+ * of their frames.  ARP, neighbour discovery and mDNS need a few.  Past
+ * the budget the vif's TX waits, with the group frame at its head, until
+ * VIF_MCAST_BATCH have come back: a wake-up of netdd per frame let
+ * through was the larger part of what a storm still cost it. */
 #define VIF_MCAST_RATE  1000
 #define VIF_MCAST_BURST 256
+#define VIF_MCAST_BATCH 16
 #define VIF_CTRL_RATE   256
 #define VIF_CTRL_BURST  64
 
@@ -109,6 +113,7 @@ struct vif_queue {
     evtchn_port_t evtchn_rx; /* the RX ring's port with split event channels, else 0 */
     bool tx_more;            /* the TX budget ran out: vif_back_poll() goes on */
     bool tx_blocked;         /* tx_pkt waits for a host buffer or credit (vif_back_poll()) */
+    bool tx_mcast_held;      /* tx_pkt waited for the multicast budget (counted) */
     bool tx_paid;            /* tx_pkt's rate credit is taken */
     bool rx_paid;            /* the frame the guest had no buffer for paid its RX credit */
     struct netback_packet tx_pkt;
@@ -147,8 +152,8 @@ struct vif_back {
     bool rx_held;                       /* a frame waits for RX credit: rx_ready when it comes */
     struct ipfilter ipf;                /* its addresses ("ip"): what it may send from */
     uint64_t ip_filtered;               /* frames dropped for another source address */
-    uint64_t mcast_dropped;             /* broadcasts and multicasts past its budget */
-    uint64_t mcast_dropped_shown;       /* what mcast-dropped says */
+    uint64_t mcast_held;                /* broadcasts and multicasts that waited for the budget */
+    uint64_t mcast_held_shown;          /* what mcast-held says */
     uint64_t tso_packets, tso_segments; /* GSO packets cut in software, and their segments */
     uint64_t tso_shown;                 /* tso_segments as soft-tso says it */
     uint64_t ip_filtered_shown;         /* what ip-filtered says (UINT64_MAX: nothing yet) */
@@ -514,7 +519,7 @@ static void queue_disconnect(struct vif_queue *q)
         netback_queue_free(q->q);
     q->q = NULL;
     q->tx_more = false;
-    q->tx_blocked = q->tx_paid = false;
+    q->tx_blocked = q->tx_paid = q->tx_mcast_held = false;
     free(q->tso.frame);
     q->tso = (struct vif_tso){0};
     unbind(q->v, &q->evtchn);
@@ -921,35 +926,65 @@ static bool tx_in_place_ok(const struct netback_packet *pkt)
     return true;
 }
 
-/* Whether the vif may send frame now: unicast always, broadcasts and
- * multicasts within its budget (beyond it they are answered dropped). */
-static bool mcast_ok(struct vif_back *v, const uint8_t *frame, size_t len)
+/* 0 when the vif may send frame now (unicast always, broadcasts and
+ * multicasts within its budget, which this takes), else how long until
+ * the budget has VIF_MCAST_BATCH for it. */
+static uint64_t mcast_wait(struct vif_back *v, const uint8_t *frame, size_t len)
 {
-    return !len || !(frame[0] & 1) || ratelimit_take(&v->mcast, ratelimit_now_ns()) == 0;
+    uint64_t wait;
+
+    if (!len || !(frame[0] & 1) || !(wait = ratelimit_take(&v->mcast, ratelimit_now_ns())))
+        return 0;
+    return wait + (VIF_MCAST_BATCH - 1) * (1000000000ull / VIF_MCAST_RATE);
 }
 
 /*
  * Whether pkt is a broadcast or multicast past the vif's budget, told
  * before anything of it is copied, mapped or filtered: a guest queueing
- * them as fast as netdd answers (0.2-0.4 million a second) had each one
- * given a host buffer, copied out of its grant (or mapped for the device)
- * and filtered, only for mcast_ok() to drop it.  The destination's first
- * byte is read through a mapping netdd already holds of the first slot's
- * page (the cache's, which tx_prefetch() filled, or the device's); where
- * there is none, or while the budget lasts, the frame takes the usual path
- * and mcast_ok() judges netdd's copy.  A guest that changes the byte after
- * this look only drops its own frame or pays the later check.
+ * them as fast as netdd takes them (0.2-0.4 million a second) had each one
+ * given a host buffer and copied out of its grant, then dropped.  How
+ * long it is to wait, or 0.  The destination's first byte is read through
+ * a mapping netdd already holds of the first slot's page (the cache's,
+ * which tx_prefetch() filled, or the device's); where there is none, or
+ * while the budget lasts, the frame takes the usual path and
+ * mcast_wait() judges netdd's copy (which maps the page for the next
+ * look).  A guest that changes the byte after this look only makes its
+ * own frame wait, or pays the later check.
  */
-static bool mcast_over_budget(struct vif_back *v, const struct netback_packet *pkt, uint64_t now)
+static uint64_t mcast_over_budget(struct vif_back *v, const struct netback_packet *pkt,
+                                  uint64_t now)
 {
     const struct netback_seg *s = &pkt->seg[0];
     uint8_t dst0;
 
     if (ratelimit_available(&v->mcast, now) || !s->len)
-        return false;
+        return 0;
     if (!devmapped(v, s->gref) && !gntcache_has(v->cache, v->fe_domid, s->gref))
-        return false;
-    return vif_copy_from(v, s->gref, s->offset, &dst0, 1) == 0 && (dst0 & 1);
+        return 0;
+    if (vif_copy_from(v, s->gref, s->offset, &dst0, 1) < 0 || !(dst0 & 1))
+        return 0;
+    return ratelimit_take(&v->mcast, now) +
+           (VIF_MCAST_BATCH - 1) * (1000000000ull / VIF_MCAST_RATE);
+}
+
+/* tx_pkt waits, nothing of it answered, until the host polls again after
+ * wait ns (its rate's next window, its multicast budget): the guest's ring
+ * fills behind it and the guest stops, as Xen's netback leaves requests
+ * on the ring while a vif is out of credit; the excess costs netdd
+ * nothing. */
+static void tx_hold(struct vif_queue *q, uint64_t wait)
+{
+    q->tx_blocked = true;
+    q->v->env.ops->poll_later(q->v->env.host, q->v, wait);
+}
+
+/* The same for a group frame past the budget, counted once in mcast-held. */
+static void tx_hold_mcast(struct vif_queue *q, uint64_t wait)
+{
+    if (!q->tx_mcast_held)
+        q->v->mcast_held++;
+    q->tx_mcast_held = true;
+    tx_hold(q, wait);
 }
 
 /*
@@ -1175,6 +1210,7 @@ static bool tx_drain(struct vif_queue *q)
     tx_prefetch(q);
     while (budget && (q->tso.len || q->tx_blocked || netback_tx_next(q->q, pkt) == 1)) {
         struct netif_offload o;
+        bool retry = q->tx_blocked; /* tx_pkt again: not taken now */
         int err;
 
         if (--budget % VIF_TX_FLUSH_EVERY == 0 && budget) {
@@ -1191,22 +1227,23 @@ static bool tx_drain(struct vif_queue *q)
             }
             continue;
         }
-        q->tx_taken++;
+        /* A held frame's retry is no work the guest gave: its events
+         * meanwhile find nothing, and are unmasked late. */
+        if (!retry) {
+            q->tx_taken++;
+            q->tx_mcast_held = false;
+        }
         now = ratelimit_now_ns();
         if (!q->tx_paid && (wait = ratelimit_credit_take(&v->tx_credit, now, pkt->len))) {
-            /* Over its rate: the frame waits (the guest's ring fills, it
-             * stops) until the next window's credit. */
-            q->tx_blocked = true;
-            v->env.ops->poll_later(v->env.host, v, wait);
+            tx_hold(q, wait); /* over its rate: the next window's credit */
             budget = 1;
             break;
         }
-        q->tx_paid = true;
-        if (mcast_over_budget(v, pkt, now)) {
-            q->tx_paid = false;
-            v->mcast_dropped++;
-            netback_tx_done(q->q, pkt, NETIF_RSP_DROPPED);
-            continue;
+        q->tx_paid = true; /* a held frame does not pay again */
+        if ((wait = mcast_over_budget(v, pkt, now))) {
+            tx_hold_mcast(q, wait);
+            budget = 1;
+            break;
         }
         netback_tx_offload(pkt, &o);
         if (tx_tso_wanted(v, &o)) {
@@ -1242,9 +1279,12 @@ static bool tx_drain(struct vif_queue *q)
         if (len >= 0 && !ipfilter_allows(&v->ipf, buf, (size_t)len)) {
             v->ip_filtered++; /* checked in our copy: the guest cannot change it now */
             status = NETIF_RSP_DROPPED;
-        } else if (len >= 0 && !mcast_ok(v, buf, (size_t)len)) {
-            v->mcast_dropped++;
-            status = NETIF_RSP_DROPPED;
+        } else if (len >= 0 && (wait = mcast_wait(v, buf, (size_t)len))) {
+            /* Judged in our copy; the buffer, not submitted, stays the host's. */
+            q->tx_paid = true;
+            tx_hold_mcast(q, wait);
+            budget = 1;
+            break;
         } else if (len < 0 ||
                    v->env.ops->transmit(v->env.host, v, q->idx, buf, (size_t)len, &o) < 0)
             status = NETIF_RSP_DROPPED;
@@ -1698,10 +1738,10 @@ void vif_back_publish_counters(struct vif_back *v)
         vif_back_publish(v, SV_XS_SOFT_TSO, value);
         v->tso_shown = v->tso_segments;
     }
-    if (v->mcast_dropped != v->mcast_dropped_shown) {
-        snprintf(value, sizeof(value), "%llu", (unsigned long long)v->mcast_dropped);
-        vif_back_publish(v, SV_XS_MCAST_DROPPED, value);
-        v->mcast_dropped_shown = v->mcast_dropped;
+    if (v->mcast_held != v->mcast_held_shown) {
+        snprintf(value, sizeof(value), "%llu", (unsigned long long)v->mcast_held);
+        vif_back_publish(v, SV_XS_MCAST_HELD, value);
+        v->mcast_held_shown = v->mcast_held;
     }
     if (!v->ipf.active || v->ip_filtered == v->ip_filtered_shown)
         return;

@@ -7,7 +7,7 @@
  *     data/                   N's (the domain's own scratch space)
  *   /vm/UUID                  name, uuid
  * then XS_INTRODUCE with the ring frame and port the hypervisor made, and
- * for a driver domain its own node quota.
+ * for a driver domain its own node and request-rate quotas.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -71,18 +71,30 @@ static int write_home(struct xs_handle *h, xs_transaction_t t, void *arg)
  * vifs: it gets that default for its own nodes plus the most its vifs can
  * hold, as its own quota in place of the host-wide one (which libxl leaves
  * to the administrator, and which raised would let every guest grow too).
+ * The same for the requests a second it may make (a guest's 200 would
+ * hold back its one thread, and with it every vif, at a few vifs' start).
  */
 static int set_driver_quota(struct xs_handle *h, uint32_t domid)
 {
-    char args[64];
-    int len =
-        snprintf(args, sizeof(args), "set%cnodes%c%u%c%u", 0, 0,
-                 XEN_DEFAULT_NODES + SV_XS_NETDD_MAX_VIFS * SV_XS_VIF_BACKEND_NODES, 0, domid);
-    char *ok = xs_control_command(h, "quota", args, (unsigned)len + 1);
+    const struct {
+        const char *name;
+        unsigned value;
+    } quotas[] = {
+        {"nodes", XEN_DEFAULT_NODES + SV_XS_NETDD_MAX_VIFS * SV_XS_VIF_BACKEND_NODES},
+        {"request-rate", SV_XS_NETDD_MAX_VIFS * SV_XS_VIF_BACKEND_REQUESTS},
+        {"request-burst", SV_XS_NETDD_MAX_VIFS * SV_XS_VIF_BACKEND_REQUESTS},
+    };
 
-    if (!ok)
-        return -errno;
-    free(ok);
+    for (size_t i = 0; i < sizeof(quotas) / sizeof(quotas[0]); i++) {
+        char args[64];
+        int len = snprintf(args, sizeof(args), "set%c%s%c%u%c%u", 0, quotas[i].name, 0,
+                           quotas[i].value, 0, domid);
+        char *ok = xs_control_command(h, "quota", args, (unsigned)len + 1);
+
+        if (!ok)
+            return -errno;
+        free(ok);
+    }
     return 0;
 }
 

@@ -11,6 +11,7 @@
 #include "domain.h"
 #include "htab.h"
 #include "ops.h"
+#include "ring.h"
 #include "trans.h"
 #include "watch.h"
 
@@ -23,6 +24,7 @@ struct conn *conn_new(struct xsd *xs, uint32_t domid, const struct conn_transpor
     conn->xs = xs;
     conn->domid = domid;
     conn->privileged = domid == 0;
+    conn->rated = tp == &ring_transport && domid != 0;
     conn->tp = tp;
     conn->tp_arg = arg;
     TAILQ_INIT(&conn->out);
@@ -88,6 +90,37 @@ void conn_destroy(struct conn *conn)
 bool conn_wants_input(const struct conn *conn)
 {
     return conn->privileged || conn->nout < conn->xs->quota[Q_OUTSTANDING];
+}
+
+/* conn's bucket, made anew when dom0 changed its domain's rate or burst. */
+static struct ratelimit *conn_rate(struct conn *conn)
+{
+    unsigned int rate = domain_quota(conn->xs, conn->domid, Q_REQUEST_RATE);
+    unsigned int burst = domain_quota(conn->xs, conn->domid, Q_REQUEST_BURST);
+
+    if (conn->rate_made[0] != rate || conn->rate_made[1] != burst) {
+        ratelimit_init(&conn->rate, rate, burst);
+        conn->rate_made[0] = rate;
+        conn->rate_made[1] = burst;
+    }
+    return &conn->rate;
+}
+
+uint64_t conn_input_wait(struct conn *conn)
+{
+    uint64_t now, wait;
+
+    if (conn->privileged || !conn->rated)
+        return 0;
+    now = ratelimit_now_ns();
+    /* Takes nothing when there is no token: only says how long till one. */
+    if (ratelimit_available(conn_rate(conn), now) || !(wait = ratelimit_take(&conn->rate, now)))
+        return 0;
+    if (!conn->rate_logged)
+        log_warnx("conn dom%u: over its request rate (%u a second): served later", conn->domid,
+                  conn->rate_made[0]);
+    conn->rate_logged = true;
+    return wait;
 }
 
 bool conn_has_output(const struct conn *conn)
@@ -267,11 +300,14 @@ int conn_input(struct conn *conn)
     int rc;
 
     for (int budget = CONN_INPUT_BUDGET; budget > 0; budget--) {
-        if (!conn_wants_input(conn))
+        if (!conn_wants_input(conn) || conn_input_wait(conn))
             return 0;
         rc = input_one(conn);
         if (rc <= 0)
             return rc;
+        /* Paid once served: a request read in pieces costs one token. */
+        if (conn->rated)
+            ratelimit_take_n(&conn->rate, ratelimit_now_ns(), 1);
     }
     return 1;
 }

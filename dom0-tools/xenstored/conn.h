@@ -32,6 +32,17 @@ int conn_input(struct conn *conn);
  * queued: the transport should stop watching for input meanwhile. */
 bool conn_wants_input(const struct conn *conn);
 
+/*
+ * 0 when conn may have a request served now, else the nanoseconds until it
+ * may: a domain's ring connection is served its domain's request-rate
+ * quota a second, request-burst at most at once (a token bucket per
+ * connection), and conn_input() reads no more of it meanwhile; the
+ * transport looks again after that long.  dom0 is never held back, nor a
+ * socket (dom0's tools, restricted or not), as Xen's write rate limit
+ * spares sockets.
+ */
+uint64_t conn_input_wait(struct conn *conn);
+
 /* Writes queued output.  0 (maybe some left: conn_has_output) or -errno. */
 int conn_flush(struct conn *conn);
 bool conn_has_output(const struct conn *conn);

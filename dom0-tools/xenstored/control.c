@@ -36,6 +36,8 @@ static const struct {
     [Q_TRANS_NODES] = {"transaction-nodes", "Max. number of accessed nodes per transaction"},
     [Q_PERMS] = {"node-permissions", "Max. number of permissions per node"},
     [Q_NODE_SIZE] = {"node-size", "Max. size of a node"},
+    [Q_REQUEST_RATE] = {"request-rate", "Requests per second per domain connection"},
+    [Q_REQUEST_BURST] = {"request-burst", "Max. requests at once per domain connection"},
 };
 
 static int quota_by_name(const char *name)
@@ -92,14 +94,16 @@ static int quota_domain(struct ctl *c, const char *arg)
 }
 
 /* A domain's own nodes, watches or memory quota (what a domain owns, the
- * rest being per connection or per node); the domain must be introduced,
- * and its quotas go when it is released. */
+ * rest being per connection or per node), or its connections' request
+ * rate and burst (a driver domain serves many guests); the domain must be
+ * introduced, and its quotas go when it is released. */
 static int quota_set_domain(struct ctl *c, int q, unsigned int val)
 {
     unsigned int domid;
     struct domain *d;
 
-    if (q != Q_NODES && q != Q_WATCHES && q != Q_MEMORY)
+    if (q != Q_NODES && q != Q_WATCHES && q != Q_MEMORY && q != Q_REQUEST_RATE &&
+        q != Q_REQUEST_BURST)
         return EINVAL;
     if (parse_value(c->v[3], &domid) || !(d = domain_introduced(c->conn->xs, domid)))
         return ENOENT;
@@ -110,7 +114,8 @@ static int quota_set_domain(struct ctl *c, int q, unsigned int val)
 
 /* quota                           the hard quotas
  * quota set <name> <val>          changes one (lowering it takes nothing away)
- * quota set <name> <val> <domid>  one domain's own nodes, watches or memory
+ * quota set <name> <val> <domid>  one domain's own nodes, watches, memory,
+ *                                 request-rate or request-burst
  * quota <domid>                   a domain's current use */
 static int ctl_quota(struct ctl *c)
 {

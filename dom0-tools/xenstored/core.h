@@ -16,6 +16,7 @@
 #include <sys/queue.h>
 #include <xenstore_lib.h>
 
+#include "sv/ratelimit.h"
 #include "tree.h"
 
 /* Default quotas, Xen's where Xen has one (xenstored -h; `xenstore-control
@@ -30,6 +31,14 @@
 #define QUOTA_TRANS_NODES  1024          /* nodes one transaction touches: ENOSPC */
 #define QUOTA_PERMS        5             /* permission entries of a node: ENOSPC */
 #define QUOTA_NODE_SIZE    2048          /* node_size() limit: ENOSPC */
+/* Requests a second a domain's connection is served, and at once (a token
+ * bucket): beyond it its ring is read later, as oxenstored pauses a domain
+ * out of conflict credit and C xenstored one out of write credit.  A
+ * guest's boot and its vif's handshake take ~80; each request a domain
+ * storms with cost xenstored, and netdd for each event it fires there,
+ * ~50 us on this 2-core host (docs/benchmarks.md). */
+#define QUOTA_REQUEST_RATE  200
+#define QUOTA_REQUEST_BURST 256
 /* Queued watch-event bytes of a dom0 connection; past it events are dropped
  * (a domain connection's are bounded by its domain's memory quota). */
 #define QUOTA_DOM0_EVENT_BYTES (16 * 1024 * 1024)
@@ -43,6 +52,8 @@ enum quota_id {
     Q_TRANS_NODES,
     Q_PERMS,
     Q_NODE_SIZE,
+    Q_REQUEST_RATE,
+    Q_REQUEST_BURST,
     Q_COUNT
 };
 
@@ -142,6 +153,14 @@ struct conn {
     LIST_HEAD(, trans) trans;
     unsigned int ntrans;
     uint32_t next_tx_id;
+
+    /* Its requests, within its domain's request-rate and request-burst
+     * (the bucket is made anew when they change): a domain's ring's only
+     * (rated), as Xen's write rate limit spares sockets. */
+    bool rated;
+    struct ratelimit rate;
+    unsigned int rate_made[2]; /* the rate and burst it was made for */
+    bool rate_logged;          /* "served later" said */
 };
 
 struct domain {

@@ -88,14 +88,22 @@ static void ring_kick(void *arg)
 /* Handles what the domain wrote, CONN_INPUT_BUDGET requests per turn of
  * the loop: a domain that keeps its ring full is served again only after
  * the loop polled dom0's socket and the other domains (a zero timeout runs
- * after the next poll; an activated event would run before it).  A broken
+ * after the next poll; an activated event would run before it), and one
+ * past its request rate once it may be served again (its notifications
+ * meanwhile only set that timer anew: the ring is not read).  A broken
  * ring closes its connection. */
 static void ring_service(struct hyp_ring *r)
 {
     int more = conn_input(r->conn);
+    uint64_t wait;
 
-    if (more == 1)
+    if (more == 1) {
         event_add(r->flush_ev, &next_turn);
+    } else if (more == 0 && (wait = conn_input_wait(r->conn))) {
+        struct timeval tv = ratelimit_timeval(wait);
+
+        event_add(r->flush_ev, &tv);
+    }
     if (more < 0 || conn_flush(r->conn) < 0) {
         log_warnx("domain %u: xenstore ring broken, connection closed", r->domid);
         conn_destroy(r->conn); /* calls ring_release */

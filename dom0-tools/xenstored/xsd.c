@@ -16,6 +16,8 @@ static const unsigned int default_quota[Q_COUNT] = {
     [Q_TRANS_NODES] = QUOTA_TRANS_NODES,
     [Q_PERMS] = QUOTA_PERMS,
     [Q_NODE_SIZE] = QUOTA_NODE_SIZE,
+    [Q_REQUEST_RATE] = QUOTA_REQUEST_RATE,
+    [Q_REQUEST_BURST] = QUOTA_REQUEST_BURST,
 };
 
 struct xsd *xsd_new(void)

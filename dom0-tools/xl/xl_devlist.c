@@ -156,7 +156,7 @@ static void list_one(struct xs_handle *h, const char *dir, const char *devid, vo
     steering = svl_read_shown(h, vif.back, SV_XS_STEERING);
     pool_counters(h, vif.back, vif.backend, steering, steer, sizeof(steer));
     backend_counter(h, vif.back, SV_XS_IP_FILTERED, steer, sizeof(steer));
-    backend_counter(h, vif.back, SV_XS_MCAST_DROPPED, steer, sizeof(steer));
+    backend_counter(h, vif.back, SV_XS_MCAST_HELD, steer, sizeof(steer));
     printf("%-4s %-3u %-18s %-6s %-5s %-7s %-16s %-36s %s\n", devid, vif.backend, v[0] ? v[0] : "-",
            v[1] ? v[1] : "-", v[2] ? v[2] : "-", v[3] ? v[3] : "-1", rings, vif.back, steer);
     free(steering);

@@ -1,15 +1,16 @@
 /*
  * A token bucket (as GCRA: one timestamp, no refill loop) for what a
- * less-trusted peer can make a backend do at its own pace: netdd's
- * handling of a frontend's xenstore changes (reconnects) and the
- * broadcasts a vif sends.  The caller passes the time, so the logic is
- * testable and costs no clock read of its own.
+ * less-trusted peer can make a more trusted process do at its own pace:
+ * netdd's handling of a frontend's xenstore changes (reconnects) and the
+ * broadcasts a vif sends, xenstored's serving of a domain's requests.  The caller passes the time,
+ * so the logic is testable and costs no clock read of its own.
  */
 #ifndef SV_RATELIMIT_H
 #define SV_RATELIMIT_H
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/time.h>
 
 struct ratelimit {
     uint64_t interval_ns;  /* one token every this long */
@@ -28,6 +29,9 @@ uint64_t ratelimit_take(struct ratelimit *r, uint64_t now_ns);
 uint32_t ratelimit_available(const struct ratelimit *r, uint64_t now_ns);
 /* Takes n tokens at now_ns, n at most what ratelimit_available() said. */
 void ratelimit_take_n(struct ratelimit *r, uint64_t now_ns, uint32_t n);
+/* A wait (ns) as a timer's timeout, rounded up to the microsecond: the
+ * timer finds the token there. */
+struct timeval ratelimit_timeval(uint64_t wait_ns);
 
 /*
  * Xen netback's credit scheme for what a guest sends (its vif's "rate"

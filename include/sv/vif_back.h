@@ -136,7 +136,8 @@ void *vif_back_port(const struct vif_back *v);
 void vif_back_publish(struct vif_back *v, const char *key, const char *value);
 /* Publishes the vif's own counters where they changed: "ip-filtered", the
  * frames its IP anti-spoofing dropped (for a vif with addresses),
- * "mcast-dropped", its broadcasts and multicasts past its budget, and
+ * "mcast-held", its broadcasts and multicasts that waited for its budget
+ * (the vif's TX stopped until it refilled), and
  * "soft-tso", the GSO packets cut in software and their segments.  The host
  * calls it now and then (netdd: every second). */
 void vif_back_publish_counters(struct vif_back *v);

@@ -1,8 +1,10 @@
 # libsvcore: logging, run directory, fd I/O, the message layer, hypercall
-# transport, cgroups and locked pid files; linked by every program and by
-# our libxen* libraries.
+# transport, cgroups, locked pid files and rate limits (netdd's of a guest's
+# frames and xenstore changes, xenstored's of a domain's requests); linked
+# by every program and by our libxen* libraries.
 SHLIBS += svcore
-svcore_SRCS := $(addprefix lib/svcore/,log.c util.c msg.c hcall.c cgroup.c pidfile.c)
+svcore_SRCS := $(addprefix lib/svcore/,log.c util.c msg.c hcall.c cgroup.c pidfile.c \
+                                      ratelimit.c)
 svcore_LDLIBS := -lpthread
 
 # Compiled into every domain image's executable, not into a library: the

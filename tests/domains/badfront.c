@@ -57,6 +57,11 @@
  *                  the backend's teardown must not stall the other vifs
  *   bcast-storm    tx-storm with broadcasts ("BCAST STORMING", "BCAST
  *                  STORMED <n> frames"): copies into every other guest
+ *   cpu-burn       no attack: spins in its own process for 12 s ("BURNING",
+ *                  "BURNED <n> loops"), its vif connected and idle, as the
+ *                  control that tells what an attacking guest's own CPU
+ *                  costs the others on a small host from what it makes
+ *                  the host's daemons do
  *   rewrite-src MAC IP OWN-IP  for REWRITE_MS, UDP frames of 3000 bytes
  *                  (read in place by the NIC: over the copybreak) to MAC
  *                  from OWN-IP, the vif's address, as fast as the backend
@@ -567,6 +572,20 @@ static void bcast_storm(struct front *f)
     printf("BCAST STORMED %u frames\n", f->tx.req_prod_pvt);
 }
 
+/* The CPU an attack spends of its own, without the attack. */
+static void cpu_burn(struct front *f)
+{
+    long long end = now_ms() + flood_ms;
+    volatile unsigned long n = 0;
+
+    (void)f;
+    puts("BURNING");
+    while (now_ms() < end)
+        for (int i = 0; i < 100000; i++)
+            n++;
+    printf("BURNED %lu loops\n", (unsigned long)n);
+}
+
 /* reply-storm's victim: its MAC and IPv4 address, and ours. */
 static uint8_t peer_mac[6];
 static uint8_t peer_ip[4], own_ip[4];
@@ -923,6 +942,7 @@ static const struct mode modes[] = {
     {"double-map", double_map, true, NULL},
     {"unmap-storm", unmap_storm, true, NULL},
     {"bcast-storm", bcast_storm, true, NULL},
+    {"cpu-burn", cpu_burn, true, NULL},
     {"rx-stall", rx_stall, false, NULL},
     {"rewrite-src", rewrite_src, true, NULL},
     {"rewrite-dst", rewrite_dst, true, NULL},

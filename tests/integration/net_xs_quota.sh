@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A driver domain's xenstore node quota (issue 16): with the host-wide
 # quota lowered to 80 nodes (netdd alone would stop at 3 vifs), xl gives
-# the driver domain its own quota and 4 guests' vifs all connect; a vif
+# the driver domain its own quota (and request rate) and 4 guests' vifs all connect; a vif
 # past netdd's own quota (lowered with XS_CONTROL `quota set nodes N DOMID`)
 # is refused cleanly: a log line naming it and the error, Closed, an
 # "error" node when one fits, the other vifs untouched, and it is not tried
@@ -29,6 +29,12 @@ used=$(xs_control quota "$dd" | awk -F: '$1 ~ /^nodes/ {print $2 + 0}')
 [ "$used" -gt 80 ] || fail "netdd owns $used nodes: the override was not needed"
 wait_ping "$t-g1" 10.31.0.4 || fail "g1 cannot reach g4"
 pass "driver domain with its own node quota: 4 vifs ($used nodes) past the host-wide 80"
+# And its own request rate: 64 vifs' worth, not a guest's 200 a second
+# (netdd's one thread waits for each answer).
+for q in request-rate request-burst; do
+    grep -q "control: quota $q of domain $dd set to 16384$" "$rd/xenstored.log" \
+        || fail "xl did not give the driver domain its own $q: $(grep 'control: quota' "$rd/xenstored.log")"
+done
 
 xs_control quota set nodes 99 999999 2>/dev/null && fail "quota set for a domain that does not exist"
 xs_control quota set node-size 99 "$dd" 2>/dev/null && fail "per-domain node-size accepted"

@@ -23,6 +23,8 @@ for cmd in check quota quota-soft memreport logfile print help; do
 done
 has '^memory +: +2621440 Total Xenstore memory per domain$' quota
 has '^transaction-nodes: +1024 ' quota
+has '^request-rate +: +200 Requests per second per domain connection$' quota
+has '^request-burst +: +256 ' quota
 has '^memory +: +2097152 ' quota-soft
 has '^OK$' quota set nodes 2
 has '^nodes +: +2 ' quota

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "../conn.h"
@@ -48,10 +49,17 @@ static int write_node(struct memconn *mc, uint32_t tx, const char *path, const c
         assert_string_equal(buf, (name));                                                          \
     } while (0)
 
+/* The tests of other quotas send a domain's requests faster than its
+ * request rate: lifted for them (test_request_rate has its own). */
 static int setup(void **state)
 {
-    *state = xsd_new();
-    return *state ? 0 : -1;
+    struct xsd *xs = xsd_new();
+
+    *state = xs;
+    if (!xs)
+        return -1;
+    xs->quota[Q_REQUEST_RATE] = xs->quota[Q_REQUEST_BURST] = UINT32_MAX;
+    return 0;
 }
 
 static int teardown(void **state)
@@ -591,6 +599,53 @@ static void test_control_domain_quota(void **state)
     memconn_free(d0);
 }
 
+/* A domain's requests past its request rate wait unread until its bucket
+ * has a token again; dom0's never wait, nor a socket restricted to the
+ * domain; dom0 may give a domain its own rate and burst, which it has at
+ * once. */
+static void test_request_rate(void **state)
+{
+    struct xsd *xs = *state;
+    struct memconn *d0 = memconn_new(xs, 0), *d5;
+    uint64_t wait;
+
+    assert_int_equal(call(d0, XS_CONTROL, 0, "quota|set|request-rate|2"), XS_CONTROL);
+    assert_int_equal(call(d0, XS_CONTROL, 0, "quota|set|request-burst|3"), XS_CONTROL);
+    assert_int_equal(call(d0, XS_CONTROL, 0, "quota"), XS_CONTROL);
+    assert_non_null(strstr(buf, "\nrequest-rate     :        2 "));
+    assert_non_null(strstr(buf, "\nrequest-burst    :        3 "));
+    home(d0, 5);
+    d5 = memconn_new(xs, 5);
+    d5->conn->rated = true; /* as a domain's ring is */
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(call(d5, XS_READ, 0, "/local/domain/5"), XS_READ);
+    /* The fourth is not read (no answer, still queued), for up to half a
+     * second; dom0 is served meanwhile. */
+    assert_int_equal(call(d5, XS_READ, 0, "/local/domain/5"), -1);
+    assert_int_equal(conn_input(d5->conn), 0);
+    wait = conn_input_wait(d5->conn);
+    assert_true(wait > 0 && wait <= 500000000ull);
+    for (int i = 0; i < 10; i++)
+        assert_int_equal(call(d0, XS_READ, 0, "/local/domain/5"), XS_READ);
+    assert_int_equal(memconn_recv(d5, buf, sizeof(buf), NULL), -1);
+    usleep((useconds_t)(wait / 1000 + 1000));
+    assert_int_equal(conn_input_wait(d5->conn), 0);
+    assert_int_equal(conn_input(d5->conn), 0);
+    assert_int_equal(memconn_recv(d5, buf, sizeof(buf), NULL), XS_READ);
+    assert_int_not_equal(conn_input_wait(d5->conn), 0);
+    /* Its own burst: a full bucket of it at once. */
+    assert_int_equal(call(d0, XS_CONTROL, 0, "quota|set|request-burst|9|5"), XS_CONTROL);
+    for (int i = 0; i < 9; i++)
+        assert_int_equal(call(d5, XS_READ, 0, "/local/domain/5"), XS_READ);
+    assert_int_equal(call(d5, XS_READ, 0, "/local/domain/5"), -1);
+    memconn_free(d5);
+    d5 = memconn_new(xs, 5); /* a restricted socket: a tool of dom0 */
+    for (int i = 0; i < 20; i++)
+        assert_int_equal(call(d5, XS_READ, 0, "/local/domain/5"), XS_READ);
+    memconn_free(d5);
+    memconn_free(d0);
+}
+
 /* A domain that gains read access through SET_PERMS, also on a node
  * created and granted in one transaction, gets the event (Xen). */
 static void test_watch_gained_access(void **state)
@@ -764,6 +819,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_privileged_only, setup, teardown),
         cmocka_unit_test_setup_teardown(test_quotas, setup, teardown),
         cmocka_unit_test_setup_teardown(test_control_domain_quota, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_request_rate, setup, teardown),
         cmocka_unit_test_setup_teardown(test_transaction_nodes_quota, setup, teardown),
         cmocka_unit_test_setup_teardown(test_watch_on_commit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_watch_needs_read, setup, teardown),

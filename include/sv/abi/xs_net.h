@@ -20,6 +20,12 @@
  * netdd): xl sizes a driver domain's xenstore node quota by them. */
 #define SV_XS_NETDD_MAX_VIFS    64
 #define SV_XS_VIF_BACKEND_NODES 32
+/* xenstore requests a second netdd makes for one vif at most: a look at
+ * its states (3 reads), 15 a second, and a connect and close (~40
+ * requests), 4 a second; xl sizes a driver domain's request-rate and
+ * request-burst quotas by it (netdd's one thread waits for each answer:
+ * throttled, it would stall every vif). */
+#define SV_XS_VIF_BACKEND_REQUESTS 256
 
 /* Written by xl in a backend directory, read by netdd. */
 #define SV_XS_FRONTEND    "frontend"
@@ -56,7 +62,7 @@
 #define SV_XS_SWITCH_COUNTERS "switch-counters" /* vif: the software switch's counters */
 #define SV_XS_IP_FILTERED     "ip-filtered"     /* vif: frames dropped for a foreign IP */
 #define SV_XS_SOFT_TSO        "soft-tso"        /* vif: GSO packets netdd cut, segments */
-#define SV_XS_MCAST_DROPPED   "mcast-dropped"   /* vif: broadcasts past its budget */
+#define SV_XS_MCAST_HELD      "mcast-held"      /* vif: broadcasts that waited for its budget */
 #define SV_XS_ERROR           "error"           /* VF, vif: why it was refused */
 
 /* Every node above, for the documentation test. */
@@ -86,7 +92,7 @@
     X(SV_XS_SWITCH_COUNTERS)                                                                       \
     X(SV_XS_IP_FILTERED)                                                                           \
     X(SV_XS_SOFT_TSO)                                                                              \
-    X(SV_XS_MCAST_DROPPED)                                                                         \
+    X(SV_XS_MCAST_HELD)                                                                            \
     X(SV_XS_ERROR)
 
 #endif

@@ -70,6 +70,21 @@ static void test_zero_arguments_are_one(void **state)
     assert_int_equal(ratelimit_take(&r, 1000 * MS), 1000 * MS);
 }
 
+/* A rate past 10^9 a second (an administrator's "no limit", as xenstored's
+ * request-rate quota may be set) is one a nanosecond, not a division by 0. */
+static void test_huge_rate(void **state)
+{
+    struct ratelimit r;
+
+    (void)state;
+    ratelimit_init(&r, UINT32_MAX, UINT32_MAX);
+    assert_int_equal(take_n(&r, 1000 * MS, 100000), 100000);
+    assert_true(ratelimit_available(&r, 1000 * MS) > 1000000);
+    assert_int_equal(ratelimit_timeval(1).tv_usec, 1);
+    assert_int_equal(ratelimit_timeval(2500 * MS + 1).tv_sec, 2);
+    assert_int_equal(ratelimit_timeval(2500 * MS + 1).tv_usec, 500001);
+}
+
 /* A clock at 0 (the first call of a monotonic clock may be small). */
 static void test_time_zero(void **state)
 {
@@ -195,6 +210,7 @@ int main(void)
         cmocka_unit_test(test_burst_one_paces),
         cmocka_unit_test(test_zero_arguments_are_one),
         cmocka_unit_test(test_time_zero),
+        cmocka_unit_test(test_huge_rate),
         cmocka_unit_test(test_available_and_take_n),
     };
 

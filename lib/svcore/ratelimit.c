@@ -14,6 +14,8 @@ uint64_t ratelimit_now_ns(void)
 void ratelimit_init(struct ratelimit *r, uint32_t per_second, uint32_t burst)
 {
     r->interval_ns = 1000000000ull / (per_second ? per_second : 1);
+    if (!r->interval_ns) /* over 10^9 a second: one a nanosecond, as good as unlimited */
+        r->interval_ns = 1;
     r->tolerance_ns = (uint64_t)(burst ? burst - 1 : 0) * r->interval_ns;
     r->tat_ns = 0;
 }
@@ -41,6 +43,14 @@ void ratelimit_take_n(struct ratelimit *r, uint64_t now_ns, uint32_t n)
 {
     if (n)
         r->tat_ns = (r->tat_ns > now_ns ? r->tat_ns : now_ns) + n * r->interval_ns;
+}
+
+struct timeval ratelimit_timeval(uint64_t wait_ns)
+{
+    uint64_t us = (wait_ns + 999) / 1000;
+
+    return (struct timeval){.tv_sec = (time_t)(us / 1000000),
+                            .tv_usec = (suseconds_t)(us % 1000000)};
 }
 
 void ratelimit_credit_init(struct ratelimit_credit *c, uint64_t bytes, uint64_t window_ns)
