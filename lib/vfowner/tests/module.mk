@@ -6,7 +6,7 @@ test_vf_mbx_SRCS := lib/vfowner/tests/test_vf_mbx.c lib/vfowner/vf_mbx.c
 # libxenstore) and recorders of what the NIC is told.
 UNIT_TESTS += test_vf_config
 test_vf_config_SRCS := lib/vfowner/tests/test_vf_config.c lib/vfowner/vf_config.c \
-                       lib/vfowner/vf_mbx.c backends/tests/fake_xen.c backends/ratelimit.c \
+                       lib/vfowner/vf_mbx.c backends/tests/fake_xen.c \
                        lib/xenbus/xenbus.c
 test_vf_config_LIBS := svnetif svcore
 test_vf_config_LDLIBS := -levent
