@@ -42,7 +42,8 @@ fuzz_config_xml_SEEDS := tests/config/valid tests/config/invalid tests/config/co
     tests/fuzz/config_seeds
 fuzz_config_xml_DICT := tests/fuzz/config_xml.dict
 
-XSD_FUZZ_SRCS := $(XSD_CORE_SRCS) $(SVCORE_FUZZ_SRCS) tests/fuzz/fuzz_xs_quiet.c
+XSD_FUZZ_SRCS := $(XSD_CORE_SRCS) $(SVCORE_FUZZ_SRCS) lib/svcore/ratelimit.c \
+                 tests/fuzz/fuzz_xs_quiet.c
 
 FUZZ_TARGETS += fuzz_xs_wire
 fuzz_xs_wire_SRCS := tests/fuzz/fuzz_xs_wire.c dom0-tools/xenstored/tests/memconn.c $(XSD_FUZZ_SRCS)
