@@ -91,7 +91,11 @@ static void channel_free(struct channel *ch)
 
 static void channel_drop(struct channel *ch)
 {
-    if (ch->dom->state == DOMAIN_RUNNING)
+    /* A killed domain's channels close before its pidfd is readable: what
+     * they own is released with the domain then, notifies first (a vchan
+     * peer hears it go), not by one handle now and its ports by another
+     * handle's close before the notify that sends on them. */
+    if (ch->dom->state == DOMAIN_RUNNING && !ch->dom->dying)
         domain_release_owner(ch->dom, ch);
     channel_free(ch);
 }
