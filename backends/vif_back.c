@@ -926,6 +926,13 @@ static bool tx_in_place_ok(const struct netback_packet *pkt)
     return true;
 }
 
+/* A group frame found the budget empty, its next token wait ns away: how
+ * long until the budget has VIF_MCAST_BATCH for it. */
+static uint64_t mcast_batch_wait(uint64_t wait)
+{
+    return wait + (VIF_MCAST_BATCH - 1) * (1000000000ull / VIF_MCAST_RATE);
+}
+
 /* 0 when the vif may send frame now (unicast always, broadcasts and
  * multicasts within its budget, which this takes), else how long until
  * the budget has VIF_MCAST_BATCH for it. */
@@ -935,7 +942,7 @@ static uint64_t mcast_wait(struct vif_back *v, const uint8_t *frame, size_t len)
 
     if (!len || !(frame[0] & 1) || !(wait = ratelimit_take(&v->mcast, ratelimit_now_ns())))
         return 0;
-    return wait + (VIF_MCAST_BATCH - 1) * (1000000000ull / VIF_MCAST_RATE);
+    return mcast_batch_wait(wait);
 }
 
 /*
@@ -963,8 +970,7 @@ static uint64_t mcast_over_budget(struct vif_back *v, const struct netback_packe
         return 0;
     if (vif_copy_from(v, s->gref, s->offset, &dst0, 1) < 0 || !(dst0 & 1))
         return 0;
-    return ratelimit_take(&v->mcast, now) +
-           (VIF_MCAST_BATCH - 1) * (1000000000ull / VIF_MCAST_RATE);
+    return mcast_batch_wait(ratelimit_take(&v->mcast, now));
 }
 
 /* tx_pkt waits, nothing of it answered, until the host polls again after
@@ -1571,8 +1577,10 @@ static int read_rate(struct xs_handle *xs, const char *dir, const char *key,
     return err;
 }
 
-/* A list that does not parse makes the vif unusable too. */
-int vif_back_read_trunk(struct xs_handle *xs, const char *dir, struct sv_vlan_set *trunk)
+/* The optional "trunk" key of backend directory dir: the VLANs the vif
+ * carries tagged.  0 (absent: empty), -EINVAL for a list that does not
+ * parse, which makes the vif unusable too. */
+static int read_trunk(struct xs_handle *xs, const char *dir, struct sv_vlan_set *trunk)
 {
     char *s = NULL;
     int err;
@@ -1655,7 +1663,7 @@ struct vif_back *vif_back_new(const struct vif_back_env *env, const char *dir)
         xenbus_scanf(env->xs, XBT_NULL, dir, SV_XS_FRONTEND_ID, "%u", &v->fe_domid) != 1 ||
         xenbus_read(env->xs, XBT_NULL, dir, SV_XS_MAC, &mac) < 0 || parse_mac(mac, v->mac) < 0)
         goto out_free;
-    if (read_vlan(env->xs, dir, &v->vlan) < 0 || vif_back_read_trunk(env->xs, dir, &v->trunk) < 0) {
+    if (read_vlan(env->xs, dir, &v->vlan) < 0 || read_trunk(env->xs, dir, &v->trunk) < 0) {
         log_warnx("%s: vlan or trunk holds other than VLAN ids 1-4094: not served", dir);
         goto out_free;
     }

@@ -427,8 +427,7 @@ static void port_poll_later(void *host, struct vif_back *v, uint64_t delay_ns)
 {
     static const struct timeval now = {0, 0};
     uint64_t due = ratelimit_now_ns() + delay_ns;
-    struct timeval tv = {.tv_sec = (time_t)(delay_ns / 1000000000u),
-                         .tv_usec = (suseconds_t)(delay_ns % 1000000000u / 1000)};
+    struct timeval tv = ratelimit_timeval(delay_ns);
 
     (void)host;
     (void)v;
@@ -571,7 +570,6 @@ static void watch_run(unsigned i)
 {
     struct vif_watch *w = &dd.watch[i];
     uint64_t wait;
-    struct timeval tv;
 
     if (!w->pending || !dd.vifs[i] || evtimer_pending(w->timer, NULL))
         return;
@@ -582,8 +580,8 @@ static void watch_run(unsigned i)
         w->pending = wait != 0;
     }
     if (wait) {
-        tv = (struct timeval){.tv_sec = (time_t)(wait / 1000000000ull),
-                              .tv_usec = (suseconds_t)(wait % 1000000000ull / 1000 + 1)};
+        struct timeval tv = ratelimit_timeval(wait);
+
         evtimer_add(w->timer, &tv);
     }
 }

@@ -579,10 +579,10 @@ void domain_getinfo(const struct domain *d, xen_domctl_getdomaininfo_t *info)
 
 void domain_release_owner(struct domain *d, const void *owner)
 {
-    /* Unmaps first, while the ports their notifies send on are bound: a
-     * killed domain's channels close before its pidfd says it died, and a
-     * vchan's peer must still hear it go (Linux's gntdev holds the port). A
-     * handle closed while its pages are still mapped keeps its pins. */
+    /* Unmaps first, while the ports their notifies send on are bound (Linux's
+     * gntdev holds the port; a dying domain's channels leave all this to
+     * domain_release, channel_drop()).  A handle closed while its pages are
+     * still mapped keeps its pins. */
     gnttab_release_owner(d, owner);
     evtchn_release_owner(&d->ev, owner);
 }

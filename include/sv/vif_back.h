@@ -211,9 +211,5 @@ bool vif_back_rx_gso(const struct vif_back *v);
 /* What the guest takes on RX (its feature-* keys); known once the vif
  * connected (from the port's attach on). */
 const struct netif_features *vif_back_rx_features(const struct vif_back *v);
-/* The optional "trunk" key of backend directory dir (a vif's, or a VF's
- * teamed with one): the VLANs it carries tagged.  0 (absent: empty),
- * -EINVAL for a list that does not parse. */
-int vif_back_read_trunk(struct xs_handle *xs, const char *dir, struct sv_vlan_set *trunk);
 
 #endif

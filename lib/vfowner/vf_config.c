@@ -10,6 +10,7 @@
 
 #include "sv/log.h"
 #include "sv/ratelimit.h"
+#include "sv/util.h"
 #include "sv/xenbus.h"
 #include "sv/abi/xnic.h"
 #include "sv/abi/xs_net.h"
@@ -90,14 +91,14 @@ struct vf_config {
 /* A number up to max (absent: -ENOENT). */
 static int parse_uint(const char *v, unsigned max, unsigned *out)
 {
-    char *end;
     unsigned long n;
 
     if (!v)
         return -ENOENT;
-    n = strtoul(v, &end, 10);
+    if (!sv_parse_uint(v, max, &n))
+        return -EINVAL;
     *out = (unsigned)n;
-    return !*v || *end || n > max ? -EINVAL : 0;
+    return 0;
 }
 
 /* Absent or "" (none), or xx:xx:xx:xx:xx:xx, unicast. */
@@ -413,8 +414,7 @@ static void flip(struct vf_configured *slot)
         follow(slot->c, slot, false);
         return;
     }
-    tv = (struct timeval){.tv_sec = (time_t)(wait / 1000000000ull),
-                          .tv_usec = (suseconds_t)(wait % 1000000000ull / 1000 + 1)};
+    tv = ratelimit_timeval(wait);
     evtimer_add(slot->flip_timer, &tv);
 }
 
@@ -605,8 +605,7 @@ static void mbx_scan(struct vf_config *c)
             mbx_in(c, vf, msg, (size_t)n);
     }
     if (wait && !evtimer_pending(c->mbx_timer, NULL)) {
-        struct timeval tv = {.tv_sec = (time_t)(wait / 1000000000ull),
-                             .tv_usec = (suseconds_t)(wait % 1000000000ull / 1000 + 1)};
+        struct timeval tv = ratelimit_timeval(wait);
 
         evtimer_add(c->mbx_timer, &tv);
     }
